@@ -1,0 +1,261 @@
+//! Files the window reads and writes besides plans: the recent-plans list,
+//! the bundled sample, native file dialogs, and building a new plan from a
+//! CRM export (the same steps as `turfmap new`, with progress and cancel).
+
+use std::path::{Path, PathBuf};
+
+use crate::core::import::{AccountImportOptions, import_accounts, import_territories};
+use crate::core::progress::Progress;
+use crate::core::{Project, Result, assets, geometry, project_file};
+
+/// The most recently used plans, newest first, kept in a small RON file
+/// (`recent.ron` in the user's config folder) so the File menu survives
+/// restarts. Entries whose file is gone are dropped when read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecentPlans {
+    store: Option<PathBuf>,
+    entries: Vec<PathBuf>,
+}
+
+impl RecentPlans {
+    /// How many plans the list keeps.
+    pub const MAX: usize = 10;
+
+    /// A list that is never written to disk (tests, headless use).
+    pub fn in_memory() -> Self {
+        Self::default()
+    }
+
+    /// `recent.ron` in the platform config folder
+    /// (`~/.config/turfmap/recent.ron` on Linux), if there is a home folder.
+    pub fn default_store() -> Option<PathBuf> {
+        directories::ProjectDirs::from("org", "Turfmap", "turfmap")
+            .map(|d| d.config_dir().join("recent.ron"))
+    }
+
+    /// Reads the list kept in the default store (empty if there is none).
+    pub fn load_default() -> Self {
+        match Self::default_store() {
+            Some(store) => Self::load(store),
+            None => Self::in_memory(),
+        }
+    }
+
+    /// Reads the list kept in `store`. A missing or unreadable file is an
+    /// empty list: a broken history must never stop the app from starting.
+    pub fn load(store: PathBuf) -> Self {
+        let entries: Vec<PathBuf> = std::fs::read_to_string(&store)
+            .ok()
+            .and_then(|text| ron::from_str(&text).ok())
+            .unwrap_or_default();
+        let mut recent = Self {
+            store: Some(store),
+            entries,
+        };
+        recent.prune();
+        recent
+    }
+
+    /// The plans, newest first.
+    pub fn entries(&self) -> &[PathBuf] {
+        &self.entries
+    }
+
+    /// Puts `path` at the top (once) and saves the list.
+    pub fn add(&mut self, path: &Path) {
+        // Absolute, so the list works whatever folder the app starts in.
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        self.entries.retain(|p| p != &path);
+        self.entries.insert(0, path);
+        self.entries.truncate(Self::MAX);
+        self.save();
+    }
+
+    /// Drops entries whose file no longer exists; saves if any was dropped.
+    pub fn prune(&mut self) {
+        let before = self.entries.len();
+        self.entries.retain(|p| p.is_file());
+        if self.entries.len() != before {
+            self.save();
+        }
+    }
+
+    fn save(&self) {
+        let Some(store) = &self.store else { return };
+        let write = || -> std::io::Result<()> {
+            if let Some(dir) = store.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let text = ron::ser::to_string_pretty(&self.entries, Default::default())
+                .map_err(std::io::Error::other)?;
+            std::fs::write(store, text)
+        };
+        // The list is a convenience: failing to write it is not worth an
+        // error dialog.
+        if let Err(e) = write() {
+            eprintln!(
+                "turfmap: could not save the recent plans list {}: {e}",
+                store.display()
+            );
+        }
+    }
+}
+
+/// Builds a project named `name` from an accounts CSV and, optionally, a
+/// territories GeoJSON whose features are named by property `name_prop`.
+/// Returns the project and a one- or two-line summary for the user.
+///
+/// This is `cli::new_project` with the window's [`Progress`] (so the import
+/// can be followed and cancelled) and with the reports returned instead of
+/// printed.
+pub fn build_project(
+    name: &str,
+    accounts: &Path,
+    territories: Option<&Path>,
+    name_prop: &str,
+    progress: &Progress,
+) -> Result<(Project, String)> {
+    let (table, report) = import_accounts(accounts, &AccountImportOptions::default(), progress)?;
+    let mut summary = report.summary();
+    let mut project = Project::new(name);
+    project.accounts = table;
+    if let Some(tpath) = territories {
+        progress.check()?;
+        let (imported, report) = import_territories(tpath, name_prop)?;
+        summary.push_str(&format!("\n{} territories", report.imported));
+        if !report.skipped.is_empty() {
+            summary.push_str(&format!(
+                " ({} feature(s) skipped, e.g. {})",
+                report.skipped.len(),
+                report.skipped[0]
+            ));
+        }
+        for t in imported {
+            let rep = t
+                .properties
+                .get("rep")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+            let id = project.add_territory(t.name, geometry::normalize(t.geometry).0);
+            if let Some(terr) = project.territory_mut(id) {
+                terr.rep = rep;
+            }
+        }
+    }
+    progress.check()?;
+    Ok((project, summary))
+}
+
+/// The bundled sample plan, as a new unsaved project (so that Save asks
+/// where to put it instead of overwriting the bundled file).
+///
+/// Uses `assets/sample/sample.turf`; without it, builds the plan from
+/// `assets/sample/accounts.csv` (+ `territories.geojson`); without those
+/// either, generates the sample data into a temporary folder first.
+pub fn load_sample(progress: &Progress) -> Result<Project> {
+    let turf = assets::sample_plan();
+    if turf.is_file() {
+        return project_file::load(&turf);
+    }
+    let dir = turf.parent().map(Path::to_path_buf).unwrap_or_default();
+    if dir.join("accounts.csv").is_file() {
+        return sample_from_dir(&dir, progress);
+    }
+    // Unique per call: two windows (or tests) may generate at once.
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = std::env::temp_dir().join(format!("turfmap-sample-{}-{n}", std::process::id()));
+    let result = crate::core::sample::generate_sample(&tmp, crate::core::sample::DEFAULT_SEED)
+        .and_then(|_| sample_from_dir(&tmp, progress));
+    let _ = std::fs::remove_dir_all(&tmp);
+    result
+}
+
+fn sample_from_dir(dir: &Path, progress: &Progress) -> Result<Project> {
+    let territories = dir.join("territories.geojson");
+    let territories = territories.is_file().then_some(territories.as_path());
+    build_project(
+        "Sample plan",
+        &dir.join("accounts.csv"),
+        territories,
+        "name",
+        progress,
+    )
+    .map(|(p, _)| p)
+}
+
+/// `path` with extension `ext` added when it has none (file dialogs on some
+/// desktops return the name exactly as typed).
+pub fn with_extension(path: PathBuf, ext: &str) -> PathBuf {
+    if path.extension().is_some() {
+        path
+    } else {
+        path.with_extension(ext)
+    }
+}
+
+/// A plan name from a file name: `west-2025.turf` → `west-2025`.
+pub fn plan_name_from(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "Plan".into())
+}
+
+/// Native file dialogs. They block the UI thread while open, which is how
+/// native dialogs behave anyway; the work they lead to never runs here.
+pub(crate) mod dialogs {
+    use std::path::{Path, PathBuf};
+
+    use super::with_extension;
+
+    fn start_in(dialog: rfd::FileDialog, near: Option<&Path>) -> rfd::FileDialog {
+        match near.and_then(Path::parent).filter(|d| d.is_dir()) {
+            Some(dir) => dialog.set_directory(dir),
+            None => dialog,
+        }
+    }
+
+    /// Asks for a plan to open.
+    pub fn pick_plan(near: Option<&Path>) -> Option<PathBuf> {
+        start_in(rfd::FileDialog::new(), near)
+            .set_title("Open plan")
+            .add_filter("Turfmap plan", &["turf"])
+            .add_filter("All files", &["*"])
+            .pick_file()
+    }
+
+    /// Asks for a CRM accounts export.
+    pub fn pick_accounts_csv() -> Option<PathBuf> {
+        rfd::FileDialog::new()
+            .set_title("Accounts CSV (CRM export)")
+            .add_filter("CSV", &["csv", "txt", "tsv"])
+            .add_filter("All files", &["*"])
+            .pick_file()
+    }
+
+    /// Asks for a territories GeoJSON.
+    pub fn pick_geojson(near: Option<&Path>) -> Option<PathBuf> {
+        start_in(rfd::FileDialog::new(), near)
+            .set_title("Territories (GeoJSON)")
+            .add_filter("GeoJSON", &["geojson", "json"])
+            .add_filter("All files", &["*"])
+            .pick_file()
+    }
+
+    /// Asks where to save a file of kind `filter` (extension `ext`).
+    pub fn save_as(
+        title: &str,
+        filter: &str,
+        ext: &str,
+        default_name: &str,
+        near: Option<&Path>,
+    ) -> Option<PathBuf> {
+        start_in(rfd::FileDialog::new(), near)
+            .set_title(title)
+            .add_filter(filter, &[ext])
+            .set_file_name(format!("{default_name}.{ext}"))
+            .save_file()
+            .map(|p| with_extension(p, ext))
+    }
+}

@@ -1,0 +1,583 @@
+//! The map: an offline vector basemap, territories and accounts on a walkers
+//! slippy map.
+//!
+//! Layers, bottom to top: the basemap ([`basemap`], a walkers plugin; or
+//! online raster tiles when switched on, [`tiles`]), territory fills
+//! ([`territories`]), accounts ([`accounts`]), territory outlines and labels
+//! (over the accounts, so dense dots never hide a boundary), then the
+//! hover/selection highlights, the scale bar and the attribution.
+//!
+//! Everything view-independent (projected and triangulated geometry, sorted
+//! account positions, colours) is cached in Web-Mercator world coordinates
+//! ([`proj`]) and rebuilt only when [`Workspace::revision`] moves; a frame
+//! only transforms, culls and bins.
+
+pub mod accounts;
+pub mod basemap;
+pub mod geom;
+pub mod proj;
+pub mod territories;
+pub mod tiles;
+
+use std::time::Duration;
+
+use egui::{Align2, Color32, FontId, Key, Pos2, Rect, Stroke, TextureHandle, Vec2, vec2};
+use walkers::{Map, MapMemory, Position, lon_lat};
+
+use crate::app::state::{MapEvent, MapStyle, Selection};
+use crate::core::{TerritoryId, Workspace};
+use accounts::{AccountLayer, DotStats};
+use proj::{
+    MAX_ZOOM, MIN_ZOOM, ViewTransform, WorldBox, fit_box, inverse_mercator, mercator, union_box,
+};
+use territories::{TerritoryLayer, paint_labels};
+pub use tiles::TileSettings;
+
+/// Identifies one state of one plan: caches rebuild when it changes. The
+/// revision alone is not enough, since a newly opened plan starts at
+/// revision 0 again; the addresses of its big columns tell plans apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlanKey {
+    revision: u64,
+    accounts_at: usize,
+    territories_at: usize,
+    accounts: usize,
+    territories: usize,
+}
+
+impl PlanKey {
+    /// The key of `ws` as it is now.
+    pub fn of(ws: &Workspace) -> Self {
+        let p = ws.project();
+        Self {
+            revision: ws.revision(),
+            accounts_at: p.accounts.lon.as_ptr() as usize,
+            territories_at: p.territories.as_ptr() as usize,
+            accounts: p.accounts.len(),
+            territories: p.territories.len(),
+        }
+    }
+}
+
+/// What the last frame drew (for the benchmark, tests and a debug line).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FrameStats {
+    /// Territories drawn (in view).
+    pub territories: usize,
+    /// Territory labels placed.
+    pub labels: usize,
+    /// Account dots.
+    pub dots: DotStats,
+    /// Whether the basemap had finished loading.
+    pub basemap_ready: bool,
+}
+
+/// The map widget and its view state (camera, caches).
+pub struct MapView {
+    memory: MapMemory,
+    /// Where the camera is (walkers' "my position", which it follows until
+    /// the user drags).
+    home: Position,
+    pending_fit: Option<WorldBox>,
+    placed: bool,
+    last_view: Option<ViewTransform>,
+    territories: TerritoryLayer,
+    accounts: AccountLayer,
+    dot: TextureHandle,
+    ring: TextureHandle,
+    ctx: egui::Context,
+    online: Option<tiles::OnlineTiles>,
+    online_error: Option<String>,
+    stats: FrameStats,
+}
+
+impl MapView {
+    /// Creates the map view and starts loading the basemap in the
+    /// background.
+    pub fn new(ctx: &egui::Context) -> Self {
+        basemap::start_loading(Some(ctx));
+        let (dot, ring) = accounts::dot_textures(ctx);
+        let mut memory = MapMemory::default();
+        let _ = memory.set_zoom(3.0);
+        Self {
+            memory,
+            home: lon_lat(-96.0, 38.0),
+            pending_fit: None,
+            placed: false,
+            last_view: None,
+            territories: TerritoryLayer::default(),
+            accounts: AccountLayer::default(),
+            dot,
+            ring,
+            ctx: ctx.clone(),
+            online: None,
+            online_error: None,
+            stats: FrameStats::default(),
+        }
+    }
+
+    /// Draws the map filling `ui` and returns what the user did on it.
+    pub fn show(
+        &mut self,
+        ui: &mut egui::Ui,
+        ws: &Workspace,
+        selection: &Selection,
+        style: &MapStyle,
+    ) -> Vec<MapEvent> {
+        self.refresh(ws, style.size_by);
+        let size = ui.available_size();
+        if !self.placed {
+            self.placed = true;
+            if self.pending_fit.is_none() {
+                self.pending_fit = self.plan_box();
+            }
+        }
+        if let Some(b) = self.pending_fit.take() {
+            self.apply_fit(&b, size);
+        }
+        self.handle_keys(ui);
+
+        let mut events = Vec::new();
+        let mut view_out = None;
+        let mut stats = FrameStats {
+            basemap_ready: basemap::get().is_some(),
+            ..FrameStats::default()
+        };
+        let attribution = self.online.as_ref().map(|o| {
+            (
+                o.settings.attribution.clone(),
+                o.settings.attribution_url.clone(),
+            )
+        });
+        let Self {
+            memory,
+            home,
+            territories,
+            accounts,
+            dot,
+            ring,
+            online,
+            ..
+        } = self;
+        let tiles = online
+            .as_mut()
+            .map(|o| &mut o.tiles as &mut dyn walkers::Tiles);
+        let map = Map::new(tiles, memory, *home)
+            .zoom_with_ctrl(false)
+            .with_plugin(basemap::BasemapPlugin {
+                land: attribution.is_none(),
+            });
+        map.show(ui, |ui, response, projector, _memory| {
+            let view = ViewTransform::from_projector(projector);
+            let painter = ui.painter_at(view.rect);
+            let overlay = territories.paint(
+                &painter,
+                &view,
+                ws,
+                selection.territory,
+                style.fill_opacity,
+                style.labels,
+            );
+            stats.territories = territories.drawn;
+            if style.accounts {
+                accounts.paint(&painter, &view, dot.id(), ring.id());
+                stats.dots = accounts.stats;
+            } else {
+                accounts.stats = DotStats::default();
+            }
+            painter.extend(overlay.outlines);
+            stats.labels = paint_labels(&painter, overlay.labels);
+
+            if let Some(i) = selection.account {
+                highlight_account(&painter, &view, ws, i, Color32::from_gray(20), 2.5);
+            }
+            let hover = match response.hover_pos() {
+                Some(p) if style.accounts && !response.dragged() => accounts.hit(&view, p),
+                _ => None,
+            };
+            if let Some((i, others)) = hover {
+                highlight_account(&painter, &view, ws, i, Color32::WHITE, 2.0);
+                response
+                    .clone()
+                    .on_hover_ui_at_pointer(|ui| account_tooltip(ui, ws, i, others));
+            }
+            if response.clicked()
+                && let Some(p) = response.interact_pointer_pos()
+            {
+                events.push(click_event(ws, &view, p, hover.map(|h| h.0)));
+            }
+            paint_scale_bar(&painter, &view);
+            if let Some((text, url)) = &attribution {
+                paint_attribution(ui, &view, text, url);
+            } else if !stats.basemap_ready {
+                painter.text(
+                    view.rect.right_bottom() - vec2(8.0, 6.0),
+                    Align2::RIGHT_BOTTOM,
+                    "Loading basemap…",
+                    FontId::proportional(11.0),
+                    Color32::from_gray(110),
+                );
+            }
+            view_out = Some(view);
+        });
+        // walkers allows 0..=26; beyond our data's useful range is just empty.
+        let z = self.memory.zoom();
+        if !(MIN_ZOOM - 0.5..=MAX_ZOOM + 1.0).contains(&z) {
+            let _ = self
+                .memory
+                .set_zoom(z.clamp(MIN_ZOOM - 0.5, MAX_ZOOM + 1.0));
+        }
+        self.last_view = view_out;
+        self.stats = stats;
+        events
+    }
+
+    /// Frames the whole plan: territories and located accounts.
+    pub fn zoom_to_plan(&mut self, ws: &Workspace) {
+        self.refresh(ws, None);
+        if let Some(b) = self.plan_box() {
+            self.fit(b);
+        }
+    }
+
+    /// Frames one territory (its boundary, or its accounts when it has no
+    /// boundary).
+    pub fn zoom_to_territory(&mut self, ws: &Workspace, id: TerritoryId) {
+        self.refresh(ws, None);
+        let b = self
+            .territories
+            .shape(id)
+            .filter(|s| !s.geom.is_empty())
+            .map(|s| s.geom.bbox)
+            .or_else(|| accounts_box(ws, id));
+        if let Some(b) = b {
+            self.fit(b);
+        }
+    }
+
+    /// Switches online raster tiles on (`Some`) or off (`None`). On error
+    /// (bad template, or no TLS support in this build) the map stays on the
+    /// offline basemap and the error is also kept for
+    /// [`MapView::online_tiles_error`].
+    pub fn set_online_tiles(&mut self, settings: Option<TileSettings>) -> Result<(), String> {
+        self.online = None;
+        self.online_error = None;
+        let Some(settings) = settings else {
+            return Ok(());
+        };
+        match tiles::connect(settings, &self.ctx) {
+            Ok(t) => {
+                self.online = Some(t);
+                Ok(())
+            }
+            Err(e) => {
+                self.online_error = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// The online tile settings in use, if online tiles are on.
+    pub fn online_tiles(&self) -> Option<&TileSettings> {
+        self.online.as_ref().map(|o| &o.settings)
+    }
+
+    /// Why online tiles could not be switched on, if they could not.
+    pub fn online_tiles_error(&self) -> Option<&str> {
+        self.online_error.as_deref()
+    }
+
+    /// `(lon, lat)` of the view's centre.
+    pub fn center(&self) -> (f64, f64) {
+        let p = self.memory.detached().unwrap_or(self.home);
+        (p.x(), p.y())
+    }
+
+    /// Current zoom level (walkers/OSM convention).
+    pub fn zoom(&self) -> f64 {
+        self.memory.zoom()
+    }
+
+    /// Moves the camera (e.g. to restore a saved view).
+    pub fn set_view(&mut self, lon: f64, lat: f64, zoom: f64) {
+        self.placed = true;
+        self.pending_fit = None;
+        self.home = lon_lat(lon, lat);
+        self.memory.center_at(self.home);
+        let _ = self.memory.set_zoom(zoom.clamp(MIN_ZOOM, MAX_ZOOM));
+    }
+
+    /// Lon/lat box shown by the last frame: `[west, south, east, north]`.
+    pub fn visible_bounds(&self) -> Option<[f64; 4]> {
+        let v = self.last_view?;
+        let (w, n) = v.to_lon_lat(v.rect.min);
+        let (e, s) = v.to_lon_lat(v.rect.max);
+        Some([w, s, e, n])
+    }
+
+    /// Where `(lon, lat)` was on screen in the last frame.
+    pub fn screen_pos(&self, lon: f64, lat: f64) -> Option<Pos2> {
+        Some(self.last_view?.to_screen(mercator(lon, lat)))
+    }
+
+    /// What the last frame drew.
+    pub fn stats(&self) -> FrameStats {
+        self.stats
+    }
+
+    /// Sets how many accounts may be drawn one by one before the map bins
+    /// them (default [`accounts::DEFAULT_POINT_BUDGET`]).
+    pub fn set_point_budget(&mut self, n: usize) {
+        self.accounts.point_budget = n;
+    }
+
+    /// True once the basemap has been loaded.
+    pub fn basemap_ready() -> bool {
+        basemap::get().is_some()
+    }
+
+    /// Waits up to `timeout` for the basemap (tests, benchmarks).
+    pub fn wait_for_basemap(timeout: Duration) -> bool {
+        basemap::wait(timeout).is_some()
+    }
+
+    fn refresh(&mut self, ws: &Workspace, size_by: Option<usize>) {
+        let key = PlanKey::of(ws);
+        self.territories.refresh(ws, key);
+        self.accounts.refresh(ws, key, size_by);
+    }
+
+    fn plan_box(&self) -> Option<WorldBox> {
+        let t = self.territories.plan_box();
+        if self.accounts.grid.is_empty() {
+            t
+        } else {
+            Some(union_box(t, self.accounts.grid.bbox))
+        }
+    }
+
+    /// Fits `b` now if the map's size is known, and again at the next frame
+    /// (when the size is certain).
+    fn fit(&mut self, b: WorldBox) {
+        self.placed = true;
+        if let Some(v) = self.last_view {
+            self.apply_fit(&b, v.rect.size());
+        }
+        self.pending_fit = Some(b);
+    }
+
+    fn apply_fit(&mut self, b: &WorldBox, size: Vec2) {
+        let (c, z) = fit_box(b, size, 24.0);
+        let (lon, lat) = inverse_mercator(c[0], c[1]);
+        self.home = lon_lat(lon, lat);
+        self.memory.center_at(self.home);
+        let _ = self.memory.set_zoom(z);
+        if let Some(v) = &mut self.last_view {
+            *v = ViewTransform::new(v.rect, lon, lat, z);
+        }
+    }
+
+    fn handle_keys(&mut self, ui: &egui::Ui) {
+        if ui.ctx().egui_wants_keyboard_input() {
+            return;
+        }
+        let (zin, zout) = ui.input(|i| {
+            // Ctrl/Cmd with +/- is egui's own UI zoom: leave it alone.
+            let plain = !(i.modifiers.command || i.modifiers.ctrl || i.modifiers.alt);
+            (
+                plain && (i.key_pressed(Key::Plus) || i.key_pressed(Key::Equals)),
+                plain && i.key_pressed(Key::Minus),
+            )
+        });
+        let z = self.memory.zoom();
+        if zin {
+            let _ = self.memory.set_zoom((z + 1.0).min(MAX_ZOOM));
+        }
+        if zout {
+            let _ = self.memory.set_zoom((z - 1.0).max(MIN_ZOOM));
+        }
+    }
+}
+
+/// World box of the located accounts assigned to `id`.
+fn accounts_box(ws: &Workspace, id: TerritoryId) -> Option<WorldBox> {
+    let a = &ws.project().accounts;
+    let e = ws.engine();
+    let slot = e.index().slot_of(id)?;
+    let mut b = None;
+    for (i, &s) in e.slots().iter().enumerate() {
+        if s == slot && a.is_located(i) {
+            let w = mercator(a.lon[i], a.lat[i]);
+            b = Some(union_box(b, [w[0], w[1], w[0], w[1]]));
+        }
+    }
+    b
+}
+
+/// What a click at `p` means: the account under it, else the territory
+/// there (or none).
+fn click_event(ws: &Workspace, view: &ViewTransform, p: Pos2, account: Option<usize>) -> MapEvent {
+    if let Some(i) = account {
+        return MapEvent::SelectAccount(i);
+    }
+    let (lon, lat) = view.to_lon_lat(p);
+    MapEvent::SelectTerritory(ws.engine().index().locate(lon, lat))
+}
+
+fn highlight_account(
+    painter: &egui::Painter,
+    view: &ViewTransform,
+    ws: &Workspace,
+    i: usize,
+    color: Color32,
+    width: f32,
+) {
+    let a = &ws.project().accounts;
+    if i >= a.len() || !a.is_located(i) {
+        return;
+    }
+    let p = view.to_screen(mercator(a.lon[i], a.lat[i]));
+    if view.rect.expand(10.0).contains(p) {
+        painter.circle_stroke(
+            p,
+            7.0,
+            Stroke::new(width + 2.0, Color32::from_black_alpha(90)),
+        );
+        painter.circle_stroke(p, 7.0, Stroke::new(width, color));
+    }
+}
+
+/// A number for people: thousands separated, at most two decimals.
+pub fn format_number(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    if v.abs() < 1000.0 {
+        let s = format!("{v:.2}");
+        return s.trim_end_matches('0').trim_end_matches('.').to_owned();
+    }
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if v < 0.0 {
+        out.push('-');
+    }
+    for (k, ch) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn account_tooltip(ui: &mut egui::Ui, ws: &Workspace, i: usize, others: usize) {
+    let p = ws.project();
+    let a = &p.accounts;
+    if i >= a.len() {
+        return;
+    }
+    let e = ws.engine();
+    ui.strong(&a.names[i]);
+    ui.label(format!("ID {}", a.ids[i]));
+    let territory = e
+        .territory_of(i)
+        .and_then(|t| p.territory(t))
+        .map_or_else(|| "unassigned".to_owned(), |t| t.name.clone());
+    ui.label(format!("Territory: {territory}"));
+    ui.label(format!("Why: {}", e.reason(i).describe()));
+    if a.measures.is_empty() && a.attributes.is_empty() {
+        return;
+    }
+    ui.separator();
+    egui::Grid::new("turfmap-account-tip")
+        .num_columns(2)
+        .spacing([12.0, 2.0])
+        .show(ui, |ui| {
+            for m in &a.measures {
+                ui.weak(&m.name);
+                ui.label(format_number(m.values.get(i).copied().unwrap_or(f64::NAN)));
+                ui.end_row();
+            }
+            for col in &a.attributes {
+                if i < col.codes.len() {
+                    ui.weak(&col.name);
+                    ui.label(col.get(i));
+                    ui.end_row();
+                }
+            }
+        });
+    if others > 0 {
+        ui.weak(format!(
+            "{others} more account(s) here: zoom in to pick one"
+        ));
+    }
+}
+
+/// A km scale bar in the bottom-left corner.
+fn paint_scale_bar(painter: &egui::Painter, view: &ViewTransform) {
+    let (_, lat) = view.to_lon_lat(view.rect.center());
+    let m_per_pt = 40_075_016.686 * lat.to_radians().cos() / view.scale;
+    if !(m_per_pt.is_finite() && m_per_pt > 0.0) {
+        return;
+    }
+    // The longest 1-2-5 length that fits in ~110 points.
+    let raw = m_per_pt * 110.0;
+    let pow = 10f64.powf(raw.log10().floor());
+    let nice = [5.0, 2.0, 1.0]
+        .into_iter()
+        .map(|k| k * pow)
+        .find(|&l| l <= raw)
+        .unwrap_or(pow);
+    let len = (nice / m_per_pt) as f32;
+    let label = if nice >= 1000.0 {
+        format!("{} km", format_number(nice / 1000.0))
+    } else {
+        format!("{} m", format_number(nice))
+    };
+    let base = view.rect.left_bottom() + vec2(12.0, -12.0);
+    let bg = Rect::from_min_max(base + vec2(-6.0, -22.0), base + vec2(len + 6.0, 5.0));
+    painter.rect_filled(bg, 3.0, Color32::from_white_alpha(170));
+    let ink = Stroke::new(1.5, Color32::from_gray(60));
+    painter.line_segment([base, base + vec2(len, 0.0)], ink);
+    for x in [0.0, len] {
+        painter.line_segment([base + vec2(x, 0.0), base + vec2(x, -5.0)], ink);
+    }
+    painter.text(
+        base + vec2(len / 2.0, -6.0),
+        Align2::CENTER_BOTTOM,
+        label,
+        FontId::proportional(11.0),
+        Color32::from_gray(50),
+    );
+}
+
+/// The tile provider's attribution as a link in the bottom-right corner.
+fn paint_attribution(ui: &mut egui::Ui, view: &ViewTransform, text: &str, url: &str) {
+    let galley = ui.painter().layout_no_wrap(
+        text.to_owned(),
+        FontId::proportional(11.0),
+        Color32::from_gray(40),
+    );
+    let size = galley.size() + vec2(10.0, 4.0);
+    let rect = Rect::from_min_size(view.rect.right_bottom() - size, size);
+    ui.painter()
+        .rect_filled(rect, 2.0, Color32::from_white_alpha(200));
+    ui.put(
+        rect.shrink2(vec2(5.0, 2.0)),
+        egui::Hyperlink::from_label_and_url(egui::RichText::new(text).size(11.0), url),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(format_number(1234567.4), "1,234,567");
+        assert_eq!(format_number(-1000.0), "-1,000");
+        assert_eq!(format_number(12.5), "12.5");
+        assert_eq!(format_number(3.0), "3");
+        assert_eq!(format_number(f64::NAN), "—");
+    }
+}

@@ -1,0 +1,222 @@
+//! Web-Mercator arithmetic shared by every map layer.
+//!
+//! "World" coordinates are walkers' normalized Web Mercator: `x` and `y` in
+//! `0..=1`, origin at the top-left (180°W, 85.05°N), `y` growing southwards.
+//! At zoom `z` the whole world is `256·2^z` screen points wide, exactly as
+//! walkers lays out its tiles, so what we draw lines up with its tiles and
+//! gestures. Everything view-independent is cached in world coordinates;
+//! each frame only applies the affine [`ViewTransform`].
+
+use std::f64::consts::PI;
+
+use egui::{Pos2, Rect, Vec2, pos2};
+
+/// Latitude limit of Web Mercator (the map is square).
+pub const MAX_LAT: f64 = 85.051_128_779_806_59;
+
+/// Screen points per world unit at zoom 0 (walkers' tile size).
+pub const TILE_SIZE: f64 = 256.0;
+
+/// Lowest and highest zoom the view is allowed to reach.
+pub const MIN_ZOOM: f64 = 1.0;
+/// See [`MIN_ZOOM`].
+pub const MAX_ZOOM: f64 = 19.0;
+
+/// Projects lon/lat degrees to world coordinates (latitude clamped to
+/// [`MAX_LAT`]). Non-finite input gives non-finite output.
+#[inline]
+pub fn mercator(lon: f64, lat: f64) -> [f64; 2] {
+    let lat = lat.clamp(-MAX_LAT, MAX_LAT);
+    [
+        (lon + 180.0) / 360.0,
+        (1.0 - lat.to_radians().tan().asinh() / PI) / 2.0,
+    ]
+}
+
+/// Inverse of [`mercator`]: world coordinates to `(lon, lat)` degrees.
+#[inline]
+pub fn inverse_mercator(x: f64, y: f64) -> (f64, f64) {
+    let lon = x * 360.0 - 180.0;
+    let lat = ((1.0 - 2.0 * y) * PI).sinh().atan().to_degrees();
+    (lon, lat)
+}
+
+/// Screen points per world unit at `zoom`.
+#[inline]
+pub fn world_scale(zoom: f64) -> f64 {
+    TILE_SIZE * zoom.exp2()
+}
+
+/// World bounding box `[x0, y0, x1, y1]` (`y0` is the north edge).
+pub type WorldBox = [f64; 4];
+
+/// Union of two boxes.
+pub fn union_box(a: Option<WorldBox>, b: WorldBox) -> WorldBox {
+    match a {
+        None => b,
+        Some(a) => [
+            a[0].min(b[0]),
+            a[1].min(b[1]),
+            a[2].max(b[2]),
+            a[3].max(b[3]),
+        ],
+    }
+}
+
+/// True when the boxes overlap (touching counts).
+#[inline]
+pub fn boxes_touch(a: &WorldBox, b: &WorldBox) -> bool {
+    a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
+}
+
+/// The affine map from world coordinates to screen points for one frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ViewTransform {
+    /// World coordinates of the centre of [`ViewTransform::rect`].
+    pub center: [f64; 2],
+    /// Screen points per world unit.
+    pub scale: f64,
+    /// walkers zoom level (`scale = 256·2^zoom`).
+    pub zoom: f64,
+    /// The map's rectangle on screen.
+    pub rect: Rect,
+}
+
+impl ViewTransform {
+    /// The view of `rect` centred on `(lon, lat)` at `zoom`.
+    pub fn new(rect: Rect, lon: f64, lat: f64, zoom: f64) -> Self {
+        Self {
+            center: mercator(lon, lat),
+            scale: world_scale(zoom),
+            zoom,
+            rect,
+        }
+    }
+
+    /// The view walkers' projector draws this frame.
+    pub fn from_projector(projector: &walkers::Projector) -> Self {
+        let rect = projector.clip_rect();
+        let c = projector.unproject(rect.center().to_vec2());
+        Self::new(rect, c.x(), c.y(), projector.zoom())
+    }
+
+    /// Screen position of a world point.
+    #[inline]
+    pub fn to_screen(&self, w: [f64; 2]) -> Pos2 {
+        let (ox, oy) = self.offset_of(w);
+        pos2(ox as f32, oy as f32)
+    }
+
+    /// Screen position of world point `w` in `f64` (for adding relative
+    /// offsets without losing precision at high zoom).
+    #[inline]
+    pub fn offset_of(&self, w: [f64; 2]) -> (f64, f64) {
+        let c = self.rect.center();
+        (
+            (w[0] - self.center[0]) * self.scale + c.x as f64,
+            (w[1] - self.center[1]) * self.scale + c.y as f64,
+        )
+    }
+
+    /// World coordinates of a screen position.
+    #[inline]
+    pub fn to_world(&self, p: Pos2) -> [f64; 2] {
+        let c = self.rect.center();
+        [
+            self.center[0] + (p.x - c.x) as f64 / self.scale,
+            self.center[1] + (p.y - c.y) as f64 / self.scale,
+        ]
+    }
+
+    /// `(lon, lat)` of a screen position.
+    pub fn to_lon_lat(&self, p: Pos2) -> (f64, f64) {
+        let w = self.to_world(p);
+        inverse_mercator(w[0], w[1])
+    }
+
+    /// The visible world box, grown by `margin` screen points on each side.
+    pub fn world_bounds(&self, margin: f32) -> WorldBox {
+        let r = self.rect.expand(margin);
+        let a = self.to_world(r.min);
+        let b = self.to_world(r.max);
+        [a[0], a[1], b[0], b[1]]
+    }
+
+    /// Size of a world box on screen.
+    pub fn screen_size(&self, b: &WorldBox) -> Vec2 {
+        Vec2::new(
+            ((b[2] - b[0]) * self.scale) as f32,
+            ((b[3] - b[1]) * self.scale) as f32,
+        )
+    }
+}
+
+/// Centre (world) and zoom that fit world box `b` in a view of `size` points
+/// with `padding` points kept free on every side. A degenerate box (one
+/// point) gets a city-level zoom.
+pub fn fit_box(b: &WorldBox, size: Vec2, padding: f32) -> ([f64; 2], f64) {
+    let center = [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0];
+    let w = ((size.x - 2.0 * padding).max(size.x * 0.5)).max(1.0) as f64;
+    let h = ((size.y - 2.0 * padding).max(size.y * 0.5)).max(1.0) as f64;
+    let (dx, dy) = (b[2] - b[0], b[3] - b[1]);
+    let zoom = if dx <= 1e-12 && dy <= 1e-12 {
+        12.0
+    } else {
+        let scale = (w / dx.max(1e-12)).min(h / dy.max(1e-12));
+        (scale / TILE_SIZE).log2()
+    };
+    let zoom = if zoom.is_finite() { zoom } else { 3.0 };
+    (center, zoom.clamp(MIN_ZOOM, MAX_ZOOM))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mercator_round_trip() {
+        for (lon, lat) in [(0.0, 0.0), (-122.4, 37.8), (179.9, -60.0), (-180.0, 85.0)] {
+            let w = mercator(lon, lat);
+            let (lo, la) = inverse_mercator(w[0], w[1]);
+            assert!((lo - lon).abs() < 1e-9 && (la - lat).abs() < 1e-9);
+        }
+        assert_eq!(
+            mercator(-180.0, MAX_LAT + 5.0)[1],
+            mercator(-180.0, MAX_LAT)[1]
+        );
+    }
+
+    #[test]
+    fn matches_walkers_projector() {
+        let mut mem = walkers::MapMemory::default();
+        mem.set_zoom(7.3).unwrap();
+        let rect = Rect::from_min_size(pos2(10.0, 20.0), Vec2::new(800.0, 600.0));
+        let center = walkers::lon_lat(-98.0, 39.0);
+        let p = walkers::Projector::new(rect, &walkers::MercatorProjection, &mem, center);
+        let v = ViewTransform::from_projector(&p);
+        for (lon, lat) in [(-98.0, 39.0), (-100.0, 40.0), (-95.5, 37.25)] {
+            let a = p.project(walkers::lon_lat(lon, lat));
+            let b = v.to_screen(mercator(lon, lat));
+            assert!(
+                (a.x - b.x).abs() < 0.01 && (a.y - b.y).abs() < 0.01,
+                "{a:?} {b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fit_contains_box() {
+        let b = [0.2, 0.3, 0.25, 0.32];
+        let size = Vec2::new(1000.0, 700.0);
+        let (c, z) = fit_box(&b, size, 20.0);
+        let rect = Rect::from_min_size(Pos2::ZERO, size);
+        let v = ViewTransform {
+            center: c,
+            scale: world_scale(z),
+            zoom: z,
+            rect,
+        };
+        let vb = v.world_bounds(0.0);
+        assert!(vb[0] <= b[0] && vb[1] <= b[1] && vb[2] >= b[2] && vb[3] >= b[3]);
+    }
+}

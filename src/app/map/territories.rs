@@ -1,0 +1,314 @@
+//! Territory fills, outlines and name labels.
+//!
+//! Each territory's boundary is triangulated once ([`geom_from_lon_lat`])
+//! and kept until its geometry changes (keyed by a hash of the coordinates,
+//! checked only when the workspace revision moves), so editing one territory
+//! re-triangulates one territory. A frame transforms the cached vertices of
+//! the visible territories into one fill mesh plus outline paths.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use egui::{Align2, Color32, FontId, Mesh, Pos2, Rect, Shape, Stroke, Vec2};
+use geo::{InteriorPoint, MultiPolygon};
+use rayon::prelude::*;
+
+use super::PlanKey;
+use super::geom::{
+    Geom, geom_from_lon_lat, geom_from_lon_lat_simplified, push_fill, push_outlines,
+};
+use super::proj::{ViewTransform, WorldBox, boxes_touch, mercator, union_box, world_scale};
+use crate::core::{TerritoryId, Workspace};
+
+/// A territory ready to draw.
+#[derive(Debug)]
+pub struct TerritoryShape {
+    /// Hash of the lon/lat geometry it was built from.
+    pub hash: u64,
+    /// Fill triangles and outline rings.
+    pub geom: Geom,
+    /// Simplified versions for low zoom, coarsest first: `(zoom, geom)`,
+    /// each within [`LOD_TOLERANCE_PX`] of the full shape up to that zoom.
+    pub lods: Vec<(f64, Geom)>,
+    /// Where its label goes (world coordinates): an interior point, so it is
+    /// inside even for concave shapes and shapes with holes.
+    pub label_at: Option<[f64; 2]>,
+}
+
+/// Hash of a multipolygon's coordinates (bit-exact).
+pub fn geometry_hash(shape: &MultiPolygon<f64>) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for p in shape {
+        for r in std::iter::once(p.exterior()).chain(p.interiors()) {
+            r.0.len().hash(&mut h);
+            for c in &r.0 {
+                c.x.to_bits().hash(&mut h);
+                c.y.to_bits().hash(&mut h);
+            }
+        }
+    }
+    h.finish()
+}
+
+/// Zoom levels with a simplified shape (below the last, more detail is
+/// invisible; a 200-vertex territory 40 points wide needs ~40).
+const LOD_ZOOMS: [f64; 3] = [4.0, 6.0, 8.0];
+/// How far (screen points) a simplified outline may stray at its zoom.
+pub const LOD_TOLERANCE_PX: f64 = 0.6;
+
+fn build_shape(shape: &MultiPolygon<f64>, hash: u64) -> TerritoryShape {
+    let label_at = shape
+        .interior_point()
+        .filter(|p| p.x().is_finite() && p.y().is_finite())
+        .map(|p| mercator(p.x(), p.y()));
+    let geom = geom_from_lon_lat(shape);
+    let mut lods: Vec<(f64, Geom)> = Vec::new();
+    let mut finer = geom.verts.len();
+    // Finest first, so each level is kept only if it saves a good share.
+    for &z in LOD_ZOOMS.iter().rev() {
+        let eps = LOD_TOLERANCE_PX / world_scale(z);
+        let g = geom_from_lon_lat_simplified(shape, eps);
+        if !g.tris.is_empty() && g.verts.len() * 4 <= finer * 3 {
+            finer = g.verts.len();
+            lods.push((z, g));
+        }
+    }
+    lods.reverse();
+    TerritoryShape {
+        hash,
+        geom,
+        lods,
+        label_at,
+    }
+}
+
+impl TerritoryShape {
+    /// The coarsest shape that is still exact to the eye at `zoom`.
+    pub fn geom_at(&self, zoom: f64) -> &Geom {
+        self.lods
+            .iter()
+            .find(|(z, _)| zoom <= *z)
+            .map_or(&self.geom, |(_, g)| g)
+    }
+}
+
+/// A territory label waiting to be placed.
+#[derive(Clone, Debug)]
+pub struct LabelCandidate {
+    /// Centre on screen.
+    pub pos: Pos2,
+    /// The territory's name.
+    pub text: String,
+    /// Width of the territory on screen: longer labels are skipped.
+    pub max_width: f32,
+    /// Screen area of its bounding box (bigger territories label first).
+    pub area: f32,
+    /// The selected territory is always labelled.
+    pub selected: bool,
+}
+
+/// What goes over the accounts: outlines (selected last) and labels.
+#[derive(Default)]
+pub struct Overlay {
+    /// Outline paths.
+    pub outlines: Vec<Shape>,
+    /// Labels to place.
+    pub labels: Vec<LabelCandidate>,
+}
+
+/// Cached territory shapes and per-frame drawing buffers.
+#[derive(Default)]
+pub struct TerritoryLayer {
+    key: Option<PlanKey>,
+    shapes: HashMap<TerritoryId, Arc<TerritoryShape>>,
+    fill: Arc<Mesh>,
+    scratch: Vec<Pos2>,
+    /// Territories drawn in the last frame.
+    pub drawn: usize,
+}
+
+impl TerritoryLayer {
+    /// Brings the cache up to date with `ws` (cheap when nothing changed).
+    pub fn refresh(&mut self, ws: &Workspace, key: PlanKey) {
+        if self.key == Some(key) {
+            return;
+        }
+        self.key = Some(key);
+        let territories = &ws.project().territories;
+        let hashes: Vec<u64> = territories
+            .par_iter()
+            .map(|t| geometry_hash(&t.geometry))
+            .collect();
+        let stale: Vec<usize> = (0..territories.len())
+            .filter(|&k| {
+                self.shapes
+                    .get(&territories[k].id)
+                    .is_none_or(|s| s.hash != hashes[k])
+            })
+            .collect();
+        let built: Vec<(TerritoryId, Arc<TerritoryShape>)> = stale
+            .par_iter()
+            .map(|&k| {
+                let t = &territories[k];
+                (t.id, Arc::new(build_shape(&t.geometry, hashes[k])))
+            })
+            .collect();
+        self.shapes.extend(built);
+        if self.shapes.len() > territories.len() {
+            let live: std::collections::HashSet<TerritoryId> =
+                territories.iter().map(|t| t.id).collect();
+            self.shapes.retain(|id, _| live.contains(id));
+        }
+    }
+
+    /// The prepared shape of territory `id`.
+    pub fn shape(&self, id: TerritoryId) -> Option<&TerritoryShape> {
+        self.shapes.get(&id).map(|s| &**s)
+    }
+
+    /// World box of all territories.
+    pub fn plan_box(&self) -> Option<WorldBox> {
+        self.shapes
+            .values()
+            .filter(|s| !s.geom.is_empty())
+            .fold(None, |acc, s| Some(union_box(acc, s.geom.bbox)))
+    }
+
+    /// Paints the fills; returns the outlines and label candidates, which go
+    /// on top of the accounts (so dense dots never hide a boundary).
+    pub fn paint(
+        &mut self,
+        painter: &egui::Painter,
+        view: &ViewTransform,
+        ws: &Workspace,
+        selected: Option<TerritoryId>,
+        opacity: f32,
+        want_labels: bool,
+    ) -> Overlay {
+        let vb = view.world_bounds(4.0);
+        let opacity = opacity.clamp(0.0, 1.0);
+        if Arc::get_mut(&mut self.fill).is_none() {
+            self.fill = Arc::new(Mesh::default());
+        }
+        let fill = Arc::make_mut(&mut self.fill);
+        fill.clear();
+        let mut outlines: Vec<Shape> = Vec::new();
+        let mut labels = Vec::new();
+        let mut selected_outline: Vec<Shape> = Vec::new();
+        let thin = if view.zoom >= 9.0 { 1.4 } else { 1.0 };
+        self.drawn = 0;
+        for t in &ws.project().territories {
+            let Some(s) = self.shapes.get(&t.id) else {
+                continue;
+            };
+            let g = s.geom_at(view.zoom);
+            if g.is_empty() || !boxes_touch(&g.bbox, &vb) {
+                continue;
+            }
+            let size = view.screen_size(&g.bbox);
+            if size.x < 0.3 && size.y < 0.3 {
+                continue;
+            }
+            self.drawn += 1;
+            let is_sel = selected == Some(t.id);
+            let [r, gr, b] = t.color;
+            let a = if is_sel {
+                (opacity * 1.8).max(opacity + 0.15).min(0.8)
+            } else {
+                opacity
+            };
+            g.to_screen(view, &mut self.scratch);
+            push_fill(
+                fill,
+                g,
+                &self.scratch,
+                Color32::from_rgba_unmultiplied(r, gr, b, (a * 255.0).round() as u8),
+            );
+            let dark = |f: f32| {
+                Color32::from_rgb(
+                    (r as f32 * f) as u8,
+                    (gr as f32 * f) as u8,
+                    (b as f32 * f) as u8,
+                )
+            };
+            if is_sel {
+                let stroke = Stroke::new(3.0, dark(0.45));
+                push_outlines(
+                    &mut selected_outline,
+                    g,
+                    &self.scratch,
+                    stroke,
+                    0.75,
+                    &view.rect,
+                );
+            } else if size.x >= 3.0 || size.y >= 3.0 {
+                let stroke = Stroke::new(thin, dark(0.6));
+                // Coarser steps when the territory is small on screen.
+                let step = if size.x.max(size.y) < 60.0 { 1.5 } else { 0.9 };
+                push_outlines(&mut outlines, g, &self.scratch, stroke, step, &view.rect);
+            }
+            if (want_labels || is_sel)
+                && let Some(at) = s.label_at
+            {
+                let pos = view.to_screen(at);
+                // Rough width before any text layout: skip hopeless ones.
+                let est = t.name.chars().count() as f32 * 6.5;
+                if view.rect.contains(pos) && (is_sel || est <= size.x * 1.2) {
+                    labels.push(LabelCandidate {
+                        pos,
+                        text: t.name.clone(),
+                        max_width: size.x,
+                        area: size.x * size.y,
+                        selected: is_sel,
+                    });
+                }
+            }
+        }
+        painter.add(Shape::Mesh(self.fill.clone()));
+        outlines.extend(selected_outline);
+        Overlay { outlines, labels }
+    }
+}
+
+/// Places and paints labels: selected first, then bigger territories
+/// first, skipping labels wider than their territory or overlapping one
+/// already placed.
+pub fn paint_labels(painter: &egui::Painter, mut labels: Vec<LabelCandidate>) -> usize {
+    labels.sort_by(|a, b| {
+        b.selected.cmp(&a.selected).then(
+            b.area
+                .partial_cmp(&a.area)
+                .unwrap_or(std::cmp::Ordering::Equal),
+        )
+    });
+    let mut placed: Vec<Rect> = Vec::new();
+    for l in labels {
+        let font = if l.selected {
+            FontId::proportional(14.0)
+        } else {
+            FontId::proportional(12.5)
+        };
+        let galley = painter.layout_no_wrap(l.text, font, Color32::from_gray(35));
+        let size = galley.size();
+        if !l.selected && size.x > l.max_width * 0.95 {
+            continue;
+        }
+        let rect = Align2::CENTER_CENTER.anchor_size(l.pos, size + Vec2::new(8.0, 2.0));
+        if placed.iter().any(|p| p.intersects(rect)) && !l.selected {
+            continue;
+        }
+        painter.rect_filled(
+            rect,
+            4.0,
+            Color32::from_white_alpha(if l.selected { 225 } else { 175 }),
+        );
+        painter.galley(
+            rect.min + Vec2::new(4.0, 1.0),
+            galley,
+            Color32::from_gray(35),
+        );
+        placed.push(rect);
+    }
+    placed.len()
+}

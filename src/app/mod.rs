@@ -1,0 +1,853 @@
+//! The egui window. It only displays the core's state and turns gestures
+//! into edits: every change to the plan goes through
+//! [`Workspace::apply`]/[`Workspace::undo`]/[`Workspace::redo`], and every
+//! slow operation (open, create, save, import, export) runs on a worker
+//! thread while the window shows its progress.
+//!
+//! [`TurfmapApp::ui_contents`] draws the whole window into any [`egui::Ui`]
+//! and needs no `eframe::Frame`, so the UI tests drive the real app
+//! headless.
+
+pub mod chart;
+mod dialogs;
+pub mod files;
+pub mod fmt;
+pub mod frame_bench;
+mod jobs;
+pub mod map;
+mod menu;
+pub mod panels;
+pub mod state;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use egui::{CentralPanel, Panel};
+
+use crate::core::edit::Edit;
+use crate::core::export::{write_assignment_csv, write_file_atomically, write_territories_geojson};
+use crate::core::import::{ImportedTerritory, TerritoryImportReport, import_territories};
+use crate::core::metrics::PlanMetrics;
+use crate::core::progress::Progress;
+use crate::core::{Project, Territory, TerritoryId, Workspace};
+
+pub use chart::chart_bars;
+pub use files::RecentPlans;
+pub use panels::{SortColumn, SortOrder, territory_order};
+
+use jobs::{Job, JobOutput};
+use map::MapView;
+use state::{MapEvent, MapStyle, Selection};
+
+/// Something the user asked for that may drop unsaved changes, so it may
+/// need a "Save / Discard / Cancel" first, or may wait for a save.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Action {
+    Close,
+    OpenDialog,
+    Open(PathBuf),
+    OpenSample,
+    NewPlan,
+}
+
+impl Action {
+    /// Finishes "Save changes to X before …?".
+    fn phrase(&self) -> &'static str {
+        match self {
+            Action::Close => "closing",
+            Action::NewPlan => "creating a new plan",
+            _ => "opening another plan",
+        }
+    }
+}
+
+/// The "New plan from CSV" form, between choosing the accounts file and
+/// choosing where to save.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct NewPlanForm {
+    accounts: PathBuf,
+    territories: Option<PathBuf>,
+    name_prop: String,
+}
+
+/// The Turfmap window: territory list, map, details, balance chart, menus.
+pub struct TurfmapApp {
+    ctx: egui::Context,
+    ws: Workspace,
+    /// Bumped whenever `ws` is replaced by another plan (revisions restart).
+    generation: u64,
+    metrics: PlanMetrics,
+    metrics_key: (u64, u64),
+    selection: Selection,
+    style: MapStyle,
+    map: MapView,
+    sort: Option<SortOrder>,
+    /// The tolerance being typed or dragged, committed when the user lets go.
+    tolerance_edit: Option<f64>,
+    /// Scroll the list to this territory (selected elsewhere).
+    list_scroll_to: Option<TerritoryId>,
+    last_visible_rows: Range<usize>,
+    job: Option<Job>,
+    /// What to do once the running job succeeds (e.g. close after saving).
+    after_job: Option<Action>,
+    error: Option<String>,
+    notice: Option<String>,
+    confirm: Option<Action>,
+    new_plan: Option<NewPlanForm>,
+    recent: RecentPlans,
+    allow_close: bool,
+    last_title: String,
+    dark: bool,
+}
+
+impl TurfmapApp {
+    /// A window on `ws`. Sets the projector-friendly style on `ctx`. The
+    /// recent-plans list is in memory only; see
+    /// [`TurfmapApp::set_recent_plans`].
+    pub fn new(ctx: &egui::Context, ws: Workspace) -> Self {
+        setup_style(ctx, false);
+        let metrics = ws.metrics();
+        let mut map = MapView::new(ctx);
+        map.zoom_to_plan(&ws);
+        Self {
+            ctx: ctx.clone(),
+            metrics_key: (0, ws.revision()),
+            ws,
+            generation: 0,
+            metrics,
+            selection: Selection::default(),
+            style: MapStyle::default(),
+            map,
+            sort: None,
+            tolerance_edit: None,
+            list_scroll_to: None,
+            last_visible_rows: 0..0,
+            job: None,
+            after_job: None,
+            error: None,
+            notice: None,
+            confirm: None,
+            new_plan: None,
+            recent: RecentPlans::in_memory(),
+            allow_close: false,
+            last_title: String::new(),
+            dark: false,
+        }
+    }
+
+    /// A window on the bundled sample plan, loaded right away (see
+    /// [`files::load_sample`]). The sample has no file of its own, so Save
+    /// asks where to put it.
+    pub fn with_sample(ctx: &egui::Context) -> crate::core::Result<Self> {
+        let project = files::load_sample(&Progress::new())?;
+        Ok(Self::new(ctx, Workspace::new(project)))
+    }
+
+    /// The plan being shown.
+    pub fn workspace(&self) -> &Workspace {
+        &self.ws
+    }
+
+    /// The metrics the window shows (recomputed when the plan changes).
+    pub fn metrics(&self) -> &PlanMetrics {
+        &self.metrics
+    }
+
+    /// What is selected.
+    pub fn selection(&self) -> &Selection {
+        &self.selection
+    }
+
+    /// How the map is drawn (View menu).
+    pub fn map_style(&self) -> &MapStyle {
+        &self.style
+    }
+
+    /// How the territory list is sorted (`None`: plan order).
+    pub fn sort(&self) -> Option<SortOrder> {
+        self.sort
+    }
+
+    /// Sorts the territory list.
+    pub fn set_sort(&mut self, sort: Option<SortOrder>) {
+        self.sort = sort;
+    }
+
+    /// The territories in the order the list shows them.
+    pub fn territory_order(&self) -> Vec<TerritoryId> {
+        territory_order(&self.metrics, self.sort)
+            .into_iter()
+            .map(|k| TerritoryId(self.metrics.territories[k].id))
+            .collect()
+    }
+
+    /// True while a background job (open, save, import, …) runs.
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// The error shown in the banner, if any.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// The last status message (e.g. "Saved to …"), if any.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// The recently used plans.
+    pub fn recent_plans(&self) -> &RecentPlans {
+        &self.recent
+    }
+
+    /// Uses `recent` for the File → Open recent menu (and keeps it up to
+    /// date when plans are opened or saved).
+    pub fn set_recent_plans(&mut self, recent: RecentPlans) {
+        self.recent = recent;
+    }
+
+    /// "Turfmap — NAME", with " •" when there are unsaved changes.
+    pub fn window_title(&self) -> String {
+        let name = &self.ws.project().name;
+        let mut title = if name.is_empty() {
+            "Turfmap".to_owned()
+        } else {
+            format!("Turfmap — {name}")
+        };
+        if self.ws.is_dirty() {
+            title.push_str(" •");
+        }
+        title
+    }
+
+    /// Selects a territory (clearing any account) and, with `zoom`, asks the
+    /// map to frame it.
+    pub fn select_territory(&mut self, id: TerritoryId, zoom: bool) {
+        self.selection = Selection {
+            territory: Some(id),
+            account: None,
+        };
+        self.list_scroll_to = Some(id);
+        if zoom {
+            self.map.zoom_to_territory(&self.ws, id);
+        }
+    }
+
+    /// Selects an account (and highlights its territory).
+    pub fn select_account(&mut self, i: usize) {
+        let territory = self.ws.engine().territory_of(i);
+        self.selection = Selection {
+            territory,
+            account: Some(i),
+        };
+        self.list_scroll_to = territory;
+    }
+
+    /// Applies an edit; an error is shown in the banner.
+    pub fn apply(&mut self, edit: Edit) {
+        match self.ws.apply(edit) {
+            Ok(()) => self.refresh_metrics(),
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    /// Undoes the last edit, if any.
+    pub fn undo(&mut self) {
+        let label = self.ws.undo_labels().last().map(str::to_owned);
+        match self.ws.undo() {
+            Ok(true) => {
+                self.notice = label.map(|l| format!("Undid: {l}"));
+                self.refresh_metrics();
+            }
+            Ok(false) => {}
+            Err(e) => self.error = Some(format!("Could not undo: {e}")),
+        }
+    }
+
+    /// Redoes the last undone edit, if any.
+    pub fn redo(&mut self) {
+        let label = self.ws.redo_labels().last().map(str::to_owned);
+        match self.ws.redo() {
+            Ok(true) => {
+                self.notice = label.map(|l| format!("Redid: {l}"));
+                self.refresh_metrics();
+            }
+            Ok(false) => {}
+            Err(e) => self.error = Some(format!("Could not redo: {e}")),
+        }
+    }
+
+    // ---- background work -------------------------------------------------
+
+    fn start(
+        &mut self,
+        title: String,
+        cancellable: bool,
+        then: Option<Action>,
+        work: impl FnOnce(&Progress) -> crate::core::Result<JobOutput> + Send + 'static,
+    ) {
+        if self.job.is_some() {
+            self.error = Some("Please wait for the current operation to finish.".into());
+            return;
+        }
+        self.error = None;
+        self.after_job = then;
+        self.job = Some(Job::spawn(&self.ctx, title, cancellable, work));
+    }
+
+    /// Opens the plan at `path` in the background (replacing the current
+    /// one, without asking: see the File menu for the asking version).
+    pub fn open_plan(&mut self, path: PathBuf) {
+        let title = format!("Opening {}", display_name(&path));
+        self.start(title, true, None, move |_| {
+            let ws = Workspace::open(&path)?;
+            Ok(JobOutput::Opened {
+                ws: Box::new(ws),
+                path: Some(path),
+            })
+        });
+    }
+
+    /// Opens the bundled sample plan in the background.
+    pub fn open_sample(&mut self) {
+        self.start("Opening the sample plan".into(), true, None, |progress| {
+            let project = files::load_sample(progress)?;
+            Ok(JobOutput::Opened {
+                ws: Box::new(Workspace::new(project)),
+                path: None,
+            })
+        });
+    }
+
+    /// Builds a new plan from an accounts CSV (and optional territories
+    /// GeoJSON) in the background and saves it to `plan`.
+    pub fn create_plan(
+        &mut self,
+        accounts: PathBuf,
+        territories: Option<PathBuf>,
+        name_prop: String,
+        plan: PathBuf,
+    ) {
+        let title = format!(
+            "Creating {} from {}",
+            display_name(&plan),
+            display_name(&accounts)
+        );
+        self.start(title, true, None, move |progress| {
+            let name = files::plan_name_from(&plan);
+            let (project, summary) = files::build_project(
+                &name,
+                &accounts,
+                territories.as_deref(),
+                &name_prop,
+                progress,
+            )?;
+            let mut ws = Workspace::new(project);
+            progress.check()?;
+            ws.save_as(&plan)?;
+            Ok(JobOutput::Created {
+                ws: Box::new(ws),
+                path: plan,
+                summary,
+            })
+        });
+    }
+
+    /// Saves the plan to `path` in the background.
+    pub fn save_to(&mut self, path: PathBuf) {
+        self.save_to_then(path, None);
+    }
+
+    fn save_to_then(&mut self, path: PathBuf, then: Option<Action>) {
+        // The worker saves a copy, so the window keeps drawing the plan
+        // meanwhile; the saved copy then replaces it (same plan, marked saved).
+        let mut copy = self.ws.clone();
+        let title = format!("Saving {}", display_name(&path));
+        self.start(title, false, then, move |_| {
+            copy.save_as(&path)?;
+            Ok(JobOutput::Saved {
+                ws: Box::new(copy),
+                path,
+            })
+        });
+    }
+
+    /// Reads territories from a GeoJSON file in the background, then adds
+    /// them (or replaces the boundary of same-named ones) as one undoable
+    /// edit.
+    pub fn import_territories_from(&mut self, path: PathBuf) {
+        let title = format!("Importing territories from {}", display_name(&path));
+        self.start(title, true, None, move |_| {
+            let (territories, report) = import_territories(&path, "name")?;
+            Ok(JobOutput::TerritoriesRead {
+                path,
+                territories,
+                report,
+            })
+        });
+    }
+
+    /// Writes `account_id,territory` for every account to `path` (CSV) in
+    /// the background.
+    pub fn export_assignments_to(&mut self, path: PathBuf) {
+        let project = self.ws.project().clone();
+        let assignment = self.ws.engine().assignment();
+        let title = format!("Exporting assignments to {}", display_name(&path));
+        self.start(title, false, None, move |_| {
+            write_file_atomically(&path, |w| write_assignment_csv(w, &project, &assignment))?;
+            Ok(JobOutput::Exported {
+                path,
+                what: "assignments",
+            })
+        });
+    }
+
+    /// Writes the territories as GeoJSON to `path` in the background.
+    pub fn export_territories_to(&mut self, path: PathBuf) {
+        // Only the territories are needed: no need to copy the accounts.
+        let mut project = Project::new(self.ws.project().name.clone());
+        project.territories = self.ws.project().territories.clone();
+        let title = format!("Exporting territories to {}", display_name(&path));
+        self.start(title, false, None, move |_| {
+            write_file_atomically(&path, |w| write_territories_geojson(w, &project))?;
+            Ok(JobOutput::Exported {
+                path,
+                what: "territories",
+            })
+        });
+    }
+
+    /// Blocks until the running job (if any) ends or `timeout` passes, and
+    /// takes its result in. For tests and scripts; the window itself never
+    /// blocks. Returns false on timeout.
+    pub fn wait_for_job(&mut self, timeout: Duration) -> bool {
+        let Some(job) = &self.job else { return true };
+        match job.wait(timeout) {
+            Some(result) => {
+                self.job = None;
+                self.finish_job(result);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn poll_job(&mut self) {
+        let Some(job) = &self.job else { return };
+        if let Some(result) = job.poll() {
+            self.job = None;
+            self.finish_job(result);
+        }
+    }
+
+    /// Cancels the running job: the window goes back to the current plan
+    /// at once and whatever the worker still produces is dropped.
+    fn cancel_job(&mut self) {
+        if let Some(job) = self.job.take() {
+            job.progress.cancel();
+            self.after_job = None;
+            self.notice = Some(format!("Cancelled: {}", job.title));
+        }
+    }
+
+    fn finish_job(&mut self, result: Result<JobOutput, String>) {
+        let then = self.after_job.take();
+        let output = match result {
+            Ok(output) => output,
+            Err(e) => {
+                self.error = Some(e);
+                return;
+            }
+        };
+        match output {
+            JobOutput::Opened { ws, path } => {
+                self.replace_workspace(*ws);
+                if let Some(p) = &path {
+                    self.recent.add(p);
+                }
+                self.notice = Some(format!(
+                    "Opened {}: {} accounts, {} territories",
+                    self.ws.project().name,
+                    fmt::count(self.metrics.total.count),
+                    self.metrics.territories.len()
+                ));
+            }
+            JobOutput::Created { ws, path, summary } => {
+                self.replace_workspace(*ws);
+                self.recent.add(&path);
+                self.notice = Some(format!(
+                    "Created {}: {}",
+                    display_name(&path),
+                    summary.replace('\n', "; ")
+                ));
+            }
+            JobOutput::Saved { ws, path } => {
+                self.recent.add(&path);
+                if ws.revision() == self.ws.revision() {
+                    self.ws = *ws;
+                    self.notice = Some(format!("Saved to {}", path.display()));
+                } else {
+                    self.notice = Some(format!(
+                        "Saved to {}, but later changes are not saved yet",
+                        path.display()
+                    ));
+                }
+            }
+            JobOutput::TerritoriesRead {
+                path,
+                territories,
+                report,
+            } => self.add_imported_territories(&path, territories, &report),
+            JobOutput::Exported { path, what } => {
+                self.notice = Some(format!("Exported {what} to {}", path.display()));
+            }
+        }
+        if let Some(action) = then {
+            self.perform(action);
+        }
+    }
+
+    fn replace_workspace(&mut self, ws: Workspace) {
+        self.ws = ws;
+        self.generation += 1;
+        self.selection = Selection::default();
+        self.tolerance_edit = None;
+        self.list_scroll_to = None;
+        // A fresh map view: its caches belong to the previous plan.
+        self.map = MapView::new(&self.ctx);
+        self.refresh_metrics();
+        self.map.zoom_to_plan(&self.ws);
+    }
+
+    fn add_imported_territories(
+        &mut self,
+        path: &Path,
+        territories: Vec<ImportedTerritory>,
+        report: &TerritoryImportReport,
+    ) {
+        let file = display_name(path);
+        let skipped = match report.skipped.first() {
+            Some(first) => format!(
+                "; {} feature(s) skipped, e.g. {first}",
+                report.skipped.len()
+            ),
+            None => String::new(),
+        };
+        if territories.is_empty() {
+            self.error = Some(format!("{file}: no usable territories{skipped}"));
+            return;
+        }
+        let project = self.ws.project();
+        let mut next_id = project.next_territory_id;
+        let (mut added, mut replaced, mut locked) = (0, 0, Vec::new());
+        let mut edits = Vec::new();
+        for t in territories {
+            match project.territory_by_name(&t.name) {
+                Some(existing) if existing.name == t.name => {
+                    if existing.locked {
+                        locked.push(existing.name.clone());
+                    } else {
+                        replaced += 1;
+                        edits.push(Edit::SetGeometry {
+                            id: existing.id,
+                            geometry: t.geometry,
+                        });
+                    }
+                }
+                _ => {
+                    added += 1;
+                    let mut terr = Territory::new(TerritoryId(next_id), t.name, t.geometry);
+                    next_id += 1;
+                    let prop = |k: &str| t.properties.get(k).and_then(|v| v.as_str());
+                    terr.rep = prop("rep").map(str::to_owned);
+                    if let Some(c) = prop("color").and_then(parse_hex_color) {
+                        terr.color = c;
+                    }
+                    edits.push(Edit::AddTerritory {
+                        territory: terr,
+                        position: usize::MAX,
+                    });
+                }
+            }
+        }
+        if edits.is_empty() {
+            self.error = Some(format!(
+                "{file}: every territory in it is locked in this plan ({}); unlock them first",
+                locked.join(", ")
+            ));
+            return;
+        }
+        let before = self.ws.revision();
+        self.apply(Edit::Batch {
+            label: format!("Import territories from {file}"),
+            edits,
+        });
+        if self.ws.revision() != before {
+            let locked = if locked.is_empty() {
+                String::new()
+            } else {
+                format!("; {} locked left as they were", locked.len())
+            };
+            self.notice = Some(format!(
+                "Imported from {file}: {added} added, {replaced} replaced{locked}{skipped}"
+            ));
+        }
+    }
+
+    // ---- actions that may need a confirmation ------------------------------
+
+    /// Does `action`, first asking to save when it would drop changes.
+    pub(crate) fn request(&mut self, action: Action) {
+        if self.ws.is_dirty() {
+            self.confirm = Some(action);
+        } else {
+            self.perform(action);
+        }
+    }
+
+    fn perform(&mut self, action: Action) {
+        match action {
+            Action::Close => {
+                self.allow_close = true;
+                self.ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            Action::OpenDialog => {
+                if let Some(path) = files::dialogs::pick_plan(self.ws.path()) {
+                    self.open_plan(path);
+                }
+            }
+            Action::Open(path) => self.open_plan(path),
+            Action::OpenSample => self.open_sample(),
+            Action::NewPlan => {
+                if let Some(accounts) = files::dialogs::pick_accounts_csv() {
+                    self.new_plan = Some(NewPlanForm {
+                        accounts,
+                        territories: None,
+                        name_prop: "name".into(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Save: to the plan's file, or asks where when it has none.
+    pub(crate) fn save(&mut self, then: Option<Action>) {
+        match self.ws.path() {
+            Some(path) => self.save_to_then(path.to_owned(), then),
+            None => self.save_as(then),
+        }
+    }
+
+    /// Save As: asks where, then saves.
+    pub(crate) fn save_as(&mut self, then: Option<Action>) {
+        let name = match self.ws.project().name.as_str() {
+            "" => "plan".to_owned(),
+            n => n.to_owned(),
+        };
+        if let Some(path) =
+            files::dialogs::save_as("Save plan", "Turfmap plan", "turf", &name, self.ws.path())
+        {
+            self.save_to_then(path, then);
+        }
+    }
+
+    // ---- the frame -------------------------------------------------------------
+
+    fn refresh_metrics(&mut self) {
+        let key = (self.generation, self.ws.revision());
+        if key != self.metrics_key {
+            self.metrics = self.ws.metrics();
+            self.metrics_key = key;
+        }
+    }
+
+    /// Drops a selection that no longer exists (after undo, delete, …).
+    fn sanitize_selection(&mut self) {
+        let p = self.ws.project();
+        if let Some(id) = self.selection.territory
+            && p.territory(id).is_none()
+        {
+            self.selection.territory = None;
+        }
+        if let Some(i) = self.selection.account
+            && (i >= p.accounts.len() || p.accounts.removed[i])
+        {
+            self.selection.account = None;
+        }
+    }
+
+    /// Draws the whole window into `ui` and handles its input. This is all
+    /// of [`eframe::App::ui`], without needing an `eframe::Frame`.
+    pub fn ui_contents(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.poll_job();
+        self.refresh_metrics();
+        self.sanitize_selection();
+        self.handle_close_request(&ctx);
+        if self.job.is_none() && self.confirm.is_none() && self.new_plan.is_none() {
+            self.handle_shortcuts(&ctx);
+        }
+        let title = self.window_title();
+        if title != self.last_title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.last_title = title;
+        }
+
+        Panel::top("menu_bar").show(ui, |ui| self.menu_bar(ui));
+        if self.error.is_some() {
+            self.error_banner(ui);
+        }
+        Panel::bottom("status_bar").show(ui, |ui| self.status_bar(ui));
+        Panel::left("territory_list")
+            .resizable(true)
+            .default_size(580.0)
+            .min_size(420.0)
+            .show(ui, |ui| self.territory_list(ui));
+        Panel::right("details")
+            .resizable(true)
+            .default_size(350.0)
+            .min_size(280.0)
+            .show(ui, |ui| self.details_panel(ui));
+        Panel::bottom("chart")
+            .resizable(true)
+            .default_size(260.0)
+            .min_size(150.0)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.heading("Balance");
+                    ui.label(
+                        egui::RichText::new(format!(
+                            "{} per territory · mean line · ±{}% band",
+                            self.metrics.balance_measure,
+                            fmt::pct_plain(self.metrics.tolerance_pct)
+                        ))
+                        .color(ui.visuals().weak_text_color()),
+                    );
+                });
+                let clicked = chart::balance_chart(
+                    ui,
+                    &self.metrics,
+                    self.ws.project(),
+                    self.selection.territory,
+                );
+                if let Some(id) = clicked {
+                    self.select_territory(id, true);
+                }
+            });
+        CentralPanel::no_frame().show(ui, |ui| {
+            let events = self.map.show(ui, &self.ws, &self.selection, &self.style);
+            for event in events {
+                match event {
+                    MapEvent::SelectTerritory(Some(id)) => self.select_territory(id, false),
+                    MapEvent::SelectTerritory(None) => self.selection = Selection::default(),
+                    MapEvent::SelectAccount(i) => self.select_account(i),
+                }
+            }
+        });
+
+        self.dialogs(&ctx);
+        if self.job.is_some() {
+            // Keep the progress bar moving; the worker also wakes us when done.
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+    }
+
+    fn handle_close_request(&mut self, ctx: &egui::Context) {
+        if ctx.input(|i| i.viewport().close_requested()) && !self.allow_close && self.ws.is_dirty()
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.confirm = Some(Action::Close);
+        }
+    }
+}
+
+impl eframe::App for TurfmapApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.ui_contents(ui);
+    }
+}
+
+/// `west.turf` for messages (the whole path is in the status bar).
+fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// `#1f77b4` → `[31, 119, 180]` (the colour property our GeoJSON export
+/// writes, so an export/import round trip keeps colours).
+fn parse_hex_color(s: &str) -> Option<[u8; 3]> {
+    let h = s.strip_prefix('#')?;
+    if h.len() != 6 || !h.is_ascii() {
+        return None;
+    }
+    let c = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
+    Some([c(0)?, c(2)?, c(4)?])
+}
+
+/// Larger type and roomier spacing than egui's defaults: the window is
+/// often shown on a projector to a room.
+pub(crate) fn setup_style(ctx: &egui::Context, dark: bool) {
+    use egui::{FontFamily, FontId, TextStyle};
+    ctx.all_styles_mut(|style| {
+        style.text_styles = [
+            (
+                TextStyle::Heading,
+                FontId::new(22.0, FontFamily::Proportional),
+            ),
+            (TextStyle::Body, FontId::new(16.0, FontFamily::Proportional)),
+            (
+                TextStyle::Button,
+                FontId::new(16.0, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Small,
+                FontId::new(13.0, FontFamily::Proportional),
+            ),
+            (
+                TextStyle::Monospace,
+                FontId::new(15.0, FontFamily::Monospace),
+            ),
+        ]
+        .into();
+        style.spacing.item_spacing = egui::vec2(8.0, 6.0);
+        style.spacing.button_padding = egui::vec2(8.0, 4.0);
+        style.spacing.interact_size.y = 26.0;
+    });
+    // Light by default: it reads better on projectors in lit rooms.
+    ctx.set_theme(if dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    });
+}
+
+/// Opens the window on `plan`, or on the bundled sample when `None`.
+/// The plan loads in the background, so the window appears at once.
+pub fn run(plan: Option<PathBuf>) -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        renderer: eframe::Renderer::Glow,
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Turfmap")
+            .with_app_id("turfmap")
+            .with_inner_size([1400.0, 900.0])
+            .with_min_inner_size([960.0, 600.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Turfmap",
+        options,
+        Box::new(move |cc| {
+            let mut app = TurfmapApp::new(&cc.egui_ctx, Workspace::new(Project::new("")));
+            app.set_recent_plans(RecentPlans::load_default());
+            match plan {
+                Some(path) => app.open_plan(path),
+                None => app.open_sample(),
+            }
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
+}

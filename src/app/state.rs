@@ -1,0 +1,47 @@
+//! Small view-state types shared by the map and the panels. The plan's data
+//! itself lives in [`crate::core::Workspace`]; this is only what the user is
+//! looking at.
+
+use crate::core::TerritoryId;
+
+/// What is selected in the window.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Selection {
+    /// The selected territory.
+    pub territory: Option<TerritoryId>,
+    /// The selected account (account index).
+    pub account: Option<usize>,
+}
+
+/// How the map draws things, chosen in the panels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapStyle {
+    /// Scale account dots by this measure column (index), `None` = same size.
+    pub size_by: Option<usize>,
+    /// Draw territory name labels.
+    pub labels: bool,
+    /// Draw account dots.
+    pub accounts: bool,
+    /// Fill opacity of territories, 0..=1.
+    pub fill_opacity: f32,
+}
+
+impl Default for MapStyle {
+    fn default() -> Self {
+        Self {
+            size_by: None,
+            labels: true,
+            accounts: true,
+            fill_opacity: 0.28,
+        }
+    }
+}
+
+/// Something the user did on the map that the rest of the window reacts to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MapEvent {
+    /// Clicked a territory (or empty space: `None`).
+    SelectTerritory(Option<TerritoryId>),
+    /// Clicked an account.
+    SelectAccount(usize),
+}

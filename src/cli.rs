@@ -1,0 +1,467 @@
+//! The command line: `turfmap <verb> …` for scripting and batch runs; no
+//! verb (or just a plan's path) opens the window.
+//!
+//! Every verb that changes a plan goes through [`Workspace::apply`], the same
+//! path the window uses.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::core::edit::Edit;
+use crate::core::export::{write_assignment_csv, write_file_atomically};
+use crate::core::import::{AccountImportOptions, import_accounts, import_territories};
+use crate::core::metrics::PlanMetrics;
+use crate::core::model::{BalanceMeasure, Project, Territory};
+use crate::core::progress::Progress;
+use crate::core::{Error, Result, Workspace};
+
+/// Turfmap: draw, assign and rebalance sales territories, offline.
+#[derive(Parser, Debug)]
+#[command(name = "turfmap", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// A plan to open in the window (same as `turfmap open PLAN`).
+    pub plan: Option<PathBuf>,
+    /// What to do; without a verb the window opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Column choices for the accounts CSV.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct ColumnArgs {
+    /// Column holding the account id (default: auto-detect `Id`, `Account ID`…).
+    #[arg(long)]
+    pub id_col: Option<String>,
+    /// Column holding the account name.
+    #[arg(long)]
+    pub name_col: Option<String>,
+    /// Column holding the latitude.
+    #[arg(long)]
+    pub lat_col: Option<String>,
+    /// Column holding the longitude.
+    #[arg(long)]
+    pub lon_col: Option<String>,
+    /// Column holding the US ZIP / postal code.
+    #[arg(long)]
+    pub zip_col: Option<String>,
+}
+
+impl From<ColumnArgs> for AccountImportOptions {
+    fn from(c: ColumnArgs) -> Self {
+        AccountImportOptions {
+            id_col: c.id_col,
+            name_col: c.name_col,
+            lat_col: c.lat_col,
+            lon_col: c.lon_col,
+            zip_col: c.zip_col,
+        }
+    }
+}
+
+/// The verbs.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a plan from a CRM accounts export (and optionally territories).
+    New {
+        /// The plan file to create (`.turf`).
+        plan: PathBuf,
+        /// Accounts CSV (comma, semicolon or tab separated).
+        #[arg(long)]
+        accounts: PathBuf,
+        /// Territory boundaries as GeoJSON (Polygon/MultiPolygon features).
+        #[arg(long)]
+        territories: Option<PathBuf>,
+        /// GeoJSON property holding the territory name.
+        #[arg(long, default_value = "name")]
+        name_prop: String,
+        /// Column choices.
+        #[command(flatten)]
+        columns: ColumnArgs,
+        /// Overwrite the plan file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Add or replace territory boundaries from GeoJSON (same name = replace).
+    ImportTerritories {
+        /// The plan file.
+        plan: PathBuf,
+        /// GeoJSON FeatureCollection of Polygon/MultiPolygon features.
+        geojson: PathBuf,
+        /// GeoJSON property holding the territory name.
+        #[arg(long, default_value = "name")]
+        name_prop: String,
+    },
+    /// Write the assignment as CSV `account_id,territory` (import order).
+    Assign {
+        /// The plan file.
+        plan: PathBuf,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print balance metrics per territory and for the plan.
+    Metrics {
+        /// The plan file.
+        plan: PathBuf,
+        /// Machine-readable JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Balance on this measure (or `count`) instead of the plan's setting.
+        #[arg(long)]
+        measure: Option<String>,
+    },
+    /// Run the speed benchmark on a seeded synthetic plan and print figures.
+    Bench {
+        /// Number of accounts.
+        #[arg(long, default_value_t = 1_000_000)]
+        accounts: usize,
+        /// Number of territories.
+        #[arg(long, default_value_t = 1_000)]
+        territories: usize,
+        /// Random seed of the synthetic plan.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Repetitions for the per-step figures (median reported).
+        #[arg(long, default_value_t = 15)]
+        reps: usize,
+    },
+    /// Run the headless frame benchmark of the map (100k and 1M accounts).
+    BenchFrame,
+    /// Regenerate the bundled sample data set into DIR.
+    GenSample {
+        /// Output folder (the bundled one is `assets/sample`).
+        dir: PathBuf,
+        /// Random seed.
+        #[arg(long, default_value_t = crate::core::sample::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// Open a plan in the window.
+    Open {
+        /// The plan file.
+        plan: PathBuf,
+    },
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => crate::app::run(cli.plan),
+        Some(Command::Open { plan }) => crate::app::run(Some(plan)),
+        Some(Command::BenchFrame) => crate::app::frame_bench::run(&mut std::io::stdout()),
+        Some(cmd) => run(cmd).map_err(anyhow::Error::from),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("turfmap: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one CLI verb (not `open`).
+pub fn run(cmd: Command) -> Result<()> {
+    match cmd {
+        Command::New {
+            plan,
+            accounts,
+            territories,
+            name_prop,
+            columns,
+            force,
+        } => {
+            if plan.exists() && !force {
+                return Err(Error::invalid(format!(
+                    "{} already exists; pass --force to overwrite it",
+                    plan.display()
+                )));
+            }
+            let project = new_project(
+                &plan,
+                &accounts,
+                territories.as_deref(),
+                &name_prop,
+                columns.into(),
+            )?;
+            crate::core::project_file::save(&project, &plan)?;
+            let ws = Workspace::new(project);
+            let m = ws.metrics();
+            eprintln!(
+                "Created {}: {} accounts, {} territories, {} unassigned.",
+                plan.display(),
+                m.total.count,
+                m.territories.len(),
+                m.unassigned.count
+            );
+            Ok(())
+        }
+        Command::ImportTerritories {
+            plan,
+            geojson,
+            name_prop,
+        } => {
+            let mut ws = Workspace::open(&plan)?;
+            let (imported, report) = import_territories(&geojson, &name_prop)?;
+            for s in report.skipped.iter().chain(&report.repaired) {
+                eprintln!("{}: {s}", geojson.display());
+            }
+            let mut edits = Vec::new();
+            let (mut added, mut replaced) = (0, 0);
+            let mut next_id = ws.project().next_territory_id;
+            for t in imported {
+                match ws.project().territory_by_name(&t.name) {
+                    Some(existing) if existing.name == t.name => {
+                        replaced += 1;
+                        edits.push(Edit::SetGeometry {
+                            id: existing.id,
+                            geometry: t.geometry,
+                        });
+                    }
+                    _ => {
+                        added += 1;
+                        let mut terr =
+                            Territory::new(crate::core::TerritoryId(next_id), t.name, t.geometry);
+                        next_id += 1;
+                        terr.rep = t
+                            .properties
+                            .get("rep")
+                            .and_then(|v| v.as_str())
+                            .map(str::to_owned);
+                        edits.push(Edit::AddTerritory {
+                            territory: terr,
+                            position: usize::MAX,
+                        });
+                    }
+                }
+            }
+            ws.apply(Edit::Batch {
+                label: format!("Import territories from {}", geojson.display()),
+                edits,
+            })?;
+            ws.save_as(&plan)?;
+            eprintln!(
+                "{}: {added} territories added, {replaced} replaced.",
+                plan.display()
+            );
+            Ok(())
+        }
+        Command::Assign { plan, out } => {
+            let ws = Workspace::open(&plan)?;
+            let assignment = ws.engine().assignment();
+            match out {
+                Some(path) => write_file_atomically(&path, |w| {
+                    write_assignment_csv(w, ws.project(), &assignment)
+                }),
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut lock = std::io::BufWriter::new(stdout.lock());
+                    write_assignment_csv(&mut lock, ws.project(), &assignment)?;
+                    lock.flush().map_err(|e| Error::io("<stdout>", e))
+                }
+            }
+        }
+        Command::Metrics {
+            plan,
+            json,
+            measure,
+        } => {
+            let mut ws = Workspace::open(&plan)?;
+            if let Some(m) = measure {
+                let balance = parse_measure(ws.project(), &m)?;
+                let mut settings = ws.project().settings.clone();
+                settings.balance = balance;
+                ws.apply(Edit::SetSettings { settings })?;
+            }
+            let m = ws.metrics();
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            let res = if json {
+                serde_json::to_writer_pretty(&mut out, &m)
+                    .map_err(std::io::Error::other)
+                    .and_then(|_| writeln!(out))
+            } else {
+                out.write_all(metrics_table(&m).as_bytes())
+            };
+            res.map_err(|e| Error::io("<stdout>", e))
+        }
+        Command::Bench {
+            accounts,
+            territories,
+            seed,
+            reps,
+        } => crate::core::bench::run(accounts, territories, seed, reps, &mut std::io::stdout()),
+        Command::GenSample { dir, seed } => {
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            let s = crate::core::sample::generate_sample(&dir, seed)?;
+            eprintln!(
+                "Wrote {} accounts ({} unlocated) and {} territories to {}.",
+                s.accounts,
+                s.unlocated,
+                s.territories,
+                dir.display()
+            );
+            Ok(())
+        }
+        Command::Open { .. } | Command::BenchFrame => {
+            Err(Error::invalid("this verb is handled by the window layer"))
+        }
+    }
+}
+
+/// Builds a project from an accounts CSV and optional territories GeoJSON.
+pub fn new_project(
+    plan: &Path,
+    accounts: &Path,
+    territories: Option<&Path>,
+    name_prop: &str,
+    opts: AccountImportOptions,
+) -> Result<Project> {
+    let (table, report) = import_accounts(accounts, &opts, &Progress::new())?;
+    eprintln!("{}: {}", accounts.display(), report.summary());
+    let name = plan
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "Plan".into());
+    let mut project = Project::new(name);
+    project.accounts = table;
+    if let Some(tpath) = territories {
+        let (imported, report) = import_territories(tpath, name_prop)?;
+        for s in report.skipped.iter().chain(&report.repaired) {
+            eprintln!("{}: {s}", tpath.display());
+        }
+        for t in imported {
+            let rep = t
+                .properties
+                .get("rep")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+            let id = project.add_territory(t.name, crate::core::geometry::normalize(t.geometry).0);
+            project.territory_mut(id).expect("just added").rep = rep;
+        }
+    }
+    Ok(project)
+}
+
+/// Parses a balance measure name: `count` or a measure column.
+pub fn parse_measure(project: &Project, name: &str) -> Result<BalanceMeasure> {
+    if name.eq_ignore_ascii_case("count") {
+        return Ok(BalanceMeasure::Count);
+    }
+    match project.accounts.measure_index(name) {
+        Some(i) => Ok(BalanceMeasure::Measure(
+            project.accounts.measures[i].name.clone(),
+        )),
+        None => Err(Error::invalid(format!(
+            "no measure called '{name}'; the plan has: count{}",
+            project
+                .accounts
+                .measures
+                .iter()
+                .map(|m| format!(", {}", m.name))
+                .collect::<String>()
+        ))),
+    }
+}
+
+/// Formats a number with thousands separators and `decimals` decimals.
+pub fn fmt_num(v: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(a, b)| (a, b));
+    let mut out = String::new();
+    for (k, ch) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    if v < 0.0 && v.abs() >= 0.5 * 10f64.powi(-(decimals as i32)) {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// The human-readable metrics table printed by `turfmap metrics`.
+pub fn metrics_table(m: &PlanMetrics) -> String {
+    let mut s = String::new();
+    let bal = &m.balance_measure;
+    s += &format!("Balance on {bal} (tolerance ±{}%)\n", m.tolerance_pct);
+    let mut header = format!("{:<28} {:>9}", "territory", "accounts");
+    for name in &m.measures {
+        header += &format!(" {:>16}", truncate(name, 16));
+    }
+    header += &format!(" {:>8} {:>12} {:>8}\n", "dev %", "area km²", "compact");
+    s += &header;
+    for t in &m.territories {
+        let mut line = format!(
+            "{:<28} {:>9}",
+            truncate(&t.name, 28),
+            fmt_num(t.group.count as f64, 0)
+        );
+        for v in &t.group.sums {
+            line += &format!(" {:>16}", fmt_num(*v, 0));
+        }
+        line += &format!(
+            " {:>8} {:>12} {:>8.3}{}\n",
+            format!("{:+.1}", t.deviation_pct),
+            fmt_num(t.area_km2, 0),
+            t.compactness,
+            if t.deviation_pct.abs() > m.tolerance_pct {
+                "  !"
+            } else {
+                ""
+            }
+        );
+        s += &line;
+    }
+    s += &format!(
+        "\nPlan: {} territories, mean {} , min {}, max {}, max/min {}, CV {:.1}%, {} outside ±{}%\n",
+        m.territories.len(),
+        fmt_num(m.mean, 1),
+        fmt_num(m.min, 1),
+        fmt_num(m.max, 1),
+        m.max_min_ratio.map_or("n/a".into(), |r| format!("{r:.2}")),
+        m.cv_pct,
+        m.out_of_tolerance,
+        m.tolerance_pct
+    );
+    let group = |label: &str, g: &crate::core::metrics::Group| {
+        let mut l = format!("{label}: {} accounts", fmt_num(g.count as f64, 0));
+        for (name, v) in m.measures.iter().zip(&g.sums) {
+            l += &format!(", {name} {}", fmt_num(*v, 0));
+        }
+        l + "\n"
+    };
+    s += &group("Unassigned", &m.unassigned);
+    s += &group("Unlocated", &m.unlocated);
+    s += &group("Total", &m.total);
+    s
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        s.chars().take(n - 1).chain(std::iter::once('…')).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(fmt_num(1234567.891, 2), "1,234,567.89");
+        assert_eq!(fmt_num(-1234.0, 0), "-1,234");
+        assert_eq!(fmt_num(999.0, 0), "999");
+        assert_eq!(fmt_num(0.0, 1), "0.0");
+    }
+}

@@ -1,0 +1,194 @@
+//! `turfmap bench`: speed figures of the core on a seeded synthetic plan.
+//!
+//! Timing lives here, printed, rather than in tests (which must not depend
+//! on the machine's speed). Run it in release: `cargo run --release -- bench`.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use super::edit::Edit;
+use super::engine::Engine;
+use super::error::{Error, Result};
+use super::index::TerritoryIndex;
+use super::metrics::PlanMetrics;
+use super::project_file;
+use super::synth::{synthetic_edit_polygon, synthetic_plan};
+use super::workspace::Workspace;
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() { 0.0 } else { v[v.len() / 2] }
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let t = Instant::now();
+    let r = f();
+    (r, ms(t.elapsed()))
+}
+
+/// Runs the benchmark and prints one line per figure to `out`.
+pub fn run(
+    n_accounts: usize,
+    n_territories: usize,
+    seed: u64,
+    reps: usize,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let io = |e| Error::io("<stdout>", e);
+    let reps = reps.max(1);
+    writeln!(
+        out,
+        "turfmap bench: {n_accounts} accounts, {n_territories} territories, seed {seed}, {} threads{}",
+        rayon::current_num_threads(),
+        if cfg!(debug_assertions) { " (DEBUG BUILD: use --release)" } else { "" }
+    )
+    .map_err(io)?;
+    let (project, gen_ms) = time(|| synthetic_plan(n_accounts, n_territories, seed));
+    let vertices: usize = project
+        .territories
+        .iter()
+        .map(|t| {
+            t.geometry
+                .iter()
+                .map(|p| p.exterior().0.len())
+                .sum::<usize>()
+        })
+        .sum();
+    writeln!(
+        out,
+        "{:<36} {:>9.1} ms   ({} territories, {:.0} vertices each on average)",
+        "generate synthetic plan",
+        gen_ms,
+        project.territories.len(),
+        vertices as f64 / project.territories.len().max(1) as f64
+    )
+    .map_err(io)?;
+
+    let mut index_ms = Vec::new();
+    let mut index = None;
+    for _ in 0..reps.min(5) {
+        let (idx, t) = time(|| {
+            TerritoryIndex::build(
+                project
+                    .territories
+                    .iter()
+                    .map(|t| (t.id, t.priority, &t.geometry)),
+            )
+        });
+        index_ms.push(t);
+        index = Some(idx);
+    }
+    let index = index.expect("at least one rep");
+    writeln!(
+        out,
+        "{:<36} {:>9.1} ms   (grid {}x{}, {:.1}% mixed cells)",
+        "index build (median)",
+        median(index_ms.clone()),
+        index.grid().nx,
+        index.grid().ny,
+        index.mixed_fraction() * 100.0
+    )
+    .map_err(io)?;
+
+    let mut engine = Engine::new(&project);
+    let mut assign_ms = Vec::new();
+    for _ in 0..reps.min(5) {
+        let ((), t) = time(|| engine.full_assign(&project));
+        assign_ms.push(t);
+    }
+    let full = median(index_ms) + median(assign_ms.clone());
+    writeln!(
+        out,
+        "{:<36} {:>9.1} ms   (points → territories + tallies)",
+        "full assignment (median)",
+        median(assign_ms)
+    )
+    .map_err(io)?;
+    writeln!(
+        out,
+        "{:<36} {:>9.1} ms   target ≤ 300 ms",
+        "full assign incl. index build", full
+    )
+    .map_err(io)?;
+
+    let mut ws = Workspace::new(project);
+    let ids: Vec<_> = ws.project().territories.iter().map(|t| t.id).collect();
+    let mut inc = Vec::new();
+    let mut undo = Vec::new();
+    for r in 0..reps {
+        let id = ids[(r * 7919 + 13) % ids.len()];
+        let geometry = synthetic_edit_polygon(ws.project(), id, seed + r as u64);
+        let (res, t) = time(|| ws.apply(Edit::SetGeometry { id, geometry }));
+        res?;
+        inc.push(t);
+        let (res, t) = time(|| ws.undo());
+        res?;
+        undo.push(t);
+    }
+    // Keep one edit applied and check it against a from-scratch engine.
+    let id = ids[ids.len() / 2];
+    let geometry = synthetic_edit_polygon(ws.project(), id, seed ^ 0xabc);
+    ws.apply(Edit::SetGeometry { id, geometry })?;
+    let same = ws.engine().same_result(&Engine::new(ws.project()));
+    writeln!(
+        out,
+        "{:<36} {:>9.2} ms   target ≤ 5 ms (max {:.2} ms; equals full recompute: {})",
+        "one-territory incremental (median)",
+        median(inc.clone()),
+        inc.iter().copied().fold(0.0, f64::max),
+        if same { "yes" } else { "NO" }
+    )
+    .map_err(io)?;
+    writeln!(
+        out,
+        "{:<36} {:>9.2} ms",
+        "undo of it (median)",
+        median(undo)
+    )
+    .map_err(io)?;
+
+    let mut met = Vec::new();
+    for _ in 0..reps {
+        let (m, t) = time(|| PlanMetrics::compute(ws.project(), ws.engine()));
+        std::hint::black_box(m);
+        met.push(t);
+    }
+    writeln!(
+        out,
+        "{:<36} {:>9.2} ms   target ≤ 20 ms",
+        "metrics (median)",
+        median(met)
+    )
+    .map_err(io)?;
+
+    let dir = std::env::temp_dir().join(format!("turfmap-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let path = dir.join("bench.turf");
+    let (res, save_ms) = time(|| project_file::save(ws.project(), &path));
+    res?;
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let (loaded, load_ms) = time(|| project_file::load(&path));
+    let loaded = loaded?;
+    let _ = std::fs::remove_dir_all(&dir);
+    writeln!(
+        out,
+        "{:<36} {:>9.1} ms   target ≤ 3000 ms ({:.1} MB)",
+        "project save",
+        save_ms,
+        size as f64 / 1e6
+    )
+    .map_err(io)?;
+    writeln!(
+        out,
+        "{:<36} {:>9.1} ms   target ≤ 3000 ms ({} accounts back)",
+        "project load",
+        load_ms,
+        loaded.accounts.len()
+    )
+    .map_err(io)?;
+    Ok(())
+}

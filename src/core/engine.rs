@@ -1,0 +1,512 @@
+//! The assignment engine: which territory owns each account, and why.
+//!
+//! Precedence, highest first: a manual override (the account is pinned to a
+//! territory) > an attribute rule (slot reserved for the rules issue) >
+//! geometric containment ([`TerritoryIndex`]) > unassigned.
+//!
+//! The engine keeps, besides the answer per account, a running [`Tally`] per
+//! territory (count and exact fixed-point sums of every measure), so metrics
+//! never walk the accounts. [`Engine::apply`] takes a [`Change`] and touches
+//! only the accounts it can affect: for a territory whose shape changed, the
+//! accounts under its old and new bounding boxes, found through per-cell
+//! buckets over the index's grid; every moved account updates the tallies by
+//! difference. A property test checks that any sequence of incremental
+//! updates gives exactly what a full recompute gives.
+
+use rayon::prelude::*;
+
+use super::geometry::{ShapeStats, shape_stats};
+use super::index::TerritoryIndex;
+use super::metrics::Tally;
+use super::model::{Project, TerritoryId};
+
+/// Marker for "no territory" in slot arrays.
+pub const NONE: u32 = u32::MAX;
+
+/// Why an account has the territory it has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[repr(u8)]
+pub enum Reason {
+    /// Pinned by hand to this territory.
+    Override,
+    /// Matched an attribute rule of the territory.
+    Rule,
+    /// Inside the territory's boundary.
+    Geometry,
+    /// Located, but in no territory.
+    #[default]
+    Unassigned,
+    /// Has no location and no override: cannot be placed.
+    Unlocated,
+    /// Removed from the plan.
+    Removed,
+}
+
+impl Reason {
+    /// A short phrase for tooltips and `explain`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reason::Override => "pinned by hand (manual override)",
+            Reason::Rule => "matched an assignment rule",
+            Reason::Geometry => "inside the territory's boundary",
+            Reason::Unassigned => "outside every territory",
+            Reason::Unlocated => "no location (no coordinates and no known postal code)",
+            Reason::Removed => "removed from the plan",
+        }
+    }
+}
+
+/// What an edit changed, so the engine can recompute only that.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Change {
+    /// Territories added, removed, reshaped or re-prioritised.
+    pub territories: Vec<TerritoryId>,
+    /// Accounts whose pin, location or presence changed (indices).
+    pub accounts: Vec<u32>,
+    /// Accounts were appended to the plan.
+    pub accounts_added: bool,
+    /// Everything may have changed (e.g. a new project was loaded).
+    pub all: bool,
+}
+
+impl Change {
+    /// Merges another change into this one.
+    pub fn extend(&mut self, other: Change) {
+        self.territories.extend(other.territories);
+        self.accounts.extend(other.accounts);
+        self.accounts_added |= other.accounts_added;
+        self.all |= other.all;
+    }
+}
+
+/// Accounts filed by index grid cell, for "which accounts are in this box".
+#[derive(Clone, Debug, Default)]
+struct Buckets {
+    /// `cell_start[c]..cell_start[c + 1]` indexes `order`.
+    cell_start: Vec<u32>,
+    order: Vec<u32>,
+    /// The cell each account is filed under, `NONE` if it is not in `order`
+    /// (unlocated, outside the grid, or moved since the last build).
+    filed: Vec<u32>,
+    /// Located accounts not in `order`: always checked against the box.
+    overflow: Vec<u32>,
+    nx: usize,
+}
+
+impl Buckets {
+    fn build(project: &Project, index: &TerritoryIndex) -> Self {
+        let g = *index.grid();
+        let a = &project.accounts;
+        let filed: Vec<u32> = (0..a.len())
+            .into_par_iter()
+            .map(|i| {
+                if a.removed[i] || !a.is_located(i) {
+                    NONE
+                } else {
+                    g.cell_of(a.lon[i], a.lat[i]).map_or(NONE, |c| c as u32)
+                }
+            })
+            .collect();
+        let ncells = g.nx * g.ny;
+        let mut cell_start = vec![0u32; ncells + 1];
+        for &c in &filed {
+            if c != NONE {
+                cell_start[c as usize + 1] += 1;
+            }
+        }
+        for c in 0..ncells {
+            cell_start[c + 1] += cell_start[c];
+        }
+        let mut fill = cell_start.clone();
+        let mut order = vec![0u32; cell_start[ncells] as usize];
+        for (i, &c) in filed.iter().enumerate() {
+            if c != NONE {
+                order[fill[c as usize] as usize] = i as u32;
+                fill[c as usize] += 1;
+            }
+        }
+        Self {
+            cell_start,
+            order,
+            filed,
+            overflow: Vec::new(),
+            nx: g.nx,
+        }
+    }
+
+    /// Accounts that may lie in lon/lat box `b` (a superset).
+    fn in_box(&self, index: &TerritoryIndex, b: [f64; 4], project: &Project, out: &mut Vec<u32>) {
+        let r = index.grid().cells_of_box(b);
+        for row in r.r0..r.r1 {
+            let (s, e) = (row * self.nx + r.c0, row * self.nx + r.c1);
+            if s >= e {
+                continue;
+            }
+            for &i in &self.order[self.cell_start[s] as usize..self.cell_start[e] as usize] {
+                // Skip stale entries of accounts that moved since filing.
+                if self.filed[i as usize] != NONE {
+                    out.push(i);
+                }
+            }
+        }
+        let a = &project.accounts;
+        for &i in &self.overflow {
+            let i_ = i as usize;
+            if a.lon[i_] >= b[0] && a.lon[i_] <= b[2] && a.lat[i_] >= b[1] && a.lat[i_] <= b[3] {
+                out.push(i);
+            }
+        }
+    }
+
+    /// Takes account `i` out of the CSR (its location changed or it is new).
+    fn unfile(&mut self, i: usize) {
+        if i >= self.filed.len() {
+            self.filed.resize(i + 1, NONE);
+        }
+        self.filed[i] = NONE;
+        if !self.overflow.contains(&(i as u32)) {
+            self.overflow.push(i as u32);
+        }
+    }
+}
+
+/// Assignment state of a whole plan. See the module docs.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    index: TerritoryIndex,
+    slot: Vec<u32>,
+    reason: Vec<Reason>,
+    tally: Tally,
+    stats: Vec<ShapeStats>,
+    buckets: Buckets,
+}
+
+impl Engine {
+    /// Builds the index and assigns every account.
+    pub fn new(project: &Project) -> Self {
+        let index = TerritoryIndex::build(
+            project
+                .territories
+                .iter()
+                .map(|t| (t.id, t.priority, &t.geometry)),
+        );
+        let mut e = Self {
+            index,
+            slot: Vec::new(),
+            reason: Vec::new(),
+            tally: Tally::new(0, project.accounts.measures.len()),
+            stats: Vec::new(),
+            buckets: Buckets::default(),
+        };
+        e.refresh_all_stats(project);
+        e.full_assign(project);
+        e
+    }
+
+    fn refresh_all_stats(&mut self, project: &Project) {
+        let stats: Vec<(u32, ShapeStats)> = project
+            .territories
+            .par_iter()
+            .filter_map(|t| Some((self.index.slot_of(t.id)?, shape_stats(&t.geometry))))
+            .collect();
+        self.stats = vec![ShapeStats::default(); self.index.slot_capacity()];
+        for (s, st) in stats {
+            self.stats[s as usize] = st;
+        }
+    }
+
+    /// Reassigns every account from scratch and rebuilds the tallies and
+    /// buckets (the index is kept).
+    pub fn full_assign(&mut self, project: &Project) {
+        let n = project.accounts.len();
+        let res: Vec<(u32, Reason)> = (0..n)
+            .into_par_iter()
+            .with_min_len(4096)
+            .map(|i| self.evaluate(project, i))
+            .collect();
+        (self.slot, self.reason) = res.into_iter().unzip();
+        self.tally = Tally::from_assignment(project, &self.slot, self.index.slot_capacity());
+        self.buckets = Buckets::build(project, &self.index);
+    }
+
+    /// The territory slot and reason for account `i`, by the precedence rules.
+    fn evaluate(&self, project: &Project, i: usize) -> (u32, Reason) {
+        let a = &project.accounts;
+        if a.removed[i] {
+            return (NONE, Reason::Removed);
+        }
+        if let Some(t) = a.pinned[i]
+            && let Some(s) = self.index.slot_of(t)
+        {
+            return (s, Reason::Override);
+        }
+        // Attribute rules slot in here (rules issue).
+        if !a.is_located(i) {
+            return (NONE, Reason::Unlocated);
+        }
+        match self.index.locate_slot(a.lon[i], a.lat[i]) {
+            Some(s) => (s, Reason::Geometry),
+            None => (NONE, Reason::Unassigned),
+        }
+    }
+
+    /// Applies what an edit changed, recomputing only what it can affect.
+    pub fn apply(&mut self, project: &Project, change: &Change) {
+        if change.all {
+            *self = Self::new(project);
+            return;
+        }
+        let n = project.accounts.len();
+        if change.accounts_added || self.slot.len() < n {
+            let first_new = self.slot.len();
+            self.slot.resize(n, NONE);
+            self.reason.resize(n, Reason::Unassigned);
+            for i in first_new..n {
+                self.buckets.unfile(i);
+                self.reassign(project, i);
+            }
+        }
+        let mut grid_rebuilt = false;
+        let mut dirty_boxes = Vec::new();
+        // Territories that appeared or disappeared: pins to them change meaning.
+        let mut pin_targets = Vec::new();
+        for &t in &change.territories {
+            let new = project.territory(t).map(|t| (t.priority, &t.geometry));
+            if self.index.slot_of(t).is_some() != new.is_some() {
+                pin_targets.push(t);
+            }
+            let before = *self.index.grid();
+            if let Some(b) = self.index.update(t, new) {
+                dirty_boxes.push(b);
+            }
+            if *self.index.grid() != before {
+                grid_rebuilt = true;
+            }
+            self.tally.ensure_slots(self.index.slot_capacity());
+            if self.stats.len() < self.index.slot_capacity() {
+                self.stats
+                    .resize(self.index.slot_capacity(), ShapeStats::default());
+            }
+            if let Some(s) = self.index.slot_of(t) {
+                self.stats[s as usize] = shape_stats(&project.territory(t).expect("live").geometry);
+            }
+        }
+        if grid_rebuilt {
+            self.full_assign(project);
+            return;
+        }
+        for &i in &change.accounts {
+            let i = i as usize;
+            if i < n {
+                // A changed location files the account under overflow.
+                self.buckets.unfile(i);
+                self.reassign(project, i);
+            }
+        }
+        // Accounts inside the boxes where the index changed.
+        let mut cand = Vec::new();
+        for b in &dirty_boxes {
+            self.buckets.in_box(&self.index, *b, project, &mut cand);
+        }
+        // Accounts pinned to a territory that came or went may sit anywhere.
+        if !pin_targets.is_empty() {
+            for (i, p) in project.accounts.pinned.iter().enumerate() {
+                if p.is_some_and(|p| pin_targets.contains(&p)) {
+                    cand.push(i as u32);
+                }
+            }
+        }
+        cand.sort_unstable();
+        cand.dedup();
+        for i in cand {
+            self.reassign(project, i as usize);
+        }
+        if self.buckets.overflow.len() > 4096 {
+            self.buckets = Buckets::build(project, &self.index);
+        }
+    }
+
+    fn reassign(&mut self, project: &Project, i: usize) {
+        let (s, r) = self.evaluate(project, i);
+        let old = self.slot[i];
+        let old_counted = self.reason[i] != Reason::Removed;
+        let new_counted = r != Reason::Removed;
+        self.reason[i] = r;
+        self.slot[i] = s;
+        if old_counted {
+            self.tally.remove(project, i, old);
+        }
+        if new_counted {
+            self.tally.add(project, i, s);
+        }
+    }
+
+    /// Territory of account `i`.
+    pub fn territory_of(&self, i: usize) -> Option<TerritoryId> {
+        match self.slot.get(i) {
+            Some(&s) if s != NONE => self.index.id_of_slot(s),
+            _ => None,
+        }
+    }
+
+    /// Why account `i` is where it is.
+    pub fn reason(&self, i: usize) -> Reason {
+        self.reason.get(i).copied().unwrap_or_default()
+    }
+
+    /// Territory of every account, in account order.
+    pub fn assignment(&self) -> Vec<Option<TerritoryId>> {
+        (0..self.slot.len()).map(|i| self.territory_of(i)).collect()
+    }
+
+    /// Per account slot (`NONE` = unassigned); slots map to territories
+    /// through [`Engine::index`]. Used by renderers for speed.
+    pub fn slots(&self) -> &[u32] {
+        &self.slot
+    }
+
+    /// The spatial index.
+    pub fn index(&self) -> &TerritoryIndex {
+        &self.index
+    }
+
+    /// The running tallies.
+    pub fn tally(&self) -> &Tally {
+        &self.tally
+    }
+
+    /// Area and compactness of territory `id`.
+    pub fn shape_stats(&self, id: TerritoryId) -> ShapeStats {
+        self.index
+            .slot_of(id)
+            .and_then(|s| self.stats.get(s as usize).copied())
+            .unwrap_or_default()
+    }
+
+    /// True when `other` assigns every account the same way, with the same
+    /// reasons and tallies (for tests and self-checks).
+    pub fn same_result(&self, other: &Engine) -> bool {
+        self.assignment() == other.assignment()
+            && self.reason == other.reason
+            && self.tally.same_as(&self.index, &other.tally, &other.index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::edit::Edit;
+    use crate::core::model::{AccountRow, Accounts, LocationSource};
+    use crate::core::workspace::Workspace;
+    use geo::{MultiPolygon, polygon};
+
+    fn sq(x0: f64, y0: f64, s: f64) -> MultiPolygon<f64> {
+        MultiPolygon(vec![polygon![
+            (x: x0, y: y0), (x: x0 + s, y: y0), (x: x0 + s, y: y0 + s), (x: x0, y: y0 + s)
+        ]])
+    }
+
+    fn plan() -> Project {
+        let mut p = Project::new("t");
+        p.accounts = Accounts::with_schema(&["revenue".into()], &[]);
+        let pts = [
+            Some((0.5, 0.5)),
+            Some((1.5, 0.5)),
+            Some((5.0, 5.0)),
+            None,
+            Some((1.0, 0.5)),
+        ];
+        for (i, loc) in pts.iter().enumerate() {
+            p.accounts.push(&AccountRow {
+                id: format!("A{i}"),
+                name: String::new(),
+                location: *loc,
+                source: LocationSource::Coordinates,
+                measures: vec![10.0 * (i + 1) as f64],
+                attributes: vec![],
+                pinned: None,
+            });
+        }
+        p.add_territory("West", sq(0.0, 0.0, 1.0));
+        p.add_territory("East", sq(1.0, 0.0, 1.0));
+        p
+    }
+
+    #[test]
+    fn precedence_and_reasons() {
+        let mut p = plan();
+        let east = p.territory_by_name("East").unwrap().id;
+        let west = p.territory_by_name("West").unwrap().id;
+        p.accounts.pinned[3] = Some(west); // unlocated but pinned
+        let e = Engine::new(&p);
+        assert_eq!(
+            (e.territory_of(0), e.reason(0)),
+            (Some(west), Reason::Geometry)
+        );
+        assert_eq!(
+            (e.territory_of(1), e.reason(1)),
+            (Some(east), Reason::Geometry)
+        );
+        assert_eq!((e.territory_of(2), e.reason(2)), (None, Reason::Unassigned));
+        assert_eq!(
+            (e.territory_of(3), e.reason(3)),
+            (Some(west), Reason::Override)
+        );
+        // On the shared border: exactly one, the eastern one (half-open rule).
+        assert_eq!(e.territory_of(4), Some(east));
+    }
+
+    #[test]
+    fn pin_beats_geometry_and_tallies_follow() {
+        let mut ws = Workspace::new(plan());
+        let west = ws.project().territory_by_name("West").unwrap().id;
+        let east = ws.project().territory_by_name("East").unwrap().id;
+        ws.apply(Edit::pin_all(vec![1], Some(west))).unwrap();
+        assert_eq!(ws.engine().territory_of(1), Some(west));
+        assert_eq!(ws.engine().reason(1), Reason::Override);
+        let m = ws.metrics();
+        assert_eq!(m.territory(west).unwrap().group.count, 2);
+        assert_eq!(m.territory(west).unwrap().group.sums, vec![30.0]);
+        assert_eq!(m.territory(east).unwrap().group.count, 1);
+        ws.undo().unwrap();
+        assert_eq!(ws.engine().territory_of(1), Some(east));
+        assert!(ws.engine().same_result(&Engine::new(ws.project())));
+    }
+
+    #[test]
+    fn removing_a_territory_unpins_and_undo_restores() {
+        let mut ws = Workspace::new(plan());
+        let west = ws.project().territory_by_name("West").unwrap().id;
+        ws.apply(Edit::pin_all(vec![2], Some(west))).unwrap();
+        ws.apply(Edit::RemoveTerritory { id: west }).unwrap();
+        assert_eq!(ws.engine().territory_of(0), None);
+        assert_eq!(ws.engine().territory_of(2), None);
+        assert!(ws.engine().same_result(&Engine::new(ws.project())));
+        ws.undo().unwrap();
+        assert_eq!(ws.engine().territory_of(2), Some(west));
+        assert_eq!(ws.engine().reason(2), Reason::Override);
+        assert!(ws.engine().same_result(&Engine::new(ws.project())));
+    }
+
+    #[test]
+    fn locked_territory_refuses_reshape() {
+        let mut ws = Workspace::new(plan());
+        let west = ws.project().territory_by_name("West").unwrap().id;
+        let mut props =
+            crate::core::edit::TerritoryProps::of(ws.project().territory(west).unwrap());
+        props.locked = true;
+        ws.apply(Edit::SetTerritoryProps { id: west, props })
+            .unwrap();
+        let err = ws
+            .apply(Edit::SetGeometry {
+                id: west,
+                geometry: sq(0.0, 0.0, 3.0),
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("locked"), "{err}");
+        assert_eq!(
+            ws.project().territory(west).unwrap().geometry,
+            plan().territories[0].geometry
+        );
+    }
+}

@@ -1,0 +1,175 @@
+//! Geometry helpers: normalisation, geodesic measures and compactness.
+//!
+//! Territory shapes are kept in lon/lat degrees (WGS84). Areas and perimeters
+//! are geodesic (Karney 2013, through geo's `GeodesicArea`), so the numbers
+//! are honest at any latitude rather than distorted by a map projection.
+
+use geo::orient::{Direction, Orient};
+use geo::{BoundingRect, Coord, GeodesicArea, LineString, MultiPolygon, Polygon, Rect};
+
+/// Geodesic area (km²) and Polsby–Popper compactness of a shape.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ShapeStats {
+    /// Area in square kilometres.
+    pub area_km2: f64,
+    /// Perimeter in kilometres, holes included.
+    pub perimeter_km: f64,
+    /// Polsby–Popper score `4πA/P²` in `0..=1` (1 = a circle); 0 when empty.
+    pub compactness: f64,
+}
+
+/// Measures `shape` on the WGS84 ellipsoid.
+pub fn shape_stats(shape: &MultiPolygon<f64>) -> ShapeStats {
+    let mut area = 0.0;
+    let mut perimeter = 0.0;
+    for poly in shape {
+        // Exterior CCW, holes CW: the orientation geo's signed geodesic area
+        // expects; taking abs() keeps a mis-wound ring from going negative.
+        let poly = poly.orient(Direction::Default);
+        let (p, a) = poly.geodesic_perimeter_area_signed();
+        area += a.abs();
+        perimeter += p;
+    }
+    let area_km2 = area / 1e6;
+    let perimeter_km = perimeter / 1e3;
+    let compactness = if perimeter_km > 0.0 {
+        (4.0 * std::f64::consts::PI * area_km2 / (perimeter_km * perimeter_km)).min(1.0)
+    } else {
+        0.0
+    };
+    ShapeStats {
+        area_km2,
+        perimeter_km,
+        compactness,
+    }
+}
+
+/// Bounding rectangle of a shape, `None` when it has no coordinates.
+pub fn bbox(shape: &MultiPolygon<f64>) -> Option<Rect<f64>> {
+    shape.bounding_rect()
+}
+
+/// Closes rings, drops rings with fewer than three distinct corners or
+/// non-finite coordinates, and orients exterior rings CCW, holes CW.
+/// Returns the cleaned shape and how many rings were dropped.
+pub fn normalize(shape: MultiPolygon<f64>) -> (MultiPolygon<f64>, usize) {
+    let mut dropped = 0;
+    let mut out = Vec::with_capacity(shape.0.len());
+    for poly in shape {
+        let (ext, ints) = poly.into_inner();
+        let Some(ext) = clean_ring(ext) else {
+            dropped += 1 + ints.len();
+            continue;
+        };
+        let mut holes = Vec::with_capacity(ints.len());
+        for ring in ints {
+            match clean_ring(ring) {
+                Some(r) => holes.push(r),
+                None => dropped += 1,
+            }
+        }
+        out.push(Polygon::new(ext, holes).orient(Direction::Default));
+    }
+    (MultiPolygon(out), dropped)
+}
+
+fn clean_ring(ring: LineString<f64>) -> Option<LineString<f64>> {
+    let mut pts: Vec<Coord<f64>> = Vec::with_capacity(ring.0.len() + 1);
+    for c in ring.0 {
+        if !c.x.is_finite() || !c.y.is_finite() {
+            return None;
+        }
+        if pts.last() != Some(&c) {
+            pts.push(c);
+        }
+    }
+    if pts.len() > 1 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    if pts.len() < 3 {
+        return None;
+    }
+    pts.push(pts[0]);
+    Some(LineString(pts))
+}
+
+/// Great-circle distance in kilometres between two lon/lat points
+/// (haversine on a sphere of the mean Earth radius).
+pub fn haversine_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    const R: f64 = 6371.0088;
+    let (lon1, lat1) = (a.0.to_radians(), a.1.to_radians());
+    let (lon2, lat2) = (b.0.to_radians(), b.1.to_radians());
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
+        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    2.0 * R * h.sqrt().asin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    fn square(x0: f64, y0: f64, s: f64) -> MultiPolygon<f64> {
+        MultiPolygon(vec![polygon![
+            (x: x0, y: y0), (x: x0 + s, y: y0), (x: x0 + s, y: y0 + s), (x: x0, y: y0 + s)
+        ]])
+    }
+
+    #[test]
+    fn one_degree_square_at_equator_has_known_area() {
+        // 1°×1° at the equator is about 12,308 km² on WGS84.
+        let s = shape_stats(&square(0.0, 0.0, 1.0));
+        assert!((s.area_km2 - 12308.0).abs() < 15.0, "{}", s.area_km2);
+        // A square scores π/4 on Polsby–Popper.
+        assert!((s.compactness - std::f64::consts::FRAC_PI_4).abs() < 0.01);
+    }
+
+    #[test]
+    fn winding_does_not_change_area() {
+        let mut cw = square(10.0, 40.0, 0.5);
+        cw.0[0].exterior_mut(|r| r.0.reverse());
+        let a = shape_stats(&cw).area_km2;
+        let b = shape_stats(&square(10.0, 40.0, 0.5)).area_km2;
+        assert!((a - b).abs() < 1e-6 && a > 0.0);
+    }
+
+    #[test]
+    fn hole_is_subtracted() {
+        let outer = square(0.0, 0.0, 2.0).0.remove(0);
+        let hole = square(0.5, 0.5, 1.0).0.remove(0);
+        let with_hole = MultiPolygon(vec![Polygon::new(
+            outer.exterior().clone(),
+            vec![hole.exterior().clone()],
+        )]);
+        let full = shape_stats(&square(0.0, 0.0, 2.0)).area_km2;
+        let inner = shape_stats(&square(0.5, 0.5, 1.0)).area_km2;
+        let got = shape_stats(&with_hole).area_km2;
+        assert!(
+            (got - (full - inner)).abs() < 1.0,
+            "{got} vs {}",
+            full - inner
+        );
+    }
+
+    #[test]
+    fn normalize_closes_and_drops_degenerate_rings() {
+        let open = Polygon::new(
+            LineString::from(vec![(0.0, 0.0), (1.0, 0.0), (1.0, 1.0)]),
+            vec![LineString::from(vec![(0.2, 0.2), (0.3, 0.3)])],
+        );
+        let (n, dropped) = normalize(MultiPolygon(vec![open]));
+        assert_eq!(dropped, 1);
+        assert_eq!(n.0[0].exterior().0.len(), 4);
+        assert!(n.0[0].interiors().is_empty());
+        let (n, dropped) = normalize(MultiPolygon(vec![
+            polygon![(x: f64::NAN, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0)],
+        ]));
+        assert_eq!((n.0.len(), dropped), (0, 1));
+    }
+
+    #[test]
+    fn haversine_new_york_to_los_angeles() {
+        let d = haversine_km((-74.006, 40.7128), (-118.2437, 34.0522));
+        assert!((d - 3936.0).abs() < 10.0, "{d}");
+    }
+}

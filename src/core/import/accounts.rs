@@ -1,0 +1,1151 @@
+//! Accounts CSV import: CRM exports (Salesforce, HubSpot, Dynamics, Excel
+//! "Save as CSV") into the columnar [`Accounts`] table.
+//!
+//! The file is read into memory and parsed twice. The first pass validates
+//! the structure (field counts, UTF-8) and decides, per column, whether every
+//! value is a number; numeric columns keep their parsed values. The second
+//! pass fills ids, names, locations and text columns. Two passes over bytes
+//! that are already in memory are cheaper than keeping a million parsed
+//! records around, and they let a column be typed by all of its values.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Read;
+use std::path::Path;
+
+use super::zips;
+use crate::core::model::{Accounts, AttrColumn, LocationSource, MeasureColumn};
+use crate::core::progress::Progress;
+use crate::core::{Error, Result};
+
+/// How many rows go by between progress updates and cancel checks.
+const PROGRESS_EVERY: usize = 1 << 16;
+/// How many line numbers a report lists for each kind of problem.
+const MAX_LINES: usize = 10;
+
+/// Which columns hold the account's id, name and location. `None` means
+/// auto-detect from the header (the default for all of them).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountImportOptions {
+    /// Column of the unique account id (CRM id).
+    pub id_col: Option<String>,
+    /// Column of the display name.
+    pub name_col: Option<String>,
+    /// Column of the latitude in degrees.
+    pub lat_col: Option<String>,
+    /// Column of the longitude in degrees.
+    pub lon_col: Option<String>,
+    /// Column of the US ZIP code, used when coordinates are missing.
+    pub zip_col: Option<String>,
+}
+
+/// What an accounts import found, for the user.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Accounts imported (every data row that is not blank).
+    pub rows: usize,
+    /// Accounts placed by their latitude/longitude.
+    pub by_coordinates: usize,
+    /// Accounts placed at their ZIP code's centroid.
+    pub by_postal_code: usize,
+    /// Accounts without a usable location (kept, never dropped).
+    pub unlocated: usize,
+    /// 1-based file lines of the first unlocated accounts (at most 10).
+    pub unlocated_lines: Vec<u64>,
+    /// Rows whose coordinates were present but unusable (out of range or not
+    /// numbers); they fell back to the ZIP code or stayed unlocated.
+    pub invalid_coordinates: usize,
+    /// 1-based file lines of the first such rows (at most 10).
+    pub invalid_coordinate_lines: Vec<u64>,
+    /// Rows where every field was empty; they are skipped.
+    pub blank_rows: usize,
+    /// Names of the numeric columns, in file order.
+    pub measures: Vec<String>,
+    /// Names of the text columns, in file order.
+    pub attributes: Vec<String>,
+    /// The field delimiter that was used (`,`, `;` or tab).
+    pub delimiter: u8,
+    /// Header of the id column; `None` when ids are row numbers.
+    pub id_column: Option<String>,
+    /// Header of the name column; `None` when names are the ids.
+    pub name_column: Option<String>,
+    /// Header of the latitude column, if any.
+    pub lat_column: Option<String>,
+    /// Header of the longitude column, if any.
+    pub lon_column: Option<String>,
+    /// Header of the ZIP code column, if any.
+    pub zip_column: Option<String>,
+}
+
+impl ImportReport {
+    /// One or two lines for the user, e.g. `5,000 accounts: 4,950 by
+    /// coordinates, 45 by ZIP, 5 unlocated (lines 12, 40, …)`.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} {}: {} by coordinates, {} by ZIP, {} unlocated",
+            thousands(self.rows),
+            if self.rows == 1 {
+                "account"
+            } else {
+                "accounts"
+            },
+            thousands(self.by_coordinates),
+            thousands(self.by_postal_code),
+            thousands(self.unlocated),
+        );
+        if self.unlocated > 0 {
+            s.push_str(&line_list(&self.unlocated_lines, self.unlocated));
+        }
+        if self.invalid_coordinates > 0 {
+            s.push_str(&format!(
+                "\n{} {} unusable coordinates{}; placed by ZIP code where possible",
+                thousands(self.invalid_coordinates),
+                if self.invalid_coordinates == 1 {
+                    "row has"
+                } else {
+                    "rows have"
+                },
+                line_list(&self.invalid_coordinate_lines, self.invalid_coordinates),
+            ));
+        }
+        s
+    }
+}
+
+/// ` (line 3)` / ` (lines 3, 9, …)`.
+fn line_list(lines: &[u64], total: usize) -> String {
+    if lines.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = lines.iter().map(u64::to_string).collect();
+    let more = if total > lines.len() { ", …" } else { "" };
+    let word = if total == 1 { "line" } else { "lines" };
+    format!(" ({word} {}{more})", list.join(", "))
+}
+
+/// `1234567` → `1,234,567`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Imports the accounts CSV at `path`. See [`import_accounts_from_reader`].
+pub fn import_accounts(
+    path: &Path,
+    opts: &AccountImportOptions,
+    progress: &Progress,
+) -> Result<(Accounts, ImportReport)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    import_accounts_from_bytes(&bytes, path, opts, progress)
+}
+
+/// Imports accounts from CSV text in `reader`; `path_for_errors` names the
+/// source in error messages.
+///
+/// The delimiter (`,`, `;` or tab) is sniffed from the header; id, name,
+/// latitude, longitude and ZIP columns are found by their usual CRM names
+/// unless `opts` names them. Every other column becomes a measure when all
+/// its values are numbers and a text attribute otherwise. Accounts without
+/// usable coordinates are placed at their ZIP's centroid or kept unlocated.
+pub fn import_accounts_from_reader<R: Read>(
+    mut reader: R,
+    path_for_errors: &Path,
+    opts: &AccountImportOptions,
+    progress: &Progress,
+) -> Result<(Accounts, ImportReport)> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path_for_errors, e))?;
+    import_accounts_from_bytes(&bytes, path_for_errors, opts, progress)
+}
+
+/// What a column is used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Id,
+    Name,
+    Lat,
+    Lon,
+    Zip,
+}
+
+impl Role {
+    fn label(self) -> &'static str {
+        match self {
+            Role::Id => "id",
+            Role::Name => "name",
+            Role::Lat => "latitude",
+            Role::Lon => "longitude",
+            Role::Zip => "ZIP code",
+        }
+    }
+
+    /// Header names that mean this role, normalized (see [`norm_header`]),
+    /// best first: a Salesforce export has both billing and shipping
+    /// coordinates and billing wins.
+    fn synonyms(self) -> &'static [&'static str] {
+        match self {
+            Role::Id => &["id", "accountid"],
+            Role::Name => &["name", "accountname"],
+            Role::Lat => &[
+                "latitude",
+                "lat",
+                "billinglatitude",
+                "shippinglatitude",
+                "y",
+            ],
+            Role::Lon => &[
+                "longitude",
+                "lon",
+                "lng",
+                "long",
+                "billinglongitude",
+                "shippinglongitude",
+                "x",
+            ],
+            Role::Zip => &[
+                "zip",
+                "zipcode",
+                "postalcode",
+                "postcode",
+                "billingpostalcode",
+                "shippingpostalcode",
+            ],
+        }
+    }
+}
+
+/// Lower-case, without spaces, underscores or dashes: `Account_ID` → `accountid`.
+fn norm_header(h: &str) -> String {
+    h.chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The column index of each role.
+#[derive(Clone, Copy, Debug, Default)]
+struct Layout {
+    id: Option<usize>,
+    name: Option<usize>,
+    lat: Option<usize>,
+    lon: Option<usize>,
+    zip: Option<usize>,
+}
+
+fn find_layout(headers: &[String], opts: &AccountImportOptions, path: &Path) -> Result<Layout> {
+    let normed: Vec<String> = headers.iter().map(|h| norm_header(h)).collect();
+    let pick = |role: Role, explicit: &Option<String>| -> Result<Option<usize>> {
+        if let Some(want) = explicit {
+            let want_t = want.trim();
+            let found = headers.iter().position(|h| h == want_t).or_else(|| {
+                let n = norm_header(want_t);
+                normed.iter().position(|h| *h == n)
+            });
+            return match found {
+                Some(i) => Ok(Some(i)),
+                None => Err(Error::Csv {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    column: Some(want.clone()),
+                    message: format!(
+                        "no such {} column; the header has: {}",
+                        role.label(),
+                        headers.join(", ")
+                    ),
+                }),
+            };
+        }
+        Ok(role
+            .synonyms()
+            .iter()
+            .find_map(|syn| normed.iter().position(|h| h == syn)))
+    };
+    let mut layout = Layout {
+        id: pick(Role::Id, &opts.id_col)?,
+        name: pick(Role::Name, &opts.name_col)?,
+        lat: pick(Role::Lat, &opts.lat_col)?,
+        lon: pick(Role::Lon, &opts.lon_col)?,
+        zip: pick(Role::Zip, &opts.zip_col)?,
+    };
+    // Coordinates need both halves. An explicit half without its partner is
+    // a mistake worth reporting; a detected one is just an ordinary column.
+    if layout.lat.is_some() != layout.lon.is_some() {
+        let (given, missing) = if layout.lat.is_some() {
+            (&opts.lat_col, Role::Lon)
+        } else {
+            (&opts.lon_col, Role::Lat)
+        };
+        if let Some(given) = given {
+            return Err(Error::Csv {
+                path: path.to_path_buf(),
+                line: 1,
+                column: Some(given.clone()),
+                message: format!(
+                    "no {} column to go with it; the header has: {}",
+                    missing.label(),
+                    headers.join(", ")
+                ),
+            });
+        }
+        layout.lat = None;
+        layout.lon = None;
+    }
+    Ok(layout)
+}
+
+/// The most frequent of `,` `;` tab in the header line (outside quotes);
+/// `,` when none occurs.
+fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in bytes {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let cands = [b',', b';', b'\t'];
+    let mut best = 0;
+    for i in 1..3 {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    cands[best]
+}
+
+/// The real 1-based line where the record at `pos` starts. csv's position
+/// is where the previous record ended, which is before any blank lines and
+/// before the `\n` of a `\r\n`; skip those.
+fn record_line(bytes: &[u8], pos: &csv::Position) -> u64 {
+    let mut line = pos.line();
+    let start = usize::try_from(pos.byte()).unwrap_or(usize::MAX);
+    for &b in bytes.get(start..).unwrap_or_default() {
+        match b {
+            b'\n' => line += 1,
+            b'\r' => {}
+            _ => break,
+        }
+    }
+    line
+}
+
+/// A user-facing error for a csv error at `record`'s position.
+fn csv_error(e: csv::Error, bytes: &[u8], path: &Path, headers: &[String]) -> Error {
+    let line = e.position().map_or(0, |p| record_line(bytes, p));
+    match e.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => {
+            return Error::Csv {
+                path: path.to_path_buf(),
+                line,
+                column: headers.get(err.field()).cloned(),
+                message: "text is not valid UTF-8; save the file as \"CSV UTF-8\"".into(),
+            };
+        }
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => return ragged(path, line, *expected_len as usize, *len as usize),
+        _ => {}
+    }
+    let message = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(path, io),
+        _ => Error::Csv {
+            path: path.to_path_buf(),
+            line,
+            column: None,
+            message,
+        },
+    }
+}
+
+fn ragged(path: &Path, line: u64, expected: usize, found: usize) -> Error {
+    Error::Csv {
+        path: path.to_path_buf(),
+        line,
+        column: None,
+        message: format!(
+            "expected {expected} fields, found {found} (a quote may be missing, or a value \
+             holds an unquoted delimiter)"
+        ),
+    }
+}
+
+/// A cell of a candidate numeric column.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Cell {
+    /// Empty or a "no value" marker.
+    Missing,
+    Number(f64),
+    /// Anything else: the column is text.
+    Text,
+}
+
+/// Markers spreadsheets and data tools write for "no value".
+fn is_missing_marker(s: &str) -> bool {
+    const MARKERS: [&str; 7] = ["-", "na", "n/a", "nan", "null", "none", "#n/a"];
+    s.len() <= 4 && MARKERS.iter().any(|m| s.eq_ignore_ascii_case(m))
+}
+
+/// `007`-style values are codes, not numbers: their zeros would be lost.
+fn has_leading_zero(s: &str) -> bool {
+    let b = s.trim_start_matches(['-', '+']).as_bytes();
+    b.len() > 1 && b[0] == b'0' && b[1].is_ascii_digit()
+}
+
+/// Parses a number as CRM exports and spreadsheets write them: `1200.5`,
+/// `$1,200.50`, `(300)` (negative), `-€ 5`, `12%` (→ 12), `1.234,56` and,
+/// with `decimal_comma` (semicolon files, as written by Excel in locales
+/// whose decimal mark is a comma), `3,5` and `€ 3.400` (→ 3400).
+///
+/// When only one separator occurs once, it groups thousands if exactly
+/// three digits follow it and the number does not start with `0`, and it is
+/// the decimal mark otherwise; but a comma is always the decimal mark with
+/// `decimal_comma`, and a dot always is without it. `scratch` is reused to
+/// avoid an allocation per cell.
+fn parse_number(s: &str, decimal_comma: bool, scratch: &mut String) -> Cell {
+    let s = s.trim();
+    if s.is_empty() {
+        return Cell::Missing;
+    }
+    // Fast path: plain numbers, which is nearly every cell of a big file.
+    // In semicolon files a dot may group thousands, so dots go the slow way.
+    let plain = if decimal_comma && s.contains('.') {
+        None
+    } else {
+        s.parse::<f64>().ok()
+    };
+    if let Some(v) = plain {
+        return if v.is_finite() && !has_leading_zero(s) {
+            Cell::Number(v)
+        } else if v.is_nan() {
+            // "NaN" as written by pandas and friends.
+            Cell::Missing
+        } else {
+            Cell::Text
+        };
+    }
+    if is_missing_marker(s) {
+        return Cell::Missing;
+    }
+    match parse_formatted(s, decimal_comma, scratch) {
+        Some(v) => Cell::Number(v),
+        None => Cell::Text,
+    }
+}
+
+fn parse_formatted(s: &str, decimal_comma: bool, buf: &mut String) -> Option<f64> {
+    let (mut negative, inner) = match s.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        Some(inner) => (true, inner),
+        None => (false, s),
+    };
+    let inner = inner.trim();
+    let inner = inner.strip_suffix('%').unwrap_or(inner);
+    buf.clear();
+    let mut seen_sign = false;
+    for c in inner.chars() {
+        match c {
+            '0'..='9' | '.' | ',' | 'e' | 'E' => buf.push(c),
+            // A sign is allowed once, before the digits: `-$5` and `$-5`.
+            '-' | '+' | '\u{2212}' if !seen_sign && buf.is_empty() => {
+                seen_sign = true;
+                negative ^= c != '+';
+            }
+            // In an exponent.
+            '-' | '+' if buf.ends_with(['e', 'E']) => buf.push(c),
+            '$' | '€' | '£' | '¥' => {}
+            // Spaces (incl. no-break and thin spaces) and the Swiss `'`
+            // group digits.
+            c if c.is_whitespace() || c == '\'' || c == '\u{202f}' => {}
+            _ => return None,
+        }
+    }
+    let (mantissa, exponent) = match buf.find(['e', 'E']) {
+        Some(i) => buf.split_at(i),
+        None => (buf.as_str(), ""),
+    };
+    if !mantissa.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let commas = mantissa.matches(',').count();
+    let dots = mantissa.matches('.').count();
+    let (thousands_sep, decimal_sep) = match (commas, dots) {
+        (0, 0) => (None, None),
+        (_, 0) if commas > 1 => (Some(','), None),
+        (1, 0) => {
+            let after = mantissa.len() - mantissa.find(',').unwrap_or(0) - 1;
+            // `0,123` is a fraction whatever the convention.
+            if !decimal_comma && after == 3 && !mantissa.starts_with('0') {
+                (Some(','), None)
+            } else {
+                (None, Some(','))
+            }
+        }
+        (0, _) if dots > 1 => (Some('.'), None),
+        (0, _) => {
+            let after = mantissa.len() - mantissa.find('.').unwrap_or(0) - 1;
+            if decimal_comma && after == 3 && !mantissa.starts_with('0') {
+                (Some('.'), None)
+            } else {
+                (None, Some('.'))
+            }
+        }
+        _ => {
+            // Both: the last one is the decimal separator.
+            let last_comma = mantissa.rfind(',').unwrap_or(0);
+            let last_dot = mantissa.rfind('.').unwrap_or(0);
+            if last_comma > last_dot {
+                (Some('.'), Some(','))
+            } else {
+                (Some(','), Some('.'))
+            }
+        }
+    };
+    let (int_part, frac_part) = match decimal_sep {
+        Some(d) => {
+            let i = mantissa.rfind(d).unwrap_or(mantissa.len());
+            (&mantissa[..i], Some(&mantissa[i + 1..]))
+        }
+        None => (mantissa, None),
+    };
+    if let Some(frac) = frac_part
+        && (frac.contains([',', '.']) || int_part.contains(decimal_sep.unwrap_or('.')))
+    {
+        return None;
+    }
+    // Thousands groups must look like thousands groups, so that `1,2,3` or
+    // `10.20.30` stay text.
+    if let Some(t) = thousands_sep {
+        let mut groups = int_part.split(t);
+        let first = groups.next().unwrap_or("");
+        if first.is_empty() || first.len() > 3 || groups.any(|g| g.len() != 3) {
+            return None;
+        }
+    }
+    let mut plain = String::with_capacity(buf.len());
+    plain.extend(int_part.chars().filter(|c| c.is_ascii_digit()));
+    if let Some(frac) = frac_part {
+        plain.push('.');
+        plain.push_str(frac);
+    }
+    plain.push_str(exponent);
+    let v: f64 = plain.parse().ok()?;
+    v.is_finite().then_some(if negative { -v } else { v })
+}
+
+/// A latitude or longitude: a plain number, or one with a decimal comma.
+fn parse_coord(s: &str) -> Option<f64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let v = match s.parse::<f64>() {
+        Ok(v) => v,
+        Err(_) if s.matches(',').count() == 1 && !s.contains('.') => {
+            s.replacen(',', ".", 1).parse().ok()?
+        }
+        Err(_) => return None,
+    };
+    v.is_finite().then_some(v)
+}
+
+/// A fast, non-cryptographic hasher for the million-key maps of an import
+/// (duplicate ids, text dictionaries). The keys come from the user's own
+/// file, so hash flooding is not a concern and SipHash's cost is not needed.
+#[derive(Clone, Copy, Default)]
+struct FastHasher(u64);
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        // The multiply leaves the low bits weak; the table indexes by them.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// Dictionary-encodes one text column. [`AttrColumn::push`] looks values up
+/// with SipHash; this keeps a faster map beside it and only asks the column
+/// for a code when a value is new, so both stay consistent.
+struct AttrBuilder {
+    col: usize,
+    codes: FastMap<String, u32>,
+}
+
+impl AttrBuilder {
+    fn push(&mut self, column: &mut AttrColumn, value: &str) {
+        let code = match self.codes.get(value) {
+            Some(&c) => c,
+            None => {
+                let c = column.code_of(value);
+                self.codes.insert(value.to_owned(), c);
+                c
+            }
+        };
+        column.codes.push(code);
+    }
+}
+
+/// A column that is a number so far (with its values), or text.
+enum Typing {
+    Numeric { values: Vec<f64>, any: bool },
+    Text,
+}
+
+/// True when every field is empty: spreadsheet exports end with `,,,,` rows.
+fn is_blank(rec: &csv::StringRecord) -> bool {
+    rec.iter().all(|f| f.trim().is_empty())
+}
+
+/// Column names made unique (case-insensitively) by suffixing ` (2)`, … and
+/// with empty ones named `Column N`.
+fn unique_names(headers: &[String]) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let base = if h.is_empty() {
+                format!("Column {}", i + 1)
+            } else {
+                h.clone()
+            };
+            let mut name = base.clone();
+            let mut n = 2;
+            while !seen.insert(name.to_lowercase()) {
+                name = format!("{base} ({n})");
+                n += 1;
+            }
+            name
+        })
+        .collect()
+}
+
+fn import_accounts_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+    opts: &AccountImportOptions,
+    progress: &Progress,
+) -> Result<(Accounts, ImportReport)> {
+    let csv_err = |line: u64, message: String| Error::Csv {
+        path: path.to_path_buf(),
+        line,
+        column: None,
+        message,
+    };
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(csv_err(
+            1,
+            "the file is UTF-16 text; save it as \"CSV UTF-8\" instead".into(),
+        ));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(csv_err(
+            1,
+            "the file is empty; expected a header row such as Id,Name,Latitude,Longitude".into(),
+        ));
+    }
+    let delimiter = sniff_delimiter(bytes);
+    let total = 2 * bytes.len() as u64;
+    progress.set_total(total);
+    progress.set_done(0);
+
+    let reader = || {
+        csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            // Field counts are checked here, so that blank lines of any
+            // width can be skipped and the message can be ours.
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(bytes)
+    };
+
+    // Header.
+    let mut rdr = reader();
+    let mut rec = csv::StringRecord::new();
+    if !rdr
+        .read_record(&mut rec)
+        .map_err(|e| csv_error(e, bytes, path, &[]))?
+    {
+        return Err(csv_err(1, "the file has no header row".into()));
+    }
+    let header_line = rec.position().map_or(1, |p| record_line(bytes, p));
+    let headers: Vec<String> = rec.iter().map(|h| h.trim().to_owned()).collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(csv_err(
+            header_line,
+            "the header row is empty; expected column names such as Id,Name,Latitude,Longitude"
+                .into(),
+        ));
+    }
+    let width = headers.len();
+    let layout = find_layout(&headers, opts, path)?;
+    let names = unique_names(&headers);
+    let is_core = |c: usize| [layout.id, layout.name, layout.lat, layout.lon].contains(&Some(c));
+    // Data columns in file order; the ZIP column stays text so that its
+    // leading zeros survive.
+    let mut typing: Vec<(usize, Typing)> = (0..width)
+        .filter(|&c| !is_core(c))
+        .map(|c| {
+            let t = if Some(c) == layout.zip {
+                Typing::Text
+            } else {
+                Typing::Numeric {
+                    values: Vec::new(),
+                    any: false,
+                }
+            };
+            (c, t)
+        })
+        .collect();
+    let decimal_comma = delimiter == b';';
+    let mut scratch = String::new();
+
+    // Pass 1: structure and column types.
+    let mut rows = 0usize;
+    let mut blank_rows = 0usize;
+    let mut seen = 0usize;
+    while rdr
+        .read_record(&mut rec)
+        .map_err(|e| csv_error(e, bytes, path, &headers))?
+    {
+        seen += 1;
+        if seen.is_multiple_of(PROGRESS_EVERY) {
+            progress.check()?;
+            progress.set_done(rec.position().map_or(0, csv::Position::byte));
+        }
+        if is_blank(&rec) {
+            blank_rows += 1;
+            continue;
+        }
+        if rec.len() != width {
+            let line = rec.position().map_or(0, |p| record_line(bytes, p));
+            return Err(ragged(path, line, width, rec.len()));
+        }
+        rows += 1;
+        for (c, t) in &mut typing {
+            if let Typing::Numeric { values, any } = t {
+                match parse_number(&rec[*c], decimal_comma, &mut scratch) {
+                    Cell::Missing => values.push(f64::NAN),
+                    Cell::Number(v) => {
+                        values.push(v);
+                        *any = true;
+                    }
+                    Cell::Text => *t = Typing::Text,
+                }
+            }
+        }
+    }
+
+    // A column with no number at all (e.g. all empty) is text.
+    let mut measures = Vec::new();
+    let mut attributes = Vec::new();
+    let mut text_cols = Vec::new();
+    for (c, t) in typing {
+        match t {
+            Typing::Numeric { values, any: true } => measures.push(MeasureColumn {
+                name: names[c].clone(),
+                values,
+            }),
+            _ => {
+                attributes.push(AttrColumn::new(names[c].clone()));
+                text_cols.push(AttrBuilder {
+                    col: c,
+                    codes: FastMap::default(),
+                });
+            }
+        }
+    }
+
+    // Pass 2: ids, names, locations and text columns.
+    let mut acc = Accounts {
+        ids: Vec::with_capacity(rows),
+        names: Vec::with_capacity(rows),
+        lon: Vec::with_capacity(rows),
+        lat: Vec::with_capacity(rows),
+        source: Vec::with_capacity(rows),
+        pinned: vec![None; rows],
+        removed: vec![false; rows],
+        measures,
+        attributes,
+    };
+    for a in &mut acc.attributes {
+        a.codes.reserve(rows);
+    }
+    let mut report = ImportReport {
+        rows,
+        blank_rows,
+        delimiter,
+        id_column: layout.id.map(|c| headers[c].clone()),
+        name_column: layout.name.map(|c| headers[c].clone()),
+        lat_column: layout.lat.map(|c| headers[c].clone()),
+        lon_column: layout.lon.map(|c| headers[c].clone()),
+        zip_column: layout.zip.map(|c| headers[c].clone()),
+        measures: acc.measures.iter().map(|m| m.name.clone()).collect(),
+        attributes: acc.attributes.iter().map(|a| a.name.clone()).collect(),
+        ..ImportReport::default()
+    };
+    let mut lines: Vec<u64> = Vec::with_capacity(rows);
+    let mut rdr = reader();
+    // Skip the header; pass 1 already checked it reads.
+    rdr.read_record(&mut rec)
+        .map_err(|e| csv_error(e, bytes, path, &headers))?;
+    let half = bytes.len() as u64;
+    let mut seen = 0usize;
+    while rdr
+        .read_record(&mut rec)
+        .map_err(|e| csv_error(e, bytes, path, &headers))?
+    {
+        seen += 1;
+        if seen.is_multiple_of(PROGRESS_EVERY) {
+            progress.check()?;
+            progress.set_done(half + rec.position().map_or(0, csv::Position::byte));
+        }
+        if is_blank(&rec) {
+            continue;
+        }
+        let line = rec.position().map_or(0, |p| record_line(bytes, p));
+        let row_no = acc.ids.len() + 1;
+        let id = match layout.id {
+            Some(c) => {
+                let id = rec[c].trim();
+                if id.is_empty() {
+                    return Err(Error::Csv {
+                        path: path.to_path_buf(),
+                        line,
+                        column: Some(headers[c].clone()),
+                        message: "empty account id; every account needs a unique id".into(),
+                    });
+                }
+                id.to_owned()
+            }
+            None => row_no.to_string(),
+        };
+        let name = match layout.name.map(|c| rec[c].trim()) {
+            Some(n) if !n.is_empty() => n.to_owned(),
+            _ => id.clone(),
+        };
+        acc.ids.push(id);
+        acc.names.push(name);
+
+        let mut location = None;
+        if let (Some(la), Some(lo)) = (layout.lat, layout.lon) {
+            let (lat_s, lon_s) = (&rec[la], &rec[lo]);
+            match (parse_coord(lat_s), parse_coord(lon_s)) {
+                (Some(lat), Some(lon))
+                    if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
+                {
+                    location = Some((lon, lat, LocationSource::Coordinates));
+                }
+                _ if lat_s.trim().is_empty() && lon_s.trim().is_empty() => {}
+                _ => {
+                    report.invalid_coordinates += 1;
+                    if report.invalid_coordinate_lines.len() < MAX_LINES {
+                        report.invalid_coordinate_lines.push(line);
+                    }
+                }
+            }
+        }
+        if location.is_none()
+            && let Some(z) = layout.zip
+            && let Some((lon, lat)) = zips::zip_centroid(&rec[z])
+        {
+            location = Some((lon, lat, LocationSource::PostalCode));
+        }
+        let (lon, lat, source) =
+            location.unwrap_or((f64::NAN, f64::NAN, LocationSource::Unlocated));
+        match source {
+            LocationSource::Coordinates => report.by_coordinates += 1,
+            LocationSource::PostalCode => report.by_postal_code += 1,
+            LocationSource::Unlocated => {
+                report.unlocated += 1;
+                if report.unlocated_lines.len() < MAX_LINES {
+                    report.unlocated_lines.push(line);
+                }
+            }
+        }
+        acc.lon.push(lon);
+        acc.lat.push(lat);
+        acc.source.push(source);
+        for (col, b) in acc.attributes.iter_mut().zip(&mut text_cols) {
+            b.push(col, rec[b.col].trim());
+        }
+        lines.push(line);
+    }
+
+    // Duplicate ids: name both lines so the user can find them.
+    if layout.id.is_some() {
+        let mut first: FastMap<&str, usize> =
+            FastMap::with_capacity_and_hasher(acc.ids.len(), Default::default());
+        for (i, id) in acc.ids.iter().enumerate() {
+            if let Some(&j) = first.get(id.as_str()) {
+                return Err(Error::Csv {
+                    path: path.to_path_buf(),
+                    line: lines[i],
+                    column: layout.id.map(|c| headers[c].clone()),
+                    message: format!("duplicate account id '{id}' (first on line {})", lines[j]),
+                });
+            }
+            first.insert(id, i);
+        }
+    }
+    progress.set_done(total);
+    Ok((acc, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn num(s: &str) -> Cell {
+        parse_number(s, false, &mut String::new())
+    }
+
+    fn num_eu(s: &str) -> Cell {
+        parse_number(s, true, &mut String::new())
+    }
+
+    fn import(text: &str) -> Result<(Accounts, ImportReport)> {
+        import_accounts_from_reader(
+            text.as_bytes(),
+            Path::new("test.csv"),
+            &AccountImportOptions::default(),
+            &Progress::new(),
+        )
+    }
+
+    #[test]
+    fn plain_and_formatted_numbers() {
+        assert_eq!(num("12"), Cell::Number(12.0));
+        assert_eq!(num(" -3.5 "), Cell::Number(-3.5));
+        assert_eq!(num("1e3"), Cell::Number(1000.0));
+        assert_eq!(num("$1,200.50"), Cell::Number(1200.5));
+        assert_eq!(num("-$1,200.50"), Cell::Number(-1200.5));
+        assert_eq!(num("$-7"), Cell::Number(-7.0));
+        assert_eq!(num("($300)"), Cell::Number(-300.0));
+        assert_eq!(num("1,234,567"), Cell::Number(1_234_567.0));
+        assert_eq!(num("12%"), Cell::Number(12.0));
+        assert_eq!(num("€ 3.400"), Cell::Number(3.4));
+        assert_eq!(num("£1 000"), Cell::Number(1000.0));
+        assert_eq!(num("¥5"), Cell::Number(5.0));
+        assert_eq!(num("1.234,56"), Cell::Number(1234.56));
+        assert_eq!(num("1,5"), Cell::Number(1.5));
+        assert_eq!(num_eu("1,500"), Cell::Number(1.5));
+        assert_eq!(num_eu("3,5"), Cell::Number(3.5));
+        assert_eq!(num_eu("1.234.567,8"), Cell::Number(1_234_567.8));
+        assert_eq!(num_eu("€ 3.400"), Cell::Number(3400.0));
+        assert_eq!(num_eu("2.000"), Cell::Number(2000.0));
+        assert_eq!(num_eu("0.125"), Cell::Number(0.125));
+        assert_eq!(num_eu("1.5"), Cell::Number(1.5));
+        assert_eq!(num_eu("-1.5e3"), Cell::Number(-1500.0));
+        assert_eq!(num_eu("12"), Cell::Number(12.0));
+        assert_eq!(num_eu("0,123"), Cell::Number(0.123));
+        assert_eq!(num("0,123"), Cell::Number(0.123));
+    }
+
+    #[test]
+    fn missing_and_text_cells() {
+        assert_eq!(num(""), Cell::Missing);
+        assert_eq!(num("  "), Cell::Missing);
+        assert_eq!(num("N/A"), Cell::Missing);
+        assert_eq!(num("NaN"), Cell::Missing);
+        assert_eq!(num("-"), Cell::Missing);
+        for text in [
+            "abc",
+            "1,2,3",
+            "10.20.30",
+            "555-1234",
+            "2024-01-05",
+            "007",
+            "$",
+            "inf",
+            "1.2.3,4",
+            "12 apples",
+            "1e",
+            "--5",
+        ] {
+            assert_eq!(num(text), Cell::Text, "{text}");
+        }
+    }
+
+    #[test]
+    fn coordinates() {
+        assert_eq!(parse_coord("40.5"), Some(40.5));
+        assert_eq!(parse_coord("40,5"), Some(40.5));
+        assert_eq!(parse_coord(""), None);
+        assert_eq!(parse_coord("NaN"), None);
+        assert_eq!(parse_coord("north"), None);
+    }
+
+    #[test]
+    fn delimiter_sniffing() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n1;2"), b',');
+        assert_eq!(sniff_delimiter(b"a;b;c\n1,2,3,4,5"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\tc"), b'\t');
+        assert_eq!(sniff_delimiter(b"\"x;y;z\",b\n"), b',');
+        assert_eq!(sniff_delimiter(b"single"), b',');
+    }
+
+    #[test]
+    fn header_normalization_and_synonyms() {
+        assert_eq!(norm_header("Account_ID"), "accountid");
+        assert_eq!(norm_header(" Zip Code "), "zipcode");
+        let h: Vec<String> = [
+            "ShippingLatitude",
+            "BillingLatitude",
+            "Long",
+            "Account Name",
+        ]
+        .map(String::from)
+        .to_vec();
+        let l = find_layout(&h, &AccountImportOptions::default(), Path::new("f")).unwrap();
+        assert_eq!(l.lat, Some(1), "billing beats shipping");
+        assert_eq!(l.lon, Some(2));
+        assert_eq!(l.name, Some(3));
+        assert_eq!(l.id, None);
+    }
+
+    #[test]
+    fn thousands_formatting() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn summary_lines() {
+        let r = ImportReport {
+            rows: 5000,
+            by_coordinates: 4950,
+            by_postal_code: 45,
+            unlocated: 5,
+            unlocated_lines: vec![12, 40],
+            ..ImportReport::default()
+        };
+        assert_eq!(
+            r.summary(),
+            "5,000 accounts: 4,950 by coordinates, 45 by ZIP, 5 unlocated (lines 12, 40, …)"
+        );
+    }
+
+    #[test]
+    fn crlf_and_blank_lines_keep_real_line_numbers() {
+        let text = "id,name,lat,lon\r\n1,a,1,1\r\n\r\n,,,\r\n2,b,,\r\n";
+        let (acc, rep) = import(text).unwrap();
+        assert_eq!(acc.len(), 2);
+        assert_eq!(rep.blank_rows, 1);
+        assert_eq!(rep.unlocated_lines, vec![5]);
+        let err = import("id,name\r\n1,a\r\n\r\n\r\n2\r\n").unwrap_err();
+        assert!(matches!(err, Error::Csv { line: 5, .. }), "{err}");
+    }
+
+    #[test]
+    fn all_empty_column_is_text_and_mixed_column_is_text() {
+        let (acc, rep) = import("id,empty,mixed,n\n1,,5,1\n2,,x,\n").unwrap();
+        assert_eq!(rep.measures, vec!["n"]);
+        assert_eq!(rep.attributes, vec!["empty", "mixed"]);
+        assert_eq!(acc.measures[0].values[0], 1.0);
+        assert!(acc.measures[0].values[1].is_nan());
+        assert_eq!(acc.attributes[1].get(1), "x");
+    }
+
+    #[test]
+    fn utf16_and_empty_files_are_refused() {
+        let err = import_accounts_from_reader(
+            &[0xFF, 0xFE, b'i', 0][..],
+            Path::new("u.csv"),
+            &AccountImportOptions::default(),
+            &Progress::new(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("UTF-16"), "{err}");
+        assert!(import("").unwrap_err().to_string().contains("empty"));
+        assert!(
+            import("\u{feff}\n\n")
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
+    }
+
+    #[test]
+    fn cancel_stops_the_import() {
+        let mut text = String::from("id,v\n");
+        for i in 0..(PROGRESS_EVERY + 10) {
+            text.push_str(&format!("{i},{i}\n"));
+        }
+        let p = Progress::new();
+        p.cancel();
+        let err = import_accounts_from_reader(
+            text.as_bytes(),
+            Path::new("big.csv"),
+            &AccountImportOptions::default(),
+            &p,
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Cancelled));
+        // Uncancelled, the progress ends complete.
+        let p = Progress::new();
+        import_accounts_from_reader(
+            text.as_bytes(),
+            Path::new("big.csv"),
+            &AccountImportOptions::default(),
+            &p,
+        )
+        .unwrap();
+        assert_eq!(p.fraction(), 1.0);
+    }
+}

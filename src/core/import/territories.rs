@@ -1,0 +1,561 @@
+//! Territories from GeoJSON: a FeatureCollection (or one Feature) of
+//! Polygon / MultiPolygon features, one territory per feature.
+//!
+//! Files from the wild are often slightly broken (unclosed rings, a point
+//! feature among the polygons, projected coordinates). The JSON is read as a
+//! plain [`serde_json::Value`] and the geometry is walked by hand, so that
+//! one bad feature is skipped or repaired and reported instead of failing the
+//! whole file, and nothing in it can make the import panic.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use geo::{Coord, LineString, MultiPolygon, Polygon};
+use serde_json::{Map, Value};
+
+use crate::core::{Error, Result};
+
+/// One territory read from a GeoJSON feature.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportedTerritory {
+    /// Name from the name property, made unique within the file.
+    pub name: String,
+    /// Boundary in lon/lat degrees; empty for a feature whose geometry is an
+    /// empty MultiPolygon (a territory that only holds pinned accounts).
+    pub geometry: MultiPolygon<f64>,
+    /// All properties of the feature, as in the file.
+    pub properties: Map<String, Value>,
+}
+
+/// What a territories import did besides importing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TerritoryImportReport {
+    /// Features imported as territories.
+    pub imported: usize,
+    /// Features that were not imported, one message each:
+    /// `feature 3 ('North'): is a Point, not a polygon (skipped)`.
+    pub skipped: Vec<String>,
+    /// Features imported after a repair (closed rings, dropped holes or
+    /// polygons), one message each.
+    pub repaired: Vec<String>,
+    /// Names that were made up or changed: missing names, duplicates.
+    pub notes: Vec<String>,
+}
+
+/// Reads territories from the GeoJSON file at `path`, naming each by its
+/// property `name_prop` (usually `"name"`). See
+/// [`territories_from_geojson_str`].
+pub fn import_territories(
+    path: &Path,
+    name_prop: &str,
+) -> Result<(Vec<ImportedTerritory>, TerritoryImportReport)> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    territories_from_geojson_str(&text, path, name_prop)
+}
+
+/// Reads territories from GeoJSON text; `path_for_errors` names the source.
+///
+/// Polygons keep their holes; GeometryCollections contribute their polygons.
+/// A feature without a usable polygon is skipped, an unclosed ring is closed,
+/// a broken hole or one broken polygon of a MultiPolygon is dropped; all of it
+/// is reported. A feature without a name is called `Territory N`, and
+/// duplicate names get ` (2)`, ` (3)`, … appended. Only text that is not JSON
+/// or not GeoJSON at all is an error.
+pub fn territories_from_geojson_str(
+    text: &str,
+    path_for_errors: &Path,
+    name_prop: &str,
+) -> Result<(Vec<ImportedTerritory>, TerritoryImportReport)> {
+    let geo_err = |message: String| Error::Geo {
+        path: path_for_errors.to_path_buf(),
+        feature: None,
+        message,
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let root: Value =
+        serde_json::from_str(text).map_err(|e| geo_err(format!("not valid JSON: {e}")))?;
+    let Some(obj) = root.as_object() else {
+        return Err(geo_err(
+            "not GeoJSON: expected an object with \"type\": \"FeatureCollection\"".into(),
+        ));
+    };
+    let features: Vec<&Value> = match obj.get("type").and_then(Value::as_str) {
+        Some("FeatureCollection") => match obj.get("features") {
+            Some(Value::Array(fs)) => fs.iter().collect(),
+            _ => {
+                return Err(geo_err(
+                    "not GeoJSON: the FeatureCollection has no \"features\" array".into(),
+                ));
+            }
+        },
+        // A lone Feature, or a lone geometry treated as a Feature without
+        // properties.
+        Some("Feature" | "Polygon" | "MultiPolygon" | "GeometryCollection") => vec![&root],
+        Some(other) => {
+            return Err(geo_err(format!(
+                "not GeoJSON territories: expected a FeatureCollection of polygons, found \
+                 a {other}"
+            )));
+        }
+        None => {
+            return Err(geo_err(
+                "not GeoJSON: the top-level object has no \"type\"; expected \
+                 \"FeatureCollection\""
+                    .into(),
+            ));
+        }
+    };
+
+    let mut out = Vec::new();
+    let mut report = TerritoryImportReport::default();
+    let mut taken = HashSet::new();
+    for (index, feature) in features.into_iter().enumerate() {
+        let (geometry, properties) = match feature.get("type").and_then(Value::as_str) {
+            Some("Feature") => (
+                feature.get("geometry").unwrap_or(&Value::Null),
+                feature
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            Some("Polygon" | "MultiPolygon" | "GeometryCollection") => (feature, Map::new()),
+            _ => {
+                report
+                    .skipped
+                    .push(format!("feature {index}: is not a Feature (skipped)"));
+                continue;
+            }
+        };
+        let raw_name = property_name(&properties, name_prop);
+        let label = match &raw_name {
+            Some(n) => format!("feature {index} ('{n}')"),
+            None => format!("feature {index}"),
+        };
+        let mut fixes = Vec::new();
+        let polygons = match geometry_polygons(geometry, &mut fixes, 0) {
+            Ok(p) => p,
+            Err(why) => {
+                report.skipped.push(format!("{label}: {why} (skipped)"));
+                continue;
+            }
+        };
+        if !fixes.is_empty() {
+            report
+                .repaired
+                .push(format!("{label}: {}", fixes.join("; ")));
+        }
+        let base = match raw_name {
+            Some(n) => n,
+            None => {
+                let n = format!("Territory {}", index + 1);
+                report
+                    .notes
+                    .push(format!("{label}: no '{name_prop}' property; named '{n}'"));
+                n
+            }
+        };
+        let mut name = base.clone();
+        let mut k = 2;
+        // Unique ignoring case: names are looked up case-insensitively.
+        while !taken.insert(name.to_lowercase()) {
+            name = format!("{base} ({k})");
+            k += 1;
+        }
+        if name != base {
+            report
+                .notes
+                .push(format!("{label}: name '{base}' is taken; renamed '{name}'"));
+        }
+        out.push(ImportedTerritory {
+            name,
+            geometry: MultiPolygon(polygons),
+            properties,
+        });
+    }
+    report.imported = out.len();
+    Ok((out, report))
+}
+
+/// The name in property `key` (exact, else case-insensitive): strings as
+/// they are, numbers written out; `None` when missing or blank.
+fn property_name(props: &Map<String, Value>, key: &str) -> Option<String> {
+    let v = props.get(key).or_else(|| {
+        props
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })?;
+    let s = match v {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return None,
+    };
+    (!s.is_empty()).then_some(s)
+}
+
+/// GeometryCollections may nest; real files never go deep, so a hostile one
+/// is cut off here instead of recursing without bound.
+const MAX_NESTING: usize = 8;
+
+/// The polygons of a geometry object. `Err` says why the feature is
+/// unusable; repairs are appended to `fixes`.
+fn geometry_polygons(
+    geom: &Value,
+    fixes: &mut Vec<String>,
+    depth: usize,
+) -> std::result::Result<Vec<Polygon<f64>>, String> {
+    if geom.is_null() {
+        return Err("has no geometry".into());
+    }
+    let kind = geom
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or("geometry has no \"type\"")?;
+    let coords = || {
+        geom.get("coordinates")
+            .ok_or("geometry has no \"coordinates\"")
+    };
+    match kind {
+        "Polygon" => Ok(vec![polygon(coords()?, fixes, "")?]),
+        "MultiPolygon" => {
+            let parts = coords()?
+                .as_array()
+                .ok_or("MultiPolygon coordinates are not an array")?;
+            let mut polys = Vec::with_capacity(parts.len());
+            let fixes_before = fixes.len();
+            let mut first_err = None;
+            for (k, part) in parts.iter().enumerate() {
+                match polygon(part, fixes, &format!("polygon {k}: ")) {
+                    Ok(p) => polys.push(p),
+                    Err(why) => {
+                        fixes.push(format!("dropped {why}"));
+                        first_err.get_or_insert(why);
+                    }
+                }
+            }
+            match first_err {
+                Some(why) if polys.is_empty() => {
+                    // Nothing was usable: the drops are not repairs.
+                    fixes.truncate(fixes_before);
+                    Err(why)
+                }
+                _ => Ok(polys),
+            }
+        }
+        "GeometryCollection" => {
+            if depth >= MAX_NESTING {
+                return Err("geometry collections are nested too deeply".into());
+            }
+            let members = geom
+                .get("geometries")
+                .and_then(Value::as_array)
+                .ok_or("GeometryCollection has no \"geometries\" array")?;
+            let mut polys = Vec::new();
+            let mut ignored = 0;
+            for m in members {
+                match m.get("type").and_then(Value::as_str) {
+                    Some("Polygon" | "MultiPolygon" | "GeometryCollection") => {
+                        match geometry_polygons(m, fixes, depth + 1) {
+                            Ok(p) => polys.extend(p),
+                            Err(why) => fixes.push(format!("dropped a collection member: {why}")),
+                        }
+                    }
+                    _ => ignored += 1,
+                }
+            }
+            if polys.is_empty() {
+                return Err("geometry collection holds no usable polygon".into());
+            }
+            if ignored > 0 {
+                fixes.push(format!(
+                    "ignored {ignored} non-polygon member(s) of the geometry collection"
+                ));
+            }
+            Ok(polys)
+        }
+        other => Err(format!("is a {other}, not a polygon")),
+    }
+}
+
+/// A polygon from its GeoJSON rings. A bad outer ring makes the polygon
+/// unusable; a bad hole is dropped (reported in `fixes`).
+fn polygon(
+    rings: &Value,
+    fixes: &mut Vec<String>,
+    prefix: &str,
+) -> std::result::Result<Polygon<f64>, String> {
+    let rings = rings
+        .as_array()
+        .ok_or_else(|| format!("{prefix}polygon coordinates are not an array of rings"))?;
+    let Some((outer, holes)) = rings.split_first() else {
+        return Err(format!("{prefix}has no rings"));
+    };
+    let exterior = ring(outer, fixes, &format!("{prefix}outer ring"))
+        .map_err(|why| format!("{prefix}outer ring {why}"))?;
+    let mut interiors = Vec::with_capacity(holes.len());
+    for (k, h) in holes.iter().enumerate() {
+        let what = format!("{prefix}hole {}", k + 1);
+        match ring(h, fixes, &what) {
+            Ok(r) => interiors.push(r),
+            Err(why) => fixes.push(format!("dropped {what}: it {why}")),
+        }
+    }
+    Ok(Polygon::new(exterior, interiors))
+}
+
+/// A closed ring of at least 4 positions inside the lon/lat range. Closes an
+/// unclosed ring (noted in `fixes` as `what`).
+fn ring(
+    v: &Value,
+    fixes: &mut Vec<String>,
+    what: &str,
+) -> std::result::Result<LineString<f64>, String> {
+    let positions = v.as_array().ok_or("is not an array of positions")?;
+    let mut coords = Vec::with_capacity(positions.len() + 1);
+    for (k, p) in positions.iter().enumerate() {
+        let xy = p.as_array().and_then(|a| {
+            let x = a.first()?.as_f64()?;
+            let y = a.get(1)?.as_f64()?;
+            Some((x, y))
+        });
+        let Some((x, y)) = xy else {
+            return Err(format!("has position {k} that is not a [lon, lat] pair"));
+        };
+        let in_range = x.is_finite()
+            && y.is_finite()
+            && (-180.0..=180.0).contains(&x)
+            && (-90.0..=90.0).contains(&y);
+        if !in_range {
+            return Err(format!(
+                "has position {k} ({x}, {y}) outside longitude/latitude range; is the file \
+                 in WGS84 (EPSG:4326) degrees?"
+            ));
+        }
+        coords.push(Coord { x, y });
+    }
+    if let (Some(&first), Some(&last)) = (coords.first(), coords.last())
+        && first != last
+    {
+        coords.push(first);
+        if coords.len() >= 4 {
+            fixes.push(format!("closed unclosed {what}"));
+        }
+    }
+    if coords.len() < 4 {
+        return Err(format!(
+            "has {} positions; a ring needs at least 4",
+            positions.len()
+        ));
+    }
+    Ok(LineString(coords))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<(Vec<ImportedTerritory>, TerritoryImportReport)> {
+        territories_from_geojson_str(text, Path::new("t.geojson"), "name")
+    }
+
+    fn fc(features: &str) -> String {
+        format!(r#"{{"type":"FeatureCollection","features":[{features}]}}"#)
+    }
+
+    const SQUARE: &str = "[[[0,0],[10,0],[10,10],[0,10],[0,0]]]";
+
+    #[test]
+    fn polygon_with_hole() {
+        let text = fc(r#"{"type":"Feature","properties":{"name":"A","rep":"Kim"},
+            "geometry":{"type":"Polygon","coordinates":[
+              [[0,0],[10,0],[10,10],[0,10],[0,0]],
+              [[2,2],[4,2],[4,4],[2,4],[2,2]]]}}"#);
+        let (ts, rep) = parse(&text).unwrap();
+        assert_eq!(rep.imported, 1);
+        assert!(rep.skipped.is_empty() && rep.repaired.is_empty());
+        let p = &ts[0].geometry.0[0];
+        assert_eq!(p.interiors().len(), 1);
+        assert_eq!(p.exterior().0.len(), 5);
+        assert_eq!(ts[0].properties["rep"], "Kim");
+        use geo::Area;
+        assert!((ts[0].geometry.unsigned_area() - 96.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn unclosed_ring_is_closed_and_reported() {
+        let text = fc(r#"{"type":"Feature","properties":{"name":"T"},
+            "geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1]]]}}"#);
+        let (ts, rep) = parse(&text).unwrap();
+        let ext = ts[0].geometry.0[0].exterior();
+        assert_eq!(ext.0.len(), 4);
+        assert_eq!(ext.0.first(), ext.0.last());
+        assert_eq!(rep.repaired.len(), 1);
+        assert!(
+            rep.repaired[0].contains("feature 0 ('T')"),
+            "{:?}",
+            rep.repaired
+        );
+    }
+
+    #[test]
+    fn broken_features_are_skipped_with_reasons() {
+        let text = fc(&[
+            r#"{"type":"Feature","properties":{"name":"pt"},"geometry":{"type":"Point","coordinates":[1,2]}}"#.to_string(),
+            r#"{"type":"Feature","properties":{"name":"null"},"geometry":null}"#.to_string(),
+            r#"{"type":"Feature","properties":{"name":"short"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[0,0]]]}}"#.to_string(),
+            r#"{"type":"Feature","properties":{"name":"far"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[500000,0],[500000,400000],[0,0]]]}}"#.to_string(),
+            r#"{"type":"Feature","properties":{"name":"junk"},"geometry":{"type":"Polygon","coordinates":[[["a","b"]]]}}"#.to_string(),
+            r#"{"type":"Feature","properties":{"name":"ok"},"geometry":{"type":"Polygon","coordinates":"#.to_string() + SQUARE + "}}",
+            r#"{"type":"Feature","properties":{"name":"nocoords"},"geometry":{"type":"Polygon"}}"#.to_string(),
+            "42".to_string(),
+        ]
+        .join(","));
+        let (ts, rep) = parse(&text).unwrap();
+        assert_eq!(ts.len(), 1);
+        assert_eq!(ts[0].name, "ok");
+        assert_eq!(rep.imported, 1);
+        assert_eq!(rep.skipped.len(), 7, "{:?}", rep.skipped);
+        assert!(rep.skipped[0].starts_with("feature 0 ('pt'): is a Point"));
+        assert!(rep.skipped[1].contains("no geometry"));
+        assert!(rep.skipped[2].contains("at least 4"));
+        assert!(rep.skipped[3].contains("WGS84"));
+        assert!(rep.skipped[4].contains("not a [lon, lat] pair"));
+        assert!(rep.skipped[6].starts_with("feature 7:"));
+        assert!(rep.skipped.iter().all(|s| s.ends_with("(skipped)")));
+    }
+
+    #[test]
+    fn bad_hole_and_bad_part_are_dropped() {
+        let text = fc(r#"{"type":"Feature","properties":{"name":"M"},
+            "geometry":{"type":"MultiPolygon","coordinates":[
+              [[[0,0],[1,0],[1,1],[0,1],[0,0]], [[0.2,0.2],[0.3,0.3]]],
+              [[[5,5],[6,5]]],
+              [[[2,2],[3,2],[3,3],[2,3],[2,2]]]]}}"#);
+        let (ts, rep) = parse(&text).unwrap();
+        assert_eq!(ts[0].geometry.0.len(), 2);
+        assert!(ts[0].geometry.0[0].interiors().is_empty());
+        assert_eq!(rep.repaired.len(), 1);
+        assert!(
+            rep.repaired[0].contains("dropped polygon 0: hole 1: it has 2 positions"),
+            "{:?}",
+            rep.repaired
+        );
+        assert!(
+            rep.repaired[0].contains("dropped polygon 1: outer ring has 2 positions"),
+            "{:?}",
+            rep.repaired
+        );
+    }
+
+    #[test]
+    fn geometry_collection_contributes_polygons() {
+        let text = fc(&format!(
+            r#"{{"type":"Feature","properties":{{"name":"G"}},"geometry":{{"type":"GeometryCollection","geometries":[
+                {{"type":"Point","coordinates":[1,1]}},
+                {{"type":"Polygon","coordinates":{SQUARE}}},
+                {{"type":"MultiPolygon","coordinates":[{SQUARE},{SQUARE}]}}]}}}}"#
+        ));
+        let (ts, rep) = parse(&text).unwrap();
+        assert_eq!(ts[0].geometry.0.len(), 3);
+        assert!(rep.repaired[0].contains("ignored 1 non-polygon"));
+    }
+
+    #[test]
+    fn names_fall_back_and_are_made_unique() {
+        let f = |props: &str| {
+            format!(
+                r#"{{"type":"Feature","properties":{props},"geometry":{{"type":"Polygon","coordinates":{SQUARE}}}}}"#
+            )
+        };
+        let text = fc(&[
+            f(r#"{"NAME":"North"}"#),
+            f(r#"{"name":"north"}"#),
+            f("null"),
+            f(r#"{"name":"  "}"#),
+            f(r#"{"name":7}"#),
+            f(r#"{"name":"North (2)"}"#),
+        ]
+        .join(","));
+        let (ts, rep) = parse(&text).unwrap();
+        let names: Vec<&str> = ts.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "North",
+                "north (2)",
+                "Territory 3",
+                "Territory 4",
+                "7",
+                "North (2) (2)"
+            ]
+        );
+        assert_eq!(rep.notes.len(), 4, "{:?}", rep.notes);
+    }
+
+    #[test]
+    fn lone_feature_and_lone_geometry() {
+        let (ts, _) = parse(&format!(
+            r#"{{"type":"Feature","properties":{{"name":"Solo"}},"geometry":{{"type":"Polygon","coordinates":{SQUARE}}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(ts[0].name, "Solo");
+        let (ts, _) = parse(&format!(r#"{{"type":"Polygon","coordinates":{SQUARE}}}"#)).unwrap();
+        assert_eq!(ts.len(), 1);
+        assert_eq!(ts[0].name, "Territory 1");
+    }
+
+    #[test]
+    fn empty_multipolygon_is_an_empty_territory() {
+        let text = fc(
+            r#"{"type":"Feature","properties":{"name":"Pins"},"geometry":{"type":"MultiPolygon","coordinates":[]}}"#,
+        );
+        let (ts, rep) = parse(&text).unwrap();
+        assert_eq!(rep.imported, 1);
+        assert!(ts[0].geometry.0.is_empty());
+    }
+
+    #[test]
+    fn invalid_json_and_non_geojson_are_errors() {
+        let err =
+            parse("{\n  \"type\": \"FeatureCollection\",\n  \"features\": [,]\n}").unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, Error::Geo { .. }));
+        assert!(msg.contains("line 3"), "{msg}");
+        assert!(msg.contains("column"), "{msg}");
+        assert!(
+            parse("[1,2]")
+                .unwrap_err()
+                .to_string()
+                .contains("not GeoJSON")
+        );
+        assert!(
+            parse(r#"{"a":1}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("not GeoJSON")
+        );
+        assert!(
+            parse(r#"{"type":"Point","coordinates":[1,2]}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("Point")
+        );
+        assert!(parse(r#"{"type":"FeatureCollection"}"#).is_err());
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let mut g = format!(r#"{{"type":"Polygon","coordinates":{SQUARE}}}"#);
+        for _ in 0..50 {
+            g = format!(r#"{{"type":"GeometryCollection","geometries":[{g}]}}"#);
+        }
+        let text = fc(&format!(
+            r#"{{"type":"Feature","properties":{{}},"geometry":{g}}}"#
+        ));
+        let (ts, rep) = parse(&text).unwrap();
+        assert!(ts.is_empty());
+        assert_eq!(rep.skipped.len(), 1);
+    }
+}

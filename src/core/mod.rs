@@ -1,0 +1,25 @@
+//! The planning core: everything except the window.
+//!
+//! Data flows one way: [`edit::Edit`] → [`model::Project`] → [`engine::Engine`]
+//! (only what the edit touched) → [`metrics`] → screen or CLI output.
+
+pub mod assets;
+pub mod bench;
+pub mod edit;
+pub mod engine;
+pub mod error;
+pub mod export;
+pub mod geometry;
+pub mod import;
+pub mod index;
+pub mod metrics;
+pub mod model;
+pub mod progress;
+pub mod project_file;
+pub mod sample;
+pub mod synth;
+pub mod workspace;
+
+pub use error::{Error, Result};
+pub use model::{Accounts, Project, Territory, TerritoryId};
+pub use workspace::Workspace;

@@ -1,0 +1,433 @@
+//! The plan's data: accounts, territories and settings.
+//!
+//! Accounts are stored column by column ([`Accounts`]): the engine and the
+//! metrics walk one or two columns of a million rows, which is several times
+//! faster than walking a million row structs, and text attributes are
+//! dictionary-encoded because CRM exports repeat a few values (industry,
+//! segment, state) over and over. Row positions ("account index") are stable
+//! for the life of a [`Project`]: removing an account sets a tombstone
+//! ([`Accounts::removed`]) so that undo, the engine's buckets and the metrics
+//! never have to renumber anything. Tombstoned rows are dropped on save.
+
+use std::collections::HashMap;
+
+use geo::MultiPolygon;
+use serde::{Deserialize, Serialize};
+
+/// Stable identifier of a territory within a project. Never reused.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+pub struct TerritoryId(pub u32);
+
+impl std::fmt::Display for TerritoryId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "T{}", self.0)
+    }
+}
+
+/// Where an account's coordinates came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum LocationSource {
+    /// Latitude/longitude columns of the import.
+    #[default]
+    Coordinates,
+    /// The centroid of its postal code (bundled US ZIP table).
+    PostalCode,
+    /// No usable location: kept, reported, never assigned by geometry.
+    Unlocated,
+}
+
+/// A dictionary-encoded text column (industry, segment, state, …).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttrColumn {
+    /// Column name as in the import header.
+    pub name: String,
+    /// Per account: index into [`AttrColumn::dict`].
+    pub codes: Vec<u32>,
+    /// Distinct values; index 0 is always the empty string.
+    pub dict: Vec<String>,
+    lookup: HashMap<String, u32>,
+}
+
+impl AttrColumn {
+    /// An empty column called `name`.
+    pub fn new(name: impl Into<String>) -> Self {
+        let mut col = Self {
+            name: name.into(),
+            codes: Vec::new(),
+            dict: Vec::new(),
+            lookup: HashMap::new(),
+        };
+        col.code_of("");
+        col
+    }
+
+    /// The code of `value`, adding it to the dictionary if it is new.
+    pub fn code_of(&mut self, value: &str) -> u32 {
+        if let Some(&c) = self.lookup.get(value) {
+            return c;
+        }
+        let c = self.dict.len() as u32;
+        self.dict.push(value.to_owned());
+        self.lookup.insert(value.to_owned(), c);
+        c
+    }
+
+    /// The code of `value` if the dictionary has it.
+    pub fn find(&self, value: &str) -> Option<u32> {
+        self.lookup.get(value).copied()
+    }
+
+    /// Appends a value for a new account.
+    pub fn push(&mut self, value: &str) {
+        let c = self.code_of(value);
+        self.codes.push(c);
+    }
+
+    /// The value of account `i`.
+    pub fn get(&self, i: usize) -> &str {
+        &self.dict[self.codes[i] as usize]
+    }
+}
+
+/// A numeric column (revenue, potential, workload, …). `NaN` marks a
+/// missing value, which counts as zero in sums.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MeasureColumn {
+    /// Column name as in the import header.
+    pub name: String,
+    /// Per account value.
+    pub values: Vec<f64>,
+}
+
+/// All accounts of a plan, column by column. See the module docs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Accounts {
+    /// CRM id, unique among live accounts.
+    pub ids: Vec<String>,
+    /// Display name.
+    pub names: Vec<String>,
+    /// Longitude in degrees (WGS84); `NaN` when unlocated.
+    pub lon: Vec<f64>,
+    /// Latitude in degrees (WGS84); `NaN` when unlocated.
+    pub lat: Vec<f64>,
+    /// Where the location came from.
+    pub source: Vec<LocationSource>,
+    /// Manual override: the territory the account is pinned to.
+    pub pinned: Vec<Option<TerritoryId>>,
+    /// Tombstone: the account was removed (kept so indices stay stable).
+    pub removed: Vec<bool>,
+    /// Numeric columns.
+    pub measures: Vec<MeasureColumn>,
+    /// Text columns.
+    pub attributes: Vec<AttrColumn>,
+}
+
+/// One account as a row, for building and reading [`Accounts`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AccountRow {
+    /// CRM id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// `(lon, lat)` in degrees, `None` when unlocated.
+    pub location: Option<(f64, f64)>,
+    /// Where the location came from.
+    pub source: LocationSource,
+    /// Values in the order of [`Accounts::measures`].
+    pub measures: Vec<f64>,
+    /// Values in the order of [`Accounts::attributes`].
+    pub attributes: Vec<String>,
+    /// Manual override.
+    pub pinned: Option<TerritoryId>,
+}
+
+impl Accounts {
+    /// An empty table with the given measure and attribute columns.
+    pub fn with_schema(measures: &[String], attributes: &[String]) -> Self {
+        Self {
+            measures: measures
+                .iter()
+                .map(|n| MeasureColumn {
+                    name: n.clone(),
+                    values: Vec::new(),
+                })
+                .collect(),
+            attributes: attributes.iter().map(AttrColumn::new).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Number of rows, including removed ones.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True when there are no rows at all.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Number of live (not removed) accounts.
+    pub fn live_count(&self) -> usize {
+        self.removed.iter().filter(|r| !**r).count()
+    }
+
+    /// Indices of live accounts in import order.
+    pub fn live(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).filter(|&i| !self.removed[i])
+    }
+
+    /// True when account `i` has a usable location.
+    pub fn is_located(&self, i: usize) -> bool {
+        self.lon[i].is_finite() && self.lat[i].is_finite()
+    }
+
+    /// Index of the measure column called `name` (case-insensitive).
+    pub fn measure_index(&self, name: &str) -> Option<usize> {
+        self.measures
+            .iter()
+            .position(|m| m.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Index of the attribute column called `name` (case-insensitive).
+    pub fn attribute_index(&self, name: &str) -> Option<usize> {
+        self.attributes
+            .iter()
+            .position(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Appends a row; `row.measures`/`row.attributes` must follow the schema.
+    /// Returns the new account index.
+    pub fn push(&mut self, row: &AccountRow) -> usize {
+        debug_assert_eq!(row.measures.len(), self.measures.len());
+        debug_assert_eq!(row.attributes.len(), self.attributes.len());
+        let i = self.len();
+        self.ids.push(row.id.clone());
+        self.names.push(row.name.clone());
+        let (lon, lat) = row.location.unwrap_or((f64::NAN, f64::NAN));
+        self.lon.push(lon);
+        self.lat.push(lat);
+        self.source.push(if row.location.is_some() {
+            row.source
+        } else {
+            LocationSource::Unlocated
+        });
+        self.pinned.push(row.pinned);
+        self.removed.push(false);
+        for (col, v) in self.measures.iter_mut().zip(&row.measures) {
+            col.values.push(*v);
+        }
+        for (col, v) in self.attributes.iter_mut().zip(&row.attributes) {
+            col.push(v);
+        }
+        i
+    }
+
+    /// Account `i` as a row.
+    pub fn row(&self, i: usize) -> AccountRow {
+        AccountRow {
+            id: self.ids[i].clone(),
+            name: self.names[i].clone(),
+            location: self.is_located(i).then(|| (self.lon[i], self.lat[i])),
+            source: self.source[i],
+            measures: self.measures.iter().map(|m| m.values[i]).collect(),
+            attributes: self
+                .attributes
+                .iter()
+                .map(|a| a.get(i).to_owned())
+                .collect(),
+            pinned: self.pinned[i],
+        }
+    }
+
+    /// Index of the live account with CRM id `id` (linear scan; build a map
+    /// for bulk look-ups).
+    pub fn find_id(&self, id: &str) -> Option<usize> {
+        (0..self.len()).find(|&i| !self.removed[i] && self.ids[i] == id)
+    }
+
+    /// Value of measure `m` for account `i`, missing counted as zero.
+    pub fn measure_or_zero(&self, m: usize, i: usize) -> f64 {
+        let v = self.measures[m].values[i];
+        if v.is_finite() { v } else { 0.0 }
+    }
+}
+
+/// A sales territory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Territory {
+    /// Stable id.
+    pub id: TerritoryId,
+    /// Display name, unique within the plan.
+    pub name: String,
+    /// Fill color (sRGB).
+    pub color: [u8; 3],
+    /// Higher priority wins where territories overlap; ties go to the lower id.
+    pub priority: i32,
+    /// The rep who owns it, if any.
+    pub rep: Option<String>,
+    /// A locked territory is not changed by any tool.
+    pub locked: bool,
+    /// Boundary in lon/lat degrees (WGS84). Empty for territories that only
+    /// hold pinned accounts.
+    pub geometry: MultiPolygon<f64>,
+}
+
+impl Territory {
+    /// A territory with default styling.
+    pub fn new(id: TerritoryId, name: impl Into<String>, geometry: MultiPolygon<f64>) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            color: palette_color(id.0 as usize),
+            priority: 0,
+            rep: None,
+            locked: false,
+            geometry,
+        }
+    }
+}
+
+/// A distinct, colour-blind-friendlier palette, cycled by territory id.
+pub fn palette_color(i: usize) -> [u8; 3] {
+    const P: [[u8; 3]; 20] = [
+        [31, 119, 180],
+        [255, 127, 14],
+        [44, 160, 44],
+        [214, 39, 40],
+        [148, 103, 189],
+        [140, 86, 75],
+        [227, 119, 194],
+        [188, 189, 34],
+        [23, 190, 207],
+        [127, 127, 127],
+        [174, 199, 232],
+        [255, 187, 120],
+        [152, 223, 138],
+        [255, 152, 150],
+        [197, 176, 213],
+        [196, 156, 148],
+        [247, 182, 210],
+        [219, 219, 141],
+        [158, 218, 229],
+        [57, 59, 121],
+    ];
+    P[i % P.len()]
+}
+
+/// What "balance" is measured on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum BalanceMeasure {
+    /// Number of accounts.
+    #[default]
+    Count,
+    /// Sum of the named measure column.
+    Measure(String),
+}
+
+impl std::fmt::Display for BalanceMeasure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Count => f.write_str("count"),
+            Self::Measure(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Plan-wide settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanSettings {
+    /// The measure that balance is judged on.
+    pub balance: BalanceMeasure,
+    /// Acceptable deviation from the mean, in percent (±).
+    pub tolerance_pct: f64,
+}
+
+impl Default for PlanSettings {
+    fn default() -> Self {
+        Self {
+            balance: BalanceMeasure::Count,
+            tolerance_pct: 5.0,
+        }
+    }
+}
+
+/// A whole plan: what the project file holds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Project {
+    /// Plan name.
+    pub name: String,
+    /// All accounts.
+    pub accounts: Accounts,
+    /// Territories in display order.
+    pub territories: Vec<Territory>,
+    /// Next id to hand out to a new territory.
+    pub next_territory_id: u32,
+    /// Balance settings.
+    pub settings: PlanSettings,
+}
+
+impl Project {
+    /// An empty plan called `name`.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Allocates a fresh territory id.
+    pub fn alloc_territory_id(&mut self) -> TerritoryId {
+        let id = TerritoryId(self.next_territory_id);
+        self.next_territory_id += 1;
+        id
+    }
+
+    /// Position of territory `id` in [`Project::territories`].
+    pub fn territory_pos(&self, id: TerritoryId) -> Option<usize> {
+        self.territories.iter().position(|t| t.id == id)
+    }
+
+    /// Territory `id`.
+    pub fn territory(&self, id: TerritoryId) -> Option<&Territory> {
+        self.territories.iter().find(|t| t.id == id)
+    }
+
+    /// Territory `id`, mutably.
+    pub fn territory_mut(&mut self, id: TerritoryId) -> Option<&mut Territory> {
+        self.territories.iter_mut().find(|t| t.id == id)
+    }
+
+    /// Territory called `name` (exact match first, then case-insensitive).
+    pub fn territory_by_name(&self, name: &str) -> Option<&Territory> {
+        self.territories
+            .iter()
+            .find(|t| t.name == name)
+            .or_else(|| {
+                self.territories
+                    .iter()
+                    .find(|t| t.name.eq_ignore_ascii_case(name))
+            })
+    }
+
+    /// Adds a territory with a fresh id and returns the id.
+    pub fn add_territory(
+        &mut self,
+        name: impl Into<String>,
+        geometry: MultiPolygon<f64>,
+    ) -> TerritoryId {
+        let id = self.alloc_territory_id();
+        self.territories.push(Territory::new(id, name, geometry));
+        id
+    }
+
+    /// The balance value column: `None` means count.
+    pub fn balance_measure_index(&self) -> Option<usize> {
+        match &self.settings.balance {
+            BalanceMeasure::Count => None,
+            BalanceMeasure::Measure(m) => self.accounts.measure_index(m),
+        }
+    }
+}

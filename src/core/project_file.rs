@@ -1,0 +1,439 @@
+//! The project file: RON, versioned, human-readable and diff-friendly.
+//!
+//! One territory per line and one account per line, in plan order, so a
+//! version-control diff of two saves shows exactly the territories and
+//! accounts that changed. Saving goes through a temp file in the same folder
+//! and a rename, so a crash or a full disk mid-save never harms the previous
+//! file. Removed (tombstoned) accounts are not written.
+
+use std::path::Path;
+
+use geo::{Coord, LineString, MultiPolygon, Polygon};
+use serde::ser::{SerializeSeq, SerializeTupleStruct};
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::error::{Error, Result};
+use super::export::write_file_atomically;
+use super::model::{Accounts, LocationSource, PlanSettings, Project, Territory, TerritoryId};
+
+/// The format version this build writes; it reads this one and older.
+pub const FORMAT_VERSION: u32 = 1;
+const FORMAT_TAG: &str = "turfmap-project";
+
+#[derive(Serialize)]
+struct FileOut<'a> {
+    format: &'a str,
+    version: u32,
+    name: &'a str,
+    settings: &'a PlanSettings,
+    next_territory_id: u32,
+    measures: Vec<&'a str>,
+    attributes: Vec<&'a str>,
+    territories: Vec<TerritoryDto>,
+    accounts: AccountsOut<'a>,
+}
+
+#[derive(Deserialize)]
+struct FileIn {
+    format: String,
+    version: u32,
+    name: String,
+    settings: PlanSettings,
+    next_territory_id: u32,
+    measures: Vec<String>,
+    attributes: Vec<String>,
+    territories: Vec<TerritoryDto>,
+    accounts: Vec<AccountDto>,
+}
+
+type Ring = Vec<(f64, f64)>;
+
+#[derive(Serialize, Deserialize)]
+struct TerritoryDto {
+    id: u32,
+    name: String,
+    color: (u8, u8, u8),
+    priority: i32,
+    rep: Option<String>,
+    locked: bool,
+    /// Polygons, each a list of rings (exterior first), each a list of
+    /// `(lon, lat)`; rings are stored closed.
+    polygons: Vec<Vec<Ring>>,
+}
+
+#[derive(Deserialize)]
+struct AccountDto(
+    String,
+    String,
+    Option<(f64, f64)>,
+    LocationSource,
+    Option<u32>,
+    Vec<f64>,
+    Vec<String>,
+);
+
+/// Streams the account columns as one tuple per account, without building
+/// a million row structs first.
+#[derive(Default)]
+struct AccountsOut<'a>(Option<&'a Accounts>);
+
+impl Serialize for AccountsOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let Some(a) = self.0 else {
+            return s.serialize_seq(Some(0))?.end();
+        };
+        let mut seq = s.serialize_seq(Some(a.live_count()))?;
+        for i in a.live() {
+            seq.serialize_element(&AccountOut(a, i))?;
+        }
+        seq.end()
+    }
+}
+
+struct AccountOut<'a>(&'a Accounts, usize);
+
+struct Measures<'a>(&'a Accounts, usize);
+impl Serialize for Measures<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.measures.len()))?;
+        for m in &self.0.measures {
+            seq.serialize_element(&m.values[self.1])?;
+        }
+        seq.end()
+    }
+}
+
+struct Attributes<'a>(&'a Accounts, usize);
+impl Serialize for Attributes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.attributes.len()))?;
+        for a in &self.0.attributes {
+            seq.serialize_element(a.get(self.1))?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for AccountOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let (a, i) = (self.0, self.1);
+        let mut t = s.serialize_tuple_struct("Account", 7)?;
+        t.serialize_field(&a.ids[i])?;
+        t.serialize_field(&a.names[i])?;
+        t.serialize_field(&a.is_located(i).then(|| (a.lon[i], a.lat[i])))?;
+        t.serialize_field(&a.source[i])?;
+        t.serialize_field(&a.pinned[i].map(|p| p.0))?;
+        t.serialize_field(&Measures(a, i))?;
+        t.serialize_field(&Attributes(a, i))?;
+        t.end()
+    }
+}
+
+fn territory_dto(t: &Territory) -> TerritoryDto {
+    let ring = |r: &LineString<f64>| r.0.iter().map(|c| (c.x, c.y)).collect::<Ring>();
+    TerritoryDto {
+        id: t.id.0,
+        name: t.name.clone(),
+        color: (t.color[0], t.color[1], t.color[2]),
+        priority: t.priority,
+        rep: t.rep.clone(),
+        locked: t.locked,
+        polygons: t
+            .geometry
+            .iter()
+            .map(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(ring)
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+fn territory_from(d: TerritoryDto) -> Territory {
+    let ring = |r: Ring| LineString(r.into_iter().map(|(x, y)| Coord { x, y }).collect());
+    let polygons = d
+        .polygons
+        .into_iter()
+        .filter(|rings| !rings.is_empty())
+        .map(|mut rings| {
+            let ext = ring(rings.remove(0));
+            Polygon::new(ext, rings.into_iter().map(ring).collect())
+        })
+        .collect();
+    Territory {
+        id: TerritoryId(d.id),
+        name: d.name,
+        color: [d.color.0, d.color.1, d.color.2],
+        priority: d.priority,
+        rep: d.rep,
+        locked: d.locked,
+        geometry: MultiPolygon(polygons),
+    }
+}
+
+/// Writes `project` as RON text to `w`.
+pub fn write<W: std::io::Write>(project: &Project, w: W) -> Result<()> {
+    let a = &project.accounts;
+    let file = FileOut {
+        format: FORMAT_TAG,
+        version: FORMAT_VERSION,
+        name: &project.name,
+        settings: &project.settings,
+        next_territory_id: project.next_territory_id,
+        measures: a.measures.iter().map(|m| m.name.as_str()).collect(),
+        attributes: a.attributes.iter().map(|m| m.name.as_str()).collect(),
+        territories: project.territories.iter().map(territory_dto).collect(),
+        accounts: AccountsOut(Some(a)),
+    };
+    // Depth 2: the top-level fields are indented, and each territory and
+    // each account stays on one line.
+    let cfg = ron::ser::PrettyConfig::new()
+        .depth_limit(2)
+        .struct_names(false)
+        .indentor("  ");
+    ron::Options::default()
+        .to_io_writer_pretty(w, &file, cfg)
+        .map_err(|e| Error::invalid(format!("could not write the project: {e}")))
+}
+
+/// Saves `project` to `path` atomically (temp file + rename).
+pub fn save(project: &Project, path: &Path) -> Result<()> {
+    write_file_atomically(path, |w| {
+        write(project, &mut *w).map_err(|e| match e {
+            Error::Invalid(m) => Error::Project {
+                path: path.to_owned(),
+                message: m,
+            },
+            e => e,
+        })
+    })
+}
+
+/// Reads a project from RON text; `path` is only used in error messages.
+pub fn parse(text: &str, path: &Path) -> Result<Project> {
+    let err = |message: String| Error::Project {
+        path: path.to_owned(),
+        message,
+    };
+    // Look at the version before parsing the rest, so a file from a newer
+    // Turfmap gets a clear message rather than a confusing syntax error.
+    if let Some(v) = peek_version(text)
+        && v > FORMAT_VERSION
+    {
+        return Err(err(format!(
+            "this project was saved in format version {v}, but this Turfmap reads up to version {FORMAT_VERSION}; update Turfmap to open it"
+        )));
+    }
+    let f: FileIn = ron::Options::default()
+        .from_str(text)
+        .map_err(|e| err(format!("not a valid Turfmap project: {e}")))?;
+    if f.format != FORMAT_TAG {
+        return Err(err(format!(
+            "not a Turfmap project (format '{}')",
+            f.format
+        )));
+    }
+    if f.version > FORMAT_VERSION {
+        return Err(err(format!(
+            "format version {} is newer than this Turfmap understands ({FORMAT_VERSION}); update Turfmap",
+            f.version
+        )));
+    }
+    let mut accounts = Accounts::with_schema(&f.measures, &f.attributes);
+    let (nm, na) = (f.measures.len(), f.attributes.len());
+    let mut seen = std::collections::HashMap::with_capacity(f.accounts.len());
+    for (k, AccountDto(id, name, loc, source, pinned, measures, attributes)) in
+        f.accounts.into_iter().enumerate()
+    {
+        if measures.len() != nm || attributes.len() != na {
+            return Err(err(format!(
+                "account {} ('{id}') has {} measures and {} attributes, expected {nm} and {na}",
+                k + 1,
+                measures.len(),
+                attributes.len()
+            )));
+        }
+        if let Some(prev) = seen.insert(id.clone(), k) {
+            return Err(err(format!(
+                "duplicate account id '{id}' (accounts {} and {})",
+                prev + 1,
+                k + 1
+            )));
+        }
+        let i = accounts.len();
+        accounts.ids.push(id);
+        accounts.names.push(name);
+        let (lon, lat) = loc.unwrap_or((f64::NAN, f64::NAN));
+        accounts.lon.push(lon);
+        accounts.lat.push(lat);
+        accounts.source.push(if loc.is_some() {
+            source
+        } else {
+            LocationSource::Unlocated
+        });
+        accounts.pinned.push(pinned.map(TerritoryId));
+        accounts.removed.push(false);
+        for (col, v) in accounts.measures.iter_mut().zip(measures) {
+            col.values.push(v);
+        }
+        for (col, v) in accounts.attributes.iter_mut().zip(&attributes) {
+            col.push(v);
+        }
+        debug_assert_eq!(accounts.len(), i + 1);
+    }
+    let territories: Vec<Territory> = f.territories.into_iter().map(territory_from).collect();
+    let mut ids = std::collections::HashSet::new();
+    for t in &territories {
+        if !ids.insert(t.id) {
+            return Err(err(format!("two territories have id {}", t.id.0)));
+        }
+    }
+    // Pins to territories that are not in the file are dropped, not fatal.
+    for p in accounts.pinned.iter_mut() {
+        if p.is_some_and(|t| !ids.contains(&t)) {
+            *p = None;
+        }
+    }
+    let next = territories.iter().map(|t| t.id.0 + 1).max().unwrap_or(0);
+    Ok(Project {
+        name: f.name,
+        accounts,
+        territories,
+        next_territory_id: f.next_territory_id.max(next),
+        settings: f.settings,
+    })
+}
+
+/// Loads a project file.
+pub fn load(path: &Path) -> Result<Project> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse(&text, path)
+}
+
+fn peek_version(text: &str) -> Option<u32> {
+    let head = &text[..text.len().min(4096)];
+    let at = head.find("version:")? + "version:".len();
+    let digits: String = head[at..]
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::{AccountRow, BalanceMeasure};
+    use geo::polygon;
+
+    fn small() -> Project {
+        let mut p = Project::new("Test \"plan\"");
+        p.accounts =
+            Accounts::with_schema(&["revenue".into(), "hours".into()], &["industry".into()]);
+        for i in 0..5 {
+            p.accounts.push(&AccountRow {
+                id: format!("A{i}"),
+                name: format!("Acme, {i} \"quoted\"\nline"),
+                location: (i != 3).then_some((-100.0 + i as f64 * 0.1, 40.0 + 1.0 / 3.0)),
+                source: LocationSource::Coordinates,
+                measures: vec![1234.5 + i as f64, if i == 2 { f64::NAN } else { 0.1 }],
+                attributes: vec![if i % 2 == 0 {
+                    "Tech".into()
+                } else {
+                    String::new()
+                }],
+                pinned: None,
+            });
+        }
+        let t = p.add_territory(
+            "West",
+            MultiPolygon(vec![polygon![(x: -101.0, y: 39.0), (x: -99.0, y: 39.0), (x: -99.0, y: 41.0), (x: -101.0, y: 41.0)]]),
+        );
+        p.accounts.pinned[4] = Some(t);
+        p.settings.balance = BalanceMeasure::Measure("revenue".into());
+        p
+    }
+
+    fn text(p: &Project) -> String {
+        let mut buf = Vec::new();
+        write(p, &mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn load_save_load_round_trips_exactly() {
+        let p = small();
+        let t1 = text(&p);
+        let p2 = parse(&t1, Path::new("x.turf")).unwrap();
+        let t2 = text(&p2);
+        assert_eq!(t1, t2);
+        assert_eq!(p2.accounts.ids, p.accounts.ids);
+        assert_eq!(p2.accounts.names, p.accounts.names);
+        assert_eq!(p2.accounts.pinned, p.accounts.pinned);
+        assert!(p2.accounts.measures[1].values[2].is_nan());
+        assert!(!p2.accounts.is_located(3));
+        assert_eq!(p2.territories, p.territories);
+        assert_eq!(p2.settings, p.settings);
+    }
+
+    #[test]
+    fn one_account_per_line() {
+        let t = text(&small());
+        let lines: Vec<&str> = t
+            .lines()
+            .filter(|l| l.trim_start().starts_with("(\"A"))
+            .collect();
+        assert_eq!(lines.len(), 5, "{t}");
+    }
+
+    #[test]
+    fn newer_version_is_a_clear_error() {
+        let t = text(&small()).replacen("version: 1", "version: 99", 1);
+        let e = parse(&t, Path::new("new.turf")).unwrap_err().to_string();
+        assert!(
+            e.contains("new.turf") && e.contains("version 99") && e.contains("update Turfmap"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        let e = parse(
+            "(format: \"turfmap-project\", version: 1, name: ",
+            Path::new("bad.turf"),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("bad.turf: not a valid Turfmap project"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn removed_accounts_are_not_saved() {
+        let mut p = small();
+        p.accounts.removed[1] = true;
+        let p2 = parse(&text(&p), Path::new("x")).unwrap();
+        assert_eq!(p2.accounts.len(), 4);
+        assert!(p2.accounts.find_id("A1").is_none());
+    }
+
+    #[test]
+    fn failed_save_keeps_previous_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.turf");
+        save(&small(), &path).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        // A project that cannot be written (a read-only directory would be
+        // platform-specific): simulate by saving into a path whose parent is
+        // a file.
+        let bad = path.join("child.turf");
+        assert!(save(&small(), &bad).is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        assert_eq!(load(&path).unwrap().accounts.len(), 5);
+    }
+}

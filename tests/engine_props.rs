@@ -1,0 +1,241 @@
+//! Property test: any sequence of edits, applied incrementally (and undone
+//! and redone), leaves the engine exactly where a full recompute would.
+
+use geo::{Coord, LineString, MultiPolygon, Polygon};
+use proptest::prelude::*;
+use turfmap::core::Workspace;
+use turfmap::core::edit::{Edit, TerritoryProps};
+use turfmap::core::engine::Engine;
+use turfmap::core::model::{AccountRow, Accounts, LocationSource, Project, Territory, TerritoryId};
+
+/// Coordinates snap to a 0.5° lattice so that many points fall exactly on
+/// edges and vertices, where the half-open rules matter most.
+fn lattice(v: i32) -> f64 {
+    v as f64 * 0.5
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Reshape {
+        t: usize,
+        poly: Vec<(i32, i32)>,
+    },
+    Add {
+        poly: Vec<(i32, i32)>,
+        priority: i32,
+    },
+    Remove {
+        t: usize,
+    },
+    Priority {
+        t: usize,
+        priority: i32,
+    },
+    Pin {
+        accounts: Vec<usize>,
+        t: Option<usize>,
+    },
+    Move {
+        a: usize,
+        to: Option<(i32, i32)>,
+    },
+    AddAccounts {
+        pts: Vec<(i32, i32)>,
+    },
+    RemoveAccounts {
+        accounts: Vec<usize>,
+        removed: bool,
+    },
+    Undo,
+    Redo,
+}
+
+fn polygon_strategy() -> impl Strategy<Value = Vec<(i32, i32)>> {
+    // A star-ish polygon around a centre: simple, often concave.
+    (
+        0..40i32,
+        0..40i32,
+        3usize..9,
+        prop::collection::vec(1..8i32, 9),
+    )
+        .prop_map(|(cx, cy, n, radii)| {
+            (0..n)
+                .map(|k| {
+                    let a = k as f64 / n as f64 * std::f64::consts::TAU;
+                    let r = radii[k] as f64;
+                    (
+                        cx + (r * a.cos()).round() as i32,
+                        cy + (r * a.sin()).round() as i32,
+                    )
+                })
+                .collect()
+        })
+}
+
+fn op_strategy() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (0..16usize, polygon_strategy()).prop_map(|(t, poly)| Op::Reshape { t, poly }),
+        2 => (polygon_strategy(), -1..2i32).prop_map(|(poly, priority)| Op::Add { poly, priority }),
+        1 => (0..16usize).prop_map(|t| Op::Remove { t }),
+        1 => (0..16usize, -1..2i32).prop_map(|(t, priority)| Op::Priority { t, priority }),
+        2 => (prop::collection::vec(0..400usize, 1..20), prop::option::of(0..16usize))
+            .prop_map(|(accounts, t)| Op::Pin { accounts, t }),
+        2 => (0..400usize, prop::option::of((0..48i32, 0..48i32))).prop_map(|(a, to)| Op::Move { a, to }),
+        1 => prop::collection::vec((0..48i32, 0..48i32), 1..30).prop_map(|pts| Op::AddAccounts { pts }),
+        1 => (prop::collection::vec(0..400usize, 1..30), any::<bool>())
+            .prop_map(|(accounts, removed)| Op::RemoveAccounts { accounts, removed }),
+        2 => Just(Op::Undo),
+        1 => Just(Op::Redo),
+    ]
+}
+
+fn mp(poly: &[(i32, i32)]) -> MultiPolygon<f64> {
+    let mut pts: Vec<Coord<f64>> = poly
+        .iter()
+        .map(|&(x, y)| Coord {
+            x: lattice(x),
+            y: lattice(y),
+        })
+        .collect();
+    pts.dedup();
+    if pts.len() < 3 {
+        return MultiPolygon(vec![]);
+    }
+    MultiPolygon(vec![Polygon::new(LineString(pts), vec![])])
+}
+
+fn row(i: usize, p: Option<(i32, i32)>) -> AccountRow {
+    AccountRow {
+        id: format!("A{i}"),
+        name: format!("Account {i}"),
+        location: p.map(|(x, y)| (lattice(x) / 2.0, lattice(y) / 2.0)),
+        source: LocationSource::Coordinates,
+        measures: vec![(i % 17) as f64 * 1000.25, 0.1 * (i % 3) as f64],
+        attributes: vec![["A", "B"][i % 2].into()],
+        pinned: None,
+    }
+}
+
+fn start(points: &[Option<(i32, i32)>], polys: &[Vec<(i32, i32)>]) -> Project {
+    let mut p = Project::new("prop");
+    p.accounts = Accounts::with_schema(&["revenue".into(), "hours".into()], &["segment".into()]);
+    for (i, pt) in points.iter().enumerate() {
+        p.accounts.push(&row(i, *pt));
+    }
+    for (k, poly) in polys.iter().enumerate() {
+        p.add_territory(
+            format!("T{k}"),
+            turfmap::core::geometry::normalize(mp(poly)).0,
+        );
+    }
+    p
+}
+
+fn live_territory(ws: &Workspace, t: usize) -> Option<TerritoryId> {
+    let ts = &ws.project().territories;
+    (!ts.is_empty()).then(|| ts[t % ts.len()].id)
+}
+
+fn apply(ws: &mut Workspace, op: Op, fresh: &mut usize) {
+    let n = ws.project().accounts.len();
+    let _ = match op {
+        Op::Reshape { t, poly } => match live_territory(ws, t) {
+            Some(id) => ws.apply(Edit::SetGeometry {
+                id,
+                geometry: mp(&poly),
+            }),
+            None => Ok(()),
+        },
+        Op::Add { poly, priority } => {
+            let id = TerritoryId(ws.project().next_territory_id);
+            let mut t = Territory::new(id, format!("N{}", id.0), mp(&poly));
+            t.priority = priority;
+            ws.apply(Edit::AddTerritory {
+                territory: t,
+                position: usize::MAX,
+            })
+        }
+        Op::Remove { t } => match live_territory(ws, t) {
+            Some(id) => ws.apply(Edit::RemoveTerritory { id }),
+            None => Ok(()),
+        },
+        Op::Priority { t, priority } => match live_territory(ws, t) {
+            Some(id) => {
+                let mut props = TerritoryProps::of(ws.project().territory(id).unwrap());
+                props.priority = priority;
+                ws.apply(Edit::SetTerritoryProps { id, props })
+            }
+            None => Ok(()),
+        },
+        Op::Pin { accounts, t } => {
+            let target = t.and_then(|t| live_territory(ws, t));
+            let accounts: Vec<u32> = accounts.into_iter().map(|a| (a % n) as u32).collect();
+            ws.apply(Edit::pin_all(accounts, target))
+        }
+        Op::Move { a, to } => ws.apply(Edit::SetLocations {
+            accounts: vec![(a % n) as u32],
+            locations: vec![to.map(|(x, y)| (lattice(x) / 2.0, lattice(y) / 2.0))],
+        }),
+        Op::AddAccounts { pts } => {
+            let rows = pts
+                .into_iter()
+                .map(|p| {
+                    *fresh += 1;
+                    row(100_000 + *fresh, Some(p))
+                })
+                .collect();
+            ws.apply(Edit::AddAccounts { rows })
+        }
+        Op::RemoveAccounts { accounts, removed } => ws.apply(Edit::SetRemoved {
+            accounts: accounts.into_iter().map(|a| (a % n) as u32).collect(),
+            removed,
+        }),
+        Op::Undo => ws.undo().map(|_| ()),
+        Op::Redo => ws.redo().map(|_| ()),
+    };
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn incremental_equals_full_recompute(
+        points in prop::collection::vec(prop::option::weighted(0.95, (0..48i32, 0..48i32)), 50..400),
+        polys in prop::collection::vec(polygon_strategy(), 1..10),
+        ops in prop::collection::vec(op_strategy(), 1..40),
+    ) {
+        let mut ws = Workspace::new(start(&points, &polys));
+        let mut fresh = 0;
+        for (k, op) in ops.into_iter().enumerate() {
+            let desc = format!("{op:?}");
+            apply(&mut ws, op, &mut fresh);
+            let full = Engine::new(ws.project());
+            prop_assert!(ws.engine().same_result(&full), "diverged after step {} ({})", k, desc);
+            let inc = ws.metrics();
+            let scratch = turfmap::core::metrics::PlanMetrics::compute(ws.project(), &full);
+            prop_assert_eq!(inc, scratch);
+        }
+    }
+
+    #[test]
+    fn undoing_everything_restores_the_start(
+        points in prop::collection::vec(prop::option::weighted(0.95, (0..48i32, 0..48i32)), 50..200),
+        polys in prop::collection::vec(polygon_strategy(), 1..6),
+        ops in prop::collection::vec(op_strategy(), 1..25),
+    ) {
+        let start_project = start(&points, &polys);
+        let mut ws = Workspace::new(start_project.clone());
+        let before = ws.metrics();
+        let assignment = ws.engine().assignment();
+        let mut fresh = 0;
+        for op in ops.into_iter().filter(|o| !matches!(o, Op::Undo | Op::Redo)) {
+            apply(&mut ws, op, &mut fresh);
+        }
+        while ws.undo().unwrap() {}
+        prop_assert_eq!(ws.metrics(), before);
+        let after = ws.engine().assignment();
+        prop_assert_eq!(&after[..assignment.len()], &assignment[..]);
+        prop_assert!(after[assignment.len()..].iter().all(|a| a.is_none()));
+        prop_assert_eq!(&ws.project().territories, &start_project.territories);
+    }
+}

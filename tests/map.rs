@@ -1,0 +1,547 @@
+//! Headless tests of the map (egui without a GPU, no network).
+
+use std::time::Duration;
+
+use egui::{Context, Event, Modifiers, PointerButton, Pos2, RawInput, Rect, pos2, vec2};
+use geo::{
+    Area, BoundingRect, Contains, Coord, InteriorPoint, LineString, MultiPolygon, Point, Polygon,
+};
+
+use turfmap::app::map::accounts::{Binner, DotMode};
+use turfmap::app::map::geom::{geom_from_lon_lat, split_antimeridian, to_world, triangulate};
+use turfmap::app::map::{MapView, TileSettings, basemap};
+use turfmap::app::state::{MapEvent, MapStyle, Selection};
+use turfmap::core::synth::synthetic_plan;
+use turfmap::core::{Project, TerritoryId, Workspace};
+
+const SIZE: egui::Vec2 = vec2(1200.0, 800.0);
+
+/// Drives a `MapView` frame by frame.
+struct Harness {
+    ctx: Context,
+    view: MapView,
+    time: f64,
+}
+
+impl Harness {
+    fn new() -> Self {
+        let ctx = Context::default();
+        let view = MapView::new(&ctx);
+        Self {
+            ctx,
+            view,
+            time: 0.0,
+        }
+    }
+
+    fn frame(
+        &mut self,
+        ws: &Workspace,
+        sel: &Selection,
+        style: &MapStyle,
+        events: Vec<Event>,
+    ) -> Vec<MapEvent> {
+        self.time += 1.0 / 60.0;
+        let input = RawInput {
+            screen_rect: Some(Rect::from_min_size(Pos2::ZERO, SIZE)),
+            time: Some(self.time),
+            events,
+            ..RawInput::default()
+        };
+        let mut got = Vec::new();
+        let mut out = self.ctx.run_ui(input, |ui| {
+            got = self.view.show(ui, ws, sel, style);
+        });
+        out.textures_delta.clear();
+        // Tessellating must work too (this is what the GPU gets).
+        let prims = self.ctx.tessellate(out.shapes, out.pixels_per_point);
+        assert!(!prims.is_empty());
+        got
+    }
+
+    /// Moves to `p`, presses and releases: the events of all three frames.
+    fn click(&mut self, ws: &Workspace, style: &MapStyle, p: Pos2) -> Vec<MapEvent> {
+        let sel = Selection::default();
+        let button = |pressed| Event::PointerButton {
+            pos: p,
+            button: PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::default(),
+        };
+        let mut ev = self.frame(ws, &sel, style, vec![Event::PointerMoved(p)]);
+        ev.extend(self.frame(ws, &sel, style, vec![button(true)]));
+        ev.extend(self.frame(ws, &sel, style, vec![button(false)]));
+        ev
+    }
+}
+
+fn ring(pts: &[(f64, f64)]) -> LineString<f64> {
+    LineString(pts.iter().map(|&(x, y)| Coord { x, y }).collect())
+}
+
+/// A concave "U" with a square hole in its base.
+fn u_with_hole() -> Polygon<f64> {
+    Polygon::new(
+        ring(&[
+            (0., 0.),
+            (10., 0.),
+            (10., 10.),
+            (7., 10.),
+            (7., 4.),
+            (3., 4.),
+            (3., 10.),
+            (0., 10.),
+        ]),
+        vec![ring(&[(4., 1.), (6., 1.), (6., 3.), (4., 3.)])],
+    )
+}
+
+fn tri_area(a: [f64; 2], b: [f64; 2], c: [f64; 2]) -> f64 {
+    ((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1])).abs() / 2.0
+}
+
+#[test]
+fn concave_polygon_with_hole_is_covered_exactly() {
+    let p = u_with_hole();
+    let (v, t) = triangulate(&p);
+    assert_eq!(t.len() % 3, 0);
+    let hole = Polygon::new(p.interiors()[0].clone(), vec![]);
+    let mut sum = 0.0;
+    for c in t.chunks(3) {
+        let (a, b, d) = (v[c[0] as usize], v[c[1] as usize], v[c[2] as usize]);
+        sum += tri_area(a, b, d);
+        let centroid = Point::new((a[0] + b[0] + d[0]) / 3.0, (a[1] + b[1] + d[1]) / 3.0);
+        assert!(
+            !hole.contains(&centroid),
+            "triangle centroid {centroid:?} in the hole"
+        );
+        assert!(
+            p.contains(&centroid),
+            "triangle centroid {centroid:?} outside the polygon"
+        );
+    }
+    assert!(
+        (sum - p.unsigned_area()).abs() < 1e-9,
+        "{sum} vs {}",
+        p.unsigned_area()
+    );
+}
+
+#[test]
+fn territory_geometry_is_triangulated_in_world_units() {
+    // The same U placed over Kansas, in degrees.
+    let deg = |r: &LineString<f64>| {
+        LineString(
+            r.0.iter()
+                .map(|c| Coord {
+                    x: -100.0 + c.x * 0.3,
+                    y: 37.0 + c.y * 0.3,
+                })
+                .collect(),
+        )
+    };
+    let p = u_with_hole();
+    let lonlat = Polygon::new(deg(p.exterior()), p.interiors().iter().map(deg).collect());
+    let g = geom_from_lon_lat(&MultiPolygon(vec![lonlat.clone()]));
+    assert_eq!(g.paths.len(), 2, "outer ring and hole are both outlined");
+    let world = |v: [f32; 2]| [g.origin[0] + v[0] as f64, g.origin[1] + v[1] as f64];
+    let sum: f64 = g
+        .tris
+        .chunks(3)
+        .map(|c| {
+            tri_area(
+                world(g.verts[c[0] as usize]),
+                world(g.verts[c[1] as usize]),
+                world(g.verts[c[2] as usize]),
+            )
+        })
+        .sum();
+    let want = to_world(&lonlat).unsigned_area();
+    assert!((sum - want).abs() / want < 1e-5, "{sum} vs {want}");
+}
+
+#[test]
+fn bad_geometry_does_not_panic() {
+    let nan = Polygon::new(ring(&[(f64::NAN, 1.0), (0.0, 0.0), (1.0, 1.0)]), vec![]);
+    let line = Polygon::new(ring(&[(0.0, 0.0), (1.0, 1.0), (2.0, 2.0)]), vec![]);
+    let bowtie = Polygon::new(
+        ring(&[(0.0, 0.0), (1.0, 1.0), (1.0, 0.0), (0.0, 1.0)]),
+        vec![],
+    );
+    let g = geom_from_lon_lat(&MultiPolygon(vec![
+        nan,
+        line,
+        bowtie,
+        Polygon::new(ring(&[]), vec![]),
+    ]));
+    assert!(g.tris.iter().all(|&i| (i as usize) < g.verts.len()));
+}
+
+fn segments_short(lines: impl Iterator<Item = Vec<[f64; 2]>>) -> Result<(), String> {
+    for l in lines {
+        for w in l.windows(2) {
+            if (w[1][0] - w[0][0]).abs() > 180.0 {
+                return Err(format!("segment {:?} → {:?}", w[0], w[1]));
+            }
+        }
+        if let Some(p) = l.iter().find(|p| p[0].abs() > 180.0 + 1e-9) {
+            return Err(format!("point {p:?} outside -180..180"));
+        }
+    }
+    Ok(())
+}
+
+fn ring_pts(r: &LineString<f64>) -> Vec<[f64; 2]> {
+    r.0.iter().map(|c| [c.x, c.y]).collect()
+}
+
+#[test]
+fn antimeridian_split_has_no_long_segments() {
+    let path = turfmap::core::assets::dir().join("world-countries-110m.geojson");
+    let countries = basemap::read_features(&path).expect("bundled countries");
+    assert_eq!(countries.len(), 177);
+    let mut crossing = Vec::new();
+    for (props, polys) in &countries {
+        for poly in polys {
+            let s = split_antimeridian(poly);
+            let fills = s.pieces.iter().flat_map(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(ring_pts)
+            });
+            let name = props
+                .get("name")
+                .and_then(|v| v.as_str())
+                .unwrap_or("?")
+                .to_owned();
+            segments_short(fills).unwrap_or_else(|e| panic!("{name} fill: {e}"));
+            segments_short(s.borders.clone().into_iter())
+                .unwrap_or_else(|e| panic!("{name} border: {e}"));
+            if s.pieces.len() > 1 {
+                crossing.push(name);
+            }
+        }
+    }
+    for name in ["Russia", "Fiji", "Antarctica"] {
+        assert!(
+            crossing.iter().any(|c| c == name),
+            "{name} was not split: {crossing:?}"
+        );
+    }
+}
+
+#[test]
+fn antimeridian_split_keeps_the_area() {
+    // A box from 170°E to 170°W, written the way the data files do.
+    let p = Polygon::new(
+        ring(&[(170., 10.), (-170., 10.), (-170., 20.), (170., 20.)]),
+        vec![],
+    );
+    let s = split_antimeridian(&p);
+    assert!(s.pieces.len() >= 2);
+    let area: f64 = s.pieces.iter().map(|q| q.unsigned_area()).sum();
+    assert!((area - 200.0).abs() < 1e-9, "{area}");
+    // Borders: the top and bottom edges cut in two, no edge along ±180°.
+    segments_short(s.borders.clone().into_iter()).unwrap();
+    assert!(s.borders.iter().all(|l| {
+        l.windows(2)
+            .all(|w| !(w[0][0].abs() == 180.0 && w[1][0].abs() == 180.0))
+    }));
+    // A polygon that does not cross comes back unchanged.
+    let q = Polygon::new(ring(&[(0., 0.), (1., 0.), (1., 1.)]), vec![]);
+    assert_eq!(split_antimeridian(&q).pieces, vec![q]);
+}
+
+#[test]
+fn basemap_loads_offline_and_is_not_smeared() {
+    assert!(
+        MapView::wait_for_basemap(Duration::from_secs(120)),
+        "basemap did not load"
+    );
+    let bm = basemap::get().unwrap();
+    assert!(bm.errors.is_empty(), "{:?}", bm.errors);
+    assert_eq!(bm.countries.len(), 177);
+    assert!(bm.counties.len() > 3000);
+    assert!(bm.states.len() >= 50);
+    assert!(bm.countries.iter().filter(|g| !g.tris.is_empty()).count() > 170);
+    // No drawn edge or triangle spans more than half the world (180°).
+    for g in bm
+        .countries
+        .iter()
+        .chain(&bm.states)
+        .chain(&bm.counties)
+        .chain(&bm.provinces)
+    {
+        for p in &g.paths {
+            for w in g.verts[p.start as usize..p.end as usize].windows(2) {
+                assert!((w[1][0] - w[0][0]).abs() < 0.5);
+            }
+        }
+        for t in g.tris.chunks(3) {
+            let xs = t.iter().map(|&i| g.verts[i as usize][0]);
+            let (lo, hi) = xs.fold((f32::MAX, f32::MIN), |(a, b), x| (a.min(x), b.max(x)));
+            assert!(
+                hi - lo <= 0.5 + 1e-6,
+                "triangle {lo}..{hi} in a shape at {:?}",
+                g.bbox
+            );
+        }
+    }
+}
+
+fn small_plan() -> Workspace {
+    Workspace::new(synthetic_plan(5_000, 12, 3))
+}
+
+#[test]
+fn binning_conserves_the_account_count() {
+    let ws = small_plan();
+    let a = &ws.project().accounts;
+    let mut h = Harness::new();
+    h.view.set_point_budget(0); // force bins
+    let style = MapStyle::default();
+
+    // Whole plan: the world raster holds every account exactly once.
+    h.view.zoom_to_plan(&ws);
+    for _ in 0..2 {
+        h.frame(&ws, &Selection::default(), &style, vec![]);
+    }
+    let d = h.view.stats().dots;
+    assert_eq!(d.mode, DotMode::Binned);
+    assert!(d.level.is_some(), "{d:?}");
+    assert_eq!(d.in_view, 5_000, "the whole plan is in view");
+    assert_eq!(d.represented, 5_000);
+    assert!(d.bins > 100 && d.bins < 5_000, "{d:?}");
+
+    // Zoomed in on a city: the raster would be too big, so the accounts in
+    // view are binned on screen; every one of them lands in one bin.
+    let i = 99;
+    h.view.set_view(a.lon[i], a.lat[i], 11.0);
+    h.frame(&ws, &Selection::default(), &style, vec![]);
+    h.frame(&ws, &Selection::default(), &style, vec![]);
+    let d = h.view.stats().dots;
+    assert_eq!((d.mode, d.level), (DotMode::Binned, None), "{d:?}");
+    let screen = Rect::from_min_size(Pos2::ZERO, SIZE);
+    let visible = (0..a.len())
+        .filter(|&k| screen.contains(h.view.screen_pos(a.lon[k], a.lat[k]).unwrap()))
+        .count();
+    assert!(visible > 0);
+    assert_eq!(d.in_view, visible);
+    assert_eq!(d.represented, visible);
+
+    // One by one when the budget allows.
+    h.view.set_point_budget(1_000_000);
+    h.view.zoom_to_plan(&ws);
+    h.frame(&ws, &Selection::default(), &style, vec![]);
+    h.frame(&ws, &Selection::default(), &style, vec![]);
+    let d = h.view.stats().dots;
+    assert_eq!(d.mode, DotMode::Points);
+    assert_eq!(d.quads, 5_000);
+
+    // The binner itself.
+    let mut b = Binner::default();
+    b.reset(10, 5);
+    let mut counted = 0;
+    for k in 0..1000i32 {
+        counted += b.add(k % 13 - 1, k % 7 - 1, (k % 3) as u32) as usize;
+    }
+    assert_eq!(b.total(), counted);
+    assert_eq!(b.bins().map(|x| x.2 as usize).sum::<usize>(), counted);
+    b.reset(10, 5);
+    assert_eq!(b.total(), 0);
+}
+
+#[test]
+fn majority_colour_wins_a_bin() {
+    let mut b = Binner::default();
+    b.reset(2, 1);
+    for key in [7, 9, 7, 7, 9, 7, 5] {
+        b.add(0, 0, key);
+    }
+    b.add(1, 0, 3);
+    let bins: Vec<_> = b.bins().collect();
+    assert_eq!(bins, vec![(0, 0, 7, 7), (1, 0, 1, 3)]);
+}
+
+#[test]
+fn click_on_a_territory_selects_it_and_empty_space_clears() {
+    let ws = small_plan();
+    let style = MapStyle {
+        accounts: false,
+        ..MapStyle::default()
+    };
+    let mut h = Harness::new();
+    h.view.zoom_to_plan(&ws);
+    h.frame(&ws, &Selection::default(), &style, vec![]);
+    for t in ws.project().territories.iter().take(5) {
+        let ip = t.geometry.interior_point().unwrap();
+        let p = h.view.screen_pos(ip.x(), ip.y()).unwrap();
+        let ev = h.click(&ws, &style, p);
+        assert_eq!(
+            ev,
+            vec![MapEvent::SelectTerritory(Some(t.id))],
+            "{}",
+            t.name
+        );
+    }
+    // Far out at sea.
+    h.view.set_view(-150.0, 0.0, 4.0);
+    h.frame(&ws, &Selection::default(), &style, vec![]);
+    let ev = h.click(&ws, &style, pos2(600.0, 400.0));
+    assert_eq!(ev, vec![MapEvent::SelectTerritory(None)]);
+}
+
+#[test]
+fn click_on_an_account_selects_it() {
+    let ws = small_plan();
+    let style = MapStyle::default();
+    let mut h = Harness::new();
+    let a = &ws.project().accounts;
+    let i = 1234;
+    h.view.set_view(a.lon[i], a.lat[i], 14.0);
+    h.frame(&ws, &Selection::default(), &style, vec![]);
+    let p = h.view.screen_pos(a.lon[i], a.lat[i]).unwrap();
+    assert!((p - pos2(600.0, 400.0)).length() < 1.0);
+    let ev = h.click(&ws, &style, p);
+    assert_eq!(ev.len(), 1);
+    let MapEvent::SelectAccount(j) = ev[0] else {
+        panic!("{ev:?}");
+    };
+    let q = h.view.screen_pos(a.lon[j], a.lat[j]).unwrap();
+    assert!((q - p).length() < 4.0, "picked account {j} at {q:?}");
+}
+
+fn contains_box(outer: [f64; 4], inner: [f64; 4]) -> bool {
+    outer[0] <= inner[0] && outer[1] <= inner[1] && outer[2] >= inner[2] && outer[3] >= inner[3]
+}
+
+#[test]
+fn zoom_to_territory_frames_it() {
+    let ws = small_plan();
+    let style = MapStyle::default();
+    let mut h = Harness::new();
+    h.frame(&ws, &Selection::default(), &style, vec![]);
+    for t in ws.project().territories.iter().step_by(4) {
+        h.view.zoom_to_territory(&ws, t.id);
+        let sel = Selection {
+            territory: Some(t.id),
+            account: None,
+        };
+        h.frame(&ws, &sel, &style, vec![]);
+        let b = t.geometry.bounding_rect().unwrap();
+        let want = [b.min().x, b.min().y, b.max().x, b.max().y];
+        let vis = h.view.visible_bounds().unwrap();
+        assert!(
+            contains_box(vis, want),
+            "{}: {vis:?} does not contain {want:?}",
+            t.name
+        );
+        // …and it is not a speck: it fills much of the view one way.
+        let frac =
+            ((want[2] - want[0]) / (vis[2] - vis[0])).max((want[3] - want[1]) / (vis[3] - vis[1]));
+        assert!(frac > 0.4, "{}: only {frac:.2} of the view", t.name);
+        assert!(
+            h.view.stats().labels >= 1,
+            "the selected territory is labelled"
+        );
+    }
+}
+
+#[test]
+fn zoom_to_plan_shows_everything() {
+    let ws = small_plan();
+    let mut h = Harness::new();
+    h.view.set_view(10.0, 50.0, 12.0);
+    h.view.zoom_to_plan(&ws);
+    h.frame(&ws, &Selection::default(), &MapStyle::default(), vec![]);
+    let a = &ws.project().accounts;
+    let vis = h.view.visible_bounds().unwrap();
+    for i in 0..a.len() {
+        assert!(contains_box(vis, [a.lon[i], a.lat[i], a.lon[i], a.lat[i]]));
+    }
+    for t in &ws.project().territories {
+        let b = t.geometry.bounding_rect().unwrap();
+        assert!(contains_box(
+            vis,
+            [b.min().x, b.min().y, b.max().x, b.max().y]
+        ));
+    }
+}
+
+#[test]
+fn keys_zoom_and_empty_plans_draw() {
+    let ws = Workspace::new(Project::new("empty"));
+    let mut h = Harness::new();
+    let style = MapStyle::default();
+    h.frame(&ws, &Selection::default(), &style, vec![]);
+    let z = h.view.zoom();
+    let key = |k| Event::Key {
+        key: k,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: Modifiers::default(),
+    };
+    h.frame(
+        &ws,
+        &Selection::default(),
+        &style,
+        vec![key(egui::Key::Plus)],
+    );
+    assert_eq!(h.view.zoom(), z + 1.0);
+    h.frame(
+        &ws,
+        &Selection::default(),
+        &style,
+        vec![key(egui::Key::Minus)],
+    );
+    assert_eq!(h.view.zoom(), z);
+    h.view.zoom_to_plan(&ws);
+    h.view.zoom_to_territory(&ws, TerritoryId(42));
+    h.frame(&ws, &Selection::default(), &style, vec![]);
+}
+
+#[test]
+fn edits_invalidate_the_caches() {
+    let mut ws = small_plan();
+    let mut h = Harness::new();
+    let style = MapStyle::default();
+    h.view.zoom_to_plan(&ws);
+    h.frame(&ws, &Selection::default(), &style, vec![]);
+    h.frame(&ws, &Selection::default(), &style, vec![]);
+    assert!(
+        h.view.stats().dots.reused,
+        "an unchanged view reuses its mesh"
+    );
+    let t = ws.project().territories[0].id;
+    ws.apply(turfmap::core::edit::Edit::SetGeometry {
+        id: t,
+        geometry: MultiPolygon(vec![]),
+    })
+    .unwrap();
+    h.frame(&ws, &Selection::default(), &style, vec![]);
+    assert!(!h.view.stats().dots.reused, "the edit changed colours");
+}
+
+#[test]
+fn online_tiles_fail_softly_without_network() {
+    let ctx = Context::default();
+    let mut view = MapView::new(&ctx);
+    let bad = TileSettings {
+        url_template: "tiles.example/{z}/{x}/{y}.png".into(),
+        ..TileSettings::default()
+    };
+    assert!(view.set_online_tiles(Some(bad)).is_err());
+    assert!(view.online_tiles().is_none());
+    // A loopback template: nothing is fetched because no frame is drawn.
+    let local = TileSettings {
+        url_template: "http://127.0.0.1:9/{z}/{x}/{y}.png".into(),
+        ..TileSettings::default()
+    };
+    match view.set_online_tiles(Some(local)) {
+        Ok(()) => assert!(view.online_tiles().is_some()),
+        Err(e) => assert_eq!(view.online_tiles_error(), Some(e.as_str())),
+    }
+    assert!(view.set_online_tiles(None).is_ok());
+    assert!(view.online_tiles().is_none());
+}

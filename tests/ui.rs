@@ -1,0 +1,452 @@
+//! UI tests: egui_kittest drives the real window headless through
+//! `TurfmapApp::ui_contents`, finding widgets by their accessible names and
+//! checking the app's state (not pixels).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use egui::{Key, Modifiers, Role};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use geo::{LineString, MultiPolygon, Polygon};
+use turfmap::app::{RecentPlans, SortColumn, SortOrder, TurfmapApp, chart_bars};
+use turfmap::cli::fmt_num;
+use turfmap::core::engine::Reason;
+use turfmap::core::model::{AccountRow, Accounts, BalanceMeasure, Project};
+use turfmap::core::{TerritoryId, Workspace};
+
+/// The harness state: the app is made in the first frame, so that it gets
+/// the harness's own egui context.
+type MakeApp = Box<dyn FnOnce(&egui::Context) -> TurfmapApp>;
+
+struct Slot {
+    make: Option<MakeApp>,
+    app: Option<TurfmapApp>,
+}
+
+fn harness_with(
+    make: impl FnOnce(&egui::Context) -> TurfmapApp + 'static,
+) -> Harness<'static, Slot> {
+    Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_ui_state(
+            |ui, slot: &mut Slot| {
+                if slot.app.is_none() {
+                    let make = slot.make.take().expect("made once");
+                    slot.app = Some(make(ui.ctx()));
+                }
+                slot.app.as_mut().expect("app").ui_contents(ui);
+            },
+            Slot {
+                make: Some(Box::new(make)),
+                app: None,
+            },
+        )
+}
+
+fn harness(project: Project) -> Harness<'static, Slot> {
+    harness_with(move |ctx| TurfmapApp::new(ctx, Workspace::new(project)))
+}
+
+fn app<'a>(h: &'a Harness<'_, Slot>) -> &'a TurfmapApp {
+    h.state().app.as_ref().expect("app")
+}
+
+fn app_mut<'a>(h: &'a mut Harness<'_, Slot>) -> &'a mut TurfmapApp {
+    h.state_mut().app.as_mut().expect("app")
+}
+
+/// Waits for the app's background job and lets the window catch up.
+fn finish_job(h: &mut Harness<'_, Slot>) {
+    assert!(
+        app_mut(h).wait_for_job(Duration::from_secs(120)),
+        "job timed out"
+    );
+    h.run_ok();
+}
+
+fn square(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
+    MultiPolygon(vec![Polygon::new(
+        LineString::from(vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)]),
+        vec![],
+    )])
+}
+
+/// Three territories side by side with different account counts and
+/// revenues (so sorting by count and by revenue disagree), plus one account
+/// without a location.
+fn small_plan() -> Project {
+    let mut p = Project::new("Workshop plan");
+    p.accounts = Accounts::with_schema(
+        &["Revenue".into(), "Potential".into()],
+        &["Industry".into()],
+    );
+    let spec = [
+        ("Northwind", Some("Ana Diaz"), 5, 100.0),
+        ("Southport", Some("Ben Okafor"), 3, 1000.0),
+        ("Eastvale", None, 8, 10.0),
+    ];
+    let mut n = 0;
+    for (k, (name, rep, accounts, revenue)) in spec.into_iter().enumerate() {
+        let x = k as f64 * 10.0;
+        let id = p.add_territory(name, square(x, 0.0, 10.0));
+        p.territory_mut(id).unwrap().rep = rep.map(str::to_owned);
+        for j in 0..accounts {
+            n += 1;
+            p.accounts.push(&AccountRow {
+                id: format!("A{n:03}"),
+                name: format!("Account {n}"),
+                location: Some((x + 1.0 + j as f64 * 0.5, 5.0)),
+                measures: vec![revenue, 7.0],
+                attributes: vec!["Retail".into()],
+                ..AccountRow::default()
+            });
+        }
+    }
+    p.accounts.push(&AccountRow {
+        id: "A999".into(),
+        name: "Nowhere Ltd".into(),
+        location: None,
+        measures: vec![5.0, 1.0],
+        attributes: vec!["Energy".into()],
+        ..AccountRow::default()
+    });
+    p
+}
+
+#[test]
+fn opens_with_a_row_per_territory() {
+    let h = harness(small_plan());
+    for name in ["Northwind", "Southport", "Eastvale"] {
+        h.get_by_label(name);
+    }
+    assert_eq!(app(&h).window_title(), "Turfmap — Workshop plan");
+    // The unlocated account is reported, not dropped.
+    h.get_by_label("Unlocated: 1");
+    h.get_by_label_contains("have no location");
+}
+
+#[test]
+fn clicking_a_row_shows_its_metrics() {
+    let mut h = harness(small_plan());
+    h.get_by_label("Southport").click();
+    h.run();
+    let app = app(&h);
+    let id = app
+        .workspace()
+        .project()
+        .territory_by_name("Southport")
+        .unwrap()
+        .id;
+    assert_eq!(app.selection().territory, Some(id));
+    let m = app.workspace().metrics();
+    let t = m.territory(id).unwrap();
+    assert_eq!(t.group.count, 3);
+    h.get_by_label(&format!(
+        "Accounts: {} ({:.1}% of plan)",
+        fmt_num(t.group.count as f64, 0),
+        t.share_pct[0]
+    ));
+    h.get_by_label_contains(&format!("Revenue: {}", fmt_num(t.group.sums[0], 0)));
+    h.get_by_label(&format!("Rep: {}", t.rep.as_deref().unwrap()));
+    h.get_by_label_contains("Deviation: ");
+    h.get_by_label_contains("Area: ");
+}
+
+#[test]
+fn account_details_say_why() {
+    let mut h = harness(small_plan());
+    app_mut(&mut h).select_account(0);
+    h.run();
+    h.get_by_label("Account ID: A001");
+    h.get_by_label("Territory: Northwind");
+    h.get_by_label(&format!("Why: {}", Reason::Geometry.describe()));
+    h.get_by_label("Industry: Retail");
+}
+
+#[test]
+fn switching_the_balance_measure_changes_the_chart_and_undoes() {
+    let mut h = harness(small_plan());
+    let before = chart_bars(app(&h).metrics());
+    assert_eq!(
+        before.iter().map(|b| b.1).collect::<Vec<_>>(),
+        [5.0, 3.0, 8.0]
+    );
+
+    h.get_by_role_and_label(Role::ComboBox, "Balance measure")
+        .click();
+    h.run();
+    h.get_by_role(Role::ListBox).get_by_label("Revenue").click();
+    h.run();
+
+    let app_ = app(&h);
+    assert_eq!(
+        app_.workspace().project().settings.balance,
+        BalanceMeasure::Measure("Revenue".into())
+    );
+    assert_eq!(app_.metrics().balance_measure, "Revenue");
+    let after = chart_bars(app_.metrics());
+    assert_ne!(before, after);
+    assert_eq!(
+        after.iter().map(|b| b.1).collect::<Vec<_>>(),
+        [500.0, 3000.0, 80.0]
+    );
+    assert!(
+        app_.window_title().ends_with('•'),
+        "{}",
+        app_.window_title()
+    );
+
+    // Ctrl+Z puts it back.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert_eq!(
+        app(&h).workspace().project().settings.balance,
+        BalanceMeasure::Count
+    );
+    assert_eq!(chart_bars(app(&h).metrics()), before);
+    // And Ctrl+Shift+Z redoes it.
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run();
+    assert_eq!(chart_bars(app(&h).metrics()), after);
+}
+
+#[test]
+fn sorting_by_a_column_orders_the_rows() {
+    let mut h = harness(small_plan());
+    let counts = |h: &Harness<'_, Slot>| -> Vec<u64> {
+        let app = app(h);
+        app.territory_order()
+            .iter()
+            .map(|id| app.metrics().territory(*id).unwrap().group.count)
+            .collect()
+    };
+    assert_eq!(counts(&h), [5, 3, 8], "plan order first");
+
+    h.get_by_label("Sort by Accounts").click();
+    h.run();
+    assert_eq!(
+        app(&h).sort(),
+        Some(SortOrder {
+            column: SortColumn::Accounts,
+            descending: true
+        })
+    );
+    assert_eq!(counts(&h), [8, 5, 3]);
+    // The rows on screen are in that order, top to bottom.
+    let names: Vec<String> = app(&h)
+        .territory_order()
+        .iter()
+        .map(|id| {
+            app(&h)
+                .workspace()
+                .project()
+                .territory(*id)
+                .unwrap()
+                .name
+                .clone()
+        })
+        .collect();
+    let ys: Vec<f32> = names
+        .iter()
+        .map(|n| h.get_by_label(n).rect().center().y)
+        .collect();
+    assert!(ys.windows(2).all(|w| w[0] < w[1]), "{names:?} at {ys:?}");
+
+    h.get_by_label("Sort by Accounts").click();
+    h.run();
+    assert_eq!(counts(&h), [3, 5, 8]);
+
+    h.get_by_label("Sort by Name").click();
+    h.run();
+    let order: Vec<TerritoryId> = app(&h).territory_order();
+    let p = app(&h).workspace().project();
+    let names: Vec<&str> = order
+        .iter()
+        .map(|id| p.territory(*id).unwrap().name.as_str())
+        .collect();
+    assert_eq!(names, ["Eastvale", "Northwind", "Southport"]);
+}
+
+#[test]
+fn save_and_reopen_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("workshop.turf");
+    let mut h = harness(small_plan());
+    app_mut(&mut h).apply(turfmap::core::edit::Edit::SetSettings {
+        settings: turfmap::core::model::PlanSettings {
+            balance: BalanceMeasure::Count,
+            tolerance_pct: 12.5,
+        },
+    });
+    h.run();
+    assert!(app(&h).workspace().is_dirty());
+
+    app_mut(&mut h).save_to(path.clone());
+    assert!(app(&h).is_busy());
+    finish_job(&mut h);
+    assert!(!app(&h).is_busy());
+    assert_eq!(app(&h).error(), None);
+    assert!(path.is_file());
+    assert!(!app(&h).workspace().is_dirty());
+    assert_eq!(app(&h).workspace().path(), Some(path.as_path()));
+    assert!(!app(&h).window_title().contains('•'));
+
+    app_mut(&mut h).open_plan(path.clone());
+    finish_job(&mut h);
+    let ws = app(&h).workspace();
+    assert_eq!(ws.project().territories.len(), 3);
+    assert_eq!(ws.project().settings.tolerance_pct, 12.5);
+    h.get_by_label("Eastvale");
+}
+
+#[test]
+fn export_then_import_territories_is_one_undo_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let geojson = dir.path().join("t.geojson");
+    let csv = dir.path().join("a.csv");
+    let mut h = harness(small_plan());
+    app_mut(&mut h).export_territories_to(geojson.clone());
+    finish_job(&mut h);
+    app_mut(&mut h).export_assignments_to(csv.clone());
+    finish_job(&mut h);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("account_id,territory\n"), "{text}");
+    assert!(text.contains("A001,Northwind"), "{text}");
+
+    // Into an empty plan with the same accounts.
+    let mut empty = small_plan();
+    empty.territories.clear();
+    let mut h = harness(empty);
+    h.get_by_label("This plan has no territories yet.");
+    app_mut(&mut h).import_territories_from(geojson);
+    finish_job(&mut h);
+    assert_eq!(app(&h).error(), None);
+    assert_eq!(app(&h).workspace().project().territories.len(), 3);
+    assert_eq!(app(&h).metrics().unassigned.count, 1);
+    h.get_by_label("Southport");
+
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert!(app(&h).workspace().project().territories.is_empty());
+}
+
+#[test]
+fn errors_are_shown_and_dismissed() {
+    let mut h = harness(small_plan());
+    app_mut(&mut h).open_plan(PathBuf::from("/definitely/not/here.turf"));
+    finish_job(&mut h);
+    let error = app(&h).error().expect("an error").to_owned();
+    assert!(error.contains("not/here.turf"), "{error}");
+    // The plan that was open stays open.
+    assert_eq!(app(&h).workspace().project().name, "Workshop plan");
+    h.get_by_label_contains("not/here.turf");
+    h.get_by_label("Dismiss").click();
+    h.run();
+    assert_eq!(app(&h).error(), None);
+}
+
+#[test]
+fn recent_plans_are_kept_and_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("cfg").join("recent.ron");
+    let a = dir.path().join("a.turf");
+    let b = dir.path().join("b.turf");
+    std::fs::write(&a, b"x").unwrap();
+    std::fs::write(&b, b"x").unwrap();
+    let mut recent = RecentPlans::load(store.clone());
+    assert!(recent.entries().is_empty());
+    recent.add(&a);
+    recent.add(&b);
+    recent.add(&a);
+    let names = |r: &RecentPlans| -> Vec<String> {
+        r.entries()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(&RecentPlans::load(store.clone())),
+        ["a.turf", "b.turf"]
+    );
+    std::fs::remove_file(&a).unwrap();
+    assert_eq!(names(&RecentPlans::load(store)), ["b.turf"]);
+}
+
+/// The real bundled sample (built from its CSV and GeoJSON when the
+/// `.turf` is not there).
+#[test]
+fn the_sample_plan_opens() {
+    let h = harness_with(|ctx| TurfmapApp::with_sample(ctx).expect("sample"));
+    let app = app(&h);
+    let m = app.metrics();
+    assert!(m.territories.len() >= 5, "{}", m.territories.len());
+    assert!(m.total.count >= 1000);
+    for t in &m.territories {
+        h.get_by_label(&t.name);
+    }
+    assert_eq!(chart_bars(m).len(), m.territories.len());
+}
+
+fn request_close(h: &mut Harness<'_, Slot>) {
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+}
+
+fn root_commands(h: &Harness<'_, Slot>) -> Vec<egui::ViewportCommand> {
+    h.output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .map(|v| v.commands.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn closing_with_unsaved_changes_asks_first() {
+    let mut h = harness(small_plan());
+    // Nothing to lose: the window may close.
+    request_close(&mut h);
+    h.step();
+    assert!(!root_commands(&h).contains(&egui::ViewportCommand::CancelClose));
+
+    h.get_by_label("Sort by Name").click(); // not an edit: still clean
+    h.run();
+    assert!(!app(&h).workspace().is_dirty());
+    app_mut(&mut h).apply(turfmap::core::edit::Edit::SetSettings {
+        settings: turfmap::core::model::PlanSettings {
+            balance: BalanceMeasure::Count,
+            tolerance_pct: 7.0,
+        },
+    });
+    h.run();
+    request_close(&mut h);
+    h.step();
+    assert!(root_commands(&h).contains(&egui::ViewportCommand::CancelClose));
+    h.run();
+    h.get_by_label("Unsaved changes");
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert!(h.query_by_label("Unsaved changes").is_none());
+
+    request_close(&mut h);
+    h.run();
+    h.get_by_label("Discard").click();
+    h.step();
+    assert!(root_commands(&h).contains(&egui::ViewportCommand::Close));
+}
+
+#[test]
+fn tolerance_changes_are_one_undo_step() {
+    let mut h = harness(small_plan());
+    h.get_by_label("Tolerance (±%)").set_value_accesskit(12.0);
+    h.run();
+    let ws = app(&h).workspace();
+    assert_eq!(ws.project().settings.tolerance_pct, 12.0);
+    assert_eq!(ws.undo_labels().count(), 1);
+    assert_eq!(app(&h).metrics().tolerance_pct, 12.0);
+    h.get_by_label("Outside ±12%: 2 of 3");
+}
