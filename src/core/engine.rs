@@ -260,7 +260,8 @@ impl Engine {
         if change.accounts_added || self.slot.len() < n {
             let first_new = self.slot.len();
             self.slot.resize(n, NONE);
-            self.reason.resize(n, Reason::Unassigned);
+            // `Removed` = not yet in any tally, so reassign only adds.
+            self.reason.resize(n, Reason::Removed);
             for i in first_new..n {
                 self.buckets.unfile(i);
                 self.reassign(project, i);
