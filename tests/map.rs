@@ -545,3 +545,55 @@ fn online_tiles_fail_softly_without_network() {
     assert!(view.set_online_tiles(None).is_ok());
     assert!(view.online_tiles().is_none());
 }
+
+/// Renders the sample plan's map to PNGs (whole plan, then zoomed into a
+/// few places) for a person to look at: `cargo test --test map -- --ignored
+/// render_sample_map` writes them to `$TURFMAP_SHOTS` (default: the temp
+/// folder).
+#[test]
+#[ignore = "writes PNGs for eyeballing; needs a wgpu adapter"]
+fn render_sample_map() {
+    struct Shot {
+        ws: Workspace,
+        view: Option<MapView>,
+        fit: bool,
+    }
+    let plan = turfmap::core::project_file::load(&turfmap::core::assets::sample_plan()).unwrap();
+    assert!(MapView::wait_for_basemap(Duration::from_secs(120)));
+    let dir = std::env::var_os("TURFMAP_SHOTS")
+        .map_or_else(std::env::temp_dir, std::path::PathBuf::from);
+    let mut h = egui_kittest::Harness::builder()
+        .with_size(SIZE)
+        .wgpu()
+        .build_ui_state(
+            |ui, s: &mut Shot| {
+                let view = s.view.get_or_insert_with(|| MapView::new(ui.ctx()));
+                if std::mem::take(&mut s.fit) {
+                    view.zoom_to_plan(&s.ws);
+                }
+                view.show(ui, &s.ws, &Selection::default(), &MapStyle::default());
+            },
+            Shot {
+                ws: Workspace::new(plan),
+                view: None,
+                fit: true,
+            },
+        );
+    let places: [(&str, Option<(f64, f64, f64)>); 5] = [
+        ("plan", None),
+        ("texas", Some((-99.0, 29.5, 6.0))),
+        ("florida", Some((-82.5, 27.5, 6.0))),
+        ("new-england", Some((-70.5, 43.0, 6.0))),
+        ("alaska-panhandle", Some((-133.0, 55.5, 5.0))),
+    ];
+    for (name, at) in places {
+        if let (Some((lon, lat, z)), Some(v)) = (at, h.state_mut().view.as_mut()) {
+            v.set_view(lon, lat, z);
+        }
+        h.run_steps(4);
+        let img = h.render().expect("render");
+        let path = dir.join(format!("turfmap-map-{name}.png"));
+        img.save(&path).expect("write png");
+        println!("wrote {}", path.display());
+    }
+}

@@ -83,6 +83,13 @@ pub fn push_fill(mesh: &mut Mesh, g: &Geom, screen: &[Pos2], color: Color32) {
 /// Appends the outlines of `g` (already transformed into `screen`) as line
 /// shapes, dropping vertices closer than `min_step` points to the previous
 /// kept one (a 200-vertex territory 30 px wide needs ~30).
+///
+/// Every path goes to egui as an *open* line, closed rings with their first
+/// point repeated at the end. egui joins the corners of a closed line with
+/// unclipped miters (`PathShape::closed`, see egui issue #1226), so a corner
+/// that nearly turns back on itself (common on coastlines and thinned
+/// rings) would draw a spike up to hundreds of points long; open lines cut
+/// sharp corners off.
 pub fn push_outlines(
     out: &mut Vec<Shape>,
     g: &Geom,
@@ -91,33 +98,63 @@ pub fn push_outlines(
     min_step: f32,
     clip: &egui::Rect,
 ) {
-    let min2 = min_step * min_step;
     for p in &g.paths {
         let ring = &screen[p.start as usize..p.end as usize];
-        if ring.len() < 2 {
+        let pts = outline_points(ring, p.closed, min_step);
+        if pts.len() < 2 {
             continue;
         }
-        let mut pts: Vec<Pos2> = Vec::with_capacity(ring.len().min(256));
-        let mut bb = egui::Rect::NOTHING;
-        for (k, &q) in ring.iter().enumerate() {
-            let keep = match pts.last() {
-                None => true,
-                Some(&l) => (q - l).length_sq() >= min2 || k + 1 == ring.len(),
-            };
-            if keep {
-                pts.push(q);
-                bb.extend_with(q);
-            }
-        }
-        if pts.len() < 2 || !bb.intersects(*clip) {
-            continue;
-        }
-        if p.closed && pts.len() >= 3 {
-            out.push(Shape::closed_line(pts, stroke));
-        } else {
+        let bb = egui::Rect::from_points(&pts);
+        if bb.intersects(*clip) {
             out.push(Shape::line(pts, stroke));
         }
     }
+}
+
+/// The points of one outline path as drawn: `path` thinned so that kept
+/// points are at least `min_step` apart, every dropped point lying within
+/// `2·min_step` of a kept neighbour. An open path still ends on its
+/// last point; a closed ring (without a repeated closing point) comes back
+/// as an open line that starts and ends on the same vertex, the one where
+/// the ring bends least, so the seam does not show.
+pub fn outline_points(path: &[Pos2], closed: bool, min_step: f32) -> Vec<Pos2> {
+    let min2 = min_step * min_step;
+    let mut pts: Vec<Pos2> = Vec::with_capacity(path.len().min(256));
+    for &q in path {
+        if pts.last().is_none_or(|&l| (q - l).length_sq() >= min2) {
+            pts.push(q);
+        }
+    }
+    let (Some(&first), Some(&last)) = (path.first(), path.last()) else {
+        return pts;
+    };
+    if closed {
+        // The ring goes back to its first point: kept points just before it
+        // would only add a stub (often pointing backwards).
+        while pts.len() > 1 && (pts[pts.len() - 1] - first).length_sq() < min2 {
+            pts.pop();
+        }
+        if pts.len() >= 3 {
+            let n = pts.len();
+            let bend = |i: usize| {
+                let a = (pts[i] - pts[(i + n - 1) % n]).normalized();
+                let b = (pts[(i + 1) % n] - pts[i]).normalized();
+                a.dot(b)
+            };
+            let flattest = (0..n)
+                .max_by(|&i, &j| bend(i).total_cmp(&bend(j)))
+                .unwrap_or(0);
+            pts.rotate_left(flattest);
+            pts.push(pts[0]);
+        }
+    } else if pts.last() != Some(&last) {
+        // Move the last kept point to the end rather than add a stub.
+        if pts.len() > 1 {
+            pts.pop();
+        }
+        pts.push(last);
+    }
+    pts
 }
 
 /// Collects polygons and lines in world coordinates and turns them into a

@@ -1,0 +1,223 @@
+//! The CLI as a user runs it: the real binary on real files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn turfmap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_turfmap"))
+        .args(args)
+        .output()
+        .expect("run turfmap")
+}
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/sample")
+        .join(name)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn new_sample_plan(dir: &Path) -> PathBuf {
+    let plan = dir.join("plan.turf");
+    let o = turfmap(&[
+        "new",
+        s(&plan),
+        "--accounts",
+        s(&sample("accounts.csv")),
+        "--territories",
+        s(&sample("territories.geojson")),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    plan
+}
+
+#[test]
+fn new_then_assign_lists_every_account_in_import_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = new_sample_plan(dir.path());
+    let o = turfmap(&["assign", s(&plan)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("account_id,territory"));
+    let rows: Vec<(String, String)> = lines
+        .map(|l| {
+            let (a, t) = l.split_once(',').unwrap();
+            (a.to_owned(), t.to_owned())
+        })
+        .collect();
+    // Same ids, same order as the CSV.
+    let mut rdr = csv::Reader::from_path(sample("accounts.csv")).unwrap();
+    let ids: Vec<String> = rdr.records().map(|r| r.unwrap()[0].to_owned()).collect();
+    assert_eq!(rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(), ids);
+    // Unlocated accounts are exactly the unassigned ones in the sample.
+    let empty = rows.iter().filter(|r| r.1.is_empty()).count();
+    let m = turfmap(&["metrics", s(&plan), "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&m.stdout).unwrap();
+    assert_eq!(
+        json["unassigned"]["count"].as_u64().unwrap() as usize,
+        empty
+    );
+    assert!(empty > 0 && empty < rows.len() / 50);
+}
+
+#[test]
+fn assign_out_writes_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = new_sample_plan(dir.path());
+    let out = dir.path().join("assignment.csv");
+    let o = turfmap(&["assign", s(&plan), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), 5001);
+}
+
+#[test]
+fn metrics_json_is_consistent_and_measure_can_be_switched() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = new_sample_plan(dir.path());
+    let o = turfmap(&["metrics", s(&plan), "--json", "--measure", "AnnualRevenue"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(m["balance_measure"], "AnnualRevenue");
+    let ts = m["territories"].as_array().unwrap();
+    assert_eq!(ts.len(), 12);
+    let counts: u64 = ts
+        .iter()
+        .map(|t| t["group"]["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counts + m["unassigned"]["count"].as_u64().unwrap(), 5000);
+    let mean = m["mean"].as_f64().unwrap();
+    for t in ts {
+        let v = t["balance_value"].as_f64().unwrap();
+        let dev = t["deviation_pct"].as_f64().unwrap();
+        assert!(((v - mean) / mean * 100.0 - dev).abs() < 1e-6);
+        assert!(t["area_km2"].as_f64().unwrap() > 1000.0);
+        let c = t["compactness"].as_f64().unwrap();
+        assert!(c > 0.0 && c <= 1.0);
+    }
+    let o = turfmap(&["metrics", s(&plan), "--measure", "nope"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("no measure called 'nope'"),
+        "{}",
+        stderr(&o)
+    );
+    // The table form names every territory.
+    let o = turfmap(&["metrics", s(&plan)]);
+    let table = String::from_utf8(o.stdout).unwrap();
+    assert!(table.contains("Balance on count") && table.contains("California"));
+}
+
+#[test]
+fn bad_csv_row_names_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(
+        &csv,
+        "Id,Name,Lat,Lon,Revenue\n1,A,40,-100,10\n2,B,41,-101\n",
+    )
+    .unwrap();
+    let plan = dir.path().join("bad.turf");
+    let o = turfmap(&["new", s(&plan), "--accounts", s(&csv)]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("bad.csv:3"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
+    assert!(!plan.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp files left"
+    );
+}
+
+#[test]
+fn import_territories_replaces_by_name_and_adds_new_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("a.csv");
+    std::fs::write(
+        &csv,
+        "Id,Name,Lat,Lon,Revenue\n1,A,0.5,0.5,10\n2,B,0.5,1.5,20\n3,C,0.5,2.5,5\n",
+    )
+    .unwrap();
+    let plan = dir.path().join("p.turf");
+    assert!(
+        turfmap(&["new", s(&plan), "--accounts", s(&csv)])
+            .status
+            .success()
+    );
+    let gj = |features: &str| format!(r#"{{"type":"FeatureCollection","features":[{features}]}}"#);
+    let sq = |name: &str, x0: f64| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"region":"{name}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x0},0],[{x1},0],[{x1},1],[{x0},1],[{x0},0]]]}}}}"#,
+            x1 = x0 + 1.0
+        )
+    };
+    let t1 = dir.path().join("t1.geojson");
+    std::fs::write(&t1, gj(&[sq("West", 0.0), sq("East", 1.0)].join(","))).unwrap();
+    let o = turfmap(&[
+        "import-territories",
+        s(&plan),
+        s(&t1),
+        "--name-prop",
+        "region",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let assign = |plan: &Path| String::from_utf8(turfmap(&["assign", s(plan)]).stdout).unwrap();
+    assert_eq!(assign(&plan), "account_id,territory\n1,West\n2,East\n3,\n");
+    // Re-import: East grows to cover account 3.
+    let t2 = dir.path().join("t2.geojson");
+    let wide = sq("East", 1.0).replace("[2,0],[2,1]", "[3,0],[3,1]");
+    std::fs::write(&t2, gj(&wide)).unwrap();
+    let o = turfmap(&[
+        "import-territories",
+        s(&plan),
+        s(&t2),
+        "--name-prop",
+        "region",
+    ]);
+    assert!(
+        stderr(&o).contains("0 territories added, 1 replaced"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        assign(&plan),
+        "account_id,territory\n1,West\n2,East\n3,East\n"
+    );
+}
+
+#[test]
+fn project_from_a_newer_version_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("future.turf");
+    let text = std::fs::read_to_string(sample("sample.turf")).unwrap();
+    std::fs::write(&plan, text.replacen("version: 1", "version: 7", 1)).unwrap();
+    let o = turfmap(&["assign", s(&plan)]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("future.turf") && err.contains("version 7"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bundled_sample_plan_matches_its_sources() {
+    // The committed sample.turf is what `turfmap new` makes of the CSV and
+    // GeoJSON beside it (regenerate it with the README's command if not).
+    let dir = tempfile::tempdir().unwrap();
+    let plan = new_sample_plan(dir.path());
+    let fresh = String::from_utf8(turfmap(&["assign", s(&plan)]).stdout).unwrap();
+    let bundled =
+        String::from_utf8(turfmap(&["assign", s(&sample("sample.turf"))]).stdout).unwrap();
+    assert_eq!(fresh, bundled);
+}
