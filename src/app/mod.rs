@@ -824,9 +824,16 @@ pub(crate) fn setup_style(ctx: &egui::Context, dark: bool) {
     });
 }
 
+/// Installs the process-wide TLS crypto provider that online map tiles
+/// (reqwest with rustls) need. Harmless to call more than once.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Opens the window on `plan`, or on the bundled sample when `None`.
 /// The plan loads in the background, so the window appears at once.
 pub fn run(plan: Option<PathBuf>) -> anyhow::Result<()> {
+    install_tls_provider();
     let options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
         viewport: egui::ViewportBuilder::default()

@@ -36,7 +36,7 @@ use egui::{Color32, Mesh, Pos2, Rect, Shape, TextureId, pos2};
 use rayon::prelude::*;
 
 use super::PlanKey;
-use super::proj::{ViewTransform, WorldBox, mercator};
+use super::proj::{ViewTransform, WorldBox, central_box, mercator};
 use crate::core::Workspace;
 use crate::core::engine::NONE;
 
@@ -53,6 +53,9 @@ pub const BIN_PX: f32 = 3.0;
 pub const LEVEL_PX: f32 = 2.5;
 /// Most accounts drawn one by one; above this they are binned.
 pub const DEFAULT_POINT_BUDGET: usize = 60_000;
+/// Share of accounts left out on each side (in x and in y) when framing
+/// the plan: 1%, so the central ~98% are framed.
+pub const FRAME_QUANTILE: f64 = 0.01;
 /// Grid cells aimed for per account.
 const PER_CELL: usize = 48;
 
@@ -95,6 +98,9 @@ pub struct DotStats {
 pub struct AccountGrid {
     /// World box of the accounts.
     pub bbox: WorldBox,
+    /// World box of the central ~98% of the accounts (see
+    /// [`central_box`]): what "the whole plan" frames.
+    pub core: WorldBox,
     /// Cells across and down.
     pub nx: usize,
     /// See `nx`.
@@ -132,6 +138,7 @@ impl AccountGrid {
                     b[3].max(p[1]),
                 ]
             });
+        let core = central_box(pts.iter().map(|(_, p)| *p), FRAME_QUANTILE).unwrap_or(b);
         let (w, h) = ((b[2] - b[0]).max(1e-9), (b[3] - b[1]).max(1e-9));
         let cells = (pts.len() / PER_CELL).max(1) as f64;
         let nx = ((cells * w / h).sqrt().ceil() as usize).clamp(1, 2048);
@@ -173,6 +180,7 @@ impl AccountGrid {
         }
         Self {
             bbox: b,
+            core,
             nx,
             ny,
             cw,

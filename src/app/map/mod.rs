@@ -28,10 +28,15 @@ use crate::app::state::{MapEvent, MapStyle, Selection};
 use crate::core::{TerritoryId, Workspace};
 use accounts::{AccountLayer, DotStats};
 use proj::{
-    MAX_ZOOM, MIN_ZOOM, ViewTransform, WorldBox, fit_box, inverse_mercator, mercator, union_box,
+    MAX_ZOOM, MIN_ZOOM, ViewTransform, WorldBox, fit_box, inverse_mercator, mercator, pad_box,
+    union_box,
 };
 use territories::{TerritoryLayer, paint_labels};
 pub use tiles::TileSettings;
+
+/// Margin around the accounts when framing the plan, as a share of their
+/// box's width and height on each side.
+pub const FRAME_PADDING: f64 = 0.05;
 
 /// Identifies one state of one plan: caches rebuild when it changes. The
 /// revision alone is not enough, since a newly opened plan starts at
@@ -232,7 +237,10 @@ impl MapView {
         events
     }
 
-    /// Frames the whole plan: territories and located accounts.
+    /// Frames the whole plan: the central ~98% of the located accounts (so
+    /// a few far-flung ones, or territories reaching to Alaska and Hawaii,
+    /// do not shrink the rest to a speck), padded by [`FRAME_PADDING`]; the
+    /// territories when no account is located.
     pub fn zoom_to_plan(&mut self, ws: &Workspace) {
         self.refresh(ws, None);
         if let Some(b) = self.plan_box() {
@@ -347,12 +355,12 @@ impl MapView {
         self.accounts.refresh(ws, key, size_by);
     }
 
+    /// What [`MapView::zoom_to_plan`] frames.
     fn plan_box(&self) -> Option<WorldBox> {
-        let t = self.territories.plan_box();
         if self.accounts.grid.is_empty() {
-            t
+            self.territories.plan_box()
         } else {
-            Some(union_box(t, self.accounts.grid.bbox))
+            Some(pad_box(&self.accounts.grid.core, FRAME_PADDING))
         }
     }
 

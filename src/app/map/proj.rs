@@ -151,6 +151,44 @@ impl ViewTransform {
     }
 }
 
+/// The box holding the central part of `pts`: from the `q` to the `1 − q`
+/// quantile of `x`, and likewise of `y` (`q = 0.01`: the central ~98%), so
+/// a few strays (a mistyped coordinate, one office in Hawaii) do not shrink
+/// everything else to a speck. Non-finite points are ignored; `None` when
+/// no point is left.
+pub fn central_box(pts: impl Iterator<Item = [f64; 2]>, q: f64) -> Option<WorldBox> {
+    let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = pts
+        .filter(|p| p[0].is_finite() && p[1].is_finite())
+        .map(|p| (p[0], p[1]))
+        .unzip();
+    let n = xs.len();
+    if n == 0 {
+        return None;
+    }
+    let q = q.clamp(0.0, 0.5);
+    // Inclusive ranks: with few points nothing is trimmed.
+    let lo = ((n - 1) as f64 * q).floor() as usize;
+    let hi = ((n - 1) as f64 * (1.0 - q)).ceil() as usize;
+    let range = |v: &mut [f64]| {
+        let (_, &mut a, upper) = v.select_nth_unstable_by(lo, f64::total_cmp);
+        let b = if hi == lo {
+            a
+        } else {
+            *upper.select_nth_unstable_by(hi - lo - 1, f64::total_cmp).1
+        };
+        (a, b)
+    };
+    let (x0, x1) = range(&mut xs);
+    let (y0, y1) = range(&mut ys);
+    Some([x0, y0, x1, y1])
+}
+
+/// `b` grown by `frac` of its width and height on every side.
+pub fn pad_box(b: &WorldBox, frac: f64) -> WorldBox {
+    let (dx, dy) = ((b[2] - b[0]) * frac, (b[3] - b[1]) * frac);
+    [b[0] - dx, b[1] - dy, b[2] + dx, b[3] + dy]
+}
+
 /// Centre (world) and zoom that fit world box `b` in a view of `size` points
 /// with `padding` points kept free on every side. A degenerate box (one
 /// point) gets a city-level zoom.
@@ -202,6 +240,28 @@ mod tests {
                 "{a:?} {b:?}"
             );
         }
+    }
+
+    #[test]
+    fn central_box_drops_strays() {
+        // 200 points on a 0.1 grid around (0.5, 0.5) and one far away.
+        let mut pts: Vec<[f64; 2]> = (0..200)
+            .map(|i| [0.45 + (i % 20) as f64 * 0.005, 0.45 + (i / 20) as f64 * 0.01])
+            .collect();
+        pts.push([0.01, 0.99]);
+        pts.push([f64::NAN, 0.5]);
+        let b = central_box(pts.iter().copied(), 0.01).unwrap();
+        assert!(b[0] >= 0.45 && b[2] <= 0.55 && b[1] >= 0.45 && b[3] <= 0.55, "{b:?}");
+        assert!(b[2] - b[0] > 0.08 && b[3] - b[1] > 0.08, "{b:?}");
+        // Few points: nothing trimmed.
+        let few = [[0.1, 0.2], [0.3, 0.4], [0.9, 0.05]];
+        assert_eq!(
+            central_box(few.iter().copied(), 0.01),
+            Some([0.1, 0.05, 0.9, 0.4])
+        );
+        assert_eq!(central_box([[0.3, 0.3]].into_iter(), 0.01), Some([0.3, 0.3, 0.3, 0.3]));
+        assert_eq!(central_box(std::iter::empty(), 0.01), None);
+        assert_eq!(pad_box(&[0.0, 0.0, 1.0, 2.0], 0.05), [-0.05, -0.1, 1.05, 2.1]);
     }
 
     #[test]
