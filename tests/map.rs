@@ -2,14 +2,21 @@
 
 use std::time::Duration;
 
-use egui::{Context, Event, Modifiers, PointerButton, Pos2, RawInput, Rect, pos2, vec2};
+use egui::{
+    Context, Event, FullOutput, Modifiers, PointerButton, Pos2, RawInput, Rect, Shape, Stroke,
+    pos2, vec2,
+};
 use geo::{
     Area, BoundingRect, Contains, Coord, InteriorPoint, LineString, MultiPolygon, Point, Polygon,
 };
 
-use turfmap::app::map::accounts::{Binner, DotMode};
-use turfmap::app::map::geom::{geom_from_lon_lat, split_antimeridian, to_world, triangulate};
-use turfmap::app::map::{MapView, TileSettings, basemap};
+use turfmap::app::map::accounts::{Binner, DOT_RADIUS, DotMode, MIN_DOT_RADIUS, dot_scale};
+use turfmap::app::map::geom::{
+    Geom, geom_from_lon_lat, push_outlines, split_antimeridian, to_world, triangulate,
+};
+use turfmap::app::map::proj::{ViewTransform, world_scale};
+use turfmap::app::map::territories::TerritoryLayer;
+use turfmap::app::map::{MapView, PlanKey, TileSettings, basemap};
 use turfmap::app::state::{MapEvent, MapStyle, Selection};
 use turfmap::core::synth::synthetic_plan;
 use turfmap::core::{Project, TerritoryId, Workspace};
@@ -41,6 +48,21 @@ impl Harness {
         style: &MapStyle,
         events: Vec<Event>,
     ) -> Vec<MapEvent> {
+        let (got, out) = self.frame_output(ws, sel, style, events);
+        // Tessellating must work too (this is what the GPU gets).
+        let prims = self.ctx.tessellate(out.shapes, out.pixels_per_point);
+        assert!(!prims.is_empty());
+        got
+    }
+
+    /// One frame: what the map reported and what egui would paint.
+    fn frame_output(
+        &mut self,
+        ws: &Workspace,
+        sel: &Selection,
+        style: &MapStyle,
+        events: Vec<Event>,
+    ) -> (Vec<MapEvent>, FullOutput) {
         self.time += 1.0 / 60.0;
         let input = RawInput {
             screen_rect: Some(Rect::from_min_size(Pos2::ZERO, SIZE)),
@@ -53,10 +75,7 @@ impl Harness {
             got = self.view.show(ui, ws, sel, style);
         });
         out.textures_delta.clear();
-        // Tessellating must work too (this is what the GPU gets).
-        let prims = self.ctx.tessellate(out.shapes, out.pixels_per_point);
-        assert!(!prims.is_empty());
-        got
+        (got, out)
     }
 
     /// Moves to `p`, presses and releases: the events of all three frames.
@@ -289,6 +308,256 @@ fn basemap_loads_offline_and_is_not_smeared() {
     }
 }
 
+/// The bundled sample plan: 12 US regions made of whole states, Alaska's
+/// and Hawaii's islands included.
+fn sample_plan() -> Workspace {
+    let path = turfmap::core::assets::sample_plan();
+    Workspace::new(turfmap::core::project_file::load(&path).expect("the sample plan loads"))
+}
+
+/// Every level of detail of territory `id` as the map caches it: `(zoom
+/// it is drawn at, geom)`, the full shape last (drawn at zoom 10 here).
+fn levels(layer: &TerritoryLayer, id: TerritoryId) -> Vec<(f64, &Geom)> {
+    let s = layer.shape(id).expect("a shape per territory");
+    let mut v: Vec<(f64, &Geom)> = s.lods.iter().map(|(z, g)| (*z, g)).collect();
+    v.push((10.0, &s.geom));
+    v
+}
+
+/// World coordinates of vertex `i` of `g`.
+fn world_vert(g: &Geom, i: u32) -> [f64; 2] {
+    let v = g.verts[i as usize];
+    [g.origin[0] + v[0] as f64, g.origin[1] + v[1] as f64]
+}
+
+fn dist_to_segment(p: Pos2, a: Pos2, b: Pos2) -> f32 {
+    let ab = b - a;
+    let t = if ab.length_sq() > 0.0 {
+        ((p - a).dot(ab) / ab.length_sq()).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (a + ab * t - p).length()
+}
+
+/// Whether the drawn polyline `drawn` walks once around `ring` (a closed
+/// ring's screen points, without a repeated closing point): every drawn
+/// point is a vertex of that ring, in ring order, and every ring vertex
+/// skipped in between lies within `2·step` of the drawn segment standing in
+/// for it (the closing one included when the line is not closed itself).
+fn walks_ring(drawn: &[Pos2], ring: &[Pos2], step: f32) -> bool {
+    let n = ring.len();
+    let near = |q: Pos2, a: Pos2, b: Pos2| dist_to_segment(q, a, b) <= 2.0 * step + 0.01;
+    let Some(start) = ring.iter().position(|&q| q == drawn[0]) else {
+        return false;
+    };
+    let (mut i, mut walked) = (start, 0);
+    for w in drawn.windows(2) {
+        let Some(k) = (1..=n - walked).find(|&k| ring[(i + k) % n] == w[1]) else {
+            return false;
+        };
+        if !(1..k).all(|j| near(ring[(i + j) % n], w[0], w[1])) {
+            return false;
+        }
+        i = (i + k) % n;
+        walked += k;
+    }
+    // Whatever is left closes back to the start.
+    (walked..n).all(|j| near(ring[(start + j) % n], drawn[drawn.len() - 1], drawn[0]))
+}
+
+#[test]
+fn sample_outlines_join_vertices_of_one_ring() {
+    let ws = sample_plan();
+    let mut layer = TerritoryLayer::default();
+    layer.refresh(&ws, PlanKey::of(&ws));
+    let rect = Rect::from_min_size(Pos2::ZERO, SIZE);
+    let mut drawn = 0;
+    for t in &ws.project().territories {
+        for (zoom, g) in levels(&layer, t.id) {
+            assert!(!g.is_empty(), "{} at zoom {zoom}", t.name);
+            // One path per ring: consecutive, disjoint, closed, ≥ 3 points.
+            let mut next = 0;
+            for p in &g.paths {
+                assert!(
+                    p.start == next && p.end >= p.start + 3 && p.closed,
+                    "{} at zoom {zoom}: path {p:?}",
+                    t.name
+                );
+                next = p.end;
+            }
+            assert_eq!(next as usize, g.verts.len());
+            // Drawn at its zoom, centred on it, with each thinning step the
+            // map uses; nothing culled.
+            let view = ViewTransform {
+                center: [(g.bbox[0] + g.bbox[2]) / 2.0, (g.bbox[1] + g.bbox[3]) / 2.0],
+                scale: world_scale(zoom),
+                zoom,
+                rect,
+            };
+            let mut screen = Vec::new();
+            g.to_screen(&view, &mut screen);
+            for step in [0.75, 0.9, 1.5] {
+                let mut shapes = Vec::new();
+                let stroke = Stroke::new(1.0, egui::Color32::BLACK);
+                push_outlines(&mut shapes, g, &screen, stroke, step, &Rect::EVERYTHING);
+                assert!(shapes.len() <= g.paths.len());
+                for sh in &shapes {
+                    let Shape::Path(path) = sh else {
+                        panic!("{}: outline drawn as {sh:?}", t.name);
+                    };
+                    assert!(
+                        !path.closed,
+                        "egui joins closed paths with unclipped miters"
+                    );
+                    let ok = g.paths.iter().any(|p| {
+                        walks_ring(
+                            &path.points,
+                            &screen[p.start as usize..p.end as usize],
+                            step,
+                        )
+                    });
+                    assert!(
+                        ok,
+                        "{} at zoom {zoom}, step {step}: an outline leaves its ring: {:?}",
+                        t.name, path.points
+                    );
+                    drawn += 1;
+                }
+            }
+        }
+    }
+    assert!(drawn > 600, "{drawn}");
+}
+
+#[test]
+fn sample_fills_cover_their_territories_at_every_level() {
+    let ws = sample_plan();
+    let mut layer = TerritoryLayer::default();
+    layer.refresh(&ws, PlanKey::of(&ws));
+    for t in &ws.project().territories {
+        let world: Vec<Polygon<f64>> = t.geometry.iter().map(to_world).collect();
+        let want: f64 = world.iter().map(|p| p.unsigned_area()).sum();
+        let boxes: Vec<[f64; 4]> = world
+            .iter()
+            .filter_map(|p| p.bounding_rect())
+            .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+            .collect();
+        let lods = levels(&layer, t.id);
+        let full = lods.len() - 1;
+        for (k, (zoom, g)) in lods.into_iter().enumerate() {
+            let mut area = 0.0;
+            for c in g.tris.chunks(3) {
+                let [a, b, d] = [c[0], c[1], c[2]].map(|i| world_vert(g, i));
+                area += tri_area(a, b, d);
+                // Inside the box of one of the territory's polygons: a
+                // sliver bridging two islands, or reaching out to sea from
+                // a degenerate ring, is not (1e-6: f32 vertices).
+                let tb = [
+                    a[0].min(b[0]).min(d[0]),
+                    a[1].min(b[1]).min(d[1]),
+                    a[0].max(b[0]).max(d[0]),
+                    a[1].max(b[1]).max(d[1]),
+                ];
+                let e = 1e-6;
+                assert!(
+                    boxes.iter().any(|pb| {
+                        tb[0] >= pb[0] - e
+                            && tb[1] >= pb[1] - e
+                            && tb[2] <= pb[2] + e
+                            && tb[3] <= pb[3] + e
+                    }),
+                    "{} at zoom {zoom}: triangle {a:?} {b:?} {d:?} leaves its polygon",
+                    t.name
+                );
+                if k == full {
+                    let centroid =
+                        Point::new((a[0] + b[0] + d[0]) / 3.0, (a[1] + b[1] + d[1]) / 3.0);
+                    assert!(
+                        world.iter().any(|p| p.contains(&centroid)),
+                        "{}: triangle {a:?} {b:?} {d:?} outside the territory",
+                        t.name
+                    );
+                }
+            }
+            let off = (area - want).abs() / want;
+            let allowed = if k == full { 1e-4 } else { 0.03 };
+            assert!(
+                off < allowed,
+                "{} at zoom {zoom}: triangles cover {area} of {want}",
+                t.name
+            );
+        }
+    }
+}
+
+#[test]
+fn outlines_have_no_miter_spikes() {
+    assert!(
+        MapView::wait_for_basemap(Duration::from_secs(120)),
+        "basemap did not load"
+    );
+    let ws = sample_plan();
+    let texas = ws
+        .project()
+        .territories
+        .iter()
+        .find(|t| t.name == "Texas")
+        .map(|t| t.id);
+    let mut h = Harness::new();
+    let style = MapStyle::default();
+    let mut paths = 0;
+    let places = [
+        None,
+        Some((-99.0, 29.5, 6.0)),
+        Some((-150.0, 58.0, 3.0)),
+        Some((-71.0, 42.0, 7.5)),
+    ];
+    for at in places {
+        match at {
+            Some((lon, lat, z)) => h.view.set_view(lon, lat, z),
+            None => h.view.zoom_to_plan(&ws),
+        }
+        for territory in [None, texas] {
+            let sel = Selection {
+                territory,
+                account: None,
+            };
+            h.frame(&ws, &sel, &style, vec![]);
+            let (_, out) = h.frame_output(&ws, &sel, &style, vec![]);
+            for cs in &out.shapes {
+                let Shape::Path(path) = &cs.shape else {
+                    continue;
+                };
+                paths += 1;
+                let pts = &path.points;
+                let segs = pts.len() - 1 + usize::from(path.closed);
+                let reach = path.stroke.width.max(1.0) + 1.5;
+                let prims = h.ctx.tessellate(vec![cs.clone()], out.pixels_per_point);
+                for pr in prims {
+                    let egui::epaint::Primitive::Mesh(m) = pr.primitive else {
+                        continue;
+                    };
+                    for v in &m.vertices {
+                        let d = (0..segs)
+                            .map(|k| dist_to_segment(v.pos, pts[k], pts[(k + 1) % pts.len()]))
+                            .fold(f32::MAX, f32::min);
+                        assert!(
+                            d <= reach,
+                            "at {at:?}: a {}-point line of width {} reaches {d:.1} points \
+                             away, to {:?}",
+                            pts.len(),
+                            path.stroke.width,
+                            v.pos
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(paths > 500, "{paths}");
+}
+
 fn small_plan() -> Workspace {
     Workspace::new(synthetic_plan(5_000, 12, 3))
 }
@@ -349,6 +618,45 @@ fn binning_conserves_the_account_count() {
     assert_eq!(b.bins().map(|x| x.2 as usize).sum::<usize>(), counted);
     b.reset(10, 5);
     assert_eq!(b.total(), 0);
+}
+
+/// Half the size of the first account dot drawn in the last frame.
+fn dot_radius_drawn(out: &FullOutput) -> Option<f32> {
+    out.shapes.iter().find_map(|cs| match &cs.shape {
+        Shape::Mesh(m)
+            if m.vertices.len() >= 4
+                && m.vertices[0].uv == pos2(0.0, 0.0)
+                && m.vertices[2].uv == pos2(1.0, 1.0) =>
+        {
+            Some((m.vertices[1].pos.x - m.vertices[0].pos.x) / 2.0)
+        }
+        _ => None,
+    })
+}
+
+#[test]
+fn dots_are_smaller_at_country_zoom() {
+    let ws = small_plan();
+    let a = &ws.project().accounts;
+    let mut h = Harness::new();
+    let style = MapStyle::default();
+    let mut radius_at = |zoom: f64| {
+        h.view.set_view(a.lon[99], a.lat[99], zoom);
+        let (_, out) = h.frame_output(&ws, &Selection::default(), &style, vec![]);
+        assert_eq!(h.view.stats().dots.mode, DotMode::Points);
+        dot_radius_drawn(&out).expect("dots drawn")
+    };
+    let (country, region, city) = (radius_at(4.0), radius_at(6.0), radius_at(11.0));
+    assert!((city - DOT_RADIUS).abs() < 1e-3, "{city}");
+    assert!(
+        country < region && region < city,
+        "{country} {region} {city}"
+    );
+    assert!(
+        (MIN_DOT_RADIUS..=0.65 * DOT_RADIUS).contains(&country),
+        "{country}"
+    );
+    assert!((dot_scale(1.0) - dot_scale(4.0)).abs() < 1e-6 && dot_scale(8.0) == 1.0);
 }
 
 #[test]
@@ -468,6 +776,80 @@ fn zoom_to_plan_shows_everything() {
     }
 }
 
+/// `(lon, lat)` of the located accounts of `p`.
+fn located(p: &Project) -> Vec<(f64, f64)> {
+    let a = &p.accounts;
+    (0..a.len())
+        .filter(|&i| a.is_located(i))
+        .map(|i| (a.lon[i], a.lat[i]))
+        .collect()
+}
+
+#[test]
+fn zoom_to_plan_frames_the_accounts_not_the_strays() {
+    // A plan whose accounts cluster in the lower 48, and one in Honolulu.
+    let mut p = synthetic_plan(5_000, 12, 3);
+    let cluster = located(&p);
+    let b = cluster
+        .iter()
+        .fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |b, &(x, y)| {
+            [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)]
+        });
+    let stray = 17;
+    (p.accounts.lon[stray], p.accounts.lat[stray]) = (-157.86, 21.31);
+    let ws = Workspace::new(p);
+    let mut h = Harness::new();
+    h.view.set_view(10.0, 50.0, 12.0);
+    h.view.zoom_to_plan(&ws);
+    h.frame(&ws, &Selection::default(), &MapStyle::default(), vec![]);
+    let vis = h.view.visible_bounds().unwrap();
+    // The cluster fills the view one way or the other (~90%, padded) …
+    let frac = ((b[2] - b[0]) / (vis[2] - vis[0])).max((b[3] - b[1]) / (vis[3] - vis[1]));
+    assert!(frac > 0.75, "the cluster fills only {frac:.2} of {vis:?}");
+    // … nearly all of it is in view, and the stray is not.
+    let a = &ws.project().accounts;
+    let inside = (0..a.len())
+        .filter(|&i| a.is_located(i) && contains_box(vis, [a.lon[i], a.lat[i], a.lon[i], a.lat[i]]))
+        .count();
+    assert!(
+        inside as f64 >= 0.98 * cluster.len() as f64,
+        "{inside} in view"
+    );
+    assert!(
+        !contains_box(vis, [-157.86, 21.31, -157.86, 21.31]),
+        "{vis:?}"
+    );
+
+    // The sample: regions reach to Alaska and Hawaii, accounts do not; the
+    // view is the lower 48.
+    let ws = sample_plan();
+    h.view.zoom_to_plan(&ws);
+    h.frame(&ws, &Selection::default(), &MapStyle::default(), vec![]);
+    let vis = h.view.visible_bounds().unwrap();
+    assert!(vis[0] > -135.0 && vis[3] < 55.0, "{vis:?}");
+    assert!(
+        vis[0] < -117.0 && vis[2] > -75.0 && vis[1] < 30.0 && vis[3] > 47.0,
+        "{vis:?}"
+    );
+
+    // No located account: the territories are framed.
+    let mut p = synthetic_plan(200, 12, 3);
+    p.accounts.lon.iter_mut().for_each(|x| *x = f64::NAN);
+    let ws = Workspace::new(p);
+    h.view.zoom_to_plan(&ws);
+    h.frame(&ws, &Selection::default(), &MapStyle::default(), vec![]);
+    let vis = h.view.visible_bounds().unwrap();
+    for t in &ws.project().territories {
+        let b = t.geometry.bounding_rect().unwrap();
+        let want = [b.min().x, b.min().y, b.max().x, b.max().y];
+        assert!(
+            contains_box(vis, want),
+            "{}: {want:?} not in {vis:?}",
+            t.name
+        );
+    }
+}
+
 #[test]
 fn keys_zoom_and_empty_plans_draw() {
     let ws = Workspace::new(Project::new("empty"));
@@ -538,10 +920,10 @@ fn online_tiles_fail_softly_without_network() {
         url_template: "http://127.0.0.1:9/{z}/{x}/{y}.png".into(),
         ..TileSettings::default()
     };
-    match view.set_online_tiles(Some(local)) {
-        Ok(()) => assert!(view.online_tiles().is_some()),
-        Err(e) => assert_eq!(view.online_tiles_error(), Some(e.as_str())),
-    }
+    // The downloader builds (TLS provider installed), and nothing is
+    // fetched because no frame is drawn.
+    assert_eq!(view.set_online_tiles(Some(local)), Ok(()));
+    assert!(view.online_tiles().is_some());
     assert!(view.set_online_tiles(None).is_ok());
     assert!(view.online_tiles().is_none());
 }
@@ -560,8 +942,8 @@ fn render_sample_map() {
     }
     let plan = turfmap::core::project_file::load(&turfmap::core::assets::sample_plan()).unwrap();
     assert!(MapView::wait_for_basemap(Duration::from_secs(120)));
-    let dir = std::env::var_os("TURFMAP_SHOTS")
-        .map_or_else(std::env::temp_dir, std::path::PathBuf::from);
+    let dir =
+        std::env::var_os("TURFMAP_SHOTS").map_or_else(std::env::temp_dir, std::path::PathBuf::from);
     let mut h = egui_kittest::Harness::builder()
         .with_size(SIZE)
         .wgpu()
@@ -579,7 +961,9 @@ fn render_sample_map() {
                 fit: true,
             },
         );
-    let places: [(&str, Option<(f64, f64, f64)>); 5] = [
+    // Name, and `(lon, lat, zoom)` (`None`: the whole plan).
+    type Place = (&'static str, Option<(f64, f64, f64)>);
+    let places: [Place; 5] = [
         ("plan", None),
         ("texas", Some((-99.0, 29.5, 6.0))),
         ("florida", Some((-82.5, 27.5, 6.0))),

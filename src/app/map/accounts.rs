@@ -46,6 +46,28 @@ pub const UNASSIGNED: Color32 = Color32::from_rgb(150, 150, 150);
 pub const DOT_RADIUS: f32 = 3.0;
 /// Smallest and largest radius when a measure sizes the dots.
 pub const SIZED_RADIUS: (f32, f32) = (1.5, 10.0);
+/// Zoom from which dots have their full size; see [`dot_scale`].
+pub const FULL_DOTS_FROM_ZOOM: f64 = 8.0;
+/// Zoom at and below which dots are smallest; see [`dot_scale`].
+pub const SMALL_DOTS_TO_ZOOM: f64 = 4.0;
+/// Size of the dots at [`SMALL_DOTS_TO_ZOOM`] relative to full size.
+pub const SMALL_DOT_SCALE: f32 = 0.6;
+/// No dot is drawn smaller than this radius, points.
+pub const MIN_DOT_RADIUS: f32 = 1.25;
+
+/// How big dots are at `zoom`, relative to their full size: 1 from
+/// [`FULL_DOTS_FROM_ZOOM`] in, shrinking linearly to [`SMALL_DOT_SCALE`] at
+/// [`SMALL_DOTS_TO_ZOOM`] and out, so that at a country-wide view the dots
+/// of a city do not merge into a blot over the territory colours.
+pub fn dot_scale(zoom: f64) -> f32 {
+    let t =
+        ((zoom - SMALL_DOTS_TO_ZOOM) / (FULL_DOTS_FROM_ZOOM - SMALL_DOTS_TO_ZOOM)).clamp(0.0, 1.0);
+    if t.is_finite() {
+        SMALL_DOT_SCALE + (1.0 - SMALL_DOT_SCALE) * t as f32
+    } else {
+        1.0
+    }
+}
 /// Bin size when binning on screen, points.
 pub const BIN_PX: f32 = 3.0;
 /// Smallest on-screen size of a world-level raster cell, points (they are
@@ -538,7 +560,15 @@ impl AccountLayer {
             .collect()
     }
 
-    /// Largest dot radius in use.
+    /// Radius of entry `k` on screen, with dots at `size` (see
+    /// [`dot_scale`]).
+    #[inline]
+    fn radius_of(&self, k: usize, size: f32) -> f32 {
+        let r = self.radius.get(k).copied().unwrap_or(DOT_RADIUS);
+        (r * size).max(MIN_DOT_RADIUS)
+    }
+
+    /// Largest dot radius in use (at full size).
     pub fn max_radius(&self) -> f32 {
         if self.radius.is_empty() {
             DOT_RADIUS
@@ -615,12 +645,13 @@ impl AccountLayer {
     ) {
         let s = view.scale as f32;
         let clip = view.rect;
-        let (grid, colors, pinned, radius) = (&self.grid, &self.colors, &self.pinned, &self.radius);
+        let (grid, colors, pinned) = (&self.grid, &self.colors, &self.pinned);
+        let size = dot_scale(view.zoom);
         let mut in_view = 0;
         dots.reserve_vertices(4 * grid.count_in(cells));
         grid.for_cells(view, cells, |(ox, oy), range| {
             for k in range {
-                let r = radius.get(k).copied().unwrap_or(DOT_RADIUS);
+                let r = self.radius_of(k, size);
                 let p = pos2(ox + grid.rel[k][0] * s, oy + grid.rel[k][1] * s);
                 if p.x < clip.min.x - r
                     || p.x > clip.max.x + r
@@ -849,6 +880,7 @@ impl AccountLayer {
             return None; // pathological pile-up: not worth a frame
         }
         let s = view.scale as f32;
+        let size = dot_scale(view.zoom);
         let mut best: Option<(f32, usize)> = None;
         let mut near = 0usize;
         self.grid.for_cells(view, cells, |(ox, oy), range| {
@@ -857,7 +889,7 @@ impl AccountLayer {
                 let r = if self.stats.mode == DotMode::Binned {
                     0.0
                 } else {
-                    self.radius.get(k).copied().unwrap_or(DOT_RADIUS)
+                    self.radius_of(k, size)
                 };
                 let dist = (q - p).length();
                 if dist <= r + slack {

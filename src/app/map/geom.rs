@@ -612,6 +612,63 @@ mod tests {
     }
 
     #[test]
+    fn outlines_close_without_stubs() {
+        // A square whose last vertex sits just before its first: drawing it
+        // would add a stub that turns back on itself at the seam.
+        let ring = [
+            pos2(0.0, 0.0),
+            pos2(10.0, 0.0),
+            pos2(10.0, 10.0),
+            pos2(0.0, 10.0),
+            pos2(0.0, 0.3),
+        ];
+        let pts = outline_points(&ring, true, 1.0);
+        assert_eq!(pts.len(), 5, "{pts:?}");
+        assert_eq!(pts.first(), pts.last());
+        assert!(!pts.contains(&pos2(0.0, 0.3)));
+        // The seam goes where the ring is straightest.
+        let ring = [
+            pos2(0.0, 0.0),
+            pos2(10.0, 0.0),
+            pos2(10.0, 10.0),
+            pos2(5.0, 10.0),
+            pos2(0.0, 10.0),
+        ];
+        let pts = outline_points(&ring, true, 1.0);
+        assert_eq!((pts[0], pts[5]), (pos2(5.0, 10.0), pos2(5.0, 10.0)));
+        // An open line still ends on its last point, without a stub.
+        let line = [pos2(0.0, 0.0), pos2(5.0, 0.0), pos2(5.2, 0.0)];
+        assert_eq!(
+            outline_points(&line, false, 1.0),
+            vec![pos2(0.0, 0.0), pos2(5.2, 0.0)]
+        );
+        // Closed rings go to egui as open lines (see `push_outlines`).
+        let mut b = GeomBuilder::new();
+        b.add_line(&[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]], true);
+        let g = b.build();
+        let screen: Vec<Pos2> = g
+            .verts
+            .iter()
+            .map(|v| pos2(v[0] * 10.0, v[1] * 10.0))
+            .collect();
+        let mut out = Vec::new();
+        push_outlines(
+            &mut out,
+            &g,
+            &screen,
+            Stroke::new(1.0, Color32::BLACK),
+            1.0,
+            &egui::Rect::EVERYTHING,
+        );
+        let [Shape::Path(p)] = &out[..] else {
+            panic!("{out:?}");
+        };
+        assert!(!p.closed);
+        assert_eq!(p.points.len(), 4);
+        assert_eq!(p.points.first(), p.points.last());
+    }
+
+    #[test]
     fn polyline_split_at_antimeridian() {
         let mut out = Vec::new();
         split_polyline(&[[170.0, 0.0], [190.0, 10.0], [200.0, 10.0]], &mut out);

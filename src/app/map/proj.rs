@@ -244,14 +244,22 @@ mod tests {
 
     #[test]
     fn central_box_drops_strays() {
-        // 200 points on a 0.1 grid around (0.5, 0.5) and one far away.
+        // 200 points in a 0.1 × 0.1 square around (0.5, 0.5), one far away.
         let mut pts: Vec<[f64; 2]> = (0..200)
-            .map(|i| [0.45 + (i % 20) as f64 * 0.005, 0.45 + (i / 20) as f64 * 0.01])
+            .map(|i| {
+                [
+                    0.45 + (i % 20) as f64 * 0.005,
+                    0.45 + (i / 20) as f64 * 0.01,
+                ]
+            })
             .collect();
         pts.push([0.01, 0.99]);
         pts.push([f64::NAN, 0.5]);
         let b = central_box(pts.iter().copied(), 0.01).unwrap();
-        assert!(b[0] >= 0.45 && b[2] <= 0.55 && b[1] >= 0.45 && b[3] <= 0.55, "{b:?}");
+        assert!(
+            b[0] >= 0.45 && b[2] <= 0.55 && b[1] >= 0.45 && b[3] <= 0.55,
+            "{b:?}"
+        );
         assert!(b[2] - b[0] > 0.08 && b[3] - b[1] > 0.08, "{b:?}");
         // Few points: nothing trimmed.
         let few = [[0.1, 0.2], [0.3, 0.4], [0.9, 0.05]];
@@ -259,9 +267,15 @@ mod tests {
             central_box(few.iter().copied(), 0.01),
             Some([0.1, 0.05, 0.9, 0.4])
         );
-        assert_eq!(central_box([[0.3, 0.3]].into_iter(), 0.01), Some([0.3, 0.3, 0.3, 0.3]));
+        assert_eq!(
+            central_box([[0.3, 0.3]].into_iter(), 0.01),
+            Some([0.3, 0.3, 0.3, 0.3])
+        );
         assert_eq!(central_box(std::iter::empty(), 0.01), None);
-        assert_eq!(pad_box(&[0.0, 0.0, 1.0, 2.0], 0.05), [-0.05, -0.1, 1.05, 2.1]);
+        assert_eq!(
+            pad_box(&[0.0, 0.0, 1.0, 2.0], 0.05),
+            [-0.05, -0.1, 1.05, 2.1]
+        );
     }
 
     #[test]

@@ -19,9 +19,9 @@ use walkers::{HttpOptions, HttpTiles, TileId};
 /// User agent sent to tile servers (OSM's tile policy requires a real one).
 pub const USER_AGENT: &str = "Turfmap/0.1";
 
-/// What [`connect`] reports when reqwest has no TLS provider compiled in.
-pub const NO_TLS: &str = "online tiles need TLS support, which this build lacks \
-     (enable the `rustls-aws-lc-rs` feature of the `walkers` dependency)";
+/// What [`connect`] reports when the HTTP client cannot be built.
+pub const NO_TLS: &str = "could not start the tile downloader (TLS setup failed); \
+     the offline basemap stays on";
 
 /// Where and how to fetch raster tiles.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,7 +128,7 @@ pub fn cache_dir() -> Option<PathBuf> {
 }
 
 /// Sets up the tile downloader (nothing is fetched until the map asks for
-/// tiles). Errors instead of panicking when the build has no TLS provider.
+/// tiles). Errors instead of panicking if the HTTP client cannot be built.
 pub fn connect(settings: TileSettings, ctx: &egui::Context) -> Result<OnlineTiles, String> {
     settings.validate()?;
     let source = TemplateSource {
@@ -142,6 +142,8 @@ pub fn connect(settings: TileSettings, ctx: &egui::Context) -> Result<OnlineTile
         ..Default::default()
     };
     let ctx = ctx.clone();
+    // reqwest's rustls needs a process-wide crypto provider (ring, here).
+    crate::app::install_tls_provider();
     match catch_unwind(AssertUnwindSafe(move || {
         HttpTiles::with_options(source, options, ctx)
     })) {
