@@ -209,7 +209,28 @@ impl TurfmapApp {
                     } else {
                         egui::Theme::Light
                     });
+                    self.settings.dark = self.dark;
+                    self.save_settings();
                 }
+                ui.separator();
+                let mut online = self.settings.online_tiles;
+                if ui
+                    .checkbox(&mut online, "Online map tiles")
+                    .on_hover_text("Raster tiles from the server below, cached on disk. Off: the bundled offline basemap.")
+                    .changed()
+                {
+                    self.set_online_tiles(online);
+                }
+                ui.menu_button("Tile server", |ui| {
+                    ui.label("XYZ URL template ({z}/{x}/{y})");
+                    ui.text_edit_singleline(&mut self.settings.tiles.url_template);
+                    ui.label("Attribution");
+                    ui.text_edit_singleline(&mut self.settings.tiles.attribution);
+                    if ui.button("Apply").clicked() {
+                        self.apply_tile_setting();
+                        self.save_settings();
+                    }
+                });
             });
         });
     }

@@ -17,6 +17,7 @@ mod jobs;
 pub mod map;
 mod menu;
 pub mod panels;
+pub mod settings;
 pub mod state;
 
 use std::ops::Range;
@@ -99,6 +100,8 @@ pub struct TurfmapApp {
     allow_close: bool,
     last_title: String,
     dark: bool,
+    settings: settings::AppSettings,
+    settings_store: Option<PathBuf>,
 }
 
 impl TurfmapApp {
@@ -133,6 +136,50 @@ impl TurfmapApp {
             allow_close: false,
             last_title: String::new(),
             dark: false,
+            settings: settings::AppSettings::default(),
+            settings_store: None,
+        }
+    }
+
+    /// Applies remembered settings (theme, online tiles); later changes are
+    /// written to `store` (`None` keeps them in memory, as tests do).
+    pub fn set_settings(&mut self, settings: settings::AppSettings, store: Option<PathBuf>) {
+        self.settings = settings;
+        self.settings_store = store;
+        self.dark = self.settings.dark;
+        setup_style(&self.ctx, self.dark);
+        self.apply_tile_setting();
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &settings::AppSettings {
+        &self.settings
+    }
+
+    /// Turns online tiles on or off (and remembers it). On failure the map
+    /// stays offline and the error is shown.
+    pub fn set_online_tiles(&mut self, on: bool) {
+        self.settings.online_tiles = on;
+        self.apply_tile_setting();
+        self.save_settings();
+    }
+
+    fn apply_tile_setting(&mut self) {
+        let want = self
+            .settings
+            .online_tiles
+            .then(|| self.settings.tiles.clone());
+        if let Err(e) = self.map.set_online_tiles(want) {
+            self.settings.online_tiles = false;
+            self.error = Some(format!("Online tiles: {e}"));
+        }
+    }
+
+    fn save_settings(&mut self) {
+        if let Some(path) = &self.settings_store
+            && let Err(e) = self.settings.save(path)
+        {
+            self.error = Some(format!("Could not remember settings: {e}"));
         }
     }
 
@@ -517,6 +564,7 @@ impl TurfmapApp {
         self.list_scroll_to = None;
         // A fresh map view: its caches belong to the previous plan.
         self.map = MapView::new(&self.ctx);
+        self.apply_tile_setting();
         self.refresh_metrics();
         self.map.zoom_to_plan(&self.ws);
     }
@@ -849,6 +897,12 @@ pub fn run(plan: Option<PathBuf>) -> anyhow::Result<()> {
         Box::new(move |cc| {
             let mut app = TurfmapApp::new(&cc.egui_ctx, Workspace::new(Project::new("")));
             app.set_recent_plans(RecentPlans::load_default());
+            let store = settings::AppSettings::default_store();
+            let remembered = store
+                .as_deref()
+                .map(settings::AppSettings::load)
+                .unwrap_or_default();
+            app.set_settings(remembered, store);
             match plan {
                 Some(path) => app.open_plan(path),
                 None => app.open_sample(),

@@ -1,12 +1,10 @@
 //! Optional online raster tiles (off by default).
 //!
 //! walkers' [`walkers::HttpTiles`] does the HTTP, with a disk cache under the
-//! user's cache folder and our user agent. Note: walkers is built with
-//! `default-features = false`, which leaves reqwest without a rustls crypto
-//! provider, and reqwest then panics while building its client (for http://
-//! as well as https:// URLs). [`connect`] catches that and reports it, so
-//! the map stays on the offline basemap; enabling walkers' feature
-//! `rustls-aws-lc-rs` (its default) makes online tiles work.
+//! user's cache folder and our user agent. walkers is built without its
+//! aws-lc TLS feature; reqwest's rustls runs on the ring provider, which
+//! [`connect`] installs. Should building the client still fail, [`connect`]
+//! catches it and the map stays on the offline basemap.
 
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -24,7 +22,8 @@ pub const NO_TLS: &str = "could not start the tile downloader (TLS setup failed)
      the offline basemap stays on";
 
 /// Where and how to fetch raster tiles.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct TileSettings {
     /// XYZ URL template with `{z}`, `{x}` and `{y}`, e.g.
     /// `https://tile.openstreetmap.org/{z}/{x}/{y}.png`.
