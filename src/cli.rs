@@ -12,9 +12,11 @@ use clap::{Parser, Subcommand};
 
 use crate::core::edit::Edit;
 use crate::core::export::{write_assignment_csv, write_file_atomically};
-use crate::core::import::{AccountImportOptions, import_accounts, import_territories};
+use crate::core::import::{
+    AccountImportOptions, add_territories, import_accounts, import_territories, merge_territories,
+};
 use crate::core::metrics::PlanMetrics;
-use crate::core::model::{BalanceMeasure, Project, Territory};
+use crate::core::model::{BalanceMeasure, Project};
 use crate::core::progress::Progress;
 use crate::core::{Error, Result, Workspace};
 
@@ -209,39 +211,22 @@ pub fn run(cmd: Command) -> Result<()> {
             for s in report.skipped.iter().chain(&report.repaired) {
                 eprintln!("{}: {s}", geojson.display());
             }
-            let mut edits = Vec::new();
-            let (mut added, mut replaced) = (0, 0);
-            let mut next_id = ws.project().next_territory_id;
-            for t in imported {
-                match ws.project().territory_by_name(&t.name) {
-                    Some(existing) if existing.name == t.name => {
-                        replaced += 1;
-                        edits.push(Edit::SetGeometry {
-                            id: existing.id,
-                            geometry: t.geometry,
-                        });
-                    }
-                    _ => {
-                        added += 1;
-                        let mut terr =
-                            Territory::new(crate::core::TerritoryId(next_id), t.name, t.geometry);
-                        next_id += 1;
-                        terr.rep = t
-                            .properties
-                            .get("rep")
-                            .and_then(|v| v.as_str())
-                            .map(str::to_owned);
-                        edits.push(Edit::AddTerritory {
-                            territory: terr,
-                            position: usize::MAX,
-                        });
-                    }
-                }
+            let merge = merge_territories(
+                ws.project(),
+                imported,
+                format!("Import territories from {}", geojson.display()),
+            );
+            if let Some(edit) = merge.edit {
+                ws.apply(edit)?;
             }
-            ws.apply(Edit::Batch {
-                label: format!("Import territories from {}", geojson.display()),
-                edits,
-            })?;
+            let (added, replaced) = (merge.added, merge.replaced);
+            if !merge.locked.is_empty() {
+                eprintln!(
+                    "{}: locked, left as they were: {}",
+                    plan.display(),
+                    merge.locked.join(", ")
+                );
+            }
             ws.save_as(&plan)?;
             eprintln!(
                 "{}: {added} territories added, {replaced} replaced.",
@@ -333,15 +318,7 @@ pub fn new_project(
         for s in report.skipped.iter().chain(&report.repaired) {
             eprintln!("{}: {s}", tpath.display());
         }
-        for t in imported {
-            let rep = t
-                .properties
-                .get("rep")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned);
-            let id = project.add_territory(t.name, crate::core::geometry::normalize(t.geometry).0);
-            project.territory_mut(id).expect("just added").rep = rep;
-        }
+        add_territories(&mut project, imported);
     }
     Ok(project)
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::core::import::{AccountImportOptions, import_accounts, import_territories};
 use crate::core::progress::Progress;
-use crate::core::{Project, Result, assets, geometry, project_file};
+use crate::core::{Project, Result, assets, project_file};
 
 /// The most recently used plans, newest first, kept in a small RON file
 /// (`recent.ron` in the user's config folder) so the File menu survives
@@ -130,17 +130,7 @@ pub fn build_project(
                 report.skipped[0]
             ));
         }
-        for t in imported {
-            let rep = t
-                .properties
-                .get("rep")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned);
-            let id = project.add_territory(t.name, geometry::normalize(t.geometry).0);
-            if let Some(terr) = project.territory_mut(id) {
-                terr.rep = rep;
-            }
-        }
+        crate::core::import::add_territories(&mut project, imported);
     }
     progress.check()?;
     Ok((project, summary))

@@ -31,7 +31,7 @@ use crate::core::export::{write_assignment_csv, write_file_atomically, write_ter
 use crate::core::import::{ImportedTerritory, TerritoryImportReport, import_territories};
 use crate::core::metrics::PlanMetrics;
 use crate::core::progress::Progress;
-use crate::core::{Project, Territory, TerritoryId, Workspace};
+use crate::core::{Project, TerritoryId, Workspace};
 
 pub use chart::chart_bars;
 pub use files::RecentPlans;
@@ -587,51 +587,21 @@ impl TurfmapApp {
             self.error = Some(format!("{file}: no usable territories{skipped}"));
             return;
         }
-        let project = self.ws.project();
-        let mut next_id = project.next_territory_id;
-        let (mut added, mut replaced, mut locked) = (0, 0, Vec::new());
-        let mut edits = Vec::new();
-        for t in territories {
-            match project.territory_by_name(&t.name) {
-                Some(existing) if existing.name == t.name => {
-                    if existing.locked {
-                        locked.push(existing.name.clone());
-                    } else {
-                        replaced += 1;
-                        edits.push(Edit::SetGeometry {
-                            id: existing.id,
-                            geometry: t.geometry,
-                        });
-                    }
-                }
-                _ => {
-                    added += 1;
-                    let mut terr = Territory::new(TerritoryId(next_id), t.name, t.geometry);
-                    next_id += 1;
-                    let prop = |k: &str| t.properties.get(k).and_then(|v| v.as_str());
-                    terr.rep = prop("rep").map(str::to_owned);
-                    if let Some(c) = prop("color").and_then(parse_hex_color) {
-                        terr.color = c;
-                    }
-                    edits.push(Edit::AddTerritory {
-                        territory: terr,
-                        position: usize::MAX,
-                    });
-                }
-            }
-        }
-        if edits.is_empty() {
+        let merge = crate::core::import::merge_territories(
+            self.ws.project(),
+            territories,
+            format!("Import territories from {file}"),
+        );
+        let (added, replaced, locked) = (merge.added, merge.replaced, merge.locked);
+        let Some(edit) = merge.edit else {
             self.error = Some(format!(
                 "{file}: every territory in it is locked in this plan ({}); unlock them first",
                 locked.join(", ")
             ));
             return;
-        }
+        };
         let before = self.ws.revision();
-        self.apply(Edit::Batch {
-            label: format!("Import territories from {file}"),
-            edits,
-        });
+        self.apply(edit);
         if self.ws.revision() != before {
             let locked = if locked.is_empty() {
                 String::new()
@@ -826,15 +796,6 @@ fn display_name(path: &Path) -> String {
 
 /// `#1f77b4` → `[31, 119, 180]` (the colour property our GeoJSON export
 /// writes, so an export/import round trip keeps colours).
-fn parse_hex_color(s: &str) -> Option<[u8; 3]> {
-    let h = s.strip_prefix('#')?;
-    if h.len() != 6 || !h.is_ascii() {
-        return None;
-    }
-    let c = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
-    Some([c(0)?, c(2)?, c(4)?])
-}
-
 /// Larger type and roomier spacing than egui's defaults: the window is
 /// often shown on a projector to a room.
 pub(crate) fn setup_style(ctx: &egui::Context, dark: bool) {

@@ -3,12 +3,14 @@
 //! coordinates.
 
 pub mod accounts;
+pub mod plan;
 pub mod territories;
 pub mod zips;
 
 pub use accounts::{
     AccountImportOptions, ImportReport, import_accounts, import_accounts_from_reader,
 };
+pub use plan::{TerritoryMerge, add_territories, merge_territories};
 pub use territories::{
     ImportedTerritory, TerritoryImportReport, import_territories, territories_from_geojson_str,
 };

@@ -1,0 +1,145 @@
+//! Turning imported territories into plan changes, shared by the CLI and the
+//! window so both behave the same: same name = new boundary, otherwise a new
+//! territory; `rep` and `color` properties are taken over; locked
+//! territories are left as they are.
+
+use super::territories::ImportedTerritory;
+use crate::core::edit::Edit;
+use crate::core::geometry::normalize;
+use crate::core::model::{Project, Territory, TerritoryId};
+
+/// What importing territories into an existing plan would do.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TerritoryMerge {
+    /// One undoable edit (`None` when nothing would change).
+    pub edit: Option<Edit>,
+    /// New territories.
+    pub added: usize,
+    /// Territories whose boundary is replaced.
+    pub replaced: usize,
+    /// Names of locked territories left as they were.
+    pub locked: Vec<String>,
+}
+
+/// Builds the territory from an imported feature with id `id`.
+fn territory_from(t: ImportedTerritory, id: TerritoryId) -> Territory {
+    let prop = |k: &str| t.properties.get(k).and_then(|v| v.as_str());
+    let rep = prop("rep").map(str::to_owned);
+    let color = prop("color").and_then(parse_hex_color);
+    let mut terr = Territory::new(id, t.name, normalize(t.geometry).0);
+    terr.rep = rep;
+    if let Some(c) = color {
+        terr.color = c;
+    }
+    terr
+}
+
+/// The edit that brings `imported` into `project`, labelled `label`.
+pub fn merge_territories(
+    project: &Project,
+    imported: Vec<ImportedTerritory>,
+    label: String,
+) -> TerritoryMerge {
+    let mut next_id = project.next_territory_id;
+    let (mut added, mut replaced, mut locked) = (0, 0, Vec::new());
+    let mut edits = Vec::new();
+    for t in imported {
+        match project.territories.iter().find(|e| e.name == t.name) {
+            Some(existing) if existing.locked => locked.push(existing.name.clone()),
+            Some(existing) => {
+                replaced += 1;
+                edits.push(Edit::SetGeometry {
+                    id: existing.id,
+                    geometry: t.geometry,
+                });
+            }
+            None => {
+                added += 1;
+                edits.push(Edit::AddTerritory {
+                    territory: territory_from(t, TerritoryId(next_id)),
+                    position: usize::MAX,
+                });
+                next_id += 1;
+            }
+        }
+    }
+    TerritoryMerge {
+        edit: (!edits.is_empty()).then_some(Edit::Batch { label, edits }),
+        added,
+        replaced,
+        locked,
+    }
+}
+
+/// Adds imported territories to a plan being created (no history needed).
+pub fn add_territories(project: &mut Project, imported: Vec<ImportedTerritory>) {
+    for t in imported {
+        let id = project.alloc_territory_id();
+        project.territories.push(territory_from(t, id));
+    }
+}
+
+/// `#rrggbb` → RGB.
+pub fn parse_hex_color(s: &str) -> Option<[u8; 3]> {
+    let h = s.strip_prefix('#')?;
+    if h.len() != 6 || !h.is_ascii() {
+        return None;
+    }
+    let c = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).ok();
+    Some([c(0)?, c(2)?, c(4)?])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{MultiPolygon, polygon};
+
+    fn imported(name: &str, x: f64, props: &[(&str, &str)]) -> ImportedTerritory {
+        ImportedTerritory {
+            name: name.into(),
+            geometry: MultiPolygon(vec![
+                polygon![(x: x, y: 0.0), (x: x + 1.0, y: 0.0), (x: x + 1.0, y: 1.0)],
+            ]),
+            properties: props
+                .iter()
+                .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn same_name_replaces_new_name_adds_locked_stays() {
+        let mut p = Project::new("p");
+        add_territories(
+            &mut p,
+            vec![imported("A", 0.0, &[]), imported("B", 2.0, &[])],
+        );
+        p.territories[1].locked = true;
+        let m = merge_territories(
+            &p,
+            vec![
+                imported("A", 5.0, &[]),
+                imported("B", 5.0, &[]),
+                imported("C", 9.0, &[("rep", "Ann"), ("color", "#ff0080")]),
+            ],
+            "Import".into(),
+        );
+        assert_eq!(
+            (m.added, m.replaced, m.locked.clone()),
+            (1, 1, vec!["B".to_string()])
+        );
+        let (_, _) = m.edit.unwrap().apply(&mut p).unwrap();
+        assert_eq!(p.territories.len(), 3);
+        let c = p.territory_by_name("C").unwrap();
+        assert_eq!((c.rep.as_deref(), c.color), (Some("Ann"), [255, 0, 128]));
+        assert_eq!(p.territories[0].geometry.0[0].exterior().0[0].x, 5.0);
+        assert_eq!(p.territories[1].geometry.0[0].exterior().0[0].x, 2.0);
+    }
+
+    #[test]
+    fn hex_colors() {
+        assert_eq!(parse_hex_color("#0a0B0c"), Some([10, 11, 12]));
+        assert_eq!(parse_hex_color("0a0b0c"), None);
+        assert_eq!(parse_hex_color("#0a0b0"), None);
+    }
+}
