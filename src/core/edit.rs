@@ -294,6 +294,7 @@ impl Edit {
                     };
                 }
                 change.accounts.extend(&accounts);
+                change.relocated.extend(&accounts);
                 Edit::SetLocations {
                     accounts,
                     locations: old,

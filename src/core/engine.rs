@@ -63,6 +63,9 @@ pub struct Change {
     pub territories: Vec<TerritoryId>,
     /// Accounts whose pin, location or presence changed (indices).
     pub accounts: Vec<u32>,
+    /// Of those, the ones whose location changed (they must be re-filed in
+    /// the spatial buckets; a pin change need not).
+    pub relocated: Vec<u32>,
     /// Accounts were appended to the plan.
     pub accounts_added: bool,
     /// Everything may have changed (e.g. a new project was loaded).
@@ -74,6 +77,7 @@ impl Change {
     pub fn extend(&mut self, other: Change) {
         self.territories.extend(other.territories);
         self.accounts.extend(other.accounts);
+        self.relocated.extend(other.relocated);
         self.accounts_added |= other.accounts_added;
         self.all |= other.all;
     }
@@ -90,6 +94,8 @@ struct Buckets {
     filed: Vec<u32>,
     /// Located accounts not in `order`: always checked against the box.
     overflow: Vec<u32>,
+    /// Membership flags of `overflow`, per account.
+    in_overflow: Vec<bool>,
     nx: usize,
 }
 
@@ -100,7 +106,8 @@ impl Buckets {
         let filed: Vec<u32> = (0..a.len())
             .into_par_iter()
             .map(|i| {
-                if a.removed[i] || !a.is_located(i) {
+                // Removed accounts stay filed: a restore must find them.
+                if !a.is_located(i) {
                     NONE
                 } else {
                     g.cell_of(a.lon[i], a.lat[i]).map_or(NONE, |c| c as u32)
@@ -128,6 +135,7 @@ impl Buckets {
         Self {
             cell_start,
             order,
+            in_overflow: vec![false; filed.len()],
             filed,
             overflow: Vec::new(),
             nx: g.nx,
@@ -162,9 +170,11 @@ impl Buckets {
     fn unfile(&mut self, i: usize) {
         if i >= self.filed.len() {
             self.filed.resize(i + 1, NONE);
+            self.in_overflow.resize(i + 1, false);
         }
         self.filed[i] = NONE;
-        if !self.overflow.contains(&(i as u32)) {
+        if !self.in_overflow[i] {
+            self.in_overflow[i] = true;
             self.overflow.push(i as u32);
         }
     }
@@ -296,12 +306,15 @@ impl Engine {
             self.full_assign(project);
             return;
         }
-        for &i in &change.accounts {
-            let i = i as usize;
-            if i < n {
+        for &i in &change.relocated {
+            if (i as usize) < n {
                 // A changed location files the account under overflow.
-                self.buckets.unfile(i);
-                self.reassign(project, i);
+                self.buckets.unfile(i as usize);
+            }
+        }
+        for &i in &change.accounts {
+            if (i as usize) < n {
+                self.reassign(project, i as usize);
             }
         }
         // Accounts inside the boxes where the index changed.

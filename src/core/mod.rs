@@ -23,3 +23,5 @@ pub mod workspace;
 pub use error::{Error, Result};
 pub use model::{Accounts, Project, Territory, TerritoryId};
 pub use workspace::Workspace;
+pub mod bench_edit;
+pub mod tools;

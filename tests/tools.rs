@@ -1,0 +1,455 @@
+//! The map tools: every tool's edit keeps the plan consistent (no overlaps
+//! or gaps it did not have, shared borders shared), leaves locked
+//! territories alone, agrees with a from-scratch engine, and undoes exactly.
+
+use geo::{Area, BooleanOps, Coord, LineString, MultiPolygon, Polygon, polygon};
+use turfmap::core::Workspace;
+use turfmap::core::edit::Edit;
+use turfmap::core::engine::Engine;
+use turfmap::core::geometry::normalize;
+use turfmap::core::model::{AccountRow, Accounts, LocationSource, Project, Territory, TerritoryId};
+use turfmap::core::synth::synthetic_plan;
+use turfmap::core::tools::{self, DrawMode};
+
+/// A unit square at `(x0, y0)` with the midpoint of every side as a vertex,
+/// so neighbours share side midpoints as well as corners.
+fn cell(x0: f64, y0: f64) -> MultiPolygon<f64> {
+    let (x1, y1, xm, ym) = (x0 + 1.0, y0 + 1.0, x0 + 0.5, y0 + 0.5);
+    normalize(MultiPolygon(vec![polygon![
+        (x: x0, y: y0), (x: xm, y: y0), (x: x1, y: y0), (x: x1, y: ym),
+        (x: x1, y: y1), (x: xm, y: y1), (x: x0, y: y1), (x: x0, y: ym)
+    ]]))
+    .0
+}
+
+/// A 2×2 tiling of `[0,2]²`: A (south-west), B (south-east), C (north-west),
+/// D (north-east), with a 20×20 grid of accounts off the borders.
+fn plan() -> Project {
+    let mut p = Project::new("tiles");
+    p.accounts = Accounts::with_schema(&["revenue".into()], &[]);
+    for i in 0..20 {
+        for j in 0..20 {
+            p.accounts.push(&AccountRow {
+                id: format!("A{i}-{j}"),
+                name: String::new(),
+                location: Some((0.05 + 0.1 * i as f64, 0.05 + 0.1 * j as f64)),
+                source: LocationSource::Coordinates,
+                measures: vec![(i * 20 + j) as f64],
+                attributes: vec![],
+                pinned: None,
+            });
+        }
+    }
+    p.add_territory("A", cell(0.0, 0.0));
+    p.add_territory("B", cell(1.0, 0.0));
+    p.add_territory("C", cell(0.0, 1.0));
+    p.add_territory("D", cell(1.0, 1.0));
+    p
+}
+
+fn id(ws: &Workspace, name: &str) -> TerritoryId {
+    ws.project().territory_by_name(name).unwrap().id
+}
+
+fn geom<'a>(ws: &'a Workspace, name: &str) -> &'a MultiPolygon<f64> {
+    &ws.project().territory_by_name(name).unwrap().geometry
+}
+
+fn area(ws: &Workspace, name: &str) -> f64 {
+    geom(ws, name).unsigned_area()
+}
+
+fn lock(ws: &mut Workspace, name: &str) {
+    let e = tools::lock(ws.project(), id(ws, name), true).unwrap();
+    ws.apply(e).unwrap();
+}
+
+fn has_vertex(g: &MultiPolygon<f64>, x: f64, y: f64) -> bool {
+    g.0.iter().any(|p| p.exterior().0.contains(&Coord { x, y }))
+}
+
+fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
+    polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)]
+}
+
+/// Applies `edit`, checks the engine against a full recompute, undoes it and
+/// checks that territories, pins and engine are exactly as before; then
+/// redoes it and returns the workspace with the edit applied.
+fn roundtrip(ws: &mut Workspace, edit: Edit) {
+    let territories: Vec<Territory> = ws.project().territories.clone();
+    let pins = ws.project().accounts.pinned.clone();
+    let metrics = ws.metrics();
+    ws.apply(edit).unwrap();
+    assert!(ws.engine().same_result(&Engine::new(ws.project())));
+    ws.undo().unwrap();
+    assert_eq!(ws.project().territories, territories);
+    assert_eq!(ws.project().accounts.pinned, pins);
+    assert_eq!(ws.metrics(), metrics);
+    assert!(ws.engine().same_result(&Engine::new(ws.project())));
+    ws.redo().unwrap();
+    assert!(ws.engine().same_result(&Engine::new(ws.project())));
+}
+
+fn pairwise_overlap(ws: &Workspace) -> f64 {
+    let ts = &ws.project().territories;
+    let mut total = 0.0;
+    for i in 0..ts.len() {
+        for j in i + 1..ts.len() {
+            total += ts[i].geometry.intersection(&ts[j].geometry).unsigned_area();
+        }
+    }
+    total
+}
+
+fn total_area(ws: &Workspace) -> f64 {
+    ws.project()
+        .territories
+        .iter()
+        .map(|t| t.geometry.unsigned_area())
+        .sum()
+}
+
+#[test]
+fn draw_takes_from_neighbours_without_overlaps() {
+    let mut ws = Workspace::new(plan());
+    let e = tools::draw_territory(
+        ws.project(),
+        "Middle",
+        square(0.5, 0.5, 1.5, 1.5),
+        DrawMode::TakeFromNeighbors,
+    )
+    .unwrap();
+    roundtrip(&mut ws, e);
+    assert_eq!(ws.project().territories.len(), 5);
+    assert!(pairwise_overlap(&ws) < 1e-12, "{}", pairwise_overlap(&ws));
+    assert!((total_area(&ws) - 4.0).abs() < 1e-12);
+    assert!((area(&ws, "Middle") - 1.0).abs() < 1e-12);
+    for n in ["A", "B", "C", "D"] {
+        assert!((area(&ws, n) - 0.75).abs() < 1e-12, "{n}");
+    }
+    // Borders not touched by the drawing keep their exact shared vertices.
+    assert!(has_vertex(geom(&ws, "A"), 1.0, 0.0) && has_vertex(geom(&ws, "B"), 1.0, 0.0));
+    assert!(has_vertex(geom(&ws, "A"), 0.0, 0.5));
+    // A second drawing with a taken name gets a unique one.
+    let e = tools::draw_territory(
+        ws.project(),
+        "Middle",
+        square(0.1, 0.1, 0.3, 0.3),
+        DrawMode::default(),
+    )
+    .unwrap();
+    roundtrip(&mut ws, e);
+    assert!(ws.project().territory_by_name("Middle (2)").is_some());
+}
+
+#[test]
+fn drawn_border_shares_its_crossing_vertices() {
+    let mut ws = Workspace::new(plan());
+    let before = ws.project().territories.clone();
+    let tilted = polygon![(x: 0.6, y: 0.4), (x: 1.5, y: 0.6), (x: 1.4, y: 1.5), (x: 0.5, y: 1.4)];
+    let e = tools::draw_territory(ws.project(), "Tilted", tilted, DrawMode::default()).unwrap();
+    roundtrip(&mut ws, e);
+    assert!(pairwise_overlap(&ws) < 1e-12);
+    // No sliver: both sides of every new border share its crossing points.
+    let gap = (total_area(&ws) - 4.0).abs();
+    assert!(gap < 1e-12, "{gap}");
+    let new = geom(&ws, "Tilted");
+    let mut crossings = 0;
+    for (old, t) in before.iter().zip(&ws.project().territories) {
+        for c in t.geometry.0[0].exterior().coords() {
+            if !has_vertex(&old.geometry, c.x, c.y) {
+                // Every vertex a neighbour gained is one of the new shape's.
+                assert!(has_vertex(new, c.x, c.y), "{} {c:?}", t.name);
+                crossings += 1;
+            }
+        }
+    }
+    assert!(crossings >= 8, "{crossings}");
+}
+
+#[test]
+fn overlay_keeps_the_overlap_and_wins_it() {
+    let mut ws = Workspace::new(plan());
+    let before = ws.project().territories.clone();
+    let e = tools::draw_territory(
+        ws.project(),
+        "Over",
+        square(0.5, 0.5, 1.5, 1.5),
+        DrawMode::Overlay,
+    )
+    .unwrap();
+    roundtrip(&mut ws, e);
+    assert_eq!(&ws.project().territories[..4], &before[..]);
+    assert!((pairwise_overlap(&ws) - 1.0).abs() < 1e-12);
+    let over = id(&ws, "Over");
+    // An account in the overlap (0.95, 0.95) is the new territory's.
+    let i = ws.project().accounts.find_id("A9-9").unwrap();
+    assert_eq!(ws.engine().territory_of(i), Some(over));
+}
+
+#[test]
+fn locked_neighbour_is_untouched_and_clips_the_drawing() {
+    let mut ws = Workspace::new(plan());
+    lock(&mut ws, "A");
+    let a_before = geom(&ws, "A").clone();
+    for mode in [DrawMode::TakeFromNeighbors, DrawMode::Overlay] {
+        let e =
+            tools::draw_territory(ws.project(), "New", square(0.5, 0.5, 1.5, 1.5), mode).unwrap();
+        roundtrip(&mut ws, e);
+        assert_eq!(geom(&ws, "A"), &a_before);
+        let a_new = geom(&ws, "A")
+            .intersection(geom(&ws, "New"))
+            .unsigned_area();
+        assert!(a_new < 1e-12, "{a_new}");
+        assert!((area(&ws, "New") - 0.75).abs() < 1e-12);
+        ws.undo().unwrap();
+    }
+    // Entirely inside the locked one: refused.
+    assert!(
+        tools::draw_territory(
+            ws.project(),
+            "X",
+            square(0.2, 0.2, 0.4, 0.4),
+            DrawMode::default()
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn drawing_validates_the_outline() {
+    let p = plan();
+    let line = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0), (x: 2.0, y: 2.0)];
+    assert!(tools::draw_territory(&p, "L", line, DrawMode::default()).is_err());
+    let two = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0)];
+    assert!(tools::draw_territory(&p, "L", two, DrawMode::default()).is_err());
+    let nan = polygon![(x: 0.0, y: 0.0), (x: f64::NAN, y: 1.0), (x: 2.0, y: 0.0)];
+    assert!(tools::draw_territory(&p, "L", nan, DrawMode::default()).is_err());
+    // A bow tie outside the plan is repaired into its two triangles.
+    let bow = polygon![(x: 5.0, y: 5.0), (x: 6.0, y: 6.0), (x: 6.0, y: 5.0), (x: 5.0, y: 6.0)];
+    let mut ws = Workspace::new(p);
+    let e = tools::draw_territory(ws.project(), "Bow", bow, DrawMode::default()).unwrap();
+    roundtrip(&mut ws, e);
+    assert!(
+        (area(&ws, "Bow") - 0.5).abs() < 1e-9,
+        "{}",
+        area(&ws, "Bow")
+    );
+}
+
+/// Position of vertex `(x, y)` in the exterior of territory `name`.
+fn vix(ws: &Workspace, name: &str, x: f64, y: f64) -> usize {
+    let r = &geom(ws, name).0[0].exterior().0;
+    r[..r.len() - 1]
+        .iter()
+        .position(|c| *c == Coord { x, y })
+        .unwrap()
+}
+
+#[test]
+fn moving_a_shared_vertex_moves_both() {
+    let mut ws = Workspace::new(plan());
+    let a = id(&ws, "A");
+    let k = vix(&ws, "A", 1.0, 0.5);
+    let e = tools::move_vertex(ws.project(), a, 0, 0, k, (1.3, 0.5)).unwrap();
+    roundtrip(&mut ws, e);
+    assert!(has_vertex(geom(&ws, "A"), 1.3, 0.5) && has_vertex(geom(&ws, "B"), 1.3, 0.5));
+    assert!((area(&ws, "A") - 1.15).abs() < 1e-12);
+    assert!((area(&ws, "B") - 0.85).abs() < 1e-12);
+    assert!(pairwise_overlap(&ws) < 1e-12);
+    // The corner where all four meet moves for all four.
+    let k = vix(&ws, "A", 1.0, 1.0);
+    let e = tools::move_vertex(ws.project(), a, 0, 0, k, (1.1, 0.9)).unwrap();
+    roundtrip(&mut ws, e);
+    for n in ["A", "B", "C", "D"] {
+        assert!(has_vertex(geom(&ws, n), 1.1, 0.9), "{n}");
+    }
+    assert!((total_area(&ws) - 4.0).abs() < 1e-12);
+    assert!(pairwise_overlap(&ws) < 1e-12);
+    // A move that makes the border cross itself is refused.
+    let k = vix(&ws, "A", 1.0, 0.0);
+    assert!(tools::move_vertex(ws.project(), a, 0, 0, k, (0.0, 0.9)).is_err());
+    // So is one that would change a locked neighbour.
+    lock(&mut ws, "B");
+    let k = vix(&ws, "A", 1.3, 0.5);
+    let err = tools::move_vertex(ws.project(), a, 0, 0, k, (1.2, 0.5)).unwrap_err();
+    assert!(err.to_string().contains("locked"), "{err}");
+    // Bad indices are errors, not panics.
+    assert!(tools::move_vertex(ws.project(), a, 3, 0, 0, (0.0, 0.0)).is_err());
+    assert!(tools::move_vertex(ws.project(), a, 0, 9, 0, (0.0, 0.0)).is_err());
+    assert!(tools::move_vertex(ws.project(), a, 0, 0, 99, (0.0, 0.0)).is_err());
+}
+
+#[test]
+fn insert_and_delete_a_vertex_on_a_shared_border() {
+    let mut ws = Workspace::new(plan());
+    let a = id(&ws, "A");
+    let k = vix(&ws, "A", 1.0, 0.0);
+    // The next vertex of A after (1, 0) is (1, 0.5) (counter-clockwise).
+    let e = tools::insert_vertex(ws.project(), a, 0, 0, k, (1.2, 0.25)).unwrap();
+    roundtrip(&mut ws, e);
+    assert!(has_vertex(geom(&ws, "A"), 1.2, 0.25) && has_vertex(geom(&ws, "B"), 1.2, 0.25));
+    assert_eq!(geom(&ws, "A").0[0].exterior().0.len(), 10);
+    assert_eq!(geom(&ws, "B").0[0].exterior().0.len(), 10);
+    assert!(pairwise_overlap(&ws) < 1e-12);
+    assert!((total_area(&ws) - 4.0).abs() < 1e-12);
+
+    let k = vix(&ws, "A", 1.2, 0.25);
+    let e = tools::delete_vertex(ws.project(), a, 0, 0, k).unwrap();
+    roundtrip(&mut ws, e);
+    assert!(!has_vertex(geom(&ws, "A"), 1.2, 0.25) && !has_vertex(geom(&ws, "B"), 1.2, 0.25));
+    assert_eq!(geom(&ws, "A"), &cell(0.0, 0.0));
+    assert_eq!(geom(&ws, "B"), &cell(1.0, 0.0));
+
+    // The corner where four meet cannot be deleted (it would open gaps).
+    let k = vix(&ws, "A", 1.0, 1.0);
+    assert!(tools::delete_vertex(ws.project(), a, 0, 0, k).is_err());
+    // A triangle keeps its three vertices.
+    let e = tools::draw_territory(
+        ws.project(),
+        "Tri",
+        polygon![(x: 5.0, y: 5.0), (x: 6.0, y: 5.0), (x: 5.0, y: 6.0)],
+        DrawMode::default(),
+    )
+    .unwrap();
+    ws.apply(e).unwrap();
+    assert!(tools::delete_vertex(ws.project(), id(&ws, "Tri"), 0, 0, 0).is_err());
+}
+
+#[test]
+fn split_gives_two_parts_that_add_up() {
+    let mut ws = Workspace::new(plan());
+    let a = id(&ws, "A");
+    let line = LineString::from(vec![(0.3, 0.2), (0.3, 0.8)]); // extended to cut
+    let e = tools::split_territory(ws.project(), a, line).unwrap();
+    roundtrip(&mut ws, e);
+    let (big, small) = (area(&ws, "A"), area(&ws, "A (2)"));
+    assert!(
+        (big - 0.7).abs() < 1e-9 && (small - 0.3).abs() < 1e-9,
+        "{big} {small}"
+    );
+    assert!(pairwise_overlap(&ws) < 1e-12);
+    // The border with B is still shared vertex for vertex.
+    assert!(has_vertex(geom(&ws, "A"), 1.0, 0.5));
+    // A line that misses it is refused.
+    let miss = LineString::from(vec![(5.0, 0.0), (5.0, 1.0)]);
+    assert!(tools::split_territory(ws.project(), a, miss).is_err());
+    // A bent line: an L-shaped cut.
+    let b = id(&ws, "B");
+    let bent = LineString::from(vec![(1.5, -0.5), (1.5, 0.5), (2.5, 0.5)]);
+    let e = tools::split_territory(ws.project(), b, bent).unwrap();
+    roundtrip(&mut ws, e);
+    assert!((area(&ws, "B") - 0.75).abs() < 1e-9);
+    assert!((area(&ws, "B (2)") - 0.25).abs() < 1e-9);
+}
+
+#[test]
+fn merge_unions_and_repins() {
+    let mut ws = Workspace::new(plan());
+    let (a, b, c) = (id(&ws, "A"), id(&ws, "B"), id(&ws, "C"));
+    let i = ws.project().accounts.find_id("A19-19").unwrap() as u32;
+    let e = tools::drop_accounts(ws.project(), ws.engine(), &[i], b).unwrap();
+    ws.apply(e).unwrap();
+    let e = tools::merge_territories(ws.project(), &[a, b, c], Some("ABC".into())).unwrap();
+    roundtrip(&mut ws, e);
+    assert_eq!(ws.project().territories.len(), 2);
+    assert!((area(&ws, "ABC") - 3.0).abs() < 1e-12);
+    assert_eq!(ws.project().accounts.pinned[i as usize], Some(a));
+    assert_eq!(ws.engine().territory_of(i as usize), Some(a));
+    assert!(tools::merge_territories(ws.project(), &[a], None).is_err());
+}
+
+#[test]
+fn drop_accounts_pins_and_undo_restores_exact_metrics() {
+    let mut ws = Workspace::new(plan());
+    let (a, d) = (id(&ws, "A"), id(&ws, "D"));
+    let sel = tools::accounts_in_polygon(ws.project(), &square(0.0, 0.0, 0.5, 0.5));
+    assert_eq!(sel.len(), 25);
+    let before = ws.metrics();
+    let e = tools::drop_accounts(ws.project(), ws.engine(), &sel, d).unwrap();
+    roundtrip(&mut ws, e);
+    assert!(
+        sel.iter()
+            .all(|&i| ws.engine().territory_of(i as usize) == Some(d))
+    );
+    assert_eq!(ws.metrics().territory(a).unwrap().group.count, 75);
+    ws.undo().unwrap();
+    assert_eq!(ws.metrics(), before);
+
+    let e = tools::drop_accounts(ws.project(), ws.engine(), &sel[..3], d).unwrap();
+    ws.apply(e).unwrap();
+    let e = tools::unpin(ws.project(), &sel[..3]).unwrap();
+    roundtrip(&mut ws, e);
+    assert_eq!(ws.engine().territory_of(sel[0] as usize), Some(a));
+
+    // Locked source or target: refused.
+    lock(&mut ws, "A");
+    assert!(tools::drop_accounts(ws.project(), ws.engine(), &sel, d).is_err());
+    assert!(tools::drop_accounts(ws.project(), ws.engine(), &[9999], d).is_err());
+    lock(&mut ws, "D");
+    let far = tools::accounts_in_polygon(ws.project(), &square(1.0, 0.0, 2.0, 1.0));
+    assert!(tools::drop_accounts(ws.project(), ws.engine(), &far, d).is_err());
+}
+
+#[test]
+fn property_helpers_round_trip() {
+    let mut ws = Workspace::new(plan());
+    let a = id(&ws, "A");
+    for e in [
+        tools::rename(ws.project(), a, "West").unwrap(),
+        tools::recolor(ws.project(), a, [1, 2, 3]).unwrap(),
+        tools::lock(ws.project(), a, true).unwrap(),
+        tools::delete(ws.project(), a).unwrap(),
+    ] {
+        roundtrip(&mut ws, e);
+        ws.undo().unwrap();
+    }
+    assert!(tools::rename(ws.project(), a, "B").is_ok_and(|e| ws.clone().apply(e).is_err()));
+    lock(&mut ws, "A");
+    assert!(tools::delete(ws.project(), a).is_err());
+}
+
+#[test]
+fn tools_on_wavy_synthetic_borders() {
+    let mut ws = Workspace::new(synthetic_plan(5000, 24, 3));
+    let total = total_area(&ws);
+    let e = tools::draw_territory(
+        ws.project(),
+        "Drawn",
+        polygon![(x: -100.0, y: 33.0), (x: -90.0, y: 31.0), (x: -88.0, y: 40.0), (x: -99.0, y: 41.0)],
+        DrawMode::default(),
+    )
+    .unwrap();
+    roundtrip(&mut ws, e);
+    let rel = |x: f64| x / total;
+    assert!(
+        rel(pairwise_overlap(&ws)) < 1e-12,
+        "{}",
+        pairwise_overlap(&ws)
+    );
+    assert!(rel((total_area(&ws) - total).abs()) < 1e-12);
+    let drawn = id(&ws, "Drawn");
+    let e = tools::split_territory(
+        ws.project(),
+        drawn,
+        LineString::from(vec![(-101.0, 36.0), (-95.0, 37.5), (-87.0, 35.0)]),
+    )
+    .unwrap();
+    roundtrip(&mut ws, e);
+    assert!(rel(pairwise_overlap(&ws)) < 1e-12);
+    let gap = rel((total_area(&ws) - total).abs());
+    assert!(gap < 1e-12, "{gap}");
+    let ids: Vec<_> = ws.project().territories.iter().map(|t| t.id).collect();
+    let e = tools::merge_territories(ws.project(), &[ids[0], ids[1]], None).unwrap();
+    roundtrip(&mut ws, e);
+    assert!(rel(pairwise_overlap(&ws)) < 1e-12);
+    assert!(rel((total_area(&ws) - total).abs()) < 1e-12);
+}
+
+/// Speed figures on the 1M-account synthetic plan (release build):
+/// `cargo test --release --test tools -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bench_edit() {
+    turfmap::core::bench_edit::run(&mut std::io::stdout()).unwrap();
+}
