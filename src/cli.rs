@@ -132,6 +132,38 @@ pub enum Command {
     },
     /// Run the headless frame benchmark of the map (100k and 1M accounts).
     BenchFrame,
+    /// Speed of editing steps (vertex drag, lasso drop, undo) on 1M accounts.
+    BenchEdit,
+    /// Quality and speed of rebalancing (sample and 100k synthetic plan).
+    BenchBalance,
+    /// Rebalance (or, with --territories, generate) a plan and save the
+    /// proposal as a new plan, printing the before/after figures.
+    Balance {
+        /// The plan file.
+        plan: PathBuf,
+        /// Balance measure (or `count`); `NAME=WEIGHT` pairs separated by
+        /// commas give a weighted index, e.g. `Potential=0.6,WorkloadHours=0.4`.
+        #[arg(long, default_value = "count")]
+        measure: String,
+        /// Allowed deviation from the mean, in ± percent.
+        #[arg(long, default_value_t = 5.0)]
+        tolerance: f64,
+        /// Generate this many territories from scratch instead of rebalancing.
+        #[arg(long)]
+        territories: Option<usize>,
+        /// Territories (by name) that must not change.
+        #[arg(long, num_args = 1..)]
+        lock: Vec<String>,
+        /// Building blocks: `hex` (anywhere), `counties` or `zips` (US).
+        #[arg(long, default_value = "hex")]
+        units: String,
+        /// Hexagon size (centre to corner) in km, for `--units hex`.
+        #[arg(long, default_value_t = 40.0)]
+        hex_km: f64,
+        /// Where to save the proposed plan.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Regenerate the bundled sample data set into DIR.
     GenSample {
         /// Output folder (the bundled one is `assets/sample`).
@@ -154,6 +186,12 @@ pub fn main() -> ExitCode {
         None => crate::app::run(cli.plan),
         Some(Command::Open { plan }) => crate::app::run(Some(plan)),
         Some(Command::BenchFrame) => crate::app::frame_bench::run(&mut std::io::stdout()),
+        Some(Command::BenchEdit) => {
+            crate::core::bench_edit::run(&mut std::io::stdout()).map_err(anyhow::Error::from)
+        }
+        Some(Command::BenchBalance) => {
+            crate::core::optimize::bench(&mut std::io::stdout()).map_err(anyhow::Error::from)
+        }
         Some(cmd) => run(cmd).map_err(anyhow::Error::from),
     };
     match result {
@@ -291,10 +329,127 @@ pub fn run(cmd: Command) -> Result<()> {
             );
             Ok(())
         }
-        Command::Open { .. } | Command::BenchFrame => {
+        Command::Balance {
+            plan,
+            measure,
+            tolerance,
+            territories,
+            lock,
+            units,
+            hex_km,
+            out,
+        } => balance(
+            &plan,
+            &measure,
+            tolerance,
+            territories,
+            &lock,
+            &units,
+            hex_km,
+            &out,
+        ),
+        Command::Open { .. } | Command::BenchFrame | Command::BenchEdit | Command::BenchBalance => {
             Err(Error::invalid("this verb is handled by the window layer"))
         }
     }
+}
+
+/// `turfmap balance`: rebalance or generate, save the proposal to `out`.
+#[allow(clippy::too_many_arguments)]
+fn balance(
+    plan: &Path,
+    measure: &str,
+    tolerance: f64,
+    territories: Option<usize>,
+    lock: &[String],
+    units: &str,
+    hex_km: f64,
+    out: &Path,
+) -> Result<()> {
+    use crate::core::optimize::{BalanceOptions, UnitLayer, generate, rebalance};
+    let mut ws = Workspace::open(plan)?;
+    let project = ws.project();
+    let mut weights = Vec::new();
+    for part in measure.split(',') {
+        let (name, w) = match part.split_once('=') {
+            Some((n, w)) => {
+                let w: f64 = w.trim().parse().map_err(|_| {
+                    Error::invalid(format!("weight '{w}' of '{n}' is not a number"))
+                })?;
+                (n.trim(), w)
+            }
+            None => (part.trim(), 1.0),
+        };
+        weights.push((parse_measure(project, name)?, w));
+    }
+    let mut locked = Vec::new();
+    for name in lock {
+        let t = project
+            .territory_by_name(name)
+            .ok_or_else(|| Error::invalid(format!("no territory called '{name}' to lock")))?;
+        locked.push(t.id);
+    }
+    let units = match units {
+        "hex" => UnitLayer::Hex { size_km: hex_km },
+        "counties" => UnitLayer::Counties,
+        "zips" => UnitLayer::Zips,
+        other => {
+            return Err(Error::invalid(format!(
+                "unknown units '{other}'; use hex, counties or zips"
+            )));
+        }
+    };
+    let opts = BalanceOptions {
+        weights,
+        tolerance_pct: tolerance,
+        locked,
+        units,
+        ..BalanceOptions::default()
+    };
+    // Figures are reported on the chosen measure: make it the plan's.
+    let mut settings = ws.project().settings.clone();
+    settings.tolerance_pct = tolerance;
+    if let [(m, _)] = opts.weights.as_slice() {
+        settings.balance = m.clone();
+    }
+    ws.apply(Edit::SetSettings { settings })?;
+    let project = ws.project();
+    let progress = Progress::new();
+    let proposal = match territories {
+        Some(k) => generate(project, k, &opts, &[], &progress)?,
+        None => rebalance(project, &opts, &progress)?,
+    };
+    let (b, a, r) = (&proposal.before, &proposal.after, &proposal.report);
+    println!(
+        "before: CV {:.1}%, max/min {}, {} of {} territories outside ±{tolerance}%",
+        b.cv_pct,
+        b.max_min_ratio.map_or("n/a".into(), |x| format!("{x:.2}")),
+        b.out_of_tolerance,
+        b.territories.len()
+    );
+    println!(
+        "after:  CV {:.1}%, max/min {}, {} of {} territories outside ±{tolerance}%{}",
+        a.cv_pct,
+        a.max_min_ratio.map_or("n/a".into(), |x| format!("{x:.2}")),
+        a.out_of_tolerance,
+        a.territories.len(),
+        if r.contiguous {
+            ", all contiguous"
+        } else {
+            ", NOT all contiguous"
+        }
+    );
+    println!(
+        "moved:  {} of {} accounts ({:.1}%), {:.1}% of the balance measure",
+        r.accounts_moved, r.accounts_total, r.accounts_moved_pct, r.balance_moved_pct
+    );
+    for (name, pct) in r.measures.iter().zip(&r.measure_moved_pct) {
+        println!("        {pct:.1}% of {name}");
+    }
+    ws.apply(proposal.edit)?;
+    ws.save_as(out)?;
+    eprintln!("Saved the proposal to {}.", out.display());
+    Ok(())
 }
 
 /// Builds a project from an accounts CSV and optional territories GeoJSON.

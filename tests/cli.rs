@@ -221,3 +221,51 @@ fn bundled_sample_plan_matches_its_sources() {
         String::from_utf8(turfmap(&["assign", s(&sample("sample.turf"))]).stdout).unwrap();
     assert_eq!(fresh, bundled);
 }
+
+#[test]
+fn balance_saves_a_better_balanced_proposal() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = new_sample_plan(dir.path());
+    let out = dir.path().join("balanced.turf");
+    let o = turfmap(&[
+        "balance",
+        s(&plan),
+        "--measure",
+        "count",
+        "--lock",
+        "Texas",
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let cv = |prefix: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(prefix)).unwrap();
+        line.split("CV ")
+            .nth(1)
+            .unwrap()
+            .split('%')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(cv("after:") < cv("before:") / 2.0, "{text}");
+    assert!(text.contains("all contiguous"), "{text}");
+    let metrics = |p: &Path| -> serde_json::Value {
+        serde_json::from_slice(&turfmap(&["metrics", s(p), "--json"]).stdout).unwrap()
+    };
+    let (before, after) = (metrics(&plan), metrics(&out));
+    assert_eq!(before["total"]["count"], after["total"]["count"]);
+    // The locked territory keeps its accounts.
+    let texas = |m: &serde_json::Value| {
+        m["territories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "Texas")
+            .unwrap()["group"]["count"]
+            .clone()
+    };
+    assert_eq!(texas(&before), texas(&after));
+}

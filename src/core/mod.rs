@@ -24,4 +24,6 @@ pub use error::{Error, Result};
 pub use model::{Accounts, Project, Territory, TerritoryId};
 pub use workspace::Workspace;
 pub mod bench_edit;
+pub mod optimize;
 pub mod tools;
+pub mod units;

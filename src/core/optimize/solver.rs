@@ -1,0 +1,695 @@
+//! The unit-level districting solver: location–allocation, contiguity
+//! repair and a contiguity-preserving local search. Pure graph and number
+//! work, no plan or geometry: see the parent module for the method.
+
+use crate::core::error::Result;
+use crate::core::progress::Progress;
+use crate::core::units::UnitSet;
+
+/// "No district".
+pub const NONE: u32 = u32::MAX;
+
+/// A districting problem over the units of a [`UnitSet`].
+#[derive(Clone, Debug)]
+pub struct Problem<'a> {
+    /// Units and their adjacency.
+    pub units: &'a UnitSet,
+    /// Unit positions in km on a local projection.
+    pub xy: Vec<(f64, f64)>,
+    /// Load a unit brings to a district other than its home (all of it).
+    pub weight: Vec<f64>,
+    /// Current district of each unit (`NONE` when it has none).
+    pub home: Vec<u32>,
+    /// Loads per district while a unit stays home (accounts inside it that
+    /// belong to other territories stay there). Empty = all to home.
+    pub home_split: Vec<Vec<(u32, f64)>>,
+    /// Units that must keep their home (they hold locked accounts).
+    pub movable: Vec<bool>,
+    /// Fixed load of each district (pinned accounts and the like).
+    pub fixed: Vec<f64>,
+    /// Allowed tolerance as a fraction of the target (0.05 = ±5%).
+    pub tol: f64,
+    /// The band the local search aims for (≤ `tol`): a margin inside the
+    /// tolerance keeps the spread (CV) low and absorbs rounding.
+    pub aim_tol: f64,
+    /// Cost of moving a unit away from home per unit of load, in units of
+    /// (typical district radius)².
+    pub disruption: f64,
+    /// Typical district radius in km (scales compactness costs).
+    pub radius_km: f64,
+    /// Pieces each district may consist of (1 = contiguous).
+    pub pieces: Vec<usize>,
+    /// Local-search move budget.
+    pub max_iterations: usize,
+}
+
+/// What the solver found.
+#[derive(Clone, Debug, Default)]
+pub struct Solution {
+    /// District of each unit.
+    pub assign: Vec<u32>,
+    /// Load per district.
+    pub loads: Vec<f64>,
+    /// The balance target (mean load).
+    pub target: f64,
+    /// Location–allocation rounds run.
+    pub rounds: usize,
+    /// Local-search moves made.
+    pub moves: usize,
+    /// Every district within tolerance.
+    pub within_tolerance: bool,
+    /// Every district within its allowed number of pieces.
+    pub contiguous: bool,
+}
+
+impl Problem<'_> {
+    /// Number of districts.
+    pub fn k(&self) -> usize {
+        self.fixed.len()
+    }
+
+    fn n(&self) -> usize {
+        self.xy.len()
+    }
+
+    /// Adds (`sign` = 1) or removes (`-1`) unit `u`'s load as if in `d`.
+    fn shift(&self, loads: &mut [f64], u: usize, d: u32, sign: f64) {
+        if d == NONE {
+            return;
+        }
+        if d == self.home[u] && !self.home_split[u].is_empty() {
+            for &(t, l) in &self.home_split[u] {
+                if let Some(x) = loads.get_mut(t as usize) {
+                    *x += sign * l;
+                }
+            }
+        } else if let Some(x) = loads.get_mut(d as usize) {
+            *x += sign * self.weight[u];
+        }
+    }
+
+    /// Calls `f(district, load)` for what unit `u` brings when in `d`.
+    fn contrib(&self, u: usize, d: u32, mut f: impl FnMut(u32, f64)) {
+        if d == NONE {
+            return;
+        }
+        if d == self.home[u] && !self.home_split[u].is_empty() {
+            for &(t, l) in &self.home_split[u] {
+                f(t, l);
+            }
+        } else {
+            f(d, self.weight[u]);
+        }
+    }
+
+    /// Exact loads of an assignment.
+    pub fn loads(&self, assign: &[u32]) -> Vec<f64> {
+        let mut l = self.fixed.clone();
+        for (u, &d) in assign.iter().enumerate() {
+            self.shift(&mut l, u, d, 1.0);
+        }
+        l
+    }
+
+    /// The mean load over districts.
+    pub fn target(&self) -> f64 {
+        let total: f64 = self.fixed.iter().sum::<f64>() + self.weight.iter().sum::<f64>();
+        total / self.k().max(1) as f64
+    }
+
+    fn d2(&self, u: usize, c: usize) -> f64 {
+        let (a, b) = (self.xy[u], self.xy[c]);
+        ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)) / (self.radius_km * self.radius_km)
+    }
+
+    /// Assignment cost per unit of load of unit `u` to district `d` with
+    /// centre unit `c`.
+    fn cost(&self, u: usize, d: usize, c: usize) -> f64 {
+        let away = self.home[u] != NONE && self.home[u] as usize != d;
+        self.d2(u, c) + if away { self.disruption } else { 0.0 }
+    }
+}
+
+/// Weighted k-means++ seeding (Arthur & Vassilvitskii 2007) on unit
+/// positions, deterministic for `seed`.
+pub fn kmeanspp(p: &Problem, k: usize, seed: u64) -> Vec<usize> {
+    use rand::{Rng, SeedableRng};
+    let n = p.n();
+    if n == 0 || k == 0 {
+        return Vec::new();
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let w: Vec<f64> = p.weight.iter().map(|w| w.max(0.0) + 1e-9).collect();
+    let pick = |rng: &mut rand_chacha::ChaCha8Rng, score: &[f64]| {
+        let total: f64 = score.iter().sum();
+        let mut x = rng.random::<f64>() * total;
+        for (i, s) in score.iter().enumerate() {
+            x -= s;
+            if x <= 0.0 {
+                return i;
+            }
+        }
+        n - 1
+    };
+    let mut centers = vec![pick(&mut rng, &w)];
+    let mut best: Vec<f64> = (0..n).map(|u| p.d2(u, centers[0])).collect();
+    while centers.len() < k.min(n) {
+        let score: Vec<f64> = (0..n).map(|u| w[u] * best[u]).collect();
+        let c = if score.iter().sum::<f64>() > 0.0 {
+            pick(&mut rng, &score)
+        } else {
+            (0..n).find(|u| !centers.contains(u)).unwrap_or(0)
+        };
+        centers.push(c);
+        for (u, b) in best.iter_mut().enumerate() {
+            *b = b.min(p.d2(u, c));
+        }
+    }
+    centers
+}
+
+/// Location–allocation (Hess et al. 1965): alternate a balanced assignment
+/// of units to centres ([`transport`]) and moving each centre to its
+/// district's weighted medoid, until the centres stop moving.
+///
+/// `band` is the no-action band and `aim` the deviation aimed at when a
+/// district is pushed back (both fractions of the target).
+pub fn locate_allocate(
+    p: &Problem,
+    centers: &mut [usize],
+    assign: &mut [u32],
+    band: f64,
+    aim: f64,
+    rounds: usize,
+    progress: &Progress,
+) -> Result<usize> {
+    let mut done = 0;
+    for _ in 0..rounds {
+        progress.check()?;
+        transport(p, centers, assign, band, aim);
+        done += 1;
+        let moved = medoids(p, centers, assign);
+        if !moved {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// Moves every centre to the unit nearest its district's weighted mean
+/// (the weighted medoid under squared distances). True if any moved.
+fn medoids(p: &Problem, centers: &mut [usize], assign: &[u32]) -> bool {
+    let k = centers.len();
+    let mut sx = vec![0.0; k];
+    let mut sy = vec![0.0; k];
+    let mut sw = vec![0.0; k];
+    for (u, &d) in assign.iter().enumerate() {
+        if d == NONE {
+            continue;
+        }
+        // Empty units still pull a little, so empty districts have a mean.
+        let w = p.weight[u].max(0.0) + 1e-6;
+        sx[d as usize] += w * p.xy[u].0;
+        sy[d as usize] += w * p.xy[u].1;
+        sw[d as usize] += w;
+    }
+    let mut best = vec![(f64::INFINITY, usize::MAX); k];
+    for (u, &d) in assign.iter().enumerate() {
+        if d == NONE || sw[d as usize] == 0.0 {
+            continue;
+        }
+        let d = d as usize;
+        let (mx, my) = (sx[d] / sw[d], sy[d] / sw[d]);
+        let dist = (p.xy[u].0 - mx).powi(2) + (p.xy[u].1 - my).powi(2);
+        if dist < best[d].0 {
+            best[d] = (dist, u);
+        }
+    }
+    let mut moved = false;
+    for d in 0..k {
+        if best[d].1 != usize::MAX && best[d].1 != centers[d] {
+            centers[d] = best[d].1;
+            moved = true;
+        }
+    }
+    moved
+}
+
+/// The balanced assignment step: a transportation problem (units supply
+/// their load, districts demand the target ± band) solved through its dual.
+/// Each district gets a price λ; a unit goes to the district of least
+/// reduced cost `cost − λ` (a power diagram, Aurenhammer, Hoffmann & Aronov
+/// 1998). Prices of districts outside the band are moved, one district at
+/// a time, by exactly the amount that makes enough boundary units switch —
+/// the auction method for transportation problems (Bertsekas & Castañón
+/// 1989). Indivisible units make exact balance impossible in general; what
+/// is left is for the local search.
+pub fn transport(p: &Problem, centers: &[usize], assign: &mut [u32], band: f64, aim: f64) {
+    let k = centers.len();
+    let n = p.n();
+    if k == 0 || n == 0 {
+        return;
+    }
+    let target = p.target();
+    let mut price = vec![0.0f64; k];
+    let rc = |u: usize, d: usize, price: &[f64]| p.cost(u, d, centers[d]) - price[d];
+    let best_of = |u: usize, price: &[f64], skip: usize| {
+        let mut b = (f64::INFINITY, NONE);
+        for d in 0..k {
+            if d != skip {
+                let c = rc(u, d, price);
+                if c < b.0 {
+                    b = (c, d as u32);
+                }
+            }
+        }
+        b
+    };
+    for (u, a) in assign.iter_mut().enumerate().take(n) {
+        *a = if p.movable[u] || p.home[u] == NONE {
+            best_of(u, &price, usize::MAX).1
+        } else {
+            p.home[u]
+        };
+    }
+    let mut loads = p.loads(assign);
+    let hi = target * (1.0 + band);
+    let lo = target * (1.0 - band);
+    let free = |u: usize| p.movable[u] || p.home[u] == NONE;
+    // Each sweep costs O(N·K); the local search finishes what is left.
+    for _sweep in 0..30 {
+        let mut acted = false;
+        for d in 0..k {
+            if loads[d] > hi + 1e-9 {
+                // Cheapest units to push out, by their regret of leaving.
+                let mut cand: Vec<(f64, usize, u32)> = (0..n)
+                    .filter(|&u| assign[u] == d as u32 && free(u))
+                    .map(|u| {
+                        let (c2, d2) = best_of(u, &price, d);
+                        (c2 - rc(u, d, &price), u, d2)
+                    })
+                    .filter(|c| c.2 != NONE)
+                    .collect();
+                cand.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let excess = loads[d] - target * (1.0 + aim);
+                let mut removed = 0.0;
+                let mut delta = None;
+                for &(slack, u, to) in &cand {
+                    if removed >= excess {
+                        break;
+                    }
+                    removed += p.weight[u];
+                    delta = Some(slack);
+                    p.shift(&mut loads, u, d as u32, -1.0);
+                    assign[u] = to;
+                    p.shift(&mut loads, u, to, 1.0);
+                }
+                if let Some(s) = delta {
+                    price[d] -= s + 1e-9;
+                    acted = true;
+                }
+            } else if loads[d] < lo - 1e-9 {
+                let mut cand: Vec<(f64, usize)> = (0..n)
+                    .filter(|&u| assign[u] != d as u32 && free(u))
+                    .map(|u| {
+                        let cur = rc(u, assign[u] as usize, &price);
+                        (rc(u, d, &price) - cur, u)
+                    })
+                    .collect();
+                let deficit = target * (1.0 - aim) - loads[d];
+                // Only the cheapest few can be needed: select, then sort them.
+                let mean_w = (p.weight.iter().sum::<f64>() / n as f64).max(1e-12);
+                let m = ((4.0 * deficit / mean_w) as usize + 32).min(cand.len());
+                if m > 0 && m < cand.len() {
+                    cand.select_nth_unstable_by(m - 1, |a, b| a.0.total_cmp(&b.0));
+                    cand.truncate(m);
+                }
+                cand.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let mut added = 0.0;
+                let mut delta = None;
+                for &(gain, u) in &cand {
+                    if added >= deficit {
+                        break;
+                    }
+                    added += p.weight[u];
+                    delta = Some(gain);
+                    p.shift(&mut loads, u, assign[u], -1.0);
+                    assign[u] = d as u32;
+                    p.shift(&mut loads, u, d as u32, 1.0);
+                }
+                if let Some(g) = delta {
+                    price[d] += g + 1e-9;
+                    acted = true;
+                }
+            }
+        }
+        if !acted {
+            break;
+        }
+    }
+}
+
+/// Components of district `d` (lists of units).
+fn district_components(p: &Problem, assign: &[u32], d: u32, seen: &mut [bool]) -> Vec<Vec<u32>> {
+    let mut comps = Vec::new();
+    for s in 0..p.n() {
+        if assign[s] != d || seen[s] {
+            continue;
+        }
+        seen[s] = true;
+        let mut comp = vec![s as u32];
+        let mut i = 0;
+        while i < comp.len() {
+            let u = comp[i] as usize;
+            i += 1;
+            for &v in p.units.neighbors(u) {
+                if assign[v as usize] == d && !seen[v as usize] {
+                    seen[v as usize] = true;
+                    comp.push(v);
+                }
+            }
+        }
+        comps.push(comp);
+    }
+    comps
+}
+
+/// Number of pieces per district.
+pub fn pieces(p: &Problem, assign: &[u32]) -> Vec<usize> {
+    let mut seen = vec![false; p.n()];
+    (0..p.k())
+        .map(|d| district_components(p, assign, d as u32, &mut seen).len())
+        .collect()
+}
+
+/// Contiguity repair: every district keeps its `pieces[d]` heaviest
+/// components; other components (enclaves, fragments) join the adjacent
+/// district they share the most edges with. Returns true when every
+/// district is within its allowed pieces.
+pub fn repair_contiguity(p: &Problem, assign: &mut [u32]) -> bool {
+    for _pass in 0..50 {
+        let loads = p.loads(assign);
+        let mut seen = vec![false; p.n()];
+        let mut strays = Vec::new();
+        for d in 0..p.k() {
+            let mut comps = district_components(p, assign, d as u32, &mut seen);
+            let allowed = p.pieces.get(d).copied().unwrap_or(1).max(1);
+            if comps.len() <= allowed {
+                continue;
+            }
+            let wsum = |c: &Vec<u32>| c.iter().map(|&u| p.weight[u as usize]).sum::<f64>();
+            comps.sort_by(|a, b| wsum(b).total_cmp(&wsum(a)).then(b.len().cmp(&a.len())));
+            strays.extend(comps.into_iter().skip(allowed));
+        }
+        let (strays, frozen): (Vec<Vec<u32>>, Vec<Vec<u32>>) = strays
+            .into_iter()
+            .partition(|c| c.iter().all(|&u| p.movable[u as usize]));
+        let mut reconnected = false;
+        for comp in &frozen {
+            reconnected |= reconnect(p, assign, comp);
+        }
+        if strays.is_empty() && !reconnected {
+            return pieces(p, assign)
+                .iter()
+                .enumerate()
+                .all(|(d, &n)| n <= p.pieces.get(d).copied().unwrap_or(1).max(1));
+        }
+        for comp in strays {
+            let own = assign[comp[0] as usize];
+            let mut votes: Vec<(u32, usize)> = Vec::new();
+            for &u in &comp {
+                for &v in p.units.neighbors(u as usize) {
+                    let t = assign[v as usize];
+                    if t != own && t != NONE {
+                        match votes.iter_mut().find(|x| x.0 == t) {
+                            Some(x) => x.1 += 1,
+                            None => votes.push((t, 1)),
+                        }
+                    }
+                }
+            }
+            let Some(&(to, _)) = votes.iter().max_by(|a, b| {
+                a.1.cmp(&b.1)
+                    .then(loads[b.0 as usize].total_cmp(&loads[a.0 as usize]))
+            }) else {
+                continue;
+            };
+            for &u in &comp {
+                assign[u as usize] = to;
+            }
+        }
+    }
+    pieces(p, assign)
+        .iter()
+        .enumerate()
+        .all(|(d, &n)| n <= p.pieces.get(d).copied().unwrap_or(1).max(1))
+}
+
+/// Joins a component that cannot move (it holds locked accounts) back to
+/// the rest of its district along the shortest path of movable units.
+fn reconnect(p: &Problem, assign: &mut [u32], comp: &[u32]) -> bool {
+    let d = assign[comp[0] as usize];
+    let n = p.n();
+    let mut prev = vec![u32::MAX; n];
+    let mut in_comp = vec![false; n];
+    let mut queue = std::collections::VecDeque::new();
+    for &u in comp {
+        in_comp[u as usize] = true;
+        prev[u as usize] = u;
+        queue.push_back(u);
+    }
+    while let Some(u) = queue.pop_front() {
+        for &v in p.units.neighbors(u as usize) {
+            let vi = v as usize;
+            if prev[vi] != u32::MAX {
+                continue;
+            }
+            prev[vi] = u;
+            if assign[vi] == d && !in_comp[vi] {
+                // Reached the district elsewhere: claim the path.
+                let mut x = u;
+                while !in_comp[x as usize] {
+                    assign[x as usize] = d;
+                    x = prev[x as usize];
+                }
+                return true;
+            }
+            if p.movable[vi] {
+                queue.push_back(v);
+            }
+        }
+    }
+    false
+}
+
+/// True when removing unit `u` from its district leaves its neighbours in
+/// that district connected to each other.
+fn removable(p: &Problem, assign: &[u32], u: usize, mark: &mut [u32], stamp: u32) -> bool {
+    let d = assign[u];
+    let nbrs: Vec<u32> = p
+        .units
+        .neighbors(u)
+        .iter()
+        .copied()
+        .filter(|&v| assign[v as usize] == d)
+        .collect();
+    if nbrs.len() <= 1 {
+        // A leaf, or an allowed single-unit piece: but never empty a district.
+        return !nbrs.is_empty() || assign.iter().filter(|&&x| x == d).count() > 1;
+    }
+    mark[u] = stamp;
+    let mut stack = vec![nbrs[0]];
+    mark[nbrs[0] as usize] = stamp;
+    let mut found = 1;
+    while let Some(x) = stack.pop() {
+        for &v in p.units.neighbors(x as usize) {
+            let vi = v as usize;
+            if assign[vi] == d && mark[vi] != stamp {
+                mark[vi] = stamp;
+                if nbrs.contains(&v) {
+                    found += 1;
+                    if found == nbrs.len() {
+                        return true;
+                    }
+                }
+                stack.push(v);
+            }
+        }
+    }
+    found == nbrs.len()
+}
+
+/// Local search (cf. Ricca & Simeone 2008; Kalcsics, Nickel & Schröder
+/// 2005): moves boundary units between adjacent districts, never breaking a
+/// district apart, until every district is within `tol` (and, when
+/// `polish` is set, while the sum of squared deviations still drops
+/// noticeably). The worst district is treated first; among its improving
+/// moves the one with the least disruption and compactness cost per unit
+/// of balance gained wins. When the worst districts cannot improve alone,
+/// any improving move anywhere is taken (chains of moves through
+/// in-tolerance neighbours).
+pub fn local_search(
+    p: &Problem,
+    assign: &mut [u32],
+    centers: &[usize],
+    polish: bool,
+    progress: &Progress,
+) -> Result<usize> {
+    let n = p.n();
+    let k = p.k();
+    if n == 0 || k == 0 {
+        return Ok(0);
+    }
+    let target = p.target().max(1e-12);
+    let mut loads = p.loads(assign);
+    let mut mark = vec![0u32; n];
+    let mut stamp = 0u32;
+    let mut moves = 0;
+    let mut stuck = vec![false; k];
+    let center_of = |d: u32| centers.get(d as usize).copied().unwrap_or(usize::MAX);
+    // Cost of a move apart from balance: disruption and compactness.
+    let side_cost = |u: usize, a: u32, b: u32| {
+        let w = p.weight[u].max(1e-9 * target);
+        let mut c = 0.0;
+        if p.home[u] != NONE {
+            if p.home[u] == a {
+                c += p.disruption * w;
+            } else if p.home[u] == b {
+                c -= p.disruption * w;
+            }
+        }
+        let (ca, cb) = (center_of(a), center_of(b));
+        if ca != usize::MAX && cb != usize::MAX {
+            c += 0.25 * w * (p.d2(u, cb) - p.d2(u, ca));
+        }
+        c + 0.01 * target / n as f64
+    };
+    let mut delta: Vec<(u32, f64)> = Vec::new();
+    // Balance gain (drop of Σ dev², normalised by target²) of u: a → b.
+    let mut gain = |loads: &[f64], u: usize, a: u32, b: u32| {
+        delta.clear();
+        p.contrib(u, a, |d, l| delta.push((d, -l)));
+        p.contrib(u, b, |d, l| delta.push((d, l)));
+        delta.sort_unstable_by_key(|x| x.0);
+        let mut g = 0.0;
+        let mut i = 0;
+        while i < delta.len() {
+            let d = delta[i].0;
+            let mut ch = 0.0;
+            while i < delta.len() && delta[i].0 == d {
+                ch += delta[i].1;
+                i += 1;
+            }
+            let l = loads[d as usize];
+            g += ((l - target).powi(2) - (l + ch - target).powi(2)) / (target * target);
+        }
+        g
+    };
+    let tol_abs = p.aim_tol.min(p.tol) * target;
+    let mut cands: Vec<(f64, usize, u32)> = Vec::new();
+    while moves < p.max_iterations {
+        if moves % 64 == 0 {
+            progress.check()?;
+        }
+        // The worst district not known to be stuck.
+        let worst = (0..k)
+            .filter(|&d| !stuck[d] && (loads[d] - target).abs() > tol_abs)
+            .max_by(|&a, &b| {
+                (loads[a] - target)
+                    .abs()
+                    .total_cmp(&(loads[b] - target).abs())
+            });
+        let all_in = (0..k).all(|d| (loads[d] - target).abs() <= tol_abs);
+        if all_in && !polish {
+            break;
+        }
+        cands.clear();
+        // Polishing asks for a real gain, so it stops.
+        let min_gain = if worst.is_none() && all_in {
+            1e-4
+        } else {
+            1e-12
+        };
+        let mut consider = |u: usize, b: u32, cands: &mut Vec<(f64, usize, u32)>| {
+            let a = assign[u];
+            if a == NONE || b == NONE || a == b || !p.movable[u] || p.weight[u] <= 0.0 {
+                return;
+            }
+            let g = gain(&loads, u, a, b);
+            if g > min_gain {
+                let c = side_cost(u, a, b);
+                let score = if c <= 0.0 { c - g } else { c / g };
+                cands.push((score, u, b));
+            }
+        };
+        for u in 0..n {
+            let a = assign[u];
+            match worst {
+                Some(w) if a as usize != w => continue,
+                _ => {}
+            }
+            for &v in p.units.neighbors(u) {
+                let b = assign[v as usize];
+                if b == a || b == NONE {
+                    continue;
+                }
+                consider(u, b, &mut cands);
+                if worst.is_some() {
+                    // The move into the worst district, from its neighbour.
+                    consider(v as usize, a, &mut cands);
+                }
+            }
+        }
+        cands.sort_by(|x, y| x.0.total_cmp(&y.0));
+        let mut applied = false;
+        for &(_, u, b) in cands.iter() {
+            stamp = stamp.wrapping_add(1);
+            if removable(p, assign, u, &mut mark, stamp) {
+                let a = assign[u];
+                p.shift(&mut loads, u, a, -1.0);
+                assign[u] = b;
+                p.shift(&mut loads, u, b, 1.0);
+                applied = true;
+                break;
+            }
+        }
+        if applied {
+            moves += 1;
+            stuck.iter_mut().for_each(|s| *s = false);
+        } else if let Some(w) = worst {
+            stuck[w] = true;
+        } else {
+            break;
+        }
+    }
+    Ok(moves)
+}
+
+/// Runs repair and local search and fills a [`Solution`].
+pub fn finish(
+    p: &Problem,
+    mut assign: Vec<u32>,
+    centers: &[usize],
+    rounds: usize,
+    polish: bool,
+    progress: &Progress,
+) -> Result<Solution> {
+    repair_contiguity(p, &mut assign);
+    progress.check()?;
+    let moves = local_search(p, &mut assign, centers, polish, progress)?;
+    let contiguous = repair_contiguity(p, &mut assign);
+    let loads = p.loads(&assign);
+    let target = p.target();
+    let within_tolerance = loads
+        .iter()
+        .all(|l| (l - target).abs() <= p.tol * target + 1e-9);
+    Ok(Solution {
+        assign,
+        loads,
+        target,
+        rounds,
+        moves,
+        within_tolerance,
+        contiguous,
+    })
+}

@@ -1,0 +1,353 @@
+//! Invariants of auto-balance (rebalance / generate) on small seeded plans.
+
+use geo::{Contains, MultiPolygon, Point, polygon};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use turfmap::core::engine::Engine;
+use turfmap::core::model::{AccountRow, Accounts, LocationSource, Project, TerritoryId};
+use turfmap::core::optimize::{
+    BalanceOptions, Proposal, UnitLayer, balanced_kmeans, generate, rebalance,
+};
+use turfmap::core::progress::Progress;
+use turfmap::core::units::UnitSet;
+use turfmap::core::{Error, Workspace};
+
+fn sq(x0: f64, y0: f64, s: f64) -> MultiPolygon<f64> {
+    MultiPolygon(vec![polygon![
+        (x: x0, y: y0), (x: x0 + s, y: y0), (x: x0 + s, y: y0 + s), (x: x0, y: y0 + s)
+    ]])
+}
+
+/// A 3×2 grid of 1° squares near (-100, 40), with accounts crowded into the
+/// first square so the plan is badly out of balance.
+fn plan(n: usize, seed: u64) -> Project {
+    let mut p = Project::new("test");
+    p.accounts = Accounts::with_schema(&["revenue".into(), "potential".into()], &[]);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for i in 0..n {
+        let crowd = rng.random::<f64>() < 0.35;
+        let (lon, lat) = if crowd {
+            (
+                -100.0 + rng.random::<f64>() * 0.999,
+                40.0 + rng.random::<f64>() * 0.999,
+            )
+        } else {
+            (
+                -100.0 + rng.random::<f64>() * 2.999,
+                40.0 + rng.random::<f64>() * 1.999,
+            )
+        };
+        p.accounts.push(&AccountRow {
+            id: format!("A{i}"),
+            name: String::new(),
+            location: Some((lon, lat)),
+            source: LocationSource::Coordinates,
+            measures: vec![rng.random_range(1.0..100.0), rng.random_range(1.0..10.0)],
+            attributes: vec![],
+            pinned: None,
+        });
+    }
+    for r in 0..2 {
+        for c in 0..3 {
+            p.add_territory(
+                format!("T{r}{c}"),
+                sq(-100.0 + c as f64, 40.0 + r as f64, 1.0),
+            );
+        }
+    }
+    p
+}
+
+fn opts() -> BalanceOptions {
+    BalanceOptions {
+        units: UnitLayer::Hex { size_km: 8.0 },
+        ..BalanceOptions::default()
+    }
+}
+
+/// Checks the result territories are connected in the hex unit graph: the
+/// hexes whose centre lies in a territory form one piece.
+fn assert_contiguous(ws: &Workspace, size_km: f64) {
+    let units = UnitSet::hex_grid(size_km, [-100.0, 40.0, -97.0, 42.0]).unwrap();
+    let mut members: std::collections::HashMap<TerritoryId, Vec<u32>> = Default::default();
+    for u in 0..units.len() {
+        let (x, y) = units.centroids[u];
+        if let Some(t) = ws.engine().index().locate(x, y) {
+            members.entry(t).or_default().push(u as u32);
+        }
+    }
+    for (t, m) in members {
+        assert!(units.is_connected(&m), "territory {t} is not contiguous");
+    }
+}
+
+/// Every unlocked result territory is one polygon on the map.
+fn assert_one_piece(ws: &Workspace) {
+    for t in &ws.project().territories {
+        if !t.locked {
+            assert!(
+                t.geometry.0.len() <= 1,
+                "{} has {} pieces",
+                t.name,
+                t.geometry.0.len()
+            );
+        }
+    }
+}
+
+fn accept(p: &Project, prop: &Proposal) -> Workspace {
+    let mut ws = Workspace::new(p.clone());
+    ws.apply(prop.edit.clone()).unwrap();
+    ws
+}
+
+#[test]
+fn rebalance_meets_tolerance_contiguously() {
+    let p = plan(1500, 7);
+    let before = Workspace::new(p.clone()).metrics();
+    assert!(before.out_of_tolerance > 0);
+    let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    assert!(prop.report.within_tolerance, "{:?}", prop.report.notes);
+    assert!(prop.report.contiguous);
+    let ws = accept(&p, &prop);
+    let after = ws.metrics();
+    assert_eq!(after, prop.after);
+    assert_eq!(after.out_of_tolerance, 0, "{after:#?}");
+    assert!(after.cv_pct < before.cv_pct);
+    assert!(after.cv_pct <= 3.0, "cv {}", after.cv_pct);
+    assert_eq!(after.unassigned.count, 0);
+    assert_contiguous(&ws, 8.0);
+    assert_one_piece(&ws);
+    // The report's figures are those of the engine.
+    let moved = (0..p.accounts.len())
+        .filter(|&i| {
+            Workspace::new(p.clone()).engine().territory_of(i) != ws.engine().territory_of(i)
+        })
+        .count() as u64;
+    assert_eq!(prop.report.accounts_moved, moved);
+    assert!(prop.report.accounts_moved > 0);
+}
+
+#[test]
+fn rebalance_of_a_balanced_plan_moves_nothing() {
+    let mut p = plan(600, 3);
+    p.settings.tolerance_pct = 1000.0;
+    let o = BalanceOptions {
+        tolerance_pct: 1000.0,
+        ..opts()
+    };
+    let prop = rebalance(&p, &o, &Progress::new()).unwrap();
+    assert_eq!(prop.report.accounts_moved, 0);
+    assert_eq!(prop.before, prop.after);
+}
+
+#[test]
+fn accept_then_undo_restores_exact_metrics() {
+    let p = plan(800, 11);
+    let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    let mut ws = Workspace::new(p.clone());
+    let m0 = ws.metrics();
+    ws.apply(prop.edit.clone()).unwrap();
+    assert_eq!(ws.undo_labels().count(), 1);
+    assert_eq!(ws.metrics(), prop.after);
+    ws.undo().unwrap();
+    assert_eq!(ws.metrics(), m0);
+    assert!(ws.project() == &p);
+    assert!(ws.engine().same_result(&Engine::new(&p)));
+}
+
+#[test]
+fn locked_territories_and_accounts_do_not_change() {
+    let mut p = plan(1200, 5);
+    p.territories[1].locked = true;
+    let locked_t = p.territories[1].clone();
+    let explicit = p.territories[4].id;
+    let ws0 = Workspace::new(p.clone());
+    // Lock ten accounts of the crowded square and pin two more.
+    let crowded = p.territories[0].id;
+    let in_crowded: Vec<u32> = (0..p.accounts.len())
+        .filter(|&i| ws0.engine().territory_of(i) == Some(crowded))
+        .map(|i| i as u32)
+        .collect();
+    let locked_accounts: Vec<u32> = in_crowded.iter().copied().step_by(37).take(10).collect();
+    p.accounts.pinned[in_crowded[5] as usize] = Some(crowded);
+    p.accounts.pinned[in_crowded[6] as usize] = Some(p.territories[2].id);
+    let ws0 = Workspace::new(p.clone());
+    let o = BalanceOptions {
+        locked: vec![explicit],
+        locked_accounts: locked_accounts.clone(),
+        ..opts()
+    };
+    let prop = rebalance(&p, &o, &Progress::new()).unwrap();
+    let ws = accept(&p, &prop);
+    assert_eq!(ws.project().territories[1], locked_t);
+    assert_eq!(ws.project().territories[4], p.territories[4]);
+    for i in 0..p.accounts.len() {
+        let t0 = ws0.engine().territory_of(i);
+        if t0 == Some(locked_t.id) || t0 == Some(explicit) {
+            assert_eq!(
+                ws.engine().territory_of(i),
+                t0,
+                "account {i} left a locked territory"
+            );
+        }
+    }
+    for &i in locked_accounts
+        .iter()
+        .chain(&[in_crowded[5], in_crowded[6]])
+    {
+        assert_eq!(
+            ws.engine().territory_of(i as usize),
+            ws0.engine().territory_of(i as usize),
+            "locked/pinned account {i} moved"
+        );
+    }
+    assert!(prop.report.contiguous);
+}
+
+#[test]
+fn cancel_returns_cancelled() {
+    let p = plan(300, 1);
+    let progress = Progress::new();
+    progress.cancel();
+    assert!(matches!(
+        rebalance(&p, &opts(), &progress),
+        Err(Error::Cancelled)
+    ));
+    assert!(matches!(
+        generate(&p, 4, &opts(), &[], &progress),
+        Err(Error::Cancelled)
+    ));
+}
+
+#[test]
+fn generate_is_balanced_contiguous_and_covers_accounts() {
+    let p = plan(1500, 9);
+    let prop = generate(
+        &p,
+        5,
+        &opts(),
+        &[(-99.5, 40.5), (-97.5, 41.5)],
+        &Progress::new(),
+    )
+    .unwrap();
+    assert!(prop.report.contiguous);
+    assert!(prop.report.within_tolerance, "{:?}", prop.report.notes);
+    let ws = accept(&p, &prop);
+    let m = ws.metrics();
+    assert_eq!(m.territories.len(), 5);
+    assert_eq!(m.unassigned.count, 0);
+    assert_eq!(m.out_of_tolerance, 0, "{m:#?}");
+    assert_contiguous(&ws, 8.0);
+    assert_one_piece(&ws);
+    // Undo brings back the six squares.
+    let mut ws = ws;
+    ws.undo().unwrap();
+    assert!(ws.project().territories == p.territories);
+    assert!(ws.metrics() == prop.before);
+}
+
+#[test]
+fn weighted_index_balances_the_mix() {
+    let mut p = plan(1500, 13);
+    p.settings.balance = turfmap::core::model::BalanceMeasure::Measure("potential".into());
+    let o = BalanceOptions {
+        weights: vec![
+            (
+                turfmap::core::model::BalanceMeasure::Measure("potential".into()),
+                0.6,
+            ),
+            (turfmap::core::model::BalanceMeasure::Count, 0.4),
+        ],
+        tolerance_pct: 8.0,
+        ..opts()
+    };
+    let prop = rebalance(&p, &o, &Progress::new()).unwrap();
+    assert!(prop.report.within_tolerance);
+    assert!(prop.after.cv_pct < prop.before.cv_pct);
+}
+
+#[test]
+fn odd_inputs_do_not_panic() {
+    let empty = Project::new("empty");
+    let pr = Progress::new();
+    let r = rebalance(&empty, &opts(), &pr);
+    assert!(r.is_err() || r.unwrap().report.accounts_moved == 0);
+    assert!(generate(&empty, 3, &opts(), &[], &pr).is_err());
+    // K larger than the units.
+    let p = plan(50, 2);
+    let big = BalanceOptions {
+        units: UnitLayer::Hex { size_km: 120.0 },
+        ..opts()
+    };
+    let prop = generate(&p, 40, &big, &[], &pr).unwrap();
+    assert!(!prop.report.notes.is_empty());
+    accept(&p, &prop);
+    // Everything locked.
+    let mut all = plan(200, 4);
+    for t in &mut all.territories {
+        t.locked = true;
+    }
+    let prop = rebalance(&all, &opts(), &pr).unwrap();
+    assert_eq!(prop.report.accounts_moved, 0);
+    accept(&all, &prop);
+    // Zero K and bad options.
+    assert!(generate(&p, 0, &opts(), &[], &pr).is_err());
+    let bad = BalanceOptions {
+        tolerance_pct: f64::NAN,
+        ..opts()
+    };
+    assert!(rebalance(&p, &bad, &pr).is_err());
+    let bad = BalanceOptions {
+        units: UnitLayer::Hex { size_km: -1.0 },
+        ..opts()
+    };
+    assert!(rebalance(&p, &bad, &pr).is_err());
+}
+
+#[test]
+fn hex_grid_covers_the_accounts() {
+    let p = plan(500, 21);
+    let units = UnitSet::hex_grid(8.0, [-100.0, 40.0, -97.0, 42.0]).unwrap();
+    let a = &p.accounts;
+    for i in 0..a.len() {
+        let u = units
+            .locate(a.lon[i], a.lat[i])
+            .expect("every account is in a hex") as usize;
+        assert!(
+            units.shapes[u].contains(&Point::new(a.lon[i], a.lat[i])),
+            "account {i}"
+        );
+    }
+}
+
+#[test]
+fn kmeans_baseline_runs() {
+    let p = plan(800, 17);
+    let prop = balanced_kmeans(&p, 6, &opts(), &Progress::new()).unwrap();
+    accept(&p, &prop);
+    assert!(prop.report.accounts_moved > 0);
+}
+
+#[test]
+fn counties_rebalance_on_a_county_plan() {
+    // Territories over Kansas/Nebraska-ish area; counties as units.
+    let p = plan(1500, 23);
+    let o = BalanceOptions {
+        units: UnitLayer::Counties,
+        tolerance_pct: 10.0,
+        ..BalanceOptions::default()
+    };
+    let prop = rebalance(&p, &o, &Progress::new()).unwrap();
+    assert!(prop.report.contiguous);
+    assert!(prop.after.cv_pct < prop.before.cv_pct);
+    accept(&p, &prop);
+}
+
+/// Prints the balance figures: `cargo test --release --test optimize -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bench_balance() {
+    let mut out = std::io::stdout();
+    turfmap::core::optimize::bench(&mut out).unwrap();
+}
