@@ -239,11 +239,11 @@ impl Edit {
             Edit::SetPins { accounts, pins } => {
                 check_lengths(accounts.len(), pins.len())?;
                 check_accounts(project, &accounts)?;
-                if let Some(t) = pins
-                    .iter()
-                    .flatten()
-                    .find(|t| project.territory(**t).is_none())
-                {
+                // Distinct targets first: a lasso drop pins thousands of
+                // accounts to the same territory.
+                let targets: std::collections::BTreeSet<TerritoryId> =
+                    pins.iter().flatten().copied().collect();
+                if let Some(t) = targets.iter().find(|t| project.territory(**t).is_none()) {
                     return Err(unknown(*t));
                 }
                 let old: Vec<_> = accounts
