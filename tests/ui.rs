@@ -450,3 +450,186 @@ fn tolerance_changes_are_one_undo_step() {
     assert_eq!(app(&h).metrics().tolerance_pct, 12.0);
     h.get_by_label("Outside ±12%: 2 of 3");
 }
+
+/// Pins the first `n` accounts of "Northwind" to "Southport" through the
+/// app (one undoable edit); returns both territories' ids.
+fn move_accounts(h: &mut Harness<'_, Slot>, n: u32) -> (TerritoryId, TerritoryId) {
+    let app = app_mut(h);
+    let p = app.workspace().project();
+    let from = p.territory_by_name("Northwind").unwrap().id;
+    let to = p.territory_by_name("Southport").unwrap().id;
+    let accounts: Vec<u32> = (0..n).collect();
+    let edit = turfmap::core::tools::drop_accounts(
+        app.workspace().project(),
+        app.workspace().engine(),
+        &accounts,
+        to,
+    )
+    .unwrap();
+    app.apply(edit);
+    (from, to)
+}
+
+#[test]
+fn history_panel_lists_edits_and_its_buttons_undo_and_redo() {
+    let mut h = harness(small_plan());
+    h.get_by_label("History");
+    h.get_by_label("No changes yet");
+    let before = app(&h).workspace().metrics();
+    let (from, to) = move_accounts(&mut h, 2);
+    h.run();
+    let after = app(&h).workspace().metrics();
+    assert_eq!(after.territory(from).unwrap().group.count, 3);
+    assert_eq!(after.territory(to).unwrap().group.count, 5);
+    let label = app(&h).workspace().undo_labels().last().unwrap().to_owned();
+    h.get_by_label(&label);
+
+    h.get_by_role_and_label(Role::Button, "Undo").click();
+    h.run();
+    assert_eq!(app(&h).workspace().metrics(), before);
+    assert_eq!(app(&h).metrics(), &before);
+    assert_eq!(app(&h).workspace().redo_labels().count(), 1);
+    // Still listed (greyed) as something to redo.
+    h.get_by_label(&label);
+
+    h.get_by_role_and_label(Role::Button, "Redo").click();
+    h.run();
+    assert_eq!(app(&h).workspace().metrics(), after);
+    assert_eq!(app(&h).workspace().undo_labels().count(), 1);
+}
+
+#[test]
+fn autosave_writes_a_recovery_copy_that_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(small_plan());
+    app_mut(&mut h).set_recovery_dir(Some(dir.path().to_owned()));
+    h.run();
+    // Nothing to recover while the plan is unchanged.
+    let t0 = std::time::Instant::now() + Duration::from_secs(3600);
+    app_mut(&mut h).tick_autosave(t0);
+    assert!(app(&h).recovery_file().is_none());
+
+    move_accounts(&mut h, 2);
+    let changed = app(&h).workspace().metrics();
+    let t1 = t0 + Duration::from_secs(10);
+    app_mut(&mut h).tick_autosave(t1);
+    h.run();
+    app_mut(&mut h).tick_autosave(t1 + Duration::from_secs(2));
+    assert!(app(&h).recovery_file().is_none(), "too early");
+    app_mut(&mut h).tick_autosave(t1 + Duration::from_secs(3));
+    assert!(app_mut(&mut h).wait_for_autosave());
+    let file = app(&h).recovery_file().unwrap().to_owned();
+    assert!(file.is_file());
+    let restored = Workspace::new(turfmap::core::project_file::load(&file).unwrap());
+    assert_eq!(restored.metrics(), changed);
+
+    // The next start offers it; Restore brings the changes back, unsaved.
+    let mut h2 = harness(small_plan());
+    let d = dir.path().to_owned();
+    app_mut(&mut h2).set_recovery_dir(Some(d));
+    assert!(app_mut(&mut h2).check_recovery().is_some());
+    h2.run();
+    h2.get_by_label_contains("Restore unsaved changes to 'Workshop plan'");
+    h2.get_by_role_and_label(Role::Button, "Restore").click();
+    h2.step();
+    assert!(app(&h2).is_busy());
+    finish_job(&mut h2);
+    assert_eq!(app(&h2).workspace().metrics(), changed);
+    assert!(app(&h2).workspace().is_dirty());
+
+    // Saving the plan removes the recovery copy.
+    let plan = dir.path().join("saved.turf");
+    app_mut(&mut h2).save_to(plan);
+    finish_job(&mut h2);
+    assert!(!app(&h2).workspace().is_dirty());
+    h2.run();
+    assert!(!file.exists());
+    assert!(app_mut(&mut h2).check_recovery().is_none());
+}
+
+/// Presses at `from`, drags to `to` in a few steps and lets go.
+fn drag_pointer(h: &mut Harness<'_, Slot>, from: egui::Pos2, to: egui::Pos2) {
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: Modifiers::NONE,
+    };
+    h.event(egui::Event::PointerMoved(from));
+    h.step();
+    h.event(button(from, true));
+    h.step();
+    for k in 1..=5 {
+        let p = from + (to - from) * (k as f32 / 5.0);
+        h.event(egui::Event::PointerMoved(p));
+        h.step();
+    }
+    h.event(button(to, false));
+    h.step();
+    h.run_ok();
+}
+
+fn counts(h: &Harness<'_, Slot>) -> (u64, u64) {
+    let m = app(h).workspace().metrics();
+    let p = app(h).workspace().project();
+    let n = |name| {
+        m.territory(p.territory_by_name(name).unwrap().id)
+            .unwrap()
+            .group
+            .count
+    };
+    (n("Northwind"), n("Southport"))
+}
+
+#[test]
+fn dragging_an_account_onto_another_territory_on_the_map_moves_it() {
+    let mut h = harness(small_plan());
+    h.run();
+    assert_eq!(counts(&h), (5, 3));
+    let (lon, lat) = {
+        let a = &app(&h).workspace().project().accounts;
+        (a.lon[0], a.lat[0])
+    };
+    let map = app(&h).map_view();
+    let from = map.screen_pos(lon, lat).unwrap();
+    let to = map.screen_pos(15.0, 3.0).unwrap();
+    let center = map.center();
+    drag_pointer(&mut h, from, to);
+    assert_eq!(counts(&h), (4, 4));
+    let south = app(&h)
+        .workspace()
+        .project()
+        .territory_by_name("Southport")
+        .unwrap()
+        .id;
+    assert_eq!(
+        app(&h).workspace().project().accounts.pinned[0],
+        Some(south)
+    );
+    // The map did not pan while the account was dragged.
+    assert_eq!(app(&h).map_view().center(), center);
+    let label = app(&h).workspace().undo_labels().last().unwrap().to_owned();
+    h.get_by_label(&label);
+
+    // Unpin from the account's details: geometry decides again.
+    app_mut(&mut h).select_account(0);
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Unpin").click();
+    h.run();
+    assert_eq!(counts(&h), (5, 3));
+    assert_eq!(app(&h).workspace().project().accounts.pinned[0], None);
+}
+
+#[test]
+fn dropping_an_account_on_a_list_row_moves_it() {
+    let mut h = harness(small_plan());
+    h.run();
+    let (lon, lat) = {
+        let a = &app(&h).workspace().project().accounts;
+        (a.lon[0], a.lat[0])
+    };
+    let from = app(&h).map_view().screen_pos(lon, lat).unwrap();
+    let to = h.get_by_label("Southport").rect().center();
+    drag_pointer(&mut h, from, egui::pos2(to.x, to.y));
+    assert_eq!(counts(&h), (4, 4));
+}

@@ -13,6 +13,7 @@ mod dialogs;
 pub mod files;
 pub mod fmt;
 pub mod frame_bench;
+pub mod history;
 mod jobs;
 pub mod map;
 mod menu;
@@ -22,7 +23,7 @@ pub mod state;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use egui::{CentralPanel, Panel};
 
@@ -102,6 +103,7 @@ pub struct TurfmapApp {
     dark: bool,
     settings: settings::AppSettings,
     settings_store: Option<PathBuf>,
+    autosave: history::Autosave,
 }
 
 impl TurfmapApp {
@@ -138,6 +140,7 @@ impl TurfmapApp {
             dark: false,
             settings: settings::AppSettings::default(),
             settings_store: None,
+            autosave: history::Autosave::default(),
         }
     }
 
@@ -199,6 +202,11 @@ impl TurfmapApp {
     /// The metrics the window shows (recomputed when the plan changes).
     pub fn metrics(&self) -> &PlanMetrics {
         &self.metrics
+    }
+
+    /// The map view (e.g. where a place was drawn in the last frame).
+    pub fn map_view(&self) -> &MapView {
+        &self.map
     }
 
     /// What is selected.
@@ -296,6 +304,32 @@ impl TurfmapApp {
     pub fn apply(&mut self, edit: Edit) {
         match self.ws.apply(edit) {
             Ok(()) => self.refresh_metrics(),
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    /// Pins `accounts` to `target` (drag and drop) as one undoable edit;
+    /// a refusal (e.g. a locked territory) is shown in the banner.
+    pub fn drop_accounts(&mut self, accounts: &[usize], target: TerritoryId) {
+        let idx: Vec<u32> = accounts.iter().map(|&i| i as u32).collect();
+        // Already there (and pinned or placed by geometry): nothing to do.
+        if accounts
+            .iter()
+            .all(|&i| self.ws.engine().territory_of(i) == Some(target))
+        {
+            return;
+        }
+        match crate::core::tools::drop_accounts(self.ws.project(), self.ws.engine(), &idx, target) {
+            Ok(edit) => self.apply(edit),
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    /// Removes the manual pins of `accounts` (geometry decides again).
+    pub fn unpin_accounts(&mut self, accounts: &[usize]) {
+        let idx: Vec<u32> = accounts.iter().map(|&i| i as u32).collect();
+        match crate::core::tools::unpin(self.ws.project(), &idx) {
+            Ok(edit) => self.apply(edit),
             Err(e) => self.error = Some(e.to_string()),
         }
     }
@@ -628,6 +662,7 @@ impl TurfmapApp {
     fn perform(&mut self, action: Action) {
         match action {
             Action::Close => {
+                self.discard_recovery();
                 self.allow_close = true;
                 self.ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
@@ -761,11 +796,22 @@ impl TurfmapApp {
                     MapEvent::SelectTerritory(Some(id)) => self.select_territory(id, false),
                     MapEvent::SelectTerritory(None) => self.selection = Selection::default(),
                     MapEvent::SelectAccount(i) => self.select_account(i),
+                    MapEvent::DropAccounts { accounts, at } => {
+                        match self.ws.engine().index().locate(at.0, at.1) {
+                            Some(target) => self.drop_accounts(&accounts, target),
+                            None => {
+                                self.notice =
+                                    Some("Drop accounts on a territory to move them".into());
+                            }
+                        }
+                    }
                 }
             }
         });
 
         self.dialogs(&ctx);
+        self.recovery_dialog(&ctx);
+        self.tick_autosave(Instant::now());
         if self.job.is_some() {
             // Keep the progress bar moving; the worker also wakes us when done.
             ctx.request_repaint_after(Duration::from_millis(100));
@@ -864,6 +910,8 @@ pub fn run(plan: Option<PathBuf>) -> anyhow::Result<()> {
                 .map(settings::AppSettings::load)
                 .unwrap_or_default();
             app.set_settings(remembered, store);
+            app.set_recovery_dir(history::default_recovery_dir());
+            app.check_recovery();
             match plan {
                 Some(path) => app.open_plan(path),
                 None => app.open_sample(),

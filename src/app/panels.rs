@@ -345,20 +345,30 @@ impl TurfmapApp {
             scroll = scroll.vertical_scroll_offset((pos as f32 - 2.0).max(0.0) * row_step);
         }
         let mut clicked = None;
+        let mut dropped = None;
         scroll.show_rows(ui, ROW_H, order.len(), |ui, range| {
             self.last_visible_rows = range.clone();
             for &k in &order[range] {
-                if let Some(id) = self.territory_row(ui, &cols, k, tol, scale) {
-                    clicked = Some(id);
+                match self.territory_row(ui, &cols, k, tol, scale) {
+                    Some((id, false)) => clicked = Some(id),
+                    Some((id, true)) => dropped = Some(id),
+                    None => {}
                 }
             }
         });
+        if let Some(id) = dropped
+            && let Some(accounts) = self.map.dragged_accounts()
+        {
+            let accounts = accounts.to_vec();
+            self.drop_accounts(&accounts, id);
+        }
         if let Some(id) = clicked {
             self.select_territory(id, true);
         }
     }
 
-    /// One row of the list; returns the territory if the row was clicked.
+    /// One row of the list; returns the territory if the row was clicked
+    /// (`false`) or had accounts dropped on it from the map (`true`).
     fn territory_row(
         &self,
         ui: &mut Ui,
@@ -366,7 +376,7 @@ impl TurfmapApp {
         k: usize,
         tol: f64,
         scale: f64,
-    ) -> Option<TerritoryId> {
+    ) -> Option<(TerritoryId, bool)> {
         let t = &self.metrics.territories[k];
         let id = TerritoryId(t.id);
         let territory = self.ws.project().territory(id);
@@ -452,7 +462,16 @@ impl TurfmapApp {
             fmt::signed_pct(t.deviation_pct),
             if out { " (outside tolerance)" } else { "" }
         ));
-        row.clicked().then_some(id)
+        // Accounts dragged from the map and let go on this row move here.
+        if self.map.dragged_accounts().is_some()
+            && ui.input(|i| i.pointer.primary_released())
+            && ui
+                .input(|i| i.pointer.interact_pos())
+                .is_some_and(|p| rect.intersect(ui.clip_rect()).contains(p))
+        {
+            return Some((id, true));
+        }
+        row.clicked().then_some((id, false))
     }
 
     /// The right panel: plan summary (balance settings and figures), then
@@ -481,6 +500,9 @@ impl TurfmapApp {
                         .color(ui.visuals().weak_text_color()),
                     );
                 }
+                ui.add_space(8.0);
+                ui.separator();
+                self.history_panel(ui);
             });
     }
 
@@ -728,6 +750,7 @@ impl TurfmapApp {
         ui.heading(&a.names[i]);
         ui.add_space(4.0);
         let mut go_to = None;
+        let mut unpin = false;
         Grid::new("account_details")
             .num_columns(3)
             .spacing([12.0, 6.0])
@@ -775,10 +798,16 @@ impl TurfmapApp {
             {
                 go_to = Some(id);
             }
+            if a.pinned[i].is_some() && ui.button("Unpin").clicked() {
+                unpin = true;
+            }
             if ui.button("Clear selection").clicked() {
                 self.selection = Default::default();
             }
         });
+        if unpin {
+            self.unpin_accounts(&[i]);
+        }
         if let Some(id) = go_to {
             self.select_territory(id, true);
         }

@@ -57,6 +57,17 @@ impl Workspace {
         Ok(ws)
     }
 
+    /// A plan restored from a recovery copy (autosave): `path` is the file
+    /// it came from, if any, and the plan counts as unsaved until it is
+    /// saved again.
+    pub fn recovered(project: Project, path: Option<PathBuf>) -> Self {
+        let mut ws = Self::new(project);
+        ws.path = path;
+        // No revision ever equals this, so the plan is dirty until saved.
+        ws.saved_revision = u64::MAX;
+        ws
+    }
+
     /// Saves to `path` (atomically) and remembers it as the plan's file.
     pub fn save_as(&mut self, path: &Path) -> Result<()> {
         project_file::save(&self.project, path)?;

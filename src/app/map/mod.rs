@@ -94,7 +94,14 @@ pub struct MapView {
     online: Option<tiles::OnlineTiles>,
     online_error: Option<String>,
     stats: FrameStats,
+    /// Accounts being dragged (pressed on an account dot), with where the
+    /// press was.
+    drag: Option<(Vec<usize>, Pos2)>,
 }
+
+/// How far (points) the pointer must move between press and release for a
+/// press on an account to be a drag-and-drop rather than a click.
+const DROP_MIN_DISTANCE: f32 = 4.0;
 
 impl MapView {
     /// Creates the map view and starts loading the basemap in the
@@ -118,6 +125,7 @@ impl MapView {
             online: None,
             online_error: None,
             stats: FrameStats::default(),
+            drag: None,
         }
     }
 
@@ -144,6 +152,40 @@ impl MapView {
 
         let mut events = Vec::new();
         let mut view_out = None;
+        // A press on an account dot starts dragging it (instead of panning).
+        let (pressed, released, pointer) = ui.input(|i| {
+            (
+                i.pointer.primary_pressed(),
+                i.pointer.primary_released(),
+                i.pointer.interact_pos(),
+            )
+        });
+        if pressed
+            && style.accounts
+            && let (Some(p), Some(v)) = (pointer, self.last_view)
+            && v.rect.contains(p)
+            && ui.rect_contains_pointer(v.rect)
+            && let Some((i, _)) = self.accounts.hit(&v, p)
+        {
+            self.drag = Some((vec![i], p));
+        }
+        let dragging = self.drag.clone();
+        if released
+            && let Some((accounts, from)) = self.drag.take()
+            && let (Some(p), Some(v)) = (pointer, self.last_view)
+            && v.rect.contains(p)
+            && p.distance(from) >= DROP_MIN_DISTANCE
+        {
+            events.push(MapEvent::DropAccounts {
+                accounts,
+                at: v.to_lon_lat(p),
+            });
+        }
+        let pan = if dragging.is_some() {
+            egui::DragPanButtons::empty()
+        } else {
+            egui::DragPanButtons::PRIMARY
+        };
         let mut stats = FrameStats {
             basemap_ready: basemap::get().is_some(),
             ..FrameStats::default()
@@ -169,6 +211,7 @@ impl MapView {
             .map(|o| &mut o.tiles as &mut dyn walkers::Tiles);
         let map = Map::new(tiles, memory, *home)
             .zoom_with_ctrl(false)
+            .drag_pan_buttons(pan)
             .with_plugin(basemap::BasemapPlugin {
                 land: attribution.is_none(),
             });
@@ -210,6 +253,15 @@ impl MapView {
                 && let Some(p) = response.interact_pointer_pos()
             {
                 events.push(click_event(ws, &view, p, hover.map(|h| h.0)));
+            }
+            if let Some((accounts, _)) = &dragging
+                && let Some(p) = pointer
+            {
+                for &i in accounts {
+                    highlight_account(&painter, &view, ws, i, Color32::WHITE, 2.0);
+                }
+                ui.ctx().set_cursor_icon(egui::CursorIcon::Grabbing);
+                painter.circle_filled(p, 5.0, Color32::from_gray(30));
             }
             paint_scale_bar(&painter, &view);
             if let Some((text, url)) = &attribution {
@@ -293,6 +345,12 @@ impl MapView {
     /// Why online tiles could not be switched on, if they could not.
     pub fn online_tiles_error(&self) -> Option<&str> {
         self.online_error.as_deref()
+    }
+
+    /// The accounts being dragged on the map, if any (for dropping them on
+    /// a row of the territory list).
+    pub fn dragged_accounts(&self) -> Option<&[usize]> {
+        self.drag.as_ref().map(|(a, _)| a.as_slice())
     }
 
     /// `(lon, lat)` of the view's centre.

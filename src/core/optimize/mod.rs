@@ -450,8 +450,11 @@ pub fn rebalance(
     check_options(opts)?;
     progress.set_total(6);
     progress.set_done(0);
+    let mut tt = Instant::now();
     let before_ws = Workspace::new(project.clone());
+    trace("workspace", &mut tt);
     let prep = prepare(project, before_ws.engine(), opts, None, progress)?;
+    trace("prepare", &mut tt);
     progress.set_done(1);
     let k = prep.districts.len();
     let mut p = prep.problem(opts, k, opts.disruption_weight);
@@ -475,12 +478,49 @@ pub fn rebalance(
             progress,
         )?;
     }
+    trace("locate-allocate", &mut tt);
     progress.set_done(3);
-    let sol = solver::finish(&p, assign, &centers, rounds, false, progress)?;
+    let mut sol = solver::finish(&p, assign, &centers, rounds, false, progress)?;
+    trace("finish", &mut tt);
+    // The local search can stall in a local optimum where the disruption
+    // cost kept heavy units home: balance comes first, so retry with a
+    // smaller disruption weight and keep the first that meets the
+    // tolerance (or the best balanced).
+    if !sol.within_tolerance && k > 0 && !p.xy.is_empty() && opts.disruption_weight > 0.0 {
+        for factor in [0.25, 0.0] {
+            progress.check()?;
+            let mut q = p.clone();
+            q.disruption = opts.disruption_weight * factor;
+            let mut assign = home.clone();
+            let mut centers = initial_centers(&q, &assign, k);
+            let r = solver::locate_allocate(
+                &q,
+                &mut centers,
+                &mut assign,
+                q.tol,
+                q.tol * 0.5,
+                opts.rounds.max(1),
+                progress,
+            )?;
+            let s = solver::finish(&q, assign, &centers, r, false, progress)?;
+            let better =
+                s.contiguous && (s.within_tolerance || sol_tol_pct(&s) < sol_tol_pct(&sol) - 0.5);
+            if better {
+                sol = s;
+                sol.rounds += rounds;
+                if sol.within_tolerance {
+                    break;
+                }
+            }
+        }
+        trace("retries", &mut tt);
+    }
     progress.set_done(4);
     progress.check()?;
     let edit = rebalance_edit(project, &prep, &sol);
+    trace("edit (dissolve)", &mut tt);
     let proposal = propose(before_ws, edit, &prep, &sol, "Rebalance", progress)?;
+    trace("propose", &mut tt);
     progress.set_done(6);
     Ok(proposal)
 }
@@ -556,12 +596,18 @@ fn propose(
     what: &str,
     progress: &Progress,
 ) -> Result<Proposal> {
+    let mut tt = Instant::now();
     let before = before_ws.metrics();
+    trace("  before metrics", &mut tt);
     let mut after_ws = before_ws.clone();
+    trace("  clone", &mut tt);
     after_ws.apply(edit.clone())?;
+    trace("  apply", &mut tt);
     progress.set_done(5);
     let after = after_ws.metrics();
+    trace("  after metrics", &mut tt);
     let mut report = DisruptionReport::measure(&before_ws, &after_ws);
+    trace("  report", &mut tt);
     report.units = prep.units.len();
     report.units_moved = (0..prep.units.len())
         .filter(|&u| prep.home[u] != NONE && sol.assign[u] != prep.home[u])
@@ -595,6 +641,14 @@ fn propose(
         before,
         after,
     })
+}
+
+/// Phase timings on stderr when `TURFMAP_TRACE_BALANCE` is set.
+pub(crate) fn trace(what: &str, t: &mut Instant) {
+    if std::env::var_os("TURFMAP_TRACE_BALANCE").is_some() {
+        eprintln!("    {what:<24} {:>7.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    }
+    *t = Instant::now();
 }
 
 fn sol_tol_pct(sol: &Solution) -> f64 {
@@ -657,8 +711,11 @@ fn from_scratch(
     }
     progress.set_total(6);
     progress.set_done(0);
+    let mut tt = Instant::now();
     let before_ws = Workspace::new(project.clone());
+    trace("workspace", &mut tt);
     let prep = prepare(project, before_ws.engine(), opts, Some(k), progress)?;
+    trace("prepare", &mut tt);
     progress.set_done(1);
     let p = prep.problem(opts, k, 0.0);
     let n = p.xy.len();
@@ -705,6 +762,7 @@ fn from_scratch(
             progress,
         )?;
     }
+    trace("locate-allocate", &mut tt);
     progress.set_done(3);
     let sol = if full {
         solver::finish(&p, assign, &centers, rounds, true, progress)?
@@ -731,7 +789,9 @@ fn from_scratch(
             "only {kk} territories: there are only {n} units (use smaller units)"
         ));
     }
+    trace("finish", &mut tt);
     let edit = scratch_edit(project, opts, &prep, &sol, k, full)?;
+    trace("edit (dissolve)", &mut tt);
     let mut proposal = propose(
         before_ws,
         edit,

@@ -642,7 +642,35 @@ pub fn local_search(
         }
         cands.sort_by(|x, y| x.0.total_cmp(&y.0));
         let mut applied = false;
+        // Several moves per scan: after the best one, the next candidates
+        // are re-checked against the current loads (still improving, still
+        // on the boundary, still removable) while the worst district is
+        // out of its band. Saves a full scan per move.
+        let mut batch = 0usize;
+        let mut moved_now: Vec<usize> = Vec::new();
         for &(_, u, b) in cands.iter() {
+            if moves >= p.max_iterations {
+                break;
+            }
+            if batch > 0 {
+                let Some(w) = worst else { break };
+                if (loads[w] - target).abs() <= tol_abs || batch >= 32 {
+                    break;
+                }
+                let a = assign[u];
+                if a == b
+                    || moved_now.contains(&u)
+                    || (a as usize != w && b as usize != w)
+                    || !p
+                        .units
+                        .neighbors(u)
+                        .iter()
+                        .any(|&v| assign[v as usize] == b)
+                    || gain(&loads, u, a, b) <= min_gain
+                {
+                    continue;
+                }
+            }
             stamp = stamp.wrapping_add(1);
             if removable(p, assign, u, &mut mark, stamp) {
                 let a = assign[u];
@@ -650,11 +678,12 @@ pub fn local_search(
                 assign[u] = b;
                 p.shift(&mut loads, u, b, 1.0);
                 applied = true;
-                break;
+                moved_now.push(u);
+                batch += 1;
+                moves += 1;
             }
         }
         if applied {
-            moves += 1;
             stuck.iter_mut().for_each(|s| *s = false);
         } else if let Some(w) = worst {
             stuck[w] = true;
@@ -662,7 +691,57 @@ pub fn local_search(
             break;
         }
     }
+    if std::env::var_os("TURFMAP_TRACE_BALANCE").is_some() {
+        diagnose(p, assign, &loads, target, tol_abs, moves);
+    }
     Ok(moves)
+}
+
+/// Why the local search stopped (trace only).
+fn diagnose(p: &Problem, assign: &[u32], loads: &[f64], target: f64, tol_abs: f64, moves: usize) {
+    eprintln!(
+        "      local search: {moves} moves, target {target:.1}, n {} k {}",
+        p.n(),
+        p.k()
+    );
+    for d in 0..p.k() {
+        let dev = loads[d] - target;
+        if dev.abs() <= tol_abs {
+            continue;
+        }
+        let mut nb: Vec<u32> = Vec::new();
+        let mut wmax: f64 = 0.0;
+        let mut bmin = f64::INFINITY;
+        let mut members = 0;
+        for u in 0..p.n() {
+            if assign[u] != d as u32 {
+                continue;
+            }
+            members += 1;
+            wmax = wmax.max(p.weight[u]);
+            for &v in p.units.neighbors(u) {
+                let b = assign[v as usize];
+                if b != d as u32 && b != NONE {
+                    bmin = bmin.min(p.weight[u]);
+                    if !nb.contains(&b) {
+                        nb.push(b);
+                    }
+                }
+            }
+        }
+        let nbs: Vec<String> = nb
+            .iter()
+            .map(|&b| format!("{:+.1}", (loads[b as usize] - target) / target * 100.0))
+            .collect();
+        eprintln!(
+            "      d{d}: {:+.1}% fixed {:.0} units {members} max unit {:.0} min boundary {:.0} nbrs [{}]",
+            dev / target * 100.0,
+            p.fixed[d],
+            wmax,
+            bmin,
+            nbs.join(" ")
+        );
+    }
 }
 
 /// Runs repair and local search and fills a [`Solution`].
@@ -674,9 +753,12 @@ pub fn finish(
     polish: bool,
     progress: &Progress,
 ) -> Result<Solution> {
+    let mut tt = std::time::Instant::now();
     repair_contiguity(p, &mut assign);
+    super::trace("  repair", &mut tt);
     progress.check()?;
     let moves = local_search(p, &mut assign, centers, polish, progress)?;
+    super::trace("  local search", &mut tt);
     let contiguous = repair_contiguity(p, &mut assign);
     let loads = p.loads(&assign);
     let target = p.target();

@@ -1,0 +1,348 @@
+//! The History panel (undo/redo stack with Undo and Redo buttons) and
+//! autosave: a recovery copy of an unsaved plan, written on a worker thread
+//! a few seconds after the last change and offered back at the next start.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use egui::{Button, Id, Modal, RichText, Ui};
+use serde::{Deserialize, Serialize};
+
+use super::TurfmapApp;
+use super::jobs::JobOutput;
+use crate::core::{Workspace, project_file};
+
+/// How long the plan must stay unchanged before a recovery copy is written.
+pub const AUTOSAVE_DELAY: Duration = Duration::from_secs(3);
+
+/// What is written next to a recovery copy (`<name>.turf` →
+/// `<name>.recovery.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecoveryMarker {
+    /// The plan's own file, if it has one.
+    pub original: Option<PathBuf>,
+    /// When the copy was written, in seconds since the Unix epoch.
+    pub saved_at: u64,
+    /// The plan's name.
+    pub name: String,
+}
+
+/// A recovery copy found at start-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecoveryOffer {
+    /// The recovery copy (a `.turf` file).
+    pub file: PathBuf,
+    /// What its marker says.
+    pub marker: RecoveryMarker,
+}
+
+/// Autosave bookkeeping.
+#[derive(Default)]
+pub(crate) struct Autosave {
+    /// Where recovery copies go; `None`: autosave is off.
+    pub dir: Option<PathBuf>,
+    /// The (generation, revision) last seen, and when it was first seen.
+    seen: Option<((u64, u64), Instant)>,
+    /// The (generation, revision) last written (or being written).
+    written: Option<(u64, u64)>,
+    /// The recovery copy this session wrote (or restored from).
+    pub file: Option<PathBuf>,
+    /// A write in progress.
+    pending: Option<mpsc::Receiver<Result<PathBuf, String>>>,
+    /// Offered at start-up: "Restore unsaved changes?".
+    pub offer: Option<RecoveryOffer>,
+    /// A restore in progress: the copy, and the plan generation before it.
+    restoring: Option<(PathBuf, u64)>,
+}
+
+/// The platform folder for recovery copies
+/// (`~/.local/share/turfmap/recovery` on Linux), if there is a home folder.
+pub fn default_recovery_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("org", "Turfmap", "turfmap")
+        .map(|d| d.data_dir().join("recovery"))
+}
+
+/// `<dir>/<plan name>.turf`, the name made safe for a file name.
+fn recovery_file(dir: &Path, name: &str) -> PathBuf {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | ' ' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let safe = safe.trim().trim_start_matches('.');
+    let safe = if safe.is_empty() { "untitled" } else { safe };
+    dir.join(format!("{safe}.turf"))
+}
+
+fn marker_file(file: &Path) -> PathBuf {
+    file.with_extension("recovery.json")
+}
+
+fn remove_recovery(file: &Path) {
+    let _ = std::fs::remove_file(file);
+    let _ = std::fs::remove_file(marker_file(file));
+}
+
+/// The newest recovery copy in `dir` that has a readable marker.
+pub fn find_recovery(dir: &Path) -> Option<RecoveryOffer> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "turf") && p.is_file())
+        .filter_map(|file| {
+            let text = std::fs::read_to_string(marker_file(&file)).ok()?;
+            let marker: RecoveryMarker = serde_json::from_str(&text).ok()?;
+            Some(RecoveryOffer { file, marker })
+        })
+        .max_by_key(|o| o.marker.saved_at)
+}
+
+/// "5 minutes ago" and the like.
+fn ago(saved_at: u64) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let s = now.saturating_sub(saved_at);
+    match s {
+        0..60 => "less than a minute ago".into(),
+        60..3600 => format!("{} minute(s) ago", s / 60),
+        3600..86_400 => format!("{} hour(s) ago", s / 3600),
+        _ => format!("{} day(s) ago", s / 86_400),
+    }
+}
+
+impl TurfmapApp {
+    /// Where recovery copies are written (`None`, the default: autosave is
+    /// off, as in tests). The window uses [`default_recovery_dir`].
+    pub fn set_recovery_dir(&mut self, dir: Option<PathBuf>) {
+        self.autosave.dir = dir;
+    }
+
+    /// Looks for a recovery copy in the recovery folder and, if there is
+    /// one, asks whether to restore it. Returns what is offered.
+    pub fn check_recovery(&mut self) -> Option<&RecoveryOffer> {
+        let dir = self.autosave.dir.as_deref()?;
+        self.autosave.offer = find_recovery(dir);
+        self.autosave.offer.as_ref()
+    }
+
+    /// The recovery copy written by this session, if any.
+    pub fn recovery_file(&self) -> Option<&Path> {
+        self.autosave.file.as_deref()
+    }
+
+    /// Autosave's clock: called every frame with the current time (tests
+    /// pass their own). Once the plan has been unsaved and unchanged for
+    /// [`AUTOSAVE_DELAY`], a copy is written on a worker thread; once the
+    /// plan is saved (or replaced by a clean one) the copy is removed.
+    pub fn tick_autosave(&mut self, now: Instant) {
+        self.poll_autosave(false);
+        // Not while a job runs: it may replace the plan (open, restore)
+        // or mark it saved, and a restore reads the recovery copy.
+        if self.job.is_some() {
+            return;
+        }
+        if let Some((file, generation)) = self.autosave.restoring.take()
+            && generation != self.generation
+        {
+            self.autosave.file = Some(file);
+        }
+        let Some(dir) = self.autosave.dir.clone() else {
+            return;
+        };
+        let key = (self.generation, self.ws.revision());
+        let since = match self.autosave.seen {
+            Some((k, t)) if k == key => t,
+            _ => {
+                self.autosave.seen = Some((key, now));
+                now
+            }
+        };
+        if !self.ws.is_dirty() {
+            if let Some(file) = self.autosave.file.take() {
+                remove_recovery(&file);
+            }
+            self.autosave.written = None;
+            return;
+        }
+        if self.autosave.written == Some(key) || self.autosave.pending.is_some() {
+            return;
+        }
+        let waited = now.saturating_duration_since(since);
+        if waited < AUTOSAVE_DELAY {
+            self.ctx.request_repaint_after(AUTOSAVE_DELAY - waited);
+            return;
+        }
+        self.autosave.written = Some(key);
+        let project = self.ws.project().clone();
+        let file = recovery_file(&dir, &project.name);
+        if let Some(old) = self.autosave.file.replace(file.clone())
+            && old != file
+        {
+            remove_recovery(&old);
+        }
+        let marker = RecoveryMarker {
+            original: self.ws.path().map(Path::to_owned),
+            saved_at: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            name: project.name.clone(),
+        };
+        let (tx, rx) = mpsc::channel();
+        self.autosave.pending = Some(rx);
+        std::thread::spawn(move || {
+            let result = (|| {
+                std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+                project_file::save(&project, &file).map_err(|e| e.to_string())?;
+                let text = serde_json::to_string_pretty(&marker).map_err(|e| e.to_string())?;
+                std::fs::write(marker_file(&file), text).map_err(|e| e.to_string())?;
+                Ok(file)
+            })();
+            let _ = tx.send(result);
+        });
+    }
+
+    /// Takes in the result of a recovery write; with `block`, waits for it.
+    fn poll_autosave(&mut self, block: bool) {
+        let Some(rx) = &self.autosave.pending else {
+            return;
+        };
+        let result = if block {
+            rx.recv_timeout(Duration::from_secs(60)).ok()
+        } else {
+            rx.try_recv().ok()
+        };
+        if let Some(result) = result {
+            self.autosave.pending = None;
+            if let Err(e) = result {
+                self.error = Some(format!("Could not write the recovery copy: {e}"));
+            }
+        }
+    }
+
+    /// Waits for a recovery copy being written (tests). True when none is
+    /// being written any more.
+    pub fn wait_for_autosave(&mut self) -> bool {
+        self.poll_autosave(true);
+        self.autosave.pending.is_none()
+    }
+
+    /// Removes this session's recovery copy (the user closed the plan on
+    /// purpose).
+    pub(crate) fn discard_recovery(&mut self) {
+        if let Some(file) = self.autosave.file.take() {
+            remove_recovery(&file);
+        }
+    }
+
+    /// Loads the offered recovery copy in the background; it replaces the
+    /// current plan and counts as unsaved.
+    pub fn restore_recovery(&mut self) {
+        let Some(offer) = self.autosave.offer.take() else {
+            return;
+        };
+        // Remembered as this session's copy only once the restore has
+        // succeeded (see tick_autosave): a failed one must not delete it.
+        self.autosave.restoring = Some((offer.file.clone(), self.generation));
+        let title = format!("Restoring {}", offer.marker.name);
+        self.start(title, true, None, move |_| {
+            let project = project_file::load(&offer.file)?;
+            let ws = Workspace::recovered(project, offer.marker.original);
+            Ok(JobOutput::Opened {
+                ws: Box::new(ws),
+                path: None,
+            })
+        });
+    }
+
+    /// Deletes the offered recovery copy.
+    pub fn discard_recovery_offer(&mut self) {
+        if let Some(offer) = self.autosave.offer.take() {
+            remove_recovery(&offer.file);
+        }
+    }
+
+    /// "Restore unsaved changes from …?" with Restore / Discard.
+    pub(crate) fn recovery_dialog(&mut self, ctx: &egui::Context) {
+        let Some(offer) = &self.autosave.offer else {
+            return;
+        };
+        if self.job.is_some() {
+            return;
+        }
+        let (mut restore, mut discard) = (false, false);
+        Modal::new(Id::unique("recovery")).show(ctx, |ui| {
+            ui.set_width(460.0);
+            ui.heading("Unsaved changes found");
+            ui.add_space(6.0);
+            let name = match offer.marker.name.as_str() {
+                "" => "an untitled plan".to_owned(),
+                n => format!("'{n}'"),
+            };
+            ui.label(format!(
+                "Restore unsaved changes to {name} from {}?",
+                ago(offer.marker.saved_at)
+            ));
+            if let Some(p) = &offer.marker.original {
+                ui.label(
+                    RichText::new(format!("Its file: {}", p.display()))
+                        .color(ui.visuals().weak_text_color()),
+                );
+            }
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                restore = ui.button("Restore").clicked();
+                discard = ui.button("Discard").clicked();
+            });
+        });
+        if restore {
+            self.restore_recovery();
+        } else if discard {
+            self.discard_recovery_offer();
+        }
+    }
+
+    /// The collapsible History section: Undo/Redo buttons, the undo stack
+    /// (newest first) and, greyed, what can be redone.
+    pub(crate) fn history_panel(&mut self, ui: &mut Ui) {
+        egui::CollapsingHeader::new("History")
+            .default_open(true)
+            .show(ui, |ui| {
+                let (mut undo, mut redo) = (false, false);
+                ui.horizontal(|ui| {
+                    let can_undo = self.ws.undo_labels().next().is_some();
+                    let can_redo = self.ws.redo_labels().next().is_some();
+                    undo = ui.add_enabled(can_undo, Button::new("Undo")).clicked();
+                    redo = ui.add_enabled(can_redo, Button::new("Redo")).clicked();
+                });
+                let weak = ui.visuals().weak_text_color();
+                let undo_labels: Vec<&str> = self.ws.undo_labels().collect();
+                let redo_labels: Vec<&str> = self.ws.redo_labels().collect();
+                if undo_labels.is_empty() && redo_labels.is_empty() {
+                    ui.label(RichText::new("No changes yet").color(weak));
+                }
+                // Redo entries above (they come "after" the current state),
+                // next-to-redo lowest, then the undo stack newest first.
+                for label in &redo_labels {
+                    ui.label(RichText::new(*label).color(weak).italics())
+                        .on_hover_text("Undone: Redo brings it back");
+                }
+                for (k, label) in undo_labels.iter().rev().enumerate() {
+                    let text = RichText::new(*label);
+                    ui.label(if k == 0 { text.strong() } else { text });
+                }
+                if undo {
+                    self.undo();
+                } else if redo {
+                    self.redo();
+                }
+            });
+    }
+}
