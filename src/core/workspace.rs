@@ -22,6 +22,41 @@ pub struct HistoryEntry {
     pub inverse: Edit,
 }
 
+/// Joins inverses that run one after the other (`edits[0]` first) into one
+/// edit. When every part sets a whole value of one territory (its shape or
+/// its properties), only the last setting of each value matters: the rest
+/// are dropped, so a 500-frame drag keeps one shape per territory.
+fn coalesce(edits: Vec<Edit>, label: &str) -> Edit {
+    fn flatten(e: Edit, out: &mut Vec<Edit>) {
+        match e {
+            Edit::Batch { edits, .. } => edits.into_iter().for_each(|e| flatten(e, out)),
+            other => out.push(other),
+        }
+    }
+    let mut flat = Vec::new();
+    edits.into_iter().for_each(|e| flatten(e, &mut flat));
+    let key = |e: &Edit| match e {
+        Edit::SetGeometry { id, .. } => Some((0u8, *id)),
+        Edit::SetTerritoryProps { id, .. } => Some((1u8, *id)),
+        _ => None,
+    };
+    if flat.iter().all(|e| key(e).is_some()) {
+        // Keep the last occurrence of each key, in order of application.
+        let mut seen = std::collections::HashSet::new();
+        let mut kept: Vec<Edit> = flat
+            .into_iter()
+            .rev()
+            .filter(|e| seen.insert(key(e)))
+            .collect();
+        kept.reverse();
+        flat = kept;
+    }
+    Edit::Batch {
+        label: label.to_owned(),
+        edits: flat,
+    }
+}
+
 /// A project with its live assignment and history. See the module docs.
 #[derive(Clone, Debug)]
 pub struct Workspace {
@@ -113,6 +148,34 @@ impl Workspace {
         self.undo.push(HistoryEntry { label, inverse });
         self.redo.clear();
         Ok(())
+    }
+
+    /// Applies an edit and folds it into the last undo entry (keeping that
+    /// entry's label), so a gesture that changes the plan at every frame
+    /// (a vertex drag, a brush stroke) is one undo step. The merged inverse
+    /// stays a delta: for edits that set a whole value (a shape, a
+    /// territory's properties) only the value from before the gesture is
+    /// kept. With nothing to undo it is [`Workspace::apply`].
+    pub fn amend(&mut self, edit: Edit) -> Result<()> {
+        let Some(top) = self.undo.pop() else {
+            return self.apply(edit);
+        };
+        match self.apply_raw(edit) {
+            Ok(inverse) => {
+                // Undo runs the newest inverse first, then the older one.
+                let inverse = coalesce(vec![inverse, top.inverse], &top.label);
+                self.undo.push(HistoryEntry {
+                    label: top.label,
+                    inverse,
+                });
+                self.redo.clear();
+                Ok(())
+            }
+            Err(e) => {
+                self.undo.push(top);
+                Err(e)
+            }
+        }
     }
 
     fn apply_raw(&mut self, edit: Edit) -> Result<Edit> {
