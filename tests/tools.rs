@@ -461,7 +461,9 @@ fn painting_units_moves_their_area_without_overlaps() {
     // The east half of B as two units.
     let u1 = MultiPolygon(vec![square(1.5, 0.0, 2.0, 0.5)]);
     let u2 = MultiPolygon(vec![square(1.5, 0.5, 2.0, 1.0)]);
-    let e = tools::paint_units(ws.project(), a, &[&u1]).unwrap().unwrap();
+    let e = tools::paint_units(ws.project(), a, &[&u1])
+        .unwrap()
+        .unwrap();
     assert!(e.label(ws.project()).contains("'A'"));
     roundtrip(&mut ws, e);
     assert!((area(&ws, "A") - 1.25).abs() < 1e-9);
@@ -483,13 +485,17 @@ fn painting_units_moves_their_area_without_overlaps() {
     // A locked neighbour keeps its part; the rest is painted.
     lock(&mut ws, "D");
     let across = MultiPolygon(vec![square(1.5, 0.5, 2.0, 1.5)]);
-    let e = tools::paint_units(ws.project(), a, &[&across]).unwrap().unwrap();
+    let e = tools::paint_units(ws.project(), a, &[&across])
+        .unwrap()
+        .unwrap();
     roundtrip(&mut ws, e);
     assert!((area(&ws, "D") - 1.0).abs() < 1e-12);
     assert!((area(&ws, "A") - 1.5).abs() < 1e-9);
     assert!((area(&ws, "B") - 0.5).abs() < 1e-9);
     // What B still has of it is nothing now: painting it into B gives it back.
-    let e = tools::paint_units(ws.project(), b, &[&u2]).unwrap().unwrap();
+    let e = tools::paint_units(ws.project(), b, &[&u2])
+        .unwrap()
+        .unwrap();
     roundtrip(&mut ws, e);
     assert!((area(&ws, "B") - 0.75).abs() < 1e-9);
     assert!(pairwise_overlap(&ws) < 1e-12);
