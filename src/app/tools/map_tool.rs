@@ -16,6 +16,8 @@ use crate::core::{TerritoryId, Workspace};
 const DROP_MIN_DISTANCE: f32 = 4.0;
 /// Grab radius of a vertex handle (points).
 const HANDLE_REACH: f32 = 8.0;
+/// Handles closer than this (points) along a ring are thinned out.
+const MIN_HANDLE_GAP: f32 = 10.0;
 /// More vertices than this in view: zoom in to edit.
 const MAX_HANDLES: usize = 3000;
 /// Most selected accounts ringed one by one.
@@ -57,6 +59,7 @@ fn handles(f: &ToolFrame, id: TerritoryId) -> Option<Handles> {
             } else {
                 c.len()
             };
+            let mut shown: Option<Pos2> = None;
             for k in 0..n {
                 let a = f.to_screen(c[k].x, c[k].y);
                 let v = VertexRef {
@@ -65,8 +68,11 @@ fn handles(f: &ToolFrame, id: TerritoryId) -> Option<Handles> {
                     ring,
                     vertex: k,
                 };
-                if area.contains(a) {
+                // Vertices crowded on screen get one handle: zoom in for
+                // the rest.
+                if area.contains(a) && shown.is_none_or(|q| q.distance(a) >= MIN_HANDLE_GAP) {
                     out.vertices.push((v, a));
+                    shown = Some(a);
                 }
                 let next = c[(k + 1) % n];
                 let b = f.to_screen(next.x, next.y);
@@ -329,7 +335,7 @@ impl Tools {
         }
         for (v, p) in &h.vertices {
             let hot = hovered == Some(Handle::Vertex(*v)) || dragging == Some(*v);
-            let half = if hot { 5.5 } else { 3.5 };
+            let half = if hot { 5.5 } else { 3.0 };
             let rect = Rect::from_center_size(*p, vec2(half * 2.0, half * 2.0));
             painter.rect_filled(
                 rect,

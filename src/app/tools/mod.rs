@@ -406,6 +406,11 @@ impl TurfmapApp {
         &self.tools
     }
 
+    /// The editing tools' state, to change (tests, scripts).
+    pub fn tools_mut(&mut self) -> &mut Tools {
+        &mut self.tools
+    }
+
     /// Picks the map tool (as its toolbar button and key do).
     pub fn set_tool(&mut self, tool: Tool) {
         self.tools.set_tool(tool);

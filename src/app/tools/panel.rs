@@ -199,9 +199,14 @@ impl TurfmapApp {
     /// The toolbar above the map: one button per tool (with its key), and
     /// the active tool's options.
     pub(crate) fn tool_bar(&mut self, ui: &mut Ui) {
+        // The map panel has no frame of its own: give the bar the panel fill.
         egui::Frame::new()
+            .fill(ui.visuals().panel_fill)
             .inner_margin(egui::Margin::symmetric(8, 4))
             .show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.spacing_mut().button_padding = vec2(6.0, 3.0);
+                ui.spacing_mut().item_spacing.x = 4.0;
                 ui.horizontal_wrapped(|ui| {
                     for tool in Tool::ALL {
                         let r = ui
@@ -276,7 +281,7 @@ impl TurfmapApp {
             Tool::Reshape => {
                 ui.label(
                     RichText::new(
-                        "Drag a handle · drag a midpoint to add · Delete/right-click removes",
+                        "Drag handles · drag a midpoint to add · Delete or right-click removes",
                     )
                     .color(weak),
                 );
@@ -466,10 +471,7 @@ impl TurfmapApp {
             ));
             ui.horizontal(|ui| {
                 if ui
-                    .add_enabled(
-                        pinned > 0,
-                        Button::new(format!("Unpin {}", fmt::count(n as u64))),
-                    )
+                    .add_enabled(pinned > 0, Button::new("Unpin selected"))
                     .on_hover_text("Return them to their territory by geography (U)")
                     .clicked()
                 {
