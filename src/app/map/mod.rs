@@ -320,7 +320,7 @@ impl MapView {
                 territories: &*territories,
                 selection,
             };
-            let used_click = tool.frame(ui, &response, &painter, &f, &mut events);
+            let used_click = tool.frame(ui, response, &painter, &f, &mut events);
             let hover = match response.hover_pos() {
                 Some(p) if style.accounts && !response.dragged() && !tool.holds_drag() => {
                     accounts.hit(&view, p)

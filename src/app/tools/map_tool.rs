@@ -296,18 +296,15 @@ impl Tools {
         let id = match reshape_target(f) {
             Ok(id) => id,
             Err(why) => {
-                self.hint = Some(why);
+                self.status = Some(why);
                 return false;
             }
         };
-        if matches!(self.hint.as_deref(), Some(h) if h.starts_with("Click a territory")) {
-            self.hint = None;
-        }
         let Some(h) = handles(f, id) else {
             return false;
         };
         if h.vertices.len() > MAX_HANDLES {
-            self.hint = Some(format!(
+            self.status = Some(format!(
                 "Zoom in to edit the boundary ({} vertices in view)",
                 h.vertices.len()
             ));
@@ -459,6 +456,8 @@ impl Tools {
 impl MapTool for Tools {
     fn press(&mut self, f: &ToolFrame, p: Pos2, modifiers: Modifiers) {
         let lonlat = f.view.to_lon_lat(p);
+        // A new gesture: the last one's complaint is old news.
+        self.hint = None;
         match self.tool {
             Tool::Select | Tool::Lasso => {
                 if self.tool == Tool::Select && modifiers.shift {
@@ -516,17 +515,16 @@ impl MapTool for Tools {
                     None => {}
                 }
             }
-            Tool::Paint => match paint_target(f) {
-                Ok(target) => {
-                    self.hint = None;
+            Tool::Paint => {
+                // Without a target the status says why nothing happens.
+                if let Ok(target) = paint_target(f) {
                     self.start_gesture(Gesture::Paint {
                         target,
                         done: Default::default(),
                         last: None,
                     });
                 }
-                Err(why) => self.hint = Some(why),
-            },
+            }
             Tool::Draw | Tool::Split => {}
         }
     }
@@ -554,6 +552,7 @@ impl MapTool for Tools {
         });
         let hover = response.hover_pos();
         let mut used = false;
+        self.status = None;
         self.paint_selection(painter, f);
 
         match self.tool {
@@ -618,27 +617,18 @@ impl MapTool for Tools {
                             let label = units.set.labels[u as usize].clone();
                             response.clone().on_hover_text_at_pointer(label);
                         }
-                        if self
-                            .hint
-                            .as_deref()
-                            .is_some_and(|h| h.starts_with("Loading"))
-                        {
-                            self.hint = None;
-                        }
                     }
                     None => {
-                        self.hint = Some(match &self.units.error {
+                        self.status = Some(match &self.units.error {
                             Some(e) => e.clone(),
                             None => format!("Loading {}…", self.units.layer),
                         });
                     }
                 }
-                if let Ok(id) = paint_target(f) {
-                    f.outline(painter, id, Stroke::new(2.5, Color32::WHITE));
-                } else if !self.holds_drag() {
-                    // Says how to choose, unless something else is shown.
-                    if self.hint.is_none() {
-                        self.hint = paint_target(f).err();
+                match paint_target(f) {
+                    Ok(id) => f.outline(painter, id, Stroke::new(2.5, Color32::WHITE)),
+                    Err(why) => {
+                        self.status.get_or_insert(why);
                     }
                 }
                 ui.ctx().set_cursor_icon(CursorIcon::Cell);
@@ -766,9 +756,11 @@ impl MapTool for Tools {
                 .context_menu(|ui| super::panel::map_menu(ui, f.ws, f.selection, self, context));
         }
 
+        let at = f.view.rect.center_top() + vec2(0.0, 10.0);
         if let Some(h) = &self.hint {
-            let at = f.view.rect.center_top() + vec2(0.0, 10.0);
             tag(painter, at, Align2::CENTER_TOP, h, true);
+        } else if let Some(s) = &self.status {
+            tag(painter, at, Align2::CENTER_TOP, s, false);
         }
         self.list_target = None;
         used

@@ -276,6 +276,8 @@ pub struct Tools {
     preview: Option<DropPreview>,
     /// Why the tool cannot do what was asked (shown on the map).
     hint: Option<String>,
+    /// What the tool needs before it can work (recomputed every frame).
+    status: Option<String>,
     /// Name being typed in the details panel or a menu.
     name_edit: Option<(TerritoryId, String)>,
     /// Give the name field keyboard focus (a territory just drawn).
@@ -339,9 +341,10 @@ impl Tools {
         &self.path
     }
 
-    /// The message the tool shows on the map, if any.
+    /// The message the tool shows on the map, if any: why the last
+    /// gesture did nothing, else what the tool needs first.
     pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
+        self.hint.as_deref().or(self.status.as_deref())
     }
 
     /// The territories to merge: the multi-selection when it has two or

@@ -199,7 +199,9 @@ impl TurfmapApp {
     /// The toolbar above the map: one button per tool (with its key), and
     /// the active tool's options.
     pub(crate) fn tool_bar(&mut self, ui: &mut Ui) {
-        // The map panel has no frame of its own: give the bar the panel fill.
+        // The map panel has no frame of its own: give the bar the panel fill,
+        // and no gap under it (it would show the bare window).
+        ui.spacing_mut().item_spacing.y = 0.0;
         egui::Frame::new()
             .fill(ui.visuals().panel_fill)
             .inner_margin(egui::Margin::symmetric(8, 4))

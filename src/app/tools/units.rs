@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::time::Duration;
 
-use egui::{Color32, Painter, Pos2, Shape, Stroke};
+use egui::{Color32, Painter, Pos2, Stroke};
 
 use crate::app::map::geom::{Geom, GeomBuilder, push_outlines};
 use crate::app::map::proj::{ViewTransform, boxes_touch, mercator};
@@ -54,7 +54,7 @@ impl LoadedUnits {
             let s = Stroke::new(2.5, Color32::WHITE);
             push_outlines(&mut shapes, g, &screen, s, 0.75, &view.rect);
         }
-        painter.extend(shapes.into_iter().map(Shape::from));
+        painter.extend(shapes);
     }
 }
 
