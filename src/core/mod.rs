@@ -10,13 +10,16 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod geometry;
+pub mod hierarchy;
 pub mod import;
 pub mod index;
 pub mod metrics;
 pub mod model;
 pub mod progress;
 pub mod project_file;
+pub mod rules;
 pub mod sample;
+pub mod scenario;
 pub mod synth;
 pub mod workspace;
 
