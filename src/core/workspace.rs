@@ -149,6 +149,16 @@ impl Workspace {
         }
     }
 
+    /// Why account `i` is where it is, in every territory type.
+    pub fn explain(&self, i: usize) -> super::explain::Explanation {
+        super::explain::explain(&self.project, &self.engines, i)
+    }
+
+    /// Figures of every rep over every type.
+    pub fn rep_metrics(&self) -> Vec<super::reps::RepMetrics> {
+        super::reps::rep_metrics(&self.project, &self.engines)
+    }
+
     /// The file this plan was opened from or last saved to.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
