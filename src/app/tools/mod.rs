@@ -572,7 +572,10 @@ impl TurfmapApp {
                 if p.territory(id).is_some_and(|t| t.name == name.trim()) {
                     Ok(())
                 } else {
-                    edit(core_tools::rename(p, id, &name)).map(|e| self.apply(e))
+                    let r = edit(core_tools::rename(p, id, &name)).map(|e| self.apply(e));
+                    // A refused name goes back to the current one in the field.
+                    self.tools.name_edit = None;
+                    r
                 }
             }
             ToolAction::Recolor(id, color) => {
