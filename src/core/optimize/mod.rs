@@ -133,16 +133,27 @@ pub struct Proposal {
 }
 
 /// Everything the optimiser needs about a plan, in unit terms.
+///
+/// The solver works on *groups*: every unit holding load plus the empty
+/// units nearest to it in the adjacency graph (same current territory
+/// first). Empty units change no balance, so moving them alone never helps,
+/// yet on sparse data they would separate loaded units of neighbouring
+/// territories and stall the local search; grouped, every move shifts load
+/// and the graph is several times smaller. Groups are connected, so
+/// contiguous groups make contiguous unit sets.
 struct Prepared {
     units: UnitSet,
+    groups: UnitSet,
+    group_of: Vec<u32>,
+    g_weight: Vec<f64>,
+    g_home: Vec<u32>,
+    g_movable: Vec<bool>,
+    g_xy: Vec<(f64, f64)>,
     /// District → territory (unlocked territories, plan order).
     districts: Vec<TerritoryId>,
     problem_weight: Vec<f64>,
     home: Vec<u32>,
-    home_split: Vec<Vec<(u32, f64)>>,
-    movable: Vec<bool>,
     fixed: Vec<f64>,
-    xy: Vec<(f64, f64)>,
     radius_km: f64,
     locked_geometry: MultiPolygon<f64>,
 }
@@ -372,9 +383,6 @@ fn prepare(
         .iter()
         .map(|&u| total_w(split.get(&(u as u32))))
         .collect();
-    // Result shapes are dissolves of whole units, so a unit's accounts
-    // always go together (no split while at home).
-    let home_split: Vec<Vec<(u32, f64)>> = vec![Vec::new(); olds.len()];
     let movable: Vec<bool> = olds.iter().map(|&u| !frozen[u]).collect();
     let home: Vec<u32> = olds.iter().map(|&u| home[u]).collect();
     // Local km projection for distances.
@@ -389,31 +397,96 @@ fn prepare(
     let (x1, y1) = grid.project(bbox[2], bbox[3]);
     let area = ((x1 - x0).abs() * (y1 - y0).abs()).max(1.0);
     let radius_km = (area / (std::f64::consts::PI * k.max(1) as f64)).sqrt();
+    let (group_of, rep) = group_units(&units, &problem_weight, &home);
+    let groups = units.grouped(&group_of, rep.len(), &rep);
+    let mut g_weight = vec![0.0; rep.len()];
+    let mut g_movable = vec![true; rep.len()];
+    for (u, &g) in group_of.iter().enumerate() {
+        g_weight[g as usize] += problem_weight[u];
+        g_movable[g as usize] &= movable[u];
+    }
+    let g_home: Vec<u32> = rep.iter().map(|&u| home[u as usize]).collect();
+    let g_xy: Vec<(f64, f64)> = rep.iter().map(|&u| xy[u as usize]).collect();
     Ok(Prepared {
         units,
+        groups,
+        group_of,
+        g_weight,
+        g_home,
+        g_movable,
+        g_xy,
         districts,
         problem_weight,
         home,
-        home_split,
-        movable,
         fixed,
-        xy,
         radius_km,
         locked_geometry,
     })
 }
 
+/// Groups for [`Prepared`]: multi-source breadth-first search from every
+/// unit with load (in unit order), first through empty units of the same
+/// home, then through any empty unit; units out of reach (no load
+/// anywhere) form groups of their own. Returns the group of each unit and
+/// each group's seed unit.
+fn group_units(units: &UnitSet, weight: &[f64], home: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    let n = units.len();
+    let mut group_of = vec![NONE; n];
+    let mut rep = Vec::new();
+    let mut queue = std::collections::VecDeque::new();
+    for u in 0..n {
+        if weight[u] > 0.0 {
+            group_of[u] = rep.len() as u32;
+            rep.push(u as u32);
+            queue.push_back(u);
+        }
+    }
+    let grow = |group_of: &mut Vec<u32>, queue: &mut std::collections::VecDeque<usize>, same_home: bool| {
+        while let Some(u) = queue.pop_front() {
+            for &v in units.neighbors(u) {
+                let v = v as usize;
+                if group_of[v] == NONE && (!same_home || home[v] == home[u]) {
+                    group_of[v] = group_of[u];
+                    queue.push_back(v);
+                }
+            }
+        }
+    };
+    grow(&mut group_of, &mut queue, true);
+    queue.extend((0..n).filter(|&u| group_of[u] != NONE));
+    grow(&mut group_of, &mut queue, false);
+    for u in 0..n {
+        if group_of[u] == NONE {
+            group_of[u] = rep.len() as u32;
+            rep.push(u as u32);
+            queue.push_back(u);
+            grow(&mut group_of, &mut queue, false);
+        }
+    }
+    (group_of, rep)
+}
+
 impl Prepared {
+    /// The solution per unit (from one per group).
+    fn expand(&self, mut sol: Solution) -> Solution {
+        sol.assign = self
+            .group_of
+            .iter()
+            .map(|&g| sol.assign[g as usize])
+            .collect();
+        sol
+    }
+
     fn problem(&self, opts: &BalanceOptions, k: usize, disruption: f64) -> Problem<'_> {
         let mut fixed = self.fixed.clone();
         fixed.resize(k, 0.0);
         Problem {
-            units: &self.units,
-            xy: self.xy.clone(),
-            weight: self.problem_weight.clone(),
-            home: self.home.clone(),
-            home_split: self.home_split.clone(),
-            movable: self.movable.clone(),
+            units: &self.groups,
+            xy: self.g_xy.clone(),
+            weight: self.g_weight.clone(),
+            home: self.g_home.clone(),
+            home_split: vec![Vec::new(); self.g_xy.len()],
+            movable: self.g_movable.clone(),
             fixed,
             tol: (opts.tolerance_pct / 100.0).max(0.0),
             aim_tol: (opts.tolerance_pct / 100.0).max(0.0) * 0.6,
@@ -472,8 +545,8 @@ pub fn rebalance(
             &p,
             &mut centers,
             &mut assign,
-            p.tol,
-            p.tol * 0.5,
+            p.aim_tol,
+            p.aim_tol * 0.5,
             opts.rounds.max(1),
             progress,
         )?;
@@ -497,8 +570,8 @@ pub fn rebalance(
                 &q,
                 &mut centers,
                 &mut assign,
-                q.tol,
-                q.tol * 0.5,
+                q.aim_tol,
+                q.aim_tol * 0.5,
                 opts.rounds.max(1),
                 progress,
             )?;
@@ -517,6 +590,7 @@ pub fn rebalance(
     }
     progress.set_done(4);
     progress.check()?;
+    let sol = prep.expand(sol);
     let edit = rebalance_edit(project, &prep, &sol);
     trace("edit (dissolve)", &mut tt);
     let proposal = propose(before_ws, edit, &prep, &sol, "Rebalance", progress)?;
@@ -564,7 +638,9 @@ fn initial_centers(p: &Problem, assign: &[u32], k: usize) -> Vec<usize> {
 /// (so the map, the engine and the unit model agree exactly), unless no
 /// unit moved, in which case nothing changes.
 fn rebalance_edit(project: &Project, prep: &Prepared, sol: &Solution) -> Edit {
-    let any_moved = (0..prep.units.len()).any(|u| sol.assign[u] != prep.home[u]);
+    // Only loaded units count: empty ones may join a neighbour's group.
+    let any_moved =
+        (0..prep.units.len()).any(|u| prep.problem_weight[u] > 0.0 && sol.assign[u] != prep.home[u]);
     let mut edits = Vec::new();
     if any_moved {
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); prep.districts.len()];
@@ -722,12 +798,10 @@ fn from_scratch(
     // Seed points → nearest units; the rest by k-means++.
     let mut centers: Vec<usize> = Vec::new();
     for &(lon, lat) in seeds.iter().take(k) {
-        let c = prep.units.locate(lon, lat).map(|u| u as usize).or_else(|| {
-            let lat0 = prep.units.centroids.first().map_or(0.0, |c| c.1);
+        let c = prep.groups.locate(lon, lat).map(|u| u as usize).or_else(|| {
             (0..n).min_by(|&a, &b| {
-                let da = crate::core::geometry::haversine_km(prep.units.centroids[a], (lon, lat));
-                let db = crate::core::geometry::haversine_km(prep.units.centroids[b], (lon, lat));
-                let _ = lat0;
+                let da = crate::core::geometry::haversine_km(prep.groups.centroids[a], (lon, lat));
+                let db = crate::core::geometry::haversine_km(prep.groups.centroids[b], (lon, lat));
                 da.total_cmp(&db)
             })
         });
@@ -786,10 +860,11 @@ fn from_scratch(
     let mut notes = Vec::new();
     if kk < k {
         notes.push(format!(
-            "only {kk} territories: there are only {n} units (use smaller units)"
+            "only {kk} territories: only {n} units hold accounts (use smaller units)"
         ));
     }
     trace("finish", &mut tt);
+    let sol = prep.expand(sol);
     let edit = scratch_edit(project, opts, &prep, &sol, k, full)?;
     trace("edit (dissolve)", &mut tt);
     let mut proposal = propose(
