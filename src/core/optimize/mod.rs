@@ -53,11 +53,13 @@
 //! undo step), a [`DisruptionReport`] measured by running the real engine
 //! on the edited plan, and before/after [`PlanMetrics`].
 
+mod bench;
 mod report;
 pub mod solver;
 
+pub use bench::bench;
+
 use std::collections::HashMap;
-use std::io::Write;
 use std::time::Instant;
 
 use geo::{BooleanOps, BoundingRect, MultiPolygon};
@@ -559,7 +561,11 @@ pub fn rebalance(
     // cost kept heavy units home: balance comes first, so retry with a
     // smaller disruption weight and keep the first that meets the
     // tolerance (or the best balanced).
-    if !sol.within_tolerance && k > 0 && !p.xy.is_empty() && opts.disruption_weight > 0.0 {
+    if !sol.within_tolerance_where_feasible
+        && k > 0
+        && !p.xy.is_empty()
+        && opts.disruption_weight > 0.0
+    {
         for factor in [0.25, 0.0] {
             progress.check()?;
             let mut q = p.clone();
@@ -577,11 +583,13 @@ pub fn rebalance(
             )?;
             let s = solver::finish(&q, assign, &centers, r, false, progress)?;
             let better =
-                s.contiguous && (s.within_tolerance || sol_tol_pct(&s) < sol_tol_pct(&sol) - 0.5);
+                s.contiguous
+                    && (s.within_tolerance_where_feasible
+                        || feasible_dev_pct(&s) < feasible_dev_pct(&sol) - 0.5);
             if better {
                 sol = s;
                 sol.rounds += rounds;
-                if sol.within_tolerance {
+                if sol.within_tolerance_where_feasible {
                     break;
                 }
             }
@@ -590,10 +598,12 @@ pub fn rebalance(
     }
     progress.set_done(4);
     progress.check()?;
+    let notes = feasibility_notes(&p, &sol);
     let sol = prep.expand(sol);
     let edit = rebalance_edit(project, &prep, &sol);
     trace("edit (dissolve)", &mut tt);
-    let proposal = propose(before_ws, edit, &prep, &sol, "Rebalance", progress)?;
+    let mut proposal = propose(before_ws, edit, &prep, &sol, "Rebalance", progress)?;
+    proposal.report.notes.splice(0..0, notes);
     trace("propose", &mut tt);
     progress.set_done(6);
     Ok(proposal)
@@ -690,14 +700,23 @@ fn propose(
         .count();
     report.bridges = prep.units.bridges;
     report.within_tolerance = sol.within_tolerance;
+    report.within_tolerance_where_feasible = sol.within_tolerance_where_feasible;
+    report.infeasible_territories = sol.infeasible.len();
     report.contiguous = sol.contiguous;
     report.rounds = sol.rounds;
     report.local_moves = sol.moves;
     report.unit_cv_pct = cv_pct(&sol.loads);
-    if !sol.within_tolerance {
+    if !sol.within_tolerance_where_feasible {
         report.notes.push(format!(
-            "{what}: not every territory is within ±{:.1}%: units are indivisible (use smaller units or a wider tolerance)",
+            "{what}: the search did not bring every territory within ±{}% (worst {:.1}% off the mean on the unit model): units are indivisible (try smaller units or a wider tolerance)",
+            p_tol_pct(sol),
             sol_tol_pct(sol)
+        ));
+    }
+    if after.cv_pct > before.cv_pct + 0.05 || after.out_of_tolerance > before.out_of_tolerance {
+        report.notes.push(format!(
+            "{what}: the proposal is LESS balanced than the plan as it is (CV {:.1}% → {:.1}%, {} → {} out of tolerance): these units are too coarse for this plan; use smaller units or discard",
+            before.cv_pct, after.cv_pct, before.out_of_tolerance, after.out_of_tolerance
         ));
     }
     if !sol.contiguous {
@@ -725,6 +744,50 @@ pub(crate) fn trace(what: &str, t: &mut Instant) {
         eprintln!("    {what:<24} {:>7.1} ms", t.elapsed().as_secs_f64() * 1e3);
     }
     *t = Instant::now();
+}
+
+fn p_tol_pct(sol: &Solution) -> String {
+    format!("{}", (sol.tol * 1000.0).round() / 10.0)
+}
+
+/// Why some territories cannot be within tolerance, in words: units (or
+/// fixed loads) heavier than the upper limit.
+fn feasibility_notes(p: &Problem, sol: &Solution) -> Vec<String> {
+    let mut notes = Vec::new();
+    let target = sol.target.max(1e-12);
+    if !sol.heavy_units.is_empty() {
+        let list: Vec<String> = sol
+            .heavy_units
+            .iter()
+            .take(5)
+            .map(|&u| format!("{} ({:.0}% of the mean)", p.units.labels[u], p.weight[u] / target * 100.0))
+            .collect();
+        notes.push(format!(
+            "infeasible: {} unit(s) alone exceed the upper limit (mean +{}%): {}{}; the territories holding them cannot be within tolerance (use smaller units)",
+            sol.heavy_units.len(),
+            p_tol_pct(sol),
+            list.join(", "),
+            if sol.heavy_units.len() > 5 { ", …" } else { "" }
+        ));
+    }
+    let hi = target * (1.0 + sol.tol);
+    let fixed_over = p.fixed.iter().filter(|&&f| f > hi + 1e-9).count();
+    if fixed_over > 0 {
+        notes.push(format!(
+            "infeasible: in {fixed_over} territory(ies) pinned or locked accounts alone exceed the upper limit"
+        ));
+    }
+    notes
+}
+
+/// Largest deviation (%) of a district that could be within tolerance.
+fn feasible_dev_pct(sol: &Solution) -> f64 {
+    sol.loads
+        .iter()
+        .enumerate()
+        .filter(|(d, _)| !sol.infeasible.contains(&(*d as u32)))
+        .map(|(_, l)| ((l - sol.target) / sol.target.max(1e-12) * 100.0).abs())
+        .fold(0.0, f64::max)
 }
 
 fn sol_tol_pct(sol: &Solution) -> f64 {
@@ -844,10 +907,16 @@ fn from_scratch(
         let loads = p.loads(&assign);
         let target = p.target();
         let pieces = solver::pieces(&p, &assign);
+        let heavy_units = p.heavy_units();
+        let infeasible = p.infeasible(&assign, &heavy_units);
+        let ok = |d: usize| (loads[d] - target).abs() <= p.tol * target + 1e-9;
         Solution {
-            within_tolerance: loads
-                .iter()
-                .all(|l| (l - target).abs() <= p.tol * target + 1e-9),
+            within_tolerance: (0..k).all(ok),
+            within_tolerance_where_feasible: (0..k)
+                .all(|d| ok(d) || infeasible.contains(&(d as u32))),
+            infeasible,
+            heavy_units,
+            tol: p.tol,
             contiguous: pieces.iter().all(|&c| c <= 1),
             assign,
             loads,
@@ -857,7 +926,7 @@ fn from_scratch(
         }
     };
     progress.set_done(4);
-    let mut notes = Vec::new();
+    let mut notes = feasibility_notes(&p, &sol);
     if kk < k {
         notes.push(format!(
             "only {kk} territories: only {n} units hold accounts (use smaller units)"
@@ -983,83 +1052,4 @@ fn scratch_edit(
         },
         edits,
     })
-}
-
-/// Prints quality and speed figures of rebalance, generate and the k-means
-/// baseline on the sample plan and on a 100,000-account synthetic plan
-/// (`turfmap bench-balance`).
-pub fn bench(out: &mut dyn Write) -> Result<()> {
-    let io = |e| Error::io("<stdout>", e);
-    writeln!(
-        out,
-        "turfmap bench-balance{}",
-        if cfg!(debug_assertions) {
-            " (DEBUG BUILD: use --release)"
-        } else {
-            ""
-        }
-    )
-    .map_err(io)?;
-    let sample = super::project_file::load(&super::assets::sample_plan())?;
-    let synth = super::synth::synthetic_plan(100_000, 50, 42);
-    for (name, project, hex) in [
-        ("sample", &sample, 40.0),
-        ("synthetic 100k/50", &synth, 25.0),
-    ] {
-        for units in [UnitLayer::Hex { size_km: hex }, UnitLayer::Counties] {
-            let opts = BalanceOptions {
-                units: units.clone(),
-                ..BalanceOptions::default()
-            };
-            let progress = Progress::new();
-            let k = project.territories.len();
-            let t = Instant::now();
-            let r = rebalance(project, &opts, &progress)?;
-            let dt = t.elapsed().as_secs_f64();
-            print_line(out, name, "rebalance", &units, &r, dt).map_err(io)?;
-            let t = Instant::now();
-            let g = generate(project, k, &opts, &[], &progress)?;
-            let dt = t.elapsed().as_secs_f64();
-            print_line(out, name, "generate", &units, &g, dt).map_err(io)?;
-            let t = Instant::now();
-            let b = balanced_kmeans(project, k, &opts, &progress)?;
-            let dt = t.elapsed().as_secs_f64();
-            print_line(out, name, "balanced k-means", &units, &b, dt).map_err(io)?;
-        }
-    }
-    Ok(())
-}
-
-fn print_line(
-    out: &mut dyn Write,
-    plan: &str,
-    what: &str,
-    units: &UnitLayer,
-    p: &Proposal,
-    secs: f64,
-) -> std::io::Result<()> {
-    let r = &p.report;
-    writeln!(
-        out,
-        "{plan:<18} {what:<17} {:<16} {:>7.0} ms  CV {:>5.2}% → {:>5.2}%  out of ±{}%: {:>2} → {:>2}  max dev {:>5.1}%  moved {:>6} accts ({:>5.1}% of {})  units {} (moved {})  contiguous {}  within tol {}",
-        units.to_string(),
-        secs * 1e3,
-        p.before.cv_pct,
-        p.after.cv_pct,
-        p.after.tolerance_pct,
-        p.before.out_of_tolerance,
-        p.after.out_of_tolerance,
-        p.after
-            .territories
-            .iter()
-            .map(|t| t.deviation_pct.abs())
-            .fold(0.0, f64::max),
-        r.accounts_moved,
-        r.balance_moved_pct,
-        p.after.balance_measure,
-        r.units,
-        r.units_moved,
-        if r.contiguous { "yes" } else { "NO" },
-        if r.within_tolerance { "yes" } else { "NO" },
-    )
 }

@@ -58,6 +58,15 @@ pub struct Solution {
     pub moves: usize,
     /// Every district within tolerance.
     pub within_tolerance: bool,
+    /// Districts that cannot be within tolerance whatever the plan: they
+    /// hold a unit (or fixed load) heavier than the upper limit.
+    pub infeasible: Vec<u32>,
+    /// Units heavier than the upper limit alone.
+    pub heavy_units: Vec<usize>,
+    /// Every district not in `infeasible` within tolerance.
+    pub within_tolerance_where_feasible: bool,
+    /// The tolerance (fraction of the target) the solution was made for.
+    pub tol: f64,
     /// Every district within its allowed number of pieces.
     pub contiguous: bool,
 }
@@ -100,6 +109,27 @@ impl Problem<'_> {
         } else {
             f(d, self.weight[u]);
         }
+    }
+
+    /// Units heavier than the upper limit of the tolerance band: whichever
+    /// district gets one is over the limit.
+    pub fn heavy_units(&self) -> Vec<usize> {
+        let hi = self.target() * (1.0 + self.tol) + 1e-9;
+        (0..self.n()).filter(|&u| self.weight[u] > hi).collect()
+    }
+
+    /// Districts that cannot be within tolerance in any plan: their fixed
+    /// load, or a unit they hold, exceeds the upper limit.
+    pub fn infeasible(&self, assign: &[u32], heavy: &[usize]) -> Vec<u32> {
+        let hi = self.target() * (1.0 + self.tol) + 1e-9;
+        let mut out: Vec<u32> = (0..self.k())
+            .filter(|&d| self.fixed[d] > hi)
+            .map(|d| d as u32)
+            .collect();
+        out.extend(heavy.iter().map(|&u| assign[u]).filter(|&d| d != NONE));
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Exact loads of an assignment.
@@ -658,20 +688,29 @@ pub fn local_search(
         g
     };
     let tol_abs = p.aim_tol.min(p.tol) * target;
+    let heavy = p.heavy_units();
     let mut cands: Vec<(f64, usize, u32)> = Vec::new();
     while moves < p.max_iterations {
         if moves % 64 == 0 {
             progress.check()?;
         }
         // The worst district not known to be stuck.
+        // Districts holding a unit heavier than the upper limit cannot be
+        // brought in: not worth working on (the report says why).
+        let mut hopeless = vec![false; k];
+        for u in heavy.iter().copied() {
+            if assign[u] != NONE {
+                hopeless[assign[u] as usize] = true;
+            }
+        }
         let worst = (0..k)
-            .filter(|&d| !stuck[d] && (loads[d] - target).abs() > tol_abs)
+            .filter(|&d| !stuck[d] && !hopeless[d] && (loads[d] - target).abs() > tol_abs)
             .max_by(|&a, &b| {
                 (loads[a] - target)
                     .abs()
                     .total_cmp(&(loads[b] - target).abs())
             });
-        let all_in = (0..k).all(|d| (loads[d] - target).abs() <= tol_abs);
+        let all_in = (0..k).all(|d| hopeless[d] || (loads[d] - target).abs() <= tol_abs);
         if all_in && !polish {
             break;
         }
@@ -970,9 +1009,12 @@ pub fn finish(
     let contiguous = repair_contiguity(p, &mut assign);
     let loads = p.loads(&assign);
     let target = p.target();
-    let within_tolerance = loads
-        .iter()
-        .all(|l| (l - target).abs() <= p.tol * target + 1e-9);
+    let ok = |d: usize| (loads[d] - target).abs() <= p.tol * target + 1e-9;
+    let within_tolerance = (0..p.k()).all(ok);
+    let heavy_units = p.heavy_units();
+    let infeasible = p.infeasible(&assign, &heavy_units);
+    let within_tolerance_where_feasible =
+        (0..p.k()).all(|d| ok(d) || infeasible.contains(&(d as u32)));
     Ok(Solution {
         assign,
         loads,
@@ -980,6 +1022,10 @@ pub fn finish(
         rounds,
         moves,
         within_tolerance,
+        infeasible,
+        heavy_units,
+        within_tolerance_where_feasible,
+        tol: p.tol,
         contiguous,
     })
 }
