@@ -8,6 +8,7 @@
 //! and needs no `eframe::Frame`, so the UI tests drive the real app
 //! headless.
 
+mod balance;
 pub mod chart;
 mod dialogs;
 pub mod files;
@@ -104,6 +105,8 @@ pub struct TurfmapApp {
     settings: settings::AppSettings,
     settings_store: Option<PathBuf>,
     autosave: history::Autosave,
+    /// The Balance/Generate dialog, when open.
+    balance: Option<balance::BalanceDialog>,
 }
 
 impl TurfmapApp {
@@ -141,6 +144,7 @@ impl TurfmapApp {
             settings: settings::AppSettings::default(),
             settings_store: None,
             autosave: history::Autosave::default(),
+            balance: None,
         }
     }
 
@@ -584,6 +588,8 @@ impl TurfmapApp {
             JobOutput::Exported { path, what } => {
                 self.notice = Some(format!("Exported {what} to {}", path.display()));
             }
+            // Balance proposals come through the dialog's own job.
+            JobOutput::Proposal(_) => {}
         }
         if let Some(action) = then {
             self.perform(action);
@@ -591,6 +597,7 @@ impl TurfmapApp {
     }
 
     fn replace_workspace(&mut self, ws: Workspace) {
+        self.close_balance_dialog();
         self.ws = ws;
         self.generation += 1;
         self.selection = Selection::default();
@@ -807,8 +814,10 @@ impl TurfmapApp {
                     }
                 }
             }
+            self.balance_preview(ui);
         });
 
+        self.balance_window(&ctx);
         self.dialogs(&ctx);
         self.recovery_dialog(&ctx);
         self.tick_autosave(Instant::now());

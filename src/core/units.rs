@@ -478,7 +478,9 @@ impl UnitSet {
         let mut pairs = Vec::new();
         for u in 0..self.len() {
             let g = group_of[u];
-            shapes[g as usize].0.extend(self.shapes[u].0.iter().cloned());
+            shapes[g as usize]
+                .0
+                .extend(self.shapes[u].0.iter().cloned());
             for &v in self.neighbors(u) {
                 let h = group_of[v as usize];
                 if h != g {
@@ -491,7 +493,10 @@ impl UnitSet {
         let (adj_start, adj) = csr(n_groups, pairs);
         Self {
             layer: self.layer.clone(),
-            labels: rep.iter().map(|&u| self.labels[u as usize].clone()).collect(),
+            labels: rep
+                .iter()
+                .map(|&u| self.labels[u as usize].clone())
+                .collect(),
             centroids: rep.iter().map(|&u| self.centroids[u as usize]).collect(),
             shapes,
             adj_start,
@@ -556,7 +561,9 @@ impl UnitSet {
             for &c in &comp {
                 size[c as usize] += 1;
             }
-            let largest = (0..count).max_by_key(|&c| (size[c], usize::MAX - c)).unwrap_or(0);
+            let largest = (0..count)
+                .max_by_key(|&c| (size[c], usize::MAX - c))
+                .unwrap_or(0);
             let max_degree = (0..self.len())
                 .map(|u| self.neighbors(u).len())
                 .max()
@@ -571,7 +578,11 @@ impl UnitSet {
                 if size[c] > 64 && !rim {
                     continue;
                 }
-                let cap = if size[c] > 64 { usize::MAX } else { size[c] + 1 };
+                let cap = if size[c] > 64 {
+                    usize::MAX
+                } else {
+                    size[c] + 1
+                };
                 if let Some(nn) = tree
                     .nearest_neighbor_iter_with_distance_2(&[x, y])
                     .take(cap)

@@ -45,9 +45,9 @@ pub fn grown_plan(base: &Project, seed: u64) -> Result<Project> {
         .iter()
         .copied()
         .filter(|&i| {
-            centres.iter().any(|&c| {
-                crate::core::geometry::haversine_km(c, (a.lon[i], a.lat[i])) < 300.0
-            })
+            centres
+                .iter()
+                .any(|&c| crate::core::geometry::haversine_km(c, (a.lon[i], a.lat[i])) < 300.0)
         })
         .collect();
     // Each account in a growth region gets a new neighbour with
@@ -131,7 +131,12 @@ pub fn bench(out: &mut dyn Write) -> Result<()> {
                 b.after.cv_pct,
             )
             .map_err(io)?;
-            for note in r.report.notes.iter().filter(|n| n.starts_with("infeasible")) {
+            for note in r
+                .report
+                .notes
+                .iter()
+                .filter(|n| n.starts_with("infeasible"))
+            {
                 writeln!(out, "    rebalance: {note}").map_err(io)?;
             }
         }

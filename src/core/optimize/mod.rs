@@ -103,6 +103,10 @@ pub struct BalanceOptions {
     pub rounds: usize,
     /// Seed for the randomised start of [`generate`] without seed points.
     pub seed: u64,
+    /// Keep manual pins (pinned accounts stay where they are pinned).
+    /// Off: pins to unlocked territories are removed by the proposal and
+    /// those accounts go with their units.
+    pub keep_pins: bool,
 }
 
 impl Default for BalanceOptions {
@@ -117,6 +121,7 @@ impl Default for BalanceOptions {
             max_iterations: 20_000,
             rounds: 8,
             seed: 1,
+            keep_pins: true,
         }
     }
 }
@@ -312,7 +317,7 @@ fn prepare(
             .and_then(|t| project.territory(t))
             .is_some_and(|t| is_locked(t, opts));
         let u = unit_of[i];
-        let pinned = a.pinned[i].is_some() && (k_new.is_none() || owner_locked);
+        let pinned = a.pinned[i].is_some() && ((k_new.is_none() && opts.keep_pins) || owner_locked);
         if pinned || owner_locked {
             // Fixed load: pinned or locked accounts stay with their
             // territory (in generate unlocked territories go, so only pins
@@ -443,7 +448,9 @@ fn group_units(units: &UnitSet, weight: &[f64], home: &[u32]) -> (Vec<u32>, Vec<
             queue.push_back(u);
         }
     }
-    let grow = |group_of: &mut Vec<u32>, queue: &mut std::collections::VecDeque<usize>, same_home: bool| {
+    let grow = |group_of: &mut Vec<u32>,
+                queue: &mut std::collections::VecDeque<usize>,
+                same_home: bool| {
         while let Some(u) = queue.pop_front() {
             for &v in units.neighbors(u) {
                 let v = v as usize;
@@ -582,10 +589,9 @@ pub fn rebalance(
                 progress,
             )?;
             let s = solver::finish(&q, assign, &centers, r, false, progress)?;
-            let better =
-                s.contiguous
-                    && (s.within_tolerance_where_feasible
-                        || feasible_dev_pct(&s) < feasible_dev_pct(&sol) - 0.5);
+            let better = s.contiguous
+                && (s.within_tolerance_where_feasible
+                    || feasible_dev_pct(&s) < feasible_dev_pct(&sol) - 0.5);
             if better {
                 sol = s;
                 sol.rounds += rounds;
@@ -600,7 +606,7 @@ pub fn rebalance(
     progress.check()?;
     let notes = feasibility_notes(&p, &sol);
     let sol = prep.expand(sol);
-    let edit = rebalance_edit(project, &prep, &sol);
+    let edit = rebalance_edit(project, before_ws.engine(), opts, &prep, &sol);
     trace("edit (dissolve)", &mut tt);
     let mut proposal = propose(before_ws, edit, &prep, &sol, "Rebalance", progress)?;
     proposal.report.notes.splice(0..0, notes);
@@ -647,11 +653,40 @@ fn initial_centers(p: &Problem, assign: &[u32], k: usize) -> Vec<usize> {
 /// New shapes: every unlocked territory becomes the dissolve of its units
 /// (so the map, the engine and the unit model agree exactly), unless no
 /// unit moved, in which case nothing changes.
-fn rebalance_edit(project: &Project, prep: &Prepared, sol: &Solution) -> Edit {
+/// Pins the proposal removes (`keep_pins` off): those to unlocked
+/// territories of accounts not in a locked territory.
+fn released_pins(project: &Project, engine: &Engine, opts: &BalanceOptions) -> Vec<u32> {
+    if opts.keep_pins {
+        return Vec::new();
+    }
+    let a = &project.accounts;
+    let locked = |t: Option<TerritoryId>| {
+        t.and_then(|t| project.territory(t))
+            .is_some_and(|t| is_locked(t, opts))
+    };
+    a.live()
+        .filter(|&i| {
+            a.pinned[i].is_some() && !locked(a.pinned[i]) && !locked(engine.territory_of(i))
+        })
+        .map(|i| i as u32)
+        .collect()
+}
+
+fn rebalance_edit(
+    project: &Project,
+    engine: &Engine,
+    opts: &BalanceOptions,
+    prep: &Prepared,
+    sol: &Solution,
+) -> Edit {
     // Only loaded units count: empty ones may join a neighbour's group.
-    let any_moved =
-        (0..prep.units.len()).any(|u| prep.problem_weight[u] > 0.0 && sol.assign[u] != prep.home[u]);
+    let any_moved = (0..prep.units.len())
+        .any(|u| prep.problem_weight[u] > 0.0 && sol.assign[u] != prep.home[u]);
     let mut edits = Vec::new();
+    let released = released_pins(project, engine, opts);
+    if !released.is_empty() {
+        edits.push(Edit::pin_all(released, None));
+    }
     if any_moved {
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); prep.districts.len()];
         for (u, &d) in sol.assign.iter().enumerate() {
@@ -715,7 +750,7 @@ fn propose(
     }
     if after.cv_pct > before.cv_pct + 0.05 || after.out_of_tolerance > before.out_of_tolerance {
         report.notes.push(format!(
-            "{what}: the proposal is LESS balanced than the plan as it is (CV {:.1}% → {:.1}%, {} → {} out of tolerance): these units are too coarse for this plan; use smaller units or discard",
+            "{what}: the proposal is LESS balanced than the plan as it is (CV {:.1}% to {:.1}%, out of tolerance {} to {}): these units are too coarse for this plan; use smaller units or discard",
             before.cv_pct, after.cv_pct, before.out_of_tolerance, after.out_of_tolerance
         ));
     }
@@ -760,7 +795,13 @@ fn feasibility_notes(p: &Problem, sol: &Solution) -> Vec<String> {
             .heavy_units
             .iter()
             .take(5)
-            .map(|&u| format!("{} ({:.0}% of the mean)", p.units.labels[u], p.weight[u] / target * 100.0))
+            .map(|&u| {
+                format!(
+                    "{} ({:.0}% of the mean)",
+                    p.units.labels[u],
+                    p.weight[u] / target * 100.0
+                )
+            })
             .collect();
         notes.push(format!(
             "infeasible: {} unit(s) alone exceed the upper limit (mean +{}%): {}{}; the territories holding them cannot be within tolerance (use smaller units)",
@@ -861,13 +902,19 @@ fn from_scratch(
     // Seed points → nearest units; the rest by k-means++.
     let mut centers: Vec<usize> = Vec::new();
     for &(lon, lat) in seeds.iter().take(k) {
-        let c = prep.groups.locate(lon, lat).map(|u| u as usize).or_else(|| {
-            (0..n).min_by(|&a, &b| {
-                let da = crate::core::geometry::haversine_km(prep.groups.centroids[a], (lon, lat));
-                let db = crate::core::geometry::haversine_km(prep.groups.centroids[b], (lon, lat));
-                da.total_cmp(&db)
-            })
-        });
+        let c = prep
+            .groups
+            .locate(lon, lat)
+            .map(|u| u as usize)
+            .or_else(|| {
+                (0..n).min_by(|&a, &b| {
+                    let da =
+                        crate::core::geometry::haversine_km(prep.groups.centroids[a], (lon, lat));
+                    let db =
+                        crate::core::geometry::haversine_km(prep.groups.centroids[b], (lon, lat));
+                    da.total_cmp(&db)
+                })
+            });
         if let Some(c) = c
             && !centers.contains(&c)
         {
@@ -1002,6 +1049,10 @@ fn scratch_edit(
         }
     }
     let mut edits = Vec::new();
+    let released = released_pins(project, &engine_ws, opts);
+    if !released.is_empty() {
+        edits.push(Edit::pin_all(released, None));
+    }
     for (o, t) in old.iter().enumerate() {
         if !used_old[o] {
             edits.push(Edit::RemoveTerritory { id: t.id });

@@ -423,7 +423,9 @@ pub fn transport(
                 // Only the cheapest few can be needed: select, then sort them.
                 let m = ((4.0 * deficit / mean_w) as usize + 32).min(cand.len());
                 if m > 0 && m < cand.len() {
-                    cand.select_nth_unstable_by(m - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    cand.select_nth_unstable_by(m - 1, |a, b| {
+                        a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+                    });
                     cand.truncate(m);
                 }
                 cand.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -897,7 +899,10 @@ fn shift_chain(
                         && p.movable[u]
                         && p.weight[u] > 0.0
                         && !done.iter().any(|x| x.0 == u)
-                        && p.units.neighbors(u).iter().any(|&v| assign[v as usize] == to as u32)
+                        && p.units
+                            .neighbors(u)
+                            .iter()
+                            .any(|&v| assign[v as usize] == to as u32)
                 })
                 .map(|u| ((p.weight[u] - amount).abs(), u))
                 .collect();
@@ -995,7 +1000,10 @@ pub fn finish(
         if std::env::var_os("TURFMAP_TRACE_BALANCE").is_some() {
             let t = p.target().max(1e-12);
             let l = p.loads(assign);
-            let max = l.iter().map(|x| ((x - t) / t * 100.0).abs()).fold(0.0, f64::max);
+            let max = l
+                .iter()
+                .map(|x| ((x - t) / t * 100.0).abs())
+                .fold(0.0, f64::max);
             eprintln!("      {what}: max dev {max:.1}%");
         }
     };
