@@ -812,6 +812,23 @@ fn feasibility_notes(p: &Problem, sol: &Solution) -> Vec<String> {
         ));
     }
     let hi = target * (1.0 + sol.tol);
+    // The others share what the infeasible ones leave: if their mean is
+    // itself outside the band, none of them can be within tolerance.
+    let k = sol.loads.len();
+    let h = sol.infeasible.len();
+    if h > 0 && h < k {
+        let rest: f64 = (0..k)
+            .filter(|d| !sol.infeasible.contains(&(*d as u32)))
+            .map(|d| sol.loads[d])
+            .sum::<f64>()
+            / (k - h) as f64;
+        let off = (rest - target) / target * 100.0;
+        if off.abs() > sol.tol * 100.0 {
+            notes.push(format!(
+                "infeasible: the other territories average {off:+.1}% off the mean, so they cannot be within tolerance either"
+            ));
+        }
+    }
     let fixed_over = p.fixed.iter().filter(|&&f| f > hi + 1e-9).count();
     if fixed_over > 0 {
         notes.push(format!(
