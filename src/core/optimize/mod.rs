@@ -15,12 +15,15 @@
 //!    transportation problem whose supplies are the units' loads and whose
 //!    demands are the target ± tolerance, with cost = squared distance to
 //!    the centre (compactness) + a disruption cost for leaving the unit's
-//!    current territory. It is solved through its dual prices (a power
+//!    current territory (the balanced min-cost-flow formulation of sales
+//!    territory alignment, cf. George, Lamar & Wisner 1997, "Optimal
+//!    territory design with travel-time, workload and disruption
+//!    constraints"). It is solved through its dual prices (a power
 //!    diagram; Aurenhammer, Hoffmann & Aronov 1998) by the auction method
-//!    for transportation problems (Bertsekas & Castañón 1989), which for a
-//!    few dozen centres and thousands of units is far faster than a generic
-//!    min-cost-flow solver and gives the same LP optimum up to the rounding
-//!    of split units.
+//!    for transportation problems (Bertsekas & Castañón 1989) on a sparse
+//!    arc set (each unit to its home and its nearest centres), with the
+//!    prices of one round warm-starting the next. Indivisible units leave
+//!    a rounding remainder for step 4.
 //! 2. **Location** — each centre moves to its district's weighted medoid;
 //!    1–2 repeat until the centres stop moving.
 //! 3. **Contiguity repair** — enclaves and fragments join the adjacent
@@ -29,7 +32,14 @@
 //!    never disconnecting one, until every territory is within tolerance
 //!    (cf. Ricca & Simeone 2008, "Local search algorithms for political
 //!    districting", *EJOR* 189). Moves are ranked by disruption and
-//!    compactness cost per unit of balance gained.
+//!    compactness cost per unit of balance gained. When an out-of-balance
+//!    territory has no improving move (its neighbours are balanced), an
+//!    ejection chain (Glover 1996; Bozkaya, Erkut & Laporte 2003) passes
+//!    load along a path of adjacent territories to the nearest one with
+//!    room.
+//!
+//! Empty units are grouped with the nearest unit holding accounts (same
+//! current territory first), so every move shifts load; see `Prepared`.
 //!
 //! Units are indivisible, so perfect balance can be infeasible: the
 //! [`DisruptionReport`] says whether the tolerance was met.
@@ -42,10 +52,15 @@
 //! keep their exact geometry and their units are left out. Pinned accounts,
 //! accounts of locked territories and accounts outside every unit are
 //! fixed loads of their territory. Units holding a locked account
-//! ([`BalanceOptions::locked_accounts`]) never move. A rebalanced territory's
-//! new shape is its old shape minus the units that moved away plus the
-//! units that moved in, so boundaries that did not move stay exactly as
-//! drawn; generated territories are the dissolve of their units.
+//! ([`BalanceOptions::locked_accounts`]) never move. When anything moves,
+//! every unlocked territory becomes the dissolve of its units (so the map,
+//! the engine and the unit model agree exactly); with a balanced plan
+//! nothing moves and nothing changes.
+//!
+//! A unit heavier than the upper limit (mean + tolerance) makes its
+//! territory infeasible whatever the plan: the report counts such
+//! territories and names the units, and "within tolerance where feasible"
+//! excludes only them.
 //!
 //! # The result
 //!
