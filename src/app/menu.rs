@@ -174,6 +174,15 @@ impl TurfmapApp {
                 }
             });
 
+            ui.menu_button("Plan", |ui| {
+                if ui.button("Balance…").clicked() {
+                    self.open_balance_dialog(false);
+                }
+                if ui.button("Generate…").clicked() {
+                    self.open_balance_dialog(true);
+                }
+            });
+
             ui.menu_button("View", |ui| {
                 if ui.button("Zoom to plan").clicked() {
                     self.map.zoom_to_plan(&self.ws);

@@ -8,6 +8,7 @@
 //! and needs no `eframe::Frame`, so the UI tests drive the real app
 //! headless.
 
+mod balance;
 pub mod chart;
 mod dialogs;
 pub mod files;
@@ -106,6 +107,8 @@ pub struct TurfmapApp {
     settings_store: Option<PathBuf>,
     autosave: history::Autosave,
     tools: tools::Tools,
+    /// The Balance/Generate dialog, when open.
+    balance: Option<balance::BalanceDialog>,
 }
 
 impl TurfmapApp {
@@ -144,6 +147,7 @@ impl TurfmapApp {
             settings_store: None,
             autosave: history::Autosave::default(),
             tools: tools::Tools::default(),
+            balance: None,
         }
     }
 
@@ -587,6 +591,8 @@ impl TurfmapApp {
             JobOutput::Exported { path, what } => {
                 self.notice = Some(format!("Exported {what} to {}", path.display()));
             }
+            // Balance proposals come through the dialog's own job.
+            JobOutput::Proposal(_) => {}
         }
         if let Some(action) = then {
             self.perform(action);
@@ -594,6 +600,7 @@ impl TurfmapApp {
     }
 
     fn replace_workspace(&mut self, ws: Workspace) {
+        self.close_balance_dialog();
         self.ws = ws;
         self.generation += 1;
         self.selection = Selection::default();
@@ -807,8 +814,10 @@ impl TurfmapApp {
                 }
             }
             self.run_tool_actions();
+            self.balance_preview(ui);
         });
 
+        self.balance_window(&ctx);
         self.dialogs(&ctx);
         self.recovery_dialog(&ctx);
         self.tick_autosave(Instant::now());
