@@ -66,7 +66,8 @@ type Cand = (f64, usize, u32);
 struct Search<'a, 'p> {
     p: &'a Problem<'p>,
     assign: &'a mut [u32],
-    centers: &'a [usize],
+    /// District centres (an emptied district gets a new one).
+    centers: Vec<usize>,
     k: usize,
     target: f64,
     /// What each district aims at: the mean, or, for a district that holds
@@ -142,7 +143,7 @@ impl<'a, 'p> Search<'a, 'p> {
         let mut s = Self {
             p,
             assign,
-            centers,
+            centers: centers.to_vec(),
             k,
             target,
             aim,
@@ -166,6 +167,51 @@ impl<'a, 'p> Search<'a, 'p> {
             s.update_border(u);
         }
         s
+    }
+
+    /// Gives every empty district a unit to grow from (the allocation can
+    /// leave one empty, and moves only go between adjacent districts): the
+    /// border unit farthest from the centre of the most overloaded district
+    /// that can spare one.
+    fn reseed_empty(&mut self) {
+        for d in 0..self.k {
+            if self.size[d] > 0 {
+                continue;
+            }
+            let mut donors: Vec<usize> = (0..self.k)
+                .filter(|&m| m != d && self.size[m] > 1 && !self.hopeless[m])
+                .collect();
+            donors.sort_by(|&x, &y| {
+                (self.loads[y] - self.aim[y])
+                    .total_cmp(&(self.loads[x] - self.aim[x]))
+                    .then(x.cmp(&y))
+            });
+            for m in donors.into_iter().take(4) {
+                let c = self.centers.get(m).copied();
+                // No border when `m` holds everything: any unit of it.
+                let pool: Vec<usize> = if self.border[m].is_empty() {
+                    (0..self.p.n())
+                        .filter(|&u| self.assign[u] == m as u32)
+                        .collect()
+                } else {
+                    self.border[m].iter().map(|&u| u as usize).collect()
+                };
+                let mut cand: Vec<(f64, usize)> = pool
+                    .into_iter()
+                    .filter(|&u| !self.pinned[u])
+                    .map(|u| (c.map_or(0.0, |c| -self.p.d2(u, c)), u))
+                    .collect();
+                cand.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let seed = cand.into_iter().map(|x| x.1).find(|&u| self.removable(u));
+                if let Some(u) = seed {
+                    self.apply(u, d as u32);
+                    if let Some(c) = self.centers.get_mut(d) {
+                        *c = u;
+                    }
+                    break;
+                }
+            }
+        }
     }
 
     /// Deviation of district `d` from its aim, and whether it is out of
@@ -582,6 +628,7 @@ pub fn local_search(
         return Ok(0);
     }
     let mut s = Search::new(p, assign, centers);
+    s.reseed_empty();
     let tol_abs = p.aim_tol.min(p.tol) * s.target;
     let mut moves = 0;
     let mut stuck = vec![false; k];
@@ -692,5 +739,96 @@ fn diagnose(s: &Search, tol_abs: f64, moves: usize, iterations: usize) {
             s.border[d].len(),
             nbs.join(" ")
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::units::UnitSet;
+
+    fn problem(units: &UnitSet, weight: Vec<f64>, k: usize) -> Problem<'_> {
+        let n = units.len();
+        Problem {
+            units,
+            xy: units
+                .centroids
+                .iter()
+                .map(|&(x, y)| (x * 85.0, y * 111.0))
+                .collect(),
+            weight,
+            home: vec![NONE; n],
+            home_split: vec![Vec::new(); n],
+            movable: vec![true; n],
+            fixed: vec![0.0; k],
+            tol: 0.05,
+            aim_tol: 0.03,
+            disruption: 0.0,
+            radius_km: 30.0,
+            pieces: vec![1; k],
+            max_iterations: 20_000,
+        }
+    }
+
+    fn members(assign: &[u32], d: u32) -> Vec<u32> {
+        (0..assign.len() as u32)
+            .filter(|&u| assign[u as usize] == d)
+            .collect()
+    }
+
+    #[test]
+    fn an_empty_district_is_grown_to_balance() {
+        let units = UnitSet::hex_grid(10.0, [-100.0, 40.0, -99.0, 40.6]).unwrap();
+        let n = units.len();
+        let p = problem(&units, vec![1.0; n], 3);
+        // Everything in district 0, districts 1 and 2 empty.
+        let mut assign = vec![0u32; n];
+        let centers = [0, 1, 2];
+        local_search(&p, &mut assign, &centers, false, &Progress::new()).unwrap();
+        let loads = p.loads(&assign);
+        let t = p.target();
+        for (d, l) in loads.iter().enumerate() {
+            assert!((l - t).abs() <= 0.05 * t, "district {d}: {l} vs {t}");
+            assert!(units.is_connected(&members(&assign, d as u32)));
+        }
+    }
+
+    #[test]
+    fn a_district_with_a_heavy_unit_keeps_little_else() {
+        let units = UnitSet::hex_grid(10.0, [-100.0, 40.0, -99.0, 40.6]).unwrap();
+        let n = units.len();
+        // One unit alone is 1.5× the mean of 4 districts.
+        let mut weight = vec![1.0; n];
+        let heavy = n / 2;
+        weight[heavy] = 0.0;
+        let rest = (n - 1) as f64;
+        weight[heavy] = 1.5 * rest / 2.5;
+        let p = problem(&units, weight, 4);
+        // A start where the heavy unit's district is a quarter of the map.
+        let mut assign: Vec<u32> = (0..n)
+            .map(|u| {
+                let (x, y) = units.centroids[u];
+                u32::from(x > -99.5) + 2 * u32::from(y > 40.3)
+            })
+            .collect();
+        let centers: Vec<usize> = (0..4)
+            .map(|d| (0..n).find(|&u| assign[u] == d).unwrap())
+            .collect();
+        let h = assign[heavy];
+        local_search(&p, &mut assign, &centers, false, &Progress::new()).unwrap();
+        let own = members(&assign, h);
+        assert!(
+            own.len() <= 2,
+            "the heavy unit's district keeps {} units",
+            own.len()
+        );
+        assert_eq!(assign[heavy], h);
+        // The others share the rest within tolerance of the mean.
+        let loads = p.loads(&assign);
+        let t = p.target();
+        for d in (0..4).filter(|&d| d != h as usize) {
+            assert!(units.is_connected(&members(&assign, d as u32)));
+            assert!(loads[d] < t * 1.05, "district {d}: {} vs {t}", loads[d]);
+        }
     }
 }
