@@ -466,7 +466,10 @@ fn a_territory_holding_a_heavy_unit_keeps_little_else() {
     let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
     let ws = accept(&p, &prop);
     let others = territory_others(&ws, first_heavy, &heavy);
-    assert!(others <= near, "{others} others (at most {near} share the hexagon)");
+    assert!(
+        others <= near,
+        "{others} others (at most {near} share the hexagon)"
+    );
     assert!(prop.report.within_tolerance_where_feasible);
     let prop = generate(&p, 6, &opts(), &[], &Progress::new()).unwrap();
     let ws = accept(&p, &prop);
@@ -504,7 +507,8 @@ fn generate_counts_kept_pins_where_they_are_pinned() {
     }
     // The real plan (pins included) is balanced, not just the unit model.
     assert_eq!(
-        prop.after.out_of_tolerance, 0,
+        prop.after.out_of_tolerance,
+        0,
         "{:?} {:?}",
         prop.report.notes,
         prop.after

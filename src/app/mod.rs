@@ -86,6 +86,8 @@ pub struct TurfmapApp {
     selection: Selection,
     style: MapStyle,
     map: MapView,
+    /// Where the map was drawn last frame (floating dialogs open over it).
+    map_rect: Option<egui::Rect>,
     sort: Option<SortOrder>,
     /// The tolerance being typed or dragged, committed when the user lets go.
     tolerance_edit: Option<f64>,
@@ -129,6 +131,7 @@ impl TurfmapApp {
             selection: Selection::default(),
             style: MapStyle::default(),
             map,
+            map_rect: None,
             sort: None,
             tolerance_edit: None,
             list_scroll_to: None,
@@ -803,6 +806,7 @@ impl TurfmapApp {
                 }
             });
         CentralPanel::no_frame().show(ui, |ui| {
+            self.map_rect = Some(ui.max_rect());
             self.tool_bar(ui);
             let events =
                 self.map

@@ -1261,7 +1261,11 @@ fn scratch_edit(
         .territories
         .iter()
         .filter(|t| {
-            is_locked(t, opts) || old.iter().position(|o| o.id == t.id).is_some_and(|o| used_old[o])
+            is_locked(t, opts)
+                || old
+                    .iter()
+                    .position(|o| o.id == t.id)
+                    .is_some_and(|o| used_old[o])
         })
         .map(|t| t.name.clone())
         .collect();

@@ -542,11 +542,7 @@ impl<'a, 'p> Search<'a, 'p> {
             }
         }
         ends.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
-        let sse = |s: &Self| {
-            (0..k)
-                .map(|d| (s.loads[d] - s.aim[d]).powi(2))
-                .sum::<f64>()
-        };
+        let sse = |s: &Self| (0..k).map(|d| (s.loads[d] - s.aim[d]).powi(2)).sum::<f64>();
         let before = sse(self);
         let mut cand: Vec<(f64, usize)> = Vec::new();
         for &(_, neg_room, end) in ends.iter().take(4) {
