@@ -103,11 +103,8 @@ impl<'a, 'p> Search<'a, 'p> {
         let heavy = p.heavy_units();
         let hi = target * (1.0 + p.tol) + 1e-9;
         let mut aim = vec![target; k];
-        let mut hopeless = vec![false; k];
+        let mut hopeless: Vec<bool> = p.fixed.iter().map(|&f| f > hi).collect();
         let mut floor = p.fixed.clone();
-        for d in 0..k {
-            hopeless[d] = p.fixed[d] > hi;
-        }
         let mut pinned: Vec<bool> = (0..n)
             .map(|u| !p.movable[u] || p.weight[u] <= 0.0)
             .collect();
@@ -574,8 +571,7 @@ impl<'a, 'p> Search<'a, 'p> {
                 }
                 cand.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 let mut moved = None;
-                for j in 0..cand.len().min(12) {
-                    let u = cand[j].1;
+                for &(_, u) in cand.iter().take(12) {
                     if self.removable(u) {
                         moved = Some(u);
                         break;
@@ -633,7 +629,7 @@ pub fn local_search(
     let mut iterations = 0usize;
     while moves < p.max_iterations {
         iterations += 1;
-        if iterations % 64 == 0 {
+        if iterations.is_multiple_of(64) {
             progress.check()?;
         }
         let worst = (0..k)
