@@ -43,8 +43,8 @@
 //!
 //! A district holding a unit heavier than the upper limit (or fixed load
 //! beyond it) cannot be within tolerance; the local search then aims it at
-//! that load alone, so it keeps as little else as possible and the others
-//! can balance.
+//! that load alone, so it keeps as little else as possible, and the others
+//! aim at the mean of what is left (kept inside the tolerance band).
 //!
 //! The local search is incremental (see `solver::search`): per-district
 //! border sets, district adjacency counts and a versioned priority queue of

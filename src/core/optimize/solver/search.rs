@@ -76,6 +76,8 @@ struct Search<'a, 'p> {
     /// others can balance.
     aim: Vec<f64>,
     hopeless: Vec<bool>,
+    /// Allowed deviation from the aim (a margin inside the tolerance).
+    band: f64,
     /// Units the search never moves (locked, empty, or heavier than the
     /// band: moving those only moves the problem).
     pinned: Vec<bool>,
@@ -116,10 +118,22 @@ impl<'a, 'p> Search<'a, 'p> {
                 floor[d as usize] += p.weight[u];
             }
         }
+        // The others share what the hopeless ones leave (at their floors):
+        // they aim at that mean, kept inside the tolerance band around the
+        // plan mean, and their band shrinks so it stays inside it too.
+        let h = hopeless.iter().filter(|&&x| x).count();
+        let mut rest = target;
+        if h > 0 && h < k {
+            let held: f64 = (0..k).filter(|&d| hopeless[d]).map(|d| floor[d]).sum();
+            rest = ((target * k as f64 - held) / (k - h) as f64)
+                .clamp(target * (1.0 - p.tol), target * (1.0 + p.tol));
+        }
+        let band = p.aim_tol.min(p.tol) * target;
+        let band = band
+            .min(p.tol * target - (rest - target).abs())
+            .max(0.25 * band);
         for d in 0..k {
-            if hopeless[d] {
-                aim[d] = floor[d];
-            }
+            aim[d] = if hopeless[d] { floor[d] } else { rest };
         }
         let loads = p.loads(assign);
         let mut size = vec![0u32; k];
@@ -145,6 +159,7 @@ impl<'a, 'p> Search<'a, 'p> {
             target,
             aim,
             hopeless,
+            band,
             pinned,
             loads,
             size,
@@ -211,13 +226,13 @@ impl<'a, 'p> Search<'a, 'p> {
         }
     }
 
-    /// Deviation of district `d` from its aim, and whether it is out of
-    /// its band (`tol_abs` around the mean; a floor is to be reached).
-    fn out(&self, d: usize, tol_abs: f64) -> bool {
+    /// Whether district `d` is out of its band (`band` around its aim; a
+    /// floor is to be reached).
+    fn out(&self, d: usize) -> bool {
         if self.hopeless[d] {
             self.loads[d] - self.aim[d] > 1e-6 * self.target
         } else {
-            (self.loads[d] - self.aim[d]).abs() > tol_abs
+            (self.loads[d] - self.aim[d]).abs() > self.band
         }
     }
 
@@ -621,7 +636,6 @@ pub fn local_search(
     }
     let mut s = Search::new(p, assign, centers);
     s.reseed_empty();
-    let tol_abs = p.aim_tol.min(p.tol) * s.target;
     let mut moves = 0;
     let mut stuck = vec![false; k];
     let mut cands: Vec<Cand> = Vec::new();
@@ -633,9 +647,9 @@ pub fn local_search(
             progress.check()?;
         }
         let worst = (0..k)
-            .filter(|&d| !stuck[d] && s.out(d, tol_abs))
+            .filter(|&d| !stuck[d] && s.out(d))
             .max_by(|&a, &b| s.dev(a).total_cmp(&s.dev(b)).then(b.cmp(&a)));
-        let all_in = (0..k).all(|d| !s.out(d, tol_abs));
+        let all_in = (0..k).all(|d| !s.out(d));
         if all_in && !polish {
             break;
         }
@@ -668,7 +682,7 @@ pub fn local_search(
             }
             let a = s.assign[u];
             if batch > 0 {
-                if !s.out(w, tol_abs) || batch >= 32 {
+                if !s.out(w) || batch >= 32 {
                     break;
                 }
                 if a == b
@@ -700,13 +714,13 @@ pub fn local_search(
         }
     }
     if std::env::var_os("TURFMAP_TRACE_BALANCE").is_some() {
-        diagnose(&s, tol_abs, moves, iterations);
+        diagnose(&s, moves, iterations);
     }
     Ok(moves)
 }
 
 /// Why the local search stopped (trace only).
-fn diagnose(s: &Search, tol_abs: f64, moves: usize, iterations: usize) {
+fn diagnose(s: &Search, moves: usize, iterations: usize) {
     let p = s.p;
     eprintln!(
         "      local search: {moves} moves in {iterations} looks, target {:.1}, n {} k {}",
@@ -715,7 +729,7 @@ fn diagnose(s: &Search, tol_abs: f64, moves: usize, iterations: usize) {
         p.k()
     );
     for d in 0..p.k() {
-        if !s.out(d, tol_abs) {
+        if !s.out(d) {
             continue;
         }
         let nbs: Vec<String> = (0..p.k())
