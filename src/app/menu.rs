@@ -232,6 +232,7 @@ impl TurfmapApp {
                     }
                 });
             });
+            ui.menu_button("Model", |ui| self.model_menu(ui));
         });
     }
 

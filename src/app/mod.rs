@@ -17,6 +17,7 @@ pub mod history;
 mod jobs;
 pub mod map;
 mod menu;
+mod model_window;
 pub mod panels;
 pub mod settings;
 pub mod state;
@@ -810,6 +811,7 @@ impl TurfmapApp {
         });
 
         self.dialogs(&ctx);
+        self.model_window(&ctx);
         self.recovery_dialog(&ctx);
         self.tick_autosave(Instant::now());
         if self.job.is_some() {

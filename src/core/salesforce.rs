@@ -536,11 +536,10 @@ pub fn read_export(
         ],
     )
     .ok();
-    let mut next = project.next_territory_id;
     let mut territories: Vec<Territory> = Vec::new();
     let mut by_dev: HashMap<String, usize> = HashMap::new();
     let mut parents: Vec<Option<String>> = Vec::new();
-    for (k, r) in rows.iter().enumerate() {
+    for (next, (k, r)) in (project.next_territory_id..).zip(rows.iter().enumerate()) {
         let dev = r.get(cd).unwrap_or("").trim().to_ascii_lowercase();
         let name = r.get(cn).unwrap_or("").trim();
         if dev.is_empty() {
@@ -555,7 +554,6 @@ pub fn read_export(
             if name.is_empty() { &dev } else { name },
             geo::MultiPolygon(vec![]),
         );
-        next += 1;
         let tdev = ct
             .and_then(|c| r.get(c))
             .unwrap_or("")
