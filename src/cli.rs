@@ -164,7 +164,7 @@ pub enum Command {
         /// Territories (by name) that must not change.
         #[arg(long, num_args = 1..)]
         lock: Vec<String>,
-        /// Building blocks: `hex` (anywhere), `counties` or `zips` (US).
+        /// Building blocks: `hex` (anywhere), `states`, `counties` or `zips` (US).
         #[arg(long, default_value = "hex")]
         units: String,
         /// Hexagon size (centre to corner) in km, for `--units hex`.
@@ -1024,11 +1024,12 @@ fn balance(
     }
     let units = match units {
         "hex" => UnitLayer::Hex { size_km: hex_km },
+        "states" => UnitLayer::States,
         "counties" => UnitLayer::Counties,
         "zips" => UnitLayer::Zips,
         other => {
             return Err(Error::invalid(format!(
-                "unknown units '{other}'; use hex, counties or zips"
+                "unknown units '{other}'; use hex, states, counties or zips"
             )));
         }
     };

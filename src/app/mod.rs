@@ -21,6 +21,7 @@ mod model_window;
 pub mod panels;
 pub mod settings;
 pub mod state;
+pub mod tools;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -105,6 +106,7 @@ pub struct TurfmapApp {
     settings: settings::AppSettings,
     settings_store: Option<PathBuf>,
     autosave: history::Autosave,
+    tools: tools::Tools,
 }
 
 impl TurfmapApp {
@@ -142,6 +144,7 @@ impl TurfmapApp {
             settings: settings::AppSettings::default(),
             settings_store: None,
             autosave: history::Autosave::default(),
+            tools: tools::Tools::default(),
         }
     }
 
@@ -595,6 +598,7 @@ impl TurfmapApp {
         self.ws = ws;
         self.generation += 1;
         self.selection = Selection::default();
+        self.tools.reset();
         self.tolerance_edit = None;
         self.list_scroll_to = None;
         // A fresh map view: its caches belong to the previous plan.
@@ -740,7 +744,9 @@ impl TurfmapApp {
         self.refresh_metrics();
         self.sanitize_selection();
         self.handle_close_request(&ctx);
+        self.sanitize_tools();
         if self.job.is_none() && self.confirm.is_none() && self.new_plan.is_none() {
+            self.tool_keys(&ctx);
             self.handle_shortcuts(&ctx);
         }
         let title = self.window_title();
@@ -791,23 +797,17 @@ impl TurfmapApp {
                 }
             });
         CentralPanel::no_frame().show(ui, |ui| {
-            let events = self.map.show(ui, &self.ws, &self.selection, &self.style);
+            self.tool_bar(ui);
+            let events =
+                self.map
+                    .show_with(ui, &self.ws, &self.selection, &self.style, &mut self.tools);
             for event in events {
                 match event {
-                    MapEvent::SelectTerritory(Some(id)) => self.select_territory(id, false),
-                    MapEvent::SelectTerritory(None) => self.selection = Selection::default(),
+                    MapEvent::SelectTerritory(id) => self.map_select_territory(id, &ctx),
                     MapEvent::SelectAccount(i) => self.select_account(i),
-                    MapEvent::DropAccounts { accounts, at } => {
-                        match self.ws.engine().index().locate(at.0, at.1) {
-                            Some(target) => self.drop_accounts(&accounts, target),
-                            None => {
-                                self.notice =
-                                    Some("Drop accounts on a territory to move them".into());
-                            }
-                        }
-                    }
                 }
             }
+            self.run_tool_actions();
         });
 
         self.dialogs(&ctx);

@@ -28,6 +28,43 @@ pub struct HistoryEntry {
     pub label: String,
     /// The edit that reverses it.
     pub inverse: Edit,
+    /// Which plan state the inverse leads back to (see `Workspace::state`).
+    state: u64,
+}
+
+/// Joins inverses that run one after the other (`edits[0]` first) into one
+/// edit. When every part sets a whole value of one territory (its shape or
+/// its properties), only the last setting of each value matters: the rest
+/// are dropped, so a 500-frame drag keeps one shape per territory.
+fn coalesce(edits: Vec<Edit>, label: &str) -> Edit {
+    fn flatten(e: Edit, out: &mut Vec<Edit>) {
+        match e {
+            Edit::Batch { edits, .. } => edits.into_iter().for_each(|e| flatten(e, out)),
+            other => out.push(other),
+        }
+    }
+    let mut flat = Vec::new();
+    edits.into_iter().for_each(|e| flatten(e, &mut flat));
+    let key = |e: &Edit| match e {
+        Edit::SetGeometry { id, .. } => Some((0u8, *id)),
+        Edit::SetTerritoryProps { id, .. } => Some((1u8, *id)),
+        _ => None,
+    };
+    if flat.iter().all(|e| key(e).is_some()) {
+        // Keep the last occurrence of each key, in order of application.
+        let mut seen = std::collections::HashSet::new();
+        let mut kept: Vec<Edit> = flat
+            .into_iter()
+            .rev()
+            .filter(|e| seen.insert(key(e)))
+            .collect();
+        kept.reverse();
+        flat = kept;
+    }
+    Edit::Batch {
+        label: label.to_owned(),
+        edits: flat,
+    }
 }
 
 /// A project with its live assignment and history. See the module docs.
@@ -40,7 +77,11 @@ pub struct Workspace {
     undo: Vec<HistoryEntry>,
     redo: Vec<HistoryEntry>,
     revision: u64,
-    saved_revision: u64,
+    /// Identifies the current plan state: every applied edit makes a new
+    /// one, undo/redo return to earlier ones, so undoing back to the saved
+    /// state makes the plan clean again.
+    state: u64,
+    saved_state: u64,
     path: Option<PathBuf>,
 }
 
@@ -60,7 +101,8 @@ impl Workspace {
             undo: Vec::new(),
             redo: Vec::new(),
             revision: 0,
-            saved_revision: 0,
+            state: 0,
+            saved_state: 0,
             path: None,
         }
     }
@@ -79,8 +121,8 @@ impl Workspace {
     pub fn recovered(project: Project, path: Option<PathBuf>) -> Self {
         let mut ws = Self::new(project);
         ws.path = path;
-        // No revision ever equals this, so the plan is dirty until saved.
-        ws.saved_revision = u64::MAX;
+        // No state ever equals this, so the plan is dirty until saved.
+        ws.saved_state = u64::MAX;
         ws
     }
 
@@ -88,7 +130,7 @@ impl Workspace {
     pub fn save_as(&mut self, path: &Path) -> Result<()> {
         project_file::save(&self.project, path)?;
         self.path = Some(path.to_owned());
-        self.saved_revision = self.revision;
+        self.saved_state = self.state;
         Ok(())
     }
 
@@ -166,7 +208,7 @@ impl Workspace {
 
     /// True when there are changes since the last save (or load).
     pub fn is_dirty(&self) -> bool {
-        self.revision != self.saved_revision
+        self.state != self.saved_state
     }
 
     /// Increases with every applied, undone or redone edit.
@@ -177,16 +219,53 @@ impl Workspace {
     /// Applies an edit and records it for undo. On error nothing changes.
     pub fn apply(&mut self, edit: Edit) -> Result<()> {
         let label = edit.label(&self.project);
+        let before = self.state;
         let inverse = self.apply_raw(edit)?;
-        self.undo.push(HistoryEntry { label, inverse });
+        self.undo.push(HistoryEntry {
+            label,
+            inverse,
+            state: before,
+        });
         self.redo.clear();
         Ok(())
+    }
+
+    /// Applies an edit and folds it into the last undo entry (keeping that
+    /// entry's label), so a gesture that changes the plan at every frame
+    /// (a vertex drag, a brush stroke) is one undo step. The merged inverse
+    /// stays a delta: for edits that set a whole value (a shape, a
+    /// territory's properties) only the value from before the gesture is
+    /// kept. With nothing to undo it is [`Workspace::apply`].
+    pub fn amend(&mut self, edit: Edit) -> Result<()> {
+        let Some(top) = self.undo.pop() else {
+            return self.apply(edit);
+        };
+        match self.apply_raw(edit) {
+            Ok(inverse) => {
+                // Undo runs the newest inverse first, then the older one.
+                let inverse = coalesce(vec![inverse, top.inverse], &top.label);
+                self.undo.push(HistoryEntry {
+                    label: top.label,
+                    inverse,
+                    state: top.state,
+                });
+                self.redo.clear();
+                Ok(())
+            }
+            Err(e) => {
+                self.undo.push(top);
+                Err(e)
+            }
+        }
     }
 
     fn apply_raw(&mut self, edit: Edit) -> Result<Edit> {
         let (inverse, change) = edit.apply(&mut self.project)?;
         self.apply_change(&change);
         self.revision += 1;
+        // Revisions never repeat, so they double as fresh state ids; undo
+        // and redo overwrite this with the state they return to.
+        self.state = self.revision;
         Ok(inverse)
     }
 
@@ -232,11 +311,14 @@ impl Workspace {
             return Ok(false);
         };
         // Cloned so a failed step can be put back as it was.
+        let from = self.state;
         match self.apply_raw(entry.inverse.clone()) {
             Ok(inverse) => {
+                self.state = entry.state;
                 let back = HistoryEntry {
                     label: entry.label,
                     inverse,
+                    state: from,
                 };
                 if undo {
                     self.redo.push(back);
