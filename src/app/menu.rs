@@ -241,6 +241,7 @@ impl TurfmapApp {
                     }
                 });
             });
+            ui.menu_button("Model", |ui| self.model_menu(ui));
         });
     }
 

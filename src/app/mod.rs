@@ -18,6 +18,7 @@ pub mod history;
 mod jobs;
 pub mod map;
 mod menu;
+mod model_window;
 pub mod panels;
 pub mod settings;
 pub mod state;
@@ -823,6 +824,7 @@ impl TurfmapApp {
 
         self.balance_window(&ctx);
         self.dialogs(&ctx);
+        self.model_window(&ctx);
         self.recovery_dialog(&ctx);
         self.tick_autosave(Instant::now());
         if self.job.is_some() {
