@@ -159,5 +159,8 @@ fn the_dialog_opens_over_the_map_clear_of_the_territory_list() {
         list.right()
     );
     // Inside the window, towards its right side.
-    assert!(title.right() <= 1500.0 && title.center().x > 750.0, "{title:?}");
+    assert!(
+        title.right() <= 1500.0 && title.center().x > 750.0,
+        "{title:?}"
+    );
 }
