@@ -29,7 +29,7 @@ use egui::{CentralPanel, Panel};
 
 use crate::core::edit::Edit;
 use crate::core::export::{write_assignment_csv, write_file_atomically, write_territories_geojson};
-use crate::core::import::{ImportedTerritory, TerritoryImportReport, import_territories};
+use crate::core::import::{ImportedTerritory, TerritoryImportReport, territories_from_file};
 use crate::core::metrics::PlanMetrics;
 use crate::core::progress::Progress;
 use crate::core::{Project, TerritoryId, Workspace};
@@ -461,7 +461,7 @@ impl TurfmapApp {
     pub fn import_territories_from(&mut self, path: PathBuf) {
         let title = format!("Importing territories from {}", display_name(&path));
         self.start(title, true, None, move |_| {
-            let (territories, report) = import_territories(&path, "name")?;
+            let (territories, report) = territories_from_file(&path, "name")?;
             Ok(JobOutput::TerritoriesRead {
                 path,
                 territories,

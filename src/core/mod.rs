@@ -4,6 +4,7 @@
 //! (only what the edit touched) → [`metrics`] → screen or CLI output.
 
 pub mod assets;
+pub mod basemap;
 pub mod bench;
 pub mod edit;
 pub mod engine;
@@ -27,3 +28,5 @@ pub mod bench_edit;
 pub mod optimize;
 pub mod tools;
 pub mod units;
+pub mod render;
+pub mod report;
