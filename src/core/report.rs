@@ -85,7 +85,8 @@ table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { padding: 6px 8px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 th { background: #f0f2f5; position: sticky; top: 0; }
 th:first-child, td:first-child, td.text { text-align: left; }
-td.name { white-space: normal; }
+td.name { white-space: normal; min-width: 170px; }
+th.text { text-align: left; }
 tfoot td { font-weight: bold; border-top: 2px solid var(--ink); }
 .sw { display: inline-block; width: 12px; height: 12px; border-radius: 3px; margin-right: 6px; vertical-align: -1px; border: 1px solid rgba(0,0,0,.25); }
 .bad { color: var(--bad); font-weight: bold; }
@@ -363,7 +364,7 @@ fn compact(v: f64) -> String {
 
 fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: DistanceUnit) {
     let project = ws.project();
-    h.push_str("<table id=\"territory-table\">\n<thead><tr><th>Territory</th><th>Rep</th><th>Accounts</th>");
+    h.push_str("<table id=\"territory-table\">\n<thead><tr><th>Territory</th><th class=\"text\">Rep</th><th>Accounts</th>");
     for name in &m.measures {
         let _ = write!(h, "<th>{}</th>", escape_xml(name));
     }
