@@ -10,6 +10,7 @@
 
 pub mod chart;
 mod dialogs;
+pub mod export_ui;
 pub mod files;
 pub mod fmt;
 pub mod frame_bench;
@@ -18,6 +19,7 @@ mod jobs;
 pub mod map;
 mod menu;
 pub mod panels;
+pub mod present;
 pub mod settings;
 pub mod state;
 
@@ -104,6 +106,8 @@ pub struct TurfmapApp {
     settings: settings::AppSettings,
     settings_store: Option<PathBuf>,
     autosave: history::Autosave,
+    present: present::Presentation,
+    export: export_ui::ExportUi,
 }
 
 impl TurfmapApp {
@@ -141,6 +145,8 @@ impl TurfmapApp {
             settings: settings::AppSettings::default(),
             settings_store: None,
             autosave: history::Autosave::default(),
+            present: present::Presentation::default(),
+            export: export_ui::ExportUi::default(),
         }
     }
 
@@ -150,6 +156,7 @@ impl TurfmapApp {
         self.settings = settings;
         self.settings_store = store;
         self.dark = self.settings.dark;
+        self.style.units = self.settings.units;
         setup_style(&self.ctx, self.dark);
         self.apply_tile_setting();
     }
@@ -416,15 +423,17 @@ impl TurfmapApp {
             display_name(&plan),
             display_name(&accounts)
         );
+        let remembered = self.settings.clone();
         self.start(title, true, None, move |progress| {
             let name = files::plan_name_from(&plan);
-            let (project, summary) = files::build_project(
+            let (mut project, summary) = files::build_project(
                 &name,
                 &accounts,
                 territories.as_deref(),
                 &name_prop,
                 progress,
             )?;
+            remembered.apply_balance_measure(&mut project);
             let mut ws = Workspace::new(project);
             progress.check()?;
             ws.save_as(&plan)?;
@@ -485,14 +494,23 @@ impl TurfmapApp {
         });
     }
 
-    /// Writes the territories as GeoJSON to `path` in the background.
+    /// Writes the territories to `path` in the background: KML for a
+    /// `.kml` file, GeoJSON otherwise.
     pub fn export_territories_to(&mut self, path: PathBuf) {
         // Only the territories are needed: no need to copy the accounts.
         let mut project = Project::new(self.ws.project().name.clone());
         project.territories = self.ws.project().territories.clone();
         let title = format!("Exporting territories to {}", display_name(&path));
+        let kml = crate::core::import::TerritoryFormat::of(&path)
+            == Some(crate::core::import::TerritoryFormat::Kml);
         self.start(title, false, None, move |_| {
-            write_file_atomically(&path, |w| write_territories_geojson(w, &project))?;
+            if kml {
+                write_file_atomically(&path, |w| {
+                    crate::core::import::write_territories_kml(w, &project)
+                })?;
+            } else {
+                write_file_atomically(&path, |w| write_territories_geojson(w, &project))?;
+            }
             Ok(JobOutput::Exported {
                 path,
                 what: "territories",
@@ -747,6 +765,15 @@ impl TurfmapApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.last_title = title;
         }
+        self.presentation_keys(&ctx);
+        if self.presenting() {
+            self.presentation_ui(ui);
+            self.tick_autosave(Instant::now());
+            if self.job.is_some() {
+                ctx.request_repaint_after(Duration::from_millis(100));
+            }
+            return;
+        }
 
         Panel::top("menu_bar").show(ui, |ui| self.menu_bar(ui));
         if self.error.is_some() {
@@ -810,6 +837,7 @@ impl TurfmapApp {
         });
 
         self.dialogs(&ctx);
+        self.map_export_dialog(&ctx);
         self.recovery_dialog(&ctx);
         self.tick_autosave(Instant::now());
         if self.job.is_some() {
