@@ -52,6 +52,8 @@ impl TurfmapApp {
         }
         self.present.active = on;
         ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(on));
+        // The map area changes size: frame the plan again.
+        self.map.zoom_to_plan(&self.ws);
     }
 
     /// F5 toggles presentation mode; Esc leaves it. Called every frame,
@@ -153,48 +155,47 @@ impl TurfmapApp {
             .color(ui.visuals().weak_text_color()),
         );
         ui.separator();
-        let row_h = ui.text_style_height(&TextStyle::Body) + 6.0;
+        let row_h = ui.text_style_height(&TextStyle::Body);
         let mut clicked = None;
         ScrollArea::vertical().show(ui, |ui| {
-            for t in &m.territories {
-                let color = self
-                    .ws
-                    .project()
-                    .territory(TerritoryId(t.id))
-                    .map_or([128, 128, 128], |t| t.color);
-                let out = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
-                let selected = self.selection.territory == Some(TerritoryId(t.id));
-                let r = ui
-                    .horizontal(|ui| {
-                        ui.set_min_height(row_h);
-                        let (rect, _) = ui.allocate_exact_size(
-                            egui::vec2(row_h * 0.7, row_h * 0.7),
-                            egui::Sense::hover(),
-                        );
-                        ui.painter().rect_filled(
-                            rect,
-                            3.0,
-                            egui::Color32::from_rgb(color[0], color[1], color[2]),
-                        );
-                        let name = RichText::new(&t.name);
-                        let name = if selected { name.strong() } else { name };
-                        let r = ui.selectable_label(selected, name);
+            egui::Grid::new("present_legend_rows")
+                .num_columns(3)
+                .spacing([14.0, 4.0])
+                .show(ui, |ui| {
+                    for t in &m.territories {
+                        let color = self
+                            .ws
+                            .project()
+                            .territory(TerritoryId(t.id))
+                            .map_or([128, 128, 128], |t| t.color);
+                        let out = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
+                        let selected = self.selection.territory == Some(TerritoryId(t.id));
+                        ui.horizontal(|ui| {
+                            let (rect, _) = ui.allocate_exact_size(
+                                egui::vec2(row_h * 0.8, row_h * 0.8),
+                                egui::Sense::hover(),
+                            );
+                            ui.painter().rect_filled(
+                                rect,
+                                3.0,
+                                egui::Color32::from_rgb(color[0], color[1], color[2]),
+                            );
+                            if ui.selectable_label(selected, &t.name).clicked() {
+                                clicked = Some(TerritoryId(t.id));
+                            }
+                        });
                         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                            let dev = RichText::new(fmt::signed_pct(t.deviation_pct));
-                            ui.label(if out {
-                                dev.color(ui.visuals().warn_fg_color).strong()
-                            } else {
-                                dev.color(ui.visuals().weak_text_color())
-                            });
                             ui.label(fmt::value(t.balance_value));
                         });
-                        r
-                    })
-                    .inner;
-                if r.clicked() {
-                    clicked = Some(TerritoryId(t.id));
-                }
-            }
+                        let dev = RichText::new(fmt::signed_pct(t.deviation_pct));
+                        ui.label(if out {
+                            dev.color(ui.visuals().warn_fg_color).strong()
+                        } else {
+                            dev.color(ui.visuals().weak_text_color())
+                        });
+                        ui.end_row();
+                    }
+                });
         });
         if let Some(id) = clicked {
             self.present_select(id);
