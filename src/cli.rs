@@ -391,10 +391,7 @@ pub fn run(cmd: Command) -> Result<()> {
         } => {
             let mut ws = Workspace::open(&plan)?;
             if let Some(m) = measure {
-                let balance = parse_measure(ws.project(), &m)?;
-                let mut settings = ws.project().settings.clone();
-                settings.balance = balance;
-                ws.apply(Edit::SetSettings { settings })?;
+                set_balance_measure(&mut ws, &m)?;
             }
             let units = parse_units(&units)?;
             let mut opts = crate::core::report::ReportOptions {
@@ -433,10 +430,7 @@ pub fn run(cmd: Command) -> Result<()> {
         } => {
             let mut ws = Workspace::open(&plan)?;
             if let Some(m) = measure {
-                let balance = parse_measure(ws.project(), &m)?;
-                let mut settings = ws.project().settings.clone();
-                settings.balance = balance;
-                ws.apply(Edit::SetSettings { settings })?;
+                set_balance_measure(&mut ws, &m)?;
             }
             let m = ws.metrics();
             let stdout = std::io::stdout();
@@ -615,6 +609,15 @@ pub fn new_project(
         add_territories(&mut project, imported);
     }
     Ok(project)
+}
+
+/// Makes `name` (`count` or a measure column) the plan's balance measure.
+fn set_balance_measure(ws: &mut Workspace, name: &str) -> Result<()> {
+    let balance = parse_measure(ws.project(), name)?;
+    let mut settings = ws.project().settings.clone();
+    settings.balance = balance;
+    ws.apply(Edit::SetSettings { settings })?;
+    Ok(())
 }
 
 /// Parses a balance measure name: `count` or a measure column.

@@ -72,7 +72,10 @@ fn exported_png_has_the_chosen_size_and_shows_the_plan() {
         );
     }
     // The sea of the basemap shows around the plan.
-    assert!(count_color(&rgba, [213, 223, 231]) > 10_000, "no basemap sea");
+    assert!(
+        count_color(&rgba, [213, 223, 231]) > 10_000,
+        "no basemap sea"
+    );
     // Not a blank or one-colour image.
     let white = count_color(&rgba, [255, 255, 255]);
     assert!(white < (w * h) as usize / 2, "mostly white: {white}");
@@ -161,7 +164,9 @@ fn chromium_or_skip() -> Option<PathBuf> {
     match chromium() {
         Some(p) => Some(p),
         None if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but Chromium is not installed (.ci/run installs the `chromium` package)")
+            panic!(
+                "CI=true but Chromium is not installed (.ci/run installs the `chromium` package)"
+            )
         }
         None => {
             eprintln!(
@@ -194,7 +199,9 @@ fn html_report_opens_in_chromium_and_shows_every_territory() {
         &dir.path().join("profile"),
         &["--dump-dom".into(), url.clone()],
     );
-    let table_start = dom.find("id=\"territory-table\"").expect("table in the DOM");
+    let table_start = dom
+        .find("id=\"territory-table\"")
+        .expect("table in the DOM");
     let table = &dom[table_start..dom[table_start..].find("</table>").unwrap() + table_start];
     for name in &names {
         // As the DOM serialises text: & < > escaped, quotes as they are.
@@ -202,7 +209,10 @@ fn html_report_opens_in_chromium_and_shows_every_territory() {
             .replace('&', "&amp;")
             .replace('<', "&lt;")
             .replace('>', "&gt;");
-        assert!(table.contains(&shown), "territory '{name}' is not in the table");
+        assert!(
+            table.contains(&shown),
+            "territory '{name}' is not in the table"
+        );
     }
     assert!(!dom.contains("<script>alert"), "user text became markup");
     assert!(dom.contains("id=\"map-svg\""), "map missing");

@@ -9,8 +9,8 @@ use geo::{Area, Contains, Point};
 use shapefile::dbase::{FieldValue, Record, TableWriterBuilder};
 use shapefile::{Point as ShpPoint, Polygon as ShpPolygon, PolygonRing};
 use turfmap::core::import::{
-    TerritoryFormat, import_kml, import_shapefile, territories_from_file,
-    territories_from_kml_str, write_territories_kml,
+    TerritoryFormat, import_kml, import_shapefile, territories_from_file, territories_from_kml_str,
+    write_territories_kml,
 };
 use turfmap::core::{Workspace, project_file};
 
@@ -43,14 +43,38 @@ fn write_shapefile(dir: &Path) -> PathBuf {
         .add_character_field("color".try_into().unwrap(), 10);
     let mut w = shapefile::Writer::from_path(&path, table).unwrap();
     let holed = ShpPolygon::with_rings(vec![
-        PolygonRing::Outer(ring(&[(-100.0, 40.0), (-100.0, 44.0), (-96.0, 44.0), (-96.0, 40.0), (-100.0, 40.0)])),
-        PolygonRing::Inner(ring(&[(-99.0, 41.0), (-97.0, 41.0), (-97.0, 43.0), (-99.0, 43.0), (-99.0, 41.0)])),
+        PolygonRing::Outer(ring(&[
+            (-100.0, 40.0),
+            (-100.0, 44.0),
+            (-96.0, 44.0),
+            (-96.0, 40.0),
+            (-100.0, 40.0),
+        ])),
+        PolygonRing::Inner(ring(&[
+            (-99.0, 41.0),
+            (-97.0, 41.0),
+            (-97.0, 43.0),
+            (-99.0, 43.0),
+            (-99.0, 41.0),
+        ])),
     ]);
     w.write_shape_and_record(&holed, &record("Ring Lake", "Ann Lee", "#ff0000"))
         .unwrap();
     let two_parts = ShpPolygon::with_rings(vec![
-        PolygonRing::Outer(ring(&[(-90.0, 30.0), (-90.0, 32.0), (-88.0, 32.0), (-88.0, 30.0), (-90.0, 30.0)])),
-        PolygonRing::Outer(ring(&[(-86.0, 30.0), (-86.0, 34.0), (-84.0, 34.0), (-84.0, 30.0), (-86.0, 30.0)])),
+        PolygonRing::Outer(ring(&[
+            (-90.0, 30.0),
+            (-90.0, 32.0),
+            (-88.0, 32.0),
+            (-88.0, 30.0),
+            (-90.0, 30.0),
+        ])),
+        PolygonRing::Outer(ring(&[
+            (-86.0, 30.0),
+            (-86.0, 34.0),
+            (-84.0, 34.0),
+            (-84.0, 30.0),
+            (-86.0, 30.0),
+        ])),
     ]);
     w.write_shape_and_record(&two_parts, &record("Islands", "", ""))
         .unwrap();
@@ -83,7 +107,10 @@ fn shapefile_polygons_holes_attributes_and_broken_features() {
     let ring_lake = &terrs[0];
     assert_eq!(ring_lake.geometry.0.len(), 1);
     assert_eq!(ring_lake.geometry.0[0].interiors().len(), 1, "hole kept");
-    assert!(!ring_lake.geometry.contains(&Point::new(-98.0, 42.0)), "hole is a hole");
+    assert!(
+        !ring_lake.geometry.contains(&Point::new(-98.0, 42.0)),
+        "hole is a hole"
+    );
     assert!(ring_lake.geometry.contains(&Point::new(-99.5, 40.5)));
     assert_eq!(ring_lake.properties["REP"], "Ann Lee");
     assert_eq!(terrs[1].geometry.0.len(), 2, "two parts");
@@ -93,7 +120,12 @@ fn shapefile_polygons_holes_attributes_and_broken_features() {
         "{}",
         report.skipped[0]
     );
-    assert!(report.notes.iter().any(|n| n.contains("renamed 'islands (2)'")));
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("renamed 'islands (2)'"))
+    );
 
     // The same file through the extension dispatch, and into a plan: the
     // `color` attribute is taken over.
@@ -115,7 +147,10 @@ fn projected_shapefile_is_refused_with_advice() {
     )
     .unwrap();
     let err = import_shapefile(&shp, "name").unwrap_err().to_string();
-    assert!(err.contains("NAD83 / UTM zone 15N") && err.contains("EPSG:4326"), "{err}");
+    assert!(
+        err.contains("NAD83 / UTM zone 15N") && err.contains("EPSG:4326"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -163,13 +198,22 @@ fn kml_fixture_polygons_holes_multigeometry_and_broken_placemarks() {
     let islands = &terrs[1];
     assert_eq!(islands.geometry.0.len(), 2, "nested MultiGeometry");
     assert_eq!(islands.geometry.0[1].interiors().len(), 1);
-    assert_eq!(islands.properties["color"], "#00ff00", "inline style colour");
+    assert_eq!(
+        islands.properties["color"], "#00ff00",
+        "inline style colour"
+    );
     // The unclosed ring was closed.
     let ext = islands.geometry.0[1].exterior();
     assert_eq!(ext.0.first(), ext.0.last());
     let skipped = report.skipped.join("\n");
-    assert!(skipped.contains("placemark 2 ('Head Office'): is a Point"), "{skipped}");
-    assert!(skipped.contains("placemark 3 ('Bad Coordinates'): bad coordinate 'abc,31'"), "{skipped}");
+    assert!(
+        skipped.contains("placemark 2 ('Head Office'): is a Point"),
+        "{skipped}"
+    );
+    assert!(
+        skipped.contains("placemark 3 ('Bad Coordinates'): bad coordinate 'abc,31'"),
+        "{skipped}"
+    );
     assert!(skipped.contains("placemark 4 ('Sliver')"), "{skipped}");
     assert_eq!(report.skipped.len(), 3);
 
@@ -211,7 +255,11 @@ fn kml_export_round_trips_names_colors_and_holes() {
         assert_eq!(a.name, b.name);
         assert_eq!(a.geometry.0.len(), b.geometry.0.len(), "{}", a.name);
         let (aa, ba) = (a.geometry.unsigned_area(), b.geometry.unsigned_area());
-        assert!((aa - ba).abs() <= 1e-9 * aa.max(1.0), "{}: {aa} vs {ba}", a.name);
+        assert!(
+            (aa - ba).abs() <= 1e-9 * aa.max(1.0),
+            "{}: {aa} vs {ba}",
+            a.name
+        );
         let [r, g, bl] = a.color;
         assert_eq!(b.properties["color"], format!("#{r:02x}{g:02x}{bl:02x}"));
     }
@@ -249,11 +297,21 @@ fn cli_imports_kml_and_shapefile_and_exports_kml() {
     assert!(ws.project().territory_by_name("Ring Lake").is_some());
 
     let out = dir.path().join("t.kml");
-    let o = run(&["export-territories".as_ref(), plan.as_ref(), "--out".as_ref(), out.as_ref()]);
+    let o = run(&[
+        "export-territories".as_ref(),
+        plan.as_ref(),
+        "--out".as_ref(),
+        out.as_ref(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let (back, _) = import_kml(&out, "name").unwrap();
     assert_eq!(back.len(), ws.project().territories.len());
     let bad = dir.path().join("t.txt");
-    let o = run(&["export-territories".as_ref(), plan.as_ref(), "--out".as_ref(), bad.as_ref()]);
+    let o = run(&[
+        "export-territories".as_ref(),
+        plan.as_ref(),
+        "--out".as_ref(),
+        bad.as_ref(),
+    ]);
     assert!(!o.status.success());
 }

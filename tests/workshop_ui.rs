@@ -14,7 +14,10 @@ use turfmap::core::model::BalanceMeasure;
 use turfmap::core::render::DistanceUnit;
 use turfmap::core::{Workspace, project_file};
 
-type State = (Option<Box<dyn FnOnce(&egui::Context) -> TurfmapApp>>, Option<TurfmapApp>);
+type State = (
+    Option<Box<dyn FnOnce(&egui::Context) -> TurfmapApp>>,
+    Option<TurfmapApp>,
+);
 
 /// A 1600×1000 window on the sample plan; `setup` runs once the app exists.
 fn harness(setup: impl FnOnce(&mut TurfmapApp) + 'static) -> Harness<'static, State> {
@@ -46,7 +49,10 @@ fn app_mut<'a>(h: &'a mut Harness<'_, State>) -> &'a mut TurfmapApp {
 }
 
 fn finish_job(h: &mut Harness<'_, State>) {
-    assert!(app_mut(h).wait_for_job(Duration::from_secs(120)), "job timed out");
+    assert!(
+        app_mut(h).wait_for_job(Duration::from_secs(120)),
+        "job timed out"
+    );
     h.run_ok();
 }
 

@@ -162,11 +162,19 @@ impl TurfmapApp {
             }
             ui.horizontal(|ui| {
                 let l = ui.label("Width");
-                ui.add(egui::DragValue::new(&mut form.width).range(lo..=hi).suffix(" px"))
-                    .labelled_by(l.id);
+                ui.add(
+                    egui::DragValue::new(&mut form.width)
+                        .range(lo..=hi)
+                        .suffix(" px"),
+                )
+                .labelled_by(l.id);
                 let l = ui.label("Height");
-                ui.add(egui::DragValue::new(&mut form.height).range(lo..=hi).suffix(" px"))
-                    .labelled_by(l.id);
+                ui.add(
+                    egui::DragValue::new(&mut form.height)
+                        .range(lo..=hi)
+                        .suffix(" px"),
+                )
+                .labelled_by(l.id);
             });
             ui.horizontal(|ui| {
                 let l = ui.label("Title");
@@ -191,7 +199,10 @@ impl TurfmapApp {
         }
         if go {
             let form = self.export.form.take().expect("open form");
-            let bbox = form.current_view.then(|| self.map.visible_bounds()).flatten();
+            let bbox = form
+                .current_view
+                .then(|| self.map.visible_bounds())
+                .flatten();
             if let Some(path) = self.export_path("Export map image", "PNG image", "png", "map") {
                 self.export_map_to(
                     path,

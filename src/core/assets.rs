@@ -52,10 +52,7 @@ mod tests {
         std::fs::create_dir_all(&share).unwrap();
         std::fs::write(share.join(MARKER), "{}").unwrap();
         let found = dir_for(None, Some(&bin.join("turfmap")));
-        assert_eq!(
-            found.canonicalize().unwrap(),
-            share.canonicalize().unwrap()
-        );
+        assert_eq!(found.canonicalize().unwrap(), share.canonicalize().unwrap());
         // A portable folder: assets/ beside the binary wins.
         let portable = root.path().join("portable");
         std::fs::create_dir_all(portable.join("assets")).unwrap();

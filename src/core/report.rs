@@ -14,7 +14,8 @@ use crate::cli::fmt_num;
 use crate::core::basemap::BasemapData;
 use crate::core::export::write_file_atomically;
 use crate::core::metrics::PlanMetrics;
-use crate::core::render::svg::hex;
+use crate::core::numfmt::{compact, pct_plain as pct, signed_pct, value as val};
+use crate::core::render::svg::{hex, territory_color};
 use crate::core::render::{DistanceUnit, MapImageOptions, escape_xml, map_svg};
 use crate::core::{Error, Result, Workspace};
 
@@ -174,25 +175,6 @@ pub fn write_report(ws: &Workspace, opts: &ReportOptions, path: &Path) -> Result
     })
 }
 
-fn pct(p: f64) -> String {
-    let s = format!("{p:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
-fn signed_pct(p: f64) -> String {
-    let r = (p * 10.0).round() / 10.0;
-    if r == 0.0 {
-        "0.0%".into()
-    } else {
-        format!("{r:+.1}%")
-    }
-}
-
-/// A value with as many decimals as it needs to be compared.
-fn val(v: f64) -> String {
-    fmt_num(v, if v.abs() >= 100.0 || v == 0.0 { 0 } else { 1 })
-}
-
 fn summary_cards(h: &mut String, m: &PlanMetrics) {
     let n = m.territories.len();
     let cards = [
@@ -201,7 +183,11 @@ fn summary_cards(h: &mut String, m: &PlanMetrics) {
         (
             "Within ±tolerance",
             format!("{} of {n}", n - m.out_of_tolerance),
-            if m.out_of_tolerance == 0 { "good" } else { "bad" },
+            if m.out_of_tolerance == 0 {
+                "good"
+            } else {
+                "bad"
+            },
         ),
         ("Mean", val(m.mean), ""),
         ("Min – max", format!("{} – {}", val(m.min), val(m.max)), ""),
@@ -282,11 +268,7 @@ fn bar_chart(h: &mut String, m: &PlanMetrics, ws: &Workspace) {
     );
     let project = ws.project();
     for (k, t) in m.territories.iter().enumerate() {
-        let color = project
-            .territories
-            .iter()
-            .find(|x| x.id.0 == t.id)
-            .map_or([150, 150, 150], |x| x.color);
+        let color = territory_color(project, t.id);
         let x = left + k as f64 * slot + (slot - bar_w) / 2.0;
         let top_y = y(t.balance_value);
         let bad = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
@@ -308,7 +290,11 @@ fn bar_chart(h: &mut String, m: &PlanMetrics, ws: &Workspace) {
             let cx = x + bar_w / 2.0;
             let ly = top + ph + 12.0;
             let name: String = if t.name.chars().count() > 16 {
-                t.name.chars().take(15).chain(std::iter::once('…')).collect()
+                t.name
+                    .chars()
+                    .take(15)
+                    .chain(std::iter::once('…'))
+                    .collect()
             } else {
                 t.name.clone()
             };
@@ -345,23 +331,6 @@ fn bar_chart(h: &mut String, m: &PlanMetrics, ws: &Workspace) {
     );
 }
 
-fn compact(v: f64) -> String {
-    let a = v.abs();
-    let t = |x: f64| {
-        let s = format!("{x:.1}");
-        s.strip_suffix(".0").map(str::to_owned).unwrap_or(s)
-    };
-    if a >= 1e9 {
-        format!("{}B", t(v / 1e9))
-    } else if a >= 1e6 {
-        format!("{}M", t(v / 1e6))
-    } else if a >= 1e4 {
-        format!("{}k", t(v / 1e3))
-    } else {
-        val(v)
-    }
-}
-
 fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: DistanceUnit) {
     let project = ws.project();
     h.push_str("<table id=\"territory-table\">\n<thead><tr><th>Territory</th><th class=\"text\">Rep</th><th>Accounts</th>");
@@ -376,13 +345,13 @@ fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: Dista
     );
     let bm = project.balance_measure_index();
     for t in &m.territories {
-        let color = project
-            .territories
-            .iter()
-            .find(|x| x.id.0 == t.id)
-            .map_or([150, 150, 150], |x| x.color);
+        let color = territory_color(project, t.id);
         let bad = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
-        let share = t.share_pct.get(bm.map_or(0, |i| i + 1)).copied().unwrap_or(0.0);
+        let share = t
+            .share_pct
+            .get(bm.map_or(0, |i| i + 1))
+            .copied()
+            .unwrap_or(0.0);
         let _ = write!(
             h,
             "<tr><td class=\"name\"><span class=\"sw\" style=\"background:{}\"></span>{}</td><td class=\"text\">{}</td><td>{}</td>",
@@ -576,7 +545,10 @@ mod tests {
         assert!(html.contains("South &amp; &quot;East&quot;"));
         assert!(html.contains("Q3 &lt;plan&gt; &amp; co"));
         assert!(html.contains("id=\"map-svg\"") && html.contains("id=\"balance-chart\""));
-        assert!(!html.contains("id=\"scenario\""), "no comparison unless given");
+        assert!(
+            !html.contains("id=\"scenario\""),
+            "no comparison unless given"
+        );
     }
 
     #[test]

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use egui::{Color32, Mesh, Shape, Stroke};
 use geo::Polygon;
-use serde_json::Value;
 
 use super::geom::{Geom, GeomBuilder, draw_geoms, split_antimeridian, to_world};
 use super::proj::{ViewTransform, mercator};
@@ -111,30 +110,18 @@ pub fn wait(timeout: Duration) -> Option<&'static Basemap> {
 /// [`Basemap::errors`], never panicked on.
 pub fn load(dir: &Path) -> Basemap {
     let t = Instant::now();
-    let mut bm = Basemap::default();
-    let mut read = |name: &str| match read_features(&dir.join(name)) {
-        Ok(f) => f,
-        Err(e) => {
-            bm.errors.push(format!("{name}: {e}"));
-            Vec::new()
-        }
+    let data = crate::core::basemap::BasemapData::load(dir);
+    let areas = |feats: &[Vec<Polygon<f64>>], fill: bool| -> Vec<Geom> {
+        feats.iter().map(|f| area_geom(f, fill)).collect()
     };
-    use crate::core::basemap::{COUNTIES_FILE, COUNTRIES_FILE, PROVINCES_FILE, STATES_FILE};
-    let countries = read(COUNTRIES_FILE);
-    let states = read(STATES_FILE);
-    let counties = read(COUNTIES_FILE);
-    let provinces = read(PROVINCES_FILE);
-    bm.countries = countries.iter().map(|f| area_geom(&f.1, true)).collect();
-    bm.states = states.iter().map(|f| area_geom(&f.1, false)).collect();
-    bm.counties = counties.iter().map(|f| area_geom(&f.1, false)).collect();
-    // The US is covered by the states file, at a finer scale.
-    bm.provinces = provinces
-        .iter()
-        .filter(|f| f.0.get("country_a3").and_then(Value::as_str) != Some("USA"))
-        .map(|f| area_geom(&f.1, false))
-        .collect();
-    bm.load_time = t.elapsed();
-    bm
+    Basemap {
+        countries: areas(&data.countries, true),
+        states: areas(&data.states, false),
+        counties: areas(&data.counties, false),
+        provinces: areas(&data.provinces, false),
+        errors: data.errors,
+        load_time: t.elapsed(),
+    }
 }
 
 pub use crate::core::basemap::read_features;

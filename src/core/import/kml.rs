@@ -14,12 +14,12 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
-use geo::{Coord, LineString, MultiPolygon, Polygon};
+use geo::{Coord, LineString, Polygon};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use serde_json::{Map, Value};
 
-use super::naming::{Namer, closed, ring_problem};
+use super::naming::{Collector, closed, ring_problem};
 use super::territories::{ImportedTerritory, TerritoryImportReport};
 use crate::core::model::Project;
 use crate::core::render::escape_xml;
@@ -69,7 +69,12 @@ pub fn territories_from_kml_str(
         feature: None,
         message,
     };
-    let line_of = |pos: u64| text[..(pos as usize).min(text.len())].lines().count().max(1);
+    let line_of = |pos: u64| {
+        text[..(pos as usize).min(text.len())]
+            .lines()
+            .count()
+            .max(1)
+    };
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(false);
 
@@ -203,7 +208,9 @@ pub fn territories_from_kml_str(
                                     pb.inner.into_iter().map(LineString).collect(),
                                 )),
                                 (_, Some(why)) => pm.problems.push(why),
-                                (None, None) => pm.problems.push("a polygon has no outer boundary".into()),
+                                (None, None) => {
+                                    pm.problems.push("a polygon has no outer boundary".into())
+                                }
                             }
                         }
                     }
@@ -227,9 +234,7 @@ pub fn territories_from_kml_str(
         }));
     }
 
-    let mut out = Vec::new();
-    let mut report = TerritoryImportReport::default();
-    let mut namer = Namer::default();
+    let mut c = Collector::new(name_prop);
     for (index, pm) in placemarks.into_iter().enumerate() {
         let mut props = pm.props;
         let from_data = if name_prop.eq_ignore_ascii_case("name") {
@@ -243,40 +248,26 @@ pub fn territories_from_kml_str(
                 .filter(|s| !s.is_empty())
         };
         let raw_name = from_data.or(pm.name);
-        let label = match &raw_name {
-            Some(n) => format!("placemark {index} ('{n}')"),
-            None => format!("placemark {index}"),
-        };
-        if pm.polygons.is_empty() {
-            let why = match (pm.problems.first(), pm.other_geometry.first()) {
+        let label = Collector::label("placemark", index, raw_name.as_deref());
+        let polygons = if pm.polygons.is_empty() {
+            Err(match (pm.problems.first(), pm.other_geometry.first()) {
                 (Some(p), _) => p.clone(),
                 (None, Some(kind)) => format!("is a {kind}, not a polygon"),
                 (None, None) => "has no geometry".into(),
-            };
-            report.skipped.push(format!("{label}: {why} (skipped)"));
-            continue;
-        }
-        if !pm.problems.is_empty() {
-            report
-                .repaired
-                .push(format!("{label}: {}", pm.problems.join("; ")));
-        }
+            })
+        } else {
+            Ok(pm.polygons)
+        };
         if !props.contains_key("color")
-            && let Some(c) = pm
+            && let Some(col) = pm
                 .inline_color
                 .or_else(|| pm.style_url.and_then(|u| styles.get(&u).cloned()))
         {
-            props.insert("color".into(), Value::from(c));
+            props.insert("color".into(), Value::from(col));
         }
-        let name = namer.name(raw_name, index, &label, name_prop, &mut report);
-        out.push(ImportedTerritory {
-            name,
-            geometry: MultiPolygon(pm.polygons),
-            properties: props,
-        });
+        c.add(index, raw_name, &label, polygons, &pm.problems, props);
     }
-    report.imported = out.len();
-    Ok((out, report))
+    Ok(c.finish())
 }
 
 fn local(e: &BytesStart) -> String {
@@ -313,7 +304,10 @@ fn parse_coords(s: &str) -> std::result::Result<Vec<Coord<f64>>, String> {
                 p.parse::<f64>()
                     .map_err(|_| format!("bad coordinate '{t}'"))
             };
-            Ok(Coord { x: num()?, y: num()? })
+            Ok(Coord {
+                x: num()?,
+                y: num()?,
+            })
         })
         .collect()
 }

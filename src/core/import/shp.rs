@@ -13,11 +13,11 @@ use std::path::Path;
 
 use ::shapefile::dbase::{FieldValue, Record};
 use ::shapefile::{PolygonRing, Shape};
-use geo::{Contains, Coord, LineString, MultiPolygon, Polygon};
+use geo::{Contains, Coord, LineString, Polygon};
 use serde_json::{Map, Value};
 
-use super::naming::{Namer, closed, ring_problem};
-use super::territories::{ImportedTerritory, TerritoryImportReport};
+use super::naming::{Collector, closed, ring_problem};
+use super::territories::{ImportedTerritory, TerritoryImportReport, property_name};
 use crate::core::{Error, Result};
 
 /// Reads the territories of the shapefile at `path` (`.shp`; the `.dbf`
@@ -40,7 +40,7 @@ pub fn import_shapefile(
     }
     check_prj(path).map_err(err)?;
     let dbf = sibling(path, "dbf");
-    let mut report = TerritoryImportReport::default();
+    let mut c = Collector::new(name_prop);
     // (shape, attributes) per feature; a read error ends the list (what
     // follows a damaged record cannot be trusted) and is reported.
     let mut features: Vec<std::result::Result<(Shape, Option<Record>), String>> = Vec::new();
@@ -57,7 +57,7 @@ pub fn import_shapefile(
             }
         }
     } else {
-        report.notes.push(format!(
+        c.report.notes.push(format!(
             "{} not found: territories are named 'Territory N'",
             dbf.display()
         ));
@@ -74,46 +74,24 @@ pub fn import_shapefile(
         }
     }
 
-    let mut out = Vec::new();
-    let mut namer = Namer::default();
     for (index, feature) in features.into_iter().enumerate() {
         let (shape, record) = match feature {
             Ok(f) => f,
             Err(e) => {
-                report.skipped.push(format!(
+                c.report.skipped.push(format!(
                     "feature {index}: cannot be read ({e}); it and any after it are skipped"
                 ));
                 break;
             }
         };
         let properties = record.map(properties_of).unwrap_or_default();
-        let raw_name = name_of(&properties, name_prop);
-        let label = match &raw_name {
-            Some(n) => format!("feature {index} ('{n}')"),
-            None => format!("feature {index}"),
-        };
+        let raw_name = property_name(&properties, name_prop);
+        let label = Collector::label("feature", index, raw_name.as_deref());
         let mut fixes = Vec::new();
-        let polygons = match polygons_of(shape, &mut fixes) {
-            Ok(p) => p,
-            Err(why) => {
-                report.skipped.push(format!("{label}: {why} (skipped)"));
-                continue;
-            }
-        };
-        if !fixes.is_empty() {
-            report
-                .repaired
-                .push(format!("{label}: {}", fixes.join("; ")));
-        }
-        let name = namer.name(raw_name, index, &label, name_prop, &mut report);
-        out.push(ImportedTerritory {
-            name,
-            geometry: MultiPolygon(polygons),
-            properties,
-        });
+        let polygons = polygons_of(shape, &mut fixes);
+        c.add(index, raw_name, &label, polygons, &fixes, properties);
     }
-    report.imported = out.len();
-    Ok((out, report))
+    Ok(c.finish())
 }
 
 /// The file beside `path` with extension `ext`, in the case that exists
@@ -178,26 +156,12 @@ fn number(n: f64) -> Value {
     }
 }
 
-/// The name in field `key` (exact, else case-insensitive).
-fn name_of(props: &Map<String, Value>, key: &str) -> Option<String> {
-    let v = props.get(key).or_else(|| {
-        props
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v)
-    })?;
-    let s = match v {
-        Value::String(s) => s.trim().to_owned(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => return None,
-    };
-    (!s.is_empty()).then_some(s)
-}
+/// A ring of a shapefile polygon: (is it an outer ring, its points).
+type Ring = (bool, Vec<Coord<f64>>);
 
-/// Rings of a polygon shape as (is_outer, points).
-fn rings_of(shape: Shape) -> std::result::Result<Vec<(bool, Vec<Coord<f64>>)>, String> {
-    fn conv<P>(rings: &[PolygonRing<P>], xy: impl Fn(&P) -> Coord<f64>) -> Vec<(bool, Vec<Coord<f64>>)> {
+/// Rings of a polygon shape.
+fn rings_of(shape: Shape) -> std::result::Result<Vec<Ring>, String> {
+    fn conv<P>(rings: &[PolygonRing<P>], xy: impl Fn(&P) -> Coord<f64>) -> Vec<Ring> {
         rings
             .iter()
             .map(|r| {
@@ -242,10 +206,15 @@ fn polygons_of(
     let mut holes: Vec<Vec<LineString<f64>>> = vec![Vec::new(); outers.len()];
     for ring in inners {
         let probe = geo::Point(ring[0]);
-        match outers.iter().position(|o| o.contains(&probe) || o.exterior().contains(&probe)) {
+        match outers
+            .iter()
+            .position(|o| o.contains(&probe) || o.exterior().contains(&probe))
+        {
             Some(k) => holes[k].push(LineString(ring)),
             None => {
-                fixes.push("an inner ring lies outside every outer ring: kept as an outer ring".into());
+                fixes.push(
+                    "an inner ring lies outside every outer ring: kept as an outer ring".into(),
+                );
                 outers.push(Polygon::new(LineString(ring), vec![]));
                 holes.push(Vec::new());
             }

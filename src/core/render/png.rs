@@ -39,13 +39,14 @@ pub fn svg_to_png(svg: &str) -> Result<Vec<u8>> {
     let tree = resvg::usvg::Tree::from_str(svg, &opts)
         .map_err(|e| Error::invalid(format!("map image: bad SVG: {e}")))?;
     let size = tree.size().to_int_size();
-    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).ok_or_else(|| {
-        Error::invalid(format!(
-            "map image: cannot allocate {}×{} pixels",
-            size.width(),
-            size.height()
-        ))
-    })?;
+    let mut pixmap =
+        resvg::tiny_skia::Pixmap::new(size.width(), size.height()).ok_or_else(|| {
+            Error::invalid(format!(
+                "map image: cannot allocate {}×{} pixels",
+                size.width(),
+                size.height()
+            ))
+        })?;
     resvg::render(
         &tree,
         resvg::tiny_skia::Transform::identity(),

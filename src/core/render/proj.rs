@@ -2,10 +2,12 @@
 
 use std::f64::consts::PI;
 
-/// Latitude limit of Web Mercator.
-pub const MAX_LAT: f64 = 85.051_128_78;
+/// Latitude limit of Web Mercator (the map is square).
+pub const MAX_LAT: f64 = 85.051_128_779_806_59;
 
-/// `(lon, lat)` degrees → world coordinates in `0..1` (y down).
+/// `(lon, lat)` degrees → world coordinates in `0..1` (y down), walkers'
+/// normalised Web Mercator. Latitude is clamped to [`MAX_LAT`];
+/// non-finite input gives non-finite output.
 #[inline]
 pub fn mercator(lon: f64, lat: f64) -> [f64; 2] {
     let lat = lat.clamp(-MAX_LAT, MAX_LAT);

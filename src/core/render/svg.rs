@@ -62,6 +62,15 @@ pub fn hex(c: [u8; 3]) -> String {
     format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
 }
 
+/// The colour of the territory with id `id` (grey if it is gone).
+pub fn territory_color(project: &crate::core::Project, id: u32) -> [u8; 3] {
+    project
+        .territories
+        .iter()
+        .find(|x| x.id.0 == id)
+        .map_or([150, 150, 150], |x| x.color)
+}
+
 fn darker(c: [u8; 3], k: f64) -> [u8; 3] {
     c.map(|v| (v as f64 * k).round().clamp(0.0, 255.0) as u8)
 }
@@ -164,9 +173,9 @@ fn polygons_path(polys: &[Polygon<f64>], frame: &Frame, view: &BBox, close: bool
         if crossed {
             // The unwrapped ring leaves -180..180: draw it again one world
             // over so both halves appear.
-            let (lo, hi) = ext.iter().fold((f64::MAX, f64::MIN), |(a, b), p| {
-                (a.min(p[0]), b.max(p[0]))
-            });
+            let (lo, hi) = ext
+                .iter()
+                .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p[0]), b.max(p[0])));
             if hi > 180.0 {
                 shifts.push(-360.0);
             }
@@ -241,7 +250,11 @@ pub fn map_svg(
     let _ = writeln!(
         out,
         r#"<title>{}</title><rect width="{w}" height="{h}" fill="white"/>"#,
-        escape_xml(if title.is_empty() { "Territory map" } else { &title })
+        escape_xml(if title.is_empty() {
+            "Territory map"
+        } else {
+            &title
+        })
     );
     let _ = writeln!(
         out,
@@ -453,7 +466,8 @@ fn territory_labels(out: &mut String, ws: &Workspace, frame: &Frame, s: f64) {
         if (b[0] - a[0]).abs() < 1.5 * font && (b[1] - a[1]).abs() < 1.5 * font {
             continue;
         }
-        let inside = x >= frame.x0 && x <= frame.x0 + frame.w && y >= frame.y0 && y <= frame.y0 + frame.h;
+        let inside =
+            x >= frame.x0 && x <= frame.x0 + frame.w && y >= frame.y0 && y <= frame.y0 + frame.h;
         if inside {
             let _ = writeln!(
                 out,
@@ -538,11 +552,7 @@ fn legend(
     let font = (row * 0.62).min(14.0 * s);
     let max_chars = ((lay.legend_w - 2.0 * pad - 150.0 * s) / (font * 0.52)).max(6.0) as usize;
     for t in m.territories.iter().take(shown) {
-        let color = project
-            .territories
-            .iter()
-            .find(|x| x.id.0 == t.id)
-            .map_or([150, 150, 150], |x| x.color);
+        let color = territory_color(project, t.id);
         let out_of_band = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
         let _ = writeln!(
             out,
@@ -560,11 +570,14 @@ fn legend(
             escape_xml(&truncate(&t.name, max_chars)),
             w - pad - 62.0 * s,
             y + row * 0.7,
-            crate::cli::fmt_num(t.balance_value, if t.balance_value.abs() < 100.0 { 1 } else { 0 }),
+            crate::cli::fmt_num(
+                t.balance_value,
+                if t.balance_value.abs() < 100.0 { 1 } else { 0 }
+            ),
             w - pad,
             y + row * 0.7,
             if out_of_band { "#b3261e" } else { WEAK_INK },
-            format_dev(t.deviation_pct)
+            crate::core::numfmt::signed_pct(t.deviation_pct)
         );
         y += row;
     }
@@ -608,15 +621,6 @@ fn legend(
         );
     }
     let _ = writeln!(out, "</g>");
-}
-
-fn format_dev(p: f64) -> String {
-    let r = (p * 10.0).round() / 10.0;
-    if r == 0.0 {
-        "0.0%".into()
-    } else {
-        format!("{r:+.1}%")
-    }
 }
 
 fn truncate(s: &str, n: usize) -> String {
