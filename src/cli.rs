@@ -155,6 +155,10 @@ pub enum Command {
         /// Balance on this measure (or `count`) instead of the plan's setting.
         #[arg(long)]
         measure: Option<String>,
+        /// Add a comparison of the plan's active scenario with this one
+        /// (name or id).
+        #[arg(long)]
+        compare: Option<String>,
     },
     /// Write the assignment as CSV `account_id,territory` (import order).
     Assign {
@@ -214,7 +218,7 @@ pub enum Command {
         /// Territories (by name) that must not change.
         #[arg(long, num_args = 1..)]
         lock: Vec<String>,
-        /// Building blocks: `hex` (anywhere), `counties` or `zips` (US).
+        /// Building blocks: `hex` (anywhere), `states`, `counties` or `zips` (US).
         #[arg(long, default_value = "hex")]
         units: String,
         /// Hexagon size (centre to corner) in km, for `--units hex`.
@@ -388,15 +392,29 @@ pub fn run(cmd: Command) -> Result<()> {
             title,
             units,
             measure,
+            compare,
         } => {
             let mut ws = Workspace::open(&plan)?;
             if let Some(m) = measure {
                 set_balance_measure(&mut ws, &m)?;
             }
             let units = parse_units(&units)?;
+            let comparison = match compare {
+                Some(name) => {
+                    let p = ws.project();
+                    let other = crate::core::scenario::find(p, &name)?;
+                    Some(crate::core::report::ScenarioComparison::between(
+                        p,
+                        p.active_scenario,
+                        other,
+                    )?)
+                }
+                None => None,
+            };
             let mut opts = crate::core::report::ReportOptions {
                 title,
                 units,
+                scenario: comparison.as_ref(),
                 ..Default::default()
             };
             opts.map.units = units;
@@ -524,11 +542,12 @@ fn balance(
     }
     let units = match units {
         "hex" => UnitLayer::Hex { size_km: hex_km },
+        "states" => UnitLayer::States,
         "counties" => UnitLayer::Counties,
         "zips" => UnitLayer::Zips,
         other => {
             return Err(Error::invalid(format!(
-                "unknown units '{other}'; use hex, counties or zips"
+                "unknown units '{other}'; use hex, states, counties or zips"
             )));
         }
     };

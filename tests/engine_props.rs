@@ -1,12 +1,27 @@
 //! Property test: any sequence of edits, applied incrementally (and undone
-//! and redone), leaves the engine exactly where a full recompute would.
+//! and redone), leaves every engine (one per territory type, with rules)
+//! exactly where a full recompute would.
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use proptest::prelude::*;
 use turfmap::core::Workspace;
 use turfmap::core::edit::{Edit, TerritoryProps};
 use turfmap::core::engine::Engine;
-use turfmap::core::model::{AccountRow, Accounts, LocationSource, Project, Territory, TerritoryId};
+use turfmap::core::model::{
+    AccountRow, Accounts, LocationSource, Project, Territory, TerritoryId, TerritoryType,
+    TerritoryTypeId,
+};
+use turfmap::core::rules::Rule;
+
+/// Rules the property test sets, over the plan's `segment`, `revenue`
+/// and `hours` columns.
+const RULES: [&str; 5] = [
+    "segment = A",
+    "revenue >= 5000",
+    "segment = B AND hours > 0 WITHIN BOUNDARY",
+    "NOT segment = A OR revenue < 3000",
+    "revenue between 2000 and 9000 WITHIN BOUNDARY",
+];
 
 /// Coordinates snap to a 0.5° lattice so that many points fall exactly on
 /// edges and vertices, where the half-open rules matter most.
@@ -46,6 +61,18 @@ enum Op {
         accounts: Vec<usize>,
         removed: bool,
     },
+    SetRule {
+        t: usize,
+        rule: Option<usize>,
+    },
+    Retype {
+        t: usize,
+        overlay: bool,
+    },
+    Parent {
+        t: usize,
+        parent: Option<usize>,
+    },
     Undo,
     Redo,
 }
@@ -84,6 +111,9 @@ fn op_strategy() -> impl Strategy<Value = Op> {
         1 => prop::collection::vec((0..48i32, 0..48i32), 1..30).prop_map(|pts| Op::AddAccounts { pts }),
         1 => (prop::collection::vec(0..400usize, 1..30), any::<bool>())
             .prop_map(|(accounts, removed)| Op::RemoveAccounts { accounts, removed }),
+        2 => (0..16usize, prop::option::of(0..RULES.len())).prop_map(|(t, rule)| Op::SetRule { t, rule }),
+        1 => (0..16usize, any::<bool>()).prop_map(|(t, overlay)| Op::Retype { t, overlay }),
+        1 => (0..16usize, prop::option::of(0..16usize)).prop_map(|(t, parent)| Op::Parent { t, parent }),
         2 => Just(Op::Undo),
         1 => Just(Op::Redo),
     ]
@@ -122,11 +152,22 @@ fn start(points: &[Option<(i32, i32)>], polys: &[Vec<(i32, i32)>]) -> Project {
     for (i, pt) in points.iter().enumerate() {
         p.accounts.push(&row(i, *pt));
     }
+    p.types.push(TerritoryType {
+        id: TerritoryTypeId(1),
+        name: "Overlay".into(),
+        priority: 1,
+    });
     for (k, poly) in polys.iter().enumerate() {
-        p.add_territory(
+        let id = p.add_territory(
             format!("T{k}"),
             turfmap::core::geometry::normalize(mp(poly)).0,
         );
+        // Every third territory starts in the overlay type, with a rule.
+        if k % 3 == 2 {
+            let t = p.territory_mut(id).unwrap();
+            t.type_id = TerritoryTypeId(1);
+            t.rule = Some(Rule::parse(RULES[k % RULES.len()]).unwrap());
+        }
     }
     p
 }
@@ -190,6 +231,27 @@ fn apply(ws: &mut Workspace, op: Op, fresh: &mut usize) {
             accounts: accounts.into_iter().map(|a| (a % n) as u32).collect(),
             removed,
         }),
+        Op::SetRule { t, rule } => match live_territory(ws, t) {
+            Some(id) => ws.apply(Edit::SetRule {
+                id,
+                rule: rule.map(|k| Rule::parse(RULES[k]).unwrap()),
+            }),
+            None => Ok(()),
+        },
+        Op::Retype { t, overlay } => match live_territory(ws, t) {
+            Some(id) => ws.apply(Edit::SetTerritoryType {
+                id,
+                type_id: TerritoryTypeId(overlay as u32),
+            }),
+            None => Ok(()),
+        },
+        Op::Parent { t, parent } => match live_territory(ws, t) {
+            Some(id) => ws.apply(Edit::SetParent {
+                id,
+                parent: parent.and_then(|p| live_territory(ws, p)),
+            }),
+            None => Ok(()),
+        },
         Op::Undo => ws.undo().map(|_| ()),
         Op::Redo => ws.redo().map(|_| ()),
     };
@@ -209,11 +271,13 @@ proptest! {
         for (k, op) in ops.into_iter().enumerate() {
             let desc = format!("{op:?}");
             apply(&mut ws, op, &mut fresh);
-            let full = Engine::new(ws.project());
-            prop_assert!(ws.engine().same_result(&full), "diverged after step {} ({})", k, desc);
-            let inc = ws.metrics();
-            let scratch = turfmap::core::metrics::PlanMetrics::compute(ws.project(), &full);
-            prop_assert_eq!(inc, scratch);
+            for e in ws.engines() {
+                let full = Engine::for_type(ws.project(), e.type_id());
+                prop_assert!(e.same_result(&full), "type {:?} diverged after step {} ({})", e.type_id(), k, desc);
+                let inc = ws.metrics_for(e.type_id());
+                let scratch = turfmap::core::metrics::PlanMetrics::compute(ws.project(), &full);
+                prop_assert_eq!(inc, scratch);
+            }
         }
     }
 

@@ -186,7 +186,12 @@ fn html_report_opens_in_chromium_and_shows_every_territory() {
     let mut project = sample_plan();
     // Names that must be escaped, and must still read right in the page.
     project.territories[0].name = "Pacific <NW> & \"Alaska\"".into();
-    project.territories[1].rep = Some("O'Brien <script>alert(1)</script>".into());
+    let rep = project.next_rep_id();
+    project.reps.push(turfmap::core::model::Rep::new(
+        rep,
+        "O'Brien <script>alert(1)</script>",
+    ));
+    project.territories[1].reps = vec![rep];
     let names: Vec<String> = project.territories.iter().map(|t| t.name.clone()).collect();
     let ws = Workspace::new(project);
     let dir = tempfile::tempdir().unwrap();
@@ -270,6 +275,37 @@ fn cli_writes_map_and_report() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = std::fs::read_to_string(&html).unwrap();
     assert!(text.contains("<!DOCTYPE html>") && text.contains("Balance report"));
+    // A scenario comparison: clone the plan's scenario, move one boundary.
+    let mut ws = Workspace::open(&plan).unwrap();
+    let base = ws.project().active_scenario;
+    let clone = turfmap::core::scenario::clone_edit(ws.project(), base, "Proposal <B>").unwrap();
+    ws.apply(clone).unwrap();
+    let two = dir.path().join("two.turf");
+    ws.save_as(&two).unwrap();
+    let cmp = dir.path().join("cmp.html");
+    let o = Command::new(env!("CARGO_BIN_EXE_turfmap"))
+        .arg("report")
+        .arg(&two)
+        .arg("--out")
+        .arg(&cmp)
+        .args(["--compare", "Proposal <B>"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&cmp).unwrap();
+    assert!(text.contains("id=\"scenario\"") && text.contains("Proposal &lt;B&gt;"));
+    assert!(text.contains("0 accounts change territory"));
+    let o = Command::new(env!("CARGO_BIN_EXE_turfmap"))
+        .arg("report")
+        .arg(&two)
+        .arg("--out")
+        .arg(&cmp)
+        .args(["--compare", "Nope"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no scenario called 'Nope'"));
+
     let o = Command::new(env!("CARGO_BIN_EXE_turfmap"))
         .arg("export-map")
         .arg(&plan)

@@ -453,7 +453,11 @@ fn sample_project() -> Project {
         ]),
     );
     let id = p.add_territory("Key accounts", MultiPolygon(vec![]));
-    p.territory_mut(id).unwrap().rep = Some("Jo".into());
+    p.reps.push(turfmap::core::model::Rep::new(
+        turfmap::core::model::RepId(0),
+        "Jo",
+    ));
+    p.territory_mut(id).unwrap().reps = vec![turfmap::core::model::RepId(0)];
     p
 }
 

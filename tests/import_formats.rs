@@ -244,7 +244,11 @@ fn kml_export_round_trips_names_colors_and_holes() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample/sample.turf");
     let mut project = project_file::load(&path).unwrap();
     project.territories[0].name = "North & <West>".into();
-    project.territories[0].rep = Some("Zoë O'Neil".into());
+    let rep = project.next_rep_id();
+    project
+        .reps
+        .push(turfmap::core::model::Rep::new(rep, "Zoë O'Neil"));
+    project.territories[0].reps = vec![rep];
     let mut buf = Vec::new();
     write_territories_kml(&mut buf, &project).unwrap();
     let text = String::from_utf8(buf).unwrap();

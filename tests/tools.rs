@@ -453,3 +453,90 @@ fn tools_on_wavy_synthetic_borders() {
 fn bench_edit() {
     turfmap::core::bench_edit::run(&mut std::io::stdout()).unwrap();
 }
+
+#[test]
+fn painting_units_moves_their_area_without_overlaps() {
+    let mut ws = Workspace::new(plan());
+    let (a, b) = (id(&ws, "A"), id(&ws, "B"));
+    // The east half of B as two units.
+    let u1 = MultiPolygon(vec![square(1.5, 0.0, 2.0, 0.5)]);
+    let u2 = MultiPolygon(vec![square(1.5, 0.5, 2.0, 1.0)]);
+    let e = tools::paint_units(ws.project(), a, &[&u1])
+        .unwrap()
+        .unwrap();
+    assert!(e.label(ws.project()).contains("'A'"));
+    roundtrip(&mut ws, e);
+    assert!((area(&ws, "A") - 1.25).abs() < 1e-9);
+    assert!((area(&ws, "B") - 0.75).abs() < 1e-9);
+    assert!(pairwise_overlap(&ws) < 1e-12);
+    assert!((total_area(&ws) - 4.0).abs() < 1e-9);
+    // Accounts there follow the shape.
+    let p = ws.project();
+    let i = (0..p.accounts.len())
+        .find(|&i| p.accounts.lon[i] > 1.5 && p.accounts.lat[i] < 0.5)
+        .unwrap();
+    assert_eq!(ws.engine().territory_of(i), Some(a));
+    // Painting the same unit again changes nothing.
+    assert!(
+        tools::paint_units(ws.project(), a, &[&u1])
+            .unwrap()
+            .is_none()
+    );
+    // A locked neighbour keeps its part; the rest is painted.
+    lock(&mut ws, "D");
+    let across = MultiPolygon(vec![square(1.5, 0.5, 2.0, 1.5)]);
+    let e = tools::paint_units(ws.project(), a, &[&across])
+        .unwrap()
+        .unwrap();
+    roundtrip(&mut ws, e);
+    assert!((area(&ws, "D") - 1.0).abs() < 1e-12);
+    assert!((area(&ws, "A") - 1.5).abs() < 1e-9);
+    assert!((area(&ws, "B") - 0.5).abs() < 1e-9);
+    // What B still has of it is nothing now: painting it into B gives it back.
+    let e = tools::paint_units(ws.project(), b, &[&u2])
+        .unwrap()
+        .unwrap();
+    roundtrip(&mut ws, e);
+    assert!((area(&ws, "B") - 0.75).abs() < 1e-9);
+    assert!(pairwise_overlap(&ws) < 1e-12);
+    // Painting into a locked territory is refused.
+    assert!(tools::paint_units(ws.project(), id(&ws, "D"), &[&u2]).is_err());
+}
+
+#[test]
+fn amend_folds_a_gesture_into_one_undo_step() {
+    let mut ws = Workspace::new(plan());
+    let a = id(&ws, "A");
+    let before = ws.project().territories.clone();
+    let metrics = ws.metrics();
+    let k = vix(&ws, "A", 1.0, 0.5);
+    let steps = [(1.1, 0.5), (1.2, 0.55), (1.3, 0.6), (1.25, 0.5)];
+    for (n, to) in steps.into_iter().enumerate() {
+        let e = tools::move_vertex(ws.project(), a, 0, 0, k, to).unwrap();
+        if n == 0 {
+            ws.apply(e).unwrap();
+        } else {
+            ws.amend(e).unwrap();
+        }
+    }
+    assert_eq!(ws.undo_labels().count(), 1);
+    assert!(ws.engine().same_result(&Engine::new(ws.project())));
+    let after = ws.project().territories.clone();
+    let after_metrics = ws.metrics();
+    ws.undo().unwrap();
+    assert_eq!(ws.project().territories, before);
+    assert_eq!(ws.metrics(), metrics);
+    assert_eq!(ws.undo_labels().count(), 0);
+    ws.redo().unwrap();
+    assert_eq!(ws.project().territories, after);
+    assert_eq!(ws.metrics(), after_metrics);
+    // A failed amend leaves the entry as it was.
+    let bad = Edit::SetGeometry {
+        id: TerritoryId(999),
+        geometry: MultiPolygon(vec![]),
+    };
+    assert!(ws.amend(bad).is_err());
+    assert_eq!(ws.undo_labels().count(), 1);
+    ws.undo().unwrap();
+    assert_eq!(ws.project().territories, before);
+}

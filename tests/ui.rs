@@ -90,7 +90,11 @@ fn small_plan() -> Project {
     for (k, (name, rep, accounts, revenue)) in spec.into_iter().enumerate() {
         let x = k as f64 * 10.0;
         let id = p.add_territory(name, square(x, 0.0, 10.0));
-        p.territory_mut(id).unwrap().rep = rep.map(str::to_owned);
+        if let Some(r) = rep {
+            let rid = turfmap::core::model::RepId(p.reps.len() as u32);
+            p.reps.push(turfmap::core::model::Rep::new(rid, r));
+            p.territory_mut(id).unwrap().reps = vec![rid];
+        }
         for j in 0..accounts {
             n += 1;
             p.accounts.push(&AccountRow {

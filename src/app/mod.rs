@@ -22,6 +22,7 @@ pub mod panels;
 pub mod present;
 pub mod settings;
 pub mod state;
+pub mod tools;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -106,6 +107,7 @@ pub struct TurfmapApp {
     settings: settings::AppSettings,
     settings_store: Option<PathBuf>,
     autosave: history::Autosave,
+    tools: tools::Tools,
     present: present::Presentation,
     export: export_ui::ExportUi,
 }
@@ -145,6 +147,7 @@ impl TurfmapApp {
             settings: settings::AppSettings::default(),
             settings_store: None,
             autosave: history::Autosave::default(),
+            tools: tools::Tools::default(),
             present: present::Presentation::default(),
             export: export_ui::ExportUi::default(),
         }
@@ -612,6 +615,7 @@ impl TurfmapApp {
         self.ws = ws;
         self.generation += 1;
         self.selection = Selection::default();
+        self.tools.reset();
         self.tolerance_edit = None;
         self.list_scroll_to = None;
         // A fresh map view: its caches belong to the previous plan.
@@ -757,7 +761,14 @@ impl TurfmapApp {
         self.refresh_metrics();
         self.sanitize_selection();
         self.handle_close_request(&ctx);
-        if self.job.is_none() && self.confirm.is_none() && self.new_plan.is_none() {
+        self.sanitize_tools();
+        self.presentation_keys(&ctx);
+        if self.job.is_none()
+            && self.confirm.is_none()
+            && self.new_plan.is_none()
+            && !self.presenting()
+        {
+            self.tool_keys(&ctx);
             self.handle_shortcuts(&ctx);
         }
         let title = self.window_title();
@@ -765,7 +776,6 @@ impl TurfmapApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.last_title = title;
         }
-        self.presentation_keys(&ctx);
         if self.presenting() {
             self.presentation_ui(ui);
             self.tick_autosave(Instant::now());
@@ -817,23 +827,17 @@ impl TurfmapApp {
                 }
             });
         CentralPanel::no_frame().show(ui, |ui| {
-            let events = self.map.show(ui, &self.ws, &self.selection, &self.style);
+            self.tool_bar(ui);
+            let events =
+                self.map
+                    .show_with(ui, &self.ws, &self.selection, &self.style, &mut self.tools);
             for event in events {
                 match event {
-                    MapEvent::SelectTerritory(Some(id)) => self.select_territory(id, false),
-                    MapEvent::SelectTerritory(None) => self.selection = Selection::default(),
+                    MapEvent::SelectTerritory(id) => self.map_select_territory(id, &ctx),
                     MapEvent::SelectAccount(i) => self.select_account(i),
-                    MapEvent::DropAccounts { accounts, at } => {
-                        match self.ws.engine().index().locate(at.0, at.1) {
-                            Some(target) => self.drop_accounts(&accounts, target),
-                            None => {
-                                self.notice =
-                                    Some("Drop accounts on a territory to move them".into());
-                            }
-                        }
-                    }
                 }
             }
+            self.run_tool_actions();
         });
 
         self.dialogs(&ctx);

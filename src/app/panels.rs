@@ -345,30 +345,39 @@ impl TurfmapApp {
             scroll = scroll.vertical_scroll_offset((pos as f32 - 2.0).max(0.0) * row_step);
         }
         let mut clicked = None;
-        let mut dropped = None;
+        let mut rows = Vec::new();
         scroll.show_rows(ui, ROW_H, order.len(), |ui, range| {
             self.last_visible_rows = range.clone();
             for &k in &order[range] {
-                match self.territory_row(ui, &cols, k, tol, scale) {
-                    Some((id, false)) => clicked = Some(id),
-                    Some((id, true)) => dropped = Some(id),
-                    None => {}
+                let (id, row, hovered) = self.territory_row(ui, &cols, k, tol, scale);
+                if row.clicked() {
+                    clicked = Some(id);
                 }
+                if hovered {
+                    // Accounts dragged from the map would land here.
+                    self.tools.list_target = Some(id);
+                }
+                rows.push((id, row));
             }
         });
-        if let Some(id) = dropped
-            && let Some(accounts) = self.map.dragged_accounts()
-        {
-            let accounts = accounts.to_vec();
-            self.drop_accounts(&accounts, id);
+        for (id, row) in rows {
+            row.context_menu(|ui| {
+                super::tools::territory_menu(ui, &self.ws, &mut self.tools, id);
+            });
         }
         if let Some(id) = clicked {
-            self.select_territory(id, true);
+            if ui.input(|i| i.modifiers.command) {
+                self.toggle_territory(id);
+            } else {
+                self.tools.territories.clear();
+                self.select_territory(id, true);
+            }
         }
+        self.run_tool_actions();
     }
 
-    /// One row of the list; returns the territory if the row was clicked
-    /// (`false`) or had accounts dropped on it from the map (`true`).
+    /// One row of the list: the territory, the row's response, and whether
+    /// accounts dragged from the map are over it.
     fn territory_row(
         &self,
         ui: &mut Ui,
@@ -376,12 +385,14 @@ impl TurfmapApp {
         k: usize,
         tol: f64,
         scale: f64,
-    ) -> Option<(TerritoryId, bool)> {
+    ) -> (TerritoryId, egui::Response, bool) {
         let t = &self.metrics.territories[k];
         let id = TerritoryId(t.id);
         let territory = self.ws.project().territory(id);
         let color = territory.map_or([128, 128, 128], |t| t.color);
-        let selected = self.selection.territory == Some(id);
+        let selected = self.selection.territory == Some(id)
+            || (self.tools.territories.len() >= 2 && self.tools.territories.contains(&id));
+        let delta = self.tools.drop_preview().map_or(0, |p| p.count_delta(id));
         let out = t.deviation_pct.abs() > tol + 1e-9;
 
         let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), ROW_H), Sense::hover());
@@ -413,7 +424,23 @@ impl TurfmapApp {
             ui.add(Label::new(t.rep.as_deref().unwrap_or("—")).truncate());
         });
         cell(ui2, cols.accounts, true, |ui| {
-            ui.label(fmt::count(t.group.count));
+            if delta == 0 {
+                ui.label(fmt::count(t.group.count));
+            } else {
+                // What the count would become if the dragged accounts
+                // were let go now.
+                let after = (t.group.count as i64 + delta).max(0) as u64;
+                let color = if delta > 0 {
+                    Color32::from_rgb(20, 130, 50)
+                } else {
+                    Color32::from_rgb(190, 60, 20)
+                };
+                ui.label(
+                    RichText::new(format!("{} ({delta:+})", fmt::count(after)))
+                        .color(color)
+                        .strong(),
+                );
+            }
         });
         if cols.shown(SortColumn::Balance) {
             cell(ui2, cols.balance, true, |ui| {
@@ -462,16 +489,19 @@ impl TurfmapApp {
             fmt::signed_pct(t.deviation_pct),
             if out { " (outside tolerance)" } else { "" }
         ));
-        // Accounts dragged from the map and let go on this row move here.
-        if self.map.dragged_accounts().is_some()
-            && ui.input(|i| i.pointer.primary_released())
+        let hovered = self.tools.dragged_accounts().is_some()
             && ui
                 .input(|i| i.pointer.interact_pos())
-                .is_some_and(|p| rect.intersect(ui.clip_rect()).contains(p))
-        {
-            return Some((id, true));
+                .is_some_and(|p| rect.intersect(ui.clip_rect()).contains(p));
+        if hovered {
+            ui.painter().rect_stroke(
+                rect,
+                CornerRadius::same(4),
+                Stroke::new(2.5, Color32::from_rgb(255, 196, 0)),
+                StrokeKind::Inside,
+            );
         }
-        row.clicked().then_some((id, false))
+        (id, row, hovered)
     }
 
     /// The right panel: plan summary (balance settings and figures), then
@@ -486,6 +516,7 @@ impl TurfmapApp {
                 ui.add_space(8.0);
                 ui.separator();
                 ui.add_space(4.0);
+                self.selection_controls(ui);
                 if let Some(i) = self.selection.account {
                     self.account_details(ui, i);
                 } else if let Some(id) = self.selection.territory {
@@ -731,6 +762,8 @@ impl TurfmapApp {
                     kv(ui, "Locked", "yes", None);
                 }
             });
+        ui.add_space(8.0);
+        self.territory_edit_controls(ui, id);
         ui.add_space(8.0);
         ui.horizontal(|ui| {
             if ui.button("Zoom to territory").clicked() {

@@ -111,8 +111,6 @@ impl TurfmapApp {
                     MapEvent::SelectTerritory(Some(id)) => self.present_select(id),
                     MapEvent::SelectTerritory(None) => self.selection = Selection::default(),
                     MapEvent::SelectAccount(i) => self.select_account(i),
-                    // No editing while presenting.
-                    MapEvent::DropAccounts { .. } => {}
                 }
             }
             let exit = egui::Button::new(RichText::new("Exit presentation (Esc)").small());

@@ -48,11 +48,4 @@ pub enum MapEvent {
     SelectTerritory(Option<TerritoryId>),
     /// Clicked an account.
     SelectAccount(usize),
-    /// Dragged these accounts and let go at `at` (lon, lat) on the map.
-    DropAccounts {
-        /// Account indices.
-        accounts: Vec<usize>,
-        /// Where they were dropped, `(lon, lat)`.
-        at: (f64, f64),
-    },
 }

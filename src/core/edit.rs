@@ -10,7 +10,12 @@ use geo::MultiPolygon;
 use super::engine::Change;
 use super::error::{Error, Result};
 use super::geometry::normalize;
-use super::model::{AccountRow, LocationSource, PlanSettings, Project, Territory, TerritoryId};
+use super::model::{
+    AccountRow, LocationSource, PlanSettings, Project, Rep, RepId, Scenario, ScenarioId,
+    ScenarioState, Territory, TerritoryId, TerritoryType, TerritoryTypeId,
+};
+use super::rules::Rule;
+use super::{hierarchy, scenario};
 
 /// The editable properties of a territory, besides its shape.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,8 +26,8 @@ pub struct TerritoryProps {
     pub color: [u8; 3],
     /// Overlap precedence.
     pub priority: i32,
-    /// Owning rep.
-    pub rep: Option<String>,
+    /// The reps who work it.
+    pub reps: Vec<RepId>,
     /// Locked against tools.
     pub locked: bool,
 }
@@ -34,7 +39,7 @@ impl TerritoryProps {
             name: t.name.clone(),
             color: t.color,
             priority: t.priority,
-            rep: t.rep.clone(),
+            reps: t.reps.clone(),
             locked: t.locked,
         }
     }
@@ -100,6 +105,90 @@ pub enum Edit {
         /// The new settings.
         settings: PlanSettings,
     },
+    /// Moves a territory under another one (`None` = make it a root).
+    /// Refused when it would create a cycle or cross territory types.
+    SetParent {
+        /// Which territory.
+        id: TerritoryId,
+        /// Its new parent.
+        parent: Option<TerritoryId>,
+    },
+    /// Sets or clears a territory's assignment rule (refused when the rule
+    /// has validation problems).
+    SetRule {
+        /// Which territory.
+        id: TerritoryId,
+        /// The new rule.
+        rule: Option<Rule>,
+    },
+    /// Moves a root territory, with its whole subtree, to another type.
+    SetTerritoryType {
+        /// The root of the subtree.
+        id: TerritoryId,
+        /// The new type.
+        type_id: TerritoryTypeId,
+    },
+    /// Adds a territory type.
+    AddType {
+        /// The type, with an id not yet in the project.
+        ty: TerritoryType,
+        /// Position in the type list.
+        position: usize,
+    },
+    /// Removes a territory type no territory (in any scenario) uses.
+    RemoveType {
+        /// Which one.
+        id: TerritoryTypeId,
+    },
+    /// Renames or re-prioritises a type (matched by id).
+    SetType {
+        /// The new name and priority.
+        ty: TerritoryType,
+    },
+    /// Adds a rep.
+    AddRep {
+        /// The rep, with an id not yet in the project.
+        rep: Rep,
+        /// Position in the rep list.
+        position: usize,
+    },
+    /// Removes a rep; the active scenario's territories lose it (refused
+    /// while another scenario still uses the rep).
+    RemoveRep {
+        /// Which one.
+        id: RepId,
+    },
+    /// Changes a rep's details (matched by id).
+    SetRep {
+        /// The new details.
+        rep: Rep,
+    },
+    /// Adds an inactive scenario (a clone is one of these).
+    AddScenario {
+        /// The scenario, with its stored plan.
+        scenario: Scenario,
+        /// Position in the scenario list.
+        position: usize,
+    },
+    /// Removes an inactive scenario.
+    RemoveScenario {
+        /// Which one.
+        id: ScenarioId,
+    },
+    /// Renames a scenario or changes its state.
+    SetScenarioMeta {
+        /// Which one.
+        id: ScenarioId,
+        /// New name (unique).
+        name: String,
+        /// New state.
+        state: ScenarioState,
+    },
+    /// Makes another scenario the one shown and edited.
+    SwitchScenario {
+        /// The scenario to show.
+        to: ScenarioId,
+    },
     /// Several edits applied in order, undone as one.
     Batch {
         /// Name shown in the history.
@@ -162,6 +251,45 @@ impl Edit {
                 removed: false,
             } => format!("Restore {} account(s)", accounts.len()),
             Edit::SetSettings { settings } => format!("Balance on {}", settings.balance),
+            Edit::SetParent { id, parent } => match parent {
+                Some(p) => format!("Move {} under {}", tname(id), tname(p)),
+                None => format!("Make {} a top-level territory", tname(id)),
+            },
+            Edit::SetRule { id, rule: Some(_) } => format!("Set the rule of {}", tname(id)),
+            Edit::SetRule { id, rule: None } => format!("Clear the rule of {}", tname(id)),
+            Edit::SetTerritoryType { id, type_id } => format!(
+                "Move {} to type '{}'",
+                tname(id),
+                project
+                    .territory_type(*type_id)
+                    .map_or("?", |t| t.name.as_str())
+            ),
+            Edit::AddType { ty, .. } => format!("Add territory type '{}'", ty.name),
+            Edit::RemoveType { id } => format!(
+                "Delete territory type '{}'",
+                project.territory_type(*id).map_or("?", |t| t.name.as_str())
+            ),
+            Edit::SetType { ty } => format!("Change territory type '{}'", ty.name),
+            Edit::AddRep { rep, .. } => format!("Add rep '{}'", rep.name),
+            Edit::RemoveRep { id } => format!(
+                "Delete rep '{}'",
+                project.rep(*id).map_or("?", |r| r.name.as_str())
+            ),
+            Edit::SetRep { rep } => format!("Change rep '{}'", rep.name),
+            Edit::AddScenario { scenario, .. } => format!("Add scenario '{}'", scenario.name),
+            Edit::RemoveScenario { id } => format!(
+                "Delete scenario '{}'",
+                project.scenario(*id).map_or("?", |s| s.name.as_str())
+            ),
+            Edit::SetScenarioMeta { id, name, state } => match project.scenario(*id) {
+                Some(s) if s.name != *name => format!("Rename scenario '{}' to '{name}'", s.name),
+                Some(s) => format!("Set scenario '{}' to {state}", s.name),
+                None => format!("Change scenario '{name}'"),
+            },
+            Edit::SwitchScenario { to } => format!(
+                "Switch to scenario '{}'",
+                project.scenario(*to).map_or("?", |s| s.name.as_str())
+            ),
             Edit::Batch { label, .. } => label.clone(),
         }
     }
@@ -169,6 +297,7 @@ impl Edit {
     /// Applies the edit. On success returns the inverse edit and what
     /// changed; on error the project is unchanged.
     pub fn apply(self, project: &mut Project) -> Result<(Edit, Change)> {
+        check_writable(project, &self)?;
         let mut change = Change::default();
         let inverse = match self {
             Edit::AddTerritory {
@@ -182,10 +311,21 @@ impl Edit {
                     )));
                 }
                 check_name_free(project, &territory.name, None)?;
+                check_type(project, territory.type_id)?;
+                check_reps(project, &territory.reps)?;
+                if let Some(p) = territory.parent {
+                    hierarchy::check_parent(project, territory.id, territory.type_id, p)?;
+                }
+                if let Some(r) = &territory.rule {
+                    check_rule(project, &territory.name, r)?;
+                }
                 territory.geometry = normalize(territory.geometry).0;
                 let id = territory.id;
                 project.next_territory_id = project.next_territory_id.max(id.0 + 1);
                 let pos = position.min(project.territories.len());
+                if territory.rule.is_some() {
+                    change.rules.push(id);
+                }
                 project.territories.insert(pos, territory);
                 change.territories.push(id);
                 Edit::RemoveTerritory { id }
@@ -194,6 +334,21 @@ impl Edit {
                 let pos = project.territory_pos(id).ok_or_else(|| unknown(id))?;
                 check_unlocked(&project.territories[pos])?;
                 let territory = project.territories.remove(pos);
+                if territory.rule.is_some() {
+                    change.rules.push(id);
+                }
+                // Children move up to the removed territory's parent.
+                let children: Vec<TerritoryId> = project
+                    .territories
+                    .iter()
+                    .filter(|t| t.parent == Some(id))
+                    .map(|t| t.id)
+                    .collect();
+                for t in project.territories.iter_mut() {
+                    if t.parent == Some(id) {
+                        t.parent = territory.parent;
+                    }
+                }
                 let pinned: Vec<u32> = (0..project.accounts.len())
                     .filter(|&i| project.accounts.pinned[i] == Some(id))
                     .map(|i| i as u32)
@@ -210,6 +365,10 @@ impl Edit {
                 if !pinned.is_empty() {
                     undo.push(Edit::pin_all(pinned, Some(id)));
                 }
+                undo.extend(children.into_iter().map(|c| Edit::SetParent {
+                    id: c,
+                    parent: Some(id),
+                }));
                 Edit::Batch {
                     label: "Restore territory".into(),
                     edits: undo,
@@ -224,6 +383,7 @@ impl Edit {
             }
             Edit::SetTerritoryProps { id, props } => {
                 check_name_free(project, &props.name, Some(id))?;
+                check_reps(project, &props.reps)?;
                 let t = project.territory_mut(id).ok_or_else(|| unknown(id))?;
                 let old = TerritoryProps::of(t);
                 if old.priority != props.priority {
@@ -232,7 +392,7 @@ impl Edit {
                 t.name = props.name;
                 t.color = props.color;
                 t.priority = props.priority;
-                t.rep = props.rep;
+                t.reps = props.reps;
                 t.locked = props.locked;
                 Edit::SetTerritoryProps { id, props: old }
             }
@@ -354,6 +514,220 @@ impl Edit {
                     settings: std::mem::replace(&mut project.settings, settings),
                 }
             }
+            Edit::SetParent { id, parent } => {
+                let t = project.territory(id).ok_or_else(|| unknown(id))?;
+                if let Some(p) = parent {
+                    hierarchy::check_parent(project, id, t.type_id, p)?;
+                }
+                let t = project.territory_mut(id).expect("checked");
+                let old = std::mem::replace(&mut t.parent, parent);
+                Edit::SetParent { id, parent: old }
+            }
+            Edit::SetRule { id, rule } => {
+                let t = project.territory(id).ok_or_else(|| unknown(id))?;
+                check_unlocked(t)?;
+                if let Some(r) = &rule {
+                    check_rule(project, &t.name, r)?;
+                }
+                let t = project.territory_mut(id).expect("checked");
+                let old = std::mem::replace(&mut t.rule, rule);
+                change.rules.push(id);
+                Edit::SetRule { id, rule: old }
+            }
+            Edit::SetTerritoryType { id, type_id } => {
+                let t = project.territory(id).ok_or_else(|| unknown(id))?;
+                check_type(project, type_id)?;
+                if let Some(p) = t.parent.and_then(|p| project.territory(p)) {
+                    return Err(Error::invalid(format!(
+                        "'{}' takes the type of its parent '{}'; change the type of the top of its hierarchy instead",
+                        t.name, p.name
+                    )));
+                }
+                let old = t.type_id;
+                let subtree = hierarchy::subtree(project, id);
+                for t in project.territories.iter_mut() {
+                    if subtree.contains(&t.id) {
+                        t.type_id = type_id;
+                        if t.rule.is_some() {
+                            change.rules.push(t.id);
+                        }
+                    }
+                }
+                change.territories.extend(&subtree);
+                Edit::SetTerritoryType { id, type_id: old }
+            }
+            Edit::AddType { ty, position } => {
+                if project.territory_type(ty.id).is_some() {
+                    return Err(Error::invalid(format!(
+                        "territory type id {} already exists",
+                        ty.id.0
+                    )));
+                }
+                check_unique_name(
+                    "territory type",
+                    &ty.name,
+                    project.types.iter().map(|t| (t.id.0, t.name.as_str())),
+                    None,
+                )?;
+                let id = ty.id;
+                let pos = position.min(project.types.len());
+                project.types.insert(pos, ty);
+                change.types = true;
+                Edit::RemoveType { id }
+            }
+            Edit::RemoveType { id } => {
+                let pos = project
+                    .types
+                    .iter()
+                    .position(|t| t.id == id)
+                    .ok_or_else(|| Error::invalid(format!("no territory type with id {}", id.0)))?;
+                let name = project.types[pos].name.clone();
+                if project.types.len() == 1 {
+                    return Err(Error::invalid(format!(
+                        "'{name}' is the only territory type; a plan needs one"
+                    )));
+                }
+                if let Some((scen, t)) =
+                    scenario::all_territories(project).find(|(_, t)| t.type_id == id)
+                {
+                    return Err(Error::invalid(format!(
+                        "territory type '{name}' is used by '{}' (scenario '{}'); move or delete those territories first",
+                        t.name, scen.name
+                    )));
+                }
+                let ty = project.types.remove(pos);
+                change.types = true;
+                Edit::AddType { ty, position: pos }
+            }
+            Edit::SetType { ty } => {
+                check_unique_name(
+                    "territory type",
+                    &ty.name,
+                    project.types.iter().map(|t| (t.id.0, t.name.as_str())),
+                    Some(ty.id.0),
+                )?;
+                let slot = project
+                    .types
+                    .iter_mut()
+                    .find(|t| t.id == ty.id)
+                    .ok_or_else(|| {
+                        Error::invalid(format!("no territory type with id {}", ty.id.0))
+                    })?;
+                change.types = true;
+                Edit::SetType {
+                    ty: std::mem::replace(slot, ty),
+                }
+            }
+            Edit::AddRep { rep, position } => {
+                if project.rep(rep.id).is_some() {
+                    return Err(Error::invalid(format!(
+                        "rep id {} already exists",
+                        rep.id.0
+                    )));
+                }
+                check_rep(project, &rep, None)?;
+                let id = rep.id;
+                let pos = position.min(project.reps.len());
+                project.reps.insert(pos, rep);
+                Edit::RemoveRep { id }
+            }
+            Edit::RemoveRep { id } => {
+                let pos = project
+                    .reps
+                    .iter()
+                    .position(|r| r.id == id)
+                    .ok_or_else(|| Error::invalid(format!("no rep with id {}", id.0)))?;
+                if let Some(s) = project.scenarios.iter().find(|s| {
+                    s.stored
+                        .as_ref()
+                        .is_some_and(|p| p.territories.iter().any(|t| t.reps.contains(&id)))
+                }) {
+                    return Err(Error::invalid(format!(
+                        "rep '{}' still works territories in scenario '{}'; take them off there first",
+                        project.reps[pos].name, s.name
+                    )));
+                }
+                let mut undo = Vec::new();
+                for t in project.territories.iter_mut() {
+                    if t.reps.contains(&id) {
+                        undo.push((t.id, TerritoryProps::of(t)));
+                        t.reps.retain(|r| *r != id);
+                    }
+                }
+                let rep = project.reps.remove(pos);
+                let mut edits = vec![Edit::AddRep { rep, position: pos }];
+                edits.extend(
+                    undo.into_iter()
+                        .map(|(id, props)| Edit::SetTerritoryProps { id, props }),
+                );
+                Edit::Batch {
+                    label: "Restore rep".into(),
+                    edits,
+                }
+            }
+            Edit::SetRep { rep } => {
+                check_rep(project, &rep, Some(rep.id))?;
+                let slot = project
+                    .reps
+                    .iter_mut()
+                    .find(|r| r.id == rep.id)
+                    .ok_or_else(|| Error::invalid(format!("no rep with id {}", rep.id.0)))?;
+                Edit::SetRep {
+                    rep: std::mem::replace(slot, rep),
+                }
+            }
+            Edit::AddScenario { scenario, position } => {
+                if project.scenario(scenario.id).is_some() {
+                    return Err(Error::invalid(format!(
+                        "scenario id {} already exists",
+                        scenario.id.0
+                    )));
+                }
+                check_scenario_name(project, &scenario.name, None)?;
+                if scenario.stored.is_none() {
+                    return Err(Error::invalid("a new scenario needs its plan"));
+                }
+                let id = scenario.id;
+                let pos = position.min(project.scenarios.len());
+                project.scenarios.insert(pos, scenario);
+                Edit::RemoveScenario { id }
+            }
+            Edit::RemoveScenario { id } => {
+                let pos = project
+                    .scenarios
+                    .iter()
+                    .position(|s| s.id == id)
+                    .ok_or_else(|| Error::invalid(format!("no scenario with id {}", id.0)))?;
+                if id == project.active_scenario {
+                    return Err(Error::invalid(format!(
+                        "'{}' is the scenario being shown; switch to another one before deleting it",
+                        project.scenarios[pos].name
+                    )));
+                }
+                let scenario = project.scenarios.remove(pos);
+                Edit::AddScenario {
+                    scenario,
+                    position: pos,
+                }
+            }
+            Edit::SetScenarioMeta { id, name, state } => {
+                check_scenario_name(project, &name, Some(id))?;
+                let s = project
+                    .scenarios
+                    .iter_mut()
+                    .find(|s| s.id == id)
+                    .ok_or_else(|| Error::invalid(format!("no scenario with id {}", id.0)))?;
+                Edit::SetScenarioMeta {
+                    id,
+                    name: std::mem::replace(&mut s.name, name.trim().to_owned()),
+                    state: std::mem::replace(&mut s.state, state),
+                }
+            }
+            Edit::SwitchScenario { to } => {
+                let from = scenario::switch(project, to)?;
+                change.all = true;
+                Edit::SwitchScenario { to: from }
+            }
             Edit::Batch { label, edits } => {
                 let mut undo = Vec::with_capacity(edits.len());
                 for e in edits {
@@ -381,6 +755,118 @@ impl Edit {
 
 fn unknown(id: TerritoryId) -> Error {
     Error::invalid(format!("no territory with id {}", id.0))
+}
+
+/// Refuses every edit but scenario management while the active scenario is
+/// archived (read-only).
+fn check_writable(project: &Project, edit: &Edit) -> Result<()> {
+    let management = matches!(
+        edit,
+        Edit::AddScenario { .. }
+            | Edit::RemoveScenario { .. }
+            | Edit::SetScenarioMeta { .. }
+            | Edit::SwitchScenario { .. }
+            | Edit::Batch { .. }
+    );
+    match project.active() {
+        Some(s) if s.state == ScenarioState::Archived && !management => {
+            Err(Error::invalid(format!(
+                "scenario '{}' is archived and read-only; set it back to planning (or clone it) to change it",
+                s.name
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_type(project: &Project, id: TerritoryTypeId) -> Result<()> {
+    // A bare project without types only knows the implicit default type.
+    if project.territory_type(id).is_some() || (project.types.is_empty() && id.0 == 0) {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "no territory type with id {}",
+            id.0
+        )))
+    }
+}
+
+fn check_reps(project: &Project, reps: &[RepId]) -> Result<()> {
+    match reps.iter().find(|r| project.rep(**r).is_none()) {
+        Some(r) => Err(Error::invalid(format!("no rep with id {}", r.0))),
+        None => Ok(()),
+    }
+}
+
+fn check_rule(project: &Project, territory: &str, rule: &Rule) -> Result<()> {
+    let problems = rule.validate(&project.accounts);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "the rule of '{territory}' has {} problem(s): {}",
+            problems.len(),
+            problems
+                .iter()
+                .map(|p| p.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )))
+    }
+}
+
+fn check_rep(project: &Project, rep: &Rep, except: Option<RepId>) -> Result<()> {
+    check_unique_name(
+        "rep",
+        &rep.name,
+        project.reps.iter().map(|r| (r.id.0, r.name.as_str())),
+        except.map(|r| r.0),
+    )?;
+    if let Some((lon, lat)) = rep.home
+        && !(lon.abs() <= 180.0 && lat.abs() <= 90.0)
+    {
+        return Err(Error::invalid(format!(
+            "home base ({lon}, {lat}) of rep '{}' is out of range",
+            rep.name
+        )));
+    }
+    match rep.capacity {
+        Some(super::model::Capacity::Hours(h)) if !(h.is_finite() && h >= 0.0) => {
+            Err(Error::invalid(format!(
+                "capacity of rep '{}' must be zero or more hours",
+                rep.name
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_scenario_name(project: &Project, name: &str, except: Option<ScenarioId>) -> Result<()> {
+    check_unique_name(
+        "scenario",
+        name.trim(),
+        project.scenarios.iter().map(|s| (s.id.0, s.name.as_str())),
+        except.map(|s| s.0),
+    )
+}
+
+fn check_unique_name<'a>(
+    what: &str,
+    name: &str,
+    existing: impl Iterator<Item = (u32, &'a str)>,
+    except: Option<u32>,
+) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(Error::invalid(format!("a {what} needs a name")));
+    }
+    for (id, n) in existing {
+        if n.eq_ignore_ascii_case(name.trim()) && Some(id) != except {
+            return Err(Error::invalid(format!(
+                "a {what} called '{n}' already exists"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn check_unlocked(t: &Territory) -> Result<()> {

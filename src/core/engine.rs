@@ -1,8 +1,16 @@
 //! The assignment engine: which territory owns each account, and why.
 //!
-//! Precedence, highest first: a manual override (the account is pinned to a
-//! territory) > an attribute rule (slot reserved for the rules issue) >
-//! geometric containment ([`TerritoryIndex`]) > unassigned.
+//! An engine assigns the territories of one [`TerritoryTypeId`] (the
+//! workspace keeps one per type, so an account has at most one territory
+//! per type). Precedence, highest first: a manual override (the account is
+//! pinned to a territory of this type) > an attribute rule
+//! ([`crate::core::rules`]; between several matching rules the higher
+//! territory priority, then the lower id) > geometric containment
+//! ([`TerritoryIndex`]) > unassigned.
+//!
+//! A rule change (a [`Change::rules`] entry, or a territory with a rule
+//! that came, went or changed priority) re-evaluates only the accounts the
+//! old rule won plus the accounts the new rule matches.
 //!
 //! The engine keeps, besides the answer per account, a running [`Tally`] per
 //! territory (count and exact fixed-point sums of every measure), so metrics
@@ -18,7 +26,8 @@ use rayon::prelude::*;
 use super::geometry::{ShapeStats, shape_stats};
 use super::index::TerritoryIndex;
 use super::metrics::Tally;
-use super::model::{Project, TerritoryId};
+use super::model::{Project, Territory, TerritoryId, TerritoryTypeId};
+use super::rules::CompiledRule;
 
 /// Marker for "no territory" in slot arrays.
 pub const NONE: u32 = u32::MAX;
@@ -66,6 +75,12 @@ pub struct Change {
     /// Of those, the ones whose location changed (they must be re-filed in
     /// the spatial buckets; a pin change need not).
     pub relocated: Vec<u32>,
+    /// Territories whose assignment rule changed (or that came or went
+    /// with a rule).
+    pub rules: Vec<TerritoryId>,
+    /// The set of territory types changed (the workspace keeps one engine
+    /// per type).
+    pub types: bool,
     /// Accounts were appended to the plan.
     pub accounts_added: bool,
     /// Everything may have changed (e.g. a new project was loaded).
@@ -78,6 +93,8 @@ impl Change {
         self.territories.extend(other.territories);
         self.accounts.extend(other.accounts);
         self.relocated.extend(other.relocated);
+        self.rules.extend(other.rules);
+        self.types |= other.types;
         self.accounts_added |= other.accounts_added;
         self.all |= other.all;
     }
@@ -180,9 +197,20 @@ impl Buckets {
     }
 }
 
-/// Assignment state of a whole plan. See the module docs.
+/// A valid rule of a territory of the engine's type.
+#[derive(Clone, Debug)]
+struct ActiveRule {
+    id: TerritoryId,
+    slot: u32,
+    rule: CompiledRule,
+}
+
+/// Assignment state of one territory type of a plan. See the module docs.
 #[derive(Clone, Debug)]
 pub struct Engine {
+    type_id: TerritoryTypeId,
+    /// Valid rules in precedence order (priority high to low, then id).
+    rules: Vec<ActiveRule>,
     index: TerritoryIndex,
     slot: Vec<u32>,
     reason: Vec<Reason>,
@@ -192,15 +220,22 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Builds the index and assigns every account.
+    /// Builds the index and assigns every account, for the plan's primary
+    /// (first) territory type.
     pub fn new(project: &Project) -> Self {
+        Self::for_type(project, project.primary_type())
+    }
+
+    /// Builds the index and assigns every account, for territory type `ty`.
+    pub fn for_type(project: &Project, ty: TerritoryTypeId) -> Self {
         let index = TerritoryIndex::build(
             project
-                .territories
-                .iter()
+                .territories_of_type(ty)
                 .map(|t| (t.id, t.priority, &t.geometry)),
         );
         let mut e = Self {
+            type_id: ty,
+            rules: Vec::new(),
             index,
             slot: Vec::new(),
             reason: Vec::new(),
@@ -209,14 +244,74 @@ impl Engine {
             buckets: Buckets::default(),
         };
         e.refresh_all_stats(project);
+        e.rebuild_rules(project);
         e.full_assign(project);
         e
     }
 
+    /// The territory type this engine assigns.
+    pub fn type_id(&self) -> TerritoryTypeId {
+        self.type_id
+    }
+
+    /// Territory `id` if it exists and is of this engine's type.
+    fn mine<'a>(&self, project: &'a Project, id: TerritoryId) -> Option<&'a Territory> {
+        project.territory(id).filter(|t| t.type_id == self.type_id)
+    }
+
+    /// Compiles the valid rules of this type, in precedence order. Invalid
+    /// rules (only possible from a hand-edited file) match nothing.
+    fn rebuild_rules(&mut self, project: &Project) {
+        let mut rules: Vec<(i32, ActiveRule)> = project
+            .territories_of_type(self.type_id)
+            .filter_map(|t| {
+                let rule = t.rule.as_ref()?.compile(&project.accounts).ok()?;
+                let slot = self.index.slot_of(t.id)?;
+                Some((
+                    t.priority,
+                    ActiveRule {
+                        id: t.id,
+                        slot,
+                        rule,
+                    },
+                ))
+            })
+            .collect();
+        rules.sort_by(|(pa, a), (pb, b)| pb.cmp(pa).then(a.id.cmp(&b.id)));
+        self.rules = rules.into_iter().map(|(_, r)| r).collect();
+    }
+
+    /// Territories with a valid rule, in precedence order (first wins).
+    pub fn rule_order(&self) -> impl Iterator<Item = (TerritoryId, &CompiledRule)> {
+        self.rules.iter().map(|r| (r.id, &r.rule))
+    }
+
+    /// True when the rule `rule` of territory `id` takes account `i` (its
+    /// condition holds and, if limited to the boundary, the account lies
+    /// inside).
+    pub fn rule_takes(
+        &self,
+        project: &Project,
+        id: TerritoryId,
+        rule: &CompiledRule,
+        i: usize,
+    ) -> bool {
+        let a = &project.accounts;
+        rule.matches_attributes(a, i)
+            && (!rule.within_geometry
+                || (a.is_located(i)
+                    && self
+                        .index
+                        .shape(id)
+                        .is_some_and(|s| s.contains(a.lon[i], a.lat[i]))))
+    }
+
     fn refresh_all_stats(&mut self, project: &Project) {
+        let ty = self.type_id;
         let stats: Vec<(u32, ShapeStats)> = project
             .territories
             .par_iter()
+            .filter(|t| t.type_id == ty)
             .filter_map(|t| Some((self.index.slot_of(t.id)?, shape_stats(&t.geometry))))
             .collect();
         self.stats = vec![ShapeStats::default(); self.index.slot_capacity()];
@@ -250,7 +345,11 @@ impl Engine {
         {
             return (s, Reason::Override);
         }
-        // Attribute rules slot in here (rules issue).
+        for r in &self.rules {
+            if self.rule_takes(project, r.id, &r.rule, i) {
+                return (r.slot, Reason::Rule);
+            }
+        }
         if !a.is_located(i) {
             return (NONE, Reason::Unlocated);
         }
@@ -263,7 +362,7 @@ impl Engine {
     /// Applies what an edit changed, recomputing only what it can affect.
     pub fn apply(&mut self, project: &Project, change: &Change) {
         if change.all {
-            *self = Self::new(project);
+            *self = Self::for_type(project, self.type_id);
             return;
         }
         let n = project.accounts.len();
@@ -277,12 +376,39 @@ impl Engine {
                 self.reassign(project, i);
             }
         }
+        // Territories whose rule (or its standing) may have changed: the
+        // accounts their old rule won are candidates, found before the
+        // index hands out slots again.
+        let rule_touched: Vec<TerritoryId> = change
+            .rules
+            .iter()
+            .chain(&change.territories)
+            .copied()
+            .filter(|&t| {
+                self.rules.iter().any(|r| r.id == t)
+                    || self.mine(project, t).is_some_and(|t| t.rule.is_some())
+            })
+            .collect();
+        let mut cand: Vec<u32> = Vec::new();
+        if !rule_touched.is_empty() {
+            let old_slots: Vec<u32> = rule_touched
+                .iter()
+                .filter_map(|&t| self.index.slot_of(t))
+                .collect();
+            let (slot, reason) = (&self.slot, &self.reason);
+            cand.par_extend(
+                (0..slot.len())
+                    .into_par_iter()
+                    .filter(|&i| reason[i] == Reason::Rule && old_slots.contains(&slot[i]))
+                    .map(|i| i as u32),
+            );
+        }
         let mut grid_rebuilt = false;
         let mut dirty_boxes = Vec::new();
         // Territories that appeared or disappeared: pins to them change meaning.
         let mut pin_targets = Vec::new();
         for &t in &change.territories {
-            let new = project.territory(t).map(|t| (t.priority, &t.geometry));
+            let new = self.mine(project, t).map(|t| (t.priority, &t.geometry));
             if self.index.slot_of(t).is_some() != new.is_some() {
                 pin_targets.push(t);
             }
@@ -299,8 +425,12 @@ impl Engine {
                     .resize(self.index.slot_capacity(), ShapeStats::default());
             }
             if let Some(s) = self.index.slot_of(t) {
-                self.stats[s as usize] = shape_stats(&project.territory(t).expect("live").geometry);
+                self.stats[s as usize] =
+                    shape_stats(&self.mine(project, t).expect("live").geometry);
             }
+        }
+        if !change.territories.is_empty() || !change.rules.is_empty() {
+            self.rebuild_rules(project);
         }
         if grid_rebuilt {
             self.full_assign(project);
@@ -317,8 +447,17 @@ impl Engine {
                 self.reassign(project, i as usize);
             }
         }
+        // Accounts a new (or re-prioritised) rule matches.
+        for r in self.rules.iter().filter(|r| rule_touched.contains(&r.id)) {
+            let a = &project.accounts;
+            cand.par_extend(
+                (0..n)
+                    .into_par_iter()
+                    .filter(|&i| r.rule.matches_attributes(a, i))
+                    .map(|i| i as u32),
+            );
+        }
         // Accounts inside the boxes where the index changed.
-        let mut cand = Vec::new();
         for b in &dirty_boxes {
             self.buckets.in_box(&self.index, *b, project, &mut cand);
         }

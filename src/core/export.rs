@@ -91,7 +91,10 @@ pub fn territories_to_geojson(project: &Project) -> FeatureCollection {
             Value::from(format!("#{r:02x}{g:02x}{b:02x}")),
         );
         props.insert("priority".into(), Value::from(t.priority));
-        props.insert("rep".into(), t.rep.clone().map_or(Value::Null, Value::from));
+        props.insert(
+            "rep".into(),
+            project.rep_label(t).map_or(Value::Null, Value::from),
+        );
         props.insert("locked".into(), Value::from(t.locked));
         Feature {
             geometry: Some(Geometry::new(GeometryValue::MultiPolygon { coordinates })),
@@ -247,7 +250,11 @@ mod tests {
     #[test]
     fn geojson_properties() {
         let mut p = project();
-        p.territories[0].rep = Some("Kim".into());
+        p.reps.push(crate::core::model::Rep::new(
+            crate::core::model::RepId(0),
+            "Kim",
+        ));
+        p.territories[0].reps = vec![crate::core::model::RepId(0)];
         p.territories[0].priority = 3;
         p.territories[0].locked = true;
         p.territories[0].color = [255, 0, 16];

@@ -1,4 +1,11 @@
-//! Balance metrics.
+//! Balance metrics, per territory type.
+//!
+//! [`PlanMetrics::compute`] reports the territories of the engine's type.
+//! In a hierarchy a territory's figures ([`TerritoryMetrics::group`]) are
+//! its own accounts plus those of all its descendants, and balance (mean,
+//! deviation, CV, tolerance) is judged among the leaf territories — the
+//! ones reps work — since comparing a region with its own districts means
+//! nothing. In a flat plan every territory is a leaf.
 //!
 //! Sums are kept in fixed point (micro-units in `i128`) so that adding and
 //! removing accounts one by one — what live editing does thousands of times
@@ -180,10 +187,16 @@ pub struct TerritoryMetrics {
     pub id: u32,
     /// Territory name.
     pub name: String,
-    /// Rep, if any.
+    /// Reps, if any ("Ann, Bo").
     pub rep: Option<String>,
-    /// Accounts and sums.
+    /// Parent territory id.
+    pub parent: Option<u32>,
+    /// True when other territories sit below it.
+    pub has_children: bool,
+    /// Accounts and sums, its own plus all its descendants'.
     pub group: Group,
+    /// Its own accounts and sums (equal to `group` for a leaf).
+    pub own: Group,
     /// Share of the plan total of each measure, in percent (first entry is
     /// the account count's share, then one per measure).
     pub share_pct: Vec<f64>,
@@ -242,8 +255,10 @@ impl PlanMetrics {
         };
         let unassigned = group_of(NONE);
         let mut total = unassigned.clone();
-        let mut per: Vec<(u32, Group)> = Vec::with_capacity(project.territories.len());
-        for t in &project.territories {
+        let ty = engine.type_id();
+        let of_type: Vec<&super::model::Territory> = project.territories_of_type(ty).collect();
+        let mut per: Vec<(u32, Group)> = Vec::with_capacity(of_type.len());
+        for t in &of_type {
             let g = index.slot_of(t.id).map(&group_of).unwrap_or(Group {
                 count: 0,
                 sums: vec![0.0; nm],
@@ -257,12 +272,7 @@ impl PlanMetrics {
         // Exact plan totals from the fixed-point tallies, not the f64 sums.
         let mut exact_tot = vec![0i128; nm];
         let mut buckets = vec![NONE];
-        buckets.extend(
-            project
-                .territories
-                .iter()
-                .filter_map(|t| index.slot_of(t.id)),
-        );
+        buckets.extend(of_type.iter().filter_map(|t| index.slot_of(t.id)));
         for &s in &buckets {
             let b = if s == NONE { 0 } else { s as usize + 1 };
             for (m, e) in exact_tot.iter_mut().enumerate() {
@@ -288,12 +298,72 @@ impl PlanMetrics {
                     .collect(),
             }
         };
+        // Roll up: own figures plus all descendants', in exact fixed point.
+        let pos: std::collections::HashMap<u32, usize> = per
+            .iter()
+            .enumerate()
+            .map(|(k, (id, _))| (*id, k))
+            .collect();
+        let parent_of: Vec<Option<usize>> = of_type
+            .iter()
+            .map(|t| t.parent.and_then(|p| pos.get(&p.0).copied()))
+            .collect();
+        let mut has_children = vec![false; per.len()];
+        let mut rolled: Vec<(i64, Vec<i128>)> = of_type
+            .iter()
+            .map(|t| match index.slot_of(t.id) {
+                Some(s) => (
+                    tally.count(s),
+                    (0..nm)
+                        .map(|m| {
+                            tally
+                                .sums
+                                .get((s as usize + 1) * nm + m)
+                                .copied()
+                                .unwrap_or(0)
+                        })
+                        .collect(),
+                ),
+                None => (0, vec![0; nm]),
+            })
+            .collect();
+        let own_exact = rolled.clone();
+        for k in 0..per.len() {
+            // Add k's own figures to every ancestor (bounded walk: a corrupt
+            // cycle from a hand-edited file cannot loop forever).
+            let mut at = parent_of[k];
+            let mut steps = 0;
+            while let Some(p) = at {
+                if p == k || steps > per.len() {
+                    break;
+                }
+                has_children[p] |= steps == 0;
+                rolled[p].0 += own_exact[k].0;
+                for m in 0..nm {
+                    rolled[p].1[m] += own_exact[k].1[m];
+                }
+                at = parent_of[p];
+                steps += 1;
+            }
+        }
+        let rolled: Vec<Group> = rolled
+            .into_iter()
+            .map(|(c, s)| Group {
+                count: c.max(0) as u64,
+                sums: s.into_iter().map(|v| v as f64 / SCALE).collect(),
+            })
+            .collect();
         let bm = project.balance_measure_index();
         let value = |g: &Group| match bm {
             None => g.count as f64,
             Some(m) => g.sums[m],
         };
-        let values: Vec<f64> = per.iter().map(|(_, g)| value(g)).collect();
+        let values: Vec<f64> = rolled
+            .iter()
+            .zip(&has_children)
+            .filter(|(_, h)| !**h)
+            .map(|(g, _)| value(g))
+            .collect();
         let k = values.len().max(1) as f64;
         let mean = values.iter().sum::<f64>() / k;
         let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / k;
@@ -319,11 +389,12 @@ impl PlanMetrics {
                 0.0
             }
         };
-        let territories: Vec<TerritoryMetrics> = project
-            .territories
+        let territories: Vec<TerritoryMetrics> = of_type
             .iter()
             .zip(per)
-            .map(|(t, (_, g))| {
+            .zip(rolled)
+            .zip(&has_children)
+            .map(|(((t, (_, own)), g), &has_children)| {
                 let st = engine.shape_stats(t.id);
                 let mut share_pct = vec![pct(g.count as f64, total.count as f64)];
                 share_pct.extend((0..nm).map(|m| pct(g.sums[m], total.sums[m])));
@@ -331,19 +402,23 @@ impl PlanMetrics {
                 TerritoryMetrics {
                     id: t.id.0,
                     name: t.name.clone(),
-                    rep: t.rep.clone(),
+                    rep: project.rep_label(t),
+                    parent: t.parent.map(|p| p.0),
+                    has_children,
                     share_pct,
                     balance_value: bv,
-                    deviation_pct: dev(bv),
+                    // Parents are not judged against the leaves' mean.
+                    deviation_pct: if has_children { 0.0 } else { dev(bv) },
                     area_km2: st.area_km2,
                     compactness: st.compactness,
                     group: g,
+                    own,
                 }
             })
             .collect();
         let out_of_tolerance = territories
             .iter()
-            .filter(|t| t.deviation_pct.abs() > tol + 1e-9)
+            .filter(|t| !t.has_children && t.deviation_pct.abs() > tol + 1e-9)
             .count();
         Self {
             balance_measure: project.settings.balance.to_string(),

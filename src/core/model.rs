@@ -14,6 +14,8 @@ use std::collections::HashMap;
 use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
+use super::rules::Rule;
+
 /// Stable identifier of a territory within a project. Never reused.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
@@ -256,6 +258,11 @@ impl Accounts {
 }
 
 /// A sales territory.
+///
+/// Territories form a forest through [`Territory::parent`] (regions →
+/// districts → territories, any depth, never a cycle); a parent and its
+/// children always share one [`TerritoryType`]. Every type is assigned
+/// separately: an account belongs to at most one territory per type.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Territory {
     /// Stable id.
@@ -264,15 +271,26 @@ pub struct Territory {
     pub name: String,
     /// Fill color (sRGB).
     pub color: [u8; 3],
-    /// Higher priority wins where territories overlap; ties go to the lower id.
+    /// Higher priority wins where territories overlap (and between matching
+    /// rules); ties go to the lower id.
     pub priority: i32,
-    /// The rep who owns it, if any.
-    pub rep: Option<String>,
+    /// The reps who work it (ids into [`Project::reps`]).
+    #[serde(default)]
+    pub reps: Vec<RepId>,
     /// A locked territory is not changed by any tool.
     pub locked: bool,
     /// Boundary in lon/lat degrees (WGS84). Empty for territories that only
-    /// hold pinned accounts.
+    /// hold pinned or rule-matched accounts, and for pure roll-up parents.
     pub geometry: MultiPolygon<f64>,
+    /// The territory above it in the hierarchy (`None` = a root).
+    #[serde(default)]
+    pub parent: Option<TerritoryId>,
+    /// Its territory type (the plan's default type for old plans).
+    #[serde(default)]
+    pub type_id: TerritoryTypeId,
+    /// Attribute assignment rule, if any (see [`crate::core::rules`]).
+    #[serde(default)]
+    pub rule: Option<Rule>,
 }
 
 impl Territory {
@@ -283,9 +301,12 @@ impl Territory {
             name: name.into(),
             color: palette_color(id.0 as usize),
             priority: 0,
-            rep: None,
+            reps: Vec::new(),
             locked: false,
             geometry,
+            parent: None,
+            type_id: TerritoryTypeId::default(),
+            rule: None,
         }
     }
 }
@@ -354,28 +375,157 @@ impl Default for PlanSettings {
     }
 }
 
-/// A whole plan: what the project file holds.
+/// A whole project: what the project file holds.
+///
+/// Accounts, territory types and reps are shared by every scenario. The
+/// active scenario's plan lives in [`Project::territories`] and
+/// [`Accounts::pinned`], where all editing code expects it; the other
+/// scenarios keep theirs in [`Scenario::stored`] (see
+/// [`crate::core::scenario`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Project {
     /// Plan name.
     pub name: String,
     /// All accounts.
     pub accounts: Accounts,
-    /// Territories in display order.
+    /// Territories of the active scenario, in display order.
     pub territories: Vec<Territory>,
-    /// Next id to hand out to a new territory.
+    /// Next id to hand out to a new territory (shared by all scenarios, so
+    /// a territory keeps its id in a cloned scenario and ids never clash).
     pub next_territory_id: u32,
     /// Balance settings.
     pub settings: PlanSettings,
+    /// Territory types, e.g. Geographic and a Healthcare overlay.
+    pub types: Vec<TerritoryType>,
+    /// Sales reps.
+    pub reps: Vec<Rep>,
+    /// All scenarios in display order, the active one included.
+    pub scenarios: Vec<Scenario>,
+    /// The scenario being shown and edited.
+    pub active_scenario: ScenarioId,
+    /// The measure that rep workload capacity (hours) is compared with;
+    /// `None` picks the first measure whose name mentions "hour" or
+    /// "workload".
+    pub workload_measure: Option<String>,
 }
 
 impl Project {
-    /// An empty plan called `name`.
+    /// An empty plan called `name`, with the default territory type and one
+    /// scenario.
     pub fn new(name: impl Into<String>) -> Self {
-        Self {
+        let mut p = Self {
             name: name.into(),
             ..Self::default()
+        };
+        p.ensure_defaults();
+        p
+    }
+
+    /// Gives a plan without types one default "Geographic" type (id 0,
+    /// which is what every territory of an old plan refers to) and a plan
+    /// without scenarios one active "Plan" scenario.
+    pub fn ensure_defaults(&mut self) {
+        if self.types.is_empty() {
+            self.types.push(TerritoryType {
+                id: TerritoryTypeId(0),
+                name: "Geographic".into(),
+                priority: 0,
+            });
         }
+        if self.scenarios.is_empty() {
+            self.scenarios.push(Scenario {
+                id: ScenarioId(0),
+                name: "Plan".into(),
+                state: ScenarioState::Planning,
+                stored: None,
+            });
+            self.active_scenario = ScenarioId(0);
+        }
+    }
+
+    /// The territory type the map shows first: the first one (id 0 when
+    /// there are none).
+    pub fn primary_type(&self) -> TerritoryTypeId {
+        self.types.first().map_or(TerritoryTypeId(0), |t| t.id)
+    }
+
+    /// Type `id`.
+    pub fn territory_type(&self, id: TerritoryTypeId) -> Option<&TerritoryType> {
+        self.types.iter().find(|t| t.id == id)
+    }
+
+    /// Type called `name` (case-insensitive).
+    pub fn type_by_name(&self, name: &str) -> Option<&TerritoryType> {
+        self.types.iter().find(|t| t.name == name).or_else(|| {
+            self.types
+                .iter()
+                .find(|t| t.name.eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// Rep `id`.
+    pub fn rep(&self, id: RepId) -> Option<&Rep> {
+        self.reps.iter().find(|r| r.id == id)
+    }
+
+    /// Rep called `name` (exact, then case-insensitive).
+    pub fn rep_by_name(&self, name: &str) -> Option<&Rep> {
+        self.reps
+            .iter()
+            .find(|r| r.name == name)
+            .or_else(|| self.reps.iter().find(|r| r.name.eq_ignore_ascii_case(name)))
+    }
+
+    /// The reps of `t` as display text ("Ann, Bo"), `None` when it has none.
+    pub fn rep_label(&self, t: &Territory) -> Option<String> {
+        let names: Vec<&str> = t
+            .reps
+            .iter()
+            .filter_map(|r| self.rep(*r).map(|r| r.name.as_str()))
+            .collect();
+        (!names.is_empty()).then(|| names.join(", "))
+    }
+
+    /// A fresh rep id.
+    pub fn next_rep_id(&self) -> RepId {
+        RepId(self.reps.iter().map(|r| r.id.0 + 1).max().unwrap_or(0))
+    }
+
+    /// A fresh type id.
+    pub fn next_type_id(&self) -> TerritoryTypeId {
+        TerritoryTypeId(self.types.iter().map(|t| t.id.0 + 1).max().unwrap_or(0))
+    }
+
+    /// A fresh scenario id.
+    pub fn next_scenario_id(&self) -> ScenarioId {
+        ScenarioId(self.scenarios.iter().map(|s| s.id.0 + 1).max().unwrap_or(0))
+    }
+
+    /// Scenario `id`.
+    pub fn scenario(&self, id: ScenarioId) -> Option<&Scenario> {
+        self.scenarios.iter().find(|s| s.id == id)
+    }
+
+    /// Scenario called `name` (exact, then case-insensitive).
+    pub fn scenario_by_name(&self, name: &str) -> Option<&Scenario> {
+        self.scenarios.iter().find(|s| s.name == name).or_else(|| {
+            self.scenarios
+                .iter()
+                .find(|s| s.name.eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// The active scenario (`None` only for a bare `Project::default()`).
+    pub fn active(&self) -> Option<&Scenario> {
+        self.scenario(self.active_scenario)
+    }
+
+    /// Territories of type `ty`, in display order.
+    pub fn territories_of_type(
+        &self,
+        ty: TerritoryTypeId,
+    ) -> impl Iterator<Item = &Territory> + '_ {
+        self.territories.iter().filter(move |t| t.type_id == ty)
     }
 
     /// Allocates a fresh territory id.
@@ -430,4 +580,140 @@ impl Project {
             BalanceMeasure::Measure(m) => self.accounts.measure_index(m),
         }
     }
+}
+
+/// Stable identifier of a territory type.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+pub struct TerritoryTypeId(pub u32);
+
+/// A territory type: each type is its own layer of territories (e.g.
+/// Geographic, and a Healthcare overlay), assigned independently, so an
+/// account belongs to at most one territory per type.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TerritoryType {
+    /// Stable id.
+    pub id: TerritoryTypeId,
+    /// Display name, unique in the project.
+    pub name: String,
+    /// Salesforce's type priority: lists show types highest first.
+    pub priority: i32,
+}
+
+/// Stable identifier of a rep.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+pub struct RepId(pub u32);
+
+/// How much a rep can carry.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Capacity {
+    /// At most this many accounts.
+    Accounts(u64),
+    /// At most this many workload hours (summed over the workload measure,
+    /// see [`Project::workload_measure`]).
+    Hours(f64),
+}
+
+/// A sales rep (a Salesforce user).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rep {
+    /// Stable id.
+    pub id: RepId,
+    /// Display name, unique in the project.
+    pub name: String,
+    /// Role in the territory (Salesforce `RoleInTerritory2`), e.g. "Owner".
+    #[serde(default)]
+    pub role: String,
+    /// Salesforce username (usually an e-mail address).
+    #[serde(default)]
+    pub username: String,
+    /// Home base as `(lon, lat)` degrees, like every location in Turfmap.
+    #[serde(default)]
+    pub home: Option<(f64, f64)>,
+    /// Capacity, if known.
+    #[serde(default)]
+    pub capacity: Option<Capacity>,
+}
+
+impl Rep {
+    /// A rep with only a name.
+    pub fn new(id: RepId, name: impl Into<String>) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            role: String::new(),
+            username: String::new(),
+            home: None,
+            capacity: None,
+        }
+    }
+}
+
+/// Stable identifier of a scenario.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+pub struct ScenarioId(pub u32);
+
+/// Life-cycle state of a scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum ScenarioState {
+    /// Being worked on.
+    #[default]
+    Planning,
+    /// The plan in force.
+    Active,
+    /// Kept for reference: read-only.
+    Archived,
+}
+
+impl ScenarioState {
+    /// Lower-case name as used by the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Planning => "planning",
+            Self::Active => "active",
+            Self::Archived => "archived",
+        }
+    }
+
+    /// Parses `planning`, `active` or `archived` (case-insensitive).
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Planning, Self::Active, Self::Archived]
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl std::fmt::Display for ScenarioState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One scenario (a complete alternative plan over the shared accounts).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// Stable id.
+    pub id: ScenarioId,
+    /// Display name, unique in the project.
+    pub name: String,
+    /// Planning, active or archived (read-only).
+    pub state: ScenarioState,
+    /// The plan of an inactive scenario; `None` for the active one, whose
+    /// plan is in [`Project::territories`] and [`Accounts::pinned`].
+    pub stored: Option<StoredPlan>,
+}
+
+/// The part of a plan that differs between scenarios.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StoredPlan {
+    /// Territories in display order.
+    pub territories: Vec<Territory>,
+    /// Pin per account index (shorter than the accounts when accounts were
+    /// added since: missing entries are unpinned).
+    pub pins: Vec<Option<TerritoryId>>,
 }

@@ -5,6 +5,14 @@
 //! accounts that changed. Saving goes through a temp file in the same folder
 //! and a rename, so a crash or a full disk mid-save never harms the previous
 //! file. Removed (tombstoned) accounts are not written.
+//!
+//! Version 2 adds territory types, reps, scenarios, the hierarchy and
+//! assignment rules. Territories of every scenario share the one
+//! `territories` list, each line tagged with its scenario; each account
+//! line ends with its pins in the inactive scenarios as
+//! `[(scenario, territory), …]` (usually `[]`), so the per-line fast path
+//! still applies. Version 1 files load as one scenario "Plan" with one
+//! type "Geographic"; their territories' rep names become reps.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -17,10 +25,14 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::error::{Error, Result};
 use super::export::write_file_atomically;
-use super::model::{Accounts, LocationSource, PlanSettings, Project, Territory, TerritoryId};
+use super::model::{
+    Accounts, LocationSource, PlanSettings, Project, Rep, RepId, Scenario, ScenarioId,
+    ScenarioState, StoredPlan, Territory, TerritoryId, TerritoryType, TerritoryTypeId,
+};
+use super::rules::Rule;
 
 /// The format version this build writes; it reads this one and older.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const FORMAT_TAG: &str = "turfmap-project";
 
 #[derive(Serialize)]
@@ -30,6 +42,11 @@ struct FileOut<'a> {
     name: &'a str,
     settings: &'a PlanSettings,
     next_territory_id: u32,
+    workload_measure: &'a Option<String>,
+    types: &'a [TerritoryType],
+    reps: &'a [Rep],
+    scenarios: Vec<ScenarioDto>,
+    active_scenario: u32,
     measures: Vec<&'a str>,
     attributes: Vec<&'a str>,
     territories: Vec<TerritoryDto>,
@@ -43,10 +60,27 @@ struct FileIn {
     name: String,
     settings: PlanSettings,
     next_territory_id: u32,
+    #[serde(default)]
+    workload_measure: Option<String>,
+    #[serde(default)]
+    types: Vec<TerritoryType>,
+    #[serde(default)]
+    reps: Vec<Rep>,
+    #[serde(default)]
+    scenarios: Vec<ScenarioDto>,
+    #[serde(default)]
+    active_scenario: u32,
     measures: Vec<String>,
     attributes: Vec<String>,
     territories: Vec<TerritoryDto>,
     accounts: Vec<AccountDto>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ScenarioDto {
+    id: u32,
+    name: String,
+    state: ScenarioState,
 }
 
 type Ring = Vec<(f64, f64)>;
@@ -54,11 +88,23 @@ type Ring = Vec<(f64, f64)>;
 #[derive(Serialize, Deserialize)]
 struct TerritoryDto {
     id: u32,
+    #[serde(default)]
+    scenario: u32,
     name: String,
     color: (u8, u8, u8),
     priority: i32,
+    /// Version 1 only: the rep's name.
+    #[serde(default, skip_serializing)]
     rep: Option<String>,
+    #[serde(default)]
+    reps: Vec<u32>,
     locked: bool,
+    #[serde(default)]
+    type_id: u32,
+    #[serde(default)]
+    parent: Option<u32>,
+    #[serde(default)]
+    rule: Option<Rule>,
     /// Polygons, each a list of rings (exterior first), each a list of
     /// `(lon, lat)`; rings are stored closed.
     polygons: Vec<Vec<Ring>>,
@@ -73,12 +119,31 @@ struct AccountDto(
     Option<u32>,
     Vec<f64>,
     Vec<String>,
+    /// Pins in inactive scenarios (version 2).
+    #[serde(default)]
+    Vec<(u32, u32)>,
 );
+
+/// Pins of inactive scenarios by account index: `(scenario, territory)`.
+type OtherPins = HashMap<usize, Vec<(u32, u32)>>;
+
+fn other_pins(project: &Project) -> OtherPins {
+    let mut m: OtherPins = HashMap::new();
+    for s in &project.scenarios {
+        if let Some(p) = &s.stored {
+            for (i, t) in p.pins.iter().enumerate() {
+                if let Some(t) = t {
+                    m.entry(i).or_default().push((s.id.0, t.0));
+                }
+            }
+        }
+    }
+    m
+}
 
 /// Streams the account columns as one tuple per account, without building
 /// a million row structs first.
-#[derive(Default)]
-struct AccountsOut<'a>(Option<&'a Accounts>);
+struct AccountsOut<'a>(Option<&'a Accounts>, &'a OtherPins);
 
 impl Serialize for AccountsOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -87,13 +152,13 @@ impl Serialize for AccountsOut<'_> {
         };
         let mut seq = s.serialize_seq(Some(a.live_count()))?;
         for i in a.live() {
-            seq.serialize_element(&AccountOut(a, i))?;
+            seq.serialize_element(&AccountOut(a, i, self.1))?;
         }
         seq.end()
     }
 }
 
-struct AccountOut<'a>(&'a Accounts, usize);
+struct AccountOut<'a>(&'a Accounts, usize, &'a OtherPins);
 
 struct Measures<'a>(&'a Accounts, usize);
 impl Serialize for Measures<'_> {
@@ -120,7 +185,7 @@ impl Serialize for Attributes<'_> {
 impl Serialize for AccountOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let (a, i) = (self.0, self.1);
-        let mut t = s.serialize_tuple_struct("Account", 7)?;
+        let mut t = s.serialize_tuple_struct("Account", 8)?;
         t.serialize_field(&a.ids[i])?;
         t.serialize_field(&a.names[i])?;
         t.serialize_field(&a.is_located(i).then(|| (a.lon[i], a.lat[i])))?;
@@ -128,19 +193,25 @@ impl Serialize for AccountOut<'_> {
         t.serialize_field(&a.pinned[i].map(|p| p.0))?;
         t.serialize_field(&Measures(a, i))?;
         t.serialize_field(&Attributes(a, i))?;
+        t.serialize_field(self.2.get(&i).map_or(&[][..], |v| v.as_slice()))?;
         t.end()
     }
 }
 
-fn territory_dto(t: &Territory) -> TerritoryDto {
+fn territory_dto(t: &Territory, scenario: ScenarioId) -> TerritoryDto {
     let ring = |r: &LineString<f64>| r.0.iter().map(|c| (c.x, c.y)).collect::<Ring>();
     TerritoryDto {
         id: t.id.0,
+        scenario: scenario.0,
         name: t.name.clone(),
         color: (t.color[0], t.color[1], t.color[2]),
         priority: t.priority,
-        rep: t.rep.clone(),
+        rep: None,
+        reps: t.reps.iter().map(|r| r.0).collect(),
         locked: t.locked,
+        type_id: t.type_id.0,
+        parent: t.parent.map(|p| p.0),
+        rule: t.rule.clone(),
         polygons: t
             .geometry
             .iter()
@@ -154,7 +225,7 @@ fn territory_dto(t: &Territory) -> TerritoryDto {
     }
 }
 
-fn territory_from(d: TerritoryDto) -> Territory {
+fn territory_from(d: TerritoryDto, reps: &mut Vec<Rep>) -> Territory {
     let ring = |r: Ring| LineString(r.into_iter().map(|(x, y)| Coord { x, y }).collect());
     let polygons = d
         .polygons
@@ -165,14 +236,76 @@ fn territory_from(d: TerritoryDto) -> Territory {
             Polygon::new(ext, rings.into_iter().map(ring).collect())
         })
         .collect();
+    let mut rep_ids: Vec<RepId> = d.reps.into_iter().map(RepId).collect();
+    // Version 1 named the rep: make it a rep of the project.
+    if let Some(name) = d.rep.filter(|n| !n.trim().is_empty()) {
+        let id = match reps.iter().find(|r| r.name == name) {
+            Some(r) => r.id,
+            None => {
+                let id = RepId(reps.len() as u32);
+                reps.push(Rep::new(id, name));
+                id
+            }
+        };
+        rep_ids.push(id);
+    }
     Territory {
         id: TerritoryId(d.id),
         name: d.name,
         color: [d.color.0, d.color.1, d.color.2],
         priority: d.priority,
-        rep: d.rep,
+        reps: rep_ids,
         locked: d.locked,
         geometry: MultiPolygon(polygons),
+        parent: d.parent.map(TerritoryId),
+        type_id: TerritoryTypeId(d.type_id),
+        rule: d.rule,
+    }
+}
+
+/// The file's top level; the accounts are left empty unless `with_accounts`
+/// (the writer streams them itself, in parallel).
+fn file_out<'a>(project: &'a Project, pins: &'a OtherPins, with_accounts: bool) -> FileOut<'a> {
+    let a = &project.accounts;
+    let mut territories = Vec::new();
+    for s in &project.scenarios {
+        let ts = match &s.stored {
+            Some(p) => &p.territories,
+            None => &project.territories,
+        };
+        territories.extend(ts.iter().map(|t| territory_dto(t, s.id)));
+    }
+    if project.scenarios.is_empty() {
+        territories.extend(
+            project
+                .territories
+                .iter()
+                .map(|t| territory_dto(t, project.active_scenario)),
+        );
+    }
+    FileOut {
+        format: FORMAT_TAG,
+        version: FORMAT_VERSION,
+        name: &project.name,
+        settings: &project.settings,
+        next_territory_id: project.next_territory_id,
+        workload_measure: &project.workload_measure,
+        types: &project.types,
+        reps: &project.reps,
+        scenarios: project
+            .scenarios
+            .iter()
+            .map(|s| ScenarioDto {
+                id: s.id.0,
+                name: s.name.clone(),
+                state: s.state,
+            })
+            .collect(),
+        active_scenario: project.active_scenario.0,
+        measures: a.measures.iter().map(|m| m.name.as_str()).collect(),
+        attributes: a.attributes.iter().map(|m| m.name.as_str()).collect(),
+        territories,
+        accounts: AccountsOut(with_accounts.then_some(a), pins),
     }
 }
 
@@ -181,17 +314,8 @@ pub fn write<W: std::io::Write>(project: &Project, mut w: W) -> Result<()> {
     let fail =
         |e: &dyn std::fmt::Display| Error::invalid(format!("could not write the project: {e}"));
     let a = &project.accounts;
-    let file = FileOut {
-        format: FORMAT_TAG,
-        version: FORMAT_VERSION,
-        name: &project.name,
-        settings: &project.settings,
-        next_territory_id: project.next_territory_id,
-        measures: a.measures.iter().map(|m| m.name.as_str()).collect(),
-        attributes: a.attributes.iter().map(|m| m.name.as_str()).collect(),
-        territories: project.territories.iter().map(territory_dto).collect(),
-        accounts: AccountsOut(None),
-    };
+    let pins = other_pins(project);
+    let file = file_out(project, &pins, false);
     // Depth 2: the top-level fields are indented, and each territory and
     // each account stays on one line.
     let cfg = ron::ser::PrettyConfig::new()
@@ -221,7 +345,7 @@ pub fn write<W: std::io::Write>(project: &Project, mut w: W) -> Result<()> {
                 for &i in ix {
                     out.push_str("    ");
                     let line = ron::Options::default()
-                        .to_string_pretty(&AccountOut(a, i), line_cfg.clone())
+                        .to_string_pretty(&AccountOut(a, i, &pins), line_cfg.clone())
                         .map_err(|e| e.to_string())?;
                     out.push_str(&line);
                     out.push_str(",\n");
@@ -291,7 +415,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
         }
     }
     drop(seen);
-    for (k, AccountDto(id, name, loc, source, pinned, measures, attributes)) in
+    let mut stored_pins: Vec<(usize, u32, u32)> = Vec::new();
+    for (k, AccountDto(id, name, loc, source, pinned, measures, attributes, others)) in
         f.accounts.into_iter().enumerate()
     {
         if measures.len() != nm || attributes.len() != na {
@@ -321,29 +446,154 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
         for (col, v) in accounts.attributes.iter_mut().zip(&attributes) {
             col.push(v);
         }
+        stored_pins.extend(others.into_iter().map(|(s, t)| (i, s, t)));
         debug_assert_eq!(accounts.len(), i + 1);
     }
-    let territories: Vec<Territory> = f.territories.into_iter().map(territory_from).collect();
-    let mut ids = std::collections::HashSet::new();
-    for t in &territories {
-        if !ids.insert(t.id) {
-            return Err(err(format!("two territories have id {}", t.id.0)));
+    let mut reps = f.reps;
+    let active = ScenarioId(f.active_scenario);
+    let mut scenarios: Vec<Scenario> = f
+        .scenarios
+        .into_iter()
+        .map(|s| Scenario {
+            id: ScenarioId(s.id),
+            name: s.name,
+            state: s.state,
+            stored: (ScenarioId(s.id) != active).then(StoredPlan::default),
+        })
+        .collect();
+    if scenarios.is_empty() {
+        scenarios.push(Scenario {
+            id: active,
+            name: "Plan".into(),
+            state: ScenarioState::Planning,
+            stored: None,
+        });
+    }
+    if !scenarios.iter().any(|s| s.id == active) {
+        return Err(err(format!(
+            "the active scenario {} is not in the file",
+            active.0
+        )));
+    }
+    let mut types = f.types;
+    if types.is_empty() {
+        types.push(TerritoryType {
+            id: TerritoryTypeId(0),
+            name: "Geographic".into(),
+            priority: 0,
+        });
+    }
+    let mut territories: Vec<Territory> = Vec::new();
+    let mut max_id = 0;
+    for d in f.territories {
+        let scen = ScenarioId(d.scenario);
+        let t = territory_from(d, &mut reps);
+        max_id = max_id.max(t.id.0 + 1);
+        if !types.iter().any(|ty| ty.id == t.type_id) {
+            return Err(err(format!(
+                "territory '{}' has territory type {}, which is not in the file",
+                t.name, t.type_id.0
+            )));
+        }
+        if scen == active {
+            territories.push(t);
+        } else {
+            let Some(stored) = scenarios
+                .iter_mut()
+                .find(|s| s.id == scen)
+                .and_then(|s| s.stored.as_mut())
+            else {
+                return Err(err(format!(
+                    "territory '{}' belongs to scenario {}, which is not in the file",
+                    t.name, scen.0
+                )));
+            };
+            stored.territories.push(t);
         }
     }
-    // Pins to territories that are not in the file are dropped, not fatal.
-    for p in accounts.pinned.iter_mut() {
-        if p.is_some_and(|t| !ids.contains(&t)) {
-            *p = None;
+    let n = accounts.len();
+    for (i, s, t) in stored_pins {
+        if let Some(p) = scenarios
+            .iter_mut()
+            .find(|x| x.id == ScenarioId(s))
+            .and_then(|x| x.stored.as_mut())
+        {
+            p.pins.resize(n, None);
+            p.pins[i] = Some(TerritoryId(t));
         }
     }
-    let next = territories.iter().map(|t| t.id.0 + 1).max().unwrap_or(0);
+    let rep_ids: std::collections::HashSet<RepId> = reps.iter().map(|r| r.id).collect();
+    let check = |ts: &mut [Territory], pins: &mut [Option<TerritoryId>], scen: &str| {
+        let mut ids = std::collections::HashSet::new();
+        for t in ts.iter() {
+            if !ids.insert(t.id) {
+                return Err(err(format!(
+                    "two territories of scenario '{scen}' have id {}",
+                    t.id.0
+                )));
+            }
+        }
+        let types_of: HashMap<TerritoryId, TerritoryTypeId> =
+            ts.iter().map(|t| (t.id, t.type_id)).collect();
+        for t in ts.iter_mut() {
+            // Dangling references are dropped, not fatal.
+            t.reps.retain(|r| rep_ids.contains(r));
+            if t.parent
+                .is_some_and(|p| types_of.get(&p) != Some(&t.type_id))
+            {
+                t.parent = None;
+            }
+        }
+        break_cycles(ts);
+        // Pins to territories that are not in the file are dropped too.
+        for p in pins.iter_mut() {
+            if p.is_some_and(|t| !ids.contains(&t)) {
+                *p = None;
+            }
+        }
+        Ok(())
+    };
+    check(&mut territories, &mut accounts.pinned, "active")?;
+    for s in &mut scenarios {
+        let name = s.name.clone();
+        if let Some(p) = s.stored.as_mut() {
+            check(&mut p.territories, &mut p.pins, &name)?;
+        }
+    }
     Ok(Project {
         name: f.name,
         accounts,
         territories,
-        next_territory_id: f.next_territory_id.max(next),
+        next_territory_id: f.next_territory_id.max(max_id),
         settings: f.settings,
+        types,
+        reps,
+        scenarios,
+        active_scenario: active,
+        workload_measure: f.workload_measure,
     })
+}
+
+/// Cuts parent links that close a cycle (only a hand-edited file has one).
+fn break_cycles(ts: &mut [Territory]) {
+    let mut parent: HashMap<TerritoryId, Option<TerritoryId>> =
+        ts.iter().map(|t| (t.id, t.parent)).collect();
+    for t in ts.iter_mut() {
+        let mut at = t.parent;
+        let mut steps = 0;
+        while let Some(p) = at {
+            if p == t.id {
+                t.parent = None;
+                parent.insert(t.id, None);
+                break;
+            }
+            steps += 1;
+            if steps > parent.len() {
+                break;
+            }
+            at = parent.get(&p).copied().flatten();
+        }
+    }
 }
 
 /// Parses the file. Files as this module writes them (one account per line,
@@ -474,27 +724,8 @@ mod tests {
             format!("{:?}", fast.accounts)
         );
         // The whole file laid out by RON's own pretty printer is identical.
-        let file = FileOut {
-            format: FORMAT_TAG,
-            version: FORMAT_VERSION,
-            name: &p.name,
-            settings: &p.settings,
-            next_territory_id: p.next_territory_id,
-            measures: p
-                .accounts
-                .measures
-                .iter()
-                .map(|m| m.name.as_str())
-                .collect(),
-            attributes: p
-                .accounts
-                .attributes
-                .iter()
-                .map(|m| m.name.as_str())
-                .collect(),
-            territories: p.territories.iter().map(territory_dto).collect(),
-            accounts: AccountsOut(Some(&p.accounts)),
-        };
+        let pins = other_pins(&p);
+        let file = file_out(&p, &pins, true);
         let cfg = ron::ser::PrettyConfig::new()
             .depth_limit(2)
             .struct_names(false)
@@ -515,9 +746,108 @@ mod tests {
         assert_eq!(lines.len(), 5, "{t}");
     }
 
+    /// Equality but for the accounts' measures (NaN ≠ NaN).
+    fn same_plan(a: &Project, b: &Project) {
+        assert_eq!(a.territories, b.territories);
+        assert_eq!(a.scenarios, b.scenarios);
+        assert_eq!(a.active_scenario, b.active_scenario);
+        assert_eq!(a.types, b.types);
+        assert_eq!(a.reps, b.reps);
+        assert_eq!(a.accounts.pinned, b.accounts.pinned);
+        assert_eq!(a.accounts.ids, b.accounts.ids);
+        assert_eq!(a.settings, b.settings);
+        assert_eq!(a.next_territory_id, b.next_territory_id);
+    }
+
+    const V1: &str = r#"(
+  format: "turfmap-project",
+  version: 1,
+  name: "Old",
+  settings: (balance: Measure("revenue"), tolerance_pct: 5.0),
+  next_territory_id: 2,
+  measures: ["revenue"],
+  attributes: ["industry"],
+  territories: [
+    (id: 0, name: "West", color: (1, 2, 3), priority: 0, rep: Some("Kim"), locked: false, polygons: [[[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 0.0)]]]),
+    (id: 1, name: "East", color: (4, 5, 6), priority: 1, rep: None, locked: true, polygons: []),
+  ],
+  accounts: [
+    ("A0", "Acme", Some((0.5, 0.2)), Coordinates, None, [10.0], ["Tech"]),
+    ("A1", "Bolt", None, Unlocated, Some(1), [NaN], [""]),
+  ],
+)
+"#;
+
+    #[test]
+    fn version_1_files_still_load() {
+        let p = parse(V1, Path::new("old.turf")).unwrap();
+        assert_eq!(p.types.len(), 1);
+        assert_eq!(p.types[0].name, "Geographic");
+        assert_eq!(p.scenarios.len(), 1);
+        assert_eq!(p.active().unwrap().name, "Plan");
+        assert_eq!(p.reps.len(), 1);
+        assert_eq!(p.rep_label(&p.territories[0]).as_deref(), Some("Kim"));
+        assert!(p.territories[1].reps.is_empty() && p.territories[1].locked);
+        assert_eq!(p.accounts.pinned, vec![None, Some(TerritoryId(1))]);
+        assert!(p.territories.iter().all(|t| t.type_id == p.primary_type()));
+        // Saved as version 2 and loaded again: identical.
+        let t2 = text(&p);
+        assert!(t2.contains("version: 2"), "{t2}");
+        let p2 = parse(&t2, Path::new("x")).unwrap();
+        same_plan(&p2, &p);
+        assert_eq!(text(&p2), t2);
+    }
+
+    #[test]
+    fn scenarios_types_reps_rules_round_trip() {
+        use crate::core::model::{Capacity, Rep, Scenario, StoredPlan};
+        use crate::core::rules::Rule;
+        let mut p = small();
+        let overlay = TerritoryTypeId(1);
+        p.types.push(TerritoryType {
+            id: overlay,
+            name: "Healthcare".into(),
+            priority: 5,
+        });
+        let mut kim = Rep::new(RepId(0), "Kim");
+        kim.home = Some((-100.5, 40.25));
+        kim.capacity = Some(Capacity::Hours(1600.0));
+        kim.username = "kim@example.com".into();
+        kim.role = "Owner".into();
+        p.reps.push(kim);
+        let region = p.add_territory("Region", MultiPolygon(vec![]));
+        p.territory_mut(TerritoryId(0)).unwrap().parent = Some(region);
+        p.territory_mut(TerritoryId(0)).unwrap().reps = vec![RepId(0)];
+        let h = p.add_territory("Health", MultiPolygon(vec![]));
+        let t = p.territory_mut(h).unwrap();
+        t.type_id = overlay;
+        t.rule = Some(Rule::parse("industry = Tech AND revenue >= 1000").unwrap());
+        let mut other = p.territories.clone();
+        other[0].name = "West 2".into();
+        let mut pins = vec![None; 5];
+        pins[1] = Some(TerritoryId(0));
+        pins[4] = Some(h);
+        p.scenarios.push(Scenario {
+            id: ScenarioId(1),
+            name: "Next year".into(),
+            state: ScenarioState::Archived,
+            stored: Some(StoredPlan {
+                territories: other,
+                pins,
+            }),
+        });
+        let t1 = text(&p);
+        let p2 = parse(&t1, Path::new("x")).unwrap();
+        same_plan(&p2, &p);
+        assert_eq!(text(&p2), t1);
+        // Still one territory and one account per line.
+        assert_eq!(t1.lines().filter(|l| l.contains("name: \"West")).count(), 2);
+        assert!(t1.contains("[(1, 0)]"), "{t1}");
+    }
+
     #[test]
     fn newer_version_is_a_clear_error() {
-        let t = text(&small()).replacen("version: 1", "version: 99", 1);
+        let t = text(&small()).replacen("version: 2", "version: 99", 1);
         let e = parse(&t, Path::new("new.turf")).unwrap_err().to_string();
         assert!(
             e.contains("new.turf") && e.contains("version 99") && e.contains("update Turfmap"),

@@ -36,6 +36,34 @@ pub struct ScenarioComparison {
     pub accounts_moved: Option<u64>,
 }
 
+impl ScenarioComparison {
+    /// Compares scenario `baseline` with scenario `scenario` of `project`
+    /// (balance figures of the primary territory type; moved accounts over
+    /// every type).
+    pub fn between(
+        project: &crate::core::Project,
+        baseline: crate::core::model::ScenarioId,
+        scenario: crate::core::model::ScenarioId,
+    ) -> Result<Self> {
+        use crate::core::scenario::{diff, view};
+        let name = |id| {
+            project
+                .scenario(id)
+                .map_or_else(|| format!("scenario {}", id.0), |s| s.name.clone())
+        };
+        let metrics =
+            |id| -> Result<PlanMetrics> { Ok(Workspace::new(view(project, id)?).metrics()) };
+        let d = diff(project, baseline, scenario)?;
+        Ok(Self {
+            baseline_name: name(baseline),
+            scenario_name: name(scenario),
+            baseline: metrics(baseline)?,
+            scenario: metrics(scenario)?,
+            accounts_moved: Some(d.moved_accounts().len() as u64),
+        })
+    }
+}
+
 /// What goes into a report.
 #[derive(Clone, Debug)]
 pub struct ReportOptions<'a> {
@@ -574,6 +602,34 @@ mod tests {
         assert!(html.contains("Proposal &lt;B&gt;"));
         assert!(html.contains("removed"));
         assert!(html.contains("12 accounts change territory"));
+    }
+
+    #[test]
+    fn comparison_between_two_scenarios() {
+        use crate::core::edit::Edit;
+        let mut w = ws();
+        let base = w.project().active_scenario;
+        let clone = crate::core::scenario::clone_edit(w.project(), base, "Proposal").unwrap();
+        w.apply(clone).unwrap();
+        let other = w.project().scenario_by_name("Proposal").unwrap().id;
+        w.apply(Edit::SwitchScenario { to: other }).unwrap();
+        let north = w.project().territories[0].id;
+        let geometry = MultiPolygon(vec![
+            polygon![(x: -100.0, y: 40.0), (x: -95.0, y: 40.0), (x: -95.0, y: 45.0), (x: -100.0, y: 45.0)],
+        ]);
+        w.apply(Edit::SetGeometry {
+            id: north,
+            geometry,
+        })
+        .unwrap();
+        let sc = ScenarioComparison::between(w.project(), base, other).unwrap();
+        assert_eq!(
+            (sc.baseline_name.as_str(), sc.scenario_name.as_str()),
+            ("Plan", "Proposal")
+        );
+        let area = |m: &PlanMetrics| m.territories[0].area_km2;
+        assert!(area(&sc.scenario) < area(&sc.baseline) * 0.6);
+        assert_eq!(sc.accounts_moved, Some(0), "the plan has no accounts");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The editing operations behind the map tools: draw, reshape (vertex move,
-//! insert, delete), split, merge, properties and account drag-and-drop.
+//! insert, delete), split, merge, paint units, properties and account
+//! drag-and-drop.
 //!
 //! Every tool only *builds* an [`Edit`] (usually an [`Edit::Batch`] with a
 //! history label); [`crate::core::Workspace::apply`] runs it, so undo/redo and
@@ -844,6 +845,99 @@ pub fn merge_territories(
         label: format!("Merge {} territories into '{}'", uniq.len(), into.name),
         edits,
     })
+}
+
+// ------------------------------------------------------------ paint units
+
+/// Paints geographic units (see [`crate::core::units`]) into territory
+/// `target`: its shape becomes its union with the `units`, and every other
+/// unlocked territory gives up whatever part of the units it had, so the plan
+/// gains no overlaps. Locked territories keep their area (the painted units
+/// are clipped by them). `Ok(None)` when nothing would change (the units are
+/// already all in the target, or lie inside locked territories).
+pub fn paint_units(
+    project: &Project,
+    target: TerritoryId,
+    units: &[&MultiPolygon<f64>],
+) -> Result<Option<Edit>> {
+    let t = editable(project, target)?;
+    let shapes: Vec<MultiPolygon<f64>> = units
+        .iter()
+        .filter(|u| !u.0.is_empty())
+        .map(|u| (*u).clone().orient(Direction::Default))
+        .collect();
+    if shapes.is_empty() {
+        return Ok(None);
+    }
+    let refs: Vec<&MultiPolygon<f64>> = shapes.iter().collect();
+    let mut piece = if shapes.len() == 1 {
+        shapes[0].clone()
+    } else {
+        snap(unary_union(shapes.iter()), &refs)
+    };
+    let Some(mut bb) = piece.bounding_rect() else {
+        return Ok(None);
+    };
+    let overlaps = |u: &Territory, bb: &Rect<f64>| {
+        !u.geometry.0.is_empty()
+            && u.geometry
+                .bounding_rect()
+                .is_some_and(|r| rects_meet(&r, bb))
+    };
+    for u in project.territories.iter().filter(|u| u.locked) {
+        if overlaps(u, &bb) {
+            let cut = piece.difference(&u.geometry);
+            piece = snap(cut, &[&piece, &u.geometry]);
+        }
+    }
+    bb = match piece.bounding_rect() {
+        Some(b) => b,
+        None => return Ok(None),
+    };
+    let eps = tiny_area(&bb);
+    let added = if t.geometry.0.is_empty() {
+        piece.unsigned_area()
+    } else {
+        piece.difference(&t.geometry).unsigned_area()
+    };
+    if added <= eps.max(piece.unsigned_area() * 1e-9) {
+        return Ok(None);
+    }
+    let mut edits = Vec::new();
+    let mut done: Vec<MultiPolygon<f64>> = Vec::new();
+    for u in project.territories.iter() {
+        if u.id == target || u.locked || !overlaps(u, &bb) {
+            continue;
+        }
+        let before = u.geometry.unsigned_area();
+        let rest = u.geometry.difference(&piece);
+        if before - rest.unsigned_area() <= eps.max(before * 1e-12) {
+            continue; // only touches
+        }
+        let mut refs = vec![&u.geometry, &piece];
+        refs.extend(done.iter());
+        let rest = snap(rest, &refs);
+        done.push(rest.clone());
+        edits.push(Edit::SetGeometry {
+            id: u.id,
+            geometry: rest,
+        });
+    }
+    let grown = if t.geometry.0.is_empty() {
+        piece.clone()
+    } else {
+        t.geometry.clone().orient(Direction::Default).union(&piece)
+    };
+    let mut refs = vec![&t.geometry, &piece];
+    refs.extend(done.iter());
+    edits.push(Edit::SetGeometry {
+        id: target,
+        geometry: snap(grown, &refs),
+    });
+    Ok(Some(Edit::Batch {
+        label: format!("Paint {} unit(s) into '{}'", shapes.len(), t.name),
+        edits,
+    }))
 }
 
 // ------------------------------------------------------------- properties

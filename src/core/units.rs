@@ -47,6 +47,8 @@ pub enum UnitLayer {
         /// Circumradius in km.
         size_km: f64,
     },
+    /// US states (bundled).
+    States,
     /// US counties (bundled).
     Counties,
     /// US ZIP areas approximated from ZIP centroids (Voronoi cells).
@@ -63,6 +65,7 @@ impl std::fmt::Display for UnitLayer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             UnitLayer::Hex { size_km } => write!(f, "hexagons of {size_km} km"),
+            UnitLayer::States => f.write_str("US states"),
             UnitLayer::Counties => f.write_str("US counties"),
             UnitLayer::Zips => f.write_str("US ZIP areas"),
         }
@@ -308,6 +311,26 @@ impl UnitSet {
             .get_or_init(|| load_counties().map_err(|e| e.to_string()))
             .clone()
             .map_err(Error::invalid)
+    }
+
+    /// The bundled US states (loaded and their adjacency computed once).
+    pub fn states() -> Result<Self> {
+        static CACHE: OnceLock<std::result::Result<UnitSet, String>> = OnceLock::new();
+        CACHE
+            .get_or_init(|| load_states().map_err(|e| e.to_string()))
+            .clone()
+            .map_err(Error::invalid)
+    }
+
+    /// The units of `layer` covering `bbox` (`[min_lon, min_lat, max_lon,
+    /// max_lat]`; the bundled states and counties ignore it).
+    pub fn for_layer(layer: &UnitLayer, bbox: [f64; 4]) -> Result<Self> {
+        match layer {
+            UnitLayer::Hex { size_km } => Self::hex_grid(*size_km, bbox),
+            UnitLayer::States => Self::states(),
+            UnitLayer::Counties => Self::counties(),
+            UnitLayer::Zips => Self::zip_areas(bbox),
+        }
     }
 
     /// ZIP areas: Voronoi cells of the bundled ZIP centroids inside `bbox`
@@ -622,6 +645,36 @@ fn shared_vertex_adjacency(shapes: &[MultiPolygon<f64>]) -> Vec<(u32, u32)> {
         .collect()
 }
 
+fn load_states() -> Result<UnitSet> {
+    let path = crate::core::assets::dir().join("us-states.geojson");
+    let (states, _) = crate::core::import::territories::import_territories(&path, "name")?;
+    let mut labels = Vec::new();
+    let mut shapes = Vec::new();
+    let mut centroids = Vec::new();
+    for s in states {
+        let Some(pt) = s.geometry.centroid() else {
+            continue;
+        };
+        labels.push(s.name);
+        centroids.push((pt.x(), pt.y()));
+        shapes.push(s.geometry);
+    }
+    let (adj_start, adj) = csr(shapes.len(), shared_vertex_adjacency(&shapes));
+    let index = build_index(&shapes);
+    Ok(UnitSet {
+        layer: UnitLayer::States,
+        labels,
+        shapes,
+        centroids,
+        adj_start,
+        adj,
+        bridges: 0,
+        locator: Locator::Shapes {
+            index: Box::new(index),
+        },
+    })
+}
+
 fn load_counties() -> Result<UnitSet> {
     let path = crate::core::assets::dir().join("us-counties.geojson");
     let (counties, _) = crate::core::import::territories::import_territories(&path, "fips")?;
@@ -713,6 +766,19 @@ mod tests {
         assert!(sub.is_connected(&[0, 1]));
         let (x, y) = sub.centroids[1];
         assert_eq!(sub.locate(x, y), Some(1));
+    }
+
+    #[test]
+    fn states_are_located_and_adjacent() {
+        let set = UnitSet::states().unwrap();
+        assert!(set.len() >= 50, "{} states", set.len());
+        let texas = set.locate(-99.0, 31.0).expect("a state at Texas");
+        assert_eq!(set.labels[texas as usize], "Texas");
+        let nm = set.locate(-106.0, 34.5).expect("New Mexico");
+        assert!(set.neighbors(texas as usize).contains(&nm));
+        assert_eq!(set.locate(-40.0, 30.0), None, "mid-Atlantic");
+        let same = UnitSet::for_layer(&UnitLayer::States, [0.0; 4]).unwrap();
+        assert_eq!(same.len(), set.len());
     }
 
     #[test]

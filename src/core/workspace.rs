@@ -3,14 +3,22 @@
 //! This is the single door through which the window and the CLI change a
 //! plan: [`Workspace::apply`] runs an [`Edit`], updates the engine
 //! incrementally and records the inverse for [`Workspace::undo`].
+//!
+//! There is one [`Engine`] per territory type (an account belongs to at
+//! most one territory per type). Every change goes to every engine, and
+//! each one only looks at its own type's territories, so an edit touching
+//! a territory recomputes only that type. [`Workspace::engine`] is the
+//! engine of the type the map shows ([`Workspace::current_type`]), so
+//! callers written for one layer keep working.
 
 use std::path::{Path, PathBuf};
 
 use super::edit::Edit;
 use super::engine::{Change, Engine};
+use super::error::Error;
 use super::error::Result;
 use super::metrics::PlanMetrics;
-use super::model::Project;
+use super::model::{Project, TerritoryTypeId};
 use super::project_file;
 
 /// One entry of the undo or redo stack.
@@ -22,11 +30,48 @@ pub struct HistoryEntry {
     pub inverse: Edit,
 }
 
+/// Joins inverses that run one after the other (`edits[0]` first) into one
+/// edit. When every part sets a whole value of one territory (its shape or
+/// its properties), only the last setting of each value matters: the rest
+/// are dropped, so a 500-frame drag keeps one shape per territory.
+fn coalesce(edits: Vec<Edit>, label: &str) -> Edit {
+    fn flatten(e: Edit, out: &mut Vec<Edit>) {
+        match e {
+            Edit::Batch { edits, .. } => edits.into_iter().for_each(|e| flatten(e, out)),
+            other => out.push(other),
+        }
+    }
+    let mut flat = Vec::new();
+    edits.into_iter().for_each(|e| flatten(e, &mut flat));
+    let key = |e: &Edit| match e {
+        Edit::SetGeometry { id, .. } => Some((0u8, *id)),
+        Edit::SetTerritoryProps { id, .. } => Some((1u8, *id)),
+        _ => None,
+    };
+    if flat.iter().all(|e| key(e).is_some()) {
+        // Keep the last occurrence of each key, in order of application.
+        let mut seen = std::collections::HashSet::new();
+        let mut kept: Vec<Edit> = flat
+            .into_iter()
+            .rev()
+            .filter(|e| seen.insert(key(e)))
+            .collect();
+        kept.reverse();
+        flat = kept;
+    }
+    Edit::Batch {
+        label: label.to_owned(),
+        edits: flat,
+    }
+}
+
 /// A project with its live assignment and history. See the module docs.
 #[derive(Clone, Debug)]
 pub struct Workspace {
     project: Project,
-    engine: Engine,
+    /// One per type, in the order of [`Project::types`].
+    engines: Vec<Engine>,
+    current_type: TerritoryTypeId,
     undo: Vec<HistoryEntry>,
     redo: Vec<HistoryEntry>,
     revision: u64,
@@ -36,11 +81,17 @@ pub struct Workspace {
 
 impl Workspace {
     /// Wraps a project and assigns every account.
-    pub fn new(project: Project) -> Self {
-        let engine = Engine::new(&project);
+    pub fn new(mut project: Project) -> Self {
+        project.ensure_defaults();
+        let engines = project
+            .types
+            .iter()
+            .map(|t| Engine::for_type(&project, t.id))
+            .collect();
         Self {
+            current_type: project.primary_type(),
             project,
-            engine,
+            engines,
             undo: Vec::new(),
             redo: Vec::new(),
             revision: 0,
@@ -81,14 +132,66 @@ impl Workspace {
         &self.project
     }
 
-    /// The engine with the current assignment.
+    /// The engine of the territory type the map shows.
     pub fn engine(&self) -> &Engine {
-        &self.engine
+        self.engine_for(self.current_type)
+            .or_else(|| self.engines.first())
+            .expect("a workspace always has a territory type")
     }
 
-    /// Current balance metrics.
+    /// The engine of territory type `ty`.
+    pub fn engine_for(&self, ty: TerritoryTypeId) -> Option<&Engine> {
+        self.engines.iter().find(|e| e.type_id() == ty)
+    }
+
+    /// Every engine, one per type, in the order of [`Project::types`].
+    pub fn engines(&self) -> &[Engine] {
+        &self.engines
+    }
+
+    /// The territory type the map shows (and [`Workspace::engine`] assigns).
+    pub fn current_type(&self) -> TerritoryTypeId {
+        if self.engine_for(self.current_type).is_some() {
+            self.current_type
+        } else {
+            self.project.primary_type()
+        }
+    }
+
+    /// Shows territory type `ty` (a view choice, not an edit).
+    pub fn set_current_type(&mut self, ty: TerritoryTypeId) -> Result<()> {
+        if self.engine_for(ty).is_none() {
+            return Err(Error::invalid(format!(
+                "no territory type with id {}",
+                ty.0
+            )));
+        }
+        self.current_type = ty;
+        Ok(())
+    }
+
+    /// Current balance metrics of the type the map shows.
     pub fn metrics(&self) -> PlanMetrics {
-        PlanMetrics::compute(&self.project, &self.engine)
+        PlanMetrics::compute(&self.project, self.engine())
+    }
+
+    /// Current balance metrics of type `ty` (empty metrics for an unknown
+    /// type).
+    pub fn metrics_for(&self, ty: TerritoryTypeId) -> PlanMetrics {
+        match self.engine_for(ty) {
+            Some(e) => PlanMetrics::compute(&self.project, e),
+            None => PlanMetrics::compute(&self.project, &Engine::for_type(&self.project, ty)),
+        }
+    }
+
+    /// Why account `i` is where it is, in every territory type.
+    pub fn explain(&self, i: usize) -> super::explain::Explanation {
+        super::explain::explain(&self.project, &self.engines, i)
+    }
+
+    /// Figures of every rep over every type.
+    pub fn rep_metrics(&self) -> Vec<super::reps::RepMetrics> {
+        super::reps::rep_metrics(&self.project, &self.engines)
     }
 
     /// The file this plan was opened from or last saved to.
@@ -115,11 +218,61 @@ impl Workspace {
         Ok(())
     }
 
+    /// Applies an edit and folds it into the last undo entry (keeping that
+    /// entry's label), so a gesture that changes the plan at every frame
+    /// (a vertex drag, a brush stroke) is one undo step. The merged inverse
+    /// stays a delta: for edits that set a whole value (a shape, a
+    /// territory's properties) only the value from before the gesture is
+    /// kept. With nothing to undo it is [`Workspace::apply`].
+    pub fn amend(&mut self, edit: Edit) -> Result<()> {
+        let Some(top) = self.undo.pop() else {
+            return self.apply(edit);
+        };
+        match self.apply_raw(edit) {
+            Ok(inverse) => {
+                // Undo runs the newest inverse first, then the older one.
+                let inverse = coalesce(vec![inverse, top.inverse], &top.label);
+                self.undo.push(HistoryEntry {
+                    label: top.label,
+                    inverse,
+                });
+                self.redo.clear();
+                Ok(())
+            }
+            Err(e) => {
+                self.undo.push(top);
+                Err(e)
+            }
+        }
+    }
+
     fn apply_raw(&mut self, edit: Edit) -> Result<Edit> {
         let (inverse, change) = edit.apply(&mut self.project)?;
-        self.engine.apply(&self.project, &change);
+        self.apply_change(&change);
         self.revision += 1;
         Ok(inverse)
+    }
+
+    fn apply_change(&mut self, change: &Change) {
+        if change.types || change.all {
+            // Keep exactly one engine per type, in type order.
+            let mut old = std::mem::take(&mut self.engines);
+            for ty in &self.project.types {
+                let e = match old.iter().position(|e| e.type_id() == ty.id) {
+                    Some(k) => {
+                        let mut e = old.swap_remove(k);
+                        e.apply(&self.project, change);
+                        e
+                    }
+                    None => Engine::for_type(&self.project, ty.id),
+                };
+                self.engines.push(e);
+            }
+        } else {
+            for e in &mut self.engines {
+                e.apply(&self.project, change);
+            }
+        }
     }
 
     /// Undoes the last edit; false when there is nothing to undo.
@@ -179,12 +332,9 @@ impl Workspace {
     /// Recomputes everything from scratch (after bulk changes made outside
     /// edits, such as replacing the project).
     pub fn recompute_all(&mut self) {
-        self.engine.apply(
-            &self.project,
-            &Change {
-                all: true,
-                ..Change::default()
-            },
-        );
+        self.apply_change(&Change {
+            all: true,
+            ..Change::default()
+        });
     }
 }

@@ -94,14 +94,81 @@ pub struct MapView {
     online: Option<tiles::OnlineTiles>,
     online_error: Option<String>,
     stats: FrameStats,
-    /// Accounts being dragged (pressed on an account dot), with where the
-    /// press was.
-    drag: Option<(Vec<usize>, Pos2)>,
 }
 
-/// How far (points) the pointer must move between press and release for a
-/// press on an account to be a drag-and-drop rather than a click.
-const DROP_MIN_DISTANCE: f32 = 4.0;
+/// What an editing tool sees of the map in one frame.
+pub struct ToolFrame<'a> {
+    /// The plan shown.
+    pub ws: &'a Workspace,
+    /// Screen ↔ world for this frame.
+    pub view: ViewTransform,
+    /// The account dots (`None` when they are hidden).
+    pub accounts: Option<&'a AccountLayer>,
+    /// The territory shapes as drawn.
+    pub territories: &'a TerritoryLayer,
+    /// What is selected.
+    pub selection: &'a Selection,
+}
+
+impl ToolFrame<'_> {
+    /// The account whose dot is under screen point `p`, if any.
+    pub fn account_at(&self, p: Pos2) -> Option<usize> {
+        self.accounts?.hit(&self.view, p).map(|h| h.0)
+    }
+
+    /// The territory that owns screen point `p` (as accounts there would be
+    /// assigned), if any.
+    pub fn territory_at(&self, p: Pos2) -> Option<TerritoryId> {
+        let (lon, lat) = self.view.to_lon_lat(p);
+        self.ws.engine().index().locate(lon, lat)
+    }
+
+    /// Screen position of `(lon, lat)`.
+    pub fn to_screen(&self, lon: f64, lat: f64) -> Pos2 {
+        self.view.to_screen(mercator(lon, lat))
+    }
+
+    /// Paints the outline of territory `id` with `stroke` (a highlight).
+    pub fn outline(&self, painter: &egui::Painter, id: TerritoryId, stroke: Stroke) {
+        self.territories
+            .paint_outline(painter, &self.view, id, stroke);
+    }
+}
+
+/// An editing tool on the map (see [`MapView::show_with`]).
+pub trait MapTool {
+    /// The primary button went down at screen point `p` on the map, before
+    /// the map reacts to it. A tool that takes the drag reports it through
+    /// [`MapTool::holds_drag`] from now until the button is released.
+    fn press(&mut self, f: &ToolFrame, p: Pos2, modifiers: egui::Modifiers) {
+        let _ = (f, p, modifiers);
+    }
+
+    /// True while the tool holds a drag (the map does not pan meanwhile).
+    fn holds_drag(&self) -> bool {
+        false
+    }
+
+    /// Paints on top of the map and handles this frame's input on it.
+    /// Returns true when it used this frame's click, so the map does not
+    /// also select what was clicked.
+    fn frame(
+        &mut self,
+        ui: &mut egui::Ui,
+        response: &egui::Response,
+        painter: &egui::Painter,
+        f: &ToolFrame,
+        events: &mut Vec<MapEvent>,
+    ) -> bool {
+        let _ = (ui, response, painter, f, events);
+        false
+    }
+}
+
+/// No editing tool: clicks select, drags pan.
+pub struct NoTool;
+
+impl MapTool for NoTool {}
 
 impl MapView {
     /// Creates the map view and starts loading the basemap in the
@@ -125,17 +192,30 @@ impl MapView {
             online: None,
             online_error: None,
             stats: FrameStats::default(),
-            drag: None,
         }
     }
 
-    /// Draws the map filling `ui` and returns what the user did on it.
+    /// Draws the map filling `ui` and returns what the user did on it
+    /// (clicks select; no editing tool).
     pub fn show(
         &mut self,
         ui: &mut egui::Ui,
         ws: &Workspace,
         selection: &Selection,
         style: &MapStyle,
+    ) -> Vec<MapEvent> {
+        self.show_with(ui, ws, selection, style, &mut NoTool)
+    }
+
+    /// Like [`MapView::show`], with an editing `tool` that may take presses
+    /// and clicks and paints on top of the map.
+    pub fn show_with(
+        &mut self,
+        ui: &mut egui::Ui,
+        ws: &Workspace,
+        selection: &Selection,
+        style: &MapStyle,
+        tool: &mut dyn MapTool,
     ) -> Vec<MapEvent> {
         self.refresh(ws, style.size_by);
         let size = ui.available_size();
@@ -152,36 +232,30 @@ impl MapView {
 
         let mut events = Vec::new();
         let mut view_out = None;
-        // A press on an account dot starts dragging it (instead of panning).
-        let (pressed, released, pointer) = ui.input(|i| {
+        // A tool may take a press on the map (an account dot, a vertex
+        // handle, a lasso) instead of letting it pan the map.
+        let (pressed, pointer, modifiers) = ui.input(|i| {
             (
                 i.pointer.primary_pressed(),
-                i.pointer.primary_released(),
                 i.pointer.interact_pos(),
+                i.modifiers,
             )
         });
         if pressed
-            && style.accounts
             && let (Some(p), Some(v)) = (pointer, self.last_view)
             && v.rect.contains(p)
             && ui.rect_contains_pointer(v.rect)
-            && let Some((i, _)) = self.accounts.hit(&v, p)
         {
-            self.drag = Some((vec![i], p));
+            let f = ToolFrame {
+                ws,
+                view: v,
+                accounts: style.accounts.then_some(&self.accounts),
+                territories: &self.territories,
+                selection,
+            };
+            tool.press(&f, p, modifiers);
         }
-        let dragging = self.drag.clone();
-        if released
-            && let Some((accounts, from)) = self.drag.take()
-            && let (Some(p), Some(v)) = (pointer, self.last_view)
-            && v.rect.contains(p)
-            && p.distance(from) >= DROP_MIN_DISTANCE
-        {
-            events.push(MapEvent::DropAccounts {
-                accounts,
-                at: v.to_lon_lat(p),
-            });
-        }
-        let pan = if dragging.is_some() {
+        let pan = if tool.holds_drag() {
             egui::DragPanButtons::empty()
         } else {
             egui::DragPanButtons::PRIMARY
@@ -239,8 +313,18 @@ impl MapView {
             if let Some(i) = selection.account {
                 highlight_account(&painter, &view, ws, i, Color32::from_gray(20), 2.5);
             }
+            let f = ToolFrame {
+                ws,
+                view,
+                accounts: style.accounts.then_some(&*accounts),
+                territories: &*territories,
+                selection,
+            };
+            let used_click = tool.frame(ui, response, &painter, &f, &mut events);
             let hover = match response.hover_pos() {
-                Some(p) if style.accounts && !response.dragged() => accounts.hit(&view, p),
+                Some(p) if style.accounts && !response.dragged() && !tool.holds_drag() => {
+                    accounts.hit(&view, p)
+                }
                 _ => None,
             };
             if let Some((i, others)) = hover {
@@ -250,18 +334,10 @@ impl MapView {
                     .on_hover_ui_at_pointer(|ui| account_tooltip(ui, ws, i, others));
             }
             if response.clicked()
+                && !used_click
                 && let Some(p) = response.interact_pointer_pos()
             {
                 events.push(click_event(ws, &view, p, hover.map(|h| h.0)));
-            }
-            if let Some((accounts, _)) = &dragging
-                && let Some(p) = pointer
-            {
-                for &i in accounts {
-                    highlight_account(&painter, &view, ws, i, Color32::WHITE, 2.0);
-                }
-                ui.ctx().set_cursor_icon(egui::CursorIcon::Grabbing);
-                painter.circle_filled(p, 5.0, Color32::from_gray(30));
             }
             paint_scale_bar(&painter, &view, style.units);
             if let Some((text, url)) = &attribution {
@@ -347,10 +423,9 @@ impl MapView {
         self.online_error.as_deref()
     }
 
-    /// The accounts being dragged on the map, if any (for dropping them on
-    /// a row of the territory list).
-    pub fn dragged_accounts(&self) -> Option<&[usize]> {
-        self.drag.as_ref().map(|(a, _)| a.as_slice())
+    /// The view of the last frame (screen ↔ world), once the map was drawn.
+    pub fn last_view(&self) -> Option<ViewTransform> {
+        self.last_view
     }
 
     /// `(lon, lat)` of the view's centre.
@@ -490,7 +565,8 @@ fn click_event(ws: &Workspace, view: &ViewTransform, p: Pos2, account: Option<us
     MapEvent::SelectTerritory(ws.engine().index().locate(lon, lat))
 }
 
-fn highlight_account(
+/// Rings account `i` (a hover or a selection highlight).
+pub fn highlight_account(
     painter: &egui::Painter,
     view: &ViewTransform,
     ws: &Workspace,

@@ -167,6 +167,31 @@ impl TerritoryLayer {
         self.shapes.get(&id).map(|s| &**s)
     }
 
+    /// Paints the outline of territory `id` (if drawn at this zoom) with
+    /// `stroke`, over a darker halo so it shows on any fill.
+    pub fn paint_outline(
+        &self,
+        painter: &egui::Painter,
+        view: &ViewTransform,
+        id: TerritoryId,
+        stroke: Stroke,
+    ) {
+        let Some(s) = self.shapes.get(&id) else {
+            return;
+        };
+        let g = s.geom_at(view.zoom);
+        if g.is_empty() || !boxes_touch(&g.bbox, &view.world_bounds(4.0)) {
+            return;
+        }
+        let mut screen = Vec::new();
+        g.to_screen(view, &mut screen);
+        let mut shapes = Vec::new();
+        let halo = Stroke::new(stroke.width + 2.5, Color32::from_black_alpha(110));
+        push_outlines(&mut shapes, g, &screen, halo, 0.75, &view.rect);
+        push_outlines(&mut shapes, g, &screen, stroke, 0.75, &view.rect);
+        painter.extend(shapes);
+    }
+
     /// World box of all territories.
     pub fn plan_box(&self) -> Option<WorldBox> {
         self.shapes

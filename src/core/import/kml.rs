@@ -342,8 +342,8 @@ pub fn write_territories_kml<W: Write>(mut w: W, project: &Project) -> Result<()
             ("priority", t.priority.to_string()),
             ("locked", t.locked.to_string()),
         ];
-        if let Some(rep) = &t.rep {
-            data.push(("rep", rep.clone()));
+        if let Some(rep) = project.rep_label(t) {
+            data.push(("rep", rep));
         }
         for (k, v) in data {
             s.push_str(&format!(

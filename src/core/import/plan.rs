@@ -6,7 +6,7 @@
 use super::territories::ImportedTerritory;
 use crate::core::edit::Edit;
 use crate::core::geometry::normalize;
-use crate::core::model::{Project, Territory, TerritoryId};
+use crate::core::model::{Project, Rep, RepId, Territory, TerritoryId};
 
 /// What importing territories into an existing plan would do.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,13 +21,26 @@ pub struct TerritoryMerge {
     pub locked: Vec<String>,
 }
 
-/// Builds the territory from an imported feature with id `id`.
-fn territory_from(t: ImportedTerritory, id: TerritoryId) -> Territory {
-    let prop = |k: &str| t.properties.get(k).and_then(|v| v.as_str());
-    let rep = prop("rep").map(str::to_owned);
-    let color = prop("color").and_then(parse_hex_color);
+/// The `rep` property of an imported feature (a rep's name), if any.
+fn rep_name(t: &ImportedTerritory) -> Option<String> {
+    t.properties
+        .get("rep")
+        .and_then(|v| v.as_str())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// Builds the territory from an imported feature with id `id`, worked by
+/// `rep`.
+fn territory_from(t: ImportedTerritory, id: TerritoryId, rep: Option<RepId>) -> Territory {
+    let color = t
+        .properties
+        .get("color")
+        .and_then(|v| v.as_str())
+        .and_then(parse_hex_color);
     let mut terr = Territory::new(id, t.name, normalize(t.geometry).0);
-    terr.rep = rep;
+    terr.reps = rep.into_iter().collect();
     if let Some(c) = color {
         terr.color = c;
     }
@@ -43,6 +56,9 @@ pub fn merge_territories(
     let mut next_id = project.next_territory_id;
     let (mut added, mut replaced, mut locked) = (0, 0, Vec::new());
     let mut edits = Vec::new();
+    // Reps named by the import that the plan does not know yet.
+    let mut new_reps: Vec<Rep> = Vec::new();
+    let mut next_rep = project.next_rep_id();
     for t in imported {
         match project.territories.iter().find(|e| e.name == t.name) {
             Some(existing) if existing.locked => locked.push(existing.name.clone()),
@@ -56,13 +72,39 @@ pub fn merge_territories(
             None => {
                 added += 1;
                 edits.push(Edit::AddTerritory {
-                    territory: territory_from(t, TerritoryId(next_id)),
+                    territory: {
+                        let rep =
+                            rep_name(&t).map(|name| {
+                                match project.rep_by_name(&name).map(|r| r.id).or_else(|| {
+                                    new_reps.iter().find(|r| r.name == name).map(|r| r.id)
+                                }) {
+                                    Some(id) => id,
+                                    None => {
+                                        let id = next_rep;
+                                        next_rep.0 += 1;
+                                        new_reps.push(Rep::new(id, name));
+                                        id
+                                    }
+                                }
+                            });
+                        territory_from(t, TerritoryId(next_id), rep)
+                    },
                     position: usize::MAX,
                 });
                 next_id += 1;
             }
         }
     }
+    // Reps first, so the territories can refer to them.
+    let mut all: Vec<Edit> = new_reps
+        .into_iter()
+        .map(|rep| Edit::AddRep {
+            rep,
+            position: usize::MAX,
+        })
+        .collect();
+    all.extend(edits);
+    let edits = all;
     TerritoryMerge {
         edit: (!edits.is_empty()).then_some(Edit::Batch { label, edits }),
         added,
@@ -75,7 +117,15 @@ pub fn merge_territories(
 pub fn add_territories(project: &mut Project, imported: Vec<ImportedTerritory>) {
     for t in imported {
         let id = project.alloc_territory_id();
-        project.territories.push(territory_from(t, id));
+        let rep = rep_name(&t).map(|name| match project.rep_by_name(&name) {
+            Some(r) => r.id,
+            None => {
+                let id = project.next_rep_id();
+                project.reps.push(Rep::new(id, name));
+                id
+            }
+        });
+        project.territories.push(territory_from(t, id, rep));
     }
 }
 
@@ -131,7 +181,10 @@ mod tests {
         let (_, _) = m.edit.unwrap().apply(&mut p).unwrap();
         assert_eq!(p.territories.len(), 3);
         let c = p.territory_by_name("C").unwrap();
-        assert_eq!((c.rep.as_deref(), c.color), (Some("Ann"), [255, 0, 128]));
+        assert_eq!(
+            (p.rep_label(c).as_deref(), c.color),
+            (Some("Ann"), [255, 0, 128])
+        );
         assert_eq!(p.territories[0].geometry.0[0].exterior().0[0].x, 5.0);
         assert_eq!(p.territories[1].geometry.0[0].exterior().0[0].x, 2.0);
     }

@@ -229,6 +229,7 @@ fn extent<'a>(project: &Project, territories: impl Iterator<Item = &'a Territory
 fn base_units(layer: &UnitLayer, bbox: [f64; 4]) -> Result<UnitSet> {
     match layer {
         UnitLayer::Hex { size_km } => UnitSet::hex_grid(*size_km, bbox),
+        UnitLayer::States => UnitSet::states(),
         UnitLayer::Counties => UnitSet::counties(),
         UnitLayer::Zips => UnitSet::zip_areas(bbox),
     }

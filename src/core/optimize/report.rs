@@ -99,7 +99,7 @@ impl DisruptionReport {
                 TerritoryDisruption {
                     id: id.0,
                     name: t.map(|t| t.name.clone()).unwrap_or_default(),
-                    rep: t.and_then(|t| t.rep.clone()),
+                    rep: t.and_then(|t| p1.rep_label(t)),
                     measure_in: vec![0.0; nm],
                     measure_out: vec![0.0; nm],
                     ..TerritoryDisruption::default()
@@ -114,7 +114,7 @@ impl DisruptionReport {
         let mut rep_count: std::collections::BTreeMap<String, (u64, u64, u64)> = Default::default();
         let rep_of = |p: &crate::core::model::Project, id: Option<TerritoryId>| {
             id.and_then(|id| p.territory(id))
-                .map(|t| t.rep.clone().unwrap_or_else(|| "(no rep)".into()))
+                .map(|t| p.rep_label(t).unwrap_or_else(|| "(no rep)".into()))
         };
         for i in a.live() {
             total += 1;

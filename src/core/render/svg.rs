@@ -304,10 +304,14 @@ pub fn map_svg(
         ),
     );
 
-    // Territories: fills first, then outlines on top of every fill.
+    // Territories of the primary type (overlays would hide it), fills
+    // first, then outlines on top of every fill.
     let project = ws.project();
+    let shown: Vec<&crate::core::Territory> = project
+        .territories_of_type(project.primary_type())
+        .collect();
     let _ = writeln!(out, r#"<g id="territories">"#);
-    for t in &project.territories {
+    for t in &shown {
         let d = polygons_path(&t.geometry.0, &frame, &view, true);
         if !d.is_empty() {
             let _ = writeln!(
@@ -319,7 +323,7 @@ pub fn map_svg(
             );
         }
     }
-    for t in &project.territories {
+    for t in &shown {
         let d = polygons_path(&t.geometry.0, &frame, &view, true);
         if !d.is_empty() {
             let _ = writeln!(
@@ -447,7 +451,8 @@ fn territory_labels(out: &mut String, ws: &Workspace, frame: &Frame, s: f64) {
         r#"<g id="labels" font-size="{font:.1}" text-anchor="middle" fill="{INK}" stroke="white" stroke-width="{:.2}" stroke-linejoin="round" paint-order="stroke">"#,
         3.0 * s
     );
-    for t in &ws.project().territories {
+    let p = ws.project();
+    for t in p.territories_of_type(p.primary_type()) {
         let Some(largest) = t
             .geometry
             .0

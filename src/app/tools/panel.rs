@@ -1,0 +1,514 @@
+//! The tools' controls outside the map: the toolbar, the right-click menus
+//! (map and territory list) and the editing controls of the details panel.
+
+use egui::{Button, Color32, ComboBox, DragValue, RichText, Sense, Ui, vec2};
+
+use super::{Tool, ToolAction, Tools};
+use crate::app::TurfmapApp;
+use crate::app::fmt;
+use crate::app::state::Selection;
+use crate::core::model::palette_color;
+use crate::core::units::UnitLayer;
+use crate::core::{TerritoryId, Workspace};
+
+/// The unit layers offered by the Paint tool.
+const LAYERS: [(&str, Option<UnitLayer>); 4] = [
+    ("US states", Some(UnitLayer::States)),
+    ("US counties", Some(UnitLayer::Counties)),
+    ("ZIP areas (approx.)", Some(UnitLayer::Zips)),
+    ("Hexagons", None),
+];
+
+/// Colours offered in the right-click menus (the details panel has a
+/// full colour picker).
+const SWATCHES: usize = 12;
+
+fn color32([r, g, b]: [u8; 3]) -> Color32 {
+    Color32::from_rgb(r, g, b)
+}
+
+/// A row of palette swatches; returns the one clicked.
+fn swatches(ui: &mut Ui, current: [u8; 3]) -> Option<[u8; 3]> {
+    let mut chosen = None;
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing = vec2(4.0, 4.0);
+        for k in 0..SWATCHES {
+            let c = palette_color(k);
+            let (rect, r) = ui.allocate_exact_size(vec2(20.0, 20.0), Sense::click());
+            let stroke = if c == current {
+                egui::Stroke::new(2.5, ui.visuals().strong_text_color())
+            } else {
+                egui::Stroke::new(1.0, Color32::from_black_alpha(80))
+            };
+            ui.painter().rect_filled(rect, 3.0, color32(c));
+            ui.painter()
+                .rect_stroke(rect, 3.0, stroke, egui::StrokeKind::Inside);
+            if r.on_hover_text(format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2]))
+                .clicked()
+            {
+                chosen = Some(c);
+            }
+        }
+    });
+    chosen
+}
+
+/// The commands for territory `id` (right-click on the map or on its row).
+pub(crate) fn territory_menu(ui: &mut Ui, ws: &Workspace, tools: &mut Tools, id: TerritoryId) {
+    let Some(t) = ws.project().territory(id) else {
+        return;
+    };
+    ui.label(RichText::new(&t.name).strong());
+    let locked = t.locked;
+    let why = "Locked: unlock it first";
+    let mut todo: Option<ToolAction> = None;
+    if ui.button("Rename…").clicked() {
+        tools.focus_name = true;
+        todo = Some(ToolAction::Focus(id, None));
+    }
+    ui.menu_button("Color", |ui| {
+        if let Some(c) = swatches(ui, t.color) {
+            todo = Some(ToolAction::Recolor(id, c));
+        }
+        ui.weak("More colours: the details panel's colour picker");
+    });
+    let lock_text = if locked { "Unlock" } else { "Lock" };
+    if ui
+        .button(lock_text)
+        .on_hover_text("A locked territory is left alone by every tool")
+        .clicked()
+    {
+        todo = Some(ToolAction::Lock(id, !locked));
+    }
+    ui.separator();
+    for (tool, text) in [
+        (Tool::Reshape, "Edit boundary"),
+        (Tool::Paint, "Paint units into it"),
+        (Tool::Split, "Split along a line…"),
+    ] {
+        if ui
+            .add_enabled(!locked, Button::new(text))
+            .on_disabled_hover_text(why)
+            .clicked()
+        {
+            todo = Some(ToolAction::Focus(id, Some(tool)));
+        }
+    }
+    if let Some(ids) = merge_candidates(tools, id)
+        && ui
+            .add_enabled(
+                !locked,
+                Button::new(format!("Merge {} selected territories", ids.len())),
+            )
+            .clicked()
+    {
+        todo = Some(ToolAction::Merge(ids));
+    }
+    if !tools.accounts.is_empty() {
+        let n = tools.accounts.len();
+        if ui
+            .add_enabled(
+                !locked,
+                Button::new(format!("Move {n} selected account(s) here")),
+            )
+            .on_disabled_hover_text(why)
+            .clicked()
+        {
+            todo = Some(ToolAction::Drop(tools.accounts.clone(), id));
+        }
+    }
+    ui.separator();
+    if ui
+        .add_enabled(!locked, Button::new("Delete territory"))
+        .on_disabled_hover_text(why)
+        .clicked()
+    {
+        todo = Some(ToolAction::Delete(id));
+    }
+    if let Some(a) = todo {
+        tools.push(a);
+        ui.close();
+    }
+}
+
+/// The territories a merge from `id`'s menu would join: the multi-selection
+/// when `id` is in it, else `None`.
+fn merge_candidates(tools: &Tools, id: TerritoryId) -> Option<Vec<TerritoryId>> {
+    (tools.territories.len() >= 2 && tools.territories.contains(&id)).then(|| {
+        // The clicked territory absorbs the others.
+        let mut ids = vec![id];
+        ids.extend(tools.territories.iter().copied().filter(|t| *t != id));
+        ids
+    })
+}
+
+/// The map's right-click menu: the territory under the pointer, and the
+/// account selection.
+pub(crate) fn map_menu(
+    ui: &mut Ui,
+    ws: &Workspace,
+    selection: &Selection,
+    tools: &mut Tools,
+    at: Option<TerritoryId>,
+) {
+    if let Some(id) = at {
+        territory_menu(ui, ws, tools, id);
+    }
+    if !tools.accounts.is_empty() {
+        if at.is_some() {
+            ui.separator();
+        }
+        account_selection_menu(ui, tools);
+    } else if let Some(i) = selection.account
+        && ws
+            .project()
+            .accounts
+            .pinned
+            .get(i)
+            .is_some_and(Option::is_some)
+    {
+        ui.separator();
+        if ui.button("Unpin the selected account").clicked() {
+            tools.push(ToolAction::Unpin(vec![i]));
+            ui.close();
+        }
+    }
+    if at.is_none() && tools.accounts.is_empty() {
+        ui.weak("Right-click a territory for its commands");
+    }
+}
+
+fn account_selection_menu(ui: &mut Ui, tools: &mut Tools) {
+    let n = tools.accounts.len();
+    if ui
+        .button(format!("Unpin {n} selected account(s)"))
+        .on_hover_text("Their territory is decided by the boundaries again")
+        .clicked()
+    {
+        let a = tools.accounts.clone();
+        tools.push(ToolAction::Unpin(a));
+        ui.close();
+    }
+    if ui.button("Clear account selection").clicked() {
+        tools.accounts.clear();
+        ui.close();
+    }
+}
+
+impl TurfmapApp {
+    /// The toolbar above the map: one button per tool (with its key), and
+    /// the active tool's options.
+    pub(crate) fn tool_bar(&mut self, ui: &mut Ui) {
+        // The map panel has no frame of its own: give the bar the panel fill,
+        // and no gap under it (it would show the bare window).
+        ui.spacing_mut().item_spacing.y = 0.0;
+        egui::Frame::new()
+            .fill(ui.visuals().panel_fill)
+            .inner_margin(egui::Margin::symmetric(8, 4))
+            .show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.spacing_mut().button_padding = vec2(6.0, 3.0);
+                ui.spacing_mut().item_spacing.x = 4.0;
+                ui.horizontal_wrapped(|ui| {
+                    for tool in Tool::ALL {
+                        let r = ui
+                            .add(Button::selectable(self.tools.tool == tool, tool.name()))
+                            .on_hover_text(format!(
+                                "{} ({})\n\n{}",
+                                tool.name(),
+                                tool.key().name(),
+                                tool.help()
+                            ));
+                        if r.clicked() {
+                            self.tools.set_tool(tool);
+                        }
+                    }
+                    ui.separator();
+                    self.tool_options(ui);
+                    let merge = self.tools.merge_set(&self.selection);
+                    if let Some(ids) = merge
+                        && ui
+                            .button(format!("Merge {}", ids.len()))
+                            .on_hover_text(
+                                "Merge the territories selected with Ctrl-click into the first (M)",
+                            )
+                            .clicked()
+                    {
+                        self.tools.push(ToolAction::Merge(ids));
+                    }
+                    if !self.tools.accounts.is_empty()
+                        && ui
+                            .button(format!(
+                                "Unpin {}",
+                                fmt::count(self.tools.accounts.len() as u64)
+                            ))
+                            .on_hover_text(
+                                "Return the selected accounts to their territory by geography (U)",
+                            )
+                            .clicked()
+                    {
+                        let a = self.tools.accounts.clone();
+                        self.tools.push(ToolAction::Unpin(a));
+                    }
+                });
+            });
+        self.run_tool_actions();
+    }
+
+    fn tool_options(&mut self, ui: &mut Ui) {
+        let weak = ui.visuals().weak_text_color();
+        match self.tools.tool {
+            Tool::Select => {
+                ui.label(
+                    RichText::new("Drag accounts onto a territory · Shift-drag: box").color(weak),
+                );
+            }
+            Tool::Lasso => {
+                ui.label(RichText::new("Drag around accounts to select them").color(weak));
+            }
+            Tool::Draw => {
+                ui.toggle_value(&mut self.tools.overlay, "Overlay")
+                    .on_hover_text(
+                        "On: the new territory keeps its overlap with others (and wins it). \
+                         Off: it takes its area from them. Holding Alt while finishing does the same.",
+                    );
+                let n = self.tools.path.len();
+                let text = if n == 0 {
+                    "Click the first corner".to_owned()
+                } else {
+                    format!("{n} corner(s) · Enter or double-click finishes · Backspace · Esc")
+                };
+                ui.label(RichText::new(text).color(weak));
+            }
+            Tool::Reshape => {
+                ui.label(
+                    RichText::new(
+                        "Drag handles · drag a midpoint to add · Delete or right-click removes",
+                    )
+                    .color(weak),
+                );
+            }
+            Tool::Paint => {
+                let current = &self.tools.units.layer;
+                let caption = LAYERS
+                    .iter()
+                    .find(|(_, l)| match l {
+                        Some(l) => l == current,
+                        None => matches!(current, UnitLayer::Hex { .. }),
+                    })
+                    .map_or("Units", |(c, _)| c);
+                let mut chosen = None;
+                let label = ui.label("Units");
+                ComboBox::from_id_salt("paint_units_layer")
+                    .selected_text(caption)
+                    .show_ui(ui, |ui| {
+                        for (text, layer) in LAYERS {
+                            if ui.selectable_label(caption == text, text).clicked() {
+                                chosen = Some(layer.unwrap_or(UnitLayer::Hex { size_km: 25.0 }));
+                            }
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id)
+                    .on_hover_text("The building blocks to paint territories with");
+                if let Some(layer) = chosen {
+                    self.tools.units.set_layer(layer);
+                }
+                if let UnitLayer::Hex { size_km } = self.tools.units.layer {
+                    let mut km = size_km;
+                    let r = ui
+                        .add(
+                            DragValue::new(&mut km)
+                                .range(1.0..=500.0)
+                                .suffix(" km")
+                                .speed(0.5),
+                        )
+                        .on_hover_text("Hexagon size (centre to corner)");
+                    if !(r.dragged() || r.has_focus()) && km != size_km {
+                        self.tools.units.set_layer(UnitLayer::Hex { size_km: km });
+                    } else if r.changed() {
+                        // Applied once the drag or typing ends.
+                        self.tools.units.layer = UnitLayer::Hex { size_km: km };
+                    }
+                }
+                if self.tools.units.is_loading() {
+                    ui.spinner();
+                }
+                let into = self
+                    .selection
+                    .territory
+                    .and_then(|id| self.ws.project().territory(id))
+                    .map_or("Into: click a territory".to_owned(), |t| {
+                        format!("Into '{}'", t.name)
+                    });
+                ui.label(RichText::new(into).color(weak));
+            }
+            Tool::Split => {
+                let n = self.tools.path.len();
+                let text = if n == 0 {
+                    "Click where the cut starts".to_owned()
+                } else {
+                    format!("{n} point(s) · Enter or double-click cuts · Backspace · Esc")
+                };
+                ui.label(RichText::new(text).color(weak));
+            }
+        }
+    }
+
+    /// The details panel's editing controls for territory `id`: name,
+    /// colour, lock, and the tools that act on it.
+    pub(crate) fn territory_edit_controls(&mut self, ui: &mut Ui, id: TerritoryId) {
+        let Some(t) = self.ws.project().territory(id) else {
+            return;
+        };
+        let (name, color, locked) = (t.name.clone(), t.color, t.locked);
+        if self.tools.name_edit.as_ref().is_none_or(|(e, _)| *e != id) {
+            self.tools.name_edit = Some((id, name.clone()));
+        }
+        egui::Grid::new("territory_edit")
+            .num_columns(2)
+            .spacing([12.0, 6.0])
+            .show(ui, |ui| {
+                let label = ui.label("Name");
+                let Some((_, buf)) = self.tools.name_edit.as_mut() else {
+                    return;
+                };
+                let mut out = egui::TextEdit::singleline(buf)
+                    .desired_width(180.0)
+                    .show(ui);
+                let r = out.response.response.clone().labelled_by(label.id);
+                if self.tools.focus_name {
+                    self.tools.focus_name = false;
+                    r.request_focus();
+                    let all = egui::text_selection::CCursorRange::select_all(&out.galley);
+                    out.state.cursor.set_char_range(Some(all));
+                    out.state.store(ui.ctx(), r.id);
+                }
+                let typed = buf.trim().to_owned();
+                if r.lost_focus() {
+                    if ui.input(|i| i.key_pressed(egui::Key::Escape)) || typed.is_empty() {
+                        *buf = name.clone();
+                    } else if typed != name {
+                        self.tools.push(ToolAction::Rename(id, typed));
+                    }
+                }
+                ui.end_row();
+
+                let label = ui.label("Colour");
+                let mut c = color;
+                let r =
+                    egui::color_picker::color_edit_button_srgb(ui, &mut c).labelled_by(label.id);
+                if c != color {
+                    self.tools.push(ToolAction::Recolor(id, c));
+                }
+                let _ = r;
+                ui.end_row();
+
+                let label = ui.label("Locked");
+                let mut l = locked;
+                if ui
+                    .checkbox(&mut l, "")
+                    .labelled_by(label.id)
+                    .on_hover_text("A locked territory is left alone by every tool")
+                    .changed()
+                {
+                    self.tools.push(ToolAction::Lock(id, l));
+                }
+                ui.end_row();
+            });
+        ui.add_space(4.0);
+        ui.horizontal_wrapped(|ui| {
+            let why = "Locked: unlock it first";
+            for (tool, text) in [
+                (Tool::Reshape, "Edit boundary"),
+                (Tool::Paint, "Paint units"),
+                (Tool::Split, "Split…"),
+            ] {
+                if ui
+                    .add_enabled(!locked, Button::selectable(self.tools.tool == tool, text))
+                    .on_hover_text(tool.help())
+                    .on_disabled_hover_text(why)
+                    .clicked()
+                {
+                    self.tools.set_tool(tool);
+                }
+            }
+            if ui
+                .add_enabled(!locked, Button::new("Delete territory"))
+                .on_disabled_hover_text(why)
+                .clicked()
+            {
+                self.tools.push(ToolAction::Delete(id));
+            }
+        });
+        self.run_tool_actions();
+    }
+
+    /// The details panel's account and multi-territory selection, if any.
+    pub(crate) fn selection_controls(&mut self, ui: &mut Ui) {
+        let merge = self.tools.merge_set(&self.selection);
+        if self.tools.accounts.is_empty() && merge.is_none() {
+            return;
+        }
+        if !self.tools.accounts.is_empty() {
+            let n = self.tools.accounts.len();
+            let pinned = self
+                .tools
+                .accounts
+                .iter()
+                .filter(|&&i| {
+                    self.ws
+                        .project()
+                        .accounts
+                        .pinned
+                        .get(i)
+                        .is_some_and(Option::is_some)
+                })
+                .count();
+            ui.heading("Selected accounts");
+            ui.label(format!(
+                "{} account(s), {} pinned. Drag one onto a territory or a list row to move them all.",
+                fmt::count(n as u64),
+                fmt::count(pinned as u64)
+            ));
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(pinned > 0, Button::new("Unpin selected"))
+                    .on_hover_text("Return them to their territory by geography (U)")
+                    .clicked()
+                {
+                    let a = self.tools.accounts.clone();
+                    self.tools.push(ToolAction::Unpin(a));
+                }
+                if ui.button("Clear").on_hover_text("Esc").clicked() {
+                    self.tools.accounts.clear();
+                }
+            });
+            ui.add_space(6.0);
+        }
+        if let Some(ids) = merge {
+            let names: Vec<String> = ids
+                .iter()
+                .filter_map(|&id| self.ws.project().territory(id))
+                .map(|t| t.name.clone())
+                .collect();
+            ui.heading("Selected territories");
+            ui.label(names.join(", "));
+            ui.horizontal(|ui| {
+                if ui
+                    .button(format!("Merge {} territories", ids.len()))
+                    .on_hover_text(format!("Into '{}' (M)", names.first().map_or("", |s| s)))
+                    .clicked()
+                {
+                    self.tools.push(ToolAction::Merge(ids.clone()));
+                }
+                if ui.button("Clear").clicked() {
+                    self.tools.territories.clear();
+                }
+            });
+            ui.add_space(6.0);
+        }
+        ui.separator();
+        self.run_tool_actions();
+    }
+}

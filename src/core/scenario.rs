@@ -1,0 +1,359 @@
+//! Scenarios: several complete plans over the same accounts.
+//!
+//! A scenario owns what differs between plans — the territories (with
+//! their hierarchy, types, rules and reps) and the manual pins — while the
+//! accounts, territory types and reps are shared. The active scenario's
+//! plan lives in the usual places ([`Project::territories`],
+//! [`crate::core::model::Accounts::pinned`]) so every editing path works on
+//! it unchanged; the others are kept in [`Scenario::stored`].
+//!
+//! Switching is an edit ([`Edit::SwitchScenario`]), so it sits in the
+//! history like any change and undo goes back to the previous scenario
+//! (then further back through that scenario's own edits, in the order they
+//! were made). Cloning keeps territory ids, which is what lets a
+//! comparison ([`diff`]) match territories across scenarios even after
+//! renames. An archived scenario is read-only: while it is shown, every
+//! edit except scenario management is refused.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::edit::Edit;
+use super::engine::{Engine, Reason};
+use super::error::{Error, Result};
+use super::metrics::{PlanMetrics, TerritoryMetrics};
+use super::model::{
+    Project, Scenario, ScenarioId, ScenarioState, StoredPlan, Territory, TerritoryId,
+};
+
+/// Every territory of every scenario, with its scenario.
+pub fn all_territories(project: &Project) -> impl Iterator<Item = (&Scenario, &Territory)> + '_ {
+    project.scenarios.iter().flat_map(move |s| {
+        let ts: &[Territory] = match &s.stored {
+            Some(p) => &p.territories,
+            None => &project.territories,
+        };
+        ts.iter().map(move |t| (s, t))
+    })
+}
+
+/// Makes scenario `to` the active one; returns the one that was active.
+/// Used by [`Edit::SwitchScenario`].
+pub fn switch(project: &mut Project, to: ScenarioId) -> Result<ScenarioId> {
+    let from = project.active_scenario;
+    let to_pos = project
+        .scenarios
+        .iter()
+        .position(|s| s.id == to)
+        .ok_or_else(|| Error::invalid(format!("no scenario with id {}", to.0)))?;
+    if to == from {
+        return Err(Error::invalid(format!(
+            "scenario '{}' is already the one shown",
+            project.scenarios[to_pos].name
+        )));
+    }
+    let Some(mut incoming) = project.scenarios[to_pos].stored.take() else {
+        return Err(Error::invalid(format!(
+            "scenario '{}' has no stored plan",
+            project.scenarios[to_pos].name
+        )));
+    };
+    let n = project.accounts.len();
+    incoming.pins.resize(n, None);
+    let outgoing = StoredPlan {
+        territories: std::mem::replace(&mut project.territories, incoming.territories),
+        pins: std::mem::replace(&mut project.accounts.pinned, incoming.pins),
+    };
+    if let Some(s) = project.scenarios.iter_mut().find(|s| s.id == from) {
+        s.stored = Some(outgoing);
+    }
+    project.active_scenario = to;
+    Ok(from)
+}
+
+/// The edit that clones scenario `from` into a new planning scenario
+/// called `name`, placed right after it.
+pub fn clone_edit(project: &Project, from: ScenarioId, name: &str) -> Result<Edit> {
+    let pos = project
+        .scenarios
+        .iter()
+        .position(|s| s.id == from)
+        .ok_or_else(|| Error::invalid(format!("no scenario with id {}", from.0)))?;
+    let src = &project.scenarios[pos];
+    let stored = match &src.stored {
+        Some(p) => p.clone(),
+        None => StoredPlan {
+            territories: project.territories.clone(),
+            pins: project.accounts.pinned.clone(),
+        },
+    };
+    Ok(Edit::Batch {
+        label: format!("Clone scenario '{}' as '{}'", src.name, name.trim()),
+        edits: vec![Edit::AddScenario {
+            scenario: Scenario {
+                id: project.next_scenario_id(),
+                name: name.trim().to_owned(),
+                state: ScenarioState::Planning,
+                stored: Some(stored),
+            },
+            position: pos + 1,
+        }],
+    })
+}
+
+/// A copy of `project` showing scenario `id` (the project itself is not
+/// changed).
+pub fn view(project: &Project, id: ScenarioId) -> Result<Project> {
+    let mut p = project.clone();
+    if id != p.active_scenario {
+        switch(&mut p, id)?;
+    }
+    Ok(p)
+}
+
+/// Finds a scenario by name or numeric id, with a message listing the
+/// scenarios when there is none.
+pub fn find(project: &Project, name: &str) -> Result<ScenarioId> {
+    if let Some(s) = project.scenario_by_name(name) {
+        return Ok(s.id);
+    }
+    if let Ok(n) = name.trim().parse::<u32>()
+        && project.scenario(ScenarioId(n)).is_some()
+    {
+        return Ok(ScenarioId(n));
+    }
+    Err(Error::invalid(format!(
+        "no scenario called '{name}'; the project has: {}",
+        project
+            .scenarios
+            .iter()
+            .map(|s| format!("'{}'", s.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
+/// An account whose territory differs between two scenarios.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Move {
+    /// Account index.
+    pub account: usize,
+    /// Territory type the move is in.
+    pub type_name: String,
+    /// Territory in scenario A (`None` = unassigned).
+    pub from: Option<TerritoryId>,
+    /// Territory in scenario B.
+    pub to: Option<TerritoryId>,
+    /// Its name in A ("" when unassigned).
+    pub from_name: String,
+    /// Its name in B.
+    pub to_name: String,
+    /// Why it is where it is in A.
+    pub from_reason: String,
+    /// Why it is where it is in B.
+    pub to_reason: String,
+}
+
+/// One territory's figures in both scenarios.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TerritoryDelta {
+    /// Territory type.
+    pub type_name: String,
+    /// Territory id (shared by clones).
+    pub id: u32,
+    /// Name (in B if it exists there, else in A).
+    pub name: String,
+    /// Figures in A (`None` = not in A).
+    pub a: Option<TerritoryMetrics>,
+    /// Figures in B (`None` = not in B).
+    pub b: Option<TerritoryMetrics>,
+}
+
+impl TerritoryDelta {
+    /// B − A account count.
+    pub fn count_delta(&self) -> i64 {
+        let c = |m: &Option<TerritoryMetrics>| m.as_ref().map_or(0, |m| m.group.count as i64);
+        c(&self.b) - c(&self.a)
+    }
+
+    /// B − A of each measure sum.
+    pub fn sum_deltas(&self) -> Vec<f64> {
+        let n = self
+            .a
+            .as_ref()
+            .or(self.b.as_ref())
+            .map_or(0, |m| m.group.sums.len());
+        (0..n)
+            .map(|k| {
+                let v = |m: &Option<TerritoryMetrics>| m.as_ref().map_or(0.0, |m| m.group.sums[k]);
+                v(&self.b) - v(&self.a)
+            })
+            .collect()
+    }
+
+    /// B − A of the balance value, area and compactness.
+    pub fn shape_deltas(&self) -> (f64, f64, f64) {
+        let v = |m: &Option<TerritoryMetrics>, f: fn(&TerritoryMetrics) -> f64| {
+            m.as_ref().map_or(0.0, f)
+        };
+        (
+            v(&self.b, |m| m.balance_value) - v(&self.a, |m| m.balance_value),
+            v(&self.b, |m| m.area_km2) - v(&self.a, |m| m.area_km2),
+            v(&self.b, |m| m.compactness) - v(&self.a, |m| m.compactness),
+        )
+    }
+}
+
+/// The comparison of two scenarios.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScenarioDiff {
+    /// Name of scenario A.
+    pub a: String,
+    /// Name of scenario B.
+    pub b: String,
+    /// Measure names, in the order of the metric sums.
+    pub measures: Vec<String>,
+    /// Accounts that change territory, per type, in account order.
+    pub moves: Vec<Move>,
+    /// Per territory (of every type) figures in A and B.
+    pub territories: Vec<TerritoryDelta>,
+}
+
+impl ScenarioDiff {
+    /// Indices of accounts that change territory in any type.
+    pub fn moved_accounts(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = self.moves.iter().map(|m| m.account).collect();
+        v.dedup();
+        v
+    }
+}
+
+/// Compares scenario `a` with scenario `b`, type by type.
+pub fn diff(project: &Project, a: ScenarioId, b: ScenarioId) -> Result<ScenarioDiff> {
+    let pa = view(project, a)?;
+    let pb = view(project, b)?;
+    let mut moves = Vec::new();
+    let mut territories = Vec::new();
+    for ty in &project.types {
+        let (ea, eb) = (Engine::for_type(&pa, ty.id), Engine::for_type(&pb, ty.id));
+        let names = |p: &Project| -> HashMap<TerritoryId, String> {
+            p.territories_of_type(ty.id)
+                .map(|t| (t.id, t.name.clone()))
+                .collect()
+        };
+        let (na, nb) = (names(&pa), names(&pb));
+        let name = |m: &HashMap<TerritoryId, String>, t: Option<TerritoryId>| {
+            t.and_then(|t| m.get(&t).cloned()).unwrap_or_default()
+        };
+        for i in project.accounts.live() {
+            let (ta, tb) = (ea.territory_of(i), eb.territory_of(i));
+            if ta != tb {
+                moves.push(Move {
+                    account: i,
+                    type_name: ty.name.clone(),
+                    from: ta,
+                    to: tb,
+                    from_name: name(&na, ta),
+                    to_name: name(&nb, tb),
+                    from_reason: reason_word(ea.reason(i)).into(),
+                    to_reason: reason_word(eb.reason(i)).into(),
+                });
+            }
+        }
+        let (ma, mb) = (
+            PlanMetrics::compute(&pa, &ea),
+            PlanMetrics::compute(&pb, &eb),
+        );
+        let mut seen = Vec::new();
+        for t in mb.territories.iter().chain(&ma.territories) {
+            if seen.contains(&t.id) {
+                continue;
+            }
+            seen.push(t.id);
+            let id = TerritoryId(t.id);
+            territories.push(TerritoryDelta {
+                type_name: ty.name.clone(),
+                id: t.id,
+                name: t.name.clone(),
+                a: ma.territory(id).cloned(),
+                b: mb.territory(id).cloned(),
+            });
+        }
+    }
+    moves.sort_by_key(|m| m.account);
+    Ok(ScenarioDiff {
+        a: pa.active().map(|s| s.name.clone()).unwrap_or_default(),
+        b: pb.active().map(|s| s.name.clone()).unwrap_or_default(),
+        measures: project
+            .accounts
+            .measures
+            .iter()
+            .map(|m| m.name.clone())
+            .collect(),
+        moves,
+        territories,
+    })
+}
+
+/// One word for a reason, for CSV columns.
+pub fn reason_word(r: Reason) -> &'static str {
+    match r {
+        Reason::Override => "override",
+        Reason::Rule => "rule",
+        Reason::Geometry => "geometry",
+        Reason::Unassigned => "unassigned",
+        Reason::Unlocated => "unlocated",
+        Reason::Removed => "removed",
+    }
+}
+
+/// Writes the change list as CSV: `account_id, name, type, from, to,
+/// from_reason, to_reason`, then every measure of the account.
+pub fn write_changes_csv<W: Write>(w: W, project: &Project, d: &ScenarioDiff) -> Result<()> {
+    let fail = |e: csv::Error| Error::invalid(format!("could not write the change list: {e}"));
+    let mut out = csv::Writer::from_writer(w);
+    let mut header = vec![
+        "account_id".to_owned(),
+        "name".into(),
+        "type".into(),
+        "from".into(),
+        "to".into(),
+        "from_reason".into(),
+        "to_reason".into(),
+    ];
+    header.extend(d.measures.iter().cloned());
+    out.write_record(&header).map_err(fail)?;
+    let a = &project.accounts;
+    for m in &d.moves {
+        let mut rec = vec![
+            a.ids[m.account].clone(),
+            a.names[m.account].clone(),
+            m.type_name.clone(),
+            m.from_name.clone(),
+            m.to_name.clone(),
+            m.from_reason.clone(),
+            m.to_reason.clone(),
+        ];
+        rec.extend(a.measures.iter().map(|c| {
+            let v = c.values[m.account];
+            if v.is_finite() {
+                v.to_string()
+            } else {
+                String::new()
+            }
+        }));
+        out.write_record(&rec).map_err(fail)?;
+    }
+    out.flush()
+        .map_err(|e| Error::invalid(format!("could not write the change list: {e}")))
+}
+
+/// Territories of scenario `id` (for listings).
+pub fn territories_of(project: &Project, id: ScenarioId) -> &[Territory] {
+    match project.scenario(id).and_then(|s| s.stored.as_ref()) {
+        Some(p) => &p.territories,
+        None => &project.territories,
+    }
+}

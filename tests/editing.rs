@@ -1,0 +1,622 @@
+//! The editing tools in the real window: egui_kittest drives pointer and
+//! keyboard events through `TurfmapApp::ui_contents`, at screen positions
+//! taken from the map's own projection, and the tests check the plan, the
+//! metrics and the history.
+
+use std::time::Duration;
+
+use egui::{Event, Key, Modifiers, PointerButton, Pos2, Role};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
+use turfmap::app::TurfmapApp;
+use turfmap::app::tools::Tool;
+use turfmap::core::engine::Engine;
+use turfmap::core::model::{AccountRow, Accounts, Project};
+use turfmap::core::units::UnitLayer;
+use turfmap::core::{TerritoryId, Workspace};
+
+type MakeApp = Box<dyn FnOnce(&egui::Context) -> TurfmapApp>;
+
+struct Slot {
+    make: Option<MakeApp>,
+    app: Option<TurfmapApp>,
+}
+
+fn harness(project: Project) -> Harness<'static, Slot> {
+    let make: MakeApp = Box::new(move |ctx| TurfmapApp::new(ctx, Workspace::new(project)));
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_ui_state(
+            |ui, slot: &mut Slot| {
+                if slot.app.is_none() {
+                    let make = slot.make.take().expect("made once");
+                    slot.app = Some(make(ui.ctx()));
+                }
+                slot.app.as_mut().expect("app").ui_contents(ui);
+            },
+            Slot {
+                make: Some(make),
+                app: None,
+            },
+        );
+    h.run();
+    h
+}
+
+fn app<'a>(h: &'a Harness<'_, Slot>) -> &'a TurfmapApp {
+    h.state().app.as_ref().expect("app")
+}
+
+fn app_mut<'a>(h: &'a mut Harness<'_, Slot>) -> &'a mut TurfmapApp {
+    h.state_mut().app.as_mut().expect("app")
+}
+
+fn square(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
+    MultiPolygon(vec![Polygon::new(
+        LineString::from(vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)]),
+        vec![],
+    )])
+}
+
+/// Northwind `[0,10]²`, Southport `[10,20]×[0,10]`, Eastvale
+/// `[20,30]×[0,10]`, with 5, 3 and 8 accounts in a row along `y = 5`.
+fn plan() -> Project {
+    let mut p = Project::new("Edit plan");
+    p.accounts = Accounts::with_schema(&["Revenue".into()], &[]);
+    let mut n = 0;
+    for (k, (name, accounts)) in [("Northwind", 5), ("Southport", 3), ("Eastvale", 8)]
+        .into_iter()
+        .enumerate()
+    {
+        let x = k as f64 * 10.0;
+        p.add_territory(name, square(x, 0.0, 10.0));
+        for j in 0..accounts {
+            n += 1;
+            p.accounts.push(&AccountRow {
+                id: format!("A{n:03}"),
+                name: format!("Account {n}"),
+                location: Some((x + 1.0 + j as f64 * 0.5, 5.0)),
+                measures: vec![100.0 * n as f64],
+                ..AccountRow::default()
+            });
+        }
+    }
+    p
+}
+
+fn tid(h: &Harness<'_, Slot>, name: &str) -> TerritoryId {
+    app(h)
+        .workspace()
+        .project()
+        .territory_by_name(name)
+        .unwrap_or_else(|| panic!("no territory {name}"))
+        .id
+}
+
+fn count(h: &Harness<'_, Slot>, name: &str) -> u64 {
+    app(h)
+        .workspace()
+        .metrics()
+        .territory(tid(h, name))
+        .unwrap()
+        .group
+        .count
+}
+
+fn counts(h: &Harness<'_, Slot>) -> [u64; 3] {
+    ["Northwind", "Southport", "Eastvale"].map(|n| count(h, n))
+}
+
+fn screen(h: &Harness<'_, Slot>, lon: f64, lat: f64) -> Pos2 {
+    app(h).map_view().screen_pos(lon, lat).expect("map drawn")
+}
+
+fn account_pos(h: &Harness<'_, Slot>, i: usize) -> Pos2 {
+    let a = &app(h).workspace().project().accounts;
+    screen(h, a.lon[i], a.lat[i])
+}
+
+fn button(pos: Pos2, pressed: bool, modifiers: Modifiers) -> Event {
+    Event::PointerButton {
+        pos,
+        button: PointerButton::Primary,
+        pressed,
+        modifiers,
+    }
+}
+
+/// Presses at `path[0]`, moves through the rest (a frame per point, with
+/// `steps` intermediate moves per leg) and lets go at the last point,
+/// holding `modifiers` all along.
+fn drag_path(h: &mut Harness<'_, Slot>, path: &[Pos2], steps: usize, modifiers: Modifiers) {
+    h.event(Event::ModifiersChanged(modifiers));
+    h.event(Event::PointerMoved(path[0]));
+    h.step();
+    h.event(button(path[0], true, modifiers));
+    h.step();
+    for w in path.windows(2) {
+        for k in 1..=steps {
+            let p = w[0] + (w[1] - w[0]) * (k as f32 / steps as f32);
+            h.event(Event::PointerMoved(p));
+            h.step();
+        }
+    }
+    let end = *path.last().unwrap();
+    h.event(button(end, false, modifiers));
+    h.step();
+    h.event(Event::ModifiersChanged(Modifiers::NONE));
+    h.run_ok();
+}
+
+/// A click at `p` (press and release), then a pause so that the next click
+/// is not a double-click.
+fn click_at(h: &mut Harness<'_, Slot>, p: Pos2) {
+    h.event(Event::PointerMoved(p));
+    h.step();
+    h.event(button(p, true, Modifiers::NONE));
+    h.step();
+    h.event(button(p, false, Modifiers::NONE));
+    h.step();
+    h.step();
+    h.step();
+}
+
+fn key(h: &mut Harness<'_, Slot>, k: Key) {
+    h.key_press(k);
+    h.run_ok();
+}
+
+/// The window's metrics agree with a plan built from scratch.
+fn assert_matches_fresh_build(h: &Harness<'_, Slot>) {
+    let ws = app(h).workspace();
+    assert!(ws.engine().same_result(&Engine::new(ws.project())));
+    let fresh = Workspace::new(ws.project().clone());
+    assert_eq!(app(h).metrics(), &fresh.metrics());
+}
+
+#[test]
+fn dragging_an_account_shows_a_preview_then_moves_it() {
+    let mut h = harness(plan());
+    assert_eq!(counts(&h), [5, 3, 8]);
+    let from = account_pos(&h, 0);
+    let to = screen(&h, 15.0, 3.0);
+    // Press and move half-way: the list previews the counts.
+    h.event(Event::PointerMoved(from));
+    h.step();
+    h.event(button(from, true, Modifiers::NONE));
+    h.step();
+    for k in 1..=4 {
+        h.event(Event::PointerMoved(from + (to - from) * (k as f32 / 4.0)));
+        h.step();
+    }
+    h.step();
+    let preview = app(&h).tools().drop_preview().expect("a preview").clone();
+    assert_eq!(preview.target, Some(tid(&h, "Southport")));
+    assert_eq!(preview.count_delta(tid(&h, "Northwind")), -1);
+    assert_eq!(preview.count_delta(tid(&h, "Southport")), 1);
+    h.get_by_label("4 (-1)");
+    h.get_by_label("4 (+1)");
+    // Nothing changed yet.
+    assert_eq!(counts(&h), [5, 3, 8]);
+    h.event(button(to, false, Modifiers::NONE));
+    h.run_ok();
+    assert_eq!(counts(&h), [4, 4, 8]);
+    let south = tid(&h, "Southport");
+    assert_eq!(
+        app(&h).workspace().project().accounts.pinned[0],
+        Some(south)
+    );
+    assert!(app(&h).tools().drop_preview().is_none());
+    assert_matches_fresh_build(&h);
+}
+
+#[test]
+fn box_selection_then_drop_pins_every_selected_account() {
+    let mut h = harness(plan());
+    // Shift-drag a box around the first three Northwind accounts (x = 1,
+    // 1.5, 2).
+    let a = screen(&h, 0.5, 7.0);
+    let b = screen(&h, 2.2, 3.0);
+    drag_path(&mut h, &[a, b], 4, Modifiers::SHIFT);
+    assert_eq!(app(&h).tools().accounts, vec![0, 1, 2]);
+    assert_eq!(counts(&h), [5, 3, 8], "selecting changes nothing");
+    // Drag one of them onto Eastvale: all three go.
+    let from = account_pos(&h, 1);
+    let to = screen(&h, 25.0, 8.0);
+    drag_path(&mut h, &[from, to], 5, Modifiers::NONE);
+    assert_eq!(counts(&h), [2, 3, 11]);
+    let east = tid(&h, "Eastvale");
+    let pinned = &app(&h).workspace().project().accounts.pinned;
+    assert!((0..3).all(|i| pinned[i] == Some(east)));
+    assert_eq!(pinned[3], None);
+    assert_eq!(app(&h).workspace().undo_labels().count(), 1);
+    assert_matches_fresh_build(&h);
+
+    // Unpin them from the details panel (the selection stays): back home.
+    h.get_by_role_and_label(Role::Button, "Unpin selected")
+        .click();
+    h.run_ok();
+    assert_eq!(counts(&h), [5, 3, 8]);
+    // Esc clears the selection.
+    key(&mut h, Key::Escape);
+    assert!(app(&h).tools().accounts.is_empty());
+}
+
+#[test]
+fn lasso_selection_then_drop_on_a_list_row() {
+    let mut h = harness(plan());
+    key(&mut h, Key::L);
+    assert_eq!(app(&h).tools().tool, Tool::Lasso);
+    // A loop around the three Southport accounts (x = 11, 11.5, 12).
+    let loop_pts: Vec<Pos2> = [
+        (10.5, 6.0),
+        (12.5, 6.0),
+        (12.5, 4.0),
+        (10.5, 4.0),
+        (10.5, 5.9),
+    ]
+    .iter()
+    .map(|&(x, y)| screen(&h, x, y))
+    .collect();
+    drag_path(&mut h, &loop_pts, 3, Modifiers::NONE);
+    assert_eq!(app(&h).tools().accounts, vec![5, 6, 7]);
+    // Drag the selection onto the Northwind row of the list.
+    let from = account_pos(&h, 6);
+    let row = h.get_by_label("Northwind").rect().center();
+    drag_path(&mut h, &[from, row], 5, Modifiers::NONE);
+    assert_eq!(counts(&h), [8, 0, 8]);
+    let north = tid(&h, "Northwind");
+    let pinned = &app(&h).workspace().project().accounts.pinned;
+    assert!((5..8).all(|i| pinned[i] == Some(north)));
+    assert_matches_fresh_build(&h);
+    // U unpins the selection.
+    key(&mut h, Key::U);
+    assert_eq!(counts(&h), [5, 3, 8]);
+    assert_eq!(app(&h).workspace().undo_labels().count(), 2);
+}
+
+fn exterior(h: &Harness<'_, Slot>, name: &str) -> Vec<Coord<f64>> {
+    let g = &app(h)
+        .workspace()
+        .project()
+        .territory_by_name(name)
+        .unwrap()
+        .geometry;
+    let r = &g.0[0].exterior().0;
+    r[..r.len() - 1].to_vec()
+}
+
+/// Lon/lat of what was clicked at the screen position of `(x, y)`: within
+/// a fraction of a screen point of it.
+fn near(c: Coord<f64>, x: f64, y: f64) -> bool {
+    (c.x - x).abs() < 0.1 && (c.y - y).abs() < 0.1
+}
+
+#[test]
+fn drawing_a_territory_with_clicks_and_enter() {
+    let mut h = harness(plan());
+    key(&mut h, Key::D);
+    assert_eq!(app(&h).tools().tool, Tool::Draw);
+
+    // Esc cancels a shape under way.
+    for (x, y) in [(8.0, 2.0), (12.0, 2.0)] {
+        let p = screen(&h, x, y);
+        click_at(&mut h, p);
+    }
+    assert_eq!(app(&h).tools().path().len(), 2);
+    key(&mut h, Key::Escape);
+    assert!(app(&h).tools().path().is_empty());
+    assert_eq!(app(&h).workspace().project().territories.len(), 3);
+
+    // Four corners across the Northwind/Southport border, one too many:
+    // Backspace takes the last back, Enter finishes.
+    let corners = [(8.0, 2.0), (12.0, 2.0), (12.0, 8.0), (8.0, 8.0), (5.0, 9.0)];
+    for (x, y) in corners {
+        let p = screen(&h, x, y);
+        click_at(&mut h, p);
+    }
+    assert_eq!(app(&h).tools().path().len(), 5);
+    key(&mut h, Key::Backspace);
+    assert_eq!(app(&h).tools().path().len(), 4);
+    let before = app(&h).workspace().project().territories.len();
+    key(&mut h, Key::Enter);
+    let ws = app(&h).workspace();
+    assert_eq!(ws.project().territories.len(), before + 1);
+    let new = ws.project().territories.last().unwrap().clone();
+    assert_eq!(app(&h).selection().territory, Some(new.id));
+    let ring = exterior(&h, &new.name);
+    for &(x, y) in &corners[..4] {
+        assert!(
+            ring.iter().any(|&c| near(c, x, y)),
+            "corner ({x}, {y}) missing from {ring:?}"
+        );
+    }
+    // The neighbours gave up the overlap: no account is counted twice and
+    // the areas add up.
+    let area = |name: &str| {
+        ws.project()
+            .territory_by_name(name)
+            .unwrap()
+            .geometry
+            .unsigned_area()
+    };
+    assert!((area("Northwind") - (100.0 - 12.0)).abs() < 0.5);
+    assert!((area("Southport") - (100.0 - 12.0)).abs() < 0.5);
+    assert!((new.geometry.unsigned_area() - 24.0).abs() < 0.5);
+    assert_eq!(
+        counts(&h).iter().sum::<u64>() + count(&h, &new.name),
+        16,
+        "every account in exactly one territory"
+    );
+    assert_matches_fresh_build(&h);
+    // One undo step, named after the tool.
+    let labels: Vec<String> = ws.undo_labels().map(str::to_owned).collect();
+    assert_eq!(labels.len(), 1);
+    assert!(labels[0].starts_with("Draw territory"), "{labels:?}");
+
+    // The name field has the focus: type a name, press Enter.
+    h.get_by_role_and_label(Role::TextInput, "Name")
+        .type_text("Harbour");
+    h.run_ok();
+    key(&mut h, Key::Enter);
+    assert!(
+        app(&h)
+            .workspace()
+            .project()
+            .territory_by_name("Harbour")
+            .is_some(),
+        "{:?}",
+        app(&h)
+            .workspace()
+            .project()
+            .territories
+            .iter()
+            .map(|t| &t.name)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn dragging_a_vertex_is_one_undo_step_and_matches_a_full_recompute() {
+    let mut h = harness(plan());
+    let north = tid(&h, "Northwind");
+    app_mut(&mut h).select_territory(north, false);
+    h.run_ok();
+    key(&mut h, Key::E);
+    assert_eq!(app(&h).tools().tool, Tool::Reshape);
+    let before = app(&h).metrics().clone();
+    let territories = app(&h).workspace().project().territories.clone();
+
+    // Drag the shared corner (10, 10) to (15, 10) in many frames: the three
+    // Southport accounts at x = 11..12 cross over while dragging.
+    let from = screen(&h, 10.0, 10.0);
+    let mid = screen(&h, 12.0, 10.0);
+    let to = screen(&h, 15.0, 10.0);
+    drag_path(&mut h, &[from, mid, to], 4, Modifiers::NONE);
+    let ws = app(&h).workspace();
+    let ring = exterior(&h, "Northwind");
+    assert!(ring.iter().any(|&c| near(c, 15.0, 10.0)), "{ring:?}");
+    assert!(
+        exterior(&h, "Southport")
+            .iter()
+            .any(|&c| near(c, 15.0, 10.0)),
+        "the shared vertex moved for both"
+    );
+    assert_eq!(counts(&h), [8, 0, 8]);
+    assert_matches_fresh_build(&h);
+    let labels: Vec<&str> = ws.undo_labels().collect();
+    assert_eq!(labels.len(), 1, "{labels:?}");
+    assert!(labels[0].contains("vertex"), "{labels:?}");
+    let after = app(&h).metrics().clone();
+
+    // Undo and redo restore exactly.
+    app_mut(&mut h).undo();
+    h.run_ok();
+    assert_eq!(app(&h).metrics(), &before);
+    assert_eq!(app(&h).workspace().project().territories, territories);
+    app_mut(&mut h).redo();
+    h.run_ok();
+    assert_eq!(app(&h).metrics(), &after);
+    assert_matches_fresh_build(&h);
+
+    // A midpoint handle adds a vertex (the bottom edge's middle, (5, 0)),
+    // dragged in the same gesture: one more undo step.
+    let n = exterior(&h, "Northwind").len();
+    let from = screen(&h, 5.0, 0.0);
+    let to = screen(&h, 5.0, -2.0);
+    drag_path(&mut h, &[from, to], 3, Modifiers::NONE);
+    assert_eq!(exterior(&h, "Northwind").len(), n + 1);
+    assert!(
+        exterior(&h, "Northwind")
+            .iter()
+            .any(|&c| near(c, 5.0, -2.0))
+    );
+    assert_eq!(app(&h).workspace().undo_labels().count(), 2);
+
+    // Delete on the hovered vertex removes it again.
+    let p = screen(&h, 5.0, -2.0);
+    h.event(Event::PointerMoved(p));
+    h.run_ok();
+    key(&mut h, Key::Delete);
+    assert_eq!(exterior(&h, "Northwind").len(), n);
+    assert_matches_fresh_build(&h);
+
+    // A locked territory shows no handles, and says why.
+    app_mut(&mut h).select_territory(north, false);
+    h.run_ok();
+    h.get_by_role_and_label(Role::CheckBox, "Locked").click();
+    h.run_ok();
+    assert!(
+        app(&h)
+            .workspace()
+            .project()
+            .territory(north)
+            .unwrap()
+            .locked
+    );
+    let ring = exterior(&h, "Northwind");
+    let from = screen(&h, 0.0, 0.0);
+    let to = screen(&h, -3.0, -3.0);
+    drag_path(&mut h, &[from, to], 3, Modifiers::NONE);
+    assert_eq!(exterior(&h, "Northwind"), ring, "a locked boundary stays");
+    assert!(
+        app(&h).tools().hint().is_some_and(|h| h.contains("locked")),
+        "{:?}",
+        app(&h).tools().hint()
+    );
+}
+
+#[test]
+fn brushing_hexagons_paints_them_into_the_territory() {
+    let mut h = harness(plan());
+    let north = tid(&h, "Northwind");
+    app_mut(&mut h).select_territory(north, false);
+    app_mut(&mut h)
+        .tools_mut()
+        .units
+        .set_layer(UnitLayer::Hex { size_km: 120.0 });
+    key(&mut h, Key::P);
+    assert_eq!(app(&h).tools().tool, Tool::Paint);
+    assert!(
+        app_mut(&mut h)
+            .tools_mut()
+            .units
+            .wait(Duration::from_secs(60))
+    );
+    h.run_ok();
+    let before = app(&h).metrics().clone();
+    let territories = app(&h).workspace().project().territories.clone();
+    let area = |h: &Harness<'_, Slot>, name: &str| {
+        app(h)
+            .workspace()
+            .project()
+            .territory_by_name(name)
+            .unwrap()
+            .geometry
+            .unsigned_area()
+    };
+    let south_area = area(&h, "Southport");
+
+    // One stroke across the Southport accounts.
+    let a = screen(&h, 10.8, 5.0);
+    let b = screen(&h, 12.2, 5.0);
+    drag_path(&mut h, &[a, b], 6, Modifiers::NONE);
+    assert_eq!(counts(&h), [8, 0, 8]);
+    assert!(area(&h, "Southport") < south_area - 1.0);
+    assert!((area(&h, "Northwind") + area(&h, "Southport") - 200.0).abs() < 1e-6);
+    assert_eq!(app(&h).workspace().undo_labels().count(), 1);
+    assert!(
+        app(&h)
+            .workspace()
+            .undo_labels()
+            .last()
+            .unwrap()
+            .starts_with("Paint")
+    );
+    assert_matches_fresh_build(&h);
+
+    app_mut(&mut h).undo();
+    h.run_ok();
+    assert_eq!(app(&h).metrics(), &before);
+    assert_eq!(app(&h).workspace().project().territories, territories);
+}
+
+#[test]
+fn split_merge_and_lock_from_the_window() {
+    let mut h = harness(plan());
+    // Split Eastvale along x = 25.
+    let east = tid(&h, "Eastvale");
+    app_mut(&mut h).select_territory(east, false);
+    h.run_ok();
+    key(&mut h, Key::S);
+    assert_eq!(app(&h).tools().tool, Tool::Split);
+    for (x, y) in [(25.0, -1.0), (25.0, 11.0)] {
+        let p = screen(&h, x, y);
+        click_at(&mut h, p);
+    }
+    key(&mut h, Key::Enter);
+    let p = app(&h).workspace().project();
+    assert_eq!(p.territories.len(), 4);
+    let part = p.territory_by_name("Eastvale (2)").expect("the new part");
+    assert!((part.geometry.unsigned_area() - 50.0).abs() < 0.5);
+    assert_eq!(count(&h, "Eastvale") + count(&h, "Eastvale (2)"), 8);
+    assert_matches_fresh_build(&h);
+
+    // Merge Northwind and Southport: click one row, Ctrl-click the other,
+    // then the details panel's Merge button.
+    key(&mut h, Key::V);
+    h.get_by_label("Northwind").click();
+    h.run_ok();
+    h.get_by_label("Southport")
+        .click_modifiers(Modifiers::COMMAND);
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Merge 2 territories")
+        .click();
+    h.run_ok();
+    let p = app(&h).workspace().project();
+    assert!(p.territory_by_name("Southport").is_none());
+    assert_eq!(count(&h, "Northwind"), 8);
+    assert!(
+        (p.territory_by_name("Northwind")
+            .unwrap()
+            .geometry
+            .unsigned_area()
+            - 200.0)
+            .abs()
+            < 1e-6
+    );
+    assert_matches_fresh_build(&h);
+
+    // Lock from the list's right-click menu; the tools then leave it be.
+    h.get_by_role_and_label(Role::Button, "Northwind")
+        .click_secondary();
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Lock").click();
+    h.run_ok();
+    let north = tid(&h, "Northwind");
+    assert!(
+        app(&h)
+            .workspace()
+            .project()
+            .territory(north)
+            .unwrap()
+            .locked
+    );
+    let before = counts_all(&h);
+    // (Clicking the row framed Northwind: drop on a list row instead.)
+    let from = account_pos(&h, 0);
+    let to = h
+        .get_by_role_and_label(Role::Button, "Eastvale (2)")
+        .rect()
+        .center();
+    drag_path(&mut h, &[from, to], 4, Modifiers::NONE);
+    assert_eq!(
+        counts_all(&h),
+        before,
+        "accounts of a locked territory stay"
+    );
+    assert!(
+        app(&h).error().is_some_and(|e| e.contains("locked")),
+        "{:?} {:?} {:?}",
+        app(&h).error(),
+        app(&h).notice(),
+        app(&h).workspace().undo_labels().collect::<Vec<_>>()
+    );
+    // Undo all the way back to the start.
+    while app(&h).workspace().undo_labels().count() > 0 {
+        app_mut(&mut h).undo();
+    }
+    h.run_ok();
+    assert_eq!(app(&h).workspace().project().territories.len(), 3);
+    assert_eq!(counts(&h), [5, 3, 8]);
+}
+
+fn counts_all(h: &Harness<'_, Slot>) -> Vec<u64> {
+    app(h)
+        .metrics()
+        .territories
+        .iter()
+        .map(|t| t.group.count)
+        .collect()
+}
