@@ -145,6 +145,22 @@ fn file_menu_exports_a_map_image_of_the_chosen_size_and_a_report() {
     for t in &app(&h).workspace().project().territories {
         assert!(html.contains(&t.name));
     }
+    assert!(!html.contains("id=\"scenario\""));
+
+    // With a second scenario the menu offers a comparison report.
+    let p = app(&h).workspace().project();
+    let clone = turfmap::core::scenario::clone_edit(p, p.active_scenario, "Proposal").unwrap();
+    app_mut(&mut h).apply(clone);
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "File").click();
+    h.run_ok();
+    h.get_by_label("Export report comparing with").hover();
+    h.run_ok();
+    h.get_by_label("Proposal…").click();
+    h.run_ok();
+    finish_job(&mut h);
+    let html = std::fs::read_to_string(dir.path().join("sample-report.html")).expect("report");
+    assert!(html.contains("id=\"scenario\"") && html.contains("Proposal"));
 }
 
 #[test]

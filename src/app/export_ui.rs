@@ -7,8 +7,9 @@ use egui::{Id, Modal, RichText};
 
 use super::jobs::JobOutput;
 use super::{TurfmapApp, display_name, files};
+use crate::core::model::ScenarioId;
 use crate::core::render::{MapImageOptions, SIZE_LIMITS, plan_map_png, plan_map_svg};
-use crate::core::report::{ReportOptions, report_html};
+use crate::core::report::{ReportOptions, ScenarioComparison, report_html};
 use crate::core::{Error, basemap::BasemapData, export::write_file_atomically};
 
 /// Image sizes offered in the size chooser: (label, width, height).
@@ -105,25 +106,33 @@ impl TurfmapApp {
     }
 
     /// Writes the balance report (one HTML file) to `path` in the
-    /// background.
-    pub fn export_report_to(&mut self, path: PathBuf) {
+    /// background; with `compare`, it compares the shown scenario with that
+    /// one.
+    pub fn export_report_to(&mut self, path: PathBuf, compare: Option<ScenarioId>) {
         let ws = self.ws.clone();
         let units = self.settings.units;
         let title = format!("Writing the report {}", display_name(&path));
         self.start(title, true, None, move |progress| {
-            progress.set_total(2);
+            progress.set_total(3);
+            let p = ws.project();
+            let comparison = compare
+                .map(|other| ScenarioComparison::between(p, p.active_scenario, other))
+                .transpose()?;
+            progress.set_done(1);
+            progress.check()?;
             let mut opts = ReportOptions {
                 units,
+                scenario: comparison.as_ref(),
                 ..ReportOptions::default()
             };
             opts.map.units = units;
             let html = report_html(&ws, &opts, BasemapData::bundled());
-            progress.set_done(1);
+            progress.set_done(2);
             progress.check()?;
             write_file_atomically(&path, |w| {
                 std::io::Write::write_all(w, html.as_bytes()).map_err(|e| Error::io(&path, e))
             })?;
-            progress.set_done(2);
+            progress.set_done(3);
             Ok(JobOutput::Exported {
                 path,
                 what: "the report",
@@ -131,10 +140,40 @@ impl TurfmapApp {
         });
     }
 
-    /// File → Export report…: asks where, then writes it.
-    pub(crate) fn export_report_dialog(&mut self) {
+    /// File → Export report…: asks where, then writes it (comparing with
+    /// scenario `compare`, if given).
+    pub(crate) fn export_report_dialog(&mut self, compare: Option<ScenarioId>) {
         if let Some(path) = self.export_path("Export report", "HTML", "html", "report") {
-            self.export_report_to(path);
+            self.export_report_to(path, compare);
+        }
+    }
+
+    /// The report items of the File menu: plain, and compared with each
+    /// other scenario when the plan has several.
+    pub(crate) fn report_menu_items(&mut self, ui: &mut egui::Ui) {
+        if ui.button("Export report…").clicked() {
+            self.export_report_dialog(None);
+        }
+        let p = self.ws.project();
+        let others: Vec<(ScenarioId, String)> = p
+            .scenarios
+            .iter()
+            .filter(|s| s.id != p.active_scenario)
+            .map(|s| (s.id, s.name.clone()))
+            .collect();
+        if others.is_empty() {
+            return;
+        }
+        let mut chosen = None;
+        ui.menu_button("Export report comparing with", |ui| {
+            for (id, name) in &others {
+                if ui.button(format!("{name}…")).clicked() {
+                    chosen = Some(*id);
+                }
+            }
+        });
+        if let Some(id) = chosen {
+            self.export_report_dialog(Some(id));
         }
     }
 

@@ -145,9 +145,7 @@ impl TurfmapApp {
                 if ui.button("Export map image…").clicked() {
                     self.open_map_export();
                 }
-                if ui.button("Export report…").clicked() {
-                    self.export_report_dialog();
-                }
+                self.report_menu_items(ui);
                 ui.separator();
                 if ui
                     .add(Button::new("Quit").shortcut_text(sc(&QUIT)))
