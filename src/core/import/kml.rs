@@ -322,8 +322,8 @@ fn kml_color(s: &str) -> Option<String> {
 }
 
 /// Writes the territories as a KML document: one Placemark per territory
-/// (name, a PolyStyle in its colour, ExtendedData `id`, `rep`, `priority`,
-/// `locked`, `color`) with a Polygon or a MultiGeometry of Polygons.
+/// (name, a PolyStyle in its colour, ExtendedData `id`, `color`,
+/// `priority`, `locked`, `rep` and `type`) with a Polygon or a MultiGeometry of Polygons.
 pub fn write_territories_kml<W: Write>(mut w: W, project: &Project) -> Result<()> {
     let io = |e: std::io::Error| Error::io(std::path::PathBuf::new(), e);
     let mut s = String::with_capacity(64 * 1024);
@@ -344,6 +344,9 @@ pub fn write_territories_kml<W: Write>(mut w: W, project: &Project) -> Result<()
         ];
         if let Some(rep) = project.rep_label(t) {
             data.push(("rep", rep));
+        }
+        if let Some(ty) = project.territory_type(t.type_id) {
+            data.push(("type", ty.name.clone()));
         }
         for (k, v) in data {
             s.push_str(&format!(
