@@ -87,6 +87,13 @@ pub enum Command {
         /// Overwrite the plan file if it exists.
         #[arg(long)]
         force: bool,
+        /// Column with each account's current territory: it becomes the
+        /// "Baseline" scenario (territories by name, accounts pinned).
+        #[arg(long)]
+        territory_col: Option<String>,
+        /// Column with each account's current owner (becomes the rep).
+        #[arg(long)]
+        owner_col: Option<String>,
     },
     /// Add or replace territory boundaries (same name = replace) from
     /// GeoJSON, an Esri shapefile (.shp + .dbf) or KML, by file extension.
@@ -178,6 +185,9 @@ pub enum Command {
         /// Balance on this measure (or `count`) instead of the plan's setting.
         #[arg(long)]
         measure: Option<String>,
+        /// Territory type to report (default: the first).
+        #[arg(long = "type")]
+        type_name: Option<String>,
     },
     /// Run the speed benchmark on a seeded synthetic plan and print figures.
     Bench {
@@ -236,10 +246,155 @@ pub enum Command {
         #[arg(long, default_value_t = crate::core::sample::DEFAULT_SEED)]
         seed: u64,
     },
+    /// Why an account is in its territory: the winning override, rule or
+    /// boundary in every territory type, and what lost.
+    Explain {
+        /// The plan file.
+        plan: PathBuf,
+        /// CRM account id.
+        account_id: String,
+        /// Machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set, check or clear a territory's assignment rule, e.g.
+    /// `Industry = "Healthcare" AND Revenue >= 100000`.
+    Rule {
+        /// The plan file.
+        plan: PathBuf,
+        /// Territory name.
+        territory: String,
+        /// The rule in its text form (omit to show the current rule).
+        rule: Option<String>,
+        /// Only accounts inside the territory's boundary match.
+        #[arg(long)]
+        within: bool,
+        /// Remove the rule.
+        #[arg(long, conflicts_with = "rule")]
+        clear: bool,
+    },
+    /// Place a territory in the hierarchy and/or give it a type.
+    Territory {
+        /// The plan file.
+        plan: PathBuf,
+        /// Territory name.
+        territory: String,
+        /// New parent territory (`-` = top level).
+        #[arg(long)]
+        parent: Option<String>,
+        /// Territory type name (created if new; only for top-level territories).
+        #[arg(long = "type")]
+        type_name: Option<String>,
+        /// Reps by name, comma separated (created if new; `-` = none).
+        #[arg(long)]
+        reps: Option<String>,
+    },
+    /// Rep figures: territories, accounts, workload against capacity,
+    /// distance from home.
+    Reps {
+        /// The plan file.
+        plan: PathBuf,
+        /// Machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage scenarios: list, clone, rename, set state, switch, delete.
+    Scenario {
+        /// The plan file.
+        plan: PathBuf,
+        /// What to do.
+        #[command(subcommand)]
+        action: ScenarioAction,
+    },
+    /// Compare two scenarios: accounts that change territory and
+    /// per-territory differences.
+    Diff {
+        /// The plan file.
+        plan: PathBuf,
+        /// Scenario A (from).
+        a: String,
+        /// Scenario B (to).
+        b: String,
+        /// Write the change list as CSV here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Import a Salesforce account export's current territories and
+    /// owners as a scenario (or the files `export-salesforce` writes).
+    ImportSalesforce {
+        /// The plan file (created from the accounts CSV if missing).
+        plan: PathBuf,
+        /// Account export CSV.
+        accounts: Option<PathBuf>,
+        /// Column with the account's territory.
+        #[arg(long, default_value = "Territory")]
+        territory_col: String,
+        /// Column with the account's owner.
+        #[arg(long)]
+        owner_col: Option<String>,
+        /// Read the Data Loader files in this folder instead.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Name of the new scenario.
+        #[arg(long, default_value = "Baseline")]
+        scenario: String,
+        /// Column choices for the accounts CSV.
+        #[command(flatten)]
+        columns: ColumnArgs,
+    },
+    /// Write Data Loader–ready Territory2, ObjectTerritory2Association and
+    /// UserTerritory2Association CSV files of a scenario into DIR.
+    ExportSalesforce {
+        /// The plan file.
+        plan: PathBuf,
+        /// Output folder.
+        dir: PathBuf,
+        /// Scenario to export (default: the one shown).
+        #[arg(long)]
+        scenario: Option<String>,
+    },
     /// Open a plan in the window.
     Open {
         /// The plan file.
         plan: PathBuf,
+    },
+}
+
+/// `turfmap scenario` actions.
+#[derive(Subcommand, Debug)]
+pub enum ScenarioAction {
+    /// List the scenarios.
+    List,
+    /// Clone scenario A as a new planning scenario B.
+    Clone {
+        /// Source scenario.
+        a: String,
+        /// New name.
+        b: String,
+    },
+    /// Rename scenario A to B.
+    Rename {
+        /// Scenario.
+        a: String,
+        /// New name.
+        b: String,
+    },
+    /// Set the state of a scenario: planning, active or archived.
+    State {
+        /// Scenario.
+        a: String,
+        /// New state.
+        state: String,
+    },
+    /// Show scenario A when the plan is opened.
+    Switch {
+        /// Scenario.
+        a: String,
+    },
+    /// Delete scenario A (not the one shown).
+    Delete {
+        /// Scenario.
+        a: String,
     },
 }
 
@@ -277,6 +432,8 @@ pub fn run(cmd: Command) -> Result<()> {
             name_prop,
             columns,
             force,
+            territory_col,
+            owner_col,
         } => {
             if plan.exists() && !force {
                 return Err(Error::invalid(format!(
@@ -291,8 +448,12 @@ pub fn run(cmd: Command) -> Result<()> {
                 &name_prop,
                 columns.into(),
             )?;
-            crate::core::project_file::save(&project, &plan)?;
-            let ws = Workspace::new(project);
+            let mut ws = Workspace::new(project);
+            if let Some(tc) = territory_col {
+                let table = ws.project().accounts.clone();
+                baseline(&mut ws, &table, &tc, owner_col.as_deref(), "Baseline")?;
+            }
+            ws.save_as(&plan)?;
             let m = ws.metrics();
             eprintln!(
                 "Created {}: {} accounts, {} territories, {} unassigned.",
@@ -445,8 +606,27 @@ pub fn run(cmd: Command) -> Result<()> {
             plan,
             json,
             measure,
+            type_name,
         } => {
             let mut ws = Workspace::open(&plan)?;
+            if let Some(tn) = type_name {
+                let ty = ws
+                    .project()
+                    .type_by_name(&tn)
+                    .map(|t| t.id)
+                    .ok_or_else(|| {
+                        Error::invalid(format!(
+                            "no territory type called '{tn}'; the plan has: {}",
+                            ws.project()
+                                .types
+                                .iter()
+                                .map(|t| t.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    })?;
+                ws.set_current_type(ty)?;
+            }
             if let Some(m) = measure {
                 set_balance_measure(&mut ws, &m)?;
             }
@@ -499,9 +679,462 @@ pub fn run(cmd: Command) -> Result<()> {
             hex_km,
             &out,
         ),
+        Command::Explain {
+            plan,
+            account_id,
+            json,
+        } => {
+            let ws = Workspace::open(&plan)?;
+            let i = ws.project().accounts.find_id(&account_id).ok_or_else(|| {
+                Error::invalid(format!(
+                    "{}: no account with id '{account_id}'",
+                    plan.display()
+                ))
+            })?;
+            let ex = ws.explain(i);
+            print_out(if json {
+                serde_json::to_string_pretty(&ex).unwrap_or_default() + "\n"
+            } else {
+                ex.render()
+            })
+        }
+        Command::Rule {
+            plan,
+            territory,
+            rule,
+            within,
+            clear,
+        } => rule_verb(&plan, &territory, rule.as_deref(), within, clear),
+        Command::Territory {
+            plan,
+            territory,
+            parent,
+            type_name,
+            reps,
+        } => territory_verb(&plan, &territory, parent, type_name, reps),
+        Command::Reps { plan, json } => {
+            let ws = Workspace::open(&plan)?;
+            let reps = ws.rep_metrics();
+            print_out(if json {
+                serde_json::to_string_pretty(&reps).unwrap_or_default() + "\n"
+            } else {
+                reps_table(&reps)
+            })
+        }
+        Command::Scenario { plan, action } => scenario_verb(&plan, action),
+        Command::Diff { plan, a, b, out } => {
+            use crate::core::scenario;
+            let ws = Workspace::open(&plan)?;
+            let p = ws.project();
+            let d = scenario::diff(p, scenario::find(p, &a)?, scenario::find(p, &b)?)?;
+            if let Some(out) = &out {
+                write_file_atomically(out, |w| scenario::write_changes_csv(w, p, &d))?;
+                eprintln!("Wrote {} change(s) to {}.", d.moves.len(), out.display());
+            }
+            print_out(diff_table(&d))
+        }
+        Command::ImportSalesforce {
+            plan,
+            accounts,
+            territory_col,
+            owner_col,
+            model,
+            scenario,
+            columns,
+        } => {
+            let mut ws = if plan.exists() {
+                Workspace::open(&plan)?
+            } else {
+                let Some(acc) = &accounts else {
+                    return Err(Error::invalid(format!(
+                        "{} does not exist; give the accounts CSV to create it",
+                        plan.display()
+                    )));
+                };
+                Workspace::new(new_project(
+                    &plan,
+                    acc,
+                    None,
+                    "name",
+                    columns.clone().into(),
+                )?)
+            };
+            match (&model, &accounts) {
+                (Some(dir), _) => {
+                    let (edit, r) =
+                        crate::core::salesforce::read_export(ws.project(), dir, &scenario)?;
+                    ws.apply(edit)?;
+                    eprintln!(
+                        "{}: scenario '{scenario}': {} territories, {} new type(s), {} new rep(s), {} assignment(s){}.",
+                        plan.display(),
+                        r.territories,
+                        r.new_types,
+                        r.new_reps,
+                        r.assignments,
+                        if r.unknown_accounts > 0 {
+                            format!(", {} for accounts not in the plan", r.unknown_accounts)
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+                (None, Some(acc)) => {
+                    let table = if plan.exists() {
+                        import_accounts(acc, &columns.into(), &Progress::new())?.0
+                    } else {
+                        ws.project().accounts.clone()
+                    };
+                    baseline(
+                        &mut ws,
+                        &table,
+                        &territory_col,
+                        owner_col.as_deref(),
+                        &scenario,
+                    )?;
+                }
+                (None, None) => {
+                    return Err(Error::invalid(
+                        "give the accounts CSV or --model DIR to import",
+                    ));
+                }
+            }
+            ws.save_as(&plan)?;
+            Ok(())
+        }
+        Command::ExportSalesforce {
+            plan,
+            dir,
+            scenario,
+        } => {
+            use crate::core::salesforce;
+            let ws = Workspace::open(&plan)?;
+            let id = salesforce::scenario_for_export(ws.project(), scenario.as_deref())?;
+            let view = crate::core::scenario::view(ws.project(), id)?;
+            let vws = Workspace::new(view);
+            let files = salesforce::export(vws.project(), vws.engines(), &dir)?;
+            eprintln!("Wrote {} to {}.", files.join(", "), dir.display());
+            Ok(())
+        }
         Command::Open { .. } | Command::BenchFrame | Command::BenchEdit | Command::BenchBalance => {
             Err(Error::invalid("this verb is handled by the window layer"))
         }
+    }
+}
+
+fn print_out(s: String) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(s.as_bytes())
+        .map_err(|e| Error::io("<stdout>", e))
+}
+
+/// Applies a Salesforce baseline import and reports it.
+fn baseline(
+    ws: &mut Workspace,
+    table: &crate::core::model::Accounts,
+    territory_col: &str,
+    owner_col: Option<&str>,
+    scenario: &str,
+) -> Result<()> {
+    let (edit, r) = crate::core::salesforce::baseline_edit(
+        ws.project(),
+        table,
+        territory_col,
+        owner_col,
+        scenario,
+    )?;
+    ws.apply(edit)?;
+    eprintln!(
+        "Scenario '{scenario}': {} territories, {} accounts pinned, {} new rep(s){}{}.",
+        r.territories,
+        r.assigned,
+        r.new_reps,
+        if r.without_territory > 0 {
+            format!(", {} account(s) without a territory", r.without_territory)
+        } else {
+            String::new()
+        },
+        if r.unknown_accounts > 0 {
+            format!(
+                ", {} row(s) for accounts not in the plan",
+                r.unknown_accounts
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+fn find_territory(ws: &Workspace, plan: &Path, name: &str) -> Result<crate::core::TerritoryId> {
+    ws.project()
+        .territory_by_name(name)
+        .map(|t| t.id)
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "{}: no territory called '{name}' in scenario '{}'",
+                plan.display(),
+                ws.project().active().map_or("", |s| s.name.as_str())
+            ))
+        })
+}
+
+/// `turfmap rule`.
+fn rule_verb(
+    plan: &Path,
+    territory: &str,
+    text: Option<&str>,
+    within: bool,
+    clear: bool,
+) -> Result<()> {
+    use crate::core::rules::Rule;
+    let mut ws = Workspace::open(plan)?;
+    let id = find_territory(&ws, plan, territory)?;
+    let rule = match (text, clear) {
+        (_, true) => None,
+        (None, false) => {
+            let t = ws.project().territory(id).expect("found");
+            return print_out(match &t.rule {
+                Some(r) => format!("{}\n", r.render()),
+                None => format!("'{}' has no rule\n", t.name),
+            });
+        }
+        (Some(text), false) => {
+            let mut r = Rule::parse(text)
+                .map_err(|e| Error::invalid(format!("the rule cannot be read: {e}")))?;
+            r.within_geometry |= within;
+            let problems = r.validate(&ws.project().accounts);
+            if !problems.is_empty() {
+                return Err(Error::invalid(format!(
+                    "the rule has problems:\n  {}",
+                    problems
+                        .iter()
+                        .map(|p| p.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n  ")
+                )));
+            }
+            Some(r)
+        }
+    };
+    ws.apply(Edit::SetRule { id, rule })?;
+    ws.save_as(plan)?;
+    let m = ws.metrics_for(ws.project().territory(id).expect("found").type_id);
+    eprintln!(
+        "'{territory}' now holds {} account(s).",
+        m.territory(id).map_or(0, |t| t.own.count)
+    );
+    Ok(())
+}
+
+/// `turfmap territory`.
+fn territory_verb(
+    plan: &Path,
+    territory: &str,
+    parent: Option<String>,
+    type_name: Option<String>,
+    reps: Option<String>,
+) -> Result<()> {
+    use crate::core::model::{Rep, TerritoryType};
+    let mut ws = Workspace::open(plan)?;
+    let id = find_territory(&ws, plan, territory)?;
+    let mut edits = Vec::new();
+    let mut project = ws.project().clone();
+    if let Some(tn) = type_name {
+        let ty = match project.type_by_name(&tn) {
+            Some(t) => t.id,
+            None => {
+                let ty = TerritoryType {
+                    id: project.next_type_id(),
+                    name: tn.trim().to_owned(),
+                    priority: 0,
+                };
+                let e = Edit::AddType {
+                    ty: ty.clone(),
+                    position: usize::MAX,
+                };
+                e.clone().apply(&mut project)?;
+                edits.push(e);
+                ty.id
+            }
+        };
+        let e = Edit::SetTerritoryType { id, type_id: ty };
+        e.clone().apply(&mut project)?;
+        edits.push(e);
+    }
+    if let Some(p) = parent {
+        let parent = if p.trim() == "-" {
+            None
+        } else {
+            Some(find_territory(&ws, plan, &p)?)
+        };
+        let e = Edit::SetParent { id, parent };
+        e.clone().apply(&mut project)?;
+        edits.push(e);
+    }
+    if let Some(list) = reps {
+        let mut ids = Vec::new();
+        for name in list
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && *n != "-")
+        {
+            let rid = match project.rep_by_name(name) {
+                Some(r) => r.id,
+                None => {
+                    let e = Edit::AddRep {
+                        rep: Rep::new(project.next_rep_id(), name),
+                        position: usize::MAX,
+                    };
+                    e.clone().apply(&mut project)?;
+                    edits.push(e);
+                    project.rep_by_name(name).expect("added").id
+                }
+            };
+            ids.push(rid);
+        }
+        let mut props =
+            crate::core::edit::TerritoryProps::of(project.territory(id).expect("found"));
+        props.reps = ids;
+        let e = Edit::SetTerritoryProps { id, props };
+        e.clone().apply(&mut project)?;
+        edits.push(e);
+    }
+    if edits.is_empty() {
+        return Err(Error::invalid(
+            "nothing to change: give --parent, --type or --reps",
+        ));
+    }
+    ws.apply(Edit::Batch {
+        label: format!("Change '{territory}'"),
+        edits,
+    })?;
+    ws.save_as(plan)
+}
+
+/// `turfmap scenario`.
+fn scenario_verb(plan: &Path, action: ScenarioAction) -> Result<()> {
+    use crate::core::model::ScenarioState;
+    use crate::core::scenario;
+    let mut ws = Workspace::open(plan)?;
+    let p = ws.project();
+    let meta = |a: &str, name: Option<&str>, state: Option<ScenarioState>| -> Result<Edit> {
+        let id = scenario::find(p, a)?;
+        let s = p.scenario(id).expect("found");
+        Ok(Edit::SetScenarioMeta {
+            id,
+            name: name.unwrap_or(&s.name).to_owned(),
+            state: state.unwrap_or(s.state),
+        })
+    };
+    let edit = match &action {
+        ScenarioAction::List => {
+            let mut s = String::new();
+            for sc in &p.scenarios {
+                let ts = scenario::territories_of(p, sc.id);
+                s += &format!(
+                    "{} {:<28} {:<9} {} territories\n",
+                    if sc.id == p.active_scenario { "*" } else { " " },
+                    sc.name,
+                    sc.state,
+                    ts.len()
+                );
+            }
+            return print_out(s);
+        }
+        ScenarioAction::Clone { a, b } => scenario::clone_edit(p, scenario::find(p, a)?, b)?,
+        ScenarioAction::Rename { a, b } => meta(a, Some(b), None)?,
+        ScenarioAction::State { a, state } => {
+            let st = ScenarioState::parse(state).ok_or_else(|| {
+                Error::invalid(format!(
+                    "unknown state '{state}'; use planning, active or archived"
+                ))
+            })?;
+            meta(a, None, Some(st))?
+        }
+        ScenarioAction::Switch { a } => Edit::SwitchScenario {
+            to: scenario::find(p, a)?,
+        },
+        ScenarioAction::Delete { a } => Edit::RemoveScenario {
+            id: scenario::find(p, a)?,
+        },
+    };
+    let label = edit.label(ws.project());
+    ws.apply(edit)?;
+    ws.save_as(plan)?;
+    eprintln!("{}: {label}.", plan.display());
+    Ok(())
+}
+
+/// The table `turfmap reps` prints.
+pub fn reps_table(reps: &[crate::core::reps::RepMetrics]) -> String {
+    use crate::core::model::Capacity;
+    let mut s = format!(
+        "{:<24} {:<12} {:>9} {:>10} {:>12} {:>7} {:>9} {:>9}  territories\n",
+        "rep", "role", "accounts", "workload", "capacity", "load %", "mean km", "max km"
+    );
+    for r in reps {
+        let opt = |v: Option<f64>, d: usize| v.map_or("—".into(), |v| fmt_num(v, d));
+        s += &format!(
+            "{:<24} {:<12} {:>9} {:>10} {:>12} {:>7} {:>9} {:>9}  {}\n",
+            truncate(&r.name, 24),
+            truncate(&r.role, 12),
+            fmt_num(r.accounts as f64, 0),
+            opt(r.workload_hours, 0),
+            match r.capacity {
+                Some(Capacity::Accounts(n)) => format!("{} acc", fmt_num(n as f64, 0)),
+                Some(Capacity::Hours(h)) => format!("{} h", fmt_num(h, 0)),
+                None => "—".into(),
+            },
+            opt(r.load_pct, 0),
+            opt(r.mean_km, 1),
+            opt(r.max_km, 1),
+            r.territories.join(", ")
+        );
+    }
+    s
+}
+
+/// The summary `turfmap diff` prints.
+pub fn diff_table(d: &crate::core::scenario::ScenarioDiff) -> String {
+    let mut s = format!(
+        "'{}' → '{}': {} account(s) change territory\n\n",
+        d.a,
+        d.b,
+        d.moved_accounts().len()
+    );
+    let mut header = format!("{:<12} {:<28} {:>9}", "type", "territory", "Δ accounts");
+    for m in &d.measures {
+        header += &format!(" {:>14}", format!("Δ {}", truncate(m, 12)));
+    }
+    s += &header;
+    s += &format!(" {:>12}\n", "Δ area km²");
+    for t in &d.territories {
+        let mark = match (&t.a, &t.b) {
+            (None, Some(_)) => " (new)",
+            (Some(_), None) => " (gone)",
+            _ => "",
+        };
+        let mut line = format!(
+            "{:<12} {:<28} {:>9}",
+            truncate(&t.type_name, 12),
+            truncate(&format!("{}{mark}", t.name), 28),
+            format!("{:+}", t.count_delta())
+        );
+        for v in t.sum_deltas() {
+            line += &format!(" {:>14}", signed(v));
+        }
+        line += &format!(" {:>12}\n", signed(t.shape_deltas().1));
+        s += &line;
+    }
+    s
+}
+
+fn signed(v: f64) -> String {
+    if v > 0.0 {
+        format!("+{}", fmt_num(v, 0))
+    } else {
+        fmt_num(v, 0)
     }
 }
 
@@ -713,10 +1346,38 @@ pub fn metrics_table(m: &PlanMetrics) -> String {
     }
     header += &format!(" {:>8} {:>12} {:>8}\n", "dev %", "area km²", "compact");
     s += &header;
-    for t in &m.territories {
+    // Tree order: each territory followed by its children, indented.
+    let ids: Vec<u32> = m.territories.iter().map(|t| t.id).collect();
+    let mut order: Vec<(usize, usize)> = Vec::new();
+    let mut stack: Vec<(usize, usize)> = (0..m.territories.len())
+        .rev()
+        .filter(|&k| m.territories[k].parent.is_none_or(|p| !ids.contains(&p)))
+        .map(|k| (k, 0))
+        .collect();
+    let mut seen = vec![false; m.territories.len()];
+    while let Some((k, d)) = stack.pop() {
+        if std::mem::replace(&mut seen[k], true) {
+            continue;
+        }
+        order.push((k, d));
+        let id = m.territories[k].id;
+        stack.extend(
+            (0..m.territories.len())
+                .rev()
+                .filter(|&c| m.territories[c].parent == Some(id))
+                .map(|c| (c, d + 1)),
+        );
+    }
+    order.extend(
+        (0..m.territories.len())
+            .filter(|&k| !seen[k])
+            .map(|k| (k, 0)),
+    );
+    for &(k, depth) in &order {
+        let t = &m.territories[k];
         let mut line = format!(
             "{:<28} {:>9}",
-            truncate(&t.name, 28),
+            truncate(&format!("{}{}", "  ".repeat(depth), t.name), 28),
             fmt_num(t.group.count as f64, 0)
         );
         for v in &t.group.sums {

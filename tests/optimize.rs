@@ -351,3 +351,82 @@ fn bench_balance() {
     let mut out = std::io::stdout();
     turfmap::core::optimize::bench(&mut out).unwrap();
 }
+
+#[test]
+fn without_keep_pins_the_pins_go_and_balance_is_met() {
+    let mut p = plan(900, 11);
+    // Pin a dozen crowded accounts to a far territory.
+    let far = p.territories[5].id;
+    let pinned: Vec<usize> = (0..p.accounts.len())
+        .filter(|&i| p.accounts.lon[i] < -99.0 && p.accounts.lat[i] < 41.0)
+        .take(12)
+        .collect();
+    for &i in &pinned {
+        p.accounts.pinned[i] = Some(far);
+    }
+    let o = BalanceOptions {
+        keep_pins: false,
+        ..opts()
+    };
+    let prop = rebalance(&p, &o, &Progress::new()).unwrap();
+    let ws = accept(&p, &prop);
+    for &i in &pinned {
+        assert_eq!(ws.project().accounts.pinned[i], None, "pin of {i} removed");
+    }
+    assert!(prop.report.within_tolerance, "{:?}", prop.report.notes);
+    assert!(
+        prop.after.out_of_tolerance == 0,
+        "{}",
+        prop.after.out_of_tolerance
+    );
+    // With keep_pins (the default) they stay pinned and where they are.
+    let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    let ws = accept(&p, &prop);
+    for &i in &pinned {
+        assert_eq!(ws.project().accounts.pinned[i], Some(far));
+        assert_eq!(ws.engine().territory_of(i), Some(far));
+    }
+}
+
+#[test]
+fn a_unit_heavier_than_the_band_is_reported_as_infeasible() {
+    let mut p = plan(600, 3);
+    // 130 accounts on one spot: one hexagon holds more than the mean +5%
+    // (730 accounts / 6 territories), yet the others can be balanced.
+    for i in 0..130 {
+        p.accounts.push(&AccountRow {
+            id: format!("H{i}"),
+            name: String::new(),
+            location: Some((-98.5, 41.5)),
+            source: LocationSource::Coordinates,
+            measures: vec![1.0, 1.0],
+            attributes: vec![],
+            pinned: None,
+        });
+    }
+    let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    let r = &prop.report;
+    assert!(!r.within_tolerance);
+    assert_eq!(r.infeasible_territories, 1);
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.starts_with("infeasible: 1 unit(s) alone exceed")),
+        "{:?}",
+        r.notes
+    );
+    assert!(r.within_tolerance_where_feasible, "{:?}", r.notes);
+    assert!(r.contiguous);
+}
+
+#[test]
+fn rebalance_and_generate_are_deterministic() {
+    let p = plan(1500, 8);
+    let a = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    let b = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    assert_eq!(a.edit, b.edit);
+    assert_eq!(a.report, b.report);
+    let a = generate(&p, 5, &opts(), &[], &Progress::new()).unwrap();
+    let b = generate(&p, 5, &opts(), &[], &Progress::new()).unwrap();
+    assert_eq!(a.edit, b.edit);
+}

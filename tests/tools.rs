@@ -540,3 +540,35 @@ fn amend_folds_a_gesture_into_one_undo_step() {
     ws.undo().unwrap();
     assert_eq!(ws.project().territories, before);
 }
+
+#[test]
+fn undoing_back_to_the_saved_state_clears_the_unsaved_marker() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.turf");
+    let mut ws = Workspace::new(plan());
+    let a = id(&ws, "A");
+    ws.save_as(&file).unwrap();
+    assert!(!ws.is_dirty());
+    ws.apply(tools::rename(ws.project(), a, "West").unwrap())
+        .unwrap();
+    ws.apply(tools::recolor(ws.project(), a, [1, 2, 3]).unwrap())
+        .unwrap();
+    assert!(ws.is_dirty());
+    ws.undo().unwrap();
+    assert!(ws.is_dirty(), "one edit is still applied");
+    ws.undo().unwrap();
+    assert!(!ws.is_dirty(), "back at the saved state");
+    ws.redo().unwrap();
+    assert!(ws.is_dirty());
+    ws.undo().unwrap();
+    // A new edit after undoing: a different state, even with equal count.
+    ws.apply(tools::lock(ws.project(), a, true).unwrap())
+        .unwrap();
+    assert!(ws.is_dirty());
+    // Saving in the middle of the history, then undoing past it.
+    ws.save_as(&file).unwrap();
+    ws.undo().unwrap();
+    assert!(ws.is_dirty());
+    ws.redo().unwrap();
+    assert!(!ws.is_dirty());
+}

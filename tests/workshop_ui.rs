@@ -62,7 +62,7 @@ fn f5_presents_full_screen_without_editing_chrome_and_esc_leaves() {
     h.run_ok();
     h.get_by_role_and_label(Role::Button, "File");
     assert!(h.query_all_by_label("Territories").count() > 0); // the editing panels
-    h.get_by_label("Plan");
+    h.get_by_label("Selection");
     let body = h.ctx.global_style().text_styles[&egui::TextStyle::Body].size;
 
     h.key_press(Key::F5);
@@ -73,7 +73,7 @@ fn f5_presents_full_screen_without_editing_chrome_and_esc_leaves() {
     // Chrome gone: no menu bar, no territory list, no status bar.
     assert!(h.query_by_role_and_label(Role::Button, "File").is_none());
     assert_eq!(h.query_all_by_label("Territories").count(), 0);
-    assert!(h.query_by_label("Plan").is_none());
+    assert!(h.query_by_label("Selection").is_none());
     assert!(h.query_by_label_contains("accounts ·").is_none());
     // The chart is docked and the compact legend lists every territory.
     h.get_by_label("Balance per territory");

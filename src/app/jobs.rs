@@ -35,6 +35,8 @@ pub(crate) enum JobOutput {
     },
     /// A file was exported.
     Exported { path: PathBuf, what: &'static str },
+    /// A rebalance/generate proposal (the Balance dialog's own job).
+    Proposal(Box<crate::core::optimize::Proposal>),
 }
 
 /// A job running on a worker thread.

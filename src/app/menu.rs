@@ -190,6 +190,15 @@ impl TurfmapApp {
                 }
             });
 
+            ui.menu_button("Plan", |ui| {
+                if ui.button("Balance…").clicked() {
+                    self.open_balance_dialog(false);
+                }
+                if ui.button("Generate…").clicked() {
+                    self.open_balance_dialog(true);
+                }
+            });
+
             ui.menu_button("View", |ui| {
                 if ui
                     .add(Button::new("Presentation mode").shortcut_text("F5"))
@@ -265,6 +274,7 @@ impl TurfmapApp {
                     }
                 });
             });
+            ui.menu_button("Model", |ui| self.model_menu(ui));
         });
     }
 

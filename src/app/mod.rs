@@ -8,6 +8,7 @@
 //! and needs no `eframe::Frame`, so the UI tests drive the real app
 //! headless.
 
+mod balance;
 pub mod chart;
 mod dialogs;
 pub mod export_ui;
@@ -18,6 +19,7 @@ pub mod history;
 mod jobs;
 pub mod map;
 mod menu;
+mod model_window;
 pub mod panels;
 pub mod present;
 pub mod settings;
@@ -108,6 +110,8 @@ pub struct TurfmapApp {
     settings_store: Option<PathBuf>,
     autosave: history::Autosave,
     tools: tools::Tools,
+    /// The Balance/Generate dialog, when open.
+    balance: Option<balance::BalanceDialog>,
     present: present::Presentation,
     export: export_ui::ExportUi,
 }
@@ -148,6 +152,7 @@ impl TurfmapApp {
             settings_store: None,
             autosave: history::Autosave::default(),
             tools: tools::Tools::default(),
+            balance: None,
             present: present::Presentation::default(),
             export: export_ui::ExportUi::default(),
         }
@@ -605,6 +610,8 @@ impl TurfmapApp {
             JobOutput::Exported { path, what } => {
                 self.notice = Some(format!("Exported {what} to {}", path.display()));
             }
+            // Balance proposals come through the dialog's own job.
+            JobOutput::Proposal(_) => {}
         }
         if let Some(action) = then {
             self.perform(action);
@@ -612,6 +619,7 @@ impl TurfmapApp {
     }
 
     fn replace_workspace(&mut self, ws: Workspace) {
+        self.close_balance_dialog();
         self.ws = ws;
         self.generation += 1;
         self.selection = Selection::default();
@@ -838,10 +846,13 @@ impl TurfmapApp {
                 }
             }
             self.run_tool_actions();
+            self.balance_preview(ui);
         });
 
+        self.balance_window(&ctx);
         self.dialogs(&ctx);
         self.map_export_dialog(&ctx);
+        self.model_window(&ctx);
         self.recovery_dialog(&ctx);
         self.tick_autosave(Instant::now());
         if self.job.is_some() {

@@ -684,8 +684,12 @@ impl Edit {
                     )));
                 }
                 check_scenario_name(project, &scenario.name, None)?;
-                if scenario.stored.is_none() {
+                let Some(plan) = &scenario.stored else {
                     return Err(Error::invalid("a new scenario needs its plan"));
+                };
+                // Ids are shared by all scenarios and never reused.
+                if let Some(max) = plan.territories.iter().map(|t| t.id.0 + 1).max() {
+                    project.next_territory_id = project.next_territory_id.max(max);
                 }
                 let id = scenario.id;
                 let pos = position.min(project.scenarios.len());

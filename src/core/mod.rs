@@ -22,6 +22,7 @@ pub mod progress;
 pub mod project_file;
 pub mod reps;
 pub mod rules;
+pub mod salesforce;
 pub mod sample;
 pub mod scenario;
 pub mod synth;

@@ -491,7 +491,7 @@ enum TextTest {
     Ne(String),
     Contains(String),
     Starts(String),
-    In(Vec<String>),
+    In(std::collections::HashSet<String>),
     Empty,
 }
 
@@ -525,7 +525,7 @@ impl TextTest {
             TextTest::Ne(w) => !eq(w),
             TextTest::Contains(w) => v.to_lowercase().contains(w.as_str()),
             TextTest::Starts(w) => v.to_lowercase().starts_with(w.as_str()),
-            TextTest::In(ws) => ws.iter().any(|w| eq(w)),
+            TextTest::In(ws) => ws.contains(&v.to_lowercase()),
             TextTest::Empty => v.is_empty(),
         }
     }

@@ -12,7 +12,8 @@
 //! (then further back through that scenario's own edits, in the order they
 //! were made). Cloning keeps territory ids, which is what lets a
 //! comparison ([`diff`]) match territories across scenarios even after
-//! renames. An archived scenario is read-only: while it is shown, every
+//! renames; territories with different ids (an import) are matched by
+//! name. An archived scenario is read-only: while it is shown, every
 //! edit except scenario management is refused.
 
 use std::collections::HashMap;
@@ -161,7 +162,7 @@ pub struct Move {
 pub struct TerritoryDelta {
     /// Territory type.
     pub type_name: String,
-    /// Territory id (shared by clones).
+    /// Territory id in B (in A when it is only in A).
     pub id: u32,
     /// Name (in B if it exists there, else in A).
     pub name: String,
@@ -247,9 +248,24 @@ pub fn diff(project: &Project, a: ScenarioId, b: ScenarioId) -> Result<ScenarioD
         let name = |m: &HashMap<TerritoryId, String>, t: Option<TerritoryId>| {
             t.and_then(|t| m.get(&t).cloned()).unwrap_or_default()
         };
+        // B's territories as A's: same id (clones), else same name
+        // (re-imports).
+        let a_by_name: HashMap<&str, TerritoryId> =
+            na.iter().map(|(id, n)| (n.as_str(), *id)).collect();
+        let b_as_a: HashMap<TerritoryId, TerritoryId> = nb
+            .iter()
+            .filter_map(|(id, n)| {
+                let a = if na.contains_key(id) {
+                    *id
+                } else {
+                    *a_by_name.get(n.as_str())?
+                };
+                Some((*id, a))
+            })
+            .collect();
         for i in project.accounts.live() {
             let (ta, tb) = (ea.territory_of(i), eb.territory_of(i));
-            if ta != tb {
+            if ta != tb.map(|t| b_as_a.get(&t).copied().unwrap_or(t)) {
                 moves.push(Move {
                     account: i,
                     type_name: ty.name.clone(),

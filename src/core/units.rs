@@ -186,6 +186,26 @@ enum Locator {
     Shapes {
         index: Box<TerritoryIndex>,
     },
+    /// Units of [`UnitSet::grouped`]: the base units' locator, then the
+    /// group of the base unit.
+    Groups {
+        base: Box<Locator>,
+        group_of: Vec<u32>,
+    },
+}
+
+impl Locator {
+    fn locate(&self, lon: f64, lat: f64) -> Option<u32> {
+        match self {
+            Locator::Hex { grid, cells } => {
+                grid.cell_of(lon, lat).and_then(|c| cells.get(&c).copied())
+            }
+            Locator::Shapes { index } => index.locate(lon, lat).map(|t| t.0),
+            Locator::Groups { base, group_of } => base
+                .locate(lon, lat)
+                .and_then(|u| group_of.get(u as usize).copied()),
+        }
+    }
 }
 
 /// A set of geographic units with their shapes, centroids and adjacency.
@@ -224,12 +244,7 @@ impl UnitSet {
 
     /// The unit containing `(lon, lat)`, if any.
     pub fn locate(&self, lon: f64, lat: f64) -> Option<u32> {
-        match &self.locator {
-            Locator::Hex { grid, cells } => {
-                grid.cell_of(lon, lat).and_then(|c| cells.get(&c).copied())
-            }
-            Locator::Shapes { index } => index.locate(lon, lat).map(|t| t.0),
-        }
+        self.locator.locate(lon, lat)
     }
 
     /// All hexagons of circumradius `size_km` whose centre lies in the box
@@ -461,7 +476,7 @@ impl UnitSet {
                     .map(|(c, u)| (*c, new_id[*u as usize]))
                     .collect(),
             },
-            Locator::Shapes { .. } => Locator::Shapes {
+            Locator::Shapes { .. } | Locator::Groups { .. } => Locator::Shapes {
                 index: Box::new(build_index(&shapes)),
             },
         };
@@ -474,6 +489,46 @@ impl UnitSet {
             adj,
             bridges: self.bridges,
             locator,
+        }
+    }
+
+    /// Groups of units as units of their own: unit `u` belongs to group
+    /// `group_of[u]` (`< n_groups`, every group non-empty and connected).
+    /// A group's shape is its members' polygons, its centroid that of its
+    /// member `rep[g]`; groups are adjacent when members are.
+    pub fn grouped(&self, group_of: &[u32], n_groups: usize, rep: &[u32]) -> Self {
+        let mut shapes = vec![MultiPolygon(Vec::new()); n_groups];
+        let mut pairs = Vec::new();
+        for u in 0..self.len() {
+            let g = group_of[u];
+            shapes[g as usize]
+                .0
+                .extend(self.shapes[u].0.iter().cloned());
+            for &v in self.neighbors(u) {
+                let h = group_of[v as usize];
+                if h != g {
+                    pairs.push((g.min(h), g.max(h)));
+                }
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        let (adj_start, adj) = csr(n_groups, pairs);
+        Self {
+            layer: self.layer.clone(),
+            labels: rep
+                .iter()
+                .map(|&u| self.labels[u as usize].clone())
+                .collect(),
+            centroids: rep.iter().map(|&u| self.centroids[u as usize]).collect(),
+            shapes,
+            adj_start,
+            adj,
+            bridges: self.bridges,
+            locator: Locator::Groups {
+                base: Box::new(self.locator.clone()),
+                group_of: group_of.to_vec(),
+            },
         }
     }
 
@@ -519,18 +574,60 @@ impl UnitSet {
                     .map(|(i, &(x, y))| GeomWithData::new([x, y], i as u32))
                     .collect(),
             );
-            // For each component, its shortest link to another component.
+            // For each component but the largest, its shortest link to
+            // another one. A unit's `size` nearest units include one of
+            // another component, so a capped search suffices for small
+            // components; large ones search from their rim (units with
+            // fewer neighbours than the most connected unit) without cap.
+            // The largest component needs no search: every other one links.
+            let mut size = vec![0usize; count];
+            for &c in &comp {
+                size[c as usize] += 1;
+            }
+            let largest = (0..count)
+                .max_by_key(|&c| (size[c], usize::MAX - c))
+                .unwrap_or(0);
+            let max_degree = (0..self.len())
+                .map(|u| self.neighbors(u).len())
+                .max()
+                .unwrap_or(0);
             let mut best: Vec<Option<(f64, u32, u32)>> = vec![None; count];
             for (u, &(x, y)) in self.centroids.iter().enumerate() {
                 let c = comp[u] as usize;
+                if c == largest {
+                    continue;
+                }
+                let rim = self.neighbors(u).len() < max_degree;
+                if size[c] > 64 && !rim {
+                    continue;
+                }
+                let cap = if size[c] > 64 {
+                    usize::MAX
+                } else {
+                    size[c] + 1
+                };
                 if let Some(nn) = tree
                     .nearest_neighbor_iter_with_distance_2(&[x, y])
+                    .take(cap)
                     .find(|(p, _)| comp[p.data as usize] as usize != c)
                 {
                     let d = nn.1;
                     if best[c].is_none_or(|b| d < b.0) {
                         best[c] = Some((d, u as u32, nn.0.data));
                     }
+                }
+            }
+            // Components without a rim unit (rare): search them all.
+            for (u, &(x, y)) in self.centroids.iter().enumerate() {
+                let c = comp[u] as usize;
+                if c == largest || best[c].is_some() || size[c] <= 64 {
+                    continue;
+                }
+                if let Some(nn) = tree
+                    .nearest_neighbor_iter_with_distance_2(&[x, y])
+                    .find(|(p, _)| comp[p.data as usize] as usize != c)
+                {
+                    best[c] = Some((nn.1, u as u32, nn.0.data));
                 }
             }
             let mut pairs: Vec<(u32, u32)> = best

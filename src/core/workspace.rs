@@ -28,6 +28,8 @@ pub struct HistoryEntry {
     pub label: String,
     /// The edit that reverses it.
     pub inverse: Edit,
+    /// Which plan state the inverse leads back to (see `Workspace::state`).
+    state: u64,
 }
 
 /// Joins inverses that run one after the other (`edits[0]` first) into one
@@ -75,7 +77,11 @@ pub struct Workspace {
     undo: Vec<HistoryEntry>,
     redo: Vec<HistoryEntry>,
     revision: u64,
-    saved_revision: u64,
+    /// Identifies the current plan state: every applied edit makes a new
+    /// one, undo/redo return to earlier ones, so undoing back to the saved
+    /// state makes the plan clean again.
+    state: u64,
+    saved_state: u64,
     path: Option<PathBuf>,
 }
 
@@ -95,7 +101,8 @@ impl Workspace {
             undo: Vec::new(),
             redo: Vec::new(),
             revision: 0,
-            saved_revision: 0,
+            state: 0,
+            saved_state: 0,
             path: None,
         }
     }
@@ -114,8 +121,8 @@ impl Workspace {
     pub fn recovered(project: Project, path: Option<PathBuf>) -> Self {
         let mut ws = Self::new(project);
         ws.path = path;
-        // No revision ever equals this, so the plan is dirty until saved.
-        ws.saved_revision = u64::MAX;
+        // No state ever equals this, so the plan is dirty until saved.
+        ws.saved_state = u64::MAX;
         ws
     }
 
@@ -123,7 +130,7 @@ impl Workspace {
     pub fn save_as(&mut self, path: &Path) -> Result<()> {
         project_file::save(&self.project, path)?;
         self.path = Some(path.to_owned());
-        self.saved_revision = self.revision;
+        self.saved_state = self.state;
         Ok(())
     }
 
@@ -201,7 +208,7 @@ impl Workspace {
 
     /// True when there are changes since the last save (or load).
     pub fn is_dirty(&self) -> bool {
-        self.revision != self.saved_revision
+        self.state != self.saved_state
     }
 
     /// Increases with every applied, undone or redone edit.
@@ -212,8 +219,13 @@ impl Workspace {
     /// Applies an edit and records it for undo. On error nothing changes.
     pub fn apply(&mut self, edit: Edit) -> Result<()> {
         let label = edit.label(&self.project);
+        let before = self.state;
         let inverse = self.apply_raw(edit)?;
-        self.undo.push(HistoryEntry { label, inverse });
+        self.undo.push(HistoryEntry {
+            label,
+            inverse,
+            state: before,
+        });
         self.redo.clear();
         Ok(())
     }
@@ -235,6 +247,7 @@ impl Workspace {
                 self.undo.push(HistoryEntry {
                     label: top.label,
                     inverse,
+                    state: top.state,
                 });
                 self.redo.clear();
                 Ok(())
@@ -250,6 +263,9 @@ impl Workspace {
         let (inverse, change) = edit.apply(&mut self.project)?;
         self.apply_change(&change);
         self.revision += 1;
+        // Revisions never repeat, so they double as fresh state ids; undo
+        // and redo overwrite this with the state they return to.
+        self.state = self.revision;
         Ok(inverse)
     }
 
@@ -295,11 +311,14 @@ impl Workspace {
             return Ok(false);
         };
         // Cloned so a failed step can be put back as it was.
+        let from = self.state;
         match self.apply_raw(entry.inverse.clone()) {
             Ok(inverse) => {
+                self.state = entry.state;
                 let back = HistoryEntry {
                     label: entry.label,
                     inverse,
+                    state: from,
                 };
                 if undo {
                     self.redo.push(back);

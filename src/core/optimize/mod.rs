@@ -15,12 +15,15 @@
 //!    transportation problem whose supplies are the units' loads and whose
 //!    demands are the target ± tolerance, with cost = squared distance to
 //!    the centre (compactness) + a disruption cost for leaving the unit's
-//!    current territory. It is solved through its dual prices (a power
+//!    current territory (the balanced min-cost-flow formulation of sales
+//!    territory alignment, cf. George, Lamar & Wisner 1997, "Optimal
+//!    territory design with travel-time, workload and disruption
+//!    constraints"). It is solved through its dual prices (a power
 //!    diagram; Aurenhammer, Hoffmann & Aronov 1998) by the auction method
-//!    for transportation problems (Bertsekas & Castañón 1989), which for a
-//!    few dozen centres and thousands of units is far faster than a generic
-//!    min-cost-flow solver and gives the same LP optimum up to the rounding
-//!    of split units.
+//!    for transportation problems (Bertsekas & Castañón 1989) on a sparse
+//!    arc set (each unit to its home and its nearest centres), with the
+//!    prices of one round warm-starting the next. Indivisible units leave
+//!    a rounding remainder for step 4.
 //! 2. **Location** — each centre moves to its district's weighted medoid;
 //!    1–2 repeat until the centres stop moving.
 //! 3. **Contiguity repair** — enclaves and fragments join the adjacent
@@ -29,7 +32,14 @@
 //!    never disconnecting one, until every territory is within tolerance
 //!    (cf. Ricca & Simeone 2008, "Local search algorithms for political
 //!    districting", *EJOR* 189). Moves are ranked by disruption and
-//!    compactness cost per unit of balance gained.
+//!    compactness cost per unit of balance gained. When an out-of-balance
+//!    territory has no improving move (its neighbours are balanced), an
+//!    ejection chain (Glover 1996; Bozkaya, Erkut & Laporte 2003) passes
+//!    load along a path of adjacent territories to the nearest one with
+//!    room.
+//!
+//! Empty units are grouped with the nearest unit holding accounts (same
+//! current territory first), so every move shifts load; see `Prepared`.
 //!
 //! Units are indivisible, so perfect balance can be infeasible: the
 //! [`DisruptionReport`] says whether the tolerance was met.
@@ -42,10 +52,15 @@
 //! keep their exact geometry and their units are left out. Pinned accounts,
 //! accounts of locked territories and accounts outside every unit are
 //! fixed loads of their territory. Units holding a locked account
-//! ([`BalanceOptions::locked_accounts`]) never move. A rebalanced territory's
-//! new shape is its old shape minus the units that moved away plus the
-//! units that moved in, so boundaries that did not move stay exactly as
-//! drawn; generated territories are the dissolve of their units.
+//! ([`BalanceOptions::locked_accounts`]) never move. When anything moves,
+//! every unlocked territory becomes the dissolve of its units (so the map,
+//! the engine and the unit model agree exactly); with a balanced plan
+//! nothing moves and nothing changes.
+//!
+//! A unit heavier than the upper limit (mean + tolerance) makes its
+//! territory infeasible whatever the plan: the report counts such
+//! territories and names the units, and "within tolerance where feasible"
+//! excludes only them.
 //!
 //! # The result
 //!
@@ -53,11 +68,13 @@
 //! undo step), a [`DisruptionReport`] measured by running the real engine
 //! on the edited plan, and before/after [`PlanMetrics`].
 
+mod bench;
 mod report;
 pub mod solver;
 
+pub use bench::bench;
+
 use std::collections::HashMap;
-use std::io::Write;
 use std::time::Instant;
 
 use geo::{BooleanOps, BoundingRect, MultiPolygon};
@@ -101,6 +118,10 @@ pub struct BalanceOptions {
     pub rounds: usize,
     /// Seed for the randomised start of [`generate`] without seed points.
     pub seed: u64,
+    /// Keep manual pins (pinned accounts stay where they are pinned).
+    /// Off: pins to unlocked territories are removed by the proposal and
+    /// those accounts go with their units.
+    pub keep_pins: bool,
 }
 
 impl Default for BalanceOptions {
@@ -115,6 +136,7 @@ impl Default for BalanceOptions {
             max_iterations: 20_000,
             rounds: 8,
             seed: 1,
+            keep_pins: true,
         }
     }
 }
@@ -133,16 +155,27 @@ pub struct Proposal {
 }
 
 /// Everything the optimiser needs about a plan, in unit terms.
+///
+/// The solver works on *groups*: every unit holding load plus the empty
+/// units nearest to it in the adjacency graph (same current territory
+/// first). Empty units change no balance, so moving them alone never helps,
+/// yet on sparse data they would separate loaded units of neighbouring
+/// territories and stall the local search; grouped, every move shifts load
+/// and the graph is several times smaller. Groups are connected, so
+/// contiguous groups make contiguous unit sets.
 struct Prepared {
     units: UnitSet,
+    groups: UnitSet,
+    group_of: Vec<u32>,
+    g_weight: Vec<f64>,
+    g_home: Vec<u32>,
+    g_movable: Vec<bool>,
+    g_xy: Vec<(f64, f64)>,
     /// District → territory (unlocked territories, plan order).
     districts: Vec<TerritoryId>,
     problem_weight: Vec<f64>,
     home: Vec<u32>,
-    home_split: Vec<Vec<(u32, f64)>>,
-    movable: Vec<bool>,
     fixed: Vec<f64>,
-    xy: Vec<(f64, f64)>,
     radius_km: f64,
     locked_geometry: MultiPolygon<f64>,
 }
@@ -300,7 +333,7 @@ fn prepare(
             .and_then(|t| project.territory(t))
             .is_some_and(|t| is_locked(t, opts));
         let u = unit_of[i];
-        let pinned = a.pinned[i].is_some() && (k_new.is_none() || owner_locked);
+        let pinned = a.pinned[i].is_some() && ((k_new.is_none() && opts.keep_pins) || owner_locked);
         if pinned || owner_locked {
             // Fixed load: pinned or locked accounts stay with their
             // territory (in generate unlocked territories go, so only pins
@@ -373,9 +406,6 @@ fn prepare(
         .iter()
         .map(|&u| total_w(split.get(&(u as u32))))
         .collect();
-    // Result shapes are dissolves of whole units, so a unit's accounts
-    // always go together (no split while at home).
-    let home_split: Vec<Vec<(u32, f64)>> = vec![Vec::new(); olds.len()];
     let movable: Vec<bool> = olds.iter().map(|&u| !frozen[u]).collect();
     let home: Vec<u32> = olds.iter().map(|&u| home[u]).collect();
     // Local km projection for distances.
@@ -390,31 +420,98 @@ fn prepare(
     let (x1, y1) = grid.project(bbox[2], bbox[3]);
     let area = ((x1 - x0).abs() * (y1 - y0).abs()).max(1.0);
     let radius_km = (area / (std::f64::consts::PI * k.max(1) as f64)).sqrt();
+    let (group_of, rep) = group_units(&units, &problem_weight, &home);
+    let groups = units.grouped(&group_of, rep.len(), &rep);
+    let mut g_weight = vec![0.0; rep.len()];
+    let mut g_movable = vec![true; rep.len()];
+    for (u, &g) in group_of.iter().enumerate() {
+        g_weight[g as usize] += problem_weight[u];
+        g_movable[g as usize] &= movable[u];
+    }
+    let g_home: Vec<u32> = rep.iter().map(|&u| home[u as usize]).collect();
+    let g_xy: Vec<(f64, f64)> = rep.iter().map(|&u| xy[u as usize]).collect();
     Ok(Prepared {
         units,
+        groups,
+        group_of,
+        g_weight,
+        g_home,
+        g_movable,
+        g_xy,
         districts,
         problem_weight,
         home,
-        home_split,
-        movable,
         fixed,
-        xy,
         radius_km,
         locked_geometry,
     })
 }
 
+/// Groups for [`Prepared`]: multi-source breadth-first search from every
+/// unit with load (in unit order), first through empty units of the same
+/// home, then through any empty unit; units out of reach (no load
+/// anywhere) form groups of their own. Returns the group of each unit and
+/// each group's seed unit.
+fn group_units(units: &UnitSet, weight: &[f64], home: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    let n = units.len();
+    let mut group_of = vec![NONE; n];
+    let mut rep = Vec::new();
+    let mut queue = std::collections::VecDeque::new();
+    for u in 0..n {
+        if weight[u] > 0.0 {
+            group_of[u] = rep.len() as u32;
+            rep.push(u as u32);
+            queue.push_back(u);
+        }
+    }
+    let grow = |group_of: &mut Vec<u32>,
+                queue: &mut std::collections::VecDeque<usize>,
+                same_home: bool| {
+        while let Some(u) = queue.pop_front() {
+            for &v in units.neighbors(u) {
+                let v = v as usize;
+                if group_of[v] == NONE && (!same_home || home[v] == home[u]) {
+                    group_of[v] = group_of[u];
+                    queue.push_back(v);
+                }
+            }
+        }
+    };
+    grow(&mut group_of, &mut queue, true);
+    queue.extend((0..n).filter(|&u| group_of[u] != NONE));
+    grow(&mut group_of, &mut queue, false);
+    for u in 0..n {
+        if group_of[u] == NONE {
+            group_of[u] = rep.len() as u32;
+            rep.push(u as u32);
+            queue.push_back(u);
+            grow(&mut group_of, &mut queue, false);
+        }
+    }
+    (group_of, rep)
+}
+
 impl Prepared {
+    /// The solution per unit (from one per group).
+    fn expand(&self, mut sol: Solution) -> Solution {
+        sol.assign = self
+            .group_of
+            .iter()
+            .map(|&g| sol.assign[g as usize])
+            .collect();
+        sol
+    }
+
     fn problem(&self, opts: &BalanceOptions, k: usize, disruption: f64) -> Problem<'_> {
         let mut fixed = self.fixed.clone();
         fixed.resize(k, 0.0);
         Problem {
-            units: &self.units,
-            xy: self.xy.clone(),
-            weight: self.problem_weight.clone(),
-            home: self.home.clone(),
-            home_split: self.home_split.clone(),
-            movable: self.movable.clone(),
+            units: &self.groups,
+            xy: self.g_xy.clone(),
+            weight: self.g_weight.clone(),
+            home: self.g_home.clone(),
+            home_split: vec![Vec::new(); self.g_xy.len()],
+            movable: self.g_movable.clone(),
             fixed,
             tol: (opts.tolerance_pct / 100.0).max(0.0),
             aim_tol: (opts.tolerance_pct / 100.0).max(0.0) * 0.6,
@@ -473,8 +570,8 @@ pub fn rebalance(
             &p,
             &mut centers,
             &mut assign,
-            p.tol,
-            p.tol * 0.5,
+            p.aim_tol,
+            p.aim_tol * 0.5,
             opts.rounds.max(1),
             progress,
         )?;
@@ -487,7 +584,11 @@ pub fn rebalance(
     // cost kept heavy units home: balance comes first, so retry with a
     // smaller disruption weight and keep the first that meets the
     // tolerance (or the best balanced).
-    if !sol.within_tolerance && k > 0 && !p.xy.is_empty() && opts.disruption_weight > 0.0 {
+    if !sol.within_tolerance_where_feasible
+        && k > 0
+        && !p.xy.is_empty()
+        && opts.disruption_weight > 0.0
+    {
         for factor in [0.25, 0.0] {
             progress.check()?;
             let mut q = p.clone();
@@ -498,18 +599,19 @@ pub fn rebalance(
                 &q,
                 &mut centers,
                 &mut assign,
-                q.tol,
-                q.tol * 0.5,
+                q.aim_tol,
+                q.aim_tol * 0.5,
                 opts.rounds.max(1),
                 progress,
             )?;
             let s = solver::finish(&q, assign, &centers, r, false, progress)?;
-            let better =
-                s.contiguous && (s.within_tolerance || sol_tol_pct(&s) < sol_tol_pct(&sol) - 0.5);
+            let better = s.contiguous
+                && (s.within_tolerance_where_feasible
+                    || feasible_dev_pct(&s) < feasible_dev_pct(&sol) - 0.5);
             if better {
                 sol = s;
                 sol.rounds += rounds;
-                if sol.within_tolerance {
+                if sol.within_tolerance_where_feasible {
                     break;
                 }
             }
@@ -518,9 +620,12 @@ pub fn rebalance(
     }
     progress.set_done(4);
     progress.check()?;
-    let edit = rebalance_edit(project, &prep, &sol);
+    let notes = feasibility_notes(&p, &sol);
+    let sol = prep.expand(sol);
+    let edit = rebalance_edit(project, before_ws.engine(), opts, &prep, &sol);
     trace("edit (dissolve)", &mut tt);
-    let proposal = propose(before_ws, edit, &prep, &sol, "Rebalance", progress)?;
+    let mut proposal = propose(before_ws, edit, &prep, &sol, "Rebalance", progress)?;
+    proposal.report.notes.splice(0..0, notes);
     trace("propose", &mut tt);
     progress.set_done(6);
     Ok(proposal)
@@ -564,9 +669,40 @@ fn initial_centers(p: &Problem, assign: &[u32], k: usize) -> Vec<usize> {
 /// New shapes: every unlocked territory becomes the dissolve of its units
 /// (so the map, the engine and the unit model agree exactly), unless no
 /// unit moved, in which case nothing changes.
-fn rebalance_edit(project: &Project, prep: &Prepared, sol: &Solution) -> Edit {
-    let any_moved = (0..prep.units.len()).any(|u| sol.assign[u] != prep.home[u]);
+/// Pins the proposal removes (`keep_pins` off): those to unlocked
+/// territories of accounts not in a locked territory.
+fn released_pins(project: &Project, engine: &Engine, opts: &BalanceOptions) -> Vec<u32> {
+    if opts.keep_pins {
+        return Vec::new();
+    }
+    let a = &project.accounts;
+    let locked = |t: Option<TerritoryId>| {
+        t.and_then(|t| project.territory(t))
+            .is_some_and(|t| is_locked(t, opts))
+    };
+    a.live()
+        .filter(|&i| {
+            a.pinned[i].is_some() && !locked(a.pinned[i]) && !locked(engine.territory_of(i))
+        })
+        .map(|i| i as u32)
+        .collect()
+}
+
+fn rebalance_edit(
+    project: &Project,
+    engine: &Engine,
+    opts: &BalanceOptions,
+    prep: &Prepared,
+    sol: &Solution,
+) -> Edit {
+    // Only loaded units count: empty ones may join a neighbour's group.
+    let any_moved = (0..prep.units.len())
+        .any(|u| prep.problem_weight[u] > 0.0 && sol.assign[u] != prep.home[u]);
     let mut edits = Vec::new();
+    let released = released_pins(project, engine, opts);
+    if !released.is_empty() {
+        edits.push(Edit::pin_all(released, None));
+    }
     if any_moved {
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); prep.districts.len()];
         for (u, &d) in sol.assign.iter().enumerate() {
@@ -615,14 +751,23 @@ fn propose(
         .count();
     report.bridges = prep.units.bridges;
     report.within_tolerance = sol.within_tolerance;
+    report.within_tolerance_where_feasible = sol.within_tolerance_where_feasible;
+    report.infeasible_territories = sol.infeasible.len();
     report.contiguous = sol.contiguous;
     report.rounds = sol.rounds;
     report.local_moves = sol.moves;
     report.unit_cv_pct = cv_pct(&sol.loads);
-    if !sol.within_tolerance {
+    if !sol.within_tolerance_where_feasible {
         report.notes.push(format!(
-            "{what}: not every territory is within ±{:.1}%: units are indivisible (use smaller units or a wider tolerance)",
+            "{what}: the search did not bring every territory within ±{}% (worst {:.1}% off the mean on the unit model): units are indivisible (try smaller units or a wider tolerance)",
+            p_tol_pct(sol),
             sol_tol_pct(sol)
+        ));
+    }
+    if after.cv_pct > before.cv_pct + 0.05 || after.out_of_tolerance > before.out_of_tolerance {
+        report.notes.push(format!(
+            "{what}: the proposal is LESS balanced than the plan as it is (CV {:.1}% to {:.1}%, out of tolerance {} to {}): these units are too coarse for this plan; use smaller units or discard",
+            before.cv_pct, after.cv_pct, before.out_of_tolerance, after.out_of_tolerance
         ));
     }
     if !sol.contiguous {
@@ -650,6 +795,73 @@ pub(crate) fn trace(what: &str, t: &mut Instant) {
         eprintln!("    {what:<24} {:>7.1} ms", t.elapsed().as_secs_f64() * 1e3);
     }
     *t = Instant::now();
+}
+
+fn p_tol_pct(sol: &Solution) -> String {
+    format!("{}", (sol.tol * 1000.0).round() / 10.0)
+}
+
+/// Why some territories cannot be within tolerance, in words: units (or
+/// fixed loads) heavier than the upper limit.
+fn feasibility_notes(p: &Problem, sol: &Solution) -> Vec<String> {
+    let mut notes = Vec::new();
+    let target = sol.target.max(1e-12);
+    if !sol.heavy_units.is_empty() {
+        let list: Vec<String> = sol
+            .heavy_units
+            .iter()
+            .take(5)
+            .map(|&u| {
+                format!(
+                    "{} ({:.0}% of the mean)",
+                    p.units.labels[u],
+                    p.weight[u] / target * 100.0
+                )
+            })
+            .collect();
+        notes.push(format!(
+            "infeasible: {} unit(s) alone exceed the upper limit (mean +{}%): {}{}; the territories holding them cannot be within tolerance (use smaller units)",
+            sol.heavy_units.len(),
+            p_tol_pct(sol),
+            list.join(", "),
+            if sol.heavy_units.len() > 5 { ", …" } else { "" }
+        ));
+    }
+    let hi = target * (1.0 + sol.tol);
+    // The others share what the infeasible ones leave: if their mean is
+    // itself outside the band, none of them can be within tolerance.
+    let k = sol.loads.len();
+    let h = sol.infeasible.len();
+    if h > 0 && h < k {
+        let rest: f64 = (0..k)
+            .filter(|d| !sol.infeasible.contains(&(*d as u32)))
+            .map(|d| sol.loads[d])
+            .sum::<f64>()
+            / (k - h) as f64;
+        let off = (rest - target) / target * 100.0;
+        if off.abs() > sol.tol * 100.0 {
+            notes.push(format!(
+                "infeasible: the other territories average {off:+.1}% off the mean, so they cannot be within tolerance either"
+            ));
+        }
+    }
+    let fixed_over = p.fixed.iter().filter(|&&f| f > hi + 1e-9).count();
+    if fixed_over > 0 {
+        notes.push(format!(
+            "infeasible: in {fixed_over} territory(ies) pinned or locked accounts alone exceed the upper limit"
+        ));
+    }
+    notes
+}
+
+/// Largest deviation (%) of a district that could be within tolerance.
+fn feasible_dev_pct(sol: &Solution) -> f64 {
+    sol.loads
+        .iter()
+        .enumerate()
+        .filter(|(d, _)| !sol.infeasible.contains(&(*d as u32)))
+        .map(|(_, l)| ((l - sol.target) / sol.target.max(1e-12) * 100.0).abs())
+        .fold(0.0, f64::max)
 }
 
 fn sol_tol_pct(sol: &Solution) -> f64 {
@@ -723,15 +935,19 @@ fn from_scratch(
     // Seed points → nearest units; the rest by k-means++.
     let mut centers: Vec<usize> = Vec::new();
     for &(lon, lat) in seeds.iter().take(k) {
-        let c = prep.units.locate(lon, lat).map(|u| u as usize).or_else(|| {
-            let lat0 = prep.units.centroids.first().map_or(0.0, |c| c.1);
-            (0..n).min_by(|&a, &b| {
-                let da = crate::core::geometry::haversine_km(prep.units.centroids[a], (lon, lat));
-                let db = crate::core::geometry::haversine_km(prep.units.centroids[b], (lon, lat));
-                let _ = lat0;
-                da.total_cmp(&db)
-            })
-        });
+        let c = prep
+            .groups
+            .locate(lon, lat)
+            .map(|u| u as usize)
+            .or_else(|| {
+                (0..n).min_by(|&a, &b| {
+                    let da =
+                        crate::core::geometry::haversine_km(prep.groups.centroids[a], (lon, lat));
+                    let db =
+                        crate::core::geometry::haversine_km(prep.groups.centroids[b], (lon, lat));
+                    da.total_cmp(&db)
+                })
+            });
         if let Some(c) = c
             && !centers.contains(&c)
         {
@@ -771,10 +987,16 @@ fn from_scratch(
         let loads = p.loads(&assign);
         let target = p.target();
         let pieces = solver::pieces(&p, &assign);
+        let heavy_units = p.heavy_units();
+        let infeasible = p.infeasible(&assign, &heavy_units);
+        let ok = |d: usize| (loads[d] - target).abs() <= p.tol * target + 1e-9;
         Solution {
-            within_tolerance: loads
-                .iter()
-                .all(|l| (l - target).abs() <= p.tol * target + 1e-9),
+            within_tolerance: (0..k).all(ok),
+            within_tolerance_where_feasible: (0..k)
+                .all(|d| ok(d) || infeasible.contains(&(d as u32))),
+            infeasible,
+            heavy_units,
+            tol: p.tol,
             contiguous: pieces.iter().all(|&c| c <= 1),
             assign,
             loads,
@@ -784,13 +1006,14 @@ fn from_scratch(
         }
     };
     progress.set_done(4);
-    let mut notes = Vec::new();
+    let mut notes = feasibility_notes(&p, &sol);
     if kk < k {
         notes.push(format!(
-            "only {kk} territories: there are only {n} units (use smaller units)"
+            "only {kk} territories: only {n} units hold accounts (use smaller units)"
         ));
     }
     trace("finish", &mut tt);
+    let sol = prep.expand(sol);
     let edit = scratch_edit(project, opts, &prep, &sol, k, full)?;
     trace("edit (dissolve)", &mut tt);
     let mut proposal = propose(
@@ -859,6 +1082,10 @@ fn scratch_edit(
         }
     }
     let mut edits = Vec::new();
+    let released = released_pins(project, &engine_ws, opts);
+    if !released.is_empty() {
+        edits.push(Edit::pin_all(released, None));
+    }
     for (o, t) in old.iter().enumerate() {
         if !used_old[o] {
             edits.push(Edit::RemoveTerritory { id: t.id });
@@ -909,83 +1136,4 @@ fn scratch_edit(
         },
         edits,
     })
-}
-
-/// Prints quality and speed figures of rebalance, generate and the k-means
-/// baseline on the sample plan and on a 100,000-account synthetic plan
-/// (`turfmap bench-balance`).
-pub fn bench(out: &mut dyn Write) -> Result<()> {
-    let io = |e| Error::io("<stdout>", e);
-    writeln!(
-        out,
-        "turfmap bench-balance{}",
-        if cfg!(debug_assertions) {
-            " (DEBUG BUILD: use --release)"
-        } else {
-            ""
-        }
-    )
-    .map_err(io)?;
-    let sample = super::project_file::load(&super::assets::sample_plan())?;
-    let synth = super::synth::synthetic_plan(100_000, 50, 42);
-    for (name, project, hex) in [
-        ("sample", &sample, 40.0),
-        ("synthetic 100k/50", &synth, 25.0),
-    ] {
-        for units in [UnitLayer::Hex { size_km: hex }, UnitLayer::Counties] {
-            let opts = BalanceOptions {
-                units: units.clone(),
-                ..BalanceOptions::default()
-            };
-            let progress = Progress::new();
-            let k = project.territories.len();
-            let t = Instant::now();
-            let r = rebalance(project, &opts, &progress)?;
-            let dt = t.elapsed().as_secs_f64();
-            print_line(out, name, "rebalance", &units, &r, dt).map_err(io)?;
-            let t = Instant::now();
-            let g = generate(project, k, &opts, &[], &progress)?;
-            let dt = t.elapsed().as_secs_f64();
-            print_line(out, name, "generate", &units, &g, dt).map_err(io)?;
-            let t = Instant::now();
-            let b = balanced_kmeans(project, k, &opts, &progress)?;
-            let dt = t.elapsed().as_secs_f64();
-            print_line(out, name, "balanced k-means", &units, &b, dt).map_err(io)?;
-        }
-    }
-    Ok(())
-}
-
-fn print_line(
-    out: &mut dyn Write,
-    plan: &str,
-    what: &str,
-    units: &UnitLayer,
-    p: &Proposal,
-    secs: f64,
-) -> std::io::Result<()> {
-    let r = &p.report;
-    writeln!(
-        out,
-        "{plan:<18} {what:<17} {:<16} {:>7.0} ms  CV {:>5.2}% → {:>5.2}%  out of ±{}%: {:>2} → {:>2}  max dev {:>5.1}%  moved {:>6} accts ({:>5.1}% of {})  units {} (moved {})  contiguous {}  within tol {}",
-        units.to_string(),
-        secs * 1e3,
-        p.before.cv_pct,
-        p.after.cv_pct,
-        p.after.tolerance_pct,
-        p.before.out_of_tolerance,
-        p.after.out_of_tolerance,
-        p.after
-            .territories
-            .iter()
-            .map(|t| t.deviation_pct.abs())
-            .fold(0.0, f64::max),
-        r.accounts_moved,
-        r.balance_moved_pct,
-        p.after.balance_measure,
-        r.units,
-        r.units_moved,
-        if r.contiguous { "yes" } else { "NO" },
-        if r.within_tolerance { "yes" } else { "NO" },
-    )
 }

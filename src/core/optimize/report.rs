@@ -65,6 +65,12 @@ pub struct DisruptionReport {
     pub bridges: usize,
     /// Every territory within tolerance (on the unit model).
     pub within_tolerance: bool,
+    /// Every territory within tolerance except those that cannot be (see
+    /// `infeasible_territories`).
+    pub within_tolerance_where_feasible: bool,
+    /// Territories that cannot be within tolerance in any plan of these
+    /// units: they hold a unit, or pinned/locked load, above the limit.
+    pub infeasible_territories: usize,
     /// Every territory connected in the unit adjacency graph.
     pub contiguous: bool,
     /// Location–allocation rounds run.

@@ -58,6 +58,15 @@ pub struct Solution {
     pub moves: usize,
     /// Every district within tolerance.
     pub within_tolerance: bool,
+    /// Districts that cannot be within tolerance whatever the plan: they
+    /// hold a unit (or fixed load) heavier than the upper limit.
+    pub infeasible: Vec<u32>,
+    /// Units heavier than the upper limit alone.
+    pub heavy_units: Vec<usize>,
+    /// Every district not in `infeasible` within tolerance.
+    pub within_tolerance_where_feasible: bool,
+    /// The tolerance (fraction of the target) the solution was made for.
+    pub tol: f64,
     /// Every district within its allowed number of pieces.
     pub contiguous: bool,
 }
@@ -100,6 +109,27 @@ impl Problem<'_> {
         } else {
             f(d, self.weight[u]);
         }
+    }
+
+    /// Units heavier than the upper limit of the tolerance band: whichever
+    /// district gets one is over the limit.
+    pub fn heavy_units(&self) -> Vec<usize> {
+        let hi = self.target() * (1.0 + self.tol) + 1e-9;
+        (0..self.n()).filter(|&u| self.weight[u] > hi).collect()
+    }
+
+    /// Districts that cannot be within tolerance in any plan: their fixed
+    /// load, or a unit they hold, exceeds the upper limit.
+    pub fn infeasible(&self, assign: &[u32], heavy: &[usize]) -> Vec<u32> {
+        let hi = self.target() * (1.0 + self.tol) + 1e-9;
+        let mut out: Vec<u32> = (0..self.k())
+            .filter(|&d| self.fixed[d] > hi)
+            .map(|d| d as u32)
+            .collect();
+        out.extend(heavy.iter().map(|&u| assign[u]).filter(|&d| d != NONE));
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Exact loads of an assignment.
@@ -170,7 +200,8 @@ pub fn kmeanspp(p: &Problem, k: usize, seed: u64) -> Vec<usize> {
 
 /// Location–allocation (Hess et al. 1965): alternate a balanced assignment
 /// of units to centres ([`transport`]) and moving each centre to its
-/// district's weighted medoid, until the centres stop moving.
+/// district's weighted medoid, until the centres stop moving. The dual
+/// prices of one round start the next (warm start).
 ///
 /// `band` is the no-action band and `aim` the deviation aimed at when a
 /// district is pushed back (both fractions of the target).
@@ -184,9 +215,10 @@ pub fn locate_allocate(
     progress: &Progress,
 ) -> Result<usize> {
     let mut done = 0;
+    let mut price = vec![0.0; centers.len()];
     for _ in 0..rounds {
         progress.check()?;
-        transport(p, centers, assign, band, aim);
+        transport(p, centers, assign, &mut price, band, aim);
         done += 1;
         let moved = medoids(p, centers, assign);
         if !moved {
@@ -235,6 +267,59 @@ fn medoids(p: &Problem, centers: &mut [usize], assign: &[u32]) -> bool {
     moved
 }
 
+/// Candidate districts per unit: its home and its [`ARCS`] nearest centres.
+const ARCS: usize = 10;
+
+/// The sparse arc set of the transportation problem: per unit its home
+/// district and its `ARCS` nearest centres (a unit is never worth sending
+/// across a whole region), and per district the units with an arc to it.
+struct Arcs {
+    start: Vec<u32>,
+    to: Vec<u32>,
+    by_district: Vec<Vec<u32>>,
+}
+
+impl Arcs {
+    fn new(p: &Problem, centers: &[usize]) -> Self {
+        let k = centers.len();
+        let n = p.n();
+        let l = ARCS.min(k);
+        let mut start = Vec::with_capacity(n + 1);
+        let mut to = Vec::with_capacity(n * (l + 1));
+        let mut by_district = vec![Vec::new(); k];
+        let mut near: Vec<(f64, u32)> = Vec::with_capacity(k);
+        start.push(0);
+        for u in 0..n {
+            near.clear();
+            near.extend((0..k).map(|d| (p.d2(u, centers[d]), d as u32)));
+            if l < k {
+                near.select_nth_unstable_by(l - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                near.truncate(l);
+            }
+            let h = p.home[u];
+            for &(_, d) in near.iter() {
+                to.push(d);
+            }
+            if h != NONE && (h as usize) < k && !near.iter().any(|x| x.1 == h) {
+                to.push(h);
+            }
+            for &d in &to[*start.last().unwrap_or(&0) as usize..] {
+                by_district[d as usize].push(u as u32);
+            }
+            start.push(to.len() as u32);
+        }
+        Self {
+            start,
+            to,
+            by_district,
+        }
+    }
+
+    fn of(&self, u: usize) -> &[u32] {
+        &self.to[self.start[u] as usize..self.start[u + 1] as usize]
+    }
+}
+
 /// The balanced assignment step: a transportation problem (units supply
 /// their load, districts demand the target ± band) solved through its dual.
 /// Each district gets a price λ; a unit goes to the district of least
@@ -242,23 +327,32 @@ fn medoids(p: &Problem, centers: &mut [usize], assign: &[u32]) -> bool {
 /// 1998). Prices of districts outside the band are moved, one district at
 /// a time, by exactly the amount that makes enough boundary units switch —
 /// the auction method for transportation problems (Bertsekas & Castañón
-/// 1989). Indivisible units make exact balance impossible in general; what
-/// is left is for the local search.
-pub fn transport(p: &Problem, centers: &[usize], assign: &mut [u32], band: f64, aim: f64) {
+/// 1989), on a sparse arc set (each unit to its home and nearest centres)
+/// and warm-started from `price`. Indivisible units make exact balance
+/// impossible in general; what is left is for the local search.
+pub fn transport(
+    p: &Problem,
+    centers: &[usize],
+    assign: &mut [u32],
+    price: &mut [f64],
+    band: f64,
+    aim: f64,
+) {
     let k = centers.len();
     let n = p.n();
     if k == 0 || n == 0 {
         return;
     }
+    let arcs = Arcs::new(p, centers);
     let target = p.target();
-    let mut price = vec![0.0f64; k];
     let rc = |u: usize, d: usize, price: &[f64]| p.cost(u, d, centers[d]) - price[d];
     let best_of = |u: usize, price: &[f64], skip: usize| {
         let mut b = (f64::INFINITY, NONE);
-        for d in 0..k {
+        for &d in arcs.of(u) {
+            let d = d as usize;
             if d != skip {
                 let c = rc(u, d, price);
-                if c < b.0 {
+                if c < b.0 || (c == b.0 && (d as u32) < b.1) {
                     b = (c, d as u32);
                 }
             }
@@ -267,7 +361,7 @@ pub fn transport(p: &Problem, centers: &[usize], assign: &mut [u32], band: f64, 
     };
     for (u, a) in assign.iter_mut().enumerate().take(n) {
         *a = if p.movable[u] || p.home[u] == NONE {
-            best_of(u, &price, usize::MAX).1
+            best_of(u, price, usize::MAX).1
         } else {
             p.home[u]
         };
@@ -276,21 +370,26 @@ pub fn transport(p: &Problem, centers: &[usize], assign: &mut [u32], band: f64, 
     let hi = target * (1.0 + band);
     let lo = target * (1.0 - band);
     let free = |u: usize| p.movable[u] || p.home[u] == NONE;
-    // Each sweep costs O(N·K); the local search finishes what is left.
-    for _sweep in 0..30 {
+    let mean_w = (p.weight.iter().sum::<f64>() / n as f64).max(1e-12);
+    let mut cand: Vec<(f64, usize, u32)> = Vec::new();
+    for _sweep in 0..40 {
         let mut acted = false;
         for d in 0..k {
             if loads[d] > hi + 1e-9 {
                 // Cheapest units to push out, by their regret of leaving.
-                let mut cand: Vec<(f64, usize, u32)> = (0..n)
-                    .filter(|&u| assign[u] == d as u32 && free(u))
-                    .map(|u| {
-                        let (c2, d2) = best_of(u, &price, d);
-                        (c2 - rc(u, d, &price), u, d2)
-                    })
-                    .filter(|c| c.2 != NONE)
-                    .collect();
-                cand.sort_by(|a, b| a.0.total_cmp(&b.0));
+                cand.clear();
+                cand.extend(
+                    arcs.by_district[d]
+                        .iter()
+                        .map(|&u| u as usize)
+                        .filter(|&u| assign[u] == d as u32 && free(u))
+                        .map(|u| {
+                            let (c2, d2) = best_of(u, price, d);
+                            (c2 - rc(u, d, price), u, d2)
+                        })
+                        .filter(|c| c.2 != NONE),
+                );
+                cand.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 let excess = loads[d] - target * (1.0 + aim);
                 let mut removed = 0.0;
                 let mut delta = None;
@@ -309,25 +408,30 @@ pub fn transport(p: &Problem, centers: &[usize], assign: &mut [u32], band: f64, 
                     acted = true;
                 }
             } else if loads[d] < lo - 1e-9 {
-                let mut cand: Vec<(f64, usize)> = (0..n)
-                    .filter(|&u| assign[u] != d as u32 && free(u))
-                    .map(|u| {
-                        let cur = rc(u, assign[u] as usize, &price);
-                        (rc(u, d, &price) - cur, u)
-                    })
-                    .collect();
+                cand.clear();
+                cand.extend(
+                    arcs.by_district[d]
+                        .iter()
+                        .map(|&u| u as usize)
+                        .filter(|&u| assign[u] != d as u32 && assign[u] != NONE && free(u))
+                        .map(|u| {
+                            let cur = rc(u, assign[u] as usize, price);
+                            (rc(u, d, price) - cur, u, d as u32)
+                        }),
+                );
                 let deficit = target * (1.0 - aim) - loads[d];
                 // Only the cheapest few can be needed: select, then sort them.
-                let mean_w = (p.weight.iter().sum::<f64>() / n as f64).max(1e-12);
                 let m = ((4.0 * deficit / mean_w) as usize + 32).min(cand.len());
                 if m > 0 && m < cand.len() {
-                    cand.select_nth_unstable_by(m - 1, |a, b| a.0.total_cmp(&b.0));
+                    cand.select_nth_unstable_by(m - 1, |a, b| {
+                        a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+                    });
                     cand.truncate(m);
                 }
-                cand.sort_by(|a, b| a.0.total_cmp(&b.0));
+                cand.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 let mut added = 0.0;
                 let mut delta = None;
-                for &(gain, u) in &cand {
+                for &(gain, u, _) in &cand {
                     if added >= deficit {
                         break;
                     }
@@ -586,20 +690,29 @@ pub fn local_search(
         g
     };
     let tol_abs = p.aim_tol.min(p.tol) * target;
+    let heavy = p.heavy_units();
     let mut cands: Vec<(f64, usize, u32)> = Vec::new();
     while moves < p.max_iterations {
         if moves % 64 == 0 {
             progress.check()?;
         }
         // The worst district not known to be stuck.
+        // Districts holding a unit heavier than the upper limit cannot be
+        // brought in: not worth working on (the report says why).
+        let mut hopeless = vec![false; k];
+        for u in heavy.iter().copied() {
+            if assign[u] != NONE {
+                hopeless[assign[u] as usize] = true;
+            }
+        }
         let worst = (0..k)
-            .filter(|&d| !stuck[d] && (loads[d] - target).abs() > tol_abs)
+            .filter(|&d| !stuck[d] && !hopeless[d] && (loads[d] - target).abs() > tol_abs)
             .max_by(|&a, &b| {
                 (loads[a] - target)
                     .abs()
                     .total_cmp(&(loads[b] - target).abs())
             });
-        let all_in = (0..k).all(|d| (loads[d] - target).abs() <= tol_abs);
+        let all_in = (0..k).all(|d| hopeless[d] || (loads[d] - target).abs() <= tol_abs);
         if all_in && !polish {
             break;
         }
@@ -686,7 +799,13 @@ pub fn local_search(
         if applied {
             stuck.iter_mut().for_each(|s| *s = false);
         } else if let Some(w) = worst {
-            stuck[w] = true;
+            match shift_chain(p, assign, &mut loads, w, target, &mut mark, &mut stamp) {
+                Some(m) => {
+                    moves += m;
+                    stuck.iter_mut().for_each(|s| *s = false);
+                }
+                None => stuck[w] = true,
+            }
         } else {
             break;
         }
@@ -695,6 +814,129 @@ pub fn local_search(
         diagnose(p, assign, &loads, target, tol_abs, moves);
     }
     Ok(moves)
+}
+
+/// An ejection chain (Glover 1996; used for districting by Bozkaya, Erkut
+/// & Laporte 2003): when district `w` is out of balance but no single
+/// boundary move helps (its neighbours are balanced themselves), load is
+/// passed along a shortest path of adjacent districts to the nearest one
+/// with room (or, for an underloaded `w`, pulled from the nearest one with
+/// surplus): each district on the path hands one boundary unit of about
+/// the amount it received to the next. Every move keeps its district
+/// connected. Kept only when the sum of squared deviations drops; returns
+/// the moves made.
+fn shift_chain(
+    p: &Problem,
+    assign: &mut [u32],
+    loads: &mut [f64],
+    w: usize,
+    target: f64,
+    mark: &mut [u32],
+    stamp: &mut u32,
+) -> Option<usize> {
+    let k = p.k();
+    let n = p.n();
+    let over = loads[w] > target;
+    // District adjacency.
+    let mut adj = vec![false; k * k];
+    for u in 0..n {
+        let a = assign[u];
+        if a == NONE {
+            continue;
+        }
+        for &v in p.units.neighbors(u) {
+            let b = assign[v as usize];
+            if b != NONE && b != a {
+                adj[a as usize * k + b as usize] = true;
+            }
+        }
+    }
+    // Breadth-first over districts; candidate ends by hops, then room.
+    let mut parent = vec![usize::MAX; k];
+    let mut hops = vec![usize::MAX; k];
+    hops[w] = 0;
+    let mut queue = std::collections::VecDeque::from([w]);
+    let mut ends: Vec<(usize, f64, usize)> = Vec::new();
+    while let Some(d) = queue.pop_front() {
+        for e in 0..k {
+            if adj[d * k + e] && hops[e] == usize::MAX {
+                hops[e] = hops[d] + 1;
+                parent[e] = d;
+                queue.push_back(e);
+                let room = if over {
+                    target - loads[e]
+                } else {
+                    loads[e] - target
+                };
+                if room > 0.0 {
+                    ends.push((hops[e], -room, e));
+                }
+            }
+        }
+    }
+    ends.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let sse = |l: &[f64]| l.iter().map(|x| (x - target).powi(2)).sum::<f64>();
+    let before = sse(loads);
+    for &(_, neg_room, end) in ends.iter().take(4) {
+        let mut path = vec![end];
+        while *path.last().unwrap_or(&w) != w {
+            path.push(parent[*path.last().unwrap_or(&w)]);
+        }
+        path.reverse(); // w … end
+        let mut amount = (loads[w] - target).abs().min(-neg_room);
+        let mut done: Vec<(usize, u32)> = Vec::new();
+        let mut ok = true;
+        for i in 0..path.len() - 1 {
+            let (from, to) = if over {
+                (path[i], path[i + 1])
+            } else {
+                (path[i + 1], path[i])
+            };
+            // Boundary units of `from` next to `to`, nearest `amount` first.
+            let mut cand: Vec<(f64, usize)> = (0..n)
+                .filter(|&u| {
+                    assign[u] == from as u32
+                        && p.movable[u]
+                        && p.weight[u] > 0.0
+                        && !done.iter().any(|x| x.0 == u)
+                        && p.units
+                            .neighbors(u)
+                            .iter()
+                            .any(|&v| assign[v as usize] == to as u32)
+                })
+                .map(|u| ((p.weight[u] - amount).abs(), u))
+                .collect();
+            cand.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let mut moved = None;
+            for &(_, u) in cand.iter().take(12) {
+                *stamp = stamp.wrapping_add(1);
+                if removable(p, assign, u, mark, *stamp) {
+                    moved = Some(u);
+                    break;
+                }
+            }
+            let Some(u) = moved else {
+                ok = false;
+                break;
+            };
+            p.shift(loads, u, from as u32, -1.0);
+            assign[u] = to as u32;
+            p.shift(loads, u, to as u32, 1.0);
+            done.push((u, from as u32));
+            amount = p.weight[u];
+        }
+        if ok && sse(loads) < before - 1e-9 * target * target {
+            return Some(done.len());
+        }
+        // Undo, newest first.
+        for &(u, from) in done.iter().rev() {
+            let to = assign[u];
+            p.shift(loads, u, to, -1.0);
+            assign[u] = from;
+            p.shift(loads, u, from, 1.0);
+        }
+    }
+    None
 }
 
 /// Why the local search stopped (trace only).
@@ -754,7 +996,20 @@ pub fn finish(
     progress: &Progress,
 ) -> Result<Solution> {
     let mut tt = std::time::Instant::now();
+    let trace_dev = |what: &str, assign: &[u32]| {
+        if std::env::var_os("TURFMAP_TRACE_BALANCE").is_some() {
+            let t = p.target().max(1e-12);
+            let l = p.loads(assign);
+            let max = l
+                .iter()
+                .map(|x| ((x - t) / t * 100.0).abs())
+                .fold(0.0, f64::max);
+            eprintln!("      {what}: max dev {max:.1}%");
+        }
+    };
+    trace_dev("after allocation", &assign);
     repair_contiguity(p, &mut assign);
+    trace_dev("after repair", &assign);
     super::trace("  repair", &mut tt);
     progress.check()?;
     let moves = local_search(p, &mut assign, centers, polish, progress)?;
@@ -762,9 +1017,12 @@ pub fn finish(
     let contiguous = repair_contiguity(p, &mut assign);
     let loads = p.loads(&assign);
     let target = p.target();
-    let within_tolerance = loads
-        .iter()
-        .all(|l| (l - target).abs() <= p.tol * target + 1e-9);
+    let ok = |d: usize| (loads[d] - target).abs() <= p.tol * target + 1e-9;
+    let within_tolerance = (0..p.k()).all(ok);
+    let heavy_units = p.heavy_units();
+    let infeasible = p.infeasible(&assign, &heavy_units);
+    let within_tolerance_where_feasible =
+        (0..p.k()).all(|d| ok(d) || infeasible.contains(&(d as u32)));
     Ok(Solution {
         assign,
         loads,
@@ -772,6 +1030,10 @@ pub fn finish(
         rounds,
         moves,
         within_tolerance,
+        infeasible,
+        heavy_units,
+        within_tolerance_where_feasible,
+        tol: p.tol,
         contiguous,
     })
 }

@@ -1,0 +1,596 @@
+//! The Balance dialog (Plan -> Balance… / Generate…): options, a run on a
+//! worker thread with progress and Cancel while the map stays usable, then
+//! the proposal - before/after balance, disruption per territory and per
+//! rep, proposed outlines on the map - to Accept (one undoable edit) or
+//! Discard. The method is in [`crate::core::optimize`].
+
+use std::time::Duration;
+
+use egui::{Color32, ProgressBar, RichText, Stroke, Ui};
+use geo::MultiPolygon;
+
+use super::jobs::{Job, JobOutput};
+use super::{TurfmapApp, fmt};
+use crate::core::TerritoryId;
+use crate::core::edit::Edit;
+use crate::core::model::BalanceMeasure;
+use crate::core::optimize::{BalanceOptions, Proposal, UnitLayer, generate, rebalance};
+
+/// Which unit layer the dialog offers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Layer {
+    Hex,
+    Counties,
+    Zips,
+}
+
+/// State of the open dialog.
+pub(crate) struct BalanceDialog {
+    generate: bool,
+    /// Count and each measure: (name, weight %) - weight 0 = not used.
+    weights: Vec<(String, f64)>,
+    tolerance: f64,
+    k: usize,
+    layer: Layer,
+    hex_km: f64,
+    /// Territories to lock, besides those locked in the plan.
+    locked: Vec<TerritoryId>,
+    keep_pins: bool,
+    job: Option<Job>,
+    /// Plan revision the running job / proposal was computed from.
+    revision: u64,
+    proposal: Option<Box<Proposal>>,
+    /// Proposed outlines (lon/lat rings) for the map preview.
+    outlines: Vec<Vec<(f64, f64)>>,
+    preview: bool,
+    error: Option<String>,
+}
+
+impl BalanceDialog {
+    fn options(&self) -> BalanceOptions {
+        let weights = self
+            .weights
+            .iter()
+            .filter(|w| w.1 > 0.0)
+            .map(|(name, w)| {
+                let m = if name == "count" {
+                    BalanceMeasure::Count
+                } else {
+                    BalanceMeasure::Measure(name.clone())
+                };
+                (m, *w)
+            })
+            .collect();
+        BalanceOptions {
+            weights,
+            tolerance_pct: self.tolerance,
+            locked: self.locked.clone(),
+            units: match self.layer {
+                Layer::Hex => UnitLayer::Hex {
+                    size_km: self.hex_km,
+                },
+                Layer::Counties => UnitLayer::Counties,
+                Layer::Zips => UnitLayer::Zips,
+            },
+            keep_pins: self.keep_pins,
+            ..BalanceOptions::default()
+        }
+    }
+}
+
+fn pct(v: f64) -> String {
+    format!("{}%", fmt::pct_plain((v * 10.0).round() / 10.0))
+}
+
+/// Outer rings of the shapes an edit sets or adds.
+fn outlines_of(edit: &Edit, out: &mut Vec<Vec<(f64, f64)>>) {
+    let mut add = |g: &MultiPolygon<f64>| {
+        for p in &g.0 {
+            out.push(p.exterior().0.iter().map(|c| (c.x, c.y)).collect());
+        }
+    };
+    match edit {
+        Edit::Batch { edits, .. } => {
+            for e in edits {
+                outlines_of(e, out);
+            }
+        }
+        Edit::SetGeometry { geometry, .. } => add(geometry),
+        Edit::AddTerritory { territory, .. } => add(&territory.geometry),
+        _ => {}
+    }
+}
+
+impl TurfmapApp {
+    /// Opens the Balance dialog (`generate`: the Generate mode), with the
+    /// plan's balance measure and tolerance preselected.
+    pub fn open_balance_dialog(&mut self, generate: bool) {
+        if let Some(d) = &mut self.balance {
+            d.generate = generate;
+            return;
+        }
+        let p = self.ws.project();
+        let balance = p.settings.balance.clone();
+        let mut weights = vec![(
+            "count".to_owned(),
+            if balance == BalanceMeasure::Count {
+                100.0
+            } else {
+                0.0
+            },
+        )];
+        for m in &p.accounts.measures {
+            let on = balance == BalanceMeasure::Measure(m.name.clone());
+            weights.push((m.name.clone(), if on { 100.0 } else { 0.0 }));
+        }
+        self.balance = Some(BalanceDialog {
+            generate,
+            weights,
+            tolerance: p.settings.tolerance_pct,
+            k: p.territories.len().max(1),
+            layer: Layer::Hex,
+            hex_km: 25.0,
+            locked: Vec::new(),
+            keep_pins: true,
+            job: None,
+            revision: self.ws.revision(),
+            proposal: None,
+            outlines: Vec::new(),
+            preview: true,
+            error: None,
+        });
+    }
+
+    /// Closes the dialog, cancelling its run.
+    pub(crate) fn close_balance_dialog(&mut self) {
+        if let Some(d) = self.balance.take()
+            && let Some(job) = d.job
+        {
+            job.progress.cancel();
+        }
+    }
+
+    /// True while the Balance dialog is open.
+    pub fn balance_dialog_open(&self) -> bool {
+        self.balance.is_some()
+    }
+
+    /// The proposal shown in the dialog, if any.
+    pub fn balance_proposal(&self) -> Option<&Proposal> {
+        self.balance.as_ref()?.proposal.as_deref()
+    }
+
+    /// True while the dialog's optimisation runs.
+    pub fn balance_running(&self) -> bool {
+        self.balance.as_ref().is_some_and(|d| d.job.is_some())
+    }
+
+    /// Sets the hexagon size (km) of the dialog, for tests and scripts.
+    pub fn set_balance_hex_km(&mut self, km: f64) {
+        if let Some(d) = &mut self.balance {
+            d.layer = Layer::Hex;
+            d.hex_km = km;
+        }
+    }
+
+    /// Blocks until the dialog's run ends or `timeout` passes (tests).
+    /// Returns false on timeout.
+    pub fn wait_for_balance(&mut self, timeout: Duration) -> bool {
+        let Some(job) = self.balance.as_ref().and_then(|d| d.job.as_ref()) else {
+            return true;
+        };
+        match job.wait(timeout) {
+            Some(result) => {
+                self.take_balance_result(result);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn take_balance_result(&mut self, result: Result<JobOutput, String>) {
+        let Some(d) = &mut self.balance else { return };
+        d.job = None;
+        match result {
+            Ok(JobOutput::Proposal(p)) => {
+                d.outlines.clear();
+                outlines_of(&p.edit, &mut d.outlines);
+                d.proposal = Some(p);
+            }
+            Ok(_) => {}
+            Err(e) => d.error = Some(e),
+        }
+    }
+
+    fn start_balance(&mut self) {
+        let Some(d) = &mut self.balance else { return };
+        let opts = d.options();
+        let project = self.ws.project().clone();
+        let (generate_k, what) = if d.generate {
+            (Some(d.k), format!("Generating {} territories", d.k))
+        } else {
+            (None, "Rebalancing".to_owned())
+        };
+        d.error = None;
+        d.proposal = None;
+        d.outlines.clear();
+        d.revision = self.ws.revision();
+        d.job = Some(Job::spawn(&self.ctx, what, true, move |progress| {
+            let p = match generate_k {
+                Some(k) => generate(&project, k, &opts, &[], progress)?,
+                None => rebalance(&project, &opts, progress)?,
+            };
+            Ok(JobOutput::Proposal(Box::new(p)))
+        }));
+    }
+
+    /// Applies the proposal as one undoable edit and closes the dialog.
+    fn accept_balance(&mut self) {
+        let Some(d) = &mut self.balance else { return };
+        if d.revision != self.ws.revision() {
+            d.error = Some("The plan changed since this proposal was made: run it again.".into());
+            return;
+        }
+        let Some(p) = d.proposal.take() else { return };
+        let label = match &p.edit {
+            Edit::Batch { label, .. } => label.clone(),
+            _ => "Balance".into(),
+        };
+        self.balance = None;
+        self.apply(p.edit);
+        self.notice = Some(format!(
+            "{label}: CV {} -> {}, {} accounts moved (Undo reverts it)",
+            pct(p.before.cv_pct),
+            pct(p.after.cv_pct),
+            fmt::count(p.report.accounts_moved)
+        ));
+    }
+
+    /// Draws the dialog (non-modal: the map stays usable).
+    pub(crate) fn balance_window(&mut self, ctx: &egui::Context) {
+        // Pick up a finished run.
+        if let Some(result) = self
+            .balance
+            .as_ref()
+            .and_then(|d| d.job.as_ref())
+            .and_then(Job::poll)
+        {
+            self.take_balance_result(result);
+        }
+        let Some(d) = self.balance.as_mut() else {
+            return;
+        };
+        if d.job.is_some() {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+        let territories: Vec<(TerritoryId, String, bool)> = self
+            .ws
+            .project()
+            .territories
+            .iter()
+            .map(|t| (t.id, t.name.clone(), t.locked))
+            .collect();
+        let stale = d.proposal.is_some() && d.revision != self.ws.revision();
+        let mut open = true;
+        let mut run = false;
+        let mut cancel = false;
+        let mut accept = false;
+        let mut discard = false;
+        let title = if d.generate {
+            "Generate territories"
+        } else {
+            "Balance territories"
+        };
+        egui::Window::new(title)
+            .id(egui::Id::unique("balance_dialog"))
+            .open(&mut open)
+            .default_width(560.0)
+            .resizable(true)
+            .show(ctx, |ui| {
+                let busy = d.job.is_some();
+                ui.add_enabled_ui(!busy, |ui| options_ui(ui, d, &territories));
+                ui.separator();
+                if let Some(job) = &d.job {
+                    ui.label(&job.title);
+                    let f = job.progress.fraction();
+                    ui.add(if f > 0.0 {
+                        ProgressBar::new(f).show_percentage()
+                    } else {
+                        ProgressBar::new(0.0).animate(true)
+                    });
+                    cancel = ui.button("Cancel").clicked();
+                } else {
+                    ui.horizontal(|ui| {
+                        let label = if d.proposal.is_some() {
+                            "Run again"
+                        } else {
+                            "Run"
+                        };
+                        run = ui.button(label).clicked();
+                        if d.proposal.is_some() {
+                            accept = ui
+                                .add_enabled(!stale, egui::Button::new("Accept"))
+                                .on_hover_text("Apply as one edit (Undo reverts it)")
+                                .clicked();
+                            discard = ui.button("Discard").clicked();
+                            ui.checkbox(&mut d.preview, "Show on map");
+                        }
+                    });
+                }
+                if let Some(e) = &d.error {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+                if stale {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        "The plan changed since this proposal was made: run it again.",
+                    );
+                }
+                if let Some(p) = &d.proposal {
+                    ui.separator();
+                    proposal_ui(ui, p);
+                }
+            });
+        if cancel && let Some(job) = d.job.take() {
+            job.progress.cancel();
+            d.error = Some("Cancelled: the plan is unchanged.".into());
+        }
+        if discard {
+            d.proposal = None;
+            d.outlines.clear();
+        }
+        if run {
+            self.start_balance();
+        }
+        if accept {
+            self.accept_balance();
+        }
+        if !open {
+            self.close_balance_dialog();
+        }
+    }
+
+    /// Proposed outlines over the map (dashed look: thin dark + light).
+    pub(crate) fn balance_preview(&self, ui: &Ui) {
+        let Some(d) = &self.balance else { return };
+        if !d.preview || d.outlines.is_empty() {
+            return;
+        }
+        let painter = ui.painter();
+        let dark = Stroke::new(3.0, Color32::from_rgba_unmultiplied(20, 20, 20, 200));
+        let light = Stroke::new(1.5, Color32::from_rgb(255, 215, 0));
+        for ring in &d.outlines {
+            let pts: Vec<egui::Pos2> = ring
+                .iter()
+                .filter_map(|&(x, y)| self.map.screen_pos(x, y))
+                .collect();
+            if pts.len() >= 2 {
+                painter.add(egui::Shape::line(pts.clone(), dark));
+                painter.add(egui::Shape::line(pts, light));
+            }
+        }
+    }
+}
+
+fn options_ui(ui: &mut Ui, d: &mut BalanceDialog, territories: &[(TerritoryId, String, bool)]) {
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut d.generate, false, "Rebalance the plan");
+        ui.radio_value(&mut d.generate, true, "Generate from scratch");
+    });
+    egui::Grid::new("balance_options")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            ui.label("Balance on");
+            ui.vertical(|ui| {
+                for (name, w) in d.weights.iter_mut() {
+                    ui.horizontal(|ui| {
+                        let label = ui.label(format!("{name}:"));
+                        ui.add(egui::DragValue::new(w).range(0.0..=100.0).suffix(" %"))
+                            .labelled_by(label.id);
+                    });
+                }
+                let total: f64 = d.weights.iter().map(|w| w.1).sum();
+                if total <= 0.0 {
+                    ui.colored_label(ui.visuals().error_fg_color, "Give some measure a weight");
+                } else if d.weights.iter().filter(|w| w.1 > 0.0).count() > 1 {
+                    ui.label(
+                        RichText::new(
+                            "Weighted index: each measure as its share of the plan total",
+                        )
+                        .small()
+                        .color(ui.visuals().weak_text_color()),
+                    );
+                }
+            });
+            ui.end_row();
+            let label = ui.label("Tolerance ±");
+            ui.add(
+                egui::DragValue::new(&mut d.tolerance)
+                    .range(0.0..=100.0)
+                    .speed(0.1)
+                    .suffix(" %"),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+            if d.generate {
+                let label = ui.label("Territories (K)");
+                ui.add(egui::DragValue::new(&mut d.k).range(1..=1000))
+                    .labelled_by(label.id);
+                ui.end_row();
+            }
+            ui.label("Built from");
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut d.layer, Layer::Hex, "Hexagons");
+                ui.radio_value(&mut d.layer, Layer::Counties, "US counties");
+                ui.radio_value(&mut d.layer, Layer::Zips, "US ZIP areas");
+            });
+            ui.end_row();
+            if d.layer == Layer::Hex {
+                let label = ui.label("Hexagon size");
+                ui.add(
+                    egui::DragValue::new(&mut d.hex_km)
+                        .range(1.0..=500.0)
+                        .suffix(" km"),
+                )
+                .labelled_by(label.id)
+                .on_hover_text("Centre-to-corner radius. Smaller = finer balance, slower.");
+                ui.end_row();
+            }
+            ui.label("Pins");
+            ui.checkbox(&mut d.keep_pins, "Keep pinned accounts");
+            ui.end_row();
+        });
+    ui.collapsing(
+        format!(
+            "Locked territories ({})",
+            d.locked.len() + territories.iter().filter(|t| t.2).count()
+        ),
+        |ui| {
+            egui::ScrollArea::vertical()
+                .max_height(160.0)
+                .show(ui, |ui| {
+                    for (id, name, plan_locked) in territories {
+                        if *plan_locked {
+                            ui.add_enabled(
+                                false,
+                                egui::Checkbox::new(
+                                    &mut true,
+                                    format!("{name} (locked in the plan)"),
+                                ),
+                            );
+                            continue;
+                        }
+                        let mut on = d.locked.contains(id);
+                        if ui.checkbox(&mut on, name.as_str()).changed() {
+                            if on {
+                                d.locked.push(*id);
+                            } else {
+                                d.locked.retain(|x| x != id);
+                            }
+                        }
+                    }
+                });
+        },
+    );
+}
+
+fn proposal_ui(ui: &mut Ui, p: &Proposal) {
+    let r = &p.report;
+    ui.heading("Proposal");
+    egui::Grid::new("balance_before_after")
+        .num_columns(3)
+        .spacing([16.0, 4.0])
+        .show(ui, |ui| {
+            ui.label("");
+            ui.strong("Now");
+            ui.strong("Proposed");
+            ui.end_row();
+            ui.label(format!("CV of {}", p.after.balance_measure));
+            ui.label(pct(p.before.cv_pct));
+            ui.label(pct(p.after.cv_pct));
+            ui.end_row();
+            let max_dev = |m: &crate::core::metrics::PlanMetrics| {
+                m.territories
+                    .iter()
+                    .map(|t| t.deviation_pct.abs())
+                    .fold(0.0, f64::max)
+            };
+            ui.label("Largest deviation");
+            ui.label(pct(max_dev(&p.before)));
+            ui.label(pct(max_dev(&p.after)));
+            ui.end_row();
+            ui.label(format!("Out of ±{}", pct(p.after.tolerance_pct)));
+            ui.label(p.before.out_of_tolerance.to_string());
+            ui.label(p.after.out_of_tolerance.to_string());
+            ui.end_row();
+            ui.label("Territories");
+            ui.label(p.before.territories.len().to_string());
+            ui.label(p.after.territories.len().to_string());
+            ui.end_row();
+        });
+    ui.add_space(4.0);
+    ui.label(format!(
+        "Moves {} of {} accounts ({})",
+        fmt::count(r.accounts_moved),
+        fmt::count(r.accounts_total),
+        pct(r.accounts_moved_pct)
+    ));
+    let moved: Vec<String> = r
+        .measures
+        .iter()
+        .zip(&r.measure_moved_pct)
+        .map(|(m, v)| format!("{m} {}", pct(*v)))
+        .collect();
+    if !moved.is_empty() {
+        ui.label(format!(
+            "Share of each measure moved: {}",
+            moved.join(" · ")
+        ));
+    }
+    let warn = ui.visuals().warn_fg_color;
+    if r.within_tolerance_where_feasible {
+        ui.label(format!(
+            "Every territory within ±{}{}",
+            pct(p.after.tolerance_pct),
+            if r.infeasible_territories > 0 {
+                format!(
+                    " except {} that cannot be (see below)",
+                    r.infeasible_territories
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
+    for note in &r.notes {
+        ui.colored_label(warn, note);
+    }
+    ui.collapsing("Per territory", |ui| {
+        egui::ScrollArea::vertical()
+            .id_salt("balance_per_territory")
+            .max_height(200.0)
+            .show(ui, |ui| {
+                egui::Grid::new("balance_per_territory_grid")
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for t in ["Territory", "Rep", "In", "Out", "Now -> proposed"] {
+                            ui.strong(t);
+                        }
+                        ui.end_row();
+                        for t in &r.territories {
+                            let dev = |m: &crate::core::metrics::PlanMetrics| {
+                                m.territories
+                                    .iter()
+                                    .find(|x| x.id == t.id)
+                                    .map_or("-".to_owned(), |x| fmt::signed_pct(x.deviation_pct))
+                            };
+                            ui.label(&t.name);
+                            ui.label(t.rep.as_deref().unwrap_or(""));
+                            ui.label(fmt::count(t.accounts_in));
+                            ui.label(fmt::count(t.accounts_out));
+                            ui.label(format!("{} -> {}", dev(&p.before), dev(&p.after)));
+                            ui.end_row();
+                        }
+                    });
+            });
+    });
+    ui.collapsing("Per rep", |ui| {
+        egui::Grid::new("balance_per_rep")
+            .striped(true)
+            .show(ui, |ui| {
+                ui.strong("Rep");
+                ui.strong("Gains");
+                ui.strong("Loses");
+                ui.strong("Of their accounts");
+                ui.end_row();
+                for rep in &r.reps {
+                    ui.label(&rep.rep);
+                    ui.label(fmt::count(rep.accounts_in));
+                    ui.label(fmt::count(rep.accounts_out));
+                    ui.label(pct(rep.accounts_out_pct));
+                    ui.end_row();
+                }
+            });
+    });
+}

@@ -1,0 +1,664 @@
+//! The "Territory model" window: scenarios (switch, clone, state, compare
+//! with a change-list export), the territory type shown, the hierarchy as
+//! a tree (collapse, drag a territory onto another to re-parent it), the
+//! selected territory's assignment rule with live validation, reps with
+//! their load, and why the selected account is where it is.
+//!
+//! Everything it changes goes through [`TurfmapApp::apply`] as an edit,
+//! so undo, history and autosave work as for any other change. The window's
+//! own state (texts being typed, collapsed branches, the last comparison)
+//! lives in egui's memory.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use egui::{Color32, ComboBox, Id, RichText, Ui};
+
+use super::{TurfmapApp, fmt};
+use crate::core::edit::Edit;
+use crate::core::hierarchy::tree_order;
+use crate::core::model::{Rep, ScenarioId, ScenarioState, TerritoryId, TerritoryType};
+use crate::core::rules::Rule;
+use crate::core::scenario::{self, ScenarioDiff};
+
+/// What the window remembers between frames.
+#[derive(Clone, Default)]
+struct State {
+    open: bool,
+    collapsed: HashSet<TerritoryId>,
+    rule_for: Option<TerritoryId>,
+    rule_text: String,
+    rule_within: bool,
+    clone_name: String,
+    type_name: String,
+    rep_name: String,
+    compare_with: Option<ScenarioId>,
+    diff: Option<Arc<ScenarioDiff>>,
+}
+
+fn state_id() -> Id {
+    Id::unique("turfmap_model_window")
+}
+
+impl TurfmapApp {
+    fn model_state(&self) -> State {
+        self.ctx
+            .data(|d| d.get_temp::<State>(state_id()))
+            .unwrap_or_default()
+    }
+
+    fn set_model_state(&self, s: State) {
+        self.ctx.data_mut(|d| d.insert_temp(state_id(), s));
+    }
+
+    /// True when the territory model window is open.
+    pub fn model_window_open(&self) -> bool {
+        self.model_state().open
+    }
+
+    /// Opens or closes the territory model window.
+    pub fn set_model_window_open(&mut self, open: bool) {
+        let mut s = self.model_state();
+        s.open = open;
+        self.set_model_state(s);
+    }
+
+    /// Shows territory type `ty` on the map and in the lists.
+    pub fn show_type(&mut self, ty: crate::core::model::TerritoryTypeId) {
+        if self.ws.set_current_type(ty).is_ok() {
+            // The figures shown are the type's: recompute them now.
+            self.metrics = self.ws.metrics();
+            self.metrics_key = (self.generation, self.ws.revision());
+            self.selection = Default::default();
+        }
+    }
+
+    /// The "Model" menu of the menu bar.
+    pub(crate) fn model_menu(&mut self, ui: &mut Ui) {
+        if ui.button("Territory model…").clicked() {
+            self.set_model_window_open(true);
+            ui.close();
+        }
+        ui.separator();
+        let p = self.ws.project();
+        let current = self.ws.current_type();
+        let types: Vec<(crate::core::model::TerritoryTypeId, String)> =
+            p.types.iter().map(|t| (t.id, t.name.clone())).collect();
+        for (id, name) in types {
+            if ui
+                .radio(id == current, format!("Show type: {name}"))
+                .clicked()
+            {
+                self.show_type(id);
+                ui.close();
+            }
+        }
+    }
+
+    /// Draws the window when it is open.
+    pub(crate) fn model_window(&mut self, ctx: &egui::Context) {
+        let mut s = self.model_state();
+        if !s.open {
+            return;
+        }
+        let mut open = true;
+        egui::Window::new("Territory model")
+            .open(&mut open)
+            .default_width(460.0)
+            .default_height(640.0)
+            .vscroll(true)
+            .show(ctx, |ui| {
+                self.scenario_section(ui, &mut s);
+                ui.separator();
+                self.type_section(ui, &mut s);
+                ui.separator();
+                self.tree_section(ui, &mut s);
+                ui.separator();
+                self.rule_section(ui, &mut s);
+                ui.separator();
+                self.reps_section(ui, &mut s);
+                ui.separator();
+                self.explain_section(ui);
+            });
+        s.open &= open;
+        self.set_model_state(s);
+    }
+
+    fn scenario_section(&mut self, ui: &mut Ui, s: &mut State) {
+        ui.heading("Scenario");
+        let p = self.ws.project();
+        let active = p.active_scenario;
+        let scenarios: Vec<(ScenarioId, String, ScenarioState)> = p
+            .scenarios
+            .iter()
+            .map(|s| (s.id, s.name.clone(), s.state))
+            .collect();
+        let active_name = p.active().map(|s| s.name.clone()).unwrap_or_default();
+        let active_state = p.active().map_or(ScenarioState::Planning, |s| s.state);
+        let mut edit = None;
+        ui.horizontal(|ui| {
+            ComboBox::new("scenario_switch", "Scenario shown")
+                .selected_text(&active_name)
+                .show_ui(ui, |ui| {
+                    for (id, name, state) in &scenarios {
+                        if ui
+                            .selectable_label(*id == active, format!("{name} ({state})"))
+                            .clicked()
+                            && *id != active
+                        {
+                            edit = Some(Edit::SwitchScenario { to: *id });
+                        }
+                    }
+                });
+            ComboBox::new("scenario_state", "State")
+                .selected_text(active_state.as_str())
+                .show_ui(ui, |ui| {
+                    for st in [
+                        ScenarioState::Planning,
+                        ScenarioState::Active,
+                        ScenarioState::Archived,
+                    ] {
+                        if ui
+                            .selectable_label(st == active_state, st.as_str())
+                            .clicked()
+                            && st != active_state
+                        {
+                            edit = Some(Edit::SetScenarioMeta {
+                                id: active,
+                                name: active_name.clone(),
+                                state: st,
+                            });
+                        }
+                    }
+                });
+        });
+        if active_state == ScenarioState::Archived {
+            ui.label(
+                RichText::new("Archived: read-only. Set it to planning, or clone it, to edit.")
+                    .color(ui.visuals().warn_fg_color),
+            );
+        }
+        ui.horizontal(|ui| {
+            let label = ui.label("New scenario:");
+            ui.add(
+                egui::TextEdit::singleline(&mut s.clone_name)
+                    .hint_text("name")
+                    .desired_width(160.0),
+            )
+            .labelled_by(label.id);
+            let name_ok = !s.clone_name.trim().is_empty();
+            if ui
+                .add_enabled(name_ok, egui::Button::new("Clone shown scenario"))
+                .clicked()
+            {
+                match scenario::clone_edit(self.ws.project(), active, &s.clone_name) {
+                    Ok(e) => {
+                        edit = Some(e);
+                        s.clone_name.clear();
+                    }
+                    Err(e) => self.error = Some(e.to_string()),
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            let other = s
+                .compare_with
+                .and_then(|id| scenarios.iter().find(|x| x.0 == id))
+                .map_or("—".to_owned(), |x| x.1.clone());
+            ComboBox::new("scenario_compare", "Compare with")
+                .selected_text(other)
+                .show_ui(ui, |ui| {
+                    for (id, name, _) in scenarios.iter().filter(|x| x.0 != active) {
+                        ui.selectable_value(&mut s.compare_with, Some(*id), name);
+                    }
+                });
+            if ui
+                .add_enabled(s.compare_with.is_some(), egui::Button::new("Compare"))
+                .clicked()
+                && let Some(other) = s.compare_with
+            {
+                match scenario::diff(self.ws.project(), other, active) {
+                    Ok(d) => s.diff = Some(Arc::new(d)),
+                    Err(e) => self.error = Some(e.to_string()),
+                }
+            }
+        });
+        if let Some(d) = s.diff.clone() {
+            self.diff_view(ui, &d);
+        }
+        if let Some(e) = edit {
+            s.diff = None;
+            self.apply(e);
+        }
+    }
+
+    fn diff_view(&mut self, ui: &mut Ui, d: &ScenarioDiff) {
+        let moved = d.moved_accounts();
+        ui.label(format!(
+            "From '{}' to '{}': {} account(s) change territory",
+            d.a,
+            d.b,
+            fmt::count(moved.len() as u64)
+        ));
+        egui::Grid::new("diff_grid").striped(true).show(ui, |ui| {
+            ui.strong("Territory");
+            ui.strong("Δ accounts");
+            for m in &d.measures {
+                ui.strong(format!("Δ {m}"));
+            }
+            ui.end_row();
+            for t in d
+                .territories
+                .iter()
+                .filter(|t| t.count_delta() != 0)
+                .take(50)
+            {
+                ui.label(&t.name);
+                ui.label(format!("{:+}", t.count_delta()));
+                for v in t.sum_deltas() {
+                    ui.label(if v > 0.0 {
+                        format!("+{}", fmt::value(v))
+                    } else {
+                        fmt::value(v)
+                    });
+                }
+                ui.end_row();
+            }
+        });
+        ui.horizontal(|ui| {
+            if let Some(&first) = moved.first()
+                && ui.button("Show first moved account").clicked()
+            {
+                self.select_account(first);
+            }
+            if ui
+                .add_enabled(
+                    !d.moves.is_empty(),
+                    egui::Button::new("Export change list…"),
+                )
+                .clicked()
+                && let Some(path) = super::files::dialogs::save_as(
+                    "Export change list",
+                    "CSV",
+                    "csv",
+                    "changes",
+                    self.ws.path(),
+                )
+            {
+                let res = crate::core::export::write_file_atomically(&path, |w| {
+                    scenario::write_changes_csv(w, self.ws.project(), d)
+                });
+                match res {
+                    Ok(()) => self.notice = Some(format!("Wrote {}", path.display())),
+                    Err(e) => self.error = Some(e.to_string()),
+                }
+            }
+        });
+    }
+
+    fn type_section(&mut self, ui: &mut Ui, s: &mut State) {
+        ui.heading("Territory type");
+        let current = self.ws.current_type();
+        let types: Vec<TerritoryType> = self.ws.project().types.clone();
+        let current_name = types
+            .iter()
+            .find(|t| t.id == current)
+            .map_or(String::new(), |t| t.name.clone());
+        let mut show = None;
+        ui.horizontal(|ui| {
+            ComboBox::new("type_select", "Type shown on the map and in the lists")
+                .selected_text(&current_name)
+                .show_ui(ui, |ui| {
+                    for t in &types {
+                        if ui
+                            .selectable_label(
+                                t.id == current,
+                                format!("{} (priority {})", t.name, t.priority),
+                            )
+                            .clicked()
+                        {
+                            show = Some(t.id);
+                        }
+                    }
+                });
+        });
+        if let Some(t) = show {
+            self.show_type(t);
+        }
+        ui.horizontal(|ui| {
+            let label = ui.label("New type:");
+            ui.add(
+                egui::TextEdit::singleline(&mut s.type_name)
+                    .hint_text("e.g. Healthcare overlay")
+                    .desired_width(180.0),
+            )
+            .labelled_by(label.id);
+            if ui
+                .add_enabled(
+                    !s.type_name.trim().is_empty(),
+                    egui::Button::new("Add type"),
+                )
+                .clicked()
+            {
+                let ty = TerritoryType {
+                    id: self.ws.project().next_type_id(),
+                    name: s.type_name.trim().to_owned(),
+                    priority: 0,
+                };
+                s.type_name.clear();
+                self.apply(Edit::AddType {
+                    ty,
+                    position: usize::MAX,
+                });
+            }
+        });
+    }
+
+    fn tree_section(&mut self, ui: &mut Ui, s: &mut State) {
+        ui.heading("Hierarchy");
+        ui.label(
+            RichText::new("Drag a territory onto another to move it under it; onto “Top level” to lift it out.")
+                .color(ui.visuals().weak_text_color()),
+        );
+        let order = tree_order(self.ws.project(), self.ws.current_type());
+        let has_children: HashSet<TerritoryId> = self
+            .ws
+            .project()
+            .territories
+            .iter()
+            .filter_map(|t| t.parent)
+            .collect();
+        let mut edit = None;
+        let top = ui
+            .add(egui::Label::new(RichText::new("Top level").strong()).sense(egui::Sense::hover()));
+        if let Some(dragged) = top.dnd_release_payload::<TerritoryId>() {
+            edit = Some(Edit::SetParent {
+                id: *dragged,
+                parent: None,
+            });
+        }
+        let mut hidden_below: Option<usize> = None;
+        for (id, depth) in order {
+            if let Some(d) = hidden_below {
+                if depth > d {
+                    continue;
+                }
+                hidden_below = None;
+            }
+            let Some(t) = self.ws.project().territory(id) else {
+                continue;
+            };
+            let name = t.name.clone();
+            let count = self.metrics.territory(id).map_or(0, |m| m.group.count);
+            let selected = self.selection.territory == Some(id);
+            let collapsed = s.collapsed.contains(&id);
+            let row = ui.horizontal(|ui| {
+                ui.add_space(depth as f32 * 16.0);
+                if has_children.contains(&id) {
+                    let arrow = if collapsed { "+" } else { "-" };
+                    if ui
+                        .small_button(arrow)
+                        .on_hover_text("Collapse or expand")
+                        .clicked()
+                    {
+                        if collapsed {
+                            s.collapsed.remove(&id);
+                        } else {
+                            s.collapsed.insert(id);
+                        }
+                    }
+                } else {
+                    ui.add_space(18.0);
+                }
+                let r = ui.dnd_drag_source(Id::unique(("tree_row", id)), id, |ui| {
+                    ui.selectable_label(selected, &name)
+                });
+                if r.inner.clicked() {
+                    self.select_territory(id, true);
+                }
+                ui.label(
+                    RichText::new(format!("{} accounts", fmt::count(count)))
+                        .color(ui.visuals().weak_text_color()),
+                );
+                r.response
+            });
+            if let Some(dragged) = row.inner.dnd_release_payload::<TerritoryId>()
+                && *dragged != id
+            {
+                edit = Some(Edit::SetParent {
+                    id: *dragged,
+                    parent: Some(id),
+                });
+            }
+            if collapsed {
+                hidden_below = Some(depth);
+            }
+        }
+        if let Some(sel) = self.selection.territory
+            && let Some(t) = self.ws.project().territory(sel)
+        {
+            let others: Vec<(TerritoryId, String)> = self
+                .ws
+                .project()
+                .territories_of_type(t.type_id)
+                .filter(|o| o.id != sel)
+                .map(|o| (o.id, o.name.clone()))
+                .collect();
+            let parent = t.parent;
+            let parent_name = parent
+                .and_then(|p| self.ws.project().territory(p))
+                .map_or("— (top level)".to_owned(), |p| p.name.clone());
+            ui.horizontal(|ui| {
+                ComboBox::new("parent_select", format!("Parent of '{}'", t.name))
+                    .selected_text(parent_name)
+                    .show_ui(ui, |ui| {
+                        if ui
+                            .selectable_label(parent.is_none(), "— (top level)")
+                            .clicked()
+                        {
+                            edit = Some(Edit::SetParent {
+                                id: sel,
+                                parent: None,
+                            });
+                        }
+                        for (oid, oname) in &others {
+                            if ui.selectable_label(parent == Some(*oid), oname).clicked() {
+                                edit = Some(Edit::SetParent {
+                                    id: sel,
+                                    parent: Some(*oid),
+                                });
+                            }
+                        }
+                    });
+            });
+        }
+        if let Some(e) = edit {
+            self.apply(e);
+        }
+    }
+
+    fn rule_section(&mut self, ui: &mut Ui, s: &mut State) {
+        ui.heading("Assignment rule");
+        let Some(sel) = self.selection.territory else {
+            ui.label("Select a territory to see or edit its rule.");
+            return;
+        };
+        let Some(t) = self.ws.project().territory(sel) else {
+            return;
+        };
+        if s.rule_for != Some(sel) {
+            s.rule_for = Some(sel);
+            s.rule_text = t
+                .rule
+                .as_ref()
+                .map(|r| r.condition.render())
+                .unwrap_or_default();
+            s.rule_within = t.rule.as_ref().is_some_and(|r| r.within_geometry);
+        }
+        let name = t.name.clone();
+        let has_rule = t.rule.is_some();
+        ui.label(format!(
+            "Accounts of '{name}' by their fields (beats boundaries; a manual pin beats the rule)."
+        ));
+        let label = ui.label("Rule:");
+        ui.add(
+            egui::TextEdit::multiline(&mut s.rule_text)
+                .hint_text("Industry = \"Healthcare\" AND Revenue >= 100000")
+                .desired_rows(2)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id);
+        ui.checkbox(
+            &mut s.rule_within,
+            "Only accounts inside the territory's boundary",
+        );
+        let parsed = Rule::parse(&s.rule_text).map(|mut r| {
+            r.within_geometry = s.rule_within;
+            r
+        });
+        let problems: Vec<String> = match &parsed {
+            Err(e) if !s.rule_text.trim().is_empty() => vec![e.clone()],
+            Err(_) => vec![],
+            Ok(r) => r
+                .validate(&self.ws.project().accounts)
+                .into_iter()
+                .map(|p| p.message)
+                .collect(),
+        };
+        for p in &problems {
+            ui.label(RichText::new(format!("Problem: {p}")).color(ui.visuals().error_fg_color));
+        }
+        if problems.is_empty() && !s.rule_text.trim().is_empty() {
+            ui.label(RichText::new("Valid rule").color(Color32::from_rgb(40, 140, 60)));
+        }
+        let fields = crate::core::rules::field_names(&self.ws.project().accounts).join(", ");
+        ui.label(
+            RichText::new(format!(
+                "Fields: {fields}. Operators: = != contains, starts with, in (…), < <= > >=, between … and …, is empty; AND, OR, NOT, ( )."
+            ))
+            .small()
+            .color(ui.visuals().weak_text_color()),
+        );
+        let mut edit = None;
+        ui.horizontal(|ui| {
+            let ok = problems.is_empty() && parsed.is_ok();
+            if ui
+                .add_enabled(ok, egui::Button::new("Apply rule"))
+                .clicked()
+                && let Ok(r) = parsed
+            {
+                edit = Some(Edit::SetRule {
+                    id: sel,
+                    rule: Some(r),
+                });
+            }
+            if ui
+                .add_enabled(has_rule, egui::Button::new("Remove rule"))
+                .clicked()
+            {
+                edit = Some(Edit::SetRule {
+                    id: sel,
+                    rule: None,
+                });
+                s.rule_text.clear();
+            }
+        });
+        if let Some(e) = edit {
+            self.apply(e);
+        }
+    }
+
+    fn reps_section(&mut self, ui: &mut Ui, s: &mut State) {
+        ui.heading("Reps");
+        let reps = self.ws.rep_metrics();
+        if reps.is_empty() {
+            ui.label("No reps yet.");
+        } else {
+            egui::Grid::new("reps_grid").striped(true).show(ui, |ui| {
+                for h in ["Rep", "Accounts", "Load", "Mean km", "Max km"] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for r in &reps {
+                    ui.label(&r.name).on_hover_text(r.territories.join(", "));
+                    ui.label(fmt::count(r.accounts));
+                    let load = r.load_pct.map_or("—".into(), |l| format!("{l:.0}%"));
+                    let over = r.load_pct.is_some_and(|l| l > 100.0);
+                    ui.label(if over {
+                        RichText::new(load).color(ui.visuals().error_fg_color)
+                    } else {
+                        RichText::new(load)
+                    });
+                    ui.label(r.mean_km.map_or("—".into(), |v| format!("{v:.0}")));
+                    ui.label(r.max_km.map_or("—".into(), |v| format!("{v:.0}")));
+                    ui.end_row();
+                }
+            });
+        }
+        let mut edit = None;
+        ui.horizontal(|ui| {
+            let label = ui.label("New rep:");
+            ui.add(
+                egui::TextEdit::singleline(&mut s.rep_name)
+                    .hint_text("name")
+                    .desired_width(160.0),
+            )
+            .labelled_by(label.id);
+            if ui
+                .add_enabled(!s.rep_name.trim().is_empty(), egui::Button::new("Add rep"))
+                .clicked()
+            {
+                edit = Some(Edit::AddRep {
+                    rep: Rep::new(self.ws.project().next_rep_id(), s.rep_name.trim()),
+                    position: usize::MAX,
+                });
+                s.rep_name.clear();
+            }
+        });
+        if let Some(sel) = self.selection.territory
+            && let Some(t) = self.ws.project().territory(sel)
+        {
+            let all: Vec<(crate::core::model::RepId, String)> = self
+                .ws
+                .project()
+                .reps
+                .iter()
+                .map(|r| (r.id, r.name.clone()))
+                .collect();
+            let mut props = crate::core::edit::TerritoryProps::of(t);
+            let before = props.reps.clone();
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!("Reps of '{}':", t.name));
+                for (id, name) in &all {
+                    let mut on = props.reps.contains(id);
+                    if ui.checkbox(&mut on, name).changed() {
+                        if on {
+                            props.reps.push(*id);
+                        } else {
+                            props.reps.retain(|r| r != id);
+                        }
+                    }
+                }
+            });
+            if props.reps != before {
+                edit = Some(Edit::SetTerritoryProps { id: sel, props });
+            }
+        }
+        if let Some(e) = edit {
+            self.apply(e);
+        }
+    }
+
+    fn explain_section(&mut self, ui: &mut Ui) {
+        ui.heading("Why is this account here?");
+        match self.selection.account {
+            Some(i) => {
+                let ex = self.ws.explain(i);
+                ui.label(RichText::new(ex.render()).monospace());
+            }
+            None => {
+                ui.label("Select an account on the map or in the list.");
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! `turfmap bench-balance`: quality, disruption and speed figures of
+//! rebalance, generate and the balanced k-means baseline.
+//!
+//! Plans: the bundled sample; a seeded 100,000-account synthetic plan with
+//! K = 50 whose lattice territories ignore where the accounts are (CV ≈ 60%:
+//! nearly everything must move, the hard case); and a realistic case — that
+//! synthetic plan balanced once (by `generate`) and then unbalanced by
+//! growth: regions around three growth centres gain a third more accounts.
+
+use std::io::Write;
+use std::time::Instant;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::{BalanceOptions, Proposal, UnitLayer, balanced_kmeans, generate, rebalance};
+use crate::core::error::{Error, Result};
+use crate::core::model::Project;
+use crate::core::progress::Progress;
+use crate::core::workspace::Workspace;
+
+/// The synthetic plan balanced once, then grown unevenly: new accounts
+/// appear near existing ones within 300 km of three growth centres
+/// (deterministic for `seed`).
+pub fn grown_plan(base: &Project, seed: u64) -> Result<Project> {
+    let opts = BalanceOptions {
+        units: UnitLayer::Hex { size_km: 25.0 },
+        ..BalanceOptions::default()
+    };
+    let k = base.territories.len();
+    let g = generate(base, k, &opts, &[], &Progress::new())?;
+    let mut ws = Workspace::new(base.clone());
+    ws.apply(g.edit)?;
+    let mut project = ws.project().clone();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let a = &project.accounts;
+    let live: Vec<usize> = a.live().filter(|&i| a.is_located(i)).collect();
+    let centres: Vec<(f64, f64)> = (0..3)
+        .map(|_| {
+            let i = live[rng.random_range(0..live.len())];
+            (a.lon[i], a.lat[i])
+        })
+        .collect();
+    let near: Vec<usize> = live
+        .iter()
+        .copied()
+        .filter(|&i| {
+            centres
+                .iter()
+                .any(|&c| crate::core::geometry::haversine_km(c, (a.lon[i], a.lat[i])) < 300.0)
+        })
+        .collect();
+    // Each account in a growth region gets a new neighbour with
+    // probability 0.35: those regions grow by about a third.
+    let mut rows = Vec::new();
+    for &i in &near {
+        if rng.random::<f64>() >= 0.35 {
+            continue;
+        }
+        let mut row = a.row(i);
+        row.id = format!("G{}", rows.len());
+        row.pinned = None;
+        row.location = row.location.map(|(x, y)| {
+            (
+                x + rng.random_range(-0.1..0.1),
+                y + rng.random_range(-0.1..0.1),
+            )
+        });
+        rows.push(row);
+    }
+    for row in &rows {
+        project.accounts.push(row);
+    }
+    project.name = format!("{} (balanced, then grown)", base.name);
+    Ok(project)
+}
+
+/// Prints the figures (see the module docs).
+pub fn bench(out: &mut dyn Write) -> Result<()> {
+    let io = |e| Error::io("<stdout>", e);
+    writeln!(
+        out,
+        "turfmap bench-balance{}\nrebalance = from the current plan with disruption cost; generate = from scratch (same method, no disruption cost); balanced k-means = plain location-allocation from scratch (no contiguity repair or local search)",
+        if cfg!(debug_assertions) {
+            " (DEBUG BUILD: use --release)"
+        } else {
+            ""
+        }
+    )
+    .map_err(io)?;
+    let sample = super::super::project_file::load(&super::super::assets::sample_plan())?;
+    let synth = super::super::synth::synthetic_plan(100_000, 50, 42);
+    let grown = grown_plan(&synth, 7)?;
+    for (name, project, hex) in [
+        ("sample", &sample, 40.0),
+        ("synthetic 100k/50", &synth, 25.0),
+        ("grown plan K=50", &grown, 25.0),
+    ] {
+        // TURFMAP_BENCH_ONLY=text runs only the plans whose name holds it.
+        if std::env::var("TURFMAP_BENCH_ONLY").is_ok_and(|f| !name.contains(f.as_str())) {
+            continue;
+        }
+        for units in [UnitLayer::Hex { size_km: hex }, UnitLayer::Counties] {
+            let opts = BalanceOptions {
+                units: units.clone(),
+                ..BalanceOptions::default()
+            };
+            let progress = Progress::new();
+            let k = project.territories.len();
+            let t = Instant::now();
+            let r = rebalance(project, &opts, &progress)?;
+            let dt = t.elapsed().as_secs_f64();
+            print_line(out, name, "rebalance", &units, &r, dt).map_err(io)?;
+            let t = Instant::now();
+            let g = generate(project, k, &opts, &[], &progress)?;
+            let dt = t.elapsed().as_secs_f64();
+            print_line(out, name, "generate", &units, &g, dt).map_err(io)?;
+            let t = Instant::now();
+            let b = balanced_kmeans(project, k, &opts, &progress)?;
+            let dt = t.elapsed().as_secs_f64();
+            print_line(out, name, "balanced k-means", &units, &b, dt).map_err(io)?;
+            let m = &r.after.balance_measure;
+            writeln!(
+                out,
+                "    disruption ({m} moved): rebalance {:.1}% at CV {:.2}% | from scratch: generate {:.1}% at CV {:.2}%, balanced k-means {:.1}% at CV {:.2}%",
+                r.report.balance_moved_pct,
+                r.after.cv_pct,
+                g.report.balance_moved_pct,
+                g.after.cv_pct,
+                b.report.balance_moved_pct,
+                b.after.cv_pct,
+            )
+            .map_err(io)?;
+            for note in r
+                .report
+                .notes
+                .iter()
+                .filter(|n| n.starts_with("infeasible"))
+            {
+                writeln!(out, "    rebalance: {note}").map_err(io)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_line(
+    out: &mut dyn Write,
+    plan: &str,
+    what: &str,
+    units: &UnitLayer,
+    p: &Proposal,
+    secs: f64,
+) -> std::io::Result<()> {
+    let r = &p.report;
+    writeln!(
+        out,
+        "{plan:<18} {what:<17} {:<16} {:>6.0} ms  CV {:>5.2}% → {:>5.2}%  out of ±{}%: {:>2} → {:>2} ({} infeasible)  max dev {:>5.1}%  moved {:>6} accts ({:>5.1}% of {})  contiguous {}  within tol where feasible {}",
+        units.to_string(),
+        secs * 1e3,
+        p.before.cv_pct,
+        p.after.cv_pct,
+        p.after.tolerance_pct,
+        p.before.out_of_tolerance,
+        p.after.out_of_tolerance,
+        r.infeasible_territories,
+        p.after
+            .territories
+            .iter()
+            .map(|t| t.deviation_pct.abs())
+            .fold(0.0, f64::max),
+        r.accounts_moved,
+        r.balance_moved_pct,
+        p.after.balance_measure,
+        if r.contiguous { "yes" } else { "NO" },
+        if r.within_tolerance_where_feasible {
+            "yes"
+        } else {
+            "NO"
+        },
+    )
+}

@@ -1,0 +1,141 @@
+//! The Balance dialog driven headless with egui_kittest: open it from the
+//! Plan menu, run on the sample plan (large hexagons, so a debug build is
+//! quick), see the proposal, Accept (one undo step) or Cancel/Discard.
+
+use std::time::Duration;
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use turfmap::app::TurfmapApp;
+
+type MakeApp = Box<dyn FnOnce(&egui::Context) -> TurfmapApp>;
+
+struct Slot {
+    make: Option<MakeApp>,
+    app: Option<TurfmapApp>,
+}
+
+fn sample_harness() -> Harness<'static, Slot> {
+    Harness::builder()
+        .with_size([1500.0, 1000.0])
+        .build_ui_state(
+            |ui, slot: &mut Slot| {
+                if slot.app.is_none() {
+                    let make = slot.make.take().expect("made once");
+                    slot.app = Some(make(ui.ctx()));
+                }
+                slot.app.as_mut().expect("app").ui_contents(ui);
+            },
+            Slot {
+                make: Some(Box::new(|ctx| {
+                    TurfmapApp::with_sample(ctx).expect("sample")
+                })),
+                app: None,
+            },
+        )
+}
+
+fn app<'a>(h: &'a Harness<'_, Slot>) -> &'a TurfmapApp {
+    h.state().app.as_ref().expect("app")
+}
+
+fn app_mut<'a>(h: &'a mut Harness<'_, Slot>) -> &'a mut TurfmapApp {
+    h.state_mut().app.as_mut().expect("app")
+}
+
+/// Opens Plan → Balance… and picks 60 km hexagons.
+fn open_dialog(h: &mut Harness<'_, Slot>) {
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Plan").click();
+    h.run();
+    h.get_by_label("Balance…").click();
+    h.run();
+    assert!(app(h).balance_dialog_open(), "the dialog opens");
+    app_mut(h).set_balance_hex_km(60.0);
+    h.step();
+    h.get_by_label("Balance territories");
+    h.get_by_label("Keep pinned accounts");
+}
+
+fn metrics_key(app: &TurfmapApp) -> (String, Vec<(u32, String)>, u64) {
+    let m = app.metrics();
+    (
+        format!("{:.9} {}", m.cv_pct, m.out_of_tolerance),
+        m.territories
+            .iter()
+            .map(|t| (t.id, format!("{:.9}", t.deviation_pct)))
+            .collect(),
+        m.total.count,
+    )
+}
+
+#[test]
+fn run_shows_a_proposal_accept_applies_it_and_one_undo_restores() {
+    let mut h = sample_harness();
+    open_dialog(&mut h);
+    let before = metrics_key(app(&h));
+    let revision = app(&h).workspace().revision();
+    h.get_by_label("Run").click();
+    h.step();
+    assert!(app(&h).balance_running(), "runs in the background");
+    // The window keeps drawing while it runs.
+    h.step();
+    assert!(app_mut(&mut h).wait_for_balance(Duration::from_secs(300)));
+    h.step();
+    h.step();
+    let p = app(&h).balance_proposal().expect("a proposal is shown");
+    let (cv0, cv1) = (p.before.cv_pct, p.after.cv_pct);
+    assert!(cv1 < cv0, "the proposal is better balanced: {cv0} → {cv1}");
+    // Nothing changes before Accept.
+    assert_eq!(app(&h).workspace().revision(), revision);
+    h.get_by_label("Proposal");
+    h.get_by_label_contains("Moves ");
+    h.get_by_label("Accept").click();
+    h.step();
+    h.step();
+    assert!(!app(&h).balance_dialog_open(), "Accept closes the dialog");
+    let after = metrics_key(app(&h));
+    assert_ne!(after, before, "Accept changes the plan");
+    assert!((app(&h).metrics().cv_pct - cv1).abs() < 1e-9);
+    app_mut(&mut h).undo();
+    h.step();
+    assert_eq!(
+        metrics_key(app(&h)),
+        before,
+        "one Undo restores the metrics exactly"
+    );
+}
+
+#[test]
+fn cancel_and_discard_leave_the_plan_untouched() {
+    let mut h = sample_harness();
+    open_dialog(&mut h);
+    let before = metrics_key(app(&h));
+    let revision = app(&h).workspace().revision();
+    h.get_by_label("Run").click();
+    h.step();
+    h.step();
+    assert!(app(&h).balance_running());
+    h.get_by_label("Cancel").click();
+    h.step();
+    h.step();
+    assert!(!app(&h).balance_running(), "Cancel stops the run");
+    assert!(app(&h).balance_proposal().is_none());
+    h.get_by_label_contains("Cancelled");
+    assert_eq!(app(&h).workspace().revision(), revision);
+    assert_eq!(metrics_key(app(&h)), before);
+
+    // Run again, then Discard the proposal.
+    h.get_by_label("Run").click();
+    h.step();
+    assert!(app_mut(&mut h).wait_for_balance(Duration::from_secs(300)));
+    h.step();
+    h.step();
+    assert!(app(&h).balance_proposal().is_some());
+    h.get_by_label("Discard").click();
+    h.step();
+    assert!(app(&h).balance_proposal().is_none());
+    assert_eq!(app(&h).workspace().revision(), revision);
+    assert_eq!(metrics_key(app(&h)), before);
+}

@@ -1,0 +1,182 @@
+//! The "Territory model" window, driven like a user would with
+//! egui_kittest: rule editor with validation, scenario clone and switch,
+//! type selector, hierarchy tree, reps and "why is it here".
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use geo::{LineString, MultiPolygon, Polygon};
+use turfmap::app::TurfmapApp;
+use turfmap::core::model::{
+    AccountRow, Accounts, LocationSource, Project, Rep, RepId, TerritoryType, TerritoryTypeId,
+};
+use turfmap::core::{TerritoryId, Workspace};
+
+struct Slot {
+    app: Option<TurfmapApp>,
+    project: Option<Project>,
+}
+
+fn square(x: f64, s: f64) -> MultiPolygon<f64> {
+    MultiPolygon(vec![Polygon::new(
+        LineString::from(vec![(x, 0.0), (x + s, 0.0), (x + s, s), (x, s), (x, 0.0)]),
+        vec![],
+    )])
+}
+
+fn plan() -> Project {
+    let mut p = Project::new("Model window");
+    p.accounts = Accounts::with_schema(&["Revenue".into()], &["Industry".into()]);
+    for i in 0..8 {
+        p.accounts.push(&AccountRow {
+            id: format!("A{i}"),
+            name: format!("Account {i}"),
+            location: Some((i as f64 + 0.5, 0.5)),
+            source: LocationSource::Coordinates,
+            measures: vec![100.0],
+            attributes: vec![if i % 2 == 0 { "Healthcare" } else { "Retail" }.into()],
+            pinned: None,
+        });
+    }
+    let region = p.add_territory("Region", MultiPolygon(vec![]));
+    let west = p.add_territory("West", square(0.0, 4.0));
+    let east = p.add_territory("East", square(4.0, 4.0));
+    p.territory_mut(west).unwrap().parent = Some(region);
+    p.territory_mut(east).unwrap().parent = Some(region);
+    p.types.push(TerritoryType {
+        id: TerritoryTypeId(1),
+        name: "Overlay".into(),
+        priority: 1,
+    });
+    let o = p.add_territory("Health", MultiPolygon(vec![]));
+    p.territory_mut(o).unwrap().type_id = TerritoryTypeId(1);
+    let mut ann = Rep::new(RepId(0), "Ann Lee");
+    ann.home = Some((0.5, 0.5));
+    p.reps.push(ann);
+    p.territory_mut(west).unwrap().reps = vec![RepId(0)];
+    p
+}
+
+fn harness() -> Harness<'static, Slot> {
+    let mut h = Harness::builder()
+        .with_size([1500.0, 1100.0])
+        .build_ui_state(
+            |ui, slot: &mut Slot| {
+                if slot.app.is_none() {
+                    let p = slot.project.take().expect("once");
+                    slot.app = Some(TurfmapApp::new(ui.ctx(), Workspace::new(p)));
+                }
+                slot.app.as_mut().expect("app").ui_contents(ui);
+            },
+            Slot {
+                app: None,
+                project: Some(plan()),
+            },
+        );
+    h.run_ok();
+    h
+}
+
+fn app<'a>(h: &'a Harness<'_, Slot>) -> &'a TurfmapApp {
+    h.state().app.as_ref().expect("app")
+}
+
+fn app_mut<'a>(h: &'a mut Harness<'_, Slot>) -> &'a mut TurfmapApp {
+    h.state_mut().app.as_mut().expect("app")
+}
+
+fn tid(h: &Harness<'_, Slot>, name: &str) -> TerritoryId {
+    app(h)
+        .workspace()
+        .project()
+        .territory_by_name(name)
+        .unwrap()
+        .id
+}
+
+#[test]
+fn menu_opens_the_window_with_tree_and_reps() {
+    let mut h = harness();
+    h.get_by_label("Model").click();
+    h.run_ok();
+    h.get_by_label("Territory model…").click();
+    h.run_ok();
+    assert!(app(&h).model_window_open());
+    // The tree lists the hierarchy with rolled-up counts.
+    h.get_by_label("8 accounts");
+    let wests = h.query_all_by_label("West").count();
+    // Collapsing the region hides its children.
+    h.get_by_label("-").click();
+    h.run_ok();
+    assert_eq!(h.query_all_by_label("West").count(), wests - 1);
+    // Reps with their load and distance (and in the territory list).
+    assert!(h.query_all_by_label("Ann Lee").count() >= 2);
+}
+
+#[test]
+fn rule_editor_validates_and_applies() {
+    let mut h = harness();
+    app_mut(&mut h).set_model_window_open(true);
+    let east = tid(&h, "East");
+    app_mut(&mut h).select_territory(east, false);
+    h.run_ok();
+    h.get_by_label("Rule:").focus();
+    h.run_ok();
+    h.get_by_label("Rule:").type_text("Industry > 5");
+    h.run_ok();
+    h.get_by_label_contains("'Industry' is a text field");
+    // Fix it: select all, retype.
+    h.get_by_label("Rule:").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label("Rule:").type_text("Industry = Healthcare");
+    h.run_ok();
+    h.get_by_label("Valid rule");
+    h.get_by_label("Apply rule").scroll_to_me();
+    h.run_ok();
+    h.get_by_label("Apply rule").click();
+    h.run_ok();
+    assert_eq!(app(&h).error(), None);
+    let ws = app(&h).workspace();
+    assert!(ws.project().territory(east).unwrap().rule.is_some());
+    // Account 0 is in West's boundary but Healthcare: East's rule wins.
+    assert_eq!(ws.engine().territory_of(0), Some(east));
+    // "Why is it here" names the rule.
+    app_mut(&mut h).select_account(0);
+    h.run_ok();
+    assert!(h.query_all_by_label_contains("rule of 'East'").count() >= 1);
+    assert_eq!(
+        app(&h).workspace().undo_labels().last(),
+        Some("Set the rule of 'East'")
+    );
+}
+
+#[test]
+fn clone_switch_archive_and_type_selector() {
+    let mut h = harness();
+    app_mut(&mut h).set_model_window_open(true);
+    h.run_ok();
+    h.get_by_label("New scenario:").focus();
+    h.run_ok();
+    h.get_by_label("New scenario:").type_text("Proposal");
+    h.run_ok();
+    h.get_by_label("Clone shown scenario").click();
+    h.run_ok();
+    let p = app(&h).workspace().project();
+    assert_eq!(p.scenarios.len(), 2);
+    let proposal = p.scenario_by_name("Proposal").expect("cloned").id;
+    // Switch through the scenario selector.
+    h.get_by_label("Scenario shown").click();
+    h.run_ok();
+    h.get_by_label("Proposal (planning)").click();
+    h.run_ok();
+    assert_eq!(app(&h).workspace().project().active_scenario, proposal);
+    // The type selector changes what the lists and metrics show.
+    assert_eq!(app(&h).metrics().territories.len(), 3);
+    app_mut(&mut h).show_type(TerritoryTypeId(1));
+    h.run_ok();
+    assert_eq!(app(&h).metrics().territories.len(), 1);
+    assert_eq!(app(&h).workspace().engine().type_id(), TerritoryTypeId(1));
+    // Undo goes back to the first scenario.
+    app_mut(&mut h).undo();
+    h.run_ok();
+    assert_ne!(app(&h).workspace().project().active_scenario, proposal);
+}
