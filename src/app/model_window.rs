@@ -207,8 +207,8 @@ impl TurfmapApp {
             .find(|t| t.0 == current)
             .map_or(String::new(), |t| t.1.clone());
         let mut show = None;
-        ComboBox::new("map_type_switch", "")
-            .selected_text(format!("Type: {name}"))
+        ComboBox::new("map_type_switch", "Type")
+            .selected_text(name)
             .show_ui(ui, |ui| {
                 for (id, n, _) in &types {
                     if ui.selectable_label(*id == current, n).clicked() && *id != current {

@@ -471,6 +471,11 @@ impl MapView {
         }
     }
 
+    /// The colour account `i`'s dot was last drawn in, if drawn.
+    pub fn account_color(&self, i: usize) -> Option<Color32> {
+        self.accounts.color_of(i)
+    }
+
     /// Rings `accounts` (e.g. those a scenario comparison moves) until
     /// called again with `None`.
     pub fn set_moved(&mut self, accounts: Option<Arc<Vec<usize>>>) {

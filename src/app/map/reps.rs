@@ -94,7 +94,7 @@ pub fn load_text(m: &RepMetrics) -> String {
 
 /// The hover card of a rep's home.
 pub fn rep_tooltip(ui: &mut egui::Ui, ws: &Workspace, m: &RepMetrics) {
-    ui.strong(format!("🏠 {}", m.name));
+    ui.strong(format!("{} (home base)", m.name));
     if !m.role.is_empty() {
         ui.label(format!("Role: {}", m.role));
     }
