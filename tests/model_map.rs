@@ -145,7 +145,8 @@ fn hover(h: &mut Harness<'_, Slot>, p: Pos2) {
 }
 
 fn show_overlay(h: &mut Harness<'_, Slot>) {
-    h.get_by_label("Type").click();
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Type")
+        .click();
     h.run_ok();
     h.get_by_label("Overlay").click();
     h.run_ok();

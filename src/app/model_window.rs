@@ -207,7 +207,8 @@ impl TurfmapApp {
             .find(|t| t.0 == current)
             .map_or(String::new(), |t| t.1.clone());
         let mut show = None;
-        ComboBox::new("map_type_switch", "Type")
+        let label = ui.label("Type");
+        ComboBox::from_id_salt("map_type_switch")
             .selected_text(name)
             .show_ui(ui, |ui| {
                 for (id, n, _) in &types {
@@ -217,6 +218,7 @@ impl TurfmapApp {
                 }
             })
             .response
+            .labelled_by(label.id)
             .on_hover_text(
                 "Territory type shown: the map, list, chart and tools work on one type at a time",
             );
@@ -345,10 +347,14 @@ impl TurfmapApp {
             return;
         }
         let mut open = true;
+        // Over the details panel at first, leaving the list and map in view.
+        let corner = ctx.content_rect().right_top() + egui::vec2(-12.0, 36.0);
         egui::Window::new("Territory model")
             .open(&mut open)
+            .pivot(egui::Align2::RIGHT_TOP)
+            .default_pos(corner)
             .default_width(460.0)
-            .default_height(640.0)
+            .default_height(760.0)
             .vscroll(true)
             .show(ctx, |ui| {
                 self.scenario_section(ui, &mut s);

@@ -48,6 +48,7 @@ pub fn paint_homes(
     hovered: Option<RepId>,
 ) {
     let font = FontId::proportional(12.0);
+    let mut placed: Vec<egui::Rect> = Vec::new();
     for (id, p) in homes {
         if !view.rect.expand(40.0).contains(*p) {
             continue;
@@ -68,11 +69,19 @@ pub fn paint_homes(
             continue;
         };
         let at = *p + vec2(s * 1.4, 0.0);
+        let galley = painter.layout_no_wrap(rep.name.clone(), font.clone(), HOME_FILL);
+        let rect = Align2::LEFT_CENTER.anchor_size(at, galley.size());
+        // Names that would overprint an earlier one are left out (the
+        // marker and its hover card still tell who lives there).
+        if hovered != Some(*id) && placed.iter().any(|r: &egui::Rect| r.intersects(rect)) {
+            continue;
+        }
+        placed.push(rect);
         // White halo behind the text keeps it legible on any fill.
         for d in [vec2(-1.0, 0.0), vec2(1.0, 0.0), vec2(0.0, -1.0), vec2(0.0, 1.0)] {
-            painter.text(at + d, Align2::LEFT_CENTER, &rep.name, font.clone(), Color32::WHITE);
+            painter.galley_with_override_text_color(rect.min + d, galley.clone(), Color32::WHITE);
         }
-        painter.text(at, Align2::LEFT_CENTER, &rep.name, font.clone(), HOME_FILL);
+        painter.galley(rect.min, galley, HOME_FILL);
     }
 }
 
