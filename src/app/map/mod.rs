@@ -683,7 +683,11 @@ fn click_event(ws: &Workspace, view: &ViewTransform, p: Pos2, account: Option<us
 fn paint_moved(painter: &egui::Painter, view: &ViewTransform, ws: &Workspace, moved: &[usize]) {
     let a = &ws.project().accounts;
     let area = view.rect.expand(6.0);
-    let stroke = Stroke::new(2.0, MOVED_COLOR);
+    // Smaller and thinner at a country-wide view, like the dots, so a city
+    // of moved accounts stays a cluster of rings rather than a blot.
+    let k = accounts::dot_scale(view.zoom);
+    let radius = (6.0 * k).clamp(3.0, 6.0);
+    let stroke = Stroke::new(if k < 0.8 { 1.3 } else { 2.0 }, MOVED_COLOR);
     let mut shapes = Vec::new();
     for &i in moved {
         if i >= a.len() || a.removed[i] || !a.is_located(i) {
@@ -691,7 +695,7 @@ fn paint_moved(painter: &egui::Painter, view: &ViewTransform, ws: &Workspace, mo
         }
         let p = view.to_screen(mercator(a.lon[i], a.lat[i]));
         if area.contains(p) {
-            shapes.push(egui::Shape::circle_stroke(p, 5.5, stroke));
+            shapes.push(egui::Shape::circle_stroke(p, radius, stroke));
             if shapes.len() >= MAX_MOVED_RINGS {
                 break;
             }
