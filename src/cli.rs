@@ -13,7 +13,8 @@ use clap::{Parser, Subcommand};
 use crate::core::edit::Edit;
 use crate::core::export::{write_assignment_csv, write_file_atomically};
 use crate::core::import::{
-    AccountImportOptions, add_territories, import_accounts, import_territories, merge_territories,
+    AccountImportOptions, add_territories, import_accounts, merge_territories,
+    territories_from_file, write_territories_kml,
 };
 use crate::core::metrics::PlanMetrics;
 use crate::core::model::{BalanceMeasure, Project};
@@ -73,10 +74,11 @@ pub enum Command {
         /// Accounts CSV (comma, semicolon or tab separated).
         #[arg(long)]
         accounts: PathBuf,
-        /// Territory boundaries as GeoJSON (Polygon/MultiPolygon features).
+        /// Territory boundaries: GeoJSON, Esri shapefile (.shp) or KML.
         #[arg(long)]
         territories: Option<PathBuf>,
-        /// GeoJSON property holding the territory name.
+        /// Property (GeoJSON), attribute (shapefile .dbf) or ExtendedData
+        /// field (KML; `name` = the Placemark name) holding the territory name.
         #[arg(long, default_value = "name")]
         name_prop: String,
         /// Column choices.
@@ -93,15 +95,77 @@ pub enum Command {
         #[arg(long)]
         owner_col: Option<String>,
     },
-    /// Add or replace territory boundaries from GeoJSON (same name = replace).
+    /// Add or replace territory boundaries (same name = replace) from
+    /// GeoJSON, an Esri shapefile (.shp + .dbf) or KML, by file extension.
     ImportTerritories {
         /// The plan file.
         plan: PathBuf,
-        /// GeoJSON FeatureCollection of Polygon/MultiPolygon features.
-        geojson: PathBuf,
-        /// GeoJSON property holding the territory name.
+        /// `.geojson`/`.json`, `.shp` or `.kml` file of polygons.
+        file: PathBuf,
+        /// Property (GeoJSON), attribute (shapefile .dbf) or ExtendedData
+        /// field (KML; `name` = the Placemark name) holding the territory name.
         #[arg(long, default_value = "name")]
         name_prop: String,
+    },
+    /// Write the territories as GeoJSON or KML (by the extension of --out).
+    ExportTerritories {
+        /// The plan file.
+        plan: PathBuf,
+        /// Output file: `.geojson`/`.json` or `.kml`.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Draw the plan as a PNG (or SVG) map image with legend, title, scale
+    /// bar and data credits; no display or GPU needed.
+    ExportMap {
+        /// The plan file.
+        plan: PathBuf,
+        /// Output file: `.png`, or `.svg` for a vector image.
+        #[arg(long)]
+        out: PathBuf,
+        /// Image width in pixels.
+        #[arg(long, default_value_t = 1600)]
+        width: u32,
+        /// Image height in pixels.
+        #[arg(long, default_value_t = 1000)]
+        height: u32,
+        /// Title (default: the plan's name; "" for none).
+        #[arg(long)]
+        title: Option<String>,
+        /// Area to show, `MIN_LON,MIN_LAT,MAX_LON,MAX_LAT` (default: the plan).
+        #[arg(long, allow_hyphen_values = true)]
+        bbox: Option<String>,
+        /// Scale bar units: `km` or `mi`.
+        #[arg(long, default_value = "km")]
+        units: String,
+        /// Leave out the account dots.
+        #[arg(long)]
+        no_accounts: bool,
+        /// Leave out the territory names.
+        #[arg(long)]
+        no_labels: bool,
+    },
+    /// Write the balance report: one self-contained HTML file with the map,
+    /// the per-territory table, the balance chart and the plan summary.
+    Report {
+        /// The plan file.
+        plan: PathBuf,
+        /// Output `.html` file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Heading (default: "Balance report: PLAN").
+        #[arg(long)]
+        title: Option<String>,
+        /// Units for areas and the map's scale bar: `km` or `mi`.
+        #[arg(long, default_value = "km")]
+        units: String,
+        /// Balance on this measure (or `count`) instead of the plan's setting.
+        #[arg(long)]
+        measure: Option<String>,
+        /// Add a comparison of the plan's active scenario with this one
+        /// (name or id).
+        #[arg(long)]
+        compare: Option<String>,
     },
     /// Write the assignment as CSV `account_id,territory` (import order).
     Assign {
@@ -402,11 +466,11 @@ pub fn run(cmd: Command) -> Result<()> {
         }
         Command::ImportTerritories {
             plan,
-            geojson,
+            file: geojson,
             name_prop,
         } => {
             let mut ws = Workspace::open(&plan)?;
-            let (imported, report) = import_territories(&geojson, &name_prop)?;
+            let (imported, report) = territories_from_file(&geojson, &name_prop)?;
             for s in report.skipped.iter().chain(&report.repaired) {
                 eprintln!("{}: {s}", geojson.display());
             }
@@ -430,6 +494,96 @@ pub fn run(cmd: Command) -> Result<()> {
             eprintln!(
                 "{}: {added} territories added, {replaced} replaced.",
                 plan.display()
+            );
+            Ok(())
+        }
+        Command::ExportTerritories { plan, out } => {
+            let ws = Workspace::open(&plan)?;
+            use crate::core::import::TerritoryFormat;
+            match TerritoryFormat::of(&out) {
+                Some(TerritoryFormat::Kml) => {
+                    write_file_atomically(&out, |w| write_territories_kml(w, ws.project()))?
+                }
+                Some(TerritoryFormat::GeoJson) => write_file_atomically(&out, |w| {
+                    crate::core::export::write_territories_geojson(w, ws.project())
+                })?,
+                _ => {
+                    return Err(Error::invalid(format!(
+                        "{}: use a .geojson or .kml file name",
+                        out.display()
+                    )));
+                }
+            }
+            eprintln!(
+                "Wrote {} territories to {}.",
+                ws.project().territories.len(),
+                out.display()
+            );
+            Ok(())
+        }
+        Command::ExportMap {
+            plan,
+            out,
+            width,
+            height,
+            title,
+            bbox,
+            units,
+            no_accounts,
+            no_labels,
+        } => {
+            let ws = Workspace::open(&plan)?;
+            let opts = crate::core::render::MapImageOptions {
+                width,
+                height,
+                title,
+                bbox: bbox.as_deref().map(parse_bbox).transpose()?,
+                units: parse_units(&units)?,
+                accounts: !no_accounts,
+                labels: !no_labels,
+                ..Default::default()
+            };
+            crate::core::render::export_map(&ws, &opts, &out)?;
+            eprintln!("Wrote the {width}×{height} map to {}.", out.display());
+            Ok(())
+        }
+        Command::Report {
+            plan,
+            out,
+            title,
+            units,
+            measure,
+            compare,
+        } => {
+            let mut ws = Workspace::open(&plan)?;
+            if let Some(m) = measure {
+                set_balance_measure(&mut ws, &m)?;
+            }
+            let units = parse_units(&units)?;
+            let comparison = match compare {
+                Some(name) => {
+                    let p = ws.project();
+                    let other = crate::core::scenario::find(p, &name)?;
+                    Some(crate::core::report::ScenarioComparison::between(
+                        p,
+                        p.active_scenario,
+                        other,
+                    )?)
+                }
+                None => None,
+            };
+            let mut opts = crate::core::report::ReportOptions {
+                title,
+                units,
+                scenario: comparison.as_ref(),
+                ..Default::default()
+            };
+            opts.map.units = units;
+            crate::core::report::write_report(&ws, &opts, &out)?;
+            eprintln!(
+                "Wrote the report on {} territories to {}.",
+                ws.project().territories.len(),
+                out.display()
             );
             Ok(())
         }
@@ -474,10 +628,7 @@ pub fn run(cmd: Command) -> Result<()> {
                 ws.set_current_type(ty)?;
             }
             if let Some(m) = measure {
-                let balance = parse_measure(ws.project(), &m)?;
-                let mut settings = ws.project().settings.clone();
-                settings.balance = balance;
-                ws.apply(Edit::SetSettings { settings })?;
+                set_balance_measure(&mut ws, &m)?;
             }
             let m = ws.metrics();
             let stdout = std::io::stdout();
@@ -1103,13 +1254,22 @@ pub fn new_project(
     let mut project = Project::new(name);
     project.accounts = table;
     if let Some(tpath) = territories {
-        let (imported, report) = import_territories(tpath, name_prop)?;
+        let (imported, report) = territories_from_file(tpath, name_prop)?;
         for s in report.skipped.iter().chain(&report.repaired) {
             eprintln!("{}: {s}", tpath.display());
         }
         add_territories(&mut project, imported);
     }
     Ok(project)
+}
+
+/// Makes `name` (`count` or a measure column) the plan's balance measure.
+fn set_balance_measure(ws: &mut Workspace, name: &str) -> Result<()> {
+    let balance = parse_measure(ws.project(), name)?;
+    let mut settings = ws.project().settings.clone();
+    settings.balance = balance;
+    ws.apply(Edit::SetSettings { settings })?;
+    Ok(())
 }
 
 /// Parses a balance measure name: `count` or a measure column.
@@ -1129,6 +1289,27 @@ pub fn parse_measure(project: &Project, name: &str) -> Result<BalanceMeasure> {
                 .iter()
                 .map(|m| format!(", {}", m.name))
                 .collect::<String>()
+        ))),
+    }
+}
+
+/// Parses `km` or `mi`.
+pub fn parse_units(s: &str) -> Result<crate::core::render::DistanceUnit> {
+    crate::core::render::DistanceUnit::parse(s)
+        .ok_or_else(|| Error::invalid(format!("unknown units '{s}'; use km or mi")))
+}
+
+/// Parses `MIN_LON,MIN_LAT,MAX_LON,MAX_LAT`.
+pub fn parse_bbox(s: &str) -> Result<crate::core::render::BBox> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| Error::invalid(format!("bbox '{s}': expected four numbers")))?;
+    match v.as_slice() {
+        &[a, b, c, d] if a < c && b < d && v.iter().all(|x| x.is_finite()) => Ok([a, b, c, d]),
+        _ => Err(Error::invalid(format!(
+            "bbox '{s}': expected MIN_LON,MIN_LAT,MAX_LON,MAX_LAT with min < max"
         ))),
     }
 }

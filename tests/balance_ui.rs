@@ -139,3 +139,28 @@ fn cancel_and_discard_leave_the_plan_untouched() {
     assert_eq!(app(&h).workspace().revision(), revision);
     assert_eq!(metrics_key(app(&h)), before);
 }
+
+#[test]
+fn the_dialog_opens_over_the_map_clear_of_the_territory_list() {
+    let mut h = sample_harness();
+    open_dialog(&mut h);
+    h.run();
+    // The territory list shows the names furthest left (the chart too).
+    let list = h
+        .get_all_by_label("Pacific Northwest")
+        .map(|n| n.rect())
+        .min_by(|a, b| a.left().total_cmp(&b.left()))
+        .expect("listed");
+    let title = h.get_by_label("Balance territories").rect();
+    let run = h.get_by_role_and_label(Role::Button, "Run").rect();
+    assert!(
+        title.left() > list.right() && run.left() > list.right(),
+        "dialog at {title:?} / {run:?} overlaps the territory list ending at {}",
+        list.right()
+    );
+    // Inside the window, towards its right side.
+    assert!(
+        title.right() <= 1500.0 && title.center().x > 750.0,
+        "{title:?}"
+    );
+}

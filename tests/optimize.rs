@@ -430,3 +430,106 @@ fn rebalance_and_generate_are_deterministic() {
     let b = generate(&p, 5, &opts(), &[], &Progress::new()).unwrap();
     assert_eq!(a.edit, b.edit);
 }
+
+/// Accounts of the territory holding account `i`, other than `except`.
+fn territory_others(ws: &Workspace, i: usize, except: &dyn Fn(usize) -> bool) -> usize {
+    let t = ws.engine().territory_of(i);
+    let a = &ws.project().accounts;
+    a.live()
+        .filter(|&j| !except(j) && ws.engine().territory_of(j) == t)
+        .count()
+}
+
+#[test]
+fn a_territory_holding_a_heavy_unit_keeps_little_else() {
+    let mut p = plan(600, 3);
+    let first_heavy = p.accounts.len();
+    for i in 0..130 {
+        p.accounts.push(&AccountRow {
+            id: format!("H{i}"),
+            name: String::new(),
+            location: Some((-98.5, 41.5)),
+            source: LocationSource::Coordinates,
+            measures: vec![1.0, 1.0],
+            attributes: vec![],
+            pinned: None,
+        });
+    }
+    // Accounts that can share the heavy spot's hexagon (8 km circumradius).
+    let a = &p.accounts;
+    let near = (0..first_heavy)
+        .filter(|&j| {
+            turfmap::core::geometry::haversine_km((a.lon[j], a.lat[j]), (-98.5, 41.5)) < 16.0
+        })
+        .count();
+    let heavy = |j: usize| j >= first_heavy;
+    let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    let ws = accept(&p, &prop);
+    let others = territory_others(&ws, first_heavy, &heavy);
+    assert!(
+        others <= near,
+        "{others} others (at most {near} share the hexagon)"
+    );
+    assert!(prop.report.within_tolerance_where_feasible);
+    let prop = generate(&p, 6, &opts(), &[], &Progress::new()).unwrap();
+    let ws = accept(&p, &prop);
+    let others = territory_others(&ws, first_heavy, &heavy);
+    assert!(others <= near, "generate: {others} others (at most {near})");
+    assert!(
+        prop.report.within_tolerance_where_feasible,
+        "{:?}",
+        prop.report.notes
+    );
+}
+
+#[test]
+fn generate_counts_kept_pins_where_they_are_pinned() {
+    let mut p = plan(900, 11);
+    // A territory's worth of crowded accounts pinned to the far corner.
+    let far = p.territories[5].id;
+    let pinned: Vec<usize> = (0..p.accounts.len())
+        .filter(|&i| p.accounts.lon[i] < -99.0 && p.accounts.lat[i] < 41.0)
+        .take(140)
+        .collect();
+    for &i in &pinned {
+        p.accounts.pinned[i] = Some(far);
+    }
+    let prop = generate(&p, 6, &opts(), &[], &Progress::new()).unwrap();
+    let ws = accept(&p, &prop);
+    let kept: Vec<usize> = pinned
+        .iter()
+        .copied()
+        .filter(|&i| ws.project().accounts.pinned[i] == Some(far))
+        .collect();
+    assert_eq!(kept.len(), pinned.len(), "{:?}", prop.report.notes);
+    for &i in &kept {
+        assert_eq!(ws.engine().territory_of(i), Some(far));
+    }
+    // The real plan (pins included) is balanced, not just the unit model.
+    assert_eq!(
+        prop.after.out_of_tolerance,
+        0,
+        "{:?} {:?}",
+        prop.report.notes,
+        prop.after
+            .territories
+            .iter()
+            .map(|t| t.deviation_pct)
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        prop.report
+            .notes
+            .iter()
+            .any(|n| n.contains("pinned account(s) stay pinned")),
+        "{:?}",
+        prop.report.notes
+    );
+    // Rebalance counts them in their territory too.
+    let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    assert_eq!(prop.after.out_of_tolerance, 0, "{:?}", prop.report.notes);
+    let ws = accept(&p, &prop);
+    for &i in &pinned {
+        assert_eq!(ws.engine().territory_of(i), Some(far));
+    }
+}

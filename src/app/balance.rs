@@ -281,10 +281,18 @@ impl TurfmapApp {
         } else {
             "Balance territories"
         };
+        // First shown at the top right of the map, clear of the territory
+        // list and the details; egui remembers where the user moves it (the
+        // id is stable).
+        let area = self.map_rect.unwrap_or_else(|| ctx.content_rect());
+        let width = (area.width() - 24.0).clamp(360.0, 520.0);
         egui::Window::new(title)
             .id(egui::Id::unique("balance_dialog"))
             .open(&mut open)
-            .default_width(560.0)
+            .pivot(egui::Align2::RIGHT_TOP)
+            .default_pos(area.right_top() + egui::vec2(-12.0, 44.0))
+            .default_width(width)
+            .max_height((area.height() - 56.0).max(240.0))
             .resizable(true)
             .show(ctx, |ui| {
                 let busy = d.job.is_some();

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::core::import::{AccountImportOptions, import_accounts, import_territories};
+use crate::core::import::{AccountImportOptions, import_accounts, territories_from_file};
 use crate::core::progress::Progress;
 use crate::core::{Project, Result, assets, project_file};
 
@@ -121,7 +121,7 @@ pub fn build_project(
     project.accounts = table;
     if let Some(tpath) = territories {
         progress.check()?;
-        let (imported, report) = import_territories(tpath, name_prop)?;
+        let (imported, report) = territories_from_file(tpath, name_prop)?;
         summary.push_str(&format!("\n{} territories", report.imported));
         if !report.skipped.is_empty() {
             summary.push_str(&format!(
@@ -224,11 +224,17 @@ pub(crate) mod dialogs {
             .pick_file()
     }
 
-    /// Asks for a territories GeoJSON.
+    /// Asks for a territories file: GeoJSON, Esri shapefile or KML.
     pub fn pick_geojson(near: Option<&Path>) -> Option<PathBuf> {
         start_in(rfd::FileDialog::new(), near)
-            .set_title("Territories (GeoJSON)")
+            .set_title("Territories (GeoJSON, shapefile, KML)")
+            .add_filter(
+                "Territories",
+                &crate::core::import::TerritoryFormat::IMPORT_EXTENSIONS,
+            )
             .add_filter("GeoJSON", &["geojson", "json"])
+            .add_filter("Esri shapefile", &["shp"])
+            .add_filter("KML", &["kml"])
             .add_filter("All files", &["*"])
             .pick_file()
     }

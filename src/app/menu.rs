@@ -99,7 +99,7 @@ impl TurfmapApp {
                     self.save_as(None);
                 }
                 ui.separator();
-                if ui.button("Import territories (GeoJSON)…").clicked()
+                if ui.button("Import territories (GeoJSON, shapefile, KML)…").clicked()
                     && let Some(path) = files::dialogs::pick_geojson(self.ws.path())
                 {
                     self.import_territories_from(path);
@@ -130,6 +130,22 @@ impl TurfmapApp {
                 {
                     self.export_territories_to(path);
                 }
+                if ui.button("Export territories (KML)…").clicked()
+                    && let Some(path) = files::dialogs::save_as(
+                        "Export territories",
+                        "KML",
+                        "kml",
+                        &format!("{stem}-territories"),
+                        self.ws.path(),
+                    )
+                {
+                    self.export_territories_to(path);
+                }
+                ui.separator();
+                if ui.button("Export map image…").clicked() {
+                    self.open_map_export();
+                }
+                self.report_menu_items(ui);
                 ui.separator();
                 if ui
                     .add(Button::new("Quit").shortcut_text(sc(&QUIT)))
@@ -184,6 +200,13 @@ impl TurfmapApp {
             });
 
             ui.menu_button("View", |ui| {
+                if ui
+                    .add(Button::new("Presentation mode").shortcut_text("F5"))
+                    .clicked()
+                {
+                    self.set_presenting(true);
+                }
+                ui.separator();
                 if ui.button("Zoom to plan").clicked() {
                     self.map.zoom_to_plan(&self.ws);
                 }
@@ -221,6 +244,16 @@ impl TurfmapApp {
                     self.settings.dark = self.dark;
                     self.save_settings();
                 }
+                ui.horizontal(|ui| {
+                    use crate::core::render::DistanceUnit;
+                    ui.label("Units");
+                    let mut units = self.settings.units;
+                    let a = ui.radio_value(&mut units, DistanceUnit::Km, "km");
+                    let b = ui.radio_value(&mut units, DistanceUnit::Mi, "miles");
+                    if a.changed() || b.changed() {
+                        self.set_units(units);
+                    }
+                });
                 ui.separator();
                 let mut online = self.settings.online_tiles;
                 if ui

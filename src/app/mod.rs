@@ -11,6 +11,7 @@
 mod balance;
 pub mod chart;
 mod dialogs;
+pub mod export_ui;
 pub mod files;
 pub mod fmt;
 pub mod frame_bench;
@@ -20,6 +21,7 @@ pub mod map;
 mod menu;
 mod model_window;
 pub mod panels;
+pub mod present;
 pub mod settings;
 pub mod state;
 pub mod tools;
@@ -32,7 +34,7 @@ use egui::{CentralPanel, Panel};
 
 use crate::core::edit::Edit;
 use crate::core::export::{write_assignment_csv, write_file_atomically, write_territories_geojson};
-use crate::core::import::{ImportedTerritory, TerritoryImportReport, import_territories};
+use crate::core::import::{ImportedTerritory, TerritoryImportReport, territories_from_file};
 use crate::core::metrics::PlanMetrics;
 use crate::core::progress::Progress;
 use crate::core::{Project, TerritoryId, Workspace};
@@ -87,6 +89,8 @@ pub struct TurfmapApp {
     selection: Selection,
     style: MapStyle,
     map: MapView,
+    /// Where the map was drawn last frame (floating dialogs open over it).
+    map_rect: Option<egui::Rect>,
     sort: Option<SortOrder>,
     /// The tolerance being typed or dragged, committed when the user lets go.
     tolerance_edit: Option<f64>,
@@ -110,6 +114,8 @@ pub struct TurfmapApp {
     tools: tools::Tools,
     /// The Balance/Generate dialog, when open.
     balance: Option<balance::BalanceDialog>,
+    present: present::Presentation,
+    export: export_ui::ExportUi,
 }
 
 impl TurfmapApp {
@@ -130,6 +136,7 @@ impl TurfmapApp {
             selection: Selection::default(),
             style: MapStyle::default(),
             map,
+            map_rect: None,
             sort: None,
             tolerance_edit: None,
             list_scroll_to: None,
@@ -149,6 +156,8 @@ impl TurfmapApp {
             autosave: history::Autosave::default(),
             tools: tools::Tools::default(),
             balance: None,
+            present: present::Presentation::default(),
+            export: export_ui::ExportUi::default(),
         }
     }
 
@@ -158,6 +167,7 @@ impl TurfmapApp {
         self.settings = settings;
         self.settings_store = store;
         self.dark = self.settings.dark;
+        self.style.units = self.settings.units;
         setup_style(&self.ctx, self.dark);
         self.apply_tile_setting();
     }
@@ -424,15 +434,17 @@ impl TurfmapApp {
             display_name(&plan),
             display_name(&accounts)
         );
+        let remembered = self.settings.clone();
         self.start(title, true, None, move |progress| {
             let name = files::plan_name_from(&plan);
-            let (project, summary) = files::build_project(
+            let (mut project, summary) = files::build_project(
                 &name,
                 &accounts,
                 territories.as_deref(),
                 &name_prop,
                 progress,
             )?;
+            remembered.apply_balance_measure(&mut project);
             let mut ws = Workspace::new(project);
             progress.check()?;
             ws.save_as(&plan)?;
@@ -469,7 +481,7 @@ impl TurfmapApp {
     pub fn import_territories_from(&mut self, path: PathBuf) {
         let title = format!("Importing territories from {}", display_name(&path));
         self.start(title, true, None, move |_| {
-            let (territories, report) = import_territories(&path, "name")?;
+            let (territories, report) = territories_from_file(&path, "name")?;
             Ok(JobOutput::TerritoriesRead {
                 path,
                 territories,
@@ -493,14 +505,23 @@ impl TurfmapApp {
         });
     }
 
-    /// Writes the territories as GeoJSON to `path` in the background.
+    /// Writes the territories to `path` in the background: KML for a
+    /// `.kml` file, GeoJSON otherwise.
     pub fn export_territories_to(&mut self, path: PathBuf) {
         // Only the territories are needed: no need to copy the accounts.
         let mut project = Project::new(self.ws.project().name.clone());
         project.territories = self.ws.project().territories.clone();
         let title = format!("Exporting territories to {}", display_name(&path));
+        let kml = crate::core::import::TerritoryFormat::of(&path)
+            == Some(crate::core::import::TerritoryFormat::Kml);
         self.start(title, false, None, move |_| {
-            write_file_atomically(&path, |w| write_territories_geojson(w, &project))?;
+            if kml {
+                write_file_atomically(&path, |w| {
+                    crate::core::import::write_territories_kml(w, &project)
+                })?;
+            } else {
+                write_file_atomically(&path, |w| write_territories_geojson(w, &project))?;
+            }
             Ok(JobOutput::Exported {
                 path,
                 what: "territories",
@@ -752,7 +773,12 @@ impl TurfmapApp {
         self.sanitize_selection();
         self.handle_close_request(&ctx);
         self.sanitize_tools();
-        if self.job.is_none() && self.confirm.is_none() && self.new_plan.is_none() {
+        self.presentation_keys(&ctx);
+        if self.job.is_none()
+            && self.confirm.is_none()
+            && self.new_plan.is_none()
+            && !self.presenting()
+        {
             self.tool_keys(&ctx);
             self.handle_shortcuts(&ctx);
         }
@@ -760,6 +786,14 @@ impl TurfmapApp {
         if title != self.last_title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.last_title = title;
+        }
+        if self.presenting() {
+            self.presentation_ui(ui);
+            self.tick_autosave(Instant::now());
+            if self.job.is_some() {
+                ctx.request_repaint_after(Duration::from_millis(100));
+            }
+            return;
         }
 
         Panel::top("menu_bar").show(ui, |ui| self.menu_bar(ui));
@@ -804,6 +838,7 @@ impl TurfmapApp {
                 }
             });
         CentralPanel::no_frame().show(ui, |ui| {
+            self.map_rect = Some(ui.max_rect());
             self.tool_bar(ui);
             let events =
                 self.map
@@ -820,6 +855,7 @@ impl TurfmapApp {
 
         self.balance_window(&ctx);
         self.dialogs(&ctx);
+        self.map_export_dialog(&ctx);
         self.model_window(&ctx);
         self.recovery_dialog(&ctx);
         self.tick_autosave(Instant::now());

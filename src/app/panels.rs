@@ -696,6 +696,7 @@ impl TurfmapApp {
         }
 
         if let Some(settings) = new_settings {
+            self.remember_balance_measure(&settings.balance);
             self.apply(Edit::SetSettings { settings });
         }
     }
@@ -748,7 +749,9 @@ impl TurfmapApp {
                         format!("within ±{}%", fmt::pct_plain(tol))
                     }),
                 );
-                kv(ui, "Area", format!("{} km²", fmt::value(t.area_km2)), None);
+                let units = self.settings.units;
+                let area = fmt::value(units.area_from_km2(t.area_km2));
+                kv(ui, "Area", format!("{area} {}", units.area_label()), None);
                 kv(
                     ui,
                     "Compactness",

@@ -1,4 +1,5 @@
-//! Window settings remembered between runs: theme and online map tiles.
+//! Window settings remembered between runs: theme, units, online map tiles
+//! and the last balance measure chosen.
 
 use std::path::{Path, PathBuf};
 
@@ -6,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::map::tiles::TileSettings;
 use crate::core::export::write_file_atomically;
+use crate::core::model::{BalanceMeasure, Project};
+use crate::core::render::DistanceUnit;
 
 /// What the window remembers between runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -18,9 +21,28 @@ pub struct AppSettings {
     pub tiles: TileSettings,
     /// Dark theme.
     pub dark: bool,
+    /// Units for areas, distances and the scale bar.
+    pub units: DistanceUnit,
+    /// The balance measure last chosen in the window (`count` or a measure
+    /// column's name); new plans start with it when they have that column.
+    pub balance_measure: Option<String>,
 }
 
 impl AppSettings {
+    /// Makes the remembered balance measure the plan's, if the plan has
+    /// that column (for new plans: an opened plan keeps its own setting).
+    pub fn apply_balance_measure(&self, project: &mut Project) {
+        let Some(name) = &self.balance_measure else {
+            return;
+        };
+        if name.eq_ignore_ascii_case("count") {
+            project.settings.balance = BalanceMeasure::Count;
+        } else if let Some(i) = project.accounts.measure_index(name) {
+            project.settings.balance =
+                BalanceMeasure::Measure(project.accounts.measures[i].name.clone());
+        }
+    }
+
     /// `settings.ron` in the per-user config folder.
     pub fn default_store() -> Option<PathBuf> {
         directories::ProjectDirs::from("org", "Turfmap", "turfmap")
@@ -50,6 +72,24 @@ impl AppSettings {
     }
 }
 
+impl crate::app::TurfmapApp {
+    /// Switches km/mi for areas and the scale bar, and remembers it.
+    pub fn set_units(&mut self, units: DistanceUnit) {
+        self.settings.units = units;
+        self.style.units = units;
+        self.save_settings();
+    }
+
+    /// Remembers the balance measure the user just chose.
+    pub(crate) fn remember_balance_measure(&mut self, measure: &BalanceMeasure) {
+        let name = Some(measure.to_string());
+        if self.settings.balance_measure != name {
+            self.settings.balance_measure = name;
+            self.save_settings();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,10 +102,16 @@ mod tests {
         let s = AppSettings {
             online_tiles: true,
             dark: true,
+            units: DistanceUnit::Mi,
+            balance_measure: Some("Potential".into()),
             ..AppSettings::default()
         };
         s.save(&path).unwrap();
         assert_eq!(AppSettings::load(&path), s);
+        // A file from an older version (no units) still loads.
+        std::fs::write(&path, "(online_tiles: true, dark: true)").unwrap();
+        let old = AppSettings::load(&path);
+        assert!(old.dark && old.units == DistanceUnit::Km && old.balance_measure.is_none());
         std::fs::write(&path, "(online_tiles: tru").unwrap();
         assert_eq!(AppSettings::load(&path), AppSettings::default());
     }

@@ -3,6 +3,7 @@
 //! looking at.
 
 use crate::core::TerritoryId;
+use crate::core::render::DistanceUnit;
 
 /// What is selected in the window.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -24,6 +25,8 @@ pub struct MapStyle {
     pub accounts: bool,
     /// Fill opacity of territories, 0..=1.
     pub fill_opacity: f32,
+    /// Units of the scale bar.
+    pub units: DistanceUnit,
 }
 
 impl Default for MapStyle {
@@ -33,6 +36,7 @@ impl Default for MapStyle {
             labels: true,
             accounts: true,
             fill_opacity: 0.28,
+            units: DistanceUnit::Km,
         }
     }
 }

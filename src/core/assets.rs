@@ -1,21 +1,31 @@
 //! Where the bundled data files (`assets/`) are.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// A file every assets folder has; used to recognise one.
+const MARKER: &str = "us-states.geojson";
 
 /// The assets folder: `$TURFMAP_ASSETS` if set, else `assets/` next to the
-/// executable (installed layout), else the source tree's `assets/`.
+/// executable (a portable folder or Windows zip), else
+/// `../share/turfmap/assets` from it (the Linux package: `/usr/bin/turfmap`
+/// with `/usr/share/turfmap/assets`), else the source tree's `assets/`
+/// (`cargo run`, `cargo install --path .`).
 pub fn dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("TURFMAP_ASSETS") {
+    let exe = std::env::current_exe().ok();
+    dir_for(std::env::var_os("TURFMAP_ASSETS"), exe.as_deref())
+}
+
+/// [`dir`] for a given `$TURFMAP_ASSETS` value and executable path.
+pub fn dir_for(env: Option<std::ffi::OsString>, exe: Option<&Path>) -> PathBuf {
+    if let Some(d) = env {
         return PathBuf::from(d);
     }
-    if let Ok(exe) = std::env::current_exe()
-        && let Some(parent) = exe.parent()
-    {
+    if let Some(parent) = exe.and_then(Path::parent) {
         for cand in [
             parent.join("assets"),
             parent.join("../share/turfmap/assets"),
         ] {
-            if cand.join("us-states.geojson").exists() {
+            if cand.join(MARKER).exists() {
                 return cand;
             }
         }
@@ -26,4 +36,37 @@ pub fn dir() -> PathBuf {
 /// The bundled sample plan that the window opens by default.
 pub fn sample_plan() -> PathBuf {
     dir().join("sample").join("sample.turf")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_installed_layouts() {
+        let root = tempfile::tempdir().unwrap();
+        // Debian package: /usr/bin/turfmap + /usr/share/turfmap/assets.
+        let bin = root.path().join("usr/bin");
+        let share = root.path().join("usr/share/turfmap/assets");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::create_dir_all(&share).unwrap();
+        std::fs::write(share.join(MARKER), "{}").unwrap();
+        let found = dir_for(None, Some(&bin.join("turfmap")));
+        assert_eq!(found.canonicalize().unwrap(), share.canonicalize().unwrap());
+        // A portable folder: assets/ beside the binary wins.
+        let portable = root.path().join("portable");
+        std::fs::create_dir_all(portable.join("assets")).unwrap();
+        std::fs::write(portable.join("assets").join(MARKER), "{}").unwrap();
+        assert_eq!(
+            dir_for(None, Some(&portable.join("turfmap.exe"))),
+            portable.join("assets")
+        );
+        // The environment overrides; nothing found: the source tree.
+        assert_eq!(
+            dir_for(Some("/x/y".into()), Some(&bin.join("turfmap"))),
+            PathBuf::from("/x/y")
+        );
+        let nowhere = dir_for(None, Some(&root.path().join("empty/turfmap")));
+        assert!(nowhere.join(MARKER).exists(), "{}", nowhere.display());
+    }
 }

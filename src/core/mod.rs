@@ -4,6 +4,7 @@
 //! (only what the edit touched) → [`metrics`] → screen or CLI output.
 
 pub mod assets;
+pub mod basemap;
 pub mod bench;
 pub mod edit;
 pub mod engine;
@@ -16,6 +17,7 @@ pub mod import;
 pub mod index;
 pub mod metrics;
 pub mod model;
+pub mod numfmt;
 pub mod progress;
 pub mod project_file;
 pub mod reps;
@@ -31,5 +33,7 @@ pub use model::{Accounts, Project, Territory, TerritoryId};
 pub use workspace::Workspace;
 pub mod bench_edit;
 pub mod optimize;
+pub mod render;
+pub mod report;
 pub mod tools;
 pub mod units;

@@ -11,8 +11,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use egui::{Color32, Mesh, Shape, Stroke};
-use geo::{Coord, LineString, Polygon};
-use serde_json::Value;
+use geo::Polygon;
 
 use super::geom::{Geom, GeomBuilder, draw_geoms, split_antimeridian, to_world};
 use super::proj::{ViewTransform, mercator};
@@ -111,87 +110,21 @@ pub fn wait(timeout: Duration) -> Option<&'static Basemap> {
 /// [`Basemap::errors`], never panicked on.
 pub fn load(dir: &Path) -> Basemap {
     let t = Instant::now();
-    let mut bm = Basemap::default();
-    let mut read = |name: &str| match read_features(&dir.join(name)) {
-        Ok(f) => f,
-        Err(e) => {
-            bm.errors.push(format!("{name}: {e}"));
-            Vec::new()
-        }
+    let data = crate::core::basemap::BasemapData::load(dir);
+    let areas = |feats: &[Vec<Polygon<f64>>], fill: bool| -> Vec<Geom> {
+        feats.iter().map(|f| area_geom(f, fill)).collect()
     };
-    let countries = read("world-countries-110m.geojson");
-    let states = read("us-states.geojson");
-    let counties = read("us-counties.geojson");
-    let provinces = read("admin1-50m.geojson");
-    bm.countries = countries.iter().map(|f| area_geom(&f.1, true)).collect();
-    bm.states = states.iter().map(|f| area_geom(&f.1, false)).collect();
-    bm.counties = counties.iter().map(|f| area_geom(&f.1, false)).collect();
-    // The US is covered by the states file, at a finer scale.
-    bm.provinces = provinces
-        .iter()
-        .filter(|f| f.0.get("country_a3").and_then(Value::as_str) != Some("USA"))
-        .map(|f| area_geom(&f.1, false))
-        .collect();
-    bm.load_time = t.elapsed();
-    bm
-}
-
-/// A feature's properties and polygons (lon/lat).
-type Feature = (serde_json::Map<String, Value>, Vec<Polygon<f64>>);
-
-/// Reads the Polygon / MultiPolygon features of a GeoJSON file.
-pub fn read_features(path: &Path) -> Result<Vec<Feature>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let json: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let features = json
-        .get("features")
-        .and_then(Value::as_array)
-        .ok_or("not a FeatureCollection")?;
-    let mut out = Vec::with_capacity(features.len());
-    for f in features {
-        let props = f
-            .get("properties")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        let Some(g) = f.get("geometry") else {
-            continue;
-        };
-        let coords = g.get("coordinates");
-        let polys: Vec<Polygon<f64>> = match (g.get("type").and_then(Value::as_str), coords) {
-            (Some("Polygon"), Some(c)) => polygon_from_json(c).into_iter().collect(),
-            (Some("MultiPolygon"), Some(Value::Array(ps))) => {
-                ps.iter().filter_map(polygon_from_json).collect()
-            }
-            _ => Vec::new(),
-        };
-        if !polys.is_empty() {
-            out.push((props, polys));
-        }
+    Basemap {
+        countries: areas(&data.countries, true),
+        states: areas(&data.states, false),
+        counties: areas(&data.counties, false),
+        provinces: areas(&data.provinces, false),
+        errors: data.errors,
+        load_time: t.elapsed(),
     }
-    Ok(out)
 }
 
-/// `[[[lon, lat], …], …]` → polygon; `None` when malformed.
-fn polygon_from_json(v: &Value) -> Option<Polygon<f64>> {
-    let rings = v.as_array()?;
-    let mut rings = rings.iter().filter_map(|r| {
-        let pts: Vec<Coord<f64>> = r
-            .as_array()?
-            .iter()
-            .filter_map(|p| {
-                let p = p.as_array()?;
-                Some(Coord {
-                    x: p.first()?.as_f64()?,
-                    y: p.get(1)?.as_f64()?,
-                })
-            })
-            .collect();
-        (pts.len() >= 3).then_some(LineString(pts))
-    });
-    let ext = rings.next()?;
-    Some(Polygon::new(ext, rings.collect()))
-}
+pub use crate::core::basemap::read_features;
 
 /// A basemap area: split at the antimeridian, borders always, fill if asked.
 fn area_geom(polys: &[Polygon<f64>], fill: bool) -> Geom {

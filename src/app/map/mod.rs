@@ -419,7 +419,7 @@ impl MapView {
             {
                 events.push(click_event(ws, &view, p, hover.map(|h| h.0)));
             }
-            paint_scale_bar(&painter, &view);
+            paint_scale_bar(&painter, &view, style.units);
             if let Some((text, url)) = &attribution {
                 paint_attribution(ui, &view, text, url);
             } else if !stats.basemap_ready {
@@ -831,27 +831,18 @@ fn shorten(s: &str, n: usize) -> String {
     }
 }
 
-/// A km scale bar in the bottom-left corner.
-fn paint_scale_bar(painter: &egui::Painter, view: &ViewTransform) {
+/// A scale bar (km or mi) in the bottom-left corner.
+fn paint_scale_bar(
+    painter: &egui::Painter,
+    view: &ViewTransform,
+    units: crate::core::render::DistanceUnit,
+) {
     let (_, lat) = view.to_lon_lat(view.rect.center());
     let m_per_pt = 40_075_016.686 * lat.to_radians().cos() / view.scale;
-    if !(m_per_pt.is_finite() && m_per_pt > 0.0) {
+    let Some(bar) = crate::core::render::scale_bar(m_per_pt, 110.0, units) else {
         return;
-    }
-    // The longest 1-2-5 length that fits in ~110 points.
-    let raw = m_per_pt * 110.0;
-    let pow = 10f64.powf(raw.log10().floor());
-    let nice = [5.0, 2.0, 1.0]
-        .into_iter()
-        .map(|k| k * pow)
-        .find(|&l| l <= raw)
-        .unwrap_or(pow);
-    let len = (nice / m_per_pt) as f32;
-    let label = if nice >= 1000.0 {
-        format!("{} km", format_number(nice / 1000.0))
-    } else {
-        format!("{} m", format_number(nice))
     };
+    let (len, label) = (bar.len_px as f32, bar.label);
     let base = view.rect.left_bottom() + vec2(12.0, -12.0);
     let bg = Rect::from_min_max(base + vec2(-6.0, -22.0), base + vec2(len + 6.0, 5.0));
     painter.rect_filled(bg, 3.0, Color32::from_white_alpha(170));

@@ -7,12 +7,10 @@
 //! gestures. Everything view-independent is cached in world coordinates;
 //! each frame only applies the affine [`ViewTransform`].
 
-use std::f64::consts::PI;
-
 use egui::{Pos2, Rect, Vec2, pos2};
 
 /// Latitude limit of Web Mercator (the map is square).
-pub const MAX_LAT: f64 = 85.051_128_779_806_59;
+pub use crate::core::render::proj::MAX_LAT;
 
 /// Screen points per world unit at zoom 0 (walkers' tile size).
 pub const TILE_SIZE: f64 = 256.0;
@@ -22,24 +20,8 @@ pub const MIN_ZOOM: f64 = 1.0;
 /// See [`MIN_ZOOM`].
 pub const MAX_ZOOM: f64 = 19.0;
 
-/// Projects lon/lat degrees to world coordinates (latitude clamped to
-/// [`MAX_LAT`]). Non-finite input gives non-finite output.
-#[inline]
-pub fn mercator(lon: f64, lat: f64) -> [f64; 2] {
-    let lat = lat.clamp(-MAX_LAT, MAX_LAT);
-    [
-        (lon + 180.0) / 360.0,
-        (1.0 - lat.to_radians().tan().asinh() / PI) / 2.0,
-    ]
-}
-
-/// Inverse of [`mercator`]: world coordinates to `(lon, lat)` degrees.
-#[inline]
-pub fn inverse_mercator(x: f64, y: f64) -> (f64, f64) {
-    let lon = x * 360.0 - 180.0;
-    let lat = ((1.0 - 2.0 * y) * PI).sinh().atan().to_degrees();
-    (lon, lat)
-}
+/// Projection and its inverse, shared with the map image export.
+pub use crate::core::render::proj::{inverse_mercator, mercator};
 
 /// Screen points per world unit at `zoom`.
 #[inline]

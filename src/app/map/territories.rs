@@ -311,11 +311,18 @@ pub fn paint_labels(painter: &egui::Painter, mut labels: Vec<LabelCandidate>) ->
         )
     });
     let mut placed: Vec<Rect> = Vec::new();
+    // Labels grow with the body text (presentation mode enlarges it).
+    let k = painter
+        .ctx()
+        .global_style()
+        .text_styles
+        .get(&egui::TextStyle::Body)
+        .map_or(1.0, |f| (f.size / 16.0).max(0.5));
     for l in labels {
         let font = if l.selected {
-            FontId::proportional(14.0)
+            FontId::proportional(14.0 * k)
         } else {
-            FontId::proportional(12.5)
+            FontId::proportional(12.5 * k)
         };
         let galley = painter.layout_no_wrap(l.text, font, Color32::from_gray(35));
         let size = galley.size();

@@ -7,7 +7,6 @@
 //! one bad feature is skipped or repaired and reported instead of failing the
 //! whole file, and nothing in it can make the import panic.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
@@ -106,9 +105,7 @@ pub fn territories_from_geojson_str(
         }
     };
 
-    let mut out = Vec::new();
-    let mut report = TerritoryImportReport::default();
-    let mut taken = HashSet::new();
+    let mut c = super::naming::Collector::new(name_prop);
     for (index, feature) in features.into_iter().enumerate() {
         let (geometry, properties) = match feature.get("type").and_then(Value::as_str) {
             Some("Feature") => (
@@ -121,65 +118,24 @@ pub fn territories_from_geojson_str(
             ),
             Some("Polygon" | "MultiPolygon" | "GeometryCollection") => (feature, Map::new()),
             _ => {
-                report
+                c.report
                     .skipped
                     .push(format!("feature {index}: is not a Feature (skipped)"));
                 continue;
             }
         };
         let raw_name = property_name(&properties, name_prop);
-        let label = match &raw_name {
-            Some(n) => format!("feature {index} ('{n}')"),
-            None => format!("feature {index}"),
-        };
+        let label = super::naming::Collector::label("feature", index, raw_name.as_deref());
         let mut fixes = Vec::new();
-        let polygons = match geometry_polygons(geometry, &mut fixes, 0) {
-            Ok(p) => p,
-            Err(why) => {
-                report.skipped.push(format!("{label}: {why} (skipped)"));
-                continue;
-            }
-        };
-        if !fixes.is_empty() {
-            report
-                .repaired
-                .push(format!("{label}: {}", fixes.join("; ")));
-        }
-        let base = match raw_name {
-            Some(n) => n,
-            None => {
-                let n = format!("Territory {}", index + 1);
-                report
-                    .notes
-                    .push(format!("{label}: no '{name_prop}' property; named '{n}'"));
-                n
-            }
-        };
-        let mut name = base.clone();
-        let mut k = 2;
-        // Unique ignoring case: names are looked up case-insensitively.
-        while !taken.insert(name.to_lowercase()) {
-            name = format!("{base} ({k})");
-            k += 1;
-        }
-        if name != base {
-            report
-                .notes
-                .push(format!("{label}: name '{base}' is taken; renamed '{name}'"));
-        }
-        out.push(ImportedTerritory {
-            name,
-            geometry: MultiPolygon(polygons),
-            properties,
-        });
+        let polygons = geometry_polygons(geometry, &mut fixes, 0);
+        c.add(index, raw_name, &label, polygons, &fixes, properties);
     }
-    report.imported = out.len();
-    Ok((out, report))
+    Ok(c.finish())
 }
 
 /// The name in property `key` (exact, else case-insensitive): strings as
 /// they are, numbers written out; `None` when missing or blank.
-fn property_name(props: &Map<String, Value>, key: &str) -> Option<String> {
+pub(crate) fn property_name(props: &Map<String, Value>, key: &str) -> Option<String> {
     let v = props.get(key).or_else(|| {
         props
             .iter()

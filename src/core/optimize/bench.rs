@@ -6,6 +6,8 @@
 //! nearly everything must move, the hard case); and a realistic case — that
 //! synthetic plan balanced once (by `generate`) and then unbalanced by
 //! growth: regions around three growth centres gain a third more accounts.
+//! The 100k plans run with 25, 15 and 10 km hexagons and counties.
+//! `TURFMAP_BENCH_ONLY` and `TURFMAP_BENCH_UNITS` select plans and layers.
 
 use std::io::Write;
 use std::time::Instant;
@@ -91,16 +93,32 @@ pub fn bench(out: &mut dyn Write) -> Result<()> {
     let sample = super::super::project_file::load(&super::super::assets::sample_plan())?;
     let synth = super::super::synth::synthetic_plan(100_000, 50, 42);
     let grown = grown_plan(&synth, 7)?;
-    for (name, project, hex) in [
-        ("sample", &sample, 40.0),
-        ("synthetic 100k/50", &synth, 25.0),
-        ("grown plan K=50", &grown, 25.0),
+    let hex = |size_km| UnitLayer::Hex { size_km };
+    for (name, project, layers) in [
+        ("sample", &sample, vec![hex(40.0), UnitLayer::Counties]),
+        (
+            "synthetic 100k/50",
+            &synth,
+            vec![hex(25.0), hex(15.0), hex(10.0), UnitLayer::Counties],
+        ),
+        (
+            "grown plan K=50",
+            &grown,
+            vec![hex(25.0), hex(15.0), hex(10.0), UnitLayer::Counties],
+        ),
     ] {
         // TURFMAP_BENCH_ONLY=text runs only the plans whose name holds it.
         if std::env::var("TURFMAP_BENCH_ONLY").is_ok_and(|f| !name.contains(f.as_str())) {
             continue;
         }
-        for units in [UnitLayer::Hex { size_km: hex }, UnitLayer::Counties] {
+        for units in layers {
+            // TURFMAP_BENCH_UNITS=text runs only the unit layers whose name
+            // holds it (e.g. "15 km").
+            if std::env::var("TURFMAP_BENCH_UNITS")
+                .is_ok_and(|f| !units.to_string().contains(f.as_str()))
+            {
+                continue;
+            }
             let opts = BalanceOptions {
                 units: units.clone(),
                 ..BalanceOptions::default()

@@ -41,6 +41,15 @@
 //! Empty units are grouped with the nearest unit holding accounts (same
 //! current territory first), so every move shifts load; see `Prepared`.
 //!
+//! A district holding a unit heavier than the upper limit (or fixed load
+//! beyond it) cannot be within tolerance; the local search then aims it at
+//! that load alone, so it keeps as little else as possible, and the others
+//! aim at the mean of what is left (kept inside the tolerance band).
+//!
+//! The local search is incremental (see `solver::search`): per-district
+//! border sets, district adjacency counts and a versioned priority queue of
+//! moves, so a move costs in proportion to the districts it touches.
+//!
 //! Units are indivisible, so perfect balance can be infeasible: the
 //! [`DisruptionReport`] says whether the tolerance was met.
 //!
@@ -49,9 +58,10 @@
 //! A unit belongs to the territory that holds most of its balance load
 //! (by the engine's current assignment), or, when empty, the one containing
 //! its centre. Locked territories (their flag or [`BalanceOptions::locked`])
-//! keep their exact geometry and their units are left out. Pinned accounts,
-//! accounts of locked territories and accounts outside every unit are
-//! fixed loads of their territory. Units holding a locked account
+//! keep their exact geometry and their units are left out. Pinned accounts
+//! (with [`BalanceOptions::keep_pins`]), accounts of locked territories and
+//! accounts outside every unit are fixed loads of their territory (for
+//! [`generate`], see there). Units holding a locked account
 //! ([`BalanceOptions::locked_accounts`]) never move. When anything moves,
 //! every unlocked territory becomes the dissolve of its units (so the map,
 //! the engine and the unit model agree exactly); with a balanced plan
@@ -176,6 +186,12 @@ struct Prepared {
     problem_weight: Vec<f64>,
     home: Vec<u32>,
     fixed: Vec<f64>,
+    /// Generate with `keep_pins`: load pinned to each unlocked territory,
+    /// left out of the units (it goes where the pin says).
+    pinned_load: HashMap<TerritoryId, f64>,
+    /// Those pinned accounts (they do not vote when matching districts to
+    /// old territories).
+    pinned_accounts: Vec<u32>,
     radius_km: f64,
     locked_geometry: MultiPolygon<f64>,
 }
@@ -323,6 +339,8 @@ fn prepare(
         .collect();
     let locked_acc: std::collections::HashSet<u32> = opts.locked_accounts.iter().copied().collect();
     let mut fixed = vec![0.0; k];
+    let mut pinned_load: HashMap<TerritoryId, f64> = HashMap::new();
+    let mut pinned_accounts: Vec<u32> = Vec::new();
     let mut split: HashMap<u32, Vec<(u32, f64)>> = HashMap::new();
     let mut has_accounts = vec![false; n_all];
     let mut frozen = vec![false; n_all];
@@ -333,15 +351,23 @@ fn prepare(
             .and_then(|t| project.territory(t))
             .is_some_and(|t| is_locked(t, opts));
         let u = unit_of[i];
-        let pinned = a.pinned[i].is_some() && ((k_new.is_none() && opts.keep_pins) || owner_locked);
+        // A pin counts when the engine honours it (its territory exists).
+        let pin = a.pinned[i].filter(|&t| project.territory(t).is_some());
+        let pinned = pin.is_some() && (opts.keep_pins || owner_locked);
         if pinned || owner_locked {
             // Fixed load: pinned or locked accounts stay with their
-            // territory (in generate unlocked territories go, so only pins
-            // to locked ones count).
-            if let Some(d) = district
-                && k_new.is_none()
+            // territory. In generate the unlocked territories are replaced:
+            // pins to them are loads of whichever new district takes their
+            // territory over (see `from_scratch`).
+            if k_new.is_none() {
+                if let Some(d) = district {
+                    fixed[d as usize] += load[i];
+                }
+            } else if let Some(t) = pin
+                && !owner_locked
             {
-                fixed[d as usize] += load[i];
+                *pinned_load.entry(t).or_default() += load[i];
+                pinned_accounts.push(i as u32);
             }
             continue;
         }
@@ -442,6 +468,8 @@ fn prepare(
         problem_weight,
         home,
         fixed,
+        pinned_load,
+        pinned_accounts,
         radius_km,
         locked_geometry,
     })
@@ -887,7 +915,14 @@ fn cv_pct(v: &[f64]) -> f64 {
 /// balanced, compact and contiguous. `seeds` (lon, lat), e.g. reps' home
 /// locations, start the centres; missing ones are chosen by k-means++.
 /// New territories take over the old ones they overlap most (keeping ids,
-/// names and reps); surplus old ones are removed.
+/// names and reps), the rest take over the remaining old ones while any are
+/// left; surplus old ones are removed.
+///
+/// With [`BalanceOptions::keep_pins`], accounts pinned to an unlocked
+/// territory keep their pin and their load counts in the new territory that
+/// takes that territory over (matched after location–allocation, which then
+/// runs again around those loads); pins to territories that go are removed
+/// and the report says how many.
 pub fn generate(
     project: &Project,
     k: usize,
@@ -930,7 +965,7 @@ fn from_scratch(
     let prep = prepare(project, before_ws.engine(), opts, Some(k), progress)?;
     trace("prepare", &mut tt);
     progress.set_done(1);
-    let p = prep.problem(opts, k, 0.0);
+    let mut p = prep.problem(opts, k, 0.0);
     let n = p.xy.len();
     // Seed points → nearest units; the rest by k-means++.
     let mut centers: Vec<usize> = Vec::new();
@@ -967,8 +1002,8 @@ fn from_scratch(
     let kk = centers.len();
     let mut assign = vec![NONE; n];
     let mut rounds = 0;
+    let (band, aim) = if full { (p.tol * 0.5, 0.0) } else { (0.0, 0.0) };
     if kk > 0 {
-        let (band, aim) = if full { (p.tol * 0.5, 0.0) } else { (0.0, 0.0) };
         rounds = solver::locate_allocate(
             &p,
             &mut centers,
@@ -980,6 +1015,27 @@ fn from_scratch(
         )?;
     }
     trace("locate-allocate", &mut tt);
+    // Kept pins: which new district takes over which old territory decides
+    // where pinned load lands, so match now, count that load as fixed, and
+    // allocate again around it (then match once more).
+    let pins = !prep.pinned_load.is_empty();
+    let mut new_to_old = Vec::new();
+    if pins && kk > 0 {
+        new_to_old = match_districts(project, before_ws.engine(), opts, &prep, &assign, k);
+        pinned_fixed(project, opts, &prep, &new_to_old, &mut p.fixed);
+        rounds += solver::locate_allocate(
+            &p,
+            &mut centers,
+            &mut assign,
+            band,
+            aim,
+            opts.rounds.max(1),
+            progress,
+        )?;
+        new_to_old = match_districts(project, before_ws.engine(), opts, &prep, &assign, k);
+        pinned_fixed(project, opts, &prep, &new_to_old, &mut p.fixed);
+        trace("pins", &mut tt);
+    }
     progress.set_done(3);
     let sol = if full {
         solver::finish(&p, assign, &centers, rounds, true, progress)?
@@ -1013,8 +1069,29 @@ fn from_scratch(
         ));
     }
     trace("finish", &mut tt);
+    if !pins {
+        new_to_old = match_districts(project, before_ws.engine(), opts, &prep, &sol.assign, k);
+    }
+    if pins {
+        let old = unlocked(project, opts);
+        let mut used_old = vec![false; old.len()];
+        for &o in new_to_old.iter().flatten() {
+            used_old[o] = true;
+        }
+        let kept = prep.pinned_accounts.len();
+        let gone = gone_pins(project, opts, &prep, &used_old).len();
+        notes.push(format!(
+            "{} pinned account(s) stay pinned: their load counts in the territory they are pinned to{}",
+            kept - gone,
+            if gone > 0 {
+                format!("; {gone} pin(s) to territories that go are removed")
+            } else {
+                String::new()
+            }
+        ));
+    }
     let sol = prep.expand(sol);
-    let edit = scratch_edit(project, opts, &prep, &sol, k, full)?;
+    let edit = scratch_edit(project, opts, &prep, &sol, k, full, &new_to_old)?;
     trace("edit (dissolve)", &mut tt);
     let mut proposal = propose(
         before_ws,
@@ -1029,6 +1106,121 @@ fn from_scratch(
     Ok(proposal)
 }
 
+/// Matches new districts to the unlocked territories they replace (which
+/// keep their ids, names and reps): by the accounts they share, greedily
+/// from the largest overlap. Pinned accounts kept by `keep_pins` do not
+/// vote: where they go is their pin's business. `assign` is per group.
+/// Returns per district the position in [`unlocked`] it takes over.
+fn match_districts(
+    project: &Project,
+    engine: &Engine,
+    opts: &BalanceOptions,
+    prep: &Prepared,
+    assign: &[u32],
+    k: usize,
+) -> Vec<Option<usize>> {
+    let a = &project.accounts;
+    let old = unlocked(project, opts);
+    let old_pos: HashMap<TerritoryId, usize> =
+        old.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+    let mut skip = vec![false; a.len()];
+    for &i in &prep.pinned_accounts {
+        skip[i as usize] = true;
+    }
+    // Overlap (accounts) between new district d and old territory o.
+    let mut overlap: HashMap<(u32, usize), f64> = HashMap::new();
+    for i in a.live() {
+        if !a.is_located(i) || skip[i] {
+            continue;
+        }
+        let (Some(u), Some(t)) = (
+            prep.units.locate(a.lon[i], a.lat[i]),
+            engine.territory_of(i),
+        ) else {
+            continue;
+        };
+        let d = assign[prep.group_of[u as usize] as usize];
+        if let Some(&o) = old_pos.get(&t)
+            && d != NONE
+        {
+            *overlap.entry((d, o)).or_default() += 1.0;
+        }
+    }
+    let mut pairs: Vec<((u32, usize), f64)> = overlap.into_iter().collect();
+    pairs.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+    let mut new_to_old = vec![None; k];
+    let mut used_old = vec![false; old.len()];
+    for ((d, o), _) in pairs {
+        if (d as usize) < k && new_to_old[d as usize].is_none() && !used_old[o] {
+            new_to_old[d as usize] = Some(o);
+            used_old[o] = true;
+        }
+    }
+    // Districts sharing no accounts with a free old territory still take
+    // one over (rather than a new one appearing while an old one goes),
+    // those with pinned load first so that pins keep their territory.
+    let mut free: Vec<usize> = (0..old.len()).filter(|&o| !used_old[o]).collect();
+    let pinned = |o: usize| prep.pinned_load.get(&old[o].id).copied().unwrap_or(0.0);
+    free.sort_by(|&x, &y| pinned(y).total_cmp(&pinned(x)).then(x.cmp(&y)));
+    let mut free = free.into_iter();
+    let used: Vec<bool> = (0..k).map(|d| assign.contains(&(d as u32))).collect();
+    for d in 0..k {
+        if new_to_old[d].is_none() && used[d] {
+            new_to_old[d] = free.next();
+        }
+    }
+    new_to_old
+}
+
+/// The unlocked territories, in plan order.
+fn unlocked<'p>(project: &'p Project, opts: &BalanceOptions) -> Vec<&'p Territory> {
+    project
+        .territories
+        .iter()
+        .filter(|t| !is_locked(t, opts))
+        .collect()
+}
+
+/// Fixed loads of the new districts: the load pinned to the territory each
+/// takes over.
+fn pinned_fixed(
+    project: &Project,
+    opts: &BalanceOptions,
+    prep: &Prepared,
+    new_to_old: &[Option<usize>],
+    fixed: &mut [f64],
+) {
+    let old = unlocked(project, opts);
+    for (d, f) in fixed.iter_mut().enumerate() {
+        *f = new_to_old
+            .get(d)
+            .copied()
+            .flatten()
+            .and_then(|o| prep.pinned_load.get(&old[o].id))
+            .copied()
+            .unwrap_or(0.0);
+    }
+}
+
+/// Kept pinned accounts whose territory no new district takes over.
+fn gone_pins(
+    project: &Project,
+    opts: &BalanceOptions,
+    prep: &Prepared,
+    used_old: &[bool],
+) -> Vec<u32> {
+    let old = unlocked(project, opts);
+    prep.pinned_accounts
+        .iter()
+        .copied()
+        .filter(|&i| {
+            project.accounts.pinned[i as usize]
+                .and_then(|t| old.iter().position(|o| o.id == t))
+                .is_some_and(|o| !used_old[o])
+        })
+        .collect()
+}
+
 /// Edits replacing unlocked territories by the generated districts.
 fn scratch_edit(
     project: &Project,
@@ -1037,43 +1229,13 @@ fn scratch_edit(
     sol: &Solution,
     k: usize,
     full: bool,
+    new_to_old: &[Option<usize>],
 ) -> Result<Edit> {
-    let a = &project.accounts;
     let engine_ws = Engine::new(project);
-    let old: Vec<&Territory> = project
-        .territories
-        .iter()
-        .filter(|t| !is_locked(t, opts))
-        .collect();
-    let old_pos: HashMap<TerritoryId, usize> =
-        old.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
-    // Overlap (accounts) between new district d and old territory o.
-    let mut overlap: HashMap<(u32, usize), f64> = HashMap::new();
-    for i in a.live() {
-        if !a.is_located(i) {
-            continue;
-        }
-        let (Some(u), Some(t)) = (
-            prep.units.locate(a.lon[i], a.lat[i]),
-            engine_ws.territory_of(i),
-        ) else {
-            continue;
-        };
-        if let (Some(&o), d) = (old_pos.get(&t), sol.assign[u as usize])
-            && d != NONE
-        {
-            *overlap.entry((d, o)).or_default() += 1.0;
-        }
-    }
-    let mut pairs: Vec<((u32, usize), f64)> = overlap.into_iter().collect();
-    pairs.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-    let mut new_to_old: HashMap<u32, usize> = HashMap::new();
+    let old = unlocked(project, opts);
     let mut used_old = vec![false; old.len()];
-    for ((d, o), _) in pairs {
-        if !new_to_old.contains_key(&d) && !used_old[o] {
-            new_to_old.insert(d, o);
-            used_old[o] = true;
-        }
+    for &o in new_to_old.iter().flatten() {
+        used_old[o] = true;
     }
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (u, &d) in sol.assign.iter().enumerate() {
@@ -1082,8 +1244,12 @@ fn scratch_edit(
         }
     }
     let mut edits = Vec::new();
-    let released = released_pins(project, &engine_ws, opts);
+    let mut released = released_pins(project, &engine_ws, opts);
+    // Kept pins to territories that go would point nowhere: released.
+    released.extend(gone_pins(project, opts, prep, &used_old));
     if !released.is_empty() {
+        released.sort_unstable();
+        released.dedup();
         edits.push(Edit::pin_all(released, None));
     }
     for (o, t) in old.iter().enumerate() {
@@ -1094,7 +1260,13 @@ fn scratch_edit(
     let mut names: Vec<String> = project
         .territories
         .iter()
-        .filter(|t| is_locked(t, opts) || old_pos.get(&t.id).is_some_and(|&o| used_old[o]))
+        .filter(|t| {
+            is_locked(t, opts)
+                || old
+                    .iter()
+                    .position(|o| o.id == t.id)
+                    .is_some_and(|o| used_old[o])
+        })
         .map(|t| t.name.clone())
         .collect();
     let mut next_id = project.next_territory_id;
@@ -1102,8 +1274,8 @@ fn scratch_edit(
     let mut counter = 0;
     for (d, m) in members.iter().enumerate() {
         let geometry = dissolve(&prep.units, m).difference(&prep.locked_geometry);
-        match new_to_old.get(&(d as u32)) {
-            Some(&o) => edits.push(Edit::SetGeometry {
+        match new_to_old[d] {
+            Some(o) => edits.push(Edit::SetGeometry {
                 id: old[o].id,
                 geometry,
             }),

@@ -1,0 +1,261 @@
+//! File → Export map image… (with a size chooser) and Export report…: the
+//! core's map export and HTML report, run on a worker thread with progress.
+
+use std::path::PathBuf;
+
+use egui::{Id, Modal, RichText};
+
+use super::jobs::JobOutput;
+use super::{TurfmapApp, display_name, files};
+use crate::core::model::ScenarioId;
+use crate::core::render::{MapImageOptions, SIZE_LIMITS, plan_map_png, plan_map_svg};
+use crate::core::report::{ReportOptions, ScenarioComparison, report_html};
+use crate::core::{Error, basemap::BasemapData, export::write_file_atomically};
+
+/// Image sizes offered in the size chooser: (label, width, height).
+pub const SIZE_PRESETS: [(&str, u32, u32); 5] = [
+    ("Slide 16:9 (1920 × 1080)", 1920, 1080),
+    ("Default (1600 × 1000)", 1600, 1000),
+    ("Small (1280 × 800)", 1280, 800),
+    ("4K 16:9 (3840 × 2160)", 3840, 2160),
+    ("Print A4 landscape (3508 × 2480)", 3508, 2480),
+];
+
+/// The "Export map image" form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapExportForm {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Title on the image.
+    pub title: String,
+    /// Frame what the window shows instead of the whole plan.
+    pub current_view: bool,
+}
+
+/// Export state of the window: the open form and, for tests and scripts,
+/// where to write instead of asking with a native file dialog.
+#[derive(Clone, Debug, Default)]
+pub struct ExportUi {
+    /// The size chooser, while open.
+    pub form: Option<MapExportForm>,
+    /// When set, exports go into this folder without a file dialog.
+    pub target_dir: Option<PathBuf>,
+}
+
+impl TurfmapApp {
+    /// Opens the "Export map image" size chooser.
+    pub fn open_map_export(&mut self) {
+        self.export.form = Some(MapExportForm {
+            width: 1600,
+            height: 1000,
+            title: self.ws.project().name.clone(),
+            current_view: false,
+        });
+    }
+
+    /// Sends exports to `dir` without asking (tests, kiosk use); `None`
+    /// asks with a file dialog again.
+    pub fn set_export_dir(&mut self, dir: Option<PathBuf>) {
+        self.export.target_dir = dir;
+    }
+
+    fn export_path(&self, title: &str, filter: &str, ext: &str, suffix: &str) -> Option<PathBuf> {
+        let stem = match self.ws.project().name.as_str() {
+            "" => "plan".to_owned(),
+            n => n.to_owned(),
+        };
+        let name = format!("{stem}-{suffix}");
+        match &self.export.target_dir {
+            Some(dir) => Some(dir.join(format!("{name}.{ext}"))),
+            None => files::dialogs::save_as(title, filter, ext, &name, self.ws.path()),
+        }
+    }
+
+    /// Writes the map image (`.png`, or `.svg` by extension) to `path` in
+    /// the background.
+    pub fn export_map_to(&mut self, path: PathBuf, mut opts: MapImageOptions) {
+        opts.units = self.settings.units;
+        opts.labels = self.style.labels;
+        opts.accounts = self.style.accounts;
+        let ws = self.ws.clone();
+        let title = format!("Exporting the map to {}", display_name(&path));
+        self.start(title, true, None, move |progress| {
+            progress.set_total(3);
+            let svg = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+            let bytes = if svg {
+                plan_map_svg(&ws, &opts)?.into_bytes()
+            } else {
+                progress.set_done(1);
+                plan_map_png(&ws, &opts)?
+            };
+            progress.set_done(2);
+            progress.check()?;
+            write_file_atomically(&path, |w| {
+                std::io::Write::write_all(w, &bytes).map_err(|e| Error::io(&path, e))
+            })?;
+            progress.set_done(3);
+            Ok(JobOutput::Exported {
+                path,
+                what: "the map image",
+            })
+        });
+    }
+
+    /// Writes the balance report (one HTML file) to `path` in the
+    /// background; with `compare`, it compares the shown scenario with that
+    /// one.
+    pub fn export_report_to(&mut self, path: PathBuf, compare: Option<ScenarioId>) {
+        let ws = self.ws.clone();
+        let units = self.settings.units;
+        let title = format!("Writing the report {}", display_name(&path));
+        self.start(title, true, None, move |progress| {
+            progress.set_total(3);
+            let p = ws.project();
+            let comparison = compare
+                .map(|other| ScenarioComparison::between(p, p.active_scenario, other))
+                .transpose()?;
+            progress.set_done(1);
+            progress.check()?;
+            let mut opts = ReportOptions {
+                units,
+                scenario: comparison.as_ref(),
+                ..ReportOptions::default()
+            };
+            opts.map.units = units;
+            let html = report_html(&ws, &opts, BasemapData::bundled());
+            progress.set_done(2);
+            progress.check()?;
+            write_file_atomically(&path, |w| {
+                std::io::Write::write_all(w, html.as_bytes()).map_err(|e| Error::io(&path, e))
+            })?;
+            progress.set_done(3);
+            Ok(JobOutput::Exported {
+                path,
+                what: "the report",
+            })
+        });
+    }
+
+    /// File → Export report…: asks where, then writes it (comparing with
+    /// scenario `compare`, if given).
+    pub(crate) fn export_report_dialog(&mut self, compare: Option<ScenarioId>) {
+        if let Some(path) = self.export_path("Export report", "HTML", "html", "report") {
+            self.export_report_to(path, compare);
+        }
+    }
+
+    /// The report items of the File menu: plain, and compared with each
+    /// other scenario when the plan has several.
+    pub(crate) fn report_menu_items(&mut self, ui: &mut egui::Ui) {
+        if ui.button("Export report…").clicked() {
+            self.export_report_dialog(None);
+        }
+        let p = self.ws.project();
+        let others: Vec<(ScenarioId, String)> = p
+            .scenarios
+            .iter()
+            .filter(|s| s.id != p.active_scenario)
+            .map(|s| (s.id, s.name.clone()))
+            .collect();
+        if others.is_empty() {
+            return;
+        }
+        let mut chosen = None;
+        ui.menu_button("Export report comparing with", |ui| {
+            for (id, name) in &others {
+                if ui.button(format!("{name}…")).clicked() {
+                    chosen = Some(*id);
+                }
+            }
+        });
+        if let Some(id) = chosen {
+            self.export_report_dialog(Some(id));
+        }
+    }
+
+    /// The size chooser, while open.
+    pub(crate) fn map_export_dialog(&mut self, ctx: &egui::Context) {
+        let Some(form) = self.export.form.as_mut() else {
+            return;
+        };
+        let (lo, hi) = SIZE_LIMITS;
+        let mut go = false;
+        let mut close = false;
+        let modal = Modal::new(Id::unique("map_export")).show(ctx, |ui| {
+            ui.set_width(460.0);
+            ui.heading("Export map image");
+            ui.add_space(6.0);
+            ui.label("Size");
+            for (label, w, h) in SIZE_PRESETS {
+                if ui
+                    .radio(form.width == w && form.height == h, label)
+                    .clicked()
+                {
+                    form.width = w;
+                    form.height = h;
+                }
+            }
+            ui.horizontal(|ui| {
+                let l = ui.label("Width");
+                ui.add(
+                    egui::DragValue::new(&mut form.width)
+                        .range(lo..=hi)
+                        .suffix(" px"),
+                )
+                .labelled_by(l.id);
+                let l = ui.label("Height");
+                ui.add(
+                    egui::DragValue::new(&mut form.height)
+                        .range(lo..=hi)
+                        .suffix(" px"),
+                )
+                .labelled_by(l.id);
+            });
+            ui.horizontal(|ui| {
+                let l = ui.label("Title");
+                ui.text_edit_singleline(&mut form.title).labelled_by(l.id);
+            });
+            ui.checkbox(&mut form.current_view, "Only the area the map shows now");
+            ui.label(
+                RichText::new(
+                    "PNG with legend, scale bar and data credits; name the file .svg for a \
+                     vector image. Labels and account dots follow the View menu.",
+                )
+                .color(ui.visuals().weak_text_color()),
+            );
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                go = ui.button("Export…").clicked();
+                close = ui.button("Cancel").clicked();
+            });
+        });
+        if modal.should_close() {
+            close = true;
+        }
+        if go {
+            let form = self.export.form.take().expect("open form");
+            let bbox = form
+                .current_view
+                .then(|| self.map.visible_bounds())
+                .flatten();
+            if let Some(path) = self.export_path("Export map image", "PNG image", "png", "map") {
+                self.export_map_to(
+                    path,
+                    MapImageOptions {
+                        width: form.width,
+                        height: form.height,
+                        title: Some(form.title),
+                        bbox,
+                        ..MapImageOptions::default()
+                    },
+                );
+            }
+        } else if close {
+            self.export.form = None;
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Presentation mode, for showing a plan on a projector: full screen, large
+//! type and labels, the editing chrome (menus, toolbars, list and details)
+//! hidden, a compact legend on the right and the balance chart docked at
+//! the bottom. F5 toggles it, Esc leaves it.
+
+use std::sync::Arc;
+
+use egui::{CentralPanel, Key, Panel, RichText, ScrollArea, Style, TextStyle};
+
+use super::state::{MapEvent, Selection};
+use super::{TurfmapApp, chart, fmt};
+use crate::core::TerritoryId;
+
+/// How much larger type is while presenting.
+pub const FONT_SCALE: f32 = 1.5;
+
+/// Presentation-mode state.
+#[derive(Clone, Debug, Default)]
+pub struct Presentation {
+    active: bool,
+    /// The styles (dark and light) to restore on leaving.
+    saved: Option<(Arc<Style>, Arc<Style>)>,
+}
+
+impl TurfmapApp {
+    /// True while presenting.
+    pub fn presenting(&self) -> bool {
+        self.present.active
+    }
+
+    /// Enters or leaves presentation mode.
+    pub fn set_presenting(&mut self, on: bool) {
+        if on == self.present.active {
+            return;
+        }
+        let ctx = self.ctx.clone();
+        if on {
+            let dark = ctx.style_of(egui::Theme::Dark);
+            let light = ctx.style_of(egui::Theme::Light);
+            self.present.saved = Some((dark, light));
+            ctx.all_styles_mut(|s| {
+                for font in s.text_styles.values_mut() {
+                    font.size *= FONT_SCALE;
+                }
+                s.spacing.item_spacing *= 1.2;
+                s.spacing.interact_size.y *= 1.3;
+            });
+            self.selection = Selection::default();
+        } else if let Some((dark, light)) = self.present.saved.take() {
+            ctx.set_style_of(egui::Theme::Dark, dark);
+            ctx.set_style_of(egui::Theme::Light, light);
+        }
+        self.present.active = on;
+        ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(on));
+        // The map area changes size: frame the plan again.
+        self.map.zoom_to_plan(&self.ws);
+    }
+
+    /// F5 toggles presentation mode; Esc leaves it. Called every frame,
+    /// also while presenting (when the menus' shortcuts are not).
+    pub(crate) fn presentation_keys(&mut self, ctx: &egui::Context) {
+        if self.job.is_some() || self.confirm.is_some() || self.export.form.is_some() {
+            return;
+        }
+        let f5 = ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::F5));
+        let esc = self.present.active
+            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape));
+        if f5 {
+            self.set_presenting(!self.present.active);
+        } else if esc {
+            self.set_presenting(false);
+        }
+    }
+
+    /// The whole window while presenting.
+    pub(crate) fn presentation_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let chart_h = (ui.available_height() * 0.3).clamp(220.0, 420.0);
+        Panel::bottom("present_chart")
+            .exact_size(chart_h)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.heading("Balance per territory");
+                    ui.label(
+                        RichText::new(format!(
+                            "{} · mean line · ±{}% band",
+                            self.metrics.balance_measure,
+                            fmt::pct_plain(self.metrics.tolerance_pct)
+                        ))
+                        .color(ui.visuals().weak_text_color()),
+                    );
+                });
+                if let Some(id) = chart::balance_chart(
+                    ui,
+                    &self.metrics,
+                    self.ws.project(),
+                    self.selection.territory,
+                ) {
+                    self.present_select(id);
+                }
+            });
+        Panel::right("present_legend")
+            .default_size(360.0)
+            .min_size(260.0)
+            .resizable(true)
+            .show(ui, |ui| self.present_legend(ui));
+        CentralPanel::no_frame().show(ui, |ui| {
+            let events = self.map.show(ui, &self.ws, &self.selection, &self.style);
+            for event in events {
+                match event {
+                    MapEvent::SelectTerritory(Some(id)) => self.present_select(id),
+                    MapEvent::SelectTerritory(None) => self.selection = Selection::default(),
+                    MapEvent::SelectAccount(i) => self.select_account(i),
+                }
+            }
+            let exit = egui::Button::new(RichText::new("Exit presentation (Esc)").small());
+            let r = ui.put(
+                egui::Rect::from_min_size(
+                    ui.max_rect().right_top() + egui::vec2(-250.0, 10.0),
+                    egui::vec2(240.0, 30.0),
+                ),
+                exit,
+            );
+            if r.clicked() {
+                self.set_presenting(false);
+            }
+        });
+        self.dialogs(&ctx);
+    }
+
+    fn present_select(&mut self, id: TerritoryId) {
+        self.selection = Selection {
+            territory: Some(id),
+            account: None,
+        };
+    }
+
+    /// Colour, name, balance value and deviation of every territory.
+    fn present_legend(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(6.0);
+        ui.heading(match self.ws.project().name.as_str() {
+            "" => "Territories",
+            n => n,
+        });
+        let m = &self.metrics;
+        ui.label(
+            RichText::new(format!(
+                "{} territories · {} outside ±{}%",
+                m.territories.len(),
+                m.out_of_tolerance,
+                fmt::pct_plain(m.tolerance_pct)
+            ))
+            .color(ui.visuals().weak_text_color()),
+        );
+        ui.separator();
+        let row_h = ui.text_style_height(&TextStyle::Body);
+        let mut clicked = None;
+        ScrollArea::vertical().show(ui, |ui| {
+            egui::Grid::new("present_legend_rows")
+                .num_columns(3)
+                .spacing([14.0, 4.0])
+                .show(ui, |ui| {
+                    for t in &m.territories {
+                        let color = self
+                            .ws
+                            .project()
+                            .territory(TerritoryId(t.id))
+                            .map_or([128, 128, 128], |t| t.color);
+                        let out = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
+                        let selected = self.selection.territory == Some(TerritoryId(t.id));
+                        ui.horizontal(|ui| {
+                            let (rect, _) = ui.allocate_exact_size(
+                                egui::vec2(row_h * 0.8, row_h * 0.8),
+                                egui::Sense::hover(),
+                            );
+                            ui.painter().rect_filled(
+                                rect,
+                                3.0,
+                                egui::Color32::from_rgb(color[0], color[1], color[2]),
+                            );
+                            if ui.selectable_label(selected, &t.name).clicked() {
+                                clicked = Some(TerritoryId(t.id));
+                            }
+                        });
+                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                            ui.label(fmt::value(t.balance_value));
+                        });
+                        let dev = RichText::new(fmt::signed_pct(t.deviation_pct));
+                        ui.label(if out {
+                            dev.color(ui.visuals().warn_fg_color).strong()
+                        } else {
+                            dev.color(ui.visuals().weak_text_color())
+                        });
+                        ui.end_row();
+                    }
+                });
+        });
+        if let Some(id) = clicked {
+            self.present_select(id);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Map export without a GPU: the plan drawn as SVG ([`svg::map_svg`]) and
+//! rasterised to PNG with resvg ([`png::svg_to_png`]). The CLI's
+//! `export-map`, the window's File → Export map image and the HTML report
+//! all use it.
+
+pub mod png;
+pub mod proj;
+pub mod scale;
+pub mod svg;
+
+use std::path::Path;
+
+pub use proj::{BBox, Frame, mercator};
+pub use scale::{DistanceUnit, ScaleBar, scale_bar};
+pub use svg::{DATA_CREDITS, map_svg, plan_bbox};
+
+use crate::core::basemap::BasemapData;
+use crate::core::export::write_file_atomically;
+use crate::core::{Error, Result, Workspace};
+
+/// Smallest and largest exported image side, in pixels.
+pub const SIZE_LIMITS: (u32, u32) = (200, 8000);
+
+/// What the exported map shows and how big it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapImageOptions {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Title; `None` uses the plan's name, `Some("")` shows no title band.
+    pub title: Option<String>,
+    /// Area to show (`[min_lon, min_lat, max_lon, max_lat]`); `None` fits
+    /// the whole plan.
+    pub bbox: Option<BBox>,
+    /// Units of the scale bar.
+    pub units: DistanceUnit,
+    /// Draw account dots.
+    pub accounts: bool,
+    /// Draw territory names.
+    pub labels: bool,
+    /// Opacity of territory fills (0..1).
+    pub fill_opacity: f64,
+}
+
+impl Default for MapImageOptions {
+    fn default() -> Self {
+        Self {
+            width: 1600,
+            height: 1000,
+            title: None,
+            bbox: None,
+            units: DistanceUnit::Km,
+            accounts: true,
+            labels: true,
+            fill_opacity: 0.4,
+        }
+    }
+}
+
+impl MapImageOptions {
+    /// Checks the size against [`SIZE_LIMITS`].
+    pub fn validate(&self) -> Result<()> {
+        let (lo, hi) = SIZE_LIMITS;
+        for (what, v) in [("width", self.width), ("height", self.height)] {
+            if !(lo..=hi).contains(&v) {
+                return Err(Error::invalid(format!(
+                    "map image {what} {v} px is out of range; use {lo} to {hi}"
+                )));
+            }
+        }
+        if let Some(b) = self.bbox
+            && !(b.iter().all(|v| v.is_finite()) && b[0] < b[2] && b[1] < b[3])
+        {
+            return Err(Error::invalid(
+                "the map area must be MIN_LON,MIN_LAT,MAX_LON,MAX_LAT with min < max",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The plan's map as an SVG document, with the bundled basemap.
+pub fn plan_map_svg(ws: &Workspace, opts: &MapImageOptions) -> Result<String> {
+    opts.validate()?;
+    Ok(map_svg(ws, &ws.metrics(), opts, BasemapData::bundled()))
+}
+
+/// The plan's map as PNG bytes.
+pub fn plan_map_png(ws: &Workspace, opts: &MapImageOptions) -> Result<Vec<u8>> {
+    png::svg_to_png(&plan_map_svg(ws, opts)?)
+}
+
+/// Writes the plan's map to `path` (atomically): PNG, or SVG when the file
+/// name ends in `.svg`.
+pub fn export_map(ws: &Workspace, opts: &MapImageOptions, path: &Path) -> Result<()> {
+    let is_svg = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    let bytes = if is_svg {
+        plan_map_svg(ws, opts)?.into_bytes()
+    } else {
+        plan_map_png(ws, opts)?
+    };
+    write_file_atomically(path, |w| {
+        std::io::Write::write_all(w, &bytes).map_err(|e| Error::io(path, e))
+    })
+}
+
+/// Escapes text for XML and HTML content and attribute values.
+pub fn escape_xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Control characters are not allowed in XML 1.0.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_markup_and_control_characters() {
+        assert_eq!(
+            escape_xml(r#"<b>"A&B's"</b>"#),
+            "&lt;b&gt;&quot;A&amp;B&#39;s&quot;&lt;/b&gt;"
+        );
+        assert_eq!(escape_xml("a\u{1}b"), "a b");
+    }
+
+    #[test]
+    fn sizes_are_checked() {
+        let mut o = MapImageOptions::default();
+        assert!(o.validate().is_ok());
+        o.width = 10;
+        assert!(o.validate().unwrap_err().to_string().contains("width"));
+        o.width = 800;
+        o.bbox = Some([10.0, 0.0, 5.0, 1.0]);
+        assert!(o.validate().is_err());
+    }
+}

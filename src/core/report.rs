@@ -1,0 +1,641 @@
+//! The balance report: one self-contained HTML file (inline CSS, the map as
+//! inline SVG, a per-territory table, a bar chart with the mean line and
+//! the tolerance band, the plan summary and, when one is given, a scenario
+//! comparison). Nothing is loaded from elsewhere, so it can be mailed,
+//! opened offline and printed.
+//!
+//! Every piece of user text (plan, territory, rep and measure names) goes
+//! through [`escape_xml`].
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::cli::fmt_num;
+use crate::core::basemap::BasemapData;
+use crate::core::export::write_file_atomically;
+use crate::core::metrics::PlanMetrics;
+use crate::core::numfmt::{compact, pct_plain as pct, signed_pct, value as val};
+use crate::core::render::svg::{hex, territory_color};
+use crate::core::render::{DistanceUnit, MapImageOptions, escape_xml, map_svg};
+use crate::core::{Error, Result, Workspace};
+
+/// Two versions of a plan side by side (e.g. the current plan and a
+/// rebalancing proposal or a saved scenario). Territories are matched by
+/// name. Filled in by whoever owns the scenarios; the report only shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioComparison {
+    /// Name of the reference version, e.g. "Current plan".
+    pub baseline_name: String,
+    /// Name of the version compared with it, e.g. "Proposal B".
+    pub scenario_name: String,
+    /// Metrics of the reference version.
+    pub baseline: PlanMetrics,
+    /// Metrics of the compared version.
+    pub scenario: PlanMetrics,
+    /// Accounts whose territory differs between the two, if known.
+    pub accounts_moved: Option<u64>,
+}
+
+impl ScenarioComparison {
+    /// Compares scenario `baseline` with scenario `scenario` of `project`
+    /// (balance figures of the primary territory type; moved accounts over
+    /// every type).
+    pub fn between(
+        project: &crate::core::Project,
+        baseline: crate::core::model::ScenarioId,
+        scenario: crate::core::model::ScenarioId,
+    ) -> Result<Self> {
+        use crate::core::scenario::{diff, view};
+        let name = |id| {
+            project
+                .scenario(id)
+                .map_or_else(|| format!("scenario {}", id.0), |s| s.name.clone())
+        };
+        let metrics =
+            |id| -> Result<PlanMetrics> { Ok(Workspace::new(view(project, id)?).metrics()) };
+        let d = diff(project, baseline, scenario)?;
+        Ok(Self {
+            baseline_name: name(baseline),
+            scenario_name: name(scenario),
+            baseline: metrics(baseline)?,
+            scenario: metrics(scenario)?,
+            accounts_moved: Some(d.moved_accounts().len() as u64),
+        })
+    }
+}
+
+/// What goes into a report.
+#[derive(Clone, Debug)]
+pub struct ReportOptions<'a> {
+    /// Heading; `None` uses "Balance report: PLAN".
+    pub title: Option<String>,
+    /// The map (its title band is left out: the report has its own heading).
+    pub map: MapImageOptions,
+    /// Units for areas.
+    pub units: DistanceUnit,
+    /// "Generated on" text; `None` uses today's date (UTC).
+    pub generated: Option<String>,
+    /// The comparison section, when a scenario is chosen.
+    pub scenario: Option<&'a ScenarioComparison>,
+}
+
+impl Default for ReportOptions<'_> {
+    fn default() -> Self {
+        Self {
+            title: None,
+            map: MapImageOptions {
+                width: 1280,
+                height: 760,
+                title: Some(String::new()),
+                ..MapImageOptions::default()
+            },
+            units: DistanceUnit::Km,
+            generated: None,
+            scenario: None,
+        }
+    }
+}
+
+const CSS: &str = r#"
+:root { --ink:#222831; --weak:#5b636e; --line:#dde1e6; --bad:#b3261e; --ok:#1e7a3c; --band:#e6f2ea; }
+* { box-sizing: border-box; }
+body { font-family: Ubuntu, 'Segoe UI', Helvetica, Arial, sans-serif; color: var(--ink); margin: 0; background: #f4f5f7; }
+main { max-width: 1320px; margin: 0 auto; padding: 24px 28px 48px; background: white; }
+h1 { font-size: 28px; margin: 0 0 4px; }
+h2 { font-size: 20px; margin: 32px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 6px; }
+.sub { color: var(--weak); margin: 0 0 18px; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; min-width: 150px; }
+.card .k { color: var(--weak); font-size: 13px; }
+.card .v { font-size: 22px; font-weight: bold; }
+figure { margin: 0; }
+figure svg { width: 100%; height: auto; display: block; border: 1px solid var(--line); border-radius: 6px; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; }
+th, td { padding: 6px 8px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+th { background: #f0f2f5; position: sticky; top: 0; }
+th:first-child, td:first-child, td.text { text-align: left; }
+td.name { white-space: normal; min-width: 170px; }
+th.text { text-align: left; }
+tfoot td { font-weight: bold; border-top: 2px solid var(--ink); }
+.sw { display: inline-block; width: 12px; height: 12px; border-radius: 3px; margin-right: 6px; vertical-align: -1px; border: 1px solid rgba(0,0,0,.25); }
+.bad { color: var(--bad); font-weight: bold; }
+.good { color: var(--ok); }
+.note { color: var(--weak); font-size: 13px; }
+footer { margin-top: 32px; color: var(--weak); font-size: 12px; }
+@media print { body { background: white; } main { padding: 0; } th { position: static; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
+"#;
+
+/// Builds the report for the plan in `ws`. See the module docs.
+pub fn report_html(ws: &Workspace, opts: &ReportOptions, basemap: &BasemapData) -> String {
+    let m = ws.metrics();
+    let project = ws.project();
+    let plan_name = if project.name.trim().is_empty() {
+        "Untitled plan".to_owned()
+    } else {
+        project.name.clone()
+    };
+    let title = opts
+        .title
+        .clone()
+        .unwrap_or_else(|| format!("Balance report: {plan_name}"));
+    let generated = opts.generated.clone().unwrap_or_else(today_utc);
+    let mut h = String::with_capacity(512 * 1024);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"Turfmap {}\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
+        env!("CARGO_PKG_VERSION"),
+        escape_xml(&title)
+    );
+    let _ = writeln!(h, "<h1>{}</h1>", escape_xml(&title));
+    let _ = writeln!(
+        h,
+        "<p class=\"sub\">{} · generated {} · balance on <b>{}</b>, tolerance ±{}%</p>",
+        escape_xml(&plan_name),
+        escape_xml(&generated),
+        escape_xml(&m.balance_measure),
+        pct(m.tolerance_pct)
+    );
+
+    summary_cards(&mut h, &m);
+
+    h.push_str("<h2 id=\"map\">Map</h2>\n<figure>\n");
+    let map = map_svg(ws, &m, &opts.map, basemap);
+    let _ = write!(
+        h,
+        "{}",
+        map.replacen(
+            "<svg ",
+            "<svg role=\"img\" aria-label=\"Territory map\" id=\"map-svg\" ",
+            1
+        )
+    );
+    h.push_str("</figure>\n");
+
+    h.push_str("<h2 id=\"chart\">Balance per territory</h2>\n");
+    bar_chart(&mut h, &m, ws);
+
+    h.push_str("<h2 id=\"territories\">Territories</h2>\n");
+    territory_table(&mut h, &m, ws, opts.units);
+
+    if let Some(sc) = opts.scenario {
+        h.push_str("<h2 id=\"scenario\">Scenario comparison</h2>\n");
+        scenario_section(&mut h, sc);
+    }
+
+    let _ = writeln!(
+        h,
+        "<footer>{} Made with Turfmap {}.</footer>\n</main>\n</body>\n</html>",
+        escape_xml(crate::core::render::DATA_CREDITS.trim_end_matches(" Made with Turfmap.")),
+        env!("CARGO_PKG_VERSION")
+    );
+    h
+}
+
+/// Writes the report for `ws` to `path` (atomically), with the bundled
+/// basemap.
+pub fn write_report(ws: &Workspace, opts: &ReportOptions, path: &Path) -> Result<()> {
+    opts.map.validate()?;
+    let html = report_html(ws, opts, BasemapData::bundled());
+    write_file_atomically(path, |w| {
+        std::io::Write::write_all(w, html.as_bytes()).map_err(|e| Error::io(path, e))
+    })
+}
+
+fn summary_cards(h: &mut String, m: &PlanMetrics) {
+    let n = m.territories.len();
+    let cards = [
+        ("Accounts", fmt_num(m.total.count as f64, 0), ""),
+        ("Territories", n.to_string(), ""),
+        (
+            "Within ±tolerance",
+            format!("{} of {n}", n - m.out_of_tolerance),
+            if m.out_of_tolerance == 0 {
+                "good"
+            } else {
+                "bad"
+            },
+        ),
+        ("Mean", val(m.mean), ""),
+        ("Min – max", format!("{} – {}", val(m.min), val(m.max)), ""),
+        (
+            "Max / min",
+            m.max_min_ratio.map_or("n/a".into(), |r| format!("{r:.2}")),
+            "",
+        ),
+        ("Coefficient of variation", format!("{:.1}%", m.cv_pct), ""),
+        (
+            "Unassigned",
+            fmt_num(m.unassigned.count as f64, 0),
+            if m.unassigned.count > 0 { "bad" } else { "" },
+        ),
+        ("Unlocated", fmt_num(m.unlocated.count as f64, 0), ""),
+    ];
+    h.push_str("<h2 id=\"summary\">Plan summary</h2>\n<div class=\"cards\">\n");
+    for (k, v, class) in cards {
+        let _ = writeln!(
+            h,
+            "<div class=\"card\"><div class=\"k\">{k}</div><div class=\"v {class}\">{}</div></div>",
+            escape_xml(&v)
+        );
+    }
+    h.push_str("</div>\n");
+}
+
+/// Bars per territory in plan order, the mean as a dashed line and the
+/// ±tolerance band shaded; bars outside the band are outlined in red.
+fn bar_chart(h: &mut String, m: &PlanMetrics, ws: &Workspace) {
+    let n = m.territories.len();
+    if n == 0 {
+        h.push_str("<p class=\"note\">The plan has no territories yet.</p>\n");
+        return;
+    }
+    let (w, ht) = (1260.0, 380.0);
+    let labels = n <= 60;
+    let (left, right, top) = (70.0, 16.0, 16.0);
+    let bottom = if labels { 110.0 } else { 30.0 };
+    let (pw, ph) = (w - left - right, ht - top - bottom);
+    let band_hi = m.mean * (1.0 + m.tolerance_pct / 100.0);
+    let vmax = m.max.max(band_hi).max(1e-9) * 1.08;
+    let y = |v: f64| top + ph - (v.max(0.0) / vmax) * ph;
+    let slot = pw / n as f64;
+    let bar_w = (slot * 0.78).max(1.0);
+    let _ = writeln!(
+        h,
+        "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" id=\"balance-chart\" role=\"img\" aria-label=\"Balance per territory\" viewBox=\"0 0 {w} {ht}\" font-size=\"12\">"
+    );
+    // Grid and axis labels at 1-2-5 steps.
+    let raw = vmax / 5.0;
+    let pow = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|k| k * pow)
+        .find(|&s| s >= raw)
+        .unwrap_or(pow);
+    let mut v = 0.0;
+    while v <= vmax {
+        let yy = y(v);
+        let _ = writeln!(
+            h,
+            "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\" stroke=\"#e3e6ea\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#5b636e\">{}</text>",
+            left + pw,
+            left - 6.0,
+            yy + 4.0,
+            compact(v)
+        );
+        v += step;
+    }
+    let band_lo = m.mean * (1.0 - m.tolerance_pct / 100.0);
+    let _ = writeln!(
+        h,
+        "<rect x=\"{left}\" y=\"{:.1}\" width=\"{pw}\" height=\"{:.1}\" fill=\"#2e9e57\" fill-opacity=\"0.14\"><title>±{}% tolerance band</title></rect>",
+        y(band_hi),
+        (y(band_lo) - y(band_hi)).max(0.0),
+        pct(m.tolerance_pct)
+    );
+    let project = ws.project();
+    for (k, t) in m.territories.iter().enumerate() {
+        let color = territory_color(project, t.id);
+        let x = left + k as f64 * slot + (slot - bar_w) / 2.0;
+        let top_y = y(t.balance_value);
+        let bad = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
+        let stroke = if bad {
+            "stroke=\"#b3261e\" stroke-width=\"2\""
+        } else {
+            "stroke=\"none\""
+        };
+        let _ = writeln!(
+            h,
+            "<rect x=\"{x:.1}\" y=\"{top_y:.1}\" width=\"{bar_w:.1}\" height=\"{:.1}\" fill=\"{}\" {stroke}><title>{}: {} ({})</title></rect>",
+            (top + ph - top_y).max(0.0),
+            hex(color),
+            escape_xml(&t.name),
+            val(t.balance_value),
+            signed_pct(t.deviation_pct)
+        );
+        if labels {
+            let cx = x + bar_w / 2.0;
+            let ly = top + ph + 12.0;
+            let name: String = if t.name.chars().count() > 16 {
+                t.name
+                    .chars()
+                    .take(15)
+                    .chain(std::iter::once('…'))
+                    .collect()
+            } else {
+                t.name.clone()
+            };
+            let _ = writeln!(
+                h,
+                "<text x=\"{cx:.1}\" y=\"{ly:.1}\" text-anchor=\"end\" transform=\"rotate(-40 {cx:.1} {ly:.1})\" fill=\"#222831\">{}</text>",
+                escape_xml(&name)
+            );
+        }
+    }
+    let ym = y(m.mean);
+    let _ = writeln!(
+        h,
+        "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{ym:.1}\" y2=\"{ym:.1}\" stroke=\"#222831\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#222831\">mean {}</text>",
+        left + pw,
+        left + pw - 4.0,
+        ym - 5.0,
+        escape_xml(&val(m.mean))
+    );
+    let _ = writeln!(
+        h,
+        "<line x1=\"{left}\" x2=\"{left}\" y1=\"{top}\" y2=\"{:.1}\" stroke=\"#5b636e\"/><line x1=\"{left}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#5b636e\"/>",
+        top + ph,
+        left + pw,
+        top + ph,
+        top + ph
+    );
+    h.push_str("</svg>\n");
+    let _ = writeln!(
+        h,
+        "<figcaption class=\"note\">{} per territory. Dashed line: mean; green band: ±{}%; red outline: outside the band.</figcaption></figure>",
+        escape_xml(&m.balance_measure),
+        pct(m.tolerance_pct)
+    );
+}
+
+fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: DistanceUnit) {
+    let project = ws.project();
+    h.push_str("<table id=\"territory-table\">\n<thead><tr><th>Territory</th><th class=\"text\">Rep</th><th>Accounts</th>");
+    for name in &m.measures {
+        let _ = write!(h, "<th>{}</th>", escape_xml(name));
+    }
+    let _ = writeln!(
+        h,
+        "<th>Balance ({})</th><th>Deviation</th><th>Share</th><th>Area ({})</th><th>Compactness</th></tr></thead>\n<tbody>",
+        escape_xml(&m.balance_measure),
+        units.area_label()
+    );
+    let bm = project.balance_measure_index();
+    for t in &m.territories {
+        let color = territory_color(project, t.id);
+        let bad = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
+        let share = t
+            .share_pct
+            .get(bm.map_or(0, |i| i + 1))
+            .copied()
+            .unwrap_or(0.0);
+        let _ = write!(
+            h,
+            "<tr><td class=\"name\"><span class=\"sw\" style=\"background:{}\"></span>{}</td><td class=\"text\">{}</td><td>{}</td>",
+            hex(color),
+            escape_xml(&t.name),
+            escape_xml(t.rep.as_deref().unwrap_or("")),
+            fmt_num(t.group.count as f64, 0)
+        );
+        for v in &t.group.sums {
+            let _ = write!(h, "<td>{}</td>", val(*v));
+        }
+        let _ = writeln!(
+            h,
+            "<td>{}</td><td class=\"{}\">{}</td><td>{:.1}%</td><td>{}</td><td>{:.2}</td></tr>",
+            val(t.balance_value),
+            if bad { "bad" } else { "good" },
+            signed_pct(t.deviation_pct),
+            share,
+            fmt_num(units.area_from_km2(t.area_km2), 0),
+            t.compactness
+        );
+    }
+    h.push_str("</tbody>\n<tfoot>\n");
+    let row = |h: &mut String, label: &str, g: &crate::core::metrics::Group| {
+        let _ = write!(
+            h,
+            "<tr><td>{label}</td><td></td><td>{}</td>",
+            fmt_num(g.count as f64, 0)
+        );
+        for v in &g.sums {
+            let _ = write!(h, "<td>{}</td>", val(*v));
+        }
+        h.push_str("<td></td><td></td><td></td><td></td><td></td></tr>\n");
+    };
+    row(h, "Unassigned", &m.unassigned);
+    row(h, "Total", &m.total);
+    h.push_str("</tfoot>\n</table>\n");
+}
+
+fn scenario_section(h: &mut String, sc: &ScenarioComparison) {
+    let (a, b) = (&sc.baseline, &sc.scenario);
+    let (an, bn) = (escape_xml(&sc.baseline_name), escape_xml(&sc.scenario_name));
+    let ratio = |m: &PlanMetrics| m.max_min_ratio.map_or("n/a".into(), |r| format!("{r:.2}"));
+    let _ = writeln!(
+        h,
+        "<table id=\"scenario-summary\"><thead><tr><th></th><th>{an}</th><th>{bn}</th></tr></thead><tbody>"
+    );
+    let rows = [
+        (
+            "Territories",
+            a.territories.len().to_string(),
+            b.territories.len().to_string(),
+        ),
+        (
+            "Outside tolerance",
+            a.out_of_tolerance.to_string(),
+            b.out_of_tolerance.to_string(),
+        ),
+        (
+            "Coefficient of variation",
+            format!("{:.1}%", a.cv_pct),
+            format!("{:.1}%", b.cv_pct),
+        ),
+        ("Max / min", ratio(a), ratio(b)),
+        ("Mean", val(a.mean), val(b.mean)),
+        (
+            "Unassigned accounts",
+            fmt_num(a.unassigned.count as f64, 0),
+            fmt_num(b.unassigned.count as f64, 0),
+        ),
+    ];
+    for (k, x, y) in rows {
+        let _ = writeln!(
+            h,
+            "<tr><td>{k}</td><td>{}</td><td>{}</td></tr>",
+            escape_xml(&x),
+            escape_xml(&y)
+        );
+    }
+    h.push_str("</tbody></table>\n");
+    if let Some(moved) = sc.accounts_moved {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">{} accounts change territory from {an} to {bn}.</p>",
+            fmt_num(moved as f64, 0)
+        );
+    }
+    let _ = writeln!(
+        h,
+        "<table id=\"scenario-territories\"><thead><tr><th>Territory</th><th>{an}</th><th>{bn}</th><th>Change</th><th>Deviation {an}</th><th>Deviation {bn}</th></tr></thead><tbody>"
+    );
+    let mut names: Vec<&str> = a.territories.iter().map(|t| t.name.as_str()).collect();
+    for t in &b.territories {
+        if !names.contains(&t.name.as_str()) {
+            names.push(&t.name);
+        }
+    }
+    for name in names {
+        let ta = a.territories.iter().find(|t| t.name == name);
+        let tb = b.territories.iter().find(|t| t.name == name);
+        let cell = |t: Option<&crate::core::metrics::TerritoryMetrics>| {
+            t.map_or("—".into(), |t| val(t.balance_value))
+        };
+        let dev = |t: Option<&crate::core::metrics::TerritoryMetrics>, tol: f64| {
+            t.map_or("<td>—</td>".into(), |t| {
+                format!(
+                    "<td class=\"{}\">{}</td>",
+                    if t.deviation_pct.abs() > tol + 1e-9 {
+                        "bad"
+                    } else {
+                        "good"
+                    },
+                    signed_pct(t.deviation_pct)
+                )
+            })
+        };
+        let change = match (ta, tb) {
+            (Some(x), Some(y)) => {
+                let d = y.balance_value - x.balance_value;
+                if d == 0.0 {
+                    "0".into()
+                } else {
+                    format!("{}{}", if d > 0.0 { "+" } else { "−" }, val(d.abs()))
+                }
+            }
+            (None, Some(_)) => "new".into(),
+            (Some(_), None) => "removed".into(),
+            (None, None) => String::new(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td>{}{}</tr>",
+            escape_xml(name),
+            cell(ta),
+            cell(tb),
+            escape_xml(&change),
+            dev(ta, a.tolerance_pct),
+            dev(tb, b.tolerance_pct)
+        );
+    }
+    h.push_str("</tbody></table>\n");
+}
+
+/// Today's date in UTC as `YYYY-MM-DD` (no time-zone database needed).
+fn today_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
+/// (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::Project;
+    use geo::{MultiPolygon, polygon};
+
+    fn ws() -> Workspace {
+        let mut p = Project::new("Q3 <plan> & co");
+        p.add_territory(
+            "North <script>alert(1)</script>",
+            MultiPolygon(vec![polygon![(x: -100.0, y: 40.0), (x: -90.0, y: 40.0), (x: -90.0, y: 45.0), (x: -100.0, y: 45.0)]]),
+        );
+        p.add_territory(
+            "South & \"East\"",
+            MultiPolygon(vec![polygon![(x: -100.0, y: 30.0), (x: -90.0, y: 30.0), (x: -90.0, y: 40.0), (x: -100.0, y: 40.0)]]),
+        );
+        Workspace::new(p)
+    }
+
+    #[test]
+    fn user_text_is_escaped_everywhere() {
+        let html = report_html(&ws(), &ReportOptions::default(), &BasemapData::default());
+        assert!(!html.contains("<script>"), "raw markup leaked");
+        assert!(html.contains("North &lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(html.contains("South &amp; &quot;East&quot;"));
+        assert!(html.contains("Q3 &lt;plan&gt; &amp; co"));
+        assert!(html.contains("id=\"map-svg\"") && html.contains("id=\"balance-chart\""));
+        assert!(
+            !html.contains("id=\"scenario\""),
+            "no comparison unless given"
+        );
+    }
+
+    #[test]
+    fn scenario_section_appears_when_given() {
+        let w = ws();
+        let m = w.metrics();
+        let mut other = m.clone();
+        other.territories.pop();
+        let sc = ScenarioComparison {
+            baseline_name: "Current".into(),
+            scenario_name: "Proposal <B>".into(),
+            baseline: m,
+            scenario: other,
+            accounts_moved: Some(12),
+        };
+        let opts = ReportOptions {
+            scenario: Some(&sc),
+            generated: Some("today".into()),
+            ..ReportOptions::default()
+        };
+        let html = report_html(&w, &opts, &BasemapData::default());
+        assert!(html.contains("id=\"scenario\""));
+        assert!(html.contains("Proposal &lt;B&gt;"));
+        assert!(html.contains("removed"));
+        assert!(html.contains("12 accounts change territory"));
+    }
+
+    #[test]
+    fn comparison_between_two_scenarios() {
+        use crate::core::edit::Edit;
+        let mut w = ws();
+        let base = w.project().active_scenario;
+        let clone = crate::core::scenario::clone_edit(w.project(), base, "Proposal").unwrap();
+        w.apply(clone).unwrap();
+        let other = w.project().scenario_by_name("Proposal").unwrap().id;
+        w.apply(Edit::SwitchScenario { to: other }).unwrap();
+        let north = w.project().territories[0].id;
+        let geometry = MultiPolygon(vec![
+            polygon![(x: -100.0, y: 40.0), (x: -95.0, y: 40.0), (x: -95.0, y: 45.0), (x: -100.0, y: 45.0)],
+        ]);
+        w.apply(Edit::SetGeometry {
+            id: north,
+            geometry,
+        })
+        .unwrap();
+        let sc = ScenarioComparison::between(w.project(), base, other).unwrap();
+        assert_eq!(
+            (sc.baseline_name.as_str(), sc.scenario_name.as_str()),
+            ("Plan", "Proposal")
+        );
+        let area = |m: &PlanMetrics| m.territories[0].area_km2;
+        assert!(area(&sc.scenario) < area(&sc.baseline) * 0.6);
+        assert_eq!(sc.accounts_moved, Some(0), "the plan has no accounts");
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}
