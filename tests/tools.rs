@@ -601,7 +601,10 @@ fn tools_keep_territory_types_apart() {
     let new = ws.project().territory_by_name("New").unwrap();
     assert_eq!(new.type_id, overlay);
     assert!((area(&ws, "O") - 3.0).abs() < 1e-9);
-    assert_eq!(["A", "B", "C", "D"].map(|n| area(&ws, n)).to_vec(), geo_before);
+    assert_eq!(
+        ["A", "B", "C", "D"].map(|n| area(&ws, n)).to_vec(),
+        geo_before
+    );
     // Painting units into a geographic territory leaves the overlay whole.
     let u = MultiPolygon(vec![square(1.5, 0.0, 2.0, 0.5)]);
     let e = tools::paint_units(ws.project(), id(&ws, "A"), &[&u])
@@ -620,11 +623,20 @@ fn tools_keep_territory_types_apart() {
     let err = tools::merge_territories(ws.project(), &[id(&ws, "O"), id(&ws, "A")], None)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("'O' (Healthcare)") && err.contains("'A' (Geographic)"), "{err}");
+    assert!(
+        err.contains("'O' (Healthcare)") && err.contains("'A' (Geographic)"),
+        "{err}"
+    );
     // Drawing for a type that does not exist is refused.
     let bad = TerritoryTypeId(9);
     assert!(
-        tools::draw_territory_of_type(ws.project(), bad, "X", square(0.0, 0.0, 1.0, 1.0), DrawMode::Overlay)
-            .is_err()
+        tools::draw_territory_of_type(
+            ws.project(),
+            bad,
+            "X",
+            square(0.0, 0.0, 1.0, 1.0),
+            DrawMode::Overlay
+        )
+        .is_err()
     );
 }

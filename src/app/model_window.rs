@@ -199,8 +199,11 @@ impl TurfmapApp {
             return;
         }
         let current = self.ws.current_type();
-        let mut types: Vec<(TerritoryTypeId, String, i32)> =
-            p.types.iter().map(|t| (t.id, t.name.clone(), t.priority)).collect();
+        let mut types: Vec<(TerritoryTypeId, String, i32)> = p
+            .types
+            .iter()
+            .map(|t| (t.id, t.name.clone(), t.priority))
+            .collect();
         types.sort_by_key(|t| std::cmp::Reverse(t.2));
         let name = types
             .iter()
@@ -477,9 +480,9 @@ impl TurfmapApp {
             }
         });
         if let Some(job) = s.job.clone() {
-            let (fraction, title) = job
-                .lock()
-                .map_or((0.0, String::new()), |j| (j.progress.fraction(), j.title.clone()));
+            let (fraction, title) = job.lock().map_or((0.0, String::new()), |j| {
+                (j.progress.fraction(), j.title.clone())
+            });
             let mut cancel = false;
             ui.horizontal(|ui| {
                 ui.add(
@@ -499,13 +502,17 @@ impl TurfmapApp {
         if let Some(d) = s.diff.clone() {
             let mut show = !s.hide_moves;
             ui.horizontal(|ui| {
-                let (r, painter) = ui.allocate_painter(egui::vec2(14.0, 14.0), egui::Sense::hover());
+                let (r, painter) =
+                    ui.allocate_painter(egui::vec2(14.0, 14.0), egui::Sense::hover());
                 painter.circle_stroke(
                     r.rect.center(),
                     5.0,
                     egui::Stroke::new(2.0, super::map::MOVED_COLOR),
                 );
-                ui.checkbox(&mut show, "Ring the accounts that change territory on the map");
+                ui.checkbox(
+                    &mut show,
+                    "Ring the accounts that change territory on the map",
+                );
             });
             s.hide_moves = !show;
             self.diff_view(ui, &d);

@@ -25,10 +25,10 @@ use super::edit::Edit;
 use super::engine::{Engine, Reason};
 use super::error::{Error, Result};
 use super::metrics::{PlanMetrics, TerritoryMetrics};
-use super::progress::Progress;
 use super::model::{
     Project, Scenario, ScenarioId, ScenarioState, StoredPlan, Territory, TerritoryId,
 };
+use super::progress::Progress;
 
 /// Every territory of every scenario, with its scenario.
 pub fn all_territories(project: &Project) -> impl Iterator<Item = (&Scenario, &Territory)> + '_ {

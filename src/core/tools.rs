@@ -74,7 +74,10 @@ pub fn draw_territory_of_type(
     mode: DrawMode,
 ) -> Result<Edit> {
     if project.territory_type(ty).is_none() {
-        return Err(Error::invalid(format!("no territory type with id {}", ty.0)));
+        return Err(Error::invalid(format!(
+            "no territory type with id {}",
+            ty.0
+        )));
     }
     let mut shape = clean_drawn(polygon)?;
     let Some(mut bb) = shape.bounding_rect() else {
@@ -106,7 +109,12 @@ pub fn draw_territory_of_type(
     match mode {
         DrawMode::TakeFromNeighbors => {
             let mut done: Vec<MultiPolygon<f64>> = Vec::new();
-            for t in project.territories.iter().filter(same).filter(|t| !t.locked) {
+            for t in project
+                .territories
+                .iter()
+                .filter(same)
+                .filter(|t| !t.locked)
+            {
                 if !overlaps(t, &bb) {
                     continue;
                 }

@@ -361,7 +361,9 @@ impl MapView {
                 let at = view.rect.center_top() + vec2(0.0, 10.0);
                 let galley =
                     painter.layout_no_wrap(hint, FontId::proportional(14.0), Color32::WHITE);
-                let r = Align2::CENTER_TOP.anchor_size(at, galley.size()).expand(6.0);
+                let r = Align2::CENTER_TOP
+                    .anchor_size(at, galley.size())
+                    .expand(6.0);
                 painter.rect_filled(r, 4.0, reps::HOME_FILL);
                 painter.galley(r.min + vec2(6.0, 6.0), galley, Color32::WHITE);
                 if response.clicked()
@@ -772,13 +774,13 @@ fn account_tooltip(ui: &mut egui::Ui, ws: &Workspace, i: usize, others: usize) {
     }
     ui.label(format!("Why: {}", why_text(&ex)));
     if ex.candidates.len() > 1 {
-        ui.weak(format!(
-            "Beat {}",
-            shorten(&ex.candidates[1].describe(), 70)
-        ) + &match ex.candidates.len() - 2 {
-            0 => String::new(),
-            n => format!(" and {n} more"),
-        });
+        ui.weak(
+            format!("Beat {}", shorten(&ex.candidates[1].describe(), 70))
+                + &match ex.candidates.len() - 2 {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                },
+        );
     }
     if a.measures.is_empty() && a.attributes.is_empty() {
         return;

@@ -22,8 +22,7 @@ pub fn home_positions(ws: &Workspace, view: &ViewTransform) -> Vec<(RepId, Pos2)
         .iter()
         .filter_map(|r| {
             let (lon, lat) = r.home?;
-            (lon.is_finite() && lat.is_finite())
-                .then(|| (r.id, view.to_screen(mercator(lon, lat))))
+            (lon.is_finite() && lat.is_finite()).then(|| (r.id, view.to_screen(mercator(lon, lat))))
         })
         .collect()
 }
@@ -78,7 +77,12 @@ pub fn paint_homes(
         }
         placed.push(rect);
         // White halo behind the text keeps it legible on any fill.
-        for d in [vec2(-1.0, 0.0), vec2(1.0, 0.0), vec2(0.0, -1.0), vec2(0.0, 1.0)] {
+        for d in [
+            vec2(-1.0, 0.0),
+            vec2(1.0, 0.0),
+            vec2(0.0, -1.0),
+            vec2(0.0, 1.0),
+        ] {
             painter.galley_with_override_text_color(rect.min + d, galley.clone(), Color32::WHITE);
         }
         painter.galley(rect.min, galley, HOME_FILL);
@@ -116,7 +120,9 @@ pub fn rep_tooltip(ui: &mut egui::Ui, ws: &Workspace, m: &RepMetrics) {
     }
     match (m.mean_km, m.max_km) {
         (Some(mean), Some(max)) => {
-            ui.label(format!("Distance to accounts: mean {mean:.0} km, max {max:.0} km"));
+            ui.label(format!(
+                "Distance to accounts: mean {mean:.0} km, max {max:.0} km"
+            ));
         }
         _ => {
             ui.weak("No located accounts yet");
