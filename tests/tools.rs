@@ -572,3 +572,71 @@ fn undoing_back_to_the_saved_state_clears_the_unsaved_marker() {
     ws.redo().unwrap();
     assert!(!ws.is_dirty());
 }
+
+#[test]
+fn tools_keep_territory_types_apart() {
+    use turfmap::core::model::{TerritoryType, TerritoryTypeId};
+    let overlay = TerritoryTypeId(1);
+    let mut p = plan();
+    p.types.push(TerritoryType {
+        id: overlay,
+        name: "Healthcare".into(),
+        priority: 0,
+    });
+    let o = p.add_territory("O", MultiPolygon(vec![square(0.0, 0.0, 2.0, 2.0)]));
+    p.territory_mut(o).unwrap().type_id = overlay;
+    let mut ws = Workspace::new(p);
+    let geo_before: Vec<_> = ["A", "B", "C", "D"].map(|n| area(&ws, n)).to_vec();
+
+    // Drawing on the overlay type cuts only the overlay territory.
+    let e = tools::draw_territory_of_type(
+        ws.project(),
+        overlay,
+        "New",
+        square(0.5, 0.5, 1.5, 1.5),
+        DrawMode::TakeFromNeighbors,
+    )
+    .unwrap();
+    roundtrip(&mut ws, e);
+    let new = ws.project().territory_by_name("New").unwrap();
+    assert_eq!(new.type_id, overlay);
+    assert!((area(&ws, "O") - 3.0).abs() < 1e-9);
+    assert_eq!(
+        ["A", "B", "C", "D"].map(|n| area(&ws, n)).to_vec(),
+        geo_before
+    );
+    // Painting units into a geographic territory leaves the overlay whole.
+    let u = MultiPolygon(vec![square(1.5, 0.0, 2.0, 0.5)]);
+    let e = tools::paint_units(ws.project(), id(&ws, "A"), &[&u])
+        .unwrap()
+        .unwrap();
+    roundtrip(&mut ws, e);
+    assert!((area(&ws, "O") - 3.0).abs() < 1e-9);
+    assert!((area(&ws, "B") - 0.75).abs() < 1e-9);
+    // Splitting an overlay territory makes an overlay part.
+    let line = LineString::from(vec![(1.0, -1.0), (1.0, 3.0)]);
+    let e = tools::split_territory(ws.project(), id(&ws, "O"), line).unwrap();
+    roundtrip(&mut ws, e);
+    let part = ws.project().territory_by_name("O (2)").unwrap();
+    assert_eq!(part.type_id, overlay);
+    // Merging across types is refused with both names and types.
+    let err = tools::merge_territories(ws.project(), &[id(&ws, "O"), id(&ws, "A")], None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("'O' (Healthcare)") && err.contains("'A' (Geographic)"),
+        "{err}"
+    );
+    // Drawing for a type that does not exist is refused.
+    let bad = TerritoryTypeId(9);
+    assert!(
+        tools::draw_territory_of_type(
+            ws.project(),
+            bad,
+            "X",
+            square(0.0, 0.0, 1.0, 1.0),
+            DrawMode::Overlay
+        )
+        .is_err()
+    );
+}

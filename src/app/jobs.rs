@@ -37,6 +37,8 @@ pub(crate) enum JobOutput {
     Exported { path: PathBuf, what: &'static str },
     /// A rebalance/generate proposal (the Balance dialog's own job).
     Proposal(Box<crate::core::optimize::Proposal>),
+    /// A scenario comparison (the territory model window's own job).
+    Diff(Box<crate::core::scenario::ScenarioDiff>),
 }
 
 /// A job running on a worker thread.

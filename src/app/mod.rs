@@ -614,7 +614,7 @@ impl TurfmapApp {
                 self.notice = Some(format!("Exported {what} to {}", path.display()));
             }
             // Balance proposals come through the dialog's own job.
-            JobOutput::Proposal(_) => {}
+            JobOutput::Proposal(_) | JobOutput::Diff(_) => {}
         }
         if let Some(action) = then {
             self.perform(action);

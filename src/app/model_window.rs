@@ -10,14 +10,17 @@
 //! lives in egui's memory.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use egui::{Color32, ComboBox, Id, RichText, Ui};
+use egui::{Button, Color32, ComboBox, Id, RichText, Ui};
 
+use super::jobs::{Job, JobOutput};
 use super::{TurfmapApp, fmt};
 use crate::core::edit::Edit;
 use crate::core::hierarchy::tree_order;
-use crate::core::model::{Rep, ScenarioId, ScenarioState, TerritoryId, TerritoryType};
+use crate::core::model::{
+    Capacity, Rep, RepId, ScenarioId, ScenarioState, TerritoryId, TerritoryType, TerritoryTypeId,
+};
 use crate::core::rules::Rule;
 use crate::core::scenario::{self, ScenarioDiff};
 
@@ -34,6 +37,119 @@ struct State {
     rep_name: String,
     compare_with: Option<ScenarioId>,
     diff: Option<Arc<ScenarioDiff>>,
+    /// Accounts the comparison moves (ringed on the map).
+    moved: Option<Arc<Vec<usize>>>,
+    /// Ring the moved accounts on the map while the comparison is open.
+    /// Stored inverted so the default (a fresh state) is "on".
+    hide_moves: bool,
+    /// The comparison being computed on a worker thread.
+    job: Option<Arc<Mutex<Job>>>,
+    /// The rep being edited in the rep form.
+    rep_form: Option<RepForm>,
+    /// The rep whose home the next map click sets.
+    picking_home: Option<RepId>,
+}
+
+/// The rep form's texts (committed one field at a time, each an edit).
+#[derive(Clone, Default)]
+struct RepForm {
+    id: RepId,
+    /// Plan revision the texts were read at: reloaded after undo/redo.
+    revision: u64,
+    name: String,
+    role: String,
+    username: String,
+    lat: String,
+    lon: String,
+    hours: bool,
+    capacity: String,
+    problem: Option<String>,
+}
+
+impl RepForm {
+    fn of(rep: &Rep, revision: u64) -> Self {
+        let (lon, lat) = rep
+            .home
+            .map_or((String::new(), String::new()), |(lon, lat)| {
+                (format!("{lon:.5}"), format!("{lat:.5}"))
+            });
+        let (hours, capacity) = match rep.capacity {
+            Some(Capacity::Accounts(n)) => (false, n.to_string()),
+            Some(Capacity::Hours(h)) => (true, fmt_num(h)),
+            None => (false, String::new()),
+        };
+        Self {
+            id: rep.id,
+            revision,
+            name: rep.name.clone(),
+            role: rep.role.clone(),
+            username: rep.username.clone(),
+            lat,
+            lon,
+            hours,
+            capacity,
+            problem: None,
+        }
+    }
+
+    /// The rep as the form describes it, or what is wrong.
+    fn to_rep(&self, old: &Rep) -> Result<Rep, String> {
+        let name = self.name.trim();
+        if name.is_empty() {
+            return Err("the name cannot be empty".into());
+        }
+        let home = match (self.lat.trim(), self.lon.trim()) {
+            ("", "") => None,
+            (lat, lon) => {
+                let lat: f64 = lat
+                    .parse()
+                    .map_err(|_| format!("latitude '{lat}' is not a number"))?;
+                let lon: f64 = lon
+                    .parse()
+                    .map_err(|_| format!("longitude '{lon}' is not a number"))?;
+                if !(-90.0..=90.0).contains(&lat) {
+                    return Err(format!("latitude {lat} is outside -90…90"));
+                }
+                if !(-180.0..=180.0).contains(&lon) {
+                    return Err(format!("longitude {lon} is outside -180…180"));
+                }
+                Some((lon, lat))
+            }
+        };
+        let c = self.capacity.trim();
+        let capacity = if c.is_empty() {
+            None
+        } else if self.hours {
+            let h: f64 = c
+                .parse()
+                .map_err(|_| format!("capacity '{c}' is not a number of hours"))?;
+            if !(h.is_finite() && h >= 0.0) {
+                return Err("capacity must be zero or more hours".into());
+            }
+            Some(Capacity::Hours(h))
+        } else {
+            let n: u64 = c
+                .parse()
+                .map_err(|_| format!("capacity '{c}' is not a whole number of accounts"))?;
+            Some(Capacity::Accounts(n))
+        };
+        Ok(Rep {
+            id: old.id,
+            name: name.to_owned(),
+            role: self.role.trim().to_owned(),
+            username: self.username.trim().to_owned(),
+            home,
+            capacity,
+        })
+    }
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        v.to_string()
+    }
 }
 
 fn state_id() -> Id {
@@ -70,7 +186,137 @@ impl TurfmapApp {
             self.metrics = self.ws.metrics();
             self.metrics_key = (self.generation, self.ws.revision());
             self.selection = Default::default();
+            // Multi-selections were of the other type's territories.
+            self.tools.territories.clear();
+            self.tools.accounts.clear();
         }
+    }
+
+    /// The type switcher of the map toolbar (only when there is a choice).
+    pub(crate) fn type_switcher(&mut self, ui: &mut Ui) {
+        let p = self.ws.project();
+        if p.types.len() < 2 {
+            return;
+        }
+        let current = self.ws.current_type();
+        let mut types: Vec<(TerritoryTypeId, String, i32)> = p
+            .types
+            .iter()
+            .map(|t| (t.id, t.name.clone(), t.priority))
+            .collect();
+        types.sort_by_key(|t| std::cmp::Reverse(t.2));
+        let name = types
+            .iter()
+            .find(|t| t.0 == current)
+            .map_or(String::new(), |t| t.1.clone());
+        let mut show = None;
+        let label = ui.label("Type");
+        ComboBox::from_id_salt("map_type_switch")
+            .selected_text(name)
+            .show_ui(ui, |ui| {
+                for (id, n, _) in &types {
+                    if ui.selectable_label(*id == current, n).clicked() && *id != current {
+                        show = Some(*id);
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text(
+                "Territory type shown: the map, list, chart and tools work on one type at a time",
+            );
+        ui.separator();
+        if let Some(t) = show {
+            self.show_type(t);
+        }
+    }
+
+    /// Takes in a finished comparison and a picked home; keeps the map's
+    /// moved-account rings in step with the window. Runs every frame, even
+    /// with the window closed (the job and the pick outlive it).
+    fn model_background(&mut self, s: &mut State) {
+        let finished = s
+            .job
+            .as_ref()
+            .and_then(|j| j.lock().ok().and_then(|j| j.poll()));
+        if let Some(result) = finished {
+            s.job = None;
+            match result {
+                Ok(JobOutput::Diff(d)) => {
+                    s.moved = Some(Arc::new(d.moved_accounts()));
+                    s.diff = Some(Arc::new(*d));
+                }
+                Ok(_) => {}
+                Err(e) if e.contains("ancel") => {}
+                Err(e) => self.error = Some(e),
+            }
+        }
+        if let Some(rep) = s.picking_home {
+            if let Some((lon, lat)) = self.map.take_picked() {
+                s.picking_home = None;
+                if let Some(old) = self.ws.project().rep(rep) {
+                    let mut r = old.clone();
+                    r.home = Some((lon, lat));
+                    self.apply(Edit::SetRep { rep: r });
+                    s.rep_form = None;
+                }
+            } else if !self.map.picking() {
+                s.picking_home = None; // Esc on the map
+            }
+        }
+        let want = if s.open && !s.hide_moves {
+            s.moved.clone()
+        } else {
+            None
+        };
+        let same = match (self.map.moved(), &want) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            self.map.set_moved(want);
+            self.ctx.request_repaint();
+        }
+        if s.job.is_some() {
+            self.ctx
+                .request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Starts comparing scenario `other` with the one shown, off the UI
+    /// thread (a million-account plan takes seconds).
+    fn start_compare(&mut self, s: &mut State, other: ScenarioId) {
+        if let Some(j) = s.job.take()
+            && let Ok(j) = j.lock()
+        {
+            j.progress.cancel();
+        }
+        let project = self.ws.project().clone();
+        let active = project.active_scenario;
+        s.diff = None;
+        s.moved = None;
+        let job = Job::spawn(&self.ctx, "Comparing scenarios", true, move |progress| {
+            let d = scenario::diff_with_progress(&project, other, active, progress)?;
+            Ok(JobOutput::Diff(Box::new(d)))
+        });
+        s.job = Some(Arc::new(Mutex::new(job)));
+    }
+
+    /// Blocks until a running comparison ends (tests).
+    pub fn wait_for_comparison(&mut self, timeout: std::time::Duration) -> bool {
+        let s = self.model_state();
+        let Some(j) = &s.job else { return true };
+        let result = j.lock().ok().and_then(|j| j.wait(timeout));
+        let Some(result) = result else { return false };
+        let mut s = s;
+        s.job = None;
+        if let Ok(JobOutput::Diff(d)) = result {
+            s.moved = Some(Arc::new(d.moved_accounts()));
+            s.diff = Some(Arc::new(*d));
+        }
+        self.set_model_state(s);
+        true
     }
 
     /// The "Model" menu of the menu bar.
@@ -98,14 +344,20 @@ impl TurfmapApp {
     /// Draws the window when it is open.
     pub(crate) fn model_window(&mut self, ctx: &egui::Context) {
         let mut s = self.model_state();
+        self.model_background(&mut s);
         if !s.open {
+            self.set_model_state(s);
             return;
         }
         let mut open = true;
+        // Over the details panel at first, leaving the list and map in view.
+        let corner = ctx.content_rect().right_top() + egui::vec2(-12.0, 36.0);
         egui::Window::new("Territory model")
             .open(&mut open)
+            .pivot(egui::Align2::RIGHT_TOP)
+            .default_pos(corner)
             .default_width(460.0)
-            .default_height(640.0)
+            .default_height(760.0)
             .vscroll(true)
             .show(ctx, |ui| {
                 self.scenario_section(ui, &mut s);
@@ -213,21 +465,61 @@ impl TurfmapApp {
                     }
                 });
             if ui
-                .add_enabled(s.compare_with.is_some(), egui::Button::new("Compare"))
+                .add_enabled(
+                    s.compare_with.is_some() && s.job.is_none(),
+                    egui::Button::new("Compare"),
+                )
                 .clicked()
                 && let Some(other) = s.compare_with
             {
-                match scenario::diff(self.ws.project(), other, active) {
-                    Ok(d) => s.diff = Some(Arc::new(d)),
-                    Err(e) => self.error = Some(e.to_string()),
-                }
+                self.start_compare(s, other);
+            }
+            if s.diff.is_some() && ui.button("Close comparison").clicked() {
+                s.diff = None;
+                s.moved = None;
             }
         });
+        if let Some(job) = s.job.clone() {
+            let (fraction, title) = job.lock().map_or((0.0, String::new()), |j| {
+                (j.progress.fraction(), j.title.clone())
+            });
+            let mut cancel = false;
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::ProgressBar::new(fraction)
+                        .desired_width(220.0)
+                        .text(format!("{title}… {:.0}%", fraction * 100.0)),
+                );
+                cancel = ui.button("Cancel").clicked();
+            });
+            if cancel {
+                if let Ok(j) = job.lock() {
+                    j.progress.cancel();
+                }
+                s.job = None;
+            }
+        }
         if let Some(d) = s.diff.clone() {
+            let mut show = !s.hide_moves;
+            ui.horizontal(|ui| {
+                let (r, painter) =
+                    ui.allocate_painter(egui::vec2(14.0, 14.0), egui::Sense::hover());
+                painter.circle_stroke(
+                    r.rect.center(),
+                    5.0,
+                    egui::Stroke::new(2.0, super::map::MOVED_COLOR),
+                );
+                ui.checkbox(
+                    &mut show,
+                    "Ring the accounts that change territory on the map",
+                );
+            });
+            s.hide_moves = !show;
             self.diff_view(ui, &d);
         }
         if let Some(e) = edit {
             s.diff = None;
+            s.moved = None;
             self.apply(e);
         }
     }
@@ -615,6 +907,10 @@ impl TurfmapApp {
                 s.rep_name.clear();
             }
         });
+        if let Some(e) = edit.take() {
+            self.apply(e);
+        }
+        self.rep_form(ui, s);
         if let Some(sel) = self.selection.territory
             && let Some(t) = self.ws.project().territory(sel)
         {
@@ -647,6 +943,150 @@ impl TurfmapApp {
         if let Some(e) = edit {
             self.apply(e);
         }
+    }
+
+    /// Edits one rep: name, role, username, home base (typed, or picked
+    /// on the map) and capacity. Each committed field is one edit.
+    fn rep_form(&mut self, ui: &mut Ui, s: &mut State) {
+        let reps: Vec<(RepId, String)> = self
+            .ws
+            .project()
+            .reps
+            .iter()
+            .map(|r| (r.id, r.name.clone()))
+            .collect();
+        if reps.is_empty() {
+            return;
+        }
+        let rev = self.ws.revision();
+        let chosen = s
+            .rep_form
+            .as_ref()
+            .map(|f| f.id)
+            .filter(|id| reps.iter().any(|r| r.0 == *id))
+            .unwrap_or(reps[0].0);
+        let Some(old) = self.ws.project().rep(chosen).cloned() else {
+            return;
+        };
+        let mut f = match s.rep_form.take() {
+            Some(f) if f.id == chosen && f.revision == rev => f,
+            Some(f) if f.id == chosen => RepForm {
+                problem: f.problem,
+                ..RepForm::of(&old, rev)
+            },
+            _ => RepForm::of(&old, rev),
+        };
+        ui.add_space(4.0);
+        let mut switch_to = None;
+        ComboBox::new("rep_form_select", "Edit rep")
+            .selected_text(&old.name)
+            .show_ui(ui, |ui| {
+                for (id, name) in &reps {
+                    if ui.selectable_label(*id == chosen, name).clicked() {
+                        switch_to = Some(*id);
+                    }
+                }
+            });
+        let mut commit = false;
+        egui::Grid::new("rep_form_grid")
+            .num_columns(2)
+            .spacing([8.0, 4.0])
+            .show(ui, |ui| {
+                for (label, text, hint) in [
+                    ("Name", &mut f.name, ""),
+                    ("Role", &mut f.role, "e.g. Owner"),
+                    ("Username", &mut f.username, "e.g. ann@example.com"),
+                ] {
+                    let l = ui.label(label);
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(text)
+                                .hint_text(hint)
+                                .desired_width(200.0),
+                        )
+                        .labelled_by(l.id);
+                    commit |= r.lost_focus();
+                    ui.end_row();
+                }
+                let l = ui.label("Home base");
+                ui.horizontal(|ui| {
+                    let la = ui.label("lat");
+                    commit |= ui
+                        .add(egui::TextEdit::singleline(&mut f.lat).desired_width(80.0))
+                        .labelled_by(la.id)
+                        .lost_focus();
+                    let lo = ui.label("lon");
+                    commit |= ui
+                        .add(egui::TextEdit::singleline(&mut f.lon).desired_width(80.0))
+                        .labelled_by(lo.id)
+                        .lost_focus();
+                })
+                .response
+                .labelled_by(l.id);
+                ui.end_row();
+                ui.label("");
+                ui.horizontal(|ui| {
+                    let picking = s.picking_home == Some(chosen) && self.map.picking();
+                    if ui
+                        .add(Button::selectable(picking, "Set from map click"))
+                        .on_hover_text("Then click the map where the rep is based (Esc cancels)")
+                        .clicked()
+                    {
+                        if picking {
+                            self.map.start_pick(None);
+                            s.picking_home = None;
+                        } else {
+                            self.map.start_pick(Some(format!("{}'s home", old.name)));
+                            s.picking_home = Some(chosen);
+                        }
+                    }
+                    if old.home.is_some() && ui.button("Clear home").clicked() {
+                        f.lat.clear();
+                        f.lon.clear();
+                        commit = true;
+                    }
+                });
+                ui.end_row();
+                let l = ui.label("Capacity");
+                ui.horizontal(|ui| {
+                    commit |= ui
+                        .add(
+                            egui::TextEdit::singleline(&mut f.capacity)
+                                .hint_text("none")
+                                .desired_width(80.0),
+                        )
+                        .labelled_by(l.id)
+                        .lost_focus();
+                    commit |= ui.radio_value(&mut f.hours, false, "accounts").changed();
+                    commit |= ui.radio_value(&mut f.hours, true, "hours").changed();
+                });
+                ui.end_row();
+            });
+        if commit {
+            match f.to_rep(&old) {
+                Ok(rep) if rep != old => {
+                    f.problem = None;
+                    let before = self.ws.revision();
+                    self.apply(Edit::SetRep { rep });
+                    if self.ws.revision() == before {
+                        f.problem = self.error.clone();
+                    }
+                }
+                Ok(_) => f.problem = None,
+                Err(e) => f.problem = Some(e),
+            }
+        }
+        if let Some(p) = &f.problem {
+            ui.label(RichText::new(format!("Problem: {p}")).color(ui.visuals().error_fg_color));
+        }
+        s.rep_form = Some(match switch_to {
+            Some(id) if id != chosen => RepForm {
+                id,
+                revision: u64::MAX, // reload from the rep next frame
+                ..RepForm::default()
+            },
+            _ => f,
+        });
     }
 
     fn explain_section(&mut self, ui: &mut Ui) {

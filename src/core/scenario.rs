@@ -28,6 +28,7 @@ use super::metrics::{PlanMetrics, TerritoryMetrics};
 use super::model::{
     Project, Scenario, ScenarioId, ScenarioState, StoredPlan, Territory, TerritoryId,
 };
+use super::progress::Progress;
 
 /// Every territory of every scenario, with its scenario.
 pub fn all_territories(project: &Project) -> impl Iterator<Item = (&Scenario, &Territory)> + '_ {
@@ -233,12 +234,35 @@ impl ScenarioDiff {
 
 /// Compares scenario `a` with scenario `b`, type by type.
 pub fn diff(project: &Project, a: ScenarioId, b: ScenarioId) -> Result<ScenarioDiff> {
+    diff_with_progress(project, a, b, &Progress::new())
+}
+
+/// Like [`diff`], reporting progress (one step per engine built and per
+/// type compared) and stopping with [`crate::core::Error::Cancelled`] when
+/// asked — the window runs it on a worker thread.
+pub fn diff_with_progress(
+    project: &Project,
+    a: ScenarioId,
+    b: ScenarioId,
+    progress: &Progress,
+) -> Result<ScenarioDiff> {
+    progress.set_total(2 + 3 * project.types.len() as u64);
     let pa = view(project, a)?;
+    progress.set_done(1);
+    progress.check()?;
     let pb = view(project, b)?;
+    progress.set_done(2);
     let mut moves = Vec::new();
     let mut territories = Vec::new();
-    for ty in &project.types {
-        let (ea, eb) = (Engine::for_type(&pa, ty.id), Engine::for_type(&pb, ty.id));
+    for (k, ty) in project.types.iter().enumerate() {
+        let step = 2 + 3 * k as u64;
+        progress.check()?;
+        let ea = Engine::for_type(&pa, ty.id);
+        progress.set_done(step + 1);
+        progress.check()?;
+        let eb = Engine::for_type(&pb, ty.id);
+        progress.set_done(step + 2);
+        progress.check()?;
         let names = |p: &Project| -> HashMap<TerritoryId, String> {
             p.territories_of_type(ty.id)
                 .map(|t| (t.id, t.name.clone()))
@@ -297,6 +321,7 @@ pub fn diff(project: &Project, a: ScenarioId, b: ScenarioId) -> Result<ScenarioD
                 b: mb.territory(id).cloned(),
             });
         }
+        progress.set_done(step + 3);
     }
     moves.sort_by_key(|m| m.account);
     Ok(ScenarioDiff {

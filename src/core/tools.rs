@@ -31,7 +31,7 @@ use super::edit::{Edit, TerritoryProps};
 use super::engine::Engine;
 use super::error::{Error, Result};
 use super::geometry::normalize;
-use super::model::{Project, Territory, TerritoryId, palette_color};
+use super::model::{Project, Territory, TerritoryId, TerritoryTypeId, palette_color};
 
 /// How a newly drawn territory treats the territories it overlaps.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -60,6 +60,25 @@ pub fn draw_territory(
     polygon: Polygon<f64>,
     mode: DrawMode,
 ) -> Result<Edit> {
+    draw_territory_of_type(project, project.primary_type(), name, polygon, mode)
+}
+
+/// Like [`draw_territory`], for a territory of type `ty`: only territories
+/// of that type clip it or give up area (an overlay type's territories
+/// never cut the geographic ones, and the other way round).
+pub fn draw_territory_of_type(
+    project: &Project,
+    ty: TerritoryTypeId,
+    name: &str,
+    polygon: Polygon<f64>,
+    mode: DrawMode,
+) -> Result<Edit> {
+    if project.territory_type(ty).is_none() {
+        return Err(Error::invalid(format!(
+            "no territory type with id {}",
+            ty.0
+        )));
+    }
     let mut shape = clean_drawn(polygon)?;
     let Some(mut bb) = shape.bounding_rect() else {
         return Err(Error::invalid("the drawn shape is empty"));
@@ -70,7 +89,8 @@ pub fn draw_territory(
                 .bounding_rect()
                 .is_some_and(|r| rects_meet(&r, bb))
     };
-    for t in project.territories.iter().filter(|t| t.locked) {
+    let same = |t: &&Territory| t.type_id == ty;
+    for t in project.territories.iter().filter(same).filter(|t| t.locked) {
         if overlaps(t, &bb) {
             let cut = shape.difference(&t.geometry);
             shape = snap(cut, &[&shape, &t.geometry]);
@@ -89,7 +109,12 @@ pub fn draw_territory(
     match mode {
         DrawMode::TakeFromNeighbors => {
             let mut done: Vec<MultiPolygon<f64>> = Vec::new();
-            for t in project.territories.iter().filter(|t| !t.locked) {
+            for t in project
+                .territories
+                .iter()
+                .filter(same)
+                .filter(|t| !t.locked)
+            {
                 if !overlaps(t, &bb) {
                     continue;
                 }
@@ -119,6 +144,7 @@ pub fn draw_territory(
             priority = project
                 .territories
                 .iter()
+                .filter(same)
                 .map(|t| t.priority.saturating_add(1))
                 .max()
                 .unwrap_or(0);
@@ -135,6 +161,7 @@ pub fn draw_territory(
     );
     let mut territory = Territory::new(id, name.clone(), shape);
     territory.priority = priority;
+    territory.type_id = ty;
     edits.push(Edit::AddTerritory {
         territory,
         position: project.territories.len(),
@@ -301,7 +328,11 @@ pub fn move_vertex(
         ));
     }
     let mut edits = Vec::new();
-    for u in project.territories.iter().filter(|u| has_vertex(u, from)) {
+    for u in project
+        .territories
+        .iter()
+        .filter(|u| u.type_id == t.type_id && has_vertex(u, from))
+    {
         if u.locked {
             return Err(locked_error(u, "this vertex"));
         }
@@ -344,7 +375,11 @@ pub fn insert_vertex(
         return Err(Error::invalid("the new vertex is on an existing one"));
     }
     let mut edits = Vec::new();
-    for u in project.territories.iter().filter(|u| has_vertex(u, a)) {
+    for u in project
+        .territories
+        .iter()
+        .filter(|u| u.type_id == t.type_id && has_vertex(u, a))
+    {
         let mut hit = false;
         let geometry = map_rings(&u.geometry, |v| {
             let n = v.len();
@@ -390,7 +425,11 @@ pub fn delete_vertex(
     let n = ring.len();
     let (p, q) = (ring[(vertex_idx + n - 1) % n], ring[(vertex_idx + 1) % n]);
     let mut edits = Vec::new();
-    for u in project.territories.iter().filter(|u| has_vertex(u, v)) {
+    for u in project
+        .territories
+        .iter()
+        .filter(|u| u.type_id == t.type_id && has_vertex(u, v))
+    {
         if u.locked {
             return Err(locked_error(u, "this vertex"));
         }
@@ -703,8 +742,13 @@ fn share_new_vertices(
     if on_edges.is_empty() {
         return Ok(edits);
     }
+    let ty = project.territory(id).map(|t| t.type_id);
     for u in project.territories.iter() {
-        if u.id == id || u.locked || !on_edges.iter().any(|e| has_vertex(u, e.0)) {
+        if u.id == id
+            || u.locked
+            || Some(u.type_id) != ty
+            || !on_edges.iter().any(|e| has_vertex(u, e.0))
+        {
             continue;
         }
         let mut hit = false;
@@ -810,6 +854,20 @@ pub fn merge_territories(
         .map(|&id| editable(project, id))
         .collect::<Result<_>>()?;
     let into = ts[0];
+    if let Some(other) = ts.iter().find(|t| t.type_id != into.type_id) {
+        let type_name = |t: &Territory| {
+            project
+                .territory_type(t.type_id)
+                .map_or_else(|| format!("type {}", t.type_id.0), |ty| ty.name.clone())
+        };
+        return Err(Error::invalid(format!(
+            "cannot merge '{}' ({}) with '{}' ({}): territories of different types never merge",
+            into.name,
+            type_name(into),
+            other.name,
+            type_name(other)
+        )));
+    }
     // unary_union wants one winding order: normalize gives CCW exteriors.
     let shapes: Vec<MultiPolygon<f64>> = ts
         .iter()
@@ -884,7 +942,11 @@ pub fn paint_units(
                 .bounding_rect()
                 .is_some_and(|r| rects_meet(&r, bb))
     };
-    for u in project.territories.iter().filter(|u| u.locked) {
+    for u in project
+        .territories
+        .iter()
+        .filter(|u| u.locked && u.type_id == t.type_id)
+    {
         if overlaps(u, &bb) {
             let cut = piece.difference(&u.geometry);
             piece = snap(cut, &[&piece, &u.geometry]);
@@ -906,7 +968,7 @@ pub fn paint_units(
     let mut edits = Vec::new();
     let mut done: Vec<MultiPolygon<f64>> = Vec::new();
     for u in project.territories.iter() {
-        if u.id == target || u.locked || !overlaps(u, &bb) {
+        if u.id == target || u.locked || u.type_id != t.type_id || !overlaps(u, &bb) {
             continue;
         }
         let before = u.geometry.unsigned_area();
@@ -995,6 +1057,12 @@ pub fn drop_accounts(
     if t.locked {
         return Err(Error::invalid(format!(
             "territory '{}' is locked; unlock it first",
+            t.name
+        )));
+    }
+    if t.type_id != engine.type_id() {
+        return Err(Error::invalid(format!(
+            "territory '{}' is not of the type shown; switch the map to its type first",
             t.name
         )));
     }

@@ -525,6 +525,13 @@ impl AccountLayer {
         }
     }
 
+    /// The colour account `i`'s dot is drawn in (`None` when it is not
+    /// drawn). A linear search: for tests and diagnostics.
+    pub fn color_of(&self, i: usize) -> Option<Color32> {
+        let k = self.grid.idx.iter().position(|&j| j as usize == i)?;
+        self.colors.get(k).copied()
+    }
+
     /// Per entry radius from measure `m` (area proportional to the value,
     /// relative to its 95th percentile); empty for the fixed size.
     fn radii(&self, ws: &Workspace, m: Option<usize>) -> Vec<f32> {

@@ -16,9 +16,11 @@ pub mod accounts;
 pub mod basemap;
 pub mod geom;
 pub mod proj;
+pub mod reps;
 pub mod territories;
 pub mod tiles;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use egui::{Align2, Color32, FontId, Key, Pos2, Rect, Stroke, TextureHandle, Vec2, vec2};
@@ -48,6 +50,8 @@ pub struct PlanKey {
     territories_at: usize,
     accounts: usize,
     territories: usize,
+    /// The territory type shown: switching it recolours everything.
+    ty: u32,
 }
 
 impl PlanKey {
@@ -60,6 +64,7 @@ impl PlanKey {
             territories_at: p.territories.as_ptr() as usize,
             accounts: p.accounts.len(),
             territories: p.territories.len(),
+            ty: ws.current_type().0,
         }
     }
 }
@@ -94,7 +99,23 @@ pub struct MapView {
     online: Option<tiles::OnlineTiles>,
     online_error: Option<String>,
     stats: FrameStats,
+    /// Accounts ringed as "moved" (a scenario comparison), if any.
+    moved: Option<Arc<Vec<usize>>>,
+    /// While set, the next click on the map picks a point (for this
+    /// purpose, shown as a hint) instead of selecting.
+    picking: Option<String>,
+    /// The point picked, until taken.
+    picked: Option<(f64, f64)>,
+    /// Rep figures for the home tooltips, per plan state.
+    rep_cache: Option<(PlanKey, Arc<Vec<crate::core::reps::RepMetrics>>)>,
 }
+
+/// Ring colour of accounts that change territory in a comparison.
+pub const MOVED_COLOR: Color32 = Color32::from_rgb(230, 0, 160);
+
+/// At most this many moved-account rings per frame (the rest of a huge
+/// change list still shows through the counts in the model window).
+const MAX_MOVED_RINGS: usize = 20_000;
 
 /// What an editing tool sees of the map in one frame.
 pub struct ToolFrame<'a> {
@@ -192,6 +213,10 @@ impl MapView {
             online: None,
             online_error: None,
             stats: FrameStats::default(),
+            moved: None,
+            picking: None,
+            picked: None,
+            rep_cache: None,
         }
     }
 
@@ -270,6 +295,10 @@ impl MapView {
                 o.settings.attribution_url.clone(),
             )
         });
+        if self.picking.is_some() && ui.input(|i| i.key_pressed(Key::Escape)) {
+            self.picking = None;
+        }
+        let plan_key = PlanKey::of(ws);
         let Self {
             memory,
             home,
@@ -278,6 +307,10 @@ impl MapView {
             dot,
             ring,
             online,
+            moved,
+            picking,
+            picked,
+            rep_cache,
             ..
         } = self;
         let tiles = online
@@ -310,8 +343,37 @@ impl MapView {
             painter.extend(overlay.outlines);
             stats.labels = paint_labels(&painter, overlay.labels);
 
+            if let Some(moved) = moved.as_deref() {
+                paint_moved(&painter, &view, ws, moved);
+            }
+            let homes = reps::home_positions(ws, &view);
+            let on_home = match response.hover_pos() {
+                Some(p) if !response.dragged() => reps::home_at(&homes, p),
+                _ => None,
+            };
+            reps::paint_homes(&painter, &view, ws, &homes, on_home);
             if let Some(i) = selection.account {
                 highlight_account(&painter, &view, ws, i, Color32::from_gray(20), 2.5);
+            }
+            if let Some(what) = picking.as_deref() {
+                ui.ctx().set_cursor_icon(egui::CursorIcon::Crosshair);
+                let hint = format!("Click the map to set {what} · Esc cancels");
+                let at = view.rect.center_top() + vec2(0.0, 10.0);
+                let galley =
+                    painter.layout_no_wrap(hint, FontId::proportional(14.0), Color32::WHITE);
+                let r = Align2::CENTER_TOP
+                    .anchor_size(at, galley.size())
+                    .expand(6.0);
+                painter.rect_filled(r, 4.0, reps::HOME_FILL);
+                painter.galley(r.min + vec2(6.0, 6.0), galley, Color32::WHITE);
+                if response.clicked()
+                    && let Some(p) = response.interact_pointer_pos()
+                {
+                    *picked = Some(view.to_lon_lat(p));
+                    *picking = None;
+                }
+                view_out = Some(view);
+                return;
             }
             let f = ToolFrame {
                 ws,
@@ -321,8 +383,28 @@ impl MapView {
                 selection,
             };
             let used_click = tool.frame(ui, response, &painter, &f, &mut events);
+            if let Some(rep) = on_home {
+                let figures = match rep_cache {
+                    Some((k, m)) if *k == plan_key => m.clone(),
+                    _ => {
+                        let m = Arc::new(ws.rep_metrics());
+                        *rep_cache = Some((plan_key, m.clone()));
+                        m
+                    }
+                };
+                if let Some(m) = figures.iter().find(|m| m.id == rep.0) {
+                    response
+                        .clone()
+                        .on_hover_ui_at_pointer(|ui| reps::rep_tooltip(ui, ws, m));
+                }
+            }
             let hover = match response.hover_pos() {
-                Some(p) if style.accounts && !response.dragged() && !tool.holds_drag() => {
+                Some(p)
+                    if on_home.is_none()
+                        && style.accounts
+                        && !response.dragged()
+                        && !tool.holds_drag() =>
+                {
                     accounts.hit(&view, p)
                 }
                 _ => None,
@@ -389,6 +471,39 @@ impl MapView {
         if let Some(b) = b {
             self.fit(b);
         }
+    }
+
+    /// The colour account `i`'s dot was last drawn in, if drawn.
+    pub fn account_color(&self, i: usize) -> Option<Color32> {
+        self.accounts.color_of(i)
+    }
+
+    /// Rings `accounts` (e.g. those a scenario comparison moves) until
+    /// called again with `None`.
+    pub fn set_moved(&mut self, accounts: Option<Arc<Vec<usize>>>) {
+        self.moved = accounts;
+    }
+
+    /// The accounts ringed as moved, if any.
+    pub fn moved(&self) -> Option<&Arc<Vec<usize>>> {
+        self.moved.as_ref()
+    }
+
+    /// Makes the next click on the map pick a point (`what` names it in the
+    /// on-map hint, e.g. "Ann's home") instead of selecting; `None` stops.
+    pub fn start_pick(&mut self, what: Option<String>) {
+        self.picking = what;
+        self.picked = None;
+    }
+
+    /// True while the map waits for a click to pick a point.
+    pub fn picking(&self) -> bool {
+        self.picking.is_some()
+    }
+
+    /// The picked `(lon, lat)`, once (taking it clears it).
+    pub fn take_picked(&mut self) -> Option<(f64, f64)> {
+        self.picked.take()
     }
 
     /// Switches online raster tiles on (`Some`) or off (`None`). On error
@@ -565,6 +680,32 @@ fn click_event(ws: &Workspace, view: &ViewTransform, p: Pos2, account: Option<us
     MapEvent::SelectTerritory(ws.engine().index().locate(lon, lat))
 }
 
+/// Rings the `moved` accounts that are in view (at most
+/// [`MAX_MOVED_RINGS`]).
+fn paint_moved(painter: &egui::Painter, view: &ViewTransform, ws: &Workspace, moved: &[usize]) {
+    let a = &ws.project().accounts;
+    let area = view.rect.expand(6.0);
+    // Smaller and thinner at a country-wide view, like the dots, so a city
+    // of moved accounts stays a cluster of rings rather than a blot.
+    let k = accounts::dot_scale(view.zoom);
+    let radius = (6.0 * k).clamp(3.0, 6.0);
+    let stroke = Stroke::new(if k < 0.8 { 1.3 } else { 2.0 }, MOVED_COLOR);
+    let mut shapes = Vec::new();
+    for &i in moved {
+        if i >= a.len() || a.removed[i] || !a.is_located(i) {
+            continue;
+        }
+        let p = view.to_screen(mercator(a.lon[i], a.lat[i]));
+        if area.contains(p) {
+            shapes.push(egui::Shape::circle_stroke(p, radius, stroke));
+            if shapes.len() >= MAX_MOVED_RINGS {
+                break;
+            }
+        }
+    }
+    painter.extend(shapes);
+}
+
 /// Rings account `i` (a hover or a selection highlight).
 pub fn highlight_account(
     painter: &egui::Painter,
@@ -625,8 +766,22 @@ fn account_tooltip(ui: &mut egui::Ui, ws: &Workspace, i: usize, others: usize) {
         .territory_of(i)
         .and_then(|t| p.territory(t))
         .map_or_else(|| "unassigned".to_owned(), |t| t.name.clone());
-    ui.label(format!("Territory: {territory}"));
-    ui.label(format!("Why: {}", e.reason(i).describe()));
+    let ex = crate::core::explain::explain_type(p, e, i);
+    if p.types.len() > 1 {
+        ui.label(format!("{}: {territory}", ex.type_name));
+    } else {
+        ui.label(format!("Territory: {territory}"));
+    }
+    ui.label(format!("Why: {}", why_text(&ex)));
+    if ex.candidates.len() > 1 {
+        ui.weak(
+            format!("Beat {}", shorten(&ex.candidates[1].describe(), 70))
+                + &match ex.candidates.len() - 2 {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                },
+        );
+    }
     if a.measures.is_empty() && a.attributes.is_empty() {
         return;
     }
@@ -652,6 +807,29 @@ fn account_tooltip(ui: &mut egui::Ui, ws: &Workspace, i: usize, others: usize) {
         ui.weak(format!(
             "{others} more account(s) here: zoom in to pick one"
         ));
+    }
+}
+
+/// The winning override, rule or boundary in a few words (rule texts are
+/// cut short; the model window shows them whole).
+pub fn why_text(ex: &crate::core::explain::TypeExplanation) -> String {
+    use crate::core::explain::Via;
+    match ex.candidates.first() {
+        Some(c) => match &c.via {
+            Via::Override => "pinned here by hand".to_owned(),
+            Via::Rule(r) => format!("rule {}", shorten(r, 60)),
+            Via::Geometry => "inside its boundary".to_owned(),
+        },
+        None => ex.reason.clone(),
+    }
+}
+
+/// `s` cut to at most `n` characters, with an ellipsis when cut.
+fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        s.chars().take(n.saturating_sub(1)).collect::<String>() + "…"
     }
 }
 

@@ -223,7 +223,10 @@ impl TerritoryLayer {
         let mut selected_outline: Vec<Shape> = Vec::new();
         let thin = if view.zoom >= 9.0 { 1.4 } else { 1.0 };
         self.drawn = 0;
-        for t in &ws.project().territories {
+        // One type at a time: an overlay type's territories overlap the
+        // geographic ones by design, so both at once would be unreadable.
+        let ty = ws.current_type();
+        for t in ws.project().territories.iter().filter(|t| t.type_id == ty) {
             let Some(s) = self.shapes.get(&t.id) else {
                 continue;
             };

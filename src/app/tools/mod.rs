@@ -537,7 +537,13 @@ impl TurfmapApp {
             ToolAction::Draw(pts, mode) => {
                 let id = TerritoryId(p.next_territory_id);
                 let name = format!("Territory {}", p.territories.len() + 1);
-                match edit(core_tools::draw_territory(p, &name, polygon_of(&pts), mode)) {
+                match edit(core_tools::draw_territory_of_type(
+                    p,
+                    self.ws.current_type(),
+                    &name,
+                    polygon_of(&pts),
+                    mode,
+                )) {
                     Ok(e) => {
                         let before = self.ws.revision();
                         self.apply(e);

@@ -210,6 +210,7 @@ impl TurfmapApp {
                 ui.spacing_mut().button_padding = vec2(6.0, 3.0);
                 ui.spacing_mut().item_spacing.x = 4.0;
                 ui.horizontal_wrapped(|ui| {
+                    self.type_switcher(ui);
                     for tool in Tool::ALL {
                         let r = ui
                             .add(Button::selectable(self.tools.tool == tool, tool.name()))
