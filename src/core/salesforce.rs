@@ -623,14 +623,7 @@ pub fn read_export(
             let user = r.get(cu).unwrap_or("").trim();
             let name = cn.and_then(|c| r.get(c)).unwrap_or("").trim();
             let role = cr.and_then(|c| r.get(c)).unwrap_or("").trim();
-            let tdev = r.get(ct).unwrap_or("").trim().to_ascii_lowercase();
-            let &tk = by_dev.get(&tdev).ok_or_else(|| {
-                Error::invalid(format!(
-                    "{}: line {}: territory '{tdev}' is not in Territory2.csv",
-                    upath.display(),
-                    k + 2
-                ))
-            })?;
+            let tk = territory_of_row(&by_dev, r, ct, &upath, k)?;
             let known = reps.iter().find(|r| {
                 (!r.username.is_empty() && r.username.eq_ignore_ascii_case(user))
                     || r.name
@@ -683,14 +676,7 @@ pub fn read_export(
         let first_type = types.first().map_or(TerritoryTypeId(0), |t| t.id);
         for (k, r) in rows.iter().enumerate() {
             let oid = r.get(co).unwrap_or("").trim();
-            let tdev = r.get(ct).unwrap_or("").trim().to_ascii_lowercase();
-            let &tk = by_dev.get(&tdev).ok_or_else(|| {
-                Error::invalid(format!(
-                    "{}: line {}: territory '{tdev}' is not in Territory2.csv",
-                    apath.display(),
-                    k + 2
-                ))
-            })?;
+            let tk = territory_of_row(&by_dev, r, ct, &apath, k)?;
             let Some(&i) = index.get(oid) else {
                 report.unknown_accounts += 1;
                 continue;
@@ -730,6 +716,26 @@ pub fn scenario_for_export(project: &Project, name: Option<&str>) -> Result<Scen
         Some(n) => scenario::find(project, n),
         None => Ok(project.active_scenario),
     }
+}
+
+/// The Territory2.csv row (by lower-cased DeveloperName) that row `k` of an
+/// association file refers to in column `ct`; an unknown name is an error
+/// naming the file and line.
+fn territory_of_row(
+    by_dev: &HashMap<String, usize>,
+    r: &csv::StringRecord,
+    ct: usize,
+    path: &Path,
+    k: usize,
+) -> Result<usize> {
+    let tdev = r.get(ct).unwrap_or("").trim().to_ascii_lowercase();
+    by_dev.get(&tdev).copied().ok_or_else(|| {
+        Error::invalid(format!(
+            "{}: line {}: territory '{tdev}' is not in Territory2.csv",
+            path.display(),
+            k + 2
+        ))
+    })
 }
 
 #[cfg(test)]

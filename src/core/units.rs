@@ -756,20 +756,7 @@ fn load_states() -> Result<UnitSet> {
         centroids.push((pt.x(), pt.y()));
         shapes.push(s.geometry);
     }
-    let (adj_start, adj) = csr(shapes.len(), shared_vertex_adjacency(&shapes));
-    let index = build_index(&shapes);
-    Ok(UnitSet {
-        layer: UnitLayer::States,
-        labels,
-        shapes,
-        centroids,
-        adj_start,
-        adj,
-        bridges: 0,
-        locator: Locator::Shapes {
-            index: Box::new(index),
-        },
-    })
+    Ok(shape_units(UnitLayer::States, labels, shapes, centroids))
 }
 
 fn load_counties() -> Result<UnitSet> {
@@ -800,10 +787,21 @@ fn load_counties() -> Result<UnitSet> {
         centroids.push((pt.x(), pt.y()));
         shapes.push(c.geometry);
     }
+    Ok(shape_units(UnitLayer::Counties, labels, shapes, centroids))
+}
+
+/// A unit set of polygon units (states, counties): adjacency from shared
+/// vertices, and a point locator over the shapes.
+fn shape_units(
+    layer: UnitLayer,
+    labels: Vec<String>,
+    shapes: Vec<MultiPolygon<f64>>,
+    centroids: Vec<(f64, f64)>,
+) -> UnitSet {
     let (adj_start, adj) = csr(shapes.len(), shared_vertex_adjacency(&shapes));
     let index = build_index(&shapes);
-    Ok(UnitSet {
-        layer: UnitLayer::Counties,
+    UnitSet {
+        layer,
         labels,
         shapes,
         centroids,
@@ -813,7 +811,7 @@ fn load_counties() -> Result<UnitSet> {
         locator: Locator::Shapes {
             index: Box::new(index),
         },
-    })
+    }
 }
 
 #[cfg(test)]
