@@ -31,6 +31,9 @@ use super::model::{
 };
 use super::rules::Rule;
 
+mod accounts_in;
+use accounts_in::AccountTable;
+
 /// The format version this build writes; it reads this one and older.
 pub const FORMAT_VERSION: u32 = 2;
 const FORMAT_TAG: &str = "turfmap-project";
@@ -389,7 +392,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
             "this project was saved in format version {v}, but this Turfmap reads up to version {FORMAT_VERSION}; update Turfmap to open it"
         )));
     }
-    let f = parse_file(text).map_err(err)?;
+    let (f, table) = parse_file(text).map_err(err)?;
     if f.format != FORMAT_TAG {
         return Err(err(format!(
             "not a Turfmap project (format '{}')",
@@ -404,50 +407,39 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
     }
     let mut accounts = Accounts::with_schema(&f.measures, &f.attributes);
     let (nm, na) = (f.measures.len(), f.attributes.len());
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(f.accounts.len());
-    for (k, AccountDto(id, ..)) in f.accounts.iter().enumerate() {
-        if let Some(prev) = seen.insert(id, k) {
-            return Err(err(format!(
-                "duplicate account id '{id}' (accounts {} and {})",
-                prev + 1,
-                k + 1
-            )));
-        }
+    if let Some((prev, k)) = accounts_in::first_duplicate(&table.ids) {
+        return Err(err(format!(
+            "duplicate account id '{}' (accounts {} and {})",
+            table.ids[k],
+            prev + 1,
+            k + 1
+        )));
     }
-    drop(seen);
+    if let Some((k, m, a)) = table.misfit(nm, na) {
+        return Err(err(format!(
+            "account {} ('{}') has {m} measures and {a} attributes, expected {nm} and {na}",
+            k + 1,
+            table.ids[k],
+        )));
+    }
+    let n = table.len();
+    accounts.ids = table.ids;
+    accounts.names = table.names;
+    accounts.lon = table.lon;
+    accounts.lat = table.lat;
+    accounts.source = table.source;
+    accounts.removed = vec![false; n];
+    for (col, values) in accounts.measures.iter_mut().zip(table.measures) {
+        col.values = values;
+    }
+    for (col, mut read) in accounts.attributes.iter_mut().zip(table.attributes) {
+        read.name = std::mem::take(&mut col.name);
+        *col = read;
+    }
     let mut stored_pins: Vec<(usize, u32, u32)> = Vec::new();
-    for (k, AccountDto(id, name, loc, source, pinned, measures, attributes, others)) in
-        f.accounts.into_iter().enumerate()
-    {
-        if measures.len() != nm || attributes.len() != na {
-            return Err(err(format!(
-                "account {} ('{id}') has {} measures and {} attributes, expected {nm} and {na}",
-                k + 1,
-                measures.len(),
-                attributes.len()
-            )));
-        }
-        let i = accounts.len();
-        accounts.ids.push(id);
-        accounts.names.push(name);
-        let (lon, lat) = loc.unwrap_or((f64::NAN, f64::NAN));
-        accounts.lon.push(lon);
-        accounts.lat.push(lat);
-        accounts.source.push(if loc.is_some() {
-            source
-        } else {
-            LocationSource::Unlocated
-        });
+    for (i, (pinned, others)) in table.pins.into_iter().enumerate() {
         accounts.pinned.push(pinned.map(TerritoryId));
-        accounts.removed.push(false);
-        for (col, v) in accounts.measures.iter_mut().zip(measures) {
-            col.values.push(v);
-        }
-        for (col, v) in accounts.attributes.iter_mut().zip(&attributes) {
-            col.push(v);
-        }
         stored_pins.extend(others.into_iter().map(|(s, t)| (i, s, t)));
-        debug_assert_eq!(accounts.len(), i + 1);
     }
     let mut reps = f.reps;
     let active = ScenarioId(f.active_scenario);
@@ -511,7 +503,6 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
             stored.territories.push(t);
         }
     }
-    let n = accounts.len();
     for (i, s, t) in stored_pins {
         if let Some(p) = scenarios
             .iter_mut()
@@ -597,46 +588,38 @@ fn break_cycles(ts: &mut [Territory]) {
 }
 
 /// Parses the file. Files as this module writes them (one account per line,
-/// accounts last) take a fast path that parses the account lines in
-/// parallel — a single RON parse of a million accounts is several times
-/// slower; anything else (hand-edited layout) goes through one plain parse.
-fn parse_file(text: &str) -> std::result::Result<FileIn, String> {
+/// accounts last) take a fast path that reads the account lines in
+/// parallel, alongside the header — a single RON parse of a million
+/// accounts is many times slower; anything else (hand-edited layout) goes
+/// through one plain parse.
+fn parse_file(text: &str) -> std::result::Result<(FileIn, AccountTable), String> {
     const OPEN: &str = "\n  accounts: [\n";
     const CLOSE: &str = "\n  ],\n)";
     let bad = |e: ron::error::SpannedError| format!("not a valid Turfmap project: {e}");
-    let split = text.rfind(OPEN).and_then(|start| {
+    // The header is short and `accounts` is its last field: search forward
+    // for where the accounts start, backward for where they end.
+    let split = text.find(OPEN).and_then(|start| {
         let body_start = start + OPEN.len();
         let end = text.rfind(CLOSE)?;
         (end + 1 >= body_start && text[end + CLOSE.len()..].trim().is_empty())
             .then(|| (start, body_start, end + 1))
     });
     let Some((start, body_start, body_end)) = split else {
-        return ron::Options::default().from_str(text).map_err(bad);
+        let mut f: FileIn = ron::Options::default().from_str(text).map_err(bad)?;
+        let table = AccountTable::from_dtos(std::mem::take(&mut f.accounts));
+        return Ok((f, table));
     };
-    let header = format!("{}\n  accounts: [],\n)\n", &text[..start]);
-    let mut f: FileIn = ron::Options::default().from_str(&header).map_err(bad)?;
-    let first_line = text[..body_start].matches('\n').count() + 1;
-    let lines: Vec<(usize, &str)> = text[body_start..body_end]
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .collect();
-    let parsed: Vec<std::result::Result<AccountDto, String>> = lines
-        .par_iter()
-        .with_min_len(4096)
-        .map(|&(k, line)| {
-            let item = line.trim().trim_end_matches(',');
-            ron::Options::default().from_str(item).map_err(|e| {
-                format!(
-                    "not a valid Turfmap project: line {}: {}",
-                    first_line + k,
-                    e.code
-                )
-            })
-        })
-        .collect();
-    f.accounts = parsed.into_iter().collect::<std::result::Result<_, _>>()?;
-    Ok(f)
+    let (header, table) = rayon::join(
+        || {
+            let header = format!("{}\n  accounts: [],\n)\n", &text[..start]);
+            ron::Options::default()
+                .from_str::<FileIn>(&header)
+                .map_err(bad)
+        },
+        || accounts_in::read_lines(text, body_start, body_end),
+    );
+    // An error in the header comes first: it is earlier in the file.
+    Ok((header?, table?))
 }
 
 /// Loads a project file.
@@ -717,11 +700,11 @@ mod tests {
         let p = small();
         let t = text(&p);
         let plain: FileIn = ron::Options::default().from_str(&t).unwrap();
-        let fast = parse_file(&t).unwrap();
         assert_eq!(plain.accounts.len(), 5);
+        let (_, fast) = parse_file(&t).unwrap();
         assert_eq!(
-            format!("{:?}", plain.accounts),
-            format!("{:?}", fast.accounts)
+            accounts_in::fingerprint(&AccountTable::from_dtos(plain.accounts)),
+            accounts_in::fingerprint(&fast)
         );
         // The whole file laid out by RON's own pretty printer is identical.
         let pins = other_pins(&p);

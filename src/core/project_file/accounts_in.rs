@@ -1,0 +1,919 @@
+//! Reading the account lines of a project file, fast.
+//!
+//! A saved project holds one account per line. The lines are cut into
+//! chunks of about a megabyte that are read in parallel straight into
+//! column pieces (no row structs, no per-row vectors), which are then
+//! joined column by column, also in parallel.
+//!
+//! Each line goes through a small reader of exactly the layout the writer
+//! produces. A line it does not recognise — hand-edited spacing, `NaN`, a
+//! `\x` escape, a raw string — is read by RON itself, so what loads, and
+//! every error message, is RON's; the small reader only ever accepts text
+//! that RON reads to the same values (see the tests).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use rayon::prelude::*;
+
+use super::AccountDto;
+use crate::core::model::{AttrColumn, LocationSource};
+
+/// The accounts of a file, column by column, not yet checked against the
+/// file's measure and attribute names.
+#[derive(Debug, Default)]
+pub(super) struct AccountTable {
+    pub ids: Vec<String>,
+    pub names: Vec<String>,
+    pub lon: Vec<f64>,
+    pub lat: Vec<f64>,
+    pub source: Vec<LocationSource>,
+    /// Per account: its pin in the active scenario and its pins in the
+    /// inactive ones, `(scenario, territory)`.
+    pub pins: Vec<(Option<u32>, Vec<(u32, u32)>)>,
+    /// Measure columns by position (empty when the widths disagree).
+    pub measures: Vec<Vec<f64>>,
+    /// Attribute columns by position, unnamed (empty when the widths
+    /// disagree).
+    pub attributes: Vec<AttrColumn>,
+    /// `(measures, attributes)` of the first account.
+    width: Option<(usize, usize)>,
+    /// The first account whose width differs from the first account's.
+    odd: Option<(usize, (usize, usize))>,
+}
+
+impl AccountTable {
+    /// Number of accounts.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The first account that does not have `nm` measures and `na`
+    /// attributes: `(index, measures, attributes)`.
+    pub fn misfit(&self, nm: usize, na: usize) -> Option<(usize, usize, usize)> {
+        let w = self.width?;
+        if w != (nm, na) {
+            return Some((0, w.0, w.1));
+        }
+        self.odd.map(|(k, (m, a))| (k, m, a))
+    }
+
+    /// The table of accounts read by RON as a whole (the slow path).
+    pub fn from_dtos(dtos: Vec<AccountDto>) -> Self {
+        let mut chunk = Chunk::with_capacity(dtos.len());
+        let mut row = Row::default();
+        for d in dtos {
+            row.set_from(d);
+            chunk.push(&mut row);
+        }
+        join(vec![chunk])
+    }
+}
+
+/// Reads the account lines `text[start..end]` (whole lines) in parallel.
+/// Errors name the line, as `line N: what RON says`.
+pub(super) fn read_lines(text: &str, start: usize, end: usize) -> Result<AccountTable, String> {
+    let sources = source_names();
+    let chunks: Vec<Result<Chunk<'_>, String>> = chunk_bounds(text, start, end)
+        .into_par_iter()
+        .map(|(a, b)| read_chunk(text, a, b, &sources))
+        .collect();
+    let chunks = chunks.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Ok(join(chunks))
+}
+
+/// The first account (in file order) whose id an earlier account already
+/// has, as `(earlier, later)` indices.
+pub(super) fn first_duplicate(ids: &[String]) -> Option<(usize, usize)> {
+    // Sorting `(hash, index)` pairs puts equal ids next to each other, in
+    // file order; only equal hashes are compared as strings.
+    let state = std::hash::RandomState::new();
+    let mut keyed: Vec<(u64, usize)> = ids
+        .par_iter()
+        .enumerate()
+        .map(|(i, id)| (state.hash_one(id.as_str()), i))
+        .collect();
+    keyed.par_sort_unstable();
+    keyed
+        .par_chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+        .filter_map(|run| {
+            // The first member equal to an earlier one has the smallest
+            // index of its run's duplicates.
+            run.iter().enumerate().find_map(|(x, &(_, k))| {
+                run[..x]
+                    .iter()
+                    .find(|&&(_, j)| ids[j] == ids[k])
+                    .map(|&(_, j)| (j, k))
+            })
+        })
+        .min_by_key(|&(_, k)| k)
+}
+
+/// Byte ranges of about a megabyte, each ending after a newline (or at
+/// `end`), covering `start..end`.
+fn chunk_bounds(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
+    const TARGET: usize = 1 << 20;
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity((end - start) / TARGET + 1);
+    let mut a = start;
+    while a < end {
+        let mut b = (a + TARGET).min(end);
+        while b < end && bytes[b - 1] != b'\n' {
+            b += 1;
+        }
+        out.push((a, b));
+        a = b;
+    }
+    out
+}
+
+/// The names RON gives each location source, e.g. `Coordinates`. A source
+/// not listed here still loads, through RON.
+fn source_names() -> Vec<(String, LocationSource)> {
+    [
+        LocationSource::Coordinates,
+        LocationSource::PostalCode,
+        LocationSource::Unlocated,
+    ]
+    .into_iter()
+    .filter_map(|s| Some((ron::to_string(&s).ok()?, s)))
+    .collect()
+}
+
+fn read_chunk<'a>(
+    text: &'a str,
+    start: usize,
+    end: usize,
+    sources: &[(String, LocationSource)],
+) -> Result<Chunk<'a>, String> {
+    let mut chunk = Chunk::with_capacity((end - start) / 160 + 1);
+    let mut row = Row::default();
+    let mut at = start;
+    for line in text[start..end].split('\n') {
+        let line_start = at;
+        at += line.len() + 1;
+        let item = line.trim().trim_end_matches(',');
+        if item.is_empty() {
+            continue;
+        }
+        if read_row(item, sources, &mut row).is_none() {
+            match ron::Options::default().from_str::<AccountDto>(item) {
+                Ok(d) => row.set_from(d),
+                Err(e) => {
+                    let n = text[..line_start].bytes().filter(|&b| b == b'\n').count() + 1;
+                    return Err(format!("not a valid Turfmap project: line {n}: {}", e.code));
+                }
+            }
+        }
+        chunk.push(&mut row);
+    }
+    Ok(chunk)
+}
+
+/// One account line as read; reused from line to line so its vectors keep
+/// their room.
+#[derive(Default)]
+struct Row<'a> {
+    id: Cow<'a, str>,
+    name: Cow<'a, str>,
+    loc: Option<(f64, f64)>,
+    source: LocationSource,
+    pinned: Option<u32>,
+    measures: Vec<f64>,
+    attributes: Vec<Cow<'a, str>>,
+    others: Vec<(u32, u32)>,
+}
+
+impl Row<'_> {
+    fn set_from(&mut self, d: AccountDto) {
+        let AccountDto(id, name, loc, source, pinned, measures, attributes, others) = d;
+        self.id = Cow::Owned(id);
+        self.name = Cow::Owned(name);
+        self.loc = loc;
+        self.source = source;
+        self.pinned = pinned;
+        self.measures = measures;
+        self.attributes = attributes.into_iter().map(Cow::Owned).collect();
+        self.others = others;
+    }
+}
+
+/// A dictionary-encoded attribute column of one chunk.
+#[derive(Default)]
+struct LocalAttr<'a> {
+    codes: Vec<u32>,
+    dict: Vec<Cow<'a, str>>,
+    lookup: HashMap<Cow<'a, str>, u32>,
+}
+
+/// The accounts of one chunk, column by column.
+#[derive(Default)]
+struct Chunk<'a> {
+    ids: Vec<String>,
+    names: Vec<String>,
+    lon: Vec<f64>,
+    lat: Vec<f64>,
+    source: Vec<LocationSource>,
+    pins: Vec<(Option<u32>, Vec<(u32, u32)>)>,
+    measures: Vec<Vec<f64>>,
+    attributes: Vec<LocalAttr<'a>>,
+    width: Option<(usize, usize)>,
+    odd: Option<(usize, (usize, usize))>,
+}
+
+impl<'a> Chunk<'a> {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            ids: Vec::with_capacity(n),
+            names: Vec::with_capacity(n),
+            lon: Vec::with_capacity(n),
+            lat: Vec::with_capacity(n),
+            source: Vec::with_capacity(n),
+            pins: Vec::with_capacity(n),
+            ..Self::default()
+        }
+    }
+
+    fn push(&mut self, row: &mut Row<'a>) {
+        let k = self.ids.len();
+        self.ids.push(std::mem::take(&mut row.id).into_owned());
+        self.names.push(std::mem::take(&mut row.name).into_owned());
+        let (lon, lat) = row.loc.unwrap_or((f64::NAN, f64::NAN));
+        self.lon.push(lon);
+        self.lat.push(lat);
+        self.source.push(if row.loc.is_some() {
+            row.source
+        } else {
+            LocationSource::Unlocated
+        });
+        self.pins
+            .push((row.pinned, std::mem::take(&mut row.others)));
+        let width = (row.measures.len(), row.attributes.len());
+        match self.width {
+            None => {
+                self.width = Some(width);
+                let cap = self.ids.capacity();
+                self.measures = (0..width.0).map(|_| Vec::with_capacity(cap)).collect();
+                self.attributes = (0..width.1)
+                    .map(|_| LocalAttr {
+                        codes: Vec::with_capacity(cap),
+                        ..LocalAttr::default()
+                    })
+                    .collect();
+            }
+            Some(w) if w != width => {
+                // The file is rejected; keep the columns aligned anyway.
+                self.odd.get_or_insert((k, width));
+                return;
+            }
+            Some(_) => {}
+        }
+        for (col, &v) in self.measures.iter_mut().zip(&row.measures) {
+            col.push(v);
+        }
+        for (col, v) in self.attributes.iter_mut().zip(row.attributes.drain(..)) {
+            let code = match col.lookup.get(v.as_ref()) {
+                Some(&c) => c,
+                None => {
+                    let c = col.dict.len() as u32;
+                    col.dict.push(v.clone());
+                    col.lookup.insert(v, c);
+                    c
+                }
+            };
+            col.codes.push(code);
+        }
+    }
+}
+
+/// Joins the chunks, in order, into one table; columns in parallel.
+fn join(chunks: Vec<Chunk<'_>>) -> AccountTable {
+    let n: usize = chunks.iter().map(|c| c.ids.len()).sum();
+    // Widths: the first account's, and the first account that differs.
+    let mut width = None;
+    let mut odd = None;
+    let mut base = 0;
+    for c in &chunks {
+        if let Some(w) = c.width {
+            let first = *width.get_or_insert(w);
+            if odd.is_none() {
+                if w != first {
+                    odd = Some((base, w));
+                } else if let Some((k, w)) = c.odd {
+                    odd = Some((base + k, w));
+                }
+            }
+        }
+        base += c.ids.len();
+    }
+    let nm = width.map_or(0, |w| w.0);
+    let na = width.map_or(0, |w| w.1);
+    let mut parts = Parts::default();
+    for c in chunks {
+        parts.ids.push(c.ids);
+        parts.names.push(c.names);
+        parts.lon.push(c.lon);
+        parts.lat.push(c.lat);
+        parts.source.push(c.source);
+        parts.pins.push(c.pins);
+        if odd.is_none() && c.width.is_some() {
+            parts.measures.push(c.measures);
+            parts.attributes.push(c.attributes);
+        }
+    }
+    let mut t = AccountTable {
+        width,
+        odd,
+        ..AccountTable::default()
+    };
+    let Parts {
+        ids,
+        names,
+        lon,
+        lat,
+        source,
+        pins,
+        measures,
+        attributes,
+    } = parts;
+    let consistent = odd.is_none();
+    rayon::scope(|s| {
+        let AccountTable {
+            ids: t_ids,
+            names: t_names,
+            lon: t_lon,
+            lat: t_lat,
+            source: t_source,
+            pins: t_pins,
+            measures: t_measures,
+            attributes: t_attributes,
+            ..
+        } = &mut t;
+        s.spawn(move |_| *t_ids = concat(ids, n));
+        s.spawn(move |_| *t_names = concat(names, n));
+        s.spawn(move |_| *t_lon = concat(lon, n));
+        s.spawn(move |_| *t_lat = concat(lat, n));
+        s.spawn(move |_| *t_source = concat(source, n));
+        s.spawn(move |_| *t_pins = concat(pins, n));
+        if consistent {
+            s.spawn(move |_| *t_measures = join_measures(measures, nm, n));
+            s.spawn(move |_| *t_attributes = join_attributes(attributes, na, n));
+        }
+    });
+    t
+}
+
+#[derive(Default)]
+struct Parts<'a> {
+    ids: Vec<Vec<String>>,
+    names: Vec<Vec<String>>,
+    lon: Vec<Vec<f64>>,
+    lat: Vec<Vec<f64>>,
+    source: Vec<Vec<LocationSource>>,
+    pins: Vec<Vec<(Option<u32>, Vec<(u32, u32)>)>>,
+    measures: Vec<Vec<Vec<f64>>>,
+    attributes: Vec<Vec<LocalAttr<'a>>>,
+}
+
+fn concat<T>(parts: Vec<Vec<T>>, n: usize) -> Vec<T> {
+    let mut out = Vec::with_capacity(n);
+    for p in parts {
+        out.extend(p);
+    }
+    out
+}
+
+/// Per chunk, per column → per column.
+fn join_measures(chunks: Vec<Vec<Vec<f64>>>, nm: usize, n: usize) -> Vec<Vec<f64>> {
+    let mut cols: Vec<Vec<Vec<f64>>> = (0..nm).map(|_| Vec::new()).collect();
+    for chunk in chunks {
+        for (col, part) in cols.iter_mut().zip(chunk) {
+            col.push(part);
+        }
+    }
+    cols.into_par_iter().map(|parts| concat(parts, n)).collect()
+}
+
+/// Merges the chunks' dictionaries in chunk order, so each column's
+/// dictionary lists values in order of first appearance, as pushing the
+/// accounts one by one would.
+fn join_attributes(chunks: Vec<Vec<LocalAttr<'_>>>, na: usize, n: usize) -> Vec<AttrColumn> {
+    let mut cols: Vec<Vec<LocalAttr<'_>>> = (0..na).map(|_| Vec::new()).collect();
+    for chunk in chunks {
+        for (col, part) in cols.iter_mut().zip(chunk) {
+            col.push(part);
+        }
+    }
+    cols.into_par_iter()
+        .map(|parts| {
+            let mut col = AttrColumn::new("");
+            let mut codes = Vec::with_capacity(n);
+            for p in parts {
+                let remap: Vec<u32> = p.dict.iter().map(|v| col.code_of(v)).collect();
+                codes.extend(p.codes.iter().map(|&c| remap[c as usize]));
+            }
+            col.codes = codes;
+            col
+        })
+        .collect()
+}
+
+/// Reads `item`, one account line as the writer lays it out, into `row`;
+/// `None` for anything else (the caller then asks RON).
+fn read_row<'a>(
+    item: &'a str,
+    sources: &[(String, LocationSource)],
+    row: &mut Row<'a>,
+) -> Option<()> {
+    let mut c = Cursor { s: item, i: 0 };
+    c.eat(b'(')?;
+    row.id = c.string()?;
+    c.sep()?;
+    row.name = c.string()?;
+    c.sep()?;
+    row.loc = if c.lit("None") {
+        None
+    } else {
+        c.lit("Some((").then_some(())?;
+        let lon = c.float()?;
+        c.sep()?;
+        let lat = c.float()?;
+        c.lit("))").then_some(())?;
+        Some((lon, lat))
+    };
+    c.sep()?;
+    let ident = c.ident();
+    row.source = sources.iter().find(|(n, _)| n == ident)?.1;
+    c.sep()?;
+    row.pinned = if c.lit("None") {
+        None
+    } else {
+        c.lit("Some(").then_some(())?;
+        let p = c.uint()?;
+        c.eat(b')')?;
+        Some(p)
+    };
+    c.sep()?;
+    row.measures.clear();
+    c.list(|c| {
+        let v = c.float()?;
+        row.measures.push(v);
+        Some(())
+    })?;
+    c.sep()?;
+    row.attributes.clear();
+    c.list(|c| {
+        let v = c.string()?;
+        row.attributes.push(v);
+        Some(())
+    })?;
+    row.others.clear();
+    // Version 1 lines end here; version 2 adds the inactive scenarios' pins.
+    if c.sep().is_some() {
+        c.list(|c| {
+            c.eat(b'(')?;
+            let s = c.uint()?;
+            c.sep()?;
+            let t = c.uint()?;
+            c.eat(b')')?;
+            row.others.push((s, t));
+            Some(())
+        })?;
+    }
+    c.eat(b')')?;
+    (c.i == item.len()).then_some(())
+}
+
+struct Cursor<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.s.as_bytes().get(self.i).copied()
+    }
+
+    fn eat(&mut self, b: u8) -> Option<()> {
+        (self.peek()? == b).then(|| self.i += 1)
+    }
+
+    fn lit(&mut self, t: &str) -> bool {
+        let hit = self.s.as_bytes()[self.i..].starts_with(t.as_bytes());
+        if hit {
+            self.i += t.len();
+        }
+        hit
+    }
+
+    /// The separator the writer puts between elements: `, `.
+    fn sep(&mut self) -> Option<()> {
+        self.lit(", ").then_some(())
+    }
+
+    /// `[a, b, …]` with `item` reading each element.
+    fn list(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'[')?;
+        if self.eat(b']').is_some() {
+            return Some(());
+        }
+        loop {
+            item(self)?;
+            if self.eat(b']').is_some() {
+                return Some(());
+            }
+            self.sep()?;
+        }
+    }
+
+    fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &'a str {
+        let start = self.i;
+        let b = self.s.as_bytes();
+        while self.i < b.len() && f(b[self.i]) {
+            self.i += 1;
+        }
+        &self.s[start..self.i]
+    }
+
+    fn ident(&mut self) -> &'a str {
+        self.take_while(|b| b.is_ascii_alphanumeric() || b == b'_')
+    }
+
+    /// A float as RON's `{:?}` writes it; RON reads it with `f64::from_str`
+    /// too. `NaN`, `inf`, suffixes and underscores are left to RON.
+    fn float(&mut self) -> Option<f64> {
+        let t = self
+            .take_while(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+        t.parse().ok()
+    }
+
+    /// Plain decimal digits without leading zeros.
+    fn uint(&mut self) -> Option<u32> {
+        let t = self.take_while(|b| b.is_ascii_digit());
+        if t.is_empty() || (t.len() > 1 && t.starts_with('0')) {
+            return None;
+        }
+        t.parse().ok()
+    }
+
+    /// A quoted string with the escapes `char::escape_debug` writes;
+    /// borrowed from the line when it has none.
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.eat(b'"')?;
+        let b = self.s.as_bytes();
+        let start = self.i;
+        while self.i < b.len() && b[self.i] != b'"' && b[self.i] != b'\\' {
+            self.i += 1;
+        }
+        match self.peek()? {
+            b'"' => {
+                let s = &self.s[start..self.i];
+                self.i += 1;
+                Some(Cow::Borrowed(s))
+            }
+            _ => {
+                let mut out = String::from(&self.s[start..self.i]);
+                loop {
+                    let run = self.i;
+                    while self.i < b.len() && b[self.i] != b'"' && b[self.i] != b'\\' {
+                        self.i += 1;
+                    }
+                    out.push_str(&self.s[run..self.i]);
+                    match self.peek()? {
+                        b'"' => {
+                            self.i += 1;
+                            return Some(Cow::Owned(out));
+                        }
+                        _ => {
+                            self.i += 1;
+                            out.push(self.escape()?);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The character of an escape, after its backslash (as RON decodes it).
+    fn escape(&mut self) -> Option<char> {
+        let e = self.peek()?;
+        self.i += 1;
+        Some(match e {
+            b'\'' => '\'',
+            b'"' => '"',
+            b'\\' => '\\',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'0' => '\0',
+            b'u' => {
+                self.eat(b'{')?;
+                let hex = self.take_while(|b| b.is_ascii_hexdigit());
+                if hex.is_empty() || hex.len() > 6 {
+                    return None;
+                }
+                self.eat(b'}')?;
+                char::from_u32(u32::from_str_radix(hex, 16).ok()?)?
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// Everything a table holds, as text (`NaN` compares equal this way).
+#[cfg(test)]
+pub(super) fn fingerprint(t: &AccountTable) -> String {
+    let attrs: Vec<_> = t.attributes.iter().map(|a| (&a.dict, &a.codes)).collect();
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        t.ids, t.names, t.lon, t.lat, t.source, t.pins, t.measures, attrs, t.width, t.odd
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::{AccountRow, Project, TerritoryId};
+    use proptest::prelude::*;
+
+    fn project(rows: &[AccountRow]) -> Project {
+        let mut p = Project::new("t");
+        p.accounts = crate::core::model::Accounts::with_schema(
+            &["revenue".into(), "hours".into()],
+            &["industry".into()],
+        );
+        for r in rows {
+            p.accounts.push(r);
+        }
+        for k in 0..3 {
+            p.add_territory(format!("T{k}"), geo::MultiPolygon(vec![]));
+        }
+        p
+    }
+
+    fn text(p: &Project) -> String {
+        let mut buf = Vec::new();
+        super::super::write(p, &mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    /// The account lines of a written file, trimmed as the reader does.
+    fn items(t: &str) -> Vec<&str> {
+        let body = &t[t.find("  accounts: [\n").unwrap()..];
+        body.lines()
+            .skip(1)
+            .map(|l| l.trim().trim_end_matches(','))
+            .filter(|l| l.starts_with('('))
+            .collect()
+    }
+
+    fn row(i: usize, name: &str, revenue: f64, industry: &str) -> AccountRow {
+        AccountRow {
+            id: format!("A{i}"),
+            name: name.into(),
+            location: (i % 7 != 3).then_some((-100.0 + i as f64 * 1e-3, 40.0 + 1.0 / 3.0)),
+            source: if i % 5 == 0 {
+                LocationSource::PostalCode
+            } else {
+                LocationSource::Coordinates
+            },
+            measures: vec![revenue, i as f64 * 0.25],
+            attributes: vec![industry.into()],
+            pinned: (i % 11 == 0).then_some(TerritoryId(i as u32 % 3)),
+        }
+    }
+
+    /// Reads `t` both ways: the fast reader and RON as a whole.
+    fn both_ways(t: &str) -> (AccountTable, AccountTable) {
+        let (_, fast) = super::super::parse_file(t).unwrap();
+        let plain: super::super::FileIn = ron::Options::default().from_str(t).unwrap();
+        (fast, AccountTable::from_dtos(plain.accounts))
+    }
+
+    #[test]
+    fn the_small_reader_takes_what_the_writer_writes() {
+        let rows = [
+            row(0, "Plain", 1.5, "Tech"),
+            row(
+                1,
+                "Quote \" backslash \\ tab \t newline \n nul \0 é 漢 🦀",
+                -0.0,
+                "",
+            ),
+            row(
+                2,
+                "Zero-width\u{200b}joiner, bell \u{7}",
+                1e300,
+                "Retail \"R\"",
+            ),
+            row(3, "Tiny", 5e-324, "Tech"),
+            row(4, "", -123456.789e-10, "Ünïcödé"),
+        ];
+        let p = project(&rows);
+        let t = text(&p);
+        let sources = source_names();
+        let mut r = Row::default();
+        for item in items(&t) {
+            assert!(read_row(item, &sources, &mut r).is_some(), "{item}");
+        }
+        let (fast, plain) = both_ways(&t);
+        assert_eq!(fingerprint(&fast), fingerprint(&plain));
+        assert_eq!(fast.names[1], rows[1].name);
+    }
+
+    #[test]
+    fn unusual_lines_go_through_ron() {
+        let sources = source_names();
+        let mut r = Row::default();
+        for item in [
+            r#"("A", "B", None, Unlocated, None, [NaN], [""], [])"#,
+            r#"("A", "B", None, Unlocated, None, [inf], [""], [])"#,
+            r#"("A", "B", None, Unlocated, None, [1_000.0], [""], [])"#,
+            r#"("A", "B", None, Unlocated, None, [1.0f64], [""], [])"#,
+            r#"("A", "\x41", None, Unlocated, None, [1.0], [""], [])"#,
+            r#"(r"A", "B", None, Unlocated, None, [1.0], [""], [])"#,
+            r#"("A", "B", None, Unlocated, Some(007), [1.0], [""], [])"#,
+            r#"("A","B", None, Unlocated, None, [1.0], [""], [])"#,
+            r#"("A", "B", None, Unlocated, None, [1.0], [""], [],)"#,
+            r#"("A", "B", None, Elsewhere, None, [1.0], [""], [])"#,
+            r#"("A", "B", None, Unlocated, None, [1.0], [""], []) // note"#,
+        ] {
+            assert!(read_row(item, &sources, &mut r).is_none(), "{item}");
+        }
+        // Those RON reads still load, to the same values.
+        let t = format!(
+            "(\n  format: \"turfmap-project\",\n  version: 2,\n  name: \"x\",\n  settings: (balance: Count, tolerance_pct: 5.0),\n  next_territory_id: 0,\n  measures: [\"m\"],\n  attributes: [\"a\"],\n  territories: [],\n  accounts: [\n{}\n  ],\n)\n",
+            [
+                r#"    ("A", "\x41", None, Unlocated, None, [NaN], [""], []),"#,
+                r#"    ("B", "B", Some((1, 2.5)), Coordinates, Some(007), [1_000.0], ["x"]),"#,
+                r#"    ( "C" , "C", None, Unlocated, None, [-inf], [""], [(1, 2),],),"#,
+            ]
+            .join("\n")
+        );
+        let (fast, plain) = both_ways(&t);
+        assert_eq!(fingerprint(&fast), fingerprint(&plain));
+        assert_eq!(fast.names, ["A", "B", "C"]);
+        assert_eq!(fast.pins[1], (Some(7), vec![]));
+        assert_eq!(fast.pins[2], (None, vec![(1, 2)]));
+    }
+
+    /// Over a megabyte of lines, so several chunks are read in parallel.
+    fn big(n: usize) -> Project {
+        let industries = ["Tech", "Retail", "Health", "", "Energy"];
+        let rows: Vec<AccountRow> = (0..n)
+            .map(|i| {
+                // A new industry shows up late, in a later chunk.
+                let ind = if i > n * 3 / 4 && i % 2 == 0 {
+                    "Late"
+                } else {
+                    industries[(i * 7 / 3) % industries.len()]
+                };
+                row(
+                    i,
+                    &format!("Account {i} with a longer name"),
+                    i as f64 * 1.1,
+                    ind,
+                )
+            })
+            .collect();
+        project(&rows)
+    }
+
+    #[test]
+    fn chunks_join_in_file_order() {
+        let p = big(20_000);
+        let t = text(&p);
+        assert!(chunk_bounds(&t, 0, t.len()).len() > 2);
+        let loaded = super::super::parse(&t, std::path::Path::new("x")).unwrap();
+        // Columns, pins and the dictionaries (in order of first appearance).
+        let (a, b) = (&loaded.accounts, &p.accounts);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert!(a.ids == b.ids && a.names == b.names && a.source == b.source);
+        assert!(bits(&a.lon) == bits(&b.lon) && bits(&a.lat) == bits(&b.lat));
+        assert!(a.pinned == b.pinned && a.removed == b.removed);
+        assert!(a.measures == b.measures && a.attributes == b.attributes);
+        assert_eq!(
+            a.attributes[0].dict,
+            ["", "Tech", "Health", "Energy", "Retail", "Late"]
+        );
+        let (fast, plain) = both_ways(&t);
+        assert_eq!(fingerprint(&fast), fingerprint(&plain));
+    }
+
+    #[test]
+    fn errors_name_the_first_bad_line_and_accounts() {
+        let t = text(&big(20_000));
+        let path = std::path::Path::new("big.turf");
+        let line_of = |needle: &str| t[..t.find(needle).unwrap()].matches('\n').count() + 1;
+        // Syntax: the earliest bad line, even when a later chunk is bad too.
+        let bad = t.replacen("(\"A15000\", ", "(\"A15000\" ", 1).replacen(
+            "(\"A12000\", ",
+            "(\"A12000\"; ",
+            1,
+        );
+        let e = super::super::parse(&bad, path).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!(
+                "big.turf: not a valid Turfmap project: line {}: ",
+                line_of("(\"A12000\", ")
+            )),
+            "{e}"
+        );
+        // A duplicate id names both accounts, the first repeat in file order.
+        let dup = t.replacen("(\"A19000\", ", "(\"A17\", ", 1).replacen(
+            "(\"A15000\", ",
+            "(\"A16000\", ",
+            1,
+        );
+        let e = super::super::parse(&dup, path).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "big.turf: duplicate account id 'A16000' (accounts 15001 and 16001)"
+        );
+        // A wrong number of measures or attributes names the account.
+        let short = {
+            let at = t.find("(\"A15000\"").unwrap();
+            let end = at + t[at..].find('\n').unwrap();
+            let line = &t[at..end];
+            let fixed = line.replacen("], [\"", "], [\"x\", \"", 1);
+            t.replacen(line, &fixed, 1)
+        };
+        let e = super::super::parse(&short, path).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "big.turf: account 15001 ('A15000') has 2 measures and 2 attributes, expected 2 and 1"
+        );
+        // …also when it is the very first account.
+        let first = t.replacen("], [\"", "], [\"x\", \"", 1);
+        let e = super::super::parse(&first, path).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "big.turf: account 1 ('A0') has 2 measures and 2 attributes, expected 2 and 1"
+        );
+    }
+
+    #[test]
+    fn first_duplicate_is_the_earliest_repeat() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(first_duplicate(&ids(&["a", "b", "c"])), None);
+        assert_eq!(first_duplicate(&ids(&[])), None);
+        assert_eq!(
+            first_duplicate(&ids(&["a", "b", "c", "b", "a", "a"])),
+            Some((1, 3))
+        );
+        assert_eq!(first_duplicate(&ids(&["x", "x", "x"])), Some((0, 1)));
+    }
+
+    fn any_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9 ,.()\\[\\]]{0,12}",
+            any::<String>(),
+            "[\"\\\\\n\t\r\0'{}éü漢\u{200b}\u{7f}]{0,8}",
+        ]
+    }
+
+    fn any_float() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            any::<f64>(),
+            -1e7..1e7f64,
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(-0.0),
+            Just(f64::MIN_POSITIVE / 3.0),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Whatever the writer writes, the fast reader reads as RON does.
+        #[test]
+        fn fast_reader_agrees_with_ron(
+            rows in prop::collection::vec(
+                (any_text(), any_text(), prop::option::of((any_float(), any_float())),
+                 any_float(), any_float(), any_text(), prop::option::of(0u32..5000)),
+                1..12,
+            )
+        ) {
+            let rows: Vec<AccountRow> = rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, (id, name, location, a, b, industry, pin))| AccountRow {
+                    id: format!("{i}{id}"),
+                    name,
+                    location,
+                    source: LocationSource::Coordinates,
+                    measures: vec![a, b],
+                    attributes: vec![industry],
+                    pinned: pin.map(TerritoryId),
+                })
+                .collect();
+            let t = text(&project(&rows));
+            let (fast, plain) = both_ways(&t);
+            prop_assert_eq!(fingerprint(&fast), fingerprint(&plain));
+            prop_assert_eq!(&fast.names, &rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>());
+        }
+    }
+}
