@@ -624,8 +624,54 @@ fn parse_file(text: &str) -> std::result::Result<(FileIn, AccountTable), String>
 
 /// Loads a project file.
 pub fn load(path: &Path) -> Result<Project> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    parse(&text, path)
+    let bytes = read_bytes(path).map_err(|e| Error::io(path, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let bad = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        Error::Project {
+            path: path.to_owned(),
+            message: format!(
+                "not a valid Turfmap project: line {} is not UTF-8 text",
+                bad.iter().filter(|&&b| b == b'\n').count() + 1
+            ),
+        }
+    })?;
+    let project = parse(&text, path);
+    // Handing a big file's text back to the system takes a while: do it off
+    // the caller's thread (or here, if no thread can be started).
+    if text.len() > 1 << 24 {
+        let _ = std::thread::Builder::new()
+            .name("turfmap-free".into())
+            .spawn(move || drop(text));
+    }
+    project
+}
+
+/// The bytes of a file. A big one is read in parallel parts, so that
+/// copying it from the system's cache into memory is shared by the cores.
+fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    #[cfg(unix)]
+    {
+        use std::io::{Read, Seek};
+        use std::os::unix::fs::FileExt;
+        const PART: usize = 1 << 23;
+        let mut file = std::fs::File::open(path)?;
+        let len = usize::try_from(file.metadata()?.len()).unwrap_or(0);
+        if len > 2 * PART {
+            let mut buf = vec![0u8; len];
+            let read = buf
+                .par_chunks_mut(PART)
+                .enumerate()
+                .try_for_each(|(k, part)| file.read_exact_at(part, (k * PART) as u64));
+            // A file that shrank meanwhile is read again, in one go below.
+            if read.is_ok() {
+                // …and one that grew, to its new end.
+                file.seek(std::io::SeekFrom::Start(len as u64))?;
+                file.read_to_end(&mut buf)?;
+                return Ok(buf);
+            }
+        }
+    }
+    std::fs::read(path)
 }
 
 fn peek_version(text: &str) -> Option<u32> {
@@ -859,6 +905,38 @@ mod tests {
         let p2 = parse(&text(&p), Path::new("x")).unwrap();
         assert_eq!(p2.accounts.len(), 4);
         assert!(p2.accounts.find_id("A1").is_none());
+    }
+
+    #[test]
+    fn big_files_are_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.bin");
+        // Several parallel parts and a short last one.
+        let bytes: Vec<u8> = (0..(5 << 22) + 12345)
+            .map(|i: usize| (i * 31 % 251) as u8)
+            .collect();
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(read_bytes(&path).unwrap() == bytes);
+        let e = read_bytes(&dir.path().join("missing.turf")).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn non_utf8_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("latin1.turf");
+        let mut bytes = text(&small()).into_bytes();
+        let at = bytes.iter().position(|&b| b == b'A').unwrap();
+        bytes[at] = 0xC9; // 'É' in Latin-1
+        std::fs::write(&path, &bytes).unwrap();
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        let e = load(&path).unwrap_err().to_string();
+        assert!(
+            e.ends_with(&format!(
+                "latin1.turf: not a valid Turfmap project: line {line} is not UTF-8 text"
+            )),
+            "{e}"
+        );
     }
 
     #[test]

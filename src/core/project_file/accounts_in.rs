@@ -274,8 +274,15 @@ impl<'a> Chunk<'a> {
             col.push(v);
         }
         for (col, v) in self.attributes.iter_mut().zip(row.attributes.drain(..)) {
-            let code = match col.lookup.get(v.as_ref()) {
-                Some(&c) => c,
+            // Most attribute columns have a handful of values: comparing
+            // them beats hashing.
+            let found = if col.dict.len() <= 8 {
+                col.dict.iter().position(|d| *d == v).map(|c| c as u32)
+            } else {
+                col.lookup.get(v.as_ref()).copied()
+            };
+            let code = match found {
+                Some(c) => c,
                 None => {
                     let c = col.dict.len() as u32;
                     col.dict.push(v.clone());
