@@ -407,7 +407,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
     }
     let mut accounts = Accounts::with_schema(&f.measures, &f.attributes);
     let (nm, na) = (f.measures.len(), f.attributes.len());
-    if let Some((prev, k)) = accounts_in::first_duplicate(&table.ids) {
+    if let Some((prev, k)) = table.first_duplicate() {
         return Err(err(format!(
             "duplicate account id '{}' (accounts {} and {})",
             table.ids[k],

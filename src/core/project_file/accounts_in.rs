@@ -1,9 +1,10 @@
 //! Reading the account lines of a project file, fast.
 //!
 //! A saved project holds one account per line. The lines are cut into
-//! chunks of about a megabyte that are read in parallel straight into
-//! column pieces (no row structs, no per-row vectors), which are then
-//! joined column by column, also in parallel.
+//! chunks of about a megabyte; a quick first pass counts each chunk's
+//! accounts, so that the chunks can then be read in parallel straight into
+//! their own parts of the final columns — no row structs, no per-row
+//! vectors, no joining afterwards.
 //!
 //! Each line goes through a small reader of exactly the layout the writer
 //! produces. A line it does not recognise — hand-edited spacing, `NaN`, a
@@ -13,7 +14,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, RandomState};
 
 use rayon::prelude::*;
 
@@ -32,11 +33,13 @@ pub(super) struct AccountTable {
     /// Per account: its pin in the active scenario and its pins in the
     /// inactive ones, `(scenario, territory)`.
     pub pins: Vec<(Option<u32>, Vec<(u32, u32)>)>,
-    /// Measure columns by position (empty when the widths disagree).
+    /// Measure columns by position, as many as the first account has.
     pub measures: Vec<Vec<f64>>,
-    /// Attribute columns by position, unnamed (empty when the widths
-    /// disagree).
+    /// Attribute columns by position, unnamed, as many as the first
+    /// account has.
     pub attributes: Vec<AttrColumn>,
+    /// Hashes of the ids, for [`AccountTable::first_duplicate`].
+    hashes: Vec<u64>,
     /// `(measures, attributes)` of the first account.
     width: Option<(usize, usize)>,
     /// The first account whose width differs from the first account's.
@@ -59,56 +62,226 @@ impl AccountTable {
         self.odd.map(|(k, (m, a))| (k, m, a))
     }
 
+    /// The first account (in file order) whose id an earlier account
+    /// already has, as `(earlier, later)` indices.
+    pub fn first_duplicate(&self) -> Option<(usize, usize)> {
+        // Equal ids have equal hashes: sorted, the hashes show at once
+        // whether any id can repeat (almost never, when there is none).
+        let mut sorted = self.hashes.clone();
+        sorted.par_sort_unstable();
+        let mut clashes: Vec<u64> = sorted
+            .par_windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0])
+            .collect();
+        if clashes.is_empty() {
+            return None;
+        }
+        clashes.sort_unstable();
+        clashes.dedup();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (k, h) in self.hashes.iter().enumerate() {
+            if clashes.binary_search(h).is_ok() {
+                if let Some(&j) = seen.get(self.ids[k].as_str()) {
+                    return Some((j, k));
+                }
+                seen.insert(&self.ids[k], k);
+            }
+        }
+        None
+    }
+
     /// The table of accounts read by RON as a whole (the slow path).
     pub fn from_dtos(dtos: Vec<AccountDto>) -> Self {
-        let mut chunk = Chunk::with_capacity(dtos.len());
-        let mut row = Row::default();
-        for d in dtos {
-            row.set_from(d);
-            chunk.push(&mut row);
+        let width = dtos.first().map(|d| (d.5.len(), d.6.len()));
+        let counts = [dtos.len()];
+        let mut table = Self::with_len(dtos.len(), width);
+        let state = RandomState::new();
+        let mut done = Vec::new();
+        if let Some(mut w) = table.writers(&counts).pop() {
+            let mut row = Row::default();
+            for d in dtos {
+                row.set_from(d);
+                w.push(&mut row, &state);
+            }
+            done.push(w.finish());
         }
-        join(vec![chunk])
+        table.finish(&counts, done);
+        table
     }
+
+    /// A table of `n` empty accounts with the columns of `width`.
+    fn with_len(n: usize, width: Option<(usize, usize)>) -> Self {
+        let (nm, na) = width.unwrap_or((0, 0));
+        // Numbers start as zero pages that the readers fill in parallel;
+        // the rest is filled in parallel here.
+        let mut ids = Vec::new();
+        let mut names = Vec::new();
+        let mut pins = Vec::new();
+        rayon::join(
+            || {
+                let empty = (0..n).into_par_iter().map(|_| String::new());
+                empty.collect_into_vec(&mut ids);
+            },
+            || {
+                let empty = (0..n).into_par_iter().map(|_| String::new());
+                empty.collect_into_vec(&mut names);
+                let none = (0..n).into_par_iter().map(|_| (None, Vec::new()));
+                none.collect_into_vec(&mut pins);
+            },
+        );
+        Self {
+            ids,
+            names,
+            lon: vec![0.0; n],
+            lat: vec![0.0; n],
+            source: vec![LocationSource::default(); n],
+            pins,
+            measures: (0..nm).map(|_| vec![0.0; n]).collect(),
+            attributes: (0..na)
+                .map(|_| {
+                    let mut col = AttrColumn::new("");
+                    col.codes = vec![0; n];
+                    col
+                })
+                .collect(),
+            hashes: vec![0; n],
+            width,
+            odd: None,
+        }
+    }
+
+    /// One writer per part of `counts` accounts, in order.
+    fn writers<'a>(&mut self, counts: &[usize]) -> Vec<Writer<'_, 'a>> {
+        let width = self.width.unwrap_or((0, 0));
+        let mut measures: Vec<Vec<&mut [f64]>> = counts.iter().map(|_| Vec::new()).collect();
+        for col in &mut self.measures {
+            for (part, slice) in measures.iter_mut().zip(split(col, counts)) {
+                part.push(slice);
+            }
+        }
+        let mut codes: Vec<Vec<&mut [u32]>> = counts.iter().map(|_| Vec::new()).collect();
+        for col in &mut self.attributes {
+            for (part, slice) in codes.iter_mut().zip(split(&mut col.codes, counts)) {
+                part.push(slice);
+            }
+        }
+        let mut ids = split(&mut self.ids, counts).into_iter();
+        let mut names = split(&mut self.names, counts).into_iter();
+        let mut lon = split(&mut self.lon, counts).into_iter();
+        let mut lat = split(&mut self.lat, counts).into_iter();
+        let mut source = split(&mut self.source, counts).into_iter();
+        let mut pins = split(&mut self.pins, counts).into_iter();
+        let mut hashes = split(&mut self.hashes, counts).into_iter();
+        measures
+            .into_iter()
+            .zip(codes)
+            .filter_map(|(measures, codes)| {
+                Some(Writer {
+                    ids: ids.next()?,
+                    names: names.next()?,
+                    lon: lon.next()?,
+                    lat: lat.next()?,
+                    source: source.next()?,
+                    pins: pins.next()?,
+                    hashes: hashes.next()?,
+                    dicts: codes.iter().map(|_| LocalDict::new()).collect(),
+                    measures,
+                    codes,
+                    width,
+                    odd: None,
+                    k: 0,
+                })
+            })
+            .collect()
+    }
+
+    /// Gathers what the writers of the parts of `counts` found: the first
+    /// account of another width, and the attribute values, merged in part
+    /// order so each dictionary lists values in order of first appearance
+    /// (as pushing the accounts one by one would).
+    fn finish(&mut self, counts: &[usize], parts: Vec<Written<'_>>) {
+        let mut base = 0;
+        let mut remaps: Vec<Vec<Vec<u32>>> = Vec::with_capacity(parts.len());
+        for (p, &count) in parts.into_iter().zip(counts) {
+            if self.odd.is_none() {
+                self.odd = p.odd.map(|(k, w)| (base + k, w));
+            }
+            base += count;
+            remaps.push(
+                self.attributes
+                    .iter_mut()
+                    .zip(&p.dicts)
+                    .map(|(col, d)| d.values.iter().map(|v| col.code_of(v)).collect())
+                    .collect(),
+            );
+        }
+        let mut jobs: Vec<(&mut [u32], &[u32])> = Vec::new();
+        for (a, col) in self.attributes.iter_mut().enumerate() {
+            for (slice, remap) in split(&mut col.codes, counts).into_iter().zip(&remaps) {
+                let remap = &remap[a];
+                if remap.iter().enumerate().any(|(i, &c)| c as usize != i) {
+                    jobs.push((slice, remap));
+                }
+            }
+        }
+        jobs.into_par_iter().for_each(|(codes, remap)| {
+            for c in codes {
+                *c = remap[*c as usize];
+            }
+        });
+    }
+}
+
+/// `s` cut into consecutive parts of `counts` elements.
+fn split<'s, T>(mut s: &'s mut [T], counts: &[usize]) -> Vec<&'s mut [T]> {
+    counts
+        .iter()
+        .map(|&c| {
+            let whole = std::mem::take(&mut s);
+            let (part, rest) = whole.split_at_mut(c.min(whole.len()));
+            s = rest;
+            part
+        })
+        .collect()
 }
 
 /// Reads the account lines `text[start..end]` (whole lines) in parallel.
 /// Errors name the line, as `line N: what RON says`.
 pub(super) fn read_lines(text: &str, start: usize, end: usize) -> Result<AccountTable, String> {
     let sources = source_names();
-    let chunks: Vec<Result<Chunk<'_>, String>> = chunk_bounds(text, start, end)
-        .into_par_iter()
-        .map(|(a, b)| read_chunk(text, a, b, &sources))
-        .collect();
-    let chunks = chunks.into_iter().collect::<Result<Vec<_>, _>>()?;
-    Ok(join(chunks))
-}
-
-/// The first account (in file order) whose id an earlier account already
-/// has, as `(earlier, later)` indices.
-pub(super) fn first_duplicate(ids: &[String]) -> Option<(usize, usize)> {
-    // Sorting `(hash, index)` pairs puts equal ids next to each other, in
-    // file order; only equal hashes are compared as strings.
-    let state = std::hash::RandomState::new();
-    let mut keyed: Vec<(u64, usize)> = ids
+    let bounds = chunk_bounds(text, start, end);
+    let counts: Vec<usize> = bounds
         .par_iter()
-        .enumerate()
-        .map(|(i, id)| (state.hash_one(id.as_str()), i))
-        .collect();
-    keyed.par_sort_unstable();
-    keyed
-        .par_chunk_by(|a, b| a.0 == b.0)
-        .filter(|run| run.len() > 1)
-        .filter_map(|run| {
-            // The first member equal to an earlier one has the smallest
-            // index of its run's duplicates.
-            run.iter().enumerate().find_map(|(x, &(_, k))| {
-                run[..x]
-                    .iter()
-                    .find(|&&(_, j)| ids[j] == ids[k])
-                    .map(|&(_, j)| (j, k))
-            })
+        .map(|&(a, b)| {
+            text[a..b]
+                .split('\n')
+                .filter(|l| !item_of(l).is_empty())
+                .count()
         })
-        .min_by_key(|&(_, k)| k)
+        .collect();
+    // The first account decides how many columns there are; an account of
+    // another width makes the file invalid anyway.
+    let width = text[start..end]
+        .split('\n')
+        .map(item_of)
+        .find(|i| !i.is_empty())
+        .and_then(|item| {
+            let mut row = Row::default();
+            read_item(item, &sources, &mut row).ok()?;
+            Some((row.measures.len(), row.attributes.len()))
+        });
+    let mut table = AccountTable::with_len(counts.iter().sum(), width);
+    let state = RandomState::new();
+    let written: Vec<Result<Written<'_>, String>> = table
+        .writers(&counts)
+        .into_par_iter()
+        .zip(bounds)
+        .map(|(w, (a, b))| read_chunk(text, a, b, &sources, &state, w))
+        .collect();
+    let written = written.into_iter().collect::<Result<Vec<_>, _>>()?;
+    table.finish(&counts, written);
+    Ok(table)
 }
 
 /// Byte ranges of about a megabyte, each ending after a newline (or at
@@ -129,6 +302,11 @@ fn chunk_bounds(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
     out
 }
 
+/// The account on a line: without indentation and the trailing comma.
+fn item_of(line: &str) -> &str {
+    line.trim().trim_end_matches(',')
+}
+
 /// The names RON gives each location source, e.g. `Coordinates`. A source
 /// not listed here still loads, through RON.
 fn source_names() -> Vec<(String, LocationSource)> {
@@ -142,34 +320,42 @@ fn source_names() -> Vec<(String, LocationSource)> {
     .collect()
 }
 
+/// Reads one account: the small reader, else RON.
+fn read_item<'a>(
+    item: &'a str,
+    sources: &[(String, LocationSource)],
+    row: &mut Row<'a>,
+) -> Result<(), ron::error::SpannedError> {
+    if read_row(item, sources, row).is_none() {
+        row.set_from(ron::Options::default().from_str::<AccountDto>(item)?);
+    }
+    Ok(())
+}
+
 fn read_chunk<'a>(
     text: &'a str,
     start: usize,
     end: usize,
     sources: &[(String, LocationSource)],
-) -> Result<Chunk<'a>, String> {
-    let mut chunk = Chunk::with_capacity((end - start) / 160 + 1);
+    state: &RandomState,
+    mut w: Writer<'_, 'a>,
+) -> Result<Written<'a>, String> {
     let mut row = Row::default();
     let mut at = start;
     for line in text[start..end].split('\n') {
         let line_start = at;
         at += line.len() + 1;
-        let item = line.trim().trim_end_matches(',');
+        let item = item_of(line);
         if item.is_empty() {
             continue;
         }
-        if read_row(item, sources, &mut row).is_none() {
-            match ron::Options::default().from_str::<AccountDto>(item) {
-                Ok(d) => row.set_from(d),
-                Err(e) => {
-                    let n = text[..line_start].bytes().filter(|&b| b == b'\n').count() + 1;
-                    return Err(format!("not a valid Turfmap project: line {n}: {}", e.code));
-                }
-            }
+        if let Err(e) = read_item(item, sources, &mut row) {
+            let n = text[..line_start].bytes().filter(|&b| b == b'\n').count() + 1;
+            return Err(format!("not a valid Turfmap project: line {n}: {}", e.code));
         }
-        chunk.push(&mut row);
+        w.push(&mut row, state);
     }
-    Ok(chunk)
+    Ok(w.finish())
 }
 
 /// One account line as read; reused from line to line so its vectors keep
@@ -200,231 +386,106 @@ impl Row<'_> {
     }
 }
 
-/// A dictionary-encoded attribute column of one chunk.
-#[derive(Default)]
-struct LocalAttr<'a> {
-    codes: Vec<u32>,
-    dict: Vec<Cow<'a, str>>,
+/// The values of one attribute column met in one part, in order of first
+/// appearance; the empty value is always code 0, as in [`AttrColumn`].
+struct LocalDict<'a> {
+    values: Vec<Cow<'a, str>>,
     lookup: HashMap<Cow<'a, str>, u32>,
 }
 
-/// The accounts of one chunk, column by column.
-#[derive(Default)]
-struct Chunk<'a> {
-    ids: Vec<String>,
-    names: Vec<String>,
-    lon: Vec<f64>,
-    lat: Vec<f64>,
-    source: Vec<LocationSource>,
-    pins: Vec<(Option<u32>, Vec<(u32, u32)>)>,
-    measures: Vec<Vec<f64>>,
-    attributes: Vec<LocalAttr<'a>>,
-    width: Option<(usize, usize)>,
+impl<'a> LocalDict<'a> {
+    fn new() -> Self {
+        Self {
+            values: vec![Cow::Borrowed("")],
+            lookup: HashMap::from([(Cow::Borrowed(""), 0)]),
+        }
+    }
+
+    fn code_of(&mut self, v: Cow<'a, str>) -> u32 {
+        // Most attribute columns have a handful of values: comparing them
+        // beats hashing.
+        let found = if self.values.len() <= 8 {
+            self.values.iter().position(|d| *d == v).map(|c| c as u32)
+        } else {
+            self.lookup.get(v.as_ref()).copied()
+        };
+        found.unwrap_or_else(|| {
+            let c = self.values.len() as u32;
+            self.values.push(v.clone());
+            self.lookup.insert(v, c);
+            c
+        })
+    }
+}
+
+/// Writes the accounts of one part into its slices of the table's columns.
+struct Writer<'o, 'a> {
+    ids: &'o mut [String],
+    names: &'o mut [String],
+    lon: &'o mut [f64],
+    lat: &'o mut [f64],
+    source: &'o mut [LocationSource],
+    pins: &'o mut [(Option<u32>, Vec<(u32, u32)>)],
+    hashes: &'o mut [u64],
+    measures: Vec<&'o mut [f64]>,
+    codes: Vec<&'o mut [u32]>,
+    dicts: Vec<LocalDict<'a>>,
+    width: (usize, usize),
+    odd: Option<(usize, (usize, usize))>,
+    k: usize,
+}
+
+/// What a writer found besides the columns.
+struct Written<'a> {
+    dicts: Vec<LocalDict<'a>>,
     odd: Option<(usize, (usize, usize))>,
 }
 
-impl<'a> Chunk<'a> {
-    fn with_capacity(n: usize) -> Self {
-        Self {
-            ids: Vec::with_capacity(n),
-            names: Vec::with_capacity(n),
-            lon: Vec::with_capacity(n),
-            lat: Vec::with_capacity(n),
-            source: Vec::with_capacity(n),
-            pins: Vec::with_capacity(n),
-            ..Self::default()
+impl<'a> Writer<'_, 'a> {
+    fn push(&mut self, row: &mut Row<'a>, state: &RandomState) {
+        let k = self.k;
+        // The part was counted with the same test for blank lines.
+        if k >= self.ids.len() {
+            return;
         }
-    }
-
-    fn push(&mut self, row: &mut Row<'a>) {
-        let k = self.ids.len();
-        self.ids.push(std::mem::take(&mut row.id).into_owned());
-        self.names.push(std::mem::take(&mut row.name).into_owned());
+        self.k += 1;
+        self.hashes[k] = state.hash_one(row.id.as_ref());
+        self.ids[k] = std::mem::take(&mut row.id).into_owned();
+        self.names[k] = std::mem::take(&mut row.name).into_owned();
         let (lon, lat) = row.loc.unwrap_or((f64::NAN, f64::NAN));
-        self.lon.push(lon);
-        self.lat.push(lat);
-        self.source.push(if row.loc.is_some() {
+        self.lon[k] = lon;
+        self.lat[k] = lat;
+        self.source[k] = if row.loc.is_some() {
             row.source
         } else {
             LocationSource::Unlocated
-        });
-        self.pins
-            .push((row.pinned, std::mem::take(&mut row.others)));
+        };
+        self.pins[k] = (row.pinned, std::mem::take(&mut row.others));
         let width = (row.measures.len(), row.attributes.len());
-        match self.width {
-            None => {
-                self.width = Some(width);
-                let cap = self.ids.capacity();
-                self.measures = (0..width.0).map(|_| Vec::with_capacity(cap)).collect();
-                self.attributes = (0..width.1)
-                    .map(|_| LocalAttr {
-                        codes: Vec::with_capacity(cap),
-                        ..LocalAttr::default()
-                    })
-                    .collect();
-            }
-            Some(w) if w != width => {
-                // The file is rejected; keep the columns aligned anyway.
-                self.odd.get_or_insert((k, width));
-                return;
-            }
-            Some(_) => {}
+        if width != self.width {
+            // The file is rejected; its columns need not be complete.
+            self.odd.get_or_insert((k, width));
+            return;
         }
         for (col, &v) in self.measures.iter_mut().zip(&row.measures) {
-            col.push(v);
+            col[k] = v;
         }
-        for (col, v) in self.attributes.iter_mut().zip(row.attributes.drain(..)) {
-            // Most attribute columns have a handful of values: comparing
-            // them beats hashing.
-            let found = if col.dict.len() <= 8 {
-                col.dict.iter().position(|d| *d == v).map(|c| c as u32)
-            } else {
-                col.lookup.get(v.as_ref()).copied()
-            };
-            let code = match found {
-                Some(c) => c,
-                None => {
-                    let c = col.dict.len() as u32;
-                    col.dict.push(v.clone());
-                    col.lookup.insert(v, c);
-                    c
-                }
-            };
-            col.codes.push(code);
+        for ((col, dict), v) in self
+            .codes
+            .iter_mut()
+            .zip(&mut self.dicts)
+            .zip(row.attributes.drain(..))
+        {
+            col[k] = dict.code_of(v);
         }
     }
-}
 
-/// Joins the chunks, in order, into one table; columns in parallel.
-fn join(chunks: Vec<Chunk<'_>>) -> AccountTable {
-    let n: usize = chunks.iter().map(|c| c.ids.len()).sum();
-    // Widths: the first account's, and the first account that differs.
-    let mut width = None;
-    let mut odd = None;
-    let mut base = 0;
-    for c in &chunks {
-        if let Some(w) = c.width {
-            let first = *width.get_or_insert(w);
-            if odd.is_none() {
-                if w != first {
-                    odd = Some((base, w));
-                } else if let Some((k, w)) = c.odd {
-                    odd = Some((base + k, w));
-                }
-            }
-        }
-        base += c.ids.len();
-    }
-    let nm = width.map_or(0, |w| w.0);
-    let na = width.map_or(0, |w| w.1);
-    let mut parts = Parts::default();
-    for c in chunks {
-        parts.ids.push(c.ids);
-        parts.names.push(c.names);
-        parts.lon.push(c.lon);
-        parts.lat.push(c.lat);
-        parts.source.push(c.source);
-        parts.pins.push(c.pins);
-        if odd.is_none() && c.width.is_some() {
-            parts.measures.push(c.measures);
-            parts.attributes.push(c.attributes);
+    fn finish(self) -> Written<'a> {
+        Written {
+            dicts: self.dicts,
+            odd: self.odd,
         }
     }
-    let mut t = AccountTable {
-        width,
-        odd,
-        ..AccountTable::default()
-    };
-    let Parts {
-        ids,
-        names,
-        lon,
-        lat,
-        source,
-        pins,
-        measures,
-        attributes,
-    } = parts;
-    let consistent = odd.is_none();
-    rayon::scope(|s| {
-        let AccountTable {
-            ids: t_ids,
-            names: t_names,
-            lon: t_lon,
-            lat: t_lat,
-            source: t_source,
-            pins: t_pins,
-            measures: t_measures,
-            attributes: t_attributes,
-            ..
-        } = &mut t;
-        s.spawn(move |_| *t_ids = concat(ids, n));
-        s.spawn(move |_| *t_names = concat(names, n));
-        s.spawn(move |_| *t_lon = concat(lon, n));
-        s.spawn(move |_| *t_lat = concat(lat, n));
-        s.spawn(move |_| *t_source = concat(source, n));
-        s.spawn(move |_| *t_pins = concat(pins, n));
-        if consistent {
-            s.spawn(move |_| *t_measures = join_measures(measures, nm, n));
-            s.spawn(move |_| *t_attributes = join_attributes(attributes, na, n));
-        }
-    });
-    t
-}
-
-#[derive(Default)]
-struct Parts<'a> {
-    ids: Vec<Vec<String>>,
-    names: Vec<Vec<String>>,
-    lon: Vec<Vec<f64>>,
-    lat: Vec<Vec<f64>>,
-    source: Vec<Vec<LocationSource>>,
-    pins: Vec<Vec<(Option<u32>, Vec<(u32, u32)>)>>,
-    measures: Vec<Vec<Vec<f64>>>,
-    attributes: Vec<Vec<LocalAttr<'a>>>,
-}
-
-fn concat<T>(parts: Vec<Vec<T>>, n: usize) -> Vec<T> {
-    let mut out = Vec::with_capacity(n);
-    for p in parts {
-        out.extend(p);
-    }
-    out
-}
-
-/// Per chunk, per column → per column.
-fn join_measures(chunks: Vec<Vec<Vec<f64>>>, nm: usize, n: usize) -> Vec<Vec<f64>> {
-    let mut cols: Vec<Vec<Vec<f64>>> = (0..nm).map(|_| Vec::new()).collect();
-    for chunk in chunks {
-        for (col, part) in cols.iter_mut().zip(chunk) {
-            col.push(part);
-        }
-    }
-    cols.into_par_iter().map(|parts| concat(parts, n)).collect()
-}
-
-/// Merges the chunks' dictionaries in chunk order, so each column's
-/// dictionary lists values in order of first appearance, as pushing the
-/// accounts one by one would.
-fn join_attributes(chunks: Vec<Vec<LocalAttr<'_>>>, na: usize, n: usize) -> Vec<AttrColumn> {
-    let mut cols: Vec<Vec<LocalAttr<'_>>> = (0..na).map(|_| Vec::new()).collect();
-    for chunk in chunks {
-        for (col, part) in cols.iter_mut().zip(chunk) {
-            col.push(part);
-        }
-    }
-    cols.into_par_iter()
-        .map(|parts| {
-            let mut col = AttrColumn::new("");
-            let mut codes = Vec::with_capacity(n);
-            for p in parts {
-                let remap: Vec<u32> = p.dict.iter().map(|v| col.code_of(v)).collect();
-                codes.extend(p.codes.iter().map(|&c| remap[c as usize]));
-            }
-            col.codes = codes;
-            col
-        })
-        .collect()
 }
 
 /// Reads `item`, one account line as the writer lays it out, into `row`;
@@ -754,6 +815,8 @@ mod tests {
             "(\n  format: \"turfmap-project\",\n  version: 2,\n  name: \"x\",\n  settings: (balance: Count, tolerance_pct: 5.0),\n  next_territory_id: 0,\n  measures: [\"m\"],\n  attributes: [\"a\"],\n  territories: [],\n  accounts: [\n{}\n  ],\n)\n",
             [
                 r#"    ("A", "\x41", None, Unlocated, None, [NaN], [""], []),"#,
+                "",
+                "   ",
                 r#"    ("B", "B", Some((1, 2.5)), Coordinates, Some(007), [1_000.0], ["x"]),"#,
                 r#"    ( "C" , "C", None, Unlocated, None, [-inf], [""], [(1, 2),],),"#,
             ]
@@ -828,6 +891,13 @@ mod tests {
             )),
             "{e}"
         );
+        let first = t.replacen("(\"A0\", ", "(\"A0\" ", 1);
+        let e = super::super::parse(&first, path).unwrap_err().to_string();
+        let want = format!(
+            "big.turf: not a valid Turfmap project: line {}: ",
+            line_of("(\"A0\", ")
+        );
+        assert!(e.starts_with(&want), "{e}");
         // A duplicate id names both accounts, the first repeat in file order.
         let dup = t.replacen("(\"A19000\", ", "(\"A17\", ", 1).replacen(
             "(\"A15000\", ",
@@ -863,14 +933,36 @@ mod tests {
 
     #[test]
     fn first_duplicate_is_the_earliest_repeat() {
-        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(first_duplicate(&ids(&["a", "b", "c"])), None);
-        assert_eq!(first_duplicate(&ids(&[])), None);
-        assert_eq!(
-            first_duplicate(&ids(&["a", "b", "c", "b", "a", "a"])),
-            Some((1, 3))
-        );
-        assert_eq!(first_duplicate(&ids(&["x", "x", "x"])), Some((0, 1)));
+        let table = |ids: &[&str]| {
+            let dtos = ids
+                .iter()
+                .map(|id| {
+                    let (name, source) = (String::new(), LocationSource::Unlocated);
+                    AccountDto(
+                        id.to_string(),
+                        name,
+                        None,
+                        source,
+                        None,
+                        vec![],
+                        vec![],
+                        vec![],
+                    )
+                })
+                .collect();
+            AccountTable::from_dtos(dtos)
+        };
+        assert_eq!(table(&["a", "b", "c"]).first_duplicate(), None);
+        assert_eq!(table(&[]).first_duplicate(), None);
+        let t = table(&["a", "b", "c", "b", "a", "a"]);
+        assert_eq!(t.first_duplicate(), Some((1, 3)));
+        assert_eq!(table(&["x", "x", "x"]).first_duplicate(), Some((0, 1)));
+        // Different ids whose hashes clash are not duplicates.
+        let mut t = table(&["a", "b", "c", "d", "b"]);
+        t.hashes = vec![7; 5];
+        assert_eq!(t.first_duplicate(), Some((1, 4)));
+        t.ids[4] = "e".into();
+        assert_eq!(t.first_duplicate(), None);
     }
 
     fn any_text() -> impl Strategy<Value = String> {
