@@ -21,6 +21,10 @@ use rayon::prelude::*;
 use super::AccountDto;
 use crate::core::model::{AttrColumn, LocationSource};
 
+/// An account's pins: in the active scenario, and in the inactive ones as
+/// `(scenario, territory)`.
+pub(super) type Pins = (Option<u32>, Vec<(u32, u32)>);
+
 /// The accounts of a file, column by column, not yet checked against the
 /// file's measure and attribute names.
 #[derive(Debug, Default)]
@@ -30,9 +34,8 @@ pub(super) struct AccountTable {
     pub lon: Vec<f64>,
     pub lat: Vec<f64>,
     pub source: Vec<LocationSource>,
-    /// Per account: its pin in the active scenario and its pins in the
-    /// inactive ones, `(scenario, territory)`.
-    pub pins: Vec<(Option<u32>, Vec<(u32, u32)>)>,
+    /// Per account: its pins.
+    pub pins: Vec<Pins>,
     /// Measure columns by position, as many as the first account has.
     pub measures: Vec<Vec<f64>>,
     /// Attribute columns by position, unnamed, as many as the first
@@ -425,7 +428,7 @@ struct Writer<'o, 'a> {
     lon: &'o mut [f64],
     lat: &'o mut [f64],
     source: &'o mut [LocationSource],
-    pins: &'o mut [(Option<u32>, Vec<(u32, u32)>)],
+    pins: &'o mut [Pins],
     hashes: &'o mut [u64],
     measures: Vec<&'o mut [f64]>,
     codes: Vec<&'o mut [u32]>,
@@ -742,14 +745,14 @@ mod tests {
             id: format!("A{i}"),
             name: name.into(),
             location: (i % 7 != 3).then_some((-100.0 + i as f64 * 1e-3, 40.0 + 1.0 / 3.0)),
-            source: if i % 5 == 0 {
+            source: if i.is_multiple_of(5) {
                 LocationSource::PostalCode
             } else {
                 LocationSource::Coordinates
             },
             measures: vec![revenue, i as f64 * 0.25],
             attributes: vec![industry.into()],
-            pinned: (i % 11 == 0).then_some(TerritoryId(i as u32 % 3)),
+            pinned: i.is_multiple_of(11).then_some(TerritoryId(i as u32 % 3)),
         }
     }
 
