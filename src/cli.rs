@@ -206,6 +206,14 @@ pub enum Command {
     },
     /// Run the headless frame benchmark of the map (100k and 1M accounts).
     BenchFrame,
+    /// Frame times of editing gestures (vertex drag, paint stroke) and of
+    /// starting a scenario comparison, in the whole window (100k and 1M).
+    BenchGesture {
+        /// Only the plan of this many accounts (100000 or 1000000; default
+        /// both).
+        #[arg(long)]
+        accounts: Option<usize>,
+    },
     /// Speed of editing steps (vertex drag, lasso drop, undo) on 1M accounts.
     BenchEdit,
     /// Quality and speed of rebalancing (sample and 100k synthetic plan).
@@ -405,6 +413,9 @@ pub fn main() -> ExitCode {
         None => crate::app::run(cli.plan),
         Some(Command::Open { plan }) => crate::app::run(Some(plan)),
         Some(Command::BenchFrame) => crate::app::frame_bench::run(&mut std::io::stdout()),
+        Some(Command::BenchGesture { accounts }) => {
+            crate::app::gesture_bench::run(accounts, &mut std::io::stdout())
+        }
         Some(Command::BenchEdit) => {
             crate::core::bench_edit::run(&mut std::io::stdout()).map_err(anyhow::Error::from)
         }
@@ -815,7 +826,7 @@ pub fn run(cmd: Command) -> Result<()> {
             eprintln!("Wrote {} to {}.", files.join(", "), dir.display());
             Ok(())
         }
-        Command::Open { .. } | Command::BenchFrame | Command::BenchEdit | Command::BenchBalance => {
+        Command::Open { .. } | Command::BenchFrame | Command::BenchGesture { .. } | Command::BenchEdit | Command::BenchBalance => {
             Err(Error::invalid("this verb is handled by the window layer"))
         }
     }

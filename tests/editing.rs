@@ -10,6 +10,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
 use turfmap::app::TurfmapApp;
+use turfmap::app::map::MapView;
 use turfmap::app::tools::Tool;
 use turfmap::core::engine::Engine;
 use turfmap::core::model::{AccountRow, Accounts, Project};
@@ -175,6 +176,22 @@ fn assert_matches_fresh_build(h: &Harness<'_, Slot>) {
     assert_eq!(app(h).metrics(), &fresh.metrics());
 }
 
+/// The map's dots (colours, pinned rings) and territory shapes, updated
+/// edit by edit, agree with a map built from scratch on the same plan.
+fn assert_map_matches_fresh(h: &Harness<'_, Slot>) {
+    let app = app(h);
+    let ws = app.workspace();
+    let ctx = egui::Context::default();
+    let mut fresh = MapView::new(&ctx);
+    fresh.zoom_to_plan(ws);
+    let map = app.map_view();
+    for i in 0..ws.project().accounts.len() {
+        assert_eq!(map.account_color(i), fresh.account_color(i), "account {i}");
+        assert_eq!(map.account_ringed(i), fresh.account_ringed(i), "account {i}");
+    }
+    assert_eq!(map.territory_shape_hashes(), fresh.territory_shape_hashes());
+}
+
 #[test]
 fn dragging_an_account_shows_a_preview_then_moves_it() {
     let mut h = harness(plan());
@@ -209,6 +226,9 @@ fn dragging_an_account_shows_a_preview_then_moves_it() {
     );
     assert!(app(&h).tools().drop_preview().is_none());
     assert_matches_fresh_build(&h);
+    // The map ringed and recoloured just that account.
+    assert_eq!(app(&h).map_view().account_ringed(0), Some(true));
+    assert_map_matches_fresh(&h);
 }
 
 #[test]
@@ -387,6 +407,7 @@ fn dragging_a_vertex_is_one_undo_step_and_matches_a_full_recompute() {
     assert_eq!(app(&h).tools().tool, Tool::Reshape);
     let before = app(&h).metrics().clone();
     let territories = app(&h).workspace().project().territories.clone();
+    let rebuilds = app(&h).map_view().account_full_rebuilds();
 
     // Drag the shared corner (10, 10) to (15, 10) in many frames: the three
     // Southport accounts at x = 11..12 cross over while dragging.
@@ -394,6 +415,10 @@ fn dragging_a_vertex_is_one_undo_step_and_matches_a_full_recompute() {
     let mid = screen(&h, 12.0, 10.0);
     let to = screen(&h, 15.0, 10.0);
     drag_path(&mut h, &[from, mid, to], 4, Modifiers::NONE);
+    // Each step recoloured only the accounts that crossed, and the result
+    // is what a map drawn from scratch shows.
+    assert_eq!(app(&h).map_view().account_full_rebuilds(), rebuilds);
+    assert_map_matches_fresh(&h);
     let ws = app(&h).workspace();
     let ring = exterior(&h, "Northwind");
     assert!(ring.iter().any(|&c| near(c, 15.0, 10.0)), "{ring:?}");
@@ -415,10 +440,12 @@ fn dragging_a_vertex_is_one_undo_step_and_matches_a_full_recompute() {
     h.run_ok();
     assert_eq!(app(&h).metrics(), &before);
     assert_eq!(app(&h).workspace().project().territories, territories);
+    assert_map_matches_fresh(&h);
     app_mut(&mut h).redo();
     h.run_ok();
     assert_eq!(app(&h).metrics(), &after);
     assert_matches_fresh_build(&h);
+    assert_map_matches_fresh(&h);
 
     // A midpoint handle adds a vertex (the bottom edge's middle, (5, 0)),
     // dragged in the same gesture: one more undo step.
@@ -497,12 +524,15 @@ fn brushing_hexagons_paints_them_into_the_territory() {
             .unsigned_area()
     };
     let south_area = area(&h, "Southport");
+    let rebuilds = app(&h).map_view().account_full_rebuilds();
 
     // One stroke across the Southport accounts.
     let a = screen(&h, 10.8, 5.0);
     let b = screen(&h, 12.2, 5.0);
     drag_path(&mut h, &[a, b], 6, Modifiers::NONE);
     assert_eq!(counts(&h), [8, 0, 8]);
+    assert_eq!(app(&h).map_view().account_full_rebuilds(), rebuilds);
+    assert_map_matches_fresh(&h);
     assert!(area(&h, "Southport") < south_area - 1.0);
     assert!((area(&h, "Northwind") + area(&h, "Southport") - 200.0).abs() < 1e-6);
     assert_eq!(app(&h).workspace().undo_labels().count(), 1);
@@ -520,6 +550,7 @@ fn brushing_hexagons_paints_them_into_the_territory() {
     h.run_ok();
     assert_eq!(app(&h).metrics(), &before);
     assert_eq!(app(&h).workspace().project().territories, territories);
+    assert_map_matches_fresh(&h);
 }
 
 #[test]

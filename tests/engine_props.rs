@@ -1,6 +1,7 @@
 //! Property test: any sequence of edits, applied incrementally (and undone
 //! and redone), leaves every engine (one per territory type, with rules)
-//! exactly where a full recompute would.
+//! exactly where a full recompute would, and the workspace's change journal
+//! names every account that changed territory.
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use proptest::prelude::*;
@@ -38,6 +39,13 @@ enum Op {
     Add {
         poly: Vec<(i32, i32)>,
         priority: i32,
+    },
+    /// One vertex of a boundary dragged to a lattice point (a local change:
+    /// the engine reassigns only near the edges that moved).
+    MoveVertex {
+        t: usize,
+        vertex: usize,
+        to: (i32, i32),
     },
     Remove {
         t: usize,
@@ -102,6 +110,8 @@ fn polygon_strategy() -> impl Strategy<Value = Vec<(i32, i32)>> {
 fn op_strategy() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (0..16usize, polygon_strategy()).prop_map(|(t, poly)| Op::Reshape { t, poly }),
+        3 => (0..16usize, 0..16usize, (0..48i32, 0..48i32))
+            .prop_map(|(t, vertex, to)| Op::MoveVertex { t, vertex, to }),
         2 => (polygon_strategy(), -1..2i32).prop_map(|(poly, priority)| Op::Add { poly, priority }),
         1 => (0..16usize).prop_map(|t| Op::Remove { t }),
         1 => (0..16usize, -1..2i32).prop_map(|(t, priority)| Op::Priority { t, priority }),
@@ -187,6 +197,30 @@ fn apply(ws: &mut Workspace, op: Op, fresh: &mut usize) {
             }),
             None => Ok(()),
         },
+        Op::MoveVertex { t, vertex, to } => match live_territory(ws, t) {
+            Some(id) => {
+                let mut geometry = ws.project().territory(id).unwrap().geometry.clone();
+                if let Some(poly) = geometry.0.first_mut() {
+                    poly.exterior_mut(|ring| {
+                        let n = ring.0.len();
+                        if n >= 4 {
+                            // The closing repeat moves with the first vertex.
+                            let k = vertex % (n - 1);
+                            let c = Coord {
+                                x: lattice(to.0),
+                                y: lattice(to.1),
+                            };
+                            ring.0[k] = c;
+                            if k == 0 {
+                                ring.0[n - 1] = c;
+                            }
+                        }
+                    });
+                }
+                ws.apply(Edit::SetGeometry { id, geometry })
+            }
+            None => Ok(()),
+        },
         Op::Add { poly, priority } => {
             let id = TerritoryId(ws.project().next_territory_id);
             let mut t = Territory::new(id, format!("N{}", id.0), mp(&poly));
@@ -270,7 +304,22 @@ proptest! {
         let mut fresh = 0;
         for (k, op) in ops.into_iter().enumerate() {
             let desc = format!("{op:?}");
+            let rev = ws.revision();
+            let before: Vec<_> = ws.engines().iter().map(|e| (e.type_id(), e.assignment())).collect();
             apply(&mut ws, op, &mut fresh);
+            // The journal lists every account that changed territory.
+            if let Some(changes) = ws.changes_since(rev) {
+                for (ty, old) in &before {
+                    let Some(e) = ws.engine_for(*ty) else { continue };
+                    let now = e.assignment();
+                    for (i, (a, b)) in old.iter().zip(&now).enumerate() {
+                        prop_assert!(
+                            a == b || changes.accounts.binary_search(&(i as u32)).is_ok(),
+                            "account {} moved without being journalled after step {} ({})", i, k, desc
+                        );
+                    }
+                }
+            }
             for e in ws.engines() {
                 let full = Engine::for_type(ws.project(), e.type_id());
                 prop_assert!(e.same_result(&full), "type {:?} diverged after step {} ({})", e.type_id(), k, desc);

@@ -402,6 +402,42 @@ fn scenarios_clone_switch_archive_and_diff() {
 }
 
 #[test]
+fn comparing_from_a_snapshot_equals_comparing_the_plan() {
+    let mut ws = Workspace::new(plan());
+    let (west, east) = (id(&ws, "West"), id(&ws, "East"));
+    let base = ws.project().active_scenario;
+    ws.apply(scenario::clone_edit(ws.project(), base, "Proposal").unwrap())
+        .unwrap();
+    let prop = scenario::find(ws.project(), "Proposal").unwrap();
+    ws.apply(Edit::SwitchScenario { to: prop }).unwrap();
+    ws.apply(Edit::SetGeometry {
+        id: west,
+        geometry: sq(0.0, 0.0, 7.0),
+    })
+    .unwrap();
+    ws.apply(Edit::pin_all(vec![0], Some(east))).unwrap();
+    let same = |ws: &Workspace| {
+        let p = ws.project();
+        let progress = turfmap::core::progress::Progress::new();
+        let snap = scenario::DiffSnapshot::of(p)
+            .diff(base, prop, &progress)
+            .unwrap();
+        assert_eq!(snap, scenario::diff(p, base, prop).unwrap());
+        snap
+    };
+    assert_eq!(same(&ws).moved_accounts(), vec![0, 5, 6]);
+    // A rule on the account name needs the names, which the snapshot then
+    // copies: account 3 goes to the rule's territory.
+    add(&mut ws, "Named", |t| {
+        t.rule = Some(Rule::parse("Name = \"Account 3\"").unwrap());
+    });
+    assert_eq!(same(&ws).moved_accounts(), vec![0, 3, 5, 6]);
+    // Also when the rule sits in the scenario not shown.
+    ws.apply(Edit::SwitchScenario { to: base }).unwrap();
+    assert_eq!(same(&ws).moved_accounts(), vec![0, 3, 5, 6]);
+}
+
+#[test]
 fn scenarios_survive_save_and_load() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.turf");

@@ -15,6 +15,7 @@ pub mod export_ui;
 pub mod files;
 pub mod fmt;
 pub mod frame_bench;
+pub mod gesture_bench;
 pub mod history;
 mod jobs;
 pub mod map;
@@ -78,6 +79,20 @@ pub(crate) struct NewPlanForm {
     name_prop: String,
 }
 
+/// Where the last frame's time went besides drawing (see
+/// [`TurfmapApp::last_phases`]; `turfmap bench-gesture` prints them).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FramePhases {
+    /// Building the edits of a gesture under way (moving a vertex, cutting
+    /// painted units out of the neighbours) (ms).
+    pub build_ms: f64,
+    /// Applying edits to the plan: the edit itself, the engine's
+    /// incremental reassignment and the history (ms).
+    pub edit_ms: f64,
+    /// Recomputing the metrics the panels show (ms).
+    pub metrics_ms: f64,
+}
+
 /// The Turfmap window: territory list, map, details, balance chart, menus.
 pub struct TurfmapApp {
     ctx: egui::Context,
@@ -116,6 +131,8 @@ pub struct TurfmapApp {
     balance: Option<balance::BalanceDialog>,
     present: present::Presentation,
     export: export_ui::ExportUi,
+    /// Where this frame's time went so far.
+    phases: FramePhases,
 }
 
 impl TurfmapApp {
@@ -158,6 +175,7 @@ impl TurfmapApp {
             balance: None,
             present: present::Presentation::default(),
             export: export_ui::ExportUi::default(),
+            phases: FramePhases::default(),
         }
     }
 
@@ -225,6 +243,11 @@ impl TurfmapApp {
     /// The map view (e.g. where a place was drawn in the last frame).
     pub fn map_view(&self) -> &MapView {
         &self.map
+    }
+
+    /// The map view, to move its camera (tests, benchmarks).
+    pub fn map_view_mut(&mut self) -> &mut MapView {
+        &mut self.map
     }
 
     /// What is selected.
@@ -318,9 +341,19 @@ impl TurfmapApp {
         self.list_scroll_to = territory;
     }
 
+    /// Where the last frame's time went besides drawing: edits applied
+    /// and metrics recomputed (the map's cache refresh is in
+    /// [`MapView::last_refresh_ms`]).
+    pub fn last_phases(&self) -> FramePhases {
+        self.phases
+    }
+
     /// Applies an edit; an error is shown in the banner.
     pub fn apply(&mut self, edit: Edit) {
-        match self.ws.apply(edit) {
+        let t = Instant::now();
+        let r = self.ws.apply(edit);
+        self.phases.edit_ms += t.elapsed().as_secs_f64() * 1e3;
+        match r {
             Ok(()) => self.refresh_metrics(),
             Err(e) => self.error = Some(e.to_string()),
         }
@@ -744,8 +777,10 @@ impl TurfmapApp {
     fn refresh_metrics(&mut self) {
         let key = (self.generation, self.ws.revision());
         if key != self.metrics_key {
+            let t = Instant::now();
             self.metrics = self.ws.metrics();
             self.metrics_key = key;
+            self.phases.metrics_ms += t.elapsed().as_secs_f64() * 1e3;
         }
     }
 
@@ -768,6 +803,7 @@ impl TurfmapApp {
     /// of [`eframe::App::ui`], without needing an `eframe::Frame`.
     pub fn ui_contents(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        self.phases = FramePhases::default();
         self.poll_job();
         self.refresh_metrics();
         self.sanitize_selection();

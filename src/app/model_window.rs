@@ -292,15 +292,26 @@ impl TurfmapApp {
         {
             j.progress.cancel();
         }
-        let project = self.ws.project().clone();
-        let active = project.active_scenario;
+        // Only what the comparison reads, not the whole plan: copying a
+        // million account names here would freeze the window.
+        let snapshot = scenario::DiffSnapshot::of(self.ws.project());
+        let active = self.ws.project().active_scenario;
         s.diff = None;
         s.moved = None;
         let job = Job::spawn(&self.ctx, "Comparing scenarios", true, move |progress| {
-            let d = scenario::diff_with_progress(&project, other, active, progress)?;
+            let d = snapshot.diff(other, active, progress)?;
             Ok(JobOutput::Diff(Box::new(d)))
         });
         s.job = Some(Arc::new(Mutex::new(job)));
+    }
+
+    /// Starts comparing scenario `other` with the one shown, as the
+    /// model window's Compare button does (tests, benchmarks).
+    pub fn compare_scenarios(&mut self, other: ScenarioId) {
+        let mut s = self.model_state();
+        s.compare_with = Some(other);
+        self.start_compare(&mut s, other);
+        self.set_model_state(s);
     }
 
     /// Blocks until a running comparison ends (tests).

@@ -217,6 +217,11 @@ pub struct Engine {
     tally: Tally,
     stats: Vec<ShapeStats>,
     buckets: Buckets,
+    /// Accounts whose slot changed in the last [`Engine::apply`], unless
+    /// `moved_all` (see [`Engine::last_moves`]).
+    moved: Vec<u32>,
+    /// The last apply (or the build) reassigned every account.
+    moved_all: bool,
 }
 
 impl Engine {
@@ -242,6 +247,8 @@ impl Engine {
             tally: Tally::new(0, project.accounts.measures.len()),
             stats: Vec::new(),
             buckets: Buckets::default(),
+            moved: Vec::new(),
+            moved_all: true,
         };
         e.refresh_all_stats(project);
         e.rebuild_rules(project);
@@ -361,6 +368,8 @@ impl Engine {
 
     /// Applies what an edit changed, recomputing only what it can affect.
     pub fn apply(&mut self, project: &Project, change: &Change) {
+        self.moved.clear();
+        self.moved_all = false;
         if change.all {
             *self = Self::for_type(project, self.type_id);
             return;
@@ -434,6 +443,7 @@ impl Engine {
         }
         if grid_rebuilt {
             self.full_assign(project);
+            self.moved_all = true;
             return;
         }
         for &i in &change.relocated {
@@ -486,12 +496,26 @@ impl Engine {
         let new_counted = r != Reason::Removed;
         self.reason[i] = r;
         self.slot[i] = s;
+        if old != s {
+            self.moved.push(i as u32);
+        }
+        // Most candidates stay where they were: their tally is unchanged.
+        if old == s && old_counted == new_counted {
+            return;
+        }
         if old_counted {
             self.tally.remove(project, i, old);
         }
         if new_counted {
             self.tally.add(project, i, s);
         }
+    }
+
+    /// The accounts whose slot the last [`Engine::apply`] changed, or
+    /// `None` when it reassigned every account (or the engine was just
+    /// built). Lets a view redraw only what moved.
+    pub fn last_moves(&self) -> Option<&[u32]> {
+        (!self.moved_all).then_some(&self.moved[..])
     }
 
     /// Territory of account `i`.
