@@ -17,7 +17,7 @@ use crate::core::import::{
     territories_from_file, write_territories_kml,
 };
 use crate::core::metrics::PlanMetrics;
-use crate::core::model::{BalanceMeasure, Project};
+use crate::core::model::{BalanceMeasure, Project, TerritoryTypeId};
 use crate::core::progress::Progress;
 use crate::core::{Error, Result, Workspace};
 
@@ -234,6 +234,10 @@ pub enum Command {
         /// Hexagon size (centre to corner) in km, for `--units hex`.
         #[arg(long, default_value_t = 40.0)]
         hex_km: f64,
+        /// Territory type to balance (default: the first); overlays of
+        /// other types are left as they are.
+        #[arg(long = "type")]
+        type_name: Option<String>,
         /// Where to save the proposed plan.
         #[arg(long)]
         out: PathBuf,
@@ -610,21 +614,7 @@ pub fn run(cmd: Command) -> Result<()> {
         } => {
             let mut ws = Workspace::open(&plan)?;
             if let Some(tn) = type_name {
-                let ty = ws
-                    .project()
-                    .type_by_name(&tn)
-                    .map(|t| t.id)
-                    .ok_or_else(|| {
-                        Error::invalid(format!(
-                            "no territory type called '{tn}'; the plan has: {}",
-                            ws.project()
-                                .types
-                                .iter()
-                                .map(|t| t.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ))
-                    })?;
+                let ty = find_type(ws.project(), &tn)?;
                 ws.set_current_type(ty)?;
             }
             if let Some(m) = measure {
@@ -668,6 +658,7 @@ pub fn run(cmd: Command) -> Result<()> {
             lock,
             units,
             hex_km,
+            type_name,
             out,
         } => balance(
             &plan,
@@ -677,6 +668,7 @@ pub fn run(cmd: Command) -> Result<()> {
             &lock,
             &units,
             hex_km,
+            type_name.as_deref(),
             &out,
         ),
         Command::Explain {
@@ -765,7 +757,7 @@ pub fn run(cmd: Command) -> Result<()> {
                         crate::core::salesforce::read_export(ws.project(), dir, &scenario)?;
                     ws.apply(edit)?;
                     eprintln!(
-                        "{}: scenario '{scenario}': {} territories, {} new type(s), {} new rep(s), {} assignment(s){}.",
+                        "{}: scenario '{scenario}': {} territories, {} new type(s), {} new rep(s), {} assignment(s){}{}.",
                         plan.display(),
                         r.territories,
                         r.new_types,
@@ -773,6 +765,14 @@ pub fn run(cmd: Command) -> Result<()> {
                         r.assignments,
                         if r.unknown_accounts > 0 {
                             format!(", {} for accounts not in the plan", r.unknown_accounts)
+                        } else {
+                            String::new()
+                        },
+                        if r.second_in_type > 0 {
+                            format!(
+                                ", {} skipped: a second territory of a type the account already has (Turfmap keeps one per type; the first in the file stays)",
+                                r.second_in_type
+                            )
                         } else {
                             String::new()
                         }
@@ -1148,10 +1148,15 @@ fn balance(
     lock: &[String],
     units: &str,
     hex_km: f64,
+    type_name: Option<&str>,
     out: &Path,
 ) -> Result<()> {
     use crate::core::optimize::{BalanceOptions, UnitLayer, generate, rebalance};
     let mut ws = Workspace::open(plan)?;
+    if let Some(tn) = type_name {
+        let ty = find_type(ws.project(), tn)?;
+        ws.set_current_type(ty)?;
+    }
     let project = ws.project();
     let mut weights = Vec::new();
     for part in measure.split(',') {
@@ -1189,6 +1194,7 @@ fn balance(
         tolerance_pct: tolerance,
         locked,
         units,
+        type_id: Some(ws.current_type()),
         ..BalanceOptions::default()
     };
     // Figures are reported on the chosen measure: make it the plan's.
@@ -1439,4 +1445,19 @@ mod tests {
         assert_eq!(fmt_num(999.0, 0), "999");
         assert_eq!(fmt_num(0.0, 1), "0.0");
     }
+}
+
+/// The territory type called `name`; an unknown name lists the plan's types.
+fn find_type(project: &Project, name: &str) -> Result<TerritoryTypeId> {
+    project.type_by_name(name).map(|t| t.id).ok_or_else(|| {
+        Error::invalid(format!(
+            "no territory type called '{name}'; the plan has: {}",
+            project
+                .types
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
 }

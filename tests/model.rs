@@ -38,7 +38,7 @@ fn plan() -> Project {
                 if i % 2 == 1 { "Healthcare" } else { "Retail" }.into(),
                 if i < 3 { "CA" } else { "OR" }.into(),
             ],
-            pinned: None,
+            pins: Vec::new(),
         });
     }
     p.add_territory("West", sq(0.0, 0.0, 5.0));
@@ -90,7 +90,7 @@ fn rule_beats_geometry_and_override_beats_rule() {
     assert_eq!(ws.engine().territory_of(3), Some(west));
     assert_eq!(ws.engine().reason(3), Reason::Geometry);
     // A pin beats the rule.
-    ws.apply(Edit::pin_all(vec![0], Some(west))).unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![0], west).unwrap()).unwrap();
     assert_eq!(ws.engine().territory_of(0), Some(west));
     assert_eq!(ws.engine().reason(0), Reason::Override);
     let ex = ws.explain(0);
@@ -212,7 +212,7 @@ fn overlay_type_is_assigned_independently() {
     assert_eq!(m.territory(hc).unwrap().group.count, 5);
     assert_eq!(ws.metrics().territories.len(), 2);
     // A pin to the overlay territory does not move the account in Geographic.
-    ws.apply(Edit::pin_all(vec![0], Some(hc))).unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![0], hc).unwrap()).unwrap();
     assert_eq!(ws.engine_for(health).unwrap().territory_of(0), Some(hc));
     assert_eq!(ws.engine().territory_of(0), Some(west));
     // Showing the overlay makes `engine()` the overlay's.
@@ -259,7 +259,7 @@ fn rollups_equal_sums_of_children() {
         .unwrap();
     }
     // The region also holds one account of its own (pinned).
-    ws.apply(Edit::pin_all(vec![9], Some(region))).unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![9], region).unwrap()).unwrap();
     let m = ws.metrics();
     let g = |t: TerritoryId| m.territory(t).unwrap();
     assert_eq!(
@@ -346,7 +346,7 @@ fn scenarios_clone_switch_archive_and_diff() {
         geometry: sq(0.0, 0.0, 7.0),
     })
     .unwrap();
-    ws.apply(Edit::pin_all(vec![0], Some(east))).unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![0], east).unwrap()).unwrap();
     check_full(&ws);
     let d = scenario::diff(ws.project(), base, prop).unwrap();
     assert_eq!(d.moved_accounts(), vec![0, 5, 6]);
@@ -369,7 +369,7 @@ fn scenarios_clone_switch_archive_and_diff() {
     // The base scenario is untouched; switching back shows it.
     ws.apply(Edit::SwitchScenario { to: base }).unwrap();
     assert_eq!(ws.engine().territory_of(5), Some(east));
-    assert_eq!(ws.project().accounts.pinned[0], None);
+    assert_eq!(ws.project().accounts.pins.of(0).next(), None);
     check_full(&ws);
     // Archived is read-only, with a clear message; scenario edits still work.
     ws.apply(Edit::SetScenarioMeta {
@@ -379,7 +379,7 @@ fn scenarios_clone_switch_archive_and_diff() {
     })
     .unwrap();
     let err = ws
-        .apply(Edit::pin_all(vec![1], Some(east)))
+        .apply(Edit::pin_to(ws.project(), vec![1], east).unwrap())
         .unwrap_err()
         .to_string();
     assert!(
@@ -391,7 +391,7 @@ fn scenarios_clone_switch_archive_and_diff() {
     ws.undo().unwrap(); // switch back
     assert_eq!(ws.project().active().unwrap().name, "Proposal");
     ws.undo().unwrap(); // pin
-    assert_eq!(ws.project().accounts.pinned[0], None);
+    assert_eq!(ws.project().accounts.pins.of(0).next(), None);
     check_full(&ws);
     // The shown scenario cannot be deleted; another one can, and undo restores.
     assert!(ws.apply(Edit::RemoveScenario { id: prop }).is_err());
@@ -412,12 +412,12 @@ fn scenarios_survive_save_and_load() {
         .unwrap();
     let b = scenario::find(ws.project(), "B").unwrap();
     ws.apply(Edit::SwitchScenario { to: b }).unwrap();
-    ws.apply(Edit::pin_all(vec![2], Some(east))).unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![2], east).unwrap()).unwrap();
     ws.apply(Edit::SwitchScenario { to: base }).unwrap();
     ws.save_as(&path).unwrap();
     let mut ws2 = Workspace::open(&path).unwrap();
     assert_eq!(ws2.project().scenarios.len(), 2);
-    assert_eq!(ws2.project().accounts.pinned[2], None);
+    assert_eq!(ws2.project().accounts.pins.of(2).next(), None);
     ws2.apply(Edit::SwitchScenario { to: b }).unwrap();
     assert_eq!(ws2.engine().territory_of(2), Some(east));
     assert_eq!(ws2.engine().reason(2), Reason::Override);

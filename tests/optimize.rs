@@ -44,7 +44,7 @@ fn plan(n: usize, seed: u64) -> Project {
             source: LocationSource::Coordinates,
             measures: vec![rng.random_range(1.0..100.0), rng.random_range(1.0..10.0)],
             attributes: vec![],
-            pinned: None,
+            pins: Vec::new(),
         });
     }
     for r in 0..2 {
@@ -170,8 +170,9 @@ fn locked_territories_and_accounts_do_not_change() {
         .map(|i| i as u32)
         .collect();
     let locked_accounts: Vec<u32> = in_crowded.iter().copied().step_by(37).take(10).collect();
-    p.accounts.pinned[in_crowded[5] as usize] = Some(crowded);
-    p.accounts.pinned[in_crowded[6] as usize] = Some(p.territories[2].id);
+    p.accounts.pins.insert(in_crowded[5] as usize, crowded);
+    let t2 = p.territories[2].id;
+    p.accounts.pins.insert(in_crowded[6] as usize, t2);
     let ws0 = Workspace::new(p.clone());
     let o = BalanceOptions {
         locked: vec![explicit],
@@ -362,7 +363,7 @@ fn without_keep_pins_the_pins_go_and_balance_is_met() {
         .take(12)
         .collect();
     for &i in &pinned {
-        p.accounts.pinned[i] = Some(far);
+        p.accounts.pins.insert(i, far);
     }
     let o = BalanceOptions {
         keep_pins: false,
@@ -371,7 +372,7 @@ fn without_keep_pins_the_pins_go_and_balance_is_met() {
     let prop = rebalance(&p, &o, &Progress::new()).unwrap();
     let ws = accept(&p, &prop);
     for &i in &pinned {
-        assert_eq!(ws.project().accounts.pinned[i], None, "pin of {i} removed");
+        assert_eq!(ws.project().accounts.pins.of(i).next(), None, "pin of {i} removed");
     }
     assert!(prop.report.within_tolerance, "{:?}", prop.report.notes);
     assert!(
@@ -383,7 +384,7 @@ fn without_keep_pins_the_pins_go_and_balance_is_met() {
     let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
     let ws = accept(&p, &prop);
     for &i in &pinned {
-        assert_eq!(ws.project().accounts.pinned[i], Some(far));
+        assert_eq!(ws.project().accounts.pins.of(i).next(), Some(far));
         assert_eq!(ws.engine().territory_of(i), Some(far));
     }
 }
@@ -401,7 +402,7 @@ fn a_unit_heavier_than_the_band_is_reported_as_infeasible() {
             source: LocationSource::Coordinates,
             measures: vec![1.0, 1.0],
             attributes: vec![],
-            pinned: None,
+            pins: Vec::new(),
         });
     }
     let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
@@ -452,7 +453,7 @@ fn a_territory_holding_a_heavy_unit_keeps_little_else() {
             source: LocationSource::Coordinates,
             measures: vec![1.0, 1.0],
             attributes: vec![],
-            pinned: None,
+            pins: Vec::new(),
         });
     }
     // Accounts that can share the heavy spot's hexagon (8 km circumradius).
@@ -492,14 +493,14 @@ fn generate_counts_kept_pins_where_they_are_pinned() {
         .take(140)
         .collect();
     for &i in &pinned {
-        p.accounts.pinned[i] = Some(far);
+        p.accounts.pins.insert(i, far);
     }
     let prop = generate(&p, 6, &opts(), &[], &Progress::new()).unwrap();
     let ws = accept(&p, &prop);
     let kept: Vec<usize> = pinned
         .iter()
         .copied()
-        .filter(|&i| ws.project().accounts.pinned[i] == Some(far))
+        .filter(|&i| ws.project().accounts.pins.of(i).next() == Some(far))
         .collect();
     assert_eq!(kept.len(), pinned.len(), "{:?}", prop.report.notes);
     for &i in &kept {

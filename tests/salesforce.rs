@@ -30,7 +30,7 @@ fn plan() -> Project {
             source: LocationSource::Coordinates,
             measures: vec![i as f64],
             attributes: vec![if i % 3 == 0 { "Healthcare" } else { "Retail" }.into()],
-            pinned: None,
+            pins: Vec::new(),
         });
     }
     let region = p.add_territory("West Region", MultiPolygon(vec![]));
@@ -58,7 +58,7 @@ fn plan() -> Project {
     p.territory_mut(region).unwrap().reps = vec![RepId(0)];
     p.territory_mut(hc).unwrap().reps = vec![RepId(1)];
     // The unlocated account is pinned to the region itself.
-    p.accounts.pinned[11] = Some(region);
+    p.accounts.pins.insert(11, region);
     p
 }
 
@@ -150,7 +150,7 @@ fn exported_csvs_reimport_into_the_same_plan() {
     fresh.territories.clear();
     fresh.types.truncate(1);
     fresh.reps.clear();
-    fresh.accounts.pinned.iter_mut().for_each(|p| *p = None);
+    fresh.accounts.pins = turfmap::core::pins::Pins::unpinned(fresh.accounts.len());
     let mut ws2 = Workspace::new(fresh);
     let (edit, report) = salesforce::read_export(ws2.project(), dir.path(), "Reimported").unwrap();
     assert_eq!(report.territories, 4);
