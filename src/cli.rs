@@ -277,6 +277,24 @@ pub enum Command {
         #[arg(long, conflicts_with = "rule")]
         clear: bool,
     },
+    /// Pin accounts to a territory by hand (manual override, in that
+    /// territory's type; their pins in other types stay), or unpin them.
+    Pin {
+        /// The plan file.
+        plan: PathBuf,
+        /// Account ids.
+        #[arg(required = true)]
+        accounts: Vec<String>,
+        /// Territory name to pin them to.
+        #[arg(long, required_unless_present = "unpin")]
+        to: Option<String>,
+        /// Remove their pins instead (in `--type`, default the first type).
+        #[arg(long, conflicts_with = "to")]
+        unpin: bool,
+        /// Territory type to unpin in.
+        #[arg(long = "type", requires = "unpin")]
+        type_name: Option<String>,
+    },
     /// Place a territory in the hierarchy and/or give it a type.
     Territory {
         /// The plan file.
@@ -704,6 +722,13 @@ pub fn run(cmd: Command) -> Result<()> {
             type_name,
             reps,
         } => territory_verb(&plan, &territory, parent, type_name, reps),
+        Command::Pin {
+            plan,
+            accounts,
+            to,
+            unpin: _,
+            type_name,
+        } => pin_verb(&plan, &accounts, to.as_deref(), type_name.as_deref()),
         Command::Reps { plan, json } => {
             let ws = Workspace::open(&plan)?;
             let reps = ws.rep_metrics();
@@ -880,6 +905,69 @@ fn find_territory(ws: &Workspace, plan: &Path, name: &str) -> Result<crate::core
 }
 
 /// `turfmap rule`.
+/// `turfmap pin`: pins accounts to `to`, or unpins them in type `type_name`.
+fn pin_verb(plan: &Path, ids: &[String], to: Option<&str>, type_name: Option<&str>) -> Result<()> {
+    let mut ws = Workspace::open(plan)?;
+    let p = ws.project();
+    let index: std::collections::HashMap<&str, usize> = p
+        .accounts
+        .live()
+        .map(|i| (p.accounts.ids[i].as_str(), i))
+        .collect();
+    let mut accounts = Vec::with_capacity(ids.len());
+    for id in ids {
+        let i = index.get(id.as_str()).ok_or_else(|| {
+            Error::invalid(format!("{}: no account with id '{id}'", plan.display()))
+        })?;
+        accounts.push(*i as u32);
+    }
+    let n = accounts.len();
+    let (edit, ty) = match to {
+        Some(name) => {
+            let id = find_territory(&ws, plan, name)?;
+            let ty = ws.project().territory(id).expect("found").type_id;
+            (
+                crate::core::tools::drop_accounts(
+                    ws.project(),
+                    ws.engine_for(ty).expect("every type has an engine"),
+                    &accounts,
+                    id,
+                )?,
+                ty,
+            )
+        }
+        None => {
+            let ty = match type_name {
+                Some(tn) => find_type(ws.project(), tn)?,
+                None => ws.project().primary_type(),
+            };
+            (crate::core::tools::unpin(ws.project(), ty, &accounts)?, ty)
+        }
+    };
+    ws.apply(edit)?;
+    ws.save_as(plan)?;
+    let p = ws.project();
+    let engine = ws.engine_for(ty).expect("every type has an engine");
+    let type_label = p.territory_type(ty).map_or("?", |t| t.name.as_str());
+    let mut out = String::new();
+    for &i in &accounts {
+        let t = engine
+            .territory_of(i as usize)
+            .and_then(|t| p.territory(t))
+            .map_or("(unassigned)", |t| t.name.as_str());
+        out += &format!(
+            "{}	{type_label}	{t}
+",
+            p.accounts.ids[i as usize]
+        );
+    }
+    eprintln!(
+        "{} {n} account(s) in {type_label}.",
+        if to.is_some() { "Pinned" } else { "Unpinned" }
+    );
+    print_out(out)
+}
+
 fn rule_verb(
     plan: &Path,
     territory: &str,
@@ -1434,19 +1522,6 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(fmt_num(1234567.891, 2), "1,234,567.89");
-        assert_eq!(fmt_num(-1234.0, 0), "-1,234");
-        assert_eq!(fmt_num(999.0, 0), "999");
-        assert_eq!(fmt_num(0.0, 1), "0.0");
-    }
-}
-
 /// The territory type called `name`; an unknown name lists the plan's types.
 fn find_type(project: &Project, name: &str) -> Result<TerritoryTypeId> {
     project.type_by_name(name).map(|t| t.id).ok_or_else(|| {
@@ -1460,4 +1535,17 @@ fn find_type(project: &Project, name: &str) -> Result<TerritoryTypeId> {
                 .join(", ")
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(fmt_num(1234567.891, 2), "1,234,567.89");
+        assert_eq!(fmt_num(-1234.0, 0), "-1,234");
+        assert_eq!(fmt_num(999.0, 0), "999");
+        assert_eq!(fmt_num(0.0, 1), "0.0");
+    }
 }

@@ -319,8 +319,8 @@ fn salesforce_baseline_scenarios_rules_explain_diff_and_export() {
         "{}",
         stderr(&o)
     );
-    // Unpinning happens through the window; here a rule can only win for
-    // unpinned accounts, so check it on a new territory's rule text.
+    // A rule can only win for unpinned accounts, so check it on a new
+    // territory's rule text (pins are exercised at the end).
     ok(&[
         "rule",
         s(&plan),
@@ -374,6 +374,30 @@ fn salesforce_baseline_scenarios_rules_explain_diff_and_export() {
     let o = turfmap(&["explain", s(&plan), "NOPE"]);
     assert!(
         stderr(&o).contains("no account with id 'NOPE'"),
+        "{}",
+        stderr(&o)
+    );
+    // Pins from the command line (scenario "Again" is shown): A2 moves
+    // from North to South by hand, then loses its pin (no boundary and no
+    // rule there, so it is unassigned).
+    let out = ok(&["pin", s(&plan), "A2", "--to", "South"]);
+    assert_eq!(out, "A2\tGeographic\tSouth\n");
+    let ex = ok(&["explain", s(&plan), "A2"]);
+    assert!(ex.contains("Geographic: South: pinned by hand"), "{ex}");
+    let out = ok(&["pin", s(&plan), "A2", "A1", "--unpin"]);
+    assert_eq!(
+        out,
+        "A2\tGeographic\t(unassigned)\nA1\tGeographic\t(unassigned)\n"
+    );
+    let o = turfmap(&["pin", s(&plan), "A9", "--to", "South"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("no account with id 'A9'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = turfmap(&["pin", s(&plan), "A1", "--unpin", "--type", "Dental"]);
+    assert!(
+        stderr(&o).contains("no territory type called 'Dental'; the plan has: Geographic"),
         "{}",
         stderr(&o)
     );

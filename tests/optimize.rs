@@ -372,7 +372,11 @@ fn without_keep_pins_the_pins_go_and_balance_is_met() {
     let prop = rebalance(&p, &o, &Progress::new()).unwrap();
     let ws = accept(&p, &prop);
     for &i in &pinned {
-        assert_eq!(ws.project().accounts.pins.of(i).next(), None, "pin of {i} removed");
+        assert_eq!(
+            ws.project().accounts.pins.of(i).next(),
+            None,
+            "pin of {i} removed"
+        );
     }
     assert!(prop.report.within_tolerance, "{:?}", prop.report.notes);
     assert!(
@@ -532,5 +536,43 @@ fn generate_counts_kept_pins_where_they_are_pinned() {
     let ws = accept(&p, &prop);
     for &i in &pinned {
         assert_eq!(ws.engine().territory_of(i), Some(far));
+    }
+}
+
+#[test]
+fn balancing_one_type_leaves_overlay_territories_alone() {
+    use turfmap::core::model::{TerritoryType, TerritoryTypeId};
+    let mut p = plan(1200, 5);
+    let overlay = TerritoryTypeId(1);
+    p.types.push(TerritoryType {
+        id: overlay,
+        name: "Overlay".into(),
+        priority: 1,
+    });
+    // An overlay territory over the crowded square, holding a pinned
+    // account too: neither its shape nor its pin may change.
+    let ov = p.add_territory("Overlay A", sq(-100.0, 40.0, 1.5));
+    p.territory_mut(ov).unwrap().type_id = overlay;
+    p.accounts.pins.insert(3, ov);
+    let before = Workspace::new(p.clone());
+    let overlay_before = before.metrics_for(overlay);
+    let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    // Only the six Geographic territories were balanced.
+    assert_eq!(prop.after.territories.len(), 6);
+    assert!(prop.report.within_tolerance, "{:?}", prop.report.notes);
+    let ws = accept(&p, &prop);
+    assert_eq!(ws.project().territory(ov), p.territory(ov));
+    assert!(ws.project().accounts.pins.contains(3, ov));
+    assert_eq!(ws.metrics_for(overlay), overlay_before);
+    // Balancing the overlay type itself works on its own territories only.
+    let o = BalanceOptions {
+        type_id: Some(overlay),
+        ..opts()
+    };
+    let prop = rebalance(&p, &o, &Progress::new()).unwrap();
+    assert_eq!(prop.after.territories.len(), 1);
+    let ws = accept(&p, &prop);
+    for t in p.territories.iter().filter(|t| t.type_id != overlay) {
+        assert_eq!(ws.project().territory(t.id), Some(t), "{} changed", t.name);
     }
 }

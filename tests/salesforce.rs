@@ -161,6 +161,20 @@ fn exported_csvs_reimport_into_the_same_plan() {
     assert_eq!(ws2.project().scenarios.len(), 1);
     assert_eq!(structure(ws2.project()), structure(ws.project()));
     assert_eq!(assignment(&ws2), assignment(&ws));
+    // Overlay assignments come back as pins in the overlay type (not as
+    // rules): the first account holds a Geographic and an overlay pin.
+    let p2 = ws2.project();
+    let health = p2.territory_by_name("Health").unwrap();
+    assert!(health.rule.is_none());
+    let a0 = p2.accounts.find_id("001A00000000000").unwrap();
+    let pinned: Vec<String> = p2
+        .accounts
+        .pins
+        .of(a0)
+        .map(|t| p2.territory(t).unwrap().name.clone())
+        .collect();
+    assert_eq!(pinned, ["North-West #1", "Health"]);
+    assert_eq!(report.second_in_type, 0);
     let types: Vec<(String, i32)> = ws2
         .project()
         .types
@@ -265,4 +279,35 @@ fn baseline_from_an_account_export() {
             .moves
             .is_empty()
     );
+}
+
+#[test]
+fn a_second_territory_of_one_type_is_counted_not_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::new(plan());
+    salesforce::export(ws.project(), ws.engines(), dir.path()).unwrap();
+    // Salesforce allows an account in two territories of one type; Turfmap
+    // keeps the first per type and says how many it skipped.
+    let path = dir.path().join("ObjectTerritory2Association.csv");
+    let mut assoc = std::fs::read_to_string(&path).unwrap();
+    assoc.push_str("001A00000000000,North_West_1_2,Territory2Manual\n");
+    std::fs::write(&path, assoc).unwrap();
+    let mut fresh = plan();
+    fresh.territories.clear();
+    fresh.types.truncate(1);
+    fresh.reps.clear();
+    fresh.accounts.pins = turfmap::core::pins::Pins::unpinned(fresh.accounts.len());
+    let mut ws2 = Workspace::new(fresh);
+    let (edit, report) = salesforce::read_export(ws2.project(), dir.path(), "Twice").unwrap();
+    assert_eq!(report.second_in_type, 1);
+    ws2.apply(edit).unwrap();
+    let p2 = ws2.project();
+    let a0 = p2.accounts.find_id("001A00000000000").unwrap();
+    let pinned: Vec<String> = p2
+        .accounts
+        .pins
+        .of(a0)
+        .map(|t| p2.territory(t).unwrap().name.clone())
+        .collect();
+    assert_eq!(pinned, ["North-West #1", "Health"]);
 }

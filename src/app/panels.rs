@@ -817,7 +817,8 @@ impl TurfmapApp {
                         Some(t) if p.types.len() > 1 => format!(
                             "{} ({})",
                             t.name,
-                            p.territory_type(t.type_id).map_or("?", |ty| ty.name.as_str())
+                            p.territory_type(t.type_id)
+                                .map_or("?", |ty| ty.name.as_str())
                         ),
                         Some(t) => t.name.clone(),
                         None => pin.to_string(),

@@ -249,15 +249,26 @@ impl Edit {
                 }
                 _ => format!("Change {}", tname(id)),
             },
-            Edit::SetPins { accounts, pins, .. } => match pins.first() {
-                Some(Some(t)) if pins.iter().all(|p| p == &pins[0]) => {
-                    format!("Move {} account(s) to {}", accounts.len(), tname(t))
+            Edit::SetPins {
+                type_id,
+                accounts,
+                pins,
+            } => {
+                // Name the type when the plan has several.
+                let in_type = match project.territory_type(*type_id) {
+                    Some(ty) if project.types.len() > 1 => format!(" in {}", ty.name),
+                    _ => String::new(),
+                };
+                match pins.first() {
+                    Some(Some(t)) if pins.iter().all(|p| p == &pins[0]) => {
+                        format!("Move {} account(s) to {}", accounts.len(), tname(t))
+                    }
+                    Some(None) if pins.iter().all(|p| p.is_none()) => {
+                        format!("Unpin {} account(s){in_type}", accounts.len())
+                    }
+                    _ => format!("Change pins of {} account(s){in_type}", accounts.len()),
                 }
-                Some(None) if pins.iter().all(|p| p.is_none()) => {
-                    format!("Unpin {} account(s)", accounts.len())
-                }
-                _ => format!("Change pins of {} account(s)", accounts.len()),
-            },
+            }
             Edit::SetLocations { accounts, .. } => {
                 format!("Relocate {} account(s)", accounts.len())
             }
@@ -600,9 +611,7 @@ impl Edit {
                         .iter()
                         .filter(|(i, t)| {
                             subtree.contains(t)
-                                && pins
-                                    .find(*i, |p| types.get(&p) == Some(&type_id))
-                                    .is_some()
+                                && pins.find(*i, |p| types.get(&p) == Some(&type_id)).is_some()
                         })
                         .map(|(i, t)| (i as u32, t))
                         .collect();

@@ -631,7 +631,8 @@ mod tests {
         let mut ws = Workspace::new(plan());
         let west = ws.project().territory_by_name("West").unwrap().id;
         let east = ws.project().territory_by_name("East").unwrap().id;
-        ws.apply(Edit::pin_to(ws.project(), vec![1], west).unwrap()).unwrap();
+        ws.apply(Edit::pin_to(ws.project(), vec![1], west).unwrap())
+            .unwrap();
         assert_eq!(ws.engine().territory_of(1), Some(west));
         assert_eq!(ws.engine().reason(1), Reason::Override);
         let m = ws.metrics();
@@ -647,7 +648,8 @@ mod tests {
     fn removing_a_territory_unpins_and_undo_restores() {
         let mut ws = Workspace::new(plan());
         let west = ws.project().territory_by_name("West").unwrap().id;
-        ws.apply(Edit::pin_to(ws.project(), vec![2], west).unwrap()).unwrap();
+        ws.apply(Edit::pin_to(ws.project(), vec![2], west).unwrap())
+            .unwrap();
         ws.apply(Edit::RemoveTerritory { id: west }).unwrap();
         assert_eq!(ws.engine().territory_of(0), None);
         assert_eq!(ws.engine().territory_of(2), None);

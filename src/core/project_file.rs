@@ -30,11 +30,11 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::error::{Error, Result};
 use super::export::write_file_atomically;
-use super::pins::Pins;
 use super::model::{
     Accounts, LocationSource, PlanSettings, Project, Rep, RepId, Scenario, ScenarioId,
     ScenarioState, StoredPlan, Territory, TerritoryId, TerritoryType, TerritoryTypeId,
 };
+use super::pins::Pins;
 use super::rules::Rule;
 
 /// The format version this build writes; it reads this one and older.
@@ -139,7 +139,9 @@ fn other_pins(project: &Project) -> OtherPins {
     let active = &project.accounts.pins;
     for i in 0..active.len() {
         for t in active.of(i).skip(1) {
-            m.entry(i).or_default().push((project.active_scenario.0, t.0));
+            m.entry(i)
+                .or_default()
+                .push((project.active_scenario.0, t.0));
         }
     }
     for s in &project.scenarios {
@@ -872,7 +874,10 @@ mod tests {
         let t1 = text(&p);
         let p2 = parse(&t1, Path::new("x")).unwrap();
         same_plan(&p2, &p);
-        assert_eq!(p2.accounts.pins.of(2).collect::<Vec<_>>(), [TerritoryId(0), h]);
+        assert_eq!(
+            p2.accounts.pins.of(2).collect::<Vec<_>>(),
+            [TerritoryId(0), h]
+        );
         assert_eq!(text(&p2), t1);
         // Still one territory and one account per line.
         assert_eq!(t1.lines().filter(|l| l.contains("name: \"West")).count(), 2);

@@ -416,8 +416,7 @@ fn add_and_show(project: &Project, name: &str, plan: StoredPlan) -> Result<Vec<E
         },
         Edit::SwitchScenario { to: id },
     ];
-    let empty =
-        project.territories.is_empty() && project.accounts.pins.none_pinned();
+    let empty = project.territories.is_empty() && project.accounts.pins.none_pinned();
     if empty && let Some(s) = project.active() {
         edits.push(Edit::RemoveScenario { id: s.id });
     }
