@@ -576,3 +576,34 @@ fn balancing_one_type_leaves_overlay_territories_alone() {
         assert_eq!(ws.project().territory(t.id), Some(t), "{} changed", t.name);
     }
 }
+
+#[test]
+fn accounts_held_by_a_rule_count_where_the_rule_keeps_them() {
+    use turfmap::core::edit::Edit;
+    use turfmap::core::rules::Rule;
+    let p = plan(1500, 11);
+    // T01 claims every account with revenue ≥ 85 (about 15%, spread over
+    // the whole map) whatever its boundary: moving units cannot move them.
+    let mut ws = Workspace::new(p);
+    let t01 = ws.project().territory_by_name("T01").unwrap().id;
+    ws.apply(Edit::SetRule {
+        id: t01,
+        rule: Some(Rule::parse("revenue >= 85").unwrap()),
+    })
+    .unwrap();
+    let p = ws.project().clone();
+    let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    // Measured with the real engine after the edit: within tolerance, so
+    // the solver counted the rule's accounts where they really stay.
+    assert_eq!(prop.after.out_of_tolerance, 0, "{:#?}", prop.report.notes);
+    let ws = accept(&p, &prop);
+    assert_eq!(ws.metrics(), prop.after);
+    assert!(
+        prop.report
+            .notes
+            .iter()
+            .any(|n| n.contains("held by attribute rules")),
+        "{:?}",
+        prop.report.notes
+    );
+}

@@ -92,7 +92,7 @@ use geo::{BooleanOps, BoundingRect, MultiPolygon};
 pub use report::{DisruptionReport, RepDisruption, TerritoryDisruption};
 
 use super::edit::Edit;
-use super::engine::Engine;
+use super::engine::{Engine, Reason};
 use super::error::{Error, Result};
 use super::metrics::PlanMetrics;
 use super::model::{BalanceMeasure, Project, Territory, TerritoryId, TerritoryTypeId};
@@ -197,6 +197,9 @@ struct Prepared {
     /// Those pinned accounts (they do not vote when matching districts to
     /// old territories).
     pinned_accounts: Vec<u32>,
+    /// Rebalance: accounts held by an attribute rule (fixed load of the
+    /// rule's territory).
+    ruled_accounts: usize,
     radius_km: f64,
     locked_geometry: MultiPolygon<f64>,
 }
@@ -367,6 +370,7 @@ fn prepare(
     let mut split: HashMap<u32, Vec<(u32, f64)>> = HashMap::new();
     let mut has_accounts = vec![false; n_all];
     let mut frozen = vec![false; n_all];
+    let mut ruled_accounts = 0;
     for i in a.live() {
         let owner = engine.territory_of(i);
         let district = owner.and_then(|t| district_of.get(&t).copied());
@@ -377,7 +381,17 @@ fn prepare(
         // A pin counts when the engine honours it (its territory exists).
         let pin = engine.pin_of(project, i);
         let pinned = pin.is_some() && (opts.keep_pins || owner_locked);
-        if pinned || owner_locked {
+        // An account an attribute rule holds (one not limited to the
+        // territory's boundary) stays with that territory whichever unit
+        // its location goes to: in a rebalance its load is fixed there.
+        let ruled = k_new.is_none()
+            && engine.reason(i) == Reason::Rule
+            && owner
+                .and_then(|t| project.territory(t))
+                .and_then(|t| t.rule.as_ref())
+                .is_some_and(|r| !r.within_geometry);
+        ruled_accounts += usize::from(ruled && !pinned && !owner_locked);
+        if pinned || owner_locked || ruled {
             // Fixed load: pinned or locked accounts stay with their
             // territory. In generate the unlocked territories are replaced:
             // pins to them are loads of whichever new district takes their
@@ -493,6 +507,7 @@ fn prepare(
         fixed,
         pinned_load,
         pinned_accounts,
+        ruled_accounts,
         radius_km,
         locked_geometry,
     })
@@ -677,6 +692,12 @@ pub fn rebalance(
     trace("edit (dissolve)", &mut tt);
     let mut proposal = propose(before_ws, edit, &prep, &sol, "Rebalance", progress)?;
     proposal.report.notes.splice(0..0, notes);
+    if prep.ruled_accounts > 0 {
+        proposal.report.notes.push(format!(
+            "{} account(s) held by attribute rules stay in their rule's territory (their load counts there wherever the boundary moves)",
+            prep.ruled_accounts
+        ));
+    }
     trace("propose", &mut tt);
     progress.set_done(6);
     Ok(proposal)
