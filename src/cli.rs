@@ -64,6 +64,38 @@ impl From<ColumnArgs> for AccountImportOptions {
     }
 }
 
+/// What `turfmap territory` changes.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct TerritoryChange {
+    /// New parent territory (`-` = top level).
+    #[arg(long)]
+    pub parent: Option<String>,
+    /// Territory type name (created if new; only for top-level territories).
+    #[arg(long = "type")]
+    pub type_name: Option<String>,
+    /// Reps by name, comma separated (created if new; `-` = none).
+    #[arg(long)]
+    pub reps: Option<String>,
+    /// New name.
+    #[arg(long)]
+    pub rename: Option<String>,
+    /// New fill colour, `#rrggbb`.
+    #[arg(long)]
+    pub color: Option<String>,
+    /// Overlap precedence (lower wins where territories overlap).
+    #[arg(long, allow_hyphen_values = true)]
+    pub priority: Option<i32>,
+    /// Lock it against every tool and the balancer.
+    #[arg(long, conflicts_with = "unlock")]
+    pub lock: bool,
+    /// Unlock it.
+    #[arg(long)]
+    pub unlock: bool,
+    /// Delete it (its children move up; pins to it are removed).
+    #[arg(long, conflicts_with_all = ["parent", "type_name", "reps", "rename", "color", "priority", "lock", "unlock"])]
+    pub delete: bool,
+}
+
 /// The verbs.
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -295,21 +327,16 @@ pub enum Command {
         #[arg(long = "type", requires = "unpin")]
         type_name: Option<String>,
     },
-    /// Place a territory in the hierarchy and/or give it a type.
+    /// Change a territory: place it in the hierarchy, give it a type or
+    /// reps, rename, recolour, re-prioritise, lock, unlock or delete it.
     Territory {
         /// The plan file.
         plan: PathBuf,
         /// Territory name.
         territory: String,
-        /// New parent territory (`-` = top level).
-        #[arg(long)]
-        parent: Option<String>,
-        /// Territory type name (created if new; only for top-level territories).
-        #[arg(long = "type")]
-        type_name: Option<String>,
-        /// Reps by name, comma separated (created if new; `-` = none).
-        #[arg(long)]
-        reps: Option<String>,
+        /// The changes.
+        #[command(flatten)]
+        change: TerritoryChange,
     },
     /// Rep figures: territories, accounts, workload against capacity,
     /// distance from home.
@@ -718,10 +745,8 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Territory {
             plan,
             territory,
-            parent,
-            type_name,
-            reps,
-        } => territory_verb(&plan, &territory, parent, type_name, reps),
+            change,
+        } => territory_verb(&plan, &territory, change),
         Command::Pin {
             plan,
             accounts,
@@ -1016,16 +1041,36 @@ fn rule_verb(
 }
 
 /// `turfmap territory`.
-fn territory_verb(
-    plan: &Path,
-    territory: &str,
-    parent: Option<String>,
-    type_name: Option<String>,
-    reps: Option<String>,
-) -> Result<()> {
+fn territory_verb(plan: &Path, territory: &str, change: TerritoryChange) -> Result<()> {
+    use crate::core::edit::TerritoryProps;
     use crate::core::model::{Rep, TerritoryType};
+    let TerritoryChange {
+        parent,
+        type_name,
+        reps,
+        rename,
+        color,
+        priority,
+        lock,
+        unlock,
+        delete,
+    } = change;
     let mut ws = Workspace::open(plan)?;
     let id = find_territory(&ws, plan, territory)?;
+    if delete {
+        ws.apply(Edit::RemoveTerritory { id })?;
+        ws.save_as(plan)?;
+        eprintln!("Deleted '{territory}'.");
+        return Ok(());
+    }
+    let color = match color.as_deref() {
+        Some(c) => Some(
+            crate::core::import::plan::parse_hex_color(c).ok_or_else(|| {
+                Error::invalid(format!("colour '{c}' is not #rrggbb (e.g. #1f77b4)"))
+            })?,
+        ),
+        None => None,
+    };
     let mut edits = Vec::new();
     let mut project = ws.project().clone();
     if let Some(tn) = type_name {
@@ -1081,16 +1126,33 @@ fn territory_verb(
             };
             ids.push(rid);
         }
-        let mut props =
-            crate::core::edit::TerritoryProps::of(project.territory(id).expect("found"));
+        let mut props = TerritoryProps::of(project.territory(id).expect("found"));
         props.reps = ids;
+        let e = Edit::SetTerritoryProps { id, props };
+        e.clone().apply(&mut project)?;
+        edits.push(e);
+    }
+    if rename.is_some() || color.is_some() || priority.is_some() || lock || unlock {
+        let mut props = TerritoryProps::of(project.territory(id).expect("found"));
+        if let Some(n) = rename {
+            props.name = n.trim().to_owned();
+        }
+        if let Some(c) = color {
+            props.color = c;
+        }
+        if let Some(p) = priority {
+            props.priority = p;
+        }
+        if lock || unlock {
+            props.locked = lock;
+        }
         let e = Edit::SetTerritoryProps { id, props };
         e.clone().apply(&mut project)?;
         edits.push(e);
     }
     if edits.is_empty() {
         return Err(Error::invalid(
-            "nothing to change: give --parent, --type or --reps",
+            "nothing to change: give --parent, --type, --reps, --rename, --color, --priority, --lock, --unlock or --delete",
         ));
     }
     ws.apply(Edit::Batch {

@@ -402,3 +402,51 @@ fn salesforce_baseline_scenarios_rules_explain_diff_and_export() {
         stderr(&o)
     );
 }
+
+#[test]
+fn territory_verb_renames_recolours_locks_and_deletes() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = new_sample_plan(dir.path());
+    let ok = |args: &[&str]| {
+        let o = turfmap(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    ok(&[
+        "territory",
+        s(&plan),
+        "Texas",
+        "--rename",
+        "Lone Star",
+        "--color",
+        "#112233",
+        "--priority",
+        "-2",
+        "--lock",
+    ]);
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"Lone Star\""))
+        .expect("renamed");
+    assert!(line.contains("locked: true"), "{line}");
+    assert!(line.contains("priority: -2"), "{line}");
+    assert!(line.contains("(17, 34, 51)"), "{line}");
+    // Locked: deleting is refused with the reason, and nothing changes.
+    let o = turfmap(&["territory", s(&plan), "Lone Star", "--delete"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("locked"), "{}", stderr(&o));
+    ok(&["territory", s(&plan), "Lone Star", "--unlock"]);
+    ok(&["territory", s(&plan), "Lone Star", "--delete"]);
+    let m = ok(&["metrics", s(&plan)]);
+    assert!(!m.contains("Lone Star") && !m.contains("Texas"), "{m}");
+    // Bad input is named.
+    let o = turfmap(&["territory", s(&plan), "Florida", "--color", "teal"]);
+    assert!(
+        stderr(&o).contains("colour 'teal' is not #rrggbb"),
+        "{}",
+        stderr(&o)
+    );
+    let o = turfmap(&["territory", s(&plan), "Florida"]);
+    assert!(stderr(&o).contains("nothing to change"), "{}", stderr(&o));
+}
