@@ -24,6 +24,13 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs turfmap, which must succeed, and returns its standard output.
+fn ok(args: &[&str]) -> String {
+    let o = turfmap(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    String::from_utf8(o.stdout).unwrap()
+}
+
 fn new_sample_plan(dir: &Path) -> PathBuf {
     let plan = dir.join("plan.turf");
     let o = turfmap(&[
@@ -283,11 +290,6 @@ fn salesforce_baseline_scenarios_rules_explain_diff_and_export() {
     )
     .unwrap();
     let plan = dir.path().join("sf.turf");
-    let ok = |args: &[&str]| {
-        let o = turfmap(args);
-        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-        String::from_utf8(o.stdout).unwrap()
-    };
     ok(&[
         "new",
         s(&plan),
@@ -407,11 +409,6 @@ fn salesforce_baseline_scenarios_rules_explain_diff_and_export() {
 fn territory_verb_renames_recolours_locks_and_deletes() {
     let dir = tempfile::tempdir().unwrap();
     let plan = new_sample_plan(dir.path());
-    let ok = |args: &[&str]| {
-        let o = turfmap(args);
-        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-        String::from_utf8(o.stdout).unwrap()
-    };
     ok(&[
         "territory",
         s(&plan),

@@ -62,6 +62,21 @@ fn add(ws: &mut Workspace, name: &str, f: impl FnOnce(&mut Territory)) -> Territ
     tid
 }
 
+/// Adds territory type `name` (priority 1) with id `id`.
+fn add_type(ws: &mut Workspace, id: u32, name: &str) -> TerritoryTypeId {
+    let ty = TerritoryTypeId(id);
+    ws.apply(Edit::AddType {
+        ty: TerritoryType {
+            id: ty,
+            name: name.into(),
+            priority: 1,
+        },
+        position: usize::MAX,
+    })
+    .unwrap();
+    ty
+}
+
 fn check_full(ws: &Workspace) {
     for e in ws.engines() {
         assert!(
@@ -189,16 +204,7 @@ fn invalid_rules_are_refused_with_the_reason() {
 fn overlay_type_is_assigned_independently() {
     let mut ws = Workspace::new(plan());
     let west = id(&ws, "West");
-    let health = TerritoryTypeId(7);
-    ws.apply(Edit::AddType {
-        ty: TerritoryType {
-            id: health,
-            name: "Healthcare".into(),
-            priority: 1,
-        },
-        position: usize::MAX,
-    })
-    .unwrap();
+    let health = add_type(&mut ws, 7, "Healthcare");
     let hc = add(&mut ws, "HC", |t| {
         t.type_id = health;
         t.rule = Some(Rule::parse("Industry = Healthcare").unwrap());
@@ -431,16 +437,7 @@ fn scenarios_survive_save_and_load() {
 /// Adds a Healthcare overlay type with two overlay territories (no shape,
 /// no rule) and returns (type, HC North, HC South).
 fn with_overlay(ws: &mut Workspace) -> (TerritoryTypeId, TerritoryId, TerritoryId) {
-    let health = TerritoryTypeId(1);
-    ws.apply(Edit::AddType {
-        ty: TerritoryType {
-            id: health,
-            name: "Healthcare".into(),
-            priority: 1,
-        },
-        position: usize::MAX,
-    })
-    .unwrap();
+    let health = add_type(ws, 1, "Healthcare");
     let north = add(ws, "HC North", |t| t.type_id = health);
     let south = add(ws, "HC South", |t| t.type_id = health);
     (health, north, south)

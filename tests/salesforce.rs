@@ -62,6 +62,26 @@ fn plan() -> Project {
     p
 }
 
+/// The plan's accounts without types, reps, territories or pins.
+fn accounts_only() -> Project {
+    let mut fresh = plan();
+    fresh.territories.clear();
+    fresh.types.truncate(1);
+    fresh.reps.clear();
+    fresh.accounts.pins = turfmap::core::pins::Pins::unpinned(fresh.accounts.len());
+    fresh
+}
+
+/// Names of the territories account `id` is pinned to, lowest id first.
+fn pinned_to(p: &Project, id: &str) -> Vec<String> {
+    let i = p.accounts.find_id(id).unwrap();
+    p.accounts
+        .pins
+        .of(i)
+        .map(|t| p.territory(t).unwrap().name.clone())
+        .collect()
+}
+
 /// Per type name: account id → territory name.
 fn assignment(ws: &Workspace) -> HashMap<(String, String), String> {
     let p = ws.project();
@@ -146,12 +166,7 @@ fn exported_csvs_reimport_into_the_same_plan() {
 
     // Into a fresh project over the same accounts (no types, reps or
     // territories): the same plan comes back.
-    let mut fresh = plan();
-    fresh.territories.clear();
-    fresh.types.truncate(1);
-    fresh.reps.clear();
-    fresh.accounts.pins = turfmap::core::pins::Pins::unpinned(fresh.accounts.len());
-    let mut ws2 = Workspace::new(fresh);
+    let mut ws2 = Workspace::new(accounts_only());
     let (edit, report) = salesforce::read_export(ws2.project(), dir.path(), "Reimported").unwrap();
     assert_eq!(report.territories, 4);
     assert_eq!(report.unknown_accounts, 0);
@@ -166,14 +181,10 @@ fn exported_csvs_reimport_into_the_same_plan() {
     let p2 = ws2.project();
     let health = p2.territory_by_name("Health").unwrap();
     assert!(health.rule.is_none());
-    let a0 = p2.accounts.find_id("001A00000000000").unwrap();
-    let pinned: Vec<String> = p2
-        .accounts
-        .pins
-        .of(a0)
-        .map(|t| p2.territory(t).unwrap().name.clone())
-        .collect();
-    assert_eq!(pinned, ["North-West #1", "Health"]);
+    assert_eq!(
+        pinned_to(p2, "001A00000000000"),
+        ["North-West #1", "Health"]
+    );
     assert_eq!(report.second_in_type, 0);
     let types: Vec<(String, i32)> = ws2
         .project()
@@ -292,22 +303,13 @@ fn a_second_territory_of_one_type_is_counted_not_kept() {
     let mut assoc = std::fs::read_to_string(&path).unwrap();
     assoc.push_str("001A00000000000,North_West_1_2,Territory2Manual\n");
     std::fs::write(&path, assoc).unwrap();
-    let mut fresh = plan();
-    fresh.territories.clear();
-    fresh.types.truncate(1);
-    fresh.reps.clear();
-    fresh.accounts.pins = turfmap::core::pins::Pins::unpinned(fresh.accounts.len());
-    let mut ws2 = Workspace::new(fresh);
+    let mut ws2 = Workspace::new(accounts_only());
     let (edit, report) = salesforce::read_export(ws2.project(), dir.path(), "Twice").unwrap();
     assert_eq!(report.second_in_type, 1);
     ws2.apply(edit).unwrap();
     let p2 = ws2.project();
-    let a0 = p2.accounts.find_id("001A00000000000").unwrap();
-    let pinned: Vec<String> = p2
-        .accounts
-        .pins
-        .of(a0)
-        .map(|t| p2.territory(t).unwrap().name.clone())
-        .collect();
-    assert_eq!(pinned, ["North-West #1", "Health"]);
+    assert_eq!(
+        pinned_to(p2, "001A00000000000"),
+        ["North-West #1", "Health"]
+    );
 }
