@@ -661,7 +661,7 @@ impl AccountLayer {
         }
         let colors = slot_colors(ws);
         let slots = ws.engine().slots();
-        let pinned = &ws.project().accounts.pinned;
+        let (engine, project) = (ws.engine(), ws.project());
         (self.colors, self.pinned) = self
             .grid
             .idx
@@ -669,7 +669,8 @@ impl AccountLayer {
             .with_min_len(8192)
             .map(|&i| {
                 let c = dot_color(&colors, slots, i as usize);
-                (c, pinned.get(i as usize).is_some_and(Option::is_some))
+                // Ringed when pinned in the type shown.
+                (c, engine.pin_of(project, i as usize).is_some())
             })
             .unzip();
         self.slot_colors = colors;
@@ -714,12 +715,12 @@ impl AccountLayer {
                 entries.push((k as usize, i));
             }
         }
-        let slots = ws.engine().slots();
-        let pinned = &a.pinned;
+        let (engine, project) = (ws.engine(), ws.project());
+        let slots = engine.slots();
         let mut changed = Vec::new();
         for (k, i) in entries {
             let c = dot_color(&colors, slots, i);
-            let ring = pinned.get(i).is_some_and(Option::is_some);
+            let ring = engine.pin_of(project, i).is_some();
             if self.colors[k] != c || self.pinned[k] != ring {
                 self.colors[k] = c;
                 self.pinned[k] = ring;
