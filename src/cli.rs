@@ -241,8 +241,8 @@ pub enum Command {
     /// Frame times of editing gestures (vertex drag, paint stroke) and of
     /// starting a scenario comparison, in the whole window (100k and 1M).
     BenchGesture {
-        /// Only the plan of this many accounts (100000 or 1000000; default
-        /// both).
+        /// Only a plan of this many accounts (default: 100,000 with 200
+        /// territories, then 1,000,000 with 1,000).
         #[arg(long)]
         accounts: Option<usize>,
     },
@@ -876,9 +876,11 @@ pub fn run(cmd: Command) -> Result<()> {
             eprintln!("Wrote {} to {}.", files.join(", "), dir.display());
             Ok(())
         }
-        Command::Open { .. } | Command::BenchFrame | Command::BenchGesture { .. } | Command::BenchEdit | Command::BenchBalance => {
-            Err(Error::invalid("this verb is handled by the window layer"))
-        }
+        Command::Open { .. }
+        | Command::BenchFrame
+        | Command::BenchGesture { .. }
+        | Command::BenchEdit
+        | Command::BenchBalance => Err(Error::invalid("this verb is handled by the window layer")),
     }
 }
 

@@ -187,7 +187,11 @@ fn assert_map_matches_fresh(h: &Harness<'_, Slot>) {
     let map = app.map_view();
     for i in 0..ws.project().accounts.len() {
         assert_eq!(map.account_color(i), fresh.account_color(i), "account {i}");
-        assert_eq!(map.account_ringed(i), fresh.account_ringed(i), "account {i}");
+        assert_eq!(
+            map.account_ringed(i),
+            fresh.account_ringed(i),
+            "account {i}"
+        );
     }
     assert_eq!(map.territory_shape_hashes(), fresh.territory_shape_hashes());
 }
@@ -650,4 +654,22 @@ fn counts_all(h: &Harness<'_, Slot>) -> Vec<u64> {
         .iter()
         .map(|t| t.group.count)
         .collect()
+}
+
+/// The `bench-gesture` driver works the real window: a vertex drag and a
+/// paint stroke each end as one undo step (checked inside), every frame is
+/// timed, and the scenario comparison it starts finishes.
+#[test]
+fn gesture_benchmark_drives_the_window() {
+    let ws = Workspace::new(turfmap::core::synth::synthetic_plan(4_000, 20, 1));
+    let m = turfmap::app::gesture_bench::measure(ws).expect("the gestures ran");
+    assert_eq!(m.drag.len(), 61);
+    assert!(m.drag.iter().all(|f| f.total > 0.0));
+    assert!(
+        m.drag.iter().filter(|f| f.edit > 0.0).count() >= 50,
+        "{:?}",
+        m.drag
+    );
+    assert!(m.painting().len() >= 5, "{}", m.paint_note);
+    assert!(m.compare_done);
 }

@@ -980,6 +980,22 @@ fn edits_update_the_map_like_a_fresh_one() {
         h.frame(&ws, &sel, &style, vec![]);
         assert_like_fresh(&h.view, &ws, "after an undo");
     }
+    // A new territory on top of another one takes its middle: a new
+    // colour, but only for the accounts that moved.
+    let id = TerritoryId(ws.project().next_territory_id);
+    let mut t = turfmap::core::model::Territory::new(
+        id,
+        "On top",
+        scaled(&ws.project().territory(ids[10]).unwrap().geometry, 0.5),
+    );
+    t.priority = 1;
+    ws.apply(Edit::AddTerritory {
+        territory: t,
+        position: usize::MAX,
+    })
+    .unwrap();
+    h.frame(&ws, &sel, &style, vec![]);
+    assert_like_fresh(&h.view, &ws, "after adding a territory");
     assert_eq!(
         h.view.account_full_rebuilds(),
         rebuilds,

@@ -57,19 +57,26 @@ struct Window {
     events: Vec<Event>,
 }
 
-/// One timed frame.
-#[derive(Clone, Copy, Debug, Default)]
-struct Sample {
-    total: f64,
-    tessellate: f64,
-    build: f64,
-    edit: f64,
-    metrics: f64,
-    territories: f64,
-    accounts: f64,
+/// One timed frame (ms).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FrameSample {
+    /// The whole frame: `run_ui` plus tessellation.
+    pub total: f64,
+    /// Tessellation.
+    pub tessellate: f64,
+    /// Building gesture edits (see [`super::FramePhases::build_ms`]).
+    pub build: f64,
+    /// Applying edits.
+    pub edit: f64,
+    /// Recomputing metrics.
+    pub metrics: f64,
+    /// Refreshing the map's territory shapes.
+    pub territories: f64,
+    /// Refreshing the map's account dots.
+    pub accounts: f64,
 }
 
-impl Sample {
+impl FrameSample {
     /// `run_ui` time outside the measured phases (layout, panels, map
     /// drawing).
     fn rest(&self) -> f64 {
@@ -100,7 +107,7 @@ impl Window {
         w
     }
 
-    fn frame(&mut self) -> Sample {
+    fn frame(&mut self) -> FrameSample {
         let input = RawInput {
             screen_rect: Some(Rect::from_min_size(pos2(0.0, 0.0), SIZE)),
             time: Some(self.frame_no as f64 / 60.0),
@@ -119,7 +126,7 @@ impl Window {
         let tessellate = t2.elapsed().as_secs_f64() * 1e3;
         let p = self.app.last_phases();
         let [territories, accounts] = self.app.map_view().last_refresh_ms();
-        Sample {
+        FrameSample {
             total: run + tessellate,
             tessellate,
             build: p.build_ms,
@@ -159,6 +166,61 @@ impl Window {
     }
 }
 
+/// What [`measure`] timed on one plan.
+#[derive(Clone, Debug, Default)]
+pub struct Measured {
+    /// Frames where nothing happens.
+    pub idle: Vec<FrameSample>,
+    /// Frames of the vertex drag (the release included).
+    pub drag: Vec<FrameSample>,
+    /// What was dragged.
+    pub drag_note: String,
+    /// Frames of the paint stroke (press to release).
+    pub paint: Vec<FrameSample>,
+    /// What was painted.
+    pub paint_note: String,
+    /// UI-thread time of starting a scenario comparison (ms).
+    pub compare_ms: f64,
+    /// Whether that comparison finished.
+    pub compare_done: bool,
+}
+
+impl Measured {
+    /// The paint stroke's frames that painted units (built or applied an
+    /// edit).
+    pub fn painting(&self) -> Vec<FrameSample> {
+        self.paint
+            .iter()
+            .copied()
+            .filter(|s| s.build > 0.0 || s.edit > 0.0)
+            .collect()
+    }
+}
+
+/// Times idle frames, a vertex drag, a paint stroke (on the territory with
+/// the most accounts) and the start of a scenario comparison in a window on
+/// `ws`.
+pub fn measure(ws: Workspace) -> anyhow::Result<Measured> {
+    let id =
+        busiest_territory(&ws).ok_or_else(|| anyhow::anyhow!("no territory holds accounts"))?;
+    let mut w = Window::new(ws);
+    w.app.select_territory(id, true);
+    w.settle();
+    let idle = (0..IDLE_FRAMES).map(|_| w.frame()).collect();
+    let (drag, drag_note) = drag_vertex(&mut w, id)?;
+    let (paint, paint_note) = paint_stroke(&mut w, id)?;
+    let (compare_ms, compare_done) = compare_scenarios(&mut w)?;
+    Ok(Measured {
+        idle,
+        drag,
+        drag_note,
+        paint,
+        paint_note,
+        compare_ms,
+        compare_done,
+    })
+}
+
 /// Runs the benchmark (on the plan of `only` accounts, or on both) and
 /// prints the figures to `out`.
 pub fn run(only: Option<usize>, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -176,11 +238,13 @@ pub fn run(only: Option<usize>, out: &mut dyn Write) -> anyhow::Result<()> {
          (engine, history), metrics = panel figures, shapes/dots = map cache refresh, \
          draw = the rest of run_ui, tess = tessellate.\n"
     )?;
-    for (accounts, territories, drag_target, paint_target) in
-        [(100_000, 200, 8.0, 16.0), (1_000_000, 1_000, 16.0, 33.0)]
-            .into_iter()
-            .filter(|c| only.is_none_or(|n| n == c.0))
-    {
+    let plans: Vec<(usize, usize, f64, f64)> = match only {
+        None => vec![(100_000, 200, 8.0, 16.0), (1_000_000, 1_000, 16.0, 33.0)],
+        Some(100_000) => vec![(100_000, 200, 8.0, 16.0)],
+        Some(n) if n < 100_000 => vec![(n, (n / 1000).max(20), 8.0, 16.0)],
+        Some(n) => vec![(n, (n / 1000).min(5_000), 16.0, 33.0)],
+    };
+    for (accounts, territories, drag_target, paint_target) in plans {
         let t = Instant::now();
         let ws = Workspace::new(synthetic_plan(accounts, territories, 1));
         writeln!(
@@ -190,33 +254,26 @@ pub fn run(only: Option<usize>, out: &mut dyn Write) -> anyhow::Result<()> {
             territories,
             t.elapsed().as_secs_f64()
         )?;
-        let Some(id) = busiest_territory(&ws) else {
-            writeln!(out, "  (no territory with accounts)")?;
-            continue;
-        };
-        let mut w = Window::new(ws);
-        w.app.select_territory(id, true);
-        w.settle();
-        let idle: Vec<Sample> = (0..IDLE_FRAMES).map(|_| w.frame()).collect();
-        report(out, "idle (nothing changes)", &idle, None)?;
-
-        let (drag, note) = drag_vertex(&mut w, id)?;
-        report(out, &format!("vertex drag ({note})"), &drag, Some(drag_target))?;
-
-        let (paint, note) = paint_stroke(&mut w, id)?;
-        report(out, &format!("paint stroke ({note})"), &paint, Some(paint_target))?;
-        let edits: Vec<Sample> = paint
-            .iter()
-            .copied()
-            .filter(|s| s.build > 0.0 || s.edit > 0.0)
-            .collect();
-        report(out, "  …its frames that painted", &edits, None)?;
-
-        let (ui_ms, done) = compare_scenarios(&mut w)?;
+        let m = measure(ws)?;
+        report(out, "idle (nothing changes)", &m.idle, None)?;
+        report(
+            out,
+            &format!("vertex drag ({})", m.drag_note),
+            &m.drag,
+            Some(drag_target),
+        )?;
+        report(
+            out,
+            &format!("paint stroke ({})", m.paint_note),
+            &m.paint,
+            Some(paint_target),
+        )?;
+        report(out, "  …its frames that painted", &m.painting(), None)?;
         writeln!(
             out,
-            "  compare scenarios: {ui_ms:.1} ms on the UI thread to start it{}",
-            if done {
+            "  compare scenarios: {:.1} ms on the UI thread to start it{}",
+            m.compare_ms,
+            if m.compare_done {
                 ""
             } else {
                 " (the comparison did not finish)"
@@ -230,7 +287,7 @@ pub fn run(only: Option<usize>, out: &mut dyn Write) -> anyhow::Result<()> {
 fn report(
     out: &mut dyn Write,
     name: &str,
-    samples: &[Sample],
+    samples: &[FrameSample],
     target: Option<f64>,
 ) -> anyhow::Result<()> {
     if samples.is_empty() {
@@ -243,7 +300,7 @@ fn report(
     let median = totals[n / 2];
     let p95 = totals[((n * 95).div_ceil(100)).min(n) - 1];
     let max = totals[n - 1];
-    let mean = |f: fn(&Sample) -> f64| samples.iter().map(f).sum::<f64>() / n as f64;
+    let mean = |f: fn(&FrameSample) -> f64| samples.iter().map(f).sum::<f64>() / n as f64;
     let verdict = match target {
         Some(t) if p95 <= t => format!("ok (p95 ≤ {t} ms)"),
         Some(t) => format!("OVER (p95 > {t} ms)"),
@@ -262,7 +319,7 @@ fn report(
         mean(|s| s.metrics),
         mean(|s| s.territories),
         mean(|s| s.accounts),
-        mean(Sample::rest),
+        mean(FrameSample::rest),
         mean(|s| s.tessellate),
     )?;
     Ok(())
@@ -270,7 +327,7 @@ fn report(
 
 /// Drags a vertex of territory `id` (Edit boundary), one pointer move per
 /// frame. Returns the frames and a note on what was dragged.
-fn drag_vertex(w: &mut Window, id: TerritoryId) -> anyhow::Result<(Vec<Sample>, String)> {
+fn drag_vertex(w: &mut Window, id: TerritoryId) -> anyhow::Result<(Vec<FrameSample>, String)> {
     w.app.select_territory(id, true);
     w.app.set_tool(Tool::Reshape);
     w.settle();
@@ -332,7 +389,7 @@ fn drag_vertex(w: &mut Window, id: TerritoryId) -> anyhow::Result<(Vec<Sample>, 
 
 /// Brushes a stroke of about [`STROKE_UNITS`] hexagons into territory
 /// `id` (Paint units). Returns the frames and a note.
-fn paint_stroke(w: &mut Window, id: TerritoryId) -> anyhow::Result<(Vec<Sample>, String)> {
+fn paint_stroke(w: &mut Window, id: TerritoryId) -> anyhow::Result<(Vec<FrameSample>, String)> {
     let layer = UnitLayer::Hex { size_km: HEX_KM };
     // The same hexagons the window will load, to plan the stroke.
     let extent = super::tools::units::plan_extent(w.app.workspace());

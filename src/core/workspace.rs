@@ -118,7 +118,9 @@ impl Journal {
         self.accounts += entry.as_ref().map_or(0, |e| e.accounts.len());
         self.entries.push_back(entry);
         let limit = JOURNAL_ACCOUNTS.max(plan_accounts / 4);
-        while self.entries.len() > JOURNAL_REVISIONS || (self.accounts > limit && !self.entries.is_empty()) {
+        while self.entries.len() > JOURNAL_REVISIONS
+            || (self.accounts > limit && !self.entries.is_empty())
+        {
             if let Some(Some(e)) = self.entries.pop_front() {
                 self.accounts -= e.accounts.len();
             }

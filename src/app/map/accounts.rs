@@ -698,8 +698,12 @@ impl AccountLayer {
         if changes.relocated {
             return false;
         }
+        // Accounts that kept their slot keep its colour only if the slot
+        // did (a recolour repaints everything); new slots are only held by
+        // accounts that moved, which are recoloured anyway.
         let colors = slot_colors(ws);
-        if colors != self.slot_colors {
+        let old = self.slot_colors.len();
+        if colors.len() < old || colors[..old] != self.slot_colors[..] {
             return false;
         }
         let a = &ws.project().accounts;
@@ -727,6 +731,7 @@ impl AccountLayer {
                 changed.push(k);
             }
         }
+        self.slot_colors = colors;
         if !changed.is_empty() {
             self.data_gen += 1;
             self.revote_levels(&changed);
@@ -1236,10 +1241,13 @@ mod tests {
             let (w, h) = (geom.w, geom.h);
             // Every border texel (entries get clamped into them), and a
             // spread of the rest.
-            let border = |t: usize| t % w == 0 || t % w == w - 1 || t / w == 0 || t / w == h - 1;
+            let border = |t: usize| {
+                let (x, y) = (t % w, t / w);
+                x == 0 || x == w - 1 || y == 0 || y == h - 1
+            };
             let mut checked = 0;
             for (t, b) in bins.iter().enumerate() {
-                if !(border(t) || t % 7 == 0 || b.total > 0 && t % 3 == 0) {
+                if !(border(t) || t.is_multiple_of(7) || b.total > 0 && t.is_multiple_of(3)) {
                     continue;
                 }
                 let r = geom.revote(g, &layer.colors, t);

@@ -205,7 +205,8 @@ impl TerritoryLayer {
     /// The ids and geometry hashes of the cached shapes, sorted (tests
     /// compare them with the plan's).
     pub fn cached_hashes(&self) -> Vec<(TerritoryId, u64)> {
-        let mut v: Vec<(TerritoryId, u64)> = self.shapes.iter().map(|(id, s)| (*id, s.hash)).collect();
+        let mut v: Vec<(TerritoryId, u64)> =
+            self.shapes.iter().map(|(id, s)| (*id, s.hash)).collect();
         v.sort_unstable_by_key(|(id, _)| *id);
         v
     }
