@@ -4,24 +4,14 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use geo::{LineString, MultiPolygon, Polygon};
-use turfmap::app::TurfmapApp;
+use geo::MultiPolygon;
 use turfmap::core::model::{
     AccountRow, Accounts, LocationSource, Project, Rep, RepId, TerritoryType, TerritoryTypeId,
 };
-use turfmap::core::{TerritoryId, Workspace};
 
-struct Slot {
-    app: Option<TurfmapApp>,
-    project: Option<Project>,
-}
+mod common;
 
-fn square(x: f64, s: f64) -> MultiPolygon<f64> {
-    MultiPolygon(vec![Polygon::new(
-        LineString::from(vec![(x, 0.0), (x + s, 0.0), (x + s, s), (x, s), (x, 0.0)]),
-        vec![],
-    )])
-}
+use common::{app, app_mut, harness_sized, open, square, tid};
 
 fn plan() -> Project {
     let mut p = Project::new("Model window");
@@ -38,8 +28,8 @@ fn plan() -> Project {
         });
     }
     let region = p.add_territory("Region", MultiPolygon(vec![]));
-    let west = p.add_territory("West", square(0.0, 4.0));
-    let east = p.add_territory("East", square(4.0, 4.0));
+    let west = p.add_territory("West", square(0.0, 0.0, 4.0));
+    let east = p.add_territory("East", square(4.0, 0.0, 4.0));
     p.territory_mut(west).unwrap().parent = Some(region);
     p.territory_mut(east).unwrap().parent = Some(region);
     p.types.push(TerritoryType {
@@ -56,41 +46,11 @@ fn plan() -> Project {
     p
 }
 
-fn harness() -> Harness<'static, Slot> {
-    let mut h = Harness::builder()
-        .with_size([1500.0, 1100.0])
-        .build_ui_state(
-            |ui, slot: &mut Slot| {
-                if slot.app.is_none() {
-                    let p = slot.project.take().expect("once");
-                    slot.app = Some(TurfmapApp::new(ui.ctx(), Workspace::new(p)));
-                }
-                slot.app.as_mut().expect("app").ui_contents(ui);
-            },
-            Slot {
-                app: None,
-                project: Some(plan()),
-            },
-        );
+/// A 1500×1100 window on [`plan`], after its first frames.
+fn harness() -> Harness<'static, common::Slot> {
+    let mut h = harness_sized([1500.0, 1100.0], open(plan()));
     h.run_ok();
     h
-}
-
-fn app<'a>(h: &'a Harness<'_, Slot>) -> &'a TurfmapApp {
-    h.state().app.as_ref().expect("app")
-}
-
-fn app_mut<'a>(h: &'a mut Harness<'_, Slot>) -> &'a mut TurfmapApp {
-    h.state_mut().app.as_mut().expect("app")
-}
-
-fn tid(h: &Harness<'_, Slot>, name: &str) -> TerritoryId {
-    app(h)
-        .workspace()
-        .project()
-        .territory_by_name(name)
-        .unwrap()
-        .id
 }
 
 #[test]
