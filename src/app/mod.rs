@@ -14,6 +14,7 @@ mod dialogs;
 pub mod export_ui;
 pub mod files;
 pub mod fmt;
+mod form;
 pub mod frame_bench;
 pub mod history;
 mod jobs;
