@@ -4,7 +4,7 @@
 //! hover card, rep homes with their card and edit form, and a scenario
 //! comparison computed in the background that rings the moved accounts.
 
-use egui::{Key, Modifiers};
+use egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use turfmap::app::TurfmapApp;
@@ -13,7 +13,9 @@ use turfmap::core::{Workspace, tools};
 
 mod common;
 
-use common::{Slot, app, app_mut, click_at, hover, screen, square, three_in_a_row, tid};
+use common::{
+    Slot, app, app_mut, click_at, hover, retype, screen, square, three_in_a_row, tid, type_into,
+};
 
 const OVERLAY: TerritoryTypeId = TerritoryTypeId(1);
 
@@ -176,10 +178,7 @@ fn rep_home_is_drawn_with_a_card_and_edited_from_the_form() {
     app_mut(&mut h).set_model_window_open(true);
     h.run_ok();
     // Role: typed, committed when the field loses focus: one undoable edit.
-    h.get_by_label("Role").focus();
-    h.run_ok();
-    h.get_by_label("Role").type_text("Owner");
-    h.run_ok();
+    type_into(&mut h, "Role", "Owner");
     h.key_press(Key::Tab);
     h.run_ok();
     let rep = |h: &Harness<'_, Slot>| app(h).workspace().project().reps[0].clone();
@@ -189,18 +188,12 @@ fn rep_home_is_drawn_with_a_card_and_edited_from_the_form() {
         Some("Change rep 'Ann Lee'")
     );
     // A bad latitude is explained and changes nothing.
-    h.get_by_label("lat").focus();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.get_by_label("lat").type_text("95");
-    h.run_ok();
+    retype(&mut h, "lat", "95");
     h.key_press(Key::Tab);
     h.run_ok();
     h.get_by_label_contains("latitude 95 is outside");
     assert_eq!(rep(&h).home, Some((2.0, 3.0)));
-    h.get_by_label("lat").focus();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.get_by_label("lat").type_text("4");
-    h.run_ok();
+    retype(&mut h, "lat", "4");
     h.key_press(Key::Tab);
     h.run_ok();
     assert_eq!(h.query_all_by_label_contains("Problem:").count(), 0);
@@ -245,10 +238,7 @@ fn comparison_runs_in_the_background_and_rings_moved_accounts() {
     let mut h = harness();
     app_mut(&mut h).set_model_window_open(true);
     h.run_ok();
-    h.get_by_label("New scenario:").focus();
-    h.run_ok();
-    h.get_by_label("New scenario:").type_text("Proposal");
-    h.run_ok();
+    type_into(&mut h, "New scenario:", "Proposal");
     h.get_by_label("Clone shown scenario").click();
     h.run_ok();
     let p = app(&h).workspace().project();

@@ -11,7 +11,7 @@ use turfmap::core::model::{
 
 mod common;
 
-use common::{app, app_mut, harness_sized, open, square, tid};
+use common::{app, app_mut, harness_sized, open, retype, square, tid, type_into};
 
 fn plan() -> Project {
     let mut p = Project::new("Model window");
@@ -79,16 +79,10 @@ fn rule_editor_validates_and_applies() {
     let east = tid(&h, "East");
     app_mut(&mut h).select_territory(east, false);
     h.run_ok();
-    h.get_by_label("Rule:").focus();
-    h.run_ok();
-    h.get_by_label("Rule:").type_text("Industry > 5");
-    h.run_ok();
+    type_into(&mut h, "Rule:", "Industry > 5");
     h.get_by_label_contains("'Industry' is a text field");
     // Fix it: select all, retype.
-    h.get_by_label("Rule:").focus();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_label("Rule:").type_text("Industry = Healthcare");
-    h.run_ok();
+    retype(&mut h, "Rule:", "Industry = Healthcare");
     h.get_by_label("Valid rule");
     h.get_by_label("Apply rule").scroll_to_me();
     h.run_ok();
@@ -114,10 +108,7 @@ fn clone_switch_archive_and_type_selector() {
     let mut h = harness();
     app_mut(&mut h).set_model_window_open(true);
     h.run_ok();
-    h.get_by_label("New scenario:").focus();
-    h.run_ok();
-    h.get_by_label("New scenario:").type_text("Proposal");
-    h.run_ok();
+    type_into(&mut h, "New scenario:", "Proposal");
     h.get_by_label("Clone shown scenario").click();
     h.run_ok();
     let p = app(&h).workspace().project();

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use egui::{Event, Key, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use geo::{LineString, MultiPolygon, Polygon};
 use turfmap::app::TurfmapApp;
 use turfmap::core::model::{AccountRow, Accounts, Project};
@@ -220,5 +221,23 @@ pub fn drag_pointer(h: &mut Harness<'_, Slot>, from: Pos2, to: Pos2) {
 /// Presses and releases `k`, then lets the window settle.
 pub fn key(h: &mut Harness<'_, Slot>, k: Key) {
     h.key_press(k);
+    h.run_ok();
+}
+
+/// Focuses the text field labelled `label` and types `text` after what it
+/// holds.
+pub fn type_into(h: &mut Harness<'_, Slot>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run_ok();
+    h.get_by_label(label).type_text(text);
+    h.run_ok();
+}
+
+/// Focuses the text field labelled `label`, selects all and types `text`
+/// over it.
+pub fn retype(h: &mut Harness<'_, Slot>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label(label).type_text(text);
     h.run_ok();
 }
