@@ -76,7 +76,7 @@ fn dragging_an_account_shows_a_preview_then_moves_it() {
     assert_eq!(counts(&h), [4, 4, 8]);
     let south = tid(&h, "Southport");
     assert_eq!(
-        app(&h).workspace().project().accounts.pinned[0],
+        app(&h).workspace().project().accounts.pins.of(0).next(),
         Some(south)
     );
     assert!(app(&h).tools().drop_preview().is_none());
@@ -99,9 +99,9 @@ fn box_selection_then_drop_pins_every_selected_account() {
     drag_path(&mut h, &[from, to], 5, Modifiers::NONE);
     assert_eq!(counts(&h), [2, 3, 11]);
     let east = tid(&h, "Eastvale");
-    let pinned = &app(&h).workspace().project().accounts.pinned;
-    assert!((0..3).all(|i| pinned[i] == Some(east)));
-    assert_eq!(pinned[3], None);
+    let pinned = &app(&h).workspace().project().accounts.pins;
+    assert!((0..3).all(|i| pinned.of(i).next() == Some(east)));
+    assert_eq!(pinned.of(3).next(), None);
     assert_eq!(app(&h).workspace().undo_labels().count(), 1);
     assert_matches_fresh_build(&h);
 
@@ -139,8 +139,8 @@ fn lasso_selection_then_drop_on_a_list_row() {
     drag_path(&mut h, &[from, row], 5, Modifiers::NONE);
     assert_eq!(counts(&h), [8, 0, 8]);
     let north = tid(&h, "Northwind");
-    let pinned = &app(&h).workspace().project().accounts.pinned;
-    assert!((5..8).all(|i| pinned[i] == Some(north)));
+    let pinned = &app(&h).workspace().project().accounts.pins;
+    assert!((5..8).all(|i| pinned.of(i).next() == Some(north)));
     assert_matches_fresh_build(&h);
     // U unpins the selection.
     key(&mut h, Key::U);

@@ -49,6 +49,8 @@ enum Op {
     Pin {
         accounts: Vec<usize>,
         t: Option<usize>,
+        /// Unpin (t = None) in the overlay type rather than the first.
+        overlay: bool,
     },
     Move {
         a: usize,
@@ -105,8 +107,8 @@ fn op_strategy() -> impl Strategy<Value = Op> {
         2 => (polygon_strategy(), -1..2i32).prop_map(|(poly, priority)| Op::Add { poly, priority }),
         1 => (0..16usize).prop_map(|t| Op::Remove { t }),
         1 => (0..16usize, -1..2i32).prop_map(|(t, priority)| Op::Priority { t, priority }),
-        2 => (prop::collection::vec(0..400usize, 1..20), prop::option::of(0..16usize))
-            .prop_map(|(accounts, t)| Op::Pin { accounts, t }),
+        3 => (prop::collection::vec(0..400usize, 1..20), prop::option::of(0..16usize), any::<bool>())
+            .prop_map(|(accounts, t, overlay)| Op::Pin { accounts, t, overlay }),
         2 => (0..400usize, prop::option::of((0..48i32, 0..48i32))).prop_map(|(a, to)| Op::Move { a, to }),
         1 => prop::collection::vec((0..48i32, 0..48i32), 1..30).prop_map(|pts| Op::AddAccounts { pts }),
         1 => (prop::collection::vec(0..400usize, 1..30), any::<bool>())
@@ -142,7 +144,7 @@ fn row(i: usize, p: Option<(i32, i32)>) -> AccountRow {
         source: LocationSource::Coordinates,
         measures: vec![(i % 17) as f64 * 1000.25, 0.1 * (i % 3) as f64],
         attributes: vec![["A", "B"][i % 2].into()],
-        pinned: None,
+        pins: Vec::new(),
     }
 }
 
@@ -208,10 +210,18 @@ fn apply(ws: &mut Workspace, op: Op, fresh: &mut usize) {
             }
             None => Ok(()),
         },
-        Op::Pin { accounts, t } => {
+        Op::Pin {
+            accounts,
+            t,
+            overlay,
+        } => {
             let target = t.and_then(|t| live_territory(ws, t));
             let accounts: Vec<u32> = accounts.into_iter().map(|a| (a % n) as u32).collect();
-            ws.apply(Edit::pin_all(accounts, target))
+            let ty = match target {
+                Some(t) => ws.project().territory(t).unwrap().type_id,
+                None => TerritoryTypeId(overlay as u32),
+            };
+            ws.apply(Edit::pin_all(ty, accounts, target))
         }
         Op::Move { a, to } => ws.apply(Edit::SetLocations {
             accounts: vec![(a % n) as u32],
@@ -271,6 +281,14 @@ proptest! {
         for (k, op) in ops.into_iter().enumerate() {
             let desc = format!("{op:?}");
             apply(&mut ws, op, &mut fresh);
+            // An account never holds two pins in one type.
+            let p = ws.project();
+            for i in 0..p.accounts.len() {
+                let mut types: Vec<_> = p.accounts.pins.of(i).map(|t| p.territory(t).unwrap().type_id).collect();
+                let all = types.len();
+                types.dedup();
+                prop_assert_eq!(types.len(), all, "account {} has two pins in one type after step {} ({})", i, k, desc);
+            }
             for e in ws.engines() {
                 let full = Engine::for_type(ws.project(), e.type_id());
                 prop_assert!(e.same_result(&full), "type {:?} diverged after step {} ({})", e.type_id(), k, desc);
@@ -301,5 +319,9 @@ proptest! {
         prop_assert_eq!(&after[..assignment.len()], &assignment[..]);
         prop_assert!(after[assignment.len()..].iter().all(|a| a.is_none()));
         prop_assert_eq!(&ws.project().territories, &start_project.territories);
+        let pins = &ws.project().accounts.pins;
+        let n = start_project.accounts.len();
+        prop_assert!((0..n).all(|i| pins.of(i).eq(start_project.accounts.pins.of(i))));
+        prop_assert!((n..pins.len()).all(|i| !pins.is_pinned(i)));
     }
 }

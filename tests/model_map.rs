@@ -275,3 +275,81 @@ fn comparison_runs_in_the_background_and_rings_moved_accounts() {
     h.run_ok();
     assert!(app(&h).map_view().moved().is_none());
 }
+
+/// Presses at `from`, moves there in a few frames and lets go.
+fn drag(h: &mut Harness<'_, Slot>, from: Pos2, to: Pos2) {
+    h.event(Event::PointerMoved(from));
+    h.step();
+    h.event(button(from, true));
+    h.step();
+    for k in 1..=5 {
+        h.event(Event::PointerMoved(from + (to - from) * (k as f32 / 5.0)));
+        h.step();
+    }
+    h.event(button(to, false));
+    h.step();
+    h.run_ok();
+}
+
+#[test]
+fn an_account_is_pinned_in_each_type_it_is_dropped_in() {
+    let mut h = harness();
+    // A second overlay territory east of Health.
+    let dental = TerritoryId(app(&h).workspace().project().next_territory_id);
+    let mut t = turfmap::core::Territory::new(dental, "Dental", square(15.0, 0.0, 15.0));
+    t.type_id = OVERLAY;
+    app_mut(&mut h).apply(turfmap::core::edit::Edit::AddTerritory {
+        territory: t,
+        position: usize::MAX,
+    });
+    h.run_ok();
+    let east = tid(&h, "Eastvale");
+    let pins = |h: &Harness<'_, Slot>| {
+        app(h)
+            .workspace()
+            .project()
+            .accounts
+            .pins
+            .of(0)
+            .collect::<Vec<_>>()
+    };
+    // Geographic shown: account A001 (x = 1, in Northwind) onto Eastvale.
+    let from = screen(&h, 1.0, 5.0);
+    let to = screen(&h, 25.0, 2.0);
+    drag(&mut h, from, to);
+    assert_eq!(pins(&h), [east]);
+    // Overlay shown: the same account onto Dental. The Geographic pin stays.
+    show_overlay(&mut h);
+    let from = screen(&h, 1.0, 5.0);
+    let to = screen(&h, 25.0, 2.0);
+    drag(&mut h, from, to);
+    assert_eq!(pins(&h), [east, dental]);
+    let ws = app(&h).workspace();
+    assert_eq!(
+        ws.engine_for(OVERLAY).unwrap().territory_of(0),
+        Some(dental)
+    );
+    assert_eq!(
+        ws.engine_for(TerritoryTypeId(0)).unwrap().territory_of(0),
+        Some(east)
+    );
+    // Its details list both pins with their types.
+    app_mut(&mut h).select_account(0);
+    h.run_ok();
+    h.get_by_label("Pinned to: Eastvale (Geographic), Dental (Overlay)");
+    // Unpin while the overlay is shown: only the overlay pin goes, and the
+    // account is back in Health by geometry there.
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Unpin")
+        .click();
+    h.run_ok();
+    assert_eq!(pins(&h), [east]);
+    let ws = app(&h).workspace();
+    assert_eq!(
+        ws.engine_for(OVERLAY).unwrap().territory_of(0),
+        Some(tid(&h, "Health"))
+    );
+    assert_eq!(
+        ws.engine_for(TerritoryTypeId(0)).unwrap().territory_of(0),
+        Some(east)
+    );
+}

@@ -24,7 +24,7 @@ fn plan() -> Project {
             source: LocationSource::Coordinates,
             measures: vec![100.0],
             attributes: vec![if i % 2 == 0 { "Healthcare" } else { "Retail" }.into()],
-            pinned: None,
+            pins: Vec::new(),
         });
     }
     let region = p.add_territory("Region", MultiPolygon(vec![]));

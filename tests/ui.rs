@@ -523,7 +523,7 @@ fn dragging_an_account_onto_another_territory_on_the_map_moves_it() {
         .unwrap()
         .id;
     assert_eq!(
-        app(&h).workspace().project().accounts.pinned[0],
+        app(&h).workspace().project().accounts.pins.of(0).next(),
         Some(south)
     );
     // The map did not pan while the account was dragged.
@@ -537,7 +537,10 @@ fn dragging_an_account_onto_another_territory_on_the_map_moves_it() {
     h.get_by_role_and_label(Role::Button, "Unpin").click();
     h.run();
     assert_eq!(counts(&h), (5, 3));
-    assert_eq!(app(&h).workspace().project().accounts.pinned[0], None);
+    assert_eq!(
+        app(&h).workspace().project().accounts.pins.of(0).next(),
+        None
+    );
 }
 
 #[test]

@@ -344,10 +344,11 @@ impl TurfmapApp {
         }
     }
 
-    /// Removes the manual pins of `accounts` (geometry decides again).
+    /// Removes the manual pins of `accounts` in the type shown (rules and
+    /// geometry decide again there; pins in other types stay).
     pub fn unpin_accounts(&mut self, accounts: &[usize]) {
         let idx: Vec<u32> = accounts.iter().map(|&i| i as u32).collect();
-        match crate::core::tools::unpin(self.ws.project(), &idx) {
+        match crate::core::tools::unpin(self.ws.project(), self.ws.current_type(), &idx) {
             Ok(edit) => self.apply(edit),
             Err(e) => self.error = Some(e.to_string()),
         }

@@ -254,6 +254,15 @@ impl Engine {
         self.type_id
     }
 
+    /// The pin of account `i` that this engine honours: its pinned
+    /// territory of this engine's type, if any.
+    pub fn pin_of(&self, project: &Project, i: usize) -> Option<TerritoryId> {
+        project
+            .accounts
+            .pins
+            .find(i, |t| self.index.slot_of(t).is_some())
+    }
+
     /// Territory `id` if it exists and is of this engine's type.
     fn mine<'a>(&self, project: &'a Project, id: TerritoryId) -> Option<&'a Territory> {
         project.territory(id).filter(|t| t.type_id == self.type_id)
@@ -340,8 +349,16 @@ impl Engine {
         if a.removed[i] {
             return (NONE, Reason::Removed);
         }
-        if let Some(t) = a.pinned[i]
-            && let Some(s) = self.index.slot_of(t)
+        // The account's pin in this engine's type: the first pinned
+        // territory that is in this index.
+        let mut slot = None;
+        if a.pins
+            .find(i, |t| {
+                slot = self.index.slot_of(t);
+                slot.is_some()
+            })
+            .is_some()
+            && let Some(s) = slot
         {
             return (s, Reason::Override);
         }
@@ -463,8 +480,8 @@ impl Engine {
         }
         // Accounts pinned to a territory that came or went may sit anywhere.
         if !pin_targets.is_empty() {
-            for (i, p) in project.accounts.pinned.iter().enumerate() {
-                if p.is_some_and(|p| pin_targets.contains(&p)) {
+            for (i, p) in project.accounts.pins.iter() {
+                if pin_targets.contains(&p) {
                     cand.push(i as u32);
                 }
             }
@@ -577,7 +594,7 @@ mod tests {
                 source: LocationSource::Coordinates,
                 measures: vec![10.0 * (i + 1) as f64],
                 attributes: vec![],
-                pinned: None,
+                pins: Vec::new(),
             });
         }
         p.add_territory("West", sq(0.0, 0.0, 1.0));
@@ -590,7 +607,7 @@ mod tests {
         let mut p = plan();
         let east = p.territory_by_name("East").unwrap().id;
         let west = p.territory_by_name("West").unwrap().id;
-        p.accounts.pinned[3] = Some(west); // unlocated but pinned
+        p.accounts.pins.insert(3, west); // unlocated but pinned
         let e = Engine::new(&p);
         assert_eq!(
             (e.territory_of(0), e.reason(0)),
@@ -614,7 +631,8 @@ mod tests {
         let mut ws = Workspace::new(plan());
         let west = ws.project().territory_by_name("West").unwrap().id;
         let east = ws.project().territory_by_name("East").unwrap().id;
-        ws.apply(Edit::pin_all(vec![1], Some(west))).unwrap();
+        ws.apply(Edit::pin_to(ws.project(), vec![1], west).unwrap())
+            .unwrap();
         assert_eq!(ws.engine().territory_of(1), Some(west));
         assert_eq!(ws.engine().reason(1), Reason::Override);
         let m = ws.metrics();
@@ -630,7 +648,8 @@ mod tests {
     fn removing_a_territory_unpins_and_undo_restores() {
         let mut ws = Workspace::new(plan());
         let west = ws.project().territory_by_name("West").unwrap().id;
-        ws.apply(Edit::pin_all(vec![2], Some(west))).unwrap();
+        ws.apply(Edit::pin_to(ws.project(), vec![2], west).unwrap())
+            .unwrap();
         ws.apply(Edit::RemoveTerritory { id: west }).unwrap();
         assert_eq!(ws.engine().territory_of(0), None);
         assert_eq!(ws.engine().territory_of(2), None);

@@ -18,6 +18,7 @@ pub mod index;
 pub mod metrics;
 pub mod model;
 pub mod numfmt;
+pub mod pins;
 pub mod progress;
 pub mod project_file;
 pub mod reps;

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
+use super::pins::Pins;
 use super::rules::Rule;
 
 /// Stable identifier of a territory within a project. Never reused.
@@ -116,8 +117,9 @@ pub struct Accounts {
     pub lat: Vec<f64>,
     /// Where the location came from.
     pub source: Vec<LocationSource>,
-    /// Manual override: the territory the account is pinned to.
-    pub pinned: Vec<Option<TerritoryId>>,
+    /// Manual overrides: the territories each account is pinned to, at
+    /// most one per territory type.
+    pub pins: Pins,
     /// Tombstone: the account was removed (kept so indices stay stable).
     pub removed: Vec<bool>,
     /// Numeric columns.
@@ -141,8 +143,9 @@ pub struct AccountRow {
     pub measures: Vec<f64>,
     /// Values in the order of [`Accounts::attributes`].
     pub attributes: Vec<String>,
-    /// Manual override.
-    pub pinned: Option<TerritoryId>,
+    /// Manual overrides (at most one territory per type).
+    #[serde(default)]
+    pub pins: Vec<TerritoryId>,
 }
 
 impl Accounts {
@@ -216,7 +219,10 @@ impl Accounts {
         } else {
             LocationSource::Unlocated
         });
-        self.pinned.push(row.pinned);
+        self.pins.push(None);
+        for &t in &row.pins {
+            self.pins.insert(i, t);
+        }
         self.removed.push(false);
         for (col, v) in self.measures.iter_mut().zip(&row.measures) {
             col.values.push(*v);
@@ -240,7 +246,7 @@ impl Accounts {
                 .iter()
                 .map(|a| a.get(i).to_owned())
                 .collect(),
-            pinned: self.pinned[i],
+            pins: self.pins.of(i).collect(),
         }
     }
 
@@ -379,7 +385,7 @@ impl Default for PlanSettings {
 ///
 /// Accounts, territory types and reps are shared by every scenario. The
 /// active scenario's plan lives in [`Project::territories`] and
-/// [`Accounts::pinned`], where all editing code expects it; the other
+/// [`Accounts::pins`], where all editing code expects it; the other
 /// scenarios keep theirs in [`Scenario::stored`] (see
 /// [`crate::core::scenario`]).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -461,6 +467,19 @@ impl Project {
                 .iter()
                 .find(|t| t.name.eq_ignore_ascii_case(name))
         })
+    }
+
+    /// Territory type of each territory of the active scenario, for pin
+    /// look-ups by type over many accounts.
+    pub fn types_of_territories(&self) -> HashMap<TerritoryId, TerritoryTypeId> {
+        self.territories.iter().map(|t| (t.id, t.type_id)).collect()
+    }
+
+    /// The territory account `i` is pinned to in type `ty`, if any.
+    pub fn pin_in_type(&self, i: usize, ty: TerritoryTypeId) -> Option<TerritoryId> {
+        self.accounts
+            .pins
+            .find(i, |t| self.territory(t).is_some_and(|t| t.type_id == ty))
     }
 
     /// Rep `id`.
@@ -704,7 +723,7 @@ pub struct Scenario {
     /// Planning, active or archived (read-only).
     pub state: ScenarioState,
     /// The plan of an inactive scenario; `None` for the active one, whose
-    /// plan is in [`Project::territories`] and [`Accounts::pinned`].
+    /// plan is in [`Project::territories`] and [`Accounts::pins`].
     pub stored: Option<StoredPlan>,
 }
 
@@ -715,5 +734,5 @@ pub struct StoredPlan {
     pub territories: Vec<Territory>,
     /// Pin per account index (shorter than the accounts when accounts were
     /// added since: missing entries are unpinned).
-    pub pins: Vec<Option<TerritoryId>>,
+    pub pins: Pins,
 }

@@ -956,7 +956,7 @@ mod tests {
                 source: LocationSource::Coordinates,
                 measures: vec![rev],
                 attributes: vec![ind.into(), st.into()],
-                pinned: None,
+                pins: Vec::new(),
             });
         }
         a

@@ -4,7 +4,7 @@
 //! their hierarchy, types, rules and reps) and the manual pins — while the
 //! accounts, territory types and reps are shared. The active scenario's
 //! plan lives in the usual places ([`Project::territories`],
-//! [`crate::core::model::Accounts::pinned`]) so every editing path works on
+//! [`crate::core::model::Accounts::pins`]) so every editing path works on
 //! it unchanged; the others are kept in [`Scenario::stored`].
 //!
 //! Switching is an edit ([`Edit::SwitchScenario`]), so it sits in the
@@ -63,10 +63,10 @@ pub fn switch(project: &mut Project, to: ScenarioId) -> Result<ScenarioId> {
         )));
     };
     let n = project.accounts.len();
-    incoming.pins.resize(n, None);
+    incoming.pins.resize(n);
     let outgoing = StoredPlan {
         territories: std::mem::replace(&mut project.territories, incoming.territories),
-        pins: std::mem::replace(&mut project.accounts.pinned, incoming.pins),
+        pins: std::mem::replace(&mut project.accounts.pins, incoming.pins),
     };
     if let Some(s) = project.scenarios.iter_mut().find(|s| s.id == from) {
         s.stored = Some(outgoing);
@@ -88,7 +88,7 @@ pub fn clone_edit(project: &Project, from: ScenarioId, name: &str) -> Result<Edi
         Some(p) => p.clone(),
         None => StoredPlan {
             territories: project.territories.clone(),
-            pins: project.accounts.pinned.clone(),
+            pins: project.accounts.pins.clone(),
         },
     };
     Ok(Edit::Batch {

@@ -499,7 +499,7 @@ impl AccountLayer {
             }
             let colors = slot_colors(ws);
             let slots = ws.engine().slots();
-            let pinned = &ws.project().accounts.pinned;
+            let (engine, project) = (ws.engine(), ws.project());
             (self.colors, self.pinned) = self
                 .grid
                 .idx
@@ -512,7 +512,8 @@ impl AccountLayer {
                     } else {
                         colors.get(s as usize).copied().unwrap_or(UNASSIGNED)
                     };
-                    (c, pinned.get(i as usize).is_some_and(Option::is_some))
+                    // Ringed when pinned in the type shown.
+                    (c, engine.pin_of(project, i as usize).is_some())
                 })
                 .unzip();
             self.size_by = None;

@@ -509,7 +509,7 @@ impl TurfmapApp {
             ToolAction::Unpin(accounts) => {
                 let pinned: Vec<usize> = accounts
                     .into_iter()
-                    .filter(|&i| p.accounts.pinned.get(i).is_some_and(Option::is_some))
+                    .filter(|&i| self.ws.engine().pin_of(p, i).is_some())
                     .collect();
                 if pinned.is_empty() {
                     self.notice = Some("None of the selected accounts is pinned".into());

@@ -15,6 +15,7 @@ use std::path::Path;
 
 use super::zips;
 use crate::core::model::{Accounts, AttrColumn, LocationSource, MeasureColumn};
+use crate::core::pins::Pins;
 use crate::core::progress::Progress;
 use crate::core::{Error, Result};
 
@@ -816,7 +817,7 @@ fn import_accounts_from_bytes(
         lon: Vec::with_capacity(rows),
         lat: Vec::with_capacity(rows),
         source: Vec::with_capacity(rows),
-        pinned: vec![None; rows],
+        pins: Pins::unpinned(rows),
         removed: vec![false; rows],
         measures,
         attributes,
