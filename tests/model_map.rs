@@ -9,12 +9,13 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use turfmap::app::TurfmapApp;
 use turfmap::core::model::{Capacity, Project, Rep, RepId, TerritoryType, TerritoryTypeId};
-use turfmap::core::{Workspace, tools};
+use turfmap::core::{TerritoryId, Workspace, tools};
 
 mod common;
 
 use common::{
-    Slot, app, app_mut, click_at, hover, retype, screen, square, three_in_a_row, tid, type_into,
+    Slot, app, app_mut, click_at, clone_scenario, drag_pointer, hover, retype, screen, square,
+    three_in_a_row, tid, type_into,
 };
 
 const OVERLAY: TerritoryTypeId = TerritoryTypeId(1);
@@ -238,9 +239,7 @@ fn comparison_runs_in_the_background_and_rings_moved_accounts() {
     let mut h = harness();
     app_mut(&mut h).set_model_window_open(true);
     h.run_ok();
-    type_into(&mut h, "New scenario:", "Proposal");
-    h.get_by_label("Clone shown scenario").click();
-    h.run_ok();
+    clone_scenario(&mut h, "Proposal");
     let p = app(&h).workspace().project();
     let proposal = p.scenario_by_name("Proposal").unwrap().id;
     app_mut(&mut h).apply(turfmap::core::edit::Edit::SwitchScenario { to: proposal });
@@ -276,21 +275,6 @@ fn comparison_runs_in_the_background_and_rings_moved_accounts() {
     assert!(app(&h).map_view().moved().is_none());
 }
 
-/// Presses at `from`, moves there in a few frames and lets go.
-fn drag(h: &mut Harness<'_, Slot>, from: Pos2, to: Pos2) {
-    h.event(Event::PointerMoved(from));
-    h.step();
-    h.event(button(from, true));
-    h.step();
-    for k in 1..=5 {
-        h.event(Event::PointerMoved(from + (to - from) * (k as f32 / 5.0)));
-        h.step();
-    }
-    h.event(button(to, false));
-    h.step();
-    h.run_ok();
-}
-
 #[test]
 fn an_account_is_pinned_in_each_type_it_is_dropped_in() {
     let mut h = harness();
@@ -316,13 +300,13 @@ fn an_account_is_pinned_in_each_type_it_is_dropped_in() {
     // Geographic shown: account A001 (x = 1, in Northwind) onto Eastvale.
     let from = screen(&h, 1.0, 5.0);
     let to = screen(&h, 25.0, 2.0);
-    drag(&mut h, from, to);
+    drag_pointer(&mut h, from, to);
     assert_eq!(pins(&h), [east]);
     // Overlay shown: the same account onto Dental. The Geographic pin stays.
     show_overlay(&mut h);
     let from = screen(&h, 1.0, 5.0);
     let to = screen(&h, 25.0, 2.0);
-    drag(&mut h, from, to);
+    drag_pointer(&mut h, from, to);
     assert_eq!(pins(&h), [east, dental]);
     let ws = app(&h).workspace();
     assert_eq!(

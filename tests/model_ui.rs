@@ -11,7 +11,7 @@ use turfmap::core::model::{
 
 mod common;
 
-use common::{app, app_mut, harness_sized, open, retype, square, tid, type_into};
+use common::{app, app_mut, clone_scenario, harness_sized, open, retype, square, tid, type_into};
 
 fn plan() -> Project {
     let mut p = Project::new("Model window");
@@ -108,9 +108,7 @@ fn clone_switch_archive_and_type_selector() {
     let mut h = harness();
     app_mut(&mut h).set_model_window_open(true);
     h.run_ok();
-    type_into(&mut h, "New scenario:", "Proposal");
-    h.get_by_label("Clone shown scenario").click();
-    h.run_ok();
+    clone_scenario(&mut h, "Proposal");
     let p = app(&h).workspace().project();
     assert_eq!(p.scenarios.len(), 2);
     let proposal = p.scenario_by_name("Proposal").expect("cloned").id;

@@ -241,3 +241,10 @@ pub fn retype(h: &mut Harness<'_, Slot>, label: &str, text: &str) {
     h.get_by_label(label).type_text(text);
     h.run_ok();
 }
+
+/// Clones the scenario shown as `name` from the model window's form.
+pub fn clone_scenario(h: &mut Harness<'_, Slot>, name: &str) {
+    type_into(h, "New scenario:", name);
+    h.get_by_label("Clone shown scenario").click();
+    h.run_ok();
+}
