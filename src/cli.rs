@@ -14,7 +14,7 @@ use crate::core::edit::Edit;
 use crate::core::export::{write_assignment_csv, write_file_atomically};
 use crate::core::import::{
     AccountImportOptions, add_territories, import_accounts, merge_territories,
-    territories_from_file, write_territories_kml,
+    territories_from_file,
 };
 use crate::core::metrics::PlanMetrics;
 use crate::core::model::{BalanceMeasure, Project, TerritoryTypeId};
@@ -106,11 +106,11 @@ pub enum Command {
         /// Accounts CSV (comma, semicolon or tab separated).
         #[arg(long)]
         accounts: PathBuf,
-        /// Territory boundaries: GeoJSON, Esri shapefile (.shp) or KML.
+        /// Territory boundaries: GeoJSON, Esri shapefile (.shp), KML or KMZ.
         #[arg(long)]
         territories: Option<PathBuf>,
         /// Property (GeoJSON), attribute (shapefile .dbf) or ExtendedData
-        /// field (KML; `name` = the Placemark name) holding the territory name.
+        /// field (KML/KMZ; `name` = the Placemark name) holding the territory name.
         #[arg(long, default_value = "name")]
         name_prop: String,
         /// Column choices.
@@ -128,22 +128,22 @@ pub enum Command {
         owner_col: Option<String>,
     },
     /// Add or replace territory boundaries (same name = replace) from
-    /// GeoJSON, an Esri shapefile (.shp + .dbf) or KML, by file extension.
+    /// GeoJSON, an Esri shapefile (.shp + .dbf), KML or KMZ, by file extension.
     ImportTerritories {
         /// The plan file.
         plan: PathBuf,
-        /// `.geojson`/`.json`, `.shp` or `.kml` file of polygons.
+        /// `.geojson`/`.json`, `.shp`, `.kml` or `.kmz` file of polygons.
         file: PathBuf,
         /// Property (GeoJSON), attribute (shapefile .dbf) or ExtendedData
-        /// field (KML; `name` = the Placemark name) holding the territory name.
+        /// field (KML/KMZ; `name` = the Placemark name) holding the territory name.
         #[arg(long, default_value = "name")]
         name_prop: String,
     },
-    /// Write the territories as GeoJSON or KML (by the extension of --out).
+    /// Write the territories as GeoJSON, KML or KMZ (by the extension of --out).
     ExportTerritories {
         /// The plan file.
         plan: PathBuf,
-        /// Output file: `.geojson`/`.json` or `.kml`.
+        /// Output file: `.geojson`/`.json`, `.kml` or `.kmz`.
         #[arg(long)]
         out: PathBuf,
     },
@@ -561,15 +561,12 @@ pub fn run(cmd: Command) -> Result<()> {
             let ws = Workspace::open(&plan)?;
             use crate::core::import::TerritoryFormat;
             match TerritoryFormat::of(&out) {
-                Some(TerritoryFormat::Kml) => {
-                    write_file_atomically(&out, |w| write_territories_kml(w, ws.project()))?
-                }
-                Some(TerritoryFormat::GeoJson) => write_file_atomically(&out, |w| {
-                    crate::core::export::write_territories_geojson(w, ws.project())
-                })?,
+                Some(
+                    f @ (TerritoryFormat::Kml | TerritoryFormat::Kmz | TerritoryFormat::GeoJson),
+                ) => crate::core::import::write_territories_file(&out, ws.project(), f)?,
                 _ => {
                     return Err(Error::invalid(format!(
-                        "{}: use a .geojson or .kml file name",
+                        "{}: use a .geojson, .kml or .kmz file name",
                         out.display()
                     )));
                 }

@@ -5,167 +5,39 @@
 
 use std::time::Duration;
 
-use egui::{Event, Key, Modifiers, PointerButton, Pos2, Role};
+use egui::{Event, Key, Modifiers, Pos2, Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
-use turfmap::app::TurfmapApp;
+use geo::{Area, Coord};
 use turfmap::app::map::MapView;
 use turfmap::app::tools::Tool;
+use turfmap::core::Workspace;
 use turfmap::core::engine::Engine;
-use turfmap::core::model::{AccountRow, Accounts, Project};
+use turfmap::core::model::Project;
 use turfmap::core::units::UnitLayer;
-use turfmap::core::{TerritoryId, Workspace};
 
-type MakeApp = Box<dyn FnOnce(&egui::Context) -> TurfmapApp>;
+mod common;
 
-struct Slot {
-    make: Option<MakeApp>,
-    app: Option<TurfmapApp>,
-}
+use common::{
+    Slot, account_pos, app, app_mut, button, click_at, count, drag_path, key, screen,
+    three_in_a_row, tid,
+};
 
+/// The window on `project`, after its first frame.
 fn harness(project: Project) -> Harness<'static, Slot> {
-    let make: MakeApp = Box::new(move |ctx| TurfmapApp::new(ctx, Workspace::new(project)));
-    let mut h = Harness::builder()
-        .with_size([1400.0, 900.0])
-        .build_ui_state(
-            |ui, slot: &mut Slot| {
-                if slot.app.is_none() {
-                    let make = slot.make.take().expect("made once");
-                    slot.app = Some(make(ui.ctx()));
-                }
-                slot.app.as_mut().expect("app").ui_contents(ui);
-            },
-            Slot {
-                make: Some(make),
-                app: None,
-            },
-        );
+    let mut h = common::harness(project);
     h.run();
     h
-}
-
-fn app<'a>(h: &'a Harness<'_, Slot>) -> &'a TurfmapApp {
-    h.state().app.as_ref().expect("app")
-}
-
-fn app_mut<'a>(h: &'a mut Harness<'_, Slot>) -> &'a mut TurfmapApp {
-    h.state_mut().app.as_mut().expect("app")
-}
-
-fn square(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
-    MultiPolygon(vec![Polygon::new(
-        LineString::from(vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)]),
-        vec![],
-    )])
 }
 
 /// Northwind `[0,10]²`, Southport `[10,20]×[0,10]`, Eastvale
 /// `[20,30]×[0,10]`, with 5, 3 and 8 accounts in a row along `y = 5`.
 fn plan() -> Project {
-    let mut p = Project::new("Edit plan");
-    p.accounts = Accounts::with_schema(&["Revenue".into()], &[]);
-    let mut n = 0;
-    for (k, (name, accounts)) in [("Northwind", 5), ("Southport", 3), ("Eastvale", 8)]
-        .into_iter()
-        .enumerate()
-    {
-        let x = k as f64 * 10.0;
-        p.add_territory(name, square(x, 0.0, 10.0));
-        for j in 0..accounts {
-            n += 1;
-            p.accounts.push(&AccountRow {
-                id: format!("A{n:03}"),
-                name: format!("Account {n}"),
-                location: Some((x + 1.0 + j as f64 * 0.5, 5.0)),
-                measures: vec![100.0 * n as f64],
-                ..AccountRow::default()
-            });
-        }
-    }
-    p
-}
-
-fn tid(h: &Harness<'_, Slot>, name: &str) -> TerritoryId {
-    app(h)
-        .workspace()
-        .project()
-        .territory_by_name(name)
-        .unwrap_or_else(|| panic!("no territory {name}"))
-        .id
-}
-
-fn count(h: &Harness<'_, Slot>, name: &str) -> u64 {
-    app(h)
-        .workspace()
-        .metrics()
-        .territory(tid(h, name))
-        .unwrap()
-        .group
-        .count
+    three_in_a_row("Edit plan", |n| 100.0 * n as f64)
 }
 
 fn counts(h: &Harness<'_, Slot>) -> [u64; 3] {
     ["Northwind", "Southport", "Eastvale"].map(|n| count(h, n))
-}
-
-fn screen(h: &Harness<'_, Slot>, lon: f64, lat: f64) -> Pos2 {
-    app(h).map_view().screen_pos(lon, lat).expect("map drawn")
-}
-
-fn account_pos(h: &Harness<'_, Slot>, i: usize) -> Pos2 {
-    let a = &app(h).workspace().project().accounts;
-    screen(h, a.lon[i], a.lat[i])
-}
-
-fn button(pos: Pos2, pressed: bool, modifiers: Modifiers) -> Event {
-    Event::PointerButton {
-        pos,
-        button: PointerButton::Primary,
-        pressed,
-        modifiers,
-    }
-}
-
-/// Presses at `path[0]`, moves through the rest (a frame per point, with
-/// `steps` intermediate moves per leg) and lets go at the last point,
-/// holding `modifiers` all along.
-fn drag_path(h: &mut Harness<'_, Slot>, path: &[Pos2], steps: usize, modifiers: Modifiers) {
-    h.event(Event::ModifiersChanged(modifiers));
-    h.event(Event::PointerMoved(path[0]));
-    h.step();
-    h.event(button(path[0], true, modifiers));
-    h.step();
-    for w in path.windows(2) {
-        for k in 1..=steps {
-            let p = w[0] + (w[1] - w[0]) * (k as f32 / steps as f32);
-            h.event(Event::PointerMoved(p));
-            h.step();
-        }
-    }
-    let end = *path.last().unwrap();
-    h.event(button(end, false, modifiers));
-    h.step();
-    h.event(Event::ModifiersChanged(Modifiers::NONE));
-    h.run_ok();
-}
-
-/// A click at `p` (press and release), then a pause so that the next click
-/// is not a double-click.
-fn click_at(h: &mut Harness<'_, Slot>, p: Pos2) {
-    h.event(Event::PointerMoved(p));
-    h.step();
-    h.event(button(p, true, Modifiers::NONE));
-    h.step();
-    h.event(button(p, false, Modifiers::NONE));
-    h.step();
-    h.step();
-    h.step();
-}
-
-fn key(h: &mut Harness<'_, Slot>, k: Key) {
-    h.key_press(k);
-    h.run_ok();
 }
 
 /// The window's metrics agree with a plan built from scratch.

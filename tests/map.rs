@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use egui::{
-    Context, Event, FullOutput, Modifiers, PointerButton, Pos2, RawInput, Rect, Shape, Stroke,
-    pos2, vec2,
+    Context, Event, FullOutput, Modifiers, Pos2, RawInput, Rect, Shape, Stroke, pos2, vec2,
 };
 use geo::{
     Area, BoundingRect, Contains, Coord, InteriorPoint, LineString, MultiPolygon, Point, Polygon,
@@ -20,6 +19,8 @@ use turfmap::app::map::{MapView, PlanKey, TileSettings, basemap};
 use turfmap::app::state::{MapEvent, MapStyle, Selection};
 use turfmap::core::synth::synthetic_plan;
 use turfmap::core::{Project, TerritoryId, Workspace};
+
+mod common;
 
 const SIZE: egui::Vec2 = vec2(1200.0, 800.0);
 
@@ -81,12 +82,7 @@ impl Harness {
     /// Moves to `p`, presses and releases: the events of all three frames.
     fn click(&mut self, ws: &Workspace, style: &MapStyle, p: Pos2) -> Vec<MapEvent> {
         let sel = Selection::default();
-        let button = |pressed| Event::PointerButton {
-            pos: p,
-            button: PointerButton::Primary,
-            pressed,
-            modifiers: Modifiers::default(),
-        };
+        let button = |pressed| common::button(p, pressed, Modifiers::NONE);
         let mut ev = self.frame(ws, &sel, style, vec![Event::PointerMoved(p)]);
         ev.extend(self.frame(ws, &sel, style, vec![button(true)]));
         ev.extend(self.frame(ws, &sel, style, vec![button(false)]));

@@ -8,69 +8,15 @@ use std::time::Duration;
 use egui::{Key, Modifiers, Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use geo::{LineString, MultiPolygon, Polygon};
 use turfmap::app::{RecentPlans, SortColumn, SortOrder, TurfmapApp, chart_bars};
 use turfmap::cli::fmt_num;
 use turfmap::core::engine::Reason;
 use turfmap::core::model::{AccountRow, Accounts, BalanceMeasure, Project};
 use turfmap::core::{TerritoryId, Workspace};
 
-/// The harness state: the app is made in the first frame, so that it gets
-/// the harness's own egui context.
-type MakeApp = Box<dyn FnOnce(&egui::Context) -> TurfmapApp>;
+mod common;
 
-struct Slot {
-    make: Option<MakeApp>,
-    app: Option<TurfmapApp>,
-}
-
-fn harness_with(
-    make: impl FnOnce(&egui::Context) -> TurfmapApp + 'static,
-) -> Harness<'static, Slot> {
-    Harness::builder()
-        .with_size([1400.0, 900.0])
-        .build_ui_state(
-            |ui, slot: &mut Slot| {
-                if slot.app.is_none() {
-                    let make = slot.make.take().expect("made once");
-                    slot.app = Some(make(ui.ctx()));
-                }
-                slot.app.as_mut().expect("app").ui_contents(ui);
-            },
-            Slot {
-                make: Some(Box::new(make)),
-                app: None,
-            },
-        )
-}
-
-fn harness(project: Project) -> Harness<'static, Slot> {
-    harness_with(move |ctx| TurfmapApp::new(ctx, Workspace::new(project)))
-}
-
-fn app<'a>(h: &'a Harness<'_, Slot>) -> &'a TurfmapApp {
-    h.state().app.as_ref().expect("app")
-}
-
-fn app_mut<'a>(h: &'a mut Harness<'_, Slot>) -> &'a mut TurfmapApp {
-    h.state_mut().app.as_mut().expect("app")
-}
-
-/// Waits for the app's background job and lets the window catch up.
-fn finish_job(h: &mut Harness<'_, Slot>) {
-    assert!(
-        app_mut(h).wait_for_job(Duration::from_secs(120)),
-        "job timed out"
-    );
-    h.run_ok();
-}
-
-fn square(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
-    MultiPolygon(vec![Polygon::new(
-        LineString::from(vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)]),
-        vec![],
-    )])
-}
+use common::{Slot, app, app_mut, count, drag_pointer, finish_job, harness, harness_with, square};
 
 /// Three territories side by side with different account counts and
 /// revenues (so sorting by count and by revenue disagree), plus one account
@@ -551,38 +497,8 @@ fn autosave_writes_a_recovery_copy_that_restores() {
     assert!(app_mut(&mut h2).check_recovery().is_none());
 }
 
-/// Presses at `from`, drags to `to` in a few steps and lets go.
-fn drag_pointer(h: &mut Harness<'_, Slot>, from: egui::Pos2, to: egui::Pos2) {
-    let button = |pos, pressed| egui::Event::PointerButton {
-        pos,
-        button: egui::PointerButton::Primary,
-        pressed,
-        modifiers: Modifiers::NONE,
-    };
-    h.event(egui::Event::PointerMoved(from));
-    h.step();
-    h.event(button(from, true));
-    h.step();
-    for k in 1..=5 {
-        let p = from + (to - from) * (k as f32 / 5.0);
-        h.event(egui::Event::PointerMoved(p));
-        h.step();
-    }
-    h.event(button(to, false));
-    h.step();
-    h.run_ok();
-}
-
 fn counts(h: &Harness<'_, Slot>) -> (u64, u64) {
-    let m = app(h).workspace().metrics();
-    let p = app(h).workspace().project();
-    let n = |name| {
-        m.territory(p.territory_by_name(name).unwrap().id)
-            .unwrap()
-            .group
-            .count
-    };
-    (n("Northwind"), n("Southport"))
+    (count(h, "Northwind"), count(h, "Southport"))
 }
 
 #[test]

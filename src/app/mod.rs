@@ -14,6 +14,7 @@ mod dialogs;
 pub mod export_ui;
 pub mod files;
 pub mod fmt;
+mod form;
 pub mod frame_bench;
 pub mod gesture_bench;
 pub mod history;
@@ -34,7 +35,7 @@ use std::time::{Duration, Instant};
 use egui::{CentralPanel, Panel};
 
 use crate::core::edit::Edit;
-use crate::core::export::{write_assignment_csv, write_file_atomically, write_territories_geojson};
+use crate::core::export::{write_assignment_csv, write_file_atomically};
 use crate::core::import::{ImportedTerritory, TerritoryImportReport, territories_from_file};
 use crate::core::metrics::PlanMetrics;
 use crate::core::progress::Progress;
@@ -540,22 +541,19 @@ impl TurfmapApp {
     }
 
     /// Writes the territories to `path` in the background: KML for a
-    /// `.kml` file, GeoJSON otherwise.
+    /// `.kml` file, KMZ for a `.kmz` one, GeoJSON otherwise.
     pub fn export_territories_to(&mut self, path: PathBuf) {
+        use crate::core::import::{TerritoryFormat, write_territories_file};
         // Only the territories are needed: no need to copy the accounts.
         let mut project = Project::new(self.ws.project().name.clone());
         project.territories = self.ws.project().territories.clone();
         let title = format!("Exporting territories to {}", display_name(&path));
-        let kml = crate::core::import::TerritoryFormat::of(&path)
-            == Some(crate::core::import::TerritoryFormat::Kml);
+        let format = match TerritoryFormat::of(&path) {
+            Some(f @ (TerritoryFormat::Kml | TerritoryFormat::Kmz)) => f,
+            _ => TerritoryFormat::GeoJson,
+        };
         self.start(title, false, None, move |_| {
-            if kml {
-                write_file_atomically(&path, |w| {
-                    crate::core::import::write_territories_kml(w, &project)
-                })?;
-            } else {
-                write_file_atomically(&path, |w| write_territories_geojson(w, &project))?;
-            }
+            write_territories_file(&path, &project, format)?;
             Ok(JobOutput::Exported {
                 path,
                 what: "territories",

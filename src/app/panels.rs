@@ -278,8 +278,10 @@ impl TurfmapApp {
             }
             ui.label("This plan has no territories yet.");
             ui.label(
-                RichText::new("Use File > Import territories (GeoJSON)… to add some.")
-                    .color(ui.visuals().weak_text_color()),
+                RichText::new(
+                    "Use File > Import territories (GeoJSON, shapefile, KML/KMZ)… to add some.",
+                )
+                .color(ui.visuals().weak_text_color()),
             );
             return;
         }
