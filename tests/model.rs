@@ -603,3 +603,29 @@ fn moving_a_territory_into_a_type_keeps_one_pin_per_type() {
     );
     check_full(&ws);
 }
+
+#[test]
+fn a_snapshot_equals_the_plan_and_shares_its_text_columns() {
+    let mut ws = Workspace::new(plan());
+    let east = id(&ws, "East");
+    ws.apply(Edit::pin_to(ws.project(), vec![2], east).unwrap())
+        .unwrap();
+    let snap = ws.project().snapshot();
+    assert_eq!(&snap, ws.project());
+    assert!(snap.accounts.ids.shares_with(&ws.project().accounts.ids));
+    assert!(
+        snap.accounts
+            .names
+            .shares_with(&ws.project().accounts.names)
+    );
+    // Adding accounts to the plan leaves the snapshot as it was.
+    let mut row = ws.project().accounts.row(0);
+    row.id = "NEW".into();
+    ws.apply(Edit::AddAccounts { rows: vec![row] }).unwrap();
+    assert_eq!(snap.accounts.ids.len(), 10);
+    assert_eq!(ws.project().accounts.ids.len(), 11);
+    // A workspace snapshot has the same engines and metrics, no history.
+    let wsnap = ws.snapshot();
+    assert_eq!(wsnap.metrics(), ws.metrics());
+    assert_eq!(wsnap.undo_labels().count(), 0);
+}

@@ -251,6 +251,36 @@ fn save_and_reopen_in_the_background() {
 }
 
 #[test]
+fn an_edit_made_while_saving_stays_unsaved_and_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("busy.turf");
+    let mut h = harness(small_plan());
+    let tolerance = |t: f64| turfmap::core::edit::Edit::SetSettings {
+        settings: turfmap::core::model::PlanSettings {
+            balance: BalanceMeasure::Count,
+            tolerance_pct: t,
+        },
+    };
+    app_mut(&mut h).apply(tolerance(7.0));
+    h.run();
+    // The save works on a snapshot; the plan changes before it lands.
+    app_mut(&mut h).save_to(path.clone());
+    app_mut(&mut h).apply(tolerance(9.0));
+    finish_job(&mut h);
+    assert_eq!(app(&h).error(), None);
+    let ws = app(&h).workspace();
+    assert_eq!(ws.project().settings.tolerance_pct, 9.0, "the edit is kept");
+    assert!(ws.is_dirty(), "the later edit is not saved");
+    assert_eq!(ws.path(), Some(path.as_path()));
+    let saved = turfmap::core::project_file::load(&path).unwrap();
+    assert_eq!(saved.settings.tolerance_pct, 7.0, "the snapshot was saved");
+    // Undoing the later edit returns to exactly what was saved: clean.
+    app_mut(&mut h).undo();
+    h.run();
+    assert!(!app(&h).workspace().is_dirty());
+}
+
+#[test]
 fn export_then_import_territories_is_one_undo_step() {
     let dir = tempfile::tempdir().unwrap();
     let geojson = dir.path().join("t.geojson");

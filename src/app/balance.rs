@@ -207,7 +207,7 @@ impl TurfmapApp {
         let mut opts = d.options();
         // Balance the type the map shows; overlays stay as they are.
         opts.type_id = Some(self.ws.current_type());
-        let project = self.ws.project().clone();
+        let project = self.ws.project().snapshot();
         let (generate_k, what) = if d.generate {
             (Some(d.k), format!("Generating {} territories", d.k))
         } else {

@@ -497,16 +497,15 @@ impl TurfmapApp {
     }
 
     fn save_to_then(&mut self, path: PathBuf, then: Option<Action>) {
-        // The worker saves a copy, so the window keeps drawing the plan
-        // meanwhile; the saved copy then replaces it (same plan, marked saved).
-        let mut copy = self.ws.clone();
+        // The worker saves a snapshot (milliseconds to take), so the window
+        // keeps drawing and editing meanwhile; edits made during the save
+        // leave the plan marked unsaved.
+        let project = self.ws.project().snapshot();
+        let state = self.ws.state_id();
         let title = format!("Saving {}", display_name(&path));
         self.start(title, false, then, move |_| {
-            copy.save_as(&path)?;
-            Ok(JobOutput::Saved {
-                ws: Box::new(copy),
-                path,
-            })
+            crate::core::project_file::save(&project, &path)?;
+            Ok(JobOutput::Saved { path, state })
         });
     }
 
@@ -528,7 +527,7 @@ impl TurfmapApp {
     /// Writes `account_id,territory` for every account to `path` (CSV) in
     /// the background.
     pub fn export_assignments_to(&mut self, path: PathBuf) {
-        let project = self.ws.project().clone();
+        let project = self.ws.project().snapshot();
         let assignment = self.ws.engine().assignment();
         let title = format!("Exporting assignments to {}", display_name(&path));
         self.start(title, false, None, move |_| {
@@ -625,10 +624,10 @@ impl TurfmapApp {
                     summary.replace('\n', "; ")
                 ));
             }
-            JobOutput::Saved { ws, path } => {
+            JobOutput::Saved { path, state } => {
                 self.recent.add(&path);
-                if ws.revision() == self.ws.revision() {
-                    self.ws = *ws;
+                self.ws.mark_saved(&path, state);
+                if !self.ws.is_dirty() {
                     self.notice = Some(format!("Saved to {}", path.display()));
                 } else {
                     self.notice = Some(format!(

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod basemap;
 pub mod bench;
+pub mod column;
 pub mod edit;
 pub mod engine;
 pub mod error;

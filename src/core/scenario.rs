@@ -26,7 +26,7 @@ use super::engine::{Engine, Reason};
 use super::error::{Error, Result};
 use super::metrics::{PlanMetrics, TerritoryMetrics};
 use super::model::{
-    Accounts, Project, Scenario, ScenarioId, ScenarioState, StoredPlan, Territory, TerritoryId,
+    Project, Scenario, ScenarioId, ScenarioState, StoredPlan, Territory, TerritoryId,
 };
 use super::progress::Progress;
 
@@ -232,13 +232,9 @@ impl ScenarioDiff {
     }
 }
 
-/// What comparing scenarios reads of a plan, copied so that the
-/// comparison can run on a worker thread while the plan goes on changing.
-///
-/// Everything but the account ids and names: a million strings are most of
-/// the time of copying a plan (hundreds of milliseconds, a frozen window),
-/// and only a rule that tests `Name` or `Id` reads them; they are copied
-/// then. The rest is a few flat columns, copied in milliseconds.
+/// A copy of the plan for comparing scenarios on a worker thread while the
+/// plan goes on changing (see [`Project::snapshot`]: milliseconds at a
+/// million accounts).
 #[derive(Clone, Debug)]
 pub struct DiffSnapshot {
     project: Project,
@@ -247,77 +243,14 @@ pub struct DiffSnapshot {
 impl DiffSnapshot {
     /// Takes the snapshot of `project`.
     pub fn of(project: &Project) -> Self {
-        let a = &project.accounts;
-        let text = all_territories(project).any(|(_, t)| {
-            t.rule
-                .as_ref()
-                .is_some_and(|r| r.condition.reads_name_or_id(a))
-        });
-        let (ids, names) = if text {
-            (a.ids.clone(), a.names.clone())
-        } else {
-            (Vec::new(), Vec::new())
-        };
-        // The columns are copied side by side (the copy is mostly page
-        // faults and memory bandwidth).
-        use rayon::join;
-        let ((lon, lat), ((measures, attributes), ((pins, scenarios), (removed, source)))) = join(
-            || join(|| a.lon.clone(), || a.lat.clone()),
-            || {
-                join(
-                    || join(|| a.measures.clone(), || a.attributes.clone()),
-                    || {
-                        join(
-                            || join(|| a.pins.clone(), || project.scenarios.clone()),
-                            || join(|| a.removed.clone(), || a.source.clone()),
-                        )
-                    },
-                )
-            },
-        );
-        let accounts = Accounts {
-            ids,
-            names,
-            lon,
-            lat,
-            source,
-            pins,
-            removed,
-            measures,
-            attributes,
-        };
         Self {
-            project: Project {
-                name: project.name.clone(),
-                accounts,
-                territories: project.territories.clone(),
-                next_territory_id: project.next_territory_id,
-                settings: project.settings.clone(),
-                types: project.types.clone(),
-                reps: project.reps.clone(),
-                scenarios,
-                active_scenario: project.active_scenario,
-                workload_measure: project.workload_measure.clone(),
-            },
+            project: project.snapshot(),
         }
     }
 
     /// Compares scenario `a` with scenario `b` as [`diff_with_progress`]
     /// does on the plan the snapshot was taken of.
-    pub fn diff(
-        mut self,
-        a: ScenarioId,
-        b: ScenarioId,
-        progress: &Progress,
-    ) -> Result<ScenarioDiff> {
-        // Blank ids and names keep the columns the same length (no rule
-        // reads them, or they were copied).
-        let acc = &mut self.project.accounts;
-        let n = acc.lon.len();
-        if acc.ids.len() != n {
-            acc.ids = vec![String::new(); n];
-            acc.names = vec![String::new(); n];
-        }
+    pub fn diff(self, a: ScenarioId, b: ScenarioId, progress: &Progress) -> Result<ScenarioDiff> {
         diff_with_progress(&self.project, a, b, progress)
     }
 }

@@ -812,8 +812,8 @@ fn import_accounts_from_bytes(
 
     // Pass 2: ids, names, locations and text columns.
     let mut acc = Accounts {
-        ids: Vec::with_capacity(rows),
-        names: Vec::with_capacity(rows),
+        ids: Vec::with_capacity(rows).into(),
+        names: Vec::with_capacity(rows).into(),
         lon: Vec::with_capacity(rows),
         lat: Vec::with_capacity(rows),
         source: Vec::with_capacity(rows),
