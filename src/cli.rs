@@ -14,10 +14,10 @@ use crate::core::edit::Edit;
 use crate::core::export::{write_assignment_csv, write_file_atomically};
 use crate::core::import::{
     AccountImportOptions, add_territories, import_accounts, merge_territories,
-    territories_from_file, write_territories_kml,
+    territories_from_file,
 };
 use crate::core::metrics::PlanMetrics;
-use crate::core::model::{BalanceMeasure, Project};
+use crate::core::model::{BalanceMeasure, Project, TerritoryTypeId};
 use crate::core::progress::Progress;
 use crate::core::{Error, Result, Workspace};
 
@@ -64,6 +64,38 @@ impl From<ColumnArgs> for AccountImportOptions {
     }
 }
 
+/// What `turfmap territory` changes.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct TerritoryChange {
+    /// New parent territory (`-` = top level).
+    #[arg(long)]
+    pub parent: Option<String>,
+    /// Territory type name (created if new; only for top-level territories).
+    #[arg(long = "type")]
+    pub type_name: Option<String>,
+    /// Reps by name, comma separated (created if new; `-` = none).
+    #[arg(long)]
+    pub reps: Option<String>,
+    /// New name.
+    #[arg(long)]
+    pub rename: Option<String>,
+    /// New fill colour, `#rrggbb`.
+    #[arg(long)]
+    pub color: Option<String>,
+    /// Overlap precedence (lower wins where territories overlap).
+    #[arg(long, allow_hyphen_values = true)]
+    pub priority: Option<i32>,
+    /// Lock it against every tool and the balancer.
+    #[arg(long, conflicts_with = "unlock")]
+    pub lock: bool,
+    /// Unlock it.
+    #[arg(long)]
+    pub unlock: bool,
+    /// Delete it (its children move up; pins to it are removed).
+    #[arg(long, conflicts_with_all = ["parent", "type_name", "reps", "rename", "color", "priority", "lock", "unlock"])]
+    pub delete: bool,
+}
+
 /// The verbs.
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -74,11 +106,11 @@ pub enum Command {
         /// Accounts CSV (comma, semicolon or tab separated).
         #[arg(long)]
         accounts: PathBuf,
-        /// Territory boundaries: GeoJSON, Esri shapefile (.shp) or KML.
+        /// Territory boundaries: GeoJSON, Esri shapefile (.shp), KML or KMZ.
         #[arg(long)]
         territories: Option<PathBuf>,
         /// Property (GeoJSON), attribute (shapefile .dbf) or ExtendedData
-        /// field (KML; `name` = the Placemark name) holding the territory name.
+        /// field (KML/KMZ; `name` = the Placemark name) holding the territory name.
         #[arg(long, default_value = "name")]
         name_prop: String,
         /// Column choices.
@@ -96,22 +128,22 @@ pub enum Command {
         owner_col: Option<String>,
     },
     /// Add or replace territory boundaries (same name = replace) from
-    /// GeoJSON, an Esri shapefile (.shp + .dbf) or KML, by file extension.
+    /// GeoJSON, an Esri shapefile (.shp + .dbf), KML or KMZ, by file extension.
     ImportTerritories {
         /// The plan file.
         plan: PathBuf,
-        /// `.geojson`/`.json`, `.shp` or `.kml` file of polygons.
+        /// `.geojson`/`.json`, `.shp`, `.kml` or `.kmz` file of polygons.
         file: PathBuf,
         /// Property (GeoJSON), attribute (shapefile .dbf) or ExtendedData
-        /// field (KML; `name` = the Placemark name) holding the territory name.
+        /// field (KML/KMZ; `name` = the Placemark name) holding the territory name.
         #[arg(long, default_value = "name")]
         name_prop: String,
     },
-    /// Write the territories as GeoJSON or KML (by the extension of --out).
+    /// Write the territories as GeoJSON, KML or KMZ (by the extension of --out).
     ExportTerritories {
         /// The plan file.
         plan: PathBuf,
-        /// Output file: `.geojson`/`.json` or `.kml`.
+        /// Output file: `.geojson`/`.json`, `.kml` or `.kmz`.
         #[arg(long)]
         out: PathBuf,
     },
@@ -206,6 +238,14 @@ pub enum Command {
     },
     /// Run the headless frame benchmark of the map (100k and 1M accounts).
     BenchFrame,
+    /// Frame times of editing gestures (vertex drag, paint stroke) and of
+    /// starting a scenario comparison, in the whole window (100k and 1M).
+    BenchGesture {
+        /// Only a plan of this many accounts (default: 100,000 with 200
+        /// territories, then 1,000,000 with 1,000).
+        #[arg(long)]
+        accounts: Option<usize>,
+    },
     /// Speed of editing steps (vertex drag, lasso drop, undo) on 1M accounts.
     BenchEdit,
     /// Quality and speed of rebalancing (sample and 100k synthetic plan).
@@ -234,6 +274,10 @@ pub enum Command {
         /// Hexagon size (centre to corner) in km, for `--units hex`.
         #[arg(long, default_value_t = 40.0)]
         hex_km: f64,
+        /// Territory type to balance (default: the first); overlays of
+        /// other types are left as they are.
+        #[arg(long = "type")]
+        type_name: Option<String>,
         /// Where to save the proposed plan.
         #[arg(long)]
         out: PathBuf,
@@ -273,21 +317,34 @@ pub enum Command {
         #[arg(long, conflicts_with = "rule")]
         clear: bool,
     },
-    /// Place a territory in the hierarchy and/or give it a type.
+    /// Pin accounts to a territory by hand (manual override, in that
+    /// territory's type; their pins in other types stay), or unpin them.
+    Pin {
+        /// The plan file.
+        plan: PathBuf,
+        /// Account ids.
+        #[arg(required = true)]
+        accounts: Vec<String>,
+        /// Territory name to pin them to.
+        #[arg(long, required_unless_present = "unpin")]
+        to: Option<String>,
+        /// Remove their pins instead (in `--type`, default the first type).
+        #[arg(long, conflicts_with = "to")]
+        unpin: bool,
+        /// Territory type to unpin in.
+        #[arg(long = "type", requires = "unpin")]
+        type_name: Option<String>,
+    },
+    /// Change a territory: place it in the hierarchy, give it a type or
+    /// reps, rename, recolour, re-prioritise, lock, unlock or delete it.
     Territory {
         /// The plan file.
         plan: PathBuf,
         /// Territory name.
         territory: String,
-        /// New parent territory (`-` = top level).
-        #[arg(long)]
-        parent: Option<String>,
-        /// Territory type name (created if new; only for top-level territories).
-        #[arg(long = "type")]
-        type_name: Option<String>,
-        /// Reps by name, comma separated (created if new; `-` = none).
-        #[arg(long)]
-        reps: Option<String>,
+        /// The changes.
+        #[command(flatten)]
+        change: TerritoryChange,
     },
     /// Rep figures: territories, accounts, workload against capacity,
     /// distance from home.
@@ -405,6 +462,9 @@ pub fn main() -> ExitCode {
         None => crate::app::run(cli.plan),
         Some(Command::Open { plan }) => crate::app::run(Some(plan)),
         Some(Command::BenchFrame) => crate::app::frame_bench::run(&mut std::io::stdout()),
+        Some(Command::BenchGesture { accounts }) => {
+            crate::app::gesture_bench::run(accounts, &mut std::io::stdout())
+        }
         Some(Command::BenchEdit) => {
             crate::core::bench_edit::run(&mut std::io::stdout()).map_err(anyhow::Error::from)
         }
@@ -501,15 +561,12 @@ pub fn run(cmd: Command) -> Result<()> {
             let ws = Workspace::open(&plan)?;
             use crate::core::import::TerritoryFormat;
             match TerritoryFormat::of(&out) {
-                Some(TerritoryFormat::Kml) => {
-                    write_file_atomically(&out, |w| write_territories_kml(w, ws.project()))?
-                }
-                Some(TerritoryFormat::GeoJson) => write_file_atomically(&out, |w| {
-                    crate::core::export::write_territories_geojson(w, ws.project())
-                })?,
+                Some(
+                    f @ (TerritoryFormat::Kml | TerritoryFormat::Kmz | TerritoryFormat::GeoJson),
+                ) => crate::core::import::write_territories_file(&out, ws.project(), f)?,
                 _ => {
                     return Err(Error::invalid(format!(
-                        "{}: use a .geojson or .kml file name",
+                        "{}: use a .geojson, .kml or .kmz file name",
                         out.display()
                     )));
                 }
@@ -610,21 +667,7 @@ pub fn run(cmd: Command) -> Result<()> {
         } => {
             let mut ws = Workspace::open(&plan)?;
             if let Some(tn) = type_name {
-                let ty = ws
-                    .project()
-                    .type_by_name(&tn)
-                    .map(|t| t.id)
-                    .ok_or_else(|| {
-                        Error::invalid(format!(
-                            "no territory type called '{tn}'; the plan has: {}",
-                            ws.project()
-                                .types
-                                .iter()
-                                .map(|t| t.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ))
-                    })?;
+                let ty = find_type(ws.project(), &tn)?;
                 ws.set_current_type(ty)?;
             }
             if let Some(m) = measure {
@@ -668,6 +711,7 @@ pub fn run(cmd: Command) -> Result<()> {
             lock,
             units,
             hex_km,
+            type_name,
             out,
         } => balance(
             &plan,
@@ -677,6 +721,7 @@ pub fn run(cmd: Command) -> Result<()> {
             &lock,
             &units,
             hex_km,
+            type_name.as_deref(),
             &out,
         ),
         Command::Explain {
@@ -708,10 +753,15 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Territory {
             plan,
             territory,
-            parent,
+            change,
+        } => territory_verb(&plan, &territory, change),
+        Command::Pin {
+            plan,
+            accounts,
+            to,
+            unpin: _,
             type_name,
-            reps,
-        } => territory_verb(&plan, &territory, parent, type_name, reps),
+        } => pin_verb(&plan, &accounts, to.as_deref(), type_name.as_deref()),
         Command::Reps { plan, json } => {
             let ws = Workspace::open(&plan)?;
             let reps = ws.rep_metrics();
@@ -765,7 +815,7 @@ pub fn run(cmd: Command) -> Result<()> {
                         crate::core::salesforce::read_export(ws.project(), dir, &scenario)?;
                     ws.apply(edit)?;
                     eprintln!(
-                        "{}: scenario '{scenario}': {} territories, {} new type(s), {} new rep(s), {} assignment(s){}.",
+                        "{}: scenario '{scenario}': {} territories, {} new type(s), {} new rep(s), {} assignment(s){}{}.",
                         plan.display(),
                         r.territories,
                         r.new_types,
@@ -773,6 +823,14 @@ pub fn run(cmd: Command) -> Result<()> {
                         r.assignments,
                         if r.unknown_accounts > 0 {
                             format!(", {} for accounts not in the plan", r.unknown_accounts)
+                        } else {
+                            String::new()
+                        },
+                        if r.second_in_type > 0 {
+                            format!(
+                                ", {} skipped: a second territory of a type the account already has (Turfmap keeps one per type; the first in the file stays)",
+                                r.second_in_type
+                            )
                         } else {
                             String::new()
                         }
@@ -815,9 +873,11 @@ pub fn run(cmd: Command) -> Result<()> {
             eprintln!("Wrote {} to {}.", files.join(", "), dir.display());
             Ok(())
         }
-        Command::Open { .. } | Command::BenchFrame | Command::BenchEdit | Command::BenchBalance => {
-            Err(Error::invalid("this verb is handled by the window layer"))
-        }
+        Command::Open { .. }
+        | Command::BenchFrame
+        | Command::BenchGesture { .. }
+        | Command::BenchEdit
+        | Command::BenchBalance => Err(Error::invalid("this verb is handled by the window layer")),
     }
 }
 
@@ -880,6 +940,69 @@ fn find_territory(ws: &Workspace, plan: &Path, name: &str) -> Result<crate::core
 }
 
 /// `turfmap rule`.
+/// `turfmap pin`: pins accounts to `to`, or unpins them in type `type_name`.
+fn pin_verb(plan: &Path, ids: &[String], to: Option<&str>, type_name: Option<&str>) -> Result<()> {
+    let mut ws = Workspace::open(plan)?;
+    let p = ws.project();
+    let index: std::collections::HashMap<&str, usize> = p
+        .accounts
+        .live()
+        .map(|i| (p.accounts.ids[i].as_str(), i))
+        .collect();
+    let mut accounts = Vec::with_capacity(ids.len());
+    for id in ids {
+        let i = index.get(id.as_str()).ok_or_else(|| {
+            Error::invalid(format!("{}: no account with id '{id}'", plan.display()))
+        })?;
+        accounts.push(*i as u32);
+    }
+    let n = accounts.len();
+    let (edit, ty) = match to {
+        Some(name) => {
+            let id = find_territory(&ws, plan, name)?;
+            let ty = ws.project().territory(id).expect("found").type_id;
+            (
+                crate::core::tools::drop_accounts(
+                    ws.project(),
+                    ws.engine_for(ty).expect("every type has an engine"),
+                    &accounts,
+                    id,
+                )?,
+                ty,
+            )
+        }
+        None => {
+            let ty = match type_name {
+                Some(tn) => find_type(ws.project(), tn)?,
+                None => ws.project().primary_type(),
+            };
+            (crate::core::tools::unpin(ws.project(), ty, &accounts)?, ty)
+        }
+    };
+    ws.apply(edit)?;
+    ws.save_as(plan)?;
+    let p = ws.project();
+    let engine = ws.engine_for(ty).expect("every type has an engine");
+    let type_label = p.territory_type(ty).map_or("?", |t| t.name.as_str());
+    let mut out = String::new();
+    for &i in &accounts {
+        let t = engine
+            .territory_of(i as usize)
+            .and_then(|t| p.territory(t))
+            .map_or("(unassigned)", |t| t.name.as_str());
+        out += &format!(
+            "{}	{type_label}	{t}
+",
+            p.accounts.ids[i as usize]
+        );
+    }
+    eprintln!(
+        "{} {n} account(s) in {type_label}.",
+        if to.is_some() { "Pinned" } else { "Unpinned" }
+    );
+    print_out(out)
+}
+
 fn rule_verb(
     plan: &Path,
     territory: &str,
@@ -928,16 +1051,36 @@ fn rule_verb(
 }
 
 /// `turfmap territory`.
-fn territory_verb(
-    plan: &Path,
-    territory: &str,
-    parent: Option<String>,
-    type_name: Option<String>,
-    reps: Option<String>,
-) -> Result<()> {
+fn territory_verb(plan: &Path, territory: &str, change: TerritoryChange) -> Result<()> {
+    use crate::core::edit::TerritoryProps;
     use crate::core::model::{Rep, TerritoryType};
+    let TerritoryChange {
+        parent,
+        type_name,
+        reps,
+        rename,
+        color,
+        priority,
+        lock,
+        unlock,
+        delete,
+    } = change;
     let mut ws = Workspace::open(plan)?;
     let id = find_territory(&ws, plan, territory)?;
+    if delete {
+        ws.apply(Edit::RemoveTerritory { id })?;
+        ws.save_as(plan)?;
+        eprintln!("Deleted '{territory}'.");
+        return Ok(());
+    }
+    let color = match color.as_deref() {
+        Some(c) => Some(
+            crate::core::import::plan::parse_hex_color(c).ok_or_else(|| {
+                Error::invalid(format!("colour '{c}' is not #rrggbb (e.g. #1f77b4)"))
+            })?,
+        ),
+        None => None,
+    };
     let mut edits = Vec::new();
     let mut project = ws.project().clone();
     if let Some(tn) = type_name {
@@ -993,16 +1136,33 @@ fn territory_verb(
             };
             ids.push(rid);
         }
-        let mut props =
-            crate::core::edit::TerritoryProps::of(project.territory(id).expect("found"));
+        let mut props = TerritoryProps::of(project.territory(id).expect("found"));
         props.reps = ids;
+        let e = Edit::SetTerritoryProps { id, props };
+        e.clone().apply(&mut project)?;
+        edits.push(e);
+    }
+    if rename.is_some() || color.is_some() || priority.is_some() || lock || unlock {
+        let mut props = TerritoryProps::of(project.territory(id).expect("found"));
+        if let Some(n) = rename {
+            props.name = n.trim().to_owned();
+        }
+        if let Some(c) = color {
+            props.color = c;
+        }
+        if let Some(p) = priority {
+            props.priority = p;
+        }
+        if lock || unlock {
+            props.locked = lock;
+        }
         let e = Edit::SetTerritoryProps { id, props };
         e.clone().apply(&mut project)?;
         edits.push(e);
     }
     if edits.is_empty() {
         return Err(Error::invalid(
-            "nothing to change: give --parent, --type or --reps",
+            "nothing to change: give --parent, --type, --reps, --rename, --color, --priority, --lock, --unlock or --delete",
         ));
     }
     ws.apply(Edit::Batch {
@@ -1148,10 +1308,15 @@ fn balance(
     lock: &[String],
     units: &str,
     hex_km: f64,
+    type_name: Option<&str>,
     out: &Path,
 ) -> Result<()> {
     use crate::core::optimize::{BalanceOptions, UnitLayer, generate, rebalance};
     let mut ws = Workspace::open(plan)?;
+    if let Some(tn) = type_name {
+        let ty = find_type(ws.project(), tn)?;
+        ws.set_current_type(ty)?;
+    }
     let project = ws.project();
     let mut weights = Vec::new();
     for part in measure.split(',') {
@@ -1189,6 +1354,7 @@ fn balance(
         tolerance_pct: tolerance,
         locked,
         units,
+        type_id: Some(ws.current_type()),
         ..BalanceOptions::default()
     };
     // Figures are reported on the chosen measure: make it the plan's.
@@ -1426,6 +1592,21 @@ fn truncate(s: &str, n: usize) -> String {
     } else {
         s.chars().take(n - 1).chain(std::iter::once('…')).collect()
     }
+}
+
+/// The territory type called `name`; an unknown name lists the plan's types.
+fn find_type(project: &Project, name: &str) -> Result<TerritoryTypeId> {
+    project.type_by_name(name).map(|t| t.id).ok_or_else(|| {
+        Error::invalid(format!(
+            "no territory type called '{name}'; the plan has: {}",
+            project
+                .types
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
 }
 
 #[cfg(test)]

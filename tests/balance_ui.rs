@@ -9,39 +9,15 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use turfmap::app::TurfmapApp;
 
-type MakeApp = Box<dyn FnOnce(&egui::Context) -> TurfmapApp>;
+mod common;
 
-struct Slot {
-    make: Option<MakeApp>,
-    app: Option<TurfmapApp>,
-}
+use common::{Slot, app, app_mut, harness_sized};
 
+/// A 1500×1000 window on the bundled sample plan; no frame has run yet.
 fn sample_harness() -> Harness<'static, Slot> {
-    Harness::builder()
-        .with_size([1500.0, 1000.0])
-        .build_ui_state(
-            |ui, slot: &mut Slot| {
-                if slot.app.is_none() {
-                    let make = slot.make.take().expect("made once");
-                    slot.app = Some(make(ui.ctx()));
-                }
-                slot.app.as_mut().expect("app").ui_contents(ui);
-            },
-            Slot {
-                make: Some(Box::new(|ctx| {
-                    TurfmapApp::with_sample(ctx).expect("sample")
-                })),
-                app: None,
-            },
-        )
-}
-
-fn app<'a>(h: &'a Harness<'_, Slot>) -> &'a TurfmapApp {
-    h.state().app.as_ref().expect("app")
-}
-
-fn app_mut<'a>(h: &'a mut Harness<'_, Slot>) -> &'a mut TurfmapApp {
-    h.state_mut().app.as_mut().expect("app")
+    harness_sized([1500.0, 1000.0], |ctx| {
+        TurfmapApp::with_sample(ctx).expect("sample")
+    })
 }
 
 /// Opens Plan → Balance… and picks 60 km hexagons.

@@ -24,6 +24,13 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs turfmap, which must succeed, and returns its standard output.
+fn ok(args: &[&str]) -> String {
+    let o = turfmap(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    String::from_utf8(o.stdout).unwrap()
+}
+
 fn new_sample_plan(dir: &Path) -> PathBuf {
     let plan = dir.join("plan.turf");
     let o = turfmap(&[
@@ -283,11 +290,6 @@ fn salesforce_baseline_scenarios_rules_explain_diff_and_export() {
     )
     .unwrap();
     let plan = dir.path().join("sf.turf");
-    let ok = |args: &[&str]| {
-        let o = turfmap(args);
-        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-        String::from_utf8(o.stdout).unwrap()
-    };
     ok(&[
         "new",
         s(&plan),
@@ -319,8 +321,8 @@ fn salesforce_baseline_scenarios_rules_explain_diff_and_export() {
         "{}",
         stderr(&o)
     );
-    // Unpinning happens through the window; here a rule can only win for
-    // unpinned accounts, so check it on a new territory's rule text.
+    // A rule can only win for unpinned accounts, so check it on a new
+    // territory's rule text (pins are exercised at the end).
     ok(&[
         "rule",
         s(&plan),
@@ -377,4 +379,71 @@ fn salesforce_baseline_scenarios_rules_explain_diff_and_export() {
         "{}",
         stderr(&o)
     );
+    // Pins from the command line (scenario "Again" is shown): A2 moves
+    // from North to South by hand, then loses its pin (no boundary and no
+    // rule there, so it is unassigned).
+    let out = ok(&["pin", s(&plan), "A2", "--to", "South"]);
+    assert_eq!(out, "A2\tGeographic\tSouth\n");
+    let ex = ok(&["explain", s(&plan), "A2"]);
+    assert!(ex.contains("Geographic: South: pinned by hand"), "{ex}");
+    let out = ok(&["pin", s(&plan), "A2", "A1", "--unpin"]);
+    assert_eq!(
+        out,
+        "A2\tGeographic\t(unassigned)\nA1\tGeographic\t(unassigned)\n"
+    );
+    let o = turfmap(&["pin", s(&plan), "A9", "--to", "South"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("no account with id 'A9'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = turfmap(&["pin", s(&plan), "A1", "--unpin", "--type", "Dental"]);
+    assert!(
+        stderr(&o).contains("no territory type called 'Dental'; the plan has: Geographic"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn territory_verb_renames_recolours_locks_and_deletes() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = new_sample_plan(dir.path());
+    ok(&[
+        "territory",
+        s(&plan),
+        "Texas",
+        "--rename",
+        "Lone Star",
+        "--color",
+        "#112233",
+        "--priority",
+        "-2",
+        "--lock",
+    ]);
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"Lone Star\""))
+        .expect("renamed");
+    assert!(line.contains("locked: true"), "{line}");
+    assert!(line.contains("priority: -2"), "{line}");
+    assert!(line.contains("(17, 34, 51)"), "{line}");
+    // Locked: deleting is refused with the reason, and nothing changes.
+    let o = turfmap(&["territory", s(&plan), "Lone Star", "--delete"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("locked"), "{}", stderr(&o));
+    ok(&["territory", s(&plan), "Lone Star", "--unlock"]);
+    ok(&["territory", s(&plan), "Lone Star", "--delete"]);
+    let m = ok(&["metrics", s(&plan)]);
+    assert!(!m.contains("Lone Star") && !m.contains("Texas"), "{m}");
+    // Bad input is named.
+    let o = turfmap(&["territory", s(&plan), "Florida", "--color", "teal"]);
+    assert!(
+        stderr(&o).contains("colour 'teal' is not #rrggbb"),
+        "{}",
+        stderr(&o)
+    );
+    let o = turfmap(&["territory", s(&plan), "Florida"]);
+    assert!(stderr(&o).contains("nothing to change"), "{}", stderr(&o));
 }

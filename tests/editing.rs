@@ -5,166 +5,39 @@
 
 use std::time::Duration;
 
-use egui::{Event, Key, Modifiers, PointerButton, Pos2, Role};
+use egui::{Event, Key, Modifiers, Pos2, Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
-use turfmap::app::TurfmapApp;
+use geo::{Area, Coord};
+use turfmap::app::map::MapView;
 use turfmap::app::tools::Tool;
+use turfmap::core::Workspace;
 use turfmap::core::engine::Engine;
-use turfmap::core::model::{AccountRow, Accounts, Project};
+use turfmap::core::model::Project;
 use turfmap::core::units::UnitLayer;
-use turfmap::core::{TerritoryId, Workspace};
 
-type MakeApp = Box<dyn FnOnce(&egui::Context) -> TurfmapApp>;
+mod common;
 
-struct Slot {
-    make: Option<MakeApp>,
-    app: Option<TurfmapApp>,
-}
+use common::{
+    Slot, account_pos, app, app_mut, button, click_at, count, drag_path, key, screen,
+    three_in_a_row, tid,
+};
 
+/// The window on `project`, after its first frame.
 fn harness(project: Project) -> Harness<'static, Slot> {
-    let make: MakeApp = Box::new(move |ctx| TurfmapApp::new(ctx, Workspace::new(project)));
-    let mut h = Harness::builder()
-        .with_size([1400.0, 900.0])
-        .build_ui_state(
-            |ui, slot: &mut Slot| {
-                if slot.app.is_none() {
-                    let make = slot.make.take().expect("made once");
-                    slot.app = Some(make(ui.ctx()));
-                }
-                slot.app.as_mut().expect("app").ui_contents(ui);
-            },
-            Slot {
-                make: Some(make),
-                app: None,
-            },
-        );
+    let mut h = common::harness(project);
     h.run();
     h
-}
-
-fn app<'a>(h: &'a Harness<'_, Slot>) -> &'a TurfmapApp {
-    h.state().app.as_ref().expect("app")
-}
-
-fn app_mut<'a>(h: &'a mut Harness<'_, Slot>) -> &'a mut TurfmapApp {
-    h.state_mut().app.as_mut().expect("app")
-}
-
-fn square(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
-    MultiPolygon(vec![Polygon::new(
-        LineString::from(vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)]),
-        vec![],
-    )])
 }
 
 /// Northwind `[0,10]²`, Southport `[10,20]×[0,10]`, Eastvale
 /// `[20,30]×[0,10]`, with 5, 3 and 8 accounts in a row along `y = 5`.
 fn plan() -> Project {
-    let mut p = Project::new("Edit plan");
-    p.accounts = Accounts::with_schema(&["Revenue".into()], &[]);
-    let mut n = 0;
-    for (k, (name, accounts)) in [("Northwind", 5), ("Southport", 3), ("Eastvale", 8)]
-        .into_iter()
-        .enumerate()
-    {
-        let x = k as f64 * 10.0;
-        p.add_territory(name, square(x, 0.0, 10.0));
-        for j in 0..accounts {
-            n += 1;
-            p.accounts.push(&AccountRow {
-                id: format!("A{n:03}"),
-                name: format!("Account {n}"),
-                location: Some((x + 1.0 + j as f64 * 0.5, 5.0)),
-                measures: vec![100.0 * n as f64],
-                ..AccountRow::default()
-            });
-        }
-    }
-    p
-}
-
-fn tid(h: &Harness<'_, Slot>, name: &str) -> TerritoryId {
-    app(h)
-        .workspace()
-        .project()
-        .territory_by_name(name)
-        .unwrap_or_else(|| panic!("no territory {name}"))
-        .id
-}
-
-fn count(h: &Harness<'_, Slot>, name: &str) -> u64 {
-    app(h)
-        .workspace()
-        .metrics()
-        .territory(tid(h, name))
-        .unwrap()
-        .group
-        .count
+    three_in_a_row("Edit plan", |n| 100.0 * n as f64)
 }
 
 fn counts(h: &Harness<'_, Slot>) -> [u64; 3] {
     ["Northwind", "Southport", "Eastvale"].map(|n| count(h, n))
-}
-
-fn screen(h: &Harness<'_, Slot>, lon: f64, lat: f64) -> Pos2 {
-    app(h).map_view().screen_pos(lon, lat).expect("map drawn")
-}
-
-fn account_pos(h: &Harness<'_, Slot>, i: usize) -> Pos2 {
-    let a = &app(h).workspace().project().accounts;
-    screen(h, a.lon[i], a.lat[i])
-}
-
-fn button(pos: Pos2, pressed: bool, modifiers: Modifiers) -> Event {
-    Event::PointerButton {
-        pos,
-        button: PointerButton::Primary,
-        pressed,
-        modifiers,
-    }
-}
-
-/// Presses at `path[0]`, moves through the rest (a frame per point, with
-/// `steps` intermediate moves per leg) and lets go at the last point,
-/// holding `modifiers` all along.
-fn drag_path(h: &mut Harness<'_, Slot>, path: &[Pos2], steps: usize, modifiers: Modifiers) {
-    h.event(Event::ModifiersChanged(modifiers));
-    h.event(Event::PointerMoved(path[0]));
-    h.step();
-    h.event(button(path[0], true, modifiers));
-    h.step();
-    for w in path.windows(2) {
-        for k in 1..=steps {
-            let p = w[0] + (w[1] - w[0]) * (k as f32 / steps as f32);
-            h.event(Event::PointerMoved(p));
-            h.step();
-        }
-    }
-    let end = *path.last().unwrap();
-    h.event(button(end, false, modifiers));
-    h.step();
-    h.event(Event::ModifiersChanged(Modifiers::NONE));
-    h.run_ok();
-}
-
-/// A click at `p` (press and release), then a pause so that the next click
-/// is not a double-click.
-fn click_at(h: &mut Harness<'_, Slot>, p: Pos2) {
-    h.event(Event::PointerMoved(p));
-    h.step();
-    h.event(button(p, true, Modifiers::NONE));
-    h.step();
-    h.event(button(p, false, Modifiers::NONE));
-    h.step();
-    h.step();
-    h.step();
-}
-
-fn key(h: &mut Harness<'_, Slot>, k: Key) {
-    h.key_press(k);
-    h.run_ok();
 }
 
 /// The window's metrics agree with a plan built from scratch.
@@ -173,6 +46,26 @@ fn assert_matches_fresh_build(h: &Harness<'_, Slot>) {
     assert!(ws.engine().same_result(&Engine::new(ws.project())));
     let fresh = Workspace::new(ws.project().clone());
     assert_eq!(app(h).metrics(), &fresh.metrics());
+}
+
+/// The map's dots (colours, pinned rings) and territory shapes, updated
+/// edit by edit, agree with a map built from scratch on the same plan.
+fn assert_map_matches_fresh(h: &Harness<'_, Slot>) {
+    let app = app(h);
+    let ws = app.workspace();
+    let ctx = egui::Context::default();
+    let mut fresh = MapView::new(&ctx);
+    fresh.zoom_to_plan(ws);
+    let map = app.map_view();
+    for i in 0..ws.project().accounts.len() {
+        assert_eq!(map.account_color(i), fresh.account_color(i), "account {i}");
+        assert_eq!(
+            map.account_ringed(i),
+            fresh.account_ringed(i),
+            "account {i}"
+        );
+    }
+    assert_eq!(map.territory_shape_hashes(), fresh.territory_shape_hashes());
 }
 
 #[test]
@@ -204,11 +97,14 @@ fn dragging_an_account_shows_a_preview_then_moves_it() {
     assert_eq!(counts(&h), [4, 4, 8]);
     let south = tid(&h, "Southport");
     assert_eq!(
-        app(&h).workspace().project().accounts.pinned[0],
+        app(&h).workspace().project().accounts.pins.of(0).next(),
         Some(south)
     );
     assert!(app(&h).tools().drop_preview().is_none());
     assert_matches_fresh_build(&h);
+    // The map ringed and recoloured just that account.
+    assert_eq!(app(&h).map_view().account_ringed(0), Some(true));
+    assert_map_matches_fresh(&h);
 }
 
 #[test]
@@ -227,9 +123,9 @@ fn box_selection_then_drop_pins_every_selected_account() {
     drag_path(&mut h, &[from, to], 5, Modifiers::NONE);
     assert_eq!(counts(&h), [2, 3, 11]);
     let east = tid(&h, "Eastvale");
-    let pinned = &app(&h).workspace().project().accounts.pinned;
-    assert!((0..3).all(|i| pinned[i] == Some(east)));
-    assert_eq!(pinned[3], None);
+    let pinned = &app(&h).workspace().project().accounts.pins;
+    assert!((0..3).all(|i| pinned.of(i).next() == Some(east)));
+    assert_eq!(pinned.of(3).next(), None);
     assert_eq!(app(&h).workspace().undo_labels().count(), 1);
     assert_matches_fresh_build(&h);
 
@@ -267,8 +163,8 @@ fn lasso_selection_then_drop_on_a_list_row() {
     drag_path(&mut h, &[from, row], 5, Modifiers::NONE);
     assert_eq!(counts(&h), [8, 0, 8]);
     let north = tid(&h, "Northwind");
-    let pinned = &app(&h).workspace().project().accounts.pinned;
-    assert!((5..8).all(|i| pinned[i] == Some(north)));
+    let pinned = &app(&h).workspace().project().accounts.pins;
+    assert!((5..8).all(|i| pinned.of(i).next() == Some(north)));
     assert_matches_fresh_build(&h);
     // U unpins the selection.
     key(&mut h, Key::U);
@@ -387,6 +283,7 @@ fn dragging_a_vertex_is_one_undo_step_and_matches_a_full_recompute() {
     assert_eq!(app(&h).tools().tool, Tool::Reshape);
     let before = app(&h).metrics().clone();
     let territories = app(&h).workspace().project().territories.clone();
+    let rebuilds = app(&h).map_view().account_full_rebuilds();
 
     // Drag the shared corner (10, 10) to (15, 10) in many frames: the three
     // Southport accounts at x = 11..12 cross over while dragging.
@@ -394,6 +291,10 @@ fn dragging_a_vertex_is_one_undo_step_and_matches_a_full_recompute() {
     let mid = screen(&h, 12.0, 10.0);
     let to = screen(&h, 15.0, 10.0);
     drag_path(&mut h, &[from, mid, to], 4, Modifiers::NONE);
+    // Each step recoloured only the accounts that crossed, and the result
+    // is what a map drawn from scratch shows.
+    assert_eq!(app(&h).map_view().account_full_rebuilds(), rebuilds);
+    assert_map_matches_fresh(&h);
     let ws = app(&h).workspace();
     let ring = exterior(&h, "Northwind");
     assert!(ring.iter().any(|&c| near(c, 15.0, 10.0)), "{ring:?}");
@@ -415,10 +316,12 @@ fn dragging_a_vertex_is_one_undo_step_and_matches_a_full_recompute() {
     h.run_ok();
     assert_eq!(app(&h).metrics(), &before);
     assert_eq!(app(&h).workspace().project().territories, territories);
+    assert_map_matches_fresh(&h);
     app_mut(&mut h).redo();
     h.run_ok();
     assert_eq!(app(&h).metrics(), &after);
     assert_matches_fresh_build(&h);
+    assert_map_matches_fresh(&h);
 
     // A midpoint handle adds a vertex (the bottom edge's middle, (5, 0)),
     // dragged in the same gesture: one more undo step.
@@ -497,12 +400,15 @@ fn brushing_hexagons_paints_them_into_the_territory() {
             .unsigned_area()
     };
     let south_area = area(&h, "Southport");
+    let rebuilds = app(&h).map_view().account_full_rebuilds();
 
     // One stroke across the Southport accounts.
     let a = screen(&h, 10.8, 5.0);
     let b = screen(&h, 12.2, 5.0);
     drag_path(&mut h, &[a, b], 6, Modifiers::NONE);
     assert_eq!(counts(&h), [8, 0, 8]);
+    assert_eq!(app(&h).map_view().account_full_rebuilds(), rebuilds);
+    assert_map_matches_fresh(&h);
     assert!(area(&h, "Southport") < south_area - 1.0);
     assert!((area(&h, "Northwind") + area(&h, "Southport") - 200.0).abs() < 1e-6);
     assert_eq!(app(&h).workspace().undo_labels().count(), 1);
@@ -520,6 +426,7 @@ fn brushing_hexagons_paints_them_into_the_territory() {
     h.run_ok();
     assert_eq!(app(&h).metrics(), &before);
     assert_eq!(app(&h).workspace().project().territories, territories);
+    assert_map_matches_fresh(&h);
 }
 
 #[test]
@@ -619,4 +526,22 @@ fn counts_all(h: &Harness<'_, Slot>) -> Vec<u64> {
         .iter()
         .map(|t| t.group.count)
         .collect()
+}
+
+/// The `bench-gesture` driver works the real window: a vertex drag and a
+/// paint stroke each end as one undo step (checked inside), every frame is
+/// timed, and the scenario comparison it starts finishes.
+#[test]
+fn gesture_benchmark_drives_the_window() {
+    let ws = Workspace::new(turfmap::core::synth::synthetic_plan(4_000, 20, 1));
+    let m = turfmap::app::gesture_bench::measure(ws).expect("the gestures ran");
+    assert_eq!(m.drag.len(), 61);
+    assert!(m.drag.iter().all(|f| f.total > 0.0));
+    assert!(
+        m.drag.iter().filter(|f| f.edit > 0.0).count() >= 50,
+        "{:?}",
+        m.drag
+    );
+    assert!(m.painting().len() >= 5, "{}", m.paint_note);
+    assert!(m.compare_done);
 }

@@ -1,6 +1,7 @@
 //! Property test: any sequence of edits, applied incrementally (and undone
 //! and redone), leaves every engine (one per territory type, with rules)
-//! exactly where a full recompute would.
+//! exactly where a full recompute would, and the workspace's change journal
+//! names every account that changed territory.
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use proptest::prelude::*;
@@ -39,6 +40,13 @@ enum Op {
         poly: Vec<(i32, i32)>,
         priority: i32,
     },
+    /// One vertex of a boundary dragged to a lattice point (a local change:
+    /// the engine reassigns only near the edges that moved).
+    MoveVertex {
+        t: usize,
+        vertex: usize,
+        to: (i32, i32),
+    },
     Remove {
         t: usize,
     },
@@ -49,6 +57,8 @@ enum Op {
     Pin {
         accounts: Vec<usize>,
         t: Option<usize>,
+        /// Unpin (t = None) in the overlay type rather than the first.
+        overlay: bool,
     },
     Move {
         a: usize,
@@ -102,11 +112,13 @@ fn polygon_strategy() -> impl Strategy<Value = Vec<(i32, i32)>> {
 fn op_strategy() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (0..16usize, polygon_strategy()).prop_map(|(t, poly)| Op::Reshape { t, poly }),
+        3 => (0..16usize, 0..16usize, (0..48i32, 0..48i32))
+            .prop_map(|(t, vertex, to)| Op::MoveVertex { t, vertex, to }),
         2 => (polygon_strategy(), -1..2i32).prop_map(|(poly, priority)| Op::Add { poly, priority }),
         1 => (0..16usize).prop_map(|t| Op::Remove { t }),
         1 => (0..16usize, -1..2i32).prop_map(|(t, priority)| Op::Priority { t, priority }),
-        2 => (prop::collection::vec(0..400usize, 1..20), prop::option::of(0..16usize))
-            .prop_map(|(accounts, t)| Op::Pin { accounts, t }),
+        3 => (prop::collection::vec(0..400usize, 1..20), prop::option::of(0..16usize), any::<bool>())
+            .prop_map(|(accounts, t, overlay)| Op::Pin { accounts, t, overlay }),
         2 => (0..400usize, prop::option::of((0..48i32, 0..48i32))).prop_map(|(a, to)| Op::Move { a, to }),
         1 => prop::collection::vec((0..48i32, 0..48i32), 1..30).prop_map(|pts| Op::AddAccounts { pts }),
         1 => (prop::collection::vec(0..400usize, 1..30), any::<bool>())
@@ -142,7 +154,7 @@ fn row(i: usize, p: Option<(i32, i32)>) -> AccountRow {
         source: LocationSource::Coordinates,
         measures: vec![(i % 17) as f64 * 1000.25, 0.1 * (i % 3) as f64],
         attributes: vec![["A", "B"][i % 2].into()],
-        pinned: None,
+        pins: Vec::new(),
     }
 }
 
@@ -187,6 +199,30 @@ fn apply(ws: &mut Workspace, op: Op, fresh: &mut usize) {
             }),
             None => Ok(()),
         },
+        Op::MoveVertex { t, vertex, to } => match live_territory(ws, t) {
+            Some(id) => {
+                let mut geometry = ws.project().territory(id).unwrap().geometry.clone();
+                if let Some(poly) = geometry.0.first_mut() {
+                    poly.exterior_mut(|ring| {
+                        let n = ring.0.len();
+                        if n >= 4 {
+                            // The closing repeat moves with the first vertex.
+                            let k = vertex % (n - 1);
+                            let c = Coord {
+                                x: lattice(to.0),
+                                y: lattice(to.1),
+                            };
+                            ring.0[k] = c;
+                            if k == 0 {
+                                ring.0[n - 1] = c;
+                            }
+                        }
+                    });
+                }
+                ws.apply(Edit::SetGeometry { id, geometry })
+            }
+            None => Ok(()),
+        },
         Op::Add { poly, priority } => {
             let id = TerritoryId(ws.project().next_territory_id);
             let mut t = Territory::new(id, format!("N{}", id.0), mp(&poly));
@@ -208,10 +244,18 @@ fn apply(ws: &mut Workspace, op: Op, fresh: &mut usize) {
             }
             None => Ok(()),
         },
-        Op::Pin { accounts, t } => {
+        Op::Pin {
+            accounts,
+            t,
+            overlay,
+        } => {
             let target = t.and_then(|t| live_territory(ws, t));
             let accounts: Vec<u32> = accounts.into_iter().map(|a| (a % n) as u32).collect();
-            ws.apply(Edit::pin_all(accounts, target))
+            let ty = match target {
+                Some(t) => ws.project().territory(t).unwrap().type_id,
+                None => TerritoryTypeId(overlay as u32),
+            };
+            ws.apply(Edit::pin_all(ty, accounts, target))
         }
         Op::Move { a, to } => ws.apply(Edit::SetLocations {
             accounts: vec![(a % n) as u32],
@@ -270,7 +314,30 @@ proptest! {
         let mut fresh = 0;
         for (k, op) in ops.into_iter().enumerate() {
             let desc = format!("{op:?}");
+            let rev = ws.revision();
+            let before: Vec<_> = ws.engines().iter().map(|e| (e.type_id(), e.assignment())).collect();
             apply(&mut ws, op, &mut fresh);
+            // The journal lists every account that changed territory.
+            if let Some(changes) = ws.changes_since(rev) {
+                for (ty, old) in &before {
+                    let Some(e) = ws.engine_for(*ty) else { continue };
+                    let now = e.assignment();
+                    for (i, (a, b)) in old.iter().zip(&now).enumerate() {
+                        prop_assert!(
+                            a == b || changes.accounts.binary_search(&(i as u32)).is_ok(),
+                            "account {} moved without being journalled after step {} ({})", i, k, desc
+                        );
+                    }
+                }
+            }
+            // An account never holds two pins in one type.
+            let p = ws.project();
+            for i in 0..p.accounts.len() {
+                let mut types: Vec<_> = p.accounts.pins.of(i).map(|t| p.territory(t).unwrap().type_id).collect();
+                let all = types.len();
+                types.dedup();
+                prop_assert_eq!(types.len(), all, "account {} has two pins in one type after step {} ({})", i, k, desc);
+            }
             for e in ws.engines() {
                 let full = Engine::for_type(ws.project(), e.type_id());
                 prop_assert!(e.same_result(&full), "type {:?} diverged after step {} ({})", e.type_id(), k, desc);
@@ -301,5 +368,9 @@ proptest! {
         prop_assert_eq!(&after[..assignment.len()], &assignment[..]);
         prop_assert!(after[assignment.len()..].iter().all(|a| a.is_none()));
         prop_assert_eq!(&ws.project().territories, &start_project.territories);
+        let pins = &ws.project().accounts.pins;
+        let n = start_project.accounts.len();
+        prop_assert!((0..n).all(|i| pins.of(i).eq(start_project.accounts.pins.of(i))));
+        prop_assert!((n..pins.len()).all(|i| !pins.is_pinned(i)));
     }
 }

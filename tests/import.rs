@@ -233,7 +233,7 @@ fn missing_id_and_name_columns_use_row_numbers() {
     assert_eq!(acc.names, acc.ids);
     assert_eq!(rep.blank_rows, 1);
     assert_eq!(acc.measures[0].values, [10.0, 20.0, 30.0]);
-    assert_eq!(acc.pinned, [None, None, None]);
+    assert!(acc.pins.none_pinned() && acc.pins.len() == 3);
     assert_eq!(acc.removed, [false, false, false]);
     assert_eq!(acc.live_count(), 3);
 }

@@ -3,8 +3,7 @@
 use std::time::Duration;
 
 use egui::{
-    Context, Event, FullOutput, Modifiers, PointerButton, Pos2, RawInput, Rect, Shape, Stroke,
-    pos2, vec2,
+    Context, Event, FullOutput, Modifiers, Pos2, RawInput, Rect, Shape, Stroke, pos2, vec2,
 };
 use geo::{
     Area, BoundingRect, Contains, Coord, InteriorPoint, LineString, MultiPolygon, Point, Polygon,
@@ -20,6 +19,8 @@ use turfmap::app::map::{MapView, PlanKey, TileSettings, basemap};
 use turfmap::app::state::{MapEvent, MapStyle, Selection};
 use turfmap::core::synth::synthetic_plan;
 use turfmap::core::{Project, TerritoryId, Workspace};
+
+mod common;
 
 const SIZE: egui::Vec2 = vec2(1200.0, 800.0);
 
@@ -81,12 +82,7 @@ impl Harness {
     /// Moves to `p`, presses and releases: the events of all three frames.
     fn click(&mut self, ws: &Workspace, style: &MapStyle, p: Pos2) -> Vec<MapEvent> {
         let sel = Selection::default();
-        let button = |pressed| Event::PointerButton {
-            pos: p,
-            button: PointerButton::Primary,
-            pressed,
-            modifiers: Modifiers::default(),
-        };
+        let button = |pressed| common::button(p, pressed, Modifiers::NONE);
         let mut ev = self.frame(ws, &sel, style, vec![Event::PointerMoved(p)]);
         ev.extend(self.frame(ws, &sel, style, vec![button(true)]));
         ev.extend(self.frame(ws, &sel, style, vec![button(false)]));
@@ -903,6 +899,110 @@ fn edits_invalidate_the_caches() {
     .unwrap();
     h.frame(&ws, &Selection::default(), &style, vec![]);
     assert!(!h.view.stats().dots.reused, "the edit changed colours");
+}
+
+/// `shape` scaled by `k` around the middle of its bounding box.
+fn scaled(shape: &MultiPolygon<f64>, k: f64) -> MultiPolygon<f64> {
+    use geo::MapCoords;
+    let c = shape.bounding_rect().expect("a shape").center();
+    shape.map_coords(|p| Coord {
+        x: c.x + (p.x - c.x) * k,
+        y: c.y + (p.y - c.y) * k,
+    })
+}
+
+/// The map's dots and shapes agree with a map built from scratch.
+fn assert_like_fresh(view: &MapView, ws: &Workspace, when: &str) {
+    let ctx = Context::default();
+    let mut fresh = MapView::new(&ctx);
+    fresh.zoom_to_plan(ws);
+    for i in 0..ws.project().accounts.len() {
+        assert_eq!(
+            view.account_color(i),
+            fresh.account_color(i),
+            "account {i} {when}"
+        );
+        assert_eq!(
+            view.account_ringed(i),
+            fresh.account_ringed(i),
+            "account {i} {when}"
+        );
+    }
+    assert_eq!(
+        view.territory_shape_hashes(),
+        fresh.territory_shape_hashes(),
+        "{when}"
+    );
+}
+
+#[test]
+fn edits_update_the_map_like_a_fresh_one() {
+    use turfmap::core::edit::Edit;
+    let mut ws = Workspace::new(synthetic_plan(20_000, 40, 3));
+    let mut h = Harness::new();
+    let (sel, style) = (Selection::default(), MapStyle::default());
+    h.view.zoom_to_plan(&ws);
+    // Few dots allowed: the whole plan is drawn from a cached world raster,
+    // which edits patch texel by texel.
+    h.view.set_point_budget(1_000);
+    h.frame(&ws, &sel, &style, vec![]);
+    h.frame(&ws, &sel, &style, vec![]);
+    assert!(h.view.stats().dots.level.is_some(), "{:?}", h.view.stats());
+    let rebuilds = h.view.account_full_rebuilds();
+
+    // Shrunk territories leave their rim unassigned.
+    let ids: Vec<TerritoryId> = ws.project().territories.iter().map(|t| t.id).collect();
+    for &id in &ids[..4] {
+        let geometry = scaled(&ws.project().territory(id).unwrap().geometry, 0.7);
+        ws.apply(Edit::SetGeometry { id, geometry }).unwrap();
+        h.frame(&ws, &sel, &style, vec![]);
+        assert!(!h.view.stats().dots.reused);
+        assert_like_fresh(&h.view, &ws, &format!("after shrinking {id:?}"));
+    }
+    // Pinned accounts get their ring and their new territory's colour.
+    let target = ids[5];
+    let accounts: Vec<u32> = (0..ws.project().accounts.len() as u32)
+        .filter(|&i| ws.engine().territory_of(i as usize) != Some(target))
+        .take(300)
+        .collect();
+    let drop =
+        turfmap::core::tools::drop_accounts(ws.project(), ws.engine(), &accounts, target).unwrap();
+    ws.apply(drop).unwrap();
+    h.frame(&ws, &sel, &style, vec![]);
+    assert_eq!(h.view.account_ringed(accounts[0] as usize), Some(true));
+    assert_like_fresh(&h.view, &ws, "after pinning");
+    // Undo all of it, step by step.
+    while ws.undo().unwrap() {
+        h.frame(&ws, &sel, &style, vec![]);
+        assert_like_fresh(&h.view, &ws, "after an undo");
+    }
+    // A new territory on top of another one takes its middle: a new
+    // colour, but only for the accounts that moved.
+    let id = TerritoryId(ws.project().next_territory_id);
+    let mut t = turfmap::core::model::Territory::new(
+        id,
+        "On top",
+        scaled(&ws.project().territory(ids[10]).unwrap().geometry, 0.5),
+    );
+    t.priority = 1;
+    ws.apply(Edit::AddTerritory {
+        territory: t,
+        position: usize::MAX,
+    })
+    .unwrap();
+    h.frame(&ws, &sel, &style, vec![]);
+    assert_like_fresh(&h.view, &ws, "after adding a territory");
+    assert_eq!(
+        h.view.account_full_rebuilds(),
+        rebuilds,
+        "edits recolour only the accounts they move"
+    );
+    // A new territory colour repaints all its accounts: rebuilt, still right.
+    let recolor = turfmap::core::tools::recolor(ws.project(), ids[0], [1, 2, 3]).unwrap();
+    ws.apply(recolor).unwrap();
+    h.frame(&ws, &sel, &style, vec![]);
+    assert_like_fresh(&h.view, &ws, "after a recolour");
+    assert_eq!(h.view.account_full_rebuilds(), rebuilds + 1);
 }
 
 #[test]

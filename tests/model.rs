@@ -38,7 +38,7 @@ fn plan() -> Project {
                 if i % 2 == 1 { "Healthcare" } else { "Retail" }.into(),
                 if i < 3 { "CA" } else { "OR" }.into(),
             ],
-            pinned: None,
+            pins: Vec::new(),
         });
     }
     p.add_territory("West", sq(0.0, 0.0, 5.0));
@@ -60,6 +60,21 @@ fn add(ws: &mut Workspace, name: &str, f: impl FnOnce(&mut Territory)) -> Territ
     })
     .unwrap();
     tid
+}
+
+/// Adds territory type `name` (priority 1) with id `id`.
+fn add_type(ws: &mut Workspace, id: u32, name: &str) -> TerritoryTypeId {
+    let ty = TerritoryTypeId(id);
+    ws.apply(Edit::AddType {
+        ty: TerritoryType {
+            id: ty,
+            name: name.into(),
+            priority: 1,
+        },
+        position: usize::MAX,
+    })
+    .unwrap();
+    ty
 }
 
 fn check_full(ws: &Workspace) {
@@ -90,7 +105,8 @@ fn rule_beats_geometry_and_override_beats_rule() {
     assert_eq!(ws.engine().territory_of(3), Some(west));
     assert_eq!(ws.engine().reason(3), Reason::Geometry);
     // A pin beats the rule.
-    ws.apply(Edit::pin_all(vec![0], Some(west))).unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![0], west).unwrap())
+        .unwrap();
     assert_eq!(ws.engine().territory_of(0), Some(west));
     assert_eq!(ws.engine().reason(0), Reason::Override);
     let ex = ws.explain(0);
@@ -188,16 +204,7 @@ fn invalid_rules_are_refused_with_the_reason() {
 fn overlay_type_is_assigned_independently() {
     let mut ws = Workspace::new(plan());
     let west = id(&ws, "West");
-    let health = TerritoryTypeId(7);
-    ws.apply(Edit::AddType {
-        ty: TerritoryType {
-            id: health,
-            name: "Healthcare".into(),
-            priority: 1,
-        },
-        position: usize::MAX,
-    })
-    .unwrap();
+    let health = add_type(&mut ws, 7, "Healthcare");
     let hc = add(&mut ws, "HC", |t| {
         t.type_id = health;
         t.rule = Some(Rule::parse("Industry = Healthcare").unwrap());
@@ -212,7 +219,8 @@ fn overlay_type_is_assigned_independently() {
     assert_eq!(m.territory(hc).unwrap().group.count, 5);
     assert_eq!(ws.metrics().territories.len(), 2);
     // A pin to the overlay territory does not move the account in Geographic.
-    ws.apply(Edit::pin_all(vec![0], Some(hc))).unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![0], hc).unwrap())
+        .unwrap();
     assert_eq!(ws.engine_for(health).unwrap().territory_of(0), Some(hc));
     assert_eq!(ws.engine().territory_of(0), Some(west));
     // Showing the overlay makes `engine()` the overlay's.
@@ -259,7 +267,8 @@ fn rollups_equal_sums_of_children() {
         .unwrap();
     }
     // The region also holds one account of its own (pinned).
-    ws.apply(Edit::pin_all(vec![9], Some(region))).unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![9], region).unwrap())
+        .unwrap();
     let m = ws.metrics();
     let g = |t: TerritoryId| m.territory(t).unwrap();
     assert_eq!(
@@ -346,7 +355,8 @@ fn scenarios_clone_switch_archive_and_diff() {
         geometry: sq(0.0, 0.0, 7.0),
     })
     .unwrap();
-    ws.apply(Edit::pin_all(vec![0], Some(east))).unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![0], east).unwrap())
+        .unwrap();
     check_full(&ws);
     let d = scenario::diff(ws.project(), base, prop).unwrap();
     assert_eq!(d.moved_accounts(), vec![0, 5, 6]);
@@ -369,7 +379,7 @@ fn scenarios_clone_switch_archive_and_diff() {
     // The base scenario is untouched; switching back shows it.
     ws.apply(Edit::SwitchScenario { to: base }).unwrap();
     assert_eq!(ws.engine().territory_of(5), Some(east));
-    assert_eq!(ws.project().accounts.pinned[0], None);
+    assert_eq!(ws.project().accounts.pins.of(0).next(), None);
     check_full(&ws);
     // Archived is read-only, with a clear message; scenario edits still work.
     ws.apply(Edit::SetScenarioMeta {
@@ -379,7 +389,7 @@ fn scenarios_clone_switch_archive_and_diff() {
     })
     .unwrap();
     let err = ws
-        .apply(Edit::pin_all(vec![1], Some(east)))
+        .apply(Edit::pin_to(ws.project(), vec![1], east).unwrap())
         .unwrap_err()
         .to_string();
     assert!(
@@ -391,7 +401,7 @@ fn scenarios_clone_switch_archive_and_diff() {
     ws.undo().unwrap(); // switch back
     assert_eq!(ws.project().active().unwrap().name, "Proposal");
     ws.undo().unwrap(); // pin
-    assert_eq!(ws.project().accounts.pinned[0], None);
+    assert_eq!(ws.project().accounts.pins.of(0).next(), None);
     check_full(&ws);
     // The shown scenario cannot be deleted; another one can, and undo restores.
     assert!(ws.apply(Edit::RemoveScenario { id: prop }).is_err());
@@ -399,6 +409,43 @@ fn scenarios_clone_switch_archive_and_diff() {
     assert_eq!(ws.project().scenarios.len(), 1);
     ws.undo().unwrap();
     assert_eq!(ws.project().scenarios.len(), 2);
+}
+
+#[test]
+fn comparing_from_a_snapshot_equals_comparing_the_plan() {
+    let mut ws = Workspace::new(plan());
+    let (west, east) = (id(&ws, "West"), id(&ws, "East"));
+    let base = ws.project().active_scenario;
+    ws.apply(scenario::clone_edit(ws.project(), base, "Proposal").unwrap())
+        .unwrap();
+    let prop = scenario::find(ws.project(), "Proposal").unwrap();
+    ws.apply(Edit::SwitchScenario { to: prop }).unwrap();
+    ws.apply(Edit::SetGeometry {
+        id: west,
+        geometry: sq(0.0, 0.0, 7.0),
+    })
+    .unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![0], east).unwrap())
+        .unwrap();
+    let same = |ws: &Workspace| {
+        let p = ws.project();
+        let progress = turfmap::core::progress::Progress::new();
+        let snap = scenario::DiffSnapshot::of(p)
+            .diff(base, prop, &progress)
+            .unwrap();
+        assert_eq!(snap, scenario::diff(p, base, prop).unwrap());
+        snap
+    };
+    assert_eq!(same(&ws).moved_accounts(), vec![0, 5, 6]);
+    // A rule on the account name needs the names, which the snapshot then
+    // copies: account 3 goes to the rule's territory.
+    add(&mut ws, "Named", |t| {
+        t.rule = Some(Rule::parse("Name = \"Account 3\"").unwrap());
+    });
+    assert_eq!(same(&ws).moved_accounts(), vec![0, 3, 5, 6]);
+    // Also when the rule sits in the scenario not shown.
+    ws.apply(Edit::SwitchScenario { to: base }).unwrap();
+    assert_eq!(same(&ws).moved_accounts(), vec![0, 3, 5, 6]);
 }
 
 #[test]
@@ -412,13 +459,173 @@ fn scenarios_survive_save_and_load() {
         .unwrap();
     let b = scenario::find(ws.project(), "B").unwrap();
     ws.apply(Edit::SwitchScenario { to: b }).unwrap();
-    ws.apply(Edit::pin_all(vec![2], Some(east))).unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![2], east).unwrap())
+        .unwrap();
     ws.apply(Edit::SwitchScenario { to: base }).unwrap();
     ws.save_as(&path).unwrap();
     let mut ws2 = Workspace::open(&path).unwrap();
     assert_eq!(ws2.project().scenarios.len(), 2);
-    assert_eq!(ws2.project().accounts.pinned[2], None);
+    assert_eq!(ws2.project().accounts.pins.of(2).next(), None);
     ws2.apply(Edit::SwitchScenario { to: b }).unwrap();
     assert_eq!(ws2.engine().territory_of(2), Some(east));
     assert_eq!(ws2.engine().reason(2), Reason::Override);
+}
+
+/// Adds a Healthcare overlay type with two overlay territories (no shape,
+/// no rule) and returns (type, HC North, HC South).
+fn with_overlay(ws: &mut Workspace) -> (TerritoryTypeId, TerritoryId, TerritoryId) {
+    let health = add_type(ws, 1, "Healthcare");
+    let north = add(ws, "HC North", |t| t.type_id = health);
+    let south = add(ws, "HC South", |t| t.type_id = health);
+    (health, north, south)
+}
+
+#[test]
+fn an_account_keeps_one_pin_per_type() {
+    let mut ws = Workspace::new(plan());
+    let (west, east) = (id(&ws, "West"), id(&ws, "East"));
+    let (health, north, south) = with_overlay(&mut ws);
+    let geo_ty = TerritoryTypeId(0);
+    // Account 1 (in West by geometry) pinned to East, then to HC North in
+    // the overlay: both pins hold, each in its own type.
+    ws.apply(Edit::pin_to(ws.project(), vec![1, 2], east).unwrap())
+        .unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![1], north).unwrap())
+        .unwrap();
+    let pins = |ws: &Workspace, i| ws.project().accounts.pins.of(i).collect::<Vec<_>>();
+    assert_eq!(pins(&ws, 1), [east, north]);
+    assert_eq!(ws.engine_for(geo_ty).unwrap().territory_of(1), Some(east));
+    assert_eq!(ws.engine_for(health).unwrap().territory_of(1), Some(north));
+    assert_eq!(ws.engine_for(health).unwrap().territory_of(2), None);
+    check_full(&ws);
+    // Re-pinning in the overlay replaces only the overlay pin.
+    ws.apply(Edit::pin_to(ws.project(), vec![1], south).unwrap())
+        .unwrap();
+    assert_eq!(pins(&ws, 1), [east, south]);
+    // Unpinning in the overlay leaves the Geographic pin alone, and the
+    // other way round.
+    ws.apply(Edit::pin_all(health, vec![1], None)).unwrap();
+    assert_eq!(pins(&ws, 1), [east]);
+    assert_eq!(ws.engine_for(health).unwrap().territory_of(1), None);
+    ws.apply(Edit::pin_to(ws.project(), vec![1], north).unwrap())
+        .unwrap();
+    ws.apply(Edit::pin_all(geo_ty, vec![1], None)).unwrap();
+    assert_eq!(pins(&ws, 1), [north]);
+    assert_eq!(ws.engine_for(geo_ty).unwrap().territory_of(1), Some(west));
+    check_full(&ws);
+    // A territory of the wrong type is refused, naming it and the type.
+    let e = ws
+        .apply(Edit::pin_all(geo_ty, vec![3], Some(north)))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("HC North") && e.contains("Geographic"), "{e}");
+    // Explain names the override in each type.
+    ws.apply(Edit::pin_to(ws.project(), vec![1], east).unwrap())
+        .unwrap();
+    let text = ws.explain(1).render();
+    assert!(
+        text.contains("East: pinned by hand") && text.contains("HC North: pinned by hand"),
+        "{text}"
+    );
+    // Undo walks back through every step exactly.
+    while ws.undo().unwrap() {}
+    assert!(ws.project().accounts.pins.none_pinned());
+    check_full(&ws);
+}
+
+#[test]
+fn pins_in_several_types_survive_save_and_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pins.turf");
+    let mut ws = Workspace::new(plan());
+    let east = id(&ws, "East");
+    let (health, north, _) = with_overlay(&mut ws);
+    ws.apply(Edit::pin_to(ws.project(), vec![0, 4], east).unwrap())
+        .unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![4, 7], north).unwrap())
+        .unwrap();
+    // A second scenario with its own pins in both types.
+    let clone = scenario::clone_edit(ws.project(), ws.project().active_scenario, "B").unwrap();
+    ws.apply(clone).unwrap();
+    ws.save_as(&path).unwrap();
+    let back = Workspace::open(&path).unwrap();
+    assert_eq!(back.project().accounts.pins, ws.project().accounts.pins);
+    assert_eq!(back.project().scenarios, ws.project().scenarios);
+    assert_eq!(
+        back.project().accounts.pins.of(4).collect::<Vec<_>>(),
+        [east, north]
+    );
+    assert_eq!(
+        back.engine_for(health).unwrap().territory_of(4),
+        Some(north)
+    );
+    assert_eq!(back.engine().territory_of(4), Some(east));
+    // Switching scenarios carries each scenario's pins in every type.
+    let mut back = back;
+    let b = scenario::find(back.project(), "B").unwrap();
+    back.apply(Edit::SwitchScenario { to: b }).unwrap();
+    assert_eq!(
+        back.project().accounts.pins.of(4).collect::<Vec<_>>(),
+        [east, north]
+    );
+}
+
+#[test]
+fn moving_a_territory_into_a_type_keeps_one_pin_per_type() {
+    let mut ws = Workspace::new(plan());
+    let east = id(&ws, "East");
+    let (health, north, _) = with_overlay(&mut ws);
+    // Account 3 pinned to East (Geographic) and HC North (overlay);
+    // account 6 only to East.
+    ws.apply(Edit::pin_to(ws.project(), vec![3, 6], east).unwrap())
+        .unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![3], north).unwrap())
+        .unwrap();
+    // East moves into the overlay: account 3 would hold two overlay pins,
+    // so the one it already had there stays; account 6 keeps East.
+    ws.apply(Edit::SetTerritoryType {
+        id: east,
+        type_id: health,
+    })
+    .unwrap();
+    let pins = |ws: &Workspace, i| ws.project().accounts.pins.of(i).collect::<Vec<_>>();
+    assert_eq!(pins(&ws, 3), [north]);
+    assert_eq!(pins(&ws, 6), [east]);
+    assert_eq!(ws.engine_for(health).unwrap().territory_of(3), Some(north));
+    assert_eq!(ws.engine_for(health).unwrap().territory_of(6), Some(east));
+    check_full(&ws);
+    // One undo restores the type and the dropped pin.
+    ws.undo().unwrap();
+    assert_eq!(pins(&ws, 3), [east, north]);
+    assert_eq!(
+        ws.engine_for(TerritoryTypeId(0)).unwrap().territory_of(3),
+        Some(east)
+    );
+    check_full(&ws);
+}
+
+#[test]
+fn a_snapshot_equals_the_plan_and_shares_its_text_columns() {
+    let mut ws = Workspace::new(plan());
+    let east = id(&ws, "East");
+    ws.apply(Edit::pin_to(ws.project(), vec![2], east).unwrap())
+        .unwrap();
+    let snap = ws.project().snapshot();
+    assert_eq!(&snap, ws.project());
+    assert!(snap.accounts.ids.shares_with(&ws.project().accounts.ids));
+    assert!(
+        snap.accounts
+            .names
+            .shares_with(&ws.project().accounts.names)
+    );
+    // Adding accounts to the plan leaves the snapshot as it was.
+    let mut row = ws.project().accounts.row(0);
+    row.id = "NEW".into();
+    ws.apply(Edit::AddAccounts { rows: vec![row] }).unwrap();
+    assert_eq!(snap.accounts.ids.len(), 10);
+    assert_eq!(ws.project().accounts.ids.len(), 11);
+    // A workspace snapshot has the same engines and metrics, no history.
+    let wsnap = ws.snapshot();
+    assert_eq!(wsnap.metrics(), ws.metrics());
+    assert_eq!(wsnap.undo_labels().count(), 0);
 }

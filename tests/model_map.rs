@@ -4,55 +4,28 @@
 //! hover card, rep homes with their card and edit form, and a scenario
 //! comparison computed in the background that rings the moved accounts.
 
-use egui::{Event, Key, Modifiers, PointerButton, Pos2};
+use egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use geo::{LineString, MultiPolygon, Polygon};
 use turfmap::app::TurfmapApp;
-use turfmap::core::model::{
-    AccountRow, Accounts, Capacity, Project, Rep, RepId, TerritoryType, TerritoryTypeId,
-};
+use turfmap::core::model::{Capacity, Project, Rep, RepId, TerritoryType, TerritoryTypeId};
 use turfmap::core::{TerritoryId, Workspace, tools};
 
-struct Slot {
-    project: Option<Project>,
-    app: Option<TurfmapApp>,
-}
+mod common;
+
+use common::{
+    Slot, app, app_mut, click_at, clone_scenario, drag_pointer, hover, retype, screen, square,
+    three_in_a_row, tid, type_into,
+};
 
 const OVERLAY: TerritoryTypeId = TerritoryTypeId(1);
-
-fn square(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
-    MultiPolygon(vec![Polygon::new(
-        LineString::from(vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)]),
-        vec![],
-    )])
-}
 
 /// Geographic: Northwind `[0,10]²`, Southport `[10,20]×[0,10]`, Eastvale
 /// `[20,30]×[0,10]` with 5, 3 and 8 accounts along `y = 5`. Overlay type:
 /// "Health" `[0,15]×[0,10]` (Northwind's accounts and Southport's first
 /// two). Rep Ann works Northwind from home (2, 3), 4 accounts capacity.
 fn plan() -> Project {
-    let mut p = Project::new("Model map");
-    p.accounts = Accounts::with_schema(&["Revenue".into()], &[]);
-    let mut n = 0;
-    for (k, (name, accounts)) in [("Northwind", 5), ("Southport", 3), ("Eastvale", 8)]
-        .into_iter()
-        .enumerate()
-    {
-        let x = k as f64 * 10.0;
-        p.add_territory(name, square(x, 0.0, 10.0));
-        for j in 0..accounts {
-            n += 1;
-            p.accounts.push(&AccountRow {
-                id: format!("A{n:03}"),
-                name: format!("Account {n}"),
-                location: Some((x + 1.0 + j as f64 * 0.5, 5.0)),
-                measures: vec![100.0],
-                ..AccountRow::default()
-            });
-        }
-    }
+    let mut p = three_in_a_row("Model map", |_| 100.0);
     p.types.push(TerritoryType {
         id: OVERLAY,
         name: "Overlay".into(),
@@ -70,77 +43,16 @@ fn plan() -> Project {
     p
 }
 
+/// A 1500×1000 window on [`plan`] with hover cards at once, after its
+/// first frames.
 fn harness() -> Harness<'static, Slot> {
-    let mut h = Harness::builder()
-        .with_size([1500.0, 1000.0])
-        .build_ui_state(
-            |ui, slot: &mut Slot| {
-                if slot.app.is_none() {
-                    // Hover cards show at once (no tooltip delay in tests).
-                    ui.ctx().all_styles_mut(|s| {
-                        s.interaction.tooltip_delay = 0.0;
-                        s.interaction.show_tooltips_only_when_still = false;
-                    });
-                    let p = slot.project.take().expect("once");
-                    slot.app = Some(TurfmapApp::new(ui.ctx(), Workspace::new(p)));
-                }
-                slot.app.as_mut().expect("app").ui_contents(ui);
-            },
-            Slot {
-                project: Some(plan()),
-                app: None,
-            },
-        );
+    let project = plan();
+    let mut h = common::harness_sized([1500.0, 1000.0], move |ctx| {
+        common::tooltips_at_once(ctx);
+        TurfmapApp::new(ctx, Workspace::new(project))
+    });
     h.run_ok();
     h
-}
-
-fn app<'a>(h: &'a Harness<'_, Slot>) -> &'a TurfmapApp {
-    h.state().app.as_ref().expect("app")
-}
-
-fn app_mut<'a>(h: &'a mut Harness<'_, Slot>) -> &'a mut TurfmapApp {
-    h.state_mut().app.as_mut().expect("app")
-}
-
-fn tid(h: &Harness<'_, Slot>, name: &str) -> TerritoryId {
-    app(h)
-        .workspace()
-        .project()
-        .territory_by_name(name)
-        .unwrap_or_else(|| panic!("no territory {name}"))
-        .id
-}
-
-fn screen(h: &Harness<'_, Slot>, lon: f64, lat: f64) -> Pos2 {
-    app(h).map_view().screen_pos(lon, lat).expect("map drawn")
-}
-
-fn button(pos: Pos2, pressed: bool) -> Event {
-    Event::PointerButton {
-        pos,
-        button: PointerButton::Primary,
-        pressed,
-        modifiers: Modifiers::NONE,
-    }
-}
-
-fn click_at(h: &mut Harness<'_, Slot>, p: Pos2) {
-    h.event(Event::PointerMoved(p));
-    h.step();
-    h.event(button(p, true));
-    h.step();
-    h.event(button(p, false));
-    h.step();
-    h.step();
-    h.step();
-}
-
-fn hover(h: &mut Harness<'_, Slot>, p: Pos2) {
-    h.event(Event::PointerMoved(p));
-    h.step();
-    h.step();
-    h.run_ok();
 }
 
 fn show_overlay(h: &mut Harness<'_, Slot>) {
@@ -267,10 +179,7 @@ fn rep_home_is_drawn_with_a_card_and_edited_from_the_form() {
     app_mut(&mut h).set_model_window_open(true);
     h.run_ok();
     // Role: typed, committed when the field loses focus: one undoable edit.
-    h.get_by_label("Role").focus();
-    h.run_ok();
-    h.get_by_label("Role").type_text("Owner");
-    h.run_ok();
+    type_into(&mut h, "Role", "Owner");
     h.key_press(Key::Tab);
     h.run_ok();
     let rep = |h: &Harness<'_, Slot>| app(h).workspace().project().reps[0].clone();
@@ -280,18 +189,12 @@ fn rep_home_is_drawn_with_a_card_and_edited_from_the_form() {
         Some("Change rep 'Ann Lee'")
     );
     // A bad latitude is explained and changes nothing.
-    h.get_by_label("lat").focus();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.get_by_label("lat").type_text("95");
-    h.run_ok();
+    retype(&mut h, "lat", "95");
     h.key_press(Key::Tab);
     h.run_ok();
     h.get_by_label_contains("latitude 95 is outside");
     assert_eq!(rep(&h).home, Some((2.0, 3.0)));
-    h.get_by_label("lat").focus();
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.get_by_label("lat").type_text("4");
-    h.run_ok();
+    retype(&mut h, "lat", "4");
     h.key_press(Key::Tab);
     h.run_ok();
     assert_eq!(h.query_all_by_label_contains("Problem:").count(), 0);
@@ -336,12 +239,7 @@ fn comparison_runs_in_the_background_and_rings_moved_accounts() {
     let mut h = harness();
     app_mut(&mut h).set_model_window_open(true);
     h.run_ok();
-    h.get_by_label("New scenario:").focus();
-    h.run_ok();
-    h.get_by_label("New scenario:").type_text("Proposal");
-    h.run_ok();
-    h.get_by_label("Clone shown scenario").click();
-    h.run_ok();
+    clone_scenario(&mut h, "Proposal");
     let p = app(&h).workspace().project();
     let proposal = p.scenario_by_name("Proposal").unwrap().id;
     app_mut(&mut h).apply(turfmap::core::edit::Edit::SwitchScenario { to: proposal });
@@ -375,4 +273,67 @@ fn comparison_runs_in_the_background_and_rings_moved_accounts() {
     h.get_by_label("Close comparison").click();
     h.run_ok();
     assert!(app(&h).map_view().moved().is_none());
+}
+
+#[test]
+fn an_account_is_pinned_in_each_type_it_is_dropped_in() {
+    let mut h = harness();
+    // A second overlay territory east of Health.
+    let dental = TerritoryId(app(&h).workspace().project().next_territory_id);
+    let mut t = turfmap::core::Territory::new(dental, "Dental", square(15.0, 0.0, 15.0));
+    t.type_id = OVERLAY;
+    app_mut(&mut h).apply(turfmap::core::edit::Edit::AddTerritory {
+        territory: t,
+        position: usize::MAX,
+    });
+    h.run_ok();
+    let east = tid(&h, "Eastvale");
+    let pins = |h: &Harness<'_, Slot>| {
+        app(h)
+            .workspace()
+            .project()
+            .accounts
+            .pins
+            .of(0)
+            .collect::<Vec<_>>()
+    };
+    // Geographic shown: account A001 (x = 1, in Northwind) onto Eastvale.
+    let from = screen(&h, 1.0, 5.0);
+    let to = screen(&h, 25.0, 2.0);
+    drag_pointer(&mut h, from, to);
+    assert_eq!(pins(&h), [east]);
+    // Overlay shown: the same account onto Dental. The Geographic pin stays.
+    show_overlay(&mut h);
+    let from = screen(&h, 1.0, 5.0);
+    let to = screen(&h, 25.0, 2.0);
+    drag_pointer(&mut h, from, to);
+    assert_eq!(pins(&h), [east, dental]);
+    let ws = app(&h).workspace();
+    assert_eq!(
+        ws.engine_for(OVERLAY).unwrap().territory_of(0),
+        Some(dental)
+    );
+    assert_eq!(
+        ws.engine_for(TerritoryTypeId(0)).unwrap().territory_of(0),
+        Some(east)
+    );
+    // Its details list both pins with their types.
+    app_mut(&mut h).select_account(0);
+    h.run_ok();
+    h.get_by_label("Pinned to: Eastvale (Geographic), Dental (Overlay)");
+    // Unpin while the overlay is shown: only the overlay pin goes, and the
+    // account is back in Health by geometry there.
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Unpin")
+        .click();
+    h.run_ok();
+    assert_eq!(pins(&h), [east]);
+    let ws = app(&h).workspace();
+    assert_eq!(
+        ws.engine_for(OVERLAY).unwrap().territory_of(0),
+        Some(tid(&h, "Health"))
+    );
+    assert_eq!(
+        ws.engine_for(TerritoryTypeId(0)).unwrap().territory_of(0),
+        Some(east)
+    );
 }

@@ -4,24 +4,14 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use geo::{LineString, MultiPolygon, Polygon};
-use turfmap::app::TurfmapApp;
+use geo::MultiPolygon;
 use turfmap::core::model::{
     AccountRow, Accounts, LocationSource, Project, Rep, RepId, TerritoryType, TerritoryTypeId,
 };
-use turfmap::core::{TerritoryId, Workspace};
 
-struct Slot {
-    app: Option<TurfmapApp>,
-    project: Option<Project>,
-}
+mod common;
 
-fn square(x: f64, s: f64) -> MultiPolygon<f64> {
-    MultiPolygon(vec![Polygon::new(
-        LineString::from(vec![(x, 0.0), (x + s, 0.0), (x + s, s), (x, s), (x, 0.0)]),
-        vec![],
-    )])
-}
+use common::{app, app_mut, clone_scenario, harness_sized, open, retype, square, tid, type_into};
 
 fn plan() -> Project {
     let mut p = Project::new("Model window");
@@ -34,12 +24,12 @@ fn plan() -> Project {
             source: LocationSource::Coordinates,
             measures: vec![100.0],
             attributes: vec![if i % 2 == 0 { "Healthcare" } else { "Retail" }.into()],
-            pinned: None,
+            pins: Vec::new(),
         });
     }
     let region = p.add_territory("Region", MultiPolygon(vec![]));
-    let west = p.add_territory("West", square(0.0, 4.0));
-    let east = p.add_territory("East", square(4.0, 4.0));
+    let west = p.add_territory("West", square(0.0, 0.0, 4.0));
+    let east = p.add_territory("East", square(4.0, 0.0, 4.0));
     p.territory_mut(west).unwrap().parent = Some(region);
     p.territory_mut(east).unwrap().parent = Some(region);
     p.types.push(TerritoryType {
@@ -56,41 +46,11 @@ fn plan() -> Project {
     p
 }
 
-fn harness() -> Harness<'static, Slot> {
-    let mut h = Harness::builder()
-        .with_size([1500.0, 1100.0])
-        .build_ui_state(
-            |ui, slot: &mut Slot| {
-                if slot.app.is_none() {
-                    let p = slot.project.take().expect("once");
-                    slot.app = Some(TurfmapApp::new(ui.ctx(), Workspace::new(p)));
-                }
-                slot.app.as_mut().expect("app").ui_contents(ui);
-            },
-            Slot {
-                app: None,
-                project: Some(plan()),
-            },
-        );
+/// A 1500×1100 window on [`plan`], after its first frames.
+fn harness() -> Harness<'static, common::Slot> {
+    let mut h = harness_sized([1500.0, 1100.0], open(plan()));
     h.run_ok();
     h
-}
-
-fn app<'a>(h: &'a Harness<'_, Slot>) -> &'a TurfmapApp {
-    h.state().app.as_ref().expect("app")
-}
-
-fn app_mut<'a>(h: &'a mut Harness<'_, Slot>) -> &'a mut TurfmapApp {
-    h.state_mut().app.as_mut().expect("app")
-}
-
-fn tid(h: &Harness<'_, Slot>, name: &str) -> TerritoryId {
-    app(h)
-        .workspace()
-        .project()
-        .territory_by_name(name)
-        .unwrap()
-        .id
 }
 
 #[test]
@@ -119,16 +79,10 @@ fn rule_editor_validates_and_applies() {
     let east = tid(&h, "East");
     app_mut(&mut h).select_territory(east, false);
     h.run_ok();
-    h.get_by_label("Rule:").focus();
-    h.run_ok();
-    h.get_by_label("Rule:").type_text("Industry > 5");
-    h.run_ok();
+    type_into(&mut h, "Rule:", "Industry > 5");
     h.get_by_label_contains("'Industry' is a text field");
     // Fix it: select all, retype.
-    h.get_by_label("Rule:").focus();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_label("Rule:").type_text("Industry = Healthcare");
-    h.run_ok();
+    retype(&mut h, "Rule:", "Industry = Healthcare");
     h.get_by_label("Valid rule");
     h.get_by_label("Apply rule").scroll_to_me();
     h.run_ok();
@@ -154,12 +108,7 @@ fn clone_switch_archive_and_type_selector() {
     let mut h = harness();
     app_mut(&mut h).set_model_window_open(true);
     h.run_ok();
-    h.get_by_label("New scenario:").focus();
-    h.run_ok();
-    h.get_by_label("New scenario:").type_text("Proposal");
-    h.run_ok();
-    h.get_by_label("Clone shown scenario").click();
-    h.run_ok();
+    clone_scenario(&mut h, "Proposal");
     let p = app(&h).workspace().project();
     assert_eq!(p.scenarios.len(), 2);
     let proposal = p.scenario_by_name("Proposal").expect("cloned").id;

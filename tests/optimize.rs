@@ -44,7 +44,7 @@ fn plan(n: usize, seed: u64) -> Project {
             source: LocationSource::Coordinates,
             measures: vec![rng.random_range(1.0..100.0), rng.random_range(1.0..10.0)],
             attributes: vec![],
-            pinned: None,
+            pins: Vec::new(),
         });
     }
     for r in 0..2 {
@@ -170,8 +170,9 @@ fn locked_territories_and_accounts_do_not_change() {
         .map(|i| i as u32)
         .collect();
     let locked_accounts: Vec<u32> = in_crowded.iter().copied().step_by(37).take(10).collect();
-    p.accounts.pinned[in_crowded[5] as usize] = Some(crowded);
-    p.accounts.pinned[in_crowded[6] as usize] = Some(p.territories[2].id);
+    p.accounts.pins.insert(in_crowded[5] as usize, crowded);
+    let t2 = p.territories[2].id;
+    p.accounts.pins.insert(in_crowded[6] as usize, t2);
     let ws0 = Workspace::new(p.clone());
     let o = BalanceOptions {
         locked: vec![explicit],
@@ -362,7 +363,7 @@ fn without_keep_pins_the_pins_go_and_balance_is_met() {
         .take(12)
         .collect();
     for &i in &pinned {
-        p.accounts.pinned[i] = Some(far);
+        p.accounts.pins.insert(i, far);
     }
     let o = BalanceOptions {
         keep_pins: false,
@@ -371,7 +372,11 @@ fn without_keep_pins_the_pins_go_and_balance_is_met() {
     let prop = rebalance(&p, &o, &Progress::new()).unwrap();
     let ws = accept(&p, &prop);
     for &i in &pinned {
-        assert_eq!(ws.project().accounts.pinned[i], None, "pin of {i} removed");
+        assert_eq!(
+            ws.project().accounts.pins.of(i).next(),
+            None,
+            "pin of {i} removed"
+        );
     }
     assert!(prop.report.within_tolerance, "{:?}", prop.report.notes);
     assert!(
@@ -383,7 +388,7 @@ fn without_keep_pins_the_pins_go_and_balance_is_met() {
     let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
     let ws = accept(&p, &prop);
     for &i in &pinned {
-        assert_eq!(ws.project().accounts.pinned[i], Some(far));
+        assert_eq!(ws.project().accounts.pins.of(i).next(), Some(far));
         assert_eq!(ws.engine().territory_of(i), Some(far));
     }
 }
@@ -401,7 +406,7 @@ fn a_unit_heavier_than_the_band_is_reported_as_infeasible() {
             source: LocationSource::Coordinates,
             measures: vec![1.0, 1.0],
             attributes: vec![],
-            pinned: None,
+            pins: Vec::new(),
         });
     }
     let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
@@ -452,7 +457,7 @@ fn a_territory_holding_a_heavy_unit_keeps_little_else() {
             source: LocationSource::Coordinates,
             measures: vec![1.0, 1.0],
             attributes: vec![],
-            pinned: None,
+            pins: Vec::new(),
         });
     }
     // Accounts that can share the heavy spot's hexagon (8 km circumradius).
@@ -492,14 +497,14 @@ fn generate_counts_kept_pins_where_they_are_pinned() {
         .take(140)
         .collect();
     for &i in &pinned {
-        p.accounts.pinned[i] = Some(far);
+        p.accounts.pins.insert(i, far);
     }
     let prop = generate(&p, 6, &opts(), &[], &Progress::new()).unwrap();
     let ws = accept(&p, &prop);
     let kept: Vec<usize> = pinned
         .iter()
         .copied()
-        .filter(|&i| ws.project().accounts.pinned[i] == Some(far))
+        .filter(|&i| ws.project().accounts.pins.of(i).next() == Some(far))
         .collect();
     assert_eq!(kept.len(), pinned.len(), "{:?}", prop.report.notes);
     for &i in &kept {
@@ -532,4 +537,73 @@ fn generate_counts_kept_pins_where_they_are_pinned() {
     for &i in &pinned {
         assert_eq!(ws.engine().territory_of(i), Some(far));
     }
+}
+
+#[test]
+fn balancing_one_type_leaves_overlay_territories_alone() {
+    use turfmap::core::model::{TerritoryType, TerritoryTypeId};
+    let mut p = plan(1200, 5);
+    let overlay = TerritoryTypeId(1);
+    p.types.push(TerritoryType {
+        id: overlay,
+        name: "Overlay".into(),
+        priority: 1,
+    });
+    // An overlay territory over the crowded square, holding a pinned
+    // account too: neither its shape nor its pin may change.
+    let ov = p.add_territory("Overlay A", sq(-100.0, 40.0, 1.5));
+    p.territory_mut(ov).unwrap().type_id = overlay;
+    p.accounts.pins.insert(3, ov);
+    let before = Workspace::new(p.clone());
+    let overlay_before = before.metrics_for(overlay);
+    let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    // Only the six Geographic territories were balanced.
+    assert_eq!(prop.after.territories.len(), 6);
+    assert!(prop.report.within_tolerance, "{:?}", prop.report.notes);
+    let ws = accept(&p, &prop);
+    assert_eq!(ws.project().territory(ov), p.territory(ov));
+    assert!(ws.project().accounts.pins.contains(3, ov));
+    assert_eq!(ws.metrics_for(overlay), overlay_before);
+    // Balancing the overlay type itself works on its own territories only.
+    let o = BalanceOptions {
+        type_id: Some(overlay),
+        ..opts()
+    };
+    let prop = rebalance(&p, &o, &Progress::new()).unwrap();
+    assert_eq!(prop.after.territories.len(), 1);
+    let ws = accept(&p, &prop);
+    for t in p.territories.iter().filter(|t| t.type_id != overlay) {
+        assert_eq!(ws.project().territory(t.id), Some(t), "{} changed", t.name);
+    }
+}
+
+#[test]
+fn accounts_held_by_a_rule_count_where_the_rule_keeps_them() {
+    use turfmap::core::edit::Edit;
+    use turfmap::core::rules::Rule;
+    let p = plan(1500, 11);
+    // T01 claims every account with revenue ≥ 85 (about 15%, spread over
+    // the whole map) whatever its boundary: moving units cannot move them.
+    let mut ws = Workspace::new(p);
+    let t01 = ws.project().territory_by_name("T01").unwrap().id;
+    ws.apply(Edit::SetRule {
+        id: t01,
+        rule: Some(Rule::parse("revenue >= 85").unwrap()),
+    })
+    .unwrap();
+    let p = ws.project().clone();
+    let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    // Measured with the real engine after the edit: within tolerance, so
+    // the solver counted the rule's accounts where they really stay.
+    assert_eq!(prop.after.out_of_tolerance, 0, "{:#?}", prop.report.notes);
+    let ws = accept(&p, &prop);
+    assert_eq!(ws.metrics(), prop.after);
+    assert!(
+        prop.report
+            .notes
+            .iter()
+            .any(|n| n.contains("held by attribute rules")),
+        "{:?}",
+        prop.report.notes
+    );
 }

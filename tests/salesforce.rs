@@ -30,7 +30,7 @@ fn plan() -> Project {
             source: LocationSource::Coordinates,
             measures: vec![i as f64],
             attributes: vec![if i % 3 == 0 { "Healthcare" } else { "Retail" }.into()],
-            pinned: None,
+            pins: Vec::new(),
         });
     }
     let region = p.add_territory("West Region", MultiPolygon(vec![]));
@@ -58,8 +58,28 @@ fn plan() -> Project {
     p.territory_mut(region).unwrap().reps = vec![RepId(0)];
     p.territory_mut(hc).unwrap().reps = vec![RepId(1)];
     // The unlocated account is pinned to the region itself.
-    p.accounts.pinned[11] = Some(region);
+    p.accounts.pins.insert(11, region);
     p
+}
+
+/// The plan's accounts without types, reps, territories or pins.
+fn accounts_only() -> Project {
+    let mut fresh = plan();
+    fresh.territories.clear();
+    fresh.types.truncate(1);
+    fresh.reps.clear();
+    fresh.accounts.pins = turfmap::core::pins::Pins::unpinned(fresh.accounts.len());
+    fresh
+}
+
+/// Names of the territories account `id` is pinned to, lowest id first.
+fn pinned_to(p: &Project, id: &str) -> Vec<String> {
+    let i = p.accounts.find_id(id).unwrap();
+    p.accounts
+        .pins
+        .of(i)
+        .map(|t| p.territory(t).unwrap().name.clone())
+        .collect()
 }
 
 /// Per type name: account id → territory name.
@@ -146,12 +166,7 @@ fn exported_csvs_reimport_into_the_same_plan() {
 
     // Into a fresh project over the same accounts (no types, reps or
     // territories): the same plan comes back.
-    let mut fresh = plan();
-    fresh.territories.clear();
-    fresh.types.truncate(1);
-    fresh.reps.clear();
-    fresh.accounts.pinned.iter_mut().for_each(|p| *p = None);
-    let mut ws2 = Workspace::new(fresh);
+    let mut ws2 = Workspace::new(accounts_only());
     let (edit, report) = salesforce::read_export(ws2.project(), dir.path(), "Reimported").unwrap();
     assert_eq!(report.territories, 4);
     assert_eq!(report.unknown_accounts, 0);
@@ -161,6 +176,16 @@ fn exported_csvs_reimport_into_the_same_plan() {
     assert_eq!(ws2.project().scenarios.len(), 1);
     assert_eq!(structure(ws2.project()), structure(ws.project()));
     assert_eq!(assignment(&ws2), assignment(&ws));
+    // Overlay assignments come back as pins in the overlay type (not as
+    // rules): the first account holds a Geographic and an overlay pin.
+    let p2 = ws2.project();
+    let health = p2.territory_by_name("Health").unwrap();
+    assert!(health.rule.is_none());
+    assert_eq!(
+        pinned_to(p2, "001A00000000000"),
+        ["North-West #1", "Health"]
+    );
+    assert_eq!(report.second_in_type, 0);
     let types: Vec<(String, i32)> = ws2
         .project()
         .types
@@ -264,5 +289,27 @@ fn baseline_from_an_account_export() {
             .unwrap()
             .moves
             .is_empty()
+    );
+}
+
+#[test]
+fn a_second_territory_of_one_type_is_counted_not_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::new(plan());
+    salesforce::export(ws.project(), ws.engines(), dir.path()).unwrap();
+    // Salesforce allows an account in two territories of one type; Turfmap
+    // keeps the first per type and says how many it skipped.
+    let path = dir.path().join("ObjectTerritory2Association.csv");
+    let mut assoc = std::fs::read_to_string(&path).unwrap();
+    assoc.push_str("001A00000000000,North_West_1_2,Territory2Manual\n");
+    std::fs::write(&path, assoc).unwrap();
+    let mut ws2 = Workspace::new(accounts_only());
+    let (edit, report) = salesforce::read_export(ws2.project(), dir.path(), "Twice").unwrap();
+    assert_eq!(report.second_in_type, 1);
+    ws2.apply(edit).unwrap();
+    let p2 = ws2.project();
+    assert_eq!(
+        pinned_to(p2, "001A00000000000"),
+        ["North-West #1", "Health"]
     );
 }

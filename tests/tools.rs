@@ -36,7 +36,7 @@ fn plan() -> Project {
                 source: LocationSource::Coordinates,
                 measures: vec![(i * 20 + j) as f64],
                 attributes: vec![],
-                pinned: None,
+                pins: Vec::new(),
             });
         }
     }
@@ -77,13 +77,13 @@ fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
 /// redoes it and returns the workspace with the edit applied.
 fn roundtrip(ws: &mut Workspace, edit: Edit) {
     let territories: Vec<Territory> = ws.project().territories.clone();
-    let pins = ws.project().accounts.pinned.clone();
+    let pins = ws.project().accounts.pins.clone();
     let metrics = ws.metrics();
     ws.apply(edit).unwrap();
     assert!(ws.engine().same_result(&Engine::new(ws.project())));
     ws.undo().unwrap();
     assert_eq!(ws.project().territories, territories);
-    assert_eq!(ws.project().accounts.pinned, pins);
+    assert_eq!(ws.project().accounts.pins, pins);
     assert_eq!(ws.metrics(), metrics);
     assert!(ws.engine().same_result(&Engine::new(ws.project())));
     ws.redo().unwrap();
@@ -354,7 +354,7 @@ fn merge_unions_and_repins() {
     roundtrip(&mut ws, e);
     assert_eq!(ws.project().territories.len(), 2);
     assert!((area(&ws, "ABC") - 3.0).abs() < 1e-12);
-    assert_eq!(ws.project().accounts.pinned[i as usize], Some(a));
+    assert_eq!(ws.project().accounts.pins.of(i as usize).next(), Some(a));
     assert_eq!(ws.engine().territory_of(i as usize), Some(a));
     assert!(tools::merge_territories(ws.project(), &[a], None).is_err());
 }
@@ -378,7 +378,7 @@ fn drop_accounts_pins_and_undo_restores_exact_metrics() {
 
     let e = tools::drop_accounts(ws.project(), ws.engine(), &sel[..3], d).unwrap();
     ws.apply(e).unwrap();
-    let e = tools::unpin(ws.project(), &sel[..3]).unwrap();
+    let e = tools::unpin(ws.project(), ws.current_type(), &sel[..3]).unwrap();
     roundtrip(&mut ws, e);
     assert_eq!(ws.engine().territory_of(sel[0] as usize), Some(a));
 

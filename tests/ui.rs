@@ -8,69 +8,15 @@ use std::time::Duration;
 use egui::{Key, Modifiers, Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use geo::{LineString, MultiPolygon, Polygon};
 use turfmap::app::{RecentPlans, SortColumn, SortOrder, TurfmapApp, chart_bars};
 use turfmap::cli::fmt_num;
 use turfmap::core::engine::Reason;
 use turfmap::core::model::{AccountRow, Accounts, BalanceMeasure, Project};
 use turfmap::core::{TerritoryId, Workspace};
 
-/// The harness state: the app is made in the first frame, so that it gets
-/// the harness's own egui context.
-type MakeApp = Box<dyn FnOnce(&egui::Context) -> TurfmapApp>;
+mod common;
 
-struct Slot {
-    make: Option<MakeApp>,
-    app: Option<TurfmapApp>,
-}
-
-fn harness_with(
-    make: impl FnOnce(&egui::Context) -> TurfmapApp + 'static,
-) -> Harness<'static, Slot> {
-    Harness::builder()
-        .with_size([1400.0, 900.0])
-        .build_ui_state(
-            |ui, slot: &mut Slot| {
-                if slot.app.is_none() {
-                    let make = slot.make.take().expect("made once");
-                    slot.app = Some(make(ui.ctx()));
-                }
-                slot.app.as_mut().expect("app").ui_contents(ui);
-            },
-            Slot {
-                make: Some(Box::new(make)),
-                app: None,
-            },
-        )
-}
-
-fn harness(project: Project) -> Harness<'static, Slot> {
-    harness_with(move |ctx| TurfmapApp::new(ctx, Workspace::new(project)))
-}
-
-fn app<'a>(h: &'a Harness<'_, Slot>) -> &'a TurfmapApp {
-    h.state().app.as_ref().expect("app")
-}
-
-fn app_mut<'a>(h: &'a mut Harness<'_, Slot>) -> &'a mut TurfmapApp {
-    h.state_mut().app.as_mut().expect("app")
-}
-
-/// Waits for the app's background job and lets the window catch up.
-fn finish_job(h: &mut Harness<'_, Slot>) {
-    assert!(
-        app_mut(h).wait_for_job(Duration::from_secs(120)),
-        "job timed out"
-    );
-    h.run_ok();
-}
-
-fn square(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
-    MultiPolygon(vec![Polygon::new(
-        LineString::from(vec![(x, y), (x + s, y), (x + s, y + s), (x, y + s), (x, y)]),
-        vec![],
-    )])
-}
+use common::{Slot, app, app_mut, count, drag_pointer, finish_job, harness, harness_with, square};
 
 /// Three territories side by side with different account counts and
 /// revenues (so sorting by count and by revenue disagree), plus one account
@@ -302,6 +248,36 @@ fn save_and_reopen_in_the_background() {
     assert_eq!(ws.project().territories.len(), 3);
     assert_eq!(ws.project().settings.tolerance_pct, 12.5);
     h.get_by_label("Eastvale");
+}
+
+#[test]
+fn an_edit_made_while_saving_stays_unsaved_and_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("busy.turf");
+    let mut h = harness(small_plan());
+    let tolerance = |t: f64| turfmap::core::edit::Edit::SetSettings {
+        settings: turfmap::core::model::PlanSettings {
+            balance: BalanceMeasure::Count,
+            tolerance_pct: t,
+        },
+    };
+    app_mut(&mut h).apply(tolerance(7.0));
+    h.run();
+    // The save works on a snapshot; the plan changes before it lands.
+    app_mut(&mut h).save_to(path.clone());
+    app_mut(&mut h).apply(tolerance(9.0));
+    finish_job(&mut h);
+    assert_eq!(app(&h).error(), None);
+    let ws = app(&h).workspace();
+    assert_eq!(ws.project().settings.tolerance_pct, 9.0, "the edit is kept");
+    assert!(ws.is_dirty(), "the later edit is not saved");
+    assert_eq!(ws.path(), Some(path.as_path()));
+    let saved = turfmap::core::project_file::load(&path).unwrap();
+    assert_eq!(saved.settings.tolerance_pct, 7.0, "the snapshot was saved");
+    // Undoing the later edit returns to exactly what was saved: clean.
+    app_mut(&mut h).undo();
+    h.run();
+    assert!(!app(&h).workspace().is_dirty());
 }
 
 #[test]
@@ -551,38 +527,8 @@ fn autosave_writes_a_recovery_copy_that_restores() {
     assert!(app_mut(&mut h2).check_recovery().is_none());
 }
 
-/// Presses at `from`, drags to `to` in a few steps and lets go.
-fn drag_pointer(h: &mut Harness<'_, Slot>, from: egui::Pos2, to: egui::Pos2) {
-    let button = |pos, pressed| egui::Event::PointerButton {
-        pos,
-        button: egui::PointerButton::Primary,
-        pressed,
-        modifiers: Modifiers::NONE,
-    };
-    h.event(egui::Event::PointerMoved(from));
-    h.step();
-    h.event(button(from, true));
-    h.step();
-    for k in 1..=5 {
-        let p = from + (to - from) * (k as f32 / 5.0);
-        h.event(egui::Event::PointerMoved(p));
-        h.step();
-    }
-    h.event(button(to, false));
-    h.step();
-    h.run_ok();
-}
-
 fn counts(h: &Harness<'_, Slot>) -> (u64, u64) {
-    let m = app(h).workspace().metrics();
-    let p = app(h).workspace().project();
-    let n = |name| {
-        m.territory(p.territory_by_name(name).unwrap().id)
-            .unwrap()
-            .group
-            .count
-    };
-    (n("Northwind"), n("Southport"))
+    (count(h, "Northwind"), count(h, "Southport"))
 }
 
 #[test]
@@ -607,7 +553,7 @@ fn dragging_an_account_onto_another_territory_on_the_map_moves_it() {
         .unwrap()
         .id;
     assert_eq!(
-        app(&h).workspace().project().accounts.pinned[0],
+        app(&h).workspace().project().accounts.pins.of(0).next(),
         Some(south)
     );
     // The map did not pan while the account was dragged.
@@ -621,7 +567,10 @@ fn dragging_an_account_onto_another_territory_on_the_map_moves_it() {
     h.get_by_role_and_label(Role::Button, "Unpin").click();
     h.run();
     assert_eq!(counts(&h), (5, 3));
-    assert_eq!(app(&h).workspace().project().accounts.pinned[0], None);
+    assert_eq!(
+        app(&h).workspace().project().accounts.pins.of(0).next(),
+        None
+    );
 }
 
 #[test]

@@ -3,7 +3,6 @@
 //! drives the real window headless and finds widgets by accessible name.
 
 use std::path::Path;
-use std::time::Duration;
 
 use egui::{Key, Role};
 use egui_kittest::Harness;
@@ -14,46 +13,18 @@ use turfmap::core::model::BalanceMeasure;
 use turfmap::core::render::DistanceUnit;
 use turfmap::core::{Workspace, project_file};
 
-type State = (
-    Option<Box<dyn FnOnce(&egui::Context) -> TurfmapApp>>,
-    Option<TurfmapApp>,
-);
+mod common;
+
+use common::{Slot, app, app_mut, finish_job, harness_sized};
 
 /// A 1600×1000 window on the sample plan; `setup` runs once the app exists.
-fn harness(setup: impl FnOnce(&mut TurfmapApp) + 'static) -> Harness<'static, State> {
-    let make = move |ctx: &egui::Context| {
+fn harness(setup: impl FnOnce(&mut TurfmapApp) + 'static) -> Harness<'static, Slot> {
+    harness_sized([1600.0, 1000.0], move |ctx: &egui::Context| {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample/sample.turf");
         let mut app = TurfmapApp::new(ctx, Workspace::new(project_file::load(&path).unwrap()));
         setup(&mut app);
         app
-    };
-    Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .build_ui_state(
-            |ui, s: &mut State| {
-                if let Some(make) = s.0.take() {
-                    s.1 = Some(make(ui.ctx()));
-                }
-                s.1.as_mut().expect("app").ui_contents(ui);
-            },
-            (Some(Box::new(make)), None),
-        )
-}
-
-fn app<'a>(h: &'a Harness<'_, State>) -> &'a TurfmapApp {
-    h.state().1.as_ref().expect("app")
-}
-
-fn app_mut<'a>(h: &'a mut Harness<'_, State>) -> &'a mut TurfmapApp {
-    h.state_mut().1.as_mut().expect("app")
-}
-
-fn finish_job(h: &mut Harness<'_, State>) {
-    assert!(
-        app_mut(h).wait_for_job(Duration::from_secs(120)),
-        "job timed out"
-    );
-    h.run_ok();
+    })
 }
 
 #[test]

@@ -127,7 +127,7 @@ impl TurfmapApp {
             generate,
             weights,
             tolerance: p.settings.tolerance_pct,
-            k: p.territories.len().max(1),
+            k: p.territories_of_type(self.ws.current_type()).count().max(1),
             layer: Layer::Hex,
             hex_km: 25.0,
             locked: Vec::new(),
@@ -204,8 +204,10 @@ impl TurfmapApp {
 
     fn start_balance(&mut self) {
         let Some(d) = &mut self.balance else { return };
-        let opts = d.options();
-        let project = self.ws.project().clone();
+        let mut opts = d.options();
+        // Balance the type the map shows; overlays stay as they are.
+        opts.type_id = Some(self.ws.current_type());
+        let project = self.ws.project().snapshot();
         let (generate_k, what) = if d.generate {
             (Some(d.k), format!("Generating {} territories", d.k))
         } else {
@@ -263,11 +265,13 @@ impl TurfmapApp {
         if d.job.is_some() {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
+        let shown = self.ws.current_type();
         let territories: Vec<(TerritoryId, String, bool)> = self
             .ws
             .project()
             .territories
             .iter()
+            .filter(|t| t.type_id == shown)
             .map(|t| (t.id, t.name.clone(), t.locked))
             .collect();
         let stale = d.proposal.is_some() && d.revision != self.ws.revision();

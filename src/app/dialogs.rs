@@ -125,8 +125,8 @@ impl TurfmapApp {
         }
     }
 
-    /// Accounts CSV chosen; optionally a territories GeoJSON; then where to
-    /// save.
+    /// Accounts CSV chosen; optionally a territories file (GeoJSON,
+    /// shapefile, KML or KMZ); then where to save.
     fn new_plan_dialog(&mut self, ctx: &egui::Context) {
         let Some(form) = &mut self.new_plan else {
             return;
@@ -165,9 +165,9 @@ impl TurfmapApp {
                         }
                     }
                     ui.horizontal(|ui| {
-                        if ui.button("Choose GeoJSON…").clicked()
+                        if ui.button("Choose file…").clicked()
                             && let Some(p) =
-                                files::dialogs::pick_geojson(Some(form.accounts.as_path()))
+                                files::dialogs::pick_territories(Some(form.accounts.as_path()))
                         {
                             form.territories = Some(p);
                         }
@@ -183,7 +183,11 @@ impl TurfmapApp {
                             egui::TextEdit::singleline(&mut form.name_prop).desired_width(160.0),
                         )
                         .labelled_by(label.id)
-                        .on_hover_text("The GeoJSON property that holds each territory's name");
+                        .on_hover_text(
+                            "The property (GeoJSON), .dbf field (shapefile) or ExtendedData \
+                             field (KML/KMZ; `name` = the Placemark's name) that holds each \
+                             territory's name",
+                        );
                         ui.label("");
                         ui.end_row();
                     }

@@ -79,7 +79,7 @@ impl TurfmapApp {
         opts.units = self.settings.units;
         opts.labels = self.style.labels;
         opts.accounts = self.style.accounts;
-        let ws = self.ws.clone();
+        let ws = self.ws.snapshot();
         let title = format!("Exporting the map to {}", display_name(&path));
         self.start(title, true, None, move |progress| {
             progress.set_total(3);
@@ -109,7 +109,7 @@ impl TurfmapApp {
     /// background; with `compare`, it compares the shown scenario with that
     /// one.
     pub fn export_report_to(&mut self, path: PathBuf, compare: Option<ScenarioId>) {
-        let ws = self.ws.clone();
+        let ws = self.ws.snapshot();
         let units = self.settings.units;
         let title = format!("Writing the report {}", display_name(&path));
         self.start(title, true, None, move |progress| {

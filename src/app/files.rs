@@ -224,17 +224,17 @@ pub(crate) mod dialogs {
             .pick_file()
     }
 
-    /// Asks for a territories file: GeoJSON, Esri shapefile or KML.
-    pub fn pick_geojson(near: Option<&Path>) -> Option<PathBuf> {
+    /// Asks for a territories file: GeoJSON, Esri shapefile, KML or KMZ.
+    pub fn pick_territories(near: Option<&Path>) -> Option<PathBuf> {
         start_in(rfd::FileDialog::new(), near)
-            .set_title("Territories (GeoJSON, shapefile, KML)")
+            .set_title("Territories (GeoJSON, shapefile, KML/KMZ)")
             .add_filter(
                 "Territories",
                 &crate::core::import::TerritoryFormat::IMPORT_EXTENSIONS,
             )
             .add_filter("GeoJSON", &["geojson", "json"])
             .add_filter("Esri shapefile", &["shp"])
-            .add_filter("KML", &["kml"])
+            .add_filter("KML / KMZ (Google Earth)", &["kml", "kmz"])
             .add_filter("All files", &["*"])
             .pick_file()
     }

@@ -272,7 +272,7 @@ fn frame(ctx: &Context, view: &mut MapView, ws: &Workspace, n: u64) -> (FrameSta
 }
 
 /// The territory with the most accounts.
-fn busiest_territory(ws: &Workspace) -> Option<TerritoryId> {
+pub(crate) fn busiest_territory(ws: &Workspace) -> Option<TerritoryId> {
     let e = ws.engine();
     let mut count = vec![0usize; e.index().slot_capacity()];
     for &s in e.slots() {
@@ -287,6 +287,6 @@ fn busiest_territory(ws: &Workspace) -> Option<TerritoryId> {
 }
 
 /// `1234567` → `1,234,567`.
-fn group(n: usize) -> String {
+pub(crate) fn group(n: usize) -> String {
     crate::app::map::format_number(n as f64)
 }

@@ -181,7 +181,7 @@ impl TurfmapApp {
             return;
         }
         self.autosave.written = Some(key);
-        let project = self.ws.project().clone();
+        let project = self.ws.project().snapshot();
         let file = recovery_file(&dir, &project.name);
         if let Some(old) = self.autosave.file.replace(file.clone())
             && old != file

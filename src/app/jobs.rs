@@ -23,9 +23,9 @@ pub(crate) enum JobOutput {
         path: PathBuf,
         summary: String,
     },
-    /// A copy of the plan was saved to `path`; it replaces the live one
-    /// (it is the same plan, now marked as saved).
-    Saved { ws: Box<Workspace>, path: PathBuf },
+    /// A snapshot of the plan, taken at plan state `state`, was saved to
+    /// `path`.
+    Saved { path: PathBuf, state: u64 },
     /// Territories were read from a GeoJSON file; the window turns them
     /// into one undoable edit.
     TerritoriesRead {

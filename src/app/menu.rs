@@ -99,8 +99,8 @@ impl TurfmapApp {
                     self.save_as(None);
                 }
                 ui.separator();
-                if ui.button("Import territories (GeoJSON, shapefile, KML)…").clicked()
-                    && let Some(path) = files::dialogs::pick_geojson(self.ws.path())
+                if ui.button("Import territories (GeoJSON, shapefile, KML/KMZ)…").clicked()
+                    && let Some(path) = files::dialogs::pick_territories(self.ws.path())
                 {
                     self.import_territories_from(path);
                 }

@@ -14,7 +14,9 @@ mod dialogs;
 pub mod export_ui;
 pub mod files;
 pub mod fmt;
+mod form;
 pub mod frame_bench;
+pub mod gesture_bench;
 pub mod history;
 mod jobs;
 pub mod map;
@@ -33,7 +35,7 @@ use std::time::{Duration, Instant};
 use egui::{CentralPanel, Panel};
 
 use crate::core::edit::Edit;
-use crate::core::export::{write_assignment_csv, write_file_atomically, write_territories_geojson};
+use crate::core::export::{write_assignment_csv, write_file_atomically};
 use crate::core::import::{ImportedTerritory, TerritoryImportReport, territories_from_file};
 use crate::core::metrics::PlanMetrics;
 use crate::core::progress::Progress;
@@ -78,6 +80,20 @@ pub(crate) struct NewPlanForm {
     name_prop: String,
 }
 
+/// Where the last frame's time went besides drawing (see
+/// [`TurfmapApp::last_phases`]; `turfmap bench-gesture` prints them).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FramePhases {
+    /// Building the edits of a gesture under way (moving a vertex, cutting
+    /// painted units out of the neighbours) (ms).
+    pub build_ms: f64,
+    /// Applying edits to the plan: the edit itself, the engine's
+    /// incremental reassignment and the history (ms).
+    pub edit_ms: f64,
+    /// Recomputing the metrics the panels show (ms).
+    pub metrics_ms: f64,
+}
+
 /// The Turfmap window: territory list, map, details, balance chart, menus.
 pub struct TurfmapApp {
     ctx: egui::Context,
@@ -116,6 +132,8 @@ pub struct TurfmapApp {
     balance: Option<balance::BalanceDialog>,
     present: present::Presentation,
     export: export_ui::ExportUi,
+    /// Where this frame's time went so far.
+    phases: FramePhases,
 }
 
 impl TurfmapApp {
@@ -158,6 +176,7 @@ impl TurfmapApp {
             balance: None,
             present: present::Presentation::default(),
             export: export_ui::ExportUi::default(),
+            phases: FramePhases::default(),
         }
     }
 
@@ -225,6 +244,11 @@ impl TurfmapApp {
     /// The map view (e.g. where a place was drawn in the last frame).
     pub fn map_view(&self) -> &MapView {
         &self.map
+    }
+
+    /// The map view, to move its camera (tests, benchmarks).
+    pub fn map_view_mut(&mut self) -> &mut MapView {
+        &mut self.map
     }
 
     /// What is selected.
@@ -318,9 +342,19 @@ impl TurfmapApp {
         self.list_scroll_to = territory;
     }
 
+    /// Where the last frame's time went besides drawing: edits applied
+    /// and metrics recomputed (the map's cache refresh is in
+    /// [`MapView::last_refresh_ms`]).
+    pub fn last_phases(&self) -> FramePhases {
+        self.phases
+    }
+
     /// Applies an edit; an error is shown in the banner.
     pub fn apply(&mut self, edit: Edit) {
-        match self.ws.apply(edit) {
+        let t = Instant::now();
+        let r = self.ws.apply(edit);
+        self.phases.edit_ms += t.elapsed().as_secs_f64() * 1e3;
+        match r {
             Ok(()) => self.refresh_metrics(),
             Err(e) => self.error = Some(e.to_string()),
         }
@@ -343,10 +377,11 @@ impl TurfmapApp {
         }
     }
 
-    /// Removes the manual pins of `accounts` (geometry decides again).
+    /// Removes the manual pins of `accounts` in the type shown (rules and
+    /// geometry decide again there; pins in other types stay).
     pub fn unpin_accounts(&mut self, accounts: &[usize]) {
         let idx: Vec<u32> = accounts.iter().map(|&i| i as u32).collect();
-        match crate::core::tools::unpin(self.ws.project(), &idx) {
+        match crate::core::tools::unpin(self.ws.project(), self.ws.current_type(), &idx) {
             Ok(edit) => self.apply(edit),
             Err(e) => self.error = Some(e.to_string()),
         }
@@ -462,16 +497,15 @@ impl TurfmapApp {
     }
 
     fn save_to_then(&mut self, path: PathBuf, then: Option<Action>) {
-        // The worker saves a copy, so the window keeps drawing the plan
-        // meanwhile; the saved copy then replaces it (same plan, marked saved).
-        let mut copy = self.ws.clone();
+        // The worker saves a snapshot (milliseconds to take), so the window
+        // keeps drawing and editing meanwhile; edits made during the save
+        // leave the plan marked unsaved.
+        let project = self.ws.project().snapshot();
+        let state = self.ws.state_id();
         let title = format!("Saving {}", display_name(&path));
         self.start(title, false, then, move |_| {
-            copy.save_as(&path)?;
-            Ok(JobOutput::Saved {
-                ws: Box::new(copy),
-                path,
-            })
+            crate::core::project_file::save(&project, &path)?;
+            Ok(JobOutput::Saved { path, state })
         });
     }
 
@@ -493,7 +527,7 @@ impl TurfmapApp {
     /// Writes `account_id,territory` for every account to `path` (CSV) in
     /// the background.
     pub fn export_assignments_to(&mut self, path: PathBuf) {
-        let project = self.ws.project().clone();
+        let project = self.ws.project().snapshot();
         let assignment = self.ws.engine().assignment();
         let title = format!("Exporting assignments to {}", display_name(&path));
         self.start(title, false, None, move |_| {
@@ -506,22 +540,19 @@ impl TurfmapApp {
     }
 
     /// Writes the territories to `path` in the background: KML for a
-    /// `.kml` file, GeoJSON otherwise.
+    /// `.kml` file, KMZ for a `.kmz` one, GeoJSON otherwise.
     pub fn export_territories_to(&mut self, path: PathBuf) {
+        use crate::core::import::{TerritoryFormat, write_territories_file};
         // Only the territories are needed: no need to copy the accounts.
         let mut project = Project::new(self.ws.project().name.clone());
         project.territories = self.ws.project().territories.clone();
         let title = format!("Exporting territories to {}", display_name(&path));
-        let kml = crate::core::import::TerritoryFormat::of(&path)
-            == Some(crate::core::import::TerritoryFormat::Kml);
+        let format = match TerritoryFormat::of(&path) {
+            Some(f @ (TerritoryFormat::Kml | TerritoryFormat::Kmz)) => f,
+            _ => TerritoryFormat::GeoJson,
+        };
         self.start(title, false, None, move |_| {
-            if kml {
-                write_file_atomically(&path, |w| {
-                    crate::core::import::write_territories_kml(w, &project)
-                })?;
-            } else {
-                write_file_atomically(&path, |w| write_territories_geojson(w, &project))?;
-            }
+            write_territories_file(&path, &project, format)?;
             Ok(JobOutput::Exported {
                 path,
                 what: "territories",
@@ -593,10 +624,10 @@ impl TurfmapApp {
                     summary.replace('\n', "; ")
                 ));
             }
-            JobOutput::Saved { ws, path } => {
+            JobOutput::Saved { path, state } => {
                 self.recent.add(&path);
-                if ws.revision() == self.ws.revision() {
-                    self.ws = *ws;
+                self.ws.mark_saved(&path, state);
+                if !self.ws.is_dirty() {
                     self.notice = Some(format!("Saved to {}", path.display()));
                 } else {
                     self.notice = Some(format!(
@@ -744,8 +775,10 @@ impl TurfmapApp {
     fn refresh_metrics(&mut self) {
         let key = (self.generation, self.ws.revision());
         if key != self.metrics_key {
+            let t = Instant::now();
             self.metrics = self.ws.metrics();
             self.metrics_key = key;
+            self.phases.metrics_ms += t.elapsed().as_secs_f64() * 1e3;
         }
     }
 
@@ -768,6 +801,7 @@ impl TurfmapApp {
     /// of [`eframe::App::ui`], without needing an `eframe::Frame`.
     pub fn ui_contents(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        self.phases = FramePhases::default();
         self.poll_job();
         self.refresh_metrics();
         self.sanitize_selection();

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use egui::{Button, Color32, ComboBox, Id, RichText, Ui};
 
 use super::jobs::{Job, JobOutput};
-use super::{TurfmapApp, fmt};
+use super::{TurfmapApp, fmt, form};
 use crate::core::edit::Edit;
 use crate::core::hierarchy::tree_order;
 use crate::core::model::{
@@ -48,6 +48,20 @@ struct State {
     rep_form: Option<RepForm>,
     /// The rep whose home the next map click sets.
     picking_home: Option<RepId>,
+}
+
+impl State {
+    /// Keeps a finished comparison and the accounts it moves.
+    fn set_diff(&mut self, d: ScenarioDiff) {
+        self.moved = Some(Arc::new(d.moved_accounts()));
+        self.diff = Some(Arc::new(d));
+    }
+
+    /// Forgets the comparison (and its rings on the map).
+    fn clear_diff(&mut self) {
+        self.diff = None;
+        self.moved = None;
+    }
 }
 
 /// The rep form's texts (committed one field at a time, each an edit).
@@ -209,24 +223,18 @@ impl TurfmapApp {
             .iter()
             .find(|t| t.0 == current)
             .map_or(String::new(), |t| t.1.clone());
-        let mut show = None;
         let label = ui.label("Type");
-        ComboBox::from_id_salt("map_type_switch")
-            .selected_text(name)
-            .show_ui(ui, |ui| {
-                for (id, n, _) in &types {
-                    if ui.selectable_label(*id == current, n).clicked() && *id != current {
-                        show = Some(*id);
-                    }
-                }
-            })
-            .response
-            .labelled_by(label.id)
-            .on_hover_text(
-                "Territory type shown: the map, list, chart and tools work on one type at a time",
-            );
+        let (show, combo) = form::pick(
+            ui,
+            ComboBox::from_id_salt("map_type_switch").selected_text(name),
+            current,
+            types.iter().map(|(id, n, _)| (*id, n.as_str())),
+        );
+        combo.labelled_by(label.id).on_hover_text(
+            "Territory type shown: the map, list, chart and tools work on one type at a time",
+        );
         ui.separator();
-        if let Some(t) = show {
+        if let Some(t) = show.filter(|t| *t != current) {
             self.show_type(t);
         }
     }
@@ -242,10 +250,7 @@ impl TurfmapApp {
         if let Some(result) = finished {
             s.job = None;
             match result {
-                Ok(JobOutput::Diff(d)) => {
-                    s.moved = Some(Arc::new(d.moved_accounts()));
-                    s.diff = Some(Arc::new(*d));
-                }
+                Ok(JobOutput::Diff(d)) => s.set_diff(*d),
                 Ok(_) => {}
                 Err(e) if e.contains("ancel") => {}
                 Err(e) => self.error = Some(e),
@@ -292,15 +297,25 @@ impl TurfmapApp {
         {
             j.progress.cancel();
         }
-        let project = self.ws.project().clone();
-        let active = project.active_scenario;
-        s.diff = None;
-        s.moved = None;
+        // Only what the comparison reads, not the whole plan: copying a
+        // million account names here would freeze the window.
+        let snapshot = scenario::DiffSnapshot::of(self.ws.project());
+        let active = self.ws.project().active_scenario;
+        s.clear_diff();
         let job = Job::spawn(&self.ctx, "Comparing scenarios", true, move |progress| {
-            let d = scenario::diff_with_progress(&project, other, active, progress)?;
+            let d = snapshot.diff(other, active, progress)?;
             Ok(JobOutput::Diff(Box::new(d)))
         });
         s.job = Some(Arc::new(Mutex::new(job)));
+    }
+
+    /// Starts comparing scenario `other` with the one shown, as the
+    /// model window's Compare button does (tests, benchmarks).
+    pub fn compare_scenarios(&mut self, other: ScenarioId) {
+        let mut s = self.model_state();
+        s.compare_with = Some(other);
+        self.start_compare(&mut s, other);
+        self.set_model_state(s);
     }
 
     /// Blocks until a running comparison ends (tests).
@@ -312,8 +327,7 @@ impl TurfmapApp {
         let mut s = s;
         s.job = None;
         if let Ok(JobOutput::Diff(d)) = result {
-            s.moved = Some(Arc::new(d.moved_accounts()));
-            s.diff = Some(Arc::new(*d));
+            s.set_diff(*d);
         }
         self.set_model_state(s);
         true
@@ -389,40 +403,35 @@ impl TurfmapApp {
         let active_state = p.active().map_or(ScenarioState::Planning, |s| s.state);
         let mut edit = None;
         ui.horizontal(|ui| {
-            ComboBox::new("scenario_switch", "Scenario shown")
-                .selected_text(&active_name)
-                .show_ui(ui, |ui| {
-                    for (id, name, state) in &scenarios {
-                        if ui
-                            .selectable_label(*id == active, format!("{name} ({state})"))
-                            .clicked()
-                            && *id != active
-                        {
-                            edit = Some(Edit::SwitchScenario { to: *id });
-                        }
-                    }
+            let (to, _) = form::pick(
+                ui,
+                ComboBox::new("scenario_switch", "Scenario shown").selected_text(&active_name),
+                active,
+                scenarios
+                    .iter()
+                    .map(|(id, name, state)| (*id, format!("{name} ({state})"))),
+            );
+            if let Some(to) = to.filter(|to| *to != active) {
+                edit = Some(Edit::SwitchScenario { to });
+            }
+            let states = [
+                ScenarioState::Planning,
+                ScenarioState::Active,
+                ScenarioState::Archived,
+            ];
+            let (state, _) = form::pick(
+                ui,
+                ComboBox::new("scenario_state", "State").selected_text(active_state.as_str()),
+                active_state,
+                states.map(|st| (st, st.as_str())),
+            );
+            if let Some(state) = state.filter(|st| *st != active_state) {
+                edit = Some(Edit::SetScenarioMeta {
+                    id: active,
+                    name: active_name.clone(),
+                    state,
                 });
-            ComboBox::new("scenario_state", "State")
-                .selected_text(active_state.as_str())
-                .show_ui(ui, |ui| {
-                    for st in [
-                        ScenarioState::Planning,
-                        ScenarioState::Active,
-                        ScenarioState::Archived,
-                    ] {
-                        if ui
-                            .selectable_label(st == active_state, st.as_str())
-                            .clicked()
-                            && st != active_state
-                        {
-                            edit = Some(Edit::SetScenarioMeta {
-                                id: active,
-                                name: active_name.clone(),
-                                state: st,
-                            });
-                        }
-                    }
-                });
+            }
         });
         if active_state == ScenarioState::Archived {
             ui.label(
@@ -430,53 +439,46 @@ impl TurfmapApp {
                     .color(ui.visuals().warn_fg_color),
             );
         }
-        ui.horizontal(|ui| {
-            let label = ui.label("New scenario:");
-            ui.add(
-                egui::TextEdit::singleline(&mut s.clone_name)
-                    .hint_text("name")
-                    .desired_width(160.0),
-            )
-            .labelled_by(label.id);
-            let name_ok = !s.clone_name.trim().is_empty();
-            if ui
-                .add_enabled(name_ok, egui::Button::new("Clone shown scenario"))
-                .clicked()
-            {
-                match scenario::clone_edit(self.ws.project(), active, &s.clone_name) {
-                    Ok(e) => {
-                        edit = Some(e);
-                        s.clone_name.clear();
-                    }
-                    Err(e) => self.error = Some(e.to_string()),
+        if form::name_and_button(
+            ui,
+            "New scenario:",
+            &mut s.clone_name,
+            "name",
+            160.0,
+            "Clone shown scenario",
+        ) {
+            match scenario::clone_edit(self.ws.project(), active, &s.clone_name) {
+                Ok(e) => {
+                    edit = Some(e);
+                    s.clone_name.clear();
                 }
+                Err(e) => self.error = Some(e.to_string()),
             }
-        });
+        }
         ui.horizontal(|ui| {
             let other = s
                 .compare_with
                 .and_then(|id| scenarios.iter().find(|x| x.0 == id))
                 .map_or("—".to_owned(), |x| x.1.clone());
-            ComboBox::new("scenario_compare", "Compare with")
-                .selected_text(other)
-                .show_ui(ui, |ui| {
-                    for (id, name, _) in scenarios.iter().filter(|x| x.0 != active) {
-                        ui.selectable_value(&mut s.compare_with, Some(*id), name);
-                    }
-                });
-            if ui
-                .add_enabled(
-                    s.compare_with.is_some() && s.job.is_none(),
-                    egui::Button::new("Compare"),
-                )
-                .clicked()
+            let (picked, _) = form::pick(
+                ui,
+                ComboBox::new("scenario_compare", "Compare with").selected_text(other),
+                s.compare_with,
+                scenarios
+                    .iter()
+                    .filter(|x| x.0 != active)
+                    .map(|(id, name, _)| (Some(*id), name.as_str())),
+            );
+            if let Some(picked) = picked {
+                s.compare_with = picked;
+            }
+            if form::enabled_button(ui, s.compare_with.is_some() && s.job.is_none(), "Compare")
                 && let Some(other) = s.compare_with
             {
                 self.start_compare(s, other);
             }
             if s.diff.is_some() && ui.button("Close comparison").clicked() {
-                s.diff = None;
-                s.moved = None;
+                s.clear_diff();
             }
         });
         if let Some(job) = s.job.clone() {
@@ -518,8 +520,7 @@ impl TurfmapApp {
             self.diff_view(ui, &d);
         }
         if let Some(e) = edit {
-            s.diff = None;
-            s.moved = None;
+            s.clear_diff();
             self.apply(e);
         }
     }
@@ -563,12 +564,7 @@ impl TurfmapApp {
             {
                 self.select_account(first);
             }
-            if ui
-                .add_enabled(
-                    !d.moves.is_empty(),
-                    egui::Button::new("Export change list…"),
-                )
-                .clicked()
+            if form::enabled_button(ui, !d.moves.is_empty(), "Export change list…")
                 && let Some(path) = super::files::dialogs::save_as(
                     "Export change list",
                     "CSV",
@@ -596,61 +592,45 @@ impl TurfmapApp {
             .iter()
             .find(|t| t.id == current)
             .map_or(String::new(), |t| t.name.clone());
-        let mut show = None;
-        ui.horizontal(|ui| {
-            ComboBox::new("type_select", "Type shown on the map and in the lists")
-                .selected_text(&current_name)
-                .show_ui(ui, |ui| {
-                    for t in &types {
-                        if ui
-                            .selectable_label(
-                                t.id == current,
-                                format!("{} (priority {})", t.name, t.priority),
-                            )
-                            .clicked()
-                        {
-                            show = Some(t.id);
-                        }
-                    }
-                });
-        });
+        let show = ui
+            .horizontal(|ui| {
+                let combo = ComboBox::new("type_select", "Type shown on the map and in the lists")
+                    .selected_text(&current_name);
+                let items = types
+                    .iter()
+                    .map(|t| (t.id, format!("{} (priority {})", t.name, t.priority)));
+                form::pick(ui, combo, current, items).0
+            })
+            .inner;
         if let Some(t) = show {
             self.show_type(t);
         }
-        ui.horizontal(|ui| {
-            let label = ui.label("New type:");
-            ui.add(
-                egui::TextEdit::singleline(&mut s.type_name)
-                    .hint_text("e.g. Healthcare overlay")
-                    .desired_width(180.0),
-            )
-            .labelled_by(label.id);
-            if ui
-                .add_enabled(
-                    !s.type_name.trim().is_empty(),
-                    egui::Button::new("Add type"),
-                )
-                .clicked()
-            {
-                let ty = TerritoryType {
-                    id: self.ws.project().next_type_id(),
-                    name: s.type_name.trim().to_owned(),
-                    priority: 0,
-                };
-                s.type_name.clear();
-                self.apply(Edit::AddType {
-                    ty,
-                    position: usize::MAX,
-                });
-            }
-        });
+        if form::name_and_button(
+            ui,
+            "New type:",
+            &mut s.type_name,
+            "e.g. Healthcare overlay",
+            180.0,
+            "Add type",
+        ) {
+            let ty = TerritoryType {
+                id: self.ws.project().next_type_id(),
+                name: s.type_name.trim().to_owned(),
+                priority: 0,
+            };
+            s.type_name.clear();
+            self.apply(Edit::AddType {
+                ty,
+                position: usize::MAX,
+            });
+        }
     }
 
     fn tree_section(&mut self, ui: &mut Ui, s: &mut State) {
         ui.heading("Hierarchy");
-        ui.label(
-            RichText::new("Drag a territory onto another to move it under it; onto “Top level” to lift it out.")
-                .color(ui.visuals().weak_text_color()),
+        form::weak(
+            ui,
+            "Drag a territory onto another to move it under it; onto “Top level” to lift it out.",
         );
         let order = tree_order(self.ws.project(), self.ws.current_type());
         let has_children: HashSet<TerritoryId> = self
@@ -708,10 +688,7 @@ impl TurfmapApp {
                 if r.inner.clicked() {
                     self.select_territory(id, true);
                 }
-                ui.label(
-                    RichText::new(format!("{} accounts", fmt::count(count)))
-                        .color(ui.visuals().weak_text_color()),
-                );
+                form::weak(ui, format!("{} accounts", fmt::count(count)));
                 r.response
             });
             if let Some(dragged) = row.inner.dnd_release_payload::<TerritoryId>()
@@ -740,29 +717,19 @@ impl TurfmapApp {
             let parent_name = parent
                 .and_then(|p| self.ws.project().territory(p))
                 .map_or("— (top level)".to_owned(), |p| p.name.clone());
-            ui.horizontal(|ui| {
-                ComboBox::new("parent_select", format!("Parent of '{}'", t.name))
-                    .selected_text(parent_name)
-                    .show_ui(ui, |ui| {
-                        if ui
-                            .selectable_label(parent.is_none(), "— (top level)")
-                            .clicked()
-                        {
-                            edit = Some(Edit::SetParent {
-                                id: sel,
-                                parent: None,
-                            });
-                        }
-                        for (oid, oname) in &others {
-                            if ui.selectable_label(parent == Some(*oid), oname).clicked() {
-                                edit = Some(Edit::SetParent {
-                                    id: sel,
-                                    parent: Some(*oid),
-                                });
-                            }
-                        }
-                    });
-            });
+            let combo = ComboBox::new("parent_select", format!("Parent of '{}'", t.name))
+                .selected_text(parent_name);
+            let items = std::iter::once((None, "— (top level)")).chain(
+                others
+                    .iter()
+                    .map(|(oid, oname)| (Some(*oid), oname.as_str())),
+            );
+            let picked = ui
+                .horizontal(|ui| form::pick(ui, combo, parent, items).0)
+                .inner;
+            if let Some(parent) = picked {
+                edit = Some(Edit::SetParent { id: sel, parent });
+            }
         }
         if let Some(e) = edit {
             self.apply(e);
@@ -818,25 +785,23 @@ impl TurfmapApp {
                 .collect(),
         };
         for p in &problems {
-            ui.label(RichText::new(format!("Problem: {p}")).color(ui.visuals().error_fg_color));
+            form::problem(ui, p);
         }
         if problems.is_empty() && !s.rule_text.trim().is_empty() {
             ui.label(RichText::new("Valid rule").color(Color32::from_rgb(40, 140, 60)));
         }
         let fields = crate::core::rules::field_names(&self.ws.project().accounts).join(", ");
-        ui.label(
+        form::weak(
+            ui,
             RichText::new(format!(
                 "Fields: {fields}. Operators: = != contains, starts with, in (…), < <= > >=, between … and …, is empty; AND, OR, NOT, ( )."
             ))
-            .small()
-            .color(ui.visuals().weak_text_color()),
+            .small(),
         );
         let mut edit = None;
         ui.horizontal(|ui| {
             let ok = problems.is_empty() && parsed.is_ok();
-            if ui
-                .add_enabled(ok, egui::Button::new("Apply rule"))
-                .clicked()
+            if form::enabled_button(ui, ok, "Apply rule")
                 && let Ok(r) = parsed
             {
                 edit = Some(Edit::SetRule {
@@ -844,10 +809,7 @@ impl TurfmapApp {
                     rule: Some(r),
                 });
             }
-            if ui
-                .add_enabled(has_rule, egui::Button::new("Remove rule"))
-                .clicked()
-            {
+            if form::enabled_button(ui, has_rule, "Remove rule") {
                 edit = Some(Edit::SetRule {
                     id: sel,
                     rule: None,
@@ -888,25 +850,13 @@ impl TurfmapApp {
             });
         }
         let mut edit = None;
-        ui.horizontal(|ui| {
-            let label = ui.label("New rep:");
-            ui.add(
-                egui::TextEdit::singleline(&mut s.rep_name)
-                    .hint_text("name")
-                    .desired_width(160.0),
-            )
-            .labelled_by(label.id);
-            if ui
-                .add_enabled(!s.rep_name.trim().is_empty(), egui::Button::new("Add rep"))
-                .clicked()
-            {
-                edit = Some(Edit::AddRep {
-                    rep: Rep::new(self.ws.project().next_rep_id(), s.rep_name.trim()),
-                    position: usize::MAX,
-                });
-                s.rep_name.clear();
-            }
-        });
+        if form::name_and_button(ui, "New rep:", &mut s.rep_name, "name", 160.0, "Add rep") {
+            edit = Some(Edit::AddRep {
+                rep: Rep::new(self.ws.project().next_rep_id(), s.rep_name.trim()),
+                position: usize::MAX,
+            });
+            s.rep_name.clear();
+        }
         if let Some(e) = edit.take() {
             self.apply(e);
         }
@@ -914,13 +864,7 @@ impl TurfmapApp {
         if let Some(sel) = self.selection.territory
             && let Some(t) = self.ws.project().territory(sel)
         {
-            let all: Vec<(crate::core::model::RepId, String)> = self
-                .ws
-                .project()
-                .reps
-                .iter()
-                .map(|r| (r.id, r.name.clone()))
-                .collect();
+            let all = self.rep_names();
             let mut props = crate::core::edit::TerritoryProps::of(t);
             let before = props.reps.clone();
             ui.horizontal_wrapped(|ui| {
@@ -945,16 +889,16 @@ impl TurfmapApp {
         }
     }
 
+    /// Every rep's id and name, in the plan's order.
+    fn rep_names(&self) -> Vec<(RepId, String)> {
+        let reps = &self.ws.project().reps;
+        reps.iter().map(|r| (r.id, r.name.clone())).collect()
+    }
+
     /// Edits one rep: name, role, username, home base (typed, or picked
     /// on the map) and capacity. Each committed field is one edit.
     fn rep_form(&mut self, ui: &mut Ui, s: &mut State) {
-        let reps: Vec<(RepId, String)> = self
-            .ws
-            .project()
-            .reps
-            .iter()
-            .map(|r| (r.id, r.name.clone()))
-            .collect();
+        let reps = self.rep_names();
         if reps.is_empty() {
             return;
         }
@@ -977,16 +921,12 @@ impl TurfmapApp {
             _ => RepForm::of(&old, rev),
         };
         ui.add_space(4.0);
-        let mut switch_to = None;
-        ComboBox::new("rep_form_select", "Edit rep")
-            .selected_text(&old.name)
-            .show_ui(ui, |ui| {
-                for (id, name) in &reps {
-                    if ui.selectable_label(*id == chosen, name).clicked() {
-                        switch_to = Some(*id);
-                    }
-                }
-            });
+        let (switch_to, _) = form::pick(
+            ui,
+            ComboBox::new("rep_form_select", "Edit rep").selected_text(&old.name),
+            chosen,
+            reps.iter().map(|(id, name)| (*id, name.as_str())),
+        );
         let mut commit = false;
         egui::Grid::new("rep_form_grid")
             .num_columns(2)
@@ -997,29 +937,13 @@ impl TurfmapApp {
                     ("Role", &mut f.role, "e.g. Owner"),
                     ("Username", &mut f.username, "e.g. ann@example.com"),
                 ] {
-                    let l = ui.label(label);
-                    let r = ui
-                        .add(
-                            egui::TextEdit::singleline(text)
-                                .hint_text(hint)
-                                .desired_width(200.0),
-                        )
-                        .labelled_by(l.id);
-                    commit |= r.lost_focus();
+                    commit |= form::labelled_text(ui, label, text, hint, 200.0).lost_focus();
                     ui.end_row();
                 }
                 let l = ui.label("Home base");
                 ui.horizontal(|ui| {
-                    let la = ui.label("lat");
-                    commit |= ui
-                        .add(egui::TextEdit::singleline(&mut f.lat).desired_width(80.0))
-                        .labelled_by(la.id)
-                        .lost_focus();
-                    let lo = ui.label("lon");
-                    commit |= ui
-                        .add(egui::TextEdit::singleline(&mut f.lon).desired_width(80.0))
-                        .labelled_by(lo.id)
-                        .lost_focus();
+                    commit |= form::labelled_text(ui, "lat", &mut f.lat, "", 80.0).lost_focus();
+                    commit |= form::labelled_text(ui, "lon", &mut f.lon, "", 80.0).lost_focus();
                 })
                 .response
                 .labelled_by(l.id);
@@ -1049,14 +973,8 @@ impl TurfmapApp {
                 ui.end_row();
                 let l = ui.label("Capacity");
                 ui.horizontal(|ui| {
-                    commit |= ui
-                        .add(
-                            egui::TextEdit::singleline(&mut f.capacity)
-                                .hint_text("none")
-                                .desired_width(80.0),
-                        )
-                        .labelled_by(l.id)
-                        .lost_focus();
+                    commit |=
+                        form::text_field(ui, l.id, &mut f.capacity, "none", 80.0).lost_focus();
                     commit |= ui.radio_value(&mut f.hours, false, "accounts").changed();
                     commit |= ui.radio_value(&mut f.hours, true, "hours").changed();
                 });
@@ -1077,7 +995,7 @@ impl TurfmapApp {
             }
         }
         if let Some(p) = &f.problem {
-            ui.label(RichText::new(format!("Problem: {p}")).color(ui.visuals().error_fg_color));
+            form::problem(ui, p);
         }
         s.rep_form = Some(match switch_to {
             Some(id) if id != chosen => RepForm {

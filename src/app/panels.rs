@@ -278,8 +278,10 @@ impl TurfmapApp {
             }
             ui.label("This plan has no territories yet.");
             ui.label(
-                RichText::new("Use File > Import territories (GeoJSON)… to add some.")
-                    .color(ui.visuals().weak_text_color()),
+                RichText::new(
+                    "Use File > Import territories (GeoJSON, shapefile, KML/KMZ)… to add some.",
+                )
+                .color(ui.visuals().weak_text_color()),
             );
             return;
         }
@@ -809,9 +811,23 @@ impl TurfmapApp {
                     LocationSource::Unlocated => None,
                 };
                 kv(ui, "Location", location, source);
-                if let Some(pin) = a.pinned[i] {
-                    let name = p.territory(pin).map_or(pin.to_string(), |t| t.name.clone());
-                    kv(ui, "Pinned to", name, None);
+                // Every pin, with its type when the plan has several.
+                let pins: Vec<String> = a
+                    .pins
+                    .of(i)
+                    .map(|pin| match p.territory(pin) {
+                        Some(t) if p.types.len() > 1 => format!(
+                            "{} ({})",
+                            t.name,
+                            p.territory_type(t.type_id)
+                                .map_or("?", |ty| ty.name.as_str())
+                        ),
+                        Some(t) => t.name.clone(),
+                        None => pin.to_string(),
+                    })
+                    .collect();
+                if !pins.is_empty() {
+                    kv(ui, "Pinned to", pins.join(", "), None);
                 }
                 for col in &a.measures {
                     let v = col.values[i];
@@ -834,7 +850,7 @@ impl TurfmapApp {
             {
                 go_to = Some(id);
             }
-            if a.pinned[i].is_some() && ui.button("Unpin").clicked() {
+            if self.ws.engine().pin_of(p, i).is_some() && ui.button("Unpin").clicked() {
                 unpin = true;
             }
             if ui.button("Clear selection").clicked() {

@@ -165,6 +165,27 @@ pub fn run(
     )
     .map_err(io)?;
 
+    // What a background job (save, autosave, balance, comparison) copies
+    // on the UI thread before it starts, against a plain clone.
+    let mut snap = Vec::new();
+    let mut full = Vec::new();
+    for _ in 0..reps.min(5) {
+        let (s, t) = time(|| ws.project().snapshot());
+        drop(s);
+        snap.push(t);
+        let (c, t) = time(|| ws.project().clone());
+        drop(c);
+        full.push(t);
+    }
+    writeln!(
+        out,
+        "{:<36} {:>9.2} ms   (plain clone {:.1} ms; UI thread, ≤ 16 ms)",
+        "plan snapshot for a job (median)",
+        median(snap),
+        median(full)
+    )
+    .map_err(io)?;
+
     let dir = std::env::temp_dir().join(format!("turfmap-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let path = dir.join("bench.turf");

@@ -74,11 +74,15 @@ pub enum Edit {
         /// The new properties.
         props: TerritoryProps,
     },
-    /// Pins (or unpins, with `None`) accounts: one entry per account.
+    /// Pins accounts to territories of one type, or unpins them in that
+    /// type (`None`); their pins in other types stay (an account has at
+    /// most one pin per type).
     SetPins {
+        /// The type whose pins change; every target must be of it.
+        type_id: TerritoryTypeId,
         /// Account indices.
         accounts: Vec<u32>,
-        /// The pin of each account.
+        /// The pin of each account in that type.
         pins: Vec<Option<TerritoryId>>,
     },
     /// Moves accounts (or clears their location with `None`).
@@ -199,10 +203,26 @@ pub enum Edit {
 }
 
 impl Edit {
-    /// Pins every account in `accounts` to `territory` (`None` unpins).
-    pub fn pin_all(accounts: Vec<u32>, territory: Option<TerritoryId>) -> Self {
+    /// Pins every account in `accounts` to `territory` in type `type_id`
+    /// (`None` unpins them in that type).
+    pub fn pin_all(
+        type_id: TerritoryTypeId,
+        accounts: Vec<u32>,
+        territory: Option<TerritoryId>,
+    ) -> Self {
         let pins = vec![territory; accounts.len()];
-        Edit::SetPins { accounts, pins }
+        Edit::SetPins {
+            type_id,
+            accounts,
+            pins,
+        }
+    }
+
+    /// Pins every account in `accounts` to territory `to` (in its type).
+    /// Errors when `to` is not in the plan.
+    pub fn pin_to(project: &Project, accounts: Vec<u32>, to: TerritoryId) -> Result<Self> {
+        let t = project.territory(to).ok_or_else(|| unknown(to))?;
+        Ok(Self::pin_all(t.type_id, accounts, Some(to)))
     }
 
     /// A short name for the history panel.
@@ -229,15 +249,26 @@ impl Edit {
                 }
                 _ => format!("Change {}", tname(id)),
             },
-            Edit::SetPins { accounts, pins } => match pins.first() {
-                Some(Some(t)) if pins.iter().all(|p| p == &pins[0]) => {
-                    format!("Move {} account(s) to {}", accounts.len(), tname(t))
+            Edit::SetPins {
+                type_id,
+                accounts,
+                pins,
+            } => {
+                // Name the type when the plan has several.
+                let in_type = match project.territory_type(*type_id) {
+                    Some(ty) if project.types.len() > 1 => format!(" in {}", ty.name),
+                    _ => String::new(),
+                };
+                match pins.first() {
+                    Some(Some(t)) if pins.iter().all(|p| p == &pins[0]) => {
+                        format!("Move {} account(s) to {}", accounts.len(), tname(t))
+                    }
+                    Some(None) if pins.iter().all(|p| p.is_none()) => {
+                        format!("Unpin {} account(s){in_type}", accounts.len())
+                    }
+                    _ => format!("Change pins of {} account(s){in_type}", accounts.len()),
                 }
-                Some(None) if pins.iter().all(|p| p.is_none()) => {
-                    format!("Unpin {} account(s)", accounts.len())
-                }
-                _ => format!("Change pins of {} account(s)", accounts.len()),
-            },
+            }
             Edit::SetLocations { accounts, .. } => {
                 format!("Relocate {} account(s)", accounts.len())
             }
@@ -349,21 +380,19 @@ impl Edit {
                         t.parent = territory.parent;
                     }
                 }
-                let pinned: Vec<u32> = (0..project.accounts.len())
-                    .filter(|&i| project.accounts.pinned[i] == Some(id))
-                    .map(|i| i as u32)
-                    .collect();
+                let pinned = project.accounts.pins.accounts_pinned_to(id);
                 for &i in &pinned {
-                    project.accounts.pinned[i as usize] = None;
+                    project.accounts.pins.remove(i as usize, id);
                 }
                 change.territories.push(id);
                 change.accounts.extend(&pinned);
+                let type_id = territory.type_id;
                 let mut undo = vec![Edit::AddTerritory {
                     territory,
                     position: pos,
                 }];
                 if !pinned.is_empty() {
-                    undo.push(Edit::pin_all(pinned, Some(id)));
+                    undo.push(Edit::pin_all(type_id, pinned, Some(id)));
                 }
                 undo.extend(children.into_iter().map(|c| Edit::SetParent {
                     id: c,
@@ -396,25 +425,50 @@ impl Edit {
                 t.locked = props.locked;
                 Edit::SetTerritoryProps { id, props: old }
             }
-            Edit::SetPins { accounts, pins } => {
+            Edit::SetPins {
+                type_id,
+                accounts,
+                pins,
+            } => {
                 check_lengths(accounts.len(), pins.len())?;
                 check_accounts(project, &accounts)?;
+                let ty = project
+                    .territory_type(type_id)
+                    .ok_or_else(|| {
+                        Error::invalid(format!("no territory type with id {}", type_id.0))
+                    })?
+                    .name
+                    .clone();
                 // Distinct targets first: a lasso drop pins thousands of
                 // accounts to the same territory.
                 let targets: std::collections::BTreeSet<TerritoryId> =
                     pins.iter().flatten().copied().collect();
-                if let Some(t) = targets.iter().find(|t| project.territory(**t).is_none()) {
-                    return Err(unknown(*t));
+                for &t in &targets {
+                    let t = project.territory(t).ok_or_else(|| unknown(t))?;
+                    if t.type_id != type_id {
+                        return Err(Error::invalid(format!(
+                            "'{}' is not a territory of type '{ty}'",
+                            t.name
+                        )));
+                    }
                 }
+                let types = project.types_of_territories();
+                let in_type = |t: TerritoryId| types.get(&t) == Some(&type_id);
+                let a = &mut project.accounts;
                 let old: Vec<_> = accounts
                     .iter()
-                    .map(|&i| project.accounts.pinned[i as usize])
+                    .map(|&i| a.pins.find(i as usize, in_type))
                     .collect();
                 for (&i, p) in accounts.iter().zip(pins) {
-                    project.accounts.pinned[i as usize] = p;
+                    let i = i as usize;
+                    a.pins.retain(i, |t| !in_type(t));
+                    if let Some(p) = p {
+                        a.pins.insert(i, p);
+                    }
                 }
                 change.accounts.extend(&accounts);
                 Edit::SetPins {
+                    type_id,
                     accounts,
                     pins: old,
                 }
@@ -545,6 +599,27 @@ impl Edit {
                 }
                 let old = t.type_id;
                 let subtree = hierarchy::subtree(project, id);
+                // An account pinned both to a moved territory and to one
+                // already of the new type would hold two pins in one type:
+                // the pin it already had there stays, the moved one goes.
+                let dropped = if old == type_id {
+                    Vec::new()
+                } else {
+                    let types = project.types_of_territories();
+                    let pins = &mut project.accounts.pins;
+                    let clashing: Vec<(u32, TerritoryId)> = pins
+                        .iter()
+                        .filter(|(i, t)| {
+                            subtree.contains(t)
+                                && pins.find(*i, |p| types.get(&p) == Some(&type_id)).is_some()
+                        })
+                        .map(|(i, t)| (i as u32, t))
+                        .collect();
+                    for &(i, t) in &clashing {
+                        pins.remove(i as usize, t);
+                    }
+                    clashing
+                };
                 for t in project.territories.iter_mut() {
                     if subtree.contains(&t.id) {
                         t.type_id = type_id;
@@ -554,7 +629,22 @@ impl Edit {
                     }
                 }
                 change.territories.extend(&subtree);
-                Edit::SetTerritoryType { id, type_id: old }
+                change.accounts.extend(dropped.iter().map(|(i, _)| *i));
+                let back = Edit::SetTerritoryType { id, type_id: old };
+                if dropped.is_empty() {
+                    back
+                } else {
+                    let mut edits = vec![back];
+                    edits.extend(dropped.into_iter().map(|(i, t)| Edit::SetPins {
+                        type_id: old,
+                        accounts: vec![i],
+                        pins: vec![Some(t)],
+                    }));
+                    Edit::Batch {
+                        label: "Restore type and pins".into(),
+                        edits,
+                    }
+                }
             }
             Edit::AddType { ty, position } => {
                 if project.territory_type(ty.id).is_some() {

@@ -217,6 +217,11 @@ pub struct Engine {
     tally: Tally,
     stats: Vec<ShapeStats>,
     buckets: Buckets,
+    /// Accounts whose slot changed in the last [`Engine::apply`], unless
+    /// `moved_all` (see [`Engine::last_moves`]).
+    moved: Vec<u32>,
+    /// The last apply (or the build) reassigned every account.
+    moved_all: bool,
 }
 
 impl Engine {
@@ -242,6 +247,8 @@ impl Engine {
             tally: Tally::new(0, project.accounts.measures.len()),
             stats: Vec::new(),
             buckets: Buckets::default(),
+            moved: Vec::new(),
+            moved_all: true,
         };
         e.refresh_all_stats(project);
         e.rebuild_rules(project);
@@ -252,6 +259,15 @@ impl Engine {
     /// The territory type this engine assigns.
     pub fn type_id(&self) -> TerritoryTypeId {
         self.type_id
+    }
+
+    /// The pin of account `i` that this engine honours: its pinned
+    /// territory of this engine's type, if any.
+    pub fn pin_of(&self, project: &Project, i: usize) -> Option<TerritoryId> {
+        project
+            .accounts
+            .pins
+            .find(i, |t| self.index.slot_of(t).is_some())
     }
 
     /// Territory `id` if it exists and is of this engine's type.
@@ -340,8 +356,16 @@ impl Engine {
         if a.removed[i] {
             return (NONE, Reason::Removed);
         }
-        if let Some(t) = a.pinned[i]
-            && let Some(s) = self.index.slot_of(t)
+        // The account's pin in this engine's type: the first pinned
+        // territory that is in this index.
+        let mut slot = None;
+        if a.pins
+            .find(i, |t| {
+                slot = self.index.slot_of(t);
+                slot.is_some()
+            })
+            .is_some()
+            && let Some(s) = slot
         {
             return (s, Reason::Override);
         }
@@ -361,6 +385,8 @@ impl Engine {
 
     /// Applies what an edit changed, recomputing only what it can affect.
     pub fn apply(&mut self, project: &Project, change: &Change) {
+        self.moved.clear();
+        self.moved_all = false;
         if change.all {
             *self = Self::for_type(project, self.type_id);
             return;
@@ -434,6 +460,7 @@ impl Engine {
         }
         if grid_rebuilt {
             self.full_assign(project);
+            self.moved_all = true;
             return;
         }
         for &i in &change.relocated {
@@ -463,8 +490,8 @@ impl Engine {
         }
         // Accounts pinned to a territory that came or went may sit anywhere.
         if !pin_targets.is_empty() {
-            for (i, p) in project.accounts.pinned.iter().enumerate() {
-                if p.is_some_and(|p| pin_targets.contains(&p)) {
+            for (i, p) in project.accounts.pins.iter() {
+                if pin_targets.contains(&p) {
                     cand.push(i as u32);
                 }
             }
@@ -486,12 +513,26 @@ impl Engine {
         let new_counted = r != Reason::Removed;
         self.reason[i] = r;
         self.slot[i] = s;
+        if old != s {
+            self.moved.push(i as u32);
+        }
+        // Most candidates stay where they were: their tally is unchanged.
+        if old == s && old_counted == new_counted {
+            return;
+        }
         if old_counted {
             self.tally.remove(project, i, old);
         }
         if new_counted {
             self.tally.add(project, i, s);
         }
+    }
+
+    /// The accounts whose slot the last [`Engine::apply`] changed, or
+    /// `None` when it reassigned every account (or the engine was just
+    /// built). Lets a view redraw only what moved.
+    pub fn last_moves(&self) -> Option<&[u32]> {
+        (!self.moved_all).then_some(&self.moved[..])
     }
 
     /// Territory of account `i`.
@@ -577,7 +618,7 @@ mod tests {
                 source: LocationSource::Coordinates,
                 measures: vec![10.0 * (i + 1) as f64],
                 attributes: vec![],
-                pinned: None,
+                pins: Vec::new(),
             });
         }
         p.add_territory("West", sq(0.0, 0.0, 1.0));
@@ -590,7 +631,7 @@ mod tests {
         let mut p = plan();
         let east = p.territory_by_name("East").unwrap().id;
         let west = p.territory_by_name("West").unwrap().id;
-        p.accounts.pinned[3] = Some(west); // unlocated but pinned
+        p.accounts.pins.insert(3, west); // unlocated but pinned
         let e = Engine::new(&p);
         assert_eq!(
             (e.territory_of(0), e.reason(0)),
@@ -614,7 +655,8 @@ mod tests {
         let mut ws = Workspace::new(plan());
         let west = ws.project().territory_by_name("West").unwrap().id;
         let east = ws.project().territory_by_name("East").unwrap().id;
-        ws.apply(Edit::pin_all(vec![1], Some(west))).unwrap();
+        ws.apply(Edit::pin_to(ws.project(), vec![1], west).unwrap())
+            .unwrap();
         assert_eq!(ws.engine().territory_of(1), Some(west));
         assert_eq!(ws.engine().reason(1), Reason::Override);
         let m = ws.metrics();
@@ -630,7 +672,8 @@ mod tests {
     fn removing_a_territory_unpins_and_undo_restores() {
         let mut ws = Workspace::new(plan());
         let west = ws.project().territory_by_name("West").unwrap().id;
-        ws.apply(Edit::pin_all(vec![2], Some(west))).unwrap();
+        ws.apply(Edit::pin_to(ws.project(), vec![2], west).unwrap())
+            .unwrap();
         ws.apply(Edit::RemoveTerritory { id: west }).unwrap();
         assert_eq!(ws.engine().territory_of(0), None);
         assert_eq!(ws.engine().territory_of(2), None);

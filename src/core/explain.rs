@@ -116,9 +116,7 @@ pub fn explain_type(project: &Project, engine: &Engine, i: usize) -> TypeExplana
     let prio = |id: TerritoryId| project.territory(id).map_or(0, |t| t.priority);
     let mut candidates = Vec::new();
     if i < a.len() && !a.removed[i] {
-        if let Some(p) = a.pinned[i]
-            && project.territory(p).is_some_and(|t| t.type_id == ty)
-        {
+        if let Some(p) = project.pin_in_type(i, ty) {
             candidates.push(Candidate {
                 territory: p.0,
                 name: name(p),

@@ -150,6 +150,76 @@ impl PreparedShape {
         }
     }
 
+    /// Every non-horizontal edge once (the banded table repeats an edge in
+    /// each band it spans: only its first band's copy is kept, so true
+    /// duplicates stay duplicated).
+    fn unique_edges(&self) -> Vec<[f64; 4]> {
+        let Some(nb) = self.band_start.len().checked_sub(1) else {
+            return Vec::new();
+        };
+        let band_of = |y: f64| (((y - self.band_y0) * self.band_inv_h) as usize).min(nb - 1);
+        let mut out = Vec::with_capacity(self.edge_count);
+        for b in 0..nb {
+            let edges = &self.edges[self.band_start[b] as usize..self.band_start[b + 1] as usize];
+            out.extend(edges.iter().filter(|e| band_of(e[1]) == b));
+        }
+        out
+    }
+
+    /// The box outside which [`PreparedShape::contains`] answers the same
+    /// for `self` and `other`, or `None` when it answers the same
+    /// everywhere.
+    ///
+    /// A point's answer is the parity of the edges its rightward ray
+    /// crosses, so only edges in one shape and not the other (counted
+    /// with multiplicity, mod 2) can change it. Those edges form closed
+    /// cycles (every vertex of a ring set has even degree, so their
+    /// symmetric difference does too), and closed cycles are crossed an
+    /// even number of times by any ray starting outside their box. A
+    /// vertex dragged on a 200-vertex boundary thus gives the box of its
+    /// two edges before and after, not the territory's box.
+    pub fn difference_box(&self, other: &PreparedShape) -> Option<[f64; 4]> {
+        let key = |e: &[f64; 4]| e.map(f64::to_bits);
+        let sorted = |s: &PreparedShape| {
+            let mut v: Vec<[u64; 4]> = s.unique_edges().iter().map(key).collect();
+            v.sort_unstable();
+            v
+        };
+        let (a, b) = (sorted(self), sorted(other));
+        let mut bbox: Option<[f64; 4]> = None;
+        let mut add = |e: &[u64; 4]| {
+            let e = e.map(f64::from_bits);
+            let b = bbox.get_or_insert([e[0], e[1], e[0], e[1]]);
+            b[0] = b[0].min(e[0]).min(e[2]);
+            b[1] = b[1].min(e[1]);
+            b[2] = b[2].max(e[0]).max(e[2]);
+            b[3] = b[3].max(e[3]);
+        };
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            // The smallest key left, and how often each side has it.
+            let k = match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) => *x.min(y),
+                (Some(x), None) => *x,
+                (None, Some(y)) => *y,
+                (None, None) => break,
+            };
+            let (mut na, mut nb) = (0usize, 0usize);
+            while a.get(i) == Some(&k) {
+                na += 1;
+                i += 1;
+            }
+            while b.get(j) == Some(&k) {
+                nb += 1;
+                j += 1;
+            }
+            if (na + nb) % 2 == 1 {
+                add(&k);
+            }
+        }
+        bbox
+    }
+
     /// Number of (non-horizontal) edges.
     pub fn edge_count(&self) -> usize {
         self.edge_count
@@ -687,8 +757,10 @@ impl TerritoryIndex {
     /// Adds, replaces (`Some`) or removes (`None`) territory `id` and
     /// rebuilds only the affected cells. Returns the lon/lat box in which
     /// point assignments may have changed, or `None` if nothing can have
-    /// changed. Replacing everything (the grid had to grow) returns the
-    /// whole grid's box.
+    /// changed: for a reshape at the same priority, only the box of the
+    /// edges that changed (see [`PreparedShape::difference_box`]).
+    /// Replacing everything (the grid had to grow) returns the whole grid's
+    /// box.
     pub fn update(
         &mut self,
         id: TerritoryId,
@@ -699,20 +771,30 @@ impl TerritoryIndex {
             .and_then(|s| self.slots[s as usize].as_ref())
             .filter(|s| !s.shape.is_empty())
             .map(|s| s.shape.bbox);
-        let slot = match (self.slot_of(id), &new) {
-            (Some(s), Some((prio, mp))) => {
+        let prepared = new.map(|(prio, mp)| (prio, PreparedShape::new(mp)));
+        // A reshape that keeps the priority only changes answers near the
+        // edges that moved.
+        let reshaped = match (self.slot_of(id), &prepared) {
+            (Some(s), Some((prio, shape))) => self.slots[s as usize]
+                .as_ref()
+                .filter(|old| old.priority == *prio && !old.shape.is_empty() && !shape.is_empty())
+                .map(|old| old.shape.difference_box(shape)),
+            _ => None,
+        };
+        let slot = match (self.slot_of(id), prepared) {
+            (Some(s), Some((prio, shape))) => {
                 self.slots[s as usize] = Some(Slot {
                     id,
-                    priority: *prio,
-                    shape: PreparedShape::new(mp),
+                    priority: prio,
+                    shape,
                 });
                 s
             }
-            (None, Some((prio, mp))) => {
+            (None, Some((prio, shape))) => {
                 let slot = Slot {
                     id,
-                    priority: *prio,
-                    shape: PreparedShape::new(mp),
+                    priority: prio,
+                    shape,
                 };
                 let s = match self.free_slots.pop() {
                     Some(s) => {
@@ -783,7 +865,10 @@ impl TerritoryIndex {
             .collect();
         slots.sort_unstable();
         self.fill(dirty, &slots);
-        Some(dbox)
+        match reshaped {
+            Some(changed) => changed,
+            None => Some(dbox),
+        }
     }
 
     /// Share of grid cells that are mixed (for diagnostics and benches).

@@ -210,6 +210,26 @@ pub struct TerritoryMetrics {
     pub compactness: f64,
 }
 
+/// Count and measure sums of the live accounts that have no location.
+pub fn unlocated_group(project: &Project) -> Group {
+    let a = &project.accounts;
+    let nm = a.measures.len();
+    let idx: Vec<usize> = (0..a.len())
+        .filter(|&i| !a.removed[i] && !a.is_located(i))
+        .collect();
+    Group {
+        count: idx.len() as u64,
+        sums: (0..nm)
+            .map(|m| {
+                idx.iter()
+                    .map(|&i| fixed(a.measures[m].values[i]))
+                    .sum::<i128>() as f64
+                    / SCALE
+            })
+            .collect(),
+    }
+}
+
 /// Balance figures of a whole plan.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlanMetrics {
@@ -245,6 +265,14 @@ impl PlanMetrics {
     /// Computes the metrics from the engine's tallies (no account walk for
     /// territories; one pass over the location column for `unlocated`).
     pub fn compute(project: &Project, engine: &Engine) -> Self {
+        Self::compute_with_unlocated(project, engine, unlocated_group(project))
+    }
+
+    /// Like [`PlanMetrics::compute`], with the unlocated accounts' figures
+    /// already known (they only change when accounts are added, removed or
+    /// moved, so a workspace keeps them between edits and metrics cost no
+    /// pass over the accounts).
+    pub fn compute_with_unlocated(project: &Project, engine: &Engine, unlocated: Group) -> Self {
         let a = &project.accounts;
         let nm = a.measures.len();
         let tally = engine.tally();
@@ -282,22 +310,6 @@ impl PlanMetrics {
         for (sum, exact) in total.sums.iter_mut().zip(&exact_tot) {
             *sum = *exact as f64 / SCALE;
         }
-        let unlocated = {
-            let idx: Vec<usize> = (0..a.len())
-                .filter(|&i| !a.removed[i] && !a.is_located(i))
-                .collect();
-            Group {
-                count: idx.len() as u64,
-                sums: (0..nm)
-                    .map(|m| {
-                        idx.iter()
-                            .map(|&i| fixed(a.measures[m].values[i]))
-                            .sum::<i128>() as f64
-                            / SCALE
-                    })
-                    .collect(),
-            }
-        };
         // Roll up: own figures plus all descendants', in exact fixed point.
         let pos: std::collections::HashMap<u32, usize> = per
             .iter()

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod basemap;
 pub mod bench;
+pub mod column;
 pub mod edit;
 pub mod engine;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod index;
 pub mod metrics;
 pub mod model;
 pub mod numfmt;
+pub mod pins;
 pub mod progress;
 pub mod project_file;
 pub mod reps;

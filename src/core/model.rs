@@ -14,6 +14,8 @@ use std::collections::HashMap;
 use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
+use super::column::CowColumn;
+use super::pins::Pins;
 use super::rules::Rule;
 
 /// Stable identifier of a territory within a project. Never reused.
@@ -106,18 +108,20 @@ pub struct MeasureColumn {
 /// All accounts of a plan, column by column. See the module docs.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Accounts {
-    /// CRM id, unique among live accounts.
-    pub ids: Vec<String>,
+    /// CRM id, unique among live accounts (shared between snapshots of
+    /// the plan until changed: see [`CowColumn`]).
+    pub ids: CowColumn<String>,
     /// Display name.
-    pub names: Vec<String>,
+    pub names: CowColumn<String>,
     /// Longitude in degrees (WGS84); `NaN` when unlocated.
     pub lon: Vec<f64>,
     /// Latitude in degrees (WGS84); `NaN` when unlocated.
     pub lat: Vec<f64>,
     /// Where the location came from.
     pub source: Vec<LocationSource>,
-    /// Manual override: the territory the account is pinned to.
-    pub pinned: Vec<Option<TerritoryId>>,
+    /// Manual overrides: the territories each account is pinned to, at
+    /// most one per territory type.
+    pub pins: Pins,
     /// Tombstone: the account was removed (kept so indices stay stable).
     pub removed: Vec<bool>,
     /// Numeric columns.
@@ -141,8 +145,9 @@ pub struct AccountRow {
     pub measures: Vec<f64>,
     /// Values in the order of [`Accounts::attributes`].
     pub attributes: Vec<String>,
-    /// Manual override.
-    pub pinned: Option<TerritoryId>,
+    /// Manual overrides (at most one territory per type).
+    #[serde(default)]
+    pub pins: Vec<TerritoryId>,
 }
 
 impl Accounts {
@@ -216,7 +221,10 @@ impl Accounts {
         } else {
             LocationSource::Unlocated
         });
-        self.pinned.push(row.pinned);
+        self.pins.push(None);
+        for &t in &row.pins {
+            self.pins.insert(i, t);
+        }
         self.removed.push(false);
         for (col, v) in self.measures.iter_mut().zip(&row.measures) {
             col.values.push(*v);
@@ -240,7 +248,7 @@ impl Accounts {
                 .iter()
                 .map(|a| a.get(i).to_owned())
                 .collect(),
-            pinned: self.pinned[i],
+            pins: self.pins.of(i).collect(),
         }
     }
 
@@ -379,7 +387,7 @@ impl Default for PlanSettings {
 ///
 /// Accounts, territory types and reps are shared by every scenario. The
 /// active scenario's plan lives in [`Project::territories`] and
-/// [`Accounts::pinned`], where all editing code expects it; the other
+/// [`Accounts::pins`], where all editing code expects it; the other
 /// scenarios keep theirs in [`Scenario::stored`] (see
 /// [`crate::core::scenario`]).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -461,6 +469,65 @@ impl Project {
                 .iter()
                 .find(|t| t.name.eq_ignore_ascii_case(name))
         })
+    }
+
+    /// Territory type of each territory of the active scenario, for pin
+    /// look-ups by type over many accounts.
+    pub fn types_of_territories(&self) -> HashMap<TerritoryId, TerritoryTypeId> {
+        self.territories.iter().map(|t| (t.id, t.type_id)).collect()
+    }
+
+    /// The territory account `i` is pinned to in type `ty`, if any.
+    pub fn pin_in_type(&self, i: usize, ty: TerritoryTypeId) -> Option<TerritoryId> {
+        self.accounts
+            .pins
+            .find(i, |t| self.territory(t).is_some_and(|t| t.type_id == ty))
+    }
+
+    /// A copy of the whole plan for background work (autosave, save,
+    /// balance, comparison) taken on the UI thread: the text columns are
+    /// shared ([`CowColumn`]) and the numeric ones copied side by side, so
+    /// it costs milliseconds where a plain clone of a million accounts
+    /// froze the window for a few hundred. Equal to `self.clone()`.
+    pub fn snapshot(&self) -> Project {
+        use rayon::join;
+        let a = &self.accounts;
+        let ((lon, lat), ((measures, attributes), ((pins, scenarios), (removed, source)))) = join(
+            || join(|| a.lon.clone(), || a.lat.clone()),
+            || {
+                join(
+                    || join(|| a.measures.clone(), || a.attributes.clone()),
+                    || {
+                        join(
+                            || join(|| a.pins.clone(), || self.scenarios.clone()),
+                            || join(|| a.removed.clone(), || a.source.clone()),
+                        )
+                    },
+                )
+            },
+        );
+        Project {
+            name: self.name.clone(),
+            accounts: Accounts {
+                ids: a.ids.clone(),
+                names: a.names.clone(),
+                lon,
+                lat,
+                source,
+                pins,
+                removed,
+                measures,
+                attributes,
+            },
+            territories: self.territories.clone(),
+            next_territory_id: self.next_territory_id,
+            settings: self.settings.clone(),
+            types: self.types.clone(),
+            reps: self.reps.clone(),
+            scenarios,
+            active_scenario: self.active_scenario,
+            workload_measure: self.workload_measure.clone(),
+        }
     }
 
     /// Rep `id`.
@@ -704,7 +771,7 @@ pub struct Scenario {
     /// Planning, active or archived (read-only).
     pub state: ScenarioState,
     /// The plan of an inactive scenario; `None` for the active one, whose
-    /// plan is in [`Project::territories`] and [`Accounts::pinned`].
+    /// plan is in [`Project::territories`] and [`Accounts::pins`].
     pub stored: Option<StoredPlan>,
 }
 
@@ -715,5 +782,5 @@ pub struct StoredPlan {
     pub territories: Vec<Territory>,
     /// Pin per account index (shorter than the accounts when accounts were
     /// added since: missing entries are unpinned).
-    pub pins: Vec<Option<TerritoryId>>,
+    pub pins: Pins,
 }

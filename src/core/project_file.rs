@@ -13,6 +13,11 @@
 //! `[(scenario, territory), …]` (usually `[]`), so the per-line fast path
 //! still applies. Version 1 files load as one scenario "Plan" with one
 //! type "Geographic"; their territories' rep names become reps.
+//!
+//! Version 3 lets an account be pinned in several territory types: the
+//! pin field holds its lowest pinned territory in the active scenario and
+//! the `(scenario, territory)` list also carries its further active pins
+//! (under the active scenario's id). Older files read unchanged.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -29,13 +34,14 @@ use super::model::{
     Accounts, LocationSource, PlanSettings, Project, Rep, RepId, Scenario, ScenarioId,
     ScenarioState, StoredPlan, Territory, TerritoryId, TerritoryType, TerritoryTypeId,
 };
+use super::pins::Pins;
 use super::rules::Rule;
 
 mod accounts_in;
 use accounts_in::AccountTable;
 
 /// The format version this build writes; it reads this one and older.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const FORMAT_TAG: &str = "turfmap-project";
 
 #[derive(Serialize)]
@@ -132,12 +138,19 @@ type OtherPins = HashMap<usize, Vec<(u32, u32)>>;
 
 fn other_pins(project: &Project) -> OtherPins {
     let mut m: OtherPins = HashMap::new();
+    // Active pins beyond the first (accounts pinned in several types).
+    let active = &project.accounts.pins;
+    for i in 0..active.len() {
+        for t in active.of(i).skip(1) {
+            m.entry(i)
+                .or_default()
+                .push((project.active_scenario.0, t.0));
+        }
+    }
     for s in &project.scenarios {
         if let Some(p) = &s.stored {
-            for (i, t) in p.pins.iter().enumerate() {
-                if let Some(t) = t {
-                    m.entry(i).or_default().push((s.id.0, t.0));
-                }
+            for (i, t) in p.pins.iter() {
+                m.entry(i).or_default().push((s.id.0, t.0));
             }
         }
     }
@@ -193,7 +206,7 @@ impl Serialize for AccountOut<'_> {
         t.serialize_field(&a.names[i])?;
         t.serialize_field(&a.is_located(i).then(|| (a.lon[i], a.lat[i])))?;
         t.serialize_field(&a.source[i])?;
-        t.serialize_field(&a.pinned[i].map(|p| p.0))?;
+        t.serialize_field(&a.pins.of(i).next().map(|p| p.0))?;
         t.serialize_field(&Measures(a, i))?;
         t.serialize_field(&Attributes(a, i))?;
         t.serialize_field(self.2.get(&i).map_or(&[][..], |v| v.as_slice()))?;
@@ -423,8 +436,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
         )));
     }
     let n = table.len();
-    accounts.ids = table.ids;
-    accounts.names = table.names;
+    accounts.ids = table.ids.into();
+    accounts.names = table.names.into();
     accounts.lon = table.lon;
     accounts.lat = table.lat;
     accounts.source = table.source;
@@ -438,7 +451,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
     }
     let mut stored_pins: Vec<(usize, u32, u32)> = Vec::new();
     for (i, (pinned, others)) in table.pins.into_iter().enumerate() {
-        accounts.pinned.push(pinned.map(TerritoryId));
+        accounts.pins.push(pinned.map(TerritoryId));
         stored_pins.extend(others.into_iter().map(|(s, t)| (i, s, t)));
     }
     let mut reps = f.reps;
@@ -504,17 +517,19 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
         }
     }
     for (i, s, t) in stored_pins {
-        if let Some(p) = scenarios
+        if ScenarioId(s) == active {
+            accounts.pins.insert(i, TerritoryId(t));
+        } else if let Some(p) = scenarios
             .iter_mut()
             .find(|x| x.id == ScenarioId(s))
             .and_then(|x| x.stored.as_mut())
         {
-            p.pins.resize(n, None);
-            p.pins[i] = Some(TerritoryId(t));
+            p.pins.resize(n);
+            p.pins.insert(i, TerritoryId(t));
         }
     }
     let rep_ids: std::collections::HashSet<RepId> = reps.iter().map(|r| r.id).collect();
-    let check = |ts: &mut [Territory], pins: &mut [Option<TerritoryId>], scen: &str| {
+    let check = |ts: &mut [Territory], pins: &mut Pins, scen: &str| {
         let mut ids = std::collections::HashSet::new();
         for t in ts.iter() {
             if !ids.insert(t.id) {
@@ -536,15 +551,27 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
             }
         }
         break_cycles(ts);
-        // Pins to territories that are not in the file are dropped too.
-        for p in pins.iter_mut() {
-            if p.is_some_and(|t| !ids.contains(&t)) {
-                *p = None;
+        // Pins to territories that are not in the file are dropped too,
+        // and so is any second pin of an account in one type (the lowest
+        // territory id stays, as the engine would pick it).
+        let mut seen_types: Vec<TerritoryTypeId> = Vec::new();
+        let mut last = usize::MAX;
+        pins.retain_all(|i, t| {
+            if i != last {
+                seen_types.clear();
+                last = i;
             }
-        }
+            match types_of.get(&t) {
+                Some(ty) if !seen_types.contains(ty) => {
+                    seen_types.push(*ty);
+                    true
+                }
+                _ => false,
+            }
+        });
         Ok(())
     };
-    check(&mut territories, &mut accounts.pinned, "active")?;
+    check(&mut territories, &mut accounts.pins, "active")?;
     for s in &mut scenarios {
         let name = s.name.clone();
         if let Some(p) = s.stored.as_mut() {
@@ -707,14 +734,14 @@ mod tests {
                 } else {
                     String::new()
                 }],
-                pinned: None,
+                pins: Vec::new(),
             });
         }
         let t = p.add_territory(
             "West",
             MultiPolygon(vec![polygon![(x: -101.0, y: 39.0), (x: -99.0, y: 39.0), (x: -99.0, y: 41.0), (x: -101.0, y: 41.0)]]),
         );
-        p.accounts.pinned[4] = Some(t);
+        p.accounts.pins.insert(4, t);
         p.settings.balance = BalanceMeasure::Measure("revenue".into());
         p
     }
@@ -734,7 +761,7 @@ mod tests {
         assert_eq!(t1, t2);
         assert_eq!(p2.accounts.ids, p.accounts.ids);
         assert_eq!(p2.accounts.names, p.accounts.names);
-        assert_eq!(p2.accounts.pinned, p.accounts.pinned);
+        assert_eq!(p2.accounts.pins, p.accounts.pins);
         assert!(p2.accounts.measures[1].values[2].is_nan());
         assert!(!p2.accounts.is_located(3));
         assert_eq!(p2.territories, p.territories);
@@ -782,7 +809,7 @@ mod tests {
         assert_eq!(a.active_scenario, b.active_scenario);
         assert_eq!(a.types, b.types);
         assert_eq!(a.reps, b.reps);
-        assert_eq!(a.accounts.pinned, b.accounts.pinned);
+        assert_eq!(a.accounts.pins, b.accounts.pins);
         assert_eq!(a.accounts.ids, b.accounts.ids);
         assert_eq!(a.settings, b.settings);
         assert_eq!(a.next_territory_id, b.next_territory_id);
@@ -817,11 +844,14 @@ mod tests {
         assert_eq!(p.reps.len(), 1);
         assert_eq!(p.rep_label(&p.territories[0]).as_deref(), Some("Kim"));
         assert!(p.territories[1].reps.is_empty() && p.territories[1].locked);
-        assert_eq!(p.accounts.pinned, vec![None, Some(TerritoryId(1))]);
+        assert_eq!(
+            p.accounts.pins,
+            Pins::from_single(vec![None, Some(TerritoryId(1))])
+        );
         assert!(p.territories.iter().all(|t| t.type_id == p.primary_type()));
-        // Saved as version 2 and loaded again: identical.
+        // Saved in the current version and loaded again: identical.
         let t2 = text(&p);
-        assert!(t2.contains("version: 2"), "{t2}");
+        assert!(t2.contains(&format!("version: {FORMAT_VERSION}")), "{t2}");
         let p2 = parse(&t2, Path::new("x")).unwrap();
         same_plan(&p2, &p);
         assert_eq!(text(&p2), t2);
@@ -853,9 +883,14 @@ mod tests {
         t.rule = Some(Rule::parse("industry = Tech AND revenue >= 1000").unwrap());
         let mut other = p.territories.clone();
         other[0].name = "West 2".into();
-        let mut pins = vec![None; 5];
-        pins[1] = Some(TerritoryId(0));
-        pins[4] = Some(h);
+        let mut pins = Pins::unpinned(5);
+        pins.insert(1, TerritoryId(0));
+        pins.insert(4, h);
+        // Pinned in both types in the stored scenario and the active one.
+        pins.insert(3, TerritoryId(0));
+        pins.insert(3, h);
+        p.accounts.pins.insert(2, TerritoryId(0));
+        p.accounts.pins.insert(2, h);
         p.scenarios.push(Scenario {
             id: ScenarioId(1),
             name: "Next year".into(),
@@ -868,6 +903,10 @@ mod tests {
         let t1 = text(&p);
         let p2 = parse(&t1, Path::new("x")).unwrap();
         same_plan(&p2, &p);
+        assert_eq!(
+            p2.accounts.pins.of(2).collect::<Vec<_>>(),
+            [TerritoryId(0), h]
+        );
         assert_eq!(text(&p2), t1);
         // Still one territory and one account per line.
         assert_eq!(t1.lines().filter(|l| l.contains("name: \"West")).count(), 2);
@@ -876,7 +915,7 @@ mod tests {
 
     #[test]
     fn newer_version_is_a_clear_error() {
-        let t = text(&small()).replacen("version: 2", "version: 99", 1);
+        let t = text(&small()).replacen(&format!("version: {FORMAT_VERSION}"), "version: 99", 1);
         let e = parse(&t, Path::new("new.turf")).unwrap_err().to_string();
         assert!(
             e.contains("new.turf") && e.contains("version 99") && e.contains("update Turfmap"),

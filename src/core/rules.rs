@@ -395,6 +395,19 @@ impl Condition {
         }
     }
 
+    /// True when some test reads the account name or id (the only fields
+    /// that are not columns of codes or numbers).
+    pub fn reads_name_or_id(&self, accounts: &Accounts) -> bool {
+        match self {
+            Condition::All(c) | Condition::Any(c) => c.iter().any(|c| c.reads_name_or_id(accounts)),
+            Condition::Not(c) => c.reads_name_or_id(accounts),
+            Condition::Test(t) => matches!(
+                FieldRef::resolve(accounts, &t.field),
+                Some(FieldRef::Name | FieldRef::Id)
+            ),
+        }
+    }
+
     /// Number of tests in the tree.
     pub fn test_count(&self) -> usize {
         match self {
@@ -956,7 +969,7 @@ mod tests {
                 source: LocationSource::Coordinates,
                 measures: vec![rev],
                 attributes: vec![ind.into(), st.into()],
-                pinned: None,
+                pins: Vec::new(),
             });
         }
         a

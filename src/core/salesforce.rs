@@ -34,10 +34,11 @@
 //! owner a rep of the territories their accounts are in, and adds all that
 //! as a scenario (default "Baseline") that becomes the one shown. Reading
 //! the exported files back ([`read_export`]) gives the same plan: the
-//! hierarchy, types, assignments and reps. As Turfmap keeps one manual pin
-//! per account, an account's assignment in the first type becomes its pin
-//! and its assignments in other (overlay) types become `Id in (…)` rules
-//! of those territories.
+//! hierarchy, types, assignments and reps. Each assignment becomes a
+//! manual pin in the territory's type, so an account keeps its Geographic
+//! territory and its overlay territories side by side; a second territory
+//! of one type for the same account is counted in the report and skipped,
+//! as Turfmap holds one territory per account and type.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -51,7 +52,7 @@ use super::model::{
     Accounts, Project, Rep, RepId, Scenario, ScenarioId, ScenarioState, StoredPlan, Territory,
     TerritoryId, TerritoryType, TerritoryTypeId,
 };
-use super::rules::{Condition, Operator, Rule, Test};
+use super::pins::Pins;
 use super::scenario;
 
 /// Longest DeveloperName Salesforce accepts.
@@ -379,7 +380,10 @@ pub fn baseline_edit(
     edits.extend(add_and_show(
         project,
         scenario_name,
-        StoredPlan { territories, pins },
+        StoredPlan {
+            territories,
+            pins: Pins::from_single(pins),
+        },
     )?);
     Ok((
         Edit::Batch {
@@ -412,8 +416,7 @@ fn add_and_show(project: &Project, name: &str, plan: StoredPlan) -> Result<Vec<E
         },
         Edit::SwitchScenario { to: id },
     ];
-    let empty =
-        project.territories.is_empty() && project.accounts.pinned.iter().all(Option::is_none);
+    let empty = project.territories.is_empty() && project.accounts.pins.none_pinned();
     if empty && let Some(s) = project.active() {
         edits.push(Edit::RemoveScenario { id: s.id });
     }
@@ -460,6 +463,9 @@ pub struct ModelReport {
     pub assignments: usize,
     /// Assignments to accounts the plan does not have.
     pub unknown_accounts: usize,
+    /// Assignments of an account to a second territory of a type it is
+    /// already assigned in (Turfmap keeps the first one per type).
+    pub second_in_type: usize,
 }
 
 /// The edit that adds the Salesforce files in `dir` (as [`export`] writes
@@ -652,10 +658,12 @@ pub fn read_export(
             }
         }
     }
-    // Assignments: the first type's become pins, the others' id-list rules.
+    // Assignments become pins, one per account and type.
     let apath = dir.join("ObjectTerritory2Association.csv");
-    let mut pins = vec![None; project.accounts.len()];
-    let mut listed: HashMap<usize, Vec<String>> = HashMap::new();
+    let mut pins = Pins::unpinned(project.accounts.len());
+    // (account, type) pairs already pinned: a second territory of the same
+    // type for one account is reported, not kept (Turfmap holds one per type).
+    let mut pinned_in: HashSet<(usize, TerritoryTypeId)> = HashSet::new();
     if apath.exists() {
         let (h, rows) = read_csv(&apath)?;
         let co = col(&h, &apath, &["ObjectId", "AccountId"])?;
@@ -673,7 +681,6 @@ pub fn read_export(
             .live()
             .map(|i| (project.accounts.ids[i].as_str(), i))
             .collect();
-        let first_type = types.first().map_or(TerritoryTypeId(0), |t| t.id);
         for (k, r) in rows.iter().enumerate() {
             let oid = r.get(co).unwrap_or("").trim();
             let tk = territory_of_row(&by_dev, r, ct, &apath, k)?;
@@ -681,20 +688,13 @@ pub fn read_export(
                 report.unknown_accounts += 1;
                 continue;
             };
-            report.assignments += 1;
-            if territories[tk].type_id == first_type && pins[i].is_none() {
-                pins[i] = Some(territories[tk].id);
+            if pinned_in.insert((i, territories[tk].type_id)) {
+                report.assignments += 1;
+                pins.insert(i, territories[tk].id);
             } else {
-                listed.entry(tk).or_default().push(oid.to_owned());
+                report.second_in_type += 1;
             }
         }
-    }
-    for (tk, ids) in listed {
-        territories[tk].rule = Some(Rule::new(Condition::Test(Test {
-            field: "Id".into(),
-            op: Operator::InList,
-            values: ids,
-        })));
     }
     edits.extend(add_and_show(
         project,

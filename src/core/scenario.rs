@@ -4,7 +4,7 @@
 //! their hierarchy, types, rules and reps) and the manual pins — while the
 //! accounts, territory types and reps are shared. The active scenario's
 //! plan lives in the usual places ([`Project::territories`],
-//! [`crate::core::model::Accounts::pinned`]) so every editing path works on
+//! [`crate::core::model::Accounts::pins`]) so every editing path works on
 //! it unchanged; the others are kept in [`Scenario::stored`].
 //!
 //! Switching is an edit ([`Edit::SwitchScenario`]), so it sits in the
@@ -63,10 +63,10 @@ pub fn switch(project: &mut Project, to: ScenarioId) -> Result<ScenarioId> {
         )));
     };
     let n = project.accounts.len();
-    incoming.pins.resize(n, None);
+    incoming.pins.resize(n);
     let outgoing = StoredPlan {
         territories: std::mem::replace(&mut project.territories, incoming.territories),
-        pins: std::mem::replace(&mut project.accounts.pinned, incoming.pins),
+        pins: std::mem::replace(&mut project.accounts.pins, incoming.pins),
     };
     if let Some(s) = project.scenarios.iter_mut().find(|s| s.id == from) {
         s.stored = Some(outgoing);
@@ -88,7 +88,7 @@ pub fn clone_edit(project: &Project, from: ScenarioId, name: &str) -> Result<Edi
         Some(p) => p.clone(),
         None => StoredPlan {
             territories: project.territories.clone(),
-            pins: project.accounts.pinned.clone(),
+            pins: project.accounts.pins.clone(),
         },
     };
     Ok(Edit::Batch {
@@ -229,6 +229,29 @@ impl ScenarioDiff {
         let mut v: Vec<usize> = self.moves.iter().map(|m| m.account).collect();
         v.dedup();
         v
+    }
+}
+
+/// A copy of the plan for comparing scenarios on a worker thread while the
+/// plan goes on changing (see [`Project::snapshot`]: milliseconds at a
+/// million accounts).
+#[derive(Clone, Debug)]
+pub struct DiffSnapshot {
+    project: Project,
+}
+
+impl DiffSnapshot {
+    /// Takes the snapshot of `project`.
+    pub fn of(project: &Project) -> Self {
+        Self {
+            project: project.snapshot(),
+        }
+    }
+
+    /// Compares scenario `a` with scenario `b` as [`diff_with_progress`]
+    /// does on the plan the snapshot was taken of.
+    pub fn diff(self, a: ScenarioId, b: ScenarioId, progress: &Progress) -> Result<ScenarioDiff> {
+        diff_with_progress(&self.project, a, b, progress)
     }
 }
 

@@ -431,7 +431,7 @@ fn accounts(n: usize, rng: &mut impl Rng) -> Accounts {
         acc.attributes[1].codes.push(segment_codes[size]);
     }
     acc.source = vec![LocationSource::Coordinates; n];
-    acc.pinned = vec![None; n];
+    acc.pins = crate::core::pins::Pins::unpinned(n);
     acc.removed = vec![false; n];
     acc
 }
@@ -601,7 +601,7 @@ mod tests {
             a.lon.len(),
             a.lat.len(),
             a.source.len(),
-            a.pinned.len(),
+            a.pins.len(),
             a.removed.len(),
         ] {
             assert_eq!(len, 20_000);

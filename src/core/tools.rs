@@ -876,21 +876,21 @@ pub fn merge_territories(
     let refs: Vec<&MultiPolygon<f64>> = shapes.iter().collect();
     let merged = snap(unary_union(shapes.iter()), &refs);
     let others: HashSet<TerritoryId> = uniq[1..].iter().copied().collect();
-    let repin: Vec<u32> = project
+    let mut repin: Vec<u32> = project
         .accounts
-        .pinned
+        .pins
         .iter()
-        .enumerate()
-        .filter(|(_, p)| p.is_some_and(|p| others.contains(&p)))
+        .filter(|(_, p)| others.contains(p))
         .map(|(i, _)| i as u32)
         .collect();
+    repin.dedup();
     let mut edits = vec![Edit::SetGeometry {
         id: into.id,
         geometry: merged,
     }];
     if !repin.is_empty() {
         // Before the removals, which would otherwise just drop these pins.
-        edits.push(Edit::pin_all(repin, Some(into.id)));
+        edits.push(Edit::pin_all(into.type_id, repin, Some(into.id)));
     }
     edits.extend(uniq[1..].iter().map(|&id| Edit::RemoveTerritory { id }));
     if let Some(n) = name.filter(|n| *n != into.name) {
@@ -1067,7 +1067,7 @@ pub fn drop_accounts(
         )));
     }
     check_account_sources(project, engine, accounts, Some(target))?;
-    Ok(Edit::pin_all(accounts.to_vec(), Some(target)))
+    Ok(Edit::pin_all(t.type_id, accounts.to_vec(), Some(target)))
 }
 
 /// Refuses removed or unknown accounts and accounts taken from a locked
@@ -1093,7 +1093,7 @@ fn check_account_sources(
         if locked.is_empty() {
             continue;
         }
-        let from = [engine.territory_of(i_), a.pinned[i_]];
+        let from = [engine.territory_of(i_), engine.pin_of(project, i_)];
         if let Some(src) = from
             .into_iter()
             .flatten()
@@ -1109,16 +1109,18 @@ fn check_account_sources(
     Ok(())
 }
 
-/// Removes the manual pins of `accounts`, so geometry decides again.
+/// Removes the manual pins of `accounts` in territory type `ty`, so rules
+/// and geometry decide again there (their pins in other types stay).
 /// Refuses accounts pinned to a locked territory.
-pub fn unpin(project: &Project, accounts: &[u32]) -> Result<Edit> {
+pub fn unpin(project: &Project, ty: TerritoryTypeId, accounts: &[u32]) -> Result<Edit> {
     let a = &project.accounts;
     for &i in accounts {
         let i_ = i as usize;
         if i_ >= a.len() {
             return Err(Error::invalid(format!("no account at index {i}")));
         }
-        if let Some(t) = a.pinned[i_]
+        if let Some(t) = project
+            .pin_in_type(i_, ty)
             .and_then(|p| project.territory(p))
             .filter(|t| t.locked)
         {
@@ -1128,7 +1130,7 @@ pub fn unpin(project: &Project, accounts: &[u32]) -> Result<Edit> {
             )));
         }
     }
-    Ok(Edit::pin_all(accounts.to_vec(), None))
+    Ok(Edit::pin_all(ty, accounts.to_vec(), None))
 }
 
 /// Live, located accounts inside the `lasso` polygon (lasso selection), in

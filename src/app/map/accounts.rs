@@ -135,6 +135,9 @@ pub struct AccountGrid {
     rel: Vec<[f32; 2]>,
     /// Account index of each entry.
     idx: Vec<u32>,
+    /// Entry of each account (`NONE` when not in the grid: removed or
+    /// unlocated), so a changed account is found without a search.
+    entry_of: Vec<u32>,
 }
 
 impl AccountGrid {
@@ -189,6 +192,7 @@ impl AccountGrid {
         let mut fill = start.clone();
         let mut rel = vec![[0f32; 2]; pts.len()];
         let mut idx = vec![0u32; pts.len()];
+        let mut entry_of = vec![NONE; a.len()];
         for (k, &(i, p)) in pts.iter().enumerate() {
             let c = cell[k] as usize;
             let (cx, cy) = (c % nx, c / nx);
@@ -199,6 +203,7 @@ impl AccountGrid {
                 (p[1] - (b[1] + cy as f64 * ch)) as f32,
             ];
             idx[slot] = i;
+            entry_of[i as usize] = slot as u32;
         }
         Self {
             bbox: b,
@@ -210,7 +215,13 @@ impl AccountGrid {
             start,
             rel,
             idx,
+            entry_of,
         }
+    }
+
+    /// The cell (row-major) holding entry `k`.
+    fn cell_of_entry(&self, k: usize) -> usize {
+        self.start.partition_point(|&s| s as usize <= k) - 1
     }
 
     /// Number of accounts in the grid.
@@ -393,6 +404,122 @@ struct LevelRaster {
     bins: usize,
 }
 
+/// Where the entries of a grid fall in the raster of a level: the one
+/// formula of the full build and of the per-texel re-vote, so both put
+/// every entry in the same texel.
+#[derive(Clone, Copy, Debug)]
+struct LevelGeom {
+    f: f64,
+    x0: i64,
+    y0: i64,
+    w: usize,
+    h: usize,
+}
+
+impl LevelGeom {
+    /// The raster of `level` over `g`'s box.
+    fn of(g: &AccountGrid, level: u32) -> Self {
+        let f = (level as f64).exp2();
+        let (x0, y0) = (
+            (g.bbox[0] * f).floor() as i64,
+            (g.bbox[1] * f).floor() as i64,
+        );
+        let (x1, y1) = (
+            (g.bbox[2] * f).floor() as i64 + 1,
+            (g.bbox[3] * f).floor() as i64 + 1,
+        );
+        Self {
+            f,
+            x0,
+            y0,
+            w: (x1 - x0) as usize,
+            h: (y1 - y0) as usize,
+        }
+    }
+
+    /// Texel offset of grid cell `(col, row)`'s corner.
+    #[inline]
+    fn origin(&self, g: &AccountGrid, col: usize, row: usize) -> (f32, f32) {
+        let corner = g.corner(col, row);
+        (
+            (corner[0] * self.f - self.x0 as f64) as f32,
+            (corner[1] * self.f - self.y0 as f64) as f32,
+        )
+    }
+
+    /// Texel (as `y * w + x`) of an entry at `r` in a cell at `origin`.
+    #[inline]
+    fn texel(&self, origin: (f32, f32), r: [f32; 2]) -> usize {
+        let ff = self.f as f32;
+        let bx = ((origin.0 + r[0] * ff).max(0.0) as usize).min(self.w - 1);
+        let by = ((origin.1 + r[1] * ff).max(0.0) as usize).min(self.h - 1);
+        by * self.w + bx
+    }
+
+    /// Votes every entry into `bins` (`w × h`, empty): the full build.
+    fn vote_all(&self, g: &AccountGrid, colors: &[Color32], bins: &mut [Bin]) {
+        for row in 0..g.ny {
+            for col in 0..g.nx {
+                let c = row * g.nx + col;
+                let range = g.start[c] as usize..g.start[c + 1] as usize;
+                let o = self.origin(g, col, row);
+                for (r, &color) in g.rel[range.clone()].iter().zip(&colors[range]) {
+                    bins[self.texel(o, *r)].vote(pack(color));
+                }
+            }
+        }
+    }
+
+    /// Majority vote of texel `t` from scratch: the entries that fall in it,
+    /// in the order of the full build (cells row-major, entries in order),
+    /// so it ends exactly as the full build's vote does.
+    fn revote(&self, g: &AccountGrid, colors: &[Color32], t: usize) -> Bin {
+        let (bx, by) = (t % self.w, t / self.w);
+        // The texel's world box, one grid cell wider on each side: float
+        // rounding moves an entry by far less than a cell.
+        let b = [
+            (self.x0 + bx as i64) as f64 / self.f - g.cw,
+            (self.y0 + by as i64) as f64 / self.f - g.ch,
+            (self.x0 + bx as i64 + 1) as f64 / self.f + g.cw,
+            (self.y0 + by as i64 + 1) as f64 / self.f + g.ch,
+        ];
+        let mut bin = Bin::default();
+        let Some((c0, r0, c1, r1)) = g.cells_of(&b) else {
+            return bin;
+        };
+        // Entries clamped into a border texel may come from any cell past
+        // that border.
+        let (c0, c1) = (
+            if bx == 0 { 0 } else { c0 },
+            if bx == self.w - 1 { g.nx - 1 } else { c1 },
+        );
+        let (r0, r1) = (
+            if by == 0 { 0 } else { r0 },
+            if by == self.h - 1 { g.ny - 1 } else { r1 },
+        );
+        for row in r0..=r1 {
+            for col in c0..=c1 {
+                let c = row * g.nx + col;
+                let range = g.start[c] as usize..g.start[c + 1] as usize;
+                if range.is_empty() {
+                    continue;
+                }
+                let o = self.origin(g, col, row);
+                for (r, &color) in g.rel[range.clone()].iter().zip(&colors[range]) {
+                    if self.texel(o, *r) == t {
+                        bin.vote(pack(color));
+                    }
+                }
+            }
+        }
+        bin
+    }
+}
+
+/// Most texels re-voted after an edit before a level is rather dropped
+/// (and rebuilt whole if shown again).
+const MAX_REVOTED_TEXELS: usize = 512;
+
 /// Equality key of everything a frame's dot mesh depends on.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct FrameKey {
@@ -408,10 +535,15 @@ pub struct AccountLayer {
     size_by: Option<Option<usize>>,
     /// Bumped whenever anything cached changes.
     data_gen: u64,
+    /// Times the colours were rebuilt from scratch (not just the accounts
+    /// an edit changed).
+    pub full_rebuilds: u64,
     /// The sorted positions.
     pub grid: AccountGrid,
     colors: Vec<Color32>,
     pinned: Vec<bool>,
+    /// The colour of each engine slot the colours were made with.
+    slot_colors: Vec<Color32>,
     radius: Vec<f32>,
     binner: Binner,
     /// Bins as pixels, and the texture they are shown with.
@@ -434,9 +566,11 @@ impl Default for AccountLayer {
             fingerprint: None,
             size_by: None,
             data_gen: 0,
+            full_rebuilds: 0,
             grid: AccountGrid::default(),
             colors: Vec::new(),
             pinned: Vec::new(),
+            slot_colors: Vec::new(),
             radius: Vec::new(),
             binner: Binner::default(),
             raster: egui::ColorImage::filled([1, 1], Color32::TRANSPARENT),
@@ -487,36 +621,28 @@ pub fn slot_colors(ws: &Workspace) -> Vec<Color32> {
     out
 }
 
+/// Colour of the dot of account `i`: its territory's, from the colour of
+/// each slot.
+#[inline]
+fn dot_color(colors: &[Color32], slots: &[u32], i: usize) -> Color32 {
+    let s = slots.get(i).copied().unwrap_or(NONE);
+    if s == NONE {
+        UNASSIGNED
+    } else {
+        colors.get(s as usize).copied().unwrap_or(UNASSIGNED)
+    }
+}
+
 impl AccountLayer {
-    /// Brings the caches up to date (cheap when nothing changed).
+    /// Brings the caches up to date (cheap when nothing changed; after an
+    /// edit, only the accounts it moved are recoloured, see
+    /// [`Workspace::changes_since`]).
     pub fn refresh(&mut self, ws: &Workspace, key: PlanKey, size_by: Option<usize>) {
         if self.plan != Some(key) {
-            self.plan = Some(key);
-            let fp = positions_fingerprint(ws);
-            if self.fingerprint != Some(fp) {
-                self.fingerprint = Some(fp);
-                self.grid = AccountGrid::build(ws);
+            let prev = self.plan.replace(key);
+            if !prev.is_some_and(|prev| self.refresh_changed(ws, prev, key)) {
+                self.rebuild(ws);
             }
-            let colors = slot_colors(ws);
-            let slots = ws.engine().slots();
-            let pinned = &ws.project().accounts.pinned;
-            (self.colors, self.pinned) = self
-                .grid
-                .idx
-                .par_iter()
-                .with_min_len(8192)
-                .map(|&i| {
-                    let s = slots.get(i as usize).copied().unwrap_or(NONE);
-                    let c = if s == NONE {
-                        UNASSIGNED
-                    } else {
-                        colors.get(s as usize).copied().unwrap_or(UNASSIGNED)
-                    };
-                    (c, pinned.get(i as usize).is_some_and(Option::is_some))
-                })
-                .unzip();
-            self.size_by = None;
-            self.data_gen += 1;
         }
         if self.size_by != Some(size_by) {
             self.size_by = Some(size_by);
@@ -525,11 +651,149 @@ impl AccountLayer {
         }
     }
 
+    /// Rebuilds the colours (and the grid if positions changed) from
+    /// scratch.
+    fn rebuild(&mut self, ws: &Workspace) {
+        let fp = positions_fingerprint(ws);
+        if self.fingerprint != Some(fp) {
+            self.fingerprint = Some(fp);
+            self.grid = AccountGrid::build(ws);
+        }
+        let colors = slot_colors(ws);
+        let slots = ws.engine().slots();
+        let (engine, project) = (ws.engine(), ws.project());
+        (self.colors, self.pinned) = self
+            .grid
+            .idx
+            .par_iter()
+            .with_min_len(8192)
+            .map(|&i| {
+                let c = dot_color(&colors, slots, i as usize);
+                // Ringed when pinned in the type shown.
+                (c, engine.pin_of(project, i as usize).is_some())
+            })
+            .unzip();
+        self.slot_colors = colors;
+        self.size_by = None;
+        self.data_gen += 1;
+        self.full_rebuilds += 1;
+    }
+
+    /// Updates the colours and rings of the accounts changed since plan
+    /// state `prev` (and the cached rasters' texels they fall in). False
+    /// when that cannot be done: the plan is another one, the journal does
+    /// not go back that far, positions or territory colours changed, or an
+    /// account came or went; the caller rebuilds then.
+    fn refresh_changed(&mut self, ws: &Workspace, prev: PlanKey, key: PlanKey) -> bool {
+        let same_plan = prev.accounts_at == key.accounts_at
+            && prev.accounts == key.accounts
+            && prev.ty == key.ty
+            && self.grid.entry_of.len() == key.accounts;
+        if !same_plan {
+            return false;
+        }
+        let Some(changes) = ws.changes_since(prev.revision) else {
+            return false;
+        };
+        if changes.relocated {
+            return false;
+        }
+        // Accounts that kept their slot keep its colour only if the slot
+        // did (a recolour repaints everything); new slots are only held by
+        // accounts that moved, which are recoloured anyway.
+        let colors = slot_colors(ws);
+        let old = self.slot_colors.len();
+        if colors.len() < old || colors[..old] != self.slot_colors[..] {
+            return false;
+        }
+        let a = &ws.project().accounts;
+        let mut entries = Vec::with_capacity(changes.accounts.len());
+        for &i in &changes.accounts {
+            let i = i as usize;
+            let k = self.grid.entry_of.get(i).copied().unwrap_or(NONE);
+            let drawn = i < a.len() && !a.removed[i] && a.is_located(i);
+            if (k != NONE) != drawn {
+                return false; // removed or restored: the grid changes
+            }
+            if k != NONE {
+                entries.push((k as usize, i));
+            }
+        }
+        let (engine, project) = (ws.engine(), ws.project());
+        let slots = engine.slots();
+        let mut changed = Vec::new();
+        for (k, i) in entries {
+            let c = dot_color(&colors, slots, i);
+            let ring = engine.pin_of(project, i).is_some();
+            if self.colors[k] != c || self.pinned[k] != ring {
+                self.colors[k] = c;
+                self.pinned[k] = ring;
+                changed.push(k);
+            }
+        }
+        self.slot_colors = colors;
+        if !changed.is_empty() {
+            self.data_gen += 1;
+            self.revote_levels(&changed);
+        }
+        true
+    }
+
+    /// Re-votes the texels of the cached level rasters that hold the
+    /// `changed` entries and uploads just those texels; a level with too
+    /// many is dropped (rebuilt whole if shown again).
+    fn revote_levels(&mut self, changed: &[usize]) {
+        let (grid, colors) = (&self.grid, &self.colors);
+        let data_gen = self.data_gen;
+        self.levels.retain_mut(|r| {
+            if r.data_gen + 1 != data_gen {
+                return false; // already stale
+            }
+            let geom = LevelGeom::of(grid, r.level);
+            debug_assert!((geom.x0, geom.y0, geom.w, geom.h) == (r.x0, r.y0, r.w, r.h));
+            let mut texels: Vec<usize> = changed
+                .iter()
+                .map(|&k| {
+                    let c = grid.cell_of_entry(k);
+                    let o = geom.origin(grid, c % grid.nx, c / grid.nx);
+                    geom.texel(o, grid.rel[k])
+                })
+                .collect();
+            texels.sort_unstable();
+            texels.dedup();
+            if texels.len() > MAX_REVOTED_TEXELS {
+                return false;
+            }
+            for t in texels {
+                let bin = geom.revote(grid, colors, t);
+                let px = if bin.total > 0 {
+                    unpack(bin.cand)
+                } else {
+                    Color32::TRANSPARENT
+                };
+                r.tex.set_partial(
+                    [t % geom.w, t / geom.w],
+                    egui::ColorImage::new([1, 1], vec![px]),
+                    egui::TextureOptions::NEAREST,
+                );
+            }
+            r.data_gen = data_gen;
+            true
+        });
+    }
+
     /// The colour account `i`'s dot is drawn in (`None` when it is not
-    /// drawn). A linear search: for tests and diagnostics.
+    /// drawn).
     pub fn color_of(&self, i: usize) -> Option<Color32> {
-        let k = self.grid.idx.iter().position(|&j| j as usize == i)?;
-        self.colors.get(k).copied()
+        let k = *self.grid.entry_of.get(i).filter(|&&k| k != NONE)?;
+        self.colors.get(k as usize).copied()
+    }
+
+    /// Whether account `i`'s dot has the pinned ring (`None` when it is
+    /// not drawn).
+    pub fn ringed(&self, i: usize) -> Option<bool> {
+        let k = *self.grid.entry_of.get(i).filter(|&&k| k != NONE)?;
+        self.pinned.get(k as usize).copied()
     }
 
     /// Per entry radius from measure `m` (area proportional to the value,
@@ -744,39 +1008,14 @@ impl AccountLayer {
         if self.grid.is_empty() || level > 30 {
             return None;
         }
-        let f = (level as f64).exp2();
         let g = &self.grid;
-        let (x0, y0) = (
-            (g.bbox[0] * f).floor() as i64,
-            (g.bbox[1] * f).floor() as i64,
-        );
-        let (x1, y1) = (
-            (g.bbox[2] * f).floor() as i64 + 1,
-            (g.bbox[3] * f).floor() as i64 + 1,
-        );
-        let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+        let geom = LevelGeom::of(g, level);
+        let (x0, y0, w, h) = (geom.x0, geom.y0, geom.w, geom.h);
         if w > max_side || h > max_side {
             return None;
         }
         self.binner.reset(w, h);
-        let bins = &mut self.binner.bins[..];
-        let ff = f as f32;
-        for row in 0..g.ny {
-            for col in 0..g.nx {
-                let c = row * g.nx + col;
-                let range = g.start[c] as usize..g.start[c + 1] as usize;
-                let corner = g.corner(col, row);
-                let (ox, oy) = (
-                    (corner[0] * f - x0 as f64) as f32,
-                    (corner[1] * f - y0 as f64) as f32,
-                );
-                for (r, &color) in g.rel[range.clone()].iter().zip(&self.colors[range]) {
-                    let bx = ((ox + r[0] * ff).max(0.0) as usize).min(w - 1);
-                    let by = ((oy + r[1] * ff).max(0.0) as usize).min(h - 1);
-                    bins[by * w + bx].vote(pack(color));
-                }
-            }
-        }
+        geom.vote_all(g, &self.colors, &mut self.binner.bins);
         let nbins = self.binner.to_image(&mut self.raster);
         let tex = ctx.load_texture(
             format!("turfmap-accounts-level-{level}"),
@@ -980,4 +1219,50 @@ pub fn dot_textures(ctx: &egui::Context) -> (egui::TextureHandle, egui::TextureH
         ctx.load_texture("turfmap-dot", make(false), opts),
         ctx.load_texture("turfmap-ring", make(true), opts),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::synth::synthetic_plan;
+
+    /// The per-texel re-vote an edit runs must end exactly as the full
+    /// build's vote, or the raster would drift from a rebuilt one.
+    #[test]
+    fn revoting_a_texel_matches_the_full_vote() {
+        let ws = Workspace::new(synthetic_plan(20_000, 30, 5));
+        let mut layer = AccountLayer::default();
+        layer.refresh(&ws, PlanKey::of(&ws), None);
+        let g = &layer.grid;
+        for level in [2, 5, 8, 10] {
+            let geom = LevelGeom::of(g, level);
+            let mut bins = vec![Bin::default(); geom.w * geom.h];
+            geom.vote_all(g, &layer.colors, &mut bins);
+            let (w, h) = (geom.w, geom.h);
+            // Every border texel (entries get clamped into them), and a
+            // spread of the rest.
+            let border = |t: usize| {
+                let (x, y) = (t % w, t / w);
+                x == 0 || x == w - 1 || y == 0 || y == h - 1
+            };
+            let mut checked = 0;
+            for (t, b) in bins.iter().enumerate() {
+                if !(border(t) || t.is_multiple_of(7) || b.total > 0 && t.is_multiple_of(3)) {
+                    continue;
+                }
+                let r = geom.revote(g, &layer.colors, t);
+                assert_eq!(
+                    (r.cand, r.votes, r.total),
+                    (b.cand, b.votes, b.total),
+                    "level {level}, texel {t}"
+                );
+                checked += usize::from(b.total > 0);
+            }
+            assert!(checked > 0, "level {level} checked no filled texel");
+            assert_eq!(
+                bins.iter().map(|b| b.total as usize).sum::<usize>(),
+                g.len()
+            );
+        }
+    }
 }

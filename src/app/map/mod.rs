@@ -108,6 +108,9 @@ pub struct MapView {
     picked: Option<(f64, f64)>,
     /// Rep figures for the home tooltips, per plan state.
     rep_cache: Option<(PlanKey, Arc<Vec<crate::core::reps::RepMetrics>>)>,
+    /// Time the last frame spent bringing the caches up to date (ms):
+    /// territory shapes, then account grid and colours.
+    refresh_ms: [f64; 2],
 }
 
 /// Ring colour of accounts that change territory in a comparison.
@@ -217,6 +220,7 @@ impl MapView {
             picking: None,
             picked: None,
             rep_cache: None,
+            refresh_ms: [0.0; 2],
         }
     }
 
@@ -242,7 +246,7 @@ impl MapView {
         style: &MapStyle,
         tool: &mut dyn MapTool,
     ) -> Vec<MapEvent> {
-        self.refresh(ws, style.size_by);
+        self.refresh_ms = self.refresh(ws, style.size_by);
         let size = ui.available_size();
         if !self.placed {
             self.placed = true;
@@ -484,6 +488,25 @@ impl MapView {
         self.moved = accounts;
     }
 
+    /// Whether account `i`'s dot was last drawn with the pinned ring
+    /// (`None` when it is not drawn).
+    pub fn account_ringed(&self, i: usize) -> Option<bool> {
+        self.accounts.ringed(i)
+    }
+
+    /// Times the account colours were rebuilt from scratch rather than
+    /// updated for just the accounts an edit changed (tests check edits
+    /// take the quick path).
+    pub fn account_full_rebuilds(&self) -> u64 {
+        self.accounts.full_rebuilds
+    }
+
+    /// The ids and geometry hashes of the territory shapes the map has
+    /// prepared, sorted by id (tests compare them with a fresh map's).
+    pub fn territory_shape_hashes(&self) -> Vec<(TerritoryId, u64)> {
+        self.territories.cached_hashes()
+    }
+
     /// The accounts ringed as moved, if any.
     pub fn moved(&self) -> Option<&Arc<Vec<usize>>> {
         self.moved.as_ref()
@@ -597,10 +620,25 @@ impl MapView {
         basemap::wait(timeout).is_some()
     }
 
-    fn refresh(&mut self, ws: &Workspace, size_by: Option<usize>) {
+    /// Brings the caches up to date; returns the time spent on the
+    /// territories and on the accounts (ms).
+    fn refresh(&mut self, ws: &Workspace, size_by: Option<usize>) -> [f64; 2] {
         let key = PlanKey::of(ws);
+        let t = std::time::Instant::now();
         self.territories.refresh(ws, key);
+        let mid = std::time::Instant::now();
         self.accounts.refresh(ws, key, size_by);
+        let end = std::time::Instant::now();
+        [
+            (mid - t).as_secs_f64() * 1e3,
+            (end - mid).as_secs_f64() * 1e3,
+        ]
+    }
+
+    /// Time the last frame spent bringing the map's caches up to date after
+    /// a change (ms): `[territory shapes, account grid and colours]`.
+    pub fn last_refresh_ms(&self) -> [f64; 2] {
+        self.refresh_ms
     }
 
     /// What [`MapView::zoom_to_plan`] frames.

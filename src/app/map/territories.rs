@@ -129,12 +129,22 @@ pub struct TerritoryLayer {
 }
 
 impl TerritoryLayer {
-    /// Brings the cache up to date with `ws` (cheap when nothing changed).
+    /// Brings the cache up to date with `ws` (cheap when nothing changed;
+    /// after an edit only the territories it touched are looked at, see
+    /// [`Workspace::changes_since`]).
     pub fn refresh(&mut self, ws: &Workspace, key: PlanKey) {
         if self.key == Some(key) {
             return;
         }
-        self.key = Some(key);
+        let prev = self.key.replace(key);
+        let same_plan = prev.is_some_and(|p| p.accounts_at == key.accounts_at);
+        if let Some(changes) = prev
+            .filter(|_| same_plan)
+            .and_then(|p| ws.changes_since(p.revision))
+        {
+            self.refresh_territories(ws, &changes.territories);
+            return;
+        }
         let territories = &ws.project().territories;
         let hashes: Vec<u64> = territories
             .par_iter()
@@ -160,6 +170,45 @@ impl TerritoryLayer {
                 territories.iter().map(|t| t.id).collect();
             self.shapes.retain(|id, _| live.contains(id));
         }
+    }
+
+    /// Rebuilds the shapes of territories `ids` whose geometry changed
+    /// (and drops those that are gone).
+    fn refresh_territories(&mut self, ws: &Workspace, ids: &[TerritoryId]) {
+        let p = ws.project();
+        let built: Vec<(TerritoryId, Option<Arc<TerritoryShape>>)> = ids
+            .par_iter()
+            .map(|&id| match p.territory(id) {
+                None => (id, None),
+                Some(t) => {
+                    let hash = geometry_hash(&t.geometry);
+                    let shape = match self.shapes.get(&id) {
+                        Some(s) if s.hash == hash => s.clone(),
+                        _ => Arc::new(build_shape(&t.geometry, hash)),
+                    };
+                    (id, Some(shape))
+                }
+            })
+            .collect();
+        for (id, shape) in built {
+            match shape {
+                Some(s) => {
+                    self.shapes.insert(id, s);
+                }
+                None => {
+                    self.shapes.remove(&id);
+                }
+            }
+        }
+    }
+
+    /// The ids and geometry hashes of the cached shapes, sorted (tests
+    /// compare them with the plan's).
+    pub fn cached_hashes(&self) -> Vec<(TerritoryId, u64)> {
+        let mut v: Vec<(TerritoryId, u64)> =
+            self.shapes.iter().map(|(id, s)| (*id, s.hash)).collect();
+        v.sort_unstable_by_key(|(id, _)| *id);
+        v
     }
 
     /// The prepared shape of territory `id`.

@@ -223,7 +223,10 @@ impl Tools {
             return;
         }
         let shapes: Vec<_> = new.iter().map(|&u| &units.set.shapes[u as usize]).collect();
-        match core_tools::paint_units(f.ws.project(), *target, &shapes) {
+        let t = std::time::Instant::now();
+        let edit = core_tools::paint_units(f.ws.project(), *target, &shapes);
+        self.build_ms += t.elapsed().as_secs_f64() * 1e3;
+        match edit {
             Ok(Some(e)) => self.push(ToolAction::Step(e)),
             Ok(None) => {}
             Err(e) => self.hint = Some(e.to_string()),
@@ -714,14 +717,11 @@ impl MapTool for Tools {
                 {
                     last = Some(p);
                     let to = f.view.to_lon_lat(p);
-                    match core_tools::move_vertex(
-                        f.ws.project(),
-                        v.id,
-                        v.part,
-                        v.ring,
-                        v.vertex,
-                        to,
-                    ) {
+                    let t = std::time::Instant::now();
+                    let edit =
+                        core_tools::move_vertex(f.ws.project(), v.id, v.part, v.ring, v.vertex, to);
+                    self.build_ms += t.elapsed().as_secs_f64() * 1e3;
+                    match edit {
                         Ok(e) => {
                             self.hint = None;
                             self.push(ToolAction::Step(e));

@@ -288,6 +288,9 @@ pub struct Tools {
     /// picker dragged over many colours is one undo step.
     recolor_rev: Option<(TerritoryId, u64)>,
     actions: Vec<ToolAction>,
+    /// Time spent building gesture edits (vertex moves, painted units)
+    /// since the window last read it (ms).
+    build_ms: f64,
 }
 
 impl Tools {
@@ -483,6 +486,7 @@ impl TurfmapApp {
 
     /// Turns the queued tool actions into edits (and selection changes).
     pub(crate) fn run_tool_actions(&mut self) {
+        self.phases.build_ms += std::mem::take(&mut self.tools.build_ms);
         let actions = std::mem::take(&mut self.tools.actions);
         for a in actions {
             self.run_tool_action(a);
@@ -509,7 +513,7 @@ impl TurfmapApp {
             ToolAction::Unpin(accounts) => {
                 let pinned: Vec<usize> = accounts
                     .into_iter()
-                    .filter(|&i| p.accounts.pinned.get(i).is_some_and(Option::is_some))
+                    .filter(|&i| self.ws.engine().pin_of(p, i).is_some())
                     .collect();
                 if pinned.is_empty() {
                     self.notice = Some("None of the selected accounts is pinned".into());
@@ -670,11 +674,13 @@ impl TurfmapApp {
     fn gesture_step(&mut self, e: Edit) {
         let key = |app: &Self| (app.generation, app.ws.revision());
         let fold = self.tools.gesture_rev == Some(key(self));
+        let t = std::time::Instant::now();
         let r = if fold {
             self.ws.amend(e)
         } else {
             self.ws.apply(e)
         };
+        self.phases.edit_ms += t.elapsed().as_secs_f64() * 1e3;
         match r {
             Ok(()) => {
                 self.tools.gesture_rev = Some(key(self));

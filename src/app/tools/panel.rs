@@ -160,12 +160,7 @@ pub(crate) fn map_menu(
         }
         account_selection_menu(ui, tools);
     } else if let Some(i) = selection.account
-        && ws
-            .project()
-            .accounts
-            .pinned
-            .get(i)
-            .is_some_and(Option::is_some)
+        && ws.engine().pin_of(ws.project(), i).is_some()
     {
         ui.separator();
         if ui.button("Unpin the selected account").clicked() {
@@ -457,14 +452,7 @@ impl TurfmapApp {
                 .tools
                 .accounts
                 .iter()
-                .filter(|&&i| {
-                    self.ws
-                        .project()
-                        .accounts
-                        .pinned
-                        .get(i)
-                        .is_some_and(Option::is_some)
-                })
+                .filter(|&&i| self.ws.engine().pin_of(self.ws.project(), i).is_some())
                 .count();
             ui.heading("Selected accounts");
             ui.label(format!(

@@ -15,6 +15,7 @@ use std::path::Path;
 
 use super::zips;
 use crate::core::model::{Accounts, AttrColumn, LocationSource, MeasureColumn};
+use crate::core::pins::Pins;
 use crate::core::progress::Progress;
 use crate::core::{Error, Result};
 
@@ -811,12 +812,12 @@ fn import_accounts_from_bytes(
 
     // Pass 2: ids, names, locations and text columns.
     let mut acc = Accounts {
-        ids: Vec::with_capacity(rows),
-        names: Vec::with_capacity(rows),
+        ids: Vec::with_capacity(rows).into(),
+        names: Vec::with_capacity(rows).into(),
         lon: Vec::with_capacity(rows),
         lat: Vec::with_capacity(rows),
         source: Vec::with_capacity(rows),
-        pinned: vec![None; rows],
+        pins: Pins::unpinned(rows),
         removed: vec![false; rows],
         measures,
         attributes,

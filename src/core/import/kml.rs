@@ -1,5 +1,5 @@
 //! Territories from KML (Google Earth, My Maps, GIS exports) and the plan's
-//! territories as KML.
+//! territories as KML (zipped KML, KMZ, is unpacked in [`super::kmz`]).
 //!
 //! Read with quick-xml event by event rather than into a typed tree, so
 //! that one broken Placemark (a bad coordinate, an empty ring) is skipped
@@ -30,7 +30,17 @@ pub fn import_kml(
     path: &Path,
     name_prop: &str,
 ) -> Result<(Vec<ImportedTerritory>, TerritoryImportReport)> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    // Zipped KML given a .kml name: read it as the KMZ it is.
+    if bytes.starts_with(super::kmz::ZIP_MAGIC) {
+        return super::kmz::import_kmz(path, name_prop);
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        )
+    })?;
     territories_from_kml_str(&text, path, name_prop)
 }
 

@@ -1,9 +1,10 @@
 //! Importers: accounts from CRM CSV exports, territories from GeoJSON,
-//! Esri shapefiles and KML, and the bundled US ZIP centroid table used to
+//! Esri shapefiles and KML/KMZ, and the bundled US ZIP centroid table used to
 //! place accounts without coordinates.
 
 pub mod accounts;
 pub mod kml;
+pub mod kmz;
 mod naming;
 pub mod plan;
 pub mod shp;
@@ -11,6 +12,7 @@ pub mod territories;
 pub mod zips;
 
 pub use kml::{import_kml, territories_from_kml_str, write_territories_kml};
+pub use kmz::{import_kmz, territories_from_kmz, write_territories_kmz};
 pub use shp::import_shapefile;
 
 pub use accounts::{
@@ -31,6 +33,8 @@ pub enum TerritoryFormat {
     Shapefile,
     /// `.kml`.
     Kml,
+    /// `.kmz` (zipped KML).
+    Kmz,
 }
 
 impl TerritoryFormat {
@@ -41,25 +45,66 @@ impl TerritoryFormat {
             "geojson" | "json" => Some(Self::GeoJson),
             "shp" | "dbf" => Some(Self::Shapefile),
             "kml" => Some(Self::Kml),
+            "kmz" => Some(Self::Kmz),
             _ => None,
         }
     }
 
+    /// The format of a file whose extension says none, by its first bytes:
+    /// a zip archive is KMZ, XML is KML, anything else is taken for
+    /// GeoJSON (whose reader says clearly when it is not).
+    pub fn sniff(path: &std::path::Path) -> Option<Self> {
+        use std::io::Read;
+        let mut head = [0u8; 64];
+        let mut file = std::fs::File::open(path).ok()?;
+        let n = file.read(&mut head).ok()?;
+        if head[..n].starts_with(kmz::ZIP_MAGIC) {
+            Some(Self::Kmz)
+        } else if kmz::looks_like_xml(&head[..n]) {
+            Some(Self::Kml)
+        } else {
+            None
+        }
+    }
+
     /// File extensions a file dialog should offer for import.
-    pub const IMPORT_EXTENSIONS: [&str; 4] = ["geojson", "json", "shp", "kml"];
+    pub const IMPORT_EXTENSIONS: [&str; 5] = ["geojson", "json", "shp", "kml", "kmz"];
 }
 
-/// Reads territories from a GeoJSON, shapefile or KML file, by extension
-/// (an unknown extension is read as GeoJSON, which says clearly when it is
-/// not). `name_prop` is the property / attribute / ExtendedData field that
-/// holds the name (`name`: KML's `<name>`).
+/// Reads territories from a GeoJSON, shapefile, KML or KMZ file, by
+/// extension (a file with another extension by its first bytes: a zip is
+/// KMZ, XML is KML, the rest is read as GeoJSON, which says clearly when it
+/// is not). `name_prop` is the property / attribute / ExtendedData field
+/// that holds the name (`name`: KML's `<name>`).
 pub fn territories_from_file(
     path: &std::path::Path,
     name_prop: &str,
 ) -> crate::core::Result<(Vec<ImportedTerritory>, TerritoryImportReport)> {
-    match TerritoryFormat::of(path) {
+    match TerritoryFormat::of(path).or_else(|| TerritoryFormat::sniff(path)) {
         Some(TerritoryFormat::Shapefile) => import_shapefile(&shp::sibling(path, "shp"), name_prop),
         Some(TerritoryFormat::Kml) => import_kml(path, name_prop),
+        Some(TerritoryFormat::Kmz) => import_kmz(path, name_prop),
         Some(TerritoryFormat::GeoJson) | None => import_territories(path, name_prop),
+    }
+}
+
+/// Writes the plan's territories to `path` (atomically) as `format`: KML,
+/// KMZ or GeoJSON. Shapefiles are read, not written.
+pub fn write_territories_file(
+    path: &std::path::Path,
+    project: &crate::core::model::Project,
+    format: TerritoryFormat,
+) -> crate::core::Result<()> {
+    use crate::core::export::{write_file_atomically, write_territories_geojson};
+    match format {
+        TerritoryFormat::Kml => write_file_atomically(path, |w| write_territories_kml(w, project)),
+        TerritoryFormat::Kmz => write_file_atomically(path, |w| write_territories_kmz(w, project)),
+        TerritoryFormat::GeoJson => {
+            write_file_atomically(path, |w| write_territories_geojson(w, project))
+        }
+        TerritoryFormat::Shapefile => Err(crate::core::Error::invalid(format!(
+            "{}: territories are written as GeoJSON, KML or KMZ, not as a shapefile",
+            path.display()
+        ))),
     }
 }

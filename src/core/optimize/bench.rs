@@ -61,7 +61,7 @@ pub fn grown_plan(base: &Project, seed: u64) -> Result<Project> {
         }
         let mut row = a.row(i);
         row.id = format!("G{}", rows.len());
-        row.pinned = None;
+        row.pins.clear();
         row.location = row.location.map(|(x, y)| {
             (
                 x + rng.random_range(-0.1..0.1),

@@ -92,10 +92,10 @@ use geo::{BooleanOps, BoundingRect, MultiPolygon};
 pub use report::{DisruptionReport, RepDisruption, TerritoryDisruption};
 
 use super::edit::Edit;
-use super::engine::Engine;
+use super::engine::{Engine, Reason};
 use super::error::{Error, Result};
 use super::metrics::PlanMetrics;
-use super::model::{BalanceMeasure, Project, Territory, TerritoryId};
+use super::model::{BalanceMeasure, Project, Territory, TerritoryId, TerritoryTypeId};
 use super::progress::Progress;
 use super::units::{HexGrid, UnitSet};
 use super::workspace::Workspace;
@@ -132,6 +132,10 @@ pub struct BalanceOptions {
     /// Off: pins to unlocked territories are removed by the proposal and
     /// those accounts go with their units.
     pub keep_pins: bool,
+    /// The territory type to balance (`None` = the plan's first type).
+    /// Territories of other types (overlays) are left alone and do not
+    /// count.
+    pub type_id: Option<TerritoryTypeId>,
 }
 
 impl Default for BalanceOptions {
@@ -147,6 +151,7 @@ impl Default for BalanceOptions {
             rounds: 8,
             seed: 1,
             keep_pins: true,
+            type_id: None,
         }
     }
 }
@@ -192,6 +197,9 @@ struct Prepared {
     /// Those pinned accounts (they do not vote when matching districts to
     /// old territories).
     pinned_accounts: Vec<u32>,
+    /// Rebalance: accounts held by an attribute rule (fixed load of the
+    /// rule's territory).
+    ruled_accounts: usize,
     radius_km: f64,
     locked_geometry: MultiPolygon<f64>,
 }
@@ -241,6 +249,28 @@ fn account_loads(project: &Project, opts: &BalanceOptions) -> Result<Vec<f64>> {
 
 fn is_locked(t: &Territory, opts: &BalanceOptions) -> bool {
     t.locked || opts.locked.contains(&t.id)
+}
+
+/// A workspace over a copy of `project` showing the type being balanced,
+/// so its engine and metrics are that type's.
+fn workspace_for(project: &Project, opts: &BalanceOptions) -> Result<Workspace> {
+    let mut ws = Workspace::new(project.clone());
+    ws.set_current_type(balanced_type(project, opts))?;
+    Ok(ws)
+}
+
+/// The territory type being balanced.
+fn balanced_type(project: &Project, opts: &BalanceOptions) -> TerritoryTypeId {
+    opts.type_id.unwrap_or_else(|| project.primary_type())
+}
+
+/// The territories of the type being balanced, in plan order.
+fn in_scope<'p>(
+    project: &'p Project,
+    opts: &BalanceOptions,
+) -> impl Iterator<Item = &'p Territory> + Clone {
+    let ty = balanced_type(project, opts);
+    project.territories.iter().filter(move |t| t.type_id == ty)
 }
 
 /// Bounding box of located live accounts and of `territories`.
@@ -295,16 +325,12 @@ fn prepare(
 ) -> Result<Prepared> {
     let a = &project.accounts;
     let load = account_loads(project, opts)?;
-    let unlocked: Vec<TerritoryId> = project
-        .territories
-        .iter()
+    let unlocked: Vec<TerritoryId> = in_scope(project, opts)
         .filter(|t| !is_locked(t, opts))
         .map(|t| t.id)
         .collect();
     let locked_geometry = MultiPolygon(
-        project
-            .territories
-            .iter()
+        in_scope(project, opts)
             .filter(|t| is_locked(t, opts))
             .flat_map(|t| t.geometry.0.iter().cloned())
             .collect(),
@@ -321,7 +347,7 @@ fn prepare(
         .collect();
     let bbox = extent(
         project,
-        project.territories.iter().filter(|t| !is_locked(t, opts)),
+        in_scope(project, opts).filter(|t| !is_locked(t, opts)),
     );
     progress.check()?;
     let all = base_units(&opts.units, bbox)?;
@@ -344,6 +370,7 @@ fn prepare(
     let mut split: HashMap<u32, Vec<(u32, f64)>> = HashMap::new();
     let mut has_accounts = vec![false; n_all];
     let mut frozen = vec![false; n_all];
+    let mut ruled_accounts = 0;
     for i in a.live() {
         let owner = engine.territory_of(i);
         let district = owner.and_then(|t| district_of.get(&t).copied());
@@ -352,9 +379,19 @@ fn prepare(
             .is_some_and(|t| is_locked(t, opts));
         let u = unit_of[i];
         // A pin counts when the engine honours it (its territory exists).
-        let pin = a.pinned[i].filter(|&t| project.territory(t).is_some());
+        let pin = engine.pin_of(project, i);
         let pinned = pin.is_some() && (opts.keep_pins || owner_locked);
-        if pinned || owner_locked {
+        // An account an attribute rule holds (one not limited to the
+        // territory's boundary) stays with that territory whichever unit
+        // its location goes to: in a rebalance its load is fixed there.
+        let ruled = k_new.is_none()
+            && engine.reason(i) == Reason::Rule
+            && owner
+                .and_then(|t| project.territory(t))
+                .and_then(|t| t.rule.as_ref())
+                .is_some_and(|r| !r.within_geometry);
+        ruled_accounts += usize::from(ruled && !pinned && !owner_locked);
+        if pinned || owner_locked || ruled {
             // Fixed load: pinned or locked accounts stay with their
             // territory. In generate the unlocked territories are replaced:
             // pins to them are loads of whichever new district takes their
@@ -470,6 +507,7 @@ fn prepare(
         fixed,
         pinned_load,
         pinned_accounts,
+        ruled_accounts,
         radius_km,
         locked_geometry,
     })
@@ -577,7 +615,7 @@ pub fn rebalance(
     progress.set_total(6);
     progress.set_done(0);
     let mut tt = Instant::now();
-    let before_ws = Workspace::new(project.clone());
+    let before_ws = workspace_for(project, opts)?;
     trace("workspace", &mut tt);
     let prep = prepare(project, before_ws.engine(), opts, None, progress)?;
     trace("prepare", &mut tt);
@@ -654,6 +692,12 @@ pub fn rebalance(
     trace("edit (dissolve)", &mut tt);
     let mut proposal = propose(before_ws, edit, &prep, &sol, "Rebalance", progress)?;
     proposal.report.notes.splice(0..0, notes);
+    if prep.ruled_accounts > 0 {
+        proposal.report.notes.push(format!(
+            "{} account(s) held by attribute rules stay in their rule's territory (their load counts there wherever the boundary moves)",
+            prep.ruled_accounts
+        ));
+    }
     trace("propose", &mut tt);
     progress.set_done(6);
     Ok(proposal)
@@ -710,7 +754,8 @@ fn released_pins(project: &Project, engine: &Engine, opts: &BalanceOptions) -> V
     };
     a.live()
         .filter(|&i| {
-            a.pinned[i].is_some() && !locked(a.pinned[i]) && !locked(engine.territory_of(i))
+            let pin = engine.pin_of(project, i);
+            pin.is_some() && !locked(pin) && !locked(engine.territory_of(i))
         })
         .map(|i| i as u32)
         .collect()
@@ -729,7 +774,7 @@ fn rebalance_edit(
     let mut edits = Vec::new();
     let released = released_pins(project, engine, opts);
     if !released.is_empty() {
-        edits.push(Edit::pin_all(released, None));
+        edits.push(Edit::pin_all(engine.type_id(), released, None));
     }
     if any_moved {
         let mut members: Vec<Vec<usize>> = vec![Vec::new(); prep.districts.len()];
@@ -960,7 +1005,7 @@ fn from_scratch(
     progress.set_total(6);
     progress.set_done(0);
     let mut tt = Instant::now();
-    let before_ws = Workspace::new(project.clone());
+    let before_ws = workspace_for(project, opts)?;
     trace("workspace", &mut tt);
     let prep = prepare(project, before_ws.engine(), opts, Some(k), progress)?;
     trace("prepare", &mut tt);
@@ -1174,9 +1219,7 @@ fn match_districts(
 
 /// The unlocked territories, in plan order.
 fn unlocked<'p>(project: &'p Project, opts: &BalanceOptions) -> Vec<&'p Territory> {
-    project
-        .territories
-        .iter()
+    in_scope(project, opts)
         .filter(|t| !is_locked(t, opts))
         .collect()
 }
@@ -1210,11 +1253,13 @@ fn gone_pins(
     used_old: &[bool],
 ) -> Vec<u32> {
     let old = unlocked(project, opts);
+    let ty = balanced_type(project, opts);
     prep.pinned_accounts
         .iter()
         .copied()
         .filter(|&i| {
-            project.accounts.pinned[i as usize]
+            project
+                .pin_in_type(i as usize, ty)
                 .and_then(|t| old.iter().position(|o| o.id == t))
                 .is_some_and(|o| !used_old[o])
         })
@@ -1231,7 +1276,8 @@ fn scratch_edit(
     full: bool,
     new_to_old: &[Option<usize>],
 ) -> Result<Edit> {
-    let engine_ws = Engine::new(project);
+    let ty = balanced_type(project, opts);
+    let engine_ws = Engine::for_type(project, ty);
     let old = unlocked(project, opts);
     let mut used_old = vec![false; old.len()];
     for &o in new_to_old.iter().flatten() {
@@ -1250,7 +1296,7 @@ fn scratch_edit(
     if !released.is_empty() {
         released.sort_unstable();
         released.dedup();
-        edits.push(Edit::pin_all(released, None));
+        edits.push(Edit::pin_all(ty, released, None));
     }
     for (o, t) in old.iter().enumerate() {
         if !used_old[o] {
@@ -1293,8 +1339,10 @@ fn scratch_edit(
                 names.push(name.clone());
                 let id = TerritoryId(next_id);
                 next_id += 1;
+                let mut territory = Territory::new(id, name, geometry);
+                territory.type_id = ty;
                 edits.push(Edit::AddTerritory {
-                    territory: Territory::new(id, name, geometry),
+                    territory,
                     position: usize::MAX,
                 });
             }

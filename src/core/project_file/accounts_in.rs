@@ -752,7 +752,11 @@ mod tests {
             },
             measures: vec![revenue, i as f64 * 0.25],
             attributes: vec![industry.into()],
-            pinned: i.is_multiple_of(11).then_some(TerritoryId(i as u32 % 3)),
+            pins: i
+                .is_multiple_of(11)
+                .then_some(TerritoryId(i as u32 % 3))
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -865,7 +869,7 @@ mod tests {
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert!(a.ids == b.ids && a.names == b.names && a.source == b.source);
         assert!(bits(&a.lon) == bits(&b.lon) && bits(&a.lat) == bits(&b.lat));
-        assert!(a.pinned == b.pinned && a.removed == b.removed);
+        assert!(a.pins == b.pins && a.removed == b.removed);
         assert!(a.measures == b.measures && a.attributes == b.attributes);
         assert_eq!(
             a.attributes[0].dict,
@@ -1009,7 +1013,7 @@ mod tests {
                     source: LocationSource::Coordinates,
                     measures: vec![a, b],
                     attributes: vec![industry],
-                    pinned: pin.map(TerritoryId),
+                    pins: pin.map(TerritoryId).into_iter().collect(),
                 })
                 .collect();
             let t = text(&project(&rows));
