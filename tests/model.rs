@@ -77,6 +77,23 @@ fn add_type(ws: &mut Workspace, id: u32, name: &str) -> TerritoryTypeId {
     ty
 }
 
+/// Clones the scenario shown as `name` and shows the clone; returns the
+/// ids of the original and of the clone.
+fn switch_to_clone(
+    ws: &mut Workspace,
+    name: &str,
+) -> (
+    turfmap::core::model::ScenarioId,
+    turfmap::core::model::ScenarioId,
+) {
+    let base = ws.project().active_scenario;
+    ws.apply(scenario::clone_edit(ws.project(), base, name).unwrap())
+        .unwrap();
+    let clone = scenario::find(ws.project(), name).unwrap();
+    ws.apply(Edit::SwitchScenario { to: clone }).unwrap();
+    (base, clone)
+}
+
 fn check_full(ws: &Workspace) {
     for e in ws.engines() {
         assert!(
@@ -343,11 +360,8 @@ fn reps_workload_capacity_and_distance() {
 fn scenarios_clone_switch_archive_and_diff() {
     let mut ws = Workspace::new(plan());
     let (west, east) = (id(&ws, "West"), id(&ws, "East"));
-    let base = ws.project().active_scenario;
-    ws.apply(scenario::clone_edit(ws.project(), base, "Proposal").unwrap())
-        .unwrap();
-    let prop = scenario::find(ws.project(), "proposal").unwrap();
-    ws.apply(Edit::SwitchScenario { to: prop }).unwrap();
+    let (base, prop) = switch_to_clone(&mut ws, "Proposal");
+    assert_eq!(scenario::find(ws.project(), "proposal").unwrap(), prop);
     assert_eq!(ws.project().active().unwrap().name, "Proposal");
     // Move West's boundary east: accounts 5 and 6 change territory.
     ws.apply(Edit::SetGeometry {
@@ -415,11 +429,7 @@ fn scenarios_clone_switch_archive_and_diff() {
 fn comparing_from_a_snapshot_equals_comparing_the_plan() {
     let mut ws = Workspace::new(plan());
     let (west, east) = (id(&ws, "West"), id(&ws, "East"));
-    let base = ws.project().active_scenario;
-    ws.apply(scenario::clone_edit(ws.project(), base, "Proposal").unwrap())
-        .unwrap();
-    let prop = scenario::find(ws.project(), "Proposal").unwrap();
-    ws.apply(Edit::SwitchScenario { to: prop }).unwrap();
+    let (base, prop) = switch_to_clone(&mut ws, "Proposal");
     ws.apply(Edit::SetGeometry {
         id: west,
         geometry: sq(0.0, 0.0, 7.0),
