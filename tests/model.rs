@@ -94,6 +94,18 @@ fn switch_to_clone(
     (base, clone)
 }
 
+/// The proposal the scenario tests compare: West grows east (accounts 5
+/// and 6 change territory) and account 0 is pinned to East.
+fn change_proposal(ws: &mut Workspace, west: TerritoryId, east: TerritoryId) {
+    ws.apply(Edit::SetGeometry {
+        id: west,
+        geometry: sq(0.0, 0.0, 7.0),
+    })
+    .unwrap();
+    ws.apply(Edit::pin_to(ws.project(), vec![0], east).unwrap())
+        .unwrap();
+}
+
 fn check_full(ws: &Workspace) {
     for e in ws.engines() {
         assert!(
@@ -364,13 +376,7 @@ fn scenarios_clone_switch_archive_and_diff() {
     assert_eq!(scenario::find(ws.project(), "proposal").unwrap(), prop);
     assert_eq!(ws.project().active().unwrap().name, "Proposal");
     // Move West's boundary east: accounts 5 and 6 change territory.
-    ws.apply(Edit::SetGeometry {
-        id: west,
-        geometry: sq(0.0, 0.0, 7.0),
-    })
-    .unwrap();
-    ws.apply(Edit::pin_to(ws.project(), vec![0], east).unwrap())
-        .unwrap();
+    change_proposal(&mut ws, west, east);
     check_full(&ws);
     let d = scenario::diff(ws.project(), base, prop).unwrap();
     assert_eq!(d.moved_accounts(), vec![0, 5, 6]);
@@ -430,13 +436,7 @@ fn comparing_from_a_snapshot_equals_comparing_the_plan() {
     let mut ws = Workspace::new(plan());
     let (west, east) = (id(&ws, "West"), id(&ws, "East"));
     let (base, prop) = switch_to_clone(&mut ws, "Proposal");
-    ws.apply(Edit::SetGeometry {
-        id: west,
-        geometry: sq(0.0, 0.0, 7.0),
-    })
-    .unwrap();
-    ws.apply(Edit::pin_to(ws.project(), vec![0], east).unwrap())
-        .unwrap();
+    change_proposal(&mut ws, west, east);
     let same = |ws: &Workspace| {
         let p = ws.project();
         let progress = turfmap::core::progress::Progress::new();

@@ -95,6 +95,20 @@ fn assert_one_piece(ws: &Workspace) {
     }
 }
 
+/// Pins the first `n` accounts of the crowded corner to the far territory;
+/// returns it and those accounts.
+fn pin_crowded(p: &mut Project, n: usize) -> (TerritoryId, Vec<usize>) {
+    let far = p.territories[5].id;
+    let pinned: Vec<usize> = (0..p.accounts.len())
+        .filter(|&i| p.accounts.lon[i] < -99.0 && p.accounts.lat[i] < 41.0)
+        .take(n)
+        .collect();
+    for &i in &pinned {
+        p.accounts.pins.insert(i, far);
+    }
+    (far, pinned)
+}
+
 fn accept(p: &Project, prop: &Proposal) -> Workspace {
     let mut ws = Workspace::new(p.clone());
     ws.apply(prop.edit.clone()).unwrap();
@@ -357,14 +371,7 @@ fn bench_balance() {
 fn without_keep_pins_the_pins_go_and_balance_is_met() {
     let mut p = plan(900, 11);
     // Pin a dozen crowded accounts to a far territory.
-    let far = p.territories[5].id;
-    let pinned: Vec<usize> = (0..p.accounts.len())
-        .filter(|&i| p.accounts.lon[i] < -99.0 && p.accounts.lat[i] < 41.0)
-        .take(12)
-        .collect();
-    for &i in &pinned {
-        p.accounts.pins.insert(i, far);
-    }
+    let (far, pinned) = pin_crowded(&mut p, 12);
     let o = BalanceOptions {
         keep_pins: false,
         ..opts()
@@ -491,14 +498,7 @@ fn a_territory_holding_a_heavy_unit_keeps_little_else() {
 fn generate_counts_kept_pins_where_they_are_pinned() {
     let mut p = plan(900, 11);
     // A territory's worth of crowded accounts pinned to the far corner.
-    let far = p.territories[5].id;
-    let pinned: Vec<usize> = (0..p.accounts.len())
-        .filter(|&i| p.accounts.lon[i] < -99.0 && p.accounts.lat[i] < 41.0)
-        .take(140)
-        .collect();
-    for &i in &pinned {
-        p.accounts.pins.insert(i, far);
-    }
+    let (far, pinned) = pin_crowded(&mut p, 140);
     let prop = generate(&p, 6, &opts(), &[], &Progress::new()).unwrap();
     let ws = accept(&p, &prop);
     let kept: Vec<usize> = pinned

@@ -167,11 +167,6 @@ impl Pins {
             })
     }
 
-    /// Number of accounts with at least one pin.
-    pub fn pinned_accounts(&self) -> usize {
-        self.first.iter().filter(|p| p.is_some()).count()
-    }
-
     /// True when no account is pinned at all.
     pub fn none_pinned(&self) -> bool {
         self.first.iter().all(Option::is_none)
@@ -188,13 +183,11 @@ impl Pins {
     /// Drops every pin for which `keep(account, territory)` is false (e.g.
     /// pins to territories that no longer exist).
     pub fn retain_all(&mut self, mut keep: impl FnMut(usize, TerritoryId) -> bool) {
-        let multi: Vec<u32> = self.more.keys().copied().collect();
         for i in 0..self.first.len() {
-            if self.first[i].is_some() && (multi.binary_search(&(i as u32)).is_ok()) {
+            let Some(t) = self.first[i] else { continue };
+            if self.more.contains_key(&(i as u32)) {
                 self.retain(i, |t| keep(i, t));
-            } else if let Some(t) = self.first[i]
-                && !keep(i, t)
-            {
+            } else if !keep(i, t) {
                 self.first[i] = None;
             }
         }
@@ -249,7 +242,7 @@ mod tests {
             p.iter().collect::<Vec<_>>(),
             [(0, A), (2, B), (2, C), (3, A)]
         );
-        assert_eq!(p.pinned_accounts(), 3);
+        assert_eq!((0..p.len()).filter(|&i| p.is_pinned(i)).count(), 3);
         assert_eq!(p.accounts_pinned_to(A), [0, 3]);
         p.retain_all(|_, t| t != B);
         assert_eq!(p.iter().collect::<Vec<_>>(), [(0, A), (2, C), (3, A)]);
