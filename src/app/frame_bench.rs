@@ -54,16 +54,24 @@ pub struct CaseResult {
     pub stats: FrameStats,
 }
 
-/// Runs the benchmark and prints a table to `out`.
-pub fn run(out: &mut dyn Write) -> anyhow::Result<()> {
+/// Prints the first line of a window benchmark (`what`, the window size
+/// and how frames are timed) and waits for the bundled basemap, which
+/// loads in the background, so frames are measured with it.
+pub(super) fn header(out: &mut dyn Write, what: &str) -> anyhow::Result<()> {
     writeln!(
         out,
-        "Map frame benchmark: headless egui {}×{} points, run_ui + tessellate, no GPU",
+        "{what}: headless egui {}×{} points, run_ui + tessellate, no GPU",
         SIZE.x, SIZE.y
     )?;
     if !MapView::wait_for_basemap(Duration::from_secs(120)) {
         writeln!(out, "(basemap did not load in time: measuring without it)")?;
     }
+    Ok(())
+}
+
+/// Runs the benchmark and prints a table to `out`.
+pub fn run(out: &mut dyn Write) -> anyhow::Result<()> {
+    header(out, "Map frame benchmark")?;
     writeln!(
         out,
         "{} warm-up + {} timed frames per case; 'moving' pans or zooms every frame\n",

@@ -26,8 +26,7 @@ use std::time::{Duration, Instant};
 use egui::{Context, Event, Modifiers, PointerButton, Pos2, RawInput, Rect, pos2};
 
 use super::TurfmapApp;
-use super::frame_bench::{SIZE, busiest_territory, group};
-use super::map::MapView;
+use super::frame_bench::{SIZE, busiest_territory, group, header};
 use super::map::proj::mercator;
 use super::tools::Tool;
 use crate::core::synth::synthetic_plan;
@@ -224,14 +223,7 @@ pub fn measure(ws: Workspace) -> anyhow::Result<Measured> {
 /// Runs the benchmark (on the plan of `only` accounts, or on both) and
 /// prints the figures to `out`.
 pub fn run(only: Option<usize>, out: &mut dyn Write) -> anyhow::Result<()> {
-    writeln!(
-        out,
-        "Editing gestures in the whole window: headless egui {}×{} points, run_ui + tessellate, no GPU",
-        SIZE.x, SIZE.y
-    )?;
-    if !MapView::wait_for_basemap(Duration::from_secs(120)) {
-        writeln!(out, "(basemap did not load in time: measuring without it)")?;
-    }
+    header(out, "Editing gestures in the whole window")?;
     writeln!(
         out,
         "Phases are means per frame (ms): build = making the gesture's edit, edit = applying it \
