@@ -7,7 +7,6 @@ use std::path::Path;
 
 use geo::{MultiPolygon, polygon};
 use turfmap::core::Workspace;
-use turfmap::core::edit::Edit;
 use turfmap::core::model::{
     AccountRow, Accounts, LocationSource, Project, Rep, RepId, TerritoryType, TerritoryTypeId,
 };
@@ -82,14 +81,17 @@ fn accounts_only() -> Project {
     fresh
 }
 
-/// Names of the territories account `id` is pinned to, lowest id first.
+/// Names of the territories account `id` is pinned to, sorted.
 fn pinned_to(p: &Project, id: &str) -> Vec<String> {
     let i = p.accounts.find_id(id).unwrap();
-    p.accounts
+    let mut v: Vec<String> = p
+        .accounts
         .pins
         .of(i)
         .map(|t| p.territory(t).unwrap().name.clone())
-        .collect()
+        .collect();
+    v.sort();
+    v
 }
 
 /// Per type name: account id → territory name.
@@ -218,8 +220,9 @@ fn checked_elements(text: &str, file: &str) -> Vec<(String, String)> {
                 }
             }
             Event::Text(t) => {
-                let (path, _) = stack.last().unwrap();
-                out.push((path.clone(), t.xml10_content().unwrap().trim().to_owned()));
+                if let Some((path, _)) = stack.last() {
+                    out.push((path.clone(), t.xml10_content().unwrap().trim().to_owned()));
+                }
             }
             Event::GeneralRef(_) => {}
             Event::End(_) => {
@@ -485,7 +488,7 @@ fn plan_to_metadata_to_import_keeps_the_plan() {
     assert_eq!((bo.username.as_str(), bo.role.as_str()), ("bo@acme.example", "Specialist"));
     assert_eq!(
         pinned_to(ws2.project(), "001A00000000000"),
-        ["North-West #1", "Health"]
+        ["Health", "North-West #1"]
     );
 }
 
@@ -642,7 +645,7 @@ fn a_second_territory_of_one_type_is_counted_not_kept() {
     ws2.apply(edit).unwrap();
     assert_eq!(
         pinned_to(ws2.project(), "001A00000000000"),
-        ["North-West #1", "Health"]
+        ["Health", "North-West #1"]
     );
     // Without the Territory2 export the ids cannot be read: a clear error.
     let e = salesforce::read_export(ws2.project(), &out, "Again")
