@@ -55,6 +55,29 @@ pub fn baseline_edit(
     owner_col: Option<&str>,
     scenario_name: &str,
 ) -> Result<(Edit, BaselineReport)> {
+    check_columns(table, territory_col, owner_col)?;
+    let mut g = group_rows(project, table, territory_col, owner_col);
+    let mut edits = owner_reps(project, &mut g);
+    g.report.territories = g.territories.len();
+    edits.extend(add_and_show(
+        project,
+        scenario_name,
+        StoredPlan {
+            territories: g.territories,
+            pins: Pins::from_single(g.pins),
+        },
+    )?);
+    Ok((
+        Edit::Batch {
+            label: format!("Import Salesforce baseline '{scenario_name}'"),
+            edits,
+        },
+        g.report,
+    ))
+}
+
+/// Both columns exist in `table`, or an error listing its columns.
+fn check_columns(table: &Accounts, territory_col: &str, owner_col: Option<&str>) -> Result<()> {
     let cols = || {
         table
             .attributes
@@ -78,51 +101,74 @@ pub fn baseline_edit(
             cols()
         )));
     }
+    Ok(())
+}
+
+/// Territories by distinct territory value, with per territory the
+/// accounts each owner has there.
+struct Grouped {
+    territories: Vec<Territory>,
+    owners: Vec<HashMap<String, usize>>,
+    pins: Vec<Option<TerritoryId>>,
+    report: BaselineReport,
+}
+
+fn group_rows(
+    project: &Project,
+    table: &Accounts,
+    territory_col: &str,
+    owner_col: Option<&str>,
+) -> Grouped {
     let index: HashMap<&str, usize> = project
         .accounts
         .live()
         .map(|i| (project.accounts.ids[i].as_str(), i))
         .collect();
-    let mut report = BaselineReport::default();
-    let mut pins = vec![None; project.accounts.len()];
-    let mut territories: Vec<Territory> = Vec::new();
+    let mut g = Grouped {
+        territories: Vec::new(),
+        owners: Vec::new(),
+        pins: vec![None; project.accounts.len()],
+        report: BaselineReport::default(),
+    };
     let mut by_name: HashMap<String, usize> = HashMap::new();
-    // Per territory: owner → accounts.
-    let mut owners: Vec<HashMap<String, usize>> = Vec::new();
-    let mut next = project.next_territory_id;
     let ty = project.primary_type();
     for r in table.live() {
         let Some(&i) = index.get(table.ids[r].as_str()) else {
-            report.unknown_accounts += 1;
+            g.report.unknown_accounts += 1;
             continue;
         };
         let tname = column_value(table, territory_col, r).unwrap_or_default();
         if tname.is_empty() {
-            report.without_territory += 1;
+            g.report.without_territory += 1;
             continue;
         }
         let k = *by_name.entry(tname.clone()).or_insert_with(|| {
-            let mut t = Territory::new(TerritoryId(next), tname, geo::MultiPolygon(vec![]));
+            let id = TerritoryId(project.next_territory_id + g.territories.len() as u32);
+            let mut t = Territory::new(id, tname, geo::MultiPolygon(vec![]));
             t.type_id = ty;
-            next += 1;
-            territories.push(t);
-            owners.push(HashMap::new());
-            territories.len() - 1
+            g.territories.push(t);
+            g.owners.push(HashMap::new());
+            g.territories.len() - 1
         });
-        pins[i] = Some(territories[k].id);
-        report.assigned += 1;
+        g.pins[i] = Some(g.territories[k].id);
+        g.report.assigned += 1;
         if let Some(o) = owner_col.and_then(|o| column_value(table, o, r))
             && !o.is_empty()
         {
-            *owners[k].entry(o).or_default() += 1;
+            *g.owners[k].entry(o).or_default() += 1;
         }
     }
+    g
+}
+
+/// Makes each owner a rep of their territories (the owner of most
+/// accounts first); returns the edits adding owners new to the plan.
+fn owner_reps(project: &Project, g: &mut Grouped) -> Vec<Edit> {
     let mut edits = Vec::new();
     let mut next_rep = project.next_rep_id();
     let mut new_reps: HashMap<String, RepId> = HashMap::new();
-    for (t, own) in territories.iter_mut().zip(owners) {
+    for (t, own) in g.territories.iter_mut().zip(std::mem::take(&mut g.owners)) {
         let mut own: Vec<(String, usize)> = own.into_iter().collect();
-        // The owner of most accounts first.
         own.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         for (name, _) in own {
             let id = match project.rep_by_name(&name) {
@@ -142,23 +188,8 @@ pub fn baseline_edit(
             t.reps.push(id);
         }
     }
-    report.territories = territories.len();
-    report.new_reps = new_reps.len();
-    edits.extend(add_and_show(
-        project,
-        scenario_name,
-        StoredPlan {
-            territories,
-            pins: Pins::from_single(pins),
-        },
-    )?);
-    Ok((
-        Edit::Batch {
-            label: format!("Import Salesforce baseline '{scenario_name}'"),
-            edits,
-        },
-        report,
-    ))
+    g.report.new_reps = new_reps.len();
+    edits
 }
 
 /// Edits adding scenario `name` with `plan`, showing it, and dropping the

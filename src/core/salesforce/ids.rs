@@ -182,3 +182,63 @@ pub fn ids_are_row_numbers(accounts: &Accounts) -> bool {
 pub fn looks_like_salesforce_id(id: &str) -> bool {
     matches!(id.len(), 15 | 18) && id.chars().all(|c| c.is_ascii_alphanumeric())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::AccountRow;
+
+    fn accounts(ids: &[&str]) -> Accounts {
+        let mut a = Accounts::with_schema(&[], &[]);
+        for id in ids {
+            a.push(&AccountRow {
+                id: (*id).into(),
+                ..AccountRow::default()
+            });
+        }
+        a
+    }
+
+    #[test]
+    fn row_numbers_are_exactly_one_to_n() {
+        assert!(ids_are_row_numbers(&accounts(&["2", "1", "3"])));
+        assert!(!ids_are_row_numbers(&accounts(&["1", "2", "4"])));
+        assert!(!ids_are_row_numbers(&accounts(&["01", "2"])));
+        assert!(!ids_are_row_numbers(&accounts(&["1", "1"])));
+        assert!(!ids_are_row_numbers(&accounts(&["001A000000q2JbZ"])));
+        assert!(!ids_are_row_numbers(&accounts(&[])));
+        assert!(looks_like_salesforce_id("001A000000q2JbZ"));
+        assert!(looks_like_salesforce_id("001A000000q2JbZAAQ"));
+        assert!(!looks_like_salesforce_id("17"));
+    }
+
+    #[test]
+    fn users_match_by_username_then_email() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("User.csv");
+        std::fs::write(
+            &path,
+            "Email,Id,Username,Name\n\
+             a@x.com,005A,ann@corp,Ann\n\
+             shared@x.com,005B,bo@corp,Bo\n\
+             shared@x.com,005C,cy@corp,Cy\n",
+        )
+        .expect("write");
+        let u = UserIds::read(&path).expect("reads");
+        assert_eq!(u.get("ANN@corp"), Lookup::Found("005A".into()));
+        assert_eq!(u.get("a@x.com"), Lookup::Found("005A".into()));
+        assert_eq!(
+            u.get("shared@x.com"),
+            Lookup::Ambiguous(vec!["005B".into(), "005C".into()])
+        );
+        assert_eq!(u.get("nobody"), Lookup::Missing);
+        assert_eq!(u.get(" "), Lookup::Missing);
+        assert_eq!(
+            u.login_and_name("005B"),
+            (Some("bo@corp".into()), Some("Bo".into()))
+        );
+        std::fs::write(&path, "Id,Name\n005A,Ann\n").expect("write");
+        let e = UserIds::read(&path).unwrap_err().to_string();
+        assert!(e.contains("Username"), "{e}");
+    }
+}
