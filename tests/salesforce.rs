@@ -674,7 +674,8 @@ fn retrieved_source_folders_with_rules_read_back() {
         .unwrap();
     };
     let ns = "xmlns=\"http://soap.sforce.com/2006/04/metadata\"";
-    write("territory2Types/Geo.territory2Type-meta.xml", &format!("<Territory2Type {ns}><name>Geographic</name><priority>1</priority></Territory2Type>"));
+    // Metadata-format name (no -meta.xml), as `sf project retrieve start --target-metadata-dir` writes.
+    write("territory2Types/Geo.territory2Type", &format!("<Territory2Type {ns}><name>Geographic</name><priority>1</priority></Territory2Type>"));
     write("territory2Types/Named.territory2Type-meta.xml", &format!("<Territory2Type {ns}><description>Key accounts</description><name>Named Accounts</name><priority>9</priority></Territory2Type>"));
     write("territory2Models/FY27/FY27.territory2Model-meta.xml", &format!("<Territory2Model {ns}><name>FY27</name></Territory2Model>"));
     write("territory2Models/FY27/territories/AMER.territory2-meta.xml", &format!("<Territory2 {ns}><accountAccessLevel>Read</accountAccessLevel><name>Americas &amp; Co</name><territory2Type>Geo</territory2Type></Territory2>"));
