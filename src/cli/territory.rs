@@ -137,8 +137,7 @@ fn set_props(
     color: Option<[u8; 3]>,
 ) -> Result<()> {
     let (lock, unlock) = (change.lock, change.unlock);
-    if change.rename.is_none() && color.is_none() && change.priority.is_none() && !lock && !unlock
-    {
+    if change.rename.is_none() && color.is_none() && change.priority.is_none() && !lock && !unlock {
         return Ok(());
     }
     let mut props = TerritoryProps::of(c.project.territory(id).expect("found"));
