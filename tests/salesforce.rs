@@ -410,9 +410,8 @@ fn rules(p: &Project) -> HashMap<String, Option<String>> {
 fn plan_to_metadata_to_import_keeps_the_plan() {
     let dir = tempfile::tempdir().unwrap();
     let (first, out) = (dir.path().join("first"), dir.path().join("out"));
-    let mut p = plan();
-    p.reps[1].username = "bo@acme.example".into();
-    let ws = Workspace::new(p);
+    // Bo has no username: he is matched by his full name in the User export.
+    let ws = Workspace::new(plan());
     salesforce::export(ws.project(), ws.engines(), &first).unwrap();
     let tcsv = dir.path().join("Territory2.csv");
     let ucsv = dir.path().join("User.csv");
@@ -549,7 +548,7 @@ fn unmatched_territories_and_users_are_listed_and_nothing_is_written() {
         &format!("{rows} account row(s) have no territory id"),
         "1 DeveloperName(s) with several ids",
         "Health (Health): 0MI5g",
-        "Bo Diaz (no username in the plan)",
+        "Bo Diaz (no username in the plan, and no user of that name)",
         "1 rep(s) matching several users",
         "Ann Lee (ann@acme.example): 0055g000001AAAAAAA, 0055g000003AAAAAAA",
     ] {

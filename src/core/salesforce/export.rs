@@ -212,7 +212,14 @@ fn user_rows(
             continue;
         };
         for r in t.reps.iter().filter_map(|r| project.rep(*r)) {
-            match users.get(&r.username) {
+            // A rep without a username (e.g. from an owner column) is
+            // matched by full name, only when exactly one user has it.
+            let found = if r.username.trim().is_empty() {
+                users.get_by_name(&r.name)
+            } else {
+                users.get(&r.username)
+            };
+            match found {
                 // A territory without an id is reported once, above.
                 Lookup::Found(u) => {
                     if let Some(x) = tid.get(&id) {
@@ -220,16 +227,20 @@ fn user_rows(
                     }
                 }
                 _ if !reported.insert(r.id) => {}
-                Lookup::Missing if r.username.trim().is_empty() => problems
-                    .missing_user
-                    .push(format!("{} (no username in the plan)", r.name)),
+                Lookup::Missing if r.username.trim().is_empty() => problems.missing_user.push(
+                    format!("{} (no username in the plan, and no user of that name)", r.name),
+                ),
                 Lookup::Missing => problems
                     .missing_user
                     .push(format!("{} ({})", r.name, r.username)),
                 Lookup::Ambiguous(ids) => problems.ambiguous_user.push(format!(
                     "{} ({}): {}",
                     r.name,
-                    r.username,
+                    if r.username.trim().is_empty() {
+                        "by name"
+                    } else {
+                        r.username.as_str()
+                    },
                     ids.join(", ")
                 )),
             }

@@ -151,6 +151,23 @@ impl UserIds {
             .map_or(Lookup::Missing, |hits| lookup(Some(hits)))
     }
 
+    /// The user whose full name (`Name` column) is `name`: for reps known
+    /// only by a display name, e.g. from an account export's owner column.
+    pub fn get_by_name(&self, name: &str) -> Lookup {
+        let name = name.trim();
+        if name.is_empty() {
+            return Lookup::Missing;
+        }
+        let mut ids: Vec<String> = self
+            .names
+            .iter()
+            .filter(|(_, n)| n.eq_ignore_ascii_case(name))
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort();
+        lookup(Some(&ids))
+    }
+
     /// Username (else e-mail…) and display name of user `id`.
     pub fn login_and_name(&self, id: &str) -> (Option<String>, Option<String>) {
         (self.logins.get(id).cloned(), self.names.get(id).cloned())
@@ -233,6 +250,8 @@ mod tests {
         );
         assert_eq!(u.get("nobody"), Lookup::Missing);
         assert_eq!(u.get(" "), Lookup::Missing);
+        assert_eq!(u.get_by_name("ann"), Lookup::Found("005A".into()));
+        assert_eq!(u.get_by_name("Dee"), Lookup::Missing);
         assert_eq!(
             u.login_and_name("005B"),
             (Some("bo@corp".into()), Some("Bo".into()))
