@@ -18,6 +18,7 @@ use crate::core::import::{
 };
 use crate::core::metrics::PlanMetrics;
 use crate::core::model::{BalanceMeasure, Project, TerritoryTypeId};
+use crate::core::numfmt::fmt_num;
 use crate::core::progress::Progress;
 use crate::core::{Error, Result, Workspace};
 
@@ -962,7 +963,7 @@ fn pin_verb(plan: &Path, ids: &[String], to: Option<&str>, type_name: Option<&st
             let id = find_territory(&ws, plan, name)?;
             let ty = ws.project().territory(id).expect("found").type_id;
             (
-                crate::core::tools::drop_accounts(
+                crate::core::shape_edit::drop_accounts(
                     ws.project(),
                     ws.engine_for(ty).expect("every type has an engine"),
                     &accounts,
@@ -976,7 +977,10 @@ fn pin_verb(plan: &Path, ids: &[String], to: Option<&str>, type_name: Option<&st
                 Some(tn) => find_type(ws.project(), tn)?,
                 None => ws.project().primary_type(),
             };
-            (crate::core::tools::unpin(ws.project(), ty, &accounts)?, ty)
+            (
+                crate::core::shape_edit::unpin(ws.project(), ty, &accounts)?,
+                ty,
+            )
         }
     };
     ws.apply(edit)?;
@@ -1480,27 +1484,6 @@ pub fn parse_bbox(s: &str) -> Result<crate::core::render::BBox> {
     }
 }
 
-/// Formats a number with thousands separators and `decimals` decimals.
-pub fn fmt_num(v: f64, decimals: usize) -> String {
-    let s = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(a, b)| (a, b));
-    let mut out = String::new();
-    for (k, ch) in int.chars().enumerate() {
-        if k > 0 && (int.len() - k) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if !frac.is_empty() {
-        out.push('.');
-        out.push_str(frac);
-    }
-    if v < 0.0 && v.abs() >= 0.5 * 10f64.powi(-(decimals as i32)) {
-        out.insert(0, '-');
-    }
-    out
-}
-
 /// The human-readable metrics table printed by `turfmap metrics`.
 pub fn metrics_table(m: &PlanMetrics) -> String {
     let mut s = String::new();
@@ -1607,17 +1590,4 @@ fn find_type(project: &Project, name: &str) -> Result<TerritoryTypeId> {
                 .join(", ")
         ))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(fmt_num(1234567.891, 2), "1,234,567.89");
-        assert_eq!(fmt_num(-1234.0, 0), "-1,234");
-        assert_eq!(fmt_num(999.0, 0), "999");
-        assert_eq!(fmt_num(0.0, 1), "0.0");
-    }
 }

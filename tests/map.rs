@@ -966,7 +966,8 @@ fn edits_update_the_map_like_a_fresh_one() {
         .take(300)
         .collect();
     let drop =
-        turfmap::core::tools::drop_accounts(ws.project(), ws.engine(), &accounts, target).unwrap();
+        turfmap::core::shape_edit::drop_accounts(ws.project(), ws.engine(), &accounts, target)
+            .unwrap();
     ws.apply(drop).unwrap();
     h.frame(&ws, &sel, &style, vec![]);
     assert_eq!(h.view.account_ringed(accounts[0] as usize), Some(true));
@@ -998,7 +999,7 @@ fn edits_update_the_map_like_a_fresh_one() {
         "edits recolour only the accounts they move"
     );
     // A new territory colour repaints all its accounts: rebuilt, still right.
-    let recolor = turfmap::core::tools::recolor(ws.project(), ids[0], [1, 2, 3]).unwrap();
+    let recolor = turfmap::core::shape_edit::recolor(ws.project(), ids[0], [1, 2, 3]).unwrap();
     ws.apply(recolor).unwrap();
     h.frame(&ws, &sel, &style, vec![]);
     assert_like_fresh(&h.view, &ws, "after a recolour");

@@ -8,8 +8,8 @@ use turfmap::core::edit::Edit;
 use turfmap::core::engine::Engine;
 use turfmap::core::geometry::normalize;
 use turfmap::core::model::{AccountRow, Accounts, LocationSource, Project, Territory, TerritoryId};
+use turfmap::core::shape_edit::{self as tools, DrawMode};
 use turfmap::core::synth::synthetic_plan;
-use turfmap::core::tools::{self, DrawMode};
 
 /// A unit square at `(x0, y0)` with the midpoint of every side as a vertex,
 /// so neighbours share side midpoints as well as corners.

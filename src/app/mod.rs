@@ -375,7 +375,12 @@ impl TurfmapApp {
         {
             return;
         }
-        match crate::core::tools::drop_accounts(self.ws.project(), self.ws.engine(), &idx, target) {
+        match crate::core::shape_edit::drop_accounts(
+            self.ws.project(),
+            self.ws.engine(),
+            &idx,
+            target,
+        ) {
             Ok(edit) => self.apply(edit),
             Err(e) => self.error = Some(e.to_string()),
         }
@@ -385,7 +390,7 @@ impl TurfmapApp {
     /// geometry decide again there; pins in other types stay).
     pub fn unpin_accounts(&mut self, accounts: &[usize]) {
         let idx: Vec<u32> = accounts.iter().map(|&i| i as u32).collect();
-        match crate::core::tools::unpin(self.ws.project(), self.ws.current_type(), &idx) {
+        match crate::core::shape_edit::unpin(self.ws.project(), self.ws.current_type(), &idx) {
             Ok(edit) => self.apply(edit),
             Err(e) => self.error = Some(e.to_string()),
         }

@@ -15,8 +15,8 @@ use geo::{Coord, LineString, Polygon};
 use super::engine::Engine;
 use super::error::{Error, Result};
 use super::model::TerritoryId;
+use super::shape_edit::{accounts_in_polygon, drop_accounts, move_vertex};
 use super::synth::synthetic_plan;
-use super::tools::{accounts_in_polygon, drop_accounts, move_vertex};
 use super::workspace::Workspace;
 
 /// Accounts, territories and seed of the benchmark plan.

@@ -84,15 +84,15 @@ impl ImportReport {
     pub fn summary(&self) -> String {
         let mut s = format!(
             "{} {}: {} by coordinates, {} by ZIP, {} unlocated",
-            thousands(self.rows),
+            crate::core::numfmt::count(self.rows as u64),
             if self.rows == 1 {
                 "account"
             } else {
                 "accounts"
             },
-            thousands(self.by_coordinates),
-            thousands(self.by_postal_code),
-            thousands(self.unlocated),
+            crate::core::numfmt::count(self.by_coordinates as u64),
+            crate::core::numfmt::count(self.by_postal_code as u64),
+            crate::core::numfmt::count(self.unlocated as u64),
         );
         if self.unlocated > 0 {
             s.push_str(&line_list(&self.unlocated_lines, self.unlocated));
@@ -100,7 +100,7 @@ impl ImportReport {
         if self.invalid_coordinates > 0 {
             s.push_str(&format!(
                 "\n{} {} unusable coordinates{}; placed by ZIP code where possible",
-                thousands(self.invalid_coordinates),
+                crate::core::numfmt::count(self.invalid_coordinates as u64),
                 if self.invalid_coordinates == 1 {
                     "row has"
                 } else {
@@ -122,19 +122,6 @@ fn line_list(lines: &[u64], total: usize) -> String {
     let more = if total > lines.len() { ", …" } else { "" };
     let word = if total == 1 { "line" } else { "lines" };
     format!(" ({word} {}{more})", list.join(", "))
-}
-
-/// `1234567` → `1,234,567`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Imports the accounts CSV at `path`. See [`import_accounts_from_reader`].
@@ -1056,14 +1043,6 @@ mod tests {
         assert_eq!(l.lon, Some(2));
         assert_eq!(l.name, Some(3));
         assert_eq!(l.id, None);
-    }
-
-    #[test]
-    fn thousands_formatting() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! territory; `rep` and `color` properties are taken over; locked
 //! territories are left as they are.
 
-use super::territories::ImportedTerritory;
+use super::imported::ImportedTerritory;
 use crate::core::edit::Edit;
 use crate::core::geometry::normalize;
 use crate::core::model::{Project, Rep, RepId, Territory, TerritoryId};
