@@ -1082,3 +1082,17 @@ fn render_sample_map() {
         println!("wrote {}", path.display());
     }
 }
+
+/// `bench-frame` on a small plan: every case (whole plan, busiest
+/// territory, its region; still and moving; the frame after an edit) is
+/// timed and draws the plan.
+#[test]
+fn frame_benchmark_times_every_case() {
+    let mut ws = Workspace::new(synthetic_plan(3_000, 12, 1));
+    let results = turfmap::app::frame_bench::run_plan(&mut ws).expect("the frames ran");
+    assert_eq!(results.len(), 7);
+    for r in &results {
+        assert!(r.median_ms > 0.0 && r.p95_ms >= r.median_ms, "{}", r.name);
+        assert!(r.stats.territories > 0, "{}: no territory drawn", r.name);
+    }
+}

@@ -454,6 +454,22 @@ fn bench_edit() {
     turfmap::core::bench_edit::run(&mut std::io::stdout()).unwrap();
 }
 
+/// `bench-edit` on a small plan: every step it times is checked against a
+/// from-scratch engine, and the undo restores the metrics exactly.
+#[test]
+fn bench_edit_checks_pass_on_a_small_plan() {
+    let mut out = Vec::new();
+    turfmap::core::bench_edit::run_on((20_000, 30, 7), &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(
+        out.matches("equals full recompute: yes").count(),
+        4,
+        "{out}"
+    );
+    assert!(out.contains("metrics restored exactly: yes"), "{out}");
+    assert!(!out.contains("NO"), "{out}");
+}
+
 #[test]
 fn painting_units_moves_their_area_without_overlaps() {
     let mut ws = Workspace::new(plan());

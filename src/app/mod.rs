@@ -16,7 +16,9 @@ pub mod export_ui;
 pub mod files;
 pub mod fmt;
 mod form;
+#[cfg(feature = "bench")]
 pub mod frame_bench;
+#[cfg(feature = "bench")]
 pub mod gesture_bench;
 pub mod history;
 mod jobs;
@@ -481,13 +483,13 @@ impl TurfmapApp {
         let remembered = self.settings.clone();
         self.start(title, true, None, move |progress| {
             let name = files::plan_name_from(&plan);
-            let (mut project, summary) = files::build_project(
-                &name,
-                &accounts,
-                territories.as_deref(),
-                &name_prop,
-                progress,
-            )?;
+            let files = crate::core::import::NewPlanFiles {
+                territories,
+                name_prop,
+                ..crate::core::import::NewPlanFiles::accounts(accounts)
+            };
+            let (mut project, report) = crate::core::import::new_project(&name, &files, progress)?;
+            let summary = report.summary();
             remembered.apply_balance_measure(&mut project);
             let mut ws = Workspace::new(project);
             progress.check()?;

@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod basemap;
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod column;
 pub mod edit;
@@ -34,6 +35,7 @@ pub mod workspace;
 pub use error::{Error, Result};
 pub use model::{Accounts, Project, Territory, TerritoryId};
 pub use workspace::Workspace;
+#[cfg(feature = "bench")]
 pub mod bench_edit;
 pub mod optimize;
 pub mod render;

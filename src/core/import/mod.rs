@@ -19,7 +19,9 @@ pub use shp::import_shapefile;
 pub use accounts::{
     AccountImportOptions, ImportReport, import_accounts, import_accounts_from_reader,
 };
-pub use plan::{TerritoryMerge, add_territories, merge_territories};
+pub use plan::{
+    NewPlanFiles, NewPlanReport, TerritoryMerge, add_territories, merge_territories, new_project,
+};
 pub use territories::{
     ImportedTerritory, TerritoryImportReport, import_territories, territories_from_geojson_str,
 };
