@@ -14,6 +14,12 @@ use turfmap::core::rules::Rule;
 use turfmap::core::salesforce;
 use turfmap::core::scenario;
 
+mod common;
+
+use common::{app, app_mut, finish_job, harness};
+use egui::Role;
+use egui_kittest::kittest::Queryable;
+
 fn sq(x0: f64, s: f64) -> MultiPolygon<f64> {
     MultiPolygon(vec![polygon![
         (x: x0, y: 0.0), (x: x0 + s, y: 0.0), (x: x0 + s, y: s), (x: x0, y: s)
@@ -807,3 +813,54 @@ fn baseline_from_an_account_export() {
     );
 }
 
+
+#[test]
+fn the_window_exports_with_the_org_exports_off_the_ui_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    let ws = Workspace::new(plan());
+    salesforce::export(ws.project(), ws.engines(), &first).unwrap();
+    let tcsv = dir.path().join("Territory2.csv");
+    let ids = org_territories(&first, &tcsv);
+    let mut h = harness(plan());
+    app_mut(&mut h).set_export_dir(Some(dir.path().to_owned()));
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "File").click();
+    h.run_ok();
+    h.get_by_label("Export to Salesforce…").click();
+    h.run_ok();
+    // Paths are typed (no desktop file chooser in tests); an access level
+    // is a plan setting, one undo step.
+    let field = h.get_by_role_and_label(Role::TextInput, "Territory2 export");
+    field.click();
+    field.type_text(tcsv.to_str().unwrap());
+    h.run_ok();
+    h.get_by_role_and_label(Role::ComboBox, "Account access")
+        .click();
+    h.run_ok();
+    // The option, not the Edit menu (the popup is drawn last).
+    h.get_all_by_label("Edit").last().unwrap().click();
+    h.run_ok();
+    assert_eq!(
+        app(&h).workspace().project().settings.salesforce.account.as_deref(),
+        Some("Edit")
+    );
+    h.get_by_role_and_label(Role::Button, "Export").click();
+    h.run_ok();
+    finish_job(&mut h);
+    assert!(app(&h).error().is_none(), "{:?}", app(&h).error());
+    let out = dir.path().join("Acme FY26-salesforce");
+    let assoc = std::fs::read_to_string(out.join("ObjectTerritory2Association.csv")).unwrap();
+    let nw1 = &ids.iter().find(|(d, _)| d == "North_West_1").unwrap().1;
+    assert!(assoc.contains(&format!("001A00000000000,{nw1},Territory2Manual")), "{assoc}");
+    let t = std::fs::read_to_string(
+        out.join("territory2Models/Acme_FY26_Plan/territories/Health.territory2-meta.xml"),
+    )
+    .unwrap();
+    assert!(t.contains("<accountAccessLevel>Edit</accountAccessLevel>"), "{t}");
+    let notice = app(&h).notice().unwrap_or("").to_owned();
+    assert!(
+        notice.contains("Salesforce export") && notice.contains("EXPORT-SUMMARY.txt"),
+        "{notice}"
+    );
+}
