@@ -385,9 +385,16 @@ fn salesforce_baseline_scenarios_rules_explain_diff_and_export() {
         s(&ids),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("3 account association(s)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("3 account association(s)"),
+        "{}",
+        stderr(&o)
+    );
     let assoc = std::fs::read_to_string(out.join("ObjectTerritory2Association.csv")).unwrap();
-    assert!(assoc.contains("A1,0MI000000000001AAA,Territory2Manual"), "{assoc}");
+    assert!(
+        assoc.contains("A1,0MI000000000001AAA,Territory2Manual"),
+        "{assoc}"
+    );
     ok(&[
         "import-salesforce",
         s(&plan),

@@ -280,8 +280,7 @@ fn metadata_is_well_formed_and_uses_the_reference_names() {
     p.settings.salesforce.account = Some("edit".into());
     p.settings.salesforce.opportunity = Some("Read".into());
     let ws = Workspace::new(p);
-    let s = salesforce::export_with(ws.project(), ws.engines(), &out, &Default::default())
-        .unwrap();
+    let s = salesforce::export_with(ws.project(), ws.engines(), &out, &Default::default()).unwrap();
     let files = files_below(&out);
     let model = "territory2Models/Acme_FY26_Plan";
     for f in [
@@ -294,7 +293,9 @@ fn metadata_is_well_formed_and_uses_the_reference_names() {
         assert!(files.contains(&f.to_owned()), "{f} in {files:?}");
     }
     assert!(files.contains(&format!("{model}/Acme_FY26_Plan.territory2Model-meta.xml")));
-    assert!(files.contains(&format!("{model}/rules/Health_Rule.territory2Rule-meta.xml")));
+    assert!(files.contains(&format!(
+        "{model}/rules/Health_Rule.territory2Rule-meta.xml"
+    )));
     // No association file without the org's ids.
     assert!(!files.iter().any(|f| f.ends_with(".csv")), "{files:?}");
     let (mut members, mut listed) = (Vec::new(), Vec::new());
@@ -305,7 +306,12 @@ fn metadata_is_well_formed_and_uses_the_reference_names() {
             members = values(&els, "Package/types/members");
             assert_eq!(
                 values(&els, "Package/types/name"),
-                ["Territory2", "Territory2Model", "Territory2Rule", "Territory2Type"]
+                [
+                    "Territory2",
+                    "Territory2Model",
+                    "Territory2Rule",
+                    "Territory2Type"
+                ]
             );
             continue;
         }
@@ -317,7 +323,11 @@ fn metadata_is_well_formed_and_uses_the_reference_names() {
             stem.to_owned()
         });
         if f.contains("/territories/") {
-            assert_eq!(values(&els, "Territory2/accountAccessLevel"), ["Edit"], "{f}");
+            assert_eq!(
+                values(&els, "Territory2/accountAccessLevel"),
+                ["Edit"],
+                "{f}"
+            );
             assert_eq!(values(&els, "Territory2/opportunityAccessLevel"), ["Read"]);
             assert!(values(&els, "Territory2/caseAccessLevel").is_empty());
             assert_eq!(values(&els, "Territory2/territory2Type").len(), 1, "{f}");
@@ -336,17 +346,34 @@ fn metadata_is_well_formed_and_uses_the_reference_names() {
     // The overlay territory carries its rule; the hierarchy uses DeveloperNames.
     let read = |f: &str| std::fs::read_to_string(out.join(model).join(f)).unwrap();
     let health = checked_elements(&read("territories/Health.territory2-meta.xml"), "Health");
-    assert_eq!(values(&health, "Territory2/ruleAssociations/ruleName"), ["Health_Rule"]);
-    assert_eq!(values(&health, "Territory2/ruleAssociations/inherited"), ["false"]);
-    assert_eq!(values(&health, "Territory2/territory2Type"), ["Healthcare_Overlay"]);
+    assert_eq!(
+        values(&health, "Territory2/ruleAssociations/ruleName"),
+        ["Health_Rule"]
+    );
+    assert_eq!(
+        values(&health, "Territory2/ruleAssociations/inherited"),
+        ["false"]
+    );
+    assert_eq!(
+        values(&health, "Territory2/territory2Type"),
+        ["Healthcare_Overlay"]
+    );
     let nw = checked_elements(&read("territories/North_West_1.territory2-meta.xml"), "NW");
     assert_eq!(values(&nw, "Territory2/parentTerritory"), ["West_Region"]);
     assert_eq!(values(&nw, "Territory2/name"), ["North-West #1"]);
     let rule = checked_elements(&read("rules/Health_Rule.territory2Rule-meta.xml"), "rule");
-    assert_eq!(values(&rule, "Territory2Rule/booleanFilter"), ["1 AND ((2 AND 3) OR 4)"]);
+    assert_eq!(
+        values(&rule, "Territory2Rule/booleanFilter"),
+        ["1 AND ((2 AND 3) OR 4)"]
+    );
     assert_eq!(
         values(&rule, "Territory2Rule/ruleItems/field"),
-        ["Account.Industry", "Account.Revenue", "Account.Revenue", "Account.Name"]
+        [
+            "Account.Industry",
+            "Account.Revenue",
+            "Account.Revenue",
+            "Account.Name"
+        ]
     );
     // The rule ETM cannot express is named in the summary with the reason.
     assert_eq!(s.metadata.rules, 1);
@@ -455,7 +482,10 @@ fn plan_to_metadata_to_import_keeps_the_plan() {
     let users = read("UserTerritory2Association.csv");
     let region = &ids.iter().find(|(d, _)| d == "West_Region").unwrap().1;
     assert!(users.starts_with("UserId,Territory2Id,RoleInTerritory2\n"));
-    assert!(users.contains(&format!("0055g000001AAAAAAA,{region},Owner")), "{users}");
+    assert!(
+        users.contains(&format!("0055g000001AAAAAAA,{region},Owner")),
+        "{users}"
+    );
     assert_eq!(s.user_rows, 3);
 
     // Back in, over the same accounts without types, reps or territories.
@@ -490,7 +520,10 @@ fn plan_to_metadata_to_import_keeps_the_plan() {
         vec![("Geographic".into(), 0), ("Healthcare Overlay".into(), 5)]
     );
     let bo = ws2.project().rep_by_name("Bo Diaz").unwrap();
-    assert_eq!((bo.username.as_str(), bo.role.as_str()), ("bo@acme.example", "Specialist"));
+    assert_eq!(
+        (bo.username.as_str(), bo.role.as_str()),
+        ("bo@acme.example", "Specialist")
+    );
     assert_eq!(
         pinned_to(ws2.project(), "001A00000000000"),
         ["Health", "North-West #1"]
@@ -560,7 +593,10 @@ fn unmatched_territories_and_users_are_listed_and_nothing_is_written() {
     ] {
         assert!(e.contains(want), "{want} in {e}");
     }
-    assert_eq!(std::fs::read_to_string(out.join("package.xml")).unwrap(), "earlier");
+    assert_eq!(
+        std::fs::read_to_string(out.join("package.xml")).unwrap(),
+        "earlier"
+    );
     assert_eq!(files_below(&out), ["package.xml"]);
     // Nothing left beside it either.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
@@ -578,7 +614,10 @@ fn row_number_ids_are_refused_unless_allowed() {
     let e = salesforce::export(ws.project(), ws.engines(), &out)
         .unwrap_err()
         .to_string();
-    assert!(e.contains("row numbers") && e.contains("--allow-row-ids"), "{e}");
+    assert!(
+        e.contains("row numbers") && e.contains("--allow-row-ids"),
+        "{e}"
+    );
     assert!(!out.exists());
     let opts = salesforce::ExportOptions {
         allow_row_number_ids: true,
@@ -656,7 +695,10 @@ fn a_second_territory_of_one_type_is_counted_not_kept() {
     let e = salesforce::read_export(ws2.project(), &out, "Again")
         .unwrap_err()
         .to_string();
-    assert!(e.contains("Territory2Id") && e.contains("Territory2 export"), "{e}");
+    assert!(
+        e.contains("Territory2Id") && e.contains("Territory2 export"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -672,27 +714,62 @@ fn retrieved_source_folders_with_rules_read_back() {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(
             p,
-            format!(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{body}\n"
-            ),
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{body}\n"),
         )
         .unwrap();
     };
     let ns = "xmlns=\"http://soap.sforce.com/2006/04/metadata\"";
     // Metadata-format name (no -meta.xml), as `sf project retrieve start --target-metadata-dir` writes.
-    write("territory2Types/Geo.territory2Type", &format!("<Territory2Type {ns}><name>Geographic</name><priority>1</priority></Territory2Type>"));
-    write("territory2Types/Named.territory2Type-meta.xml", &format!("<Territory2Type {ns}><description>Key accounts</description><name>Named Accounts</name><priority>9</priority></Territory2Type>"));
-    write("territory2Models/FY27/FY27.territory2Model-meta.xml", &format!("<Territory2Model {ns}><name>FY27</name></Territory2Model>"));
-    write("territory2Models/FY27/territories/AMER.territory2-meta.xml", &format!("<Territory2 {ns}><accountAccessLevel>Read</accountAccessLevel><name>Americas &amp; Co</name><territory2Type>Geo</territory2Type></Territory2>"));
-    write("territory2Models/FY27/territories/Key_West.territory2-meta.xml", &format!("<Territory2 {ns}><name>Key West</name><parentTerritory>AMER</parentTerritory><ruleAssociations><inherited>false</inherited><ruleName>Big_Retail</ruleName></ruleAssociations><ruleAssociations><inherited>false</inherited><ruleName>By_State</ruleName></ruleAssociations><territory2Type>Named</territory2Type></Territory2>"));
-    write("territory2Models/FY27/rules/Big_Retail.territory2Rule-meta.xml", &format!("<Territory2Rule {ns}><active>true</active><booleanFilter>(1 OR 2) AND 3</booleanFilter><name>Big retail</name><objectType>Account</objectType><ruleItems><field>Account.Industry</field><operation>equals</operation><value>Retail,Food</value></ruleItems><ruleItems><field>Account.Industry</field><operation>startsWith</operation><value>Health</value></ruleItems><ruleItems><field>Account.Revenue</field><operation>greaterThan</operation><value>5</value></ruleItems></Territory2Rule>"));
-    write("territory2Models/FY27/rules/By_State.territory2Rule-meta.xml", &format!("<Territory2Rule {ns}><active>true</active><name>By state</name><objectType>Account</objectType><ruleItems><field>Account.BillingState</field><operation>equals</operation><value>CA</value></ruleItems></Territory2Rule>"));
+    write(
+        "territory2Types/Geo.territory2Type",
+        &format!(
+            "<Territory2Type {ns}><name>Geographic</name><priority>1</priority></Territory2Type>"
+        ),
+    );
+    write(
+        "territory2Types/Named.territory2Type-meta.xml",
+        &format!(
+            "<Territory2Type {ns}><description>Key accounts</description><name>Named Accounts</name><priority>9</priority></Territory2Type>"
+        ),
+    );
+    write(
+        "territory2Models/FY27/FY27.territory2Model-meta.xml",
+        &format!("<Territory2Model {ns}><name>FY27</name></Territory2Model>"),
+    );
+    write(
+        "territory2Models/FY27/territories/AMER.territory2-meta.xml",
+        &format!(
+            "<Territory2 {ns}><accountAccessLevel>Read</accountAccessLevel><name>Americas &amp; Co</name><territory2Type>Geo</territory2Type></Territory2>"
+        ),
+    );
+    write(
+        "territory2Models/FY27/territories/Key_West.territory2-meta.xml",
+        &format!(
+            "<Territory2 {ns}><name>Key West</name><parentTerritory>AMER</parentTerritory><ruleAssociations><inherited>false</inherited><ruleName>Big_Retail</ruleName></ruleAssociations><ruleAssociations><inherited>false</inherited><ruleName>By_State</ruleName></ruleAssociations><territory2Type>Named</territory2Type></Territory2>"
+        ),
+    );
+    write(
+        "territory2Models/FY27/rules/Big_Retail.territory2Rule-meta.xml",
+        &format!(
+            "<Territory2Rule {ns}><active>true</active><booleanFilter>(1 OR 2) AND 3</booleanFilter><name>Big retail</name><objectType>Account</objectType><ruleItems><field>Account.Industry</field><operation>equals</operation><value>Retail,Food</value></ruleItems><ruleItems><field>Account.Industry</field><operation>startsWith</operation><value>Health</value></ruleItems><ruleItems><field>Account.Revenue</field><operation>greaterThan</operation><value>5</value></ruleItems></Territory2Rule>"
+        ),
+    );
+    write(
+        "territory2Models/FY27/rules/By_State.territory2Rule-meta.xml",
+        &format!(
+            "<Territory2Rule {ns}><active>true</active><name>By state</name><objectType>Account</objectType><ruleItems><field>Account.BillingState</field><operation>equals</operation><value>CA</value></ruleItems></Territory2Rule>"
+        ),
+    );
     assert!(model.is_dir());
     let mut ws = Workspace::new(accounts_only());
     let (edit, r) = salesforce::read_export(ws.project(), dir.path(), "FY27").unwrap();
     assert_eq!((r.territories, r.new_types, r.rules), (2, 1, 1));
     assert_eq!(r.skipped_rules.len(), 1);
-    assert!(r.skipped_rules[0].contains("BillingState"), "{:?}", r.skipped_rules);
+    assert!(
+        r.skipped_rules[0].contains("BillingState"),
+        "{:?}",
+        r.skipped_rules
+    );
     ws.apply(edit).unwrap();
     let p = ws.project();
     let s = structure(p);
@@ -705,18 +782,27 @@ fn retrieved_source_folders_with_rules_read_back() {
     .unwrap();
     assert_eq!(rules(p)["Key West"], Some(expected.render()));
     // Broken XML is an error naming the file and line.
-    write("territory2Models/FY27/territories/Bad.territory2-meta.xml", "<Territory2><name>x</Territory2>");
+    write(
+        "territory2Models/FY27/territories/Bad.territory2-meta.xml",
+        "<Territory2><name>x</Territory2>",
+    );
     let e = salesforce::read_export(ws.project(), dir.path(), "Bad")
         .unwrap_err()
         .to_string();
-    assert!(e.contains("Bad.territory2-meta.xml") && e.contains("line"), "{e}");
+    assert!(
+        e.contains("Bad.territory2-meta.xml") && e.contains("line"),
+        "{e}"
+    );
 }
 
 #[test]
 fn csv_files_from_earlier_versions_still_read() {
     let dir = tempfile::tempdir().unwrap();
     let w = |f: &str, s: &str| std::fs::write(dir.path().join(f), s).unwrap();
-    w("Territory2Type.csv", "DeveloperName,MasterLabel,Priority\nGeographic,Geographic,0\n");
+    w(
+        "Territory2Type.csv",
+        "DeveloperName,MasterLabel,Priority\nGeographic,Geographic,0\n",
+    );
     w(
         "Territory2.csv",
         "DeveloperName,Name,ParentTerritory2.DeveloperName,Territory2Type.DeveloperName\n\
@@ -732,10 +818,16 @@ fn csv_files_from_earlier_versions_still_read() {
     );
     let mut ws = Workspace::new(accounts_only());
     let (edit, r) = salesforce::read_export(ws.project(), dir.path(), "Old").unwrap();
-    assert_eq!((r.territories, r.assignments, r.unknown_accounts, r.new_reps), (2, 1, 1, 1));
+    assert_eq!(
+        (r.territories, r.assignments, r.unknown_accounts, r.new_reps),
+        (2, 1, 1, 1)
+    );
     ws.apply(edit).unwrap();
     assert_eq!(pinned_to(ws.project(), "001A00000000003"), ["Bay Area"]);
-    assert_eq!(structure(ws.project())["Bay Area"].0.as_deref(), Some("West"));
+    assert_eq!(
+        structure(ws.project())["Bay Area"].0.as_deref(),
+        Some("West")
+    );
     // A parent that is not in the file is an error naming file and line.
     w(
         "Territory2.csv",
@@ -813,7 +905,6 @@ fn baseline_from_an_account_export() {
     );
 }
 
-
 #[test]
 fn the_window_exports_with_the_org_exports_off_the_ui_thread() {
     let dir = tempfile::tempdir().unwrap();
@@ -842,7 +933,13 @@ fn the_window_exports_with_the_org_exports_off_the_ui_thread() {
     h.get_all_by_label("Edit").last().unwrap().click();
     h.run_ok();
     assert_eq!(
-        app(&h).workspace().project().settings.salesforce.account.as_deref(),
+        app(&h)
+            .workspace()
+            .project()
+            .settings
+            .salesforce
+            .account
+            .as_deref(),
         Some("Edit")
     );
     h.get_by_role_and_label(Role::Button, "Export").click();
@@ -852,12 +949,18 @@ fn the_window_exports_with_the_org_exports_off_the_ui_thread() {
     let out = dir.path().join("Acme FY26-salesforce");
     let assoc = std::fs::read_to_string(out.join("ObjectTerritory2Association.csv")).unwrap();
     let nw1 = &ids.iter().find(|(d, _)| d == "North_West_1").unwrap().1;
-    assert!(assoc.contains(&format!("001A00000000000,{nw1},Territory2Manual")), "{assoc}");
+    assert!(
+        assoc.contains(&format!("001A00000000000,{nw1},Territory2Manual")),
+        "{assoc}"
+    );
     let t = std::fs::read_to_string(
         out.join("territory2Models/Acme_FY26_Plan/territories/Health.territory2-meta.xml"),
     )
     .unwrap();
-    assert!(t.contains("<accountAccessLevel>Edit</accountAccessLevel>"), "{t}");
+    assert!(
+        t.contains("<accountAccessLevel>Edit</accountAccessLevel>"),
+        "{t}"
+    );
     let notice = app(&h).notice().unwrap_or("").to_owned();
     assert!(
         notice.contains("Salesforce export") && notice.contains("EXPORT-SUMMARY.txt"),

@@ -261,7 +261,10 @@ impl TurfmapApp {
             n => n.to_owned(),
         };
         let name = format!("{stem}-salesforce");
-        let folder = match (&self.export.target_dir, self.ws.path().and_then(|p| p.parent())) {
+        let folder = match (
+            &self.export.target_dir,
+            self.ws.path().and_then(|p| p.parent()),
+        ) {
             (Some(d), _) => d.join(name),
             (None, Some(d)) if !d.as_os_str().is_empty() => d.join(name),
             _ => PathBuf::from(name),

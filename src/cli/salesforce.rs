@@ -76,7 +76,11 @@ fn import_model(
 ) -> Result<()> {
     let (edit, r) = salesforce::read_model(ws.project(), dir, sources, scenario)?;
     ws.apply(edit)?;
-    eprintln!("{}: scenario '{scenario}': {}", plan.display(), model_report(&r));
+    eprintln!(
+        "{}: scenario '{scenario}': {}",
+        plan.display(),
+        model_report(&r)
+    );
     Ok(())
 }
 

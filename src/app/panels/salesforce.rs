@@ -141,7 +141,13 @@ fn access_levels(ui: &mut Ui, settings: &PlanSettings) -> Option<PlanSettings> {
     let mut new = a.clone();
     ui.label("Access levels on every territory (blank: the org's default)");
     egui::Grid::new("sf_access").num_columns(2).show(ui, |ui| {
-        level(ui, "Account access", &a.account, &mut new.account, &ACCOUNT_LEVELS);
+        level(
+            ui,
+            "Account access",
+            &a.account,
+            &mut new.account,
+            &ACCOUNT_LEVELS,
+        );
         level(
             ui,
             "Opportunity access",
@@ -150,7 +156,13 @@ fn access_levels(ui: &mut Ui, settings: &PlanSettings) -> Option<PlanSettings> {
             &OTHER_LEVELS,
         );
         level(ui, "Case access", &a.case, &mut new.case, &OTHER_LEVELS);
-        level(ui, "Contact access", &a.contact, &mut new.contact, &OTHER_LEVELS);
+        level(
+            ui,
+            "Contact access",
+            &a.contact,
+            &mut new.contact,
+            &OTHER_LEVELS,
+        );
     });
     (new != *a).then(|| PlanSettings {
         salesforce: new,

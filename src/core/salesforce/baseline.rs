@@ -220,4 +220,3 @@ pub(super) fn add_and_show(project: &Project, name: &str, plan: StoredPlan) -> R
     }
     Ok(edits)
 }
-

@@ -81,8 +81,16 @@ impl<'a> PlanBuilder<'a> {
     /// Type `dev` (a DeveloperName) labelled `label`: the plan's type of
     /// that name, else a new one.
     pub fn add_type(&mut self, dev: &str, label: &str, priority: i32) -> TerritoryTypeId {
-        let label = if label.trim().is_empty() { dev } else { label.trim() };
-        let id = match self.types.iter().find(|t| t.name.eq_ignore_ascii_case(label)) {
+        let label = if label.trim().is_empty() {
+            dev
+        } else {
+            label.trim()
+        };
+        let id = match self
+            .types
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(label))
+        {
             Some(t) => t.id,
             None => self.new_type(label, priority),
         };
@@ -142,7 +150,11 @@ impl<'a> PlanBuilder<'a> {
             )));
         }
         let next = self.project.next_territory_id + self.territories.len() as u32;
-        let label = if name.trim().is_empty() { dev.trim() } else { name.trim() };
+        let label = if name.trim().is_empty() {
+            dev.trim()
+        } else {
+            name.trim()
+        };
         let mut t = Territory::new(TerritoryId(next), label, geo::MultiPolygon(vec![]));
         t.type_id = self.type_for(type_dev);
         self.by_dev.insert(key, self.territories.len());
@@ -161,7 +173,10 @@ impl<'a> PlanBuilder<'a> {
         for k in 0..self.territories.len() {
             let Some(p) = &self.parents[k] else { continue };
             let &pk = self.by_dev.get(&p.to_ascii_lowercase()).ok_or_else(|| {
-                Error::invalid(format!("{}: parent '{p}' is not among the territories", at(k)))
+                Error::invalid(format!(
+                    "{}: parent '{p}' is not among the territories",
+                    at(k)
+                ))
             })?;
             self.territories[k].parent = Some(self.territories[pk].id);
         }

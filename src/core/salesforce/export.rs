@@ -118,7 +118,14 @@ pub fn export_with(
     };
     let mut files = metadata::files(project, &names, &mut used, &mut summary.metadata)?;
     match &opts.territory_ids {
-        Some(t) => files.extend(associations(project, engines, &names, t, opts, &mut summary)?),
+        Some(t) => files.extend(associations(
+            project,
+            engines,
+            &names,
+            t,
+            opts,
+            &mut summary,
+        )?),
         None => files.push(("LOAD-STEPS.txt".into(), load_steps(&names))),
     }
     summary.non_salesforce_ids = project
@@ -159,19 +166,19 @@ fn associations(
                 .push(format!("{dev} ({label}): {}", ids.join(", "))),
         }
     }
-    let mut account_rows = vec![vec!["ObjectId", "Territory2Id", "AssociationCause"]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>()];
+    let mut account_rows = vec![
+        vec!["ObjectId", "Territory2Id", "AssociationCause"]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>(),
+    ];
     let a = &project.accounts;
     for i in a.live() {
         for t in engines.iter().filter_map(|e| e.territory_of(i)) {
             match tid.get(&t) {
-                Some(x) => account_rows.push(vec![
-                    a.ids[i].clone(),
-                    x.clone(),
-                    "Territory2Manual".into(),
-                ]),
+                Some(x) => {
+                    account_rows.push(vec![a.ids[i].clone(), x.clone(), "Territory2Manual".into()])
+                }
                 None => problems.rows_without_territory += 1,
             }
         }
@@ -227,9 +234,12 @@ fn user_rows(
                     }
                 }
                 _ if !reported.insert(r.id) => {}
-                Lookup::Missing if r.username.trim().is_empty() => problems.missing_user.push(
-                    format!("{} (no username in the plan, and no user of that name)", r.name),
-                ),
+                Lookup::Missing if r.username.trim().is_empty() => {
+                    problems.missing_user.push(format!(
+                        "{} (no username in the plan, and no user of that name)",
+                        r.name
+                    ))
+                }
                 Lookup::Missing => problems
                     .missing_user
                     .push(format!("{} ({})", r.name, r.username)),
@@ -274,7 +284,11 @@ impl Problems {
             format!(
                 "{} territor{} not in {t}",
                 self.missing_territory.len(),
-                if self.missing_territory.len() == 1 { "y" } else { "ies" },
+                if self.missing_territory.len() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                },
             ),
             &self.missing_territory,
         );
@@ -300,7 +314,10 @@ impl Problems {
         );
         list(
             &mut parts,
-            format!("{} rep(s) matching several users in {u}", self.ambiguous_user.len()),
+            format!(
+                "{} rep(s) matching several users in {u}",
+                self.ambiguous_user.len()
+            ),
             &self.ambiguous_user,
         );
         if parts.is_empty() {

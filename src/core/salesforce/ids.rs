@@ -46,7 +46,10 @@ impl TerritoryIds {
         let cm = col(
             &h,
             path,
-            &["Territory2Model.DeveloperName", "Territory2Model:DeveloperName"],
+            &[
+                "Territory2Model.DeveloperName",
+                "Territory2Model:DeveloperName",
+            ],
         )
         .ok();
         let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
@@ -56,7 +59,10 @@ impl TerritoryIds {
             {
                 continue;
             }
-            let (id, dev) = (r.get(ci).unwrap_or("").trim(), r.get(cd).unwrap_or("").trim());
+            let (id, dev) = (
+                r.get(ci).unwrap_or("").trim(),
+                r.get(cd).unwrap_or("").trim(),
+            );
             if id.is_empty() || dev.is_empty() {
                 continue;
             }
@@ -108,7 +114,10 @@ impl UserIds {
             };
             let mut m: HashMap<String, Vec<String>> = HashMap::new();
             for r in &rows {
-                let (id, v) = (r.get(ci).unwrap_or("").trim(), r.get(c).unwrap_or("").trim());
+                let (id, v) = (
+                    r.get(ci).unwrap_or("").trim(),
+                    r.get(c).unwrap_or("").trim(),
+                );
                 if id.is_empty() || v.is_empty() {
                     continue;
                 }

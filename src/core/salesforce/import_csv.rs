@@ -48,13 +48,19 @@ fn read_territories(b: &mut PlanBuilder, path: &Path) -> Result<()> {
     let cp = col(
         &h,
         path,
-        &["ParentTerritory2.DeveloperName", "ParentTerritory2:DeveloperName"],
+        &[
+            "ParentTerritory2.DeveloperName",
+            "ParentTerritory2:DeveloperName",
+        ],
     )
     .ok();
     let ct = col(
         &h,
         path,
-        &["Territory2Type.DeveloperName", "Territory2Type:DeveloperName"],
+        &[
+            "Territory2Type.DeveloperName",
+            "Territory2Type:DeveloperName",
+        ],
     )
     .ok();
     let at = |k: usize| format!("{}: line {}", path.display(), k + 2);

@@ -184,7 +184,10 @@ fn read_territories(
 
 /// Puts the rule that `ra` names on territory `k`, or notes why not.
 fn attach_rule(b: &mut PlanBuilder, k: usize, ra: &Node, rules: &HashMap<String, RuleFile>) {
-    if ra.get("inherited").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+    if ra
+        .get("inherited")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
         b.report.inherited_rules += 1;
         return;
     }

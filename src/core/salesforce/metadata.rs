@@ -50,7 +50,11 @@ pub fn names(project: &Project, used: &mut HashSet<String>) -> Names {
         .collect();
     let territories = order
         .iter()
-        .filter_map(|&id| project.territory(id).map(|t| (id, developer_name(&t.name, used))))
+        .filter_map(|&id| {
+            project
+                .territory(id)
+                .map(|t| (id, developer_name(&t.name, used)))
+        })
         .collect();
     Names {
         model,
@@ -114,7 +118,13 @@ pub fn files(
         let dev = &names.territories[&id];
         out.push((
             format!("{model_dir}/territories/{dev}.territory2-meta.xml"),
-            territory_xml(t, names, &access, rule.as_ref().map(|r| r.0.as_str()), report),
+            territory_xml(
+                t,
+                names,
+                &access,
+                rule.as_ref().map(|r| r.0.as_str()),
+                report,
+            ),
         ));
     }
     out.push(("package.xml".into(), package_xml(names, &rule_members)));
@@ -190,7 +200,10 @@ fn type_files(
         d.leaf("name", &label(&ty.name, report));
         d.leaf("priority", &priority.to_string());
         out.push((
-            format!("territory2Types/{}.territory2Type-meta.xml", names.types[&ty.id]),
+            format!(
+                "territory2Types/{}.territory2Type-meta.xml",
+                names.types[&ty.id]
+            ),
             d.finish(),
         ));
     }
@@ -270,7 +283,11 @@ fn package_xml(names: &Names, rules: &[String]) -> String {
     group(&mut d, "Territory2", territories);
     group(&mut d, "Territory2Model", vec![names.model.clone()]);
     group(&mut d, "Territory2Rule", rules.to_vec());
-    group(&mut d, "Territory2Type", names.types.values().cloned().collect());
+    group(
+        &mut d,
+        "Territory2Type",
+        names.types.values().cloned().collect(),
+    );
     d.leaf("version", API_VERSION);
     d.finish()
 }

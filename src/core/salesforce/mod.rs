@@ -191,8 +191,7 @@ pub fn read_model(
     scenario_name: &str,
 ) -> Result<(Edit, ModelReport)> {
     let mut b = builder::PlanBuilder::new(project);
-    let metadata = import_metadata::find_models(dir).is_some()
-        || dir.join("territories").is_dir();
+    let metadata = import_metadata::find_models(dir).is_some() || dir.join("territories").is_dir();
     if metadata {
         import_metadata::read(&mut b, dir, sources)?;
     } else if dir.join("Territory2.csv").is_file() {

@@ -84,7 +84,9 @@ pub fn to_etm(rule: &Rule, accounts: &Accounts) -> Result<EtmRule, String> {
 
 fn walk(c: &Condition, accounts: &Accounts, items: &mut Vec<RuleItem>) -> Result<Expr, String> {
     match c {
-        Condition::All(v) | Condition::Any(v) if v.is_empty() => Err("it has an empty group".into()),
+        Condition::All(v) | Condition::Any(v) if v.is_empty() => {
+            Err("it has an empty group".into())
+        }
         Condition::All(v) | Condition::Any(v) if v.len() == 1 => walk(&v[0], accounts, items),
         Condition::All(v) => Ok(Expr::And(
             v.iter()
@@ -102,10 +104,7 @@ fn walk(c: &Condition, accounts: &Accounts, items: &mut Vec<RuleItem>) -> Result
             Condition::All(v) | Condition::Any(v) if v.len() == 1 => {
                 walk(&Condition::Not(Box::new(v[0].clone())), accounts, items)
             }
-            g => Err(format!(
-                "NOT over a group ({}) has no ETM form",
-                g.render()
-            )),
+            g => Err(format!("NOT over a group ({}) has no ETM form", g.render())),
         },
         Condition::Test(t) => test(t, false, accounts, items),
     }
@@ -330,7 +329,11 @@ fn item_condition(item: &RuleItem, accounts: &Accounts) -> Result<Condition, Str
     let is = |s: &str| op.eq_ignore_ascii_case(s);
     let many = values.len() > 1;
     Ok(if is("equals") {
-        one(if many { Operator::InList } else { Operator::Equals })
+        one(if many {
+            Operator::InList
+        } else {
+            Operator::Equals
+        })
     } else if is("notEqual") {
         if many {
             Condition::Not(Box::new(one(Operator::InList)))
@@ -373,7 +376,9 @@ fn parse_filter(text: &str, n: usize) -> Result<Expr, String> {
     let mut p = FilterParser { toks, pos: 0, n };
     let e = p.or()?;
     if p.pos < p.toks.len() {
-        return Err(format!("booleanFilter '{text}': unexpected text after the end"));
+        return Err(format!(
+            "booleanFilter '{text}': unexpected text after the end"
+        ));
     }
     Ok(e)
 }
@@ -439,7 +444,11 @@ impl FilterParser {
         while self.eat(&Tok::Or) {
             v.push(self.and()?);
         }
-        Ok(if v.len() == 1 { v.remove(0) } else { Expr::Or(v) })
+        Ok(if v.len() == 1 {
+            v.remove(0)
+        } else {
+            Expr::Or(v)
+        })
     }
 
     fn and(&mut self) -> Result<Expr, String> {
@@ -447,7 +456,11 @@ impl FilterParser {
         while self.eat(&Tok::And) {
             v.push(self.unary()?);
         }
-        Ok(if v.len() == 1 { v.remove(0) } else { Expr::And(v) })
+        Ok(if v.len() == 1 {
+            v.remove(0)
+        } else {
+            Expr::And(v)
+        })
     }
 
     fn unary(&mut self) -> Result<Expr, String> {
@@ -519,7 +532,10 @@ mod tests {
     #[test]
     fn inexpressible_rules_say_why() {
         for (text, why) in [
-            ("NOT (Industry = \"A\" OR Industry = \"B\")", "NOT over a group"),
+            (
+                "NOT (Industry = \"A\" OR Industry = \"B\")",
+                "NOT over a group",
+            ),
             ("Industry is empty", "is empty"),
             ("Industry = \"A, Inc\"", "comma"),
             ("NOT AnnualRevenue < 5", "without a value"),
@@ -546,6 +562,10 @@ mod tests {
             ]))
         );
         assert!(parse_filter("1 AND 4", 3).unwrap_err().contains("item 4"));
-        assert!(parse_filter("(1 AND 2", 2).unwrap_err().contains("not closed"));
+        assert!(
+            parse_filter("(1 AND 2", 2)
+                .unwrap_err()
+                .contains("not closed")
+        );
     }
 }

@@ -182,7 +182,9 @@ mod tests {
     fn written_documents_parse_back() {
         let mut d = XmlDoc::new("Territory2");
         d.leaf("name", "R&D <West> \"1\"");
-        d.open("ruleAssociations").leaf("inherited", "false").close();
+        d.open("ruleAssociations")
+            .leaf("inherited", "false")
+            .close();
         let text = d.finish();
         let n = parse(&text).expect("well-formed");
         assert_eq!(n.name, "Territory2");
