@@ -104,7 +104,8 @@ pub fn export_with(
         return Err(Error::invalid(format!(
             "the plan's {} account ids are row numbers 1…{0}, not CRM ids, so nothing here could be \
              matched to Salesforce accounts; import the accounts again with their Id column \
-             (--id-col), or export anyway with --allow-row-ids",
+             (--id-col), or export anyway (--allow-row-ids; in the window: \"Export even if account \
+             ids are row numbers\")",
             project.accounts.ids.len()
         )));
     }
