@@ -149,8 +149,64 @@ pub enum Command {
     /// (Metadata API source) into DIR; with --territory-ids also the
     /// ObjectTerritory2Association / UserTerritory2Association loads.
     ExportSalesforce(ExportSalesforceArgs),
+    /// Update a plan from a new CRM export by account id: changed values
+    /// and locations updated, new accounts added and assigned, vanished ones
+    /// removed (pins dropped); one undoable edit, with a change summary.
+    Refresh(RefreshArgs),
+    /// Set territory quotas top-down (a total split by a measure or a
+    /// weighted index, summing exactly), set one territory's quota, or show
+    /// quotas, actuals and attainment.
+    Quota(QuotaArgs),
     /// Open a plan in the window.
     Open(OpenArgs),
+}
+
+/// Arguments of `turfmap refresh`.
+#[derive(clap::Args, Debug)]
+pub struct RefreshArgs {
+    /// The plan file (updated in place).
+    pub plan: PathBuf,
+    /// The new accounts export (CSV, as for `turfmap new`).
+    pub accounts: PathBuf,
+    /// Column choices for the accounts CSV.
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+    /// Print the change summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `turfmap quota`.
+#[derive(clap::Args, Debug)]
+pub struct QuotaArgs {
+    /// The plan file (updated in place when quotas change).
+    pub plan: PathBuf,
+    /// The plan total to split top-down.
+    #[arg(long, requires = "by", conflicts_with = "set")]
+    pub total: Option<f64>,
+    /// The measure (or `count`) the total is split by.
+    #[arg(long)]
+    pub by: Option<String>,
+    /// A weighted index instead of one measure: `potential=0.6,revenue=0.4`.
+    #[arg(long, requires = "total")]
+    pub weights: Option<String>,
+    /// The measure holding the actual (closed revenue) for attainment.
+    #[arg(long)]
+    pub actual: Option<String>,
+    /// The measure holding the potential, for white space (default: a
+    /// measure called `potential`).
+    #[arg(long)]
+    pub potential: Option<String>,
+    /// Set one territory's quota (bottom-up; the total is re-derived):
+    /// `"Territory name=AMOUNT"`.
+    #[arg(long)]
+    pub set: Option<String>,
+    /// Territory type to carry the quotas (default: the first).
+    #[arg(long = "type")]
+    pub type_name: Option<String>,
+    /// Print the quota table as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `turfmap new`.

@@ -17,6 +17,7 @@ mod bench;
 mod exports;
 mod metrics;
 mod pins;
+mod quota;
 pub mod plan;
 mod rules;
 mod salesforce;
@@ -65,6 +66,8 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::BenchBalance => bench::bench_balance(),
         #[cfg(feature = "bench")]
         Command::BenchFrame | Command::BenchGesture(_) => window_verb(),
+        Command::Refresh(a) => quota::refresh(a),
+        Command::Quota(a) => quota::quota(a),
         Command::Open(_) => window_verb(),
     }
 }

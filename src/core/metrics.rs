@@ -57,6 +57,15 @@ pub struct TerritoryMetrics {
     pub area_km2: f64,
     /// Polsby–Popper compactness (0..1).
     pub compactness: f64,
+    /// Quota, its own plus its descendants' (`None` until quotas are set;
+    /// see [`crate::core::quota`]).
+    pub quota: Option<f64>,
+    /// The quota's actual measure (closed revenue), rolled up like `group`.
+    pub actual: Option<f64>,
+    /// `actual / quota` in percent.
+    pub attainment_pct: Option<f64>,
+    /// White space: potential minus actual.
+    pub white_space: Option<f64>,
 }
 
 /// Count and measure sums of the live accounts that have no location.
@@ -108,6 +117,13 @@ pub struct PlanMetrics {
     pub unlocated: Group,
     /// All live accounts.
     pub total: Group,
+    /// Sum of the quotas of this type's territories, when they carry the
+    /// plan's quotas.
+    pub quota_total: Option<f64>,
+    /// Plan total of the quota's actual measure.
+    pub actual_total: Option<f64>,
+    /// Plan attainment: `actual_total / quota_total` in percent.
+    pub attainment_pct: Option<f64>,
 }
 
 impl PlanMetrics {
@@ -204,6 +220,10 @@ impl PlanMetrics {
                     compactness: st.compactness,
                     group: g,
                     own,
+                    quota: None,
+                    actual: None,
+                    attainment_pct: None,
+                    white_space: None,
                 }
             })
             .collect();
@@ -211,7 +231,7 @@ impl PlanMetrics {
             .iter()
             .filter(|t| !t.has_children && t.deviation_pct.abs() > tol + 1e-9)
             .count();
-        Self {
+        let mut metrics = Self {
             balance_measure: project.settings.balance.to_string(),
             tolerance_pct: tol,
             measures: a.measures.iter().map(|m| m.name.clone()).collect(),
@@ -229,7 +249,12 @@ impl PlanMetrics {
             unassigned,
             unlocated,
             total,
-        }
+            quota_total: None,
+            actual_total: None,
+            attainment_pct: None,
+        };
+        super::quota::fill_metrics(project, ty, &mut metrics);
+        metrics
     }
 
     /// Metrics of the territory with id `id`.

@@ -24,6 +24,8 @@ pub mod numfmt;
 pub mod pins;
 pub mod progress;
 pub mod project_file;
+pub mod quota;
+pub mod refresh;
 pub mod reps;
 pub mod rules;
 pub mod salesforce;

@@ -289,6 +289,10 @@ pub struct Territory {
     /// Attribute assignment rule, if any (see [`crate::core::rules`]).
     #[serde(default)]
     pub rule: Option<Rule>,
+    /// Quota of its own accounts (for a parent: of the accounts it holds
+    /// itself, beside its children's; see [`crate::core::quota`]).
+    #[serde(default)]
+    pub quota: Option<f64>,
 }
 
 impl Territory {
@@ -305,6 +309,7 @@ impl Territory {
             parent: None,
             type_id: TerritoryTypeId::default(),
             rule: None,
+            quota: None,
         }
     }
 }
@@ -365,6 +370,10 @@ pub struct PlanSettings {
     /// Access levels written on every territory of a Salesforce export.
     #[serde(default, skip_serializing_if = "SalesforceAccess::is_unset")]
     pub salesforce: SalesforceAccess,
+    /// How quotas were set, and which measure is the actual (closed
+    /// revenue) they are compared with; `None` until quotas are set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<super::quota::QuotaSettings>,
 }
 
 impl Default for PlanSettings {
@@ -373,6 +382,7 @@ impl Default for PlanSettings {
             balance: BalanceMeasure::Count,
             tolerance_pct: 5.0,
             salesforce: SalesforceAccess::default(),
+            quota: None,
         }
     }
 }

@@ -114,6 +114,9 @@ struct TerritoryDto {
     parent: Option<u32>,
     #[serde(default)]
     rule: Option<Rule>,
+    /// Quota of the territory's own accounts, when quotas are set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    quota: Option<f64>,
     /// Polygons, each a list of rings (exterior first), each a list of
     /// `(lon, lat)`; rings are stored closed.
     polygons: Vec<Vec<Ring>>,
@@ -228,6 +231,7 @@ fn territory_dto(t: &Territory, scenario: ScenarioId) -> TerritoryDto {
         type_id: t.type_id.0,
         parent: t.parent.map(|p| p.0),
         rule: t.rule.clone(),
+        quota: t.quota,
         polygons: t
             .geometry
             .iter()
@@ -276,6 +280,7 @@ fn territory_from(d: TerritoryDto, reps: &mut Vec<Rep>) -> Territory {
         parent: d.parent.map(TerritoryId),
         type_id: TerritoryTypeId(d.type_id),
         rule: d.rule,
+        quota: d.quota,
     }
 }
 

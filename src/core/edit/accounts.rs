@@ -156,3 +156,47 @@ pub(super) fn set_removed(
         removed: !removed,
     })
 }
+
+/// Applies [`Edit::SetAccountData`]; returns the edit that undoes it.
+/// Measures change the tallies and attributes the rules' matches, so every
+/// engine recomputes (a refresh is rare next to a drag).
+pub(super) fn set_account_data(
+    project: &mut Project,
+    change: &mut Change,
+    accounts: Vec<u32>,
+    rows: Vec<AccountRow>,
+) -> Result<Edit> {
+    check_lengths(accounts.len(), rows.len())?;
+    check_accounts(project, &accounts)?;
+    let a = &mut project.accounts;
+    if let Some(r) = rows
+        .iter()
+        .find(|r| r.measures.len() != a.measures.len() || r.attributes.len() != a.attributes.len())
+    {
+        return Err(Error::invalid(format!(
+            "account '{}' does not follow the plan's columns",
+            r.id
+        )));
+    }
+    let mut old = Vec::with_capacity(rows.len());
+    for (&i, r) in accounts.iter().zip(rows) {
+        let i = i as usize;
+        old.push(a.row(i));
+        // Only a changed name copies the shared name column.
+        if a.names[i] != r.name {
+            a.names[i] = r.name;
+        }
+        for (col, v) in a.measures.iter_mut().zip(r.measures) {
+            col.values[i] = v;
+        }
+        for (col, v) in a.attributes.iter_mut().zip(&r.attributes) {
+            let c = col.code_of(v);
+            col.codes[i] = c;
+        }
+    }
+    change.all = true;
+    Ok(Edit::SetAccountData {
+        accounts,
+        rows: old,
+    })
+}

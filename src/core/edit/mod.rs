@@ -199,6 +199,23 @@ pub enum Edit {
         /// The scenario to show.
         to: ScenarioId,
     },
+    /// Sets territories' quotas (`None` clears one); see
+    /// [`crate::core::quota`].
+    SetQuotas {
+        /// Which territories.
+        territories: Vec<TerritoryId>,
+        /// The quota of each.
+        quotas: Vec<Option<f64>>,
+    },
+    /// Replaces accounts' names, measures and attributes (a refreshed CRM
+    /// export; see [`crate::core::refresh`]).
+    SetAccountData {
+        /// Account indices.
+        accounts: Vec<u32>,
+        /// Name, measures and attributes of each, in the plan's schema
+        /// (`id`, `location` and `pins` of the rows are ignored).
+        rows: Vec<AccountRow>,
+    },
     /// Several edits applied in order, undone as one.
     Batch {
         /// Name shown in the history.
@@ -327,6 +344,13 @@ impl Edit {
                 "Switch to scenario '{}'",
                 project.scenario(*to).map_or("?", |s| s.name.as_str())
             ),
+            Edit::SetQuotas { territories, .. } => match territories.as_slice() {
+                [one] => format!("Set the quota of {}", tname(one)),
+                _ => format!("Set the quotas of {} territories", territories.len()),
+            },
+            Edit::SetAccountData { accounts, .. } => {
+                format!("Update {} account(s)", accounts.len())
+            }
             Edit::Batch { label, .. } => label.clone(),
         }
     }
@@ -385,6 +409,13 @@ impl Edit {
                 scenarios::set_scenario_meta(project, id, name, state)?
             }
             Edit::SwitchScenario { to } => scenarios::switch_scenario(project, &mut change, to)?,
+            Edit::SetQuotas {
+                territories,
+                quotas,
+            } => territories::set_quotas(project, territories, quotas)?,
+            Edit::SetAccountData { accounts, rows } => {
+                accounts::set_account_data(project, &mut change, accounts, rows)?
+            }
             Edit::Batch { label, edits } => apply_batch(project, &mut change, label, edits)?,
         };
         Ok((inverse, change))

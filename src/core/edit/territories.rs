@@ -225,3 +225,30 @@ pub(super) fn set_territory_type(
         }
     })
 }
+
+/// Applies [`Edit::SetQuotas`]; returns the edit that undoes it.
+pub(super) fn set_quotas(
+    project: &mut Project,
+    territories: Vec<TerritoryId>,
+    quotas: Vec<Option<f64>>,
+) -> Result<Edit> {
+    check_lengths(territories.len(), quotas.len())?;
+    if let Some(q) = quotas.iter().flatten().find(|q| !q.is_finite() || **q < 0.0) {
+        return Err(Error::invalid(format!(
+            "a quota must be zero or more, not {q}"
+        )));
+    }
+    if let Some(t) = territories.iter().find(|t| project.territory(**t).is_none()) {
+        return Err(unknown(*t));
+    }
+    let mut old = Vec::with_capacity(quotas.len());
+    for (&id, q) in territories.iter().zip(quotas) {
+        if let Some(t) = project.territory_mut(id) {
+            old.push(std::mem::replace(&mut t.quota, q));
+        }
+    }
+    Ok(Edit::SetQuotas {
+        territories,
+        quotas: old,
+    })
+}
