@@ -257,7 +257,7 @@ fn weighted_quotas_still_sum_exactly() {
     )
     .unwrap();
     assert_eq!(quotas, expected);
-    // A parent without accounts of its own has no quota of its own.
+    // A parent holding accounts of its own takes a quota for them.
     let pacific = id(&ws, "Pacific");
     let west = id(&ws, "West");
     let e = set_one(ws.project(), &ws.metrics(), pacific, 1.0);
@@ -326,6 +326,15 @@ fn cli_quota_metrics_json_and_refresh() {
     let json: serde_json::Value =
         serde_json::from_str(&turfmap(&["metrics", p, "--json"])).unwrap();
     assert_eq!(json["quota_total"], 1_110_000.0);
+    // The Salesforce export carries them in Quotas.csv by DeveloperName.
+    let sf = d.join("sf");
+    turfmap(&["export-salesforce", p, sf.to_str().unwrap()]);
+    let quotas = std::fs::read_to_string(sf.join("Quotas.csv")).unwrap();
+    let mut lines = quotas.lines();
+    assert_eq!(lines.next(), Some("DeveloperName,Name,Quota,QuotaWithChildren"));
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.iter().any(|r| r.ends_with(",West,610000,610000")), "{quotas}");
+    assert!(rows.iter().any(|r| r.ends_with(",East,500000,500000")), "{quotas}");
     // Refresh from the CLI: one account gone, one new.
     let v2 = write_csv(
         d,

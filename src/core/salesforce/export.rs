@@ -118,6 +118,9 @@ pub fn export_with(
         ..ExportSummary::default()
     };
     let mut files = metadata::files(project, &names, &mut used, &mut summary.metadata)?;
+    if let Some(q) = quotas_csv(project, &names)? {
+        files.push(("Quotas.csv".into(), q));
+    }
     match &opts.territory_ids {
         Some(t) => files.extend(associations(
             project,
@@ -461,4 +464,41 @@ impl Drop for Scratch {
             let _ = std::fs::remove_dir_all(&self.0);
         }
     }
+}
+
+/// `Quotas.csv`: Territory2 has no quota field, so quotas go beside the
+/// model keyed by territory DeveloperName (own quota, and with everything
+/// below it). `None` when the plan has no quotas.
+fn quotas_csv(project: &Project, names: &Names) -> Result<Option<String>> {
+    let Some(qs) = &project.settings.quota else {
+        return Ok(None);
+    };
+    let rolled = crate::core::quota::rolled_up(project, qs.type_id);
+    let amount = |v: f64| {
+        if v.fract() == 0.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.2}")
+        }
+    };
+    let mut rows = vec![
+        ["DeveloperName", "Name", "Quota", "QuotaWithChildren"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for id in &names.order {
+        let Some(t) = project.territory(*id) else {
+            continue;
+        };
+        let (Some(total), Some(dev)) = (rolled.get(id), names.territories.get(id)) else {
+            continue;
+        };
+        rows.push(vec![
+            dev.clone(),
+            t.name.clone(),
+            t.quota.map(amount).unwrap_or_default(),
+            amount(*total),
+        ]);
+    }
+    csv_text(&rows).map(Some)
 }
