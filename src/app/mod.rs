@@ -939,6 +939,8 @@ impl TurfmapApp {
         } else if let Some(id) = self.selection.territory {
             let units = self.settings.units;
             if panels::Details::territory(ui, &self.ws, &self.metrics, units, id) {
+                let commands = self.details.quota(ui, &self.ws, &self.metrics, id);
+                self.apply_commands(commands);
                 self.territory_edit_controls(ui, id);
                 ui.add_space(8.0);
                 let commands = panels::Details::territory_buttons(ui, id);

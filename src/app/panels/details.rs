@@ -16,12 +16,79 @@ use crate::core::render::DistanceUnit;
 pub struct Details {
     /// The tolerance being typed or dragged, committed when the user lets go.
     tolerance_edit: Option<f64>,
+    /// The quota being typed for a territory, set with "Set quota".
+    quota_text: Option<(TerritoryId, String)>,
 }
 
 impl Details {
     /// Forgets a half-typed tolerance (another plan was opened).
     pub fn reset(&mut self) {
         self.tolerance_edit = None;
+        self.quota_text = None;
+    }
+
+    /// The selected territory's quota, actual, attainment and white space
+    /// once the plan has quotas. A territory that holds accounts takes a
+    /// typed quota (bottom-up: the plan total becomes the sum), returned
+    /// as an edit; a pure roll-up parent shows its children's sum.
+    pub fn quota(
+        &mut self,
+        ui: &mut Ui,
+        ws: &Workspace,
+        metrics: &PlanMetrics,
+        id: TerritoryId,
+    ) -> Vec<Command> {
+        let Some(t) = metrics.territory(id) else {
+            return Vec::new();
+        };
+        let Some(qs) = &ws.project().settings.quota else {
+            return Vec::new();
+        };
+        if qs.type_id != ws.current_type() {
+            return Vec::new();
+        }
+        let pct = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v:.1}%"));
+        let val = |v: Option<f64>| v.map_or("—".to_owned(), fmt::value);
+        Grid::new("territory_quota")
+            .num_columns(3)
+            .spacing([12.0, 6.0])
+            .striped(true)
+            .show(ui, |ui| {
+                let with_children = t.has_children.then(|| "with its children".to_owned());
+                kv(ui, "Quota", val(t.quota), with_children);
+                kv(ui, "Actual", val(t.actual), qs.actual.clone());
+                kv(ui, "Attainment", pct(t.attainment_pct), None);
+                kv(ui, "White space", val(t.white_space), Some("potential − actual".into()));
+            });
+        let own = !t.has_children || t.own.count > 0;
+        if !own {
+            return Vec::new();
+        }
+        let mut commands = Vec::new();
+        let current = ws.project().territory(id).and_then(|t| t.quota);
+        let text = match &mut self.quota_text {
+            Some((tid, text)) if *tid == id => text,
+            slot => {
+                *slot = Some((id, current.map(|q| q.to_string()).unwrap_or_default()));
+                &mut slot.as_mut().expect("just set").1
+            }
+        };
+        ui.horizontal(|ui| {
+            let label = ui.label(if t.has_children { "Own quota" } else { "New quota" });
+            ui.add(egui::TextEdit::singleline(text).desired_width(110.0))
+                .labelled_by(label.id);
+            if ui.button("Set quota").clicked() {
+                let typed = text.trim().replace(',', "");
+                commands.push(match typed.parse::<f64>() {
+                    Ok(v) => match crate::core::quota::set_one(ws.project(), metrics, id, v) {
+                        Ok(edit) => Command::Apply(edit),
+                        Err(e) => Command::Error(e.to_string()),
+                    },
+                    Err(_) => Command::Error(format!("'{}' is not an amount", text.trim())),
+                });
+            }
+        });
+        commands
     }
 
     /// The plan summary: balance measure and tolerance (changing either
