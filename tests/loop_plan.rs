@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use geo::{MultiPolygon, polygon};
+use turfmap::core::Workspace;
 use turfmap::core::edit::Edit;
 use turfmap::core::engine::Engine;
 use turfmap::core::import::{AccountImportOptions, import_accounts};
@@ -13,7 +14,6 @@ use turfmap::core::progress::Progress;
 use turfmap::core::quota::{QuotaSettings, set_one, split_exact, top_down};
 use turfmap::core::refresh::refresh;
 use turfmap::core::rules::Rule;
-use turfmap::core::Workspace;
 
 fn square(x0: f64, y0: f64) -> MultiPolygon<f64> {
     MultiPolygon(vec![polygon![
@@ -105,7 +105,14 @@ fn refresh_updates_adds_removes_and_reassigns_as_one_undoable_edit() {
     let (accounts, report) = import(&v2);
     let s = refresh(&mut ws, &accounts, &report, "v2.csv").unwrap();
     assert_eq!(
-        (s.added, s.removed, s.pins_dropped, s.relocated, s.updated, s.unchanged),
+        (
+            s.added,
+            s.removed,
+            s.pins_dropped,
+            s.relocated,
+            s.updated,
+            s.unchanged
+        ),
         (1, 1, 1, 1, 1, 2)
     );
     assert_eq!((s.moved_territory, s.reassigned), (1, 1));
@@ -123,7 +130,10 @@ fn refresh_updates_adds_removes_and_reassigns_as_one_undoable_edit() {
     // The new plan is what a fresh engine computes, and the pin is gone.
     assert!(ws.engine().same_result(&Engine::new(ws.project())));
     let a = &ws.project().accounts;
-    assert_eq!(a.live().filter(|&i| a.pins.of(i).next().is_some()).count(), 0);
+    assert_eq!(
+        a.live().filter(|&i| a.pins.of(i).next().is_some()).count(),
+        0
+    );
     // One undo step, labelled with the file, restores the plan exactly.
     let labels: Vec<&str> = ws.undo_labels().collect();
     assert_eq!(labels.len(), undo_depth + 1);
@@ -133,7 +143,11 @@ fn refresh_updates_adds_removes_and_reassigns_as_one_undoable_edit() {
     assert_eq!(members(&ws, "East"), ["A3", "A4"]);
     let a = &ws.project().accounts;
     let live: Vec<_> = a.live().map(|i| a.row(i)).collect();
-    let was: Vec<_> = before.accounts.live().map(|i| before.accounts.row(i)).collect();
+    let was: Vec<_> = before
+        .accounts
+        .live()
+        .map(|i| before.accounts.row(i))
+        .collect();
     assert_eq!(live, was);
     assert!(ws.engine().same_result(&Engine::new(ws.project())));
     // Refreshing with the same export again changes nothing.
@@ -156,7 +170,9 @@ fn refresh_refuses_exports_it_cannot_match_and_changes_nothing() {
         &["Acme,0.5,0.2,100,1000,50,Retail"],
     );
     let (a, r) = import(&no_id);
-    let e = refresh(&mut ws, &a, &r, "noid.csv").unwrap_err().to_string();
+    let e = refresh(&mut ws, &a, &r, "noid.csv")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("noid.csv") && e.contains("id"), "{e}");
     // A column the plan has is missing: never zeroed silently.
     let no_rev = write_csv(
@@ -166,7 +182,9 @@ fn refresh_refuses_exports_it_cannot_match_and_changes_nothing() {
         &["A1,Acme,0.5,0.2,1000,50,Retail"],
     );
     let (a, r) = import(&no_rev);
-    let e = refresh(&mut ws, &a, &r, "norev.csv").unwrap_err().to_string();
+    let e = refresh(&mut ws, &a, &r, "norev.csv")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("norev.csv") && e.contains("'Revenue'"), "{e}");
     assert_eq!(ws.project(), &before);
 }
@@ -242,7 +260,12 @@ fn weighted_quotas_still_sum_exactly() {
     s.weights = vec![("Revenue".into(), 0.5), ("count".into(), 0.5)];
     let edit = top_down(ws.project(), &ws.metrics(), s).unwrap();
     ws.apply(edit).unwrap();
-    let quotas: Vec<f64> = ws.project().territories.iter().filter_map(|t| t.quota).collect();
+    let quotas: Vec<f64> = ws
+        .project()
+        .territories
+        .iter()
+        .filter_map(|t| t.quota)
+        .collect();
     let cents: i64 = quotas.iter().map(|q| (q * 100.0).round() as i64).sum();
     assert_eq!(cents, 77_777_777);
     // By accounts (West 4, East 1, Pacific 1 of 6) and revenue (610, 400,
@@ -311,7 +334,9 @@ fn cli_quota_metrics_json_and_refresh() {
         geo.to_str().unwrap(),
     ]);
     // West revenue 610, East 400 (no pins or rules here): 1,010 in all.
-    let table = turfmap(&["quota", p, "--total", "1010000", "--by", "Revenue", "--actual", "Closed"]);
+    let table = turfmap(&[
+        "quota", p, "--total", "1010000", "--by", "Revenue", "--actual", "Closed",
+    ]);
     assert!(table.contains("West"), "{table}");
     let json: serde_json::Value =
         serde_json::from_str(&turfmap(&["metrics", p, "--json"])).unwrap();
@@ -331,10 +356,19 @@ fn cli_quota_metrics_json_and_refresh() {
     turfmap(&["export-salesforce", p, sf.to_str().unwrap()]);
     let quotas = std::fs::read_to_string(sf.join("Quotas.csv")).unwrap();
     let mut lines = quotas.lines();
-    assert_eq!(lines.next(), Some("DeveloperName,Name,Quota,QuotaWithChildren"));
+    assert_eq!(
+        lines.next(),
+        Some("DeveloperName,Name,Quota,QuotaWithChildren")
+    );
     let rows: Vec<&str> = lines.collect();
-    assert!(rows.iter().any(|r| r.ends_with(",West,610000,610000")), "{quotas}");
-    assert!(rows.iter().any(|r| r.ends_with(",East,500000,500000")), "{quotas}");
+    assert!(
+        rows.iter().any(|r| r.ends_with(",West,610000,610000")),
+        "{quotas}"
+    );
+    assert!(
+        rows.iter().any(|r| r.ends_with(",East,500000,500000")),
+        "{quotas}"
+    );
     // Refresh from the CLI: one account gone, one new.
     let v2 = write_csv(
         d,
@@ -352,5 +386,8 @@ fn cli_quota_metrics_json_and_refresh() {
     assert!(out.contains("1 added, 1 removed"), "{out}");
     assert!(out.contains("East: accounts 1 → 2"), "{out}");
     let assign = turfmap(&["assign", p]);
-    assert!(assign.contains("A9,East") && !assign.contains("A6"), "{assign}");
+    assert!(
+        assign.contains("A9,East") && !assign.contains("A6"),
+        "{assign}"
+    );
 }

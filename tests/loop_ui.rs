@@ -29,7 +29,10 @@ fn details_panel_sets_one_quota_and_the_total_follows() {
     h.run();
     // Southport: quota 300, actual 3 → 1.0%.
     h.run();
-    assert!(h.query_by_label("Attainment").is_some(), "no quota figures shown");
+    assert!(
+        h.query_by_label("Attainment").is_some(),
+        "no quota figures shown"
+    );
     assert!(h.query_by_label("Attainment: 1.0%").is_some());
     retype(&mut h, "New quota", "450");
     h.get_by_label("Set quota").click();
@@ -38,5 +41,8 @@ fn details_panel_sets_one_quota_and_the_total_follows() {
     assert_eq!(ws.project().territory(south).unwrap().quota, Some(450.0));
     let total = ws.project().settings.quota.as_ref().unwrap().total;
     assert_eq!(total, 500.0 + 450.0 + 800.0);
-    assert_eq!(ws.undo_labels().last(), Some("Set the quota of 'Southport'"));
+    assert_eq!(
+        ws.undo_labels().last(),
+        Some("Set the quota of 'Southport'")
+    );
 }

@@ -35,9 +35,9 @@ fn parse_weights(s: &str) -> Result<Vec<(String, f64)>> {
     s.split(',')
         .filter(|p| !p.trim().is_empty())
         .map(|p| {
-            let (m, w) = p.split_once('=').ok_or_else(|| {
-                Error::invalid(format!("--weights: '{p}' is not MEASURE=WEIGHT"))
-            })?;
+            let (m, w) = p
+                .split_once('=')
+                .ok_or_else(|| Error::invalid(format!("--weights: '{p}' is not MEASURE=WEIGHT")))?;
             let w: f64 = w.trim().parse().map_err(|_| {
                 Error::invalid(format!("--weights: '{}' is not a number", w.trim()))
             })?;
@@ -63,9 +63,20 @@ pub(super) fn quota(a: QuotaArgs) -> Result<()> {
             type_id: ty,
             total,
             by: a.by.clone().unwrap_or_default(),
-            weights: a.weights.as_deref().map(parse_weights).transpose()?.unwrap_or_default(),
-            actual: a.actual.clone().or_else(|| old.as_ref().and_then(|o| o.actual.clone())),
-            potential: a.potential.clone().or_else(|| old.and_then(|o| o.potential)),
+            weights: a
+                .weights
+                .as_deref()
+                .map(parse_weights)
+                .transpose()?
+                .unwrap_or_default(),
+            actual: a
+                .actual
+                .clone()
+                .or_else(|| old.as_ref().and_then(|o| o.actual.clone())),
+            potential: a
+                .potential
+                .clone()
+                .or_else(|| old.and_then(|o| o.potential)),
         };
         let edit = top_down(ws.project(), &ws.metrics(), settings)?;
         ws.apply(edit)?;
@@ -77,9 +88,10 @@ pub(super) fn quota(a: QuotaArgs) -> Result<()> {
         let (name, amount) = set.rsplit_once('=').ok_or_else(|| {
             Error::invalid(format!("--set: '{set}' is not \"Territory name=AMOUNT\""))
         })?;
-        let amount: f64 = amount.trim().replace(',', "").parse().map_err(|_| {
-            Error::invalid(format!("--set: '{}' is not an amount", amount.trim()))
-        })?;
+        let amount: f64 =
+            amount.trim().replace(',', "").parse().map_err(|_| {
+                Error::invalid(format!("--set: '{}' is not an amount", amount.trim()))
+            })?;
         let id = find_territory(&ws, &a.plan, name.trim())?;
         let edit = set_one(ws.project(), &ws.metrics(), id, amount)?;
         ws.apply(edit)?;
@@ -107,9 +119,9 @@ fn set_measures(ws: &mut Workspace, a: &QuotaArgs) -> Result<bool> {
     let measures = &ws.project().accounts;
     for m in a.actual.iter().chain(&a.potential) {
         if measures.measure_index(m).is_none() {
-            return Err(super::parse_measure(ws.project(), m).err().unwrap_or_else(|| {
-                Error::invalid(format!("'{m}' is not a measure column"))
-            }));
+            return Err(super::parse_measure(ws.project(), m)
+                .err()
+                .unwrap_or_else(|| Error::invalid(format!("'{m}' is not a measure column"))));
         }
     }
     q.actual = a.actual.clone().or(q.actual.take());
@@ -133,7 +145,9 @@ pub fn quota_table(m: &PlanMetrics) -> String {
         let mut at = t.parent;
         while let Some(p) = at.filter(|_| d < m.territories.len()) {
             d += 1;
-            at = m.territory(crate::core::TerritoryId(p)).and_then(|t| t.parent);
+            at = m
+                .territory(crate::core::TerritoryId(p))
+                .and_then(|t| t.parent);
         }
         d
     };

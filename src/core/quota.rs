@@ -188,7 +188,9 @@ pub fn top_down(project: &Project, metrics: &PlanMetrics, settings: QuotaSetting
     check_measures(metrics, &settings)?;
     let units = units(metrics);
     if units.is_empty() {
-        return Err(Error::invalid("the plan has no territories to set quotas on"));
+        return Err(Error::invalid(
+            "the plan has no territories to set quotas on",
+        ));
     }
     let shares = index_shares(metrics, &units, &settings)?;
     let amounts = split_exact(settings.total, &shares)?;

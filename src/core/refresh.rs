@@ -74,7 +74,12 @@ impl RefreshSummary {
     pub fn lines(&self) -> Vec<String> {
         let mut out = vec![format!(
             "{} added, {} removed ({} pinned), {} relocated, {} updated, {} unchanged",
-            self.added, self.removed, self.pins_dropped, self.relocated, self.updated, self.unchanged
+            self.added,
+            self.removed,
+            self.pins_dropped,
+            self.relocated,
+            self.updated,
+            self.unchanged
         )];
         out.push(format!(
             "{} changed territory because they moved, {} by rules on changed attributes",
@@ -140,11 +145,13 @@ fn map_columns(
     }
     let mut attributes = Vec::new();
     for a in &plan.attributes {
-        attributes.push(match (new.attribute_index(&a.name), new.measure_index(&a.name)) {
-            (Some(k), _) => Source::Attribute(k),
-            (None, Some(k)) => Source::Measure(k),
-            (None, None) => return Err(missing("text column", &a.name)),
-        });
+        attributes.push(
+            match (new.attribute_index(&a.name), new.measure_index(&a.name)) {
+                (Some(k), _) => Source::Attribute(k),
+                (None, Some(k)) => Source::Measure(k),
+                (None, None) => return Err(missing("text column", &a.name)),
+            },
+        );
     }
     let ignored = new
         .measures
@@ -160,8 +167,17 @@ fn map_columns(
 /// Row `j` of the export in the plan's schema.
 fn export_row(new: &Accounts, j: usize, measures: &[usize], attributes: &[Source]) -> AccountRow {
     let mut row = new.row(j);
-    let text = |v: f64| if v.is_finite() { v.to_string() } else { String::new() };
-    row.measures = measures.iter().map(|&k| new.measures[k].values[j]).collect();
+    let text = |v: f64| {
+        if v.is_finite() {
+            v.to_string()
+        } else {
+            String::new()
+        }
+    };
+    row.measures = measures
+        .iter()
+        .map(|&k| new.measures[k].values[j])
+        .collect();
     row.attributes = attributes
         .iter()
         .map(|s| match s {

@@ -58,7 +58,12 @@ impl Details {
                 kv(ui, "Quota", val(t.quota), with_children);
                 kv(ui, "Actual", val(t.actual), qs.actual.clone());
                 kv(ui, "Attainment", pct(t.attainment_pct), None);
-                kv(ui, "White space", val(t.white_space), Some("potential − actual".into()));
+                kv(
+                    ui,
+                    "White space",
+                    val(t.white_space),
+                    Some("potential − actual".into()),
+                );
             });
         let own = !t.has_children || t.own.count > 0;
         if !own {
@@ -74,7 +79,11 @@ impl Details {
             }
         };
         ui.horizontal(|ui| {
-            let label = ui.label(if t.has_children { "Own quota" } else { "New quota" });
+            let label = ui.label(if t.has_children {
+                "Own quota"
+            } else {
+                "New quota"
+            });
             ui.add(egui::TextEdit::singleline(text).desired_width(110.0))
                 .labelled_by(label.id);
             if ui.button("Set quota").clicked() {

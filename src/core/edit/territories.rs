@@ -233,12 +233,19 @@ pub(super) fn set_quotas(
     quotas: Vec<Option<f64>>,
 ) -> Result<Edit> {
     check_lengths(territories.len(), quotas.len())?;
-    if let Some(q) = quotas.iter().flatten().find(|q| !q.is_finite() || **q < 0.0) {
+    if let Some(q) = quotas
+        .iter()
+        .flatten()
+        .find(|q| !q.is_finite() || **q < 0.0)
+    {
         return Err(Error::invalid(format!(
             "a quota must be zero or more, not {q}"
         )));
     }
-    if let Some(t) = territories.iter().find(|t| project.territory(**t).is_none()) {
+    if let Some(t) = territories
+        .iter()
+        .find(|t| project.territory(**t).is_none())
+    {
         return Err(unknown(*t));
     }
     let mut old = Vec::with_capacity(quotas.len());
