@@ -63,16 +63,34 @@ fn core_uses_nothing_from_app_cli_or_gui_crates() {
         "use rfd",
     ];
     let (files, hits) = offending_lines(&src("core"), &forbidden);
-    assert!(files > 20, "expected the core's source files, found {files}");
-    assert!(hits.is_empty(), "src/core must not use the window or the CLI:\n{}", hits.join("\n"));
+    assert!(
+        files > 20,
+        "expected the core's source files, found {files}"
+    );
+    assert!(
+        hits.is_empty(),
+        "src/core must not use the window or the CLI:\n{}",
+        hits.join("\n")
+    );
 }
 
 #[test]
 fn cli_never_reaches_into_the_window() {
-    let forbidden = ["crate::app", "super::app", "egui::", "eframe::", "use egui", "use eframe"];
+    let forbidden = [
+        "crate::app",
+        "super::app",
+        "egui::",
+        "eframe::",
+        "use egui",
+        "use eframe",
+    ];
     let (files, hits) = offending_lines(&src("cli"), &forbidden);
     assert!(files > 5, "expected the CLI's source files, found {files}");
-    assert!(hits.is_empty(), "src/cli must not use the window:\n{}", hits.join("\n"));
+    assert!(
+        hits.is_empty(),
+        "src/cli must not use the window:\n{}",
+        hits.join("\n")
+    );
 }
 
 #[test]
@@ -87,5 +105,8 @@ fn the_check_sees_a_forbidden_import() {
     let (files, hits) = offending_lines(dir.path(), &["crate::app"]);
     assert_eq!(files, 1);
     assert_eq!(hits.len(), 1, "{hits:?}");
-    assert!(hits[0].ends_with(":2: use crate::app::TurfmapApp;"), "{hits:?}");
+    assert!(
+        hits[0].ends_with(":2: use crate::app::TurfmapApp;"),
+        "{hits:?}"
+    );
 }
