@@ -2,19 +2,21 @@
 //! along random spanning trees (ReCom; DeFord, Duchin & Solomon 2021,
 //! "Recombination: a family of Markov chains for redistricting", *Harvard
 //! Data Science Review* 3(1)), used as an optimiser: it runs only while a
-//! district that could be within tolerance is not, and keeps a
-//! recombination only when it lowers the pair's largest deviation, so the
-//! plan's largest deviation never grows and the best plan so far is the
-//! current one.
+//! district that could be within tolerance is not, within a time budget,
+//! and never lets the plan's largest deviation grow; the best plan seen is
+//! kept.
 //!
-//! Step: pick an out-of-tolerance district (the worst first, others at
-//! random when it is stuck) and an adjacent district; merge their units;
-//! draw a random spanning tree of the merged units (random-weight Kruskal,
-//! half of the time with edges across the current boundary made dear, so
-//! that cuts near the current boundary — little movement — are common);
-//! every tree edge splits the pair into two connected parts: take the cut
-//! that brings both within the aim band with the least load moved from its
-//! home, else the one with the smallest larger deviation.
+//! Step: pick a district outside the aim band (the worst half of the
+//! time) and a random adjacent district; merge their units; draw a random
+//! spanning tree of the merged units (random-weight Kruskal, half of the
+//! time with edges across the current boundary made dear, so that cuts
+//! near the current boundary — little movement — are common); every tree
+//! edge splits the pair into two connected parts: take the best cut (the
+//! plan's largest deviation, then the pair's excess over the aim band, then
+//! the load moved from home). Keep it when it is better than the pair as
+//! it is; sometimes also when it is only no worse on the largest deviation
+//! (a short walk off a plateau, as in GerryChain's short bursts). The best
+//! plan seen is the result.
 
 use std::time::Instant;
 
@@ -25,11 +27,15 @@ use super::{NONE, Problem};
 use crate::core::error::Result;
 use crate::core::progress::Progress;
 
-/// Trees drawn per district pair and step.
-const TREES: usize = 4;
+/// Chance that a step on a plateau (no lower key found) takes a sideways
+/// recombination that keeps the plan's largest deviation (a short random
+/// walk out of a local optimum; the best plan so far is kept).
+const WALK: f64 = 0.3;
 
 /// Recombines district pairs until every district not in `skip` is within
-/// the tolerance or `deadline` passes. Returns the recombinations kept.
+/// the tolerance or `deadline` passes; the best plan seen (largest
+/// deviation, then excess over the aim band) is left in `assign`. Returns
+/// the recombinations kept.
 pub fn recombine(
     p: &Problem,
     assign: &mut [u32],
@@ -43,32 +49,50 @@ pub fn recombine(
     }
     let mut r = Recom::new(p, assign, skip);
     let mut rng = ChaCha8Rng::seed_from_u64(0x5eed ^ k as u64);
+    let mut best = (r.plan_key(), r.assign.to_vec(), 0usize);
     let mut kept = 0;
-    let mut stuck = vec![0u32; k];
     let mut step = 0u64;
     while Instant::now() < deadline {
         step += 1;
-        if step.is_multiple_of(16) {
+        if step.is_multiple_of(64) {
             progress.check()?;
         }
-        let Some(w) = r.pick(&mut rng, &stuck) else {
+        let Some(w) = r.pick(&mut rng) else {
             break;
         };
-        if r.improve(w, &mut rng) {
+        let walk = rng.random::<f64>() < WALK;
+        if r.improve(w, &mut rng, walk) {
             kept += 1;
-            stuck.iter_mut().for_each(|s| *s = 0);
-        } else {
-            stuck[w] += 1;
-            if stuck
-                .iter()
-                .enumerate()
-                .all(|(d, &s)| s > 8 || (r.ok(d) && r.pen(d) == 0.0))
-            {
-                break;
+            let key = r.plan_key();
+            if key.lower(&best.0) {
+                best = (key, r.assign.to_vec(), kept);
             }
         }
     }
-    Ok(kept)
+    if best.1 != r.assign {
+        r.assign.copy_from_slice(&best.1);
+    }
+    if std::env::var_os("TURFMAP_TRACE_BALANCE").is_some() {
+        eprintln!(
+            "      recombination: {kept} kept in {step} steps, max dev {:.2}%",
+            best.0.max_dev / r.target.max(1e-12) * 100.0
+        );
+        if std::env::var_os("TURFMAP_TRACE_RECOM").is_some() {
+            let loads = p.loads(r.assign);
+            for d in 0..k {
+                let mut us: Vec<String> = r
+                    .assign
+                    .iter()
+                    .enumerate()
+                    .filter(|x| *x.1 == d as u32)
+                    .map(|(u, _)| format!("{}={:.3}", p.units.labels[u], p.weight[u] / r.target))
+                    .collect();
+                us.sort();
+                eprintln!("  d{d} {:.4}: {}", loads[d] / r.target, us.join(" "));
+            }
+        }
+    }
+    Ok(best.2)
 }
 
 struct Recom<'a, 'p> {
@@ -135,23 +159,41 @@ impl<'a, 'p> Recom<'a, 'p> {
             .fold(0.0, f64::max)
     }
 
-    /// The district to work on: the worst one unless it is stuck, else a
-    /// random one above the aim band. `None` when all are within
+    /// The plan's key: largest deviation of a district that may take
+    /// part, then the total excess over the aim band.
+    fn plan_key(&self) -> Key {
+        Key {
+            max_dev: (0..self.loads.len())
+                .filter(|&d| !self.skip[d])
+                .map(|d| self.dev(d))
+                .fold(0.0, f64::max),
+            pen: (0..self.loads.len()).map(|d| self.pen(d)).sum(),
+            moved: 0.0,
+        }
+    }
+
+    /// The district to work on: half of the time the worst, a quarter a
+    /// random one above the aim band, a quarter any (so that walks reach
+    /// districts that could make room). `None` when all are within
     /// tolerance.
-    fn pick(&self, rng: &mut ChaCha8Rng, stuck: &[u32]) -> Option<usize> {
+    fn pick(&self, rng: &mut ChaCha8Rng) -> Option<usize> {
         let worst = (0..self.loads.len())
             .filter(|&d| !self.ok(d))
             .max_by(|&a, &b| self.dev(a).total_cmp(&self.dev(b)).then(b.cmp(&a)))?;
-        if stuck[worst] == 0 {
+        let roll = rng.random::<f64>();
+        let pool: Vec<usize> = if roll < 0.5 {
+            return Some(worst);
+        } else if roll < 0.75 {
+            (0..self.loads.len())
+                .filter(|&d| self.pen(d) > 0.0)
+                .collect()
+        } else {
+            (0..self.loads.len()).filter(|&d| !self.skip[d]).collect()
+        };
+        if pool.is_empty() {
             return Some(worst);
         }
-        let above: Vec<usize> = (0..self.loads.len())
-            .filter(|&d| self.pen(d) > 0.0 && stuck[d] <= 8)
-            .collect();
-        if above.is_empty() {
-            return Some(worst);
-        }
-        Some(above[rng.random_range(0..above.len())])
+        Some(pool[rng.random_range(0..pool.len())])
     }
 
     /// Districts adjacent to `d` that may take part.
@@ -170,35 +212,90 @@ impl<'a, 'p> Recom<'a, 'p> {
         out
     }
 
-    /// One step on district `w`: the best recombination with any
-    /// neighbour, kept when it lowers (largest deviation of the plan,
-    /// excess over the aim band of the pair) — so the plan's largest
-    /// deviation never grows, and load can flow through districts already
-    /// within tolerance towards those with room.
-    fn improve(&mut self, w: usize, rng: &mut ChaCha8Rng) -> bool {
-        let mut best: Option<(Cut, usize)> = None;
-        for b in self.neighbours(w) {
-            let rest = self.max_dev_except(w, b);
-            let now = Key {
-                max_dev: rest.max(self.dev(w)).max(self.dev(b)),
-                pen: self.pen(w) + self.pen(b),
-                moved: 0.0,
-            };
-            for t in 0..TREES {
-                if let Some(mut c) = self.best_cut(w, b, rng, t % 2 == 0, rest) {
-                    c.key.max_dev = c.key.max_dev.max(rest);
-                    if c.key.lower(&now) && best.as_ref().is_none_or(|(x, _)| c.key.better(&x.key))
-                    {
-                        best = Some((c, b));
-                    }
-                }
+    /// One step on district `w` and a random neighbour `b`: the best cut
+    /// of a random spanning tree of the pair, kept when the plan's key
+    /// (largest deviation, then excess over the aim band) gets lower — so
+    /// load flows through districts already within tolerance towards those
+    /// with room — or, on a `walk`, when the largest deviation does not
+    /// grow. When the pair cannot balance on its own (too much or too
+    /// little load between them), `b` first trades with another neighbour
+    /// towards the load that would let it (an ejection chain of two
+    /// recombinations), and both are kept or undone together.
+    fn improve(&mut self, w: usize, rng: &mut ChaCha8Rng, walk: bool) -> bool {
+        let nb = self.neighbours(w);
+        if nb.is_empty() {
+            return false;
+        }
+        let b = nb[rng.random_range(0..nb.len())];
+        let before = self.plan_key();
+        let mut saved = vec![self.save(w), self.save(b)];
+        let keep_boundary = rng.random::<bool>();
+        let pair_mean = (self.loads[w] + self.loads[b]) / 2.0;
+        if (pair_mean - self.target).abs() > self.p.aim_tol * self.target {
+            let want_b = 2.0 * self.target - self.loads[w];
+            if let Some(c) = self.chain(w, b, want_b, rng, keep_boundary) {
+                saved.push(c);
             }
         }
-        let Some((cut, b)) = best else {
-            return false;
-        };
-        self.apply(w, b, &cut);
-        true
+        let rest = self.max_dev_except(w, b);
+        let goal = Goal::Balance { others: rest };
+        if let Some(cut) = self.best_cut(w, b, rng, keep_boundary, goal) {
+            self.apply(w, b, &cut);
+        }
+        let after = self.plan_key();
+        let eps = 1e-9 * (1.0 + before.max_dev);
+        if after.lower(&before) || (walk && after.max_dev <= before.max_dev + eps) {
+            return saved.len() > 2 || self.changed(&saved);
+        }
+        for (d, members, load) in saved {
+            self.restore(d, members, load);
+        }
+        false
+    }
+
+    fn save(&self, d: usize) -> (usize, Vec<u32>, f64) {
+        (d, self.members[d].clone(), self.loads[d])
+    }
+
+    fn restore(&mut self, d: usize, members: Vec<u32>, load: f64) {
+        for &u in &members {
+            self.assign[u as usize] = d as u32;
+        }
+        self.members[d] = members;
+        self.loads[d] = load;
+    }
+
+    fn changed(&self, saved: &[(usize, Vec<u32>, f64)]) -> bool {
+        saved.iter().any(|(d, m, _)| {
+            m.len() != self.members[*d].len()
+                || m.iter().any(|&u| self.assign[u as usize] != *d as u32)
+        })
+    }
+
+    /// Recombines `b` with a random neighbour `c` other than `w` so that
+    /// `b` gets closer to load `want`, keeping `c` within tolerance.
+    /// Returns `c`'s state before, when it changed.
+    fn chain(
+        &mut self,
+        w: usize,
+        b: usize,
+        want: f64,
+        rng: &mut ChaCha8Rng,
+        keep: bool,
+    ) -> Option<(usize, Vec<u32>, f64)> {
+        let nb: Vec<usize> = self.neighbours(b).into_iter().filter(|&c| c != w).collect();
+        if nb.is_empty() {
+            return None;
+        }
+        let c = nb[rng.random_range(0..nb.len())];
+        let others = self.max_dev_except(b, c);
+        let cut = self.best_cut(b, c, rng, keep, Goal::Load { load: want, others })?;
+        if (cut.load_a - want).abs() >= (self.loads[b] - want).abs() - 1e-9 {
+            return None;
+        }
+        let saved = self.save(c);
+        self.apply(b, c, &cut);
+        Some(saved)
     }
 
     fn apply(&mut self, a: usize, b: usize, cut: &Cut) {
@@ -220,7 +317,7 @@ impl<'a, 'p> Recom<'a, 'p> {
         b: usize,
         rng: &mut ChaCha8Rng,
         keep: bool,
-        rest: f64,
+        goal: Goal,
     ) -> Option<Cut> {
         let nodes: Vec<u32> = self.members[a]
             .iter()
@@ -231,7 +328,7 @@ impl<'a, 'p> Recom<'a, 'p> {
             self.pos[u as usize] = i as u32;
         }
         let tree = self.spanning_tree(&nodes, rng, keep);
-        let cut = tree.and_then(|adj| self.scan_cuts(&nodes, &adj, a, b, rest));
+        let cut = tree.and_then(|adj| self.scan_cuts(&nodes, &adj, a, b, goal));
         for &u in &nodes {
             self.pos[u as usize] = u32::MAX;
         }
@@ -288,7 +385,7 @@ impl<'a, 'p> Recom<'a, 'p> {
         adj: &[Vec<u32>],
         a: usize,
         b: usize,
-        others: f64,
+        goal: Goal,
     ) -> Option<Cut> {
         let p = self.p;
         let n = nodes.len();
@@ -344,10 +441,22 @@ impl<'a, 'p> Recom<'a, 'p> {
                 let load_b = p.fixed[b] + in_b.w;
                 let (da, db) = ((load_a - self.target).abs(), (load_b - self.target).abs());
                 let aim = p.aim_tol * self.target;
+                let pen = match goal {
+                    Goal::Balance { .. } => {
+                        (da - aim).max(0.0).powi(2) + (db - aim).max(0.0).powi(2)
+                    }
+                    // `a` towards `load`, `b` kept within the tolerance.
+                    Goal::Load { load, .. } => {
+                        if db > p.tol * self.target {
+                            continue;
+                        }
+                        (load_a - load).powi(2)
+                    }
+                };
                 let c = Cut {
                     key: Key {
-                        max_dev: da.max(db).max(others),
-                        pen: (da - aim).max(0.0).powi(2) + (db - aim).max(0.0).powi(2),
+                        max_dev: da.max(db).max(goal.others()),
+                        pen,
                         moved: (in_a.w - in_a.home_a) + (in_b.w - in_b.home_b),
                     },
                     load_a,
@@ -406,6 +515,25 @@ impl Sums {
             home_b: self.home_b - o.home_b,
             frozen_a: self.frozen_a - o.frozen_a,
             frozen_b: self.frozen_b - o.frozen_b,
+        }
+    }
+}
+
+/// What a cut of a pair aims at.
+#[derive(Clone, Copy)]
+enum Goal {
+    /// Both as near the mean as can be; `others` = the largest deviation
+    /// of the districts outside the pair.
+    Balance { others: f64 },
+    /// The first district as near `load` as can be, the second within
+    /// tolerance.
+    Load { load: f64, others: f64 },
+}
+
+impl Goal {
+    fn others(&self) -> f64 {
+        match *self {
+            Goal::Balance { others } | Goal::Load { others, .. } => others,
         }
     }
 }
