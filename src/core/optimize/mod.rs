@@ -78,12 +78,14 @@
 //! undo step), a [`DisruptionReport`] measured by running the real engine
 //! on the edited plan, and before/after [`PlanMetrics`].
 
+#[cfg(feature = "bench")]
 mod bench;
 mod matching;
 mod prepare;
 mod report;
 pub mod solver;
 
+#[cfg(feature = "bench")]
 pub use bench::bench;
 
 use std::collections::HashMap;
