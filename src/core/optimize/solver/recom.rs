@@ -27,6 +27,10 @@ use super::{NONE, Problem};
 use crate::core::error::Result;
 use crate::core::progress::Progress;
 
+/// Random spanning trees drawn per pair and step (few units of very
+/// unequal load leave few good cuts per tree).
+const TREES: usize = 8;
+
 /// Chance that a step on a plateau (no lower key found) takes a sideways
 /// recombination that keeps the plan's largest deviation (a short random
 /// walk out of a local optimum; the best plan so far is kept).
@@ -239,7 +243,7 @@ impl<'a, 'p> Recom<'a, 'p> {
         }
         let rest = self.max_dev_except(w, b);
         let goal = Goal::Balance { others: rest };
-        if let Some(cut) = self.best_cut(w, b, rng, keep_boundary, goal) {
+        if let Some(cut) = self.best_of_trees(w, b, rng, keep_boundary, goal) {
             self.apply(w, b, &cut);
         }
         let after = self.plan_key();
@@ -251,6 +255,25 @@ impl<'a, 'p> Recom<'a, 'p> {
             self.restore(d, members, load);
         }
         false
+    }
+
+    /// The best cut over [`TREES`] random spanning trees of a pair.
+    fn best_of_trees(
+        &mut self,
+        a: usize,
+        b: usize,
+        rng: &mut ChaCha8Rng,
+        keep: bool,
+        goal: Goal,
+    ) -> Option<Cut> {
+        let mut best: Option<Cut> = None;
+        for _ in 0..TREES {
+            let c = self.best_cut(a, b, rng, keep, goal)?;
+            if best.as_ref().is_none_or(|x| c.key.better(&x.key)) {
+                best = Some(c);
+            }
+        }
+        best
     }
 
     fn save(&self, d: usize) -> (usize, Vec<u32>, f64) {
@@ -289,7 +312,7 @@ impl<'a, 'p> Recom<'a, 'p> {
         }
         let c = nb[rng.random_range(0..nb.len())];
         let others = self.max_dev_except(b, c);
-        let cut = self.best_cut(b, c, rng, keep, Goal::Load { load: want, others })?;
+        let cut = self.best_of_trees(b, c, rng, keep, Goal::Load { load: want, others })?;
         if (cut.load_a - want).abs() >= (self.loads[b] - want).abs() - 1e-9 {
             return None;
         }
