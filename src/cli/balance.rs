@@ -99,8 +99,13 @@ fn print_proposal(proposal: &Proposal, tolerance: f64) {
         b.out_of_tolerance,
         b.territories.len()
     );
+    let max_dev = a
+        .territories
+        .iter()
+        .map(|t| t.deviation_pct.abs())
+        .fold(0.0, f64::max);
     println!(
-        "after:  CV {:.1}%, max/min {}, {} of {} territories outside ±{tolerance}%{}",
+        "after:  CV {:.1}%, max/min {}, max deviation {max_dev:.2}%, {} of {} territories outside ±{tolerance}%{}",
         a.cv_pct,
         a.max_min_ratio.map_or("n/a".into(), |x| format!("{x:.2}")),
         a.out_of_tolerance,

@@ -544,7 +544,12 @@ fn propose(
             sol_tol_pct(sol)
         ));
     }
-    if after.cv_pct > before.cv_pct + 0.05 || after.out_of_tolerance > before.out_of_tolerance {
+    // Only a like-for-like comparison: a generated plan has other
+    // territories than the one it replaces.
+    let same_plan = before.territories.len() == after.territories.len();
+    if same_plan
+        && (after.cv_pct > before.cv_pct + 0.05 || after.out_of_tolerance > before.out_of_tolerance)
+    {
         report.notes.push(format!(
             "{what}: the proposal is LESS balanced than the plan as it is (CV {:.1}% to {:.1}%, out of tolerance {} to {}): these units are too coarse for this plan; use smaller units or discard",
             before.cv_pct, after.cv_pct, before.out_of_tolerance, after.out_of_tolerance
