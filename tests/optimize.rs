@@ -730,9 +730,9 @@ fn generate_uses_no_empty_units_outside_the_plan_as_corridors() {
             has_account[u as usize] = true;
         }
     }
-    for u in 0..counties.len() {
+    for (u, &has) in has_account.iter().enumerate() {
         let (x, y) = counties.centroids[u];
-        if has_account[u] || georgia.contains(&Point::new(x, y)) {
+        if has || georgia.contains(&Point::new(x, y)) {
             continue;
         }
         assert!(

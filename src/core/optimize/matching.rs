@@ -170,8 +170,8 @@ pub fn max_weight(o: &Overlap) -> Vec<Option<usize>> {
         }
     }
     let mut out = vec![None; o.rows];
-    for j in 1..=n {
-        let (r, c) = (p[j] - 1, j - 1);
+    for (j, &pj) in p.iter().enumerate().skip(1) {
+        let (r, c) = (pj.wrapping_sub(1), j - 1);
         if r < o.rows && c < o.cols && o.get(r, c) > 0.0 {
             out[r] = Some(c);
         }

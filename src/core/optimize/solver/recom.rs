@@ -81,20 +81,6 @@ pub fn recombine(
             "      recombination: {kept} kept in {step} steps, max dev {:.2}%",
             best.0.max_dev / r.target.max(1e-12) * 100.0
         );
-        if std::env::var_os("TURFMAP_TRACE_RECOM").is_some() {
-            let loads = p.loads(r.assign);
-            for d in 0..k {
-                let mut us: Vec<String> = r
-                    .assign
-                    .iter()
-                    .enumerate()
-                    .filter(|x| *x.1 == d as u32)
-                    .map(|(u, _)| format!("{}={:.3}", p.units.labels[u], p.weight[u] / r.target))
-                    .collect();
-                us.sort();
-                eprintln!("  d{d} {:.4}: {}", loads[d] / r.target, us.join(" "));
-            }
-        }
     }
     Ok(best.2)
 }
