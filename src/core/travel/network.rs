@@ -91,6 +91,11 @@ pub(crate) struct Runtime {
     pub adj_start: Vec<u32>,
     pub adj: Vec<Arc>,
     pub segs: RTree<Seg>,
+    /// The segments of the largest connected piece (by length), when the
+    /// network has more than one: points also snap there, so a point whose
+    /// nearest road is a fragment (an urban core the data does not join
+    /// up) still has a way onto the main network.
+    pub trunk: Option<RTree<Seg>>,
     /// Fastest edge between two nodes `(min, max)`: (ms, km).
     pub pairs: HashMap<(u32, u32), (u64, f64)>,
 }
@@ -208,21 +213,60 @@ impl Network {
                 fill[from as usize] += 1;
             }
         }
-        let segs: Vec<Seg> = self
-            .edges
-            .iter()
-            .flat_map(|e| e.first..e.end.saturating_sub(1))
-            .map(|k| {
-                let (a, b) = (self.coords[k as usize], self.coords[k as usize + 1]);
-                GeomWithData::new(Line::new(to_3d(a), to_3d(b)), k)
-            })
-            .collect();
+        let trunk_of = self.largest_piece();
+        let segs_of = |keep: &dyn Fn(&Edge) -> bool| -> Vec<Seg> {
+            self.edges
+                .iter()
+                .filter(|e| keep(e))
+                .flat_map(|e| e.first..e.end.saturating_sub(1))
+                .map(|k| {
+                    let (a, b) = (self.coords[k as usize], self.coords[k as usize + 1]);
+                    GeomWithData::new(Line::new(to_3d(a), to_3d(b)), k)
+                })
+                .collect()
+        };
+        let segs = segs_of(&|_| true);
+        let trunk = trunk_of.map(|piece| RTree::bulk_load(segs_of(&|e| piece[e.a as usize])));
         self.rt = Runtime {
             adj_start: start,
             adj,
             segs: RTree::bulk_load(segs),
+            trunk,
             pairs,
         };
+    }
+
+    /// Which nodes are in the longest connected piece; `None` when every
+    /// edge is in it.
+    fn largest_piece(&self) -> Option<Vec<bool>> {
+        let mut parent: Vec<u32> = (0..self.nodes.len() as u32).collect();
+        fn root(p: &mut [u32], mut x: u32) -> u32 {
+            while p[x as usize] != x {
+                p[x as usize] = p[p[x as usize] as usize];
+                x = p[x as usize];
+            }
+            x
+        }
+        for e in &self.edges {
+            let (ra, rb) = (root(&mut parent, e.a), root(&mut parent, e.b));
+            parent[ra as usize] = rb;
+        }
+        let mut km: HashMap<u32, f64> = HashMap::new();
+        for e in &self.edges {
+            *km.entry(root(&mut parent, e.a)).or_default() += e.km;
+        }
+        if km.len() <= 1 {
+            return None;
+        }
+        let best = km
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(r, _)| *r)?;
+        Some(
+            (0..self.nodes.len() as u32)
+                .map(|x| root(&mut parent, x) == best)
+                .collect(),
+        )
     }
 
     /// Number of graph nodes (line end points after matching).

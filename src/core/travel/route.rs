@@ -33,14 +33,32 @@ pub struct Trip {
     pub via: Via,
 }
 
-/// Where a point meets the network: the nearest point of the nearest road.
+/// Where a point meets the network: the nearest point of the nearest road,
+/// and of the nearest road on the main (longest) connected piece when that
+/// is another road.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Snap {
+    near: Cand,
+    trunk: Option<Cand>,
+    /// Straight distance from the point to the nearest road, km.
+    pub gap_km: f64,
+}
+
+/// One way onto a road.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Cand {
     edge: u32,
     /// Distance along the edge from its first node, km.
     along_km: f64,
     /// Straight distance from the point to the road, km.
-    pub gap_km: f64,
+    gap_km: f64,
+}
+
+impl Snap {
+    /// The nearest road, then the trunk road (the nearest again if none).
+    fn cands(&self) -> [Cand; 2] {
+        [self.near, self.trunk.unwrap_or(self.near)]
+    }
 }
 
 /// Node costs of a one-to-many search from one point.
@@ -91,26 +109,18 @@ impl Router {
     pub fn snap(&self, p: (f64, f64)) -> Option<Snap> {
         let net = self.net.as_deref()?;
         let q = to_3d(p);
-        let seg = net.rt.segs.nearest_neighbor(&q)?;
-        let (a, b) = (seg.geom().from, seg.geom().to);
-        let d = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-        let len2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-        let t = if len2 > 0.0 {
-            (((q[0] - a[0]) * d[0] + (q[1] - a[1]) * d[1] + (q[2] - a[2]) * d[2]) / len2)
-                .clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        let chord = (0..3)
-            .map(|i| (q[i] - (a[i] + t * d[i])).powi(2))
-            .sum::<f64>()
-            .sqrt();
-        let k = seg.data as usize;
-        let along_km = net.cum_km[k] + t * (net.cum_km[k + 1] - net.cum_km[k]);
+        let near = cand(net, &q, net.rt.segs.nearest_neighbor(&q)?);
+        let trunk = net
+            .rt
+            .trunk
+            .as_ref()
+            .and_then(|t| t.nearest_neighbor(&q))
+            .map(|seg| cand(net, &q, seg))
+            .filter(|c| c.edge != near.edge);
         Some(Snap {
-            edge: net.edge_of_vertex(seg.data) as u32,
-            along_km,
-            gap_km: 2.0 * EARTH_KM * (chord / (2.0 * EARTH_KM)).min(1.0).asin(),
+            near,
+            trunk,
+            gap_km: near.gap_km,
         })
     }
 
@@ -119,26 +129,39 @@ impl Router {
         points.par_iter().map(|&p| self.snap(p)).collect()
     }
 
-    /// The two ways from a snapped point onto the graph: (node, ms, km).
-    fn entries(&self, net: &Network, s: &Snap) -> [(u32, u64, f64); 2] {
-        let e = &net.edges[s.edge as usize];
-        let gap = s.gap_km * self.detour;
-        let gap_ms = ms_for(gap, self.local_kmh);
-        let rest = (e.km - s.along_km).max(0.0);
-        [
-            (e.a, gap_ms + ms_for(s.along_km, e.kmh), gap + s.along_km),
-            (e.b, gap_ms + ms_for(rest, e.kmh), gap + rest),
-        ]
+    /// The ways from a snapped point onto the graph: (node, ms, km), both
+    /// ends of each candidate road (repeated when there is one road).
+    fn entries(&self, net: &Network, s: &Snap) -> [(u32, u64, f64); 4] {
+        let [c0, c1] = s.cands();
+        let ends = |c: Cand| {
+            let e = &net.edges[c.edge as usize];
+            let gap = c.gap_km * self.detour;
+            let gap_ms = ms_for(gap, self.local_kmh);
+            let rest = (e.km - c.along_km).max(0.0);
+            [
+                (e.a, gap_ms + ms_for(c.along_km, e.kmh), gap + c.along_km),
+                (e.b, gap_ms + ms_for(rest, e.kmh), gap + rest),
+            ]
+        };
+        let ([a, b], [c, d]) = (ends(c0), ends(c1));
+        [a, b, c, d]
     }
 
     /// Both points on the same road: along it, with both connectors.
     fn same_edge(&self, net: &Network, a: &Snap, b: &Snap) -> Option<(u64, f64)> {
-        (a.edge == b.edge).then(|| {
-            let e = &net.edges[a.edge as usize];
-            let along = (a.along_km - b.along_km).abs();
-            let gap = (a.gap_km + b.gap_km) * self.detour;
-            (ms_for(gap, self.local_kmh) + ms_for(along, e.kmh), gap + along)
-        })
+        let mut best: Option<(u64, f64)> = None;
+        for ca in a.cands() {
+            for cb in b.cands().into_iter().filter(|cb| cb.edge == ca.edge) {
+                let e = &net.edges[ca.edge as usize];
+                let along = (ca.along_km - cb.along_km).abs();
+                let gap = (ca.gap_km + cb.gap_km) * self.detour;
+                let v = (ms_for(gap, self.local_kmh) + ms_for(along, e.kmh), gap + along);
+                if best.is_none_or(|b| v.0 < b.0) {
+                    best = Some(v);
+                }
+            }
+        }
+        best
     }
 
     /// The fastest of the straight rule and the candidates `(ms, km)`.
@@ -251,5 +274,29 @@ impl Router {
             (at != u64::MAX).then(|| (at + t, tree.km[node as usize] + d))
         });
         self.best(straight, same.into_iter().chain(via_nodes))
+    }
+}
+
+/// The candidate on segment `seg` for the point `q` (3-D).
+fn cand(net: &Network, q: &[f64; 3], seg: &super::network::Seg) -> Cand {
+    let (a, b) = (seg.geom().from, seg.geom().to);
+    let d = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+    let len2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+    let t = if len2 > 0.0 {
+        (((q[0] - a[0]) * d[0] + (q[1] - a[1]) * d[1] + (q[2] - a[2]) * d[2]) / len2)
+            .clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let chord = (0..3)
+        .map(|i| (q[i] - (a[i] + t * d[i])).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    let k = seg.data as usize;
+    let along_km = net.cum_km[k] + t * (net.cum_km[k + 1] - net.cum_km[k]);
+    Cand {
+        edge: net.edge_of_vertex(seg.data) as u32,
+        along_km,
+        gap_km: 2.0 * EARTH_KM * (chord / (2.0 * EARTH_KM)).min(1.0).asin(),
     }
 }
