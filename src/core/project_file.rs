@@ -35,6 +35,7 @@ use super::model::{
     ScenarioState, StoredPlan, Territory, TerritoryId, TerritoryType, TerritoryTypeId,
 };
 use super::pins::Pins;
+use super::travel::TravelSettings;
 use super::rules::Rule;
 
 mod accounts_in;
@@ -50,6 +51,7 @@ struct FileOut<'a> {
     version: u32,
     name: &'a str,
     settings: &'a PlanSettings,
+    travel: &'a TravelSettings,
     next_territory_id: u32,
     workload_measure: &'a Option<String>,
     types: &'a [TerritoryType],
@@ -68,6 +70,9 @@ struct FileIn {
     version: u32,
     name: String,
     settings: PlanSettings,
+    /// Drive-time settings (plans from before drive time have none).
+    #[serde(default)]
+    travel: TravelSettings,
     next_territory_id: u32,
     #[serde(default)]
     workload_measure: Option<String>,
@@ -304,6 +309,7 @@ fn file_out<'a>(project: &'a Project, pins: &'a OtherPins, with_accounts: bool) 
         version: FORMAT_VERSION,
         name: &project.name,
         settings: &project.settings,
+        travel: &project.travel,
         next_territory_id: project.next_territory_id,
         workload_measure: &project.workload_measure,
         types: &project.types,
@@ -412,6 +418,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
             f.format
         )));
     }
+    f.travel.validate().map_err(err)?;
     if f.version > FORMAT_VERSION {
         return Err(err(format!(
             "format version {} is newer than this Turfmap understands ({FORMAT_VERSION}); update Turfmap",
@@ -584,6 +591,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
         territories,
         next_territory_id: f.next_territory_id.max(max_id),
         settings: f.settings,
+        travel: f.travel,
         types,
         reps,
         scenarios,
