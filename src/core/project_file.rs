@@ -35,8 +35,8 @@ use super::model::{
     ScenarioState, StoredPlan, Territory, TerritoryId, TerritoryType, TerritoryTypeId,
 };
 use super::pins::Pins;
-use super::travel::TravelSettings;
 use super::rules::Rule;
+use super::travel::TravelSettings;
 
 mod accounts_in;
 use accounts_in::AccountTable;

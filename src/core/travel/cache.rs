@@ -132,7 +132,10 @@ fn store(dir: &Path, file: &Path, stem: &str, net: &Network) -> Result<()> {
     std::fs::write(&tmp, net.to_bytes()?).map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, file).map_err(|e| Error::io(file, e))?;
     let prefix = format!("{stem}-");
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.flatten() {
+    for entry in std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .flatten()
+    {
         let p = entry.path();
         let name = entry.file_name().to_string_lossy().to_string();
         if p != file && name.starts_with(&prefix) && name.ends_with(".bin") {

@@ -167,7 +167,8 @@ impl DriveView {
                         last[i as usize] = now;
                     }
                 }
-                self.own.retain(|(ty, t, _), _| !dirty.contains(&(*ty, t.0)));
+                self.own
+                    .retain(|(ty, t, _), _| !dirty.contains(&(*ty, t.0)));
             }
             None => {
                 let points = located_points(p);
@@ -294,7 +295,12 @@ impl DriveView {
 
     /// Figures of territory `id` of type `ty`: its own and its descendants'
     /// accounts, from its home (`None`: no home, or no located accounts).
-    pub fn territory(&self, p: &Project, ty: TerritoryTypeId, id: TerritoryId) -> Option<DriveFigures> {
+    pub fn territory(
+        &self,
+        p: &Project,
+        ty: TerritoryTypeId,
+        id: TerritoryId,
+    ) -> Option<DriveFigures> {
         let home = home_of(p, id)?;
         let mut total = Sums::default();
         for t in subtree(p, id) {

@@ -114,7 +114,9 @@ impl TravelSettings {
             if v.is_finite() && v > 0.0 {
                 Ok(())
             } else {
-                Err(format!("travel setting {name} must be a positive number, not {v}"))
+                Err(format!(
+                    "travel setting {name} must be a positive number, not {v}"
+                ))
             }
         };
         positive("local_kmh", self.local_kmh)?;

@@ -117,7 +117,10 @@ impl Network {
         let mut node_of: HashMap<(i64, i64), u32> = HashMap::new();
         let mut nodes = Vec::new();
         let mut node = |p: (f64, f64)| {
-            let key = ((p.0 * NODE_GRID).round() as i64, (p.1 * NODE_GRID).round() as i64);
+            let key = (
+                (p.0 * NODE_GRID).round() as i64,
+                (p.1 * NODE_GRID).round() as i64,
+            );
             *node_of.entry(key).or_insert_with(|| {
                 nodes.push(p);
                 (nodes.len() - 1) as u32

@@ -155,7 +155,10 @@ impl Router {
                 let e = &net.edges[ca.edge as usize];
                 let along = (ca.along_km - cb.along_km).abs();
                 let gap = (ca.gap_km + cb.gap_km) * self.detour;
-                let v = (ms_for(gap, self.local_kmh) + ms_for(along, e.kmh), gap + along);
+                let v = (
+                    ms_for(gap, self.local_kmh) + ms_for(along, e.kmh),
+                    gap + along,
+                );
                 if best.is_none_or(|b| v.0 < b.0) {
                     best = Some(v);
                 }
@@ -197,8 +200,16 @@ impl Router {
     /// Fastest network route between two snapped points: (ms, km).
     fn ch_route(&self, net: &Network, sa: &Snap, sb: &Snap) -> Option<(u64, f64)> {
         let n = net.ch.get_num_nodes() as u32;
-        let ea: Vec<_> = self.entries(net, sa).into_iter().filter(|e| e.0 < n).collect();
-        let eb: Vec<_> = self.entries(net, sb).into_iter().filter(|e| e.0 < n).collect();
+        let ea: Vec<_> = self
+            .entries(net, sa)
+            .into_iter()
+            .filter(|e| e.0 < n)
+            .collect();
+        let eb: Vec<_> = self
+            .entries(net, sb)
+            .into_iter()
+            .filter(|e| e.0 < n)
+            .collect();
         if ea.is_empty() || eb.is_empty() {
             return None;
         }
@@ -245,7 +256,10 @@ impl Router {
             if t > ms[u as usize] {
                 continue;
             }
-            let (lo, hi) = (net.rt.adj_start[u as usize], net.rt.adj_start[u as usize + 1]);
+            let (lo, hi) = (
+                net.rt.adj_start[u as usize],
+                net.rt.adj_start[u as usize + 1],
+            );
             for arc in &net.rt.adj[lo as usize..hi as usize] {
                 let nt = t + arc.ms;
                 if nt < ms[arc.to as usize] && nt <= limit_ms {
