@@ -202,13 +202,28 @@ fn test_router() -> Router {
     let mut lines = Vec::new();
     for k in 0..9 {
         let c = k as f64 * 3.0;
-        lines.push(RoadLine { road_type: "Freeway".into(), coords: vec![(0.0, c), (10.0, c)] });
-        lines.push(RoadLine { road_type: "Freeway".into(), coords: vec![(10.0, c), (24.0, c)] });
-        lines.push(RoadLine { road_type: "Primary".into(), coords: vec![(c, 0.0), (c, 12.0), (c, 24.0)] });
+        lines.push(RoadLine {
+            road_type: "Freeway".into(),
+            coords: vec![(0.0, c), (10.0, c)],
+        });
+        lines.push(RoadLine {
+            road_type: "Freeway".into(),
+            coords: vec![(10.0, c), (24.0, c)],
+        });
+        lines.push(RoadLine {
+            road_type: "Primary".into(),
+            coords: vec![(c, 0.0), (c, 12.0), (c, 24.0)],
+        });
     }
-    lines.push(RoadLine { road_type: "Secondary".into(), coords: vec![(30.0, 30.0), (31.0, 30.0)] });
+    lines.push(RoadLine {
+        road_type: "Secondary".into(),
+        coords: vec![(30.0, 30.0), (31.0, 30.0)],
+    });
     let s = TravelSettings::default();
-    Router::new(Some(std::sync::Arc::new(Network::from_lines(&lines, &s.speeds))), &s)
+    Router::new(
+        Some(std::sync::Arc::new(Network::from_lines(&lines, &s.speeds))),
+        &s,
+    )
 }
 
 /// Drive figures of every territory and rep, for comparing two views.
@@ -219,7 +234,11 @@ fn drive_figures(v: &DriveView, ws: &Workspace) -> Vec<String> {
         .iter()
         .map(|t| format!("{:?} {:?}", t.id, v.territory(p, t.type_id, t.id)))
         .collect();
-    out.extend(p.reps.iter().map(|r| format!("{:?} {:?}", r.id, v.rep(p, r.id))));
+    out.extend(
+        p.reps
+            .iter()
+            .map(|r| format!("{:?} {:?}", r.id, v.rep(p, r.id))),
+    );
     out
 }
 

@@ -93,7 +93,11 @@ fn disconnected_roads_and_road_travel_off_use_the_straight_rule() {
     // Both ends on the island: along its road.
     let on = r.trip((10.0, 10.0), (10.5, 10.0));
     assert_eq!(on.via, Via::Road);
-    assert!(close(on.road_km, haversine_km((10.0, 10.0), (10.5, 10.0)), 1e-6));
+    assert!(close(
+        on.road_km,
+        haversine_km((10.0, 10.0), (10.5, 10.0)),
+        1e-6
+    ));
     // Roads off: great-circle × detour at the straight speed.
     let off = TravelSettings {
         roads: false,
@@ -133,7 +137,10 @@ fn one_to_many_tree_agrees_with_the_hierarchy() {
         for &q in &pts {
             let ch = r.trip(p, q);
             let dj = r.trip_from(&tree, q, r.snap(q).as_ref());
-            assert!((ch.minutes - dj.minutes).abs() < 1e-3, "{p:?}->{q:?}: {ch:?} {dj:?}");
+            assert!(
+                (ch.minutes - dj.minutes).abs() < 1e-3,
+                "{p:?}->{q:?}: {ch:?} {dj:?}"
+            );
             assert!(close(ch.road_km, dj.road_km, 1e-6) || ch.via != dj.via);
         }
     }
@@ -192,7 +199,10 @@ fn bad_roads_files_name_the_file_and_feature() {
 {"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[0,0],[1,1]]}},
 {"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[0,0],[500,1]]}}]}"#;
     let e = read_lines(p, poly).unwrap_err().to_string();
-    assert!(e.contains("bad-roads.geojson") && e.contains("feature 1"), "{e}");
+    assert!(
+        e.contains("bad-roads.geojson") && e.contains("feature 1"),
+        "{e}"
+    );
     let e2 = read_lines(p, b"{\"features\": [{\"geometry\": {\"type\": \"Polygon\"").unwrap_err();
     assert!(e2.to_string().contains("bad-roads.geojson"), "{e2}");
     let mut bad = TravelSettings::default();
@@ -203,13 +213,51 @@ fn bad_roads_files_name_the_file_and_feature() {
 
 /// City centres (public coordinates, lon/lat) and road distances published
 /// by route planners.
-const PAIRS: [(&str, (f64, f64), &str, (f64, f64), f64); 6] = [
-    ("Chicago", (-87.6298, 41.8781), "St. Louis", (-90.1994, 38.6270), 480.0),
-    ("Dallas", (-96.7970, 32.7767), "Houston", (-95.3698, 29.7604), 385.0),
-    ("Denver", (-104.9903, 39.7392), "Salt Lake City", (-111.8910, 40.7608), 835.0),
-    ("Boston", (-71.0589, 42.3601), "New York", (-74.0060, 40.7128), 350.0),
-    ("Seattle", (-122.3321, 47.6062), "Portland", (-122.6765, 45.5231), 280.0),
-    ("Atlanta", (-84.3880, 33.7490), "Miami", (-80.1918, 25.7617), 1065.0),
+type Pair = (&'static str, (f64, f64), &'static str, (f64, f64), f64);
+
+const PAIRS: [Pair; 6] = [
+    (
+        "Chicago",
+        (-87.6298, 41.8781),
+        "St. Louis",
+        (-90.1994, 38.6270),
+        480.0,
+    ),
+    (
+        "Dallas",
+        (-96.7970, 32.7767),
+        "Houston",
+        (-95.3698, 29.7604),
+        385.0,
+    ),
+    (
+        "Denver",
+        (-104.9903, 39.7392),
+        "Salt Lake City",
+        (-111.8910, 40.7608),
+        835.0,
+    ),
+    (
+        "Boston",
+        (-71.0589, 42.3601),
+        "New York",
+        (-74.0060, 40.7128),
+        350.0,
+    ),
+    (
+        "Seattle",
+        (-122.3321, 47.6062),
+        "Portland",
+        (-122.6765, 45.5231),
+        280.0,
+    ),
+    (
+        "Atlanta",
+        (-84.3880, 33.7490),
+        "Miami",
+        (-80.1918, 25.7617),
+        1065.0,
+    ),
 ];
 
 #[test]
@@ -233,7 +281,13 @@ fn us_city_pairs_match_known_road_distances() {
         // Boston–New York: Manhattan's roads are not joined to I-95 in the
         // data (see the roads README), so the route runs long (1.30 today).
         let tol = if a == "Boston" { 0.35 } else { 0.05 };
-        assert!((ratio - 1.0).abs() <= tol, "{a}-{b}: {t:?}, known {known} km");
-        assert!(t.road_km > haversine_km(pa, pb), "{a}-{b} shorter than straight");
+        assert!(
+            (ratio - 1.0).abs() <= tol,
+            "{a}-{b}: {t:?}, known {known} km"
+        );
+        assert!(
+            t.road_km > haversine_km(pa, pb),
+            "{a}-{b} shorter than straight"
+        );
     }
 }

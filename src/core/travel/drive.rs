@@ -205,12 +205,11 @@ impl DriveView {
         let needed = needed_pairs(p);
         for e in ws.engines() {
             let ty = e.type_id();
-            if !self.last.contains_key(&ty) {
-                let now = (0..p.accounts.len())
+            self.last.entry(ty).or_insert_with(|| {
+                (0..p.accounts.len())
                     .map(|i| e.territory_of(i).map_or(u32::MAX, |t| t.0))
-                    .collect();
-                self.last.insert(ty, now);
-            }
+                    .collect()
+            });
             // Slot → homes whose sums are missing.
             let mut want: Vec<Vec<(f64, f64)>> = vec![Vec::new(); e.index().slot_capacity()];
             let mut any = false;
