@@ -291,3 +291,43 @@ fn us_city_pairs_match_known_road_distances() {
         );
     }
 }
+
+#[test]
+fn travel_verb_prints_json_and_rejects_bad_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_turfmap"))
+            .arg("travel")
+            .args(args)
+            .env("TURFMAP_CACHE_DIR", dir.path())
+            .output()
+            .unwrap()
+    };
+    let (den, slc) = ("39.7392,-104.9903", "40.7608,-111.8910");
+    let out = run(&["--from", den, "--to", slc, "--network", "us", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let km = v["road_km"].as_f64().unwrap();
+    assert!((km / 835.0 - 1.0).abs() < 0.05, "{v}");
+    assert!(v["minutes"].as_f64().unwrap() > km / 110.0 * 60.0, "{v}");
+    assert_eq!(v["via"], "road");
+    // The prepared graph was cached for the next run.
+    assert!(std::fs::read_dir(dir.path().join("roads")).unwrap().count() >= 1);
+    // Roads off: great-circle × detour.
+    let off = run(&["--from", den, "--to", slc, "--network", "off", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&off.stdout).unwrap();
+    let gc = haversine_km((-104.9903, 39.7392), (-111.8910, 40.7608));
+    let want = gc * TravelSettings::default().detour;
+    assert!((v["road_km"].as_f64().unwrap() - want).abs() < 1e-6, "{v}");
+    assert_eq!(v["via"], "straight");
+    let bad = run(&["--from", "91,0", "--to", slc]);
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--from '91,0'"), "{err}");
+    let bad2 = run(&["--from", den, "--to", "denver"]);
+    assert!(String::from_utf8_lossy(&bad2.stderr).contains("LAT,LON"));
+}
