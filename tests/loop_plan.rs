@@ -1,5 +1,6 @@
 //! The planning loop after the map, on a hand-made plan: refreshing the
 //! accounts from a new export, quotas top-down and bottom-up, attainment.
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

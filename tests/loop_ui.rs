@@ -1,6 +1,7 @@
 //! Quotas in the window: the details panel shows a territory's quota,
 //! actual and attainment, and setting one territory's quota (bottom-up)
 //! re-derives the plan total as one undo step.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
