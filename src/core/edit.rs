@@ -5,6 +5,8 @@
 //! undoes it (a delta, never a copy of the plan) and a [`Change`] telling
 //! the engine what to recompute.
 
+use std::collections::HashSet;
+
 use geo::MultiPolygon;
 
 use super::engine::Change;
@@ -332,35 +334,9 @@ impl Edit {
         let mut change = Change::default();
         let inverse = match self {
             Edit::AddTerritory {
-                mut territory,
+                territory,
                 position,
-            } => {
-                if project.territory(territory.id).is_some() {
-                    return Err(Error::invalid(format!(
-                        "territory id {} already exists",
-                        territory.id
-                    )));
-                }
-                check_name_free(project, &territory.name, None)?;
-                check_type(project, territory.type_id)?;
-                check_reps(project, &territory.reps)?;
-                if let Some(p) = territory.parent {
-                    hierarchy::check_parent(project, territory.id, territory.type_id, p)?;
-                }
-                if let Some(r) = &territory.rule {
-                    check_rule(project, &territory.name, r)?;
-                }
-                territory.geometry = normalize(territory.geometry).0;
-                let id = territory.id;
-                project.next_territory_id = project.next_territory_id.max(id.0 + 1);
-                let pos = position.min(project.territories.len());
-                if territory.rule.is_some() {
-                    change.rules.push(id);
-                }
-                project.territories.insert(pos, territory);
-                change.territories.push(id);
-                Edit::RemoveTerritory { id }
-            }
+            } => add_territory(project, territory, position, &mut change, None)?,
             Edit::RemoveTerritory { id } => {
                 let pos = project.territory_pos(id).ok_or_else(|| unknown(id))?;
                 check_unlocked(&project.territories[pos])?;
@@ -561,9 +537,7 @@ impl Edit {
                 }
             }
             Edit::SetSettings { settings } => {
-                if settings.tolerance_pct.is_nan() || settings.tolerance_pct < 0.0 {
-                    return Err(Error::invalid("tolerance must be zero or more"));
-                }
+                settings.check().map_err(Error::invalid)?;
                 Edit::SetSettings {
                     settings: std::mem::replace(&mut project.settings, settings),
                 }
@@ -824,8 +798,26 @@ impl Edit {
             }
             Edit::Batch { label, edits } => {
                 let mut undo = Vec::with_capacity(edits.len());
+                let mut known = Known::for_batch(project, &edits);
                 for e in edits {
-                    match e.apply(project) {
+                    let applied = match (e, known.as_mut()) {
+                        (
+                            Edit::AddTerritory {
+                                territory,
+                                position,
+                            },
+                            Some(k),
+                        ) => {
+                            let mut ch = Change::default();
+                            check_not_archived(project)
+                                .and_then(|()| {
+                                    add_territory(project, territory, position, &mut ch, Some(k))
+                                })
+                                .map(|inv| (inv, ch))
+                        }
+                        (e, _) => e.apply(project),
+                    };
+                    match applied {
                         Ok((inv, ch)) => {
                             undo.push(inv);
                             change.extend(ch);
@@ -847,6 +839,87 @@ impl Edit {
     }
 }
 
+/// Ids and names of the plan's territories, kept while a batch adds many
+/// territories (an import of 100,000 features), so that each addition is
+/// checked in constant time rather than by scanning every territory.
+struct Known {
+    ids: HashSet<u32>,
+    names: HashSet<String>,
+}
+
+impl Known {
+    /// Sets for a batch of many additions that renames nothing (otherwise
+    /// `None`: the edits check against the plan one by one).
+    fn for_batch(project: &Project, edits: &[Edit]) -> Option<Self> {
+        let adds = edits
+            .iter()
+            .filter(|e| matches!(e, Edit::AddTerritory { .. }))
+            .count();
+        let simple = edits.iter().all(|e| {
+            matches!(
+                e,
+                Edit::AddTerritory { .. } | Edit::AddRep { .. } | Edit::SetGeometry { .. }
+            )
+        });
+        (adds >= 32 && simple).then(|| Self {
+            ids: project.territories.iter().map(|t| t.id.0).collect(),
+            names: project.territories.iter().map(|t| t.name.clone()).collect(),
+        })
+    }
+}
+
+/// Adds `territory` at `position`; returns the inverse edit. `known`: the
+/// batch's sets of ids and names, instead of scanning the plan.
+fn add_territory(
+    project: &mut Project,
+    mut territory: Territory,
+    position: usize,
+    change: &mut Change,
+    known: Option<&mut Known>,
+) -> Result<Edit> {
+    let exists = match &known {
+        Some(k) => k.ids.contains(&territory.id.0),
+        None => project.territory(territory.id).is_some(),
+    };
+    if exists {
+        return Err(Error::invalid(format!(
+            "territory id {} already exists",
+            territory.id
+        )));
+    }
+    match &known {
+        Some(k) => {
+            check_name_given(&territory.name)?;
+            if k.names.contains(&territory.name) {
+                return Err(name_taken(&territory.name));
+            }
+        }
+        None => check_name_free(project, &territory.name, None)?,
+    }
+    check_type(project, territory.type_id)?;
+    check_reps(project, &territory.reps)?;
+    if let Some(p) = territory.parent {
+        hierarchy::check_parent(project, territory.id, territory.type_id, p)?;
+    }
+    if let Some(r) = &territory.rule {
+        check_rule(project, &territory.name, r)?;
+    }
+    territory.geometry = normalize(territory.geometry).0;
+    let id = territory.id;
+    if let Some(k) = known {
+        k.ids.insert(id.0);
+        k.names.insert(territory.name.clone());
+    }
+    project.next_territory_id = project.next_territory_id.max(id.0 + 1);
+    let pos = position.min(project.territories.len());
+    if territory.rule.is_some() {
+        change.rules.push(id);
+    }
+    project.territories.insert(pos, territory);
+    change.territories.push(id);
+    Ok(Edit::RemoveTerritory { id })
+}
+
 fn unknown(id: TerritoryId) -> Error {
     Error::invalid(format!("no territory with id {}", id.0))
 }
@@ -862,13 +935,19 @@ fn check_writable(project: &Project, edit: &Edit) -> Result<()> {
             | Edit::SwitchScenario { .. }
             | Edit::Batch { .. }
     );
+    if management {
+        Ok(())
+    } else {
+        check_not_archived(project)
+    }
+}
+
+fn check_not_archived(project: &Project) -> Result<()> {
     match project.active() {
-        Some(s) if s.state == ScenarioState::Archived && !management => {
-            Err(Error::invalid(format!(
-                "scenario '{}' is archived and read-only; set it back to planning (or clone it) to change it",
-                s.name
-            )))
-        }
+        Some(s) if s.state == ScenarioState::Archived => Err(Error::invalid(format!(
+            "scenario '{}' is archived and read-only; set it back to planning (or clone it) to change it",
+            s.name
+        ))),
         _ => Ok(()),
     }
 }
@@ -974,14 +1053,21 @@ fn check_unlocked(t: &Territory) -> Result<()> {
     }
 }
 
-fn check_name_free(project: &Project, name: &str, except: Option<TerritoryId>) -> Result<()> {
+fn check_name_given(name: &str) -> Result<()> {
     if name.trim().is_empty() {
         return Err(Error::invalid("a territory needs a name"));
     }
+    Ok(())
+}
+
+fn name_taken(name: &str) -> Error {
+    Error::invalid(format!("a territory called '{name}' already exists"))
+}
+
+fn check_name_free(project: &Project, name: &str, except: Option<TerritoryId>) -> Result<()> {
+    check_name_given(name)?;
     match project.territories.iter().find(|t| t.name == name) {
-        Some(t) if Some(t.id) != except => Err(Error::invalid(format!(
-            "a territory called '{name}' already exists"
-        ))),
+        Some(t) if Some(t.id) != except => Err(name_taken(name)),
         _ => Ok(()),
     }
 }

@@ -29,7 +29,7 @@ use serde::ser::{SerializeSeq, SerializeTupleStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::error::{Error, Result};
-use super::export::write_file_atomically;
+use super::fs::{Fingerprint, WriteOptions, write_file_with};
 use super::model::{
     Accounts, LocationSource, PlanSettings, Project, Rep, RepId, Scenario, ScenarioId,
     ScenarioState, StoredPlan, Territory, TerritoryId, TerritoryType, TerritoryTypeId,
@@ -377,9 +377,22 @@ pub fn write<W: std::io::Write>(project: &Project, mut w: W) -> Result<()> {
     w.write_all(b"  ],\n)").map_err(|e| fail(&e))
 }
 
-/// Saves `project` to `path` atomically (temp file + rename).
+/// Saves `project` to `path` atomically (temp file + rename; see
+/// [`crate::core::fs`]).
 pub fn save(project: &Project, path: &Path) -> Result<()> {
-    write_file_atomically(path, |w| {
+    save_with(project, path, WriteOptions::default()).map(|_| ())
+}
+
+/// [`save`] with `opts`: refuses a read-only file unless forced, and a
+/// file that is no longer what was read ([`load_tracked`]) when
+/// `opts.expect` is set. Returns the fingerprint of what was written
+/// (`None` when `path` is not a regular file).
+pub fn save_with(
+    project: &Project,
+    path: &Path,
+    opts: WriteOptions,
+) -> Result<Option<Fingerprint>> {
+    write_file_with(path, opts, |w| {
         write(project, &mut *w).map_err(|e| match e {
             Error::Invalid(m) => Error::Project {
                 path: path.to_owned(),
@@ -392,6 +405,8 @@ pub fn save(project: &Project, path: &Path) -> Result<()> {
 
 /// Reads a project from RON text; `path` is only used in error messages.
 pub fn parse(text: &str, path: &Path) -> Result<Project> {
+    // Editors on Windows like to start UTF-8 text with a byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let err = |message: String| Error::Project {
         path: path.to_owned(),
         message,
@@ -418,6 +433,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
             f.version
         )));
     }
+    f.settings
+        .check()
+        .map_err(|m| err(format!("settings: {m}")))?;
     let mut accounts = Accounts::with_schema(&f.measures, &f.attributes);
     let (nm, na) = (f.measures.len(), f.attributes.len());
     if let Some((prev, k)) = table.first_duplicate() {
@@ -651,9 +669,31 @@ fn parse_file(text: &str) -> std::result::Result<(FileIn, AccountTable), String>
 
 /// Loads a project file.
 pub fn load(path: &Path) -> Result<Project> {
+    load_tracked(path).map(|(p, _)| p)
+}
+
+/// Loads a project file and tells what it held, so that a later save can
+/// refuse to overwrite someone else's changes ([`save_with`]).
+pub fn load_tracked(path: &Path) -> Result<(Project, Fingerprint)> {
     let bytes = read_bytes(path).map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let bad = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+    let (fingerprint, project) = rayon::join(
+        || Fingerprint::of_bytes(&bytes),
+        || parse_bytes(&bytes, path),
+    );
+    // Handing a big file's text back to the system takes a while: do it off
+    // the caller's thread (or here, if no thread can be started).
+    if bytes.len() > 1 << 24 {
+        let _ = std::thread::Builder::new()
+            .name("turfmap-free".into())
+            .spawn(move || drop(bytes));
+    }
+    project.map(|p| (p, fingerprint))
+}
+
+/// Parses the bytes of a project file.
+fn parse_bytes(bytes: &[u8], path: &Path) -> Result<Project> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let bad = &bytes[..e.valid_up_to()];
         Error::Project {
             path: path.to_owned(),
             message: format!(
@@ -662,15 +702,7 @@ pub fn load(path: &Path) -> Result<Project> {
             ),
         }
     })?;
-    let project = parse(&text, path);
-    // Handing a big file's text back to the system takes a while: do it off
-    // the caller's thread (or here, if no thread can be started).
-    if text.len() > 1 << 24 {
-        let _ = std::thread::Builder::new()
-            .name("turfmap-free".into())
-            .spawn(move || drop(text));
-    }
-    project
+    parse(text, path)
 }
 
 /// The bytes of a file. A big one is read in parallel parts, so that

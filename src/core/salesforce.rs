@@ -43,10 +43,11 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use super::csvsafe::{self, CsvCells};
 use super::edit::Edit;
 use super::engine::Engine;
 use super::error::{Error, Result};
-use super::export::write_file_atomically;
+use super::fs::{FileWriter, write_files_atomically};
 use super::hierarchy::tree_order;
 use super::model::{
     Accounts, Project, Rep, RepId, Scenario, ScenarioId, ScenarioState, StoredPlan, Territory,
@@ -103,9 +104,20 @@ fn fold_accent(c: char) -> char {
 }
 
 /// Writes the Data Loader files of the active scenario of `project` into
-/// `dir` (created if needed). Returns the file names written.
+/// `dir` (created if needed), all at once or none (a failed export leaves
+/// the files of an earlier one as they were), with spreadsheet-safe cells
+/// (see [`crate::core::csvsafe`]). Returns the file names written.
 pub fn export(project: &Project, engines: &[Engine], dir: &Path) -> Result<Vec<String>> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    export_with(project, engines, dir, CsvCells::default())
+}
+
+/// [`export`] with the cells written as `cells` says.
+pub fn export_with(
+    project: &Project,
+    engines: &[Engine],
+    dir: &Path,
+    cells: CsvCells,
+) -> Result<Vec<String>> {
     let mut used = HashSet::new();
     let model_name = project.active().map_or_else(
         || project.name.clone(),
@@ -126,23 +138,28 @@ pub fn export(project: &Project, engines: &[Engine], dir: &Path) -> Result<Vec<S
         let name = &project.territory(t).expect("listed").name;
         terr_dev.insert(t, developer_name(name, &mut used));
     }
-    let write = |file: &str, header: &[&str], rows: Vec<Vec<String>>| -> Result<()> {
-        let path = dir.join(file);
-        write_file_atomically(&path, |w| {
-            let mut out = csv::Writer::from_writer(w);
-            let fail = |e: csv::Error| Error::invalid(format!("could not write {file}: {e}"));
-            out.write_record(header).map_err(fail)?;
-            for r in rows {
-                out.write_record(&r).map_err(fail)?;
-            }
-            out.flush().map_err(|e| Error::io(&path, e))
-        })
-    };
+    let mut files: Vec<FileWriter<'_>> = Vec::new();
+    let mut write =
+        |file: &'static str, header: &'static [&'static str], rows: Vec<Vec<String>>| {
+            let fill = move |w: &mut std::io::BufWriter<std::fs::File>| -> Result<()> {
+                let mut out = csv::Writer::from_writer(w);
+                let fail = |e: csv::Error| Error::invalid(format!("could not write {file}: {e}"));
+                out.write_record(header).map_err(fail)?;
+                for r in rows {
+                    let safe: Vec<_> = r.iter().map(|c| cells.cell(c)).collect();
+                    out.write_record(safe.iter().map(|c| c.as_bytes()))
+                        .map_err(fail)?;
+                }
+                out.flush()
+                    .map_err(|e| Error::io(std::path::PathBuf::new(), e))
+            };
+            files.push((file.to_owned(), Box::new(fill)));
+        };
     write(
         "Territory2Model.csv",
         &["DeveloperName", "Name"],
         vec![vec![model_dev.clone(), model_name.clone()]],
-    )?;
+    );
     write(
         "Territory2Type.csv",
         &["DeveloperName", "MasterLabel", "Priority"],
@@ -157,7 +174,7 @@ pub fn export(project: &Project, engines: &[Engine], dir: &Path) -> Result<Vec<S
                 ]
             })
             .collect(),
-    )?;
+    );
     write(
         "Territory2.csv",
         &[
@@ -182,7 +199,7 @@ pub fn export(project: &Project, engines: &[Engine], dir: &Path) -> Result<Vec<S
                 ]
             })
             .collect(),
-    )?;
+    );
     let a = &project.accounts;
     let mut assoc = Vec::new();
     for i in a.live() {
@@ -200,7 +217,7 @@ pub fn export(project: &Project, engines: &[Engine], dir: &Path) -> Result<Vec<S
         "ObjectTerritory2Association.csv",
         &["ObjectId", "Territory2.DeveloperName", "AssociationCause"],
         assoc,
-    )?;
+    );
     let mut users = Vec::new();
     for id in &order {
         let t = project.territory(*id).expect("listed");
@@ -222,7 +239,8 @@ pub fn export(project: &Project, engines: &[Engine], dir: &Path) -> Result<Vec<S
             "User.Name",
         ],
         users,
-    )?;
+    );
+    write_files_atomically(dir, files)?;
     Ok([
         "Territory2Model.csv",
         "Territory2Type.csv",
@@ -435,9 +453,11 @@ fn read_csv(path: &Path) -> Result<(HashMap<String, usize>, Vec<csv::StringRecor
         .enumerate()
         .map(|(k, h)| (h.trim().to_ascii_lowercase(), k))
         .collect();
+    // Turfmap's own spreadsheet-safe cells read back as they were.
     let rows = r
         .records()
-        .collect::<std::result::Result<Vec<_>, _>>()
+        .map(|rec| rec.map(|rec| rec.iter().map(csvsafe::unescape).collect()))
+        .collect::<std::result::Result<Vec<csv::StringRecord>, _>>()
         .map_err(bad)?;
     Ok((header, rows))
 }

@@ -35,6 +35,13 @@ pub fn import_kml(
     if bytes.starts_with(super::kmz::ZIP_MAGIC) {
         return super::kmz::import_kmz(path, name_prop);
     }
+    if let Some(advice) = super::utf16_advice(&bytes) {
+        return Err(Error::Geo {
+            path: path.to_path_buf(),
+            feature: None,
+            message: advice,
+        });
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         Error::io(
             path,
