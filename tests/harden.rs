@@ -400,3 +400,94 @@ fn chukotka_is_russia_from_the_bundled_world_layer() {
         assert_eq!(got, *want, "{id}");
     }
 }
+
+fn test_leaf() -> turfmap::core::rules::Condition {
+    turfmap::core::rules::Condition::Test(turfmap::core::rules::Test::new(
+        "Owner",
+        turfmap::core::rules::Operator::Equals,
+        &["Kim"],
+    ))
+}
+
+/// `levels` alternating AND / OR groups, each holding a test and the next.
+fn alternating(levels: usize) -> turfmap::core::rules::Condition {
+    use turfmap::core::rules::Condition;
+    let mut c = test_leaf();
+    for k in 0..levels {
+        let pair = vec![test_leaf(), c];
+        c = if k % 2 == 0 {
+            Condition::All(pair)
+        } else {
+            Condition::Any(pair)
+        };
+    }
+    c
+}
+
+/// The text form of [`alternating`].
+fn alternating_text(levels: usize) -> String {
+    let mut t = "Owner = Kim".to_owned();
+    for k in 0..levels {
+        t = format!(
+            "Owner = Kim {} ({t})",
+            if k % 2 == 0 { "AND" } else { "OR" }
+        );
+    }
+    t
+}
+
+#[test]
+fn rule_depth_is_limited_when_the_rule_is_set() {
+    use turfmap::core::rules::Rule;
+    let max = Rule::MAX_DEPTH;
+    let ok = Rule::parse(&alternating_text(max)).unwrap();
+    assert_eq!(ok.condition.depth(), max);
+    for deep in [
+        alternating_text(max + 1),
+        format!("{}Owner = Kim", "NOT ".repeat(57)),
+    ] {
+        let err = Rule::parse(&deep).unwrap_err();
+        assert!(err.contains(&format!("at most {max}")), "{err}");
+    }
+    // Far deeper text is refused too, without running out of stack.
+    let abyss = format!("{}Owner = Kim{}", "(".repeat(200_000), ")".repeat(200_000));
+    assert!(Rule::parse(&abyss).unwrap_err().contains("at most"));
+    // The edit refuses a deep rule built without the text form.
+    let mut ws = Workspace::new(plan(&[1.0]));
+    let id = ws.project().territories[0].id;
+    let err = ws
+        .apply(Edit::SetRule {
+            id,
+            rule: Some(Rule::new(alternating(max + 1))),
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("at most"), "{err}");
+    // What is accepted saves and loads.
+    ws.apply(Edit::SetRule { id, rule: Some(ok) }).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.turf");
+    ws.save_as(&path).unwrap();
+    let back = project_file::load(&path).unwrap();
+    assert_eq!(
+        back.territories[0].rule.as_ref().unwrap().condition.depth(),
+        max
+    );
+}
+
+#[test]
+fn deep_rules_saved_by_older_versions_still_load() {
+    use turfmap::core::rules::{Condition, Rule};
+    let mut not57 = test_leaf();
+    for _ in 0..57 {
+        not57 = Condition::Not(Box::new(not57));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (k, c) in [alternating(29), not57].into_iter().enumerate() {
+        let mut p = plan(&[1.0]);
+        p.territories[0].rule = Some(Rule::new(c));
+        let path = dir.path().join(format!("old{k}.turf"));
+        project_file::save(&p, &path).unwrap();
+        let back = project_file::load(&path).unwrap();
+        assert_eq!(back.territories[0].rule, p.territories[0].rule);
+    }
+}

@@ -17,6 +17,14 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// How a verb that changes a plan saves it.
+#[derive(clap::Args, Debug, Default, Clone, Copy)]
+pub struct SaveArgs {
+    /// Replace the plan file even if it is read-only.
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// Column choices for the accounts CSV.
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct ColumnArgs {
@@ -155,6 +163,9 @@ pub enum Command {
 /// Arguments of `turfmap new`.
 #[derive(clap::Args, Debug)]
 pub struct NewArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file to create (`.turf`).
     pub plan: PathBuf,
     /// Accounts CSV (comma, semicolon or tab separated).
@@ -185,6 +196,9 @@ pub struct NewArgs {
 /// Arguments of `turfmap import-territories`.
 #[derive(clap::Args, Debug)]
 pub struct ImportTerritoriesArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// `.geojson`/`.json`, `.shp`, `.kml` or `.kmz` file of polygons.
@@ -262,6 +276,10 @@ pub struct ReportArgs {
 /// Arguments of `turfmap assign`.
 #[derive(clap::Args, Debug)]
 pub struct AssignArgs {
+    /// Write CSV cells exactly as they are, without the `'` that keeps a
+    /// spreadsheet from running cells starting with = + - @ as formulas.
+    #[arg(long)]
+    pub raw_csv: bool,
     /// The plan file.
     pub plan: PathBuf,
     /// Output file (default: standard output).
@@ -316,6 +334,9 @@ pub struct BenchGestureArgs {
 /// Arguments of `turfmap balance`.
 #[derive(clap::Args, Debug)]
 pub struct BalanceArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// Balance measure (or `count`); `NAME=WEIGHT` pairs separated by
@@ -371,6 +392,9 @@ pub struct ExplainArgs {
 /// Arguments of `turfmap rule`.
 #[derive(clap::Args, Debug)]
 pub struct RuleArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// Territory name.
@@ -388,6 +412,9 @@ pub struct RuleArgs {
 /// Arguments of `turfmap pin`.
 #[derive(clap::Args, Debug)]
 pub struct PinArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// Account ids.
@@ -407,6 +434,9 @@ pub struct PinArgs {
 /// Arguments of `turfmap territory`.
 #[derive(clap::Args, Debug)]
 pub struct TerritoryArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// Territory name.
@@ -429,6 +459,9 @@ pub struct RepsArgs {
 /// Arguments of `turfmap scenario`.
 #[derive(clap::Args, Debug)]
 pub struct ScenarioArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// What to do.
@@ -439,6 +472,10 @@ pub struct ScenarioArgs {
 /// Arguments of `turfmap diff`.
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
+    /// Write CSV cells exactly as they are, without the `'` that keeps a
+    /// spreadsheet from running cells starting with = + - @ as formulas.
+    #[arg(long)]
+    pub raw_csv: bool,
     /// The plan file.
     pub plan: PathBuf,
     /// Scenario A (from).
@@ -453,6 +490,9 @@ pub struct DiffArgs {
 /// Arguments of `turfmap import-salesforce`.
 #[derive(clap::Args, Debug)]
 pub struct ImportSalesforceArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file (created from the accounts CSV if missing).
     pub plan: PathBuf,
     /// Account export CSV.
@@ -477,6 +517,10 @@ pub struct ImportSalesforceArgs {
 /// Arguments of `turfmap export-salesforce`.
 #[derive(clap::Args, Debug)]
 pub struct ExportSalesforceArgs {
+    /// Write CSV cells exactly as they are, without the `'` that keeps a
+    /// spreadsheet from running cells starting with = + - @ as formulas.
+    #[arg(long)]
+    pub raw_csv: bool,
     /// The plan file.
     pub plan: PathBuf,
     /// Output folder.

@@ -55,7 +55,7 @@ pub(super) fn import(a: ImportSalesforceArgs) -> Result<()> {
             ));
         }
     }
-    ws.save_as(plan)
+    super::save(&mut ws, plan, a.save)
 }
 
 /// Reads the Data Loader files in `dir` as scenario `scenario`.
@@ -125,7 +125,8 @@ pub(super) fn export(a: ExportSalesforceArgs) -> Result<()> {
     let id = salesforce::scenario_for_export(ws.project(), a.scenario.as_deref())?;
     let view = crate::core::scenario::view(ws.project(), id)?;
     let vws = Workspace::new(view);
-    let files = salesforce::export(vws.project(), vws.engines(), &a.dir)?;
+    let cells = super::csv_cells(a.raw_csv);
+    let files = salesforce::export_with(vws.project(), vws.engines(), &a.dir, cells)?;
     eprintln!("Wrote {} to {}.", files.join(", "), a.dir.display());
     Ok(())
 }

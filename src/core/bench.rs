@@ -239,7 +239,10 @@ fn snapshot_and_file(ws: &Workspace, reps: usize, out: &mut dyn Write) -> Result
 fn squares_geojson(n: usize) -> String {
     let mut s = String::from(r#"{"type":"FeatureCollection","features":["#);
     for i in 0..n {
-        let (x, y) = ((i % 1000) as f64 * 0.01 - 100.0, (i / 1000) as f64 * 0.01 + 30.0);
+        let (x, y) = (
+            (i % 1000) as f64 * 0.01 - 100.0,
+            (i / 1000) as f64 * 0.01 + 30.0,
+        );
         let (x1, y1) = (x + 0.009, y + 0.009);
         if i > 0 {
             s.push(',');
@@ -252,6 +255,11 @@ fn squares_geojson(n: usize) -> String {
     s
 }
 
+/// Prints [`territory_import`] of `n` features into an empty plan.
+pub fn import_figure(n: usize, out: &mut dyn Write) -> Result<()> {
+    territory_import(&Workspace::new(super::model::Project::new("bench")), n, out)
+}
+
 /// `import-territories` of `n` features into the plan: reading the
 /// GeoJSON, and building and applying the one undoable edit (linear: it
 /// was quadratic, 150 s for 100,000 features).
@@ -259,8 +267,7 @@ fn territory_import(ws: &Workspace, n: usize, out: &mut dyn Write) -> Result<()>
     let io = |e| Error::io("<stdout>", e);
     let text = squares_geojson(n);
     let path = std::path::Path::new("bench.geojson");
-    let (read, read_ms) =
-        time(|| super::import::territories_from_geojson_str(&text, path, "name"));
+    let (read, read_ms) = time(|| super::import::territories_from_geojson_str(&text, path, "name"));
     let (imported, _) = read?;
     let mut ws = ws.snapshot();
     let (res, apply_ms) = time(|| {

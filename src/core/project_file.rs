@@ -40,6 +40,17 @@ use super::rules::Rule;
 mod accounts_in;
 use accounts_in::AccountTable;
 
+/// How deep RON may nest when reading or writing a project file: room for
+/// rules of [`Rule::MAX_DEPTH`] levels (RON counts about four per level)
+/// with a wide margin, so that deeper rules saved by older versions load
+/// too. RON's default (128) refused rules of 29 AND / OR levels.
+const RON_DEPTH: usize = 512;
+
+/// RON options of the project file (see [`RON_DEPTH`]).
+fn ron_options() -> ron::Options {
+    ron::Options::default().with_recursion_limit(RON_DEPTH)
+}
+
 /// The format version this build writes; it reads this one and older.
 pub const FORMAT_VERSION: u32 = 3;
 const FORMAT_TAG: &str = "turfmap-project";
@@ -338,7 +349,7 @@ pub fn write<W: std::io::Write>(project: &Project, mut w: W) -> Result<()> {
         .depth_limit(2)
         .struct_names(false)
         .indentor("  ");
-    let header = ron::Options::default()
+    let header = ron_options()
         .to_string_pretty(&file, cfg.clone())
         .map_err(|e| fail(&e))?;
     let Some(head) = header.strip_suffix("  accounts: [],\n)") else {
@@ -700,16 +711,14 @@ fn parse_file(text: &str) -> std::result::Result<(FileIn, AccountTable), String>
             .then(|| (start, body_start, end + 1))
     });
     let Some((start, body_start, body_end)) = split else {
-        let mut f: FileIn = ron::Options::default().from_str(text).map_err(bad)?;
+        let mut f: FileIn = ron_options().from_str(text).map_err(bad)?;
         let table = AccountTable::from_dtos(std::mem::take(&mut f.accounts));
         return Ok((f, table));
     };
     let (header, table) = rayon::join(
         || {
             let header = format!("{}\n  accounts: [],\n)\n", &text[..start]);
-            ron::Options::default()
-                .from_str::<FileIn>(&header)
-                .map_err(bad)
+            ron_options().from_str::<FileIn>(&header).map_err(bad)
         },
         || accounts_in::read_lines(text, body_start, body_end),
     );

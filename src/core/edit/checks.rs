@@ -34,12 +34,10 @@ pub(super) fn check_writable(project: &Project, edit: &Edit) -> Result<()> {
 /// Refuses a change of the plan while the active scenario is archived.
 pub(super) fn check_not_archived(project: &Project) -> Result<()> {
     match project.active() {
-        Some(s) if s.state == ScenarioState::Archived => {
-            Err(Error::invalid(format!(
-                "scenario '{}' is archived and read-only; set it back to planning (or clone it) to change it",
-                s.name
-            )))
-        }
+        Some(s) if s.state == ScenarioState::Archived => Err(Error::invalid(format!(
+            "scenario '{}' is archived and read-only; set it back to planning (or clone it) to change it",
+            s.name
+        ))),
         _ => Ok(()),
     }
 }
@@ -64,6 +62,8 @@ pub(super) fn check_reps(project: &Project, reps: &[RepId]) -> Result<()> {
 }
 
 pub(super) fn check_rule(project: &Project, territory: &str, rule: &Rule) -> Result<()> {
+    rule.check_depth()
+        .map_err(|m| Error::invalid(format!("the rule of '{territory}': {m}")))?;
     let problems = rule.validate(&project.accounts);
     if problems.is_empty() {
         Ok(())

@@ -413,7 +413,13 @@ fn apply_batch(
                 let mut ch = Change::default();
                 check_not_archived(project)
                     .and_then(|()| {
-                        territories::add_territory_known(project, &mut ch, territory, position, Some(k))
+                        territories::add_territory_known(
+                            project,
+                            &mut ch,
+                            territory,
+                            position,
+                            Some(k),
+                        )
                     })
                     .map(|inv| (inv, ch))
             }
