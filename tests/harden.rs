@@ -491,3 +491,143 @@ fn deep_rules_saved_by_older_versions_still_load() {
         assert_eq!(back.territories[0].rule, p.territories[0].rule);
     }
 }
+
+fn turfmap_cmd(args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_turfmap"));
+    c.args(args);
+    c
+}
+
+fn squares_plan(path: &Path, n: usize) {
+    let mut p = plan(&[1.0, 2.0, 3.0]);
+    p.territories.clear();
+    for i in 0..n {
+        p.add_territory(&format!("T{i}"), sq(i as f64 * 2.0, 1.0));
+    }
+    project_file::save(&p, path).unwrap();
+}
+
+#[test]
+fn concurrent_cli_edits_never_lose_an_update_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.turf");
+    let n = 8;
+    squares_plan(&path, n);
+    let p = path.to_str().unwrap();
+    let children: Vec<_> = (0..n)
+        .map(|i| {
+            turfmap_cmd(&[
+                "territory",
+                p,
+                &format!("T{i}"),
+                "--priority",
+                &format!("{}", 70 + i),
+            ])
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let results: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let saved = project_file::load(&path).unwrap();
+    let mut succeeded = 0;
+    for (i, out) in results.iter().enumerate() {
+        let priority = saved.territory_by_name(&format!("T{i}")).unwrap().priority;
+        if out.status.success() {
+            succeeded += 1;
+            assert_eq!(
+                priority,
+                70 + i as i32,
+                "T{i}: exit 0 but its change is lost"
+            );
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("changed on disk"), "T{i}: {err}");
+            assert_ne!(priority, 70 + i as i32);
+        }
+    }
+    assert!(succeeded >= 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn cli_refuses_a_read_only_plan_unless_forced_and_names_os_errors_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.turf");
+    squares_plan(&path, 2);
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let p = path.to_str().unwrap();
+    let out = turfmap_cmd(&["territory", p, "T0", "--priority", "5"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("read-only") && err.contains("--force"),
+        "{err}"
+    );
+    let out = turfmap_cmd(&["territory", p, "T0", "--priority", "5", "--force"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        project_file::load(&path).unwrap().territories[0].priority,
+        5
+    );
+    assert_eq!(
+        fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o444
+    );
+    // An OS error is printed once.
+    let missing = dir.path().join("missing.turf");
+    let out = turfmap_cmd(&["assign", missing.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+}
+
+#[test]
+fn cli_out_dash_is_standard_output_and_csv_is_safe_unless_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.turf");
+    let mut p = plan(&[1.0]);
+    p.accounts.ids[0] = "=1+2".into();
+    project_file::save(&p, &path).unwrap();
+    let p = path.to_str().unwrap();
+    let out = turfmap_cmd(&["assign", p, "--out", "-"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "account_id,territory\n'=1+2,West\n"
+    );
+    let out = turfmap_cmd(&["assign", p, "--raw-csv"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "account_id,territory\n=1+2,West\n"
+    );
+    #[cfg(unix)]
+    {
+        let out = turfmap_cmd(&["assign", p, "--out", "/dev/null"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
