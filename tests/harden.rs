@@ -226,42 +226,45 @@ fn a_kmz_declaring_a_huge_document_is_refused_before_reading() {
 }
 
 #[test]
-fn salesforce_export_is_all_or_nothing_and_spreadsheet_safe() {
+fn salesforce_association_csv_is_spreadsheet_safe_unless_raw() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("sf");
     let mut p = plan(&[1.0, 2.0, 3.0]);
-    p.territories[0].name = "=HYPERLINK(\"http://evil\")".into();
-    p.accounts.ids[1] = "@A1".into();
+    p.name = "Acme".into();
+    p.accounts.ids[1] = "=HYPERLINK(\"http://evil\")".into();
     let ws = Workspace::new(p);
-    salesforce::export(ws.project(), ws.engines(), &out).unwrap();
-    let territories = fs::read_to_string(out.join("Territory2.csv")).unwrap();
-    assert!(territories.contains("\"'=HYPERLINK("), "{territories}");
-    let assoc = fs::read_to_string(out.join("ObjectTerritory2Association.csv")).unwrap();
-    assert!(assoc.contains("\n'@A1,"), "{assoc}");
-    // Read back, the names are what they were.
-    let (_, report) = salesforce::read_export(ws.project(), &out, "Back").unwrap();
-    let _ = report;
-    // A failed export (here: one file cannot be replaced) changes no file.
-    let before: Vec<_> = sorted_files(&out);
-    let old_assoc = out.join("ObjectTerritory2Association.csv");
-    fs::remove_file(&old_assoc).unwrap();
-    fs::create_dir(&old_assoc).unwrap();
-    let mut p2 = ws.project().clone();
-    p2.territories[1].name = "Renamed".into();
-    let ws2 = Workspace::new(p2);
-    assert!(salesforce::export(ws2.project(), ws2.engines(), &out).is_err());
-    let t2 = fs::read_to_string(out.join("Territory2.csv")).unwrap();
-    assert_eq!(t2, territories);
-    assert_eq!(sorted_files(&out), before);
-}
-
-fn sorted_files(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir)
+    let first = dir.path().join("first");
+    salesforce::export(ws.project(), ws.engines(), &first).unwrap();
+    // The org's Territory2 export, with an id for each territory.
+    let model = fs::read_dir(first.join("territory2Models"))
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .into_owned();
+    let tcsv = dir.path().join("Territory2.csv");
+    let ids = "DeveloperName,Territory2Model.DeveloperName,Id\n";
+    let rows = format!("West,{model},0MI5g0000000001AAA\nEast,{model},0MI5g0000000002AAA\n");
+    fs::write(&tcsv, format!("{ids}{rows}")).unwrap();
+    for (cells, want) in [
+        (
+            CsvCells::SpreadsheetSafe,
+            "\n\"'=HYPERLINK(\"\"http://evil\"\")\",",
+        ),
+        (CsvCells::Raw, "\n\"=HYPERLINK(\"\"http://evil\"\")\","),
+    ] {
+        let out = dir.path().join(format!("{cells:?}"));
+        let opts = salesforce::ExportOptions {
+            territory_ids: Some(tcsv.clone()),
+            allow_row_number_ids: true,
+            cells,
+            ..Default::default()
+        };
+        salesforce::export_with(ws.project(), ws.engines(), &out, &opts).unwrap();
+        let assoc = fs::read_to_string(out.join("ObjectTerritory2Association.csv")).unwrap();
+        assert!(assoc.contains(want), "{cells:?}: {assoc}");
+    }
 }
 
 #[test]
