@@ -505,7 +505,7 @@ fn squares_plan(path: &Path, n: usize) {
     let mut p = plan(&[1.0, 2.0, 3.0]);
     p.territories.clear();
     for i in 0..n {
-        p.add_territory(&format!("T{i}"), sq(i as f64 * 2.0, 1.0));
+        p.add_territory(format!("T{i}"), sq(i as f64 * 2.0, 1.0));
     }
     project_file::save(&p, path).unwrap();
 }

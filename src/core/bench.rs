@@ -232,7 +232,7 @@ fn snapshot_and_file(ws: &Workspace, reps: usize, out: &mut dyn Write) -> Result
         loaded.accounts.len()
     )
     .map_err(io)?;
-    territory_import(&ws, 100_000, out)
+    territory_import(ws, 100_000, out)
 }
 
 /// GeoJSON of `n` small squares named `Imported N`, on a grid.
