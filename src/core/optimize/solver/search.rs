@@ -773,6 +773,7 @@ mod tests {
             radius_km: 30.0,
             pieces: vec![1; k],
             max_iterations: 20_000,
+            time_budget_s: 0.0,
         }
     }
 
