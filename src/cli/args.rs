@@ -164,9 +164,6 @@ pub enum Command {
 /// Arguments of `turfmap new`.
 #[derive(clap::Args, Debug)]
 pub struct NewArgs {
-    /// How the plan file is saved.
-    #[command(flatten)]
-    pub save: SaveArgs,
     /// The plan file to create (`.turf`).
     pub plan: PathBuf,
     /// Accounts CSV (comma, semicolon or tab separated).
@@ -182,7 +179,7 @@ pub struct NewArgs {
     /// Column choices.
     #[command(flatten)]
     pub columns: ColumnArgs,
-    /// Overwrite the plan file if it exists.
+    /// Overwrite the plan file if it exists (also a read-only one).
     #[arg(long)]
     pub force: bool,
     /// Column with each account's current territory: it becomes the

@@ -33,7 +33,7 @@ pub(super) fn new(a: NewArgs) -> Result<()> {
         let table = ws.project().accounts.clone();
         super::salesforce::baseline(&mut ws, &table, &tc, a.owner_col.as_deref(), "Baseline")?;
     }
-    super::save(&mut ws, plan, a.save)?;
+    super::save(&mut ws, plan, super::args::SaveArgs { force: a.force })?;
     let m = ws.metrics();
     eprintln!(
         "Created {}: {} accounts, {} territories, {} unassigned.",
