@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod export;
+pub mod geocode;
 pub mod geometry;
 pub mod hierarchy;
 pub mod import;
