@@ -15,6 +15,7 @@ use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
 use super::column::CowColumn;
+pub use super::geocode::{Country, PostalMatch};
 use super::pins::Pins;
 use super::rules::Rule;
 
@@ -36,7 +37,8 @@ pub enum LocationSource {
     /// Latitude/longitude columns of the import.
     #[default]
     Coordinates,
-    /// The centroid of its postal code (bundled US ZIP table).
+    /// The centroid of its postal code in its country's table; which
+    /// table and how precise: [`Accounts::postal_match`].
     PostalCode,
     /// No usable location: kept, reported, never assigned by geometry.
     Unlocated,
@@ -119,6 +121,10 @@ pub struct Accounts {
     pub lat: Vec<f64>,
     /// Where the location came from.
     pub source: Vec<LocationSource>,
+    /// For accounts placed by postal code: the country table and precision
+    /// that placed them. May be shorter than the table (a missing entry is
+    /// `None`); read it with [`Accounts::postal_match`].
+    pub postal: Vec<Option<PostalMatch>>,
     /// Manual overrides: the territories each account is pinned to, at
     /// most one per territory type.
     pub pins: Pins,
@@ -189,6 +195,33 @@ impl Accounts {
     /// True when account `i` has a usable location.
     pub fn is_located(&self, i: usize) -> bool {
         self.lon[i].is_finite() && self.lat[i].is_finite()
+    }
+
+    /// How account `i`'s postal code placed it; `None` unless it is placed
+    /// by postal code. Plans saved before postal codes outside the US
+    /// were read record nothing: their postal codes were US ZIPs.
+    pub fn postal_match(&self, i: usize) -> Option<PostalMatch> {
+        if self.source.get(i) != Some(&LocationSource::PostalCode) {
+            return None;
+        }
+        Some(
+            self.postal
+                .get(i)
+                .copied()
+                .flatten()
+                .unwrap_or(PostalMatch::US_ZIP),
+        )
+    }
+
+    /// Records how account `i`'s postal code placed it.
+    pub fn set_postal_match(&mut self, i: usize, m: Option<PostalMatch>) {
+        if self.postal.len() <= i {
+            if m.is_none() {
+                return;
+            }
+            self.postal.resize(i + 1, None);
+        }
+        self.postal[i] = m;
     }
 
     /// Index of the measure column called `name` (case-insensitive).
@@ -372,6 +405,19 @@ pub struct PlanSettings {
     pub balance: BalanceMeasure,
     /// Acceptable deviation from the mean, in percent (±).
     pub tolerance_pct: f64,
+    /// The country of accounts whose import row names none: it picks the
+    /// postal-code table. Plans from before it existed are US plans.
+    /// Not written for US plans, whose files stay as they were.
+    #[serde(default = "us", skip_serializing_if = "is_us")]
+    pub default_country: Country,
+}
+
+fn us() -> Country {
+    Country::US
+}
+
+fn is_us(c: &Country) -> bool {
+    *c == Country::US
 }
 
 impl Default for PlanSettings {
@@ -379,6 +425,7 @@ impl Default for PlanSettings {
         Self {
             balance: BalanceMeasure::Count,
             tolerance_pct: 5.0,
+            default_country: Country::US,
         }
     }
 }
@@ -514,6 +561,7 @@ impl Project {
                 lon,
                 lat,
                 source,
+                postal: a.postal.clone(),
                 pins,
                 removed,
                 measures,

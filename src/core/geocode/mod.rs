@@ -77,6 +77,29 @@ impl Precision {
     }
 }
 
+/// How a postal code placed an account: whose table, how precisely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PostalMatch {
+    /// The country whose table placed it.
+    pub country: Country,
+    /// What the centroid stands for.
+    pub precision: Precision,
+}
+
+impl PostalMatch {
+    /// A US ZIP centroid (what every postal match was before other
+    /// countries were covered).
+    pub const US_ZIP: PostalMatch = PostalMatch {
+        country: Country::US,
+        precision: Precision::Zip,
+    };
+
+    /// `GB postal sector`, `US ZIP`.
+    pub fn describe(self) -> String {
+        format!("{} {}", self.country, self.precision.label())
+    }
+}
+
 /// Why an account's postal code gave no location.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PostalMiss {
@@ -127,6 +150,16 @@ pub struct PostalHit<'a> {
     pub place: &'a str,
     /// First-level region (state, province, nation) of the matched code.
     pub admin1: &'a str,
+}
+
+impl PostalHit<'_> {
+    /// Whose table placed it and how precisely.
+    pub fn matched_as(&self) -> PostalMatch {
+        PostalMatch {
+            country: self.country,
+            precision: self.precision,
+        }
+    }
 }
 
 /// The table files, in [`Gazetteer::tables`] order.

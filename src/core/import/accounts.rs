@@ -817,6 +817,7 @@ fn import_accounts_from_bytes(
         lon: Vec::with_capacity(rows),
         lat: Vec::with_capacity(rows),
         source: Vec::with_capacity(rows),
+        postal: Vec::new(),
         pins: Pins::unpinned(rows),
         removed: vec![false; rows],
         measures,
