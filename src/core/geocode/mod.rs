@@ -19,6 +19,7 @@
 //! Tables are read from the assets folder on first use, one country at a
 //! time, so an all-US import never reads any of them.
 
+pub mod batch;
 pub mod country;
 pub mod normalize;
 pub mod table;
@@ -28,6 +29,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+pub use batch::{PostalLookup, PostalSummary, country_column};
 pub use country::Country;
 use normalize::{Scheme, Shape};
 pub use table::{Key, PostalTable};
@@ -103,7 +105,7 @@ impl PostalMatch {
 /// Why an account's postal code gave no location.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PostalMiss {
-    /// The postal code cell is empty.
+    /// Neither usable coordinates nor a postal code.
     NoCode,
     /// The country's text names no country Turfmap knows.
     UnknownCountry,
@@ -123,7 +125,7 @@ impl PostalMiss {
     /// Words for the user, e.g. `country not covered`.
     pub fn label(self) -> &'static str {
         match self {
-            PostalMiss::NoCode => "no postal code",
+            PostalMiss::NoCode => "no coordinates or postal code",
             PostalMiss::UnknownCountry => "unknown country",
             PostalMiss::NotCovered => "country not covered",
             PostalMiss::BadFormat => "code doesn't fit the country's format",
