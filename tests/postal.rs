@@ -1,0 +1,109 @@
+//! Country-aware postal geocoding on data Turfmap did not make: a
+//! Salesforce-style export whose postal codes and countries come from 13
+//! Faker locales (tests/data/make_world_accounts.py), checked against the
+//! bundled Natural Earth country outlines.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use geo::{Distance, Euclidean, Point, Polygon};
+use turfmap::core::geocode::{Country, Gazetteer, PostalLookup, PostalMiss};
+
+fn data(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+/// Country outlines of the bundled basemap by ISO alpha-3.
+fn outlines() -> HashMap<String, Vec<Polygon<f64>>> {
+    let path = turfmap::core::assets::dir().join(turfmap::core::basemap::COUNTRIES_FILE);
+    turfmap::core::basemap::read_features(&path)
+        .expect("the bundled countries file reads")
+        .into_iter()
+        .filter_map(|(props, polys)| Some((props.get("iso_a3")?.as_str()?.to_owned(), polys)))
+        .collect()
+}
+
+/// `(postal code, country text)` of every row of the Faker export.
+fn faker_rows() -> Vec<(String, String)> {
+    let mut rdr = csv::Reader::from_path(data("world_accounts.csv")).expect("fixture opens");
+    rdr.records()
+        .map(|r| {
+            let r = r.expect("fixture rows read");
+            (r[3].to_owned(), r[4].to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn faker_codes_in_their_own_countries() {
+    let shapes = outlines();
+    let mut lookup = PostalLookup::new(Gazetteer::bundled(), Country::US);
+    let mut placed: HashMap<Country, usize> = HashMap::new();
+    let mut misses: HashMap<(PostalMiss, Country), usize> = HashMap::new();
+    for (code, country_text) in faker_rows() {
+        let country = Country::parse(&country_text)
+            .unwrap_or_else(|| panic!("'{country_text}' names a country"));
+        match lookup.locate(Some(&country_text), &code) {
+            Ok(hit) => {
+                assert_eq!(hit.country, country, "{code} {country_text}");
+                // Within a degree of the country's (coarse, 1:110m)
+                // outline: never in another country's table's place.
+                let polys = &shapes[country.iso3()];
+                let p = Point::new(hit.lon, hit.lat);
+                let d = polys
+                    .iter()
+                    .map(|poly| Euclidean.distance(&p, poly))
+                    .fold(f64::INFINITY, f64::min);
+                // The 1:110m outline of Spain has no Canary Islands.
+                let canaries = country == Country::ES
+                    && (-18.5..-13.0).contains(&hit.lon)
+                    && (27.4..29.5).contains(&hit.lat);
+                assert!(
+                    d < 1.0 || canaries,
+                    "{code} {country_text} → {hit:?}, {d:.2}° outside"
+                );
+                *placed.entry(country).or_default() += 1;
+            }
+            Err((miss, c)) => {
+                assert_eq!(c, Some(country), "{code} {country_text}");
+                *misses.entry((miss, country)).or_default() += 1;
+            }
+        }
+    }
+    let miss = |m: PostalMiss, c: Country| misses.get(&(m, c)).copied().unwrap_or(0);
+    let ch = Country::parse("CH").unwrap();
+    // Switzerland has no table: every Swiss row says so.
+    assert_eq!(miss(PostalMiss::NotCovered, ch), 40);
+    // Faker writes Mexican codes ZIP+4 style ("76317-0669") a third of the
+    // time; those do not fit Mexico's 5 digits and are reported as such.
+    let mx_bad = miss(PostalMiss::BadFormat, Country::MX);
+    assert!((5..=30).contains(&mx_bad), "{mx_bad}");
+    // Every other locale writes its country's format: nothing else is a
+    // format error.
+    let bad: usize = misses
+        .iter()
+        .filter(|((m, c), _)| *m == PostalMiss::BadFormat && *c != Country::MX)
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(bad, 0, "{misses:?}");
+    // Brazil's floor lookup places every well-formed CEP at its
+    // municipality; random codes elsewhere are found where the country's
+    // code space is dense (most random Japanese and Indian ones do not exist).
+    let got = |c: Country| placed.get(&c).copied().unwrap_or(0);
+    assert_eq!(got(Country::BR), 40, "{placed:?} {misses:?}");
+    for c in [
+        Country::US,
+        Country::CA,
+        Country::GB,
+        Country::DE,
+        Country::FR,
+        Country::AU,
+    ] {
+        assert!(got(c) >= 1, "{c}: {placed:?} {misses:?}");
+    }
+    for c in [Country::NL, Country::ES, Country::IT, Country::MX] {
+        assert!(got(c) >= 1, "{c}: {placed:?} {misses:?}");
+    }
+}
