@@ -447,3 +447,21 @@ fn territory_verb_renames_recolours_locks_and_deletes() {
     let o = turfmap(&["territory", s(&plan), "Florida"]);
     assert!(stderr(&o).contains("nothing to change"), "{}", stderr(&o));
 }
+
+/// `turfmap bench` (built with the `bench` feature, as tests are) runs on a
+/// small plan: the incremental edit equals a full recompute and the saved
+/// plan loads back whole.
+#[test]
+fn bench_verb_runs_on_a_small_plan() {
+    let out = ok(&[
+        "bench",
+        "--accounts",
+        "3000",
+        "--territories",
+        "12",
+        "--reps",
+        "2",
+    ]);
+    assert!(out.contains("equals full recompute: yes"), "{out}");
+    assert!(out.contains("(3000 accounts back)"), "{out}");
+}

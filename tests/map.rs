@@ -966,7 +966,8 @@ fn edits_update_the_map_like_a_fresh_one() {
         .take(300)
         .collect();
     let drop =
-        turfmap::core::tools::drop_accounts(ws.project(), ws.engine(), &accounts, target).unwrap();
+        turfmap::core::shape_edit::drop_accounts(ws.project(), ws.engine(), &accounts, target)
+            .unwrap();
     ws.apply(drop).unwrap();
     h.frame(&ws, &sel, &style, vec![]);
     assert_eq!(h.view.account_ringed(accounts[0] as usize), Some(true));
@@ -998,7 +999,7 @@ fn edits_update_the_map_like_a_fresh_one() {
         "edits recolour only the accounts they move"
     );
     // A new territory colour repaints all its accounts: rebuilt, still right.
-    let recolor = turfmap::core::tools::recolor(ws.project(), ids[0], [1, 2, 3]).unwrap();
+    let recolor = turfmap::core::shape_edit::recolor(ws.project(), ids[0], [1, 2, 3]).unwrap();
     ws.apply(recolor).unwrap();
     h.frame(&ws, &sel, &style, vec![]);
     assert_like_fresh(&h.view, &ws, "after a recolour");
@@ -1079,5 +1080,19 @@ fn render_sample_map() {
         let path = dir.join(format!("turfmap-map-{name}.png"));
         img.save(&path).expect("write png");
         println!("wrote {}", path.display());
+    }
+}
+
+/// `bench-frame` on a small plan: every case (whole plan, busiest
+/// territory, its region; still and moving; the frame after an edit) is
+/// timed and draws the plan.
+#[test]
+fn frame_benchmark_times_every_case() {
+    let mut ws = Workspace::new(synthetic_plan(3_000, 12, 1));
+    let results = turfmap::app::frame_bench::run_plan(&mut ws).expect("the frames ran");
+    assert_eq!(results.len(), 7);
+    for r in &results {
+        assert!(r.median_ms > 0.0 && r.p95_ms >= r.median_ms, "{}", r.name);
+        assert!(r.stats.territories > 0, "{}: no territory drawn", r.name);
     }
 }

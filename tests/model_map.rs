@@ -9,7 +9,8 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use turfmap::app::TurfmapApp;
 use turfmap::core::model::{Capacity, Project, Rep, RepId, TerritoryType, TerritoryTypeId};
-use turfmap::core::{TerritoryId, Workspace, tools};
+use turfmap::core::shape_edit as tools;
+use turfmap::core::{TerritoryId, Workspace};
 
 mod common;
 

@@ -8,8 +8,8 @@ use turfmap::core::edit::Edit;
 use turfmap::core::engine::Engine;
 use turfmap::core::geometry::normalize;
 use turfmap::core::model::{AccountRow, Accounts, LocationSource, Project, Territory, TerritoryId};
+use turfmap::core::shape_edit::{self as tools, DrawMode};
 use turfmap::core::synth::synthetic_plan;
-use turfmap::core::tools::{self, DrawMode};
 
 /// A unit square at `(x0, y0)` with the midpoint of every side as a vertex,
 /// so neighbours share side midpoints as well as corners.
@@ -452,6 +452,22 @@ fn tools_on_wavy_synthetic_borders() {
 #[ignore]
 fn bench_edit() {
     turfmap::core::bench_edit::run(&mut std::io::stdout()).unwrap();
+}
+
+/// `bench-edit` on a small plan: every step it times is checked against a
+/// from-scratch engine, and the undo restores the metrics exactly.
+#[test]
+fn bench_edit_checks_pass_on_a_small_plan() {
+    let mut out = Vec::new();
+    turfmap::core::bench_edit::run_on((20_000, 30, 7), &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(
+        out.matches("equals full recompute: yes").count(),
+        4,
+        "{out}"
+    );
+    assert!(out.contains("metrics restored exactly: yes"), "{out}");
+    assert!(!out.contains("NO"), "{out}");
 }
 
 #[test]

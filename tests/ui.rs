@@ -9,9 +9,9 @@ use egui::{Key, Modifiers, Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use turfmap::app::{RecentPlans, SortColumn, SortOrder, TurfmapApp, chart_bars};
-use turfmap::cli::fmt_num;
 use turfmap::core::engine::Reason;
 use turfmap::core::model::{AccountRow, Accounts, BalanceMeasure, Project};
+use turfmap::core::numfmt::fmt_num;
 use turfmap::core::{TerritoryId, Workspace};
 
 mod common;
@@ -442,7 +442,7 @@ fn move_accounts(h: &mut Harness<'_, Slot>, n: u32) -> (TerritoryId, TerritoryId
     let from = p.territory_by_name("Northwind").unwrap().id;
     let to = p.territory_by_name("Southport").unwrap().id;
     let accounts: Vec<u32> = (0..n).collect();
-    let edit = turfmap::core::tools::drop_accounts(
+    let edit = turfmap::core::shape_edit::drop_accounts(
         app.workspace().project(),
         app.workspace().engine(),
         &accounts,

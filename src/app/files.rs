@@ -1,10 +1,10 @@
 //! Files the window reads and writes besides plans: the recent-plans list,
-//! the bundled sample, native file dialogs, and building a new plan from a
-//! CRM export (the same steps as `turfmap new`, with progress and cancel).
+//! the bundled sample and native file dialogs. New plans are built by
+//! [`crate::core::import::new_project`], as `turfmap new` builds them.
 
 use std::path::{Path, PathBuf};
 
-use crate::core::import::{AccountImportOptions, import_accounts, territories_from_file};
+use crate::core::import::{NewPlanFiles, new_project};
 use crate::core::progress::Progress;
 use crate::core::{Project, Result, assets, project_file};
 
@@ -101,41 +101,6 @@ impl RecentPlans {
     }
 }
 
-/// Builds a project named `name` from an accounts CSV and, optionally, a
-/// territories GeoJSON whose features are named by property `name_prop`.
-/// Returns the project and a one- or two-line summary for the user.
-///
-/// This is `cli::new_project` with the window's [`Progress`] (so the import
-/// can be followed and cancelled) and with the reports returned instead of
-/// printed.
-pub fn build_project(
-    name: &str,
-    accounts: &Path,
-    territories: Option<&Path>,
-    name_prop: &str,
-    progress: &Progress,
-) -> Result<(Project, String)> {
-    let (table, report) = import_accounts(accounts, &AccountImportOptions::default(), progress)?;
-    let mut summary = report.summary();
-    let mut project = Project::new(name);
-    project.accounts = table;
-    if let Some(tpath) = territories {
-        progress.check()?;
-        let (imported, report) = territories_from_file(tpath, name_prop)?;
-        summary.push_str(&format!("\n{} territories", report.imported));
-        if !report.skipped.is_empty() {
-            summary.push_str(&format!(
-                " ({} feature(s) skipped, e.g. {})",
-                report.skipped.len(),
-                report.skipped[0]
-            ));
-        }
-        crate::core::import::add_territories(&mut project, imported);
-    }
-    progress.check()?;
-    Ok((project, summary))
-}
-
 /// The bundled sample plan, as a new unsaved project (so that Save asks
 /// where to put it instead of overwriting the bundled file).
 ///
@@ -163,15 +128,11 @@ pub fn load_sample(progress: &Progress) -> Result<Project> {
 
 fn sample_from_dir(dir: &Path, progress: &Progress) -> Result<Project> {
     let territories = dir.join("territories.geojson");
-    let territories = territories.is_file().then_some(territories.as_path());
-    build_project(
-        "Sample plan",
-        &dir.join("accounts.csv"),
-        territories,
-        "name",
-        progress,
-    )
-    .map(|(p, _)| p)
+    let files = NewPlanFiles {
+        territories: territories.is_file().then_some(territories),
+        ..NewPlanFiles::accounts(dir.join("accounts.csv"))
+    };
+    new_project("Sample plan", &files, progress).map(|(p, _)| p)
 }
 
 /// `path` with extension `ext` added when it has none (file dialogs on some

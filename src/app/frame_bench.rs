@@ -296,5 +296,5 @@ pub(crate) fn busiest_territory(ws: &Workspace) -> Option<TerritoryId> {
 
 /// `1234567` → `1,234,567`.
 pub(crate) fn group(n: usize) -> String {
-    crate::app::map::format_number(n as f64)
+    crate::core::numfmt::readable(n as f64)
 }

@@ -15,7 +15,9 @@ pub mod export_ui;
 pub mod files;
 pub mod fmt;
 mod form;
+#[cfg(feature = "bench")]
 pub mod frame_bench;
+#[cfg(feature = "bench")]
 pub mod gesture_bench;
 pub mod history;
 mod jobs;
@@ -371,7 +373,12 @@ impl TurfmapApp {
         {
             return;
         }
-        match crate::core::tools::drop_accounts(self.ws.project(), self.ws.engine(), &idx, target) {
+        match crate::core::shape_edit::drop_accounts(
+            self.ws.project(),
+            self.ws.engine(),
+            &idx,
+            target,
+        ) {
             Ok(edit) => self.apply(edit),
             Err(e) => self.error = Some(e.to_string()),
         }
@@ -381,7 +388,7 @@ impl TurfmapApp {
     /// geometry decide again there; pins in other types stay).
     pub fn unpin_accounts(&mut self, accounts: &[usize]) {
         let idx: Vec<u32> = accounts.iter().map(|&i| i as u32).collect();
-        match crate::core::tools::unpin(self.ws.project(), self.ws.current_type(), &idx) {
+        match crate::core::shape_edit::unpin(self.ws.project(), self.ws.current_type(), &idx) {
             Ok(edit) => self.apply(edit),
             Err(e) => self.error = Some(e.to_string()),
         }
@@ -472,13 +479,13 @@ impl TurfmapApp {
         let remembered = self.settings.clone();
         self.start(title, true, None, move |progress| {
             let name = files::plan_name_from(&plan);
-            let (mut project, summary) = files::build_project(
-                &name,
-                &accounts,
-                territories.as_deref(),
-                &name_prop,
-                progress,
-            )?;
+            let files = crate::core::import::NewPlanFiles {
+                territories,
+                name_prop,
+                ..crate::core::import::NewPlanFiles::accounts(accounts)
+            };
+            let (mut project, report) = crate::core::import::new_project(&name, &files, progress)?;
+            let summary = report.summary();
             remembered.apply_balance_measure(&mut project);
             let mut ws = Workspace::new(project);
             progress.check()?;

@@ -11,6 +11,7 @@ use super::engine::Engine;
 use super::error::{Error, Result};
 use super::index::TerritoryIndex;
 use super::metrics::PlanMetrics;
+use super::model::Project;
 use super::project_file;
 use super::synth::{synthetic_edit_polygon, synthetic_plan};
 use super::workspace::Workspace;
@@ -68,6 +69,15 @@ pub fn run(
     )
     .map_err(io)?;
 
+    assignment(&project, reps, out)?;
+    let mut ws = Workspace::new(project);
+    edits(&mut ws, reps, seed, out)?;
+    snapshot_and_file(&ws, reps, out)
+}
+
+/// Index build and full assignment, from scratch.
+fn assignment(project: &Project, reps: usize, out: &mut dyn Write) -> Result<()> {
+    let io = |e| Error::io("<stdout>", e);
     let mut index_ms = Vec::new();
     let mut index = None;
     for _ in 0..reps.min(5) {
@@ -94,10 +104,10 @@ pub fn run(
     )
     .map_err(io)?;
 
-    let mut engine = Engine::new(&project);
+    let mut engine = Engine::new(project);
     let mut assign_ms = Vec::new();
     for _ in 0..reps.min(5) {
-        let ((), t) = time(|| engine.full_assign(&project));
+        let ((), t) = time(|| engine.full_assign(project));
         assign_ms.push(t);
     }
     let full = median(index_ms) + median(assign_ms.clone());
@@ -115,7 +125,12 @@ pub fn run(
     )
     .map_err(io)?;
 
-    let mut ws = Workspace::new(project);
+    Ok(())
+}
+
+/// One-territory reshapes, incremental, and their undo.
+fn edits(ws: &mut Workspace, reps: usize, seed: u64, out: &mut dyn Write) -> Result<()> {
+    let io = |e| Error::io("<stdout>", e);
     let ids: Vec<_> = ws.project().territories.iter().map(|t| t.id).collect();
     let mut inc = Vec::new();
     let mut undo = Vec::new();
@@ -165,6 +180,12 @@ pub fn run(
     )
     .map_err(io)?;
 
+    Ok(())
+}
+
+/// The snapshot a background job takes, then save and load.
+fn snapshot_and_file(ws: &Workspace, reps: usize, out: &mut dyn Write) -> Result<()> {
+    let io = |e| Error::io("<stdout>", e);
     // What a background job (save, autosave, balance, comparison) copies
     // on the UI thread before it starts, against a plain clone.
     let mut snap = Vec::new();

@@ -15,8 +15,8 @@ use geo::{Coord, LineString, Polygon};
 use super::engine::Engine;
 use super::error::{Error, Result};
 use super::model::TerritoryId;
+use super::shape_edit::{accounts_in_polygon, drop_accounts, move_vertex};
 use super::synth::synthetic_plan;
-use super::tools::{accounts_in_polygon, drop_accounts, move_vertex};
 use super::workspace::Workspace;
 
 /// Accounts, territories and seed of the benchmark plan.
@@ -59,10 +59,18 @@ fn circle(c: Coord<f64>, r: f64) -> Polygon<f64> {
     Polygon::new(LineString(pts), vec![])
 }
 
-/// Runs the benchmark and prints one line per figure to `out`.
+/// Runs the benchmark on the 1M-account plan and prints one line per
+/// figure to `out`.
 pub fn run(out: &mut dyn Write) -> Result<()> {
+    run_on(PLAN, out)
+}
+
+/// Runs the benchmark on a synthetic plan of `(accounts, territories,
+/// seed)` (small ones for smoke tests), lassoing about 1% of the accounts
+/// (at most 10,000).
+pub fn run_on(plan: (usize, usize, u64), out: &mut dyn Write) -> Result<()> {
     let io = |e| Error::io("<stdout>", e);
-    let (n_acc, n_terr, seed) = PLAN;
+    let (n_acc, n_terr, seed) = plan;
     writeln!(
         out,
         "turfmap bench-edit: {n_acc} accounts, {n_terr} territories, seed {seed}, {} threads{}",
@@ -126,7 +134,7 @@ pub fn run(out: &mut dyn Write) -> Result<()> {
     .map_err(io)?;
 
     // ---- lasso drop of ~10,000 accounts.
-    let (lasso, n_sel) = pick_lasso(&ws);
+    let (lasso, n_sel) = pick_lasso(&ws, LASSO_ACCOUNTS.min(n_acc / 100).max(1));
     let sel = accounts_in_polygon(ws.project(), &lasso);
     let target = pick_target(&ws, &sel);
     let before = ws.metrics();
@@ -235,8 +243,8 @@ fn pick_shared_vertex(ws: &Workspace) -> Option<(TerritoryId, usize, Coord<f64>,
 }
 
 /// A circular lasso around a located account whose radius is bisected until
-/// it holds about [`LASSO_ACCOUNTS`] accounts.
-fn pick_lasso(ws: &Workspace) -> (Polygon<f64>, usize) {
+/// it holds about `want` accounts.
+fn pick_lasso(ws: &Workspace, want: usize) -> (Polygon<f64>, usize) {
     let a = &ws.project().accounts;
     let c = a
         .live()
@@ -251,13 +259,13 @@ fn pick_lasso(ws: &Workspace) -> (Polygon<f64>, usize) {
         let r = (lo + hi) / 2.0;
         let lasso = circle(c, r);
         let n = accounts_in_polygon(ws.project(), &lasso).len();
-        if n.abs_diff(LASSO_ACCOUNTS) < best.1.abs_diff(LASSO_ACCOUNTS) {
+        if n.abs_diff(want) < best.1.abs_diff(want) {
             best = (lasso, n);
         }
-        if n.abs_diff(LASSO_ACCOUNTS) * 100 < LASSO_ACCOUNTS {
+        if n.abs_diff(want) * 100 < want {
             break;
         }
-        if n < LASSO_ACCOUNTS {
+        if n < want {
             lo = r;
         } else {
             hi = r;

@@ -104,6 +104,37 @@ pub fn haversine_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     2.0 * R * h.sqrt().asin()
 }
 
+/// A ring's longitudes made continuous: a step of more than 180° between
+/// two points is a crossing of the antimeridian, so later points are
+/// shifted by ±360° and nothing smears across the whole map. Non-finite
+/// points are dropped (one would hide the crossing right after it). Returns
+/// the unwrapped points and whether any step was unwrapped. Used by the map
+/// in the window and by the map image, which must draw the same shapes.
+pub fn unwrap_ring(ring: &LineString<f64>) -> (Vec<[f64; 2]>, bool) {
+    let mut out: Vec<[f64; 2]> = Vec::with_capacity(ring.0.len());
+    let mut shift = 0.0;
+    let mut jumped = false;
+    let mut prev: Option<f64> = None;
+    for c in &ring.0 {
+        if !(c.x.is_finite() && c.y.is_finite()) {
+            continue;
+        }
+        if let Some(p) = prev {
+            let d = c.x - p;
+            if d > 180.0 {
+                shift -= 360.0;
+                jumped = true;
+            } else if d < -180.0 {
+                shift += 360.0;
+                jumped = true;
+            }
+        }
+        prev = Some(c.x);
+        out.push([c.x + shift, c.y]);
+    }
+    (out, jumped)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +202,53 @@ mod tests {
     fn haversine_new_york_to_los_angeles() {
         let d = haversine_km((-74.006, 40.7128), (-118.2437, 34.0522));
         assert!((d - 3936.0).abs() < 10.0, "{d}");
+    }
+
+    #[test]
+    fn unwrap_ring_crosses_the_antimeridian_continuously() {
+        let ring = LineString::from(vec![
+            (179.0, 10.0),
+            (-179.0, 10.0),
+            (-179.0, 11.0),
+            (179.0, 11.0),
+            (179.0, 10.0),
+        ]);
+        let (pts, jumped) = unwrap_ring(&ring);
+        assert!(jumped);
+        assert_eq!(
+            pts,
+            vec![
+                [179.0, 10.0],
+                [181.0, 10.0],
+                [181.0, 11.0],
+                [179.0, 11.0],
+                [179.0, 10.0]
+            ]
+        );
+        let plain = LineString::from(vec![(1.0, 1.0), (2.0, 1.0), (2.0, 2.0), (1.0, 1.0)]);
+        assert_eq!(
+            unwrap_ring(&plain),
+            (vec![[1.0, 1.0], [2.0, 1.0], [2.0, 2.0], [1.0, 1.0]], false)
+        );
+    }
+
+    /// The window's and the map image's copies once disagreed here: a
+    /// non-finite point hid the crossing after it, and was drawn.
+    #[test]
+    fn unwrap_ring_drops_non_finite_points_without_losing_the_crossing() {
+        let ring = LineString::from(vec![
+            (179.0, 10.0),
+            (f64::NAN, 10.0),
+            (-179.0, 10.0),
+            (-179.0, f64::INFINITY),
+            (-179.0, 11.0),
+            (179.0, 10.0),
+        ]);
+        let (pts, jumped) = unwrap_ring(&ring);
+        assert!(jumped);
+        assert_eq!(
+            pts,
+            vec![[179.0, 10.0], [181.0, 10.0], [181.0, 11.0], [179.0, 10.0]]
+        );
     }
 }

@@ -13,163 +13,12 @@
 //! any order. Floating-point running sums would drift, and the numbers a
 //! planner sees would depend on the order of their edits.
 
-use rayon::prelude::*;
 use serde::Serialize;
 
-use super::engine::{Engine, NONE};
+use super::engine::tally::{SCALE, fixed};
+use super::engine::{Engine, NONE, Tally};
 use super::index::TerritoryIndex;
-use super::model::{Project, TerritoryId};
-
-/// Fixed-point scale: values are summed in millionths.
-const SCALE: f64 = 1e6;
-
-#[inline]
-fn fixed(v: f64) -> i128 {
-    if v.is_finite() {
-        (v * SCALE).round() as i128
-    } else {
-        0
-    }
-}
-
-/// Running count and measure sums per territory slot, plus unassigned.
-#[derive(Clone, Debug, Default)]
-pub struct Tally {
-    nm: usize,
-    /// Bucket 0 = unassigned, bucket `slot + 1` = territory slot.
-    count: Vec<i64>,
-    sums: Vec<i128>,
-}
-
-impl Tally {
-    /// An all-zero tally for `slots` territory slots and `nm` measures.
-    pub fn new(slots: usize, nm: usize) -> Self {
-        Self {
-            nm,
-            count: vec![0; slots + 1],
-            sums: vec![0; (slots + 1) * nm],
-        }
-    }
-
-    /// Grows to hold at least `slots` territory slots.
-    pub fn ensure_slots(&mut self, slots: usize) {
-        if self.count.len() < slots + 1 {
-            self.count.resize(slots + 1, 0);
-            self.sums.resize((slots + 1) * self.nm, 0);
-        }
-    }
-
-    #[inline]
-    fn bucket(slot: u32) -> usize {
-        if slot == NONE { 0 } else { slot as usize + 1 }
-    }
-
-    /// Tallies a whole assignment (`slot` per account) from scratch.
-    pub fn from_assignment(project: &Project, slot: &[u32], slots: usize) -> Self {
-        let nm = project.accounts.measures.len();
-        let a = &project.accounts;
-        let chunk = 65536;
-        let parts: Vec<Tally> = slot
-            .par_chunks(chunk)
-            .enumerate()
-            .map(|(k, ch)| {
-                let mut t = Tally::new(slots, nm);
-                for (j, &s) in ch.iter().enumerate() {
-                    let i = k * chunk + j;
-                    if !a.removed[i] {
-                        t.add(project, i, s);
-                    }
-                }
-                t
-            })
-            .collect();
-        let mut total = Tally::new(slots, nm);
-        for p in parts {
-            for (a, b) in total.count.iter_mut().zip(p.count) {
-                *a += b;
-            }
-            for (a, b) in total.sums.iter_mut().zip(p.sums) {
-                *a += b;
-            }
-        }
-        total
-    }
-
-    /// Adds account `i` to `slot` (`NONE` = unassigned).
-    #[inline]
-    pub fn add(&mut self, project: &Project, i: usize, slot: u32) {
-        self.shift(project, i, slot, 1);
-    }
-
-    /// Removes account `i` from `slot`.
-    #[inline]
-    pub fn remove(&mut self, project: &Project, i: usize, slot: u32) {
-        self.shift(project, i, slot, -1);
-    }
-
-    fn shift(&mut self, project: &Project, i: usize, slot: u32, sign: i64) {
-        let b = Self::bucket(slot);
-        self.ensure_slots(b);
-        self.count[b] += sign;
-        for (m, col) in project.accounts.measures.iter().enumerate() {
-            self.sums[b * self.nm + m] += sign as i128 * fixed(col.values[i]);
-        }
-    }
-
-    /// Account count of a slot (`NONE` = unassigned).
-    pub fn count(&self, slot: u32) -> i64 {
-        self.count.get(Self::bucket(slot)).copied().unwrap_or(0)
-    }
-
-    /// Sum of measure `m` in a slot.
-    pub fn sum(&self, slot: u32, m: usize) -> f64 {
-        self.sums
-            .get(Self::bucket(slot) * self.nm + m)
-            .map_or(0.0, |&v| v as f64 / SCALE)
-    }
-
-    /// Exact equality of two tallies, comparing territory by territory
-    /// (slots may differ between two engines).
-    pub fn same_as(
-        &self,
-        my_index: &TerritoryIndex,
-        other: &Tally,
-        other_index: &TerritoryIndex,
-    ) -> bool {
-        let exact =
-            |t: &Tally, idx: &TerritoryIndex, id: Option<TerritoryId>| -> (i64, Vec<i128>) {
-                let b = match id {
-                    None => 0,
-                    Some(id) => match idx.slot_of(id) {
-                        Some(s) => s as usize + 1,
-                        None => return (0, vec![0; t.nm]),
-                    },
-                };
-                let c = t.count.get(b).copied().unwrap_or(0);
-                let s = (0..t.nm)
-                    .map(|m| t.sums.get(b * t.nm + m).copied().unwrap_or(0))
-                    .collect();
-                (c, s)
-            };
-        let mut ids: Vec<Option<TerritoryId>> = vec![None];
-        for s in 0..my_index.slot_capacity() as u32 {
-            ids.extend(my_index.id_of_slot(s).map(Some));
-        }
-        for s in 0..other_index.slot_capacity() as u32 {
-            ids.extend(other_index.id_of_slot(s).map(Some));
-        }
-        // Freed slots must be empty too, or a tally leaked.
-        let freed_empty = |t: &Tally, idx: &TerritoryIndex| {
-            (0..idx.slot_capacity() as u32)
-                .filter(|&s| idx.id_of_slot(s).is_none())
-                .all(|s| t.count(s) == 0)
-        };
-        ids.iter()
-            .all(|&id| exact(self, my_index, id) == exact(other, other_index, id))
-            && freed_empty(self, my_index)
-            && freed_empty(other, other_index)
-    }
-}
+use super::model::{Project, Territory, TerritoryId};
 
 /// Count and measure sums of a group of accounts.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -282,89 +131,27 @@ impl PlanMetrics {
             sums: (0..nm).map(|m| tally.sum(slot, m)).collect(),
         };
         let unassigned = group_of(NONE);
-        let mut total = unassigned.clone();
         let ty = engine.type_id();
-        let of_type: Vec<&super::model::Territory> = project.territories_of_type(ty).collect();
-        let mut per: Vec<(u32, Group)> = Vec::with_capacity(of_type.len());
-        for t in &of_type {
-            let g = index.slot_of(t.id).map(&group_of).unwrap_or(Group {
-                count: 0,
-                sums: vec![0.0; nm],
-            });
-            total.count += g.count;
-            for m in 0..nm {
-                total.sums[m] += g.sums[m];
-            }
-            per.push((t.id.0, g));
-        }
+        let of_type: Vec<&Territory> = project.territories_of_type(ty).collect();
+        let per: Vec<(u32, Group)> = of_type
+            .iter()
+            .map(|t| {
+                let g = index.slot_of(t.id).map(&group_of).unwrap_or(Group {
+                    count: 0,
+                    sums: vec![0.0; nm],
+                });
+                (t.id.0, g)
+            })
+            .collect();
+        let mut total = unassigned.clone();
+        total.count += per.iter().map(|(_, g)| g.count).sum::<u64>();
         // Exact plan totals from the fixed-point tallies, not the f64 sums.
-        let mut exact_tot = vec![0i128; nm];
-        let mut buckets = vec![NONE];
-        buckets.extend(of_type.iter().filter_map(|t| index.slot_of(t.id)));
-        for &s in &buckets {
-            let b = if s == NONE { 0 } else { s as usize + 1 };
-            for (m, e) in exact_tot.iter_mut().enumerate() {
-                *e += tally.sums.get(b * nm + m).copied().unwrap_or(0);
-            }
-        }
-        for (sum, exact) in total.sums.iter_mut().zip(&exact_tot) {
-            *sum = *exact as f64 / SCALE;
-        }
-        // Roll up: own figures plus all descendants', in exact fixed point.
-        let pos: std::collections::HashMap<u32, usize> = per
-            .iter()
-            .enumerate()
-            .map(|(k, (id, _))| (*id, k))
+        let mut slots = vec![NONE];
+        slots.extend(of_type.iter().filter_map(|t| index.slot_of(t.id)));
+        total.sums = (0..nm)
+            .map(|m| slots.iter().map(|&s| tally.exact_sum(s, m)).sum::<i128>() as f64 / SCALE)
             .collect();
-        let parent_of: Vec<Option<usize>> = of_type
-            .iter()
-            .map(|t| t.parent.and_then(|p| pos.get(&p.0).copied()))
-            .collect();
-        let mut has_children = vec![false; per.len()];
-        let mut rolled: Vec<(i64, Vec<i128>)> = of_type
-            .iter()
-            .map(|t| match index.slot_of(t.id) {
-                Some(s) => (
-                    tally.count(s),
-                    (0..nm)
-                        .map(|m| {
-                            tally
-                                .sums
-                                .get((s as usize + 1) * nm + m)
-                                .copied()
-                                .unwrap_or(0)
-                        })
-                        .collect(),
-                ),
-                None => (0, vec![0; nm]),
-            })
-            .collect();
-        let own_exact = rolled.clone();
-        for k in 0..per.len() {
-            // Add k's own figures to every ancestor (bounded walk: a corrupt
-            // cycle from a hand-edited file cannot loop forever).
-            let mut at = parent_of[k];
-            let mut steps = 0;
-            while let Some(p) = at {
-                if p == k || steps > per.len() {
-                    break;
-                }
-                has_children[p] |= steps == 0;
-                rolled[p].0 += own_exact[k].0;
-                for m in 0..nm {
-                    rolled[p].1[m] += own_exact[k].1[m];
-                }
-                at = parent_of[p];
-                steps += 1;
-            }
-        }
-        let rolled: Vec<Group> = rolled
-            .into_iter()
-            .map(|(c, s)| Group {
-                count: c.max(0) as u64,
-                sums: s.into_iter().map(|v| v as f64 / SCALE).collect(),
-            })
-            .collect();
+        let (rolled, has_children) = roll_up(&of_type, index, tally, nm);
         let bm = project.balance_measure_index();
         let value = |g: &Group| match bm {
             None => g.count as f64,
@@ -376,16 +163,8 @@ impl PlanMetrics {
             .filter(|(_, h)| !**h)
             .map(|(g, _)| value(g))
             .collect();
-        let k = values.len().max(1) as f64;
-        let mean = values.iter().sum::<f64>() / k;
-        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / k;
-        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let (min, max) = if values.is_empty() {
-            (0.0, 0.0)
-        } else {
-            (min, max)
-        };
+        let spread = Spread::of(&values);
+        let mean = spread.mean;
         let tol = project.settings.tolerance_pct;
         let dev = |v: f64| {
             if mean != 0.0 {
@@ -438,11 +217,11 @@ impl PlanMetrics {
             measures: a.measures.iter().map(|m| m.name.clone()).collect(),
             territories,
             mean,
-            min,
-            max,
-            max_min_ratio: (min > 0.0).then(|| max / min),
+            min: spread.min,
+            max: spread.max,
+            max_min_ratio: (spread.min > 0.0).then(|| spread.max / spread.min),
             cv_pct: if mean != 0.0 {
-                var.sqrt() / mean * 100.0
+                spread.var.sqrt() / mean * 100.0
             } else {
                 0.0
             },
@@ -457,4 +236,92 @@ impl PlanMetrics {
     pub fn territory(&self, id: TerritoryId) -> Option<&TerritoryMetrics> {
         self.territories.iter().find(|t| t.id == id.0)
     }
+}
+
+/// Mean, population variance, min and max of the leaves' balance values
+/// (all zero for none).
+struct Spread {
+    mean: f64,
+    var: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Spread {
+    fn of(values: &[f64]) -> Self {
+        if values.is_empty() {
+            return Spread {
+                mean: 0.0,
+                var: 0.0,
+                min: 0.0,
+                max: 0.0,
+            };
+        }
+        let k = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / k;
+        Spread {
+            mean,
+            var: values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / k,
+            min: values.iter().copied().fold(f64::INFINITY, f64::min),
+            max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+}
+
+/// Each territory's figures rolled up — its own accounts plus all its
+/// descendants', summed in exact fixed point — and whether it has children.
+fn roll_up(
+    of_type: &[&Territory],
+    index: &TerritoryIndex,
+    tally: &Tally,
+    nm: usize,
+) -> (Vec<Group>, Vec<bool>) {
+    let pos: std::collections::HashMap<u32, usize> = of_type
+        .iter()
+        .enumerate()
+        .map(|(k, t)| (t.id.0, k))
+        .collect();
+    let parent_of: Vec<Option<usize>> = of_type
+        .iter()
+        .map(|t| t.parent.and_then(|p| pos.get(&p.0).copied()))
+        .collect();
+    let n = of_type.len();
+    let mut has_children = vec![false; n];
+    let own_exact: Vec<(i64, Vec<i128>)> = of_type
+        .iter()
+        .map(|t| match index.slot_of(t.id) {
+            Some(s) => (
+                tally.count(s),
+                (0..nm).map(|m| tally.exact_sum(s, m)).collect(),
+            ),
+            None => (0, vec![0; nm]),
+        })
+        .collect();
+    let mut rolled = own_exact.clone();
+    for k in 0..n {
+        // Add k's own figures to every ancestor (bounded walk: a corrupt
+        // cycle from a hand-edited file cannot loop forever).
+        let mut at = parent_of[k];
+        let mut steps = 0;
+        while let Some(p) = at {
+            if p == k || steps > n {
+                break;
+            }
+            has_children[p] |= steps == 0;
+            rolled[p].0 += own_exact[k].0;
+            for m in 0..nm {
+                rolled[p].1[m] += own_exact[k].1[m];
+            }
+            at = parent_of[p];
+            steps += 1;
+        }
+    }
+    let rolled = rolled
+        .into_iter()
+        .map(|(c, s)| Group {
+            count: c.max(0) as u64,
+            sums: s.into_iter().map(|v| v as f64 / SCALE).collect(),
+        })
+        .collect();
+    (rolled, has_children)
 }

@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod basemap;
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod column;
 pub mod edit;
@@ -15,6 +16,7 @@ pub mod export;
 pub mod geocode;
 pub mod geometry;
 pub mod hierarchy;
+pub mod ids;
 pub mod import;
 pub mod index;
 pub mod metrics;
@@ -34,9 +36,10 @@ pub mod workspace;
 pub use error::{Error, Result};
 pub use model::{Accounts, Project, Territory, TerritoryId};
 pub use workspace::Workspace;
+#[cfg(feature = "bench")]
 pub mod bench_edit;
 pub mod optimize;
 pub mod render;
 pub mod report;
-pub mod tools;
+pub mod shape_edit;
 pub mod units;

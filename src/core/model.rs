@@ -15,21 +15,11 @@ use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
 use super::column::CowColumn;
+use super::error::{Error, Result};
 pub use super::geocode::{Country, PostalMatch};
+pub use super::ids::{RepId, ScenarioId, TerritoryId, TerritoryTypeId};
 use super::pins::Pins;
-use super::rules::Rule;
-
-/// Stable identifier of a territory within a project. Never reused.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
-)]
-pub struct TerritoryId(pub u32);
-
-impl std::fmt::Display for TerritoryId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "T{}", self.0)
-    }
-}
+use super::rules::ast::Rule;
 
 /// Where an account's coordinates came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -695,13 +685,54 @@ impl Project {
             BalanceMeasure::Measure(m) => self.accounts.measure_index(m),
         }
     }
-}
 
-/// Stable identifier of a territory type.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
-)]
-pub struct TerritoryTypeId(pub u32);
+    /// Every territory of every scenario, with its scenario.
+    pub fn all_territories(&self) -> impl Iterator<Item = (&Scenario, &Territory)> + '_ {
+        self.scenarios.iter().flat_map(move |s| {
+            let ts: &[Territory] = match &s.stored {
+                Some(p) => &p.territories,
+                None => &self.territories,
+            };
+            ts.iter().map(move |t| (s, t))
+        })
+    }
+
+    /// Makes scenario `to` the active one; returns the one that was active.
+    /// Used by [`crate::core::edit::Edit::SwitchScenario`]; it swaps the
+    /// plan in place so every editing path keeps working on the active one.
+    pub fn switch_scenario(&mut self, to: ScenarioId) -> Result<ScenarioId> {
+        let project = self;
+        let from = project.active_scenario;
+        let to_pos = project
+            .scenarios
+            .iter()
+            .position(|s| s.id == to)
+            .ok_or_else(|| Error::invalid(format!("no scenario with id {}", to.0)))?;
+        if to == from {
+            return Err(Error::invalid(format!(
+                "scenario '{}' is already the one shown",
+                project.scenarios[to_pos].name
+            )));
+        }
+        let Some(mut incoming) = project.scenarios[to_pos].stored.take() else {
+            return Err(Error::invalid(format!(
+                "scenario '{}' has no stored plan",
+                project.scenarios[to_pos].name
+            )));
+        };
+        let n = project.accounts.len();
+        incoming.pins.resize(n);
+        let outgoing = StoredPlan {
+            territories: std::mem::replace(&mut project.territories, incoming.territories),
+            pins: std::mem::replace(&mut project.accounts.pins, incoming.pins),
+        };
+        if let Some(s) = project.scenarios.iter_mut().find(|s| s.id == from) {
+            s.stored = Some(outgoing);
+        }
+        project.active_scenario = to;
+        Ok(from)
+    }
+}
 
 /// A territory type: each type is its own layer of territories (e.g.
 /// Geographic, and a Healthcare overlay), assigned independently, so an
@@ -715,12 +746,6 @@ pub struct TerritoryType {
     /// Salesforce's type priority: lists show types highest first.
     pub priority: i32,
 }
-
-/// Stable identifier of a rep.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
-)]
-pub struct RepId(pub u32);
 
 /// How much a rep can carry.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -766,12 +791,6 @@ impl Rep {
         }
     }
 }
-
-/// Stable identifier of a scenario.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
-)]
-pub struct ScenarioId(pub u32);
 
 /// Life-cycle state of a scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]

@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::TerritoryId;
+use super::ids::TerritoryId;
 
 /// Pins of every account, by account index. See the module docs.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -19,7 +19,7 @@
 //! the `(scenario, territory)` list also carries its further active pins
 //! (under the active scenario's id). Older files read unchanged.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -466,35 +466,98 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
             "this project was saved in format version {v}, but this Turfmap reads up to version {FORMAT_VERSION}; update Turfmap to open it"
         )));
     }
-    let (mut f, table) = parse_file(text).map_err(err)?;
+    let (f, table) = parse_file(text).map_err(err)?;
+    project_from(f, table).map_err(err)
+}
+
+/// Builds the project from the parsed file, checking what a hand edit can
+/// break; the error is the message for [`Error::Project`].
+fn project_from(f: FileIn, table: AccountTable) -> std::result::Result<Project, String> {
     if f.format != FORMAT_TAG {
-        return Err(err(format!(
-            "not a Turfmap project (format '{}')",
-            f.format
-        )));
+        return Err(format!("not a Turfmap project (format '{}')", f.format));
     }
     if f.version > FORMAT_VERSION {
-        return Err(err(format!(
+        return Err(format!(
             "format version {} is newer than this Turfmap understands ({FORMAT_VERSION}); update Turfmap",
             f.version
-        )));
+        ));
     }
-    let mut accounts = Accounts::with_schema(&f.measures, &f.attributes);
-    let (nm, na) = (f.measures.len(), f.attributes.len());
+    let (mut accounts, stored_pins) = accounts_from(&f.measures, &f.attributes, table)?;
+    apply_postal_groups(&mut accounts, f.postal)?;
+    let mut reps = f.reps;
+    let active = ScenarioId(f.active_scenario);
+    let mut scenarios = scenarios_from(f.scenarios, active)?;
+    let mut types = f.types;
+    if types.is_empty() {
+        types.push(TerritoryType {
+            id: TerritoryTypeId(0),
+            name: "Geographic".into(),
+            priority: 0,
+        });
+    }
+    let (mut territories, max_id) =
+        place_territories(f.territories, &mut reps, &types, &mut scenarios, active)?;
+    let n = accounts.len();
+    for (i, s, t) in stored_pins {
+        if ScenarioId(s) == active {
+            accounts.pins.insert(i, TerritoryId(t));
+        } else if let Some(p) = scenarios
+            .iter_mut()
+            .find(|x| x.id == ScenarioId(s))
+            .and_then(|x| x.stored.as_mut())
+        {
+            p.pins.resize(n);
+            p.pins.insert(i, TerritoryId(t));
+        }
+    }
+    let rep_ids: HashSet<RepId> = reps.iter().map(|r| r.id).collect();
+    tidy_plan(&mut territories, &mut accounts.pins, "active", &rep_ids)?;
+    for s in &mut scenarios {
+        if let Some(p) = s.stored.as_mut() {
+            tidy_plan(&mut p.territories, &mut p.pins, &s.name, &rep_ids)?;
+        }
+    }
+    Ok(Project {
+        name: f.name,
+        accounts,
+        territories,
+        next_territory_id: f.next_territory_id.max(max_id),
+        settings: f.settings,
+        types,
+        reps,
+        scenarios,
+        active_scenario: active,
+        workload_measure: f.workload_measure,
+    })
+}
+
+/// A pin of another scenario than the active one: (account, scenario,
+/// territory), placed once the scenarios exist.
+type StoredPin = (usize, u32, u32);
+
+/// The accounts of the file's table, and the pins it holds for scenarios
+/// other than the active one.
+fn accounts_from(
+    measures: &[String],
+    attributes: &[String],
+    table: AccountTable,
+) -> std::result::Result<(Accounts, Vec<StoredPin>), String> {
+    let mut accounts = Accounts::with_schema(measures, attributes);
+    let (nm, na) = (measures.len(), attributes.len());
     if let Some((prev, k)) = table.first_duplicate() {
-        return Err(err(format!(
+        return Err(format!(
             "duplicate account id '{}' (accounts {} and {})",
             table.ids[k],
             prev + 1,
             k + 1
-        )));
+        ));
     }
     if let Some((k, m, a)) = table.misfit(nm, na) {
-        return Err(err(format!(
+        return Err(format!(
             "account {} ('{}') has {m} measures and {a} attributes, expected {nm} and {na}",
             k + 1,
             table.ids[k],
-        )));
+        ));
     }
     let n = table.len();
     accounts.ids = table.ids.into();
@@ -503,7 +566,6 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
     accounts.lat = table.lat;
     accounts.source = table.source;
     accounts.removed = vec![false; n];
-    apply_postal_groups(&mut accounts, std::mem::take(&mut f.postal)).map_err(err)?;
     for (col, values) in accounts.measures.iter_mut().zip(table.measures) {
         col.values = values;
     }
@@ -511,15 +573,21 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
         read.name = std::mem::take(&mut col.name);
         *col = read;
     }
-    let mut stored_pins: Vec<(usize, u32, u32)> = Vec::new();
+    let mut stored_pins: Vec<StoredPin> = Vec::new();
     for (i, (pinned, others)) in table.pins.into_iter().enumerate() {
         accounts.pins.push(pinned.map(TerritoryId));
         stored_pins.extend(others.into_iter().map(|(s, t)| (i, s, t)));
     }
-    let mut reps = f.reps;
-    let active = ScenarioId(f.active_scenario);
-    let mut scenarios: Vec<Scenario> = f
-        .scenarios
+    Ok((accounts, stored_pins))
+}
+
+/// The scenarios of the file (one "Plan" if it has none); every one but
+/// the active one gets an empty stored plan to fill.
+fn scenarios_from(
+    dtos: Vec<ScenarioDto>,
+    active: ScenarioId,
+) -> std::result::Result<Vec<Scenario>, String> {
+    let mut scenarios: Vec<Scenario> = dtos
         .into_iter()
         .map(|s| Scenario {
             id: ScenarioId(s.id),
@@ -537,30 +605,35 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
         });
     }
     if !scenarios.iter().any(|s| s.id == active) {
-        return Err(err(format!(
+        return Err(format!(
             "the active scenario {} is not in the file",
             active.0
-        )));
+        ));
     }
-    let mut types = f.types;
-    if types.is_empty() {
-        types.push(TerritoryType {
-            id: TerritoryTypeId(0),
-            name: "Geographic".into(),
-            priority: 0,
-        });
-    }
+    Ok(scenarios)
+}
+
+/// Puts each territory of the file into its scenario: the active one's are
+/// returned, the others' go to their stored plans. Also returns one more
+/// than the highest territory id.
+fn place_territories(
+    dtos: Vec<TerritoryDto>,
+    reps: &mut Vec<Rep>,
+    types: &[TerritoryType],
+    scenarios: &mut [Scenario],
+    active: ScenarioId,
+) -> std::result::Result<(Vec<Territory>, u32), String> {
     let mut territories: Vec<Territory> = Vec::new();
     let mut max_id = 0;
-    for d in f.territories {
+    for d in dtos {
         let scen = ScenarioId(d.scenario);
-        let t = territory_from(d, &mut reps);
+        let t = territory_from(d, reps);
         max_id = max_id.max(t.id.0 + 1);
         if !types.iter().any(|ty| ty.id == t.type_id) {
-            return Err(err(format!(
+            return Err(format!(
                 "territory '{}' has territory type {}, which is not in the file",
                 t.name, t.type_id.0
-            )));
+            ));
         }
         if scen == active {
             territories.push(t);
@@ -570,88 +643,67 @@ pub fn parse(text: &str, path: &Path) -> Result<Project> {
                 .find(|s| s.id == scen)
                 .and_then(|s| s.stored.as_mut())
             else {
-                return Err(err(format!(
+                return Err(format!(
                     "territory '{}' belongs to scenario {}, which is not in the file",
                     t.name, scen.0
-                )));
+                ));
             };
             stored.territories.push(t);
         }
     }
-    for (i, s, t) in stored_pins {
-        if ScenarioId(s) == active {
-            accounts.pins.insert(i, TerritoryId(t));
-        } else if let Some(p) = scenarios
-            .iter_mut()
-            .find(|x| x.id == ScenarioId(s))
-            .and_then(|x| x.stored.as_mut())
+    Ok((territories, max_id))
+}
+
+/// Checks one scenario's plan and drops what a hand edit left dangling:
+/// two territories with one id are an error; unknown reps, parents of
+/// another type, parent cycles, pins to missing territories and second pins
+/// in one type are dropped.
+fn tidy_plan(
+    ts: &mut [Territory],
+    pins: &mut Pins,
+    scen: &str,
+    rep_ids: &HashSet<RepId>,
+) -> std::result::Result<(), String> {
+    let mut ids = HashSet::new();
+    for t in ts.iter() {
+        if !ids.insert(t.id) {
+            return Err(format!(
+                "two territories of scenario '{scen}' have id {}",
+                t.id.0
+            ));
+        }
+    }
+    let types_of: HashMap<TerritoryId, TerritoryTypeId> =
+        ts.iter().map(|t| (t.id, t.type_id)).collect();
+    for t in ts.iter_mut() {
+        // Dangling references are dropped, not fatal.
+        t.reps.retain(|r| rep_ids.contains(r));
+        if t.parent
+            .is_some_and(|p| types_of.get(&p) != Some(&t.type_id))
         {
-            p.pins.resize(n);
-            p.pins.insert(i, TerritoryId(t));
+            t.parent = None;
         }
     }
-    let rep_ids: std::collections::HashSet<RepId> = reps.iter().map(|r| r.id).collect();
-    let check = |ts: &mut [Territory], pins: &mut Pins, scen: &str| {
-        let mut ids = std::collections::HashSet::new();
-        for t in ts.iter() {
-            if !ids.insert(t.id) {
-                return Err(err(format!(
-                    "two territories of scenario '{scen}' have id {}",
-                    t.id.0
-                )));
-            }
+    break_cycles(ts);
+    // Pins to territories that are not in the file are dropped too,
+    // and so is any second pin of an account in one type (the lowest
+    // territory id stays, as the engine would pick it).
+    let mut seen_types: Vec<TerritoryTypeId> = Vec::new();
+    let mut last = usize::MAX;
+    pins.retain_all(|i, t| {
+        if i != last {
+            seen_types.clear();
+            last = i;
         }
-        let types_of: HashMap<TerritoryId, TerritoryTypeId> =
-            ts.iter().map(|t| (t.id, t.type_id)).collect();
-        for t in ts.iter_mut() {
-            // Dangling references are dropped, not fatal.
-            t.reps.retain(|r| rep_ids.contains(r));
-            if t.parent
-                .is_some_and(|p| types_of.get(&p) != Some(&t.type_id))
-            {
-                t.parent = None;
+        match types_of.get(&t) {
+            Some(ty) if !seen_types.contains(ty) => {
+                seen_types.push(*ty);
+                true
             }
+            _ => false,
         }
-        break_cycles(ts);
-        // Pins to territories that are not in the file are dropped too,
-        // and so is any second pin of an account in one type (the lowest
-        // territory id stays, as the engine would pick it).
-        let mut seen_types: Vec<TerritoryTypeId> = Vec::new();
-        let mut last = usize::MAX;
-        pins.retain_all(|i, t| {
-            if i != last {
-                seen_types.clear();
-                last = i;
-            }
-            match types_of.get(&t) {
-                Some(ty) if !seen_types.contains(ty) => {
-                    seen_types.push(*ty);
-                    true
-                }
-                _ => false,
-            }
-        });
-        Ok(())
-    };
-    check(&mut territories, &mut accounts.pins, "active")?;
-    for s in &mut scenarios {
-        let name = s.name.clone();
-        if let Some(p) = s.stored.as_mut() {
-            check(&mut p.territories, &mut p.pins, &name)?;
-        }
-    }
-    Ok(Project {
-        name: f.name,
-        accounts,
-        territories,
-        next_territory_id: f.next_territory_id.max(max_id),
-        settings: f.settings,
-        types,
-        reps,
-        scenarios,
-        active_scenario: active,
-        workload_measure: f.workload_measure,
-    })
+    });
+    Ok(())
 }
 
 /// Cuts parent links that close a cycle (only a hand-edited file has one).

@@ -10,10 +10,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::cli::fmt_num;
 use crate::core::basemap::BasemapData;
 use crate::core::export::write_file_atomically;
 use crate::core::metrics::PlanMetrics;
+use crate::core::numfmt::fmt_num;
 use crate::core::numfmt::{compact, pct_plain as pct, signed_pct, value as val};
 use crate::core::render::svg::{hex, territory_color};
 use crate::core::render::{DistanceUnit, MapImageOptions, escape_xml, map_svg};

@@ -30,51 +30,6 @@ use super::model::{
 };
 use super::progress::Progress;
 
-/// Every territory of every scenario, with its scenario.
-pub fn all_territories(project: &Project) -> impl Iterator<Item = (&Scenario, &Territory)> + '_ {
-    project.scenarios.iter().flat_map(move |s| {
-        let ts: &[Territory] = match &s.stored {
-            Some(p) => &p.territories,
-            None => &project.territories,
-        };
-        ts.iter().map(move |t| (s, t))
-    })
-}
-
-/// Makes scenario `to` the active one; returns the one that was active.
-/// Used by [`Edit::SwitchScenario`].
-pub fn switch(project: &mut Project, to: ScenarioId) -> Result<ScenarioId> {
-    let from = project.active_scenario;
-    let to_pos = project
-        .scenarios
-        .iter()
-        .position(|s| s.id == to)
-        .ok_or_else(|| Error::invalid(format!("no scenario with id {}", to.0)))?;
-    if to == from {
-        return Err(Error::invalid(format!(
-            "scenario '{}' is already the one shown",
-            project.scenarios[to_pos].name
-        )));
-    }
-    let Some(mut incoming) = project.scenarios[to_pos].stored.take() else {
-        return Err(Error::invalid(format!(
-            "scenario '{}' has no stored plan",
-            project.scenarios[to_pos].name
-        )));
-    };
-    let n = project.accounts.len();
-    incoming.pins.resize(n);
-    let outgoing = StoredPlan {
-        territories: std::mem::replace(&mut project.territories, incoming.territories),
-        pins: std::mem::replace(&mut project.accounts.pins, incoming.pins),
-    };
-    if let Some(s) = project.scenarios.iter_mut().find(|s| s.id == from) {
-        s.stored = Some(outgoing);
-    }
-    project.active_scenario = to;
-    Ok(from)
-}
-
 /// The edit that clones scenario `from` into a new planning scenario
 /// called `name`, placed right after it.
 pub fn clone_edit(project: &Project, from: ScenarioId, name: &str) -> Result<Edit> {
@@ -110,7 +65,7 @@ pub fn clone_edit(project: &Project, from: ScenarioId, name: &str) -> Result<Edi
 pub fn view(project: &Project, id: ScenarioId) -> Result<Project> {
     let mut p = project.clone();
     if id != p.active_scenario {
-        switch(&mut p, id)?;
+        p.switch_scenario(id)?;
     }
     Ok(p)
 }

@@ -14,6 +14,8 @@ use geo::{
     BooleanOps, Coord, LineString, MultiPolygon, Polygon, Rect, Simplify, TriangulateEarcut,
 };
 
+use crate::core::geometry::unwrap_ring;
+
 use super::proj::{ViewTransform, WorldBox, boxes_touch, mercator};
 
 /// One outline path: `verts[start..end]` of its [`Geom`].
@@ -363,33 +365,6 @@ pub struct AntimeridianSplit {
 /// Longitude window of `x`: 0 for −180..180, 1 for 180..540, …
 fn window(x: f64) -> i64 {
     ((x + 180.0) / 360.0).floor() as i64
-}
-
-/// Makes a ring's longitudes continuous (no step over 180°). Returns the
-/// unwrapped points and whether any step was unwrapped.
-fn unwrap_ring(ring: &LineString<f64>) -> (Vec<[f64; 2]>, bool) {
-    let mut out: Vec<[f64; 2]> = Vec::with_capacity(ring.0.len());
-    let mut shift = 0.0;
-    let mut jumped = false;
-    let mut prev: Option<f64> = None;
-    for c in &ring.0 {
-        if !(c.x.is_finite() && c.y.is_finite()) {
-            continue;
-        }
-        if let Some(p) = prev {
-            let d = c.x - p;
-            if d > 180.0 {
-                shift -= 360.0;
-                jumped = true;
-            } else if d < -180.0 {
-                shift += 360.0;
-                jumped = true;
-            }
-        }
-        prev = Some(c.x);
-        out.push([c.x + shift, c.y]);
-    }
-    (out, jumped)
 }
 
 /// Splits a lon/lat polygon whose rings jump across the antimeridian (e.g.

@@ -768,29 +768,6 @@ pub fn highlight_account(
     }
 }
 
-/// A number for people: thousands separated, at most two decimals.
-pub fn format_number(v: f64) -> String {
-    if !v.is_finite() {
-        return "—".into();
-    }
-    if v.abs() < 1000.0 {
-        let s = format!("{v:.2}");
-        return s.trim_end_matches('0').trim_end_matches('.').to_owned();
-    }
-    let digits = format!("{:.0}", v.abs());
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if v < 0.0 {
-        out.push('-');
-    }
-    for (k, ch) in digits.chars().enumerate() {
-        if k > 0 && (digits.len() - k) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
 fn account_tooltip(ui: &mut egui::Ui, ws: &Workspace, i: usize, others: usize) {
     let p = ws.project();
     let a = &p.accounts;
@@ -830,7 +807,9 @@ fn account_tooltip(ui: &mut egui::Ui, ws: &Workspace, i: usize, others: usize) {
         .show(ui, |ui| {
             for m in &a.measures {
                 ui.weak(&m.name);
-                ui.label(format_number(m.values.get(i).copied().unwrap_or(f64::NAN)));
+                ui.label(crate::core::numfmt::readable(
+                    m.values.get(i).copied().unwrap_or(f64::NAN),
+                ));
                 ui.end_row();
             }
             for col in &a.attributes {
@@ -915,18 +894,4 @@ fn paint_attribution(ui: &mut egui::Ui, view: &ViewTransform, text: &str, url: &
         rect.shrink2(vec2(5.0, 2.0)),
         egui::Hyperlink::from_label_and_url(egui::RichText::new(text).size(11.0), url),
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_read_well() {
-        assert_eq!(format_number(1234567.4), "1,234,567");
-        assert_eq!(format_number(-1000.0), "-1,000");
-        assert_eq!(format_number(12.5), "12.5");
-        assert_eq!(format_number(3.0), "3");
-        assert_eq!(format_number(f64::NAN), "—");
-    }
 }

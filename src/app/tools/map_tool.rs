@@ -8,7 +8,7 @@ use egui::{
 use super::{DropPreview, Gesture, Tool, ToolAction, Tools, VertexRef, polygon_of};
 use crate::app::map::{MapTool, ToolFrame, highlight_account};
 use crate::app::state::MapEvent;
-use crate::core::tools as core_tools;
+use crate::core::shape_edit as core_tools;
 use crate::core::{TerritoryId, Workspace};
 
 /// How far (points) the pointer must move between press and release for a

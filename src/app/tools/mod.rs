@@ -23,7 +23,7 @@ use geo::{Coord, LineString, Polygon};
 use super::TurfmapApp;
 use super::state::Selection;
 use crate::core::edit::Edit;
-use crate::core::tools::{self as core_tools, DrawMode};
+use crate::core::shape_edit::{self as core_tools, DrawMode};
 use crate::core::{TerritoryId, Workspace};
 
 pub(crate) use panel::territory_menu;

@@ -84,15 +84,15 @@ impl ImportReport {
     pub fn summary(&self) -> String {
         let mut s = format!(
             "{} {}: {} by coordinates, {} by ZIP, {} unlocated",
-            thousands(self.rows),
+            crate::core::numfmt::count(self.rows as u64),
             if self.rows == 1 {
                 "account"
             } else {
                 "accounts"
             },
-            thousands(self.by_coordinates),
-            thousands(self.by_postal_code),
-            thousands(self.unlocated),
+            crate::core::numfmt::count(self.by_coordinates as u64),
+            crate::core::numfmt::count(self.by_postal_code as u64),
+            crate::core::numfmt::count(self.unlocated as u64),
         );
         if self.unlocated > 0 {
             s.push_str(&line_list(&self.unlocated_lines, self.unlocated));
@@ -100,7 +100,7 @@ impl ImportReport {
         if self.invalid_coordinates > 0 {
             s.push_str(&format!(
                 "\n{} {} unusable coordinates{}; placed by ZIP code where possible",
-                thousands(self.invalid_coordinates),
+                crate::core::numfmt::count(self.invalid_coordinates as u64),
                 if self.invalid_coordinates == 1 {
                     "row has"
                 } else {
@@ -122,19 +122,6 @@ fn line_list(lines: &[u64], total: usize) -> String {
     let more = if total > lines.len() { ", …" } else { "" };
     let word = if total == 1 { "line" } else { "lines" };
     format!(" ({word} {}{more})", list.join(", "))
-}
-
-/// `1234567` → `1,234,567`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Imports the accounts CSV at `path`. See [`import_accounts_from_reader`].
@@ -673,71 +660,113 @@ fn unique_names(headers: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn import_accounts_from_bytes(
-    bytes: &[u8],
-    path: &Path,
-    opts: &AccountImportOptions,
-    progress: &Progress,
-) -> Result<(Accounts, ImportReport)> {
-    let csv_err = |line: u64, message: String| Error::Csv {
+/// How many data rows pass 1 found.
+#[derive(Clone, Copy, Debug, Default)]
+struct RowCounts {
+    rows: usize,
+    blank_rows: usize,
+}
+
+/// The file being imported: its bytes (without BOM), name, delimiter and
+/// header, and where its columns are.
+struct CsvFile<'a> {
+    bytes: &'a [u8],
+    path: &'a Path,
+    delimiter: u8,
+    headers: Vec<String>,
+    layout: Layout,
+}
+
+impl<'a> CsvFile<'a> {
+    /// A reader from the start of the file.
+    fn reader(&self) -> csv::Reader<&'a [u8]> {
+        csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            // Field counts are checked here, so that blank lines of any
+            // width can be skipped and the message can be ours.
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(self.bytes)
+    }
+
+    /// A reader past the header (which [`read_header`] checked reads).
+    fn data_reader(&self, rec: &mut csv::StringRecord) -> Result<csv::Reader<&'a [u8]>> {
+        let mut rdr = self.reader();
+        self.read(&mut rdr, rec)?;
+        Ok(rdr)
+    }
+
+    /// The next record into `rec`; false at the end.
+    fn read(&self, rdr: &mut csv::Reader<&[u8]>, rec: &mut csv::StringRecord) -> Result<bool> {
+        rdr.read_record(rec)
+            .map_err(|e| csv_error(e, self.bytes, self.path, &self.headers))
+    }
+
+    /// The real file line of `rec`.
+    fn line(&self, rec: &csv::StringRecord) -> u64 {
+        rec.position().map_or(0, |p| record_line(self.bytes, p))
+    }
+
+    fn error(&self, line: u64, column: Option<usize>, message: String) -> Error {
+        Error::Csv {
+            path: self.path.to_path_buf(),
+            line,
+            column: column.map(|c| self.headers[c].clone()),
+            message,
+        }
+    }
+}
+
+/// Refuses UTF-16 and empty files; the bytes without a UTF-8 BOM.
+fn text_bytes<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a [u8]> {
+    let csv_err = |message: &str| Error::Csv {
         path: path.to_path_buf(),
-        line,
+        line: 1,
         column: None,
-        message,
+        message: message.into(),
     };
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(csv_err(
-            1,
-            "the file is UTF-16 text; save it as \"CSV UTF-8\" instead".into(),
+            "the file is UTF-16 text; save it as \"CSV UTF-8\" instead",
         ));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(csv_err(
-            1,
-            "the file is empty; expected a header row such as Id,Name,Latitude,Longitude".into(),
+            "the file is empty; expected a header row such as Id,Name,Latitude,Longitude",
         ));
     }
-    let delimiter = sniff_delimiter(bytes);
-    let total = 2 * bytes.len() as u64;
-    progress.set_total(total);
-    progress.set_done(0);
+    Ok(bytes)
+}
 
-    let reader = || {
-        csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            // Field counts are checked here, so that blank lines of any
-            // width can be skipped and the message can be ours.
-            .flexible(true)
-            .has_headers(false)
-            .from_reader(bytes)
-    };
-
-    // Header.
-    let mut rdr = reader();
+/// The trimmed column names of the header row.
+fn read_header(file: &CsvFile) -> Result<Vec<String>> {
+    let mut rdr = file.reader();
     let mut rec = csv::StringRecord::new();
     if !rdr
         .read_record(&mut rec)
-        .map_err(|e| csv_error(e, bytes, path, &[]))?
+        .map_err(|e| csv_error(e, file.bytes, file.path, &[]))?
     {
-        return Err(csv_err(1, "the file has no header row".into()));
+        return Err(file.error(1, None, "the file has no header row".into()));
     }
-    let header_line = rec.position().map_or(1, |p| record_line(bytes, p));
     let headers: Vec<String> = rec.iter().map(|h| h.trim().to_owned()).collect();
     if headers.iter().all(String::is_empty) {
-        return Err(csv_err(
-            header_line,
+        let line = rec.position().map_or(1, |p| record_line(file.bytes, p));
+        return Err(file.error(
+            line,
+            None,
             "the header row is empty; expected column names such as Id,Name,Latitude,Longitude"
                 .into(),
         ));
     }
-    let width = headers.len();
-    let layout = find_layout(&headers, opts, path)?;
-    let names = unique_names(&headers);
+    Ok(headers)
+}
+
+/// The data columns in file order, each a number column until a value
+/// says otherwise; the ZIP column stays text so its leading zeros survive.
+fn candidate_columns(layout: &Layout, width: usize) -> Vec<(usize, Typing)> {
     let is_core = |c: usize| [layout.id, layout.name, layout.lat, layout.lon].contains(&Some(c));
-    // Data columns in file order; the ZIP column stays text so that its
-    // leading zeros survive.
-    let mut typing: Vec<(usize, Typing)> = (0..width)
+    (0..width)
         .filter(|&c| !is_core(c))
         .map(|c| {
             let t = if Some(c) == layout.zip {
@@ -750,32 +779,34 @@ fn import_accounts_from_bytes(
             };
             (c, t)
         })
-        .collect();
-    let decimal_comma = delimiter == b';';
-    let mut scratch = String::new();
+        .collect()
+}
 
-    // Pass 1: structure and column types.
-    let mut rows = 0usize;
-    let mut blank_rows = 0usize;
+/// Pass 1: checks the structure (field counts, UTF-8) and types the
+/// columns, keeping the values of those that are numbers.
+fn type_columns(file: &CsvFile, progress: &Progress) -> Result<(Vec<(usize, Typing)>, RowCounts)> {
+    let width = file.headers.len();
+    let mut typing = candidate_columns(&file.layout, width);
+    let decimal_comma = file.delimiter == b';';
+    let mut scratch = String::new();
+    let mut counts = RowCounts::default();
+    let mut rec = csv::StringRecord::new();
+    let mut rdr = file.data_reader(&mut rec)?;
     let mut seen = 0usize;
-    while rdr
-        .read_record(&mut rec)
-        .map_err(|e| csv_error(e, bytes, path, &headers))?
-    {
+    while file.read(&mut rdr, &mut rec)? {
         seen += 1;
         if seen.is_multiple_of(PROGRESS_EVERY) {
             progress.check()?;
             progress.set_done(rec.position().map_or(0, csv::Position::byte));
         }
         if is_blank(&rec) {
-            blank_rows += 1;
+            counts.blank_rows += 1;
             continue;
         }
         if rec.len() != width {
-            let line = rec.position().map_or(0, |p| record_line(bytes, p));
-            return Err(ragged(path, line, width, rec.len()));
+            return Err(ragged(file.path, file.line(&rec), width, rec.len()));
         }
-        rows += 1;
+        counts.rows += 1;
         for (c, t) in &mut typing {
             if let Typing::Numeric { values, any } = t {
                 match parse_number(&rec[*c], decimal_comma, &mut scratch) {
@@ -789,8 +820,17 @@ fn import_accounts_from_bytes(
             }
         }
     }
+    Ok((typing, counts))
+}
 
-    // A column with no number at all (e.g. all empty) is text.
+/// An empty table for `rows` accounts with the typed columns (a column
+/// without any number, e.g. all empty, is text), and a builder per text
+/// column.
+fn empty_table(
+    typing: Vec<(usize, Typing)>,
+    names: &[String],
+    rows: usize,
+) -> (Accounts, Vec<AttrBuilder>) {
     let mut measures = Vec::new();
     let mut attributes = Vec::new();
     let mut text_cols = Vec::new();
@@ -801,7 +841,9 @@ fn import_accounts_from_bytes(
                 values,
             }),
             _ => {
-                attributes.push(AttrColumn::new(names[c].clone()));
+                let mut column = AttrColumn::new(names[c].clone());
+                column.codes.reserve(rows);
+                attributes.push(column);
                 text_cols.push(AttrBuilder {
                     col: c,
                     codes: FastMap::default(),
@@ -809,9 +851,7 @@ fn import_accounts_from_bytes(
             }
         }
     }
-
-    // Pass 2: ids, names, locations and text columns.
-    let mut acc = Accounts {
+    let acc = Accounts {
         ids: Vec::with_capacity(rows).into(),
         names: Vec::with_capacity(rows).into(),
         lon: Vec::with_capacity(rows),
@@ -823,33 +863,43 @@ fn import_accounts_from_bytes(
         measures,
         attributes,
     };
-    for a in &mut acc.attributes {
-        a.codes.reserve(rows);
-    }
-    let mut report = ImportReport {
-        rows,
-        blank_rows,
-        delimiter,
-        id_column: layout.id.map(|c| headers[c].clone()),
-        name_column: layout.name.map(|c| headers[c].clone()),
-        lat_column: layout.lat.map(|c| headers[c].clone()),
-        lon_column: layout.lon.map(|c| headers[c].clone()),
-        zip_column: layout.zip.map(|c| headers[c].clone()),
+    (acc, text_cols)
+}
+
+/// The report before pass 2 counts locations.
+fn start_report(file: &CsvFile, acc: &Accounts, counts: RowCounts) -> ImportReport {
+    let header = |c: Option<usize>| c.map(|c| file.headers[c].clone());
+    let layout = &file.layout;
+    ImportReport {
+        rows: counts.rows,
+        blank_rows: counts.blank_rows,
+        delimiter: file.delimiter,
+        id_column: header(layout.id),
+        name_column: header(layout.name),
+        lat_column: header(layout.lat),
+        lon_column: header(layout.lon),
+        zip_column: header(layout.zip),
         measures: acc.measures.iter().map(|m| m.name.clone()).collect(),
         attributes: acc.attributes.iter().map(|a| a.name.clone()).collect(),
         ..ImportReport::default()
-    };
-    let mut lines: Vec<u64> = Vec::with_capacity(rows);
-    let mut rdr = reader();
-    // Skip the header; pass 1 already checked it reads.
-    rdr.read_record(&mut rec)
-        .map_err(|e| csv_error(e, bytes, path, &headers))?;
-    let half = bytes.len() as u64;
+    }
+}
+
+/// Pass 2: ids, names, locations and text columns. Returns each account's
+/// file line.
+fn fill_rows(
+    file: &CsvFile,
+    acc: &mut Accounts,
+    text_cols: &mut [AttrBuilder],
+    report: &mut ImportReport,
+    progress: &Progress,
+) -> Result<Vec<u64>> {
+    let mut lines: Vec<u64> = Vec::with_capacity(report.rows);
+    let mut rec = csv::StringRecord::new();
+    let mut rdr = file.data_reader(&mut rec)?;
+    let half = file.bytes.len() as u64;
     let mut seen = 0usize;
-    while rdr
-        .read_record(&mut rec)
-        .map_err(|e| csv_error(e, bytes, path, &headers))?
-    {
+    while file.read(&mut rdr, &mut rec)? {
         seen += 1;
         if seen.is_multiple_of(PROGRESS_EVERY) {
             progress.check()?;
@@ -858,91 +908,143 @@ fn import_accounts_from_bytes(
         if is_blank(&rec) {
             continue;
         }
-        let line = rec.position().map_or(0, |p| record_line(bytes, p));
-        let row_no = acc.ids.len() + 1;
-        let id = match layout.id {
-            Some(c) => {
-                let id = rec[c].trim();
-                if id.is_empty() {
-                    return Err(Error::Csv {
-                        path: path.to_path_buf(),
-                        line,
-                        column: Some(headers[c].clone()),
-                        message: "empty account id; every account needs a unique id".into(),
-                    });
-                }
-                id.to_owned()
-            }
-            None => row_no.to_string(),
-        };
-        let name = match layout.name.map(|c| rec[c].trim()) {
-            Some(n) if !n.is_empty() => n.to_owned(),
-            _ => id.clone(),
-        };
-        acc.ids.push(id);
-        acc.names.push(name);
-
-        let mut location = None;
-        if let (Some(la), Some(lo)) = (layout.lat, layout.lon) {
-            let (lat_s, lon_s) = (&rec[la], &rec[lo]);
-            match (parse_coord(lat_s), parse_coord(lon_s)) {
-                (Some(lat), Some(lon))
-                    if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
-                {
-                    location = Some((lon, lat, LocationSource::Coordinates));
-                }
-                _ if lat_s.trim().is_empty() && lon_s.trim().is_empty() => {}
-                _ => {
-                    report.invalid_coordinates += 1;
-                    if report.invalid_coordinate_lines.len() < MAX_LINES {
-                        report.invalid_coordinate_lines.push(line);
-                    }
-                }
-            }
-        }
-        if location.is_none()
-            && let Some(z) = layout.zip
-            && let Some((lon, lat)) = zips::zip_centroid(&rec[z])
-        {
-            location = Some((lon, lat, LocationSource::PostalCode));
-        }
-        let (lon, lat, source) =
-            location.unwrap_or((f64::NAN, f64::NAN, LocationSource::Unlocated));
-        match source {
-            LocationSource::Coordinates => report.by_coordinates += 1,
-            LocationSource::PostalCode => report.by_postal_code += 1,
-            LocationSource::Unlocated => {
-                report.unlocated += 1;
-                if report.unlocated_lines.len() < MAX_LINES {
-                    report.unlocated_lines.push(line);
-                }
-            }
-        }
-        acc.lon.push(lon);
-        acc.lat.push(lat);
-        acc.source.push(source);
-        for (col, b) in acc.attributes.iter_mut().zip(&mut text_cols) {
+        let line = file.line(&rec);
+        push_row(file, &rec, line, acc, report)?;
+        for (col, b) in acc.attributes.iter_mut().zip(text_cols.iter_mut()) {
             b.push(col, rec[b.col].trim());
         }
         lines.push(line);
     }
+    Ok(lines)
+}
 
-    // Duplicate ids: name both lines so the user can find them.
-    if layout.id.is_some() {
-        let mut first: FastMap<&str, usize> =
-            FastMap::with_capacity_and_hasher(acc.ids.len(), Default::default());
-        for (i, id) in acc.ids.iter().enumerate() {
-            if let Some(&j) = first.get(id.as_str()) {
-                return Err(Error::Csv {
-                    path: path.to_path_buf(),
-                    line: lines[i],
-                    column: layout.id.map(|c| headers[c].clone()),
-                    message: format!("duplicate account id '{id}' (first on line {})", lines[j]),
-                });
+/// Adds the id, name and location of the account in `rec` (file `line`).
+fn push_row(
+    file: &CsvFile,
+    rec: &csv::StringRecord,
+    line: u64,
+    acc: &mut Accounts,
+    report: &mut ImportReport,
+) -> Result<()> {
+    let id = match file.layout.id {
+        Some(c) => {
+            let id = rec[c].trim();
+            if id.is_empty() {
+                return Err(file.error(
+                    line,
+                    Some(c),
+                    "empty account id; every account needs a unique id".into(),
+                ));
             }
-            first.insert(id, i);
+            id.to_owned()
+        }
+        None => (acc.ids.len() + 1).to_string(),
+    };
+    let name = match file.layout.name.map(|c| rec[c].trim()) {
+        Some(n) if !n.is_empty() => n.to_owned(),
+        _ => id.clone(),
+    };
+    acc.ids.push(id);
+    acc.names.push(name);
+    let (lon, lat, source) = locate(&file.layout, rec, line, report);
+    acc.lon.push(lon);
+    acc.lat.push(lat);
+    acc.source.push(source);
+    Ok(())
+}
+
+/// Where the account in `rec` is: its coordinates, else its ZIP's centroid,
+/// else unlocated; counted in `report`.
+fn locate(
+    layout: &Layout,
+    rec: &csv::StringRecord,
+    line: u64,
+    report: &mut ImportReport,
+) -> (f64, f64, LocationSource) {
+    let mut location = None;
+    if let (Some(la), Some(lo)) = (layout.lat, layout.lon) {
+        let (lat_s, lon_s) = (&rec[la], &rec[lo]);
+        match (parse_coord(lat_s), parse_coord(lon_s)) {
+            (Some(lat), Some(lon))
+                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
+            {
+                location = Some((lon, lat, LocationSource::Coordinates));
+            }
+            _ if lat_s.trim().is_empty() && lon_s.trim().is_empty() => {}
+            _ => {
+                report.invalid_coordinates += 1;
+                if report.invalid_coordinate_lines.len() < MAX_LINES {
+                    report.invalid_coordinate_lines.push(line);
+                }
+            }
         }
     }
+    if location.is_none()
+        && let Some(z) = layout.zip
+        && let Some((lon, lat)) = zips::zip_centroid(&rec[z])
+    {
+        location = Some((lon, lat, LocationSource::PostalCode));
+    }
+    let located = location.unwrap_or((f64::NAN, f64::NAN, LocationSource::Unlocated));
+    match located.2 {
+        LocationSource::Coordinates => report.by_coordinates += 1,
+        LocationSource::PostalCode => report.by_postal_code += 1,
+        LocationSource::Unlocated => {
+            report.unlocated += 1;
+            if report.unlocated_lines.len() < MAX_LINES {
+                report.unlocated_lines.push(line);
+            }
+        }
+    }
+    located
+}
+
+/// Duplicate ids are an error naming both lines, so the user can find them.
+fn check_unique_ids(file: &CsvFile, acc: &Accounts, lines: &[u64]) -> Result<()> {
+    let Some(id_col) = file.layout.id else {
+        return Ok(());
+    };
+    let mut first: FastMap<&str, usize> =
+        FastMap::with_capacity_and_hasher(acc.ids.len(), Default::default());
+    for (i, id) in acc.ids.iter().enumerate() {
+        if let Some(&j) = first.get(id.as_str()) {
+            return Err(file.error(
+                lines[i],
+                Some(id_col),
+                format!("duplicate account id '{id}' (first on line {})", lines[j]),
+            ));
+        }
+        first.insert(id, i);
+    }
+    Ok(())
+}
+
+/// Imports accounts from the CSV text in `bytes` (see
+/// [`import_accounts_from_reader`]): two passes, see the module comment.
+fn import_accounts_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+    opts: &AccountImportOptions,
+    progress: &Progress,
+) -> Result<(Accounts, ImportReport)> {
+    let bytes = text_bytes(bytes, path)?;
+    let total = 2 * bytes.len() as u64;
+    progress.set_total(total);
+    progress.set_done(0);
+    let mut file = CsvFile {
+        bytes,
+        path,
+        delimiter: sniff_delimiter(bytes),
+        headers: Vec::new(),
+        layout: Layout::default(),
+    };
+    file.headers = read_header(&file)?;
+    file.layout = find_layout(&file.headers, opts, path)?;
+    let (typing, counts) = type_columns(&file, progress)?;
+    let (mut acc, mut text_cols) = empty_table(typing, &unique_names(&file.headers), counts.rows);
+    let mut report = start_report(&file, &acc, counts);
+    let lines = fill_rows(&file, &mut acc, &mut text_cols, &mut report, progress)?;
+    check_unique_ids(&file, &acc, &lines)?;
     progress.set_done(total);
     Ok((acc, report))
 }
@@ -1057,14 +1159,6 @@ mod tests {
         assert_eq!(l.lon, Some(2));
         assert_eq!(l.name, Some(3));
         assert_eq!(l.id, None);
-    }
-
-    #[test]
-    fn thousands_formatting() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -19,30 +19,11 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use serde_json::{Map, Value};
 
+use super::imported::{ImportedTerritory, TerritoryImportReport};
 use super::naming::{Collector, closed, ring_problem};
-use super::territories::{ImportedTerritory, TerritoryImportReport};
 use crate::core::model::Project;
 use crate::core::render::escape_xml;
 use crate::core::{Error, Result};
-
-/// Reads the territories of the KML file at `path`. See the module docs.
-pub fn import_kml(
-    path: &Path,
-    name_prop: &str,
-) -> Result<(Vec<ImportedTerritory>, TerritoryImportReport)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    // Zipped KML given a .kml name: read it as the KMZ it is.
-    if bytes.starts_with(super::kmz::ZIP_MAGIC) {
-        return super::kmz::import_kmz(path, name_prop);
-    }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        Error::io(
-            path,
-            std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-        )
-    })?;
-    territories_from_kml_str(&text, path, name_prop)
-}
 
 /// A Placemark being read.
 #[derive(Default)]
@@ -87,17 +68,7 @@ pub fn territories_from_kml_str(
     };
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(false);
-
-    let mut stack: Vec<String> = Vec::new();
-    let mut styles: HashMap<String, String> = HashMap::new();
-    let mut style_id: Option<String> = None;
-    let mut placemark: Option<Placemark> = None;
-    let mut polygon: Option<PolygonBuild> = None;
-    let mut data_name: Option<String> = None;
-    let mut text_buf = String::new();
-    let mut placemarks: Vec<Placemark> = Vec::new();
-    let mut saw_kml = false;
-
+    let mut doc = KmlDoc::default();
     loop {
         let event = reader.read_event().map_err(|e| {
             geo_err(format!(
@@ -106,144 +77,183 @@ pub fn territories_from_kml_str(
             ))
         })?;
         match event {
-            Event::Start(e) => {
-                let tag = local(&e);
-                saw_kml |= tag == "kml";
-                text_buf.clear();
-                match tag.as_str() {
-                    "Placemark" => placemark = Some(Placemark::default()),
-                    "Style" => style_id = attr(&e, "id"),
-                    "Polygon" if placemark.is_some() => polygon = Some(PolygonBuild::default()),
-                    "Data" | "SimpleData" => data_name = attr(&e, "name"),
-                    "Point" | "LineString" | "Track" | "Model" => {
-                        if let Some(pm) = placemark.as_mut() {
-                            pm.other_geometry.push(tag.clone());
-                        }
-                    }
-                    _ => {}
-                }
-                stack.push(tag);
-            }
-            Event::Empty(e) => {
-                let tag = local(&e);
-                if let ("Data" | "SimpleData", Some(pm), Some(n)) =
-                    (tag.as_str(), placemark.as_mut(), attr(&e, "name"))
-                {
-                    pm.props.insert(n, Value::from(""));
-                }
-            }
+            Event::Start(e) => doc.start(&e),
+            Event::Empty(e) => doc.empty(&e),
             Event::Text(t) => {
                 let s = t
                     .xml10_content()
                     .map_err(|e| geo_err(format!("bad text encoding: {e}")))?;
-                text_buf.push_str(&s);
+                doc.text_buf.push_str(&s);
             }
             Event::CData(t) => {
-                text_buf.push_str(&String::from_utf8_lossy(&t.into_inner()));
+                doc.text_buf
+                    .push_str(&String::from_utf8_lossy(&t.into_inner()));
             }
             Event::GeneralRef(r) => {
                 let name = String::from_utf8_lossy(&r.into_inner()).into_owned();
                 let resolved = quick_xml::escape::unescape(&format!("&{name};"))
                     .map(|c| c.into_owned())
                     .unwrap_or_default();
-                text_buf.push_str(&resolved);
+                doc.text_buf.push_str(&resolved);
             }
-            Event::End(_) => {
-                let Some(tag) = stack.pop() else { continue };
-                let parent = stack.last().map(String::as_str).unwrap_or("");
-                let content = std::mem::take(&mut text_buf);
-                let content = content.trim();
-                match tag.as_str() {
-                    "name" if parent == "Placemark" => {
-                        if let Some(pm) = placemark.as_mut() {
-                            pm.name = (!content.is_empty()).then(|| content.to_owned());
-                        }
-                    }
-                    "value" if parent == "Data" => {
-                        if let (Some(pm), Some(n)) = (placemark.as_mut(), data_name.clone()) {
-                            pm.props.insert(n, Value::from(content));
-                        }
-                    }
-                    "SimpleData" => {
-                        if let (Some(pm), Some(n)) = (placemark.as_mut(), data_name.take()) {
-                            pm.props.insert(n, Value::from(content));
-                        }
-                    }
-                    "styleUrl" if parent == "Placemark" => {
-                        if let Some(pm) = placemark.as_mut() {
-                            pm.style_url = Some(content.trim_start_matches('#').to_owned());
-                        }
-                    }
-                    "color" if parent == "PolyStyle" => {
-                        if let Some(c) = kml_color(content) {
-                            match placemark.as_mut() {
-                                Some(pm) => pm.inline_color = Some(c),
-                                None => {
-                                    if let Some(id) = &style_id {
-                                        styles.insert(id.clone(), c);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    "Style" => style_id = None,
-                    "coordinates" => {
-                        if let Some(pb) = polygon.as_mut() {
-                            let ring = parse_coords(content).and_then(|r| match ring_problem(&r) {
-                                Some(p) => Err(p),
-                                None => Ok(closed(r)),
-                            });
-                            let boundary = stack.iter().rev().find(|t| {
-                                t.as_str() == "outerBoundaryIs" || t.as_str() == "innerBoundaryIs"
-                            });
-                            match (ring, boundary.map(String::as_str)) {
-                                (Ok(r), Some("innerBoundaryIs")) => pb.inner.push(r),
-                                (Ok(r), _) => pb.outer = Some(r),
-                                (Err(why), Some("innerBoundaryIs")) => {
-                                    if let Some(pm) = placemark.as_mut() {
-                                        pm.problems.push(format!("dropped a hole: {why}"));
-                                    }
-                                }
-                                (Err(why), _) => {
-                                    pb.problem.get_or_insert(why);
-                                }
-                            }
-                        }
-                    }
-                    "Polygon" => {
-                        if let (Some(pb), Some(pm)) = (polygon.take(), placemark.as_mut()) {
-                            match (pb.outer, pb.problem) {
-                                (Some(o), None) => pm.polygons.push(Polygon::new(
-                                    LineString(o),
-                                    pb.inner.into_iter().map(LineString).collect(),
-                                )),
-                                (_, Some(why)) => pm.problems.push(why),
-                                (None, None) => {
-                                    pm.problems.push("a polygon has no outer boundary".into())
-                                }
-                            }
-                        }
-                    }
-                    "Placemark" => {
-                        if let Some(pm) = placemark.take() {
-                            placemarks.push(pm);
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            Event::End(_) => doc.end(),
             Event::Eof => break,
             _ => {}
         }
     }
-    if placemarks.is_empty() {
-        return Err(geo_err(if saw_kml {
+    if doc.placemarks.is_empty() {
+        return Err(geo_err(if doc.saw_kml {
             "the KML file has no Placemark".into()
         } else {
             "not KML: no <kml> element and no Placemark".into()
         }));
     }
+    Ok(collect_placemarks(doc.placemarks, &doc.styles, name_prop))
+}
 
+/// What has been read of a KML document so far, fed event by event.
+#[derive(Default)]
+struct KmlDoc {
+    /// Open elements, outermost first.
+    stack: Vec<String>,
+    /// PolyStyle colour per shared Style id.
+    styles: HashMap<String, String>,
+    style_id: Option<String>,
+    placemark: Option<Placemark>,
+    polygon: Option<PolygonBuild>,
+    data_name: Option<String>,
+    text_buf: String,
+    placemarks: Vec<Placemark>,
+    saw_kml: bool,
+}
+
+impl KmlDoc {
+    fn start(&mut self, e: &BytesStart) {
+        let tag = local(e);
+        self.saw_kml |= tag == "kml";
+        self.text_buf.clear();
+        match tag.as_str() {
+            "Placemark" => self.placemark = Some(Placemark::default()),
+            "Style" => self.style_id = attr(e, "id"),
+            "Polygon" if self.placemark.is_some() => {
+                self.polygon = Some(PolygonBuild::default());
+            }
+            "Data" | "SimpleData" => self.data_name = attr(e, "name"),
+            "Point" | "LineString" | "Track" | "Model" => {
+                if let Some(pm) = self.placemark.as_mut() {
+                    pm.other_geometry.push(tag.clone());
+                }
+            }
+            _ => {}
+        }
+        self.stack.push(tag);
+    }
+
+    fn empty(&mut self, e: &BytesStart) {
+        let tag = local(e);
+        if let ("Data" | "SimpleData", Some(pm), Some(n)) =
+            (tag.as_str(), self.placemark.as_mut(), attr(e, "name"))
+        {
+            pm.props.insert(n, Value::from(""));
+        }
+    }
+
+    fn end(&mut self) {
+        let Some(tag) = self.stack.pop() else { return };
+        let parent = self.stack.last().map_or("", String::as_str);
+        let content = std::mem::take(&mut self.text_buf);
+        let content = content.trim();
+        let pm = self.placemark.as_mut();
+        match (tag.as_str(), pm) {
+            ("name", Some(pm)) if parent == "Placemark" => {
+                pm.name = (!content.is_empty()).then(|| content.to_owned());
+            }
+            ("value", Some(pm)) if parent == "Data" => {
+                if let Some(n) = self.data_name.clone() {
+                    pm.props.insert(n, Value::from(content));
+                }
+            }
+            ("SimpleData", pm) => {
+                if let (Some(pm), Some(n)) = (pm, self.data_name.take()) {
+                    pm.props.insert(n, Value::from(content));
+                }
+            }
+            ("styleUrl", Some(pm)) if parent == "Placemark" => {
+                pm.style_url = Some(content.trim_start_matches('#').to_owned());
+            }
+            ("color", pm) if parent == "PolyStyle" => {
+                if let Some(c) = kml_color(content) {
+                    match (pm, &self.style_id) {
+                        (Some(pm), _) => pm.inline_color = Some(c),
+                        (None, Some(id)) => {
+                            self.styles.insert(id.clone(), c);
+                        }
+                        (None, None) => {}
+                    }
+                }
+            }
+            ("Style", _) => self.style_id = None,
+            ("coordinates", _) => self.coordinates(content),
+            ("Polygon", _) => self.polygon_end(),
+            ("Placemark", _) => {
+                if let Some(pm) = self.placemark.take() {
+                    self.placemarks.push(pm);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A ring of the polygon being read: outer boundary or hole.
+    fn coordinates(&mut self, content: &str) {
+        let Some(pb) = self.polygon.as_mut() else {
+            return;
+        };
+        let ring = parse_coords(content).and_then(|r| match ring_problem(&r) {
+            Some(p) => Err(p),
+            None => Ok(closed(r)),
+        });
+        let boundary = self
+            .stack
+            .iter()
+            .rev()
+            .find(|t| t.as_str() == "outerBoundaryIs" || t.as_str() == "innerBoundaryIs");
+        match (ring, boundary.map(String::as_str)) {
+            (Ok(r), Some("innerBoundaryIs")) => pb.inner.push(r),
+            (Ok(r), _) => pb.outer = Some(r),
+            (Err(why), Some("innerBoundaryIs")) => {
+                if let Some(pm) = self.placemark.as_mut() {
+                    pm.problems.push(format!("dropped a hole: {why}"));
+                }
+            }
+            (Err(why), _) => {
+                pb.problem.get_or_insert(why);
+            }
+        }
+    }
+
+    /// The polygon being read is complete: keep it, or note why not.
+    fn polygon_end(&mut self) {
+        let (Some(pb), Some(pm)) = (self.polygon.take(), self.placemark.as_mut()) else {
+            return;
+        };
+        match (pb.outer, pb.problem) {
+            (Some(o), None) => pm.polygons.push(Polygon::new(
+                LineString(o),
+                pb.inner.into_iter().map(LineString).collect(),
+            )),
+            (_, Some(why)) => pm.problems.push(why),
+            (None, None) => pm.problems.push("a polygon has no outer boundary".into()),
+        }
+    }
+}
+
+/// Names, colours and checks the Placemarks read, one territory each.
+fn collect_placemarks(
+    placemarks: Vec<Placemark>,
+    styles: &HashMap<String, String>,
+    name_prop: &str,
+) -> (Vec<ImportedTerritory>, TerritoryImportReport) {
     let mut c = Collector::new(name_prop);
     for (index, pm) in placemarks.into_iter().enumerate() {
         let mut props = pm.props;
@@ -277,7 +287,7 @@ pub fn territories_from_kml_str(
         }
         c.add(index, raw_name, &label, polygons, &pm.problems, props);
     }
-    Ok(c.finish())
+    c.finish()
 }
 
 fn local(e: &BytesStart) -> String {

@@ -15,8 +15,8 @@ use zip::ZipArchive;
 use zip::result::ZipError;
 use zip::write::{SimpleFileOptions, ZipWriter};
 
+use super::imported::{ImportedTerritory, TerritoryImportReport};
 use super::kml::{territories_from_kml_str, write_territories_kml};
-use super::territories::{ImportedTerritory, TerritoryImportReport};
 use crate::core::model::Project;
 use crate::core::{Error, Result};
 
@@ -26,6 +26,25 @@ const MAX_DOCUMENT_BYTES: u64 = 1 << 30;
 
 /// The first bytes of every zip archive (a local file header).
 pub(crate) const ZIP_MAGIC: &[u8; 4] = b"PK\x03\x04";
+
+/// Reads the territories of the KML file at `path`. See the module docs.
+pub fn import_kml(
+    path: &Path,
+    name_prop: &str,
+) -> Result<(Vec<ImportedTerritory>, TerritoryImportReport)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    // Zipped KML given a .kml name: read it as the KMZ it is.
+    if bytes.starts_with(ZIP_MAGIC) {
+        return import_kmz(path, name_prop);
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        )
+    })?;
+    territories_from_kml_str(&text, path, name_prop)
+}
 
 /// Reads the territories of the KMZ file at `path`; `name_prop` as for
 /// KML. See the module docs. A file that is plain KML text, not zipped,

@@ -3,6 +3,7 @@
 //! place accounts without coordinates.
 
 pub mod accounts;
+pub mod imported;
 pub mod kml;
 pub mod kmz;
 mod naming;
@@ -11,14 +12,16 @@ pub mod shp;
 pub mod territories;
 pub mod zips;
 
-pub use kml::{import_kml, territories_from_kml_str, write_territories_kml};
-pub use kmz::{import_kmz, territories_from_kmz, write_territories_kmz};
+pub use kml::{territories_from_kml_str, write_territories_kml};
+pub use kmz::{import_kml, import_kmz, territories_from_kmz, write_territories_kmz};
 pub use shp::import_shapefile;
 
 pub use accounts::{
     AccountImportOptions, ImportReport, import_accounts, import_accounts_from_reader,
 };
-pub use plan::{TerritoryMerge, add_territories, merge_territories};
+pub use plan::{
+    NewPlanFiles, NewPlanReport, TerritoryMerge, add_territories, merge_territories, new_project,
+};
 pub use territories::{
     ImportedTerritory, TerritoryImportReport, import_territories, territories_from_geojson_str,
 };

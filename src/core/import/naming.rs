@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use geo::{MultiPolygon, Polygon};
 use serde_json::{Map, Value};
 
-use super::territories::{ImportedTerritory, TerritoryImportReport};
+use super::imported::{ImportedTerritory, TerritoryImportReport};
 
 /// Gathers the features of one file into territories and a report.
 pub(crate) struct Collector<'a> {

@@ -1,12 +1,118 @@
-//! Turning imported territories into plan changes, shared by the CLI and the
-//! window so both behave the same: same name = new boundary, otherwise a new
-//! territory; `rep` and `color` properties are taken over; locked
-//! territories are left as they are.
+//! Building plans from imported files, shared by the CLI and the window so
+//! both behave the same: a new plan from a CRM export (and boundaries), and
+//! imported territories as plan changes (same name = new boundary, otherwise
+//! a new territory; `rep` and `color` properties are taken over; locked
+//! territories are left as they are).
 
-use super::territories::ImportedTerritory;
+use std::path::PathBuf;
+
+use super::accounts::{AccountImportOptions, ImportReport, import_accounts};
+use super::imported::{ImportedTerritory, TerritoryImportReport};
+use crate::core::Result;
 use crate::core::edit::Edit;
 use crate::core::geometry::normalize;
 use crate::core::model::{Project, Rep, RepId, Territory, TerritoryId};
+use crate::core::progress::Progress;
+
+/// The files a new plan is built from (`turfmap new`, the window's New plan).
+#[derive(Clone, Debug)]
+pub struct NewPlanFiles {
+    /// The accounts CSV (CRM export).
+    pub accounts: PathBuf,
+    /// Territory boundaries: GeoJSON, shapefile, KML or KMZ.
+    pub territories: Option<PathBuf>,
+    /// Property / attribute / ExtendedData field holding territory names.
+    pub name_prop: String,
+    /// Which columns hold id, name and location (default: auto-detect).
+    pub columns: AccountImportOptions,
+}
+
+impl NewPlanFiles {
+    /// Accounts from `accounts`, no boundaries, columns auto-detected.
+    pub fn accounts(accounts: impl Into<PathBuf>) -> Self {
+        Self {
+            accounts: accounts.into(),
+            territories: None,
+            name_prop: "name".into(),
+            columns: AccountImportOptions::default(),
+        }
+    }
+}
+
+/// What building a new plan found, for the user.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewPlanReport {
+    /// The accounts import.
+    pub accounts: ImportReport,
+    /// The territories import, when a boundaries file was given.
+    pub territories: Option<TerritoryImportReport>,
+}
+
+impl NewPlanReport {
+    /// A short summary (the window's): the accounts summary, then how many
+    /// territories came in and the first skipped feature.
+    pub fn summary(&self) -> String {
+        let mut summary = self.accounts.summary();
+        if let Some(report) = &self.territories {
+            summary.push_str(&format!("\n{} territories", report.imported));
+            if let Some(first) = report.skipped.first() {
+                summary.push_str(&format!(
+                    " ({} feature(s) skipped, e.g. {first})",
+                    report.skipped.len()
+                ));
+            }
+        }
+        summary
+    }
+
+    /// Every message, one a line, each naming its file (the CLI's).
+    pub fn lines(&self, files: &NewPlanFiles) -> Vec<String> {
+        let mut lines = vec![format!(
+            "{}: {}",
+            files.accounts.display(),
+            self.accounts.summary()
+        )];
+        if let (Some(report), Some(path)) = (&self.territories, &files.territories) {
+            lines.extend(
+                report
+                    .skipped
+                    .iter()
+                    .chain(&report.repaired)
+                    .map(|s| format!("{}: {s}", path.display())),
+            );
+        }
+        lines
+    }
+}
+
+/// Builds the plan `name` from `files`: the accounts, then the boundaries.
+/// `progress` follows the accounts import and cancels between the steps.
+pub fn new_project(
+    name: &str,
+    files: &NewPlanFiles,
+    progress: &Progress,
+) -> Result<(Project, NewPlanReport)> {
+    let (table, accounts) = import_accounts(&files.accounts, &files.columns, progress)?;
+    let mut project = Project::new(name);
+    project.accounts = table;
+    let territories = match &files.territories {
+        Some(path) => {
+            progress.check()?;
+            let (imported, report) = super::territories_from_file(path, &files.name_prop)?;
+            add_territories(&mut project, imported);
+            Some(report)
+        }
+        None => None,
+    };
+    progress.check()?;
+    Ok((
+        project,
+        NewPlanReport {
+            accounts,
+            territories,
+        },
+    ))
+}
 
 /// What importing territories into an existing plan would do.
 #[derive(Clone, Debug, PartialEq)]

@@ -16,8 +16,9 @@ use ::shapefile::{PolygonRing, Shape};
 use geo::{Contains, Coord, LineString, Polygon};
 use serde_json::{Map, Value};
 
+use super::imported::{ImportedTerritory, TerritoryImportReport};
 use super::naming::{Collector, closed, ring_problem};
-use super::territories::{ImportedTerritory, TerritoryImportReport, property_name};
+use super::territories::property_name;
 use crate::core::{Error, Result};
 
 /// Reads the territories of the shapefile at `path` (`.shp`; the `.dbf`

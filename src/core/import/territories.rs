@@ -9,37 +9,11 @@
 
 use std::path::Path;
 
-use geo::{Coord, LineString, MultiPolygon, Polygon};
+use geo::{Coord, LineString, Polygon};
 use serde_json::{Map, Value};
 
+pub use super::imported::{ImportedTerritory, TerritoryImportReport};
 use crate::core::{Error, Result};
-
-/// One territory read from a GeoJSON feature.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ImportedTerritory {
-    /// Name from the name property, made unique within the file.
-    pub name: String,
-    /// Boundary in lon/lat degrees; empty for a feature whose geometry is an
-    /// empty MultiPolygon (a territory that only holds pinned accounts).
-    pub geometry: MultiPolygon<f64>,
-    /// All properties of the feature, as in the file.
-    pub properties: Map<String, Value>,
-}
-
-/// What a territories import did besides importing.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TerritoryImportReport {
-    /// Features imported as territories.
-    pub imported: usize,
-    /// Features that were not imported, one message each:
-    /// `feature 3 ('North'): is a Point, not a polygon (skipped)`.
-    pub skipped: Vec<String>,
-    /// Features imported after a repair (closed rings, dropped holes or
-    /// polygons), one message each.
-    pub repaired: Vec<String>,
-    /// Names that were made up or changed: missing names, duplicates.
-    pub notes: Vec<String>,
-}
 
 /// Reads territories from the GeoJSON file at `path`, naming each by its
 /// property `name_prop` (usually `"name"`). See

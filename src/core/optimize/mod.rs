@@ -78,10 +78,12 @@
 //! undo step), a [`DisruptionReport`] measured by running the real engine
 //! on the edited plan, and before/after [`PlanMetrics`].
 
+#[cfg(feature = "bench")]
 mod bench;
 mod report;
 pub mod solver;
 
+#[cfg(feature = "bench")]
 pub use bench::bench;
 
 use std::collections::HashMap;

@@ -90,7 +90,7 @@ pub fn scale_bar(m_per_px: f64, max_px: f64, unit: DistanceUnit) -> Option<Scale
         .map(|k| k * pow)
         .find(|&l| l <= raw)
         .unwrap_or(pow);
-    let label = format!("{} {name}", crate::cli::fmt_num(nice, 0));
+    let label = format!("{} {name}", crate::core::numfmt::fmt_num(nice, 0));
     Some(ScaleBar {
         len_px: nice * per_unit / m_per_px,
         label,

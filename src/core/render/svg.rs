@@ -15,6 +15,7 @@ use super::scale::scale_bar;
 use super::{MapImageOptions, escape_xml};
 use crate::core::Workspace;
 use crate::core::basemap::BasemapData;
+use crate::core::geometry::unwrap_ring;
 use crate::core::metrics::PlanMetrics;
 
 const SEA: &str = "#d5dfe7";
@@ -136,31 +137,6 @@ fn push_ring(d: &mut String, frame: &Frame, ring: &[[f64; 2]], shift: f64, close
     }
 }
 
-/// A ring's longitudes made continuous (a jump of more than 180° between
-/// two points is a crossing of the antimeridian), so nothing smears across
-/// the map. Returns the ring and whether it crossed.
-fn unwrap_ring(ring: &geo::LineString<f64>) -> (Vec<[f64; 2]>, bool) {
-    let mut out = Vec::with_capacity(ring.0.len());
-    let mut off = 0.0;
-    let mut prev: Option<f64> = None;
-    let mut crossed = false;
-    for c in &ring.0 {
-        if let Some(p) = prev {
-            let d = c.x - p;
-            if d > 180.0 {
-                off -= 360.0;
-                crossed = true;
-            } else if d < -180.0 {
-                off += 360.0;
-                crossed = true;
-            }
-        }
-        prev = Some(c.x);
-        out.push([c.x + off, c.y]);
-    }
-    (out, crossed)
-}
-
 /// Polygons as one SVG path `d` (even-odd holes), culled to the view.
 fn polygons_path(polys: &[Polygon<f64>], frame: &Frame, view: &BBox, close: bool) -> String {
     let mut d = String::new();
@@ -240,7 +216,6 @@ pub fn map_svg(
     let bbox = opts.bbox.unwrap_or_else(|| plan_bbox(ws));
     let frame = Frame::fit(bbox, 0.04, mx, my, mw, mh);
     let view = frame.visible_bbox();
-    let zoom = frame.zoom();
 
     let mut out = String::with_capacity(256 * 1024);
     let _ = writeln!(
@@ -265,76 +240,10 @@ pub fn map_svg(
         r#"<g clip-path="url(#map-clip)"><rect x="{mx}" y="{my:.1}" width="{mw:.1}" height="{mh:.1}" fill="{SEA}"/>"#
     );
 
-    // Basemap.
-    layer(
-        &mut out,
-        &basemap.countries,
-        &frame,
-        &view,
-        &format!(r#"fill="{LAND}" stroke="none" fill-rule="evenodd""#),
-    );
-    if zoom >= COUNTIES_FROM_ZOOM {
-        layer(
-            &mut out,
-            &basemap.counties,
-            &frame,
-            &view,
-            &format!(
-                r#"fill="none" stroke="{COUNTY_BORDER}" stroke-width="{:.2}""#,
-                0.6 * s
-            ),
-        );
-    }
-    if zoom >= STATES_FROM_ZOOM {
-        let attrs = format!(
-            r#"fill="none" stroke="{STATE_BORDER}" stroke-width="{:.2}""#,
-            0.9 * s
-        );
-        layer(&mut out, &basemap.provinces, &frame, &view, &attrs);
-        layer(&mut out, &basemap.states, &frame, &view, &attrs);
-    }
-    layer(
-        &mut out,
-        &basemap.countries,
-        &frame,
-        &view,
-        &format!(
-            r#"fill="none" stroke="{COUNTRY_BORDER}" stroke-width="{:.2}""#,
-            1.1 * s
-        ),
-    );
+    basemap_layers(&mut out, basemap, &frame, &view, s);
 
-    // Territories of the primary type (overlays would hide it), fills
-    // first, then outlines on top of every fill.
     let project = ws.project();
-    let shown: Vec<&crate::core::Territory> = project
-        .territories_of_type(project.primary_type())
-        .collect();
-    let _ = writeln!(out, r#"<g id="territories">"#);
-    for t in &shown {
-        let d = polygons_path(&t.geometry.0, &frame, &view, true);
-        if !d.is_empty() {
-            let _ = writeln!(
-                out,
-                r#"<path fill="{}" fill-opacity="{:.2}" fill-rule="evenodd" d="{d}"><title>{}</title></path>"#,
-                hex(t.color),
-                opts.fill_opacity,
-                escape_xml(&t.name)
-            );
-        }
-    }
-    for t in &shown {
-        let d = polygons_path(&t.geometry.0, &frame, &view, true);
-        if !d.is_empty() {
-            let _ = writeln!(
-                out,
-                r#"<path fill="none" stroke="{}" stroke-width="{:.2}" stroke-linejoin="round" d="{d}"/>"#,
-                hex(darker(t.color, 0.7)),
-                2.0 * s
-            );
-        }
-    }
-    let _ = writeln!(out, "</g>");
+    territory_layer(&mut out, project, &frame, &view, opts, s);
 
     if opts.accounts {
         account_dots(&mut out, ws, &frame, s);
@@ -351,29 +260,7 @@ pub fn map_svg(
 
     scale_bar_svg(&mut out, &frame, opts, s);
     if lay.title_h > 0.0 {
-        let sub = format!(
-            "{} accounts · {} territories · balance on {} (±{}%)",
-            crate::cli::fmt_num(metrics.total.count as f64, 0),
-            metrics.territories.len(),
-            metrics.balance_measure,
-            crate::cli::fmt_num(metrics.tolerance_pct, 1).trim_end_matches(".0")
-        );
-        let _ = writeln!(
-            out,
-            r#"<text x="{:.1}" y="{:.1}" font-size="{:.1}" font-weight="bold" fill="{INK}">{}</text>"#,
-            16.0 * s,
-            32.0 * s,
-            26.0 * s,
-            escape_xml(&title)
-        );
-        let _ = writeln!(
-            out,
-            r#"<text x="{:.1}" y="{:.1}" font-size="{:.1}" fill="{WEAK_INK}">{}</text>"#,
-            16.0 * s,
-            54.0 * s,
-            15.0 * s,
-            escape_xml(&sub)
-        );
+        title_svg(&mut out, &title, metrics, s);
     }
     legend(&mut out, metrics, project, &lay, w, h);
     let _ = writeln!(
@@ -386,6 +273,116 @@ pub fn map_svg(
     );
     out.push_str("</svg>\n");
     out
+}
+
+/// The offline basemap: land, then county, state/province and country
+/// borders as the zoom allows.
+fn basemap_layers(out: &mut String, basemap: &BasemapData, frame: &Frame, view: &BBox, s: f64) {
+    let zoom = frame.zoom();
+    layer(
+        out,
+        &basemap.countries,
+        frame,
+        view,
+        &format!(r#"fill="{LAND}" stroke="none" fill-rule="evenodd""#),
+    );
+    if zoom >= COUNTIES_FROM_ZOOM {
+        layer(
+            out,
+            &basemap.counties,
+            frame,
+            view,
+            &format!(
+                r#"fill="none" stroke="{COUNTY_BORDER}" stroke-width="{:.2}""#,
+                0.6 * s
+            ),
+        );
+    }
+    if zoom >= STATES_FROM_ZOOM {
+        let attrs = format!(
+            r#"fill="none" stroke="{STATE_BORDER}" stroke-width="{:.2}""#,
+            0.9 * s
+        );
+        layer(out, &basemap.provinces, frame, view, &attrs);
+        layer(out, &basemap.states, frame, view, &attrs);
+    }
+    layer(
+        out,
+        &basemap.countries,
+        frame,
+        view,
+        &format!(
+            r#"fill="none" stroke="{COUNTRY_BORDER}" stroke-width="{:.2}""#,
+            1.1 * s
+        ),
+    );
+}
+
+/// The territories of the primary type (overlays would hide it): fills
+/// first, then outlines on top of every fill.
+fn territory_layer(
+    out: &mut String,
+    project: &crate::core::Project,
+    frame: &Frame,
+    view: &BBox,
+    opts: &MapImageOptions,
+    s: f64,
+) {
+    let shown: Vec<&crate::core::Territory> = project
+        .territories_of_type(project.primary_type())
+        .collect();
+    let _ = writeln!(out, r#"<g id="territories">"#);
+    for t in &shown {
+        let d = polygons_path(&t.geometry.0, frame, view, true);
+        if !d.is_empty() {
+            let _ = writeln!(
+                out,
+                r#"<path fill="{}" fill-opacity="{:.2}" fill-rule="evenodd" d="{d}"><title>{}</title></path>"#,
+                hex(t.color),
+                opts.fill_opacity,
+                escape_xml(&t.name)
+            );
+        }
+    }
+    for t in &shown {
+        let d = polygons_path(&t.geometry.0, frame, view, true);
+        if !d.is_empty() {
+            let _ = writeln!(
+                out,
+                r#"<path fill="none" stroke="{}" stroke-width="{:.2}" stroke-linejoin="round" d="{d}"/>"#,
+                hex(darker(t.color, 0.7)),
+                2.0 * s
+            );
+        }
+    }
+    let _ = writeln!(out, "</g>");
+}
+
+/// The title and the line under it (accounts, territories, balance).
+fn title_svg(out: &mut String, title: &str, metrics: &PlanMetrics, s: f64) {
+    let sub = format!(
+        "{} accounts · {} territories · balance on {} (±{}%)",
+        crate::core::numfmt::fmt_num(metrics.total.count as f64, 0),
+        metrics.territories.len(),
+        metrics.balance_measure,
+        crate::core::numfmt::fmt_num(metrics.tolerance_pct, 1).trim_end_matches(".0")
+    );
+    let _ = writeln!(
+        out,
+        r#"<text x="{:.1}" y="{:.1}" font-size="{:.1}" font-weight="bold" fill="{INK}">{}</text>"#,
+        16.0 * s,
+        32.0 * s,
+        26.0 * s,
+        escape_xml(title)
+    );
+    let _ = writeln!(
+        out,
+        r#"<text x="{:.1}" y="{:.1}" font-size="{:.1}" fill="{WEAK_INK}">{}</text>"#,
+        16.0 * s,
+        54.0 * s,
+        15.0 * s,
+        escape_xml(&sub)
+    );
 }
 
 /// Account dots, coloured by territory (grey when unassigned), one path per
@@ -575,7 +572,7 @@ fn legend(
             escape_xml(&truncate(&t.name, max_chars)),
             w - pad - 62.0 * s,
             y + row * 0.7,
-            crate::cli::fmt_num(
+            crate::core::numfmt::fmt_num(
                 t.balance_value,
                 if t.balance_value.abs() < 100.0 { 1 } else { 0 }
             ),
@@ -599,20 +596,20 @@ fn legend(
     let lines = [
         format!(
             "Mean {} · min {} · max {}",
-            crate::cli::fmt_num(m.mean, 0),
-            crate::cli::fmt_num(m.min, 0),
-            crate::cli::fmt_num(m.max, 0)
+            crate::core::numfmt::fmt_num(m.mean, 0),
+            crate::core::numfmt::fmt_num(m.min, 0),
+            crate::core::numfmt::fmt_num(m.max, 0)
         ),
         format!(
             "CV {:.1}% · {} of {} outside ±{}%",
             m.cv_pct,
             m.out_of_tolerance,
             n,
-            crate::cli::fmt_num(m.tolerance_pct, 1).trim_end_matches(".0")
+            crate::core::numfmt::fmt_num(m.tolerance_pct, 1).trim_end_matches(".0")
         ),
         format!(
             "Unassigned: {} accounts",
-            crate::cli::fmt_num(m.unassigned.count as f64, 0)
+            crate::core::numfmt::fmt_num(m.unassigned.count as f64, 0)
         ),
     ];
     for (k, l) in lines.iter().enumerate() {

@@ -23,14 +23,13 @@
 
 use rayon::prelude::*;
 
+pub mod tally;
+pub use tally::{NONE, Tally};
+
 use super::geometry::{ShapeStats, shape_stats};
 use super::index::TerritoryIndex;
-use super::metrics::Tally;
 use super::model::{Project, Territory, TerritoryId, TerritoryTypeId};
 use super::rules::CompiledRule;
-
-/// Marker for "no territory" in slot arrays.
-pub const NONE: u32 = u32::MAX;
 
 /// Why an account has the territory it has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

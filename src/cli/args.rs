@@ -1,0 +1,531 @@
+//! The command line's arguments: the verbs and their options (clap).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::core::import::AccountImportOptions;
+
+/// Turfmap: draw, assign and rebalance sales territories, offline.
+#[derive(Parser, Debug)]
+#[command(name = "turfmap", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// A plan to open in the window (same as `turfmap open PLAN`).
+    pub plan: Option<PathBuf>,
+    /// What to do; without a verb the window opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Column choices for the accounts CSV.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct ColumnArgs {
+    /// Column holding the account id (default: auto-detect `Id`, `Account ID`…).
+    #[arg(long)]
+    pub id_col: Option<String>,
+    /// Column holding the account name.
+    #[arg(long)]
+    pub name_col: Option<String>,
+    /// Column holding the latitude.
+    #[arg(long)]
+    pub lat_col: Option<String>,
+    /// Column holding the longitude.
+    #[arg(long)]
+    pub lon_col: Option<String>,
+    /// Column holding the US ZIP / postal code.
+    #[arg(long)]
+    pub zip_col: Option<String>,
+}
+
+impl From<ColumnArgs> for AccountImportOptions {
+    fn from(c: ColumnArgs) -> Self {
+        AccountImportOptions {
+            id_col: c.id_col,
+            name_col: c.name_col,
+            lat_col: c.lat_col,
+            lon_col: c.lon_col,
+            zip_col: c.zip_col,
+        }
+    }
+}
+
+/// What `turfmap territory` changes.
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct TerritoryChange {
+    /// New parent territory (`-` = top level).
+    #[arg(long)]
+    pub parent: Option<String>,
+    /// Territory type name (created if new; only for top-level territories).
+    #[arg(long = "type")]
+    pub type_name: Option<String>,
+    /// Reps by name, comma separated (created if new; `-` = none).
+    #[arg(long)]
+    pub reps: Option<String>,
+    /// New name.
+    #[arg(long)]
+    pub rename: Option<String>,
+    /// New fill colour, `#rrggbb`.
+    #[arg(long)]
+    pub color: Option<String>,
+    /// Overlap precedence (lower wins where territories overlap).
+    #[arg(long, allow_hyphen_values = true)]
+    pub priority: Option<i32>,
+    /// Lock it against every tool and the balancer.
+    #[arg(long, conflicts_with = "unlock")]
+    pub lock: bool,
+    /// Unlock it.
+    #[arg(long)]
+    pub unlock: bool,
+    /// Delete it (its children move up; pins to it are removed).
+    #[arg(long, conflicts_with_all = ["parent", "type_name", "reps", "rename", "color", "priority", "lock", "unlock"])]
+    pub delete: bool,
+}
+
+/// The verbs.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a plan from a CRM accounts export (and optionally territories).
+    New(NewArgs),
+    /// Add or replace territory boundaries (same name = replace) from
+    /// GeoJSON, an Esri shapefile (.shp + .dbf), KML or KMZ, by file extension.
+    ImportTerritories(ImportTerritoriesArgs),
+    /// Write the territories as GeoJSON, KML or KMZ (by the extension of --out).
+    ExportTerritories(ExportTerritoriesArgs),
+    /// Draw the plan as a PNG (or SVG) map image with legend, title, scale
+    /// bar and data credits; no display or GPU needed.
+    ExportMap(ExportMapArgs),
+    /// Write the balance report: one self-contained HTML file with the map,
+    /// the per-territory table, the balance chart and the plan summary.
+    Report(ReportArgs),
+    /// Write the assignment as CSV `account_id,territory` (import order).
+    Assign(AssignArgs),
+    /// Print balance metrics per territory and for the plan.
+    Metrics(MetricsArgs),
+    /// Run the speed benchmark on a seeded synthetic plan and print figures.
+    #[cfg(feature = "bench")]
+    Bench(BenchArgs),
+    /// Run the headless frame benchmark of the map (100k and 1M accounts).
+    #[cfg(feature = "bench")]
+    BenchFrame,
+    /// Frame times of editing gestures (vertex drag, paint stroke) and of
+    /// starting a scenario comparison, in the whole window (100k and 1M).
+    #[cfg(feature = "bench")]
+    BenchGesture(BenchGestureArgs),
+    /// Speed of editing steps (vertex drag, lasso drop, undo) on 1M accounts.
+    #[cfg(feature = "bench")]
+    BenchEdit,
+    /// Quality and speed of rebalancing (sample and 100k synthetic plan).
+    #[cfg(feature = "bench")]
+    BenchBalance,
+    /// Rebalance (or, with --territories, generate) a plan and save the
+    /// proposal as a new plan, printing the before/after figures.
+    Balance(BalanceArgs),
+    /// Regenerate the bundled sample data set into DIR.
+    GenSample(GenSampleArgs),
+    /// Why an account is in its territory: the winning override, rule or
+    /// boundary in every territory type, and what lost.
+    Explain(ExplainArgs),
+    /// Set, check or clear a territory's assignment rule, e.g.
+    /// `Industry = "Healthcare" AND Revenue >= 100000`.
+    Rule(RuleArgs),
+    /// Pin accounts to a territory by hand (manual override, in that
+    /// territory's type; their pins in other types stay), or unpin them.
+    Pin(PinArgs),
+    /// Change a territory: place it in the hierarchy, give it a type or
+    /// reps, rename, recolour, re-prioritise, lock, unlock or delete it.
+    Territory(TerritoryArgs),
+    /// Rep figures: territories, accounts, workload against capacity,
+    /// distance from home.
+    Reps(RepsArgs),
+    /// Manage scenarios: list, clone, rename, set state, switch, delete.
+    Scenario(ScenarioArgs),
+    /// Compare two scenarios: accounts that change territory and
+    /// per-territory differences.
+    Diff(DiffArgs),
+    /// Import a Salesforce account export's current territories and
+    /// owners as a scenario (or the files `export-salesforce` writes).
+    ImportSalesforce(ImportSalesforceArgs),
+    /// Write Data Loader–ready Territory2, ObjectTerritory2Association and
+    /// UserTerritory2Association CSV files of a scenario into DIR.
+    ExportSalesforce(ExportSalesforceArgs),
+    /// Open a plan in the window.
+    Open(OpenArgs),
+}
+
+/// Arguments of `turfmap new`.
+#[derive(clap::Args, Debug)]
+pub struct NewArgs {
+    /// The plan file to create (`.turf`).
+    pub plan: PathBuf,
+    /// Accounts CSV (comma, semicolon or tab separated).
+    #[arg(long)]
+    pub accounts: PathBuf,
+    /// Territory boundaries: GeoJSON, Esri shapefile (.shp), KML or KMZ.
+    #[arg(long)]
+    pub territories: Option<PathBuf>,
+    /// Property (GeoJSON), attribute (shapefile .dbf) or ExtendedData
+    /// field (KML/KMZ; `name` = the Placemark name) holding the territory name.
+    #[arg(long, default_value = "name")]
+    pub name_prop: String,
+    /// Column choices.
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+    /// Overwrite the plan file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Column with each account's current territory: it becomes the
+    /// "Baseline" scenario (territories by name, accounts pinned).
+    #[arg(long)]
+    pub territory_col: Option<String>,
+    /// Column with each account's current owner (becomes the rep).
+    #[arg(long)]
+    pub owner_col: Option<String>,
+}
+
+/// Arguments of `turfmap import-territories`.
+#[derive(clap::Args, Debug)]
+pub struct ImportTerritoriesArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// `.geojson`/`.json`, `.shp`, `.kml` or `.kmz` file of polygons.
+    pub file: PathBuf,
+    /// Property (GeoJSON), attribute (shapefile .dbf) or ExtendedData
+    /// field (KML/KMZ; `name` = the Placemark name) holding the territory name.
+    #[arg(long, default_value = "name")]
+    pub name_prop: String,
+}
+
+/// Arguments of `turfmap export-territories`.
+#[derive(clap::Args, Debug)]
+pub struct ExportTerritoriesArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Output file: `.geojson`/`.json`, `.kml` or `.kmz`.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Arguments of `turfmap export-map`.
+#[derive(clap::Args, Debug)]
+pub struct ExportMapArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Output file: `.png`, or `.svg` for a vector image.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Image width in pixels.
+    #[arg(long, default_value_t = 1600)]
+    pub width: u32,
+    /// Image height in pixels.
+    #[arg(long, default_value_t = 1000)]
+    pub height: u32,
+    /// Title (default: the plan's name; "" for none).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Area to show, `MIN_LON,MIN_LAT,MAX_LON,MAX_LAT` (default: the plan).
+    #[arg(long, allow_hyphen_values = true)]
+    pub bbox: Option<String>,
+    /// Scale bar units: `km` or `mi`.
+    #[arg(long, default_value = "km")]
+    pub units: String,
+    /// Leave out the account dots.
+    #[arg(long)]
+    pub no_accounts: bool,
+    /// Leave out the territory names.
+    #[arg(long)]
+    pub no_labels: bool,
+}
+
+/// Arguments of `turfmap report`.
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Output `.html` file.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Heading (default: "Balance report: PLAN").
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Units for areas and the map's scale bar: `km` or `mi`.
+    #[arg(long, default_value = "km")]
+    pub units: String,
+    /// Balance on this measure (or `count`) instead of the plan's setting.
+    #[arg(long)]
+    pub measure: Option<String>,
+    /// Add a comparison of the plan's active scenario with this one
+    /// (name or id).
+    #[arg(long)]
+    pub compare: Option<String>,
+}
+
+/// Arguments of `turfmap assign`.
+#[derive(clap::Args, Debug)]
+pub struct AssignArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `turfmap metrics`.
+#[derive(clap::Args, Debug)]
+pub struct MetricsArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Machine-readable JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Balance on this measure (or `count`) instead of the plan's setting.
+    #[arg(long)]
+    pub measure: Option<String>,
+    /// Territory type to report (default: the first).
+    #[arg(long = "type")]
+    pub type_name: Option<String>,
+}
+
+#[cfg(feature = "bench")]
+/// Arguments of `turfmap bench`.
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Number of accounts.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub accounts: usize,
+    /// Number of territories.
+    #[arg(long, default_value_t = 1_000)]
+    pub territories: usize,
+    /// Random seed of the synthetic plan.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Repetitions for the per-step figures (median reported).
+    #[arg(long, default_value_t = 15)]
+    pub reps: usize,
+}
+
+#[cfg(feature = "bench")]
+/// Arguments of `turfmap bench-gesture`.
+#[derive(clap::Args, Debug)]
+pub struct BenchGestureArgs {
+    /// Only a plan of this many accounts (default: 100,000 with 200
+    /// territories, then 1,000,000 with 1,000).
+    #[arg(long)]
+    pub accounts: Option<usize>,
+}
+
+/// Arguments of `turfmap balance`.
+#[derive(clap::Args, Debug)]
+pub struct BalanceArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Balance measure (or `count`); `NAME=WEIGHT` pairs separated by
+    /// commas give a weighted index, e.g. `Potential=0.6,WorkloadHours=0.4`.
+    #[arg(long, default_value = "count")]
+    pub measure: String,
+    /// Allowed deviation from the mean, in ± percent.
+    #[arg(long, default_value_t = 5.0)]
+    pub tolerance: f64,
+    /// Generate this many territories from scratch instead of rebalancing.
+    #[arg(long)]
+    pub territories: Option<usize>,
+    /// Territories (by name) that must not change.
+    #[arg(long, num_args = 1..)]
+    pub lock: Vec<String>,
+    /// Building blocks: `hex` (anywhere), `states`, `counties` or `zips` (US).
+    #[arg(long, default_value = "hex")]
+    pub units: String,
+    /// Hexagon size (centre to corner) in km, for `--units hex`.
+    #[arg(long, default_value_t = 40.0)]
+    pub hex_km: f64,
+    /// Territory type to balance (default: the first); overlays of
+    /// other types are left as they are.
+    #[arg(long = "type")]
+    pub type_name: Option<String>,
+    /// Where to save the proposed plan.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Arguments of `turfmap gen-sample`.
+#[derive(clap::Args, Debug)]
+pub struct GenSampleArgs {
+    /// Output folder (the bundled one is `assets/sample`).
+    pub dir: PathBuf,
+    /// Random seed.
+    #[arg(long, default_value_t = crate::core::sample::DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+/// Arguments of `turfmap explain`.
+#[derive(clap::Args, Debug)]
+pub struct ExplainArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// CRM account id.
+    pub account_id: String,
+    /// Machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `turfmap rule`.
+#[derive(clap::Args, Debug)]
+pub struct RuleArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Territory name.
+    pub territory: String,
+    /// The rule in its text form (omit to show the current rule).
+    pub rule: Option<String>,
+    /// Only accounts inside the territory's boundary match.
+    #[arg(long)]
+    pub within: bool,
+    /// Remove the rule.
+    #[arg(long, conflicts_with = "rule")]
+    pub clear: bool,
+}
+
+/// Arguments of `turfmap pin`.
+#[derive(clap::Args, Debug)]
+pub struct PinArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Account ids.
+    #[arg(required = true)]
+    pub accounts: Vec<String>,
+    /// Territory name to pin them to.
+    #[arg(long, required_unless_present = "unpin")]
+    pub to: Option<String>,
+    /// Remove their pins instead (in `--type`, default the first type).
+    #[arg(long, conflicts_with = "to")]
+    pub unpin: bool,
+    /// Territory type to unpin in.
+    #[arg(long = "type", requires = "unpin")]
+    pub type_name: Option<String>,
+}
+
+/// Arguments of `turfmap territory`.
+#[derive(clap::Args, Debug)]
+pub struct TerritoryArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Territory name.
+    pub territory: String,
+    /// The changes.
+    #[command(flatten)]
+    pub change: TerritoryChange,
+}
+
+/// Arguments of `turfmap reps`.
+#[derive(clap::Args, Debug)]
+pub struct RepsArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `turfmap scenario`.
+#[derive(clap::Args, Debug)]
+pub struct ScenarioArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub action: ScenarioAction,
+}
+
+/// Arguments of `turfmap diff`.
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Scenario A (from).
+    pub a: String,
+    /// Scenario B (to).
+    pub b: String,
+    /// Write the change list as CSV here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `turfmap import-salesforce`.
+#[derive(clap::Args, Debug)]
+pub struct ImportSalesforceArgs {
+    /// The plan file (created from the accounts CSV if missing).
+    pub plan: PathBuf,
+    /// Account export CSV.
+    pub accounts: Option<PathBuf>,
+    /// Column with the account's territory.
+    #[arg(long, default_value = "Territory")]
+    pub territory_col: String,
+    /// Column with the account's owner.
+    #[arg(long)]
+    pub owner_col: Option<String>,
+    /// Read the Data Loader files in this folder instead.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Name of the new scenario.
+    #[arg(long, default_value = "Baseline")]
+    pub scenario: String,
+    /// Column choices for the accounts CSV.
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+}
+
+/// Arguments of `turfmap export-salesforce`.
+#[derive(clap::Args, Debug)]
+pub struct ExportSalesforceArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Output folder.
+    pub dir: PathBuf,
+    /// Scenario to export (default: the one shown).
+    #[arg(long)]
+    pub scenario: Option<String>,
+}
+
+/// Arguments of `turfmap open`.
+#[derive(clap::Args, Debug)]
+pub struct OpenArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+}
+/// `turfmap scenario` actions.
+#[derive(Subcommand, Debug)]
+pub enum ScenarioAction {
+    /// List the scenarios.
+    List,
+    /// Clone scenario A as a new planning scenario B.
+    Clone {
+        /// Source scenario.
+        a: String,
+        /// New name.
+        b: String,
+    },
+    /// Rename scenario A to B.
+    Rename {
+        /// Scenario.
+        a: String,
+        /// New name.
+        b: String,
+    },
+    /// Set the state of a scenario: planning, active or archived.
+    State {
+        /// Scenario.
+        a: String,
+        /// New state.
+        state: String,
+    },
+    /// Show scenario A when the plan is opened.
+    Switch {
+        /// Scenario.
+        a: String,
+    },
+    /// Delete scenario A (not the one shown).
+    Delete {
+        /// Scenario.
+        a: String,
+    },
+}

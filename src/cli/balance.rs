@@ -1,0 +1,120 @@
+//! `turfmap balance`: rebalance or generate, save the proposal as a plan.
+
+use super::args::BalanceArgs;
+use super::{find_type, parse_measure};
+use crate::core::edit::Edit;
+use crate::core::model::{BalanceMeasure, Project, TerritoryId};
+use crate::core::optimize::{BalanceOptions, Proposal, UnitLayer, generate, rebalance};
+use crate::core::progress::Progress;
+use crate::core::{Error, Result, Workspace};
+
+/// `turfmap balance`: rebalance (or generate) and save the proposal to `--out`.
+pub(super) fn balance(a: BalanceArgs) -> Result<()> {
+    let mut ws = Workspace::open(&a.plan)?;
+    if let Some(tn) = &a.type_name {
+        let ty = find_type(ws.project(), tn)?;
+        ws.set_current_type(ty)?;
+    }
+    let project = ws.project();
+    let opts = BalanceOptions {
+        weights: parse_weights(project, &a.measure)?,
+        tolerance_pct: a.tolerance,
+        locked: locked_territories(project, &a.lock)?,
+        units: parse_unit_layer(&a.units, a.hex_km)?,
+        type_id: Some(ws.current_type()),
+        ..BalanceOptions::default()
+    };
+    // Figures are reported on the chosen measure: make it the plan's.
+    let mut settings = ws.project().settings.clone();
+    settings.tolerance_pct = a.tolerance;
+    if let [(m, _)] = opts.weights.as_slice() {
+        settings.balance = m.clone();
+    }
+    ws.apply(Edit::SetSettings { settings })?;
+    let project = ws.project();
+    let progress = Progress::new();
+    let proposal = match a.territories {
+        Some(k) => generate(project, k, &opts, &[], &progress)?,
+        None => rebalance(project, &opts, &progress)?,
+    };
+    print_proposal(&proposal, a.tolerance);
+    ws.apply(proposal.edit)?;
+    ws.save_as(&a.out)?;
+    eprintln!("Saved the proposal to {}.", a.out.display());
+    Ok(())
+}
+
+/// `Potential=0.6,WorkloadHours=0.4` (or one name, weight 1) as weights.
+fn parse_weights(project: &Project, measure: &str) -> Result<Vec<(BalanceMeasure, f64)>> {
+    let mut weights = Vec::new();
+    for part in measure.split(',') {
+        let (name, w) = match part.split_once('=') {
+            Some((n, w)) => {
+                let w: f64 = w.trim().parse().map_err(|_| {
+                    Error::invalid(format!("weight '{w}' of '{n}' is not a number"))
+                })?;
+                (n.trim(), w)
+            }
+            None => (part.trim(), 1.0),
+        };
+        weights.push((parse_measure(project, name)?, w));
+    }
+    Ok(weights)
+}
+
+/// The territories named by `--lock`.
+fn locked_territories(project: &Project, names: &[String]) -> Result<Vec<TerritoryId>> {
+    names
+        .iter()
+        .map(|name| {
+            project
+                .territory_by_name(name)
+                .map(|t| t.id)
+                .ok_or_else(|| Error::invalid(format!("no territory called '{name}' to lock")))
+        })
+        .collect()
+}
+
+/// `--units` (and `--hex-km`) as the balancer's building blocks.
+fn parse_unit_layer(units: &str, hex_km: f64) -> Result<UnitLayer> {
+    match units {
+        "hex" => Ok(UnitLayer::Hex { size_km: hex_km }),
+        "states" => Ok(UnitLayer::States),
+        "counties" => Ok(UnitLayer::Counties),
+        "zips" => Ok(UnitLayer::Zips),
+        other => Err(Error::invalid(format!(
+            "unknown units '{other}'; use hex, states, counties or zips"
+        ))),
+    }
+}
+
+/// The before/after figures on standard output.
+fn print_proposal(proposal: &Proposal, tolerance: f64) {
+    let (b, a, r) = (&proposal.before, &proposal.after, &proposal.report);
+    println!(
+        "before: CV {:.1}%, max/min {}, {} of {} territories outside ±{tolerance}%",
+        b.cv_pct,
+        b.max_min_ratio.map_or("n/a".into(), |x| format!("{x:.2}")),
+        b.out_of_tolerance,
+        b.territories.len()
+    );
+    println!(
+        "after:  CV {:.1}%, max/min {}, {} of {} territories outside ±{tolerance}%{}",
+        a.cv_pct,
+        a.max_min_ratio.map_or("n/a".into(), |x| format!("{x:.2}")),
+        a.out_of_tolerance,
+        a.territories.len(),
+        if r.contiguous {
+            ", all contiguous"
+        } else {
+            ", NOT all contiguous"
+        }
+    );
+    println!(
+        "moved:  {} of {} accounts ({:.1}%), {:.1}% of the balance measure",
+        r.accounts_moved, r.accounts_total, r.accounts_moved_pct, r.balance_moved_pct
+    );
+    for (name, pct) in r.measures.iter().zip(&r.measure_moved_pct) {
+        println!("        {pct:.1}% of {name}");
+    }
+}

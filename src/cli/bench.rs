@@ -1,0 +1,27 @@
+//! Benchmark verbs of the core (`--features bench`): `bench`, `bench-edit`,
+//! `bench-balance`. The window's (`bench-frame`, `bench-gesture`) are run
+//! by the binary, next to the window.
+
+use super::args::BenchArgs;
+use crate::core::Result;
+
+/// `turfmap bench`: core speed figures on a seeded synthetic plan.
+pub(super) fn bench(a: BenchArgs) -> Result<()> {
+    crate::core::bench::run(
+        a.accounts,
+        a.territories,
+        a.seed,
+        a.reps,
+        &mut std::io::stdout(),
+    )
+}
+
+/// `turfmap bench-edit`: editing steps on 1M accounts.
+pub(super) fn bench_edit() -> Result<()> {
+    crate::core::bench_edit::run(&mut std::io::stdout())
+}
+
+/// `turfmap bench-balance`: quality and speed of rebalancing.
+pub(super) fn bench_balance() -> Result<()> {
+    crate::core::optimize::bench(&mut std::io::stdout())
+}

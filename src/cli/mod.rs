@@ -1,0 +1,164 @@
+//! The command line: `turfmap <verb> …` for scripting and batch runs. The
+//! binary opens the window itself when no verb (or `open`) is given, so this
+//! layer never starts the window.
+//!
+//! Every verb that changes a plan goes through [`Workspace::apply`], the same
+//! path the window uses. One function per verb, grouped by file:
+//! [`args`] (what clap parses), [`plan`] (new, import/export territories,
+//! sample), [`exports`] (map, report, assignment), [`metrics`] (metrics,
+//! explain, reps), [`balance`], [`rules`], [`pins`], [`territory`],
+//! [`scenario`] (scenarios, diff), [`salesforce`] and [`table`] (the tables
+//! printed).
+
+pub mod args;
+mod balance;
+#[cfg(feature = "bench")]
+mod bench;
+mod exports;
+mod metrics;
+mod pins;
+pub mod plan;
+mod rules;
+mod salesforce;
+mod scenario;
+pub mod table;
+mod territory;
+
+use std::io::Write;
+use std::path::Path;
+
+pub use args::{Cli, ColumnArgs, Command, ScenarioAction, TerritoryChange};
+pub use plan::new_project;
+pub use table::{diff_table, metrics_table, reps_table};
+
+use crate::core::edit::Edit;
+use crate::core::model::{BalanceMeasure, Project, TerritoryTypeId};
+use crate::core::{Error, Result, Workspace};
+
+/// Runs one CLI verb. `open` and the window benchmarks belong to the window
+/// layer (the binary runs them); here they are an error.
+pub fn run(cmd: Command) -> Result<()> {
+    match cmd {
+        Command::New(a) => plan::new(a),
+        Command::ImportTerritories(a) => plan::import_territories(a),
+        Command::ExportTerritories(a) => plan::export_territories(a),
+        Command::GenSample(a) => plan::gen_sample(a),
+        Command::ExportMap(a) => exports::export_map(a),
+        Command::Report(a) => exports::report(a),
+        Command::Assign(a) => exports::assign(a),
+        Command::Metrics(a) => metrics::metrics(a),
+        Command::Explain(a) => metrics::explain(a),
+        Command::Reps(a) => metrics::reps(a),
+        Command::Balance(a) => balance::balance(a),
+        Command::Rule(a) => rules::rule(a),
+        Command::Pin(a) => pins::pin(a),
+        Command::Territory(a) => territory::territory(a),
+        Command::Scenario(a) => scenario::scenario(a),
+        Command::Diff(a) => scenario::diff(a),
+        Command::ImportSalesforce(a) => salesforce::import(a),
+        Command::ExportSalesforce(a) => salesforce::export(a),
+        #[cfg(feature = "bench")]
+        Command::Bench(a) => bench::bench(a),
+        #[cfg(feature = "bench")]
+        Command::BenchEdit => bench::bench_edit(),
+        #[cfg(feature = "bench")]
+        Command::BenchBalance => bench::bench_balance(),
+        #[cfg(feature = "bench")]
+        Command::BenchFrame | Command::BenchGesture(_) => window_verb(),
+        Command::Open(_) => window_verb(),
+    }
+}
+
+fn window_verb() -> Result<()> {
+    Err(Error::invalid("this verb is handled by the window layer"))
+}
+
+/// Writes `s` to standard output.
+fn print_out(s: String) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(s.as_bytes())
+        .map_err(|e| Error::io("<stdout>", e))
+}
+
+/// The territory called `name` in the scenario shown.
+fn find_territory(ws: &Workspace, plan: &Path, name: &str) -> Result<crate::core::TerritoryId> {
+    ws.project()
+        .territory_by_name(name)
+        .map(|t| t.id)
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "{}: no territory called '{name}' in scenario '{}'",
+                plan.display(),
+                ws.project().active().map_or("", |s| s.name.as_str())
+            ))
+        })
+}
+
+/// The territory type called `name`; an unknown name lists the plan's types.
+fn find_type(project: &Project, name: &str) -> Result<TerritoryTypeId> {
+    project.type_by_name(name).map(|t| t.id).ok_or_else(|| {
+        Error::invalid(format!(
+            "no territory type called '{name}'; the plan has: {}",
+            project
+                .types
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+/// Makes `name` (`count` or a measure column) the plan's balance measure.
+fn set_balance_measure(ws: &mut Workspace, name: &str) -> Result<()> {
+    let balance = parse_measure(ws.project(), name)?;
+    let mut settings = ws.project().settings.clone();
+    settings.balance = balance;
+    ws.apply(Edit::SetSettings { settings })?;
+    Ok(())
+}
+
+/// Parses a balance measure name: `count` or a measure column.
+pub fn parse_measure(project: &Project, name: &str) -> Result<BalanceMeasure> {
+    if name.eq_ignore_ascii_case("count") {
+        return Ok(BalanceMeasure::Count);
+    }
+    match project.accounts.measure_index(name) {
+        Some(i) => Ok(BalanceMeasure::Measure(
+            project.accounts.measures[i].name.clone(),
+        )),
+        None => Err(Error::invalid(format!(
+            "no measure called '{name}'; the plan has: count{}",
+            project
+                .accounts
+                .measures
+                .iter()
+                .map(|m| format!(", {}", m.name))
+                .collect::<String>()
+        ))),
+    }
+}
+
+/// Parses `km` or `mi`.
+pub fn parse_units(s: &str) -> Result<crate::core::render::DistanceUnit> {
+    crate::core::render::DistanceUnit::parse(s)
+        .ok_or_else(|| Error::invalid(format!("unknown units '{s}'; use km or mi")))
+}
+
+/// Parses `MIN_LON,MIN_LAT,MAX_LON,MAX_LAT`.
+pub fn parse_bbox(s: &str) -> Result<crate::core::render::BBox> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| Error::invalid(format!("bbox '{s}': expected four numbers")))?;
+    match v.as_slice() {
+        &[a, b, c, d] if a < c && b < d && v.iter().all(|x| x.is_finite()) => Ok([a, b, c, d]),
+        _ => Err(Error::invalid(format!(
+            "bbox '{s}': expected MIN_LON,MIN_LAT,MAX_LON,MAX_LAT with min < max"
+        ))),
+    }
+}
+
+pub use crate::core::numfmt::fmt_num;

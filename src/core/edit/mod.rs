@@ -1,0 +1,420 @@
+//! Edits: every change a user can make to a plan, with its inverse.
+//!
+//! The window, the CLI, undo/redo and autosave all go through
+//! [`Edit::apply`], which changes the [`Project`], returns the edit that
+//! undoes it (a delta, never a copy of the plan) and a [`Change`] telling
+//! the engine what to recompute.
+
+use geo::MultiPolygon;
+
+use super::engine::Change;
+use super::error::Result;
+use super::model::{
+    AccountRow, PlanSettings, Project, Rep, RepId, Scenario, ScenarioId, ScenarioState, Territory,
+    TerritoryId, TerritoryType, TerritoryTypeId,
+};
+use super::rules::Rule;
+
+mod accounts;
+mod catalog;
+mod checks;
+mod scenarios;
+mod territories;
+
+use checks::{check_writable, unknown};
+
+/// The editable properties of a territory, besides its shape.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TerritoryProps {
+    /// Display name (unique in the plan).
+    pub name: String,
+    /// Fill color.
+    pub color: [u8; 3],
+    /// Overlap precedence.
+    pub priority: i32,
+    /// The reps who work it.
+    pub reps: Vec<RepId>,
+    /// Locked against tools.
+    pub locked: bool,
+}
+
+impl TerritoryProps {
+    /// The current properties of `t`.
+    pub fn of(t: &Territory) -> Self {
+        Self {
+            name: t.name.clone(),
+            color: t.color,
+            priority: t.priority,
+            reps: t.reps.clone(),
+            locked: t.locked,
+        }
+    }
+}
+
+/// One change to a plan. See the module docs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Edit {
+    /// Inserts a territory at `position` in the list (clamped).
+    AddTerritory {
+        /// The territory, with an id not yet in the plan.
+        territory: Territory,
+        /// Position in the territory list.
+        position: usize,
+    },
+    /// Removes a territory; accounts pinned to it lose the pin.
+    RemoveTerritory {
+        /// Which one.
+        id: TerritoryId,
+    },
+    /// Replaces a territory's boundary.
+    SetGeometry {
+        /// Which territory.
+        id: TerritoryId,
+        /// The new boundary (lon/lat).
+        geometry: MultiPolygon<f64>,
+    },
+    /// Changes name, color, priority, rep or lock.
+    SetTerritoryProps {
+        /// Which territory.
+        id: TerritoryId,
+        /// The new properties.
+        props: TerritoryProps,
+    },
+    /// Pins accounts to territories of one type, or unpins them in that
+    /// type (`None`); their pins in other types stay (an account has at
+    /// most one pin per type).
+    SetPins {
+        /// The type whose pins change; every target must be of it.
+        type_id: TerritoryTypeId,
+        /// Account indices.
+        accounts: Vec<u32>,
+        /// The pin of each account in that type.
+        pins: Vec<Option<TerritoryId>>,
+    },
+    /// Moves accounts (or clears their location with `None`).
+    SetLocations {
+        /// Account indices.
+        accounts: Vec<u32>,
+        /// `(lon, lat)` of each account.
+        locations: Vec<Option<(f64, f64)>>,
+    },
+    /// Appends accounts (their measures/attributes follow the plan's schema).
+    AddAccounts {
+        /// The new rows.
+        rows: Vec<AccountRow>,
+    },
+    /// Removes (`true`) or restores (`false`) accounts.
+    SetRemoved {
+        /// Account indices.
+        accounts: Vec<u32>,
+        /// The new state.
+        removed: bool,
+    },
+    /// Changes the balance measure or tolerance.
+    SetSettings {
+        /// The new settings.
+        settings: PlanSettings,
+    },
+    /// Moves a territory under another one (`None` = make it a root).
+    /// Refused when it would create a cycle or cross territory types.
+    SetParent {
+        /// Which territory.
+        id: TerritoryId,
+        /// Its new parent.
+        parent: Option<TerritoryId>,
+    },
+    /// Sets or clears a territory's assignment rule (refused when the rule
+    /// has validation problems).
+    SetRule {
+        /// Which territory.
+        id: TerritoryId,
+        /// The new rule.
+        rule: Option<Rule>,
+    },
+    /// Moves a root territory, with its whole subtree, to another type.
+    SetTerritoryType {
+        /// The root of the subtree.
+        id: TerritoryId,
+        /// The new type.
+        type_id: TerritoryTypeId,
+    },
+    /// Adds a territory type.
+    AddType {
+        /// The type, with an id not yet in the project.
+        ty: TerritoryType,
+        /// Position in the type list.
+        position: usize,
+    },
+    /// Removes a territory type no territory (in any scenario) uses.
+    RemoveType {
+        /// Which one.
+        id: TerritoryTypeId,
+    },
+    /// Renames or re-prioritises a type (matched by id).
+    SetType {
+        /// The new name and priority.
+        ty: TerritoryType,
+    },
+    /// Adds a rep.
+    AddRep {
+        /// The rep, with an id not yet in the project.
+        rep: Rep,
+        /// Position in the rep list.
+        position: usize,
+    },
+    /// Removes a rep; the active scenario's territories lose it (refused
+    /// while another scenario still uses the rep).
+    RemoveRep {
+        /// Which one.
+        id: RepId,
+    },
+    /// Changes a rep's details (matched by id).
+    SetRep {
+        /// The new details.
+        rep: Rep,
+    },
+    /// Adds an inactive scenario (a clone is one of these).
+    AddScenario {
+        /// The scenario, with its stored plan.
+        scenario: Scenario,
+        /// Position in the scenario list.
+        position: usize,
+    },
+    /// Removes an inactive scenario.
+    RemoveScenario {
+        /// Which one.
+        id: ScenarioId,
+    },
+    /// Renames a scenario or changes its state.
+    SetScenarioMeta {
+        /// Which one.
+        id: ScenarioId,
+        /// New name (unique).
+        name: String,
+        /// New state.
+        state: ScenarioState,
+    },
+    /// Makes another scenario the one shown and edited.
+    SwitchScenario {
+        /// The scenario to show.
+        to: ScenarioId,
+    },
+    /// Several edits applied in order, undone as one.
+    Batch {
+        /// Name shown in the history.
+        label: String,
+        /// The edits.
+        edits: Vec<Edit>,
+    },
+}
+
+impl Edit {
+    /// Pins every account in `accounts` to `territory` in type `type_id`
+    /// (`None` unpins them in that type).
+    pub fn pin_all(
+        type_id: TerritoryTypeId,
+        accounts: Vec<u32>,
+        territory: Option<TerritoryId>,
+    ) -> Self {
+        let pins = vec![territory; accounts.len()];
+        Edit::SetPins {
+            type_id,
+            accounts,
+            pins,
+        }
+    }
+
+    /// Pins every account in `accounts` to territory `to` (in its type).
+    /// Errors when `to` is not in the plan.
+    pub fn pin_to(project: &Project, accounts: Vec<u32>, to: TerritoryId) -> Result<Self> {
+        let t = project.territory(to).ok_or_else(|| unknown(to))?;
+        Ok(Self::pin_all(t.type_id, accounts, Some(to)))
+    }
+
+    /// A short name for the history panel.
+    pub fn label(&self, project: &Project) -> String {
+        let tname = |id: &TerritoryId| {
+            project
+                .territory(*id)
+                .map_or_else(|| id.to_string(), |t| format!("'{}'", t.name))
+        };
+        match self {
+            Edit::AddTerritory { territory, .. } => format!("Add territory '{}'", territory.name),
+            Edit::RemoveTerritory { id } => format!("Delete territory {}", tname(id)),
+            Edit::SetGeometry { id, .. } => format!("Reshape {}", tname(id)),
+            Edit::SetTerritoryProps { id, props } => match project.territory(*id) {
+                Some(t) if t.name != props.name => {
+                    format!("Rename '{}' to '{}'", t.name, props.name)
+                }
+                Some(t) if t.locked != props.locked => {
+                    format!(
+                        "{} '{}'",
+                        if props.locked { "Lock" } else { "Unlock" },
+                        t.name
+                    )
+                }
+                _ => format!("Change {}", tname(id)),
+            },
+            Edit::SetPins {
+                type_id,
+                accounts,
+                pins,
+            } => {
+                // Name the type when the plan has several.
+                let in_type = match project.territory_type(*type_id) {
+                    Some(ty) if project.types.len() > 1 => format!(" in {}", ty.name),
+                    _ => String::new(),
+                };
+                match pins.first() {
+                    Some(Some(t)) if pins.iter().all(|p| p == &pins[0]) => {
+                        format!("Move {} account(s) to {}", accounts.len(), tname(t))
+                    }
+                    Some(None) if pins.iter().all(|p| p.is_none()) => {
+                        format!("Unpin {} account(s){in_type}", accounts.len())
+                    }
+                    _ => format!("Change pins of {} account(s){in_type}", accounts.len()),
+                }
+            }
+            Edit::SetLocations { accounts, .. } => {
+                format!("Relocate {} account(s)", accounts.len())
+            }
+            Edit::AddAccounts { rows } => format!("Add {} account(s)", rows.len()),
+            Edit::SetRemoved {
+                accounts,
+                removed: true,
+            } => format!("Remove {} account(s)", accounts.len()),
+            Edit::SetRemoved {
+                accounts,
+                removed: false,
+            } => format!("Restore {} account(s)", accounts.len()),
+            Edit::SetSettings { settings } => format!("Balance on {}", settings.balance),
+            Edit::SetParent { id, parent } => match parent {
+                Some(p) => format!("Move {} under {}", tname(id), tname(p)),
+                None => format!("Make {} a top-level territory", tname(id)),
+            },
+            Edit::SetRule { id, rule: Some(_) } => format!("Set the rule of {}", tname(id)),
+            Edit::SetRule { id, rule: None } => format!("Clear the rule of {}", tname(id)),
+            Edit::SetTerritoryType { id, type_id } => format!(
+                "Move {} to type '{}'",
+                tname(id),
+                project
+                    .territory_type(*type_id)
+                    .map_or("?", |t| t.name.as_str())
+            ),
+            Edit::AddType { ty, .. } => format!("Add territory type '{}'", ty.name),
+            Edit::RemoveType { id } => format!(
+                "Delete territory type '{}'",
+                project.territory_type(*id).map_or("?", |t| t.name.as_str())
+            ),
+            Edit::SetType { ty } => format!("Change territory type '{}'", ty.name),
+            Edit::AddRep { rep, .. } => format!("Add rep '{}'", rep.name),
+            Edit::RemoveRep { id } => format!(
+                "Delete rep '{}'",
+                project.rep(*id).map_or("?", |r| r.name.as_str())
+            ),
+            Edit::SetRep { rep } => format!("Change rep '{}'", rep.name),
+            Edit::AddScenario { scenario, .. } => format!("Add scenario '{}'", scenario.name),
+            Edit::RemoveScenario { id } => format!(
+                "Delete scenario '{}'",
+                project.scenario(*id).map_or("?", |s| s.name.as_str())
+            ),
+            Edit::SetScenarioMeta { id, name, state } => match project.scenario(*id) {
+                Some(s) if s.name != *name => format!("Rename scenario '{}' to '{name}'", s.name),
+                Some(s) => format!("Set scenario '{}' to {state}", s.name),
+                None => format!("Change scenario '{name}'"),
+            },
+            Edit::SwitchScenario { to } => format!(
+                "Switch to scenario '{}'",
+                project.scenario(*to).map_or("?", |s| s.name.as_str())
+            ),
+            Edit::Batch { label, .. } => label.clone(),
+        }
+    }
+
+    /// Applies the edit. On success returns the inverse edit and what
+    /// changed; on error the project is unchanged.
+    pub fn apply(self, project: &mut Project) -> Result<(Edit, Change)> {
+        check_writable(project, &self)?;
+        let mut change = Change::default();
+        let inverse = match self {
+            Edit::AddTerritory {
+                territory,
+                position,
+            } => territories::add_territory(project, &mut change, territory, position)?,
+            Edit::RemoveTerritory { id } => {
+                territories::remove_territory(project, &mut change, id)?
+            }
+            Edit::SetGeometry { id, geometry } => {
+                territories::set_geometry(project, &mut change, id, geometry)?
+            }
+            Edit::SetTerritoryProps { id, props } => {
+                territories::set_territory_props(project, &mut change, id, props)?
+            }
+            Edit::SetPins {
+                type_id,
+                accounts,
+                pins,
+            } => accounts::set_pins(project, &mut change, type_id, accounts, pins)?,
+            Edit::SetLocations {
+                accounts,
+                locations,
+            } => accounts::set_locations(project, &mut change, accounts, locations)?,
+            Edit::AddAccounts { rows } => accounts::add_accounts(project, &mut change, rows)?,
+            Edit::SetRemoved { accounts, removed } => {
+                accounts::set_removed(project, &mut change, accounts, removed)?
+            }
+            Edit::SetSettings { settings } => catalog::set_settings(project, settings)?,
+            Edit::SetParent { id, parent } => territories::set_parent(project, id, parent)?,
+            Edit::SetRule { id, rule } => territories::set_rule(project, &mut change, id, rule)?,
+            Edit::SetTerritoryType { id, type_id } => {
+                territories::set_territory_type(project, &mut change, id, type_id)?
+            }
+            Edit::AddType { ty, position } => {
+                catalog::add_type(project, &mut change, ty, position)?
+            }
+            Edit::RemoveType { id } => catalog::remove_type(project, &mut change, id)?,
+            Edit::SetType { ty } => catalog::set_type(project, &mut change, ty)?,
+            Edit::AddRep { rep, position } => catalog::add_rep(project, rep, position)?,
+            Edit::RemoveRep { id } => catalog::remove_rep(project, id)?,
+            Edit::SetRep { rep } => catalog::set_rep(project, rep)?,
+            Edit::AddScenario { scenario, position } => {
+                scenarios::add_scenario(project, scenario, position)?
+            }
+            Edit::RemoveScenario { id } => scenarios::remove_scenario(project, id)?,
+            Edit::SetScenarioMeta { id, name, state } => {
+                scenarios::set_scenario_meta(project, id, name, state)?
+            }
+            Edit::SwitchScenario { to } => scenarios::switch_scenario(project, &mut change, to)?,
+            Edit::Batch { label, edits } => apply_batch(project, &mut change, label, edits)?,
+        };
+        Ok((inverse, change))
+    }
+}
+
+/// [`Edit::Batch`]: applies the edits in order; if one fails, the ones
+/// already applied are undone so the plan is unchanged.
+fn apply_batch(
+    project: &mut Project,
+    change: &mut Change,
+    label: String,
+    edits: Vec<Edit>,
+) -> Result<Edit> {
+    let mut undo = Vec::with_capacity(edits.len());
+    for e in edits {
+        match e.apply(project) {
+            Ok((inv, ch)) => {
+                undo.push(inv);
+                change.extend(ch);
+            }
+            Err(err) => {
+                // Roll back what was applied so the plan is unchanged.
+                for inv in undo.into_iter().rev() {
+                    let _ = inv.apply(project);
+                }
+                return Err(err);
+            }
+        }
+    }
+    undo.reverse();
+    Ok(Edit::Batch { label, edits: undo })
+}
