@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::core::geocode::Country;
 use crate::core::import::AccountImportOptions;
 
 /// Turfmap: draw, assign and rebalance sales territories, offline.
@@ -32,9 +33,18 @@ pub struct ColumnArgs {
     /// Column holding the longitude.
     #[arg(long)]
     pub lon_col: Option<String>,
-    /// Column holding the US ZIP / postal code.
+    /// Column holding the postal code (US ZIP, UK postcode, PLZ, …).
     #[arg(long)]
     pub zip_col: Option<String>,
+    /// Column holding each account's country (default: auto-detect
+    /// `Country`, `BillingCountry`, `ShippingCountry`…; ISO codes or names).
+    #[arg(long)]
+    pub country_col: Option<String>,
+    /// Country of accounts whose row names none: picks the postal-code
+    /// table (ISO code or name, e.g. DE, GBR, Canada; default US). Stored
+    /// in the plan.
+    #[arg(long)]
+    pub country: Option<Country>,
 }
 
 impl From<ColumnArgs> for AccountImportOptions {
@@ -45,6 +55,8 @@ impl From<ColumnArgs> for AccountImportOptions {
             lat_col: c.lat_col,
             lon_col: c.lon_col,
             zip_col: c.zip_col,
+            country_col: c.country_col,
+            default_country: c.country,
         }
     }
 }
