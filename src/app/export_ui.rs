@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use egui::{Id, Modal, RichText};
 
+use super::command::Command;
 use super::jobs::JobOutput;
 use super::{TurfmapApp, display_name, files};
 use crate::core::model::ScenarioId;
@@ -148,40 +149,42 @@ impl TurfmapApp {
         }
     }
 
-    /// The report items of the File menu: plain, and compared with each
-    /// other scenario when the plan has several.
-    pub(crate) fn report_menu_items(&mut self, ui: &mut egui::Ui) {
-        if ui.button("Export report…").clicked() {
-            self.export_report_dialog(None);
-        }
-        let p = self.ws.project();
-        let others: Vec<(ScenarioId, String)> = p
-            .scenarios
-            .iter()
-            .filter(|s| s.id != p.active_scenario)
-            .map(|s| (s.id, s.name.clone()))
-            .collect();
-        if others.is_empty() {
-            return;
-        }
-        let mut chosen = None;
-        ui.menu_button("Export report comparing with", |ui| {
-            for (id, name) in &others {
-                if ui.button(format!("{name}…")).clicked() {
-                    chosen = Some(*id);
-                }
-            }
-        });
-        if let Some(id) = chosen {
-            self.export_report_dialog(Some(id));
-        }
-    }
-
     /// The size chooser, while open.
     pub(crate) fn map_export_dialog(&mut self, ctx: &egui::Context) {
         let Some(form) = self.export.form.as_mut() else {
             return;
         };
+        let commands = form.ui(ctx);
+        self.apply_commands(commands);
+    }
+
+    /// Asks where, then exports the map image the form describes.
+    pub(crate) fn export_map_image(&mut self, form: MapExportForm) {
+        let bbox = form
+            .current_view
+            .then(|| self.map.visible_bounds())
+            .flatten();
+        if let Some(path) = self.export_path("Export map image", "PNG image", "png", "map") {
+            self.export_map_to(
+                path,
+                MapImageOptions {
+                    width: form.width,
+                    height: form.height,
+                    title: Some(form.title),
+                    bbox,
+                    ..MapImageOptions::default()
+                },
+            );
+        }
+    }
+}
+
+impl MapExportForm {
+    /// The "Export map image" dialog: size, title, extent. Returns
+    /// [`Command::ExportMapImage`] or [`Command::CloseMapExport`] when the
+    /// user is done.
+    pub fn ui(&mut self, ctx: &egui::Context) -> Vec<Command> {
+        let form = self;
         let (lo, hi) = SIZE_LIMITS;
         let mut go = false;
         let mut close = false;
@@ -237,25 +240,11 @@ impl TurfmapApp {
             close = true;
         }
         if go {
-            let form = self.export.form.take().expect("open form");
-            let bbox = form
-                .current_view
-                .then(|| self.map.visible_bounds())
-                .flatten();
-            if let Some(path) = self.export_path("Export map image", "PNG image", "png", "map") {
-                self.export_map_to(
-                    path,
-                    MapImageOptions {
-                        width: form.width,
-                        height: form.height,
-                        title: Some(form.title),
-                        bbox,
-                        ..MapImageOptions::default()
-                    },
-                );
-            }
+            vec![Command::ExportMapImage(form.clone())]
         } else if close {
-            self.export.form = None;
+            vec![Command::CloseMapExport]
+        } else {
+            Vec::new()
         }
     }
 }
