@@ -107,3 +107,135 @@ fn faker_codes_in_their_own_countries() {
         assert!(got(c) >= 1, "{c}: {placed:?} {misses:?}");
     }
 }
+
+fn turfmap(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_turfmap"))
+        .args(args)
+        .output()
+        .expect("run turfmap")
+}
+
+fn run_ok(args: &[&str]) -> (String, String) {
+    let o = turfmap(args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{args:?}: {err}");
+    (String::from_utf8_lossy(&o.stdout).into_owned(), err)
+}
+
+/// `lat, lon` that `turfmap explain` prints for `id`, and how it was placed.
+fn explained(plan: &Path, id: &str) -> (f64, f64, String) {
+    let (out, _) = run_ok(&["explain", plan.to_str().unwrap(), id]);
+    let head = out.lines().next().unwrap_or_default().to_owned();
+    let at = head
+        .split(" at ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{head}"));
+    let mut nums = at.split([',', ' ']).filter_map(|s| s.parse::<f64>().ok());
+    let (lat, lon) = (nums.next().unwrap(), nums.next().unwrap());
+    (lat, lon, head)
+}
+
+#[test]
+fn the_issues_export_lands_in_the_right_countries() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("global.csv");
+    std::fs::write(
+        &csv,
+        "Id,Name,BillingPostalCode,BillingCountry\n\
+         1,Berlin GmbH,10115,Germany\n\
+         2,Paris SA,75001,France\n\
+         3,Toronto Inc,M5V 2T6,Canada\n\
+         4,London Ltd,SW1A 1AA,United Kingdom\n\
+         5,Zurich AG,8001,Switzerland\n\
+         6,Manhattan LLC,10115,US\n",
+    )
+    .unwrap();
+    let plan = dir.path().join("global.turf");
+    let (_, err) = run_ok(&[
+        "new",
+        plan.to_str().unwrap(),
+        "--accounts",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(err.contains("5 by postal code:"), "{err}");
+    assert!(
+        err.contains("1 CA FSA") && err.contains("1 GB sector"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 unlocated: 1 country not covered (CH)"),
+        "{err}"
+    );
+    let near = |id: &str, lat: f64, lon: f64, how: &str| {
+        let (a, o, head) = explained(&plan, id);
+        assert!((a - lat).abs() < 0.05 && (o - lon).abs() < 0.05, "{head}");
+        assert!(head.contains(how), "{head}");
+    };
+    near("1", 52.53, 13.38, "DE postal code");
+    near("2", 48.86, 2.35, "FR postal code");
+    near("3", 43.64, -79.40, "CA FSA");
+    near("4", 51.50, -0.14, "GB postal sector");
+    near("6", 40.81, -73.96, "US ZIP");
+}
+
+#[test]
+fn plan_default_country_without_a_country_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("de.csv");
+    std::fs::write(
+        &csv,
+        "Kundennummer,Name,PLZ\nK1,Berlin,10115\nK2,Dresden,1067\nK3,Toronto,M5V 2T6\n",
+    )
+    .unwrap();
+    let plan = dir.path().join("de.turf");
+    let (_, err) = run_ok(&[
+        "new",
+        plan.to_str().unwrap(),
+        "--accounts",
+        csv.to_str().unwrap(),
+        "--id-col",
+        "Kundennummer",
+        "--zip-col",
+        "PLZ",
+        "--country",
+        "Deutschland",
+    ]);
+    // A Canadian code is no German one: reported, not guessed.
+    assert!(
+        err.contains("1 unlocated: 1 code doesn't fit the country's format (DE)"),
+        "{err}"
+    );
+    let (lat, _, head) = explained(&plan, "K2");
+    assert!(
+        (lat - 51.05).abs() < 0.05 && head.contains("DE postal code"),
+        "{head}"
+    );
+    // The plan keeps its country.
+    let text = std::fs::read_to_string(&plan).unwrap();
+    assert!(
+        text.contains("default_country: \"DE\""),
+        "{}",
+        &text[..text.len().min(600)]
+    );
+    // A bad --country is a clear error.
+    let o = turfmap(&[
+        "new",
+        dir.path().join("x.turf").to_str().unwrap(),
+        "--accounts",
+        csv.to_str().unwrap(),
+        "--country",
+        "Atlantis",
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("'Atlantis' is not a country"));
+}
+
+#[test]
+fn bench_postal_runs_on_a_small_file() {
+    let (out, _) = run_ok(&["bench-postal", "--accounts", "3000"]);
+    assert!(out.contains("import with geocoding"), "{out}");
+    assert!(
+        out.contains("by postal code:") && out.contains("country not covered (CH)"),
+        "{out}"
+    );
+}

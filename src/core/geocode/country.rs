@@ -43,6 +43,8 @@ impl Country {
     pub const JP: Country = Country(*b"JP");
     /// India.
     pub const IN: Country = Country(*b"IN");
+    /// Switzerland (no postal table).
+    pub const CH: Country = Country(*b"CH");
 
     /// The country whose ISO alpha-2 code is `code` (any case); `None`
     /// when no country has that code.

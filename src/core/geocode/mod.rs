@@ -20,6 +20,8 @@
 //! time, so an all-US import never reads any of them.
 
 pub mod batch;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod country;
 pub mod normalize;
 pub mod table;

@@ -153,6 +153,11 @@ impl PostalTable {
         self.keys.len()
     }
 
+    /// The codes, sorted.
+    pub fn keys(&self) -> &[Key] {
+        &self.keys
+    }
+
     /// True when the table has no code.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
