@@ -244,6 +244,12 @@ impl Role {
                 "shippingzip/postalcode",
                 "mailingpostalcode",
                 "mailingzip/postalcode",
+                // The national names CRM exports of other countries use.
+                "plz",
+                "postleitzahl",
+                "codepostal",
+                "cep",
+                "pincode",
             ],
             // Detected by `geocode::country_column`, which pairs it with
             // the postal code's address.
