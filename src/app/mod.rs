@@ -675,6 +675,9 @@ impl TurfmapApp {
             JobOutput::Exported { path, what } => {
                 self.notice = Some(format!("Exported {what} to {}", path.display()));
             }
+            JobOutput::SalesforceExported { dir, summary } => {
+                self.notice = Some(export_ui::salesforce_notice(&dir, &summary));
+            }
             // Balance proposals come through the dialog's own job.
             JobOutput::Proposal(_) | JobOutput::Diff(_) => {}
         }
@@ -918,6 +921,7 @@ impl TurfmapApp {
         self.balance_window(&ctx);
         self.dialogs(&ctx);
         self.map_export_dialog(&ctx);
+        self.salesforce_export_dialog(&ctx);
         self.model_window(&ctx);
         self.recovery_dialog(&ctx);
         self.tick_autosave(Instant::now());

@@ -395,6 +395,9 @@ pub struct PlanSettings {
     pub balance: BalanceMeasure,
     /// Acceptable deviation from the mean, in percent (±).
     pub tolerance_pct: f64,
+    /// Access levels written on every territory of a Salesforce export.
+    #[serde(default, skip_serializing_if = "SalesforceAccess::is_unset")]
+    pub salesforce: SalesforceAccess,
     /// The country of accounts whose import row names none: it picks the
     /// postal-code table. Plans from before it existed are US plans.
     /// Not written for US plans, whose files stay as they were.
@@ -415,8 +418,36 @@ impl Default for PlanSettings {
         Self {
             balance: BalanceMeasure::Count,
             tolerance_pct: 5.0,
+            salesforce: SalesforceAccess::default(),
             default_country: Country::US,
         }
+    }
+}
+
+/// What users of a Salesforce territory may do with the records assigned
+/// to it (Territory2 `accountAccessLevel`, `opportunityAccessLevel`,
+/// `caseAccessLevel`, `contactAccessLevel`). `None` leaves the org's
+/// default from its Territory2Settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesforceAccess {
+    /// `Read`, `Edit` or `All`.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// `None`, `Read` or `Edit`.
+    #[serde(default)]
+    pub opportunity: Option<String>,
+    /// `None`, `Read` or `Edit`.
+    #[serde(default)]
+    pub case: Option<String>,
+    /// `None`, `Read` or `Edit`.
+    #[serde(default)]
+    pub contact: Option<String>,
+}
+
+impl SalesforceAccess {
+    /// True when no level is set (the plan file then leaves it out).
+    pub fn is_unset(&self) -> bool {
+        *self == Self::default()
     }
 }
 

@@ -72,8 +72,9 @@ impl<'g> PostalLookup<'g> {
     }
 
     /// The country a row's country cell names: the plan's default when
-    /// the cell is empty or missing, `Err` when the text names no country.
-    pub fn country(&mut self, cell: Option<&str>) -> Result<Country, ()> {
+    /// the cell is empty or missing, [`PostalMiss::UnknownCountry`] when the
+    /// text names no country.
+    pub fn country(&mut self, cell: Option<&str>) -> Result<Country, PostalMiss> {
         let text = cell.map_or("", str::trim);
         if text.is_empty() {
             return Ok(self.default);
@@ -88,7 +89,7 @@ impl<'g> PostalLookup<'g> {
         };
         match c {
             Cell::Known(c) => Ok(c),
-            Cell::Unknown => Err(()),
+            Cell::Unknown => Err(PostalMiss::UnknownCountry),
         }
     }
 
@@ -100,9 +101,7 @@ impl<'g> PostalLookup<'g> {
         code: &str,
     ) -> Result<PostalHit<'g>, (PostalMiss, Option<Country>)> {
         let gazetteer = self.gazetteer;
-        let country = self
-            .country(country_cell)
-            .map_err(|()| (PostalMiss::UnknownCountry, None))?;
+        let country = self.country(country_cell).map_err(|m| (m, None))?;
         gazetteer
             .locate(country, code)
             .map_err(|m| (m, Some(country)))
@@ -182,7 +181,7 @@ impl PostalSummary {
                 )
             })
             .collect();
-        parts.sort_by(|a, b| b.0.cmp(&a.0));
+        parts.sort_by_key(|p| std::cmp::Reverse(p.0));
         let list: Vec<String> = parts.into_iter().map(|(_, s)| s).collect();
         format!(
             "{} by postal code: {}",
@@ -215,7 +214,7 @@ impl PostalSummary {
                 )
             })
             .collect();
-        parts.sort_by(|a, b| b.0.cmp(&a.0));
+        parts.sort_by_key(|p| std::cmp::Reverse(p.0));
         let list: Vec<String> = parts.into_iter().map(|(_, s)| s).collect();
         format!(
             "{} unlocated: {}",

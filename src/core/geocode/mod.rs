@@ -421,7 +421,9 @@ mod tests {
     #[test]
     fn every_covered_country_with_real_codes() {
         use Precision::*;
-        let cases: [(Country, &str, (f64, f64), f64, Precision); 16] = [
+        /// Country, code, reference `(lat, lon)`, km allowed, precision.
+        type Case = (Country, &'static str, (f64, f64), f64, Precision);
+        let cases: [Case; 16] = [
             (Country::CA, "M5V 2T6", (43.6426, -79.3871), 3.0, Fsa),
             (Country::CA, "h2b1a0", (45.57, -73.65), 5.0, Fsa),
             (
