@@ -2,6 +2,8 @@
 //! Salesforce-style export whose postal codes and countries come from 13
 //! Faker locales (tests/data/make_world_accounts.py), checked against the
 //! bundled Natural Earth country outlines.
+// Test helpers: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
 use std::path::Path;
