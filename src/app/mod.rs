@@ -533,10 +533,17 @@ impl TurfmapApp {
         // leave the plan marked unsaved.
         let project = self.ws.project().snapshot();
         let state = self.ws.state_id();
+        // Refuses to overwrite the plan's file if someone else saved it
+        // since this window read or wrote it.
+        let opts = self.ws.write_options(&path, Default::default());
         let title = format!("Saving {}", display_name(&path));
         self.start(title, false, then, move |_| {
-            crate::core::project_file::save(&project, &path)?;
-            Ok(JobOutput::Saved { path, state })
+            let written = crate::core::project_file::save_with(&project, &path, opts)?;
+            Ok(JobOutput::Saved {
+                path,
+                state,
+                written,
+            })
         });
     }
 
@@ -655,9 +662,13 @@ impl TurfmapApp {
                     summary.replace('\n', "; ")
                 ));
             }
-            JobOutput::Saved { path, state } => {
+            JobOutput::Saved {
+                path,
+                state,
+                written,
+            } => {
                 self.recent.add(&path);
-                self.ws.mark_saved(&path, state);
+                self.ws.mark_saved_as(&path, state, written);
                 if !self.ws.is_dirty() {
                     self.notice = Some(format!("Saved to {}", path.display()));
                 } else {

@@ -18,6 +18,14 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// How a verb that changes a plan saves it.
+#[derive(clap::Args, Debug, Default, Clone, Copy)]
+pub struct SaveArgs {
+    /// Replace the plan file even if it is read-only.
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// Column choices for the accounts CSV.
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct ColumnArgs {
@@ -190,7 +198,7 @@ pub struct NewArgs {
     /// Column choices.
     #[command(flatten)]
     pub columns: ColumnArgs,
-    /// Overwrite the plan file if it exists.
+    /// Overwrite the plan file if it exists (also a read-only one).
     #[arg(long)]
     pub force: bool,
     /// Column with each account's current territory: it becomes the
@@ -205,6 +213,9 @@ pub struct NewArgs {
 /// Arguments of `turfmap import-territories`.
 #[derive(clap::Args, Debug)]
 pub struct ImportTerritoriesArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// `.geojson`/`.json`, `.shp`, `.kml` or `.kmz` file of polygons.
@@ -282,6 +293,10 @@ pub struct ReportArgs {
 /// Arguments of `turfmap assign`.
 #[derive(clap::Args, Debug)]
 pub struct AssignArgs {
+    /// Write CSV cells exactly as they are, without the `'` that keeps a
+    /// spreadsheet from running cells starting with = + - @ as formulas.
+    #[arg(long)]
+    pub raw_csv: bool,
     /// The plan file.
     pub plan: PathBuf,
     /// Output file (default: standard output).
@@ -345,6 +360,9 @@ pub struct BenchGestureArgs {
 /// Arguments of `turfmap balance`.
 #[derive(clap::Args, Debug)]
 pub struct BalanceArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// Balance measure (or `count`); `NAME=WEIGHT` pairs separated by
@@ -404,6 +422,9 @@ pub struct ExplainArgs {
 /// Arguments of `turfmap rule`.
 #[derive(clap::Args, Debug)]
 pub struct RuleArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// Territory name.
@@ -421,6 +442,9 @@ pub struct RuleArgs {
 /// Arguments of `turfmap pin`.
 #[derive(clap::Args, Debug)]
 pub struct PinArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// Account ids.
@@ -440,6 +464,9 @@ pub struct PinArgs {
 /// Arguments of `turfmap territory`.
 #[derive(clap::Args, Debug)]
 pub struct TerritoryArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// Territory name.
@@ -483,6 +510,9 @@ pub struct TravelArgs {
 /// Arguments of `turfmap scenario`.
 #[derive(clap::Args, Debug)]
 pub struct ScenarioArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// What to do.
@@ -493,6 +523,10 @@ pub struct ScenarioArgs {
 /// Arguments of `turfmap diff`.
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
+    /// Write CSV cells exactly as they are, without the `'` that keeps a
+    /// spreadsheet from running cells starting with = + - @ as formulas.
+    #[arg(long)]
+    pub raw_csv: bool,
     /// The plan file.
     pub plan: PathBuf,
     /// Scenario A (from).
@@ -507,6 +541,9 @@ pub struct DiffArgs {
 /// Arguments of `turfmap import-salesforce`.
 #[derive(clap::Args, Debug)]
 pub struct ImportSalesforceArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file (created from the accounts CSV if missing).
     pub plan: PathBuf,
     /// Account export CSV.
@@ -551,6 +588,10 @@ pub struct ImportSalesforceArgs {
 /// Arguments of `turfmap export-salesforce`.
 #[derive(clap::Args, Debug)]
 pub struct ExportSalesforceArgs {
+    /// Write CSV cells exactly as they are, without the `'` that keeps a
+    /// spreadsheet from running cells starting with = + - @ as formulas.
+    #[arg(long)]
+    pub raw_csv: bool,
     /// The plan file.
     pub plan: PathBuf,
     /// Output folder (new, empty, or an earlier export, which is replaced).

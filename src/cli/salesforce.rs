@@ -68,7 +68,7 @@ pub(super) fn import(a: ImportSalesforceArgs) -> Result<()> {
             ));
         }
     }
-    ws.save_as(plan)
+    super::save(&mut ws, plan, a.save)
 }
 
 /// Reads the Salesforce territories in `dir` as scenario `scenario`.
@@ -175,6 +175,7 @@ pub(super) fn export(a: ExportSalesforceArgs) -> Result<()> {
         territory_ids: a.territory_ids,
         user_ids: a.user_ids,
         allow_row_number_ids: a.allow_row_ids,
+        cells: super::csv_cells(a.raw_csv),
     };
     let s = salesforce::export_with(vws.project(), vws.engines(), &a.dir, &opts)?;
     eprint!("{}", s.text());

@@ -413,6 +413,21 @@ fn is_us(c: &Country) -> bool {
     *c == Country::US
 }
 
+impl PlanSettings {
+    /// Refuses a tolerance that is not a number of zero or more (a NaN or
+    /// infinite band would judge nothing and print as "±NaN%").
+    pub fn check(&self) -> Result<(), String> {
+        let t = self.tolerance_pct;
+        if t.is_finite() && t >= 0.0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "the tolerance must be a number of zero or more, not {t}"
+            ))
+        }
+    }
+}
+
 impl Default for PlanSettings {
     fn default() -> Self {
         Self {

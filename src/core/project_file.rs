@@ -29,7 +29,7 @@ use serde::ser::{SerializeSeq, SerializeTupleStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::error::{Error, Result};
-use super::export::write_file_atomically;
+use super::fs::{Fingerprint, WriteOptions, write_file_with};
 use super::geocode::{Country, PostalMatch, Precision};
 use super::model::{
     Accounts, LocationSource, PlanSettings, Project, Rep, RepId, Scenario, ScenarioId,
@@ -41,6 +41,17 @@ use super::travel::TravelSettings;
 
 mod accounts_in;
 use accounts_in::AccountTable;
+
+/// How deep RON may nest when reading or writing a project file: room for
+/// rules of [`Rule::MAX_DEPTH`] levels (RON counts about four per level)
+/// with a wide margin, so that deeper rules saved by older versions load
+/// too. RON's default (128) refused rules of 29 AND / OR levels.
+const RON_DEPTH: usize = 512;
+
+/// RON options of the project file (see [`RON_DEPTH`]).
+fn ron_options() -> ron::Options {
+    ron::Options::default().with_recursion_limit(RON_DEPTH)
+}
 
 /// The format version this build writes; it reads this one and older.
 pub const FORMAT_VERSION: u32 = 3;
@@ -405,7 +416,7 @@ pub fn write<W: std::io::Write>(project: &Project, mut w: W) -> Result<()> {
         .depth_limit(2)
         .struct_names(false)
         .indentor("  ");
-    let header = ron::Options::default()
+    let header = ron_options()
         .to_string_pretty(&file, cfg.clone())
         .map_err(|e| fail(&e))?;
     let Some(head) = header.strip_suffix("  accounts: [],\n)") else {
@@ -444,9 +455,22 @@ pub fn write<W: std::io::Write>(project: &Project, mut w: W) -> Result<()> {
     w.write_all(b"  ],\n)").map_err(|e| fail(&e))
 }
 
-/// Saves `project` to `path` atomically (temp file + rename).
+/// Saves `project` to `path` atomically (temp file + rename; see
+/// [`crate::core::fs`]).
 pub fn save(project: &Project, path: &Path) -> Result<()> {
-    write_file_atomically(path, |w| {
+    save_with(project, path, WriteOptions::default()).map(|_| ())
+}
+
+/// [`save`] with `opts`: refuses a read-only file unless forced, and a
+/// file that is no longer what was read ([`load_tracked`]) when
+/// `opts.expect` is set. Returns the fingerprint of what was written
+/// (`None` when `path` is not a regular file).
+pub fn save_with(
+    project: &Project,
+    path: &Path,
+    opts: WriteOptions,
+) -> Result<Option<Fingerprint>> {
+    write_file_with(path, opts, |w| {
         write(project, &mut *w).map_err(|e| match e {
             Error::Invalid(m) => Error::Project {
                 path: path.to_owned(),
@@ -459,6 +483,8 @@ pub fn save(project: &Project, path: &Path) -> Result<()> {
 
 /// Reads a project from RON text; `path` is only used in error messages.
 pub fn parse(text: &str, path: &Path) -> Result<Project> {
+    // Editors on Windows like to start UTF-8 text with a byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let err = |message: String| Error::Project {
         path: path.to_owned(),
         message,
@@ -489,6 +515,7 @@ fn project_from(f: FileIn, table: AccountTable) -> std::result::Result<Project, 
             f.version
         ));
     }
+    f.settings.check().map_err(|m| format!("settings: {m}"))?;
     let (mut accounts, stored_pins) = accounts_from(&f.measures, &f.attributes, table)?;
     apply_postal_groups(&mut accounts, f.postal)?;
     let mut reps = f.reps;
@@ -754,16 +781,14 @@ fn parse_file(text: &str) -> std::result::Result<(FileIn, AccountTable), String>
             .then(|| (start, body_start, end + 1))
     });
     let Some((start, body_start, body_end)) = split else {
-        let mut f: FileIn = ron::Options::default().from_str(text).map_err(bad)?;
+        let mut f: FileIn = ron_options().from_str(text).map_err(bad)?;
         let table = AccountTable::from_dtos(std::mem::take(&mut f.accounts));
         return Ok((f, table));
     };
     let (header, table) = rayon::join(
         || {
             let header = format!("{}\n  accounts: [],\n)\n", &text[..start]);
-            ron::Options::default()
-                .from_str::<FileIn>(&header)
-                .map_err(bad)
+            ron_options().from_str::<FileIn>(&header).map_err(bad)
         },
         || accounts_in::read_lines(text, body_start, body_end),
     );
@@ -773,9 +798,31 @@ fn parse_file(text: &str) -> std::result::Result<(FileIn, AccountTable), String>
 
 /// Loads a project file.
 pub fn load(path: &Path) -> Result<Project> {
+    load_tracked(path).map(|(p, _)| p)
+}
+
+/// Loads a project file and tells what it held, so that a later save can
+/// refuse to overwrite someone else's changes ([`save_with`]).
+pub fn load_tracked(path: &Path) -> Result<(Project, Fingerprint)> {
     let bytes = read_bytes(path).map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let bad = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+    let (fingerprint, project) = rayon::join(
+        || Fingerprint::of_bytes(&bytes),
+        || parse_bytes(&bytes, path),
+    );
+    // Handing a big file's text back to the system takes a while: do it off
+    // the caller's thread (or here, if no thread can be started).
+    if bytes.len() > 1 << 24 {
+        let _ = std::thread::Builder::new()
+            .name("turfmap-free".into())
+            .spawn(move || drop(bytes));
+    }
+    project.map(|p| (p, fingerprint))
+}
+
+/// Parses the bytes of a project file.
+fn parse_bytes(bytes: &[u8], path: &Path) -> Result<Project> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let bad = &bytes[..e.valid_up_to()];
         Error::Project {
             path: path.to_owned(),
             message: format!(
@@ -784,15 +831,7 @@ pub fn load(path: &Path) -> Result<Project> {
             ),
         }
     })?;
-    let project = parse(&text, path);
-    // Handing a big file's text back to the system takes a while: do it off
-    // the caller's thread (or here, if no thread can be started).
-    if text.len() > 1 << 24 {
-        let _ = std::thread::Builder::new()
-            .name("turfmap-free".into())
-            .spawn(move || drop(text));
-    }
-    project
+    parse(text, path)
 }
 
 /// The bytes of a file. A big one is read in parallel parts, so that

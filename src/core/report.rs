@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::core::basemap::BasemapData;
-use crate::core::export::write_file_atomically;
+use crate::core::fs::write_file_atomically;
 use crate::core::metrics::PlanMetrics;
 use crate::core::numfmt::fmt_num;
 use crate::core::numfmt::{compact, pct_plain as pct, signed_pct, value as val};
