@@ -8,11 +8,14 @@ pub mod basemap;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod column;
+pub mod csvsafe;
 pub mod edit;
 pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod export;
+pub mod fs;
+pub mod geocode;
 pub mod geometry;
 pub mod hierarchy;
 pub mod ids;

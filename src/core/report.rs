@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::core::basemap::BasemapData;
-use crate::core::export::write_file_atomically;
+use crate::core::fs::write_file_atomically;
 use crate::core::metrics::PlanMetrics;
 use crate::core::numfmt::fmt_num;
 use crate::core::numfmt::{compact, pct_plain as pct, signed_pct, value as val};
@@ -187,7 +187,9 @@ pub fn report_html(ws: &Workspace, opts: &ReportOptions, basemap: &BasemapData) 
     let _ = writeln!(
         h,
         "<footer>{} Made with Turfmap {}.</footer>\n</main>\n</body>\n</html>",
-        escape_xml(crate::core::render::DATA_CREDITS.trim_end_matches(" Made with Turfmap.")),
+        escape_xml(
+            crate::core::render::data_credits(project).trim_end_matches(" Made with Turfmap.")
+        ),
         env!("CARGO_PKG_VERSION")
     );
     h
