@@ -121,7 +121,7 @@ pub fn export_with(
         ..ExportSummary::default()
     };
     let mut files = metadata::files(project, &names, &mut used, &mut summary.metadata)?;
-    if let Some(q) = quotas_csv(project, &names)? {
+    if let Some(q) = quotas_csv(project, &names, opts.cells)? {
         files.push(("Quotas.csv".into(), q));
     }
     match &opts.territory_ids {
@@ -476,7 +476,7 @@ impl Drop for Scratch {
 /// `Quotas.csv`: Territory2 has no quota field, so quotas go beside the
 /// model keyed by territory DeveloperName (own quota, and with everything
 /// below it). `None` when the plan has no quotas.
-fn quotas_csv(project: &Project, names: &Names) -> Result<Option<String>> {
+fn quotas_csv(project: &Project, names: &Names, cells: CsvCells) -> Result<Option<String>> {
     let Some(qs) = &project.settings.quota else {
         return Ok(None);
     };
@@ -507,5 +507,5 @@ fn quotas_csv(project: &Project, names: &Names) -> Result<Option<String>> {
             amount(*total),
         ]);
     }
-    csv_text(&rows).map(Some)
+    csv_text(&rows, cells).map(Some)
 }
