@@ -3,11 +3,11 @@
 use std::io::Write;
 
 use super::args::{AssignArgs, ExportMapArgs, ReportArgs};
-use super::{parse_bbox, parse_units, set_balance_measure};
+use super::{parse_bbox, parse_paper, parse_units, set_balance_measure};
 use crate::core::export::{write_assignment_csv, write_file_atomically};
 use crate::core::{Error, Result, Workspace};
 
-/// `turfmap export-map`: the plan as a PNG or SVG image.
+/// `turfmap export-map`: the plan as a PNG or SVG image, or a PDF page.
 pub(super) fn export_map(a: ExportMapArgs) -> Result<()> {
     let ws = Workspace::open(&a.plan)?;
     let opts = crate::core::render::MapImageOptions {
@@ -18,6 +18,7 @@ pub(super) fn export_map(a: ExportMapArgs) -> Result<()> {
         units: parse_units(&a.units)?,
         accounts: !a.no_accounts,
         labels: !a.no_labels,
+        paper: parse_paper(&a.paper)?,
         ..Default::default()
     };
     crate::core::render::export_map(&ws, &opts, &a.out)?;
@@ -56,6 +57,7 @@ pub(super) fn report(a: ReportArgs) -> Result<()> {
         ..Default::default()
     };
     opts.map.units = units;
+    opts.map.paper = parse_paper(&a.paper)?;
     crate::core::report::write_report(&ws, &opts, &a.out)?;
     eprintln!(
         "Wrote the report on {} territories to {}.",

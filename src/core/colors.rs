@@ -39,6 +39,10 @@ pub const PALETTE: [[u8; 3]; 12] = [
     [0x33, 0x22, 0x88],
 ];
 
+/// How many of [`PALETTE`] are the main colours (new territories cycle
+/// through these; the rest are for crowded neighbourhoods only).
+pub const MAIN: usize = 8;
+
 /// Points closer than this (degrees, ~10 cm) to a border count as on it.
 const ON_LINE: f64 = 1e-6;
 /// Shared border length (degrees, ~1 m) above which two territories are

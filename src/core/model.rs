@@ -314,12 +314,12 @@ impl Territory {
     }
 }
 
-/// The colour-blind-safe palette ([`crate::core::colors::PALETTE`]),
-/// cycled by `i`: a territory's first colour, before neighbours are kept
-/// apart.
+/// The colour-blind-safe palette's main colours
+/// ([`crate::core::colors::PALETTE`]), cycled by `i`: a territory's first
+/// colour, before neighbours are kept apart.
 pub fn palette_color(i: usize) -> [u8; 3] {
-    use crate::core::colors::PALETTE;
-    PALETTE[i % PALETTE.len()]
+    use crate::core::colors::{MAIN, PALETTE};
+    PALETTE[i % MAIN]
 }
 
 /// What "balance" is measured on.
