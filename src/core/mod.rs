@@ -19,6 +19,7 @@ pub mod hierarchy;
 pub mod ids;
 pub mod import;
 pub mod index;
+pub mod label;
 pub mod metrics;
 pub mod model;
 pub mod numfmt;

@@ -386,8 +386,9 @@ impl Workspace {
         Ok(())
     }
 
-    /// Applies an edit and folds it into the last undo entry (keeping that
-    /// entry's label), so a gesture that changes the plan at every frame
+    /// Applies an edit and folds it into the last undo entry (taking the new
+    /// edit's label, which describes the gesture so far, e.g. "Paint 7
+    /// unit(s)"), so a gesture that changes the plan at every frame
     /// (a vertex drag, a brush stroke) is one undo step. The merged inverse
     /// stays a delta: for edits that set a whole value (a shape, a
     /// territory's properties) only the value from before the gesture is
@@ -396,12 +397,13 @@ impl Workspace {
         let Some(top) = self.undo.pop() else {
             return self.apply(edit);
         };
+        let label = edit.label(&self.project);
         match self.apply_raw(edit, true) {
             Ok(inverse) => {
                 // Undo runs the newest inverse first, then the older one.
-                let inverse = coalesce(vec![inverse, top.inverse], &top.label);
+                let inverse = coalesce(vec![inverse, top.inverse], &label);
                 self.undo.push(HistoryEntry {
-                    label: top.label,
+                    label,
                     inverse,
                     state: top.state,
                 });
