@@ -80,13 +80,21 @@ fn a_territory_cut_from_a_state_gets_its_own_colour_and_others_stay() {
     let kansas = id_of(&ws, "Kansas");
     // A block in the middle of Kansas, taken from it.
     let cut = polygon![(x: -99.5, y: 38.0), (x: -97.5, y: 38.0), (x: -97.5, y: 39.0), (x: -99.5, y: 39.0)];
-    let edit = draw_territory(ws.project(), "Wichita North", cut, DrawMode::TakeFromNeighbors)
-        .expect("draw");
+    let edit = draw_territory(
+        ws.project(),
+        "Wichita North",
+        cut,
+        DrawMode::TakeFromNeighbors,
+    )
+    .expect("draw");
     ws.apply(edit).expect("apply");
     let new = id_of(&ws, "Wichita North");
     assert!(neighbours(ws.project(), new).contains(&kansas));
     let p = ws.project();
-    assert_ne!(p.territory(new).expect("new").color, p.territory(kansas).expect("ks").color);
+    assert_ne!(
+        p.territory(new).expect("new").color,
+        p.territory(kansas).expect("ks").color
+    );
     assert!(clashes(&ws).is_empty(), "{:?}", clashes(&ws));
     // No state changed colour.
     for (id, c) in before {

@@ -45,8 +45,7 @@ fn count_color(rgba: &[u8], c: [u8; 3]) -> usize {
 #[test]
 fn exported_png_has_the_chosen_size_and_shows_the_plan() {
     let ws = Workspace::new(sample_plan());
-    let territory_colors: Vec<[u8; 3]> =
-        ws.project().territories.iter().map(|t| t.color).collect();
+    let territory_colors: Vec<[u8; 3]> = ws.project().territories.iter().map(|t| t.color).collect();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("map.png");
     let opts = MapImageOptions {
@@ -324,19 +323,27 @@ fn poppler(tool: &str, pdf: &Path) -> String {
         .arg(pdf)
         .arg("-")
         .output()
-        .unwrap_or_else(|e| {
-            panic!("{tool} not found ({e}): install poppler-utils (.ci/run does)")
-        });
-    assert!(o.status.success(), "{tool}: {}", String::from_utf8_lossy(&o.stderr));
+        .unwrap_or_else(|e| panic!("{tool} not found ({e}): install poppler-utils (.ci/run does)"));
+    assert!(
+        o.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// `pdfinfo`'s value for `key`.
 fn pdf_info(pdf: &Path, key: &str) -> String {
-    let o = Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo (poppler-utils)");
+    let o = Command::new("pdfinfo")
+        .arg(pdf)
+        .output()
+        .expect("pdfinfo (poppler-utils)");
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     text.lines()
-        .find_map(|l| l.strip_prefix(key).map(|v| v.trim_start_matches(':').trim().to_owned()))
+        .find_map(|l| {
+            l.strip_prefix(key)
+                .map(|v| v.trim_start_matches(':').trim().to_owned())
+        })
         .unwrap_or_else(|| panic!("no {key} in pdfinfo output:\n{text}"))
 }
 
@@ -362,13 +369,22 @@ fn cli_writes_vector_pdf_map_and_report_with_embedded_fonts() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(pdf_info(&map, "Pages"), "1");
-    assert!(pdf_info(&map, "Page size").starts_with("792 x 612"), "Letter landscape");
+    assert!(
+        pdf_info(&map, "Page size").starts_with("792 x 612"),
+        "Letter landscape"
+    );
     let text = poppler("pdftotext", &map);
     // Territory names are text in the PDF (labels and legend), not pixels.
     for n in &names {
-        assert!(text.contains(n.as_str()), "{n} missing from the map PDF:\n{text}");
+        assert!(
+            text.contains(n.as_str()),
+            "{n} missing from the map PDF:\n{text}"
+        );
     }
-    let fonts = Command::new("pdffonts").arg(&map).output().expect("pdffonts");
+    let fonts = Command::new("pdffonts")
+        .arg(&map)
+        .output()
+        .expect("pdffonts");
     let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
     let rows: Vec<&str> = fonts.lines().skip(2).collect();
     assert!(!rows.is_empty(), "no fonts: {fonts}");
@@ -387,7 +403,10 @@ fn cli_writes_vector_pdf_map_and_report_with_embedded_fonts() {
     let pages: usize = pdf_info(&report, "Pages").parse().unwrap();
     // Map, chart, and the table at 26 rows a page.
     assert_eq!(pages, 2 + names.len().div_ceil(26));
-    assert!(pdf_info(&report, "Page size").starts_with("841.89 x 595.28"), "A4 landscape");
+    assert!(
+        pdf_info(&report, "Page size").starts_with("841.89 x 595.28"),
+        "A4 landscape"
+    );
     let text = poppler("pdftotext", &report);
     assert!(text.contains("Balance report"));
     for n in &names {

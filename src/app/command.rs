@@ -1,5 +1,5 @@
 //! What panels ask the window to do. A panel draws from read-only state and
-//! returns [`Command`]s; [`TurfmapApp::apply_commands`] carries them out in
+//! returns [`Command`]s; `TurfmapApp::apply_commands` carries them out in
 //! one place, so selection, edits and errors change the same way whichever
 //! panel the click came from.
 
@@ -80,6 +80,12 @@ pub enum Command {
     ExportMapImage(MapExportForm),
     /// Close the map image export dialog.
     CloseMapExport,
+    /// Open the Salesforce export dialog.
+    OpenSalesforceExport,
+    /// Write the Salesforce export the dialog describes (closes it).
+    ExportSalesforce(Box<super::panels::SalesforceExportRequest>),
+    /// Close the Salesforce export dialog.
+    CloseSalesforceExport,
     /// Export a report, optionally comparing with another scenario.
     ExportReport(Option<ScenarioId>),
     /// Undo the last edit.
@@ -154,6 +160,12 @@ impl TurfmapApp {
                 self.export_map_image(form);
             }
             Command::CloseMapExport => self.export.form = None,
+            Command::OpenSalesforceExport => self.open_salesforce_export(),
+            Command::ExportSalesforce(r) => {
+                self.export.salesforce = None;
+                self.export_salesforce(r.dir, r.options);
+            }
+            Command::CloseSalesforceExport => self.export.salesforce = None,
             Command::ExportReport(compare) => self.export_report_dialog(compare),
             Command::Undo => self.undo(),
             Command::Redo => self.redo(),

@@ -13,6 +13,7 @@ use crate::core::render::{
     MapImageOptions, Paper, SIZE_LIMITS, has_extension, plan_map_pdf, plan_map_png, plan_map_svg,
 };
 use crate::core::report::{ReportOptions, ScenarioComparison, report_html, report_pdf};
+use crate::core::salesforce::{self, ExportOptions, ExportSummary};
 use crate::core::{Error, basemap::BasemapData, export::write_file_atomically};
 
 /// Image sizes offered in the size chooser: (label, width, height).
@@ -49,6 +50,8 @@ pub struct ExportUi {
     pub target_dir: Option<PathBuf>,
     /// Paper of PDF exports (the last one chosen in the map dialog).
     pub paper: Paper,
+    /// The Salesforce export dialog, while open.
+    pub salesforce: Option<super::panels::SalesforceExportDialog>,
 }
 
 impl TurfmapApp {
@@ -276,4 +279,74 @@ impl MapExportForm {
             Vec::new()
         }
     }
+}
+
+impl TurfmapApp {
+    /// Opens File → Export to Salesforce… with a folder next to the plan
+    /// (or in the export folder set for tests and scripts).
+    pub fn open_salesforce_export(&mut self) {
+        let stem = match self.ws.project().name.as_str() {
+            "" => "plan".to_owned(),
+            n => n.to_owned(),
+        };
+        let name = format!("{stem}-salesforce");
+        let folder = match (
+            &self.export.target_dir,
+            self.ws.path().and_then(|p| p.parent()),
+        ) {
+            (Some(d), _) => d.join(name),
+            (None, Some(d)) if !d.as_os_str().is_empty() => d.join(name),
+            _ => PathBuf::from(name),
+        };
+        self.export.salesforce = Some(super::panels::SalesforceExportDialog::new(
+            folder.display().to_string(),
+        ));
+    }
+
+    pub(crate) fn salesforce_export_dialog(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = self.export.salesforce.as_mut() else {
+            return;
+        };
+        let commands = dialog.ui(ctx, &self.ws.project().settings);
+        self.apply_commands(commands);
+    }
+
+    /// Writes the Salesforce export of the scenario shown into `dir` in
+    /// the background (a snapshot: editing on meanwhile is fine).
+    pub fn export_salesforce(&mut self, dir: PathBuf, options: ExportOptions) {
+        let ws = self.ws.snapshot();
+        let title = format!("Exporting to Salesforce: {}", display_name(&dir));
+        self.start(title, false, None, move |_| {
+            let summary = salesforce::export_with(ws.project(), ws.engines(), &dir, &options)?;
+            Ok(JobOutput::SalesforceExported {
+                dir,
+                summary: Box::new(summary),
+            })
+        });
+    }
+}
+
+/// The status line after a Salesforce export.
+pub(crate) fn salesforce_notice(dir: &std::path::Path, s: &ExportSummary) -> String {
+    let mut text = format!(
+        "Salesforce export in {}: {} territories, {} rule(s)",
+        dir.display(),
+        s.territories,
+        s.metadata.rules
+    );
+    if s.account_rows > 0 {
+        text.push_str(&format!(
+            ", {} account and {} user association(s)",
+            s.account_rows, s.user_rows
+        ));
+    } else {
+        text.push_str("; next steps in LOAD-STEPS.txt");
+    }
+    if !s.metadata.skipped_rules.is_empty() {
+        text.push_str(&format!(
+            "; {} rule(s) ETM cannot express are listed in EXPORT-SUMMARY.txt",
+            s.metadata.skipped_rules.len()
+        ));
+    }
+    text
 }

@@ -25,7 +25,11 @@ pub(crate) enum JobOutput {
     },
     /// A snapshot of the plan, taken at plan state `state`, was saved to
     /// `path`.
-    Saved { path: PathBuf, state: u64 },
+    Saved {
+        path: PathBuf,
+        state: u64,
+        written: Option<crate::core::fs::Fingerprint>,
+    },
     /// Territories were read from a GeoJSON file; the window turns them
     /// into one undoable edit.
     TerritoriesRead {
@@ -35,6 +39,11 @@ pub(crate) enum JobOutput {
     },
     /// A file was exported.
     Exported { path: PathBuf, what: &'static str },
+    /// The Salesforce export was written into `dir`.
+    SalesforceExported {
+        dir: PathBuf,
+        summary: Box<crate::core::salesforce::ExportSummary>,
+    },
     /// A rebalance/generate proposal (the Balance dialog's own job).
     Proposal(Box<crate::core::optimize::Proposal>),
     /// A scenario comparison (the territory model window's own job).

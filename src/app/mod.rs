@@ -513,10 +513,17 @@ impl TurfmapApp {
         // leave the plan marked unsaved.
         let project = self.ws.project().snapshot();
         let state = self.ws.state_id();
+        // Refuses to overwrite the plan's file if someone else saved it
+        // since this window read or wrote it.
+        let opts = self.ws.write_options(&path, Default::default());
         let title = format!("Saving {}", display_name(&path));
         self.start(title, false, then, move |_| {
-            crate::core::project_file::save(&project, &path)?;
-            Ok(JobOutput::Saved { path, state })
+            let written = crate::core::project_file::save_with(&project, &path, opts)?;
+            Ok(JobOutput::Saved {
+                path,
+                state,
+                written,
+            })
         });
     }
 
@@ -635,9 +642,13 @@ impl TurfmapApp {
                     summary.replace('\n', "; ")
                 ));
             }
-            JobOutput::Saved { path, state } => {
+            JobOutput::Saved {
+                path,
+                state,
+                written,
+            } => {
                 self.recent.add(&path);
-                self.ws.mark_saved(&path, state);
+                self.ws.mark_saved_as(&path, state, written);
                 if !self.ws.is_dirty() {
                     self.notice = Some(format!("Saved to {}", path.display()));
                 } else {
@@ -654,6 +665,9 @@ impl TurfmapApp {
             } => self.add_imported_territories(&path, territories, &report),
             JobOutput::Exported { path, what } => {
                 self.notice = Some(format!("Exported {what} to {}", path.display()));
+            }
+            JobOutput::SalesforceExported { dir, summary } => {
+                self.notice = Some(export_ui::salesforce_notice(&dir, &summary));
             }
             // Balance proposals come through the dialog's own job.
             JobOutput::Proposal(_) | JobOutput::Diff(_) => {}
@@ -897,6 +911,7 @@ impl TurfmapApp {
         self.balance_window(&ctx);
         self.dialogs(&ctx);
         self.map_export_dialog(&ctx);
+        self.salesforce_export_dialog(&ctx);
         self.model_window(&ctx);
         self.recovery_dialog(&ctx);
         self.tick_autosave(Instant::now());

@@ -17,6 +17,14 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// How a verb that changes a plan saves it.
+#[derive(clap::Args, Debug, Default, Clone, Copy)]
+pub struct SaveArgs {
+    /// Replace the plan file even if it is read-only.
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// Column choices for the accounts CSV.
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct ColumnArgs {
@@ -137,16 +145,20 @@ pub enum Command {
     /// Rep figures: territories, accounts, workload against capacity,
     /// distance from home.
     Reps(RepsArgs),
+    /// Road distance and drive time between two points over the bundled
+    /// major-road network.
+    Travel(TravelArgs),
     /// Manage scenarios: list, clone, rename, set state, switch, delete.
     Scenario(ScenarioArgs),
     /// Compare two scenarios: accounts that change territory and
     /// per-territory differences.
     Diff(DiffArgs),
     /// Import a Salesforce account export's current territories and
-    /// owners as a scenario (or the files `export-salesforce` writes).
+    /// owners as a scenario (or a retrieved territory model with --model).
     ImportSalesforce(ImportSalesforceArgs),
-    /// Write Data Loader–ready Territory2, ObjectTerritory2Association and
-    /// UserTerritory2Association CSV files of a scenario into DIR.
+    /// Write a scenario as a deployable Salesforce territory model
+    /// (Metadata API source) into DIR; with --territory-ids also the
+    /// ObjectTerritory2Association / UserTerritory2Association loads.
     ExportSalesforce(ExportSalesforceArgs),
     /// Open a plan in the window.
     Open(OpenArgs),
@@ -170,7 +182,7 @@ pub struct NewArgs {
     /// Column choices.
     #[command(flatten)]
     pub columns: ColumnArgs,
-    /// Overwrite the plan file if it exists.
+    /// Overwrite the plan file if it exists (also a read-only one).
     #[arg(long)]
     pub force: bool,
     /// Column with each account's current territory: it becomes the
@@ -185,6 +197,9 @@ pub struct NewArgs {
 /// Arguments of `turfmap import-territories`.
 #[derive(clap::Args, Debug)]
 pub struct ImportTerritoriesArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// `.geojson`/`.json`, `.shp`, `.kml` or `.kmz` file of polygons.
@@ -270,6 +285,10 @@ pub struct ReportArgs {
 /// Arguments of `turfmap assign`.
 #[derive(clap::Args, Debug)]
 pub struct AssignArgs {
+    /// Write CSV cells exactly as they are, without the `'` that keeps a
+    /// spreadsheet from running cells starting with = + - @ as formulas.
+    #[arg(long)]
+    pub raw_csv: bool,
     /// The plan file.
     pub plan: PathBuf,
     /// Output file (default: standard output).
@@ -324,6 +343,9 @@ pub struct BenchGestureArgs {
 /// Arguments of `turfmap balance`.
 #[derive(clap::Args, Debug)]
 pub struct BalanceArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// Balance measure (or `count`); `NAME=WEIGHT` pairs separated by
@@ -349,6 +371,10 @@ pub struct BalanceArgs {
     /// other types are left as they are.
     #[arg(long = "type")]
     pub type_name: Option<String>,
+    /// Seconds the final improvement phase (recombination of adjacent
+    /// territory pairs) may run while the tolerance is not met.
+    #[arg(long, default_value_t = 3.0)]
+    pub time_budget: f64,
     /// Where to save the proposed plan.
     #[arg(long)]
     pub out: PathBuf,
@@ -379,6 +405,9 @@ pub struct ExplainArgs {
 /// Arguments of `turfmap rule`.
 #[derive(clap::Args, Debug)]
 pub struct RuleArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// Territory name.
@@ -396,6 +425,9 @@ pub struct RuleArgs {
 /// Arguments of `turfmap pin`.
 #[derive(clap::Args, Debug)]
 pub struct PinArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// Account ids.
@@ -415,6 +447,9 @@ pub struct PinArgs {
 /// Arguments of `turfmap territory`.
 #[derive(clap::Args, Debug)]
 pub struct TerritoryArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// Territory name.
@@ -434,9 +469,33 @@ pub struct RepsArgs {
     pub json: bool,
 }
 
+/// Arguments of `turfmap travel`.
+#[derive(clap::Args, Debug)]
+pub struct TravelArgs {
+    /// Start as `LAT,LON` in degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    pub from: String,
+    /// Destination as `LAT,LON` in degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    pub to: String,
+    /// Use this plan's travel settings (speeds, connectors, network).
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+    /// Roads: `auto` (US file for US points, else world), `us`, `world`,
+    /// or `off` (great-circle × detour factor).
+    #[arg(long)]
+    pub network: Option<String>,
+    /// Machine-readable JSON: `{"road_km": …, "minutes": …, "via": …}`.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Arguments of `turfmap scenario`.
 #[derive(clap::Args, Debug)]
 pub struct ScenarioArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file.
     pub plan: PathBuf,
     /// What to do.
@@ -447,6 +506,10 @@ pub struct ScenarioArgs {
 /// Arguments of `turfmap diff`.
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
+    /// Write CSV cells exactly as they are, without the `'` that keeps a
+    /// spreadsheet from running cells starting with = + - @ as formulas.
+    #[arg(long)]
+    pub raw_csv: bool,
     /// The plan file.
     pub plan: PathBuf,
     /// Scenario A (from).
@@ -461,6 +524,9 @@ pub struct DiffArgs {
 /// Arguments of `turfmap import-salesforce`.
 #[derive(clap::Args, Debug)]
 pub struct ImportSalesforceArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
     /// The plan file (created from the accounts CSV if missing).
     pub plan: PathBuf,
     /// Account export CSV.
@@ -471,9 +537,29 @@ pub struct ImportSalesforceArgs {
     /// Column with the account's owner.
     #[arg(long)]
     pub owner_col: Option<String>,
-    /// Read the Data Loader files in this folder instead.
+    /// Read Salesforce territories from this folder instead: a retrieved
+    /// Metadata API folder (territory2Models/, territory2Types/) or the
+    /// CSV files earlier versions of export-salesforce wrote.
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// With --model: the org's ObjectTerritory2Association export
+    /// (ObjectId, Territory2Id). Default: ObjectTerritory2Association.csv in
+    /// the model folder, if there.
+    #[arg(long, requires = "model")]
+    pub associations: Option<PathBuf>,
+    /// With --model: the org's Territory2 export (Id, DeveloperName) that
+    /// turns Territory2Id into territories. Default: Territory2.csv in the
+    /// model folder, if there.
+    #[arg(long, requires = "model")]
+    pub territory_ids: Option<PathBuf>,
+    /// With --model: the org's UserTerritory2Association export (UserId,
+    /// Territory2Id, RoleInTerritory2).
+    #[arg(long, requires = "model")]
+    pub user_associations: Option<PathBuf>,
+    /// With --model: the org's User export (Id, Username, Name) for the
+    /// reps' usernames and names.
+    #[arg(long, requires = "model")]
+    pub user_ids: Option<PathBuf>,
     /// Name of the new scenario.
     #[arg(long, default_value = "Baseline")]
     pub scenario: String,
@@ -485,13 +571,42 @@ pub struct ImportSalesforceArgs {
 /// Arguments of `turfmap export-salesforce`.
 #[derive(clap::Args, Debug)]
 pub struct ExportSalesforceArgs {
+    /// Write CSV cells exactly as they are, without the `'` that keeps a
+    /// spreadsheet from running cells starting with = + - @ as formulas.
+    #[arg(long)]
+    pub raw_csv: bool,
     /// The plan file.
     pub plan: PathBuf,
-    /// Output folder.
+    /// Output folder (new, empty, or an earlier export, which is replaced).
     pub dir: PathBuf,
     /// Scenario to export (default: the one shown).
     #[arg(long)]
     pub scenario: Option<String>,
+    /// The org's Territory2 export (columns Id and DeveloperName, after
+    /// deploying the model): writes ObjectTerritory2Association.csv with
+    /// Territory2Id.
+    #[arg(long)]
+    pub territory_ids: Option<PathBuf>,
+    /// The org's User export (Id plus Username, Email or
+    /// FederationIdentifier): also writes UserTerritory2Association.csv.
+    #[arg(long, requires = "territory_ids")]
+    pub user_ids: Option<PathBuf>,
+    /// Export even though the account ids are row numbers 1…N.
+    #[arg(long)]
+    pub allow_row_ids: bool,
+    /// Territory accountAccessLevel (Read, Edit, All) for this export
+    /// (default: the plan's setting).
+    #[arg(long)]
+    pub account_access: Option<String>,
+    /// Territory opportunityAccessLevel (None, Read, Edit).
+    #[arg(long)]
+    pub opportunity_access: Option<String>,
+    /// Territory caseAccessLevel (None, Read, Edit).
+    #[arg(long)]
+    pub case_access: Option<String>,
+    /// Territory contactAccessLevel (None, Read, Edit).
+    #[arg(long)]
+    pub contact_access: Option<String>,
 }
 
 /// Arguments of `turfmap open`.

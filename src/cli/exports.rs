@@ -1,11 +1,10 @@
 //! Output verbs: `export-map`, `report`, `assign`.
 
-use std::io::Write;
-
 use super::args::{AssignArgs, ExportMapArgs, ReportArgs};
 use super::{parse_bbox, parse_paper, parse_units, set_balance_measure};
-use crate::core::export::{write_assignment_csv, write_file_atomically};
-use crate::core::{Error, Result, Workspace};
+use crate::core::export::write_assignment_csv_with;
+use crate::core::fs::write_file_atomically;
+use crate::core::{Result, Workspace};
 
 /// `turfmap export-map`: the plan as a PNG or SVG image, or a PDF page.
 pub(super) fn export_map(a: ExportMapArgs) -> Result<()> {
@@ -71,15 +70,12 @@ pub(super) fn report(a: ReportArgs) -> Result<()> {
 pub(super) fn assign(a: AssignArgs) -> Result<()> {
     let ws = Workspace::open(&a.plan)?;
     let assignment = ws.engine().assignment();
-    match a.out {
-        Some(path) => write_file_atomically(&path, |w| {
-            write_assignment_csv(w, ws.project(), &assignment)
-        }),
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = std::io::BufWriter::new(stdout.lock());
-            write_assignment_csv(&mut lock, ws.project(), &assignment)?;
-            lock.flush().map_err(|e| Error::io("<stdout>", e))
-        }
-    }
+    let cells = super::csv_cells(a.raw_csv);
+    // No --out is standard output, as `--out -` is.
+    let out = a
+        .out
+        .unwrap_or_else(|| std::path::PathBuf::from(crate::core::fs::STDOUT));
+    write_file_atomically(&out, |w| {
+        write_assignment_csv_with(w, ws.project(), &assignment, cells)
+    })
 }

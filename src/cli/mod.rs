@@ -5,10 +5,10 @@
 //! Every verb that changes a plan goes through [`Workspace::apply`], the same
 //! path the window uses. One function per verb, grouped by file:
 //! [`args`] (what clap parses), [`plan`] (new, import/export territories,
-//! sample), [`exports`] (map, report, assignment), [`metrics`] (metrics,
-//! explain, reps), [`balance`], [`rules`], [`pins`], [`territory`],
-//! [`scenario`] (scenarios, diff), [`salesforce`] and [`table`] (the tables
-//! printed).
+//! sample), `exports` (map, report, assignment), `metrics` (metrics,
+//! explain, reps), `balance`, `rules`, `pins`, `territory`, `scenario`
+//! (scenarios, diff), `travel` (drive time), `salesforce`, `bench` (feature
+//! `bench`) and [`table`] (the tables printed).
 
 pub mod args;
 mod balance;
@@ -23,6 +23,7 @@ mod salesforce;
 mod scenario;
 pub mod table;
 mod territory;
+mod travel;
 
 use std::io::Write;
 use std::path::Path;
@@ -33,6 +34,7 @@ pub use table::{diff_table, metrics_table, reps_table};
 
 use crate::core::edit::Edit;
 use crate::core::model::{BalanceMeasure, Project, TerritoryTypeId};
+use crate::core::workspace::SaveOptions;
 use crate::core::{Error, Result, Workspace};
 
 /// Runs one CLI verb. `open` and the window benchmarks belong to the window
@@ -49,6 +51,7 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Metrics(a) => metrics::metrics(a),
         Command::Explain(a) => metrics::explain(a),
         Command::Reps(a) => metrics::reps(a),
+        Command::Travel(a) => travel::travel(a),
         Command::Balance(a) => balance::balance(a),
         Command::Rule(a) => rules::rule(a),
         Command::Pin(a) => pins::pin(a),
@@ -71,6 +74,57 @@ pub fn run(cmd: Command) -> Result<()> {
 
 fn window_verb() -> Result<()> {
     Err(Error::invalid("this verb is handled by the window layer"))
+}
+
+/// Saves the plan to `plan`: refuses a read-only file unless `--force`,
+/// and a plan someone else saved since this command read it.
+fn save(ws: &mut Workspace, plan: &Path, args: args::SaveArgs) -> Result<()> {
+    let opts = SaveOptions {
+        read_only: args.force,
+        overwrite_changes: false,
+    };
+    ws.save_as_with(plan, opts).map_err(|e| match e {
+        Error::Io { path, source } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+            let hint = if args.force {
+                ""
+            } else {
+                " (--force replaces a read-only plan)"
+            };
+            Error::io(
+                path,
+                std::io::Error::new(source.kind(), format!("{source}{hint}")),
+            )
+        }
+        Error::Changed(path) => Error::invalid(format!(
+            "{}: the plan changed on disk while this command ran (another turfmap command or \
+             window saved it), so it was not overwritten; run the command again",
+            path.display()
+        )),
+        e => e,
+    })
+}
+
+/// The one line printed for an error: its message, then each cause that
+/// the message does not already include (an OS error is named once).
+pub fn error_line(e: &anyhow::Error) -> String {
+    let mut line = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !line.contains(&c) {
+            line.push_str(": ");
+            line.push_str(&c);
+        }
+    }
+    line
+}
+
+/// How CSV cells are written: spreadsheet-safe unless `--raw-csv`.
+fn csv_cells(raw: bool) -> crate::core::csvsafe::CsvCells {
+    if raw {
+        crate::core::csvsafe::CsvCells::Raw
+    } else {
+        crate::core::csvsafe::CsvCells::SpreadsheetSafe
+    }
 }
 
 /// Writes `s` to standard output.

@@ -99,7 +99,10 @@ fn grown(r: Rect<f64>) -> Rect<f64> {
 }
 
 fn boxes_meet(a: &Rect<f64>, b: &Rect<f64>) -> bool {
-    a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y
+    a.min().x <= b.max().x
+        && b.min().x <= a.max().x
+        && a.min().y <= b.max().y
+        && b.min().y <= a.max().y
 }
 
 /// The territories sharing a border of positive length with territory
@@ -167,8 +170,10 @@ pub fn recolor(project: &Project, changed: &[TerritoryId]) -> Vec<(TerritoryId, 
         .copied()
         .filter(|&id| project.territory(id).is_some_and(|t| !t.color_picked))
         .collect();
-    let near: BTreeMap<TerritoryId, Vec<TerritoryId>> =
-        todo.iter().map(|&id| (id, neighbours(project, id))).collect();
+    let near: BTreeMap<TerritoryId, Vec<TerritoryId>> = todo
+        .iter()
+        .map(|&id| (id, neighbours(project, id)))
+        .collect();
     let mut color: BTreeMap<TerritoryId, [u8; 3]> = BTreeMap::new();
     let current = |color: &BTreeMap<TerritoryId, [u8; 3]>, id: TerritoryId| {
         color
@@ -263,7 +268,11 @@ pub fn text_on(fill: [u8; 3]) -> [u8; 3] {
         }
     };
     let y = 0.2126 * l(fill[0]) + 0.7152 * l(fill[1]) + 0.0722 * l(fill[2]);
-    if y > 0.18 { [20, 20, 20] } else { [255, 255, 255] }
+    if y > 0.18 {
+        [20, 20, 20]
+    } else {
+        [255, 255, 255]
+    }
 }
 
 #[cfg(test)]
@@ -293,7 +302,15 @@ mod tests {
         let p = grid();
         let mut n = neighbours(&p, TerritoryId(4));
         n.sort();
-        assert_eq!(n, vec![TerritoryId(1), TerritoryId(3), TerritoryId(5), TerritoryId(7)]);
+        assert_eq!(
+            n,
+            vec![
+                TerritoryId(1),
+                TerritoryId(3),
+                TerritoryId(5),
+                TerritoryId(7)
+            ]
+        );
         let n0 = neighbours(&p, TerritoryId(0));
         assert!(!n0.contains(&TerritoryId(4)), "corner contact is no border");
     }
@@ -306,7 +323,10 @@ mod tests {
         let adj = adjacency(&p);
         for (a, ns) in &adj {
             for b in ns {
-                let (ca, cb) = (p.territory(*a).expect("a").color, p.territory(*b).expect("b").color);
+                let (ca, cb) = (
+                    p.territory(*a).expect("a").color,
+                    p.territory(*b).expect("b").color,
+                );
                 assert_ne!(ca, cb, "{a} and {b} share a colour");
             }
         }

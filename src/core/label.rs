@@ -153,13 +153,17 @@ mod tests {
         ];
         let p = pole_of_inaccessibility(&c).expect("point");
         assert!(c.contains(&p), "{p:?} outside");
-        assert!(signed_distance(p.x(), p.y(), &c) >= 1.4, "{p:?} too near the border");
+        assert!(
+            signed_distance(p.x(), p.y(), &c) >= 1.4,
+            "{p:?} too near the border"
+        );
     }
 
     #[test]
     fn the_largest_piece_holds_the_label() {
         let big = polygon![(x: 0.0, y: 0.0), (x: 8.0, y: 0.0), (x: 8.0, y: 4.0), (x: 0.0, y: 4.0)];
-        let small = polygon![(x: 20.0, y: 0.0), (x: 21.0, y: 0.0), (x: 21.0, y: 1.0), (x: 20.0, y: 1.0)];
+        let small =
+            polygon![(x: 20.0, y: 0.0), (x: 21.0, y: 0.0), (x: 21.0, y: 1.0), (x: 20.0, y: 1.0)];
         let p = label_point(&MultiPolygon(vec![small, big.clone()])).expect("point");
         assert!(big.contains(&p));
         // A rectangle's pole is on its long axis.

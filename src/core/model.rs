@@ -348,6 +348,24 @@ pub struct PlanSettings {
     pub balance: BalanceMeasure,
     /// Acceptable deviation from the mean, in percent (±).
     pub tolerance_pct: f64,
+    /// Access levels written on every territory of a Salesforce export.
+    #[serde(default, skip_serializing_if = "SalesforceAccess::is_unset")]
+    pub salesforce: SalesforceAccess,
+}
+
+impl PlanSettings {
+    /// Refuses a tolerance that is not a number of zero or more (a NaN or
+    /// infinite band would judge nothing and print as "±NaN%").
+    pub fn check(&self) -> Result<(), String> {
+        let t = self.tolerance_pct;
+        if t.is_finite() && t >= 0.0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "the tolerance must be a number of zero or more, not {t}"
+            ))
+        }
+    }
 }
 
 impl Default for PlanSettings {
@@ -355,7 +373,35 @@ impl Default for PlanSettings {
         Self {
             balance: BalanceMeasure::Count,
             tolerance_pct: 5.0,
+            salesforce: SalesforceAccess::default(),
         }
+    }
+}
+
+/// What users of a Salesforce territory may do with the records assigned
+/// to it (Territory2 `accountAccessLevel`, `opportunityAccessLevel`,
+/// `caseAccessLevel`, `contactAccessLevel`). `None` leaves the org's
+/// default from its Territory2Settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesforceAccess {
+    /// `Read`, `Edit` or `All`.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// `None`, `Read` or `Edit`.
+    #[serde(default)]
+    pub opportunity: Option<String>,
+    /// `None`, `Read` or `Edit`.
+    #[serde(default)]
+    pub case: Option<String>,
+    /// `None`, `Read` or `Edit`.
+    #[serde(default)]
+    pub contact: Option<String>,
+}
+
+impl SalesforceAccess {
+    /// True when no level is set (the plan file then leaves it out).
+    pub fn is_unset(&self) -> bool {
+        *self == Self::default()
     }
 }
 
@@ -379,6 +425,8 @@ pub struct Project {
     pub next_territory_id: u32,
     /// Balance settings.
     pub settings: PlanSettings,
+    /// Drive-time settings: road network, speeds, connectors.
+    pub travel: crate::core::travel::TravelSettings,
     /// Territory types, e.g. Geographic and a Healthcare overlay.
     pub types: Vec<TerritoryType>,
     /// Sales reps.
@@ -498,6 +546,7 @@ impl Project {
             territories: self.territories.clone(),
             next_territory_id: self.next_territory_id,
             settings: self.settings.clone(),
+            travel: self.travel.clone(),
             types: self.types.clone(),
             reps: self.reps.clone(),
             scenarios,

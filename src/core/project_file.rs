@@ -29,16 +29,28 @@ use serde::ser::{SerializeSeq, SerializeTupleStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::error::{Error, Result};
-use super::export::write_file_atomically;
+use super::fs::{Fingerprint, WriteOptions, write_file_with};
 use super::model::{
     Accounts, LocationSource, PlanSettings, Project, Rep, RepId, Scenario, ScenarioId,
     ScenarioState, StoredPlan, Territory, TerritoryId, TerritoryType, TerritoryTypeId,
 };
 use super::pins::Pins;
 use super::rules::Rule;
+use super::travel::TravelSettings;
 
 mod accounts_in;
 use accounts_in::AccountTable;
+
+/// How deep RON may nest when reading or writing a project file: room for
+/// rules of [`Rule::MAX_DEPTH`] levels (RON counts about four per level)
+/// with a wide margin, so that deeper rules saved by older versions load
+/// too. RON's default (128) refused rules of 29 AND / OR levels.
+const RON_DEPTH: usize = 512;
+
+/// RON options of the project file (see [`RON_DEPTH`]).
+fn ron_options() -> ron::Options {
+    ron::Options::default().with_recursion_limit(RON_DEPTH)
+}
 
 /// The format version this build writes; it reads this one and older.
 pub const FORMAT_VERSION: u32 = 3;
@@ -50,6 +62,7 @@ struct FileOut<'a> {
     version: u32,
     name: &'a str,
     settings: &'a PlanSettings,
+    travel: &'a TravelSettings,
     next_territory_id: u32,
     workload_measure: &'a Option<String>,
     types: &'a [TerritoryType],
@@ -68,6 +81,9 @@ struct FileIn {
     version: u32,
     name: String,
     settings: PlanSettings,
+    /// Drive-time settings (plans from before drive time have none).
+    #[serde(default)]
+    travel: TravelSettings,
     next_territory_id: u32,
     #[serde(default)]
     workload_measure: Option<String>,
@@ -308,6 +324,7 @@ fn file_out<'a>(project: &'a Project, pins: &'a OtherPins, with_accounts: bool) 
         version: FORMAT_VERSION,
         name: &project.name,
         settings: &project.settings,
+        travel: &project.travel,
         next_territory_id: project.next_territory_id,
         workload_measure: &project.workload_measure,
         types: &project.types,
@@ -342,7 +359,7 @@ pub fn write<W: std::io::Write>(project: &Project, mut w: W) -> Result<()> {
         .depth_limit(2)
         .struct_names(false)
         .indentor("  ");
-    let header = ron::Options::default()
+    let header = ron_options()
         .to_string_pretty(&file, cfg.clone())
         .map_err(|e| fail(&e))?;
     let Some(head) = header.strip_suffix("  accounts: [],\n)") else {
@@ -381,9 +398,22 @@ pub fn write<W: std::io::Write>(project: &Project, mut w: W) -> Result<()> {
     w.write_all(b"  ],\n)").map_err(|e| fail(&e))
 }
 
-/// Saves `project` to `path` atomically (temp file + rename).
+/// Saves `project` to `path` atomically (temp file + rename; see
+/// [`crate::core::fs`]).
 pub fn save(project: &Project, path: &Path) -> Result<()> {
-    write_file_atomically(path, |w| {
+    save_with(project, path, WriteOptions::default()).map(|_| ())
+}
+
+/// [`save`] with `opts`: refuses a read-only file unless forced, and a
+/// file that is no longer what was read ([`load_tracked`]) when
+/// `opts.expect` is set. Returns the fingerprint of what was written
+/// (`None` when `path` is not a regular file).
+pub fn save_with(
+    project: &Project,
+    path: &Path,
+    opts: WriteOptions,
+) -> Result<Option<Fingerprint>> {
+    write_file_with(path, opts, |w| {
         write(project, &mut *w).map_err(|e| match e {
             Error::Invalid(m) => Error::Project {
                 path: path.to_owned(),
@@ -396,6 +426,8 @@ pub fn save(project: &Project, path: &Path) -> Result<()> {
 
 /// Reads a project from RON text; `path` is only used in error messages.
 pub fn parse(text: &str, path: &Path) -> Result<Project> {
+    // Editors on Windows like to start UTF-8 text with a byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let err = |message: String| Error::Project {
         path: path.to_owned(),
         message,
@@ -419,12 +451,14 @@ fn project_from(f: FileIn, table: AccountTable) -> std::result::Result<Project, 
     if f.format != FORMAT_TAG {
         return Err(format!("not a Turfmap project (format '{}')", f.format));
     }
+    f.travel.validate()?;
     if f.version > FORMAT_VERSION {
         return Err(format!(
             "format version {} is newer than this Turfmap understands ({FORMAT_VERSION}); update Turfmap",
             f.version
         ));
     }
+    f.settings.check().map_err(|m| format!("settings: {m}"))?;
     let (mut accounts, stored_pins) = accounts_from(&f.measures, &f.attributes, table)?;
     let mut reps = f.reps;
     let active = ScenarioId(f.active_scenario);
@@ -465,6 +499,7 @@ fn project_from(f: FileIn, table: AccountTable) -> std::result::Result<Project, 
         territories,
         next_territory_id: f.next_territory_id.max(max_id),
         settings: f.settings,
+        travel: f.travel,
         types,
         reps,
         scenarios,
@@ -688,16 +723,14 @@ fn parse_file(text: &str) -> std::result::Result<(FileIn, AccountTable), String>
             .then(|| (start, body_start, end + 1))
     });
     let Some((start, body_start, body_end)) = split else {
-        let mut f: FileIn = ron::Options::default().from_str(text).map_err(bad)?;
+        let mut f: FileIn = ron_options().from_str(text).map_err(bad)?;
         let table = AccountTable::from_dtos(std::mem::take(&mut f.accounts));
         return Ok((f, table));
     };
     let (header, table) = rayon::join(
         || {
             let header = format!("{}\n  accounts: [],\n)\n", &text[..start]);
-            ron::Options::default()
-                .from_str::<FileIn>(&header)
-                .map_err(bad)
+            ron_options().from_str::<FileIn>(&header).map_err(bad)
         },
         || accounts_in::read_lines(text, body_start, body_end),
     );
@@ -707,9 +740,31 @@ fn parse_file(text: &str) -> std::result::Result<(FileIn, AccountTable), String>
 
 /// Loads a project file.
 pub fn load(path: &Path) -> Result<Project> {
+    load_tracked(path).map(|(p, _)| p)
+}
+
+/// Loads a project file and tells what it held, so that a later save can
+/// refuse to overwrite someone else's changes ([`save_with`]).
+pub fn load_tracked(path: &Path) -> Result<(Project, Fingerprint)> {
     let bytes = read_bytes(path).map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let bad = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+    let (fingerprint, project) = rayon::join(
+        || Fingerprint::of_bytes(&bytes),
+        || parse_bytes(&bytes, path),
+    );
+    // Handing a big file's text back to the system takes a while: do it off
+    // the caller's thread (or here, if no thread can be started).
+    if bytes.len() > 1 << 24 {
+        let _ = std::thread::Builder::new()
+            .name("turfmap-free".into())
+            .spawn(move || drop(bytes));
+    }
+    project.map(|p| (p, fingerprint))
+}
+
+/// Parses the bytes of a project file.
+fn parse_bytes(bytes: &[u8], path: &Path) -> Result<Project> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let bad = &bytes[..e.valid_up_to()];
         Error::Project {
             path: path.to_owned(),
             message: format!(
@@ -718,15 +773,7 @@ pub fn load(path: &Path) -> Result<Project> {
             ),
         }
     })?;
-    let project = parse(&text, path);
-    // Handing a big file's text back to the system takes a while: do it off
-    // the caller's thread (or here, if no thread can be started).
-    if text.len() > 1 << 24 {
-        let _ = std::thread::Builder::new()
-            .name("turfmap-free".into())
-            .spawn(move || drop(text));
-    }
-    project
+    parse(text, path)
 }
 
 /// The bytes of a file. A big one is read in parallel parts, so that

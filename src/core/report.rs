@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::core::basemap::BasemapData;
-use crate::core::export::write_file_atomically;
+use crate::core::fs::write_file_atomically;
 use crate::core::metrics::PlanMetrics;
 use crate::core::numfmt::fmt_num;
 use crate::core::numfmt::{compact, pct_plain as pct, signed_pct, value as val};
@@ -220,7 +220,14 @@ pub fn report_pdf(ws: &Workspace, opts: &ReportOptions, basemap: &BasemapData) -
     let (w, h) = paper.pixels();
     let title = opts.title.clone().unwrap_or_else(|| {
         let name = ws.project().name.trim();
-        format!("Balance report: {}", if name.is_empty() { "Untitled plan" } else { name })
+        format!(
+            "Balance report: {}",
+            if name.is_empty() {
+                "Untitled plan"
+            } else {
+                name
+            }
+        )
     });
     let map_opts = MapImageOptions {
         width: w,
@@ -242,19 +249,34 @@ pub fn report_pdf(ws: &Workspace, opts: &ReportOptions, basemap: &BasemapData) -
             .filter(|t| t.deviation_pct.abs() > m.tolerance_pct + 1e-9)
             .count()
     );
-    pages.push(pdf_page(w, h, &format!("{title}: balance per territory"), &summary, |s| {
-        if let (Some(a), Some(b)) = (chart.find("<svg"), chart.rfind("</svg>")) {
-            // The chart's own SVG, placed under the heading at page width.
-            let inner = chart[a..b + 6].replacen(
-                "<svg ",
-                &format!("<svg x=\"40\" y=\"150\" width=\"{}\" height=\"{}\" ", w - 80, h - 200),
-                1,
-            );
-            s.push_str(&inner);
-        } else {
-            s.push_str(&svg_text(40.0, 180.0, 28.0, "The plan has no territories yet."));
-        }
-    }));
+    pages.push(pdf_page(
+        w,
+        h,
+        &format!("{title}: balance per territory"),
+        &summary,
+        |s| {
+            if let (Some(a), Some(b)) = (chart.find("<svg"), chart.rfind("</svg>")) {
+                // The chart's own SVG, placed under the heading at page width.
+                let inner = chart[a..b + 6].replacen(
+                    "<svg ",
+                    &format!(
+                        "<svg x=\"40\" y=\"150\" width=\"{}\" height=\"{}\" ",
+                        w - 80,
+                        h - 200
+                    ),
+                    1,
+                );
+                s.push_str(&inner);
+            } else {
+                s.push_str(&svg_text(
+                    40.0,
+                    180.0,
+                    28.0,
+                    "The plan has no territories yet.",
+                ));
+            }
+        },
+    ));
     let rows: Vec<&crate::core::metrics::TerritoryMetrics> = m.territories.iter().collect();
     let chunks: Vec<_> = rows.chunks(PDF_ROWS).collect();
     for (k, chunk) in chunks.iter().enumerate() {
@@ -303,7 +325,10 @@ fn table_rows(
     ];
     let head = |x: f64, t: &str, right: bool| {
         let anchor = if right { "end" } else { "start" };
-        format!("<text x=\"{x}\" y=\"175\" font-size=\"24\" font-weight=\"bold\" text-anchor=\"{anchor}\" fill=\"#5b636e\">{}</text>", escape_xml(t))
+        format!(
+            "<text x=\"{x}\" y=\"175\" font-size=\"24\" font-weight=\"bold\" text-anchor=\"{anchor}\" fill=\"#5b636e\">{}</text>",
+            escape_xml(t)
+        )
     };
     for (x, t, right) in cols {
         s.push_str(&head(x, t, right));
@@ -323,7 +348,12 @@ fn table_rows(
             (640.0, t.rep.clone().unwrap_or_default(), false, "#222831"),
             (1180.0, fmt_num(t.group.count as f64, 0), true, "#222831"),
             (1420.0, val(t.balance_value), true, "#222831"),
-            (1640.0, signed_pct(t.deviation_pct), true, if bad { "#b3261e" } else { "#1e7a3c" }),
+            (
+                1640.0,
+                signed_pct(t.deviation_pct),
+                true,
+                if bad { "#b3261e" } else { "#1e7a3c" },
+            ),
         ];
         for (x, text, right, fill) in cells {
             let anchor = if right { "end" } else { "start" };

@@ -20,6 +20,7 @@ use super::edit::Edit;
 use super::engine::{Change, Engine};
 use super::error::Error;
 use super::error::Result;
+use super::fs::{Fingerprint, WriteOptions};
 use super::metrics::{Group, PlanMetrics, unlocated_group};
 use super::model::{Project, TerritoryId, TerritoryTypeId};
 use super::project_file;
@@ -176,9 +177,22 @@ pub struct Workspace {
     state: u64,
     saved_state: u64,
     path: Option<PathBuf>,
+    /// What `path` held when this plan last read or wrote it (`None`:
+    /// unknown), so a save does not overwrite someone else's changes.
+    disk: Option<Fingerprint>,
     journal: Journal,
     /// The unlocated accounts' figures, kept until accounts change.
     unlocated: OnceLock<Group>,
+}
+
+/// What a save may replace anyway.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SaveOptions {
+    /// Replace a read-only file.
+    pub read_only: bool,
+    /// Replace the plan's file even though it changed on disk since it was
+    /// read (the user chose to overwrite).
+    pub overwrite_changes: bool,
 }
 
 impl Workspace {
@@ -202,6 +216,7 @@ impl Workspace {
             state: 0,
             saved_state: 0,
             path: None,
+            disk: None,
             journal: Journal::default(),
             unlocated: OnceLock::new(),
         }
@@ -222,6 +237,7 @@ impl Workspace {
             state: self.state,
             saved_state: self.saved_state,
             path: self.path.clone(),
+            disk: self.disk,
             // Nothing before the snapshot is known: views rebuild.
             journal: Journal {
                 base: self.revision,
@@ -233,9 +249,10 @@ impl Workspace {
 
     /// Opens a project file.
     pub fn open(path: &Path) -> Result<Self> {
-        let project = project_file::load(path)?;
+        let (project, disk) = project_file::load_tracked(path)?;
         let mut ws = Self::new(project);
         ws.path = Some(path.to_owned());
+        ws.disk = Some(disk);
         Ok(ws)
     }
 
@@ -251,11 +268,31 @@ impl Workspace {
     }
 
     /// Saves to `path` (atomically) and remembers it as the plan's file.
+    /// Refuses a read-only file, and the plan's own file when it changed on
+    /// disk since this plan read or wrote it ([`Error::Changed`]); see
+    /// [`Workspace::save_as_with`].
     pub fn save_as(&mut self, path: &Path) -> Result<()> {
-        project_file::save(&self.project, path)?;
+        self.save_as_with(path, SaveOptions::default())
+    }
+
+    /// [`Workspace::save_as`] with what it may replace anyway.
+    pub fn save_as_with(&mut self, path: &Path, opts: SaveOptions) -> Result<()> {
+        let written = project_file::save_with(&self.project, path, self.write_options(path, opts))?;
         self.path = Some(path.to_owned());
         self.saved_state = self.state;
+        self.disk = written;
         Ok(())
+    }
+
+    /// How a save of this plan to `path` must write (for background saves
+    /// of a snapshot): the check that the plan's file is still what this
+    /// plan last read or wrote, unless `opts` says to overwrite.
+    pub fn write_options(&self, path: &Path, opts: SaveOptions) -> WriteOptions {
+        let own_file = self.path.as_deref() == Some(path);
+        WriteOptions {
+            force: opts.read_only,
+            expect: self.disk.filter(|_| own_file && !opts.overwrite_changes),
+        }
     }
 
     /// The plan (read-only: change it with [`Workspace::apply`]).
@@ -352,6 +389,15 @@ impl Workspace {
     pub fn mark_saved(&mut self, path: &Path, state: u64) {
         self.path = Some(path.to_owned());
         self.saved_state = state;
+        self.disk = None;
+    }
+
+    /// [`Workspace::mark_saved`] with the fingerprint of what was written
+    /// (from [`project_file::save_with`]), so the next save checks that
+    /// nobody changed the file since.
+    pub fn mark_saved_as(&mut self, path: &Path, state: u64, written: Option<Fingerprint>) {
+        self.mark_saved(path, state);
+        self.disk = written;
     }
 
     /// True when there are changes since the last save (or load).

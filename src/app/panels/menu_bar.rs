@@ -179,6 +179,9 @@ fn import_export_items(ui: &mut Ui, ws: &Workspace, out: &mut Vec<Command>) {
     {
         out.push(Command::ExportTerritories(path));
     }
+    if ui.button("Export to Salesforce…").clicked() {
+        out.push(Command::OpenSalesforceExport);
+    }
     ui.separator();
     if ui.button("Export map image…").clicked() {
         out.push(Command::OpenMapExport);

@@ -11,6 +11,7 @@ pub mod balance_chart;
 pub mod details;
 pub mod history;
 pub mod menu_bar;
+pub mod salesforce;
 pub mod status_bar;
 pub mod territory_list;
 
@@ -26,6 +27,7 @@ pub use balance_chart::BalanceChart;
 pub use details::Details;
 pub use history::{HistoryPanel, RecoveryDialog};
 pub use menu_bar::MenuBar;
+pub use salesforce::{SalesforceExportDialog, SalesforceExportRequest};
 pub use status_bar::StatusBar;
 pub use territory_list::{SortColumn, SortOrder, TerritoryList, territory_order};
 

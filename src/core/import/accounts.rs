@@ -731,6 +731,18 @@ fn text_bytes<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a [u8]> {
         ));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Text never holds NUL bytes; a file that does is binary (a damaged
+    // download, a spreadsheet, UTF-16 without a byte order mark).
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(Error::Csv {
+            path: path.to_path_buf(),
+            line: bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1,
+            column: None,
+            message: "the file holds NUL bytes, so it is not CSV text (a binary file, a \
+                      spreadsheet, or UTF-16 text); export the accounts as \"CSV UTF-8\""
+                .into(),
+        });
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(csv_err(
             "the file is empty; expected a header row such as Id,Name,Latitude,Longitude",

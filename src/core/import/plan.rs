@@ -167,8 +167,15 @@ pub fn merge_territories(
     // Reps named by the import that the plan does not know yet.
     let mut new_reps: Vec<Rep> = Vec::new();
     let mut next_rep = project.next_rep_id();
+    // By name, so that a big import is linear in its size.
+    let by_name: std::collections::HashMap<&str, &Territory> = project
+        .territories
+        .iter()
+        .rev()
+        .map(|e| (e.name.as_str(), e))
+        .collect();
     for t in imported {
-        match project.territories.iter().find(|e| e.name == t.name) {
+        match by_name.get(t.name.as_str()).copied() {
             Some(existing) if existing.locked => locked.push(existing.name.clone()),
             Some(existing) => {
                 replaced += 1;

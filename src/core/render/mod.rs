@@ -18,7 +18,7 @@ pub use scale::{DistanceUnit, ScaleBar, scale_bar};
 pub use svg::{DATA_CREDITS, map_svg, plan_bbox};
 
 use crate::core::basemap::BasemapData;
-use crate::core::export::write_file_atomically;
+use crate::core::fs::write_file_atomically;
 use crate::core::{Error, Result, Workspace};
 
 /// Smallest and largest exported image side, in pixels.

@@ -470,7 +470,10 @@ fn territory_labels(out: &mut String, ws: &Workspace, frame: &Frame, s: f64) {
         else {
             continue;
         };
-        let (Some(pt), Some(r)) = (crate::core::label::label_point(&t.geometry), largest.bounding_rect()) else {
+        let (Some(pt), Some(r)) = (
+            crate::core::label::label_point(&t.geometry),
+            largest.bounding_rect(),
+        ) else {
             continue;
         };
         let [x, y] = frame.to_px(pt.x(), pt.y());
