@@ -1,6 +1,7 @@
 //! Map image and balance report exports, checked the way a user sees them:
 //! the PNG is decoded and looked at pixel by pixel, and the HTML report is
 //! opened in headless Chromium.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

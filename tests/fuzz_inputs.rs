@@ -3,6 +3,7 @@
 //! load or fail with an error — never panic, never hang. A few dozen cases
 //! per format keep it to seconds in `cargo test`; raise
 //! `PROPTEST_CASES` to fuzz longer.
+#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 

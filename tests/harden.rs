@@ -1,5 +1,6 @@
 //! Hardening: nothing lost, nothing overwritten that should not be, no
 //! spreadsheet injection, no unbounded allocation from a crafted file.
+#![allow(clippy::unwrap_used)]
 
 use std::fs;
 use std::io::Write;

@@ -67,6 +67,8 @@ pub fn run(cmd: Command) -> Result<()> {
         #[cfg(feature = "bench")]
         Command::BenchBalance => bench::bench_balance(),
         #[cfg(feature = "bench")]
+        Command::BenchPostal(a) => bench::bench_postal(a.accounts),
+        #[cfg(feature = "bench")]
         Command::BenchFrame | Command::BenchGesture(_) => window_verb(),
         Command::Open(_) => window_verb(),
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::args::{ExportSalesforceArgs, ImportSalesforceArgs};
 use super::plan::new_project;
-use crate::core::import::import_accounts;
+use crate::core::import::{AccountImportOptions, import_accounts};
 use crate::core::model::Accounts;
 use crate::core::progress::Progress;
 use crate::core::salesforce;
@@ -45,7 +45,12 @@ pub(super) fn import(a: ImportSalesforceArgs) -> Result<()> {
         }
         (None, Some(acc)) => {
             let table = if existed {
-                import_accounts(acc, &a.columns.into(), &Progress::new())?.0
+                let mut opts: AccountImportOptions = a.columns.into();
+                // Rows without a country are in the plan's country.
+                opts.default_country = opts
+                    .default_country
+                    .or(Some(ws.project().settings.default_country));
+                import_accounts(acc, &opts, &Progress::new())?.0
             } else {
                 ws.project().accounts.clone()
             };

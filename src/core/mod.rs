@@ -16,6 +16,7 @@ pub mod error;
 pub mod explain;
 pub mod export;
 pub mod fs;
+pub mod geocode;
 pub mod geometry;
 pub mod hierarchy;
 pub mod ids;

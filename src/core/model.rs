@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::column::CowColumn;
 use super::error::{Error, Result};
+pub use super::geocode::{Country, PostalMatch};
 pub use super::ids::{RepId, ScenarioId, TerritoryId, TerritoryTypeId};
 use super::pins::Pins;
 use super::rules::ast::Rule;
@@ -26,7 +27,8 @@ pub enum LocationSource {
     /// Latitude/longitude columns of the import.
     #[default]
     Coordinates,
-    /// The centroid of its postal code (bundled US ZIP table).
+    /// The centroid of its postal code in its country's table; which
+    /// table and how precise: [`Accounts::postal_match`].
     PostalCode,
     /// No usable location: kept, reported, never assigned by geometry.
     Unlocated,
@@ -109,6 +111,10 @@ pub struct Accounts {
     pub lat: Vec<f64>,
     /// Where the location came from.
     pub source: Vec<LocationSource>,
+    /// For accounts placed by postal code: the country table and precision
+    /// that placed them. May be shorter than the table (a missing entry is
+    /// `None`); read it with [`Accounts::postal_match`].
+    pub postal: Vec<Option<PostalMatch>>,
     /// Manual overrides: the territories each account is pinned to, at
     /// most one per territory type.
     pub pins: Pins,
@@ -179,6 +185,33 @@ impl Accounts {
     /// True when account `i` has a usable location.
     pub fn is_located(&self, i: usize) -> bool {
         self.lon[i].is_finite() && self.lat[i].is_finite()
+    }
+
+    /// How account `i`'s postal code placed it; `None` unless it is placed
+    /// by postal code. Plans saved before postal codes outside the US
+    /// were read record nothing: their postal codes were US ZIPs.
+    pub fn postal_match(&self, i: usize) -> Option<PostalMatch> {
+        if self.source.get(i) != Some(&LocationSource::PostalCode) {
+            return None;
+        }
+        Some(
+            self.postal
+                .get(i)
+                .copied()
+                .flatten()
+                .unwrap_or(PostalMatch::US_ZIP),
+        )
+    }
+
+    /// Records how account `i`'s postal code placed it.
+    pub fn set_postal_match(&mut self, i: usize, m: Option<PostalMatch>) {
+        if self.postal.len() <= i {
+            if m.is_none() {
+                return;
+            }
+            self.postal.resize(i + 1, None);
+        }
+        self.postal[i] = m;
     }
 
     /// Index of the measure column called `name` (case-insensitive).
@@ -351,6 +384,19 @@ pub struct PlanSettings {
     /// Access levels written on every territory of a Salesforce export.
     #[serde(default, skip_serializing_if = "SalesforceAccess::is_unset")]
     pub salesforce: SalesforceAccess,
+    /// The country of accounts whose import row names none: it picks the
+    /// postal-code table. Plans from before it existed are US plans.
+    /// Not written for US plans, whose files stay as they were.
+    #[serde(default = "us", skip_serializing_if = "is_us")]
+    pub default_country: Country,
+}
+
+fn us() -> Country {
+    Country::US
+}
+
+fn is_us(c: &Country) -> bool {
+    *c == Country::US
 }
 
 impl PlanSettings {
@@ -374,6 +420,7 @@ impl Default for PlanSettings {
             balance: BalanceMeasure::Count,
             tolerance_pct: 5.0,
             salesforce: SalesforceAccess::default(),
+            default_country: Country::US,
         }
     }
 }
@@ -538,6 +585,7 @@ impl Project {
                 lon,
                 lat,
                 source,
+                postal: a.postal.clone(),
                 pins,
                 removed,
                 measures,

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::error::{Error, Result};
 use super::fs::{Fingerprint, WriteOptions, write_file_with};
+use super::geocode::{Country, PostalMatch, Precision};
 use super::model::{
     Accounts, LocationSource, PlanSettings, Project, Rep, RepId, Scenario, ScenarioId,
     ScenarioState, StoredPlan, Territory, TerritoryId, TerritoryType, TerritoryTypeId,
@@ -72,6 +73,10 @@ struct FileOut<'a> {
     measures: Vec<&'a str>,
     attributes: Vec<&'a str>,
     territories: Vec<TerritoryDto>,
+    /// How postal codes outside the US ZIP table placed accounts (by
+    /// position in `accounts`); absent when every postal match is a US ZIP.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    postal: Vec<PostalGroupDto>,
     accounts: AccountsOut<'a>,
 }
 
@@ -98,7 +103,62 @@ struct FileIn {
     measures: Vec<String>,
     attributes: Vec<String>,
     territories: Vec<TerritoryDto>,
+    #[serde(default)]
+    postal: Vec<PostalGroupDto>,
     accounts: Vec<AccountDto>,
+}
+
+/// The accounts (positions in the file) one country's table placed with
+/// one precision.
+#[derive(Serialize, Deserialize)]
+struct PostalGroupDto {
+    country: Country,
+    precision: Precision,
+    accounts: Vec<u32>,
+}
+
+/// Groups the live accounts' postal matches other than US ZIPs (the
+/// default of [`Accounts::postal_match`]) by file position.
+fn postal_groups(a: &Accounts) -> Vec<PostalGroupDto> {
+    let mut groups: std::collections::BTreeMap<PostalMatch, Vec<u32>> = Default::default();
+    for (k, i) in a.live().enumerate() {
+        if let Some(m) = a.postal_match(i).filter(|m| *m != PostalMatch::US_ZIP) {
+            groups.entry(m).or_default().push(k as u32);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(m, accounts)| PostalGroupDto {
+            country: m.country,
+            precision: m.precision,
+            accounts,
+        })
+        .collect()
+}
+
+/// Applies the file's postal groups to `a` (read from the same file).
+fn apply_postal_groups(
+    a: &mut Accounts,
+    groups: Vec<PostalGroupDto>,
+) -> std::result::Result<(), String> {
+    for g in groups {
+        let m = PostalMatch {
+            country: g.country,
+            precision: g.precision,
+        };
+        for k in g.accounts {
+            let i = k as usize;
+            if i >= a.len() {
+                return Err(format!(
+                    "postal: account {} does not exist (the file has {})",
+                    i + 1,
+                    a.len()
+                ));
+            }
+            a.set_postal_match(i, Some(m));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Serialize, Deserialize)]
@@ -342,6 +402,7 @@ fn file_out<'a>(project: &'a Project, pins: &'a OtherPins, with_accounts: bool) 
         measures: a.measures.iter().map(|m| m.name.as_str()).collect(),
         attributes: a.attributes.iter().map(|m| m.name.as_str()).collect(),
         territories,
+        postal: postal_groups(a),
         accounts: AccountsOut(with_accounts.then_some(a), pins),
     }
 }
@@ -460,6 +521,7 @@ fn project_from(f: FileIn, table: AccountTable) -> std::result::Result<Project, 
     }
     f.settings.check().map_err(|m| format!("settings: {m}"))?;
     let (mut accounts, stored_pins) = accounts_from(&f.measures, &f.attributes, table)?;
+    apply_postal_groups(&mut accounts, f.postal)?;
     let mut reps = f.reps;
     let active = ScenarioId(f.active_scenario);
     let mut scenarios = scenarios_from(f.scenarios, active)?;
@@ -1038,6 +1100,47 @@ mod tests {
                 .starts_with("bad.turf: not a valid Turfmap project"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn postal_matches_and_default_country_round_trip() {
+        use crate::core::geocode::{Country, PostalMatch, Precision};
+        let mut p = small();
+        let gb = PostalMatch {
+            country: Country::GB,
+            precision: Precision::PostalSector,
+        };
+        // A US plan's file is unchanged: no postal line, no country.
+        let us_text = text(&p);
+        assert!(!us_text.contains("postal:"), "{us_text}");
+        assert!(!us_text.contains("default_country"), "{us_text}");
+        for i in [0, 2, 4] {
+            p.accounts.source[i] = LocationSource::PostalCode;
+        }
+        p.accounts.removed[1] = true;
+        p.accounts.set_postal_match(2, Some(gb));
+        p.accounts.set_postal_match(4, Some(gb));
+        p.settings.default_country = Country::DE;
+        let t = text(&p);
+        let p2 = parse(&t, Path::new("x.turf")).unwrap();
+        // Positions shift past the removed account; account 0 keeps the
+        // pre-country default (US ZIP).
+        let a = &p2.accounts;
+        let by_id = |id: &str| a.postal_match(a.find_id(id).unwrap());
+        assert_eq!(by_id("A2"), Some(gb));
+        assert_eq!(by_id("A4"), Some(gb));
+        assert_eq!(by_id("A0"), Some(PostalMatch::US_ZIP));
+        assert_eq!(by_id("A3"), None);
+        assert_eq!(p2.settings.default_country, Country::DE);
+        assert_eq!(text(&p2), t);
+        // Files without a country (all older ones) load as US plans.
+        let us = parse(&us_text, Path::new("o")).unwrap();
+        assert_eq!(us.settings.default_country, Country::US);
+        // A group naming an account the file lacks is a clear error.
+        let bad = t.replacen("accounts: [1, 3]", "accounts: [1, 30]", 1);
+        assert_ne!(bad, t, "{t}");
+        let e = parse(&bad, Path::new("b.turf")).unwrap_err().to_string();
+        assert!(e.contains("postal: account 31"), "{e}");
     }
 
     #[test]

@@ -187,7 +187,9 @@ pub fn report_html(ws: &Workspace, opts: &ReportOptions, basemap: &BasemapData) 
     let _ = writeln!(
         h,
         "<footer>{} Made with Turfmap {}.</footer>\n</main>\n</body>\n</html>",
-        escape_xml(crate::core::render::DATA_CREDITS.trim_end_matches(" Made with Turfmap.")),
+        escape_xml(
+            crate::core::render::data_credits(project).trim_end_matches(" Made with Turfmap.")
+        ),
         env!("CARGO_PKG_VERSION")
     );
     h

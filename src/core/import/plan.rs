@@ -95,6 +95,10 @@ pub fn new_project(
     let (table, accounts) = import_accounts(&files.accounts, &files.columns, progress)?;
     let mut project = Project::new(name);
     project.accounts = table;
+    project.settings.default_country = files
+        .columns
+        .default_country
+        .unwrap_or(project.settings.default_country);
     let territories = match &files.territories {
         Some(path) => {
             progress.check()?;

@@ -15,7 +15,7 @@ use std::path::Path;
 pub use pdf::Paper;
 pub use proj::{BBox, Frame, mercator};
 pub use scale::{DistanceUnit, ScaleBar, scale_bar};
-pub use svg::{DATA_CREDITS, map_svg, plan_bbox};
+pub use svg::{DATA_CREDITS, data_credits, map_svg, plan_bbox};
 
 use crate::core::basemap::BasemapData;
 use crate::core::fs::write_file_atomically;

@@ -35,7 +35,27 @@ pub const MAX_DOTS: usize = 20_000;
 /// The font stack: Ubuntu is loaded for PNG export, browsers fall back.
 pub const FONT_FAMILY: &str = "Ubuntu, 'Ubuntu Light', 'Segoe UI', Helvetica, Arial, sans-serif";
 /// Credits for the bundled data (assets/DATA-SOURCES.md).
-pub const DATA_CREDITS: &str = "Basemap: Natural Earth; US Census Bureau. ZIP centroids: GeoNames (CC BY 4.0). Made with Turfmap.";
+pub const DATA_CREDITS: &str = "Basemap: Natural Earth; US Census Bureau. Postal-code centroids: GeoNames (CC BY 4.0). Made with Turfmap.";
+
+/// [`DATA_CREDITS`] plus the notice OS Code-Point Open requires when UK
+/// postcodes placed any of the plan's accounts.
+pub fn data_credits(project: &crate::core::Project) -> String {
+    let a = &project.accounts;
+    let uk = a.live().any(|i| {
+        a.postal_match(i)
+            .is_some_and(|m| m.country == crate::core::geocode::Country::GB)
+    });
+    if uk {
+        DATA_CREDITS.replace(
+            " Made with Turfmap.",
+            " UK postcodes: contains OS data © Crown copyright and database right 2025; \
+             Royal Mail data © Royal Mail copyright and database right 2025; National \
+             Statistics data © Crown copyright and database right 2025. Made with Turfmap.",
+        )
+    } else {
+        DATA_CREDITS.to_owned()
+    }
+}
 
 /// The layout of an exported map in pixels.
 struct Layout {
@@ -269,7 +289,7 @@ pub fn map_svg(
         10.0 * s,
         h - 8.0 * s,
         12.0 * s,
-        escape_xml(DATA_CREDITS)
+        escape_xml(&data_credits(project))
     );
     out.push_str("</svg>\n");
     out
