@@ -297,9 +297,13 @@ pub struct ExportTerritoriesArgs {
 pub struct ExportMapArgs {
     /// The plan file.
     pub plan: PathBuf,
-    /// Output file: `.png`, or `.svg` for a vector image.
+    /// Output file: `.png`, `.svg` for a vector image, or `.pdf` for a
+    /// vector PDF page (landscape, see --paper).
     #[arg(long)]
     pub out: PathBuf,
+    /// Paper of a PDF: `a4` or `letter` (landscape).
+    #[arg(long, default_value = "a4")]
+    pub paper: String,
     /// Image width in pixels.
     #[arg(long, default_value_t = 1600)]
     pub width: u32,
@@ -328,9 +332,13 @@ pub struct ExportMapArgs {
 pub struct ReportArgs {
     /// The plan file.
     pub plan: PathBuf,
-    /// Output `.html` file.
+    /// Output file: `.html` (self-contained), or `.pdf` (vector, landscape
+    /// pages: map, balance chart, territory table).
     #[arg(long)]
     pub out: PathBuf,
+    /// Paper of a PDF: `a4` or `letter` (landscape).
+    #[arg(long, default_value = "a4")]
+    pub paper: String,
     /// Heading (default: "Balance report: PLAN").
     #[arg(long)]
     pub title: Option<String>,

@@ -1,12 +1,12 @@
 //! Output verbs: `export-map`, `report`, `assign`.
 
 use super::args::{AssignArgs, ExportMapArgs, ReportArgs};
-use super::{parse_bbox, parse_units, set_balance_measure};
+use super::{parse_bbox, parse_paper, parse_units, set_balance_measure};
 use crate::core::export::write_assignment_csv_with;
 use crate::core::fs::write_file_atomically;
 use crate::core::{Result, Workspace};
 
-/// `turfmap export-map`: the plan as a PNG or SVG image.
+/// `turfmap export-map`: the plan as a PNG or SVG image, or a PDF page.
 pub(super) fn export_map(a: ExportMapArgs) -> Result<()> {
     let ws = Workspace::open(&a.plan)?;
     let opts = crate::core::render::MapImageOptions {
@@ -17,6 +17,7 @@ pub(super) fn export_map(a: ExportMapArgs) -> Result<()> {
         units: parse_units(&a.units)?,
         accounts: !a.no_accounts,
         labels: !a.no_labels,
+        paper: parse_paper(&a.paper)?,
         ..Default::default()
     };
     crate::core::render::export_map(&ws, &opts, &a.out)?;
@@ -55,6 +56,7 @@ pub(super) fn report(a: ReportArgs) -> Result<()> {
         ..Default::default()
     };
     opts.map.units = units;
+    opts.map.paper = parse_paper(&a.paper)?;
     crate::core::report::write_report(&ws, &opts, &a.out)?;
     eprintln!(
         "Wrote the report on {} territories to {}.",

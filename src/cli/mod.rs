@@ -205,6 +205,12 @@ pub fn parse_units(s: &str) -> Result<crate::core::render::DistanceUnit> {
         .ok_or_else(|| Error::invalid(format!("unknown units '{s}'; use km or mi")))
 }
 
+/// Parses a paper name (`a4`, `letter`).
+pub fn parse_paper(s: &str) -> Result<crate::core::render::Paper> {
+    crate::core::render::Paper::parse(s)
+        .ok_or_else(|| Error::invalid(format!("unknown paper '{s}'; use a4 or letter")))
+}
+
 /// Parses `MIN_LON,MIN_LAT,MAX_LON,MAX_LAT`.
 pub fn parse_bbox(s: &str) -> Result<crate::core::render::BBox> {
     let v: Vec<f64> = s

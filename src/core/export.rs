@@ -81,7 +81,9 @@ pub fn write_assignment_csv_with<W: Write>(
 
 /// The territories as a FeatureCollection: one MultiPolygon feature per
 /// territory, in display order, with properties `name`, `id`, `color`
-/// (`#rrggbb`), `priority`, `rep` (string or null) and `locked`.
+/// and `fill` (both `#rrggbb`, `fill` as in the simplestyle spec that map
+/// viewers read; neighbours never share one), `priority`, `rep` (string or
+/// null) and `locked`.
 pub fn territories_to_geojson(project: &Project) -> FeatureCollection {
     let features = project.territories.iter().map(|t| {
         let coordinates: Vec<Vec<Vec<Position>>> = t
@@ -99,10 +101,9 @@ pub fn territories_to_geojson(project: &Project) -> FeatureCollection {
         let mut props = Map::new();
         props.insert("name".into(), Value::from(t.name.clone()));
         props.insert("id".into(), Value::from(t.id.0));
-        props.insert(
-            "color".into(),
-            Value::from(format!("#{r:02x}{g:02x}{b:02x}")),
-        );
+        let hex = format!("#{r:02x}{g:02x}{b:02x}");
+        props.insert("color".into(), Value::from(hex.clone()));
+        props.insert("fill".into(), Value::from(hex));
         props.insert("priority".into(), Value::from(t.priority));
         props.insert(
             "rep".into(),

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod basemap;
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod colors;
 pub mod column;
 pub mod csvsafe;
 pub mod edit;
@@ -21,6 +22,7 @@ pub mod hierarchy;
 pub mod ids;
 pub mod import;
 pub mod index;
+pub mod label;
 pub mod metrics;
 pub mod model;
 pub mod numfmt;

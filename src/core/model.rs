@@ -302,6 +302,10 @@ pub struct Territory {
     pub name: String,
     /// Fill color (sRGB).
     pub color: [u8; 3],
+    /// The user chose [`Territory::color`]: automatic recolouring (which
+    /// keeps neighbours apart, see [`crate::core::colors`]) leaves it.
+    #[serde(default)]
+    pub color_picked: bool,
     /// Higher priority wins where territories overlap (and between matching
     /// rules); ties go to the lower id.
     pub priority: i32,
@@ -335,6 +339,7 @@ impl Territory {
             id,
             name: name.into(),
             color: palette_color(id.0 as usize),
+            color_picked: false,
             priority: 0,
             reps: Vec::new(),
             locked: false,
@@ -347,31 +352,12 @@ impl Territory {
     }
 }
 
-/// A distinct, colour-blind-friendlier palette, cycled by territory id.
+/// The colour-blind-safe palette's main colours
+/// ([`crate::core::colors::PALETTE`]), cycled by `i`: a territory's first
+/// colour, before neighbours are kept apart.
 pub fn palette_color(i: usize) -> [u8; 3] {
-    const P: [[u8; 3]; 20] = [
-        [31, 119, 180],
-        [255, 127, 14],
-        [44, 160, 44],
-        [214, 39, 40],
-        [148, 103, 189],
-        [140, 86, 75],
-        [227, 119, 194],
-        [188, 189, 34],
-        [23, 190, 207],
-        [127, 127, 127],
-        [174, 199, 232],
-        [255, 187, 120],
-        [152, 223, 138],
-        [255, 152, 150],
-        [197, 176, 213],
-        [196, 156, 148],
-        [247, 182, 210],
-        [219, 219, 141],
-        [158, 218, 229],
-        [57, 59, 121],
-    ];
-    P[i % P.len()]
+    use crate::core::colors::{MAIN, PALETTE};
+    PALETTE[i % MAIN]
 }
 
 /// What "balance" is measured on.

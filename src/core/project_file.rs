@@ -177,6 +177,8 @@ struct TerritoryDto {
     scenario: u32,
     name: String,
     color: (u8, u8, u8),
+    #[serde(default)]
+    color_picked: bool,
     priority: i32,
     /// Version 1 only: the rep's name.
     #[serde(default, skip_serializing)]
@@ -300,6 +302,7 @@ fn territory_dto(t: &Territory, scenario: ScenarioId) -> TerritoryDto {
         scenario: scenario.0,
         name: t.name.clone(),
         color: (t.color[0], t.color[1], t.color[2]),
+        color_picked: t.color_picked,
         priority: t.priority,
         rep: None,
         reps: t.reps.iter().map(|r| r.0).collect(),
@@ -349,6 +352,7 @@ fn territory_from(d: TerritoryDto, reps: &mut Vec<Rep>) -> Territory {
         id: TerritoryId(d.id),
         name: d.name,
         color: [d.color.0, d.color.1, d.color.2],
+        color_picked: d.color_picked,
         priority: d.priority,
         reps: rep_ids,
         locked: d.locked,

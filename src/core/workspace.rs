@@ -15,6 +15,7 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use super::colors;
 use super::edit::Edit;
 use super::engine::{Change, Engine};
 use super::error::Error;
@@ -23,6 +24,17 @@ use super::fs::{Fingerprint, WriteOptions};
 use super::metrics::{Group, PlanMetrics, unlocated_group};
 use super::model::{Project, TerritoryId, TerritoryTypeId};
 use super::project_file;
+
+/// Collects the territories `edit` adds or reshapes (whose neighbours may
+/// change, so their colour may have to).
+fn shaped(edit: &Edit, out: &mut Vec<TerritoryId>) {
+    match edit {
+        Edit::AddTerritory { territory, .. } => out.push(territory.id),
+        Edit::SetGeometry { id, .. } | Edit::SetTerritoryType { id, .. } => out.push(*id),
+        Edit::Batch { edits, .. } => edits.iter().for_each(|e| shaped(e, out)),
+        _ => {}
+    }
+}
 
 /// One entry of the undo or redo stack.
 #[derive(Clone, Debug)]
@@ -187,6 +199,8 @@ impl Workspace {
     /// Wraps a project and assigns every account.
     pub fn new(mut project: Project) -> Self {
         project.ensure_defaults();
+        // Plans from before colours were kept apart, and imported ones.
+        colors::make_distinct(&mut project);
         let engines = project
             .types
             .iter()
@@ -408,7 +422,7 @@ impl Workspace {
     pub fn apply(&mut self, edit: Edit) -> Result<()> {
         let label = edit.label(&self.project);
         let before = self.state;
-        let inverse = self.apply_raw(edit)?;
+        let inverse = self.apply_raw(edit, true)?;
         self.undo.push(HistoryEntry {
             label,
             inverse,
@@ -418,8 +432,9 @@ impl Workspace {
         Ok(())
     }
 
-    /// Applies an edit and folds it into the last undo entry (keeping that
-    /// entry's label), so a gesture that changes the plan at every frame
+    /// Applies an edit and folds it into the last undo entry (taking the new
+    /// edit's label, which describes the gesture so far, e.g. "Paint 7
+    /// unit(s)"), so a gesture that changes the plan at every frame
     /// (a vertex drag, a brush stroke) is one undo step. The merged inverse
     /// stays a delta: for edits that set a whole value (a shape, a
     /// territory's properties) only the value from before the gesture is
@@ -428,12 +443,13 @@ impl Workspace {
         let Some(top) = self.undo.pop() else {
             return self.apply(edit);
         };
-        match self.apply_raw(edit) {
+        let label = edit.label(&self.project);
+        match self.apply_raw(edit, true) {
             Ok(inverse) => {
                 // Undo runs the newest inverse first, then the older one.
-                let inverse = coalesce(vec![inverse, top.inverse], &top.label);
+                let inverse = coalesce(vec![inverse, top.inverse], &label);
                 self.undo.push(HistoryEntry {
-                    label: top.label,
+                    label,
                     inverse,
                     state: top.state,
                 });
@@ -447,8 +463,31 @@ impl Workspace {
         }
     }
 
-    fn apply_raw(&mut self, edit: Edit) -> Result<Edit> {
-        let (inverse, change) = edit.apply(&mut self.project)?;
+    fn apply_raw(&mut self, edit: Edit, recolor: bool) -> Result<Edit> {
+        let mut reshaped = Vec::new();
+        if recolor {
+            shaped(&edit, &mut reshaped);
+        }
+        let (mut inverse, mut change) = edit.apply(&mut self.project)?;
+        // Added or reshaped territories that now share a colour with a
+        // neighbour take another one, in the same undo step.
+        let recolor = colors::recolor_edits(&self.project, &reshaped);
+        if !recolor.is_empty() {
+            let label = inverse.label(&self.project);
+            let batch = Edit::Batch {
+                label: label.clone(),
+                edits: recolor,
+            };
+            // Recolouring only sets colours of territories just checked to
+            // exist; were it refused, the edit itself still stands.
+            if let Ok((undo, more)) = batch.apply(&mut self.project) {
+                change.extend(more);
+                inverse = Edit::Batch {
+                    label,
+                    edits: vec![undo, inverse],
+                };
+            }
+        }
         self.apply_change(&change);
         self.record(&change);
         self.revision += 1;
@@ -529,7 +568,8 @@ impl Workspace {
         };
         // Cloned so a failed step can be put back as it was.
         let from = self.state;
-        match self.apply_raw(entry.inverse.clone()) {
+        // Undo and redo restore colours as they were: no recolouring.
+        match self.apply_raw(entry.inverse.clone(), false) {
             Ok(inverse) => {
                 self.state = entry.state;
                 let back = HistoryEntry {

@@ -30,6 +30,8 @@ pub struct TerritoryProps {
     pub name: String,
     /// Fill color.
     pub color: [u8; 3],
+    /// The user picked the colour (automatic recolouring leaves it).
+    pub color_picked: bool,
     /// Overlap precedence.
     pub priority: i32,
     /// The reps who work it.
@@ -44,6 +46,7 @@ impl TerritoryProps {
         Self {
             name: t.name.clone(),
             color: t.color,
+            color_picked: t.color_picked,
             priority: t.priority,
             reps: t.reps.clone(),
             locked: t.locked,

@@ -183,6 +183,7 @@ pub(super) fn set_territory_props(
     }
     t.name = props.name;
     t.color = props.color;
+    t.color_picked = props.color_picked;
     t.priority = props.priority;
     t.reps = props.reps;
     t.locked = props.locked;

@@ -153,6 +153,8 @@ fn territory_from(t: ImportedTerritory, id: TerritoryId, rep: Option<RepId>) -> 
     terr.reps = rep.into_iter().collect();
     if let Some(c) = color {
         terr.color = c;
+        // A colour from the file is the author's choice: kept as it is.
+        terr.color_picked = true;
     }
     terr
 }
@@ -244,6 +246,8 @@ pub fn add_territories(project: &mut Project, imported: Vec<ImportedTerritory>) 
         });
         project.territories.push(territory_from(t, id, rep));
     }
+    // Neighbours apart from the start (colours from the file stay).
+    crate::core::colors::make_distinct(project);
 }
 
 /// `#rrggbb` → RGB.
