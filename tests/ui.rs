@@ -227,6 +227,7 @@ fn save_and_reopen_in_the_background() {
         settings: turfmap::core::model::PlanSettings {
             balance: BalanceMeasure::Count,
             tolerance_pct: 12.5,
+            ..Default::default()
         },
     });
     h.run();
@@ -259,6 +260,7 @@ fn an_edit_made_while_saving_stays_unsaved_and_is_kept() {
         settings: turfmap::core::model::PlanSettings {
             balance: BalanceMeasure::Count,
             tolerance_pct: t,
+            ..Default::default()
         },
     };
     app_mut(&mut h).apply(tolerance(7.0));
@@ -400,6 +402,7 @@ fn closing_with_unsaved_changes_asks_first() {
         settings: turfmap::core::model::PlanSettings {
             balance: BalanceMeasure::Count,
             tolerance_pct: 7.0,
+            ..Default::default()
         },
     });
     h.run();

@@ -168,7 +168,7 @@ fn remembered_settings_are_applied_at_start() {
     // A new plan starts with the remembered balance measure.
     let plan = dir.path().join("new.turf");
     let accounts = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample/accounts.csv");
-    app_mut(&mut h).create_plan(accounts, None, "name".into(), plan);
+    app_mut(&mut h).create_plan(accounts, None, None, plan);
     finish_job(&mut h);
     assert_eq!(
         app(&h).workspace().project().settings.balance,

@@ -20,7 +20,9 @@ pub struct Cli {
 /// Column choices for the accounts CSV.
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct ColumnArgs {
-    /// Column holding the account id (default: auto-detect `Id`, `Account ID`…).
+    /// Column holding the account id (default: `Id`, `Account ID`…; without
+    /// one the import stops and lists the columns that could be the id).
+    /// `'#row'` numbers the rows instead (such a plan cannot go back to a CRM).
     #[arg(long)]
     pub id_col: Option<String>,
     /// Column holding the account name.
@@ -35,6 +37,9 @@ pub struct ColumnArgs {
     /// Column holding the US ZIP / postal code.
     #[arg(long)]
     pub zip_col: Option<String>,
+    /// Sheet of a spreadsheet (.xlsx, .xls, .ods) to read (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
 }
 
 impl From<ColumnArgs> for AccountImportOptions {
@@ -45,6 +50,7 @@ impl From<ColumnArgs> for AccountImportOptions {
             lat_col: c.lat_col,
             lon_col: c.lon_col,
             zip_col: c.zip_col,
+            sheet: c.sheet,
         }
     }
 }
@@ -157,16 +163,19 @@ pub enum Command {
 pub struct NewArgs {
     /// The plan file to create (`.turf`).
     pub plan: PathBuf,
-    /// Accounts CSV (comma, semicolon or tab separated).
+    /// Accounts CSV (comma, semicolon or tab separated) or spreadsheet
+    /// (.xlsx, .xls, .ods; see --sheet).
     #[arg(long)]
     pub accounts: PathBuf,
     /// Territory boundaries: GeoJSON, Esri shapefile (.shp), KML or KMZ.
     #[arg(long)]
     pub territories: Option<PathBuf>,
     /// Property (GeoJSON), attribute (shapefile .dbf) or ExtendedData
-    /// field (KML/KMZ; `name` = the Placemark name) holding the territory name.
-    #[arg(long, default_value = "name")]
-    pub name_prop: String,
+    /// field (KML/KMZ; `name` = the Placemark name) holding the territory
+    /// name (default: `name`, else the one property that clearly holds
+    /// names, e.g. `STATE_NAME`; otherwise the properties are listed).
+    #[arg(long)]
+    pub name_prop: Option<String>,
     /// Column choices.
     #[command(flatten)]
     pub columns: ColumnArgs,
@@ -190,9 +199,11 @@ pub struct ImportTerritoriesArgs {
     /// `.geojson`/`.json`, `.shp`, `.kml` or `.kmz` file of polygons.
     pub file: PathBuf,
     /// Property (GeoJSON), attribute (shapefile .dbf) or ExtendedData
-    /// field (KML/KMZ; `name` = the Placemark name) holding the territory name.
-    #[arg(long, default_value = "name")]
-    pub name_prop: String,
+    /// field (KML/KMZ; `name` = the Placemark name) holding the territory
+    /// name (default: `name`, else the one property that clearly holds
+    /// names, e.g. `STATE_NAME`; otherwise the properties are listed).
+    #[arg(long)]
+    pub name_prop: Option<String>,
 }
 
 /// Arguments of `turfmap export-territories`.

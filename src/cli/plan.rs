@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::args::{ExportTerritoriesArgs, GenSampleArgs, ImportTerritoriesArgs, NewArgs};
 use crate::core::import::{
-    AccountImportOptions, NewPlanFiles, TerritoryFormat, merge_territories, territories_from_file,
+    AccountImportOptions, NewPlanFiles, TerritoryFormat, merge_territories, territories_named,
 };
 use crate::core::model::Project;
 use crate::core::progress::Progress;
@@ -25,7 +25,7 @@ pub(super) fn new(a: NewArgs) -> Result<()> {
         plan,
         &a.accounts,
         a.territories.as_deref(),
-        &a.name_prop,
+        a.name_prop.as_deref(),
         a.columns.into(),
     )?;
     let mut ws = Workspace::new(project);
@@ -51,13 +51,13 @@ pub fn new_project(
     plan: &Path,
     accounts: &Path,
     territories: Option<&Path>,
-    name_prop: &str,
+    name_prop: Option<&str>,
     opts: AccountImportOptions,
 ) -> Result<Project> {
     let files = NewPlanFiles {
         accounts: accounts.to_owned(),
         territories: territories.map(Path::to_owned),
-        name_prop: name_prop.to_owned(),
+        name_prop: name_prop.map(str::to_owned),
         columns: opts,
     };
     let name = plan
@@ -75,7 +75,13 @@ pub fn new_project(
 pub(super) fn import_territories(a: ImportTerritoriesArgs) -> Result<()> {
     let (plan, file) = (&a.plan, &a.file);
     let mut ws = Workspace::open(plan)?;
-    let (imported, report) = territories_from_file(file, &a.name_prop)?;
+    let (imported, report) = territories_named(file, a.name_prop.as_deref())?;
+    if let Some(prop) = &report.named_by {
+        eprintln!(
+            "{}: no 'name' property; territories named by '{prop}'",
+            file.display()
+        );
+    }
     for s in report.skipped.iter().chain(&report.repaired) {
         eprintln!("{}: {s}", file.display());
     }

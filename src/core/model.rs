@@ -362,6 +362,18 @@ pub struct PlanSettings {
     pub balance: BalanceMeasure,
     /// Acceptable deviation from the mean, in percent (±).
     pub tolerance_pct: f64,
+    /// Accounts outside every territory go to the nearest territory whose
+    /// edge is at most this many kilometres away (geodesic); 0 = off.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub nearest_km: f64,
+    /// The account ids are row numbers of the imported file (asked for with
+    /// `#row`), not CRM ids: exports back to a CRM must refuse the plan.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub row_number_ids: bool,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl Default for PlanSettings {
@@ -369,6 +381,8 @@ impl Default for PlanSettings {
         Self {
             balance: BalanceMeasure::Count,
             tolerance_pct: 5.0,
+            nearest_km: 0.0,
+            row_number_ids: false,
         }
     }
 }
