@@ -38,6 +38,14 @@ use crate::core::{Error, Result, Workspace};
 /// Runs one CLI verb. `open` and the window benchmarks belong to the window
 /// layer (the binary runs them); here they are an error.
 pub fn run(cmd: Command) -> Result<()> {
+    match run_verb(cmd) {
+        // `turfmap assign plan | head`: the reader has what it wanted.
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+fn run_verb(cmd: Command) -> Result<()> {
     match cmd {
         Command::New(a) => plan::new(a),
         Command::ImportTerritories(a) => plan::import_territories(a),

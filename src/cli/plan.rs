@@ -8,6 +8,7 @@ use crate::core::import::{
     AccountImportOptions, NewPlanFiles, TerritoryFormat, merge_territories, territories_named,
 };
 use crate::core::model::Project;
+use crate::core::numfmt::{count, counted};
 use crate::core::progress::Progress;
 use crate::core::{Error, Result, Workspace};
 
@@ -36,11 +37,11 @@ pub(super) fn new(a: NewArgs) -> Result<()> {
     ws.save_as(plan)?;
     let m = ws.metrics();
     eprintln!(
-        "Created {}: {} accounts, {} territories, {} unassigned.",
+        "Created {}: {}, {}, {} unassigned.",
         plan.display(),
-        m.total.count,
-        m.territories.len(),
-        m.unassigned.count
+        counted(m.total.count, "account", "accounts"),
+        counted(m.territories.len() as u64, "territory", "territories"),
+        count(m.unassigned.count)
     );
     Ok(())
 }
@@ -102,9 +103,9 @@ pub(super) fn import_territories(a: ImportTerritoriesArgs) -> Result<()> {
     }
     ws.save_as(plan)?;
     eprintln!(
-        "{}: {} territories added, {} replaced.",
+        "{}: {} added, {} replaced.",
         plan.display(),
-        merge.added,
+        counted(merge.added as u64, "territory", "territories"),
         merge.replaced
     );
     Ok(())
@@ -126,8 +127,8 @@ pub(super) fn export_territories(a: ExportTerritoriesArgs) -> Result<()> {
         }
     }
     eprintln!(
-        "Wrote {} territories to {}.",
-        ws.project().territories.len(),
+        "Wrote {} to {}.",
+        counted(ws.project().territories.len() as u64, "territory", "territories"),
         out.display()
     );
     Ok(())
