@@ -1238,9 +1238,9 @@ mod tests {
 
     #[test]
     fn all_empty_column_is_text_and_mixed_column_is_text() {
-        let (acc, rep) = import("id,empty,mixed,n\n1,,5,1\n2,,x,\n").unwrap();
+        let (acc, rep) = import("id,empty,mixed,n,zip\n1,,5,1,\n2,,x,,\n").unwrap();
         assert_eq!(rep.measures, vec!["n"]);
-        assert_eq!(rep.attributes, vec!["empty", "mixed"]);
+        assert_eq!(rep.attributes, vec!["empty", "mixed", "zip"]);
         assert_eq!(acc.measures[0].values[0], 1.0);
         assert!(acc.measures[0].values[1].is_nan());
         assert_eq!(acc.attributes[1].get(1), "x");
@@ -1267,9 +1267,9 @@ mod tests {
 
     #[test]
     fn cancel_stops_the_import() {
-        let mut text = String::from("id,v\n");
+        let mut text = String::from("id,v,zip\n");
         for i in 0..(PROGRESS_EVERY + 10) {
-            text.push_str(&format!("{i},{i}\n"));
+            text.push_str(&format!("{i},{i},\n"));
         }
         let p = Progress::new();
         p.cancel();
