@@ -3,6 +3,8 @@
 //! core import and through the CLI binary.
 
 use std::io::{BufRead, BufReader};
+
+use geo::polygon;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -282,4 +284,93 @@ fn assign_into_a_closed_pipe_ends_quietly() {
     assert_eq!(first, "account_id,territory\n");
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
+}
+
+/// One square territory "Florida" (lon -85..-80, lat 25..30) and accounts
+/// inside it, 0.1° east of its edge at 28°N (9.8 km) and far away.
+fn florida_plan(dir: &Path, extra: &[&str]) -> PathBuf {
+    let geo = write(
+        dir,
+        "fl.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Florida"},
+        "geometry":{"type":"Polygon","coordinates":[[[-85,25],[-80,25],[-80,30],[-85,30],[-85,25]]]}}]}"#,
+    );
+    let csv = write(
+        dir,
+        "acc.csv",
+        "Id,Latitude,Longitude\nIN,27,-82\nNEAR,28,-79.9\nFAR,28,-70\n",
+    );
+    let plan = dir.join("fl.turf");
+    let mut args = vec!["new", s(&plan), "--accounts", s(&csv), "--territories", s(&geo)];
+    args.extend_from_slice(extra);
+    let o = turfmap(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    plan
+}
+
+fn territory_of(plan: &Path, id: &str) -> String {
+    let out = String::from_utf8_lossy(&turfmap(&["assign", s(plan)]).stdout).into_owned();
+    out.lines()
+        .find_map(|l| l.strip_prefix(&format!("{id},")).map(str::to_owned))
+        .unwrap_or_else(|| panic!("{id} not in {out}"))
+}
+
+#[test]
+fn nearest_territory_within_the_plan_distance() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = florida_plan(dir.path(), &[]);
+    // Off by default.
+    assert_eq!(territory_of(&plan, "NEAR"), "");
+    let o = turfmap(&["settings", s(&plan), "--nearest-km", "20"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shown = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(shown.contains("nearest territory: within 20 km"), "{shown}");
+    assert!(shown.contains("unassigned: 1 account\n"), "{shown}");
+    assert_eq!(territory_of(&plan, "NEAR"), "Florida");
+    assert_eq!(territory_of(&plan, "FAR"), "");
+    assert_eq!(territory_of(&plan, "IN"), "Florida");
+    let why = String::from_utf8_lossy(&turfmap(&["explain", s(&plan), "NEAR"]).stdout).into_owned();
+    // 0.1° of longitude at 28°N on the ellipsoid.
+    assert!(why.contains("nearest: 9.8 km outside Florida"), "{why}");
+    // Closer than the account: off again; 0 turns it off.
+    turfmap(&["settings", s(&plan), "--nearest-km", "9"]);
+    assert_eq!(territory_of(&plan, "NEAR"), "");
+    let o = turfmap(&["settings", s(&plan), "--nearest-km", "-1"]);
+    assert!(!o.status.success());
+    let plan = florida_plan(dir.path(), &["--force", "--nearest-km", "10"]);
+    assert_eq!(territory_of(&plan, "NEAR"), "Florida");
+    turfmap(&["settings", s(&plan), "--nearest-km", "0"]);
+    assert_eq!(territory_of(&plan, "NEAR"), "");
+}
+
+#[test]
+fn nearest_setting_is_an_edit_that_undoes() {
+    use turfmap::core::Workspace;
+    use turfmap::core::edit::Edit;
+    use turfmap::core::engine::Reason;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = florida_plan(dir.path(), &[]);
+    let mut ws = Workspace::open(&plan).expect("open");
+    let near = ws.project().accounts.ids.iter().position(|i| i == "NEAR").expect("NEAR");
+    let mut settings = ws.project().settings.clone();
+    settings.nearest_km = 70.0;
+    ws.apply(Edit::SetSettings { settings }).expect("apply");
+    assert_eq!(ws.engine().reason(near), Reason::Nearest);
+    assert_eq!(ws.metrics().unassigned.count, 1);
+    // The edge moved 0.5° west (59 km away) keeps it; 1° west (108 km) drops it.
+    let fl = ws.project().territory_by_name("Florida").expect("Florida").id;
+    let square = |east: f64| {
+        geo::MultiPolygon(vec![polygon![
+            (x: -85.0, y: 25.0), (x: east, y: 25.0), (x: east, y: 30.0), (x: -85.0, y: 30.0)
+        ]])
+    };
+    ws.apply(Edit::SetGeometry { id: fl, geometry: square(-80.5) }).expect("reshape");
+    assert_eq!(ws.engine().territory_of(near), Some(fl));
+    ws.apply(Edit::SetGeometry { id: fl, geometry: square(-81.0) }).expect("reshape");
+    assert_eq!(ws.engine().territory_of(near), None);
+    ws.undo().expect("undo");
+    ws.undo().expect("undo");
+    ws.undo().expect("undo");
+    assert_eq!(ws.engine().reason(near), Reason::Unassigned);
+    assert_eq!(ws.project().settings.nearest_km, 0.0);
 }

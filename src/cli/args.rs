@@ -131,6 +131,10 @@ pub enum Command {
     /// Why an account is in its territory: the winning override, rule or
     /// boundary in every territory type, and what lost.
     Explain(ExplainArgs),
+    /// Show or change the plan's settings: balance measure, tolerance, and
+    /// the distance within which accounts outside every territory go to
+    /// the nearest one.
+    Settings(SettingsArgs),
     /// Set, check or clear a territory's assignment rule, e.g.
     /// `Industry = "Healthcare" AND Revenue >= 100000`.
     Rule(RuleArgs),
@@ -182,6 +186,10 @@ pub struct NewArgs {
     /// Overwrite the plan file if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Assign accounts outside every territory to the nearest territory
+    /// within this many km (geodesic distance to its edge; default off).
+    #[arg(long)]
+    pub nearest_km: Option<f64>,
     /// Column with each account's current territory: it becomes the
     /// "Baseline" scenario (territories by name, accounts pinned).
     #[arg(long)]
@@ -365,6 +373,23 @@ pub struct GenSampleArgs {
     /// Random seed.
     #[arg(long, default_value_t = crate::core::sample::DEFAULT_SEED)]
     pub seed: u64,
+}
+
+/// Arguments of `turfmap settings`.
+#[derive(clap::Args, Debug)]
+pub struct SettingsArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Assign accounts outside every territory to the nearest territory
+    /// whose edge is at most this many km away (geodesic); 0 turns it off.
+    #[arg(long)]
+    pub nearest_km: Option<f64>,
+    /// Balance measure: `count` or a measure column.
+    #[arg(long)]
+    pub measure: Option<String>,
+    /// Balance tolerance in percent (±).
+    #[arg(long)]
+    pub tolerance: Option<f64>,
 }
 
 /// Arguments of `turfmap explain`.

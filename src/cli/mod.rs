@@ -56,6 +56,7 @@ fn run_verb(cmd: Command) -> Result<()> {
         Command::Assign(a) => exports::assign(a),
         Command::Metrics(a) => metrics::metrics(a),
         Command::Explain(a) => metrics::explain(a),
+        Command::Settings(a) => plan::settings(a),
         Command::Reps(a) => metrics::reps(a),
         Command::Balance(a) => balance::balance(a),
         Command::Rule(a) => rules::rule(a),

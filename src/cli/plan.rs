@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use super::args::{ExportTerritoriesArgs, GenSampleArgs, ImportTerritoriesArgs, NewArgs};
+use super::args::{
+    ExportTerritoriesArgs, GenSampleArgs, ImportTerritoriesArgs, NewArgs, SettingsArgs,
+};
 use crate::core::import::{
     AccountImportOptions, NewPlanFiles, TerritoryFormat, merge_territories, territories_named,
 };
@@ -29,6 +31,10 @@ pub(super) fn new(a: NewArgs) -> Result<()> {
         a.name_prop.as_deref(),
         a.columns.into(),
     )?;
+    let mut project = project;
+    if let Some(km) = a.nearest_km {
+        project.settings.nearest_km = check_km(km)?;
+    }
     let mut ws = Workspace::new(project);
     if let Some(tc) = a.territory_col {
         let table = ws.project().accounts.clone();
@@ -147,4 +153,50 @@ pub(super) fn gen_sample(a: GenSampleArgs) -> Result<()> {
         dir.display()
     );
     Ok(())
+}
+
+/// A nearest-territory distance as given: finite, zero or more.
+fn check_km(km: f64) -> Result<f64> {
+    if km.is_finite() && km >= 0.0 {
+        Ok(km)
+    } else {
+        Err(Error::invalid(format!(
+            "--nearest-km {km}: give a distance in kilometres, 0 to turn it off"
+        )))
+    }
+}
+
+/// `turfmap settings`: prints the plan's settings after applying the
+/// changes asked for, as one undoable edit.
+pub(super) fn settings(a: SettingsArgs) -> Result<()> {
+    let mut ws = Workspace::open(&a.plan)?;
+    let mut settings = ws.project().settings.clone();
+    if let Some(km) = a.nearest_km {
+        settings.nearest_km = check_km(km)?;
+    }
+    if let Some(m) = &a.measure {
+        settings.balance = super::parse_measure(ws.project(), m)?;
+    }
+    if let Some(t) = a.tolerance {
+        settings.tolerance_pct = t;
+    }
+    if settings != ws.project().settings {
+        ws.apply(crate::core::edit::Edit::SetSettings { settings })?;
+        ws.save_as(&a.plan)?;
+    }
+    let s = &ws.project().settings;
+    let nearest = if s.nearest_km > 0.0 {
+        format!("within {} km", s.nearest_km)
+    } else {
+        "off".to_owned()
+    };
+    let m = ws.metrics();
+    super::print_out(format!(
+        "balance measure: {}\ntolerance: ±{}%\nnearest territory: {nearest}\n\
+         ids: {}\nunassigned: {}\n",
+        s.balance,
+        s.tolerance_pct,
+        if s.row_number_ids { "row numbers" } else { "from the file" },
+        counted(m.unassigned.count, "account", "accounts"),
+    ))
 }
