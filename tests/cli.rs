@@ -360,14 +360,48 @@ fn salesforce_baseline_scenarios_rules_explain_diff_and_export() {
         "--scenario",
         "Baseline",
     ]);
-    let t2 = std::fs::read_to_string(out.join("Territory2.csv")).unwrap();
-    assert!(t2.contains("North,North,,Geographic,sf_Baseline"), "{t2}");
-    // The export reads back as a third scenario.
+    let north = out.join("territory2Models/sf_Baseline/territories/North.territory2-meta.xml");
+    let t2 = std::fs::read_to_string(north).unwrap();
+    assert!(
+        t2.contains("<territory2Type>Geographic</territory2Type>"),
+        "{t2}"
+    );
+    assert!(out.join("LOAD-STEPS.txt").exists());
+    // After deploying, the org's Territory2 export gives the ids for the
+    // account assignments, which read back as a third scenario.
+    let ids = dir.path().join("Territory2.csv");
+    std::fs::write(
+        &ids,
+        "Id,DeveloperName\n0MI000000000001AAA,North\n0MI000000000002AAA,South\n",
+    )
+    .unwrap();
+    let o = turfmap(&[
+        "export-salesforce",
+        s(&plan),
+        s(&out),
+        "--scenario",
+        "Baseline",
+        "--territory-ids",
+        s(&ids),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("3 account association(s)"),
+        "{}",
+        stderr(&o)
+    );
+    let assoc = std::fs::read_to_string(out.join("ObjectTerritory2Association.csv")).unwrap();
+    assert!(
+        assoc.contains("A1,0MI000000000001AAA,Territory2Manual"),
+        "{assoc}"
+    );
     ok(&[
         "import-salesforce",
         s(&plan),
         "--model",
         s(&out),
+        "--territory-ids",
+        s(&ids),
         "--scenario",
         "Again",
     ]);

@@ -9,12 +9,14 @@ use std::time::Duration;
 use egui::{Color32, ProgressBar, RichText, Stroke, Ui};
 use geo::MultiPolygon;
 
+use super::command::Command;
 use super::jobs::{Job, JobOutput};
+use super::map::MapView;
 use super::{TurfmapApp, fmt};
-use crate::core::TerritoryId;
 use crate::core::edit::Edit;
 use crate::core::model::BalanceMeasure;
 use crate::core::optimize::{BalanceOptions, Proposal, UnitLayer, generate, rebalance};
+use crate::core::{TerritoryId, Workspace};
 
 /// Which unit layer the dialog offers.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -101,15 +103,11 @@ fn outlines_of(edit: &Edit, out: &mut Vec<Vec<(f64, f64)>>) {
     }
 }
 
-impl TurfmapApp {
-    /// Opens the Balance dialog (`generate`: the Generate mode), with the
-    /// plan's balance measure and tolerance preselected.
-    pub fn open_balance_dialog(&mut self, generate: bool) {
-        if let Some(d) = &mut self.balance {
-            d.generate = generate;
-            return;
-        }
-        let p = self.ws.project();
+impl BalanceDialog {
+    /// A dialog on `ws` (`generate`: the Generate mode), with the plan's
+    /// balance measure and tolerance preselected.
+    pub(crate) fn new(ws: &Workspace, generate: bool) -> Self {
+        let p = ws.project();
         let balance = p.settings.balance.clone();
         let mut weights = vec![(
             "count".to_owned(),
@@ -123,30 +121,250 @@ impl TurfmapApp {
             let on = balance == BalanceMeasure::Measure(m.name.clone());
             weights.push((m.name.clone(), if on { 100.0 } else { 0.0 }));
         }
-        self.balance = Some(BalanceDialog {
+        Self {
             generate,
             weights,
             tolerance: p.settings.tolerance_pct,
-            k: p.territories_of_type(self.ws.current_type()).count().max(1),
+            k: p.territories_of_type(ws.current_type()).count().max(1),
             layer: Layer::Hex,
             hex_km: 25.0,
             locked: Vec::new(),
             keep_pins: true,
             job: None,
-            revision: self.ws.revision(),
+            revision: ws.revision(),
             proposal: None,
             outlines: Vec::new(),
             preview: true,
             error: None,
-        });
+        }
+    }
+
+    /// Cancels the run, if any (the dialog is closing).
+    fn cancel_run(self) {
+        if let Some(job) = self.job {
+            job.progress.cancel();
+        }
+    }
+
+    fn take_result(&mut self, result: Result<JobOutput, String>) {
+        self.job = None;
+        match result {
+            Ok(JobOutput::Proposal(p)) => {
+                self.outlines.clear();
+                outlines_of(&p.edit, &mut self.outlines);
+                self.proposal = Some(p);
+            }
+            Ok(_) => {}
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Runs the optimisation on a worker thread, on a snapshot of the plan.
+    fn start(&mut self, ctx: &egui::Context, ws: &Workspace) {
+        let mut opts = self.options();
+        // Balance the type the map shows; overlays stay as they are.
+        opts.type_id = Some(ws.current_type());
+        let project = ws.project().snapshot();
+        let (generate_k, what) = if self.generate {
+            (Some(self.k), format!("Generating {} territories", self.k))
+        } else {
+            (None, "Rebalancing".to_owned())
+        };
+        self.error = None;
+        self.proposal = None;
+        self.outlines.clear();
+        self.revision = ws.revision();
+        self.job = Some(Job::spawn(ctx, what, true, move |progress| {
+            let p = match generate_k {
+                Some(k) => generate(&project, k, &opts, &[], progress)?,
+                None => rebalance(&project, &opts, progress)?,
+            };
+            Ok(JobOutput::Proposal(Box::new(p)))
+        }));
+    }
+
+    /// The proposal to apply, unless the plan changed since it was made.
+    fn accept(&mut self, ws: &Workspace) -> Option<Box<Proposal>> {
+        if self.revision != ws.revision() {
+            self.error =
+                Some("The plan changed since this proposal was made: run it again.".into());
+            return None;
+        }
+        self.proposal.take()
+    }
+
+    /// Draws the dialog (non-modal: the map stays usable) over `area` (the
+    /// map); returns [`Command::AcceptProposal`] or
+    /// [`Command::CloseBalance`] when the user is done.
+    pub(crate) fn ui(
+        &mut self,
+        ctx: &egui::Context,
+        ws: &Workspace,
+        area: egui::Rect,
+    ) -> Vec<Command> {
+        // Pick up a finished run.
+        if let Some(result) = self.job.as_ref().and_then(Job::poll) {
+            self.take_result(result);
+        }
+        if self.job.is_some() {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+        let shown = ws.current_type();
+        let territories: Vec<(TerritoryId, String, bool)> = ws
+            .project()
+            .territories
+            .iter()
+            .filter(|t| t.type_id == shown)
+            .map(|t| (t.id, t.name.clone(), t.locked))
+            .collect();
+        let stale = self.proposal.is_some() && self.revision != ws.revision();
+        let mut open = true;
+        let buttons = self.window(ctx, area, &territories, stale, &mut open);
+        let mut out = Vec::new();
+        if buttons.cancel
+            && let Some(job) = self.job.take()
+        {
+            job.progress.cancel();
+            self.error = Some("Cancelled: the plan is unchanged.".into());
+        }
+        if buttons.discard {
+            self.proposal = None;
+            self.outlines.clear();
+        }
+        if buttons.run {
+            self.start(ctx, ws);
+        }
+        if buttons.accept
+            && let Some(p) = self.accept(ws)
+        {
+            out.push(Command::AcceptProposal(p));
+        }
+        if !open {
+            out.push(Command::CloseBalance);
+        }
+        out
+    }
+
+    /// The window itself; which buttons were clicked.
+    fn window(
+        &mut self,
+        ctx: &egui::Context,
+        area: egui::Rect,
+        territories: &[(TerritoryId, String, bool)],
+        stale: bool,
+        open: &mut bool,
+    ) -> Buttons {
+        let mut b = Buttons::default();
+        let d = self;
+        let title = if d.generate {
+            "Generate territories"
+        } else {
+            "Balance territories"
+        };
+        // First shown at the top right of the map, clear of the territory
+        // list and the details; egui remembers where the user moves it (the
+        // id is stable).
+        let width = (area.width() - 24.0).clamp(360.0, 520.0);
+        egui::Window::new(title)
+            .id(egui::Id::unique("balance_dialog"))
+            .open(open)
+            .pivot(egui::Align2::RIGHT_TOP)
+            .default_pos(area.right_top() + egui::vec2(-12.0, 44.0))
+            .default_width(width)
+            .max_height((area.height() - 56.0).max(240.0))
+            .resizable(true)
+            .show(ctx, |ui| {
+                let busy = d.job.is_some();
+                ui.add_enabled_ui(!busy, |ui| options_ui(ui, d, territories));
+                ui.separator();
+                if let Some(job) = &d.job {
+                    ui.label(&job.title);
+                    let f = job.progress.fraction();
+                    ui.add(if f > 0.0 {
+                        ProgressBar::new(f).show_percentage()
+                    } else {
+                        ProgressBar::new(0.0).animate(true)
+                    });
+                    b.cancel = ui.button("Cancel").clicked();
+                } else {
+                    ui.horizontal(|ui| {
+                        let label = if d.proposal.is_some() {
+                            "Run again"
+                        } else {
+                            "Run"
+                        };
+                        b.run = ui.button(label).clicked();
+                        if d.proposal.is_some() {
+                            b.accept = ui
+                                .add_enabled(!stale, egui::Button::new("Accept"))
+                                .on_hover_text("Apply as one edit (Undo reverts it)")
+                                .clicked();
+                            b.discard = ui.button("Discard").clicked();
+                            ui.checkbox(&mut d.preview, "Show on map");
+                        }
+                    });
+                }
+                if let Some(e) = &d.error {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+                if stale {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        "The plan changed since this proposal was made: run it again.",
+                    );
+                }
+                if let Some(p) = &d.proposal {
+                    ui.separator();
+                    proposal_ui(ui, p);
+                }
+            });
+        b
+    }
+
+    /// Proposed outlines over the map (dashed look: thin dark + light).
+    pub(crate) fn preview(&self, ui: &Ui, map: &MapView) {
+        if !self.preview || self.outlines.is_empty() {
+            return;
+        }
+        let painter = ui.painter();
+        let dark = Stroke::new(3.0, Color32::from_rgba_unmultiplied(20, 20, 20, 200));
+        let light = Stroke::new(1.5, Color32::from_rgb(255, 215, 0));
+        for ring in &self.outlines {
+            let pts: Vec<egui::Pos2> = ring
+                .iter()
+                .filter_map(|&(x, y)| map.screen_pos(x, y))
+                .collect();
+            if pts.len() >= 2 {
+                painter.add(egui::Shape::line(pts.clone(), dark));
+                painter.add(egui::Shape::line(pts, light));
+            }
+        }
+    }
+}
+
+/// The dialog's buttons clicked this frame.
+#[derive(Default)]
+struct Buttons {
+    run: bool,
+    cancel: bool,
+    accept: bool,
+    discard: bool,
+}
+
+impl TurfmapApp {
+    /// Opens the Balance dialog (`generate`: the Generate mode), with the
+    /// plan's balance measure and tolerance preselected.
+    pub fn open_balance_dialog(&mut self, generate: bool) {
+        match &mut self.balance {
+            Some(d) => d.generate = generate,
+            None => self.balance = Some(BalanceDialog::new(&self.ws, generate)),
+        }
     }
 
     /// Closes the dialog, cancelling its run.
     pub(crate) fn close_balance_dialog(&mut self) {
-        if let Some(d) = self.balance.take()
-            && let Some(job) = d.job
-        {
-            job.progress.cancel();
+        if let Some(d) = self.balance.take() {
+            d.cancel_run();
         }
     }
 
@@ -176,64 +394,24 @@ impl TurfmapApp {
     /// Blocks until the dialog's run ends or `timeout` passes (tests).
     /// Returns false on timeout.
     pub fn wait_for_balance(&mut self, timeout: Duration) -> bool {
-        let Some(job) = self.balance.as_ref().and_then(|d| d.job.as_ref()) else {
+        let Some(d) = self.balance.as_mut() else {
+            return true;
+        };
+        let Some(job) = d.job.as_ref() else {
             return true;
         };
         match job.wait(timeout) {
             Some(result) => {
-                self.take_balance_result(result);
+                d.take_result(result);
                 true
             }
             None => false,
         }
     }
 
-    fn take_balance_result(&mut self, result: Result<JobOutput, String>) {
-        let Some(d) = &mut self.balance else { return };
-        d.job = None;
-        match result {
-            Ok(JobOutput::Proposal(p)) => {
-                d.outlines.clear();
-                outlines_of(&p.edit, &mut d.outlines);
-                d.proposal = Some(p);
-            }
-            Ok(_) => {}
-            Err(e) => d.error = Some(e),
-        }
-    }
-
-    fn start_balance(&mut self) {
-        let Some(d) = &mut self.balance else { return };
-        let mut opts = d.options();
-        // Balance the type the map shows; overlays stay as they are.
-        opts.type_id = Some(self.ws.current_type());
-        let project = self.ws.project().snapshot();
-        let (generate_k, what) = if d.generate {
-            (Some(d.k), format!("Generating {} territories", d.k))
-        } else {
-            (None, "Rebalancing".to_owned())
-        };
-        d.error = None;
-        d.proposal = None;
-        d.outlines.clear();
-        d.revision = self.ws.revision();
-        d.job = Some(Job::spawn(&self.ctx, what, true, move |progress| {
-            let p = match generate_k {
-                Some(k) => generate(&project, k, &opts, &[], progress)?,
-                None => rebalance(&project, &opts, progress)?,
-            };
-            Ok(JobOutput::Proposal(Box::new(p)))
-        }));
-    }
-
-    /// Applies the proposal as one undoable edit and closes the dialog.
-    fn accept_balance(&mut self) {
-        let Some(d) = &mut self.balance else { return };
-        if d.revision != self.ws.revision() {
-            d.error = Some("The plan changed since this proposal was made: run it again.".into());
-            return;
-        }
-        let Some(p) = d.proposal.take() else { return };
+    /// Applies an accepted proposal as one undoable edit and closes the
+    /// dialog.
+    pub(crate) fn accept_proposal(&mut self, p: Box<Proposal>) {
         let label = match &p.edit {
             Edit::Batch { label, .. } => label.clone(),
             _ => "Balance".into(),
@@ -248,138 +426,20 @@ impl TurfmapApp {
         ));
     }
 
-    /// Draws the dialog (non-modal: the map stays usable).
+    /// The dialog, when open, over the map.
     pub(crate) fn balance_window(&mut self, ctx: &egui::Context) {
-        // Pick up a finished run.
-        if let Some(result) = self
-            .balance
-            .as_ref()
-            .and_then(|d| d.job.as_ref())
-            .and_then(Job::poll)
-        {
-            self.take_balance_result(result);
-        }
+        let area = self.map_rect.unwrap_or_else(|| ctx.content_rect());
         let Some(d) = self.balance.as_mut() else {
             return;
         };
-        if d.job.is_some() {
-            ctx.request_repaint_after(Duration::from_millis(100));
-        }
-        let shown = self.ws.current_type();
-        let territories: Vec<(TerritoryId, String, bool)> = self
-            .ws
-            .project()
-            .territories
-            .iter()
-            .filter(|t| t.type_id == shown)
-            .map(|t| (t.id, t.name.clone(), t.locked))
-            .collect();
-        let stale = d.proposal.is_some() && d.revision != self.ws.revision();
-        let mut open = true;
-        let mut run = false;
-        let mut cancel = false;
-        let mut accept = false;
-        let mut discard = false;
-        let title = if d.generate {
-            "Generate territories"
-        } else {
-            "Balance territories"
-        };
-        // First shown at the top right of the map, clear of the territory
-        // list and the details; egui remembers where the user moves it (the
-        // id is stable).
-        let area = self.map_rect.unwrap_or_else(|| ctx.content_rect());
-        let width = (area.width() - 24.0).clamp(360.0, 520.0);
-        egui::Window::new(title)
-            .id(egui::Id::unique("balance_dialog"))
-            .open(&mut open)
-            .pivot(egui::Align2::RIGHT_TOP)
-            .default_pos(area.right_top() + egui::vec2(-12.0, 44.0))
-            .default_width(width)
-            .max_height((area.height() - 56.0).max(240.0))
-            .resizable(true)
-            .show(ctx, |ui| {
-                let busy = d.job.is_some();
-                ui.add_enabled_ui(!busy, |ui| options_ui(ui, d, &territories));
-                ui.separator();
-                if let Some(job) = &d.job {
-                    ui.label(&job.title);
-                    let f = job.progress.fraction();
-                    ui.add(if f > 0.0 {
-                        ProgressBar::new(f).show_percentage()
-                    } else {
-                        ProgressBar::new(0.0).animate(true)
-                    });
-                    cancel = ui.button("Cancel").clicked();
-                } else {
-                    ui.horizontal(|ui| {
-                        let label = if d.proposal.is_some() {
-                            "Run again"
-                        } else {
-                            "Run"
-                        };
-                        run = ui.button(label).clicked();
-                        if d.proposal.is_some() {
-                            accept = ui
-                                .add_enabled(!stale, egui::Button::new("Accept"))
-                                .on_hover_text("Apply as one edit (Undo reverts it)")
-                                .clicked();
-                            discard = ui.button("Discard").clicked();
-                            ui.checkbox(&mut d.preview, "Show on map");
-                        }
-                    });
-                }
-                if let Some(e) = &d.error {
-                    ui.colored_label(ui.visuals().error_fg_color, e);
-                }
-                if stale {
-                    ui.colored_label(
-                        ui.visuals().warn_fg_color,
-                        "The plan changed since this proposal was made: run it again.",
-                    );
-                }
-                if let Some(p) = &d.proposal {
-                    ui.separator();
-                    proposal_ui(ui, p);
-                }
-            });
-        if cancel && let Some(job) = d.job.take() {
-            job.progress.cancel();
-            d.error = Some("Cancelled: the plan is unchanged.".into());
-        }
-        if discard {
-            d.proposal = None;
-            d.outlines.clear();
-        }
-        if run {
-            self.start_balance();
-        }
-        if accept {
-            self.accept_balance();
-        }
-        if !open {
-            self.close_balance_dialog();
-        }
+        let commands = d.ui(ctx, &self.ws, area);
+        self.apply_commands(commands);
     }
 
-    /// Proposed outlines over the map (dashed look: thin dark + light).
+    /// The proposal's outlines over the map, when shown.
     pub(crate) fn balance_preview(&self, ui: &Ui) {
-        let Some(d) = &self.balance else { return };
-        if !d.preview || d.outlines.is_empty() {
-            return;
-        }
-        let painter = ui.painter();
-        let dark = Stroke::new(3.0, Color32::from_rgba_unmultiplied(20, 20, 20, 200));
-        let light = Stroke::new(1.5, Color32::from_rgb(255, 215, 0));
-        for ring in &d.outlines {
-            let pts: Vec<egui::Pos2> = ring
-                .iter()
-                .filter_map(|&(x, y)| self.map.screen_pos(x, y))
-                .collect();
-            if pts.len() >= 2 {
-                painter.add(egui::Shape::line(pts.clone(), dark));
-                painter.add(egui::Shape::line(pts, light));
-            }
+        if let Some(d) = &self.balance {
+            d.preview(ui, &self.map);
         }
     }
 }

@@ -5,11 +5,13 @@ use std::path::PathBuf;
 
 use egui::{Id, Modal, RichText};
 
+use super::command::Command;
 use super::jobs::JobOutput;
 use super::{TurfmapApp, display_name, files};
 use crate::core::model::ScenarioId;
 use crate::core::render::{MapImageOptions, SIZE_LIMITS, plan_map_png, plan_map_svg};
 use crate::core::report::{ReportOptions, ScenarioComparison, report_html};
+use crate::core::salesforce::{self, ExportOptions, ExportSummary};
 use crate::core::{Error, basemap::BasemapData, export::write_file_atomically};
 
 /// Image sizes offered in the size chooser: (label, width, height).
@@ -42,6 +44,8 @@ pub struct ExportUi {
     pub form: Option<MapExportForm>,
     /// When set, exports go into this folder without a file dialog.
     pub target_dir: Option<PathBuf>,
+    /// The Salesforce export dialog, while open.
+    pub salesforce: Option<super::panels::SalesforceExportDialog>,
 }
 
 impl TurfmapApp {
@@ -148,40 +152,42 @@ impl TurfmapApp {
         }
     }
 
-    /// The report items of the File menu: plain, and compared with each
-    /// other scenario when the plan has several.
-    pub(crate) fn report_menu_items(&mut self, ui: &mut egui::Ui) {
-        if ui.button("Export report…").clicked() {
-            self.export_report_dialog(None);
-        }
-        let p = self.ws.project();
-        let others: Vec<(ScenarioId, String)> = p
-            .scenarios
-            .iter()
-            .filter(|s| s.id != p.active_scenario)
-            .map(|s| (s.id, s.name.clone()))
-            .collect();
-        if others.is_empty() {
-            return;
-        }
-        let mut chosen = None;
-        ui.menu_button("Export report comparing with", |ui| {
-            for (id, name) in &others {
-                if ui.button(format!("{name}…")).clicked() {
-                    chosen = Some(*id);
-                }
-            }
-        });
-        if let Some(id) = chosen {
-            self.export_report_dialog(Some(id));
-        }
-    }
-
     /// The size chooser, while open.
     pub(crate) fn map_export_dialog(&mut self, ctx: &egui::Context) {
         let Some(form) = self.export.form.as_mut() else {
             return;
         };
+        let commands = form.ui(ctx);
+        self.apply_commands(commands);
+    }
+
+    /// Asks where, then exports the map image the form describes.
+    pub(crate) fn export_map_image(&mut self, form: MapExportForm) {
+        let bbox = form
+            .current_view
+            .then(|| self.map.visible_bounds())
+            .flatten();
+        if let Some(path) = self.export_path("Export map image", "PNG image", "png", "map") {
+            self.export_map_to(
+                path,
+                MapImageOptions {
+                    width: form.width,
+                    height: form.height,
+                    title: Some(form.title),
+                    bbox,
+                    ..MapImageOptions::default()
+                },
+            );
+        }
+    }
+}
+
+impl MapExportForm {
+    /// The "Export map image" dialog: size, title, extent. Returns
+    /// [`Command::ExportMapImage`] or [`Command::CloseMapExport`] when the
+    /// user is done.
+    pub fn ui(&mut self, ctx: &egui::Context) -> Vec<Command> {
+        let form = self;
         let (lo, hi) = SIZE_LIMITS;
         let mut go = false;
         let mut close = false;
@@ -237,25 +243,81 @@ impl TurfmapApp {
             close = true;
         }
         if go {
-            let form = self.export.form.take().expect("open form");
-            let bbox = form
-                .current_view
-                .then(|| self.map.visible_bounds())
-                .flatten();
-            if let Some(path) = self.export_path("Export map image", "PNG image", "png", "map") {
-                self.export_map_to(
-                    path,
-                    MapImageOptions {
-                        width: form.width,
-                        height: form.height,
-                        title: Some(form.title),
-                        bbox,
-                        ..MapImageOptions::default()
-                    },
-                );
-            }
+            vec![Command::ExportMapImage(form.clone())]
         } else if close {
-            self.export.form = None;
+            vec![Command::CloseMapExport]
+        } else {
+            Vec::new()
         }
     }
+}
+
+impl TurfmapApp {
+    /// Opens File → Export to Salesforce… with a folder next to the plan
+    /// (or in the export folder set for tests and scripts).
+    pub fn open_salesforce_export(&mut self) {
+        let stem = match self.ws.project().name.as_str() {
+            "" => "plan".to_owned(),
+            n => n.to_owned(),
+        };
+        let name = format!("{stem}-salesforce");
+        let folder = match (
+            &self.export.target_dir,
+            self.ws.path().and_then(|p| p.parent()),
+        ) {
+            (Some(d), _) => d.join(name),
+            (None, Some(d)) if !d.as_os_str().is_empty() => d.join(name),
+            _ => PathBuf::from(name),
+        };
+        self.export.salesforce = Some(super::panels::SalesforceExportDialog::new(
+            folder.display().to_string(),
+        ));
+    }
+
+    pub(crate) fn salesforce_export_dialog(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = self.export.salesforce.as_mut() else {
+            return;
+        };
+        let commands = dialog.ui(ctx, &self.ws.project().settings);
+        self.apply_commands(commands);
+    }
+
+    /// Writes the Salesforce export of the scenario shown into `dir` in
+    /// the background (a snapshot: editing on meanwhile is fine).
+    pub fn export_salesforce(&mut self, dir: PathBuf, options: ExportOptions) {
+        let ws = self.ws.snapshot();
+        let title = format!("Exporting to Salesforce: {}", display_name(&dir));
+        self.start(title, false, None, move |_| {
+            let summary = salesforce::export_with(ws.project(), ws.engines(), &dir, &options)?;
+            Ok(JobOutput::SalesforceExported {
+                dir,
+                summary: Box::new(summary),
+            })
+        });
+    }
+}
+
+/// The status line after a Salesforce export.
+pub(crate) fn salesforce_notice(dir: &std::path::Path, s: &ExportSummary) -> String {
+    let mut text = format!(
+        "Salesforce export in {}: {} territories, {} rule(s)",
+        dir.display(),
+        s.territories,
+        s.metadata.rules
+    );
+    if s.account_rows > 0 {
+        text.push_str(&format!(
+            ", {} account and {} user association(s)",
+            s.account_rows, s.user_rows
+        ));
+    } else {
+        text.push_str("; next steps in LOAD-STEPS.txt");
+    }
+    if !s.metadata.skipped_rules.is_empty() {
+        text.push_str(&format!(
+            "; {} rule(s) ETM cannot express are listed in EXPORT-SUMMARY.txt",
+            s.metadata.skipped_rules.len()
+        ));
+    }
+    text
 }

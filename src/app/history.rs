@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use egui::{Button, Id, Modal, RichText, Ui};
+use egui::Ui;
 use serde::{Deserialize, Serialize};
 
 use super::TurfmapApp;
 use super::jobs::JobOutput;
+use super::panels::{HistoryPanel, RecoveryDialog};
 use crate::core::{Workspace, project_file};
 
 /// How long the plan must stay unchanged before a recovery copy is written.
@@ -105,7 +106,7 @@ pub fn find_recovery(dir: &Path) -> Option<RecoveryOffer> {
 }
 
 /// "5 minutes ago" and the like.
-fn ago(saved_at: u64) -> String {
+pub(crate) fn ago(saved_at: u64) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -269,7 +270,7 @@ impl TurfmapApp {
         }
     }
 
-    /// "Restore unsaved changes from …?" with Restore / Discard.
+    /// The recovery dialog, when a copy is offered and nothing runs.
     pub(crate) fn recovery_dialog(&mut self, ctx: &egui::Context) {
         let Some(offer) = &self.autosave.offer else {
             return;
@@ -277,72 +278,13 @@ impl TurfmapApp {
         if self.job.is_some() {
             return;
         }
-        let (mut restore, mut discard) = (false, false);
-        Modal::new(Id::unique("recovery")).show(ctx, |ui| {
-            ui.set_width(460.0);
-            ui.heading("Unsaved changes found");
-            ui.add_space(6.0);
-            let name = match offer.marker.name.as_str() {
-                "" => "an untitled plan".to_owned(),
-                n => format!("'{n}'"),
-            };
-            ui.label(format!(
-                "Restore unsaved changes to {name} from {}?",
-                ago(offer.marker.saved_at)
-            ));
-            if let Some(p) = &offer.marker.original {
-                ui.label(
-                    RichText::new(format!("Its file: {}", p.display()))
-                        .color(ui.visuals().weak_text_color()),
-                );
-            }
-            ui.add_space(8.0);
-            ui.horizontal(|ui| {
-                restore = ui.button("Restore").clicked();
-                discard = ui.button("Discard").clicked();
-            });
-        });
-        if restore {
-            self.restore_recovery();
-        } else if discard {
-            self.discard_recovery_offer();
-        }
+        let commands = RecoveryDialog.ui(ctx, offer);
+        self.apply_commands(commands);
     }
 
-    /// The collapsible History section: Undo/Redo buttons, the undo stack
-    /// (newest first) and, greyed, what can be redone.
+    /// The History section of the details panel.
     pub(crate) fn history_panel(&mut self, ui: &mut Ui) {
-        egui::CollapsingHeader::new("History")
-            .default_open(true)
-            .show(ui, |ui| {
-                let (mut undo, mut redo) = (false, false);
-                ui.horizontal(|ui| {
-                    let can_undo = self.ws.undo_labels().next().is_some();
-                    let can_redo = self.ws.redo_labels().next().is_some();
-                    undo = ui.add_enabled(can_undo, Button::new("Undo")).clicked();
-                    redo = ui.add_enabled(can_redo, Button::new("Redo")).clicked();
-                });
-                let weak = ui.visuals().weak_text_color();
-                let undo_labels: Vec<&str> = self.ws.undo_labels().collect();
-                let redo_labels: Vec<&str> = self.ws.redo_labels().collect();
-                if undo_labels.is_empty() && redo_labels.is_empty() {
-                    ui.label(RichText::new("No changes yet").color(weak));
-                }
-                // Redo entries above (they come "after" the current state),
-                // next-to-redo lowest, then the undo stack newest first.
-                for label in &redo_labels {
-                    ui.label(RichText::new(*label).color(weak).italics())
-                        .on_hover_text("Undone: Redo brings it back");
-                }
-                for (k, label) in undo_labels.iter().rev().enumerate() {
-                    let text = RichText::new(*label);
-                    ui.label(if k == 0 { text.strong() } else { text });
-                }
-                if undo {
-                    self.undo();
-                } else if redo {
-                    self.redo();
-                }
-            });
+        let commands = HistoryPanel.ui(ui, &self.ws);
+        self.apply_commands(commands);
     }
 }

@@ -35,6 +35,11 @@ pub(crate) enum JobOutput {
     },
     /// A file was exported.
     Exported { path: PathBuf, what: &'static str },
+    /// The Salesforce export was written into `dir`.
+    SalesforceExported {
+        dir: PathBuf,
+        summary: Box<crate::core::salesforce::ExportSummary>,
+    },
     /// A rebalance/generate proposal (the Balance dialog's own job).
     Proposal(Box<crate::core::optimize::Proposal>),
     /// A scenario comparison (the territory model window's own job).

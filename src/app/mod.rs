@@ -10,6 +10,7 @@
 
 mod balance;
 pub mod chart;
+pub mod command;
 mod dialogs;
 pub mod export_ui;
 pub mod files;
@@ -30,7 +31,6 @@ pub mod settings;
 pub mod state;
 pub mod tools;
 
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -54,11 +54,16 @@ use state::{MapEvent, MapStyle, Selection};
 /// Something the user asked for that may drop unsaved changes, so it may
 /// need a "Save / Discard / Cancel" first, or may wait for a save.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Action {
+pub enum Action {
+    /// Close the window.
     Close,
+    /// Ask for a plan file and open it.
     OpenDialog,
+    /// Open this plan file.
     Open(PathBuf),
+    /// Open the bundled sample plan.
     OpenSample,
+    /// Ask for an accounts CSV and start a new plan from it.
     NewPlan,
 }
 
@@ -109,12 +114,10 @@ pub struct TurfmapApp {
     map: MapView,
     /// Where the map was drawn last frame (floating dialogs open over it).
     map_rect: Option<egui::Rect>,
-    sort: Option<SortOrder>,
-    /// The tolerance being typed or dragged, committed when the user lets go.
-    tolerance_edit: Option<f64>,
-    /// Scroll the list to this territory (selected elsewhere).
-    list_scroll_to: Option<TerritoryId>,
-    last_visible_rows: Range<usize>,
+    /// The territory list (left panel).
+    list: panels::TerritoryList,
+    /// The plan summary and selection details (right panel).
+    details: panels::Details,
     job: Option<Job>,
     /// What to do once the running job succeeds (e.g. close after saving).
     after_job: Option<Action>,
@@ -132,6 +135,8 @@ pub struct TurfmapApp {
     tools: tools::Tools,
     /// The Balance/Generate dialog, when open.
     balance: Option<balance::BalanceDialog>,
+    /// The territory model window (open or not, its state stays).
+    model: model_window::ModelWindow,
     present: present::Presentation,
     export: export_ui::ExportUi,
     /// Where this frame's time went so far.
@@ -157,10 +162,8 @@ impl TurfmapApp {
             style: MapStyle::default(),
             map,
             map_rect: None,
-            sort: None,
-            tolerance_edit: None,
-            list_scroll_to: None,
-            last_visible_rows: 0..0,
+            list: panels::TerritoryList::default(),
+            details: panels::Details::default(),
             job: None,
             after_job: None,
             error: None,
@@ -176,6 +179,7 @@ impl TurfmapApp {
             autosave: history::Autosave::default(),
             tools: tools::Tools::default(),
             balance: None,
+            model: model_window::ModelWindow::default(),
             present: present::Presentation::default(),
             export: export_ui::ExportUi::default(),
             phases: FramePhases::default(),
@@ -265,17 +269,17 @@ impl TurfmapApp {
 
     /// How the territory list is sorted (`None`: plan order).
     pub fn sort(&self) -> Option<SortOrder> {
-        self.sort
+        self.list.sort
     }
 
     /// Sorts the territory list.
     pub fn set_sort(&mut self, sort: Option<SortOrder>) {
-        self.sort = sort;
+        self.list.sort = sort;
     }
 
     /// The territories in the order the list shows them.
     pub fn territory_order(&self) -> Vec<TerritoryId> {
-        territory_order(&self.metrics, self.sort)
+        territory_order(&self.metrics, self.list.sort)
             .into_iter()
             .map(|k| TerritoryId(self.metrics.territories[k].id))
             .collect()
@@ -328,7 +332,7 @@ impl TurfmapApp {
             territory: Some(id),
             account: None,
         };
-        self.list_scroll_to = Some(id);
+        self.list.scroll_to(Some(id));
         if zoom {
             self.map.zoom_to_territory(&self.ws, id);
         }
@@ -341,7 +345,7 @@ impl TurfmapApp {
             territory,
             account: Some(i),
         };
-        self.list_scroll_to = territory;
+        self.list.scroll_to(territory);
     }
 
     /// Where the last frame's time went besides drawing: edits applied
@@ -651,6 +655,9 @@ impl TurfmapApp {
             JobOutput::Exported { path, what } => {
                 self.notice = Some(format!("Exported {what} to {}", path.display()));
             }
+            JobOutput::SalesforceExported { dir, summary } => {
+                self.notice = Some(export_ui::salesforce_notice(&dir, &summary));
+            }
             // Balance proposals come through the dialog's own job.
             JobOutput::Proposal(_) | JobOutput::Diff(_) => {}
         }
@@ -665,8 +672,8 @@ impl TurfmapApp {
         self.generation += 1;
         self.selection = Selection::default();
         self.tools.reset();
-        self.tolerance_edit = None;
-        self.list_scroll_to = None;
+        self.details.reset();
+        self.list.scroll_to(None);
         // A fresh map view: its caches belong to the previous plan.
         self.map = MapView::new(&self.ctx);
         self.apply_tile_setting();
@@ -846,7 +853,20 @@ impl TurfmapApp {
             .resizable(true)
             .default_size(580.0)
             .min_size(420.0)
-            .show(ui, |ui| self.territory_list(ui));
+            .show(ui, |ui| {
+                let busy = self.job.is_some();
+                let commands = self.list.ui(
+                    ui,
+                    &self.ws,
+                    &self.metrics,
+                    &self.selection,
+                    &mut self.tools,
+                    busy,
+                );
+                self.apply_commands(commands);
+                // The rows' context menus queue tool actions.
+                self.run_tool_actions();
+            });
         Panel::right("details")
             .resizable(true)
             .default_size(350.0)
@@ -857,26 +877,9 @@ impl TurfmapApp {
             .default_size(260.0)
             .min_size(150.0)
             .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    ui.heading("Balance");
-                    ui.label(
-                        egui::RichText::new(format!(
-                            "{} per territory · mean line · ±{}% band",
-                            self.metrics.balance_measure,
-                            fmt::pct_plain(self.metrics.tolerance_pct)
-                        ))
-                        .color(ui.visuals().weak_text_color()),
-                    );
-                });
-                let clicked = chart::balance_chart(
-                    ui,
-                    &self.metrics,
-                    self.ws.project(),
-                    self.selection.territory,
-                );
-                if let Some(id) = clicked {
-                    self.select_territory(id, true);
-                }
+                let commands =
+                    panels::BalanceChart.ui(ui, &self.ws, &self.metrics, &self.selection);
+                self.apply_commands(commands);
             });
         CentralPanel::no_frame().show(ui, |ui| {
             self.map_rect = Some(ui.max_rect());
@@ -897,12 +900,59 @@ impl TurfmapApp {
         self.balance_window(&ctx);
         self.dialogs(&ctx);
         self.map_export_dialog(&ctx);
+        self.salesforce_export_dialog(&ctx);
         self.model_window(&ctx);
         self.recovery_dialog(&ctx);
         self.tick_autosave(Instant::now());
         if self.job.is_some() {
             // Keep the progress bar moving; the worker also wakes us when done.
             ctx.request_repaint_after(Duration::from_millis(100));
+        }
+    }
+
+    /// The right panel: plan summary (balance settings and figures), then
+    /// the selected account or territory, then the history.
+    fn details_panel(&mut self, ui: &mut egui::Ui) {
+        ui.take_available_width();
+        egui::ScrollArea::vertical()
+            .id_salt("details")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                let commands = self.details.plan_summary(ui, &self.ws, &self.metrics);
+                self.apply_commands(commands);
+                ui.add_space(8.0);
+                ui.separator();
+                ui.add_space(4.0);
+                self.selection_controls(ui);
+                self.selection_details(ui);
+                ui.add_space(8.0);
+                ui.separator();
+                self.history_panel(ui);
+            });
+    }
+
+    /// The selected account or territory, or how to select one.
+    fn selection_details(&mut self, ui: &mut egui::Ui) {
+        if let Some(i) = self.selection.account {
+            let commands = panels::Details::account(ui, &self.ws, i);
+            self.apply_commands(commands);
+        } else if let Some(id) = self.selection.territory {
+            let units = self.settings.units;
+            if panels::Details::territory(ui, &self.ws, &self.metrics, units, id) {
+                self.territory_edit_controls(ui, id);
+                ui.add_space(8.0);
+                let commands = panels::Details::territory_buttons(ui, id);
+                self.apply_commands(commands);
+            }
+        } else {
+            ui.heading("Selection");
+            ui.label(
+                egui::RichText::new(
+                    "Click a territory in the list, a bar in the chart, or a \
+                     territory or account on the map to see its details.",
+                )
+                .color(ui.visuals().weak_text_color()),
+            );
         }
     }
 

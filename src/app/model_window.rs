@@ -4,20 +4,24 @@
 //! selected territory's assignment rule with live validation, reps with
 //! their load, and why the selected account is where it is.
 //!
-//! Everything it changes goes through [`TurfmapApp::apply`] as an edit,
-//! so undo, history and autosave work as for any other change. The window's
-//! own state (texts being typed, collapsed branches, the last comparison)
-//! lives in egui's memory.
+//! Everything it changes is returned as a [`Command`] (mostly an edit) that
+//! the app applies, so undo, history and autosave work as for any other
+//! change. The window's own state (texts being typed, collapsed branches,
+//! the last comparison) is kept in [`ModelWindow`].
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use egui::{Button, Color32, ComboBox, Id, RichText, Ui};
 
+use super::command::Command;
 use super::jobs::{Job, JobOutput};
+use super::state::Selection;
 use super::{TurfmapApp, fmt, form};
+use crate::core::Workspace;
 use crate::core::edit::Edit;
 use crate::core::hierarchy::tree_order;
+use crate::core::metrics::PlanMetrics;
 use crate::core::model::{
     Capacity, Rep, RepId, ScenarioId, ScenarioState, TerritoryId, TerritoryType, TerritoryTypeId,
 };
@@ -166,203 +170,21 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
-fn state_id() -> Id {
-    Id::unique("turfmap_model_window")
+/// The territory model window's own state (kept by the app between
+/// frames and across plans).
+#[derive(Default)]
+pub struct ModelWindow {
+    s: State,
 }
 
-impl TurfmapApp {
-    fn model_state(&self) -> State {
-        self.ctx
-            .data(|d| d.get_temp::<State>(state_id()))
-            .unwrap_or_default()
-    }
-
-    fn set_model_state(&self, s: State) {
-        self.ctx.data_mut(|d| d.insert_temp(state_id(), s));
-    }
-
-    /// True when the territory model window is open.
-    pub fn model_window_open(&self) -> bool {
-        self.model_state().open
-    }
-
-    /// Opens or closes the territory model window.
-    pub fn set_model_window_open(&mut self, open: bool) {
-        let mut s = self.model_state();
-        s.open = open;
-        self.set_model_state(s);
-    }
-
-    /// Shows territory type `ty` on the map and in the lists.
-    pub fn show_type(&mut self, ty: crate::core::model::TerritoryTypeId) {
-        if self.ws.set_current_type(ty).is_ok() {
-            // The figures shown are the type's: recompute them now.
-            self.metrics = self.ws.metrics();
-            self.metrics_key = (self.generation, self.ws.revision());
-            self.selection = Default::default();
-            // Multi-selections were of the other type's territories.
-            self.tools.territories.clear();
-            self.tools.accounts.clear();
-        }
-    }
-
-    /// The type switcher of the map toolbar (only when there is a choice).
-    pub(crate) fn type_switcher(&mut self, ui: &mut Ui) {
-        let p = self.ws.project();
-        if p.types.len() < 2 {
-            return;
-        }
-        let current = self.ws.current_type();
-        let mut types: Vec<(TerritoryTypeId, String, i32)> = p
-            .types
-            .iter()
-            .map(|t| (t.id, t.name.clone(), t.priority))
-            .collect();
-        types.sort_by_key(|t| std::cmp::Reverse(t.2));
-        let name = types
-            .iter()
-            .find(|t| t.0 == current)
-            .map_or(String::new(), |t| t.1.clone());
-        let label = ui.label("Type");
-        let (show, combo) = form::pick(
-            ui,
-            ComboBox::from_id_salt("map_type_switch").selected_text(name),
-            current,
-            types.iter().map(|(id, n, _)| (*id, n.as_str())),
-        );
-        combo.labelled_by(label.id).on_hover_text(
-            "Territory type shown: the map, list, chart and tools work on one type at a time",
-        );
-        ui.separator();
-        if let Some(t) = show.filter(|t| *t != current) {
-            self.show_type(t);
-        }
-    }
-
-    /// Takes in a finished comparison and a picked home; keeps the map's
-    /// moved-account rings in step with the window. Runs every frame, even
-    /// with the window closed (the job and the pick outlive it).
-    fn model_background(&mut self, s: &mut State) {
-        let finished = s
-            .job
-            .as_ref()
-            .and_then(|j| j.lock().ok().and_then(|j| j.poll()));
-        if let Some(result) = finished {
-            s.job = None;
-            match result {
-                Ok(JobOutput::Diff(d)) => s.set_diff(*d),
-                Ok(_) => {}
-                Err(e) if e.contains("ancel") => {}
-                Err(e) => self.error = Some(e),
-            }
-        }
-        if let Some(rep) = s.picking_home {
-            if let Some((lon, lat)) = self.map.take_picked() {
-                s.picking_home = None;
-                if let Some(old) = self.ws.project().rep(rep) {
-                    let mut r = old.clone();
-                    r.home = Some((lon, lat));
-                    self.apply(Edit::SetRep { rep: r });
-                    s.rep_form = None;
-                }
-            } else if !self.map.picking() {
-                s.picking_home = None; // Esc on the map
-            }
-        }
-        let want = if s.open && !s.hide_moves {
-            s.moved.clone()
-        } else {
-            None
-        };
-        let same = match (self.map.moved(), &want) {
-            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-            (None, None) => true,
-            _ => false,
-        };
-        if !same {
-            self.map.set_moved(want);
-            self.ctx.request_repaint();
-        }
-        if s.job.is_some() {
-            self.ctx
-                .request_repaint_after(std::time::Duration::from_millis(100));
-        }
-    }
-
-    /// Starts comparing scenario `other` with the one shown, off the UI
-    /// thread (a million-account plan takes seconds).
-    fn start_compare(&mut self, s: &mut State, other: ScenarioId) {
-        if let Some(j) = s.job.take()
-            && let Ok(j) = j.lock()
-        {
-            j.progress.cancel();
-        }
-        // Only what the comparison reads, not the whole plan: copying a
-        // million account names here would freeze the window.
-        let snapshot = scenario::DiffSnapshot::of(self.ws.project());
-        let active = self.ws.project().active_scenario;
-        s.clear_diff();
-        let job = Job::spawn(&self.ctx, "Comparing scenarios", true, move |progress| {
-            let d = snapshot.diff(other, active, progress)?;
-            Ok(JobOutput::Diff(Box::new(d)))
-        });
-        s.job = Some(Arc::new(Mutex::new(job)));
-    }
-
-    /// Starts comparing scenario `other` with the one shown, as the
-    /// model window's Compare button does (tests, benchmarks).
-    pub fn compare_scenarios(&mut self, other: ScenarioId) {
-        let mut s = self.model_state();
-        s.compare_with = Some(other);
-        self.start_compare(&mut s, other);
-        self.set_model_state(s);
-    }
-
-    /// Blocks until a running comparison ends (tests).
-    pub fn wait_for_comparison(&mut self, timeout: std::time::Duration) -> bool {
-        let s = self.model_state();
-        let Some(j) = &s.job else { return true };
-        let result = j.lock().ok().and_then(|j| j.wait(timeout));
-        let Some(result) = result else { return false };
-        let mut s = s;
-        s.job = None;
-        if let Ok(JobOutput::Diff(d)) = result {
-            s.set_diff(*d);
-        }
-        self.set_model_state(s);
-        true
-    }
-
-    /// The "Model" menu of the menu bar.
-    pub(crate) fn model_menu(&mut self, ui: &mut Ui) {
-        if ui.button("Territory model…").clicked() {
-            self.set_model_window_open(true);
-            ui.close();
-        }
-        ui.separator();
-        let p = self.ws.project();
-        let current = self.ws.current_type();
-        let types: Vec<(crate::core::model::TerritoryTypeId, String)> =
-            p.types.iter().map(|t| (t.id, t.name.clone())).collect();
-        for (id, name) in types {
-            if ui
-                .radio(id == current, format!("Show type: {name}"))
-                .clicked()
-            {
-                self.show_type(id);
-                ui.close();
-            }
-        }
-    }
-
-    /// Draws the window when it is open.
-    pub(crate) fn model_window(&mut self, ctx: &egui::Context) {
-        let mut s = self.model_state();
-        self.model_background(&mut s);
+impl ModelWindow {
+    /// Draws the window when it is open; returns what the user did.
+    pub(crate) fn ui(&mut self, ctx: &egui::Context, cx: Sections<'_>) -> Vec<Command> {
+        let s = &mut self.s;
         if !s.open {
-            self.set_model_state(s);
-            return;
+            return Vec::new();
         }
+        let mut cx = cx;
         let mut open = true;
         // Over the details panel at first, leaving the list and map in view.
         let corner = ctx.content_rect().right_top() + egui::vec2(-12.0, 36.0);
@@ -374,20 +196,60 @@ impl TurfmapApp {
             .default_height(760.0)
             .vscroll(true)
             .show(ctx, |ui| {
-                self.scenario_section(ui, &mut s);
+                cx.scenario_section(ui, s);
                 ui.separator();
-                self.type_section(ui, &mut s);
+                cx.type_section(ui, s);
                 ui.separator();
-                self.tree_section(ui, &mut s);
+                cx.tree_section(ui, s);
                 ui.separator();
-                self.rule_section(ui, &mut s);
+                cx.rule_section(ui, s);
                 ui.separator();
-                self.reps_section(ui, &mut s);
+                cx.reps_section(ui, s);
                 ui.separator();
-                self.explain_section(ui);
+                cx.explain_section(ui);
             });
         s.open &= open;
-        self.set_model_state(s);
+        cx.out
+    }
+
+    /// Shows `problem` under the rep form (its change was refused).
+    pub(crate) fn set_rep_problem(&mut self, problem: Option<String>) {
+        if let Some(f) = &mut self.s.rep_form {
+            f.problem = problem;
+        }
+    }
+}
+
+/// What the window's sections read, and the commands they return.
+pub(crate) struct Sections<'a> {
+    pub(crate) ws: &'a Workspace,
+    pub(crate) metrics: &'a PlanMetrics,
+    pub(crate) selection: &'a Selection,
+    /// The map is waiting for a click to set a place.
+    pub(crate) map_picking: bool,
+    pub(crate) ctx: &'a egui::Context,
+    pub(crate) out: Vec<Command>,
+}
+
+impl Sections<'_> {
+    fn apply(&mut self, e: Edit) {
+        self.out.push(Command::Apply(e));
+    }
+
+    fn select_account(&mut self, i: usize) {
+        self.out.push(Command::SelectAccount(i));
+    }
+
+    fn select_territory(&mut self, id: TerritoryId, zoom: bool) {
+        self.out.push(Command::SelectTerritory { id, zoom });
+    }
+
+    fn show_type(&mut self, ty: TerritoryTypeId) {
+        self.out.push(Command::ShowType(ty));
+    }
+
+    fn start_compare(&mut self, s: &mut State, other: ScenarioId) {
+        s.start_compare(self.ctx, self.ws, other);
     }
 
     fn scenario_section(&mut self, ui: &mut Ui, s: &mut State) {
@@ -452,7 +314,7 @@ impl TurfmapApp {
                     edit = Some(e);
                     s.clone_name.clear();
                 }
-                Err(e) => self.error = Some(e.to_string()),
+                Err(e) => self.out.push(Command::Error(e.to_string())),
             }
         }
         ui.horizontal(|ui| {
@@ -577,8 +439,10 @@ impl TurfmapApp {
                     scenario::write_changes_csv(w, self.ws.project(), d)
                 });
                 match res {
-                    Ok(()) => self.notice = Some(format!("Wrote {}", path.display())),
-                    Err(e) => self.error = Some(e.to_string()),
+                    Ok(()) => self
+                        .out
+                        .push(Command::Notice(format!("Wrote {}", path.display()))),
+                    Err(e) => self.out.push(Command::Error(e.to_string())),
                 }
             }
         });
@@ -950,17 +814,18 @@ impl TurfmapApp {
                 ui.end_row();
                 ui.label("");
                 ui.horizontal(|ui| {
-                    let picking = s.picking_home == Some(chosen) && self.map.picking();
+                    let picking = s.picking_home == Some(chosen) && self.map_picking;
                     if ui
                         .add(Button::selectable(picking, "Set from map click"))
                         .on_hover_text("Then click the map where the rep is based (Esc cancels)")
                         .clicked()
                     {
                         if picking {
-                            self.map.start_pick(None);
+                            self.out.push(Command::StartPick(None));
                             s.picking_home = None;
                         } else {
-                            self.map.start_pick(Some(format!("{}'s home", old.name)));
+                            self.out
+                                .push(Command::StartPick(Some(format!("{}'s home", old.name))));
                             s.picking_home = Some(chosen);
                         }
                     }
@@ -984,11 +849,8 @@ impl TurfmapApp {
             match f.to_rep(&old) {
                 Ok(rep) if rep != old => {
                     f.problem = None;
-                    let before = self.ws.revision();
-                    self.apply(Edit::SetRep { rep });
-                    if self.ws.revision() == before {
-                        f.problem = self.error.clone();
-                    }
+                    // A refusal comes back as the form's problem.
+                    self.out.push(Command::ApplyRep(rep));
                 }
                 Ok(_) => f.problem = None,
                 Err(e) => f.problem = Some(e),
@@ -1018,5 +880,156 @@ impl TurfmapApp {
                 ui.label("Select an account on the map or in the list.");
             }
         }
+    }
+}
+
+impl State {
+    /// Starts comparing scenario `other` with the one shown, off the UI
+    /// thread (a million-account plan takes seconds).
+    fn start_compare(&mut self, ctx: &egui::Context, ws: &Workspace, other: ScenarioId) {
+        if let Some(j) = self.job.take()
+            && let Ok(j) = j.lock()
+        {
+            j.progress.cancel();
+        }
+        // Only what the comparison reads, not the whole plan: copying a
+        // million account names here would freeze the window.
+        let snapshot = scenario::DiffSnapshot::of(ws.project());
+        let active = ws.project().active_scenario;
+        self.clear_diff();
+        let job = Job::spawn(ctx, "Comparing scenarios", true, move |progress| {
+            let d = snapshot.diff(other, active, progress)?;
+            Ok(JobOutput::Diff(Box::new(d)))
+        });
+        self.job = Some(Arc::new(Mutex::new(job)));
+    }
+}
+
+impl TurfmapApp {
+    /// True when the territory model window is open.
+    pub fn model_window_open(&self) -> bool {
+        self.model.s.open
+    }
+
+    /// Opens or closes the territory model window.
+    pub fn set_model_window_open(&mut self, open: bool) {
+        self.model.s.open = open;
+    }
+
+    /// Shows territory type `ty` on the map and in the lists.
+    pub fn show_type(&mut self, ty: TerritoryTypeId) {
+        if self.ws.set_current_type(ty).is_ok() {
+            // The figures shown are the type's: recompute them now.
+            self.metrics = self.ws.metrics();
+            self.metrics_key = (self.generation, self.ws.revision());
+            self.selection = Default::default();
+            // Multi-selections were of the other type's territories.
+            self.tools.territories.clear();
+            self.tools.accounts.clear();
+        }
+    }
+
+    /// Applies a rep changed in the model window's form; a refusal is
+    /// shown under the form.
+    pub(crate) fn apply_rep(&mut self, rep: Rep) {
+        let before = self.ws.revision();
+        self.apply(Edit::SetRep { rep });
+        if self.ws.revision() == before {
+            self.model.set_rep_problem(self.error.clone());
+        }
+    }
+
+    /// Takes in a finished comparison and a picked home; keeps the map's
+    /// moved-account rings in step with the window. Runs every frame, even
+    /// with the window closed (the job and the pick outlive it).
+    fn model_background(&mut self) {
+        let s = &mut self.model.s;
+        let finished = s
+            .job
+            .as_ref()
+            .and_then(|j| j.lock().ok().and_then(|j| j.poll()));
+        if let Some(result) = finished {
+            s.job = None;
+            match result {
+                Ok(JobOutput::Diff(d)) => s.set_diff(*d),
+                Ok(_) => {}
+                Err(e) if e.contains("ancel") => {}
+                Err(e) => self.error = Some(e),
+            }
+        }
+        self.take_picked_home();
+        let s = &self.model.s;
+        let want = if s.open && !s.hide_moves {
+            s.moved.clone()
+        } else {
+            None
+        };
+        let same = match (self.map.moved(), &want) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            self.map.set_moved(want);
+            self.ctx.request_repaint();
+        }
+        if self.model.s.job.is_some() {
+            self.ctx
+                .request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// A rep's home picked on the map becomes an edit.
+    fn take_picked_home(&mut self) {
+        let Some(rep) = self.model.s.picking_home else {
+            return;
+        };
+        if let Some((lon, lat)) = self.map.take_picked() {
+            self.model.s.picking_home = None;
+            if let Some(old) = self.ws.project().rep(rep) {
+                let mut r = old.clone();
+                r.home = Some((lon, lat));
+                self.apply(Edit::SetRep { rep: r });
+                self.model.s.rep_form = None;
+            }
+        } else if !self.map.picking() {
+            self.model.s.picking_home = None; // Esc on the map
+        }
+    }
+
+    /// Starts comparing scenario `other` with the one shown, as the
+    /// model window's Compare button does (tests, benchmarks).
+    pub fn compare_scenarios(&mut self, other: ScenarioId) {
+        let s = &mut self.model.s;
+        s.compare_with = Some(other);
+        s.start_compare(&self.ctx, &self.ws, other);
+    }
+
+    /// Blocks until a running comparison ends (tests).
+    pub fn wait_for_comparison(&mut self, timeout: std::time::Duration) -> bool {
+        let s = &mut self.model.s;
+        let Some(j) = &s.job else { return true };
+        let result = j.lock().ok().and_then(|j| j.wait(timeout));
+        let Some(result) = result else { return false };
+        s.job = None;
+        if let Ok(JobOutput::Diff(d)) = result {
+            s.set_diff(*d);
+        }
+        true
+    }
+
+    /// Draws the window when it is open.
+    pub(crate) fn model_window(&mut self, ctx: &egui::Context) {
+        self.model_background();
+        let cx = Sections {
+            ws: &self.ws,
+            metrics: &self.metrics,
+            selection: &self.selection,
+            map_picking: self.map.picking(),
+            ctx,
+            out: Vec::new(),
+        };
+        let commands = self.model.ui(ctx, cx);
+        self.apply_commands(commands);
     }
 }

@@ -9,7 +9,8 @@ use egui::{CentralPanel, Key, Panel, RichText, ScrollArea, Style, TextStyle};
 
 use super::state::{MapEvent, Selection};
 use super::{TurfmapApp, chart, fmt};
-use crate::core::TerritoryId;
+use crate::core::metrics::PlanMetrics;
+use crate::core::{TerritoryId, Workspace};
 
 /// How much larger type is while presenting.
 pub const FONT_SCALE: f32 = 1.5;
@@ -103,7 +104,12 @@ impl TurfmapApp {
             .default_size(360.0)
             .min_size(260.0)
             .resizable(true)
-            .show(ui, |ui| self.present_legend(ui));
+            .show(ui, |ui| {
+                let clicked = PresentLegend.ui(ui, &self.ws, &self.metrics, &self.selection);
+                if let Some(id) = clicked {
+                    self.present_select(id);
+                }
+            });
         CentralPanel::no_frame().show(ui, |ui| {
             let events = self.map.show(ui, &self.ws, &self.selection, &self.style);
             for event in events {
@@ -134,15 +140,27 @@ impl TurfmapApp {
             account: None,
         };
     }
+}
 
-    /// Colour, name, balance value and deviation of every territory.
-    fn present_legend(&mut self, ui: &mut egui::Ui) {
+/// The legend of presentation mode (right).
+#[derive(Debug, Default)]
+pub struct PresentLegend;
+
+impl PresentLegend {
+    /// Colour, name, balance value and deviation of every territory; a
+    /// click on a name selects it.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ws: &Workspace,
+        m: &PlanMetrics,
+        selection: &Selection,
+    ) -> Option<TerritoryId> {
         ui.add_space(6.0);
-        ui.heading(match self.ws.project().name.as_str() {
+        ui.heading(match ws.project().name.as_str() {
             "" => "Territories",
             n => n,
         });
-        let m = &self.metrics;
         ui.label(
             RichText::new(format!(
                 "{} territories · {} outside ±{}%",
@@ -161,13 +179,12 @@ impl TurfmapApp {
                 .spacing([14.0, 4.0])
                 .show(ui, |ui| {
                     for t in &m.territories {
-                        let color = self
-                            .ws
+                        let color = ws
                             .project()
                             .territory(TerritoryId(t.id))
                             .map_or([128, 128, 128], |t| t.color);
                         let out = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
-                        let selected = self.selection.territory == Some(TerritoryId(t.id));
+                        let selected = selection.territory == Some(TerritoryId(t.id));
                         ui.horizontal(|ui| {
                             let (rect, _) = ui.allocate_exact_size(
                                 egui::vec2(row_h * 0.8, row_h * 0.8),
@@ -195,8 +212,6 @@ impl TurfmapApp {
                     }
                 });
         });
-        if let Some(id) = clicked {
-            self.present_select(id);
-        }
+        clicked
     }
 }

@@ -153,10 +153,11 @@ pub enum Command {
     /// per-territory differences.
     Diff(DiffArgs),
     /// Import a Salesforce account export's current territories and
-    /// owners as a scenario (or the files `export-salesforce` writes).
+    /// owners as a scenario (or a retrieved territory model with --model).
     ImportSalesforce(ImportSalesforceArgs),
-    /// Write Data Loader–ready Territory2, ObjectTerritory2Association and
-    /// UserTerritory2Association CSV files of a scenario into DIR.
+    /// Write a scenario as a deployable Salesforce territory model
+    /// (Metadata API source) into DIR; with --territory-ids also the
+    /// ObjectTerritory2Association / UserTerritory2Association loads.
     ExportSalesforce(ExportSalesforceArgs),
     /// Open a plan in the window.
     Open(OpenArgs),
@@ -499,9 +500,29 @@ pub struct ImportSalesforceArgs {
     /// Column with the account's owner.
     #[arg(long)]
     pub owner_col: Option<String>,
-    /// Read the Data Loader files in this folder instead.
+    /// Read Salesforce territories from this folder instead: a retrieved
+    /// Metadata API folder (territory2Models/, territory2Types/) or the
+    /// CSV files earlier versions of export-salesforce wrote.
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// With --model: the org's ObjectTerritory2Association export
+    /// (ObjectId, Territory2Id). Default: ObjectTerritory2Association.csv in
+    /// the model folder, if there.
+    #[arg(long, requires = "model")]
+    pub associations: Option<PathBuf>,
+    /// With --model: the org's Territory2 export (Id, DeveloperName) that
+    /// turns Territory2Id into territories. Default: Territory2.csv in the
+    /// model folder, if there.
+    #[arg(long, requires = "model")]
+    pub territory_ids: Option<PathBuf>,
+    /// With --model: the org's UserTerritory2Association export (UserId,
+    /// Territory2Id, RoleInTerritory2).
+    #[arg(long, requires = "model")]
+    pub user_associations: Option<PathBuf>,
+    /// With --model: the org's User export (Id, Username, Name) for the
+    /// reps' usernames and names.
+    #[arg(long, requires = "model")]
+    pub user_ids: Option<PathBuf>,
     /// Name of the new scenario.
     #[arg(long, default_value = "Baseline")]
     pub scenario: String,
@@ -515,11 +536,36 @@ pub struct ImportSalesforceArgs {
 pub struct ExportSalesforceArgs {
     /// The plan file.
     pub plan: PathBuf,
-    /// Output folder.
+    /// Output folder (new, empty, or an earlier export, which is replaced).
     pub dir: PathBuf,
     /// Scenario to export (default: the one shown).
     #[arg(long)]
     pub scenario: Option<String>,
+    /// The org's Territory2 export (columns Id and DeveloperName, after
+    /// deploying the model): writes ObjectTerritory2Association.csv with
+    /// Territory2Id.
+    #[arg(long)]
+    pub territory_ids: Option<PathBuf>,
+    /// The org's User export (Id plus Username, Email or
+    /// FederationIdentifier): also writes UserTerritory2Association.csv.
+    #[arg(long, requires = "territory_ids")]
+    pub user_ids: Option<PathBuf>,
+    /// Export even though the account ids are row numbers 1…N.
+    #[arg(long)]
+    pub allow_row_ids: bool,
+    /// Territory accountAccessLevel (Read, Edit, All) for this export
+    /// (default: the plan's setting).
+    #[arg(long)]
+    pub account_access: Option<String>,
+    /// Territory opportunityAccessLevel (None, Read, Edit).
+    #[arg(long)]
+    pub opportunity_access: Option<String>,
+    /// Territory caseAccessLevel (None, Read, Edit).
+    #[arg(long)]
+    pub case_access: Option<String>,
+    /// Territory contactAccessLevel (None, Read, Edit).
+    #[arg(long)]
+    pub contact_access: Option<String>,
 }
 
 /// Arguments of `turfmap open`.

@@ -34,7 +34,15 @@ pub(super) fn import(a: ImportSalesforceArgs) -> Result<()> {
         )?)
     };
     match (&a.model, &a.accounts) {
-        (Some(dir), _) => import_model(&mut ws, plan, dir, &a.scenario)?,
+        (Some(dir), _) => {
+            let sources = salesforce::ModelSources {
+                associations: a.associations.clone(),
+                territory_ids: a.territory_ids.clone(),
+                user_associations: a.user_associations.clone(),
+                user_ids: a.user_ids.clone(),
+            };
+            import_model(&mut ws, plan, dir, &sources, &a.scenario)?;
+        }
         (None, Some(acc)) => {
             let table = if existed {
                 import_accounts(acc, &a.columns.into(), &Progress::new())?.0
@@ -58,32 +66,53 @@ pub(super) fn import(a: ImportSalesforceArgs) -> Result<()> {
     ws.save_as(plan)
 }
 
-/// Reads the Data Loader files in `dir` as scenario `scenario`.
-fn import_model(ws: &mut Workspace, plan: &Path, dir: &Path, scenario: &str) -> Result<()> {
-    let (edit, r) = salesforce::read_export(ws.project(), dir, scenario)?;
+/// Reads the Salesforce territories in `dir` as scenario `scenario`.
+fn import_model(
+    ws: &mut Workspace,
+    plan: &Path,
+    dir: &Path,
+    sources: &salesforce::ModelSources,
+    scenario: &str,
+) -> Result<()> {
+    let (edit, r) = salesforce::read_model(ws.project(), dir, sources, scenario)?;
     ws.apply(edit)?;
     eprintln!(
-        "{}: scenario '{scenario}': {} territories, {} new type(s), {} new rep(s), {} assignment(s){}{}.",
+        "{}: scenario '{scenario}': {}",
         plan.display(),
-        r.territories,
-        r.new_types,
-        r.new_reps,
-        r.assignments,
-        if r.unknown_accounts > 0 {
-            format!(", {} for accounts not in the plan", r.unknown_accounts)
-        } else {
-            String::new()
-        },
-        if r.second_in_type > 0 {
-            format!(
-                ", {} skipped: a second territory of a type the account already has (Turfmap keeps one per type; the first in the file stays)",
-                r.second_in_type
-            )
-        } else {
-            String::new()
-        }
+        model_report(&r)
     );
     Ok(())
+}
+
+/// The import report for people.
+fn model_report(r: &salesforce::ModelReport) -> String {
+    let mut s = format!(
+        "{} territories, {} new type(s), {} new rep(s), {} rule(s), {} assignment(s)",
+        r.territories, r.new_types, r.new_reps, r.rules, r.assignments
+    );
+    if r.unknown_accounts > 0 {
+        s.push_str(&format!(
+            ", {} for accounts not in the plan",
+            r.unknown_accounts
+        ));
+    }
+    if r.second_in_type > 0 {
+        s.push_str(&format!(
+            ", {} skipped: a second territory of a type the account already has (Turfmap keeps one per type; the first in the file stays)",
+            r.second_in_type
+        ));
+    }
+    if r.inherited_rules > 0 {
+        s.push_str(&format!(
+            ", {} inherited rule association(s) left on the parent (Turfmap rules do not inherit)",
+            r.inherited_rules
+        ));
+    }
+    s.push('.');
+    for skipped in &r.skipped_rules {
+        s.push_str(&format!("\nRule not read: {skipped}"));
+    }
+    s
 }
 
 /// Applies a Salesforce baseline import and reports it.
@@ -119,13 +148,37 @@ pub(super) fn baseline(
     Ok(())
 }
 
-/// `turfmap export-salesforce`: Data Loader files of a scenario.
+/// `turfmap export-salesforce`: the territory model as Metadata API
+/// source and, with the org's ids, the association loads.
 pub(super) fn export(a: ExportSalesforceArgs) -> Result<()> {
     let ws = Workspace::open(&a.plan)?;
     let id = salesforce::scenario_for_export(ws.project(), a.scenario.as_deref())?;
-    let view = crate::core::scenario::view(ws.project(), id)?;
+    let mut view = crate::core::scenario::view(ws.project(), id)?;
+    let access = &mut view.settings.salesforce;
+    for (flag, level) in [
+        (&a.account_access, &mut access.account),
+        (&a.opportunity_access, &mut access.opportunity),
+        (&a.case_access, &mut access.case),
+        (&a.contact_access, &mut access.contact),
+    ] {
+        if flag.is_some() {
+            level.clone_from(flag);
+        }
+    }
     let vws = Workspace::new(view);
-    let files = salesforce::export(vws.project(), vws.engines(), &a.dir)?;
-    eprintln!("Wrote {} to {}.", files.join(", "), a.dir.display());
+    let opts = salesforce::ExportOptions {
+        territory_ids: a.territory_ids,
+        user_ids: a.user_ids,
+        allow_row_number_ids: a.allow_row_ids,
+    };
+    let s = salesforce::export_with(vws.project(), vws.engines(), &a.dir, &opts)?;
+    eprint!("{}", s.text());
+    eprintln!("Wrote {} file(s) to {}.", s.files.len(), a.dir.display());
+    if opts.territory_ids.is_none() {
+        eprintln!(
+            "Next: see {} (deploy, export the territory ids, run again with --territory-ids).",
+            a.dir.join("LOAD-STEPS.txt").display()
+        );
+    }
     Ok(())
 }

@@ -362,6 +362,9 @@ pub struct PlanSettings {
     pub balance: BalanceMeasure,
     /// Acceptable deviation from the mean, in percent (±).
     pub tolerance_pct: f64,
+    /// Access levels written on every territory of a Salesforce export.
+    #[serde(default, skip_serializing_if = "SalesforceAccess::is_unset")]
+    pub salesforce: SalesforceAccess,
     /// Accounts outside every territory go to the nearest territory whose
     /// edge is at most this many kilometres away (geodesic); 0 = off.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -381,9 +384,37 @@ impl Default for PlanSettings {
         Self {
             balance: BalanceMeasure::Count,
             tolerance_pct: 5.0,
+            salesforce: SalesforceAccess::default(),
             nearest_km: 0.0,
             row_number_ids: false,
         }
+    }
+}
+
+/// What users of a Salesforce territory may do with the records assigned
+/// to it (Territory2 `accountAccessLevel`, `opportunityAccessLevel`,
+/// `caseAccessLevel`, `contactAccessLevel`). `None` leaves the org's
+/// default from its Territory2Settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesforceAccess {
+    /// `Read`, `Edit` or `All`.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// `None`, `Read` or `Edit`.
+    #[serde(default)]
+    pub opportunity: Option<String>,
+    /// `None`, `Read` or `Edit`.
+    #[serde(default)]
+    pub case: Option<String>,
+    /// `None`, `Read` or `Edit`.
+    #[serde(default)]
+    pub contact: Option<String>,
+}
+
+impl SalesforceAccess {
+    /// True when no level is set (the plan file then leaves it out).
+    pub fn is_unset(&self) -> bool {
+        *self == Self::default()
     }
 }
 

@@ -246,44 +246,8 @@ impl MapView {
         style: &MapStyle,
         tool: &mut dyn MapTool,
     ) -> Vec<MapEvent> {
-        self.refresh_ms = self.refresh(ws, style.size_by);
-        let size = ui.available_size();
-        if !self.placed {
-            self.placed = true;
-            if self.pending_fit.is_none() {
-                self.pending_fit = self.plan_box();
-            }
-        }
-        if let Some(b) = self.pending_fit.take() {
-            self.apply_fit(&b, size);
-        }
-        self.handle_keys(ui);
-
-        let mut events = Vec::new();
-        let mut view_out = None;
-        // A tool may take a press on the map (an account dot, a vertex
-        // handle, a lasso) instead of letting it pan the map.
-        let (pressed, pointer, modifiers) = ui.input(|i| {
-            (
-                i.pointer.primary_pressed(),
-                i.pointer.interact_pos(),
-                i.modifiers,
-            )
-        });
-        if pressed
-            && let (Some(p), Some(v)) = (pointer, self.last_view)
-            && v.rect.contains(p)
-            && ui.rect_contains_pointer(v.rect)
-        {
-            let f = ToolFrame {
-                ws,
-                view: v,
-                accounts: style.accounts.then_some(&self.accounts),
-                territories: &self.territories,
-                selection,
-            };
-            tool.press(&f, p, modifiers);
-        }
+        self.begin_frame(ui, ws, style);
+        self.tool_press(ui, ws, selection, style, tool);
         let pan = if tool.holds_drag() {
             egui::DragPanButtons::empty()
         } else {
@@ -303,6 +267,8 @@ impl MapView {
             self.picking = None;
         }
         let plan_key = PlanKey::of(ws);
+        let mut events = Vec::new();
+        let mut view_out = None;
         let Self {
             memory,
             home,
@@ -328,28 +294,17 @@ impl MapView {
             });
         map.show(ui, |ui, response, projector, _memory| {
             let view = ViewTransform::from_projector(projector);
+            view_out = Some(view);
             let painter = ui.painter_at(view.rect);
-            let overlay = territories.paint(
-                &painter,
-                &view,
-                ws,
-                selection.territory,
-                style.fill_opacity,
-                style.labels,
-            );
-            stats.territories = territories.drawn;
-            if style.accounts {
-                accounts.paint(&painter, &view, dot.id(), ring.id());
-                stats.dots = accounts.stats;
-            } else {
-                accounts.stats = DotStats::default();
-            }
-            painter.extend(overlay.outlines);
-            stats.labels = paint_labels(&painter, overlay.labels);
-
-            if let Some(moved) = moved.as_deref() {
-                paint_moved(&painter, &view, ws, moved);
-            }
+            let layers = PlanLayers {
+                territories,
+                accounts,
+                dot: dot.id(),
+                ring: ring.id(),
+                moved: moved.as_deref().map(Vec::as_slice),
+                selected: selection.territory,
+            };
+            layers.paint(&painter, &view, ws, style, &mut stats);
             let homes = reps::home_positions(ws, &view);
             let on_home = match response.hover_pos() {
                 Some(p) if !response.dragged() => reps::home_at(&homes, p),
@@ -360,23 +315,11 @@ impl MapView {
                 highlight_account(&painter, &view, ws, i, Color32::from_gray(20), 2.5);
             }
             if let Some(what) = picking.as_deref() {
-                ui.ctx().set_cursor_icon(egui::CursorIcon::Crosshair);
-                let hint = format!("Click the map to set {what} · Esc cancels");
-                let at = view.rect.center_top() + vec2(0.0, 10.0);
-                let galley =
-                    painter.layout_no_wrap(hint, FontId::proportional(14.0), Color32::WHITE);
-                let r = Align2::CENTER_TOP
-                    .anchor_size(at, galley.size())
-                    .expand(6.0);
-                painter.rect_filled(r, 4.0, reps::HOME_FILL);
-                painter.galley(r.min + vec2(6.0, 6.0), galley, Color32::WHITE);
-                if response.clicked()
-                    && let Some(p) = response.interact_pointer_pos()
-                {
-                    *picked = Some(view.to_lon_lat(p));
+                // Picking a place takes the click from the tools.
+                if let Some(at) = pick_place(ui, &painter, &view, response, what) {
+                    *picked = Some(at);
                     *picking = None;
                 }
-                view_out = Some(view);
                 return;
             }
             let f = ToolFrame {
@@ -388,14 +331,7 @@ impl MapView {
             };
             let used_click = tool.frame(ui, response, &painter, &f, &mut events);
             if let Some(rep) = on_home {
-                let figures = match rep_cache {
-                    Some((k, m)) if *k == plan_key => m.clone(),
-                    _ => {
-                        let m = Arc::new(ws.rep_metrics());
-                        *rep_cache = Some((plan_key, m.clone()));
-                        m
-                    }
-                };
+                let figures = rep_figures(rep_cache, plan_key, ws);
                 if let Some(m) = figures.iter().find(|m| m.id == rep.0) {
                     response
                         .clone()
@@ -425,30 +361,74 @@ impl MapView {
             {
                 events.push(click_event(ws, &view, p, hover.map(|h| h.0)));
             }
-            paint_scale_bar(&painter, &view, style.units);
-            if let Some((text, url)) = &attribution {
-                paint_attribution(ui, &view, text, url);
-            } else if !stats.basemap_ready {
-                painter.text(
-                    view.rect.right_bottom() - vec2(8.0, 6.0),
-                    Align2::RIGHT_BOTTOM,
-                    "Loading basemap…",
-                    FontId::proportional(11.0),
-                    Color32::from_gray(110),
-                );
-            }
-            view_out = Some(view);
+            let attribution = attribution.as_ref().map(|(t, u)| (t.as_str(), u.as_str()));
+            paint_corners(ui, &painter, &view, style, attribution, stats.basemap_ready);
         });
-        // walkers allows 0..=26; beyond our data's useful range is just empty.
+        self.clamp_zoom();
+        self.last_view = view_out;
+        self.stats = stats;
+        events
+    }
+
+    /// Before drawing: refreshes the caches, frames the plan the first time
+    /// (or as asked), and handles the map's keys.
+    fn begin_frame(&mut self, ui: &egui::Ui, ws: &Workspace, style: &MapStyle) {
+        self.refresh_ms = self.refresh(ws, style.size_by);
+        let size = ui.available_size();
+        if !self.placed {
+            self.placed = true;
+            if self.pending_fit.is_none() {
+                self.pending_fit = self.plan_box();
+            }
+        }
+        if let Some(b) = self.pending_fit.take() {
+            self.apply_fit(&b, size);
+        }
+        self.handle_keys(ui);
+    }
+
+    /// A tool may take a press on the map (an account dot, a vertex handle,
+    /// a lasso) instead of letting it pan the map.
+    fn tool_press(
+        &self,
+        ui: &egui::Ui,
+        ws: &Workspace,
+        selection: &Selection,
+        style: &MapStyle,
+        tool: &mut dyn MapTool,
+    ) {
+        let (pressed, pointer, modifiers) = ui.input(|i| {
+            (
+                i.pointer.primary_pressed(),
+                i.pointer.interact_pos(),
+                i.modifiers,
+            )
+        });
+        if pressed
+            && let (Some(p), Some(v)) = (pointer, self.last_view)
+            && v.rect.contains(p)
+            && ui.rect_contains_pointer(v.rect)
+        {
+            let f = ToolFrame {
+                ws,
+                view: v,
+                accounts: style.accounts.then_some(&self.accounts),
+                territories: &self.territories,
+                selection,
+            };
+            tool.press(&f, p, modifiers);
+        }
+    }
+
+    /// walkers allows zoom 0..=26; beyond our data's useful range is just
+    /// empty.
+    fn clamp_zoom(&mut self) {
         let z = self.memory.zoom();
         if !(MIN_ZOOM - 0.5..=MAX_ZOOM + 1.0).contains(&z) {
             let _ = self
                 .memory
                 .set_zoom(z.clamp(MIN_ZOOM - 0.5, MAX_ZOOM + 1.0));
         }
-        self.last_view = view_out;
-        self.stats = stats;
-        events
     }
 
     /// Frames the whole plan: the central ~98% of the located accounts (so
@@ -716,6 +696,113 @@ fn click_event(ws: &Workspace, view: &ViewTransform, p: Pos2, account: Option<us
     }
     let (lon, lat) = view.to_lon_lat(p);
     MapEvent::SelectTerritory(ws.engine().index().locate(lon, lat))
+}
+
+/// The plan's layers under the tool: territory fills, account dots, then
+/// outlines and labels (over the dots), then the moved accounts.
+struct PlanLayers<'a> {
+    territories: &'a mut TerritoryLayer,
+    accounts: &'a mut AccountLayer,
+    dot: egui::TextureId,
+    ring: egui::TextureId,
+    moved: Option<&'a [usize]>,
+    /// The selected territory (drawn highlighted).
+    selected: Option<TerritoryId>,
+}
+
+impl PlanLayers<'_> {
+    fn paint(
+        self,
+        painter: &egui::Painter,
+        view: &ViewTransform,
+        ws: &Workspace,
+        style: &MapStyle,
+        stats: &mut FrameStats,
+    ) {
+        let overlay = self.territories.paint(
+            painter,
+            view,
+            ws,
+            self.selected,
+            style.fill_opacity,
+            style.labels,
+        );
+        stats.territories = self.territories.drawn;
+        if style.accounts {
+            self.accounts.paint(painter, view, self.dot, self.ring);
+            stats.dots = self.accounts.stats;
+        } else {
+            self.accounts.stats = DotStats::default();
+        }
+        painter.extend(overlay.outlines);
+        stats.labels = paint_labels(painter, overlay.labels);
+        if let Some(moved) = self.moved {
+            paint_moved(painter, view, ws, moved);
+        }
+    }
+}
+
+/// While picking a place (e.g. a rep's home): the crosshair and the hint;
+/// the place clicked, if any.
+fn pick_place(
+    ui: &egui::Ui,
+    painter: &egui::Painter,
+    view: &ViewTransform,
+    response: &egui::Response,
+    what: &str,
+) -> Option<(f64, f64)> {
+    ui.ctx().set_cursor_icon(egui::CursorIcon::Crosshair);
+    let hint = format!("Click the map to set {what} · Esc cancels");
+    let at = view.rect.center_top() + vec2(0.0, 10.0);
+    let galley = painter.layout_no_wrap(hint, FontId::proportional(14.0), Color32::WHITE);
+    let r = Align2::CENTER_TOP
+        .anchor_size(at, galley.size())
+        .expand(6.0);
+    painter.rect_filled(r, 4.0, reps::HOME_FILL);
+    painter.galley(r.min + vec2(6.0, 6.0), galley, Color32::WHITE);
+    if response.clicked() {
+        return response.interact_pointer_pos().map(|p| view.to_lon_lat(p));
+    }
+    None
+}
+
+/// The reps' figures for their tooltips, computed once per plan revision.
+fn rep_figures(
+    cache: &mut Option<(PlanKey, Arc<Vec<crate::core::reps::RepMetrics>>)>,
+    key: PlanKey,
+    ws: &Workspace,
+) -> Arc<Vec<crate::core::reps::RepMetrics>> {
+    match cache {
+        Some((k, m)) if *k == key => m.clone(),
+        _ => {
+            let m = Arc::new(ws.rep_metrics());
+            *cache = Some((key, m.clone()));
+            m
+        }
+    }
+}
+
+/// The scale bar, and the tiles' attribution (or "Loading basemap…").
+fn paint_corners(
+    ui: &mut egui::Ui,
+    painter: &egui::Painter,
+    view: &ViewTransform,
+    style: &MapStyle,
+    attribution: Option<(&str, &str)>,
+    basemap_ready: bool,
+) {
+    paint_scale_bar(painter, view, style.units);
+    if let Some((text, url)) = attribution {
+        paint_attribution(ui, view, text, url);
+    } else if !basemap_ready {
+        painter.text(
+            view.rect.right_bottom() - vec2(8.0, 6.0),
+            Align2::RIGHT_BOTTOM,
+            "Loading basemap…",
+            FontId::proportional(11.0),
+            Color32::from_gray(110),
+        );
+    }
 }
 
 /// Rings the `moved` accounts that are in view (at most

@@ -559,179 +559,147 @@ impl MapTool for Tools {
         self.paint_selection(painter, f);
 
         match self.tool {
-            Tool::Draw | Tool::Split => {
-                ui.ctx().set_cursor_icon(CursorIcon::Crosshair);
-                if response.double_clicked() {
-                    self.finish_path(alt);
-                    used = true;
-                } else if response.clicked()
-                    && let Some(p) = response.interact_pointer_pos()
-                {
-                    used = true;
-                    let first = self.path.first().map(|&(x, y)| f.to_screen(x, y));
-                    if self.tool == Tool::Draw
-                        && self.path.len() >= 3
-                        && first.is_some_and(|q| q.distance(p) <= HANDLE_REACH)
-                    {
-                        self.finish_path(alt);
-                    } else {
-                        if self.tool == Tool::Split && self.path.is_empty() {
-                            let target = f.selection.territory.or_else(|| f.territory_at(p));
-                            self.split_target = target;
-                            match target.and_then(|id| f.ws.project().territory(id)) {
-                                None => {
-                                    self.hint = Some(
-                                        "Select the territory to split first, or start the line on it"
-                                            .into(),
-                                    );
-                                }
-                                Some(t) if t.locked => {
-                                    self.hint = Some(format!(
-                                        "'{}' is locked: unlock it to split it",
-                                        t.name
-                                    ));
-                                    self.split_target = None;
-                                }
-                                Some(_) => self.hint = None,
-                            }
-                            if self.split_target.is_none() {
-                                return true;
-                            }
-                        }
-                        self.path.push(f.view.to_lon_lat(p));
-                    }
-                }
-                if let Some(id) = self.split_target.filter(|_| self.tool == Tool::Split) {
-                    f.outline(painter, id, Stroke::new(2.5, Color32::WHITE));
-                }
-                self.paint_path(painter, f, hover);
-            }
+            Tool::Draw | Tool::Split => match self.path_frame(ui, response, painter, f, alt) {
+                Some(u) => used |= u,
+                // The click was refused (no territory to split): nothing else.
+                None => return true,
+            },
             Tool::Reshape => {
                 used |= self.reshape_frame(ui, response, painter, f, hover);
             }
-            Tool::Paint => {
-                match self.units.get(f.ws, ui.ctx()) {
-                    Some(units) => {
-                        let hovered = hover.and_then(|p| units.unit_at(&f.view, p));
-                        units.paint(painter, &f.view, hovered);
-                        if let Some(u) = hovered
-                            && !self.holds_drag()
-                        {
-                            let label = units.set.labels[u as usize].clone();
-                            response.clone().on_hover_text_at_pointer(label);
-                        }
-                    }
-                    None => {
-                        self.status = Some(match &self.units.error {
-                            Some(e) => e.clone(),
-                            None => format!("Loading {}…", self.units.layer),
-                        });
-                    }
-                }
-                match paint_target(f) {
-                    Ok(id) => f.outline(painter, id, Stroke::new(2.5, Color32::WHITE)),
-                    Err(why) => {
-                        self.status.get_or_insert(why);
-                    }
-                }
-                ui.ctx().set_cursor_icon(CursorIcon::Cell);
-            }
+            Tool::Paint => self.paint_tool_frame(ui, response, painter, f, hover),
             Tool::Select | Tool::Lasso => {
                 if self.tool == Tool::Lasso {
                     ui.ctx().set_cursor_icon(CursorIcon::Crosshair);
                 }
             }
         }
-
         // The gesture under way.
         let end = released || !down;
+        used |= self.gesture_frame(ui, painter, f, pointer, end);
+        self.frame_end(response, painter, f, used);
+        used
+    }
+}
+
+impl Tools {
+    /// The Draw and Split tools: clicks add points to the path (a click on
+    /// the first point or a double click finishes it). Whether the click
+    /// was used; `None` when it was refused and the frame ends there.
+    fn path_frame(
+        &mut self,
+        ui: &egui::Ui,
+        response: &egui::Response,
+        painter: &egui::Painter,
+        f: &ToolFrame,
+        alt: bool,
+    ) -> Option<bool> {
+        let hover = response.hover_pos();
+        let mut used = false;
+        ui.ctx().set_cursor_icon(CursorIcon::Crosshair);
+        if response.double_clicked() {
+            self.finish_path(alt);
+            used = true;
+        } else if response.clicked()
+            && let Some(p) = response.interact_pointer_pos()
+        {
+            used = true;
+            let first = self.path.first().map(|&(x, y)| f.to_screen(x, y));
+            if self.tool == Tool::Draw
+                && self.path.len() >= 3
+                && first.is_some_and(|q| q.distance(p) <= HANDLE_REACH)
+            {
+                self.finish_path(alt);
+            } else {
+                if self.tool == Tool::Split && self.path.is_empty() {
+                    let target = f.selection.territory.or_else(|| f.territory_at(p));
+                    self.split_target = target;
+                    match target.and_then(|id| f.ws.project().territory(id)) {
+                        None => {
+                            self.hint = Some(
+                                "Select the territory to split first, or start the line on it"
+                                    .into(),
+                            );
+                        }
+                        Some(t) if t.locked => {
+                            self.hint =
+                                Some(format!("'{}' is locked: unlock it to split it", t.name));
+                            self.split_target = None;
+                        }
+                        Some(_) => self.hint = None,
+                    }
+                    // No territory to split: the click is refused.
+                    self.split_target?;
+                }
+                self.path.push(f.view.to_lon_lat(p));
+            }
+        }
+        if let Some(id) = self.split_target.filter(|_| self.tool == Tool::Split) {
+            f.outline(painter, id, Stroke::new(2.5, Color32::WHITE));
+        }
+        self.paint_path(painter, f, hover);
+        Some(used)
+    }
+
+    /// The Paint tool: the unit layer with the unit under the pointer, and
+    /// the target territory's outline (or why there is none).
+    fn paint_tool_frame(
+        &mut self,
+        ui: &egui::Ui,
+        response: &egui::Response,
+        painter: &egui::Painter,
+        f: &ToolFrame,
+        hover: Option<Pos2>,
+    ) {
+        match self.units.get(f.ws, ui.ctx()) {
+            Some(units) => {
+                let hovered = hover.and_then(|p| units.unit_at(&f.view, p));
+                units.paint(painter, &f.view, hovered);
+                if let Some(u) = hovered
+                    && !self.holds_drag()
+                {
+                    let label = units.set.labels[u as usize].clone();
+                    response.clone().on_hover_text_at_pointer(label);
+                }
+            }
+            None => {
+                self.status = Some(match &self.units.error {
+                    Some(e) => e.clone(),
+                    None => format!("Loading {}…", self.units.layer),
+                });
+            }
+        }
+        match paint_target(f) {
+            Ok(id) => f.outline(painter, id, Stroke::new(2.5, Color32::WHITE)),
+            Err(why) => {
+                self.status.get_or_insert(why);
+            }
+        }
+        ui.ctx().set_cursor_icon(CursorIcon::Cell);
+    }
+
+    /// Follows the press-drag-release gesture under way; true when its end
+    /// used the click (a lasso or box selection).
+    fn gesture_frame(
+        &mut self,
+        ui: &egui::Ui,
+        painter: &egui::Painter,
+        f: &ToolFrame,
+        pointer: Option<Pos2>,
+        end: bool,
+    ) -> bool {
         match std::mem::take(&mut self.gesture) {
-            Gesture::None => {}
+            Gesture::None => false,
             g @ Gesture::Accounts { .. } => {
                 self.gesture = g;
                 self.accounts_frame(painter, f, pointer, end);
+                false
             }
-            Gesture::Lasso { mut pts, add } => {
-                if let Some(p) = pointer {
-                    let last = pts.last().map(|&(x, y)| f.to_screen(x, y));
-                    if last.is_none_or(|q| q.distance(p) >= 3.0) {
-                        pts.push(f.view.to_lon_lat(p));
-                    }
-                }
-                let screen: Vec<Pos2> = pts.iter().map(|&(x, y)| f.to_screen(x, y)).collect();
-                if end {
-                    let extent = Rect::from_points(&screen).size();
-                    if screen.len() >= 3 && extent.max_elem() >= DROP_MIN_DISTANCE {
-                        let ids =
-                            core_tools::accounts_in_polygon(f.ws.project(), &polygon_of(&pts));
-                        self.push(ToolAction::SelectAccounts(
-                            ids.into_iter().map(|i| i as usize).collect(),
-                            add,
-                        ));
-                        used = true;
-                    }
-                } else {
-                    let mut closed = screen.clone();
-                    if let Some(&first) = screen.first() {
-                        closed.push(first);
-                    }
-                    painter.add(Shape::line(
-                        closed.clone(),
-                        Stroke::new(4.0, Color32::from_white_alpha(170)),
-                    ));
-                    painter.extend(Shape::dashed_line(&closed, Stroke::new(2.0, INK), 6.0, 4.0));
-                    self.gesture = Gesture::Lasso { pts, add };
-                }
-            }
-            Gesture::Box { from, add } => {
-                let a = f.to_screen(from.0, from.1);
-                let b = pointer.unwrap_or(a);
-                let rect = Rect::from_two_pos(a, b);
-                if end {
-                    if rect.size().max_elem() >= DROP_MIN_DISTANCE {
-                        let (x0, y0) = f.view.to_lon_lat(rect.left_bottom());
-                        let (x1, y1) = f.view.to_lon_lat(rect.right_top());
-                        let poly = polygon_of(&[(x0, y0), (x1, y0), (x1, y1), (x0, y1)]);
-                        let ids = core_tools::accounts_in_polygon(f.ws.project(), &poly);
-                        self.push(ToolAction::SelectAccounts(
-                            ids.into_iter().map(|i| i as usize).collect(),
-                            add,
-                        ));
-                        used = true;
-                    }
-                } else {
-                    let blue = Color32::from_rgb(40, 110, 220);
-                    painter.rect_filled(rect, CornerRadius::ZERO, blue.gamma_multiply(0.16));
-                    painter.rect_stroke(
-                        rect,
-                        CornerRadius::ZERO,
-                        Stroke::new(1.5, blue),
-                        StrokeKind::Inside,
-                    );
-                    self.gesture = Gesture::Box { from, add };
-                }
-            }
-            Gesture::Vertex { v, mut last } => {
-                if let Some(p) = pointer
-                    && last != Some(p)
-                {
-                    last = Some(p);
-                    let to = f.view.to_lon_lat(p);
-                    let t = std::time::Instant::now();
-                    let edit =
-                        core_tools::move_vertex(f.ws.project(), v.id, v.part, v.ring, v.vertex, to);
-                    self.build_ms += t.elapsed().as_secs_f64() * 1e3;
-                    match edit {
-                        Ok(e) => {
-                            self.hint = None;
-                            self.push(ToolAction::Step(e));
-                        }
-                        Err(e) => self.hint = Some(e.to_string()),
-                    }
-                }
-                if !end {
-                    self.gesture = Gesture::Vertex { v, last };
-                }
+            Gesture::Lasso { pts, add } => self.lasso_frame(painter, f, pointer, end, (pts, add)),
+            Gesture::Box { from, add } => self.box_frame(painter, f, pointer, end, (from, add)),
+            Gesture::Vertex { v, last } => {
+                self.vertex_frame(f, pointer, end, v, last);
+                false
             }
             g @ Gesture::Paint { .. } => {
                 self.gesture = g;
@@ -741,10 +709,131 @@ impl MapTool for Tools {
                 if end {
                     self.gesture = Gesture::None;
                 }
+                false
             }
         }
+    }
 
-        // The right-click menu: what is under the pointer.
+    /// A lasso being drawn; on release, selects the accounts inside it.
+    fn lasso_frame(
+        &mut self,
+        painter: &egui::Painter,
+        f: &ToolFrame,
+        pointer: Option<Pos2>,
+        end: bool,
+        (mut pts, add): (Vec<(f64, f64)>, bool),
+    ) -> bool {
+        let mut used = false;
+        if let Some(p) = pointer {
+            let last = pts.last().map(|&(x, y)| f.to_screen(x, y));
+            if last.is_none_or(|q| q.distance(p) >= 3.0) {
+                pts.push(f.view.to_lon_lat(p));
+            }
+        }
+        let screen: Vec<Pos2> = pts.iter().map(|&(x, y)| f.to_screen(x, y)).collect();
+        if end {
+            let extent = Rect::from_points(&screen).size();
+            if screen.len() >= 3 && extent.max_elem() >= DROP_MIN_DISTANCE {
+                let ids = core_tools::accounts_in_polygon(f.ws.project(), &polygon_of(&pts));
+                self.push(ToolAction::SelectAccounts(
+                    ids.into_iter().map(|i| i as usize).collect(),
+                    add,
+                ));
+                used = true;
+            }
+        } else {
+            let mut closed = screen.clone();
+            if let Some(&first) = screen.first() {
+                closed.push(first);
+            }
+            painter.add(Shape::line(
+                closed.clone(),
+                Stroke::new(4.0, Color32::from_white_alpha(170)),
+            ));
+            painter.extend(Shape::dashed_line(&closed, Stroke::new(2.0, INK), 6.0, 4.0));
+            self.gesture = Gesture::Lasso { pts, add };
+        }
+        used
+    }
+
+    /// A selection box being dragged; on release, selects the accounts in it.
+    fn box_frame(
+        &mut self,
+        painter: &egui::Painter,
+        f: &ToolFrame,
+        pointer: Option<Pos2>,
+        end: bool,
+        (from, add): ((f64, f64), bool),
+    ) -> bool {
+        let mut used = false;
+        let a = f.to_screen(from.0, from.1);
+        let b = pointer.unwrap_or(a);
+        let rect = Rect::from_two_pos(a, b);
+        if end {
+            if rect.size().max_elem() >= DROP_MIN_DISTANCE {
+                let (x0, y0) = f.view.to_lon_lat(rect.left_bottom());
+                let (x1, y1) = f.view.to_lon_lat(rect.right_top());
+                let poly = polygon_of(&[(x0, y0), (x1, y0), (x1, y1), (x0, y1)]);
+                let ids = core_tools::accounts_in_polygon(f.ws.project(), &poly);
+                self.push(ToolAction::SelectAccounts(
+                    ids.into_iter().map(|i| i as usize).collect(),
+                    add,
+                ));
+                used = true;
+            }
+        } else {
+            let blue = Color32::from_rgb(40, 110, 220);
+            painter.rect_filled(rect, CornerRadius::ZERO, blue.gamma_multiply(0.16));
+            painter.rect_stroke(
+                rect,
+                CornerRadius::ZERO,
+                Stroke::new(1.5, blue),
+                StrokeKind::Inside,
+            );
+            self.gesture = Gesture::Box { from, add };
+        }
+        used
+    }
+
+    /// A vertex being dragged: one gesture step per pointer move.
+    fn vertex_frame(
+        &mut self,
+        f: &ToolFrame,
+        pointer: Option<Pos2>,
+        end: bool,
+        v: VertexRef,
+        mut last: Option<Pos2>,
+    ) {
+        if let Some(p) = pointer
+            && last != Some(p)
+        {
+            last = Some(p);
+            let to = f.view.to_lon_lat(p);
+            let t = std::time::Instant::now();
+            let edit = core_tools::move_vertex(f.ws.project(), v.id, v.part, v.ring, v.vertex, to);
+            self.build_ms += t.elapsed().as_secs_f64() * 1e3;
+            match edit {
+                Ok(e) => {
+                    self.hint = None;
+                    self.push(ToolAction::Step(e));
+                }
+                Err(e) => self.hint = Some(e.to_string()),
+            }
+        }
+        if !end {
+            self.gesture = Gesture::Vertex { v, last };
+        }
+    }
+
+    /// The right-click menu (what is under the pointer), then the hint or
+    /// status over the map.
+    fn frame_end(
+        &mut self,
+        response: &egui::Response,
+        painter: &egui::Painter,
+        f: &ToolFrame,
+        used: bool,
+    ) {
         if response.secondary_clicked() && !used {
             self.context = response
                 .interact_pointer_pos()
@@ -755,7 +844,6 @@ impl MapTool for Tools {
             response
                 .context_menu(|ui| super::panel::map_menu(ui, f.ws, f.selection, self, context));
         }
-
         let at = f.view.rect.center_top() + vec2(0.0, 10.0);
         if let Some(h) = &self.hint {
             tag(painter, at, Align2::CENTER_TOP, h, true);
@@ -763,6 +851,5 @@ impl MapTool for Tools {
             tag(painter, at, Align2::CENTER_TOP, s, false);
         }
         self.list_target = None;
-        used
     }
 }

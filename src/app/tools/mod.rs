@@ -26,6 +26,7 @@ use crate::core::edit::Edit;
 use crate::core::shape_edit::{self as core_tools, DrawMode};
 use crate::core::{TerritoryId, Workspace};
 
+pub use panel::ToolBar;
 pub(crate) use panel::territory_menu;
 pub use units::UnitPicker;
 
@@ -417,6 +418,25 @@ impl TurfmapApp {
         &mut self.tools
     }
 
+    /// The toolbar above the map; its queued actions run at once.
+    pub(crate) fn tool_bar(&mut self, ui: &mut egui::Ui) {
+        let commands = ToolBar.ui(ui, &self.ws, &self.selection, &mut self.tools);
+        self.apply_commands(commands);
+        self.run_tool_actions();
+    }
+
+    /// The details panel's editing controls for territory `id`.
+    pub(crate) fn territory_edit_controls(&mut self, ui: &mut egui::Ui, id: TerritoryId) {
+        ToolBar::territory_controls(ui, &self.ws, &mut self.tools, id);
+        self.run_tool_actions();
+    }
+
+    /// The details panel's account and multi-territory selection, if any.
+    pub(crate) fn selection_controls(&mut self, ui: &mut egui::Ui) {
+        ToolBar::selection_controls(ui, &self.ws, &self.selection, &mut self.tools);
+        self.run_tool_actions();
+    }
+
     /// Picks the map tool (as its toolbar button and key do).
     pub fn set_tool(&mut self, tool: Tool) {
         self.tools.set_tool(tool);
@@ -665,7 +685,7 @@ impl TurfmapApp {
             t.push(id);
             self.selection.territory = Some(id);
             self.selection.account = None;
-            self.list_scroll_to = Some(id);
+            self.list.scroll_to(Some(id));
         }
     }
 

@@ -4,10 +4,11 @@
 use egui::{Button, Color32, ComboBox, DragValue, RichText, Sense, Ui, vec2};
 
 use super::{Tool, ToolAction, Tools};
-use crate::app::TurfmapApp;
+use crate::app::command::Command;
 use crate::app::fmt;
+use crate::app::form;
 use crate::app::state::Selection;
-use crate::core::model::palette_color;
+use crate::core::model::{TerritoryTypeId, palette_color};
 use crate::core::units::UnitLayer;
 use crate::core::{TerritoryId, Workspace};
 
@@ -190,10 +191,25 @@ fn account_selection_menu(ui: &mut Ui, tools: &mut Tools) {
     }
 }
 
-impl TurfmapApp {
-    /// The toolbar above the map: one button per tool (with its key), and
-    /// the active tool's options.
-    pub(crate) fn tool_bar(&mut self, ui: &mut Ui) {
+/// The toolbar above the map and the tools' controls in the details panel.
+/// The tools' state ([`Tools`]) is shared with the map and the list; what
+/// the user asks for is queued on it as [`ToolAction`]s, which the app turns
+/// into edits.
+#[derive(Debug, Default)]
+pub struct ToolBar;
+
+impl ToolBar {
+    /// The toolbar: the territory type shown (when the plan has several),
+    /// one button per tool (with its key), and the active tool's options.
+    /// Returns the type switch, if any.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        ws: &Workspace,
+        selection: &Selection,
+        tools: &mut Tools,
+    ) -> Vec<Command> {
+        let mut out = Vec::new();
         // The map panel has no frame of its own: give the bar the panel fill,
         // and no gap under it (it would show the bare window).
         ui.spacing_mut().item_spacing.y = 0.0;
@@ -205,10 +221,10 @@ impl TurfmapApp {
                 ui.spacing_mut().button_padding = vec2(6.0, 3.0);
                 ui.spacing_mut().item_spacing.x = 4.0;
                 ui.horizontal_wrapped(|ui| {
-                    self.type_switcher(ui);
+                    out.extend(type_switcher(ui, ws).map(Command::ShowType));
                     for tool in Tool::ALL {
                         let r = ui
-                            .add(Button::selectable(self.tools.tool == tool, tool.name()))
+                            .add(Button::selectable(tools.tool == tool, tool.name()))
                             .on_hover_text(format!(
                                 "{} ({})\n\n{}",
                                 tool.name(),
@@ -216,12 +232,12 @@ impl TurfmapApp {
                                 tool.help()
                             ));
                         if r.clicked() {
-                            self.tools.set_tool(tool);
+                            tools.set_tool(tool);
                         }
                     }
                     ui.separator();
-                    self.tool_options(ui);
-                    let merge = self.tools.merge_set(&self.selection);
+                    tool_options(ui, ws, selection, tools);
+                    let merge = tools.merge_set(selection);
                     if let Some(ids) = merge
                         && ui
                             .button(format!("Merge {}", ids.len()))
@@ -230,274 +246,311 @@ impl TurfmapApp {
                             )
                             .clicked()
                     {
-                        self.tools.push(ToolAction::Merge(ids));
+                        tools.push(ToolAction::Merge(ids));
                     }
-                    if !self.tools.accounts.is_empty()
+                    if !tools.accounts.is_empty()
                         && ui
-                            .button(format!(
-                                "Unpin {}",
-                                fmt::count(self.tools.accounts.len() as u64)
-                            ))
+                            .button(format!("Unpin {}", fmt::count(tools.accounts.len() as u64)))
                             .on_hover_text(
                                 "Return the selected accounts to their territory by geography (U)",
                             )
                             .clicked()
                     {
-                        let a = self.tools.accounts.clone();
-                        self.tools.push(ToolAction::Unpin(a));
+                        let a = tools.accounts.clone();
+                        tools.push(ToolAction::Unpin(a));
                     }
                 });
             });
-        self.run_tool_actions();
-    }
-
-    fn tool_options(&mut self, ui: &mut Ui) {
-        let weak = ui.visuals().weak_text_color();
-        match self.tools.tool {
-            Tool::Select => {
-                ui.label(
-                    RichText::new("Drag accounts onto a territory · Shift-drag: box").color(weak),
-                );
-            }
-            Tool::Lasso => {
-                ui.label(RichText::new("Drag around accounts to select them").color(weak));
-            }
-            Tool::Draw => {
-                ui.toggle_value(&mut self.tools.overlay, "Overlay")
-                    .on_hover_text(
-                        "On: the new territory keeps its overlap with others (and wins it). \
-                         Off: it takes its area from them. Holding Alt while finishing does the same.",
-                    );
-                let n = self.tools.path.len();
-                let text = if n == 0 {
-                    "Click the first corner".to_owned()
-                } else {
-                    format!("{n} corner(s) · Enter or double-click finishes · Backspace · Esc")
-                };
-                ui.label(RichText::new(text).color(weak));
-            }
-            Tool::Reshape => {
-                ui.label(
-                    RichText::new(
-                        "Drag handles · drag a midpoint to add · Delete or right-click removes",
-                    )
-                    .color(weak),
-                );
-            }
-            Tool::Paint => {
-                let current = &self.tools.units.layer;
-                let caption = LAYERS
-                    .iter()
-                    .find(|(_, l)| match l {
-                        Some(l) => l == current,
-                        None => matches!(current, UnitLayer::Hex { .. }),
-                    })
-                    .map_or("Units", |(c, _)| c);
-                let mut chosen = None;
-                let label = ui.label("Units");
-                ComboBox::from_id_salt("paint_units_layer")
-                    .selected_text(caption)
-                    .show_ui(ui, |ui| {
-                        for (text, layer) in LAYERS {
-                            if ui.selectable_label(caption == text, text).clicked() {
-                                chosen = Some(layer.unwrap_or(UnitLayer::Hex { size_km: 25.0 }));
-                            }
-                        }
-                    })
-                    .response
-                    .labelled_by(label.id)
-                    .on_hover_text("The building blocks to paint territories with");
-                if let Some(layer) = chosen {
-                    self.tools.units.set_layer(layer);
-                }
-                if let UnitLayer::Hex { size_km } = self.tools.units.layer {
-                    let mut km = size_km;
-                    let r = ui
-                        .add(
-                            DragValue::new(&mut km)
-                                .range(1.0..=500.0)
-                                .suffix(" km")
-                                .speed(0.5),
-                        )
-                        .on_hover_text("Hexagon size (centre to corner)");
-                    if !(r.dragged() || r.has_focus()) && km != size_km {
-                        self.tools.units.set_layer(UnitLayer::Hex { size_km: km });
-                    } else if r.changed() {
-                        // Applied once the drag or typing ends.
-                        self.tools.units.layer = UnitLayer::Hex { size_km: km };
-                    }
-                }
-                if self.tools.units.is_loading() {
-                    ui.spinner();
-                }
-                let into = self
-                    .selection
-                    .territory
-                    .and_then(|id| self.ws.project().territory(id))
-                    .map_or("Into: click a territory".to_owned(), |t| {
-                        format!("Into '{}'", t.name)
-                    });
-                ui.label(RichText::new(into).color(weak));
-            }
-            Tool::Split => {
-                let n = self.tools.path.len();
-                let text = if n == 0 {
-                    "Click where the cut starts".to_owned()
-                } else {
-                    format!("{n} point(s) · Enter or double-click cuts · Backspace · Esc")
-                };
-                ui.label(RichText::new(text).color(weak));
-            }
-        }
+        out
     }
 
     /// The details panel's editing controls for territory `id`: name,
     /// colour, lock, and the tools that act on it.
-    pub(crate) fn territory_edit_controls(&mut self, ui: &mut Ui, id: TerritoryId) {
-        let Some(t) = self.ws.project().territory(id) else {
-            return;
-        };
-        let (name, color, locked) = (t.name.clone(), t.color, t.locked);
-        if self.tools.name_edit.as_ref().is_none_or(|(e, _)| *e != id) {
-            self.tools.name_edit = Some((id, name.clone()));
-        }
-        egui::Grid::new("territory_edit")
-            .num_columns(2)
-            .spacing([12.0, 6.0])
-            .show(ui, |ui| {
-                let label = ui.label("Name");
-                let Some((_, buf)) = self.tools.name_edit.as_mut() else {
-                    return;
-                };
-                let mut out = egui::TextEdit::singleline(buf)
-                    .desired_width(180.0)
-                    .show(ui);
-                let r = out.response.response.clone().labelled_by(label.id);
-                if self.tools.focus_name {
-                    self.tools.focus_name = false;
-                    r.request_focus();
-                    let all = egui::text_selection::CCursorRange::select_all(&out.galley);
-                    out.state.cursor.set_char_range(Some(all));
-                    out.state.store(ui.ctx(), r.id);
-                }
-                let typed = buf.trim().to_owned();
-                if r.lost_focus() {
-                    if ui.input(|i| i.key_pressed(egui::Key::Escape)) || typed.is_empty() {
-                        *buf = name.clone();
-                    } else if typed != name {
-                        self.tools.push(ToolAction::Rename(id, typed));
-                    }
-                }
-                ui.end_row();
-
-                let label = ui.label("Colour");
-                let mut c = color;
-                let r =
-                    egui::color_picker::color_edit_button_srgb(ui, &mut c).labelled_by(label.id);
-                if c != color {
-                    self.tools.push(ToolAction::Recolor(id, c));
-                }
-                let _ = r;
-                ui.end_row();
-
-                let label = ui.label("Locked");
-                let mut l = locked;
-                if ui
-                    .checkbox(&mut l, "")
-                    .labelled_by(label.id)
-                    .on_hover_text("A locked territory is left alone by every tool")
-                    .changed()
-                {
-                    self.tools.push(ToolAction::Lock(id, l));
-                }
-                ui.end_row();
-            });
-        ui.add_space(4.0);
-        ui.horizontal_wrapped(|ui| {
-            let why = "Locked: unlock it first";
-            for (tool, text) in [
-                (Tool::Reshape, "Edit boundary"),
-                (Tool::Paint, "Paint units"),
-                (Tool::Split, "Split…"),
-            ] {
-                if ui
-                    .add_enabled(!locked, Button::selectable(self.tools.tool == tool, text))
-                    .on_hover_text(tool.help())
-                    .on_disabled_hover_text(why)
-                    .clicked()
-                {
-                    self.tools.set_tool(tool);
-                }
-            }
-            if ui
-                .add_enabled(!locked, Button::new("Delete territory"))
-                .on_disabled_hover_text(why)
-                .clicked()
-            {
-                self.tools.push(ToolAction::Delete(id));
-            }
-        });
-        self.run_tool_actions();
+    pub fn territory_controls(ui: &mut Ui, ws: &Workspace, tools: &mut Tools, id: TerritoryId) {
+        territory_edit_controls(ui, ws, tools, id);
     }
 
     /// The details panel's account and multi-territory selection, if any.
-    pub(crate) fn selection_controls(&mut self, ui: &mut Ui) {
-        let merge = self.tools.merge_set(&self.selection);
-        if self.tools.accounts.is_empty() && merge.is_none() {
-            return;
-        }
-        if !self.tools.accounts.is_empty() {
-            let n = self.tools.accounts.len();
-            let pinned = self
-                .tools
-                .accounts
-                .iter()
-                .filter(|&&i| self.ws.engine().pin_of(self.ws.project(), i).is_some())
-                .count();
-            ui.heading("Selected accounts");
-            ui.label(format!(
-                "{} account(s), {} pinned. Drag one onto a territory or a list row to move them all.",
-                fmt::count(n as u64),
-                fmt::count(pinned as u64)
-            ));
-            ui.horizontal(|ui| {
-                if ui
-                    .add_enabled(pinned > 0, Button::new("Unpin selected"))
-                    .on_hover_text("Return them to their territory by geography (U)")
-                    .clicked()
-                {
-                    let a = self.tools.accounts.clone();
-                    self.tools.push(ToolAction::Unpin(a));
-                }
-                if ui.button("Clear").on_hover_text("Esc").clicked() {
-                    self.tools.accounts.clear();
-                }
-            });
-            ui.add_space(6.0);
-        }
-        if let Some(ids) = merge {
-            let names: Vec<String> = ids
-                .iter()
-                .filter_map(|&id| self.ws.project().territory(id))
-                .map(|t| t.name.clone())
-                .collect();
-            ui.heading("Selected territories");
-            ui.label(names.join(", "));
-            ui.horizontal(|ui| {
-                if ui
-                    .button(format!("Merge {} territories", ids.len()))
-                    .on_hover_text(format!("Into '{}' (M)", names.first().map_or("", |s| s)))
-                    .clicked()
-                {
-                    self.tools.push(ToolAction::Merge(ids.clone()));
-                }
-                if ui.button("Clear").clicked() {
-                    self.tools.territories.clear();
-                }
-            });
-            ui.add_space(6.0);
-        }
-        ui.separator();
-        self.run_tool_actions();
+    pub fn selection_controls(
+        ui: &mut Ui,
+        ws: &Workspace,
+        selection: &Selection,
+        tools: &mut Tools,
+    ) {
+        selection_controls(ui, ws, selection, tools);
     }
+}
+
+/// The active tool's options and hints.
+fn tool_options(ui: &mut Ui, ws: &Workspace, selection: &Selection, tools: &mut Tools) {
+    let weak = ui.visuals().weak_text_color();
+    match tools.tool {
+        Tool::Select => {
+            ui.label(RichText::new("Drag accounts onto a territory · Shift-drag: box").color(weak));
+        }
+        Tool::Lasso => {
+            ui.label(RichText::new("Drag around accounts to select them").color(weak));
+        }
+        Tool::Draw => {
+            ui.toggle_value(&mut tools.overlay, "Overlay")
+                    .on_hover_text(
+                        "On: the new territory keeps its overlap with others (and wins it). \
+                         Off: it takes its area from them. Holding Alt while finishing does the same.",
+                    );
+            let n = tools.path.len();
+            let text = if n == 0 {
+                "Click the first corner".to_owned()
+            } else {
+                format!("{n} corner(s) · Enter or double-click finishes · Backspace · Esc")
+            };
+            ui.label(RichText::new(text).color(weak));
+        }
+        Tool::Reshape => {
+            ui.label(
+                RichText::new(
+                    "Drag handles · drag a midpoint to add · Delete or right-click removes",
+                )
+                .color(weak),
+            );
+        }
+        Tool::Paint => {
+            let current = &tools.units.layer;
+            let caption = LAYERS
+                .iter()
+                .find(|(_, l)| match l {
+                    Some(l) => l == current,
+                    None => matches!(current, UnitLayer::Hex { .. }),
+                })
+                .map_or("Units", |(c, _)| c);
+            let mut chosen = None;
+            let label = ui.label("Units");
+            ComboBox::from_id_salt("paint_units_layer")
+                .selected_text(caption)
+                .show_ui(ui, |ui| {
+                    for (text, layer) in LAYERS {
+                        if ui.selectable_label(caption == text, text).clicked() {
+                            chosen = Some(layer.unwrap_or(UnitLayer::Hex { size_km: 25.0 }));
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text("The building blocks to paint territories with");
+            if let Some(layer) = chosen {
+                tools.units.set_layer(layer);
+            }
+            if let UnitLayer::Hex { size_km } = tools.units.layer {
+                let mut km = size_km;
+                let r = ui
+                    .add(
+                        DragValue::new(&mut km)
+                            .range(1.0..=500.0)
+                            .suffix(" km")
+                            .speed(0.5),
+                    )
+                    .on_hover_text("Hexagon size (centre to corner)");
+                if !(r.dragged() || r.has_focus()) && km != size_km {
+                    tools.units.set_layer(UnitLayer::Hex { size_km: km });
+                } else if r.changed() {
+                    // Applied once the drag or typing ends.
+                    tools.units.layer = UnitLayer::Hex { size_km: km };
+                }
+            }
+            if tools.units.is_loading() {
+                ui.spinner();
+            }
+            let into = selection
+                .territory
+                .and_then(|id| ws.project().territory(id))
+                .map_or("Into: click a territory".to_owned(), |t| {
+                    format!("Into '{}'", t.name)
+                });
+            ui.label(RichText::new(into).color(weak));
+        }
+        Tool::Split => {
+            let n = tools.path.len();
+            let text = if n == 0 {
+                "Click where the cut starts".to_owned()
+            } else {
+                format!("{n} point(s) · Enter or double-click cuts · Backspace · Esc")
+            };
+            ui.label(RichText::new(text).color(weak));
+        }
+    }
+}
+
+/// See [`ToolBar::territory_controls`].
+fn territory_edit_controls(ui: &mut Ui, ws: &Workspace, tools: &mut Tools, id: TerritoryId) {
+    let Some(t) = ws.project().territory(id) else {
+        return;
+    };
+    let (name, color, locked) = (t.name.clone(), t.color, t.locked);
+    if tools.name_edit.as_ref().is_none_or(|(e, _)| *e != id) {
+        tools.name_edit = Some((id, name.clone()));
+    }
+    egui::Grid::new("territory_edit")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            let label = ui.label("Name");
+            let Some((_, buf)) = tools.name_edit.as_mut() else {
+                return;
+            };
+            let mut out = egui::TextEdit::singleline(buf)
+                .desired_width(180.0)
+                .show(ui);
+            let r = out.response.response.clone().labelled_by(label.id);
+            if tools.focus_name {
+                tools.focus_name = false;
+                r.request_focus();
+                let all = egui::text_selection::CCursorRange::select_all(&out.galley);
+                out.state.cursor.set_char_range(Some(all));
+                out.state.store(ui.ctx(), r.id);
+            }
+            let typed = buf.trim().to_owned();
+            if r.lost_focus() {
+                if ui.input(|i| i.key_pressed(egui::Key::Escape)) || typed.is_empty() {
+                    *buf = name.clone();
+                } else if typed != name {
+                    tools.push(ToolAction::Rename(id, typed));
+                }
+            }
+            ui.end_row();
+
+            let label = ui.label("Colour");
+            let mut c = color;
+            let r = egui::color_picker::color_edit_button_srgb(ui, &mut c).labelled_by(label.id);
+            if c != color {
+                tools.push(ToolAction::Recolor(id, c));
+            }
+            let _ = r;
+            ui.end_row();
+
+            let label = ui.label("Locked");
+            let mut l = locked;
+            if ui
+                .checkbox(&mut l, "")
+                .labelled_by(label.id)
+                .on_hover_text("A locked territory is left alone by every tool")
+                .changed()
+            {
+                tools.push(ToolAction::Lock(id, l));
+            }
+            ui.end_row();
+        });
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        let why = "Locked: unlock it first";
+        for (tool, text) in [
+            (Tool::Reshape, "Edit boundary"),
+            (Tool::Paint, "Paint units"),
+            (Tool::Split, "Split…"),
+        ] {
+            if ui
+                .add_enabled(!locked, Button::selectable(tools.tool == tool, text))
+                .on_hover_text(tool.help())
+                .on_disabled_hover_text(why)
+                .clicked()
+            {
+                tools.set_tool(tool);
+            }
+        }
+        if ui
+            .add_enabled(!locked, Button::new("Delete territory"))
+            .on_disabled_hover_text(why)
+            .clicked()
+        {
+            tools.push(ToolAction::Delete(id));
+        }
+    });
+}
+
+/// See [`ToolBar::selection_controls`].
+fn selection_controls(ui: &mut Ui, ws: &Workspace, selection: &Selection, tools: &mut Tools) {
+    let merge = tools.merge_set(selection);
+    if tools.accounts.is_empty() && merge.is_none() {
+        return;
+    }
+    if !tools.accounts.is_empty() {
+        let n = tools.accounts.len();
+        let pinned = tools
+            .accounts
+            .iter()
+            .filter(|&&i| ws.engine().pin_of(ws.project(), i).is_some())
+            .count();
+        ui.heading("Selected accounts");
+        ui.label(format!(
+            "{} account(s), {} pinned. Drag one onto a territory or a list row to move them all.",
+            fmt::count(n as u64),
+            fmt::count(pinned as u64)
+        ));
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(pinned > 0, Button::new("Unpin selected"))
+                .on_hover_text("Return them to their territory by geography (U)")
+                .clicked()
+            {
+                let a = tools.accounts.clone();
+                tools.push(ToolAction::Unpin(a));
+            }
+            if ui.button("Clear").on_hover_text("Esc").clicked() {
+                tools.accounts.clear();
+            }
+        });
+        ui.add_space(6.0);
+    }
+    if let Some(ids) = merge {
+        let names: Vec<String> = ids
+            .iter()
+            .filter_map(|&id| ws.project().territory(id))
+            .map(|t| t.name.clone())
+            .collect();
+        ui.heading("Selected territories");
+        ui.label(names.join(", "));
+        ui.horizontal(|ui| {
+            if ui
+                .button(format!("Merge {} territories", ids.len()))
+                .on_hover_text(format!("Into '{}' (M)", names.first().map_or("", |s| s)))
+                .clicked()
+            {
+                tools.push(ToolAction::Merge(ids.clone()));
+            }
+            if ui.button("Clear").clicked() {
+                tools.territories.clear();
+            }
+        });
+        ui.add_space(6.0);
+    }
+    ui.separator();
+}
+
+/// The territory type shown, when the plan has several; the type picked.
+fn type_switcher(ui: &mut Ui, ws: &Workspace) -> Option<TerritoryTypeId> {
+    let p = ws.project();
+    if p.types.len() < 2 {
+        return None;
+    }
+    let current = ws.current_type();
+    let mut types: Vec<(TerritoryTypeId, &str, i32)> = p
+        .types
+        .iter()
+        .map(|t| (t.id, t.name.as_str(), t.priority))
+        .collect();
+    types.sort_by_key(|t| std::cmp::Reverse(t.2));
+    let name = types
+        .iter()
+        .find(|t| t.0 == current)
+        .map_or(String::new(), |t| t.1.to_owned());
+    let label = ui.label("Type");
+    let (show, combo) = form::pick(
+        ui,
+        ComboBox::from_id_salt("map_type_switch").selected_text(name),
+        current,
+        types.iter().map(|(id, n, _)| (*id, *n)),
+    );
+    combo.labelled_by(label.id).on_hover_text(
+        "Territory type shown: the map, list, chart and tools work on one type at a time",
+    );
+    ui.separator();
+    show.filter(|t| *t != current)
 }

@@ -1,0 +1,383 @@
+//! The details panel (right): the plan summary with its balance settings
+//! and figures, then the selected territory or account.
+
+use egui::{ComboBox, DragValue, Grid, Label, RichText, Ui};
+
+use crate::core::metrics::PlanMetrics;
+use crate::core::model::{BalanceMeasure, LocationSource, PlanSettings};
+use crate::core::{TerritoryId, Workspace};
+
+use super::super::command::Command;
+use super::{figure, fmt, kv, swatch, warning_icon};
+use crate::core::render::DistanceUnit;
+
+/// The details panel's own state.
+#[derive(Debug, Default)]
+pub struct Details {
+    /// The tolerance being typed or dragged, committed when the user lets go.
+    tolerance_edit: Option<f64>,
+}
+
+impl Details {
+    /// Forgets a half-typed tolerance (another plan was opened).
+    pub fn reset(&mut self) {
+        self.tolerance_edit = None;
+    }
+
+    /// The plan summary: balance measure and tolerance (changing either
+    /// returns [`Command::SetSettings`]), then the plan's figures.
+    pub fn plan_summary(&mut self, ui: &mut Ui, ws: &Workspace, m: &PlanMetrics) -> Vec<Command> {
+        ui.heading("Plan");
+        let new_settings = self.settings_grid(ui, ws);
+        ui.add_space(6.0);
+        plan_figures(ui, m);
+        new_settings.map(Command::SetSettings).into_iter().collect()
+    }
+
+    /// The balance measure and tolerance; the new settings once changed.
+    fn settings_grid(&mut self, ui: &mut Ui, ws: &Workspace) -> Option<PlanSettings> {
+        let settings = ws.project().settings.clone();
+        let mut new_settings = None;
+
+        Grid::new("plan_settings")
+            .num_columns(2)
+            .spacing([12.0, 8.0])
+            .show(ui, |ui| {
+                let label = ui.label("Balance measure");
+                let current = settings.balance.clone();
+                let measures: Vec<String> = ws
+                    .project()
+                    .accounts
+                    .measures
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect();
+                let mut chosen = None;
+                let combo = ComboBox::from_id_salt("balance_measure")
+                    .width(170.0)
+                    .selected_text(measure_caption(&current))
+                    .show_ui(ui, |ui| {
+                        let count = BalanceMeasure::Count;
+                        if ui
+                            .selectable_label(current == count, measure_caption(&count))
+                            .clicked()
+                        {
+                            chosen = Some(count);
+                        }
+                        for name in measures {
+                            let b = BalanceMeasure::Measure(name);
+                            if ui
+                                .selectable_label(current == b, measure_caption(&b))
+                                .clicked()
+                            {
+                                chosen = Some(b);
+                            }
+                        }
+                    });
+                combo
+                    .response
+                    .labelled_by(label.id)
+                    .on_hover_text("What territories are balanced on");
+                if let Some(b) = chosen.filter(|b| *b != current) {
+                    new_settings = Some(PlanSettings {
+                        balance: b,
+                        ..settings.clone()
+                    });
+                }
+                ui.end_row();
+
+                let label = ui.label("Tolerance (±%)");
+                let mut tol = self.tolerance_edit.unwrap_or(settings.tolerance_pct);
+                let r = ui
+                    .add(
+                        DragValue::new(&mut tol)
+                            .range(0.0..=100.0)
+                            .speed(0.1)
+                            .max_decimals(1)
+                            .prefix("± ")
+                            .suffix(" %"),
+                    )
+                    .labelled_by(label.id)
+                    .on_hover_text(
+                        "How far from the mean a territory may be and still count as balanced",
+                    );
+                if r.changed() {
+                    self.tolerance_edit = Some(tol);
+                }
+                // Commit once the drag or typing ends: one undo step per
+                // change, not one per pixel dragged.
+                if !(r.dragged() || r.has_focus())
+                    && let Some(t) = self.tolerance_edit.take()
+                    && t != settings.tolerance_pct
+                {
+                    new_settings = Some(PlanSettings {
+                        tolerance_pct: t,
+                        ..settings.clone()
+                    });
+                }
+                ui.end_row();
+            });
+        new_settings
+    }
+
+    /// The selected territory's figures; false when it has none (it is
+    /// gone, or the metrics are not recomputed yet).
+    pub fn territory(
+        ui: &mut Ui,
+        ws: &Workspace,
+        metrics: &PlanMetrics,
+        units: DistanceUnit,
+        id: TerritoryId,
+    ) -> bool {
+        let Some(t) = metrics.territory(id) else {
+            return false;
+        };
+        let territory = ws.project().territory(id);
+        let color = territory.map_or([128, 128, 128], |t| t.color);
+        let locked = territory.is_some_and(|t| t.locked);
+        ui.horizontal(|ui| {
+            swatch(ui, color, 20.0);
+            ui.heading(&t.name);
+        });
+        ui.add_space(4.0);
+        let tol = metrics.tolerance_pct;
+        Grid::new("territory_details")
+            .num_columns(3)
+            .spacing([12.0, 6.0])
+            .striped(true)
+            .show(ui, |ui| {
+                kv(ui, "Rep", t.rep.clone().unwrap_or_else(|| "—".into()), None);
+                let share = |k: usize| t.share_pct.get(k).map(|p| format!("{p:.1}% of plan"));
+                kv(ui, "Accounts", fmt::count(t.group.count), share(0));
+                for (m, name) in metrics.measures.iter().enumerate() {
+                    let sum = t.group.sums.get(m).copied().unwrap_or(0.0);
+                    kv(ui, name, fmt::value(sum), share(m + 1));
+                }
+                kv(
+                    ui,
+                    "Balance value",
+                    fmt::value(t.balance_value),
+                    Some(metrics.balance_measure.clone()),
+                );
+                let out = t.deviation_pct.abs() > tol + 1e-9;
+                let dev = RichText::new(fmt::signed_pct(t.deviation_pct));
+                let dev = if out {
+                    dev.color(ui.visuals().warn_fg_color).strong()
+                } else {
+                    dev
+                };
+                kv(
+                    ui,
+                    "Deviation",
+                    dev,
+                    Some(if out {
+                        format!("outside ±{}%", fmt::pct_plain(tol))
+                    } else {
+                        format!("within ±{}%", fmt::pct_plain(tol))
+                    }),
+                );
+                let area = fmt::value(units.area_from_km2(t.area_km2));
+                kv(ui, "Area", format!("{area} {}", units.area_label()), None);
+                kv(
+                    ui,
+                    "Compactness",
+                    format!("{:.2}", t.compactness),
+                    Some("1 = circle".into()),
+                );
+                if locked {
+                    kv(ui, "Locked", "yes", None);
+                }
+            });
+        ui.add_space(8.0);
+        true
+    }
+
+    /// Buttons under a territory's details: zoom to it, clear selection.
+    pub fn territory_buttons(ui: &mut Ui, id: TerritoryId) -> Vec<Command> {
+        let mut commands = Vec::new();
+        ui.horizontal(|ui| {
+            if ui.button("Zoom to territory").clicked() {
+                commands.push(Command::ZoomToTerritory(id));
+            }
+            if ui.button("Clear selection").clicked() {
+                commands.push(Command::ClearSelection);
+            }
+        });
+        commands
+    }
+
+    /// The selected account: where it is, why it is in its territory, its
+    /// values; buttons to show its territory, unpin it, clear the selection.
+    pub fn account(ui: &mut Ui, ws: &Workspace, i: usize) -> Vec<Command> {
+        let mut commands = Vec::new();
+        let p = ws.project();
+        let a = &p.accounts;
+        if i >= a.len() {
+            return commands;
+        }
+        let territory = ws.engine().territory_of(i);
+        let reason = ws.engine().reason(i);
+        ui.heading(&a.names[i]);
+        ui.add_space(4.0);
+        let mut go_to = None;
+        let mut unpin = false;
+        Grid::new("account_details")
+            .num_columns(3)
+            .spacing([12.0, 6.0])
+            .striped(true)
+            .show(ui, |ui| {
+                kv(ui, "Account ID", a.ids[i].clone(), None);
+                let tname = territory
+                    .and_then(|id| p.territory(id))
+                    .map_or("Unassigned".to_owned(), |t| t.name.clone());
+                kv(ui, "Territory", tname, None);
+                kv(ui, "Why", reason.describe(), None);
+                let location = if a.is_located(i) {
+                    format!("{:.4}, {:.4}", a.lat[i], a.lon[i])
+                } else {
+                    "No location".into()
+                };
+                let source = match a.source[i] {
+                    LocationSource::Coordinates => Some("lat, lon".to_owned()),
+                    LocationSource::PostalCode => Some("ZIP centroid".to_owned()),
+                    LocationSource::Unlocated => None,
+                };
+                kv(ui, "Location", location, source);
+                // Every pin, with its type when the plan has several.
+                let pins: Vec<String> = a
+                    .pins
+                    .of(i)
+                    .map(|pin| match p.territory(pin) {
+                        Some(t) if p.types.len() > 1 => format!(
+                            "{} ({})",
+                            t.name,
+                            p.territory_type(t.type_id)
+                                .map_or("?", |ty| ty.name.as_str())
+                        ),
+                        Some(t) => t.name.clone(),
+                        None => pin.to_string(),
+                    })
+                    .collect();
+                if !pins.is_empty() {
+                    kv(ui, "Pinned to", pins.join(", "), None);
+                }
+                for col in &a.measures {
+                    let v = col.values[i];
+                    let text = if v.is_finite() {
+                        fmt::value(v)
+                    } else {
+                        "—".into()
+                    };
+                    kv(ui, &col.name, text, None);
+                }
+                for col in &a.attributes {
+                    let v = col.get(i);
+                    kv(ui, &col.name, if v.is_empty() { "—" } else { v }, None);
+                }
+            });
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if let Some(id) = territory
+                && ui.button("Show its territory").clicked()
+            {
+                go_to = Some(id);
+            }
+            if ws.engine().pin_of(p, i).is_some() && ui.button("Unpin").clicked() {
+                unpin = true;
+            }
+            if ui.button("Clear selection").clicked() {
+                commands.push(Command::ClearSelection);
+            }
+        });
+        if unpin {
+            commands.push(Command::Unpin(vec![i]));
+        }
+        if let Some(id) = go_to {
+            commands.push(Command::SelectTerritory { id, zoom: true });
+        }
+        commands
+    }
+}
+
+/// The plan's figures: mean/min/max, counts, spread, and a warning when
+/// accounts have no location.
+fn plan_figures(ui: &mut Ui, m: &PlanMetrics) {
+    // Long values get a row each; short ones go two per row, which keeps
+    // the selection's details in view without widening the panel.
+    Grid::new("plan_values")
+        .num_columns(2)
+        .spacing([10.0, 6.0])
+        .show(ui, |ui| {
+            figure(ui, "Mean", fmt::value(m.mean));
+            ui.end_row();
+            figure(ui, "Min", fmt::value(m.min));
+            ui.end_row();
+            figure(ui, "Max", fmt::value(m.max));
+            ui.end_row();
+        });
+    Grid::new("plan_figures")
+        .num_columns(4)
+        .spacing([10.0, 6.0])
+        .show(ui, |ui| {
+            let warn = ui.visuals().warn_fg_color;
+            let flag = |text: String, bad: bool| {
+                let t = RichText::new(text);
+                if bad { t.color(warn).strong() } else { t }
+            };
+            figure(ui, "Territories", fmt::count(m.territories.len() as u64));
+            figure(ui, "Accounts", fmt::count(m.total.count));
+            ui.end_row();
+            figure(ui, "CV", format!("{:.1}%", m.cv_pct));
+            figure(
+                ui,
+                "Max / min",
+                m.max_min_ratio.map_or("n/a".into(), |r| format!("{r:.2}")),
+            );
+            ui.end_row();
+            figure(ui, "Unassigned", fmt::count(m.unassigned.count));
+            figure(
+                ui,
+                "Unlocated",
+                flag(fmt::count(m.unlocated.count), m.unlocated.count > 0),
+            );
+            ui.end_row();
+            figure(
+                ui,
+                &format!("Outside ±{}%", fmt::pct_plain(m.tolerance_pct)),
+                flag(
+                    format!("{} of {}", m.out_of_tolerance, m.territories.len()),
+                    m.out_of_tolerance > 0,
+                ),
+            );
+            ui.end_row();
+        });
+    if m.unlocated.count > 0 {
+        let hint = format!(
+            "{} account(s) have no location (no coordinates, no known ZIP) and are not \
+             on the map. Fix them in the CRM export and re-import, or pin them to a \
+             territory.",
+            fmt::count(m.unlocated.count)
+        );
+        egui::Frame::new()
+            .fill(ui.visuals().warn_fg_color.gamma_multiply(0.12))
+            .corner_radius(6)
+            .inner_margin(8)
+            .show(ui, |ui| {
+                ui.horizontal_top(|ui| {
+                    warning_icon(ui);
+                    ui.add(
+                        Label::new(RichText::new(hint).color(ui.visuals().strong_text_color()))
+                            .wrap(),
+                    );
+                });
+            });
+    }
+}
+
+/// The combo box caption of a balance measure.
+fn measure_caption(b: &BalanceMeasure) -> String {
+    match b {
+        BalanceMeasure::Count => "Account count".into(),
+        BalanceMeasure::Measure(m) => m.clone(),
+    }
+}

@@ -1,0 +1,112 @@
+//! The window's panels. Each panel is a struct that owns its state and
+//! has a `ui` method that draws from read-only state (the workspace, the
+//! metrics, the selection) and returns [`Command`](super::command::Command)s,
+//! which the app applies in one place.
+//!
+//! Every value shown next to a caption is also given the accessible text
+//! "Caption: value", so a screen reader (and the UI tests) read it with its
+//! meaning instead of a bare number.
+
+pub mod balance_chart;
+pub mod details;
+pub mod history;
+pub mod menu_bar;
+pub mod salesforce;
+pub mod status_bar;
+pub mod territory_list;
+
+use egui::{
+    Align, Color32, CornerRadius, Label, RichText, Role, Sense, Shape, Stroke, StrokeKind, Ui,
+    WidgetInfo, vec2,
+};
+
+use super::fmt;
+
+pub use super::tools::ToolBar;
+pub use balance_chart::BalanceChart;
+pub use details::Details;
+pub use history::{HistoryPanel, RecoveryDialog};
+pub use menu_bar::MenuBar;
+pub use salesforce::{SalesforceExportDialog, SalesforceExportRequest};
+pub use status_bar::StatusBar;
+pub use territory_list::{SortColumn, SortOrder, TerritoryList, territory_order};
+
+/// A caption and its value in a two- or three-column grid; the value's
+/// accessible text is "caption: value".
+fn kv(ui: &mut Ui, key: &str, value: impl Into<RichText>, extra: Option<String>) {
+    ui.label(RichText::new(key).color(ui.visuals().weak_text_color()));
+    let value = value.into();
+    let text = value.text().to_owned();
+    let r = ui.add(Label::new(value).halign(Align::Max));
+    let spoken = match &extra {
+        Some(e) => format!("{key}: {text} ({e})"),
+        None => format!("{key}: {text}"),
+    };
+    r.widget_info(|| WidgetInfo::labeled(Role::Label, true, &spoken));
+    match extra {
+        Some(e) => {
+            ui.label(
+                RichText::new(e)
+                    .small()
+                    .color(ui.visuals().weak_text_color()),
+            );
+        }
+        None => {
+            ui.label("");
+        }
+    }
+    ui.end_row();
+}
+
+/// A caption and its value, two grid cells, for the compact figures grid.
+fn figure(ui: &mut Ui, key: &str, value: impl Into<RichText>) {
+    ui.label(RichText::new(key).color(ui.visuals().weak_text_color()));
+    let value = value.into();
+    let spoken = format!("{key}: {}", value.text());
+    let r = ui.label(value);
+    r.widget_info(|| WidgetInfo::labeled(Role::Label, true, &spoken));
+}
+
+fn color32([r, g, b]: [u8; 3]) -> Color32 {
+    Color32::from_rgb(r, g, b)
+}
+
+fn swatch(ui: &mut Ui, color: [u8; 3], size: f32) {
+    let (rect, _) = ui.allocate_exact_size(vec2(size, size), Sense::hover());
+    ui.painter()
+        .rect_filled(rect, CornerRadius::same(3), color32(color));
+    ui.painter().rect_stroke(
+        rect,
+        CornerRadius::same(3),
+        Stroke::new(
+            1.0,
+            ui.visuals()
+                .widgets
+                .noninteractive
+                .fg_stroke
+                .color
+                .gamma_multiply(0.5),
+        ),
+        StrokeKind::Inside,
+    );
+}
+
+/// A warning sign drawn with shapes (the default fonts have no ⚠ glyph).
+pub(crate) fn warning_icon(ui: &mut Ui) {
+    let (rect, _) = ui.allocate_exact_size(vec2(20.0, 18.0), Sense::hover());
+    let color = ui.visuals().warn_fg_color;
+    let points = vec![
+        egui::pos2(rect.center().x, rect.top() + 1.0),
+        egui::pos2(rect.right() - 1.0, rect.bottom() - 1.0),
+        egui::pos2(rect.left() + 1.0, rect.bottom() - 1.0),
+    ];
+    ui.painter()
+        .add(Shape::convex_polygon(points, color, Stroke::NONE));
+    ui.painter().text(
+        egui::pos2(rect.center().x, rect.bottom() - 1.5),
+        egui::Align2::CENTER_BOTTOM,
+        "!",
+        egui::FontId::proportional(13.0),
+        Color32::WHITE,
+    );
+}
