@@ -70,19 +70,31 @@ fn no_id_column_stops_and_lists_candidates() {
     assert!(!o.status.success());
     let err = stderr(&o);
     // `iata` (id-like) first, then the other unique column; `city` repeats.
-    assert!(err.contains("unique, non-empty values: iata, name"), "{err}");
+    assert!(
+        err.contains("unique, non-empty values: iata, name"),
+        "{err}"
+    );
     assert!(err.contains("--id-col") && !plan.exists(), "{err}");
 
     let o = turfmap(&["new", s(&plan), "--accounts", s(&csv), "--id-col", "iata"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = turfmap(&["assign", s(&plan)]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.lines().nth(1).is_some_and(|l| l.starts_with("BOS,")), "{text}");
+    assert!(
+        text.lines().nth(1).is_some_and(|l| l.starts_with("BOS,")),
+        "{text}"
+    );
     let saved = std::fs::read_to_string(&plan).expect("plan");
     assert!(!saved.contains("row_number_ids"), "{saved}");
 
     let o = turfmap(&[
-        "new", s(&plan), "--force", "--accounts", s(&csv), "--id-col", "#row",
+        "new",
+        s(&plan),
+        "--force",
+        "--accounts",
+        s(&csv),
+        "--id-col",
+        "#row",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let saved = std::fs::read_to_string(&plan).expect("plan");
@@ -144,7 +156,10 @@ fn xlsx_sheets_are_chosen_and_detected_the_same_way() {
     let err = import_accounts(&data("accounts.xlsx"), &opts("Airports"), &Progress::new())
         .expect_err("no id column")
         .to_string();
-    assert!(err.contains("no account id column") && err.contains(": iata, name"), "{err}");
+    assert!(
+        err.contains("no account id column") && err.contains(": iata, name"),
+        "{err}"
+    );
     let err = import_accounts(&data("accounts.xlsx"), &opts("Nope"), &Progress::new())
         .expect_err("no such sheet")
         .to_string();
@@ -154,7 +169,14 @@ fn xlsx_sheets_are_chosen_and_detected_the_same_way() {
     let plan = dir.path().join("x.turf");
     let xlsx = data("accounts.xlsx");
     let o = turfmap(&[
-        "new", s(&plan), "--accounts", s(&xlsx), "--sheet", "Airports", "--id-col", "iata",
+        "new",
+        s(&plan),
+        "--accounts",
+        s(&xlsx),
+        "--sheet",
+        "Airports",
+        "--id-col",
+        "iata",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("Created") && stderr(&o).contains(": 2 accounts, 0 territories"));
@@ -174,14 +196,25 @@ fn territory_names_come_from_a_property_the_file_has() {
     let err = territories_named(&states, Some("STATE_NAM"))
         .expect_err("typo")
         .to_string();
-    assert!(err.contains("no feature has a 'STATE_NAM' property"), "{err}");
-    assert!(err.contains("STATE_NAME (Illinois, Massachusetts)"), "{err}");
+    assert!(
+        err.contains("no feature has a 'STATE_NAM' property"),
+        "{err}"
+    );
+    assert!(
+        err.contains("STATE_NAME (Illinois, Massachusetts)"),
+        "{err}"
+    );
     assert!(err.contains("STATE_FIPS (17, 25)"), "{err}");
 
     // No property reads like a name: ask, listing what there is.
     let coded = write(dir.path(), "coded.geojson", &states_geojson("REGION"));
-    let err = territories_named(&coded, None).expect_err("ask").to_string();
-    assert!(err.contains("--name-prop") && err.contains("REGION (Illinois"), "{err}");
+    let err = territories_named(&coded, None)
+        .expect_err("ask")
+        .to_string();
+    assert!(
+        err.contains("--name-prop") && err.contains("REGION (Illinois"),
+        "{err}"
+    );
 
     // The CLI says the same, and exits with an error.
     let csv = write(dir.path(), "airports.csv", AIRPORTS);
@@ -209,7 +242,10 @@ fn territory_names_come_from_a_property_the_file_has() {
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("territories named by 'STATE_NAME'"), "{err}");
-    assert!(err.contains("3 accounts, 2 territories, 0 unassigned"), "{err}");
+    assert!(
+        err.contains("3 accounts, 2 territories, 0 unassigned"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -251,10 +287,16 @@ fn counts_agree_in_number() {
     let plan = dir.path().join("one.turf");
     let o = turfmap(&["new", s(&plan), "--accounts", s(&csv)]);
     let err = stderr(&o);
-    assert!(err.contains(": 1 account, 0 territories, 1 unassigned."), "{err}");
+    assert!(
+        err.contains(": 1 account, 0 territories, 1 unassigned."),
+        "{err}"
+    );
     assert!(err.contains("1 account:"), "{err}");
     let m = String::from_utf8_lossy(&turfmap(&["metrics", s(&plan)]).stdout).into_owned();
-    assert!(m.contains("Unassigned: 1 account") && !m.contains("1 accounts"), "{m}");
+    assert!(
+        m.contains("Unassigned: 1 account") && !m.contains("1 accounts"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -267,7 +309,11 @@ fn assign_into_a_closed_pipe_ends_quietly() {
     }
     let csv = write(dir.path(), "many.csv", &text);
     let plan = dir.path().join("many.turf");
-    assert!(turfmap(&["new", s(&plan), "--accounts", s(&csv)]).status.success());
+    assert!(
+        turfmap(&["new", s(&plan), "--accounts", s(&csv)])
+            .status
+            .success()
+    );
     let mut child = Command::new(env!("CARGO_BIN_EXE_turfmap"))
         .args(["assign", s(&plan)])
         .stdout(Stdio::piped())
@@ -301,7 +347,14 @@ fn florida_plan(dir: &Path, extra: &[&str]) -> PathBuf {
         "Id,Latitude,Longitude\nIN,27,-82\nNEAR,28,-79.9\nFAR,28,-70\n",
     );
     let plan = dir.join("fl.turf");
-    let mut args = vec!["new", s(&plan), "--accounts", s(&csv), "--territories", s(&geo)];
+    let mut args = vec![
+        "new",
+        s(&plan),
+        "--accounts",
+        s(&csv),
+        "--territories",
+        s(&geo),
+    ];
     args.extend_from_slice(extra);
     let o = turfmap(&args);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -351,22 +404,40 @@ fn nearest_setting_is_an_edit_that_undoes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let plan = florida_plan(dir.path(), &[]);
     let mut ws = Workspace::open(&plan).expect("open");
-    let near = ws.project().accounts.ids.iter().position(|i| i == "NEAR").expect("NEAR");
+    let near = ws
+        .project()
+        .accounts
+        .ids
+        .iter()
+        .position(|i| i == "NEAR")
+        .expect("NEAR");
     let mut settings = ws.project().settings.clone();
     settings.nearest_km = 70.0;
     ws.apply(Edit::SetSettings { settings }).expect("apply");
     assert_eq!(ws.engine().reason(near), Reason::Nearest);
     assert_eq!(ws.metrics().unassigned.count, 1);
     // The edge moved 0.5° west (59 km away) keeps it; 1° west (108 km) drops it.
-    let fl = ws.project().territory_by_name("Florida").expect("Florida").id;
+    let fl = ws
+        .project()
+        .territory_by_name("Florida")
+        .expect("Florida")
+        .id;
     let square = |east: f64| {
         geo::MultiPolygon(vec![polygon![
             (x: -85.0, y: 25.0), (x: east, y: 25.0), (x: east, y: 30.0), (x: -85.0, y: 30.0)
         ]])
     };
-    ws.apply(Edit::SetGeometry { id: fl, geometry: square(-80.5) }).expect("reshape");
+    ws.apply(Edit::SetGeometry {
+        id: fl,
+        geometry: square(-80.5),
+    })
+    .expect("reshape");
     assert_eq!(ws.engine().territory_of(near), Some(fl));
-    ws.apply(Edit::SetGeometry { id: fl, geometry: square(-81.0) }).expect("reshape");
+    ws.apply(Edit::SetGeometry {
+        id: fl,
+        geometry: square(-81.0),
+    })
+    .expect("reshape");
     assert_eq!(ws.engine().territory_of(near), None);
     ws.undo().expect("undo");
     ws.undo().expect("undo");

@@ -134,7 +134,11 @@ pub(super) fn export_territories(a: ExportTerritoriesArgs) -> Result<()> {
     }
     eprintln!(
         "Wrote {} to {}.",
-        counted(ws.project().territories.len() as u64, "territory", "territories"),
+        counted(
+            ws.project().territories.len() as u64,
+            "territory",
+            "territories"
+        ),
         out.display()
     );
     Ok(())
@@ -196,7 +200,11 @@ pub(super) fn settings(a: SettingsArgs) -> Result<()> {
          ids: {}\nunassigned: {}\n",
         s.balance,
         s.tolerance_pct,
-        if s.row_number_ids { "row numbers" } else { "from the file" },
+        if s.row_number_ids {
+            "row numbers"
+        } else {
+            "from the file"
+        },
         counted(m.unassigned.count, "account", "accounts"),
     ))
 }

@@ -240,14 +240,20 @@ impl PreparedShape {
     /// a local projection where a degree of longitude is `kx` degrees of
     /// latitude (`cos(lat)`); only edges within `max_dy` degrees of
     /// latitude of `y` are looked at. `None` when there is none.
-    pub fn nearest_boundary_point(&self, x: f64, y: f64, kx: f64, max_dy: f64) -> Option<(f64, f64)> {
+    pub fn nearest_boundary_point(
+        &self,
+        x: f64,
+        y: f64,
+        kx: f64,
+        max_dy: f64,
+    ) -> Option<(f64, f64)> {
         if self.is_empty() || y + max_dy < self.bbox[1] || y - max_dy > self.bbox[3] {
             return None;
         }
         let nb = self.band_start.len() - 1;
         let band = |v: f64| (((v - self.band_y0) * self.band_inv_h).max(0.0) as usize).min(nb - 1);
-        let edges = &self.edges
-            [self.band_start[band(y - max_dy)] as usize..self.band_start[band(y + max_dy) + 1] as usize];
+        let edges = &self.edges[self.band_start[band(y - max_dy)] as usize
+            ..self.band_start[band(y + max_dy) + 1] as usize];
         let mut best: Option<(f64, (f64, f64))> = None;
         for e in edges.iter().chain(&self.horizontal) {
             let p = closest_on_segment(x, y, e, kx);

@@ -62,7 +62,9 @@ impl Reason {
             Reason::Override => "pinned by hand (manual override)",
             Reason::Rule => "matched an assignment rule",
             Reason::Geometry => "inside the territory's boundary",
-            Reason::Nearest => "outside every boundary; the nearest territory within the plan's distance",
+            Reason::Nearest => {
+                "outside every boundary; the nearest territory within the plan's distance"
+            }
             Reason::Unassigned => "outside every territory",
             Reason::Unlocated => "no location (no coordinates and no known postal code)",
             Reason::Removed => "removed from the plan",

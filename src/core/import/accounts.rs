@@ -220,7 +220,6 @@ impl Role {
     }
 }
 
-
 /// The column index of each role.
 #[derive(Clone, Copy, Debug, Default)]
 struct Layout {
@@ -323,7 +322,10 @@ fn require_id(file: &CsvFile) -> Result<()> {
     if file.layout.id.is_some() || file.layout.row_numbers {
         return Ok(());
     }
-    let skip: Vec<usize> = [file.layout.lat, file.layout.lon].into_iter().flatten().collect();
+    let skip: Vec<usize> = [file.layout.lat, file.layout.lon]
+        .into_iter()
+        .flatten()
+        .collect();
     let mut unique = detect::UniqueColumns::new(file.headers.len(), &skip);
     let mut rec = csv::StringRecord::new();
     let mut rdr = file.data_reader(&mut rec)?;
@@ -332,7 +334,11 @@ fn require_id(file: &CsvFile) -> Result<()> {
             unique.push(rec.iter());
         }
     }
-    Err(file.error(1, None, detect::no_id_message(&unique.candidates(&file.headers))))
+    Err(file.error(
+        1,
+        None,
+        detect::no_id_message(&unique.candidates(&file.headers)),
+    ))
 }
 
 /// The most frequent of `,` `;` tab in the header line (outside quotes);

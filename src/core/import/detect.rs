@@ -80,9 +80,7 @@ fn id_like(header: &str) -> bool {
     let n = norm_header(header);
     const ENDINGS: [&str; 8] = ["id", "code", "key", "number", "no", "num", "nr", "sku"];
     const CODES: [&str; 6] = ["iata", "icao", "fips", "geoid", "uuid", "guid"];
-    ENDINGS.iter().any(|e| n.ends_with(e))
-        || CODES.contains(&n.as_str())
-        || n.starts_with("id")
+    ENDINGS.iter().any(|e| n.ends_with(e)) || CODES.contains(&n.as_str()) || n.starts_with("id")
 }
 
 /// Tracks, per column, whether every value so far is non-empty and unique.
@@ -282,9 +280,7 @@ mod tests {
 
     #[test]
     fn unique_columns_rank_id_like_names_first() {
-        let headers: Vec<String> = ["name", "iata", "city", "lat"]
-            .map(String::from)
-            .to_vec();
+        let headers: Vec<String> = ["name", "iata", "city", "lat"].map(String::from).to_vec();
         let mut u = UniqueColumns::new(4, &[3]);
         u.push(["Alpha", "AAA", "X", "1"]);
         u.push(["Beta", "BBB", "X", "2"]);
@@ -298,7 +294,14 @@ mod tests {
 
     #[test]
     fn id_like_headers() {
-        for h in ["Customer No", "iata", "ACCOUNT_NUMBER", "sku", "code", "IdExt"] {
+        for h in [
+            "Customer No",
+            "iata",
+            "ACCOUNT_NUMBER",
+            "sku",
+            "code",
+            "IdExt",
+        ] {
             assert!(id_like(h), "{h}");
         }
         for h in ["name", "city", "Latitude", "video"] {
@@ -324,10 +327,7 @@ mod tests {
             feature(&[("STATE_NAME", "Alaska"), ("NAMELSAD", "Alaska State")]),
         ];
         let props = property_summaries(&f);
-        assert_eq!(
-            name_like_property(&props, 2).as_deref(),
-            Some("STATE_NAME")
-        );
+        assert_eq!(name_like_property(&props, 2).as_deref(), Some("STATE_NAME"));
         let f = [
             feature(&[("A_NAME", "x"), ("B_NAME", "y")]),
             feature(&[("A_NAME", "z"), ("B_NAME", "w")]),
@@ -337,6 +337,9 @@ mod tests {
         let props = property_summaries(&f);
         assert_eq!(name_like_property(&props, 2), None);
         let msg = name_property_message(Some("nmae"), &props);
-        assert!(msg.contains("'nmae'") && msg.contains("code (x, y)"), "{msg}");
+        assert!(
+            msg.contains("'nmae'") && msg.contains("code (x, y)"),
+            "{msg}"
+        );
     }
 }
