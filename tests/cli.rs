@@ -1,4 +1,5 @@
 //! The CLI as a user runs it: the real binary on real files.
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -498,4 +499,30 @@ fn bench_verb_runs_on_a_small_plan() {
     ]);
     assert!(out.contains("equals full recompute: yes"), "{out}");
     assert!(out.contains("(3000 accounts back)"), "{out}");
+}
+
+#[test]
+fn balance_prints_every_note_of_the_report() {
+    // States as units cannot balance within ±0.5%: the CLI must say which
+    // territories stay outside, by name.
+    let dir = tempfile::tempdir().unwrap();
+    let plan = new_sample_plan(dir.path());
+    let out = dir.path().join("balanced.turf");
+    let text = ok(&[
+        "balance",
+        s(&plan),
+        "--units",
+        "states",
+        "--tolerance",
+        "0.5",
+        "--time-budget",
+        "0.2",
+        "--out",
+        s(&out),
+    ]);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("note:") && l.contains("outside ±0.5% after the change")),
+        "{text}"
+    );
 }

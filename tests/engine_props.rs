@@ -2,6 +2,7 @@
 //! and redone), leaves every engine (one per territory type, with rules)
 //! exactly where a full recompute would, and the workspace's change journal
 //! names every account that changed territory.
+#![allow(clippy::unwrap_used)]
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use proptest::prelude::*;

@@ -1,4 +1,7 @@
 //! Invariants of auto-balance (rebalance / generate) on small seeded plans.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
 
 use geo::{Contains, MultiPolygon, Point, polygon};
 use rand::{Rng, SeedableRng};
@@ -217,7 +220,19 @@ fn locked_territories_and_accounts_do_not_change() {
             "locked/pinned account {i} moved"
         );
     }
-    assert!(prop.report.contiguous);
+    // The locked column cuts the plan in two: a territory that has to take
+    // load across it is in two pieces, and the report says so by name.
+    let r = &prop.report;
+    assert_eq!(r.contiguous, r.split_territories.is_empty());
+    for (name, _) in &r.split_territories {
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.starts_with("split:") && n.contains(name.as_str())),
+            "{:?}",
+            r.notes
+        );
+    }
 }
 
 #[test]
@@ -606,4 +621,386 @@ fn accounts_held_by_a_rule_count_where_the_rule_keeps_them() {
         "{:?}",
         prop.report.notes
     );
+}
+
+// ---------------------------------------------------------------------------
+// Real public data: GeoNames US places (population >= 500) in Georgia and
+// Ohio, Population as the measure, the state as the starting territory and
+// the bundled counties (or hexagons) as units. See tests/data/README or
+// benches/balance_instances.py for how the file was made.
+
+/// A plan of one state: its places as accounts (measure `Population`) and
+/// the state's outline as the one territory.
+fn state_plan(state: &str) -> Project {
+    let mut p = Project::new(state);
+    p.accounts = Accounts::with_schema(&["Population".into()], &[]);
+    let mut rd = csv::Reader::from_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/geonames_ga_oh_places.csv"
+    ))
+    .unwrap();
+    for row in rd.records() {
+        let row = row.unwrap();
+        if &row[5] != state {
+            continue;
+        }
+        p.accounts.push(&AccountRow {
+            id: row[0].to_string(),
+            name: row[1].to_string(),
+            location: Some((row[3].parse().unwrap(), row[2].parse().unwrap())),
+            source: LocationSource::Coordinates,
+            measures: vec![row[4].parse().unwrap()],
+            attributes: vec![],
+            pins: Vec::new(),
+        });
+    }
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/us-states.geojson"
+    ))
+    .unwrap();
+    let (ts, _) = turfmap::core::import::territories::territories_from_geojson_str(
+        &text,
+        std::path::Path::new("us-states.geojson"),
+        "name",
+    )
+    .unwrap();
+    let t = ts.into_iter().find(|t| t.name == state).unwrap();
+    p.add_territory(t.name, t.geometry);
+    p.settings.balance = turfmap::core::model::BalanceMeasure::Measure("Population".into());
+    p
+}
+
+fn county_opts(tol: f64) -> BalanceOptions {
+    BalanceOptions {
+        units: UnitLayer::Counties,
+        tolerance_pct: tol,
+        ..BalanceOptions::default()
+    }
+}
+
+/// Largest deviation from the mean of the plan's balance measure, %.
+fn max_dev(m: &turfmap::core::metrics::PlanMetrics) -> f64 {
+    m.territories
+        .iter()
+        .map(|t| t.deviation_pct.abs())
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn tolerance_is_met_where_a_plan_exists_and_tighter_is_never_worse() {
+    // GerryChain finds plans within 0.1% (Georgia, K=4) and 1.9% (Ohio,
+    // K=6) on these counties; the result must be within what is asked
+    // (Ohio within ±2% is not reached yet: 2.7%).
+    for (state, k, tols) in [
+        ("Georgia", 4, &[10.0, 5.0, 2.0][..]),
+        ("Ohio", 6, &[5.0, 3.0][..]),
+    ] {
+        let mut p = state_plan(state);
+        let mut last = f64::INFINITY;
+        for &tol in tols {
+            p.settings.tolerance_pct = tol;
+            let prop = generate(&p, k, &county_opts(tol), &[], &Progress::new()).unwrap();
+            let dev = max_dev(&prop.after);
+            assert!(
+                dev <= tol + 1e-9,
+                "{state} ±{tol}%: max deviation {dev:.2}% {:?}",
+                prop.report.notes
+            );
+            assert!(
+                dev <= last + 1e-9,
+                "{state}: ±{tol}% gives {dev:.2}%, worse than a looser tolerance ({last:.2}%)"
+            );
+            last = dev;
+            assert!(prop.report.contiguous, "{state}: {:?}", prop.report.notes);
+        }
+    }
+}
+
+#[test]
+fn generate_uses_no_empty_units_outside_the_plan_as_corridors() {
+    let p = state_plan("Georgia");
+    let prop = generate(&p, 4, &county_opts(5.0), &[], &Progress::new()).unwrap();
+    let ws = accept(&p, &prop);
+    let counties = UnitSet::counties().unwrap();
+    let georgia = &p.territories[0].geometry;
+    let a = &p.accounts;
+    let mut has_account = vec![false; counties.len()];
+    for i in a.live() {
+        if let Some(u) = counties.locate(a.lon[i], a.lat[i]) {
+            has_account[u as usize] = true;
+        }
+    }
+    for (u, &has) in has_account.iter().enumerate() {
+        let (x, y) = counties.centroids[u];
+        if has || georgia.contains(&Point::new(x, y)) {
+            continue;
+        }
+        assert!(
+            ws.engine().index().locate(x, y).is_none(),
+            "{} (no account, outside the plan) was taken in",
+            counties.labels[u]
+        );
+    }
+    assert!(
+        prop.report.split_territories.is_empty(),
+        "{:?}",
+        prop.report.notes
+    );
+}
+
+#[test]
+fn a_territory_over_unit_islands_is_named_as_split() {
+    // Two clusters of accounts 8° apart, one territory each; generating one
+    // territory must join them across the gap and say so by name.
+    let mut p = Project::new("islands");
+    p.accounts = Accounts::with_schema(&["revenue".into()], &[]);
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    for i in 0..200 {
+        let x0 = if i % 2 == 0 { -100.0 } else { -92.0 };
+        p.accounts.push(&AccountRow {
+            id: format!("A{i}"),
+            name: format!("Place {i}"),
+            location: Some((
+                x0 + rng.random::<f64>() * 0.5,
+                40.0 + rng.random::<f64>() * 0.5,
+            )),
+            source: LocationSource::Coordinates,
+            measures: vec![1.0],
+            attributes: vec![],
+            pins: Vec::new(),
+        });
+    }
+    p.add_territory("West", sq(-100.0, 40.0, 0.5));
+    p.add_territory("East", sq(-92.0, 40.0, 0.5));
+    let prop = generate(&p, 1, &opts(), &[], &Progress::new()).unwrap();
+    let r = &prop.report;
+    assert_eq!(r.split_territories.len(), 1, "{:?}", r.notes);
+    assert!(!r.contiguous);
+    let name = &r.split_territories[0].0;
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.starts_with("split:") && n.contains(name.as_str())),
+        "{:?}",
+        r.notes
+    );
+}
+
+/// Accounts each old territory keeps and gives to each other one.
+fn flows(before: &Workspace, after: &Workspace) -> HashMap<(TerritoryId, TerritoryId), usize> {
+    let mut f = HashMap::new();
+    for i in before.project().accounts.live() {
+        if let (Some(a), Some(b)) = (
+            before.engine().territory_of(i),
+            after.engine().territory_of(i),
+        ) {
+            *f.entry((a, b)).or_default() += 1;
+        }
+    }
+    f
+}
+
+/// No two territories would keep more of their accounts by swapping names.
+fn assert_identity_kept(p: &Project, prop: &Proposal) {
+    let before = Workspace::new(p.clone());
+    let after = accept(p, prop);
+    let f = flows(&before, &after);
+    let get = |a: TerritoryId, b: TerritoryId| f.get(&(a, b)).copied().unwrap_or(0);
+    let ids: Vec<TerritoryId> = p.territories.iter().map(|t| t.id).collect();
+    for &a in &ids {
+        for &b in &ids {
+            if a < b {
+                assert!(
+                    get(a, a) + get(b, b) >= get(a, b) + get(b, a),
+                    "{a} and {b} swapped places: kept {} + {}, crossed {} + {}",
+                    get(a, a),
+                    get(b, b),
+                    get(a, b),
+                    get(b, a)
+                );
+            }
+        }
+    }
+}
+
+/// A plan with heavy spots (one hexagon over the band each).
+fn heavy_plan(spots: &[(f64, f64)], per_spot: usize) -> Project {
+    let mut p = plan(600, 3);
+    for (s, &(lon, lat)) in spots.iter().enumerate() {
+        for i in 0..per_spot {
+            p.accounts.push(&AccountRow {
+                id: format!("H{s}-{i}"),
+                name: format!("Spot {s}"),
+                location: Some((lon, lat)),
+                source: LocationSource::Coordinates,
+                measures: vec![1.0, 1.0],
+                attributes: vec![],
+                pins: Vec::new(),
+            });
+        }
+    }
+    p
+}
+
+#[test]
+fn rebalance_keeps_each_territory_where_it_was() {
+    let p = heavy_plan(&[(-99.5, 40.5), (-99.3, 40.6), (-97.5, 41.5)], 230);
+    let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    assert_identity_kept(&p, &prop);
+    let p = plan(1500, 7);
+    let prop = rebalance(
+        &p,
+        &BalanceOptions {
+            disruption_weight: 0.0,
+            ..opts()
+        },
+        &Progress::new(),
+    )
+    .unwrap();
+    assert_identity_kept(&p, &prop);
+}
+
+#[test]
+fn heavy_units_get_a_territory_each_when_k_allows() {
+    // Three adjacent spots each above mean + 5%, six territories.
+    let spots = [(-98.5, 41.5), (-98.3, 41.5), (-98.4, 41.65)];
+    let p = heavy_plan(&spots, 260);
+    for prop in [
+        generate(&p, 6, &opts(), &[], &Progress::new()).unwrap(),
+        rebalance(&p, &opts(), &Progress::new()).unwrap(),
+    ] {
+        let ws = accept(&p, &prop);
+        let a = &p.accounts;
+        let ts: Vec<Option<TerritoryId>> = spots
+            .iter()
+            .map(|&(x, y)| {
+                let i = (0..a.len())
+                    .find(|&i| a.lon[i] == x && a.lat[i] == y)
+                    .unwrap();
+                ws.engine().territory_of(i)
+            })
+            .collect();
+        assert!(ts.iter().all(Option::is_some));
+        assert!(
+            ts[0] != ts[1] && ts[1] != ts[2] && ts[0] != ts[2],
+            "heavy spots share a territory: {ts:?} {:?}",
+            prop.report.notes
+        );
+    }
+}
+
+#[test]
+fn rebalancing_a_balanced_plan_returns_it_unchanged() {
+    // A hexagon plan balanced by a first rebalance, then a county plan
+    // generated within tolerance: a second rebalance moves nothing.
+    let p = plan(1500, 7);
+    let first = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    assert_eq!(first.after.out_of_tolerance, 0, "{:?}", first.report.notes);
+    let p1 = accept(&p, &first).project().clone();
+    let second = rebalance(&p1, &opts(), &Progress::new()).unwrap();
+    assert_eq!(second.report.accounts_moved, 0, "{:?}", second.report.notes);
+    assert_eq!(second.before, second.after);
+    let mut g = state_plan("Georgia");
+    g.settings.tolerance_pct = 5.0;
+    let generated = generate(&g, 4, &county_opts(5.0), &[], &Progress::new()).unwrap();
+    if generated.after.out_of_tolerance == 0 {
+        let g1 = accept(&g, &generated).project().clone();
+        let again = rebalance(&g1, &county_opts(5.0), &Progress::new()).unwrap();
+        assert_eq!(again.report.accounts_moved, 0, "{:?}", again.report.notes);
+    }
+}
+
+#[test]
+fn generated_territories_keep_an_old_name_only_where_they_are_that_territory() {
+    let p = plan(1500, 7);
+    let prop = generate(&p, 12, &opts(), &[], &Progress::new()).unwrap();
+    let before = Workspace::new(p.clone());
+    let after = accept(&p, &prop);
+    let f = flows(&before, &after);
+    let old_names: HashMap<&str, TerritoryId> = p
+        .territories
+        .iter()
+        .map(|t| (t.name.as_str(), t.id))
+        .collect();
+    for t in &after.project().territories {
+        let Some(&old) = old_names.get(t.name.as_str()) else {
+            continue;
+        };
+        let total: usize = f
+            .iter()
+            .filter(|((a, _), _)| *a == old)
+            .map(|(_, n)| n)
+            .sum();
+        let kept = f.get(&(old, t.id)).copied().unwrap_or(0);
+        assert!(
+            kept * 2 > total,
+            "{} keeps its old name with {kept} of its {total} accounts",
+            t.name
+        );
+    }
+    let names: Vec<&str> = after
+        .project()
+        .territories
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    let mut dedup = names.clone();
+    dedup.sort_unstable();
+    dedup.dedup();
+    assert_eq!(dedup.len(), names.len(), "{names:?}");
+}
+
+#[test]
+fn accounts_no_unit_covers_go_to_the_nearest_unit_and_are_reported() {
+    let mut p = state_plan("Georgia");
+    // Offshore, inside no county polygon.
+    for (i, &(lon, lat)) in [(-80.6, 31.2), (-80.7, 31.9), (-80.5, 30.9)]
+        .iter()
+        .enumerate()
+    {
+        p.accounts.push(&AccountRow {
+            id: format!("SEA{i}"),
+            name: format!("Rig {i}"),
+            location: Some((lon, lat)),
+            source: LocationSource::Coordinates,
+            measures: vec![100.0],
+            attributes: vec![],
+            pins: Vec::new(),
+        });
+    }
+    let prop = generate(&p, 4, &county_opts(5.0), &[], &Progress::new()).unwrap();
+    assert!(
+        prop.report.uncovered_accounts >= 3,
+        "{:?}",
+        prop.report.notes
+    );
+    assert!(
+        prop.report
+            .notes
+            .iter()
+            .any(|n| n.contains("inside no unit")),
+        "{:?}",
+        prop.report.notes
+    );
+    assert_eq!(prop.after.unassigned.count, 0, "{:?}", prop.report.notes);
+}
+
+#[test]
+fn every_territory_outside_tolerance_is_named() {
+    // One heavy spot: its territory cannot be within ±5%.
+    let p = heavy_plan(&[(-98.5, 41.5)], 400);
+    let prop = rebalance(&p, &opts(), &Progress::new()).unwrap();
+    let r = &prop.report;
+    assert_eq!(r.outside_tolerance.len(), prop.after.out_of_tolerance);
+    assert!(!r.outside_tolerance.is_empty());
+    for name in &r.outside_tolerance {
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.starts_with("outside ±") && n.contains(name.as_str())),
+            "{name} not named: {:?}",
+            r.notes
+        );
+    }
 }

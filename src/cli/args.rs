@@ -361,6 +361,10 @@ pub struct BalanceArgs {
     /// other types are left as they are.
     #[arg(long = "type")]
     pub type_name: Option<String>,
+    /// Seconds the final improvement phase (recombination of adjacent
+    /// territory pairs) may run while the tolerance is not met.
+    #[arg(long, default_value_t = 3.0)]
+    pub time_budget: f64,
     /// Where to save the proposed plan.
     #[arg(long)]
     pub out: PathBuf,

@@ -22,6 +22,7 @@ pub(super) fn balance(a: BalanceArgs) -> Result<()> {
         locked: locked_territories(project, &a.lock)?,
         units: parse_unit_layer(&a.units, a.hex_km)?,
         type_id: Some(ws.current_type()),
+        time_budget_s: a.time_budget,
         ..BalanceOptions::default()
     };
     // Figures are reported on the chosen measure: make it the plan's.
@@ -98,8 +99,13 @@ fn print_proposal(proposal: &Proposal, tolerance: f64) {
         b.out_of_tolerance,
         b.territories.len()
     );
+    let max_dev = a
+        .territories
+        .iter()
+        .map(|t| t.deviation_pct.abs())
+        .fold(0.0, f64::max);
     println!(
-        "after:  CV {:.1}%, max/min {}, {} of {} territories outside ±{tolerance}%{}",
+        "after:  CV {:.1}%, max/min {}, max deviation {max_dev:.2}%, {} of {} territories outside ±{tolerance}%{}",
         a.cv_pct,
         a.max_min_ratio.map_or("n/a".into(), |x| format!("{x:.2}")),
         a.out_of_tolerance,
@@ -116,5 +122,10 @@ fn print_proposal(proposal: &Proposal, tolerance: f64) {
     );
     for (name, pct) in r.measures.iter().zip(&r.measure_moved_pct) {
         println!("        {pct:.1}% of {name}");
+    }
+    // Every note of the report: territories outside tolerance (by name),
+    // infeasible ones and why, split territories, uncovered accounts.
+    for note in &r.notes {
+        println!("note:   {note}");
     }
 }

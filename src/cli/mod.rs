@@ -5,10 +5,10 @@
 //! Every verb that changes a plan goes through [`Workspace::apply`], the same
 //! path the window uses. One function per verb, grouped by file:
 //! [`args`] (what clap parses), [`plan`] (new, import/export territories,
-//! sample), [`exports`] (map, report, assignment), [`metrics`] (metrics,
-//! explain, reps), [`balance`], [`rules`], [`pins`], [`territory`],
-//! [`scenario`] (scenarios, diff), [`salesforce`] and [`table`] (the tables
-//! printed).
+//! sample), `exports` (map, report, assignment), `metrics` (metrics,
+//! explain, reps), `balance`, `rules`, `pins`, `territory`, `scenario`
+//! (scenarios, diff), `salesforce`, `bench` (feature `bench`) and
+//! [`table`] (the tables printed).
 
 pub mod args;
 mod balance;

@@ -1,7 +1,7 @@
 //! Rep figures: territories, accounts, workload against capacity, and
 //! travel (great-circle distance from home base to the accounts).
 //!
-//! A rep works the territories that list them ([`Territory::reps`]) and,
+//! A rep works the territories that list them ([`Territory::reps`](crate::core::model::Territory::reps)) and,
 //! through the hierarchy, everything below those (a regional manager on a
 //! region covers its districts). Accounts are counted once per territory
 //! type; an account that is both in a rep's Geographic territory and in

@@ -248,7 +248,8 @@ impl UnitSet {
     }
 
     /// All hexagons of circumradius `size_km` whose centre lies in the box
-    /// `[min_lon, min_lat, max_lon, max_lat]` grown by one hexagon.
+    /// `[min_lon, min_lat, max_lon, max_lat]` grown by one hexagon, on a
+    /// lattice anchored to fixed world coordinates.
     pub fn hex_grid(size_km: f64, bbox: [f64; 4]) -> Result<Self> {
         if !(size_km.is_finite() && size_km > 0.0) {
             return Err(Error::invalid("the hexagon size must be more than 0 km"));
@@ -258,11 +259,12 @@ impl UnitSet {
                 "no located accounts or territories to cover",
             ));
         }
-        let grid = HexGrid::new(
-            size_km,
-            (bbox[0] + bbox[2]) / 2.0,
-            ((bbox[1] + bbox[3]) / 2.0).clamp(-80.0, 80.0),
-        );
+        // Anchored to fixed world coordinates (longitude 0 and the plan's
+        // latitude on a 0.25° step), not to the box: a plan whose extent
+        // changes a little keeps the same hexagons, and their size is exact
+        // (within 0.2%) at the plan's latitude.
+        let lat0 = ((bbox[1] + bbox[3]) / 2.0 * 4.0).round() / 4.0;
+        let grid = HexGrid::new(size_km, 0.0, lat0.clamp(-80.0, 80.0));
         let (x0, y0) = grid.project(bbox[0], bbox[1]);
         let (x1, y1) = grid.project(bbox[2], bbox[3]);
         let est = ((x1 - x0) / size_km + 3.0) * ((y1 - y0) / size_km + 3.0) / 2.0;

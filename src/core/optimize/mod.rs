@@ -80,6 +80,8 @@
 
 #[cfg(feature = "bench")]
 mod bench;
+mod matching;
+mod prepare;
 mod report;
 pub mod solver;
 
@@ -89,18 +91,19 @@ pub use bench::bench;
 use std::collections::HashMap;
 use std::time::Instant;
 
-use geo::{BooleanOps, BoundingRect, MultiPolygon};
+use geo::{BooleanOps, MultiPolygon};
 
 pub use report::{DisruptionReport, RepDisruption, TerritoryDisruption};
 
 use super::edit::Edit;
-use super::engine::{Engine, Reason};
+use super::engine::Engine;
 use super::error::{Error, Result};
 use super::metrics::PlanMetrics;
 use super::model::{BalanceMeasure, Project, Territory, TerritoryId, TerritoryTypeId};
 use super::progress::Progress;
-use super::units::{HexGrid, UnitSet};
+use super::units::UnitSet;
 use super::workspace::Workspace;
+use prepare::{Prepared, prepare};
 use solver::{NONE, Problem, Solution};
 
 pub use super::units::UnitLayer;
@@ -138,6 +141,9 @@ pub struct BalanceOptions {
     /// Territories of other types (overlays) are left alone and do not
     /// count.
     pub type_id: Option<TerritoryTypeId>,
+    /// Seconds the final improvement phase (recombination of adjacent
+    /// territory pairs) may run while the tolerance is not met; 0 = skip.
+    pub time_budget_s: f64,
 }
 
 impl Default for BalanceOptions {
@@ -154,6 +160,7 @@ impl Default for BalanceOptions {
             seed: 1,
             keep_pins: true,
             type_id: None,
+            time_budget_s: 3.0,
         }
     }
 }
@@ -169,84 +176,6 @@ pub struct Proposal {
     pub before: PlanMetrics,
     /// Metrics of the plan with the edit applied.
     pub after: PlanMetrics,
-}
-
-/// Everything the optimiser needs about a plan, in unit terms.
-///
-/// The solver works on *groups*: every unit holding load plus the empty
-/// units nearest to it in the adjacency graph (same current territory
-/// first). Empty units change no balance, so moving them alone never helps,
-/// yet on sparse data they would separate loaded units of neighbouring
-/// territories and stall the local search; grouped, every move shifts load
-/// and the graph is several times smaller. Groups are connected, so
-/// contiguous groups make contiguous unit sets.
-struct Prepared {
-    units: UnitSet,
-    groups: UnitSet,
-    group_of: Vec<u32>,
-    g_weight: Vec<f64>,
-    g_home: Vec<u32>,
-    g_movable: Vec<bool>,
-    g_xy: Vec<(f64, f64)>,
-    /// District → territory (unlocked territories, plan order).
-    districts: Vec<TerritoryId>,
-    problem_weight: Vec<f64>,
-    home: Vec<u32>,
-    fixed: Vec<f64>,
-    /// Generate with `keep_pins`: load pinned to each unlocked territory,
-    /// left out of the units (it goes where the pin says).
-    pinned_load: HashMap<TerritoryId, f64>,
-    /// Those pinned accounts (they do not vote when matching districts to
-    /// old territories).
-    pinned_accounts: Vec<u32>,
-    /// Rebalance: accounts held by an attribute rule (fixed load of the
-    /// rule's territory).
-    ruled_accounts: usize,
-    radius_km: f64,
-    locked_geometry: MultiPolygon<f64>,
-}
-
-/// Per account balance load: the weighted sum of each measure's share of
-/// its plan total, scaled so the plan total equals the live account count.
-fn account_loads(project: &Project, opts: &BalanceOptions) -> Result<Vec<f64>> {
-    let a = &project.accounts;
-    let weights: Vec<(BalanceMeasure, f64)> = if opts.weights.is_empty() {
-        vec![(project.settings.balance.clone(), 1.0)]
-    } else {
-        opts.weights.clone()
-    };
-    let wsum: f64 = weights.iter().map(|w| w.1.max(0.0)).sum();
-    if !(wsum > 0.0 && wsum.is_finite()) {
-        return Err(Error::invalid(
-            "the balance weights must add up to more than 0",
-        ));
-    }
-    let live: Vec<usize> = a.live().collect();
-    let n = live.len() as f64;
-    let mut load = vec![0.0; a.len()];
-    for (m, w) in &weights {
-        let w = w.max(0.0) / wsum;
-        if w == 0.0 {
-            continue;
-        }
-        let col: Box<dyn Fn(usize) -> f64> = match m {
-            BalanceMeasure::Count => Box::new(|_| 1.0),
-            BalanceMeasure::Measure(name) => {
-                let mi = a.measure_index(name).ok_or_else(|| {
-                    Error::invalid(format!("the plan has no measure called '{name}'"))
-                })?;
-                Box::new(move |i| a.measure_or_zero(mi, i).max(0.0))
-            }
-        };
-        let total: f64 = live.iter().map(|&i| col(i)).sum();
-        if total <= 0.0 {
-            continue;
-        }
-        for &i in &live {
-            load[i] += w * col(i) / total * n;
-        }
-    }
-    Ok(load)
 }
 
 fn is_locked(t: &Territory, opts: &BalanceOptions) -> bool {
@@ -275,322 +204,6 @@ fn in_scope<'p>(
     project.territories.iter().filter(move |t| t.type_id == ty)
 }
 
-/// Bounding box of located live accounts and of `territories`.
-fn extent<'a>(project: &Project, territories: impl Iterator<Item = &'a Territory>) -> [f64; 4] {
-    let mut b = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ];
-    let a = &project.accounts;
-    for i in a.live() {
-        if a.is_located(i) {
-            b = [
-                b[0].min(a.lon[i]),
-                b[1].min(a.lat[i]),
-                b[2].max(a.lon[i]),
-                b[3].max(a.lat[i]),
-            ];
-        }
-    }
-    for t in territories {
-        if let Some(r) = t.geometry.bounding_rect() {
-            b = [
-                b[0].min(r.min().x),
-                b[1].min(r.min().y),
-                b[2].max(r.max().x),
-                b[3].max(r.max().y),
-            ];
-        }
-    }
-    b
-}
-
-fn base_units(layer: &UnitLayer, bbox: [f64; 4]) -> Result<UnitSet> {
-    match layer {
-        UnitLayer::Hex { size_km } => UnitSet::hex_grid(*size_km, bbox),
-        UnitLayer::States => UnitSet::states(),
-        UnitLayer::Counties => UnitSet::counties(),
-        UnitLayer::Zips => UnitSet::zip_areas(bbox),
-    }
-}
-
-/// Builds the unit-level problem. `rebalance` = units get homes from the
-/// current plan; otherwise every unlocked territory is to be replaced.
-fn prepare(
-    project: &Project,
-    engine: &Engine,
-    opts: &BalanceOptions,
-    k_new: Option<usize>,
-    progress: &Progress,
-) -> Result<Prepared> {
-    let a = &project.accounts;
-    let load = account_loads(project, opts)?;
-    let unlocked: Vec<TerritoryId> = in_scope(project, opts)
-        .filter(|t| !is_locked(t, opts))
-        .map(|t| t.id)
-        .collect();
-    let locked_geometry = MultiPolygon(
-        in_scope(project, opts)
-            .filter(|t| is_locked(t, opts))
-            .flat_map(|t| t.geometry.0.iter().cloned())
-            .collect(),
-    );
-    let districts = match k_new {
-        Some(_) => Vec::new(),
-        None => unlocked.clone(),
-    };
-    let k = k_new.unwrap_or(districts.len());
-    let district_of: HashMap<TerritoryId, u32> = districts
-        .iter()
-        .enumerate()
-        .map(|(d, t)| (*t, d as u32))
-        .collect();
-    let bbox = extent(
-        project,
-        in_scope(project, opts).filter(|t| !is_locked(t, opts)),
-    );
-    progress.check()?;
-    let all = base_units(&opts.units, bbox)?;
-    progress.check()?;
-    let n_all = all.len();
-    // Account → unit, and per unit the load by current district.
-    let unit_of: Vec<u32> = (0..a.len())
-        .map(|i| {
-            if a.removed[i] || !a.is_located(i) {
-                NONE
-            } else {
-                all.locate(a.lon[i], a.lat[i]).unwrap_or(NONE)
-            }
-        })
-        .collect();
-    let locked_acc: std::collections::HashSet<u32> = opts.locked_accounts.iter().copied().collect();
-    let mut fixed = vec![0.0; k];
-    let mut pinned_load: HashMap<TerritoryId, f64> = HashMap::new();
-    let mut pinned_accounts: Vec<u32> = Vec::new();
-    let mut split: HashMap<u32, Vec<(u32, f64)>> = HashMap::new();
-    let mut has_accounts = vec![false; n_all];
-    let mut frozen = vec![false; n_all];
-    let mut ruled_accounts = 0;
-    for i in a.live() {
-        let owner = engine.territory_of(i);
-        let district = owner.and_then(|t| district_of.get(&t).copied());
-        let owner_locked = owner
-            .and_then(|t| project.territory(t))
-            .is_some_and(|t| is_locked(t, opts));
-        let u = unit_of[i];
-        // A pin counts when the engine honours it (its territory exists).
-        let pin = engine.pin_of(project, i);
-        let pinned = pin.is_some() && (opts.keep_pins || owner_locked);
-        // An account an attribute rule holds (one not limited to the
-        // territory's boundary) stays with that territory whichever unit
-        // its location goes to: in a rebalance its load is fixed there.
-        let ruled = k_new.is_none()
-            && engine.reason(i) == Reason::Rule
-            && owner
-                .and_then(|t| project.territory(t))
-                .and_then(|t| t.rule.as_ref())
-                .is_some_and(|r| !r.within_geometry);
-        ruled_accounts += usize::from(ruled && !pinned && !owner_locked);
-        if pinned || owner_locked || ruled {
-            // Fixed load: pinned or locked accounts stay with their
-            // territory. In generate the unlocked territories are replaced:
-            // pins to them are loads of whichever new district takes their
-            // territory over (see `from_scratch`).
-            if k_new.is_none() {
-                if let Some(d) = district {
-                    fixed[d as usize] += load[i];
-                }
-            } else if let Some(t) = pin
-                && !owner_locked
-            {
-                *pinned_load.entry(t).or_default() += load[i];
-                pinned_accounts.push(i as u32);
-            }
-            continue;
-        }
-        if u == NONE {
-            // Outside every unit: it will be in no unlocked territory.
-            continue;
-        }
-        has_accounts[u as usize] = true;
-        if locked_acc.contains(&(i as u32)) {
-            frozen[u as usize] = true;
-        }
-        let d = if k_new.is_none() {
-            district.unwrap_or(NONE)
-        } else {
-            NONE
-        };
-        let e = split.entry(u).or_default();
-        match e.iter_mut().find(|x| x.0 == d) {
-            Some(x) => x.1 += load[i],
-            None => e.push((d, load[i])),
-        }
-    }
-    progress.check()?;
-    // Home of each unit and which units take part.
-    let mut home = vec![NONE; n_all];
-    let mut keep = vec![false; n_all];
-    for u in 0..n_all {
-        let s = split.get(&(u as u32));
-        let (cx, cy) = all.centroids[u];
-        let in_unlocked = engine
-            .index()
-            .locate(cx, cy)
-            .filter(|t| unlocked.contains(t));
-        match k_new {
-            None => {
-                home[u] = match s {
-                    Some(s) => s
-                        .iter()
-                        .max_by(|x, y| x.1.total_cmp(&y.1).then(y.0.cmp(&x.0)))
-                        .map_or(NONE, |x| x.0),
-                    None => in_unlocked
-                        .and_then(|t| district_of.get(&t).copied())
-                        .unwrap_or(NONE),
-                };
-                // Units with accounts all take part: the result is the
-                // dissolve of units, so an account follows its unit.
-                keep[u] = home[u] != NONE || has_accounts[u];
-            }
-            Some(_) => {
-                let inside_box = cx >= bbox[0] && cx <= bbox[2] && cy >= bbox[1] && cy <= bbox[3];
-                keep[u] = has_accounts[u]
-                    || in_unlocked.is_some()
-                    || (!matches!(opts.units, UnitLayer::Hex { .. }) && inside_box);
-            }
-        }
-    }
-    let mut units = all.subset(&keep);
-    units.connect_components();
-    let olds: Vec<usize> = (0..n_all).filter(|&u| keep[u]).collect();
-    let total_w = |s: Option<&Vec<(u32, f64)>>| s.map_or(0.0, |s| s.iter().map(|x| x.1).sum());
-    let problem_weight: Vec<f64> = olds
-        .iter()
-        .map(|&u| total_w(split.get(&(u as u32))))
-        .collect();
-    let movable: Vec<bool> = olds.iter().map(|&u| !frozen[u]).collect();
-    let home: Vec<u32> = olds.iter().map(|&u| home[u]).collect();
-    // Local km projection for distances.
-    let lat0 = (bbox[1] + bbox[3]) / 2.0;
-    let grid = HexGrid::new(1.0, (bbox[0] + bbox[2]) / 2.0, lat0.clamp(-80.0, 80.0));
-    let xy: Vec<(f64, f64)> = units
-        .centroids
-        .iter()
-        .map(|&(x, y)| grid.project(x, y))
-        .collect();
-    let (x0, y0) = grid.project(bbox[0], bbox[1]);
-    let (x1, y1) = grid.project(bbox[2], bbox[3]);
-    let area = ((x1 - x0).abs() * (y1 - y0).abs()).max(1.0);
-    let radius_km = (area / (std::f64::consts::PI * k.max(1) as f64)).sqrt();
-    let (group_of, rep) = group_units(&units, &problem_weight, &home);
-    let groups = units.grouped(&group_of, rep.len(), &rep);
-    let mut g_weight = vec![0.0; rep.len()];
-    let mut g_movable = vec![true; rep.len()];
-    for (u, &g) in group_of.iter().enumerate() {
-        g_weight[g as usize] += problem_weight[u];
-        g_movable[g as usize] &= movable[u];
-    }
-    let g_home: Vec<u32> = rep.iter().map(|&u| home[u as usize]).collect();
-    let g_xy: Vec<(f64, f64)> = rep.iter().map(|&u| xy[u as usize]).collect();
-    Ok(Prepared {
-        units,
-        groups,
-        group_of,
-        g_weight,
-        g_home,
-        g_movable,
-        g_xy,
-        districts,
-        problem_weight,
-        home,
-        fixed,
-        pinned_load,
-        pinned_accounts,
-        ruled_accounts,
-        radius_km,
-        locked_geometry,
-    })
-}
-
-/// Groups for [`Prepared`]: multi-source breadth-first search from every
-/// unit with load (in unit order), first through empty units of the same
-/// home, then through any empty unit; units out of reach (no load
-/// anywhere) form groups of their own. Returns the group of each unit and
-/// each group's seed unit.
-fn group_units(units: &UnitSet, weight: &[f64], home: &[u32]) -> (Vec<u32>, Vec<u32>) {
-    let n = units.len();
-    let mut group_of = vec![NONE; n];
-    let mut rep = Vec::new();
-    let mut queue = std::collections::VecDeque::new();
-    for u in 0..n {
-        if weight[u] > 0.0 {
-            group_of[u] = rep.len() as u32;
-            rep.push(u as u32);
-            queue.push_back(u);
-        }
-    }
-    let grow = |group_of: &mut Vec<u32>,
-                queue: &mut std::collections::VecDeque<usize>,
-                same_home: bool| {
-        while let Some(u) = queue.pop_front() {
-            for &v in units.neighbors(u) {
-                let v = v as usize;
-                if group_of[v] == NONE && (!same_home || home[v] == home[u]) {
-                    group_of[v] = group_of[u];
-                    queue.push_back(v);
-                }
-            }
-        }
-    };
-    grow(&mut group_of, &mut queue, true);
-    queue.extend((0..n).filter(|&u| group_of[u] != NONE));
-    grow(&mut group_of, &mut queue, false);
-    for u in 0..n {
-        if group_of[u] == NONE {
-            group_of[u] = rep.len() as u32;
-            rep.push(u as u32);
-            queue.push_back(u);
-            grow(&mut group_of, &mut queue, false);
-        }
-    }
-    (group_of, rep)
-}
-
-impl Prepared {
-    /// The solution per unit (from one per group).
-    fn expand(&self, mut sol: Solution) -> Solution {
-        sol.assign = self
-            .group_of
-            .iter()
-            .map(|&g| sol.assign[g as usize])
-            .collect();
-        sol
-    }
-
-    fn problem(&self, opts: &BalanceOptions, k: usize, disruption: f64) -> Problem<'_> {
-        let mut fixed = self.fixed.clone();
-        fixed.resize(k, 0.0);
-        Problem {
-            units: &self.groups,
-            xy: self.g_xy.clone(),
-            weight: self.g_weight.clone(),
-            home: self.g_home.clone(),
-            home_split: vec![Vec::new(); self.g_xy.len()],
-            movable: self.g_movable.clone(),
-            fixed,
-            tol: (opts.tolerance_pct / 100.0).max(0.0),
-            aim_tol: (opts.tolerance_pct / 100.0).max(0.0) * 0.6,
-            disruption,
-            radius_km: self.radius_km,
-            pieces: vec![1; k],
-            max_iterations: opts.max_iterations,
-        }
-    }
-}
-
 /// Union of unit shapes.
 fn dissolve(units: &UnitSet, members: &[usize]) -> MultiPolygon<f64> {
     geo::unary_union(members.iter().map(|&u| &units.shapes[u]))
@@ -607,7 +220,8 @@ fn check_options(opts: &BalanceOptions) -> Result<()> {
 }
 
 /// Rebalances the plan's unlocked territories with minimal disruption. See
-/// the module docs for the method.
+/// the module docs for the method. A plan already within the tolerance is
+/// returned unchanged.
 pub fn rebalance(
     project: &Project,
     opts: &BalanceOptions,
@@ -619,73 +233,21 @@ pub fn rebalance(
     let mut tt = Instant::now();
     let before_ws = workspace_for(project, opts)?;
     trace("workspace", &mut tt);
+    if let Some(dev) = already_balanced(project, before_ws.engine(), opts)? {
+        return Ok(unchanged(project, opts, before_ws, dev));
+    }
     let prep = prepare(project, before_ws.engine(), opts, None, progress)?;
     trace("prepare", &mut tt);
     progress.set_done(1);
     let k = prep.districts.len();
     let mut p = prep.problem(opts, k, opts.disruption_weight);
-    let home = p.home.clone();
     // Plans drawn with exclaves may keep them: no more pieces than now.
-    p.pieces = solver::pieces(&p, &home)
+    p.pieces = solver::pieces(&p, &p.home)
         .iter()
         .map(|&n| n.max(1))
         .collect();
-    let mut assign = home.clone();
-    let mut centers: Vec<usize> = initial_centers(&p, &assign, k);
-    let mut rounds = 0;
-    if k > 0 && !p.xy.is_empty() {
-        rounds = solver::locate_allocate(
-            &p,
-            &mut centers,
-            &mut assign,
-            p.aim_tol,
-            p.aim_tol * 0.5,
-            opts.rounds.max(1),
-            progress,
-        )?;
-    }
-    trace("locate-allocate", &mut tt);
-    progress.set_done(3);
-    let mut sol = solver::finish(&p, assign, &centers, rounds, false, progress)?;
-    trace("finish", &mut tt);
-    // The local search can stall in a local optimum where the disruption
-    // cost kept heavy units home: balance comes first, so retry with a
-    // smaller disruption weight and keep the first that meets the
-    // tolerance (or the best balanced).
-    if !sol.within_tolerance_where_feasible
-        && k > 0
-        && !p.xy.is_empty()
-        && opts.disruption_weight > 0.0
-    {
-        for factor in [0.25, 0.0] {
-            progress.check()?;
-            let mut q = p.clone();
-            q.disruption = opts.disruption_weight * factor;
-            let mut assign = home.clone();
-            let mut centers = initial_centers(&q, &assign, k);
-            let r = solver::locate_allocate(
-                &q,
-                &mut centers,
-                &mut assign,
-                q.aim_tol,
-                q.aim_tol * 0.5,
-                opts.rounds.max(1),
-                progress,
-            )?;
-            let s = solver::finish(&q, assign, &centers, r, false, progress)?;
-            let better = s.contiguous
-                && (s.within_tolerance_where_feasible
-                    || feasible_dev_pct(&s) < feasible_dev_pct(&sol) - 0.5);
-            if better {
-                sol = s;
-                sol.rounds += rounds;
-                if sol.within_tolerance_where_feasible {
-                    break;
-                }
-            }
-        }
-        trace("retries", &mut tt);
-    }
+    let sol = solve_rebalance(&p, &prep.g_split, opts, progress)?;
+    trace("solve", &mut tt);
     progress.set_done(4);
     progress.check()?;
     let notes = feasibility_notes(&p, &sol);
@@ -703,6 +265,147 @@ pub fn rebalance(
     trace("propose", &mut tt);
     progress.set_done(6);
     Ok(proposal)
+}
+
+/// Location–allocation, repair and local search from the current plan;
+/// when that stalls outside the tolerance (the disruption cost kept heavy
+/// units home), retries with a smaller disruption weight (balance comes
+/// first); then the final improvement phase on the best. Districts keep
+/// the identity of the territory they overlap most throughout.
+fn solve_rebalance(
+    p: &Problem,
+    split: &[Vec<(u32, f64)>],
+    opts: &BalanceOptions,
+    progress: &Progress,
+) -> Result<Solution> {
+    let k = p.k();
+    let mut sol: Option<Solution> = None;
+    for factor in [1.0, 0.25, 0.0] {
+        if factor < 1.0
+            && (opts.disruption_weight == 0.0
+                || k == 0
+                || p.xy.is_empty()
+                || sol
+                    .as_ref()
+                    .is_some_and(|s| s.within_tolerance_where_feasible))
+        {
+            break;
+        }
+        progress.check()?;
+        let mut q = p.clone();
+        q.disruption = opts.disruption_weight * factor;
+        let mut assign = p.home.clone();
+        let mut centers = initial_centers(&q, &assign, k);
+        let mut rounds = 0;
+        if k > 0 && !q.xy.is_empty() {
+            rounds = solver::locate_allocate(
+                &q,
+                &mut centers,
+                &mut assign,
+                q.aim_tol,
+                q.aim_tol * 0.5,
+                opts.rounds.max(1),
+                progress,
+            )?;
+            matching::keep_identity(&q, split, &mut assign, &mut centers);
+        }
+        let s = solver::finish(&q, assign, &centers, rounds, false, progress)?;
+        let better = match &sol {
+            None => true,
+            Some(best) => {
+                s.contiguous
+                    && (s.within_tolerance_where_feasible
+                        || feasible_dev_pct(&s) < feasible_dev_pct(best) - 0.5)
+            }
+        };
+        if better {
+            sol = Some(s);
+        }
+    }
+    let sol = solver::improve_solution(p, sol.unwrap_or_default(), progress)?;
+    Ok(keep_identity(p, split, sol))
+}
+
+/// The final solution relabelled so each district keeps the territory it
+/// overlaps most (the heavy-unit separation and the improvement phase may
+/// have shifted a district onto a neighbour's ground). With fixed loads the
+/// labels carry load, so the relabelling is kept only if no district that
+/// could be within tolerance gets further from the mean.
+fn keep_identity(p: &Problem, split: &[Vec<(u32, f64)>], sol: Solution) -> Solution {
+    let mut assign = sol.assign.clone();
+    let mut centers = vec![0; p.k()];
+    if !matching::keep_identity(p, split, &mut assign, &mut centers) {
+        return sol;
+    }
+    let s = solver::solution_of(p, assign, sol.rounds, sol.moves, sol.contiguous);
+    let no_fixed = p.fixed.iter().all(|&f| f == 0.0);
+    if no_fixed || feasible_dev_pct(&s) <= feasible_dev_pct(&sol) + 1e-9 {
+        s
+    } else {
+        sol
+    }
+}
+
+/// The largest deviation (%) of the unlocked territories when the plan is
+/// already within the tolerance (and places every account it could), else
+/// `None`.
+fn already_balanced(
+    project: &Project,
+    engine: &Engine,
+    opts: &BalanceOptions,
+) -> Result<Option<f64>> {
+    let load = prepare::account_loads(project, opts)?;
+    let unlocked: Vec<TerritoryId> = unlocked(project, opts).iter().map(|t| t.id).collect();
+    if unlocked.is_empty() {
+        return Ok(None);
+    }
+    let mut loads = vec![0.0; unlocked.len()];
+    let a = &project.accounts;
+    for i in a.live() {
+        match engine.territory_of(i) {
+            Some(t) => {
+                if let Some(d) = unlocked.iter().position(|&x| x == t) {
+                    loads[d] += load[i];
+                }
+            }
+            // An account rebalance could place: not done yet.
+            None if a.is_located(i) && load[i] > 0.0 => return Ok(None),
+            None => {}
+        }
+    }
+    let mean = loads.iter().sum::<f64>() / loads.len() as f64;
+    if mean <= 0.0 {
+        return Ok(None);
+    }
+    let dev = loads
+        .iter()
+        .map(|l| (l - mean).abs() / mean * 100.0)
+        .fold(0.0, f64::max);
+    Ok((dev <= opts.tolerance_pct + 1e-9).then_some(dev))
+}
+
+/// The proposal for a plan already within the tolerance: no change.
+fn unchanged(project: &Project, opts: &BalanceOptions, ws: Workspace, dev: f64) -> Proposal {
+    let before = ws.metrics();
+    let mut report = DisruptionReport::measure(&ws, &ws);
+    report.within_tolerance = true;
+    report.within_tolerance_where_feasible = true;
+    report.contiguous = unlocked(project, opts)
+        .iter()
+        .all(|t| t.geometry.0.len() <= 1);
+    report.notes.push(format!(
+        "the plan is already within ±{}% (largest deviation {dev:.1}%): nothing moved",
+        opts.tolerance_pct
+    ));
+    Proposal {
+        edit: Edit::Batch {
+            label: "Rebalance territories".into(),
+            edits: Vec::new(),
+        },
+        report,
+        after: before.clone(),
+        before,
+    }
 }
 
 fn initial_centers(p: &Problem, assign: &[u32], k: usize) -> Vec<usize> {
@@ -792,6 +495,8 @@ fn rebalance_edit(
             let geometry = dissolve(&prep.units, &members[d]).difference(&prep.locked_geometry);
             edits.push(Edit::SetGeometry { id: tid, geometry });
         }
+        let tid: Vec<Option<TerritoryId>> = prep.districts.iter().map(|&t| Some(t)).collect();
+        edits.extend(uncovered_pins(engine.type_id(), prep, sol, &tid));
     }
     Edit::Batch {
         label: "Rebalance territories".into(),
@@ -839,7 +544,12 @@ fn propose(
             sol_tol_pct(sol)
         ));
     }
-    if after.cv_pct > before.cv_pct + 0.05 || after.out_of_tolerance > before.out_of_tolerance {
+    // Only a like-for-like comparison: a generated plan has other
+    // territories than the one it replaces.
+    let same_plan = before.territories.len() == after.territories.len();
+    if same_plan
+        && (after.cv_pct > before.cv_pct + 0.05 || after.out_of_tolerance > before.out_of_tolerance)
+    {
         report.notes.push(format!(
             "{what}: the proposal is LESS balanced than the plan as it is (CV {:.1}% to {:.1}%, out of tolerance {} to {}): these units are too coarse for this plan; use smaller units or discard",
             before.cv_pct, after.cv_pct, before.out_of_tolerance, after.out_of_tolerance
@@ -856,12 +566,95 @@ fn propose(
             prep.units.bridges
         ));
     }
+    said_out_loud(&mut report, prep, sol, &after_ws, &after);
     Ok(Proposal {
         edit,
         report,
         before,
         after,
     })
+}
+
+/// Notes a planner must hear: territories in several pieces, accounts no
+/// unit covers, and which territories are outside the tolerance (by name).
+fn said_out_loud(
+    report: &mut DisruptionReport,
+    prep: &Prepared,
+    sol: &Solution,
+    after_ws: &Workspace,
+    after: &PlanMetrics,
+) {
+    // Pieces per district: the unit islands (before bridging) it spans.
+    let mut parts: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (u, &d) in sol.assign.iter().enumerate() {
+        if d != NONE {
+            let e = parts.entry(d).or_default();
+            let c = prep.raw_component[u];
+            if !e.contains(&c) {
+                e.push(c);
+            }
+        }
+    }
+    let mut split: Vec<(String, usize)> = Vec::new();
+    let mut ds: Vec<(&u32, &Vec<u32>)> = parts.iter().filter(|(_, c)| c.len() > 1).collect();
+    ds.sort();
+    for (&d, comps) in ds {
+        let Some(u) = sol.assign.iter().position(|&x| x == d) else {
+            continue;
+        };
+        let (x, y) = prep.units.centroids[u];
+        let name = after_ws
+            .engine()
+            .index()
+            .locate(x, y)
+            .and_then(|t| after_ws.project().territory(t))
+            .map_or_else(|| format!("district {}", d + 1), |t| t.name.clone());
+        split.push((name, comps.len()));
+    }
+    if !split.is_empty() {
+        report.contiguous = false;
+        let list: Vec<String> = split
+            .iter()
+            .take(8)
+            .map(|(n, c)| format!("{n} ({c} pieces)"))
+            .collect();
+        report.notes.push(format!(
+            "split: {} territory(ies) in several pieces (their units are islands joined across a gap): {}{}",
+            split.len(),
+            list.join(", "),
+            if split.len() > 8 { ", …" } else { "" }
+        ));
+    }
+    report.split_territories = split;
+    report.uncovered_accounts = prep.uncovered.len();
+    if !prep.uncovered.is_empty() {
+        let far = prep.uncovered.iter().map(|x| x.2).fold(0.0, f64::max);
+        report.notes.push(format!(
+            "{} account(s) lie inside no unit: each is pinned to the territory of the nearest unit (up to {far:.0} km from its centre)",
+            prep.uncovered.len()
+        ));
+    }
+    let tol = after.tolerance_pct;
+    report.outside_tolerance = after
+        .territories
+        .iter()
+        .filter(|t| t.deviation_pct.abs() > tol + 1e-9)
+        .map(|t| t.name.clone())
+        .collect();
+    if !report.outside_tolerance.is_empty() {
+        let n = report.outside_tolerance.len();
+        let list = report
+            .outside_tolerance
+            .iter()
+            .take(10)
+            .cloned()
+            .collect::<Vec<_>>();
+        report.notes.push(format!(
+            "outside ±{tol}% after the change: {n} territory(ies): {}{}",
+            list.join(", "),
+            if n > 10 { ", …" } else { "" }
+        ));
+    }
 }
 
 /// Phase timings on stderr when `TURFMAP_TRACE_BALANCE` is set.
@@ -1014,38 +807,7 @@ fn from_scratch(
     progress.set_done(1);
     let mut p = prep.problem(opts, k, 0.0);
     let n = p.xy.len();
-    // Seed points → nearest units; the rest by k-means++.
-    let mut centers: Vec<usize> = Vec::new();
-    for &(lon, lat) in seeds.iter().take(k) {
-        let c = prep
-            .groups
-            .locate(lon, lat)
-            .map(|u| u as usize)
-            .or_else(|| {
-                (0..n).min_by(|&a, &b| {
-                    let da =
-                        crate::core::geometry::haversine_km(prep.groups.centroids[a], (lon, lat));
-                    let db =
-                        crate::core::geometry::haversine_km(prep.groups.centroids[b], (lon, lat));
-                    da.total_cmp(&db)
-                })
-            });
-        if let Some(c) = c
-            && !centers.contains(&c)
-        {
-            centers.push(c);
-        }
-    }
-    if centers.len() < k {
-        for c in solver::kmeanspp(&p, k, opts.seed) {
-            if centers.len() >= k.min(n) {
-                break;
-            }
-            if !centers.contains(&c) {
-                centers.push(c);
-            }
-        }
-    }
+    let mut centers = start_centers(&prep, &p, k, seeds, opts.seed);
     let kk = centers.len();
     let mut assign = vec![NONE; n];
     let mut rounds = 0;
@@ -1085,7 +847,8 @@ fn from_scratch(
     }
     progress.set_done(3);
     let sol = if full {
-        solver::finish(&p, assign, &centers, rounds, true, progress)?
+        let sol = solver::finish(&p, assign, &centers, rounds, true, progress)?;
+        solver::improve_solution(&p, sol, progress)?
     } else {
         let loads = p.loads(&assign);
         let target = p.target();
@@ -1153,11 +916,71 @@ fn from_scratch(
     Ok(proposal)
 }
 
+/// Starting centres of [`generate`]: seed points (nearest units), units
+/// heavier than the band (each gets a territory to itself when k allows),
+/// then k-means++.
+fn start_centers(
+    prep: &Prepared,
+    p: &Problem,
+    k: usize,
+    seeds: &[(f64, f64)],
+    seed: u64,
+) -> Vec<usize> {
+    let n = p.xy.len();
+    // Seed points → nearest units; the rest by k-means++.
+    let mut centers: Vec<usize> = Vec::new();
+    for &(lon, lat) in seeds.iter().take(k) {
+        let c = prep
+            .groups
+            .locate(lon, lat)
+            .map(|u| u as usize)
+            .or_else(|| {
+                (0..n).min_by(|&a, &b| {
+                    let da =
+                        crate::core::geometry::haversine_km(prep.groups.centroids[a], (lon, lat));
+                    let db =
+                        crate::core::geometry::haversine_km(prep.groups.centroids[b], (lon, lat));
+                    da.total_cmp(&db)
+                })
+            });
+        if let Some(c) = c
+            && !centers.contains(&c)
+        {
+            centers.push(c);
+        }
+    }
+    // A unit heavier than the band gets a territory to itself when k
+    // allows: it starts as a centre.
+    let heavy = p.heavy_units();
+    if heavy.len() <= k {
+        for u in heavy {
+            if centers.len() < k && !centers.contains(&u) {
+                centers.push(u);
+            }
+        }
+    }
+    if centers.len() < k {
+        for c in solver::kmeanspp(p, k, seed) {
+            if centers.len() >= k.min(n) {
+                break;
+            }
+            if !centers.contains(&c) {
+                centers.push(c);
+            }
+        }
+    }
+    centers
+}
+
 /// Matches new districts to the unlocked territories they replace (which
-/// keep their ids, names and reps): by the accounts they share, greedily
-/// from the largest overlap. Pinned accounts kept by `keep_pins` do not
-/// vote: where they go is their pin's business. `assign` is per group.
-/// Returns per district the position in [`unlocked`] it takes over.
+/// keep their ids, names and reps): a maximum-weight matching on the
+/// accounts they share. A district takes a territory over only when it
+/// holds most of that territory's accounts (it *is* that territory, moved
+/// a little), or when the territory has kept pins (they need a home);
+/// other districts are new territories with new names and the rest of the
+/// old ones go. Pinned accounts kept by `keep_pins` do not vote: where they
+/// go is their pin's business. `assign` is per group. Returns per district
+/// the position in [`unlocked`] it takes over.
 fn match_districts(
     project: &Project,
     engine: &Engine,
@@ -1175,39 +998,45 @@ fn match_districts(
         skip[i as usize] = true;
     }
     // Overlap (accounts) between new district d and old territory o.
-    let mut overlap: HashMap<(u32, usize), f64> = HashMap::new();
+    let mut overlap = matching::Overlap::new(k, old.len());
+    let mut old_total = vec![0.0; old.len()];
     for i in a.live() {
-        if !a.is_located(i) || skip[i] {
-            continue;
-        }
-        let (Some(u), Some(t)) = (
-            prep.units.locate(a.lon[i], a.lat[i]),
-            engine.territory_of(i),
-        ) else {
+        let Some(&o) = engine.territory_of(i).and_then(|t| old_pos.get(&t)) else {
             continue;
         };
-        let d = assign[prep.group_of[u as usize] as usize];
-        if let Some(&o) = old_pos.get(&t)
-            && d != NONE
-        {
-            *overlap.entry((d, o)).or_default() += 1.0;
+        if skip[i] {
+            continue;
+        }
+        old_total[o] += 1.0;
+        if !a.is_located(i) {
+            continue;
+        }
+        if let Some(u) = prep.units.locate(a.lon[i], a.lat[i]) {
+            let d = assign[prep.group_of[u as usize] as usize];
+            if d != NONE {
+                overlap.add(d as usize, o, 1.0);
+            }
         }
     }
-    let mut pairs: Vec<((u32, usize), f64)> = overlap.into_iter().collect();
-    pairs.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
-    let mut new_to_old = vec![None; k];
-    let mut used_old = vec![false; old.len()];
-    for ((d, o), _) in pairs {
-        if (d as usize) < k && new_to_old[d as usize].is_none() && !used_old[o] {
-            new_to_old[d as usize] = Some(o);
-            used_old[o] = true;
-        }
-    }
-    // Districts sharing no accounts with a free old territory still take
-    // one over (rather than a new one appearing while an old one goes),
-    // those with pinned load first so that pins keep their territory.
-    let mut free: Vec<usize> = (0..old.len()).filter(|&o| !used_old[o]).collect();
     let pinned = |o: usize| prep.pinned_load.get(&old[o].id).copied().unwrap_or(0.0);
+    let mut new_to_old = matching::max_weight(&overlap);
+    for (d, m) in new_to_old.iter_mut().enumerate() {
+        if let Some(o) = *m
+            && overlap.get(d, o) * 2.0 <= old_total[o]
+            && pinned(o) <= 0.0
+        {
+            *m = None;
+        }
+    }
+    // Territories with kept pins and no district yet take over a district
+    // that took over nothing, so that the pins keep their territory.
+    let mut used_old = vec![false; old.len()];
+    for &o in new_to_old.iter().flatten() {
+        used_old[o] = true;
+    }
+    let mut free: Vec<usize> = (0..old.len())
+        .filter(|&o| !used_old[o] && pinned(o) > 0.0)
+        .collect();
     free.sort_by(|&x, &y| pinned(y).total_cmp(&pinned(x)).then(x.cmp(&y)));
     let mut free = free.into_iter();
     let used: Vec<bool> = (0..k).map(|d| assign.contains(&(d as u32))).collect();
@@ -1268,6 +1097,68 @@ fn gone_pins(
         .collect()
 }
 
+/// Per district the name of its largest account by balance load (the
+/// "largest place"), for naming new territories.
+fn largest_places(
+    project: &Project,
+    opts: &BalanceOptions,
+    prep: &Prepared,
+    sol: &Solution,
+    k: usize,
+) -> Result<Vec<Option<String>>> {
+    let a = &project.accounts;
+    let load = prepare::account_loads(project, opts)?;
+    let mut best: Vec<Option<(f64, usize)>> = vec![None; k];
+    let mut skip = vec![false; a.len()];
+    for &i in &prep.pinned_accounts {
+        skip[i as usize] = true;
+    }
+    for i in a.live() {
+        if skip[i] || !a.is_located(i) || a.names[i].trim().is_empty() {
+            continue;
+        }
+        let Some(u) = prep.units.locate(a.lon[i], a.lat[i]) else {
+            continue;
+        };
+        let d = sol.assign[u as usize];
+        if d == NONE || d as usize >= k {
+            continue;
+        }
+        let b = &mut best[d as usize];
+        if b.is_none_or(|(l, _)| load[i] > l) {
+            *b = Some((load[i], i));
+        }
+    }
+    Ok(best
+        .into_iter()
+        .map(|b| b.map(|(_, i)| a.names[i].trim().to_string()))
+        .collect())
+}
+
+/// Pins for the accounts inside no unit: to the territory (`tid` per
+/// district) of the unit nearest them, where their load was counted.
+fn uncovered_pins(
+    ty: TerritoryTypeId,
+    prep: &Prepared,
+    sol: &Solution,
+    tid: &[Option<TerritoryId>],
+) -> Option<Edit> {
+    let mut accounts = Vec::new();
+    let mut pins = Vec::new();
+    for &(i, u, _) in &prep.uncovered {
+        let d = sol.assign[u as usize];
+        if let Some(&Some(t)) = tid.get(d as usize) {
+            accounts.push(i);
+            pins.push(Some(t));
+        }
+    }
+    (!accounts.is_empty()).then_some(Edit::SetPins {
+        type_id: ty,
+        accounts,
+        pins,
+    })
+}
+
 /// Edits replacing unlocked territories by the generated districts.
 fn scratch_edit(
     project: &Project,
@@ -1305,51 +1196,49 @@ fn scratch_edit(
             edits.push(Edit::RemoveTerritory { id: t.id });
         }
     }
-    let mut names: Vec<String> = project
-        .territories
-        .iter()
-        .filter(|t| {
-            is_locked(t, opts)
-                || old
-                    .iter()
-                    .position(|o| o.id == t.id)
-                    .is_some_and(|o| used_old[o])
-        })
-        .map(|t| t.name.clone())
-        .collect();
+    // New territories get new names: never one of a territory that goes
+    // (nor of any other territory in the plan).
+    let mut names: Vec<String> = project.territories.iter().map(|t| t.name.clone()).collect();
+    let places = largest_places(project, opts, prep, sol, k)?;
     let mut next_id = project.next_territory_id;
     let width = k.to_string().len().max(2);
     let mut counter = 0;
+    let mut tid = vec![None; k];
     for (d, m) in members.iter().enumerate() {
         let geometry = dissolve(&prep.units, m).difference(&prep.locked_geometry);
-        match new_to_old[d] {
-            Some(o) => edits.push(Edit::SetGeometry {
+        if let Some(o) = new_to_old[d] {
+            tid[d] = Some(old[o].id);
+            edits.push(Edit::SetGeometry {
                 id: old[o].id,
                 geometry,
-            }),
-            None => {
-                if m.is_empty() {
-                    continue;
-                }
-                let name = loop {
-                    counter += 1;
-                    let n = format!("Territory {counter:0width$}");
-                    if !names.contains(&n) {
-                        break n;
-                    }
-                };
-                names.push(name.clone());
-                let id = TerritoryId(next_id);
-                next_id += 1;
-                let mut territory = Territory::new(id, name, geometry);
-                territory.type_id = ty;
-                edits.push(Edit::AddTerritory {
-                    territory,
-                    position: usize::MAX,
-                });
-            }
+            });
+            continue;
         }
+        if m.is_empty() {
+            continue;
+        }
+        let name = match places[d].as_ref().map(|p| format!("{p} area")) {
+            Some(n) if !names.contains(&n) => n,
+            _ => loop {
+                counter += 1;
+                let n = format!("Territory {counter:0width$}");
+                if !names.contains(&n) {
+                    break n;
+                }
+            },
+        };
+        names.push(name.clone());
+        let id = TerritoryId(next_id);
+        next_id += 1;
+        tid[d] = Some(id);
+        let mut territory = Territory::new(id, name, geometry);
+        territory.type_id = ty;
+        edits.push(Edit::AddTerritory {
+            territory,
+            position: usize::MAX,
+        });
     }
+    edits.extend(uncovered_pins(ty, prep, sol, &tid));
     Ok(Edit::Batch {
         label: if full {
             format!("Generate {k} territories")

@@ -79,6 +79,14 @@ pub struct DisruptionReport {
     pub local_moves: usize,
     /// Coefficient of variation of the optimised load over territories, %.
     pub unit_cv_pct: f64,
+    /// Territories in several pieces on the units used (names, with the
+    /// number of pieces): their units are islands joined across a gap.
+    pub split_territories: Vec<(String, usize)>,
+    /// Accounts inside no unit, given to the nearest unit (pinned to its
+    /// territory).
+    pub uncovered_accounts: usize,
+    /// Territories outside the tolerance after the change (names).
+    pub outside_tolerance: Vec<String>,
     /// Warnings (infeasible balance, islands, …).
     pub notes: Vec<String>,
 }

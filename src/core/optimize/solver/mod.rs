@@ -2,8 +2,10 @@
 //! repair and a contiguity-preserving local search. Pure graph and number
 //! work, no plan or geometry: see the parent module for the method.
 
+mod recom;
 mod search;
 
+pub use recom::recombine;
 pub use search::local_search;
 
 use crate::core::error::Result;
@@ -45,6 +47,9 @@ pub struct Problem<'a> {
     pub pieces: Vec<usize>,
     /// Local-search move budget.
     pub max_iterations: usize,
+    /// Seconds the final improvement phase ([`recombine`]) may run while
+    /// the tolerance is not met (0 = skip it).
+    pub time_budget_s: f64,
 }
 
 /// What the solver found.
@@ -590,7 +595,93 @@ fn reconnect(p: &Problem, assign: &mut [u32], comp: &[u32]) -> bool {
     false
 }
 
-/// Runs repair and local search and fills a [`Solution`].
+/// The final improvement phase: while a district that could be within
+/// tolerance is not, recombine district pairs ([`recombine`]) within the
+/// time budget. Kept only if the plan stays contiguous (it does: both parts
+/// of a cut are connected). Returns the recombinations kept.
+fn improve(
+    p: &Problem,
+    assign: &mut [u32],
+    contiguous: &mut bool,
+    progress: &Progress,
+) -> Result<usize> {
+    if p.time_budget_s <= 0.0 || !*contiguous {
+        return Ok(0);
+    }
+    let heavy = p.heavy_units();
+    let skip = p.infeasible(assign, &heavy);
+    let target = p.target();
+    let loads = p.loads(assign);
+    let met = (0..p.k())
+        .all(|d| skip.contains(&(d as u32)) || (loads[d] - target).abs() <= p.tol * target + 1e-9);
+    if met {
+        return Ok(0);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(p.time_budget_s);
+    let before = assign.to_vec();
+    let kept = recombine(p, assign, &skip, deadline, progress)?;
+    if !repair_contiguity(p, assign) {
+        assign.copy_from_slice(&before);
+        return Ok(0);
+    }
+    Ok(kept)
+}
+
+/// A unit heavier than the band gets a district to itself whenever k
+/// allows: in a district holding several, the lighter ones move to an
+/// adjacent district that holds none (the local search then has that
+/// district keep as little else as it can). True if any moved.
+pub fn separate_heavy(p: &Problem, assign: &mut [u32]) -> bool {
+    let mut heavy = p.heavy_units();
+    if heavy.len() < 2 || heavy.len() > p.k() {
+        return false;
+    }
+    heavy.sort_by(|&a, &b| p.weight[b].total_cmp(&p.weight[a]).then(a.cmp(&b)));
+    let mut holds = vec![0usize; p.k()];
+    for &u in &heavy {
+        if let Some(h) = holds.get_mut(assign[u] as usize) {
+            *h += 1;
+        }
+    }
+    let loads = p.loads(assign);
+    let mut keeper = vec![false; p.k()];
+    let mut moved = false;
+    for &u in &heavy {
+        let d = assign[u];
+        if d == NONE {
+            continue;
+        }
+        if !keeper[d as usize] {
+            keeper[d as usize] = true;
+            continue;
+        }
+        if !p.movable[u] {
+            continue;
+        }
+        let to = p
+            .units
+            .neighbors(u)
+            .iter()
+            .map(|&v| assign[v as usize])
+            .filter(|&e| e != NONE && e != d && holds[e as usize] == 0)
+            .min_by(|&x, &y| {
+                loads[x as usize]
+                    .total_cmp(&loads[y as usize])
+                    .then(x.cmp(&y))
+            });
+        if let Some(e) = to {
+            assign[u] = e;
+            holds[d as usize] -= 1;
+            holds[e as usize] += 1;
+            keeper[e as usize] = true;
+            moved = true;
+        }
+    }
+    moved
+}
+
+/// Runs repair and local search and fills a [`Solution`] (without the
+/// final improvement phase: see [`improve_solution`]).
 pub fn finish(
     p: &Problem,
     mut assign: Vec<u32>,
@@ -613,12 +704,42 @@ pub fn finish(
     };
     trace_dev("after allocation", &assign);
     repair_contiguity(p, &mut assign);
+    if separate_heavy(p, &mut assign) {
+        repair_contiguity(p, &mut assign);
+    }
     trace_dev("after repair", &assign);
     super::trace("  repair", &mut tt);
     progress.check()?;
     let moves = local_search(p, &mut assign, centers, polish, progress)?;
     super::trace("  local search", &mut tt);
     let contiguous = repair_contiguity(p, &mut assign);
+    Ok(solution_of(p, assign, rounds, moves, contiguous))
+}
+
+/// The final improvement phase on a finished solution (see [`improve`]).
+pub fn improve_solution(p: &Problem, mut sol: Solution, progress: &Progress) -> Result<Solution> {
+    let mut contiguous = sol.contiguous;
+    let kept = improve(p, &mut sol.assign, &mut contiguous, progress)?;
+    if kept == 0 {
+        return Ok(sol);
+    }
+    Ok(solution_of(
+        p,
+        sol.assign,
+        sol.rounds,
+        sol.moves + kept,
+        contiguous,
+    ))
+}
+
+/// A [`Solution`] with its loads and flags measured.
+pub fn solution_of(
+    p: &Problem,
+    assign: Vec<u32>,
+    rounds: usize,
+    moves: usize,
+    contiguous: bool,
+) -> Solution {
     let loads = p.loads(&assign);
     let target = p.target();
     let ok = |d: usize| (loads[d] - target).abs() <= p.tol * target + 1e-9;
@@ -627,7 +748,7 @@ pub fn finish(
     let infeasible = p.infeasible(&assign, &heavy_units);
     let within_tolerance_where_feasible =
         (0..p.k()).all(|d| ok(d) || infeasible.contains(&(d as u32)));
-    Ok(Solution {
+    Solution {
         assign,
         loads,
         target,
@@ -639,5 +760,5 @@ pub fn finish(
         within_tolerance_where_feasible,
         tol: p.tol,
         contiguous,
-    })
+    }
 }

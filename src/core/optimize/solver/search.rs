@@ -621,7 +621,7 @@ impl<'a, 'p> Search<'a, 'p> {
 /// of balance gained wins. When the worst districts cannot improve alone,
 /// an ejection chain is tried, then the best improving move anywhere
 /// (chains of moves through in-tolerance neighbours). A district holding a
-/// unit heavier than the band aims at that unit alone (see [`Search`]).
+/// unit heavier than the band aims at that unit alone (see `Search`).
 pub fn local_search(
     p: &Problem,
     assign: &mut [u32],
@@ -773,6 +773,7 @@ mod tests {
             radius_km: 30.0,
             pieces: vec![1; k],
             max_iterations: 20_000,
+            time_budget_s: 0.0,
         }
     }
 
