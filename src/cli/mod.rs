@@ -7,8 +7,8 @@
 //! [`args`] (what clap parses), [`plan`] (new, import/export territories,
 //! sample), `exports` (map, report, assignment), `metrics` (metrics,
 //! explain, reps), `balance`, `rules`, `pins`, `territory`, `scenario`
-//! (scenarios, diff), `salesforce`, `bench` (feature `bench`) and
-//! [`table`] (the tables printed).
+//! (scenarios, diff), `travel` (drive time), `salesforce`, `bench` (feature
+//! `bench`) and [`table`] (the tables printed).
 
 pub mod args;
 mod balance;
@@ -23,6 +23,7 @@ mod salesforce;
 mod scenario;
 pub mod table;
 mod territory;
+mod travel;
 
 use std::io::Write;
 use std::path::Path;
@@ -58,6 +59,7 @@ fn run_verb(cmd: Command) -> Result<()> {
         Command::Explain(a) => metrics::explain(a),
         Command::Settings(a) => plan::settings(a),
         Command::Reps(a) => metrics::reps(a),
+        Command::Travel(a) => travel::travel(a),
         Command::Balance(a) => balance::balance(a),
         Command::Rule(a) => rules::rule(a),
         Command::Pin(a) => pins::pin(a),
