@@ -484,8 +484,17 @@ impl Engine {
                 pin_targets.push(t);
             }
             let before = *self.index.grid();
+            let bbox_of =
+                |index: &TerritoryIndex| index.shape(t).filter(|s| !s.is_empty()).map(|s| s.bbox);
+            let old_bbox = bbox_of(&self.index);
             if let Some(b) = self.index.update(t, new) {
                 dirty_boxes.push(b);
+            }
+            // Distances change wherever the boundary moved, horizontal edges
+            // included (the index's change box leaves those out): the whole
+            // old and new boxes count for the nearest territory.
+            if self.nearest_km > 0.0 {
+                dirty_boxes.extend(old_bbox.into_iter().chain(bbox_of(&self.index)));
             }
             if *self.index.grid() != before {
                 grid_rebuilt = true;
