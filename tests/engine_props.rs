@@ -87,6 +87,11 @@ enum Op {
         t: usize,
         parent: Option<usize>,
     },
+    /// Assign accounts outside every territory to the nearest one within
+    /// this many kilometres (0 = off).
+    Nearest {
+        km: f64,
+    },
     Undo,
     Redo,
 }
@@ -130,6 +135,7 @@ fn op_strategy() -> impl Strategy<Value = Op> {
         2 => (0..16usize, prop::option::of(0..RULES.len())).prop_map(|(t, rule)| Op::SetRule { t, rule }),
         1 => (0..16usize, any::<bool>()).prop_map(|(t, overlay)| Op::Retype { t, overlay }),
         1 => (0..16usize, prop::option::of(0..16usize)).prop_map(|(t, parent)| Op::Parent { t, parent }),
+        1 => prop::sample::select(vec![0.0, 40.0, 120.0, 400.0]).prop_map(|km| Op::Nearest { km }),
         2 => Just(Op::Undo),
         1 => Just(Op::Redo),
     ]
@@ -355,6 +361,11 @@ fn apply(ws: &mut Workspace, op: Op, fresh: &mut usize) {
             }),
             None => Ok(()),
         },
+        Op::Nearest { km } => {
+            let mut settings = ws.project().settings.clone();
+            settings.nearest_km = km;
+            ws.apply(Edit::SetSettings { settings })
+        }
         Op::Undo => ws.undo().map(|_| ()),
         Op::Redo => ws.redo().map(|_| ()),
     };
@@ -368,8 +379,11 @@ proptest! {
         points in prop::collection::vec(prop::option::weighted(0.95, (0..48i32, 0..48i32)), 50..400),
         polys in prop::collection::vec(polygon_strategy(), 1..10),
         ops in prop::collection::vec(op_strategy(), 1..40),
+        nearest_km in prop::sample::select(vec![0.0, 0.0, 60.0, 150.0]),
     ) {
-        let mut ws = Workspace::new(start(&points, &polys));
+        let mut plan = start(&points, &polys);
+        plan.settings.nearest_km = nearest_km;
+        let mut ws = Workspace::new(plan);
         let router = test_router();
         let mut drive = DriveView::with_router(&ws, router.clone());
         let mut fresh = 0;

@@ -214,7 +214,7 @@ fn ragged_row_after_embedded_newlines_names_its_real_line() {
 
 #[test]
 fn duplicate_id_names_both_lines() {
-    let text = "Account ID,Name\nA1,x\nA17,y\n\"B\nC\",z\nA17,w\n";
+    let text = "Account ID,Name,Zip\nA1,x,\nA17,y,\n\"B\nC\",z,\nA17,w,\n";
     let err = import_str(text).unwrap_err();
     let (line, column, message) = csv_err(err);
     assert_eq!(line, 6);
@@ -224,14 +224,22 @@ fn duplicate_id_names_both_lines() {
 
 #[test]
 fn empty_id_is_an_error() {
-    let (line, _, message) = csv_err(import_str("id,name\n1,a\n,b\n").unwrap_err());
+    let (line, _, message) = csv_err(import_str("id,name,zip\n1,a,\n,b,\n").unwrap_err());
     assert_eq!(line, 3);
     assert!(message.contains("empty account id"), "{message}");
 }
 
 #[test]
-fn missing_id_and_name_columns_use_row_numbers() {
-    let (acc, rep) = import_str("lat,lon,revenue\n1,2,10\n\n3,4,20\n,,\n5,6,30\n").unwrap();
+fn row_numbers_only_when_asked() {
+    let text = "lat,lon,revenue\n1,2,10\n\n3,4,20\n,,\n5,6,30\n";
+    let (line, _, message) = csv_err(import_str(text).unwrap_err());
+    assert_eq!(line, 1);
+    assert!(message.contains("no account id column"), "{message}");
+    let opts = AccountImportOptions {
+        id_col: Some("#row".into()),
+        ..AccountImportOptions::default()
+    };
+    let (acc, rep) = import_with(text, &opts).unwrap();
     assert_eq!(rep.id_column, None);
     assert_eq!(rep.name_column, None);
     assert_eq!(acc.ids, ["1", "2", "3"]);
@@ -643,7 +651,7 @@ proptest! {
             (_, false) => format!("\"$ {body}\""),
             (_, true) => format!("\"($ {body})\""),
         };
-        let text = format!("id,amount\n1,{}\n", if cell.contains(',') && !cell.starts_with('"') { format!("\"{cell}\"") } else { cell.clone() });
+        let text = format!("id,zip,amount\n1,,{}\n", if cell.contains(',') && !cell.starts_with('"') { format!("\"{cell}\"") } else { cell.clone() });
         let (acc, _) = import_str(&text).unwrap();
         let expected = cents as f64 / 100.0 * if neg { -1.0 } else { 1.0 };
         prop_assert!((acc.measures[0].values[0] - expected).abs() < 1e-6, "{} → {}", cell, acc.measures[0].values[0]);

@@ -169,7 +169,7 @@ fn remembered_settings_are_applied_at_start() {
     // A new plan starts with the remembered balance measure.
     let plan = dir.path().join("new.turf");
     let accounts = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample/accounts.csv");
-    app_mut(&mut h).create_plan(accounts, None, "name".into(), plan);
+    app_mut(&mut h).create_plan(accounts, None, None, plan);
     finish_job(&mut h);
     assert_eq!(
         app(&h).workspace().project().settings.balance,
@@ -200,7 +200,7 @@ fn help_shows_the_data_notices_and_new_plans_take_a_country() {
     std::fs::write(&csv, "Id,Name,PLZ\nK1,Berlin,10115\nK2,Toronto,M5V 2T6\n").unwrap();
     let de = turfmap::core::geocode::Country::DE;
     let plan = dir.path().join("kunden.turf");
-    app_mut(&mut h).create_plan_in(csv, None, "name".into(), de, plan.clone());
+    app_mut(&mut h).create_plan_in(csv, None, None, de, plan.clone());
     finish_job(&mut h);
     let p = app(&h).workspace().project();
     assert_eq!(p.settings.default_country, de);

@@ -226,9 +226,11 @@ impl TurfmapApp {
                 &name,
                 Some(&form.accounts),
             ) {
+                // `name` (the default) lets the import find the property
+                // that holds names when the file has no `name`.
                 let name_prop = match form.name_prop.trim() {
-                    "" => "name".to_owned(),
-                    p => p.to_owned(),
+                    "" | "name" => None,
+                    p => Some(p.to_owned()),
                 };
                 self.create_plan_in(
                     form.accounts,

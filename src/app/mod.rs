@@ -38,7 +38,7 @@ use egui::{CentralPanel, Panel};
 
 use crate::core::edit::Edit;
 use crate::core::export::{write_assignment_csv, write_file_atomically};
-use crate::core::import::{ImportedTerritory, TerritoryImportReport, territories_from_file};
+use crate::core::import::{ImportedTerritory, TerritoryImportReport, territories_named};
 use crate::core::metrics::PlanMetrics;
 use crate::core::progress::Progress;
 use crate::core::{Project, TerritoryId, Workspace};
@@ -477,7 +477,7 @@ impl TurfmapApp {
         &mut self,
         accounts: PathBuf,
         territories: Option<PathBuf>,
-        name_prop: String,
+        name_prop: Option<String>,
         plan: PathBuf,
     ) {
         let country = crate::core::geocode::Country::US;
@@ -490,7 +490,7 @@ impl TurfmapApp {
         &mut self,
         accounts: PathBuf,
         territories: Option<PathBuf>,
-        name_prop: String,
+        name_prop: Option<String>,
         country: crate::core::geocode::Country,
         plan: PathBuf,
     ) {
@@ -553,7 +553,7 @@ impl TurfmapApp {
     pub fn import_territories_from(&mut self, path: PathBuf) {
         let title = format!("Importing territories from {}", display_name(&path));
         self.start(title, true, None, move |_| {
-            let (territories, report) = territories_from_file(&path, "name")?;
+            let (territories, report) = territories_named(&path, None)?;
             Ok(JobOutput::TerritoriesRead {
                 path,
                 territories,

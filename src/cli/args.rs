@@ -29,7 +29,9 @@ pub struct SaveArgs {
 /// Column choices for the accounts CSV.
 #[derive(clap::Args, Debug, Default, Clone)]
 pub struct ColumnArgs {
-    /// Column holding the account id (default: auto-detect `Id`, `Account ID`…).
+    /// Column holding the account id (default: `Id`, `Account ID`…; without
+    /// one the import stops and lists the columns that could be the id).
+    /// `'#row'` numbers the rows instead (such a plan cannot go back to a CRM).
     #[arg(long)]
     pub id_col: Option<String>,
     /// Column holding the account name.
@@ -53,6 +55,9 @@ pub struct ColumnArgs {
     /// in the plan.
     #[arg(long)]
     pub country: Option<Country>,
+    /// Sheet of a spreadsheet (.xlsx, .xls, .ods) to read (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
 }
 
 impl From<ColumnArgs> for AccountImportOptions {
@@ -65,6 +70,7 @@ impl From<ColumnArgs> for AccountImportOptions {
             zip_col: c.zip_col,
             country_col: c.country_col,
             default_country: c.country,
+            sheet: c.sheet,
         }
     }
 }
@@ -149,6 +155,10 @@ pub enum Command {
     /// Why an account is in its territory: the winning override, rule or
     /// boundary in every territory type, and what lost.
     Explain(ExplainArgs),
+    /// Show or change the plan's settings: balance measure, tolerance, and
+    /// the distance within which accounts outside every territory go to
+    /// the nearest one.
+    Settings(SettingsArgs),
     /// Set, check or clear a territory's assignment rule, e.g.
     /// `Industry = "Healthcare" AND Revenue >= 100000`.
     Rule(RuleArgs),
@@ -241,22 +251,29 @@ pub struct QuotaArgs {
 pub struct NewArgs {
     /// The plan file to create (`.turf`).
     pub plan: PathBuf,
-    /// Accounts CSV (comma, semicolon or tab separated).
+    /// Accounts CSV (comma, semicolon or tab separated) or spreadsheet
+    /// (.xlsx, .xls, .ods; see --sheet).
     #[arg(long)]
     pub accounts: PathBuf,
     /// Territory boundaries: GeoJSON, Esri shapefile (.shp), KML or KMZ.
     #[arg(long)]
     pub territories: Option<PathBuf>,
     /// Property (GeoJSON), attribute (shapefile .dbf) or ExtendedData
-    /// field (KML/KMZ; `name` = the Placemark name) holding the territory name.
-    #[arg(long, default_value = "name")]
-    pub name_prop: String,
+    /// field (KML/KMZ; `name` = the Placemark name) holding the territory
+    /// name (default: `name`, else the one property that clearly holds
+    /// names, e.g. `STATE_NAME`; otherwise the properties are listed).
+    #[arg(long)]
+    pub name_prop: Option<String>,
     /// Column choices.
     #[command(flatten)]
     pub columns: ColumnArgs,
     /// Overwrite the plan file if it exists (also a read-only one).
     #[arg(long)]
     pub force: bool,
+    /// Assign accounts outside every territory to the nearest territory
+    /// within this many km (geodesic distance to its edge; default off).
+    #[arg(long)]
+    pub nearest_km: Option<f64>,
     /// Column with each account's current territory: it becomes the
     /// "Baseline" scenario (territories by name, accounts pinned).
     #[arg(long)]
@@ -277,9 +294,11 @@ pub struct ImportTerritoriesArgs {
     /// `.geojson`/`.json`, `.shp`, `.kml` or `.kmz` file of polygons.
     pub file: PathBuf,
     /// Property (GeoJSON), attribute (shapefile .dbf) or ExtendedData
-    /// field (KML/KMZ; `name` = the Placemark name) holding the territory name.
-    #[arg(long, default_value = "name")]
-    pub name_prop: String,
+    /// field (KML/KMZ; `name` = the Placemark name) holding the territory
+    /// name (default: `name`, else the one property that clearly holds
+    /// names, e.g. `STATE_NAME`; otherwise the properties are listed).
+    #[arg(long)]
+    pub name_prop: Option<String>,
 }
 
 /// Arguments of `turfmap export-territories`.
@@ -469,6 +488,23 @@ pub struct GenSampleArgs {
     /// Random seed.
     #[arg(long, default_value_t = crate::core::sample::DEFAULT_SEED)]
     pub seed: u64,
+}
+
+/// Arguments of `turfmap settings`.
+#[derive(clap::Args, Debug)]
+pub struct SettingsArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Assign accounts outside every territory to the nearest territory
+    /// whose edge is at most this many km away (geodesic); 0 turns it off.
+    #[arg(long)]
+    pub nearest_km: Option<f64>,
+    /// Balance measure: `count` or a measure column.
+    #[arg(long)]
+    pub measure: Option<String>,
+    /// Balance tolerance in percent (±).
+    #[arg(long)]
+    pub tolerance: Option<f64>,
 }
 
 /// Arguments of `turfmap explain`.

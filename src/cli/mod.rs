@@ -41,6 +41,14 @@ use crate::core::{Error, Result, Workspace};
 /// Runs one CLI verb. `open` and the window benchmarks belong to the window
 /// layer (the binary runs them); here they are an error.
 pub fn run(cmd: Command) -> Result<()> {
+    match run_verb(cmd) {
+        // `turfmap assign plan | head`: the reader has what it wanted.
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+fn run_verb(cmd: Command) -> Result<()> {
     match cmd {
         Command::New(a) => plan::new(a),
         Command::ImportTerritories(a) => plan::import_territories(a),
@@ -51,6 +59,7 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Assign(a) => exports::assign(a),
         Command::Metrics(a) => metrics::metrics(a),
         Command::Explain(a) => metrics::explain(a),
+        Command::Settings(a) => plan::settings(a),
         Command::Reps(a) => metrics::reps(a),
         Command::Travel(a) => travel::travel(a),
         Command::Balance(a) => balance::balance(a),

@@ -3,11 +3,14 @@
 
 use std::path::Path;
 
-use super::args::{ExportTerritoriesArgs, GenSampleArgs, ImportTerritoriesArgs, NewArgs};
+use super::args::{
+    ExportTerritoriesArgs, GenSampleArgs, ImportTerritoriesArgs, NewArgs, SettingsArgs,
+};
 use crate::core::import::{
-    AccountImportOptions, NewPlanFiles, TerritoryFormat, merge_territories, territories_from_file,
+    AccountImportOptions, NewPlanFiles, TerritoryFormat, merge_territories, territories_named,
 };
 use crate::core::model::Project;
+use crate::core::numfmt::{count, counted};
 use crate::core::progress::Progress;
 use crate::core::{Error, Result, Workspace};
 
@@ -25,9 +28,13 @@ pub(super) fn new(a: NewArgs) -> Result<()> {
         plan,
         &a.accounts,
         a.territories.as_deref(),
-        &a.name_prop,
+        a.name_prop.as_deref(),
         a.columns.into(),
     )?;
+    let mut project = project;
+    if let Some(km) = a.nearest_km {
+        project.settings.nearest_km = check_km(km)?;
+    }
     let mut ws = Workspace::new(project);
     if let Some(tc) = a.territory_col {
         let table = ws.project().accounts.clone();
@@ -36,11 +43,11 @@ pub(super) fn new(a: NewArgs) -> Result<()> {
     super::save(&mut ws, plan, super::args::SaveArgs { force: a.force })?;
     let m = ws.metrics();
     eprintln!(
-        "Created {}: {} accounts, {} territories, {} unassigned.",
+        "Created {}: {}, {}, {} unassigned.",
         plan.display(),
-        m.total.count,
-        m.territories.len(),
-        m.unassigned.count
+        counted(m.total.count, "account", "accounts"),
+        counted(m.territories.len() as u64, "territory", "territories"),
+        count(m.unassigned.count)
     );
     Ok(())
 }
@@ -51,13 +58,13 @@ pub fn new_project(
     plan: &Path,
     accounts: &Path,
     territories: Option<&Path>,
-    name_prop: &str,
+    name_prop: Option<&str>,
     opts: AccountImportOptions,
 ) -> Result<Project> {
     let files = NewPlanFiles {
         accounts: accounts.to_owned(),
         territories: territories.map(Path::to_owned),
-        name_prop: name_prop.to_owned(),
+        name_prop: name_prop.map(str::to_owned),
         columns: opts,
     };
     let name = plan
@@ -75,7 +82,13 @@ pub fn new_project(
 pub(super) fn import_territories(a: ImportTerritoriesArgs) -> Result<()> {
     let (plan, file) = (&a.plan, &a.file);
     let mut ws = Workspace::open(plan)?;
-    let (imported, report) = territories_from_file(file, &a.name_prop)?;
+    let (imported, report) = territories_named(file, a.name_prop.as_deref())?;
+    if let Some(prop) = &report.named_by {
+        eprintln!(
+            "{}: no 'name' property; territories named by '{prop}'",
+            file.display()
+        );
+    }
     for s in report.skipped.iter().chain(&report.repaired) {
         eprintln!("{}: {s}", file.display());
     }
@@ -96,9 +109,9 @@ pub(super) fn import_territories(a: ImportTerritoriesArgs) -> Result<()> {
     }
     super::save(&mut ws, plan, a.save)?;
     eprintln!(
-        "{}: {} territories added, {} replaced.",
+        "{}: {} added, {} replaced.",
         plan.display(),
-        merge.added,
+        counted(merge.added as u64, "territory", "territories"),
         merge.replaced
     );
     Ok(())
@@ -120,8 +133,12 @@ pub(super) fn export_territories(a: ExportTerritoriesArgs) -> Result<()> {
         }
     }
     eprintln!(
-        "Wrote {} territories to {}.",
-        ws.project().territories.len(),
+        "Wrote {} to {}.",
+        counted(
+            ws.project().territories.len() as u64,
+            "territory",
+            "territories"
+        ),
         out.display()
     );
     Ok(())
@@ -140,4 +157,54 @@ pub(super) fn gen_sample(a: GenSampleArgs) -> Result<()> {
         dir.display()
     );
     Ok(())
+}
+
+/// A nearest-territory distance as given: finite, zero or more.
+fn check_km(km: f64) -> Result<f64> {
+    if km.is_finite() && km >= 0.0 {
+        Ok(km)
+    } else {
+        Err(Error::invalid(format!(
+            "--nearest-km {km}: give a distance in kilometres, 0 to turn it off"
+        )))
+    }
+}
+
+/// `turfmap settings`: prints the plan's settings after applying the
+/// changes asked for, as one undoable edit.
+pub(super) fn settings(a: SettingsArgs) -> Result<()> {
+    let mut ws = Workspace::open(&a.plan)?;
+    let mut settings = ws.project().settings.clone();
+    if let Some(km) = a.nearest_km {
+        settings.nearest_km = check_km(km)?;
+    }
+    if let Some(m) = &a.measure {
+        settings.balance = super::parse_measure(ws.project(), m)?;
+    }
+    if let Some(t) = a.tolerance {
+        settings.tolerance_pct = t;
+    }
+    if settings != ws.project().settings {
+        ws.apply(crate::core::edit::Edit::SetSettings { settings })?;
+        ws.save_as(&a.plan)?;
+    }
+    let s = &ws.project().settings;
+    let nearest = if s.nearest_km > 0.0 {
+        format!("within {} km", s.nearest_km)
+    } else {
+        "off".to_owned()
+    };
+    let m = ws.metrics();
+    super::print_out(format!(
+        "balance measure: {}\ntolerance: ±{}%\nnearest territory: {nearest}\n\
+         ids: {}\nunassigned: {}\n",
+        s.balance,
+        s.tolerance_pct,
+        if s.row_number_ids {
+            "row numbers"
+        } else {
+            "from the file"
+        },
+        counted(m.unassigned.count, "account", "accounts"),
+    ))
 }

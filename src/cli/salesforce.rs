@@ -29,7 +29,7 @@ pub(super) fn import(a: ImportSalesforceArgs) -> Result<()> {
             plan,
             acc,
             None,
-            "name",
+            None,
             a.columns.clone().into(),
         )?)
     };

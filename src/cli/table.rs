@@ -76,7 +76,10 @@ pub fn metrics_table(m: &PlanMetrics) -> String {
         m.tolerance_pct
     );
     let group = |label: &str, g: &crate::core::metrics::Group| {
-        let mut l = format!("{label}: {} accounts", fmt_num(g.count as f64, 0));
+        let mut l = format!(
+            "{label}: {}",
+            crate::core::numfmt::counted(g.count, "account", "accounts")
+        );
         for (name, v) in m.measures.iter().zip(&g.sums) {
             l += &format!(", {name} {}", fmt_num(*v, 0));
         }

@@ -3,7 +3,8 @@
 //!
 //! Shown in the map tooltip and printed by `turfmap explain`. The
 //! candidates are listed in precedence order (override, then rules by
-//! priority and id, then boundaries by priority and id), so the first one
+//! priority and id, then boundaries by priority and id, then the nearest
+//! territory when the plan assigns by distance), so the first one
 //! is the winner, which is always what the engine itself decided.
 
 use serde::Serialize;
@@ -20,6 +21,9 @@ pub enum Via {
     Rule(String),
     /// The account lies inside its boundary.
     Geometry,
+    /// The account lies outside every boundary, this many kilometres from
+    /// this one, the nearest within the plan's distance.
+    Nearest(f64),
 }
 
 /// A territory that could take the account.
@@ -45,6 +49,7 @@ impl Candidate {
                 "inside the boundary of '{}' (priority {})",
                 self.name, self.priority
             ),
+            Via::Nearest(km) => format!("nearest: {km:.1} km outside {}", self.name),
         }
     }
 }
@@ -168,6 +173,14 @@ pub fn explain_type(project: &Project, engine: &Engine, i: usize) -> TypeExplana
                 priority: p,
                 via: Via::Geometry,
             }));
+            if let Some((id, km)) = engine.nearest_of(project, i) {
+                candidates.push(Candidate {
+                    territory: id.0,
+                    name: name(id),
+                    priority: prio(id),
+                    via: Via::Nearest(km),
+                });
+            }
         }
     }
     TypeExplanation {

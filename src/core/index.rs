@@ -236,6 +236,35 @@ impl PreparedShape {
         &self.edges[self.band_start[b] as usize..self.band_start[b + 1] as usize]
     }
 
+    /// The point of the shape's boundary nearest to `(x, y)`, measured in
+    /// a local projection where a degree of longitude is `kx` degrees of
+    /// latitude (`cos(lat)`); only edges within `max_dy` degrees of
+    /// latitude of `y` are looked at. `None` when there is none.
+    pub fn nearest_boundary_point(
+        &self,
+        x: f64,
+        y: f64,
+        kx: f64,
+        max_dy: f64,
+    ) -> Option<(f64, f64)> {
+        if self.is_empty() || y + max_dy < self.bbox[1] || y - max_dy > self.bbox[3] {
+            return None;
+        }
+        let nb = self.band_start.len() - 1;
+        let band = |v: f64| (((v - self.band_y0) * self.band_inv_h).max(0.0) as usize).min(nb - 1);
+        let edges = &self.edges[self.band_start[band(y - max_dy)] as usize
+            ..self.band_start[band(y + max_dy) + 1] as usize];
+        let mut best: Option<(f64, (f64, f64))> = None;
+        for e in edges.iter().chain(&self.horizontal) {
+            let p = closest_on_segment(x, y, e, kx);
+            let d = ((p.0 - x) * kx).powi(2) + (p.1 - y).powi(2);
+            if best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, p));
+            }
+        }
+        best.map(|(_, p)| p)
+    }
+
     /// Exact, half-open point-in-polygon test (holes respected).
     #[inline]
     pub fn contains(&self, x: f64, y: f64) -> bool {
@@ -598,6 +627,12 @@ impl TerritoryIndex {
         self.slots[s as usize].as_ref().map(|s| &s.shape)
     }
 
+    /// How territory `slot` ranks where territories compete (smaller
+    /// wins): higher priority first, then the lower id.
+    pub fn precedence(&self, slot: u32) -> (i32, u32) {
+        self.precedence_key(slot)
+    }
+
     fn precedence_key(&self, slot: u32) -> (i32, u32) {
         let s = self.slots[slot as usize].as_ref().expect("live slot");
         (-s.priority, s.id.0)
@@ -721,6 +756,19 @@ impl TerritoryIndex {
                 *cell = 0;
             }
         }
+    }
+
+    /// Slots of the territories whose bounding box meets lon/lat box `b`.
+    pub fn slots_in_box(&self, b: [f64; 4]) -> impl Iterator<Item = u32> + '_ {
+        let env = AABB::from_corners([b[0], b[1]], [b[2], b[3]]);
+        self.boxes
+            .locate_in_envelope_intersecting(&env)
+            .map(|e| e.data)
+    }
+
+    /// The prepared shape in slot `slot`.
+    pub fn slot_shape(&self, slot: u32) -> Option<&PreparedShape> {
+        self.slots.get(slot as usize)?.as_ref().map(|s| &s.shape)
     }
 
     /// Territory containing `(x, y)`; overlaps go to the highest priority,
@@ -876,6 +924,19 @@ impl TerritoryIndex {
         let mixed = self.cells.iter().filter(|&&c| c & MIXED != 0).count();
         mixed as f64 / self.cells.len().max(1) as f64
     }
+}
+
+/// The point of segment `e` (`[x0, y0, x1, y1]`) nearest to `(x, y)`, with
+/// x distances scaled by `kx`.
+fn closest_on_segment(x: f64, y: f64, e: &[f64; 4], kx: f64) -> (f64, f64) {
+    let (dx, dy) = ((e[2] - e[0]) * kx, e[3] - e[1]);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 > 0.0 {
+        (((x - e[0]) * kx * dx + (y - e[1]) * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (e[0] + t * (e[2] - e[0]), e[1] + t * (e[3] - e[1]))
 }
 
 fn alloc_list(lists: &mut Vec<Vec<u32>>, free: &mut Vec<u32>, list: Vec<u32>) -> u32 {

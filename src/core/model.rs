@@ -398,6 +398,18 @@ pub struct PlanSettings {
     /// Not written for US plans, whose files stay as they were.
     #[serde(default = "us", skip_serializing_if = "is_us")]
     pub default_country: Country,
+    /// Accounts outside every territory go to the nearest territory whose
+    /// edge is at most this many kilometres away (geodesic); 0 = off.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub nearest_km: f64,
+    /// The account ids are row numbers of the imported file (asked for with
+    /// `#row`), not CRM ids: exports back to a CRM must refuse the plan.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub row_number_ids: bool,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 fn us() -> Country {
@@ -431,6 +443,8 @@ impl Default for PlanSettings {
             salesforce: SalesforceAccess::default(),
             quota: None,
             default_country: Country::US,
+            nearest_km: 0.0,
+            row_number_ids: false,
         }
     }
 }

@@ -56,6 +56,11 @@ pub fn count(n: u64) -> String {
     fmt_num(n as f64, 0)
 }
 
+/// A count with its noun in agreement: `1 account`, `5,000 accounts`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
 /// A signed percentage with one decimal: `+12.3%`, `-4.0%`, `0.0%`.
 pub fn signed_pct(p: f64) -> String {
     let r = (p * 10.0).round() / 10.0;

@@ -323,6 +323,7 @@ pub fn reason_word(r: Reason) -> &'static str {
         Reason::Override => "override",
         Reason::Rule => "rule",
         Reason::Geometry => "geometry",
+        Reason::Nearest => "nearest",
         Reason::Unassigned => "unassigned",
         Reason::Unlocated => "unlocated",
         Reason::Removed => "removed",

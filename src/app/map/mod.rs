@@ -923,6 +923,7 @@ pub fn why_text(ex: &crate::core::explain::TypeExplanation) -> String {
             Via::Override => "pinned here by hand".to_owned(),
             Via::Rule(r) => format!("rule {}", shorten(r, 60)),
             Via::Geometry => "inside its boundary".to_owned(),
+            Via::Nearest(km) => format!("nearest: {km:.1} km outside its boundary"),
         },
         None => ex.reason.clone(),
     }

@@ -7,10 +7,22 @@ use crate::core::error::{Error, Result};
 use crate::core::model::{PlanSettings, Project, Rep, RepId, TerritoryType, TerritoryTypeId};
 
 /// Applies [`Edit::SetSettings`]; returns the edit that undoes it.
-pub(super) fn set_settings(project: &mut Project, settings: PlanSettings) -> Result<Edit> {
+pub(super) fn set_settings(
+    project: &mut Project,
+    change: &mut Change,
+    settings: PlanSettings,
+) -> Result<Edit> {
     if settings.tolerance_pct.is_nan() || settings.tolerance_pct < 0.0 {
         return Err(Error::invalid("tolerance must be zero or more"));
     }
+    if !(settings.nearest_km.is_finite() && settings.nearest_km >= 0.0) {
+        return Err(Error::invalid(
+            "the nearest-territory distance must be zero (off) or more kilometres",
+        ));
+    }
+    // Assigning to the nearest territory (or no longer) can move any
+    // account outside the boundaries.
+    change.all |= settings.nearest_km != project.settings.nearest_km;
     Ok(Edit::SetSettings {
         settings: std::mem::replace(&mut project.settings, settings),
     })

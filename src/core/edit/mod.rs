@@ -390,7 +390,9 @@ impl Edit {
             Edit::SetRemoved { accounts, removed } => {
                 accounts::set_removed(project, &mut change, accounts, removed)?
             }
-            Edit::SetSettings { settings } => catalog::set_settings(project, settings)?,
+            Edit::SetSettings { settings } => {
+                catalog::set_settings(project, &mut change, settings)?
+            }
             Edit::SetParent { id, parent } => territories::set_parent(project, id, parent)?,
             Edit::SetRule { id, rule } => territories::set_rule(project, &mut change, id, rule)?,
             Edit::SetTerritoryType { id, type_id } => {

@@ -6,7 +6,8 @@
 //! pinned to a territory of this type) > an attribute rule
 //! ([`crate::core::rules`]; between several matching rules the higher
 //! territory priority, then the lower id) > geometric containment
-//! ([`TerritoryIndex`]) > unassigned.
+//! ([`TerritoryIndex`]) > the nearest territory within the plan's
+//! `nearest_km` ([`nearest`], off by default) > unassigned.
 //!
 //! A rule change (a [`Change::rules`] entry, or a territory with a rule
 //! that came, went or changed priority) re-evaluates only the accounts the
@@ -23,6 +24,7 @@
 
 use rayon::prelude::*;
 
+pub mod nearest;
 pub mod tally;
 pub use tally::{NONE, Tally};
 
@@ -41,6 +43,9 @@ pub enum Reason {
     Rule,
     /// Inside the territory's boundary.
     Geometry,
+    /// Outside every boundary, within the plan's distance of this one, the
+    /// nearest.
+    Nearest,
     /// Located, but in no territory.
     #[default]
     Unassigned,
@@ -57,6 +62,9 @@ impl Reason {
             Reason::Override => "pinned by hand (manual override)",
             Reason::Rule => "matched an assignment rule",
             Reason::Geometry => "inside the territory's boundary",
+            Reason::Nearest => {
+                "outside every boundary; the nearest territory within the plan's distance"
+            }
             Reason::Unassigned => "outside every territory",
             Reason::Unlocated => "no location (no coordinates and no known postal code)",
             Reason::Removed => "removed from the plan",
@@ -112,6 +120,9 @@ struct Buckets {
     overflow: Vec<u32>,
     /// Membership flags of `overflow`, per account.
     in_overflow: Vec<bool>,
+    /// Located accounts outside the grid (no territory contains them, but
+    /// one may be the nearest).
+    outside: Vec<u32>,
     nx: usize,
 }
 
@@ -148,9 +159,16 @@ impl Buckets {
                 fill[c as usize] += 1;
             }
         }
+        let outside = filed
+            .iter()
+            .enumerate()
+            .filter(|&(i, &c)| c == NONE && a.is_located(i))
+            .map(|(i, _)| i as u32)
+            .collect();
         Self {
             cell_start,
             order,
+            outside,
             in_overflow: vec![false; filed.len()],
             filed,
             overflow: Vec::new(),
@@ -158,8 +176,16 @@ impl Buckets {
         }
     }
 
-    /// Accounts that may lie in lon/lat box `b` (a superset).
-    fn in_box(&self, index: &TerritoryIndex, b: [f64; 4], project: &Project, out: &mut Vec<u32>) {
+    /// Accounts that may lie in lon/lat box `b` (a superset); those outside
+    /// the grid too when `outside` (they matter for the nearest territory).
+    fn in_box(
+        &self,
+        index: &TerritoryIndex,
+        b: [f64; 4],
+        project: &Project,
+        outside: bool,
+        out: &mut Vec<u32>,
+    ) {
         let r = index.grid().cells_of_box(b);
         for row in r.r0..r.r1 {
             let (s, e) = (row * self.nx + r.c0, row * self.nx + r.c1);
@@ -174,11 +200,14 @@ impl Buckets {
             }
         }
         let a = &project.accounts;
-        for &i in &self.overflow {
-            let i_ = i as usize;
-            if a.lon[i_] >= b[0] && a.lon[i_] <= b[2] && a.lat[i_] >= b[1] && a.lat[i_] <= b[3] {
-                out.push(i);
-            }
+        let inside = |i: u32| {
+            let i = i as usize;
+            a.lon[i] >= b[0] && a.lon[i] <= b[2] && a.lat[i] >= b[1] && a.lat[i] <= b[3]
+        };
+        out.extend(self.overflow.iter().copied().filter(|&i| inside(i)));
+        if outside {
+            // Stale entries (moved since) are in `overflow` too: harmless.
+            out.extend(self.outside.iter().copied().filter(|&i| inside(i)));
         }
     }
 
@@ -221,6 +250,8 @@ pub struct Engine {
     moved: Vec<u32>,
     /// The last apply (or the build) reassigned every account.
     moved_all: bool,
+    /// The plan's nearest-territory distance when built (0 = off).
+    nearest_km: f64,
 }
 
 /// More changed territories than this and [`Engine::apply`] rebuilds the
@@ -252,6 +283,7 @@ impl Engine {
             buckets: Buckets::default(),
             moved: Vec::new(),
             moved_all: true,
+            nearest_km: project.settings.nearest_km,
         };
         e.refresh_all_stats(project);
         e.rebuild_rules(project);
@@ -380,10 +412,24 @@ impl Engine {
         if !a.is_located(i) {
             return (NONE, Reason::Unlocated);
         }
-        match self.index.locate_slot(a.lon[i], a.lat[i]) {
-            Some(s) => (s, Reason::Geometry),
+        if let Some(s) = self.index.locate_slot(a.lon[i], a.lat[i]) {
+            return (s, Reason::Geometry);
+        }
+        match nearest::nearest_slot(&self.index, a.lon[i], a.lat[i], self.nearest_km) {
+            Some((s, _)) => (s, Reason::Nearest),
             None => (NONE, Reason::Unassigned),
         }
+    }
+
+    /// For an account assigned to the nearest territory: that territory
+    /// and its distance in kilometres.
+    pub fn nearest_of(&self, project: &Project, i: usize) -> Option<(TerritoryId, f64)> {
+        if self.reason(i) != Reason::Nearest {
+            return None;
+        }
+        let a = &project.accounts;
+        let (s, km) = nearest::nearest_slot(&self.index, a.lon[i], a.lat[i], self.nearest_km)?;
+        Some((self.index.id_of_slot(s)?, km))
     }
 
     /// Applies what an edit changed, recomputing only what it can affect.
@@ -392,7 +438,10 @@ impl Engine {
         self.moved_all = false;
         // Many territories at once (an import of thousands): one rebuild
         // is linear, where updating the index shape by shape is not.
-        if change.all || change.territories.len() > BULK_TERRITORIES {
+        if change.all
+            || change.territories.len() > BULK_TERRITORIES
+            || project.settings.nearest_km != self.nearest_km
+        {
             *self = Self::for_type(project, self.type_id);
             return;
         }
@@ -444,8 +493,17 @@ impl Engine {
                 pin_targets.push(t);
             }
             let before = *self.index.grid();
+            let bbox_of =
+                |index: &TerritoryIndex| index.shape(t).filter(|s| !s.is_empty()).map(|s| s.bbox);
+            let old_bbox = bbox_of(&self.index);
             if let Some(b) = self.index.update(t, new) {
                 dirty_boxes.push(b);
+            }
+            // Distances change wherever the boundary moved, horizontal edges
+            // included (the index's change box leaves those out): the whole
+            // old and new boxes count for the nearest territory.
+            if self.nearest_km > 0.0 {
+                dirty_boxes.extend(old_bbox.into_iter().chain(bbox_of(&self.index)));
             }
             if *self.index.grid() != before {
                 grid_rebuilt = true;
@@ -489,9 +547,17 @@ impl Engine {
                     .map(|i| i as u32),
             );
         }
-        // Accounts inside the boxes where the index changed.
+        // Accounts inside the boxes where the index changed, and, when the
+        // nearest territory counts, those within its distance of them.
+        let near = self.nearest_km > 0.0;
         for b in &dirty_boxes {
-            self.buckets.in_box(&self.index, *b, project, &mut cand);
+            let b = if near {
+                nearest::grow_box_km(*b, self.nearest_km)
+            } else {
+                *b
+            };
+            self.buckets
+                .in_box(&self.index, b, project, near, &mut cand);
         }
         // Accounts pinned to a territory that came or went may sit anywhere.
         if !pin_targets.is_empty() {

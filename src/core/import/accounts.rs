@@ -13,6 +13,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 use std::path::Path;
 
+use super::detect::{self, norm_header};
 use crate::core::geocode::{
     Country, Gazetteer, PostalLookup, PostalMatch, PostalMiss, PostalSummary, country_column,
 };
@@ -46,6 +47,9 @@ pub struct AccountImportOptions {
     /// The country of rows without a country (no column, or an empty
     /// cell); `None` means the US.
     pub default_country: Option<Country>,
+    /// The sheet of a workbook (`.xlsx`, `.xls`, `.ods`) to read; `None`
+    /// reads the first.
+    pub sheet: Option<String>,
 }
 
 /// What an accounts import found, for the user.
@@ -161,7 +165,12 @@ pub fn import_accounts(
     opts: &AccountImportOptions,
     progress: &Progress,
 ) -> Result<(Accounts, ImportReport)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    detect::refuse_non_table_path(path)?;
+    let bytes = if super::workbook::is_workbook(path) {
+        super::workbook::sheet_as_csv(path, opts.sheet.as_deref())?
+    } else {
+        std::fs::read(path).map_err(|e| Error::io(path, e))?
+    };
     import_accounts_from_bytes(&bytes, path, opts, progress)
 }
 
@@ -258,18 +267,12 @@ impl Role {
     }
 }
 
-/// Lower-case, without spaces, underscores or dashes: `Account_ID` → `accountid`.
-fn norm_header(h: &str) -> String {
-    h.chars()
-        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 /// The column index of each role.
 #[derive(Clone, Copy, Debug, Default)]
 struct Layout {
     id: Option<usize>,
+    /// Ids are row numbers, as asked (`#row`).
+    row_numbers: bool,
     name: Option<usize>,
     lat: Option<usize>,
     lon: Option<usize>,
@@ -305,8 +308,11 @@ fn find_layout(headers: &[String], opts: &AccountImportOptions, path: &Path) -> 
             .iter()
             .find_map(|syn| normed.iter().position(|h| h == syn)))
     };
+    let row_numbers = detect::is_row_number_id(opts.id_col.as_deref());
+    let id_col = if row_numbers { &None } else { &opts.id_col };
     let mut layout = Layout {
-        id: pick(Role::Id, &opts.id_col)?,
+        id: pick(Role::Id, id_col)?,
+        row_numbers,
         name: pick(Role::Name, &opts.name_col)?,
         lat: pick(Role::Lat, &opts.lat_col)?,
         lon: pick(Role::Lon, &opts.lon_col)?,
@@ -340,7 +346,52 @@ fn find_layout(headers: &[String], opts: &AccountImportOptions, path: &Path) -> 
         layout.lat = None;
         layout.lon = None;
     }
+    if layout.name.is_none() && opts.name_col.is_none() {
+        layout.name = detect::name_like_column(headers, &[layout.id, layout.zip]);
+    }
     Ok(layout)
+}
+
+/// Stops an import without coordinates and without a ZIP column: every
+/// account would be unlocated.
+fn require_location(file: &CsvFile) -> Result<()> {
+    if file.layout.lat.is_some() || file.layout.zip.is_some() {
+        return Ok(());
+    }
+    Err(file.error(
+        1,
+        None,
+        format!(
+            "no location column: expected Latitude and Longitude, or a ZIP / postal code \
+             column (name them with --lat-col and --lon-col, or --zip-col); the header has: {}",
+            file.headers.join(", ")
+        ),
+    ))
+}
+
+/// Stops an import that has no id column and did not ask for row numbers,
+/// listing the columns that could be the id (unique, non-empty values).
+fn require_id(file: &CsvFile) -> Result<()> {
+    if file.layout.id.is_some() || file.layout.row_numbers {
+        return Ok(());
+    }
+    let skip: Vec<usize> = [file.layout.lat, file.layout.lon]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut unique = detect::UniqueColumns::new(file.headers.len(), &skip);
+    let mut rec = csv::StringRecord::new();
+    let mut rdr = file.data_reader(&mut rec)?;
+    while file.read(&mut rdr, &mut rec)? && !unique.none_left() {
+        if !is_blank(&rec) {
+            unique.push(rec.iter());
+        }
+    }
+    Err(file.error(
+        1,
+        None,
+        detect::no_id_message(&unique.candidates(&file.headers)),
+    ))
 }
 
 /// The most frequent of `,` `;` tab in the header line (outside quotes);
@@ -1131,6 +1182,7 @@ fn import_accounts_from_bytes(
     progress: &Progress,
 ) -> Result<(Accounts, ImportReport)> {
     let bytes = text_bytes(bytes, path)?;
+    detect::refuse_non_table_bytes(path, bytes)?;
     let total = 2 * bytes.len() as u64;
     progress.set_total(total);
     progress.set_done(0);
@@ -1143,7 +1195,10 @@ fn import_accounts_from_bytes(
     };
     file.headers = read_header(&file)?;
     file.layout = find_layout(&file.headers, opts, path)?;
+    // Structure errors (ragged rows, bad UTF-8) first: they name a line.
     let (typing, counts) = type_columns(&file, progress)?;
+    require_location(&file)?;
+    require_id(&file)?;
     let (mut acc, mut text_cols) = empty_table(typing, &unique_names(&file.headers), counts.rows);
     let mut report = start_report(&file, &acc, counts);
     report.default_country = Some(opts.default_country.unwrap_or(Country::US));
@@ -1330,9 +1385,9 @@ mod tests {
 
     #[test]
     fn all_empty_column_is_text_and_mixed_column_is_text() {
-        let (acc, rep) = import("id,empty,mixed,n\n1,,5,1\n2,,x,\n").unwrap();
+        let (acc, rep) = import("id,empty,mixed,n,zip\n1,,5,1,\n2,,x,,\n").unwrap();
         assert_eq!(rep.measures, vec!["n"]);
-        assert_eq!(rep.attributes, vec!["empty", "mixed"]);
+        assert_eq!(rep.attributes, vec!["empty", "mixed", "zip"]);
         assert_eq!(acc.measures[0].values[0], 1.0);
         assert!(acc.measures[0].values[1].is_nan());
         assert_eq!(acc.attributes[1].get(1), "x");
@@ -1359,9 +1414,9 @@ mod tests {
 
     #[test]
     fn cancel_stops_the_import() {
-        let mut text = String::from("id,v\n");
+        let mut text = String::from("id,v,zip\n");
         for i in 0..(PROGRESS_EVERY + 10) {
-            text.push_str(&format!("{i},{i}\n"));
+            text.push_str(&format!("{i},{i},\n"));
         }
         let p = Progress::new();
         p.cancel();

@@ -31,4 +31,9 @@ pub struct TerritoryImportReport {
     pub repaired: Vec<String>,
     /// Names that were made up or changed: missing names, duplicates.
     pub notes: Vec<String>,
+    /// Imported features that had no value for the name property.
+    pub unnamed: usize,
+    /// The property the names came from when it was found rather than
+    /// given (no `name` property; see [`super::territories_named`]).
+    pub named_by: Option<String>,
 }

@@ -3,6 +3,7 @@
 //! place accounts without coordinates.
 
 pub mod accounts;
+pub mod detect;
 pub mod imported;
 pub mod kml;
 pub mod kmz;
@@ -10,6 +11,7 @@ mod naming;
 pub mod plan;
 pub mod shp;
 pub mod territories;
+pub mod workbook;
 pub mod zips;
 
 pub use kml::{territories_from_kml_str, write_territories_kml};
@@ -25,6 +27,7 @@ pub use plan::{
 pub use territories::{
     ImportedTerritory, TerritoryImportReport, import_territories, territories_from_geojson_str,
 };
+pub use workbook::{is_workbook, sheet_names};
 pub use zips::{ZipEntry, ZipTable, normalize_zip, zip_centroid, zip_table};
 
 /// Territory file formats, told apart by file extension.
@@ -104,6 +107,37 @@ pub(crate) fn utf16_advice(bytes: &[u8]) -> Option<String> {
          UTF-8) and import it again"
             .to_owned()
     })
+}
+
+/// Reads territories like [`territories_from_file`], making sure their
+/// names come from a property the file has. `name_prop` given: an error
+/// listing the properties (with sample values) when no feature has it.
+/// `None`: `name`, else the one property that clearly names the features
+/// ([`detect::name_like_property`], e.g. `STATE_NAME`, noted in the
+/// report), else an error listing the properties, so the user can choose.
+pub fn territories_named(
+    path: &std::path::Path,
+    name_prop: Option<&str>,
+) -> crate::core::Result<(Vec<ImportedTerritory>, TerritoryImportReport)> {
+    let (imported, report) = territories_from_file(path, name_prop.unwrap_or("name"))?;
+    if imported.is_empty() || report.unnamed < imported.len() {
+        return Ok((imported, report));
+    }
+    let props = detect::property_summaries(&imported);
+    let refuse = |wanted: Option<&str>| crate::core::Error::Geo {
+        path: path.to_path_buf(),
+        feature: None,
+        message: detect::name_property_message(wanted, &props),
+    };
+    if name_prop.is_some() {
+        return Err(refuse(name_prop));
+    }
+    let Some(alt) = detect::name_like_property(&props, imported.len()) else {
+        return Err(refuse(None));
+    };
+    let (imported, mut report) = territories_from_file(path, &alt)?;
+    report.named_by = Some(alt);
+    Ok((imported, report))
 }
 
 /// Writes the plan's territories to `path` (atomically) as `format`: KML,

@@ -100,6 +100,7 @@ impl Namer {
         let base = match raw {
             Some(n) => n,
             None => {
+                report.unnamed += 1;
                 let n = format!("Territory {}", index + 1);
                 report
                     .notes

@@ -21,8 +21,9 @@ pub struct NewPlanFiles {
     pub accounts: PathBuf,
     /// Territory boundaries: GeoJSON, shapefile, KML or KMZ.
     pub territories: Option<PathBuf>,
-    /// Property / attribute / ExtendedData field holding territory names.
-    pub name_prop: String,
+    /// Property / attribute / ExtendedData field holding territory names;
+    /// `None`: `name`, or the one property that clearly holds names.
+    pub name_prop: Option<String>,
     /// Which columns hold id, name and location (default: auto-detect).
     pub columns: AccountImportOptions,
 }
@@ -33,7 +34,7 @@ impl NewPlanFiles {
         Self {
             accounts: accounts.into(),
             territories: None,
-            name_prop: "name".into(),
+            name_prop: None,
             columns: AccountImportOptions::default(),
         }
     }
@@ -73,6 +74,12 @@ impl NewPlanReport {
             self.accounts.summary()
         )];
         if let (Some(report), Some(path)) = (&self.territories, &files.territories) {
+            if let Some(prop) = &report.named_by {
+                lines.push(format!(
+                    "{}: no 'name' property; territories named by '{prop}'",
+                    path.display()
+                ));
+            }
             lines.extend(
                 report
                     .skipped
@@ -99,10 +106,11 @@ pub fn new_project(
         .columns
         .default_country
         .unwrap_or(project.settings.default_country);
+    project.settings.row_number_ids = accounts.id_column.is_none();
     let territories = match &files.territories {
         Some(path) => {
             progress.check()?;
-            let (imported, report) = super::territories_from_file(path, &files.name_prop)?;
+            let (imported, report) = super::territories_named(path, files.name_prop.as_deref())?;
             add_territories(&mut project, imported);
             Some(report)
         }
