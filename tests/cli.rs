@@ -1,4 +1,5 @@
 //! The CLI as a user runs it: the real binary on real files.
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,6 +2,7 @@
 //! keyboard events through `TurfmapApp::ui_contents`, at screen positions
 //! taken from the map's own projection, and the tests check the plan, the
 //! metrics and the history.
+#![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 

@@ -2,6 +2,7 @@
 //! and redone), leaves every engine (one per territory type, with rules)
 //! exactly where a full recompute would, and the workspace's change journal
 //! names every account that changed territory.
+#![allow(clippy::unwrap_used)]
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use proptest::prelude::*;
@@ -12,7 +13,10 @@ use turfmap::core::model::{
     AccountRow, Accounts, LocationSource, Project, Territory, TerritoryId, TerritoryType,
     TerritoryTypeId,
 };
+use turfmap::core::model::{Rep, RepId};
 use turfmap::core::rules::Rule;
+use turfmap::core::travel::network::RoadLine;
+use turfmap::core::travel::{DriveView, Network, Router, TravelSettings};
 
 /// Rules the property test sets, over the plan's `segment`, `revenue`
 /// and `hours` columns.
@@ -169,11 +173,20 @@ fn start(points: &[Option<(i32, i32)>], polys: &[Vec<(i32, i32)>]) -> Project {
         name: "Overlay".into(),
         priority: 1,
     });
+    // Two reps with homes; territories take them in turn (some none).
+    for (r, home) in [(0u32, (3.0, 3.0)), (1, (20.5, 11.0))] {
+        let mut rep = Rep::new(RepId(r), format!("Rep {r}"));
+        rep.home = Some(home);
+        p.reps.push(rep);
+    }
     for (k, poly) in polys.iter().enumerate() {
         let id = p.add_territory(
             format!("T{k}"),
             turfmap::core::geometry::normalize(mp(poly)).0,
         );
+        if k % 4 < 2 {
+            p.territory_mut(id).unwrap().reps = vec![RepId((k % 4) as u32)];
+        }
         // Every third territory starts in the overlay type, with a rule.
         if k % 3 == 2 {
             let t = p.territory_mut(id).unwrap();
@@ -182,6 +195,52 @@ fn start(points: &[Option<(i32, i32)>], polys: &[Vec<(i32, i32)>]) -> Project {
         }
     }
     p
+}
+
+/// Roads every 3° over the test area, freeways one way, primaries the
+/// other, with a gap (two pieces) so that fallbacks are exercised too.
+fn test_router() -> Router {
+    let mut lines = Vec::new();
+    for k in 0..9 {
+        let c = k as f64 * 3.0;
+        lines.push(RoadLine {
+            road_type: "Freeway".into(),
+            coords: vec![(0.0, c), (10.0, c)],
+        });
+        lines.push(RoadLine {
+            road_type: "Freeway".into(),
+            coords: vec![(10.0, c), (24.0, c)],
+        });
+        lines.push(RoadLine {
+            road_type: "Primary".into(),
+            coords: vec![(c, 0.0), (c, 12.0), (c, 24.0)],
+        });
+    }
+    lines.push(RoadLine {
+        road_type: "Secondary".into(),
+        coords: vec![(30.0, 30.0), (31.0, 30.0)],
+    });
+    let s = TravelSettings::default();
+    Router::new(
+        Some(std::sync::Arc::new(Network::from_lines(&lines, &s.speeds))),
+        &s,
+    )
+}
+
+/// Drive figures of every territory and rep, for comparing two views.
+fn drive_figures(v: &DriveView, ws: &Workspace) -> Vec<String> {
+    let p = ws.project();
+    let mut out: Vec<String> = p
+        .territories
+        .iter()
+        .map(|t| format!("{:?} {:?}", t.id, v.territory(p, t.type_id, t.id)))
+        .collect();
+    out.extend(
+        p.reps
+            .iter()
+            .map(|r| format!("{:?} {:?}", r.id, v.rep(p, r.id))),
+    );
+    out
 }
 
 fn live_territory(ws: &Workspace, t: usize) -> Option<TerritoryId> {
@@ -311,7 +370,10 @@ proptest! {
         ops in prop::collection::vec(op_strategy(), 1..40),
     ) {
         let mut ws = Workspace::new(start(&points, &polys));
+        let router = test_router();
+        let mut drive = DriveView::with_router(&ws, router.clone());
         let mut fresh = 0;
+        let n_ops = ops.len();
         for (k, op) in ops.into_iter().enumerate() {
             let desc = format!("{op:?}");
             let rev = ws.revision();
@@ -344,6 +406,14 @@ proptest! {
                 let inc = ws.metrics_for(e.type_id());
                 let scratch = turfmap::core::metrics::PlanMetrics::compute(ws.project(), &full);
                 prop_assert_eq!(inc, scratch);
+            }
+            // Drive-time figures: updated after every step, equal to a
+            // computation from scratch (compared every few steps and at the
+            // end: stale sums persist, so a missed change still shows).
+            drive.update(&ws).unwrap();
+            if k % 4 == 3 || k + 1 == n_ops {
+                let scratch = DriveView::with_router(&ws, router.clone());
+                prop_assert_eq!(drive_figures(&drive, &ws), drive_figures(&scratch, &ws), "drive after step {} ({})", k, desc);
             }
         }
     }

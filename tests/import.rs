@@ -1,5 +1,6 @@
 //! Import and export through the public API, with the fixtures in
 //! `tests/data/` and files written to temp directories.
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,7 @@
 //! Territories from Esri shapefiles, KML and KMZ, and KML/KMZ export: fixtures a
 //! GIS tool or Google Earth would produce, including broken features that
 //! must be reported by name and skipped, never panicked on.
+#![allow(clippy::unwrap_used)]
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

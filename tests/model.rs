@@ -1,5 +1,6 @@
 //! The Salesforce-like territory model: hierarchy with roll-ups, types and
 //! overlays, assignment rules in the engine, reps, scenarios.
+#![allow(clippy::unwrap_used)]
 
 use geo::{MultiPolygon, polygon};
 use turfmap::core::Workspace;

@@ -3,6 +3,7 @@
 //! colours, list, tooltip and tools all follow it), "why is it here" in the
 //! hover card, rep homes with their card and edit form, and a scenario
 //! comparison computed in the background that rings the moved accounts.
+#![allow(clippy::unwrap_used)]
 
 use egui::Key;
 use egui_kittest::Harness;

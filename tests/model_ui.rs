@@ -1,6 +1,7 @@
 //! The "Territory model" window, driven like a user would with
 //! egui_kittest: rule editor with validation, scenario clone and switch,
 //! type selector, hierarchy tree, reps and "why is it here".
+#![allow(clippy::unwrap_used)]
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;

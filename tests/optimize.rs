@@ -1,4 +1,5 @@
 //! Invariants of auto-balance (rebalance / generate) on small seeded plans.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
 

@@ -1,6 +1,7 @@
 //! Salesforce export and import: the plan as Metadata API source that
 //! matches the reference's element names, association loads with the
 //! org's ids, the way back in, and a baseline from an account export.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,6 +1,7 @@
 //! The map tools: every tool's edit keeps the plan consistent (no overlaps
 //! or gaps it did not have, shared borders shared), leaves locked
 //! territories alone, agrees with a from-scratch engine, and undoes exactly.
+#![allow(clippy::unwrap_used)]
 
 use geo::{Area, BooleanOps, Coord, LineString, MultiPolygon, Polygon, polygon};
 use turfmap::core::Workspace;

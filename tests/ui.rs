@@ -1,6 +1,7 @@
 //! UI tests: egui_kittest drives the real window headless through
 //! `TurfmapApp::ui_contents`, finding widgets by their accessible names and
 //! checking the app's state (not pixels).
+#![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! Window tests for the workshop features: presentation mode, map image and
 //! report export from the File menu, and remembered settings. egui_kittest
 //! drives the real window headless and finds widgets by accessible name.
+#![allow(clippy::unwrap_used)]
 
 use std::path::Path;
 

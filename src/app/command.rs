@@ -1,5 +1,5 @@
 //! What panels ask the window to do. A panel draws from read-only state and
-//! returns [`Command`]s; [`TurfmapApp::apply_commands`] carries them out in
+//! returns [`Command`]s; `TurfmapApp::apply_commands` carries them out in
 //! one place, so selection, edits and errors change the same way whichever
 //! panel the click came from.
 

@@ -153,6 +153,9 @@ pub enum Command {
     /// Rep figures: territories, accounts, workload against capacity,
     /// distance from home.
     Reps(RepsArgs),
+    /// Road distance and drive time between two points over the bundled
+    /// major-road network.
+    Travel(TravelArgs),
     /// Manage scenarios: list, clone, rename, set state, switch, delete.
     Scenario(ScenarioArgs),
     /// Compare two scenarios: accounts that change territory and
@@ -461,6 +464,27 @@ pub struct RepsArgs {
     /// The plan file.
     pub plan: PathBuf,
     /// Machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `turfmap travel`.
+#[derive(clap::Args, Debug)]
+pub struct TravelArgs {
+    /// Start as `LAT,LON` in degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    pub from: String,
+    /// Destination as `LAT,LON` in degrees.
+    #[arg(long, allow_hyphen_values = true)]
+    pub to: String,
+    /// Use this plan's travel settings (speeds, connectors, network).
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
+    /// Roads: `auto` (US file for US points, else world), `us`, `world`,
+    /// or `off` (great-circle × detour factor).
+    #[arg(long)]
+    pub network: Option<String>,
+    /// Machine-readable JSON: `{"road_km": …, "minutes": …, "via": …}`.
     #[arg(long)]
     pub json: bool,
 }

@@ -17,7 +17,12 @@ pub(super) fn metrics(a: MetricsArgs) -> Result<()> {
     if let Some(m) = &a.measure {
         set_balance_measure(&mut ws, m)?;
     }
-    let m = ws.metrics();
+    let mut m = ws.metrics();
+    if a.json
+        && let Some(v) = super::travel::drive_view(&ws)
+    {
+        m.add_drive(ws.project(), &v);
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let res = if a.json {
@@ -51,7 +56,10 @@ pub(super) fn explain(a: ExplainArgs) -> Result<()> {
 /// `turfmap reps`: rep figures (or JSON).
 pub(super) fn reps(a: RepsArgs) -> Result<()> {
     let ws = Workspace::open(&a.plan)?;
-    let reps = ws.rep_metrics();
+    let mut reps = ws.rep_metrics();
+    if let Some(v) = super::travel::drive_view(&ws) {
+        crate::core::reps::add_drive(&mut reps, ws.project(), &v);
+    }
     print_out(if a.json {
         serde_json::to_string_pretty(&reps).unwrap_or_default() + "\n"
     } else {

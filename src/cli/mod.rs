@@ -5,10 +5,10 @@
 //! Every verb that changes a plan goes through [`Workspace::apply`], the same
 //! path the window uses. One function per verb, grouped by file:
 //! [`args`] (what clap parses), [`plan`] (new, import/export territories,
-//! sample), [`exports`] (map, report, assignment), [`metrics`] (metrics,
-//! explain, reps), [`balance`], [`rules`], [`pins`], [`territory`],
-//! [`scenario`] (scenarios, diff), [`salesforce`] and [`table`] (the tables
-//! printed).
+//! sample), `exports` (map, report, assignment), `metrics` (metrics,
+//! explain, reps), `balance`, `rules`, `pins`, `territory`, `scenario`
+//! (scenarios, diff), `travel` (drive time), `salesforce`, `bench` (feature
+//! `bench`) and [`table`] (the tables printed).
 
 pub mod args;
 mod balance;
@@ -23,6 +23,7 @@ mod salesforce;
 mod scenario;
 pub mod table;
 mod territory;
+mod travel;
 
 use std::io::Write;
 use std::path::Path;
@@ -49,6 +50,7 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Metrics(a) => metrics::metrics(a),
         Command::Explain(a) => metrics::explain(a),
         Command::Reps(a) => metrics::reps(a),
+        Command::Travel(a) => travel::travel(a),
         Command::Balance(a) => balance::balance(a),
         Command::Rule(a) => rules::rule(a),
         Command::Pin(a) => pins::pin(a),

@@ -92,13 +92,22 @@ pub fn metrics_table(m: &PlanMetrics) -> String {
 pub fn reps_table(reps: &[crate::core::reps::RepMetrics]) -> String {
     use crate::core::model::Capacity;
     let mut s = format!(
-        "{:<24} {:<12} {:>9} {:>10} {:>12} {:>7} {:>9} {:>9}  territories\n",
-        "rep", "role", "accounts", "workload", "capacity", "load %", "mean km", "max km"
+        "{:<24} {:<12} {:>9} {:>10} {:>12} {:>7} {:>9} {:>9} {:>9} {:>9}  territories\n",
+        "rep",
+        "role",
+        "accounts",
+        "workload",
+        "capacity",
+        "load %",
+        "mean km",
+        "max km",
+        "drive min",
+        "max min"
     );
     for r in reps {
         let opt = |v: Option<f64>, d: usize| v.map_or("—".into(), |v| fmt_num(v, d));
         s += &format!(
-            "{:<24} {:<12} {:>9} {:>10} {:>12} {:>7} {:>9} {:>9}  {}\n",
+            "{:<24} {:<12} {:>9} {:>10} {:>12} {:>7} {:>9} {:>9} {:>9} {:>9}  {}\n",
             truncate(&r.name, 24),
             truncate(&r.role, 12),
             fmt_num(r.accounts as f64, 0),
@@ -111,6 +120,8 @@ pub fn reps_table(reps: &[crate::core::reps::RepMetrics]) -> String {
             opt(r.load_pct, 0),
             opt(r.mean_km, 1),
             opt(r.max_km, 1),
+            opt(r.drive.map(|d| d.mean_minutes), 0),
+            opt(r.drive.map(|d| d.max_minutes), 0),
             r.territories.join(", ")
         );
     }

@@ -57,6 +57,10 @@ pub struct TerritoryMetrics {
     pub area_km2: f64,
     /// Polsby–Popper compactness (0..1).
     pub compactness: f64,
+    /// Drive time and road distance from the territory's rep home to its
+    /// accounts (filled by [`PlanMetrics::add_drive`]; `None` without a
+    /// home or before).
+    pub drive: Option<crate::core::travel::DriveFigures>,
 }
 
 /// Count and measure sums of the live accounts that have no location.
@@ -202,6 +206,7 @@ impl PlanMetrics {
                     deviation_pct: if has_children { 0.0 } else { dev(bv) },
                     area_km2: st.area_km2,
                     compactness: st.compactness,
+                    drive: None,
                     group: g,
                     own,
                 }
@@ -229,6 +234,16 @@ impl PlanMetrics {
             unassigned,
             unlocated,
             total,
+        }
+    }
+
+    /// Fills every territory's [`TerritoryMetrics::drive`] from a
+    /// drive-time view of the same plan.
+    pub fn add_drive(&mut self, project: &Project, view: &crate::core::travel::DriveView) {
+        for t in &mut self.territories {
+            let id = TerritoryId(t.id);
+            let ty = project.territory(id).map(|x| x.type_id);
+            t.drive = ty.and_then(|ty| view.territory(project, ty, id));
         }
     }
 

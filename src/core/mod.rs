@@ -30,6 +30,7 @@ pub mod salesforce;
 pub mod sample;
 pub mod scenario;
 pub mod synth;
+pub mod travel;
 pub mod workspace;
 
 pub use error::{Error, Result};

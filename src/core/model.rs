@@ -424,6 +424,8 @@ pub struct Project {
     pub next_territory_id: u32,
     /// Balance settings.
     pub settings: PlanSettings,
+    /// Drive-time settings: road network, speeds, connectors.
+    pub travel: crate::core::travel::TravelSettings,
     /// Territory types, e.g. Geographic and a Healthcare overlay.
     pub types: Vec<TerritoryType>,
     /// Sales reps.
@@ -543,6 +545,7 @@ impl Project {
             territories: self.territories.clone(),
             next_territory_id: self.next_territory_id,
             settings: self.settings.clone(),
+            travel: self.travel.clone(),
             types: self.types.clone(),
             reps: self.reps.clone(),
             scenarios,

@@ -36,6 +36,7 @@ use super::model::{
 };
 use super::pins::Pins;
 use super::rules::Rule;
+use super::travel::TravelSettings;
 
 mod accounts_in;
 use accounts_in::AccountTable;
@@ -50,6 +51,7 @@ struct FileOut<'a> {
     version: u32,
     name: &'a str,
     settings: &'a PlanSettings,
+    travel: &'a TravelSettings,
     next_territory_id: u32,
     workload_measure: &'a Option<String>,
     types: &'a [TerritoryType],
@@ -68,6 +70,9 @@ struct FileIn {
     version: u32,
     name: String,
     settings: PlanSettings,
+    /// Drive-time settings (plans from before drive time have none).
+    #[serde(default)]
+    travel: TravelSettings,
     next_territory_id: u32,
     #[serde(default)]
     workload_measure: Option<String>,
@@ -304,6 +309,7 @@ fn file_out<'a>(project: &'a Project, pins: &'a OtherPins, with_accounts: bool) 
         version: FORMAT_VERSION,
         name: &project.name,
         settings: &project.settings,
+        travel: &project.travel,
         next_territory_id: project.next_territory_id,
         workload_measure: &project.workload_measure,
         types: &project.types,
@@ -415,6 +421,7 @@ fn project_from(f: FileIn, table: AccountTable) -> std::result::Result<Project, 
     if f.format != FORMAT_TAG {
         return Err(format!("not a Turfmap project (format '{}')", f.format));
     }
+    f.travel.validate()?;
     if f.version > FORMAT_VERSION {
         return Err(format!(
             "format version {} is newer than this Turfmap understands ({FORMAT_VERSION}); update Turfmap",
@@ -461,6 +468,7 @@ fn project_from(f: FileIn, table: AccountTable) -> std::result::Result<Project, 
         territories,
         next_territory_id: f.next_territory_id.max(max_id),
         settings: f.settings,
+        travel: f.travel,
         types,
         reps,
         scenarios,

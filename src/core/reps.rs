@@ -1,7 +1,7 @@
 //! Rep figures: territories, accounts, workload against capacity, and
 //! travel (great-circle distance from home base to the accounts).
 //!
-//! A rep works the territories that list them ([`Territory::reps`]) and,
+//! A rep works the territories that list them ([`Territory::reps`](crate::core::model::Territory::reps)) and,
 //! through the hierarchy, everything below those (a regional manager on a
 //! region covers its districts). Accounts are counted once per territory
 //! type; an account that is both in a rep's Geographic territory and in
@@ -42,6 +42,20 @@ pub struct RepMetrics {
     pub mean_km: Option<f64>,
     /// Largest such distance, km.
     pub max_km: Option<f64>,
+    /// Drive time and road distance from home to those accounts (filled by
+    /// [`add_drive`]; `None` without a home or before).
+    pub drive: Option<crate::core::travel::DriveFigures>,
+}
+
+/// Fills [`RepMetrics::drive`] from a drive-time view of the same plan.
+pub fn add_drive(
+    reps: &mut [RepMetrics],
+    project: &Project,
+    view: &crate::core::travel::DriveView,
+) {
+    for r in reps {
+        r.drive = view.rep(project, RepId(r.id));
+    }
 }
 
 /// The workload measure's column index, if any.
@@ -140,6 +154,7 @@ pub fn rep_metrics(project: &Project, engines: &[Engine]) -> Vec<RepMetrics> {
                 load_pct,
                 mean_km: (dist_n[k] > 0).then(|| dist_sum[k] / dist_n[k] as f64),
                 max_km: (dist_n[k] > 0).then_some(dist_max[k]),
+                drive: None,
             }
         })
         .collect()

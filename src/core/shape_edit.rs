@@ -572,7 +572,7 @@ fn collinear_overlap(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>, q: Coord<f64>)
 /// Splits territory `id` along a drawn polyline. The line is extended at
 /// both ends to the edge of a box around the territory; the side of it on
 /// the left becomes one part, the rest the other. The original keeps the
-/// larger part, a new territory "<name> (2)" gets the smaller. Errors when
+/// larger part, a new territory `"<name> (2)"` gets the smaller. Errors when
 /// the line does not cut the territory in two.
 pub fn split_territory(project: &Project, id: TerritoryId, line: LineString<f64>) -> Result<Edit> {
     let t = editable(project, id)?;

@@ -3,6 +3,7 @@
 //! pointer and keyboard gestures the tests drive it with. Each test file
 //! uses only some of these, hence `allow(dead_code)`.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 

@@ -3,9 +3,9 @@
 //! units, split along a line; plus merge, rename, recolor, lock and delete
 //! from the details panel and the right-click menus.
 //!
-//! A tool never changes the plan itself: on the map ([`map_tool`]) it only
+//! A tool never changes the plan itself: on the map (`map_tool.rs`) it only
 //! reads the [`Workspace`] and queues [`ToolAction`]s, which
-//! [`TurfmapApp::run_tool_actions`] turns into core edits right after the
+//! `TurfmapApp::run_tool_actions` turns into core edits right after the
 //! map is drawn, so metrics and colours follow in the same frame. A gesture
 //! that changes the plan at every frame (dragging a vertex, brushing units)
 //! applies each step and folds the steps into one undo entry

@@ -1,7 +1,8 @@
 //! The rule tree: a [`Rule`] is a condition tree of AND / OR / NOT groups
 //! whose leaves ([`Test`]) compare one account field with values as typed.
 //! Plain data, serialised in the project file; reading it against a plan's
-//! columns is [`super::eval`], its text form [`super::parse`].
+//! columns is [`Rule::compile`], its text form [`Rule::parse`] and
+//! [`Rule::render`].
 
 use serde::{Deserialize, Serialize};
 

@@ -621,7 +621,7 @@ impl<'a, 'p> Search<'a, 'p> {
 /// of balance gained wins. When the worst districts cannot improve alone,
 /// an ejection chain is tried, then the best improving move anywhere
 /// (chains of moves through in-tolerance neighbours). A district holding a
-/// unit heavier than the band aims at that unit alone (see [`Search`]).
+/// unit heavier than the band aims at that unit alone (see `Search`).
 pub fn local_search(
     p: &Problem,
     assign: &mut [u32],
