@@ -677,7 +677,14 @@ fn assign_refuses_mixed_or_incomplete_sources() {
     refused(&["assign", "--accounts", s(&accounts)], "--territories");
     refused(&["assign", "--territories", s(&territories)], "--accounts");
     refused(
-        &["assign", s(&plan), "--accounts", s(&accounts), "--territories", s(&territories)],
+        &[
+            "assign",
+            s(&plan),
+            "--accounts",
+            s(&accounts),
+            "--territories",
+            s(&territories),
+        ],
         "--accounts",
     );
     refused(&["assign", s(&plan), "--id-col", "Id"], "--id-col");
