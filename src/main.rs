@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("turfmap: error: {e:#}");
+            eprintln!("turfmap: error: {}", turfmap::cli::error_line(&e));
             ExitCode::FAILURE
         }
     }

@@ -1,6 +1,7 @@
 //! Map image and balance report exports, checked the way a user sees them:
 //! the PNG is decoded and looked at pixel by pixel, and the HTML report is
 //! opened in headless Chromium.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -44,9 +45,8 @@ fn count_color(rgba: &[u8], c: [u8; 3]) -> usize {
 
 #[test]
 fn exported_png_has_the_chosen_size_and_shows_the_plan() {
-    let project = sample_plan();
-    let territory_colors: Vec<[u8; 3]> = project.territories.iter().map(|t| t.color).collect();
-    let ws = Workspace::new(project);
+    let ws = Workspace::new(sample_plan());
+    let territory_colors: Vec<[u8; 3]> = ws.project().territories.iter().map(|t| t.color).collect();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("map.png");
     let opts = MapImageOptions {
@@ -316,4 +316,114 @@ fn cli_writes_map_and_report() {
         .unwrap();
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown units 'furlongs'"));
+}
+
+/// `pdftotext` and `pdfinfo` (poppler-utils; .ci/run installs them).
+fn poppler(tool: &str, pdf: &Path) -> String {
+    let o = Command::new(tool)
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} not found ({e}): install poppler-utils (.ci/run does)"));
+    assert!(
+        o.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// `pdfinfo`'s value for `key`.
+fn pdf_info(pdf: &Path, key: &str) -> String {
+    let o = Command::new("pdfinfo")
+        .arg(pdf)
+        .output()
+        .expect("pdfinfo (poppler-utils)");
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix(key)
+                .map(|v| v.trim_start_matches(':').trim().to_owned())
+        })
+        .unwrap_or_else(|| panic!("no {key} in pdfinfo output:\n{text}"))
+}
+
+#[test]
+fn cli_writes_vector_pdf_map_and_report_with_embedded_fonts() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample/sample.turf");
+    let names: Vec<String> = Workspace::open(&plan)
+        .unwrap()
+        .project()
+        .territories
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    let map = dir.path().join("map.pdf");
+    let o = Command::new(env!("CARGO_BIN_EXE_turfmap"))
+        .arg("export-map")
+        .arg(&plan)
+        .arg("--out")
+        .arg(&map)
+        .args(["--paper", "letter"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(pdf_info(&map, "Pages"), "1");
+    assert!(
+        pdf_info(&map, "Page size").starts_with("792 x 612"),
+        "Letter landscape"
+    );
+    let text = poppler("pdftotext", &map);
+    // Territory names are text in the PDF (labels and legend), not pixels.
+    for n in &names {
+        assert!(
+            text.contains(n.as_str()),
+            "{n} missing from the map PDF:\n{text}"
+        );
+    }
+    let fonts = Command::new("pdffonts")
+        .arg(&map)
+        .output()
+        .expect("pdffonts");
+    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "no fonts: {fonts}");
+    // Column "emb" is yes for every font.
+    assert!(rows.iter().all(|r| r.contains(" yes ")), "{fonts}");
+
+    let report = dir.path().join("report.pdf");
+    let o = Command::new(env!("CARGO_BIN_EXE_turfmap"))
+        .arg("report")
+        .arg(&plan)
+        .arg("--out")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pages: usize = pdf_info(&report, "Pages").parse().unwrap();
+    // Map, chart, and the table at 26 rows a page.
+    assert_eq!(pages, 2 + names.len().div_ceil(26));
+    assert!(
+        pdf_info(&report, "Page size").starts_with("841.89 x 595.28"),
+        "A4 landscape"
+    );
+    let text = poppler("pdftotext", &report);
+    assert!(text.contains("Balance report"));
+    for n in &names {
+        assert!(text.matches(n.as_str()).count() >= 2, "{n}: map and table");
+    }
+    // A failed export leaves the previous file alone.
+    let before = std::fs::read(&report).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_turfmap"))
+        .arg("report")
+        .arg(&plan)
+        .arg("--out")
+        .arg(&report)
+        .args(["--paper", "A3"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("A3"));
+    assert_eq!(std::fs::read(&report).unwrap(), before);
 }

@@ -128,7 +128,11 @@ fn salesforce_export() {
 
     let summary = rep.summary();
     assert!(
-        summary.starts_with("7 accounts: 1 by coordinates, 3 by ZIP, 3 unlocated (lines 6, 7, 9)"),
+        summary.starts_with(
+            "7 accounts: 1 by coordinates, 3 by postal code, 3 unlocated (lines 6, 7, 9)\n\
+             3 by postal code: 3 US ZIP\n\
+             3 unlocated: 2 no coordinates or postal code, 1 unknown code (US)"
+        ),
         "{summary}"
     );
 }
@@ -247,7 +251,7 @@ fn explicit_columns_override_detection() {
         name_col: Some("title".into()),
         lat_col: Some("N".into()),
         lon_col: Some("E".into()),
-        zip_col: None,
+        ..AccountImportOptions::default()
     };
     let (acc, rep) = import_with(text, &opts).unwrap();
     assert_eq!(acc.ids, ["C1", "C2"]);

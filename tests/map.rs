@@ -1,4 +1,5 @@
 //! Headless tests of the map (egui without a GPU, no network).
+#![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 

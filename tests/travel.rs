@@ -1,6 +1,7 @@
 //! Drive time over the road network: a hand-made network with known
 //! shortest paths, the cache, bad roads files, and the bundled US roads
 //! against known road distances between cities.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 

@@ -176,3 +176,41 @@ fn remembered_settings_are_applied_at_start() {
         BalanceMeasure::Measure("Potential".into())
     );
 }
+
+#[test]
+fn help_shows_the_data_notices_and_new_plans_take_a_country() {
+    let mut h = harness(|_| {});
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Help").click();
+    h.run_ok();
+    h.get_by_label("About Turfmap…").click();
+    h.run_ok();
+    // The notices OS Code-Point Open requires, and the GeoNames credit.
+    h.get_by_label("Contains Ordnance Survey data © Crown copyright and database right 2025.");
+    h.get_by_label("Contains Royal Mail data © Royal Mail copyright and database right 2025.");
+    assert!(
+        h.query_all_by_label_contains("GeoNames (www.geonames.org), CC BY 4.0")
+            .count()
+            > 0
+    );
+
+    // A plan whose rows name no country reads their codes in its country.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("kunden.csv");
+    std::fs::write(&csv, "Id,Name,PLZ\nK1,Berlin,10115\nK2,Toronto,M5V 2T6\n").unwrap();
+    let de = turfmap::core::geocode::Country::DE;
+    let plan = dir.path().join("kunden.turf");
+    app_mut(&mut h).create_plan_in(csv, None, "name".into(), de, plan.clone());
+    finish_job(&mut h);
+    let p = app(&h).workspace().project();
+    assert_eq!(p.settings.default_country, de);
+    let a = &p.accounts;
+    assert!((a.lat[0] - 52.53).abs() < 0.05, "{}", a.lat[0]);
+    assert_eq!(
+        a.postal_match(0).map(|m| m.describe()).as_deref(),
+        Some("DE postal code")
+    );
+    assert!(!a.is_located(1));
+    let saved = project_file::load(&plan).unwrap();
+    assert_eq!(saved.settings.default_country, de);
+}

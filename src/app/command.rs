@@ -76,6 +76,8 @@ pub enum Command {
     ExportTerritories(PathBuf),
     /// Open the map image export dialog.
     OpenMapExport,
+    /// Show the About window (version, data credits and notices).
+    ShowAbout,
     /// Ask where and export the map image (closes the dialog).
     ExportMapImage(MapExportForm),
     /// Close the map image export dialog.
@@ -142,6 +144,7 @@ impl TurfmapApp {
             Command::Error(e) => self.error = Some(e),
             Command::DismissNotice => self.notice = None,
             Command::Notice(text) => self.notice = Some(text),
+            Command::ShowAbout => self.about.open = true,
             Command::ApplyRep(rep) => self.apply_rep(rep),
             Command::StartPick(what) => self.map.start_pick(what),
             Command::AcceptProposal(p) => self.accept_proposal(p),

@@ -39,6 +39,7 @@ impl TurfmapApp {
         self.busy_dialog(ctx);
         self.confirm_dialog(ctx);
         self.new_plan_dialog(ctx);
+        self.about.ui(ctx);
     }
 
     /// Progress of the running job, with Cancel where it is safe.
@@ -191,12 +192,18 @@ impl TurfmapApp {
                         ui.label("");
                         ui.end_row();
                     }
+
+                    let label = ui.label("Country");
+                    country_choice(ui, &mut form.country).labelled_by(label.id);
+                    ui.label("");
+                    ui.end_row();
                 });
             ui.add_space(6.0);
             ui.label(
                 RichText::new(
-                    "Accounts are placed by latitude/longitude columns, or by US ZIP code \
-                     when those are missing.",
+                    "Accounts are placed by latitude/longitude columns, or, when those are \
+                     missing, by postal code in the country of their Country column (ISO code \
+                     or name); rows without one are in the country above.",
                 )
                 .color(ui.visuals().weak_text_color()),
             );
@@ -223,10 +230,36 @@ impl TurfmapApp {
                     "" => "name".to_owned(),
                     p => p.to_owned(),
                 };
-                self.create_plan(form.accounts, form.territories, name_prop, plan);
+                self.create_plan_in(
+                    form.accounts,
+                    form.territories,
+                    name_prop,
+                    form.country,
+                    plan,
+                );
             }
         } else if cancel {
             self.new_plan = None;
         }
     }
+}
+
+/// A choice among the countries with a postal table (the plan's default
+/// country for rows that name none).
+fn country_choice(
+    ui: &mut egui::Ui,
+    country: &mut crate::core::geocode::Country,
+) -> egui::Response {
+    egui::ComboBox::from_id_salt("new_plan_country")
+        .selected_text(format!("{} ({})", country.name(), country.code()))
+        .show_ui(ui, |ui| {
+            for c in crate::core::geocode::covered_countries() {
+                ui.selectable_value(country, c, format!("{} ({})", c.name(), c.code()));
+            }
+        })
+        .response
+        .on_hover_text(
+            "Rows without a country are placed by postal code in this country; \
+             a code that does not fit its format is reported, never guessed",
+        )
 }

@@ -9,8 +9,10 @@ use super::command::Command;
 use super::jobs::JobOutput;
 use super::{TurfmapApp, display_name, files};
 use crate::core::model::ScenarioId;
-use crate::core::render::{MapImageOptions, SIZE_LIMITS, plan_map_png, plan_map_svg};
-use crate::core::report::{ReportOptions, ScenarioComparison, report_html};
+use crate::core::render::{
+    MapImageOptions, Paper, SIZE_LIMITS, has_extension, plan_map_pdf, plan_map_png, plan_map_svg,
+};
+use crate::core::report::{ReportOptions, ScenarioComparison, report_html, report_pdf};
 use crate::core::salesforce::{self, ExportOptions, ExportSummary};
 use crate::core::{Error, basemap::BasemapData, export::write_file_atomically};
 
@@ -34,6 +36,8 @@ pub struct MapExportForm {
     pub title: String,
     /// Frame what the window shows instead of the whole plan.
     pub current_view: bool,
+    /// PDF on this paper instead of a PNG image.
+    pub pdf: Option<Paper>,
 }
 
 /// Export state of the window: the open form and, for tests and scripts,
@@ -44,6 +48,8 @@ pub struct ExportUi {
     pub form: Option<MapExportForm>,
     /// When set, exports go into this folder without a file dialog.
     pub target_dir: Option<PathBuf>,
+    /// Paper of PDF exports (the last one chosen in the map dialog).
+    pub paper: Paper,
     /// The Salesforce export dialog, while open.
     pub salesforce: Option<super::panels::SalesforceExportDialog>,
 }
@@ -56,6 +62,7 @@ impl TurfmapApp {
             height: 1000,
             title: self.ws.project().name.clone(),
             current_view: false,
+            pdf: None,
         });
     }
 
@@ -77,8 +84,8 @@ impl TurfmapApp {
         }
     }
 
-    /// Writes the map image (`.png`, or `.svg` by extension) to `path` in
-    /// the background.
+    /// Writes the map image (`.png`, or `.svg` / `.pdf` by extension) to
+    /// `path` in the background.
     pub fn export_map_to(&mut self, path: PathBuf, mut opts: MapImageOptions) {
         opts.units = self.settings.units;
         opts.labels = self.style.labels;
@@ -87,11 +94,11 @@ impl TurfmapApp {
         let title = format!("Exporting the map to {}", display_name(&path));
         self.start(title, true, None, move |progress| {
             progress.set_total(3);
-            let svg = path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-            let bytes = if svg {
+            let bytes = if has_extension(&path, "svg") {
                 plan_map_svg(&ws, &opts)?.into_bytes()
+            } else if has_extension(&path, "pdf") {
+                progress.set_done(1);
+                plan_map_pdf(&ws, &opts)?
             } else {
                 progress.set_done(1);
                 plan_map_png(&ws, &opts)?
@@ -115,6 +122,7 @@ impl TurfmapApp {
     pub fn export_report_to(&mut self, path: PathBuf, compare: Option<ScenarioId>) {
         let ws = self.ws.snapshot();
         let units = self.settings.units;
+        let paper = self.export.paper;
         let title = format!("Writing the report {}", display_name(&path));
         self.start(title, true, None, move |progress| {
             progress.set_total(3);
@@ -130,11 +138,16 @@ impl TurfmapApp {
                 ..ReportOptions::default()
             };
             opts.map.units = units;
-            let html = report_html(&ws, &opts, BasemapData::bundled());
+            let bytes = if has_extension(&path, "pdf") {
+                opts.map.paper = paper;
+                report_pdf(&ws, &opts, BasemapData::bundled())?
+            } else {
+                report_html(&ws, &opts, BasemapData::bundled()).into_bytes()
+            };
             progress.set_done(2);
             progress.check()?;
             write_file_atomically(&path, |w| {
-                std::io::Write::write_all(w, html.as_bytes()).map_err(|e| Error::io(&path, e))
+                std::io::Write::write_all(w, &bytes).map_err(|e| Error::io(&path, e))
             })?;
             progress.set_done(3);
             Ok(JobOutput::Exported {
@@ -147,7 +160,8 @@ impl TurfmapApp {
     /// File → Export report…: asks where, then writes it (comparing with
     /// scenario `compare`, if given).
     pub(crate) fn export_report_dialog(&mut self, compare: Option<ScenarioId>) {
-        if let Some(path) = self.export_path("Export report", "HTML", "html", "report") {
+        // A .pdf name (typed in the dialog) writes the vector PDF report.
+        if let Some(path) = self.export_path("Export report", "HTML or PDF", "html", "report") {
             self.export_report_to(path, compare);
         }
     }
@@ -167,7 +181,14 @@ impl TurfmapApp {
             .current_view
             .then(|| self.map.visible_bounds())
             .flatten();
-        if let Some(path) = self.export_path("Export map image", "PNG image", "png", "map") {
+        let (filter, ext) = match form.pdf {
+            Some(paper) => {
+                self.export.paper = paper;
+                ("PDF", "pdf")
+            }
+            None => ("PNG image", "png"),
+        };
+        if let Some(path) = self.export_path("Export map image", filter, ext, "map") {
             self.export_map_to(
                 path,
                 MapImageOptions {
@@ -175,6 +196,7 @@ impl TurfmapApp {
                     height: form.height,
                     title: Some(form.title),
                     bbox,
+                    paper: form.pdf.unwrap_or_default(),
                     ..MapImageOptions::default()
                 },
             );
@@ -226,10 +248,17 @@ impl MapExportForm {
                 ui.text_edit_singleline(&mut form.title).labelled_by(l.id);
             });
             ui.checkbox(&mut form.current_view, "Only the area the map shows now");
+            ui.horizontal(|ui| {
+                ui.label("Format");
+                ui.radio_value(&mut form.pdf, None, "PNG image");
+                ui.radio_value(&mut form.pdf, Some(Paper::A4), "PDF, A4 landscape");
+                ui.radio_value(&mut form.pdf, Some(Paper::Letter), "PDF, Letter landscape");
+            });
             ui.label(
                 RichText::new(
-                    "PNG with legend, scale bar and data credits; name the file .svg for a \
-                     vector image. Labels and account dots follow the View menu.",
+                    "Legend, scale bar and data credits included; name the file .svg for a \
+                     vector image. A PDF is vector with its fonts embedded, sized to the page. \
+                     Labels and account dots follow the View menu.",
                 )
                 .color(ui.visuals().weak_text_color()),
             );

@@ -64,8 +64,12 @@ pub fn default_recovery_dir() -> Option<PathBuf> {
         .map(|d| d.data_dir().join("recovery"))
 }
 
-/// `<dir>/<plan name>.turf`, the name made safe for a file name.
-fn recovery_file(dir: &Path, name: &str) -> PathBuf {
+/// `<dir>/<plan name>-<key>.turf` for a plan with a file, the key taken
+/// from the file's full path, so that two plans of one name in different
+/// folders (every `sample.turf`) never share a recovery copy;
+/// `<dir>/<plan name>.turf` for an unsaved plan. The name is made safe for
+/// a file name.
+fn recovery_file(dir: &Path, name: &str, original: Option<&Path>) -> PathBuf {
     let safe: String = name
         .chars()
         .map(|c| {
@@ -78,7 +82,24 @@ fn recovery_file(dir: &Path, name: &str) -> PathBuf {
         .collect();
     let safe = safe.trim().trim_start_matches('.');
     let safe = if safe.is_empty() { "untitled" } else { safe };
-    dir.join(format!("{safe}.turf"))
+    match original {
+        Some(path) => {
+            let full = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+            dir.join(format!("{safe}-{:016x}.turf", path_key(&full)))
+        }
+        None => dir.join(format!("{safe}.turf")),
+    }
+}
+
+/// FNV-1a of a path's bytes: stable across runs and Rust versions, so a
+/// recovery copy is found again by the next session.
+fn path_key(path: &Path) -> u64 {
+    path.as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 fn marker_file(file: &Path) -> PathBuf {
@@ -183,7 +204,7 @@ impl TurfmapApp {
         }
         self.autosave.written = Some(key);
         let project = self.ws.project().snapshot();
-        let file = recovery_file(&dir, &project.name);
+        let file = recovery_file(&dir, &project.name, self.ws.path());
         if let Some(old) = self.autosave.file.replace(file.clone())
             && old != file
         {
@@ -286,5 +307,29 @@ impl TurfmapApp {
     pub(crate) fn history_panel(&mut self, ui: &mut Ui) {
         let commands = HistoryPanel.ui(ui, &self.ws);
         self.apply_commands(commands);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovery_file_is_keyed_by_the_full_path() {
+        let dir = Path::new("/recovery");
+        let a = recovery_file(dir, "sample", Some(Path::new("/work/a/sample.turf")));
+        let b = recovery_file(dir, "sample", Some(Path::new("/work/b/sample.turf")));
+        assert_ne!(a, b);
+        assert_eq!(
+            a,
+            recovery_file(dir, "sample", Some(Path::new("/work/a/sample.turf")))
+        );
+        assert!(a.starts_with(dir));
+        let name = a.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("sample-") && name.ends_with(".turf"),
+            "{name}"
+        );
+        assert_eq!(recovery_file(dir, "", None), dir.join("untitled.turf"));
     }
 }

@@ -25,7 +25,11 @@ pub(crate) enum JobOutput {
     },
     /// A snapshot of the plan, taken at plan state `state`, was saved to
     /// `path`.
-    Saved { path: PathBuf, state: u64 },
+    Saved {
+        path: PathBuf,
+        state: u64,
+        written: Option<crate::core::fs::Fingerprint>,
+    },
     /// Territories were read from a GeoJSON file; the window turns them
     /// into one undoable edit.
     TerritoriesRead {

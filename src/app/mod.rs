@@ -85,6 +85,8 @@ pub(crate) struct NewPlanForm {
     accounts: PathBuf,
     territories: Option<PathBuf>,
     name_prop: String,
+    /// The country of rows that name none (picks the postal table).
+    country: crate::core::geocode::Country,
 }
 
 /// Where the last frame's time went besides drawing (see
@@ -125,6 +127,8 @@ pub struct TurfmapApp {
     notice: Option<String>,
     confirm: Option<Action>,
     new_plan: Option<NewPlanForm>,
+    /// The About window (credits and notices of the bundled data).
+    about: panels::AboutWindow,
     recent: RecentPlans,
     allow_close: bool,
     last_title: String,
@@ -170,6 +174,7 @@ impl TurfmapApp {
             notice: None,
             confirm: None,
             new_plan: None,
+            about: panels::AboutWindow::default(),
             recent: RecentPlans::in_memory(),
             allow_close: false,
             last_title: String::new(),
@@ -475,6 +480,20 @@ impl TurfmapApp {
         name_prop: String,
         plan: PathBuf,
     ) {
+        let country = crate::core::geocode::Country::US;
+        self.create_plan_in(accounts, territories, name_prop, country, plan);
+    }
+
+    /// [`TurfmapApp::create_plan`] for a plan whose accounts without a
+    /// country are in `country` (their postal codes are read as its codes).
+    pub fn create_plan_in(
+        &mut self,
+        accounts: PathBuf,
+        territories: Option<PathBuf>,
+        name_prop: String,
+        country: crate::core::geocode::Country,
+        plan: PathBuf,
+    ) {
         let title = format!(
             "Creating {} from {}",
             display_name(&plan),
@@ -483,11 +502,12 @@ impl TurfmapApp {
         let remembered = self.settings.clone();
         self.start(title, true, None, move |progress| {
             let name = files::plan_name_from(&plan);
-            let files = crate::core::import::NewPlanFiles {
+            let mut files = crate::core::import::NewPlanFiles {
                 territories,
                 name_prop,
                 ..crate::core::import::NewPlanFiles::accounts(accounts)
             };
+            files.columns.default_country = Some(country);
             let (mut project, report) = crate::core::import::new_project(&name, &files, progress)?;
             let summary = report.summary();
             remembered.apply_balance_measure(&mut project);
@@ -513,10 +533,17 @@ impl TurfmapApp {
         // leave the plan marked unsaved.
         let project = self.ws.project().snapshot();
         let state = self.ws.state_id();
+        // Refuses to overwrite the plan's file if someone else saved it
+        // since this window read or wrote it.
+        let opts = self.ws.write_options(&path, Default::default());
         let title = format!("Saving {}", display_name(&path));
         self.start(title, false, then, move |_| {
-            crate::core::project_file::save(&project, &path)?;
-            Ok(JobOutput::Saved { path, state })
+            let written = crate::core::project_file::save_with(&project, &path, opts)?;
+            Ok(JobOutput::Saved {
+                path,
+                state,
+                written,
+            })
         });
     }
 
@@ -635,9 +662,13 @@ impl TurfmapApp {
                     summary.replace('\n', "; ")
                 ));
             }
-            JobOutput::Saved { path, state } => {
+            JobOutput::Saved {
+                path,
+                state,
+                written,
+            } => {
                 self.recent.add(&path);
-                self.ws.mark_saved(&path, state);
+                self.ws.mark_saved_as(&path, state, written);
                 if !self.ws.is_dirty() {
                     self.notice = Some(format!("Saved to {}", path.display()));
                 } else {
@@ -757,6 +788,7 @@ impl TurfmapApp {
                         accounts,
                         territories: None,
                         name_prop: "name".into(),
+                        country: crate::core::geocode::Country::US,
                     });
                 }
             }

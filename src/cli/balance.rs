@@ -40,7 +40,7 @@ pub(super) fn balance(a: BalanceArgs) -> Result<()> {
     };
     print_proposal(&proposal, a.tolerance);
     ws.apply(proposal.edit)?;
-    ws.save_as(&a.out)?;
+    super::save(&mut ws, &a.out, a.save)?;
     eprintln!("Saved the proposal to {}.", a.out.display());
     Ok(())
 }

@@ -21,6 +21,11 @@ pub(super) fn bench_edit() -> Result<()> {
     crate::core::bench_edit::run(&mut std::io::stdout())
 }
 
+/// `turfmap bench-postal`: what postal geocoding adds to an import.
+pub(super) fn bench_postal(accounts: usize) -> Result<()> {
+    crate::core::geocode::bench::run(accounts, &mut std::io::stdout())
+}
+
 /// `turfmap bench-balance`: quality and speed of rebalancing.
 pub(super) fn bench_balance() -> Result<()> {
     crate::core::optimize::bench(&mut std::io::stdout())

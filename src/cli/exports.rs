@@ -1,16 +1,15 @@
 //! Output verbs: `export-map`, `report`, `assign`.
 
-use std::io::Write;
-use std::path::Path;
-
 use super::args::{AssignArgs, ExportMapArgs, ReportArgs};
-use super::{parse_bbox, parse_units, set_balance_measure};
-use crate::core::export::{write_assignment_csv, write_file_atomically};
+use super::{parse_bbox, parse_paper, parse_units, set_balance_measure};
+use crate::core::export::write_assignment_csv_with;
+use crate::core::fs::write_file_atomically;
 use crate::core::import::{AccountImportOptions, NewPlanFiles, new_project};
 use crate::core::progress::Progress;
 use crate::core::{Error, Result, Workspace};
+use std::path::Path;
 
-/// `turfmap export-map`: the plan as a PNG or SVG image.
+/// `turfmap export-map`: the plan as a PNG or SVG image, or a PDF page.
 pub(super) fn export_map(a: ExportMapArgs) -> Result<()> {
     let ws = Workspace::open(&a.plan)?;
     let opts = crate::core::render::MapImageOptions {
@@ -21,6 +20,7 @@ pub(super) fn export_map(a: ExportMapArgs) -> Result<()> {
         units: parse_units(&a.units)?,
         accounts: !a.no_accounts,
         labels: !a.no_labels,
+        paper: parse_paper(&a.paper)?,
         ..Default::default()
     };
     crate::core::render::export_map(&ws, &opts, &a.out)?;
@@ -59,6 +59,7 @@ pub(super) fn report(a: ReportArgs) -> Result<()> {
         ..Default::default()
     };
     opts.map.units = units;
+    opts.map.paper = parse_paper(&a.paper)?;
     crate::core::report::write_report(&ws, &opts, &a.out)?;
     eprintln!(
         "Wrote the report on {} territories to {}.",
@@ -93,17 +94,14 @@ pub(super) fn assign(a: AssignArgs) -> Result<()> {
         }
     };
     let assignment = ws.engine().assignment();
-    match a.out {
-        Some(path) => write_file_atomically(&path, |w| {
-            write_assignment_csv(w, ws.project(), &assignment)
-        }),
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = std::io::BufWriter::new(stdout.lock());
-            write_assignment_csv(&mut lock, ws.project(), &assignment)?;
-            lock.flush().map_err(|e| Error::io("<stdout>", e))
-        }
-    }
+    let cells = super::csv_cells(a.raw_csv);
+    // No --out is standard output, as `--out -` is.
+    let out = a
+        .out
+        .unwrap_or_else(|| std::path::PathBuf::from(crate::core::fs::STDOUT));
+    write_file_atomically(&out, |w| {
+        write_assignment_csv_with(w, ws.project(), &assignment, cells)
+    })
 }
 
 /// The in-memory plan of a one-shot `assign`: imported exactly as `turfmap

@@ -34,6 +34,7 @@ pub use table::{diff_table, metrics_table, reps_table};
 
 use crate::core::edit::Edit;
 use crate::core::model::{BalanceMeasure, Project, TerritoryTypeId};
+use crate::core::workspace::SaveOptions;
 use crate::core::{Error, Result, Workspace};
 
 /// Runs one CLI verb. `open` and the window benchmarks belong to the window
@@ -66,6 +67,8 @@ pub fn run(cmd: Command) -> Result<()> {
         #[cfg(feature = "bench")]
         Command::BenchBalance => bench::bench_balance(),
         #[cfg(feature = "bench")]
+        Command::BenchPostal(a) => bench::bench_postal(a.accounts),
+        #[cfg(feature = "bench")]
         Command::BenchFrame | Command::BenchGesture(_) => window_verb(),
         Command::Open(_) => window_verb(),
     }
@@ -73,6 +76,57 @@ pub fn run(cmd: Command) -> Result<()> {
 
 fn window_verb() -> Result<()> {
     Err(Error::invalid("this verb is handled by the window layer"))
+}
+
+/// Saves the plan to `plan`: refuses a read-only file unless `--force`,
+/// and a plan someone else saved since this command read it.
+fn save(ws: &mut Workspace, plan: &Path, args: args::SaveArgs) -> Result<()> {
+    let opts = SaveOptions {
+        read_only: args.force,
+        overwrite_changes: false,
+    };
+    ws.save_as_with(plan, opts).map_err(|e| match e {
+        Error::Io { path, source } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+            let hint = if args.force {
+                ""
+            } else {
+                " (--force replaces a read-only plan)"
+            };
+            Error::io(
+                path,
+                std::io::Error::new(source.kind(), format!("{source}{hint}")),
+            )
+        }
+        Error::Changed(path) => Error::invalid(format!(
+            "{}: the plan changed on disk while this command ran (another turfmap command or \
+             window saved it), so it was not overwritten; run the command again",
+            path.display()
+        )),
+        e => e,
+    })
+}
+
+/// The one line printed for an error: its message, then each cause that
+/// the message does not already include (an OS error is named once).
+pub fn error_line(e: &anyhow::Error) -> String {
+    let mut line = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !line.contains(&c) {
+            line.push_str(": ");
+            line.push_str(&c);
+        }
+    }
+    line
+}
+
+/// How CSV cells are written: spreadsheet-safe unless `--raw-csv`.
+fn csv_cells(raw: bool) -> crate::core::csvsafe::CsvCells {
+    if raw {
+        crate::core::csvsafe::CsvCells::Raw
+    } else {
+        crate::core::csvsafe::CsvCells::SpreadsheetSafe
+    }
 }
 
 /// Writes `s` to standard output.
@@ -146,6 +200,12 @@ pub fn parse_measure(project: &Project, name: &str) -> Result<BalanceMeasure> {
 pub fn parse_units(s: &str) -> Result<crate::core::render::DistanceUnit> {
     crate::core::render::DistanceUnit::parse(s)
         .ok_or_else(|| Error::invalid(format!("unknown units '{s}'; use km or mi")))
+}
+
+/// Parses a paper name (`a4`, `letter`).
+pub fn parse_paper(s: &str) -> Result<crate::core::render::Paper> {
+    crate::core::render::Paper::parse(s)
+        .ok_or_else(|| Error::invalid(format!("unknown paper '{s}'; use a4 or letter")))
 }
 
 /// Parses `MIN_LON,MIN_LAT,MAX_LON,MAX_LAT`.

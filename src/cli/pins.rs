@@ -39,7 +39,7 @@ pub(super) fn pin(a: PinArgs) -> Result<()> {
         }
     };
     ws.apply(edit)?;
-    ws.save_as(plan)?;
+    super::save(&mut ws, plan, a.save)?;
     let (out, type_label) = placements(&ws, ty, &accounts);
     eprintln!(
         "{} {} account(s) in {type_label}.",

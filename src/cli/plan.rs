@@ -33,7 +33,7 @@ pub(super) fn new(a: NewArgs) -> Result<()> {
         let table = ws.project().accounts.clone();
         super::salesforce::baseline(&mut ws, &table, &tc, a.owner_col.as_deref(), "Baseline")?;
     }
-    ws.save_as(plan)?;
+    super::save(&mut ws, plan, super::args::SaveArgs { force: a.force })?;
     let m = ws.metrics();
     eprintln!(
         "Created {}: {} accounts, {} territories, {} unassigned.",
@@ -94,7 +94,7 @@ pub(super) fn import_territories(a: ImportTerritoriesArgs) -> Result<()> {
             merge.locked.join(", ")
         );
     }
-    ws.save_as(plan)?;
+    super::save(&mut ws, plan, a.save)?;
     eprintln!(
         "{}: {} territories added, {} replaced.",
         plan.display(),

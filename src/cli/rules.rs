@@ -24,7 +24,7 @@ pub(super) fn rule(a: RuleArgs) -> Result<()> {
         (Some(text), false) => Some(parse_rule(&ws, text, a.within)?),
     };
     ws.apply(Edit::SetRule { id, rule })?;
-    ws.save_as(plan)?;
+    super::save(&mut ws, plan, a.save)?;
     let m = ws.metrics_for(ws.project().territory(id).expect("found").type_id);
     eprintln!(
         "'{territory}' now holds {} account(s).",

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::args::{ExportSalesforceArgs, ImportSalesforceArgs};
 use super::plan::new_project;
-use crate::core::import::import_accounts;
+use crate::core::import::{AccountImportOptions, import_accounts};
 use crate::core::model::Accounts;
 use crate::core::progress::Progress;
 use crate::core::salesforce;
@@ -45,7 +45,12 @@ pub(super) fn import(a: ImportSalesforceArgs) -> Result<()> {
         }
         (None, Some(acc)) => {
             let table = if existed {
-                import_accounts(acc, &a.columns.into(), &Progress::new())?.0
+                let mut opts: AccountImportOptions = a.columns.into();
+                // Rows without a country are in the plan's country.
+                opts.default_country = opts
+                    .default_country
+                    .or(Some(ws.project().settings.default_country));
+                import_accounts(acc, &opts, &Progress::new())?.0
             } else {
                 ws.project().accounts.clone()
             };
@@ -63,7 +68,7 @@ pub(super) fn import(a: ImportSalesforceArgs) -> Result<()> {
             ));
         }
     }
-    ws.save_as(plan)
+    super::save(&mut ws, plan, a.save)
 }
 
 /// Reads the Salesforce territories in `dir` as scenario `scenario`.
@@ -170,6 +175,7 @@ pub(super) fn export(a: ExportSalesforceArgs) -> Result<()> {
         territory_ids: a.territory_ids,
         user_ids: a.user_ids,
         allow_row_number_ids: a.allow_row_ids,
+        cells: super::csv_cells(a.raw_csv),
     };
     let s = salesforce::export_with(vws.project(), vws.engines(), &a.dir, &opts)?;
     eprint!("{}", s.text());

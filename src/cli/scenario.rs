@@ -4,7 +4,7 @@ use super::args::{DiffArgs, ScenarioAction, ScenarioArgs};
 use super::print_out;
 use super::table::diff_table;
 use crate::core::edit::Edit;
-use crate::core::export::write_file_atomically;
+use crate::core::fs::write_file_atomically;
 use crate::core::model::{Project, ScenarioState};
 use crate::core::scenario;
 use crate::core::{Error, Result, Workspace};
@@ -35,7 +35,7 @@ pub(super) fn scenario(a: ScenarioArgs) -> Result<()> {
     };
     let label = edit.label(ws.project());
     ws.apply(edit)?;
-    ws.save_as(plan)?;
+    super::save(&mut ws, plan, a.save)?;
     eprintln!("{}: {label}.", plan.display());
     Ok(())
 }
@@ -73,7 +73,8 @@ pub(super) fn diff(a: DiffArgs) -> Result<()> {
     let p = ws.project();
     let d = scenario::diff(p, scenario::find(p, &a.a)?, scenario::find(p, &a.b)?)?;
     if let Some(out) = &a.out {
-        write_file_atomically(out, |w| scenario::write_changes_csv(w, p, &d))?;
+        let cells = super::csv_cells(a.raw_csv);
+        write_file_atomically(out, |w| scenario::write_changes_csv_with(w, p, &d, cells))?;
         eprintln!("Wrote {} change(s) to {}.", d.moves.len(), out.display());
     }
     print_out(diff_table(&d))

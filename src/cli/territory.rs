@@ -31,7 +31,7 @@ pub(super) fn territory(a: TerritoryArgs) -> Result<()> {
     let id = find_territory(&ws, plan, territory)?;
     if a.change.delete {
         ws.apply(Edit::RemoveTerritory { id })?;
-        ws.save_as(plan)?;
+        super::save(&mut ws, plan, a.save)?;
         eprintln!("Deleted '{territory}'.");
         return Ok(());
     }
@@ -45,7 +45,7 @@ pub(super) fn territory(a: TerritoryArgs) -> Result<()> {
         label: format!("Change '{territory}'"),
         edits,
     })?;
-    ws.save_as(plan)
+    super::save(&mut ws, plan, a.save)
 }
 
 /// The edits that make `change` to territory `id`.

@@ -2,6 +2,17 @@
 
 use std::path::{Path, PathBuf};
 
+/// Credits and notices of the bundled data, one a line, as the About
+/// window shows them (details: `assets/DATA-SOURCES.md`).
+pub const DATA_NOTICES: &str = "\
+Basemap: Natural Earth (public domain); US states and counties: US Census Bureau (public domain).
+US ZIP and postal-code centroids of CA, DE, FR, AU, NL, ES, IT, MX, BR, JP, IN and some UK codes: \
+GeoNames (www.geonames.org), CC BY 4.0 (creativecommons.org/licenses/by/4.0), data as is.
+UK postcode sectors and outward codes: OS Code-Point Open 2025.4.0, Open Government Licence v3.0.
+Contains Ordnance Survey data © Crown copyright and database right 2025.
+Contains Royal Mail data © Royal Mail copyright and database right 2025.
+Contains National Statistics data © Crown copyright and database right 2025.";
+
 /// A file every assets folder has; used to recognise one.
 const MARKER: &str = "us-states.geojson";
 

@@ -232,5 +232,58 @@ fn snapshot_and_file(ws: &Workspace, reps: usize, out: &mut dyn Write) -> Result
         loaded.accounts.len()
     )
     .map_err(io)?;
-    Ok(())
+    territory_import(ws, 100_000, out)
+}
+
+/// GeoJSON of `n` small squares named `Imported N`, on a grid.
+fn squares_geojson(n: usize) -> String {
+    let mut s = String::from(r#"{"type":"FeatureCollection","features":["#);
+    for i in 0..n {
+        let (x, y) = (
+            (i % 1000) as f64 * 0.01 - 100.0,
+            (i / 1000) as f64 * 0.01 + 30.0,
+        );
+        let (x1, y1) = (x + 0.009, y + 0.009);
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&format!(
+            r#"{{"type":"Feature","properties":{{"name":"Imported {i}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{x1},{y}],[{x1},{y1}],[{x},{y1}],[{x},{y}]]]}}}}"#
+        ));
+    }
+    s.push_str("]}");
+    s
+}
+
+/// Prints [`territory_import`] of `n` features into an empty plan.
+pub fn import_figure(n: usize, out: &mut dyn Write) -> Result<()> {
+    territory_import(&Workspace::new(super::model::Project::new("bench")), n, out)
+}
+
+/// `import-territories` of `n` features into the plan: reading the
+/// GeoJSON, and building and applying the one undoable edit (linear: it
+/// was quadratic, 150 s for 100,000 features).
+fn territory_import(ws: &Workspace, n: usize, out: &mut dyn Write) -> Result<()> {
+    let io = |e| Error::io("<stdout>", e);
+    let text = squares_geojson(n);
+    let path = std::path::Path::new("bench.geojson");
+    let (read, read_ms) = time(|| super::import::territories_from_geojson_str(&text, path, "name"));
+    let (imported, _) = read?;
+    let mut ws = ws.snapshot();
+    let (res, apply_ms) = time(|| {
+        let merge = super::import::merge_territories(ws.project(), imported, "Import".into());
+        match merge.edit {
+            Some(edit) => ws.apply(edit),
+            None => Ok(()),
+        }
+    });
+    res?;
+    writeln!(
+        out,
+        "{:<36} {:>9.1} ms   (read {read_ms:.0} ms + add {apply_ms:.0} ms; {} territories now)",
+        format!("import {n} territories"),
+        read_ms + apply_ms,
+        ws.project().territories.len()
+    )
+    .map_err(io)
 }

@@ -51,6 +51,11 @@ pub enum Error {
     /// An edit or request that does not fit the plan (unknown territory, …).
     #[error("{0}")]
     Invalid(String),
+    /// A file changed on disk since it was read, so it was not overwritten.
+    #[error(
+        "{0}: the file changed on disk since it was opened (another program or Turfmap saved it), so it was not overwritten; open it again and redo the change, or save under another name"
+    )]
+    Changed(PathBuf),
     /// The user cancelled a long operation.
     #[error("cancelled")]
     Cancelled,

@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use super::engine::{Engine, Reason};
-use super::model::{Project, TerritoryId};
+use super::model::{Accounts, LocationSource, Project, TerritoryId};
 
 /// How a candidate territory would take the account.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -82,6 +82,9 @@ pub struct Explanation {
     pub name: String,
     /// `(lon, lat)`, if located.
     pub location: Option<(f64, f64)>,
+    /// Where the location came from: `latitude/longitude columns`,
+    /// `postal code (GB postal sector)`, or `no location`.
+    pub placed_by: String,
     /// One entry per territory type, in type order.
     pub types: Vec<TypeExplanation>,
 }
@@ -91,7 +94,7 @@ impl Explanation {
     pub fn render(&self) -> String {
         let mut s = format!("Account {} '{}'", self.account_id, self.name);
         match self.location {
-            Some((lon, lat)) => s += &format!(" at {lat:.5}, {lon:.5}\n"),
+            Some((lon, lat)) => s += &format!(" at {lat:.5}, {lon:.5} (by {})\n", self.placed_by),
             None => s += " (no location)\n",
         }
         for t in &self.types {
@@ -177,6 +180,18 @@ pub fn explain_type(project: &Project, engine: &Engine, i: usize) -> TypeExplana
     }
 }
 
+/// How account `i` got its location, for people.
+pub fn placed_by(a: &Accounts, i: usize) -> String {
+    match a.source.get(i) {
+        _ if i >= a.len() || !a.is_located(i) => "no location".into(),
+        Some(LocationSource::PostalCode) => match a.postal_match(i) {
+            Some(m) => format!("postal code: {} centroid", m.describe()),
+            None => "postal code".into(),
+        },
+        _ => "latitude/longitude".into(),
+    }
+}
+
 /// Explains account `i` in every type.
 pub fn explain(project: &Project, engines: &[Engine], i: usize) -> Explanation {
     let a = &project.accounts;
@@ -184,6 +199,7 @@ pub fn explain(project: &Project, engines: &[Engine], i: usize) -> Explanation {
         account_id: a.ids.get(i).cloned().unwrap_or_default(),
         name: a.names.get(i).cloned().unwrap_or_default(),
         location: (i < a.len() && a.is_located(i)).then(|| (a.lon[i], a.lat[i])),
+        placed_by: placed_by(a, i),
         types: engines
             .iter()
             .map(|e| explain_type(project, e, i))

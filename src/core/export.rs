@@ -1,22 +1,23 @@
 //! Exports: the account → territory assignment as CSV (to load back into the
-//! CRM), territories as GeoJSON, and the atomic file write every writer of
-//! the app goes through.
+//! CRM) and territories as GeoJSON.
 //!
 //! The writers take any [`Write`] and know no file name, so an I/O error
-//! they return carries an empty path; [`write_file_atomically`] fills in the
-//! file it was writing.
+//! they return carries an empty path; [`crate::core::fs::write_file_atomically`]
+//! fills in the file it was writing.
 
 use std::collections::HashMap;
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io::Write;
+use std::path::PathBuf;
 
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, Position};
 use serde_json::{Map, Value};
 
+use crate::core::csvsafe::CsvCells;
 use crate::core::model::{Project, TerritoryId};
 use crate::core::{Error, Result};
+
+/// Kept here for callers of the old place; the code lives in [`crate::core::fs`].
+pub use crate::core::fs::write_file_atomically;
 
 /// An I/O error of a writer that does not know its file (see module docs).
 fn unnamed_io(e: std::io::Error) -> Error {
@@ -34,11 +35,22 @@ fn from_csv(e: csv::Error) -> Error {
 /// Writes `account_id,territory` for every live account in import order;
 /// the territory is its name, empty when `assignment[i]` is `None` or names a
 /// territory that is not in the project. `assignment` has one entry per
-/// account row (removed rows included).
+/// account row (removed rows included). Cells are spreadsheet-safe (see
+/// [`crate::core::csvsafe`]).
 pub fn write_assignment_csv<W: Write>(
     w: W,
     project: &Project,
     assignment: &[Option<TerritoryId>],
+) -> Result<()> {
+    write_assignment_csv_with(w, project, assignment, CsvCells::default())
+}
+
+/// [`write_assignment_csv`] with the cells written as `cells` says.
+pub fn write_assignment_csv_with<W: Write>(
+    w: W,
+    project: &Project,
+    assignment: &[Option<TerritoryId>],
+    cells: CsvCells,
 ) -> Result<()> {
     let accounts = &project.accounts;
     if assignment.len() != accounts.len() {
@@ -60,7 +72,8 @@ pub fn write_assignment_csv<W: Write>(
         let territory = assignment[i]
             .and_then(|id| names.get(&id).copied())
             .unwrap_or("");
-        out.write_record([accounts.ids[i].as_str(), territory])
+        let (id, territory) = (cells.cell(&accounts.ids[i]), cells.cell(territory));
+        out.write_record([id.as_bytes(), territory.as_bytes()])
             .map_err(from_csv)?;
     }
     out.flush().map_err(unnamed_io)
@@ -68,7 +81,9 @@ pub fn write_assignment_csv<W: Write>(
 
 /// The territories as a FeatureCollection: one MultiPolygon feature per
 /// territory, in display order, with properties `name`, `id`, `color`
-/// (`#rrggbb`), `priority`, `rep` (string or null) and `locked`.
+/// and `fill` (both `#rrggbb`, `fill` as in the simplestyle spec that map
+/// viewers read; neighbours never share one), `priority`, `rep` (string or
+/// null) and `locked`.
 pub fn territories_to_geojson(project: &Project) -> FeatureCollection {
     let features = project.territories.iter().map(|t| {
         let coordinates: Vec<Vec<Vec<Position>>> = t
@@ -86,10 +101,9 @@ pub fn territories_to_geojson(project: &Project) -> FeatureCollection {
         let mut props = Map::new();
         props.insert("name".into(), Value::from(t.name.clone()));
         props.insert("id".into(), Value::from(t.id.0));
-        props.insert(
-            "color".into(),
-            Value::from(format!("#{r:02x}{g:02x}{b:02x}")),
-        );
+        let hex = format!("#{r:02x}{g:02x}{b:02x}");
+        props.insert("color".into(), Value::from(hex.clone()));
+        props.insert("fill".into(), Value::from(hex));
         props.insert("priority".into(), Value::from(t.priority));
         props.insert(
             "rep".into(),
@@ -112,86 +126,6 @@ pub fn write_territories_geojson<W: Write>(mut w: W, project: &Project) -> Resul
         .map_err(|e| unnamed_io(e.into()))?;
     w.write_all(b"\n").map_err(unnamed_io)?;
     w.flush().map_err(unnamed_io)
-}
-
-/// Tells temp files of concurrent writes in one process apart.
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Removes the temp file unless the write went through, also when the
-/// writer panics.
-struct TempFile {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// Writes `path` all or nothing: `write` fills a temp file in the same
-/// directory (`.NAME.tmp-PID-N`), which is flushed, synced to disk and then
-/// renamed over `path`. On any error (or panic) the temp file is removed and
-/// an existing `path` is left exactly as it was. A replaced file keeps its
-/// permissions. An [`Error::Io`] from `write` with an empty path (as the
-/// writers of this module return) is given `path`.
-pub fn write_file_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
-) -> Result<()> {
-    let file_name = path.file_name().ok_or_else(|| {
-        Error::io(
-            path,
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
-        )
-    })?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(file_name);
-    tmp_name.push(format!(".tmp-{}-{n}", std::process::id()));
-    let tmp_path = dir.join(tmp_name);
-
-    let file = File::create(&tmp_path).map_err(|e| Error::io(&tmp_path, e))?;
-    let mut guard = TempFile {
-        path: tmp_path,
-        keep: false,
-    };
-    if let Ok(meta) = fs::metadata(path) {
-        // Best effort: a failure here must not stop the save.
-        let _ = fs::set_permissions(&guard.path, meta.permissions());
-    }
-    let mut out = BufWriter::new(file);
-    write(&mut out).map_err(|e| match e {
-        Error::Io { path: p, source } if p.as_os_str().is_empty() => Error::io(path, source),
-        other => other,
-    })?;
-    let file = out
-        .into_inner()
-        .map_err(|e| Error::io(path, e.into_error()))?;
-    file.sync_all().map_err(|e| Error::io(path, e))?;
-    // Windows cannot rename an open file.
-    drop(file);
-    fs::rename(&guard.path, path).map_err(|e| Error::io(path, e))?;
-    guard.keep = true;
-    sync_dir(dir);
-    Ok(())
-}
-
-/// Makes the rename itself durable (Unix; a no-op elsewhere).
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 #[cfg(test)]
@@ -248,6 +182,27 @@ mod tests {
     }
 
     #[test]
+    fn assignment_csv_is_spreadsheet_safe_unless_raw() {
+        let mut p = project();
+        p.accounts.ids[0] = "=HYPERLINK(\"http://evil\",\"x\")".into();
+        p.territories[0].name = "@SUM(1)".into();
+        p.accounts.ids[2] = "-42".into();
+        let north = p.territories[0].id;
+        let assignment = [Some(north), None, Some(north), None];
+        let mut out = Vec::new();
+        write_assignment_csv(&mut out, &p, &assignment).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "account_id,territory\n\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\",'@SUM(1)\n-42,'@SUM(1)\n\"A,4\",\n"
+        );
+        let mut out = Vec::new();
+        write_assignment_csv_with(&mut out, &p, &assignment, CsvCells::Raw).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("\n-42,@SUM(1)\n"), "{text}");
+    }
+
+    #[test]
     fn geojson_properties() {
         let mut p = project();
         p.reps.push(crate::core::model::Rep::new(
@@ -274,73 +229,5 @@ mod tests {
             String::from_utf8(v).unwrap()
         };
         assert!(text.contains(r#""type":"MultiPolygon""#), "{text}");
-    }
-
-    #[test]
-    fn atomic_write_replaces_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("plan.csv");
-        fs::write(&path, b"old").unwrap();
-        write_file_atomically(&path, |w| w.write_all(b"new").map_err(unnamed_io)).unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"new");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn failed_write_leaves_old_file_and_no_temp() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("plan.csv");
-        let old = b"old contents\nline 2\n".repeat(1000);
-        fs::write(&path, &old).unwrap();
-        let err = write_file_atomically(&path, |w| {
-            w.write_all(&vec![b'x'; 100_000]).map_err(unnamed_io)?;
-            Err(unnamed_io(std::io::Error::other("disk on fire")))
-        })
-        .unwrap_err();
-        // The writer's path-less error names the file.
-        assert!(err.to_string().contains("plan.csv"), "{err}");
-        assert!(err.to_string().contains("disk on fire"), "{err}");
-        assert_eq!(fs::read(&path).unwrap(), old);
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("plan.csv")]);
-    }
-
-    #[test]
-    fn panicking_writer_leaves_no_temp() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("new.geojson");
-        let r = std::panic::catch_unwind(|| {
-            let _ = write_file_atomically(&path, |w| {
-                w.write_all(b"partial").map_err(unnamed_io)?;
-                panic!("bug in writer");
-            });
-        });
-        assert!(r.is_err());
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
-    }
-
-    #[test]
-    fn write_into_missing_directory_fails_cleanly() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("missing").join("x.csv");
-        let err = write_file_atomically(&path, |_| Ok(())).unwrap_err();
-        assert!(matches!(err, Error::Io { .. }));
-        assert!(!path.exists());
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn replaced_file_keeps_permissions() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("p.csv");
-        fs::write(&path, b"old").unwrap();
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
-        write_file_atomically(&path, |w| w.write_all(b"new").map_err(unnamed_io)).unwrap();
-        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o640);
     }
 }

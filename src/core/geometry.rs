@@ -5,7 +5,7 @@
 //! are honest at any latitude rather than distorted by a map projection.
 
 use geo::orient::{Direction, Orient};
-use geo::{BoundingRect, Coord, GeodesicArea, LineString, MultiPolygon, Polygon, Rect};
+use geo::{BoundingRect, Coord, GeodesicArea, LineString, MapCoords, MultiPolygon, Polygon, Rect};
 
 /// Geodesic area (km²) and Polsby–Popper compactness of a shape.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -50,7 +50,8 @@ pub fn bbox(shape: &MultiPolygon<f64>) -> Option<Rect<f64>> {
 }
 
 /// Closes rings, drops rings with fewer than three distinct corners or
-/// non-finite coordinates, and orients exterior rings CCW, holes CW.
+/// non-finite coordinates, splits polygons that cross the antimeridian
+/// (see [`split_antimeridian`]) and orients exterior rings CCW, holes CW.
 /// Returns the cleaned shape and how many rings were dropped.
 pub fn normalize(shape: MultiPolygon<f64>) -> (MultiPolygon<f64>, usize) {
     let mut dropped = 0;
@@ -68,9 +69,122 @@ pub fn normalize(shape: MultiPolygon<f64>) -> (MultiPolygon<f64>, usize) {
                 None => dropped += 1,
             }
         }
-        out.push(Polygon::new(ext, holes).orient(Direction::Default));
+        let poly = Polygon::new(ext, holes);
+        if crosses_antimeridian(poly.exterior()) {
+            out.extend(
+                split_antimeridian(poly)
+                    .into_iter()
+                    .map(|p| p.orient(Direction::Default)),
+            );
+        } else {
+            out.push(poly.orient(Direction::Default));
+        }
     }
     (MultiPolygon(out), dropped)
+}
+
+/// Whether a ring has an edge that jumps across the antimeridian: from
+/// near +180° to near −180° (or back), as GeoJSON, KML and shapefiles write
+/// a ring that goes "170°, 179°, −179°, −170°". Both ends must be within
+/// 60° of the antimeridian, so that a world-wide shape drawn with long
+/// edges (−100° to 100°) is not mistaken for one.
+fn crosses_antimeridian(ring: &LineString<f64>) -> bool {
+    ring.lines().any(|l| {
+        (l.end.x - l.start.x).abs() > 180.0 && l.start.x.abs() >= 120.0 && l.end.x.abs() >= 120.0
+    })
+}
+
+/// `ring` with each longitude moved by a multiple of 360° so that no edge
+/// is longer than 180° in longitude (starting from `start_shift`).
+fn unwrap_lons(ring: &LineString<f64>, start_shift: f64) -> LineString<f64> {
+    let mut shift = start_shift;
+    let mut prev: Option<f64> = None;
+    let pts = ring
+        .0
+        .iter()
+        .map(|c| {
+            if let Some(p) = prev {
+                let x = c.x + shift;
+                if x - p > 180.0 {
+                    shift -= 360.0;
+                } else if p - x > 180.0 {
+                    shift += 360.0;
+                }
+            }
+            let c = Coord {
+                x: c.x + shift,
+                y: c.y,
+            };
+            prev = Some(c.x);
+            c
+        })
+        .collect();
+    LineString(pts)
+}
+
+/// A polygon whose rings cross the antimeridian, as the polygons it
+/// covers within −180°…180°: the rings are unwrapped (longitudes past
+/// ±180° continue beyond it) and the result is cut at every multiple of
+/// 180° and shifted back. A ring around a pole (one that crosses once) is
+/// closed along the pole. Planar tests (which accounts lie inside) then
+/// take the short way across the antimeridian, as the ring meant.
+pub fn split_antimeridian(poly: Polygon<f64>) -> Vec<Polygon<f64>> {
+    use geo::BooleanOps;
+    let (ext, holes) = poly.into_inner();
+    let mut ext = unwrap_lons(&ext, 0.0);
+    let (Some(first), Some(last)) = (ext.0.first().copied(), ext.0.last().copied()) else {
+        return Vec::new();
+    };
+    if (last.x - first.x).abs() > 180.0 {
+        // Around a pole: close the ring through the pole it circles.
+        let mean_lat = ext.0.iter().map(|c| c.y).sum::<f64>() / ext.0.len() as f64;
+        let pole = if mean_lat < 0.0 { -90.0 } else { 90.0 };
+        ext.0.push(Coord { x: last.x, y: pole });
+        ext.0.push(Coord {
+            x: first.x,
+            y: pole,
+        });
+        ext.0.push(first);
+    }
+    let (min_x, max_x) = ext
+        .0
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
+            (a.min(c.x), b.max(c.x))
+        });
+    let centre = (min_x + max_x) / 2.0;
+    let holes: Vec<LineString<f64>> = holes
+        .iter()
+        .map(|h| {
+            let x0 = h.0.first().map_or(0.0, |c| c.x);
+            unwrap_lons(h, ((centre - x0) / 360.0).round() * 360.0)
+        })
+        .collect();
+    let whole = Polygon::new(ext, holes);
+    let mut out = Vec::new();
+    let lo = ((min_x + 180.0) / 360.0).floor() as i32;
+    let hi = ((max_x + 180.0) / 360.0).ceil() as i32;
+    for k in lo..hi {
+        let offset = 360.0 * f64::from(k);
+        let band = Rect::new(
+            Coord {
+                x: -180.0 + offset,
+                y: -90.0,
+            },
+            Coord {
+                x: 180.0 + offset,
+                y: 90.0,
+            },
+        )
+        .to_polygon();
+        for piece in whole.intersection(&band) {
+            out.push(piece.map_coords(|c| Coord {
+                x: c.x - offset,
+                y: c.y,
+            }));
+        }
+    }
+    out
 }
 
 fn clean_ring(ring: LineString<f64>) -> Option<LineString<f64>> {
@@ -144,6 +258,52 @@ mod tests {
         MultiPolygon(vec![polygon![
             (x: x0, y: y0), (x: x0 + s, y: y0), (x: x0 + s, y: y0 + s), (x: x0, y: y0 + s)
         ]])
+    }
+
+    #[test]
+    fn ring_across_the_antimeridian_takes_the_short_way() {
+        use geo::Contains;
+        let ring = MultiPolygon(vec![polygon![
+            (x: 170.0, y: -10.0), (x: -170.0, y: -10.0), (x: -170.0, y: 10.0), (x: 170.0, y: 10.0)
+        ]]);
+        let (shape, dropped) = normalize(ring);
+        assert_eq!(dropped, 0);
+        assert_eq!(shape.0.len(), 2, "{shape:?}");
+        for inside in [(179.5, 0.0), (-179.5, 0.0), (175.0, 5.0), (-175.0, -5.0)] {
+            assert!(shape.contains(&geo::Point::from(inside)), "{inside:?}");
+        }
+        for outside in [(0.0, 0.0), (80.0, 0.0), (-80.0, 0.0), (179.5, 20.0)] {
+            assert!(!shape.contains(&geo::Point::from(outside)), "{outside:?}");
+        }
+        // The two halves are 10° wide each.
+        let area: f64 = shape.0.iter().map(geo::Area::unsigned_area).sum();
+        assert!((area - 400.0).abs() < 1e-6, "{area}");
+        // A world-wide shape with long edges is left as it is.
+        let wide = MultiPolygon(vec![polygon![
+            (x: -100.0, y: 0.0), (x: 100.0, y: 0.0), (x: 100.0, y: 10.0), (x: -100.0, y: 10.0)
+        ]]);
+        let (wide, _) = normalize(wide);
+        assert!(wide.contains(&geo::Point::new(0.0, 5.0)));
+    }
+
+    #[test]
+    fn ring_around_a_pole_is_closed_through_it() {
+        use geo::Contains;
+        // Antarctica's outline: once around the pole, crossing 180° once.
+        let ring = MultiPolygon(vec![polygon![
+            (x: -180.0, y: -70.0), (x: -90.0, y: -72.0), (x: 0.0, y: -70.0),
+            (x: 90.0, y: -72.0), (x: 179.0, y: -70.0)
+        ]]);
+        let (shape, _) = normalize(ring);
+        for p in [
+            (0.0, -80.0),
+            (179.5, -80.0),
+            (-179.5, -85.0),
+            (120.0, -89.0),
+        ] {
+            assert!(shape.contains(&geo::Point::from(p)), "{p:?}");
+        }
+        assert!(!shape.contains(&geo::Point::new(0.0, -60.0)));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::column::CowColumn;
 use super::error::{Error, Result};
+pub use super::geocode::{Country, PostalMatch};
 pub use super::ids::{RepId, ScenarioId, TerritoryId, TerritoryTypeId};
 use super::pins::Pins;
 use super::rules::ast::Rule;
@@ -26,7 +27,8 @@ pub enum LocationSource {
     /// Latitude/longitude columns of the import.
     #[default]
     Coordinates,
-    /// The centroid of its postal code (bundled US ZIP table).
+    /// The centroid of its postal code in its country's table; which
+    /// table and how precise: [`Accounts::postal_match`].
     PostalCode,
     /// No usable location: kept, reported, never assigned by geometry.
     Unlocated,
@@ -109,6 +111,10 @@ pub struct Accounts {
     pub lat: Vec<f64>,
     /// Where the location came from.
     pub source: Vec<LocationSource>,
+    /// For accounts placed by postal code: the country table and precision
+    /// that placed them. May be shorter than the table (a missing entry is
+    /// `None`); read it with [`Accounts::postal_match`].
+    pub postal: Vec<Option<PostalMatch>>,
     /// Manual overrides: the territories each account is pinned to, at
     /// most one per territory type.
     pub pins: Pins,
@@ -179,6 +185,33 @@ impl Accounts {
     /// True when account `i` has a usable location.
     pub fn is_located(&self, i: usize) -> bool {
         self.lon[i].is_finite() && self.lat[i].is_finite()
+    }
+
+    /// How account `i`'s postal code placed it; `None` unless it is placed
+    /// by postal code. Plans saved before postal codes outside the US
+    /// were read record nothing: their postal codes were US ZIPs.
+    pub fn postal_match(&self, i: usize) -> Option<PostalMatch> {
+        if self.source.get(i) != Some(&LocationSource::PostalCode) {
+            return None;
+        }
+        Some(
+            self.postal
+                .get(i)
+                .copied()
+                .flatten()
+                .unwrap_or(PostalMatch::US_ZIP),
+        )
+    }
+
+    /// Records how account `i`'s postal code placed it.
+    pub fn set_postal_match(&mut self, i: usize, m: Option<PostalMatch>) {
+        if self.postal.len() <= i {
+            if m.is_none() {
+                return;
+            }
+            self.postal.resize(i + 1, None);
+        }
+        self.postal[i] = m;
     }
 
     /// Index of the measure column called `name` (case-insensitive).
@@ -269,6 +302,10 @@ pub struct Territory {
     pub name: String,
     /// Fill color (sRGB).
     pub color: [u8; 3],
+    /// The user chose [`Territory::color`]: automatic recolouring (which
+    /// keeps neighbours apart, see [`crate::core::colors`]) leaves it.
+    #[serde(default)]
+    pub color_picked: bool,
     /// Higher priority wins where territories overlap (and between matching
     /// rules); ties go to the lower id.
     pub priority: i32,
@@ -298,6 +335,7 @@ impl Territory {
             id,
             name: name.into(),
             color: palette_color(id.0 as usize),
+            color_picked: false,
             priority: 0,
             reps: Vec::new(),
             locked: false,
@@ -309,31 +347,12 @@ impl Territory {
     }
 }
 
-/// A distinct, colour-blind-friendlier palette, cycled by territory id.
+/// The colour-blind-safe palette's main colours
+/// ([`crate::core::colors::PALETTE`]), cycled by `i`: a territory's first
+/// colour, before neighbours are kept apart.
 pub fn palette_color(i: usize) -> [u8; 3] {
-    const P: [[u8; 3]; 20] = [
-        [31, 119, 180],
-        [255, 127, 14],
-        [44, 160, 44],
-        [214, 39, 40],
-        [148, 103, 189],
-        [140, 86, 75],
-        [227, 119, 194],
-        [188, 189, 34],
-        [23, 190, 207],
-        [127, 127, 127],
-        [174, 199, 232],
-        [255, 187, 120],
-        [152, 223, 138],
-        [255, 152, 150],
-        [197, 176, 213],
-        [196, 156, 148],
-        [247, 182, 210],
-        [219, 219, 141],
-        [158, 218, 229],
-        [57, 59, 121],
-    ];
-    P[i % P.len()]
+    use crate::core::colors::{MAIN, PALETTE};
+    PALETTE[i % MAIN]
 }
 
 /// What "balance" is measured on.
@@ -365,6 +384,34 @@ pub struct PlanSettings {
     /// Access levels written on every territory of a Salesforce export.
     #[serde(default, skip_serializing_if = "SalesforceAccess::is_unset")]
     pub salesforce: SalesforceAccess,
+    /// The country of accounts whose import row names none: it picks the
+    /// postal-code table. Plans from before it existed are US plans.
+    /// Not written for US plans, whose files stay as they were.
+    #[serde(default = "us", skip_serializing_if = "is_us")]
+    pub default_country: Country,
+}
+
+fn us() -> Country {
+    Country::US
+}
+
+fn is_us(c: &Country) -> bool {
+    *c == Country::US
+}
+
+impl PlanSettings {
+    /// Refuses a tolerance that is not a number of zero or more (a NaN or
+    /// infinite band would judge nothing and print as "±NaN%").
+    pub fn check(&self) -> Result<(), String> {
+        let t = self.tolerance_pct;
+        if t.is_finite() && t >= 0.0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "the tolerance must be a number of zero or more, not {t}"
+            ))
+        }
+    }
 }
 
 impl Default for PlanSettings {
@@ -373,6 +420,7 @@ impl Default for PlanSettings {
             balance: BalanceMeasure::Count,
             tolerance_pct: 5.0,
             salesforce: SalesforceAccess::default(),
+            default_country: Country::US,
         }
     }
 }
@@ -537,6 +585,7 @@ impl Project {
                 lon,
                 lat,
                 source,
+                postal: a.postal.clone(),
                 pins,
                 removed,
                 measures,

@@ -29,7 +29,8 @@ use serde::ser::{SerializeSeq, SerializeTupleStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::error::{Error, Result};
-use super::export::write_file_atomically;
+use super::fs::{Fingerprint, WriteOptions, write_file_with};
+use super::geocode::{Country, PostalMatch, Precision};
 use super::model::{
     Accounts, LocationSource, PlanSettings, Project, Rep, RepId, Scenario, ScenarioId,
     ScenarioState, StoredPlan, Territory, TerritoryId, TerritoryType, TerritoryTypeId,
@@ -40,6 +41,17 @@ use super::travel::TravelSettings;
 
 mod accounts_in;
 use accounts_in::AccountTable;
+
+/// How deep RON may nest when reading or writing a project file: room for
+/// rules of [`Rule::MAX_DEPTH`] levels (RON counts about four per level)
+/// with a wide margin, so that deeper rules saved by older versions load
+/// too. RON's default (128) refused rules of 29 AND / OR levels.
+const RON_DEPTH: usize = 512;
+
+/// RON options of the project file (see [`RON_DEPTH`]).
+fn ron_options() -> ron::Options {
+    ron::Options::default().with_recursion_limit(RON_DEPTH)
+}
 
 /// The format version this build writes; it reads this one and older.
 pub const FORMAT_VERSION: u32 = 3;
@@ -61,6 +73,10 @@ struct FileOut<'a> {
     measures: Vec<&'a str>,
     attributes: Vec<&'a str>,
     territories: Vec<TerritoryDto>,
+    /// How postal codes outside the US ZIP table placed accounts (by
+    /// position in `accounts`); absent when every postal match is a US ZIP.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    postal: Vec<PostalGroupDto>,
     accounts: AccountsOut<'a>,
 }
 
@@ -87,7 +103,62 @@ struct FileIn {
     measures: Vec<String>,
     attributes: Vec<String>,
     territories: Vec<TerritoryDto>,
+    #[serde(default)]
+    postal: Vec<PostalGroupDto>,
     accounts: Vec<AccountDto>,
+}
+
+/// The accounts (positions in the file) one country's table placed with
+/// one precision.
+#[derive(Serialize, Deserialize)]
+struct PostalGroupDto {
+    country: Country,
+    precision: Precision,
+    accounts: Vec<u32>,
+}
+
+/// Groups the live accounts' postal matches other than US ZIPs (the
+/// default of [`Accounts::postal_match`]) by file position.
+fn postal_groups(a: &Accounts) -> Vec<PostalGroupDto> {
+    let mut groups: std::collections::BTreeMap<PostalMatch, Vec<u32>> = Default::default();
+    for (k, i) in a.live().enumerate() {
+        if let Some(m) = a.postal_match(i).filter(|m| *m != PostalMatch::US_ZIP) {
+            groups.entry(m).or_default().push(k as u32);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(m, accounts)| PostalGroupDto {
+            country: m.country,
+            precision: m.precision,
+            accounts,
+        })
+        .collect()
+}
+
+/// Applies the file's postal groups to `a` (read from the same file).
+fn apply_postal_groups(
+    a: &mut Accounts,
+    groups: Vec<PostalGroupDto>,
+) -> std::result::Result<(), String> {
+    for g in groups {
+        let m = PostalMatch {
+            country: g.country,
+            precision: g.precision,
+        };
+        for k in g.accounts {
+            let i = k as usize;
+            if i >= a.len() {
+                return Err(format!(
+                    "postal: account {} does not exist (the file has {})",
+                    i + 1,
+                    a.len()
+                ));
+            }
+            a.set_postal_match(i, Some(m));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Serialize, Deserialize)]
@@ -106,6 +177,8 @@ struct TerritoryDto {
     scenario: u32,
     name: String,
     color: (u8, u8, u8),
+    #[serde(default)]
+    color_picked: bool,
     priority: i32,
     /// Version 1 only: the rep's name.
     #[serde(default, skip_serializing)]
@@ -226,6 +299,7 @@ fn territory_dto(t: &Territory, scenario: ScenarioId) -> TerritoryDto {
         scenario: scenario.0,
         name: t.name.clone(),
         color: (t.color[0], t.color[1], t.color[2]),
+        color_picked: t.color_picked,
         priority: t.priority,
         rep: None,
         reps: t.reps.iter().map(|r| r.0).collect(),
@@ -274,6 +348,7 @@ fn territory_from(d: TerritoryDto, reps: &mut Vec<Rep>) -> Territory {
         id: TerritoryId(d.id),
         name: d.name,
         color: [d.color.0, d.color.1, d.color.2],
+        color_picked: d.color_picked,
         priority: d.priority,
         reps: rep_ids,
         locked: d.locked,
@@ -327,6 +402,7 @@ fn file_out<'a>(project: &'a Project, pins: &'a OtherPins, with_accounts: bool) 
         measures: a.measures.iter().map(|m| m.name.as_str()).collect(),
         attributes: a.attributes.iter().map(|m| m.name.as_str()).collect(),
         territories,
+        postal: postal_groups(a),
         accounts: AccountsOut(with_accounts.then_some(a), pins),
     }
 }
@@ -344,7 +420,7 @@ pub fn write<W: std::io::Write>(project: &Project, mut w: W) -> Result<()> {
         .depth_limit(2)
         .struct_names(false)
         .indentor("  ");
-    let header = ron::Options::default()
+    let header = ron_options()
         .to_string_pretty(&file, cfg.clone())
         .map_err(|e| fail(&e))?;
     let Some(head) = header.strip_suffix("  accounts: [],\n)") else {
@@ -383,9 +459,22 @@ pub fn write<W: std::io::Write>(project: &Project, mut w: W) -> Result<()> {
     w.write_all(b"  ],\n)").map_err(|e| fail(&e))
 }
 
-/// Saves `project` to `path` atomically (temp file + rename).
+/// Saves `project` to `path` atomically (temp file + rename; see
+/// [`crate::core::fs`]).
 pub fn save(project: &Project, path: &Path) -> Result<()> {
-    write_file_atomically(path, |w| {
+    save_with(project, path, WriteOptions::default()).map(|_| ())
+}
+
+/// [`save`] with `opts`: refuses a read-only file unless forced, and a
+/// file that is no longer what was read ([`load_tracked`]) when
+/// `opts.expect` is set. Returns the fingerprint of what was written
+/// (`None` when `path` is not a regular file).
+pub fn save_with(
+    project: &Project,
+    path: &Path,
+    opts: WriteOptions,
+) -> Result<Option<Fingerprint>> {
+    write_file_with(path, opts, |w| {
         write(project, &mut *w).map_err(|e| match e {
             Error::Invalid(m) => Error::Project {
                 path: path.to_owned(),
@@ -398,6 +487,8 @@ pub fn save(project: &Project, path: &Path) -> Result<()> {
 
 /// Reads a project from RON text; `path` is only used in error messages.
 pub fn parse(text: &str, path: &Path) -> Result<Project> {
+    // Editors on Windows like to start UTF-8 text with a byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let err = |message: String| Error::Project {
         path: path.to_owned(),
         message,
@@ -428,7 +519,9 @@ fn project_from(f: FileIn, table: AccountTable) -> std::result::Result<Project, 
             f.version
         ));
     }
+    f.settings.check().map_err(|m| format!("settings: {m}"))?;
     let (mut accounts, stored_pins) = accounts_from(&f.measures, &f.attributes, table)?;
+    apply_postal_groups(&mut accounts, f.postal)?;
     let mut reps = f.reps;
     let active = ScenarioId(f.active_scenario);
     let mut scenarios = scenarios_from(f.scenarios, active)?;
@@ -692,16 +785,14 @@ fn parse_file(text: &str) -> std::result::Result<(FileIn, AccountTable), String>
             .then(|| (start, body_start, end + 1))
     });
     let Some((start, body_start, body_end)) = split else {
-        let mut f: FileIn = ron::Options::default().from_str(text).map_err(bad)?;
+        let mut f: FileIn = ron_options().from_str(text).map_err(bad)?;
         let table = AccountTable::from_dtos(std::mem::take(&mut f.accounts));
         return Ok((f, table));
     };
     let (header, table) = rayon::join(
         || {
             let header = format!("{}\n  accounts: [],\n)\n", &text[..start]);
-            ron::Options::default()
-                .from_str::<FileIn>(&header)
-                .map_err(bad)
+            ron_options().from_str::<FileIn>(&header).map_err(bad)
         },
         || accounts_in::read_lines(text, body_start, body_end),
     );
@@ -711,9 +802,31 @@ fn parse_file(text: &str) -> std::result::Result<(FileIn, AccountTable), String>
 
 /// Loads a project file.
 pub fn load(path: &Path) -> Result<Project> {
+    load_tracked(path).map(|(p, _)| p)
+}
+
+/// Loads a project file and tells what it held, so that a later save can
+/// refuse to overwrite someone else's changes ([`save_with`]).
+pub fn load_tracked(path: &Path) -> Result<(Project, Fingerprint)> {
     let bytes = read_bytes(path).map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let bad = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+    let (fingerprint, project) = rayon::join(
+        || Fingerprint::of_bytes(&bytes),
+        || parse_bytes(&bytes, path),
+    );
+    // Handing a big file's text back to the system takes a while: do it off
+    // the caller's thread (or here, if no thread can be started).
+    if bytes.len() > 1 << 24 {
+        let _ = std::thread::Builder::new()
+            .name("turfmap-free".into())
+            .spawn(move || drop(bytes));
+    }
+    project.map(|p| (p, fingerprint))
+}
+
+/// Parses the bytes of a project file.
+fn parse_bytes(bytes: &[u8], path: &Path) -> Result<Project> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let bad = &bytes[..e.valid_up_to()];
         Error::Project {
             path: path.to_owned(),
             message: format!(
@@ -722,15 +835,7 @@ pub fn load(path: &Path) -> Result<Project> {
             ),
         }
     })?;
-    let project = parse(&text, path);
-    // Handing a big file's text back to the system takes a while: do it off
-    // the caller's thread (or here, if no thread can be started).
-    if text.len() > 1 << 24 {
-        let _ = std::thread::Builder::new()
-            .name("turfmap-free".into())
-            .spawn(move || drop(text));
-    }
-    project
+    parse(text, path)
 }
 
 /// The bytes of a file. A big one is read in parallel parts, so that
@@ -995,6 +1100,47 @@ mod tests {
                 .starts_with("bad.turf: not a valid Turfmap project"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn postal_matches_and_default_country_round_trip() {
+        use crate::core::geocode::{Country, PostalMatch, Precision};
+        let mut p = small();
+        let gb = PostalMatch {
+            country: Country::GB,
+            precision: Precision::PostalSector,
+        };
+        // A US plan's file is unchanged: no postal line, no country.
+        let us_text = text(&p);
+        assert!(!us_text.contains("postal:"), "{us_text}");
+        assert!(!us_text.contains("default_country"), "{us_text}");
+        for i in [0, 2, 4] {
+            p.accounts.source[i] = LocationSource::PostalCode;
+        }
+        p.accounts.removed[1] = true;
+        p.accounts.set_postal_match(2, Some(gb));
+        p.accounts.set_postal_match(4, Some(gb));
+        p.settings.default_country = Country::DE;
+        let t = text(&p);
+        let p2 = parse(&t, Path::new("x.turf")).unwrap();
+        // Positions shift past the removed account; account 0 keeps the
+        // pre-country default (US ZIP).
+        let a = &p2.accounts;
+        let by_id = |id: &str| a.postal_match(a.find_id(id).unwrap());
+        assert_eq!(by_id("A2"), Some(gb));
+        assert_eq!(by_id("A4"), Some(gb));
+        assert_eq!(by_id("A0"), Some(PostalMatch::US_ZIP));
+        assert_eq!(by_id("A3"), None);
+        assert_eq!(p2.settings.default_country, Country::DE);
+        assert_eq!(text(&p2), t);
+        // Files without a country (all older ones) load as US plans.
+        let us = parse(&us_text, Path::new("o")).unwrap();
+        assert_eq!(us.settings.default_country, Country::US);
+        // A group naming an account the file lacks is a clear error.
+        let bad = t.replacen("accounts: [1, 3]", "accounts: [1, 30]", 1);
+        assert_ne!(bad, t, "{t}");
+        let e = parse(&bad, Path::new("b.turf")).unwrap_err().to_string();
+        assert!(e.contains("postal: account 31"), "{e}");
     }
 
     #[test]

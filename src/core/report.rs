@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::core::basemap::BasemapData;
-use crate::core::export::write_file_atomically;
+use crate::core::fs::write_file_atomically;
 use crate::core::metrics::PlanMetrics;
 use crate::core::numfmt::fmt_num;
 use crate::core::numfmt::{compact, pct_plain as pct, signed_pct, value as val};
@@ -187,20 +187,185 @@ pub fn report_html(ws: &Workspace, opts: &ReportOptions, basemap: &BasemapData) 
     let _ = writeln!(
         h,
         "<footer>{} Made with Turfmap {}.</footer>\n</main>\n</body>\n</html>",
-        escape_xml(crate::core::render::DATA_CREDITS.trim_end_matches(" Made with Turfmap.")),
+        escape_xml(
+            crate::core::render::data_credits(project).trim_end_matches(" Made with Turfmap.")
+        ),
         env!("CARGO_PKG_VERSION")
     );
     h
 }
 
 /// Writes the report for `ws` to `path` (atomically), with the bundled
-/// basemap.
+/// basemap: HTML, or vector PDF (on `opts.map.paper`) when the file name
+/// ends in `.pdf`.
 pub fn write_report(ws: &Workspace, opts: &ReportOptions, path: &Path) -> Result<()> {
     opts.map.validate()?;
-    let html = report_html(ws, opts, BasemapData::bundled());
+    let bytes = if crate::core::render::has_extension(path, "pdf") {
+        report_pdf(ws, opts, BasemapData::bundled())?
+    } else {
+        report_html(ws, opts, BasemapData::bundled()).into_bytes()
+    };
     write_file_atomically(path, |w| {
-        std::io::Write::write_all(w, html.as_bytes()).map_err(|e| Error::io(path, e))
+        std::io::Write::write_all(w, &bytes).map_err(|e| Error::io(path, e))
     })
+}
+
+/// Territory rows on each table page of the PDF report.
+const PDF_ROWS: usize = 26;
+
+/// The report as a vector PDF: the map with the heading, the balance chart
+/// with the plan summary, then the territory table over as many landscape
+/// pages as it takes.
+pub fn report_pdf(ws: &Workspace, opts: &ReportOptions, basemap: &BasemapData) -> Result<Vec<u8>> {
+    let m = ws.metrics();
+    let paper = opts.map.paper;
+    let (w, h) = paper.pixels();
+    let title = opts.title.clone().unwrap_or_else(|| {
+        let name = ws.project().name.trim();
+        format!(
+            "Balance report: {}",
+            if name.is_empty() {
+                "Untitled plan"
+            } else {
+                name
+            }
+        )
+    });
+    let map_opts = MapImageOptions {
+        width: w,
+        height: h,
+        title: Some(title.clone()),
+        ..opts.map.clone()
+    };
+    let mut pages = vec![map_svg(ws, &m, &map_opts, basemap)];
+    let mut chart = String::new();
+    bar_chart(&mut chart, &m, ws);
+    let summary = format!(
+        "{} territories · balance on {} · mean {} · tolerance ±{}% · {} outside",
+        m.territories.len(),
+        m.balance_measure,
+        val(m.mean),
+        pct(m.tolerance_pct),
+        m.territories
+            .iter()
+            .filter(|t| t.deviation_pct.abs() > m.tolerance_pct + 1e-9)
+            .count()
+    );
+    pages.push(pdf_page(
+        w,
+        h,
+        &format!("{title}: balance per territory"),
+        &summary,
+        |s| {
+            if let (Some(a), Some(b)) = (chart.find("<svg"), chart.rfind("</svg>")) {
+                // The chart's own SVG, placed under the heading at page width.
+                let inner = chart[a..b + 6].replacen(
+                    "<svg ",
+                    &format!(
+                        "<svg x=\"40\" y=\"150\" width=\"{}\" height=\"{}\" ",
+                        w - 80,
+                        h - 200
+                    ),
+                    1,
+                );
+                s.push_str(&inner);
+            } else {
+                s.push_str(&svg_text(
+                    40.0,
+                    180.0,
+                    28.0,
+                    "The plan has no territories yet.",
+                ));
+            }
+        },
+    ));
+    let rows: Vec<&crate::core::metrics::TerritoryMetrics> = m.territories.iter().collect();
+    let chunks: Vec<_> = rows.chunks(PDF_ROWS).collect();
+    for (k, chunk) in chunks.iter().enumerate() {
+        let heading = format!("Territories ({} of {})", k + 1, chunks.len());
+        pages.push(pdf_page(w, h, &heading, &summary, |s| {
+            table_rows(s, chunk, &m, ws);
+        }));
+    }
+    crate::core::render::pdf::svgs_to_pdf(&pages, paper)
+}
+
+/// A page-sized SVG with a heading and a sub-line, `body` drawing the rest.
+fn pdf_page(w: u32, h: u32, heading: &str, sub: &str, body: impl FnOnce(&mut String)) -> String {
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"{}\"><rect width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>",
+        crate::core::render::svg::FONT_FAMILY
+    );
+    s.push_str(&svg_text(40.0, 70.0, 40.0, heading));
+    s.push_str(&svg_text(40.0, 115.0, 24.0, sub));
+    body(&mut s);
+    s.push_str("</svg>");
+    s
+}
+
+fn svg_text(x: f64, y: f64, size: f64, text: &str) -> String {
+    format!(
+        "<text x=\"{x}\" y=\"{y}\" font-size=\"{size}\" fill=\"#222831\">{}</text>",
+        escape_xml(text)
+    )
+}
+
+/// Table rows of the PDF report: swatch, name, rep, accounts, balance,
+/// deviation (red outside the tolerance band).
+fn table_rows(
+    s: &mut String,
+    rows: &[&crate::core::metrics::TerritoryMetrics],
+    m: &PlanMetrics,
+    ws: &Workspace,
+) {
+    let cols = [
+        (40.0, "Territory", false),
+        (640.0, "Rep", false),
+        (1180.0, "Accounts", true),
+        (1420.0, "Balance", true),
+        (1640.0, "Deviation", true),
+    ];
+    let head = |x: f64, t: &str, right: bool| {
+        let anchor = if right { "end" } else { "start" };
+        format!(
+            "<text x=\"{x}\" y=\"175\" font-size=\"24\" font-weight=\"bold\" text-anchor=\"{anchor}\" fill=\"#5b636e\">{}</text>",
+            escape_xml(t)
+        )
+    };
+    for (x, t, right) in cols {
+        s.push_str(&head(x, t, right));
+    }
+    for (k, t) in rows.iter().enumerate() {
+        let y = 215.0 + k as f64 * 37.0;
+        let color = territory_color(ws.project(), t.id);
+        let bad = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
+        let _ = write!(
+            s,
+            "<rect x=\"40\" y=\"{}\" width=\"22\" height=\"22\" fill=\"{}\" stroke=\"#5b636e\"/>",
+            y - 19.0,
+            hex(color)
+        );
+        let cells = [
+            (72.0, t.name.clone(), false, "#222831"),
+            (640.0, t.rep.clone().unwrap_or_default(), false, "#222831"),
+            (1180.0, fmt_num(t.group.count as f64, 0), true, "#222831"),
+            (1420.0, val(t.balance_value), true, "#222831"),
+            (
+                1640.0,
+                signed_pct(t.deviation_pct),
+                true,
+                if bad { "#b3261e" } else { "#1e7a3c" },
+            ),
+        ];
+        for (x, text, right, fill) in cells {
+            let anchor = if right { "end" } else { "start" };
+            let _ = write!(
+                s,
+                "<text x=\"{x}\" y=\"{y}\" font-size=\"24\" text-anchor=\"{anchor}\" fill=\"{fill}\">{}</text>",
+                escape_xml(&text)
+            );
+        }
+    }
 }
 
 fn summary_cards(h: &mut String, m: &PlanMetrics) {

@@ -21,6 +21,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use super::csvsafe::CsvCells;
 use super::edit::Edit;
 use super::engine::{Engine, Reason};
 use super::error::{Error, Result};
@@ -329,8 +330,19 @@ pub fn reason_word(r: Reason) -> &'static str {
 }
 
 /// Writes the change list as CSV: `account_id, name, type, from, to,
-/// from_reason, to_reason`, then every measure of the account.
+/// from_reason, to_reason`, then every measure of the account. Cells are
+/// spreadsheet-safe (see [`crate::core::csvsafe`]).
 pub fn write_changes_csv<W: Write>(w: W, project: &Project, d: &ScenarioDiff) -> Result<()> {
+    write_changes_csv_with(w, project, d, CsvCells::default())
+}
+
+/// [`write_changes_csv`] with the cells written as `cells` says.
+pub fn write_changes_csv_with<W: Write>(
+    w: W,
+    project: &Project,
+    d: &ScenarioDiff,
+    cells: CsvCells,
+) -> Result<()> {
     let fail = |e: csv::Error| Error::invalid(format!("could not write the change list: {e}"));
     let mut out = csv::Writer::from_writer(w);
     let mut header = vec![
@@ -343,7 +355,9 @@ pub fn write_changes_csv<W: Write>(w: W, project: &Project, d: &ScenarioDiff) ->
         "to_reason".into(),
     ];
     header.extend(d.measures.iter().cloned());
-    out.write_record(&header).map_err(fail)?;
+    let safe: Vec<_> = header.iter().map(|h| cells.cell(h)).collect();
+    out.write_record(safe.iter().map(|c| c.as_bytes()))
+        .map_err(fail)?;
     let a = &project.accounts;
     for m in &d.moves {
         let mut rec = vec![
@@ -363,7 +377,9 @@ pub fn write_changes_csv<W: Write>(w: W, project: &Project, d: &ScenarioDiff) ->
                 String::new()
             }
         }));
-        out.write_record(&rec).map_err(fail)?;
+        let safe: Vec<_> = rec.iter().map(|c| cells.cell(c)).collect();
+        out.write_record(safe.iter().map(|c| c.as_bytes()))
+            .map_err(fail)?;
     }
     out.flush()
         .map_err(|e| Error::invalid(format!("could not write the change list: {e}")))

@@ -673,6 +673,7 @@ pub fn split_territory(project: &Project, id: TerritoryId, line: LineString<f64>
     part.id = new_id;
     part.name = new_name;
     part.color = palette_color(new_id.0 as usize);
+    part.color_picked = false;
     part.geometry = give;
     let position = project
         .territory_pos(id)
@@ -1025,7 +1026,10 @@ pub fn rename(project: &Project, id: TerritoryId, name: &str) -> Result<Edit> {
 
 /// Changes the fill color of territory `id`.
 pub fn recolor(project: &Project, id: TerritoryId, color: [u8; 3]) -> Result<Edit> {
-    props_edit(project, id, |p| p.color = color)
+    props_edit(project, id, |p| {
+        p.color = color;
+        p.color_picked = true;
+    })
 }
 
 /// Locks or unlocks territory `id` (allowed on a locked territory: it is

@@ -87,6 +87,21 @@ pub struct HexGrid {
     kx: f64,
 }
 
+/// What a hexagon is called on screen: its centre and size, e.g. "Hexagon
+/// 25 km, centre 38.51° N 97.20° W" (its lattice indices mean nothing to a
+/// user).
+fn hex_label(grid: &HexGrid, q: i32, r: i32) -> String {
+    let (lon, lat) = grid.center(q, r);
+    let ns = if lat >= 0.0 { 'N' } else { 'S' };
+    let ew = if lon >= 0.0 { 'E' } else { 'W' };
+    format!(
+        "Hexagon {} km, centre {:.2}° {ns} {:.2}° {ew}",
+        crate::core::numfmt::fmt_num(grid.size_km, if grid.size_km < 10.0 { 1 } else { 0 }),
+        lat.abs(),
+        lon.abs()
+    )
+}
+
 impl HexGrid {
     /// A lattice of hexes of circumradius `size_km` centred on `(lon0, lat0)`.
     pub fn new(size_km: f64, lon0: f64, lat0: f64) -> Self {
@@ -308,7 +323,7 @@ impl UnitSet {
             layer: UnitLayer::Hex {
                 size_km: grid.size_km,
             },
-            labels: cells.iter().map(|(q, r)| format!("hex {q},{r}")).collect(),
+            labels: cells.iter().map(|&(q, r)| hex_label(&grid, q, r)).collect(),
             shapes: cells
                 .iter()
                 .map(|&(q, r)| MultiPolygon(vec![grid.polygon(q, r)]))
@@ -820,6 +835,15 @@ fn shape_units(
 mod tests {
     use super::*;
     use geo::{Area, BooleanOps, Contains};
+
+    #[test]
+    fn hexagons_are_named_by_centre_and_size() {
+        let set = UnitSet::hex_grid(25.0, [-98.0, 38.0, -97.0, 39.0]).expect("grid");
+        let i = set.locate(-97.5, 38.5).expect("a hexagon there") as usize;
+        let label = &set.labels[i];
+        assert!(label.starts_with("Hexagon 25 km, centre 38."), "{label}");
+        assert!(label.ends_with("° W"), "{label}");
+    }
 
     #[test]
     fn hex_cell_of_is_the_containing_hexagon() {

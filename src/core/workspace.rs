@@ -15,13 +15,26 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use super::colors;
 use super::edit::Edit;
 use super::engine::{Change, Engine};
 use super::error::Error;
 use super::error::Result;
+use super::fs::{Fingerprint, WriteOptions};
 use super::metrics::{Group, PlanMetrics, unlocated_group};
 use super::model::{Project, TerritoryId, TerritoryTypeId};
 use super::project_file;
+
+/// Collects the territories `edit` adds or reshapes (whose neighbours may
+/// change, so their colour may have to).
+fn shaped(edit: &Edit, out: &mut Vec<TerritoryId>) {
+    match edit {
+        Edit::AddTerritory { territory, .. } => out.push(territory.id),
+        Edit::SetGeometry { id, .. } | Edit::SetTerritoryType { id, .. } => out.push(*id),
+        Edit::Batch { edits, .. } => edits.iter().for_each(|e| shaped(e, out)),
+        _ => {}
+    }
+}
 
 /// One entry of the undo or redo stack.
 #[derive(Clone, Debug)]
@@ -164,15 +177,30 @@ pub struct Workspace {
     state: u64,
     saved_state: u64,
     path: Option<PathBuf>,
+    /// What `path` held when this plan last read or wrote it (`None`:
+    /// unknown), so a save does not overwrite someone else's changes.
+    disk: Option<Fingerprint>,
     journal: Journal,
     /// The unlocated accounts' figures, kept until accounts change.
     unlocated: OnceLock<Group>,
+}
+
+/// What a save may replace anyway.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SaveOptions {
+    /// Replace a read-only file.
+    pub read_only: bool,
+    /// Replace the plan's file even though it changed on disk since it was
+    /// read (the user chose to overwrite).
+    pub overwrite_changes: bool,
 }
 
 impl Workspace {
     /// Wraps a project and assigns every account.
     pub fn new(mut project: Project) -> Self {
         project.ensure_defaults();
+        // Plans from before colours were kept apart, and imported ones.
+        colors::make_distinct(&mut project);
         let engines = project
             .types
             .iter()
@@ -188,6 +216,7 @@ impl Workspace {
             state: 0,
             saved_state: 0,
             path: None,
+            disk: None,
             journal: Journal::default(),
             unlocated: OnceLock::new(),
         }
@@ -208,6 +237,7 @@ impl Workspace {
             state: self.state,
             saved_state: self.saved_state,
             path: self.path.clone(),
+            disk: self.disk,
             // Nothing before the snapshot is known: views rebuild.
             journal: Journal {
                 base: self.revision,
@@ -219,9 +249,10 @@ impl Workspace {
 
     /// Opens a project file.
     pub fn open(path: &Path) -> Result<Self> {
-        let project = project_file::load(path)?;
+        let (project, disk) = project_file::load_tracked(path)?;
         let mut ws = Self::new(project);
         ws.path = Some(path.to_owned());
+        ws.disk = Some(disk);
         Ok(ws)
     }
 
@@ -237,11 +268,31 @@ impl Workspace {
     }
 
     /// Saves to `path` (atomically) and remembers it as the plan's file.
+    /// Refuses a read-only file, and the plan's own file when it changed on
+    /// disk since this plan read or wrote it ([`Error::Changed`]); see
+    /// [`Workspace::save_as_with`].
     pub fn save_as(&mut self, path: &Path) -> Result<()> {
-        project_file::save(&self.project, path)?;
+        self.save_as_with(path, SaveOptions::default())
+    }
+
+    /// [`Workspace::save_as`] with what it may replace anyway.
+    pub fn save_as_with(&mut self, path: &Path, opts: SaveOptions) -> Result<()> {
+        let written = project_file::save_with(&self.project, path, self.write_options(path, opts))?;
         self.path = Some(path.to_owned());
         self.saved_state = self.state;
+        self.disk = written;
         Ok(())
+    }
+
+    /// How a save of this plan to `path` must write (for background saves
+    /// of a snapshot): the check that the plan's file is still what this
+    /// plan last read or wrote, unless `opts` says to overwrite.
+    pub fn write_options(&self, path: &Path, opts: SaveOptions) -> WriteOptions {
+        let own_file = self.path.as_deref() == Some(path);
+        WriteOptions {
+            force: opts.read_only,
+            expect: self.disk.filter(|_| own_file && !opts.overwrite_changes),
+        }
     }
 
     /// The plan (read-only: change it with [`Workspace::apply`]).
@@ -338,6 +389,15 @@ impl Workspace {
     pub fn mark_saved(&mut self, path: &Path, state: u64) {
         self.path = Some(path.to_owned());
         self.saved_state = state;
+        self.disk = None;
+    }
+
+    /// [`Workspace::mark_saved`] with the fingerprint of what was written
+    /// (from [`project_file::save_with`]), so the next save checks that
+    /// nobody changed the file since.
+    pub fn mark_saved_as(&mut self, path: &Path, state: u64, written: Option<Fingerprint>) {
+        self.mark_saved(path, state);
+        self.disk = written;
     }
 
     /// True when there are changes since the last save (or load).
@@ -362,7 +422,7 @@ impl Workspace {
     pub fn apply(&mut self, edit: Edit) -> Result<()> {
         let label = edit.label(&self.project);
         let before = self.state;
-        let inverse = self.apply_raw(edit)?;
+        let inverse = self.apply_raw(edit, true)?;
         self.undo.push(HistoryEntry {
             label,
             inverse,
@@ -372,8 +432,9 @@ impl Workspace {
         Ok(())
     }
 
-    /// Applies an edit and folds it into the last undo entry (keeping that
-    /// entry's label), so a gesture that changes the plan at every frame
+    /// Applies an edit and folds it into the last undo entry (taking the new
+    /// edit's label, which describes the gesture so far, e.g. "Paint 7
+    /// unit(s)"), so a gesture that changes the plan at every frame
     /// (a vertex drag, a brush stroke) is one undo step. The merged inverse
     /// stays a delta: for edits that set a whole value (a shape, a
     /// territory's properties) only the value from before the gesture is
@@ -382,12 +443,13 @@ impl Workspace {
         let Some(top) = self.undo.pop() else {
             return self.apply(edit);
         };
-        match self.apply_raw(edit) {
+        let label = edit.label(&self.project);
+        match self.apply_raw(edit, true) {
             Ok(inverse) => {
                 // Undo runs the newest inverse first, then the older one.
-                let inverse = coalesce(vec![inverse, top.inverse], &top.label);
+                let inverse = coalesce(vec![inverse, top.inverse], &label);
                 self.undo.push(HistoryEntry {
-                    label: top.label,
+                    label,
                     inverse,
                     state: top.state,
                 });
@@ -401,8 +463,31 @@ impl Workspace {
         }
     }
 
-    fn apply_raw(&mut self, edit: Edit) -> Result<Edit> {
-        let (inverse, change) = edit.apply(&mut self.project)?;
+    fn apply_raw(&mut self, edit: Edit, recolor: bool) -> Result<Edit> {
+        let mut reshaped = Vec::new();
+        if recolor {
+            shaped(&edit, &mut reshaped);
+        }
+        let (mut inverse, mut change) = edit.apply(&mut self.project)?;
+        // Added or reshaped territories that now share a colour with a
+        // neighbour take another one, in the same undo step.
+        let recolor = colors::recolor_edits(&self.project, &reshaped);
+        if !recolor.is_empty() {
+            let label = inverse.label(&self.project);
+            let batch = Edit::Batch {
+                label: label.clone(),
+                edits: recolor,
+            };
+            // Recolouring only sets colours of territories just checked to
+            // exist; were it refused, the edit itself still stands.
+            if let Ok((undo, more)) = batch.apply(&mut self.project) {
+                change.extend(more);
+                inverse = Edit::Batch {
+                    label,
+                    edits: vec![undo, inverse],
+                };
+            }
+        }
         self.apply_change(&change);
         self.record(&change);
         self.revision += 1;
@@ -483,7 +568,8 @@ impl Workspace {
         };
         // Cloned so a failed step can be put back as it was.
         let from = self.state;
-        match self.apply_raw(entry.inverse.clone()) {
+        // Undo and redo restore colours as they were: no recolouring.
+        match self.apply_raw(entry.inverse.clone(), false) {
             Ok(inverse) => {
                 self.state = entry.state;
                 let back = HistoryEntry {

@@ -11,7 +11,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use egui::{Align2, Color32, FontId, Mesh, Pos2, Rect, Shape, Stroke, Vec2};
-use geo::{InteriorPoint, MultiPolygon};
+use geo::MultiPolygon;
 use rayon::prelude::*;
 
 use super::PlanKey;
@@ -58,8 +58,9 @@ const LOD_ZOOMS: [f64; 3] = [4.0, 6.0, 8.0];
 pub const LOD_TOLERANCE_PX: f64 = 0.6;
 
 fn build_shape(shape: &MultiPolygon<f64>, hash: u64) -> TerritoryShape {
-    let label_at = shape
-        .interior_point()
+    // Pole of inaccessibility of the largest piece: inside the body of an
+    // odd-shaped territory, never in its mouth or a neighbour.
+    let label_at = crate::core::label::label_point(shape)
         .filter(|p| p.x().is_finite() && p.y().is_finite())
         .map(|p| mercator(p.x(), p.y()));
     let geom = geom_from_lon_lat(shape);

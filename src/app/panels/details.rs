@@ -239,7 +239,11 @@ impl Details {
                 };
                 let source = match a.source[i] {
                     LocationSource::Coordinates => Some("lat, lon".to_owned()),
-                    LocationSource::PostalCode => Some("ZIP centroid".to_owned()),
+                    LocationSource::PostalCode => {
+                        Some(a.postal_match(i).map_or("postal code".to_owned(), |m| {
+                            format!("{} centroid", m.describe())
+                        }))
+                    }
                     LocationSource::Unlocated => None,
                 };
                 kv(ui, "Location", location, source);

@@ -1,4 +1,4 @@
-//! The menu bar (File, Edit, Plan, View, Model) and the keyboard shortcuts
+//! The menu bar (File, Edit, Plan, View, Model, Help) and the keyboard shortcuts
 //! it shows. Every item returns a [`Command`]; only the view options (map
 //! style, the tile server being typed) are changed in place, as a checkbox
 //! changes its bool.
@@ -76,6 +76,11 @@ impl MenuBar {
                 tiles_items(ui, cx.online_tiles, view.tiles, &mut out);
             });
             ui.menu_button("Model", |ui| model_menu(ui, cx.ws, &mut out));
+            ui.menu_button("Help", |ui| {
+                if ui.button("About Turfmap…").clicked() {
+                    out.push(Command::ShowAbout);
+                }
+            });
         });
         out
     }

@@ -7,6 +7,7 @@
 //! "Caption: value", so a screen reader (and the UI tests) read it with its
 //! meaning instead of a bare number.
 
+pub mod about;
 pub mod balance_chart;
 pub mod details;
 pub mod history;
@@ -23,6 +24,7 @@ use egui::{
 use super::fmt;
 
 pub use super::tools::ToolBar;
+pub use about::AboutWindow;
 pub use balance_chart::BalanceChart;
 pub use details::Details;
 pub use history::{HistoryPanel, RecoveryDialog};

@@ -99,6 +99,7 @@ impl SalesforceExportDialog {
                 territory_ids: path(&self.territory_ids),
                 user_ids: path(&self.user_ids).filter(|_| !self.territory_ids.trim().is_empty()),
                 allow_row_number_ids: self.allow_row_ids,
+                ..ExportOptions::default()
             },
         }
     }

@@ -8,6 +8,7 @@ use egui::{
 use super::{DropPreview, Gesture, Tool, ToolAction, Tools, VertexRef, polygon_of};
 use crate::app::map::{MapTool, ToolFrame, highlight_account};
 use crate::app::state::MapEvent;
+use crate::core::edit::Edit;
 use crate::core::shape_edit as core_tools;
 use crate::core::{TerritoryId, Workspace};
 
@@ -224,8 +225,14 @@ impl Tools {
         }
         let shapes: Vec<_> = new.iter().map(|&u| &units.set.shapes[u as usize]).collect();
         let t = std::time::Instant::now();
-        let edit = core_tools::paint_units(f.ws.project(), *target, &shapes);
+        let mut edit = core_tools::paint_units(f.ws.project(), *target, &shapes);
         self.build_ms += t.elapsed().as_secs_f64() * 1e3;
+        // The history names the whole stroke, not this frame's units.
+        if let (Ok(Some(Edit::Batch { label, .. })), Some(t)) =
+            (&mut edit, f.ws.project().territory(*target))
+        {
+            *label = format!("Paint {} unit(s) into '{}'", done.len(), t.name);
+        }
         match edit {
             Ok(Some(e)) => self.push(ToolAction::Step(e)),
             Ok(None) => {}

@@ -8,7 +8,7 @@ use crate::app::command::Command;
 use crate::app::fmt;
 use crate::app::form;
 use crate::app::state::Selection;
-use crate::core::model::{TerritoryTypeId, palette_color};
+use crate::core::model::TerritoryTypeId;
 use crate::core::units::UnitLayer;
 use crate::core::{TerritoryId, Workspace};
 
@@ -22,7 +22,7 @@ const LAYERS: [(&str, Option<UnitLayer>); 4] = [
 
 /// Colours offered in the right-click menus (the details panel has a
 /// full colour picker).
-const SWATCHES: usize = 12;
+const SWATCHES: usize = crate::core::colors::PALETTE.len();
 
 fn color32([r, g, b]: [u8; 3]) -> Color32 {
     Color32::from_rgb(r, g, b)
@@ -34,7 +34,7 @@ fn swatches(ui: &mut Ui, current: [u8; 3]) -> Option<[u8; 3]> {
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing = vec2(4.0, 4.0);
         for k in 0..SWATCHES {
-            let c = palette_color(k);
+            let c = crate::core::colors::PALETTE[k];
             let (rect, r) = ui.allocate_exact_size(vec2(20.0, 20.0), Sense::click());
             let stroke = if c == current {
                 egui::Stroke::new(2.5, ui.visuals().strong_text_color())

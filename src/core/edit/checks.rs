@@ -24,13 +24,20 @@ pub(super) fn check_writable(project: &Project, edit: &Edit) -> Result<()> {
             | Edit::SwitchScenario { .. }
             | Edit::Batch { .. }
     );
+    if management {
+        Ok(())
+    } else {
+        check_not_archived(project)
+    }
+}
+
+/// Refuses a change of the plan while the active scenario is archived.
+pub(super) fn check_not_archived(project: &Project) -> Result<()> {
     match project.active() {
-        Some(s) if s.state == ScenarioState::Archived && !management => {
-            Err(Error::invalid(format!(
-                "scenario '{}' is archived and read-only; set it back to planning (or clone it) to change it",
-                s.name
-            )))
-        }
+        Some(s) if s.state == ScenarioState::Archived => Err(Error::invalid(format!(
+            "scenario '{}' is archived and read-only; set it back to planning (or clone it) to change it",
+            s.name
+        ))),
         _ => Ok(()),
     }
 }
@@ -55,6 +62,8 @@ pub(super) fn check_reps(project: &Project, reps: &[RepId]) -> Result<()> {
 }
 
 pub(super) fn check_rule(project: &Project, territory: &str, rule: &Rule) -> Result<()> {
+    rule.check_depth()
+        .map_err(|m| Error::invalid(format!("the rule of '{territory}': {m}")))?;
     let problems = rule.validate(&project.accounts);
     if problems.is_empty() {
         Ok(())
@@ -143,15 +152,22 @@ pub(super) fn check_name_free(
     name: &str,
     except: Option<TerritoryId>,
 ) -> Result<()> {
+    check_name_given(name)?;
+    match project.territories.iter().find(|t| t.name == name) {
+        Some(t) if Some(t.id) != except => Err(name_taken(name)),
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn check_name_given(name: &str) -> Result<()> {
     if name.trim().is_empty() {
         return Err(Error::invalid("a territory needs a name"));
     }
-    match project.territories.iter().find(|t| t.name == name) {
-        Some(t) if Some(t.id) != except => Err(Error::invalid(format!(
-            "a territory called '{name}' already exists"
-        ))),
-        _ => Ok(()),
-    }
+    Ok(())
+}
+
+pub(super) fn name_taken(name: &str) -> Error {
+    Error::invalid(format!("a territory called '{name}' already exists"))
 }
 
 pub(super) fn check_lengths(a: usize, b: usize) -> Result<()> {

@@ -21,7 +21,7 @@ mod checks;
 mod scenarios;
 mod territories;
 
-use checks::{check_writable, unknown};
+use checks::{check_not_archived, check_writable, unknown};
 
 /// The editable properties of a territory, besides its shape.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,6 +30,8 @@ pub struct TerritoryProps {
     pub name: String,
     /// Fill color.
     pub color: [u8; 3],
+    /// The user picked the colour (automatic recolouring leaves it).
+    pub color_picked: bool,
     /// Overlap precedence.
     pub priority: i32,
     /// The reps who work it.
@@ -44,6 +46,7 @@ impl TerritoryProps {
         Self {
             name: t.name.clone(),
             color: t.color,
+            color_picked: t.color_picked,
             priority: t.priority,
             reps: t.reps.clone(),
             locked: t.locked,
@@ -400,8 +403,32 @@ fn apply_batch(
     edits: Vec<Edit>,
 ) -> Result<Edit> {
     let mut undo = Vec::with_capacity(edits.len());
+    let mut known = territories::Known::for_batch(project, &edits);
     for e in edits {
-        match e.apply(project) {
+        let applied = match (e, known.as_mut()) {
+            (
+                Edit::AddTerritory {
+                    territory,
+                    position,
+                },
+                Some(k),
+            ) => {
+                let mut ch = Change::default();
+                check_not_archived(project)
+                    .and_then(|()| {
+                        territories::add_territory_known(
+                            project,
+                            &mut ch,
+                            territory,
+                            position,
+                            Some(k),
+                        )
+                    })
+                    .map(|inv| (inv, ch))
+            }
+            (e, _) => e.apply(project),
+        };
+        match applied {
             Ok((inv, ch)) => {
                 undo.push(inv);
                 change.extend(ch);

@@ -1,5 +1,7 @@
 //! Edits of territories: add, remove, reshape, properties, hierarchy, rule and type.
 
+use std::collections::HashSet;
+
 use geo::MultiPolygon;
 
 use super::checks::*;
@@ -15,16 +17,70 @@ use crate::core::rules::Rule;
 pub(super) fn add_territory(
     project: &mut Project,
     change: &mut Change,
-    mut territory: Territory,
+    territory: Territory,
     position: usize,
 ) -> Result<Edit> {
-    if project.territory(territory.id).is_some() {
+    add_territory_known(project, change, territory, position, None)
+}
+
+/// Ids and names of the plan's territories, kept while a batch adds many
+/// territories (an import of 100,000 features), so that each addition is
+/// checked in constant time rather than by scanning every territory.
+pub(super) struct Known {
+    ids: HashSet<u32>,
+    names: HashSet<String>,
+}
+
+impl Known {
+    /// Sets for a batch of many additions that renames nothing (otherwise
+    /// `None`: the edits check against the plan one by one).
+    pub(super) fn for_batch(project: &Project, edits: &[Edit]) -> Option<Self> {
+        let adds = edits
+            .iter()
+            .filter(|e| matches!(e, Edit::AddTerritory { .. }))
+            .count();
+        let simple = edits.iter().all(|e| {
+            matches!(
+                e,
+                Edit::AddTerritory { .. } | Edit::AddRep { .. } | Edit::SetGeometry { .. }
+            )
+        });
+        (adds >= 32 && simple).then(|| Self {
+            ids: project.territories.iter().map(|t| t.id.0).collect(),
+            names: project.territories.iter().map(|t| t.name.clone()).collect(),
+        })
+    }
+}
+
+/// [`add_territory`], checking the id and name against `known` (a
+/// batch's sets) instead of scanning the plan when given.
+pub(super) fn add_territory_known(
+    project: &mut Project,
+    change: &mut Change,
+    mut territory: Territory,
+    position: usize,
+    known: Option<&mut Known>,
+) -> Result<Edit> {
+    let exists = match &known {
+        Some(k) => k.ids.contains(&territory.id.0),
+        None => project.territory(territory.id).is_some(),
+    };
+    if exists {
         return Err(Error::invalid(format!(
             "territory id {} already exists",
             territory.id
         )));
     }
-    check_name_free(project, &territory.name, None)?;
+    match &known {
+        Some(k) => check_name_given(&territory.name).and_then(|()| {
+            if k.names.contains(&territory.name) {
+                Err(name_taken(&territory.name))
+            } else {
+                Ok(())
+            }
+        })?,
+        None => check_name_free(project, &territory.name, None)?,
+    }
     check_type(project, territory.type_id)?;
     check_reps(project, &territory.reps)?;
     if let Some(p) = territory.parent {
@@ -35,6 +91,10 @@ pub(super) fn add_territory(
     }
     territory.geometry = normalize(territory.geometry).0;
     let id = territory.id;
+    if let Some(k) = known {
+        k.ids.insert(id.0);
+        k.names.insert(territory.name.clone());
+    }
     project.next_territory_id = project.next_territory_id.max(id.0 + 1);
     let pos = position.min(project.territories.len());
     if territory.rule.is_some() {
@@ -123,6 +183,7 @@ pub(super) fn set_territory_props(
     }
     t.name = props.name;
     t.color = props.color;
+    t.color_picked = props.color_picked;
     t.priority = props.priority;
     t.reps = props.reps;
     t.locked = props.locked;

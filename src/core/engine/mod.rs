@@ -223,6 +223,10 @@ pub struct Engine {
     moved_all: bool,
 }
 
+/// More changed territories than this and [`Engine::apply`] rebuilds the
+/// engine rather than updating it territory by territory.
+const BULK_TERRITORIES: usize = 256;
+
 impl Engine {
     /// Builds the index and assigns every account, for the plan's primary
     /// (first) territory type.
@@ -386,7 +390,9 @@ impl Engine {
     pub fn apply(&mut self, project: &Project, change: &Change) {
         self.moved.clear();
         self.moved_all = false;
-        if change.all {
+        // Many territories at once (an import of thousands): one rebuild
+        // is linear, where updating the index shape by shape is not.
+        if change.all || change.territories.len() > BULK_TERRITORIES {
             *self = Self::for_type(project, self.type_id);
             return;
         }

@@ -14,10 +14,16 @@ pub const NONE: u32 = u32::MAX;
 /// Fixed-point scale: values are summed in millionths.
 pub(crate) const SCALE: f64 = 1e6;
 
+/// Largest magnitude of one account's measure that is summed as it is;
+/// beyond it a value counts as ±this (saturates). With it, the `i128`
+/// sums of up to 10^14 accounts cannot overflow, where a wrapped sum would
+/// turn two revenues of 1e32 into a negative total.
+pub const MAX_MEASURE: f64 = 1e18;
+
 #[inline]
 pub(crate) fn fixed(v: f64) -> i128 {
     if v.is_finite() {
-        (v * SCALE).round() as i128
+        (v.clamp(-MAX_MEASURE, MAX_MEASURE) * SCALE).round() as i128
     } else {
         0
     }

@@ -13,7 +13,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 use std::path::Path;
 
-use super::zips;
+use crate::core::geocode::{
+    Country, Gazetteer, PostalLookup, PostalMatch, PostalMiss, PostalSummary, country_column,
+};
 use crate::core::model::{Accounts, AttrColumn, LocationSource, MeasureColumn};
 use crate::core::pins::Pins;
 use crate::core::progress::Progress;
@@ -36,8 +38,14 @@ pub struct AccountImportOptions {
     pub lat_col: Option<String>,
     /// Column of the longitude in degrees.
     pub lon_col: Option<String>,
-    /// Column of the US ZIP code, used when coordinates are missing.
+    /// Column of the postal code, used when coordinates are missing.
     pub zip_col: Option<String>,
+    /// Column of the country (ISO code or English name) that picks each
+    /// row's postal table.
+    pub country_col: Option<String>,
+    /// The country of rows without a country (no column, or an empty
+    /// cell); `None` means the US.
+    pub default_country: Option<Country>,
 }
 
 /// What an accounts import found, for the user.
@@ -47,7 +55,8 @@ pub struct ImportReport {
     pub rows: usize,
     /// Accounts placed by their latitude/longitude.
     pub by_coordinates: usize,
-    /// Accounts placed at their ZIP code's centroid.
+    /// Accounts placed at their postal code's centroid (per country and
+    /// precision in [`ImportReport::postal`]).
     pub by_postal_code: usize,
     /// Accounts without a usable location (kept, never dropped).
     pub unlocated: usize,
@@ -74,16 +83,27 @@ pub struct ImportReport {
     pub lat_column: Option<String>,
     /// Header of the longitude column, if any.
     pub lon_column: Option<String>,
-    /// Header of the ZIP code column, if any.
+    /// Header of the postal code column, if any.
     pub zip_column: Option<String>,
+    /// Header of the country column, if any.
+    pub country_column: Option<String>,
+    /// The country of rows that name none.
+    pub default_country: Option<Country>,
+    /// Postal-code placements per country and precision, and why the
+    /// unlocated accounts are unlocated, per country.
+    pub postal: PostalSummary,
+    /// Postal tables that could not be read (`file: why`).
+    pub postal_errors: Vec<String>,
 }
 
 impl ImportReport {
-    /// One or two lines for the user, e.g. `5,000 accounts: 4,950 by
-    /// coordinates, 45 by ZIP, 5 unlocated (lines 12, 40, …)`.
+    /// A few lines for the user, e.g. `5,000 accounts: 4,950 by
+    /// coordinates, 45 by postal code, 5 unlocated (lines 12, 40, …)`, then
+    /// `45 by postal code: 40 US ZIP, 5 CA FSA` and `5 unlocated: 3 unknown
+    /// code (DE), 2 country not covered (CH)`.
     pub fn summary(&self) -> String {
         let mut s = format!(
-            "{} {}: {} by coordinates, {} by ZIP, {} unlocated",
+            "{} {}: {} by coordinates, {} by postal code, {} unlocated",
             crate::core::numfmt::count(self.rows as u64),
             if self.rows == 1 {
                 "account"
@@ -97,9 +117,20 @@ impl ImportReport {
         if self.unlocated > 0 {
             s.push_str(&line_list(&self.unlocated_lines, self.unlocated));
         }
+        if self.postal.placed() > 0 {
+            s.push('\n');
+            s.push_str(&self.postal.placed_text());
+        }
+        if self.postal.unplaced() > 0 {
+            s.push('\n');
+            s.push_str(&self.postal.unplaced_text());
+        }
+        for e in &self.postal_errors {
+            s.push_str(&format!("\npostal table unavailable: {e}"));
+        }
         if self.invalid_coordinates > 0 {
             s.push_str(&format!(
-                "\n{} {} unusable coordinates{}; placed by ZIP code where possible",
+                "\n{} {} unusable coordinates{}; placed by postal code where possible",
                 crate::core::numfmt::count(self.invalid_coordinates as u64),
                 if self.invalid_coordinates == 1 {
                     "row has"
@@ -163,6 +194,7 @@ enum Role {
     Lat,
     Lon,
     Zip,
+    Country,
 }
 
 impl Role {
@@ -172,7 +204,8 @@ impl Role {
             Role::Name => "name",
             Role::Lat => "latitude",
             Role::Lon => "longitude",
-            Role::Zip => "ZIP code",
+            Role::Zip => "postal code",
+            Role::Country => "country",
         }
     }
 
@@ -206,7 +239,21 @@ impl Role {
                 "postcode",
                 "billingpostalcode",
                 "shippingpostalcode",
+                "zip/postalcode",
+                "billingzip/postalcode",
+                "shippingzip/postalcode",
+                "mailingpostalcode",
+                "mailingzip/postalcode",
+                // The national names CRM exports of other countries use.
+                "plz",
+                "postleitzahl",
+                "codepostal",
+                "cep",
+                "pincode",
             ],
+            // Detected by `geocode::country_column`, which pairs it with
+            // the postal code's address.
+            Role::Country => &[],
         }
     }
 }
@@ -227,6 +274,7 @@ struct Layout {
     lat: Option<usize>,
     lon: Option<usize>,
     zip: Option<usize>,
+    country: Option<usize>,
 }
 
 fn find_layout(headers: &[String], opts: &AccountImportOptions, path: &Path) -> Result<Layout> {
@@ -263,7 +311,12 @@ fn find_layout(headers: &[String], opts: &AccountImportOptions, path: &Path) -> 
         lat: pick(Role::Lat, &opts.lat_col)?,
         lon: pick(Role::Lon, &opts.lon_col)?,
         zip: pick(Role::Zip, &opts.zip_col)?,
+        country: pick(Role::Country, &opts.country_col)?,
     };
+    if opts.country_col.is_none() {
+        let zip_header = layout.zip.map(|z| normed[z].as_str());
+        layout.country = country_column(&normed, zip_header);
+    }
     // Coordinates need both halves. An explicit half without its partner is
     // a mistake worth reporting; a detected one is just an ordinary column.
     if layout.lat.is_some() != layout.lon.is_some() {
@@ -731,6 +784,18 @@ fn text_bytes<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a [u8]> {
         ));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Text never holds NUL bytes; a file that does is binary (a damaged
+    // download, a spreadsheet, UTF-16 without a byte order mark).
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(Error::Csv {
+            path: path.to_path_buf(),
+            line: bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1,
+            column: None,
+            message: "the file holds NUL bytes, so it is not CSV text (a binary file, a \
+                      spreadsheet, or UTF-16 text); export the accounts as \"CSV UTF-8\""
+                .into(),
+        });
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(csv_err(
             "the file is empty; expected a header row such as Id,Name,Latitude,Longitude",
@@ -763,13 +828,14 @@ fn read_header(file: &CsvFile) -> Result<Vec<String>> {
 }
 
 /// The data columns in file order, each a number column until a value
-/// says otherwise; the ZIP column stays text so its leading zeros survive.
+/// says otherwise; the postal code column stays text so its leading zeros
+/// survive, and so does the country column (ISO numeric codes are codes).
 fn candidate_columns(layout: &Layout, width: usize) -> Vec<(usize, Typing)> {
     let is_core = |c: usize| [layout.id, layout.name, layout.lat, layout.lon].contains(&Some(c));
     (0..width)
         .filter(|&c| !is_core(c))
         .map(|c| {
-            let t = if Some(c) == layout.zip {
+            let t = if Some(c) == layout.zip || Some(c) == layout.country {
                 Typing::Text
             } else {
                 Typing::Numeric {
@@ -857,6 +923,7 @@ fn empty_table(
         lon: Vec::with_capacity(rows),
         lat: Vec::with_capacity(rows),
         source: Vec::with_capacity(rows),
+        postal: Vec::new(),
         pins: Pins::unpinned(rows),
         removed: vec![false; rows],
         measures,
@@ -878,6 +945,7 @@ fn start_report(file: &CsvFile, acc: &Accounts, counts: RowCounts) -> ImportRepo
         lat_column: header(layout.lat),
         lon_column: header(layout.lon),
         zip_column: header(layout.zip),
+        country_column: header(layout.country),
         measures: acc.measures.iter().map(|m| m.name.clone()).collect(),
         attributes: acc.attributes.iter().map(|a| a.name.clone()).collect(),
         ..ImportReport::default()
@@ -898,6 +966,8 @@ fn fill_rows(
     let mut rdr = file.data_reader(&mut rec)?;
     let half = file.bytes.len() as u64;
     let mut seen = 0usize;
+    let default = report.default_country.unwrap_or(Country::US);
+    let mut postal = PostalLookup::new(Gazetteer::bundled(), default);
     while file.read(&mut rdr, &mut rec)? {
         seen += 1;
         if seen.is_multiple_of(PROGRESS_EVERY) {
@@ -908,12 +978,13 @@ fn fill_rows(
             continue;
         }
         let line = file.line(&rec);
-        push_row(file, &rec, line, acc, report)?;
+        push_row(file, &rec, line, acc, &mut postal, report)?;
         for (col, b) in acc.attributes.iter_mut().zip(text_cols.iter_mut()) {
             b.push(col, rec[b.col].trim());
         }
         lines.push(line);
     }
+    report.postal_errors = postal.load_errors();
     Ok(lines)
 }
 
@@ -923,6 +994,7 @@ fn push_row(
     rec: &csv::StringRecord,
     line: u64,
     acc: &mut Accounts,
+    postal: &mut PostalLookup,
     report: &mut ImportReport,
 ) -> Result<()> {
     let id = match file.layout.id {
@@ -945,57 +1017,89 @@ fn push_row(
     };
     acc.ids.push(id);
     acc.names.push(name);
-    let (lon, lat, source) = locate(&file.layout, rec, line, report);
+    let (lon, lat, source, matched) = locate(&file.layout, rec, line, postal, report);
     acc.lon.push(lon);
     acc.lat.push(lat);
     acc.source.push(source);
+    if matched.is_some() {
+        acc.set_postal_match(acc.source.len() - 1, matched);
+    }
     Ok(())
 }
 
-/// Where the account in `rec` is: its coordinates, else its ZIP's centroid,
-/// else unlocated; counted in `report`.
+/// An account's location, where it came from and, for a postal code,
+/// which table placed it how precisely.
+type Located = (f64, f64, LocationSource, Option<PostalMatch>);
+
+/// Where the account in `rec` is: its coordinates, else its postal code's
+/// centroid in its own country's table, else unlocated with the reason;
+/// counted in `report`.
 fn locate(
     layout: &Layout,
     rec: &csv::StringRecord,
     line: u64,
+    postal: &mut PostalLookup,
     report: &mut ImportReport,
-) -> (f64, f64, LocationSource) {
-    let mut location = None;
-    if let (Some(la), Some(lo)) = (layout.lat, layout.lon) {
-        let (lat_s, lon_s) = (&rec[la], &rec[lo]);
-        match (parse_coord(lat_s), parse_coord(lon_s)) {
-            (Some(lat), Some(lon))
-                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
-            {
-                location = Some((lon, lat, LocationSource::Coordinates));
-            }
-            _ if lat_s.trim().is_empty() && lon_s.trim().is_empty() => {}
-            _ => {
-                report.invalid_coordinates += 1;
-                if report.invalid_coordinate_lines.len() < MAX_LINES {
-                    report.invalid_coordinate_lines.push(line);
-                }
-            }
+) -> Located {
+    if let Some((lon, lat)) = coordinates(layout, rec, line, report) {
+        report.by_coordinates += 1;
+        return (lon, lat, LocationSource::Coordinates, None);
+    }
+    let country_cell = layout.country.map(|c| &rec[c]);
+    let outcome = match layout.zip {
+        Some(z) => postal.locate(country_cell, &rec[z]),
+        None => Err((PostalMiss::NoCode, None)),
+    };
+    match outcome {
+        Ok(hit) => {
+            report.by_postal_code += 1;
+            report.postal.hit(hit.matched_as());
+            (
+                hit.lon,
+                hit.lat,
+                LocationSource::PostalCode,
+                Some(hit.matched_as()),
+            )
         }
-    }
-    if location.is_none()
-        && let Some(z) = layout.zip
-        && let Some((lon, lat)) = zips::zip_centroid(&rec[z])
-    {
-        location = Some((lon, lat, LocationSource::PostalCode));
-    }
-    let located = location.unwrap_or((f64::NAN, f64::NAN, LocationSource::Unlocated));
-    match located.2 {
-        LocationSource::Coordinates => report.by_coordinates += 1,
-        LocationSource::PostalCode => report.by_postal_code += 1,
-        LocationSource::Unlocated => {
+        Err((miss, country)) => {
+            // Rows without any location are not a country's problem.
+            let country = country.filter(|_| miss != PostalMiss::NoCode);
+            report
+                .postal
+                .miss(miss, country, country_cell.unwrap_or(""));
             report.unlocated += 1;
             if report.unlocated_lines.len() < MAX_LINES {
                 report.unlocated_lines.push(line);
             }
+            (f64::NAN, f64::NAN, LocationSource::Unlocated, None)
         }
     }
-    located
+}
+
+/// The row's usable coordinates; present but unusable ones are counted.
+fn coordinates(
+    layout: &Layout,
+    rec: &csv::StringRecord,
+    line: u64,
+    report: &mut ImportReport,
+) -> Option<(f64, f64)> {
+    let (la, lo) = (layout.lat?, layout.lon?);
+    let (lat_s, lon_s) = (&rec[la], &rec[lo]);
+    match (parse_coord(lat_s), parse_coord(lon_s)) {
+        (Some(lat), Some(lon))
+            if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
+        {
+            return Some((lon, lat));
+        }
+        _ if lat_s.trim().is_empty() && lon_s.trim().is_empty() => {}
+        _ => {
+            report.invalid_coordinates += 1;
+            if report.invalid_coordinate_lines.len() < MAX_LINES {
+                report.invalid_coordinate_lines.push(line);
+            }
+        }
+    }
+    None
 }
 
 /// Duplicate ids are an error naming both lines, so the user can find them.
@@ -1042,6 +1146,7 @@ fn import_accounts_from_bytes(
     let (typing, counts) = type_columns(&file, progress)?;
     let (mut acc, mut text_cols) = empty_table(typing, &unique_names(&file.headers), counts.rows);
     let mut report = start_report(&file, &acc, counts);
+    report.default_country = Some(opts.default_country.unwrap_or(Country::US));
     let lines = fill_rows(&file, &mut acc, &mut text_cols, &mut report, progress)?;
     check_unique_ids(&file, &acc, &lines)?;
     progress.set_done(total);
@@ -1172,8 +1277,44 @@ mod tests {
         };
         assert_eq!(
             r.summary(),
-            "5,000 accounts: 4,950 by coordinates, 45 by ZIP, 5 unlocated (lines 12, 40, …)"
+            "5,000 accounts: 4,950 by coordinates, 45 by postal code, 5 unlocated (lines 12, 40, …)"
         );
+    }
+
+    #[test]
+    fn country_column_picks_the_postal_table() {
+        let text = "Id,Name,BillingPostalCode,BillingCountry\n\
+                    1,Berlin Co,10115,Germany\n\
+                    2,Paris SA,75001,France\n\
+                    3,Toronto Inc,M5V 2T6,Canada\n\
+                    4,London Ltd,SW1A 1AA,United Kingdom\n\
+                    5,Zurich AG,8001,Switzerland\n\
+                    6,NYC LLC,10001,\n\
+                    7,Nowhere,99999,DE\n";
+        let (acc, rep) = import(text).unwrap();
+        assert_eq!(rep.country_column.as_deref(), Some("BillingCountry"));
+        // Berlin, not Manhattan; Paris, not Addison (Texas).
+        assert!((acc.lat[0] - 52.5).abs() < 0.1 && (acc.lon[0] - 13.4).abs() < 0.1);
+        assert!((acc.lat[1] - 48.86).abs() < 0.05 && (acc.lon[1] - 2.35).abs() < 0.05);
+        let m = |i: usize| acc.postal_match(i).map(PostalMatch::describe);
+        assert_eq!(m(2).as_deref(), Some("CA FSA"));
+        assert_eq!(m(3).as_deref(), Some("GB postal sector"));
+        // An empty country cell is the default (US).
+        assert_eq!(m(5).as_deref(), Some("US ZIP"));
+        assert_eq!(acc.source[4], LocationSource::Unlocated);
+        assert_eq!(acc.source[6], LocationSource::Unlocated);
+        assert_eq!(acc.postal_match(4), None);
+        let summary = rep.summary();
+        assert!(
+            summary.contains("\n5 by postal code: 1 CA FSA, 1 DE postal code, 1 FR postal code, 1 GB sector, 1 US ZIP"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("\n2 unlocated: 1 country not covered (CH), 1 unknown code (DE)"),
+            "{summary}"
+        );
+        // The country column stays text.
+        assert!(rep.attributes.contains(&"BillingCountry".to_owned()));
     }
 
     #[test]

@@ -342,7 +342,7 @@ fn kml_color(s: &str) -> Option<String> {
 }
 
 /// Writes the territories as a KML document: one Placemark per territory
-/// (name, a PolyStyle in its colour, ExtendedData `id`, `color`,
+/// (name, a PolyStyle in its colour, ExtendedData `id`, `color`, `fill`,
 /// `priority`, `locked`, `rep` and `type`) with a Polygon or a MultiGeometry of Polygons.
 pub fn write_territories_kml<W: Write>(mut w: W, project: &Project) -> Result<()> {
     let io = |e: std::io::Error| Error::io(std::path::PathBuf::new(), e);
@@ -358,7 +358,8 @@ pub fn write_territories_kml<W: Write>(mut w: W, project: &Project) -> Result<()
         ));
         let mut data = vec![
             ("id", t.id.0.to_string()),
-            ("color", hex),
+            ("color", hex.clone()),
+            ("fill", hex),
             ("priority", t.priority.to_string()),
             ("locked", t.locked.to_string()),
         ];

@@ -20,9 +20,12 @@ use super::kml::{territories_from_kml_str, write_territories_kml};
 use crate::core::model::Project;
 use crate::core::{Error, Result};
 
-/// The largest KML document read out of a KMZ (uncompressed): a guard
-/// against zip bombs far beyond any real territory file.
-const MAX_DOCUMENT_BYTES: u64 = 1 << 30;
+/// The largest KML document read out of a KMZ (uncompressed), checked
+/// against the size the archive declares before anything is allocated: a
+/// guard against zip bombs. Reading KML takes several times its size in
+/// memory, and the largest real territory layers (every US ZIP code area)
+/// are well below this.
+pub const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
 
 /// The first bytes of every zip archive (a local file header).
 pub(crate) const ZIP_MAGIC: &[u8; 4] = b"PK\x03\x04";
@@ -36,6 +39,13 @@ pub fn import_kml(
     // Zipped KML given a .kml name: read it as the KMZ it is.
     if bytes.starts_with(ZIP_MAGIC) {
         return import_kmz(path, name_prop);
+    }
+    if let Some(advice) = super::utf16_advice(&bytes) {
+        return Err(Error::Geo {
+            path: path.to_path_buf(),
+            feature: None,
+            message: advice,
+        });
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         Error::io(
@@ -54,6 +64,13 @@ pub fn import_kmz(
     name_prop: &str,
 ) -> Result<(Vec<ImportedTerritory>, TerritoryImportReport)> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if let Some(advice) = super::utf16_advice(&bytes) {
+        return Err(Error::Geo {
+            path: path.to_path_buf(),
+            feature: None,
+            message: advice,
+        });
+    }
     if looks_like_xml(&bytes[..bytes.len().min(64)]) {
         let text = String::from_utf8(bytes)
             .map_err(|e| Error::io(path, std::io::Error::new(ErrorKind::InvalidData, e)))?;
@@ -140,6 +157,9 @@ fn main_document<R: Read + Seek>(reader: R, path: &Path) -> Result<(String, Stri
             "'{name}' inside the KMZ is more than the {} MB Turfmap reads",
             MAX_DOCUMENT_BYTES >> 20
         )));
+    }
+    if let Some(advice) = super::utf16_advice(&bytes) {
+        return Err(problem(format!("'{name}' inside the KMZ: {advice}")));
     }
     let text = String::from_utf8(bytes)
         .map_err(|_| problem(format!("'{name}' inside the KMZ is not UTF-8 text")))?;

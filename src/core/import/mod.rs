@@ -91,6 +91,21 @@ pub fn territories_from_file(
     }
 }
 
+/// Advice for a file of UTF-16 text (a byte order mark, or the NUL byte
+/// every other byte that ASCII text in UTF-16 has), which the readers of
+/// KML and CSV, being UTF-8, would otherwise reject as garbage.
+pub(crate) fn utf16_advice(bytes: &[u8]) -> Option<String> {
+    let bom = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    let head = &bytes[..bytes.len().min(64)];
+    let nul_pairs =
+        head.len() >= 8 && head.chunks(2).filter(|c| c.contains(&0)).count() * 2 >= head.len() - 1;
+    (bom || nul_pairs).then(|| {
+        "the file is UTF-16 text; save it as UTF-8 (in a text editor: Save As, encoding \
+         UTF-8) and import it again"
+            .to_owned()
+    })
+}
+
 /// Writes the plan's territories to `path` (atomically) as `format`: KML,
 /// KMZ or GeoJSON. Shapefiles are read, not written.
 pub fn write_territories_file(
@@ -98,10 +113,20 @@ pub fn write_territories_file(
     project: &crate::core::model::Project,
     format: TerritoryFormat,
 ) -> crate::core::Result<()> {
-    use crate::core::export::{write_file_atomically, write_territories_geojson};
+    use crate::core::export::write_territories_geojson;
+    use crate::core::fs::write_file_atomically;
     match format {
         TerritoryFormat::Kml => write_file_atomically(path, |w| write_territories_kml(w, project)),
-        TerritoryFormat::Kmz => write_file_atomically(path, |w| write_territories_kmz(w, project)),
+        TerritoryFormat::Kmz => {
+            // Zip needs to seek: build it in memory, so that it can also
+            // stream into a pipe or standard output.
+            let mut zip = std::io::Cursor::new(Vec::new());
+            write_territories_kmz(&mut zip, project)?;
+            write_file_atomically(path, |w| {
+                std::io::Write::write_all(w, zip.get_ref())
+                    .map_err(|e| crate::core::Error::io(path, e))
+            })
+        }
         TerritoryFormat::GeoJson => {
             write_file_atomically(path, |w| write_territories_geojson(w, project))
         }

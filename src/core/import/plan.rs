@@ -95,6 +95,10 @@ pub fn new_project(
     let (table, accounts) = import_accounts(&files.accounts, &files.columns, progress)?;
     let mut project = Project::new(name);
     project.accounts = table;
+    project.settings.default_country = files
+        .columns
+        .default_country
+        .unwrap_or(project.settings.default_country);
     let territories = match &files.territories {
         Some(path) => {
             progress.check()?;
@@ -149,6 +153,8 @@ fn territory_from(t: ImportedTerritory, id: TerritoryId, rep: Option<RepId>) -> 
     terr.reps = rep.into_iter().collect();
     if let Some(c) = color {
         terr.color = c;
+        // A colour from the file is the author's choice: kept as it is.
+        terr.color_picked = true;
     }
     terr
 }
@@ -165,8 +171,15 @@ pub fn merge_territories(
     // Reps named by the import that the plan does not know yet.
     let mut new_reps: Vec<Rep> = Vec::new();
     let mut next_rep = project.next_rep_id();
+    // By name, so that a big import is linear in its size.
+    let by_name: std::collections::HashMap<&str, &Territory> = project
+        .territories
+        .iter()
+        .rev()
+        .map(|e| (e.name.as_str(), e))
+        .collect();
     for t in imported {
-        match project.territories.iter().find(|e| e.name == t.name) {
+        match by_name.get(t.name.as_str()).copied() {
             Some(existing) if existing.locked => locked.push(existing.name.clone()),
             Some(existing) => {
                 replaced += 1;
@@ -233,6 +246,8 @@ pub fn add_territories(project: &mut Project, imported: Vec<ImportedTerritory>) 
         });
         project.territories.push(territory_from(t, id, rep));
     }
+    // Neighbours apart from the start (colours from the file stay).
+    crate::core::colors::make_distinct(project);
 }
 
 /// `#rrggbb` → RGB.

@@ -42,39 +42,7 @@ pub fn import_shapefile(
     check_prj(path).map_err(err)?;
     let dbf = sibling(path, "dbf");
     let mut c = Collector::new(name_prop);
-    // (shape, attributes) per feature; a read error ends the list (what
-    // follows a damaged record cannot be trusted) and is reported.
-    let mut features: Vec<std::result::Result<(Shape, Option<Record>), String>> = Vec::new();
-    if dbf.is_file() {
-        let mut reader = ::shapefile::Reader::from_path(path)
-            .map_err(|e| err(format!("cannot read the shapefile: {e}")))?;
-        for item in reader.iter_shapes_and_records() {
-            match item {
-                Ok((shape, rec)) => features.push(Ok((shape, Some(rec)))),
-                Err(e) => {
-                    features.push(Err(e.to_string()));
-                    break;
-                }
-            }
-        }
-    } else {
-        c.report.notes.push(format!(
-            "{} not found: territories are named 'Territory N'",
-            dbf.display()
-        ));
-        let mut reader = ::shapefile::ShapeReader::from_path(path)
-            .map_err(|e| err(format!("cannot read the shapefile: {e}")))?;
-        for item in reader.iter_shapes() {
-            match item {
-                Ok(shape) => features.push(Ok((shape, None))),
-                Err(e) => {
-                    features.push(Err(e.to_string()));
-                    break;
-                }
-            }
-        }
-    }
-
+    let features = read_features(path, &dbf, &mut c.report).map_err(err)?;
     for (index, feature) in features.into_iter().enumerate() {
         let (shape, record) = match feature {
             Ok(f) => f,
@@ -93,6 +61,117 @@ pub fn import_shapefile(
         c.add(index, raw_name, &label, polygons, &fixes, properties);
     }
     Ok(c.finish())
+}
+
+/// A feature as read: its shape and attributes, or why it cannot be read.
+type Feature = std::result::Result<(Shape, Option<Record>), String>;
+
+/// The features of the shapefile: its shapes with their `.dbf` records, in
+/// order. A read error ends the list (what follows a damaged record cannot
+/// be trusted). Every mismatch that would lose features silently — fewer
+/// records than shapes, more records than shapes, a header declaring less
+/// than the file holds, an index listing shapes that were not read — is
+/// put in `report`.
+fn read_features(
+    path: &Path,
+    dbf: &Path,
+    report: &mut TerritoryImportReport,
+) -> std::result::Result<Vec<Feature>, String> {
+    let mut reader = ::shapefile::ShapeReader::from_path(path)
+        .map_err(|e| format!("cannot read the shapefile: {e}"))?;
+    let declared = u64::try_from(reader.header().file_length).unwrap_or(0) * 2;
+    let listed = reader.shape_count().ok();
+    let mut shapes = Vec::new();
+    for item in reader.iter_shapes() {
+        match item {
+            Ok(shape) => shapes.push(Ok(shape)),
+            Err(e) => {
+                shapes.push(Err(e.to_string()));
+                break;
+            }
+        }
+    }
+    let read = shapes.iter().filter(|s| s.is_ok()).count();
+    let actual = std::fs::metadata(path).map_or(0, |m| m.len());
+    if actual > declared {
+        report.skipped.push(format!(
+            "the .shp header says the file is {declared} bytes but it is {actual}: whatever \
+             follows feature {} is not read (the file is damaged; export it again)",
+            read.saturating_sub(1)
+        ));
+    }
+    if let Some(listed) = listed.filter(|&l| l > read) {
+        report.skipped.push(format!(
+            "the .shx index lists {listed} shapes but {read} could be read: features {read}–{} \
+             are skipped",
+            listed - 1
+        ));
+    }
+    let records = if dbf.is_file() {
+        Some(read_records(dbf, report)?)
+    } else {
+        report.notes.push(format!(
+            "{} not found: territories are named 'Territory N'",
+            dbf.display()
+        ));
+        None
+    };
+    Ok(pair(shapes, records, report))
+}
+
+/// The `.dbf` records, up to the first that cannot be read (reported).
+fn read_records(
+    dbf: &Path,
+    report: &mut TerritoryImportReport,
+) -> std::result::Result<Vec<Record>, String> {
+    let mut reader = ::shapefile::dbase::Reader::from_path(dbf)
+        .map_err(|e| format!("cannot read {}: {e}", dbf.display()))?;
+    let mut records = Vec::new();
+    for rec in reader.iter_records() {
+        match rec {
+            Ok(r) => records.push(r),
+            Err(e) => {
+                report.notes.push(format!(
+                    "record {} of {} cannot be read ({e}); features from it on have no \
+                     attributes",
+                    records.len(),
+                    dbf.display()
+                ));
+                break;
+            }
+        }
+    }
+    Ok(records)
+}
+
+/// Shapes and records side by side, reporting either one left over.
+fn pair(
+    shapes: Vec<std::result::Result<Shape, String>>,
+    records: Option<Vec<Record>>,
+    report: &mut TerritoryImportReport,
+) -> Vec<Feature> {
+    let Some(records) = records else {
+        return shapes.into_iter().map(|s| s.map(|s| (s, None))).collect();
+    };
+    let (n_shapes, n_records) = (shapes.iter().filter(|s| s.is_ok()).count(), records.len());
+    if n_records < n_shapes {
+        report.notes.push(format!(
+            "the .dbf has {n_records} records for {n_shapes} shapes: features {n_records}–{} \
+             have no attributes and are named 'Territory N'",
+            n_shapes - 1
+        ));
+    } else if n_records > n_shapes {
+        report.skipped.push(format!(
+            "the .dbf has {n_records} records for {n_shapes} shapes: records {n_shapes}–{} \
+             have no shape and are skipped",
+            n_records - 1
+        ));
+    }
+    let mut records = records.into_iter();
+    shapes
+        .into_iter()
+        .map(|s| s.map(|s| (s, records.next())))
+        .collect()
 }
 
 /// The file beside `path` with extension `ext`, in the case that exists

@@ -274,7 +274,9 @@ pub(super) fn read_lines(text: &str, start: usize, end: usize) -> Result<Account
             read_item(item, &sources, &mut row).ok()?;
             Some((row.measures.len(), row.attributes.len()))
         });
-    let mut table = AccountTable::with_len(counts.iter().sum(), width);
+    let n: usize = counts.iter().sum();
+    check_width(width, n, end - start)?;
+    let mut table = AccountTable::with_len(n, width);
     let state = RandomState::new();
     let written: Vec<Result<Written<'_>, String>> = table
         .writers(&counts)
@@ -285,6 +287,26 @@ pub(super) fn read_lines(text: &str, start: usize, end: usize) -> Result<Account
     let written = written.into_iter().collect::<Result<Vec<_>, _>>()?;
     table.finish(&counts, written);
     Ok(table)
+}
+
+/// Refuses, before the columns are allocated, a first account wider than
+/// `n` accounts in `bytes` of text can all be: each value takes at least
+/// two bytes (`0,`), so a crafted file whose first account has 200,000
+/// measures cannot make the reader allocate for 200,000 columns of every
+/// account. (The file's measure names are checked against the accounts
+/// once the header is read.)
+fn check_width(width: Option<(usize, usize)>, n: usize, bytes: usize) -> Result<(), String> {
+    let Some((nm, na)) = width else {
+        return Ok(());
+    };
+    let values = (nm + na).saturating_mul(n);
+    if values > bytes / 2 {
+        return Err(format!(
+            "the first account has {nm} measures and {na} attributes, more than the {n} accounts \
+             of the file can all hold; the accounts do not all have the same columns"
+        ));
+    }
+    Ok(())
 }
 
 /// Byte ranges of about a megabyte, each ending after a newline (or at

@@ -1,8 +1,10 @@
-//! Map export without a GPU: the plan drawn as SVG ([`svg::map_svg`]) and
-//! rasterised to PNG with resvg ([`png::svg_to_png`]). The CLI's
+//! Map export without a GPU: the plan drawn as SVG ([`svg::map_svg`]),
+//! rasterised to PNG with resvg ([`png::svg_to_png`]) or converted to
+//! vector PDF with svg2pdf ([`pdf::svgs_to_pdf`]). The CLI's
 //! `export-map`, the window's File → Export map image and the HTML report
 //! all use it.
 
+pub mod pdf;
 pub mod png;
 pub mod proj;
 pub mod scale;
@@ -10,12 +12,13 @@ pub mod svg;
 
 use std::path::Path;
 
+pub use pdf::Paper;
 pub use proj::{BBox, Frame, mercator};
 pub use scale::{DistanceUnit, ScaleBar, scale_bar};
-pub use svg::{DATA_CREDITS, map_svg, plan_bbox};
+pub use svg::{DATA_CREDITS, data_credits, map_svg, plan_bbox};
 
 use crate::core::basemap::BasemapData;
-use crate::core::export::write_file_atomically;
+use crate::core::fs::write_file_atomically;
 use crate::core::{Error, Result, Workspace};
 
 /// Smallest and largest exported image side, in pixels.
@@ -41,6 +44,9 @@ pub struct MapImageOptions {
     pub labels: bool,
     /// Opacity of territory fills (0..1).
     pub fill_opacity: f64,
+    /// Page size of a PDF export (the drawing then takes the page's
+    /// proportions instead of `width` × `height`).
+    pub paper: Paper,
 }
 
 impl Default for MapImageOptions {
@@ -54,6 +60,7 @@ impl Default for MapImageOptions {
             accounts: true,
             labels: true,
             fill_opacity: 0.4,
+            paper: Paper::A4,
         }
     }
 }
@@ -91,14 +98,30 @@ pub fn plan_map_png(ws: &Workspace, opts: &MapImageOptions) -> Result<Vec<u8>> {
     png::svg_to_png(&plan_map_svg(ws, opts)?)
 }
 
-/// Writes the plan's map to `path` (atomically): PNG, or SVG when the file
-/// name ends in `.svg`.
+/// The plan's map as a one-page vector PDF on `opts.paper` (landscape).
+pub fn plan_map_pdf(ws: &Workspace, opts: &MapImageOptions) -> Result<Vec<u8>> {
+    let (width, height) = opts.paper.pixels();
+    let page = MapImageOptions {
+        width,
+        height,
+        ..opts.clone()
+    };
+    pdf::svgs_to_pdf(&[plan_map_svg(ws, &page)?], opts.paper)
+}
+
+/// Does `path` end in `.ext` (any case)?
+pub fn has_extension(path: &Path, ext: &str) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// Writes the plan's map to `path` (atomically): PNG, SVG when the file
+/// name ends in `.svg`, vector PDF when it ends in `.pdf`.
 pub fn export_map(ws: &Workspace, opts: &MapImageOptions, path: &Path) -> Result<()> {
-    let is_svg = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
-    let bytes = if is_svg {
+    let bytes = if has_extension(path, "svg") {
         plan_map_svg(ws, opts)?.into_bytes()
+    } else if has_extension(path, "pdf") {
+        plan_map_pdf(ws, opts)?
     } else {
         plan_map_png(ws, opts)?
     };

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use crate::core::{Error, Result};
 
 /// The font database: egui's bundled fonts, Ubuntu as the sans-serif.
-fn fontdb() -> Arc<resvg::usvg::fontdb::Database> {
+pub(crate) fn fontdb() -> Arc<resvg::usvg::fontdb::Database> {
     static DB: OnceLock<Arc<resvg::usvg::fontdb::Database>> = OnceLock::new();
     DB.get_or_init(|| {
         let mut db = resvg::usvg::fontdb::Database::new();

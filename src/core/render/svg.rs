@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use geo::{Area, BoundingRect, InteriorPoint, Polygon};
+use geo::{Area, BoundingRect, Polygon};
 
 use super::proj::{BBox, Frame};
 use super::scale::scale_bar;
@@ -35,7 +35,27 @@ pub const MAX_DOTS: usize = 20_000;
 /// The font stack: Ubuntu is loaded for PNG export, browsers fall back.
 pub const FONT_FAMILY: &str = "Ubuntu, 'Ubuntu Light', 'Segoe UI', Helvetica, Arial, sans-serif";
 /// Credits for the bundled data (assets/DATA-SOURCES.md).
-pub const DATA_CREDITS: &str = "Basemap: Natural Earth; US Census Bureau. ZIP centroids: GeoNames (CC BY 4.0). Made with Turfmap.";
+pub const DATA_CREDITS: &str = "Basemap: Natural Earth; US Census Bureau. Postal-code centroids: GeoNames (CC BY 4.0). Made with Turfmap.";
+
+/// [`DATA_CREDITS`] plus the notice OS Code-Point Open requires when UK
+/// postcodes placed any of the plan's accounts.
+pub fn data_credits(project: &crate::core::Project) -> String {
+    let a = &project.accounts;
+    let uk = a.live().any(|i| {
+        a.postal_match(i)
+            .is_some_and(|m| m.country == crate::core::geocode::Country::GB)
+    });
+    if uk {
+        DATA_CREDITS.replace(
+            " Made with Turfmap.",
+            " UK postcodes: contains OS data © Crown copyright and database right 2025; \
+             Royal Mail data © Royal Mail copyright and database right 2025; National \
+             Statistics data © Crown copyright and database right 2025. Made with Turfmap.",
+        )
+    } else {
+        DATA_CREDITS.to_owned()
+    }
+}
 
 /// The layout of an exported map in pixels.
 struct Layout {
@@ -269,7 +289,7 @@ pub fn map_svg(
         10.0 * s,
         h - 8.0 * s,
         12.0 * s,
-        escape_xml(DATA_CREDITS)
+        escape_xml(&data_credits(project))
     );
     out.push_str("</svg>\n");
     out
@@ -439,8 +459,10 @@ fn account_dots(out: &mut String, ws: &Workspace, frame: &Frame, s: f64) {
     let _ = writeln!(out, "</g>");
 }
 
-/// Territory names at a point inside their largest polygon, with a white
-/// halo so they read on any fill.
+/// Territory names at the pole of inaccessibility of their largest polygon
+/// ([`crate::core::label`]), with a white halo so they read on any fill;
+/// bigger territories first, and a label that would overlap one already
+/// placed is left out.
 fn territory_labels(out: &mut String, ws: &Workspace, frame: &Frame, s: f64) {
     let font = 15.0 * s;
     let _ = writeln!(
@@ -449,7 +471,17 @@ fn territory_labels(out: &mut String, ws: &Workspace, frame: &Frame, s: f64) {
         3.0 * s
     );
     let p = ws.project();
-    for t in p.territories_of_type(p.primary_type()) {
+    let mut order: Vec<&crate::core::Territory> = p.territories_of_type(p.primary_type()).collect();
+    let px_area = |t: &crate::core::Territory| {
+        t.geometry.bounding_rect().map_or(0.0, |r| {
+            let a = frame.to_px(r.min().x, r.min().y);
+            let b = frame.to_px(r.max().x, r.max().y);
+            ((b[0] - a[0]) * (b[1] - a[1])).abs()
+        })
+    };
+    order.sort_by(|a, b| px_area(b).total_cmp(&px_area(a)));
+    let mut placed: Vec<[f64; 4]> = Vec::new();
+    for t in order {
         let Some(largest) = t
             .geometry
             .0
@@ -458,7 +490,10 @@ fn territory_labels(out: &mut String, ws: &Workspace, frame: &Frame, s: f64) {
         else {
             continue;
         };
-        let (Some(pt), Some(r)) = (largest.interior_point(), largest.bounding_rect()) else {
+        let (Some(pt), Some(r)) = (
+            crate::core::label::label_point(&t.geometry),
+            largest.bounding_rect(),
+        ) else {
             continue;
         };
         let [x, y] = frame.to_px(pt.x(), pt.y());
@@ -470,7 +505,14 @@ fn territory_labels(out: &mut String, ws: &Workspace, frame: &Frame, s: f64) {
         }
         let inside =
             x >= frame.x0 && x <= frame.x0 + frame.w && y >= frame.y0 && y <= frame.y0 + frame.h;
-        if inside {
+        // Approximate text box (Ubuntu averages ~0.55 em a character).
+        let half_w = 0.55 * font * t.name.chars().count() as f64 / 2.0;
+        let bx = [x - half_w, y - font * 0.7, x + half_w, y + font * 0.7];
+        let clash = placed
+            .iter()
+            .any(|o| bx[0] < o[2] && o[0] < bx[2] && bx[1] < o[3] && o[1] < bx[3]);
+        if inside && !clash {
+            placed.push(bx);
             let _ = writeln!(
                 out,
                 r#"<text x="{x:.1}" y="{:.1}">{}</text>"#,

@@ -137,6 +137,22 @@ impl Test {
 }
 
 impl Condition {
+    /// Levels of AND / OR / NOT groups above the deepest test (a lone test
+    /// is 0). Iterative, so that no tree is too deep to measure.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 0usize)];
+        while let Some((c, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            match c {
+                Condition::All(v) | Condition::Any(v) => stack.extend(v.iter().map(|c| (c, d + 1))),
+                Condition::Not(c) => stack.push((c, d + 1)),
+                Condition::Test(_) => {}
+            }
+        }
+        deepest
+    }
+
     /// Number of tests in the tree.
     pub fn test_count(&self) -> usize {
         match self {
@@ -148,6 +164,23 @@ impl Condition {
 }
 
 impl Rule {
+    /// The most levels of AND / OR / NOT groups a rule may nest — far more
+    /// than any real rule needs. One limit for everything: the text form
+    /// refuses deeper text (before its parser could run out of stack), the
+    /// edits that set a rule refuse deeper rules, and the project file is
+    /// read and written with room for it (and for deeper rules that older
+    /// versions let through, which keep working).
+    pub const MAX_DEPTH: usize = 16;
+
+    /// Refuses a rule nested deeper than [`Rule::MAX_DEPTH`].
+    pub fn check_depth(&self) -> Result<(), String> {
+        let depth = self.condition.depth();
+        if depth > Self::MAX_DEPTH {
+            return Err(too_deep(depth));
+        }
+        Ok(())
+    }
+
     /// A rule over `condition`, not limited to the boundary.
     pub fn new(condition: Condition) -> Self {
         Self {
@@ -155,6 +188,16 @@ impl Rule {
             within_geometry: false,
         }
     }
+}
+
+/// The message for a rule nested `depth` levels deep (`None`: deeper than
+/// the text form reads).
+pub(super) fn too_deep(depth: usize) -> String {
+    format!(
+        "the rule nests AND / OR / NOT groups {depth} levels deep; at most {} are allowed \
+         (write it flatter: A AND B AND C needs one level, not two)",
+        Rule::MAX_DEPTH
+    )
 }
 
 /// A value typed as a number: `1,000`, `1_000` and `1e3` all read 1000.

@@ -111,7 +111,11 @@ impl Rule {
         if toks.is_empty() {
             return Err("the rule is empty".into());
         }
-        let mut p = Parser { toks, pos: 0 };
+        let mut p = Parser {
+            toks,
+            pos: 0,
+            depth: 0,
+        };
         let condition = p.or()?;
         if p.pos < p.toks.len() {
             return Err(format!(
@@ -119,10 +123,12 @@ impl Rule {
                 p.toks[p.pos]
             ));
         }
-        Ok(Rule {
+        let rule = Rule {
             condition,
             within_geometry: within,
-        })
+        };
+        rule.check_depth()?;
+        Ok(rule)
     }
 }
 
@@ -225,6 +231,9 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
+    /// Open parentheses and NOTs around the current token: bounded, so
+    /// that no text can make the parser recurse without end.
+    depth: usize,
 }
 
 impl Parser {
@@ -273,20 +282,34 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Condition, String> {
+        if self.peek_word("not") || matches!(self.toks.get(self.pos), Some(Tok::Sym("("))) {
+            self.depth += 1;
+            if self.depth > Rule::MAX_DEPTH {
+                // Each level holds at least one group, so the tree would
+                // be deeper still.
+                return Err(super::ast::too_deep(self.depth));
+            }
+            let c = self.group();
+            self.depth -= 1;
+            return c;
+        }
+        self.test()
+    }
+
+    /// `NOT …` or `( … )`.
+    fn group(&mut self) -> Result<Condition, String> {
         if self.eat_word("not") {
             return Ok(Condition::Not(Box::new(self.unary()?)));
         }
-        if self.eat_sym("(") {
-            if self.eat_sym(")") {
-                return Err("empty parentheses".into());
-            }
-            let c = self.or()?;
-            if !self.eat_sym(")") {
-                return Err("a '(' is not closed".into());
-            }
-            return Ok(c);
+        self.eat_sym("(");
+        if self.eat_sym(")") {
+            return Err("empty parentheses".into());
         }
-        self.test()
+        let c = self.or()?;
+        if !self.eat_sym(")") {
+            return Err("a '(' is not closed".into());
+        }
+        Ok(c)
     }
 
     fn value(&mut self) -> Result<String, String> {

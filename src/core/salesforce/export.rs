@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::ids::{Lookup, TerritoryIds, UserIds, ids_are_row_numbers, looks_like_salesforce_id};
 use super::metadata::{self, MetadataReport, Names};
+use crate::core::csvsafe::CsvCells;
 use crate::core::engine::Engine;
 use crate::core::error::{Error, Result};
 use crate::core::model::Project;
@@ -25,6 +26,8 @@ pub struct ExportOptions {
     pub user_ids: Option<PathBuf>,
     /// Export even though the account ids look like row numbers.
     pub allow_row_number_ids: bool,
+    /// How the CSV cells are written (spreadsheet-safe by default).
+    pub cells: CsvCells,
 }
 
 /// What an export wrote, and what it could not express.
@@ -188,7 +191,10 @@ fn associations(
     if let Some(users) = &users {
         let rows = user_rows(project, names, &tid, users, &mut problems);
         summary.user_rows = rows.len() - 1;
-        out.push(("UserTerritory2Association.csv".to_owned(), csv_text(&rows)?));
+        out.push((
+            "UserTerritory2Association.csv".to_owned(),
+            csv_text(&rows, opts.cells)?,
+        ));
     }
     problems.into_result(territory_ids, opts.user_ids.as_deref())?;
     summary.account_rows = account_rows.len() - 1;
@@ -196,7 +202,7 @@ fn associations(
         0,
         (
             "ObjectTerritory2Association.csv".to_owned(),
-            csv_text(&account_rows)?,
+            csv_text(&account_rows, opts.cells)?,
         ),
     );
     Ok(out)
@@ -332,10 +338,11 @@ impl Problems {
     }
 }
 
-fn csv_text(rows: &[Vec<String>]) -> Result<String> {
+fn csv_text(rows: &[Vec<String>], cells: CsvCells) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
-        w.write_record(r)
+        let safe: Vec<_> = r.iter().map(|c| cells.cell(c)).collect();
+        w.write_record(safe.iter().map(|c| c.as_bytes()))
             .map_err(|e| Error::invalid(format!("could not write CSV: {e}")))?;
     }
     let bytes = w

@@ -141,9 +141,11 @@ fn read_csv(path: &Path) -> Result<(HashMap<String, usize>, Vec<csv::StringRecor
         .enumerate()
         .map(|(k, h)| (h.trim().to_ascii_lowercase(), k))
         .collect();
+    // Spreadsheet-safe cells (Turfmap's own exports) read back as they were.
     let rows = r
         .records()
-        .collect::<std::result::Result<Vec<_>, _>>()
+        .map(|rec| rec.map(|rec| rec.iter().map(crate::core::csvsafe::unescape).collect()))
+        .collect::<std::result::Result<Vec<csv::StringRecord>, _>>()
         .map_err(bad)?;
     Ok((header, rows))
 }

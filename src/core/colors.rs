@@ -1,0 +1,358 @@
+//! Territory colours: neighbours (territories sharing a border of positive
+//! length) never share a colour, and colours stay put.
+//!
+//! Colours live in the plan ([`Territory::color`]), so the window, the
+//! images, the report and the exports all show the same ones. They are
+//! chosen from a colour-blind-safe palette (Paul Tol's "light" scheme, then
+//! a few of his "muted" colours only when a territory has more neighbours
+//! than that). [`recolor_edits`] recolours only the territories whose shape
+//! changed (and, when none of the palette is free for them, nothing else):
+//! a territory keeps its colour while no neighbour has it, so adding or
+//! reshaping one territory never repaints the map. A colour the user picked
+//! ([`Territory::color_picked`]) is never changed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use geo::{BoundingRect, Coord, LineString, Rect};
+use rstar::primitives::{GeomWithData, Line};
+use rstar::{AABB, RTree};
+
+use super::edit::{Edit, TerritoryProps};
+use super::model::{Project, Territory, TerritoryId};
+
+/// The palette, best first: Paul Tol's colour-blind-safe "light" scheme
+/// (without its grey, kept for "no territory"), then four "muted" colours
+/// used only when a territory's neighbours already take all of the first
+/// eight.
+pub const PALETTE: [[u8; 3]; 12] = [
+    [0x77, 0xaa, 0xdd],
+    [0xee, 0x88, 0x66],
+    [0xee, 0xdd, 0x88],
+    [0xff, 0xaa, 0xbb],
+    [0x99, 0xdd, 0xff],
+    [0x44, 0xbb, 0x99],
+    [0xbb, 0xcc, 0x33],
+    [0xaa, 0xaa, 0x00],
+    [0xcc, 0x66, 0x77],
+    [0xaa, 0x44, 0x99],
+    [0x11, 0x77, 0x33],
+    [0x33, 0x22, 0x88],
+];
+
+/// How many of [`PALETTE`] are the main colours (new territories cycle
+/// through these; the rest are for crowded neighbourhoods only).
+pub const MAIN: usize = 8;
+
+/// Points closer than this (degrees, ~10 cm) to a border count as on it.
+const ON_LINE: f64 = 1e-6;
+/// Shared border length (degrees, ~1 m) above which two territories are
+/// neighbours; touching at a corner shares none.
+const MIN_SHARED: f64 = 1e-5;
+
+type Seg = GeomWithData<Line<[f64; 2]>, ()>;
+
+/// Every segment of every ring of `t`.
+fn segments(t: &Territory) -> Vec<Seg> {
+    let ring = |r: &LineString<f64>| {
+        r.lines()
+            .map(|l| GeomWithData::new(Line::new([l.start.x, l.start.y], [l.end.x, l.end.y]), ()))
+            .collect::<Vec<_>>()
+    };
+    t.geometry
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(ring)
+        .collect()
+}
+
+/// Length along segment `a` that segment `b` lies on (0 unless they are
+/// collinear within [`ON_LINE`] and overlap).
+fn overlap(a: &Line<[f64; 2]>, b: &Line<[f64; 2]>) -> f64 {
+    let (p, q) = (a.from, a.to);
+    let d = [q[0] - p[0], q[1] - p[1]];
+    let len = d[0].hypot(d[1]);
+    if len <= 0.0 {
+        return 0.0;
+    }
+    let u = [d[0] / len, d[1] / len];
+    let along = |c: [f64; 2]| (c[0] - p[0]) * u[0] + (c[1] - p[1]) * u[1];
+    let across = |c: [f64; 2]| ((c[0] - p[0]) * u[1] - (c[1] - p[1]) * u[0]).abs();
+    if across(b.from) > ON_LINE || across(b.to) > ON_LINE {
+        return 0.0;
+    }
+    let (s, e) = (along(b.from), along(b.to));
+    (s.max(e).min(len) - s.min(e).max(0.0)).max(0.0)
+}
+
+/// Can `a` and `b` be drawn side by side (same layer, neither the parent
+/// of the other: a roll-up contains its children)?
+fn comparable(a: &Territory, b: &Territory) -> bool {
+    a.id != b.id && a.type_id == b.type_id && a.parent != Some(b.id) && b.parent != Some(a.id)
+}
+
+fn grown(r: Rect<f64>) -> Rect<f64> {
+    let e = Coord {
+        x: ON_LINE,
+        y: ON_LINE,
+    };
+    Rect::new(r.min() - e, r.max() + e)
+}
+
+fn boxes_meet(a: &Rect<f64>, b: &Rect<f64>) -> bool {
+    a.min().x <= b.max().x
+        && b.min().x <= a.max().x
+        && a.min().y <= b.max().y
+        && b.min().y <= a.max().y
+}
+
+/// The territories sharing a border of positive length with territory
+/// `id`, in plan order (empty when `id` is not in the plan).
+pub fn neighbours(project: &Project, id: TerritoryId) -> Vec<TerritoryId> {
+    let Some(t) = project.territory(id) else {
+        return Vec::new();
+    };
+    let Some(bb) = t.geometry.bounding_rect().map(grown) else {
+        return Vec::new();
+    };
+    let tree = RTree::bulk_load(segments(t));
+    project
+        .territories
+        .iter()
+        .filter(|u| comparable(t, u))
+        .filter(|u| {
+            u.geometry
+                .bounding_rect()
+                .is_some_and(|ub| boxes_meet(&bb, &ub))
+        })
+        .filter(|u| shares_border(&tree, u))
+        .map(|u| u.id)
+        .collect()
+}
+
+/// Does `u` share at least [`MIN_SHARED`] of border with the segments in
+/// `tree`?
+fn shares_border(tree: &RTree<Seg>, u: &Territory) -> bool {
+    let mut shared = 0.0;
+    for s in segments(u) {
+        let (a, b) = (s.geom().from, s.geom().to);
+        let env = AABB::from_corners(
+            [a[0].min(b[0]) - ON_LINE, a[1].min(b[1]) - ON_LINE],
+            [a[0].max(b[0]) + ON_LINE, a[1].max(b[1]) + ON_LINE],
+        );
+        for near in tree.locate_in_envelope_intersecting(&env) {
+            shared += overlap(near.geom(), s.geom());
+            if shared > MIN_SHARED {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The neighbours of every territory (see [`neighbours`]).
+pub fn adjacency(project: &Project) -> BTreeMap<TerritoryId, Vec<TerritoryId>> {
+    project
+        .territories
+        .iter()
+        .map(|t| (t.id, neighbours(project, t.id)))
+        .collect()
+}
+
+/// New colours for the territories in `changed` (those added or reshaped)
+/// that share a colour with a neighbour, as `(id, colour)`; the plan is not
+/// changed. Picked colours ([`Territory::color_picked`]) stay. Territories
+/// are taken most-constrained first (DSatur): each keeps its colour when
+/// no neighbour has it, else takes the first palette colour no neighbour
+/// has (the least-shared one if every palette colour is taken around it).
+pub fn recolor(project: &Project, changed: &[TerritoryId]) -> Vec<(TerritoryId, [u8; 3])> {
+    let mut todo: BTreeSet<TerritoryId> = changed
+        .iter()
+        .copied()
+        .filter(|&id| project.territory(id).is_some_and(|t| !t.color_picked))
+        .collect();
+    let near: BTreeMap<TerritoryId, Vec<TerritoryId>> = todo
+        .iter()
+        .map(|&id| (id, neighbours(project, id)))
+        .collect();
+    let mut color: BTreeMap<TerritoryId, [u8; 3]> = BTreeMap::new();
+    let current = |color: &BTreeMap<TerritoryId, [u8; 3]>, id: TerritoryId| {
+        color
+            .get(&id)
+            .copied()
+            .or_else(|| project.territory(id).map(|t| t.color))
+    };
+    let mut out = Vec::new();
+    while let Some(id) = pick_next(&todo, &near, &color) {
+        todo.remove(&id);
+        // Colours around it: settled ones, and the others' current ones.
+        let around: Vec<[u8; 3]> = near[&id]
+            .iter()
+            .filter_map(|&n| current(&color, n))
+            .collect();
+        let own = current(&color, id).unwrap_or(PALETTE[0]);
+        let chosen = if around.contains(&own) {
+            free_color(&around)
+        } else {
+            own
+        };
+        if chosen != own {
+            out.push((id, chosen));
+        }
+        color.insert(id, chosen);
+    }
+    out
+}
+
+/// DSatur's next territory: the one with the most distinct settled colours
+/// around it, then the most neighbours, then the lowest id.
+fn pick_next(
+    todo: &BTreeSet<TerritoryId>,
+    near: &BTreeMap<TerritoryId, Vec<TerritoryId>>,
+    settled: &BTreeMap<TerritoryId, [u8; 3]>,
+) -> Option<TerritoryId> {
+    let saturation = |id: &TerritoryId| {
+        near[id]
+            .iter()
+            .filter_map(|n| settled.get(n))
+            .collect::<BTreeSet<_>>()
+            .len()
+    };
+    todo.iter()
+        .max_by_key(|id| (saturation(id), near[id].len(), std::cmp::Reverse(**id)))
+        .copied()
+}
+
+/// The first palette colour not in `around`, else the least used one.
+fn free_color(around: &[[u8; 3]]) -> [u8; 3] {
+    PALETTE
+        .iter()
+        .copied()
+        .min_by_key(|c| around.iter().filter(|a| *a == c).count())
+        .unwrap_or(PALETTE[0])
+}
+
+/// The edits giving the territories in `changed` distinct colours (see
+/// [`recolor`]); empty when none clashes.
+pub fn recolor_edits(project: &Project, changed: &[TerritoryId]) -> Vec<Edit> {
+    recolor(project, changed)
+        .into_iter()
+        .filter_map(|(id, c)| {
+            let t = project.territory(id)?;
+            let mut props = TerritoryProps::of(t);
+            props.color = c;
+            Some(Edit::SetTerritoryProps { id, props })
+        })
+        .collect()
+}
+
+/// Gives every territory whose colour was not picked a colour none of its
+/// neighbours has, keeping the colours that already are (for plans made
+/// before colours were kept distinct, and imported ones).
+pub fn make_distinct(project: &mut Project) {
+    let all: Vec<TerritoryId> = project.territories.iter().map(|t| t.id).collect();
+    for (id, c) in recolor(project, &all) {
+        if let Some(t) = project.territory_mut(id) {
+            t.color = c;
+        }
+    }
+}
+
+/// Black or white, whichever reads better on `fill` (labels on the map).
+pub fn text_on(fill: [u8; 3]) -> [u8; 3] {
+    let l = |v: u8| {
+        let c = v as f64 / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let y = 0.2126 * l(fill[0]) + 0.7152 * l(fill[1]) + 0.0722 * l(fill[2]);
+    if y > 0.18 {
+        [20, 20, 20]
+    } else {
+        [255, 255, 255]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{MultiPolygon, polygon};
+
+    fn square(id: u32, x: f64, y: f64) -> Territory {
+        let p = polygon![(x: x, y: y), (x: x + 1.0, y: y), (x: x + 1.0, y: y + 1.0), (x: x, y: y + 1.0)];
+        let mut t = Territory::new(TerritoryId(id), format!("T{id}"), MultiPolygon(vec![p]));
+        t.color = PALETTE[0];
+        t
+    }
+
+    fn grid() -> Project {
+        let mut p = Project::default();
+        // 3×3 grid of unit squares, all the same colour.
+        for k in 0..9u32 {
+            p.territories
+                .push(square(k, (k % 3) as f64, (k / 3) as f64));
+        }
+        p
+    }
+
+    #[test]
+    fn edge_neighbours_not_corner_ones() {
+        let p = grid();
+        let mut n = neighbours(&p, TerritoryId(4));
+        n.sort();
+        assert_eq!(
+            n,
+            vec![
+                TerritoryId(1),
+                TerritoryId(3),
+                TerritoryId(5),
+                TerritoryId(7)
+            ]
+        );
+        let n0 = neighbours(&p, TerritoryId(0));
+        assert!(!n0.contains(&TerritoryId(4)), "corner contact is no border");
+    }
+
+    #[test]
+    fn make_distinct_keeps_neighbours_apart_and_picked_colours() {
+        let mut p = grid();
+        p.territory_mut(TerritoryId(4)).expect("t4").color_picked = true;
+        make_distinct(&mut p);
+        let adj = adjacency(&p);
+        for (a, ns) in &adj {
+            for b in ns {
+                let (ca, cb) = (
+                    p.territory(*a).expect("a").color,
+                    p.territory(*b).expect("b").color,
+                );
+                assert_ne!(ca, cb, "{a} and {b} share a colour");
+            }
+        }
+        assert_eq!(p.territory(TerritoryId(4)).expect("t4").color, PALETTE[0]);
+    }
+
+    #[test]
+    fn only_the_changed_territory_moves() {
+        let mut p = grid();
+        make_distinct(&mut p);
+        let before: Vec<[u8; 3]> = p.territories.iter().map(|t| t.color).collect();
+        // A tenth square right of the grid, coloured like its neighbour.
+        let mut t = square(9, 3.0, 1.0);
+        t.color = p.territory(TerritoryId(5)).expect("t5").color;
+        p.territories.push(t);
+        let changes = recolor(&p, &[TerritoryId(9)]);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].0, TerritoryId(9));
+        assert_ne!(changes[0].1, before[5]);
+        let after: Vec<[u8; 3]> = p.territories.iter().take(9).map(|t| t.color).collect();
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn labels_readable_on_every_palette_colour() {
+        assert_eq!(text_on([0xee, 0xdd, 0x88]), [20, 20, 20]);
+        assert_eq!(text_on([0x33, 0x22, 0x88]), [255, 255, 255]);
+    }
+}
