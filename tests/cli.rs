@@ -526,3 +526,167 @@ fn balance_prints_every_note_of_the_report() {
         "{text}"
     );
 }
+
+#[test]
+fn one_shot_assign_matches_new_then_assign_and_writes_no_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = new_sample_plan(dir.path());
+    let via_plan = ok(&["assign", s(&plan)]);
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("a.csv");
+    let accounts = sample("accounts.csv");
+    let territories = sample("territories.geojson");
+    let o = turfmap(&[
+        "assign",
+        "--accounts",
+        s(&accounts),
+        "--territories",
+        s(&territories),
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), via_plan);
+    // The import report `new` prints comes with it, and nothing but the
+    // output file is written.
+    assert!(stderr(&o).contains("accounts.csv"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_dir(work.path()).unwrap().count(), 1);
+    // Standard output when --out is left out.
+    let to_stdout = ok(&[
+        "assign",
+        "--accounts",
+        s(&accounts),
+        "--territories",
+        s(&territories),
+    ]);
+    assert_eq!(to_stdout, via_plan);
+}
+
+#[test]
+fn one_shot_assign_name_prop_and_columns_are_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("crm.csv");
+    // Column names no detector knows: they must be named.
+    std::fs::write(&csv, "Key;Y;X\nk1;0.5;0.5\nk2;0.5;1.5\nk3;5;5\n").unwrap();
+    let geo = dir.path().join("t.geojson");
+    std::fs::write(
+        &geo,
+        r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"code":"West"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}},
+{"type":"Feature","properties":{"code":"East"},"geometry":{"type":"Polygon","coordinates":[[[1,0],[2,0],[2,1],[1,1],[1,0]]]}}]}"#,
+    )
+    .unwrap();
+    let out = ok(&[
+        "assign",
+        "--accounts",
+        s(&csv),
+        "--territories",
+        s(&geo),
+        "--name-prop",
+        "code",
+        "--id-col",
+        "Key",
+        "--lat-col",
+        "Y",
+        "--lon-col",
+        "X",
+    ]);
+    assert_eq!(out, "account_id,territory\nk1,West\nk2,East\nk3,\n");
+}
+
+#[test]
+fn one_shot_assign_errors_are_those_of_new_and_harm_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(
+        &csv,
+        "Id,Name,Lat,Lon,Revenue\n1,A,40,-100,10\n2,B,41,-101\n",
+    )
+    .unwrap();
+    let territories = sample("territories.geojson");
+    let out = dir.path().join("a.csv");
+    std::fs::write(&out, "previous\n").unwrap();
+    let one_shot = |accounts: &Path, territories: &Path| {
+        turfmap(&[
+            "assign",
+            "--accounts",
+            s(accounts),
+            "--territories",
+            s(territories),
+            "--out",
+            s(&out),
+        ])
+    };
+    // A bad row: the same one-line error as `new`, the old output kept.
+    let o = one_shot(&csv, &territories);
+    assert!(!o.status.success());
+    let plan = dir.path().join("p.turf");
+    let new = turfmap(&[
+        "new",
+        s(&plan),
+        "--accounts",
+        s(&csv),
+        "--territories",
+        s(&territories),
+    ]);
+    assert!(!new.status.success());
+    assert!(stderr(&o).contains("bad.csv:3"), "{}", stderr(&o));
+    assert_eq!(stderr(&o), stderr(&new));
+    // A missing boundary file is named.
+    let missing = dir.path().join("nowhere.geojson");
+    let o = one_shot(&sample("accounts.csv"), &missing);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("nowhere.geojson"), "{}", stderr(&o));
+    // Broken boundaries: the same error as `new` gives.
+    let broken = dir.path().join("broken.geojson");
+    std::fs::write(&broken, "{\"type\": \"FeatureCollection\", \"features\": [").unwrap();
+    let o = one_shot(&sample("accounts.csv"), &broken);
+    assert!(!o.status.success());
+    let new = turfmap(&[
+        "new",
+        s(&plan),
+        "--accounts",
+        s(&sample("accounts.csv")),
+        "--territories",
+        s(&broken),
+    ]);
+    assert!(!new.status.success());
+    assert!(stderr(&o).contains("broken.geojson"), "{}", stderr(&o));
+    assert_eq!(stderr(&o), stderr(&new));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous\n");
+    assert!(!plan.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        3,
+        "no temp files left"
+    );
+}
+
+#[test]
+fn assign_refuses_mixed_or_incomplete_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = new_sample_plan(dir.path());
+    let accounts = sample("accounts.csv");
+    let territories = sample("territories.geojson");
+    let refused = |args: &[&str], needle: &str| {
+        let o = turfmap(args);
+        assert!(!o.status.success(), "{args:?} accepted");
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    };
+    refused(&["assign"], "PLAN");
+    refused(&["assign", "--accounts", s(&accounts)], "--territories");
+    refused(&["assign", "--territories", s(&territories)], "--accounts");
+    refused(
+        &[
+            "assign",
+            s(&plan),
+            "--accounts",
+            s(&accounts),
+            "--territories",
+            s(&territories),
+        ],
+        "--accounts",
+    );
+    refused(&["assign", s(&plan), "--id-col", "Id"], "--id-col");
+    refused(&["assign", s(&plan), "--name-prop", "code"], "--name-prop");
+}

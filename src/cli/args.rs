@@ -60,6 +60,24 @@ pub struct ColumnArgs {
     pub sheet: Option<String>,
 }
 
+impl ColumnArgs {
+    /// The first column option given, as its flag (`--id-col`…), if any.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            ("--id-col", self.id_col.is_some()),
+            ("--name-col", self.name_col.is_some()),
+            ("--lat-col", self.lat_col.is_some()),
+            ("--lon-col", self.lon_col.is_some()),
+            ("--zip-col", self.zip_col.is_some()),
+            ("--country-col", self.country_col.is_some()),
+            ("--country", self.country.is_some()),
+        ]
+        .into_iter()
+        .find(|(_, given)| *given)
+        .map(|(flag, _)| flag)
+    }
+}
+
 impl From<ColumnArgs> for AccountImportOptions {
     fn from(c: ColumnArgs) -> Self {
         AccountImportOptions {
@@ -373,15 +391,33 @@ pub struct ReportArgs {
     pub compare: Option<String>,
 }
 
-/// Arguments of `turfmap assign`.
+/// Arguments of `turfmap assign`: a plan file, or (one-shot, no plan
+/// written) an accounts CSV and territory boundaries.
 #[derive(clap::Args, Debug)]
 pub struct AssignArgs {
     /// Write CSV cells exactly as they are, without the `'` that keeps a
     /// spreadsheet from running cells starting with = + - @ as formulas.
     #[arg(long)]
     pub raw_csv: bool,
-    /// The plan file.
-    pub plan: PathBuf,
+    /// The plan file (or give `--accounts` and `--territories` instead).
+    #[arg(required_unless_present = "accounts", conflicts_with_all = ["accounts", "territories"])]
+    pub plan: Option<PathBuf>,
+    /// One-shot: accounts CSV (comma, semicolon or tab separated), read as
+    /// `turfmap new` reads it; no plan file is written.
+    #[arg(long, requires = "territories")]
+    pub accounts: Option<PathBuf>,
+    /// One-shot: territory boundaries, GeoJSON, Esri shapefile (.shp), KML
+    /// or KMZ.
+    #[arg(long, requires = "accounts")]
+    pub territories: Option<PathBuf>,
+    /// One-shot: property (GeoJSON), attribute (shapefile .dbf) or
+    /// ExtendedData field (KML/KMZ; `name` = the Placemark name) holding the
+    /// territory name [default: name].
+    #[arg(long, conflicts_with = "plan")]
+    pub name_prop: Option<String>,
+    /// Column choices (one-shot only).
+    #[command(flatten)]
+    pub columns: ColumnArgs,
     /// Output file (default: standard output).
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -4,7 +4,10 @@ use super::args::{AssignArgs, ExportMapArgs, ReportArgs};
 use super::{parse_bbox, parse_paper, parse_units, set_balance_measure};
 use crate::core::export::write_assignment_csv_with;
 use crate::core::fs::write_file_atomically;
-use crate::core::{Result, Workspace};
+use crate::core::import::{AccountImportOptions, NewPlanFiles, new_project};
+use crate::core::progress::Progress;
+use crate::core::{Error, Result, Workspace};
+use std::path::Path;
 
 /// `turfmap export-map`: the plan as a PNG or SVG image, or a PDF page.
 pub(super) fn export_map(a: ExportMapArgs) -> Result<()> {
@@ -66,9 +69,30 @@ pub(super) fn report(a: ReportArgs) -> Result<()> {
     Ok(())
 }
 
-/// `turfmap assign`: `account_id,territory` to a file or standard output.
+/// `turfmap assign`: `account_id,territory` to a file or standard output,
+/// from a plan file or, one-shot, from an accounts CSV and boundaries.
 pub(super) fn assign(a: AssignArgs) -> Result<()> {
-    let ws = Workspace::open(&a.plan)?;
+    let ws = match (&a.plan, &a.accounts, &a.territories) {
+        (Some(plan), None, None) => {
+            if let Some(flag) = a.columns.first_given() {
+                return Err(Error::invalid(format!(
+                    "{flag} applies to --accounts (one-shot assign), not to the plan {}",
+                    plan.display()
+                )));
+            }
+            Workspace::open(plan)?
+        }
+        (None, Some(accounts), Some(territories)) => {
+            let name_prop = a.name_prop.as_deref().unwrap_or("name");
+            one_shot(accounts, territories, name_prop, a.columns.into())?
+        }
+        // clap refuses the other combinations before we get here.
+        _ => {
+            return Err(Error::invalid(
+                "give a plan file, or --accounts and --territories",
+            ));
+        }
+    };
     let assignment = ws.engine().assignment();
     let cells = super::csv_cells(a.raw_csv);
     // No --out is standard output, as `--out -` is.
@@ -78,4 +102,26 @@ pub(super) fn assign(a: AssignArgs) -> Result<()> {
     write_file_atomically(&out, |w| {
         write_assignment_csv_with(w, ws.project(), &assignment, cells)
     })
+}
+
+/// The in-memory plan of a one-shot `assign`: imported exactly as `turfmap
+/// new` imports (same detection, same errors, same report on standard
+/// error), never saved.
+fn one_shot(
+    accounts: &Path,
+    territories: &Path,
+    name_prop: &str,
+    columns: AccountImportOptions,
+) -> Result<Workspace> {
+    let files = NewPlanFiles {
+        accounts: accounts.to_owned(),
+        territories: Some(territories.to_owned()),
+        name_prop: name_prop.to_owned(),
+        columns,
+    };
+    let (project, report) = new_project("Assignment", &files, &Progress::new())?;
+    for line in report.lines(&files) {
+        eprintln!("{line}");
+    }
+    Ok(Workspace::new(project))
 }
