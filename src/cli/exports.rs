@@ -83,8 +83,7 @@ pub(super) fn assign(a: AssignArgs) -> Result<()> {
             Workspace::open(plan)?
         }
         (None, Some(accounts), Some(territories)) => {
-            let name_prop = a.name_prop.as_deref().unwrap_or("name");
-            one_shot(accounts, territories, name_prop, a.columns.into())?
+            one_shot(accounts, territories, a.name_prop.clone(), a.columns.into())?
         }
         // clap refuses the other combinations before we get here.
         _ => {
@@ -110,13 +109,13 @@ pub(super) fn assign(a: AssignArgs) -> Result<()> {
 fn one_shot(
     accounts: &Path,
     territories: &Path,
-    name_prop: &str,
+    name_prop: Option<String>,
     columns: AccountImportOptions,
 ) -> Result<Workspace> {
     let files = NewPlanFiles {
         accounts: accounts.to_owned(),
         territories: Some(territories.to_owned()),
-        name_prop: name_prop.to_owned(),
+        name_prop,
         columns,
     };
     let (project, report) = new_project("Assignment", &files, &Progress::new())?;
