@@ -71,8 +71,11 @@ fn accounts_csv(n: usize, codes: &[(Country, Vec<String>)], detected: bool) -> V
     let header = if detected {
         "Id,Name,BillingPostalCode,BillingCountry,AnnualRevenue\n"
     } else {
-        "Id,Name,Code,Land,AnnualRevenue\n"
+        // Empty coordinate columns: the import needs a location column,
+        // and these make every row unlocated without any postal lookup.
+        "Id,Name,Code,Land,AnnualRevenue,Latitude,Longitude\n"
     };
+    let tail = if detected { "\n" } else { ",,\n" };
     out.extend_from_slice(header.as_bytes());
     for i in 0..n {
         let mut pick = rng.random_range(0..1000u32);
@@ -97,7 +100,7 @@ fn accounts_csv(n: usize, codes: &[(Country, Vec<String>)], detected: bool) -> V
             _ => country.iso3(),
         };
         let revenue = rng.random_range(1..500) * 1000;
-        let line = format!("A{i},Account {i},{code},{country_text},{revenue}\n");
+        let line = format!("A{i},Account {i},{code},{country_text},{revenue}{tail}");
         out.extend_from_slice(line.as_bytes());
     }
     out
