@@ -103,9 +103,12 @@ pub fn export_with(
     dir: &Path,
     opts: &ExportOptions,
 ) -> Result<ExportSummary> {
-    if ids_are_row_numbers(&project.accounts) && !opts.allow_row_number_ids {
+    // A plan imported with `--id-col '#row'` says so; others are caught by
+    // their ids being exactly 1…N.
+    let row_ids = project.settings.row_number_ids || ids_are_row_numbers(&project.accounts);
+    if row_ids && !opts.allow_row_number_ids {
         return Err(Error::invalid(format!(
-            "the plan's {} account ids are row numbers 1…{0}, not CRM ids, so nothing here could be \
+            "the plan's {} account ids are row numbers of the imported file, not CRM ids, so nothing here could be \
              matched to Salesforce accounts; import the accounts again with their Id column \
              (--id-col), or export anyway (--allow-row-ids; in the window: \"Export even if account \
              ids are row numbers\")",
