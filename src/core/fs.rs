@@ -217,6 +217,22 @@ fn stream(
     out.flush().map_err(|e| Error::io(path, e))
 }
 
+/// Writes a temp file through a buffer and syncs it to disk, so that the
+/// rename that follows never publishes half a file; errors name `shown`.
+fn write_synced(
+    file: File,
+    shown: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
+) -> Result<File> {
+    let mut out = BufWriter::new(file);
+    write(&mut out).map_err(|e| name_error(e, shown))?;
+    let file = out
+        .into_inner()
+        .map_err(|e| Error::io(shown, e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io(shown, e))?;
+    Ok(file)
+}
+
 /// Tells temp files of concurrent writes in one process apart.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -320,12 +336,7 @@ fn replace(
     if let Some(m) = &meta {
         keep_owner_and_mode(&file, m);
     }
-    let mut out = BufWriter::new(file);
-    write(&mut out).map_err(|e| name_error(e, shown))?;
-    let file = out
-        .into_inner()
-        .map_err(|e| Error::io(shown, e.into_error()))?;
-    file.sync_all().map_err(|e| Error::io(shown, e))?;
+    let file = write_synced(file, shown, write)?;
     // Windows cannot rename an open file.
     drop(file);
     let written = Fingerprint::of_file(&guard.path).map_err(|e| Error::io(shown, e))?;
@@ -481,12 +492,7 @@ pub fn write_files_atomically(dir: &Path, files: Vec<FileWriter<'_>>) -> Result<
         if let Ok(m) = fs::metadata(real) {
             keep_owner_and_mode(&file, &m);
         }
-        let mut out = BufWriter::new(file);
-        write(&mut out).map_err(|e| name_error(e, shown))?;
-        let file = out
-            .into_inner()
-            .map_err(|e| Error::io(shown, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io(shown, e))?;
+        drop(write_synced(file, shown, write)?);
         staged.push(new);
     }
     commit_set(&guard.path, &staged, &targets)?;

@@ -116,13 +116,7 @@ pub(crate) fn property_name(props: &Map<String, Value>, key: &str) -> Option<Str
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
             .map(|(_, v)| v)
     })?;
-    let s = match v {
-        Value::String(s) => s.trim().to_owned(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => return None,
-    };
-    (!s.is_empty()).then_some(s)
+    super::detect::value_text(v)
 }
 
 /// GeometryCollections may nest; real files never go deep, so a hostile one
