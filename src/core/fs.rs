@@ -22,10 +22,11 @@
 
 use std::ffi::OsString;
 use std::fs::{self, File};
-use std::hash::Hasher;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use crate::core::{Error, Result};
 
@@ -45,11 +46,13 @@ impl Fingerprint {
 
     /// The fingerprint of `bytes` as a file's content.
     pub fn of_bytes(bytes: &[u8]) -> Self {
-        let mut h = std::hash::DefaultHasher::new();
-        for chunk in bytes.chunks(HASH_CHUNK) {
-            h.write(chunk);
-        }
-        Self(Some((bytes.len() as u64, h.finish())))
+        Self(Some((bytes.len() as u64, xxh3_64(bytes))))
+    }
+
+    /// `(length, content hash)`, or `None` for an absent file: what the
+    /// plan cache records of the file it was made from.
+    pub fn parts(self) -> Option<(u64, u64)> {
+        self.0
     }
 
     /// The fingerprint of the file at `path` now ([`Fingerprint::ABSENT`]
@@ -60,7 +63,7 @@ impl Fingerprint {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Self::ABSENT),
             Err(e) => return Err(e),
         };
-        let mut h = std::hash::DefaultHasher::new();
+        let mut h = Xxh3::new();
         let mut buf = vec![0u8; HASH_CHUNK];
         let mut len = 0u64;
         loop {
@@ -77,13 +80,13 @@ impl Fingerprint {
             if filled == 0 {
                 break;
             }
-            h.write(&buf[..filled]);
+            h.update(&buf[..filled]);
             len += filled as u64;
             if filled < buf.len() {
                 break;
             }
         }
-        Ok(Self(Some((len, h.finish()))))
+        Ok(Self(Some((len, h.digest()))))
     }
 }
 

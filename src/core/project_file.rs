@@ -40,6 +40,7 @@ use super::rules::Rule;
 use super::travel::TravelSettings;
 
 mod accounts_in;
+mod sidecar;
 use accounts_in::AccountTable;
 
 /// How deep RON may nest when reading or writing a project file: room for
@@ -473,8 +474,23 @@ pub fn save(project: &Project, path: &Path) -> Result<()> {
 /// [`save`] with `opts`: refuses a read-only file unless forced, and a
 /// file that is no longer what was read ([`load_tracked`]) when
 /// `opts.expect` is set. Returns the fingerprint of what was written
-/// (`None` when `path` is not a regular file).
+/// (`None` when `path` is not a regular file). A big plan also gets its
+/// plan cache next to the file (see [`cache_path`]).
 pub fn save_with(
+    project: &Project,
+    path: &Path,
+    opts: WriteOptions,
+) -> Result<Option<Fingerprint>> {
+    let written = save_uncached(project, path, opts)?;
+    if let Some(fingerprint) = written {
+        sidecar::store(path, project, fingerprint, sidecar::MIN_BYTES);
+    }
+    Ok(written)
+}
+
+/// [`save_with`] without the plan cache: for copies that are written
+/// often and rarely read, such as recovery files.
+pub fn save_uncached(
     project: &Project,
     path: &Path,
     opts: WriteOptions,
@@ -810,9 +826,34 @@ pub fn load(path: &Path) -> Result<Project> {
     load_tracked(path).map(|(p, _)| p)
 }
 
+/// The plan cache of the project file `path`: `.NAME.cache` next to it,
+/// a binary copy of a big plan that loads several times faster. The
+/// project file stays the plan; the cache is used only while the file's
+/// content hash still matches it, and may be deleted at any time.
+pub fn cache_path(path: &Path) -> Option<std::path::PathBuf> {
+    sidecar::path_for(path)
+}
+
 /// Loads a project file and tells what it held, so that a later save can
-/// refuse to overwrite someone else's changes ([`save_with`]).
+/// refuse to overwrite someone else's changes ([`save_with`]). A valid plan
+/// cache ([`cache_path`]) is read instead of the RON text; a big plan read
+/// from its text gets one.
 pub fn load_tracked(path: &Path) -> Result<(Project, Fingerprint)> {
+    load_tracked_with(path, sidecar::MIN_BYTES)
+}
+
+/// [`load_tracked`], writing a cache for files of `cache_min` bytes or more.
+fn load_tracked_with(path: &Path, cache_min: u64) -> Result<(Project, Fingerprint)> {
+    if let Some(hit) = sidecar::load(path) {
+        return Ok(hit);
+    }
+    let (project, fingerprint) = load_text(path)?;
+    sidecar::store(path, &project, fingerprint, cache_min);
+    Ok((project, fingerprint))
+}
+
+/// Loads a project file from its RON text.
+fn load_text(path: &Path) -> Result<(Project, Fingerprint)> {
     let bytes = read_bytes(path).map_err(|e| Error::io(path, e))?;
     let (fingerprint, project) = rayon::join(
         || Fingerprint::of_bytes(&bytes),
@@ -1187,6 +1228,155 @@ mod tests {
             )),
             "{e}"
         );
+    }
+
+    /// A plan with what the cache must carry: scenarios, pins in two
+    /// types, postal groups, removed and unlocated accounts, NaN.
+    fn rich() -> Project {
+        use crate::core::geocode::{Country, PostalMatch, Precision};
+        let mut p = small();
+        let h = p.add_territory("Health", MultiPolygon(vec![]));
+        p.territory_mut(h).unwrap().type_id = TerritoryTypeId(1);
+        p.types.push(TerritoryType {
+            id: TerritoryTypeId(1),
+            name: "Healthcare".into(),
+            priority: 2,
+        });
+        p.accounts.pins.insert(4, h);
+        p.accounts.source[2] = LocationSource::PostalCode;
+        p.accounts.set_postal_match(
+            2,
+            Some(PostalMatch {
+                country: Country::GB,
+                precision: Precision::PostalSector,
+            }),
+        );
+        // A dictionary value only the removed account used.
+        p.accounts.attributes[0].codes[1] = p.accounts.attributes[0].code_of("Gone");
+        p.accounts.removed[1] = true;
+        p
+    }
+
+    /// Saves `p` to `dir/plan.turf` and loads it once (writing the cache).
+    fn saved(dir: &Path, p: &Project) -> std::path::PathBuf {
+        let path = dir.join("plan.turf");
+        save(p, &path).unwrap();
+        load_tracked_with(&path, 0).unwrap();
+        path
+    }
+
+    #[test]
+    fn cache_loads_the_same_project_as_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = rich();
+        let path = saved(dir.path(), &p);
+        let cache = cache_path(&path).unwrap();
+        assert!(cache.is_file(), "no cache written");
+        let (from_text, fp_text) = load_text(&path).unwrap();
+        let (from_cache, fp_cache) = sidecar::load(&path).expect("the cache is used");
+        assert_eq!(fp_text, fp_cache);
+        assert_eq!(text(&from_cache), text(&from_text));
+        same_plan(&from_cache, &from_text);
+        assert_eq!(from_cache.accounts.names, from_text.accounts.names);
+        assert_eq!(from_cache.accounts.attributes, from_text.accounts.attributes);
+        assert_eq!(from_cache.accounts.postal, from_text.accounts.postal);
+        assert_eq!(from_cache.accounts.source, from_text.accounts.source);
+    }
+
+    /// Puts a cache of `other` next to `path`, made for `path`'s content:
+    /// a load that returns `other` read the cache.
+    fn plant(path: &Path, other: &Project) {
+        let fp = Fingerprint::of_file(path).unwrap();
+        sidecar::store(path, other, fp, 0);
+    }
+
+    fn planted() -> Project {
+        let mut other = rich();
+        other.name = "from the cache".into();
+        other
+    }
+
+    #[test]
+    fn valid_cache_is_read_instead_of_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = saved(dir.path(), &small());
+        plant(&path, &planted());
+        assert_eq!(load(&path).unwrap().name, "from the cache");
+    }
+
+    #[test]
+    fn cache_of_a_changed_file_is_ignored_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = saved(dir.path(), &small());
+        plant(&path, &planted());
+        // Same length, other content: only the hash tells.
+        let t = std::fs::read_to_string(&path).unwrap().replacen("West", "Wxst", 1);
+        std::fs::write(&path, &t).unwrap();
+        let p = load_tracked_with(&path, 0).unwrap().0;
+        assert_eq!(p.name, small().name);
+        assert_eq!(p.territories[0].name, "Wxst");
+        // The stale cache was replaced by one of the file as it is now.
+        assert_eq!(sidecar::load(&path).unwrap().0.territories[0].name, "Wxst");
+    }
+
+    #[test]
+    fn damaged_cache_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = saved(dir.path(), &small());
+        plant(&path, &planted());
+        let cache = cache_path(&path).unwrap();
+        let good = std::fs::read(&cache).unwrap();
+        let mut flipped = good.clone();
+        let at = flipped.len() - 20;
+        flipped[at] ^= 0x40;
+        let truncated = &good[..good.len() - 7];
+        let mut other_build = good.clone();
+        other_build[16] ^= 1; // the cache layout version
+        for bad in [&flipped[..], truncated, &other_build[..], b"", &good[..10]] {
+            std::fs::write(&cache, bad).unwrap();
+            assert!(sidecar::load(&path).is_none());
+            assert_eq!(load(&path).unwrap().name, small().name);
+        }
+    }
+
+    #[test]
+    fn foreign_file_at_the_cache_path_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.turf");
+        save(&small(), &path).unwrap();
+        let cache = cache_path(&path).unwrap();
+        std::fs::write(&cache, "someone else's notes").unwrap();
+        assert_eq!(load_tracked_with(&path, 0).unwrap().0.name, small().name);
+        assert_eq!(
+            std::fs::read_to_string(&cache).unwrap(),
+            "someone else's notes"
+        );
+    }
+
+    #[test]
+    fn small_plans_get_no_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.turf");
+        save(&small(), &path).unwrap();
+        load(&path).unwrap();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["plan.turf"]);
+    }
+
+    #[test]
+    fn unwritable_cache_path_is_skipped_quietly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.turf");
+        save(&small(), &path).unwrap();
+        // A folder where the cache would go: no cache, no error.
+        let cache = cache_path(&path).unwrap();
+        std::fs::create_dir(&cache).unwrap();
+        assert_eq!(load_tracked_with(&path, 0).unwrap().0.name, small().name);
+        assert!(cache.is_dir());
+        assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 0);
     }
 
     #[test]

@@ -42,11 +42,11 @@ pub(super) struct AccountTable {
     /// account has.
     pub attributes: Vec<AttrColumn>,
     /// Hashes of the ids, for [`AccountTable::first_duplicate`].
-    hashes: Vec<u64>,
+    pub(super) hashes: Vec<u64>,
     /// `(measures, attributes)` of the first account.
-    width: Option<(usize, usize)>,
+    pub(super) width: Option<(usize, usize)>,
     /// The first account whose width differs from the first account's.
-    odd: Option<(usize, (usize, usize))>,
+    pub(super) odd: Option<(usize, (usize, usize))>,
 }
 
 impl AccountTable {
@@ -92,6 +92,21 @@ impl AccountTable {
             }
         }
         None
+    }
+
+    /// The table with its ids hashed (for [`Self::first_duplicate`]) and
+    /// its width set: for columns filled whole, as the plan cache does.
+    pub fn hashed(mut self) -> Self {
+        let state = RandomState::new();
+        let mut hashes = Vec::new();
+        self.ids
+            .par_iter()
+            .map(|id| state.hash_one(id.as_str()))
+            .collect_into_vec(&mut hashes);
+        self.hashes = hashes;
+        self.width = (!self.ids.is_empty()).then(|| (self.measures.len(), self.attributes.len()));
+        self.odd = None;
+        self
     }
 
     /// The table of accounts read by RON as a whole (the slow path).
