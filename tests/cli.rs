@@ -498,7 +498,9 @@ fn bench_verb_runs_on_a_small_plan() {
         "2",
     ]);
     assert!(out.contains("equals full recompute: yes"), "{out}");
-    assert!(out.contains("(3000 accounts back)"), "{out}");
+    assert!(out.contains("(3000 accounts back"), "{out}");
+    assert!(out.contains("(cache used"), "{out}");
+    assert!(out.contains("boundary edit + live metrics"), "{out}");
 }
 
 #[test]

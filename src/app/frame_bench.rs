@@ -4,7 +4,7 @@
 //! no GPU: each timed frame is `Context::run_ui` (layout, culling, binning,
 //! mesh building) plus `Context::tessellate` (what egui does before handing
 //! meshes to the GPU). Plans are synthetic (100k accounts / 200 territories
-//! and 1M / 1,000), viewed whole and zoomed to the busiest territory, each
+//! and 1M with 1,000 and with 10,000 territories), viewed whole and zoomed to the busiest territory, each
 //! both still (the view is unchanged, as while the user reads the map) and
 //! moving (panning or zooming every frame, which defeats every per-view
 //! cache). Warm-up frames build the caches first.
@@ -78,7 +78,11 @@ pub fn run(out: &mut dyn Write) -> anyhow::Result<()> {
         WARMUP, FRAMES
     )?;
     let mut all_ok = true;
-    for (accounts, territories, target) in [(100_000, 200, 8.0), (1_000_000, 1_000, 16.0)] {
+    for (accounts, territories, target) in [
+        (100_000, 200, 8.0),
+        (1_000_000, 1_000, 16.0),
+        (1_000_000, 10_000, 16.0),
+    ] {
         let t = Instant::now();
         let mut ws = Workspace::new(synthetic_plan(accounts, territories, 1));
         writeln!(

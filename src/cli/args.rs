@@ -148,7 +148,8 @@ pub enum Command {
     /// Run the speed benchmark on a seeded synthetic plan and print figures.
     #[cfg(feature = "bench")]
     Bench(BenchArgs),
-    /// Run the headless frame benchmark of the map (100k and 1M accounts).
+    /// Run the headless frame benchmark of the map (100k and 1M accounts;
+    /// 1M also with 10,000 territories).
     #[cfg(feature = "bench")]
     BenchFrame,
     /// Frame times of editing gestures (vertex drag, paint stroke) and of

@@ -31,6 +31,60 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
     (r, ms(t.elapsed()))
 }
 
+/// A `VmHWM:`/`VmRSS:` figure of `/proc/self/status`, MB (Linux).
+fn status_mb(key: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    let kb: f64 = line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Memory of one step: resident before it, and the peak during it (MB).
+#[derive(Clone, Copy, Debug)]
+pub struct StepMemory {
+    /// Resident memory when the step started.
+    pub before_mb: f64,
+    /// Highest resident memory while it ran.
+    pub peak_mb: f64,
+}
+
+impl StepMemory {
+    /// What the step added at its peak.
+    pub fn added_mb(&self) -> f64 {
+        (self.peak_mb - self.before_mb).max(0.0)
+    }
+}
+
+impl std::fmt::Display for StepMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "peak {:.0} MB, +{:.0} MB",
+            self.peak_mb,
+            self.added_mb()
+        )
+    }
+}
+
+/// Runs `f` timed, with its peak memory: the kernel's high-water mark is
+/// reset first (`/proc/self/clear_refs`, Linux); `None` where that is not
+/// available.
+pub fn measured<T>(f: impl FnOnce() -> T) -> (T, f64, Option<StepMemory>) {
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let before = status_mb("VmRSS:");
+    let (r, t) = time(f);
+    let mem = match (reset, before, status_mb("VmHWM:")) {
+        (true, Some(before_mb), Some(peak_mb)) => Some(StepMemory { before_mb, peak_mb }),
+        _ => None,
+    };
+    (r, t, mem)
+}
+
+/// `mem` as `; peak …`, or nothing.
+fn mem_note(mem: Option<StepMemory>) -> String {
+    mem.map(|m| format!("; {m}")).unwrap_or_default()
+}
+
 /// Runs the benchmark and prints one line per figure to `out`.
 pub fn run(
     n_accounts: usize,
@@ -166,6 +220,29 @@ fn edits(ws: &mut Workspace, reps: usize, seed: u64, out: &mut dyn Write) -> Res
     )
     .map_err(io)?;
 
+    // What the window does per boundary edit: the edit, then the metrics
+    // panel's recompute.
+    let mut live = Vec::new();
+    for r in 0..reps {
+        let id = ids[(r * 7919 + 29) % ids.len()];
+        let geometry = synthetic_edit_polygon(ws.project(), id, seed + 1000 + r as u64);
+        let (res, t) = time(|| {
+            ws.apply(Edit::SetGeometry { id, geometry })
+                .map(|()| std::hint::black_box(ws.metrics()))
+        });
+        res?;
+        live.push(t);
+        ws.undo()?;
+    }
+    writeln!(
+        out,
+        "{:<36} {:>9.2} ms   target ≤ 5 ms ({} territories)",
+        "boundary edit + live metrics (median)",
+        median(live),
+        ids.len()
+    )
+    .map_err(io)?;
+
     let mut met = Vec::new();
     for _ in 0..reps {
         let (m, t) = time(|| PlanMetrics::compute(ws.project(), ws.engine()));
@@ -210,32 +287,62 @@ fn snapshot_and_file(ws: &Workspace, reps: usize, out: &mut dyn Write) -> Result
     let dir = std::env::temp_dir().join(format!("turfmap-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let path = dir.join("bench.turf");
-    let (res, save_ms) = time(|| project_file::save(ws.project(), &path));
-    res?;
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    let (loaded, load_ms) = time(|| project_file::load(&path));
-    let loaded = loaded?;
+    let files = plan_files(ws.project(), &path, out);
     let _ = std::fs::remove_dir_all(&dir);
-    writeln!(
-        out,
-        "{:<36} {:>9.1} ms   target ≤ 3000 ms ({:.1} MB)",
-        "project save",
-        save_ms,
-        size as f64 / 1e6
-    )
-    .map_err(io)?;
-    writeln!(
-        out,
-        "{:<36} {:>9.1} ms   target ≤ 3000 ms ({} accounts back)",
-        "project load",
-        load_ms,
-        loaded.accounts.len()
-    )
-    .map_err(io)?;
+    files?;
     // 100,000 features at the full 1M-account size; proportionally fewer
     // for small smoke runs, which would otherwise spend minutes here.
     let features = (ws.project().accounts.len() / 10).clamp(100, 100_000);
     territory_import(ws, features, out)
+}
+
+/// Save, then load from the RON text (as every load did before the plan
+/// cache) and from the cache the save wrote, with peak memory.
+fn plan_files(project: &Project, path: &std::path::Path, out: &mut dyn Write) -> Result<()> {
+    let io = |e| Error::io("<stdout>", e);
+    let (res, save_ms, save_mem) = measured(|| project_file::save(project, path));
+    res?;
+    // Big plans get their cache from the save; a small smoke-test plan
+    // gets one here.
+    let cache = project_file::cache_path(path).unwrap_or_default();
+    if !cache.exists() {
+        project_file::store_cache(project, path);
+    }
+    let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0.0, |m| m.len() as f64 / 1e6);
+    let (ron_mb, cache_mb) = (size(path), size(&cache));
+
+    writeln!(
+        out,
+        "{:<36} {:>9.1} ms   target ≤ 3000 ms ({ron_mb:.1} MB RON, {cache_mb:.1} MB cache{})",
+        "project save",
+        save_ms,
+        mem_note(save_mem)
+    )
+    .map_err(io)?;
+    let (text, text_ms, text_mem) = measured(|| project_file::load_uncached(path));
+    let n = text?.accounts.len();
+    // The cache alone (what `load` reads first), so a cache that failed
+    // to be written or used shows as such rather than as a text load.
+    let (cached, cached_ms, cached_mem) = measured(|| project_file::load_cached(path));
+    let used = cached.is_some_and(|p| p.accounts.len() == n);
+    writeln!(
+        out,
+        "{:<36} {:>9.1} ms   ({n} accounts back{})",
+        "project load, RON text",
+        text_ms,
+        mem_note(text_mem)
+    )
+    .map_err(io)?;
+    writeln!(
+        out,
+        "{:<36} {:>9.1} ms   target ≤ 1/3 of the text: {:.1}x faster ({}{})",
+        "project load, plan cache",
+        cached_ms,
+        text_ms / cached_ms.max(1e-9),
+        if used { "cache used" } else { "NO CACHE" },
+        mem_note(cached_mem)
+    )
+    .map_err(io)
 }
 
 /// GeoJSON of `n` small squares named `Imported N`, on a grid.

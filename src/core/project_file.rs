@@ -488,6 +488,13 @@ pub fn save_with(
     Ok(written)
 }
 
+/// Writes the plan cache of `project`, which is what the file at `path`
+/// holds, whatever its size (saves and loads write one for big plans
+/// only); whether it was written.
+pub fn store_cache(project: &Project, path: &Path) -> bool {
+    Fingerprint::of_file(path).is_ok_and(|fp| sidecar::store(path, project, fp, 0))
+}
+
 /// [`save_with`] without the plan cache: for copies that are written
 /// often and rarely read, such as recovery files.
 pub fn save_uncached(
@@ -848,8 +855,21 @@ fn load_tracked_with(path: &Path, cache_min: u64) -> Result<(Project, Fingerprin
         return Ok(hit);
     }
     let (project, fingerprint) = load_text(path)?;
-    sidecar::store(path, &project, fingerprint, cache_min);
+    let _ = sidecar::store(path, &project, fingerprint, cache_min);
     Ok((project, fingerprint))
+}
+
+/// The plan from its cache alone; `None` when there is no valid cache
+/// (for benchmarks and checks: [`load`] falls back to the text itself).
+pub fn load_cached(path: &Path) -> Option<Project> {
+    sidecar::load(path).map(|(p, _)| p)
+}
+
+/// Loads a project file from its RON text only, neither reading nor
+/// writing the plan cache (what every load did before the cache; for
+/// benchmarks and checks).
+pub fn load_uncached(path: &Path) -> Result<Project> {
+    load_text(path).map(|(p, _)| p)
 }
 
 /// Loads a project file from its RON text.
@@ -1287,7 +1307,7 @@ mod tests {
     /// a load that returns `other` read the cache.
     fn plant(path: &Path, other: &Project) {
         let fp = Fingerprint::of_file(path).unwrap();
-        sidecar::store(path, other, fp, 0);
+        assert!(sidecar::store(path, other, fp, 0));
     }
 
     fn planted() -> Project {

@@ -89,20 +89,26 @@ fn checked_payload(bytes: &[u8], ron_len: u64) -> Option<((u64, u64), &[u8])> {
 }
 
 /// Writes the cache of `project`, just loaded from or saved to `ron`,
-/// whose content is `fingerprint`. Small plans get none; any failure
-/// leaves things as they were and is not reported (the cache is optional).
-pub(super) fn store(ron: &Path, project: &Project, fingerprint: Fingerprint, min_bytes: u64) {
+/// whose content is `fingerprint`; whether it was written. Plans under
+/// `min_bytes` get none; a failure leaves things as they were and is only
+/// told by `false` (the cache is optional).
+pub(super) fn store(
+    ron: &Path,
+    project: &Project,
+    fingerprint: Fingerprint,
+    min_bytes: u64,
+) -> bool {
     let Some((len, hash)) = fingerprint.parts() else {
-        return;
+        return false;
     };
     let Some(side) = path_for(ron) else {
-        return;
+        return false;
     };
     if len < min_bytes || !may_write(&side) {
-        return;
+        return false;
     }
     let Some(payload) = encode(project) else {
-        return;
+        return false;
     };
     let mut e = Enc::default();
     e.0.extend_from_slice(MAGIC);
@@ -113,11 +119,12 @@ pub(super) fn store(ron: &Path, project: &Project, fingerprint: Fingerprint, min
     e.u64(hash);
     e.u64(payload.len() as u64);
     e.u64(xxh3_64(&payload));
-    let _ = write_file_with(&side, WriteOptions::default(), |w| {
+    write_file_with(&side, WriteOptions::default(), |w| {
         w.write_all(&e.0)
             .and_then(|()| w.write_all(&payload))
             .map_err(|err| crate::core::Error::io(&side, err))
-    });
+    })
+    .is_ok()
 }
 
 /// Whether `side` may be written: absent, or a regular file (not a
