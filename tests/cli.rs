@@ -496,6 +496,7 @@ fn bench_verb_runs_on_a_small_plan() {
         "12",
         "--reps",
         "2",
+        "--no-travel",
     ]);
     assert!(out.contains("equals full recompute: yes"), "{out}");
     assert!(out.contains("(3000 accounts back"), "{out}");

@@ -456,6 +456,9 @@ pub struct BenchArgs {
     /// Repetitions for the per-step figures (median reported).
     #[arg(long, default_value_t = 15)]
     pub reps: usize,
+    /// Leave out the drive-time figures (which load the bundled US roads).
+    #[arg(long)]
+    pub no_travel: bool,
 }
 
 #[cfg(feature = "bench")]

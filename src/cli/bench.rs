@@ -7,13 +7,14 @@ use crate::core::Result;
 
 /// `turfmap bench`: core speed figures on a seeded synthetic plan.
 pub(super) fn bench(a: BenchArgs) -> Result<()> {
-    crate::core::bench::run(
-        a.accounts,
-        a.territories,
-        a.seed,
-        a.reps,
-        &mut std::io::stdout(),
-    )
+    let plan = crate::core::bench::BenchPlan {
+        accounts: a.accounts,
+        territories: a.territories,
+        seed: a.seed,
+        reps: a.reps,
+        travel: !a.no_travel,
+    };
+    crate::core::bench::run(plan, &mut std::io::stdout())
 }
 
 /// `turfmap bench-edit`: editing steps on 1M accounts.

@@ -81,18 +81,35 @@ pub fn measured<T>(f: impl FnOnce() -> T) -> (T, f64, Option<StepMemory>) {
 }
 
 /// `mem` as `; peak …`, or nothing.
-fn mem_note(mem: Option<StepMemory>) -> String {
+pub(crate) fn mem_note(mem: Option<StepMemory>) -> String {
     mem.map(|m| format!("; {m}")).unwrap_or_default()
 }
 
+/// What `turfmap bench` measures: plan size, seed, repetitions, and
+/// whether to include the drive-time figures.
+#[derive(Clone, Copy, Debug)]
+pub struct BenchPlan {
+    /// Accounts of the synthetic plan.
+    pub accounts: usize,
+    /// Territories of the synthetic plan.
+    pub territories: usize,
+    /// Seed of the synthetic plan.
+    pub seed: u64,
+    /// Repetitions of the per-step figures.
+    pub reps: usize,
+    /// Include the drive-time figures (loads the bundled US roads).
+    pub travel: bool,
+}
+
 /// Runs the benchmark and prints one line per figure to `out`.
-pub fn run(
-    n_accounts: usize,
-    n_territories: usize,
-    seed: u64,
-    reps: usize,
-    out: &mut dyn Write,
-) -> Result<()> {
+pub fn run(plan: BenchPlan, out: &mut dyn Write) -> Result<()> {
+    let BenchPlan {
+        accounts: n_accounts,
+        territories: n_territories,
+        seed,
+        reps,
+        travel,
+    } = plan;
     let io = |e| Error::io("<stdout>", e);
     let reps = reps.max(1);
     writeln!(
@@ -126,7 +143,11 @@ pub fn run(
     assignment(&project, reps, out)?;
     let mut ws = Workspace::new(project);
     edits(&mut ws, reps, seed, out)?;
-    snapshot_and_file(&ws, reps, out)
+    snapshot_and_file(&ws, reps, out)?;
+    if travel {
+        super::bench_travel::run(ws.project(), out)?;
+    }
+    Ok(())
 }
 
 /// Index build and full assignment, from scratch.

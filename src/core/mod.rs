@@ -45,6 +45,8 @@ pub use model::{Accounts, Project, Territory, TerritoryId};
 pub use workspace::Workspace;
 #[cfg(feature = "bench")]
 pub mod bench_edit;
+#[cfg(feature = "bench")]
+pub mod bench_travel;
 pub mod optimize;
 pub mod render;
 pub mod report;
