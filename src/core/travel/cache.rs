@@ -15,7 +15,7 @@ use super::speeds::SpeedTable;
 use crate::core::error::{Error, Result};
 
 /// Bump when the cached layout changes.
-const CACHE_FORMAT: u64 = 1;
+const CACHE_FORMAT: u64 = 2;
 
 /// FNV-1a, 64-bit: a stable digest (std's hasher may change between Rust
 /// releases, which would orphan cache files).

@@ -81,8 +81,22 @@ pub struct Network {
         deserialize_with = "fast_paths::deserialize_32"
     )]
     pub(crate) ch: FastGraph,
+    /// Stored in the cache: bulk-loading the trees was most of the time a
+    /// load took.
+    pub(crate) trees: Trees,
     #[serde(skip)]
     pub(crate) rt: Runtime,
+}
+
+/// The segments' R-trees, for snapping points to the network.
+#[derive(Default, Serialize, Deserialize)]
+pub(crate) struct Trees {
+    pub segs: RTree<Seg>,
+    /// The segments of the largest connected piece (by length), when the
+    /// network has more than one: points also snap there, so a point whose
+    /// nearest road is a fragment (an urban core the data does not join
+    /// up) still has a way onto the main network.
+    pub trunk: Option<RTree<Seg>>,
 }
 
 /// Look-up structures rebuilt after loading (cheaper than storing them).
@@ -90,12 +104,6 @@ pub struct Network {
 pub(crate) struct Runtime {
     pub adj_start: Vec<u32>,
     pub adj: Vec<Arc>,
-    pub segs: RTree<Seg>,
-    /// The segments of the largest connected piece (by length), when the
-    /// network has more than one: points also snap there, so a point whose
-    /// nearest road is a fragment (an urban core the data does not join
-    /// up) still has a way onto the main network.
-    pub trunk: Option<RTree<Seg>>,
     /// Fastest edge between two nodes `(min, max)`: (ms, km).
     pub pairs: HashMap<(u32, u32), (u64, f64)>,
 }
@@ -167,8 +175,10 @@ impl Network {
             coords,
             cum_km,
             ch,
+            trees: Trees::default(),
             rt: Runtime::default(),
         };
+        net.build_trees();
         net.finish();
         net
     }
@@ -216,6 +226,15 @@ impl Network {
                 fill[from as usize] += 1;
             }
         }
+        self.rt = Runtime {
+            adj_start: start,
+            adj,
+            pairs,
+        };
+    }
+
+    /// Builds the R-trees of the segments (the trunk's in parallel).
+    fn build_trees(&mut self) {
         let trunk_of = self.largest_piece();
         let segs_of = |keep: &dyn Fn(&Edge) -> bool| -> Vec<Seg> {
             self.edges
@@ -228,15 +247,11 @@ impl Network {
                 })
                 .collect()
         };
-        let segs = segs_of(&|_| true);
-        let trunk = trunk_of.map(|piece| RTree::bulk_load(segs_of(&|e| piece[e.a as usize])));
-        self.rt = Runtime {
-            adj_start: start,
-            adj,
-            segs: RTree::bulk_load(segs),
-            trunk,
-            pairs,
-        };
+        let (segs, trunk) = rayon::join(
+            || RTree::bulk_load(segs_of(&|_| true)),
+            || trunk_of.map(|piece| RTree::bulk_load(segs_of(&|e| piece[e.a as usize]))),
+        );
+        self.trees = Trees { segs, trunk };
     }
 
     /// Which nodes are in the longest connected piece; `None` when every
@@ -294,15 +309,24 @@ impl Network {
             .min(self.edges.len().saturating_sub(1))
     }
 
-    /// The graph serialized for the cache.
+    /// The graph serialized for the cache, followed by the XXH3 hash of
+    /// those bytes.
     pub(crate) fn to_bytes(&self) -> Result<Vec<u8>> {
-        postcard::to_stdvec(self)
-            .map_err(|e| Error::invalid(format!("road graph cannot be encoded: {e}")))
+        let mut bytes = postcard::to_stdvec(self)
+            .map_err(|e| Error::invalid(format!("road graph cannot be encoded: {e}")))?;
+        let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+        bytes.extend_from_slice(&hash.to_le_bytes());
+        Ok(bytes)
     }
 
-    /// A graph from [`Network::to_bytes`].
+    /// A graph from [`Network::to_bytes`]; `None` when the bytes are not
+    /// exactly what it wrote (the hash), or do not fit together.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        let mut net: Self = postcard::from_bytes(bytes).ok()?;
+        let (body, hash) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+        if xxhash_rust::xxh3::xxh3_64(body).to_le_bytes() != hash {
+            return None;
+        }
+        let mut net: Self = postcard::from_bytes(body).ok()?;
         // A damaged cache file must not index out of bounds later.
         let n = net.nodes.len() as u32;
         let c = net.coords.len() as u32;
@@ -311,7 +335,11 @@ impl Network {
             && net
                 .edges
                 .iter()
-                .all(|e| e.a < n && e.b < n && e.first < e.end && e.end <= c);
+                .all(|e| e.a < n && e.b < n && e.first < e.end && e.end <= c)
+            && std::iter::once(&net.trees.segs)
+                .chain(&net.trees.trunk)
+                .flat_map(RTree::iter)
+                .all(|s| s.data + 1 < c);
         if !sane {
             return None;
         }

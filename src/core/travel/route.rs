@@ -109,9 +109,9 @@ impl Router {
     pub fn snap(&self, p: (f64, f64)) -> Option<Snap> {
         let net = self.net.as_deref()?;
         let q = to_3d(p);
-        let near = cand(net, &q, net.rt.segs.nearest_neighbor(&q)?);
+        let near = cand(net, &q, net.trees.segs.nearest_neighbor(&q)?);
         let trunk = net
-            .rt
+            .trees
             .trunk
             .as_ref()
             .and_then(|t| t.nearest_neighbor(&q))
