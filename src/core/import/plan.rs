@@ -99,7 +99,18 @@ pub fn new_project(
     files: &NewPlanFiles,
     progress: &Progress,
 ) -> Result<(Project, NewPlanReport)> {
-    let (table, accounts) = import_accounts(&files.accounts, &files.columns, progress)?;
+    // The two files are independent: read them at once (the accounts'
+    // errors still come first).
+    let (accounts, territories) = rayon::join(
+        || import_accounts(&files.accounts, &files.columns, progress),
+        || {
+            files
+                .territories
+                .as_ref()
+                .map(|path| super::territories_named(path, files.name_prop.as_deref()))
+        },
+    );
+    let (table, accounts) = accounts?;
     let mut project = Project::new(name);
     project.accounts = table;
     project.settings.default_country = files
@@ -107,10 +118,10 @@ pub fn new_project(
         .default_country
         .unwrap_or(project.settings.default_country);
     project.settings.row_number_ids = accounts.id_column.is_none();
-    let territories = match &files.territories {
-        Some(path) => {
+    let territories = match territories {
+        Some(read) => {
             progress.check()?;
-            let (imported, report) = super::territories_named(path, files.name_prop.as_deref())?;
+            let (imported, report) = read?;
             add_territories(&mut project, imported);
             Some(report)
         }
