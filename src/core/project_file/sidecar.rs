@@ -58,11 +58,14 @@ pub(super) fn load(ron: &Path) -> Option<(Project, Fingerprint)> {
     let ron_len = std::fs::metadata(ron).ok()?.len();
     let bytes = super::read_bytes(&side).ok()?;
     let (expect, payload) = checked_payload(&bytes, ron_len)?;
-    let fingerprint = Fingerprint::of_file(ron).ok()?;
+    // Hashing the plan file and decoding the cache overlap; a stale cache
+    // (rare: the file was changed by something else) wastes the decoding.
+    let (fingerprint, decoded) = rayon::join(|| Fingerprint::of_file(ron), || decode(payload));
+    let fingerprint = fingerprint.ok()?;
     if fingerprint.parts() != Some(expect) {
         return None;
     }
-    let (file, table) = decode(payload)?;
+    let (file, table) = decoded?;
     let project = project_from(file, table).ok()?;
     Some((project, fingerprint))
 }
