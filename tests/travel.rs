@@ -183,6 +183,17 @@ fn cache_is_used_and_rebuilt_when_the_roads_or_speeds_change() {
         cache::load(&roads, &fast, Some(&cache_dir)).unwrap().1,
         cache::Source::Built
     );
+    // One flipped byte anywhere: rebuilt too (the file carries a checksum).
+    cache::forget_loaded();
+    for f in std::fs::read_dir(&cache_dir).unwrap() {
+        let p = f.unwrap().path();
+        let mut b = std::fs::read(&p).unwrap();
+        let mid = b.len() / 2;
+        b[mid] ^= 0x10;
+        std::fs::write(&p, b).unwrap();
+    }
+    let (_, flipped) = cache::load(&roads, &fast, Some(&cache_dir)).unwrap();
+    assert_eq!(flipped, cache::Source::Built);
     // A damaged cache file is rebuilt, not trusted.
     cache::forget_loaded();
     for f in std::fs::read_dir(&cache_dir).unwrap() {
