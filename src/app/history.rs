@@ -222,7 +222,8 @@ impl TurfmapApp {
         std::thread::spawn(move || {
             let result = (|| {
                 std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-                project_file::save_uncached(&project, &file, Default::default()).map_err(|e| e.to_string())?;
+                project_file::save_uncached(&project, &file, Default::default())
+                    .map_err(|e| e.to_string())?;
                 let text = serde_json::to_string_pretty(&marker).map_err(|e| e.to_string())?;
                 std::fs::write(marker_file(&file), text).map_err(|e| e.to_string())?;
                 Ok(file)

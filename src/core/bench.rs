@@ -35,7 +35,12 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
 fn status_mb(key: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with(key))?;
-    let kb: f64 = line[key.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+    let kb: f64 = line[key.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
     Some(kb / 1024.0)
 }
 
@@ -57,12 +62,7 @@ impl StepMemory {
 
 impl std::fmt::Display for StepMemory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "peak {:.0} MB, +{:.0} MB",
-            self.peak_mb,
-            self.added_mb()
-        )
+        write!(f, "peak {:.0} MB, +{:.0} MB", self.peak_mb, self.added_mb())
     }
 }
 

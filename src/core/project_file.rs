@@ -1298,7 +1298,10 @@ mod tests {
         assert_eq!(text(&from_cache), text(&from_text));
         same_plan(&from_cache, &from_text);
         assert_eq!(from_cache.accounts.names, from_text.accounts.names);
-        assert_eq!(from_cache.accounts.attributes, from_text.accounts.attributes);
+        assert_eq!(
+            from_cache.accounts.attributes,
+            from_text.accounts.attributes
+        );
         assert_eq!(from_cache.accounts.postal, from_text.accounts.postal);
         assert_eq!(from_cache.accounts.source, from_text.accounts.source);
     }
@@ -1330,7 +1333,9 @@ mod tests {
         let path = saved(dir.path(), &small());
         plant(&path, &planted());
         // Same length, other content: only the hash tells.
-        let t = std::fs::read_to_string(&path).unwrap().replacen("West", "Wxst", 1);
+        let t = std::fs::read_to_string(&path)
+            .unwrap()
+            .replacen("West", "Wxst", 1);
         std::fs::write(&path, &t).unwrap();
         let p = load_tracked_with(&path, 0).unwrap().0;
         assert_eq!(p.name, small().name);

@@ -104,7 +104,7 @@ impl AccountTable {
             .map(|id| state.hash_one(id.as_str()))
             .collect_into_vec(&mut hashes);
         self.hashes = hashes;
-        self.width = (!self.ids.is_empty()).then(|| (self.measures.len(), self.attributes.len()));
+        self.width = (!self.ids.is_empty()).then_some((self.measures.len(), self.attributes.len()));
         self.odd = None;
         self
     }

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::accounts_in::AccountTable;
+use super::accounts_in::{AccountTable, Pins};
 use super::{FileIn, OtherPins, Ring, file_out, other_pins, project_from, ron_options};
 use crate::core::fs::{Fingerprint, WriteOptions, write_file_with};
 use crate::core::model::{AttrColumn, LocationSource, Project};
@@ -292,7 +292,7 @@ fn decode_accounts(d: &mut Dec<'_>) -> Option<AccountTable> {
         })
         .collect::<Option<Vec<_>>>()?;
     let first = d.u64s(n)?;
-    let mut pins: Vec<(Option<u32>, Vec<(u32, u32)>)> = first
+    let mut pins: Vec<Pins> = first
         .into_par_iter()
         .map(|p| (u32::try_from(p).ok(), Vec::new()))
         .collect();
