@@ -14,7 +14,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use geo::{BoundingRect, Coord, LineString, Rect};
-use rstar::primitives::{GeomWithData, Line};
+use rayon::prelude::*;
+use rstar::primitives::{GeomWithData, Line, Rectangle};
 use rstar::{AABB, RTree};
 
 use super::edit::{Edit, TerritoryProps};
@@ -129,6 +130,55 @@ pub fn neighbours(project: &Project, id: TerritoryId) -> Vec<TerritoryId> {
         .collect()
 }
 
+/// [`neighbours`] of every territory in `ids` at once: each box is computed
+/// once and the candidates come from an R-tree of the boxes, in parallel
+/// (pairing every box with every other made importing 3,233 counties take
+/// seconds).
+fn neighbour_lists(
+    project: &Project,
+    ids: &BTreeSet<TerritoryId>,
+) -> BTreeMap<TerritoryId, Vec<TerritoryId>> {
+    let ts = &project.territories;
+    let boxes: Vec<Option<Rect<f64>>> = ts.par_iter().map(|t| t.geometry.bounding_rect()).collect();
+    let corners = |r: &Rect<f64>| ([r.min().x, r.min().y], [r.max().x, r.max().y]);
+    let tree = RTree::bulk_load(
+        boxes
+            .iter()
+            .enumerate()
+            .filter_map(|(k, b)| {
+                let (lo, hi) = corners(b.as_ref()?);
+                Some(GeomWithData::new(Rectangle::from_corners(lo, hi), k))
+            })
+            .collect(),
+    );
+    let at: std::collections::HashMap<TerritoryId, usize> =
+        ts.iter().enumerate().map(|(k, t)| (t.id, k)).collect();
+    ids.par_iter()
+        .map(|&id| {
+            let Some((k, bb)) = at.get(&id).and_then(|&k| Some((k, grown(boxes[k]?)))) else {
+                return (id, Vec::new());
+            };
+            let t = &ts[k];
+            let segs = RTree::bulk_load(segments(t));
+            let (lo, hi) = corners(&bb);
+            let mut cands: Vec<usize> = tree
+                .locate_in_envelope_intersecting(&AABB::from_corners(lo, hi))
+                .map(|g| g.data)
+                .collect();
+            // Plan order, as [`neighbours`] lists them.
+            cands.sort_unstable();
+            let list = cands
+                .into_iter()
+                .filter(|&j| boxes[j].is_some_and(|ub| boxes_meet(&bb, &ub)))
+                .map(|j| &ts[j])
+                .filter(|u| comparable(t, u) && shares_border(&segs, u))
+                .map(|u| u.id)
+                .collect();
+            (id, list)
+        })
+        .collect()
+}
+
 /// Does `u` share at least [`MIN_SHARED`] of border with the segments in
 /// `tree`?
 fn shares_border(tree: &RTree<Seg>, u: &Territory) -> bool {
@@ -170,10 +220,7 @@ pub fn recolor(project: &Project, changed: &[TerritoryId]) -> Vec<(TerritoryId, 
         .copied()
         .filter(|&id| project.territory(id).is_some_and(|t| !t.color_picked))
         .collect();
-    let near: BTreeMap<TerritoryId, Vec<TerritoryId>> = todo
-        .iter()
-        .map(|&id| (id, neighbours(project, id)))
-        .collect();
+    let near = neighbour_lists(project, &todo);
     let mut color: BTreeMap<TerritoryId, [u8; 3]> = BTreeMap::new();
     let current = |color: &BTreeMap<TerritoryId, [u8; 3]>, id: TerritoryId| {
         color
