@@ -261,7 +261,7 @@ fn view_menu(ui: &mut Ui, cx: &MenuContext<'_>, style: &mut MapStyle, out: &mut 
         .add(Button::new("Presentation mode").shortcut_text("F5"))
         .clicked()
     {
-        out.push(Command::Present);
+        out.push(Command::SetPresenting(true));
     }
     ui.separator();
     if ui.button("Zoom to plan").clicked() {
@@ -350,4 +350,33 @@ fn model_menu(ui: &mut Ui, ws: &Workspace, out: &mut Vec<Command>) {
             ui.close();
         }
     }
+}
+
+/// The window's keyboard shortcuts pressed this frame, as commands.
+pub(crate) fn shortcuts(ctx: &egui::Context) -> Vec<Command> {
+    // Shift variants first: consume_shortcut ignores extra Shift.
+    let pressed = |s: &KeyboardShortcut| ctx.input_mut(|i| i.consume_shortcut(s));
+    let mut out = Vec::new();
+    if pressed(&SAVE_AS) {
+        out.push(Command::SaveAs);
+    } else if pressed(&SAVE) {
+        out.push(Command::Save);
+    } else if pressed(&OPEN) {
+        out.push(Command::Request(Action::OpenDialog));
+    } else if pressed(&NEW) {
+        out.push(Command::Request(Action::NewPlan));
+    } else if pressed(&QUIT) {
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+    }
+    // A text field being edited has its own undo.
+    if !ctx.egui_wants_keyboard_input() {
+        if pressed(&REDO) || pressed(&REDO_Y) {
+            out.push(Command::Redo);
+        } else if pressed(&UNDO) {
+            out.push(Command::Undo);
+        } else if ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+            out.push(Command::ClearSelection);
+        }
+    }
+    out
 }

@@ -1,16 +1,53 @@
 //! Modal dialogs and the error banner: progress of a background job,
 //! "Save changes?", the New-plan form.
 
+use std::path::PathBuf;
+
 use egui::{Id, Modal, Panel, ProgressBar, RichText, Ui};
 
-use super::{TurfmapApp, display_name, files};
+use crate::app::command::Command;
+use crate::app::jobs::Job;
+use crate::app::{Action, display_name, files};
+use crate::core::Workspace;
 
-impl TurfmapApp {
-    /// A dismissable one-line error under the menu bar.
-    pub(crate) fn error_banner(&mut self, ui: &mut Ui) {
-        let Some(error) = self.error.clone() else {
-            return;
-        };
+/// The "New plan from CSV" form, between choosing the accounts file and
+/// choosing where to save.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct NewPlanForm {
+    accounts: PathBuf,
+    territories: Option<PathBuf>,
+    name_prop: String,
+    /// The country of rows that name none (picks the postal table).
+    country: crate::core::geocode::Country,
+}
+
+/// A new plan to build: the files it is made from and where it is saved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewPlanRequest {
+    /// The accounts table.
+    pub accounts: PathBuf,
+    /// Territories to import with them (GeoJSON, shapefile, KML, KMZ).
+    pub territories: Option<PathBuf>,
+    /// The territories' name property (`None`: detect it).
+    pub name_prop: Option<String>,
+    /// The country of rows that name none.
+    pub country: crate::core::geocode::Country,
+    /// Where the new plan is saved.
+    pub plan: PathBuf,
+}
+
+/// The window's modal dialogs: "Save changes?" and the New-plan form.
+#[derive(Debug, Default)]
+pub struct Dialogs {
+    /// What waits for "Save changes?" to be answered.
+    pub(crate) confirm: Option<Action>,
+    /// The New-plan form, while open.
+    pub(crate) new_plan: Option<NewPlanForm>,
+}
+
+/// A dismissable one-line error under the menu bar.
+pub(crate) fn error_banner(ui: &mut Ui, error: &str) -> Vec<Command> {
+    let mut out = Vec::new();
         // Opaque: nothing is painted under a panel's own frame.
         let fill = if ui.visuals().dark_mode {
             egui::Color32::from_rgb(96, 32, 32)
@@ -21,9 +58,9 @@ impl TurfmapApp {
             .frame(egui::Frame::new().fill(fill).inner_margin(8))
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    super::panels::warning_icon(ui);
+                    super::warning_icon(ui);
                     if ui.button("Dismiss").clicked() {
-                        self.error = None;
+                        out.push(Command::DismissError);
                     }
                     ui.add(
                         egui::Label::new(
@@ -33,18 +70,11 @@ impl TurfmapApp {
                     );
                 });
             });
-    }
+    out
+}
 
-    pub(crate) fn dialogs(&mut self, ctx: &egui::Context) {
-        self.busy_dialog(ctx);
-        self.confirm_dialog(ctx);
-        self.new_plan_dialog(ctx);
-        self.about.ui(ctx);
-    }
-
-    /// Progress of the running job, with Cancel where it is safe.
-    fn busy_dialog(&mut self, ctx: &egui::Context) {
-        let Some(job) = &self.job else { return };
+/// Progress of the running job, with Cancel where it is safe.
+pub(crate) fn busy_dialog(ctx: &egui::Context, job: &Job) -> Vec<Command> {
         let mut cancel = false;
         Modal::new(Id::unique("busy")).show(ctx, |ui| {
             ui.set_width(440.0);
@@ -69,16 +99,40 @@ impl TurfmapApp {
             }
         });
         if cancel {
-            self.cancel_job();
+            return vec![Command::CancelJob];
         }
+    Vec::new()
+}
+
+impl Dialogs {
+    /// True while a modal dialog waits for an answer.
+    pub fn is_open(&self) -> bool {
+        self.confirm.is_some() || self.new_plan.is_some()
+    }
+
+    /// Opens the New-plan form on an accounts file.
+    pub(crate) fn open_new_plan(&mut self, accounts: PathBuf) {
+        self.new_plan = Some(NewPlanForm {
+            accounts,
+            territories: None,
+            name_prop: "name".into(),
+            country: crate::core::geocode::Country::US,
+        });
+    }
+
+    /// The open dialogs; returns what the user chose.
+    pub fn ui(&mut self, ctx: &egui::Context, ws: &Workspace) -> Vec<Command> {
+        let mut out = self.confirm_dialog(ctx, ws);
+        out.extend(self.new_plan_dialog(ctx));
+        out
     }
 
     /// "Save changes to X before …?" with Save / Discard / Cancel.
-    fn confirm_dialog(&mut self, ctx: &egui::Context) {
+    fn confirm_dialog(&mut self, ctx: &egui::Context, ws: &Workspace) -> Vec<Command> {
         let Some(action) = self.confirm.clone() else {
-            return;
+            return Vec::new();
         };
-        let name = match self.ws.project().name.as_str() {
+        let name = match ws.project().name.as_str() {
             "" => "this plan".to_owned(),
             n => format!("“{n}”"),
         };
@@ -112,25 +166,21 @@ impl TurfmapApp {
         if modal.should_close() && choice.is_none() {
             choice = Some(Choice::Cancel);
         }
+        if choice.is_some() {
+            self.confirm = None;
+        }
         match choice {
-            Some(Choice::Save) => {
-                self.confirm = None;
-                self.save(Some(action));
-            }
-            Some(Choice::Discard) => {
-                self.confirm = None;
-                self.perform(action);
-            }
-            Some(Choice::Cancel) => self.confirm = None,
-            None => {}
+            Some(Choice::Save) => vec![Command::SaveThen(action)],
+            Some(Choice::Discard) => vec![Command::Perform(action)],
+            Some(Choice::Cancel) | None => Vec::new(),
         }
     }
 
     /// Accounts CSV chosen; optionally a territories file (GeoJSON,
     /// shapefile, KML or KMZ); then where to save.
-    fn new_plan_dialog(&mut self, ctx: &egui::Context) {
+    fn new_plan_dialog(&mut self, ctx: &egui::Context) -> Vec<Command> {
         let Some(form) = &mut self.new_plan else {
-            return;
+            return Vec::new();
         };
         let mut create = false;
         let mut cancel = false;
@@ -216,8 +266,7 @@ impl TurfmapApp {
         if modal.should_close() && !create {
             cancel = true;
         }
-        if create {
-            let form = self.new_plan.take().expect("form is open");
+        if create && let Some(form) = self.new_plan.take() {
             let name = files::plan_name_from(&form.accounts);
             if let Some(plan) = files::dialogs::save_as(
                 "Save the new plan",
@@ -232,17 +281,18 @@ impl TurfmapApp {
                     "" | "name" => None,
                     p => Some(p.to_owned()),
                 };
-                self.create_plan_in(
-                    form.accounts,
-                    form.territories,
+                return vec![Command::CreatePlan(Box::new(NewPlanRequest {
+                    accounts: form.accounts,
+                    territories: form.territories,
                     name_prop,
-                    form.country,
+                    country: form.country,
                     plan,
-                );
+                }))];
             }
         } else if cancel {
             self.new_plan = None;
         }
+        Vec::new()
     }
 }
 
