@@ -57,10 +57,19 @@ fn run_shows_a_proposal_accept_applies_it_and_one_undo_restores() {
     assert!(app(&h).panels().balance.running(), "runs in the background");
     // The window keeps drawing while it runs.
     h.step();
-    assert!(app_mut(&mut h).panels_mut().balance.wait(Duration::from_secs(300)));
+    assert!(
+        app_mut(&mut h)
+            .panels_mut()
+            .balance
+            .wait(Duration::from_secs(300))
+    );
     h.step();
     h.step();
-    let p = app(&h).panels().balance.proposal().expect("a proposal is shown");
+    let p = app(&h)
+        .panels()
+        .balance
+        .proposal()
+        .expect("a proposal is shown");
     let (cv0, cv1) = (p.before.cv_pct, p.after.cv_pct);
     assert!(cv1 < cv0, "the proposal is better balanced: {cv0} → {cv1}");
     // Nothing changes before Accept.
@@ -70,7 +79,10 @@ fn run_shows_a_proposal_accept_applies_it_and_one_undo_restores() {
     h.get_by_label("Accept").click();
     h.step();
     h.step();
-    assert!(!app(&h).panels().balance.is_open(), "Accept closes the dialog");
+    assert!(
+        !app(&h).panels().balance.is_open(),
+        "Accept closes the dialog"
+    );
     let after = metrics_key(app(&h));
     assert_ne!(after, before, "Accept changes the plan");
     assert!((app(&h).metrics().cv_pct - cv1).abs() < 1e-9);
@@ -105,7 +117,12 @@ fn cancel_and_discard_leave_the_plan_untouched() {
     // Run again, then Discard the proposal.
     h.get_by_label("Run").click();
     h.step();
-    assert!(app_mut(&mut h).panels_mut().balance.wait(Duration::from_secs(300)));
+    assert!(
+        app_mut(&mut h)
+            .panels_mut()
+            .balance
+            .wait(Duration::from_secs(300))
+    );
     h.step();
     h.step();
     assert!(app(&h).panels().balance.proposal().is_some());

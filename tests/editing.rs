@@ -85,7 +85,12 @@ fn dragging_an_account_shows_a_preview_then_moves_it() {
         h.step();
     }
     h.step();
-    let preview = app(&h).panels().tools.drop_preview().expect("a preview").clone();
+    let preview = app(&h)
+        .panels()
+        .tools
+        .drop_preview()
+        .expect("a preview")
+        .clone();
     assert_eq!(preview.target, Some(tid(&h, "Southport")));
     assert_eq!(preview.count_delta(tid(&h, "Northwind")), -1);
     assert_eq!(preview.count_delta(tid(&h, "Southport")), 1);
@@ -365,7 +370,11 @@ fn dragging_a_vertex_is_one_undo_step_and_matches_a_full_recompute() {
     drag_path(&mut h, &[from, to], 3, Modifiers::NONE);
     assert_eq!(exterior(&h, "Northwind"), ring, "a locked boundary stays");
     assert!(
-        app(&h).panels().tools.hint().is_some_and(|h| h.contains("locked")),
+        app(&h)
+            .panels()
+            .tools
+            .hint()
+            .is_some_and(|h| h.contains("locked")),
         "{:?}",
         app(&h).panels().tools.hint()
     );
@@ -377,14 +386,16 @@ fn brushing_hexagons_paints_them_into_the_territory() {
     let north = tid(&h, "Northwind");
     app_mut(&mut h).select_territory(north, false);
     app_mut(&mut h)
-        .panels_mut().tools
+        .panels_mut()
+        .tools
         .units
         .set_layer(UnitLayer::Hex { size_km: 120.0 });
     key(&mut h, Key::P);
     assert_eq!(app(&h).panels().tools.tool, Tool::Paint);
     assert!(
         app_mut(&mut h)
-            .panels_mut().tools
+            .panels_mut()
+            .tools
             .units
             .wait(Duration::from_secs(60))
     );

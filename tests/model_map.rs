@@ -257,7 +257,12 @@ fn comparison_runs_in_the_background_and_rings_moved_accounts() {
     h.run_ok();
     h.get_by_label("Compare").click();
     h.run_ok();
-    assert!(app_mut(&mut h).panels_mut().model.wait_for_comparison(std::time::Duration::from_secs(30)));
+    assert!(
+        app_mut(&mut h)
+            .panels_mut()
+            .model
+            .wait_for_comparison(std::time::Duration::from_secs(30))
+    );
     h.run_ok();
     h.get_by_label_contains("2 account(s) change territory");
     let moved = app(&h).map_view().moved().expect("rings on").clone();

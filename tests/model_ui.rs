@@ -121,8 +121,7 @@ fn clone_switch_archive_and_type_selector() {
     assert_eq!(app(&h).workspace().project().active_scenario, proposal);
     // The type selector changes what the lists and metrics show.
     assert_eq!(app(&h).metrics().territories.len(), 3);
-    app_mut(&mut h)
-        .apply_command(turfmap::app::command::Command::ShowType(TerritoryTypeId(1)));
+    app_mut(&mut h).apply_command(turfmap::app::command::Command::ShowType(TerritoryTypeId(1)));
     h.run_ok();
     assert_eq!(app(&h).metrics().territories.len(), 1);
     assert_eq!(app(&h).workspace().engine().type_id(), TerritoryTypeId(1));

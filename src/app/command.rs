@@ -14,7 +14,7 @@ use crate::core::render::DistanceUnit;
 
 use super::panels::{MapExportForm, NewPlanRequest};
 use super::state::Selection;
-use super::{Action, TurfmapApp, file_jobs, panels};
+use super::{Action, TurfmapApp, file_jobs, files, panels};
 
 /// A change a panel asks for.
 #[derive(Debug)]
@@ -129,7 +129,16 @@ pub enum Command {
     CompareScenarios(ScenarioId),
     /// Save to the plan's file although it changed on disk since it was
     /// read (the user chose to overwrite it).
-    SaveOverwrite(PathBuf),
+    SaveOverwrite(PathBuf, Option<Action>),
+    /// Save the plan to this file.
+    SaveTo(PathBuf),
+    /// Open the New-plan form on this accounts file.
+    NewPlanFrom(PathBuf),
+    /// Ask for a typed path (no native file dialog here).
+    AskPath(panels::PathPurpose),
+    /// At start-up: open this plan, else the last plan used, else (first
+    /// run, or the last plan is gone, which is said) the sample.
+    Startup(Option<PathBuf>),
 }
 
 impl TurfmapApp {
@@ -185,8 +194,30 @@ impl TurfmapApp {
             Command::Save => self.save(None),
             Command::SaveThen(action) => self.save(Some(action)),
             Command::SaveAs => self.save_as(None),
-            Command::SaveOverwrite(path) => self.start(file_jobs::save(&self.ws, path, true)),
+            Command::SaveOverwrite(path, then) => {
+                self.start(file_jobs::save(&self.ws, path, true).then(then));
+            }
             Command::CancelJob => self.cancel_job(),
+            Command::SaveTo(path) => self.save_to(path),
+            Command::NewPlanFrom(path) => self.panels.dialogs.open_new_plan(path),
+            Command::AskPath(purpose) => {
+                let start = self.ws.path().and_then(std::path::Path::parent);
+                self.panels
+                    .paths
+                    .ask(purpose, start.map(|d| d.join("")).as_deref());
+            }
+            Command::Startup(plan) => match files::startup_plan(plan, &self.recent) {
+                (Some(path), _) => self.open_plan(path),
+                (None, missing) => {
+                    self.start(file_jobs::open_sample());
+                    if let Some(gone) = missing {
+                        self.error = Some(format!(
+                            "The last plan, {}, is not there any more; showing the sample",
+                            gone.display()
+                        ));
+                    }
+                }
+            },
             Command::CreatePlan(r) => self.start(file_jobs::create(*r, self.settings.clone())),
             command => self.apply_file_command(command),
         }

@@ -88,12 +88,16 @@ pub(crate) fn save(ws: &Workspace, path: PathBuf, overwrite_changes: bool) -> Jo
     );
     let title = format!("Saving {}", display_name(&path));
     JobRequest::new(title, false, move |_| {
-        let written = crate::core::project_file::save_with(&project, &path, opts)?;
-        Ok(JobOutput::Saved {
-            path,
-            state,
-            written,
-        })
+        match crate::core::project_file::save_with(&project, &path, opts) {
+            Ok(written) => Ok(JobOutput::Saved {
+                path,
+                state,
+                written,
+            }),
+            // Someone else saved the file since this window read it: ask.
+            Err(crate::core::Error::Changed(_)) => Ok(JobOutput::ChangedOnDisk { path }),
+            Err(e) => Err(e),
+        }
     })
 }
 

@@ -390,7 +390,13 @@ fn paint_stroke(w: &mut Window, id: TerritoryId) -> anyhow::Result<(Vec<FrameSam
     w.app.panels_mut().tools.units.set_layer(layer);
     w.app.panels_mut().tools.set_tool(Tool::Paint);
     w.frame();
-    if !w.app.panels_mut().tools.units.wait(Duration::from_secs(120)) {
+    if !w
+        .app
+        .panels_mut()
+        .tools
+        .units
+        .wait(Duration::from_secs(120))
+    {
         anyhow::bail!("the hexagons did not load");
     }
     // Zoom so that a hexagon is about HEX_PX points across, centred on the
@@ -473,9 +479,14 @@ fn compare_scenarios(w: &mut Window) -> anyhow::Result<(f64, bool)> {
     }
     w.frame();
     let t = Instant::now();
-    w.app.apply_command(crate::app::command::Command::CompareScenarios(other));
+    w.app
+        .apply_command(crate::app::command::Command::CompareScenarios(other));
     let ui_ms = t.elapsed().as_secs_f64() * 1e3;
-    let done = w.app.panels_mut().model.wait_for_comparison(Duration::from_secs(300));
+    let done = w
+        .app
+        .panels_mut()
+        .model
+        .wait_for_comparison(Duration::from_secs(300));
     // Back to the plan as it was.
     w.app.undo();
     w.frame();

@@ -292,7 +292,6 @@ impl TurfmapApp {
             })
         }));
     }
-
 }
 
 #[cfg(test)]

@@ -39,6 +39,9 @@ pub(crate) enum JobOutput {
     },
     /// A file was exported.
     Exported { path: PathBuf, what: &'static str },
+    /// A save found the plan's file changed on disk since it was read and
+    /// wrote nothing.
+    ChangedOnDisk { path: PathBuf },
     /// The Salesforce export was written into `dir`.
     SalesforceExported {
         dir: PathBuf,

@@ -492,6 +492,11 @@ impl TurfmapApp {
                 territories,
                 report,
             } => self.add_imported_territories(&path, territories, &report),
+            JobOutput::ChangedOnDisk { path } => {
+                // The action waiting for the save waits for the answer.
+                self.panels.dialogs.conflict = Some((path, then));
+                return;
+            }
             JobOutput::Exported { path, what } => {
                 self.notice = Some(format!("Exported {what} to {}", path.display()));
             }
@@ -584,6 +589,9 @@ impl TurfmapApp {
                 self.allow_close = true;
                 self.ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
+            Action::OpenDialog if self.panels.paths.unavailable().is_some() => {
+                self.apply_command(command::Command::AskPath(panels::PathPurpose::OpenPlan));
+            }
             Action::OpenDialog => {
                 if let Some(path) = files::dialogs::pick_plan(self.ws.path()) {
                     self.open_plan(path);
@@ -591,6 +599,10 @@ impl TurfmapApp {
             }
             Action::Open(path) => self.open_plan(path),
             Action::OpenSample => self.start(file_jobs::open_sample()),
+            Action::NewPlan if self.panels.paths.unavailable().is_some() => {
+                let purpose = panels::PathPurpose::NewPlanAccounts;
+                self.apply_command(command::Command::AskPath(purpose));
+            }
             Action::NewPlan => {
                 if let Some(accounts) = files::dialogs::pick_accounts_csv() {
                     self.panels.dialogs.open_new_plan(accounts);
@@ -612,6 +624,12 @@ impl TurfmapApp {
 
     /// Save As: asks where, then saves.
     pub(crate) fn save_as(&mut self, then: Option<Action>) {
+        if self.panels.paths.unavailable().is_some() {
+            // The action waiting for the save is dropped: the user saves
+            // with the typed path, then does it again.
+            self.apply_command(command::Command::AskPath(panels::PathPurpose::SavePlan));
+            return;
+        }
         let name = match self.ws.project().name.as_str() {
             "" => "plan".to_owned(),
             n => n.to_owned(),
@@ -667,8 +685,8 @@ impl TurfmapApp {
         {
             self.apply_command(c);
         }
-        if self.job.is_none() && !self.panels.dialogs.is_open() && !self.panels.present.is_active()
-        {
+        let modal = self.panels.dialogs.is_open() || self.panels.paths.is_open();
+        if self.job.is_none() && !modal && !self.panels.present.is_active() {
             self.panels.tools.keys(&ctx, &self.ws, &self.selection);
             self.run_tool_actions();
             self.apply_commands(panels::menu_bar::shortcuts(&ctx));
@@ -710,6 +728,7 @@ impl TurfmapApp {
                 dark: self.dark,
                 units: self.settings.units,
                 online_tiles: self.settings.online_tiles,
+                typed_paths: self.panels.paths.unavailable().is_some(),
             };
             let view = panels::menu_bar::MenuView {
                 style: &mut self.style,
@@ -734,9 +753,14 @@ impl TurfmapApp {
             .show(ui, |ui| {
                 let busy = self.job.is_some();
                 let p = &mut self.panels;
-                let commands =
-                    p.list
-                        .ui(ui, &self.ws, &self.metrics, &self.selection, &mut p.tools, busy);
+                let commands = p.list.ui(
+                    ui,
+                    &self.ws,
+                    &self.metrics,
+                    &self.selection,
+                    &mut p.tools,
+                    busy,
+                );
                 self.apply_commands(commands);
                 // The rows' context menus queue tool actions.
                 self.run_tool_actions();
@@ -803,7 +827,10 @@ impl TurfmapApp {
             let commands = panels::dialogs::busy_dialog(ctx, job);
             self.apply_commands(commands);
         }
-        let commands = self.panels.dialogs.ui(ctx, &self.ws);
+        let typed = self.panels.paths.unavailable().is_some();
+        let commands = self.panels.dialogs.ui(ctx, &self.ws, typed);
+        self.apply_commands(commands);
+        let commands = self.panels.paths.ui(ctx);
         self.apply_commands(commands);
         self.panels.about.ui(ctx);
         if !all {
@@ -925,10 +952,7 @@ pub fn run(plan: Option<PathBuf>) -> anyhow::Result<()> {
             app.set_settings(remembered, store);
             app.set_recovery_dir(history::default_recovery_dir());
             app.check_recovery();
-            match plan {
-                Some(path) => app.open_plan(path),
-                None => app.apply_command(command::Command::Perform(Action::OpenSample)),
-            }
+            app.apply_command(command::Command::Startup(plan));
             Ok(Box::new(app))
         }),
     )

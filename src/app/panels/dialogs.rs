@@ -19,6 +19,8 @@ pub(crate) struct NewPlanForm {
     name_prop: String,
     /// The country of rows that name none (picks the postal table).
     country: crate::core::geocode::Country,
+    /// Where to save, typed (only where no native file dialog exists).
+    plan: String,
 }
 
 /// A new plan to build: the files it is made from and where it is saved.
@@ -43,88 +45,156 @@ pub struct Dialogs {
     pub(crate) confirm: Option<Action>,
     /// The New-plan form, while open.
     pub(crate) new_plan: Option<NewPlanForm>,
+    /// A save found the plan's file changed on disk: the file, and what
+    /// waited for the save.
+    pub(crate) conflict: Option<(PathBuf, Option<Action>)>,
 }
 
 /// A dismissable one-line error under the menu bar.
 pub(crate) fn error_banner(ui: &mut Ui, error: &str) -> Vec<Command> {
     let mut out = Vec::new();
-        // Opaque: nothing is painted under a panel's own frame.
-        let fill = if ui.visuals().dark_mode {
-            egui::Color32::from_rgb(96, 32, 32)
-        } else {
-            egui::Color32::from_rgb(253, 226, 222)
-        };
-        Panel::top("error_banner")
-            .frame(egui::Frame::new().fill(fill).inner_margin(8))
-            .show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    super::warning_icon(ui);
-                    if ui.button("Dismiss").clicked() {
-                        out.push(Command::DismissError);
-                    }
-                    ui.add(
-                        egui::Label::new(
-                            RichText::new(error).color(ui.visuals().strong_text_color()),
-                        )
+    // Opaque: nothing is painted under a panel's own frame.
+    let fill = if ui.visuals().dark_mode {
+        egui::Color32::from_rgb(96, 32, 32)
+    } else {
+        egui::Color32::from_rgb(253, 226, 222)
+    };
+    Panel::top("error_banner")
+        .frame(egui::Frame::new().fill(fill).inner_margin(8))
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                super::warning_icon(ui);
+                if ui.button("Dismiss").clicked() {
+                    out.push(Command::DismissError);
+                }
+                ui.add(
+                    egui::Label::new(RichText::new(error).color(ui.visuals().strong_text_color()))
                         .wrap(),
-                    );
-                });
+                );
             });
+        });
     out
 }
 
 /// Progress of the running job, with Cancel where it is safe.
 pub(crate) fn busy_dialog(ctx: &egui::Context, job: &Job) -> Vec<Command> {
-        let mut cancel = false;
-        Modal::new(Id::unique("busy")).show(ctx, |ui| {
-            ui.set_width(440.0);
-            ui.heading(&job.title);
-            ui.add_space(8.0);
-            let f = job.progress.fraction();
-            let bar = if f > 0.0 {
-                ProgressBar::new(f).show_percentage()
-            } else {
-                // Unknown length: show that something is happening.
-                ProgressBar::new(0.0).animate(true)
-            };
-            ui.add(bar);
-            ui.add_space(8.0);
-            if job.cancellable {
-                cancel = ui.button("Cancel").clicked();
-            } else {
-                ui.label(
-                    RichText::new("This can't be interrupted; it should not take long.")
-                        .color(ui.visuals().weak_text_color()),
-                );
-            }
-        });
-        if cancel {
-            return vec![Command::CancelJob];
+    let mut cancel = false;
+    Modal::new(Id::unique("busy")).show(ctx, |ui| {
+        ui.set_width(440.0);
+        ui.heading(&job.title);
+        ui.add_space(8.0);
+        let f = job.progress.fraction();
+        let bar = if f > 0.0 {
+            ProgressBar::new(f).show_percentage()
+        } else {
+            // Unknown length: show that something is happening.
+            ProgressBar::new(0.0).animate(true)
+        };
+        ui.add(bar);
+        ui.add_space(8.0);
+        if job.cancellable {
+            cancel = ui.button("Cancel").clicked();
+        } else {
+            ui.label(
+                RichText::new("This can't be interrupted; it should not take long.")
+                    .color(ui.visuals().weak_text_color()),
+            );
         }
+    });
+    if cancel {
+        return vec![Command::CancelJob];
+    }
     Vec::new()
 }
 
 impl Dialogs {
     /// True while a modal dialog waits for an answer.
     pub fn is_open(&self) -> bool {
-        self.confirm.is_some() || self.new_plan.is_some()
+        self.confirm.is_some() || self.new_plan.is_some() || self.conflict.is_some()
     }
 
     /// Opens the New-plan form on an accounts file.
     pub(crate) fn open_new_plan(&mut self, accounts: PathBuf) {
         self.new_plan = Some(NewPlanForm {
-            accounts,
             territories: None,
             name_prop: "name".into(),
             country: crate::core::geocode::Country::US,
+            plan: files::with_extension(accounts.clone(), "turf")
+                .display()
+                .to_string(),
+            accounts,
         });
     }
 
     /// The open dialogs; returns what the user chose.
-    pub fn ui(&mut self, ctx: &egui::Context, ws: &Workspace) -> Vec<Command> {
+    /// With `typed`, paths are typed (no native file dialog here).
+    pub fn ui(&mut self, ctx: &egui::Context, ws: &Workspace, typed: bool) -> Vec<Command> {
         let mut out = self.confirm_dialog(ctx, ws);
-        out.extend(self.new_plan_dialog(ctx));
+        out.extend(self.new_plan_dialog(ctx, typed));
+        out.extend(self.conflict_dialog(ctx));
         out
+    }
+
+    /// "The file changed on disk" after a refused save: Reload (drops this
+    /// window's changes), Save as… (keeps both), Overwrite (drops the other
+    /// program's changes) or Cancel. Nothing is overwritten silently.
+    fn conflict_dialog(&mut self, ctx: &egui::Context) -> Vec<Command> {
+        let Some((path, _)) = &self.conflict else {
+            return Vec::new();
+        };
+        let mut choice = None;
+        let modal = Modal::new(Id::unique("changed_on_disk")).show(ctx, |ui| {
+            ui.set_width(520.0);
+            ui.heading("The plan changed on disk");
+            ui.add_space(6.0);
+            ui.label(format!(
+                "{} was changed by another program (or another Turfmap window) since this \
+                 window opened it, so it was not overwritten.",
+                path.display()
+            ));
+            ui.add_space(10.0);
+            ui.horizontal(|ui| {
+                if ui
+                    .button("Reload")
+                    .on_hover_text("Open the file as it is on disk; this window's changes are lost")
+                    .clicked()
+                {
+                    choice = Some(0);
+                }
+                if ui
+                    .button("Save as…")
+                    .on_hover_text("Keep both: save this window's plan under another name")
+                    .clicked()
+                {
+                    choice = Some(1);
+                }
+                if ui
+                    .button("Overwrite")
+                    .on_hover_text("Replace the file; the other program's changes are lost")
+                    .clicked()
+                {
+                    choice = Some(2);
+                }
+                if ui.button("Cancel").clicked() {
+                    choice = Some(3);
+                }
+            });
+        });
+        if modal.should_close() && choice.is_none() {
+            choice = Some(3);
+        }
+        let Some(choice) = choice else {
+            return Vec::new();
+        };
+        let Some((path, then)) = self.conflict.take() else {
+            return Vec::new();
+        };
+        match choice {
+            0 => vec![Command::Perform(Action::Open(path))],
+            1 => vec![Command::SaveAs],
+            2 => vec![Command::SaveOverwrite(path, then)],
+            _ => Vec::new(),
+        }
     }
 
     /// "Save changes to X before …?" with Save / Discard / Cancel.
@@ -178,7 +248,7 @@ impl Dialogs {
 
     /// Accounts CSV chosen; optionally a territories file (GeoJSON,
     /// shapefile, KML or KMZ); then where to save.
-    fn new_plan_dialog(&mut self, ctx: &egui::Context) -> Vec<Command> {
+    fn new_plan_dialog(&mut self, ctx: &egui::Context, typed: bool) -> Vec<Command> {
         let Some(form) = &mut self.new_plan else {
             return Vec::new();
         };
@@ -243,6 +313,14 @@ impl Dialogs {
                         ui.end_row();
                     }
 
+                    if typed {
+                        let label = ui.label("Save as");
+                        ui.add(egui::TextEdit::singleline(&mut form.plan).desired_width(300.0))
+                            .labelled_by(label.id);
+                        ui.label("");
+                        ui.end_row();
+                    }
+
                     let label = ui.label("Country");
                     country_choice(ui, &mut form.country).labelled_by(label.id);
                     ui.label("");
@@ -268,13 +346,21 @@ impl Dialogs {
         }
         if create && let Some(form) = self.new_plan.take() {
             let name = files::plan_name_from(&form.accounts);
-            if let Some(plan) = files::dialogs::save_as(
-                "Save the new plan",
-                "Turfmap plan",
-                "turf",
-                &name,
-                Some(&form.accounts),
-            ) {
+            let plan = if typed {
+                Some(files::with_extension(
+                    PathBuf::from(form.plan.trim()),
+                    "turf",
+                ))
+            } else {
+                files::dialogs::save_as(
+                    "Save the new plan",
+                    "Turfmap plan",
+                    "turf",
+                    &name,
+                    Some(&form.accounts),
+                )
+            };
+            if let Some(plan) = plan {
                 // `name` (the default) lets the import find the property
                 // that holds names when the file has no `name`.
                 let name_prop = match form.name_prop.trim() {

@@ -38,6 +38,8 @@ pub struct MenuContext<'a> {
     pub units: DistanceUnit,
     /// Online tiles on.
     pub online_tiles: bool,
+    /// No native file dialog here: ask for typed paths.
+    pub typed_paths: bool,
 }
 
 /// The view options the View menu changes in place.
@@ -60,7 +62,7 @@ impl MenuBar {
     pub fn ui(&mut self, ui: &mut Ui, cx: &MenuContext<'_>, view: MenuView<'_>) -> Vec<Command> {
         let mut out = Vec::new();
         egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("File", |ui| file_menu(ui, cx.ws, view.recent, &mut out));
+            ui.menu_button("File", |ui| file_menu(ui, cx, view.recent, &mut out));
             ui.menu_button("Edit", |ui| edit_menu(ui, cx, &mut out));
             ui.menu_button("Plan", |ui| {
                 if ui.button("Balance…").clicked() {
@@ -91,7 +93,8 @@ fn shortcut(ui: &Ui, s: &KeyboardShortcut) -> String {
 }
 
 /// New, Open, Open recent, Save, Save as.
-fn file_menu(ui: &mut Ui, ws: &Workspace, recent: &mut RecentPlans, out: &mut Vec<Command>) {
+fn file_menu(ui: &mut Ui, cx: &MenuContext<'_>, recent: &mut RecentPlans, out: &mut Vec<Command>) {
+    let ws = cx.ws;
     if ui
         .add(Button::new("New plan from CSV…").shortcut_text(shortcut(ui, &NEW)))
         .clicked()
@@ -122,7 +125,11 @@ fn file_menu(ui: &mut Ui, ws: &Workspace, recent: &mut RecentPlans, out: &mut Ve
         out.push(Command::SaveAs);
     }
     ui.separator();
-    import_export_items(ui, ws, out);
+    if cx.typed_paths {
+        typed_import_export_items(ui, out);
+    } else {
+        import_export_items(ui, ws, out);
+    }
     ui.separator();
     if ui
         .add(Button::new("Quit").shortcut_text(shortcut(ui, &QUIT)))
@@ -149,6 +156,28 @@ fn recent_menu(ui: &mut Ui, recent: &mut RecentPlans, out: &mut Vec<Command>) {
             .clicked()
         {
             out.push(Command::Request(Action::Open(path.clone())));
+        }
+    }
+}
+
+/// Import and export where no native file dialog exists: each asks for a
+/// typed path.
+fn typed_import_export_items(ui: &mut Ui, out: &mut Vec<Command>) {
+    use super::PathPurpose;
+    let items = [
+        (
+            "Import territories (GeoJSON, shapefile, KML/KMZ)…",
+            PathPurpose::ImportTerritories,
+        ),
+        ("Export assignments (CSV)…", PathPurpose::ExportAssignments),
+        (
+            "Export territories (GeoJSON, KML by extension)…",
+            PathPurpose::ExportTerritories,
+        ),
+    ];
+    for (label, purpose) in items {
+        if ui.button(label).clicked() {
+            out.push(Command::AskPath(purpose));
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod export;
 pub mod history;
 pub mod menu_bar;
 pub mod model;
+pub mod path_prompt;
 pub mod present;
 pub mod salesforce;
 pub mod status_bar;
@@ -31,14 +32,15 @@ use super::fmt;
 pub use super::tools::ToolBar;
 pub use about::AboutWindow;
 pub use balance::BalancePanel;
-pub use dialogs::{Dialogs, NewPlanRequest};
-pub use export::{ExportUi, MapExportForm};
-pub use model::ModelWindow;
-pub use present::Presentation;
 pub use balance_chart::BalanceChart;
 pub use details::Details;
+pub use dialogs::{Dialogs, NewPlanRequest};
+pub use export::{ExportUi, MapExportForm};
 pub use history::{HistoryPanel, RecoveryDialog};
 pub use menu_bar::MenuBar;
+pub use model::ModelWindow;
+pub use path_prompt::{PathPrompt, PathPurpose};
+pub use present::Presentation;
 pub use salesforce::{SalesforceExportDialog, SalesforceExportRequest};
 pub use status_bar::StatusBar;
 pub use territory_list::{SortColumn, SortOrder, TerritoryList, territory_order};
@@ -68,6 +70,8 @@ pub struct Panels {
     pub dialogs: Dialogs,
     /// The About window (credits and notices of the bundled data).
     pub about: AboutWindow,
+    /// A typed path where no native file dialog can be shown.
+    pub paths: PathPrompt,
 }
 
 /// A caption and its value in a two- or three-column grid; the value's

@@ -101,12 +101,9 @@ impl Presentation {
                         .color(ui.visuals().weak_text_color()),
                     );
                 });
-                if let Some(id) = chart::balance_chart(
-                    ui,
-                    cx.metrics,
-                    cx.ws.project(),
-                    cx.selection.territory,
-                ) {
+                if let Some(id) =
+                    chart::balance_chart(ui, cx.metrics, cx.ws.project(), cx.selection.territory)
+                {
                     out.push(select(id));
                 }
             });

@@ -1,0 +1,260 @@
+//! Files in the window: a plan changed on disk since the window read it is
+//! never overwritten silently (Reload / Save as… / Overwrite); where no
+//! native file dialog exists, File → Open/New/Import/Export ask for a typed
+//! path; start-up reopens the last plan.
+
+mod common;
+
+use std::path::Path;
+
+use egui::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use turfmap::app::RecentPlans;
+use turfmap::app::command::Command;
+use turfmap::core::model::Project;
+use turfmap::core::{Workspace, project_file, shape_edit};
+
+use common::{Slot, app, app_mut, finish_job, harness, three_in_a_row, tid, type_into};
+
+/// A window on the plan saved at `path`, opened from there, with one
+/// territory renamed "Mine" (unsaved).
+fn edited_window(path: &Path) -> Harness<'static, Slot> {
+    Workspace::new(three_in_a_row("Plan", |_| 1.0))
+        .save_as(path)
+        .expect("save the plan");
+    let mut h = harness(Project::new(""));
+    h.run_ok();
+    app_mut(&mut h).open_plan(path.to_owned());
+    finish_job(&mut h);
+    let id = tid(&h, "Northwind");
+    let edit = shape_edit::rename(app(&h).workspace().project(), id, "Mine").expect("rename");
+    app_mut(&mut h).apply(edit);
+    h.run_ok();
+    h
+}
+
+/// Another program saves the plan: its name becomes "Theirs".
+fn changed_elsewhere(path: &Path) {
+    let mut p = project_file::load(path).expect("load");
+    p.name = "Theirs".into();
+    project_file::save(&p, path).expect("save elsewhere");
+}
+
+fn names_on_disk(path: &Path) -> (String, Vec<String>) {
+    let p = project_file::load(path).expect("load");
+    let names = p.territories.iter().map(|t| t.name.clone()).collect();
+    (p.name, names)
+}
+
+#[test]
+fn saving_over_a_plan_changed_on_disk_asks_and_overwrite_replaces_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("plan.turf");
+    let mut h = edited_window(&path);
+    changed_elsewhere(&path);
+
+    app_mut(&mut h).apply_command(Command::Save);
+    finish_job(&mut h);
+    h.get_by_label("The plan changed on disk");
+    let (name, territories) = names_on_disk(&path);
+    assert_eq!(name, "Theirs", "the other program's save is kept");
+    assert!(!territories.contains(&"Mine".to_owned()));
+    assert!(app(&h).workspace().is_dirty(), "the edit is still unsaved");
+
+    h.get_by_label("Overwrite").click();
+    h.run_ok();
+    finish_job(&mut h);
+    let (name, territories) = names_on_disk(&path);
+    assert_eq!(name, "Plan");
+    assert!(territories.contains(&"Mine".to_owned()), "{territories:?}");
+    assert!(!app(&h).workspace().is_dirty());
+    assert!(h.query_by_label("The plan changed on disk").is_none());
+}
+
+#[test]
+fn reload_after_a_conflict_shows_the_plan_on_disk() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("plan.turf");
+    let mut h = edited_window(&path);
+    changed_elsewhere(&path);
+
+    app_mut(&mut h).apply_command(Command::Save);
+    finish_job(&mut h);
+    h.get_by_label("Reload").click();
+    h.run_ok();
+    finish_job(&mut h);
+    let p = app(&h).workspace().project();
+    assert_eq!(p.name, "Theirs");
+    assert!(p.territories.iter().all(|t| t.name != "Mine"));
+    assert!(!app(&h).workspace().is_dirty());
+    assert_eq!(names_on_disk(&path).0, "Theirs", "nothing was written");
+}
+
+#[test]
+fn cancel_after_a_conflict_keeps_both_versions() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("plan.turf");
+    let mut h = edited_window(&path);
+    changed_elsewhere(&path);
+
+    app_mut(&mut h).apply_command(Command::Save);
+    finish_job(&mut h);
+    h.get_by_label("Cancel").click();
+    h.run_ok();
+    assert!(h.query_by_label("The plan changed on disk").is_none());
+    assert_eq!(names_on_disk(&path).0, "Theirs");
+    assert!(app(&h).workspace().is_dirty(), "the window's edit is kept");
+}
+
+/// Clicks File → `item`.
+fn file_menu(h: &mut Harness<'_, Slot>, item: &str) {
+    h.get_by_role_and_label(Role::Button, "File").click();
+    h.run_ok();
+    h.get_by_label(item).click();
+    h.run_ok();
+}
+
+/// A window whose native file dialogs are known not to work.
+fn typed_window() -> Harness<'static, Slot> {
+    let mut h = harness(three_in_a_row("Plan", |_| 1.0));
+    h.run_ok();
+    app_mut(&mut h).panels_mut().paths.force_typed = true;
+    h.run_ok();
+    h
+}
+
+#[test]
+fn without_a_file_dialog_open_asks_for_a_typed_path() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("other.turf");
+    Workspace::new(three_in_a_row("Other", |_| 2.0))
+        .save_as(&path)
+        .expect("save");
+    let mut h = typed_window();
+    file_menu(&mut h, "Open…");
+    h.get_by_label("Open plan");
+    h.get_by_label_contains("No file dialog is available here");
+
+    // A path that is not there is refused in the dialog, nothing opens.
+    type_into(&mut h, "Path", "/no/such/plan.turf");
+    h.get_by_label("OK").click();
+    h.run_ok();
+    h.get_by_label_contains("no such file");
+    assert!(!app(&h).is_busy());
+
+    common::retype(&mut h, "Path", &path.display().to_string());
+    h.get_by_label("OK").click();
+    h.run_ok();
+    finish_job(&mut h);
+    assert_eq!(app(&h).workspace().project().name, "Other");
+    assert_eq!(app(&h).workspace().path(), Some(path.as_path()));
+    assert!(h.query_by_label("Open plan").is_none());
+}
+
+#[test]
+fn without_a_file_dialog_save_as_and_export_take_typed_paths() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = typed_window();
+
+    file_menu(&mut h, "Save as…");
+    h.get_by_label("Save plan as");
+    let plan = dir.path().join("typed");
+    type_into(&mut h, "Path", &plan.display().to_string());
+    h.get_by_label("OK").click();
+    h.run_ok();
+    finish_job(&mut h);
+    let saved = dir.path().join("typed.turf");
+    assert_eq!(project_file::load(&saved).expect("saved").name, "Plan");
+    assert!(!app(&h).workspace().is_dirty());
+
+    file_menu(&mut h, "Export assignments (CSV)…");
+    h.get_by_label("Export assignments");
+    let csv = dir.path().join("assignments.csv");
+    common::retype(&mut h, "Path", &csv.display().to_string());
+    h.get_by_label("OK").click();
+    h.run_ok();
+    finish_job(&mut h);
+    let text = std::fs::read_to_string(&csv).expect("exported");
+    assert_eq!(
+        text.lines().count(),
+        1 + 16,
+        "a header and one row per account"
+    );
+}
+
+#[test]
+fn without_a_file_dialog_new_plan_takes_typed_paths() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let accounts = dir.path().join("accounts.csv");
+    std::fs::write(
+        &accounts,
+        "id,name,lat,lon\nA1,One,40.0,-75.0\nA2,Two,41.0,-74.0\n",
+    )
+    .expect("write accounts");
+    let mut h = typed_window();
+    file_menu(&mut h, "New plan from CSV…");
+    type_into(&mut h, "Path", &accounts.display().to_string());
+    h.get_by_label("OK").click();
+    h.run_ok();
+    // The form offers where to save, next to the accounts by default.
+    h.get_by_label("New plan from CSV");
+    h.get_by_label("Create plan…").click();
+    h.run_ok();
+    finish_job(&mut h);
+    let plan = dir.path().join("accounts.turf");
+    let p = project_file::load(&plan).expect("the new plan is saved");
+    assert_eq!(p.accounts.len(), 2);
+    assert_eq!(app(&h).workspace().path(), Some(plan.as_path()));
+}
+
+/// A window as `turfmap` (no plan given) starts it, with `recent` as the
+/// plans used before.
+fn started_with(recent: &[&Path]) -> Harness<'static, Slot> {
+    let mut list = RecentPlans::in_memory();
+    for p in recent.iter().rev() {
+        list.add(p);
+    }
+    let mut h = harness(Project::new(""));
+    h.run_ok();
+    app_mut(&mut h).set_recent_plans(list);
+    app_mut(&mut h).apply_command(Command::Startup(None));
+    finish_job(&mut h);
+    h
+}
+
+#[test]
+fn start_up_reopens_the_last_plan() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let last = dir.path().join("last.turf");
+    let older = dir.path().join("older.turf");
+    Workspace::new(three_in_a_row("Last", |_| 1.0))
+        .save_as(&last)
+        .expect("save");
+    Workspace::new(three_in_a_row("Older", |_| 1.0))
+        .save_as(&older)
+        .expect("save");
+    let h = started_with(&[&last, &older]);
+    assert_eq!(app(&h).workspace().project().name, "Last");
+    assert_eq!(app(&h).workspace().path(), Some(last.as_path()));
+    assert!(app(&h).error().is_none());
+}
+
+#[test]
+fn start_up_shows_the_sample_on_first_run_and_says_when_the_last_plan_is_gone() {
+    let first = started_with(&[]);
+    let sample = app(&first).workspace().project().name.clone();
+    assert!(!sample.is_empty(), "the sample plan is open");
+    assert!(app(&first).workspace().path().is_none());
+    assert!(
+        app(&first).error().is_none(),
+        "nothing to say on a first run"
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let gone = dir.path().join("moved-away.turf");
+    let h = started_with(&[&gone]);
+    assert_eq!(app(&h).workspace().project().name, sample);
+    let message = app(&h).error().expect("a message").to_owned();
+    assert!(message.contains("moved-away.turf"), "{message}");
+}
