@@ -15,7 +15,7 @@ use turfmap::app::command::Command;
 use turfmap::core::model::Project;
 use turfmap::core::{Workspace, project_file, shape_edit};
 
-use common::{Slot, app, app_mut, finish_job, harness, three_in_a_row, tid, type_into};
+use common::{Slot, app, app_mut, finish_job, harness, three_in_a_row, tid};
 
 /// A window on the plan saved at `path`, opened from there, with one
 /// territory renamed "Mine" (unsaved).
@@ -111,7 +111,8 @@ fn cancel_after_a_conflict_keeps_both_versions() {
 fn file_menu(h: &mut Harness<'_, Slot>, item: &str) {
     h.get_by_role_and_label(Role::Button, "File").click();
     h.run_ok();
-    h.get_by_label(item).click();
+    // Items with a shortcut carry it in their label ("Open… Ctrl+O").
+    h.get_by_label_contains(item).click();
     h.run_ok();
 }
 
@@ -137,7 +138,7 @@ fn without_a_file_dialog_open_asks_for_a_typed_path() {
     h.get_by_label_contains("No file dialog is available here");
 
     // A path that is not there is refused in the dialog, nothing opens.
-    type_into(&mut h, "Path", "/no/such/plan.turf");
+    common::retype(&mut h, "Path", "/no/such/plan.turf");
     h.get_by_label("OK").click();
     h.run_ok();
     h.get_by_label_contains("no such file");
@@ -160,7 +161,7 @@ fn without_a_file_dialog_save_as_and_export_take_typed_paths() {
     file_menu(&mut h, "Save as…");
     h.get_by_label("Save plan as");
     let plan = dir.path().join("typed");
-    type_into(&mut h, "Path", &plan.display().to_string());
+    common::retype(&mut h, "Path", &plan.display().to_string());
     h.get_by_label("OK").click();
     h.run_ok();
     finish_job(&mut h);
@@ -194,7 +195,7 @@ fn without_a_file_dialog_new_plan_takes_typed_paths() {
     .expect("write accounts");
     let mut h = typed_window();
     file_menu(&mut h, "New plan from CSV…");
-    type_into(&mut h, "Path", &accounts.display().to_string());
+    common::retype(&mut h, "Path", &accounts.display().to_string());
     h.get_by_label("OK").click();
     h.run_ok();
     // The form offers where to save, next to the accounts by default.
@@ -203,6 +204,12 @@ fn without_a_file_dialog_new_plan_takes_typed_paths() {
     h.run_ok();
     finish_job(&mut h);
     let plan = dir.path().join("accounts.turf");
+    assert!(app(&h).error().is_none(), "{:?}", app(&h).error());
+    let csv = std::fs::read_to_string(&accounts).expect("the accounts file is still there");
+    assert!(
+        csv.starts_with("id,name,lat,lon"),
+        "the accounts file is untouched"
+    );
     let p = project_file::load(&plan).expect("the new plan is saved");
     assert_eq!(p.accounts.len(), 2);
     assert_eq!(app(&h).workspace().path(), Some(plan.as_path()));
@@ -257,4 +264,33 @@ fn start_up_shows_the_sample_on_first_run_and_says_when_the_last_plan_is_gone() 
     assert_eq!(app(&h).workspace().project().name, sample);
     let message = app(&h).error().expect("a message").to_owned();
     assert!(message.contains("moved-away.turf"), "{message}");
+}
+
+#[test]
+fn without_a_file_dialog_the_report_is_offered_in_the_plans_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = dir.path().join("west.turf");
+    let mut h = typed_window();
+    app_mut(&mut h).apply_command(Command::SaveTo(plan.clone()));
+    finish_job(&mut h);
+
+    file_menu(&mut h, "Export report…");
+    h.get_by_label("Export report");
+    // The field starts in the plan's folder with a name for the report.
+    h.get_by_label("OK").click();
+    h.run_ok();
+    finish_job(&mut h);
+    let report = dir.path().join("Plan-report.html");
+    let html = std::fs::read_to_string(&report).expect("the report is written");
+    assert!(
+        html.contains("Northwind"),
+        "the report lists the territories"
+    );
+    assert!(
+        app(&h)
+            .notice()
+            .is_some_and(|n| n.contains("Plan-report.html")),
+        "{:?}",
+        app(&h).notice()
+    );
 }

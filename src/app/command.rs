@@ -136,6 +136,8 @@ pub enum Command {
     NewPlanFrom(PathBuf),
     /// Ask for a typed path (no native file dialog here).
     AskPath(panels::PathPurpose),
+    /// Write the map image or report waiting for a typed path here.
+    ExportTo(PathBuf),
     /// At start-up: open this plan, else the last plan used, else (first
     /// run, or the last plan is gone, which is said) the sample.
     Startup(Option<PathBuf>),
@@ -201,10 +203,8 @@ impl TurfmapApp {
             Command::SaveTo(path) => self.save_to(path),
             Command::NewPlanFrom(path) => self.panels.dialogs.open_new_plan(path),
             Command::AskPath(purpose) => {
-                let start = self.ws.path().and_then(std::path::Path::parent);
-                self.panels
-                    .paths
-                    .ask(purpose, start.map(|d| d.join("")).as_deref());
+                let start = purpose.suggested(&self.ws);
+                self.panels.paths.ask(purpose, Some(&start));
             }
             Command::Startup(plan) => match files::startup_plan(plan, &self.recent) {
                 (Some(path), _) => self.open_plan(path),
@@ -244,8 +244,11 @@ impl TurfmapApp {
                     accounts: self.style.accounts,
                     visible: self.map.visible_bounds(),
                 };
-                export.map_image_job(ws, form, look)
+                let typed = self.panels.paths.unavailable().is_some();
+                let pending = panels::export::Pending::Map(form, look);
+                export.job_or_ask(ws, pending, typed, &mut self.panels.paths)
             }
+            Command::ExportTo(path) => export.pending_job(ws, path),
             Command::CloseMapExport => {
                 export.form = None;
                 None
@@ -262,7 +265,11 @@ impl TurfmapApp {
                 export.salesforce = None;
                 None
             }
-            Command::ExportReport(compare) => export.report_job(ws, self.settings.units, compare),
+            Command::ExportReport(compare) => {
+                let typed = self.panels.paths.unavailable().is_some();
+                let pending = panels::export::Pending::Report(compare, self.settings.units);
+                export.job_or_ask(ws, pending, typed, &mut self.panels.paths)
+            }
             Command::CompareScenarios(other) => {
                 self.panels.model.compare(&self.ctx, ws, other);
                 None

@@ -145,6 +145,20 @@ pub fn with_extension(path: PathBuf, ext: &str) -> PathBuf {
     }
 }
 
+/// `path` as a plan file name: ending in `.turf` (added when it ends in
+/// anything else), so a typed name never lands on a table or image.
+pub fn plan_path(path: PathBuf) -> PathBuf {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("turf"))
+    {
+        return path;
+    }
+    let mut name = path.into_os_string();
+    name.push(".turf");
+    PathBuf::from(name)
+}
+
 /// A plan name from a file name: `west-2025.turf` → `west-2025`.
 pub fn plan_name_from(path: &Path) -> String {
     path.file_stem()

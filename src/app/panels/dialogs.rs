@@ -119,9 +119,7 @@ impl Dialogs {
             territories: None,
             name_prop: "name".into(),
             country: crate::core::geocode::Country::US,
-            plan: files::with_extension(accounts.clone(), "turf")
-                .display()
-                .to_string(),
+            plan: accounts.with_extension("turf").display().to_string(),
             accounts,
         });
     }
@@ -347,10 +345,7 @@ impl Dialogs {
         if create && let Some(form) = self.new_plan.take() {
             let name = files::plan_name_from(&form.accounts);
             let plan = if typed {
-                Some(files::with_extension(
-                    PathBuf::from(form.plan.trim()),
-                    "turf",
-                ))
+                Some(files::plan_path(PathBuf::from(form.plan.trim())))
             } else {
                 files::dialogs::save_as(
                     "Save the new plan",

@@ -53,9 +53,21 @@ pub struct ExportUi {
     pub paper: Paper,
     /// The Salesforce export dialog, while open.
     pub salesforce: Option<super::SalesforceExportDialog>,
+    /// A map image or report waiting for a typed path.
+    pending: Option<Pending>,
+}
+
+/// A map image or report export waiting for where to write it.
+#[derive(Clone, Debug)]
+pub(crate) enum Pending {
+    /// The map image the form describes, as the map looks now.
+    Map(MapExportForm, MapLook),
+    /// The report, compared with this scenario if any, in these units.
+    Report(Option<ScenarioId>, crate::core::render::DistanceUnit),
 }
 
 /// What the window's map shows now, for a map image export.
+#[derive(Clone, Debug)]
 pub(crate) struct MapLook {
     /// Distance units of the scale bar.
     pub units: crate::core::render::DistanceUnit,
@@ -79,65 +91,64 @@ impl ExportUi {
         });
     }
 
-    /// Where to write an export: in the export folder set for tests and
-    /// scripts, or asked with a file dialog opened in the plan's folder.
-    fn export_path(
-        &self,
-        ws: &Workspace,
-        title: &str,
-        filter: &str,
-        ext: &str,
-        suffix: &str,
-    ) -> Option<PathBuf> {
-        let name = format!("{}-{suffix}", plan_stem(ws));
-        match &self.target_dir {
-            Some(dir) => Some(dir.join(format!("{name}.{ext}"))),
-            None => files::dialogs::save_as(title, filter, ext, &name, ws.path()),
-        }
-    }
-
-    /// File → Export report…: asks where, then the job that writes it
-    /// (comparing with scenario `compare`, if given).
-    pub(crate) fn report_job(
-        &self,
-        ws: &Workspace,
-        units: crate::core::render::DistanceUnit,
-        compare: Option<ScenarioId>,
-    ) -> Option<JobRequest> {
-        // A .pdf name (typed in the dialog) writes the vector PDF report.
-        let path = self.export_path(ws, "Export report", "HTML or PDF", "html", "report")?;
-        Some(report_job(ws, path, units, self.paper, compare))
-    }
-
-    /// Asks where, then the job that exports the map image the form
-    /// describes.
-    pub(crate) fn map_image_job(
+    /// The job for `pending`: written into the export folder set for tests
+    /// and scripts, or where a file dialog (opened in the plan's folder)
+    /// says. With `typed` (no file dialog here) it waits while `paths`
+    /// asks for a typed path, then [`ExportUi::pending_job`] takes it.
+    pub(crate) fn job_or_ask(
         &mut self,
         ws: &Workspace,
-        form: MapExportForm,
-        look: MapLook,
+        pending: Pending,
+        typed: bool,
+        paths: &mut super::PathPrompt,
     ) -> Option<JobRequest> {
-        let bbox = form.current_view.then_some(look.visible).flatten();
-        let (filter, ext) = match form.pdf {
-            Some(paper) => {
-                self.paper = paper;
-                ("PDF", "pdf")
+        let (title, filter, ext, what) = match &pending {
+            Pending::Map(form, _) => match form.pdf {
+                Some(_) => ("Export map image", "PDF", "pdf", "map"),
+                None => ("Export map image", "PNG image", "png", "map"),
+            },
+            // A .pdf name (typed in the dialog) writes the vector PDF report.
+            Pending::Report(..) => ("Export report", "HTML or PDF", "html", "report"),
+        };
+        let name = format!("{}-{what}", plan_stem(ws));
+        let path = match &self.target_dir {
+            Some(dir) => dir.join(format!("{name}.{ext}")),
+            None if typed => {
+                let purpose = super::PathPurpose::ExportFile { what, ext };
+                paths.ask(purpose, Some(&purpose.suggested(ws)));
+                self.pending = Some(pending);
+                return None;
             }
-            None => ("PNG image", "png"),
+            None => files::dialogs::save_as(title, filter, ext, &name, ws.path())?,
         };
-        let path = self.export_path(ws, "Export map image", filter, ext, "map")?;
-        let opts = MapImageOptions {
-            width: form.width,
-            height: form.height,
-            title: Some(form.title),
-            bbox,
-            paper: form.pdf.unwrap_or_default(),
-            units: look.units,
-            labels: look.labels,
-            accounts: look.accounts,
-            ..MapImageOptions::default()
-        };
-        Some(map_image_job(ws, path, opts))
+        self.pending = Some(pending);
+        self.pending_job(ws, path)
+    }
+
+    /// The job that writes the waiting map image or report to `path`.
+    pub(crate) fn pending_job(&mut self, ws: &Workspace, path: PathBuf) -> Option<JobRequest> {
+        match self.pending.take()? {
+            Pending::Map(form, look) => {
+                if let Some(paper) = form.pdf {
+                    self.paper = paper;
+                }
+                let opts = MapImageOptions {
+                    width: form.width,
+                    height: form.height,
+                    title: Some(form.title),
+                    bbox: form.current_view.then_some(look.visible).flatten(),
+                    paper: form.pdf.unwrap_or_default(),
+                    units: look.units,
+                    labels: look.labels,
+                    accounts: look.accounts,
+                    ..MapImageOptions::default()
+                };
+                Some(map_image_job(ws, path, opts))
+            }
+            Pending::Report(compare, units) => {
+                Some(report_job(ws, path, units, self.paper, compare))
+            }
+        }
     }
 
     /// Opens File → Export to Salesforce… with a folder next to the plan

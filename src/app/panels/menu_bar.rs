@@ -3,6 +3,8 @@
 //! style, the tile server being typed) are changed in place, as a checkbox
 //! changes its bool.
 
+use std::path::PathBuf;
+
 use egui::{Button, Key, KeyboardShortcut, Modifiers, Ui};
 
 use crate::core::Workspace;
@@ -125,11 +127,7 @@ fn file_menu(ui: &mut Ui, cx: &MenuContext<'_>, recent: &mut RecentPlans, out: &
         out.push(Command::SaveAs);
     }
     ui.separator();
-    if cx.typed_paths {
-        typed_import_export_items(ui, out);
-    } else {
-        import_export_items(ui, ws, out);
-    }
+    import_export_items(ui, ws, cx.typed_paths, out);
     ui.separator();
     if ui
         .add(Button::new("Quit").shortcut_text(shortcut(ui, &QUIT)))
@@ -160,37 +158,11 @@ fn recent_menu(ui: &mut Ui, recent: &mut RecentPlans, out: &mut Vec<Command>) {
     }
 }
 
-/// Import and export where no native file dialog exists: each asks for a
-/// typed path.
-fn typed_import_export_items(ui: &mut Ui, out: &mut Vec<Command>) {
-    use super::PathPurpose;
-    let items = [
-        (
-            "Import territories (GeoJSON, shapefile, KML/KMZ)…",
-            PathPurpose::ImportTerritories,
-        ),
-        ("Export assignments (CSV)…", PathPurpose::ExportAssignments),
-        (
-            "Export territories (GeoJSON, KML by extension)…",
-            PathPurpose::ExportTerritories,
-        ),
-    ];
-    for (label, purpose) in items {
-        if ui.button(label).clicked() {
-            out.push(Command::AskPath(purpose));
-        }
-    }
-}
-
 /// Import territories; export assignments, territories, map image, reports.
-fn import_export_items(ui: &mut Ui, ws: &Workspace, out: &mut Vec<Command>) {
-    if ui
-        .button("Import territories (GeoJSON, shapefile, KML/KMZ)…")
-        .clicked()
-        && let Some(path) = files::dialogs::pick_territories(ws.path())
-    {
-        out.push(Command::ImportTerritories(path));
-    }
+/// With `typed` (no native file dialog here) the file items ask for a
+/// typed path instead.
+fn import_export_items(ui: &mut Ui, ws: &Workspace, typed: bool, out: &mut Vec<Command>) {
+    use super::PathPurpose;
     let stem = match ws.project().name.as_str() {
         "" => "plan".to_owned(),
         n => n.to_owned(),
@@ -198,20 +170,38 @@ fn import_export_items(ui: &mut Ui, ws: &Workspace, out: &mut Vec<Command>) {
     let save_as = |title: &str, kind: &str, ext: &str, suffix: &str| {
         files::dialogs::save_as(title, kind, ext, &format!("{stem}-{suffix}"), ws.path())
     };
-    if ui.button("Export assignments (CSV)…").clicked()
-        && let Some(path) = save_as("Export assignments", "CSV", "csv", "assignments")
-    {
-        out.push(Command::ExportAssignments(path));
-    }
-    if ui.button("Export territories (GeoJSON)…").clicked()
-        && let Some(path) = save_as("Export territories", "GeoJSON", "geojson", "territories")
-    {
-        out.push(Command::ExportTerritories(path));
-    }
-    if ui.button("Export territories (KML)…").clicked()
-        && let Some(path) = save_as("Export territories", "KML", "kml", "territories")
-    {
-        out.push(Command::ExportTerritories(path));
+    type Pick<'a> = Box<dyn Fn() -> Option<PathBuf> + 'a>;
+    let items: [(&str, PathPurpose, Pick<'_>); 4] = [
+        (
+            "Import territories (GeoJSON, shapefile, KML/KMZ)…",
+            PathPurpose::ImportTerritories,
+            Box::new(|| files::dialogs::pick_territories(ws.path())),
+        ),
+        (
+            "Export assignments (CSV)…",
+            PathPurpose::ExportAssignments,
+            Box::new(|| save_as("Export assignments", "CSV", "csv", "assignments")),
+        ),
+        (
+            "Export territories (GeoJSON)…",
+            PathPurpose::ExportTerritories { kml: false },
+            Box::new(|| save_as("Export territories", "GeoJSON", "geojson", "territories")),
+        ),
+        (
+            "Export territories (KML)…",
+            PathPurpose::ExportTerritories { kml: true },
+            Box::new(|| save_as("Export territories", "KML", "kml", "territories")),
+        ),
+    ];
+    for (label, purpose, pick) in items {
+        if !ui.button(label).clicked() {
+            continue;
+        }
+        if typed {
+            out.push(Command::AskPath(purpose));
+        } else if let Some(path) = pick() {
+            out.push(purpose.command(path));
+        }
     }
     if ui.button("Export to Salesforce…").clicked() {
         out.push(Command::OpenSalesforceExport);

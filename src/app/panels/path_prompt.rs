@@ -9,6 +9,7 @@ use egui::{Id, Modal, RichText};
 
 use crate::app::command::Command;
 use crate::app::{Action, files};
+use crate::core::Workspace;
 
 /// What a typed path is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,8 +24,20 @@ pub enum PathPurpose {
     ImportTerritories,
     /// Where to write the assignments CSV.
     ExportAssignments,
-    /// Where to write the territories (GeoJSON, or KML/KMZ by extension).
-    ExportTerritories,
+    /// Where to write the territories (GeoJSON, or KML/KMZ by extension;
+    /// `kml` suggests a `.kml` name).
+    ExportTerritories {
+        /// Suggest a KML file.
+        kml: bool,
+    },
+    /// Where to write the map image or report waiting in the export
+    /// dialog (`ext` suggests the file type).
+    ExportFile {
+        /// What is written ("map", "report").
+        what: &'static str,
+        /// The suggested extension.
+        ext: &'static str,
+    },
 }
 
 impl PathPurpose {
@@ -35,8 +48,36 @@ impl PathPurpose {
             PathPurpose::SavePlan => "Save plan as",
             PathPurpose::ImportTerritories => "Import territories",
             PathPurpose::ExportAssignments => "Export assignments",
-            PathPurpose::ExportTerritories => "Export territories",
+            PathPurpose::ExportTerritories { .. } => "Export territories",
+            PathPurpose::ExportFile { what: "map", .. } => "Export map image",
+            PathPurpose::ExportFile { .. } => "Export report",
         }
+    }
+
+    /// The path the field starts with: the plan's folder (the working
+    /// folder for a plan without a file) and, for files written, a name.
+    pub fn suggested(self, ws: &Workspace) -> PathBuf {
+        let dir = ws
+            .path()
+            .and_then(Path::parent)
+            .filter(|d| !d.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        let stem = match ws.project().name.as_str() {
+            "" => "plan",
+            n => n,
+        };
+        let name = match self {
+            PathPurpose::OpenPlan | PathPurpose::NewPlanAccounts => String::new(),
+            PathPurpose::ImportTerritories => String::new(),
+            PathPurpose::SavePlan => format!("{stem}.turf"),
+            PathPurpose::ExportAssignments => format!("{stem}-assignments.csv"),
+            PathPurpose::ExportTerritories { kml: false } => format!("{stem}-territories.geojson"),
+            PathPurpose::ExportTerritories { kml: true } => format!("{stem}-territories.kml"),
+            PathPurpose::ExportFile { what, ext } => format!("{stem}-{what}.{ext}"),
+        };
+        dir.join(name)
     }
 
     /// Files that must exist (read) or may be created (written).
@@ -48,14 +89,15 @@ impl PathPurpose {
     }
 
     /// The command that does the job with `path`.
-    fn command(self, path: PathBuf) -> Command {
+    pub(crate) fn command(self, path: PathBuf) -> Command {
         match self {
             PathPurpose::OpenPlan => Command::Perform(Action::Open(path)),
             PathPurpose::NewPlanAccounts => Command::NewPlanFrom(path),
-            PathPurpose::SavePlan => Command::SaveTo(files::with_extension(path, "turf")),
+            PathPurpose::SavePlan => Command::SaveTo(path),
             PathPurpose::ImportTerritories => Command::ImportTerritories(path),
             PathPurpose::ExportAssignments => Command::ExportAssignments(path),
-            PathPurpose::ExportTerritories => Command::ExportTerritories(path),
+            PathPurpose::ExportTerritories { .. } => Command::ExportTerritories(path),
+            PathPurpose::ExportFile { .. } => Command::ExportTo(path),
         }
     }
 }
@@ -68,6 +110,8 @@ pub struct PathPrompt {
     pub force_typed: bool,
     open: Option<(PathPurpose, String)>,
     problem: Option<String>,
+    /// An existing file the user was warned about: OK again replaces it.
+    replace: Option<PathBuf>,
 }
 
 impl PathPrompt {
@@ -85,6 +129,7 @@ impl PathPrompt {
         let text = start.map(|p| p.display().to_string()).unwrap_or_default();
         self.open = Some((purpose, text));
         self.problem = None;
+        self.replace = None;
     }
 
     /// True while the dialog is open.
@@ -134,6 +179,16 @@ impl PathPrompt {
             return Vec::new();
         }
         match check(purpose, text.trim()) {
+            Ok(path)
+                if !purpose.reads() && path.exists() && self.replace.as_ref() != Some(&path) =>
+            {
+                self.problem = Some(format!(
+                    "{} exists: press OK again to replace it",
+                    path.display()
+                ));
+                self.replace = Some(path);
+                Vec::new()
+            }
             Ok(path) => {
                 self.open = None;
                 vec![purpose.command(path)]
@@ -151,7 +206,10 @@ fn check(purpose: PathPurpose, text: &str) -> Result<PathBuf, String> {
     if text.is_empty() {
         return Err("Type a path.".into());
     }
-    let path = PathBuf::from(text);
+    let mut path = PathBuf::from(text);
+    if purpose == PathPurpose::SavePlan {
+        path = files::plan_path(path);
+    }
     if purpose.reads() && !path.is_file() {
         return Err(format!("{}: no such file", path.display()));
     }
