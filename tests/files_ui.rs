@@ -294,3 +294,130 @@ fn without_a_file_dialog_the_report_is_offered_in_the_plans_folder() {
         app(&h).notice()
     );
 }
+
+/// Set in the child process of [`recovery_survives_a_killed_window`]:
+/// `plan path` and `recovery folder`, separated by a newline.
+const CHILD: &str = "TURFMAP_TEST_RECOVERY_CHILD";
+/// What the child prints once its recovery copy is on disk.
+const READY: &str = "TURFMAP-RECOVERY-WRITTEN";
+
+/// Edits the plan `path` in a window with autosave on until the recovery
+/// copy is written (autosave's clock driven past its delay).
+fn edit_until_autosaved(path: &Path, recovery: &Path, new_name: &str) -> Harness<'static, Slot> {
+    let mut h = harness(Project::new(""));
+    h.run_ok();
+    app_mut(&mut h).set_recovery_dir(Some(recovery.to_owned()));
+    app_mut(&mut h).open_plan(path.to_owned());
+    finish_job(&mut h);
+    let id = tid(&h, "Northwind");
+    let edit = shape_edit::rename(app(&h).workspace().project(), id, new_name).expect("rename");
+    app_mut(&mut h).apply(edit);
+    h.run_ok();
+    let later = std::time::Instant::now() + std::time::Duration::from_secs(3600);
+    app_mut(&mut h).tick_autosave(later);
+    app_mut(&mut h).tick_autosave(later + turfmap::app::history::AUTOSAVE_DELAY);
+    assert!(app_mut(&mut h).wait_for_autosave());
+    assert!(app(&h).error().is_none(), "{:?}", app(&h).error());
+    h
+}
+
+/// The child half of [`recovery_survives_a_killed_window`]: a window
+/// edits the plan, autosave writes the recovery copy, then it waits to be
+/// killed. Does nothing when run on its own.
+#[test]
+#[ignore = "run by recovery_survives_a_killed_window in a child process"]
+fn child_window_edits_then_waits_to_be_killed() {
+    let Ok(spec) = std::env::var(CHILD) else {
+        return;
+    };
+    let (plan, recovery) = spec.split_once('\n').expect("plan and recovery folder");
+    let _h = edit_until_autosaved(
+        Path::new(plan),
+        Path::new(recovery),
+        "Drawn before the crash",
+    );
+    println!("{READY}");
+    loop {
+        // Parked until SIGKILL ends the process.
+        std::thread::park();
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn recovery_survives_a_killed_window() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = dir.path().join("plan.turf");
+    let recovery = dir.path().join("recovery");
+    Workspace::new(three_in_a_row("Plan", |_| 1.0))
+        .save_as(&plan)
+        .expect("save the plan");
+    let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "child_window_edits_then_waits_to_be_killed"])
+        .args(["--ignored", "--nocapture", "--test-threads=1"])
+        .env(CHILD, format!("{}\n{}", plan.display(), recovery.display()))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the child window");
+    let out = child.stdout.take().expect("child output");
+    let ready = std::io::BufReader::new(out)
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.contains(READY));
+    child.kill().expect("kill -9 the child window");
+    let status = child.wait().expect("reap the child");
+    assert!(ready, "the child wrote its recovery copy ({status})");
+    assert!(!status.success(), "the child was killed, not ended");
+
+    // The next window offers the copy; Restore brings the edit back.
+    let mut h = harness(Project::new(""));
+    app_mut(&mut h).set_recovery_dir(Some(recovery.clone()));
+    let offer = app_mut(&mut h)
+        .check_recovery()
+        .expect("a recovery copy")
+        .clone();
+    assert_eq!(offer.marker.original.as_deref(), Some(plan.as_path()));
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Restore").click();
+    h.run_ok();
+    finish_job(&mut h);
+    let p = app(&h).workspace().project();
+    assert!(
+        p.territories
+            .iter()
+            .any(|t| t.name == "Drawn before the crash"),
+        "the edit is back"
+    );
+    assert!(app(&h).workspace().is_dirty(), "and still unsaved");
+    assert_eq!(app(&h).workspace().path(), Some(plan.as_path()));
+    assert!(
+        names_on_disk(&plan)
+            .1
+            .iter()
+            .all(|n| n != "Drawn before the crash"),
+        "the plan itself was never written"
+    );
+}
+
+#[test]
+fn plans_with_the_same_name_in_two_folders_keep_separate_recovery_copies() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let recovery = dir.path().join("recovery");
+    let mut files = Vec::new();
+    for folder in ["east", "west"] {
+        std::fs::create_dir(dir.path().join(folder)).expect("folder");
+        let plan = dir.path().join(folder).join("plan.turf");
+        Workspace::new(three_in_a_row("Plan", |_| 1.0))
+            .save_as(&plan)
+            .expect("save");
+        let h = edit_until_autosaved(&plan, &recovery, &format!("Edited in {folder}"));
+        files.push(app(&h).recovery_file().expect("a recovery copy").to_owned());
+    }
+    assert_ne!(files[0], files[1], "one copy per plan");
+    for (file, folder) in files.iter().zip(["east", "west"]) {
+        let p = project_file::load(file).expect("the copy loads");
+        let edited = format!("Edited in {folder}");
+        assert!(p.territories.iter().any(|t| t.name == edited), "{folder}");
+    }
+}
