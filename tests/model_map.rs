@@ -247,7 +247,10 @@ fn comparison_runs_in_the_background_and_rings_moved_accounts() {
     app_mut(&mut h).apply(turfmap::core::edit::Edit::SwitchScenario { to: proposal });
     h.run_ok();
     let south = tid(&h, "Southport");
-    app_mut(&mut h).drop_accounts(&[0, 1], south);
+    app_mut(&mut h).apply_command(turfmap::app::command::Command::DropAccounts(
+        vec![0, 1],
+        south,
+    ));
     h.run_ok();
     assert_eq!(app(&h).workspace().engine().territory_of(0), Some(south));
 

@@ -14,7 +14,7 @@ use crate::core::render::DistanceUnit;
 
 use super::panels::{MapExportForm, NewPlanRequest};
 use super::state::Selection;
-use super::{Action, TurfmapApp, file_jobs, files, panels};
+use super::{Action, TurfmapApp, file_jobs, files, panels, tools};
 
 /// A change a panel asks for.
 #[derive(Debug)]
@@ -44,6 +44,8 @@ pub enum Command {
     SetSettings(crate::core::model::PlanSettings),
     /// Remove the manual pins of these accounts in the type shown.
     Unpin(Vec<usize>),
+    /// Pin these accounts to a territory (drag and drop), one undo step.
+    DropAccounts(Vec<usize>, TerritoryId),
     /// Show an error in the banner.
     Error(String),
     /// Hide the status bar's message.
@@ -157,17 +159,37 @@ impl TurfmapApp {
         match command {
             Command::SelectTerritory { id, zoom } => self.select_territory(id, zoom),
             Command::ClearMultiSelection => self.panels.tools.territories.clear(),
-            Command::ToggleTerritory(id) => self.toggle_territory(id),
+            Command::ToggleTerritory(id) => {
+                let shown = self.panels.tools.toggle(id, &mut self.selection);
+                if shown.is_some() {
+                    self.panels.list.scroll_to(shown);
+                }
+            }
             Command::SelectAccount(i) => self.select_account(i),
             Command::ClearSelection => self.selection = Selection::default(),
             Command::ZoomToTerritory(id) => self.map.zoom_to_territory(&self.ws, id),
             Command::ZoomToPlan => self.map.zoom_to_plan(&self.ws),
             Command::Apply(edit) => self.apply(edit),
             Command::SetSettings(settings) => {
-                self.remember_balance_measure(&settings.balance);
+                // Remembered for the next plan.
+                let name = Some(settings.balance.to_string());
+                if self.settings.balance_measure != name {
+                    self.settings.balance_measure = name;
+                    self.save_settings();
+                }
                 self.apply(Edit::SetSettings { settings });
             }
-            Command::Unpin(accounts) => self.unpin_accounts(&accounts),
+            Command::Unpin(accounts) => match tools::unpin_edit(&self.ws, &accounts) {
+                Ok(edit) => self.apply(edit),
+                Err(e) => self.error = Some(e.to_string()),
+            },
+            Command::DropAccounts(accounts, target) => {
+                match tools::drop_edit(&self.ws, &accounts, target) {
+                    Ok(Some(edit)) => self.apply(edit),
+                    Ok(None) => {}
+                    Err(e) => self.error = Some(e.to_string()),
+                }
+            }
             Command::Error(e) => self.error = Some(e),
             Command::DismissError => self.error = None,
             Command::DismissNotice => self.notice = None,
@@ -189,7 +211,11 @@ impl TurfmapApp {
             }
             Command::CloseBalance => self.panels.balance.close(),
             Command::OpenBalance { generate } => self.panels.balance.open(&self.ws, generate),
-            Command::RestoreRecovery => self.restore_recovery(),
+            Command::RestoreRecovery => {
+                if let Some(job) = self.autosave.restore_job(self.generation) {
+                    self.start(job);
+                }
+            }
             Command::DiscardRecoveryOffer => self.autosave.discard_offer(),
             Command::Request(action) => self.request(action),
             Command::Perform(action) => self.perform(action),
@@ -199,7 +225,15 @@ impl TurfmapApp {
             Command::SaveOverwrite(path, then) => {
                 self.start(file_jobs::save(&self.ws, path, true).then(then));
             }
-            Command::CancelJob => self.cancel_job(),
+            Command::CancelJob => {
+                // The window goes back to the current plan at once; what
+                // the worker still produces is dropped.
+                if let Some(job) = self.job.take() {
+                    job.progress.cancel();
+                    self.after_job = None;
+                    self.notice = Some(format!("Cancelled: {}", job.title));
+                }
+            }
             Command::SaveTo(path) => self.save_to(path),
             Command::NewPlanFrom(path) => self.panels.dialogs.open_new_plan(path),
             Command::AskPath(purpose) => {
@@ -291,10 +325,11 @@ impl TurfmapApp {
             Command::Undo => self.undo(),
             Command::Redo => self.redo(),
             Command::SetPresenting(on) => {
-                if self.panels.present.set_active(&self.ctx, on) {
-                    if on {
-                        self.selection = Selection::default();
-                    }
+                let changed = self.panels.present.set_active(&self.ctx, on);
+                if changed && on {
+                    self.selection = Selection::default();
+                }
+                if changed {
                     // The map area changes size: frame the plan again.
                     self.map.zoom_to_plan(&self.ws);
                 }
@@ -309,15 +344,25 @@ impl TurfmapApp {
                 self.settings.dark = dark;
                 self.save_settings();
             }
-            Command::SetUnits(units) => self.set_units(units),
-            Command::SetOnlineTiles(on) => self.set_online_tiles(on),
+            Command::SetUnits(units) => {
+                self.settings.units = units;
+                self.style.units = units;
+                self.save_settings();
+            }
+            Command::SetOnlineTiles(on) => {
+                // On failure the map stays offline and the error is shown.
+                self.settings.online_tiles = on;
+                self.apply_tile_setting();
+                self.save_settings();
+            }
             Command::ApplyTiles => {
                 self.apply_tile_setting();
                 self.save_settings();
             }
             Command::OpenModelWindow => self.panels.model.set_open(true),
             Command::ShowType(id) => {
-                if self.ws.set_current_type(id).is_ok() {
+                let shown = self.ws.set_current_type(id).is_ok();
+                if shown {
                     // The figures shown are the type's: recompute them now.
                     self.metrics = self.ws.metrics();
                     self.metrics_key = (self.generation, self.ws.revision());

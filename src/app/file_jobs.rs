@@ -4,14 +4,15 @@
 //! [`JobRequest`] that the app starts, so the window keeps drawing and
 //! editing while the worker reads or writes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::files;
 use super::jobs::{JobOutput, JobRequest};
 use super::panels::NewPlanRequest;
 use super::settings::AppSettings;
+use crate::core::edit::Edit;
 use crate::core::export::{write_assignment_csv, write_file_atomically};
-use crate::core::import::territories_named;
+use crate::core::import::{ImportedTerritory, TerritoryImportReport, territories_named};
 use crate::core::{Project, Workspace};
 
 use super::display_name;
@@ -113,6 +114,48 @@ pub(crate) fn import_territories(path: PathBuf) -> JobRequest {
             report,
         })
     })
+}
+
+/// The edit that adds territories read from `path` (or replaces the
+/// boundary of same-named ones), and the status line saying what it did;
+/// or why nothing can be added.
+pub(crate) fn merge_imported(
+    project: &Project,
+    path: &Path,
+    territories: Vec<ImportedTerritory>,
+    report: &TerritoryImportReport,
+) -> Result<(Edit, String), String> {
+    let file = display_name(path);
+    let skipped = match report.skipped.first() {
+        Some(first) => format!(
+            "; {} feature(s) skipped, e.g. {first}",
+            report.skipped.len()
+        ),
+        None => String::new(),
+    };
+    if territories.is_empty() {
+        return Err(format!("{file}: no usable territories{skipped}"));
+    }
+    let merge = crate::core::import::merge_territories(
+        project,
+        territories,
+        format!("Import territories from {file}"),
+    );
+    let (added, replaced, locked) = (merge.added, merge.replaced, merge.locked);
+    let Some(edit) = merge.edit else {
+        return Err(format!(
+            "{file}: every territory in it is locked in this plan ({}); unlock them first",
+            locked.join(", ")
+        ));
+    };
+    let locked = if locked.is_empty() {
+        String::new()
+    } else {
+        format!("; {} locked left as they were", locked.len())
+    };
+    let notice =
+        format!("Imported from {file}: {added} added, {replaced} replaced{locked}{skipped}");
+    Ok((edit, notice))
 }
 
 /// Writes `account_id,territory` for every account to `path` (CSV).

@@ -163,6 +163,24 @@ impl Autosave {
         }
     }
 
+    /// The job that loads the offered recovery copy (it replaces the plan
+    /// of `generation` and counts as unsaved), if one is offered.
+    pub(crate) fn restore_job(&mut self, generation: u64) -> Option<JobRequest> {
+        let offer = self.offer.take()?;
+        // Remembered as this session's copy only once the restore has
+        // succeeded (see tick_autosave): a failed one must not delete it.
+        self.restoring = Some((offer.file.clone(), generation));
+        let title = format!("Restoring {}", offer.marker.name);
+        Some(JobRequest::new(title, true, move |_| {
+            let project = project_file::load(&offer.file)?;
+            let ws = Workspace::recovered(project, offer.marker.original);
+            Ok(JobOutput::Opened {
+                ws: Box::new(ws),
+                path: None,
+            })
+        }))
+    }
+
     /// Deletes the copy offered at start-up.
     pub(crate) fn discard_offer(&mut self) {
         if let Some(offer) = self.offer.take() {
@@ -271,26 +289,6 @@ impl TurfmapApp {
             self.error = Some(e);
         }
         self.autosave.pending.is_none()
-    }
-
-    /// Loads the offered recovery copy in the background; it replaces the
-    /// current plan and counts as unsaved.
-    pub fn restore_recovery(&mut self) {
-        let Some(offer) = self.autosave.offer.take() else {
-            return;
-        };
-        // Remembered as this session's copy only once the restore has
-        // succeeded (see tick_autosave): a failed one must not delete it.
-        self.autosave.restoring = Some((offer.file.clone(), self.generation));
-        let title = format!("Restoring {}", offer.marker.name);
-        self.start(JobRequest::new(title, true, move |_| {
-            let project = project_file::load(&offer.file)?;
-            let ws = Workspace::recovered(project, offer.marker.original);
-            Ok(JobOutput::Opened {
-                ws: Box::new(ws),
-                path: None,
-            })
-        }));
     }
 }
 

@@ -32,7 +32,6 @@ use std::time::{Duration, Instant};
 use egui::{CentralPanel, Panel};
 
 use crate::core::edit::Edit;
-use crate::core::import::{ImportedTerritory, TerritoryImportReport};
 use crate::core::metrics::PlanMetrics;
 use crate::core::progress::Progress;
 use crate::core::{Project, TerritoryId, Workspace};
@@ -166,14 +165,6 @@ impl TurfmapApp {
     /// The settings in force.
     pub fn settings(&self) -> &settings::AppSettings {
         &self.settings
-    }
-
-    /// Turns online tiles on or off (and remembers it). On failure the map
-    /// stays offline and the error is shown.
-    pub fn set_online_tiles(&mut self, on: bool) {
-        self.settings.online_tiles = on;
-        self.apply_tile_setting();
-        self.save_settings();
     }
 
     fn apply_tile_setting(&mut self) {
@@ -324,38 +315,6 @@ impl TurfmapApp {
         }
     }
 
-    /// Pins `accounts` to `target` (drag and drop) as one undoable edit;
-    /// a refusal (e.g. a locked territory) is shown in the banner.
-    pub fn drop_accounts(&mut self, accounts: &[usize], target: TerritoryId) {
-        let idx: Vec<u32> = accounts.iter().map(|&i| i as u32).collect();
-        // Already there (and pinned or placed by geometry): nothing to do.
-        if accounts
-            .iter()
-            .all(|&i| self.ws.engine().territory_of(i) == Some(target))
-        {
-            return;
-        }
-        match crate::core::shape_edit::drop_accounts(
-            self.ws.project(),
-            self.ws.engine(),
-            &idx,
-            target,
-        ) {
-            Ok(edit) => self.apply(edit),
-            Err(e) => self.error = Some(e.to_string()),
-        }
-    }
-
-    /// Removes the manual pins of `accounts` in the type shown (rules and
-    /// geometry decide again there; pins in other types stay).
-    pub fn unpin_accounts(&mut self, accounts: &[usize]) {
-        let idx: Vec<u32> = accounts.iter().map(|&i| i as u32).collect();
-        match crate::core::shape_edit::unpin(self.ws.project(), self.ws.current_type(), &idx) {
-            Ok(edit) => self.apply(edit),
-            Err(e) => self.error = Some(e.to_string()),
-        }
-    }
-
     /// Undoes the last edit, if any.
     pub fn undo(&mut self) {
         let label = self.ws.undo_labels().last().map(str::to_owned);
@@ -422,24 +381,6 @@ impl TurfmapApp {
         }
     }
 
-    fn poll_job(&mut self) {
-        let Some(job) = &self.job else { return };
-        if let Some(result) = job.poll() {
-            self.job = None;
-            self.finish_job(result);
-        }
-    }
-
-    /// Cancels the running job: the window goes back to the current plan
-    /// at once and whatever the worker still produces is dropped.
-    fn cancel_job(&mut self) {
-        if let Some(job) = self.job.take() {
-            job.progress.cancel();
-            self.after_job = None;
-            self.notice = Some(format!("Cancelled: {}", job.title));
-        }
-    }
-
     fn finish_job(&mut self, result: Result<JobOutput, String>) {
         let then = self.after_job.take();
         let output = match result {
@@ -491,7 +432,16 @@ impl TurfmapApp {
                 path,
                 territories,
                 report,
-            } => self.add_imported_territories(&path, territories, &report),
+            } => match file_jobs::merge_imported(self.ws.project(), &path, territories, &report) {
+                Ok((edit, notice)) => {
+                    let before = self.ws.revision();
+                    self.apply(edit);
+                    if self.ws.revision() != before {
+                        self.notice = Some(notice);
+                    }
+                }
+                Err(e) => self.error = Some(e),
+            },
             JobOutput::ChangedOnDisk { path } => {
                 // The action waiting for the save waits for the answer.
                 self.panels.dialogs.conflict = Some((path, then));
@@ -524,51 +474,6 @@ impl TurfmapApp {
         self.apply_tile_setting();
         self.refresh_metrics();
         self.map.zoom_to_plan(&self.ws);
-    }
-
-    fn add_imported_territories(
-        &mut self,
-        path: &Path,
-        territories: Vec<ImportedTerritory>,
-        report: &TerritoryImportReport,
-    ) {
-        let file = display_name(path);
-        let skipped = match report.skipped.first() {
-            Some(first) => format!(
-                "; {} feature(s) skipped, e.g. {first}",
-                report.skipped.len()
-            ),
-            None => String::new(),
-        };
-        if territories.is_empty() {
-            self.error = Some(format!("{file}: no usable territories{skipped}"));
-            return;
-        }
-        let merge = crate::core::import::merge_territories(
-            self.ws.project(),
-            territories,
-            format!("Import territories from {file}"),
-        );
-        let (added, replaced, locked) = (merge.added, merge.replaced, merge.locked);
-        let Some(edit) = merge.edit else {
-            self.error = Some(format!(
-                "{file}: every territory in it is locked in this plan ({}); unlock them first",
-                locked.join(", ")
-            ));
-            return;
-        };
-        let before = self.ws.revision();
-        self.apply(edit);
-        if self.ws.revision() != before {
-            let locked = if locked.is_empty() {
-                String::new()
-            } else {
-                format!("; {} locked left as they were", locked.len())
-            };
-            self.notice = Some(format!(
-                "Imported from {file}: {added} added, {replaced} replaced{locked}{skipped}"
-            ));
-        }
     }
 
     // ---- actions that may need a confirmation ------------------------------
@@ -653,30 +558,22 @@ impl TurfmapApp {
         }
     }
 
-    /// Drops a selection that no longer exists (after undo, delete, …).
-    fn sanitize_selection(&mut self) {
-        let p = self.ws.project();
-        if let Some(id) = self.selection.territory
-            && p.territory(id).is_none()
-        {
-            self.selection.territory = None;
-        }
-        if let Some(i) = self.selection.account
-            && (i >= p.accounts.len() || p.accounts.removed[i])
-        {
-            self.selection.account = None;
-        }
-    }
-
     /// Draws the whole window into `ui` and handles its input. This is all
     /// of [`eframe::App::ui`], without needing an `eframe::Frame`.
     pub fn ui_contents(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.phases = FramePhases::default();
-        self.poll_job();
+        if let Some(result) = self.job.as_ref().and_then(Job::poll) {
+            self.job = None;
+            self.finish_job(result);
+        }
         self.refresh_metrics();
-        self.sanitize_selection();
-        self.handle_close_request(&ctx);
+        self.selection.sanitize(self.ws.project());
+        let close = ctx.input(|i| i.viewport().close_requested());
+        if close && !self.allow_close && self.ws.is_dirty() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.panels.dialogs.confirm = Some(Action::Close);
+        }
         self.panels.tools.sanitize(&self.ws);
         if self.job.is_none()
             && self.panels.dialogs.confirm.is_none()
@@ -855,14 +752,6 @@ impl TurfmapApp {
         {
             let commands = panels::RecoveryDialog.ui(ctx, offer);
             self.apply_commands(commands);
-        }
-    }
-
-    fn handle_close_request(&mut self, ctx: &egui::Context) {
-        if ctx.input(|i| i.viewport().close_requested()) && !self.allow_close && self.ws.is_dirty()
-        {
-            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.panels.dialogs.confirm = Some(Action::Close);
         }
     }
 }

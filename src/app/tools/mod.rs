@@ -399,6 +399,30 @@ impl Tools {
     }
 }
 
+/// The edit that pins `accounts` to `target` (drag and drop); `None` when
+/// they are all there already (pinned or placed by geometry).
+pub(crate) fn drop_edit(
+    ws: &Workspace,
+    accounts: &[usize],
+    target: TerritoryId,
+) -> crate::core::Result<Option<Edit>> {
+    if accounts
+        .iter()
+        .all(|&i| ws.engine().territory_of(i) == Some(target))
+    {
+        return Ok(None);
+    }
+    let idx: Vec<u32> = accounts.iter().map(|&i| i as u32).collect();
+    core_tools::drop_accounts(ws.project(), ws.engine(), &idx, target).map(Some)
+}
+
+/// The edit that removes the manual pins of `accounts` in the type shown
+/// (rules and geometry decide again there; pins in other types stay).
+pub(crate) fn unpin_edit(ws: &Workspace, accounts: &[usize]) -> crate::core::Result<Edit> {
+    let idx: Vec<u32> = accounts.iter().map(|&i| i as u32).collect();
+    core_tools::unpin(ws.project(), ws.current_type(), &idx)
+}
+
 /// `[(lon, lat)]` → closed polygon.
 fn polygon_of(pts: &[(f64, f64)]) -> Polygon<f64> {
     let mut ring: Vec<Coord<f64>> = pts.iter().map(|&(x, y)| Coord { x, y }).collect();
@@ -478,6 +502,31 @@ impl Tools {
         self.accounts.retain(|&i| i < n && !p.accounts.removed[i]);
     }
 
+    /// Adds `id` to (or removes it from) the territories selected together
+    /// and selects the last one; returns a territory to bring into view.
+    pub(crate) fn toggle(
+        &mut self,
+        id: TerritoryId,
+        selection: &mut Selection,
+    ) -> Option<TerritoryId> {
+        let t = &mut self.territories;
+        if t.is_empty()
+            && let Some(sel) = selection.territory
+        {
+            t.push(sel);
+        }
+        selection.account = None;
+        if let Some(k) = t.iter().position(|x| *x == id) {
+            t.remove(k);
+            selection.territory = t.last().copied();
+            None
+        } else {
+            t.push(id);
+            selection.territory = Some(id);
+            Some(id)
+        }
+    }
+
     /// A click on the map selected territory `id` (or empty space): with
     /// Ctrl/Cmd held it joins the multi-selection instead.
     pub(crate) fn map_click(&mut self, id: Option<TerritoryId>, ctx: &egui::Context) -> Command {
@@ -519,7 +568,7 @@ impl TurfmapApp {
                 Ok(())
             }
             ToolAction::Drop(accounts, target) => {
-                self.drop_accounts(&accounts, target);
+                self.apply_command(Command::DropAccounts(accounts, target));
                 Ok(())
             }
             ToolAction::Unpin(accounts) => {
@@ -530,7 +579,7 @@ impl TurfmapApp {
                 if pinned.is_empty() {
                     self.notice = Some("None of the selected accounts is pinned".into());
                 } else {
-                    self.unpin_accounts(&pinned);
+                    self.apply_command(Command::Unpin(pinned));
                 }
                 Ok(())
             }
@@ -630,7 +679,7 @@ impl TurfmapApp {
                 Ok(())
             }
             ToolAction::ToggleTerritory(id) => {
-                self.toggle_territory(id);
+                self.apply_command(Command::ToggleTerritory(id));
                 Ok(())
             }
             ToolAction::Notice(n) => {
@@ -641,27 +690,6 @@ impl TurfmapApp {
         };
         if let Err(e) = result {
             self.error = Some(e);
-        }
-    }
-
-    /// Adds `id` to (or removes it from) the territories selected together.
-    pub fn toggle_territory(&mut self, id: TerritoryId) {
-        let t = &mut self.panels.tools.territories;
-        if t.is_empty()
-            && let Some(sel) = self.selection.territory
-        {
-            t.push(sel);
-        }
-        if let Some(k) = t.iter().position(|x| *x == id) {
-            t.remove(k);
-            let next = t.last().copied();
-            self.selection.territory = next;
-            self.selection.account = None;
-        } else {
-            t.push(id);
-            self.selection.territory = Some(id);
-            self.selection.account = None;
-            self.panels.list.scroll_to(Some(id));
         }
     }
 
