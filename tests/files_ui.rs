@@ -198,8 +198,16 @@ fn without_a_file_dialog_new_plan_takes_typed_paths() {
     common::retype(&mut h, "Path", &accounts.display().to_string());
     h.get_by_label("OK").click();
     h.run_ok();
-    // The form offers where to save, next to the accounts by default.
+    // The form offers where to save, next to the accounts by default, and
+    // says when that file exists.
     h.get_by_label("New plan from CSV");
+    assert!(
+        h.query_by_label_contains("exists and will be replaced")
+            .is_none()
+    );
+    std::fs::write(dir.path().join("accounts.turf"), b"an older plan").expect("write");
+    h.run_ok();
+    h.get_by_label_contains("accounts.turf exists and will be replaced");
     h.get_by_label("Create plan…").click();
     h.run_ok();
     finish_job(&mut h);

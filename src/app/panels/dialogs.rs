@@ -315,7 +315,16 @@ impl Dialogs {
                         let label = ui.label("Save as");
                         ui.add(egui::TextEdit::singleline(&mut form.plan).desired_width(300.0))
                             .labelled_by(label.id);
-                        ui.label("");
+                        // Typed, so no dialog asks before replacing a file.
+                        let plan = files::plan_path(PathBuf::from(form.plan.trim()));
+                        if plan.exists() {
+                            ui.colored_label(
+                                ui.visuals().warn_fg_color,
+                                format!("{} exists and will be replaced", display_name(&plan)),
+                            );
+                        } else {
+                            ui.label("");
+                        }
                         ui.end_row();
                     }
 
