@@ -397,3 +397,65 @@ fn cli_quota_metrics_json_and_refresh() {
         "{assign}"
     );
 }
+
+/// A parent that holds accounts of its own is judged on those (a remainder
+/// beside its children), a parent with none is not judged, and every
+/// place that shows balance says so the same way: metrics, quota units,
+/// the CLI table and JSON.
+#[test]
+fn parents_own_accounts_count_as_one_balance_unit_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = quota_plan(dir.path());
+    // Region: a parent of East with no boundary (so no accounts) of its own.
+    let east = id(&ws, "East");
+    let mut p = ws.project().clone();
+    let region = p.add_territory("Region", MultiPolygon(vec![]));
+    p.territory_mut(east).unwrap().parent = Some(region);
+    ws = Workspace::new(p);
+    let m = ws.metrics();
+    let t = |n: &str| m.territories.iter().find(|t| t.name == n).unwrap().clone();
+    // Count balance: West 4, East 1, Pacific own 1 (its group is 5).
+    assert_eq!(m.territories.len(), 4);
+    assert_eq!(m.balance_units, 3);
+    assert_eq!(t("Pacific").group.count, 5);
+    assert!(t("Pacific").balance_unit);
+    assert_eq!(t("Pacific").balance_value, 1.0);
+    assert!(!t("Region").balance_unit);
+    assert_eq!(t("Region").deviation_text(), "—");
+    assert_eq!(m.mean, 2.0);
+    assert_eq!(t("Pacific").deviation_pct, -50.0);
+    assert_eq!(t("Pacific").deviation_text(), "-50.0% own");
+    assert_eq!(m.out_of_tolerance, 3, "West +100%, East and Pacific -50%");
+    assert_eq!(
+        m.units_summary(),
+        "4 territories · balanced as 3 (2 leaves + 1 parent's own accounts)"
+    );
+    // Quotas are set on exactly the balance units.
+    let mut units = turfmap::core::quota::units(&m);
+    units.sort();
+    let mut judged: Vec<TerritoryId> = m
+        .territories
+        .iter()
+        .filter(|t| t.balance_unit)
+        .map(|t| TerritoryId(t.id))
+        .collect();
+    judged.sort();
+    assert_eq!(units, judged);
+    // The CLI shows the same: a marked row, the units line, and the JSON.
+    let plan = dir.path().join("h.turf");
+    ws.save_as(&plan).unwrap();
+    let p = plan.to_str().unwrap();
+    let table = turfmap(&["metrics", p]);
+    assert!(table.contains("balanced as 3"), "{table}");
+    assert!(table.contains("-50.0*"), "{table}");
+    let json: serde_json::Value =
+        serde_json::from_str(&turfmap(&["metrics", p, "--json"])).unwrap();
+    assert_eq!(json["balance_units"], 3);
+    let region = json["territories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Region")
+        .unwrap();
+    assert_eq!(region["balance_unit"], false);
+}

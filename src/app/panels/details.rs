@@ -229,14 +229,23 @@ impl Details {
                     let sum = t.group.sums.get(m).copied().unwrap_or(0.0);
                     kv(ui, name, fmt::value(sum), share(m + 1));
                 }
+                // A parent is judged on its own accounts only (see
+                // core::metrics), so say which value the deviation is of.
+                let judged_on = if t.has_children && t.balance_unit {
+                    format!("{}, own accounts only", metrics.balance_measure)
+                } else if t.has_children {
+                    format!("{}, not judged: no own accounts", metrics.balance_measure)
+                } else {
+                    metrics.balance_measure.clone()
+                };
                 kv(
                     ui,
                     "Balance value",
                     fmt::value(t.balance_value),
-                    Some(metrics.balance_measure.clone()),
+                    Some(judged_on),
                 );
-                let out = t.deviation_pct.abs() > tol + 1e-9;
-                let dev = RichText::new(fmt::signed_pct(t.deviation_pct));
+                let out = t.is_out(tol);
+                let dev = RichText::new(t.deviation_text());
                 let dev = if out {
                     dev.color(ui.visuals().warn_fg_color).strong()
                 } else {
@@ -425,12 +434,15 @@ fn plan_figures(ui: &mut Ui, m: &PlanMetrics) {
                 ui,
                 &format!("Outside ±{}%", fmt::pct_plain(m.tolerance_pct)),
                 flag(
-                    format!("{} of {}", m.out_of_tolerance, m.territories.len()),
+                    format!("{} of {}", m.out_of_tolerance, m.balance_units),
                     m.out_of_tolerance > 0,
                 ),
             );
             ui.end_row();
         });
+    if m.balance_units != m.territories.len() {
+        ui.label(RichText::new(m.units_summary()).small().weak());
+    }
     if m.unlocated.count > 0 {
         let hint = format!(
             "{} account(s) have no location (no coordinates, no known ZIP) and are not \
