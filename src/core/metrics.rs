@@ -78,6 +78,8 @@ pub struct TerritoryMetrics {
     pub attainment_pct: Option<f64>,
     /// White space: potential minus actual.
     pub white_space: Option<f64>,
+    /// Market penetration: actual ÷ potential, in percent.
+    pub penetration_pct: Option<f64>,
     /// Drive time and road distance from the territory's rep home to its
     /// accounts (filled by [`PlanMetrics::add_drive`]; `None` without a
     /// home or before).
@@ -160,6 +162,8 @@ pub struct PlanMetrics {
     pub actual_total: Option<f64>,
     /// Plan attainment: `actual_total / quota_total` in percent.
     pub attainment_pct: Option<f64>,
+    /// Plan market penetration: actual ÷ potential, in percent.
+    pub penetration_pct: Option<f64>,
 }
 
 impl PlanMetrics {
@@ -268,6 +272,7 @@ impl PlanMetrics {
                     actual: None,
                     attainment_pct: None,
                     white_space: None,
+                    penetration_pct: None,
                 }
             })
             .collect();
@@ -297,6 +302,7 @@ impl PlanMetrics {
             quota_total: None,
             actual_total: None,
             attainment_pct: None,
+            penetration_pct: None,
         };
         super::quota::fill_metrics(project, ty, &mut metrics);
         metrics

@@ -7,8 +7,10 @@ pub mod assets;
 pub mod basemap;
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod capacity;
 pub mod colors;
 pub mod column;
+pub mod coverage;
 pub mod csvsafe;
 pub mod edit;
 pub mod engine;
@@ -36,6 +38,7 @@ pub mod rules;
 pub mod salesforce;
 pub mod sample;
 pub mod scenario;
+pub mod staffing;
 pub mod synth;
 pub mod travel;
 pub mod workspace;
