@@ -611,7 +611,7 @@ fn staffing_plan(dir: &Path) -> Workspace {
         }
     }
     let mut ws = Workspace::new(p);
-    let mut add_rep = |ws: &mut Workspace, name: &str, territories: &[&str]| {
+    let add_rep = |ws: &mut Workspace, name: &str, territories: &[&str]| {
         let rid = ws.project().next_rep_id();
         let rep = turfmap::core::model::Rep::new(rid, name);
         let n = ws.project().reps.len();

@@ -195,23 +195,11 @@ fn set_balance_measure(ws: &mut Workspace, name: &str) -> Result<()> {
 
 /// Parses a balance measure name: `count` or a measure column.
 pub fn parse_measure(project: &Project, name: &str) -> Result<BalanceMeasure> {
-    if name.eq_ignore_ascii_case("count") {
-        return Ok(BalanceMeasure::Count);
-    }
-    match project.accounts.measure_index(name) {
-        Some(i) => Ok(BalanceMeasure::Measure(
-            project.accounts.measures[i].name.clone(),
-        )),
-        None => Err(Error::invalid(format!(
-            "no measure called '{name}'; the plan has: count{}",
-            project
-                .accounts
-                .measures
-                .iter()
-                .map(|m| format!(", {}", m.name))
-                .collect::<String>()
-        ))),
-    }
+    let a = &project.accounts;
+    Ok(match a.measure_or_count(name)? {
+        None => BalanceMeasure::Count,
+        Some(i) => BalanceMeasure::Measure(a.measures[i].name.clone()),
+    })
 }
 
 /// Parses `km` or `mi`.

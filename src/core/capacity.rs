@@ -89,7 +89,7 @@ pub fn capacity(
         )));
     }
     let a = &project.accounts;
-    let column = measure_column(project, measure)?;
+    let column = a.measure_or_count(measure)?;
     let weight = |i: usize| match column {
         None => 1.0,
         Some(m) => a.measures[m].values[i].max(0.0),
@@ -154,26 +154,6 @@ pub fn capacity(
         units,
         homes,
     })
-}
-
-/// The measure's column (`None` for `count`); an unknown name is an error
-/// listing the measures the plan has.
-fn measure_column(project: &Project, measure: &str) -> Result<Option<usize>> {
-    if measure.eq_ignore_ascii_case("count") {
-        return Ok(None);
-    }
-    let a = &project.accounts;
-    a.measures
-        .iter()
-        .position(|m| m.name.eq_ignore_ascii_case(measure))
-        .map(Some)
-        .ok_or_else(|| {
-            let names: Vec<&str> = a.measures.iter().map(|m| m.name.as_str()).collect();
-            Error::invalid(format!(
-                "no measure called '{measure}'; the plan has: count{}",
-                names.iter().map(|n| format!(", {n}")).collect::<String>()
-            ))
-        })
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -276,7 +276,7 @@ fn grid_for(shape: &MultiPolygon<f64>, n: f64) -> Result<HexGrid> {
         .ok_or_else(|| Error::invalid("the territory has no area"))?;
     let lat0 = bb.center().y;
     let km2 = super::geometry::shape_stats(shape).area_km2;
-    if !(km2 > 0.0) {
+    if km2.is_nan() || km2 <= 0.0 {
         return Err(Error::invalid("the territory has no area"));
     }
     // A hexagon of circumradius s has area 3√3/2 · s².
