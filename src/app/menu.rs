@@ -5,7 +5,7 @@ use egui::{Key, KeyboardShortcut, Ui};
 
 use super::panels::StatusBar;
 use super::panels::menu_bar::{
-    MenuBar, MenuContext, MenuView, NEW, OPEN, QUIT, REDO, REDO_Y, SAVE, SAVE_AS, UNDO,
+    FIND, MenuBar, MenuContext, MenuView, NEW, OPEN, QUIT, REDO, REDO_Y, SAVE, SAVE_AS, UNDO,
 };
 use super::{Action, TurfmapApp};
 
@@ -23,6 +23,8 @@ impl TurfmapApp {
             self.request(Action::NewPlan);
         } else if pressed(&QUIT) {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        } else if pressed(&FIND) {
+            self.open_search();
         }
         // A text field being edited has its own undo.
         if !ctx.egui_wants_keyboard_input() {

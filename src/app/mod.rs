@@ -14,6 +14,7 @@ pub mod command;
 mod dialogs;
 pub mod export_ui;
 pub mod files;
+mod find;
 pub mod fmt;
 mod form;
 #[cfg(feature = "bench")]
@@ -145,6 +146,10 @@ pub struct TurfmapApp {
     export: export_ui::ExportUi,
     /// Where this frame's time went so far.
     phases: FramePhases,
+    /// The unassigned and unlocated accounts window.
+    left_out: panels::UnassignedPanel,
+    /// The Find window (Ctrl+F).
+    search: panels::SearchPanel,
 }
 
 impl TurfmapApp {
@@ -188,6 +193,8 @@ impl TurfmapApp {
             present: present::Presentation::default(),
             export: export_ui::ExportUi::default(),
             phases: FramePhases::default(),
+            left_out: panels::UnassignedPanel::default(),
+            search: panels::SearchPanel::default(),
         }
     }
 
@@ -935,6 +942,7 @@ impl TurfmapApp {
         self.salesforce_export_dialog(&ctx);
         self.model_window(&ctx);
         self.recovery_dialog(&ctx);
+        self.find_windows(&ctx);
         self.tick_autosave(Instant::now());
         if self.job.is_some() {
             // Keep the progress bar moving; the worker also wakes us when done.

@@ -64,17 +64,25 @@ impl SearchIndex {
     /// Folds the ids and names of `project`'s live accounts.
     pub fn build(project: &Project) -> Self {
         let a = &project.accounts;
+        Self::from_columns(&a.ids, &a.names, &a.removed)
+    }
+
+    /// Folds the ids and names of the accounts not `removed` (the columns
+    /// of [`crate::core::model::Accounts`], which a worker thread can hold
+    /// without copying the plan).
+    pub fn from_columns(ids: &[String], names: &[String], removed: &[bool]) -> Self {
+        let n = ids.len().min(names.len()).min(removed.len());
         let mut index = SearchIndex {
-            text: String::with_capacity(a.len() * 24),
-            starts: Vec::with_capacity(a.len()),
-            accounts: Vec::with_capacity(a.len()),
+            text: String::with_capacity(n * 24),
+            starts: Vec::with_capacity(n),
+            accounts: Vec::with_capacity(n),
         };
-        for i in a.live() {
+        for i in (0..n).filter(|&i| !removed[i]) {
             index.starts.push(index.text.len());
             index.accounts.push(i as u32);
-            fold(&a.ids[i], &mut index.text);
+            fold(&ids[i], &mut index.text);
             index.text.push(ID_END);
-            fold(&a.names[i], &mut index.text);
+            fold(&names[i], &mut index.text);
             index.text.push(SEP);
         }
         index

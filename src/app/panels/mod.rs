@@ -13,8 +13,10 @@ pub mod details;
 pub mod history;
 pub mod menu_bar;
 pub mod salesforce;
+pub mod search;
 pub mod status_bar;
 pub mod territory_list;
+pub mod unassigned;
 
 use egui::{
     Align, Color32, CornerRadius, Label, RichText, Role, Sense, Shape, Stroke, StrokeKind, Ui,
@@ -31,6 +33,8 @@ pub use history::{HistoryPanel, RecoveryDialog};
 pub use menu_bar::MenuBar;
 pub use salesforce::{SalesforceExportDialog, SalesforceExportRequest};
 pub use status_bar::StatusBar;
+pub use search::SearchPanel;
+pub use unassigned::{LeftOutFilter, UnassignedPanel};
 pub use territory_list::{SortColumn, SortOrder, TerritoryList, territory_order};
 
 /// A caption and its value in a two- or three-column grid; the value's
@@ -67,6 +71,17 @@ fn figure(ui: &mut Ui, key: &str, value: impl Into<RichText>) {
     let spoken = format!("{key}: {}", value.text());
     let r = ui.label(value);
     r.widget_info(|| WidgetInfo::labeled(Role::Label, true, &spoken));
+}
+
+/// Like [`figure`], with the value a link (accessible text "caption:
+/// value"); true when clicked.
+fn figure_link(ui: &mut Ui, key: &str, value: impl Into<RichText>, hint: &str) -> bool {
+    ui.label(RichText::new(key).color(ui.visuals().weak_text_color()));
+    let value = value.into();
+    let spoken = format!("{key}: {}", value.text());
+    let r = ui.link(value).on_hover_text(hint);
+    r.widget_info(|| WidgetInfo::labeled(Role::Link, true, &spoken));
+    r.clicked()
 }
 
 fn color32([r, g, b]: [u8; 3]) -> Color32 {
