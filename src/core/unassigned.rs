@@ -206,10 +206,12 @@ pub fn write_left_out_csv<W: Write>(
         .map_err(|e| Error::io(PathBuf::new(), e))
 }
 
-/// Counts of `rows` by status: `(unassigned located, unlocated)`.
+/// Counts of `rows`: `(unassigned, unlocated)`, as the plan's figures
+/// count them (an unlocated account with no territory is in both).
 pub fn counts(rows: &[LeftOut]) -> (usize, usize) {
+    let unassigned = rows.iter().filter(|r| r.territory.is_none()).count();
     let unlocated = rows.iter().filter(|r| r.reason.is_unlocated()).count();
-    (rows.len() - unlocated, unlocated)
+    (unassigned, unlocated)
 }
 
 #[cfg(test)]
@@ -272,7 +274,7 @@ mod tests {
                 (6, "code doesn't fit the country's format (DE 1)".to_owned()),
             ]
         );
-        assert_eq!(counts(&rows), (1, 5));
+        assert_eq!(counts(&rows), (6, 5));
     }
 
     #[test]

@@ -19,7 +19,8 @@ pub enum LeftOutFilter {
     /// Unassigned and unlocated.
     #[default]
     All,
-    /// Located accounts in no territory.
+    /// Accounts in no territory (unlocated ones too, as the plan's
+    /// "Unassigned" figure counts them).
     Unassigned,
     /// Accounts with no location.
     Unlocated,
@@ -29,7 +30,7 @@ impl LeftOutFilter {
     fn keeps(self, row: &LeftOut) -> bool {
         match self {
             LeftOutFilter::All => true,
-            LeftOutFilter::Unassigned => !row.reason.is_unlocated(),
+            LeftOutFilter::Unassigned => row.territory.is_none(),
             LeftOutFilter::Unlocated => row.reason.is_unlocated(),
         }
     }
