@@ -51,15 +51,25 @@ fn the_unassigned_figure_opens_the_list_and_a_click_selects_and_zooms() {
     let panel = app(&h).left_out_panel();
     assert!(panel.open);
     let shown: Vec<usize> = panel.shown().iter().map(|r| r.account).collect();
-    assert_eq!(shown, vec![16, 17], "outside every territory, and unlocated");
+    assert_eq!(
+        shown,
+        vec![16, 17],
+        "outside every territory, and unlocated"
+    );
     h.get_by_label("outside every territory");
     let before = app(&h).map_view().zoom();
     h.get_by_label("OUT-1 · Far East Outpost").click();
     h.run_ok();
     assert_eq!(app(&h).selection().account, Some(16));
-    assert!(app(&h).map_view().zoom() > before, "zoomed in on the account");
+    assert!(
+        app(&h).map_view().zoom() > before,
+        "zoomed in on the account"
+    );
     let (lon, lat) = app(&h).map_view().center();
-    assert!((lon - 45.0).abs() < 0.1 && (lat - 5.0).abs() < 0.1, "{lon} {lat}");
+    assert!(
+        (lon - 45.0).abs() < 0.1 && (lat - 5.0).abs() < 0.1,
+        "{lon} {lat}"
+    );
 
     // The unlocated figure opens the other list, with the reason.
     h.get_by_label("Unlocated: 1").click();

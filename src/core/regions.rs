@@ -118,7 +118,8 @@ pub fn provinces(country: Country) -> Result<UnitSet> {
 
 fn load_provinces(country: Country) -> Result<UnitSet> {
     let path = crate::core::assets::dir().join(PROVINCES_FILE);
-    let features = read_features(&path).map_err(|e| Error::invalid(format!("{}: {e}", path.display())))?;
+    let features =
+        read_features(&path).map_err(|e| Error::invalid(format!("{}: {e}", path.display())))?;
     let mut labels = Vec::new();
     let mut shapes = Vec::new();
     let mut centroids = Vec::new();
@@ -197,17 +198,25 @@ impl Locators {
             idx.locate(lon, lat)
                 .and_then(|id| of.get(id.0 as usize).copied().flatten())
         };
-        find(&self.regions, &self.region_country)
-            .or_else(|| find(&self.world, &self.world_country))
+        find(&self.regions, &self.region_country).or_else(|| find(&self.world, &self.world_country))
     }
 
     /// The country at or, off a simplified coast, near the point.
     fn near(&self, lon: f64, lat: f64) -> Option<Country> {
         const D: f64 = 0.25;
         self.at(lon, lat).or_else(|| {
-            [(D, 0.0), (-D, 0.0), (0.0, D), (0.0, -D), (D, D), (-D, -D), (D, -D), (-D, D)]
-                .into_iter()
-                .find_map(|(dx, dy)| self.at(lon + dx, lat + dy))
+            [
+                (D, 0.0),
+                (-D, 0.0),
+                (0.0, D),
+                (0.0, -D),
+                (D, D),
+                (-D, -D),
+                (D, -D),
+                (-D, D),
+            ]
+            .into_iter()
+            .find_map(|(dx, dy)| self.at(lon + dx, lat + dy))
         })
     }
 }
@@ -243,7 +252,10 @@ pub fn plan_countries(project: &Project) -> PlanCountries {
         let country = match a.postal_match(i) {
             Some(m) => Some(m.country),
             None => {
-                let key = ((a.lon[i] * 20.0).floor() as i32, (a.lat[i] * 20.0).floor() as i32);
+                let key = (
+                    (a.lon[i] * 20.0).floor() as i32,
+                    (a.lat[i] * 20.0).floor() as i32,
+                );
                 *cells
                     .entry(key)
                     .or_insert_with(|| country_at(a.lon[i], a.lat[i]))
@@ -317,12 +329,23 @@ mod tests {
 
     #[test]
     fn accounts_are_counted_per_country() {
-        let p = plan(&[BERLIN, MUNICH, TORONTO, SYDNEY, SAO_PAULO, AUSTIN, (-30.0, 30.0)]);
+        let p = plan(&[
+            BERLIN,
+            MUNICH,
+            TORONTO,
+            SYDNEY,
+            SAO_PAULO,
+            AUSTIN,
+            (-30.0, 30.0),
+        ]);
         let c = plan_countries(&p);
         assert_eq!(c.countries[0], (Country::DE, 2));
         let mut rest: Vec<Country> = c.countries[1..].iter().map(|x| x.0).collect();
         rest.sort();
-        assert_eq!(rest, vec![Country::AU, Country::BR, Country::CA, Country::US]);
+        assert_eq!(
+            rest,
+            vec![Country::AU, Country::BR, Country::CA, Country::US]
+        );
         assert_eq!(c.elsewhere, 1, "mid-Atlantic");
     }
 
@@ -333,7 +356,10 @@ mod tests {
         let only: Vec<&UnitLayer> = layers.iter().map(|l| &l.0).collect();
         assert_eq!(
             only,
-            vec![&UnitLayer::Provinces(Country::CA), &UnitLayer::Hex { size_km: 25.0 }]
+            vec![
+                &UnitLayer::Provinces(Country::CA),
+                &UnitLayer::Hex { size_km: 25.0 }
+            ]
         );
         assert_eq!(layers[0].1, 1, "one Canadian account");
         assert_eq!(layers[1].1, 3, "hexagons cover all");
@@ -354,7 +380,10 @@ mod tests {
         assert_eq!(ca.labels[on], "Ontario");
         let qc = ca.locate(-71.89, 45.40).expect("Sherbrooke") as usize;
         assert_eq!(ca.labels[qc], "Quebec");
-        assert!(ca.neighbors(on).contains(&(qc as u32)), "Ontario borders Quebec");
+        assert!(
+            ca.neighbors(on).contains(&(qc as u32)),
+            "Ontario borders Quebec"
+        );
         let br = provinces(Country::BR).expect("BR");
         assert_eq!(br.len(), 27);
         let sp = br.locate(SAO_PAULO.0, SAO_PAULO.1).expect("São Paulo") as usize;

@@ -135,7 +135,10 @@ impl SearchIndex {
     }
 
     fn entry_end(&self, entry: usize) -> usize {
-        self.starts.get(entry + 1).copied().unwrap_or(self.text.len())
+        self.starts
+            .get(entry + 1)
+            .copied()
+            .unwrap_or(self.text.len())
     }
 
     /// How well entry `entry` matches the folded query `q`.

@@ -189,7 +189,13 @@ pub fn write_left_out_csv<W: Write>(
             .territory
             .and_then(|id| project.territory(id))
             .map_or("", |t| t.name.as_str());
-        let coord = |v: f64| if v.is_finite() { format!("{v}") } else { String::new() };
+        let coord = |v: f64| {
+            if v.is_finite() {
+                format!("{v}")
+            } else {
+                String::new()
+            }
+        };
         let label = r.reason.label();
         out.write_record([
             cells.cell(&a.ids[i]).as_ref(),
@@ -202,8 +208,7 @@ pub fn write_left_out_csv<W: Write>(
         ])
         .map_err(io)?;
     }
-    out.flush()
-        .map_err(|e| Error::io(PathBuf::new(), e))
+    out.flush().map_err(|e| Error::io(PathBuf::new(), e))
 }
 
 /// Counts of `rows`: `(unassigned, unlocated)`, as the plan's figures
@@ -236,9 +241,16 @@ mod tests {
         p.settings.default_country = Country::DE;
         p.accounts =
             Accounts::with_schema(&[], &["BillingPostalCode".into(), "BillingCountry".into()]);
-        let rows: [(&str, &str, Option<(f64, f64)>, &str, &str); 7] = [
+        type Row<'a> = (&'a str, &'a str, Option<(f64, f64)>, &'a str, &'a str);
+        let rows: [Row; 7] = [
             ("A1", "Inside", Some((13.4, 52.5)), "10115", "DE"),
-            ("A2", "=HYPERLINK(\"x\")", Some((2.35, 48.85)), "75001", "FR"),
+            (
+                "A2",
+                "=HYPERLINK(\"x\")",
+                Some((2.35, 48.85)),
+                "75001",
+                "FR",
+            ),
             ("A3", "No code", None, "", ""),
             ("A4", "Swiss", None, "8001", "Switzerland"),
             ("A5", "Bad German", None, "99999", "Germany"),
@@ -262,7 +274,8 @@ mod tests {
     fn lists_unassigned_and_unlocated_with_reasons() {
         let ws = Workspace::new(plan());
         let rows = left_out(ws.project(), ws.engine());
-        let got: Vec<(usize, String)> = rows.iter().map(|r| (r.account, r.reason.label())).collect();
+        let got: Vec<(usize, String)> =
+            rows.iter().map(|r| (r.account, r.reason.label())).collect();
         assert_eq!(
             got,
             vec![
@@ -285,9 +298,19 @@ mod tests {
         write_left_out_csv(&mut out, ws.project(), &rows, CsvCells::SpreadsheetSafe).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "account_id,name,status,reason,territory,latitude,longitude");
+        assert_eq!(
+            lines[0],
+            "account_id,name,status,reason,territory,latitude,longitude"
+        );
         assert_eq!(lines.len(), 1 + rows.len());
-        assert_eq!(lines[1], "A2,\"'=HYPERLINK(\"\"x\"\")\",unassigned,outside every territory,,48.85,2.35");
-        assert!(lines[3].starts_with("A4,Swiss,unlocated,country not covered (CH),,,"), "{}", lines[3]);
+        assert_eq!(
+            lines[1],
+            "A2,\"'=HYPERLINK(\"\"x\"\")\",unassigned,outside every territory,,48.85,2.35"
+        );
+        assert!(
+            lines[3].starts_with("A4,Swiss,unlocated,country not covered (CH),,,"),
+            "{}",
+            lines[3]
+        );
     }
 }

@@ -460,10 +460,8 @@ fn plan_figures(ui: &mut Ui, m: &PlanMetrics) -> Vec<Command> {
                     warning_icon(ui);
                     ui.vertical(|ui| {
                         ui.add(
-                            Label::new(
-                                RichText::new(hint).color(ui.visuals().strong_text_color()),
-                            )
-                            .wrap(),
+                            Label::new(RichText::new(hint).color(ui.visuals().strong_text_color()))
+                                .wrap(),
                         );
                         if ui.button("List them…").clicked() {
                             out.push(Command::OpenLeftOut(super::LeftOutFilter::Unlocated));

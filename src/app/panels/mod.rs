@@ -32,10 +32,10 @@ pub use details::Details;
 pub use history::{HistoryPanel, RecoveryDialog};
 pub use menu_bar::MenuBar;
 pub use salesforce::{SalesforceExportDialog, SalesforceExportRequest};
-pub use status_bar::StatusBar;
 pub use search::SearchPanel;
-pub use unassigned::{LeftOutFilter, UnassignedPanel};
+pub use status_bar::StatusBar;
 pub use territory_list::{SortColumn, SortOrder, TerritoryList, territory_order};
+pub use unassigned::{LeftOutFilter, UnassignedPanel};
 
 /// A caption and its value in a two- or three-column grid; the value's
 /// accessible text is "caption: value".

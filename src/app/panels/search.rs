@@ -78,7 +78,13 @@ impl SearchPanel {
 
     /// Starts whatever the current query needs (index build, query run)
     /// and collects finished work; with `wait`, blocks up to `wait` for it.
-    pub fn step(&mut self, ctx: &egui::Context, ws: &Workspace, key: IndexKey, wait: Option<Duration>) {
+    pub fn step(
+        &mut self,
+        ctx: &egui::Context,
+        ws: &Workspace,
+        key: IndexKey,
+        wait: Option<Duration>,
+    ) {
         let deadline = wait.map(|w| Instant::now() + w);
         loop {
             self.collect(deadline);
@@ -235,14 +241,21 @@ impl SearchPanel {
             "Searching…".to_owned()
         } else {
             let more = if self.total > self.accounts.len() {
-                format!(" (first {} shown; type more to narrow)", self.accounts.len())
+                format!(
+                    " (first {} shown; type more to narrow)",
+                    self.accounts.len()
+                )
             } else {
                 String::new()
             };
             format!(
                 "{} territor{}, {} account{}{more}",
                 self.territories.len(),
-                if self.territories.len() == 1 { "y" } else { "ies" },
+                if self.territories.len() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                },
                 fmt::count(self.total as u64),
                 if self.total == 1 { "" } else { "s" },
             )
@@ -255,7 +268,8 @@ impl SearchPanel {
         let p = ws.project();
         let engine = ws.engine();
         let a = &p.accounts;
-        let height = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y + 4.0;
+        let height =
+            ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y + 4.0;
         ScrollArea::vertical()
             .id_salt("find_results")
             .auto_shrink([false, false])
@@ -285,7 +299,11 @@ impl SearchPanel {
                             self.cursor = k;
                             pick(hit, out);
                         }
-                        ui.label(RichText::new(detail).small().color(ui.visuals().weak_text_color()));
+                        ui.label(
+                            RichText::new(detail)
+                                .small()
+                                .color(ui.visuals().weak_text_color()),
+                        );
                     });
                 }
             });

@@ -98,11 +98,20 @@ impl UnassignedPanel {
         out
     }
 
-    fn contents(&mut self, ui: &mut Ui, ws: &Workspace, selection: &Selection, out: &mut Vec<Command>) {
+    fn contents(
+        &mut self,
+        ui: &mut Ui,
+        ws: &Workspace,
+        selection: &Selection,
+        out: &mut Vec<Command>,
+    ) {
         let (unassigned, unlocated) = counts(&self.rows);
         ui.horizontal(|ui| {
             for (filter, text) in [
-                (LeftOutFilter::All, format!("All {}", fmt::count(self.rows.len() as u64))),
+                (
+                    LeftOutFilter::All,
+                    format!("All {}", fmt::count(self.rows.len() as u64)),
+                ),
                 (
                     LeftOutFilter::Unassigned,
                     format!("Unassigned {}", fmt::count(unassigned as u64)),

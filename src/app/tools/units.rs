@@ -196,7 +196,10 @@ impl UnitPicker {
             let layers = unit_layers(&plan_countries(ws.project()), hex_km);
             let fits = layers.iter().any(|(l, _)| {
                 l == &self.layer
-                    || matches!((l, &self.layer), (UnitLayer::Hex { .. }, UnitLayer::Hex { .. }))
+                    || matches!(
+                        (l, &self.layer),
+                        (UnitLayer::Hex { .. }, UnitLayer::Hex { .. })
+                    )
             });
             if !fits && let Some((first, _)) = layers.first() {
                 self.set_layer(first.clone());
