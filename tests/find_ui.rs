@@ -234,3 +234,25 @@ fn a_canadian_and_german_plan_is_offered_provinces_not_us_units() {
     h.get_by_role_and_label(Role::RadioButton, "Canadian provinces");
     assert!(h.query_by_label("US counties").is_none());
 }
+
+#[test]
+fn a_german_plan_is_framed_in_germany_and_painted_with_hexagons() {
+    let mut p = canada_germany();
+    for i in 0..3 {
+        p.accounts.removed[i] = true;
+    }
+    let mut h = harness(p);
+    h.run_ok();
+    let (lon, lat) = app(&h).map_view().center();
+    assert!(
+        (5.0..16.0).contains(&lon) && (47.0..56.0).contains(&lat),
+        "{lon} {lat}"
+    );
+    key(&mut h, Key::P);
+    h.get_by_role_and_label(Role::ComboBox, "Units").click();
+    h.run_ok();
+    let list = h.get_by_role(Role::ListBox);
+    list.get_by_label("Hexagons");
+    assert!(list.query_by_label("US counties").is_none());
+    assert!(list.query_by_label("Canadian provinces").is_none());
+}
