@@ -49,8 +49,8 @@ fn cities_are_found_in_their_own_country() {
     let a = &p.accounts;
     let (mut same, mut other, mut none) = (0, 0, 0);
     let mut wrong = Vec::new();
-    for i in 0..a.len() {
-        match (country_at(a.lon[i], a.lat[i]), truth[i]) {
+    for (i, t) in truth.iter().enumerate() {
+        match (country_at(a.lon[i], a.lat[i]), *t) {
             (Some(c), Some(t)) if c == t => same += 1,
             (Some(c), t) => {
                 other += 1;
@@ -121,8 +121,8 @@ fn the_plans_layers_follow_its_countries() {
 
     // Keep only the Indian and Japanese cities: no bundled regions there.
     let mut asia = p.clone();
-    for i in 0..asia.accounts.len() {
-        asia.accounts.removed[i] = !matches!(truth[i], Some(Country::IN | Country::JP));
+    for (removed, t) in asia.accounts.removed.iter_mut().zip(&truth) {
+        *removed = !matches!(t, Some(Country::IN | Country::JP));
     }
     let layers = unit_layers(&plan_countries(&asia), 30.0);
     assert_eq!(layers.len(), 1, "hexagons only: {layers:?}");

@@ -236,41 +236,59 @@ pub struct PlanCountries {
     pub countries: Vec<(Country, usize)>,
     /// Located accounts in no known country.
     pub elsewhere: usize,
+    /// The counts of accounts placed by coordinates are estimated from an
+    /// even sample of them (large plans; see [`plan_countries`]).
+    pub estimated: bool,
 }
 
-/// Where the plan's accounts are. Points are looked up once per 0.05°
-/// cell (about 5 km), so a million accounts cost a few thousand lookups.
+/// Accounts placed by coordinates looked up at most; beyond, an even
+/// sample is, and the counts are scaled (the unit choosers call this on
+/// the window's thread).
+const MAX_POINT_LOOKUPS: usize = 20_000;
+
+/// Where the plan's accounts are: those placed by postal code are counted
+/// exactly by their table's country; those placed by coordinates are
+/// looked up once per 0.05° cell (about 5 km), and in a plan of more than
+/// [`MAX_POINT_LOOKUPS`] of them, an even sample is (counts estimated).
 pub fn plan_countries(project: &Project) -> PlanCountries {
     let a = &project.accounts;
-    let mut cells: HashMap<(i32, i32), Option<Country>> = HashMap::new();
-    let mut counts: HashMap<Country, usize> = HashMap::new();
-    let mut elsewhere = 0;
+    let mut counts: HashMap<Country, f64> = HashMap::new();
+    let mut points = Vec::new();
     for i in a.live() {
         if !a.is_located(i) {
             continue;
         }
-        let country = match a.postal_match(i) {
-            Some(m) => Some(m.country),
-            None => {
-                let key = (
-                    (a.lon[i] * 20.0).floor() as i32,
-                    (a.lat[i] * 20.0).floor() as i32,
-                );
-                *cells
-                    .entry(key)
-                    .or_insert_with(|| country_at(a.lon[i], a.lat[i]))
-            }
-        };
-        match country {
-            Some(c) => *counts.entry(c).or_default() += 1,
-            None => elsewhere += 1,
+        match a.postal_match(i) {
+            Some(m) => *counts.entry(m.country).or_default() += 1.0,
+            None => points.push(i),
         }
     }
-    let mut countries: Vec<(Country, usize)> = counts.into_iter().collect();
+    let step = points.len().div_ceil(MAX_POINT_LOOKUPS).max(1);
+    let weight = points.len() as f64 / points.len().div_ceil(step).max(1) as f64;
+    let mut cells: HashMap<(i32, i32), Option<Country>> = HashMap::new();
+    let mut elsewhere = 0.0;
+    for &i in points.iter().step_by(step) {
+        let key = (
+            (a.lon[i] * 20.0).floor() as i32,
+            (a.lat[i] * 20.0).floor() as i32,
+        );
+        match *cells
+            .entry(key)
+            .or_insert_with(|| country_at(a.lon[i], a.lat[i]))
+        {
+            Some(c) => *counts.entry(c).or_default() += weight,
+            None => elsewhere += weight,
+        }
+    }
+    let mut countries: Vec<(Country, usize)> = counts
+        .into_iter()
+        .map(|(c, n)| (c, n.round() as usize))
+        .collect();
     countries.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
     PlanCountries {
         countries,
-        elsewhere,
+        elsewhere: elsewhere.round() as usize,
+        estimated: step > 1,
     }
 }
 
@@ -347,6 +365,20 @@ mod tests {
             vec![Country::AU, Country::BR, Country::CA, Country::US]
         );
         assert_eq!(c.elsewhere, 1, "mid-Atlantic");
+        assert!(!c.estimated);
+    }
+
+    #[test]
+    fn large_plans_are_sampled_evenly() {
+        // 30,000 in Berlin, 15,000 in Toronto: more than the lookups allowed.
+        let mut pts = vec![BERLIN; 30_000];
+        pts.extend(vec![TORONTO; 15_000]);
+        let c = plan_countries(&plan(&pts));
+        assert!(c.estimated);
+        assert_eq!(c.countries.len(), 2);
+        assert_eq!(c.countries[0].0, Country::DE);
+        assert!(c.countries[0].1.abs_diff(30_000) <= 10, "{c:?}");
+        assert!(c.countries[1].1.abs_diff(15_000) <= 10, "{c:?}");
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! window builds the index and runs queries on worker threads, so typing
 //! never waits for either.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::core::model::{Project, TerritoryId};
 
 /// Separates accounts in the folded text (never in folded text itself,
@@ -51,6 +53,13 @@ pub struct SearchIndex {
 
 /// Lower case, with the separators replaced, so they stay separators.
 fn fold(s: &str, out: &mut String) {
+    // Most ids and names are ASCII: lower-case them in place, in bulk.
+    if s.is_ascii() && !s.bytes().any(|b| b == b'\n' || b == 1 || b == b'\r') {
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
+        return;
+    }
     for c in s.chars() {
         if c == SEP || c == ID_END || c == '\r' {
             out.push(' ');
@@ -103,10 +112,22 @@ impl SearchIndex {
     /// starts, then anywhere; ties in account order), at most `limit`.
     /// Also returns how many accounts match in all.
     pub fn find(&self, query: &str, limit: usize) -> (Vec<usize>, usize) {
+        self.find_unless(query, limit, &AtomicBool::new(false))
+            .unwrap_or_default()
+    }
+
+    /// [`SearchIndex::find`] that gives up (`None`) once `stop` is set,
+    /// e.g. by a newer keystroke.
+    pub fn find_unless(
+        &self,
+        query: &str,
+        limit: usize,
+        stop: &AtomicBool,
+    ) -> Option<(Vec<usize>, usize)> {
         let mut q = String::new();
         fold(query.trim(), &mut q);
         if q.is_empty() {
-            return (Vec::new(), 0);
+            return Some((Vec::new(), 0));
         }
         let mut hits: Vec<(Rank, usize)> = Vec::new();
         let mut from = 0;
@@ -117,6 +138,9 @@ impl SearchIndex {
             if entry != last_entry {
                 last_entry = entry;
                 hits.push((self.rank(entry, &q), entry));
+                if hits.len().is_multiple_of(4096) && stop.load(Ordering::Relaxed) {
+                    return None;
+                }
             }
             // Go on after this entry: one hit per account.
             from = self.entry_end(entry);
@@ -131,7 +155,7 @@ impl SearchIndex {
             .take(limit)
             .map(|(_, e)| self.accounts[e] as usize)
             .collect();
-        (found, total)
+        Some((found, total))
     }
 
     fn entry_end(&self, entry: usize) -> usize {

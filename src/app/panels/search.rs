@@ -8,6 +8,7 @@
 //! query is dropped. Territories are few and searched at once.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
@@ -24,9 +25,9 @@ const MAX_ACCOUNTS: usize = 200;
 /// What the index was built from: plan generation and revision.
 type IndexKey = (u64, u64);
 
-/// A query running on a worker thread: its text and where the result
-/// (accounts, total matches) arrives.
-type Running = (String, Receiver<(Vec<usize>, usize)>);
+/// A query running on a worker thread: its text, where the result
+/// (accounts, total matches) arrives, and the flag that stops it.
+type Running = (String, Receiver<(Vec<usize>, usize)>, Arc<AtomicBool>);
 
 /// The Find window's state.
 #[derive(Default)]
@@ -95,7 +96,10 @@ impl SearchPanel {
             }
             if let Some((_, index)) = &self.index
                 && self.answered.as_deref() != Some(self.query.as_str())
-                && self.running.as_ref().is_none_or(|(q, _)| *q != self.query)
+                && self
+                    .running
+                    .as_ref()
+                    .is_none_or(|(q, _, _)| *q != self.query)
             {
                 let index = Arc::clone(index);
                 self.territories = find_territories(ws.project(), &self.query);
@@ -122,15 +126,23 @@ impl SearchPanel {
     }
 
     fn start_query(&mut self, ctx: &egui::Context, index: Arc<SearchIndex>) {
+        // The previous query is answered for text no longer typed: stop it.
+        if let Some((_, _, stop)) = self.running.take() {
+            stop.store(true, Ordering::Relaxed);
+        }
         let query = self.query.clone();
         let (tx, rx) = channel();
         let ctx = ctx.clone();
         let q = query.clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
         std::thread::spawn(move || {
-            let _ = tx.send(index.find(&q, MAX_ACCOUNTS));
-            ctx.request_repaint();
+            if let Some(found) = index.find_unless(&q, MAX_ACCOUNTS, &stopped) {
+                let _ = tx.send(found);
+                ctx.request_repaint();
+            }
         });
-        self.running = Some((query, rx));
+        self.running = Some((query, rx, stop));
     }
 
     /// Takes finished work; waits until `deadline` for one piece of it.
@@ -151,7 +163,7 @@ impl SearchPanel {
             }
             return;
         }
-        if let Some((query, rx)) = &self.running {
+        if let Some((query, rx, _)) = &self.running {
             let got = match wait {
                 Some(w) => rx.recv_timeout(w).ok(),
                 None => rx.try_recv().ok(),

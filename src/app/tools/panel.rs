@@ -37,7 +37,10 @@ fn unit_chooser(ui: &mut Ui, ws: &Workspace, tools: &mut Tools) {
                 let text = layer_caption(layer);
                 let r = ui
                     .selectable_label(text == caption, text.as_str())
-                    .on_hover_text(format!("{} account(s) in it", fmt::count(*accounts as u64)));
+                    .on_hover_text(format!(
+                        "About {} account(s) in it",
+                        fmt::count(*accounts as u64)
+                    ));
                 if r.clicked() {
                     chosen = Some(layer.clone());
                 }
