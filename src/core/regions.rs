@@ -236,46 +236,43 @@ pub struct PlanCountries {
     pub countries: Vec<(Country, usize)>,
     /// Located accounts in no known country.
     pub elsewhere: usize,
-    /// The counts of accounts placed by coordinates are estimated from an
-    /// even sample of them (large plans; see [`plan_countries`]).
+    /// The counts are estimated from an even sample of the accounts (large
+    /// plans; see [`plan_countries`]).
     pub estimated: bool,
 }
 
-/// Accounts placed by coordinates looked up at most; beyond, an even
-/// sample is, and the counts are scaled (the unit choosers call this on
-/// the window's thread).
-const MAX_POINT_LOOKUPS: usize = 20_000;
+/// Accounts looked at most; beyond, an even sample is, and the counts are
+/// scaled (the unit choosers call this on the window's thread).
+const MAX_LOOKUPS: usize = 20_000;
 
-/// Where the plan's accounts are: those placed by postal code are counted
-/// exactly by their table's country; those placed by coordinates are
-/// looked up once per 0.05° cell (about 5 km), and in a plan of more than
-/// [`MAX_POINT_LOOKUPS`] of them, an even sample is (counts estimated).
+/// Where the plan's accounts are: an account placed by postal code is in
+/// its table's country; one placed by coordinates is looked up once per
+/// 0.05° cell (about 5 km). A plan of more than [`MAX_LOOKUPS`] accounts
+/// is sampled evenly (every k-th account) and its counts estimated.
 pub fn plan_countries(project: &Project) -> PlanCountries {
     let a = &project.accounts;
+    let step = a.len().div_ceil(MAX_LOOKUPS).max(1);
+    let weight = step as f64;
     let mut counts: HashMap<Country, f64> = HashMap::new();
-    let mut points = Vec::new();
-    for i in a.live() {
-        if !a.is_located(i) {
-            continue;
-        }
-        match a.postal_match(i) {
-            Some(m) => *counts.entry(m.country).or_default() += 1.0,
-            None => points.push(i),
-        }
-    }
-    let step = points.len().div_ceil(MAX_POINT_LOOKUPS).max(1);
-    let weight = points.len() as f64 / points.len().div_ceil(step).max(1) as f64;
     let mut cells: HashMap<(i32, i32), Option<Country>> = HashMap::new();
     let mut elsewhere = 0.0;
-    for &i in points.iter().step_by(step) {
-        let key = (
-            (a.lon[i] * 20.0).floor() as i32,
-            (a.lat[i] * 20.0).floor() as i32,
-        );
-        match *cells
-            .entry(key)
-            .or_insert_with(|| country_at(a.lon[i], a.lat[i]))
-        {
+    for i in (0..a.len()).step_by(step) {
+        if a.removed[i] || !a.is_located(i) {
+            continue;
+        }
+        let country = match a.postal_match(i) {
+            Some(m) => Some(m.country),
+            None => {
+                let key = (
+                    (a.lon[i] * 20.0).floor() as i32,
+                    (a.lat[i] * 20.0).floor() as i32,
+                );
+                *cells
+                    .entry(key)
+                    .or_insert_with(|| country_at(a.lon[i], a.lat[i]))
+            }
+        };
+        match country {
             Some(c) => *counts.entry(c).or_default() += weight,
             None => elsewhere += weight,
         }
