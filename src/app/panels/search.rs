@@ -89,9 +89,9 @@ impl SearchPanel {
         let deadline = wait.map(|w| Instant::now() + w);
         loop {
             self.collect(deadline);
-            if self.index.as_ref().is_none_or(|(k, _)| *k != key)
-                && self.building.as_ref().is_none_or(|(k, _)| *k != key)
-            {
+            // One build at a time: edits in a row (a brush stroke) rebuild
+            // once the build under way is done, not once per edit.
+            if self.index.as_ref().is_none_or(|(k, _)| *k != key) && self.building.is_none() {
                 self.start_build(ctx, ws, key);
             }
             if let Some((_, index)) = &self.index
@@ -202,14 +202,21 @@ impl SearchPanel {
 
     fn contents(&mut self, ui: &mut Ui, ws: &Workspace, out: &mut Vec<Command>) {
         let n = self.hits().len();
-        let (down, up, enter, esc) = ui.input_mut(|i| {
-            (
-                i.consume_key(Modifiers::NONE, Key::ArrowDown),
-                i.consume_key(Modifiers::NONE, Key::ArrowUp),
-                i.key_pressed(Key::Enter),
-                i.consume_key(Modifiers::NONE, Key::Escape),
-            )
-        });
+        // The keys are the Find window's only while its field has the
+        // keyboard: elsewhere arrows pan the map and Enter finishes tools.
+        let edit_id = ui.make_persistent_id("find_query");
+        let focused = ui.memory(|m| m.has_focus(edit_id));
+        let (down, up) = if focused {
+            ui.input_mut(|i| {
+                (
+                    i.consume_key(Modifiers::NONE, Key::ArrowDown),
+                    i.consume_key(Modifiers::NONE, Key::ArrowUp),
+                )
+            })
+        } else {
+            (false, false)
+        };
+        let (enter, esc) = ui.input(|i| (i.key_pressed(Key::Enter), i.key_pressed(Key::Escape)));
         if down && n > 0 {
             self.cursor = (self.cursor + 1).min(n - 1);
         }
@@ -221,6 +228,7 @@ impl SearchPanel {
         let edit = ui
             .add(
                 TextEdit::singleline(&mut self.query)
+                    .id(edit_id)
                     .hint_text("account id or name, territory name")
                     .desired_width(f32::INFINITY),
             )
@@ -232,10 +240,12 @@ impl SearchPanel {
             self.territories = find_territories(ws.project(), &self.query);
             self.cursor = 0;
         }
-        if esc {
+        // egui takes the keyboard from a field on Escape before we see it.
+        if esc && (focused || edit.lost_focus()) {
             self.open = false;
             return;
         }
+        let enter = enter && (edit.has_focus() || edit.lost_focus());
         if enter && let Some(hit) = self.hits().get(self.cursor) {
             pick(*hit, out);
             edit.request_focus();
