@@ -221,7 +221,7 @@ fn a_canadian_and_german_plan_is_offered_provinces_not_us_units() {
     assert!(list.query_by_label("US states").is_none());
     // The default (US counties) gave way to a layer that fits.
     assert_eq!(
-        app(&h).tools().units.layer,
+        app(&h).panels().tools.units.layer,
         turfmap::core::units::UnitLayer::Provinces(turfmap::core::geocode::Country::CA)
     );
     key(&mut h, Key::Escape);

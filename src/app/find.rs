@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::jobs::JobOutput;
+use super::jobs::{JobOutput, JobRequest};
 use super::panels::{LeftOutFilter, SearchPanel, UnassignedPanel};
 use super::{TurfmapApp, display_name};
 use crate::core::csvsafe::CsvCells;
@@ -69,7 +69,7 @@ impl TurfmapApp {
         let rows = self.left_out.shown();
         let project = self.ws.project().snapshot();
         let title = format!("Exporting unassigned accounts to {}", display_name(&path));
-        self.start(title, false, None, move |_| {
+        self.start(JobRequest::new(title, false, move |_| {
             write_file_atomically(&path, |w| {
                 write_left_out_csv(w, &project, &rows, CsvCells::SpreadsheetSafe)
             })?;
@@ -77,7 +77,7 @@ impl TurfmapApp {
                 path,
                 what: "unassigned and unlocated accounts",
             })
-        });
+        }));
     }
 
     /// Draws the Find and unassigned windows and applies what they ask.
