@@ -557,7 +557,8 @@ pub struct BalanceArgs {
     /// Territories (by name) that must not change.
     #[arg(long, num_args = 1..)]
     pub lock: Vec<String>,
-    /// Building blocks: `hex` (anywhere), `states`, `counties` or `zips` (US).
+    /// Building blocks: `hex` (anywhere), `states`, `counties` or `zips`
+    /// (US), `provinces:CA`, `provinces:AU` or `provinces:BR`.
     #[arg(long, default_value = "hex")]
     pub units: String,
     /// Hexagon size (centre to corner) in km, for `--units hex`.

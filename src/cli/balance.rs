@@ -83,8 +83,39 @@ fn parse_unit_layer(units: &str, hex_km: f64) -> Result<UnitLayer> {
         "states" => Ok(UnitLayer::States),
         "counties" => Ok(UnitLayer::Counties),
         "zips" => Ok(UnitLayer::Zips),
-        other => Err(Error::invalid(format!(
-            "unknown units '{other}'; use hex, states, counties or zips"
+        other => match other.split_once(':') {
+            Some(("provinces", code)) => provinces_of(code),
+            _ => Err(Error::invalid(format!(
+                "unknown units '{other}'; use hex, states, counties, zips or \
+                 provinces:CA (also AU, BR)"
+            ))),
+        },
+    }
+}
+
+/// `provinces:CA`: the bundled regions of a country other than the US.
+fn provinces_of(code: &str) -> Result<UnitLayer> {
+    use crate::core::geocode::Country;
+    use crate::core::regions::PROVINCE_COUNTRIES;
+    let known = || {
+        PROVINCE_COUNTRIES
+            .iter()
+            .map(|c| c.code())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match Country::parse(code) {
+        Some(Country::US) => Ok(UnitLayer::States),
+        Some(c) if PROVINCE_COUNTRIES.contains(&c) => Ok(UnitLayer::Provinces(c)),
+        Some(c) => Err(Error::invalid(format!(
+            "no bundled regions for {} ({c}); regions exist for {} and the US (states); \
+             use --units hex",
+            c.name(),
+            known()
+        ))),
+        None => Err(Error::invalid(format!(
+            "'{code}' is not a country; use provinces:CA (also {})",
+            known()
         ))),
     }
 }
@@ -127,5 +158,32 @@ fn print_proposal(proposal: &Proposal, tolerance: f64) {
     // infeasible ones and why, split territories, uncovered accounts.
     for note in &r.notes {
         println!("note:   {note}");
+    }
+}
+
+#[cfg(test)]
+mod unit_layer_tests {
+    use super::*;
+    use crate::core::geocode::Country;
+
+    #[test]
+    fn provinces_name_their_country() {
+        assert_eq!(
+            parse_unit_layer("provinces:CA", 1.0).unwrap(),
+            UnitLayer::Provinces(Country::CA)
+        );
+        assert_eq!(
+            parse_unit_layer("provinces:Brazil", 1.0).unwrap(),
+            UnitLayer::Provinces(Country::BR)
+        );
+        let de = parse_unit_layer("provinces:DE", 1.0)
+            .unwrap_err()
+            .to_string();
+        assert!(de.contains("Germany") && de.contains("AU, BR, CA"), "{de}");
+        let bad = parse_unit_layer("provinces:XX", 1.0)
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("'XX' is not a country"), "{bad}");
+        assert!(parse_unit_layer("regions", 1.0).is_err());
     }
 }
