@@ -7,7 +7,9 @@ use geo::{Contains, MultiPolygon, Point, polygon};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use turfmap::core::engine::Engine;
-use turfmap::core::model::{AccountRow, Accounts, LocationSource, Project, TerritoryId};
+use turfmap::core::model::{
+    AccountRow, Accounts, LocationSource, Project, Rep, RepId, TerritoryId,
+};
 use turfmap::core::optimize::{
     BalanceOptions, Proposal, UnitLayer, balanced_kmeans, generate, rebalance,
 };
@@ -1052,4 +1054,32 @@ fn every_territory_outside_tolerance_is_named() {
             r.notes
         );
     }
+}
+
+#[test]
+fn a_reps_home_base_seeds_the_territory_the_rep_works() {
+    // T00's rep lives in the far corner of the plan (inside T12): the
+    // generated territory grown from that home base is T00's.
+    let mut p = plan(3000, 5);
+    let home = (-97.5, 41.5);
+    let mut rep = Rep::new(RepId(0), "Far rep".to_string());
+    rep.home = Some(home);
+    p.reps.push(rep);
+    p.territories[0].reps.push(RepId(0));
+    let t00 = p.territories[0].id;
+    let prop = generate(&p, 6, &opts(), &[], &Progress::new()).unwrap();
+    let ws = accept(&p, &prop);
+    assert_eq!(
+        ws.engine().index().locate(home.0, home.1),
+        Some(t00),
+        "{:?}",
+        prop.report.notes
+    );
+    assert!(
+        ws.project()
+            .territory(t00)
+            .unwrap()
+            .reps
+            .contains(&RepId(0))
+    );
 }
