@@ -11,7 +11,7 @@ use turfmap::core::model::{
     AccountRow, Accounts, LocationSource, Project, Rep, RepId, TerritoryId,
 };
 use turfmap::core::optimize::{
-    BalanceOptions, Proposal, UnitLayer, balanced_kmeans, generate, rebalance,
+    BalanceOptions, Proposal, UnitLayer, balanced_kmeans, generate, pick, rebalance, tradeoff,
 };
 use turfmap::core::progress::Progress;
 use turfmap::core::units::UnitSet;
@@ -1082,4 +1082,27 @@ fn a_reps_home_base_seeds_the_territory_the_rep_works() {
             .reps
             .contains(&RepId(0))
     );
+}
+
+#[test]
+fn the_tradeoff_shows_plans_from_least_moved_and_the_move_budget_picks() {
+    let p = plan(3000, 11);
+    let plans = tradeoff(&p, &opts(), &Progress::new()).unwrap();
+    assert!(plans.len() >= 2, "{} plan(s)", plans.len());
+    for w in plans.windows(2) {
+        assert!(w[0].moved_pct() <= w[1].moved_pct());
+    }
+    // No budget: the least-moving plan that meets the tolerance.
+    let (i, why) = pick(&plans, None).unwrap();
+    assert!(plans[i].meets_tolerance(), "{why}");
+    assert!(plans[..i].iter().all(|q| !q.meets_tolerance()), "{why}");
+    // A budget below every plan: the least-moving one, said so.
+    let least = plans[0].moved_pct();
+    let (i, why) = pick(&plans, Some(least / 2.0)).unwrap();
+    assert_eq!(i, 0);
+    assert!(why.contains("no plan moves at most"), "{why}");
+    // A budget between plans is kept.
+    let budget = (plans[0].moved_pct() + plans[1].moved_pct()) / 2.0;
+    let (i, why) = pick(&plans, Some(budget)).unwrap();
+    assert!(plans[i].moved_pct() <= budget, "{why}");
 }

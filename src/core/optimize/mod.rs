@@ -84,6 +84,7 @@ mod matching;
 mod prepare;
 mod report;
 pub mod solver;
+mod tradeoff;
 
 #[cfg(feature = "bench")]
 pub use bench::bench;
@@ -94,6 +95,7 @@ use std::time::Instant;
 use geo::{BooleanOps, MultiPolygon};
 
 pub use report::{DisruptionReport, RepDisruption, TerritoryDisruption};
+pub use tradeoff::{TRADEOFF_WEIGHTS, TradeoffPlan, pick, tradeoff};
 
 use super::edit::Edit;
 use super::engine::Engine;
