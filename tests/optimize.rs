@@ -715,7 +715,9 @@ fn generate_at(p: &mut Project, k: usize, tols: &[f64]) -> Vec<(f64, Proposal)> 
             p.settings.tolerance_pct = tol;
             let prop = generate(p, k, &county_opts(tol), &[], &Progress::new()).unwrap();
             assert!(prop.report.contiguous, "{:?}", prop.report.notes);
-            (max_dev(&prop.after), prop)
+            let dev = max_dev(&prop.after);
+            eprintln!("{} K={k} ±{tol}%: largest deviation {dev:.2}%", p.name);
+            (dev, prop)
         })
         .collect()
 }
