@@ -33,6 +33,11 @@ use crate::core::progress::Progress;
 /// unequal load leave few good cuts per tree).
 const TREES: usize = 8;
 
+/// Steps taken whatever the clock says (unless the tolerance is met or
+/// the user cancels): the steps are seeded, so on small plans the result
+/// does not depend on how busy the machine is.
+const MIN_STEPS: u64 = 2000;
+
 /// Chance that a step on a plateau (no lower key found) takes a sideways
 /// recombination that keeps the plan's largest deviation (a short random
 /// walk out of a local optimum; the best plan so far is kept).
@@ -58,7 +63,7 @@ pub fn recombine(
     let mut best = (r.plan_key(), r.assign.to_vec(), 0usize);
     let mut kept = 0;
     let mut step = 0u64;
-    while Instant::now() < deadline {
+    while step < MIN_STEPS || Instant::now() < deadline {
         step += 1;
         if step.is_multiple_of(64) {
             progress.check()?;
