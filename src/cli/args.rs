@@ -572,6 +572,15 @@ pub struct BalanceArgs {
     /// territory pairs) may run while the tolerance is not met.
     #[arg(long, default_value_t = 3.0)]
     pub time_budget: f64,
+    /// Rebalance: compute a few plans along the balance ↔ disruption
+    /// trade-off, print them (CV, largest deviation, % moved) and save the
+    /// least-moving one that meets the tolerance (see --max-moved).
+    #[arg(long)]
+    pub tradeoff: bool,
+    /// Rebalance: move budget, the largest share (%) of the balance
+    /// measure that may move; picks among the trade-off plans.
+    #[arg(long)]
+    pub max_moved: Option<f64>,
     /// Where to save the proposed plan.
     #[arg(long)]
     pub out: PathBuf,

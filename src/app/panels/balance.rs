@@ -69,6 +69,8 @@ pub(crate) struct BalanceDialog {
     /// Territories to lock, besides those locked in the plan.
     locked: Vec<TerritoryId>,
     keep_pins: bool,
+    /// Seconds the final improvement phase may run (0 = skip it).
+    time_budget: f64,
     job: Option<Job>,
     /// Plan revision the running job / proposal was computed from.
     revision: u64,
@@ -107,6 +109,7 @@ impl BalanceDialog {
                 Layer::Provinces(c) => UnitLayer::Provinces(c),
             },
             keep_pins: self.keep_pins,
+            time_budget_s: self.time_budget,
             ..BalanceOptions::default()
         }
     }
@@ -163,6 +166,7 @@ impl BalanceDialog {
             hex_km: 25.0,
             locked: Vec::new(),
             keep_pins: true,
+            time_budget: BalanceOptions::default().time_budget_s,
             job: None,
             revision: ws.revision(),
             proposal: None,
@@ -522,6 +526,16 @@ fn options_ui(ui: &mut Ui, d: &mut BalanceDialog, territories: &[(TerritoryId, S
                     .suffix(" %"),
             )
             .labelled_by(label.id);
+            ui.end_row();
+            let label = ui.label("Improve for up to");
+            ui.add(
+                egui::DragValue::new(&mut d.time_budget)
+                    .range(0.0..=600.0)
+                    .speed(0.5)
+                    .suffix(" s"),
+            )
+            .labelled_by(label.id)
+            .on_hover_text("While a territory that could be within the tolerance is not, districts are recombined for up to this long (Cancel stops it; the best plan so far is kept)");
             ui.end_row();
             if d.generate {
                 let label = ui.label("Territories (K)");
