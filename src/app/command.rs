@@ -70,6 +70,8 @@ pub enum Command {
     SaveAs,
     /// Read territories from this file in the background and add them.
     ImportTerritories(PathBuf),
+    /// Ask for an accounts export and refresh the plan from it.
+    RefreshAccounts,
     /// Write the assignments CSV here.
     ExportAssignments(PathBuf),
     /// Write the territories (GeoJSON or KML by extension) here.
@@ -154,7 +156,8 @@ impl TurfmapApp {
             Command::Request(action) => self.request(action),
             Command::Save => self.save(None),
             Command::SaveAs => self.save_as(None),
-            Command::ImportTerritories(path) => self.import_territories_from(path),
+            Command::ImportTerritories(path) => self.open_name_picker(path),
+            Command::RefreshAccounts => self.refresh_accounts_dialog(),
             Command::ExportAssignments(path) => self.export_assignments_to(path),
             Command::ExportTerritories(path) => self.export_territories_to(path),
             Command::OpenMapExport => self.open_map_export(),

@@ -1,9 +1,9 @@
 //! Modal dialogs and the error banner: progress of a background job,
-//! "Save changes?", the New-plan form.
+//! "Save changes?".
 
 use egui::{Id, Modal, Panel, ProgressBar, RichText, Ui};
 
-use super::{TurfmapApp, display_name, files};
+use super::TurfmapApp;
 
 impl TurfmapApp {
     /// A dismissable one-line error under the menu bar.
@@ -38,7 +38,6 @@ impl TurfmapApp {
     pub(crate) fn dialogs(&mut self, ctx: &egui::Context) {
         self.busy_dialog(ctx);
         self.confirm_dialog(ctx);
-        self.new_plan_dialog(ctx);
         self.about.ui(ctx);
     }
 
@@ -125,143 +124,4 @@ impl TurfmapApp {
             None => {}
         }
     }
-
-    /// Accounts CSV chosen; optionally a territories file (GeoJSON,
-    /// shapefile, KML or KMZ); then where to save.
-    fn new_plan_dialog(&mut self, ctx: &egui::Context) {
-        let Some(form) = &mut self.new_plan else {
-            return;
-        };
-        let mut create = false;
-        let mut cancel = false;
-        let modal = Modal::new(Id::unique("new_plan")).show(ctx, |ui| {
-            ui.set_width(520.0);
-            ui.heading("New plan from CSV");
-            ui.add_space(8.0);
-            egui::Grid::new("new_plan_grid")
-                .num_columns(3)
-                .spacing([10.0, 8.0])
-                .show(ui, |ui| {
-                    ui.label("Accounts");
-                    ui.label(RichText::new(display_name(&form.accounts)).strong())
-                        .on_hover_text(form.accounts.display().to_string());
-                    if ui.button("Change…").clicked()
-                        && let Some(p) = files::dialogs::pick_accounts_csv()
-                    {
-                        form.accounts = p;
-                    }
-                    ui.end_row();
-
-                    ui.label("Territories");
-                    match &form.territories {
-                        Some(t) => {
-                            ui.label(RichText::new(display_name(t)).strong())
-                                .on_hover_text(t.display().to_string());
-                        }
-                        None => {
-                            ui.label(
-                                RichText::new("none (optional)")
-                                    .color(ui.visuals().weak_text_color()),
-                            );
-                        }
-                    }
-                    ui.horizontal(|ui| {
-                        if ui.button("Choose file…").clicked()
-                            && let Some(p) =
-                                files::dialogs::pick_territories(Some(form.accounts.as_path()))
-                        {
-                            form.territories = Some(p);
-                        }
-                        if form.territories.is_some() && ui.button("Remove").clicked() {
-                            form.territories = None;
-                        }
-                    });
-                    ui.end_row();
-
-                    if form.territories.is_some() {
-                        let label = ui.label("Name property");
-                        ui.add(
-                            egui::TextEdit::singleline(&mut form.name_prop).desired_width(160.0),
-                        )
-                        .labelled_by(label.id)
-                        .on_hover_text(
-                            "The property (GeoJSON), .dbf field (shapefile) or ExtendedData \
-                             field (KML/KMZ; `name` = the Placemark's name) that holds each \
-                             territory's name",
-                        );
-                        ui.label("");
-                        ui.end_row();
-                    }
-
-                    let label = ui.label("Country");
-                    country_choice(ui, &mut form.country).labelled_by(label.id);
-                    ui.label("");
-                    ui.end_row();
-                });
-            ui.add_space(6.0);
-            ui.label(
-                RichText::new(
-                    "Accounts are placed by latitude/longitude columns, or, when those are \
-                     missing, by postal code in the country of their Country column (ISO code \
-                     or name); rows without one are in the country above.",
-                )
-                .color(ui.visuals().weak_text_color()),
-            );
-            ui.add_space(10.0);
-            ui.horizontal(|ui| {
-                create = ui.button("Create plan…").clicked();
-                cancel = ui.button("Cancel").clicked();
-            });
-        });
-        if modal.should_close() && !create {
-            cancel = true;
-        }
-        if create {
-            let form = self.new_plan.take().expect("form is open");
-            let name = files::plan_name_from(&form.accounts);
-            if let Some(plan) = files::dialogs::save_as(
-                "Save the new plan",
-                "Turfmap plan",
-                "turf",
-                &name,
-                Some(&form.accounts),
-            ) {
-                // `name` (the default) lets the import find the property
-                // that holds names when the file has no `name`.
-                let name_prop = match form.name_prop.trim() {
-                    "" | "name" => None,
-                    p => Some(p.to_owned()),
-                };
-                self.create_plan_in(
-                    form.accounts,
-                    form.territories,
-                    name_prop,
-                    form.country,
-                    plan,
-                );
-            }
-        } else if cancel {
-            self.new_plan = None;
-        }
-    }
-}
-
-/// A choice among the countries with a postal table (the plan's default
-/// country for rows that name none).
-fn country_choice(
-    ui: &mut egui::Ui,
-    country: &mut crate::core::geocode::Country,
-) -> egui::Response {
-    egui::ComboBox::from_id_salt("new_plan_country")
-        .selected_text(format!("{} ({})", country.name(), country.code()))
-        .show_ui(ui, |ui| {
-            for c in crate::core::geocode::covered_countries() {
-                ui.selectable_value(country, c, format!("{} ({})", c.name(), c.code()));
-            }
-        })
-        .response
-        .on_hover_text(
-            "Rows without a country are placed by postal code in this country; \
-             a code that does not fit its format is reported, never guessed",
-        )
 }

@@ -21,6 +21,7 @@ pub mod frame_bench;
 #[cfg(feature = "bench")]
 pub mod gesture_bench;
 pub mod history;
+mod imports;
 mod jobs;
 pub mod map;
 mod menu;
@@ -38,7 +39,7 @@ use egui::{CentralPanel, Panel};
 
 use crate::core::edit::Edit;
 use crate::core::export::{write_assignment_csv, write_file_atomically};
-use crate::core::import::{ImportedTerritory, TerritoryImportReport, territories_named};
+use crate::core::import::{ImportedTerritory, TerritoryImportReport};
 use crate::core::metrics::PlanMetrics;
 use crate::core::progress::Progress;
 use crate::core::{Project, TerritoryId, Workspace};
@@ -78,17 +79,6 @@ impl Action {
     }
 }
 
-/// The "New plan from CSV" form, between choosing the accounts file and
-/// choosing where to save.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct NewPlanForm {
-    accounts: PathBuf,
-    territories: Option<PathBuf>,
-    name_prop: String,
-    /// The country of rows that name none (picks the postal table).
-    country: crate::core::geocode::Country,
-}
-
 /// Where the last frame's time went besides drawing (see
 /// [`TurfmapApp::last_phases`]; `turfmap bench-gesture` prints them).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -126,7 +116,8 @@ pub struct TurfmapApp {
     error: Option<String>,
     notice: Option<String>,
     confirm: Option<Action>,
-    new_plan: Option<NewPlanForm>,
+    /// The import wizard, the territory name picker, the refresh summary.
+    imports: imports::ImportDialogs,
     /// The About window (credits and notices of the bundled data).
     about: panels::AboutWindow,
     recent: RecentPlans,
@@ -173,7 +164,7 @@ impl TurfmapApp {
             error: None,
             notice: None,
             confirm: None,
-            new_plan: None,
+            imports: imports::ImportDialogs::default(),
             about: panels::AboutWindow::default(),
             recent: RecentPlans::in_memory(),
             allow_close: false,
@@ -494,32 +485,13 @@ impl TurfmapApp {
         country: crate::core::geocode::Country,
         plan: PathBuf,
     ) {
-        let title = format!(
-            "Creating {} from {}",
-            display_name(&plan),
-            display_name(&accounts)
-        );
-        let remembered = self.settings.clone();
-        self.start(title, true, None, move |progress| {
-            let name = files::plan_name_from(&plan);
-            let mut files = crate::core::import::NewPlanFiles {
-                territories,
-                name_prop,
-                ..crate::core::import::NewPlanFiles::accounts(accounts)
-            };
-            files.columns.default_country = Some(country);
-            let (mut project, report) = crate::core::import::new_project(&name, &files, progress)?;
-            let summary = report.summary();
-            remembered.apply_balance_measure(&mut project);
-            let mut ws = Workspace::new(project);
-            progress.check()?;
-            ws.save_as(&plan)?;
-            Ok(JobOutput::Created {
-                ws: Box::new(ws),
-                path: plan,
-                summary,
-            })
-        });
+        let mut files = crate::core::import::NewPlanFiles {
+            territories,
+            name_prop,
+            ..crate::core::import::NewPlanFiles::accounts(accounts)
+        };
+        files.columns.default_country = Some(country);
+        self.create_plan_with(files, plan);
     }
 
     /// Saves the plan to `path` in the background.
@@ -551,15 +523,7 @@ impl TurfmapApp {
     /// them (or replaces the boundary of same-named ones) as one undoable
     /// edit.
     pub fn import_territories_from(&mut self, path: PathBuf) {
-        let title = format!("Importing territories from {}", display_name(&path));
-        self.start(title, true, None, move |_| {
-            let (territories, report) = territories_named(&path, None)?;
-            Ok(JobOutput::TerritoriesRead {
-                path,
-                territories,
-                report,
-            })
-        });
+        self.import_territories_named(path, None);
     }
 
     /// Writes `account_id,territory` for every account to `path` (CSV) in
@@ -683,6 +647,11 @@ impl TurfmapApp {
                 territories,
                 report,
             } => self.add_imported_territories(&path, territories, &report),
+            JobOutput::AccountsRead {
+                path,
+                accounts,
+                report,
+            } => self.accounts_read(&path, &accounts, &report),
             JobOutput::Exported { path, what } => {
                 self.notice = Some(format!("Exported {what} to {}", path.display()));
             }
@@ -783,13 +752,8 @@ impl TurfmapApp {
             Action::Open(path) => self.open_plan(path),
             Action::OpenSample => self.open_sample(),
             Action::NewPlan => {
-                if let Some(accounts) = files::dialogs::pick_accounts_csv() {
-                    self.new_plan = Some(NewPlanForm {
-                        accounts,
-                        territories: None,
-                        name_prop: "name".into(),
-                        country: crate::core::geocode::Country::US,
-                    });
+                if let Some(accounts) = files::dialogs::pick_accounts_csv(self.ws.path()) {
+                    self.open_import_wizard(accounts, panels::WizardMode::NewPlan);
                 }
             }
         }
@@ -856,7 +820,7 @@ impl TurfmapApp {
         self.presentation_keys(&ctx);
         if self.job.is_none()
             && self.confirm.is_none()
-            && self.new_plan.is_none()
+            && !self.imports.is_open()
             && !self.presenting()
         {
             self.tool_keys(&ctx);
@@ -931,6 +895,7 @@ impl TurfmapApp {
 
         self.balance_window(&ctx);
         self.dialogs(&ctx);
+        self.import_dialogs(&ctx);
         self.map_export_dialog(&ctx);
         self.salesforce_export_dialog(&ctx);
         self.model_window(&ctx);

@@ -93,7 +93,7 @@ fn shortcut(ui: &Ui, s: &KeyboardShortcut) -> String {
 /// New, Open, Open recent, Save, Save as.
 fn file_menu(ui: &mut Ui, ws: &Workspace, recent: &mut RecentPlans, out: &mut Vec<Command>) {
     if ui
-        .add(Button::new("New plan from CSV…").shortcut_text(shortcut(ui, &NEW)))
+        .add(Button::new("New plan from accounts (CSV, Excel)…").shortcut_text(shortcut(ui, &NEW)))
         .clicked()
     {
         out.push(Command::Request(Action::NewPlan));
@@ -155,6 +155,9 @@ fn recent_menu(ui: &mut Ui, recent: &mut RecentPlans, out: &mut Vec<Command>) {
 
 /// Import territories; export assignments, territories, map image, reports.
 fn import_export_items(ui: &mut Ui, ws: &Workspace, out: &mut Vec<Command>) {
+    if ui.button("Refresh accounts from an export…").clicked() {
+        out.push(Command::RefreshAccounts);
+    }
     if ui
         .button("Import territories (GeoJSON, shapefile, KML/KMZ)…")
         .clicked()
