@@ -224,11 +224,12 @@ impl TurfmapApp {
             .default_width(520.0)
             .show(ctx, |ui| {
                 for l in lines {
-                    ui.label(l);
+                    // The window's fonts have no arrow glyph.
+                    ui.label(l.replace('→', "to"));
                 }
                 ui.add_space(6.0);
                 ui.label(
-                    RichText::new("Edit → Undo takes the whole refresh back.")
+                    RichText::new("Edit > Undo takes the whole refresh back.")
                         .color(ui.visuals().weak_text_color()),
                 );
                 close = ui.button("Close").clicked();

@@ -312,7 +312,9 @@ impl ImportWizard {
         self.poll(ctx, settings);
         let mut out = None;
         let modal = Modal::new(Id::unique("import_wizard")).show(ctx, |ui| {
-            ui.set_width(ctx.content_rect().width().min(1100.0) - 80.0);
+            let width = ctx.content_rect().width().min(1100.0) - 80.0;
+            ui.set_width(width);
+            ui.set_max_width(width);
             ui.heading(match self.mode {
                 WizardMode::NewPlan => "New plan from accounts",
                 WizardMode::Refresh => "Refresh accounts",
@@ -323,10 +325,7 @@ impl ImportWizard {
                 ui.colored_label(ui.visuals().error_fg_color, e);
             }
             if self.preview.is_some() {
-                ScrollArea::vertical()
-                    .id_salt("wizard_body")
-                    .max_height(ctx.content_rect().height() - 220.0)
-                    .show(ui, |ui| self.body(ui));
+                self.body(ui);
             } else if self.load.is_some() {
                 ui.horizontal(|ui| {
                     ui.spinner();
@@ -537,10 +536,8 @@ impl ImportWizard {
                     ));
                 }
             }
-            Some(Err(e)) => {
-                ui.colored_label(ui.visuals().error_fg_color, e);
-            }
-            None => {}
+            // Shown with the other problems below.
+            Some(Err(_)) | None => {}
         }
         for b in self.blockers() {
             if b != "Reading the file…" {
@@ -618,8 +615,14 @@ impl ImportWizard {
             if ui.button("Cancel").clicked() {
                 out = Some(WizardOutcome::Cancel);
             }
-            if let Some(first) = blockers.first() {
-                ui.label(weak(ui, first));
+            match blockers.first().map(String::as_str) {
+                None => {}
+                Some(b @ "Reading the file…") => {
+                    ui.label(weak(ui, b));
+                }
+                Some(_) => {
+                    ui.label(weak(ui, "Resolve the problem above to go on."));
+                }
             }
         });
         out
