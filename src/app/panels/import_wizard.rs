@@ -519,25 +519,22 @@ impl ImportWizard {
                 ui.label("Counting…");
             });
         }
-        match &self.check {
-            Some(Ok(c)) => {
-                ui.label(RichText::new(counts_line(c)).strong());
-                let postal = &c.report.postal;
-                if postal.placed() > 0 {
-                    ui.label(postal.placed_text());
-                }
-                if postal.unplaced() > 0 {
-                    ui.label(postal.unplaced_text());
-                }
-                if c.report.invalid_coordinates > 0 {
-                    ui.label(format!(
-                        "{} rows with unusable coordinates",
-                        count(c.report.invalid_coordinates as u64)
-                    ));
-                }
+        // A failed check is shown with the other problems below.
+        if let Some(Ok(c)) = &self.check {
+            ui.label(RichText::new(counts_line(c)).strong());
+            let postal = &c.report.postal;
+            if postal.placed() > 0 {
+                ui.label(postal.placed_text());
             }
-            // Shown with the other problems below.
-            Some(Err(_)) | None => {}
+            if postal.unplaced() > 0 {
+                ui.label(postal.unplaced_text());
+            }
+            if c.report.invalid_coordinates > 0 {
+                ui.label(format!(
+                    "{} rows with unusable coordinates",
+                    count(c.report.invalid_coordinates as u64)
+                ));
+            }
         }
         for b in self.blockers() {
             if b != "Reading the file…" {
