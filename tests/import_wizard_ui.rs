@@ -364,3 +364,25 @@ fn a_new_plan_takes_boundaries_named_by_the_property_chosen_in_the_wizard() {
         Some("fips")
     );
 }
+
+#[test]
+fn a_file_that_is_not_utf8_is_named_and_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("settings.ron");
+    let csv = dir.path().join("latin1.csv");
+    // Windows-1252 text, as Excel's plain "CSV" writes it.
+    std::fs::write(
+        &csv,
+        b"Id,Name,Zip\n1,M\xfcnchen Gmbh,10115\n2,K\xf6ln AG,20095\n",
+    )
+    .unwrap();
+    let mut h = window(&store);
+    app_mut(&mut h).open_import_wizard(csv, WizardMode::NewPlan);
+    settle(&mut h);
+    h.get_by_label_contains("Encoding: not UTF-8 (line 2");
+    h.get_by_label_contains("text is not valid UTF-8");
+    h.get_by_role_and_label(Role::Button, "Create plan").click();
+    h.run_ok();
+    assert!(!app(&h).is_busy(), "refused");
+    assert!(app_mut(&mut h).import_wizard().is_some(), "still open");
+}

@@ -513,10 +513,19 @@ impl ImportWizard {
 
     /// The live counts, the postal breakdown and what is wrong.
     fn counts(&self, ui: &mut Ui) {
-        if self.checking.is_some() {
+        if let Some(c) = &self.checking {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label("Counting…");
+                // Big files: how far the count is.
+                let f = c.progress.fraction();
+                if f > 0.0 {
+                    ui.add(
+                        egui::ProgressBar::new(f)
+                            .desired_width(240.0)
+                            .show_percentage(),
+                    );
+                }
             });
         }
         // A failed check is shown with the other problems below.

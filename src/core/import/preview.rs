@@ -85,9 +85,10 @@ pub fn preview_table(path: &Path, sheet: Option<&str>, rows: usize) -> Result<Ta
     // Lossy: the preview shows what it can; the check names bad bytes.
     let mut records = rdr.byte_records().map(|r| {
         r.map(|b| {
+            // `?` for bytes that are not UTF-8 (not every font has U+FFFD).
             let fields: Vec<String> = b
                 .iter()
-                .map(|f| String::from_utf8_lossy(f).into())
+                .map(|f| String::from_utf8_lossy(f).replace('\u{FFFD}', "?"))
                 .collect();
             csv::StringRecord::from(fields)
         })
