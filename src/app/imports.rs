@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use egui::{Id, RichText};
 
-use super::jobs::JobOutput;
+use super::jobs::{JobOutput, JobRequest};
 use super::panels::import_wizard::{ImportWizard, WizardMode, WizardOutcome};
 use super::panels::name_picker::{NamePicker, PickerOutcome};
 use super::{TurfmapApp, display_name, files};
@@ -140,7 +140,7 @@ impl TurfmapApp {
             display_name(&files.accounts)
         );
         let remembered = self.settings.clone();
-        self.start(title, true, None, move |progress| {
+        self.start(JobRequest::new(title, true, move |progress| {
             let name = files::plan_name_from(&plan);
             let (mut project, report) = crate::core::import::new_project(&name, &files, progress)?;
             let summary = report.summary();
@@ -153,7 +153,7 @@ impl TurfmapApp {
                 path: plan,
                 summary,
             })
-        });
+        }));
     }
 
     /// Reads the export at `path` with `options` in the background; the
@@ -161,14 +161,14 @@ impl TurfmapApp {
     /// [`crate::core::refresh`]).
     pub fn refresh_accounts_from(&mut self, path: PathBuf, options: AccountImportOptions) {
         let title = format!("Reading {}", display_name(&path));
-        self.start(title, true, None, move |progress| {
+        self.start(JobRequest::new(title, true, move |progress| {
             let (accounts, report) = import_accounts(&path, &options, progress)?;
             Ok(JobOutput::AccountsRead {
                 path,
                 accounts: Box::new(accounts),
                 report: Box::new(report),
             })
-        });
+        }));
     }
 
     /// Applies a refresh read by [`TurfmapApp::refresh_accounts_from`] and
@@ -200,16 +200,7 @@ impl TurfmapApp {
     /// Reads territories from `path` in the background, named by
     /// `name_prop` (`None`: detected), then adds them as one undoable edit.
     pub fn import_territories_named(&mut self, path: PathBuf, name_prop: Option<String>) {
-        let title = format!("Importing territories from {}", display_name(&path));
-        self.start(title, true, None, move |_| {
-            let (territories, report) =
-                crate::core::import::territories_named(&path, name_prop.as_deref())?;
-            Ok(JobOutput::TerritoriesRead {
-                path,
-                territories,
-                report,
-            })
-        });
+        self.start(super::file_jobs::import_territories(path, name_prop));
     }
 
     fn refresh_summary_window(&mut self, ctx: &egui::Context) {
