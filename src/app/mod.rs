@@ -99,8 +99,6 @@ pub struct TurfmapApp {
     map: MapView,
     /// Where the map was drawn last frame (floating dialogs open over it).
     map_rect: Option<egui::Rect>,
-    /// The import wizard, the territory name picker, the refresh summary.
-    imports: imports::ImportDialogs,
     /// The panels and dialogs, each with its own state.
     panels: Panels,
     job: Option<Job>,
@@ -138,7 +136,6 @@ impl TurfmapApp {
             style: MapStyle::default(),
             map,
             map_rect: None,
-            imports: imports::ImportDialogs::default(),
             panels: Panels::default(),
             job: None,
             after_job: None,
@@ -411,7 +408,14 @@ impl TurfmapApp {
                 path,
                 accounts,
                 report,
-            } => self.accounts_read(&path, &accounts, &report),
+            } => match imports::apply_refresh(&mut self.ws, &path, &accounts, &report) {
+                Ok((title, lines)) => {
+                    self.refresh_metrics();
+                    self.notice = Some(format!("{title}: {}", lines[0]));
+                    self.panels.imports.show_summary(title, lines);
+                }
+                Err(e) => self.error = Some(e),
+            },
             JobOutput::Created { ws, path, summary } => {
                 self.replace_workspace(*ws);
                 self.recent.add(&path);
@@ -519,7 +523,9 @@ impl TurfmapApp {
             }
             Action::NewPlan => {
                 if let Some(accounts) = files::dialogs::pick_accounts_csv(self.ws.path()) {
-                    self.open_import_wizard(accounts, panels::WizardMode::NewPlan);
+                    let (ctx, mode) = (&self.ctx, panels::WizardMode::NewPlan);
+                    let us = crate::core::geocode::Country::US;
+                    self.panels.imports.open_wizard(ctx, accounts, mode, us);
                 }
             }
         }
@@ -591,8 +597,9 @@ impl TurfmapApp {
         {
             self.apply_command(c);
         }
-        let modal =
-            self.panels.dialogs.is_open() || self.panels.paths.is_open() || self.imports.is_open();
+        let modal = self.panels.dialogs.is_open()
+            || self.panels.paths.is_open()
+            || self.panels.imports.is_open();
         if self.job.is_none() && !modal && !self.panels.present.is_active() {
             self.panels.tools.keys(&ctx, &self.ws, &self.selection);
             self.run_tool_actions();
@@ -739,7 +746,8 @@ impl TurfmapApp {
         self.apply_commands(commands);
         let commands = self.panels.paths.ui(ctx);
         self.apply_commands(commands);
-        self.import_dialogs(ctx);
+        let commands = self.panels.imports.ui(ctx, &self.settings);
+        self.apply_commands(commands);
         self.panels.about.ui(ctx);
         if !all {
             return;

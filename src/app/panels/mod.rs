@@ -15,6 +15,7 @@ pub mod dialogs;
 pub mod export;
 pub mod history;
 pub mod import_wizard;
+pub mod imports;
 pub mod menu_bar;
 pub mod model;
 pub mod name_picker;
@@ -77,6 +78,8 @@ pub struct Panels {
     pub about: AboutWindow,
     /// A typed path where no native file dialog can be shown.
     pub paths: PathPrompt,
+    /// The import wizard, the territory name picker, the refresh summary.
+    pub imports: imports::ImportDialogs,
 }
 
 /// A caption and its value in a two- or three-column grid; the value's
