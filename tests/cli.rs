@@ -693,3 +693,70 @@ fn assign_refuses_mixed_or_incomplete_sources() {
     refused(&["assign", s(&plan), "--id-col", "Id"], "--id-col");
     refused(&["assign", s(&plan), "--name-prop", "code"], "--name-prop");
 }
+
+#[test]
+fn column_kind_options_read_measures_text_and_ignored_columns_as_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("a.csv");
+    std::fs::write(
+        &csv,
+        "Id,Name,Lat,Lon,Code,Notes,Revenue\n1,A,40,-100,007,x,10\n2,B,41,-101,12,y,n/a\n3,C,42,-102,13,z,none yet\n",
+    )
+    .unwrap();
+    let plan = dir.path().join("p.turf");
+    let new = |extra: &[&str]| {
+        let mut args = vec!["new", s(&plan), "--accounts", s(&csv), "--force"];
+        args.extend_from_slice(extra);
+        turfmap(&args)
+    };
+    // Text in a column read as a measure names its line and column.
+    let o = new(&["--measure-col", "Revenue,Notes"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains(":2") && err.contains("'Notes'") && err.contains("'x' is not a number"),
+        "{err}"
+    );
+    let o = new(&[
+        "--text-col",
+        "Code",
+        "--ignore-col",
+        "Notes",
+        "--measure-col",
+        "Revenue",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("'none yet' is not a number"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(
+        &csv,
+        "Id,Name,Lat,Lon,Code,Notes,Revenue\n1,A,40,-100,12,x,10\n2,B,41,-101,13,y,n/a\n",
+    )
+    .unwrap();
+    let o = new(&[
+        "--text-col",
+        "Code",
+        "--ignore-col",
+        "Notes",
+        "--id-col",
+        "#row",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p = turfmap::core::project_file::load(&plan).unwrap();
+    assert_eq!(p.accounts.attribute_index("Code").map(|_| ()), Some(()));
+    assert!(
+        p.accounts.attribute_index("Notes").is_none()
+            && p.accounts.measure_index("Notes").is_none()
+    );
+    assert!(p.accounts.measure_index("Revenue").is_some());
+    // '#row' numbers the rows even though a column is called Id.
+    assert_eq!(&p.accounts.ids[..], ["1", "2"]);
+    assert!(p.settings.row_number_ids);
+    assert!(
+        p.accounts.measure_index("Id").is_some(),
+        "the Id column is kept as data"
+    );
+}

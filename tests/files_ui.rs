@@ -194,7 +194,7 @@ fn without_a_file_dialog_new_plan_takes_typed_paths() {
     )
     .expect("write accounts");
     let mut h = typed_window();
-    file_menu(&mut h, "New plan from CSV…");
+    file_menu(&mut h, "New plan from accounts");
     common::retype(&mut h, "Path", &accounts.display().to_string());
     h.get_by_label("OK").click();
     h.run_ok();

@@ -80,6 +80,20 @@ pub enum Command {
     SaveAs,
     /// Read territories from this file in the background and add them.
     ImportTerritories(PathBuf),
+    /// Ask for an accounts export and refresh the plan from it.
+    RefreshAccounts,
+    /// Read territories from this file, named by this property (`None`:
+    /// detected), and add them.
+    ImportTerritoriesNamed(PathBuf, Option<String>),
+    /// Build a new plan from these files (the wizard's mapping) and save it
+    /// here.
+    CreatePlanWith(Box<crate::core::import::NewPlanFiles>, PathBuf),
+    /// Read this export with this mapping and refresh the plan from it.
+    RefreshFrom(PathBuf, Box<crate::core::import::AccountImportOptions>),
+    /// Remember a column mapping for its header set.
+    RememberMapping(Box<super::settings::RememberedMapping>),
+    /// Remember a territory name property for its property set.
+    RememberNameProp(String, String),
     /// Write the assignments CSV here.
     ExportAssignments(PathBuf),
     /// Write the territories (GeoJSON or KML by extension) here.
@@ -248,6 +262,30 @@ impl TurfmapApp {
             }
             Command::SaveTo(path) => self.save_to(path),
             Command::NewPlanFrom(path) => self.panels.dialogs.open_new_plan(path),
+            Command::RefreshAccounts => {
+                if let Some(path) = files::dialogs::pick_accounts_csv(self.ws.path()) {
+                    let country = self.ws.project().settings.default_country;
+                    let mode = panels::WizardMode::Refresh;
+                    self.panels
+                        .imports
+                        .open_wizard(&self.ctx, path, mode, country);
+                }
+            }
+            Command::ImportTerritoriesNamed(path, prop) => {
+                self.start(super::file_jobs::import_territories(path, prop));
+            }
+            Command::CreatePlanWith(f, plan) => {
+                self.start(super::imports::create(*f, plan, self.settings.clone()));
+            }
+            Command::RefreshFrom(path, o) => self.start(super::imports::read_export(path, *o)),
+            Command::RememberMapping(m) => {
+                self.settings.remember_mapping(*m);
+                self.save_settings();
+            }
+            Command::RememberNameProp(key, prop) => {
+                self.settings.remember_name_prop(key, prop);
+                self.save_settings();
+            }
             Command::AskPath(purpose) => {
                 let start = purpose.suggested(&self.ws);
                 self.panels.paths.ask(purpose, Some(&start));
@@ -275,7 +313,10 @@ impl TurfmapApp {
         let ws = &self.ws;
         let export = &mut self.panels.export;
         let job = match command {
-            Command::ImportTerritories(path) => Some(file_jobs::import_territories(path)),
+            Command::ImportTerritories(path) => {
+                self.panels.imports.open_picker(&self.ctx, path);
+                None
+            }
             Command::ExportAssignments(path) => Some(file_jobs::export_assignments(ws, path)),
             Command::ExportTerritories(path) => Some(file_jobs::export_territories(ws, path)),
             Command::OpenMapExport => {

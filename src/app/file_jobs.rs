@@ -102,12 +102,13 @@ pub(crate) fn save(ws: &Workspace, path: PathBuf, overwrite_changes: bool) -> Jo
     })
 }
 
-/// Reads territories from a file; the app then adds them (or replaces the
-/// boundary of same-named ones) as one undoable edit.
-pub(crate) fn import_territories(path: PathBuf) -> JobRequest {
+/// Reads territories from a file, named by `name_prop` (`None`: detected);
+/// the app then adds them (or replaces the boundary of same-named ones) as
+/// one undoable edit.
+pub(crate) fn import_territories(path: PathBuf, name_prop: Option<String>) -> JobRequest {
     let title = format!("Importing territories from {}", display_name(&path));
     JobRequest::new(title, true, move |_| {
-        let (territories, report) = territories_named(&path, None)?;
+        let (territories, report) = territories_named(&path, name_prop.as_deref())?;
         Ok(JobOutput::TerritoriesRead {
             path,
             territories,

@@ -242,11 +242,17 @@ pub(crate) mod dialogs {
             .pick_file()
     }
 
-    /// Asks for a CRM accounts export.
-    pub fn pick_accounts_csv() -> Option<PathBuf> {
-        rfd::FileDialog::new()
-            .set_title("Accounts CSV (CRM export)")
+    /// Asks for a CRM accounts export (CSV or spreadsheet), starting near
+    /// `near`.
+    pub fn pick_accounts_csv(near: Option<&Path>) -> Option<PathBuf> {
+        start_in(rfd::FileDialog::new(), near)
+            .set_title("Accounts (CRM export: CSV or spreadsheet)")
+            .add_filter(
+                "Accounts",
+                &["csv", "txt", "tsv", "xlsx", "xlsm", "xlsb", "xls", "ods"],
+            )
             .add_filter("CSV", &["csv", "txt", "tsv"])
+            .add_filter("Spreadsheet", &crate::core::import::workbook::EXTENSIONS)
             .add_filter("All files", &["*"])
             .pick_file()
     }

@@ -37,6 +37,12 @@ pub(crate) enum JobOutput {
         territories: Vec<ImportedTerritory>,
         report: TerritoryImportReport,
     },
+    /// An accounts export was read to refresh the plan with.
+    AccountsRead {
+        path: PathBuf,
+        accounts: Box<crate::core::model::Accounts>,
+        report: Box<crate::core::import::ImportReport>,
+    },
     /// A file was exported.
     Exported { path: PathBuf, what: &'static str },
     /// A save found the plan's file changed on disk since it was read and

@@ -20,6 +20,7 @@ pub mod frame_bench;
 #[cfg(feature = "bench")]
 pub mod gesture_bench;
 pub mod history;
+mod imports;
 mod jobs;
 pub mod map;
 pub mod panels;
@@ -410,6 +411,18 @@ impl TurfmapApp {
                     self.metrics.territories.len()
                 ));
             }
+            JobOutput::AccountsRead {
+                path,
+                accounts,
+                report,
+            } => match imports::apply_refresh(&mut self.ws, &path, &accounts, &report) {
+                Ok((title, lines)) => {
+                    self.refresh_metrics();
+                    self.notice = Some(format!("{title}: {}", lines[0]));
+                    self.panels.imports.show_summary(title, lines);
+                }
+                Err(e) => self.error = Some(e),
+            },
             JobOutput::Created { ws, path, summary } => {
                 self.replace_workspace(*ws);
                 self.recent.add(&path);
@@ -516,8 +529,10 @@ impl TurfmapApp {
                 self.apply_command(command::Command::AskPath(purpose));
             }
             Action::NewPlan => {
-                if let Some(accounts) = files::dialogs::pick_accounts_csv() {
-                    self.panels.dialogs.open_new_plan(accounts);
+                if let Some(accounts) = files::dialogs::pick_accounts_csv(self.ws.path()) {
+                    let (ctx, mode) = (&self.ctx, panels::WizardMode::NewPlan);
+                    let us = crate::core::geocode::Country::US;
+                    self.panels.imports.open_wizard(ctx, accounts, mode, us);
                 }
             }
         }
@@ -589,7 +604,9 @@ impl TurfmapApp {
         {
             self.apply_command(c);
         }
-        let modal = self.panels.dialogs.is_open() || self.panels.paths.is_open();
+        let modal = self.panels.dialogs.is_open()
+            || self.panels.paths.is_open()
+            || self.panels.imports.is_open();
         if self.job.is_none() && !modal && !self.panels.present.is_active() {
             self.panels.tools.keys(&ctx, &self.ws, &self.selection);
             self.run_tool_actions();
@@ -735,6 +752,8 @@ impl TurfmapApp {
         let commands = self.panels.dialogs.ui(ctx, &self.ws, typed);
         self.apply_commands(commands);
         let commands = self.panels.paths.ui(ctx);
+        self.apply_commands(commands);
+        let commands = self.panels.imports.ui(ctx, &self.settings);
         self.apply_commands(commands);
         self.panels.about.ui(ctx);
         if !all {

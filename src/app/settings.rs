@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::map::tiles::TileSettings;
 use crate::core::export::write_file_atomically;
+use crate::core::geocode::Country;
+use crate::core::import::preview::ColumnMapping;
 use crate::core::model::{BalanceMeasure, Project};
 use crate::core::render::DistanceUnit;
 
@@ -26,7 +28,28 @@ pub struct AppSettings {
     /// The balance measure last chosen in the window (`count` or a measure
     /// column's name); new plans start with it when they have that column.
     pub balance_measure: Option<String>,
+    /// Column mappings chosen in the import wizard, newest first, per
+    /// header set (see [`crate::core::import::preview::header_key`]).
+    pub import_mappings: Vec<RememberedMapping>,
+    /// Territory name properties chosen, newest first, per property set:
+    /// `(key, property)` (see [`crate::app::panels::name_picker`]).
+    pub name_props: Vec<(String, String)>,
 }
+
+/// A column mapping the user chose for a header set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct RememberedMapping {
+    /// The header set (lower-cased names, in order).
+    pub key: String,
+    /// The roles, and whether the rows were numbered as ids.
+    pub mapping: ColumnMapping,
+    /// The default country chosen with it.
+    pub country: Option<Country>,
+}
+
+/// How many mappings and name choices are remembered.
+const REMEMBER: usize = 40;
 
 impl AppSettings {
     /// Makes the remembered balance measure the plan's, if the plan has
@@ -41,6 +64,33 @@ impl AppSettings {
             project.settings.balance =
                 BalanceMeasure::Measure(project.accounts.measures[i].name.clone());
         }
+    }
+
+    /// The mapping last chosen for the header set `key`.
+    pub fn mapping_for(&self, key: &str) -> Option<&RememberedMapping> {
+        self.import_mappings.iter().find(|m| m.key == key)
+    }
+
+    /// Remembers `m` (replacing an older one for the same headers).
+    pub fn remember_mapping(&mut self, m: RememberedMapping) {
+        self.import_mappings.retain(|o| o.key != m.key);
+        self.import_mappings.insert(0, m);
+        self.import_mappings.truncate(REMEMBER);
+    }
+
+    /// The name property last chosen for the property set `key`.
+    pub fn name_prop_for(&self, key: &str) -> Option<&str> {
+        self.name_props
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, p)| p.as_str())
+    }
+
+    /// Remembers `prop` as the name property of the property set `key`.
+    pub fn remember_name_prop(&mut self, key: String, prop: String) {
+        self.name_props.retain(|(k, _)| *k != key);
+        self.name_props.insert(0, (key, prop));
+        self.name_props.truncate(REMEMBER);
     }
 
     /// `settings.ron` in the per-user config folder.

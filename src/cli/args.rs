@@ -58,6 +58,16 @@ pub struct ColumnArgs {
     /// Sheet of a spreadsheet (.xlsx, .xls, .ods) to read (default: the first).
     #[arg(long)]
     pub sheet: Option<String>,
+    /// Columns to read as measures (numbers) whatever detection says; a
+    /// value that is not a number is an error. Comma-separated or repeated.
+    #[arg(long, value_delimiter = ',')]
+    pub measure_col: Vec<String>,
+    /// Columns to read as text even when they hold numbers (codes).
+    #[arg(long, value_delimiter = ',')]
+    pub text_col: Vec<String>,
+    /// Columns to leave out of the plan.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore_col: Vec<String>,
 }
 
 impl ColumnArgs {
@@ -71,6 +81,9 @@ impl ColumnArgs {
             ("--zip-col", self.zip_col.is_some()),
             ("--country-col", self.country_col.is_some()),
             ("--country", self.country.is_some()),
+            ("--measure-col", !self.measure_col.is_empty()),
+            ("--text-col", !self.text_col.is_empty()),
+            ("--ignore-col", !self.ignore_col.is_empty()),
         ]
         .into_iter()
         .find(|(_, given)| *given)
@@ -89,6 +102,9 @@ impl From<ColumnArgs> for AccountImportOptions {
             country_col: c.country_col,
             default_country: c.country,
             sheet: c.sheet,
+            measure_cols: c.measure_col,
+            text_cols: c.text_col,
+            ignore_cols: c.ignore_col,
         }
     }
 }

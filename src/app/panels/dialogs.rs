@@ -264,7 +264,7 @@ impl Dialogs {
                     ui.label(RichText::new(display_name(&form.accounts)).strong())
                         .on_hover_text(form.accounts.display().to_string());
                     if ui.button("Change…").clicked()
-                        && let Some(p) = files::dialogs::pick_accounts_csv()
+                        && let Some(p) = files::dialogs::pick_accounts_csv(None)
                     {
                         form.accounts = p;
                     }

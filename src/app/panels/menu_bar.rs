@@ -99,7 +99,7 @@ fn shortcut(ui: &Ui, s: &KeyboardShortcut) -> String {
 fn file_menu(ui: &mut Ui, cx: &MenuContext<'_>, recent: &mut RecentPlans, out: &mut Vec<Command>) {
     let ws = cx.ws;
     if ui
-        .add(Button::new("New plan from CSV…").shortcut_text(shortcut(ui, &NEW)))
+        .add(Button::new("New plan from accounts (CSV, Excel)…").shortcut_text(shortcut(ui, &NEW)))
         .clicked()
     {
         out.push(Command::Request(Action::NewPlan));
@@ -164,6 +164,9 @@ fn recent_menu(ui: &mut Ui, recent: &mut RecentPlans, out: &mut Vec<Command>) {
 /// typed path instead.
 fn import_export_items(ui: &mut Ui, ws: &Workspace, typed: bool, out: &mut Vec<Command>) {
     use super::PathPurpose;
+    if ui.button("Refresh accounts from an export…").clicked() {
+        out.push(Command::RefreshAccounts);
+    }
     let stem = match ws.project().name.as_str() {
         "" => "plan".to_owned(),
         n => n.to_owned(),

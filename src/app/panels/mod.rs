@@ -14,9 +14,13 @@ pub mod details;
 pub mod dialogs;
 pub mod export;
 pub mod history;
+pub mod import_wizard;
+pub mod imports;
 pub mod menu_bar;
 pub mod model;
+pub mod name_picker;
 pub mod path_prompt;
+pub(crate) mod pending;
 pub mod present;
 pub mod salesforce;
 pub mod search;
@@ -39,8 +43,10 @@ pub use details::Details;
 pub use dialogs::{Dialogs, NewPlanRequest};
 pub use export::{ExportUi, MapExportForm};
 pub use history::{HistoryPanel, RecoveryDialog};
+pub use import_wizard::{ImportWizard, WizardMode, WizardOutcome};
 pub use menu_bar::MenuBar;
 pub use model::ModelWindow;
+pub use name_picker::{NamePicker, PickerOutcome};
 pub use path_prompt::{PathPrompt, PathPurpose};
 pub use present::Presentation;
 pub use salesforce::{SalesforceExportDialog, SalesforceExportRequest};
@@ -76,6 +82,8 @@ pub struct Panels {
     pub about: AboutWindow,
     /// A typed path where no native file dialog can be shown.
     pub paths: PathPrompt,
+    /// The import wizard, the territory name picker, the refresh summary.
+    pub imports: imports::ImportDialogs,
 }
 
 /// A caption and its value in a two- or three-column grid; the value's

@@ -50,6 +50,15 @@ pub struct AccountImportOptions {
     /// The sheet of a workbook (`.xlsx`, `.xls`, `.ods`) to read; `None`
     /// reads the first.
     pub sheet: Option<String>,
+    /// Columns to read as measures (numbers) whatever their values: a value
+    /// that is not a number is an error naming its line. Never taken for a
+    /// role by detection.
+    pub measure_cols: Vec<String>,
+    /// Columns to read as text attributes even when every value is a
+    /// number. Never taken for a role by detection.
+    pub text_cols: Vec<String>,
+    /// Columns left out of the plan. Never taken for a role by detection.
+    pub ignore_cols: Vec<String>,
 }
 
 /// What an accounts import found, for the user.
@@ -165,12 +174,7 @@ pub fn import_accounts(
     opts: &AccountImportOptions,
     progress: &Progress,
 ) -> Result<(Accounts, ImportReport)> {
-    detect::refuse_non_table_path(path)?;
-    let bytes = if super::workbook::is_workbook(path) {
-        super::workbook::sheet_as_csv(path, opts.sheet.as_deref())?
-    } else {
-        std::fs::read(path).map_err(|e| Error::io(path, e))?
-    };
+    let bytes = table_bytes(path, opts.sheet.as_deref())?;
     import_accounts_from_bytes(&bytes, path, opts, progress)
 }
 
@@ -276,7 +280,7 @@ pub(crate) fn is_postal_header(header: &str) -> bool {
 }
 
 /// The column index of each role.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Layout {
     id: Option<usize>,
     /// Ids are row numbers, as asked (`#row`).
@@ -286,18 +290,70 @@ struct Layout {
     lon: Option<usize>,
     zip: Option<usize>,
     country: Option<usize>,
+    /// Columns read as measures whatever their values.
+    measures: Vec<usize>,
+    /// Columns read as text whatever their values.
+    texts: Vec<usize>,
+    /// Columns left out.
+    ignored: Vec<usize>,
+}
+
+/// The column called `want` (exactly, else by [`norm_header`]).
+fn column_index(headers: &[String], normed: &[String], want: &str) -> Option<usize> {
+    let want = want.trim();
+    headers.iter().position(|h| h == want).or_else(|| {
+        let n = norm_header(want);
+        normed.iter().position(|h| *h == n)
+    })
+}
+
+/// The columns the options give a kind (measure, text, ignored) rather
+/// than a role; an unknown name is an error listing the header.
+fn claimed_columns(
+    headers: &[String],
+    normed: &[String],
+    opts: &AccountImportOptions,
+    path: &Path,
+) -> Result<[Vec<usize>; 3]> {
+    let find = |names: &[String], kind: &str| -> Result<Vec<usize>> {
+        names
+            .iter()
+            .map(|want| {
+                column_index(headers, normed, want).ok_or_else(|| Error::Csv {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    column: Some(want.clone()),
+                    message: format!(
+                        "no such column to read as {kind}; the header has: {}",
+                        headers.join(", ")
+                    ),
+                })
+            })
+            .collect()
+    };
+    Ok([
+        find(&opts.measure_cols, "a measure")?,
+        find(&opts.text_cols, "text")?,
+        find(&opts.ignore_cols, "ignored")?,
+    ])
 }
 
 fn find_layout(headers: &[String], opts: &AccountImportOptions, path: &Path) -> Result<Layout> {
     let normed: Vec<String> = headers.iter().map(|h| norm_header(h)).collect();
+    let [measures, texts, ignored] = claimed_columns(headers, &normed, opts, path)?;
+    // Detection never takes a column the options gave a kind.
+    let is_claimed: Vec<bool> = (0..headers.len())
+        .map(|i| measures.contains(&i) || texts.contains(&i) || ignored.contains(&i))
+        .collect();
+    let claimed = |i: usize| is_claimed[i];
+    let free: Vec<String> = normed
+        .iter()
+        .enumerate()
+        .map(|(i, h)| if claimed(i) { String::new() } else { h.clone() })
+        .collect();
     let pick = |role: Role, explicit: &Option<String>| -> Result<Option<usize>> {
         if let Some(want) = explicit {
-            let want_t = want.trim();
-            let found = headers.iter().position(|h| h == want_t).or_else(|| {
-                let n = norm_header(want_t);
-                normed.iter().position(|h| *h == n)
-            });
-            return match found {
+            return match column_index(headers, &normed, want) {
                 Some(i) => Ok(Some(i)),
                 None => Err(Error::Csv {
                     path: path.to_path_buf(),
@@ -314,22 +370,29 @@ fn find_layout(headers: &[String], opts: &AccountImportOptions, path: &Path) -> 
         Ok(role
             .synonyms()
             .iter()
-            .find_map(|syn| normed.iter().position(|h| h == syn)))
+            .find_map(|syn| free.iter().position(|h| h == syn)))
     };
     let row_numbers = detect::is_row_number_id(opts.id_col.as_deref());
-    let id_col = if row_numbers { &None } else { &opts.id_col };
     let mut layout = Layout {
-        id: pick(Role::Id, id_col)?,
+        // Row numbers asked: no column is the id, even one called `Id`.
+        id: if row_numbers {
+            None
+        } else {
+            pick(Role::Id, &opts.id_col)?
+        },
         row_numbers,
         name: pick(Role::Name, &opts.name_col)?,
         lat: pick(Role::Lat, &opts.lat_col)?,
         lon: pick(Role::Lon, &opts.lon_col)?,
         zip: pick(Role::Zip, &opts.zip_col)?,
         country: pick(Role::Country, &opts.country_col)?,
+        measures,
+        texts,
+        ignored,
     };
     if opts.country_col.is_none() {
         let zip_header = layout.zip.map(|z| normed[z].as_str());
-        layout.country = country_column(&normed, zip_header);
+        layout.country = country_column(&free, zip_header);
     }
     // Coordinates need both halves. An explicit half without its partner is
     // a mistake worth reporting; a detected one is just an ordinary column.
@@ -355,7 +418,9 @@ fn find_layout(headers: &[String], opts: &AccountImportOptions, path: &Path) -> 
         layout.lon = None;
     }
     if layout.name.is_none() && opts.name_col.is_none() {
-        layout.name = detect::name_like_column(headers, &[layout.id, layout.zip]);
+        let mut skip = vec![layout.id, layout.zip];
+        skip.extend((0..headers.len()).filter(|&i| claimed(i)).map(Some));
+        layout.name = detect::name_like_column(headers, &skip);
     }
     Ok(layout)
 }
@@ -383,9 +448,16 @@ fn require_id(file: &CsvFile) -> Result<()> {
     if file.layout.id.is_some() || file.layout.row_numbers {
         return Ok(());
     }
+    Err(file.error(1, None, detect::no_id_message(&id_candidates(file)?)))
+}
+
+/// The columns whose values are unique and non-empty (coordinates left
+/// out), id-like names first.
+fn id_candidates(file: &CsvFile) -> Result<Vec<String>> {
     let skip: Vec<usize> = [file.layout.lat, file.layout.lon]
         .into_iter()
         .flatten()
+        .chain(file.layout.ignored.iter().copied())
         .collect();
     let mut unique = detect::UniqueColumns::new(file.headers.len(), &skip);
     let mut rec = csv::StringRecord::new();
@@ -395,16 +467,12 @@ fn require_id(file: &CsvFile) -> Result<()> {
             unique.push(rec.iter());
         }
     }
-    Err(file.error(
-        1,
-        None,
-        detect::no_id_message(&unique.candidates(&file.headers)),
-    ))
+    Ok(unique.candidates(&file.headers))
 }
 
 /// The most frequent of `,` `;` tab in the header line (outside quotes);
 /// `,` when none occurs.
-fn sniff_delimiter(bytes: &[u8]) -> u8 {
+pub(super) fn sniff_delimiter(bytes: &[u8]) -> u8 {
     let mut counts = [0usize; 3];
     let mut quoted = false;
     for &b in bytes {
@@ -739,12 +807,17 @@ impl AttrBuilder {
 
 /// A column that is a number so far (with its values), or text.
 enum Typing {
-    Numeric { values: Vec<f64>, any: bool },
+    /// Numbers so far; `any`: at least one; `strict`: chosen as a measure.
+    Numeric {
+        values: Vec<f64>,
+        any: bool,
+        strict: bool,
+    },
     Text,
 }
 
 /// True when every field is empty: spreadsheet exports end with `,,,,` rows.
-fn is_blank(rec: &csv::StringRecord) -> bool {
+pub(super) fn is_blank(rec: &csv::StringRecord) -> bool {
     rec.iter().all(|f| f.trim().is_empty())
 }
 
@@ -830,7 +903,7 @@ impl<'a> CsvFile<'a> {
 }
 
 /// Refuses UTF-16 and empty files; the bytes without a UTF-8 BOM.
-fn text_bytes<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a [u8]> {
+pub(super) fn text_bytes<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a [u8]> {
     let csv_err = |message: &str| Error::Csv {
         path: path.to_path_buf(),
         line: 1,
@@ -889,17 +962,25 @@ fn read_header(file: &CsvFile) -> Result<Vec<String>> {
 /// The data columns in file order, each a number column until a value
 /// says otherwise; the postal code column stays text so its leading zeros
 /// survive, and so does the country column (ISO numeric codes are codes).
+/// Columns chosen as text stay text, those chosen as measures are numbers
+/// (`strict`: a value that is not one is an error), ignored ones are left
+/// out.
 fn candidate_columns(layout: &Layout, width: usize) -> Vec<(usize, Typing)> {
     let is_core = |c: usize| [layout.id, layout.name, layout.lat, layout.lon].contains(&Some(c));
     (0..width)
-        .filter(|&c| !is_core(c))
+        .filter(|&c| !is_core(c) && !layout.ignored.contains(&c))
         .map(|c| {
-            let t = if Some(c) == layout.zip || Some(c) == layout.country {
+            let text =
+                Some(c) == layout.zip || Some(c) == layout.country || layout.texts.contains(&c);
+            let t = if text {
                 Typing::Text
             } else {
+                let strict = layout.measures.contains(&c);
                 Typing::Numeric {
                     values: Vec::new(),
-                    any: false,
+                    // A chosen measure is one even when every cell is empty.
+                    any: strict,
+                    strict,
                 }
             };
             (c, t)
@@ -933,12 +1014,28 @@ fn type_columns(file: &CsvFile, progress: &Progress) -> Result<(Vec<(usize, Typi
         }
         counts.rows += 1;
         for (c, t) in &mut typing {
-            if let Typing::Numeric { values, any } = t {
+            if let Typing::Numeric {
+                values,
+                any,
+                strict,
+            } = t
+            {
                 match parse_number(&rec[*c], decimal_comma, &mut scratch) {
                     Cell::Missing => values.push(f64::NAN),
                     Cell::Number(v) => {
                         values.push(v);
                         *any = true;
+                    }
+                    Cell::Text if *strict => {
+                        return Err(file.error(
+                            file.line(&rec),
+                            Some(*c),
+                            format!(
+                                "'{}' is not a number, but the column is read as a measure \
+                                 (read it as text instead)",
+                                rec[*c].trim()
+                            ),
+                        ));
                     }
                     Cell::Text => *t = Typing::Text,
                 }
@@ -961,7 +1058,9 @@ fn empty_table(
     let mut text_cols = Vec::new();
     for (c, t) in typing {
         match t {
-            Typing::Numeric { values, any: true } => measures.push(MeasureColumn {
+            Typing::Numeric {
+                values, any: true, ..
+            } => measures.push(MeasureColumn {
                 name: names[c].clone(),
                 values,
             }),
@@ -1189,6 +1288,104 @@ fn import_accounts_from_bytes(
     opts: &AccountImportOptions,
     progress: &Progress,
 ) -> Result<(Accounts, ImportReport)> {
+    let (acc, report, check) = read_table(bytes, path, opts, progress, true)?;
+    debug_assert!(check.ids.is_ok() && check.location.is_none());
+    Ok((acc, report))
+}
+
+/// The first empty or repeated value of id column `col`, as an error
+/// naming its line.
+fn scan_ids(file: &CsvFile, col: usize) -> Result<()> {
+    let mut first: FastMap<String, u64> = FastMap::default();
+    let mut rec = csv::StringRecord::new();
+    let mut rdr = file.data_reader(&mut rec)?;
+    while file.read(&mut rdr, &mut rec)? {
+        if is_blank(&rec) {
+            continue;
+        }
+        let (id, line) = (rec[col].trim(), file.line(&rec));
+        if id.is_empty() {
+            let why = "empty account id; every account needs a unique id";
+            return Err(file.error(line, Some(col), why.into()));
+        }
+        if let Some(j) = first.get(id) {
+            let why = format!("duplicate account id '{id}' (first on line {j})");
+            return Err(file.error(line, Some(col), why));
+        }
+        first.insert(id.to_owned(), line);
+    }
+    Ok(())
+}
+
+/// Whether the ids of a mapping can go back to a CRM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdCheck {
+    /// An id column whose values are unique and non-empty.
+    Unique,
+    /// Row numbers, as asked (`#row`).
+    RowNumbers,
+    /// No id column: the columns that could be one (unique, non-empty
+    /// values, id-like names first).
+    Missing(Vec<String>),
+    /// The id column has an empty or repeated value (the message names the
+    /// line).
+    Invalid(String),
+}
+
+impl IdCheck {
+    /// True when the import may go ahead (unique ids, or row numbers asked).
+    pub fn is_ok(&self) -> bool {
+        matches!(self, IdCheck::Unique | IdCheck::RowNumbers)
+    }
+}
+
+/// What a mapping would give, before importing (the import wizard's live
+/// counts): the report of an import that numbers the rows when the ids are
+/// missing or invalid, with what stops the real import.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MappingCheck {
+    /// Rows, locations, measures and attributes as the import would find.
+    pub report: ImportReport,
+    /// Whether the ids are usable.
+    pub ids: IdCheck,
+    /// Why no account can be located (no coordinates nor postal code
+    /// column), if so.
+    pub location: Option<String>,
+}
+
+/// Checks the accounts at `path` with the mapping `opts` (see
+/// [`MappingCheck`]). Errors are those that stop any import (unreadable
+/// file, ragged rows, an unknown column, text in a measure column).
+pub fn check_accounts(
+    path: &Path,
+    opts: &AccountImportOptions,
+    progress: &Progress,
+) -> Result<MappingCheck> {
+    let bytes = table_bytes(path, opts.sheet.as_deref())?;
+    let (_, report, check) = read_table(&bytes, path, opts, progress, false)?;
+    Ok(MappingCheck { report, ..check })
+}
+
+/// The accounts file as CSV text (a workbook's `sheet` converted).
+pub(crate) fn table_bytes(path: &Path, sheet: Option<&str>) -> Result<Vec<u8>> {
+    detect::refuse_non_table_path(path)?;
+    if super::workbook::is_workbook(path) {
+        super::workbook::sheet_as_csv(path, sheet)
+    } else {
+        std::fs::read(path).map_err(|e| Error::io(path, e))
+    }
+}
+
+/// Reads the table. `strict`: missing or invalid ids and a missing
+/// location column are errors; otherwise they are noted in the check and
+/// the rows are numbered.
+fn read_table(
+    bytes: &[u8],
+    path: &Path,
+    opts: &AccountImportOptions,
+    progress: &Progress,
+    strict: bool,
+) -> Result<(Accounts, ImportReport, MappingCheck)> {
     let bytes = text_bytes(bytes, path)?;
     detect::refuse_non_table_bytes(path, bytes)?;
     let total = 2 * bytes.len() as u64;
@@ -1205,15 +1402,38 @@ fn import_accounts_from_bytes(
     file.layout = find_layout(&file.headers, opts, path)?;
     // Structure errors (ragged rows, bad UTF-8) first: they name a line.
     let (typing, counts) = type_columns(&file, progress)?;
-    require_location(&file)?;
-    require_id(&file)?;
+    let mut check = MappingCheck {
+        report: ImportReport::default(),
+        ids: if file.layout.row_numbers {
+            IdCheck::RowNumbers
+        } else {
+            IdCheck::Unique
+        },
+        location: None,
+    };
+    if strict {
+        require_location(&file)?;
+        require_id(&file)?;
+    } else {
+        check.location = require_location(&file).err().map(|e| e.to_string());
+        if file.layout.id.is_none() && !file.layout.row_numbers {
+            check.ids = IdCheck::Missing(id_candidates(&file)?);
+        }
+    }
     let (mut acc, mut text_cols) = empty_table(typing, &unique_names(&file.headers), counts.rows);
     let mut report = start_report(&file, &acc, counts);
     report.default_country = Some(opts.default_country.unwrap_or(Country::US));
+    if !strict && let Some(c) = file.layout.id {
+        if let Err(e) = scan_ids(&file, c) {
+            check.ids = IdCheck::Invalid(e.to_string());
+        }
+        // The counts do not need the ids: the rows are numbered.
+        file.layout.id = None;
+    }
     let lines = fill_rows(&file, &mut acc, &mut text_cols, &mut report, progress)?;
     check_unique_ids(&file, &acc, &lines)?;
     progress.set_done(total);
-    Ok((acc, report))
+    Ok((acc, report, check))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod kml;
 pub mod kmz;
 mod naming;
 pub mod plan;
+pub mod preview;
 pub mod shp;
 pub mod territories;
 pub mod workbook;
@@ -19,7 +20,8 @@ pub use kmz::{import_kml, import_kmz, territories_from_kmz, write_territories_km
 pub use shp::import_shapefile;
 
 pub use accounts::{
-    AccountImportOptions, ImportReport, import_accounts, import_accounts_from_reader,
+    AccountImportOptions, IdCheck, ImportReport, MappingCheck, check_accounts, import_accounts,
+    import_accounts_from_reader,
 };
 pub use plan::{
     NewPlanFiles, NewPlanReport, TerritoryMerge, add_territories, merge_territories, new_project,
