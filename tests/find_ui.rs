@@ -12,6 +12,7 @@ use egui::accesskit::Role;
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use turfmap::app::command::Command;
 use turfmap::core::model::{AccountRow, Project};
 use turfmap::core::search::Hit;
 
@@ -48,7 +49,7 @@ fn the_unassigned_figure_opens_the_list_and_a_click_selects_and_zooms() {
     h.run_ok();
     h.get_by_label("Unassigned: 2").click();
     h.run_ok();
-    let panel = app(&h).left_out_panel();
+    let panel = &app(&h).panels().left_out;
     assert!(panel.open);
     let shown: Vec<usize> = panel.shown().iter().map(|r| r.account).collect();
     assert_eq!(
@@ -74,7 +75,7 @@ fn the_unassigned_figure_opens_the_list_and_a_click_selects_and_zooms() {
     // The unlocated figure opens the other list, with the reason.
     h.get_by_label("Unlocated: 1").click();
     h.run_ok();
-    let shown = app(&h).left_out_panel().shown();
+    let shown = app(&h).panels().left_out.shown();
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].account, 17);
     h.get_by_label("no coordinates or postal code");
@@ -96,7 +97,7 @@ fn the_list_exports_its_rows_spreadsheet_safe() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("left-out.csv");
     std::fs::write(&path, "previous file").unwrap();
-    app_mut(&mut h).export_left_out_to(path.clone());
+    app_mut(&mut h).apply_command(Command::ExportLeftOut(path.clone()));
     finish_job(&mut h);
     assert!(app(&h).error().is_none(), "{:?}", app(&h).error());
     let text = std::fs::read_to_string(&path).unwrap();
@@ -113,7 +114,7 @@ fn the_list_exports_its_rows_spreadsheet_safe() {
     // Only the unlocated ones when that list is shown.
     h.get_by_label("Unlocated 1").click();
     h.run_ok();
-    app_mut(&mut h).export_left_out_to(path.clone());
+    app_mut(&mut h).apply_command(Command::ExportLeftOut(path.clone()));
     finish_job(&mut h);
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text.lines().count(), 2, "{text}");
@@ -125,15 +126,15 @@ fn ctrl_f_finds_accounts_as_you_type_and_enter_selects_and_zooms() {
     h.run_ok();
     h.key_press_modifiers(Modifiers::COMMAND, Key::F);
     h.run_ok();
-    assert!(app(&h).search_panel().open);
+    assert!(app(&h).panels().search.open);
     search(&mut h, "account 1");
     // Account 1, then 10…16 (name starts), in account order.
-    let hits = app(&h).search_panel().hits();
+    let hits = app(&h).panels().search.hits();
     assert_eq!(hits.len(), 8, "{hits:?}");
     assert_eq!(hits[0], Hit::Account(0));
     h.get_by_label("A001 · Account 1");
     search(&mut h, "outpost");
-    assert_eq!(app(&h).search_panel().hits(), vec![Hit::Account(16)]);
+    assert_eq!(app(&h).panels().search.hits(), vec![Hit::Account(16)]);
     let before = app(&h).map_view().zoom();
     key(&mut h, Key::Enter);
     assert_eq!(app(&h).selection().account, Some(16));
@@ -146,11 +147,11 @@ fn ctrl_f_finds_accounts_as_you_type_and_enter_selects_and_zooms() {
 fn territories_are_found_by_name_and_arrows_move_through_results() {
     let mut h = harness(plan());
     h.run_ok();
-    app_mut(&mut h).open_search();
+    app_mut(&mut h).apply_command(Command::OpenSearch);
     h.run_ok();
     search(&mut h, "o");
     // Territories first: Northwind, Southport (plan order, both "inside").
-    let hits = app(&h).search_panel().hits();
+    let hits = app(&h).panels().search.hits();
     let north = tid(&h, "Northwind");
     let south = tid(&h, "Southport");
     assert_eq!(&hits[..2], &[Hit::Territory(north), Hit::Territory(south)]);
@@ -161,26 +162,26 @@ fn territories_are_found_by_name_and_arrows_move_through_results() {
     // Typing narrows; Escape closes.
     search(&mut h, "eastv");
     let east = tid(&h, "Eastvale");
-    assert_eq!(app(&h).search_panel().hits(), vec![Hit::Territory(east)]);
+    assert_eq!(app(&h).panels().search.hits(), vec![Hit::Territory(east)]);
     key(&mut h, Key::Escape);
-    assert!(!app(&h).search_panel().open);
+    assert!(!app(&h).panels().search.open);
 }
 
 #[test]
 fn the_index_follows_edits() {
     let mut h = harness(plan());
     h.run_ok();
-    app_mut(&mut h).open_search();
+    app_mut(&mut h).apply_command(Command::OpenSearch);
     h.run_ok();
     search(&mut h, "nowhere");
-    assert_eq!(app(&h).search_panel().hits(), vec![Hit::Account(17)]);
+    assert_eq!(app(&h).panels().search.hits(), vec![Hit::Account(17)]);
     app_mut(&mut h).apply(turfmap::core::edit::Edit::SetRemoved {
         accounts: vec![17],
         removed: true,
     });
     assert!(app_mut(&mut h).wait_for_search(Duration::from_secs(60)));
     h.run_ok();
-    assert!(app(&h).search_panel().hits().is_empty());
+    assert!(app(&h).panels().search.hits().is_empty());
 }
 
 /// Accounts in Toronto, Vancouver, Berlin and Munich (GeoNames positions).

@@ -190,10 +190,25 @@ impl TurfmapApp {
             Command::SelectAccount(i) => self.select_account(i),
             Command::ClearSelection => self.selection = Selection::default(),
             Command::ZoomToTerritory(id) => self.map.zoom_to_territory(&self.ws, id),
-            Command::ZoomToAccount(i) => self.zoom_to_account(i),
-            Command::OpenLeftOut(filter) => self.open_left_out(filter),
-            Command::ExportLeftOut(path) => self.export_left_out_to(path),
-            Command::OpenSearch => self.open_search(),
+            Command::ZoomToAccount(i) => {
+                if let Some(n) = super::find::zoom_to_account(&mut self.map, &self.ws, i) {
+                    self.notice = Some(n);
+                }
+            }
+            Command::OpenLeftOut(filter) => {
+                self.panels.left_out.show(filter);
+                self.panels.left_out.refresh(&self.ws, self.generation);
+            }
+            Command::ExportLeftOut(path) => {
+                let job = super::find::export_left_out(
+                    &mut self.panels.left_out,
+                    &self.ws,
+                    self.generation,
+                    path,
+                );
+                self.start(job);
+            }
+            Command::OpenSearch => self.panels.search.show(),
             Command::ZoomToPlan => self.map.zoom_to_plan(&self.ws),
             Command::Apply(edit) => self.apply(edit),
             Command::SetSettings(settings) => {

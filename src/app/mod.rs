@@ -116,10 +116,6 @@ pub struct TurfmapApp {
     autosave: history::Autosave,
     /// Where this frame's time went so far.
     phases: FramePhases,
-    /// The unassigned and unlocated accounts window.
-    left_out: panels::UnassignedPanel,
-    /// The Find window (Ctrl+F).
-    search: panels::SearchPanel,
 }
 
 impl TurfmapApp {
@@ -154,8 +150,6 @@ impl TurfmapApp {
             settings_store: None,
             autosave: history::Autosave::default(),
             phases: FramePhases::default(),
-            left_out: panels::UnassignedPanel::default(),
-            search: panels::SearchPanel::default(),
         }
     }
 
@@ -225,11 +219,6 @@ impl TurfmapApp {
     /// What is selected.
     pub fn selection(&self) -> &Selection {
         &self.selection
-    }
-
-    /// How the map is drawn (View menu).
-    pub fn map_style(&self) -> &MapStyle {
-        &self.style
     }
 
     /// The panels and dialogs (tests read their state).
@@ -773,7 +762,14 @@ impl TurfmapApp {
         };
         let commands = self.panels.model.ui(ctx, cx);
         self.apply_commands(commands);
-        self.find_windows(ctx);
+        let commands = self
+            .panels
+            .left_out
+            .ui(ctx, &self.ws, self.generation, &self.selection);
+        self.apply_commands(commands);
+        let key = (self.generation, self.ws.revision());
+        let commands = self.panels.search.ui(ctx, &self.ws, key);
+        self.apply_commands(commands);
         if let Some(offer) = &self.autosave.offer
             && self.job.is_none()
         {

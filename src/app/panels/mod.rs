@@ -84,6 +84,10 @@ pub struct Panels {
     pub paths: PathPrompt,
     /// The import wizard, the territory name picker, the refresh summary.
     pub imports: imports::ImportDialogs,
+    /// The unassigned and unlocated accounts window.
+    pub left_out: UnassignedPanel,
+    /// The Find window (Ctrl+F).
+    pub search: SearchPanel,
 }
 
 /// A caption and its value in a two- or three-column grid; the value's
