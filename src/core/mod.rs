@@ -7,6 +7,7 @@ pub mod assets;
 pub mod basemap;
 #[cfg(feature = "bench")]
 pub mod bench;
+pub mod colorby;
 pub mod colors;
 pub mod column;
 pub mod csvsafe;
