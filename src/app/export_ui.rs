@@ -90,6 +90,9 @@ impl TurfmapApp {
         opts.units = self.settings.units;
         opts.labels = self.style.labels;
         opts.accounts = self.style.accounts;
+        // The image shows what the window shows.
+        opts.color_by = self.style.color_by.clone();
+        opts.label_values = self.style.label_values;
         let ws = self.ws.snapshot();
         let title = format!("Exporting the map to {}", display_name(&path));
         self.start(title, true, None, move |progress| {
@@ -123,6 +126,7 @@ impl TurfmapApp {
         let ws = self.ws.snapshot();
         let units = self.settings.units;
         let paper = self.export.paper;
+        let (color_by, label_values) = (self.style.color_by.clone(), self.style.label_values);
         let title = format!("Writing the report {}", display_name(&path));
         self.start(title, true, None, move |progress| {
             progress.set_total(3);
@@ -138,6 +142,8 @@ impl TurfmapApp {
                 ..ReportOptions::default()
             };
             opts.map.units = units;
+            opts.map.color_by = color_by;
+            opts.map.label_values = label_values;
             let bytes = if has_extension(&path, "pdf") {
                 opts.map.paper = paper;
                 report_pdf(&ws, &opts, BasemapData::bundled())?

@@ -272,6 +272,11 @@ impl TurfmapApp {
         &self.style
     }
 
+    /// How the map is drawn, to change (View menu; tests).
+    pub fn map_style_mut(&mut self) -> &mut MapStyle {
+        &mut self.style
+    }
+
     /// How the territory list is sorted (`None`: plan order).
     pub fn sort(&self) -> Option<SortOrder> {
         self.list.sort

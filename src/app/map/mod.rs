@@ -15,6 +15,8 @@
 pub mod accounts;
 pub mod basemap;
 pub mod geom;
+pub mod heat;
+pub mod legend;
 pub mod proj;
 pub mod reps;
 pub mod territories;
@@ -111,6 +113,19 @@ pub struct MapView {
     /// Time the last frame spent bringing the caches up to date (ms):
     /// territory shapes, then account grid and colours.
     refresh_ms: [f64; 2],
+    /// The account density layer (when the style asks for it).
+    heat: heat::HeatLayer,
+    /// The plan's metrics and the colouring made from them, for colouring
+    /// by a value or labelling with values (per plan state and colouring).
+    coloring: Option<ColoringCache>,
+}
+
+/// Metrics and colouring of one plan state.
+struct ColoringCache {
+    key: PlanKey,
+    by: crate::core::colorby::ColorBy,
+    metrics: crate::core::metrics::PlanMetrics,
+    coloring: crate::core::colorby::Coloring,
 }
 
 /// Ring colour of accounts that change territory in a comparison.
@@ -221,6 +236,8 @@ impl MapView {
             picked: None,
             rep_cache: None,
             refresh_ms: [0.0; 2],
+            heat: heat::HeatLayer::default(),
+            coloring: None,
         }
     }
 
@@ -267,6 +284,7 @@ impl MapView {
             self.picking = None;
         }
         let plan_key = PlanKey::of(ws);
+        self.refresh_coloring(ws, style, plan_key);
         let mut events = Vec::new();
         let mut view_out = None;
         let Self {
@@ -281,6 +299,8 @@ impl MapView {
             picking,
             picked,
             rep_cache,
+            heat,
+            coloring,
             ..
         } = self;
         let tiles = online
@@ -299,10 +319,12 @@ impl MapView {
             let layers = PlanLayers {
                 territories,
                 accounts,
+                heat,
                 dot: dot.id(),
                 ring: ring.id(),
                 moved: moved.as_deref().map(Vec::as_slice),
                 selected: selection.territory,
+                coloring: coloring.as_ref(),
             };
             layers.paint(&painter, &view, ws, style, &mut stats);
             let homes = reps::home_positions(ws, &view);
@@ -325,7 +347,7 @@ impl MapView {
             let f = ToolFrame {
                 ws,
                 view,
-                accounts: style.accounts.then_some(&*accounts),
+                accounts: dots_shown(style).then_some(&*accounts),
                 territories: &*territories,
                 selection,
             };
@@ -341,7 +363,7 @@ impl MapView {
             let hover = match response.hover_pos() {
                 Some(p)
                     if on_home.is_none()
-                        && style.accounts
+                        && dots_shown(style)
                         && !response.dragged()
                         && !tool.holds_drag() =>
                 {
@@ -368,6 +390,38 @@ impl MapView {
         self.last_view = view_out;
         self.stats = stats;
         events
+    }
+
+    /// Recomputes the metrics and colouring when the style needs them and
+    /// the plan or the colouring changed; drops them when not needed.
+    fn refresh_coloring(&mut self, ws: &Workspace, style: &MapStyle, key: PlanKey) {
+        use crate::core::colorby::ColorBy;
+        if style.color_by == ColorBy::Territory && !style.label_values {
+            self.coloring = None;
+            return;
+        }
+        if self
+            .coloring
+            .as_ref()
+            .is_some_and(|c| c.key == key && c.by == style.color_by)
+        {
+            return;
+        }
+        let metrics = ws.metrics();
+        let coloring = crate::core::colorby::coloring(ws.project(), &metrics, &style.color_by);
+        self.coloring = Some(ColoringCache {
+            key,
+            by: style.color_by.clone(),
+            metrics,
+            coloring,
+        });
+    }
+
+    /// The legend the map shows for the colouring in force (tests).
+    pub fn legend_title(&self) -> Option<String> {
+        self.coloring
+            .as_ref()
+            .map(|c| c.coloring.legend.title.clone())
     }
 
     /// Before drawing: refreshes the caches, frames the plan the first time
@@ -412,7 +466,7 @@ impl MapView {
             let f = ToolFrame {
                 ws,
                 view: v,
-                accounts: style.accounts.then_some(&self.accounts),
+                accounts: dots_shown(style).then_some(&self.accounts),
                 territories: &self.territories,
                 selection,
             };
@@ -703,11 +757,19 @@ fn click_event(ws: &Workspace, view: &ViewTransform, p: Pos2, account: Option<us
 struct PlanLayers<'a> {
     territories: &'a mut TerritoryLayer,
     accounts: &'a mut AccountLayer,
+    heat: &'a mut heat::HeatLayer,
     dot: egui::TextureId,
     ring: egui::TextureId,
     moved: Option<&'a [usize]>,
     /// The selected territory (drawn highlighted).
     selected: Option<TerritoryId>,
+    /// Colouring by a value and the figures for value labels, if in use.
+    coloring: Option<&'a ColoringCache>,
+}
+
+/// Are the accounts drawn (and picked) one by one?
+fn dots_shown(style: &MapStyle) -> bool {
+    style.accounts && !style.density
 }
 
 impl PlanLayers<'_> {
@@ -719,16 +781,22 @@ impl PlanLayers<'_> {
         style: &MapStyle,
         stats: &mut FrameStats,
     ) {
-        let overlay = self.territories.paint(
-            painter,
-            view,
-            ws,
-            self.selected,
-            style.fill_opacity,
-            style.labels,
-        );
+        let paint_style = territories::PaintStyle {
+            selected: self.selected,
+            opacity: style.fill_opacity,
+            labels: style.labels,
+            coloring: self.coloring.map(|c| &c.coloring),
+            values: self
+                .coloring
+                .filter(|_| style.label_values)
+                .map(|c| &c.metrics),
+        };
+        let overlay = self.territories.paint(painter, view, ws, &paint_style);
         stats.territories = self.territories.drawn;
-        if style.accounts {
+        if style.accounts && style.density {
+            self.heat.paint(painter, view, self.accounts);
+            self.accounts.stats = DotStats::default();
+        } else if style.accounts {
             self.accounts.paint(painter, view, self.dot, self.ring);
             stats.dots = self.accounts.stats;
         } else {
@@ -738,6 +806,16 @@ impl PlanLayers<'_> {
         stats.labels = paint_labels(painter, overlay.labels);
         if let Some(moved) = self.moved {
             paint_moved(painter, view, ws, moved);
+        }
+        let density = (style.accounts && style.density).then_some(self.heat.max);
+        match self.coloring.map(|c| &c.coloring) {
+            Some(c) if c.by != crate::core::colorby::ColorBy::Territory => {
+                legend::paint(painter, view, &c.legend, density);
+            }
+            _ => {
+                let l = legend::territory_legend(ws, self.territories.drawn_ids());
+                legend::paint(painter, view, &l, density);
+            }
         }
     }
 }

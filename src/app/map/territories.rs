@@ -107,7 +107,28 @@ pub struct LabelCandidate {
     pub area: f32,
     /// The selected territory is always labelled.
     pub selected: bool,
+    /// A second, smaller line under the name (balance value), if asked.
+    pub value: Option<String>,
 }
+
+/// How [`TerritoryLayer::paint`] draws this frame.
+pub struct PaintStyle<'a> {
+    /// The selected territory (highlighted, always labelled).
+    pub selected: Option<TerritoryId>,
+    /// Fill opacity (0..1) when each territory has its own colour.
+    pub opacity: f32,
+    /// Label the territories.
+    pub labels: bool,
+    /// Fills by a value (deviation, a measure) instead of the territories'
+    /// own colours, and each territory's balance figures for the labels.
+    pub coloring: Option<&'a crate::core::colorby::Coloring>,
+    /// Balance figures to write under the names, when asked.
+    pub values: Option<&'a crate::core::metrics::PlanMetrics>,
+}
+
+/// Smallest fill opacity when territories are coloured by a value: a
+/// choropleth is read from its fills.
+pub const CHOROPLETH_OPACITY: f32 = 0.72;
 
 /// What goes over the accounts: outlines (selected last) and labels.
 #[derive(Default)]
@@ -127,6 +148,7 @@ pub struct TerritoryLayer {
     scratch: Vec<Pos2>,
     /// Territories drawn in the last frame.
     pub drawn: usize,
+    drawn_ids: Vec<TerritoryId>,
 }
 
 impl TerritoryLayer {
@@ -242,6 +264,11 @@ impl TerritoryLayer {
         painter.extend(shapes);
     }
 
+    /// The territories drawn in the last frame, in plan order.
+    pub fn drawn_ids(&self) -> &[TerritoryId] {
+        &self.drawn_ids
+    }
+
     /// World box of all territories.
     pub fn plan_box(&self) -> Option<WorldBox> {
         self.shapes
@@ -257,12 +284,18 @@ impl TerritoryLayer {
         painter: &egui::Painter,
         view: &ViewTransform,
         ws: &Workspace,
-        selected: Option<TerritoryId>,
-        opacity: f32,
-        want_labels: bool,
+        style: &PaintStyle,
     ) -> Overlay {
+        let (selected, want_labels) = (style.selected, style.labels);
         let vb = view.world_bounds(4.0);
-        let opacity = opacity.clamp(0.0, 1.0);
+        let by_value = style
+            .coloring
+            .filter(|c| c.by != crate::core::colorby::ColorBy::Territory);
+        let opacity = match by_value {
+            Some(_) => style.opacity.max(CHOROPLETH_OPACITY),
+            None => style.opacity,
+        }
+        .clamp(0.0, 1.0);
         if Arc::get_mut(&mut self.fill).is_none() {
             self.fill = Arc::new(Mesh::default());
         }
@@ -273,6 +306,7 @@ impl TerritoryLayer {
         let mut selected_outline: Vec<Shape> = Vec::new();
         let thin = if view.zoom >= 9.0 { 1.4 } else { 1.0 };
         self.drawn = 0;
+        self.drawn_ids.clear();
         // One type at a time: an overlay type's territories overlap the
         // geographic ones by design, so both at once would be unreadable.
         let ty = ws.current_type();
@@ -289,8 +323,9 @@ impl TerritoryLayer {
                 continue;
             }
             self.drawn += 1;
+            self.drawn_ids.push(t.id);
             let is_sel = selected == Some(t.id);
-            let [r, gr, b] = t.color;
+            let [r, gr, b] = by_value.map_or(t.color, |c| c.fill(t.id.0));
             let a = if is_sel {
                 (opacity * 1.8).max(opacity + 0.15).min(0.8)
             } else {
@@ -330,15 +365,21 @@ impl TerritoryLayer {
                 && let Some(at) = s.label_at
             {
                 let pos = view.to_screen(at);
-                // Rough width before any text layout: skip hopeless ones.
-                let est = t.name.chars().count() as f32 * 6.5;
+                // Rough width at the smallest label size before any text
+                // layout: skip hopeless ones.
+                let est = t.name.chars().count() as f32 * 5.2;
                 if view.rect.contains(pos) && (is_sel || est <= size.x * 1.2) {
+                    let value = style
+                        .values
+                        .and_then(|m| m.territory(t.id))
+                        .map(crate::core::render::svg::label_value);
                     labels.push(LabelCandidate {
                         pos,
                         text: t.name.clone(),
                         max_width: size.x,
                         area: size.x * size.y,
                         selected: is_sel,
+                        value,
                     });
                 }
             }
@@ -350,8 +391,9 @@ impl TerritoryLayer {
 }
 
 /// Places and paints labels: selected first, then bigger territories
-/// first, skipping labels wider than their territory or overlapping one
-/// already placed.
+/// first. A name too wide for its territory is tried at a smaller size
+/// before it is left out, and a label overlapping one already placed is
+/// left out (the selected one always shows).
 pub fn paint_labels(painter: &egui::Painter, mut labels: Vec<LabelCandidate>) -> usize {
     labels.sort_by(|a, b| {
         b.selected.cmp(&a.selected).then(
@@ -368,18 +410,25 @@ pub fn paint_labels(painter: &egui::Painter, mut labels: Vec<LabelCandidate>) ->
         .text_styles
         .get(&egui::TextStyle::Body)
         .map_or(1.0, |f| (f.size / 16.0).max(0.5));
+    let ink = Color32::from_gray(35);
     for l in labels {
-        let font = if l.selected {
-            FontId::proportional(14.0 * k)
-        } else {
-            FontId::proportional(12.5 * k)
-        };
-        let galley = painter.layout_no_wrap(l.text, font, Color32::from_gray(35));
-        let size = galley.size();
-        if !l.selected && size.x > l.max_width * 0.95 {
+        let sizes: &[f32] = if l.selected { &[14.0] } else { &[12.5, 10.5] };
+        let Some((galley, size)) = sizes.iter().find_map(|&pt| {
+            let g = painter.layout_no_wrap(l.text.clone(), FontId::proportional(pt * k), ink);
+            let fits = l.selected || g.size().x <= l.max_width * 0.95;
+            fits.then_some((g, pt * k))
+        }) else {
             continue;
-        }
-        let rect = Align2::CENTER_CENTER.anchor_size(l.pos, size + Vec2::new(8.0, 2.0));
+        };
+        let value = l.value.as_ref().map(|v| {
+            painter.layout_no_wrap(v.clone(), FontId::proportional(size * 0.85), ink)
+        });
+        let w = galley
+            .size()
+            .x
+            .max(value.as_ref().map_or(0.0, |v| v.size().x));
+        let h = galley.size().y + value.as_ref().map_or(0.0, |v| v.size().y);
+        let rect = Align2::CENTER_CENTER.anchor_size(l.pos, Vec2::new(w + 8.0, h + 2.0));
         if placed.iter().any(|p| p.intersects(rect)) && !l.selected {
             continue;
         }
@@ -388,11 +437,12 @@ pub fn paint_labels(painter: &egui::Painter, mut labels: Vec<LabelCandidate>) ->
             4.0,
             Color32::from_white_alpha(if l.selected { 225 } else { 175 }),
         );
-        painter.galley(
-            rect.min + Vec2::new(4.0, 1.0),
-            galley,
-            Color32::from_gray(35),
-        );
+        let line_h = galley.size().y;
+        let top = rect.center_top() + Vec2::new(0.0, 1.0);
+        painter.galley(top - Vec2::new(galley.size().x / 2.0, 0.0), galley, ink);
+        if let Some(v) = value {
+            painter.galley(top + Vec2::new(-v.size().x / 2.0, line_h), v, ink);
+        }
         placed.push(rect);
     }
     placed.len()
