@@ -125,6 +125,8 @@ pub struct TurfmapApp {
     after_job: Option<Action>,
     error: Option<String>,
     notice: Option<String>,
+    /// The notice last seen and since when (notices expire).
+    notice_seen: Option<(String, Instant)>,
     confirm: Option<Action>,
     new_plan: Option<NewPlanForm>,
     /// The About window (credits and notices of the bundled data).
@@ -172,6 +174,7 @@ impl TurfmapApp {
             after_job: None,
             error: None,
             notice: None,
+            notice_seen: None,
             confirm: None,
             new_plan: None,
             about: panels::AboutWindow::default(),
@@ -854,6 +857,7 @@ impl TurfmapApp {
         let ctx = ui.ctx().clone();
         self.phases = FramePhases::default();
         self.poll_job();
+        self.expire_notice(&ctx, Instant::now());
         self.refresh_metrics();
         self.sanitize_selection();
         self.handle_close_request(&ctx);
@@ -886,33 +890,40 @@ impl TurfmapApp {
             self.error_banner(ui);
         }
         Panel::bottom("status_bar").show(ui, |ui| self.status_bar(ui));
-        Panel::left("territory_list")
-            .resizable(true)
-            .default_size(580.0)
-            .min_size(420.0)
-            .show(ui, |ui| {
-                let busy = self.job.is_some();
-                let commands = self.list.ui(
-                    ui,
-                    &self.ws,
-                    &self.metrics,
-                    &self.selection,
-                    &mut self.tools,
-                    busy,
-                );
-                self.apply_commands(commands);
-                // The rows' context menus queue tool actions.
-                self.run_tool_actions();
-            });
-        Panel::right("details")
-            .resizable(true)
-            .default_size(350.0)
-            .min_size(280.0)
-            .show(ui, |ui| self.details_panel(ui));
+        // Default widths leave the map most of a 1400-point window; both
+        // side panels resize (egui remembers the widths) and collapse
+        // (View menu).
+        if self.style.list_panel {
+            Panel::left("territory_list")
+                .resizable(true)
+                .default_size(360.0)
+                .min_size(300.0)
+                .show(ui, |ui| {
+                    let busy = self.job.is_some();
+                    let commands = self.list.ui(
+                        ui,
+                        &self.ws,
+                        &self.metrics,
+                        &self.selection,
+                        &mut self.tools,
+                        busy,
+                    );
+                    self.apply_commands(commands);
+                    // The rows' context menus queue tool actions.
+                    self.run_tool_actions();
+                });
+        }
+        if self.style.details_panel {
+            Panel::right("details")
+                .resizable(true)
+                .default_size(240.0)
+                .min_size(220.0)
+                .show(ui, |ui| self.details_panel(ui));
+        }
         Panel::bottom("chart")
             .resizable(true)
-            .default_size(260.0)
-            .min_size(150.0)
+            .default_size(210.0)
+            .min_size(140.0)
             .show(ui, |ui| {
                 let commands =
                     panels::BalanceChart.ui(ui, &self.ws, &self.metrics, &self.selection);
@@ -947,11 +958,35 @@ impl TurfmapApp {
         }
     }
 
+    /// A status message stays [`NOTICE_TTL`] after it first showed, then
+    /// goes: it stops being true as the user carries on.
+    fn expire_notice(&mut self, ctx: &egui::Context, now: Instant) {
+        let Some(n) = &self.notice else {
+            self.notice_seen = None;
+            return;
+        };
+        match &self.notice_seen {
+            Some((seen, _)) if seen == n => {}
+            _ => self.notice_seen = Some((n.clone(), now)),
+        }
+        if let Some((_, at)) = &self.notice_seen {
+            let age = now.saturating_duration_since(*at);
+            if age >= NOTICE_TTL {
+                self.notice = None;
+                self.notice_seen = None;
+            } else {
+                ctx.request_repaint_after(NOTICE_TTL - age);
+            }
+        }
+    }
+
     /// The right panel: plan summary (balance settings and figures), then
     /// the selected account or territory, then the history.
     fn details_panel(&mut self, ui: &mut egui::Ui) {
         ui.take_available_width();
-        egui::ScrollArea::vertical()
+        // Both ways: content wider than the panel scrolls instead of
+        // widening it (the map must not jump when the selection changes).
+        egui::ScrollArea::both()
             .id_salt("details")
             .auto_shrink([false, false])
             .show(ui, |ui| {
@@ -1009,6 +1044,9 @@ impl eframe::App for TurfmapApp {
         self.ui_contents(ui);
     }
 }
+
+/// How long a status message shows.
+pub const NOTICE_TTL: Duration = Duration::from_secs(10);
 
 /// `west.turf` for messages (the whole path is in the status bar).
 fn display_name(path: &Path) -> String {

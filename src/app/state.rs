@@ -33,6 +33,10 @@ pub struct MapStyle {
     pub label_values: bool,
     /// Accounts as a density (heat) layer instead of dots.
     pub density: bool,
+    /// The territory list panel is shown (View menu collapses it).
+    pub list_panel: bool,
+    /// The details panel is shown (View menu collapses it).
+    pub details_panel: bool,
 }
 
 impl Default for MapStyle {
@@ -46,6 +50,8 @@ impl Default for MapStyle {
             color_by: crate::core::colorby::ColorBy::Territory,
             label_values: false,
             density: false,
+            list_panel: true,
+            details_panel: true,
         }
     }
 }

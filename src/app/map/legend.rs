@@ -12,9 +12,19 @@ use crate::core::{TerritoryId, Workspace};
 /// At most this many territories are listed (the list panel has them all).
 const MAX_TERRITORIES: usize = 8;
 
-/// The legend of territory colours: the territories in view (at most
-/// [`MAX_TERRITORIES`], then "+N more").
+/// The legend of territory colours: the territories in view when there
+/// are at most [`MAX_TERRITORIES`] of them; else only the title (the list
+/// panel is the key, and a long legend would hide part of the map).
 pub fn territory_legend(ws: &Workspace, drawn: &[TerritoryId]) -> Legend {
+    if drawn.len() > MAX_TERRITORIES {
+        return Legend {
+            title: format!(
+                "Colour: territory ({} in view; neighbours differ)",
+                drawn.len()
+            ),
+            entries: Vec::new(),
+        };
+    }
     let p = ws.project();
     let mut entries: Vec<LegendEntry> = drawn
         .iter()

@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod basemap;
 pub mod geom;
 pub mod heat;
+pub mod insets;
 pub mod legend;
 pub mod proj;
 pub mod reps;
@@ -118,6 +119,13 @@ pub struct MapView {
     /// The plan's metrics and the colouring made from them, for colouring
     /// by a value or labelling with values (per plan state and colouring).
     coloring: Option<ColoringCache>,
+    /// The territories labelled in the last frame.
+    labelled: Vec<TerritoryId>,
+    /// The insets the plan needs (US plans), and the plan they are for.
+    insets: Vec<crate::core::render::insets::Inset>,
+    insets_key: Option<(usize, usize, usize, u32)>,
+    /// The insets drawn in the last frame.
+    insets_shown: Vec<&'static str>,
 }
 
 /// Metrics and colouring of one plan state.
@@ -238,6 +246,10 @@ impl MapView {
             refresh_ms: [0.0; 2],
             heat: heat::HeatLayer::default(),
             coloring: None,
+            labelled: Vec::new(),
+            insets: Vec::new(),
+            insets_key: None,
+            insets_shown: Vec::new(),
         }
     }
 
@@ -301,8 +313,12 @@ impl MapView {
             rep_cache,
             heat,
             coloring,
+            labelled,
+            insets,
+            insets_shown,
             ..
         } = self;
+        let mut fly_to: Option<WorldBox> = None;
         let tiles = online
             .as_mut()
             .map(|o| &mut o.tiles as &mut dyn walkers::Tiles);
@@ -320,6 +336,7 @@ impl MapView {
                 territories,
                 accounts,
                 heat,
+                labelled,
                 dot: dot.id(),
                 ring: ring.id(),
                 moved: moved.as_deref().map(Vec::as_slice),
@@ -327,6 +344,9 @@ impl MapView {
                 coloring: coloring.as_ref(),
             };
             layers.paint(&painter, &view, ws, style, &mut stats);
+            let paint_style = paint_style(selection.territory, coloring.as_ref(), style);
+            let inset_views = insets::layout(&view, insets);
+            let in_inset = |p: Pos2| inset_views.iter().find(|(_, v)| v.rect.contains(p));
             let homes = reps::home_positions(ws, &view);
             let on_home = match response.hover_pos() {
                 Some(p) if !response.dragged() => reps::home_at(&homes, p),
@@ -381,14 +401,23 @@ impl MapView {
                 && !used_click
                 && let Some(p) = response.interact_pointer_pos()
             {
-                events.push(click_event(ws, &view, p, hover.map(|h| h.0)));
+                match in_inset(p) {
+                    // Clicking an inset flies the map there.
+                    Some((inset, _)) => fly_to = Some(insets::world_box(&inset.frame)),
+                    None => events.push(click_event(ws, &view, p, hover.map(|h| h.0))),
+                }
             }
             let attribution = attribution.as_ref().map(|(t, u)| (t.as_str(), u.as_str()));
             paint_corners(ui, &painter, &view, style, attribution, stats.basemap_ready);
+            insets::paint(&painter, territories, ws, &paint_style, &inset_views);
+            *insets_shown = inset_views.iter().map(|(i, _)| i.name).collect();
         });
         self.clamp_zoom();
         self.last_view = view_out;
         self.stats = stats;
+        if let Some(b) = fly_to {
+            self.fit(b);
+        }
         events
     }
 
@@ -415,6 +444,17 @@ impl MapView {
             metrics,
             coloring,
         });
+    }
+
+    /// The territories labelled in the last frame.
+    pub fn labelled(&self) -> &[TerritoryId] {
+        &self.labelled
+    }
+
+    /// Accounts counted in the density layer's cells in the last frame
+    /// it was drawn.
+    pub fn density_total(&self) -> u64 {
+        self.heat.total
     }
 
     /// The legend the map shows for the colouring in force (tests).
@@ -660,6 +700,17 @@ impl MapView {
         let key = PlanKey::of(ws);
         let t = std::time::Instant::now();
         self.territories.refresh(ws, key);
+        let p = ws.project();
+        let insets_key = (
+            p.accounts.lon.as_ptr() as usize,
+            p.accounts.len(),
+            p.territories.len(),
+            ws.current_type().0,
+        );
+        if self.insets_key != Some(insets_key) {
+            self.insets_key = Some(insets_key);
+            self.insets = crate::core::render::insets::us_insets(p);
+        }
         let mid = std::time::Instant::now();
         self.accounts.refresh(ws, key, size_by);
         let end = std::time::Instant::now();
@@ -677,11 +728,23 @@ impl MapView {
 
     /// What [`MapView::zoom_to_plan`] frames.
     fn plan_box(&self) -> Option<WorldBox> {
-        if self.accounts.grid.is_empty() {
+        let b = if self.accounts.grid.is_empty() {
             self.territories.plan_box()
         } else {
             Some(pad_box(&self.accounts.grid.core, FRAME_PADDING))
+        }?;
+        if self.insets.is_empty() {
+            return Some(b);
         }
+        // Alaska, Hawaii and Puerto Rico show in insets: frame the rest.
+        let l = insets::world_box(&crate::core::render::insets::LOWER_48);
+        let c = [b[0].max(l[0]), b[1].max(l[1]), b[2].min(l[2]), b[3].min(l[3])];
+        Some(if c[0] < c[2] && c[1] < c[3] { c } else { b })
+    }
+
+    /// The insets drawn in the last frame ("Alaska", …).
+    pub fn insets_shown(&self) -> &[&'static str] {
+        &self.insets_shown
     }
 
     /// Fits `b` now if the map's size is known, and again at the next frame
@@ -758,6 +821,7 @@ struct PlanLayers<'a> {
     territories: &'a mut TerritoryLayer,
     accounts: &'a mut AccountLayer,
     heat: &'a mut heat::HeatLayer,
+    labelled: &'a mut Vec<TerritoryId>,
     dot: egui::TextureId,
     ring: egui::TextureId,
     moved: Option<&'a [usize]>,
@@ -772,6 +836,21 @@ fn dots_shown(style: &MapStyle) -> bool {
     style.accounts && !style.density
 }
 
+/// How the territories are drawn this frame.
+fn paint_style<'a>(
+    selected: Option<TerritoryId>,
+    coloring: Option<&'a ColoringCache>,
+    style: &MapStyle,
+) -> territories::PaintStyle<'a> {
+    territories::PaintStyle {
+        selected,
+        opacity: style.fill_opacity,
+        labels: style.labels,
+        coloring: coloring.map(|c| &c.coloring),
+        values: coloring.filter(|_| style.label_values).map(|c| &c.metrics),
+    }
+}
+
 impl PlanLayers<'_> {
     fn paint(
         self,
@@ -781,16 +860,7 @@ impl PlanLayers<'_> {
         style: &MapStyle,
         stats: &mut FrameStats,
     ) {
-        let paint_style = territories::PaintStyle {
-            selected: self.selected,
-            opacity: style.fill_opacity,
-            labels: style.labels,
-            coloring: self.coloring.map(|c| &c.coloring),
-            values: self
-                .coloring
-                .filter(|_| style.label_values)
-                .map(|c| &c.metrics),
-        };
+        let paint_style = paint_style(self.selected, self.coloring, style);
         let overlay = self.territories.paint(painter, view, ws, &paint_style);
         stats.territories = self.territories.drawn;
         if style.accounts && style.density {
@@ -803,7 +873,9 @@ impl PlanLayers<'_> {
             self.accounts.stats = DotStats::default();
         }
         painter.extend(overlay.outlines);
-        stats.labels = paint_labels(painter, overlay.labels);
+        let labelled = paint_labels(painter, overlay.labels);
+        stats.labels = labelled.len();
+        *self.labelled = labelled;
         if let Some(moved) = self.moved {
             paint_moved(painter, view, ws, moved);
         }

@@ -130,7 +130,7 @@ impl Details {
                     .collect();
                 let mut chosen = None;
                 let combo = ComboBox::from_id_salt("balance_measure")
-                    .width(170.0)
+                    .width(130.0)
                     .selected_text(measure_caption(&current))
                     .show_ui(ui, |ui| {
                         let count = BalanceMeasure::Count;

@@ -278,6 +278,9 @@ fn view_menu(ui: &mut Ui, cx: &MenuContext<'_>, style: &mut MapStyle, out: &mut 
         out.push(Command::ZoomToTerritory(id));
     }
     ui.separator();
+    ui.checkbox(&mut style.list_panel, "Territory list panel");
+    ui.checkbox(&mut style.details_panel, "Details panel");
+    ui.separator();
     ui.checkbox(&mut style.labels, "Territory labels");
     ui.checkbox(&mut style.label_values, "Balance value under names");
     ui.checkbox(&mut style.accounts, "Accounts");

@@ -4,6 +4,7 @@
 //! `export-map`, the window's File → Export map image and the HTML report
 //! all use it.
 
+pub mod insets;
 pub mod pdf;
 pub mod png;
 pub mod proj;

@@ -237,7 +237,17 @@ pub fn map_svg(
     let s = lay.s;
     let (mx, my) = (0.0, lay.title_h);
     let (mw, mh) = (w - lay.legend_w, h - lay.title_h - lay.footer_h);
-    let bbox = opts.bbox.unwrap_or_else(|| plan_bbox(ws));
+    // A US plan shows the lower 48 at a readable scale, with Alaska,
+    // Hawaii and Puerto Rico in insets, unless an area was asked for.
+    let insets = match opts.bbox {
+        Some(_) => Vec::new(),
+        None => super::insets::us_insets(ws.project()),
+    };
+    let bbox = match opts.bbox {
+        Some(b) => b,
+        None if !insets.is_empty() => super::insets::clip_to_lower_48(plan_bbox(ws)),
+        None => plan_bbox(ws),
+    };
     let frame = Frame::fit(bbox, 0.04, mx, my, mw, mh);
     let view = frame.visible_bbox();
 
@@ -277,6 +287,17 @@ pub fn map_svg(
         territory_labels(&mut out, ws, metrics, opts.label_values, &frame, s);
     }
     let _ = writeln!(out, "</g>");
+    let parts = MapParts {
+        ws,
+        metrics,
+        coloring: &coloring,
+        opts,
+        basemap,
+    };
+    let mut x = mx + 12.0 * s;
+    for (k, inset) in insets.iter().enumerate() {
+        x += inset_svg(&mut out, &parts, inset, k, [x, my + mh - 50.0 * s], mw, s) + 10.0 * s;
+    }
     let _ = writeln!(
         out,
         r#"<rect x="{mx}" y="{my:.1}" width="{mw:.1}" height="{mh:.1}" fill="none" stroke="{COUNTRY_BORDER}" stroke-width="{:.2}"/>"#,
@@ -298,6 +319,59 @@ pub fn map_svg(
     );
     out.push_str("</svg>\n");
     out
+}
+
+/// What an inset draws, as the main map does.
+struct MapParts<'a> {
+    ws: &'a Workspace,
+    metrics: &'a PlanMetrics,
+    coloring: &'a Coloring,
+    opts: &'a MapImageOptions,
+    basemap: &'a BasemapData,
+}
+
+/// Draws `inset` with its bottom-left corner at `at`, `inset.share` of the
+/// map width `mw` wide: its own frame, basemap, territories, accounts and
+/// labels, boxed and named. Returns its width.
+fn inset_svg(
+    out: &mut String,
+    parts: &MapParts,
+    inset: &super::insets::Inset,
+    k: usize,
+    at: [f64; 2],
+    mw: f64,
+    s: f64,
+) -> f64 {
+    let f = inset.frame;
+    let (a, b) = (super::proj::mercator(f[0], f[3]), super::proj::mercator(f[2], f[1]));
+    let w = mw * inset.share as f64;
+    let h = (w * (b[1] - a[1]) / (b[0] - a[0])).clamp(40.0 * s, 220.0 * s);
+    let (x, y) = (at[0], at[1] - h);
+    let frame = Frame::fit(f, 0.02, x, y, w, h);
+    let view = frame.visible_bbox();
+    let _ = writeln!(
+        out,
+        r#"<g id="inset-{k}"><clipPath id="inset-clip-{k}"><rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}"/></clipPath><g clip-path="url(#inset-clip-{k})"><rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="{SEA}"/>"#
+    );
+    basemap_layers(out, parts.basemap, &frame, &view, s * 0.7);
+    let project = parts.ws.project();
+    territory_layer(out, project, parts.coloring, &frame, &view, parts.opts, s * 0.7);
+    if parts.opts.accounts {
+        account_dots(out, parts.ws, &frame, s * 0.7);
+    }
+    if parts.opts.labels {
+        territory_labels(out, parts.ws, parts.metrics, false, &frame, s * 0.75);
+    }
+    let _ = writeln!(
+        out,
+        r#"</g><rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="none" stroke="{COUNTRY_BORDER}" stroke-width="{:.2}"/><text x="{:.1}" y="{:.1}" font-size="{:.1}" fill="{WEAK_INK}">{}</text></g>"#,
+        1.0 * s,
+        x + 4.0 * s,
+        y - 4.0 * s,
+        11.0 * s,
+        escape_xml(inset.name)
+    );
+    w
 }
 
 /// The offline basemap: land, then county, state/province and country
