@@ -39,7 +39,11 @@ fn deviation_colours_are_diverging_with_the_tolerance_band_neutral() {
     for t in &m.territories {
         let k = class(c.fill(t.id));
         if t.deviation_pct.abs() <= m.tolerance_pct {
-            assert_eq!(k, 3, "{} at {:+.1}% is in tolerance", t.name, t.deviation_pct);
+            assert_eq!(
+                k, 3,
+                "{} at {:+.1}% is in tolerance",
+                t.name, t.deviation_pct
+            );
         } else if t.deviation_pct < 0.0 {
             under += 1;
             assert!(k < 3, "{} under the band", t.name);
@@ -86,7 +90,9 @@ fn measure_colours_rise_with_the_value_and_the_legend_reads() {
         "{:?}",
         c.legend.entries
     );
-    let err = ColorBy::parse("nonesuch", ws.project()).unwrap_err().to_string();
+    let err = ColorBy::parse("nonesuch", ws.project())
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("nonesuch") && err.contains("deviation") && err.contains("AnnualRevenue"),
         "{err}"

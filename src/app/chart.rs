@@ -74,12 +74,12 @@ fn chart_rows(metrics: &PlanMetrics) -> ChartRows {
 
 /// The value axis: round ticks far enough apart for their labels, with
 /// thousands separators (or percentages), at any magnitude.
-fn value_axis(width: f32, deviation: bool) -> (AxisHints<'static>, usize) {
+fn value_axis(width: f32, deviation: bool, font: f32) -> (AxisHints<'static>, usize) {
     // A label like "1,500,000" needs ~70 points at 13 pt.
-    let max_ticks = ((width / 95.0).floor() as usize).clamp(2, 12);
+    let max_ticks = ((width / (95.0 * font / 13.0)).floor() as usize).clamp(2, 12);
     let axis = AxisHints::new_x()
         .label_spacing(20.0..=21.0)
-        .tick_label_font(egui::FontId::proportional(13.0))
+        .tick_label_font(egui::FontId::proportional(font))
         .formatter(move |mark, _| {
             let t = numfmt::tick(mark.value, mark.step_size);
             if deviation {
@@ -130,13 +130,21 @@ pub(crate) fn balance_chart(
 
     let measure = metrics.balance_measure.clone();
     let mean = metrics.mean;
-    let values: Vec<f64> = metrics.territories.iter().map(|t| t.balance_value).collect();
+    let values: Vec<f64> = metrics
+        .territories
+        .iter()
+        .map(|t| t.balance_value)
+        .collect();
     let order: Vec<usize> = cr.rows.iter().map(|r| r.0).collect();
     let chart = BarChart::new(format!("Balance ({measure})"), plot_bars)
         .horizontal()
         .element_formatter(Box::new(move |bar, _| {
             let i = bar.argument.round().max(0.0) as usize;
-            let v = order.get(i).and_then(|&k| values.get(k)).copied().unwrap_or(bar.value);
+            let v = order
+                .get(i)
+                .and_then(|&k| values.get(k))
+                .copied()
+                .unwrap_or(bar.value);
             let dev = if mean != 0.0 {
                 format!(" ({} vs mean)", fmt::signed_pct((v - mean) / mean * 100.0))
             } else {
@@ -144,16 +152,15 @@ pub(crate) fn balance_chart(
             };
             format!("{}\n{measure}: {}{dev}", bar.name, fmt::value(v))
         }));
-    let band = Span::new(
-        format!("±{}% tolerance", fmt::pct_plain(metrics.tolerance_pct)),
-        cr.band.0..=cr.band.1,
-    )
-    .axis(Axis::X)
-    .fill(Color32::from_rgba_unmultiplied(60, 160, 90, 45))
-    .border(Stroke::new(
-        1.0,
-        Color32::from_rgba_unmultiplied(60, 160, 90, 140),
-    ));
+    // No text on the band itself: it would sit over the top bar, cut
+    // short; the heading above the chart names the band.
+    let band = Span::new("", cr.band.0..=cr.band.1)
+        .axis(Axis::X)
+        .fill(Color32::from_rgba_unmultiplied(60, 160, 90, 45))
+        .border(Stroke::new(
+            1.0,
+            Color32::from_rgba_unmultiplied(60, 160, 90, 140),
+        ));
     let mean_line = VLine::new("Mean", cr.mean)
         .color(Color32::from_rgb(200, 60, 40))
         .width(2.0);
@@ -163,10 +170,16 @@ pub(crate) fn balance_chart(
         .iter()
         .map(|&(k, _)| short(&metrics.territories[k].name, 18))
         .collect();
+    // Tick labels follow the body text (presentation mode enlarges it).
+    let font = ui
+        .style()
+        .text_styles
+        .get(&egui::TextStyle::Body)
+        .map_or(13.0, |f| f.size * 13.0 / 16.0);
     let y_axis = AxisHints::new_y()
-        // Names are short lines: show them down to one per 13 px.
-        .label_spacing(13.0..=16.0)
-        .tick_label_font(egui::FontId::proportional(13.0))
+        // Names are short lines: show them down to one per line height.
+        .label_spacing(font..=font + 3.0)
+        .tick_label_font(egui::FontId::proportional(font))
         .formatter(move |mark, _| {
             let i = mark.value.round();
             if (mark.value - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
@@ -175,9 +188,17 @@ pub(crate) fn balance_chart(
                 String::new()
             }
         });
-    let (x_axis, max_ticks) = value_axis(ui.available_width() - 150.0, cr.deviation);
-    let lo = cr.rows.iter().map(|r| r.1).fold(cr.band.0.min(0.0), f64::min);
-    let hi = cr.rows.iter().map(|r| r.1).fold(cr.band.1.max(0.0), f64::max);
+    let (x_axis, max_ticks) = value_axis(ui.available_width() - 150.0, cr.deviation, font);
+    let lo = cr
+        .rows
+        .iter()
+        .map(|r| r.1)
+        .fold(cr.band.0.min(0.0), f64::min);
+    let hi = cr
+        .rows
+        .iter()
+        .map(|r| r.1)
+        .fold(cr.band.1.max(0.0), f64::max);
     let response = Plot::new("balance_chart")
         .allow_zoom(false)
         .allow_drag(false)

@@ -286,7 +286,11 @@ fn by_measure(m: &PlanMetrics, name: &str) -> Coloring {
             (id, c)
         })
         .collect();
-    let finite: Vec<f64> = values.iter().map(|v| v.1).filter(|v| v.is_finite()).collect();
+    let finite: Vec<f64> = values
+        .iter()
+        .map(|v| v.1)
+        .filter(|v| v.is_finite())
+        .collect();
     let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut entries = Vec::new();

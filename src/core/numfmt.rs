@@ -181,15 +181,27 @@ mod tests {
 
     #[test]
     fn ticks_are_round_and_cover_any_magnitude() {
-        for (lo, hi) in [(0.0, 7.0), (0.0, 432_123.0), (0.0, 8.7e9), (0.0, 0.034), (-120.0, 95.0)] {
+        for (lo, hi) in [
+            (0.0, 7.0),
+            (0.0, 432_123.0),
+            (0.0, 8.7e9),
+            (0.0, 0.034),
+            (-120.0, 95.0),
+        ] {
             let t = nice_ticks(lo, hi, 8);
             assert!(t.len() >= 2 && t.len() <= 8, "{lo}..{hi}: {t:?}");
             assert!(t[0] <= lo && *t.last().unwrap() >= hi, "{lo}..{hi}: {t:?}");
             let step = t[1] - t[0];
             let m = step / 10f64.powf(step.log10().floor());
-            assert!([1.0, 2.0, 5.0].iter().any(|k| (m - k).abs() < 1e-9), "{step}");
+            assert!(
+                [1.0, 2.0, 5.0].iter().any(|k| (m - k).abs() < 1e-9),
+                "{step}"
+            );
         }
-        assert_eq!(nice_ticks(0.0, 432_123.0, 6), vec![0.0, 100_000.0, 200_000.0, 300_000.0, 400_000.0, 500_000.0]);
+        assert_eq!(
+            nice_ticks(0.0, 432_123.0, 6),
+            vec![0.0, 100_000.0, 200_000.0, 300_000.0, 400_000.0, 500_000.0]
+        );
         assert_eq!(tick(250_000.0, 50_000.0), "250,000");
         assert_eq!(tick(0.25, 0.05), "0.25");
         assert_eq!(tick(1_500_000.0, 500_000.0), "1,500,000");

@@ -47,7 +47,12 @@ pub fn ramp(t: f32) -> [u8; 3] {
 
 impl HeatLayer {
     /// Paints the density of `accounts` over `view`.
-    pub fn paint(&mut self, painter: &egui::Painter, view: &ViewTransform, accounts: &AccountLayer) {
+    pub fn paint(
+        &mut self,
+        painter: &egui::Painter,
+        view: &ViewTransform,
+        accounts: &AccountLayer,
+    ) {
         let key = (accounts.data_gen(), *view);
         if self.key != Some(key) || self.tex.is_none() {
             self.key = Some(key);

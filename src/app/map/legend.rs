@@ -78,7 +78,13 @@ pub fn paint(painter: &egui::Painter, view: &ViewTransform, legend: &Legend, den
         .size()
         .x;
     for (_, l) in &lines {
-        width = width.max(row * 1.4 + painter.layout_no_wrap(l.clone(), font.clone(), ink).size().x);
+        width = width.max(
+            row * 1.4
+                + painter
+                    .layout_no_wrap(l.clone(), font.clone(), ink)
+                    .size()
+                    .x,
+        );
     }
     let density_h = if density.is_some() { row * 2.6 } else { 0.0 };
     width = width.max(if density.is_some() { 170.0 * k } else { 0.0 });
@@ -125,7 +131,13 @@ pub fn paint(painter: &egui::Painter, view: &ViewTransform, legend: &Legend, den
         y += row;
     }
     if let Some(max) = density {
-        paint_density_scale(painter, Rect::from_min_size(Pos2::new(x, y), vec2(width, density_h)), max, &font, ink);
+        paint_density_scale(
+            painter,
+            Rect::from_min_size(Pos2::new(x, y), vec2(width, density_h)),
+            max,
+            &font,
+            ink,
+        );
     }
 }
 
@@ -139,19 +151,31 @@ fn paint_density_scale(painter: &egui::Painter, r: Rect, max: u32, font: &FontId
         font.clone(),
         ink,
     );
-    let bar = Rect::from_min_size(r.min + vec2(0.0, row * 1.1), vec2(r.width() * 0.6, row * 0.7));
+    let bar = Rect::from_min_size(
+        r.min + vec2(0.0, row * 1.1),
+        vec2(r.width() * 0.6, row * 0.7),
+    );
     let steps = 24;
     for s in 0..steps {
         let t = s as f32 / (steps - 1) as f32;
         let [cr, cg, cb] = heat::ramp(t);
         let w = bar.width() / steps as f32;
         painter.rect_filled(
-            Rect::from_min_size(bar.min + vec2(w * s as f32, 0.0), vec2(w + 0.5, bar.height())),
+            Rect::from_min_size(
+                bar.min + vec2(w * s as f32, 0.0),
+                vec2(w + 0.5, bar.height()),
+            ),
             0.0,
             Color32::from_rgb(cr, cg, cb),
         );
     }
-    painter.text(bar.left_bottom() + vec2(0.0, 1.0), Align2::LEFT_TOP, "1", font.clone(), ink);
+    painter.text(
+        bar.left_bottom() + vec2(0.0, 1.0),
+        Align2::LEFT_TOP,
+        "1",
+        font.clone(),
+        ink,
+    );
     painter.text(
         bar.right_center() + vec2(6.0, 0.0),
         Align2::LEFT_CENTER,

@@ -738,7 +738,12 @@ impl MapView {
         }
         // Alaska, Hawaii and Puerto Rico show in insets: frame the rest.
         let l = insets::world_box(&crate::core::render::insets::LOWER_48);
-        let c = [b[0].max(l[0]), b[1].max(l[1]), b[2].min(l[2]), b[3].min(l[3])];
+        let c = [
+            b[0].max(l[0]),
+            b[1].max(l[1]),
+            b[2].min(l[2]),
+            b[3].min(l[3]),
+        ];
         Some(if c[0] < c[2] && c[1] < c[3] { c } else { b })
     }
 

@@ -436,7 +436,11 @@ impl LabelBlock {
     fn paint(self, painter: &egui::Painter, rect: Rect, ink: Color32) {
         let top = rect.center_top() + Vec2::new(0.0, 0.5);
         let line_h = self.name.size().y;
-        painter.galley(top - Vec2::new(self.name.size().x / 2.0, 0.0), self.name, ink);
+        painter.galley(
+            top - Vec2::new(self.name.size().x / 2.0, 0.0),
+            self.name,
+            ink,
+        );
         if let Some(v) = self.value {
             painter.galley(top + Vec2::new(-v.size().x / 2.0, line_h), v, ink);
         }

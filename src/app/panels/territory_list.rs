@@ -167,7 +167,10 @@ impl Columns {
             (true, true, false) => 96.0,
             (true, true, true) => 80.0,
         };
-        let shown = [rep, accounts, balance].iter().filter(|&&w| w > 0.0).count();
+        let shown = [rep, accounts, balance]
+            .iter()
+            .filter(|&&w| w > 0.0)
+            .count();
         let gaps = (2.0 + shown as f32) * gap;
         let fixed = swatch + rep + accounts + balance + deviation + gaps;
         Self {

@@ -71,7 +71,8 @@ pub fn us_insets(project: &Project) -> Vec<Inset> {
     let a = &project.accounts;
     let any = |b: &BBox| {
         points.iter().any(|&(x, y)| contains(b, x, y))
-            || (0..a.len()).any(|i| !a.removed[i] && a.is_located(i) && contains(b, a.lon[i], a.lat[i]))
+            || (0..a.len())
+                .any(|i| !a.removed[i] && a.is_located(i) && contains(b, a.lon[i], a.lat[i]))
     };
     if !any(&LOWER_48) {
         return Vec::new();

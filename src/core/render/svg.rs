@@ -15,8 +15,8 @@ use super::scale::scale_bar;
 use super::{MapImageOptions, escape_xml};
 use crate::core::Workspace;
 use crate::core::basemap::BasemapData;
-use crate::core::geometry::unwrap_ring;
 use crate::core::colorby::{ColorBy, Coloring};
+use crate::core::geometry::unwrap_ring;
 use crate::core::metrics::PlanMetrics;
 
 /// Smallest fill opacity when territories are coloured by a value.
@@ -343,7 +343,10 @@ fn inset_svg(
     s: f64,
 ) -> f64 {
     let f = inset.frame;
-    let (a, b) = (super::proj::mercator(f[0], f[3]), super::proj::mercator(f[2], f[1]));
+    let (a, b) = (
+        super::proj::mercator(f[0], f[3]),
+        super::proj::mercator(f[2], f[1]),
+    );
     let w = mw * inset.share as f64;
     let h = (w * (b[1] - a[1]) / (b[0] - a[0])).clamp(40.0 * s, 220.0 * s);
     let (x, y) = (at[0], at[1] - h);
@@ -355,7 +358,15 @@ fn inset_svg(
     );
     basemap_layers(out, parts.basemap, &frame, &view, s * 0.7);
     let project = parts.ws.project();
-    territory_layer(out, project, parts.coloring, &frame, &view, parts.opts, s * 0.7);
+    territory_layer(
+        out,
+        project,
+        parts.coloring,
+        &frame,
+        &view,
+        parts.opts,
+        s * 0.7,
+    );
     if parts.opts.accounts {
         account_dots(out, parts.ws, &frame, s * 0.7);
     }
@@ -613,7 +624,12 @@ fn territory_labels(
         // Approximate text box (Ubuntu averages ~0.55 em a character).
         let half_w = 0.55 * font * chars as f64 / 2.0;
         let below = if value.is_some() { font * 1.05 } else { 0.0 };
-        let bx = [x - half_w, y - font * 0.7, x + half_w, y + font * 0.7 + below];
+        let bx = [
+            x - half_w,
+            y - font * 0.7,
+            x + half_w,
+            y + font * 0.7 + below,
+        ];
         let clash = placed
             .iter()
             .any(|o| bx[0] < o[2] && o[0] < bx[2] && bx[1] < o[3] && o[1] < bx[3]);
@@ -676,14 +692,7 @@ fn scale_bar_svg(out: &mut String, frame: &Frame, opts: &MapImageOptions, s: f64
 
 /// The legend panel on the right: colour, name and balance value of each
 /// territory (as many as fit), then the plan's mean and spread.
-fn legend(
-    out: &mut String,
-    m: &PlanMetrics,
-    coloring: &Coloring,
-    lay: &Layout,
-    w: f64,
-    h: f64,
-) {
+fn legend(out: &mut String, m: &PlanMetrics, coloring: &Coloring, lay: &Layout, w: f64, h: f64) {
     let s = lay.s;
     let x0 = w - lay.legend_w;
     let top = lay.title_h;
