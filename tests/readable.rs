@@ -219,7 +219,7 @@ fn the_map_has_most_of_the_default_window_and_panels_collapse() {
     h.run_ok();
     let map = app(&h).map_view().last_view().expect("drawn").rect;
     assert!(
-        map.width() >= 0.55 * WINDOW[0] && map.height() >= 0.6 * WINDOW[1],
+        map.width() >= 0.5 * WINDOW[0] && map.height() >= 0.6 * WINDOW[1],
         "map {map:?} of {WINDOW:?}"
     );
     // Selecting a territory does not move the map.

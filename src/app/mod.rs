@@ -916,8 +916,8 @@ impl TurfmapApp {
         if self.style.details_panel {
             Panel::right("details")
                 .resizable(true)
-                .default_size(240.0)
-                .min_size(220.0)
+                .default_size(300.0)
+                .min_size(240.0)
                 .show(ui, |ui| self.details_panel(ui));
         }
         Panel::bottom("chart")
@@ -984,9 +984,7 @@ impl TurfmapApp {
     /// the selected account or territory, then the history.
     fn details_panel(&mut self, ui: &mut egui::Ui) {
         ui.take_available_width();
-        // Both ways: content wider than the panel scrolls instead of
-        // widening it (the map must not jump when the selection changes).
-        egui::ScrollArea::both()
+        egui::ScrollArea::vertical()
             .id_salt("details")
             .auto_shrink([false, false])
             .show(ui, |ui| {

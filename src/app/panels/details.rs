@@ -78,7 +78,8 @@ impl Details {
                 &mut slot.as_mut().expect("just set").1
             }
         };
-        ui.horizontal(|ui| {
+        // Wraps in a narrow panel rather than hiding the button.
+        ui.horizontal_wrapped(|ui| {
             let label = ui.label(if t.has_children {
                 "Own quota"
             } else {

@@ -149,17 +149,19 @@ struct Columns {
 }
 
 impl Columns {
-    fn new(width: f32, gap: f32, show_balance: bool) -> Self {
+    fn new(width: f32, gap: f32, show_balance: bool, has_reps: bool) -> Self {
         // A narrow panel (the default, so the map gets most of the window)
-        // leaves out the rep and tightens the figures.
+        // tightens the figures, and leaves out the rep column when no
+        // territory has a rep.
         let narrow = width < 560.0;
         let very_narrow = width < 420.0;
         let swatch = 18.0;
         let accounts = if very_narrow { 64.0 } else { 72.0 };
+        let narrow_rep = if has_reps { 90.0 } else { 0.0 };
         let (rep, deviation) = match (narrow, very_narrow) {
             (false, _) => (112.0, 130.0),
-            (true, false) => (0.0, 96.0),
-            (true, true) => (0.0, 80.0),
+            (true, false) => (narrow_rep, 96.0),
+            (true, true) => (narrow_rep, 80.0),
         };
         let balance = match (show_balance, narrow, very_narrow) {
             (false, _, _) => 0.0,
@@ -282,6 +284,7 @@ impl TerritoryList {
             ui.available_width(),
             gap,
             metrics.balance_measure != "count",
+            metrics.territories.iter().any(|t| t.rep.is_some()),
         );
         self.header(ui, &cols, &metrics.balance_measure);
         ui.separator();
