@@ -27,8 +27,8 @@ fn open_dialog(h: &mut Harness<'_, Slot>) {
     h.run();
     h.get_by_label("Balance…").click();
     h.run();
-    assert!(app(h).balance_dialog_open(), "the dialog opens");
-    app_mut(h).set_balance_hex_km(60.0);
+    assert!(app(h).panels().balance.is_open(), "the dialog opens");
+    app_mut(h).panels_mut().balance.set_hex_km(60.0);
     h.step();
     h.get_by_label("Balance territories");
     h.get_by_label("Keep pinned accounts");
@@ -54,13 +54,22 @@ fn run_shows_a_proposal_accept_applies_it_and_one_undo_restores() {
     let revision = app(&h).workspace().revision();
     h.get_by_label("Run").click();
     h.step();
-    assert!(app(&h).balance_running(), "runs in the background");
+    assert!(app(&h).panels().balance.running(), "runs in the background");
     // The window keeps drawing while it runs.
     h.step();
-    assert!(app_mut(&mut h).wait_for_balance(Duration::from_secs(300)));
+    assert!(
+        app_mut(&mut h)
+            .panels_mut()
+            .balance
+            .wait(Duration::from_secs(300))
+    );
     h.step();
     h.step();
-    let p = app(&h).balance_proposal().expect("a proposal is shown");
+    let p = app(&h)
+        .panels()
+        .balance
+        .proposal()
+        .expect("a proposal is shown");
     let (cv0, cv1) = (p.before.cv_pct, p.after.cv_pct);
     assert!(cv1 < cv0, "the proposal is better balanced: {cv0} → {cv1}");
     // Nothing changes before Accept.
@@ -70,7 +79,10 @@ fn run_shows_a_proposal_accept_applies_it_and_one_undo_restores() {
     h.get_by_label("Accept").click();
     h.step();
     h.step();
-    assert!(!app(&h).balance_dialog_open(), "Accept closes the dialog");
+    assert!(
+        !app(&h).panels().balance.is_open(),
+        "Accept closes the dialog"
+    );
     let after = metrics_key(app(&h));
     assert_ne!(after, before, "Accept changes the plan");
     assert!((app(&h).metrics().cv_pct - cv1).abs() < 1e-9);
@@ -92,12 +104,12 @@ fn cancel_and_discard_leave_the_plan_untouched() {
     h.get_by_label("Run").click();
     h.step();
     h.step();
-    assert!(app(&h).balance_running());
+    assert!(app(&h).panels().balance.running());
     h.get_by_label("Cancel").click();
     h.step();
     h.step();
-    assert!(!app(&h).balance_running(), "Cancel stops the run");
-    assert!(app(&h).balance_proposal().is_none());
+    assert!(!app(&h).panels().balance.running(), "Cancel stops the run");
+    assert!(app(&h).panels().balance.proposal().is_none());
     h.get_by_label_contains("Cancelled");
     assert_eq!(app(&h).workspace().revision(), revision);
     assert_eq!(metrics_key(app(&h)), before);
@@ -105,13 +117,18 @@ fn cancel_and_discard_leave_the_plan_untouched() {
     // Run again, then Discard the proposal.
     h.get_by_label("Run").click();
     h.step();
-    assert!(app_mut(&mut h).wait_for_balance(Duration::from_secs(300)));
+    assert!(
+        app_mut(&mut h)
+            .panels_mut()
+            .balance
+            .wait(Duration::from_secs(300))
+    );
     h.step();
     h.step();
-    assert!(app(&h).balance_proposal().is_some());
+    assert!(app(&h).panels().balance.proposal().is_some());
     h.get_by_label("Discard").click();
     h.step();
-    assert!(app(&h).balance_proposal().is_none());
+    assert!(app(&h).panels().balance.proposal().is_none());
     assert_eq!(app(&h).workspace().revision(), revision);
     assert_eq!(metrics_key(app(&h)), before);
 }

@@ -85,7 +85,12 @@ fn dragging_an_account_shows_a_preview_then_moves_it() {
         h.step();
     }
     h.step();
-    let preview = app(&h).tools().drop_preview().expect("a preview").clone();
+    let preview = app(&h)
+        .panels()
+        .tools
+        .drop_preview()
+        .expect("a preview")
+        .clone();
     assert_eq!(preview.target, Some(tid(&h, "Southport")));
     assert_eq!(preview.count_delta(tid(&h, "Northwind")), -1);
     assert_eq!(preview.count_delta(tid(&h, "Southport")), 1);
@@ -101,7 +106,7 @@ fn dragging_an_account_shows_a_preview_then_moves_it() {
         app(&h).workspace().project().accounts.pins.of(0).next(),
         Some(south)
     );
-    assert!(app(&h).tools().drop_preview().is_none());
+    assert!(app(&h).panels().tools.drop_preview().is_none());
     assert_matches_fresh_build(&h);
     // The map ringed and recoloured just that account.
     assert_eq!(app(&h).map_view().account_ringed(0), Some(true));
@@ -116,7 +121,7 @@ fn box_selection_then_drop_pins_every_selected_account() {
     let a = screen(&h, 0.5, 7.0);
     let b = screen(&h, 2.2, 3.0);
     drag_path(&mut h, &[a, b], 4, Modifiers::SHIFT);
-    assert_eq!(app(&h).tools().accounts, vec![0, 1, 2]);
+    assert_eq!(app(&h).panels().tools.accounts, vec![0, 1, 2]);
     assert_eq!(counts(&h), [5, 3, 8], "selecting changes nothing");
     // Drag one of them onto Eastvale: all three go.
     let from = account_pos(&h, 1);
@@ -137,14 +142,14 @@ fn box_selection_then_drop_pins_every_selected_account() {
     assert_eq!(counts(&h), [5, 3, 8]);
     // Esc clears the selection.
     key(&mut h, Key::Escape);
-    assert!(app(&h).tools().accounts.is_empty());
+    assert!(app(&h).panels().tools.accounts.is_empty());
 }
 
 #[test]
 fn lasso_selection_then_drop_on_a_list_row() {
     let mut h = harness(plan());
     key(&mut h, Key::L);
-    assert_eq!(app(&h).tools().tool, Tool::Lasso);
+    assert_eq!(app(&h).panels().tools.tool, Tool::Lasso);
     // A loop around the three Southport accounts (x = 11, 11.5, 12).
     let loop_pts: Vec<Pos2> = [
         (10.5, 6.0),
@@ -157,7 +162,7 @@ fn lasso_selection_then_drop_on_a_list_row() {
     .map(|&(x, y)| screen(&h, x, y))
     .collect();
     drag_path(&mut h, &loop_pts, 3, Modifiers::NONE);
-    assert_eq!(app(&h).tools().accounts, vec![5, 6, 7]);
+    assert_eq!(app(&h).panels().tools.accounts, vec![5, 6, 7]);
     // Drag the selection onto the Northwind row of the list.
     let from = account_pos(&h, 6);
     let row = h.get_by_label("Northwind").rect().center();
@@ -194,16 +199,16 @@ fn near(c: Coord<f64>, x: f64, y: f64) -> bool {
 fn drawing_a_territory_with_clicks_and_enter() {
     let mut h = harness(plan());
     key(&mut h, Key::D);
-    assert_eq!(app(&h).tools().tool, Tool::Draw);
+    assert_eq!(app(&h).panels().tools.tool, Tool::Draw);
 
     // Esc cancels a shape under way.
     for (x, y) in [(8.0, 2.0), (12.0, 2.0)] {
         let p = screen(&h, x, y);
         click_at(&mut h, p);
     }
-    assert_eq!(app(&h).tools().path().len(), 2);
+    assert_eq!(app(&h).panels().tools.path().len(), 2);
     key(&mut h, Key::Escape);
-    assert!(app(&h).tools().path().is_empty());
+    assert!(app(&h).panels().tools.path().is_empty());
     assert_eq!(app(&h).workspace().project().territories.len(), 3);
 
     // Four corners across the Northwind/Southport border, one too many:
@@ -213,9 +218,9 @@ fn drawing_a_territory_with_clicks_and_enter() {
         let p = screen(&h, x, y);
         click_at(&mut h, p);
     }
-    assert_eq!(app(&h).tools().path().len(), 5);
+    assert_eq!(app(&h).panels().tools.path().len(), 5);
     key(&mut h, Key::Backspace);
-    assert_eq!(app(&h).tools().path().len(), 4);
+    assert_eq!(app(&h).panels().tools.path().len(), 4);
     let before = app(&h).workspace().project().territories.len();
     key(&mut h, Key::Enter);
     let ws = app(&h).workspace();
@@ -281,7 +286,7 @@ fn dragging_a_vertex_is_one_undo_step_and_matches_a_full_recompute() {
     app_mut(&mut h).select_territory(north, false);
     h.run_ok();
     key(&mut h, Key::E);
-    assert_eq!(app(&h).tools().tool, Tool::Reshape);
+    assert_eq!(app(&h).panels().tools.tool, Tool::Reshape);
     let before = app(&h).metrics().clone();
     let territories = app(&h).workspace().project().territories.clone();
     let rebuilds = app(&h).map_view().account_full_rebuilds();
@@ -365,9 +370,13 @@ fn dragging_a_vertex_is_one_undo_step_and_matches_a_full_recompute() {
     drag_path(&mut h, &[from, to], 3, Modifiers::NONE);
     assert_eq!(exterior(&h, "Northwind"), ring, "a locked boundary stays");
     assert!(
-        app(&h).tools().hint().is_some_and(|h| h.contains("locked")),
+        app(&h)
+            .panels()
+            .tools
+            .hint()
+            .is_some_and(|h| h.contains("locked")),
         "{:?}",
-        app(&h).tools().hint()
+        app(&h).panels().tools.hint()
     );
 }
 
@@ -377,14 +386,16 @@ fn brushing_hexagons_paints_them_into_the_territory() {
     let north = tid(&h, "Northwind");
     app_mut(&mut h).select_territory(north, false);
     app_mut(&mut h)
-        .tools_mut()
+        .panels_mut()
+        .tools
         .units
         .set_layer(UnitLayer::Hex { size_km: 120.0 });
     key(&mut h, Key::P);
-    assert_eq!(app(&h).tools().tool, Tool::Paint);
+    assert_eq!(app(&h).panels().tools.tool, Tool::Paint);
     assert!(
         app_mut(&mut h)
-            .tools_mut()
+            .panels_mut()
+            .tools
             .units
             .wait(Duration::from_secs(60))
     );
@@ -438,7 +449,7 @@ fn split_merge_and_lock_from_the_window() {
     app_mut(&mut h).select_territory(east, false);
     h.run_ok();
     key(&mut h, Key::S);
-    assert_eq!(app(&h).tools().tool, Tool::Split);
+    assert_eq!(app(&h).panels().tools.tool, Tool::Split);
     for (x, y) in [(25.0, -1.0), (25.0, 11.0)] {
         let p = screen(&h, x, y);
         click_at(&mut h, p);

@@ -110,3 +110,55 @@ fn the_check_sees_a_forbidden_import() {
         "{hits:?}"
     );
 }
+
+/// The methods of every `impl TurfmapApp` block under src/app, as
+/// `file: name`. A method is a line indented once that starts a `fn`.
+fn app_methods() -> Vec<String> {
+    let mut out = Vec::new();
+    for file in rust_files(&src("app")) {
+        let text = fs::read_to_string(&file).expect("read a source file");
+        let mut inside = false;
+        for line in text.lines() {
+            let head = line.trim_end();
+            if head.starts_with("impl") && head.ends_with("TurfmapApp {") {
+                inside = true;
+            } else if inside && line.starts_with('}') {
+                inside = false;
+            } else if inside {
+                let rest = line.strip_prefix("    ").unwrap_or("");
+                let rest = rest
+                    .strip_prefix("pub(crate) ")
+                    .or_else(|| rest.strip_prefix("pub(super) "))
+                    .or_else(|| rest.strip_prefix("pub "))
+                    .unwrap_or(rest);
+                if let Some(name) = rest.strip_prefix("fn ") {
+                    let name = name.split(['(', '<']).next().unwrap_or(name);
+                    out.push(format!("{}: {name}", file.display()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The window's app struct keeps only orchestration (the frame, applying
+/// commands, jobs, file operations, autosave); dialogs and windows are
+/// panels under src/app/panels that own their state and return commands.
+/// A new feature adds a panel, not methods here.
+#[test]
+fn the_app_keeps_only_orchestration() {
+    const LIMIT: usize = 54;
+    let methods = app_methods();
+    assert!(
+        methods.len() > 10,
+        "expected to find TurfmapApp's methods, found {}",
+        methods.len()
+    );
+    assert!(
+        methods.len() <= LIMIT,
+        "impl TurfmapApp has {} methods (limit {LIMIT}); put dialog and window state and \
+         drawing in a panel under src/app/panels that returns commands:\n{}",
+        methods.len(),
+        methods.join("\n")
+    );
+}

@@ -178,7 +178,7 @@ fn rep_home_is_drawn_with_a_card_and_edited_from_the_form() {
     h.get_by_label("Load: 5 of 4 accounts (125%)");
     h.get_by_label_contains("Distance to accounts: mean");
 
-    app_mut(&mut h).set_model_window_open(true);
+    app_mut(&mut h).panels_mut().model.set_open(true);
     h.run_ok();
     // Role: typed, committed when the field loses focus: one undoable edit.
     type_into(&mut h, "Role", "Owner");
@@ -239,7 +239,7 @@ fn rep_home_is_drawn_with_a_card_and_edited_from_the_form() {
 #[test]
 fn comparison_runs_in_the_background_and_rings_moved_accounts() {
     let mut h = harness();
-    app_mut(&mut h).set_model_window_open(true);
+    app_mut(&mut h).panels_mut().model.set_open(true);
     h.run_ok();
     clone_scenario(&mut h, "Proposal");
     let p = app(&h).workspace().project();
@@ -247,7 +247,10 @@ fn comparison_runs_in_the_background_and_rings_moved_accounts() {
     app_mut(&mut h).apply(turfmap::core::edit::Edit::SwitchScenario { to: proposal });
     h.run_ok();
     let south = tid(&h, "Southport");
-    app_mut(&mut h).drop_accounts(&[0, 1], south);
+    app_mut(&mut h).apply_command(turfmap::app::command::Command::DropAccounts(
+        vec![0, 1],
+        south,
+    ));
     h.run_ok();
     assert_eq!(app(&h).workspace().engine().territory_of(0), Some(south));
 
@@ -257,7 +260,12 @@ fn comparison_runs_in_the_background_and_rings_moved_accounts() {
     h.run_ok();
     h.get_by_label("Compare").click();
     h.run_ok();
-    assert!(app_mut(&mut h).wait_for_comparison(std::time::Duration::from_secs(30)));
+    assert!(
+        app_mut(&mut h)
+            .panels_mut()
+            .model
+            .wait_for_comparison(std::time::Duration::from_secs(30))
+    );
     h.run_ok();
     h.get_by_label_contains("2 account(s) change territory");
     let moved = app(&h).map_view().moved().expect("rings on").clone();

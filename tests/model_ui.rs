@@ -61,7 +61,7 @@ fn menu_opens_the_window_with_tree_and_reps() {
     h.run_ok();
     h.get_by_label("Territory model…").click();
     h.run_ok();
-    assert!(app(&h).model_window_open());
+    assert!(app(&h).panels().model.is_open());
     // The tree lists the hierarchy with rolled-up counts.
     h.get_by_label("8 accounts");
     let wests = h.query_all_by_label("West").count();
@@ -76,7 +76,7 @@ fn menu_opens_the_window_with_tree_and_reps() {
 #[test]
 fn rule_editor_validates_and_applies() {
     let mut h = harness();
-    app_mut(&mut h).set_model_window_open(true);
+    app_mut(&mut h).panels_mut().model.set_open(true);
     let east = tid(&h, "East");
     app_mut(&mut h).select_territory(east, false);
     h.run_ok();
@@ -107,7 +107,7 @@ fn rule_editor_validates_and_applies() {
 #[test]
 fn clone_switch_archive_and_type_selector() {
     let mut h = harness();
-    app_mut(&mut h).set_model_window_open(true);
+    app_mut(&mut h).panels_mut().model.set_open(true);
     h.run_ok();
     clone_scenario(&mut h, "Proposal");
     let p = app(&h).workspace().project();
@@ -121,7 +121,7 @@ fn clone_switch_archive_and_type_selector() {
     assert_eq!(app(&h).workspace().project().active_scenario, proposal);
     // The type selector changes what the lists and metrics show.
     assert_eq!(app(&h).metrics().territories.len(), 3);
-    app_mut(&mut h).show_type(TerritoryTypeId(1));
+    app_mut(&mut h).apply_command(turfmap::app::command::Command::ShowType(TerritoryTypeId(1)));
     h.run_ok();
     assert_eq!(app(&h).metrics().territories.len(), 1);
     assert_eq!(app(&h).workspace().engine().type_id(), TerritoryTypeId(1));

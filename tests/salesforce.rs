@@ -915,7 +915,7 @@ fn the_window_exports_with_the_org_exports_off_the_ui_thread() {
     let tcsv = dir.path().join("Territory2.csv");
     let ids = org_territories(&first, &tcsv);
     let mut h = harness(plan());
-    app_mut(&mut h).set_export_dir(Some(dir.path().to_owned()));
+    app_mut(&mut h).panels_mut().export.target_dir = Some(dir.path().to_owned());
     h.run_ok();
     h.get_by_role_and_label(Role::Button, "File").click();
     h.run_ok();

@@ -9,6 +9,7 @@ use std::time::Duration;
 use egui::{Key, Modifiers, Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use turfmap::app::command::Command;
 use turfmap::app::{RecentPlans, SortColumn, SortOrder, TurfmapApp, chart_bars};
 use turfmap::core::engine::Reason;
 use turfmap::core::model::{AccountRow, Accounts, BalanceMeasure, Project};
@@ -167,7 +168,9 @@ fn sorting_by_a_column_orders_the_rows() {
     let mut h = harness(small_plan());
     let counts = |h: &Harness<'_, Slot>| -> Vec<u64> {
         let app = app(h);
-        app.territory_order()
+        app.panels()
+            .list
+            .order(app.metrics())
             .iter()
             .map(|id| app.metrics().territory(*id).unwrap().group.count)
             .collect()
@@ -177,7 +180,7 @@ fn sorting_by_a_column_orders_the_rows() {
     h.get_by_label("Sort by Accounts").click();
     h.run();
     assert_eq!(
-        app(&h).sort(),
+        app(&h).panels().list.sort,
         Some(SortOrder {
             column: SortColumn::Accounts,
             descending: true
@@ -186,7 +189,9 @@ fn sorting_by_a_column_orders_the_rows() {
     assert_eq!(counts(&h), [8, 5, 3]);
     // The rows on screen are in that order, top to bottom.
     let names: Vec<String> = app(&h)
-        .territory_order()
+        .panels()
+        .list
+        .order(app(&h).metrics())
         .iter()
         .map(|id| {
             app(&h)
@@ -210,7 +215,7 @@ fn sorting_by_a_column_orders_the_rows() {
 
     h.get_by_label("Sort by Name").click();
     h.run();
-    let order: Vec<TerritoryId> = app(&h).territory_order();
+    let order: Vec<TerritoryId> = app(&h).panels().list.order(app(&h).metrics());
     let p = app(&h).workspace().project();
     let names: Vec<&str> = order
         .iter()
@@ -289,9 +294,9 @@ fn export_then_import_territories_is_one_undo_step() {
     let geojson = dir.path().join("t.geojson");
     let csv = dir.path().join("a.csv");
     let mut h = harness(small_plan());
-    app_mut(&mut h).export_territories_to(geojson.clone());
+    app_mut(&mut h).apply_command(Command::ExportTerritories(geojson.clone()));
     finish_job(&mut h);
-    app_mut(&mut h).export_assignments_to(csv.clone());
+    app_mut(&mut h).apply_command(Command::ExportAssignments(csv.clone()));
     finish_job(&mut h);
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.starts_with("account_id,territory\n"), "{text}");
@@ -302,7 +307,7 @@ fn export_then_import_territories_is_one_undo_step() {
     empty.territories.clear();
     let mut h = harness(empty);
     h.get_by_label("This plan has no territories yet.");
-    app_mut(&mut h).import_territories_from(geojson);
+    app_mut(&mut h).apply_command(Command::ImportTerritories(geojson));
     finish_job(&mut h);
     assert_eq!(app(&h).error(), None);
     assert_eq!(app(&h).workspace().project().territories.len(), 3);

@@ -9,6 +9,8 @@ use egui::{Key, Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use turfmap::app::TurfmapApp;
+use turfmap::app::command::Command;
+use turfmap::app::panels::NewPlanRequest;
 use turfmap::app::settings::AppSettings;
 use turfmap::core::model::BalanceMeasure;
 use turfmap::core::render::DistanceUnit;
@@ -39,9 +41,9 @@ fn f5_presents_full_screen_without_editing_chrome_and_esc_leaves() {
 
     h.key_press(Key::F5);
     h.step();
-    assert!(app(&h).presenting(), "F5 toggles at once");
+    assert!(app(&h).panels().present.is_active(), "F5 toggles at once");
     h.run_ok();
-    assert!(app(&h).presenting());
+    assert!(app(&h).panels().present.is_active());
     // Chrome gone: no menu bar, no territory list, no status bar.
     assert!(h.query_by_role_and_label(Role::Button, "File").is_none());
     assert_eq!(h.query_all_by_label("Territories").count(), 0);
@@ -68,9 +70,9 @@ fn f5_presents_full_screen_without_editing_chrome_and_esc_leaves() {
 
     h.key_press(Key::Escape);
     h.step();
-    assert!(!app(&h).presenting(), "Esc leaves at once");
+    assert!(!app(&h).panels().present.is_active(), "Esc leaves at once");
     h.run_ok();
-    assert!(!app(&h).presenting());
+    assert!(!app(&h).panels().present.is_active());
     h.get_by_role_and_label(Role::Button, "File");
     let back = h.ctx.global_style().text_styles[&egui::TextStyle::Body].size;
     assert_eq!(back, body, "type size restored");
@@ -80,17 +82,17 @@ fn f5_presents_full_screen_without_editing_chrome_and_esc_leaves() {
     h.run_ok();
     h.get_by_label_contains("Presentation mode").click();
     h.run_ok();
-    assert!(app(&h).presenting());
+    assert!(app(&h).panels().present.is_active());
     h.get_by_label("Exit presentation (Esc)").click();
     h.run_ok();
-    assert!(!app(&h).presenting());
+    assert!(!app(&h).panels().present.is_active());
 }
 
 #[test]
 fn file_menu_exports_a_map_image_of_the_chosen_size_and_a_report() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_owned();
-    let mut h = harness(move |app| app.set_export_dir(Some(out)));
+    let mut h = harness(move |app| app.panels_mut().export.target_dir = Some(out));
     h.run_ok();
     h.get_by_role_and_label(Role::Button, "File").click();
     h.run_ok();
@@ -169,7 +171,13 @@ fn remembered_settings_are_applied_at_start() {
     // A new plan starts with the remembered balance measure.
     let plan = dir.path().join("new.turf");
     let accounts = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample/accounts.csv");
-    app_mut(&mut h).create_plan(accounts, None, None, plan);
+    app_mut(&mut h).apply_command(Command::CreatePlan(Box::new(NewPlanRequest {
+        accounts,
+        territories: None,
+        name_prop: None,
+        country: turfmap::core::geocode::Country::US,
+        plan,
+    })));
     finish_job(&mut h);
     assert_eq!(
         app(&h).workspace().project().settings.balance,
@@ -200,7 +208,13 @@ fn help_shows_the_data_notices_and_new_plans_take_a_country() {
     std::fs::write(&csv, "Id,Name,PLZ\nK1,Berlin,10115\nK2,Toronto,M5V 2T6\n").unwrap();
     let de = turfmap::core::geocode::Country::DE;
     let plan = dir.path().join("kunden.turf");
-    app_mut(&mut h).create_plan_in(csv, None, None, de, plan.clone());
+    app_mut(&mut h).apply_command(Command::CreatePlan(Box::new(NewPlanRequest {
+        accounts: csv,
+        territories: None,
+        name_prop: None,
+        country: de,
+        plan: plan.clone(),
+    })));
     finish_job(&mut h);
     let p = app(&h).workspace().project();
     assert_eq!(p.settings.default_country, de);

@@ -12,9 +12,9 @@ use crate::core::model::{Rep, ScenarioId, TerritoryTypeId};
 use crate::core::optimize::Proposal;
 use crate::core::render::DistanceUnit;
 
-use super::export_ui::MapExportForm;
+use super::panels::{MapExportForm, NewPlanRequest};
 use super::state::Selection;
-use super::{Action, TurfmapApp};
+use super::{Action, TurfmapApp, file_jobs, files, panels, tools};
 
 /// A change a panel asks for.
 #[derive(Debug)]
@@ -44,6 +44,8 @@ pub enum Command {
     SetSettings(crate::core::model::PlanSettings),
     /// Remove the manual pins of these accounts in the type shown.
     Unpin(Vec<usize>),
+    /// Pin these accounts to a territory (drag and drop), one undo step.
+    DropAccounts(Vec<usize>, TerritoryId),
     /// Show an error in the banner.
     Error(String),
     /// Hide the status bar's message.
@@ -99,8 +101,8 @@ pub enum Command {
         /// Generate territories from scratch instead of rebalancing.
         generate: bool,
     },
-    /// Enter presentation mode.
-    Present,
+    /// Enter (`true`) or leave presentation mode.
+    SetPresenting(bool),
     /// Frame the whole plan on the map.
     ZoomToPlan,
     /// Switch the theme (and remember it).
@@ -115,6 +117,32 @@ pub enum Command {
     OpenModelWindow,
     /// Show another territory type on the map.
     ShowType(TerritoryTypeId),
+    /// Hide the error banner.
+    DismissError,
+    /// Cancel the running background job.
+    CancelJob,
+    /// Save, then do the action (the "Save changes?" answer).
+    SaveThen(Action),
+    /// Do the action without asking (changes were discarded).
+    Perform(Action),
+    /// Build a new plan and save it.
+    CreatePlan(Box<NewPlanRequest>),
+    /// Compare the scenario shown with this one (territory model window).
+    CompareScenarios(ScenarioId),
+    /// Save to the plan's file although it changed on disk since it was
+    /// read (the user chose to overwrite it).
+    SaveOverwrite(PathBuf, Option<Action>),
+    /// Save the plan to this file.
+    SaveTo(PathBuf),
+    /// Open the New-plan form on this accounts file.
+    NewPlanFrom(PathBuf),
+    /// Ask for a typed path (no native file dialog here).
+    AskPath(panels::PathPurpose),
+    /// Write the map image or report waiting for a typed path here.
+    ExportTo(PathBuf),
+    /// At start-up: open this plan, else the last plan used, else (first
+    /// run, or the last plan is gone, which is said) the sample.
+    Startup(Option<PathBuf>),
 }
 
 impl TurfmapApp {
@@ -125,76 +153,228 @@ impl TurfmapApp {
         }
     }
 
-    /// The one place where panels' requests change the window and plan.
-    pub(crate) fn apply_command(&mut self, command: Command) {
+    /// The one place where panels' requests change the window and plan
+    /// (tests and scripts use it too, to do what a click does).
+    pub fn apply_command(&mut self, command: Command) {
         match command {
             Command::SelectTerritory { id, zoom } => self.select_territory(id, zoom),
-            Command::ClearMultiSelection => self.tools.territories.clear(),
-            Command::ToggleTerritory(id) => self.toggle_territory(id),
+            Command::ClearMultiSelection => self.panels.tools.territories.clear(),
+            Command::ToggleTerritory(id) => {
+                let shown = self.panels.tools.toggle(id, &mut self.selection);
+                if shown.is_some() {
+                    self.panels.list.scroll_to(shown);
+                }
+            }
             Command::SelectAccount(i) => self.select_account(i),
             Command::ClearSelection => self.selection = Selection::default(),
             Command::ZoomToTerritory(id) => self.map.zoom_to_territory(&self.ws, id),
             Command::ZoomToPlan => self.map.zoom_to_plan(&self.ws),
             Command::Apply(edit) => self.apply(edit),
             Command::SetSettings(settings) => {
-                self.remember_balance_measure(&settings.balance);
+                // Remembered for the next plan.
+                let name = Some(settings.balance.to_string());
+                if self.settings.balance_measure != name {
+                    self.settings.balance_measure = name;
+                    self.save_settings();
+                }
                 self.apply(Edit::SetSettings { settings });
             }
-            Command::Unpin(accounts) => self.unpin_accounts(&accounts),
+            Command::Unpin(accounts) => match tools::unpin_edit(&self.ws, &accounts) {
+                Ok(edit) => self.apply(edit),
+                Err(e) => self.error = Some(e.to_string()),
+            },
+            Command::DropAccounts(accounts, target) => {
+                match tools::drop_edit(&self.ws, &accounts, target) {
+                    Ok(Some(edit)) => self.apply(edit),
+                    Ok(None) => {}
+                    Err(e) => self.error = Some(e.to_string()),
+                }
+            }
             Command::Error(e) => self.error = Some(e),
+            Command::DismissError => self.error = None,
             Command::DismissNotice => self.notice = None,
             Command::Notice(text) => self.notice = Some(text),
-            Command::ShowAbout => self.about.open = true,
-            Command::ApplyRep(rep) => self.apply_rep(rep),
+            Command::ShowAbout => self.panels.about.open = true,
+            Command::ApplyRep(rep) => {
+                let before = self.ws.revision();
+                self.apply(Edit::SetRep { rep });
+                if self.ws.revision() == before {
+                    self.panels.model.set_rep_problem(self.error.clone());
+                }
+            }
             Command::StartPick(what) => self.map.start_pick(what),
-            Command::AcceptProposal(p) => self.accept_proposal(p),
-            Command::CloseBalance => self.close_balance_dialog(),
-            Command::RestoreRecovery => self.restore_recovery(),
-            Command::DiscardRecoveryOffer => self.discard_recovery_offer(),
+            Command::AcceptProposal(p) => {
+                self.panels.balance.close();
+                let (edit, notice) = panels::balance::accepted(*p);
+                self.apply(edit);
+                self.notice = Some(notice);
+            }
+            Command::CloseBalance => self.panels.balance.close(),
+            Command::OpenBalance { generate } => self.panels.balance.open(&self.ws, generate),
+            Command::RestoreRecovery => {
+                if let Some(job) = self.autosave.restore_job(self.generation) {
+                    self.start(job);
+                }
+            }
+            Command::DiscardRecoveryOffer => self.autosave.discard_offer(),
             Command::Request(action) => self.request(action),
+            Command::Perform(action) => self.perform(action),
             Command::Save => self.save(None),
+            Command::SaveThen(action) => self.save(Some(action)),
             Command::SaveAs => self.save_as(None),
-            Command::ImportTerritories(path) => self.import_territories_from(path),
-            Command::ExportAssignments(path) => self.export_assignments_to(path),
-            Command::ExportTerritories(path) => self.export_territories_to(path),
-            Command::OpenMapExport => self.open_map_export(),
+            Command::SaveOverwrite(path, then) => {
+                self.start(file_jobs::save(&self.ws, path, true).then(then));
+            }
+            Command::CancelJob => {
+                // The window goes back to the current plan at once; what
+                // the worker still produces is dropped.
+                if let Some(job) = self.job.take() {
+                    job.progress.cancel();
+                    self.after_job = None;
+                    self.notice = Some(format!("Cancelled: {}", job.title));
+                }
+            }
+            Command::SaveTo(path) => self.save_to(path),
+            Command::NewPlanFrom(path) => self.panels.dialogs.open_new_plan(path),
+            Command::AskPath(purpose) => {
+                let start = purpose.suggested(&self.ws);
+                self.panels.paths.ask(purpose, Some(&start));
+            }
+            Command::Startup(plan) => match files::startup_plan(plan, &self.recent) {
+                (Some(path), _) => self.open_plan(path),
+                (None, missing) => {
+                    self.start(file_jobs::open_sample());
+                    if let Some(gone) = missing {
+                        self.error = Some(format!(
+                            "The last plan, {}, is not there any more; showing the sample",
+                            gone.display()
+                        ));
+                    }
+                }
+            },
+            Command::CreatePlan(r) => self.start(file_jobs::create(*r, self.settings.clone())),
+            command => self.apply_file_command(command),
+        }
+    }
+
+    /// Exports, imports and window settings: the rest of
+    /// [`TurfmapApp::apply_command`].
+    fn apply_file_command(&mut self, command: Command) {
+        let ws = &self.ws;
+        let export = &mut self.panels.export;
+        let job = match command {
+            Command::ImportTerritories(path) => Some(file_jobs::import_territories(path)),
+            Command::ExportAssignments(path) => Some(file_jobs::export_assignments(ws, path)),
+            Command::ExportTerritories(path) => Some(file_jobs::export_territories(ws, path)),
+            Command::OpenMapExport => {
+                export.open_map_export(ws);
+                None
+            }
             Command::ExportMapImage(form) => {
-                self.export.form = None;
-                self.export_map_image(form);
+                export.form = None;
+                let look = panels::export::MapLook {
+                    units: self.settings.units,
+                    labels: self.style.labels,
+                    accounts: self.style.accounts,
+                    visible: self.map.visible_bounds(),
+                    color_by: self.style.color_by.clone(),
+                    label_values: self.style.label_values,
+                };
+                let typed = self.panels.paths.unavailable().is_some();
+                let pending = panels::export::Pending::Map(form, look);
+                export.job_or_ask(ws, pending, typed, &mut self.panels.paths)
             }
-            Command::CloseMapExport => self.export.form = None,
-            Command::OpenSalesforceExport => self.open_salesforce_export(),
+            Command::ExportTo(path) => export.pending_job(ws, path),
+            Command::CloseMapExport => {
+                export.form = None;
+                None
+            }
+            Command::OpenSalesforceExport => {
+                export.open_salesforce_export(ws);
+                None
+            }
             Command::ExportSalesforce(r) => {
-                self.export.salesforce = None;
-                self.export_salesforce(r.dir, r.options);
+                export.salesforce = None;
+                Some(panels::export::salesforce_job(ws, r.dir, r.options))
             }
-            Command::CloseSalesforceExport => self.export.salesforce = None,
-            Command::ExportReport(compare) => self.export_report_dialog(compare),
+            Command::CloseSalesforceExport => {
+                export.salesforce = None;
+                None
+            }
+            Command::ExportReport(compare) => {
+                let typed = self.panels.paths.unavailable().is_some();
+                let pending = panels::export::Pending::Report(compare, self.settings.units);
+                export.job_or_ask(ws, pending, typed, &mut self.panels.paths)
+            }
+            Command::CompareScenarios(other) => {
+                self.panels.model.compare(&self.ctx, ws, other);
+                None
+            }
+            command => {
+                self.apply_view_command(command);
+                None
+            }
+        };
+        if let Some(job) = job {
+            self.start(job);
+        }
+    }
+
+    /// Undo/redo, views and remembered settings: the rest of
+    /// [`TurfmapApp::apply_command`].
+    fn apply_view_command(&mut self, command: Command) {
+        match command {
             Command::Undo => self.undo(),
             Command::Redo => self.redo(),
-            Command::OpenBalance { generate } => self.open_balance_dialog(generate),
-            Command::Present => self.set_presenting(true),
-            Command::SetDark(dark) => self.set_dark(dark),
-            Command::SetUnits(units) => self.set_units(units),
-            Command::SetOnlineTiles(on) => self.set_online_tiles(on),
+            Command::SetPresenting(on) => {
+                let changed = self.panels.present.set_active(&self.ctx, on);
+                if changed && on {
+                    self.selection = Selection::default();
+                }
+                if changed {
+                    // The map area changes size: frame the plan again.
+                    self.map.zoom_to_plan(&self.ws);
+                }
+            }
+            Command::SetDark(dark) => {
+                self.dark = dark;
+                self.ctx.set_theme(if dark {
+                    egui::Theme::Dark
+                } else {
+                    egui::Theme::Light
+                });
+                self.settings.dark = dark;
+                self.save_settings();
+            }
+            Command::SetUnits(units) => {
+                self.settings.units = units;
+                self.style.units = units;
+                self.save_settings();
+            }
+            Command::SetOnlineTiles(on) => {
+                // On failure the map stays offline and the error is shown.
+                self.settings.online_tiles = on;
+                self.apply_tile_setting();
+                self.save_settings();
+            }
             Command::ApplyTiles => {
                 self.apply_tile_setting();
                 self.save_settings();
             }
-            Command::OpenModelWindow => self.set_model_window_open(true),
-            Command::ShowType(id) => self.show_type(id),
+            Command::OpenModelWindow => self.panels.model.set_open(true),
+            Command::ShowType(id) => {
+                let shown = self.ws.set_current_type(id).is_ok();
+                if shown {
+                    // The figures shown are the type's: recompute them now.
+                    self.metrics = self.ws.metrics();
+                    self.metrics_key = (self.generation, self.ws.revision());
+                    self.selection = Selection::default();
+                    // Multi-selections were of the other type's territories.
+                    self.panels.tools.territories.clear();
+                    self.panels.tools.accounts.clear();
+                }
+            }
+            _ => {}
         }
-    }
-
-    /// Switches the theme and remembers it.
-    fn set_dark(&mut self, dark: bool) {
-        self.dark = dark;
-        self.ctx.set_theme(if dark {
-            egui::Theme::Dark
-        } else {
-            egui::Theme::Light
-        });
-        self.settings.dark = dark;
-        self.save_settings();
     }
 }

@@ -145,6 +145,20 @@ pub fn with_extension(path: PathBuf, ext: &str) -> PathBuf {
     }
 }
 
+/// `path` as a plan file name: ending in `.turf` (added when it ends in
+/// anything else), so a typed name never lands on a table or image.
+pub fn plan_path(path: PathBuf) -> PathBuf {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("turf"))
+    {
+        return path;
+    }
+    let mut name = path.into_os_string();
+    name.push(".turf");
+    PathBuf::from(name)
+}
+
 /// A plan name from a file name: `west-2025.turf` → `west-2025`.
 pub fn plan_name_from(path: &Path) -> String {
     path.file_stem()
@@ -153,12 +167,64 @@ pub fn plan_name_from(path: &Path) -> String {
         .unwrap_or_else(|| "Plan".into())
 }
 
+/// What to open at start-up: `explicit` (given on the command line), else
+/// the last plan used. `(None, None)` on a first run (nothing used yet):
+/// open the sample. `(None, Some(gone))` when the last plan is not there
+/// any more: open the sample and say so.
+pub fn startup_plan(
+    explicit: Option<PathBuf>,
+    recent: &RecentPlans,
+) -> (Option<PathBuf>, Option<PathBuf>) {
+    if let Some(path) = explicit {
+        return (Some(path), None);
+    }
+    match recent.entries().first() {
+        Some(last) if last.is_file() => (Some(last.clone()), None),
+        Some(last) => (None, Some(last.clone())),
+        None => (None, None),
+    }
+}
+
 /// Native file dialogs. They block the UI thread while open, which is how
 /// native dialogs behave anyway; the work they lead to never runs here.
 pub(crate) mod dialogs {
     use std::path::{Path, PathBuf};
 
     use super::with_extension;
+
+    /// Why no native file dialog can be shown, or `None` when one can: an
+    /// xdg desktop portal on the session bus, or `zenity`/`kdialog` in
+    /// PATH (what rfd uses on Linux). Without either rfd returns nothing
+    /// at once, so the window asks for a typed path instead. Checked once.
+    pub fn unavailable() -> Option<String> {
+        static CHECK: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+        CHECK.get_or_init(check_service).clone()
+    }
+
+    fn check_service() -> Option<String> {
+        if !cfg!(target_os = "linux") {
+            return None;
+        }
+        let in_path = |name: &str| {
+            std::env::var_os("PATH")
+                .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+        };
+        if in_path("zenity") || in_path("kdialog") {
+            return None;
+        }
+        let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty());
+        let portal = [
+            "/usr/share/dbus-1/services/org.freedesktop.portal.Desktop.service",
+            "/usr/libexec/xdg-desktop-portal",
+            "/usr/lib/xdg-desktop-portal",
+        ]
+        .iter()
+        .any(|p| Path::new(p).exists());
+        if bus && portal {
+            return None;
+        }
+        Some("no xdg desktop portal on D-Bus and no zenity or kdialog".into())
+    }
 
     fn start_in(dialog: rfd::FileDialog, near: Option<&Path>) -> rfd::FileDialog {
         match near.and_then(Path::parent).filter(|d| d.is_dir()) {

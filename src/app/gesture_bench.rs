@@ -321,7 +321,7 @@ fn report(
 /// frame. Returns the frames and a note on what was dragged.
 fn drag_vertex(w: &mut Window, id: TerritoryId) -> anyhow::Result<(Vec<FrameSample>, String)> {
     w.app.select_territory(id, true);
-    w.app.set_tool(Tool::Reshape);
+    w.app.panels_mut().tools.set_tool(Tool::Reshape);
     w.settle();
     let rect = w
         .map_rect()
@@ -387,10 +387,16 @@ fn paint_stroke(w: &mut Window, id: TerritoryId) -> anyhow::Result<(Vec<FrameSam
     let extent = super::tools::units::plan_extent(w.app.workspace());
     let units = UnitSet::for_layer(&layer, extent)?;
     w.app.select_territory(id, true);
-    w.app.tools_mut().units.set_layer(layer);
-    w.app.set_tool(Tool::Paint);
+    w.app.panels_mut().tools.units.set_layer(layer);
+    w.app.panels_mut().tools.set_tool(Tool::Paint);
     w.frame();
-    if !w.app.tools_mut().units.wait(Duration::from_secs(120)) {
+    if !w
+        .app
+        .panels_mut()
+        .tools
+        .units
+        .wait(Duration::from_secs(120))
+    {
         anyhow::bail!("the hexagons did not load");
     }
     // Zoom so that a hexagon is about HEX_PX points across, centred on the
@@ -500,9 +506,14 @@ fn compare_scenarios(w: &mut Window) -> anyhow::Result<(f64, bool)> {
     }
     w.frame();
     let t = Instant::now();
-    w.app.compare_scenarios(other);
+    w.app
+        .apply_command(crate::app::command::Command::CompareScenarios(other));
     let ui_ms = t.elapsed().as_secs_f64() * 1e3;
-    let done = w.app.wait_for_comparison(Duration::from_secs(300));
+    let done = w
+        .app
+        .panels_mut()
+        .model
+        .wait_for_comparison(Duration::from_secs(300));
     // Back to the plan as it was.
     w.app.undo();
     w.frame();

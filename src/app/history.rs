@@ -6,12 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use egui::Ui;
 use serde::{Deserialize, Serialize};
 
 use super::TurfmapApp;
 use super::jobs::JobOutput;
-use super::panels::{HistoryPanel, RecoveryDialog};
+use super::jobs::JobRequest;
 use crate::core::{Workspace, project_file};
 
 /// How long the plan must stay unchanged before a recovery copy is written.
@@ -140,6 +139,56 @@ pub(crate) fn ago(saved_at: u64) -> String {
     }
 }
 
+impl Autosave {
+    /// Takes in the result of a recovery write (with `block`, waits for
+    /// it); returns the error to show if it failed.
+    fn poll(&mut self, block: bool) -> Option<String> {
+        let rx = self.pending.as_ref()?;
+        let result = if block {
+            rx.recv_timeout(Duration::from_secs(60)).ok()
+        } else {
+            rx.try_recv().ok()
+        }?;
+        self.pending = None;
+        result
+            .err()
+            .map(|e| format!("Could not write the recovery copy: {e}"))
+    }
+
+    /// Removes this session's recovery copy (the user closed the plan on
+    /// purpose).
+    pub(crate) fn discard(&mut self) {
+        if let Some(file) = self.file.take() {
+            remove_recovery(&file);
+        }
+    }
+
+    /// The job that loads the offered recovery copy (it replaces the plan
+    /// of `generation` and counts as unsaved), if one is offered.
+    pub(crate) fn restore_job(&mut self, generation: u64) -> Option<JobRequest> {
+        let offer = self.offer.take()?;
+        // Remembered as this session's copy only once the restore has
+        // succeeded (see tick_autosave): a failed one must not delete it.
+        self.restoring = Some((offer.file.clone(), generation));
+        let title = format!("Restoring {}", offer.marker.name);
+        Some(JobRequest::new(title, true, move |_| {
+            let project = project_file::load(&offer.file)?;
+            let ws = Workspace::recovered(project, offer.marker.original);
+            Ok(JobOutput::Opened {
+                ws: Box::new(ws),
+                path: None,
+            })
+        }))
+    }
+
+    /// Deletes the copy offered at start-up.
+    pub(crate) fn discard_offer(&mut self) {
+        if let Some(offer) = self.offer.take() {
+            remove_recovery(&offer.file);
+        }
+    }
+}
+
 impl TurfmapApp {
     /// Where recovery copies are written (`None`, the default: autosave is
     /// off, as in tests). The window uses [`default_recovery_dir`].
@@ -165,7 +214,9 @@ impl TurfmapApp {
     /// [`AUTOSAVE_DELAY`], a copy is written on a worker thread; once the
     /// plan is saved (or replaced by a clean one) the copy is removed.
     pub fn tick_autosave(&mut self, now: Instant) {
-        self.poll_autosave(false);
+        if let Some(e) = self.autosave.poll(false) {
+            self.error = Some(e);
+        }
         // Not while a job runs: it may replace the plan (open, restore)
         // or mark it saved, and a restore reads the recovery copy.
         if self.job.is_some() {
@@ -231,82 +282,13 @@ impl TurfmapApp {
         });
     }
 
-    /// Takes in the result of a recovery write; with `block`, waits for it.
-    fn poll_autosave(&mut self, block: bool) {
-        let Some(rx) = &self.autosave.pending else {
-            return;
-        };
-        let result = if block {
-            rx.recv_timeout(Duration::from_secs(60)).ok()
-        } else {
-            rx.try_recv().ok()
-        };
-        if let Some(result) = result {
-            self.autosave.pending = None;
-            if let Err(e) = result {
-                self.error = Some(format!("Could not write the recovery copy: {e}"));
-            }
-        }
-    }
-
     /// Waits for a recovery copy being written (tests). True when none is
     /// being written any more.
     pub fn wait_for_autosave(&mut self) -> bool {
-        self.poll_autosave(true);
+        if let Some(e) = self.autosave.poll(true) {
+            self.error = Some(e);
+        }
         self.autosave.pending.is_none()
-    }
-
-    /// Removes this session's recovery copy (the user closed the plan on
-    /// purpose).
-    pub(crate) fn discard_recovery(&mut self) {
-        if let Some(file) = self.autosave.file.take() {
-            remove_recovery(&file);
-        }
-    }
-
-    /// Loads the offered recovery copy in the background; it replaces the
-    /// current plan and counts as unsaved.
-    pub fn restore_recovery(&mut self) {
-        let Some(offer) = self.autosave.offer.take() else {
-            return;
-        };
-        // Remembered as this session's copy only once the restore has
-        // succeeded (see tick_autosave): a failed one must not delete it.
-        self.autosave.restoring = Some((offer.file.clone(), self.generation));
-        let title = format!("Restoring {}", offer.marker.name);
-        self.start(title, true, None, move |_| {
-            let project = project_file::load(&offer.file)?;
-            let ws = Workspace::recovered(project, offer.marker.original);
-            Ok(JobOutput::Opened {
-                ws: Box::new(ws),
-                path: None,
-            })
-        });
-    }
-
-    /// Deletes the offered recovery copy.
-    pub fn discard_recovery_offer(&mut self) {
-        if let Some(offer) = self.autosave.offer.take() {
-            remove_recovery(&offer.file);
-        }
-    }
-
-    /// The recovery dialog, when a copy is offered and nothing runs.
-    pub(crate) fn recovery_dialog(&mut self, ctx: &egui::Context) {
-        let Some(offer) = &self.autosave.offer else {
-            return;
-        };
-        if self.job.is_some() {
-            return;
-        }
-        let commands = RecoveryDialog.ui(ctx, offer);
-        self.apply_commands(commands);
-    }
-
-    /// The History section of the details panel.
-    pub(crate) fn history_panel(&mut self, ui: &mut Ui) {
-        let commands = HistoryPanel.ui(ui, &self.ws);
-        self.apply_commands(commands);
     }
 }
 

@@ -39,6 +39,9 @@ pub(crate) enum JobOutput {
     },
     /// A file was exported.
     Exported { path: PathBuf, what: &'static str },
+    /// A save found the plan's file changed on disk since it was read and
+    /// wrote nothing.
+    ChangedOnDisk { path: PathBuf },
     /// The Salesforce export was written into `dir`.
     SalesforceExported {
         dir: PathBuf,
@@ -48,6 +51,53 @@ pub(crate) enum JobOutput {
     Proposal(Box<crate::core::optimize::Proposal>),
     /// A scenario comparison (the territory model window's own job).
     Diff(Box<crate::core::scenario::ScenarioDiff>),
+}
+
+/// The work a background job does on its thread.
+pub(crate) type Work =
+    Box<dyn FnOnce(&Progress) -> crate::core::Result<JobOutput> + Send + 'static>;
+
+/// A background job to start: panels and file operations build these, and
+/// the app starts them (one at a time) with progress and Cancel.
+pub(crate) struct JobRequest {
+    /// What the progress dialog says ("Saving west.turf").
+    pub title: String,
+    /// Whether the progress dialog offers Cancel.
+    pub cancellable: bool,
+    /// What to do once it succeeds (e.g. close after saving).
+    pub then: Option<super::Action>,
+    /// The work itself.
+    pub work: Work,
+}
+
+impl JobRequest {
+    /// A job titled `title` doing `work`.
+    pub fn new(
+        title: impl Into<String>,
+        cancellable: bool,
+        work: impl FnOnce(&Progress) -> crate::core::Result<JobOutput> + Send + 'static,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            cancellable,
+            then: None,
+            work: Box::new(work),
+        }
+    }
+
+    /// The same job, followed by `then` once it succeeds.
+    pub fn then(mut self, then: Option<super::Action>) -> Self {
+        self.then = then;
+        self
+    }
+}
+
+impl std::fmt::Debug for JobRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobRequest")
+            .field("title", &self.title)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A job running on a worker thread.

@@ -8,11 +8,9 @@
 //! and needs no `eframe::Frame`, so the UI tests drive the real app
 //! headless.
 
-mod balance;
 pub mod chart;
 pub mod command;
-mod dialogs;
-pub mod export_ui;
+mod file_jobs;
 pub mod files;
 pub mod fmt;
 mod form;
@@ -23,10 +21,7 @@ pub mod gesture_bench;
 pub mod history;
 mod jobs;
 pub mod map;
-mod menu;
-mod model_window;
 pub mod panels;
-pub mod present;
 pub mod settings;
 pub mod state;
 pub mod tools;
@@ -37,17 +32,15 @@ use std::time::{Duration, Instant};
 use egui::{CentralPanel, Panel};
 
 use crate::core::edit::Edit;
-use crate::core::export::{write_assignment_csv, write_file_atomically};
-use crate::core::import::{ImportedTerritory, TerritoryImportReport, territories_named};
 use crate::core::metrics::PlanMetrics;
 use crate::core::progress::Progress;
 use crate::core::{Project, TerritoryId, Workspace};
 
 pub use chart::chart_bars;
 pub use files::RecentPlans;
-pub use panels::{SortColumn, SortOrder, territory_order};
+pub use panels::{Panels, SortColumn, SortOrder, export as export_ui, present, territory_order};
 
-use jobs::{Job, JobOutput};
+use jobs::{Job, JobOutput, JobRequest};
 use map::MapView;
 use state::{MapEvent, MapStyle, Selection};
 
@@ -78,17 +71,6 @@ impl Action {
     }
 }
 
-/// The "New plan from CSV" form, between choosing the accounts file and
-/// choosing where to save.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct NewPlanForm {
-    accounts: PathBuf,
-    territories: Option<PathBuf>,
-    name_prop: String,
-    /// The country of rows that name none (picks the postal table).
-    country: crate::core::geocode::Country,
-}
-
 /// Where the last frame's time went besides drawing (see
 /// [`TurfmapApp::last_phases`]; `turfmap bench-gesture` prints them).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -116,10 +98,8 @@ pub struct TurfmapApp {
     map: MapView,
     /// Where the map was drawn last frame (floating dialogs open over it).
     map_rect: Option<egui::Rect>,
-    /// The territory list (left panel).
-    list: panels::TerritoryList,
-    /// The plan summary and selection details (right panel).
-    details: panels::Details,
+    /// The panels and dialogs, each with its own state.
+    panels: Panels,
     job: Option<Job>,
     /// What to do once the running job succeeds (e.g. close after saving).
     after_job: Option<Action>,
@@ -127,10 +107,6 @@ pub struct TurfmapApp {
     notice: Option<String>,
     /// The notice last seen and since when (notices expire).
     notice_seen: Option<(String, Instant)>,
-    confirm: Option<Action>,
-    new_plan: Option<NewPlanForm>,
-    /// The About window (credits and notices of the bundled data).
-    about: panels::AboutWindow,
     recent: RecentPlans,
     allow_close: bool,
     last_title: String,
@@ -138,13 +114,6 @@ pub struct TurfmapApp {
     settings: settings::AppSettings,
     settings_store: Option<PathBuf>,
     autosave: history::Autosave,
-    tools: tools::Tools,
-    /// The Balance/Generate dialog, when open.
-    balance: Option<balance::BalanceDialog>,
-    /// The territory model window (open or not, its state stays).
-    model: model_window::ModelWindow,
-    present: present::Presentation,
-    export: export_ui::ExportUi,
     /// Where this frame's time went so far.
     phases: FramePhases,
 }
@@ -168,16 +137,12 @@ impl TurfmapApp {
             style: MapStyle::default(),
             map,
             map_rect: None,
-            list: panels::TerritoryList::default(),
-            details: panels::Details::default(),
+            panels: Panels::default(),
             job: None,
             after_job: None,
             error: None,
             notice: None,
             notice_seen: None,
-            confirm: None,
-            new_plan: None,
-            about: panels::AboutWindow::default(),
             recent: RecentPlans::in_memory(),
             allow_close: false,
             last_title: String::new(),
@@ -185,11 +150,6 @@ impl TurfmapApp {
             settings: settings::AppSettings::default(),
             settings_store: None,
             autosave: history::Autosave::default(),
-            tools: tools::Tools::default(),
-            balance: None,
-            model: model_window::ModelWindow::default(),
-            present: present::Presentation::default(),
-            export: export_ui::ExportUi::default(),
             phases: FramePhases::default(),
         }
     }
@@ -208,14 +168,6 @@ impl TurfmapApp {
     /// The settings in force.
     pub fn settings(&self) -> &settings::AppSettings {
         &self.settings
-    }
-
-    /// Turns online tiles on or off (and remembers it). On failure the map
-    /// stays offline and the error is shown.
-    pub fn set_online_tiles(&mut self, on: bool) {
-        self.settings.online_tiles = on;
-        self.apply_tile_setting();
-        self.save_settings();
     }
 
     fn apply_tile_setting(&mut self) {
@@ -280,22 +232,14 @@ impl TurfmapApp {
         &mut self.style
     }
 
-    /// How the territory list is sorted (`None`: plan order).
-    pub fn sort(&self) -> Option<SortOrder> {
-        self.list.sort
+    /// The panels and dialogs (tests read their state).
+    pub fn panels(&self) -> &Panels {
+        &self.panels
     }
 
-    /// Sorts the territory list.
-    pub fn set_sort(&mut self, sort: Option<SortOrder>) {
-        self.list.sort = sort;
-    }
-
-    /// The territories in the order the list shows them.
-    pub fn territory_order(&self) -> Vec<TerritoryId> {
-        territory_order(&self.metrics, self.list.sort)
-            .into_iter()
-            .map(|k| TerritoryId(self.metrics.territories[k].id))
-            .collect()
+    /// The panels and dialogs, to change (tests, scripts).
+    pub fn panels_mut(&mut self) -> &mut Panels {
+        &mut self.panels
     }
 
     /// True while a background job (open, save, import, …) runs.
@@ -345,7 +289,7 @@ impl TurfmapApp {
             territory: Some(id),
             account: None,
         };
-        self.list.scroll_to(Some(id));
+        self.panels.list.scroll_to(Some(id));
         if zoom {
             self.map.zoom_to_territory(&self.ws, id);
         }
@@ -358,7 +302,7 @@ impl TurfmapApp {
             territory,
             account: Some(i),
         };
-        self.list.scroll_to(territory);
+        self.panels.list.scroll_to(territory);
     }
 
     /// Where the last frame's time went besides drawing: edits applied
@@ -375,38 +319,6 @@ impl TurfmapApp {
         self.phases.edit_ms += t.elapsed().as_secs_f64() * 1e3;
         match r {
             Ok(()) => self.refresh_metrics(),
-            Err(e) => self.error = Some(e.to_string()),
-        }
-    }
-
-    /// Pins `accounts` to `target` (drag and drop) as one undoable edit;
-    /// a refusal (e.g. a locked territory) is shown in the banner.
-    pub fn drop_accounts(&mut self, accounts: &[usize], target: TerritoryId) {
-        let idx: Vec<u32> = accounts.iter().map(|&i| i as u32).collect();
-        // Already there (and pinned or placed by geometry): nothing to do.
-        if accounts
-            .iter()
-            .all(|&i| self.ws.engine().territory_of(i) == Some(target))
-        {
-            return;
-        }
-        match crate::core::shape_edit::drop_accounts(
-            self.ws.project(),
-            self.ws.engine(),
-            &idx,
-            target,
-        ) {
-            Ok(edit) => self.apply(edit),
-            Err(e) => self.error = Some(e.to_string()),
-        }
-    }
-
-    /// Removes the manual pins of `accounts` in the type shown (rules and
-    /// geometry decide again there; pins in other types stay).
-    pub fn unpin_accounts(&mut self, accounts: &[usize]) {
-        let idx: Vec<u32> = accounts.iter().map(|&i| i as u32).collect();
-        match crate::core::shape_edit::unpin(self.ws.project(), self.ws.current_type(), &idx) {
-            Ok(edit) => self.apply(edit),
             Err(e) => self.error = Some(e.to_string()),
         }
     }
@@ -439,171 +351,27 @@ impl TurfmapApp {
 
     // ---- background work -------------------------------------------------
 
-    fn start(
-        &mut self,
-        title: String,
-        cancellable: bool,
-        then: Option<Action>,
-        work: impl FnOnce(&Progress) -> crate::core::Result<JobOutput> + Send + 'static,
-    ) {
+    /// Starts a background job (one at a time; a second one is refused
+    /// with a message).
+    fn start(&mut self, job: JobRequest) {
         if self.job.is_some() {
             self.error = Some("Please wait for the current operation to finish.".into());
             return;
         }
         self.error = None;
-        self.after_job = then;
-        self.job = Some(Job::spawn(&self.ctx, title, cancellable, work));
+        self.after_job = job.then;
+        self.job = Some(Job::spawn(&self.ctx, job.title, job.cancellable, job.work));
     }
 
     /// Opens the plan at `path` in the background (replacing the current
     /// one, without asking: see the File menu for the asking version).
     pub fn open_plan(&mut self, path: PathBuf) {
-        let title = format!("Opening {}", display_name(&path));
-        self.start(title, true, None, move |_| {
-            let ws = Workspace::open(&path)?;
-            Ok(JobOutput::Opened {
-                ws: Box::new(ws),
-                path: Some(path),
-            })
-        });
-    }
-
-    /// Opens the bundled sample plan in the background.
-    pub fn open_sample(&mut self) {
-        self.start("Opening the sample plan".into(), true, None, |progress| {
-            let project = files::load_sample(progress)?;
-            Ok(JobOutput::Opened {
-                ws: Box::new(Workspace::new(project)),
-                path: None,
-            })
-        });
-    }
-
-    /// Builds a new plan from an accounts CSV (and optional territories
-    /// GeoJSON) in the background and saves it to `plan`.
-    pub fn create_plan(
-        &mut self,
-        accounts: PathBuf,
-        territories: Option<PathBuf>,
-        name_prop: Option<String>,
-        plan: PathBuf,
-    ) {
-        let country = crate::core::geocode::Country::US;
-        self.create_plan_in(accounts, territories, name_prop, country, plan);
-    }
-
-    /// [`TurfmapApp::create_plan`] for a plan whose accounts without a
-    /// country are in `country` (their postal codes are read as its codes).
-    pub fn create_plan_in(
-        &mut self,
-        accounts: PathBuf,
-        territories: Option<PathBuf>,
-        name_prop: Option<String>,
-        country: crate::core::geocode::Country,
-        plan: PathBuf,
-    ) {
-        let title = format!(
-            "Creating {} from {}",
-            display_name(&plan),
-            display_name(&accounts)
-        );
-        let remembered = self.settings.clone();
-        self.start(title, true, None, move |progress| {
-            let name = files::plan_name_from(&plan);
-            let mut files = crate::core::import::NewPlanFiles {
-                territories,
-                name_prop,
-                ..crate::core::import::NewPlanFiles::accounts(accounts)
-            };
-            files.columns.default_country = Some(country);
-            let (mut project, report) = crate::core::import::new_project(&name, &files, progress)?;
-            let summary = report.summary();
-            remembered.apply_balance_measure(&mut project);
-            let mut ws = Workspace::new(project);
-            progress.check()?;
-            ws.save_as(&plan)?;
-            Ok(JobOutput::Created {
-                ws: Box::new(ws),
-                path: plan,
-                summary,
-            })
-        });
+        self.start(file_jobs::open(path));
     }
 
     /// Saves the plan to `path` in the background.
     pub fn save_to(&mut self, path: PathBuf) {
-        self.save_to_then(path, None);
-    }
-
-    fn save_to_then(&mut self, path: PathBuf, then: Option<Action>) {
-        // The worker saves a snapshot (milliseconds to take), so the window
-        // keeps drawing and editing meanwhile; edits made during the save
-        // leave the plan marked unsaved.
-        let project = self.ws.project().snapshot();
-        let state = self.ws.state_id();
-        // Refuses to overwrite the plan's file if someone else saved it
-        // since this window read or wrote it.
-        let opts = self.ws.write_options(&path, Default::default());
-        let title = format!("Saving {}", display_name(&path));
-        self.start(title, false, then, move |_| {
-            let written = crate::core::project_file::save_with(&project, &path, opts)?;
-            Ok(JobOutput::Saved {
-                path,
-                state,
-                written,
-            })
-        });
-    }
-
-    /// Reads territories from a GeoJSON file in the background, then adds
-    /// them (or replaces the boundary of same-named ones) as one undoable
-    /// edit.
-    pub fn import_territories_from(&mut self, path: PathBuf) {
-        let title = format!("Importing territories from {}", display_name(&path));
-        self.start(title, true, None, move |_| {
-            let (territories, report) = territories_named(&path, None)?;
-            Ok(JobOutput::TerritoriesRead {
-                path,
-                territories,
-                report,
-            })
-        });
-    }
-
-    /// Writes `account_id,territory` for every account to `path` (CSV) in
-    /// the background.
-    pub fn export_assignments_to(&mut self, path: PathBuf) {
-        let project = self.ws.project().snapshot();
-        let assignment = self.ws.engine().assignment();
-        let title = format!("Exporting assignments to {}", display_name(&path));
-        self.start(title, false, None, move |_| {
-            write_file_atomically(&path, |w| write_assignment_csv(w, &project, &assignment))?;
-            Ok(JobOutput::Exported {
-                path,
-                what: "assignments",
-            })
-        });
-    }
-
-    /// Writes the territories to `path` in the background: KML for a
-    /// `.kml` file, KMZ for a `.kmz` one, GeoJSON otherwise.
-    pub fn export_territories_to(&mut self, path: PathBuf) {
-        use crate::core::import::{TerritoryFormat, write_territories_file};
-        // Only the territories are needed: no need to copy the accounts.
-        let mut project = Project::new(self.ws.project().name.clone());
-        project.territories = self.ws.project().territories.clone();
-        let title = format!("Exporting territories to {}", display_name(&path));
-        let format = match TerritoryFormat::of(&path) {
-            Some(f @ (TerritoryFormat::Kml | TerritoryFormat::Kmz)) => f,
-            _ => TerritoryFormat::GeoJson,
-        };
-        self.start(title, false, None, move |_| {
-            write_territories_file(&path, &project, format)?;
-            Ok(JobOutput::Exported {
-                path,
-                what: "territories",
-            })
-        });
+        self.start(file_jobs::save(&self.ws, path, false));
     }
 
     /// Blocks until the running job (if any) ends or `timeout` passes, and
@@ -618,24 +386,6 @@ impl TurfmapApp {
                 true
             }
             None => false,
-        }
-    }
-
-    fn poll_job(&mut self) {
-        let Some(job) = &self.job else { return };
-        if let Some(result) = job.poll() {
-            self.job = None;
-            self.finish_job(result);
-        }
-    }
-
-    /// Cancels the running job: the window goes back to the current plan
-    /// at once and whatever the worker still produces is dropped.
-    fn cancel_job(&mut self) {
-        if let Some(job) = self.job.take() {
-            job.progress.cancel();
-            self.after_job = None;
-            self.notice = Some(format!("Cancelled: {}", job.title));
         }
     }
 
@@ -690,12 +440,26 @@ impl TurfmapApp {
                 path,
                 territories,
                 report,
-            } => self.add_imported_territories(&path, territories, &report),
+            } => match file_jobs::merge_imported(self.ws.project(), &path, territories, &report) {
+                Ok((edit, notice)) => {
+                    let before = self.ws.revision();
+                    self.apply(edit);
+                    if self.ws.revision() != before {
+                        self.notice = Some(notice);
+                    }
+                }
+                Err(e) => self.error = Some(e),
+            },
+            JobOutput::ChangedOnDisk { path } => {
+                // The action waiting for the save waits for the answer.
+                self.panels.dialogs.conflict = Some((path, then));
+                return;
+            }
             JobOutput::Exported { path, what } => {
                 self.notice = Some(format!("Exported {what} to {}", path.display()));
             }
             JobOutput::SalesforceExported { dir, summary } => {
-                self.notice = Some(export_ui::salesforce_notice(&dir, &summary));
+                self.notice = Some(panels::export::salesforce_notice(&dir, &summary));
             }
             // Balance proposals come through the dialog's own job.
             JobOutput::Proposal(_) | JobOutput::Diff(_) => {}
@@ -706,13 +470,13 @@ impl TurfmapApp {
     }
 
     fn replace_workspace(&mut self, ws: Workspace) {
-        self.close_balance_dialog();
+        self.panels.balance.close();
         self.ws = ws;
         self.generation += 1;
         self.selection = Selection::default();
-        self.tools.reset();
-        self.details.reset();
-        self.list.scroll_to(None);
+        self.panels.tools.reset();
+        self.panels.details.reset();
+        self.panels.list.scroll_to(None);
         // A fresh map view: its caches belong to the previous plan.
         self.map = MapView::new(&self.ctx);
         self.apply_tile_setting();
@@ -720,57 +484,12 @@ impl TurfmapApp {
         self.map.zoom_to_plan(&self.ws);
     }
 
-    fn add_imported_territories(
-        &mut self,
-        path: &Path,
-        territories: Vec<ImportedTerritory>,
-        report: &TerritoryImportReport,
-    ) {
-        let file = display_name(path);
-        let skipped = match report.skipped.first() {
-            Some(first) => format!(
-                "; {} feature(s) skipped, e.g. {first}",
-                report.skipped.len()
-            ),
-            None => String::new(),
-        };
-        if territories.is_empty() {
-            self.error = Some(format!("{file}: no usable territories{skipped}"));
-            return;
-        }
-        let merge = crate::core::import::merge_territories(
-            self.ws.project(),
-            territories,
-            format!("Import territories from {file}"),
-        );
-        let (added, replaced, locked) = (merge.added, merge.replaced, merge.locked);
-        let Some(edit) = merge.edit else {
-            self.error = Some(format!(
-                "{file}: every territory in it is locked in this plan ({}); unlock them first",
-                locked.join(", ")
-            ));
-            return;
-        };
-        let before = self.ws.revision();
-        self.apply(edit);
-        if self.ws.revision() != before {
-            let locked = if locked.is_empty() {
-                String::new()
-            } else {
-                format!("; {} locked left as they were", locked.len())
-            };
-            self.notice = Some(format!(
-                "Imported from {file}: {added} added, {replaced} replaced{locked}{skipped}"
-            ));
-        }
-    }
-
     // ---- actions that may need a confirmation ------------------------------
 
     /// Does `action`, first asking to save when it would drop changes.
     pub(crate) fn request(&mut self, action: Action) {
         if self.ws.is_dirty() {
-            self.confirm = Some(action);
+            self.panels.dialogs.confirm = Some(action);
         } else {
             self.perform(action);
         }
@@ -779,9 +498,12 @@ impl TurfmapApp {
     fn perform(&mut self, action: Action) {
         match action {
             Action::Close => {
-                self.discard_recovery();
+                self.autosave.discard();
                 self.allow_close = true;
                 self.ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            Action::OpenDialog if self.panels.paths.unavailable().is_some() => {
+                self.apply_command(command::Command::AskPath(panels::PathPurpose::OpenPlan));
             }
             Action::OpenDialog => {
                 if let Some(path) = files::dialogs::pick_plan(self.ws.path()) {
@@ -789,15 +511,14 @@ impl TurfmapApp {
                 }
             }
             Action::Open(path) => self.open_plan(path),
-            Action::OpenSample => self.open_sample(),
+            Action::OpenSample => self.start(file_jobs::open_sample()),
+            Action::NewPlan if self.panels.paths.unavailable().is_some() => {
+                let purpose = panels::PathPurpose::NewPlanAccounts;
+                self.apply_command(command::Command::AskPath(purpose));
+            }
             Action::NewPlan => {
                 if let Some(accounts) = files::dialogs::pick_accounts_csv() {
-                    self.new_plan = Some(NewPlanForm {
-                        accounts,
-                        territories: None,
-                        name_prop: "name".into(),
-                        country: crate::core::geocode::Country::US,
-                    });
+                    self.panels.dialogs.open_new_plan(accounts);
                 }
             }
         }
@@ -806,13 +527,22 @@ impl TurfmapApp {
     /// Save: to the plan's file, or asks where when it has none.
     pub(crate) fn save(&mut self, then: Option<Action>) {
         match self.ws.path() {
-            Some(path) => self.save_to_then(path.to_owned(), then),
+            Some(path) => {
+                let job = file_jobs::save(&self.ws, path.to_owned(), false);
+                self.start(job.then(then));
+            }
             None => self.save_as(then),
         }
     }
 
     /// Save As: asks where, then saves.
     pub(crate) fn save_as(&mut self, then: Option<Action>) {
+        if self.panels.paths.unavailable().is_some() {
+            // The action waiting for the save is dropped: the user saves
+            // with the typed path, then does it again.
+            self.apply_command(command::Command::AskPath(panels::PathPurpose::SavePlan));
+            return;
+        }
         let name = match self.ws.project().name.as_str() {
             "" => "plan".to_owned(),
             n => n.to_owned(),
@@ -820,7 +550,7 @@ impl TurfmapApp {
         if let Some(path) =
             files::dialogs::save_as("Save plan", "Turfmap plan", "turf", &name, self.ws.path())
         {
-            self.save_to_then(path, then);
+            self.start(file_jobs::save(&self.ws, path, false).then(then));
         }
     }
 
@@ -836,76 +566,110 @@ impl TurfmapApp {
         }
     }
 
-    /// Drops a selection that no longer exists (after undo, delete, …).
-    fn sanitize_selection(&mut self) {
-        let p = self.ws.project();
-        if let Some(id) = self.selection.territory
-            && p.territory(id).is_none()
-        {
-            self.selection.territory = None;
-        }
-        if let Some(i) = self.selection.account
-            && (i >= p.accounts.len() || p.accounts.removed[i])
-        {
-            self.selection.account = None;
-        }
-    }
-
     /// Draws the whole window into `ui` and handles its input. This is all
     /// of [`eframe::App::ui`], without needing an `eframe::Frame`.
     pub fn ui_contents(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.phases = FramePhases::default();
-        self.poll_job();
+        if let Some(result) = self.job.as_ref().and_then(Job::poll) {
+            self.job = None;
+            self.finish_job(result);
+        }
         self.expire_notice(&ctx, Instant::now());
         self.refresh_metrics();
-        self.sanitize_selection();
-        self.handle_close_request(&ctx);
-        self.sanitize_tools();
-        self.presentation_keys(&ctx);
+        self.selection.sanitize(self.ws.project());
+        let close = ctx.input(|i| i.viewport().close_requested());
+        if close && !self.allow_close && self.ws.is_dirty() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.panels.dialogs.confirm = Some(Action::Close);
+        }
+        self.panels.tools.sanitize(&self.ws);
         if self.job.is_none()
-            && self.confirm.is_none()
-            && self.new_plan.is_none()
-            && !self.presenting()
+            && self.panels.dialogs.confirm.is_none()
+            && self.panels.export.form.is_none()
+            && let Some(c) = self.panels.present.keys(&ctx)
         {
-            self.tool_keys(&ctx);
-            self.handle_shortcuts(&ctx);
+            self.apply_command(c);
+        }
+        let modal = self.panels.dialogs.is_open() || self.panels.paths.is_open();
+        if self.job.is_none() && !modal && !self.panels.present.is_active() {
+            self.panels.tools.keys(&ctx, &self.ws, &self.selection);
+            self.run_tool_actions();
+            self.apply_commands(panels::menu_bar::shortcuts(&ctx));
         }
         let title = self.window_title();
         if title != self.last_title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.last_title = title;
         }
-        if self.presenting() {
-            self.presentation_ui(ui);
-            self.tick_autosave(Instant::now());
-            if self.job.is_some() {
-                ctx.request_repaint_after(Duration::from_millis(100));
-            }
-            return;
+        if self.panels.present.is_active() {
+            let cx = panels::present::PresentContext {
+                ws: &self.ws,
+                metrics: &self.metrics,
+                selection: &self.selection,
+                style: &self.style,
+                map: &mut self.map,
+            };
+            let commands = self.panels.present.ui(ui, cx);
+            self.apply_commands(commands);
+            self.windows(&ctx, false);
+        } else {
+            self.editing_ui(ui, &ctx);
+            self.windows(&ctx, true);
         }
+        self.tick_autosave(Instant::now());
+        if self.job.is_some() {
+            // Keep the progress bar moving; the worker also wakes us when done.
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+    }
 
-        Panel::top("menu_bar").show(ui, |ui| self.menu_bar(ui));
-        if self.error.is_some() {
-            self.error_banner(ui);
+    /// The editing layout: menu bar, error banner, status bar, territory
+    /// list, details, balance chart and the map with its toolbar.
+    fn editing_ui(&mut self, ui: &mut egui::Ui, ctx: &egui::Context) {
+        Panel::top("menu_bar").show(ui, |ui| {
+            let cx = panels::menu_bar::MenuContext {
+                ws: &self.ws,
+                selection: &self.selection,
+                dark: self.dark,
+                units: self.settings.units,
+                online_tiles: self.settings.online_tiles,
+                typed_paths: self.panels.paths.unavailable().is_some(),
+            };
+            let view = panels::menu_bar::MenuView {
+                style: &mut self.style,
+                tiles: &mut self.settings.tiles,
+                recent: &mut self.recent,
+            };
+            let commands = panels::MenuBar.ui(ui, &cx, view);
+            self.apply_commands(commands);
+        });
+        if let Some(error) = self.error.clone() {
+            self.apply_commands(panels::dialogs::error_banner(ui, &error));
         }
-        Panel::bottom("status_bar").show(ui, |ui| self.status_bar(ui));
+        Panel::bottom("status_bar").show(ui, |ui| {
+            let notice = self.notice.as_deref();
+            let commands = panels::StatusBar.ui(ui, &self.ws, &self.metrics, notice);
+            self.apply_commands(commands);
+        });
         // Default widths leave the map most of a 1400-point window; both
         // side panels resize (egui remembers the widths) and collapse
         // (View menu).
-        if self.style.list_panel {
+        let (list_panel, details_panel) = (self.style.list_panel, self.style.details_panel);
+        if list_panel {
             Panel::left("territory_list")
                 .resizable(true)
                 .default_size(360.0)
                 .min_size(300.0)
                 .show(ui, |ui| {
                     let busy = self.job.is_some();
-                    let commands = self.list.ui(
+                    let p = &mut self.panels;
+                    let commands = p.list.ui(
                         ui,
                         &self.ws,
                         &self.metrics,
                         &self.selection,
-                        &mut self.tools,
+                        &mut p.tools,
                         busy,
                     );
                     self.apply_commands(commands);
@@ -913,12 +677,23 @@ impl TurfmapApp {
                     self.run_tool_actions();
                 });
         }
-        if self.style.details_panel {
+        if details_panel {
             Panel::right("details")
                 .resizable(true)
                 .default_size(300.0)
                 .min_size(240.0)
-                .show(ui, |ui| self.details_panel(ui));
+                .show(ui, |ui| {
+                    let cx = panels::details::DetailsContext {
+                        ws: &self.ws,
+                        metrics: &self.metrics,
+                        selection: &self.selection,
+                        units: self.settings.units,
+                    };
+                    let p = &mut self.panels;
+                    let commands = p.details.ui(ui, &cx, &mut p.tools);
+                    self.apply_commands(commands);
+                    self.run_tool_actions();
+                });
         }
         Panel::bottom("chart")
             .resizable(true)
@@ -931,31 +706,27 @@ impl TurfmapApp {
             });
         CentralPanel::no_frame().show(ui, |ui| {
             self.map_rect = Some(ui.max_rect());
-            self.tool_bar(ui);
-            let events =
-                self.map
-                    .show_with(ui, &self.ws, &self.selection, &self.style, &mut self.tools);
+            let tools = &mut self.panels.tools;
+            let commands = panels::ToolBar.ui(ui, &self.ws, &self.selection, tools);
+            self.apply_commands(commands);
+            self.run_tool_actions();
+            let events = self.map.show_with(
+                ui,
+                &self.ws,
+                &self.selection,
+                &self.style,
+                &mut self.panels.tools,
+            );
             for event in events {
-                match event {
-                    MapEvent::SelectTerritory(id) => self.map_select_territory(id, &ctx),
-                    MapEvent::SelectAccount(i) => self.select_account(i),
-                }
+                let command = match event {
+                    MapEvent::SelectTerritory(id) => self.panels.tools.map_click(id, ctx),
+                    MapEvent::SelectAccount(i) => command::Command::SelectAccount(i),
+                };
+                self.apply_command(command);
             }
             self.run_tool_actions();
-            self.balance_preview(ui);
+            self.panels.balance.preview(ui, &self.map);
         });
-
-        self.balance_window(&ctx);
-        self.dialogs(&ctx);
-        self.map_export_dialog(&ctx);
-        self.salesforce_export_dialog(&ctx);
-        self.model_window(&ctx);
-        self.recovery_dialog(&ctx);
-        self.tick_autosave(Instant::now());
-        if self.job.is_some() {
-            // Keep the progress bar moving; the worker also wakes us when done.
-            ctx.request_repaint_after(Duration::from_millis(100));
-        }
     }
 
     /// A status message stays [`NOTICE_TTL`] after it first showed, then
@@ -980,59 +751,46 @@ impl TurfmapApp {
         }
     }
 
-    /// The right panel: plan summary (balance settings and figures), then
-    /// the selected account or territory, then the history.
-    fn details_panel(&mut self, ui: &mut egui::Ui) {
-        ui.take_available_width();
-        egui::ScrollArea::vertical()
-            .id_salt("details")
-            .auto_shrink([false, false])
-            .show(ui, |ui| {
-                let commands = self.details.plan_summary(ui, &self.ws, &self.metrics);
-                self.apply_commands(commands);
-                ui.add_space(8.0);
-                ui.separator();
-                ui.add_space(4.0);
-                self.selection_controls(ui);
-                self.selection_details(ui);
-                ui.add_space(8.0);
-                ui.separator();
-                self.history_panel(ui);
-            });
-    }
-
-    /// The selected account or territory, or how to select one.
-    fn selection_details(&mut self, ui: &mut egui::Ui) {
-        if let Some(i) = self.selection.account {
-            let commands = panels::Details::account(ui, &self.ws, i);
+    /// The floating windows and modal dialogs; with `all`, also those of
+    /// the editing layout (Balance, exports, territory model, recovery).
+    fn windows(&mut self, ctx: &egui::Context, all: bool) {
+        if all {
+            let area = self.map_rect.unwrap_or_else(|| ctx.content_rect());
+            let commands = self.panels.balance.ui(ctx, &self.ws, area);
             self.apply_commands(commands);
-        } else if let Some(id) = self.selection.territory {
-            let units = self.settings.units;
-            if panels::Details::territory(ui, &self.ws, &self.metrics, units, id) {
-                let commands = self.details.quota(ui, &self.ws, &self.metrics, id);
-                self.apply_commands(commands);
-                self.territory_edit_controls(ui, id);
-                ui.add_space(8.0);
-                let commands = panels::Details::territory_buttons(ui, id);
-                self.apply_commands(commands);
-            }
-        } else {
-            ui.heading("Selection");
-            ui.label(
-                egui::RichText::new(
-                    "Click a territory in the list, a bar in the chart, or a \
-                     territory or account on the map to see its details.",
-                )
-                .color(ui.visuals().weak_text_color()),
-            );
         }
-    }
-
-    fn handle_close_request(&mut self, ctx: &egui::Context) {
-        if ctx.input(|i| i.viewport().close_requested()) && !self.allow_close && self.ws.is_dirty()
+        if let Some(job) = &self.job {
+            let commands = panels::dialogs::busy_dialog(ctx, job);
+            self.apply_commands(commands);
+        }
+        let typed = self.panels.paths.unavailable().is_some();
+        let commands = self.panels.dialogs.ui(ctx, &self.ws, typed);
+        self.apply_commands(commands);
+        let commands = self.panels.paths.ui(ctx);
+        self.apply_commands(commands);
+        self.panels.about.ui(ctx);
+        if !all {
+            return;
+        }
+        let commands = self.panels.export.ui(ctx, &self.ws);
+        self.apply_commands(commands);
+        let commands = self.panels.model.background(ctx, &self.ws, &mut self.map);
+        self.apply_commands(commands);
+        let cx = panels::model::Sections {
+            ws: &self.ws,
+            metrics: &self.metrics,
+            selection: &self.selection,
+            map_picking: self.map.picking(),
+            ctx,
+            out: Vec::new(),
+        };
+        let commands = self.panels.model.ui(ctx, cx);
+        self.apply_commands(commands);
+        if let Some(offer) = &self.autosave.offer
+            && self.job.is_none()
         {
-            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.confirm = Some(Action::Close);
+            let commands = panels::RecoveryDialog.ui(ctx, offer);
+            self.apply_commands(commands);
         }
     }
 }
@@ -1125,10 +883,7 @@ pub fn run(plan: Option<PathBuf>) -> anyhow::Result<()> {
             app.set_settings(remembered, store);
             app.set_recovery_dir(history::default_recovery_dir());
             app.check_recovery();
-            match plan {
-                Some(path) => app.open_plan(path),
-                None => app.open_sample(),
-            }
+            app.apply_command(command::Command::Startup(plan));
             Ok(Box::new(app))
         }),
     )

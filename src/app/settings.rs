@@ -72,24 +72,6 @@ impl AppSettings {
     }
 }
 
-impl crate::app::TurfmapApp {
-    /// Switches km/mi for areas and the scale bar, and remembers it.
-    pub fn set_units(&mut self, units: DistanceUnit) {
-        self.settings.units = units;
-        self.style.units = units;
-        self.save_settings();
-    }
-
-    /// Remembers the balance measure the user just chose.
-    pub(crate) fn remember_balance_measure(&mut self, measure: &BalanceMeasure) {
-        let name = Some(measure.to_string());
-        if self.settings.balance_measure != name {
-            self.settings.balance_measure = name;
-            self.save_settings();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,11 +121,11 @@ mod app_tests {
         };
         app.set_settings(local, Some(store.clone()));
         assert!(!app.settings().online_tiles, "off by default");
-        app.set_online_tiles(true);
+        app.apply_command(crate::app::command::Command::SetOnlineTiles(true));
         assert!(app.settings().online_tiles);
         assert!(app.error().is_none(), "{:?}", app.error());
         assert!(AppSettings::load(&store).online_tiles);
-        app.set_online_tiles(false);
+        app.apply_command(crate::app::command::Command::SetOnlineTiles(false));
         assert!(!AppSettings::load(&store).online_tiles);
         // A bad template is refused, reported, and the switch stays off.
         let mut bad = AppSettings::load(&store);

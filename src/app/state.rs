@@ -14,6 +14,21 @@ pub struct Selection {
     pub account: Option<usize>,
 }
 
+impl Selection {
+    /// Drops a selection that no longer exists (after undo, delete, …).
+    pub fn sanitize(&mut self, p: &crate::core::Project) {
+        if self.territory.is_some_and(|id| p.territory(id).is_none()) {
+            self.territory = None;
+        }
+        if self
+            .account
+            .is_some_and(|i| i >= p.accounts.len() || p.accounts.removed[i])
+        {
+            self.account = None;
+        }
+    }
+}
+
 /// How the map draws things, chosen in the panels.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MapStyle {

@@ -1,6 +1,6 @@
 //! Writing files without harming anything: every writer of the app goes
-//! through [`write_file_atomically`] (one file) or [`write_files_atomically`]
-//! (a set of files that must change together).
+//! through [`write_file_atomically`] (one file) or [`write_folder_atomically`]
+//! (a folder of files that must appear together).
 //!
 //! - A regular file is written all or nothing: a temp file next to it
 //!   (`.NAME.tmp-PID-N`) is filled, synced and renamed over it. The
@@ -446,79 +446,74 @@ pub type FileWriter<'a> = (
     Box<dyn FnOnce(&mut BufWriter<File>) -> Result<()> + 'a>,
 );
 
-/// Name of the temp folder of a set of files in their folder.
-const SET_TEMP: &str = "turfmap-export";
-
-/// Writes a set of files into `dir` (created if needed) so that they
-/// change together or not at all: every file is first written into a temp
-/// folder inside `dir`; only when all are written are they renamed into
-/// place. Should a rename fail, the files renamed before are put back.
-/// Existing files are checked first (folders, devices and read-only files
-/// are refused), so a refusal changes nothing.
-pub fn write_files_atomically(dir: &Path, files: Vec<FileWriter<'_>>) -> Result<()> {
+/// Writes a folder of files that must appear together, such as an export
+/// made of several files for one load: `files` (names relative to `dir`,
+/// `/` for subfolders) are written and synced into a temp folder beside
+/// `dir` (`.NAME.tmp-PID-N`), which then takes `dir`'s place in one
+/// rename. An existing `dir` is first checked with `replaceable` (refuse
+/// when it holds files that are not the writer's own) and moved aside; if
+/// the last rename fails it is put back. So on any failure `dir` is left
+/// as it was, and a reader never sees a mix of old and new files. Temp
+/// folders that a killed process left beside `dir` are removed.
+pub fn write_folder_atomically(
+    dir: &Path,
+    files: Vec<FileWriter<'_>>,
+    replaceable: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
     if dir.as_os_str() == STDOUT {
         return Err(Error::invalid(
-            "'-' (standard output) takes one file, and this writes a set of files: give a folder",
+            "'-' (standard output) takes one file, and this writes a folder of files: give a folder",
         ));
     }
-    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut targets = Vec::with_capacity(files.len());
-    for (name, _) in &files {
-        let shown = dir.join(name);
-        match resolve(&shown)? {
-            Target::File(real) => {
-                check_writable(fs::metadata(&real).ok().as_ref(), &shown, false)?;
-                targets.push((real, shown));
-            }
-            _ => {
-                return Err(Error::io(
-                    &shown,
-                    io::Error::other("not a regular file; write the set into another folder"),
-                ));
-            }
-        }
+    let name = dir
+        .file_name()
+        .ok_or_else(|| Error::invalid(format!("{}: not a folder name", dir.display())))?
+        .to_owned();
+    let parent = dir_of(dir).to_path_buf();
+    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::io(
+            dir,
+            io::Error::other("not a folder; give a new or empty folder"),
+        ));
     }
-    remove_stale_temps(dir, std::ffi::OsStr::new(SET_TEMP));
-    let tmp = temp_path(dir, std::ffi::OsStr::new(SET_TEMP));
-    fs::create_dir(&tmp).map_err(|e| Error::io(dir, e))?;
-    let guard = TempGuard {
-        path: tmp,
+    replaceable(dir)?;
+    remove_stale_temps(&parent, &name);
+    let tmp = TempGuard {
+        path: temp_path(&parent, &name),
         keep: false,
     };
-    let mut staged = Vec::with_capacity(files.len());
-    for ((name, write), (real, shown)) in files.into_iter().zip(&targets) {
-        let new = guard.path.join(&name);
-        let file = File::create(&new).map_err(|e| Error::io(shown, e))?;
-        if let Ok(m) = fs::metadata(real) {
-            keep_owner_and_mode(&file, &m);
+    fs::create_dir(&tmp.path).map_err(|e| Error::io(&parent, e))?;
+    for (rel, write) in files {
+        let shown = dir.join(&rel);
+        let path = tmp.path.join(&rel);
+        if let Some(p) = path.parent() {
+            fs::create_dir_all(p).map_err(|e| Error::io(&shown, e))?;
         }
-        drop(write_synced(file, shown, write)?);
-        staged.push(new);
+        let file = File::create(&path).map_err(|e| Error::io(&shown, e))?;
+        drop(write_synced(file, &shown, write)?);
     }
-    commit_set(&guard.path, &staged, &targets)?;
-    sync_dir(dir);
+    sync_dir(&tmp.path);
+    swap_in(&tmp.path, dir, &parent, &name)?;
+    sync_dir(&parent);
     Ok(())
 }
 
-/// Renames the staged files over their targets, keeping hard links of the
-/// old files in `tmp` to put them back if a rename fails.
-fn commit_set(tmp: &Path, staged: &[PathBuf], targets: &[(PathBuf, PathBuf)]) -> Result<()> {
-    let mut backups: Vec<Option<PathBuf>> = Vec::with_capacity(targets.len());
-    for (k, (real, _)) in targets.iter().enumerate() {
-        let backup = tmp.join(format!(".old-{k}"));
-        let kept = real.exists() && fs::hard_link(real, &backup).is_ok();
-        backups.push(kept.then_some(backup));
+/// Renames the finished folder `new` into `dir`'s place, moving an
+/// existing `dir` aside first and putting it back should the rename fail.
+fn swap_in(new: &Path, dir: &Path, parent: &Path, name: &std::ffi::OsStr) -> Result<()> {
+    if !dir.exists() {
+        return fs::rename(new, dir).map_err(|e| Error::io(dir, e));
     }
-    for (k, (new, (real, shown))) in staged.iter().zip(targets).enumerate() {
-        if let Err(e) = fs::rename(new, real) {
-            for ((real, _), backup) in targets[..k].iter().zip(&backups).rev() {
-                let _ = match backup {
-                    Some(b) => fs::rename(b, real),
-                    None => fs::remove_file(real),
-                };
-            }
-            return Err(Error::io(shown, e));
-        }
+    let old = TempGuard {
+        path: temp_path(parent, name),
+        keep: false,
+    };
+    fs::rename(dir, &old.path).map_err(|e| Error::io(dir, e))?;
+    if let Err(e) = fs::rename(new, dir) {
+        // Put the earlier folder back before reporting.
+        let _ = fs::rename(&old.path, dir);
+        return Err(Error::io(dir, e));
     }
     Ok(())
 }

@@ -392,7 +392,7 @@ pub struct PlanSettings {
     /// How quotas were set, and which measure is the actual (closed
     /// revenue) they are compared with; `None` until quotas are set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quota: Option<super::quota::QuotaSettings>,
+    pub quota: Option<QuotaSettings>,
     /// The country of accounts whose import row names none: it picks the
     /// postal-code table. Plans from before it existed are US plans.
     /// Not written for US plans, whose files stay as they were.
@@ -909,4 +909,38 @@ pub struct StoredPlan {
     /// Pin per account index (shorter than the accounts when accounts were
     /// added since: missing entries are unpinned).
     pub pins: Pins,
+}
+
+/// How the plan's quotas were set (kept in the plan's settings; split
+/// by [`crate::core::quota`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuotaSettings {
+    /// The territory type that carries the quotas.
+    pub type_id: TerritoryTypeId,
+    /// The plan total: the sum of every unit's quota.
+    pub total: f64,
+    /// The measure the total was split by (`count` for accounts).
+    pub by: String,
+    /// A weighted index instead of one measure: `(measure, weight)`.
+    #[serde(default)]
+    pub weights: Vec<(String, f64)>,
+    /// The measure holding what was achieved (closed revenue), if any.
+    #[serde(default)]
+    pub actual: Option<String>,
+    /// The measure holding the potential, for white space (potential minus
+    /// actual); `None` = a measure called "potential", if there is one.
+    #[serde(default)]
+    pub potential: Option<String>,
+}
+
+impl QuotaSettings {
+    /// The measures of the index with their weights: `weights`, or `by`
+    /// alone with weight 1.
+    pub fn index(&self) -> Vec<(String, f64)> {
+        if self.weights.is_empty() {
+            vec![(self.by.clone(), 1.0)]
+        } else {
+            self.weights.clone()
+        }
+    }
 }

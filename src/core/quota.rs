@@ -17,45 +17,12 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-
 use super::edit::Edit;
 use super::error::{Error, Result};
 use super::metrics::PlanMetrics;
 use super::model::{Project, TerritoryId, TerritoryTypeId};
 
-/// How the plan's quotas were set (kept in the plan's settings).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct QuotaSettings {
-    /// The territory type that carries the quotas.
-    pub type_id: TerritoryTypeId,
-    /// The plan total: the sum of every unit's quota.
-    pub total: f64,
-    /// The measure the total was split by (`count` for accounts).
-    pub by: String,
-    /// A weighted index instead of one measure: `(measure, weight)`.
-    #[serde(default)]
-    pub weights: Vec<(String, f64)>,
-    /// The measure holding what was achieved (closed revenue), if any.
-    #[serde(default)]
-    pub actual: Option<String>,
-    /// The measure holding the potential, for white space (potential minus
-    /// actual); `None` = a measure called "potential", if there is one.
-    #[serde(default)]
-    pub potential: Option<String>,
-}
-
-impl QuotaSettings {
-    /// The measures of the index with their weights: `weights`, or `by`
-    /// alone with weight 1.
-    pub fn index(&self) -> Vec<(String, f64)> {
-        if self.weights.is_empty() {
-            vec![(self.by.clone(), 1.0)]
-        } else {
-            self.weights.clone()
-        }
-    }
-}
+pub use super::model::QuotaSettings;
 
 /// Splits `total` in proportion to `shares` (non-negative, not all zero),
 /// rounded to whole units — cents when `total` has cents — by largest

@@ -20,7 +20,77 @@ pub struct Details {
     quota_text: Option<(TerritoryId, String)>,
 }
 
+/// What the details panel draws from.
+pub struct DetailsContext<'a> {
+    /// The plan.
+    pub ws: &'a Workspace,
+    /// Its figures.
+    pub metrics: &'a PlanMetrics,
+    /// What is selected.
+    pub selection: &'a crate::app::state::Selection,
+    /// Distance units for areas and lengths.
+    pub units: DistanceUnit,
+}
+
 impl Details {
+    /// The right panel: plan summary (balance settings and figures), then
+    /// the selected account or territory with its editing controls (their
+    /// tool actions are queued in `tools`), then the history.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        cx: &DetailsContext<'_>,
+        tools: &mut crate::app::tools::Tools,
+    ) -> Vec<Command> {
+        ui.take_available_width();
+        let mut out = Vec::new();
+        egui::ScrollArea::vertical()
+            .id_salt("details")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                out.extend(self.plan_summary(ui, cx.ws, cx.metrics));
+                ui.add_space(8.0);
+                ui.separator();
+                ui.add_space(4.0);
+                super::ToolBar::selection_controls(ui, cx.ws, cx.selection, tools);
+                out.extend(self.selection(ui, cx, tools));
+                ui.add_space(8.0);
+                ui.separator();
+                out.extend(super::HistoryPanel.ui(ui, cx.ws));
+            });
+        out
+    }
+
+    /// The selected account or territory, or how to select one.
+    fn selection(
+        &mut self,
+        ui: &mut Ui,
+        cx: &DetailsContext<'_>,
+        tools: &mut crate::app::tools::Tools,
+    ) -> Vec<Command> {
+        let mut out = Vec::new();
+        if let Some(i) = cx.selection.account {
+            out.extend(Self::account(ui, cx.ws, i));
+        } else if let Some(id) = cx.selection.territory {
+            if Self::territory(ui, cx.ws, cx.metrics, cx.units, id) {
+                out.extend(self.quota(ui, cx.ws, cx.metrics, id));
+                super::ToolBar::territory_controls(ui, cx.ws, tools, id);
+                ui.add_space(8.0);
+                out.extend(Self::territory_buttons(ui, id));
+            }
+        } else {
+            ui.heading("Selection");
+            ui.label(
+                RichText::new(
+                    "Click a territory in the list, a bar in the chart, or a \
+                     territory or account on the map to see its details.",
+                )
+                .color(ui.visuals().weak_text_color()),
+            );
+        }
+        out
+    }
+
     /// Forgets a half-typed tolerance (another plan was opened).
     pub fn reset(&mut self) {
         self.tolerance_edit = None;

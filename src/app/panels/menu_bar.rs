@@ -3,6 +3,8 @@
 //! style, the tile server being typed) are changed in place, as a checkbox
 //! changes its bool.
 
+use std::path::PathBuf;
+
 use egui::{Button, Key, KeyboardShortcut, Modifiers, Ui};
 
 use crate::core::Workspace;
@@ -38,6 +40,8 @@ pub struct MenuContext<'a> {
     pub units: DistanceUnit,
     /// Online tiles on.
     pub online_tiles: bool,
+    /// No native file dialog here: ask for typed paths.
+    pub typed_paths: bool,
 }
 
 /// The view options the View menu changes in place.
@@ -60,7 +64,7 @@ impl MenuBar {
     pub fn ui(&mut self, ui: &mut Ui, cx: &MenuContext<'_>, view: MenuView<'_>) -> Vec<Command> {
         let mut out = Vec::new();
         egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("File", |ui| file_menu(ui, cx.ws, view.recent, &mut out));
+            ui.menu_button("File", |ui| file_menu(ui, cx, view.recent, &mut out));
             ui.menu_button("Edit", |ui| edit_menu(ui, cx, &mut out));
             ui.menu_button("Plan", |ui| {
                 if ui.button("Balance…").clicked() {
@@ -91,7 +95,8 @@ fn shortcut(ui: &Ui, s: &KeyboardShortcut) -> String {
 }
 
 /// New, Open, Open recent, Save, Save as.
-fn file_menu(ui: &mut Ui, ws: &Workspace, recent: &mut RecentPlans, out: &mut Vec<Command>) {
+fn file_menu(ui: &mut Ui, cx: &MenuContext<'_>, recent: &mut RecentPlans, out: &mut Vec<Command>) {
+    let ws = cx.ws;
     if ui
         .add(Button::new("New plan from CSV…").shortcut_text(shortcut(ui, &NEW)))
         .clicked()
@@ -122,7 +127,7 @@ fn file_menu(ui: &mut Ui, ws: &Workspace, recent: &mut RecentPlans, out: &mut Ve
         out.push(Command::SaveAs);
     }
     ui.separator();
-    import_export_items(ui, ws, out);
+    import_export_items(ui, ws, cx.typed_paths, out);
     ui.separator();
     if ui
         .add(Button::new("Quit").shortcut_text(shortcut(ui, &QUIT)))
@@ -154,14 +159,10 @@ fn recent_menu(ui: &mut Ui, recent: &mut RecentPlans, out: &mut Vec<Command>) {
 }
 
 /// Import territories; export assignments, territories, map image, reports.
-fn import_export_items(ui: &mut Ui, ws: &Workspace, out: &mut Vec<Command>) {
-    if ui
-        .button("Import territories (GeoJSON, shapefile, KML/KMZ)…")
-        .clicked()
-        && let Some(path) = files::dialogs::pick_territories(ws.path())
-    {
-        out.push(Command::ImportTerritories(path));
-    }
+/// With `typed` (no native file dialog here) the file items ask for a
+/// typed path instead.
+fn import_export_items(ui: &mut Ui, ws: &Workspace, typed: bool, out: &mut Vec<Command>) {
+    use super::PathPurpose;
     let stem = match ws.project().name.as_str() {
         "" => "plan".to_owned(),
         n => n.to_owned(),
@@ -169,20 +170,38 @@ fn import_export_items(ui: &mut Ui, ws: &Workspace, out: &mut Vec<Command>) {
     let save_as = |title: &str, kind: &str, ext: &str, suffix: &str| {
         files::dialogs::save_as(title, kind, ext, &format!("{stem}-{suffix}"), ws.path())
     };
-    if ui.button("Export assignments (CSV)…").clicked()
-        && let Some(path) = save_as("Export assignments", "CSV", "csv", "assignments")
-    {
-        out.push(Command::ExportAssignments(path));
-    }
-    if ui.button("Export territories (GeoJSON)…").clicked()
-        && let Some(path) = save_as("Export territories", "GeoJSON", "geojson", "territories")
-    {
-        out.push(Command::ExportTerritories(path));
-    }
-    if ui.button("Export territories (KML)…").clicked()
-        && let Some(path) = save_as("Export territories", "KML", "kml", "territories")
-    {
-        out.push(Command::ExportTerritories(path));
+    type Pick<'a> = Box<dyn Fn() -> Option<PathBuf> + 'a>;
+    let items: [(&str, PathPurpose, Pick<'_>); 4] = [
+        (
+            "Import territories (GeoJSON, shapefile, KML/KMZ)…",
+            PathPurpose::ImportTerritories,
+            Box::new(|| files::dialogs::pick_territories(ws.path())),
+        ),
+        (
+            "Export assignments (CSV)…",
+            PathPurpose::ExportAssignments,
+            Box::new(|| save_as("Export assignments", "CSV", "csv", "assignments")),
+        ),
+        (
+            "Export territories (GeoJSON)…",
+            PathPurpose::ExportTerritories { kml: false },
+            Box::new(|| save_as("Export territories", "GeoJSON", "geojson", "territories")),
+        ),
+        (
+            "Export territories (KML)…",
+            PathPurpose::ExportTerritories { kml: true },
+            Box::new(|| save_as("Export territories", "KML", "kml", "territories")),
+        ),
+    ];
+    for (label, purpose, pick) in items {
+        if !ui.button(label).clicked() {
+            continue;
+        }
+        if typed {
+            out.push(Command::AskPath(purpose));
+        } else if let Some(path) = pick() {
+            out.push(purpose.command(path));
+        }
     }
     if ui.button("Export to Salesforce…").clicked() {
         out.push(Command::OpenSalesforceExport);
@@ -261,7 +280,7 @@ fn view_menu(ui: &mut Ui, cx: &MenuContext<'_>, style: &mut MapStyle, out: &mut 
         .add(Button::new("Presentation mode").shortcut_text("F5"))
         .clicked()
     {
-        out.push(Command::Present);
+        out.push(Command::SetPresenting(true));
     }
     ui.separator();
     if ui.button("Zoom to plan").clicked() {
@@ -364,4 +383,33 @@ fn model_menu(ui: &mut Ui, ws: &Workspace, out: &mut Vec<Command>) {
             ui.close();
         }
     }
+}
+
+/// The window's keyboard shortcuts pressed this frame, as commands.
+pub(crate) fn shortcuts(ctx: &egui::Context) -> Vec<Command> {
+    // Shift variants first: consume_shortcut ignores extra Shift.
+    let pressed = |s: &KeyboardShortcut| ctx.input_mut(|i| i.consume_shortcut(s));
+    let mut out = Vec::new();
+    if pressed(&SAVE_AS) {
+        out.push(Command::SaveAs);
+    } else if pressed(&SAVE) {
+        out.push(Command::Save);
+    } else if pressed(&OPEN) {
+        out.push(Command::Request(Action::OpenDialog));
+    } else if pressed(&NEW) {
+        out.push(Command::Request(Action::NewPlan));
+    } else if pressed(&QUIT) {
+        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+    }
+    // A text field being edited has its own undo.
+    if !ctx.egui_wants_keyboard_input() {
+        if pressed(&REDO) || pressed(&REDO_Y) {
+            out.push(Command::Redo);
+        } else if pressed(&UNDO) {
+            out.push(Command::Undo);
+        } else if ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+            out.push(Command::ClearSelection);
+        }
+    }
+    out
 }

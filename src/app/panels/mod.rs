@@ -8,10 +8,16 @@
 //! meaning instead of a bare number.
 
 pub mod about;
+pub mod balance;
 pub mod balance_chart;
 pub mod details;
+pub mod dialogs;
+pub mod export;
 pub mod history;
 pub mod menu_bar;
+pub mod model;
+pub mod path_prompt;
+pub mod present;
 pub mod salesforce;
 pub mod status_bar;
 pub mod territory_list;
@@ -25,13 +31,48 @@ use super::fmt;
 
 pub use super::tools::ToolBar;
 pub use about::AboutWindow;
+pub use balance::BalancePanel;
 pub use balance_chart::BalanceChart;
 pub use details::Details;
+pub use dialogs::{Dialogs, NewPlanRequest};
+pub use export::{ExportUi, MapExportForm};
 pub use history::{HistoryPanel, RecoveryDialog};
 pub use menu_bar::MenuBar;
+pub use model::ModelWindow;
+pub use path_prompt::{PathPrompt, PathPurpose};
+pub use present::Presentation;
 pub use salesforce::{SalesforceExportDialog, SalesforceExportRequest};
 pub use status_bar::StatusBar;
 pub use territory_list::{SortColumn, SortOrder, TerritoryList, territory_order};
+
+/// Every panel and dialog of the window, each owning its state. The app
+/// draws them from read-only state and applies the [`Command`]s they
+/// return in one place.
+///
+/// [`Command`]: super::command::Command
+#[derive(Default)]
+pub struct Panels {
+    /// The territory list (left).
+    pub list: TerritoryList,
+    /// The plan summary and selection details (right).
+    pub details: Details,
+    /// The map's editing tools and their toolbar.
+    pub tools: super::tools::Tools,
+    /// The Balance/Generate dialog.
+    pub balance: BalancePanel,
+    /// The territory model window (open or not, its state stays).
+    pub model: ModelWindow,
+    /// Presentation mode.
+    pub present: Presentation,
+    /// The export dialogs and where exports go.
+    pub export: ExportUi,
+    /// "Save changes?" and the New-plan form.
+    pub dialogs: Dialogs,
+    /// The About window (credits and notices of the bundled data).
+    pub about: AboutWindow,
+    /// A typed path where no native file dialog can be shown.
+    pub paths: PathPrompt,
+}
 
 /// A caption and its value in a two- or three-column grid; the value's
 /// accessible text is "caption: value".

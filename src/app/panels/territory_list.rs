@@ -246,6 +246,14 @@ pub struct TerritoryList {
 }
 
 impl TerritoryList {
+    /// The territories in the order the list shows them.
+    pub fn order(&self, metrics: &PlanMetrics) -> Vec<TerritoryId> {
+        territory_order(metrics, self.sort)
+            .into_iter()
+            .map(|k| TerritoryId(metrics.territories[k].id))
+            .collect()
+    }
+
     /// Brings `id` into view next frame, unless it is already visible.
     pub fn scroll_to(&mut self, id: Option<TerritoryId>) {
         self.scroll_to = id;

@@ -21,6 +21,7 @@ use egui::{Key, Modifiers, Pos2};
 use geo::{Coord, LineString, Polygon};
 
 use super::TurfmapApp;
+use super::command::Command;
 use super::state::Selection;
 use crate::core::edit::Edit;
 use crate::core::shape_edit::{self as core_tools, DrawMode};
@@ -398,6 +399,30 @@ impl Tools {
     }
 }
 
+/// The edit that pins `accounts` to `target` (drag and drop); `None` when
+/// they are all there already (pinned or placed by geometry).
+pub(crate) fn drop_edit(
+    ws: &Workspace,
+    accounts: &[usize],
+    target: TerritoryId,
+) -> crate::core::Result<Option<Edit>> {
+    if accounts
+        .iter()
+        .all(|&i| ws.engine().territory_of(i) == Some(target))
+    {
+        return Ok(None);
+    }
+    let idx: Vec<u32> = accounts.iter().map(|&i| i as u32).collect();
+    core_tools::drop_accounts(ws.project(), ws.engine(), &idx, target).map(Some)
+}
+
+/// The edit that removes the manual pins of `accounts` in the type shown
+/// (rules and geometry decide again there; pins in other types stay).
+pub(crate) fn unpin_edit(ws: &Workspace, accounts: &[usize]) -> crate::core::Result<Edit> {
+    let idx: Vec<u32> = accounts.iter().map(|&i| i as u32).collect();
+    core_tools::unpin(ws.project(), ws.current_type(), &idx)
+}
+
 /// `[(lon, lat)]` → closed polygon.
 fn polygon_of(pts: &[(f64, f64)]) -> Polygon<f64> {
     let mut ring: Vec<Coord<f64>> = pts.iter().map(|&(x, y)| Coord { x, y }).collect();
@@ -407,52 +432,18 @@ fn polygon_of(pts: &[(f64, f64)]) -> Polygon<f64> {
     Polygon::new(LineString(ring), vec![])
 }
 
-impl TurfmapApp {
-    /// The editing tools' state.
-    pub fn tools(&self) -> &Tools {
-        &self.tools
-    }
-
-    /// The editing tools' state, to change (tests, scripts).
-    pub fn tools_mut(&mut self) -> &mut Tools {
-        &mut self.tools
-    }
-
-    /// The toolbar above the map; its queued actions run at once.
-    pub(crate) fn tool_bar(&mut self, ui: &mut egui::Ui) {
-        let commands = ToolBar.ui(ui, &self.ws, &self.selection, &mut self.tools);
-        self.apply_commands(commands);
-        self.run_tool_actions();
-    }
-
-    /// The details panel's editing controls for territory `id`.
-    pub(crate) fn territory_edit_controls(&mut self, ui: &mut egui::Ui, id: TerritoryId) {
-        ToolBar::territory_controls(ui, &self.ws, &mut self.tools, id);
-        self.run_tool_actions();
-    }
-
-    /// The details panel's account and multi-territory selection, if any.
-    pub(crate) fn selection_controls(&mut self, ui: &mut egui::Ui) {
-        ToolBar::selection_controls(ui, &self.ws, &self.selection, &mut self.tools);
-        self.run_tool_actions();
-    }
-
-    /// Picks the map tool (as its toolbar button and key do).
-    pub fn set_tool(&mut self, tool: Tool) {
-        self.tools.set_tool(tool);
-    }
-
+impl Tools {
     /// Tool keys: tool letters, Enter/Backspace/Esc for a path, Delete for
     /// a vertex, U to unpin and M to merge the selection. Runs before the
     /// window's own shortcuts, and takes Esc only when it had something to
     /// cancel.
-    pub(crate) fn tool_keys(&mut self, ctx: &egui::Context) {
+    pub(crate) fn keys(&mut self, ctx: &egui::Context, ws: &Workspace, selection: &Selection) {
         if ctx.egui_wants_keyboard_input() {
             return;
         }
         let key = |k: Key| ctx.input_mut(|i| i.consume_key(Modifiers::NONE, k));
         let alt = ctx.input(|i| i.modifiers.alt);
-        let t = &mut self.tools;
+        let t = self;
         if ctx.input(|i| i.key_pressed(Key::Escape)) {
             if t.cancel() {
                 ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape));
@@ -481,7 +472,7 @@ impl TurfmapApp {
             && t.tool == Tool::Reshape
             && (key(Key::Delete) || key(Key::Backspace))
         {
-            match core_tools::delete_vertex(self.ws.project(), v.id, v.part, v.ring, v.vertex) {
+            match core_tools::delete_vertex(ws.project(), v.id, v.part, v.ring, v.vertex) {
                 Ok(e) => t.push(ToolAction::Apply(e)),
                 Err(e) => t.hint = Some(e.to_string()),
             }
@@ -497,17 +488,67 @@ impl TurfmapApp {
             t.push(ToolAction::Unpin(a));
         }
         if key(Key::M)
-            && let Some(ids) = t.merge_set(&self.selection)
+            && let Some(ids) = t.merge_set(selection)
         {
             t.push(ToolAction::Merge(ids));
         }
-        self.run_tool_actions();
     }
 
+    /// Drops tool state that refers to what no longer exists.
+    pub(crate) fn sanitize(&mut self, ws: &Workspace) {
+        let p = ws.project();
+        self.territories.retain(|&id| p.territory(id).is_some());
+        let n = p.accounts.len();
+        self.accounts.retain(|&i| i < n && !p.accounts.removed[i]);
+    }
+
+    /// Adds `id` to (or removes it from) the territories selected together
+    /// and selects the last one; returns a territory to bring into view.
+    pub(crate) fn toggle(
+        &mut self,
+        id: TerritoryId,
+        selection: &mut Selection,
+    ) -> Option<TerritoryId> {
+        let t = &mut self.territories;
+        if t.is_empty()
+            && let Some(sel) = selection.territory
+        {
+            t.push(sel);
+        }
+        selection.account = None;
+        if let Some(k) = t.iter().position(|x| *x == id) {
+            t.remove(k);
+            selection.territory = t.last().copied();
+            None
+        } else {
+            t.push(id);
+            selection.territory = Some(id);
+            Some(id)
+        }
+    }
+
+    /// A click on the map selected territory `id` (or empty space): with
+    /// Ctrl/Cmd held it joins the multi-selection instead.
+    pub(crate) fn map_click(&mut self, id: Option<TerritoryId>, ctx: &egui::Context) -> Command {
+        match id {
+            Some(id) if ctx.input(|i| i.modifiers.command) => Command::ToggleTerritory(id),
+            Some(id) => {
+                self.territories.clear();
+                Command::SelectTerritory { id, zoom: false }
+            }
+            None => {
+                self.territories.clear();
+                Command::ClearSelection
+            }
+        }
+    }
+}
+
+impl TurfmapApp {
     /// Turns the queued tool actions into edits (and selection changes).
     pub(crate) fn run_tool_actions(&mut self) {
-        self.phases.build_ms += std::mem::take(&mut self.tools.build_ms);
-        let actions = std::mem::take(&mut self.tools.actions);
+        self.phases.build_ms += std::mem::take(&mut self.panels.tools.build_ms);
+        let actions = std::mem::take(&mut self.panels.tools.actions);
         for a in actions {
             self.run_tool_action(a);
         }
@@ -518,7 +559,7 @@ impl TurfmapApp {
         let edit = |r: crate::core::Result<Edit>| r.map_err(|e| e.to_string());
         let result: Result<(), String> = match a {
             ToolAction::Apply(e) => {
-                self.tools.gesture_rev = None;
+                self.panels.tools.gesture_rev = None;
                 self.apply(e);
                 Ok(())
             }
@@ -527,7 +568,7 @@ impl TurfmapApp {
                 Ok(())
             }
             ToolAction::Drop(accounts, target) => {
-                self.drop_accounts(&accounts, target);
+                self.apply_command(Command::DropAccounts(accounts, target));
                 Ok(())
             }
             ToolAction::Unpin(accounts) => {
@@ -538,13 +579,13 @@ impl TurfmapApp {
                 if pinned.is_empty() {
                     self.notice = Some("None of the selected accounts is pinned".into());
                 } else {
-                    self.unpin_accounts(&pinned);
+                    self.apply_command(Command::Unpin(pinned));
                 }
                 Ok(())
             }
             ToolAction::SelectAccounts(mut list, add) => {
                 if add {
-                    list.extend(self.tools.accounts.iter().copied());
+                    list.extend(self.panels.tools.accounts.iter().copied());
                     list.sort_unstable();
                     list.dedup();
                 }
@@ -555,7 +596,7 @@ impl TurfmapApp {
                         super::fmt::count(n as u64)
                     ),
                 });
-                self.tools.accounts = list;
+                self.panels.tools.accounts = list;
                 Ok(())
             }
             ToolAction::Draw(pts, mode) => {
@@ -574,8 +615,8 @@ impl TurfmapApp {
                         if self.ws.revision() != before && self.ws.project().territory(id).is_some()
                         {
                             self.select_territory(id, false);
-                            self.tools.territories.clear();
-                            self.tools.focus_name = true;
+                            self.panels.tools.territories.clear();
+                            self.panels.tools.focus_name = true;
                             self.notice = Some(
                                 "New territory drawn: type its name in the details panel".into(),
                             );
@@ -593,7 +634,7 @@ impl TurfmapApp {
             }
             ToolAction::Merge(ids) => edit(core_tools::merge_territories(p, &ids, None)).map(|e| {
                 self.apply(e);
-                self.tools.territories.clear();
+                self.panels.tools.territories.clear();
                 if let Some(&first) = ids.first() {
                     self.select_territory(first, false);
                 }
@@ -604,14 +645,14 @@ impl TurfmapApp {
                 } else {
                     let r = edit(core_tools::rename(p, id, &name)).map(|e| self.apply(e));
                     // A refused name goes back to the current one in the field.
-                    self.tools.name_edit = None;
+                    self.panels.tools.name_edit = None;
                     r
                 }
             }
             ToolAction::Recolor(id, color) => {
                 edit(core_tools::recolor(p, id, color)).map(|e| {
                     // A picker dragged across colours is one undo step.
-                    let fold = self.tools.recolor_rev == Some((id, self.ws.revision()));
+                    let fold = self.panels.tools.recolor_rev == Some((id, self.ws.revision()));
                     let r = if fold {
                         self.ws.amend(e)
                     } else {
@@ -619,7 +660,7 @@ impl TurfmapApp {
                     };
                     match r {
                         Ok(()) => {
-                            self.tools.recolor_rev = Some((id, self.ws.revision()));
+                            self.panels.tools.recolor_rev = Some((id, self.ws.revision()));
                             self.refresh_metrics();
                         }
                         Err(e) => self.error = Some(e.to_string()),
@@ -633,12 +674,12 @@ impl TurfmapApp {
             ToolAction::Focus(id, tool) => {
                 self.select_territory(id, false);
                 if let Some(t) = tool {
-                    self.tools.set_tool(t);
+                    self.panels.tools.set_tool(t);
                 }
                 Ok(())
             }
             ToolAction::ToggleTerritory(id) => {
-                self.toggle_territory(id);
+                self.apply_command(Command::ToggleTerritory(id));
                 Ok(())
             }
             ToolAction::Notice(n) => {
@@ -652,48 +693,11 @@ impl TurfmapApp {
         }
     }
 
-    /// A click on the map selected territory `id` (or empty space): with
-    /// Ctrl/Cmd held it joins the multi-selection instead.
-    pub(crate) fn map_select_territory(&mut self, id: Option<TerritoryId>, ctx: &egui::Context) {
-        match id {
-            Some(id) if ctx.input(|i| i.modifiers.command) => self.toggle_territory(id),
-            Some(id) => {
-                self.tools.territories.clear();
-                self.select_territory(id, false);
-            }
-            None => {
-                self.tools.territories.clear();
-                self.selection = Selection::default();
-            }
-        }
-    }
-
-    /// Adds `id` to (or removes it from) the territories selected together.
-    pub fn toggle_territory(&mut self, id: TerritoryId) {
-        let t = &mut self.tools.territories;
-        if t.is_empty()
-            && let Some(sel) = self.selection.territory
-        {
-            t.push(sel);
-        }
-        if let Some(k) = t.iter().position(|x| *x == id) {
-            t.remove(k);
-            let next = t.last().copied();
-            self.selection.territory = next;
-            self.selection.account = None;
-        } else {
-            t.push(id);
-            self.selection.territory = Some(id);
-            self.selection.account = None;
-            self.list.scroll_to(Some(id));
-        }
-    }
-
     /// One step of a gesture: applied, and folded into the gesture's first
     /// step when that is still the last undo entry.
     fn gesture_step(&mut self, e: Edit) {
         let key = |app: &Self| (app.generation, app.ws.revision());
-        let fold = self.tools.gesture_rev == Some(key(self));
+        let fold = self.panels.tools.gesture_rev == Some(key(self));
         let t = std::time::Instant::now();
         let r = if fold {
             self.ws.amend(e)
@@ -703,22 +707,10 @@ impl TurfmapApp {
         self.phases.edit_ms += t.elapsed().as_secs_f64() * 1e3;
         match r {
             Ok(()) => {
-                self.tools.gesture_rev = Some(key(self));
+                self.panels.tools.gesture_rev = Some(key(self));
                 self.refresh_metrics();
             }
-            Err(e) => self.tools.hint = Some(e.to_string()),
+            Err(e) => self.panels.tools.hint = Some(e.to_string()),
         }
-    }
-
-    /// Drops tool state that refers to what no longer exists.
-    pub(crate) fn sanitize_tools(&mut self) {
-        let p = self.ws.project();
-        self.tools
-            .territories
-            .retain(|&id| p.territory(id).is_some());
-        let n = p.accounts.len();
-        self.tools
-            .accounts
-            .retain(|&i| i < n && !p.accounts.removed[i]);
     }
 }

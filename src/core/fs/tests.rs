@@ -272,17 +272,35 @@ fn set_writer<'a>(name: &str, bytes: &'a [u8]) -> FileWriter<'a> {
     )
 }
 
+/// `dir` may be replaced when it holds only `.csv` files (as an export's
+/// own check would say).
+fn only_csv(dir: &Path) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    let foreign = fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .any(|e| !e.file_name().to_string_lossy().ends_with(".csv"));
+    if foreign {
+        return Err(Error::invalid(format!(
+            "{} holds other files",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 #[test]
-fn file_set_changes_all_or_nothing() {
+fn folder_appears_all_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     fs::create_dir(&out).unwrap();
     fs::write(out.join("a.csv"), b"old a").unwrap();
     fs::write(out.join("b.csv"), b"old b").unwrap();
-    fs::write(out.join("notes.txt"), b"mine").unwrap();
-    // The second file fails (a full disk): the first stays old too.
+    // The second file fails (a full disk): the folder stays as it was.
     let failing: FileWriter<'_> = (
-        "b.csv".into(),
+        "sub/b.csv".into(),
         Box::new(|w: &mut BufWriter<File>| {
             w.write_all(b"half").map_err(unnamed_io)?;
             Err(unnamed_io(io::Error::other("No space left on device")))
@@ -293,52 +311,58 @@ fn file_set_changes_all_or_nothing() {
         failing,
         set_writer("c.csv", b"c"),
     ];
-    let err = write_files_atomically(&out, files).unwrap_err();
+    let err = write_folder_atomically(&out, files, only_csv).unwrap_err();
     assert!(err.to_string().contains("b.csv"), "{err}");
     assert_eq!(fs::read(out.join("a.csv")).unwrap(), b"old a");
-    assert_eq!(fs::read(out.join("b.csv")).unwrap(), b"old b");
-    assert_eq!(names(&out), ["a.csv", "b.csv", "notes.txt"]);
-    // All written: all new, nothing else touched, no temp folder left.
-    let files = vec![
-        set_writer("a.csv", b"new a"),
-        set_writer("b.csv", b"new b"),
-        set_writer("c.csv", b"c"),
-    ];
-    write_files_atomically(&out, files).unwrap();
+    assert_eq!(names(&out), ["a.csv", "b.csv"]);
+    assert_eq!(names(dir.path()), ["out"], "no temp folder left");
+    // All written: the new folder, with nothing of the old one left over.
+    let files = vec![set_writer("a.csv", b"new a"), set_writer("sub/c.csv", b"c")];
+    write_folder_atomically(&out, files, only_csv).unwrap();
     assert_eq!(fs::read(out.join("a.csv")).unwrap(), b"new a");
-    assert_eq!(fs::read(out.join("b.csv")).unwrap(), b"new b");
-    assert_eq!(names(&out), ["a.csv", "b.csv", "c.csv", "notes.txt"]);
-}
-
-#[cfg(unix)]
-#[test]
-fn file_set_with_a_read_only_file_changes_nothing() {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("a.csv"), b"old a").unwrap();
-    fs::write(dir.path().join("b.csv"), b"old b").unwrap();
-    fs::set_permissions(dir.path().join("b.csv"), fs::Permissions::from_mode(0o444)).unwrap();
-    let files = vec![set_writer("a.csv", b"new"), set_writer("b.csv", b"new")];
-    let err = write_files_atomically(dir.path(), files).unwrap_err();
-    assert!(err.to_string().contains("read-only"), "{err}");
-    assert_eq!(fs::read(dir.path().join("a.csv")).unwrap(), b"old a");
-    assert_eq!(names(dir.path()), ["a.csv", "b.csv"]);
+    assert_eq!(fs::read(out.join("sub/c.csv")).unwrap(), b"c");
+    assert_eq!(names(&out), ["a.csv", "sub"]);
+    assert_eq!(names(dir.path()), ["out"], "the old folder is gone");
 }
 
 #[test]
-fn file_set_rename_failure_puts_old_files_back() {
+fn folder_with_foreign_files_is_not_replaced() {
     let dir = tempfile::tempdir().unwrap();
-    let tmp = dir.path().join("stage");
-    fs::create_dir(&tmp).unwrap();
-    let a = dir.path().join("a.csv");
-    fs::write(&a, b"old a").unwrap();
-    fs::write(tmp.join("a.csv"), b"new a").unwrap();
-    fs::write(tmp.join("b.csv"), b"new b").unwrap();
-    let b = dir.path().join("b.csv");
-    // b's staged file vanished: its rename fails after a's went through.
-    let staged = [tmp.join("a.csv"), tmp.join("missing.csv")];
-    let targets = [(a.clone(), a.clone()), (b.clone(), b.clone())];
-    assert!(commit_set(&tmp, &staged, &targets).is_err());
-    assert_eq!(fs::read(&a).unwrap(), b"old a");
-    assert!(!b.exists());
+    let out = dir.path().join("out");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("notes.txt"), b"mine").unwrap();
+    let err = write_folder_atomically(&out, vec![set_writer("a.csv", b"a")], only_csv).unwrap_err();
+    assert!(err.to_string().contains("other files"), "{err}");
+    assert_eq!(names(&out), ["notes.txt"]);
+    assert_eq!(names(dir.path()), ["out"]);
+    // A file where the folder should be is refused too.
+    let file = dir.path().join("file");
+    fs::write(&file, b"x").unwrap();
+    assert!(write_folder_atomically(&file, vec![set_writer("a.csv", b"a")], only_csv).is_err());
+    assert_eq!(fs::read(&file).unwrap(), b"x");
+}
+
+#[test]
+fn folder_swap_failure_puts_the_old_folder_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("a.csv"), b"old").unwrap();
+    // The finished folder vanished: the rename into place fails.
+    let gone = dir.path().join("gone");
+    assert!(swap_in(&gone, &out, dir.path(), std::ffi::OsStr::new("out")).is_err());
+    assert_eq!(fs::read(out.join("a.csv")).unwrap(), b"old");
+    assert_eq!(names(dir.path()), ["out"]);
+}
+
+#[test]
+fn stale_temp_folders_of_a_killed_export_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // What a process killed mid-export left: its pid is no longer running.
+    let stale = dir.path().join(".out.tmp-999999999-0");
+    fs::create_dir(&stale).unwrap();
+    fs::write(stale.join("a.csv"), b"half").unwrap();
+    write_folder_atomically(&out, vec![set_writer("a.csv", b"a")], only_csv).unwrap();
+    assert_eq!(names(dir.path()), ["out"]);
 }

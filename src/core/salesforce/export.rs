@@ -5,13 +5,13 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::ids::{Lookup, TerritoryIds, UserIds, ids_are_row_numbers, looks_like_salesforce_id};
 use super::metadata::{self, MetadataReport, Names};
 use crate::core::csvsafe::CsvCells;
 use crate::core::engine::Engine;
 use crate::core::error::{Error, Result};
+use crate::core::fs::{FileWriter, write_folder_atomically};
 use crate::core::model::Project;
 
 /// Choices for [`export`].
@@ -145,7 +145,7 @@ pub fn export_with(
         .count();
     files.push(("EXPORT-SUMMARY.txt".into(), summary.text()));
     summary.files = files.iter().map(|(p, _)| p.clone()).collect();
-    write_folder(dir, &files)?;
+    write_folder(dir, files)?;
     Ok(summary)
 }
 
@@ -388,8 +388,6 @@ fn load_steps(names: &Names) -> String {
     )
 }
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
 /// File and folder names an export writes (this one or an earlier
 /// version): an existing output folder holding only these is replaced.
 const OURS: [&str; 10] = [
@@ -405,42 +403,24 @@ const OURS: [&str; 10] = [
     "Territory2.csv",
 ];
 
-/// Writes `files` into a new folder next to `dir`, then puts it in
-/// `dir`'s place. An existing `dir` is replaced only when it is empty or
-/// holds nothing but an earlier export; on any failure `dir` is left as it
-/// was.
-fn write_folder(dir: &Path, files: &[(String, String)]) -> Result<()> {
-    let name = dir
-        .file_name()
-        .ok_or_else(|| Error::invalid(format!("{}: not a folder name", dir.display())))?;
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    check_replaceable(dir)?;
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tag = format!(".{}.{}-{}", name.to_string_lossy(), std::process::id(), n);
-    let tmp = Scratch(parent.join(format!("{tag}.tmp")));
-    for (rel, text) in files {
-        let path = tmp.0.join(rel);
-        if let Some(p) = path.parent() {
-            std::fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
-        }
-        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
-    }
-    if dir.exists() {
-        let old = Scratch(parent.join(format!("{tag}.old")));
-        std::fs::rename(dir, &old.0).map_err(|e| Error::io(dir, e))?;
-        if let Err(e) = std::fs::rename(&tmp.0, dir) {
-            // Put the earlier export back before reporting.
-            let _ = std::fs::rename(&old.0, dir);
-            return Err(Error::io(dir, e));
-        }
-    } else {
-        std::fs::rename(&tmp.0, dir).map_err(|e| Error::io(dir, e))?;
-    }
-    Ok(())
+/// Writes `files` as the folder `dir`, all at once (see
+/// [`write_folder_atomically`]). An existing `dir` is replaced only when it
+/// is empty or holds nothing but an earlier export; on any failure `dir` is
+/// left as it was.
+fn write_folder(dir: &Path, files: Vec<(String, String)>) -> Result<()> {
+    let writers: Vec<FileWriter<'_>> = files
+        .into_iter()
+        .map(|(rel, text)| -> FileWriter<'_> {
+            (
+                rel,
+                Box::new(move |w| {
+                    std::io::Write::write_all(w, text.as_bytes())
+                        .map_err(|e| Error::io(Path::new(""), e))
+                }),
+            )
+        })
+        .collect();
+    write_folder_atomically(dir, writers, check_replaceable)
 }
 
 /// `dir` may be replaced: missing, empty, or an earlier export.
@@ -462,18 +442,6 @@ fn check_replaceable(dir: &Path) -> Result<()> {
         dir.display(),
         foreign.join(", ")
     )))
-}
-
-/// A folder removed when dropped (the temporary export, or the earlier
-/// export once replaced).
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if self.0.exists() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 }
 
 /// `Quotas.csv`: Territory2 has no quota field, so quotas go beside the

@@ -9,10 +9,10 @@ use std::time::Duration;
 use egui::{Color32, ProgressBar, RichText, Stroke, Ui};
 use geo::MultiPolygon;
 
-use super::command::Command;
-use super::jobs::{Job, JobOutput};
-use super::map::MapView;
-use super::{TurfmapApp, fmt};
+use crate::app::command::Command;
+use crate::app::fmt;
+use crate::app::jobs::{Job, JobOutput};
+use crate::app::map::MapView;
 use crate::core::edit::Edit;
 use crate::core::model::BalanceMeasure;
 use crate::core::optimize::{BalanceOptions, Proposal, UnitLayer, generate, rebalance};
@@ -351,41 +351,49 @@ struct Buttons {
     discard: bool,
 }
 
-impl TurfmapApp {
-    /// Opens the Balance dialog (`generate`: the Generate mode), with the
-    /// plan's balance measure and tolerance preselected.
-    pub fn open_balance_dialog(&mut self, generate: bool) {
-        match &mut self.balance {
+/// The Balance/Generate dialog as a panel: closed, or open with its own
+/// options, run and proposal.
+#[derive(Default)]
+pub struct BalancePanel {
+    dialog: Option<BalanceDialog>,
+}
+
+impl BalancePanel {
+    /// Opens the dialog (`generate`: the Generate mode), with the plan's
+    /// balance measure and tolerance preselected.
+    pub fn open(&mut self, ws: &Workspace, generate: bool) {
+        match &mut self.dialog {
             Some(d) => d.generate = generate,
-            None => self.balance = Some(BalanceDialog::new(&self.ws, generate)),
+            None => self.dialog = Some(BalanceDialog::new(ws, generate)),
         }
     }
 
     /// Closes the dialog, cancelling its run.
-    pub(crate) fn close_balance_dialog(&mut self) {
-        if let Some(d) = self.balance.take() {
+    pub fn close(&mut self) {
+        if let Some(d) = self.dialog.take() {
             d.cancel_run();
         }
     }
 
-    /// True while the Balance dialog is open.
-    pub fn balance_dialog_open(&self) -> bool {
-        self.balance.is_some()
+    /// True while the dialog is open.
+    pub fn is_open(&self) -> bool {
+        self.dialog.is_some()
     }
 
     /// The proposal shown in the dialog, if any.
-    pub fn balance_proposal(&self) -> Option<&Proposal> {
-        self.balance.as_ref()?.proposal.as_deref()
+    pub fn proposal(&self) -> Option<&Proposal> {
+        self.dialog.as_ref()?.proposal.as_deref()
     }
 
     /// True while the dialog's optimisation runs.
-    pub fn balance_running(&self) -> bool {
-        self.balance.as_ref().is_some_and(|d| d.job.is_some())
+    pub fn running(&self) -> bool {
+        self.dialog.as_ref().is_some_and(|d| d.job.is_some())
     }
 
-    /// Sets the hexagon size (km) of the dialog, for tests and scripts.
-    pub fn set_balance_hex_km(&mut self, km: f64) {
-        if let Some(d) = &mut self.balance {
+    /// Sets the hexagon size (km) of the open dialog, for tests and
+    /// scripts.
+    pub fn set_hex_km(&mut self, km: f64) {
+        if let Some(d) = &mut self.dialog {
             d.layer = Layer::Hex;
             d.hex_km = km;
         }
@@ -393,8 +401,8 @@ impl TurfmapApp {
 
     /// Blocks until the dialog's run ends or `timeout` passes (tests).
     /// Returns false on timeout.
-    pub fn wait_for_balance(&mut self, timeout: Duration) -> bool {
-        let Some(d) = self.balance.as_mut() else {
+    pub fn wait(&mut self, timeout: Duration) -> bool {
+        let Some(d) = self.dialog.as_mut() else {
             return true;
         };
         let Some(job) = d.job.as_ref() else {
@@ -409,39 +417,36 @@ impl TurfmapApp {
         }
     }
 
-    /// Applies an accepted proposal as one undoable edit and closes the
-    /// dialog.
-    pub(crate) fn accept_proposal(&mut self, p: Box<Proposal>) {
-        let label = match &p.edit {
-            Edit::Batch { label, .. } => label.clone(),
-            _ => "Balance".into(),
-        };
-        self.balance = None;
-        self.apply(p.edit);
-        self.notice = Some(format!(
-            "{label}: CV {} -> {}, {} accounts moved (Undo reverts it)",
-            pct(p.before.cv_pct),
-            pct(p.after.cv_pct),
-            fmt::count(p.report.accounts_moved)
-        ));
-    }
-
-    /// The dialog, when open, over the map.
-    pub(crate) fn balance_window(&mut self, ctx: &egui::Context) {
-        let area = self.map_rect.unwrap_or_else(|| ctx.content_rect());
-        let Some(d) = self.balance.as_mut() else {
-            return;
-        };
-        let commands = d.ui(ctx, &self.ws, area);
-        self.apply_commands(commands);
+    /// The dialog, when open, over `area` (the map).
+    pub fn ui(&mut self, ctx: &egui::Context, ws: &Workspace, area: egui::Rect) -> Vec<Command> {
+        match self.dialog.as_mut() {
+            Some(d) => d.ui(ctx, ws, area),
+            None => Vec::new(),
+        }
     }
 
     /// The proposal's outlines over the map, when shown.
-    pub(crate) fn balance_preview(&self, ui: &Ui) {
-        if let Some(d) = &self.balance {
-            d.preview(ui, &self.map);
+    pub fn preview(&self, ui: &Ui, map: &MapView) {
+        if let Some(d) = &self.dialog {
+            d.preview(ui, map);
         }
     }
+}
+
+/// An accepted proposal: the edit to apply (one undo step) and the status
+/// line that says what it did.
+pub(crate) fn accepted(p: Proposal) -> (Edit, String) {
+    let label = match &p.edit {
+        Edit::Batch { label, .. } => label.clone(),
+        _ => "Balance".into(),
+    };
+    let notice = format!(
+        "{label}: CV {} -> {}, {} accounts moved (Undo reverts it)",
+        pct(p.before.cv_pct),
+        pct(p.after.cv_pct),
+        fmt::count(p.report.accounts_moved)
+    );
+    (p.edit, notice)
 }
 
 fn options_ui(ui: &mut Ui, d: &mut BalanceDialog, territories: &[(TerritoryId, String, bool)]) {

@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 use egui::{CentralPanel, Key, Panel, RichText, ScrollArea, Style, TextStyle};
 
-use super::state::{MapEvent, Selection};
-use super::{TurfmapApp, chart, fmt};
+use crate::app::command::Command;
+use crate::app::map::MapView;
+use crate::app::state::{MapEvent, MapStyle, Selection};
+use crate::app::{chart, fmt};
 use crate::core::metrics::PlanMetrics;
 use crate::core::{TerritoryId, Workspace};
 
@@ -23,22 +25,31 @@ pub struct Presentation {
     saved: Option<(Arc<Style>, Arc<Style>)>,
 }
 
-impl TurfmapApp {
+/// What presentation mode draws from.
+pub(crate) struct PresentContext<'a> {
+    pub ws: &'a Workspace,
+    pub metrics: &'a PlanMetrics,
+    pub selection: &'a Selection,
+    pub style: &'a MapStyle,
+    pub map: &'a mut MapView,
+}
+
+impl Presentation {
     /// True while presenting.
-    pub fn presenting(&self) -> bool {
-        self.present.active
+    pub fn is_active(&self) -> bool {
+        self.active
     }
 
-    /// Enters or leaves presentation mode.
-    pub fn set_presenting(&mut self, on: bool) {
-        if on == self.present.active {
-            return;
+    /// Enters or leaves presentation mode: larger type, full screen.
+    /// Returns false when it already was in that mode.
+    pub(crate) fn set_active(&mut self, ctx: &egui::Context, on: bool) -> bool {
+        if on == self.active {
+            return false;
         }
-        let ctx = self.ctx.clone();
         if on {
             let dark = ctx.style_of(egui::Theme::Dark);
             let light = ctx.style_of(egui::Theme::Light);
-            self.present.saved = Some((dark, light));
+            self.saved = Some((dark, light));
             ctx.all_styles_mut(|s| {
                 for font in s.text_styles.values_mut() {
                     font.size *= FONT_SCALE;
@@ -46,36 +57,35 @@ impl TurfmapApp {
                 s.spacing.item_spacing *= 1.2;
                 s.spacing.interact_size.y *= 1.3;
             });
-            self.selection = Selection::default();
-        } else if let Some((dark, light)) = self.present.saved.take() {
+        } else if let Some((dark, light)) = self.saved.take() {
             ctx.set_style_of(egui::Theme::Dark, dark);
             ctx.set_style_of(egui::Theme::Light, light);
         }
-        self.present.active = on;
+        self.active = on;
         ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(on));
-        // The map area changes size: frame the plan again.
-        self.map.zoom_to_plan(&self.ws);
+        true
     }
 
-    /// F5 toggles presentation mode; Esc leaves it. Called every frame,
-    /// also while presenting (when the menus' shortcuts are not).
-    pub(crate) fn presentation_keys(&mut self, ctx: &egui::Context) {
-        if self.job.is_some() || self.confirm.is_some() || self.export.form.is_some() {
-            return;
-        }
+    /// F5 toggles presentation mode; Esc leaves it. Called every frame
+    /// (while no modal dialog is open), also while presenting when the
+    /// menus' shortcuts are not.
+    pub(crate) fn keys(&self, ctx: &egui::Context) -> Option<Command> {
         let f5 = ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::F5));
-        let esc = self.present.active
-            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape));
+        let esc =
+            self.active && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape));
         if f5 {
-            self.set_presenting(!self.present.active);
+            Some(Command::SetPresenting(!self.active))
         } else if esc {
-            self.set_presenting(false);
+            Some(Command::SetPresenting(false))
+        } else {
+            None
         }
     }
 
     /// The whole window while presenting.
-    pub(crate) fn presentation_ui(&mut self, ui: &mut egui::Ui) {
-        let ctx = ui.ctx().clone();
+    pub(crate) fn ui(&mut self, ui: &mut egui::Ui, cx: PresentContext<'_>) -> Vec<Command> {
+        let mut out = Vec::new();
+        let select = |id| Command::SelectTerritory { id, zoom: false };
         let chart_h = (ui.available_height() * 0.3).clamp(220.0, 420.0);
         Panel::bottom("present_chart")
             .exact_size(chart_h)
@@ -85,19 +95,16 @@ impl TurfmapApp {
                     ui.label(
                         RichText::new(format!(
                             "{} · mean line · ±{}% band",
-                            self.metrics.balance_measure,
-                            fmt::pct_plain(self.metrics.tolerance_pct)
+                            cx.metrics.balance_measure,
+                            fmt::pct_plain(cx.metrics.tolerance_pct)
                         ))
                         .color(ui.visuals().weak_text_color()),
                     );
                 });
-                if let Some(id) = chart::balance_chart(
-                    ui,
-                    &self.metrics,
-                    self.ws.project(),
-                    self.selection.territory,
-                ) {
-                    self.present_select(id);
+                if let Some(id) =
+                    chart::balance_chart(ui, cx.metrics, cx.ws.project(), cx.selection.territory)
+                {
+                    out.push(select(id));
                 }
             });
         Panel::right("present_legend")
@@ -105,18 +112,18 @@ impl TurfmapApp {
             .min_size(260.0)
             .resizable(true)
             .show(ui, |ui| {
-                let clicked = PresentLegend.ui(ui, &self.ws, &self.metrics, &self.selection);
+                let clicked = PresentLegend.ui(ui, cx.ws, cx.metrics, cx.selection);
                 if let Some(id) = clicked {
-                    self.present_select(id);
+                    out.push(select(id));
                 }
             });
         CentralPanel::no_frame().show(ui, |ui| {
-            let events = self.map.show(ui, &self.ws, &self.selection, &self.style);
+            let events = cx.map.show(ui, cx.ws, cx.selection, cx.style);
             for event in events {
                 match event {
-                    MapEvent::SelectTerritory(Some(id)) => self.present_select(id),
-                    MapEvent::SelectTerritory(None) => self.selection = Selection::default(),
-                    MapEvent::SelectAccount(i) => self.select_account(i),
+                    MapEvent::SelectTerritory(Some(id)) => out.push(select(id)),
+                    MapEvent::SelectTerritory(None) => out.push(Command::ClearSelection),
+                    MapEvent::SelectAccount(i) => out.push(Command::SelectAccount(i)),
                 }
             }
             let exit = egui::Button::new(RichText::new("Exit presentation (Esc)").small());
@@ -128,17 +135,10 @@ impl TurfmapApp {
                 exit,
             );
             if r.clicked() {
-                self.set_presenting(false);
+                out.push(Command::SetPresenting(false));
             }
         });
-        self.dialogs(&ctx);
-    }
-
-    fn present_select(&mut self, id: TerritoryId) {
-        self.selection = Selection {
-            territory: Some(id),
-            account: None,
-        };
+        out
     }
 }
 

@@ -14,10 +14,11 @@ use std::sync::{Arc, Mutex};
 
 use egui::{Button, Color32, ComboBox, Id, RichText, Ui};
 
-use super::command::Command;
-use super::jobs::{Job, JobOutput};
-use super::state::Selection;
-use super::{TurfmapApp, fmt, form};
+use crate::app::command::Command;
+use crate::app::jobs::{Job, JobOutput};
+use crate::app::map::MapView;
+use crate::app::state::Selection;
+use crate::app::{fmt, form};
 use crate::core::Workspace;
 use crate::core::edit::Edit;
 use crate::core::hierarchy::tree_order;
@@ -371,7 +372,7 @@ impl Sections<'_> {
                 painter.circle_stroke(
                     r.rect.center(),
                     5.0,
-                    egui::Stroke::new(2.0, super::map::MOVED_COLOR),
+                    egui::Stroke::new(2.0, crate::app::map::MOVED_COLOR),
                 );
                 ui.checkbox(
                     &mut show,
@@ -427,7 +428,7 @@ impl Sections<'_> {
                 self.select_account(first);
             }
             if form::enabled_button(ui, !d.moves.is_empty(), "Export change list…")
-                && let Some(path) = super::files::dialogs::save_as(
+                && let Some(path) = crate::app::files::dialogs::save_as(
                     "Export change list",
                     "CSV",
                     "csv",
@@ -905,45 +906,28 @@ impl State {
     }
 }
 
-impl TurfmapApp {
-    /// True when the territory model window is open.
-    pub fn model_window_open(&self) -> bool {
-        self.model.s.open
+impl ModelWindow {
+    /// True when the window is open.
+    pub fn is_open(&self) -> bool {
+        self.s.open
     }
 
-    /// Opens or closes the territory model window.
-    pub fn set_model_window_open(&mut self, open: bool) {
-        self.model.s.open = open;
-    }
-
-    /// Shows territory type `ty` on the map and in the lists.
-    pub fn show_type(&mut self, ty: TerritoryTypeId) {
-        if self.ws.set_current_type(ty).is_ok() {
-            // The figures shown are the type's: recompute them now.
-            self.metrics = self.ws.metrics();
-            self.metrics_key = (self.generation, self.ws.revision());
-            self.selection = Default::default();
-            // Multi-selections were of the other type's territories.
-            self.tools.territories.clear();
-            self.tools.accounts.clear();
-        }
-    }
-
-    /// Applies a rep changed in the model window's form; a refusal is
-    /// shown under the form.
-    pub(crate) fn apply_rep(&mut self, rep: Rep) {
-        let before = self.ws.revision();
-        self.apply(Edit::SetRep { rep });
-        if self.ws.revision() == before {
-            self.model.set_rep_problem(self.error.clone());
-        }
+    /// Opens or closes the window.
+    pub fn set_open(&mut self, open: bool) {
+        self.s.open = open;
     }
 
     /// Takes in a finished comparison and a picked home; keeps the map's
     /// moved-account rings in step with the window. Runs every frame, even
     /// with the window closed (the job and the pick outlive it).
-    fn model_background(&mut self) {
-        let s = &mut self.model.s;
+    pub(crate) fn background(
+        &mut self,
+        ctx: &egui::Context,
+        ws: &Workspace,
+        map: &mut MapView,
+    ) -> Vec<Command> {
+        let mut out = Vec::new();
+        let s = &mut self.s;
         let finished = s
             .job
             .as_ref()
@@ -954,60 +938,58 @@ impl TurfmapApp {
                 Ok(JobOutput::Diff(d)) => s.set_diff(*d),
                 Ok(_) => {}
                 Err(e) if e.contains("ancel") => {}
-                Err(e) => self.error = Some(e),
+                Err(e) => out.push(Command::Error(e)),
             }
         }
-        self.take_picked_home();
-        let s = &self.model.s;
+        out.extend(self.take_picked_home(ws, map));
+        let s = &self.s;
         let want = if s.open && !s.hide_moves {
             s.moved.clone()
         } else {
             None
         };
-        let same = match (self.map.moved(), &want) {
+        let same = match (map.moved(), &want) {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             (None, None) => true,
             _ => false,
         };
         if !same {
-            self.map.set_moved(want);
-            self.ctx.request_repaint();
+            map.set_moved(want);
+            ctx.request_repaint();
         }
-        if self.model.s.job.is_some() {
-            self.ctx
-                .request_repaint_after(std::time::Duration::from_millis(100));
+        if self.s.job.is_some() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
+        out
     }
 
     /// A rep's home picked on the map becomes an edit.
-    fn take_picked_home(&mut self) {
-        let Some(rep) = self.model.s.picking_home else {
-            return;
-        };
-        if let Some((lon, lat)) = self.map.take_picked() {
-            self.model.s.picking_home = None;
-            if let Some(old) = self.ws.project().rep(rep) {
-                let mut r = old.clone();
-                r.home = Some((lon, lat));
-                self.apply(Edit::SetRep { rep: r });
-                self.model.s.rep_form = None;
-            }
-        } else if !self.map.picking() {
-            self.model.s.picking_home = None; // Esc on the map
+    fn take_picked_home(&mut self, ws: &Workspace, map: &mut MapView) -> Option<Command> {
+        let rep = self.s.picking_home?;
+        if let Some((lon, lat)) = map.take_picked() {
+            self.s.picking_home = None;
+            let old = ws.project().rep(rep)?;
+            let mut r = old.clone();
+            r.home = Some((lon, lat));
+            self.s.rep_form = None;
+            return Some(Command::Apply(Edit::SetRep { rep: r }));
+        } else if !map.picking() {
+            self.s.picking_home = None; // Esc on the map
         }
+        None
     }
 
     /// Starts comparing scenario `other` with the one shown, as the
-    /// model window's Compare button does (tests, benchmarks).
-    pub fn compare_scenarios(&mut self, other: ScenarioId) {
-        let s = &mut self.model.s;
+    /// window's Compare button does (tests, benchmarks).
+    pub fn compare(&mut self, ctx: &egui::Context, ws: &Workspace, other: ScenarioId) {
+        let s = &mut self.s;
         s.compare_with = Some(other);
-        s.start_compare(&self.ctx, &self.ws, other);
+        s.start_compare(ctx, ws, other);
     }
 
     /// Blocks until a running comparison ends (tests).
     pub fn wait_for_comparison(&mut self, timeout: std::time::Duration) -> bool {
-        let s = &mut self.model.s;
+        let s = &mut self.s;
         let Some(j) = &s.job else { return true };
         let result = j.lock().ok().and_then(|j| j.wait(timeout));
         let Some(result) = result else { return false };
@@ -1016,20 +998,5 @@ impl TurfmapApp {
             s.set_diff(*d);
         }
         true
-    }
-
-    /// Draws the window when it is open.
-    pub(crate) fn model_window(&mut self, ctx: &egui::Context) {
-        self.model_background();
-        let cx = Sections {
-            ws: &self.ws,
-            metrics: &self.metrics,
-            selection: &self.selection,
-            map_picking: self.map.picking(),
-            ctx,
-            out: Vec::new(),
-        };
-        let commands = self.model.ui(ctx, cx);
-        self.apply_commands(commands);
     }
 }
