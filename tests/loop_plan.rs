@@ -2,6 +2,7 @@
 //! accounts from a new export, quotas top-down and bottom-up, attainment.
 #![allow(clippy::unwrap_used)]
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -396,4 +397,347 @@ fn cli_quota_metrics_json_and_refresh() {
         assign.contains("A9,East") && !assign.contains("A6"),
         "{assign}"
     );
+}
+
+/// A parent that holds accounts of its own is judged on those (a remainder
+/// beside its children), a parent with none is not judged, and every
+/// place that shows balance says so the same way: metrics, quota units,
+/// the CLI table and JSON.
+#[test]
+fn parents_own_accounts_count_as_one_balance_unit_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = quota_plan(dir.path());
+    // Region: a parent of East with no boundary (so no accounts) of its own.
+    let east = id(&ws, "East");
+    let mut p = ws.project().clone();
+    let region = p.add_territory("Region", MultiPolygon(vec![]));
+    p.territory_mut(east).unwrap().parent = Some(region);
+    ws = Workspace::new(p);
+    let m = ws.metrics();
+    let t = |n: &str| m.territories.iter().find(|t| t.name == n).unwrap().clone();
+    // Count balance: West 4, East 1, Pacific own 1 (its group is 5).
+    assert_eq!(m.territories.len(), 4);
+    assert_eq!(m.balance_units, 3);
+    assert_eq!(t("Pacific").group.count, 5);
+    assert!(t("Pacific").balance_unit);
+    assert_eq!(t("Pacific").balance_value, 1.0);
+    assert!(!t("Region").balance_unit);
+    assert_eq!(t("Region").deviation_text(), "—");
+    assert_eq!(m.mean, 2.0);
+    assert_eq!(t("Pacific").deviation_pct, -50.0);
+    assert_eq!(t("Pacific").deviation_text(), "-50.0% own");
+    assert_eq!(m.out_of_tolerance, 3, "West +100%, East and Pacific -50%");
+    assert_eq!(
+        m.units_summary(),
+        "4 territories · balanced as 3 (2 leaves + 1 parent's own accounts)"
+    );
+    // Quotas are set on exactly the balance units.
+    let mut units = turfmap::core::quota::units(&m);
+    units.sort();
+    let mut judged: Vec<TerritoryId> = m
+        .territories
+        .iter()
+        .filter(|t| t.balance_unit)
+        .map(|t| TerritoryId(t.id))
+        .collect();
+    judged.sort();
+    assert_eq!(units, judged);
+    // The CLI shows the same: a marked row, the units line, and the JSON.
+    let plan = dir.path().join("h.turf");
+    ws.save_as(&plan).unwrap();
+    let p = plan.to_str().unwrap();
+    let table = turfmap(&["metrics", p]);
+    assert!(table.contains("balanced as 3"), "{table}");
+    assert!(table.contains("-50.0*"), "{table}");
+    let json: serde_json::Value =
+        serde_json::from_str(&turfmap(&["metrics", p, "--json"])).unwrap();
+    assert_eq!(json["balance_units"], 3);
+    let region = json["territories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Region")
+        .unwrap();
+    assert_eq!(region["balance_unit"], false);
+}
+
+/// Capacity: reps needed = ceil(total ÷ per rep), each balance unit's load
+/// in reps, one candidate home per rep near the weight, and `--add-reps`
+/// adds them once (a second run is refused rather than duplicating).
+#[test]
+fn capacity_counts_reps_places_homes_and_adds_them_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = quota_plan(dir.path());
+    let m = ws.metrics();
+    // Revenue 2,000 in all at 500 a rep: 4 reps.
+    let c = turfmap::core::capacity::capacity(ws.project(), &m, "revenue", 500.0).unwrap();
+    assert_eq!(c.total, 2_000.0);
+    assert_eq!(c.reps_needed, 4);
+    let names: Vec<&str> = c.units.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Pacific", "West", "East"],
+        "largest first, parent on its own"
+    );
+    assert!((c.units[0].reps - 990.0 / 500.0).abs() < 1e-12);
+    assert_eq!(c.homes.len(), 4);
+    let load: f64 = c.homes.iter().map(|h| h.load).sum();
+    assert!(
+        (load - 2_000.0).abs() < 1e-9,
+        "every account near one home: {load}"
+    );
+    // The heaviest account (A7, 990 at lon 2.5) gets a home on it.
+    assert!(
+        c.homes
+            .iter()
+            .any(|h| (h.lon - 2.5).abs() < 1e-3 && h.near == "Theta"),
+        "{:?}",
+        c.homes
+    );
+    // Bad input is named.
+    let err = turfmap::core::capacity::capacity(ws.project(), &m, "hours", 500.0).unwrap_err();
+    assert!(err.to_string().contains("Revenue"), "{err}");
+    assert!(turfmap::core::capacity::capacity(ws.project(), &m, "count", 0.0).is_err());
+    // From the CLI, with the candidates added as reps.
+    let mut ws = ws;
+    let plan = dir.path().join("c.turf");
+    ws.save_as(&plan).unwrap();
+    let p = plan.to_str().unwrap();
+    let out = turfmap(&[
+        "capacity",
+        p,
+        "--per-rep",
+        "500",
+        "--measure",
+        "Revenue",
+        "--add-reps",
+    ]);
+    assert!(out.contains("4 reps needed"), "{out}");
+    let again = Command::new(env!("CARGO_BIN_EXE_turfmap"))
+        .args([
+            "capacity",
+            p,
+            "--per-rep",
+            "500",
+            "--measure",
+            "Revenue",
+            "--add-reps",
+        ])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let reopened = Workspace::open(&plan).unwrap();
+    let homes: Vec<_> = reopened
+        .project()
+        .reps
+        .iter()
+        .filter(|r| r.name.starts_with("Candidate "))
+        .filter_map(|r| r.home)
+        .collect();
+    assert_eq!(homes.len(), 4);
+}
+
+/// Coverage: accounts whose activity is zero, missing or empty are
+/// neglected, counted per territory and rolled up; penetration is actual ÷
+/// potential, from the given measures or the quota settings.
+#[test]
+fn coverage_counts_neglected_accounts_and_penetration() {
+    use turfmap::core::coverage::{Penetration, coverage};
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = quota_plan(dir.path());
+    let m = ws.metrics();
+    let none = Penetration::default();
+    let c = coverage(ws.project(), ws.engine(), &m, "closed", none).unwrap();
+    let row = |c: &turfmap::core::coverage::Coverage, n: &str| {
+        c.territories.iter().find(|t| t.name == n).unwrap().clone()
+    };
+    // A6 closed nothing: West's, and so its parent Pacific's.
+    assert_eq!(row(&c, "West").neglected, 1);
+    assert_eq!(row(&c, "West").neglected_pct, 25.0);
+    assert_eq!(row(&c, "Pacific").neglected, 1);
+    assert_eq!(row(&c, "East").neglected, 0);
+    assert_eq!((c.neglected, c.accounts), (1, 6));
+    assert_eq!(row(&c, "West").penetration_pct, None, "no measures given");
+    // A text column: every account has an industry.
+    let c = coverage(ws.project(), ws.engine(), &m, "INDUSTRY", none).unwrap();
+    assert_eq!((c.activity.as_str(), c.neglected), ("Industry", 0));
+    // Penetration from explicit measures: West closed 300 of 6,100 potential.
+    let given = Penetration {
+        actual: Some("Closed"),
+        potential: None,
+    };
+    let c = coverage(ws.project(), ws.engine(), &m, "closed", given).unwrap();
+    let p = row(&c, "West").penetration_pct.unwrap();
+    assert!((p - 300.0 / 6_100.0 * 100.0).abs() < 1e-9, "{p}");
+    // …or from the quota settings, the same figure in the metrics.
+    let edit = top_down(ws.project(), &ws.metrics(), settings(&ws, 1000.0)).unwrap();
+    ws.apply(edit).unwrap();
+    let m = ws.metrics();
+    let west = m.territories.iter().find(|t| t.name == "West").unwrap();
+    assert_eq!(west.penetration_pct, Some(p));
+    let c = coverage(ws.project(), ws.engine(), &m, "closed", none).unwrap();
+    assert_eq!(row(&c, "West").penetration_pct, Some(p));
+    // An unknown column names the ones there are.
+    let err = coverage(ws.project(), ws.engine(), &m, "visits", none).unwrap_err();
+    assert!(err.to_string().contains("Industry"), "{err}");
+    // The CLI prints the same.
+    let plan = dir.path().join("cov.turf");
+    ws.save_as(&plan).unwrap();
+    let out = turfmap(&["coverage", plan.to_str().unwrap(), "--activity", "Closed"]);
+    assert!(out.contains("West") && out.contains("25.0%"), "{out}");
+}
+
+/// 3×3 one-degree squares, 100 accounts on a grid in each; Ann works the
+/// centre alone, Bo shares the west square with Cy.
+fn staffing_plan(dir: &Path) -> Workspace {
+    let mut rows = Vec::new();
+    for sx in 0..3 {
+        for sy in 0..3 {
+            for k in 0..100 {
+                let (x, y) = (k % 10, k / 10);
+                let lon = sx as f64 + 0.05 + 0.1 * x as f64;
+                let lat = sy as f64 + 0.05 + 0.1 * y as f64;
+                rows.push(format!("S{sx}{sy}-{k},N,{lat},{lon},1,1,1,Retail"));
+            }
+        }
+    }
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let (accounts, _) = import(&write_csv(dir, "s.csv", HEADER, &refs));
+    let mut p = Project::new("staff");
+    p.accounts = accounts;
+    for sy in (0..3).rev() {
+        for sx in 0..3 {
+            p.add_territory(format!("T{sx}{sy}"), square(sx as f64, sy as f64));
+        }
+    }
+    let mut ws = Workspace::new(p);
+    let add_rep = |ws: &mut Workspace, name: &str, territories: &[&str]| {
+        let rid = ws.project().next_rep_id();
+        let rep = turfmap::core::model::Rep::new(rid, name);
+        let n = ws.project().reps.len();
+        ws.apply(Edit::AddRep { rep, position: n }).unwrap();
+        for t in territories {
+            let tid = id(ws, t);
+            let mut props =
+                turfmap::core::edit::TerritoryProps::of(ws.project().territory(tid).unwrap());
+            props.reps.push(rid);
+            ws.apply(Edit::SetTerritoryProps { id: tid, props })
+                .unwrap();
+        }
+    };
+    add_rep(&mut ws, "Ann", &["T11"]);
+    add_rep(&mut ws, "Bo", &["T01"]);
+    add_rep(&mut ws, "Cy", &["T01"]);
+    ws
+}
+
+fn owner_of(ws: &Workspace) -> Vec<Option<String>> {
+    let p = ws.project();
+    p.accounts
+        .live()
+        .map(|i| {
+            ws.engine()
+                .territory_of(i)
+                .and_then(|t| p.territory(t))
+                .map(|t| t.name.clone())
+        })
+        .collect()
+}
+
+/// A rep who leaves: the territory they worked alone is shared out to the
+/// four neighbours it borders, evenly and each in one piece; a territory
+/// they shared just loses them; one undoable edit.
+#[test]
+fn a_rep_who_leaves_hands_the_territory_to_its_neighbours() {
+    use turfmap::core::staffing::{Handover, rep_leaves};
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = staffing_plan(dir.path());
+    let before = owner_of(&ws);
+    let ann = ws.project().rep_by_name("Ann").unwrap().id;
+    let change = rep_leaves(&ws, ann, &Handover::Share).unwrap();
+    ws.apply(change.edit.clone()).unwrap();
+    assert!(ws.project().territory_by_name("T11").is_none());
+    assert!(ws.project().rep_by_name("Ann").is_none());
+    let after = owner_of(&ws);
+    let mut got: HashMap<String, usize> = HashMap::new();
+    for (b, a) in before.iter().zip(&after) {
+        let a = a.clone().expect("every account still has a territory");
+        if b.as_deref() == Some("T11") {
+            *got.entry(a).or_default() += 1;
+        } else {
+            assert_eq!(
+                b.as_deref(),
+                Some(a.as_str()),
+                "only the centre's accounts move"
+            );
+        }
+    }
+    let mut names: Vec<&String> = got.keys().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["T01", "T10", "T12", "T21"],
+        "only the bordering squares"
+    );
+    for (n, k) in &got {
+        assert!((15..=35).contains(k), "{n} took {k} of 100: {got:?}");
+        let t = ws.project().territory_by_name(n).unwrap();
+        assert_eq!(t.geometry.0.len(), 1, "{n} stays in one piece");
+    }
+    assert_eq!(change.moved, 100);
+    assert_eq!(change.table.len(), 5, "4 neighbours grow, the centre goes");
+    ws.undo().unwrap();
+    assert_eq!(owner_of(&ws), before);
+    assert!(ws.project().rep_by_name("Ann").is_some());
+    // Bo shares T01 with Cy: T01 stays, with Cy alone.
+    let bo = ws.project().rep_by_name("Bo").unwrap().id;
+    let change = rep_leaves(&ws, bo, &Handover::Share).unwrap();
+    ws.apply(change.edit).unwrap();
+    let cy = ws.project().rep_by_name("Cy").unwrap().id;
+    assert_eq!(ws.project().territory_by_name("T01").unwrap().reps, [cy]);
+    assert_eq!(owner_of(&ws), before);
+    // Merge instead: all of the centre into the named neighbour.
+    let t21 = id(&ws, "T21");
+    let change = rep_leaves(&ws, ann, &Handover::Merge(Some(t21))).unwrap();
+    ws.apply(change.edit).unwrap();
+    let after = owner_of(&ws);
+    for (b, a) in before.iter().zip(&after) {
+        if b.as_deref() == Some("T11") {
+            assert_eq!(a.as_deref(), Some("T21"));
+        }
+    }
+}
+
+/// A new hire: a territory carved around the home from its neighbours,
+/// about the mean load, in one piece, worked by the new rep.
+#[test]
+fn a_new_rep_gets_a_territory_carved_around_the_home() {
+    use turfmap::core::staffing::rep_joins;
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = staffing_plan(dir.path());
+    let ty = ws.project().primary_type();
+    // Home on the corner where four squares meet.
+    let change = rep_joins(&ws, "Dee", (1.0, 1.0), ty).unwrap();
+    ws.apply(change.edit.clone()).unwrap();
+    let dee = ws.project().rep_by_name("Dee").unwrap();
+    assert_eq!(dee.home, Some((1.0, 1.0)));
+    let t = ws
+        .project()
+        .territories
+        .iter()
+        .find(|t| t.reps == [dee.id])
+        .unwrap()
+        .clone();
+    assert_eq!(t.geometry.0.len(), 1, "one piece");
+    let n = owner_of(&ws)
+        .iter()
+        .filter(|o| o.as_deref() == Some(t.name.as_str()))
+        .count();
+    assert!((70..=130).contains(&n), "about the mean of 100: {n}");
+    assert!(owner_of(&ws).iter().all(Option::is_some), "no account lost");
+    ws.undo().unwrap();
+    assert!(ws.project().rep_by_name("Dee").is_none());
+    // Homes outside every territory are refused with a reason.
+    let err = rep_joins(&ws, "Eve", (10.0, 10.0), ty).unwrap_err();
+    assert!(err.to_string().contains("no unlocked territory"), "{err}");
 }

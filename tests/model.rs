@@ -314,9 +314,14 @@ fn rollups_equal_sums_of_children() {
     }
     assert_eq!(g(top).group, g(region).group);
     assert_eq!(g(top).group.count, 10);
-    // Balance is judged among leaves only.
+    // Balance is judged among the leaves and the region's own account (a
+    // remainder beside its children); Country has none of its own.
     assert!(g(region).has_children && !g(west).has_children);
-    assert_eq!(m.out_of_tolerance, 2); // West 5 vs East 4 accounts (mean 4.5)
+    assert!(g(region).balance_unit && !g(top).balance_unit);
+    assert_eq!(m.balance_units, 3);
+    assert_eq!(g(region).balance_value, 1.0);
+    // West 5, East 4, Region 1 (mean 3.33): all three outside the band.
+    assert_eq!(m.out_of_tolerance, 3);
     // Cycles are refused; removing a parent lifts its children, undo restores.
     let err = ws
         .apply(Edit::SetParent {

@@ -130,3 +130,65 @@ fn clone_switch_archive_and_type_selector() {
     h.run_ok();
     assert_ne!(app(&h).workspace().project().active_scenario, proposal);
 }
+
+/// A rep who leaves, from the window: previewed as a before/after table,
+/// applied as one undoable edit (West, which Ann works alone, goes to its
+/// only neighbour East); a new hire gets a territory carved around the home.
+#[test]
+fn a_rep_leaves_and_a_new_hire_joins_from_the_window() {
+    let mut h = harness();
+    app_mut(&mut h).panels_mut().model.set_open(true);
+    h.run_ok();
+    h.get_by_label("Share out").scroll_to_me();
+    h.run_ok();
+    h.get_by_label("Share out").click();
+    h.run_ok();
+    assert_eq!(app(&h).error(), None);
+    h.get_by_label("Apply change").scroll_to_me();
+    h.run_ok();
+    h.get_by_label("gone");
+    h.get_by_label("4 accounts change territory.");
+    h.get_by_label("Apply change").scroll_to_me();
+    h.run_ok();
+    assert!(
+        app(&h)
+            .workspace()
+            .project()
+            .rep_by_name("Ann Lee")
+            .is_some(),
+        "only a preview"
+    );
+    h.get_by_label("Apply change").click();
+    h.run_ok();
+    let p = app(&h).workspace().project();
+    assert!(p.rep_by_name("Ann Lee").is_none());
+    assert!(p.territory_by_name("West").is_none());
+    let east = tid(&h, "East");
+    let ws = app(&h).workspace();
+    assert!((0..8).all(|i| ws.engine().territory_of(i) == Some(east)));
+    app_mut(&mut h).undo();
+    h.run_ok();
+    assert!(
+        app(&h)
+            .workspace()
+            .project()
+            .territory_by_name("West")
+            .is_some()
+    );
+    // A new hire at (6.5, 0.5), in East: a territory of their own.
+    h.get_by_label("Carve territory").scroll_to_me();
+    h.run_ok();
+    type_into(&mut h, "Hire name", "Bo Chen");
+    type_into(&mut h, "Home lat", "0.5");
+    type_into(&mut h, "Home lon", "6.5");
+    h.get_by_label("Carve territory").click();
+    h.run_ok();
+    assert_eq!(app(&h).error(), None);
+    h.get_by_label("Apply change").scroll_to_me();
+    h.run_ok();
+    h.get_by_label("Apply change").click();
+    h.run_ok();
+    let p = app(&h).workspace().project();
+    let bo = p.rep_by_name("Bo Chen").unwrap().id;
+    assert!(p.territories.iter().any(|t| t.reps == [bo]));
+}

@@ -37,6 +37,14 @@ pub enum Command {
     ClearSelection,
     /// Frame a territory on the map without changing the selection.
     ZoomToTerritory(TerritoryId),
+    /// Frame an account on the map (nothing for an unlocated one).
+    ZoomToAccount(usize),
+    /// Open the unassigned and unlocated accounts window on this list.
+    OpenLeftOut(super::panels::LeftOutFilter),
+    /// Write the accounts the unassigned window lists to this CSV file.
+    ExportLeftOut(PathBuf),
+    /// Open the Find window (Ctrl+F).
+    OpenSearch,
     /// Apply an edit to the plan (one undo step).
     Apply(Edit),
     /// Apply new plan settings, remembering the balance measure for the
@@ -168,6 +176,10 @@ impl TurfmapApp {
             Command::SelectAccount(i) => self.select_account(i),
             Command::ClearSelection => self.selection = Selection::default(),
             Command::ZoomToTerritory(id) => self.map.zoom_to_territory(&self.ws, id),
+            Command::ZoomToAccount(i) => self.zoom_to_account(i),
+            Command::OpenLeftOut(filter) => self.open_left_out(filter),
+            Command::ExportLeftOut(path) => self.export_left_out_to(path),
+            Command::OpenSearch => self.open_search(),
             Command::ZoomToPlan => self.map.zoom_to_plan(&self.ws),
             Command::Apply(edit) => self.apply(edit),
             Command::SetSettings(settings) => {

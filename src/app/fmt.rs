@@ -3,7 +3,7 @@
 
 // The formatting lives in the core so that exports (map image, report)
 // read exactly like the window.
-pub use crate::core::numfmt::{compact, count, pct_plain, signed_pct, value};
+pub use crate::core::numfmt::{compact, count, counted, pct_plain, signed_pct, value};
 
 #[cfg(test)]
 mod tests {

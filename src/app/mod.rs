@@ -12,6 +12,7 @@ pub mod chart;
 pub mod command;
 mod file_jobs;
 pub mod files;
+mod find;
 pub mod fmt;
 mod form;
 #[cfg(feature = "bench")]
@@ -116,6 +117,10 @@ pub struct TurfmapApp {
     autosave: history::Autosave,
     /// Where this frame's time went so far.
     phases: FramePhases,
+    /// The unassigned and unlocated accounts window.
+    left_out: panels::UnassignedPanel,
+    /// The Find window (Ctrl+F).
+    search: panels::SearchPanel,
 }
 
 impl TurfmapApp {
@@ -151,6 +156,8 @@ impl TurfmapApp {
             settings_store: None,
             autosave: history::Autosave::default(),
             phases: FramePhases::default(),
+            left_out: panels::UnassignedPanel::default(),
+            search: panels::SearchPanel::default(),
         }
     }
 
@@ -786,6 +793,7 @@ impl TurfmapApp {
         };
         let commands = self.panels.model.ui(ctx, cx);
         self.apply_commands(commands);
+        self.find_windows(ctx);
         if let Some(offer) = &self.autosave.offer
             && self.job.is_none()
         {

@@ -189,6 +189,11 @@ pub enum Command {
     /// Rep figures: territories, accounts, workload against capacity,
     /// distance from home.
     Reps(RepsArgs),
+    /// A rep leaves (`--leaves`: territories they worked alone are shared
+    /// out to neighbours, or merged with `--merge`) or joins (`--joins
+    /// --home LAT,LON`: a territory is carved around the home); one
+    /// undoable edit, with a before/after table.
+    Rep(RepArgs),
     /// Road distance and drive time between two points over the bundled
     /// major-road network.
     Travel(TravelArgs),
@@ -212,6 +217,13 @@ pub enum Command {
     /// weighted index, summing exactly), set one territory's quota, or show
     /// quotas, actuals and attainment.
     Quota(QuotaArgs),
+    /// How many reps the plan's workload needs at a capacity per rep, each
+    /// territory's load in reps, and candidate home bases for that many
+    /// (weighted p-median); `--add-reps` adds them as reps.
+    Capacity(CapacityArgs),
+    /// Neglected accounts per territory (an activity column that is zero,
+    /// missing or empty) and market penetration (actual ÷ potential).
+    Coverage(CoverageArgs),
     /// Open a plan in the window.
     Open(OpenArgs),
 }
@@ -227,6 +239,54 @@ pub struct RefreshArgs {
     #[command(flatten)]
     pub columns: ColumnArgs,
     /// Print the change summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `turfmap capacity`.
+#[derive(clap::Args, Debug)]
+pub struct CapacityArgs {
+    /// The plan file (updated only with `--add-reps`).
+    pub plan: PathBuf,
+    /// What one rep can carry, in the measure's units (e.g. 1600 hours a
+    /// year, or 250 accounts with `--measure count`).
+    #[arg(long)]
+    pub per_rep: f64,
+    /// The workload measure (default: the plan's workload measure, else
+    /// `count`).
+    #[arg(long)]
+    pub measure: Option<String>,
+    /// Add the candidate home bases as reps "Candidate 1…N" (one undoable
+    /// edit), shown on the map and usable by generate.
+    #[arg(long)]
+    pub add_reps: bool,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `turfmap coverage`.
+#[derive(clap::Args, Debug)]
+pub struct CoverageArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// The activity column: a measure (visits, calls…) whose zero or
+    /// missing value, or a text column whose empty value, marks an account
+    /// nobody works.
+    #[arg(long)]
+    pub activity: String,
+    /// The actual measure for penetration (actual ÷ potential); default:
+    /// the one set with `turfmap quota --actual`.
+    #[arg(long)]
+    pub actual: Option<String>,
+    /// The potential measure (default: the quota settings', else a measure
+    /// called `potential`).
+    #[arg(long)]
+    pub potential: Option<String>,
+    /// Territory type (default: the first).
+    #[arg(long = "type")]
+    pub type_name: Option<String>,
+    /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -513,7 +573,8 @@ pub struct BalanceArgs {
     /// Territories (by name) that must not change.
     #[arg(long, num_args = 1..)]
     pub lock: Vec<String>,
-    /// Building blocks: `hex` (anywhere), `states`, `counties` or `zips` (US).
+    /// Building blocks: `hex` (anywhere), `states`, `counties` or `zips`
+    /// (US), `provinces:CA`, `provinces:AU` or `provinces:BR`.
     #[arg(long, default_value = "hex")]
     pub units: String,
     /// Hexagon size (centre to corner) in km, for `--units hex`.
@@ -527,6 +588,15 @@ pub struct BalanceArgs {
     /// territory pairs) may run while the tolerance is not met.
     #[arg(long, default_value_t = 3.0)]
     pub time_budget: f64,
+    /// Rebalance: compute a few plans along the balance ↔ disruption
+    /// trade-off, print them (CV, largest deviation, % moved) and save the
+    /// least-moving one that meets the tolerance (see --max-moved).
+    #[arg(long)]
+    pub tradeoff: bool,
+    /// Rebalance: move budget, the largest share (%) of the balance
+    /// measure that may move; picks among the trade-off plans.
+    #[arg(long)]
+    pub max_moved: Option<f64>,
     /// Where to save the proposed plan.
     #[arg(long)]
     pub out: PathBuf,
@@ -634,6 +704,38 @@ pub struct RepsArgs {
     /// The plan file.
     pub plan: PathBuf,
     /// Machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `turfmap rep`.
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("change").required(true).args(["leaves", "joins"])))]
+pub struct RepArgs {
+    /// The plan file (updated in place).
+    pub plan: PathBuf,
+    /// The rep's name.
+    pub name: String,
+    /// The rep leaves.
+    #[arg(long)]
+    pub leaves: bool,
+    /// Merge each territory the rep worked alone into one neighbour (this
+    /// one by name, or the lightest) instead of sharing it out.
+    #[arg(long, requires = "leaves", num_args = 0..=1, default_missing_value = "")]
+    pub merge: Option<String>,
+    /// A new rep joins, with a territory carved around `--home`.
+    #[arg(long, requires = "home")]
+    pub joins: bool,
+    /// The new rep's home base as `LAT,LON`.
+    #[arg(long, allow_hyphen_values = true)]
+    pub home: Option<String>,
+    /// Territory type of the new territory (default: the first).
+    #[arg(long = "type")]
+    pub type_name: Option<String>,
+    /// Show what would change without saving.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the before/after table as JSON.
     #[arg(long)]
     pub json: bool,
 }

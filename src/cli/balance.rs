@@ -4,7 +4,9 @@ use super::args::BalanceArgs;
 use super::{find_type, parse_measure};
 use crate::core::edit::Edit;
 use crate::core::model::{BalanceMeasure, Project, TerritoryId};
-use crate::core::optimize::{BalanceOptions, Proposal, UnitLayer, generate, rebalance};
+use crate::core::optimize::{
+    BalanceOptions, Proposal, UnitLayer, generate, pick, rebalance, tradeoff,
+};
 use crate::core::progress::Progress;
 use crate::core::{Error, Result, Workspace};
 
@@ -34,8 +36,21 @@ pub(super) fn balance(a: BalanceArgs) -> Result<()> {
     ws.apply(Edit::SetSettings { settings })?;
     let project = ws.project();
     let progress = Progress::new();
+    if a.territories.is_some() && (a.tradeoff || a.max_moved.is_some()) {
+        return Err(Error::invalid(
+            "--tradeoff and --max-moved are for rebalancing (not with --territories)",
+        ));
+    }
+    if a.max_moved.is_some_and(|m| !(m.is_finite() && m >= 0.0)) {
+        return Err(Error::invalid(
+            "--max-moved must be a percentage, 0 or more",
+        ));
+    }
     let proposal = match a.territories {
         Some(k) => generate(project, k, &opts, &[], &progress)?,
+        None if a.tradeoff || a.max_moved.is_some() => {
+            pick_tradeoff(project, &opts, a.max_moved, &progress)?
+        }
         None => rebalance(project, &opts, &progress)?,
     };
     print_proposal(&proposal, a.tolerance);
@@ -43,6 +58,39 @@ pub(super) fn balance(a: BalanceArgs) -> Result<()> {
     super::save(&mut ws, &a.out, a.save)?;
     eprintln!("Saved the proposal to {}.", a.out.display());
     Ok(())
+}
+
+/// The trade-off plans as a table on standard output, and the one picked
+/// (with the move budget) as the proposal, its choice among its notes.
+fn pick_tradeoff(
+    project: &Project,
+    opts: &BalanceOptions,
+    max_moved: Option<f64>,
+    progress: &Progress,
+) -> Result<Proposal> {
+    let plans = tradeoff(project, opts, progress)?;
+    let (chosen, why) = pick(&plans, max_moved)
+        .ok_or_else(|| Error::invalid("no plan to choose from (nothing to rebalance)"))?;
+    println!("plan  disruption weight  CV after  largest deviation  moved  within tolerance");
+    for (i, p) in plans.iter().enumerate() {
+        println!(
+            "{}{:<3} {:>17} {:>8.2}% {:>17.2}% {:>5.1}%  {}",
+            if i == chosen { "*" } else { " " },
+            i + 1,
+            p.disruption_weight,
+            p.proposal.after.cv_pct,
+            p.max_dev_pct,
+            p.moved_pct(),
+            if p.meets_tolerance() { "yes" } else { "no" }
+        );
+    }
+    let mut proposal = plans
+        .into_iter()
+        .nth(chosen)
+        .map(|p| p.proposal)
+        .ok_or_else(|| Error::invalid("no plan to choose from"))?;
+    proposal.report.notes.insert(0, format!("chosen: {why}"));
+    Ok(proposal)
 }
 
 /// `Potential=0.6,WorkloadHours=0.4` (or one name, weight 1) as weights.
@@ -83,8 +131,39 @@ fn parse_unit_layer(units: &str, hex_km: f64) -> Result<UnitLayer> {
         "states" => Ok(UnitLayer::States),
         "counties" => Ok(UnitLayer::Counties),
         "zips" => Ok(UnitLayer::Zips),
-        other => Err(Error::invalid(format!(
-            "unknown units '{other}'; use hex, states, counties or zips"
+        other => match other.split_once(':') {
+            Some(("provinces", code)) => provinces_of(code),
+            _ => Err(Error::invalid(format!(
+                "unknown units '{other}'; use hex, states, counties, zips or \
+                 provinces:CA (also AU, BR)"
+            ))),
+        },
+    }
+}
+
+/// `provinces:CA`: the bundled regions of a country other than the US.
+fn provinces_of(code: &str) -> Result<UnitLayer> {
+    use crate::core::geocode::Country;
+    use crate::core::regions::PROVINCE_COUNTRIES;
+    let known = || {
+        PROVINCE_COUNTRIES
+            .iter()
+            .map(|c| c.code())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match Country::parse(code) {
+        Some(Country::US) => Ok(UnitLayer::States),
+        Some(c) if PROVINCE_COUNTRIES.contains(&c) => Ok(UnitLayer::Provinces(c)),
+        Some(c) => Err(Error::invalid(format!(
+            "no bundled regions for {} ({c}); regions exist for {} and the US (states); \
+             use --units hex",
+            c.name(),
+            known()
+        ))),
+        None => Err(Error::invalid(format!(
+            "'{code}' is not a country; use provinces:CA (also {})",
+            known()
         ))),
     }
 }
@@ -127,5 +206,32 @@ fn print_proposal(proposal: &Proposal, tolerance: f64) {
     // infeasible ones and why, split territories, uncovered accounts.
     for note in &r.notes {
         println!("note:   {note}");
+    }
+}
+
+#[cfg(test)]
+mod unit_layer_tests {
+    use super::*;
+    use crate::core::geocode::Country;
+
+    #[test]
+    fn provinces_name_their_country() {
+        assert_eq!(
+            parse_unit_layer("provinces:CA", 1.0).unwrap(),
+            UnitLayer::Provinces(Country::CA)
+        );
+        assert_eq!(
+            parse_unit_layer("provinces:Brazil", 1.0).unwrap(),
+            UnitLayer::Provinces(Country::BR)
+        );
+        let de = parse_unit_layer("provinces:DE", 1.0)
+            .unwrap_err()
+            .to_string();
+        assert!(de.contains("Germany") && de.contains("AU, BR, CA"), "{de}");
+        let bad = parse_unit_layer("provinces:XX", 1.0)
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("'XX' is not a country"), "{bad}");
+        assert!(parse_unit_layer("regions", 1.0).is_err());
     }
 }

@@ -14,11 +14,14 @@ pub mod args;
 mod balance;
 #[cfg(feature = "bench")]
 mod bench;
+mod capacity;
+mod coverage;
 mod exports;
 mod metrics;
 mod pins;
 pub mod plan;
 mod quota;
+mod rep;
 mod rules;
 mod salesforce;
 mod scenario;
@@ -61,6 +64,7 @@ fn run_verb(cmd: Command) -> Result<()> {
         Command::Explain(a) => metrics::explain(a),
         Command::Settings(a) => plan::settings(a),
         Command::Reps(a) => metrics::reps(a),
+        Command::Rep(a) => rep::rep(a),
         Command::Travel(a) => travel::travel(a),
         Command::Balance(a) => balance::balance(a),
         Command::Rule(a) => rules::rule(a),
@@ -82,6 +86,8 @@ fn run_verb(cmd: Command) -> Result<()> {
         Command::BenchFrame | Command::BenchGesture(_) => window_verb(),
         Command::Refresh(a) => quota::refresh(a),
         Command::Quota(a) => quota::quota(a),
+        Command::Capacity(a) => capacity::capacity(a),
+        Command::Coverage(a) => coverage::coverage(a),
         Command::Open(_) => window_verb(),
     }
 }
@@ -189,23 +195,11 @@ fn set_balance_measure(ws: &mut Workspace, name: &str) -> Result<()> {
 
 /// Parses a balance measure name: `count` or a measure column.
 pub fn parse_measure(project: &Project, name: &str) -> Result<BalanceMeasure> {
-    if name.eq_ignore_ascii_case("count") {
-        return Ok(BalanceMeasure::Count);
-    }
-    match project.accounts.measure_index(name) {
-        Some(i) => Ok(BalanceMeasure::Measure(
-            project.accounts.measures[i].name.clone(),
-        )),
-        None => Err(Error::invalid(format!(
-            "no measure called '{name}'; the plan has: count{}",
-            project
-                .accounts
-                .measures
-                .iter()
-                .map(|m| format!(", {}", m.name))
-                .collect::<String>()
-        ))),
-    }
+    let a = &project.accounts;
+    Ok(match a.measure_or_count(name)? {
+        None => BalanceMeasure::Count,
+        Some(i) => BalanceMeasure::Measure(a.measures[i].name.clone()),
+    })
 }
 
 /// Parses `km` or `mi`.

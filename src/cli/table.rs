@@ -51,22 +51,30 @@ pub fn metrics_table(m: &PlanMetrics) -> String {
         for v in &t.group.sums {
             line += &format!(" {:>16}", fmt_num(*v, 0));
         }
+        // A parent is judged on its own accounts only, or not at all.
+        let dev = match (t.balance_unit, t.has_children) {
+            (false, _) => "—".to_owned(),
+            (true, true) => format!("{:+.1}*", t.deviation_pct),
+            (true, false) => format!("{:+.1}", t.deviation_pct),
+        };
         line += &format!(
             " {:>8} {:>12} {:>8.3}{}\n",
-            format!("{:+.1}", t.deviation_pct),
+            dev,
             fmt_num(t.area_km2, 0),
             t.compactness,
-            if t.deviation_pct.abs() > m.tolerance_pct {
-                "  !"
-            } else {
-                ""
-            }
+            if t.is_out(m.tolerance_pct) { "  !" } else { "" }
         );
         s += &line;
     }
+    if m.territories
+        .iter()
+        .any(|t| t.has_children && t.balance_unit)
+    {
+        s += "* a parent judged on its own accounts (those in none of its children)\n";
+    }
     s += &format!(
-        "\nPlan: {} territories, mean {} , min {}, max {}, max/min {}, CV {:.1}%, {} outside ±{}%\n",
-        m.territories.len(),
+        "\nPlan: {}, mean {} , min {}, max {}, max/min {}, CV {:.1}%, {} outside ±{}%\n",
+        m.units_summary(),
         fmt_num(m.mean, 1),
         fmt_num(m.min, 1),
         fmt_num(m.max, 1),

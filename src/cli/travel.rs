@@ -23,7 +23,7 @@ pub(super) fn drive_view(ws: &Workspace) -> Option<DriveView> {
 }
 
 /// Parses `LAT,LON` (degrees) into `(lon, lat)`.
-fn lat_lon(flag: &str, s: &str) -> Result<(f64, f64)> {
+pub(super) fn lat_lon(flag: &str, s: &str) -> Result<(f64, f64)> {
     let bad = || {
         Error::invalid(format!(
             "--{flag} '{s}': give LAT,LON in degrees, e.g. 39.7392,-104.9903"

@@ -72,7 +72,52 @@ pub fn run(
     assignment(&project, reps, out)?;
     let mut ws = Workspace::new(project);
     edits(&mut ws, reps, seed, out)?;
+    find_and_left_out(&ws, out)?;
     snapshot_and_file(&ws, reps, out)
+}
+
+/// The Find window's index build and queries (both on worker threads in
+/// the window), the unassigned list, and where the accounts are (the unit
+/// choosers' countries).
+fn find_and_left_out(ws: &Workspace, out: &mut dyn Write) -> Result<()> {
+    use crate::core::search::SearchIndex;
+    let io = |e| Error::io("<stdout>", e);
+    let p = ws.project();
+    let (index, build_ms) = time(|| SearchIndex::build(p));
+    let mut q_ms = Vec::new();
+    let mut found = 0;
+    for q in ["S0420042", "account 00012", "7", "zzz-no-match"] {
+        let ((_, total), t) = time(|| index.find(q, 200));
+        found = found.max(total);
+        q_ms.push(t);
+    }
+    writeln!(
+        out,
+        "{:<36} {:>9.1} ms   (worker thread; query median {:.1} ms, max {:.1} ms, up to {found} hits)",
+        "find: index build",
+        build_ms,
+        median(q_ms.clone()),
+        q_ms.iter().cloned().fold(0.0, f64::max)
+    )
+    .map_err(io)?;
+    let (rows, left_ms) = time(|| crate::core::unassigned::left_out(p, ws.engine()));
+    writeln!(
+        out,
+        "{:<36} {:>9.1} ms   ({} accounts listed)",
+        "unassigned/unlocated list",
+        left_ms,
+        rows.len()
+    )
+    .map_err(io)?;
+    let (countries, c_ms) = time(|| crate::core::regions::plan_countries(p));
+    writeln!(
+        out,
+        "{:<36} {:>9.1} ms   ({} countries)",
+        "countries of the accounts",
+        c_ms,
+        countries.countries.len()
+    )
+    .map_err(io)
 }
 
 /// Index build and full assignment, from scratch.

@@ -3,9 +3,15 @@
 //! [`PlanMetrics::compute`] reports the territories of the engine's type.
 //! In a hierarchy a territory's figures ([`TerritoryMetrics::group`]) are
 //! its own accounts plus those of all its descendants, and balance (mean,
-//! deviation, CV, tolerance) is judged among the leaf territories — the
-//! ones reps work — since comparing a region with its own districts means
-//! nothing. In a flat plan every territory is a leaf.
+//! deviation, CV, tolerance) is judged among the *balance units*: the leaf
+//! territories — the ones reps work — plus, for a parent that also holds
+//! accounts of its own (its own boundary, pins or rules), that remainder
+//! beside its children, since someone works those accounts too. Comparing a
+//! region with its own districts means nothing, so a parent is judged on its
+//! own accounts only ([`TerritoryMetrics::balance_value`] is then the own
+//! value), and a parent with no own accounts is not judged. Quotas use the
+//! same units ([`crate::core::quota::units`]). In a flat plan every
+//! territory is a leaf.
 //!
 //! Sums are kept in fixed point (micro-units in `i128`) so that adding and
 //! removing accounts one by one — what live editing does thousands of times
@@ -49,9 +55,15 @@ pub struct TerritoryMetrics {
     /// Share of the plan total of each measure, in percent (first entry is
     /// the account count's share, then one per measure).
     pub share_pct: Vec<f64>,
-    /// Value of the balance measure.
+    /// True when it is judged for balance: a leaf, or a parent with
+    /// accounts of its own (judged on those alone).
+    pub balance_unit: bool,
+    /// Value of the balance measure: the whole group's for a leaf or a
+    /// parent without accounts of its own, the own accounts' for a parent
+    /// that has some (what it is judged on).
     pub balance_value: f64,
-    /// Deviation of the balance value from the mean over territories, in %.
+    /// Deviation of the balance value from the mean over balance units, in
+    /// % (0 for a territory that is not a balance unit).
     pub deviation_pct: f64,
     /// Geodesic area in km².
     pub area_km2: f64,
@@ -66,10 +78,29 @@ pub struct TerritoryMetrics {
     pub attainment_pct: Option<f64>,
     /// White space: potential minus actual.
     pub white_space: Option<f64>,
+    /// Market penetration: actual ÷ potential, in percent.
+    pub penetration_pct: Option<f64>,
     /// Drive time and road distance from the territory's rep home to its
     /// accounts (filled by [`PlanMetrics::add_drive`]; `None` without a
     /// home or before).
     pub drive: Option<crate::core::travel::DriveFigures>,
+}
+
+impl TerritoryMetrics {
+    /// True when it is a balance unit outside the ±`tol`% band.
+    pub fn is_out(&self, tol: f64) -> bool {
+        self.balance_unit && self.deviation_pct.abs() > tol + 1e-9
+    }
+
+    /// Its deviation as shown everywhere: `+3.2%`, `+3.2% own` for a parent
+    /// judged on its own accounts, `—` for one that is not judged.
+    pub fn deviation_text(&self) -> String {
+        match (self.balance_unit, self.has_children) {
+            (false, _) => "—".to_owned(),
+            (true, true) => format!("{} own", super::numfmt::signed_pct(self.deviation_pct)),
+            (true, false) => super::numfmt::signed_pct(self.deviation_pct),
+        }
+    }
 }
 
 /// Count and measure sums of the live accounts that have no location.
@@ -103,7 +134,10 @@ pub struct PlanMetrics {
     pub measures: Vec<String>,
     /// Per territory, in plan order.
     pub territories: Vec<TerritoryMetrics>,
-    /// Mean balance value over territories.
+    /// Number of balance units: leaves plus parents with accounts of their
+    /// own (see the module docs).
+    pub balance_units: usize,
+    /// Mean balance value over balance units.
     pub mean: f64,
     /// Smallest balance value.
     pub min: f64,
@@ -128,6 +162,8 @@ pub struct PlanMetrics {
     pub actual_total: Option<f64>,
     /// Plan attainment: `actual_total / quota_total` in percent.
     pub attainment_pct: Option<f64>,
+    /// Plan market penetration: actual ÷ potential, in percent.
+    pub penetration_pct: Option<f64>,
 }
 
 impl PlanMetrics {
@@ -177,12 +213,18 @@ impl PlanMetrics {
             None => g.count as f64,
             Some(m) => g.sums[m],
         };
-        let values: Vec<f64> = rolled
+        // A parent with accounts of its own is judged on those alone.
+        let judged: Vec<Option<f64>> = per
             .iter()
+            .zip(&rolled)
             .zip(&has_children)
-            .filter(|(_, h)| !**h)
-            .map(|(g, _)| value(g))
+            .map(|(((_, own), g), &h)| match (h, own.count > 0) {
+                (false, _) => Some(value(g)),
+                (true, true) => Some(value(own)),
+                (true, false) => None,
+            })
             .collect();
+        let values: Vec<f64> = judged.iter().flatten().copied().collect();
         let spread = Spread::of(&values);
         let mean = spread.mean;
         let tol = project.settings.tolerance_pct;
@@ -205,11 +247,12 @@ impl PlanMetrics {
             .zip(per)
             .zip(rolled)
             .zip(&has_children)
-            .map(|(((t, (_, own)), g), &has_children)| {
+            .zip(&judged)
+            .map(|((((t, (_, own)), g), &has_children), judged)| {
                 let st = engine.shape_stats(t.id);
                 let mut share_pct = vec![pct(g.count as f64, total.count as f64)];
                 share_pct.extend((0..nm).map(|m| pct(g.sums[m], total.sums[m])));
-                let bv = value(&g);
+                let bv = judged.unwrap_or_else(|| value(&g));
                 TerritoryMetrics {
                     id: t.id.0,
                     name: t.name.clone(),
@@ -217,9 +260,9 @@ impl PlanMetrics {
                     parent: t.parent.map(|p| p.0),
                     has_children,
                     share_pct,
+                    balance_unit: judged.is_some(),
                     balance_value: bv,
-                    // Parents are not judged against the leaves' mean.
-                    deviation_pct: if has_children { 0.0 } else { dev(bv) },
+                    deviation_pct: if judged.is_some() { dev(bv) } else { 0.0 },
                     area_km2: st.area_km2,
                     compactness: st.compactness,
                     drive: None,
@@ -229,18 +272,20 @@ impl PlanMetrics {
                     actual: None,
                     attainment_pct: None,
                     white_space: None,
+                    penetration_pct: None,
                 }
             })
             .collect();
         let out_of_tolerance = territories
             .iter()
-            .filter(|t| !t.has_children && t.deviation_pct.abs() > tol + 1e-9)
+            .filter(|t| t.balance_unit && t.deviation_pct.abs() > tol + 1e-9)
             .count();
         let mut metrics = Self {
             balance_measure: project.settings.balance.to_string(),
             tolerance_pct: tol,
             measures: a.measures.iter().map(|m| m.name.clone()).collect(),
             territories,
+            balance_units: values.len(),
             mean,
             min: spread.min,
             max: spread.max,
@@ -257,6 +302,7 @@ impl PlanMetrics {
             quota_total: None,
             actual_total: None,
             attainment_pct: None,
+            penetration_pct: None,
         };
         super::quota::fill_metrics(project, ty, &mut metrics);
         metrics
@@ -270,6 +316,32 @@ impl PlanMetrics {
             let ty = project.territory(id).map(|x| x.type_id);
             t.drive = ty.and_then(|ty| view.territory(project, ty, id));
         }
+    }
+
+    /// How many territories there are and how many units balance judges:
+    /// "12 territories" in a flat plan, "12 territories · balanced as 11
+    /// (9 leaves + 2 parents' own accounts)" in a hierarchy.
+    pub fn units_summary(&self) -> String {
+        let n = self.territories.len();
+        let mut s = super::numfmt::counted(n as u64, "territory", "territories");
+        let parents = self
+            .territories
+            .iter()
+            .filter(|t| t.has_children && t.balance_unit)
+            .count();
+        if self.balance_units != n {
+            s += &format!(
+                " · balanced as {} ({} + {})",
+                self.balance_units,
+                super::numfmt::counted((self.balance_units - parents) as u64, "leaf", "leaves"),
+                super::numfmt::counted(
+                    parents as u64,
+                    "parent's own accounts",
+                    "parents' own accounts"
+                ),
+            );
+        }
+        s
     }
 
     /// Metrics of the territory with id `id`.

@@ -221,6 +221,24 @@ impl Accounts {
             .position(|m| m.name.eq_ignore_ascii_case(name))
     }
 
+    /// The measure called `name` (case-insensitive) as a column index, or
+    /// `None` for `count`; an unknown name is an error listing the
+    /// measures there are.
+    pub fn measure_or_count(&self, name: &str) -> Result<Option<usize>> {
+        if name.eq_ignore_ascii_case("count") {
+            return Ok(None);
+        }
+        self.measure_index(name).map(Some).ok_or_else(|| {
+            Error::invalid(format!(
+                "no measure called '{name}'; the plan has: count{}",
+                self.measures
+                    .iter()
+                    .map(|m| format!(", {}", m.name))
+                    .collect::<String>()
+            ))
+        })
+    }
+
     /// Index of the attribute column called `name` (case-insensitive).
     pub fn attribute_index(&self, name: &str) -> Option<usize> {
         self.attributes

@@ -255,7 +255,7 @@ pub fn rolled_up(project: &Project, ty: TerritoryTypeId) -> HashMap<TerritoryId,
     out
 }
 
-/// Fills the quota, actual, attainment and white-space figures of
+/// Fills the quota, actual, attainment, white-space and penetration figures of
 /// `metrics` (of type `ty`) from the plan's quota settings.
 pub fn fill_metrics(project: &Project, ty: TerritoryTypeId, metrics: &mut PlanMetrics) {
     let Some(qs) = &project.settings.quota else {
@@ -284,6 +284,7 @@ pub fn fill_metrics(project: &Project, ty: TerritoryTypeId, metrics: &mut PlanMe
             (Some(p), Some(a)) => Some(t.group.sums[p] - a),
             _ => None,
         };
+        t.penetration_pct = penetration(potential.map(|p| t.group.sums[p]), t.actual);
     }
     let units: Vec<_> = metrics
         .territories
@@ -300,6 +301,18 @@ pub fn fill_metrics(project: &Project, ty: TerritoryTypeId, metrics: &mut PlanMe
         (Some(a), Some(q)) if q > 0.0 => Some(a / q * 100.0),
         _ => None,
     };
+    metrics.penetration_pct = penetration(
+        potential.map(|p| metrics.total.sums[p]),
+        metrics.actual_total,
+    );
+}
+
+/// Actual ÷ potential in percent; `None` without both or a zero potential.
+fn penetration(potential: Option<f64>, actual: Option<f64>) -> Option<f64> {
+    match (potential, actual) {
+        (Some(p), Some(a)) if p > 0.0 => Some(a / p * 100.0),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

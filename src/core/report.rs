@@ -14,7 +14,7 @@ use crate::core::basemap::BasemapData;
 use crate::core::fs::write_file_atomically;
 use crate::core::metrics::PlanMetrics;
 use crate::core::numfmt::fmt_num;
-use crate::core::numfmt::{compact, pct_plain as pct, signed_pct, value as val};
+use crate::core::numfmt::{compact, pct_plain as pct, value as val};
 use crate::core::render::svg::{hex, territory_color};
 use crate::core::render::{DistanceUnit, MapImageOptions, escape_xml, map_svg};
 use crate::core::{Error, Result, Workspace};
@@ -241,15 +241,12 @@ pub fn report_pdf(ws: &Workspace, opts: &ReportOptions, basemap: &BasemapData) -
     let mut chart = String::new();
     bar_chart(&mut chart, &m, ws);
     let summary = format!(
-        "{} territories · balance on {} · mean {} · tolerance ±{}% · {} outside",
-        m.territories.len(),
+        "{} · balance on {} · mean {} · tolerance ±{}% · {} outside",
+        m.units_summary(),
         m.balance_measure,
         val(m.mean),
         pct(m.tolerance_pct),
-        m.territories
-            .iter()
-            .filter(|t| t.deviation_pct.abs() > m.tolerance_pct + 1e-9)
-            .count()
+        m.out_of_tolerance
     );
     pages.push(pdf_page(
         w,
@@ -338,7 +335,7 @@ fn table_rows(
     for (k, t) in rows.iter().enumerate() {
         let y = 215.0 + k as f64 * 37.0;
         let color = territory_color(ws.project(), t.id);
-        let bad = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
+        let bad = t.is_out(m.tolerance_pct);
         let _ = write!(
             s,
             "<rect x=\"40\" y=\"{}\" width=\"22\" height=\"22\" fill=\"{}\" stroke=\"#5b636e\"/>",
@@ -352,7 +349,7 @@ fn table_rows(
             (1420.0, val(t.balance_value), true, "#222831"),
             (
                 1640.0,
-                signed_pct(t.deviation_pct),
+                t.deviation_text(),
                 true,
                 if bad { "#b3261e" } else { "#1e7a3c" },
             ),
@@ -369,10 +366,10 @@ fn table_rows(
 }
 
 fn summary_cards(h: &mut String, m: &PlanMetrics) {
-    let n = m.territories.len();
+    let n = m.balance_units;
     let cards = [
         ("Accounts", fmt_num(m.total.count as f64, 0), ""),
-        ("Territories", n.to_string(), ""),
+        ("Territories", m.territories.len().to_string(), ""),
         (
             "Within ±tolerance",
             format!("{} of {n}", n - m.out_of_tolerance),
@@ -464,7 +461,7 @@ fn bar_chart(h: &mut String, m: &PlanMetrics, ws: &Workspace) {
         let color = territory_color(project, t.id);
         let x = left + k as f64 * slot + (slot - bar_w) / 2.0;
         let top_y = y(t.balance_value);
-        let bad = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
+        let bad = t.is_out(m.tolerance_pct);
         let stroke = if bad {
             "stroke=\"#b3261e\" stroke-width=\"2\""
         } else {
@@ -477,7 +474,7 @@ fn bar_chart(h: &mut String, m: &PlanMetrics, ws: &Workspace) {
             hex(color),
             escape_xml(&t.name),
             val(t.balance_value),
-            signed_pct(t.deviation_pct)
+            t.deviation_text()
         );
         if labels {
             let cx = x + bar_w / 2.0;
@@ -539,7 +536,7 @@ fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: Dista
     let bm = project.balance_measure_index();
     for t in &m.territories {
         let color = territory_color(project, t.id);
-        let bad = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
+        let bad = t.is_out(m.tolerance_pct);
         let share = t
             .share_pct
             .get(bm.map_or(0, |i| i + 1))
@@ -561,7 +558,7 @@ fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: Dista
             "<td>{}</td><td class=\"{}\">{}</td><td>{:.1}%</td><td>{}</td><td>{:.2}</td></tr>",
             val(t.balance_value),
             if bad { "bad" } else { "good" },
-            signed_pct(t.deviation_pct),
+            t.deviation_text(),
             share,
             fmt_num(units.area_from_km2(t.area_km2), 0),
             t.compactness
@@ -652,12 +649,8 @@ fn scenario_section(h: &mut String, sc: &ScenarioComparison) {
             t.map_or("<td>—</td>".into(), |t| {
                 format!(
                     "<td class=\"{}\">{}</td>",
-                    if t.deviation_pct.abs() > tol + 1e-9 {
-                        "bad"
-                    } else {
-                        "good"
-                    },
-                    signed_pct(t.deviation_pct)
+                    if t.is_out(tol) { "bad" } else { "good" },
+                    t.deviation_text()
                 )
             })
         };

@@ -53,6 +53,10 @@ pub enum UnitLayer {
     Counties,
     /// US ZIP areas approximated from ZIP centroids (Voronoi cells).
     Zips,
+    /// The first-level regions (provinces, states) of a country other than
+    /// the US whose outlines are bundled (see
+    /// [`crate::core::regions::PROVINCE_COUNTRIES`]).
+    Provinces(crate::core::geocode::Country),
 }
 
 impl Default for UnitLayer {
@@ -68,6 +72,7 @@ impl std::fmt::Display for UnitLayer {
             UnitLayer::States => f.write_str("US states"),
             UnitLayer::Counties => f.write_str("US counties"),
             UnitLayer::Zips => f.write_str("US ZIP areas"),
+            UnitLayer::Provinces(c) => f.write_str(crate::core::regions::provinces_caption(*c)),
         }
     }
 }
@@ -362,6 +367,7 @@ impl UnitSet {
             UnitLayer::States => Self::states(),
             UnitLayer::Counties => Self::counties(),
             UnitLayer::Zips => Self::zip_areas(bbox),
+            UnitLayer::Provinces(c) => crate::core::regions::provinces(*c),
         }
     }
 
@@ -716,7 +722,7 @@ fn csr(n: usize, pairs: Vec<(u32, u32)>) -> (Vec<u32>, Vec<u32>) {
     (start, adj)
 }
 
-fn build_index(shapes: &[MultiPolygon<f64>]) -> TerritoryIndex {
+pub(crate) fn build_index(shapes: &[MultiPolygon<f64>]) -> TerritoryIndex {
     TerritoryIndex::build(
         shapes
             .iter()
@@ -809,7 +815,7 @@ fn load_counties() -> Result<UnitSet> {
 
 /// A unit set of polygon units (states, counties): adjacency from shared
 /// vertices, and a point locator over the shapes.
-fn shape_units(
+pub(crate) fn shape_units(
     layer: UnitLayer,
     labels: Vec<String>,
     shapes: Vec<MultiPolygon<f64>>,

@@ -551,6 +551,18 @@ impl MapView {
         }
     }
 
+    /// Frames a point (a searched or listed account) at town scale: about
+    /// 5 km around it.
+    pub fn zoom_to_point(&mut self, lon: f64, lat: f64) {
+        if !(lon.is_finite() && lat.is_finite()) {
+            return;
+        }
+        const D: f64 = 0.025;
+        let nw = proj::mercator(lon - D, (lat + D).min(85.0));
+        let se = proj::mercator(lon + D, (lat - D).max(-85.0));
+        self.fit([nw[0], nw[1], se[0], se[1]]);
+    }
+
     /// The colour account `i`'s dot was last drawn in, if drawn.
     pub fn account_color(&self, i: usize) -> Option<Color32> {
         self.accounts.color_of(i)

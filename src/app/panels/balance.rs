@@ -24,6 +24,35 @@ enum Layer {
     Hex,
     Counties,
     Zips,
+    /// The bundled regions of a country other than the US.
+    Provinces(crate::core::geocode::Country),
+}
+
+impl Layer {
+    fn caption(self) -> &'static str {
+        match self {
+            Layer::Hex => "Hexagons",
+            Layer::Counties => "US counties",
+            Layer::Zips => "US ZIP areas",
+            Layer::Provinces(c) => crate::core::regions::provinces_caption(c),
+        }
+    }
+}
+
+/// Hexagons, and the bundled units of the countries the plan's accounts
+/// are in (US counties and ZIP areas, Canadian provinces, …).
+fn offered_layers(ws: &Workspace) -> Vec<Layer> {
+    use crate::core::regions::{plan_countries, unit_layers};
+    let mut out = vec![Layer::Hex];
+    for (layer, _) in unit_layers(&plan_countries(ws.project()), 25.0) {
+        match layer {
+            UnitLayer::Counties => out.push(Layer::Counties),
+            UnitLayer::Zips => out.push(Layer::Zips),
+            UnitLayer::Provinces(c) => out.push(Layer::Provinces(c)),
+            UnitLayer::Hex { .. } | UnitLayer::States => {}
+        }
+    }
+    out
 }
 
 /// State of the open dialog.
@@ -34,10 +63,14 @@ pub(crate) struct BalanceDialog {
     tolerance: f64,
     k: usize,
     layer: Layer,
+    /// The layers that fit the plan's accounts.
+    offered: Vec<Layer>,
     hex_km: f64,
     /// Territories to lock, besides those locked in the plan.
     locked: Vec<TerritoryId>,
     keep_pins: bool,
+    /// Seconds the final improvement phase may run (0 = skip it).
+    time_budget: f64,
     job: Option<Job>,
     /// Plan revision the running job / proposal was computed from.
     revision: u64,
@@ -73,8 +106,10 @@ impl BalanceDialog {
                 },
                 Layer::Counties => UnitLayer::Counties,
                 Layer::Zips => UnitLayer::Zips,
+                Layer::Provinces(c) => UnitLayer::Provinces(c),
             },
             keep_pins: self.keep_pins,
+            time_budget_s: self.time_budget,
             ..BalanceOptions::default()
         }
     }
@@ -127,9 +162,11 @@ impl BalanceDialog {
             tolerance: p.settings.tolerance_pct,
             k: p.territories_of_type(ws.current_type()).count().max(1),
             layer: Layer::Hex,
+            offered: offered_layers(ws),
             hex_km: 25.0,
             locked: Vec::new(),
             keep_pins: true,
+            time_budget: BalanceOptions::default().time_budget_s,
             job: None,
             revision: ws.revision(),
             proposal: None,
@@ -490,6 +527,16 @@ fn options_ui(ui: &mut Ui, d: &mut BalanceDialog, territories: &[(TerritoryId, S
             )
             .labelled_by(label.id);
             ui.end_row();
+            let label = ui.label("Improve for up to");
+            ui.add(
+                egui::DragValue::new(&mut d.time_budget)
+                    .range(0.0..=600.0)
+                    .speed(0.5)
+                    .suffix(" s"),
+            )
+            .labelled_by(label.id)
+            .on_hover_text("While a territory that could be within the tolerance is not, districts are recombined for up to this long (Cancel stops it; the best plan so far is kept)");
+            ui.end_row();
             if d.generate {
                 let label = ui.label("Territories (K)");
                 ui.add(egui::DragValue::new(&mut d.k).range(1..=1000))
@@ -497,10 +544,10 @@ fn options_ui(ui: &mut Ui, d: &mut BalanceDialog, territories: &[(TerritoryId, S
                 ui.end_row();
             }
             ui.label("Built from");
-            ui.horizontal(|ui| {
-                ui.radio_value(&mut d.layer, Layer::Hex, "Hexagons");
-                ui.radio_value(&mut d.layer, Layer::Counties, "US counties");
-                ui.radio_value(&mut d.layer, Layer::Zips, "US ZIP areas");
+            ui.horizontal_wrapped(|ui| {
+                for layer in d.offered.clone() {
+                    ui.radio_value(&mut d.layer, layer, layer.caption());
+                }
             });
             ui.end_row();
             if d.layer == Layer::Hex {

@@ -8,7 +8,7 @@ use crate::core::model::{BalanceMeasure, LocationSource, PlanSettings};
 use crate::core::{TerritoryId, Workspace};
 
 use super::super::command::Command;
-use super::{figure, fmt, kv, swatch, warning_icon};
+use super::{figure, figure_link, fmt, kv, swatch, warning_icon};
 use crate::core::render::DistanceUnit;
 
 /// The details panel's own state.
@@ -177,8 +177,9 @@ impl Details {
         ui.heading("Plan");
         let new_settings = self.settings_grid(ui, ws);
         ui.add_space(6.0);
-        plan_figures(ui, m);
-        new_settings.map(Command::SetSettings).into_iter().collect()
+        let mut out = plan_figures(ui, m);
+        out.extend(new_settings.map(Command::SetSettings));
+        out
     }
 
     /// The balance measure and tolerance; the new settings once changed.
@@ -300,14 +301,23 @@ impl Details {
                     let sum = t.group.sums.get(m).copied().unwrap_or(0.0);
                     kv(ui, name, fmt::value(sum), share(m + 1));
                 }
+                // A parent is judged on its own accounts only (see
+                // core::metrics), so say which value the deviation is of.
+                let judged_on = if t.has_children && t.balance_unit {
+                    format!("{}, own accounts only", metrics.balance_measure)
+                } else if t.has_children {
+                    format!("{}, not judged: no own accounts", metrics.balance_measure)
+                } else {
+                    metrics.balance_measure.clone()
+                };
                 kv(
                     ui,
                     "Balance value",
                     fmt::value(t.balance_value),
-                    Some(metrics.balance_measure.clone()),
+                    Some(judged_on),
                 );
-                let out = t.deviation_pct.abs() > tol + 1e-9;
-                let dev = RichText::new(fmt::signed_pct(t.deviation_pct));
+                let out = t.is_out(tol);
+                let dev = RichText::new(t.deviation_text());
                 let dev = if out {
                     dev.color(ui.visuals().warn_fg_color).strong()
                 } else {
@@ -451,8 +461,10 @@ impl Details {
 }
 
 /// The plan's figures: mean/min/max, counts, spread, and a warning when
-/// accounts have no location.
-fn plan_figures(ui: &mut Ui, m: &PlanMetrics) {
+/// accounts have no location. The unassigned and unlocated counts open
+/// their list.
+fn plan_figures(ui: &mut Ui, m: &PlanMetrics) -> Vec<Command> {
+    let mut out = Vec::new();
     // Long values get a row each; short ones go two per row, which keeps
     // the selection's details in view without widening the panel.
     Grid::new("plan_values")
@@ -485,27 +497,40 @@ fn plan_figures(ui: &mut Ui, m: &PlanMetrics) {
                 m.max_min_ratio.map_or("n/a".into(), |r| format!("{r:.2}")),
             );
             ui.end_row();
-            figure(ui, "Unassigned", fmt::count(m.unassigned.count));
-            figure(
+            if figure_link(
+                ui,
+                "Unassigned",
+                fmt::count(m.unassigned.count),
+                "List the accounts in no territory, with why",
+            ) {
+                out.push(Command::OpenLeftOut(super::LeftOutFilter::Unassigned));
+            }
+            if figure_link(
                 ui,
                 "Unlocated",
                 flag(fmt::count(m.unlocated.count), m.unlocated.count > 0),
-            );
+                "List the accounts with no location, with why",
+            ) {
+                out.push(Command::OpenLeftOut(super::LeftOutFilter::Unlocated));
+            }
             ui.end_row();
             figure(
                 ui,
                 &format!("Outside ±{}%", fmt::pct_plain(m.tolerance_pct)),
                 flag(
-                    format!("{} of {}", m.out_of_tolerance, m.territories.len()),
+                    format!("{} of {}", m.out_of_tolerance, m.balance_units),
                     m.out_of_tolerance > 0,
                 ),
             );
             ui.end_row();
         });
+    if m.balance_units != m.territories.len() {
+        ui.label(RichText::new(m.units_summary()).small().weak());
+    }
     if m.unlocated.count > 0 {
         let hint = format!(
-            "{} account(s) have no location (no coordinates, no known ZIP) and are not \
-             on the map. Fix them in the CRM export and re-import, or pin them to a \
+            "{} account(s) have no location (no coordinates, no known postal code) and are \
+             not on the map. Fix them in the CRM export and re-import, or pin them to a \
              territory.",
             fmt::count(m.unlocated.count)
         );
@@ -516,13 +541,19 @@ fn plan_figures(ui: &mut Ui, m: &PlanMetrics) {
             .show(ui, |ui| {
                 ui.horizontal_top(|ui| {
                     warning_icon(ui);
-                    ui.add(
-                        Label::new(RichText::new(hint).color(ui.visuals().strong_text_color()))
-                            .wrap(),
-                    );
+                    ui.vertical(|ui| {
+                        ui.add(
+                            Label::new(RichText::new(hint).color(ui.visuals().strong_text_color()))
+                                .wrap(),
+                        );
+                        if ui.button("List them…").clicked() {
+                            out.push(Command::OpenLeftOut(super::LeftOutFilter::Unlocated));
+                        }
+                    });
                 });
             });
     }
+    out
 }
 
 /// The combo box caption of a balance measure.

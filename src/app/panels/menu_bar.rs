@@ -27,6 +27,7 @@ pub(crate) const REDO: KeyboardShortcut =
     KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z);
 pub(crate) const REDO_Y: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Y);
 pub(crate) const QUIT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Q);
+pub(crate) const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
 
 /// What the menus read this frame.
 pub struct MenuContext<'a> {
@@ -237,7 +238,8 @@ fn report_items(ui: &mut Ui, ws: &Workspace, out: &mut Vec<Command>) {
     });
 }
 
-/// Undo, Redo (named after what they undo), Clear selection.
+/// Undo, Redo (named after what they undo), Find, the unassigned list,
+/// Clear selection.
 fn edit_menu(ui: &mut Ui, cx: &MenuContext<'_>, out: &mut Vec<Command>) {
     let ws = cx.ws;
     let undo = ws.undo_labels().last();
@@ -261,6 +263,16 @@ fn edit_menu(ui: &mut Ui, cx: &MenuContext<'_>, out: &mut Vec<Command>) {
         .clicked()
     {
         out.push(Command::Redo);
+    }
+    ui.separator();
+    if ui
+        .add(Button::new("Find…").shortcut_text(shortcut(ui, &FIND)))
+        .clicked()
+    {
+        out.push(Command::OpenSearch);
+    }
+    if ui.button("Unassigned and unlocated accounts…").clicked() {
+        out.push(Command::OpenLeftOut(super::LeftOutFilter::All));
     }
     ui.separator();
     if ui
@@ -400,6 +412,8 @@ pub(crate) fn shortcuts(ctx: &egui::Context) -> Vec<Command> {
         out.push(Command::Request(Action::NewPlan));
     } else if pressed(&QUIT) {
         ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+    } else if pressed(&FIND) {
+        out.push(Command::OpenSearch);
     }
     // A text field being edited has its own undo.
     if !ctx.egui_wants_keyboard_input() {

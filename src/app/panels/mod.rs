@@ -19,8 +19,10 @@ pub mod model;
 pub mod path_prompt;
 pub mod present;
 pub mod salesforce;
+pub mod search;
 pub mod status_bar;
 pub mod territory_list;
+pub mod unassigned;
 
 use egui::{
     Align, Color32, CornerRadius, Label, RichText, Role, Sense, Shape, Stroke, StrokeKind, Ui,
@@ -42,8 +44,10 @@ pub use model::ModelWindow;
 pub use path_prompt::{PathPrompt, PathPurpose};
 pub use present::Presentation;
 pub use salesforce::{SalesforceExportDialog, SalesforceExportRequest};
+pub use search::SearchPanel;
 pub use status_bar::StatusBar;
 pub use territory_list::{SortColumn, SortOrder, TerritoryList, territory_order};
+pub use unassigned::{LeftOutFilter, UnassignedPanel};
 
 /// Every panel and dialog of the window, each owning its state. The app
 /// draws them from read-only state and applies the [`Command`]s they
@@ -108,6 +112,17 @@ fn figure(ui: &mut Ui, key: &str, value: impl Into<RichText>) {
     let spoken = format!("{key}: {}", value.text());
     let r = ui.label(value);
     r.widget_info(|| WidgetInfo::labeled(Role::Label, true, &spoken));
+}
+
+/// Like [`figure`], with the value a link (accessible text "caption:
+/// value"); true when clicked.
+fn figure_link(ui: &mut Ui, key: &str, value: impl Into<RichText>, hint: &str) -> bool {
+    ui.label(RichText::new(key).color(ui.visuals().weak_text_color()));
+    let value = value.into();
+    let spoken = format!("{key}: {}", value.text());
+    let r = ui.link(value).on_hover_text(hint);
+    r.widget_info(|| WidgetInfo::labeled(Role::Link, true, &spoken));
+    r.clicked()
 }
 
 fn color32([r, g, b]: [u8; 3]) -> Color32 {

@@ -28,6 +28,7 @@ use crate::core::model::{
 };
 use crate::core::rules::Rule;
 use crate::core::scenario::{self, ScenarioDiff};
+use crate::core::staffing::{Handover, Staffing, rep_joins, rep_leaves};
 
 /// What the window remembers between frames.
 #[derive(Clone, Default)]
@@ -53,6 +54,11 @@ struct State {
     rep_form: Option<RepForm>,
     /// The rep whose home the next map click sets.
     picking_home: Option<RepId>,
+    /// A rep leaving or joining, previewed before it is applied, with the
+    /// plan revision it was computed on (any other edit discards it).
+    staffing: Option<(u64, Arc<Staffing>)>,
+    /// The new hire's name and home, as typed.
+    hire: [String; 3],
 }
 
 impl State {
@@ -726,6 +732,7 @@ impl Sections<'_> {
             self.apply(e);
         }
         self.rep_form(ui, s);
+        self.staffing_section(ui, s);
         if let Some(sel) = self.selection.territory
             && let Some(t) = self.ws.project().territory(sel)
         {
@@ -752,6 +759,121 @@ impl Sections<'_> {
         if let Some(e) = edit {
             self.apply(e);
         }
+    }
+
+    /// A rep who leaves (their territories shared out or merged) or a new
+    /// hire (a territory carved around the home): previewed as a
+    /// before/after table, then applied as one edit.
+    fn staffing_section(&mut self, ui: &mut Ui, s: &mut State) {
+        ui.add_space(6.0);
+        if s.staffing
+            .as_ref()
+            .is_some_and(|(rev, _)| *rev != self.ws.revision())
+        {
+            s.staffing = None;
+        }
+        let chosen = s.rep_form.as_ref().map(|f| f.id);
+        if let Some(rep) = chosen.and_then(|id| self.ws.project().rep(id)) {
+            let (id, name) = (rep.id, rep.name.clone());
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!("If {name} leaves:"));
+                let share = ui.button("Share out").on_hover_text(
+                    "Territories they work alone go to their neighbours, lightest first",
+                );
+                let merge = ui
+                    .button("Merge")
+                    .on_hover_text("Territories they work alone join their lightest neighbour");
+                let handover = if share.clicked() {
+                    Some(Handover::Share)
+                } else if merge.clicked() {
+                    Some(Handover::Merge(None))
+                } else {
+                    None
+                };
+                if let Some(h) = handover {
+                    self.preview(s, rep_leaves(self.ws, id, &h));
+                }
+            });
+        }
+        ui.horizontal_wrapped(|ui| {
+            ui.label("New hire:");
+            let [name, lat, lon] = &mut s.hire;
+            form::labelled_text(ui, "Hire name", name, "name", 110.0);
+            form::labelled_text(ui, "Home lat", lat, "", 60.0);
+            form::labelled_text(ui, "Home lon", lon, "", 60.0);
+            if ui
+                .button("Carve territory")
+                .on_hover_text("A territory around the home, up to the plan's mean load")
+                .clicked()
+            {
+                let home = match (lat.trim().parse::<f64>(), lon.trim().parse::<f64>()) {
+                    (Ok(la), Ok(lo)) => Ok((lo, la)),
+                    _ => Err(crate::core::Error::invalid(
+                        "type the home as latitude and longitude",
+                    )),
+                };
+                let ty = self.ws.current_type();
+                let name = name.trim().to_owned();
+                let result = home.and_then(|h| rep_joins(self.ws, &name, h, ty));
+                self.preview(s, result);
+            }
+        });
+        let Some((_, change)) = s.staffing.clone() else {
+            return;
+        };
+        self.staffing_preview(ui, s, &change);
+    }
+
+    /// Keeps a computed staffing change for preview, or says why not.
+    fn preview(&mut self, s: &mut State, result: crate::core::Result<Staffing>) {
+        match result {
+            Ok(c) => s.staffing = Some((self.ws.revision(), Arc::new(c))),
+            Err(e) => {
+                s.staffing = None;
+                self.out.push(Command::Error(e.to_string()));
+            }
+        }
+    }
+
+    fn staffing_preview(&mut self, ui: &mut Ui, s: &mut State, change: &Staffing) {
+        let v = |x: Option<f64>| x.map_or_else(|| "—".to_owned(), fmt::value);
+        egui::Grid::new("staffing_preview")
+            .striped(true)
+            .show(ui, |ui| {
+                for h in [
+                    "Territory",
+                    &format!("{} before", change.measure),
+                    "After",
+                    "Dev after",
+                ] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for r in &change.table {
+                    ui.label(&r.name);
+                    ui.label(v(r.before));
+                    ui.label(v(r.after));
+                    ui.label(
+                        r.deviation_after
+                            .map_or_else(|| "gone".to_owned(), fmt::signed_pct),
+                    );
+                    ui.end_row();
+                }
+            });
+        ui.label(format!(
+            "{} change territory.",
+            fmt::counted(change.moved, "account", "accounts")
+        ));
+        ui.horizontal(|ui| {
+            if ui.button("Apply change").clicked() {
+                self.apply(change.edit.clone());
+                s.staffing = None;
+                s.hire = Default::default();
+            }
+            if ui.button("Discard").clicked() {
+                s.staffing = None;
+            }
+        });
     }
 
     /// Every rep's id and name, in the plan's order.

@@ -163,8 +163,8 @@ impl PresentLegend {
         });
         ui.label(
             RichText::new(format!(
-                "{} territories · {} outside ±{}%",
-                m.territories.len(),
+                "{} · {} outside ±{}%",
+                m.units_summary(),
                 m.out_of_tolerance,
                 fmt::pct_plain(m.tolerance_pct)
             ))
@@ -183,7 +183,7 @@ impl PresentLegend {
                             .project()
                             .territory(TerritoryId(t.id))
                             .map_or([128, 128, 128], |t| t.color);
-                        let out = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
+                        let out = t.is_out(m.tolerance_pct);
                         let selected = selection.territory == Some(TerritoryId(t.id));
                         ui.horizontal(|ui| {
                             let (rect, _) = ui.allocate_exact_size(
@@ -202,7 +202,7 @@ impl PresentLegend {
                         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                             ui.label(fmt::value(t.balance_value));
                         });
-                        let dev = RichText::new(fmt::signed_pct(t.deviation_pct));
+                        let dev = RichText::new(t.deviation_text());
                         ui.label(if out {
                             dev.color(ui.visuals().warn_fg_color).strong()
                         } else {

@@ -419,7 +419,7 @@ impl TerritoryList {
         let selected = ctx.selection.territory == Some(id)
             || (ctx.tools.territories.len() >= 2 && ctx.tools.territories.contains(&id));
         let delta = ctx.tools.drop_preview().map_or(0, |p| p.count_delta(id));
-        let out = t.deviation_pct.abs() > tol + 1e-9;
+        let out = t.is_out(tol);
 
         let (rect, _) = ui.allocate_exact_size(vec2(ui.available_width(), ROW_H), Sense::hover());
         // Reserve the background now, paint it once the row's state is known.
@@ -476,8 +476,15 @@ impl TerritoryList {
             });
         }
         cell(ui2, cols.deviation, false, |ui| {
+            if !t.balance_unit {
+                // A parent with no accounts of its own is not judged.
+                ui.with_layout(Layout::right_to_left(Align::Center), |ui| ui.weak("—"));
+                return;
+            }
             deviation_bar(ui, t.deviation_pct, tol, scale);
-            let text = RichText::new(fmt::signed_pct(t.deviation_pct));
+            // "own": a parent judged on the accounts none of its children hold.
+            let own = if t.has_children { " own" } else { "" };
+            let text = RichText::new(format!("{}{own}", fmt::signed_pct(t.deviation_pct)));
             let text = if out {
                 text.color(ui.visuals().warn_fg_color).strong()
             } else {
@@ -508,13 +515,25 @@ impl TerritoryList {
             bg,
             egui::epaint::RectShape::filled(rect, CornerRadius::same(4), fill),
         );
+        let judged = match (t.balance_unit, t.has_children) {
+            (false, _) => "not judged (no accounts of its own)".to_owned(),
+            (true, true) => format!(
+                "own accounts {} {}, {} from the mean",
+                fmt::value(t.balance_value),
+                ctx.metrics.balance_measure,
+                fmt::signed_pct(t.deviation_pct)
+            ),
+            (true, false) => format!(
+                "{} {}, {} from the mean",
+                fmt::value(t.balance_value),
+                ctx.metrics.balance_measure,
+                fmt::signed_pct(t.deviation_pct)
+            ),
+        };
         let row = row.on_hover_text(format!(
-            "{}: {} accounts, {} {}, {} from the mean{}",
+            "{}: {}, {judged}{}",
             t.name,
-            fmt::count(t.group.count),
-            fmt::value(t.balance_value),
-            ctx.metrics.balance_measure,
-            fmt::signed_pct(t.deviation_pct),
+            fmt::counted(t.group.count, "account", "accounts"),
             if out { " (outside tolerance)" } else { "" }
         ));
         let hovered = ctx.tools.dragged_accounts().is_some()

@@ -12,13 +12,47 @@ use crate::core::model::TerritoryTypeId;
 use crate::core::units::UnitLayer;
 use crate::core::{TerritoryId, Workspace};
 
-/// The unit layers offered by the Paint tool.
-const LAYERS: [(&str, Option<UnitLayer>); 4] = [
-    ("US states", Some(UnitLayer::States)),
-    ("US counties", Some(UnitLayer::Counties)),
-    ("ZIP areas (approx.)", Some(UnitLayer::Zips)),
-    ("Hexagons", None),
-];
+/// The Paint tool's caption of a unit layer.
+fn layer_caption(layer: &UnitLayer) -> String {
+    match layer {
+        UnitLayer::Hex { .. } => "Hexagons".to_owned(),
+        UnitLayer::Zips => "ZIP areas (approx.)".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// The Paint tool's unit layer chooser: the layers that fit the countries
+/// of the plan's accounts (US units for US accounts, Canadian provinces
+/// for Canadian ones, …) and hexagons.
+fn unit_chooser(ui: &mut Ui, ws: &Workspace, tools: &mut Tools) {
+    let offered = tools.units.offered(ws).to_vec();
+    let current = tools.units.layer.clone();
+    let caption = layer_caption(&current);
+    let mut chosen = None;
+    let label = ui.label("Units");
+    ComboBox::from_id_salt("paint_units_layer")
+        .selected_text(caption.as_str())
+        .show_ui(ui, |ui| {
+            for (layer, accounts) in &offered {
+                let text = layer_caption(layer);
+                let r = ui
+                    .selectable_label(text == caption, text.as_str())
+                    .on_hover_text(format!(
+                        "About {} account(s) in it",
+                        fmt::count(*accounts as u64)
+                    ));
+                if r.clicked() {
+                    chosen = Some(layer.clone());
+                }
+            }
+        })
+        .response
+        .labelled_by(label.id)
+        .on_hover_text("The building blocks to paint territories with");
+    if let Some(layer) = chosen {
+        tools.units.set_layer(layer);
+    }
+}
 
 /// Colours offered in the right-click menus (the details panel has a
 /// full colour picker).
@@ -314,31 +348,7 @@ fn tool_options(ui: &mut Ui, ws: &Workspace, selection: &Selection, tools: &mut 
             );
         }
         Tool::Paint => {
-            let current = &tools.units.layer;
-            let caption = LAYERS
-                .iter()
-                .find(|(_, l)| match l {
-                    Some(l) => l == current,
-                    None => matches!(current, UnitLayer::Hex { .. }),
-                })
-                .map_or("Units", |(c, _)| c);
-            let mut chosen = None;
-            let label = ui.label("Units");
-            ComboBox::from_id_salt("paint_units_layer")
-                .selected_text(caption)
-                .show_ui(ui, |ui| {
-                    for (text, layer) in LAYERS {
-                        if ui.selectable_label(caption == text, text).clicked() {
-                            chosen = Some(layer.unwrap_or(UnitLayer::Hex { size_km: 25.0 }));
-                        }
-                    }
-                })
-                .response
-                .labelled_by(label.id)
-                .on_hover_text("The building blocks to paint territories with");
-            if let Some(layer) = chosen {
-                tools.units.set_layer(layer);
-            }
+            unit_chooser(ui, ws, tools);
             if let UnitLayer::Hex { size_km } = tools.units.layer {
                 let mut km = size_km;
                 let r = ui

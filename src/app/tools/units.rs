@@ -68,6 +68,9 @@ pub struct UnitPicker {
     pending: Option<Pending>,
     /// Why the layer could not be loaded.
     pub error: Option<String>,
+    /// The layers that fit the plan's accounts, with the accounts each
+    /// covers, and the account table they were found for.
+    offered: Option<(usize, Vec<(UnitLayer, usize)>)>,
 }
 
 impl Default for UnitPicker {
@@ -77,6 +80,7 @@ impl Default for UnitPicker {
             loaded: None,
             pending: None,
             error: None,
+            offered: None,
         }
     }
 }
@@ -175,6 +179,34 @@ impl UnitPicker {
             self.pending = Some((self.layer.clone(), key, rx));
         }
         None
+    }
+
+    /// The layers that fit the countries of `ws`'s accounts, each with how
+    /// many accounts it covers (see [`crate::core::regions::unit_layers`]),
+    /// found once per account table. A chosen layer that does not fit
+    /// (US counties for a German plan) gives way to the first that does.
+    pub fn offered(&mut self, ws: &Workspace) -> &[(UnitLayer, usize)] {
+        use crate::core::regions::{plan_countries, unit_layers};
+        let key = plan_key(&UnitLayer::Zips, ws);
+        if self.offered.as_ref().is_none_or(|(k, _)| *k != key) {
+            let hex_km = match self.layer {
+                UnitLayer::Hex { size_km } => size_km,
+                _ => 25.0,
+            };
+            let layers = unit_layers(&plan_countries(ws.project()), hex_km);
+            let fits = layers.iter().any(|(l, _)| {
+                l == &self.layer
+                    || matches!(
+                        (l, &self.layer),
+                        (UnitLayer::Hex { .. }, UnitLayer::Hex { .. })
+                    )
+            });
+            if !fits && let Some((first, _)) = layers.first() {
+                self.set_layer(first.clone());
+            }
+            self.offered = Some((key, layers));
+        }
+        self.offered.as_ref().map_or(&[], |(_, l)| l.as_slice())
     }
 
     /// Chooses another layer (loaded when next needed).

@@ -267,6 +267,14 @@ impl Role {
     }
 }
 
+/// Whether `header` names a postal code column as the import detects it
+/// (e.g. `BillingPostalCode`, `PLZ`), so later readers of the plan (the
+/// unlocated accounts' reasons) find the same column.
+pub(crate) fn is_postal_header(header: &str) -> bool {
+    let n = norm_header(header);
+    Role::Zip.synonyms().contains(&n.as_str())
+}
+
 /// The column index of each role.
 #[derive(Clone, Copy, Debug, Default)]
 struct Layout {

@@ -84,6 +84,7 @@ mod matching;
 mod prepare;
 mod report;
 pub mod solver;
+mod tradeoff;
 
 #[cfg(feature = "bench")]
 pub use bench::bench;
@@ -94,6 +95,7 @@ use std::time::Instant;
 use geo::{BooleanOps, MultiPolygon};
 
 pub use report::{DisruptionReport, RepDisruption, TerritoryDisruption};
+pub use tradeoff::{TRADEOFF_WEIGHTS, TradeoffPlan, pick, tradeoff};
 
 use super::edit::Edit;
 use super::engine::Engine;
@@ -752,8 +754,11 @@ fn cv_pct(v: &[f64]) -> f64 {
 }
 
 /// Generates `k` territories from scratch (replacing every unlocked one),
-/// balanced, compact and contiguous. `seeds` (lon, lat), e.g. reps' home
-/// locations, start the centres; missing ones are chosen by k-means++.
+/// balanced, compact and contiguous. `seeds` (lon, lat) start the centres;
+/// when none are given, the home bases of the reps of the unlocked
+/// territories do, and the district grown from a rep's home base takes
+/// over that rep's territory (id, name, reps). Missing centres are chosen
+/// by k-means++.
 /// New territories take over the old ones they overlap most (keeping ids,
 /// names and reps), the rest take over the remaining old ones while any are
 /// left; surplus old ones are removed.
@@ -807,6 +812,13 @@ fn from_scratch(
     progress.set_done(1);
     let mut p = prep.problem(opts, k, 0.0);
     let n = p.xy.len();
+    let homes = if full {
+        rep_homes(project, opts)
+    } else {
+        Vec::new()
+    };
+    let home_seeds: Vec<(f64, f64)> = homes.iter().map(|h| h.0).collect();
+    let seeds = if seeds.is_empty() { &home_seeds } else { seeds };
     let mut centers = start_centers(&prep, &p, k, seeds, opts.seed);
     let kk = centers.len();
     let mut assign = vec![NONE; n];
@@ -830,7 +842,7 @@ fn from_scratch(
     let pins = !prep.pinned_load.is_empty();
     let mut new_to_old = Vec::new();
     if pins && kk > 0 {
-        new_to_old = match_districts(project, before_ws.engine(), opts, &prep, &assign, k);
+        new_to_old = match_districts(project, before_ws.engine(), opts, &prep, &assign, k, &homes);
         pinned_fixed(project, opts, &prep, &new_to_old, &mut p.fixed);
         rounds += solver::locate_allocate(
             &p,
@@ -841,7 +853,7 @@ fn from_scratch(
             opts.rounds.max(1),
             progress,
         )?;
-        new_to_old = match_districts(project, before_ws.engine(), opts, &prep, &assign, k);
+        new_to_old = match_districts(project, before_ws.engine(), opts, &prep, &assign, k, &homes);
         pinned_fixed(project, opts, &prep, &new_to_old, &mut p.fixed);
         trace("pins", &mut tt);
     }
@@ -880,7 +892,15 @@ fn from_scratch(
     }
     trace("finish", &mut tt);
     if !pins {
-        new_to_old = match_districts(project, before_ws.engine(), opts, &prep, &sol.assign, k);
+        new_to_old = match_districts(
+            project,
+            before_ws.engine(),
+            opts,
+            &prep,
+            &sol.assign,
+            k,
+            &homes,
+        );
     }
     if pins {
         let old = unlocked(project, opts);
@@ -988,6 +1008,7 @@ fn match_districts(
     prep: &Prepared,
     assign: &[u32],
     k: usize,
+    homes: &[((f64, f64), usize)],
 ) -> Vec<Option<usize>> {
     let a = &project.accounts;
     let old = unlocked(project, opts);
@@ -1015,6 +1036,16 @@ fn match_districts(
             let d = assign[prep.group_of[u as usize] as usize];
             if d != NONE {
                 overlap.add(d as usize, o, 1.0);
+            }
+        }
+    }
+    // A rep's home base seeded a district: that district is the rep's
+    // territory (it outweighs any overlap).
+    for &((lon, lat), o) in homes {
+        if let Some(u) = prep.units.locate(lon, lat) {
+            let d = assign[prep.group_of[u as usize] as usize];
+            if d != NONE && o < old.len() {
+                overlap.add(d as usize, o, old_total[o] + 1.0);
             }
         }
     }
@@ -1046,6 +1077,23 @@ fn match_districts(
         }
     }
     new_to_old
+}
+
+/// Home bases of the reps of the unlocked territories, with the position
+/// of their territory in [`unlocked`] (one per home base: the first rep's
+/// territory wins a shared one).
+fn rep_homes(project: &Project, opts: &BalanceOptions) -> Vec<((f64, f64), usize)> {
+    let mut out: Vec<((f64, f64), usize)> = Vec::new();
+    for (o, t) in unlocked(project, opts).iter().enumerate() {
+        for &r in &t.reps {
+            if let Some(h) = project.rep(r).and_then(|r| r.home)
+                && !out.iter().any(|x| x.0 == h)
+            {
+                out.push((h, o));
+            }
+        }
+    }
+    out
 }
 
 /// The unlocked territories, in plan order.

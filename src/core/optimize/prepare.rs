@@ -142,6 +142,7 @@ fn base_units(layer: &UnitLayer, bbox: [f64; 4]) -> Result<UnitSet> {
         UnitLayer::States => UnitSet::states(),
         UnitLayer::Counties => UnitSet::counties(),
         UnitLayer::Zips => UnitSet::zip_areas(bbox),
+        UnitLayer::Provinces(_) => UnitSet::for_layer(layer, bbox),
     }
 }
 

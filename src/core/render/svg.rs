@@ -734,7 +734,7 @@ fn legend(out: &mut String, m: &PlanMetrics, coloring: &Coloring, lay: &Layout, 
     let max_chars = ((lay.legend_w - 2.0 * pad - 150.0 * s) / (font * 0.52)).max(6.0) as usize;
     for t in m.territories.iter().take(shown) {
         let color = coloring.fill(t.id);
-        let out_of_band = t.deviation_pct.abs() > m.tolerance_pct + 1e-9;
+        let out_of_band = t.is_out(m.tolerance_pct);
         let _ = writeln!(
             out,
             r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="{:.1}" fill="{}" stroke="{}" stroke-width="{:.2}"/><text x="{:.1}" y="{:.1}" font-size="{font:.1}" fill="{INK}">{}</text><text x="{:.1}" y="{:.1}" font-size="{font:.1}" text-anchor="end" fill="{INK}">{}</text><text x="{:.1}" y="{:.1}" font-size="{font:.1}" text-anchor="end" fill="{}">{}</text>"#,
@@ -758,7 +758,7 @@ fn legend(out: &mut String, m: &PlanMetrics, coloring: &Coloring, lay: &Layout, 
             w - pad,
             y + row * 0.7,
             if out_of_band { "#b3261e" } else { WEAK_INK },
-            crate::core::numfmt::signed_pct(t.deviation_pct)
+            t.deviation_text()
         );
         y += row;
     }

@@ -537,6 +537,12 @@ impl<'a, 'p> Search<'a, 'p> {
         let mut queue = VecDeque::from([w]);
         let mut ends: Vec<(usize, f64, usize)> = Vec::new();
         while let Some(d) = queue.pop_front() {
+            // Only the four nearest ends are tried, nearest level first:
+            // once a level holding the fourth is complete, farther ones
+            // cannot be among them (this BFS is O(k) per district).
+            if ends.len() >= 4 && ends.last().is_some_and(|x| x.0 <= hops[d]) {
+                break;
+            }
             for e in 0..k {
                 if self.adj[d * k + e] > 0 && hops[e] == usize::MAX {
                     hops[e] = hops[d] + 1;

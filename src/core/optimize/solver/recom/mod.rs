@@ -18,9 +18,11 @@
 //! (a short walk off a plateau, as in GerryChain's short bursts). The best
 //! plan seen is the result.
 
+mod cluster;
+
 use std::time::Instant;
 
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{NONE, Problem};
@@ -30,6 +32,11 @@ use crate::core::progress::Progress;
 /// Random spanning trees drawn per pair and step (few units of very
 /// unequal load leave few good cuts per tree).
 const TREES: usize = 8;
+
+/// Steps taken whatever the clock says (unless the tolerance is met or
+/// the user cancels): the steps are seeded, so on small plans the result
+/// does not depend on how busy the machine is.
+const MIN_STEPS: u64 = 2000;
 
 /// Chance that a step on a plateau (no lower key found) takes a sideways
 /// recombination that keeps the plan's largest deviation (a short random
@@ -56,7 +63,7 @@ pub fn recombine(
     let mut best = (r.plan_key(), r.assign.to_vec(), 0usize);
     let mut kept = 0;
     let mut step = 0u64;
-    while Instant::now() < deadline {
+    while step < MIN_STEPS || Instant::now() < deadline {
         step += 1;
         if step.is_multiple_of(64) {
             progress.check()?;
@@ -65,7 +72,12 @@ pub fn recombine(
             break;
         };
         let walk = rng.random::<f64>() < WALK;
-        if r.improve(w, &mut rng, walk) {
+        let stepped = if rng.random::<bool>() {
+            r.recombine_cluster(w, &mut rng, walk)
+        } else {
+            r.improve(w, &mut rng, walk)
+        };
+        if stepped {
             kept += 1;
             let key = r.plan_key();
             if key.lower(&best.0) {
@@ -77,6 +89,14 @@ pub fn recombine(
         r.assign.copy_from_slice(&best.1);
     }
     if std::env::var_os("TURFMAP_TRACE_BALANCE").is_some() {
+        let mut w: Vec<f64> = p.weight.iter().map(|x| x / r.target * 100.0).collect();
+        w.sort_by(|a, b| b.total_cmp(a));
+        w.truncate(8);
+        let l: Vec<f64> = r.loads.iter().map(|x| x / r.target * 100.0).collect();
+        eprintln!(
+            "      heaviest units {w:.1?} loads {l:.1?} cluster steps tried/split/kept {:?}",
+            r.stats
+        );
         eprintln!(
             "      recombination: {kept} kept in {step} steps, max dev {:.2}%",
             best.0.max_dev / r.target.max(1e-12) * 100.0
@@ -94,6 +114,8 @@ struct Recom<'a, 'p> {
     members: Vec<Vec<u32>>,
     /// Scratch: position of a unit in the merged pair (`u32::MAX` = not in).
     pos: Vec<u32>,
+    /// Cluster steps: tried, split, kept (for the trace).
+    stats: [u64; 3],
 }
 
 impl<'a, 'p> Recom<'a, 'p> {
@@ -119,6 +141,7 @@ impl<'a, 'p> Recom<'a, 'p> {
             skip: sk,
             members,
             pos: vec![u32::MAX; p.xy.len()],
+            stats: [0; 3],
         }
     }
 
@@ -352,18 +375,25 @@ impl<'a, 'p> Recom<'a, 'p> {
         rng: &mut ChaCha8Rng,
         keep: bool,
     ) -> Option<Vec<Vec<u32>>> {
-        let mut edges: Vec<(f64, u32, u32)> = Vec::new();
+        // Random keys (the top bit set across the current boundary when
+        // `keep`) with the edge index below: one integer sort.
+        let mut edges: Vec<(u32, u32)> = Vec::new();
+        let mut keys: Vec<u64> = Vec::new();
         for (i, &u) in nodes.iter().enumerate() {
             for &v in self.p.units.neighbors(u as usize) {
                 let j = self.pos[v as usize];
                 if j != u32::MAX && (i as u32) < j {
                     let across = self.assign[u as usize] != self.assign[v as usize];
-                    let w = rng.random::<f64>() + if keep && across { 1.0 } else { 0.0 };
-                    edges.push((w, i as u32, j));
+                    let mut w = rng.next_u32() >> 1;
+                    if keep && across {
+                        w |= 1 << 31;
+                    }
+                    keys.push((u64::from(w) << 32) | edges.len() as u64);
+                    edges.push((i as u32, j));
                 }
             }
         }
-        edges.sort_by(|x, y| x.0.total_cmp(&y.0));
+        keys.sort_unstable();
         let mut parent: Vec<u32> = (0..nodes.len() as u32).collect();
         fn find(parent: &mut [u32], mut x: u32) -> u32 {
             while parent[x as usize] != x {
@@ -374,13 +404,17 @@ impl<'a, 'p> Recom<'a, 'p> {
         }
         let mut adj = vec![Vec::new(); nodes.len()];
         let mut joined = 1;
-        for (_, i, j) in edges {
+        for key in keys {
+            let (i, j) = edges[(key & 0xffff_ffff) as usize];
             let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
             if ri != rj {
                 parent[ri as usize] = rj;
                 adj[i as usize].push(j);
                 adj[j as usize].push(i);
                 joined += 1;
+                if joined == nodes.len() {
+                    break;
+                }
             }
         }
         (joined == nodes.len()).then_some(adj)
