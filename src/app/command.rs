@@ -345,6 +345,8 @@ impl TurfmapApp {
                     labels: self.style.labels,
                     accounts: self.style.accounts,
                     visible: self.map.visible_bounds(),
+                    color_by: self.style.color_by.clone(),
+                    label_values: self.style.label_values,
                 };
                 let typed = self.panels.paths.unavailable().is_some();
                 let pending = panels::export::Pending::Map(form, look);

@@ -423,18 +423,45 @@ fn paint_stroke(w: &mut Window, id: TerritoryId) -> anyhow::Result<(Vec<FrameSam
         .map_view()
         .last_view()
         .ok_or_else(|| anyhow::anyhow!("the map was not drawn"))?;
-    // A straight stroke from the middle, long enough to cross the units.
+    // A straight stroke from the middle, long enough to cross the units,
+    // in the first direction that leaves the territory (so the stroke
+    // changes something whatever the window's layout).
     let start = rect.center();
-    let dir = egui::vec2(1.0, 0.35).normalized();
+    let leaves = |dir: egui::Vec2| {
+        let mut p = start;
+        while rect.shrink(10.0).contains(p) {
+            let (x, y) = view.to_lon_lat(p);
+            if w.app.workspace().engine().index().locate(x, y) != Some(id) {
+                return true;
+            }
+            p += dir * STROKE_STEP * 4.0;
+        }
+        false
+    };
+    let dir = [
+        (1.0, 0.35),
+        (-1.0, 0.35),
+        (1.0, -0.35),
+        (-1.0, -0.35),
+        (0.0, 1.0),
+        (0.0, -1.0),
+    ]
+    .into_iter()
+    .map(|(x, y)| egui::vec2(x, y).normalized())
+    .find(|&d| leaves(d))
+    .unwrap_or(egui::vec2(1.0, 0.35).normalized());
     let mut path = vec![start];
     let mut seen = std::collections::HashSet::new();
     let mut p = start;
+    let mut crossed = false;
     while rect.shrink(10.0).contains(p) {
         let (x, y) = view.to_lon_lat(p);
         if let Some(u) = units.locate(x, y) {
             seen.insert(u);
         }
-        if seen.len() > STROKE_UNITS {
+        crossed |= w.app.workspace().engine().index().locate(x, y) != Some(id);
+        // Enough units, and at least one taken from another territory.
+        if seen.len() > STROKE_UNITS && crossed {
             break;
         }
         p += dir * STROKE_STEP;

@@ -107,6 +107,8 @@ pub struct TurfmapApp {
     after_job: Option<Action>,
     error: Option<String>,
     notice: Option<String>,
+    /// The notice last seen and since when (notices expire).
+    notice_seen: Option<(String, Instant)>,
     recent: RecentPlans,
     allow_close: bool,
     last_title: String,
@@ -142,6 +144,7 @@ impl TurfmapApp {
             after_job: None,
             error: None,
             notice: None,
+            notice_seen: None,
             recent: RecentPlans::in_memory(),
             allow_close: false,
             last_title: String::new(),
@@ -221,6 +224,11 @@ impl TurfmapApp {
         &self.selection
     }
 
+    /// How the map is drawn, to change (View menu; tests).
+    pub fn map_style_mut(&mut self) -> &mut MapStyle {
+        &mut self.style
+    }
+
     /// The panels and dialogs (tests read their state).
     pub fn panels(&self) -> &Panels {
         &self.panels
@@ -244,11 +252,6 @@ impl TurfmapApp {
     /// The last status message (e.g. "Saved to …"), if any.
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_deref()
-    }
-
-    /// The recently used plans.
-    pub fn recent_plans(&self) -> &RecentPlans {
-        &self.recent
     }
 
     /// Uses `recent` for the File → Open recent menu (and keeps it up to
@@ -578,6 +581,7 @@ impl TurfmapApp {
             self.job = None;
             self.finish_job(result);
         }
+        self.expire_notice(&ctx, Instant::now());
         self.refresh_metrics();
         self.selection.sanitize(self.ws.project());
         let close = ctx.input(|i| i.viewport().close_requested());
@@ -656,45 +660,53 @@ impl TurfmapApp {
             let commands = panels::StatusBar.ui(ui, &self.ws, &self.metrics, notice);
             self.apply_commands(commands);
         });
-        Panel::left("territory_list")
-            .resizable(true)
-            .default_size(580.0)
-            .min_size(420.0)
-            .show(ui, |ui| {
-                let busy = self.job.is_some();
-                let p = &mut self.panels;
-                let commands = p.list.ui(
-                    ui,
-                    &self.ws,
-                    &self.metrics,
-                    &self.selection,
-                    &mut p.tools,
-                    busy,
-                );
-                self.apply_commands(commands);
-                // The rows' context menus queue tool actions.
-                self.run_tool_actions();
-            });
-        Panel::right("details")
-            .resizable(true)
-            .default_size(350.0)
-            .min_size(280.0)
-            .show(ui, |ui| {
-                let cx = panels::details::DetailsContext {
-                    ws: &self.ws,
-                    metrics: &self.metrics,
-                    selection: &self.selection,
-                    units: self.settings.units,
-                };
-                let p = &mut self.panels;
-                let commands = p.details.ui(ui, &cx, &mut p.tools);
-                self.apply_commands(commands);
-                self.run_tool_actions();
-            });
+        // Default widths leave the map most of a 1400-point window; both
+        // side panels resize (egui remembers the widths) and collapse
+        // (View menu).
+        let (list_panel, details_panel) = (self.style.list_panel, self.style.details_panel);
+        if list_panel {
+            Panel::left("territory_list")
+                .resizable(true)
+                .default_size(360.0)
+                .min_size(300.0)
+                .show(ui, |ui| {
+                    let busy = self.job.is_some();
+                    let p = &mut self.panels;
+                    let commands = p.list.ui(
+                        ui,
+                        &self.ws,
+                        &self.metrics,
+                        &self.selection,
+                        &mut p.tools,
+                        busy,
+                    );
+                    self.apply_commands(commands);
+                    // The rows' context menus queue tool actions.
+                    self.run_tool_actions();
+                });
+        }
+        if details_panel {
+            Panel::right("details")
+                .resizable(true)
+                .default_size(300.0)
+                .min_size(240.0)
+                .show(ui, |ui| {
+                    let cx = panels::details::DetailsContext {
+                        ws: &self.ws,
+                        metrics: &self.metrics,
+                        selection: &self.selection,
+                        units: self.settings.units,
+                    };
+                    let p = &mut self.panels;
+                    let commands = p.details.ui(ui, &cx, &mut p.tools);
+                    self.apply_commands(commands);
+                    self.run_tool_actions();
+                });
+        }
         Panel::bottom("chart")
             .resizable(true)
-            .default_size(260.0)
-            .min_size(150.0)
+            .default_size(210.0)
+            .min_size(140.0)
             .show(ui, |ui| {
                 let commands =
                     panels::BalanceChart.ui(ui, &self.ws, &self.metrics, &self.selection);
@@ -723,6 +735,28 @@ impl TurfmapApp {
             self.run_tool_actions();
             self.panels.balance.preview(ui, &self.map);
         });
+    }
+
+    /// A status message stays [`NOTICE_TTL`] after it first showed, then
+    /// goes: it stops being true as the user carries on.
+    fn expire_notice(&mut self, ctx: &egui::Context, now: Instant) {
+        let Some(n) = &self.notice else {
+            self.notice_seen = None;
+            return;
+        };
+        match &self.notice_seen {
+            Some((seen, _)) if seen == n => {}
+            _ => self.notice_seen = Some((n.clone(), now)),
+        }
+        if let Some((_, at)) = &self.notice_seen {
+            let age = now.saturating_duration_since(*at);
+            if age >= NOTICE_TTL {
+                self.notice = None;
+                self.notice_seen = None;
+            } else {
+                ctx.request_repaint_after(NOTICE_TTL - age);
+            }
+        }
     }
 
     /// The floating windows and modal dialogs; with `all`, also those of
@@ -784,6 +818,9 @@ impl eframe::App for TurfmapApp {
         self.ui_contents(ui);
     }
 }
+
+/// How long a status message shows.
+pub const NOTICE_TTL: Duration = Duration::from_secs(10);
 
 /// `west.turf` for messages (the whole path is in the status bar).
 fn display_name(path: &Path) -> String {

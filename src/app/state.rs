@@ -42,6 +42,16 @@ pub struct MapStyle {
     pub fill_opacity: f32,
     /// Units of the scale bar.
     pub units: DistanceUnit,
+    /// What the territory fills show (territory, deviation, a measure).
+    pub color_by: crate::core::colorby::ColorBy,
+    /// Each territory's balance value under its name.
+    pub label_values: bool,
+    /// Accounts as a density (heat) layer instead of dots.
+    pub density: bool,
+    /// The territory list panel is shown (View menu collapses it).
+    pub list_panel: bool,
+    /// The details panel is shown (View menu collapses it).
+    pub details_panel: bool,
 }
 
 impl Default for MapStyle {
@@ -52,6 +62,11 @@ impl Default for MapStyle {
             accounts: true,
             fill_opacity: 0.28,
             units: DistanceUnit::Km,
+            color_by: crate::core::colorby::ColorBy::Territory,
+            label_values: false,
+            density: false,
+            list_panel: true,
+            details_panel: true,
         }
     }
 }

@@ -439,6 +439,14 @@ pub struct ExportMapArgs {
     /// Leave out the territory names.
     #[arg(long)]
     pub no_labels: bool,
+    /// What the territory fills show: `territory` (default, each its own
+    /// colour), `deviation` (from the mean; the tolerance band neutral),
+    /// `count` or a measure column's name (sequential classes).
+    #[arg(long, default_value = "territory")]
+    pub color_by: String,
+    /// Write each territory's balance value and deviation under its name.
+    #[arg(long)]
+    pub label_values: bool,
 }
 
 /// Arguments of `turfmap report`.
@@ -466,6 +474,14 @@ pub struct ReportArgs {
     /// (name or id).
     #[arg(long)]
     pub compare: Option<String>,
+    /// What the territory fills show: `territory` (default, each its own
+    /// colour), `deviation` (from the mean; the tolerance band neutral),
+    /// `count` or a measure column's name (sequential classes).
+    #[arg(long, default_value = "territory")]
+    pub color_by: String,
+    /// Write each territory's balance value and deviation under its name.
+    #[arg(long)]
+    pub label_values: bool,
 }
 
 /// Arguments of `turfmap assign`: a plan file, or (one-shot, no plan

@@ -20,6 +20,8 @@ pub(super) fn export_map(a: ExportMapArgs) -> Result<()> {
         units: parse_units(&a.units)?,
         accounts: !a.no_accounts,
         labels: !a.no_labels,
+        label_values: a.label_values,
+        color_by: crate::core::colorby::ColorBy::parse(&a.color_by, ws.project())?,
         paper: parse_paper(&a.paper)?,
         ..Default::default()
     };
@@ -60,6 +62,8 @@ pub(super) fn report(a: ReportArgs) -> Result<()> {
     };
     opts.map.units = units;
     opts.map.paper = parse_paper(&a.paper)?;
+    opts.map.color_by = crate::core::colorby::ColorBy::parse(&a.color_by, ws.project())?;
+    opts.map.label_values = a.label_values;
     crate::core::report::write_report(&ws, &opts, &a.out)?;
     eprintln!(
         "Wrote the report on {} territories to {}.",

@@ -23,6 +23,49 @@ pub fn label_point(shape: &MultiPolygon<f64>) -> Option<Point<f64>> {
     pole_of_inaccessibility(largest)
 }
 
+/// Other places for the label of `shape` when the best one is taken by a
+/// neighbour's label: points of a 7 × 9 grid over the largest piece that
+/// are inside it, nearest the label point first (relative to the piece's
+/// size), at most [`MAX_ALTERNATIVES`].
+pub fn label_alternatives(shape: &MultiPolygon<f64>) -> Vec<Point<f64>> {
+    use geo::Contains;
+    let Some(largest) = shape
+        .0
+        .iter()
+        .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))
+    else {
+        return Vec::new();
+    };
+    let (Some(p), Some(r)) = (pole_of_inaccessibility(largest), largest.bounding_rect()) else {
+        return Vec::new();
+    };
+    let (w, h) = (r.width(), r.height());
+    if w <= 0.0 || h <= 0.0 {
+        return Vec::new();
+    }
+    let mut pts: Vec<(f64, Point<f64>)> = Vec::new();
+    for i in 1..8 {
+        for j in 1..10 {
+            let q = Point::new(
+                r.min().x + w * i as f64 / 8.0,
+                r.min().y + h * j as f64 / 10.0,
+            );
+            if largest.contains(&q) {
+                let d = ((q.x() - p.x()) / w).hypot((q.y() - p.y()) / h);
+                pts.push((d, q));
+            }
+        }
+    }
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    pts.into_iter()
+        .take(MAX_ALTERNATIVES)
+        .map(|(_, q)| q)
+        .collect()
+}
+
+/// Most alternative label places kept per territory.
+pub const MAX_ALTERNATIVES: usize = 24;
+
 /// A square cell of the search: centre, half size, signed distance from
 /// its centre to the border, and the best any point in it could do.
 struct Cell {

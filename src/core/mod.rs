@@ -8,6 +8,7 @@ pub mod basemap;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod capacity;
+pub mod colorby;
 pub mod colors;
 pub mod column;
 pub mod coverage;

@@ -91,6 +91,68 @@ pub fn compact(v: f64) -> String {
     }
 }
 
+/// Round tick values for an axis from `lo` to `hi`: steps of 1, 2 or 5
+/// times a power of ten, at most `max_ticks` of them (at least two when
+/// `lo < hi`), covering `lo..=hi`. Empty for a non-finite range.
+pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) {
+        return Vec::new();
+    }
+    let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+    let span = hi - lo;
+    if span <= 0.0 {
+        return vec![lo];
+    }
+    let max = max_ticks.max(2);
+    let mut step = nice_step(span, max);
+    loop {
+        let first = (lo / step).floor() as i64;
+        let last = (hi / step).ceil() as i64;
+        // Unaligned ends can add a tick: take the next round step then.
+        if (last - first + 1) as usize <= max {
+            return (first..=last).map(|k| k as f64 * step).collect();
+        }
+        step = next_step(step);
+    }
+}
+
+/// The next larger 1/2/5×10ⁿ step after `step`.
+fn next_step(step: f64) -> f64 {
+    let mag = 10f64.powf(step.log10().floor());
+    let m = step / mag;
+    if m < 1.5 {
+        2.0 * mag
+    } else if m < 3.5 {
+        5.0 * mag
+    } else {
+        10.0 * mag
+    }
+}
+
+/// The smallest 1/2/5×10ⁿ step giving at most `max_ticks` ticks over
+/// `span` (counting both ends).
+pub fn nice_step(span: f64, max_ticks: usize) -> f64 {
+    let rough = span / (max_ticks.max(2) - 1) as f64;
+    let mag = 10f64.powf(rough.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| (span / s).ceil() + 1.0 <= max_ticks as f64)
+        .unwrap_or(10.0 * mag)
+}
+
+/// A tick label for a value on an axis whose ticks are `step` apart:
+/// thousands separators, and just enough decimals to tell ticks apart
+/// (`250,000`, `1,500,000`, `0.25`).
+pub fn tick(v: f64, step: f64) -> String {
+    let decimals = if step >= 1.0 || step <= 0.0 || !step.is_finite() {
+        0
+    } else {
+        (-step.log10().floor()) as usize
+    };
+    fmt_num(v, decimals.min(6))
+}
+
 fn trim(v: f64) -> String {
     let s = format!("{v:.1}");
     s.strip_suffix(".0").map(str::to_owned).unwrap_or(s)
@@ -115,6 +177,34 @@ mod tests {
         assert_eq!(readable(12.5), "12.5");
         assert_eq!(readable(3.0), "3");
         assert_eq!(readable(f64::NAN), "—");
+    }
+
+    #[test]
+    fn ticks_are_round_and_cover_any_magnitude() {
+        for (lo, hi) in [
+            (0.0, 7.0),
+            (0.0, 432_123.0),
+            (0.0, 8.7e9),
+            (0.0, 0.034),
+            (-120.0, 95.0),
+        ] {
+            let t = nice_ticks(lo, hi, 8);
+            assert!(t.len() >= 2 && t.len() <= 8, "{lo}..{hi}: {t:?}");
+            assert!(t[0] <= lo && *t.last().unwrap() >= hi, "{lo}..{hi}: {t:?}");
+            let step = t[1] - t[0];
+            let m = step / 10f64.powf(step.log10().floor());
+            assert!(
+                [1.0, 2.0, 5.0].iter().any(|k| (m - k).abs() < 1e-9),
+                "{step}"
+            );
+        }
+        assert_eq!(
+            nice_ticks(0.0, 432_123.0, 6),
+            vec![0.0, 100_000.0, 200_000.0, 300_000.0, 400_000.0, 500_000.0]
+        );
+        assert_eq!(tick(250_000.0, 50_000.0), "250,000");
+        assert_eq!(tick(0.25, 0.05), "0.25");
+        assert_eq!(tick(1_500_000.0, 500_000.0), "1,500,000");
     }
 
     #[test]

@@ -475,7 +475,8 @@ fn check_around(shape: &MultiPolygon<f64>, c: Coord<f64>, t: &Territory) -> Resu
         Ok(())
     } else {
         Err(Error::invalid(format!(
-            "that would make the border of '{}' cross itself",
+            "that would make the border of '{}' cross itself: drag back, or move its \
+             other vertices first (letting go keeps the last allowed place)",
             t.name
         )))
     }

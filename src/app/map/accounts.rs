@@ -261,6 +261,30 @@ impl AccountGrid {
             .sum()
     }
 
+    /// Accounts per screen cell of `cell` points over `view`: `(columns,
+    /// rows, counts row-major)`. One pass over the accounts in view, with
+    /// no per-account drawing: the density layer at any zoom and size.
+    pub fn screen_density(&self, view: &ViewTransform, cell: f32) -> (usize, usize, Vec<u32>) {
+        let r = view.rect;
+        let nbx = ((r.width() / cell).ceil() as usize).max(1);
+        let nby = ((r.height() / cell).ceil() as usize).max(1);
+        let mut counts = vec![0u32; nbx * nby];
+        let Some(cells) = self.cells_of(&view.world_bounds(0.0)) else {
+            return (nbx, nby, counts);
+        };
+        let s = view.scale as f32;
+        self.for_cells(view, cells, |(ox, oy), range| {
+            for k in range {
+                let x = (ox + self.rel[k][0] * s - r.min.x) / cell;
+                let y = (oy + self.rel[k][1] * s - r.min.y) / cell;
+                if x >= 0.0 && y >= 0.0 && (x as usize) < nbx && (y as usize) < nby {
+                    counts[y as usize * nbx + x as usize] += 1;
+                }
+            }
+        });
+        (nbx, nby, counts)
+    }
+
     /// World corner of cell `(cx, cy)`.
     fn corner(&self, cx: usize, cy: usize) -> [f64; 2] {
         [
@@ -837,6 +861,12 @@ impl AccountLayer {
     fn radius_of(&self, k: usize, size: f32) -> f32 {
         let r = self.radius.get(k).copied().unwrap_or(DOT_RADIUS);
         (r * size).max(MIN_DOT_RADIUS)
+    }
+
+    /// Bumped whenever the cached accounts change (caches built on them
+    /// compare it).
+    pub fn data_gen(&self) -> u64 {
+        self.data_gen
     }
 
     /// Largest dot radius in use (at full size).

@@ -259,7 +259,12 @@ pub fn geom_from_lon_lat_simplified(shape: &MultiPolygon<f64>, epsilon: f64) -> 
         for piece in split_antimeridian(poly).pieces {
             let w = to_world(&piece);
             if epsilon > 0.0 {
-                b.add_polygon(&w.simplify(epsilon), true, true);
+                // Simplifying can fold a ring over itself; its triangles
+                // then overlap and a translucent fill shows a darker wedge.
+                // Such a level keeps the exact shape instead.
+                let simple = w.simplify(epsilon);
+                let keep = if fills_exactly(&simple) { &simple } else { &w };
+                b.add_polygon(keep, true, true);
             } else {
                 b.add_polygon(&w, true, true);
             }
@@ -312,6 +317,33 @@ fn prepare_polygon(poly: &Polygon<f64>, fill: bool) -> Option<(Rings, Vec<u32>)>
     rings.extend(poly.interiors().iter().filter_map(clean_ring));
     let tris = if fill { earcut(&rings) } else { Vec::new() };
     Some((rings, tris))
+}
+
+/// True when the triangles of `poly` cover its area once: none overlaps
+/// another (which a self-crossing ring causes).
+pub fn fills_exactly(poly: &Polygon<f64>) -> bool {
+    let Some((rings, tris)) = prepare_polygon(poly, true) else {
+        return false;
+    };
+    let pts = rings.concat();
+    let tri = |t: &[u32]| {
+        let (a, b, c) = (pts[t[0] as usize], pts[t[1] as usize], pts[t[2] as usize]);
+        ((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1])).abs() / 2.0
+    };
+    let shoelace = |r: &Vec<[f64; 2]>| {
+        let n = r.len();
+        (0..n)
+            .map(|i| {
+                let (p, q) = (r[i], r[(i + 1) % n]);
+                (p[0] - r[0][0]) * (q[1] - r[0][1]) - (q[0] - r[0][0]) * (p[1] - r[0][1])
+            })
+            .sum::<f64>()
+            .abs()
+            / 2.0
+    };
+    let area = shoelace(&rings[0]) - rings[1..].iter().map(shoelace).sum::<f64>();
+    let covered: f64 = tris.chunks_exact(3).map(tri).sum();
+    covered <= area.abs() * 1.001 + 1e-20
 }
 
 /// Earcut over cleaned rings; empty on failure (never panics).
@@ -545,6 +577,17 @@ pub fn draw_geoms<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_self_crossing_ring_is_not_filled_exactly() {
+        use geo::polygon;
+        let square =
+            polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)];
+        assert!(fills_exactly(&square));
+        // A bow tie: its two triangles cover more than its signed area.
+        let bow = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 1.0), (x: 1.0, y: 0.0), (x: 0.0, y: 1.0)];
+        assert!(!fills_exactly(&bow));
+    }
     use geo::{Area, polygon};
 
     #[test]

@@ -15,6 +15,9 @@
 pub mod accounts;
 pub mod basemap;
 pub mod geom;
+pub mod heat;
+pub mod insets;
+pub mod legend;
 pub mod proj;
 pub mod reps;
 pub mod territories;
@@ -111,6 +114,26 @@ pub struct MapView {
     /// Time the last frame spent bringing the caches up to date (ms):
     /// territory shapes, then account grid and colours.
     refresh_ms: [f64; 2],
+    /// The account density layer (when the style asks for it).
+    heat: heat::HeatLayer,
+    /// The plan's metrics and the colouring made from them, for colouring
+    /// by a value or labelling with values (per plan state and colouring).
+    coloring: Option<ColoringCache>,
+    /// The territories labelled in the last frame.
+    labelled: Vec<TerritoryId>,
+    /// The insets the plan needs (US plans), and the plan they are for.
+    insets: Vec<crate::core::render::insets::Inset>,
+    insets_key: Option<(usize, usize, usize, u32)>,
+    /// The insets drawn in the last frame.
+    insets_shown: Vec<&'static str>,
+}
+
+/// Metrics and colouring of one plan state.
+struct ColoringCache {
+    key: PlanKey,
+    by: crate::core::colorby::ColorBy,
+    metrics: crate::core::metrics::PlanMetrics,
+    coloring: crate::core::colorby::Coloring,
 }
 
 /// Ring colour of accounts that change territory in a comparison.
@@ -221,6 +244,12 @@ impl MapView {
             picked: None,
             rep_cache: None,
             refresh_ms: [0.0; 2],
+            heat: heat::HeatLayer::default(),
+            coloring: None,
+            labelled: Vec::new(),
+            insets: Vec::new(),
+            insets_key: None,
+            insets_shown: Vec::new(),
         }
     }
 
@@ -267,6 +296,7 @@ impl MapView {
             self.picking = None;
         }
         let plan_key = PlanKey::of(ws);
+        self.refresh_coloring(ws, style, plan_key);
         let mut events = Vec::new();
         let mut view_out = None;
         let Self {
@@ -281,8 +311,14 @@ impl MapView {
             picking,
             picked,
             rep_cache,
+            heat,
+            coloring,
+            labelled,
+            insets,
+            insets_shown,
             ..
         } = self;
+        let mut fly_to: Option<WorldBox> = None;
         let tiles = online
             .as_mut()
             .map(|o| &mut o.tiles as &mut dyn walkers::Tiles);
@@ -299,12 +335,18 @@ impl MapView {
             let layers = PlanLayers {
                 territories,
                 accounts,
+                heat,
+                labelled,
                 dot: dot.id(),
                 ring: ring.id(),
                 moved: moved.as_deref().map(Vec::as_slice),
                 selected: selection.territory,
+                coloring: coloring.as_ref(),
             };
             layers.paint(&painter, &view, ws, style, &mut stats);
+            let paint_style = paint_style(selection.territory, coloring.as_ref(), style);
+            let inset_views = insets::layout(&view, insets);
+            let in_inset = |p: Pos2| inset_views.iter().find(|(_, v)| v.rect.contains(p));
             let homes = reps::home_positions(ws, &view);
             let on_home = match response.hover_pos() {
                 Some(p) if !response.dragged() => reps::home_at(&homes, p),
@@ -325,7 +367,7 @@ impl MapView {
             let f = ToolFrame {
                 ws,
                 view,
-                accounts: style.accounts.then_some(&*accounts),
+                accounts: dots_shown(style).then_some(&*accounts),
                 territories: &*territories,
                 selection,
             };
@@ -341,7 +383,7 @@ impl MapView {
             let hover = match response.hover_pos() {
                 Some(p)
                     if on_home.is_none()
-                        && style.accounts
+                        && dots_shown(style)
                         && !response.dragged()
                         && !tool.holds_drag() =>
                 {
@@ -359,15 +401,67 @@ impl MapView {
                 && !used_click
                 && let Some(p) = response.interact_pointer_pos()
             {
-                events.push(click_event(ws, &view, p, hover.map(|h| h.0)));
+                match in_inset(p) {
+                    // Clicking an inset flies the map there.
+                    Some((inset, _)) => fly_to = Some(insets::world_box(&inset.frame)),
+                    None => events.push(click_event(ws, &view, p, hover.map(|h| h.0))),
+                }
             }
             let attribution = attribution.as_ref().map(|(t, u)| (t.as_str(), u.as_str()));
             paint_corners(ui, &painter, &view, style, attribution, stats.basemap_ready);
+            insets::paint(&painter, territories, ws, &paint_style, &inset_views);
+            *insets_shown = inset_views.iter().map(|(i, _)| i.name).collect();
         });
         self.clamp_zoom();
         self.last_view = view_out;
         self.stats = stats;
+        if let Some(b) = fly_to {
+            self.fit(b);
+        }
         events
+    }
+
+    /// Recomputes the metrics and colouring when the style needs them and
+    /// the plan or the colouring changed; drops them when not needed.
+    fn refresh_coloring(&mut self, ws: &Workspace, style: &MapStyle, key: PlanKey) {
+        use crate::core::colorby::ColorBy;
+        if style.color_by == ColorBy::Territory && !style.label_values {
+            self.coloring = None;
+            return;
+        }
+        if self
+            .coloring
+            .as_ref()
+            .is_some_and(|c| c.key == key && c.by == style.color_by)
+        {
+            return;
+        }
+        let metrics = ws.metrics();
+        let coloring = crate::core::colorby::coloring(ws.project(), &metrics, &style.color_by);
+        self.coloring = Some(ColoringCache {
+            key,
+            by: style.color_by.clone(),
+            metrics,
+            coloring,
+        });
+    }
+
+    /// The territories labelled in the last frame.
+    pub fn labelled(&self) -> &[TerritoryId] {
+        &self.labelled
+    }
+
+    /// Accounts counted in the density layer's cells in the last frame
+    /// it was drawn.
+    pub fn density_total(&self) -> u64 {
+        self.heat.total
+    }
+
+    /// The legend the map shows for the colouring in force (tests).
+    pub fn legend_title(&self) -> Option<String> {
+        self.coloring
+            .as_ref()
+            .map(|c| c.coloring.legend.title.clone())
     }
 
     /// Before drawing: refreshes the caches, frames the plan the first time
@@ -412,7 +506,7 @@ impl MapView {
             let f = ToolFrame {
                 ws,
                 view: v,
-                accounts: style.accounts.then_some(&self.accounts),
+                accounts: dots_shown(style).then_some(&self.accounts),
                 territories: &self.territories,
                 selection,
             };
@@ -618,6 +712,17 @@ impl MapView {
         let key = PlanKey::of(ws);
         let t = std::time::Instant::now();
         self.territories.refresh(ws, key);
+        let p = ws.project();
+        let insets_key = (
+            p.accounts.lon.as_ptr() as usize,
+            p.accounts.len(),
+            p.territories.len(),
+            ws.current_type().0,
+        );
+        if self.insets_key != Some(insets_key) {
+            self.insets_key = Some(insets_key);
+            self.insets = crate::core::render::insets::us_insets(p);
+        }
         let mid = std::time::Instant::now();
         self.accounts.refresh(ws, key, size_by);
         let end = std::time::Instant::now();
@@ -635,11 +740,28 @@ impl MapView {
 
     /// What [`MapView::zoom_to_plan`] frames.
     fn plan_box(&self) -> Option<WorldBox> {
-        if self.accounts.grid.is_empty() {
+        let b = if self.accounts.grid.is_empty() {
             self.territories.plan_box()
         } else {
             Some(pad_box(&self.accounts.grid.core, FRAME_PADDING))
+        }?;
+        if self.insets.is_empty() {
+            return Some(b);
         }
+        // Alaska, Hawaii and Puerto Rico show in insets: frame the rest.
+        let l = insets::world_box(&crate::core::render::insets::LOWER_48);
+        let c = [
+            b[0].max(l[0]),
+            b[1].max(l[1]),
+            b[2].min(l[2]),
+            b[3].min(l[3]),
+        ];
+        Some(if c[0] < c[2] && c[1] < c[3] { c } else { b })
+    }
+
+    /// The insets drawn in the last frame ("Alaska", …).
+    pub fn insets_shown(&self) -> &[&'static str] {
+        &self.insets_shown
     }
 
     /// Fits `b` now if the map's size is known, and again at the next frame
@@ -715,11 +837,35 @@ fn click_event(ws: &Workspace, view: &ViewTransform, p: Pos2, account: Option<us
 struct PlanLayers<'a> {
     territories: &'a mut TerritoryLayer,
     accounts: &'a mut AccountLayer,
+    heat: &'a mut heat::HeatLayer,
+    labelled: &'a mut Vec<TerritoryId>,
     dot: egui::TextureId,
     ring: egui::TextureId,
     moved: Option<&'a [usize]>,
     /// The selected territory (drawn highlighted).
     selected: Option<TerritoryId>,
+    /// Colouring by a value and the figures for value labels, if in use.
+    coloring: Option<&'a ColoringCache>,
+}
+
+/// Are the accounts drawn (and picked) one by one?
+fn dots_shown(style: &MapStyle) -> bool {
+    style.accounts && !style.density
+}
+
+/// How the territories are drawn this frame.
+fn paint_style<'a>(
+    selected: Option<TerritoryId>,
+    coloring: Option<&'a ColoringCache>,
+    style: &MapStyle,
+) -> territories::PaintStyle<'a> {
+    territories::PaintStyle {
+        selected,
+        opacity: style.fill_opacity,
+        labels: style.labels,
+        coloring: coloring.map(|c| &c.coloring),
+        values: coloring.filter(|_| style.label_values).map(|c| &c.metrics),
+    }
 }
 
 impl PlanLayers<'_> {
@@ -731,25 +877,34 @@ impl PlanLayers<'_> {
         style: &MapStyle,
         stats: &mut FrameStats,
     ) {
-        let overlay = self.territories.paint(
-            painter,
-            view,
-            ws,
-            self.selected,
-            style.fill_opacity,
-            style.labels,
-        );
+        let paint_style = paint_style(self.selected, self.coloring, style);
+        let overlay = self.territories.paint(painter, view, ws, &paint_style);
         stats.territories = self.territories.drawn;
-        if style.accounts {
+        if style.accounts && style.density {
+            self.heat.paint(painter, view, self.accounts);
+            self.accounts.stats = DotStats::default();
+        } else if style.accounts {
             self.accounts.paint(painter, view, self.dot, self.ring);
             stats.dots = self.accounts.stats;
         } else {
             self.accounts.stats = DotStats::default();
         }
         painter.extend(overlay.outlines);
-        stats.labels = paint_labels(painter, overlay.labels);
+        let labelled = paint_labels(painter, overlay.labels);
+        stats.labels = labelled.len();
+        *self.labelled = labelled;
         if let Some(moved) = self.moved {
             paint_moved(painter, view, ws, moved);
+        }
+        let density = (style.accounts && style.density).then_some(self.heat.max);
+        match self.coloring.map(|c| &c.coloring) {
+            Some(c) if c.by != crate::core::colorby::ColorBy::Territory => {
+                legend::paint(painter, view, &c.legend, density);
+            }
+            _ => {
+                let l = legend::territory_legend(ws, self.territories.drawn_ids());
+                legend::paint(painter, view, &l, density);
+            }
         }
     }
 }

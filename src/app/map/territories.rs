@@ -34,6 +34,9 @@ pub struct TerritoryShape {
     /// Where its label goes (world coordinates): an interior point, so it is
     /// inside even for concave shapes and shapes with holes.
     pub label_at: Option<[f64; 2]>,
+    /// Other places inside it for the label when `label_at` is taken
+    /// (world coordinates).
+    pub label_alts: Vec<[f64; 2]>,
 }
 
 /// Hash of a multipolygon's coordinates (bit-exact).
@@ -63,6 +66,10 @@ fn build_shape(shape: &MultiPolygon<f64>, hash: u64) -> TerritoryShape {
     let label_at = crate::core::label::label_point(shape)
         .filter(|p| p.x().is_finite() && p.y().is_finite())
         .map(|p| mercator(p.x(), p.y()));
+    let label_alts = crate::core::label::label_alternatives(shape)
+        .into_iter()
+        .map(|p| mercator(p.x(), p.y()))
+        .collect();
     let geom = geom_from_lon_lat(shape);
     let mut lods: Vec<(f64, Geom)> = Vec::new();
     let mut finer = geom.verts.len();
@@ -81,6 +88,7 @@ fn build_shape(shape: &MultiPolygon<f64>, hash: u64) -> TerritoryShape {
         geom,
         lods,
         label_at,
+        label_alts,
     }
 }
 
@@ -97,8 +105,12 @@ impl TerritoryShape {
 /// A territory label waiting to be placed.
 #[derive(Clone, Debug)]
 pub struct LabelCandidate {
+    /// The territory labelled.
+    pub id: TerritoryId,
     /// Centre on screen.
     pub pos: Pos2,
+    /// Other centres to try when `pos` overlaps a label already placed.
+    pub alts: Vec<Pos2>,
     /// The territory's name.
     pub text: String,
     /// Width of the territory on screen: longer labels are skipped.
@@ -107,7 +119,28 @@ pub struct LabelCandidate {
     pub area: f32,
     /// The selected territory is always labelled.
     pub selected: bool,
+    /// A second, smaller line under the name (balance value), if asked.
+    pub value: Option<String>,
 }
+
+/// How [`TerritoryLayer::paint`] draws this frame.
+pub struct PaintStyle<'a> {
+    /// The selected territory (highlighted, always labelled).
+    pub selected: Option<TerritoryId>,
+    /// Fill opacity (0..1) when each territory has its own colour.
+    pub opacity: f32,
+    /// Label the territories.
+    pub labels: bool,
+    /// Fills by a value (deviation, a measure) instead of the territories'
+    /// own colours, and each territory's balance figures for the labels.
+    pub coloring: Option<&'a crate::core::colorby::Coloring>,
+    /// Balance figures to write under the names, when asked.
+    pub values: Option<&'a crate::core::metrics::PlanMetrics>,
+}
+
+/// Smallest fill opacity when territories are coloured by a value: a
+/// choropleth is read from its fills.
+pub const CHOROPLETH_OPACITY: f32 = 0.72;
 
 /// What goes over the accounts: outlines (selected last) and labels.
 #[derive(Default)]
@@ -127,6 +160,7 @@ pub struct TerritoryLayer {
     scratch: Vec<Pos2>,
     /// Territories drawn in the last frame.
     pub drawn: usize,
+    drawn_ids: Vec<TerritoryId>,
 }
 
 impl TerritoryLayer {
@@ -242,6 +276,11 @@ impl TerritoryLayer {
         painter.extend(shapes);
     }
 
+    /// The territories drawn in the last frame, in plan order.
+    pub fn drawn_ids(&self) -> &[TerritoryId] {
+        &self.drawn_ids
+    }
+
     /// World box of all territories.
     pub fn plan_box(&self) -> Option<WorldBox> {
         self.shapes
@@ -257,12 +296,18 @@ impl TerritoryLayer {
         painter: &egui::Painter,
         view: &ViewTransform,
         ws: &Workspace,
-        selected: Option<TerritoryId>,
-        opacity: f32,
-        want_labels: bool,
+        style: &PaintStyle,
     ) -> Overlay {
+        let (selected, want_labels) = (style.selected, style.labels);
         let vb = view.world_bounds(4.0);
-        let opacity = opacity.clamp(0.0, 1.0);
+        let by_value = style
+            .coloring
+            .filter(|c| c.by != crate::core::colorby::ColorBy::Territory);
+        let opacity = match by_value {
+            Some(_) => style.opacity.max(CHOROPLETH_OPACITY),
+            None => style.opacity,
+        }
+        .clamp(0.0, 1.0);
         if Arc::get_mut(&mut self.fill).is_none() {
             self.fill = Arc::new(Mesh::default());
         }
@@ -273,6 +318,7 @@ impl TerritoryLayer {
         let mut selected_outline: Vec<Shape> = Vec::new();
         let thin = if view.zoom >= 9.0 { 1.4 } else { 1.0 };
         self.drawn = 0;
+        self.drawn_ids.clear();
         // One type at a time: an overlay type's territories overlap the
         // geographic ones by design, so both at once would be unreadable.
         let ty = ws.current_type();
@@ -289,8 +335,9 @@ impl TerritoryLayer {
                 continue;
             }
             self.drawn += 1;
+            self.drawn_ids.push(t.id);
             let is_sel = selected == Some(t.id);
-            let [r, gr, b] = t.color;
+            let [r, gr, b] = by_value.map_or(t.color, |c| c.fill(t.id.0));
             let a = if is_sel {
                 (opacity * 1.8).max(opacity + 0.15).min(0.8)
             } else {
@@ -330,15 +377,23 @@ impl TerritoryLayer {
                 && let Some(at) = s.label_at
             {
                 let pos = view.to_screen(at);
-                // Rough width before any text layout: skip hopeless ones.
-                let est = t.name.chars().count() as f32 * 6.5;
-                if view.rect.contains(pos) && (is_sel || est <= size.x * 1.2) {
+                // Rough width at the smallest label size before any text
+                // layout: skip hopeless ones.
+                let est = t.name.chars().count() as f32 * 5.2;
+                if view.rect.contains(pos) && (is_sel || est <= size.x * MAX_OVERHANG * 1.2) {
+                    let value = style
+                        .values
+                        .and_then(|m| m.territory(t.id))
+                        .map(crate::core::render::svg::label_value);
                     labels.push(LabelCandidate {
+                        id: t.id,
                         pos,
+                        alts: s.label_alts.iter().map(|&w| view.to_screen(w)).collect(),
                         text: t.name.clone(),
                         max_width: size.x,
                         area: size.x * size.y,
                         selected: is_sel,
+                        value,
                     });
                 }
             }
@@ -349,10 +404,95 @@ impl TerritoryLayer {
     }
 }
 
+/// A label's laid-out lines: the name, and the value under it if asked.
+struct LabelBlock {
+    name: std::sync::Arc<egui::Galley>,
+    value: Option<std::sync::Arc<egui::Galley>>,
+}
+
+impl LabelBlock {
+    fn layout(painter: &egui::Painter, l: &LabelCandidate, pt: f32, ink: Color32) -> Self {
+        let name = painter.layout_no_wrap(l.text.clone(), FontId::proportional(pt), ink);
+        let value = l
+            .value
+            .as_ref()
+            .map(|v| painter.layout_no_wrap(v.clone(), FontId::proportional(pt * 0.85), ink));
+        Self { name, value }
+    }
+
+    fn width(&self) -> f32 {
+        self.name
+            .size()
+            .x
+            .max(self.value.as_ref().map_or(0.0, |v| v.size().x))
+    }
+
+    /// The box with its padding.
+    fn size(&self) -> Vec2 {
+        let h = self.name.size().y + self.value.as_ref().map_or(0.0, |v| v.size().y);
+        Vec2::new(self.width() + 6.0, h + 1.0)
+    }
+
+    fn paint(self, painter: &egui::Painter, rect: Rect, ink: Color32) {
+        let top = rect.center_top() + Vec2::new(0.0, 0.5);
+        let line_h = self.name.size().y;
+        painter.galley(
+            top - Vec2::new(self.name.size().x / 2.0, 0.0),
+            self.name,
+            ink,
+        );
+        if let Some(v) = self.value {
+            painter.galley(top + Vec2::new(-v.size().x / 2.0, line_h), v, ink);
+        }
+    }
+}
+
+/// Where label `l` goes: the largest size that is at most `overhang`
+/// times its territory's width and finds a place clear of `placed` (the
+/// selected territory's label always goes at its point).
+fn place_label(
+    painter: &egui::Painter,
+    l: &LabelCandidate,
+    overhang: f32,
+    k: f32,
+    placed: &[Rect],
+) -> Option<(LabelBlock, Rect)> {
+    let ink = Color32::from_gray(35);
+    let sizes: &[f32] = if l.selected {
+        &[14.0]
+    } else {
+        &[12.5, 11.0, 9.5, 8.5]
+    };
+    let found = sizes.iter().find_map(|&pt| {
+        let block = LabelBlock::layout(painter, l, pt * k, ink);
+        if !l.selected && block.width() > l.max_width * overhang {
+            return None;
+        }
+        let size = block.size();
+        std::iter::once(l.pos)
+            .chain(l.alts.iter().copied())
+            .map(|at| Align2::CENTER_CENTER.anchor_size(at, size))
+            .find(|r| !placed.iter().any(|p| p.intersects(*r)))
+            .map(|r| (block, r))
+    });
+    if found.is_none() && l.selected {
+        let block = LabelBlock::layout(painter, l, sizes[0] * k, ink);
+        let r = Align2::CENTER_CENTER.anchor_size(l.pos, block.size());
+        return Some((block, r));
+    }
+    found
+}
+
+/// How much wider than its territory a label may be: a name may spill a
+/// little over the borders of a narrow territory (Mississippi at a
+/// national view) as long as it does not overlap another label.
+pub const MAX_OVERHANG: f32 = 1.6;
+
 /// Places and paints labels: selected first, then bigger territories
-/// first, skipping labels wider than their territory or overlapping one
-/// already placed.
-pub fn paint_labels(painter: &egui::Painter, mut labels: Vec<LabelCandidate>) -> usize {
+/// first. A name too wide for its territory is tried at a smaller size
+/// before it is left out, and a label overlapping one already placed is
+/// left out (the selected one always shows).
+pub fn paint_labels(painter: &egui::Painter, mut labels: Vec<LabelCandidate>) -> Vec<TerritoryId> {
     labels.sort_by(|a, b| {
         b.selected.cmp(&a.selected).then(
             b.area
@@ -361,6 +501,7 @@ pub fn paint_labels(painter: &egui::Painter, mut labels: Vec<LabelCandidate>) ->
         )
     });
     let mut placed: Vec<Rect> = Vec::new();
+    let mut ids = Vec::new();
     // Labels grow with the body text (presentation mode enlarges it).
     let k = painter
         .ctx()
@@ -368,32 +509,27 @@ pub fn paint_labels(painter: &egui::Painter, mut labels: Vec<LabelCandidate>) ->
         .text_styles
         .get(&egui::TextStyle::Body)
         .map_or(1.0, |f| (f.size / 16.0).max(0.5));
-    for l in labels {
-        let font = if l.selected {
-            FontId::proportional(14.0 * k)
-        } else {
-            FontId::proportional(12.5 * k)
-        };
-        let galley = painter.layout_no_wrap(l.text, font, Color32::from_gray(35));
-        let size = galley.size();
-        if !l.selected && size.x > l.max_width * 0.95 {
-            continue;
+    let ink = Color32::from_gray(35);
+    // First every label that fits inside its territory, then, where there
+    // is still room, names that spill over a narrow territory's borders.
+    let mut left = Vec::new();
+    for pass in [0.95, MAX_OVERHANG] {
+        for l in std::mem::take(&mut labels) {
+            match place_label(painter, &l, pass, k, &placed) {
+                Some((block, rect)) => {
+                    painter.rect_filled(
+                        rect,
+                        4.0,
+                        Color32::from_white_alpha(if l.selected { 225 } else { 175 }),
+                    );
+                    block.paint(painter, rect, ink);
+                    placed.push(rect);
+                    ids.push(l.id);
+                }
+                None => left.push(l),
+            }
         }
-        let rect = Align2::CENTER_CENTER.anchor_size(l.pos, size + Vec2::new(8.0, 2.0));
-        if placed.iter().any(|p| p.intersects(rect)) && !l.selected {
-            continue;
-        }
-        painter.rect_filled(
-            rect,
-            4.0,
-            Color32::from_white_alpha(if l.selected { 225 } else { 175 }),
-        );
-        painter.galley(
-            rect.min + Vec2::new(4.0, 1.0),
-            galley,
-            Color32::from_gray(35),
-        );
-        placed.push(rect);
+        labels = std::mem::take(&mut left);
     }
-    placed.len()
+    ids
 }

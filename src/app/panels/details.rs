@@ -148,7 +148,8 @@ impl Details {
                 &mut slot.as_mut().expect("just set").1
             }
         };
-        ui.horizontal(|ui| {
+        // Wraps in a narrow panel rather than hiding the button.
+        ui.horizontal_wrapped(|ui| {
             let label = ui.label(if t.has_children {
                 "Own quota"
             } else {
@@ -201,7 +202,7 @@ impl Details {
                     .collect();
                 let mut chosen = None;
                 let combo = ComboBox::from_id_salt("balance_measure")
-                    .width(170.0)
+                    .width(130.0)
                     .selected_text(measure_caption(&current))
                     .show_ui(ui, |ui| {
                         let count = BalanceMeasure::Count;

@@ -77,6 +77,10 @@ pub(crate) struct MapLook {
     pub accounts: bool,
     /// The area the map shows now (for "only the area the map shows").
     pub visible: Option<[f64; 4]>,
+    /// What the fills show (View → Colour by).
+    pub color_by: crate::core::colorby::ColorBy,
+    /// Balance values under the names.
+    pub label_values: bool,
 }
 
 impl ExportUi {
@@ -141,6 +145,8 @@ impl ExportUi {
                     units: look.units,
                     labels: look.labels,
                     accounts: look.accounts,
+                    color_by: look.color_by,
+                    label_values: look.label_values,
                     ..MapImageOptions::default()
                 };
                 Some(map_image_job(ws, path, opts))

@@ -312,8 +312,22 @@ fn view_menu(ui: &mut Ui, cx: &MenuContext<'_>, style: &mut MapStyle, out: &mut 
         out.push(Command::ZoomToTerritory(id));
     }
     ui.separator();
+    ui.checkbox(&mut style.list_panel, "Territory list panel");
+    ui.checkbox(&mut style.details_panel, "Details panel");
+    ui.separator();
     ui.checkbox(&mut style.labels, "Territory labels");
-    ui.checkbox(&mut style.accounts, "Account dots");
+    ui.checkbox(&mut style.label_values, "Balance value under names");
+    ui.checkbox(&mut style.accounts, "Accounts");
+    ui.add_enabled(
+        style.accounts,
+        egui::Checkbox::new(&mut style.density, "Accounts as density (heat map)"),
+    );
+    ui.menu_button("Colour by", |ui| {
+        for by in crate::core::colorby::ColorBy::choices(cx.ws.project()) {
+            let label = by.label();
+            ui.radio_value(&mut style.color_by, by, label);
+        }
+    });
     ui.menu_button("Size accounts by", |ui| {
         ui.radio_value(&mut style.size_by, None, "Same size");
         for (m, col) in cx.ws.project().accounts.measures.iter().enumerate() {

@@ -149,14 +149,35 @@ struct Columns {
 }
 
 impl Columns {
-    fn new(width: f32, gap: f32, show_balance: bool) -> Self {
-        let (swatch, rep, accounts, deviation) = (18.0, 112.0, 72.0, 130.0);
-        let balance = if show_balance { 120.0 } else { 0.0 };
-        let gaps = if show_balance { 6.0 } else { 5.0 } * gap;
+    fn new(width: f32, gap: f32, show_balance: bool, has_reps: bool) -> Self {
+        // A narrow panel (the default, so the map gets most of the window)
+        // tightens the figures, and leaves out the rep column when no
+        // territory has a rep.
+        let narrow = width < 560.0;
+        let very_narrow = width < 420.0;
+        let swatch = 18.0;
+        let accounts = if very_narrow { 64.0 } else { 72.0 };
+        let narrow_rep = if has_reps { 90.0 } else { 0.0 };
+        let (rep, deviation) = match (narrow, very_narrow) {
+            (false, _) => (112.0, 130.0),
+            (true, false) => (narrow_rep, 96.0),
+            (true, true) => (narrow_rep, 80.0),
+        };
+        let balance = match (show_balance, narrow, very_narrow) {
+            (false, _, _) => 0.0,
+            (true, false, _) => 120.0,
+            (true, true, false) => 96.0,
+            (true, true, true) => 80.0,
+        };
+        let shown = [rep, accounts, balance]
+            .iter()
+            .filter(|&&w| w > 0.0)
+            .count();
+        let gaps = (2.0 + shown as f32) * gap;
         let fixed = swatch + rep + accounts + balance + deviation + gaps;
         Self {
             swatch,
-            name: (width - fixed).max(90.0),
+            name: (width - fixed).max(60.0),
             rep,
             accounts,
             balance,
@@ -165,7 +186,11 @@ impl Columns {
     }
 
     fn shown(&self, c: SortColumn) -> bool {
-        c != SortColumn::Balance || self.balance > 0.0
+        match c {
+            SortColumn::Balance => self.balance > 0.0,
+            SortColumn::Rep => self.rep > 0.0,
+            _ => true,
+        }
     }
 
     fn width(&self, c: SortColumn) -> f32 {
@@ -267,6 +292,7 @@ impl TerritoryList {
             ui.available_width(),
             gap,
             metrics.balance_measure != "count",
+            metrics.territories.iter().any(|t| t.rep.is_some()),
         );
         self.header(ui, &cols, &metrics.balance_measure);
         ui.separator();
@@ -420,9 +446,11 @@ impl TerritoryList {
             }
             r
         });
-        cell(ui2, cols.rep, false, |ui| {
-            ui.add(Label::new(t.rep.as_deref().unwrap_or("—")).truncate());
-        });
+        if cols.shown(SortColumn::Rep) {
+            cell(ui2, cols.rep, false, |ui| {
+                ui.add(Label::new(t.rep.as_deref().unwrap_or("—")).truncate());
+            });
+        }
         cell(ui2, cols.accounts, true, |ui| {
             if delta == 0 {
                 ui.label(fmt::count(t.group.count));

@@ -166,7 +166,10 @@ fn territory_name(ws: &Workspace, id: TerritoryId) -> String {
 
 /// A label in a rounded box at `pos` (anchored by `align`).
 fn tag(painter: &egui::Painter, pos: Pos2, align: Align2, text: &str, warn: bool) {
-    let galley = painter.layout_no_wrap(
+    // Kept whole inside the map: wrapped to its width, moved in from its
+    // edges.
+    let clip = painter.clip_rect();
+    let galley = painter.layout(
         text.to_owned(),
         FontId::proportional(14.0),
         if warn {
@@ -174,9 +177,10 @@ fn tag(painter: &egui::Painter, pos: Pos2, align: Align2, text: &str, warn: bool
         } else {
             INK
         },
+        (clip.width() - 30.0).clamp(120.0, 520.0),
     );
     let size = galley.size() + vec2(14.0, 8.0);
-    let rect = align.anchor_size(pos, size);
+    let rect = keep_inside(align.anchor_size(pos, size), clip.shrink(4.0));
     let fill = if warn {
         Color32::from_rgb(255, 236, 200)
     } else {
@@ -190,6 +194,24 @@ fn tag(painter: &egui::Painter, pos: Pos2, align: Align2, text: &str, warn: bool
         StrokeKind::Inside,
     );
     painter.galley(rect.min + vec2(7.0, 4.0), galley, INK);
+}
+
+/// `r` moved (not resized) so that it lies inside `area` as far as it can.
+pub fn keep_inside(r: egui::Rect, area: egui::Rect) -> egui::Rect {
+    let dx = if r.right() > area.right() {
+        area.right() - r.right()
+    } else {
+        0.0
+    };
+    let r = r.translate(vec2(dx, 0.0));
+    let dx = (area.left() - r.left()).max(0.0);
+    let dy = if r.bottom() > area.bottom() {
+        area.bottom() - r.bottom()
+    } else {
+        0.0
+    };
+    let r = r.translate(vec2(dx, dy));
+    r.translate(vec2(0.0, (area.top() - r.top()).max(0.0)))
 }
 
 impl Tools {
@@ -853,7 +875,11 @@ impl Tools {
         }
         let at = f.view.rect.center_top() + vec2(0.0, 10.0);
         if let Some(h) = &self.hint {
-            tag(painter, at, Align2::CENTER_TOP, h, true);
+            // A refusal shows where the user is working, not far away.
+            match response.hover_pos().or(response.interact_pointer_pos()) {
+                Some(p) => tag(painter, p + vec2(18.0, 18.0), Align2::LEFT_TOP, h, true),
+                None => tag(painter, at, Align2::CENTER_TOP, h, true),
+            }
         } else if let Some(s) = &self.status {
             tag(painter, at, Align2::CENTER_TOP, s, false);
         }

@@ -4,6 +4,7 @@
 //! `export-map`, the window's File → Export map image and the HTML report
 //! all use it.
 
+pub mod insets;
 pub mod pdf;
 pub mod png;
 pub mod proj;
@@ -42,6 +43,10 @@ pub struct MapImageOptions {
     pub accounts: bool,
     /// Draw territory names.
     pub labels: bool,
+    /// Under each name, its balance value and deviation from the mean.
+    pub label_values: bool,
+    /// What the territory fills show (and the legend explains).
+    pub color_by: crate::core::colorby::ColorBy,
     /// Opacity of territory fills (0..1).
     pub fill_opacity: f64,
     /// Page size of a PDF export (the drawing then takes the page's
@@ -59,6 +64,8 @@ impl Default for MapImageOptions {
             units: DistanceUnit::Km,
             accounts: true,
             labels: true,
+            label_values: false,
+            color_by: crate::core::colorby::ColorBy::Territory,
             fill_opacity: 0.4,
             paper: Paper::A4,
         }

@@ -15,8 +15,12 @@ use super::scale::scale_bar;
 use super::{MapImageOptions, escape_xml};
 use crate::core::Workspace;
 use crate::core::basemap::BasemapData;
+use crate::core::colorby::{ColorBy, Coloring};
 use crate::core::geometry::unwrap_ring;
 use crate::core::metrics::PlanMetrics;
+
+/// Smallest fill opacity when territories are coloured by a value.
+pub const CHOROPLETH_OPACITY: f64 = 0.8;
 
 const SEA: &str = "#d5dfe7";
 const LAND: &str = "#f7f6f2";
@@ -233,7 +237,17 @@ pub fn map_svg(
     let s = lay.s;
     let (mx, my) = (0.0, lay.title_h);
     let (mw, mh) = (w - lay.legend_w, h - lay.title_h - lay.footer_h);
-    let bbox = opts.bbox.unwrap_or_else(|| plan_bbox(ws));
+    // A US plan shows the lower 48 at a readable scale, with Alaska,
+    // Hawaii and Puerto Rico in insets, unless an area was asked for.
+    let insets = match opts.bbox {
+        Some(_) => Vec::new(),
+        None => super::insets::us_insets(ws.project()),
+    };
+    let bbox = match opts.bbox {
+        Some(b) => b,
+        None if !insets.is_empty() => super::insets::clip_to_lower_48(plan_bbox(ws)),
+        None => plan_bbox(ws),
+    };
     let frame = Frame::fit(bbox, 0.04, mx, my, mw, mh);
     let view = frame.visible_bbox();
 
@@ -263,15 +277,27 @@ pub fn map_svg(
     basemap_layers(&mut out, basemap, &frame, &view, s);
 
     let project = ws.project();
-    territory_layer(&mut out, project, &frame, &view, opts, s);
+    let coloring = crate::core::colorby::coloring(project, metrics, &opts.color_by);
+    territory_layer(&mut out, project, &coloring, &frame, &view, opts, s);
 
     if opts.accounts {
         account_dots(&mut out, ws, &frame, s);
     }
     if opts.labels {
-        territory_labels(&mut out, ws, &frame, s);
+        territory_labels(&mut out, ws, metrics, opts.label_values, &frame, s);
     }
     let _ = writeln!(out, "</g>");
+    let parts = MapParts {
+        ws,
+        metrics,
+        coloring: &coloring,
+        opts,
+        basemap,
+    };
+    let mut x = mx + 12.0 * s;
+    for (k, inset) in insets.iter().enumerate() {
+        x += inset_svg(&mut out, &parts, inset, k, [x, my + mh - 50.0 * s], mw, s) + 10.0 * s;
+    }
     let _ = writeln!(
         out,
         r#"<rect x="{mx}" y="{my:.1}" width="{mw:.1}" height="{mh:.1}" fill="none" stroke="{COUNTRY_BORDER}" stroke-width="{:.2}"/>"#,
@@ -282,7 +308,7 @@ pub fn map_svg(
     if lay.title_h > 0.0 {
         title_svg(&mut out, &title, metrics, s);
     }
-    legend(&mut out, metrics, project, &lay, w, h);
+    legend(&mut out, metrics, &coloring, &lay, w, h);
     let _ = writeln!(
         out,
         r#"<text x="{:.1}" y="{:.1}" font-size="{:.1}" fill="{WEAK_INK}">{}</text>"#,
@@ -293,6 +319,70 @@ pub fn map_svg(
     );
     out.push_str("</svg>\n");
     out
+}
+
+/// What an inset draws, as the main map does.
+struct MapParts<'a> {
+    ws: &'a Workspace,
+    metrics: &'a PlanMetrics,
+    coloring: &'a Coloring,
+    opts: &'a MapImageOptions,
+    basemap: &'a BasemapData,
+}
+
+/// Draws `inset` with its bottom-left corner at `at`, `inset.share` of the
+/// map width `mw` wide: its own frame, basemap, territories, accounts and
+/// labels, boxed and named. Returns its width.
+fn inset_svg(
+    out: &mut String,
+    parts: &MapParts,
+    inset: &super::insets::Inset,
+    k: usize,
+    at: [f64; 2],
+    mw: f64,
+    s: f64,
+) -> f64 {
+    let f = inset.frame;
+    let (a, b) = (
+        super::proj::mercator(f[0], f[3]),
+        super::proj::mercator(f[2], f[1]),
+    );
+    let w = mw * inset.share as f64;
+    let h = (w * (b[1] - a[1]) / (b[0] - a[0])).clamp(40.0 * s, 220.0 * s);
+    let (x, y) = (at[0], at[1] - h);
+    let frame = Frame::fit(f, 0.02, x, y, w, h);
+    let view = frame.visible_bbox();
+    let _ = writeln!(
+        out,
+        r#"<g id="inset-{k}"><clipPath id="inset-clip-{k}"><rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}"/></clipPath><g clip-path="url(#inset-clip-{k})"><rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="{SEA}"/>"#
+    );
+    basemap_layers(out, parts.basemap, &frame, &view, s * 0.7);
+    let project = parts.ws.project();
+    territory_layer(
+        out,
+        project,
+        parts.coloring,
+        &frame,
+        &view,
+        parts.opts,
+        s * 0.7,
+    );
+    if parts.opts.accounts {
+        account_dots(out, parts.ws, &frame, s * 0.7);
+    }
+    if parts.opts.labels {
+        territory_labels(out, parts.ws, parts.metrics, false, &frame, s * 0.75);
+    }
+    let _ = writeln!(
+        out,
+        r#"</g><rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="none" stroke="{COUNTRY_BORDER}" stroke-width="{:.2}"/><text x="{:.1}" y="{:.1}" font-size="{:.1}" fill="{WEAK_INK}">{}</text></g>"#,
+        1.0 * s,
+        x + 4.0 * s,
+        y - 4.0 * s,
+        11.0 * s,
+        escape_xml(inset.name)
+    );
+    w
 }
 
 /// The offline basemap: land, then county, state/province and country
@@ -343,6 +433,7 @@ fn basemap_layers(out: &mut String, basemap: &BasemapData, frame: &Frame, view: 
 fn territory_layer(
     out: &mut String,
     project: &crate::core::Project,
+    coloring: &Coloring,
     frame: &Frame,
     view: &BBox,
     opts: &MapImageOptions,
@@ -351,6 +442,15 @@ fn territory_layer(
     let shown: Vec<&crate::core::Territory> = project
         .territories_of_type(project.primary_type())
         .collect();
+    let fill = |t: &crate::core::Territory| match coloring.by {
+        ColorBy::Territory => t.color,
+        _ => coloring.fill(t.id.0),
+    };
+    // A choropleth must be read from its fills: keep them strong.
+    let opacity = match coloring.by {
+        ColorBy::Territory => opts.fill_opacity,
+        _ => opts.fill_opacity.max(CHOROPLETH_OPACITY),
+    };
     let _ = writeln!(out, r#"<g id="territories">"#);
     for t in &shown {
         let d = polygons_path(&t.geometry.0, frame, view, true);
@@ -358,8 +458,8 @@ fn territory_layer(
             let _ = writeln!(
                 out,
                 r#"<path fill="{}" fill-opacity="{:.2}" fill-rule="evenodd" d="{d}"><title>{}</title></path>"#,
-                hex(t.color),
-                opts.fill_opacity,
+                hex(fill(t)),
+                opacity,
                 escape_xml(&t.name)
             );
         }
@@ -370,7 +470,7 @@ fn territory_layer(
             let _ = writeln!(
                 out,
                 r#"<path fill="none" stroke="{}" stroke-width="{:.2}" stroke-linejoin="round" d="{d}"/>"#,
-                hex(darker(t.color, 0.7)),
+                hex(darker(fill(t), 0.7)),
                 2.0 * s
             );
         }
@@ -463,7 +563,14 @@ fn account_dots(out: &mut String, ws: &Workspace, frame: &Frame, s: f64) {
 /// ([`crate::core::label`]), with a white halo so they read on any fill;
 /// bigger territories first, and a label that would overlap one already
 /// placed is left out.
-fn territory_labels(out: &mut String, ws: &Workspace, frame: &Frame, s: f64) {
+fn territory_labels(
+    out: &mut String,
+    ws: &Workspace,
+    metrics: &PlanMetrics,
+    values: bool,
+    frame: &Frame,
+    s: f64,
+) {
     let font = 15.0 * s;
     let _ = writeln!(
         out,
@@ -505,9 +612,24 @@ fn territory_labels(out: &mut String, ws: &Workspace, frame: &Frame, s: f64) {
         }
         let inside =
             x >= frame.x0 && x <= frame.x0 + frame.w && y >= frame.y0 && y <= frame.y0 + frame.h;
+        let value = values
+            .then(|| metrics.territory(t.id))
+            .flatten()
+            .map(label_value);
+        let chars = t.name.chars().count().max(
+            value
+                .as_ref()
+                .map_or(0, |v| (v.chars().count() as f64 * 0.85) as usize),
+        );
         // Approximate text box (Ubuntu averages ~0.55 em a character).
-        let half_w = 0.55 * font * t.name.chars().count() as f64 / 2.0;
-        let bx = [x - half_w, y - font * 0.7, x + half_w, y + font * 0.7];
+        let half_w = 0.55 * font * chars as f64 / 2.0;
+        let below = if value.is_some() { font * 1.05 } else { 0.0 };
+        let bx = [
+            x - half_w,
+            y - font * 0.7,
+            x + half_w,
+            y + font * 0.7 + below,
+        ];
         let clash = placed
             .iter()
             .any(|o| bx[0] < o[2] && o[0] < bx[2] && bx[1] < o[3] && o[1] < bx[3]);
@@ -519,9 +641,28 @@ fn territory_labels(out: &mut String, ws: &Workspace, frame: &Frame, s: f64) {
                 y + font * 0.35,
                 escape_xml(&t.name)
             );
+            if let Some(v) = value {
+                let _ = writeln!(
+                    out,
+                    r#"<text x="{x:.1}" y="{:.1}" font-size="{:.1}">{}</text>"#,
+                    y + font * 0.35 + below,
+                    font * 0.85,
+                    escape_xml(&v)
+                );
+            }
         }
     }
     let _ = writeln!(out, "</g>");
+}
+
+/// The line under a territory's name: its balance value and deviation
+/// (`412,000 · +3.1%`).
+pub fn label_value(t: &crate::core::metrics::TerritoryMetrics) -> String {
+    format!(
+        "{} · {}",
+        crate::core::numfmt::value(t.balance_value),
+        crate::core::numfmt::signed_pct(t.deviation_pct)
+    )
 }
 
 fn scale_bar_svg(out: &mut String, frame: &Frame, opts: &MapImageOptions, s: f64) {
@@ -551,14 +692,7 @@ fn scale_bar_svg(out: &mut String, frame: &Frame, opts: &MapImageOptions, s: f64
 
 /// The legend panel on the right: colour, name and balance value of each
 /// territory (as many as fit), then the plan's mean and spread.
-fn legend(
-    out: &mut String,
-    m: &PlanMetrics,
-    project: &crate::core::Project,
-    lay: &Layout,
-    w: f64,
-    h: f64,
-) {
+fn legend(out: &mut String, m: &PlanMetrics, coloring: &Coloring, lay: &Layout, w: f64, h: f64) {
     let s = lay.s;
     let x0 = w - lay.legend_w;
     let top = lay.title_h;
@@ -571,6 +705,9 @@ fn legend(
         bottom - top
     );
     let mut y = top + pad + 16.0 * s;
+    if coloring.by != ColorBy::Territory {
+        y = color_classes(out, coloring, x0 + pad, y, s);
+    }
     let _ = writeln!(
         out,
         r#"<text x="{:.1}" y="{y:.1}" font-size="{:.1}" font-weight="bold" fill="{INK}">Territories</text>"#,
@@ -596,7 +733,7 @@ fn legend(
     let font = (row * 0.62).min(14.0 * s);
     let max_chars = ((lay.legend_w - 2.0 * pad - 150.0 * s) / (font * 0.52)).max(6.0) as usize;
     for t in m.territories.iter().take(shown) {
-        let color = territory_color(project, t.id);
+        let color = coloring.fill(t.id);
         let out_of_band = t.is_out(m.tolerance_pct);
         let _ = writeln!(
             out,
@@ -665,6 +802,37 @@ fn legend(
         );
     }
     let _ = writeln!(out, "</g>");
+}
+
+/// The colour scale of a value colouring: its title and one swatch per
+/// class. Returns the `y` below it.
+fn color_classes(out: &mut String, coloring: &Coloring, x: f64, mut y: f64, s: f64) -> f64 {
+    let _ = writeln!(
+        out,
+        r#"<text x="{x:.1}" y="{y:.1}" font-size="{:.1}" font-weight="bold" fill="{INK}">{}</text>"#,
+        15.0 * s,
+        escape_xml(&format!("Colour: {}", coloring.legend.title))
+    );
+    y += 8.0 * s;
+    let row = 19.0 * s;
+    for e in &coloring.legend.entries {
+        let _ = writeln!(
+            out,
+            r#"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}" stroke="{}" stroke-width="{:.2}"/><text x="{:.1}" y="{:.1}" font-size="{:.1}" fill="{INK}">{}</text>"#,
+            y + row * 0.15,
+            row * 1.2,
+            row * 0.7,
+            hex(e.color),
+            hex(darker(e.color, 0.7)),
+            0.8 * s,
+            x + row * 1.5,
+            y + row * 0.72,
+            12.5 * s,
+            escape_xml(&e.label)
+        );
+        y += row;
+    }
+    y + 22.0 * s
 }
 
 fn truncate(s: &str, n: usize) -> String {

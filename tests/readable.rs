@@ -1,0 +1,230 @@
+//! A map that reads in a review: colouring by deviation or by a measure
+//! (window, images, report), the legend, the density layer, labels for
+//! every territory that has room, and a chart axis that reads at any
+//! magnitude. On data we did not make: the bundled sample plan (CRM-style
+//! columns) and the bundled US states (Natural Earth / Census).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+
+use common::{WINDOW, app, app_mut, harness, harness_sized, open};
+use turfmap::core::colorby::{ColorBy, DIVERGING, SEQUENTIAL, coloring, measure_values};
+use turfmap::core::import::{add_territories, import_territories};
+use turfmap::core::model::Project;
+use turfmap::core::render::{MapImageOptions, plan_map_svg, svg::hex};
+use turfmap::core::{Workspace, project_file};
+
+fn sample_plan() -> Project {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/sample/sample.turf");
+    project_file::load(&path).expect("sample plan")
+}
+
+fn states() -> Project {
+    let path = turfmap::core::assets::dir().join("us-states.geojson");
+    let (imported, _) = import_territories(&path, "name").expect("bundled states");
+    let mut p = Project::new("States");
+    add_territories(&mut p, imported);
+    p
+}
+
+#[test]
+fn deviation_colours_are_diverging_with_the_tolerance_band_neutral() {
+    let ws = Workspace::new(sample_plan());
+    let m = ws.metrics();
+    let c = coloring(ws.project(), &m, &ColorBy::Deviation);
+    let class = |rgb: [u8; 3]| DIVERGING.iter().position(|&d| d == rgb).expect("a class");
+    let (mut under, mut over) = (0, 0);
+    for t in &m.territories {
+        let k = class(c.fill(t.id));
+        if t.deviation_pct.abs() <= m.tolerance_pct {
+            assert_eq!(
+                k, 3,
+                "{} at {:+.1}% is in tolerance",
+                t.name, t.deviation_pct
+            );
+        } else if t.deviation_pct < 0.0 {
+            under += 1;
+            assert!(k < 3, "{} under the band", t.name);
+        } else {
+            over += 1;
+            assert!(k > 3, "{} over the band", t.name);
+        }
+    }
+    // The sample is unbalanced both ways, so both sides are exercised.
+    assert!(under > 0 && over > 0, "{under} under, {over} over");
+    assert_eq!(c.legend.entries.len(), 7);
+    assert!(
+        c.legend.entries[3].label.contains("in tolerance"),
+        "{:?}",
+        c.legend.entries[3]
+    );
+}
+
+#[test]
+fn measure_colours_rise_with_the_value_and_the_legend_reads() {
+    let ws = Workspace::new(sample_plan());
+    let m = ws.metrics();
+    let by = ColorBy::parse("annualrevenue", ws.project()).expect("a measure, any case");
+    assert_eq!(by, ColorBy::Measure("AnnualRevenue".into()));
+    let c = coloring(ws.project(), &m, &by);
+    let values = measure_values(&m, "AnnualRevenue").expect("values");
+    let class = |id: u32| {
+        SEQUENTIAL
+            .iter()
+            .position(|&s| s == c.fill(id))
+            .expect("a class")
+    };
+    for &(a, va) in &values {
+        for &(b, vb) in &values {
+            if va < vb {
+                assert!(class(a) <= class(b), "{va} coloured above {vb}");
+            }
+        }
+    }
+    // Revenue per territory is in the millions: grouped digits.
+    assert!(c.legend.entries.len() >= 2);
+    assert!(
+        c.legend.entries.iter().all(|e| e.label.contains(',')),
+        "{:?}",
+        c.legend.entries
+    );
+    let err = ColorBy::parse("nonesuch", ws.project())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("nonesuch") && err.contains("deviation") && err.contains("AnnualRevenue"),
+        "{err}"
+    );
+}
+
+#[test]
+fn map_image_uses_the_colouring_its_legend_and_value_labels() {
+    let ws = Workspace::new(sample_plan());
+    let opts = MapImageOptions {
+        color_by: ColorBy::Deviation,
+        label_values: true,
+        ..MapImageOptions::default()
+    };
+    let svg = plan_map_svg(&ws, &opts).expect("svg");
+    assert!(svg.contains("Colour: Deviation from mean"), "legend title");
+    assert!(svg.contains("in tolerance"), "legend classes");
+    let m = ws.metrics();
+    let c = coloring(ws.project(), &m, &ColorBy::Deviation);
+    for t in &m.territories {
+        let fill = format!(r#"fill="{}" fill-opacity"#, hex(c.fill(t.id)));
+        assert!(svg.contains(&fill), "{} drawn {fill}", t.name);
+    }
+    // A value line under at least one name: "1,234 · +5.0%".
+    assert!(svg.contains(" · +") || svg.contains(" · -"), "value labels");
+    // The territory colouring's image has none of that.
+    let plain = plan_map_svg(&ws, &MapImageOptions::default()).expect("svg");
+    assert!(!plain.contains("Colour: Deviation"));
+}
+
+#[test]
+fn the_window_colours_by_deviation_with_a_legend_and_shows_density() {
+    let mut h = harness(sample_plan());
+    h.run_ok();
+    assert_eq!(app(&h).map_view().legend_title(), None);
+    app_mut(&mut h).map_style_mut().color_by = ColorBy::Deviation;
+    h.run_ok();
+    let title = app(&h).map_view().legend_title().expect("legend");
+    assert!(title.starts_with("Deviation from mean"), "{title}");
+    // Accounts as density: no dots, every account in view counted once.
+    app_mut(&mut h).map_style_mut().density = true;
+    h.run_ok();
+    let stats = app(&h).map_view().stats();
+    assert_eq!(stats.dots.in_view, 0);
+    let [w, s, e, n] = app(&h).map_view().visible_bounds().expect("bounds");
+    let a = &app(&h).workspace().project().accounts;
+    let in_view = (0..a.len())
+        .filter(|&i| a.is_located(i) && !a.removed[i])
+        .filter(|&i| a.lon[i] >= w && a.lon[i] < e && a.lat[i] > s && a.lat[i] <= n)
+        .count() as u64;
+    let counted = app(&h).map_view().density_total();
+    assert!(in_view > 0);
+    // Cells at the map's edge may take or lose an account to rounding.
+    assert!(
+        counted.abs_diff(in_view) <= in_view / 200 + 2,
+        "{counted} counted, {in_view} in view"
+    );
+}
+
+#[test]
+fn states_are_labelled_wherever_they_have_room() {
+    let mut h = harness(states());
+    h.run_ok();
+    h.run_ok();
+    let ws = app(&h).workspace();
+    let labelled = app(&h).map_view().labelled().to_vec();
+    let name = |id| ws.project().territory(id).expect("t").name.clone();
+    let names: Vec<String> = labelled.iter().map(|&id| name(id)).collect();
+    // The states the first review found unlabelled or ambiguous.
+    for s in ["Mississippi", "Florida", "Alabama", "Texas", "California"] {
+        assert!(names.iter().any(|n| n == s), "{s} unlabelled: {names:?}");
+    }
+    assert!(names.len() >= 40, "{} labelled: {names:?}", names.len());
+    // The plan view frames the lower 48; the rest show in insets.
+    let shown = app(&h).map_view().insets_shown().to_vec();
+    assert_eq!(shown[..2], ["Alaska", "Hawaii"]);
+    let [w, s, e, _] = app(&h).map_view().visible_bounds().expect("bounds");
+    assert!(w > -135.0 && e < -55.0, "view {w}..{e}");
+    // Puerto Rico is either on the main map or in an inset.
+    let pr_in_view = s < 18.0 && e > -65.5;
+    assert!(
+        pr_in_view != shown.contains(&"Puerto Rico"),
+        "{shown:?}, view south {s} east {e}"
+    );
+}
+
+#[test]
+fn us_map_images_frame_the_lower_48_with_insets() {
+    let ws = Workspace::new(states());
+    let svg = plan_map_svg(&ws, &MapImageOptions::default()).expect("svg");
+    for (k, name) in ["Alaska", "Hawaii", "Puerto Rico"].iter().enumerate() {
+        assert!(svg.contains(&format!(r#"id="inset-{k}""#)), "{name} inset");
+        assert!(svg.contains(&format!(">{name}</text>")), "{name} named");
+    }
+    // An area asked for is drawn as asked, without insets.
+    let east = MapImageOptions {
+        bbox: Some([-80.0, 35.0, -70.0, 45.0]),
+        ..MapImageOptions::default()
+    };
+    let svg = plan_map_svg(&ws, &east).expect("svg");
+    assert!(!svg.contains(r#"id="inset-0""#));
+}
+
+#[test]
+fn chart_axis_reads_at_any_magnitude() {
+    for hi in [87.0, 432_123.0, 7.3e6, 2.5e9] {
+        let labels = turfmap::app::chart::axis_tick_labels(0.0, hi, 700.0);
+        assert!(labels.len() >= 3 && labels.len() <= 8, "{hi}: {labels:?}");
+        let values: Vec<f64> = labels
+            .iter()
+            .map(|l| l.replace(',', "").parse::<f64>().expect(l))
+            .collect();
+        assert!(values.windows(2).all(|w| w[1] > w[0]), "{labels:?}");
+        assert!(*values.last().unwrap() >= hi, "{hi}: {labels:?}");
+        if hi >= 1e4 {
+            assert!(labels.iter().skip(1).all(|l| l.contains(',')), "{labels:?}");
+        }
+    }
+}
+
+#[test]
+fn the_map_has_most_of_the_default_window_and_panels_collapse() {
+    let mut h = harness_sized(WINDOW, open(sample_plan()));
+    h.run_ok();
+    let map = app(&h).map_view().last_view().expect("drawn").rect;
+    assert!(
+        map.width() >= 0.5 * WINDOW[0] && map.height() >= 0.6 * WINDOW[1],
+        "map {map:?} of {WINDOW:?}"
+    );
+    app_mut(&mut h).map_style_mut().list_panel = false;
+    app_mut(&mut h).map_style_mut().details_panel = false;
+    h.run_ok();
+    let wide = app(&h).map_view().last_view().expect("drawn").rect;
+    assert!(wide.width() >= 0.95 * WINDOW[0], "{wide:?}");
+}
