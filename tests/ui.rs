@@ -373,7 +373,7 @@ fn the_sample_plan_opens() {
     for t in &m.territories {
         h.get_by_label(&t.name);
     }
-    assert_eq!(chart_bars(m).len(), m.territories.len());
+    assert_eq!(chart_bars(m).len(), m.balance_units);
 }
 
 fn request_close(h: &mut Harness<'_, Slot>) {

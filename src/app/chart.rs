@@ -1,4 +1,4 @@
-//! The balance chart: one bar per territory in its own colour, the mean as a
+//! The balance chart: one bar per balance unit in its own colour, the mean as a
 //! line and the ±tolerance band around it shaded, so an out-of-balance
 //! territory stands out from across a room.
 //!
@@ -14,14 +14,25 @@ use crate::core::{Project, TerritoryId};
 
 use super::fmt;
 
-/// The chart's data: `(territory name, balance value)` per territory, in
-/// plan order. This is exactly what the bars show.
+/// The chart's data: `(name, balance value)` per balance unit (see
+/// [`crate::core::metrics`]: leaves, and parents' own accounts as "Name
+/// (own)"), in plan order. This is exactly what the bars show.
 pub fn chart_bars(metrics: &PlanMetrics) -> Vec<(String, f64)> {
     metrics
         .territories
         .iter()
-        .map(|t| (t.name.clone(), t.balance_value))
+        .filter(|t| t.balance_unit)
+        .map(|t| (bar_name(t), t.balance_value))
         .collect()
+}
+
+/// A bar's name: a parent judged on its own accounts says so.
+fn bar_name(t: &crate::core::metrics::TerritoryMetrics) -> String {
+    if t.has_children {
+        format!("{} (own)", t.name)
+    } else {
+        t.name.clone()
+    }
 }
 
 /// From this many territories on, the chart shows each territory's
@@ -42,11 +53,12 @@ struct ChartRows {
 
 fn chart_rows(metrics: &PlanMetrics) -> ChartRows {
     let tol = metrics.tolerance_pct;
-    if metrics.territories.len() >= DEVIATION_CHART_FROM {
+    if metrics.balance_units >= DEVIATION_CHART_FROM {
         let mut rows: Vec<(usize, f64)> = metrics
             .territories
             .iter()
             .enumerate()
+            .filter(|(_, t)| t.balance_unit)
             .map(|(i, t)| (i, t.deviation_pct))
             .collect();
         rows.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -63,6 +75,7 @@ fn chart_rows(metrics: &PlanMetrics) -> ChartRows {
                 .territories
                 .iter()
                 .enumerate()
+                .filter(|(_, t)| t.balance_unit)
                 .map(|(i, t)| (i, t.balance_value))
                 .collect(),
             mean: m,
@@ -117,7 +130,7 @@ pub(crate) fn balance_chart(
                 .map_or([128, 128, 128], |t| t.color);
             let fill = Color32::from_rgb(r, g, b);
             let bar = Bar::new(i as f64, value)
-                .name(&t.name)
+                .name(bar_name(t))
                 .fill(fill)
                 .width(0.72);
             if selected == Some(TerritoryId(t.id)) {
@@ -168,7 +181,7 @@ pub(crate) fn balance_chart(
     let names: Vec<String> = cr
         .rows
         .iter()
-        .map(|&(k, _)| short(&metrics.territories[k].name, 18))
+        .map(|&(k, _)| short(&bar_name(&metrics.territories[k]), 18))
         .collect();
     // Tick labels follow the body text (presentation mode enlarges it).
     let font = ui
@@ -272,7 +285,7 @@ fn describe(response: &egui::Response, metrics: &PlanMetrics) {
         metrics.balance_measure,
         fmt::value(metrics.mean),
         metrics.out_of_tolerance,
-        metrics.territories.len(),
+        metrics.balance_units,
         fmt::pct_plain(metrics.tolerance_pct)
     );
     response.ctx.accesskit_node_builder(response.id, |node| {
