@@ -308,6 +308,19 @@ fn export_then_import_territories_is_one_undo_step() {
     let mut h = harness(empty);
     h.get_by_label("This plan has no territories yet.");
     app_mut(&mut h).apply_command(Command::ImportTerritories(geojson));
+    // The name picker reads the file, pre-selects `name`; Import.
+    h.run_ok();
+    let ctx = h.ctx.clone();
+    let settings = app(&h).settings().clone();
+    assert!(
+        app_mut(&mut h)
+            .panels_mut()
+            .imports
+            .wait(&ctx, &settings, Duration::from_secs(60))
+    );
+    h.run_steps(4);
+    h.get_by_role_and_label(Role::Button, "Import").click();
+    h.run_ok();
     finish_job(&mut h);
     assert_eq!(app(&h).error(), None);
     assert_eq!(app(&h).workspace().project().territories.len(), 3);

@@ -89,7 +89,7 @@ fn chart_rows(metrics: &PlanMetrics) -> ChartRows {
 /// thousands separators (or percentages), at any magnitude.
 fn value_axis(width: f32, deviation: bool, font: f32) -> (AxisHints<'static>, usize) {
     // A label like "1,500,000" needs ~70 points at 13 pt.
-    let max_ticks = ((width / (95.0 * font / 13.0)).floor() as usize).clamp(2, 12);
+    let max_ticks = ((width / (75.0 * font / 13.0)).floor() as usize).clamp(2, 12);
     let axis = AxisHints::new_x()
         .label_spacing(20.0..=21.0)
         .tick_label_font(egui::FontId::proportional(font))
@@ -189,10 +189,14 @@ pub(crate) fn balance_chart(
         .text_styles
         .get(&egui::TextStyle::Body)
         .map_or(13.0, |f| f.size * 13.0 / 16.0);
+    // Names shrink to the room each bar has (down to 8 pt), so they show
+    // in a short chart too; below that the hover card names the bar.
+    let per_bar = (ui.available_height() - 40.0) / n.max(1) as f32;
+    let name_font = font.min(per_bar * 0.85).max(8.0);
     let y_axis = AxisHints::new_y()
         // Names are short lines: show them down to one per line height.
-        .label_spacing(font..=font + 3.0)
-        .tick_label_font(egui::FontId::proportional(font))
+        .label_spacing(name_font * 0.95..=name_font * 0.95 + 0.5)
+        .tick_label_font(egui::FontId::proportional(name_font))
         .formatter(move |mark, _| {
             let i = mark.value.round();
             if (mark.value - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
@@ -272,7 +276,7 @@ pub(crate) fn balance_chart(
 /// The tick labels the value axis shows for values from `lo` to `hi` on a
 /// chart `width` points wide (tests check them at big magnitudes).
 pub fn axis_tick_labels(lo: f64, hi: f64, width: f32) -> Vec<String> {
-    let max_ticks = ((width / 95.0).floor() as usize).clamp(2, 12);
+    let max_ticks = ((width / 75.0).floor() as usize).clamp(2, 12);
     let t = numfmt::nice_ticks(lo, hi, max_ticks);
     let step = if t.len() > 1 { t[1] - t[0] } else { 1.0 };
     t.iter().map(|&v| numfmt::tick(v, step)).collect()

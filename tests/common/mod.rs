@@ -25,6 +25,26 @@ pub struct Slot {
     app: Option<TurfmapApp>,
 }
 
+/// Like [`harness_sized`], rendering with wgpu (for images).
+pub fn harness_wgpu(
+    size: [f32; 2],
+    make: impl FnOnce(&egui::Context) -> TurfmapApp + 'static,
+) -> Harness<'static, Slot> {
+    Harness::builder().with_size(size).wgpu().build_ui_state(
+        |ui, slot: &mut Slot| {
+            if slot.app.is_none() {
+                let make = slot.make.take().expect("made once");
+                slot.app = Some(make(ui.ctx()));
+            }
+            slot.app.as_mut().expect("app").ui_contents(ui);
+        },
+        Slot {
+            make: Some(Box::new(make)),
+            app: None,
+        },
+    )
+}
+
 /// The window size most tests use.
 pub const WINDOW: [f32; 2] = [1400.0, 900.0];
 

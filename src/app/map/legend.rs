@@ -18,10 +18,7 @@ const MAX_TERRITORIES: usize = 8;
 pub fn territory_legend(ws: &Workspace, drawn: &[TerritoryId]) -> Legend {
     if drawn.len() > MAX_TERRITORIES {
         return Legend {
-            title: format!(
-                "Colour: territory ({} in view; neighbours differ)",
-                drawn.len()
-            ),
+            title: format!("Colour: territory ({} in view)", drawn.len()),
             entries: Vec::new(),
         };
     }
