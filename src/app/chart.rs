@@ -89,7 +89,7 @@ fn chart_rows(metrics: &PlanMetrics) -> ChartRows {
 /// thousands separators (or percentages), at any magnitude.
 fn value_axis(width: f32, deviation: bool, font: f32) -> (AxisHints<'static>, usize) {
     // A label like "1,500,000" needs ~70 points at 13 pt.
-    let max_ticks = ((width / (75.0 * font / 13.0)).floor() as usize).clamp(2, 12);
+    let max_ticks = ((width / (85.0 * font / 13.0)).floor() as usize).clamp(2, 12);
     let axis = AxisHints::new_x()
         .label_spacing(20.0..=21.0)
         .tick_label_font(egui::FontId::proportional(font))
@@ -276,7 +276,7 @@ pub(crate) fn balance_chart(
 /// The tick labels the value axis shows for values from `lo` to `hi` on a
 /// chart `width` points wide (tests check them at big magnitudes).
 pub fn axis_tick_labels(lo: f64, hi: f64, width: f32) -> Vec<String> {
-    let max_ticks = ((width / 75.0).floor() as usize).clamp(2, 12);
+    let max_ticks = ((width / 85.0).floor() as usize).clamp(2, 12);
     let t = numfmt::nice_ticks(lo, hi, max_ticks);
     let step = if t.len() > 1 { t[1] - t[0] } else { 1.0 };
     t.iter().map(|&v| numfmt::tick(v, step)).collect()
