@@ -30,19 +30,7 @@ pub fn harness_wgpu(
     size: [f32; 2],
     make: impl FnOnce(&egui::Context) -> TurfmapApp + 'static,
 ) -> Harness<'static, Slot> {
-    Harness::builder().with_size(size).wgpu().build_ui_state(
-        |ui, slot: &mut Slot| {
-            if slot.app.is_none() {
-                let make = slot.make.take().expect("made once");
-                slot.app = Some(make(ui.ctx()));
-            }
-            slot.app.as_mut().expect("app").ui_contents(ui);
-        },
-        Slot {
-            make: Some(Box::new(make)),
-            app: None,
-        },
-    )
+    with_app(Harness::builder().with_size(size).wgpu(), make)
 }
 
 /// The window size most tests use.
@@ -54,7 +42,16 @@ pub fn harness_sized(
     size: [f32; 2],
     make: impl FnOnce(&egui::Context) -> TurfmapApp + 'static,
 ) -> Harness<'static, Slot> {
-    Harness::builder().with_size(size).build_ui_state(
+    with_app(Harness::builder().with_size(size), make)
+}
+
+/// The harness `builder` makes, running the app `make` builds in the first
+/// frame.
+fn with_app(
+    builder: egui_kittest::HarnessBuilder<Slot>,
+    make: impl FnOnce(&egui::Context) -> TurfmapApp + 'static,
+) -> Harness<'static, Slot> {
+    builder.build_ui_state(
         |ui, slot: &mut Slot| {
             if slot.app.is_none() {
                 let make = slot.make.take().expect("made once");
