@@ -11,7 +11,8 @@
 //! reshaping one territory never repaints the map. A colour the user picked
 //! ([`Territory::color_picked`]) is never changed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use geo::{BoundingRect, Coord, LineString, Rect};
 use rayon::prelude::*;
@@ -215,22 +216,43 @@ pub fn adjacency(project: &Project) -> BTreeMap<TerritoryId, Vec<TerritoryId>> {
 /// no neighbour has it, else takes the first palette colour no neighbour
 /// has (the least-shared one if every palette colour is taken around it).
 pub fn recolor(project: &Project, changed: &[TerritoryId]) -> Vec<(TerritoryId, [u8; 3])> {
-    let mut todo: BTreeSet<TerritoryId> = changed
+    // Colours and picks by id: a lookup per territory, not a scan of the
+    // plan (an import of 20k territories recolours all of them).
+    let base: HashMap<TerritoryId, ([u8; 3], bool)> = project
+        .territories
+        .iter()
+        .map(|t| (t.id, (t.color, t.color_picked)))
+        .collect();
+    let todo: BTreeSet<TerritoryId> = changed
         .iter()
         .copied()
-        .filter(|&id| project.territory(id).is_some_and(|t| !t.color_picked))
+        .filter(|id| base.get(id).is_some_and(|&(_, picked)| !picked))
         .collect();
     let near = neighbour_lists(project, &todo);
-    let mut color: BTreeMap<TerritoryId, [u8; 3]> = BTreeMap::new();
-    let current = |color: &BTreeMap<TerritoryId, [u8; 3]>, id: TerritoryId| {
+    // Who counts `id` among its neighbours (DSatur updates those).
+    let mut counted_by: HashMap<TerritoryId, Vec<TerritoryId>> = HashMap::new();
+    for (&t, ns) in &near {
+        for &n in ns {
+            counted_by.entry(n).or_default().push(t);
+        }
+    }
+    let degree = |id: TerritoryId| near.get(&id).map_or(0, Vec::len);
+    // DSatur order: most distinct settled colours around, then most
+    // neighbours, then the lowest id; the largest key goes next.
+    let mut around_settled: HashMap<TerritoryId, BTreeSet<[u8; 3]>> = HashMap::new();
+    let mut queue: BTreeSet<(usize, usize, Reverse<TerritoryId>)> = todo
+        .iter()
+        .map(|&id| (0, degree(id), Reverse(id)))
+        .collect();
+    let mut color: HashMap<TerritoryId, [u8; 3]> = HashMap::new();
+    let current = |color: &HashMap<TerritoryId, [u8; 3]>, id: TerritoryId| {
         color
             .get(&id)
             .copied()
-            .or_else(|| project.territory(id).map(|t| t.color))
+            .or_else(|| base.get(&id).map(|b| b.0))
     };
     let mut out = Vec::new();
-    while let Some(id) = pick_next(&todo, &near, &color) {
-        todo.remove(&id);
+    while let Some((_, _, Reverse(id))) = queue.pop_last() {
         // Colours around it: settled ones, and the others' current ones.
         let around: Vec<[u8; 3]> = near[&id]
             .iter()
@@ -246,27 +268,19 @@ pub fn recolor(project: &Project, changed: &[TerritoryId]) -> Vec<(TerritoryId, 
             out.push((id, chosen));
         }
         color.insert(id, chosen);
+        for &t in counted_by.get(&id).map_or(&[][..], Vec::as_slice) {
+            if color.contains_key(&t) {
+                continue;
+            }
+            let seen = around_settled.entry(t).or_default();
+            let before = seen.len();
+            if seen.insert(chosen) {
+                queue.remove(&(before, degree(t), Reverse(t)));
+                queue.insert((before + 1, degree(t), Reverse(t)));
+            }
+        }
     }
     out
-}
-
-/// DSatur's next territory: the one with the most distinct settled colours
-/// around it, then the most neighbours, then the lowest id.
-fn pick_next(
-    todo: &BTreeSet<TerritoryId>,
-    near: &BTreeMap<TerritoryId, Vec<TerritoryId>>,
-    settled: &BTreeMap<TerritoryId, [u8; 3]>,
-) -> Option<TerritoryId> {
-    let saturation = |id: &TerritoryId| {
-        near[id]
-            .iter()
-            .filter_map(|n| settled.get(n))
-            .collect::<BTreeSet<_>>()
-            .len()
-    };
-    todo.iter()
-        .max_by_key(|id| (saturation(id), near[id].len(), std::cmp::Reverse(**id)))
-        .copied()
 }
 
 /// The first palette colour not in `around`, else the least used one.
@@ -281,10 +295,12 @@ fn free_color(around: &[[u8; 3]]) -> [u8; 3] {
 /// The edits giving the territories in `changed` distinct colours (see
 /// [`recolor`]); empty when none clashes.
 pub fn recolor_edits(project: &Project, changed: &[TerritoryId]) -> Vec<Edit> {
+    let at: HashMap<TerritoryId, &Territory> =
+        project.territories.iter().map(|t| (t.id, t)).collect();
     recolor(project, changed)
         .into_iter()
         .filter_map(|(id, c)| {
-            let t = project.territory(id)?;
+            let t = *at.get(&id)?;
             let mut props = TerritoryProps::of(t);
             props.color = c;
             Some(Edit::SetTerritoryProps { id, props })
@@ -297,9 +313,15 @@ pub fn recolor_edits(project: &Project, changed: &[TerritoryId]) -> Vec<Edit> {
 /// before colours were kept distinct, and imported ones).
 pub fn make_distinct(project: &mut Project) {
     let all: Vec<TerritoryId> = project.territories.iter().map(|t| t.id).collect();
+    let at: HashMap<TerritoryId, usize> = project
+        .territories
+        .iter()
+        .enumerate()
+        .map(|(k, t)| (t.id, k))
+        .collect();
     for (id, c) in recolor(project, &all) {
-        if let Some(t) = project.territory_mut(id) {
-            t.color = c;
+        if let Some(&k) = at.get(&id) {
+            project.territories[k].color = c;
         }
     }
 }
