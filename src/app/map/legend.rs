@@ -47,12 +47,7 @@ pub fn territory_legend(ws: &Workspace, drawn: &[TerritoryId]) -> Legend {
 /// Paints `legend` (and the density scale up to `density` accounts per
 /// cell, when the heat layer is on) in the top-right corner of the map.
 pub fn paint(painter: &egui::Painter, view: &ViewTransform, legend: &Legend, density: Option<u32>) {
-    let k = painter
-        .ctx()
-        .global_style()
-        .text_styles
-        .get(&egui::TextStyle::Body)
-        .map_or(1.0, |f| (f.size / 16.0).max(0.5));
+    let k = super::text_scale(painter.ctx());
     let font = FontId::proportional(12.5 * k);
     let bold = FontId::proportional(13.5 * k);
     let ink = Color32::from_gray(30);

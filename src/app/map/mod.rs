@@ -1150,3 +1150,12 @@ fn paint_attribution(ui: &mut egui::Ui, view: &ViewTransform, text: &str, url: &
         egui::Hyperlink::from_label_and_url(egui::RichText::new(text).size(11.0), url),
     );
 }
+
+/// How much map text grows with the body text (presentation mode enlarges
+/// it): 1 at the default 16 pt, never below one half.
+pub(crate) fn text_scale(ctx: &egui::Context) -> f32 {
+    ctx.global_style()
+        .text_styles
+        .get(&egui::TextStyle::Body)
+        .map_or(1.0, |f| (f.size / 16.0).max(0.5))
+}

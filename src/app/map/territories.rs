@@ -503,12 +503,7 @@ pub fn paint_labels(painter: &egui::Painter, mut labels: Vec<LabelCandidate>) ->
     let mut placed: Vec<Rect> = Vec::new();
     let mut ids = Vec::new();
     // Labels grow with the body text (presentation mode enlarges it).
-    let k = painter
-        .ctx()
-        .global_style()
-        .text_styles
-        .get(&egui::TextStyle::Body)
-        .map_or(1.0, |f| (f.size / 16.0).max(0.5));
+    let k = super::text_scale(painter.ctx());
     let ink = Color32::from_gray(35);
     // First every label that fits inside its territory, then, where there
     // is still room, names that spill over a narrow territory's borders.

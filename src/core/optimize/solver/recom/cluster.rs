@@ -256,21 +256,7 @@ impl TreeSums {
     fn new(r: &Recom, nodes: &[u32], adj: &[Vec<u32>], ds: &[usize]) -> Self {
         let n = nodes.len();
         let m = ds.len();
-        let mut order = Vec::with_capacity(n);
-        let mut parent = vec![u32::MAX; n];
-        parent[0] = 0;
-        order.push(0u32);
-        let mut i = 0;
-        while i < order.len() {
-            let x = order[i] as usize;
-            i += 1;
-            for &y in &adj[x] {
-                if parent[y as usize] == u32::MAX {
-                    parent[y as usize] = x as u32;
-                    order.push(y);
-                }
-            }
-        }
+        let (order, parent) = super::bfs_tree(adj);
         let mut w = vec![0.0; n];
         let mut own = vec![0.0; n * m];
         let mut frozen = vec![0u32; n * m];

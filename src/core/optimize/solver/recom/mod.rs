@@ -433,21 +433,7 @@ impl<'a, 'p> Recom<'a, 'p> {
         let p = self.p;
         let n = nodes.len();
         // Order by BFS from node 0; subtree sums bottom-up.
-        let mut order = Vec::with_capacity(n);
-        let mut parent = vec![u32::MAX; n];
-        parent[0] = 0;
-        order.push(0u32);
-        let mut i = 0;
-        while i < order.len() {
-            let x = order[i] as usize;
-            i += 1;
-            for &y in &adj[x] {
-                if parent[y as usize] == u32::MAX {
-                    parent[y as usize] = x as u32;
-                    order.push(y);
-                }
-            }
-        }
+        let (order, parent) = bfs_tree(adj);
         // Per subtree: load, load at home in a / in b, frozen units that
         // must stay in a / in b.
         let mut s = vec![Sums::default(); n];
@@ -619,4 +605,29 @@ struct Cut {
     to_a: Vec<u32>,
     /// Units of district `b` after the cut.
     to_b: Vec<u32>,
+}
+
+/// A spanning tree's nodes in BFS order from node 0, and each node's
+/// parent (node 0 is its own); nodes it cannot reach keep `u32::MAX`.
+fn bfs_tree(adj: &[Vec<u32>]) -> (Vec<u32>, Vec<u32>) {
+    let n = adj.len();
+    let mut order = Vec::with_capacity(n);
+    let mut parent = vec![u32::MAX; n];
+    if n == 0 {
+        return (order, parent);
+    }
+    parent[0] = 0;
+    order.push(0u32);
+    let mut i = 0;
+    while i < order.len() {
+        let x = order[i] as usize;
+        i += 1;
+        for &y in &adj[x] {
+            if parent[y as usize] == u32::MAX {
+                parent[y as usize] = x as u32;
+                order.push(y);
+            }
+        }
+    }
+    (order, parent)
 }
