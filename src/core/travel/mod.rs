@@ -21,6 +21,7 @@
 //! either changes ([`cache`]).
 
 pub mod cache;
+pub mod digest;
 pub mod figures;
 pub mod network;
 pub mod route;
