@@ -521,7 +521,11 @@ fn shown(file: &Path) -> &Path {
 /// the module `x` they come from.
 fn reexports(dir: &Path, base: &[&str], nodes: &BTreeSet<String>) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    let Ok(text) = fs::read_to_string(dir.join("mod.rs")) else {
+    // The folder's parent file: `x/mod.rs`, or `x.rs` beside the folder.
+    let parent = Some(dir.join("mod.rs"))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| dir.with_extension("rs"));
+    let Ok(text) = fs::read_to_string(parent) else {
         return out;
     };
     let code = strip_comments_and_strings(&text);
@@ -644,21 +648,31 @@ fn core_modules_form_no_import_cycle() {
     );
     let mut report = describe(&graph, &cycles(&graph));
     let mut folders = 0;
-    for entry in fs::read_dir(&core).expect("read src/core") {
-        let dir = entry.expect("read a folder entry").path();
-        if !dir.join("mod.rs").is_file() {
-            continue;
-        }
-        folders += 1;
-        let name = dir
-            .file_name()
-            .expect("a folder name")
-            .to_string_lossy()
-            .into_owned();
-        let graph = module_graph(&dir, &["core", &name]);
-        let found = cycles(&graph);
-        if !found.is_empty() {
-            report += &format!("inside src/core/{name}:\n{}", describe(&graph, &found));
+    let mut todo = vec![core.clone()];
+    while let Some(parent) = todo.pop() {
+        for entry in fs::read_dir(&parent).expect("read a source folder") {
+            let dir = entry.expect("read a folder entry").path();
+            if !dir.is_dir() {
+                continue;
+            }
+            todo.push(dir.clone());
+            folders += 1;
+            let rel = dir.strip_prefix(&core).expect("a folder of src/core");
+            let names: Vec<String> = rel
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect();
+            let mut base = vec!["core"];
+            base.extend(names.iter().map(String::as_str));
+            let graph = module_graph(&dir, &base);
+            let found = cycles(&graph);
+            if !found.is_empty() {
+                report += &format!(
+                    "inside src/core/{}:\n{}",
+                    rel.display(),
+                    describe(&graph, &found)
+                );
+            }
         }
     }
     assert!(
