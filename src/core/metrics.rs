@@ -83,8 +83,9 @@ pub struct TerritoryMetrics {
     /// Market penetration: actual ÷ potential, in percent.
     pub penetration_pct: Option<f64>,
     /// Drive time and road distance from the territory's rep home to its
-    /// accounts (filled by [`PlanMetrics::add_drive`]; `None` without a
-    /// home or before).
+    /// accounts (filled by
+    /// [`DriveView::add_to_metrics`](crate::core::drive::DriveView::add_to_metrics);
+    /// `None` without a home or before).
     pub drive: Option<crate::core::travel::DriveFigures>,
 }
 
