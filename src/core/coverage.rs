@@ -74,26 +74,8 @@ pub fn coverage(
     measures: Penetration<'_>,
 ) -> Result<Coverage> {
     let metrics = &with_penetration(metrics, measures)?;
-    let a = &project.accounts;
-    let is_neglected = neglect_test(project, activity)?;
-    let mut own: HashMap<TerritoryId, u64> = HashMap::new();
-    let (mut neglected, mut unassigned) = (0u64, 0u64);
-    for i in a.live() {
-        if !is_neglected(i) {
-            continue;
-        }
-        neglected += 1;
-        match engine.territory_of(i) {
-            Some(t) => *own.entry(t).or_default() += 1,
-            None => unassigned += 1,
-        }
-    }
-    let mut rolled = own.clone();
-    for (&t, &n) in &own {
-        for up in ancestors(project, t) {
-            *rolled.entry(up).or_default() += n;
-        }
-    }
+    let (own, neglected, unassigned) = count_neglected(project, engine, activity)?;
+    let rolled = roll_up(project, &own);
     let territories = metrics
         .territories
         .iter()
@@ -117,6 +99,66 @@ pub fn coverage(
         accounts: metrics.total.count,
         penetration_pct: metrics.penetration_pct,
     })
+}
+
+/// Fills [`TerritoryMetrics::neglected`](super::metrics::TerritoryMetrics)
+/// and the plan's count from the plan's activity column
+/// ([`PlanSettings::activity`](super::model::PlanSettings)); nothing when it
+/// has none or the column is gone (a refresh without it: the counts are
+/// then unknown, not zero).
+pub fn fill_metrics(project: &Project, engine: &Engine, metrics: &mut PlanMetrics) {
+    let Some(activity) = project.settings.activity.as_deref() else {
+        return;
+    };
+    let Ok((own, neglected, _)) = count_neglected(project, engine, activity) else {
+        return;
+    };
+    let rolled = roll_up(project, &own);
+    for t in &mut metrics.territories {
+        t.neglected = Some(rolled.get(&TerritoryId(t.id)).copied().unwrap_or(0));
+    }
+    metrics.neglected = Some(neglected);
+}
+
+/// Neglected accounts per territory of `engine`'s type (own only), in the
+/// whole plan, and in no territory.
+fn count_neglected(
+    project: &Project,
+    engine: &Engine,
+    activity: &str,
+) -> Result<(HashMap<TerritoryId, u64>, u64, u64)> {
+    let is_neglected = neglect_test(project, activity)?;
+    let mut own: HashMap<TerritoryId, u64> = HashMap::new();
+    let (mut neglected, mut unassigned) = (0u64, 0u64);
+    for i in project.accounts.live() {
+        if !is_neglected(i) {
+            continue;
+        }
+        neglected += 1;
+        match engine.territory_of(i) {
+            Some(t) => *own.entry(t).or_default() += 1,
+            None => unassigned += 1,
+        }
+    }
+    Ok((own, neglected, unassigned))
+}
+
+/// Own counts plus every descendant's.
+fn roll_up(project: &Project, own: &HashMap<TerritoryId, u64>) -> HashMap<TerritoryId, u64> {
+    let mut rolled = own.clone();
+    for (&t, &n) in own {
+        for up in ancestors(project, t) {
+            *rolled.entry(up).or_default() += n;
+        }
+    }
+    rolled
+}
+
+/// The activity column as the plan spells it, or an error listing the
+/// columns the plan has.
+pub fn activity_column(project: &Project, activity: &str) -> Result<String> {
+    let _ = neglect_test(project, activity)?;
+    Ok(column_name(project, activity))
 }
 
 /// `metrics` with penetration figures from `measures` when given.

@@ -80,6 +80,11 @@ pub struct TerritoryMetrics {
     pub white_space: Option<f64>,
     /// Market penetration: actual ÷ potential, in percent.
     pub penetration_pct: Option<f64>,
+    /// Neglected accounts (own plus descendants') by the plan's activity
+    /// column (`None` when the plan tracks none; see
+    /// [`crate::core::coverage`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neglected: Option<u64>,
     /// Drive time and road distance from the territory's rep home to its
     /// accounts (filled by [`PlanMetrics::add_drive`]; `None` without a
     /// home or before).
@@ -164,6 +169,10 @@ pub struct PlanMetrics {
     pub attainment_pct: Option<f64>,
     /// Plan market penetration: actual ÷ potential, in percent.
     pub penetration_pct: Option<f64>,
+    /// Neglected live accounts in the whole plan by its activity column
+    /// (`None` when it tracks none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neglected: Option<u64>,
 }
 
 impl PlanMetrics {
@@ -273,6 +282,7 @@ impl PlanMetrics {
                     attainment_pct: None,
                     white_space: None,
                     penetration_pct: None,
+                    neglected: None,
                 }
             })
             .collect();
@@ -303,8 +313,10 @@ impl PlanMetrics {
             actual_total: None,
             attainment_pct: None,
             penetration_pct: None,
+            neglected: None,
         };
         super::quota::fill_metrics(project, ty, &mut metrics);
+        super::coverage::fill_metrics(project, engine, &mut metrics);
         metrics
     }
 

@@ -307,6 +307,24 @@ pub fn fill_metrics(project: &Project, ty: TerritoryTypeId, metrics: &mut PlanMe
     );
 }
 
+/// The actual and potential measures penetration is computed from, as the
+/// plan spells them: the quota settings' actual, and their potential or
+/// else a measure called "potential". `None` without both.
+pub fn penetration_measures(project: &Project) -> Option<(String, String)> {
+    let qs = project.settings.quota.as_ref()?;
+    let find = |name: &str| {
+        project
+            .accounts
+            .measures
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name))
+            .map(|m| m.name.clone())
+    };
+    let actual = find(qs.actual.as_deref()?)?;
+    let potential = find(qs.potential.as_deref().unwrap_or("potential"))?;
+    Some((actual, potential))
+}
+
 /// Actual ÷ potential in percent; `None` without both or a zero potential.
 fn penetration(potential: Option<f64>, actual: Option<f64>) -> Option<f64> {
     match (potential, actual) {
