@@ -539,6 +539,10 @@ pub struct MetricsArgs {
     /// Territory type to report (default: the first).
     #[arg(long = "type")]
     pub type_name: Option<String>,
+    /// Also write the per-territory summary (figures, quota, actual,
+    /// attainment, white space, penetration, neglected) to this CSV file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
 }
 
 #[cfg(feature = "bench")]

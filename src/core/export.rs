@@ -79,12 +79,79 @@ pub fn write_assignment_csv_with<W: Write>(
     out.flush().map_err(unnamed_io)
 }
 
+/// Writes one row per territory of `metrics`' type, in plan order:
+/// `id,name,parent,rep,accounts`, each measure's total, `balance`,
+/// `deviation_pct`, then `quota,actual,attainment_pct,white_space,
+/// penetration_pct,neglected` (empty where the plan has no such figure).
+/// Quotas are rolled up (a parent's is its own plus its descendants').
+/// Text cells are spreadsheet-safe.
+pub fn write_territory_summary_csv<W: Write>(
+    w: W,
+    metrics: &crate::core::metrics::PlanMetrics,
+) -> Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    let mut head: Vec<String> = ["id", "name", "parent", "rep", "accounts"]
+        .map(String::from)
+        .to_vec();
+    head.extend(metrics.measures.iter().map(|m| CsvCells::default().cell(m).into_owned()));
+    head.extend(
+        [
+            "balance",
+            "deviation_pct",
+            "quota",
+            "actual",
+            "attainment_pct",
+            "white_space",
+            "penetration_pct",
+            "neglected",
+        ]
+        .map(String::from),
+    );
+    out.write_record(&head).map_err(from_csv)?;
+    let num = |v: Option<f64>| v.map_or_else(String::new, |v| v.to_string());
+    let names: HashMap<u32, &str> = metrics
+        .territories
+        .iter()
+        .map(|t| (t.id, t.name.as_str()))
+        .collect();
+    for t in &metrics.territories {
+        let cells = CsvCells::default();
+        let parent = t.parent.and_then(|p| names.get(&p).copied()).unwrap_or("");
+        let mut row = vec![
+            t.id.to_string(),
+            cells.cell(&t.name).into_owned(),
+            cells.cell(parent).into_owned(),
+            cells.cell(t.rep.as_deref().unwrap_or("")).into_owned(),
+            t.group.count.to_string(),
+        ];
+        row.extend(t.group.sums.iter().map(|v| v.to_string()));
+        row.push(t.balance_value.to_string());
+        row.push(if t.balance_unit {
+            format!("{:.2}", t.deviation_pct)
+        } else {
+            String::new()
+        });
+        row.extend([
+            num(t.quota),
+            num(t.actual),
+            t.attainment_pct.map_or_else(String::new, |p| format!("{p:.2}")),
+            num(t.white_space),
+            t.penetration_pct.map_or_else(String::new, |p| format!("{p:.2}")),
+            t.neglected.map_or_else(String::new, |n| n.to_string()),
+        ]);
+        out.write_record(&row).map_err(from_csv)?;
+    }
+    out.flush().map_err(unnamed_io)
+}
+
 /// The territories as a FeatureCollection: one MultiPolygon feature per
 /// territory, in display order, with properties `name`, `id`, `color`
 /// and `fill` (both `#rrggbb`, `fill` as in the simplestyle spec that map
 /// viewers read; neighbours never share one), `priority`, `rep` (string or
-/// null) and `locked`.
+/// null), `locked` and, once quotas are set, `quota` (its own plus its
+/// descendants', as everywhere).
 pub fn territories_to_geojson(project: &Project) -> FeatureCollection {
+    let quotas = super::quota::rolled_up_all(project);
     let features = project.territories.iter().map(|t| {
         let coordinates: Vec<Vec<Vec<Position>>> = t
             .geometry
@@ -110,6 +177,9 @@ pub fn territories_to_geojson(project: &Project) -> FeatureCollection {
             project.rep_label(t).map_or(Value::Null, Value::from),
         );
         props.insert("locked".into(), Value::from(t.locked));
+        if let Some(q) = quotas.get(&t.id) {
+            props.insert("quota".into(), Value::from(*q));
+        }
         Feature {
             geometry: Some(Geometry::new(GeometryValue::MultiPolygon { coordinates })),
             properties: Some(props),

@@ -255,6 +255,16 @@ pub fn rolled_up(project: &Project, ty: TerritoryTypeId) -> HashMap<TerritoryId,
     out
 }
 
+/// Every territory's rolled-up quota, over all types (see [`rolled_up`]):
+/// what exports write beside each territory.
+pub fn rolled_up_all(project: &Project) -> HashMap<TerritoryId, f64> {
+    let mut out = HashMap::new();
+    for ty in &project.types {
+        out.extend(rolled_up(project, ty.id));
+    }
+    out
+}
+
 /// Fills the quota, actual, attainment, white-space and penetration figures of
 /// `metrics` (of type `ty`) from the plan's quota settings.
 pub fn fill_metrics(project: &Project, ty: TerritoryTypeId, metrics: &mut PlanMetrics) {
