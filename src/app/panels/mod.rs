@@ -17,6 +17,7 @@ pub mod history;
 pub mod import_wizard;
 pub mod imports;
 pub mod menu_bar;
+pub mod capacity;
 pub mod model;
 pub mod name_picker;
 pub mod path_prompt;
@@ -70,6 +71,8 @@ pub struct Panels {
     pub tools: super::tools::Tools,
     /// The Balance/Generate dialog.
     pub balance: BalancePanel,
+    /// The Capacity window (reps needed, candidate homes).
+    pub capacity: capacity::CapacityPanel,
     /// The territory model window (open or not, its state stays).
     pub model: ModelWindow,
     /// Presentation mode.
