@@ -483,11 +483,7 @@ fn best_home(
         d(a).total_cmp(&d(b))
     });
     let mut tries = vec![current, median];
-    tries.extend(
-        near.iter()
-            .take(DRIVE_CANDIDATES)
-            .map(|p| (p.lon, p.lat)),
-    );
+    tries.extend(near.iter().take(DRIVE_CANDIDATES).map(|p| (p.lon, p.lat)));
     let group_snaps: Vec<Option<Snap>> = group.iter().map(|&i| snaps[i]).collect();
     let costs = drive_minutes(router, &tries, &members, &group_snaps);
     let cost = |row: &Vec<f64>| -> f64 { row.iter().zip(&members).map(|(m, p)| m * p.w).sum() };

@@ -93,7 +93,12 @@ pub fn write_territory_summary_csv<W: Write>(
     let mut head: Vec<String> = ["id", "name", "parent", "rep", "accounts"]
         .map(String::from)
         .to_vec();
-    head.extend(metrics.measures.iter().map(|m| CsvCells::default().cell(m).into_owned()));
+    head.extend(
+        metrics
+            .measures
+            .iter()
+            .map(|m| CsvCells::default().cell(m).into_owned()),
+    );
     head.extend(
         [
             "balance",
@@ -134,9 +139,11 @@ pub fn write_territory_summary_csv<W: Write>(
         row.extend([
             num(t.quota),
             num(t.actual),
-            t.attainment_pct.map_or_else(String::new, |p| format!("{p:.2}")),
+            t.attainment_pct
+                .map_or_else(String::new, |p| format!("{p:.2}")),
             num(t.white_space),
-            t.penetration_pct.map_or_else(String::new, |p| format!("{p:.2}")),
+            t.penetration_pct
+                .map_or_else(String::new, |p| format!("{p:.2}")),
             t.neglected.map_or_else(String::new, |n| n.to_string()),
         ]);
         out.write_record(&row).map_err(from_csv)?;

@@ -421,7 +421,11 @@ fn summary_cards(h: &mut String, m: &PlanMetrics) {
         cards.push(("Quota", val(q), ""));
     }
     if let Some(a) = m.attainment_pct {
-        cards.push(("Attainment", percent(a), if a >= 100.0 { "good" } else { "" }));
+        cards.push((
+            "Attainment",
+            percent(a),
+            if a >= 100.0 { "good" } else { "" },
+        ));
     }
     if let Some(p) = m.penetration_pct {
         cards.push(("Market penetration", percent(p), ""));
@@ -569,7 +573,12 @@ fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: Dista
         units.area_label()
     );
     let mut plan_cols = PlanColumns::of(m);
-    if let Some(a) = project.settings.quota.as_ref().and_then(|q| q.actual.as_ref()) {
+    if let Some(a) = project
+        .settings
+        .quota
+        .as_ref()
+        .and_then(|q| q.actual.as_ref())
+    {
         plan_cols.actual = format!("Actual ({a})");
     }
     for head in plan_cols.headers() {
@@ -686,9 +695,8 @@ struct PlanColumns {
 
 impl PlanColumns {
     fn of(m: &PlanMetrics) -> Self {
-        let any = |f: fn(&crate::core::metrics::TerritoryMetrics) -> bool| {
-            m.territories.iter().any(f)
-        };
+        let any =
+            |f: fn(&crate::core::metrics::TerritoryMetrics) -> bool| m.territories.iter().any(f);
         Self {
             actual: "Actual".into(),
             quota: any(|t| t.quota.is_some()),
@@ -742,7 +750,10 @@ impl PlanColumns {
             v.push(percent(f.penetration_pct));
         }
         if self.neglected {
-            v.push(f.neglected.map_or_else(String::new, |n| fmt_num(n as f64, 0)));
+            v.push(
+                f.neglected
+                    .map_or_else(String::new, |n| fmt_num(n as f64, 0)),
+            );
         }
         v
     }

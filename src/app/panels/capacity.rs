@@ -49,6 +49,11 @@ impl CapacityPanel {
         }
     }
 
+    /// Closes the window (its candidates leave the map).
+    pub fn close(&mut self) {
+        self.open = false;
+    }
+
     /// True while the window is open.
     pub fn is_open(&self) -> bool {
         self.open
@@ -114,24 +119,29 @@ impl CapacityPanel {
         self.problem = None;
         self.answer = None;
         self.revision = ws.revision();
-        self.job = Some(Job::spawn(ctx, "Placing home bases", true, move |progress| {
-            let c = if drive {
-                let a = &project.accounts;
-                let points: Vec<(f64, f64)> = a
-                    .live()
-                    .filter(|&i| a.is_located(i))
-                    .map(|i| (a.lon[i], a.lat[i]))
-                    .collect();
-                // The roads file is chosen by where accounts are: a sample tells.
-                let step = (points.len() / 4_000).max(1);
-                let sample: Vec<(f64, f64)> = points.into_iter().step_by(step).collect();
-                let (router, _) = router_for(&project.travel, &sample)?;
-                capacity_by_drive(&project, &metrics, &measure, per_rep, &router, progress)?
-            } else {
-                capacity(&project, &metrics, &measure, per_rep)?
-            };
-            Ok(JobOutput::Capacity(Box::new(c)))
-        }));
+        self.job = Some(Job::spawn(
+            ctx,
+            "Placing home bases",
+            true,
+            move |progress| {
+                let c = if drive {
+                    let a = &project.accounts;
+                    let points: Vec<(f64, f64)> = a
+                        .live()
+                        .filter(|&i| a.is_located(i))
+                        .map(|i| (a.lon[i], a.lat[i]))
+                        .collect();
+                    // The roads file is chosen by where accounts are: a sample tells.
+                    let step = (points.len() / 4_000).max(1);
+                    let sample: Vec<(f64, f64)> = points.into_iter().step_by(step).collect();
+                    let (router, _) = router_for(&project.travel, &sample)?;
+                    capacity_by_drive(&project, &metrics, &measure, per_rep, &router, progress)?
+                } else {
+                    capacity(&project, &metrics, &measure, per_rep)?
+                };
+                Ok(JobOutput::Capacity(Box::new(c)))
+            },
+        ));
     }
 
     /// Draws the window when open and keeps the map's candidate markers in
@@ -226,7 +236,13 @@ impl CapacityPanel {
         }
     }
 
-    fn answer_view(&mut self, ui: &mut Ui, ws: &Workspace, a: &CapacityPlan, out: &mut Vec<Command>) {
+    fn answer_view(
+        &mut self,
+        ui: &mut Ui,
+        ws: &Workspace,
+        a: &CapacityPlan,
+        out: &mut Vec<Command>,
+    ) {
         ui.label(
             RichText::new(format!(
                 "{} needed: {} {} at {} per rep.",
@@ -248,22 +264,6 @@ impl CapacityPanel {
                     .color(ui.visuals().warn_fg_color),
             );
         }
-        let mean = if a.drive_time { "Mean min" } else { "Mean km" };
-        egui::Grid::new("capacity_homes").striped(true).show(ui, |ui| {
-            for h in ["#", "Near", &a.measure, "Accounts", mean] {
-                ui.strong(h);
-            }
-            ui.end_row();
-            for (k, h) in a.homes.iter().enumerate() {
-                ui.label(format!("{}", k + 1));
-                ui.label(&h.near)
-                    .on_hover_text(format!("{:.4}, {:.4}", h.lat, h.lon));
-                ui.label(fmt::value(h.load));
-                ui.label(fmt::count(h.accounts));
-                ui.label(format!("{:.0}", h.mean_minutes.unwrap_or(h.mean_km)));
-                ui.end_row();
-            }
-        });
         if a.homes.is_empty() {
             return;
         }
@@ -292,5 +292,28 @@ impl CapacityPanel {
                 ));
             }
         });
+        let mean = if a.drive_time { "Mean min" } else { "Mean km" };
+        // A long list scrolls on its own: the buttons above stay in view.
+        egui::ScrollArea::vertical()
+            .max_height(260.0)
+            .show(ui, |ui| {
+                egui::Grid::new("capacity_homes")
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for h in ["#", "Near", &a.measure, "Accounts", mean] {
+                            ui.strong(h);
+                        }
+                        ui.end_row();
+                        for (k, h) in a.homes.iter().enumerate() {
+                            ui.label(format!("{}", k + 1));
+                            ui.label(&h.near)
+                                .on_hover_text(format!("{:.4}, {:.4}", h.lat, h.lon));
+                            ui.label(fmt::value(h.load));
+                            ui.label(fmt::count(h.accounts));
+                            ui.label(format!("{:.0}", h.mean_minutes.unwrap_or(h.mean_km)));
+                            ui.end_row();
+                        }
+                    });
+            });
     }
 }

@@ -624,10 +624,12 @@ fn activity_row(ui: &mut Ui, ws: &Workspace, settings: &PlanSettings) -> Option<
             "Accounts whose value here is zero or empty count as neglected, per territory",
         );
     ui.end_row();
-    chosen.filter(|c| *c != current).map(|activity| PlanSettings {
-        activity,
-        ..settings.clone()
-    })
+    chosen
+        .filter(|c| *c != current)
+        .map(|activity| PlanSettings {
+            activity,
+            ..settings.clone()
+        })
 }
 
 /// The combo box caption of a balance measure.

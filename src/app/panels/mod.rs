@@ -10,6 +10,7 @@
 pub mod about;
 pub mod balance;
 pub mod balance_chart;
+pub mod capacity;
 pub mod details;
 pub mod dialogs;
 pub mod export;
@@ -17,7 +18,6 @@ pub mod history;
 pub mod import_wizard;
 pub mod imports;
 pub mod menu_bar;
-pub mod capacity;
 pub mod model;
 pub mod name_picker;
 pub mod path_prompt;
