@@ -1038,7 +1038,7 @@ fn quotas_reach_the_report_the_territory_files_and_the_summary_csv() {
     assert_eq!(west[at("neglected")].to_string(), "1");
     let quotas: f64 = rows
         .iter()
-        .filter(|r| &r[at("parent")] == "")
+        .filter(|r| r[at("parent")].is_empty())
         .map(|r| r[at("quota")].parse::<f64>().unwrap())
         .sum();
     assert_eq!(quotas, 1_000_001.0, "top-level rows add up to the total");
