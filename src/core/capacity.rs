@@ -119,9 +119,15 @@ pub fn capacity_by_drive(
 ) -> Result<CapacityPlan> {
     let (mut plan, points) = count_reps(project, metrics, measure, per_rep)?;
     let start = p_median(&points, plan.reps_needed);
-    let points = sample_to(points, MAX_DRIVE_POINTS);
     let homes: Vec<(f64, f64)> = start.iter().map(|c| (c.lon, c.lat)).collect();
-    let (clusters, minutes) = drive_median(&points, homes, router, progress)?;
+    // Homes are placed on a sample; every account then goes to its nearest.
+    let homes = drive_median(
+        &sample_to(points.clone(), MAX_DRIVE_POINTS),
+        homes,
+        router,
+        progress,
+    )?;
+    let (clusters, minutes) = drive_groups(&points, &homes, router);
     plan.homes = clusters
         .into_iter()
         .zip(minutes)
@@ -494,17 +500,16 @@ fn best_home(
         .unwrap_or((current, f64::INFINITY))
 }
 
-/// Weighted p-median by drive time from `homes`; the clusters and each
-/// one's workload-weighted mean drive minutes.
+/// Weighted p-median by drive time from `homes`: the homes it settles on.
 fn drive_median(
     points: &[Point],
     mut homes: Vec<(f64, f64)>,
     router: &Router,
     progress: &Progress,
-) -> Result<(Vec<Cluster>, Vec<f64>)> {
+) -> Result<Vec<(f64, f64)>> {
     let coords: Vec<(f64, f64)> = points.iter().map(|p| (p.lon, p.lat)).collect();
     let snaps = router.snap_all(&coords);
-    progress.set_total(DRIVE_ROUNDS as u64 + 1);
+    progress.set_total(DRIVE_ROUNDS as u64);
     for round in 0..DRIVE_ROUNDS {
         progress.set_done(round as u64);
         progress.check()?;
@@ -526,7 +531,20 @@ fn drive_median(
             break;
         }
     }
-    let minutes = drive_minutes(router, &homes, points, &snaps);
+    progress.set_done(DRIVE_ROUNDS as u64);
+    Ok(homes)
+}
+
+/// Every point grouped by the home it reaches soonest, and each group's
+/// workload-weighted mean drive minutes.
+fn drive_groups(
+    points: &[Point],
+    homes: &[(f64, f64)],
+    router: &Router,
+) -> (Vec<Cluster>, Vec<f64>) {
+    let coords: Vec<(f64, f64)> = points.iter().map(|p| (p.lon, p.lat)).collect();
+    let snaps = router.snap_all(&coords);
+    let minutes = drive_minutes(router, homes, points, &snaps);
     let owner = nearest_by(&minutes, points.len());
     let mut clusters: Vec<Cluster> = homes
         .iter()
@@ -542,12 +560,11 @@ fn drive_median(
         cost[h].0 += minutes[h][i] * points[i].w;
         cost[h].1 += points[i].w;
     }
-    progress.set_done(DRIVE_ROUNDS as u64 + 1);
     let mean = cost
         .into_iter()
         .map(|(m, w)| if w > 0.0 { m / w } else { 0.0 })
         .collect();
-    Ok((clusters, mean))
+    (clusters, mean)
 }
 
 #[cfg(test)]
