@@ -995,7 +995,10 @@ fn quotas_reach_the_report_the_territory_files_and_the_summary_csv() {
     assert_eq!(amount(&cell("East", "Penetration")), 10.0);
     assert_eq!(amount(&cell("West", "Neglected")), 1.0);
     assert_eq!(amount(&cell("Total", "Quota")), 1_000_001.0);
-    assert!(html.contains("<div class=\"k\">Attainment</div>"), "plan card");
+    assert!(
+        html.contains("<div class=\"k\">Attainment</div>"),
+        "plan card"
+    );
     // The PDF report is built with the two quota columns.
     let pdf = turfmap::core::report::report_pdf(
         &ws,

@@ -104,10 +104,37 @@ fn capacity_window_places_homes_adds_them_and_seeds_generate() {
     h.get_by_label("Generate 3 territories from them").click();
     h.run();
     let (k, seeds) = app(&h).panels().balance.generate_from().unwrap();
-    assert_eq!((k, seeds.to_vec()), (3, expected));
-    // Closing the window takes the candidates off the map.
-    app_mut(&mut h).panels_mut().balance.close();
+    assert_eq!((k, seeds.to_vec()), (3, expected.clone()));
+    // Run it: three territories, one grown around each candidate home.
+    app_mut(&mut h).panels_mut().balance.set_hex_km(60.0);
     h.run();
+    h.get_by_label("Run").click();
+    h.run();
+    assert!(
+        app_mut(&mut h)
+            .panels_mut()
+            .balance
+            .wait(Duration::from_secs(120))
+    );
+    h.run();
+    h.get_by_label("Accept").click();
+    h.run();
+    let p = app(&h).workspace().project();
+    assert_eq!(p.territories.len(), 3);
+    let mut holders: Vec<usize> = expected
+        .iter()
+        .map(|&(x, y)| {
+            let at = geo::Point::new(x, y);
+            p.territories
+                .iter()
+                .position(|t| geo::Intersects::intersects(&t.geometry, &at))
+                .unwrap()
+        })
+        .collect();
+    holders.sort_unstable();
+    holders.dedup();
+    assert_eq!(holders.len(), 3, "each home in its own territory");
+    // Closing the window takes the candidates off the map.
     app_mut(&mut h).panels_mut().capacity.close();
     h.run();
     assert!(app(&h).map_view().candidates().is_none());
