@@ -460,15 +460,27 @@ fn drive_minutes(
         .collect()
 }
 
-/// Each point's nearest home by `minutes` (`[home][point]`).
-fn nearest_by(minutes: &[Vec<f64>], n: usize) -> Vec<usize> {
-    (0..n)
-        .map(|i| {
-            (0..minutes.len())
-                .min_by(|&a, &b| minutes[a][i].total_cmp(&minutes[b][i]))
-                .unwrap_or(0)
-        })
-        .collect()
+/// Each point's nearest home by drive time and its minutes, one road
+/// search per home (memory stays one entry per point however many homes).
+fn nearest_homes(
+    router: &Router,
+    homes: &[(f64, f64)],
+    points: &[Point],
+    snaps: &[Option<Snap>],
+) -> Vec<(usize, f64)> {
+    let mut best = vec![(0usize, f64::INFINITY); points.len()];
+    for (h, &home) in homes.iter().enumerate() {
+        let tree = router.tree(home, u64::MAX);
+        best.par_iter_mut()
+            .zip(points.par_iter().zip(snaps.par_iter()))
+            .for_each(|(b, (p, s))| {
+                let m = router.trip_from(&tree, (p.lon, p.lat), s.as_ref()).minutes;
+                if m < b.1 {
+                    *b = (h, m);
+                }
+            });
+    }
+    best
 }
 
 /// The home of one group that minimises workload × drive minutes among
@@ -513,9 +525,9 @@ fn drive_median(
     for round in 0..DRIVE_ROUNDS {
         progress.set_done(round as u64);
         progress.check()?;
-        let owner = nearest_by(&drive_minutes(router, &homes, points, &snaps), points.len());
+        let owner = nearest_homes(router, &homes, points, &snaps);
         let mut groups = vec![Vec::new(); homes.len()];
-        for (i, &h) in owner.iter().enumerate() {
+        for (i, &(h, _)) in owner.iter().enumerate() {
             groups[h].push(i);
         }
         let mut moved = false;
@@ -544,8 +556,7 @@ fn drive_groups(
 ) -> (Vec<Cluster>, Vec<f64>) {
     let coords: Vec<(f64, f64)> = points.iter().map(|p| (p.lon, p.lat)).collect();
     let snaps = router.snap_all(&coords);
-    let minutes = drive_minutes(router, homes, points, &snaps);
-    let owner = nearest_by(&minutes, points.len());
+    let owner = nearest_homes(router, homes, points, &snaps);
     let mut clusters: Vec<Cluster> = homes
         .iter()
         .map(|&(lon, lat)| Cluster {
@@ -555,9 +566,9 @@ fn drive_groups(
         })
         .collect();
     let mut cost = vec![(0.0, 0.0); homes.len()];
-    for (i, &h) in owner.iter().enumerate() {
+    for (i, &(h, minutes)) in owner.iter().enumerate() {
         clusters[h].members.push(points[i]);
-        cost[h].0 += minutes[h][i] * points[i].w;
+        cost[h].0 += minutes * points[i].w;
         cost[h].1 += points[i].w;
     }
     let mean = cost
