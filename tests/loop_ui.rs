@@ -65,7 +65,7 @@ fn capacity_window_places_homes_adds_them_and_seeds_generate() {
     assert!(app(&h).panels().capacity.is_open());
     type_into(&mut h, "Per rep", "6");
     h.get_by_label("Compute").click();
-    h.run();
+    h.step();
     assert!(
         app_mut(&mut h)
             .panels_mut()
@@ -109,7 +109,7 @@ fn capacity_window_places_homes_adds_them_and_seeds_generate() {
     app_mut(&mut h).panels_mut().balance.set_hex_km(60.0);
     h.run();
     h.get_by_label("Run").click();
-    h.run();
+    h.step();
     assert!(
         app_mut(&mut h)
             .panels_mut()

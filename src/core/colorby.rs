@@ -41,7 +41,7 @@ impl ColorBy {
             "territory" | "territories" => return Ok(Self::Territory),
             "deviation" => return Ok(Self::Deviation),
             "penetration" => {
-                return match super::quota::penetration_measures(project) {
+                return match super::metrics::penetration_measures(project) {
                     Some(_) => Ok(Self::Penetration),
                     None => Err(Error::invalid(
                         "cannot colour by penetration: set the actual measure first \
@@ -57,7 +57,7 @@ impl ColorBy {
             return Ok(Self::Measure(m.name.clone()));
         }
         let mut choices = vec!["territory".to_owned(), "deviation".into(), "count".into()];
-        if super::quota::penetration_measures(project).is_some() {
+        if super::metrics::penetration_measures(project).is_some() {
             choices.push("penetration".into());
         }
         choices.extend(measures.iter().map(|m| m.name.clone()));
@@ -87,7 +87,7 @@ impl ColorBy {
             Self::Deviation,
             Self::Measure("count".into()),
         ];
-        if super::quota::penetration_measures(project).is_some() {
+        if super::metrics::penetration_measures(project).is_some() {
             v.push(Self::Penetration);
         }
         v.extend(
@@ -302,7 +302,7 @@ fn by_measure(m: &PlanMetrics, name: &str) -> Coloring {
 /// Penetration (actual ÷ potential, %) per territory in quantile classes;
 /// a territory without potential has no value (grey).
 fn by_penetration(project: &Project, m: &PlanMetrics) -> Coloring {
-    let title = match super::quota::penetration_measures(project) {
+    let title = match super::metrics::penetration_measures(project) {
         Some((actual, potential)) => format!("Market penetration ({actual} ÷ {potential})"),
         None => "Market penetration (needs actual and potential measures)".to_owned(),
     };

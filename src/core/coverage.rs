@@ -8,15 +8,15 @@
 //! its own accounts plus its descendants'. Penetration is actual ÷
 //! potential from the plan's quota settings (see [`crate::core::quota`]).
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use super::engine::Engine;
-use super::hierarchy::ancestors;
 use super::metrics::PlanMetrics;
 use super::model::{Project, TerritoryId};
+use super::neglect::{count_neglected, roll_up};
 use super::{Error, Result};
+
+pub use super::neglect::activity_column;
 
 /// One territory's coverage.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -92,73 +92,13 @@ pub fn coverage(
         })
         .collect();
     Ok(Coverage {
-        activity: column_name(project, activity),
+        activity: activity_column(project, activity)?,
         territories,
         unassigned_neglected: unassigned,
         neglected,
         accounts: metrics.total.count,
         penetration_pct: metrics.penetration_pct,
     })
-}
-
-/// Fills [`TerritoryMetrics::neglected`](super::metrics::TerritoryMetrics)
-/// and the plan's count from the plan's activity column
-/// ([`PlanSettings::activity`](super::model::PlanSettings)); nothing when it
-/// has none or the column is gone (a refresh without it: the counts are
-/// then unknown, not zero).
-pub fn fill_metrics(project: &Project, engine: &Engine, metrics: &mut PlanMetrics) {
-    let Some(activity) = project.settings.activity.as_deref() else {
-        return;
-    };
-    let Ok((own, neglected, _)) = count_neglected(project, engine, activity) else {
-        return;
-    };
-    let rolled = roll_up(project, &own);
-    for t in &mut metrics.territories {
-        t.neglected = Some(rolled.get(&TerritoryId(t.id)).copied().unwrap_or(0));
-    }
-    metrics.neglected = Some(neglected);
-}
-
-/// Neglected accounts per territory of `engine`'s type (own only), in the
-/// whole plan, and in no territory.
-fn count_neglected(
-    project: &Project,
-    engine: &Engine,
-    activity: &str,
-) -> Result<(HashMap<TerritoryId, u64>, u64, u64)> {
-    let is_neglected = neglect_test(project, activity)?;
-    let mut own: HashMap<TerritoryId, u64> = HashMap::new();
-    let (mut neglected, mut unassigned) = (0u64, 0u64);
-    for i in project.accounts.live() {
-        if !is_neglected(i) {
-            continue;
-        }
-        neglected += 1;
-        match engine.territory_of(i) {
-            Some(t) => *own.entry(t).or_default() += 1,
-            None => unassigned += 1,
-        }
-    }
-    Ok((own, neglected, unassigned))
-}
-
-/// Own counts plus every descendant's.
-fn roll_up(project: &Project, own: &HashMap<TerritoryId, u64>) -> HashMap<TerritoryId, u64> {
-    let mut rolled = own.clone();
-    for (&t, &n) in own {
-        for up in ancestors(project, t) {
-            *rolled.entry(up).or_default() += n;
-        }
-    }
-    rolled
-}
-
-/// The activity column as the plan spells it, or an error listing the
-/// columns the plan has.
-pub fn activity_column(project: &Project, activity: &str) -> Result<String> {
-    let _ = neglect_test(project, activity)?;
-    Ok(column_name(project, activity))
 }
 
 /// `metrics` with penetration figures from `measures` when given.
@@ -199,61 +139,4 @@ fn pct(part: u64, whole: u64) -> f64 {
     } else {
         part as f64 / whole as f64 * 100.0
     }
-}
-
-/// The activity column's name as the plan spells it.
-fn column_name(project: &Project, activity: &str) -> String {
-    let a = &project.accounts;
-    a.measures
-        .iter()
-        .map(|m| &m.name)
-        .chain(a.attributes.iter().map(|c| &c.name))
-        .find(|n| n.eq_ignore_ascii_case(activity))
-        .cloned()
-        .unwrap_or_else(|| activity.to_owned())
-}
-
-/// Whether account `i` is neglected by `activity`; an unknown column is an
-/// error listing the columns the plan has.
-fn neglect_test<'a>(
-    project: &'a Project,
-    activity: &str,
-) -> Result<Box<dyn Fn(usize) -> bool + 'a>> {
-    let a = &project.accounts;
-    if let Some(m) = a
-        .measures
-        .iter()
-        .position(|m| m.name.eq_ignore_ascii_case(activity))
-    {
-        let values = &a.measures[m].values;
-        return Ok(Box::new(move |i| {
-            let v = values[i];
-            v == 0.0 || v.is_nan()
-        }));
-    }
-    if let Some(c) = a
-        .attributes
-        .iter()
-        .find(|c| c.name.eq_ignore_ascii_case(activity))
-    {
-        return Ok(Box::new(move |i| {
-            c.codes
-                .get(i)
-                .is_none_or(|&k| c.dict.get(k as usize).is_none_or(|v| v.trim().is_empty()))
-        }));
-    }
-    let names: Vec<&str> = a
-        .measures
-        .iter()
-        .map(|m| m.name.as_str())
-        .chain(a.attributes.iter().map(|c| c.name.as_str()))
-        .collect();
-    Err(Error::invalid(format!(
-        "no column called '{activity}'; the plan has: {}",
-        if names.is_empty() {
-            "no measure or attribute columns".to_owned()
-        } else {
-            names.join(", ")
-        }
-    )))
 }

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
+use rayon::prelude::*;
+
 use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, Position};
 use serde_json::{Map, Value};
 
@@ -20,11 +22,13 @@ use crate::core::{Error, Result};
 pub use crate::core::fs::write_file_atomically;
 
 /// An I/O error of a writer that does not know its file (see module docs).
-fn unnamed_io(e: std::io::Error) -> Error {
+pub(crate) fn unnamed_io(e: std::io::Error) -> Error {
     Error::io(PathBuf::new(), e)
 }
 
-fn from_csv(e: csv::Error) -> Error {
+/// A CSV writer's error: an I/O one without a file name (see the module
+/// docs), or what went wrong.
+pub(crate) fn from_csv(e: csv::Error) -> Error {
     let message = e.to_string();
     match e.into_kind() {
         csv::ErrorKind::Io(io) => unnamed_io(io),
@@ -65,90 +69,36 @@ pub fn write_assignment_csv_with<W: Write>(
         .iter()
         .map(|t| (t.id, t.name.as_str()))
         .collect();
-    let mut out = csv::Writer::from_writer(w);
-    out.write_record(["account_id", "territory"])
-        .map_err(from_csv)?;
-    for i in accounts.live() {
-        let territory = assignment[i]
-            .and_then(|id| names.get(&id).copied())
-            .unwrap_or("");
-        let (id, territory) = (cells.cell(&accounts.ids[i]), cells.cell(territory));
-        out.write_record([id.as_bytes(), territory.as_bytes()])
-            .map_err(from_csv)?;
+    let mut w = w;
+    w.write_all(b"account_id,territory\n").map_err(unnamed_io)?;
+    // Rows are formatted in parallel, a block of accounts per task, and
+    // written in order; a batch of blocks at a time keeps the buffers small.
+    const BLOCK: usize = 1 << 15;
+    const BATCH: usize = 16 * BLOCK;
+    let n = accounts.len();
+    for start in (0..n).step_by(BATCH) {
+        let blocks: Vec<Result<Vec<u8>>> = (start..(start + BATCH).min(n))
+            .step_by(BLOCK)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|from| {
+                let mut out = csv::WriterBuilder::new().from_writer(Vec::new());
+                for i in (from..(from + BLOCK).min(n)).filter(|&i| !accounts.removed[i]) {
+                    let territory = assignment[i]
+                        .and_then(|id| names.get(&id).copied())
+                        .unwrap_or("");
+                    let (id, territory) = (cells.cell(&accounts.ids[i]), cells.cell(territory));
+                    out.write_record([id.as_bytes(), territory.as_bytes()])
+                        .map_err(from_csv)?;
+                }
+                out.into_inner().map_err(|e| unnamed_io(e.into_error()))
+            })
+            .collect();
+        for block in blocks {
+            w.write_all(&block?).map_err(unnamed_io)?;
+        }
     }
-    out.flush().map_err(unnamed_io)
-}
-
-/// Writes one row per territory of `metrics`' type, in plan order:
-/// `id,name,parent,rep,accounts`, each measure's total, `balance`,
-/// `deviation_pct`, then `quota,actual,attainment_pct,white_space,
-/// penetration_pct,neglected` (empty where the plan has no such figure).
-/// Quotas are rolled up (a parent's is its own plus its descendants').
-/// Text cells are spreadsheet-safe.
-pub fn write_territory_summary_csv<W: Write>(
-    w: W,
-    metrics: &crate::core::metrics::PlanMetrics,
-) -> Result<()> {
-    let mut out = csv::Writer::from_writer(w);
-    let mut head: Vec<String> = ["id", "name", "parent", "rep", "accounts"]
-        .map(String::from)
-        .to_vec();
-    head.extend(
-        metrics
-            .measures
-            .iter()
-            .map(|m| CsvCells::default().cell(m).into_owned()),
-    );
-    head.extend(
-        [
-            "balance",
-            "deviation_pct",
-            "quota",
-            "actual",
-            "attainment_pct",
-            "white_space",
-            "penetration_pct",
-            "neglected",
-        ]
-        .map(String::from),
-    );
-    out.write_record(&head).map_err(from_csv)?;
-    let num = |v: Option<f64>| v.map_or_else(String::new, |v| v.to_string());
-    let names: HashMap<u32, &str> = metrics
-        .territories
-        .iter()
-        .map(|t| (t.id, t.name.as_str()))
-        .collect();
-    for t in &metrics.territories {
-        let cells = CsvCells::default();
-        let parent = t.parent.and_then(|p| names.get(&p).copied()).unwrap_or("");
-        let mut row = vec![
-            t.id.to_string(),
-            cells.cell(&t.name).into_owned(),
-            cells.cell(parent).into_owned(),
-            cells.cell(t.rep.as_deref().unwrap_or("")).into_owned(),
-            t.group.count.to_string(),
-        ];
-        row.extend(t.group.sums.iter().map(|v| v.to_string()));
-        row.push(t.balance_value.to_string());
-        row.push(if t.balance_unit {
-            format!("{:.2}", t.deviation_pct)
-        } else {
-            String::new()
-        });
-        row.extend([
-            num(t.quota),
-            num(t.actual),
-            t.attainment_pct
-                .map_or_else(String::new, |p| format!("{p:.2}")),
-            num(t.white_space),
-            t.penetration_pct
-                .map_or_else(String::new, |p| format!("{p:.2}")),
-            t.neglected.map_or_else(String::new, |n| n.to_string()),
-        ]);
-        out.write_record(&row).map_err(from_csv)?;
-    }
-    out.flush().map_err(unnamed_io)
+    w.flush().map_err(unnamed_io)
 }
 
 /// The territories as a FeatureCollection: one MultiPolygon feature per
@@ -158,7 +108,7 @@ pub fn write_territory_summary_csv<W: Write>(
 /// null), `locked` and, once quotas are set, `quota` (its own plus its
 /// descendants', as everywhere).
 pub fn territories_to_geojson(project: &Project) -> FeatureCollection {
-    let quotas = super::quota::rolled_up_all(project);
+    let quotas = super::hierarchy::rolled_up_quotas(project);
     let features = project.territories.iter().map(|t| {
         let coordinates: Vec<Vec<Vec<Position>>> = t
             .geometry

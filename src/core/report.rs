@@ -7,10 +7,13 @@
 //! Every piece of user text (plan, territory, rep and measure names) goes
 //! through [`escape_xml`].
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::core::basemap::BasemapData;
+use crate::core::csvsafe::CsvCells;
+use crate::core::export::{from_csv, unnamed_io};
 use crate::core::fs::write_file_atomically;
 use crate::core::metrics::PlanMetrics;
 use crate::core::numfmt::fmt_num;
@@ -757,6 +760,78 @@ impl PlanColumns {
         }
         v
     }
+}
+
+/// Writes one row per territory of `metrics`' type, in plan order:
+/// `id,name,parent,rep,accounts`, each measure's total, `balance`,
+/// `deviation_pct`, then `quota,actual,attainment_pct,white_space,
+/// penetration_pct,neglected` (empty where the plan has no such figure).
+/// Quotas are rolled up (a parent's is its own plus its descendants').
+/// Text cells are spreadsheet-safe.
+pub fn write_territory_summary_csv<W: std::io::Write>(
+    w: W,
+    metrics: &crate::core::metrics::PlanMetrics,
+) -> Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    let mut head: Vec<String> = ["id", "name", "parent", "rep", "accounts"]
+        .map(String::from)
+        .to_vec();
+    head.extend(
+        metrics
+            .measures
+            .iter()
+            .map(|m| CsvCells::default().cell(m).into_owned()),
+    );
+    head.extend(
+        [
+            "balance",
+            "deviation_pct",
+            "quota",
+            "actual",
+            "attainment_pct",
+            "white_space",
+            "penetration_pct",
+            "neglected",
+        ]
+        .map(String::from),
+    );
+    out.write_record(&head).map_err(from_csv)?;
+    let num = |v: Option<f64>| v.map_or_else(String::new, |v| v.to_string());
+    let names: HashMap<u32, &str> = metrics
+        .territories
+        .iter()
+        .map(|t| (t.id, t.name.as_str()))
+        .collect();
+    for t in &metrics.territories {
+        let cells = CsvCells::default();
+        let parent = t.parent.and_then(|p| names.get(&p).copied()).unwrap_or("");
+        let mut row = vec![
+            t.id.to_string(),
+            cells.cell(&t.name).into_owned(),
+            cells.cell(parent).into_owned(),
+            cells.cell(t.rep.as_deref().unwrap_or("")).into_owned(),
+            t.group.count.to_string(),
+        ];
+        row.extend(t.group.sums.iter().map(|v| v.to_string()));
+        row.push(t.balance_value.to_string());
+        row.push(if t.balance_unit {
+            format!("{:.2}", t.deviation_pct)
+        } else {
+            String::new()
+        });
+        row.extend([
+            num(t.quota),
+            num(t.actual),
+            t.attainment_pct
+                .map_or_else(String::new, |p| format!("{p:.2}")),
+            num(t.white_space),
+            t.penetration_pct
+                .map_or_else(String::new, |p| format!("{p:.2}")),
+            t.neglected.map_or_else(String::new, |n| n.to_string()),
+        ]);
+        out.write_record(&row).map_err(from_csv)?;
+    }
+    out.flush().map_err(unnamed_io)
 }
 
 fn scenario_section(h: &mut String, sc: &ScenarioComparison) {

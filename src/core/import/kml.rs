@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use super::imported::{ImportedTerritory, TerritoryImportReport};
 use super::naming::{Collector, closed, ring_problem};
 use crate::core::model::Project;
-use crate::core::render::escape_xml;
+use crate::core::xml::escape_xml;
 use crate::core::{Error, Result};
 
 /// A Placemark being read.
@@ -346,7 +346,7 @@ fn kml_color(s: &str) -> Option<String> {
 /// `priority`, `locked`, `rep`, `type` and, once quotas are set, `quota`
 /// (rolled up)) with a Polygon or a MultiGeometry of Polygons.
 pub fn write_territories_kml<W: Write>(mut w: W, project: &Project) -> Result<()> {
-    let quotas = crate::core::quota::rolled_up_all(project);
+    let quotas = crate::core::hierarchy::rolled_up_quotas(project);
     let io = |e: std::io::Error| Error::io(std::path::PathBuf::new(), e);
     let mut s = String::with_capacity(64 * 1024);
     s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n<Document>\n");
