@@ -857,6 +857,9 @@ struct RowCounts {
     blank_rows: usize,
 }
 
+/// What pass 1 finds: the typed columns, the row counts and the blocks.
+type Typed = (Vec<(usize, Typing)>, RowCounts, Vec<Block>);
+
 /// Rows per block of pass 2, which reads the blocks in parallel.
 const ROWS_PER_BLOCK: usize = 1 << 15;
 
@@ -1062,11 +1065,7 @@ fn candidate_columns(layout: &Layout, width: usize) -> Vec<(usize, Typing)> {
 
 /// Pass 1: checks the structure (field counts, UTF-8) and types the
 /// columns, keeping the values of those that are numbers.
-fn type_columns(
-    file: &CsvFile,
-    progress: &Progress,
-    rows_per_block: usize,
-) -> Result<(Vec<(usize, Typing)>, RowCounts, Vec<Block>)> {
+fn type_columns(file: &CsvFile, progress: &Progress, rows_per_block: usize) -> Result<Typed> {
     let width = file.headers.len();
     let mut typing = candidate_columns(&file.layout, width);
     let decimal_comma = file.delimiter == b';';
