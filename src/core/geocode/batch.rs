@@ -57,8 +57,15 @@ enum Cell {
 pub struct PostalLookup<'g> {
     gazetteer: &'g Gazetteer,
     default: Country,
-    cells: HashMap<String, Cell>,
+    /// What each distinct country text means. An export has a handful of
+    /// them: a short list compared byte by byte beats hashing each cell.
+    cells: Vec<(String, Cell)>,
+    /// The rest, past [`SHORT_LIST`] texts (a free-text column).
+    more: HashMap<String, Cell>,
 }
+
+/// How many country texts [`PostalLookup`] compares one by one.
+const SHORT_LIST: usize = 32;
 
 impl<'g> PostalLookup<'g> {
     /// Looks codes up in `gazetteer`; rows without a country are in
@@ -67,7 +74,8 @@ impl<'g> PostalLookup<'g> {
         PostalLookup {
             gazetteer,
             default,
-            cells: HashMap::new(),
+            cells: Vec::new(),
+            more: HashMap::new(),
         }
     }
 
@@ -79,11 +87,16 @@ impl<'g> PostalLookup<'g> {
         if text.is_empty() {
             return Ok(self.default);
         }
-        let c = match self.cells.get(text) {
-            Some(c) => *c,
+        let known = self.cells.iter().find(|(t, _)| t == text).map(|(_, c)| *c);
+        let c = match known.or_else(|| self.more.get(text).copied()) {
+            Some(c) => c,
             None => {
                 let c = Country::parse(text).map_or(Cell::Unknown, Cell::Known);
-                self.cells.insert(text.to_owned(), c);
+                if self.cells.len() < SHORT_LIST {
+                    self.cells.push((text.to_owned(), c));
+                } else {
+                    self.more.insert(text.to_owned(), c);
+                }
                 c
             }
         };
@@ -111,7 +124,9 @@ impl<'g> PostalLookup<'g> {
     pub fn load_errors(&self) -> Vec<String> {
         let mut seen: Vec<Country> = self
             .cells
-            .values()
+            .iter()
+            .map(|(_, c)| c)
+            .chain(self.more.values())
             .filter_map(|c| match c {
                 Cell::Known(c) => Some(*c),
                 Cell::Unknown => None,

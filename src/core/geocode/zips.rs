@@ -5,7 +5,6 @@
 //! text fields of its entries borrow from the embedded text, so the parsed
 //! table costs little more than its index.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The embedded table: `zip,lat,lon,city,state,county_fips`.
@@ -32,13 +31,16 @@ pub struct ZipEntry {
 #[derive(Debug)]
 pub struct ZipTable {
     entries: Vec<ZipEntry>,
-    by_code: HashMap<u32, usize>,
+    /// Entry index + 1 of every five-digit code (0: none): a ZIP is at most
+    /// 99999, so a 400 KB array answers without hashing (a million lookups
+    /// in an import).
+    by_code: Vec<u32>,
 }
 
 impl ZipTable {
     fn parse(text: &'static str) -> Self {
         let mut entries = Vec::with_capacity(42_000);
-        let mut by_code = HashMap::with_capacity(42_000);
+        let mut by_code = vec![0u32; 100_000];
         // The file is machine-made and simple (no commas inside fields), so a
         // split is enough; malformed lines are skipped rather than trusted.
         for line in text.lines().skip(1) {
@@ -54,10 +56,13 @@ impl ZipTable {
                 continue;
             };
             // A handful of ZIPs appear twice in the source; the first wins.
-            if by_code.contains_key(&code) {
+            let Some(slot) = by_code.get_mut(code as usize) else {
+                continue;
+            };
+            if *slot != 0 {
                 continue;
             }
-            by_code.insert(code, entries.len());
+            *slot = u32::try_from(entries.len() + 1).unwrap_or(u32::MAX);
             entries.push(ZipEntry {
                 zip,
                 lon,
@@ -88,7 +93,8 @@ impl ZipTable {
     /// The entry for `zip`, after [`normalize_zip`]'s clean-up.
     pub fn get(&self, zip: &str) -> Option<&ZipEntry> {
         let code = zip_code(zip)?;
-        self.by_code.get(&code).map(|&i| &self.entries[i])
+        let i = *self.by_code.get(code as usize)?;
+        self.entries.get((i as usize).checked_sub(1)?)
     }
 }
 
