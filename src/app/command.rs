@@ -82,6 +82,8 @@ pub enum Command {
     ImportTerritories(PathBuf),
     /// Ask for an accounts export and refresh the plan from it.
     RefreshAccounts,
+    /// Open the import wizard on this export, to refresh the plan from it.
+    RefreshAccountsFrom(PathBuf),
     /// Read territories from this file, named by this property (`None`:
     /// detected), and add them.
     ImportTerritoriesNamed(PathBuf, Option<String>),
@@ -156,7 +158,7 @@ pub enum Command {
     SaveOverwrite(PathBuf, Option<Action>),
     /// Save the plan to this file.
     SaveTo(PathBuf),
-    /// Open the New-plan form on this accounts file.
+    /// Open the import wizard on this accounts file, for a new plan.
     NewPlanFrom(PathBuf),
     /// Ask for a typed path (no native file dialog here).
     AskPath(panels::PathPurpose),
@@ -276,14 +278,16 @@ impl TurfmapApp {
                 }
             }
             Command::SaveTo(path) => self.save_to(path),
-            Command::NewPlanFrom(path) => self.panels.dialogs.open_new_plan(path),
+            Command::NewPlanFrom(path) => self.open_wizard(path, panels::WizardMode::NewPlan),
+            Command::RefreshAccountsFrom(path) => {
+                self.open_wizard(path, panels::WizardMode::Refresh);
+            }
+            Command::RefreshAccounts if self.panels.paths.unavailable().is_some() => {
+                self.apply_command(Command::AskPath(panels::PathPurpose::RefreshAccounts));
+            }
             Command::RefreshAccounts => {
                 if let Some(path) = files::dialogs::pick_accounts_csv(self.ws.path()) {
-                    let country = self.ws.project().settings.default_country;
-                    let mode = panels::WizardMode::Refresh;
-                    self.panels
-                        .imports
-                        .open_wizard(&self.ctx, path, mode, country);
+                    self.open_wizard(path, panels::WizardMode::Refresh);
                 }
             }
             Command::ImportTerritoriesNamed(path, prop) => {

@@ -522,12 +522,23 @@ impl TurfmapApp {
             }
             Action::NewPlan => {
                 if let Some(accounts) = files::dialogs::pick_accounts_csv(self.ws.path()) {
-                    let (ctx, mode) = (&self.ctx, panels::WizardMode::NewPlan);
-                    let us = crate::core::geocode::Country::US;
-                    self.panels.imports.open_wizard(ctx, accounts, mode, us);
+                    self.open_wizard(accounts, panels::WizardMode::NewPlan);
                 }
             }
         }
+    }
+
+    /// Opens the import wizard on the accounts file `path`: a new plan's
+    /// rows without a country are in the US until the user says otherwise,
+    /// a refresh's in the plan's default country.
+    pub(crate) fn open_wizard(&mut self, path: PathBuf, mode: panels::WizardMode) {
+        let country = match mode {
+            panels::WizardMode::NewPlan => crate::core::geocode::Country::US,
+            panels::WizardMode::Refresh => self.ws.project().settings.default_country,
+        };
+        self.panels
+            .imports
+            .open_wizard(&self.ctx, path, mode, country);
     }
 
     /// Save: to the plan's file, or asks where when it has none.
@@ -771,12 +782,12 @@ impl TurfmapApp {
             let commands = panels::dialogs::busy_dialog(ctx, job);
             self.apply_commands(commands);
         }
-        let typed = self.panels.paths.unavailable().is_some();
-        let commands = self.panels.dialogs.ui(ctx, &self.ws, typed);
+        let commands = self.panels.dialogs.ui(ctx, &self.ws);
         self.apply_commands(commands);
         let commands = self.panels.paths.ui(ctx);
         self.apply_commands(commands);
-        let commands = self.panels.imports.ui(ctx, &self.settings);
+        let typed = self.panels.paths.unavailable();
+        let commands = self.panels.imports.ui(ctx, &self.settings, typed);
         self.apply_commands(commands);
         self.panels.about.ui(ctx);
         if !all {

@@ -75,9 +75,19 @@ impl ImportDialogs {
         wizard && picker
     }
 
-    /// Draws the open dialogs; returns what they decided.
-    pub fn ui(&mut self, ctx: &egui::Context, settings: &AppSettings) -> Vec<Command> {
+    /// Draws the open dialogs; returns what they decided. `typed_paths`
+    /// says why no native file dialog can be shown, if none can: the
+    /// wizard's file choosers then take typed paths.
+    pub fn ui(
+        &mut self,
+        ctx: &egui::Context,
+        settings: &AppSettings,
+        typed_paths: Option<String>,
+    ) -> Vec<Command> {
         let mut out = Vec::new();
+        if let Some(w) = &mut self.wizard {
+            w.typed_paths = typed_paths;
+        }
         if let Some(w) = &mut self.wizard
             && let Some(outcome) = w.ui(ctx, settings)
         {

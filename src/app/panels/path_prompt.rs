@@ -18,6 +18,8 @@ pub enum PathPurpose {
     OpenPlan,
     /// The accounts table of a new plan.
     NewPlanAccounts,
+    /// The accounts export to refresh the plan from.
+    RefreshAccounts,
     /// Where to save the plan.
     SavePlan,
     /// Territories to import.
@@ -45,6 +47,7 @@ impl PathPurpose {
         match self {
             PathPurpose::OpenPlan => "Open plan",
             PathPurpose::NewPlanAccounts => "New plan: accounts file",
+            PathPurpose::RefreshAccounts => "Refresh accounts: export file",
             PathPurpose::SavePlan => "Save plan as",
             PathPurpose::ImportTerritories => "Import territories",
             PathPurpose::ExportAssignments => "Export assignments",
@@ -69,8 +72,10 @@ impl PathPurpose {
             n => n,
         };
         let name = match self {
-            PathPurpose::OpenPlan | PathPurpose::NewPlanAccounts => String::new(),
-            PathPurpose::ImportTerritories => String::new(),
+            PathPurpose::OpenPlan
+            | PathPurpose::NewPlanAccounts
+            | PathPurpose::RefreshAccounts
+            | PathPurpose::ImportTerritories => String::new(),
             PathPurpose::SavePlan => format!("{stem}.turf"),
             PathPurpose::ExportAssignments => format!("{stem}-assignments.csv"),
             PathPurpose::ExportTerritories { kml: false } => format!("{stem}-territories.geojson"),
@@ -84,7 +89,10 @@ impl PathPurpose {
     fn reads(self) -> bool {
         matches!(
             self,
-            PathPurpose::OpenPlan | PathPurpose::NewPlanAccounts | PathPurpose::ImportTerritories
+            PathPurpose::OpenPlan
+                | PathPurpose::NewPlanAccounts
+                | PathPurpose::RefreshAccounts
+                | PathPurpose::ImportTerritories
         )
     }
 
@@ -93,6 +101,7 @@ impl PathPurpose {
         match self {
             PathPurpose::OpenPlan => Command::Perform(Action::Open(path)),
             PathPurpose::NewPlanAccounts => Command::NewPlanFrom(path),
+            PathPurpose::RefreshAccounts => Command::RefreshAccountsFrom(path),
             PathPurpose::SavePlan => Command::SaveTo(path),
             PathPurpose::ImportTerritories => Command::ImportTerritories(path),
             PathPurpose::ExportAssignments => Command::ExportAssignments(path),
