@@ -199,16 +199,12 @@ impl TurfmapApp {
             }
             Command::OpenLeftOut(filter) => {
                 self.panels.left_out.show(filter);
-                self.panels.left_out.refresh(&self.ws, self.generation);
+                let left_out = &mut self.panels.left_out;
+                left_out.refresh(&self.ctx, &self.ws, self.generation);
             }
             Command::ExportLeftOut(path) => {
-                let job = super::find::export_left_out(
-                    &mut self.panels.left_out,
-                    &self.ws,
-                    self.generation,
-                    path,
-                );
-                self.start(job);
+                let filter = self.panels.left_out.filter;
+                self.start(super::find::export_left_out(filter, &self.ws, path));
             }
             Command::OpenSearch => self.panels.search.show(),
             Command::ZoomToPlan => self.map.zoom_to_plan(&self.ws),
