@@ -250,6 +250,28 @@ fn the_index_follows_edits() {
     h.run_ok();
     search(&mut h, "nowhere");
     assert_eq!(app(&h).panels().search.hits(), vec![Hit::Account(17)]);
+    let builds = app(&h).panels().search.index_builds();
+    // Moving an account leaves ids and names alone: the index is kept.
+    relocate(&mut h, 17, Some((2.0, 5.0)));
+    assert!(app_mut(&mut h).wait_for_search(Duration::from_secs(60)));
+    assert_eq!(app(&h).panels().search.index_builds(), builds);
+    assert_eq!(app(&h).panels().search.hits(), vec![Hit::Account(17)]);
+    // A new name is found once the index is folded again.
+    let mut row = app(&h).workspace().project().accounts.row(17);
+    row.name = "Somewhere Else Ltd".into();
+    app_mut(&mut h).apply(turfmap::core::edit::Edit::SetAccountData {
+        accounts: vec![17],
+        rows: vec![row],
+    });
+    assert!(app_mut(&mut h).wait_for_search(Duration::from_secs(60)));
+    h.run_ok();
+    assert_eq!(app(&h).panels().search.index_builds(), builds + 1);
+    assert!(
+        app(&h).panels().search.hits().is_empty(),
+        "no longer 'nowhere'"
+    );
+    search(&mut h, "somewhere");
+    assert_eq!(app(&h).panels().search.hits(), vec![Hit::Account(17)]);
     app_mut(&mut h).apply(turfmap::core::edit::Edit::SetRemoved {
         accounts: vec![17],
         removed: true,

@@ -149,7 +149,12 @@ impl SearchIndex {
             }
         }
         let total = hits.len();
-        hits.sort_by_key(|&(rank, entry)| (rank, entry));
+        // A short query matches most accounts: order only the best `limit`.
+        if hits.len() > limit && limit > 0 {
+            hits.select_nth_unstable(limit - 1);
+            hits.truncate(limit);
+        }
+        hits.sort_unstable();
         let found = hits
             .into_iter()
             .take(limit)
