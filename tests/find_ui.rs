@@ -193,6 +193,22 @@ fn the_list_exports_its_rows_spreadsheet_safe() {
     finish_job(&mut h);
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text.lines().count(), 2, "{text}");
+
+    // Without a file dialog, Export CSV… asks for a typed path.
+    app_mut(&mut h).panels_mut().paths.force_typed = true;
+    h.get_by_label("Export CSV…").click();
+    h.run_ok();
+    h.get_by_label("Export unassigned and unlocated accounts");
+    let typed = dir.path().join("typed.csv");
+    retype(&mut h, "Path", &typed.display().to_string());
+    h.get_by_label("OK").click();
+    h.run_ok();
+    finish_job(&mut h);
+    let text = std::fs::read_to_string(&typed).unwrap();
+    assert!(
+        text.contains("NOLOC-1") && !text.contains("OUT-1"),
+        "{text}"
+    );
 }
 
 #[test]

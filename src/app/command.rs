@@ -43,6 +43,8 @@ pub enum Command {
     OpenLeftOut(super::panels::LeftOutFilter),
     /// Write the accounts the unassigned window lists to this CSV file.
     ExportLeftOut(PathBuf),
+    /// Ask where to export the unassigned list (file dialog or typed path).
+    ChooseLeftOutExport,
     /// Open the Find window (Ctrl+F).
     OpenSearch,
     /// Apply an edit to the plan (one undo step).
@@ -201,6 +203,21 @@ impl TurfmapApp {
                 self.panels.left_out.show(filter);
                 let left_out = &mut self.panels.left_out;
                 left_out.refresh(&self.ctx, &self.ws, self.generation);
+            }
+            Command::ChooseLeftOutExport if self.panels.paths.unavailable().is_some() => {
+                self.apply_command(Command::AskPath(panels::PathPurpose::ExportLeftOut));
+            }
+            Command::ChooseLeftOutExport => {
+                let title = "Export unassigned and unlocated accounts";
+                let stem = match self.ws.project().name.as_str() {
+                    "" => "plan-unassigned".to_owned(),
+                    n => format!("{n}-unassigned"),
+                };
+                if let Some(path) =
+                    files::dialogs::save_as(title, "CSV", "csv", &stem, self.ws.path())
+                {
+                    self.apply_command(Command::ExportLeftOut(path));
+                }
             }
             Command::ExportLeftOut(path) => {
                 let filter = self.panels.left_out.filter;

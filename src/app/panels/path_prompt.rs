@@ -26,6 +26,8 @@ pub enum PathPurpose {
     ImportTerritories,
     /// Where to write the assignments CSV.
     ExportAssignments,
+    /// Where to write the unassigned and unlocated accounts listed.
+    ExportLeftOut,
     /// Where to write the territories (GeoJSON, or KML/KMZ by extension;
     /// `kml` suggests a `.kml` name).
     ExportTerritories {
@@ -51,6 +53,7 @@ impl PathPurpose {
             PathPurpose::SavePlan => "Save plan as",
             PathPurpose::ImportTerritories => "Import territories",
             PathPurpose::ExportAssignments => "Export assignments",
+            PathPurpose::ExportLeftOut => "Export unassigned and unlocated accounts",
             PathPurpose::ExportTerritories { .. } => "Export territories",
             PathPurpose::ExportFile { what: "map", .. } => "Export map image",
             PathPurpose::ExportFile { .. } => "Export report",
@@ -78,6 +81,7 @@ impl PathPurpose {
             | PathPurpose::ImportTerritories => String::new(),
             PathPurpose::SavePlan => format!("{stem}.turf"),
             PathPurpose::ExportAssignments => format!("{stem}-assignments.csv"),
+            PathPurpose::ExportLeftOut => format!("{stem}-unassigned.csv"),
             PathPurpose::ExportTerritories { kml: false } => format!("{stem}-territories.geojson"),
             PathPurpose::ExportTerritories { kml: true } => format!("{stem}-territories.kml"),
             PathPurpose::ExportFile { what, ext } => format!("{stem}-{what}.{ext}"),
@@ -105,6 +109,7 @@ impl PathPurpose {
             PathPurpose::SavePlan => Command::SaveTo(path),
             PathPurpose::ImportTerritories => Command::ImportTerritories(path),
             PathPurpose::ExportAssignments => Command::ExportAssignments(path),
+            PathPurpose::ExportLeftOut => Command::ExportLeftOut(path),
             PathPurpose::ExportTerritories { .. } => Command::ExportTerritories(path),
             PathPurpose::ExportFile { .. } => Command::ExportTo(path),
         }

@@ -248,16 +248,9 @@ impl UnassignedPanel {
             let export = ui
                 .add_enabled(!shown.is_empty(), egui::Button::new("Export CSV…"))
                 .on_hover_text("Write the accounts listed here, with their reasons, to a CSV file");
-            if export.clicked()
-                && let Some(path) = crate::app::files::dialogs::save_as(
-                    "Export unassigned and unlocated accounts",
-                    "CSV",
-                    "csv",
-                    "unassigned",
-                    ws.path(),
-                )
-            {
-                out.push(Command::ExportLeftOut(path));
+            if export.clicked() {
+                // The app asks where: a file dialog, or a typed path.
+                out.push(Command::ChooseLeftOutExport);
             }
             if self.building.is_some() {
                 ui.spinner();
