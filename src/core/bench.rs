@@ -228,7 +228,7 @@ fn left_out_after_edit(
     });
     writeln!(
         out,
-        "{:<36} {:>9.1} ms   ({} accounts listed; UI thread)",
+        "{:<36} {:>9.1} ms   ({} listed; UI thread)",
         "unassigned list after one edit",
         ms,
         rows.len()
