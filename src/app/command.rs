@@ -204,21 +204,7 @@ impl TurfmapApp {
                 let left_out = &mut self.panels.left_out;
                 left_out.refresh(&self.ctx, &self.ws, self.generation);
             }
-            Command::ChooseLeftOutExport if self.panels.paths.unavailable().is_some() => {
-                self.apply_command(Command::AskPath(panels::PathPurpose::ExportLeftOut));
-            }
-            Command::ChooseLeftOutExport => {
-                let title = "Export unassigned and unlocated accounts";
-                let stem = match self.ws.project().name.as_str() {
-                    "" => "plan-unassigned".to_owned(),
-                    n => format!("{n}-unassigned"),
-                };
-                if let Some(path) =
-                    files::dialogs::save_as(title, "CSV", "csv", &stem, self.ws.path())
-                {
-                    self.apply_command(Command::ExportLeftOut(path));
-                }
-            }
+            Command::ChooseLeftOutExport => self.choose_left_out_export(),
             Command::ExportLeftOut(path) => {
                 let filter = self.panels.left_out.filter;
                 self.start(super::find::export_left_out(filter, &self.ws, path));
@@ -295,14 +281,7 @@ impl TurfmapApp {
             Command::RefreshAccountsFrom(path) => {
                 self.open_wizard(path, panels::WizardMode::Refresh);
             }
-            Command::RefreshAccounts if self.panels.paths.unavailable().is_some() => {
-                self.apply_command(Command::AskPath(panels::PathPurpose::RefreshAccounts));
-            }
-            Command::RefreshAccounts => {
-                if let Some(path) = files::dialogs::pick_accounts_csv(self.ws.path()) {
-                    self.open_wizard(path, panels::WizardMode::Refresh);
-                }
-            }
+            Command::RefreshAccounts => self.refresh_accounts(),
             Command::ImportTerritoriesNamed(path, prop) => {
                 self.start(super::file_jobs::import_territories(path, prop));
             }

@@ -59,6 +59,26 @@ pub(crate) fn export_left_out(filter: LeftOutFilter, ws: &Workspace, path: PathB
 }
 
 impl TurfmapApp {
+    /// Asks where to export the unassigned window's list: a file dialog,
+    /// or a typed path where none exists.
+    pub(crate) fn choose_left_out_export(&mut self) {
+        if self.panels.paths.unavailable().is_some() {
+            let purpose = super::panels::PathPurpose::ExportLeftOut;
+            self.apply_command(super::command::Command::AskPath(purpose));
+            return;
+        }
+        let stem = match self.ws.project().name.as_str() {
+            "" => "plan-unassigned".to_owned(),
+            n => format!("{n}-unassigned"),
+        };
+        let title = "Export unassigned and unlocated accounts";
+        if let Some(path) =
+            super::files::dialogs::save_as(title, "CSV", "csv", &stem, self.ws.path())
+        {
+            self.apply_command(super::command::Command::ExportLeftOut(path));
+        }
+    }
+
     /// Waits up to `timeout` for the unassigned window's list to be up to
     /// date (tests; the window itself never waits). True when it is.
     pub fn wait_for_left_out(&mut self, timeout: Duration) -> bool {

@@ -528,6 +528,17 @@ impl TurfmapApp {
         }
     }
 
+    /// File → Refresh accounts: asks for the export (a file dialog, or a
+    /// typed path where none exists), then opens the wizard on it.
+    pub(crate) fn refresh_accounts(&mut self) {
+        if self.panels.paths.unavailable().is_some() {
+            let purpose = panels::PathPurpose::RefreshAccounts;
+            self.apply_command(command::Command::AskPath(purpose));
+        } else if let Some(path) = files::dialogs::pick_accounts_csv(self.ws.path()) {
+            self.open_wizard(path, panels::WizardMode::Refresh);
+        }
+    }
+
     /// Opens the import wizard on the accounts file `path`: a new plan's
     /// rows without a country are in the US until the user says otherwise,
     /// a refresh's in the plan's default country.

@@ -180,7 +180,7 @@ impl SearchIndex {
         let body = &self.text[self.starts[entry]..self.entry_end(entry) - SEP.len_utf8()];
         let (id, name) = body.split_once(ID_END).unwrap_or((body, ""));
         let fields = [id, name];
-        let rank = if fields.iter().any(|f| *f == q) {
+        let rank = if fields.contains(&q) {
             Rank::Exact
         } else if fields.iter().any(|f| f.starts_with(q)) {
             Rank::Prefix
