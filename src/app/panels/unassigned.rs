@@ -69,6 +69,16 @@ impl RowsKey {
     }
 }
 
+/// What a frame shows of the rows.
+struct View {
+    version: u64,
+    filter: LeftOutFilter,
+    /// `(unassigned, unlocated)`.
+    counts: (usize, usize),
+    /// Positions in the rows of those the filter keeps.
+    shown: Vec<usize>,
+}
+
 /// Plans with at least this many accounts list from scratch on a worker
 /// thread; smaller ones at once (a few milliseconds).
 pub const BACKGROUND_FROM: usize = 50_000;
@@ -85,6 +95,11 @@ pub struct UnassignedPanel {
     /// Plans this big or bigger list from scratch in the background.
     pub background_from: usize,
     rows: Vec<LeftOut>,
+    /// Bumped whenever `rows` change.
+    version: u64,
+    /// The rows' counts and the positions the filter keeps, for `version`
+    /// (a frame draws from these instead of passing over every row).
+    view: Option<View>,
     key: Option<RowsKey>,
     building: Option<(RowsKey, Pending<Vec<LeftOut>>)>,
 }
@@ -96,6 +111,8 @@ impl Default for UnassignedPanel {
             filter: LeftOutFilter::default(),
             background_from: BACKGROUND_FROM,
             rows: Vec::new(),
+            version: 0,
+            view: None,
             key: None,
             building: None,
         }
@@ -123,6 +140,7 @@ impl UnassignedPanel {
             && let Some(changes) = ws.changes_since(k.revision)
         {
             update_left_out(&mut self.rows, ws.project(), ws.engine(), &changes.accounts);
+            self.version += 1;
             self.key = Some(want);
             return;
         }
@@ -135,12 +153,14 @@ impl UnassignedPanel {
         if ws.project().accounts.len() < self.background_from {
             self.building = None;
             self.rows = left_out(ws.project(), ws.engine());
+            self.version += 1;
             self.key = Some(want);
             return;
         }
         if self.key.is_some_and(|k| k.generation != generation) {
             // Another plan's rows would name the wrong accounts.
             self.rows.clear();
+            self.version += 1;
         }
         let snapshot = ws.snapshot();
         let work = Pending::spawn(ctx, move |_| {
@@ -161,6 +181,7 @@ impl UnassignedPanel {
         if let Some(result) = done {
             // A failed list is empty; the next plan change tries again.
             self.rows = result.unwrap_or_default();
+            self.version += 1;
             self.key = Some(*key);
             self.building = None;
         }
@@ -183,6 +204,28 @@ impl UnassignedPanel {
         self.collect(Some(timeout));
         self.refresh(ctx, ws, generation);
         self.key == Some(RowsKey::of(ws, generation))
+    }
+
+    /// Brings the counts and filtered positions up to date with the rows
+    /// and the filter.
+    fn update_view(&mut self) {
+        let (version, filter) = (self.version, self.filter);
+        if self
+            .view
+            .as_ref()
+            .is_some_and(|v| v.version == version && v.filter == filter)
+        {
+            return;
+        }
+        let shown = (0..self.rows.len())
+            .filter(|&k| filter.keeps(&self.rows[k]))
+            .collect();
+        self.view = Some(View {
+            version,
+            filter,
+            counts: counts(&self.rows),
+            shown,
+        });
     }
 
     /// The rows the window lists (after [`UnassignedPanel::refresh`]).
@@ -224,7 +267,8 @@ impl UnassignedPanel {
         selection: &Selection,
         out: &mut Vec<Command>,
     ) {
-        let (unassigned, unlocated) = counts(&self.rows);
+        self.update_view();
+        let (unassigned, unlocated) = self.view.as_ref().map_or((0, 0), |v| v.counts);
         ui.horizontal(|ui| {
             for (filter, text) in [
                 (
@@ -243,7 +287,8 @@ impl UnassignedPanel {
                 ui.selectable_value(&mut self.filter, filter, text);
             }
         });
-        let shown: Vec<&LeftOut> = self.rows.iter().filter(|r| self.filter.keeps(r)).collect();
+        self.update_view();
+        let shown = self.view.as_ref().map_or(&[][..], |v| v.shown.as_slice());
         ui.horizontal(|ui| {
             let export = ui
                 .add_enabled(!shown.is_empty(), egui::Button::new("Export CSV…"))
@@ -270,16 +315,16 @@ impl UnassignedPanel {
             });
             return;
         }
-        rows_table(ui, ws, &shown, selection, out);
+        rows_table(ui, ws, (&self.rows, shown), selection, out);
     }
 }
 
-/// The rows, drawn only where visible (a million-account plan can leave
-/// out thousands).
+/// The rows at positions `shown`, drawn only where visible (a
+/// million-account plan can leave out every account).
 fn rows_table(
     ui: &mut Ui,
     ws: &Workspace,
-    shown: &[&LeftOut],
+    (rows, shown): (&[LeftOut], &[usize]),
     selection: &Selection,
     out: &mut Vec<Command>,
 ) {
@@ -289,7 +334,7 @@ fn rows_table(
         .id_salt("left_out_rows")
         .auto_shrink([false, false])
         .show_rows(ui, height, shown.len(), |ui, range| {
-            for r in &shown[range] {
+            for r in shown[range].iter().filter_map(|&k| rows.get(k)) {
                 let i = r.account;
                 if i >= a.len() {
                     // Rows of an older state, while a new list is built.
