@@ -562,7 +562,7 @@ fn without_a_file_dialog_public_cities_become_a_plan_with_its_left_out_listed() 
     app_mut(&mut h).apply_command(Command::OpenSearch);
     h.run_ok();
     common::retype(&mut h, "Find:", "BERLIN");
-    assert!(app_mut(&mut h).wait_for_search(std::time::Duration::from_secs(60)));
+    assert!(app_mut(&mut h).wait_for_lists(std::time::Duration::from_secs(60)));
     h.run_ok();
     assert_eq!(
         app(&h).panels().search.hits().first(),

@@ -39,7 +39,7 @@ fn plan() -> Project {
 
 fn search(h: &mut Harness<'_, Slot>, text: &str) {
     retype(h, "Find:", text);
-    assert!(app_mut(h).wait_for_search(Duration::from_secs(60)));
+    assert!(app_mut(h).wait_for_lists(Duration::from_secs(60)));
     h.run_ok();
 }
 
@@ -131,7 +131,7 @@ fn a_big_plans_list_is_built_in_the_background_then_follows_edits() {
     app_mut(&mut h).panels_mut().left_out.background_from = 0;
     h.get_by_label("Unassigned: 2").click();
     h.run_ok();
-    assert!(app_mut(&mut h).wait_for_left_out(Duration::from_secs(60)));
+    assert!(app_mut(&mut h).wait_for_lists(Duration::from_secs(60)));
     h.run_ok();
     assert_eq!(listed(&h), vec![16, 17]);
     relocate(&mut h, 16, Some((2.0, 5.0)));
@@ -150,7 +150,7 @@ fn a_big_plans_list_is_built_in_the_background_then_follows_edits() {
     app_mut(&mut h).apply_command(Command::OpenLeftOut(
         turfmap::app::panels::LeftOutFilter::All,
     ));
-    assert!(app_mut(&mut h).wait_for_left_out(Duration::from_secs(60)));
+    assert!(app_mut(&mut h).wait_for_lists(Duration::from_secs(60)));
     h.run_ok();
     assert_eq!(listed(&h), vec![0, 17]);
     h.get_by_label("A001 · Account 1");
@@ -269,7 +269,7 @@ fn the_index_follows_edits() {
     let builds = app(&h).panels().search.index_builds();
     // Moving an account leaves ids and names alone: the index is kept.
     relocate(&mut h, 17, Some((2.0, 5.0)));
-    assert!(app_mut(&mut h).wait_for_search(Duration::from_secs(60)));
+    assert!(app_mut(&mut h).wait_for_lists(Duration::from_secs(60)));
     assert_eq!(app(&h).panels().search.index_builds(), builds);
     assert_eq!(app(&h).panels().search.hits(), vec![Hit::Account(17)]);
     // A new name is found once the index is folded again.
@@ -279,7 +279,7 @@ fn the_index_follows_edits() {
         accounts: vec![17],
         rows: vec![row],
     });
-    assert!(app_mut(&mut h).wait_for_search(Duration::from_secs(60)));
+    assert!(app_mut(&mut h).wait_for_lists(Duration::from_secs(60)));
     h.run_ok();
     assert_eq!(app(&h).panels().search.index_builds(), builds + 1);
     assert!(
@@ -292,7 +292,7 @@ fn the_index_follows_edits() {
         accounts: vec![17],
         removed: true,
     });
-    assert!(app_mut(&mut h).wait_for_search(Duration::from_secs(60)));
+    assert!(app_mut(&mut h).wait_for_lists(Duration::from_secs(60)));
     h.run_ok();
     assert!(app(&h).panels().search.hits().is_empty());
 }

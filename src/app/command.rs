@@ -204,7 +204,11 @@ impl TurfmapApp {
                 let left_out = &mut self.panels.left_out;
                 left_out.refresh(&self.ctx, &self.ws, self.generation);
             }
-            Command::ChooseLeftOutExport => self.choose_left_out_export(),
+            Command::ChooseLeftOutExport => {
+                let purpose = panels::PathPurpose::ExportLeftOut;
+                let next = self.panels.paths.choose(purpose, &self.ws);
+                self.apply_commands(next);
+            }
             Command::ExportLeftOut(path) => {
                 let filter = self.panels.left_out.filter;
                 self.start(super::find::export_left_out(filter, &self.ws, path));
@@ -277,11 +281,23 @@ impl TurfmapApp {
                 }
             }
             Command::SaveTo(path) => self.save_to(path),
-            Command::NewPlanFrom(path) => self.open_wizard(path, panels::WizardMode::NewPlan),
-            Command::RefreshAccountsFrom(path) => {
-                self.open_wizard(path, panels::WizardMode::Refresh);
+            Command::NewPlanFrom(path) => {
+                let mode = panels::WizardMode::NewPlan;
+                self.panels
+                    .imports
+                    .open_for(&self.ctx, &self.ws, path, mode);
             }
-            Command::RefreshAccounts => self.refresh_accounts(),
+            Command::RefreshAccountsFrom(path) => {
+                let mode = panels::WizardMode::Refresh;
+                self.panels
+                    .imports
+                    .open_for(&self.ctx, &self.ws, path, mode);
+            }
+            Command::RefreshAccounts => {
+                let purpose = panels::PathPurpose::RefreshAccounts;
+                let next = self.panels.paths.choose(purpose, &self.ws);
+                self.apply_commands(next);
+            }
             Command::ImportTerritoriesNamed(path, prop) => {
                 self.start(super::file_jobs::import_territories(path, prop));
             }

@@ -59,39 +59,15 @@ pub(crate) fn export_left_out(filter: LeftOutFilter, ws: &Workspace, path: PathB
 }
 
 impl TurfmapApp {
-    /// Asks where to export the unassigned window's list: a file dialog,
-    /// or a typed path where none exists.
-    pub(crate) fn choose_left_out_export(&mut self) {
-        if self.panels.paths.unavailable().is_some() {
-            let purpose = super::panels::PathPurpose::ExportLeftOut;
-            self.apply_command(super::command::Command::AskPath(purpose));
-            return;
-        }
-        let stem = match self.ws.project().name.as_str() {
-            "" => "plan-unassigned".to_owned(),
-            n => format!("{n}-unassigned"),
-        };
-        let title = "Export unassigned and unlocated accounts";
-        if let Some(path) =
-            super::files::dialogs::save_as(title, "CSV", "csv", &stem, self.ws.path())
-        {
-            self.apply_command(super::command::Command::ExportLeftOut(path));
-        }
-    }
-
-    /// Waits up to `timeout` for the unassigned window's list to be up to
-    /// date (tests; the window itself never waits). True when it is.
-    pub fn wait_for_left_out(&mut self, timeout: Duration) -> bool {
-        let panel = &mut self.panels.left_out;
-        panel.wait(&self.ctx, &self.ws, self.generation, timeout)
-    }
-
-    /// Waits up to `timeout` for the Find window's index and query to be
-    /// done (tests; the window itself never waits). True when done.
-    pub fn wait_for_search(&mut self, timeout: Duration) -> bool {
+    /// Waits up to `timeout` (each) for the Find window's index and query
+    /// and the unassigned window's list to be done (tests; the window
+    /// itself never waits). True when both are.
+    pub fn wait_for_lists(&mut self, timeout: Duration) -> bool {
         let key = (self.generation, self.ws.revision());
         let search = &mut self.panels.search;
         search.step(&self.ctx, &self.ws, key, Some(timeout));
-        !search.is_busy()
+        let left_out = &mut self.panels.left_out;
+        let listed = left_out.wait(&self.ctx, &self.ws, self.generation, timeout);
+        !self.panels.search.is_busy() && listed
     }
 }

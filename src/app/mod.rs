@@ -522,34 +522,13 @@ impl TurfmapApp {
             }
             Action::NewPlan => {
                 if let Some(accounts) = files::dialogs::pick_accounts_csv(self.ws.path()) {
-                    self.open_wizard(accounts, panels::WizardMode::NewPlan);
+                    let mode = panels::WizardMode::NewPlan;
+                    self.panels
+                        .imports
+                        .open_for(&self.ctx, &self.ws, accounts, mode);
                 }
             }
         }
-    }
-
-    /// File → Refresh accounts: asks for the export (a file dialog, or a
-    /// typed path where none exists), then opens the wizard on it.
-    pub(crate) fn refresh_accounts(&mut self) {
-        if self.panels.paths.unavailable().is_some() {
-            let purpose = panels::PathPurpose::RefreshAccounts;
-            self.apply_command(command::Command::AskPath(purpose));
-        } else if let Some(path) = files::dialogs::pick_accounts_csv(self.ws.path()) {
-            self.open_wizard(path, panels::WizardMode::Refresh);
-        }
-    }
-
-    /// Opens the import wizard on the accounts file `path`: a new plan's
-    /// rows without a country are in the US until the user says otherwise,
-    /// a refresh's in the plan's default country.
-    pub(crate) fn open_wizard(&mut self, path: PathBuf, mode: panels::WizardMode) {
-        let country = match mode {
-            panels::WizardMode::NewPlan => crate::core::geocode::Country::US,
-            panels::WizardMode::Refresh => self.ws.project().settings.default_country,
-        };
-        self.panels
-            .imports
-            .open_wizard(&self.ctx, path, mode, country);
     }
 
     /// Save: to the plan's file, or asks where when it has none.

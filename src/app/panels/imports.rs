@@ -41,6 +41,23 @@ impl ImportDialogs {
         self.wizard = Some(ImportWizard::open(ctx, path, mode, country));
     }
 
+    /// Opens the wizard on the accounts file `path` for plan `ws`: a new
+    /// plan's rows without a country are in the US until the user says
+    /// otherwise, a refresh's in the plan's default country.
+    pub fn open_for(
+        &mut self,
+        ctx: &egui::Context,
+        ws: &crate::core::Workspace,
+        path: PathBuf,
+        mode: WizardMode,
+    ) {
+        let country = match mode {
+            WizardMode::NewPlan => Country::US,
+            WizardMode::Refresh => ws.project().settings.default_country,
+        };
+        self.open_wizard(ctx, path, mode, country);
+    }
+
     /// The wizard, when open (tests read and drive its state).
     pub fn wizard(&mut self) -> Option<&mut ImportWizard> {
         self.wizard.as_mut()

@@ -137,6 +137,33 @@ impl PathPrompt {
         files::dialogs::unavailable()
     }
 
+    /// What to do to get a path for `purpose` (only the purposes with a
+    /// native dialog of their own: the accounts export to refresh from,
+    /// the unassigned list's CSV): ask for a typed path where no file
+    /// dialog exists, else show the dialog and do the job with its answer.
+    pub(crate) fn choose(&self, purpose: PathPurpose, ws: &Workspace) -> Vec<Command> {
+        if self.unavailable().is_some() {
+            return vec![Command::AskPath(purpose)];
+        }
+        let near = ws.path();
+        let stem = match ws.project().name.as_str() {
+            "" => "plan".to_owned(),
+            n => n.to_owned(),
+        };
+        let path = match purpose {
+            PathPurpose::RefreshAccounts => files::dialogs::pick_accounts_csv(near),
+            PathPurpose::ExportLeftOut => files::dialogs::save_as(
+                purpose.title(),
+                "CSV",
+                "csv",
+                &format!("{stem}-unassigned"),
+                near,
+            ),
+            _ => None,
+        };
+        path.map(|p| purpose.command(p)).into_iter().collect()
+    }
+
     /// Asks for a path for `purpose`, starting from `start` (e.g. the
     /// plan's folder).
     pub fn ask(&mut self, purpose: PathPurpose, start: Option<&Path>) {
