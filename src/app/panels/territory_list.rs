@@ -530,8 +530,12 @@ impl TerritoryList {
                 fmt::signed_pct(t.deviation_pct)
             ),
         };
+        let neglected = t
+            .neglected
+            .map(|n| format!("; {} neglected", fmt::count(n)))
+            .unwrap_or_default();
         let row = row.on_hover_text(format!(
-            "{}: {}, {judged}{}",
+            "{}: {}, {judged}{}{neglected}",
             t.name,
             fmt::counted(t.group.count, "account", "accounts"),
             if out { " (outside tolerance)" } else { "" }
