@@ -44,7 +44,9 @@ impl Details {
     ) -> Vec<Command> {
         ui.take_available_width();
         let mut out = Vec::new();
-        egui::ScrollArea::vertical()
+        // Both ways: content that cannot wrap scrolls instead of widening
+        // the panel (which would move the map on every selection).
+        egui::ScrollArea::both()
             .id_salt("details")
             .auto_shrink([false, false])
             .show(ui, |ui| {
@@ -186,7 +188,8 @@ impl Details {
     fn settings_grid(&mut self, ui: &mut Ui, ws: &Workspace) -> Option<PlanSettings> {
         let settings = ws.project().settings.clone();
         let mut new_settings = None;
-
+        // The chooser shrinks with the panel rather than widening it.
+        let combo_width = (ui.available_width() - 135.0).clamp(70.0, 130.0);
         Grid::new("plan_settings")
             .num_columns(2)
             .spacing([12.0, 8.0])
@@ -202,7 +205,8 @@ impl Details {
                     .collect();
                 let mut chosen = None;
                 let combo = ComboBox::from_id_salt("balance_measure")
-                    .width(130.0)
+                    .width(combo_width)
+                    .truncate()
                     .selected_text(measure_caption(&current))
                     .show_ui(ui, |ui| {
                         let count = BalanceMeasure::Count;
@@ -285,12 +289,14 @@ impl Details {
         let locked = territory.is_some_and(|t| t.locked);
         ui.horizontal(|ui| {
             swatch(ui, color, 20.0);
-            ui.heading(&t.name);
+            ui.add(Label::new(RichText::new(&t.name).heading()).truncate());
         });
         ui.add_space(4.0);
         let tol = metrics.tolerance_pct;
+        let wrap_at = ui.available_width() * 0.42;
         Grid::new("territory_details")
             .num_columns(3)
+            .max_col_width(wrap_at)
             .spacing([12.0, 6.0])
             .striped(true)
             .show(ui, |ui| {
@@ -378,8 +384,10 @@ impl Details {
         ui.add_space(4.0);
         let mut go_to = None;
         let mut unpin = false;
+        let wrap_at = ui.available_width() * 0.42;
         Grid::new("account_details")
             .num_columns(3)
+            .max_col_width(wrap_at)
             .spacing([12.0, 6.0])
             .striped(true)
             .show(ui, |ui| {
@@ -478,8 +486,16 @@ fn plan_figures(ui: &mut Ui, m: &PlanMetrics) -> Vec<Command> {
             figure(ui, "Max", fmt::value(m.max));
             ui.end_row();
         });
+    // Two figures a row when the panel has room, else one (so the panel
+    // never grows past the width it was given).
+    let wide = ui.available_width() >= 290.0;
+    let pair_break = |ui: &mut Ui| {
+        if !wide {
+            ui.end_row();
+        }
+    };
     Grid::new("plan_figures")
-        .num_columns(4)
+        .num_columns(if wide { 4 } else { 2 })
         .spacing([10.0, 6.0])
         .show(ui, |ui| {
             let warn = ui.visuals().warn_fg_color;
@@ -488,9 +504,11 @@ fn plan_figures(ui: &mut Ui, m: &PlanMetrics) -> Vec<Command> {
                 if bad { t.color(warn).strong() } else { t }
             };
             figure(ui, "Territories", fmt::count(m.territories.len() as u64));
+            pair_break(ui);
             figure(ui, "Accounts", fmt::count(m.total.count));
             ui.end_row();
             figure(ui, "CV", format!("{:.1}%", m.cv_pct));
+            pair_break(ui);
             figure(
                 ui,
                 "Max / min",
@@ -505,6 +523,7 @@ fn plan_figures(ui: &mut Ui, m: &PlanMetrics) -> Vec<Command> {
             ) {
                 out.push(Command::OpenLeftOut(super::LeftOutFilter::Unassigned));
             }
+            pair_break(ui);
             if figure_link(
                 ui,
                 "Unlocated",

@@ -126,10 +126,12 @@ impl Presentation {
                     MapEvent::SelectAccount(i) => out.push(Command::SelectAccount(i)),
                 }
             }
+            // Top left: the map's legend holds the top right corner, the
+            // insets and scale bar the bottom left.
             let exit = egui::Button::new(RichText::new("Exit presentation (Esc)").small());
             let r = ui.put(
                 egui::Rect::from_min_size(
-                    ui.max_rect().right_top() + egui::vec2(-250.0, 10.0),
+                    ui.max_rect().left_top() + egui::vec2(10.0, 10.0),
                     egui::vec2(240.0, 30.0),
                 ),
                 exit,
@@ -171,12 +173,18 @@ impl PresentLegend {
             .color(ui.visuals().weak_text_color()),
         );
         ui.separator();
-        let row_h = ui.text_style_height(&TextStyle::Body);
+        // Every row in view when it can be: the text shrinks to the room
+        // (down to a size still readable on a projector), then scrolls.
+        let body = TextStyle::Body.resolve(ui.style()).size;
+        let rows = m.territories.len().max(1) as f32;
+        // A row is about 1.3 × the text size plus the grid's spacing.
+        let fit = ui.available_height() / rows / 1.55;
+        let row_h = fit.clamp(body.min(18.0), body);
         let mut clicked = None;
         ScrollArea::vertical().show(ui, |ui| {
             egui::Grid::new("present_legend_rows")
                 .num_columns(3)
-                .spacing([14.0, 4.0])
+                .spacing([14.0, row_h * 0.2])
                 .show(ui, |ui| {
                     for t in &m.territories {
                         let color = ws
@@ -195,14 +203,15 @@ impl PresentLegend {
                                 3.0,
                                 egui::Color32::from_rgb(color[0], color[1], color[2]),
                             );
-                            if ui.selectable_label(selected, &t.name).clicked() {
+                            let name = RichText::new(&t.name).size(row_h);
+                            if ui.selectable_label(selected, name).clicked() {
                                 clicked = Some(TerritoryId(t.id));
                             }
                         });
                         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                            ui.label(fmt::value(t.balance_value));
+                            ui.label(RichText::new(fmt::value(t.balance_value)).size(row_h));
                         });
-                        let dev = RichText::new(t.deviation_text());
+                        let dev = RichText::new(t.deviation_text()).size(row_h);
                         ui.label(if out {
                             dev.color(ui.visuals().warn_fg_color).strong()
                         } else {
