@@ -264,3 +264,32 @@ fn selecting_or_switching_tools_never_moves_the_map() {
         assert_eq!(map_rect(&h), before, "after the {k:?} tool");
     }
 }
+
+#[test]
+fn a_report_from_the_window_is_coloured_like_the_window() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(sample_plan());
+    h.run_ok();
+    app_mut(&mut h).panels_mut().export.target_dir = Some(dir.path().to_path_buf());
+    let report = |h: &mut egui_kittest::Harness<'_, common::Slot>| {
+        app_mut(h).apply_command(Command::ExportReport(None));
+        h.run_ok();
+        common::finish_job(h);
+        let path = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").path())
+            .find(|p| p.extension().is_some_and(|e| e == "html"))
+            .expect("report written");
+        let html = std::fs::read_to_string(&path).expect("html");
+        std::fs::remove_file(&path).expect("remove");
+        html
+    };
+    let plain = report(&mut h);
+    assert!(!plain.contains("Colour: Deviation"));
+    app_mut(&mut h).map_style_mut().color_by = ColorBy::Deviation;
+    app_mut(&mut h).map_style_mut().label_values = true;
+    h.run_ok();
+    let html = report(&mut h);
+    assert!(html.contains("Colour: Deviation"), "the window's colouring");
+    assert!(html.contains(" · +") || html.contains(" · -"), "value labels");
+}
