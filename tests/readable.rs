@@ -293,3 +293,36 @@ fn a_report_from_the_window_is_coloured_like_the_window() {
     assert!(html.contains("Colour: Deviation"), "the window's colouring");
     assert!(html.contains(" · +") || html.contains(" · -"), "value labels");
 }
+
+#[test]
+fn the_window_fills_neighbours_apart_and_labels_them() {
+    let mut h = harness(states());
+    h.run_ok();
+    h.run_ok();
+    let ws = app(&h).workspace();
+    let p = ws.project();
+    let fills: std::collections::HashMap<_, _> =
+        app(&h).map_view().drawn_fills().iter().copied().collect();
+    assert!(fills.len() >= 48, "{} drawn", fills.len());
+    let labelled = app(&h).map_view().labelled().to_vec();
+    let mut pairs = 0;
+    for (a, ns) in turfmap::core::colors::adjacency(p) {
+        for b in ns.into_iter().filter(|&b| a < b) {
+            let (Some(fa), Some(fb)) = (fills.get(&a), fills.get(&b)) else {
+                continue;
+            };
+            pairs += 1;
+            let name = |id| p.territory(id).expect("t").name.clone();
+            assert_ne!(fa, fb, "{} and {} share a fill", name(a), name(b));
+        }
+    }
+    assert!(pairs >= 100, "{pairs} neighbouring pairs drawn");
+    // Mississippi is no longer read as Florida's area: both carry labels.
+    let named: Vec<&str> = labelled
+        .iter()
+        .map(|&id| p.territory(id).expect("t").name.as_str())
+        .collect();
+    for s in ["Mississippi", "Florida", "Alabama"] {
+        assert!(named.contains(&s), "{s} unlabelled");
+    }
+}
