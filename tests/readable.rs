@@ -291,7 +291,10 @@ fn a_report_from_the_window_is_coloured_like_the_window() {
     h.run_ok();
     let html = report(&mut h);
     assert!(html.contains("Colour: Deviation"), "the window's colouring");
-    assert!(html.contains(" · +") || html.contains(" · -"), "value labels");
+    assert!(
+        html.contains(" · +") || html.contains(" · -"),
+        "value labels"
+    );
 }
 
 #[test]

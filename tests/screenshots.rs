@@ -36,9 +36,6 @@ fn screenshots() {
         |app| app.map_style_mut().color_by = ColorBy::Deviation,
         "colour-by-deviation",
     );
-    if std::env::var_os("TURFMAP_SHOTS_EXTRA").is_some() {
-        shot([1400.0, 900.0], |app| app.select_account(0), "tmp-account");
-    }
     for (w, h) in [(1280.0, 720.0), (1920.0, 1080.0)] {
         shot(
             [w, h],

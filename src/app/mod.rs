@@ -827,7 +827,10 @@ pub const NOTICE_TTL: Duration = Duration::from_secs(10);
 /// `width` points wide: together at most 40% of it (the map gets the rest),
 /// within what their contents need to read.
 pub fn side_panel_widths(width: f32) -> (f32, f32) {
-    ((0.22 * width).clamp(220.0, 340.0), (0.165 * width).clamp(200.0, 260.0))
+    (
+        (0.22 * width).clamp(220.0, 340.0),
+        (0.165 * width).clamp(200.0, 260.0),
+    )
 }
 
 /// `west.turf` for messages (the whole path is in the status bar).

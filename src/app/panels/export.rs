@@ -164,9 +164,7 @@ impl ExportUi {
                 };
                 Some(map_image_job(ws, path, opts))
             }
-            Pending::Report(compare, look) => {
-                Some(report_job(ws, path, look, self.paper, compare))
-            }
+            Pending::Report(compare, look) => Some(report_job(ws, path, look, self.paper, compare)),
         }
     }
 

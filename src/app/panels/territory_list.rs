@@ -207,7 +207,11 @@ impl Columns {
         } else {
             0.0
         };
-        let rep = if has_reps && width >= 460.0 { 112.0 } else { 0.0 };
+        let rep = if has_reps && width >= 460.0 {
+            112.0
+        } else {
+            0.0
+        };
         let shown = [rep, balance].iter().filter(|&&w| w > 0.0).count();
         let gaps = (3.0 + shown as f32) * gap;
         let number = fig.deviation.ceil() + 4.0;
@@ -216,8 +220,8 @@ impl Columns {
         // than 120 (about 16 characters); below 24 points it is left out.
         let bar = (width - fixed - 120.0 - gap).clamp(0.0, 64.0);
         let bar = if bar < 24.0 { 0.0 } else { bar };
-        let deviation = (number + if bar > 0.0 { bar + gap } else { 0.0 })
-            .max(fig.deviation_header.ceil());
+        let deviation =
+            (number + if bar > 0.0 { bar + gap } else { 0.0 }).max(fig.deviation_header.ceil());
         Self {
             swatch,
             name: (width - fixed - deviation + number).max(60.0),
@@ -316,6 +320,8 @@ impl TerritoryList {
         busy: bool,
     ) -> Vec<Command> {
         ui.style_mut().interaction.selectable_labels = false;
+        // Tight columns: every point between them is taken from the names.
+        ui.spacing_mut().item_spacing.x = 4.0;
         // A resizable panel takes its content's width: claim all of it so the
         // panel keeps the width the user gave it whatever the rows hold.
         ui.take_available_width();
@@ -577,7 +583,11 @@ impl TerritoryList {
                 fmt::signed_pct(t.deviation_pct)
             ),
         };
-        let rep = t.rep.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        let rep = t
+            .rep
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
         let row = row.on_hover_text(format!(
             "{}{rep}: {}, {judged}{}",
             t.name,
