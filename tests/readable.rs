@@ -329,3 +329,36 @@ fn the_window_fills_neighbours_apart_and_labels_them() {
         assert!(named.contains(&s), "{s} unlabelled");
     }
 }
+
+#[test]
+fn presentation_legend_shows_every_territory_clear_of_the_exit_button() {
+    use egui_kittest::kittest::Queryable;
+    for size in [[1280.0, 720.0], [1920.0, 1080.0]] {
+        let mut h = harness_sized(size, open(sample_plan()));
+        h.run_ok();
+        app_mut(&mut h).apply_command(Command::SetPresenting(true));
+        h.run_ok();
+        h.run_ok();
+        let exit = h.get_by_label("Exit presentation (Esc)").rect();
+        let names: Vec<String> = app(&h)
+            .workspace()
+            .project()
+            .territories
+            .iter()
+            .map(|t| t.name.clone())
+            .collect();
+        // The chart holds the bottom of the window; the legend's rows must
+        // all be above it, inside the window, none under the exit button.
+        let chart_top = h.get_by_label("Balance per territory").rect().top();
+        for name in &names {
+            let row = h
+                .query_all_by_label(name)
+                .map(|n| n.rect())
+                .find(|r| r.left() > size[0] * 0.5)
+                .unwrap_or_else(|| panic!("{name} not in the legend at {size:?}"));
+            assert!(row.bottom() <= chart_top, "{name} at {row:?} under the chart");
+            assert!(!row.intersects(exit), "{name} under the exit button");
+        }
+        assert!(exit.right() < size[0] * 0.5, "exit button {exit:?}");
+    }
+}

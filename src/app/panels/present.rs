@@ -182,7 +182,12 @@ impl PresentLegend {
         let row_h = fit.clamp(body.min(18.0), body);
         let mut clicked = None;
         ScrollArea::vertical().show(ui, |ui| {
+            // Rows as tall as their text, not the projector style's large
+            // widget height, so the whole legend fits.
+            ui.spacing_mut().interact_size.y = row_h * 1.25;
+            ui.spacing_mut().button_padding.y = 1.0;
             egui::Grid::new("present_legend_rows")
+                .min_row_height(row_h * 1.25)
                 .num_columns(3)
                 .spacing([14.0, row_h * 0.2])
                 .show(ui, |ui| {
