@@ -86,7 +86,14 @@ impl Presentation {
     pub(crate) fn ui(&mut self, ui: &mut egui::Ui, cx: PresentContext<'_>) -> Vec<Command> {
         let mut out = Vec::new();
         let select = |id| Command::SelectTerritory { id, zoom: false };
-        let chart_h = (ui.available_height() * 0.3).clamp(220.0, 420.0);
+        // Tall enough for names readable from the back of the room (about
+        // 14 pt a bar, with the heading and axis), within 30–42% of the
+        // window so the map keeps the rest.
+        let full = ui.available_height();
+        let bars = cx.metrics.territories.len().min(chart::DEVIATION_CHART_FROM) as f32;
+        let chart_h = (100.0 + bars * 17.0)
+            .clamp(full * 0.3, full * 0.42)
+            .clamp(220.0, 460.0);
         Panel::bottom("present_chart")
             .exact_size(chart_h)
             .show(ui, |ui| {
@@ -178,8 +185,8 @@ impl PresentLegend {
         let body = TextStyle::Body.resolve(ui.style()).size;
         let rows = m.territories.len().max(1) as f32;
         // A row is about 1.3 × the text size plus the grid's spacing.
-        let fit = ui.available_height() / rows / 1.55;
-        let row_h = fit.clamp(body.min(18.0), body);
+        let fit = ui.available_height() / rows / 1.6;
+        let row_h = fit.clamp(body.min(16.0), body);
         let mut clicked = None;
         ScrollArea::vertical().show(ui, |ui| {
             // Rows as tall as their text, not the projector style's large
