@@ -7,6 +7,7 @@
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use proptest::prelude::*;
 use turfmap::core::Workspace;
+use turfmap::core::drive::DriveView;
 use turfmap::core::edit::{Edit, TerritoryProps};
 use turfmap::core::engine::Engine;
 use turfmap::core::model::{
@@ -16,7 +17,7 @@ use turfmap::core::model::{
 use turfmap::core::model::{Rep, RepId};
 use turfmap::core::rules::Rule;
 use turfmap::core::travel::network::RoadLine;
-use turfmap::core::travel::{DriveView, Network, Router, TravelSettings};
+use turfmap::core::travel::{Network, Router, TravelSettings};
 
 /// Rules the property test sets, over the plan's `segment`, `revenue`
 /// and `hours` columns.

@@ -452,7 +452,7 @@ fn tools_on_wavy_synthetic_borders() {
 #[test]
 #[ignore]
 fn bench_edit() {
-    turfmap::core::bench_edit::run(&mut std::io::stdout()).unwrap();
+    turfmap::core::bench::edit::run(&mut std::io::stdout()).unwrap();
 }
 
 /// `bench-edit` on a small plan: every step it times is checked against a
@@ -460,7 +460,7 @@ fn bench_edit() {
 #[test]
 fn bench_edit_checks_pass_on_a_small_plan() {
     let mut out = Vec::new();
-    turfmap::core::bench_edit::run_on((20_000, 30, 7), &mut out).unwrap();
+    turfmap::core::bench::edit::run_on((20_000, 30, 7), &mut out).unwrap();
     let out = String::from_utf8(out).unwrap();
     assert_eq!(
         out.matches("equals full recompute: yes").count(),

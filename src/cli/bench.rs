@@ -19,12 +19,12 @@ pub(super) fn bench(a: BenchArgs) -> Result<()> {
 
 /// `turfmap bench-edit`: editing steps on 1M accounts.
 pub(super) fn bench_edit() -> Result<()> {
-    crate::core::bench_edit::run(&mut std::io::stdout())
+    crate::core::bench::edit::run(&mut std::io::stdout())
 }
 
 /// `turfmap bench-postal`: what postal geocoding adds to an import.
 pub(super) fn bench_postal(accounts: usize) -> Result<()> {
-    crate::core::geocode::bench::run(accounts, &mut std::io::stdout())
+    crate::core::bench::postal::run(accounts, &mut std::io::stdout())
 }
 
 /// `turfmap bench-balance`: quality and speed of rebalancing.

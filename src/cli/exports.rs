@@ -102,9 +102,13 @@ pub(super) fn assign(a: AssignArgs) -> Result<()> {
     let out = a
         .out
         .unwrap_or_else(|| std::path::PathBuf::from(crate::core::fs::STDOUT));
-    write_file_atomically(&out, |w| {
+    let r = write_file_atomically(&out, |w| {
         write_assignment_csv_with(w, ws.project(), &assignment, cells)
-    })
+    });
+    // The process ends here: freeing a million accounts one allocation at
+    // a time would only delay the exit (a tenth of a second at 1M).
+    std::mem::forget(ws);
+    r
 }
 
 /// The in-memory plan of a one-shot `assign`: imported exactly as `turfmap

@@ -21,7 +21,7 @@ pub(super) fn metrics(a: MetricsArgs) -> Result<()> {
     if a.json
         && let Some(v) = super::travel::drive_view(&ws)
     {
-        m.add_drive(ws.project(), &v);
+        v.add_to_metrics(&mut m, ws.project());
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -58,7 +58,7 @@ pub(super) fn reps(a: RepsArgs) -> Result<()> {
     let ws = Workspace::open(&a.plan)?;
     let mut reps = ws.rep_metrics();
     if let Some(v) = super::travel::drive_view(&ws) {
-        crate::core::reps::add_drive(&mut reps, ws.project(), &v);
+        v.add_to_reps(&mut reps, ws.project());
     }
     print_out(if a.json {
         serde_json::to_string_pretty(&reps).unwrap_or_default() + "\n"

@@ -4,7 +4,8 @@ use std::io::Write;
 
 use super::args::TravelArgs;
 use super::print_out;
-use crate::core::travel::{DriveView, RoadSet, TravelSettings, Trip, Via, router_for};
+use crate::core::drive::DriveView;
+use crate::core::travel::{RoadSet, TravelSettings, Trip, Via, router_for};
 use crate::core::{Error, Result, Workspace};
 
 /// Drive-time figures of a plan whose reps have homes (`None` without

@@ -22,28 +22,7 @@ use rstar::{AABB, RTree};
 use super::edit::{Edit, TerritoryProps};
 use super::model::{Project, Territory, TerritoryId};
 
-/// The palette, best first: Paul Tol's colour-blind-safe "light" scheme
-/// (without its grey, kept for "no territory"), then four "muted" colours
-/// used only when a territory's neighbours already take all of the first
-/// eight.
-pub const PALETTE: [[u8; 3]; 12] = [
-    [0x77, 0xaa, 0xdd],
-    [0xee, 0x88, 0x66],
-    [0xee, 0xdd, 0x88],
-    [0xff, 0xaa, 0xbb],
-    [0x99, 0xdd, 0xff],
-    [0x44, 0xbb, 0x99],
-    [0xbb, 0xcc, 0x33],
-    [0xaa, 0xaa, 0x00],
-    [0xcc, 0x66, 0x77],
-    [0xaa, 0x44, 0x99],
-    [0x11, 0x77, 0x33],
-    [0x33, 0x22, 0x88],
-];
-
-/// How many of [`PALETTE`] are the main colours (new territories cycle
-/// through these; the rest are for crowded neighbourhoods only).
-pub const MAIN: usize = 8;
+pub use super::palette::{MAIN, PALETTE};
 
 /// Points closer than this (degrees, ~10 cm) to a border count as on it.
 const ON_LINE: f64 = 1e-6;
@@ -154,13 +133,19 @@ fn neighbour_lists(
     );
     let at: std::collections::HashMap<TerritoryId, usize> =
         ts.iter().enumerate().map(|(k, t)| (t.id, k)).collect();
+    // Each territory's segment tree is built once, the first time it is
+    // needed, and shared: a big territory beside thousands of small new ones
+    // was cut into segments once per small one (importing 20k squares into
+    // a plan of states took seconds per thousand).
+    let trees: Vec<std::sync::OnceLock<RTree<Seg>>> =
+        (0..ts.len()).map(|_| std::sync::OnceLock::new()).collect();
+    let tree_of = |k: usize| trees[k].get_or_init(|| RTree::bulk_load(segments(&ts[k])));
     ids.par_iter()
         .map(|&id| {
             let Some((k, bb)) = at.get(&id).and_then(|&k| Some((k, grown(boxes[k]?)))) else {
                 return (id, Vec::new());
             };
             let t = &ts[k];
-            let segs = RTree::bulk_load(segments(t));
             let (lo, hi) = corners(&bb);
             let mut cands: Vec<usize> = tree
                 .locate_in_envelope_intersecting(&AABB::from_corners(lo, hi))
@@ -171,27 +156,40 @@ fn neighbour_lists(
             let list = cands
                 .into_iter()
                 .filter(|&j| boxes[j].is_some_and(|ub| boxes_meet(&bb, &ub)))
-                .map(|j| &ts[j])
-                .filter(|u| comparable(t, u) && shares_border(&segs, u))
-                .map(|u| u.id)
+                .filter(|&j| comparable(t, &ts[j]) && trees_share_border(tree_of(k), tree_of(j)))
+                .map(|j| ts[j].id)
                 .collect();
             (id, list)
         })
         .collect()
 }
 
+/// [`shares_border`] between two segment trees: the smaller one's segments
+/// are looked up in the bigger one, so a county beside a big state costs
+/// the county's few segments, not the state's thousands.
+fn trees_share_border(a: &RTree<Seg>, b: &RTree<Seg>) -> bool {
+    let (small, big) = if a.size() <= b.size() { (a, b) } else { (b, a) };
+    border_shared(big, small.iter().map(|s| *s.geom()))
+}
+
 /// Does `u` share at least [`MIN_SHARED`] of border with the segments in
 /// `tree`?
 fn shares_border(tree: &RTree<Seg>, u: &Territory) -> bool {
+    border_shared(tree, segments(u).into_iter().map(|s| *s.geom()))
+}
+
+/// Do the segments `segs` lie along those in `tree` for more than
+/// [`MIN_SHARED`] in all?
+fn border_shared(tree: &RTree<Seg>, segs: impl Iterator<Item = Line<[f64; 2]>>) -> bool {
     let mut shared = 0.0;
-    for s in segments(u) {
-        let (a, b) = (s.geom().from, s.geom().to);
+    for s in segs {
+        let (a, b) = (s.from, s.to);
         let env = AABB::from_corners(
             [a[0].min(b[0]) - ON_LINE, a[1].min(b[1]) - ON_LINE],
             [a[0].max(b[0]) + ON_LINE, a[1].max(b[1]) + ON_LINE],
         );
         for near in tree.locate_in_envelope_intersecting(&env) {
-            shared += overlap(near.geom(), s.geom());
+            shared += overlap(near.geom(), &s);
             if shared > MIN_SHARED {
                 return true;
             }

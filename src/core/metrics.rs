@@ -19,12 +19,14 @@
 //! any order. Floating-point running sums would drift, and the numbers a
 //! planner sees would depend on the order of their edits.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::engine::tally::{SCALE, fixed};
 use super::engine::{Engine, NONE, Tally};
 use super::index::TerritoryIndex;
-use super::model::{Project, Territory, TerritoryId};
+use super::model::{Project, Territory, TerritoryId, TerritoryTypeId};
 
 /// Count and measure sums of a group of accounts.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -81,8 +83,9 @@ pub struct TerritoryMetrics {
     /// Market penetration: actual ÷ potential, in percent.
     pub penetration_pct: Option<f64>,
     /// Drive time and road distance from the territory's rep home to its
-    /// accounts (filled by [`PlanMetrics::add_drive`]; `None` without a
-    /// home or before).
+    /// accounts (filled by
+    /// [`DriveView::add_to_metrics`](crate::core::drive::DriveView::add_to_metrics);
+    /// `None` without a home or before).
     pub drive: Option<crate::core::travel::DriveFigures>,
 }
 
@@ -304,18 +307,8 @@ impl PlanMetrics {
             attainment_pct: None,
             penetration_pct: None,
         };
-        super::quota::fill_metrics(project, ty, &mut metrics);
+        fill_quota(project, ty, &mut metrics);
         metrics
-    }
-
-    /// Fills every territory's [`TerritoryMetrics::drive`] from a
-    /// drive-time view of the same plan.
-    pub fn add_drive(&mut self, project: &Project, view: &crate::core::travel::DriveView) {
-        for t in &mut self.territories {
-            let id = TerritoryId(t.id);
-            let ty = project.territory(id).map(|x| x.type_id);
-            t.drive = ty.and_then(|ty| view.territory(project, ty, id));
-        }
     }
 
     /// How many territories there are and how many units balance judges:
@@ -388,7 +381,7 @@ fn roll_up(
     tally: &Tally,
     nm: usize,
 ) -> (Vec<Group>, Vec<bool>) {
-    let pos: std::collections::HashMap<u32, usize> = of_type
+    let pos: HashMap<u32, usize> = of_type
         .iter()
         .enumerate()
         .map(|(k, t)| (t.id.0, k))
@@ -436,4 +429,78 @@ fn roll_up(
         })
         .collect();
     (rolled, has_children)
+}
+
+/// Each territory's quota rolled up: its own plus all its descendants'
+/// (`None` where neither it nor anything below it has one).
+pub fn rolled_up(project: &Project, ty: TerritoryTypeId) -> HashMap<TerritoryId, f64> {
+    let mut out: HashMap<TerritoryId, f64> = HashMap::new();
+    for t in project.territories_of_type(ty) {
+        let Some(q) = t.quota else { continue };
+        *out.entry(t.id).or_default() += q;
+        for a in super::hierarchy::ancestors(project, t.id) {
+            *out.entry(a).or_default() += q;
+        }
+    }
+    out
+}
+
+/// Fills the quota, actual, attainment, white-space and penetration figures of
+/// `metrics` (of type `ty`) from the plan's quota settings.
+pub fn fill_quota(project: &Project, ty: TerritoryTypeId, metrics: &mut PlanMetrics) {
+    let Some(qs) = &project.settings.quota else {
+        return;
+    };
+    let rolled = rolled_up(project, ty);
+    let col = |name: &str| {
+        metrics
+            .measures
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+    };
+    let actual = qs.actual.as_deref().and_then(col);
+    let potential = match &qs.potential {
+        Some(p) => col(p),
+        None => col("potential"),
+    };
+    for t in &mut metrics.territories {
+        t.quota = rolled.get(&TerritoryId(t.id)).copied();
+        t.actual = actual.map(|m| t.group.sums[m]);
+        t.attainment_pct = match (t.actual, t.quota) {
+            (Some(a), Some(q)) if q > 0.0 => Some(a / q * 100.0),
+            _ => None,
+        };
+        t.white_space = match (potential, t.actual) {
+            (Some(p), Some(a)) => Some(t.group.sums[p] - a),
+            _ => None,
+        };
+        t.penetration_pct = penetration(potential.map(|p| t.group.sums[p]), t.actual);
+    }
+    let units: Vec<_> = metrics
+        .territories
+        .iter()
+        .filter(|t| !t.has_children || t.own.count > 0)
+        .collect();
+    let quota: f64 = units
+        .iter()
+        .filter_map(|t| project.territory(TerritoryId(t.id)).and_then(|t| t.quota))
+        .sum();
+    metrics.quota_total = (qs.type_id == ty).then_some(quota);
+    metrics.actual_total = actual.map(|m| metrics.total.sums[m]);
+    metrics.attainment_pct = match (metrics.actual_total, metrics.quota_total) {
+        (Some(a), Some(q)) if q > 0.0 => Some(a / q * 100.0),
+        _ => None,
+    };
+    metrics.penetration_pct = penetration(
+        potential.map(|p| metrics.total.sums[p]),
+        metrics.actual_total,
+    );
+}
+
+/// Actual ÷ potential in percent; `None` without both or a zero potential.
+fn penetration(potential: Option<f64>, actual: Option<f64>) -> Option<f64> {
+    match (potential, actual) {
+        (Some(p), Some(a)) if p > 0.0 => Some(a / p * 100.0),
+        _ => None,
+    }
 }

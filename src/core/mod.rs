@@ -13,6 +13,7 @@ pub mod colors;
 pub mod column;
 pub mod coverage;
 pub mod csvsafe;
+pub mod drive;
 pub mod edit;
 pub mod engine;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod label;
 pub mod metrics;
 pub mod model;
 pub mod numfmt;
+pub mod palette;
 pub mod pins;
 pub mod progress;
 pub mod project_file;
@@ -45,14 +47,11 @@ pub mod staffing;
 pub mod synth;
 pub mod travel;
 pub mod workspace;
+pub mod xml;
 
 pub use error::{Error, Result};
 pub use model::{Accounts, Project, Territory, TerritoryId};
 pub use workspace::Workspace;
-#[cfg(feature = "bench")]
-pub mod bench_edit;
-#[cfg(feature = "bench")]
-pub mod bench_travel;
 pub mod optimize;
 pub mod render;
 pub mod report;

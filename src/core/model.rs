@@ -19,6 +19,7 @@ use super::error::{Error, Result};
 pub use super::geocode::{Country, PostalMatch};
 pub use super::ids::{RepId, ScenarioId, TerritoryId, TerritoryTypeId};
 use super::pins::Pins;
+use super::rules::RuleData;
 use super::rules::ast::Rule;
 
 /// Where an account's coordinates came from.
@@ -124,6 +125,36 @@ pub struct Accounts {
     pub measures: Vec<MeasureColumn>,
     /// Text columns.
     pub attributes: Vec<AttrColumn>,
+}
+
+/// What a territory's rule reads of the accounts (see [`super::rules`]).
+impl RuleData for Accounts {
+    fn attribute_index(&self, name: &str) -> Option<usize> {
+        Accounts::attribute_index(self, name)
+    }
+    fn measure_index(&self, name: &str) -> Option<usize> {
+        Accounts::measure_index(self, name)
+    }
+    fn column_names(&self) -> Vec<String> {
+        let text = self.attributes.iter().map(|a| a.name.clone());
+        text.chain(self.measures.iter().map(|m| m.name.clone()))
+            .collect()
+    }
+    fn attribute_dict(&self, col: usize) -> &[String] {
+        self.attributes.get(col).map_or(&[], |c| &c.dict)
+    }
+    fn attribute_code(&self, col: usize, i: usize) -> Option<u32> {
+        self.attributes.get(col)?.codes.get(i).copied()
+    }
+    fn measure_value(&self, col: usize, i: usize) -> Option<f64> {
+        self.measures.get(col)?.values.get(i).copied()
+    }
+    fn account_name(&self, i: usize) -> Option<&str> {
+        self.names.get(i).map(String::as_str)
+    }
+    fn account_id(&self, i: usize) -> Option<&str> {
+        self.ids.get(i).map(String::as_str)
+    }
 }
 
 /// One account as a row, for building and reading [`Accounts`].
@@ -371,10 +402,10 @@ impl Territory {
 }
 
 /// The colour-blind-safe palette's main colours
-/// ([`crate::core::colors::PALETTE`]), cycled by `i`: a territory's first
+/// ([`crate::core::palette::PALETTE`]), cycled by `i`: a territory's first
 /// colour, before neighbours are kept apart.
 pub fn palette_color(i: usize) -> [u8; 3] {
-    use crate::core::colors::{MAIN, PALETTE};
+    use crate::core::palette::{MAIN, PALETTE};
     PALETTE[i % MAIN]
 }
 

@@ -13,14 +13,16 @@
 //!
 //! Bottom-up ([`set_one`]): one unit's quota is changed and the plan total
 //! is re-derived as the sum. A parent's shown quota is always its own plus
-//! all its descendants' ([`rolled_up`]).
+//! all its descendants' ([`rolled_up`], with the other quota figures in
+//! [`crate::core::metrics`]).
 
 use std::collections::HashMap;
 
 use super::edit::Edit;
 use super::error::{Error, Result};
 use super::metrics::PlanMetrics;
-use super::model::{Project, TerritoryId, TerritoryTypeId};
+pub use super::metrics::rolled_up;
+use super::model::{Project, TerritoryId};
 
 pub use super::model::QuotaSettings;
 
@@ -239,80 +241,6 @@ pub fn set_one(
             Edit::SetSettings { settings },
         ],
     })
-}
-
-/// Each territory's quota rolled up: its own plus all its descendants'
-/// (`None` where neither it nor anything below it has one).
-pub fn rolled_up(project: &Project, ty: TerritoryTypeId) -> HashMap<TerritoryId, f64> {
-    let mut out: HashMap<TerritoryId, f64> = HashMap::new();
-    for t in project.territories_of_type(ty) {
-        let Some(q) = t.quota else { continue };
-        *out.entry(t.id).or_default() += q;
-        for a in super::hierarchy::ancestors(project, t.id) {
-            *out.entry(a).or_default() += q;
-        }
-    }
-    out
-}
-
-/// Fills the quota, actual, attainment, white-space and penetration figures of
-/// `metrics` (of type `ty`) from the plan's quota settings.
-pub fn fill_metrics(project: &Project, ty: TerritoryTypeId, metrics: &mut PlanMetrics) {
-    let Some(qs) = &project.settings.quota else {
-        return;
-    };
-    let rolled = rolled_up(project, ty);
-    let col = |name: &str| {
-        metrics
-            .measures
-            .iter()
-            .position(|n| n.eq_ignore_ascii_case(name))
-    };
-    let actual = qs.actual.as_deref().and_then(col);
-    let potential = match &qs.potential {
-        Some(p) => col(p),
-        None => col("potential"),
-    };
-    for t in &mut metrics.territories {
-        t.quota = rolled.get(&TerritoryId(t.id)).copied();
-        t.actual = actual.map(|m| t.group.sums[m]);
-        t.attainment_pct = match (t.actual, t.quota) {
-            (Some(a), Some(q)) if q > 0.0 => Some(a / q * 100.0),
-            _ => None,
-        };
-        t.white_space = match (potential, t.actual) {
-            (Some(p), Some(a)) => Some(t.group.sums[p] - a),
-            _ => None,
-        };
-        t.penetration_pct = penetration(potential.map(|p| t.group.sums[p]), t.actual);
-    }
-    let units: Vec<_> = metrics
-        .territories
-        .iter()
-        .filter(|t| !t.has_children || t.own.count > 0)
-        .collect();
-    let quota: f64 = units
-        .iter()
-        .filter_map(|t| project.territory(TerritoryId(t.id)).and_then(|t| t.quota))
-        .sum();
-    metrics.quota_total = (qs.type_id == ty).then_some(quota);
-    metrics.actual_total = actual.map(|m| metrics.total.sums[m]);
-    metrics.attainment_pct = match (metrics.actual_total, metrics.quota_total) {
-        (Some(a), Some(q)) if q > 0.0 => Some(a / q * 100.0),
-        _ => None,
-    };
-    metrics.penetration_pct = penetration(
-        potential.map(|p| metrics.total.sums[p]),
-        metrics.actual_total,
-    );
-}
-
-/// Actual ÷ potential in percent; `None` without both or a zero potential.
-fn penetration(potential: Option<f64>, actual: Option<f64>) -> Option<f64> {
-    match (potential, actual) {
-        (Some(p), Some(a)) if p > 0.0 => Some(a / p * 100.0),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

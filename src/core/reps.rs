@@ -43,19 +43,8 @@ pub struct RepMetrics {
     /// Largest such distance, km.
     pub max_km: Option<f64>,
     /// Drive time and road distance from home to those accounts (filled by
-    /// [`add_drive`]; `None` without a home or before).
+    /// [`crate::core::drive::DriveView::add_to_reps`]; `None` without a home or before).
     pub drive: Option<crate::core::travel::DriveFigures>,
-}
-
-/// Fills [`RepMetrics::drive`] from a drive-time view of the same plan.
-pub fn add_drive(
-    reps: &mut [RepMetrics],
-    project: &Project,
-    view: &crate::core::travel::DriveView,
-) {
-    for r in reps {
-        r.drive = view.rep(project, RepId(r.id));
-    }
 }
 
 /// The workload measure's column index, if any.

@@ -27,7 +27,7 @@ use rand_chacha::ChaCha8Rng;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
-use crate::core::import::zips::{ZipEntry, zip_table};
+use crate::core::geocode::zips::{ZipEntry, zip_table};
 use crate::core::{Error, Result};
 
 /// What [`generate_sample`] wrote.
@@ -917,7 +917,7 @@ mod tests {
             let p = match (r.lon, r.lat) {
                 (Some(lon), Some(lat)) => Point::new(lon, lat),
                 _ if !r.zip.is_empty() => {
-                    Point::from(crate::core::import::zips::zip_centroid(&r.zip).unwrap())
+                    Point::from(crate::core::geocode::zips::zip_centroid(&r.zip).unwrap())
                 }
                 _ => continue,
             };

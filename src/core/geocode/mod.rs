@@ -20,11 +20,10 @@
 //! time, so an all-US import never reads any of them.
 
 pub mod batch;
-#[cfg(feature = "bench")]
-pub mod bench;
 pub mod country;
 pub mod normalize;
 pub mod table;
+pub mod zips;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -351,7 +350,6 @@ impl Gazetteer {
 /// A US ZIP in the bundled ZIP table (ZIP+4 and dropped leading zeros
 /// accepted, as the ZIP table reads them).
 fn locate_us(code: &str) -> Result<PostalHit<'static>, PostalMiss> {
-    use crate::core::import::zips;
     if code.trim().is_empty() {
         return Err(PostalMiss::NoCode);
     }

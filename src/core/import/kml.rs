@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use super::imported::{ImportedTerritory, TerritoryImportReport};
 use super::naming::{Collector, closed, ring_problem};
 use crate::core::model::Project;
-use crate::core::render::escape_xml;
+use crate::core::xml::escape_xml;
 use crate::core::{Error, Result};
 
 /// A Placemark being read.

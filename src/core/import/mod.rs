@@ -13,12 +13,14 @@ pub mod preview;
 pub mod shp;
 pub mod territories;
 pub mod workbook;
-pub mod zips;
 
 pub use kml::{territories_from_kml_str, write_territories_kml};
 pub use kmz::{import_kml, import_kmz, territories_from_kmz, write_territories_kmz};
 pub use shp::import_shapefile;
 
+pub use crate::core::geocode::zips::{
+    self, ZipEntry, ZipTable, normalize_zip, zip_centroid, zip_table,
+};
 pub use accounts::{
     AccountImportOptions, IdCheck, ImportReport, MappingCheck, check_accounts, import_accounts,
     import_accounts_from_reader,
@@ -30,7 +32,6 @@ pub use territories::{
     ImportedTerritory, TerritoryImportReport, import_territories, territories_from_geojson_str,
 };
 pub use workbook::{is_workbook, sheet_names};
-pub use zips::{ZipEntry, ZipTable, normalize_zip, zip_centroid, zip_table};
 
 /// Territory file formats, told apart by file extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

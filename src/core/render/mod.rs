@@ -20,6 +20,7 @@ pub use svg::{DATA_CREDITS, data_credits, map_svg, plan_bbox};
 
 use crate::core::basemap::BasemapData;
 use crate::core::fs::write_file_atomically;
+pub use crate::core::xml::escape_xml;
 use crate::core::{Error, Result, Workspace};
 
 /// Smallest and largest exported image side, in pixels.
@@ -137,36 +138,9 @@ pub fn export_map(ws: &Workspace, opts: &MapImageOptions, path: &Path) -> Result
     })
 }
 
-/// Escapes text for XML and HTML content and attribute values.
-pub fn escape_xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML 1.0.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escaping_covers_markup_and_control_characters() {
-        assert_eq!(
-            escape_xml(r#"<b>"A&B's"</b>"#),
-            "&lt;b&gt;&quot;A&amp;B&#39;s&quot;&lt;/b&gt;"
-        );
-        assert_eq!(escape_xml("a\u{1}b"), "a b");
-    }
 
     #[test]
     fn sizes_are_checked() {

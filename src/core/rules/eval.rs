@@ -4,7 +4,29 @@
 //! dictionary code, not per account).
 
 use super::ast::{Condition, Operator, Rule, Test, parse_num};
-use crate::core::model::Accounts;
+
+/// The account columns a rule reads, by column index. The plan's
+/// [`Accounts`](crate::core::model::Accounts) implements it; the rule
+/// language sits below the plan (a territory holds its rule), so it names
+/// no plan type itself.
+pub trait RuleData {
+    /// Index of the text column called `name` (case-insensitive).
+    fn attribute_index(&self, name: &str) -> Option<usize>;
+    /// Index of the number column called `name` (case-insensitive).
+    fn measure_index(&self, name: &str) -> Option<usize>;
+    /// Names of the text columns, then of the number columns.
+    fn column_names(&self) -> Vec<String>;
+    /// The distinct values of text column `col` (a code indexes them).
+    fn attribute_dict(&self, col: usize) -> &[String];
+    /// The code of account `i` in text column `col`.
+    fn attribute_code(&self, col: usize, i: usize) -> Option<u32>;
+    /// The value of account `i` in number column `col`.
+    fn measure_value(&self, col: usize, i: usize) -> Option<f64>;
+    /// The name of account `i`.
+    fn account_name(&self, i: usize) -> Option<&str>;
+    /// The CRM id of account `i`.
+    fn account_id(&self, i: usize) -> Option<&str>;
+}
 
 /// One validation problem of a rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +58,7 @@ pub enum FieldRef {
 
 impl FieldRef {
     /// Resolves a field name: columns first, then `Name` / `Id`.
-    pub fn resolve(accounts: &Accounts, field: &str) -> Option<FieldRef> {
+    pub fn resolve(accounts: &impl RuleData, field: &str) -> Option<FieldRef> {
         let f = field.trim();
         if let Some(c) = accounts.attribute_index(f) {
             Some(FieldRef::Attribute(c))
@@ -58,9 +80,8 @@ impl FieldRef {
 }
 
 /// Names of every field a rule can test, text fields first.
-pub fn field_names(accounts: &Accounts) -> Vec<String> {
-    let mut v: Vec<String> = accounts.attributes.iter().map(|a| a.name.clone()).collect();
-    v.extend(accounts.measures.iter().map(|m| m.name.clone()));
+pub fn field_names(accounts: &impl RuleData) -> Vec<String> {
+    let mut v = accounts.column_names();
     for builtin in ["Name", "Id"] {
         if !v.iter().any(|n| n.eq_ignore_ascii_case(builtin)) {
             v.push(builtin.into());
@@ -70,7 +91,7 @@ pub fn field_names(accounts: &Accounts) -> Vec<String> {
 }
 
 impl Test {
-    fn validate(&self, accounts: &Accounts, path: &[usize], out: &mut Vec<RuleProblem>) {
+    fn validate(&self, accounts: &impl RuleData, path: &[usize], out: &mut Vec<RuleProblem>) {
         let mut problem = |message: String| {
             out.push(RuleProblem {
                 path: path.to_vec(),
@@ -136,7 +157,12 @@ impl Test {
 }
 
 impl Condition {
-    fn validate(&self, accounts: &Accounts, path: &mut Vec<usize>, out: &mut Vec<RuleProblem>) {
+    fn validate(
+        &self,
+        accounts: &impl RuleData,
+        path: &mut Vec<usize>,
+        out: &mut Vec<RuleProblem>,
+    ) {
         match self {
             Condition::All(c) | Condition::Any(c) => {
                 if c.is_empty() {
@@ -162,7 +188,7 @@ impl Condition {
 
     /// True when some test reads the account name or id (the only fields
     /// that are not columns of codes or numbers).
-    pub fn reads_name_or_id(&self, accounts: &Accounts) -> bool {
+    pub fn reads_name_or_id(&self, accounts: &impl RuleData) -> bool {
         match self {
             Condition::All(c) | Condition::Any(c) => c.iter().any(|c| c.reads_name_or_id(accounts)),
             Condition::Not(c) => c.reads_name_or_id(accounts),
@@ -177,7 +203,7 @@ impl Condition {
 impl Rule {
     /// Every problem of the rule against the plan's columns; empty when
     /// the rule is valid.
-    pub fn validate(&self, accounts: &Accounts) -> Vec<RuleProblem> {
+    pub fn validate(&self, accounts: &impl RuleData) -> Vec<RuleProblem> {
         let mut out = Vec::new();
         self.condition.validate(accounts, &mut Vec::new(), &mut out);
         out
@@ -185,7 +211,7 @@ impl Rule {
 
     /// Compiles the rule for fast evaluation over `accounts`; `Err` holds
     /// the validation problems.
-    pub fn compile(&self, accounts: &Accounts) -> Result<CompiledRule, Vec<RuleProblem>> {
+    pub fn compile(&self, accounts: &impl RuleData) -> Result<CompiledRule, Vec<RuleProblem>> {
         let problems = self.validate(accounts);
         if !problems.is_empty() {
             return Err(problems);
@@ -198,7 +224,7 @@ impl Rule {
 
     /// True when account `i` satisfies the condition (ignoring
     /// [`Rule::within_geometry`]); false for an invalid rule.
-    pub fn matches(&self, accounts: &Accounts, i: usize) -> bool {
+    pub fn matches(&self, accounts: &impl RuleData, i: usize) -> bool {
         self.compile(accounts)
             .is_ok_and(|c| c.matches_attributes(accounts, i))
     }
@@ -319,7 +345,7 @@ enum Node {
     Id(TextTest),
 }
 
-fn compile(c: &Condition, a: &Accounts) -> Node {
+fn compile(c: &Condition, a: &impl RuleData) -> Node {
     match c {
         Condition::All(v) => Node::All(v.iter().map(|c| compile(c, a)).collect()),
         Condition::Any(v) => Node::Any(v.iter().map(|c| compile(c, a)).collect()),
@@ -335,8 +361,8 @@ fn compile(c: &Condition, a: &Accounts) -> Node {
             match FieldRef::resolve(a, &t.field) {
                 Some(FieldRef::Attribute(col)) => {
                     let test = text();
-                    let table = a.attributes[col]
-                        .dict
+                    let table = a
+                        .attribute_dict(col)
                         .iter()
                         .map(|v| test.matches(v))
                         .collect();
@@ -356,30 +382,27 @@ fn compile(c: &Condition, a: &Accounts) -> Node {
 }
 
 impl Node {
-    fn eval(&self, a: &Accounts, i: usize) -> bool {
+    fn eval(&self, a: &impl RuleData, i: usize) -> bool {
         match self {
             Node::All(v) => v.iter().all(|n| n.eval(a, i)),
             Node::Any(v) => v.iter().any(|n| n.eval(a, i)),
             Node::Not(n) => !n.eval(a, i),
             Node::Attr { col, table, test } => {
-                let Some(column) = a.attributes.get(*col) else {
-                    return false;
-                };
-                let Some(&code) = column.codes.get(i) else {
+                let Some(code) = a.attribute_code(*col, i) else {
                     return false;
                 };
                 match table.get(code as usize) {
                     Some(&m) => m,
-                    None => test.matches(column.dict.get(code as usize).map_or("", |s| s)),
+                    None => {
+                        test.matches(a.attribute_dict(*col).get(code as usize).map_or("", |s| s))
+                    }
                 }
             }
-            Node::Measure { col, test } => a
-                .measures
-                .get(*col)
-                .and_then(|m| m.values.get(i))
-                .is_some_and(|&v| test.matches(v)),
-            Node::Name(t) => a.names.get(i).is_some_and(|v| t.matches(v)),
-            Node::Id(t) => a.ids.get(i).is_some_and(|v| t.matches(v)),
+            Node::Measure { col, test } => {
+                a.measure_value(*col, i).is_some_and(|v| test.matches(v))
+            }
+            Node::Name(t) => a.account_name(i).is_some_and(|v| t.matches(v)),
+            Node::Id(t) => a.account_id(i).is_some_and(|v| t.matches(v)),
         }
     }
 }
@@ -395,7 +418,7 @@ pub struct CompiledRule {
 impl CompiledRule {
     /// True when account `i` satisfies the condition (the boundary, if the
     /// rule is limited to it, is checked by the caller).
-    pub fn matches_attributes(&self, accounts: &Accounts, i: usize) -> bool {
+    pub fn matches_attributes(&self, accounts: &impl RuleData, i: usize) -> bool {
         self.node.eval(accounts, i)
     }
 }

@@ -32,7 +32,7 @@ mod eval;
 mod parse;
 
 pub use ast::{Condition, Operator, Rule, Test};
-pub use eval::{CompiledRule, FieldRef, RuleProblem, field_names};
+pub use eval::{CompiledRule, FieldRef, RuleData, RuleProblem, field_names};
 
 #[cfg(test)]
 mod tests {

@@ -10,42 +10,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use super::digest::Fnv;
 use super::network::{Network, read_lines};
 use super::speeds::SpeedTable;
 use crate::core::error::{Error, Result};
 
 /// Bump when the cached layout changes.
 const CACHE_FORMAT: u64 = 2;
-
-/// FNV-1a, 64-bit: a stable digest (std's hasher may change between Rust
-/// releases, which would orphan cache files).
-pub struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Fnv {
-    /// A fresh digest.
-    pub fn new() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-
-    /// Adds bytes.
-    pub fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    /// The digest.
-    pub fn finish(&self) -> u64 {
-        self.0
-    }
-}
 
 /// The roads cache folder: `$TURFMAP_CACHE_DIR/roads`, else the user cache
 /// folder's `roads/`; `None` when the system has no cache folder.

@@ -21,12 +21,13 @@
 //! either changes ([`cache`]).
 
 pub mod cache;
-pub mod drive;
+pub mod digest;
+pub mod figures;
 pub mod network;
 pub mod route;
 pub mod speeds;
 
-pub use drive::{DriveFigures, DriveView};
+pub use figures::DriveFigures;
 pub use network::Network;
 pub use route::{HomeTree, Router, Snap, Trip, Via};
 pub use speeds::SpeedTable;

@@ -76,7 +76,7 @@ impl SpeedTable {
 
     /// A stable 64-bit digest of the table (part of the graph cache key).
     pub fn digest(&self) -> u64 {
-        let mut h = super::cache::Fnv::new();
+        let mut h = super::digest::Fnv::new();
         for (k, v) in &self.by_type {
             h.write(k.as_bytes());
             h.write(&v.to_bits().to_le_bytes());

@@ -4,86 +4,24 @@
 //! on the machine's speed). Run it in release: `cargo run --release -- bench`.
 
 use std::io::Write;
-use std::time::{Duration, Instant};
 
-use super::edit::Edit;
-use super::engine::Engine;
-use super::error::{Error, Result};
-use super::index::TerritoryIndex;
-use super::metrics::PlanMetrics;
-use super::model::Project;
-use super::project_file;
-use super::synth::{synthetic_edit_polygon, synthetic_plan};
-use super::workspace::Workspace;
+use crate::core::edit::Edit;
+use crate::core::engine::Engine;
+use crate::core::error::{Error, Result};
+use crate::core::index::TerritoryIndex;
+use crate::core::metrics::PlanMetrics;
+use crate::core::model::Project;
+use crate::core::project_file;
+use crate::core::synth::{synthetic_edit_polygon, synthetic_plan};
+use crate::core::workspace::Workspace;
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
+pub mod edit;
+pub mod measure;
+pub mod postal;
+pub mod travel;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    if v.is_empty() { 0.0 } else { v[v.len() / 2] }
-}
-
-fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
-    let t = Instant::now();
-    let r = f();
-    (r, ms(t.elapsed()))
-}
-
-/// A `VmHWM:`/`VmRSS:` figure of `/proc/self/status`, MB (Linux).
-fn status_mb(key: &str) -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(key))?;
-    let kb: f64 = line[key.len()..]
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
-}
-
-/// Memory of one step: resident before it, and the peak during it (MB).
-#[derive(Clone, Copy, Debug)]
-pub struct StepMemory {
-    /// Resident memory when the step started.
-    pub before_mb: f64,
-    /// Highest resident memory while it ran.
-    pub peak_mb: f64,
-}
-
-impl StepMemory {
-    /// What the step added at its peak.
-    pub fn added_mb(&self) -> f64 {
-        (self.peak_mb - self.before_mb).max(0.0)
-    }
-}
-
-impl std::fmt::Display for StepMemory {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "peak {:.0} MB, +{:.0} MB", self.peak_mb, self.added_mb())
-    }
-}
-
-/// Runs `f` timed, with its peak memory: the kernel's high-water mark is
-/// reset first (`/proc/self/clear_refs`, Linux); `None` where that is not
-/// available.
-pub fn measured<T>(f: impl FnOnce() -> T) -> (T, f64, Option<StepMemory>) {
-    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
-    let before = status_mb("VmRSS:");
-    let (r, t) = time(f);
-    let mem = match (reset, before, status_mb("VmHWM:")) {
-        (true, Some(before_mb), Some(peak_mb)) => Some(StepMemory { before_mb, peak_mb }),
-        _ => None,
-    };
-    (r, t, mem)
-}
-
-/// `mem` as `; peak …`, or nothing.
-pub(crate) fn mem_note(mem: Option<StepMemory>) -> String {
-    mem.map(|m| format!("; {m}")).unwrap_or_default()
-}
+pub use measure::{StepMemory, measured};
+use measure::{median, mem_note, time};
 
 /// What `turfmap bench` measures: plan size, seed, repetitions, and
 /// whether to include the drive-time figures.
@@ -146,7 +84,7 @@ pub fn run(plan: BenchPlan, out: &mut dyn Write) -> Result<()> {
     find_and_left_out(&ws, out)?;
     snapshot_and_file(&ws, reps, out)?;
     if travel {
-        super::bench_travel::run(ws.project(), out)?;
+        travel::run(ws.project(), out)?;
     }
     Ok(())
 }
@@ -433,7 +371,11 @@ fn squares_geojson(n: usize) -> String {
 
 /// Prints [`territory_import`] of `n` features into an empty plan.
 pub fn import_figure(n: usize, out: &mut dyn Write) -> Result<()> {
-    territory_import(&Workspace::new(super::model::Project::new("bench")), n, out)
+    territory_import(
+        &Workspace::new(crate::core::model::Project::new("bench")),
+        n,
+        out,
+    )
 }
 
 /// `import-territories` of `n` features into the plan: reading the
@@ -443,11 +385,12 @@ fn territory_import(ws: &Workspace, n: usize, out: &mut dyn Write) -> Result<()>
     let io = |e| Error::io("<stdout>", e);
     let text = squares_geojson(n);
     let path = std::path::Path::new("bench.geojson");
-    let (read, read_ms) = time(|| super::import::territories_from_geojson_str(&text, path, "name"));
+    let (read, read_ms) =
+        time(|| crate::core::import::territories_from_geojson_str(&text, path, "name"));
     let (imported, _) = read?;
     let mut ws = ws.snapshot();
     let (res, apply_ms) = time(|| {
-        let merge = super::import::merge_territories(ws.project(), imported, "Import".into());
+        let merge = crate::core::import::merge_territories(ws.project(), imported, "Import".into());
         match merge.edit {
             Some(edit) => ws.apply(edit),
             None => Ok(()),

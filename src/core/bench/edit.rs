@@ -3,7 +3,7 @@
 //! metrics), a lasso drop of ~10,000 accounts, and the undo of each, every
 //! one checked once against a from-scratch [`Engine`].
 //!
-//! Printed rather than asserted, like [`super::bench`]: timing depends on the
+//! Printed rather than asserted, like [`crate::core::bench`]: timing depends on the
 //! machine. Run it in release (the `bench_edit` test in `tests/tools.rs`,
 //! `cargo test --release --test tools -- --ignored --nocapture`).
 
@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 
 use geo::{Coord, LineString, Polygon};
 
-use super::engine::Engine;
-use super::error::{Error, Result};
-use super::model::TerritoryId;
-use super::shape_edit::{accounts_in_polygon, drop_accounts, move_vertex};
-use super::synth::synthetic_plan;
-use super::workspace::Workspace;
+use crate::core::engine::Engine;
+use crate::core::error::{Error, Result};
+use crate::core::model::TerritoryId;
+use crate::core::shape_edit::{accounts_in_polygon, drop_accounts, move_vertex};
+use crate::core::synth::synthetic_plan;
+use crate::core::workspace::Workspace;
 
 /// Accounts, territories and seed of the benchmark plan.
 const PLAN: (usize, usize, u64) = (1_000_000, 1000, 7);

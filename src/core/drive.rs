@@ -14,29 +14,15 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use serde::Serialize;
 
-use super::route::{HomeTree, Router, Snap};
 use crate::core::Result;
 use crate::core::engine::NONE;
 use crate::core::hierarchy::subtree;
+use crate::core::metrics::PlanMetrics;
 use crate::core::model::{Project, RepId, TerritoryId, TerritoryTypeId};
+use crate::core::reps::RepMetrics;
+use crate::core::travel::{DriveFigures, HomeTree, Router, Snap, TravelSettings};
 use crate::core::workspace::Workspace;
-
-/// Mean and largest drive of a group of accounts.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct DriveFigures {
-    /// Located accounts driven to.
-    pub accounts: u64,
-    /// Mean drive time, minutes.
-    pub mean_minutes: f64,
-    /// Longest drive time, minutes.
-    pub max_minutes: f64,
-    /// Mean road distance, km.
-    pub mean_km: f64,
-    /// Longest road distance, km.
-    pub max_km: f64,
-}
 
 /// Exact sums of one group (ms and metres in integers).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -94,7 +80,7 @@ pub struct DriveView {
     /// (`u32::MAX`: none), to dirty the territory an account left.
     last: HashMap<TerritoryTypeId, Vec<u32>>,
     revision: u64,
-    settings: super::TravelSettings,
+    settings: TravelSettings,
 }
 
 impl DriveView {
@@ -103,7 +89,7 @@ impl DriveView {
     /// thread).
     pub fn new(ws: &Workspace) -> Result<Self> {
         let p = ws.project();
-        let (router, _) = super::router_for(&p.travel, &located_points(p).1)?;
+        let (router, _) = crate::core::travel::router_for(&p.travel, &located_points(p).1)?;
         Ok(Self::with_router(ws, router))
     }
 
@@ -393,4 +379,23 @@ fn scatter(n: usize, idx: &[usize], snaps: Vec<Option<Snap>>) -> Vec<Option<Snap
         out[i] = s;
     }
     out
+}
+
+impl DriveView {
+    /// Fills every territory's drive figures ([`crate::core::metrics::TerritoryMetrics::drive`])
+    /// of `metrics`, a balance of the same plan.
+    pub fn add_to_metrics(&self, metrics: &mut PlanMetrics, project: &Project) {
+        for t in &mut metrics.territories {
+            let id = TerritoryId(t.id);
+            let ty = project.territory(id).map(|x| x.type_id);
+            t.drive = ty.and_then(|ty| self.territory(project, ty, id));
+        }
+    }
+
+    /// Fills every rep's [`RepMetrics::drive`] (figures of the same plan).
+    pub fn add_to_reps(&self, reps: &mut [RepMetrics], project: &Project) {
+        for r in reps {
+            r.drive = self.rep(project, RepId(r.id));
+        }
+    }
 }

@@ -20,6 +20,8 @@
 //! nearest units of different components (the usual practice in political
 //! districting for islands), and reports how many it added.
 
+pub mod provinces;
+
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -55,7 +57,7 @@ pub enum UnitLayer {
     Zips,
     /// The first-level regions (provinces, states) of a country other than
     /// the US whose outlines are bundled (see
-    /// [`crate::core::regions::PROVINCE_COUNTRIES`]).
+    /// [`provinces::PROVINCE_COUNTRIES`]).
     Provinces(crate::core::geocode::Country),
 }
 
@@ -72,7 +74,7 @@ impl std::fmt::Display for UnitLayer {
             UnitLayer::States => f.write_str("US states"),
             UnitLayer::Counties => f.write_str("US counties"),
             UnitLayer::Zips => f.write_str("US ZIP areas"),
-            UnitLayer::Provinces(c) => f.write_str(crate::core::regions::provinces_caption(*c)),
+            UnitLayer::Provinces(c) => f.write_str(provinces::provinces_caption(*c)),
         }
     }
 }
@@ -367,7 +369,7 @@ impl UnitSet {
             UnitLayer::States => Self::states(),
             UnitLayer::Counties => Self::counties(),
             UnitLayer::Zips => Self::zip_areas(bbox),
-            UnitLayer::Provinces(c) => crate::core::regions::provinces(*c),
+            UnitLayer::Provinces(c) => provinces::provinces(*c),
         }
     }
 
@@ -383,7 +385,7 @@ impl UnitSet {
         let b = [bbox[0] - 0.5, bbox[1] - 0.5, bbox[2] + 0.5, bbox[3] + 0.5];
         let mut seen = HashMap::new();
         let mut sites: Vec<(&'static str, f64, f64)> = Vec::new();
-        for e in crate::core::import::zips::zip_table().iter() {
+        for e in crate::core::geocode::zips::zip_table().iter() {
             if e.lon >= b[0] && e.lon <= b[2] && e.lat >= b[1] && e.lat <= b[3] {
                 // Several ZIPs can share a centroid: keep the first.
                 if seen

@@ -11,13 +11,14 @@ use std::sync::Arc;
 use geo::Centroid;
 use rayon::prelude::*;
 
-use super::bench::measured;
-use super::edit::Edit;
-use super::error::{Error, Result};
-use super::model::{Project, Rep, RepId};
-use super::synth::synthetic_edit_polygon;
-use super::travel::{DriveView, RoadSet, Router, TravelSettings, cache};
-use super::workspace::Workspace;
+use super::measure::measured;
+use crate::core::drive::DriveView;
+use crate::core::edit::Edit;
+use crate::core::error::{Error, Result};
+use crate::core::model::{Project, Rep, RepId};
+use crate::core::synth::synthetic_edit_polygon;
+use crate::core::travel::{RoadSet, Router, TravelSettings, cache};
+use crate::core::workspace::Workspace;
 
 /// Reps of the drive-time metrics figure.
 const REPS: usize = 50;
@@ -31,7 +32,7 @@ pub fn run(project: &Project, out: &mut dyn Write) -> Result<()> {
         network: RoadSet::Us,
         ..TravelSettings::default()
     };
-    let file = super::assets::dir()
+    let file = crate::core::assets::dir()
         .join("roads")
         .join(RoadSet::Us.file_name().unwrap_or_default());
     let dir = cache::cache_dir();
@@ -48,7 +49,7 @@ pub fn run(project: &Project, out: &mut dyn Write) -> Result<()> {
         "road network load (disk cache)",
         disk_ms,
         first_ms,
-        super::bench::mem_note(disk_mem)
+        super::measure::mem_note(disk_mem)
     )
     .map_err(io)?;
     let router = Router::new(Some(net), &settings);
@@ -120,7 +121,7 @@ fn drive_metrics(
         format!("drive-time metrics, {reps} reps"),
         full_ms,
         ws.project().accounts.len(),
-        super::bench::mem_note(mem)
+        super::measure::mem_note(mem)
     )
     .map_err(io)?;
     let id = ws.project().territories[n / 2].id;

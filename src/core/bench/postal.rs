@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{Country, Gazetteer, PostalTable, covered_countries};
+use crate::core::geocode::{Country, Gazetteer, PostalTable, covered_countries};
 use crate::core::import::{AccountImportOptions, import_accounts_from_reader, zips};
 use crate::core::progress::Progress;
 use crate::core::{Error, Result};
