@@ -356,7 +356,10 @@ fn presentation_legend_shows_every_territory_clear_of_the_exit_button() {
                 .map(|n| n.rect())
                 .find(|r| r.left() > size[0] * 0.5)
                 .unwrap_or_else(|| panic!("{name} not in the legend at {size:?}"));
-            assert!(row.bottom() <= chart_top, "{name} at {row:?} under the chart");
+            assert!(
+                row.bottom() <= chart_top,
+                "{name} at {row:?} under the chart"
+            );
             assert!(!row.intersects(exit), "{name} under the exit button");
         }
         assert!(exit.right() < size[0] * 0.5, "exit button {exit:?}");

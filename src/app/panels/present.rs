@@ -90,7 +90,11 @@ impl Presentation {
         // 14 pt a bar, with the heading and axis), within 30–42% of the
         // window so the map keeps the rest.
         let full = ui.available_height();
-        let bars = cx.metrics.territories.len().min(chart::DEVIATION_CHART_FROM) as f32;
+        let bars = cx
+            .metrics
+            .territories
+            .len()
+            .min(chart::DEVIATION_CHART_FROM) as f32;
         let chart_h = (100.0 + bars * 17.0)
             .clamp(full * 0.3, full * 0.42)
             .clamp(220.0, 460.0);
