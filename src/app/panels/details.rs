@@ -188,13 +188,25 @@ impl Details {
     fn settings_grid(&mut self, ui: &mut Ui, ws: &Workspace) -> Option<PlanSettings> {
         let settings = ws.project().settings.clone();
         let mut new_settings = None;
-        // The chooser shrinks with the panel rather than widening it.
-        let combo_width = (ui.available_width() - 135.0).clamp(70.0, 130.0);
+        // In a narrow panel the captions wrap onto two lines so the
+        // chooser keeps room to name the measure (rather than widening it).
+        let caption_w = if ui.available_width() < 280.0 {
+            76.0
+        } else {
+            125.0
+        };
+        let combo_width = (ui.available_width() - caption_w - 10.0).clamp(70.0, 140.0);
+        let caption = |ui: &mut Ui, text: &str| {
+            ui.allocate_ui(egui::vec2(caption_w, 0.0), |ui| {
+                ui.add(Label::new(text).wrap())
+            })
+            .inner
+        };
         Grid::new("plan_settings")
             .num_columns(2)
             .spacing([12.0, 8.0])
             .show(ui, |ui| {
-                let label = ui.label("Balance measure");
+                let label = caption(ui, "Balance measure");
                 let current = settings.balance.clone();
                 let measures: Vec<String> = ws
                     .project()
@@ -238,7 +250,7 @@ impl Details {
                 }
                 ui.end_row();
 
-                let label = ui.label("Tolerance (±%)");
+                let label = caption(ui, "Tolerance (±%)");
                 let mut tol = self.tolerance_edit.unwrap_or(settings.tolerance_pct);
                 let r = ui
                     .add(
