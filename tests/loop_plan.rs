@@ -741,3 +741,317 @@ fn a_new_rep_gets_a_territory_carved_around_the_home() {
     let err = rep_joins(&ws, "Eve", (10.0, 10.0), ty).unwrap_err();
     assert!(err.to_string().contains("no unlocked territory"), "{err}");
 }
+
+/// Three towns 10 accounts each at the corners of a triangle joined by
+/// freeways. The great-circle median of the workload is the roadless
+/// middle; by drive time the home goes to a town on the freeways, and the
+/// mean drive from it is shorter than from the great-circle home.
+#[test]
+fn capacity_by_drive_time_puts_the_home_where_the_roads_are() {
+    use std::sync::Arc;
+    use turfmap::core::capacity::{capacity, capacity_by_drive};
+    use turfmap::core::model::{AccountRow, Accounts};
+    use turfmap::core::travel::network::{Network, RoadLine};
+    use turfmap::core::travel::{Router, SpeedTable};
+    let towns = [(0.0, 0.0), (1.0, 0.0), (0.5, 0.8)];
+    let mut p = Project::new("drive");
+    p.accounts = Accounts::with_schema(&["Hours".into()], &[]);
+    for (t, &(x, y)) in towns.iter().enumerate() {
+        for k in 0..10 {
+            p.accounts.push(&AccountRow {
+                id: format!("T{t}-{k}"),
+                name: format!("Town {t} account {k}"),
+                location: Some((x + k as f64 * 0.001, y)),
+                measures: vec![10.0],
+                ..AccountRow::default()
+            });
+        }
+    }
+    let lines: Vec<RoadLine> = [(0, 1), (1, 2), (2, 0)]
+        .iter()
+        .map(|&(a, b)| RoadLine {
+            road_type: "Freeway".into(),
+            coords: vec![towns[a], towns[b]],
+        })
+        .collect();
+    let net = Network::from_lines(&lines, &SpeedTable::default());
+    let router = Router::new(Some(Arc::new(net)), &p.travel);
+    let ws = Workspace::new(p);
+    let m = ws.metrics();
+    // 300 hours at 300 a rep: one home.
+    let gc = capacity(ws.project(), &m, "Hours", 300.0).unwrap();
+    let dt =
+        capacity_by_drive(ws.project(), &m, "Hours", 300.0, &router, &Progress::new()).unwrap();
+    assert_eq!((gc.reps_needed, dt.reps_needed), (1, 1));
+    assert!(dt.drive_time && !gc.drive_time);
+    let (g, d) = (&gc.homes[0], &dt.homes[0]);
+    // The great-circle home is inside the triangle, off every road.
+    assert!(
+        g.lat > 0.1 && g.lat < 0.6 && (g.lon - 0.5).abs() < 0.1,
+        "{g:?}"
+    );
+    let at_town = towns
+        .iter()
+        .any(|&(x, y)| (d.lon - x).abs() < 0.02 && (d.lat - y).abs() < 0.02);
+    assert!(at_town, "drive-time home {d:?}");
+    // Mean drive minutes from each home, measured with the same router.
+    let a = &ws.project().accounts;
+    let mean_minutes = |home: (f64, f64)| {
+        let tree = router.tree(home, u64::MAX);
+        let all: f64 = a
+            .live()
+            .map(|i| {
+                let to = (a.lon[i], a.lat[i]);
+                router
+                    .trip_from(&tree, to, router.snap(to).as_ref())
+                    .minutes
+            })
+            .sum();
+        all / a.live().count() as f64
+    };
+    let from_gc = mean_minutes((g.lon, g.lat));
+    let from_dt = mean_minutes((d.lon, d.lat));
+    assert!(from_dt < from_gc, "{from_dt} vs {from_gc}");
+    let reported = d.mean_minutes.unwrap();
+    assert!((reported - from_dt).abs() < 1e-6, "{reported} vs {from_dt}");
+    // The CLI refuses --drive-time when the plan has road travel off.
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = ws.project().clone();
+    p.travel.roads = false;
+    let plan = dir.path().join("off.turf");
+    Workspace::new(p).save_as(&plan).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_turfmap"))
+        .args(["capacity", plan.to_str().unwrap(), "--per-rep", "300"])
+        .arg("--drive-time")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("road travel"), "{e}");
+}
+
+/// Colour by penetration is offered once the quota settings name an
+/// actual measure (the potential is the "Potential" column), and orders
+/// territories by actual ÷ potential.
+#[test]
+fn map_colours_by_market_penetration_with_a_legend() {
+    use turfmap::core::colorby::{ColorBy, SEQUENTIAL, coloring};
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = quota_plan(dir.path());
+    assert!(!ColorBy::choices(ws.project()).contains(&ColorBy::Penetration));
+    let err = ColorBy::parse("penetration", ws.project()).unwrap_err();
+    assert!(err.to_string().contains("--actual"), "{err}");
+    let edit = top_down(ws.project(), &ws.metrics(), settings(&ws, 1000.0)).unwrap();
+    ws.apply(edit).unwrap();
+    assert!(ColorBy::choices(ws.project()).contains(&ColorBy::Penetration));
+    assert_eq!(
+        ColorBy::parse("Penetration", ws.project()).unwrap(),
+        ColorBy::Penetration
+    );
+    let m = ws.metrics();
+    let c = coloring(ws.project(), &m, &ColorBy::Penetration);
+    // East closed 400 of 4,000 (10%), West 300 of 6,100 (4.9%), Pacific
+    // with West 399 of 16,000 (2.5%).
+    let class = |n: &str| {
+        let fill = c.fill(id(&ws, n).0);
+        SEQUENTIAL.iter().position(|s| *s == fill).unwrap()
+    };
+    assert!(class("East") > class("West"), "{c:?}");
+    assert!(class("West") > class("Pacific"), "{c:?}");
+    assert!(
+        c.legend.title.contains("Closed ÷ Potential"),
+        "{}",
+        c.legend.title
+    );
+    assert!(!c.legend.entries.is_empty());
+    assert!(c.legend.entries.iter().all(|e| e.label.ends_with('%')));
+    // The map image takes it from the CLI too.
+    let plan = dir.path().join("pen.turf");
+    ws.save_as(&plan).unwrap();
+    let svg = dir.path().join("pen.svg");
+    let (p, s) = (plan.to_str().unwrap(), svg.to_str().unwrap());
+    turfmap(&["export-map", p, "--out", s, "--color-by", "penetration"]);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("Market penetration"), "legend in the image");
+}
+
+/// The activity column stored with `turfmap coverage --save` fills the
+/// neglected counts every metrics consumer sees; `--activity none` forgets.
+#[test]
+fn saved_activity_column_fills_neglected_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = quota_plan(dir.path());
+    let plan = dir.path().join("act.turf");
+    ws.save_as(&plan).unwrap();
+    let p = plan.to_str().unwrap();
+    assert_eq!(ws.metrics().neglected, None);
+    let bad = Command::new(env!("CARGO_BIN_EXE_turfmap"))
+        .args(["coverage", p, "--activity", "visits", "--save"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert_eq!(
+        Workspace::open(&plan).unwrap().project().settings.activity,
+        None
+    );
+    turfmap(&["coverage", p, "--activity", "closed", "--save"]);
+    let ws = Workspace::open(&plan).unwrap();
+    assert_eq!(ws.project().settings.activity.as_deref(), Some("Closed"));
+    let m = ws.metrics();
+    let n = |name: &str| {
+        m.territories
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap()
+            .neglected
+    };
+    // A6 (West, under Pacific) closed nothing.
+    assert_eq!(
+        (n("West"), n("Pacific"), n("East")),
+        (Some(1), Some(1), Some(0))
+    );
+    assert_eq!(m.neglected, Some(1));
+    // The saved column is the default of the verb, and in metrics --json.
+    let out = turfmap(&["coverage", p]);
+    assert!(out.contains("Closed") && out.contains("25.0%"), "{out}");
+    let json: serde_json::Value =
+        serde_json::from_str(&turfmap(&["metrics", p, "--json"])).unwrap();
+    assert_eq!(json["neglected"], 1);
+    turfmap(&["coverage", p, "--activity", "none", "--save"]);
+    assert_eq!(Workspace::open(&plan).unwrap().metrics().neglected, None);
+}
+
+/// Cells of the HTML report's territory table: headers, and each row by
+/// territory name.
+fn report_table(html: &str) -> (Vec<String>, HashMap<String, Vec<String>>) {
+    let strip = |s: &str| {
+        let mut out = String::new();
+        let mut tag = false;
+        for c in s.chars() {
+            match c {
+                '<' => tag = true,
+                '>' => tag = false,
+                c if !tag => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    };
+    let table = &html[html.find("id=\"territory-table\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let head = &table[..table.find("</thead>").unwrap()];
+    let mut heads: Vec<String> = head
+        .split("</th>")
+        .map(|c| strip(c).trim().to_owned())
+        .collect();
+    heads.pop(); // after the last header cell
+    let mut rows = HashMap::new();
+    for row in table.split("<tr>").skip(2) {
+        let cells: Vec<String> = row
+            .split("<td")
+            .skip(1)
+            .map(|c| strip(&format!("<td{c}")).trim().to_owned())
+            .collect();
+        if let Some(name) = cells.first() {
+            rows.insert(name.clone(), cells);
+        }
+    }
+    (heads, rows)
+}
+
+fn amount(s: &str) -> f64 {
+    s.replace(',', "").trim_end_matches('%').parse().unwrap()
+}
+
+#[test]
+fn quotas_reach_the_report_the_territory_files_and_the_summary_csv() {
+    use turfmap::core::report::{ReportOptions, report_html};
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = quota_plan(dir.path());
+    let edit = top_down(ws.project(), &ws.metrics(), settings(&ws, 1_000_001.0)).unwrap();
+    ws.apply(edit).unwrap();
+    let mut s = ws.project().settings.clone();
+    s.activity = Some("Closed".into());
+    ws.apply(Edit::SetSettings { settings: s }).unwrap();
+    // The report's territory table.
+    let html = report_html(
+        &ws,
+        &ReportOptions::default(),
+        turfmap::core::basemap::BasemapData::bundled(),
+    );
+    let (heads, rows) = report_table(&html);
+    let col = |h: &str| {
+        heads
+            .iter()
+            .position(|x| x == h)
+            .unwrap_or_else(|| panic!("{h} in {heads:?}"))
+    };
+    let cell = |t: &str, h: &str| rows[t][col(h)].clone();
+    assert_eq!(amount(&cell("West", "Quota")), 305_000.0);
+    assert_eq!(amount(&cell("Pacific", "Quota")), 800_001.0, "rolled up");
+    assert_eq!(amount(&cell("West", "Actual (Closed)")), 300.0);
+    assert_eq!(cell("West", "Attainment"), "0.1%");
+    assert_eq!(amount(&cell("West", "White space")), 5_800.0);
+    assert_eq!(amount(&cell("East", "Penetration")), 10.0);
+    assert_eq!(amount(&cell("West", "Neglected")), 1.0);
+    assert_eq!(amount(&cell("Total", "Quota")), 1_000_001.0);
+    assert!(
+        html.contains("<div class=\"k\">Attainment</div>"),
+        "plan card"
+    );
+    // The PDF report is built with the two quota columns.
+    let pdf = turfmap::core::report::report_pdf(
+        &ws,
+        &ReportOptions::default(),
+        turfmap::core::basemap::BasemapData::bundled(),
+    )
+    .unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    // GeoJSON and KML territories carry the (rolled-up) quota.
+    let fc = turfmap::core::export::territories_to_geojson(ws.project());
+    let quota = |name: &str| {
+        fc.features
+            .iter()
+            .find(|f| f.property("name").and_then(|v| v.as_str()) == Some(name))
+            .and_then(|f| f.property("quota"))
+            .and_then(|v| v.as_f64())
+    };
+    assert_eq!(quota("West"), Some(305_000.0));
+    assert_eq!(quota("Pacific"), Some(800_001.0));
+    let mut kml = Vec::new();
+    turfmap::core::import::write_territories_kml(&mut kml, ws.project()).unwrap();
+    let kml = String::from_utf8(kml).unwrap();
+    let east = &kml[kml.find("<name>East</name>").unwrap()..];
+    let east = &east[..east.find("</Placemark>").unwrap()];
+    assert!(
+        east.contains("<Data name=\"quota\"><value>200000</value></Data>"),
+        "{east}"
+    );
+    // The territory summary CSV of `turfmap metrics --csv`.
+    let plan = dir.path().join("q.turf");
+    ws.save_as(&plan).unwrap();
+    let out = dir.path().join("summary.csv");
+    turfmap(&[
+        "metrics",
+        plan.to_str().unwrap(),
+        "--csv",
+        out.to_str().unwrap(),
+    ]);
+    let mut r = csv::Reader::from_path(&out).unwrap();
+    let head = r.headers().unwrap().clone();
+    let at = |h: &str| head.iter().position(|x| x == h).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let west = rows.iter().find(|r| &r[at("name")] == "West").unwrap();
+    assert_eq!(west[at("parent")].to_string(), "Pacific");
+    assert_eq!(west[at("quota")].parse::<f64>().unwrap(), 305_000.0);
+    assert_eq!(west[at("actual")].parse::<f64>().unwrap(), 300.0);
+    let att: f64 = west[at("attainment_pct")].parse().unwrap();
+    assert!((att - 300.0 / 305_000.0 * 100.0).abs() < 0.01, "{att}");
+    assert_eq!(west[at("neglected")].to_string(), "1");
+    let quotas: f64 = rows
+        .iter()
+        .filter(|r| r[at("parent")].is_empty())
+        .map(|r| r[at("quota")].parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(quotas, 1_000_001.0, "top-level rows add up to the total");
+}

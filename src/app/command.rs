@@ -123,6 +123,11 @@ pub enum Command {
         /// Generate territories from scratch instead of rebalancing.
         generate: bool,
     },
+    /// Open the Generate dialog for one territory per home base `(lon, lat)`,
+    /// grown from those homes.
+    GenerateFrom(Vec<(f64, f64)>),
+    /// Open the Capacity window.
+    OpenCapacity,
     /// Enter (`true`) or leave presentation mode.
     SetPresenting(bool),
     /// Frame the whole plan on the map.
@@ -252,6 +257,8 @@ impl TurfmapApp {
             }
             Command::CloseBalance => self.panels.balance.close(),
             Command::OpenBalance { generate } => self.panels.balance.open(&self.ws, generate),
+            Command::GenerateFrom(seeds) => self.panels.balance.open_with_seeds(&self.ws, seeds),
+            Command::OpenCapacity => self.panels.capacity.open(&self.ws),
             Command::RestoreRecovery => {
                 if let Some(job) = self.autosave.restore_job(self.generation) {
                     self.start(job);

@@ -57,6 +57,8 @@ pub(crate) enum JobOutput {
     Proposal(Box<crate::core::optimize::Proposal>),
     /// A scenario comparison (the territory model window's own job).
     Diff(Box<crate::core::scenario::ScenarioDiff>),
+    /// Reps needed and candidate homes (the Capacity window's own job).
+    Capacity(Box<crate::core::capacity::CapacityPlan>),
 }
 
 /// The work a background job does on its thread.

@@ -466,7 +466,7 @@ impl TurfmapApp {
                 self.notice = Some(panels::export::salesforce_notice(&dir, &summary));
             }
             // Balance proposals come through the dialog's own job.
-            JobOutput::Proposal(_) | JobOutput::Diff(_) => {}
+            JobOutput::Proposal(_) | JobOutput::Diff(_) | JobOutput::Capacity(_) => {}
         }
         if let Some(action) = then {
             self.perform(action);
@@ -480,6 +480,7 @@ impl TurfmapApp {
         self.selection = Selection::default();
         self.panels.tools.reset();
         self.panels.details.reset();
+        self.panels.capacity.reset();
         self.panels.list.scroll_to(None);
         // A fresh map view: its caches belong to the previous plan.
         self.map = MapView::new(&self.ctx);
@@ -784,6 +785,8 @@ impl TurfmapApp {
             return;
         }
         let commands = self.panels.export.ui(ctx, &self.ws);
+        self.apply_commands(commands);
+        let commands = self.panels.capacity.ui(ctx, &self.ws, &mut self.map);
         self.apply_commands(commands);
         let commands = self.panels.model.background(ctx, &self.ws, &mut self.map);
         self.apply_commands(commands);

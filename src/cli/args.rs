@@ -277,6 +277,10 @@ pub struct CapacityArgs {
     /// edit), shown on the map and usable by generate.
     #[arg(long)]
     pub add_reps: bool,
+    /// Place the homes by drive time over the plan's road network (its
+    /// travel settings) instead of great-circle distance.
+    #[arg(long)]
+    pub drive_time: bool,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
@@ -290,8 +294,13 @@ pub struct CoverageArgs {
     /// The activity column: a measure (visits, calls…) whose zero or
     /// missing value, or a text column whose empty value, marks an account
     /// nobody works.
+    /// Default: the plan's own (set with `--save`).
     #[arg(long)]
-    pub activity: String,
+    pub activity: Option<String>,
+    /// Store the activity column in the plan: the window then shows the
+    /// neglected accounts per territory (`--activity none` stops it).
+    #[arg(long)]
+    pub save: bool,
     /// The actual measure for penetration (actual ÷ potential); default:
     /// the one set with `turfmap quota --actual`.
     #[arg(long)]
@@ -530,6 +539,10 @@ pub struct MetricsArgs {
     /// Territory type to report (default: the first).
     #[arg(long = "type")]
     pub type_name: Option<String>,
+    /// Also write the per-territory summary (figures, quota, actual,
+    /// attainment, white space, penetration, neglected) to this CSV file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
 }
 
 #[cfg(feature = "bench")]

@@ -3,11 +3,13 @@
 use super::args::CapacityArgs;
 use super::print_out;
 use crate::core::Workspace;
-use crate::core::capacity::{CapacityPlan, capacity as plan_capacity};
-use crate::core::edit::Edit;
-use crate::core::model::Rep;
+use crate::core::capacity::{
+    CapacityPlan, add_reps_edit, capacity as plan_capacity, capacity_by_drive,
+};
 use crate::core::numfmt::{count, fmt_num};
+use crate::core::progress::Progress;
 use crate::core::reps::workload_measure;
+use crate::core::travel::router_for;
 use crate::core::{Error, Result};
 
 /// Prints the reps needed, each territory's load in reps and candidate
@@ -21,9 +23,13 @@ pub(super) fn capacity(a: CapacityArgs) -> Result<()> {
             |m| ws.project().accounts.measures[m].name.clone(),
         ),
     };
-    let answer = plan_capacity(ws.project(), &ws.metrics(), &measure, a.per_rep)?;
+    let answer = if a.drive_time {
+        by_drive(&ws, &measure, a.per_rep)?
+    } else {
+        plan_capacity(ws.project(), &ws.metrics(), &measure, a.per_rep)?
+    };
     if a.add_reps {
-        add_candidates(&mut ws, &answer)?;
+        ws.apply(add_reps_edit(ws.project(), &answer.homes)?)?;
         ws.save_as(&a.plan)?;
     }
     if a.json {
@@ -40,32 +46,33 @@ pub(super) fn capacity(a: CapacityArgs) -> Result<()> {
     print_out(out)
 }
 
-/// Adds one rep per candidate home, as one undoable edit; refuses when a
-/// rep of that name exists already (a second run would duplicate them).
-fn add_candidates(ws: &mut Workspace, answer: &CapacityPlan) -> Result<()> {
+/// The answer with homes placed by drive time; refused when the plan has
+/// road travel off (its drive times would be straight lines).
+fn by_drive(ws: &Workspace, measure: &str, per_rep: f64) -> Result<CapacityPlan> {
     let p = ws.project();
-    let mut next = p.next_rep_id();
-    let mut edits = Vec::new();
-    for (k, h) in answer.homes.iter().enumerate() {
-        let name = format!("Candidate {}", k + 1);
-        if p.reps.iter().any(|r| r.name == name) {
-            return Err(Error::invalid(format!(
-                "the plan already has a rep called '{name}': delete the candidates first"
-            )));
-        }
-        let mut rep = Rep::new(next, name);
-        rep.home = Some((h.lon, h.lat));
-        edits.push(Edit::AddRep {
-            rep,
-            position: p.reps.len() + k,
-        });
-        next.0 += 1;
+    if !p.travel.roads {
+        return Err(Error::invalid(
+            "--drive-time needs road travel, which is off in this plan's travel settings",
+        ));
     }
-    ws.apply(Edit::Batch {
-        label: format!("Add {} candidate reps", edits.len()),
-        edits,
-    })?;
-    Ok(())
+    let a = &p.accounts;
+    let located: Vec<(f64, f64)> = a
+        .live()
+        .filter(|&i| a.is_located(i))
+        .map(|i| (a.lon[i], a.lat[i]))
+        .collect();
+    // The roads file is chosen by where the accounts are: a sample tells.
+    let step = (located.len() / 4_000).max(1);
+    let sample: Vec<(f64, f64)> = located.into_iter().step_by(step).collect();
+    let (router, _) = router_for(&p.travel, &sample)?;
+    capacity_by_drive(
+        p,
+        &ws.metrics(),
+        measure,
+        per_rep,
+        &router,
+        &Progress::new(),
+    )
 }
 
 /// The human-readable answer.
@@ -92,9 +99,14 @@ fn capacity_table(c: &CapacityPlan) -> String {
     if c.homes.is_empty() {
         return s;
     }
+    let (how, mean) = if c.drive_time {
+        ("drive time", "mean min")
+    } else {
+        ("great-circle", "mean km")
+    };
     s += &format!(
-        "\nCandidate home bases (weighted p-median, great-circle):\n{:>3} {:>9} {:>10}  {:<24} {:>14} {:>9} {:>8}\n",
-        "#", "lat", "lon", "near", c.measure, "accounts", "mean km"
+        "\nCandidate home bases (weighted p-median, {how}):\n{:>3} {:>9} {:>10}  {:<24} {:>14} {:>9} {:>8}\n",
+        "#", "lat", "lon", "near", c.measure, "accounts", mean
     );
     for (k, h) in c.homes.iter().enumerate() {
         s += &format!(
@@ -105,7 +117,7 @@ fn capacity_table(c: &CapacityPlan) -> String {
             super::table::truncate(&h.near, 24),
             fmt_num(h.load, 0),
             count(h.accounts),
-            h.mean_km
+            h.mean_minutes.unwrap_or(h.mean_km)
         );
     }
     s

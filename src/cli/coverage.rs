@@ -2,14 +2,39 @@
 
 use super::args::CoverageArgs;
 use super::{find_type, print_out};
-use crate::core::Result;
 use crate::core::Workspace;
-use crate::core::coverage::{Coverage, Penetration, coverage as plan_coverage};
+use crate::core::coverage::{Coverage, Penetration, activity_column, coverage as plan_coverage};
+use crate::core::edit::Edit;
 use crate::core::numfmt::count;
+use crate::core::{Error, Result};
 
-/// Prints the coverage table (or JSON).
+/// Prints the coverage table (or JSON); with `--save`, stores the activity
+/// column in the plan first (`--activity none` forgets it).
 pub(super) fn coverage(a: CoverageArgs) -> Result<()> {
     let mut ws = Workspace::open(&a.plan)?;
+    let activity = match (&a.activity, &ws.project().settings.activity) {
+        (Some(c), _) => c.clone(),
+        (None, Some(c)) => c.clone(),
+        (None, None) => {
+            return Err(Error::invalid(
+                "name the activity column: --activity COLUMN (add --save to keep it in the plan)",
+            ));
+        }
+    };
+    if a.save {
+        let forget = activity.eq_ignore_ascii_case("none");
+        let mut settings = ws.project().settings.clone();
+        settings.activity = if forget {
+            None
+        } else {
+            Some(activity_column(ws.project(), &activity)?)
+        };
+        ws.apply(Edit::SetSettings { settings })?;
+        ws.save_as(&a.plan)?;
+        if forget {
+            return print_out("The plan no longer tracks neglected accounts.\n".into());
+        }
+    }
     if let Some(tn) = &a.type_name {
         let ty = find_type(ws.project(), tn)?;
         ws.set_current_type(ty)?;
@@ -19,7 +44,7 @@ pub(super) fn coverage(a: CoverageArgs) -> Result<()> {
         actual: a.actual.as_deref(),
         potential: a.potential.as_deref(),
     };
-    let c = plan_coverage(ws.project(), ws.engine(), &m, &a.activity, measures)?;
+    let c = plan_coverage(ws.project(), ws.engine(), &m, &activity, measures)?;
     if a.json {
         return print_out(serde_json::to_string_pretty(&c).unwrap_or_default() + "\n");
     }

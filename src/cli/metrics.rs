@@ -18,6 +18,11 @@ pub(super) fn metrics(a: MetricsArgs) -> Result<()> {
         set_balance_measure(&mut ws, m)?;
     }
     let mut m = ws.metrics();
+    if let Some(path) = &a.csv {
+        crate::core::fs::write_file_atomically(path, |w| {
+            crate::core::report::write_territory_summary_csv(w, &m)
+        })?;
+    }
     if a.json
         && let Some(v) = super::travel::drive_view(&ws)
     {

@@ -8,16 +8,26 @@
 //! alternation: assign each account to its nearest home, move each home to
 //! its group's weighted geometric median (Weiszfeld), repeat. The seeding
 //! is deterministic (k-means++ with a fixed seed), so the same plan gives
-//! the same homes. Great-circle distance, not drive time: road travel is
-//! sparse off the major roads, and a median on it would snap to highways.
+//! the same homes.
+//!
+//! By drive time ([`capacity_by_drive`]): the great-circle homes start a
+//! second alternation over the plan's road network: each account goes to
+//! the home it reaches soonest, and each home moves to whichever of its
+//! group's accounts nearest the group's median (and the median itself)
+//! gives the least workload × drive minutes. Homes thus sit where the
+//! roads serve the group, not in the roadless middle of it.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 use serde::Serialize;
 
+use super::edit::Edit;
 use super::geometry::haversine_km;
 use super::metrics::PlanMetrics;
-use super::model::Project;
+use super::model::{Project, Rep};
+use super::progress::Progress;
+use super::travel::{Router, Snap};
 use super::{Error, Result};
 
 /// Accounts used to place homes at most (an even sample beyond): the
@@ -51,6 +61,10 @@ pub struct CandidateHome {
     pub accounts: u64,
     /// Their workload-weighted mean great-circle distance to the home, km.
     pub mean_km: f64,
+    /// Their workload-weighted mean drive time from the home, minutes
+    /// (placed by drive time only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_minutes: Option<f64>,
 }
 
 /// The answer of [`capacity`].
@@ -73,6 +87,8 @@ pub struct CapacityPlan {
     /// Candidate home bases, one per needed rep (fewer when there are
     /// fewer located accounts).
     pub homes: Vec<CandidateHome>,
+    /// The homes were placed by drive time over the road network.
+    pub drive_time: bool,
 }
 
 /// How many reps of `per_rep` capacity in `measure` the plan's accounts
@@ -83,6 +99,85 @@ pub fn capacity(
     measure: &str,
     per_rep: f64,
 ) -> Result<CapacityPlan> {
+    let (mut plan, points) = count_reps(project, metrics, measure, per_rep)?;
+    plan.homes = p_median(&points, plan.reps_needed)
+        .into_iter()
+        .map(|h| h.describe(project))
+        .collect();
+    Ok(plan)
+}
+
+/// [`capacity`] with the homes placed by drive time over `router`'s road
+/// network (see the module docs). Cancellable through `progress`.
+pub fn capacity_by_drive(
+    project: &Project,
+    metrics: &PlanMetrics,
+    measure: &str,
+    per_rep: f64,
+    router: &Router,
+    progress: &Progress,
+) -> Result<CapacityPlan> {
+    let (mut plan, points) = count_reps(project, metrics, measure, per_rep)?;
+    let start = p_median(&points, plan.reps_needed);
+    let homes: Vec<(f64, f64)> = start.iter().map(|c| (c.lon, c.lat)).collect();
+    // Homes are placed on a sample; every account then goes to its nearest.
+    let homes = drive_median(
+        &sample_to(points.clone(), MAX_DRIVE_POINTS),
+        homes,
+        router,
+        progress,
+    )?;
+    let (clusters, minutes) = drive_groups(&points, &homes, router);
+    plan.homes = clusters
+        .into_iter()
+        .zip(minutes)
+        .map(|(c, m)| CandidateHome {
+            mean_minutes: Some(m),
+            ..c.describe(project)
+        })
+        .collect();
+    plan.drive_time = true;
+    Ok(plan)
+}
+
+/// The edit that adds one rep "Candidate N" per home, home base set: one
+/// undoable edit. Refused when a rep of such a name exists already (a
+/// second run would duplicate them).
+pub fn add_reps_edit(project: &Project, homes: &[CandidateHome]) -> Result<Edit> {
+    let mut next = project.next_rep_id();
+    let mut edits = Vec::new();
+    for (k, h) in homes.iter().enumerate() {
+        let name = format!("Candidate {}", k + 1);
+        if project.reps.iter().any(|r| r.name == name) {
+            return Err(Error::invalid(format!(
+                "the plan already has a rep called '{name}': delete the candidates first"
+            )));
+        }
+        let mut rep = Rep::new(next, name);
+        rep.home = Some((h.lon, h.lat));
+        edits.push(Edit::AddRep {
+            rep,
+            position: project.reps.len() + k,
+        });
+        next.0 += 1;
+    }
+    if edits.is_empty() {
+        return Err(Error::invalid("there are no candidate homes to add"));
+    }
+    Ok(Edit::Batch {
+        label: format!("Add {} candidate reps", edits.len()),
+        edits,
+    })
+}
+
+/// The count of reps and each unit's load (no homes yet), and the
+/// weighted points the homes are placed over.
+fn count_reps(
+    project: &Project,
+    metrics: &PlanMetrics,
+    measure: &str,
+    per_rep: f64,
+) -> Result<(CapacityPlan, Vec<Point>)> {
     if !per_rep.is_finite() || per_rep <= 0.0 {
         return Err(Error::invalid(format!(
             "--per-rep must be a positive amount, not {per_rep}"
@@ -136,11 +231,7 @@ pub fn capacity(
             .filter(|p| p.w > 0.0)
             .collect(),
     );
-    let homes = p_median(&points, reps_needed)
-        .into_iter()
-        .map(|h| h.describe(project))
-        .collect();
-    Ok(CapacityPlan {
+    let plan = CapacityPlan {
         measure: if column.is_none() {
             "count".into()
         } else {
@@ -152,8 +243,10 @@ pub fn capacity(
         reps_today: project.reps.len(),
         units_today: metrics.balance_units,
         units,
-        homes,
-    })
+        homes: Vec::new(),
+        drive_time: false,
+    };
+    Ok((plan, points))
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -167,11 +260,16 @@ struct Point {
 /// An even sample of at most [`MAX_POINTS`], weights scaled up so totals
 /// stay right.
 fn sample(points: Vec<Point>) -> Vec<Point> {
-    if points.len() <= MAX_POINTS {
+    sample_to(points, MAX_POINTS)
+}
+
+/// An even sample of at most `max` points, weights scaled up.
+fn sample_to(points: Vec<Point>, max: usize) -> Vec<Point> {
+    if points.len() <= max {
         return points;
     }
-    let step = points.len() as f64 / MAX_POINTS as f64;
-    (0..MAX_POINTS)
+    let step = points.len() as f64 / max as f64;
+    (0..max)
         .map(|k| {
             let mut p = points[(k as f64 * step) as usize];
             p.w *= step;
@@ -219,6 +317,7 @@ impl Cluster {
             load,
             accounts: self.members.len() as u64,
             mean_km: if load > 0.0 { weighted / load } else { 0.0 },
+            mean_minutes: None,
         }
     }
 }
@@ -328,6 +427,155 @@ fn weiszfeld(g: &[Point], start: (f64, f64)) -> (f64, f64) {
         (x, y) = (sx / sw, sy / sw);
     }
     (x / cos, y)
+}
+
+/// Accounts the drive-time placement works on at most (an even sample
+/// beyond): each home costs one search of the road graph plus one look-up
+/// per account.
+const MAX_DRIVE_POINTS: usize = 4_000;
+
+/// Accounts nearest a group's median tried as its home in each round.
+const DRIVE_CANDIDATES: usize = 6;
+
+/// Alternation rounds of the drive-time placement at most.
+const DRIVE_ROUNDS: usize = 6;
+
+/// Drive minutes from each of `homes` to every point: `[home][point]`.
+fn drive_minutes(
+    router: &Router,
+    homes: &[(f64, f64)],
+    points: &[Point],
+    snaps: &[Option<Snap>],
+) -> Vec<Vec<f64>> {
+    homes
+        .par_iter()
+        .map(|&h| {
+            let tree = router.tree(h, u64::MAX);
+            points
+                .iter()
+                .zip(snaps)
+                .map(|(p, s)| router.trip_from(&tree, (p.lon, p.lat), s.as_ref()).minutes)
+                .collect()
+        })
+        .collect()
+}
+
+/// Each point's nearest home by drive time and its minutes, one road
+/// search per home (memory stays one entry per point however many homes).
+fn nearest_homes(
+    router: &Router,
+    homes: &[(f64, f64)],
+    points: &[Point],
+    snaps: &[Option<Snap>],
+) -> Vec<(usize, f64)> {
+    let mut best = vec![(0usize, f64::INFINITY); points.len()];
+    for (h, &home) in homes.iter().enumerate() {
+        let tree = router.tree(home, u64::MAX);
+        best.par_iter_mut()
+            .zip(points.par_iter().zip(snaps.par_iter()))
+            .for_each(|(b, (p, s))| {
+                let m = router.trip_from(&tree, (p.lon, p.lat), s.as_ref()).minutes;
+                if m < b.1 {
+                    *b = (h, m);
+                }
+            });
+    }
+    best
+}
+
+/// The home of one group that minimises workload × drive minutes among
+/// the current one, the group's geometric median and its members nearest
+/// that median; with its total cost.
+fn best_home(
+    router: &Router,
+    group: &[usize],
+    points: &[Point],
+    snaps: &[Option<Snap>],
+    current: (f64, f64),
+) -> ((f64, f64), f64) {
+    let members: Vec<Point> = group.iter().map(|&i| points[i]).collect();
+    let median = weiszfeld(&members, current);
+    let mut near: Vec<&Point> = members.iter().collect();
+    near.sort_by(|a, b| {
+        let d = |p: &Point| haversine_km(median, (p.lon, p.lat));
+        d(a).total_cmp(&d(b))
+    });
+    let mut tries = vec![current, median];
+    tries.extend(near.iter().take(DRIVE_CANDIDATES).map(|p| (p.lon, p.lat)));
+    let group_snaps: Vec<Option<Snap>> = group.iter().map(|&i| snaps[i]).collect();
+    let costs = drive_minutes(router, &tries, &members, &group_snaps);
+    let cost = |row: &Vec<f64>| -> f64 { row.iter().zip(&members).map(|(m, p)| m * p.w).sum() };
+    tries
+        .into_iter()
+        .zip(costs.iter().map(cost))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or((current, f64::INFINITY))
+}
+
+/// Weighted p-median by drive time from `homes`: the homes it settles on.
+fn drive_median(
+    points: &[Point],
+    mut homes: Vec<(f64, f64)>,
+    router: &Router,
+    progress: &Progress,
+) -> Result<Vec<(f64, f64)>> {
+    let coords: Vec<(f64, f64)> = points.iter().map(|p| (p.lon, p.lat)).collect();
+    let snaps = router.snap_all(&coords);
+    progress.set_total(DRIVE_ROUNDS as u64);
+    for round in 0..DRIVE_ROUNDS {
+        progress.set_done(round as u64);
+        progress.check()?;
+        let owner = nearest_homes(router, &homes, points, &snaps);
+        let mut groups = vec![Vec::new(); homes.len()];
+        for (i, &(h, _)) in owner.iter().enumerate() {
+            groups[h].push(i);
+        }
+        let mut moved = false;
+        for (h, g) in homes.iter_mut().zip(&groups) {
+            if g.is_empty() {
+                continue;
+            }
+            let (best, _) = best_home(router, g, points, &snaps, *h);
+            moved |= haversine_km(*h, best) > 0.05;
+            *h = best;
+        }
+        if !moved {
+            break;
+        }
+    }
+    progress.set_done(DRIVE_ROUNDS as u64);
+    Ok(homes)
+}
+
+/// Every point grouped by the home it reaches soonest, and each group's
+/// workload-weighted mean drive minutes.
+fn drive_groups(
+    points: &[Point],
+    homes: &[(f64, f64)],
+    router: &Router,
+) -> (Vec<Cluster>, Vec<f64>) {
+    let coords: Vec<(f64, f64)> = points.iter().map(|p| (p.lon, p.lat)).collect();
+    let snaps = router.snap_all(&coords);
+    let owner = nearest_homes(router, homes, points, &snaps);
+    let mut clusters: Vec<Cluster> = homes
+        .iter()
+        .map(|&(lon, lat)| Cluster {
+            lon,
+            lat,
+            members: Vec::new(),
+        })
+        .collect();
+    let mut cost = vec![(0.0, 0.0); homes.len()];
+    for (i, &(h, minutes)) in owner.iter().enumerate() {
+        clusters[h].members.push(points[i]);
+        cost[h].0 += minutes * points[i].w;
+        cost[h].1 += points[i].w;
+    }
+    let mean = cost
+        .into_iter()
+        .map(|(m, w)| if w > 0.0 { m / w } else { 0.0 })
+        .collect();
+    (clusters, mean)
 }
 
 #[cfg(test)]

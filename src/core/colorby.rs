@@ -25,6 +25,10 @@ pub enum ColorBy {
     /// A measure per territory (sequential scale): `count` or a measure
     /// column's name.
     Measure(String),
+    /// Market penetration, actual ÷ potential per territory (sequential
+    /// scale); offered when the quota settings name an actual measure and
+    /// the plan has a potential one.
+    Penetration,
 }
 
 impl ColorBy {
@@ -36,6 +40,15 @@ impl ColorBy {
         match name.to_ascii_lowercase().as_str() {
             "territory" | "territories" => return Ok(Self::Territory),
             "deviation" => return Ok(Self::Deviation),
+            "penetration" => {
+                return match super::metrics::penetration_measures(project) {
+                    Some(_) => Ok(Self::Penetration),
+                    None => Err(Error::invalid(
+                        "cannot colour by penetration: set the actual measure first \
+                         (turfmap quota PLAN … --actual MEASURE) and have a potential measure",
+                    )),
+                };
+            }
             "count" | "accounts" => return Ok(Self::Measure("count".into())),
             _ => {}
         }
@@ -44,6 +57,9 @@ impl ColorBy {
             return Ok(Self::Measure(m.name.clone()));
         }
         let mut choices = vec!["territory".to_owned(), "deviation".into(), "count".into()];
+        if super::metrics::penetration_measures(project).is_some() {
+            choices.push("penetration".into());
+        }
         choices.extend(measures.iter().map(|m| m.name.clone()));
         Err(Error::invalid(format!(
             "cannot colour by '{t}': use one of {}",
@@ -57,18 +73,23 @@ impl ColorBy {
             Self::Territory => "Territory".into(),
             Self::Deviation => "Deviation from mean".into(),
             Self::Measure(m) if m == "count" => "Accounts (count)".into(),
+            Self::Penetration => "Market penetration (actual ÷ potential)".into(),
             Self::Measure(m) => m.clone(),
         }
     }
 
-    /// The choices for a plan: territory, deviation, count, then each
-    /// measure column.
+    /// The choices for a plan: territory, deviation, count, penetration
+    /// (when the plan has actual and potential measures), then each measure
+    /// column.
     pub fn choices(project: &Project) -> Vec<Self> {
         let mut v = vec![
             Self::Territory,
             Self::Deviation,
             Self::Measure("count".into()),
         ];
+        if super::metrics::penetration_measures(project).is_some() {
+            v.push(Self::Penetration);
+        }
         v.extend(
             project
                 .accounts
@@ -149,6 +170,7 @@ pub fn coloring(project: &Project, metrics: &PlanMetrics, by: &ColorBy) -> Color
         ColorBy::Territory => by_territory(project, metrics),
         ColorBy::Deviation => by_deviation(metrics),
         ColorBy::Measure(name) => by_measure(metrics, name),
+        ColorBy::Penetration => by_penetration(project, metrics),
     }
 }
 
@@ -263,9 +285,10 @@ fn by_measure(m: &PlanMetrics, name: &str) -> Coloring {
     } else {
         format!("{name} per territory")
     };
+    let by = ColorBy::Measure(name.to_owned());
     let Some(values) = measure_values(m, name) else {
         return Coloring {
-            by: ColorBy::Measure(name.to_owned()),
+            by,
             fills: HashMap::new(),
             legend: Legend {
                 title: format!("{title} (no such measure)"),
@@ -273,6 +296,40 @@ fn by_measure(m: &PlanMetrics, name: &str) -> Coloring {
             },
         };
     };
+    sequential(by, title, &values, numfmt::readable)
+}
+
+/// Penetration (actual ÷ potential, %) per territory in quantile classes;
+/// a territory without potential has no value (grey).
+fn by_penetration(project: &Project, m: &PlanMetrics) -> Coloring {
+    let title = match super::metrics::penetration_measures(project) {
+        Some((actual, potential)) => format!("Market penetration ({actual} ÷ {potential})"),
+        None => "Market penetration (needs actual and potential measures)".to_owned(),
+    };
+    let values: Vec<(u32, f64)> = m
+        .territories
+        .iter()
+        .map(|t| (t.id, t.penetration_pct.unwrap_or(f64::NAN)))
+        .collect();
+    let pct = |v: f64| format!("{}%", numfmt::pct_plain(round_sig(v, 2)));
+    let mut c = sequential(ColorBy::Penetration, title, &values, pct);
+    if values.iter().any(|v| !v.1.is_finite()) {
+        c.legend.entries.push(LegendEntry {
+            color: NO_DATA,
+            label: "no potential".into(),
+        });
+    }
+    c
+}
+
+/// Fills in five quantile classes of `values` (non-finite: [`NO_DATA`])
+/// and a legend whose bounds `label` formats.
+fn sequential(
+    by: ColorBy,
+    title: String,
+    values: &[(u32, f64)],
+    label: impl Fn(f64) -> String,
+) -> Coloring {
     let breaks = quantile_breaks(values.iter().map(|v| v.1), SEQUENTIAL.len());
     let class = |v: f64| breaks.iter().filter(|&&b| v >= b).count();
     let fills = values
@@ -301,18 +358,13 @@ fn by_measure(m: &PlanMetrics, name: &str) -> Coloring {
         if finite.is_empty() {
             break;
         }
-        let label = format!(
-            "{} – {}",
-            numfmt::readable(bounds[k]),
-            numfmt::readable(bounds[k + 1])
-        );
         entries.push(LegendEntry {
             color: SEQUENTIAL[k.min(SEQUENTIAL.len() - 1)],
-            label,
+            label: format!("{} – {}", label(bounds[k]), label(bounds[k + 1])),
         });
     }
     Coloring {
-        by: ColorBy::Measure(name.to_owned()),
+        by,
         fills,
         legend: Legend { title, entries },
     }

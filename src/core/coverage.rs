@@ -8,15 +8,15 @@
 //! its own accounts plus its descendants'. Penetration is actual ÷
 //! potential from the plan's quota settings (see [`crate::core::quota`]).
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use super::engine::Engine;
-use super::hierarchy::ancestors;
 use super::metrics::PlanMetrics;
 use super::model::{Project, TerritoryId};
+use super::neglect::{count_neglected, roll_up};
 use super::{Error, Result};
+
+pub use super::neglect::activity_column;
 
 /// One territory's coverage.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -74,26 +74,8 @@ pub fn coverage(
     measures: Penetration<'_>,
 ) -> Result<Coverage> {
     let metrics = &with_penetration(metrics, measures)?;
-    let a = &project.accounts;
-    let is_neglected = neglect_test(project, activity)?;
-    let mut own: HashMap<TerritoryId, u64> = HashMap::new();
-    let (mut neglected, mut unassigned) = (0u64, 0u64);
-    for i in a.live() {
-        if !is_neglected(i) {
-            continue;
-        }
-        neglected += 1;
-        match engine.territory_of(i) {
-            Some(t) => *own.entry(t).or_default() += 1,
-            None => unassigned += 1,
-        }
-    }
-    let mut rolled = own.clone();
-    for (&t, &n) in &own {
-        for up in ancestors(project, t) {
-            *rolled.entry(up).or_default() += n;
-        }
-    }
+    let (own, neglected, unassigned) = count_neglected(project, engine, activity)?;
+    let rolled = roll_up(project, &own);
     let territories = metrics
         .territories
         .iter()
@@ -110,7 +92,7 @@ pub fn coverage(
         })
         .collect();
     Ok(Coverage {
-        activity: column_name(project, activity),
+        activity: activity_column(project, activity)?,
         territories,
         unassigned_neglected: unassigned,
         neglected,
@@ -157,61 +139,4 @@ fn pct(part: u64, whole: u64) -> f64 {
     } else {
         part as f64 / whole as f64 * 100.0
     }
-}
-
-/// The activity column's name as the plan spells it.
-fn column_name(project: &Project, activity: &str) -> String {
-    let a = &project.accounts;
-    a.measures
-        .iter()
-        .map(|m| &m.name)
-        .chain(a.attributes.iter().map(|c| &c.name))
-        .find(|n| n.eq_ignore_ascii_case(activity))
-        .cloned()
-        .unwrap_or_else(|| activity.to_owned())
-}
-
-/// Whether account `i` is neglected by `activity`; an unknown column is an
-/// error listing the columns the plan has.
-fn neglect_test<'a>(
-    project: &'a Project,
-    activity: &str,
-) -> Result<Box<dyn Fn(usize) -> bool + 'a>> {
-    let a = &project.accounts;
-    if let Some(m) = a
-        .measures
-        .iter()
-        .position(|m| m.name.eq_ignore_ascii_case(activity))
-    {
-        let values = &a.measures[m].values;
-        return Ok(Box::new(move |i| {
-            let v = values[i];
-            v == 0.0 || v.is_nan()
-        }));
-    }
-    if let Some(c) = a
-        .attributes
-        .iter()
-        .find(|c| c.name.eq_ignore_ascii_case(activity))
-    {
-        return Ok(Box::new(move |i| {
-            c.codes
-                .get(i)
-                .is_none_or(|&k| c.dict.get(k as usize).is_none_or(|v| v.trim().is_empty()))
-        }));
-    }
-    let names: Vec<&str> = a
-        .measures
-        .iter()
-        .map(|m| m.name.as_str())
-        .chain(a.attributes.iter().map(|c| c.name.as_str()))
-        .collect();
-    Err(Error::invalid(format!(
-        "no column called '{activity}'; the plan has: {}",
-        if names.is_empty() {
-            "no measure or attribute columns".to_owned()
-        } else {
-            names.join(", ")
-        }
-    )))
 }

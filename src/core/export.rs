@@ -22,11 +22,13 @@ use crate::core::{Error, Result};
 pub use crate::core::fs::write_file_atomically;
 
 /// An I/O error of a writer that does not know its file (see module docs).
-fn unnamed_io(e: std::io::Error) -> Error {
+pub(crate) fn unnamed_io(e: std::io::Error) -> Error {
     Error::io(PathBuf::new(), e)
 }
 
-fn from_csv(e: csv::Error) -> Error {
+/// A CSV writer's error: an I/O one without a file name (see the module
+/// docs), or what went wrong.
+pub(crate) fn from_csv(e: csv::Error) -> Error {
     let message = e.to_string();
     match e.into_kind() {
         csv::ErrorKind::Io(io) => unnamed_io(io),
@@ -103,8 +105,10 @@ pub fn write_assignment_csv_with<W: Write>(
 /// territory, in display order, with properties `name`, `id`, `color`
 /// and `fill` (both `#rrggbb`, `fill` as in the simplestyle spec that map
 /// viewers read; neighbours never share one), `priority`, `rep` (string or
-/// null) and `locked`.
+/// null), `locked` and, once quotas are set, `quota` (its own plus its
+/// descendants', as everywhere).
 pub fn territories_to_geojson(project: &Project) -> FeatureCollection {
+    let quotas = super::hierarchy::rolled_up_quotas(project);
     let features = project.territories.iter().map(|t| {
         let coordinates: Vec<Vec<Vec<Position>>> = t
             .geometry
@@ -130,6 +134,9 @@ pub fn territories_to_geojson(project: &Project) -> FeatureCollection {
             project.rep_label(t).map_or(Value::Null, Value::from),
         );
         props.insert("locked".into(), Value::from(t.locked));
+        if let Some(q) = quotas.get(&t.id) {
+            props.insert("quota".into(), Value::from(*q));
+        }
         Feature {
             geometry: Some(Geometry::new(GeometryValue::MultiPolygon { coordinates })),
             properties: Some(props),

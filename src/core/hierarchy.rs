@@ -148,6 +148,22 @@ pub fn ancestors(project: &Project, id: TerritoryId) -> Vec<TerritoryId> {
     out
 }
 
+/// Every territory's quota rolled up: its own plus all its descendants'
+/// (of any type; a hierarchy never crosses types). Territories where
+/// neither has one are left out. What exports write beside each
+/// territory, as the metrics show it.
+pub fn rolled_up_quotas(project: &Project) -> HashMap<TerritoryId, f64> {
+    let mut out: HashMap<TerritoryId, f64> = HashMap::new();
+    for t in &project.territories {
+        let Some(q) = t.quota else { continue };
+        *out.entry(t.id).or_default() += q;
+        for a in ancestors(project, t.id) {
+            *out.entry(a).or_default() += q;
+        }
+    }
+    out
+}
+
 /// The path from the root down to `id`, as names joined by " › ".
 pub fn path_label(project: &Project, id: TerritoryId) -> String {
     let mut names: Vec<&str> = ancestors(project, id)

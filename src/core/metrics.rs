@@ -82,6 +82,11 @@ pub struct TerritoryMetrics {
     pub white_space: Option<f64>,
     /// Market penetration: actual ÷ potential, in percent.
     pub penetration_pct: Option<f64>,
+    /// Neglected accounts (own plus descendants') by the plan's activity
+    /// column (`None` when the plan tracks none; see
+    /// [`crate::core::coverage`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neglected: Option<u64>,
     /// Drive time and road distance from the territory's rep home to its
     /// accounts (filled by
     /// [`DriveView::add_to_metrics`](crate::core::drive::DriveView::add_to_metrics);
@@ -167,6 +172,10 @@ pub struct PlanMetrics {
     pub attainment_pct: Option<f64>,
     /// Plan market penetration: actual ÷ potential, in percent.
     pub penetration_pct: Option<f64>,
+    /// Neglected live accounts in the whole plan by its activity column
+    /// (`None` when it tracks none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neglected: Option<u64>,
 }
 
 impl PlanMetrics {
@@ -276,6 +285,7 @@ impl PlanMetrics {
                     attainment_pct: None,
                     white_space: None,
                     penetration_pct: None,
+                    neglected: None,
                 }
             })
             .collect();
@@ -306,8 +316,10 @@ impl PlanMetrics {
             actual_total: None,
             attainment_pct: None,
             penetration_pct: None,
+            neglected: None,
         };
         fill_quota(project, ty, &mut metrics);
+        fill_neglected(project, engine, &mut metrics);
         metrics
     }
 
@@ -495,6 +507,42 @@ pub fn fill_quota(project: &Project, ty: TerritoryTypeId, metrics: &mut PlanMetr
         potential.map(|p| metrics.total.sums[p]),
         metrics.actual_total,
     );
+}
+
+/// Fills every territory's neglected count and the plan's from the plan's
+/// activity column ([`crate::core::neglect`]); nothing when it has none or
+/// the column is gone (a refresh without it: the counts are then unknown,
+/// not zero).
+pub fn fill_neglected(project: &Project, engine: &Engine, metrics: &mut PlanMetrics) {
+    let Some(activity) = project.settings.activity.as_deref() else {
+        return;
+    };
+    let Ok((own, neglected, _)) = super::neglect::count_neglected(project, engine, activity) else {
+        return;
+    };
+    let rolled = super::neglect::roll_up(project, &own);
+    for t in &mut metrics.territories {
+        t.neglected = Some(rolled.get(&TerritoryId(t.id)).copied().unwrap_or(0));
+    }
+    metrics.neglected = Some(neglected);
+}
+
+/// The actual and potential measures penetration is computed from, as the
+/// plan spells them: the quota settings' actual, and their potential or
+/// else a measure called "potential". `None` without both.
+pub fn penetration_measures(project: &Project) -> Option<(String, String)> {
+    let qs = project.settings.quota.as_ref()?;
+    let find = |name: &str| {
+        project
+            .accounts
+            .measures
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name))
+            .map(|m| m.name.clone())
+    };
+    let actual = find(qs.actual.as_deref()?)?;
+    let potential = find(qs.potential.as_deref().unwrap_or("potential"))?;
+    Some((actual, potential))
 }
 
 /// Actual ÷ potential in percent; `None` without both or a zero potential.

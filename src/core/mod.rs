@@ -29,6 +29,7 @@ pub mod index;
 pub mod label;
 pub mod metrics;
 pub mod model;
+pub mod neglect;
 pub mod numfmt;
 pub mod palette;
 pub mod pins;

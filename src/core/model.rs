@@ -455,6 +455,11 @@ pub struct PlanSettings {
     /// `#row`), not CRM ids: exports back to a CRM must refuse the plan.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub row_number_ids: bool,
+    /// The activity column that marks neglected accounts (a measure that is
+    /// zero or missing, or a text attribute that is empty); `None` = not
+    /// tracked. See [`crate::core::coverage`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<String>,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -494,6 +499,7 @@ impl Default for PlanSettings {
             default_country: Country::US,
             nearest_km: 0.0,
             row_number_ids: false,
+            activity: None,
         }
     }
 }

@@ -7,10 +7,13 @@
 //! Every piece of user text (plan, territory, rep and measure names) goes
 //! through [`escape_xml`].
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::core::basemap::BasemapData;
+use crate::core::csvsafe::CsvCells;
+use crate::core::export::{from_csv, unnamed_io};
 use crate::core::fs::write_file_atomically;
 use crate::core::metrics::PlanMetrics;
 use crate::core::numfmt::fmt_num;
@@ -315,13 +318,24 @@ fn table_rows(
     m: &PlanMetrics,
     ws: &Workspace,
 ) {
-    let cols = [
-        (40.0, "Territory", false),
-        (640.0, "Rep", false),
-        (1180.0, "Accounts", true),
-        (1420.0, "Balance", true),
-        (1640.0, "Deviation", true),
+    let quotas = m.territories.iter().any(|t| t.quota.is_some());
+    // With quotas the columns close up to make room for two more.
+    let x: [f64; 7] = if quotas {
+        [40.0, 470.0, 860.0, 1040.0, 1210.0, 1380.0, 1540.0]
+    } else {
+        [40.0, 640.0, 1180.0, 1420.0, 1640.0, 0.0, 0.0]
+    };
+    let mut cols = vec![
+        (x[0], "Territory", false),
+        (x[1], "Rep", false),
+        (x[2], "Accounts", true),
+        (x[3], "Balance", true),
+        (x[4], "Deviation", true),
     ];
+    if quotas {
+        cols.push((x[5], "Quota", true));
+        cols.push((x[6], "Attain.", true));
+    }
     let head = |x: f64, t: &str, right: bool| {
         let anchor = if right { "end" } else { "start" };
         format!(
@@ -342,18 +356,28 @@ fn table_rows(
             y - 19.0,
             hex(color)
         );
-        let cells = [
+        let mut cells = vec![
             (72.0, t.name.clone(), false, "#222831"),
-            (640.0, t.rep.clone().unwrap_or_default(), false, "#222831"),
-            (1180.0, fmt_num(t.group.count as f64, 0), true, "#222831"),
-            (1420.0, val(t.balance_value), true, "#222831"),
+            (x[1], t.rep.clone().unwrap_or_default(), false, "#222831"),
+            (x[2], fmt_num(t.group.count as f64, 0), true, "#222831"),
+            (x[3], val(t.balance_value), true, "#222831"),
             (
-                1640.0,
+                x[4],
                 t.deviation_text(),
                 true,
                 if bad { "#b3261e" } else { "#1e7a3c" },
             ),
         ];
+        if quotas {
+            cells.push((x[5], t.quota.map_or_else(String::new, val), true, "#222831"));
+            cells.push((
+                x[6],
+                t.attainment_pct
+                    .map_or_else(String::new, |a| format!("{a:.1}%")),
+                true,
+                "#222831",
+            ));
+        }
         for (x, text, right, fill) in cells {
             let anchor = if right { "end" } else { "start" };
             let _ = write!(
@@ -394,6 +418,24 @@ fn summary_cards(h: &mut String, m: &PlanMetrics) {
         ),
         ("Unlocated", fmt_num(m.unlocated.count as f64, 0), ""),
     ];
+    let mut cards: Vec<(&str, String, &str)> = cards.into_iter().collect();
+    let percent = |p: f64| format!("{p:.1}%");
+    if let Some(q) = m.quota_total {
+        cards.push(("Quota", val(q), ""));
+    }
+    if let Some(a) = m.attainment_pct {
+        cards.push((
+            "Attainment",
+            percent(a),
+            if a >= 100.0 { "good" } else { "" },
+        ));
+    }
+    if let Some(p) = m.penetration_pct {
+        cards.push(("Market penetration", percent(p), ""));
+    }
+    if let Some(n) = m.neglected {
+        cards.push(("Neglected accounts", fmt_num(n as f64, 0), ""));
+    }
     h.push_str("<h2 id=\"summary\">Plan summary</h2>\n<div class=\"cards\">\n");
     for (k, v, class) in cards {
         let _ = writeln!(
@@ -527,12 +569,25 @@ fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: Dista
     for name in &m.measures {
         let _ = write!(h, "<th>{}</th>", escape_xml(name));
     }
-    let _ = writeln!(
+    let _ = write!(
         h,
-        "<th>Balance ({})</th><th>Deviation</th><th>Share</th><th>Area ({})</th><th>Compactness</th></tr></thead>\n<tbody>",
+        "<th>Balance ({})</th><th>Deviation</th><th>Share</th><th>Area ({})</th><th>Compactness</th>",
         escape_xml(&m.balance_measure),
         units.area_label()
     );
+    let mut plan_cols = PlanColumns::of(m);
+    if let Some(a) = project
+        .settings
+        .quota
+        .as_ref()
+        .and_then(|q| q.actual.as_ref())
+    {
+        plan_cols.actual = format!("Actual ({a})");
+    }
+    for head in plan_cols.headers() {
+        let _ = write!(h, "<th>{}</th>", escape_xml(&head));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
     let bm = project.balance_measure_index();
     for t in &m.territories {
         let color = territory_color(project, t.id);
@@ -553,9 +608,9 @@ fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: Dista
         for v in &t.group.sums {
             let _ = write!(h, "<td>{}</td>", val(*v));
         }
-        let _ = writeln!(
+        let _ = write!(
             h,
-            "<td>{}</td><td class=\"{}\">{}</td><td>{:.1}%</td><td>{}</td><td>{:.2}</td></tr>",
+            "<td>{}</td><td class=\"{}\">{}</td><td>{:.1}%</td><td>{}</td><td>{:.2}</td>",
             val(t.balance_value),
             if bad { "bad" } else { "good" },
             t.deviation_text(),
@@ -563,9 +618,13 @@ fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: Dista
             fmt_num(units.area_from_km2(t.area_km2), 0),
             t.compactness
         );
+        for cell in plan_cols.cells(&PlanFigures::of(t)) {
+            let _ = write!(h, "<td>{}</td>", escape_xml(&cell));
+        }
+        h.push_str("</tr>\n");
     }
     h.push_str("</tbody>\n<tfoot>\n");
-    let row = |h: &mut String, label: &str, g: &crate::core::metrics::Group| {
+    let row = |h: &mut String, label: &str, g: &crate::core::metrics::Group, f: &PlanFigures| {
         let _ = write!(
             h,
             "<tr><td>{label}</td><td></td><td>{}</td>",
@@ -574,11 +633,205 @@ fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: Dista
         for v in &g.sums {
             let _ = write!(h, "<td>{}</td>", val(*v));
         }
-        h.push_str("<td></td><td></td><td></td><td></td><td></td></tr>\n");
+        h.push_str("<td></td><td></td><td></td><td></td><td></td>");
+        for cell in plan_cols.cells(f) {
+            let _ = write!(h, "<td>{}</td>", escape_xml(&cell));
+        }
+        h.push_str("</tr>\n");
     };
-    row(h, "Unassigned", &m.unassigned);
-    row(h, "Total", &m.total);
+    row(h, "Unassigned", &m.unassigned, &PlanFigures::default());
+    row(h, "Total", &m.total, &PlanFigures::plan(m));
     h.push_str("</tfoot>\n</table>\n");
+}
+
+/// Quota, coverage and penetration figures of a territory or the plan.
+#[derive(Default)]
+struct PlanFigures {
+    quota: Option<f64>,
+    actual: Option<f64>,
+    attainment_pct: Option<f64>,
+    white_space: Option<f64>,
+    penetration_pct: Option<f64>,
+    neglected: Option<u64>,
+}
+
+impl PlanFigures {
+    fn of(t: &crate::core::metrics::TerritoryMetrics) -> Self {
+        Self {
+            quota: t.quota,
+            actual: t.actual,
+            attainment_pct: t.attainment_pct,
+            white_space: t.white_space,
+            penetration_pct: t.penetration_pct,
+            neglected: t.neglected,
+        }
+    }
+
+    fn plan(m: &PlanMetrics) -> Self {
+        let white = m
+            .territories
+            .iter()
+            .filter(|t| t.parent.is_none())
+            .filter_map(|t| t.white_space)
+            .reduce(|a, b| a + b);
+        Self {
+            quota: m.quota_total,
+            actual: m.actual_total,
+            attainment_pct: m.attainment_pct,
+            white_space: white,
+            penetration_pct: m.penetration_pct,
+            neglected: m.neglected,
+        }
+    }
+}
+
+/// Which of the quota and coverage columns the plan has figures for (a
+/// column nobody has is left out rather than shown empty).
+struct PlanColumns {
+    actual: String,
+    quota: bool,
+    has_actual: bool,
+    white: bool,
+    penetration: bool,
+    neglected: bool,
+}
+
+impl PlanColumns {
+    fn of(m: &PlanMetrics) -> Self {
+        let any =
+            |f: fn(&crate::core::metrics::TerritoryMetrics) -> bool| m.territories.iter().any(f);
+        Self {
+            actual: "Actual".into(),
+            quota: any(|t| t.quota.is_some()),
+            has_actual: any(|t| t.actual.is_some()),
+            white: any(|t| t.white_space.is_some()),
+            penetration: any(|t| t.penetration_pct.is_some()),
+            neglected: any(|t| t.neglected.is_some()),
+        }
+    }
+
+    fn headers(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if self.quota {
+            v.push("Quota".to_owned());
+        }
+        if self.has_actual {
+            v.push(self.actual.clone());
+            if self.quota {
+                v.push("Attainment".into());
+            }
+        }
+        if self.white {
+            v.push("White space".into());
+        }
+        if self.penetration {
+            v.push("Penetration".into());
+        }
+        if self.neglected {
+            v.push("Neglected".into());
+        }
+        v
+    }
+
+    fn cells(&self, f: &PlanFigures) -> Vec<String> {
+        let amount = |v: Option<f64>| v.map_or_else(String::new, val);
+        let percent = |v: Option<f64>| v.map_or_else(String::new, |p| format!("{p:.1}%"));
+        let mut v = Vec::new();
+        if self.quota {
+            v.push(amount(f.quota));
+        }
+        if self.has_actual {
+            v.push(amount(f.actual));
+            if self.quota {
+                v.push(percent(f.attainment_pct));
+            }
+        }
+        if self.white {
+            v.push(amount(f.white_space));
+        }
+        if self.penetration {
+            v.push(percent(f.penetration_pct));
+        }
+        if self.neglected {
+            v.push(
+                f.neglected
+                    .map_or_else(String::new, |n| fmt_num(n as f64, 0)),
+            );
+        }
+        v
+    }
+}
+
+/// Writes one row per territory of `metrics`' type, in plan order:
+/// `id,name,parent,rep,accounts`, each measure's total, `balance`,
+/// `deviation_pct`, then `quota,actual,attainment_pct,white_space,
+/// penetration_pct,neglected` (empty where the plan has no such figure).
+/// Quotas are rolled up (a parent's is its own plus its descendants').
+/// Text cells are spreadsheet-safe.
+pub fn write_territory_summary_csv<W: std::io::Write>(
+    w: W,
+    metrics: &crate::core::metrics::PlanMetrics,
+) -> Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    let mut head: Vec<String> = ["id", "name", "parent", "rep", "accounts"]
+        .map(String::from)
+        .to_vec();
+    head.extend(
+        metrics
+            .measures
+            .iter()
+            .map(|m| CsvCells::default().cell(m).into_owned()),
+    );
+    head.extend(
+        [
+            "balance",
+            "deviation_pct",
+            "quota",
+            "actual",
+            "attainment_pct",
+            "white_space",
+            "penetration_pct",
+            "neglected",
+        ]
+        .map(String::from),
+    );
+    out.write_record(&head).map_err(from_csv)?;
+    let num = |v: Option<f64>| v.map_or_else(String::new, |v| v.to_string());
+    let names: HashMap<u32, &str> = metrics
+        .territories
+        .iter()
+        .map(|t| (t.id, t.name.as_str()))
+        .collect();
+    for t in &metrics.territories {
+        let cells = CsvCells::default();
+        let parent = t.parent.and_then(|p| names.get(&p).copied()).unwrap_or("");
+        let mut row = vec![
+            t.id.to_string(),
+            cells.cell(&t.name).into_owned(),
+            cells.cell(parent).into_owned(),
+            cells.cell(t.rep.as_deref().unwrap_or("")).into_owned(),
+            t.group.count.to_string(),
+        ];
+        row.extend(t.group.sums.iter().map(|v| v.to_string()));
+        row.push(t.balance_value.to_string());
+        row.push(if t.balance_unit {
+            format!("{:.2}", t.deviation_pct)
+        } else {
+            String::new()
+        });
+        row.extend([
+            num(t.quota),
+            num(t.actual),
+            t.attainment_pct
+                .map_or_else(String::new, |p| format!("{p:.2}")),
+            num(t.white_space),
+            t.penetration_pct
+                .map_or_else(String::new, |p| format!("{p:.2}")),
+            t.neglected.map_or_else(String::new, |n| n.to_string()),
+        ]);
+        out.write_record(&row).map_err(from_csv)?;
+    }
+    out.flush().map_err(unnamed_io)
 }
 
 fn scenario_section(h: &mut String, sc: &ScenarioComparison) {

@@ -104,6 +104,8 @@ pub struct MapView {
     stats: FrameStats,
     /// Accounts ringed as "moved" (a scenario comparison), if any.
     moved: Option<Arc<Vec<usize>>>,
+    /// Candidate home bases `(lon, lat)` (the Capacity window), if any.
+    candidates: Option<Arc<Vec<(f64, f64)>>>,
     /// While set, the next click on the map picks a point (for this
     /// purpose, shown as a hint) instead of selecting.
     picking: Option<String>,
@@ -240,6 +242,7 @@ impl MapView {
             online_error: None,
             stats: FrameStats::default(),
             moved: None,
+            candidates: None,
             picking: None,
             picked: None,
             rep_cache: None,
@@ -308,6 +311,7 @@ impl MapView {
             ring,
             online,
             moved,
+            candidates,
             picking,
             picked,
             rep_cache,
@@ -353,6 +357,9 @@ impl MapView {
                 _ => None,
             };
             reps::paint_homes(&painter, &view, ws, &homes, on_home);
+            if let Some(c) = candidates.as_deref() {
+                reps::paint_candidates(&painter, &view, c);
+            }
             if let Some(i) = selection.account {
                 highlight_account(&painter, &view, ws, i, Color32::from_gray(20), 2.5);
             }
@@ -601,6 +608,17 @@ impl MapView {
     /// The accounts ringed as moved, if any.
     pub fn moved(&self) -> Option<&Arc<Vec<usize>>> {
         self.moved.as_ref()
+    }
+
+    /// Shows numbered candidate home bases `(lon, lat)` until called again
+    /// with `None`.
+    pub fn set_candidates(&mut self, homes: Option<Arc<Vec<(f64, f64)>>>) {
+        self.candidates = homes;
+    }
+
+    /// The candidate home bases shown, if any.
+    pub fn candidates(&self) -> Option<&Arc<Vec<(f64, f64)>>> {
+        self.candidates.as_ref()
     }
 
     /// Makes the next click on the map pick a point (`what` names it in the

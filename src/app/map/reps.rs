@@ -12,6 +12,45 @@ use crate::core::reps::RepMetrics;
 /// dot uses, so homes never read as accounts.
 pub const HOME_FILL: Color32 = Color32::from_rgb(76, 29, 149);
 
+/// Candidate home fill (the Capacity window): a teal no territory palette
+/// colour or account dot uses, unlike the violet of real homes.
+pub const CANDIDATE_FILL: Color32 = Color32::from_rgb(13, 148, 136);
+
+/// Paints candidate home bases `(lon, lat)` as numbered diamonds, so they
+/// read as proposals beside the house markers of real reps' homes.
+pub fn paint_candidates(painter: &egui::Painter, view: &ViewTransform, homes: &[(f64, f64)]) {
+    let font = FontId::proportional(11.0);
+    for (k, &(lon, lat)) in homes.iter().enumerate() {
+        if !(lon.is_finite() && lat.is_finite()) {
+            continue;
+        }
+        let p = view.to_screen(mercator(lon, lat));
+        if !view.rect.expand(20.0).contains(p) {
+            continue;
+        }
+        let s = 10.0;
+        let diamond = vec![
+            p + vec2(0.0, -s),
+            p + vec2(s, 0.0),
+            p + vec2(0.0, s),
+            p + vec2(-s, 0.0),
+        ];
+        painter.circle_filled(p, s * 1.3, Color32::from_black_alpha(50));
+        painter.add(Shape::convex_polygon(
+            diamond,
+            CANDIDATE_FILL,
+            Stroke::new(1.5, Color32::WHITE),
+        ));
+        painter.text(
+            p,
+            Align2::CENTER_CENTER,
+            (k + 1).to_string(),
+            font.clone(),
+            Color32::WHITE,
+        );
+    }
+}
+
 /// How close (screen points) the pointer must be to hover a home.
 const HIT_RADIUS: f32 = 11.0;
 

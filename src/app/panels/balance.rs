@@ -71,6 +71,9 @@ pub(crate) struct BalanceDialog {
     keep_pins: bool,
     /// Seconds the final improvement phase may run (0 = skip it).
     time_budget: f64,
+    /// Where Generate grows the territories from `(lon, lat)` (candidate
+    /// homes); empty = the reps' homes, then k-means++.
+    seeds: Vec<(f64, f64)>,
     job: Option<Job>,
     /// Plan revision the running job / proposal was computed from.
     revision: u64,
@@ -167,6 +170,7 @@ impl BalanceDialog {
             locked: Vec::new(),
             keep_pins: true,
             time_budget: BalanceOptions::default().time_budget_s,
+            seeds: Vec::new(),
             job: None,
             revision: ws.revision(),
             proposal: None,
@@ -202,6 +206,11 @@ impl BalanceDialog {
         // Balance the type the map shows; overlays stay as they are.
         opts.type_id = Some(ws.current_type());
         let project = ws.project().snapshot();
+        let seeds = if self.generate {
+            self.seeds.clone()
+        } else {
+            Vec::new()
+        };
         let (generate_k, what) = if self.generate {
             (Some(self.k), format!("Generating {} territories", self.k))
         } else {
@@ -213,7 +222,7 @@ impl BalanceDialog {
         self.revision = ws.revision();
         self.job = Some(Job::spawn(ctx, what, true, move |progress| {
             let p = match generate_k {
-                Some(k) => generate(&project, k, &opts, &[], progress)?,
+                Some(k) => generate(&project, k, &opts, &seeds, progress)?,
                 None => rebalance(&project, &opts, progress)?,
             };
             Ok(JobOutput::Proposal(Box::new(p)))
@@ -405,6 +414,23 @@ impl BalancePanel {
         }
     }
 
+    /// Opens the Generate dialog for one territory per home in `seeds`
+    /// (`(lon, lat)`), grown from them.
+    pub fn open_with_seeds(&mut self, ws: &Workspace, seeds: Vec<(f64, f64)>) {
+        self.open(ws, true);
+        if let Some(d) = &mut self.dialog {
+            d.k = seeds.len().max(1);
+            d.seeds = seeds;
+        }
+    }
+
+    /// The homes the open Generate dialog grows territories from, and how
+    /// many territories it asks for.
+    pub fn generate_from(&self) -> Option<(usize, &[(f64, f64)])> {
+        let d = self.dialog.as_ref().filter(|d| d.generate)?;
+        Some((d.k, &d.seeds))
+    }
+
     /// Closes the dialog, cancelling its run.
     pub fn close(&mut self) {
         if let Some(d) = self.dialog.take() {
@@ -542,6 +568,16 @@ fn options_ui(ui: &mut Ui, d: &mut BalanceDialog, territories: &[(TerritoryId, S
                 ui.add(egui::DragValue::new(&mut d.k).range(1..=1000))
                     .labelled_by(label.id);
                 ui.end_row();
+                if !d.seeds.is_empty() {
+                    ui.label("Grown from");
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(fmt::counted(d.seeds.len() as u64, "candidate home", "candidate homes"));
+                        if ui.small_button("Forget them").clicked() {
+                            d.seeds.clear();
+                        }
+                    });
+                    ui.end_row();
+                }
             }
             ui.label("Built from");
             ui.horizontal_wrapped(|ui| {

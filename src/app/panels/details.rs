@@ -280,6 +280,9 @@ impl Details {
                     });
                 }
                 ui.end_row();
+                if let Some(a) = activity_row(ui, ws, &settings) {
+                    new_settings = Some(a);
+                }
             });
         new_settings
     }
@@ -359,6 +362,28 @@ impl Details {
                     format!("{:.2}", t.compactness),
                     Some("1 = circle".into()),
                 );
+                if let Some(n) = t.neglected {
+                    let of = if t.group.count > 0 {
+                        n as f64 / t.group.count as f64 * 100.0
+                    } else {
+                        0.0
+                    };
+                    let col = ws.project().settings.activity.clone().unwrap_or_default();
+                    kv(
+                        ui,
+                        "Neglected",
+                        fmt::count(n),
+                        Some(format!("{of:.0}% of accounts; no {col}")),
+                    );
+                }
+                if let Some(p) = t.penetration_pct {
+                    kv(
+                        ui,
+                        "Penetration",
+                        format!("{p:.1}%"),
+                        Some("actual ÷ potential".into()),
+                    );
+                }
                 if locked {
                     kv(ui, "Locked", "yes", None);
                 }
@@ -554,6 +579,15 @@ fn plan_figures(ui: &mut Ui, m: &PlanMetrics) -> Vec<Command> {
                 ),
             );
             ui.end_row();
+            if m.neglected.is_some() || m.penetration_pct.is_some() {
+                if let Some(n) = m.neglected {
+                    figure(ui, "Neglected", fmt::count(n));
+                }
+                if let Some(p) = m.penetration_pct {
+                    figure(ui, "Penetration", format!("{p:.1}%"));
+                }
+                ui.end_row();
+            }
         });
     if m.balance_units != m.territories.len() {
         ui.label(RichText::new(m.units_summary()).small().weak());
@@ -585,6 +619,48 @@ fn plan_figures(ui: &mut Ui, m: &PlanMetrics) -> Vec<Command> {
             });
     }
     out
+}
+
+/// The activity column that marks neglected accounts: none, a measure
+/// (zero or missing = neglected) or a text column (empty = neglected).
+/// The new settings once changed.
+fn activity_row(ui: &mut Ui, ws: &Workspace, settings: &PlanSettings) -> Option<PlanSettings> {
+    let a = &ws.project().accounts;
+    let columns: Vec<String> = a
+        .measures
+        .iter()
+        .map(|m| m.name.clone())
+        .chain(a.attributes.iter().map(|c| c.name.clone()))
+        .collect();
+    let label = ui.label("Activity column");
+    let current = settings.activity.clone();
+    let mut chosen = None;
+    ComboBox::from_id_salt("activity_column")
+        .width(130.0)
+        .selected_text(current.as_deref().unwrap_or("None"))
+        .show_ui(ui, |ui| {
+            if ui.selectable_label(current.is_none(), "None").clicked() {
+                chosen = Some(None);
+            }
+            for c in columns {
+                let on = current.as_deref() == Some(c.as_str());
+                if ui.selectable_label(on, &c).clicked() {
+                    chosen = Some(Some(c));
+                }
+            }
+        })
+        .response
+        .labelled_by(label.id)
+        .on_hover_text(
+            "Accounts whose value here is zero or empty count as neglected, per territory",
+        );
+    ui.end_row();
+    chosen
+        .filter(|c| *c != current)
+        .map(|activity| PlanSettings {
+            activity,
+            ..settings.clone()
+        })
 }
 
 /// The combo box caption of a balance measure.

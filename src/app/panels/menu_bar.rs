@@ -74,6 +74,9 @@ impl MenuBar {
                 if ui.button("Generate…").clicked() {
                     out.push(Command::OpenBalance { generate: true });
                 }
+                if ui.button("Capacity…").clicked() {
+                    out.push(Command::OpenCapacity);
+                }
             });
             ui.menu_button("View", |ui| {
                 view_menu(ui, cx, view.style, &mut out);

@@ -10,6 +10,7 @@
 pub mod about;
 pub mod balance;
 pub mod balance_chart;
+pub mod capacity;
 pub mod details;
 pub mod dialogs;
 pub mod export;
@@ -70,6 +71,8 @@ pub struct Panels {
     pub tools: super::tools::Tools,
     /// The Balance/Generate dialog.
     pub balance: BalancePanel,
+    /// The Capacity window (reps needed, candidate homes).
+    pub capacity: capacity::CapacityPanel,
     /// The territory model window (open or not, its state stays).
     pub model: ModelWindow,
     /// Presentation mode.

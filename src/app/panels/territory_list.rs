@@ -588,8 +588,12 @@ impl TerritoryList {
             .as_deref()
             .map(|r| format!(" ({r})"))
             .unwrap_or_default();
+        let neglected = t
+            .neglected
+            .map(|n| format!("; {} neglected", fmt::count(n)))
+            .unwrap_or_default();
         let row = row.on_hover_text(format!(
-            "{}{rep}: {}, {judged}{}",
+            "{}{rep}: {}, {judged}{}{neglected}",
             t.name,
             fmt::counted(t.group.count, "account", "accounts"),
             if out { " (outside tolerance)" } else { "" }

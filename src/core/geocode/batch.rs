@@ -146,6 +146,24 @@ impl PostalSummary {
         *self.hits.entry(m).or_default() += 1;
     }
 
+    /// Adds the counts of `other` (a later part of the same file): the
+    /// unknown country texts keep their order of first appearance.
+    pub fn absorb(&mut self, other: &PostalSummary) {
+        for (m, n) in &other.hits {
+            *self.hits.entry(*m).or_default() += n;
+        }
+        for (k, n) in &other.misses {
+            *self.misses.entry(*k).or_default() += n;
+        }
+        for text in &other.unknown_countries {
+            if self.unknown_countries.len() < MAX_UNKNOWN_TEXTS
+                && !self.unknown_countries.contains(text)
+            {
+                self.unknown_countries.push(text.clone());
+            }
+        }
+    }
+
     /// Counts an account left unlocated; `country_text` is its country cell
     /// (quoted in the summary when it named no country).
     pub fn miss(&mut self, miss: PostalMiss, country: Option<Country>, country_text: &str) {

@@ -793,15 +793,20 @@ struct AttrBuilder {
 
 impl AttrBuilder {
     fn push(&mut self, column: &mut AttrColumn, value: &str) {
-        let code = match self.codes.get(value) {
+        let code = self.code(column, value);
+        column.codes.push(code);
+    }
+
+    /// The code of `value` in `column`, added to its dictionary if new.
+    fn code(&mut self, column: &mut AttrColumn, value: &str) -> u32 {
+        match self.codes.get(value) {
             Some(&c) => c,
             None => {
                 let c = column.code_of(value);
                 self.codes.insert(value.to_owned(), c);
                 c
             }
-        };
-        column.codes.push(code);
+        }
     }
 }
 
@@ -852,6 +857,44 @@ struct RowCounts {
     blank_rows: usize,
 }
 
+/// What pass 1 finds: the typed columns, the row counts and the blocks.
+type Typed = (Vec<(usize, Typing)>, RowCounts, Vec<Block>);
+
+/// Rows per block of pass 2, which reads the blocks in parallel.
+const ROWS_PER_BLOCK: usize = 1 << 15;
+
+/// Where a block of records starts, as pass 1 found it: pass 2 reads each
+/// block on its own, and the records (quoted line breaks and all) are cut
+/// where the sequential reader cut them.
+#[derive(Clone, Copy, Debug)]
+struct Block {
+    /// Byte offset of the block's first record.
+    byte: usize,
+    /// File line of that record (1-based).
+    line: u64,
+    /// Accounts (non-blank rows) before it.
+    rows_before: usize,
+}
+
+impl Block {
+    /// The block whose first record is `rec` (just read by a whole-file
+    /// reader over `bytes`), after `rows_before` accounts.
+    fn at(bytes: &[u8], rec: &csv::StringRecord, rows_before: usize) -> Option<Self> {
+        let pos = rec.position()?;
+        // csv's position is where the previous record ended: skip its line
+        // break (and blank lines) to the record's first byte.
+        let mut byte = usize::try_from(pos.byte()).ok()?;
+        while matches!(bytes.get(byte), Some(b'\n' | b'\r')) {
+            byte += 1;
+        }
+        Some(Block {
+            byte,
+            line: record_line(bytes, pos),
+            rows_before,
+        })
+    }
+}
+
 /// The file being imported: its bytes (without BOM), name, delimiter and
 /// header, and where its columns are.
 struct CsvFile<'a> {
@@ -860,6 +903,11 @@ struct CsvFile<'a> {
     delimiter: u8,
     headers: Vec<String>,
     layout: Layout,
+    /// File lines before `bytes` (0 for the whole file; a block of pass 2
+    /// starts later).
+    first_line: u64,
+    /// Accounts before `bytes` (numbers the rows of a block).
+    first_row: usize,
 }
 
 impl<'a> CsvFile<'a> {
@@ -883,13 +931,40 @@ impl<'a> CsvFile<'a> {
 
     /// The next record into `rec`; false at the end.
     fn read(&self, rdr: &mut csv::Reader<&[u8]>, rec: &mut csv::StringRecord) -> Result<bool> {
-        rdr.read_record(rec)
-            .map_err(|e| csv_error(e, self.bytes, self.path, &self.headers))
+        rdr.read_record(rec).map_err(
+            |e| match csv_error(e, self.bytes, self.path, &self.headers) {
+                Error::Csv {
+                    path,
+                    line,
+                    column,
+                    message,
+                } => Error::Csv {
+                    path,
+                    line: line + self.first_line,
+                    column,
+                    message,
+                },
+                other => other,
+            },
+        )
     }
 
     /// The real file line of `rec`.
     fn line(&self, rec: &csv::StringRecord) -> u64 {
-        rec.position().map_or(0, |p| record_line(self.bytes, p))
+        self.first_line + rec.position().map_or(0, |p| record_line(self.bytes, p))
+    }
+
+    /// The same file seen from `block` to `end` (a byte offset), for pass 2.
+    fn block(&self, block: &Block, end: usize) -> CsvFile<'a> {
+        CsvFile {
+            bytes: self.bytes.get(block.byte..end).unwrap_or_default(),
+            path: self.path,
+            delimiter: self.delimiter,
+            headers: self.headers.clone(),
+            layout: self.layout.clone(),
+            first_line: block.line - 1,
+            first_row: block.rows_before,
+        }
     }
 
     fn error(&self, line: u64, column: Option<usize>, message: String) -> Error {
@@ -990,7 +1065,7 @@ fn candidate_columns(layout: &Layout, width: usize) -> Vec<(usize, Typing)> {
 
 /// Pass 1: checks the structure (field counts, UTF-8) and types the
 /// columns, keeping the values of those that are numbers.
-fn type_columns(file: &CsvFile, progress: &Progress) -> Result<(Vec<(usize, Typing)>, RowCounts)> {
+fn type_columns(file: &CsvFile, progress: &Progress, rows_per_block: usize) -> Result<Typed> {
     let width = file.headers.len();
     let mut typing = candidate_columns(&file.layout, width);
     let decimal_comma = file.delimiter == b';';
@@ -999,7 +1074,11 @@ fn type_columns(file: &CsvFile, progress: &Progress) -> Result<(Vec<(usize, Typi
     let mut rec = csv::StringRecord::new();
     let mut rdr = file.data_reader(&mut rec)?;
     let mut seen = 0usize;
+    let mut blocks = Vec::new();
     while file.read(&mut rdr, &mut rec)? {
+        if seen.is_multiple_of(rows_per_block) {
+            blocks.extend(Block::at(file.bytes, &rec, counts.rows));
+        }
         seen += 1;
         if seen.is_multiple_of(PROGRESS_EVERY) {
             progress.check()?;
@@ -1042,7 +1121,7 @@ fn type_columns(file: &CsvFile, progress: &Progress) -> Result<(Vec<(usize, Typi
             }
         }
     }
-    Ok((typing, counts))
+    Ok((typing, counts, blocks))
 }
 
 /// An empty table for `rows` accounts with the typed columns (a column
@@ -1111,39 +1190,157 @@ fn start_report(file: &CsvFile, acc: &Accounts, counts: RowCounts) -> ImportRepo
 }
 
 /// Pass 2: ids, names, locations and text columns. Returns each account's
-/// file line.
+/// file line. The blocks are read in parallel, each into a table of its
+/// own, and joined in file order: the table, its text dictionaries and the
+/// report come out as one sequential read would make them.
 fn fill_rows(
     file: &CsvFile,
+    blocks: &[Block],
     acc: &mut Accounts,
     text_cols: &mut [AttrBuilder],
     report: &mut ImportReport,
     progress: &Progress,
 ) -> Result<Vec<u64>> {
-    let mut lines: Vec<u64> = Vec::with_capacity(report.rows);
-    let mut rec = csv::StringRecord::new();
-    let mut rdr = file.data_reader(&mut rec)?;
+    use rayon::prelude::*;
     let half = file.bytes.len() as u64;
-    let mut seen = 0usize;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let parts: Vec<Result<Part>> = blocks
+        .par_iter()
+        .enumerate()
+        .map(|(k, b)| {
+            progress.check()?;
+            let end = blocks.get(k + 1).map_or(file.bytes.len(), |n| n.byte);
+            let part = fill_block(&file.block(b, end), acc, text_cols, report);
+            let bytes = (end - b.byte) as u64;
+            let so_far = done.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed) + bytes;
+            progress.set_done(half + so_far);
+            part
+        })
+        .collect();
+    let mut lines: Vec<u64> = Vec::with_capacity(report.rows);
+    let mut postal_errors = Vec::new();
+    for part in parts {
+        let mut part = part?;
+        lines.append(&mut part.lines);
+        postal_errors.append(&mut part.postal_errors);
+        join_part(acc, text_cols, report, part);
+    }
+    postal_errors.sort();
+    postal_errors.dedup();
+    report.postal_errors = postal_errors;
+    Ok(lines)
+}
+
+/// One block of pass 2, read into a table of its own.
+struct Part {
+    /// The block's accounts (ids, names, locations, postal matches, text
+    /// codes into the block's own dictionaries).
+    acc: Accounts,
+    /// Its location counts.
+    report: ImportReport,
+    /// Each account's file line.
+    lines: Vec<u64>,
+    /// Postal tables that could not be read.
+    postal_errors: Vec<String>,
+}
+
+/// Reads the block `file` into a [`Part`]; `acc`, `text_cols` and `report`
+/// give the columns and the default country.
+fn fill_block(
+    file: &CsvFile,
+    acc: &Accounts,
+    text_cols: &[AttrBuilder],
+    report: &ImportReport,
+) -> Result<Part> {
+    let mut own = Accounts {
+        attributes: acc
+            .attributes
+            .iter()
+            .map(|a| AttrColumn::new(a.name.clone()))
+            .collect(),
+        ..Accounts::default()
+    };
+    let mut builders: Vec<AttrBuilder> = text_cols
+        .iter()
+        .map(|b| AttrBuilder {
+            col: b.col,
+            codes: FastMap::default(),
+        })
+        .collect();
+    let mut own_report = ImportReport {
+        default_country: report.default_country,
+        ..ImportReport::default()
+    };
+    let mut lines = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    let mut rdr = file.reader();
     let default = report.default_country.unwrap_or(Country::US);
     let mut postal = PostalLookup::new(Gazetteer::bundled(), default);
     while file.read(&mut rdr, &mut rec)? {
-        seen += 1;
-        if seen.is_multiple_of(PROGRESS_EVERY) {
-            progress.check()?;
-            progress.set_done(half + rec.position().map_or(0, csv::Position::byte));
-        }
         if is_blank(&rec) {
             continue;
         }
         let line = file.line(&rec);
-        push_row(file, &rec, line, acc, &mut postal, report)?;
-        for (col, b) in acc.attributes.iter_mut().zip(text_cols.iter_mut()) {
+        push_row(file, &rec, line, &mut own, &mut postal, &mut own_report)?;
+        for (col, b) in own.attributes.iter_mut().zip(builders.iter_mut()) {
             b.push(col, rec[b.col].trim());
         }
         lines.push(line);
     }
-    report.postal_errors = postal.load_errors();
-    Ok(lines)
+    Ok(Part {
+        acc: own,
+        report: own_report,
+        lines,
+        postal_errors: postal.load_errors(),
+    })
+}
+
+/// Appends the block `part` to `acc` and its counts to `report`.
+fn join_part(
+    acc: &mut Accounts,
+    text_cols: &mut [AttrBuilder],
+    report: &mut ImportReport,
+    part: Part,
+) {
+    let base = acc.ids.len();
+    let mut p = part.acc;
+    acc.ids.append(&mut p.ids);
+    acc.names.append(&mut p.names);
+    acc.lon.extend_from_slice(&p.lon);
+    acc.lat.extend_from_slice(&p.lat);
+    acc.source.extend_from_slice(&p.source);
+    for (i, m) in p.postal.iter().enumerate() {
+        if m.is_some() {
+            acc.set_postal_match(base + i, *m);
+        }
+    }
+    for ((col, b), own) in acc
+        .attributes
+        .iter_mut()
+        .zip(text_cols.iter_mut())
+        .zip(&p.attributes)
+    {
+        // The block's dictionary in its order of first use: new values get
+        // codes in the order one sequential read would have given them.
+        let map: Vec<u32> = own.dict.iter().map(|v| b.code(col, v)).collect();
+        col.codes.extend(own.codes.iter().map(|&c| map[c as usize]));
+    }
+    let r = &part.report;
+    report.by_coordinates += r.by_coordinates;
+    report.by_postal_code += r.by_postal_code;
+    report.unlocated += r.unlocated;
+    report.invalid_coordinates += r.invalid_coordinates;
+    for (to, from) in [
+        (&mut report.unlocated_lines, &r.unlocated_lines),
+        (
+            &mut report.invalid_coordinate_lines,
+            &r.invalid_coordinate_lines,
+        ),
+    ] {
+        let room = MAX_LINES.saturating_sub(to.len());
+        to.extend(from.iter().take(room));
+    }
+    report.postal.absorb(&r.postal);
 }
 
 /// Adds the id, name and location of the account in `rec` (file `line`).
@@ -1167,7 +1364,7 @@ fn push_row(
             }
             id.to_owned()
         }
-        None => (acc.ids.len() + 1).to_string(),
+        None => (file.first_row + acc.ids.len() + 1).to_string(),
     };
     let name = match file.layout.name.map(|c| rec[c].trim()) {
         Some(n) if !n.is_empty() => n.to_owned(),
@@ -1307,7 +1504,7 @@ fn import_accounts_from_bytes(
     opts: &AccountImportOptions,
     progress: &Progress,
 ) -> Result<(Accounts, ImportReport)> {
-    let (acc, report, check) = read_table(bytes, path, opts, progress, true)?;
+    let (acc, report, check) = read_table(bytes, path, opts, progress, true, ROWS_PER_BLOCK)?;
     debug_assert!(check.ids.is_ok() && check.location.is_none());
     Ok((acc, report))
 }
@@ -1381,7 +1578,7 @@ pub fn check_accounts(
     progress: &Progress,
 ) -> Result<MappingCheck> {
     let bytes = table_bytes(path, opts.sheet.as_deref())?;
-    let (_, report, check) = read_table(&bytes, path, opts, progress, false)?;
+    let (_, report, check) = read_table(&bytes, path, opts, progress, false, ROWS_PER_BLOCK)?;
     Ok(MappingCheck { report, ..check })
 }
 
@@ -1404,6 +1601,7 @@ fn read_table(
     opts: &AccountImportOptions,
     progress: &Progress,
     strict: bool,
+    rows_per_block: usize,
 ) -> Result<(Accounts, ImportReport, MappingCheck)> {
     let bytes = text_bytes(bytes, path)?;
     detect::refuse_non_table_bytes(path, bytes)?;
@@ -1416,11 +1614,13 @@ fn read_table(
         delimiter: sniff_delimiter(bytes),
         headers: Vec::new(),
         layout: Layout::default(),
+        first_line: 0,
+        first_row: 0,
     };
     file.headers = read_header(&file)?;
     file.layout = find_layout(&file.headers, opts, path)?;
     // Structure errors (ragged rows, bad UTF-8) first: they name a line.
-    let (typing, counts) = type_columns(&file, progress)?;
+    let (typing, counts, blocks) = type_columns(&file, progress, rows_per_block)?;
     let mut check = MappingCheck {
         report: ImportReport::default(),
         ids: if file.layout.row_numbers {
@@ -1449,7 +1649,14 @@ fn read_table(
         // The counts do not need the ids: the rows are numbered.
         file.layout.id = None;
     }
-    let lines = fill_rows(&file, &mut acc, &mut text_cols, &mut report, progress)?;
+    let lines = fill_rows(
+        &file,
+        &blocks,
+        &mut acc,
+        &mut text_cols,
+        &mut report,
+        progress,
+    )?;
     check_unique_ids(&file, &acc, &lines)?;
     progress.set_done(total);
     Ok((acc, report, check))
@@ -1458,6 +1665,139 @@ fn read_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A messy export: quoted line breaks and delimiters, blank and CRLF
+    /// lines, repeated and new text values, postal codes of several
+    /// countries (some unknown), bad coordinates.
+    fn messy_csv(rows: usize, seed: u64) -> String {
+        let mut x = seed;
+        let mut next = |m: u64| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) % m
+        };
+        let mut out = String::from("Id,Name,Lat,Lon,Zip,Country,Industry,Revenue\r\n");
+        for i in 0..rows {
+            let name = match next(4) {
+                0 => format!("\"Smith, {i}\nand sons\""),
+                1 => String::new(),
+                _ => format!("Acct {i}"),
+            };
+            let (lat, lon) = match next(5) {
+                0 => (String::new(), String::new()),
+                1 => ("95".to_owned(), "10".to_owned()),
+                _ => (
+                    format!("{}.5", 30 + next(10)),
+                    format!("-{}.25", 80 + next(10)),
+                ),
+            };
+            let (zip, country) = match next(6) {
+                0 => ("10115", "DE"),
+                1 => ("M5V 2T6", "Canada"),
+                2 => ("8001", "Switzerland"),
+                3 => ("99999", ""),
+                4 => ("30301", "Atlantis"),
+                _ => ("", ""),
+            };
+            let industry = ["Retail", "Health", "", "\"Oil, Gas\""][next(4) as usize];
+            let end = if next(3) == 0 { "\r\n" } else { "\n" };
+            out.push_str(&format!(
+                "A{i},{name},{lat},{lon},{zip},{country},{industry}-{},{}{end}",
+                next(50),
+                next(1000)
+            ));
+            if next(7) == 0 {
+                out.push_str(",,,,,,,\n\n");
+            }
+        }
+        out
+    }
+
+    fn read_in_blocks(text: &str, opts: &AccountImportOptions, rows: usize) -> String {
+        let got = read_table(
+            text.as_bytes(),
+            Path::new("t.csv"),
+            opts,
+            &Progress::new(),
+            true,
+            rows,
+        );
+        // Field by field: NaN coordinates compare by their bits, and the
+        // dictionaries' hash maps would print in any order.
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        format!(
+            "{:?}",
+            got.map(|(a, report, _)| {
+                let attrs: Vec<_> = a
+                    .attributes
+                    .iter()
+                    .map(|c| (&c.name, &c.codes, &c.dict))
+                    .collect();
+                let measures: Vec<_> = a
+                    .measures
+                    .iter()
+                    .map(|m| (&m.name, bits(&m.values)))
+                    .collect();
+                format!(
+                    "{:?}",
+                    (
+                        &a.ids[..],
+                        &a.names[..],
+                        bits(&a.lon),
+                        bits(&a.lat),
+                        &a.source,
+                        &a.postal,
+                        measures,
+                        attrs,
+                        report
+                    )
+                )
+            })
+        )
+    }
+
+    #[test]
+    fn blocks_read_in_parallel_give_what_one_sequential_read_gives() {
+        let row_ids = AccountImportOptions {
+            id_col: Some("#row".into()),
+            ..AccountImportOptions::default()
+        };
+        for (seed, rows) in [(1, 40), (2, 97), (3, 5)] {
+            let text = messy_csv(rows, seed);
+            for opts in [&AccountImportOptions::default(), &row_ids] {
+                let whole = read_in_blocks(&text, opts, usize::MAX);
+                assert!(whole.starts_with("Ok("), "{whole}");
+                for per_block in [1, 2, 3, 7, 64] {
+                    assert_eq!(
+                        read_in_blocks(&text, opts, per_block),
+                        whole,
+                        "seed {seed}, {per_block} rows a block"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn errors_in_a_later_block_name_the_same_line() {
+        let mut text = messy_csv(30, 9);
+        text.push_str("A3,dup,1,1,,,,1\n");
+        let whole = read_in_blocks(&text, &AccountImportOptions::default(), usize::MAX);
+        assert!(whole.contains("duplicate account id 'A3'"), "{whole}");
+        assert_eq!(
+            read_in_blocks(&text, &AccountImportOptions::default(), 4),
+            whole
+        );
+        let mut text = messy_csv(30, 10);
+        text.push_str(" ,empty id,1,1,,,,1\n");
+        let whole = read_in_blocks(&text, &AccountImportOptions::default(), usize::MAX);
+        assert!(whole.contains("empty account id"), "{whole}");
+        assert_eq!(
+            read_in_blocks(&text, &AccountImportOptions::default(), 3),
+            whole
+        );
+    }
 
     fn num(s: &str) -> Cell {
         parse_number(s, false, &mut String::new())

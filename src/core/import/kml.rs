@@ -343,8 +343,10 @@ fn kml_color(s: &str) -> Option<String> {
 
 /// Writes the territories as a KML document: one Placemark per territory
 /// (name, a PolyStyle in its colour, ExtendedData `id`, `color`, `fill`,
-/// `priority`, `locked`, `rep` and `type`) with a Polygon or a MultiGeometry of Polygons.
+/// `priority`, `locked`, `rep`, `type` and, once quotas are set, `quota`
+/// (rolled up)) with a Polygon or a MultiGeometry of Polygons.
 pub fn write_territories_kml<W: Write>(mut w: W, project: &Project) -> Result<()> {
+    let quotas = crate::core::hierarchy::rolled_up_quotas(project);
     let io = |e: std::io::Error| Error::io(std::path::PathBuf::new(), e);
     let mut s = String::with_capacity(64 * 1024);
     s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n<Document>\n");
@@ -368,6 +370,9 @@ pub fn write_territories_kml<W: Write>(mut w: W, project: &Project) -> Result<()
         }
         if let Some(ty) = project.territory_type(t.type_id) {
             data.push(("type", ty.name.clone()));
+        }
+        if let Some(q) = quotas.get(&t.id) {
+            data.push(("quota", q.to_string()));
         }
         for (k, v) in data {
             s.push_str(&format!(
