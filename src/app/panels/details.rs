@@ -280,7 +280,7 @@ impl Details {
                     });
                 }
                 ui.end_row();
-                if let Some(a) = activity_row(ui, ws, &settings) {
+                if let Some(a) = activity_row(ui, ws, &settings, [caption_w, combo_width]) {
                     new_settings = Some(a);
                 }
             });
@@ -623,8 +623,14 @@ fn plan_figures(ui: &mut Ui, m: &PlanMetrics) -> Vec<Command> {
 
 /// The activity column that marks neglected accounts: none, a measure
 /// (zero or missing = neglected) or a text column (empty = neglected).
-/// The new settings once changed.
-fn activity_row(ui: &mut Ui, ws: &Workspace, settings: &PlanSettings) -> Option<PlanSettings> {
+/// The new settings once changed. `widths`: of the caption (which wraps)
+/// and of the chooser, as the other settings rows.
+fn activity_row(
+    ui: &mut Ui,
+    ws: &Workspace,
+    settings: &PlanSettings,
+    widths: [f32; 2],
+) -> Option<PlanSettings> {
     let a = &ws.project().accounts;
     let columns: Vec<String> = a
         .measures
@@ -632,11 +638,16 @@ fn activity_row(ui: &mut Ui, ws: &Workspace, settings: &PlanSettings) -> Option<
         .map(|m| m.name.clone())
         .chain(a.attributes.iter().map(|c| c.name.clone()))
         .collect();
-    let label = ui.label("Activity column");
+    let label = ui
+        .allocate_ui(egui::vec2(widths[0], 0.0), |ui| {
+            ui.add(Label::new("Activity column").wrap())
+        })
+        .inner;
     let current = settings.activity.clone();
     let mut chosen = None;
     ComboBox::from_id_salt("activity_column")
-        .width(130.0)
+        .width(widths[1])
+        .truncate()
         .selected_text(current.as_deref().unwrap_or("None"))
         .show_ui(ui, |ui| {
             if ui.selectable_label(current.is_none(), "None").clicked() {
