@@ -390,7 +390,12 @@ impl TurfmapApp {
             }
             Command::ExportReport(compare) => {
                 let typed = self.panels.paths.unavailable().is_some();
-                let pending = panels::export::Pending::Report(compare, self.settings.units);
+                let look = panels::export::ReportLook {
+                    units: self.settings.units,
+                    color_by: self.style.color_by.clone(),
+                    label_values: self.style.label_values,
+                };
+                let pending = panels::export::Pending::Report(compare, look);
                 export.job_or_ask(ws, pending, typed, &mut self.panels.paths)
             }
             Command::CompareScenarios(other) => {

@@ -662,15 +662,16 @@ impl TurfmapApp {
             let commands = panels::StatusBar.ui(ui, &self.ws, &self.metrics, notice);
             self.apply_commands(commands);
         });
-        // Default widths leave the map most of a 1400-point window; both
+        // Default widths leave the map at least 60% of the window; both
         // side panels resize (egui remembers the widths) and collapse
         // (View menu).
         let (list_panel, details_panel) = (self.style.list_panel, self.style.details_panel);
+        let (list_width, details_width) = side_panel_widths(ui.available_width());
         if list_panel {
             Panel::left("territory_list")
                 .resizable(true)
-                .default_size(360.0)
-                .min_size(300.0)
+                .default_size(list_width)
+                .min_size(220.0)
                 .show(ui, |ui| {
                     let busy = self.job.is_some();
                     let p = &mut self.panels;
@@ -690,8 +691,8 @@ impl TurfmapApp {
         if details_panel {
             Panel::right("details")
                 .resizable(true)
-                .default_size(300.0)
-                .min_size(240.0)
+                .default_size(details_width)
+                .min_size(200.0)
                 .show(ui, |ui| {
                     let cx = panels::details::DetailsContext {
                         ws: &self.ws,
@@ -825,6 +826,16 @@ impl eframe::App for TurfmapApp {
 
 /// How long a status message shows.
 pub const NOTICE_TTL: Duration = Duration::from_secs(10);
+
+/// Default widths of the territory list and the details panel in a window
+/// `width` points wide: together at most 40% of it (the map gets the rest),
+/// within what their contents need to read.
+pub fn side_panel_widths(width: f32) -> (f32, f32) {
+    (
+        (0.22 * width).clamp(220.0, 340.0),
+        (0.165 * width).clamp(200.0, 260.0),
+    )
+}
 
 /// `west.turf` for messages (the whole path is in the status bar).
 fn display_name(path: &Path) -> String {
