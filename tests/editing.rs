@@ -354,6 +354,10 @@ fn dragging_a_vertex_is_one_undo_step_and_matches_a_full_recompute() {
     // A locked territory shows no handles, and says why.
     app_mut(&mut h).select_territory(north, false);
     h.run_ok();
+    // The details panel may need scrolling to show it.
+    h.get_by_role_and_label(Role::CheckBox, "Locked")
+        .scroll_to_me();
+    h.run_ok();
     h.get_by_role_and_label(Role::CheckBox, "Locked").click();
     h.run_ok();
     assert!(

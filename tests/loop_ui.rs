@@ -35,6 +35,9 @@ fn details_panel_sets_one_quota_and_the_total_follows() {
         "no quota figures shown"
     );
     assert!(h.query_by_label("Attainment: 1.0%").is_some());
+    // The details panel may need scrolling to show the quota controls.
+    h.get_by_label("Set quota").scroll_to_me();
+    h.run();
     retype(&mut h, "New quota", "450");
     h.get_by_label("Set quota").click();
     h.run();

@@ -69,8 +69,10 @@ fn menu_opens_the_window_with_tree_and_reps() {
     h.get_by_label("-").click();
     h.run_ok();
     assert_eq!(h.query_all_by_label("West").count(), wests - 1);
-    // Reps with their load and distance (and in the territory list).
-    assert!(h.query_all_by_label("Ann Lee").count() >= 2);
+    // Reps with their load and distance (the territory list shows its rep
+    // column only once widened; at the default width its rows' tooltips
+    // name the rep).
+    assert!(h.query_all_by_label("Ann Lee").count() >= 1);
 }
 
 #[test]

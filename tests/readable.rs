@@ -10,6 +10,8 @@ mod common;
 use std::path::Path;
 
 use common::{WINDOW, app, app_mut, harness, harness_sized, open};
+use egui::Key;
+use turfmap::app::command::Command;
 use turfmap::core::colorby::{ColorBy, DIVERGING, SEQUENTIAL, coloring, measure_values};
 use turfmap::core::import::{add_territories, import_territories};
 use turfmap::core::model::Project;
@@ -219,7 +221,7 @@ fn the_map_has_most_of_the_default_window_and_panels_collapse() {
     h.run_ok();
     let map = app(&h).map_view().last_view().expect("drawn").rect;
     assert!(
-        map.width() >= 0.5 * WINDOW[0] && map.height() >= 0.6 * WINDOW[1],
+        map.width() >= 0.6 * WINDOW[0] && map.height() >= 0.6 * WINDOW[1],
         "map {map:?} of {WINDOW:?}"
     );
     app_mut(&mut h).map_style_mut().list_panel = false;
@@ -227,4 +229,139 @@ fn the_map_has_most_of_the_default_window_and_panels_collapse() {
     h.run_ok();
     let wide = app(&h).map_view().last_view().expect("drawn").rect;
     assert!(wide.width() >= 0.95 * WINDOW[0], "{wide:?}");
+}
+
+/// The map's rect on screen after the last frame.
+fn map_rect(h: &egui_kittest::Harness<'_, common::Slot>) -> egui::Rect {
+    app(h).map_view().last_view().expect("drawn").rect
+}
+
+#[test]
+fn selecting_or_switching_tools_never_moves_the_map() {
+    let mut h = harness_sized(WINDOW, open(sample_plan()));
+    h.run_ok();
+    h.run_ok();
+    let before = map_rect(&h);
+    // An account, then a territory with a long name, then every tool (each
+    // has its own options and hints in the toolbar).
+    app_mut(&mut h).select_account(0);
+    h.run_ok();
+    assert_eq!(map_rect(&h), before, "after selecting an account");
+    let longest = {
+        let ws = app(&h).workspace();
+        let t = ws.project().territories.iter();
+        t.max_by_key(|t| t.name.len()).expect("territories").id
+    };
+    app_mut(&mut h).apply_command(Command::SelectTerritory {
+        id: longest,
+        zoom: false,
+    });
+    h.run_ok();
+    assert_eq!(map_rect(&h), before, "after selecting a territory");
+    for k in [Key::L, Key::D, Key::E, Key::P, Key::S, Key::V] {
+        common::key(&mut h, k);
+        h.run_ok();
+        assert_eq!(map_rect(&h), before, "after the {k:?} tool");
+    }
+}
+
+#[test]
+fn a_report_from_the_window_is_coloured_like_the_window() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness(sample_plan());
+    h.run_ok();
+    app_mut(&mut h).panels_mut().export.target_dir = Some(dir.path().to_path_buf());
+    let report = |h: &mut egui_kittest::Harness<'_, common::Slot>| {
+        app_mut(h).apply_command(Command::ExportReport(None));
+        h.run_ok();
+        common::finish_job(h);
+        let path = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").path())
+            .find(|p| p.extension().is_some_and(|e| e == "html"))
+            .expect("report written");
+        let html = std::fs::read_to_string(&path).expect("html");
+        std::fs::remove_file(&path).expect("remove");
+        html
+    };
+    let plain = report(&mut h);
+    assert!(!plain.contains("Colour: Deviation"));
+    app_mut(&mut h).map_style_mut().color_by = ColorBy::Deviation;
+    app_mut(&mut h).map_style_mut().label_values = true;
+    h.run_ok();
+    let html = report(&mut h);
+    assert!(html.contains("Colour: Deviation"), "the window's colouring");
+    assert!(
+        html.contains(" · +") || html.contains(" · -"),
+        "value labels"
+    );
+}
+
+#[test]
+fn the_window_fills_neighbours_apart_and_labels_them() {
+    let mut h = harness(states());
+    h.run_ok();
+    h.run_ok();
+    let ws = app(&h).workspace();
+    let p = ws.project();
+    let fills: std::collections::HashMap<_, _> =
+        app(&h).map_view().drawn_fills().iter().copied().collect();
+    assert!(fills.len() >= 48, "{} drawn", fills.len());
+    let labelled = app(&h).map_view().labelled().to_vec();
+    let mut pairs = 0;
+    for (a, ns) in turfmap::core::colors::adjacency(p) {
+        for b in ns.into_iter().filter(|&b| a < b) {
+            let (Some(fa), Some(fb)) = (fills.get(&a), fills.get(&b)) else {
+                continue;
+            };
+            pairs += 1;
+            let name = |id| p.territory(id).expect("t").name.clone();
+            assert_ne!(fa, fb, "{} and {} share a fill", name(a), name(b));
+        }
+    }
+    assert!(pairs >= 100, "{pairs} neighbouring pairs drawn");
+    // Mississippi is no longer read as Florida's area: both carry labels.
+    let named: Vec<&str> = labelled
+        .iter()
+        .map(|&id| p.territory(id).expect("t").name.as_str())
+        .collect();
+    for s in ["Mississippi", "Florida", "Alabama"] {
+        assert!(named.contains(&s), "{s} unlabelled");
+    }
+}
+
+#[test]
+fn presentation_legend_shows_every_territory_clear_of_the_exit_button() {
+    use egui_kittest::kittest::Queryable;
+    for size in [[1280.0, 720.0], [1920.0, 1080.0]] {
+        let mut h = harness_sized(size, open(sample_plan()));
+        h.run_ok();
+        app_mut(&mut h).apply_command(Command::SetPresenting(true));
+        h.run_ok();
+        h.run_ok();
+        let exit = h.get_by_label("Exit presentation (Esc)").rect();
+        let names: Vec<String> = app(&h)
+            .workspace()
+            .project()
+            .territories
+            .iter()
+            .map(|t| t.name.clone())
+            .collect();
+        // The chart holds the bottom of the window; the legend's rows must
+        // all be above it, inside the window, none under the exit button.
+        let chart_top = h.get_by_label("Balance per territory").rect().top();
+        for name in &names {
+            let row = h
+                .query_all_by_label(name)
+                .map(|n| n.rect())
+                .find(|r| r.left() > size[0] * 0.5)
+                .unwrap_or_else(|| panic!("{name} not in the legend at {size:?}"));
+            assert!(
+                row.bottom() <= chart_top,
+                "{name} at {row:?} under the chart"
+            );
+            assert!(!row.intersects(exit), "{name} under the exit button");
+        }
+        assert!(exit.right() < size[0] * 0.5, "exit button {exit:?}");
+    }
 }

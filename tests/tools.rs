@@ -657,3 +657,28 @@ fn tools_keep_territory_types_apart() {
         .is_err()
     );
 }
+
+#[test]
+fn a_vertex_on_a_neighbours_straight_border_takes_that_border_along() {
+    // A has a vertex at (1, 0.25) on the side it shares with B; B's side
+    // there is one straight edge (a T-junction). Moving it must not lay A
+    // over B (the darker wedge two fills make) nor open a gap.
+    let mut p = Project::new("t-junction");
+    p.add_territory(
+        "A",
+        MultiPolygon(vec![polygon![
+            (x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 0.25), (x: 1.0, y: 1.0),
+            (x: 0.0, y: 1.0)
+        ]]),
+    );
+    p.add_territory("B", MultiPolygon(vec![square(1.0, 0.0, 2.0, 1.0)]));
+    let mut ws = Workspace::new(p);
+    let a = id(&ws, "A");
+    let k = vix(&ws, "A", 1.0, 0.25);
+    let e = tools::move_vertex(ws.project(), a, 0, 0, k, (1.4, 0.25)).unwrap();
+    roundtrip(&mut ws, e);
+    assert!(has_vertex(geom(&ws, "B"), 1.4, 0.25));
+    assert!(pairwise_overlap(&ws) < 1e-12, "{}", pairwise_overlap(&ws));
+    assert!((total_area(&ws) - 2.0).abs() < 1e-12, "{}", total_area(&ws));
+    assert!((area(&ws, "A") - 1.2).abs() < 1e-12, "{}", area(&ws, "A"));
+}

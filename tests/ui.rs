@@ -486,6 +486,9 @@ fn history_panel_lists_edits_and_its_buttons_undo_and_redo() {
     let label = app(&h).workspace().undo_labels().last().unwrap().to_owned();
     h.get_by_label(&label);
 
+    // In the details panel, which may need scrolling to show it.
+    h.get_by_role_and_label(Role::Button, "Undo").scroll_to_me();
+    h.run();
     h.get_by_role_and_label(Role::Button, "Undo").click();
     h.run();
     assert_eq!(app(&h).workspace().metrics(), before);
@@ -494,6 +497,9 @@ fn history_panel_lists_edits_and_its_buttons_undo_and_redo() {
     // Still listed (greyed) as something to redo.
     h.get_by_label(&label);
 
+    // In the details panel, which may need scrolling to show it.
+    h.get_by_role_and_label(Role::Button, "Redo").scroll_to_me();
+    h.run();
     h.get_by_role_and_label(Role::Button, "Redo").click();
     h.run();
     assert_eq!(app(&h).workspace().metrics(), after);
@@ -585,6 +591,10 @@ fn dragging_an_account_onto_another_territory_on_the_map_moves_it() {
 
     // Unpin from the account's details: geometry decides again.
     app_mut(&mut h).select_account(0);
+    h.run();
+    // In the details panel, which may need scrolling to show it.
+    h.get_by_role_and_label(Role::Button, "Unpin")
+        .scroll_to_me();
     h.run();
     h.get_by_role_and_label(Role::Button, "Unpin").click();
     h.run();

@@ -235,7 +235,10 @@ pub(crate) fn balance_chart(
         .x_grid_spacer(move |input| {
             let t = numfmt::nice_ticks(input.bounds.0, input.bounds.1, max_ticks);
             let step = if t.len() > 1 { t[1] - t[0] } else { 1.0 };
+            // No tick left of the smallest value the chart shows (a "-100"
+            // in the margin of an all-positive chart reads as data).
             t.into_iter()
+                .filter(|&v| v >= lo - step * 1e-6)
                 .map(|value| GridMark {
                     value,
                     step_size: step,

@@ -43,6 +43,8 @@ pub enum Command {
     OpenLeftOut(super::panels::LeftOutFilter),
     /// Write the accounts the unassigned window lists to this CSV file.
     ExportLeftOut(PathBuf),
+    /// Ask where to export the unassigned list (file dialog or typed path).
+    ChooseLeftOutExport,
     /// Open the Find window (Ctrl+F).
     OpenSearch,
     /// Apply an edit to the plan (one undo step).
@@ -82,6 +84,8 @@ pub enum Command {
     ImportTerritories(PathBuf),
     /// Ask for an accounts export and refresh the plan from it.
     RefreshAccounts,
+    /// Open the import wizard on this export, to refresh the plan from it.
+    RefreshAccountsFrom(PathBuf),
     /// Read territories from this file, named by this property (`None`:
     /// detected), and add them.
     ImportTerritoriesNamed(PathBuf, Option<String>),
@@ -161,7 +165,7 @@ pub enum Command {
     SaveOverwrite(PathBuf, Option<Action>),
     /// Save the plan to this file.
     SaveTo(PathBuf),
-    /// Open the New-plan form on this accounts file.
+    /// Open the import wizard on this accounts file, for a new plan.
     NewPlanFrom(PathBuf),
     /// Ask for a typed path (no native file dialog here).
     AskPath(panels::PathPurpose),
@@ -202,16 +206,17 @@ impl TurfmapApp {
             }
             Command::OpenLeftOut(filter) => {
                 self.panels.left_out.show(filter);
-                self.panels.left_out.refresh(&self.ws, self.generation);
+                let left_out = &mut self.panels.left_out;
+                left_out.refresh(&self.ctx, &self.ws, self.generation);
+            }
+            Command::ChooseLeftOutExport => {
+                let purpose = panels::PathPurpose::ExportLeftOut;
+                let next = self.panels.paths.choose(purpose, &self.ws);
+                self.apply_commands(next);
             }
             Command::ExportLeftOut(path) => {
-                let job = super::find::export_left_out(
-                    &mut self.panels.left_out,
-                    &self.ws,
-                    self.generation,
-                    path,
-                );
-                self.start(job);
+                let filter = self.panels.left_out.filter;
+                self.start(super::find::export_left_out(filter, &self.ws, path));
             }
             Command::OpenSearch => self.panels.search.show(),
             Command::ZoomToPlan => self.map.zoom_to_plan(&self.ws),
@@ -283,15 +288,22 @@ impl TurfmapApp {
                 }
             }
             Command::SaveTo(path) => self.save_to(path),
-            Command::NewPlanFrom(path) => self.panels.dialogs.open_new_plan(path),
+            Command::NewPlanFrom(path) => {
+                let mode = panels::WizardMode::NewPlan;
+                self.panels
+                    .imports
+                    .open_for(&self.ctx, &self.ws, path, mode);
+            }
+            Command::RefreshAccountsFrom(path) => {
+                let mode = panels::WizardMode::Refresh;
+                self.panels
+                    .imports
+                    .open_for(&self.ctx, &self.ws, path, mode);
+            }
             Command::RefreshAccounts => {
-                if let Some(path) = files::dialogs::pick_accounts_csv(self.ws.path()) {
-                    let country = self.ws.project().settings.default_country;
-                    let mode = panels::WizardMode::Refresh;
-                    self.panels
-                        .imports
-                        .open_wizard(&self.ctx, path, mode, country);
-                }
+                let purpose = panels::PathPurpose::RefreshAccounts;
+                let next = self.panels.paths.choose(purpose, &self.ws);
+                self.apply_commands(next);
             }
             Command::ImportTerritoriesNamed(path, prop) => {
                 self.start(super::file_jobs::import_territories(path, prop));
@@ -378,7 +390,12 @@ impl TurfmapApp {
             }
             Command::ExportReport(compare) => {
                 let typed = self.panels.paths.unavailable().is_some();
-                let pending = panels::export::Pending::Report(compare, self.settings.units);
+                let look = panels::export::ReportLook {
+                    units: self.settings.units,
+                    color_by: self.style.color_by.clone(),
+                    label_values: self.style.label_values,
+                };
+                let pending = panels::export::Pending::Report(compare, look);
                 export.job_or_ask(ws, pending, typed, &mut self.panels.paths)
             }
             Command::CompareScenarios(other) => {

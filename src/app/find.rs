@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use super::jobs::{JobOutput, JobRequest};
 use super::map::MapView;
-use super::panels::UnassignedPanel;
+use super::panels::LeftOutFilter;
 use super::{TurfmapApp, display_name};
 use crate::core::Workspace;
 use crate::core::csvsafe::CsvCells;
 use crate::core::export::write_file_atomically;
-use crate::core::unassigned::write_left_out_csv;
+use crate::core::unassigned::{left_out, write_left_out_csv};
 
 /// Frames account `i` on the map; an unlocated account's pinned territory
 /// instead, if it has one. Returns a notice when there is nothing to show.
@@ -38,19 +38,18 @@ pub(crate) fn zoom_to_account(map: &mut MapView, ws: &Workspace, i: usize) -> Op
 
 /// The job that writes the accounts the unassigned window lists (its
 /// filter), with their reasons, to the CSV file `path`.
-pub(crate) fn export_left_out(
-    panel: &mut UnassignedPanel,
-    ws: &Workspace,
-    generation: u64,
-    path: PathBuf,
-) -> JobRequest {
-    panel.refresh(ws, generation);
-    let rows = panel.shown();
-    let project = ws.project().snapshot();
+/// The rows are listed afresh on the worker from a snapshot of the plan, so
+/// the file is right even while the window's list is still being built.
+pub(crate) fn export_left_out(filter: LeftOutFilter, ws: &Workspace, path: PathBuf) -> JobRequest {
+    let snapshot = ws.snapshot();
     let title = format!("Exporting unassigned accounts to {}", display_name(&path));
     JobRequest::new(title, false, move |_| {
+        let rows: Vec<_> = left_out(snapshot.project(), snapshot.engine())
+            .into_iter()
+            .filter(|r| filter.keeps(r))
+            .collect();
         write_file_atomically(&path, |w| {
-            write_left_out_csv(w, &project, &rows, CsvCells::SpreadsheetSafe)
+            write_left_out_csv(w, snapshot.project(), &rows, CsvCells::SpreadsheetSafe)
         })?;
         Ok(JobOutput::Exported {
             path,
@@ -60,12 +59,15 @@ pub(crate) fn export_left_out(
 }
 
 impl TurfmapApp {
-    /// Waits up to `timeout` for the Find window's index and query to be
-    /// done (tests; the window itself never waits). True when done.
-    pub fn wait_for_search(&mut self, timeout: Duration) -> bool {
+    /// Waits up to `timeout` (each) for the Find window's index and query
+    /// and the unassigned window's list to be done (tests; the window
+    /// itself never waits). True when both are.
+    pub fn wait_for_lists(&mut self, timeout: Duration) -> bool {
         let key = (self.generation, self.ws.revision());
         let search = &mut self.panels.search;
         search.step(&self.ctx, &self.ws, key, Some(timeout));
-        !search.is_busy()
+        let left_out = &mut self.panels.left_out;
+        let listed = left_out.wait(&self.ctx, &self.ws, self.generation, timeout);
+        !self.panels.search.is_busy() && listed
     }
 }

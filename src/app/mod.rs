@@ -523,9 +523,10 @@ impl TurfmapApp {
             }
             Action::NewPlan => {
                 if let Some(accounts) = files::dialogs::pick_accounts_csv(self.ws.path()) {
-                    let (ctx, mode) = (&self.ctx, panels::WizardMode::NewPlan);
-                    let us = crate::core::geocode::Country::US;
-                    self.panels.imports.open_wizard(ctx, accounts, mode, us);
+                    let mode = panels::WizardMode::NewPlan;
+                    self.panels
+                        .imports
+                        .open_for(&self.ctx, &self.ws, accounts, mode);
                 }
             }
         }
@@ -661,15 +662,16 @@ impl TurfmapApp {
             let commands = panels::StatusBar.ui(ui, &self.ws, &self.metrics, notice);
             self.apply_commands(commands);
         });
-        // Default widths leave the map most of a 1400-point window; both
+        // Default widths leave the map at least 60% of the window; both
         // side panels resize (egui remembers the widths) and collapse
         // (View menu).
         let (list_panel, details_panel) = (self.style.list_panel, self.style.details_panel);
+        let (list_width, details_width) = side_panel_widths(ui.available_width());
         if list_panel {
             Panel::left("territory_list")
                 .resizable(true)
-                .default_size(360.0)
-                .min_size(300.0)
+                .default_size(list_width)
+                .min_size(220.0)
                 .show(ui, |ui| {
                     let busy = self.job.is_some();
                     let p = &mut self.panels;
@@ -689,8 +691,8 @@ impl TurfmapApp {
         if details_panel {
             Panel::right("details")
                 .resizable(true)
-                .default_size(300.0)
-                .min_size(240.0)
+                .default_size(details_width)
+                .min_size(200.0)
                 .show(ui, |ui| {
                     let cx = panels::details::DetailsContext {
                         ws: &self.ws,
@@ -772,12 +774,12 @@ impl TurfmapApp {
             let commands = panels::dialogs::busy_dialog(ctx, job);
             self.apply_commands(commands);
         }
-        let typed = self.panels.paths.unavailable().is_some();
-        let commands = self.panels.dialogs.ui(ctx, &self.ws, typed);
+        let commands = self.panels.dialogs.ui(ctx, &self.ws);
         self.apply_commands(commands);
         let commands = self.panels.paths.ui(ctx);
         self.apply_commands(commands);
-        let commands = self.panels.imports.ui(ctx, &self.settings);
+        let typed = self.panels.paths.unavailable();
+        let commands = self.panels.imports.ui(ctx, &self.settings, typed);
         self.apply_commands(commands);
         self.panels.about.ui(ctx);
         if !all {
@@ -824,6 +826,16 @@ impl eframe::App for TurfmapApp {
 
 /// How long a status message shows.
 pub const NOTICE_TTL: Duration = Duration::from_secs(10);
+
+/// Default widths of the territory list and the details panel in a window
+/// `width` points wide: together at most 40% of it (the map gets the rest),
+/// within what their contents need to read.
+pub fn side_panel_widths(width: f32) -> (f32, f32) {
+    (
+        (0.22 * width).clamp(220.0, 340.0),
+        (0.165 * width).clamp(200.0, 260.0),
+    )
+}
 
 /// `west.turf` for messages (the whole path is in the status bar).
 fn display_name(path: &Path) -> String {

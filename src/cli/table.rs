@@ -73,7 +73,7 @@ pub fn metrics_table(m: &PlanMetrics) -> String {
         s += "* a parent judged on its own accounts (those in none of its children)\n";
     }
     s += &format!(
-        "\nPlan: {}, mean {} , min {}, max {}, max/min {}, CV {:.1}%, {} outside ±{}%\n",
+        "\nPlan: {}, mean {}, min {}, max {}, max/min {}, CV {:.1}%, {} outside ±{}%\n",
         m.units_summary(),
         fmt_num(m.mean, 1),
         fmt_num(m.min, 1),

@@ -9,7 +9,7 @@
 //! a snapshot a matter of copying the numeric columns.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// A `Vec<T>` shared between clones until one of them changes it.
 #[derive(Debug, Default, PartialEq)]
@@ -65,11 +65,42 @@ impl<T: Clone> CowColumn<T> {
     pub fn shares_with(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
+
+    /// A handle that later tells whether a column still holds these very
+    /// rows ([`CowColumn::is_watched_by`]) without sharing them: a kept
+    /// clone would make the plan's next change copy the whole column.
+    pub fn watch(&self) -> Weak<Vec<T>> {
+        Arc::downgrade(&self.0)
+    }
+
+    /// True when these are the rows `watch` was taken from, unchanged. Any
+    /// change while the handle exists moves the rows (`Arc::make_mut`
+    /// does so while a weak handle exists), so equal addresses mean equal
+    /// rows.
+    pub fn is_watched_by(&self, watch: &Weak<Vec<T>>) -> bool {
+        std::ptr::eq(watch.as_ptr(), Arc::as_ptr(&self.0))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_watch_sees_any_change_and_shares_nothing() {
+        let mut a: CowColumn<String> = vec!["x".to_owned()].into();
+        let w = a.watch();
+        assert!(a.is_watched_by(&w));
+        let b = a.clone();
+        assert!(b.is_watched_by(&w));
+        drop(b);
+        // The only strong owner changes it: still detected.
+        a[0] = "y".to_owned();
+        assert!(!a.is_watched_by(&w));
+        let w = a.watch();
+        a.push("z".to_owned());
+        assert!(!a.is_watched_by(&w));
+    }
 
     #[test]
     fn clones_share_until_one_changes() {

@@ -129,7 +129,8 @@ impl SearchIndex {
         if q.is_empty() {
             return Some((Vec::new(), 0));
         }
-        let mut hits: Vec<(Rank, usize)> = Vec::new();
+        let mut best = Best::new(limit);
+        let mut total = 0usize;
         let mut from = 0;
         let mut last_entry = usize::MAX;
         while let Some(pos) = self.text[from..].find(&q) {
@@ -137,8 +138,13 @@ impl SearchIndex {
             let entry = self.starts.partition_point(|&s| s <= at) - 1;
             if entry != last_entry {
                 last_entry = entry;
-                hits.push((self.rank(entry, &q), entry));
-                if hits.len().is_multiple_of(4096) && stop.load(Ordering::Relaxed) {
+                total += 1;
+                // Entries come in order, so a later one enters the best
+                // `limit` only with a better rank than those already there.
+                if let Some(rank) = self.rank_below(entry, &q, best.cutoff) {
+                    best.push(rank, entry);
+                }
+                if total.is_multiple_of(4096) && stop.load(Ordering::Relaxed) {
                     return None;
                 }
             }
@@ -148,12 +154,10 @@ impl SearchIndex {
                 break;
             }
         }
-        let total = hits.len();
-        hits.sort_by_key(|&(rank, entry)| (rank, entry));
-        let found = hits
+        let found = best
+            .into_sorted()
             .into_iter()
-            .take(limit)
-            .map(|(_, e)| self.accounts[e] as usize)
+            .map(|e| self.accounts[e] as usize)
             .collect();
         Some((found, total))
     }
@@ -165,12 +169,82 @@ impl SearchIndex {
             .unwrap_or(self.text.len())
     }
 
-    /// How well entry `entry` matches the folded query `q`.
-    fn rank(&self, entry: usize, q: &str) -> Rank {
+    /// How well entry `entry` (which contains `q`) matches the folded
+    /// query `q`, when better than `cutoff`; `None` otherwise. Only the
+    /// tests that can still matter are run (a whole-field comparison is
+    /// cheap, a word-start scan is not).
+    fn rank_below(&self, entry: usize, q: &str, cutoff: usize) -> Option<Rank> {
+        if cutoff == 0 {
+            return None;
+        }
         let body = &self.text[self.starts[entry]..self.entry_end(entry) - SEP.len_utf8()];
         let (id, name) = body.split_once(ID_END).unwrap_or((body, ""));
-        best_rank([id, name], q)
+        let fields = [id, name];
+        let rank = if fields.contains(&q) {
+            Rank::Exact
+        } else if fields.iter().any(|f| f.starts_with(q)) {
+            Rank::Prefix
+        } else if cutoff > Rank::WordStart as usize && fields.iter().any(|f| word_start(f, q)) {
+            Rank::WordStart
+        } else {
+            Rank::Inside
+        };
+        ((rank as usize) < cutoff).then_some(rank)
     }
+}
+
+/// The best `limit` hits (by rank, then entry) of a scan in entry order.
+struct Best {
+    limit: usize,
+    hits: Vec<(Rank, usize)>,
+    /// Hits per rank so far.
+    per_rank: [usize; 4],
+    /// Ranks from this one on can no longer enter (4: all can).
+    cutoff: usize,
+}
+
+impl Best {
+    fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            hits: Vec::new(),
+            per_rank: [0; 4],
+            cutoff: if limit == 0 { 0 } else { 4 },
+        }
+    }
+
+    fn push(&mut self, rank: Rank, entry: usize) {
+        self.hits.push((rank, entry));
+        self.per_rank[rank as usize] += 1;
+        // The first rank at which `limit` hits of that rank or better are
+        // in: a later entry of that rank loses the tie on entry order.
+        let mut seen = 0;
+        for (r, n) in self.per_rank.iter().enumerate().take(self.cutoff) {
+            seen += n;
+            if seen >= self.limit {
+                self.cutoff = r;
+                break;
+            }
+        }
+    }
+
+    /// The entries, best first.
+    fn into_sorted(mut self) -> Vec<usize> {
+        self.hits.sort_unstable();
+        self.hits.truncate(self.limit);
+        self.hits.into_iter().map(|(_, e)| e).collect()
+    }
+}
+
+/// True when `q` occurs in `f` at the start of a word (after a character
+/// that is not a letter or digit).
+fn word_start(f: &str, q: &str) -> bool {
+    f.match_indices(q).any(|(at, _)| {
+        f[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| !c.is_alphanumeric())
+    })
 }
 
 fn best_rank<'a>(fields: impl IntoIterator<Item = &'a str>, q: &str) -> Rank {
@@ -180,12 +254,7 @@ fn best_rank<'a>(fields: impl IntoIterator<Item = &'a str>, q: &str) -> Rank {
             Rank::Exact
         } else if f.starts_with(q) {
             Rank::Prefix
-        } else if f.match_indices(q).any(|(at, _)| {
-            f[..at]
-                .chars()
-                .next_back()
-                .is_some_and(|c| !c.is_alphanumeric())
-        }) {
+        } else if word_start(f, q) {
             Rank::WordStart
         } else {
             continue;
@@ -266,6 +335,37 @@ mod tests {
         p.accounts.removed[0] = true;
         let index = SearchIndex::build(&p);
         assert_eq!(index.find("x", 10).0, vec![1]);
+    }
+
+    #[test]
+    fn the_best_hits_are_those_of_a_full_sort() {
+        // Every rank, in an order where good hits come late.
+        let rows: Vec<(String, String)> = (0..300)
+            .map(|k| match k % 5 {
+                0 => (format!("x{k}"), format!("Zeta{k} corp")),
+                1 => (format!("y{k}"), format!("Big Zeta {k}")),
+                2 => (format!("zeta{k}"), format!("n{k}")),
+                3 => ("zeta".to_owned(), format!("m{k}")),
+                _ => (format!("w{k}"), format!("Bizeta {k}")),
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = rows.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let index = SearchIndex::build(&project(&refs));
+        for limit in [0, 1, 5, 59, 60, 61, 150, 299, 300, 400] {
+            let (found, total) = index.find("zeta", limit);
+            assert_eq!(total, 300);
+            let mut all: Vec<(Rank, usize)> = rows
+                .iter()
+                .enumerate()
+                .map(|(k, (id, name))| {
+                    let (id, name) = (id.to_lowercase(), name.to_lowercase());
+                    (best_rank([id.as_str(), name.as_str()], "zeta"), k)
+                })
+                .collect();
+            all.sort();
+            let want: Vec<usize> = all.into_iter().take(limit).map(|(_, k)| k).collect();
+            assert_eq!(found, want, "limit {limit}");
+        }
     }
 
     #[test]

@@ -268,6 +268,32 @@ fn has_vertex(t: &Territory, c: Coord<f64>) -> bool {
         .any(|p| p.exterior().0.contains(&c) || p.interiors().iter().any(|r| r.0.contains(&c)))
 }
 
+/// The first edge `k` (from vertex `k` to `k + 1`, wrapping) of the open
+/// ring `v` that `c` lies on strictly between its ends.
+fn edge_through(v: &[Coord<f64>], c: Coord<f64>) -> Option<usize> {
+    let n = v.len();
+    (0..n).find(|&k| {
+        let (a, b) = (v[k], v[(k + 1) % n]);
+        let (dx, dy) = (b.x - a.x, b.y - a.y);
+        let len2 = dx * dx + dy * dy;
+        let cross = dx * (c.y - a.y) - dy * (c.x - a.x);
+        let along = dx * (c.x - a.x) + dy * (c.y - a.y);
+        // Collinear to within a hair of the edge's length (rounding).
+        len2 > 0.0 && cross.abs() <= 1e-9 * len2 && along > 0.0 && along < len2
+    })
+}
+
+/// True when `c` lies on an edge of some ring of `shape` (not at a vertex).
+fn on_some_edge(shape: &MultiPolygon<f64>, c: Coord<f64>) -> bool {
+    shape.0.iter().any(|p| {
+        p.bounding_rect().is_some_and(|r| {
+            c.x >= r.min().x && c.x <= r.max().x && c.y >= r.min().y && c.y <= r.max().y
+        }) && std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .any(|r| edge_through(open(r), c).is_some())
+    })
+}
+
 fn locked_error(t: &Territory, what: &str) -> Error {
     Error::invalid(format!(
         "{what} is shared with locked territory '{}'; unlock it first",
@@ -339,6 +365,25 @@ pub fn move_vertex(
         let geometry = map_rings(&u.geometry, |v| {
             for c in v.iter_mut().filter(|c| **c == from) {
                 *c = to;
+            }
+            Ok(())
+        })?;
+        check_around(&geometry, to, u)?;
+        edits.push(Edit::SetGeometry { id: u.id, geometry });
+    }
+    // A neighbour whose border runs straight through the vertex (a
+    // T-junction: the vertex is on its edge, not one of its vertices) gets
+    // the vertex inserted there, so it follows too; otherwise the two
+    // would overlap in a wedge (drawn darker) or leave a gap.
+    for u in project.territories.iter().filter(|u| {
+        u.type_id == t.type_id && !has_vertex(u, from) && on_some_edge(&u.geometry, from)
+    }) {
+        if u.locked {
+            return Err(locked_error(u, "this vertex"));
+        }
+        let geometry = map_rings(&u.geometry, |v| {
+            if let Some(k) = edge_through(v, from) {
+                v.insert(k + 1, to);
             }
             Ok(())
         })?;

@@ -63,25 +63,76 @@ pub struct LeftOut {
 /// The live accounts that are unassigned in `engine` or unlocated, in
 /// account order, each with its reason.
 pub fn left_out(project: &Project, engine: &Engine) -> Vec<LeftOut> {
-    let a = &project.accounts;
     let mut reasons = UnlocatedReasons::new(project);
-    let mut out = Vec::new();
-    for i in a.live() {
-        let territory = engine.territory_of(i);
-        let reason = if !a.is_located(i) {
-            reasons.of(i)
-        } else if territory.is_none() {
-            Reason::OutsideTerritories
-        } else {
-            continue;
-        };
-        out.push(LeftOut {
-            account: i,
-            territory,
-            reason,
-        });
+    project
+        .accounts
+        .live()
+        .filter_map(|i| entry(project, engine, &mut reasons, i))
+        .collect()
+}
+
+/// Account `i`'s row, or `None` when it is in a territory (or removed, or
+/// not in the plan).
+fn entry(
+    project: &Project,
+    engine: &Engine,
+    reasons: &mut UnlocatedReasons<'_>,
+    i: usize,
+) -> Option<LeftOut> {
+    let a = &project.accounts;
+    if i >= a.len() || a.removed[i] {
+        return None;
     }
-    out
+    let territory = engine.territory_of(i);
+    let reason = if !a.is_located(i) {
+        reasons.of(i)
+    } else if territory.is_none() {
+        Reason::OutsideTerritories
+    } else {
+        return None;
+    };
+    Some(LeftOut {
+        account: i,
+        territory,
+        reason,
+    })
+}
+
+/// Brings `rows` ([`left_out`] of an earlier state of the plan) up to
+/// date, given the accounts whose territory, pin, location or presence
+/// changed since (`changed`, as [`crate::core::workspace::Changes::accounts`] lists
+/// them): only those are looked at again, so an edit costs what it
+/// touched, not a pass over every account. The result equals
+/// [`left_out`] of the plan now.
+pub fn update_left_out(
+    rows: &mut Vec<LeftOut>,
+    project: &Project,
+    engine: &Engine,
+    changed: &[u32],
+) {
+    if changed.is_empty() {
+        return;
+    }
+    let mut changed = changed.to_vec();
+    changed.sort_unstable();
+    changed.dedup();
+    let mut reasons = UnlocatedReasons::new(project);
+    let fresh: Vec<LeftOut> = changed
+        .iter()
+        .filter_map(|&i| entry(project, engine, &mut reasons, i as usize))
+        .collect();
+    let is_changed = |i: usize| changed.binary_search(&(i as u32)).is_ok();
+    // Merge the untouched rows with the fresh ones, in account order.
+    let old = std::mem::take(rows);
+    rows.reserve(old.len() + fresh.len());
+    let mut fresh = fresh.into_iter().peekable();
+    for r in old.into_iter().filter(|r| !is_changed(r.account)) {
+        while let Some(f) = fresh.next_if(|f| f.account < r.account) {
+            rows.push(f);
+        }
+        rows.push(r);
+    }
+    rows.extend(fresh);
 }
 
 /// Finds an unlocated account's reason from its postal and country cells.
@@ -288,6 +339,46 @@ mod tests {
             ]
         );
         assert_eq!(counts(&rows), (6, 5));
+    }
+
+    #[test]
+    fn an_update_after_edits_equals_a_fresh_list() {
+        use crate::core::edit::Edit;
+        let mut ws = Workspace::new(plan());
+        let mut rows = left_out(ws.project(), ws.engine());
+        let berlin = ws.project().territories[0].id;
+        let ty = ws.current_type();
+        let edits = [
+            // A2 moves into Berlin, A1 out of it, A3 gets a location.
+            Edit::SetLocations {
+                accounts: vec![1, 0, 2],
+                locations: vec![Some((13.5, 52.5)), Some((0.0, 0.0)), Some((13.2, 52.2))],
+            },
+            // An unlocated account pinned to Berlin stays listed, pinned.
+            Edit::SetPins {
+                type_id: ty,
+                accounts: vec![3],
+                pins: vec![Some(berlin)],
+            },
+            Edit::SetRemoved {
+                accounts: vec![4],
+                removed: true,
+            },
+            Edit::RemoveTerritory { id: berlin },
+        ];
+        for edit in edits {
+            let before = ws.revision();
+            ws.apply(edit).unwrap();
+            let changes = ws.changes_since(before).expect("journalled");
+            update_left_out(&mut rows, ws.project(), ws.engine(), &changes.accounts);
+            assert_eq!(rows, left_out(ws.project(), ws.engine()));
+        }
+        let listed: Vec<usize> = rows.iter().map(|r| r.account).collect();
+        assert_eq!(
+            listed,
+            vec![0, 1, 2, 3, 5, 6],
+            "all out once Berlin is gone"
+        );
     }
 
     #[test]

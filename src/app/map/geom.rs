@@ -590,6 +590,56 @@ mod tests {
     }
     use geo::{Area, polygon};
 
+    /// The area the fill triangles of `g` cover (counting overlaps twice).
+    fn covered(g: &Geom) -> f64 {
+        let v = |i: u32| {
+            let p = g.verts[i as usize];
+            [p[0] as f64, p[1] as f64]
+        };
+        g.tris
+            .chunks_exact(3)
+            .map(|t| {
+                let (a, b, c) = (v(t[0]), v(t[1]), v(t[2]));
+                ((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1])).abs() / 2.0
+            })
+            .sum()
+    }
+
+    #[test]
+    fn shapes_a_vertex_move_can_make_are_filled_once() {
+        // Rings that touch themselves where a moved vertex landed on
+        // another vertex of the same ring (snapping does that): a pinched
+        // cavity, a hole touching the exterior, two lobes meeting at a point.
+        let pinch = polygon![
+            (x: 0.0, y: 0.0), (x: 4.0, y: 0.0), (x: 4.0, y: 4.0), (x: 0.0, y: 4.0),
+            (x: 0.0, y: 2.0), (x: 2.0, y: 3.0), (x: 3.0, y: 2.0), (x: 2.0, y: 1.0),
+            (x: 0.0, y: 2.0)
+        ];
+        let hole_touching = polygon!(
+            exterior: [(x: 0., y: 0.), (x: 4., y: 0.), (x: 4., y: 4.), (x: 0., y: 4.)],
+            interiors: [[(x: 0., y: 2.), (x: 2., y: 1.), (x: 3., y: 2.), (x: 2., y: 3.)]],
+        );
+        let lobes = polygon![
+            (x: 0.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 2.0), (x: 4.0, y: 2.0),
+            (x: 4.0, y: 4.0), (x: 2.0, y: 4.0), (x: 2.0, y: 2.0), (x: 0.0, y: 2.0)
+        ];
+        for (name, p) in [("pinch", pinch), ("hole", hole_touching), ("lobes", lobes)] {
+            let p = geo::MapCoords::map_coords(&p, |c| Coord {
+                x: -100.0 + c.x * 0.5,
+                y: 40.0 + c.y * 0.5,
+            });
+            let want = to_world(&p).unsigned_area();
+            for eps in [0.0, 1e-9] {
+                let g = geom_from_lon_lat_simplified(&MultiPolygon(vec![p.clone()]), eps);
+                let got = covered(&g);
+                assert!(
+                    (got - want).abs() <= want * 1e-4,
+                    "{name} (simplified {eps}): triangles cover {got}, shape {want}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn triangulates_square_with_hole() {
         let p = polygon!(

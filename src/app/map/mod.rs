@@ -458,6 +458,11 @@ impl MapView {
         &self.labelled
     }
 
+    /// The fill colour of each territory drawn in the last frame.
+    pub fn drawn_fills(&self) -> &[(TerritoryId, [u8; 3])] {
+        self.territories.drawn_fills()
+    }
+
     /// Accounts counted in the density layer's cells in the last frame
     /// it was drawn.
     pub fn density_total(&self) -> u64 {

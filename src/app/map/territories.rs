@@ -161,6 +161,8 @@ pub struct TerritoryLayer {
     /// Territories drawn in the last frame.
     pub drawn: usize,
     drawn_ids: Vec<TerritoryId>,
+    /// The fill colour each drawn territory got in the last frame.
+    drawn_fills: Vec<(TerritoryId, [u8; 3])>,
 }
 
 impl TerritoryLayer {
@@ -168,6 +170,8 @@ impl TerritoryLayer {
     /// after an edit only the territories it touched are looked at, see
     /// [`Workspace::changes_since`]).
     pub fn refresh(&mut self, ws: &Workspace, key: PlanKey) {
+        // Called once a frame, before the map and its insets are painted.
+        self.drawn_fills.clear();
         if self.key == Some(key) {
             return;
         }
@@ -281,6 +285,12 @@ impl TerritoryLayer {
         &self.drawn_ids
     }
 
+    /// The fill colour (before opacity) of each territory drawn in the
+    /// last frame, on the map and in its insets.
+    pub fn drawn_fills(&self) -> &[(TerritoryId, [u8; 3])] {
+        &self.drawn_fills
+    }
+
     /// World box of all territories.
     pub fn plan_box(&self) -> Option<WorldBox> {
         self.shapes
@@ -338,6 +348,7 @@ impl TerritoryLayer {
             self.drawn_ids.push(t.id);
             let is_sel = selected == Some(t.id);
             let [r, gr, b] = by_value.map_or(t.color, |c| c.fill(t.id.0));
+            self.drawn_fills.push((t.id, [r, gr, b]));
             let a = if is_sel {
                 (opacity * 1.8).max(opacity + 0.15).min(0.8)
             } else {

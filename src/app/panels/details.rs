@@ -44,7 +44,9 @@ impl Details {
     ) -> Vec<Command> {
         ui.take_available_width();
         let mut out = Vec::new();
-        egui::ScrollArea::vertical()
+        // Both ways: content that cannot wrap scrolls instead of widening
+        // the panel (which would move the map on every selection).
+        egui::ScrollArea::both()
             .id_salt("details")
             .auto_shrink([false, false])
             .show(ui, |ui| {
@@ -186,12 +188,25 @@ impl Details {
     fn settings_grid(&mut self, ui: &mut Ui, ws: &Workspace) -> Option<PlanSettings> {
         let settings = ws.project().settings.clone();
         let mut new_settings = None;
-
+        // In a narrow panel the captions wrap onto two lines so the
+        // chooser keeps room to name the measure (rather than widening it).
+        let caption_w = if ui.available_width() < 280.0 {
+            76.0
+        } else {
+            125.0
+        };
+        let combo_width = (ui.available_width() - caption_w - 10.0).clamp(70.0, 140.0);
+        let caption = |ui: &mut Ui, text: &str| {
+            ui.allocate_ui(egui::vec2(caption_w, 0.0), |ui| {
+                ui.add(Label::new(text).wrap())
+            })
+            .inner
+        };
         Grid::new("plan_settings")
             .num_columns(2)
             .spacing([12.0, 8.0])
             .show(ui, |ui| {
-                let label = ui.label("Balance measure");
+                let label = caption(ui, "Balance measure");
                 let current = settings.balance.clone();
                 let measures: Vec<String> = ws
                     .project()
@@ -202,7 +217,8 @@ impl Details {
                     .collect();
                 let mut chosen = None;
                 let combo = ComboBox::from_id_salt("balance_measure")
-                    .width(130.0)
+                    .width(combo_width)
+                    .truncate()
                     .selected_text(measure_caption(&current))
                     .show_ui(ui, |ui| {
                         let count = BalanceMeasure::Count;
@@ -234,7 +250,7 @@ impl Details {
                 }
                 ui.end_row();
 
-                let label = ui.label("Tolerance (±%)");
+                let label = caption(ui, "Tolerance (±%)");
                 let mut tol = self.tolerance_edit.unwrap_or(settings.tolerance_pct);
                 let r = ui
                     .add(
@@ -264,7 +280,7 @@ impl Details {
                     });
                 }
                 ui.end_row();
-                if let Some(a) = activity_row(ui, ws, &settings) {
+                if let Some(a) = activity_row(ui, ws, &settings, [caption_w, combo_width]) {
                     new_settings = Some(a);
                 }
             });
@@ -288,12 +304,14 @@ impl Details {
         let locked = territory.is_some_and(|t| t.locked);
         ui.horizontal(|ui| {
             swatch(ui, color, 20.0);
-            ui.heading(&t.name);
+            ui.add(Label::new(RichText::new(&t.name).heading()).truncate());
         });
         ui.add_space(4.0);
         let tol = metrics.tolerance_pct;
+        let wrap_at = ui.available_width() * 0.42;
         Grid::new("territory_details")
             .num_columns(3)
+            .max_col_width(wrap_at)
             .spacing([12.0, 6.0])
             .striped(true)
             .show(ui, |ui| {
@@ -403,8 +421,10 @@ impl Details {
         ui.add_space(4.0);
         let mut go_to = None;
         let mut unpin = false;
+        let wrap_at = ui.available_width() * 0.42;
         Grid::new("account_details")
             .num_columns(3)
+            .max_col_width(wrap_at)
             .spacing([12.0, 6.0])
             .striped(true)
             .show(ui, |ui| {
@@ -503,8 +523,16 @@ fn plan_figures(ui: &mut Ui, m: &PlanMetrics) -> Vec<Command> {
             figure(ui, "Max", fmt::value(m.max));
             ui.end_row();
         });
+    // Two figures a row when the panel has room, else one (so the panel
+    // never grows past the width it was given).
+    let wide = ui.available_width() >= 290.0;
+    let pair_break = |ui: &mut Ui| {
+        if !wide {
+            ui.end_row();
+        }
+    };
     Grid::new("plan_figures")
-        .num_columns(4)
+        .num_columns(if wide { 4 } else { 2 })
         .spacing([10.0, 6.0])
         .show(ui, |ui| {
             let warn = ui.visuals().warn_fg_color;
@@ -513,9 +541,11 @@ fn plan_figures(ui: &mut Ui, m: &PlanMetrics) -> Vec<Command> {
                 if bad { t.color(warn).strong() } else { t }
             };
             figure(ui, "Territories", fmt::count(m.territories.len() as u64));
+            pair_break(ui);
             figure(ui, "Accounts", fmt::count(m.total.count));
             ui.end_row();
             figure(ui, "CV", format!("{:.1}%", m.cv_pct));
+            pair_break(ui);
             figure(
                 ui,
                 "Max / min",
@@ -530,6 +560,7 @@ fn plan_figures(ui: &mut Ui, m: &PlanMetrics) -> Vec<Command> {
             ) {
                 out.push(Command::OpenLeftOut(super::LeftOutFilter::Unassigned));
             }
+            pair_break(ui);
             if figure_link(
                 ui,
                 "Unlocated",
@@ -592,8 +623,14 @@ fn plan_figures(ui: &mut Ui, m: &PlanMetrics) -> Vec<Command> {
 
 /// The activity column that marks neglected accounts: none, a measure
 /// (zero or missing = neglected) or a text column (empty = neglected).
-/// The new settings once changed.
-fn activity_row(ui: &mut Ui, ws: &Workspace, settings: &PlanSettings) -> Option<PlanSettings> {
+/// The new settings once changed. `widths`: of the caption (which wraps)
+/// and of the chooser, as the other settings rows.
+fn activity_row(
+    ui: &mut Ui,
+    ws: &Workspace,
+    settings: &PlanSettings,
+    widths: [f32; 2],
+) -> Option<PlanSettings> {
     let a = &ws.project().accounts;
     let columns: Vec<String> = a
         .measures
@@ -601,11 +638,16 @@ fn activity_row(ui: &mut Ui, ws: &Workspace, settings: &PlanSettings) -> Option<
         .map(|m| m.name.clone())
         .chain(a.attributes.iter().map(|c| c.name.clone()))
         .collect();
-    let label = ui.label("Activity column");
+    let label = ui
+        .allocate_ui(egui::vec2(widths[0], 0.0), |ui| {
+            ui.add(Label::new("Activity column").wrap())
+        })
+        .inner;
     let current = settings.activity.clone();
     let mut chosen = None;
     ComboBox::from_id_salt("activity_column")
-        .width(130.0)
+        .width(widths[1])
+        .truncate()
         .selected_text(current.as_deref().unwrap_or("None"))
         .show_ui(ui, |ui| {
             if ui.selectable_label(current.is_none(), "None").clicked() {

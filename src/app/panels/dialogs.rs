@@ -1,27 +1,15 @@
 //! Modal dialogs and the error banner: progress of a background job,
-//! "Save changes?", the New-plan form.
+//! "Save changes?", "The plan changed on disk", and the new-plan request
+//! that [`Command::CreatePlan`] carries.
 
 use std::path::PathBuf;
 
 use egui::{Id, Modal, Panel, ProgressBar, RichText, Ui};
 
+use crate::app::Action;
 use crate::app::command::Command;
 use crate::app::jobs::Job;
-use crate::app::{Action, display_name, files};
 use crate::core::Workspace;
-
-/// The "New plan from CSV" form, between choosing the accounts file and
-/// choosing where to save.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct NewPlanForm {
-    accounts: PathBuf,
-    territories: Option<PathBuf>,
-    name_prop: String,
-    /// The country of rows that name none (picks the postal table).
-    country: crate::core::geocode::Country,
-    /// Where to save, typed (only where no native file dialog exists).
-    plan: String,
-}
 
 /// A new plan to build: the files it is made from and where it is saved.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,13 +26,11 @@ pub struct NewPlanRequest {
     pub plan: PathBuf,
 }
 
-/// The window's modal dialogs: "Save changes?" and the New-plan form.
+/// The window's modal dialogs: "Save changes?" and the changed-on-disk conflict.
 #[derive(Debug, Default)]
 pub struct Dialogs {
     /// What waits for "Save changes?" to be answered.
     pub(crate) confirm: Option<Action>,
-    /// The New-plan form, while open.
-    pub(crate) new_plan: Option<NewPlanForm>,
     /// A save found the plan's file changed on disk: the file, and what
     /// waited for the save.
     pub(crate) conflict: Option<(PathBuf, Option<Action>)>,
@@ -110,25 +96,12 @@ pub(crate) fn busy_dialog(ctx: &egui::Context, job: &Job) -> Vec<Command> {
 impl Dialogs {
     /// True while a modal dialog waits for an answer.
     pub fn is_open(&self) -> bool {
-        self.confirm.is_some() || self.new_plan.is_some() || self.conflict.is_some()
-    }
-
-    /// Opens the New-plan form on an accounts file.
-    pub(crate) fn open_new_plan(&mut self, accounts: PathBuf) {
-        self.new_plan = Some(NewPlanForm {
-            territories: None,
-            name_prop: "name".into(),
-            country: crate::core::geocode::Country::US,
-            plan: accounts.with_extension("turf").display().to_string(),
-            accounts,
-        });
+        self.confirm.is_some() || self.conflict.is_some()
     }
 
     /// The open dialogs; returns what the user chose.
-    /// With `typed`, paths are typed (no native file dialog here).
-    pub fn ui(&mut self, ctx: &egui::Context, ws: &Workspace, typed: bool) -> Vec<Command> {
+    pub fn ui(&mut self, ctx: &egui::Context, ws: &Workspace) -> Vec<Command> {
         let mut out = self.confirm_dialog(ctx, ws);
-        out.extend(self.new_plan_dialog(ctx, typed));
         out.extend(self.conflict_dialog(ctx));
         out
     }
@@ -243,165 +216,4 @@ impl Dialogs {
             Some(Choice::Cancel) | None => Vec::new(),
         }
     }
-
-    /// Accounts CSV chosen; optionally a territories file (GeoJSON,
-    /// shapefile, KML or KMZ); then where to save.
-    fn new_plan_dialog(&mut self, ctx: &egui::Context, typed: bool) -> Vec<Command> {
-        let Some(form) = &mut self.new_plan else {
-            return Vec::new();
-        };
-        let mut create = false;
-        let mut cancel = false;
-        let modal = Modal::new(Id::unique("new_plan")).show(ctx, |ui| {
-            ui.set_width(520.0);
-            ui.heading("New plan from CSV");
-            ui.add_space(8.0);
-            egui::Grid::new("new_plan_grid")
-                .num_columns(3)
-                .spacing([10.0, 8.0])
-                .show(ui, |ui| {
-                    ui.label("Accounts");
-                    ui.label(RichText::new(display_name(&form.accounts)).strong())
-                        .on_hover_text(form.accounts.display().to_string());
-                    if ui.button("Change…").clicked()
-                        && let Some(p) = files::dialogs::pick_accounts_csv(None)
-                    {
-                        form.accounts = p;
-                    }
-                    ui.end_row();
-
-                    ui.label("Territories");
-                    match &form.territories {
-                        Some(t) => {
-                            ui.label(RichText::new(display_name(t)).strong())
-                                .on_hover_text(t.display().to_string());
-                        }
-                        None => {
-                            ui.label(
-                                RichText::new("none (optional)")
-                                    .color(ui.visuals().weak_text_color()),
-                            );
-                        }
-                    }
-                    ui.horizontal(|ui| {
-                        if ui.button("Choose file…").clicked()
-                            && let Some(p) =
-                                files::dialogs::pick_territories(Some(form.accounts.as_path()))
-                        {
-                            form.territories = Some(p);
-                        }
-                        if form.territories.is_some() && ui.button("Remove").clicked() {
-                            form.territories = None;
-                        }
-                    });
-                    ui.end_row();
-
-                    if form.territories.is_some() {
-                        let label = ui.label("Name property");
-                        ui.add(
-                            egui::TextEdit::singleline(&mut form.name_prop).desired_width(160.0),
-                        )
-                        .labelled_by(label.id)
-                        .on_hover_text(
-                            "The property (GeoJSON), .dbf field (shapefile) or ExtendedData \
-                             field (KML/KMZ; `name` = the Placemark's name) that holds each \
-                             territory's name",
-                        );
-                        ui.label("");
-                        ui.end_row();
-                    }
-
-                    if typed {
-                        let label = ui.label("Save as");
-                        ui.add(egui::TextEdit::singleline(&mut form.plan).desired_width(300.0))
-                            .labelled_by(label.id);
-                        // Typed, so no dialog asks before replacing a file.
-                        let plan = files::plan_path(PathBuf::from(form.plan.trim()));
-                        if plan.exists() {
-                            ui.colored_label(
-                                ui.visuals().warn_fg_color,
-                                format!("{} exists and will be replaced", display_name(&plan)),
-                            );
-                        } else {
-                            ui.label("");
-                        }
-                        ui.end_row();
-                    }
-
-                    let label = ui.label("Country");
-                    country_choice(ui, &mut form.country).labelled_by(label.id);
-                    ui.label("");
-                    ui.end_row();
-                });
-            ui.add_space(6.0);
-            ui.label(
-                RichText::new(
-                    "Accounts are placed by latitude/longitude columns, or, when those are \
-                     missing, by postal code in the country of their Country column (ISO code \
-                     or name); rows without one are in the country above.",
-                )
-                .color(ui.visuals().weak_text_color()),
-            );
-            ui.add_space(10.0);
-            ui.horizontal(|ui| {
-                create = ui.button("Create plan…").clicked();
-                cancel = ui.button("Cancel").clicked();
-            });
-        });
-        if modal.should_close() && !create {
-            cancel = true;
-        }
-        if create && let Some(form) = self.new_plan.take() {
-            let name = files::plan_name_from(&form.accounts);
-            let plan = if typed {
-                Some(files::plan_path(PathBuf::from(form.plan.trim())))
-            } else {
-                files::dialogs::save_as(
-                    "Save the new plan",
-                    "Turfmap plan",
-                    "turf",
-                    &name,
-                    Some(&form.accounts),
-                )
-            };
-            if let Some(plan) = plan {
-                // `name` (the default) lets the import find the property
-                // that holds names when the file has no `name`.
-                let name_prop = match form.name_prop.trim() {
-                    "" | "name" => None,
-                    p => Some(p.to_owned()),
-                };
-                return vec![Command::CreatePlan(Box::new(NewPlanRequest {
-                    accounts: form.accounts,
-                    territories: form.territories,
-                    name_prop,
-                    country: form.country,
-                    plan,
-                }))];
-            }
-        } else if cancel {
-            self.new_plan = None;
-        }
-        Vec::new()
-    }
-}
-
-/// A choice among the countries with a postal table (the plan's default
-/// country for rows that name none).
-fn country_choice(
-    ui: &mut egui::Ui,
-    country: &mut crate::core::geocode::Country,
-) -> egui::Response {
-    egui::ComboBox::from_id_salt("new_plan_country")
-        .selected_text(format!("{} ({})", country.name(), country.code()))
-        .show_ui(ui, |ui| {
-            for c in crate::core::geocode::covered_countries() {
-                ui.selectable_value(country, c, format!("{} ({})", c.name(), c.code()));
-            }
-        })
-        .response
-        .on_hover_text(
-            "Rows without a country are placed by postal code in this country; \
-             a code that does not fit its format is reported, never guessed",
-        )
 }

@@ -62,8 +62,21 @@ pub struct ExportUi {
 pub(crate) enum Pending {
     /// The map image the form describes, as the map looks now.
     Map(MapExportForm, MapLook),
-    /// The report, compared with this scenario if any, in these units.
-    Report(Option<ScenarioId>, crate::core::render::DistanceUnit),
+    /// The report, compared with this scenario if any, its map coloured
+    /// as the window's.
+    Report(Option<ScenarioId>, ReportLook),
+}
+
+/// What the window shows now, for the report: its units and the map's
+/// colouring and value labels (a report reads like the map it came from).
+#[derive(Clone, Debug)]
+pub struct ReportLook {
+    /// Distance and area units.
+    pub units: crate::core::render::DistanceUnit,
+    /// The map's "Colour by".
+    pub color_by: crate::core::colorby::ColorBy,
+    /// Balance values under the territory names.
+    pub label_values: bool,
 }
 
 /// What the window's map shows now, for a map image export.
@@ -151,9 +164,7 @@ impl ExportUi {
                 };
                 Some(map_image_job(ws, path, opts))
             }
-            Pending::Report(compare, units) => {
-                Some(report_job(ws, path, units, self.paper, compare))
-            }
+            Pending::Report(compare, look) => Some(report_job(ws, path, look, self.paper, compare)),
         }
     }
 
@@ -222,15 +233,16 @@ pub(crate) fn map_image_job(ws: &Workspace, path: PathBuf, opts: MapImageOptions
 }
 
 /// Writes the balance report (HTML, or PDF by extension) to `path` in
-/// the background; with `compare`, it compares the shown scenario with
+/// the background, its map coloured as `look` says; with `compare`, it compares the shown scenario with
 /// that one.
 fn report_job(
     ws: &Workspace,
     path: PathBuf,
-    units: crate::core::render::DistanceUnit,
+    look: ReportLook,
     paper: Paper,
     compare: Option<ScenarioId>,
 ) -> JobRequest {
+    let units = look.units;
     let ws = ws.snapshot();
     let title = format!("Writing the report {}", display_name(&path));
     JobRequest::new(title, true, move |progress| {
@@ -247,6 +259,8 @@ fn report_job(
             ..ReportOptions::default()
         };
         opts.map.units = units;
+        opts.map.color_by = look.color_by;
+        opts.map.label_values = look.label_values;
         let bytes = if has_extension(&path, "pdf") {
             opts.map.paper = paper;
             report_pdf(&ws, &opts, BasemapData::bundled())?

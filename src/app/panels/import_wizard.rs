@@ -93,6 +93,34 @@ pub struct ImportWizard {
     territories: Option<NamePicker>,
     /// New plan: where to save it.
     plan_path: String,
+    /// Why no native file dialog can be shown (set by the window each
+    /// frame): the file choosers become typed path fields.
+    pub typed_paths: Option<String>,
+    /// The typed accounts and territories paths, and what is wrong with
+    /// the last one used.
+    typed: TypedPaths,
+}
+
+/// The wizard's typed path fields (where no native file dialog exists).
+#[derive(Default)]
+struct TypedPaths {
+    accounts: String,
+    territories: String,
+    problem: Option<String>,
+}
+
+/// A typed path that must name an existing file.
+fn typed_file(text: &str) -> Result<PathBuf, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("Type a path.".to_owned());
+    }
+    let path = PathBuf::from(text);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!("{}: no such file", path.display()))
+    }
 }
 
 impl ImportWizard {
@@ -115,7 +143,10 @@ impl ImportWizard {
             check: None,
             territories: None,
             plan_path,
+            typed_paths: None,
+            typed: TypedPaths::default(),
         };
+        w.typed.accounts = w.path.display().to_string();
         w.reload(ctx);
         w
     }
@@ -348,12 +379,11 @@ impl ImportWizard {
             ui.label("Accounts");
             ui.label(RichText::new(display_name(&self.path)).strong())
                 .on_hover_text(self.path.display().to_string());
-            if ui.button("Change…").clicked()
+            if self.typed_paths.is_none()
+                && ui.button("Change…").clicked()
                 && let Some(p) = crate::app::files::dialogs::pick_accounts_csv(Some(&self.path))
             {
-                self.path = p;
-                self.sheet = None;
-                self.plan_path = free_plan_path(&self.path).display().to_string();
+                self.use_accounts(p);
                 reload = true;
             }
             if let Some(p) = &self.preview {
@@ -387,8 +417,54 @@ impl ImportWizard {
                 ui.label(RichText::new(text).color(ui.visuals().weak_text_color()));
             }
         });
+        if self.typed_paths.is_some() {
+            reload |= self.typed_accounts_row(ui);
+        }
         if reload {
             self.reload(ui.ctx());
+        }
+    }
+
+    /// Reads the accounts from `path` from now on (a new file: its sheet
+    /// and plan name start afresh).
+    fn use_accounts(&mut self, path: PathBuf) {
+        self.path = path;
+        self.sheet = None;
+        self.plan_path = free_plan_path(&self.path).display().to_string();
+        self.typed.accounts = self.path.display().to_string();
+    }
+
+    /// No file dialog: the accounts path typed; true when a new file is
+    /// to be read.
+    fn typed_accounts_row(&mut self, ui: &mut Ui) -> bool {
+        let reason = self.typed_paths.clone().unwrap_or_default();
+        ui.label(weak(
+            ui,
+            &format!("No file dialog is available here ({reason}); type the files' paths."),
+        ));
+        let mut go = false;
+        ui.horizontal(|ui| {
+            let label = ui.label("Accounts path");
+            let r = ui
+                .add(egui::TextEdit::singleline(&mut self.typed.accounts).desired_width(420.0))
+                .labelled_by(label.id);
+            go = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            go |= ui.button("Read").clicked();
+        });
+        if !go {
+            return false;
+        }
+        match typed_file(&self.typed.accounts) {
+            Ok(p) => {
+                self.typed.problem = None;
+                let changed = p != self.path;
+                self.use_accounts(p);
+                changed
+            }
+            Err(e) => {
+                self.typed.problem = Some(e);
+                false
+            }
         }
     }
 
@@ -564,7 +640,8 @@ impl ImportWizard {
                     ui.label(weak(ui, "none (optional)"));
                 }
             }
-            if ui.button("Choose file…").clicked()
+            if self.typed_paths.is_none()
+                && ui.button("Choose file…").clicked()
                 && let Some(p) = crate::app::files::dialogs::pick_territories(Some(&self.path))
             {
                 self.set_territories(ui.ctx(), Some(p));
@@ -573,6 +650,12 @@ impl ImportWizard {
                 self.territories = None;
             }
         });
+        if self.typed_paths.is_some() {
+            self.typed_territories_row(ui);
+        }
+        if let Some(p) = &self.typed.problem {
+            ui.colored_label(ui.visuals().error_fg_color, p);
+        }
         if let Some(t) = &mut self.territories {
             t.body(ui);
         }
@@ -580,7 +663,7 @@ impl ImportWizard {
             let label = ui.label("Save plan as");
             ui.add(egui::TextEdit::singleline(&mut self.plan_path).desired_width(480.0))
                 .labelled_by(label.id);
-            if ui.button("Choose…").clicked() {
+            if self.typed_paths.is_none() && ui.button("Choose…").clicked() {
                 let name = crate::app::files::plan_name_from(&self.path);
                 if let Some(p) = crate::app::files::dialogs::save_as(
                     "Save the new plan",
@@ -593,6 +676,51 @@ impl ImportWizard {
                 }
             }
         });
+        // A typed name is never asked about by a save dialog: say it here.
+        let plan = self.plan_file();
+        if !self.plan_path.trim().is_empty() && plan.exists() {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("{} exists and will be replaced", display_name(&plan)),
+            );
+        }
+    }
+
+    /// The plan file the new plan is saved to.
+    fn plan_file(&self) -> PathBuf {
+        crate::app::files::with_extension(PathBuf::from(self.plan_path.trim()), "turf")
+    }
+
+    /// No file dialog: the territories path typed (empty: none).
+    fn typed_territories_row(&mut self, ui: &mut Ui) {
+        let mut go = false;
+        ui.horizontal(|ui| {
+            let label = ui.label("Territories path");
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.typed.territories)
+                        .hint_text("GeoJSON, shapefile, KML or KMZ (optional)")
+                        .desired_width(420.0),
+                )
+                .labelled_by(label.id);
+            go = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            go |= ui.button("Use").clicked();
+        });
+        if !go {
+            return;
+        }
+        if self.typed.territories.trim().is_empty() {
+            self.typed.problem = None;
+            self.territories = None;
+            return;
+        }
+        match typed_file(&self.typed.territories) {
+            Ok(p) => {
+                self.typed.problem = None;
+                self.set_territories(ui.ctx(), Some(p));
+            }
+            Err(e) => self.typed.problem = Some(e),
+        }
     }
 
     /// New plan: uses `path` as the boundaries (and asks for their names).
@@ -652,8 +780,7 @@ impl ImportWizard {
                 remember,
             },
             WizardMode::NewPlan => {
-                let plan =
-                    crate::app::files::with_extension(PathBuf::from(self.plan_path.trim()), "turf");
+                let plan = self.plan_file();
                 let name_prop = self
                     .territories
                     .as_ref()

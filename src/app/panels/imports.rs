@@ -41,6 +41,23 @@ impl ImportDialogs {
         self.wizard = Some(ImportWizard::open(ctx, path, mode, country));
     }
 
+    /// Opens the wizard on the accounts file `path` for plan `ws`: a new
+    /// plan's rows without a country are in the US until the user says
+    /// otherwise, a refresh's in the plan's default country.
+    pub fn open_for(
+        &mut self,
+        ctx: &egui::Context,
+        ws: &crate::core::Workspace,
+        path: PathBuf,
+        mode: WizardMode,
+    ) {
+        let country = match mode {
+            WizardMode::NewPlan => Country::US,
+            WizardMode::Refresh => ws.project().settings.default_country,
+        };
+        self.open_wizard(ctx, path, mode, country);
+    }
+
     /// The wizard, when open (tests read and drive its state).
     pub fn wizard(&mut self) -> Option<&mut ImportWizard> {
         self.wizard.as_mut()
@@ -75,9 +92,19 @@ impl ImportDialogs {
         wizard && picker
     }
 
-    /// Draws the open dialogs; returns what they decided.
-    pub fn ui(&mut self, ctx: &egui::Context, settings: &AppSettings) -> Vec<Command> {
+    /// Draws the open dialogs; returns what they decided. `typed_paths`
+    /// says why no native file dialog can be shown, if none can: the
+    /// wizard's file choosers then take typed paths.
+    pub fn ui(
+        &mut self,
+        ctx: &egui::Context,
+        settings: &AppSettings,
+        typed_paths: Option<String>,
+    ) -> Vec<Command> {
         let mut out = Vec::new();
+        if let Some(w) = &mut self.wizard {
+            w.typed_paths = typed_paths;
+        }
         if let Some(w) = &mut self.wizard
             && let Some(outcome) = w.ui(ctx, settings)
         {

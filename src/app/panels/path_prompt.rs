@@ -18,12 +18,16 @@ pub enum PathPurpose {
     OpenPlan,
     /// The accounts table of a new plan.
     NewPlanAccounts,
+    /// The accounts export to refresh the plan from.
+    RefreshAccounts,
     /// Where to save the plan.
     SavePlan,
     /// Territories to import.
     ImportTerritories,
     /// Where to write the assignments CSV.
     ExportAssignments,
+    /// Where to write the unassigned and unlocated accounts listed.
+    ExportLeftOut,
     /// Where to write the territories (GeoJSON, or KML/KMZ by extension;
     /// `kml` suggests a `.kml` name).
     ExportTerritories {
@@ -45,9 +49,11 @@ impl PathPurpose {
         match self {
             PathPurpose::OpenPlan => "Open plan",
             PathPurpose::NewPlanAccounts => "New plan: accounts file",
+            PathPurpose::RefreshAccounts => "Refresh accounts: export file",
             PathPurpose::SavePlan => "Save plan as",
             PathPurpose::ImportTerritories => "Import territories",
             PathPurpose::ExportAssignments => "Export assignments",
+            PathPurpose::ExportLeftOut => "Export unassigned and unlocated accounts",
             PathPurpose::ExportTerritories { .. } => "Export territories",
             PathPurpose::ExportFile { what: "map", .. } => "Export map image",
             PathPurpose::ExportFile { .. } => "Export report",
@@ -69,10 +75,13 @@ impl PathPurpose {
             n => n,
         };
         let name = match self {
-            PathPurpose::OpenPlan | PathPurpose::NewPlanAccounts => String::new(),
-            PathPurpose::ImportTerritories => String::new(),
+            PathPurpose::OpenPlan
+            | PathPurpose::NewPlanAccounts
+            | PathPurpose::RefreshAccounts
+            | PathPurpose::ImportTerritories => String::new(),
             PathPurpose::SavePlan => format!("{stem}.turf"),
             PathPurpose::ExportAssignments => format!("{stem}-assignments.csv"),
+            PathPurpose::ExportLeftOut => format!("{stem}-unassigned.csv"),
             PathPurpose::ExportTerritories { kml: false } => format!("{stem}-territories.geojson"),
             PathPurpose::ExportTerritories { kml: true } => format!("{stem}-territories.kml"),
             PathPurpose::ExportFile { what, ext } => format!("{stem}-{what}.{ext}"),
@@ -84,7 +93,10 @@ impl PathPurpose {
     fn reads(self) -> bool {
         matches!(
             self,
-            PathPurpose::OpenPlan | PathPurpose::NewPlanAccounts | PathPurpose::ImportTerritories
+            PathPurpose::OpenPlan
+                | PathPurpose::NewPlanAccounts
+                | PathPurpose::RefreshAccounts
+                | PathPurpose::ImportTerritories
         )
     }
 
@@ -93,9 +105,11 @@ impl PathPurpose {
         match self {
             PathPurpose::OpenPlan => Command::Perform(Action::Open(path)),
             PathPurpose::NewPlanAccounts => Command::NewPlanFrom(path),
+            PathPurpose::RefreshAccounts => Command::RefreshAccountsFrom(path),
             PathPurpose::SavePlan => Command::SaveTo(path),
             PathPurpose::ImportTerritories => Command::ImportTerritories(path),
             PathPurpose::ExportAssignments => Command::ExportAssignments(path),
+            PathPurpose::ExportLeftOut => Command::ExportLeftOut(path),
             PathPurpose::ExportTerritories { .. } => Command::ExportTerritories(path),
             PathPurpose::ExportFile { .. } => Command::ExportTo(path),
         }
@@ -121,6 +135,33 @@ impl PathPrompt {
             return Some("typed paths are in use".into());
         }
         files::dialogs::unavailable()
+    }
+
+    /// What to do to get a path for `purpose` (only the purposes with a
+    /// native dialog of their own: the accounts export to refresh from,
+    /// the unassigned list's CSV): ask for a typed path where no file
+    /// dialog exists, else show the dialog and do the job with its answer.
+    pub(crate) fn choose(&self, purpose: PathPurpose, ws: &Workspace) -> Vec<Command> {
+        if self.unavailable().is_some() {
+            return vec![Command::AskPath(purpose)];
+        }
+        let near = ws.path();
+        let stem = match ws.project().name.as_str() {
+            "" => "plan".to_owned(),
+            n => n.to_owned(),
+        };
+        let path = match purpose {
+            PathPurpose::RefreshAccounts => files::dialogs::pick_accounts_csv(near),
+            PathPurpose::ExportLeftOut => files::dialogs::save_as(
+                purpose.title(),
+                "CSV",
+                "csv",
+                &format!("{stem}-unassigned"),
+                near,
+            ),
+            _ => None,
+        };
+        path.map(|p| purpose.command(p)).into_iter().collect()
     }
 
     /// Asks for a path for `purpose`, starting from `start` (e.g. the

@@ -86,7 +86,18 @@ impl Presentation {
     pub(crate) fn ui(&mut self, ui: &mut egui::Ui, cx: PresentContext<'_>) -> Vec<Command> {
         let mut out = Vec::new();
         let select = |id| Command::SelectTerritory { id, zoom: false };
-        let chart_h = (ui.available_height() * 0.3).clamp(220.0, 420.0);
+        // Tall enough for names readable from the back of the room (about
+        // 14 pt a bar, with the heading and axis), within 30–42% of the
+        // window so the map keeps the rest.
+        let full = ui.available_height();
+        let bars = cx
+            .metrics
+            .territories
+            .len()
+            .min(chart::DEVIATION_CHART_FROM) as f32;
+        let chart_h = (100.0 + bars * 17.0)
+            .clamp(full * 0.3, full * 0.42)
+            .clamp(220.0, 460.0);
         Panel::bottom("present_chart")
             .exact_size(chart_h)
             .show(ui, |ui| {
@@ -126,10 +137,12 @@ impl Presentation {
                     MapEvent::SelectAccount(i) => out.push(Command::SelectAccount(i)),
                 }
             }
+            // Top left: the map's legend holds the top right corner, the
+            // insets and scale bar the bottom left.
             let exit = egui::Button::new(RichText::new("Exit presentation (Esc)").small());
             let r = ui.put(
                 egui::Rect::from_min_size(
-                    ui.max_rect().right_top() + egui::vec2(-250.0, 10.0),
+                    ui.max_rect().left_top() + egui::vec2(10.0, 10.0),
                     egui::vec2(240.0, 30.0),
                 ),
                 exit,
@@ -171,12 +184,23 @@ impl PresentLegend {
             .color(ui.visuals().weak_text_color()),
         );
         ui.separator();
-        let row_h = ui.text_style_height(&TextStyle::Body);
+        // Every row in view when it can be: the text shrinks to the room
+        // (down to a size still readable on a projector), then scrolls.
+        let body = TextStyle::Body.resolve(ui.style()).size;
+        let rows = m.territories.len().max(1) as f32;
+        // A row is about 1.3 × the text size plus the grid's spacing.
+        let fit = ui.available_height() / rows / 1.6;
+        let row_h = fit.clamp(body.min(16.0), body);
         let mut clicked = None;
         ScrollArea::vertical().show(ui, |ui| {
+            // Rows as tall as their text, not the projector style's large
+            // widget height, so the whole legend fits.
+            ui.spacing_mut().interact_size.y = row_h * 1.25;
+            ui.spacing_mut().button_padding.y = 1.0;
             egui::Grid::new("present_legend_rows")
+                .min_row_height(row_h * 1.25)
                 .num_columns(3)
-                .spacing([14.0, 4.0])
+                .spacing([14.0, row_h * 0.2])
                 .show(ui, |ui| {
                     for t in &m.territories {
                         let color = ws
@@ -195,14 +219,15 @@ impl PresentLegend {
                                 3.0,
                                 egui::Color32::from_rgb(color[0], color[1], color[2]),
                             );
-                            if ui.selectable_label(selected, &t.name).clicked() {
+                            let name = RichText::new(&t.name).size(row_h);
+                            if ui.selectable_label(selected, name).clicked() {
                                 clicked = Some(TerritoryId(t.id));
                             }
                         });
                         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                            ui.label(fmt::value(t.balance_value));
+                            ui.label(RichText::new(fmt::value(t.balance_value)).size(row_h));
                         });
-                        let dev = RichText::new(t.deviation_text());
+                        let dev = RichText::new(t.deviation_text()).size(row_h);
                         ui.label(if out {
                             dev.color(ui.visuals().warn_fg_color).strong()
                         } else {

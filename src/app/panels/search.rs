@@ -7,15 +7,16 @@
 //! never waits on a million accounts; a result that arrives for an older
 //! query is dropped. Territories are few and searched at once.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use egui::{Key, Modifiers, RichText, ScrollArea, TextEdit, Ui};
 
 use crate::app::command::Command;
 use crate::app::fmt;
+use crate::core::model::Accounts;
 use crate::core::search::{Hit, SearchIndex, find_territories};
 use crate::core::{TerritoryId, Workspace};
 
@@ -24,6 +25,31 @@ const MAX_ACCOUNTS: usize = 200;
 
 /// What the index was built from: plan generation and revision.
 type IndexKey = (u64, u64);
+
+/// The account columns an index was folded from, watched (not held), so
+/// an edit that leaves ids, names and removals alone keeps the index.
+struct Source {
+    ids: Weak<Vec<String>>,
+    names: Weak<Vec<String>>,
+    removed: Vec<bool>,
+}
+
+impl Source {
+    fn of(a: &Accounts) -> Self {
+        Self {
+            ids: a.ids.watch(),
+            names: a.names.watch(),
+            removed: a.removed.clone(),
+        }
+    }
+
+    /// True when `a`'s ids, names and removals are still these.
+    fn matches(&self, a: &Accounts) -> bool {
+        a.ids.is_watched_by(&self.ids)
+            && a.names.is_watched_by(&self.names)
+            && a.removed == self.removed
+    }
+}
 
 /// A query running on a worker thread: its text, where the result
 /// (accounts, total matches) arrives, and the flag that stops it.
@@ -38,7 +64,12 @@ pub struct SearchPanel {
     /// Give the text field the keyboard on the next frame.
     focus: bool,
     index: Option<(IndexKey, Arc<SearchIndex>)>,
-    building: Option<(IndexKey, Receiver<SearchIndex>)>,
+    /// What `index` was folded from.
+    source: Option<Source>,
+    /// Index builds started (tests: an edit that leaves ids and names
+    /// alone must not start one).
+    builds: usize,
+    building: Option<(IndexKey, Receiver<SearchIndex>, Source)>,
     running: Option<Running>,
     /// The query `accounts` and `total` answer.
     answered: Option<String>,
@@ -72,6 +103,11 @@ impl SearchPanel {
             .collect()
     }
 
+    /// How many times the account index was built.
+    pub fn index_builds(&self) -> usize {
+        self.builds
+    }
+
     /// True while the index or a query is still being worked on.
     pub fn is_busy(&self) -> bool {
         self.building.is_some() || self.running.is_some()
@@ -92,7 +128,7 @@ impl SearchPanel {
             // One build at a time: edits in a row (a brush stroke) rebuild
             // once the build under way is done, not once per edit.
             if self.index.as_ref().is_none_or(|(k, _)| *k != key) && self.building.is_none() {
-                self.start_build(ctx, ws, key);
+                self.reuse_or_build(ctx, ws, key);
             }
             if let Some((_, index)) = &self.index
                 && self.answered.as_deref() != Some(self.query.as_str())
@@ -113,8 +149,23 @@ impl SearchPanel {
         }
     }
 
+    /// Keeps the index when the edits since left ids, names and removals
+    /// alone (drawing, pins, moves: most edits); else folds them again.
+    fn reuse_or_build(&mut self, ctx: &egui::Context, ws: &Workspace, key: IndexKey) {
+        let a = &ws.project().accounts;
+        if let Some((k, _)) = &mut self.index
+            && self.source.as_ref().is_some_and(|s| s.matches(a))
+        {
+            *k = key;
+            return;
+        }
+        self.start_build(ctx, ws, key);
+    }
+
     fn start_build(&mut self, ctx: &egui::Context, ws: &Workspace, key: IndexKey) {
         let a = &ws.project().accounts;
+        let source = Source::of(a);
+        self.builds += 1;
         let (ids, names, removed) = (a.ids.clone(), a.names.clone(), a.removed.clone());
         let (tx, rx) = channel();
         let ctx = ctx.clone();
@@ -122,7 +173,7 @@ impl SearchPanel {
             let _ = tx.send(SearchIndex::from_columns(&ids, &names, &removed));
             ctx.request_repaint();
         });
-        self.building = Some((key, rx));
+        self.building = Some((key, rx, source));
     }
 
     fn start_query(&mut self, ctx: &egui::Context, index: Arc<SearchIndex>) {
@@ -150,14 +201,14 @@ impl SearchPanel {
         let wait = deadline
             .map(|d| d.saturating_duration_since(Instant::now()))
             .filter(|d| !d.is_zero());
-        if let Some((key, rx)) = &self.building {
+        if let Some((key, rx, _)) = &self.building {
             let got = match wait {
                 Some(w) => rx.recv_timeout(w).ok(),
                 None => rx.try_recv().ok(),
             };
             if let Some(index) = got {
                 self.index = Some((*key, Arc::new(index)));
-                self.building = None;
+                self.source = self.building.take().map(|(_, _, s)| s);
                 // The old answers may name removed accounts: ask again.
                 self.answered = None;
             }

@@ -146,42 +146,90 @@ struct Columns {
     /// Accounts column already shows.
     balance: f32,
     deviation: f32,
+    /// The deviation bar's share of the deviation column; the number sits
+    /// beside it, never under it.
+    bar: f32,
+}
+
+/// The widest figures the list shows, measured in the body font.
+struct FigureWidths {
+    /// The widest account count and its header.
+    accounts: f32,
+    /// The widest balance value and its header.
+    balance: f32,
+    /// The widest deviation text ("+75.7%", "−3.1% own").
+    deviation: f32,
+    /// The deviation column's header.
+    deviation_header: f32,
+}
+
+impl FigureWidths {
+    fn measure(ui: &Ui, metrics: &PlanMetrics) -> Self {
+        let body = egui::TextStyle::Body.resolve(ui.style());
+        let width = |text: String| {
+            ui.painter()
+                .layout_no_wrap(text, body.clone(), Color32::WHITE)
+                .size()
+                .x
+        };
+        // Headers are bold, a little wider than the same text in body.
+        let header = |c: SortColumn| width(c.caption(&metrics.balance_measure)) * 1.08 + 2.0;
+        let widest = |f: &dyn Fn(&crate::core::metrics::TerritoryMetrics) -> String| {
+            metrics
+                .territories
+                .iter()
+                .map(|t| width(f(t)))
+                .fold(0.0_f32, f32::max)
+        };
+        Self {
+            accounts: header(SortColumn::Accounts).max(widest(&|t| fmt::count(t.group.count))),
+            balance: header(SortColumn::Balance).max(widest(&|t| fmt::value(t.balance_value))),
+            deviation: widest(&|t| {
+                let own = if t.has_children { " own" } else { "" };
+                format!("{}{own}", fmt::signed_pct(t.deviation_pct))
+            })
+            .max(width("+100.0%".into())),
+            deviation_header: header(SortColumn::Deviation),
+        }
+    }
 }
 
 impl Columns {
-    fn new(width: f32, gap: f32, show_balance: bool, has_reps: bool) -> Self {
-        // A narrow panel (the default, so the map gets most of the window)
-        // tightens the figures, and leaves out the rep column when no
-        // territory has a rep.
-        let narrow = width < 560.0;
-        let very_narrow = width < 420.0;
+    /// Columns for a panel `width` wide. The name gets what the figures
+    /// leave; a narrow panel (the default, so the map gets most of the
+    /// window) leaves out the rep column (the row's tooltip names the rep)
+    /// and shortens the deviation bar before the name is cut.
+    fn new(width: f32, gap: f32, show_balance: bool, has_reps: bool, fig: &FigureWidths) -> Self {
         let swatch = 18.0;
-        let accounts = if very_narrow { 64.0 } else { 72.0 };
-        let narrow_rep = if has_reps { 90.0 } else { 0.0 };
-        let (rep, deviation) = match (narrow, very_narrow) {
-            (false, _) => (112.0, 130.0),
-            (true, false) => (narrow_rep, 96.0),
-            (true, true) => (narrow_rep, 80.0),
+        let accounts = fig.accounts.ceil();
+        let balance = if show_balance {
+            fig.balance.ceil()
+        } else {
+            0.0
         };
-        let balance = match (show_balance, narrow, very_narrow) {
-            (false, _, _) => 0.0,
-            (true, false, _) => 120.0,
-            (true, true, false) => 96.0,
-            (true, true, true) => 80.0,
+        let rep = if has_reps && width >= 460.0 {
+            112.0
+        } else {
+            0.0
         };
-        let shown = [rep, accounts, balance]
-            .iter()
-            .filter(|&&w| w > 0.0)
-            .count();
-        let gaps = (2.0 + shown as f32) * gap;
-        let fixed = swatch + rep + accounts + balance + deviation + gaps;
+        let shown = [rep, balance].iter().filter(|&&w| w > 0.0).count();
+        let gaps = (3.0 + shown as f32) * gap;
+        let number = fig.deviation.ceil() + 4.0;
+        let fixed = swatch + rep + accounts + balance + number + gaps;
+        // The bar takes up to 64 points, but never leaves the name fewer
+        // than 120 (about 16 characters); below 24 points it is left out.
+        let bar = (width - fixed - 120.0 - gap).clamp(0.0, 64.0);
+        let bar = if bar < 24.0 { 0.0 } else { bar };
+        let deviation =
+            (number + if bar > 0.0 { bar + gap } else { 0.0 }).max(fig.deviation_header.ceil());
         Self {
             swatch,
-            name: (width - fixed).max(60.0),
+            name: (width - fixed - deviation + number).max(60.0),
             rep,
             accounts,
             balance,
             deviation,
+            bar,
         }
     }
 
@@ -272,6 +320,8 @@ impl TerritoryList {
         busy: bool,
     ) -> Vec<Command> {
         ui.style_mut().interaction.selectable_labels = false;
+        // Tight columns: every point between them is taken from the names.
+        ui.spacing_mut().item_spacing.x = 4.0;
         // A resizable panel takes its content's width: claim all of it so the
         // panel keeps the width the user gave it whatever the rows hold.
         ui.take_available_width();
@@ -293,6 +343,7 @@ impl TerritoryList {
             gap,
             metrics.balance_measure != "count",
             metrics.territories.iter().any(|t| t.rep.is_some()),
+            &FigureWidths::measure(ui, metrics),
         );
         self.header(ui, &cols, &metrics.balance_measure);
         ui.separator();
@@ -481,7 +532,9 @@ impl TerritoryList {
                 ui.with_layout(Layout::right_to_left(Align::Center), |ui| ui.weak("—"));
                 return;
             }
-            deviation_bar(ui, t.deviation_pct, tol, scale);
+            if cols.bar > 0.0 {
+                deviation_bar(ui, cols.bar, t.deviation_pct, tol, scale);
+            }
             // "own": a parent judged on the accounts none of its children hold.
             let own = if t.has_children { " own" } else { "" };
             let text = RichText::new(format!("{}{own}", fmt::signed_pct(t.deviation_pct)));
@@ -530,12 +583,17 @@ impl TerritoryList {
                 fmt::signed_pct(t.deviation_pct)
             ),
         };
+        let rep = t
+            .rep
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
         let neglected = t
             .neglected
             .map(|n| format!("; {} neglected", fmt::count(n)))
             .unwrap_or_default();
         let row = row.on_hover_text(format!(
-            "{}: {}, {judged}{}{neglected}",
+            "{}{rep}: {}, {judged}{}{neglected}",
             t.name,
             fmt::counted(t.group.count, "account", "accounts"),
             if out { " (outside tolerance)" } else { "" }
@@ -571,8 +629,8 @@ fn empty_list(ui: &mut Ui, busy: bool) {
 
 /// A horizontal bar from the mean (centre) to the deviation, over the
 /// shaded ±tolerance band; `scale` is the deviation at either end.
-fn deviation_bar(ui: &mut Ui, dev: f64, tol: f64, scale: f64) {
-    let (rect, _) = ui.allocate_exact_size(vec2(62.0, 16.0), Sense::hover());
+fn deviation_bar(ui: &mut Ui, width: f32, dev: f64, tol: f64, scale: f64) {
+    let (rect, _) = ui.allocate_exact_size(vec2(width, 16.0), Sense::hover());
     let painter = ui.painter();
     let x = |d: f64| {
         let f = (d / scale).clamp(-1.0, 1.0) as f32;

@@ -254,7 +254,9 @@ impl ToolBar {
                 ui.set_width(ui.available_width());
                 ui.spacing_mut().button_padding = vec2(6.0, 3.0);
                 ui.spacing_mut().item_spacing.x = 4.0;
-                ui.horizontal_wrapped(|ui| {
+                // One row whatever the tool or selection: a wrapping bar
+                // would push the map down when its options change.
+                ui.horizontal(|ui| {
                     out.extend(type_switcher(ui, ws).map(Command::ShowType));
                     for tool in Tool::ALL {
                         let r = ui
@@ -270,7 +272,6 @@ impl ToolBar {
                         }
                     }
                     ui.separator();
-                    tool_options(ui, ws, selection, tools);
                     let merge = tools.merge_set(selection);
                     if let Some(ids) = merge
                         && ui
@@ -293,6 +294,8 @@ impl ToolBar {
                         let a = tools.accounts.clone();
                         tools.push(ToolAction::Unpin(a));
                     }
+                    // Last: its hint is cut to what the row leaves.
+                    tool_options(ui, ws, selection, tools);
                 });
             });
         out
@@ -315,15 +318,22 @@ impl ToolBar {
     }
 }
 
+/// A tool's hint in the toolbar: one line, cut with "…" where the bar
+/// ends (the whole hint shows on hover), so the bar never wraps and the map
+/// under it never moves.
+fn hint(ui: &mut Ui, text: &str) {
+    let weak = ui.visuals().weak_text_color();
+    ui.add(egui::Label::new(RichText::new(text).color(weak)).truncate());
+}
+
 /// The active tool's options and hints.
 fn tool_options(ui: &mut Ui, ws: &Workspace, selection: &Selection, tools: &mut Tools) {
-    let weak = ui.visuals().weak_text_color();
     match tools.tool {
         Tool::Select => {
-            ui.label(RichText::new("Drag accounts onto a territory · Shift-drag: box").color(weak));
+            hint(ui, "Drag accounts onto a territory · Shift-drag: box");
         }
         Tool::Lasso => {
-            ui.label(RichText::new("Drag around accounts to select them").color(weak));
+            hint(ui, "Drag around accounts to select them");
         }
         Tool::Draw => {
             ui.toggle_value(&mut tools.overlay, "Overlay")
@@ -337,14 +347,12 @@ fn tool_options(ui: &mut Ui, ws: &Workspace, selection: &Selection, tools: &mut 
             } else {
                 format!("{n} corner(s) · Enter or double-click finishes · Backspace · Esc")
             };
-            ui.label(RichText::new(text).color(weak));
+            hint(ui, &text);
         }
         Tool::Reshape => {
-            ui.label(
-                RichText::new(
-                    "Drag handles · drag a midpoint to add · Delete or right-click removes",
-                )
-                .color(weak),
+            hint(
+                ui,
+                "Drag handles · drag a midpoint to add · Delete or right-click removes",
             );
         }
         Tool::Paint => {
@@ -375,7 +383,7 @@ fn tool_options(ui: &mut Ui, ws: &Workspace, selection: &Selection, tools: &mut 
                 .map_or("Into: click a territory".to_owned(), |t| {
                     format!("Into '{}'", t.name)
                 });
-            ui.label(RichText::new(into).color(weak));
+            hint(ui, &into);
         }
         Tool::Split => {
             let n = tools.path.len();
@@ -384,7 +392,7 @@ fn tool_options(ui: &mut Ui, ws: &Workspace, selection: &Selection, tools: &mut 
             } else {
                 format!("{n} point(s) · Enter or double-click cuts · Backspace · Esc")
             };
-            ui.label(RichText::new(text).color(weak));
+            hint(ui, &text);
         }
     }
 }
@@ -407,7 +415,7 @@ fn territory_edit_controls(ui: &mut Ui, ws: &Workspace, tools: &mut Tools, id: T
                 return;
             };
             let mut out = egui::TextEdit::singleline(buf)
-                .desired_width(180.0)
+                .desired_width(ui.available_width().clamp(100.0, 180.0))
                 .show(ui);
             let r = out.response.response.clone().labelled_by(label.id);
             if tools.focus_name {

@@ -116,12 +116,13 @@ fn find_and_left_out(ws: &Workspace, out: &mut dyn Write) -> Result<()> {
     let (rows, left_ms) = time(|| crate::core::unassigned::left_out(p, ws.engine()));
     writeln!(
         out,
-        "{:<36} {:>9.1} ms   ({} accounts listed)",
+        "{:<36} {:>9.1} ms   ({} accounts listed; worker thread from scratch)",
         "unassigned/unlocated list",
         left_ms,
         rows.len()
     )
     .map_err(io)?;
+    left_out_after_edit(ws, rows, out)?;
     let (countries, c_ms) = time(|| crate::core::regions::plan_countries(p));
     writeln!(
         out,
@@ -131,6 +132,47 @@ fn find_and_left_out(ws: &Workspace, out: &mut dyn Write) -> Result<()> {
         countries.countries.len()
     )
     .map_err(io)
+}
+
+/// The open unassigned list brought up to date after one edit (moving
+/// the first live account far outside every territory), as the window
+/// does on the UI thread.
+fn left_out_after_edit(
+    ws: &Workspace,
+    mut rows: Vec<crate::core::unassigned::LeftOut>,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let io = |e| Error::io("<stdout>", e);
+    let mut after = ws.snapshot();
+    let Some(i) = after.project().accounts.live().next() else {
+        return Ok(());
+    };
+    let before = after.revision();
+    after.apply(Edit::SetLocations {
+        accounts: vec![i as u32],
+        locations: vec![Some((-179.0, -89.0))],
+    })?;
+    let changed = after
+        .changes_since(before)
+        .map(|c| c.accounts)
+        .unwrap_or_default();
+    let ((), ms) = time(|| {
+        crate::core::unassigned::update_left_out(
+            &mut rows,
+            after.project(),
+            after.engine(),
+            &changed,
+        )
+    });
+    writeln!(
+        out,
+        "{:<36} {:>9.1} ms   ({} listed; UI thread)",
+        "unassigned list after one edit",
+        ms,
+        rows.len()
+    )
+    .map_err(io)?;
+    Ok(())
 }
 
 /// Index build and full assignment, from scratch.
