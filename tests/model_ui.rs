@@ -194,3 +194,58 @@ fn a_rep_leaves_and_a_new_hire_joins_from_the_window() {
     let bo = p.rep_by_name("Bo Chen").unwrap().id;
     assert!(p.territories.iter().any(|t| t.reps == [bo]));
 }
+
+/// The comparison's change list is written where the user says, through a
+/// typed path when the system has no file dialog (the button did nothing
+/// there before).
+#[test]
+fn the_change_list_is_exported_through_a_typed_path_without_a_file_dialog() {
+    use turfmap::app::command::Command;
+    use turfmap::core::edit::Edit;
+    let mut h = harness();
+    app_mut(&mut h).panels_mut().paths.force_typed = true;
+    app_mut(&mut h).panels_mut().model.set_open(true);
+    h.run_ok();
+    let first = app(&h).workspace().project().active_scenario;
+    clone_scenario(&mut h, "Proposal");
+    let proposal = app(&h)
+        .workspace()
+        .project()
+        .scenario_by_name("Proposal")
+        .expect("cloned")
+        .id;
+    app_mut(&mut h).apply_command(Command::Apply(Edit::SwitchScenario { to: proposal }));
+    h.run_ok();
+    // In the proposal, account 0 goes from West to East.
+    let east = tid(&h, "East");
+    app_mut(&mut h).apply_command(Command::Apply(Edit::SetPins {
+        type_id: TerritoryTypeId(0),
+        accounts: vec![0],
+        pins: vec![Some(east)],
+    }));
+    h.run_ok();
+    let ctx = h.ctx.clone();
+    let app_ref = app_mut(&mut h);
+    let ws = app_ref.workspace().snapshot();
+    app_ref.panels_mut().model.compare(&ctx, &ws, first);
+    assert!(
+        app_mut(&mut h)
+            .panels_mut()
+            .model
+            .wait_for_comparison(std::time::Duration::from_secs(60))
+    );
+    h.run_ok();
+    h.get_by_label("Export change list…").scroll_to_me();
+    h.run_ok();
+    h.get_by_label("Export change list…").click();
+    h.run_ok();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("changes.csv");
+    retype(&mut h, "Path", &out.display().to_string());
+    h.get_by_label("OK").click();
+    h.run_ok();
+    assert_eq!(app(&h).error(), None);
+    let text = std::fs::read_to_string(&out).expect("the change list was written");
+    assert!(text.lines().count() >= 2, "{text}");
+    assert!(text.contains("A0"), "{text}");
+}

@@ -45,6 +45,10 @@ pub enum Command {
     ExportLeftOut(PathBuf),
     /// Ask where to export the unassigned list (file dialog or typed path).
     ChooseLeftOutExport,
+    /// Ask where to export the scenario comparison's change list.
+    ChooseChangesExport,
+    /// Write the scenario comparison's change list to this CSV file.
+    ExportChanges(PathBuf),
     /// Open the Find window (Ctrl+F).
     OpenSearch,
     /// Apply an edit to the plan (one undo step).
@@ -349,6 +353,17 @@ impl TurfmapApp {
         let job = match command {
             Command::ImportTerritories(path) => {
                 self.panels.imports.open_picker(&self.ctx, path);
+                None
+            }
+            Command::ChooseChangesExport => {
+                let purpose = panels::PathPurpose::ExportChanges;
+                let next = self.panels.paths.choose(purpose, ws);
+                self.apply_commands(next);
+                None
+            }
+            Command::ExportChanges(path) => {
+                let done = self.panels.model.write_changes(ws, &path);
+                self.apply_commands(vec![done]);
                 None
             }
             Command::ExportAssignments(path) => Some(file_jobs::export_assignments(ws, path)),

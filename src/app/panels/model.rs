@@ -433,24 +433,9 @@ impl Sections<'_> {
             {
                 self.select_account(first);
             }
-            if form::enabled_button(ui, !d.moves.is_empty(), "Export change list…")
-                && let Some(path) = crate::app::files::dialogs::save_as(
-                    "Export change list",
-                    "CSV",
-                    "csv",
-                    "changes",
-                    self.ws.path(),
-                )
-            {
-                let res = crate::core::export::write_file_atomically(&path, |w| {
-                    scenario::write_changes_csv(w, self.ws.project(), d)
-                });
-                match res {
-                    Ok(()) => self
-                        .out
-                        .push(Command::Notice(format!("Wrote {}", path.display()))),
-                    Err(e) => self.out.push(Command::Error(e.to_string())),
-                }
+            if form::enabled_button(ui, !d.moves.is_empty(), "Export change list…") {
+                // A file dialog, or a typed path where none exists.
+                self.out.push(Command::ChooseChangesExport);
             }
         });
     }
@@ -1029,6 +1014,21 @@ impl State {
 }
 
 impl ModelWindow {
+    /// Writes the open comparison's change list to `path`; the notice or
+    /// error to show.
+    pub(crate) fn write_changes(&self, ws: &Workspace, path: &std::path::Path) -> Command {
+        let Some(d) = self.s.diff.as_ref() else {
+            return Command::Error("No scenario comparison is open.".into());
+        };
+        let res = crate::core::export::write_file_atomically(path, |w| {
+            scenario::write_changes_csv(w, ws.project(), d)
+        });
+        match res {
+            Ok(()) => Command::Notice(format!("Wrote {}", path.display())),
+            Err(e) => Command::Error(e.to_string()),
+        }
+    }
+
     /// True when the window is open.
     pub fn is_open(&self) -> bool {
         self.s.open

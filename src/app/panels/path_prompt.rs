@@ -28,6 +28,8 @@ pub enum PathPurpose {
     ExportAssignments,
     /// Where to write the unassigned and unlocated accounts listed.
     ExportLeftOut,
+    /// Where to write the change list of the scenario comparison.
+    ExportChanges,
     /// Where to write the territories (GeoJSON, or KML/KMZ by extension;
     /// `kml` suggests a `.kml` name).
     ExportTerritories {
@@ -54,6 +56,7 @@ impl PathPurpose {
             PathPurpose::ImportTerritories => "Import territories",
             PathPurpose::ExportAssignments => "Export assignments",
             PathPurpose::ExportLeftOut => "Export unassigned and unlocated accounts",
+            PathPurpose::ExportChanges => "Export change list",
             PathPurpose::ExportTerritories { .. } => "Export territories",
             PathPurpose::ExportFile { what: "map", .. } => "Export map image",
             PathPurpose::ExportFile { .. } => "Export report",
@@ -82,6 +85,7 @@ impl PathPurpose {
             PathPurpose::SavePlan => format!("{stem}.turf"),
             PathPurpose::ExportAssignments => format!("{stem}-assignments.csv"),
             PathPurpose::ExportLeftOut => format!("{stem}-unassigned.csv"),
+            PathPurpose::ExportChanges => format!("{stem}-changes.csv"),
             PathPurpose::ExportTerritories { kml: false } => format!("{stem}-territories.geojson"),
             PathPurpose::ExportTerritories { kml: true } => format!("{stem}-territories.kml"),
             PathPurpose::ExportFile { what, ext } => format!("{stem}-{what}.{ext}"),
@@ -110,6 +114,7 @@ impl PathPurpose {
             PathPurpose::ImportTerritories => Command::ImportTerritories(path),
             PathPurpose::ExportAssignments => Command::ExportAssignments(path),
             PathPurpose::ExportLeftOut => Command::ExportLeftOut(path),
+            PathPurpose::ExportChanges => Command::ExportChanges(path),
             PathPurpose::ExportTerritories { .. } => Command::ExportTerritories(path),
             PathPurpose::ExportFile { .. } => Command::ExportTo(path),
         }
@@ -139,7 +144,7 @@ impl PathPrompt {
 
     /// What to do to get a path for `purpose` (only the purposes with a
     /// native dialog of their own: the accounts export to refresh from,
-    /// the unassigned list's CSV): ask for a typed path where no file
+    /// the unassigned list's CSV, the comparison's change list): ask for a typed path where no file
     /// dialog exists, else show the dialog and do the job with its answer.
     pub(crate) fn choose(&self, purpose: PathPurpose, ws: &Workspace) -> Vec<Command> {
         if self.unavailable().is_some() {
@@ -157,6 +162,13 @@ impl PathPrompt {
                 "CSV",
                 "csv",
                 &format!("{stem}-unassigned"),
+                near,
+            ),
+            PathPurpose::ExportChanges => files::dialogs::save_as(
+                purpose.title(),
+                "CSV",
+                "csv",
+                &format!("{stem}-changes"),
                 near,
             ),
             _ => None,
