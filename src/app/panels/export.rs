@@ -219,16 +219,7 @@ pub(crate) fn map_image_job(ws: &Workspace, path: PathBuf, opts: MapImageOptions
             progress.set_done(1);
             plan_map_png(&ws, &opts)?
         };
-        progress.set_done(2);
-        progress.check()?;
-        write_file_atomically(&path, |w| {
-            std::io::Write::write_all(w, &bytes).map_err(|e| Error::io(&path, e))
-        })?;
-        progress.set_done(3);
-        Ok(JobOutput::Exported {
-            path,
-            what: "the map image",
-        })
+        write_rendered(progress, path, &bytes, "the map image")
     })
 }
 
@@ -267,16 +258,7 @@ fn report_job(
         } else {
             report_html(&ws, &opts, BasemapData::bundled()).into_bytes()
         };
-        progress.set_done(2);
-        progress.check()?;
-        write_file_atomically(&path, |w| {
-            std::io::Write::write_all(w, &bytes).map_err(|e| Error::io(&path, e))
-        })?;
-        progress.set_done(3);
-        Ok(JobOutput::Exported {
-            path,
-            what: "the report",
-        })
+        write_rendered(progress, path, &bytes, "the report")
     })
 }
 
@@ -394,4 +376,21 @@ pub(crate) fn salesforce_notice(dir: &std::path::Path, s: &ExportSummary) -> Str
         ));
     }
     text
+}
+
+/// The last steps of a map or report export: `bytes` (rendered) written to
+/// `path` in one piece, with progress and a last chance to cancel.
+fn write_rendered(
+    progress: &crate::core::progress::Progress,
+    path: PathBuf,
+    bytes: &[u8],
+    what: &'static str,
+) -> crate::core::Result<JobOutput> {
+    progress.set_done(2);
+    progress.check()?;
+    write_file_atomically(&path, |w| {
+        std::io::Write::write_all(w, bytes).map_err(|e| Error::io(&path, e))
+    })?;
+    progress.set_done(3);
+    Ok(JobOutput::Exported { path, what })
 }
