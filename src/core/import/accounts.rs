@@ -512,8 +512,15 @@ fn record_line(bytes: &[u8], pos: &csv::Position) -> u64 {
 }
 
 /// A user-facing error for a csv error at `record`'s position.
-fn csv_error(e: csv::Error, bytes: &[u8], path: &Path, headers: &[String]) -> Error {
-    let line = e.position().map_or(0, |p| record_line(bytes, p));
+/// `first_line`: file lines before `bytes` (a block of pass 2 starts later).
+fn csv_error(
+    e: csv::Error,
+    bytes: &[u8],
+    first_line: u64,
+    path: &Path,
+    headers: &[String],
+) -> Error {
+    let line = first_line + e.position().map_or(0, |p| record_line(bytes, p));
     match e.kind() {
         csv::ErrorKind::Utf8 { err, .. } => {
             return Error::Csv {
@@ -931,22 +938,8 @@ impl<'a> CsvFile<'a> {
 
     /// The next record into `rec`; false at the end.
     fn read(&self, rdr: &mut csv::Reader<&[u8]>, rec: &mut csv::StringRecord) -> Result<bool> {
-        rdr.read_record(rec).map_err(
-            |e| match csv_error(e, self.bytes, self.path, &self.headers) {
-                Error::Csv {
-                    path,
-                    line,
-                    column,
-                    message,
-                } => Error::Csv {
-                    path,
-                    line: line + self.first_line,
-                    column,
-                    message,
-                },
-                other => other,
-            },
-        )
+        rdr.read_record(rec)
+            .map_err(|e| csv_error(e, self.bytes, self.first_line, self.path, &self.headers))
     }
 
     /// The real file line of `rec`.
@@ -1017,7 +1010,7 @@ fn read_header(file: &CsvFile) -> Result<Vec<String>> {
     let mut rec = csv::StringRecord::new();
     if !rdr
         .read_record(&mut rec)
-        .map_err(|e| csv_error(e, file.bytes, file.path, &[]))?
+        .map_err(|e| csv_error(e, file.bytes, file.first_line, file.path, &[]))?
     {
         return Err(file.error(1, None, "the file has no header row".into()));
     }
