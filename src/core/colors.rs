@@ -89,25 +89,9 @@ fn boxes_meet(a: &Rect<f64>, b: &Rect<f64>) -> bool {
 /// The territories sharing a border of positive length with territory
 /// `id`, in plan order (empty when `id` is not in the plan).
 pub fn neighbours(project: &Project, id: TerritoryId) -> Vec<TerritoryId> {
-    let Some(t) = project.territory(id) else {
-        return Vec::new();
-    };
-    let Some(bb) = t.geometry.bounding_rect().map(grown) else {
-        return Vec::new();
-    };
-    let tree = RTree::bulk_load(segments(t));
-    project
-        .territories
-        .iter()
-        .filter(|u| comparable(t, u))
-        .filter(|u| {
-            u.geometry
-                .bounding_rect()
-                .is_some_and(|ub| boxes_meet(&bb, &ub))
-        })
-        .filter(|u| shares_border(&tree, u))
-        .map(|u| u.id)
-        .collect()
+    neighbour_lists(project, &BTreeSet::from([id]))
+        .remove(&id)
+        .unwrap_or_default()
 }
 
 /// [`neighbours`] of every territory in `ids` at once: each box is computed
@@ -164,18 +148,12 @@ fn neighbour_lists(
         .collect()
 }
 
-/// [`shares_border`] between two segment trees: the smaller one's segments
+/// Do the territories of segment trees `a` and `b` share a border? The smaller one's segments
 /// are looked up in the bigger one, so a county beside a big state costs
 /// the county's few segments, not the state's thousands.
 fn trees_share_border(a: &RTree<Seg>, b: &RTree<Seg>) -> bool {
     let (small, big) = if a.size() <= b.size() { (a, b) } else { (b, a) };
     border_shared(big, small.iter().map(|s| *s.geom()))
-}
-
-/// Does `u` share at least [`MIN_SHARED`] of border with the segments in
-/// `tree`?
-fn shares_border(tree: &RTree<Seg>, u: &Territory) -> bool {
-    border_shared(tree, segments(u).into_iter().map(|s| *s.geom()))
 }
 
 /// Do the segments `segs` lie along those in `tree` for more than
@@ -200,11 +178,8 @@ fn border_shared(tree: &RTree<Seg>, segs: impl Iterator<Item = Line<[f64; 2]>>) 
 
 /// The neighbours of every territory (see [`neighbours`]).
 pub fn adjacency(project: &Project) -> BTreeMap<TerritoryId, Vec<TerritoryId>> {
-    project
-        .territories
-        .iter()
-        .map(|t| (t.id, neighbours(project, t.id)))
-        .collect()
+    let all = project.territories.iter().map(|t| t.id).collect();
+    neighbour_lists(project, &all)
 }
 
 /// New colours for the territories in `changed` (those added or reshaped)
