@@ -57,15 +57,8 @@ enum Cell {
 pub struct PostalLookup<'g> {
     gazetteer: &'g Gazetteer,
     default: Country,
-    /// What each distinct country text means. An export has a handful of
-    /// them: a short list compared byte by byte beats hashing each cell.
-    cells: Vec<(String, Cell)>,
-    /// The rest, past [`SHORT_LIST`] texts (a free-text column).
-    more: HashMap<String, Cell>,
+    cells: HashMap<String, Cell>,
 }
-
-/// How many country texts [`PostalLookup`] compares one by one.
-const SHORT_LIST: usize = 32;
 
 impl<'g> PostalLookup<'g> {
     /// Looks codes up in `gazetteer`; rows without a country are in
@@ -74,8 +67,7 @@ impl<'g> PostalLookup<'g> {
         PostalLookup {
             gazetteer,
             default,
-            cells: Vec::new(),
-            more: HashMap::new(),
+            cells: HashMap::new(),
         }
     }
 
@@ -87,16 +79,11 @@ impl<'g> PostalLookup<'g> {
         if text.is_empty() {
             return Ok(self.default);
         }
-        let known = self.cells.iter().find(|(t, _)| t == text).map(|(_, c)| *c);
-        let c = match known.or_else(|| self.more.get(text).copied()) {
-            Some(c) => c,
+        let c = match self.cells.get(text) {
+            Some(c) => *c,
             None => {
                 let c = Country::parse(text).map_or(Cell::Unknown, Cell::Known);
-                if self.cells.len() < SHORT_LIST {
-                    self.cells.push((text.to_owned(), c));
-                } else {
-                    self.more.insert(text.to_owned(), c);
-                }
+                self.cells.insert(text.to_owned(), c);
                 c
             }
         };
@@ -124,9 +111,7 @@ impl<'g> PostalLookup<'g> {
     pub fn load_errors(&self) -> Vec<String> {
         let mut seen: Vec<Country> = self
             .cells
-            .iter()
-            .map(|(_, c)| c)
-            .chain(self.more.values())
+            .values()
             .filter_map(|c| match c {
                 Cell::Known(c) => Some(*c),
                 Cell::Unknown => None,
@@ -171,11 +156,16 @@ impl PostalSummary {
             *self.misses.entry(*k).or_default() += n;
         }
         for text in &other.unknown_countries {
-            if self.unknown_countries.len() < MAX_UNKNOWN_TEXTS
-                && !self.unknown_countries.contains(text)
-            {
-                self.unknown_countries.push(text.clone());
-            }
+            self.quote_unknown(text);
+        }
+    }
+
+    /// Keeps `text` among the first few country texts that named no country.
+    fn quote_unknown(&mut self, text: &str) {
+        if self.unknown_countries.len() < MAX_UNKNOWN_TEXTS
+            && !self.unknown_countries.iter().any(|t| t == text)
+        {
+            self.unknown_countries.push(text.to_owned());
         }
     }
 
@@ -183,12 +173,8 @@ impl PostalSummary {
     /// (quoted in the summary when it named no country).
     pub fn miss(&mut self, miss: PostalMiss, country: Option<Country>, country_text: &str) {
         *self.misses.entry((miss, country)).or_default() += 1;
-        let text = country_text.trim();
-        if miss == PostalMiss::UnknownCountry
-            && self.unknown_countries.len() < MAX_UNKNOWN_TEXTS
-            && !self.unknown_countries.iter().any(|t| t == text)
-        {
-            self.unknown_countries.push(text.to_owned());
+        if miss == PostalMiss::UnknownCountry {
+            self.quote_unknown(country_text.trim());
         }
     }
 
