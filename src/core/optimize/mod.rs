@@ -80,6 +80,7 @@
 
 #[cfg(feature = "bench")]
 mod bench;
+pub mod bound;
 mod matching;
 mod prepare;
 mod report;
@@ -238,9 +239,11 @@ pub fn rebalance(
     if let Some(dev) = already_balanced(project, before_ws.engine(), opts)? {
         return Ok(unchanged(project, opts, before_ws, dev));
     }
+    progress.set_phase("Preparing units");
     let prep = prepare(project, before_ws.engine(), opts, None, progress)?;
     trace("prepare", &mut tt);
     progress.set_done(1);
+    progress.set_phase("Allocating units");
     let k = prep.districts.len();
     let mut p = prep.problem(opts, k, opts.disruption_weight);
     // Plans drawn with exclaves may keep them: no more pieces than now.
@@ -251,6 +254,7 @@ pub fn rebalance(
     let sol = solve_rebalance(&p, &prep.g_split, opts, progress)?;
     trace("solve", &mut tt);
     progress.set_done(4);
+    progress.set_phase("Writing the proposal");
     progress.check()?;
     let notes = feasibility_notes(&p, &sol);
     let sol = prep.expand(sol);
@@ -286,6 +290,7 @@ fn solve_rebalance(
         if factor < 1.0
             && (opts.disruption_weight == 0.0
                 || k == 0
+                || p.tolerance_unreachable()
                 || p.xy.is_empty()
                 || sol
                     .as_ref()
@@ -314,8 +319,11 @@ fn solve_rebalance(
         let s = solver::finish(&q, assign, &centers, rounds, false, progress)?;
         let better = match &sol {
             None => true,
+            // Never at the price of a worse worst territory (heavy units
+            // combined make the others' figures look better).
             Some(best) => {
                 s.contiguous
+                    && sol_tol_pct(&s) <= sol_tol_pct(best) + 0.5
                     && (s.within_tolerance_where_feasible
                         || feasible_dev_pct(&s) < feasible_dev_pct(best) - 0.5)
             }
@@ -562,6 +570,11 @@ fn propose(
             .notes
             .push(format!("{what}: some territories are not contiguous"));
     }
+    if progress.stopped_early() {
+        report.notes.push(format!(
+            "{what}: the improvement phase was stopped (Cancel): this is the best plan found until then"
+        ));
+    }
     if prep.units.bridges > 0 {
         report.notes.push(format!(
             "{} island group(s) joined to their nearest neighbour for contiguity",
@@ -807,9 +820,11 @@ fn from_scratch(
     let mut tt = Instant::now();
     let before_ws = workspace_for(project, opts)?;
     trace("workspace", &mut tt);
+    progress.set_phase("Preparing units");
     let prep = prepare(project, before_ws.engine(), opts, Some(k), progress)?;
     trace("prepare", &mut tt);
     progress.set_done(1);
+    progress.set_phase("Allocating units");
     let mut p = prep.problem(opts, k, 0.0);
     let n = p.xy.len();
     let homes = if full {
@@ -884,6 +899,7 @@ fn from_scratch(
         }
     };
     progress.set_done(4);
+    progress.set_phase("Writing the proposal");
     let mut notes = feasibility_notes(&p, &sol);
     if kk < k {
         notes.push(format!(

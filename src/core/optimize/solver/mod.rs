@@ -127,6 +127,25 @@ impl Problem<'_> {
         (0..self.n()).filter(|&u| self.weight[u] > hi).collect()
     }
 
+    /// True when no plan brings every district that could be within the
+    /// tolerance into it: even with each unit heavier than the band alone
+    /// in a district (the best case for the others), the others' mean is
+    /// below the band. Searching for such a plan is wasted time.
+    pub fn tolerance_unreachable(&self) -> bool {
+        let k = self.k();
+        if k == 0 || self.fixed.iter().any(|&f| f > 0.0) {
+            return false;
+        }
+        let heavy = self.heavy_units();
+        if heavy.is_empty() || heavy.len() >= k {
+            return false;
+        }
+        let target = self.target();
+        let held: f64 = heavy.iter().map(|&u| self.weight[u]).sum();
+        let rest = (target * k as f64 - held) / (k - heavy.len()) as f64;
+        rest < target * (1.0 - self.tol) - 1e-9
+    }
+
     /// Districts that cannot be within tolerance in any plan: their fixed
     /// load, or a unit they hold, exceeds the upper limit.
     pub fn infeasible(&self, assign: &[u32], heavy: &[usize]) -> Vec<u32> {
@@ -462,11 +481,14 @@ pub fn transport(
     }
 }
 
-/// Components of district `d` (lists of units).
-fn district_components(p: &Problem, assign: &[u32], d: u32, seen: &mut [bool]) -> Vec<Vec<u32>> {
-    let mut comps = Vec::new();
+/// Components of every district (lists of units), in one pass over the
+/// units (a pass per district would cost O(k·n)).
+fn components(p: &Problem, assign: &[u32]) -> Vec<Vec<Vec<u32>>> {
+    let mut comps = vec![Vec::new(); p.k()];
+    let mut seen = vec![false; p.n()];
     for s in 0..p.n() {
-        if assign[s] != d || seen[s] {
+        let d = assign[s];
+        if d == NONE || seen[s] || d as usize >= comps.len() {
             continue;
         }
         seen[s] = true;
@@ -482,17 +504,14 @@ fn district_components(p: &Problem, assign: &[u32], d: u32, seen: &mut [bool]) -
                 }
             }
         }
-        comps.push(comp);
+        comps[d as usize].push(comp);
     }
     comps
 }
 
 /// Number of pieces per district.
 pub fn pieces(p: &Problem, assign: &[u32]) -> Vec<usize> {
-    let mut seen = vec![false; p.n()];
-    (0..p.k())
-        .map(|d| district_components(p, assign, d as u32, &mut seen).len())
-        .collect()
+    components(p, assign).iter().map(Vec::len).collect()
 }
 
 /// Contiguity repair: every district keeps its `pieces[d]` heaviest
@@ -502,10 +521,8 @@ pub fn pieces(p: &Problem, assign: &[u32]) -> Vec<usize> {
 pub fn repair_contiguity(p: &Problem, assign: &mut [u32]) -> bool {
     for _pass in 0..50 {
         let loads = p.loads(assign);
-        let mut seen = vec![false; p.n()];
         let mut strays = Vec::new();
-        for d in 0..p.k() {
-            let mut comps = district_components(p, assign, d as u32, &mut seen);
+        for (d, mut comps) in components(p, assign).into_iter().enumerate() {
             let allowed = p.pieces.get(d).copied().unwrap_or(1).max(1);
             if comps.len() <= allowed {
                 continue;
@@ -605,7 +622,7 @@ fn improve(
     contiguous: &mut bool,
     progress: &Progress,
 ) -> Result<usize> {
-    if p.time_budget_s <= 0.0 || !*contiguous {
+    if p.time_budget_s <= 0.0 || !*contiguous || p.tolerance_unreachable() {
         return Ok(0);
     }
     let heavy = p.heavy_units();
@@ -703,6 +720,7 @@ pub fn finish(
         }
     };
     trace_dev("after allocation", &assign);
+    progress.set_phase("Local search");
     repair_contiguity(p, &mut assign);
     if separate_heavy(p, &mut assign) {
         repair_contiguity(p, &mut assign);

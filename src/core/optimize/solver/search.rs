@@ -95,6 +95,8 @@ struct Search<'a, 'p> {
     queue: VecDeque<u32>,
     nbrs: Vec<u32>,
     delta: Vec<(u32, f64)>,
+    /// Districts changed by moves since the last [`Search::unstick`].
+    changed: Vec<usize>,
 }
 
 impl<'a, 'p> Search<'a, 'p> {
@@ -120,13 +122,21 @@ impl<'a, 'p> Search<'a, 'p> {
         }
         // The others share what the hopeless ones leave (at their floors):
         // they aim at that mean, kept inside the tolerance band around the
-        // plan mean, and their band shrinks so it stays inside it too.
+        // plan mean, and their band shrinks so it stays inside it too. When
+        // that mean is itself outside the band, none of them can be within
+        // tolerance: they aim at it (balanced among themselves), not at a
+        // band edge no plan reaches (chasing it only shuffles load).
         let h = hopeless.iter().filter(|&&x| x).count();
         let mut rest = target;
         if h > 0 && h < k {
             let held: f64 = (0..k).filter(|&d| hopeless[d]).map(|d| floor[d]).sum();
-            rest = ((target * k as f64 - held) / (k - h) as f64)
-                .clamp(target * (1.0 - p.tol), target * (1.0 + p.tol));
+            let mean = (target * k as f64 - held) / (k - h) as f64;
+            let (lo, hi) = (target * (1.0 - p.tol), target * (1.0 + p.tol));
+            rest = if mean < lo || mean > hi {
+                mean
+            } else {
+                mean.clamp(lo, hi)
+            };
         }
         let band = p.aim_tol.min(p.tol) * target;
         let band = band
@@ -174,6 +184,7 @@ impl<'a, 'p> Search<'a, 'p> {
             queue: VecDeque::new(),
             nbrs: Vec::new(),
             delta: Vec::new(),
+            changed: Vec::new(),
         };
         for u in 0..n {
             s.update_border(u);
@@ -308,6 +319,7 @@ impl<'a, 'p> Search<'a, 'p> {
         for d in [a as usize, b as usize] {
             self.ver[d] = self.ver[d].wrapping_add(1);
             self.dirty[d] = true;
+            self.changed.push(d);
         }
     }
 
@@ -519,6 +531,41 @@ impl<'a, 'p> Search<'a, 'p> {
         None
     }
 
+    /// Districts that were stuck (no improving move, no chain) may move
+    /// again once they or a neighbour changed: only those are released
+    /// (releasing all after every move made the search O(moves × k)).
+    fn unstick(&mut self, stuck: &mut [bool]) {
+        let mut changed = std::mem::take(&mut self.changed);
+        changed.sort_unstable();
+        changed.dedup();
+        let mut next = Vec::new();
+        for &d in &changed {
+            stuck[d] = false;
+            self.adjacent_districts(d, &mut next);
+            for &e in &next {
+                stuck[e] = false;
+            }
+        }
+        changed.clear();
+        self.changed = changed;
+    }
+
+    /// The districts adjacent to `d`, from its border units (a scan of
+    /// the k × k adjacency row would cost O(k) per district).
+    fn adjacent_districts(&self, d: usize, out: &mut Vec<usize>) {
+        out.clear();
+        for &u in &self.border[d] {
+            for &v in self.p.units.neighbors(u as usize) {
+                let e = self.assign[v as usize];
+                if e != NONE && e as usize != d {
+                    out.push(e as usize);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
     /// An ejection chain (Glover 1996; used for districting by Bozkaya,
     /// Erkut & Laporte 2003): when district `w` is out of balance but no
     /// single boundary move helps (its neighbours are balanced themselves),
@@ -536,6 +583,7 @@ impl<'a, 'p> Search<'a, 'p> {
         hops[w] = 0;
         let mut queue = VecDeque::from([w]);
         let mut ends: Vec<(usize, f64, usize)> = Vec::new();
+        let mut next: Vec<usize> = Vec::new();
         while let Some(d) = queue.pop_front() {
             // Only the four nearest ends are tried, nearest level first:
             // once a level holding the fourth is complete, farther ones
@@ -543,8 +591,9 @@ impl<'a, 'p> Search<'a, 'p> {
             if ends.len() >= 4 && ends.last().is_some_and(|x| x.0 <= hops[d]) {
                 break;
             }
-            for e in 0..k {
-                if self.adj[d * k + e] > 0 && hops[e] == usize::MAX {
+            self.adjacent_districts(d, &mut next);
+            for &e in &next {
+                if hops[e] == usize::MAX {
                     hops[e] = hops[d] + 1;
                     parent[e] = d;
                     queue.push_back(e);
@@ -642,6 +691,7 @@ pub fn local_search(
     }
     let mut s = Search::new(p, assign, centers);
     s.reseed_empty();
+    s.changed.clear();
     let mut moves = 0;
     let mut stuck = vec![false; k];
     let mut cands: Vec<Cand> = Vec::new();
@@ -670,7 +720,7 @@ pub fn local_search(
                 Some((u, b)) => {
                     s.apply(u, b);
                     moves += 1;
-                    stuck.iter_mut().for_each(|x| *x = false);
+                    s.unstick(&mut stuck);
                     continue;
                 }
                 None => break,
@@ -708,14 +758,18 @@ pub fn local_search(
             }
         }
         if batch > 0 {
-            stuck.iter_mut().for_each(|x| *x = false);
+            s.unstick(&mut stuck);
         } else {
             match s.chain(w) {
                 Some(m) => {
                     moves += m;
-                    stuck.iter_mut().for_each(|x| *x = false);
+                    s.unstick(&mut stuck);
                 }
-                None => stuck[w] = true,
+                None => {
+                    // A chain tried and undone changed nothing.
+                    s.changed.clear();
+                    stuck[w] = true;
+                }
             }
         }
     }

@@ -61,12 +61,15 @@ pub fn recombine(
     let mut r = Recom::new(p, assign, skip);
     let mut rng = ChaCha8Rng::seed_from_u64(0x5eed ^ k as u64);
     let mut best = (r.plan_key(), r.assign.to_vec(), 0usize);
+    progress.set_phase("Improving balance (recombination)");
+    progress.set_best(best.0.max_dev / r.target.max(1e-12) * 100.0);
     let mut kept = 0;
     let mut step = 0u64;
     while step < MIN_STEPS || Instant::now() < deadline {
         step += 1;
-        if step.is_multiple_of(64) {
-            progress.check()?;
+        // Cancel here stops the phase and keeps the best plan so far.
+        if step.is_multiple_of(64) && progress.take_cancel() {
+            break;
         }
         let Some(w) = r.pick(&mut rng) else {
             break;
@@ -81,6 +84,7 @@ pub fn recombine(
             kept += 1;
             let key = r.plan_key();
             if key.lower(&best.0) {
+                progress.set_best(key.max_dev / r.target.max(1e-12) * 100.0);
                 best = (key, r.assign.to_vec(), kept);
             }
         }
