@@ -157,3 +157,62 @@ fn the_dialog_opens_over_the_map_clear_of_the_territory_list() {
         "{title:?}"
     );
 }
+
+/// Trade-off…: the plans along balance ↔ disruption are computed off the
+/// UI thread and shown (scatter and table); the least-moving plan within
+/// tolerance is proposed; picking another makes it the proposal, and
+/// Accept applies it as one undoable edit.
+#[test]
+fn the_tradeoff_shows_plans_and_the_one_picked_is_applied_in_one_edit() {
+    let mut h = sample_harness();
+    open_dialog(&mut h);
+    let before = metrics_key(app(&h));
+    let revision = app(&h).workspace().revision();
+    h.get_by_label("Trade-off…").click();
+    h.step();
+    assert!(app(&h).panels().balance.running(), "runs in the background");
+    h.step();
+    assert!(
+        app_mut(&mut h)
+            .panels_mut()
+            .balance
+            .wait(Duration::from_secs(600))
+    );
+    h.step();
+    h.step();
+    let plans = app(&h).panels().balance.tradeoff().to_vec();
+    assert!(!plans.is_empty(), "plans are shown");
+    h.get_by_label("Balance ↔ disruption");
+    h.get_by_label("Largest deviation");
+    // Least moved first.
+    for w in plans.windows(2) {
+        assert!(w[0].moved_pct() <= w[1].moved_pct());
+    }
+    let proposed = app(&h).panels().balance.proposal().expect("a plan is proposed");
+    let first = plans
+        .iter()
+        .position(|p| p.meets_tolerance())
+        .unwrap_or(0);
+    assert!(
+        (proposed.report.balance_moved_pct - plans[first].moved_pct()).abs() < 1e-9,
+        "the least-moving plan within tolerance is proposed"
+    );
+    // Pick the last (most balanced) plan, unless it is already proposed.
+    let last = plans.len() - 1;
+    if last != first {
+        h.get_by_label(&format!("Use plan {}", last + 1)).click();
+        h.step();
+        h.step();
+        let p = app(&h).panels().balance.proposal().expect("still a proposal");
+        assert!((p.report.balance_moved_pct - plans[last].moved_pct()).abs() < 1e-9);
+    }
+    let cv = app(&h).panels().balance.proposal().unwrap().after.cv_pct;
+    assert_eq!(app(&h).workspace().revision(), revision, "nothing applied yet");
+    h.get_by_label("Accept").click();
+    h.step();
+    h.step();
+    assert!((app(&h).metrics().cv_pct - cv).abs() < 1e-9, "the picked plan is applied");
+    app_mut(&mut h).undo();
+    h.step();
+    assert_eq!(metrics_key(app(&h)), before, "one Undo restores it");
+}

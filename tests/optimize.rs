@@ -1108,3 +1108,52 @@ fn the_tradeoff_shows_plans_from_least_moved_and_the_move_budget_picks() {
     let (i, why) = pick(&plans, Some(budget)).unwrap();
     assert!(plans[i].moved_pct() <= budget, "{why}");
 }
+
+/// The improvement phase reports itself (phase and best largest deviation
+/// so far), and Cancel there stops it with the best plan found so far: a
+/// valid, contiguous proposal, said to have been stopped.
+#[test]
+fn cancel_during_the_improvement_phase_keeps_the_best_plan() {
+    let p = plan(1500, 9);
+    // ±0% cannot be met with indivisible units: the phase runs until the
+    // budget (ten minutes) or Cancel.
+    let o = BalanceOptions {
+        tolerance_pct: 0.0,
+        time_budget_s: 600.0,
+        ..opts()
+    };
+    let progress = Progress::new();
+    let worker = {
+        let (p, o, progress) = (p.clone(), o.clone(), progress.clone());
+        std::thread::spawn(move || rebalance(&p, &o, &progress))
+    };
+    let start = std::time::Instant::now();
+    while !progress.phase().starts_with("Improving") {
+        assert!(!worker.is_finished(), "ended without an improvement phase");
+        assert!(start.elapsed().as_secs() < 300, "no improvement phase");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let best = progress.best().expect("the best deviation so far is reported");
+    assert!(best > 0.0);
+    progress.cancel();
+    let prop = worker.join().unwrap().expect("a proposal, not Cancelled");
+    assert!(progress.stopped_early());
+    assert!(
+        prop.report.notes.iter().any(|n| n.contains("stopped")),
+        "{:?}",
+        prop.report.notes
+    );
+    assert!(prop.report.contiguous);
+    let ws = accept(&p, &prop);
+    assert_eq!(ws.metrics().unassigned.count, 0);
+    assert!(prop.after.cv_pct < prop.before.cv_pct);
+    // Not worse than where the phase started (on the unit model the best
+    // only drops; the plan's figure follows it up to boundary accounts).
+    let after_max = prop
+        .after
+        .territories
+        .iter()
+        .map(|t| t.deviation_pct.abs())
+        .fold(0.0, f64::max);
+    assert!(after_max <= best + 1.0, "{after_max} vs {best}");
+}

@@ -55,6 +55,9 @@ pub(crate) enum JobOutput {
     },
     /// A rebalance/generate proposal (the Balance dialog's own job).
     Proposal(Box<crate::core::optimize::Proposal>),
+    /// Plans along the balance ↔ disruption trade-off, least moved first
+    /// (the Balance dialog's own job).
+    Tradeoff(Vec<crate::core::optimize::TradeoffPlan>),
     /// A scenario comparison (the territory model window's own job).
     Diff(Box<crate::core::scenario::ScenarioDiff>),
     /// Reps needed and candidate homes (the Capacity window's own job).

@@ -46,18 +46,50 @@ pub(super) fn balance(a: BalanceArgs) -> Result<()> {
             "--max-moved must be a percentage, 0 or more",
         ));
     }
-    let proposal = match a.territories {
-        Some(k) => generate(project, k, &opts, &[], &progress)?,
-        None if a.tradeoff || a.max_moved.is_some() => {
-            pick_tradeoff(project, &opts, a.max_moved, &progress)?
-        }
-        None => rebalance(project, &opts, &progress)?,
-    };
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let proposal = std::thread::scope(|scope| {
+        scope.spawn(|| print_progress(&progress, &done));
+        let r = match a.territories {
+            Some(k) => generate(project, k, &opts, &[], &progress),
+            None if a.tradeoff || a.max_moved.is_some() => {
+                pick_tradeoff(project, &opts, a.max_moved, &progress)
+            }
+            None => rebalance(project, &opts, &progress),
+        };
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        r
+    })?;
     print_proposal(&proposal, a.tolerance);
     ws.apply(proposal.edit)?;
     super::save(&mut ws, &a.out, a.save)?;
     eprintln!("Saved the proposal to {}.", a.out.display());
     Ok(())
+}
+
+/// Prints each phase of a long run on standard error as it starts, and in
+/// the improvement phase the best largest deviation every few seconds,
+/// until `done`.
+fn print_progress(progress: &Progress, done: &std::sync::atomic::AtomicBool) {
+    use std::time::{Duration, Instant};
+    let start = Instant::now();
+    let mut shown = String::new();
+    let mut last_best = Instant::now();
+    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(50));
+        let phase = progress.phase();
+        let secs = start.elapsed().as_secs_f64();
+        if phase != shown && !phase.is_empty() {
+            eprintln!("  {secs:>6.1} s  {phase}");
+            shown = phase;
+            last_best = Instant::now();
+        } else if shown.starts_with("Improving")
+            && last_best.elapsed() >= Duration::from_secs(2)
+            && let Some(best) = progress.best()
+        {
+            eprintln!("  {secs:>6.1} s  best largest deviation so far {best:.2}%");
+            last_best = Instant::now();
+        }
+    }
 }
 
 /// The trade-off plans as a table on standard output, and the one picked

@@ -15,7 +15,9 @@ use crate::app::jobs::{Job, JobOutput};
 use crate::app::map::MapView;
 use crate::core::edit::Edit;
 use crate::core::model::BalanceMeasure;
-use crate::core::optimize::{BalanceOptions, Proposal, UnitLayer, generate, rebalance};
+use crate::core::optimize::{
+    BalanceOptions, Proposal, TradeoffPlan, UnitLayer, generate, pick, rebalance, tradeoff,
+};
 use crate::core::{TerritoryId, Workspace};
 
 /// Which unit layer the dialog offers.
@@ -75,6 +77,13 @@ pub(crate) struct BalanceDialog {
     /// homes); empty = the reps' homes, then k-means++.
     seeds: Vec<(f64, f64)>,
     job: Option<Job>,
+    /// Cancel was pressed during the improvement phase: the run finishes
+    /// with the best plan found so far.
+    stopping: bool,
+    /// Plans along the balance ↔ disruption trade-off (least moved
+    /// first), once computed, and which one is the proposal.
+    tradeoff: Vec<TradeoffPlan>,
+    chosen: Option<usize>,
     /// Plan revision the running job / proposal was computed from.
     revision: u64,
     proposal: Option<Box<Proposal>>,
@@ -172,6 +181,9 @@ impl BalanceDialog {
             time_budget: BalanceOptions::default().time_budget_s,
             seeds: Vec::new(),
             job: None,
+            stopping: false,
+            tradeoff: Vec::new(),
+            chosen: None,
             revision: ws.revision(),
             proposal: None,
             outlines: Vec::new(),
@@ -189,15 +201,59 @@ impl BalanceDialog {
 
     fn take_result(&mut self, result: Result<JobOutput, String>) {
         self.job = None;
+        self.stopping = false;
         match result {
-            Ok(JobOutput::Proposal(p)) => {
-                self.outlines.clear();
-                outlines_of(&p.edit, &mut self.outlines);
-                self.proposal = Some(p);
+            Ok(JobOutput::Proposal(p)) => self.show(p),
+            Ok(JobOutput::Tradeoff(plans)) => {
+                self.tradeoff = plans;
+                // The least-moving plan within tolerance, as the CLI does.
+                if let Some((i, _)) = pick(&self.tradeoff, None) {
+                    self.choose(i);
+                }
             }
             Ok(_) => {}
             Err(e) => self.error = Some(e),
         }
+    }
+
+    /// Shows `p` as the proposal (outlines on the map).
+    fn show(&mut self, p: Box<Proposal>) {
+        self.outlines.clear();
+        outlines_of(&p.edit, &mut self.outlines);
+        self.proposal = Some(p);
+    }
+
+    /// Makes trade-off plan `i` the proposal.
+    fn choose(&mut self, i: usize) {
+        if let Some(plan) = self.tradeoff.get(i) {
+            let p = Box::new(plan.proposal.clone());
+            self.chosen = Some(i);
+            self.show(p);
+        }
+    }
+
+    /// Computes the trade-off plans on a worker thread.
+    fn start_tradeoff(&mut self, ctx: &egui::Context, ws: &Workspace) {
+        let mut opts = self.options();
+        opts.type_id = Some(ws.current_type());
+        let project = ws.project().snapshot();
+        self.clear_results(ws);
+        self.job = Some(Job::spawn(
+            ctx,
+            "Computing the balance ↔ disruption trade-off",
+            true,
+            move |progress| Ok(JobOutput::Tradeoff(tradeoff(&project, &opts, progress)?)),
+        ));
+    }
+
+    /// Forgets the last run's results before a new one.
+    fn clear_results(&mut self, ws: &Workspace) {
+        self.error = None;
+        self.proposal = None;
+        self.tradeoff.clear();
+        self.chosen = None;
+        self.outlines.clear();
+        self.revision = ws.revision();
     }
 
     /// Runs the optimisation on a worker thread, on a snapshot of the plan.
@@ -216,10 +272,7 @@ impl BalanceDialog {
         } else {
             (None, "Rebalancing".to_owned())
         };
-        self.error = None;
-        self.proposal = None;
-        self.outlines.clear();
-        self.revision = ws.revision();
+        self.clear_results(ws);
         self.job = Some(Job::spawn(ctx, what, true, move |progress| {
             let p = match generate_k {
                 Some(k) => generate(&project, k, &opts, &seeds, progress)?,
@@ -227,6 +280,27 @@ impl BalanceDialog {
             };
             Ok(JobOutput::Proposal(Box::new(p)))
         }));
+    }
+
+    /// Cancel: during the improvement phase of a single run, stop it and
+    /// keep the best plan found so far (the run then finishes); otherwise
+    /// abandon the run, leaving the plan unchanged.
+    fn cancel(&mut self, _ws: &Workspace) {
+        let Some(job) = &self.job else {
+            return;
+        };
+        let improving = job.progress.phase().starts_with("Improving");
+        let single = self.tradeoff.is_empty() && !job.title.starts_with("Computing the balance");
+        if improving && single && !self.stopping {
+            job.progress.cancel();
+            self.stopping = true;
+            return;
+        }
+        if let Some(job) = self.job.take() {
+            job.progress.cancel();
+        }
+        self.stopping = false;
+        self.error = Some("Cancelled: the plan is unchanged.".into());
     }
 
     /// The proposal to apply, unless the plan changed since it was made.
@@ -267,18 +341,23 @@ impl BalanceDialog {
         let mut open = true;
         let buttons = self.window(ctx, area, &territories, stale, &mut open);
         let mut out = Vec::new();
-        if buttons.cancel
-            && let Some(job) = self.job.take()
-        {
-            job.progress.cancel();
-            self.error = Some("Cancelled: the plan is unchanged.".into());
+        if buttons.cancel {
+            self.cancel(ws);
         }
         if buttons.discard {
             self.proposal = None;
+            self.tradeoff.clear();
+            self.chosen = None;
             self.outlines.clear();
         }
         if buttons.run {
             self.start(ctx, ws);
+        }
+        if buttons.tradeoff {
+            self.start_tradeoff(ctx, ws);
+        }
+        if let Some(i) = buttons.choose {
+            self.choose(i);
         }
         if buttons.accept
             && let Some(p) = self.accept(ws)
@@ -324,14 +403,7 @@ impl BalanceDialog {
                 ui.add_enabled_ui(!busy, |ui| options_ui(ui, d, territories));
                 ui.separator();
                 if let Some(job) = &d.job {
-                    ui.label(&job.title);
-                    let f = job.progress.fraction();
-                    ui.add(if f > 0.0 {
-                        ProgressBar::new(f).show_percentage()
-                    } else {
-                        ProgressBar::new(0.0).animate(true)
-                    });
-                    b.cancel = ui.button("Cancel").clicked();
+                    job_ui(ui, job, d.stopping, &mut b);
                 } else {
                     ui.horizontal(|ui| {
                         let label = if d.proposal.is_some() {
@@ -340,6 +412,12 @@ impl BalanceDialog {
                             "Run"
                         };
                         b.run = ui.button(label).clicked();
+                        if !d.generate {
+                            b.tradeoff = ui
+                                .button("Trade-off…")
+                                .on_hover_text("Compute a few plans from least moved to most balanced and pick one")
+                                .clicked();
+                        }
                         if d.proposal.is_some() {
                             b.accept = ui
                                 .add_enabled(!stale, egui::Button::new("Accept"))
@@ -358,6 +436,10 @@ impl BalanceDialog {
                         ui.visuals().warn_fg_color,
                         "The plan changed since this proposal was made: run it again.",
                     );
+                }
+                if !d.tradeoff.is_empty() {
+                    ui.separator();
+                    b.choose = tradeoff_ui(ui, &d.tradeoff, d.chosen);
                 }
                 if let Some(p) = &d.proposal {
                     ui.separator();
@@ -392,9 +474,89 @@ impl BalanceDialog {
 #[derive(Default)]
 struct Buttons {
     run: bool,
+    tradeoff: bool,
+    /// A trade-off plan picked.
+    choose: Option<usize>,
     cancel: bool,
     accept: bool,
     discard: bool,
+}
+
+/// The running job: its title, phase (and best largest deviation so far
+/// in the improvement phase), progress and Cancel.
+fn job_ui(ui: &mut Ui, job: &Job, stopping: bool, b: &mut Buttons) {
+    ui.label(&job.title);
+    let phase = job.progress.phase();
+    if !phase.is_empty() {
+        let best = match job.progress.best() {
+            Some(v) if phase.starts_with("Improving") => {
+                format!(": best largest deviation so far {}", pct(v))
+            }
+            _ => String::new(),
+        };
+        ui.label(format!("{phase}{best}"));
+    }
+    let f = job.progress.fraction();
+    ui.add(if f > 0.0 {
+        ProgressBar::new(f).show_percentage()
+    } else {
+        ProgressBar::new(0.0).animate(true)
+    });
+    if stopping {
+        ui.label("Stopping: the best plan found so far is kept…");
+    }
+    b.cancel = ui
+        .button("Cancel")
+        .on_hover_text("While improving: stop and keep the best plan so far")
+        .clicked();
+}
+
+/// The trade-off plans: largest deviation against share moved (a scatter)
+/// and a table; returns the plan the user picked.
+fn tradeoff_ui(ui: &mut Ui, plans: &[TradeoffPlan], chosen: Option<usize>) -> Option<usize> {
+    use egui_plot::{Plot, PlotPoints, Points};
+    ui.strong("Balance ↔ disruption");
+    let mut picked = None;
+    Plot::new("balance_tradeoff_plot")
+        .height(140.0)
+        .x_axis_label("moved, % of the balance measure")
+        .y_axis_label("largest deviation, %")
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .show(ui, |pui| {
+            let all: Vec<[f64; 2]> = plans.iter().map(|p| [p.moved_pct(), p.max_dev_pct]).collect();
+            pui.points(Points::new("plans", PlotPoints::from(all)).radius(4.0));
+            if let Some(p) = chosen.and_then(|i| plans.get(i)) {
+                pui.points(
+                    Points::new("chosen", PlotPoints::from(vec![[p.moved_pct(), p.max_dev_pct]]))
+                        .radius(7.0)
+                        .color(Color32::from_rgb(255, 165, 0)),
+                );
+            }
+        });
+    egui::Grid::new("balance_tradeoff_table")
+        .striped(true)
+        .show(ui, |ui| {
+            for h in ["Plan", "CV", "Largest deviation", "Moved", "Within tolerance", ""] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for (i, p) in plans.iter().enumerate() {
+                ui.label(format!("{}", i + 1));
+                ui.label(pct(p.proposal.after.cv_pct));
+                ui.label(pct(p.max_dev_pct));
+                ui.label(pct(p.moved_pct()));
+                ui.label(if p.meets_tolerance() { "yes" } else { "no" });
+                if chosen == Some(i) {
+                    ui.label("proposed");
+                } else if ui.button(format!("Use plan {}", i + 1)).clicked() {
+                    picked = Some(i);
+                }
+                ui.end_row();
+            }
+        });
+    picked
 }
 
 /// The Balance/Generate dialog as a panel: closed, or open with its own
@@ -441,6 +603,25 @@ impl BalancePanel {
     /// True while the dialog is open.
     pub fn is_open(&self) -> bool {
         self.dialog.is_some()
+    }
+
+    /// The trade-off plans shown in the dialog (empty until computed).
+    pub fn tradeoff(&self) -> &[TradeoffPlan] {
+        self.dialog.as_ref().map_or(&[], |d| &d.tradeoff)
+    }
+
+    /// The progress of the dialog's running job (tests, scripts).
+    pub fn progress(&self) -> Option<crate::core::progress::Progress> {
+        Some(self.dialog.as_ref()?.job.as_ref()?.progress.clone())
+    }
+
+    /// Sets the improvement phase's time budget (s) of the open dialog
+    /// and its tolerance (%), for tests and scripts.
+    pub fn set_budget(&mut self, seconds: f64, tolerance_pct: f64) {
+        if let Some(d) = &mut self.dialog {
+            d.time_budget = seconds;
+            d.tolerance = tolerance_pct;
+        }
     }
 
     /// The proposal shown in the dialog, if any.

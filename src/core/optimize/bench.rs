@@ -159,7 +159,7 @@ pub fn bench(out: &mut dyn Write) -> Result<()> {
             }
         }
     }
-    Ok(())
+    bound_table(out)
 }
 
 fn print_line(
@@ -197,4 +197,151 @@ fn print_line(
             "NO"
         },
     )
+}
+
+/// State-sized real-data instances for the lower-bound table: plan file
+/// (in `TURFMAP_BENCH_PLACES`), territories to generate, tolerance %.
+const BOUND_INSTANCES: [(&str, usize, f64); 4] = [
+    ("Ohio", 6, 5.0),
+    ("Ohio", 6, 2.0),
+    ("Georgia", 4, 5.0),
+    ("Georgia", 4, 2.0),
+];
+
+/// Search nodes of the exact no-contiguity bound per instance.
+const BOUND_NODES: u64 = 20_000_000;
+
+/// The lower-bound table: Turfmap (generate, then rebalance of a ±10%
+/// plan to the tolerance) against the no-contiguity bounds of
+/// [`super::bound`] on GeoNames places by county, read from
+/// `TURFMAP_BENCH_PLACES/<State>.turf` (see the README for how to make
+/// them). Without that folder the table says how to get it.
+pub fn bound_table(out: &mut dyn Write) -> Result<()> {
+    let io = |e| Error::io("<stdout>", e);
+    let Some(dir) = std::env::var_os("TURFMAP_BENCH_PLACES") else {
+        writeln!(
+            out,
+            "lower-bound table: set TURFMAP_BENCH_PLACES to a folder holding Ohio.turf and Georgia.turf (python3 benches/balance_instances.py DIR Ohio Georgia, then turfmap new DIR/Ohio.turf --accounts DIR/Ohio-accounts.csv --territories DIR/Ohio-territories.geojson --name-prop name)"
+        )
+        .map_err(io)?;
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "\nlower bound without contiguity (counties, Population): Turfmap | bound\n{:<24} {:<9} {:>8} {:>7} {:>7} {:>6} {:>7} | {:>16} {:>8} {:>7}",
+        "instance", "run", "max dev", "CV", "moved", "PP", "s", "max dev", "moved ≥", "s"
+    )
+    .map_err(io)?;
+    for (state, k, tol) in BOUND_INSTANCES {
+        let path = std::path::Path::new(&dir).join(format!("{state}.turf"));
+        if !path.exists() {
+            writeln!(out, "{state}: no {} (skipped)", path.display()).map_err(io)?;
+            continue;
+        }
+        let mut project = super::super::project_file::load(&path)?;
+        project.settings.balance =
+            crate::core::model::BalanceMeasure::Measure("Population".into());
+        project.settings.tolerance_pct = tol;
+        bound_rows(out, &project, &format!("{state} K={k} ±{tol}%"), k, tol).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// Generate and rebalance rows of one instance, each with its bound.
+fn bound_rows(
+    out: &mut dyn Write,
+    project: &Project,
+    name: &str,
+    k: usize,
+    tol: f64,
+) -> std::io::Result<()> {
+    let to_io = |e: Error| std::io::Error::other(e.to_string());
+    let opts = BalanceOptions {
+        units: UnitLayer::Counties,
+        tolerance_pct: tol,
+        ..BalanceOptions::default()
+    };
+    let loads = county_loads(project, &opts).map_err(to_io)?;
+    let t = Instant::now();
+    let b = super::bound::min_max_deviation(&loads, k, BOUND_NODES);
+    let bound_s = t.elapsed().as_secs_f64();
+    let bound = if b.exact {
+        format!("{:.3}% exact", b.upper * 100.0)
+    } else {
+        format!("≥{:.3}% (≤{:.3})", b.lower * 100.0, b.upper * 100.0)
+    };
+    let t = Instant::now();
+    let g = generate(project, k, &opts, &[], &Progress::new()).map_err(to_io)?;
+    let dt = t.elapsed().as_secs_f64();
+    bound_line(out, name, "generate", &g, dt, &bound, "—", bound_s)?;
+    // A ±10% plan of the same instance, rebalanced to the tolerance.
+    let loose = BalanceOptions {
+        tolerance_pct: 10.0,
+        ..opts.clone()
+    };
+    let g10 = generate(project, k, &loose, &[], &Progress::new()).map_err(to_io)?;
+    let mut ws = Workspace::new(project.clone());
+    ws.apply(g10.edit).map_err(to_io)?;
+    let base = ws.project().clone();
+    let before: Vec<f64> = g10.after.territories.iter().map(|t| t.balance_value).collect();
+    let heaviest = loads.iter().copied().fold(0.0, f64::max);
+    // Loads are scaled to the account count: the heaviest unit likewise.
+    let scale = before.iter().sum::<f64>() / loads.iter().sum::<f64>().max(1e-12);
+    let moved = super::bound::min_moved(&before, heaviest * scale, tol / 100.0)
+        .map_or("—".to_owned(), |m| {
+            format!("{:.1}%", m / before.iter().sum::<f64>().max(1e-12) * 100.0)
+        });
+    let t = Instant::now();
+    let r = rebalance(&base, &opts, &Progress::new()).map_err(to_io)?;
+    let dt = t.elapsed().as_secs_f64();
+    bound_line(out, name, "rebalance", &r, dt, &bound, &moved, bound_s)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn bound_line(
+    out: &mut dyn Write,
+    name: &str,
+    run: &str,
+    p: &Proposal,
+    secs: f64,
+    bound: &str,
+    moved_bound: &str,
+    bound_s: f64,
+) -> std::io::Result<()> {
+    let t = &p.after.territories;
+    let max_dev = t.iter().map(|t| t.deviation_pct.abs()).fold(0.0, f64::max);
+    let pp = t.iter().map(|t| t.compactness).sum::<f64>() / t.len().max(1) as f64;
+    let moved = if run == "generate" {
+        "—".to_owned()
+    } else {
+        format!("{:.1}%", p.report.balance_moved_pct)
+    };
+    writeln!(
+        out,
+        "{name:<24} {run:<9} {max_dev:>7.2}% {:>6.2}% {moved:>7} {pp:>6.3} {secs:>7.2} | {bound:>16} {moved_bound:>8} {bound_s:>7.2}",
+        p.after.cv_pct
+    )
+}
+
+/// Balance load per county (accounts outside every county count in the
+/// nearest one, as the balancer counts them).
+fn county_loads(project: &Project, opts: &BalanceOptions) -> Result<Vec<f64>> {
+    let units = crate::core::units::UnitSet::counties()?;
+    let load = super::prepare::account_loads(project, opts)?;
+    let a = &project.accounts;
+    let mut per = vec![0.0; units.len()];
+    for i in a.live().filter(|&i| a.is_located(i)) {
+        let (lon, lat) = (a.lon[i], a.lat[i]);
+        let u = units.locate(lon, lat).map(|u| u as usize).or_else(|| {
+            (0..units.len()).min_by(|&x, &y| {
+                let d = |u: usize| crate::core::geometry::haversine_km(units.centroids[u], (lon, lat));
+                d(x).total_cmp(&d(y))
+            })
+        });
+        if let Some(u) = u {
+            per[u] += load[i];
+        }
+    }
+    per.retain(|&l| l > 0.0);
+    Ok(per)
 }

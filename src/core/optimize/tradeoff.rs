@@ -46,8 +46,15 @@ pub fn tradeoff(
 ) -> Result<Vec<TradeoffPlan>> {
     let mut plans: Vec<TradeoffPlan> = Vec::new();
     let n = TRADEOFF_WEIGHTS.len() as f64;
-    for &w in &TRADEOFF_WEIGHTS {
+    progress.set_total(TRADEOFF_WEIGHTS.len() as u64);
+    for (i, &w) in TRADEOFF_WEIGHTS.iter().enumerate() {
         progress.check()?;
+        progress.set_done(i as u64);
+        progress.set_phase(format!(
+            "Plan {} of {} (disruption weight {w})",
+            i + 1,
+            TRADEOFF_WEIGHTS.len()
+        ));
         let o = BalanceOptions {
             disruption_weight: w,
             time_budget_s: opts.time_budget_s / n,
