@@ -133,16 +133,20 @@ impl Problem<'_> {
     /// below the band. Searching for such a plan is wasted time.
     pub fn tolerance_unreachable(&self) -> bool {
         let k = self.k();
-        if k == 0 || self.fixed.iter().any(|&f| f > 0.0) {
-            return false;
-        }
-        let heavy = self.heavy_units();
-        if heavy.is_empty() || heavy.len() >= k {
-            return false;
-        }
         let target = self.target();
-        let held: f64 = heavy.iter().map(|&u| self.weight[u]).sum();
-        let rest = (target * k as f64 - held) / (k - heavy.len()) as f64;
+        let hi = target * (1.0 + self.tol) + 1e-9;
+        let heavy = self.heavy_units();
+        // Districts whose fixed load alone is over the band are out anyway;
+        // each heavy unit makes at most one more. The others' mean is
+        // largest when every heavy unit is alone in a district of its own.
+        let over: Vec<usize> = (0..k).filter(|&d| self.fixed[d] > hi).collect();
+        let out = over.len() + heavy.len();
+        if heavy.is_empty() || out >= k {
+            return false;
+        }
+        let held: f64 = heavy.iter().map(|&u| self.weight[u]).sum::<f64>()
+            + over.iter().map(|&d| self.fixed[d]).sum::<f64>();
+        let rest = (target * k as f64 - held) / (k - out) as f64;
         rest < target * (1.0 - self.tol) - 1e-9
     }
 
