@@ -182,8 +182,8 @@ fn the_tradeoff_shows_plans_and_the_one_picked_is_applied_in_one_edit() {
     h.step();
     let plans = app(&h).panels().balance.tradeoff().to_vec();
     assert!(!plans.is_empty(), "plans are shown");
-    h.get_by_label("Balance ↔ disruption");
-    h.get_by_label("Largest deviation");
+    h.get_by_label("Balance vs disruption");
+    h.get_by_label("Max deviation");
     // Least moved first.
     for w in plans.windows(2) {
         assert!(w[0].moved_pct() <= w[1].moved_pct());

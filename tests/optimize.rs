@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use turfmap::core::engine::Engine;
 use turfmap::core::model::{
-    AccountRow, Accounts, LocationSource, Project, Rep, RepId, TerritoryId,
+    AccountRow, Accounts, BalanceMeasure, LocationSource, Project, Rep, RepId, TerritoryId,
 };
 use turfmap::core::optimize::{
     BalanceOptions, Proposal, UnitLayer, balanced_kmeans, generate, pick, rebalance, tradeoff,
@@ -1114,10 +1114,12 @@ fn the_tradeoff_shows_plans_from_least_moved_and_the_move_budget_picks() {
 /// valid, contiguous proposal, said to have been stopped.
 #[test]
 fn cancel_during_the_improvement_phase_keeps_the_best_plan() {
-    let p = plan(1500, 9);
-    // ±0% cannot be met with indivisible units: the phase runs until the
-    // budget (ten minutes) or Cancel.
+    let mut p = plan(1500, 9);
+    p.settings.balance = BalanceMeasure::Measure("revenue".into());
+    // ±0% of revenue (random amounts) cannot be met with indivisible
+    // units: the phase runs until the budget (ten minutes) or Cancel.
     let o = BalanceOptions {
+        weights: vec![(BalanceMeasure::Measure("revenue".into()), 1.0)],
         tolerance_pct: 0.0,
         time_budget_s: 600.0,
         ..opts()

@@ -240,7 +240,7 @@ impl BalanceDialog {
         self.clear_results(ws);
         self.job = Some(Job::spawn(
             ctx,
-            "Computing the balance ↔ disruption trade-off",
+            "Computing the balance vs disruption trade-off",
             true,
             move |progress| Ok(JobOutput::Tradeoff(tradeoff(&project, &opts, progress)?)),
         ));
@@ -515,7 +515,7 @@ fn job_ui(ui: &mut Ui, job: &Job, stopping: bool, b: &mut Buttons) {
 /// and a table; returns the plan the user picked.
 fn tradeoff_ui(ui: &mut Ui, plans: &[TradeoffPlan], chosen: Option<usize>) -> Option<usize> {
     use egui_plot::{Plot, PlotPoints, Points};
-    ui.strong("Balance ↔ disruption");
+    ui.strong("Balance vs disruption");
     let mut picked = None;
     Plot::new("balance_tradeoff_plot")
         .height(140.0)
@@ -538,7 +538,7 @@ fn tradeoff_ui(ui: &mut Ui, plans: &[TradeoffPlan], chosen: Option<usize>) -> Op
     egui::Grid::new("balance_tradeoff_table")
         .striped(true)
         .show(ui, |ui| {
-            for h in ["Plan", "CV", "Largest deviation", "Moved", "Within tolerance", ""] {
+            for h in ["Plan", "CV", "Max deviation", "Moved", "Within tolerance", ""] {
                 ui.strong(h);
             }
             ui.end_row();

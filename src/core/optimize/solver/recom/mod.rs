@@ -92,6 +92,7 @@ pub fn recombine(
     if best.1 != r.assign {
         r.assign.copy_from_slice(&best.1);
     }
+    progress.set_phase("Improvement done");
     if std::env::var_os("TURFMAP_TRACE_BALANCE").is_some() {
         let mut w: Vec<f64> = p.weight.iter().map(|x| x / r.target * 100.0).collect();
         w.sort_by(|a, b| b.total_cmp(a));
