@@ -188,11 +188,12 @@ fn the_tradeoff_shows_plans_and_the_one_picked_is_applied_in_one_edit() {
     for w in plans.windows(2) {
         assert!(w[0].moved_pct() <= w[1].moved_pct());
     }
-    let proposed = app(&h).panels().balance.proposal().expect("a plan is proposed");
-    let first = plans
-        .iter()
-        .position(|p| p.meets_tolerance())
-        .unwrap_or(0);
+    let proposed = app(&h)
+        .panels()
+        .balance
+        .proposal()
+        .expect("a plan is proposed");
+    let first = plans.iter().position(|p| p.meets_tolerance()).unwrap_or(0);
     assert!(
         (proposed.report.balance_moved_pct - plans[first].moved_pct()).abs() < 1e-9,
         "the least-moving plan within tolerance is proposed"
@@ -203,15 +204,26 @@ fn the_tradeoff_shows_plans_and_the_one_picked_is_applied_in_one_edit() {
         h.get_by_label(&format!("Use plan {}", last + 1)).click();
         h.step();
         h.step();
-        let p = app(&h).panels().balance.proposal().expect("still a proposal");
+        let p = app(&h)
+            .panels()
+            .balance
+            .proposal()
+            .expect("still a proposal");
         assert!((p.report.balance_moved_pct - plans[last].moved_pct()).abs() < 1e-9);
     }
     let cv = app(&h).panels().balance.proposal().unwrap().after.cv_pct;
-    assert_eq!(app(&h).workspace().revision(), revision, "nothing applied yet");
+    assert_eq!(
+        app(&h).workspace().revision(),
+        revision,
+        "nothing applied yet"
+    );
     h.get_by_label("Accept").click();
     h.step();
     h.step();
-    assert!((app(&h).metrics().cv_pct - cv).abs() < 1e-9, "the picked plan is applied");
+    assert!(
+        (app(&h).metrics().cv_pct - cv).abs() < 1e-9,
+        "the picked plan is applied"
+    );
     app_mut(&mut h).undo();
     h.step();
     assert_eq!(metrics_key(app(&h)), before, "one Undo restores it");

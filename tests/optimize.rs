@@ -1135,7 +1135,9 @@ fn cancel_during_the_improvement_phase_keeps_the_best_plan() {
         assert!(start.elapsed().as_secs() < 300, "no improvement phase");
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    let best = progress.best().expect("the best deviation so far is reported");
+    let best = progress
+        .best()
+        .expect("the best deviation so far is reported");
     assert!(best > 0.0);
     progress.cancel();
     let prop = worker.join().unwrap().expect("a proposal, not Cancelled");

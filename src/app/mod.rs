@@ -466,7 +466,10 @@ impl TurfmapApp {
                 self.notice = Some(panels::export::salesforce_notice(&dir, &summary));
             }
             // Balance proposals come through the dialog's own job.
-            JobOutput::Proposal(_) | JobOutput::Tradeoff(_) | JobOutput::Diff(_) | JobOutput::Capacity(_) => {}
+            JobOutput::Proposal(_)
+            | JobOutput::Tradeoff(_)
+            | JobOutput::Diff(_)
+            | JobOutput::Capacity(_) => {}
         }
         if let Some(action) = then {
             self.perform(action);

@@ -525,20 +525,33 @@ fn tradeoff_ui(ui: &mut Ui, plans: &[TradeoffPlan], chosen: Option<usize>) -> Op
         .allow_zoom(false)
         .allow_scroll(false)
         .show(ui, |pui| {
-            let all: Vec<[f64; 2]> = plans.iter().map(|p| [p.moved_pct(), p.max_dev_pct]).collect();
+            let all: Vec<[f64; 2]> = plans
+                .iter()
+                .map(|p| [p.moved_pct(), p.max_dev_pct])
+                .collect();
             pui.points(Points::new("plans", PlotPoints::from(all)).radius(4.0));
             if let Some(p) = chosen.and_then(|i| plans.get(i)) {
                 pui.points(
-                    Points::new("chosen", PlotPoints::from(vec![[p.moved_pct(), p.max_dev_pct]]))
-                        .radius(7.0)
-                        .color(Color32::from_rgb(255, 165, 0)),
+                    Points::new(
+                        "chosen",
+                        PlotPoints::from(vec![[p.moved_pct(), p.max_dev_pct]]),
+                    )
+                    .radius(7.0)
+                    .color(Color32::from_rgb(255, 165, 0)),
                 );
             }
         });
     egui::Grid::new("balance_tradeoff_table")
         .striped(true)
         .show(ui, |ui| {
-            for h in ["Plan", "CV", "Max deviation", "Moved", "Within tolerance", ""] {
+            for h in [
+                "Plan",
+                "CV",
+                "Max deviation",
+                "Moved",
+                "Within tolerance",
+                "",
+            ] {
                 ui.strong(h);
             }
             ui.end_row();

@@ -239,8 +239,7 @@ pub fn bound_table(out: &mut dyn Write) -> Result<()> {
             continue;
         }
         let mut project = super::super::project_file::load(&path)?;
-        project.settings.balance =
-            crate::core::model::BalanceMeasure::Measure("Population".into());
+        project.settings.balance = crate::core::model::BalanceMeasure::Measure("Population".into());
         project.settings.tolerance_pct = tol;
         bound_rows(out, &project, &format!("{state} K={k} ±{tol}%"), k, tol).map_err(io)?;
     }
@@ -283,7 +282,12 @@ fn bound_rows(
     let mut ws = Workspace::new(project.clone());
     ws.apply(g10.edit).map_err(to_io)?;
     let base = ws.project().clone();
-    let before: Vec<f64> = g10.after.territories.iter().map(|t| t.balance_value).collect();
+    let before: Vec<f64> = g10
+        .after
+        .territories
+        .iter()
+        .map(|t| t.balance_value)
+        .collect();
     let heaviest = loads.iter().copied().fold(0.0, f64::max);
     // Loads are scaled to the account count: the heaviest unit likewise.
     let scale = before.iter().sum::<f64>() / loads.iter().sum::<f64>().max(1e-12);
@@ -334,7 +338,8 @@ fn county_loads(project: &Project, opts: &BalanceOptions) -> Result<Vec<f64>> {
         let (lon, lat) = (a.lon[i], a.lat[i]);
         let u = units.locate(lon, lat).map(|u| u as usize).or_else(|| {
             (0..units.len()).min_by(|&x, &y| {
-                let d = |u: usize| crate::core::geometry::haversine_km(units.centroids[u], (lon, lat));
+                let d =
+                    |u: usize| crate::core::geometry::haversine_km(units.centroids[u], (lon, lat));
                 d(x).total_cmp(&d(y))
             })
         });
