@@ -285,8 +285,11 @@ fn solve_rebalance(
     progress: &Progress,
 ) -> Result<Solution> {
     let k = p.k();
-    let mut sol: Option<Solution> = None;
+    let mut sol: Option<Solution> = from_home(p, progress)?;
     for factor in [1.0, 0.25, 0.0] {
+        if sol.is_some() && factor == 1.0 {
+            break; // the plan as it is, searched locally, will do
+        }
         if factor < 1.0
             && (opts.disruption_weight == 0.0
                 || k == 0
@@ -334,6 +337,22 @@ fn solve_rebalance(
     }
     let sol = solver::improve_solution(p, sol.unwrap_or_default(), progress)?;
     Ok(keep_identity(p, split, sol))
+}
+
+/// The least disruptive start: the plan as it is, repaired and locally
+/// searched (boundary units move only where balance needs them). Taken
+/// when it meets the tolerance where feasible, contiguously; `None`
+/// otherwise, or when some loaded unit has no territory yet (then
+/// location–allocation must place it).
+fn from_home(p: &Problem, progress: &Progress) -> Result<Option<Solution>> {
+    let k = p.k();
+    let placed = (0..p.xy.len()).all(|u| p.home[u] != NONE || p.weight[u] <= 0.0);
+    if k == 0 || p.xy.is_empty() || !placed {
+        return Ok(None);
+    }
+    let centers = initial_centers(p, &p.home, k);
+    let s = solver::finish(p, p.home.clone(), &centers, 0, false, progress)?;
+    Ok((s.contiguous && s.within_tolerance_where_feasible).then_some(s))
 }
 
 /// The final solution relabelled so each district keeps the territory it
