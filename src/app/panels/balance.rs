@@ -57,6 +57,9 @@ fn offered_layers(ws: &Workspace) -> Vec<Layer> {
     out
 }
 
+/// Title of the trade-off job.
+const TRADEOFF_TITLE: &str = "Computing the balance vs disruption trade-off";
+
 /// State of the open dialog.
 pub(crate) struct BalanceDialog {
     generate: bool,
@@ -238,12 +241,9 @@ impl BalanceDialog {
         opts.type_id = Some(ws.current_type());
         let project = ws.project().snapshot();
         self.clear_results(ws);
-        self.job = Some(Job::spawn(
-            ctx,
-            "Computing the balance vs disruption trade-off",
-            true,
-            move |progress| Ok(JobOutput::Tradeoff(tradeoff(&project, &opts, progress)?)),
-        ));
+        self.job = Some(Job::spawn(ctx, TRADEOFF_TITLE, true, move |progress| {
+            Ok(JobOutput::Tradeoff(tradeoff(&project, &opts, progress)?))
+        }));
     }
 
     /// Forgets the last run's results before a new one.
@@ -285,12 +285,13 @@ impl BalanceDialog {
     /// Cancel: during the improvement phase of a single run, stop it and
     /// keep the best plan found so far (the run then finishes); otherwise
     /// abandon the run, leaving the plan unchanged.
-    fn cancel(&mut self, _ws: &Workspace) {
+    fn cancel(&mut self) {
         let Some(job) = &self.job else {
             return;
         };
         let improving = job.progress.phase().starts_with("Improving");
-        let single = self.tradeoff.is_empty() && !job.title.starts_with("Computing the balance");
+        // The trade-off runs several rebalances: Cancel abandons it.
+        let single = !job.title.starts_with(TRADEOFF_TITLE);
         if improving && single && !self.stopping {
             job.progress.cancel();
             self.stopping = true;
@@ -342,7 +343,7 @@ impl BalanceDialog {
         let buttons = self.window(ctx, area, &territories, stale, &mut open);
         let mut out = Vec::new();
         if buttons.cancel {
-            self.cancel(ws);
+            self.cancel();
         }
         if buttons.discard {
             self.proposal = None;

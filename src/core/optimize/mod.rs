@@ -273,7 +273,9 @@ pub fn rebalance(
     Ok(proposal)
 }
 
-/// Location–allocation, repair and local search from the current plan;
+/// First the plan as it is, locally searched ([`from_home`]: the least
+/// disruption); when that misses the tolerance, location–allocation,
+/// repair and local search from the current plan;
 /// when that stalls outside the tolerance (the disruption cost kept heavy
 /// units home), retries with a smaller disruption weight (balance comes
 /// first); then the final improvement phase on the best. Districts keep
@@ -285,7 +287,7 @@ fn solve_rebalance(
     progress: &Progress,
 ) -> Result<Solution> {
     let k = p.k();
-    let mut sol: Option<Solution> = from_home(p, progress)?;
+    let (mut sol, spent) = from_home(p, progress)?;
     for factor in [1.0, 0.25, 0.0] {
         if sol.is_some() && factor == 1.0 {
             break; // the plan as it is, searched locally, will do
@@ -335,7 +337,10 @@ fn solve_rebalance(
             sol = Some(s);
         }
     }
-    let sol = solver::improve_solution(p, sol.unwrap_or_default(), progress)?;
+    // What the start from home left of the time budget.
+    let mut q = p.clone();
+    q.time_budget_s = p.time_budget_s - spent;
+    let sol = solver::improve_solution(&q, sol.unwrap_or_default(), progress)?;
     Ok(keep_identity(p, split, sol))
 }
 
@@ -343,16 +348,28 @@ fn solve_rebalance(
 /// searched (boundary units move only where balance needs them). Taken
 /// when it meets the tolerance where feasible, contiguously; `None`
 /// otherwise, or when some loaded unit has no territory yet (then
-/// location–allocation must place it).
-fn from_home(p: &Problem, progress: &Progress) -> Result<Option<Solution>> {
+/// location–allocation must place it). Also the seconds of the time
+/// budget it was given.
+fn from_home(p: &Problem, progress: &Progress) -> Result<(Option<Solution>, f64)> {
     let k = p.k();
     let placed = (0..p.xy.len()).all(|u| p.home[u] != NONE || p.weight[u] <= 0.0);
     if k == 0 || p.xy.is_empty() || !placed {
-        return Ok(None);
+        return Ok((None, 0.0));
     }
     let centers = initial_centers(p, &p.home, k);
     let s = solver::finish(p, p.home.clone(), &centers, 0, false, progress)?;
-    Ok((s.contiguous && s.within_tolerance_where_feasible).then_some(s))
+    if !s.contiguous || s.within_tolerance_where_feasible {
+        return Ok((s.contiguous.then_some(s), 0.0));
+    }
+    // Stuck near the plan (coarse units): recombination from here, with
+    // half of the time budget, still moves little; the rest is for the
+    // reshuffle below if this does not make it.
+    let mut q = p.clone();
+    q.time_budget_s = p.time_budget_s * 0.5;
+    let s = solver::improve_solution(&q, s, progress)?;
+    // Stopped by the user: the best plan so far is the answer.
+    let ok = s.contiguous && (s.within_tolerance_where_feasible || progress.stopped_early());
+    Ok((ok.then_some(s), q.time_budget_s))
 }
 
 /// The final solution relabelled so each district keeps the territory it

@@ -626,7 +626,12 @@ fn improve(
     contiguous: &mut bool,
     progress: &Progress,
 ) -> Result<usize> {
-    if p.time_budget_s <= 0.0 || !*contiguous || p.tolerance_unreachable() {
+    // Once the user stopped an improvement phase, no other one starts.
+    if p.time_budget_s <= 0.0
+        || !*contiguous
+        || p.tolerance_unreachable()
+        || progress.stopped_early()
+    {
         return Ok(0);
     }
     let heavy = p.heavy_units();
