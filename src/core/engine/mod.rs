@@ -412,10 +412,17 @@ impl Engine {
         if !a.is_located(i) {
             return (NONE, Reason::Unlocated);
         }
-        if let Some(s) = self.index.locate_slot(a.lon[i], a.lat[i]) {
+        self.place(a.lon[i], a.lat[i])
+    }
+
+    /// The territory slot and reason for a located account at `lon`/`lat`
+    /// that no pin or rule claims: containment, then the nearest territory
+    /// within the plan's distance. Slot [`NONE`] when unassigned.
+    pub fn place(&self, lon: f64, lat: f64) -> (u32, Reason) {
+        if let Some(s) = self.index.locate_slot(lon, lat) {
             return (s, Reason::Geometry);
         }
-        match nearest::nearest_slot(&self.index, a.lon[i], a.lat[i], self.nearest_km) {
+        match nearest::nearest_slot(&self.index, lon, lat, self.nearest_km) {
             Some((s, _)) => (s, Reason::Nearest),
             None => (NONE, Reason::Unassigned),
         }

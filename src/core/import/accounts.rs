@@ -22,6 +22,9 @@ use crate::core::pins::Pins;
 use crate::core::progress::Progress;
 use crate::core::{Error, Result};
 
+mod stream;
+pub use stream::{RowSink, stream_accounts};
+
 /// How many rows go by between progress updates and cancel checks.
 const PROGRESS_EVERY: usize = 1 << 16;
 /// How many line numbers a report lists for each kind of problem.
