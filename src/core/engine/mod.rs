@@ -291,6 +291,32 @@ impl Engine {
         e
     }
 
+    /// An engine that only places points ([`Engine::place`]): the index of
+    /// the primary type's territories, no accounts, rules, shape figures
+    /// or tallies. For an assignment streamed past it (the one-shot
+    /// `assign`), whose territories have no rules.
+    pub fn placer(project: &Project) -> Self {
+        let ty = project.primary_type();
+        let index = TerritoryIndex::build(
+            project
+                .territories_of_type(ty)
+                .map(|t| (t.id, t.priority, &t.geometry)),
+        );
+        Self {
+            type_id: ty,
+            rules: Vec::new(),
+            index,
+            slot: Vec::new(),
+            reason: Vec::new(),
+            tally: Tally::new(0, 0),
+            stats: Vec::new(),
+            buckets: Buckets::default(),
+            moved: Vec::new(),
+            moved_all: true,
+            nearest_km: project.settings.nearest_km,
+        }
+    }
+
     /// The territory type this engine assigns.
     pub fn type_id(&self) -> TerritoryTypeId {
         self.type_id

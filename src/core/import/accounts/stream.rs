@@ -29,11 +29,48 @@ const CHUNK: usize = 8 << 20;
 /// Bytes of records per parallel block.
 const BLOCK: usize = 1 << 19;
 
-/// Writes one account's output row: its id, location (`NaN` when it has
-/// none) and the block's CSV writer. False stops the stream.
+/// The accounts of one block, in file order: their ids (one string,
+/// each ending where `ends` says) and locations (`NaN` when unlocated).
+#[derive(Debug, Default)]
+pub struct BlockRows {
+    ids: String,
+    ends: Vec<usize>,
+    /// Longitudes in degrees.
+    pub lon: Vec<f64>,
+    /// Latitudes in degrees.
+    pub lat: Vec<f64>,
+}
+
+impl BlockRows {
+    /// How many accounts.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The id of account `i` of the block.
+    pub fn id(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.ids[start..self.ends[i]]
+    }
+
+    fn push(&mut self, id: &str, lon: f64, lat: f64) {
+        self.ids.push_str(id);
+        self.ends.push(self.ids.len());
+        self.lon.push(lon);
+        self.lat.push(lat);
+    }
+}
+
+/// Writes the output rows of a block of accounts (all of a block at once,
+/// so that what it looks up stays in the cache). False stops the stream.
 pub trait RowSink: Sync {
-    /// Writes the row of account `id` at `lon`/`lat`.
-    fn row(&self, id: &str, lon: f64, lat: f64, out: &mut csv::Writer<Vec<u8>>) -> bool;
+    /// Writes the rows of `rows` to `out`.
+    fn rows(&self, rows: &BlockRows, out: &mut csv::Writer<Vec<u8>>) -> bool;
 }
 
 /// The first record end at or after byte `target`, for bytes whose record
@@ -59,6 +96,12 @@ pub(super) fn record_end(bytes: &[u8], start: usize, target: usize, delim: u8) -
             _ => return None,
         }
     }
+}
+
+/// [`record_end`] of a comma-separated file scanned from its start.
+#[cfg(test)]
+pub(crate) fn record_end_for_tests(bytes: &[u8], target: usize) -> Option<usize> {
+    record_end(bytes, 0, target, b',')
 }
 
 /// The byte after the closing quote of a quoted field whose text starts
@@ -104,13 +147,51 @@ struct Head {
 }
 
 /// Streams the accounts at `path` (see the module comment): each
-/// account's row written by `sink`, in file order, in pieces. `None`: run
-/// the full import instead.
-pub fn stream_accounts(
+/// account's row written by the sink `make_sink` makes (while the file's
+/// first chunk is read), in file order, in pieces. `None`: run the full
+/// import instead.
+pub fn stream_accounts<S: RowSink + Send>(
     path: &Path,
     opts: &AccountImportOptions,
-    sink: &dyn RowSink,
+    make_sink: impl FnOnce() -> Option<S> + Send,
 ) -> Option<(ImportReport, Vec<Vec<u8>>)> {
+    stream_sized(path, opts, make_sink, [CHUNK, BLOCK])
+}
+
+/// [`stream_accounts`] reading `sizes[0]` bytes at a time in blocks of
+/// about `sizes[1]` (tests cut small files in many places).
+pub(crate) fn stream_sized<S: RowSink + Send>(
+    path: &Path,
+    opts: &AccountImportOptions,
+    make_sink: impl FnOnce() -> Option<S> + Send,
+    sizes: [usize; 2],
+) -> Option<(ImportReport, Vec<Vec<u8>>)> {
+    let [chunk, block] = sizes;
+    let (sink, opened) = rayon::join(make_sink, || open(path, opts, chunk));
+    let (sink, (mut file, mut buf, mut eof, head, header_end)) = (sink?, opened?);
+    let header_lines = memchr::memchr_iter(b'\n', &buf[..header_end]).count();
+    let mut s = Stream::new(head, opts, header_lines);
+    s.block = block;
+    let mut pos = header_end;
+    loop {
+        pos = s.blocks(&buf, pos, eof, path, &sink)?;
+        if eof {
+            break;
+        }
+        buf.drain(..pos);
+        pos = 0;
+        eof = fill(&mut file, &mut buf, chunk)?;
+    }
+    s.finish()
+}
+
+/// The file, its first chunk (without BOM), whether that is all, its
+/// header and where the data starts.
+type Opened = (std::fs::File, Vec<u8>, bool, Head, usize);
+
+/// Opens the accounts file and reads its first chunk and header; `None`
+/// when the stream does not take the file.
+fn open(path: &Path, opts: &AccountImportOptions, chunk: usize) -> Option<Opened> {
     let plain = opts.sheet.is_none()
         && !super::super::workbook::is_workbook(path)
         && detect::refuse_non_table_path(path).is_ok()
@@ -119,8 +200,8 @@ pub fn stream_accounts(
         return None;
     }
     let mut file = std::fs::File::open(path).ok()?;
-    let mut buf = Vec::with_capacity(CHUNK + BLOCK);
-    let mut eof = fill(&mut file, &mut buf)?;
+    let mut buf = Vec::with_capacity(chunk + chunk / 8);
+    let eof = fill(&mut file, &mut buf, chunk)?;
     if buf.starts_with(&[0xFF, 0xFE]) || buf.starts_with(&[0xFE, 0xFF]) {
         return None;
     }
@@ -132,25 +213,14 @@ pub fn stream_accounts(
     }
     detect::refuse_non_table_bytes(path, &buf).ok()?;
     let (head, header_end) = head(&buf, path, opts)?;
-    let mut s = Stream::new(head, opts, buf[..header_end].iter().filter(|&&b| b == b'\n').count());
-    let mut pos = header_end;
-    loop {
-        pos = s.blocks(&buf, pos, eof, path, sink)?;
-        if eof {
-            break;
-        }
-        buf.drain(..pos);
-        pos = 0;
-        eof = fill(&mut file, &mut buf)?;
-    }
-    s.finish()
+    Some((file, buf, eof, head, header_end))
 }
 
-/// Appends up to [`CHUNK`] bytes of `file` to `buf`; true at the end of
-/// the file. `None` on a read error or a NUL byte (not text).
-fn fill(file: &mut std::fs::File, buf: &mut Vec<u8>) -> Option<bool> {
+/// Appends up to `chunk` bytes of `file` to `buf`; true at the end of the
+/// file. `None` on a read error or a NUL byte (not text).
+fn fill(file: &mut std::fs::File, buf: &mut Vec<u8>, chunk: usize) -> Option<bool> {
     let old = buf.len();
-    let want = old + CHUNK;
+    let want = old + chunk;
     buf.resize(want, 0);
     let mut got = old;
     while got < want {
@@ -215,6 +285,8 @@ struct Stream {
     blank_rows: usize,
     /// Line feeds before the next block.
     lines: u64,
+    /// Bytes of records per parallel block (about).
+    block: usize,
     hashes: Vec<u64>,
     pieces: Vec<Vec<u8>>,
     postal_errors: Vec<String>,
@@ -243,6 +315,7 @@ impl Stream {
             rows: 0,
             blank_rows: 0,
             lines: header_lines as u64,
+            block: BLOCK,
             hashes: Vec::new(),
             pieces: Vec::new(),
             postal_errors: Vec::new(),
@@ -262,7 +335,7 @@ impl Stream {
         let delim = self.head.delimiter;
         let mut cuts = vec![pos];
         let mut p = pos;
-        while let Some(e) = record_end(buf, p, p + BLOCK, delim) {
+        while let Some(e) = record_end(buf, p, p + self.block, delim) {
             cuts.push(e);
             p = e;
         }
@@ -305,6 +378,7 @@ impl Stream {
         let mut scratch = String::new();
         let mut rdr = file.reader();
         let mut rec = csv::StringRecord::new();
+        let mut rows = BlockRows::default();
         while rdr.read_record(&mut rec).ok()? {
             if is_blank(&rec) {
                 b.blank_rows += 1;
@@ -332,9 +406,10 @@ impl Stream {
             b.hashes.push(build.hash_one(id));
             let line = file.line(&rec);
             let (lon, lat, _, _) = locate(&file.layout, &rec, line, &mut postal, &mut b.report);
-            if !sink.row(id, lon, lat, &mut w) {
-                return None;
-            }
+            rows.push(id, lon, lat);
+        }
+        if !sink.rows(&rows, &mut w) {
+            return None;
         }
         b.out = w.into_inner().ok()?;
         b.postal_errors = postal.load_errors();
