@@ -25,9 +25,9 @@ use super::{
 use crate::core::geocode::{Country, Gazetteer, PostalLookup};
 
 /// Bytes read from the file at a time.
-const CHUNK: usize = 8 << 20;
+const CHUNK: usize = 4 << 20;
 /// Bytes of records per parallel block.
-const BLOCK: usize = 1 << 19;
+const BLOCK: usize = 1 << 18;
 
 /// The accounts of one block, in file order: their ids (one string,
 /// each ending where `ends` says) and locations (`NaN` when unlocated).
