@@ -2,9 +2,9 @@
 
 use super::args::{AssignArgs, ExportMapArgs, ReportArgs};
 use super::{parse_bbox, parse_paper, parse_units, set_balance_measure};
+use crate::core::csvsafe::CsvCells;
 use crate::core::export::write_assignment_csv_with;
 use crate::core::fs::write_file_atomically;
-use crate::core::csvsafe::CsvCells;
 use crate::core::import::NewPlanFiles;
 use crate::core::oneshot::assign_files;
 use crate::core::{Error, Result, Workspace};

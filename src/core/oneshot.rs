@@ -154,7 +154,11 @@ mod tests {
         };
         let mut out = String::from("Id,\"Na\nme\",Lat,Lon,Zip,Industry,Revenue\r\n");
         for i in 0..rows {
-            let id = if next(20) == 0 { format!("=A{i}") } else { format!("A{i}") };
+            let id = if next(20) == 0 {
+                format!("=A{i}")
+            } else {
+                format!("A{i}")
+            };
             let name = match next(7) {
                 0 => format!("\"Smith, {i}\nand \"\"sons\"\"\""),
                 1 => String::new(),
@@ -240,7 +244,10 @@ mod tests {
         ];
         for csv in &cases {
             let f = files(dir.path(), csv);
-            assert!(streamed(&f, CsvCells::default(), Some([8, 2])).is_none(), "{csv}");
+            assert!(
+                streamed(&f, CsvCells::default(), Some([8, 2])).is_none(),
+                "{csv}"
+            );
             let want = new_project("Assignment", &f, &Progress::new()).err();
             let got = assign_files(&f, CsvCells::default()).err();
             assert_eq!(
@@ -286,7 +293,8 @@ mod tests {
             starts.insert(bytes.len());
             let mut cuts = 0;
             for target in 0..bytes.len() {
-                if let Some(e) = crate::core::import::accounts::record_end_for_tests(bytes, target) {
+                if let Some(e) = crate::core::import::accounts::record_end_for_tests(bytes, target)
+                {
                     assert!(e >= target && bytes[e - 1] == b'\n', "seed {seed}, cut {e}");
                     assert!(starts.contains(&skip(e)), "seed {seed}, cut {e}");
                     cuts += 1;

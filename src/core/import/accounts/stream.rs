@@ -90,8 +90,13 @@ pub(super) fn record_end(bytes: &[u8], start: usize, target: usize, delim: u8) -
         match (quote, newline) {
             (_, Some(n)) if quote.is_none_or(|q| n < q) => return Some(n + 1),
             (Some(q), _) => {
-                let opens = q == start || matches!(bytes[q - 1], b'\n' | b'\r') || bytes[q - 1] == delim;
-                i = if opens { quoted_end(bytes, q + 1)? } else { q + 1 };
+                let opens =
+                    q == start || matches!(bytes[q - 1], b'\n' | b'\r') || bytes[q - 1] == delim;
+                i = if opens {
+                    quoted_end(bytes, q + 1)?
+                } else {
+                    q + 1
+                };
             }
             _ => return None,
         }
@@ -427,7 +432,10 @@ impl Stream {
         to.invalid_coordinates += r.invalid_coordinates;
         for (to, from) in [
             (&mut to.unlocated_lines, &r.unlocated_lines),
-            (&mut to.invalid_coordinate_lines, &r.invalid_coordinate_lines),
+            (
+                &mut to.invalid_coordinate_lines,
+                &r.invalid_coordinate_lines,
+            ),
         ] {
             let room = MAX_LINES.saturating_sub(to.len());
             to.extend(from.iter().take(room).map(|l| base + l));
