@@ -630,6 +630,15 @@ pub struct BalanceArgs {
     /// measure that may move; picks among the trade-off plans.
     #[arg(long)]
     pub max_moved: Option<f64>,
+    /// Balance by drive time from the reps' home bases over the bundled
+    /// roads (the plan's travel settings) instead of straight-line
+    /// compactness; the notes give total and mean drive time before/after.
+    #[arg(long)]
+    pub drive_time: bool,
+    /// Generate one territory per rep home base, each unit to the nearest
+    /// rep (by road with --drive-time), then balance.
+    #[arg(long, conflicts_with_all = ["territories", "tradeoff", "max_moved"])]
+    pub from_reps: bool,
     /// Where to save the proposed plan.
     #[arg(long)]
     pub out: PathBuf,

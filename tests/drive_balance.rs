@@ -1,0 +1,198 @@
+//! Balancing by drive time on a hand-made bay: great-circle nearest is not
+//! road nearest, and drive-time generate / rebalance follow the roads.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use geo::{MultiPolygon, polygon};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use turfmap::core::model::{AccountRow, Accounts, LocationSource, Project, Rep, RepId};
+use turfmap::core::optimize::{
+    BalanceOptions, DriveTime, Proposal, UnitLayer, from_reps, rebalance,
+};
+use turfmap::core::progress::Progress;
+use turfmap::core::travel::network::RoadLine;
+use turfmap::core::travel::{Network, Router, TravelSettings};
+use turfmap::core::Workspace;
+
+const HOME_A: (f64, f64) = (0.0, 0.0);
+const HOME_B: (f64, f64) = (1.0, 0.0);
+
+fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+    MultiPolygon(vec![polygon![
+        (x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)
+    ]])
+}
+
+/// Rep A lives at (0, 0), rep B at (1, 0), joined by a freeway. The far
+/// shore of a bay, P around (0.2, 0.9), is nearer A in a straight line
+/// (102 km against 134) but only B's freeway reaches it: by road it is
+/// 2.3 h from A (through B) and 1.3 h from B.
+fn roads() -> Router {
+    let line = |coords: &[(f64, f64)]| RoadLine {
+        road_type: "Freeway".into(),
+        coords: coords.to_vec(),
+    };
+    let lines = vec![
+        line(&[HOME_A, (0.5, 0.0), HOME_B]),
+        line(&[HOME_B, (0.6, 0.45), (0.2, 0.9)]),
+    ];
+    let s = TravelSettings::default();
+    Router::new(Some(Arc::new(Network::from_lines(&lines, &s.speeds))), &s)
+}
+
+/// 40 accounts around each home and 20 on the far shore (named "P…").
+fn bay_plan() -> Project {
+    let mut p = Project::new("bay");
+    p.settings.tolerance_pct = 50.0;
+    p.accounts = Accounts::with_schema(&[], &[]);
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let mut add = |p: &mut Project, id: String, (x, y): (f64, f64), r: f64| {
+        let loc = (
+            x + (rng.random::<f64>() - 0.5) * r,
+            y + (rng.random::<f64>() - 0.5) * r,
+        );
+        p.accounts.push(&AccountRow {
+            id,
+            name: String::new(),
+            location: Some(loc),
+            source: LocationSource::Coordinates,
+            measures: vec![],
+            attributes: vec![],
+            pins: Vec::new(),
+        });
+    };
+    for i in 0..40 {
+        add(&mut p, format!("A{i}"), (0.05, 0.1), 0.2);
+        add(&mut p, format!("B{i}"), (0.95, 0.1), 0.2);
+    }
+    for i in 0..20 {
+        add(&mut p, format!("P{i}"), (0.2, 0.9), 0.1);
+    }
+    for (id, name, home) in [(0, "Ann", HOME_A), (1, "Bo", HOME_B)] {
+        let mut r = Rep::new(RepId(id), name);
+        r.home = Some(home);
+        p.reps.push(r);
+    }
+    p
+}
+
+fn opts(drive: bool) -> BalanceOptions {
+    BalanceOptions {
+        units: UnitLayer::Hex { size_km: 8.0 },
+        tolerance_pct: 50.0,
+        drive_time: drive.then(|| DriveTime {
+            router: Some(roads()),
+        }),
+        ..BalanceOptions::default()
+    }
+}
+
+fn accept(p: &Project, prop: &Proposal) -> Workspace {
+    let mut ws = Workspace::new(p.clone());
+    ws.apply(prop.edit.clone()).unwrap();
+    ws
+}
+
+/// How many far-shore accounts each rep (0, 1) has.
+fn far_shore(ws: &Workspace) -> [usize; 2] {
+    let p = ws.project();
+    let mut n = [0; 2];
+    for i in (0..p.accounts.len()).filter(|&i| p.accounts.ids[i].starts_with('P')) {
+        let t = ws.engine().territory_of(i).expect("far shore placed");
+        n[p.territory(t).unwrap().reps[0].0 as usize] += 1;
+    }
+    n
+}
+
+/// Total drive minutes of every account from its territory's rep's home,
+/// trip by trip (point to point, not the balancer's one-to-many trees).
+fn total_minutes(ws: &Workspace) -> f64 {
+    let p = ws.project();
+    let router = roads();
+    (0..p.accounts.len())
+        .map(|i| {
+            let t = ws.engine().territory_of(i).expect("every account placed");
+            let rep = p.territory(t).unwrap().reps[0];
+            let home = p.rep(rep).unwrap().home.unwrap();
+            router
+                .trip(home, (p.accounts.lon[i], p.accounts.lat[i]))
+                .minutes
+        })
+        .sum()
+}
+
+#[test]
+fn drive_time_territories_follow_the_road_around_the_bay() {
+    let mut p = bay_plan();
+    p.add_territory("All", rect(-0.2, -0.2, 1.2, 1.1));
+    let pr = Progress::new();
+    let gc = from_reps(&p, &opts(false), &pr).unwrap();
+    let dt = from_reps(&p, &opts(true), &pr).unwrap();
+    let (gc_ws, dt_ws) = (accept(&p, &gc), accept(&p, &dt));
+    // One territory per rep, each with its rep.
+    for ws in [&gc_ws, &dt_ws] {
+        let mut reps: Vec<RepId> = ws
+            .project()
+            .territories
+            .iter()
+            .flat_map(|t| t.reps.clone())
+            .collect();
+        reps.sort();
+        assert_eq!(reps, vec![RepId(0), RepId(1)]);
+    }
+    // Great circle gives the far shore to the nearer home in a straight
+    // line (some of it to the other for balance); drive time all of it to
+    // the one whose road reaches it.
+    assert!(far_shore(&gc_ws)[0] >= 10, "{:?}", far_shore(&gc_ws));
+    assert_eq!(far_shore(&dt_ws), [0, 20]);
+    let (gc_min, dt_min) = (total_minutes(&gc_ws), total_minutes(&dt_ws));
+    assert!(dt_min < gc_min * 0.95, "drive {dt_min:.0} vs great circle {gc_min:.0}");
+    assert_eq!(dt.after.out_of_tolerance, 0, "{:?}", dt.report.notes);
+    // The report says the drive time, and it agrees with trip-by-trip.
+    let note = dt
+        .report
+        .notes
+        .iter()
+        .find(|n| n.starts_with("drive time from the home bases"))
+        .expect("drive-time note");
+    let after = note.split("after total ").nth(1).unwrap();
+    let hours: f64 = after.split(' ').next().unwrap().parse().unwrap();
+    assert!((hours - dt_min / 60.0).abs() <= 0.05 + 0.01 * hours, "{note} vs {dt_min}");
+}
+
+#[test]
+fn drive_time_rebalance_moves_the_far_shore_to_the_rep_who_can_reach_it() {
+    let mut p = bay_plan();
+    let west = p.add_territory("West", rect(-0.2, -0.2, 0.5, 1.1));
+    let east = p.add_territory("East", rect(0.5, -0.2, 1.2, 1.1));
+    p.territory_mut(west).unwrap().reps = vec![RepId(0)];
+    p.territory_mut(east).unwrap().reps = vec![RepId(1)];
+    let pr = Progress::new();
+    // Within ±50% already: the great-circle rebalance leaves it alone.
+    let gc = rebalance(&p, &opts(false), &pr).unwrap();
+    assert_eq!(far_shore(&accept(&p, &gc)), [20, 0]);
+    // A planner who puts drive time before disruption.
+    let o = BalanceOptions {
+        disruption_weight: 1.0,
+        ..opts(true)
+    };
+    let dt = rebalance(&p, &o, &pr).unwrap();
+    let ws = accept(&p, &dt);
+    assert_eq!(far_shore(&ws), [0, 20]);
+    assert!(total_minutes(&ws) < total_minutes(&Workspace::new(p.clone())));
+    assert_eq!(dt.after.out_of_tolerance, 0, "{:?}", dt.report.notes);
+    // Territories keep their ids and reps.
+    assert_eq!(ws.project().territory(west).unwrap().reps, vec![RepId(0)]);
+    assert_eq!(ws.project().territory(east).unwrap().reps, vec![RepId(1)]);
+}
+
+#[test]
+fn from_reps_without_homes_is_a_clear_error() {
+    let mut p = bay_plan();
+    p.reps.clear();
+    p.add_territory("All", rect(-0.2, -0.2, 1.2, 1.1));
+    let err = from_reps(&p, &opts(true), &Progress::new()).unwrap_err();
+    assert!(err.to_string().contains("home base"), "{err}");
+}
