@@ -7,7 +7,12 @@ use std::sync::Arc;
 use geo::{MultiPolygon, polygon};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use turfmap::core::model::{AccountRow, Accounts, LocationSource, Project, Rep, RepId};
+use turfmap::core::drive::home_of;
+use turfmap::core::edit::Edit;
+use turfmap::core::model::{
+    AccountRow, Accounts, BalanceMeasure, LocationSource, Project, Rep, RepId, TerritoryId,
+};
+use turfmap::core::workload::{COLUMN, WorkloadSettings, refresh_with};
 use turfmap::core::optimize::{
     BalanceOptions, DriveTime, Proposal, UnitLayer, from_reps, rebalance,
 };
@@ -46,9 +51,11 @@ fn roads() -> Router {
 fn bay_plan() -> Project {
     let mut p = Project::new("bay");
     p.settings.tolerance_pct = 50.0;
-    p.accounts = Accounts::with_schema(&[], &[]);
+    p.accounts = Accounts::with_schema(&["Visits".into()], &[]);
     let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let mut n = 0.0;
     let mut add = |p: &mut Project, id: String, (x, y): (f64, f64), r: f64| {
+        n += 1.0;
         let loc = (
             x + (rng.random::<f64>() - 0.5) * r,
             y + (rng.random::<f64>() - 0.5) * r,
@@ -58,7 +65,8 @@ fn bay_plan() -> Project {
             name: String::new(),
             location: Some(loc),
             source: LocationSource::Coordinates,
-            measures: vec![],
+            // 1 to 4 visits, one account in seven without a figure.
+            measures: vec![if n % 7.0 == 0.0 { f64::NAN } else { n % 4.0 + 1.0 }],
             attributes: vec![],
             pins: Vec::new(),
         });
@@ -195,4 +203,102 @@ fn from_reps_without_homes_is_a_clear_error() {
     p.add_territory("All", rect(-0.2, -0.2, 1.2, 1.1));
     let err = from_reps(&p, &opts(true), &Progress::new()).unwrap_err();
     assert!(err.to_string().contains("home base"), "{err}");
+}
+
+fn two_territories() -> (Project, TerritoryId, TerritoryId) {
+    let mut p = bay_plan();
+    let west = p.add_territory("West", rect(-0.2, -0.2, 0.5, 1.1));
+    let east = p.add_territory("East", rect(0.5, -0.2, 1.2, 1.1));
+    p.territory_mut(west).unwrap().reps = vec![RepId(0)];
+    p.territory_mut(east).unwrap().reps = vec![RepId(1)];
+    (p, west, east)
+}
+
+fn workload() -> WorkloadSettings {
+    WorkloadSettings {
+        visits_column: Some("Visits".into()),
+        visits: 2.0,
+        call_minutes: 30.0,
+        ..WorkloadSettings::default()
+    }
+}
+
+/// Column sum of territory `t` in the metrics.
+fn column_sum(ws: &Workspace, t: TerritoryId) -> f64 {
+    let m = ws.project().accounts.measure_index(COLUMN).unwrap();
+    let metrics = ws.metrics();
+    metrics.territories.iter().find(|x| x.id == t.0).unwrap().group.sums[m]
+}
+
+#[test]
+fn travel_workload_sums_visits_times_call_plus_drive_and_follows_a_move() {
+    let (p, west, east) = two_territories();
+    let router = roads();
+    let mut ws = Workspace::new(p);
+    let edit = refresh_with(&ws, &workload(), &router).unwrap().unwrap();
+    ws.apply(edit).unwrap();
+    // Each account: visits (column, else 2) × (30 min + drive from its rep's home).
+    let expect = |ws: &Workspace, i: usize| {
+        let p = ws.project();
+        let v = p.accounts.measures[0].values[i];
+        let visits = if v.is_finite() { v } else { 2.0 };
+        let t = ws.engine().territory_of(i).unwrap();
+        let home = home_of(p, t).unwrap();
+        let drive = router.trip(home, (p.accounts.lon[i], p.accounts.lat[i])).minutes;
+        visits * (30.0 + drive) / 60.0
+    };
+    let m = ws.project().accounts.measure_index(COLUMN).unwrap();
+    let mut sums = [0.0; 2];
+    for i in 0..ws.project().accounts.len() {
+        let got = ws.project().accounts.measures[m].values[i];
+        assert!((got - expect(&ws, i)).abs() < 1e-3, "account {i}: {got} vs {}", expect(&ws, i));
+        sums[usize::from(ws.engine().territory_of(i) == Some(east))] += got;
+    }
+    // The metrics sum it per territory like any measure.
+    assert!((column_sum(&ws, west) - sums[0]).abs() < 1e-3);
+    assert!((column_sum(&ws, east) - sums[1]).abs() < 1e-3);
+    // Fresh values: nothing to refresh.
+    assert!(refresh_with(&ws, &workload(), &router).unwrap().is_none());
+    // The far shore moves to the east rep: its drive time is now from B.
+    let far: Vec<u32> = (0..ws.project().accounts.len() as u32)
+        .filter(|&i| ws.project().accounts.ids[i as usize].starts_with('P'))
+        .collect();
+    let before: f64 = far.iter().map(|&i| ws.project().accounts.measures[m].values[i as usize]).sum();
+    let ty = ws.current_type();
+    ws.apply(Edit::pin_all(ty, far.clone(), Some(east))).unwrap();
+    let edit = refresh_with(&ws, &workload(), &router).unwrap().expect("stale after a move");
+    ws.apply(edit).unwrap();
+    let after: f64 = far.iter().map(|&i| ws.project().accounts.measures[m].values[i as usize]).sum();
+    assert!(after < before * 0.9, "far shore {before:.1} h -> {after:.1} h");
+    for &i in &far {
+        let got = ws.project().accounts.measures[m].values[i as usize];
+        assert!((got - expect(&ws, i as usize)).abs() < 1e-3);
+    }
+    assert!((column_sum(&ws, west) - (sums[0] - before)).abs() < 1e-3);
+    assert!((column_sum(&ws, east) - (sums[1] + after)).abs() < 1e-3);
+    // Undo takes the old values back.
+    ws.undo().unwrap();
+    assert!((column_sum(&ws, east) - sums[1] - before).abs() < 1e-3);
+}
+
+#[test]
+fn balancing_on_travel_workload_refreshes_it_for_the_new_territories() {
+    let (mut p, _, _) = two_territories();
+    p.settings.travel_workload = Some(workload());
+    p.settings.balance = BalanceMeasure::Measure(COLUMN.into());
+    p.settings.tolerance_pct = 10.0;
+    let mut ws = Workspace::new(p.clone());
+    ws.apply(refresh_with(&ws, &workload(), &roads()).unwrap().unwrap()).unwrap();
+    let p = ws.project().clone();
+    let o = BalanceOptions {
+        tolerance_pct: 10.0,
+        ..opts(true)
+    };
+    let prop = rebalance(&p, &o, &Progress::new()).unwrap();
+    let after = accept(&p, &prop);
+    // The column of the accepted plan is the one its territories give.
+    assert!(refresh_with(&after, &workload(), &roads()).unwrap().is_none());
+    assert!(prop.report.notes.iter().any(|n| n.contains("travel workload refreshed")));
+    assert_eq!(prop.after.out_of_tolerance, after.metrics().out_of_tolerance);
+    assert!(prop.after.cv_pct < prop.before.cv_pct, "{:?}", prop.report.notes);
 }

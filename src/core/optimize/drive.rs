@@ -29,13 +29,14 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::prepare::{Prepared, account_loads};
-use super::{BalanceOptions, Proposal, generate, workspace_for};
+use super::{BalanceOptions, Proposal, workspace_for};
 use crate::core::drive::home_of;
 use crate::core::edit::{Edit, TerritoryProps};
 use crate::core::error::{Error, Result};
-use crate::core::model::{Project, RepId, TerritoryId};
+use crate::core::model::{BalanceMeasure, Project, RepId, TerritoryId};
 use crate::core::progress::Progress;
 use crate::core::travel::{Router, router_for};
+use crate::core::workload::{self, COLUMN};
 use crate::core::workspace::Workspace;
 
 /// Accounts per unit whose drive times make the unit's cost.
@@ -337,7 +338,7 @@ pub(super) fn seed_homes(
 /// home share one), each unit to the rep nearest it (by road with
 /// [`BalanceOptions::drive_time`], else in a straight line), then
 /// balanced. A new territory gets the rep whose home it holds; territories
-/// of reps that already have one keep it (see [`generate`]).
+/// of reps that already have one keep it (see [`super::generate`]).
 pub fn from_reps(project: &Project, opts: &BalanceOptions, progress: &Progress) -> Result<Proposal> {
     let mut reps: Vec<(RepId, (f64, f64))> = Vec::new();
     for r in &project.reps {
@@ -353,8 +354,76 @@ pub fn from_reps(project: &Project, opts: &BalanceOptions, progress: &Progress) 
         ));
     }
     let homes: Vec<(f64, f64)> = reps.iter().map(|r| r.1).collect();
-    let mut proposal = generate(project, reps.len(), opts, &homes, progress)?;
-    give_reps(project, opts, &mut proposal, &reps)?;
+    with_workload(project, opts, progress, |p| {
+        let mut proposal = super::from_scratch(p, reps.len(), opts, &homes, true, progress)?;
+        give_reps(p, opts, &mut proposal, &reps)?;
+        Ok(proposal)
+    })
+}
+
+/// Passes of [`with_workload`] at most (the first balance included).
+pub const WORKLOAD_PASSES: usize = 3;
+
+/// Runs `first` and, when the balance measure includes the travel-workload
+/// column ([`crate::core::workload`]) and the plan keeps it, refreshes the
+/// column after the moves (drive times from the new reps' homes) and
+/// rebalances on the fresh values until the plan is within the tolerance
+/// or [`WORKLOAD_PASSES`] are done, all in one edit.
+pub(crate) fn with_workload(
+    project: &Project,
+    opts: &BalanceOptions,
+    progress: &Progress,
+    first: impl FnOnce(&Project) -> Result<Proposal>,
+) -> Result<Proposal> {
+    let Some(settings) = project.settings.travel_workload.clone() else {
+        return first(project);
+    };
+    let on_column = |m: &BalanceMeasure| matches!(m, BalanceMeasure::Measure(n) if n.eq_ignore_ascii_case(COLUMN));
+    let uses = if opts.weights.is_empty() {
+        on_column(&project.settings.balance)
+    } else {
+        opts.weights.iter().any(|(m, w)| *w > 0.0 && on_column(m))
+    };
+    if !uses {
+        return first(project);
+    }
+    let router = match opts.drive_time.as_ref().and_then(|d| d.router.clone()) {
+        Some(r) => r,
+        None => workload::router(project)?,
+    };
+    let before = workspace_for(project, opts)?;
+    let mut ws = before.clone();
+    let mut edits = Vec::new();
+    let step = |ws: &mut Workspace, e: Edit, edits: &mut Vec<Edit>| -> Result<()> {
+        ws.apply(e.clone())?;
+        edits.push(e);
+        Ok(())
+    };
+    if let Some(e) = workload::refresh_with(&ws, &settings, &router)? {
+        step(&mut ws, e, &mut edits)?;
+    }
+    let mut proposal = first(ws.project())?;
+    let label = proposal.edit.label(ws.project());
+    let mut next = proposal.edit.clone();
+    let mut passes = 1;
+    loop {
+        step(&mut ws, next, &mut edits)?;
+        if let Some(e) = workload::refresh_with(&ws, &settings, &router)? {
+            step(&mut ws, e, &mut edits)?;
+        }
+        if ws.metrics().out_of_tolerance == 0 || passes >= WORKLOAD_PASSES {
+            break;
+        }
+        progress.check()?;
+        next = super::rebalance_once(ws.project(), opts, progress)?.edit;
+        passes += 1;
+    }
+    proposal.report.notes.push(format!(
+        "travel workload refreshed after the moves (drive times from the new reps' homes): {passes} balancing pass(es)"
+    ));
+    proposal.edit = Edit::Batch { label, edits };
+    proposal.before = before.metrics();
+    proposal.after = ws.metrics();
     Ok(proposal)
 }
 

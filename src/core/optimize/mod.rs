@@ -229,12 +229,18 @@ fn check_options(opts: &BalanceOptions) -> Result<()> {
 
 /// Rebalances the plan's unlocked territories with minimal disruption. See
 /// the module docs for the method. A plan already within the tolerance is
-/// returned unchanged.
+/// returned unchanged. Balancing on the travel-workload measure refreshes
+/// it after the moves and rebalances again ([`drive::with_workload`]).
 pub fn rebalance(
     project: &Project,
     opts: &BalanceOptions,
     progress: &Progress,
 ) -> Result<Proposal> {
+    drive::with_workload(project, opts, progress, |p| rebalance_once(p, opts, progress))
+}
+
+/// [`rebalance`] on the measures as they are.
+fn rebalance_once(project: &Project, opts: &BalanceOptions, progress: &Progress) -> Result<Proposal> {
     check_options(opts)?;
     progress.set_total(6);
     progress.set_done(0);
@@ -794,7 +800,9 @@ pub fn generate(
     seeds: &[(f64, f64)],
     progress: &Progress,
 ) -> Result<Proposal> {
-    from_scratch(project, k, opts, seeds, true, progress)
+    drive::with_workload(project, opts, progress, |p| {
+        from_scratch(p, k, opts, seeds, true, progress)
+    })
 }
 
 /// Plain balanced k-means from scratch (location–allocation without
