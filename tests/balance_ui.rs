@@ -157,3 +157,67 @@ fn the_dialog_opens_over_the_map_clear_of_the_territory_list() {
         "{title:?}"
     );
 }
+
+/// Gives every rep a home base: the first account of the first territory
+/// they work.
+fn give_reps_homes(h: &mut Harness<'_, Slot>) {
+    let ws = app(h).workspace();
+    let p = ws.project();
+    let mut edits = Vec::new();
+    for r in &p.reps {
+        let home = p
+            .territories
+            .iter()
+            .find(|t| t.reps.contains(&r.id))
+            .and_then(|t| (0..p.accounts.len()).find(|&i| ws.engine().territory_of(i) == Some(t.id)))
+            .map(|i| (p.accounts.lon[i], p.accounts.lat[i]));
+        let mut rep = r.clone();
+        rep.home = home;
+        edits.push(turfmap::core::edit::Edit::SetRep { rep });
+    }
+    for e in edits {
+        app_mut(h).apply(e);
+    }
+}
+
+/// Runs the dialog and waits for its proposal.
+fn run_to_proposal(h: &mut Harness<'_, Slot>) {
+    match h.query_by_label("Run") {
+        Some(run) => run.click(),
+        None => h.get_by_label("Run again").click(),
+    }
+    h.step();
+    assert!(app_mut(h).panels_mut().balance.wait(Duration::from_secs(600)));
+    h.step();
+    h.step();
+}
+
+#[test]
+fn drive_time_options_reach_the_balancer_and_the_proposal_reports_drive_time() {
+    let mut h = sample_harness();
+    give_reps_homes(&mut h);
+    let reps = app(&h).workspace().project().reps.len();
+    open_dialog(&mut h);
+    h.get_by_label("Minimise drive time from the reps' homes").click();
+    run_to_proposal(&mut h);
+    let p = app(&h).panels().balance.proposal().expect("a proposal");
+    let note = p
+        .report
+        .notes
+        .iter()
+        .find(|n| n.starts_with("drive time from the home bases"))
+        .expect("the drive-time note")
+        .clone();
+    assert!(note.contains("after total"), "{note}");
+    h.get_by_label_contains("drive time from the home bases");
+    // Generate: one territory per rep home, each with its rep.
+    h.get_by_label("Generate from scratch").click();
+    h.step();
+    h.get_by_label("One territory per rep home").click();
+    h.step();
+    run_to_proposal(&mut h);
+    let p = app(&h).panels().balance.proposal().expect("a proposal");
+    assert_eq!(p.after.territories.len(), reps, "{:?}", p.report.notes);
+    assert!(p.after.territories.iter().all(|t| t.rep.is_some()));
+    assert!(p.report.notes.iter().any(|n| n.starts_with("drive time from the home bases")));
+}
