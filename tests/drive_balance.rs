@@ -377,12 +377,18 @@ fn drive_time_generate_on_us_cities_drives_less_than_great_circle() {
         ..BalanceOptions::default()
     };
     let pr = Progress::new();
+    // Figures only (printed, not asserted): wall time of each run.
+    let t0 = std::time::Instant::now();
     let gc = from_reps(&p, &o(false), &pr).unwrap();
+    let t1 = std::time::Instant::now();
     let dt = from_reps(&p, &o(true), &pr).unwrap();
+    let t2 = std::time::Instant::now();
     let (gc_ws, dt_ws) = (accept(&p, &gc), accept(&p, &dt));
     let (gc_min, dt_min) = (mean_drive(&gc_ws, &router), mean_drive(&dt_ws, &router));
     eprintln!(
-        "US cities: mean drive {gc_min:.1} min (great circle) vs {dt_min:.1} min (drive time), ratio {:.3}; max deviation {:.1}% vs {:.1}%",
+        "US cities: mean drive {gc_min:.1} min (great circle, {:.2} s) vs {dt_min:.1} min (drive time, {:.2} s), ratio {:.3}; max deviation {:.1}% vs {:.1}%",
+        (t1 - t0).as_secs_f64(),
+        (t2 - t1).as_secs_f64(),
         dt_min / gc_min,
         gc.after.territories.iter().map(|t| t.deviation_pct.abs()).fold(0.0, f64::max),
         dt.after.territories.iter().map(|t| t.deviation_pct.abs()).fold(0.0, f64::max),
