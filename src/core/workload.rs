@@ -73,7 +73,10 @@ impl WorkloadSettings {
                 return Err(format!("travel workload {what} must be 0 or more, not {v}"));
             }
         }
-        for c in [&self.visits_column, &self.call_column].into_iter().flatten() {
+        for c in [&self.visits_column, &self.call_column]
+            .into_iter()
+            .flatten()
+        {
             if project.accounts.measure_index(c).is_none() {
                 return Err(format!("the plan has no measure called '{c}'"));
             }

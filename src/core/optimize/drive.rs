@@ -39,6 +39,9 @@ use crate::core::travel::{Router, router_for};
 use crate::core::workload::{self, COLUMN};
 use crate::core::workspace::Workspace;
 
+/// `(lon, lat)`.
+type Point = (f64, f64);
+
 /// Accounts per unit whose drive times make the unit's cost.
 pub const SAMPLE: usize = 24;
 
@@ -193,14 +196,22 @@ impl Ctx {
     /// The report note: drive time from the home bases before and after
     /// `edit`. `seeds` are home bases of districts that have no rep yet
     /// (generate): a territory holding one is driven from it.
-    pub(super) fn note(&self, before: &Workspace, edit: &Edit, seeds: &[(f64, f64)]) -> Result<String> {
+    pub(super) fn note(
+        &self,
+        before: &Workspace,
+        edit: &Edit,
+        seeds: &[(f64, f64)],
+    ) -> Result<String> {
         let b = self.totals(before, &[]);
         let mut after = before.clone();
         after.apply(edit.clone())?;
         let a = self.totals(&after, seeds);
         let fmt = |t: Totals| {
             if t.accounts == 0 {
-                return format!("no account in a territory with a home base ({})", t.without_home);
+                return format!(
+                    "no account in a territory with a home base ({})",
+                    t.without_home
+                );
             }
             let mean = t.minutes / t.accounts as f64;
             let mut s = format!(
@@ -209,7 +220,10 @@ impl Ctx {
                 t.accounts
             );
             if t.without_home > 0 {
-                s.push_str(&format!(" ({} without a home base not counted)", t.without_home));
+                s.push_str(&format!(
+                    " ({} without a home base not counted)",
+                    t.without_home
+                ));
             }
             s
         };
@@ -227,7 +241,7 @@ impl Ctx {
         let e = ws.engine();
         let a = &p.accounts;
         let mut homes: HashMap<TerritoryId, Option<(f64, f64)>> = HashMap::new();
-        let mut by_home: Vec<((f64, f64), Vec<(f64, f64)>)> = Vec::new();
+        let mut by_home: Vec<(Point, Vec<Point>)> = Vec::new();
         let mut out = Totals::default();
         for i in a.live().filter(|&i| a.is_located(i)) {
             let Some(t) = e.territory_of(i) else {
@@ -275,7 +289,7 @@ fn samples(
     project: &Project,
     opts: &BalanceOptions,
     prep: &Prepared,
-) -> Result<Vec<Vec<((f64, f64), f64)>>> {
+) -> Result<Vec<Vec<(Point, f64)>>> {
     let a = &project.accounts;
     let load = account_loads(project, opts)?;
     let ng = prep.groups.len();
@@ -310,7 +324,10 @@ fn samples(
 /// Home bases of the districts of [`rebalance`](super::rebalance): each
 /// territory's ([`home_of`]).
 pub(super) fn territory_homes(project: &Project, prep: &Prepared) -> Vec<Option<(f64, f64)>> {
-    prep.districts.iter().map(|&t| home_of(project, t)).collect()
+    prep.districts
+        .iter()
+        .map(|&t| home_of(project, t))
+        .collect()
 }
 
 /// Home bases of generated districts: a district whose starting centre is
@@ -339,7 +356,11 @@ pub(super) fn seed_homes(
 /// [`BalanceOptions::drive_time`], else in a straight line), then
 /// balanced. A new territory gets the rep whose home it holds; territories
 /// of reps that already have one keep it (see [`super::generate`]).
-pub fn from_reps(project: &Project, opts: &BalanceOptions, progress: &Progress) -> Result<Proposal> {
+pub fn from_reps(
+    project: &Project,
+    opts: &BalanceOptions,
+    progress: &Progress,
+) -> Result<Proposal> {
     let mut reps: Vec<(RepId, (f64, f64))> = Vec::new();
     for r in &project.reps {
         if let Some(h) = r.home

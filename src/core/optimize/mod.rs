@@ -236,11 +236,17 @@ pub fn rebalance(
     opts: &BalanceOptions,
     progress: &Progress,
 ) -> Result<Proposal> {
-    drive::with_workload(project, opts, progress, |p| rebalance_once(p, opts, progress))
+    drive::with_workload(project, opts, progress, |p| {
+        rebalance_once(p, opts, progress)
+    })
 }
 
 /// [`rebalance`] on the measures as they are.
-fn rebalance_once(project: &Project, opts: &BalanceOptions, progress: &Progress) -> Result<Proposal> {
+fn rebalance_once(
+    project: &Project,
+    opts: &BalanceOptions,
+    progress: &Progress,
+) -> Result<Proposal> {
     check_options(opts)?;
     progress.set_total(6);
     progress.set_done(0);
@@ -260,7 +266,12 @@ fn rebalance_once(project: &Project, opts: &BalanceOptions, progress: &Progress)
     let k = prep.districts.len();
     let mut p = prep.problem(opts, k, opts.disruption_weight);
     if let Some(d) = &drive {
-        p.drive = Some(d.costs(project, opts, &prep, &drive::territory_homes(project, &prep))?);
+        p.drive = Some(d.costs(
+            project,
+            opts,
+            &prep,
+            &drive::territory_homes(project, &prep),
+        )?);
         trace("drive costs", &mut tt);
     }
     // Plans drawn with exclaves may keep them: no more pieces than now.
@@ -1021,13 +1032,16 @@ fn start_centers(
 /// The unit (group) a seed point starts: the one holding it, else the
 /// nearest.
 fn seed_unit(prep: &Prepared, lon: f64, lat: f64) -> Option<usize> {
-    prep.groups.locate(lon, lat).map(|u| u as usize).or_else(|| {
-        (0..prep.groups.len()).min_by(|&a, &b| {
-            let da = crate::core::geometry::haversine_km(prep.groups.centroids[a], (lon, lat));
-            let db = crate::core::geometry::haversine_km(prep.groups.centroids[b], (lon, lat));
-            da.total_cmp(&db)
+    prep.groups
+        .locate(lon, lat)
+        .map(|u| u as usize)
+        .or_else(|| {
+            (0..prep.groups.len()).min_by(|&a, &b| {
+                let da = crate::core::geometry::haversine_km(prep.groups.centroids[a], (lon, lat));
+                let db = crate::core::geometry::haversine_km(prep.groups.centroids[b], (lon, lat));
+                da.total_cmp(&db)
+            })
         })
-    })
 }
 
 /// Matches new districts to the unlocked territories they replace (which
