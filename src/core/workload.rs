@@ -16,9 +16,10 @@
 //! The values live in the measure column [`COLUMN`] (hours), so the column
 //! is balanced, listed and reported like any other measure. It depends on
 //! where accounts are, so it is refreshed ([`refresh`]) whenever accounts
-//! may have moved between reps: every CLI verb that saves a plan, and the
-//! balancer's proposals (which iterate until the tolerance holds on the
-//! refreshed values).
+//! may have moved between reps: every CLI verb that saves a plan, the
+//! window after every edit (in the background, joining the edit's undo
+//! step), and the balancer's proposals (which iterate until the tolerance
+//! holds on the refreshed values).
 
 use std::collections::HashMap;
 
