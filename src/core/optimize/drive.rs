@@ -35,7 +35,7 @@ use crate::core::edit::{Edit, TerritoryProps};
 use crate::core::error::{Error, Result};
 use crate::core::model::{BalanceMeasure, Project, RepId, TerritoryId};
 use crate::core::progress::Progress;
-use crate::core::travel::{Router, router_for};
+use crate::core::travel::Router;
 use crate::core::workload::{self, COLUMN};
 use crate::core::workspace::Workspace;
 
@@ -49,7 +49,8 @@ pub const SAMPLE: usize = 24;
 #[derive(Clone, Default)]
 pub struct DriveTime {
     /// The roads to drive on; `None` = the plan's travel settings and the
-    /// bundled roads ([`router_for`]; the first load can take seconds).
+    /// bundled roads ([`workload::router`]; the first load can take
+    /// seconds).
     pub router: Option<Router>,
 }
 
@@ -129,16 +130,7 @@ impl Ctx {
         };
         let router = match &dt.router {
             Some(r) => r.clone(),
-            None => {
-                let a = &project.accounts;
-                let mut points: Vec<(f64, f64)> = a
-                    .live()
-                    .filter(|&i| a.is_located(i))
-                    .map(|i| (a.lon[i], a.lat[i]))
-                    .collect();
-                points.extend(project.reps.iter().filter_map(|r| r.home));
-                router_for(&project.travel, &points)?.0
-            }
+            None => workload::router(project)?,
         };
         Ok(Some(Self { router }))
     }
