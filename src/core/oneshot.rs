@@ -256,6 +256,12 @@ mod tests {
                 "{csv}"
             );
         }
+        // Row numbers as ids: the plan's way, its output.
+        let mut f = files(dir.path(), good);
+        f.columns.id_col = Some("#row".into());
+        assert!(streamed(&f, CsvCells::default(), None).is_none());
+        let shot = assign_files(&f, CsvCells::default()).unwrap();
+        assert_eq!(text(&shot), "account_id,territory\n1,West\n2,East\n");
         let csv = format!("{good}c,0.5,0.5\n");
         let f = files(dir.path(), &csv);
         let shot = assign_files(&f, CsvCells::default()).unwrap();

@@ -172,6 +172,9 @@ pub(crate) fn stream_sized<S: RowSink + Send>(
     sizes: [usize; 2],
 ) -> Option<(ImportReport, Vec<Vec<u8>>)> {
     let [chunk, block] = sizes;
+    if !streamable(path, opts) {
+        return None;
+    }
     let (sink, opened) = rayon::join(make_sink, || open(path, opts, chunk));
     let (sink, (mut file, mut buf, mut eof, head, header_end)) = (sink?, opened?);
     let header_lines = memchr::memchr_iter(b'\n', &buf[..header_end]).count();
@@ -190,6 +193,16 @@ pub(crate) fn stream_sized<S: RowSink + Send>(
     s.finish()
 }
 
+/// Whether the stream may take the file at `path` read with `opts`, as far
+/// as its name and the options tell: a CSV file (not a workbook, nor a
+/// file the import refuses by its name) with an id column.
+fn streamable(path: &Path, opts: &AccountImportOptions) -> bool {
+    opts.sheet.is_none()
+        && !super::super::workbook::is_workbook(path)
+        && detect::refuse_non_table_path(path).is_ok()
+        && !detect::is_row_number_id(opts.id_col.as_deref())
+}
+
 /// The file, its first chunk (without BOM), whether that is all, its
 /// header and where the data starts.
 type Opened = (std::fs::File, Vec<u8>, bool, Head, usize);
@@ -197,13 +210,6 @@ type Opened = (std::fs::File, Vec<u8>, bool, Head, usize);
 /// Opens the accounts file and reads its first chunk and header; `None`
 /// when the stream does not take the file.
 fn open(path: &Path, opts: &AccountImportOptions, chunk: usize) -> Option<Opened> {
-    let plain = opts.sheet.is_none()
-        && !super::super::workbook::is_workbook(path)
-        && detect::refuse_non_table_path(path).is_ok()
-        && !detect::is_row_number_id(opts.id_col.as_deref());
-    if !plain {
-        return None;
-    }
     let mut file = std::fs::File::open(path).ok()?;
     let mut buf = Vec::with_capacity(chunk + chunk / 8);
     let eof = fill(&mut file, &mut buf, chunk)?;
