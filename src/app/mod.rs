@@ -27,6 +27,7 @@ pub mod panels;
 pub mod settings;
 pub mod state;
 pub mod tools;
+mod workload;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -118,6 +119,8 @@ pub struct TurfmapApp {
     autosave: history::Autosave,
     /// Where this frame's time went so far.
     phases: FramePhases,
+    /// Keeps the travel-workload column fresh after edits.
+    workload: workload::WorkloadRefresh,
 }
 
 impl TurfmapApp {
@@ -152,6 +155,7 @@ impl TurfmapApp {
             settings: settings::AppSettings::default(),
             settings_store: None,
             autosave: history::Autosave::default(),
+            workload: workload::WorkloadRefresh::default(),
             phases: FramePhases::default(),
         }
     }
@@ -587,6 +591,9 @@ impl TurfmapApp {
             self.finish_job(result);
         }
         self.expire_notice(&ctx, Instant::now());
+        if let Some(e) = self.workload.tick(&mut self.ws, self.generation, &ctx) {
+            self.error = Some(e);
+        }
         self.refresh_metrics();
         self.selection.sanitize(self.ws.project());
         let close = ctx.input(|i| i.viewport().close_requested());

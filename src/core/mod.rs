@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod model;
 pub mod neglect;
 pub mod numfmt;
+pub mod oneshot;
 pub mod palette;
 pub mod pins;
 pub mod progress;
@@ -47,6 +48,7 @@ pub mod search;
 pub mod staffing;
 pub mod synth;
 pub mod travel;
+pub mod workload;
 pub mod workspace;
 pub mod xml;
 
