@@ -370,18 +370,27 @@ impl TurfmapApp {
         self.start(file_jobs::save(&self.ws, path, false));
     }
 
-    /// Blocks until the running job (if any) ends or `timeout` passes, and
-    /// takes its result in. For tests and scripts; the window itself never
+    /// Blocks until the running job (if any) and the background
+    /// travel-workload refresh (if any) end or `timeout` passes, and takes
+    /// their results in. For tests and scripts; the window itself never
     /// blocks. Returns false on timeout.
     pub fn wait_for_job(&mut self, timeout: Duration) -> bool {
-        let Some(job) = &self.job else { return true };
-        match job.wait(timeout) {
-            Some(result) => {
-                self.job = None;
-                self.finish_job(result);
+        if let Some(job) = &self.job {
+            let Some(result) = job.wait(timeout) else {
+                return false;
+            };
+            self.job = None;
+            self.finish_job(result);
+        }
+        match self.workload.wait(&mut self.ws, self.generation, timeout) {
+            Ok(done) => {
+                self.refresh_metrics();
+                done
+            }
+            Err(e) => {
+                self.error = Some(e);
                 true
             }
-            None => false,
         }
     }
 
