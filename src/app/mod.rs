@@ -10,6 +10,7 @@
 
 pub mod chart;
 pub mod command;
+pub mod drive;
 mod file_jobs;
 pub mod files;
 mod find;
@@ -118,6 +119,8 @@ pub struct TurfmapApp {
     autosave: history::Autosave,
     /// Where this frame's time went so far.
     phases: FramePhases,
+    /// Drive-time figures, kept current on a worker thread.
+    drive: drive::DriveTimes,
 }
 
 impl TurfmapApp {
@@ -153,6 +156,7 @@ impl TurfmapApp {
             settings_store: None,
             autosave: history::Autosave::default(),
             phases: FramePhases::default(),
+            drive: drive::DriveTimes::new(),
         }
     }
 
@@ -466,7 +470,10 @@ impl TurfmapApp {
                 self.notice = Some(panels::export::salesforce_notice(&dir, &summary));
             }
             // Balance proposals come through the dialog's own job.
-            JobOutput::Proposal(_) | JobOutput::Diff(_) | JobOutput::Capacity(_) => {}
+            JobOutput::Proposal(_)
+            | JobOutput::Diff(_)
+            | JobOutput::Capacity(_)
+            | JobOutput::Rings(_) => {}
         }
         if let Some(action) = then {
             self.perform(action);
@@ -481,6 +488,7 @@ impl TurfmapApp {
         self.panels.tools.reset();
         self.panels.details.reset();
         self.panels.capacity.reset();
+        self.panels.rings.reset();
         self.panels.list.scroll_to(None);
         // A fresh map view: its caches belong to the previous plan.
         self.map = MapView::new(&self.ctx);
@@ -564,11 +572,46 @@ impl TurfmapApp {
 
     // ---- the frame -------------------------------------------------------------
 
+    /// Brings the drive-time figures along (a worker computes them) and
+    /// puts new ones into the metrics and the map's hover cards.
+    fn step_drive(&mut self, ctx: &egui::Context, wait: Option<Duration>) {
+        if self.drive.step(ctx, &self.ws, self.generation, wait) {
+            self.drive.fill(&mut self.metrics);
+            self.map
+                .set_drive(self.drive.router().cloned(), self.drive.reps());
+        }
+    }
+
+    /// Waits up to `timeout` for the drive-time figures of the plan as it
+    /// is (tests; the window itself never waits). True when they are.
+    pub fn wait_for_drive(&mut self, timeout: Duration) -> bool {
+        let ctx = self.ctx.clone();
+        self.step_drive(&ctx, Some(timeout));
+        matches!(
+            self.drive_status(),
+            drive::DriveStatus::Ready | drive::DriveStatus::NoHomes
+        )
+    }
+
+    /// Where the drive-time figures stand.
+    pub fn drive_status(&self) -> drive::DriveStatus {
+        self.drive.status(&self.ws, self.generation)
+    }
+
+    /// A rep's drive-time figures, once computed.
+    pub fn rep_drive(
+        &self,
+        id: crate::core::model::RepId,
+    ) -> Option<crate::core::travel::DriveFigures> {
+        self.drive.rep(id)
+    }
+
     fn refresh_metrics(&mut self) {
         let key = (self.generation, self.ws.revision());
         if key != self.metrics_key {
             let t = Instant::now();
             self.metrics = self.ws.metrics();
+            self.drive.fill(&mut self.metrics);
             self.metrics_key = key;
             self.phases.metrics_ms += t.elapsed().as_secs_f64() * 1e3;
         }
@@ -585,6 +628,7 @@ impl TurfmapApp {
         }
         self.expire_notice(&ctx, Instant::now());
         self.refresh_metrics();
+        self.step_drive(&ctx, None);
         self.selection.sanitize(self.ws.project());
         let close = ctx.input(|i| i.viewport().close_requested());
         if close && !self.allow_close && self.ws.is_dirty() {
@@ -699,6 +743,7 @@ impl TurfmapApp {
                         metrics: &self.metrics,
                         selection: &self.selection,
                         units: self.settings.units,
+                        drive: self.drive.status(&self.ws, self.generation),
                     };
                     let p = &mut self.panels;
                     let commands = p.details.ui(ui, &cx, &mut p.tools);
@@ -788,6 +833,9 @@ impl TurfmapApp {
         let commands = self.panels.export.ui(ctx, &self.ws);
         self.apply_commands(commands);
         let commands = self.panels.capacity.ui(ctx, &self.ws, &mut self.map);
+        self.apply_commands(commands);
+        let units = self.settings.units;
+        let commands = self.panels.rings.ui(ctx, &self.ws, &mut self.map, units);
         self.apply_commands(commands);
         let commands = self.panels.model.background(ctx, &self.ws, &mut self.map);
         self.apply_commands(commands);

@@ -120,12 +120,29 @@ impl DriveView {
     /// Brings the figures up to date after edits: only the territories the
     /// edits touched are recomputed. Changed travel settings reload.
     pub fn update(&mut self, ws: &Workspace) -> Result<()> {
+        let changes = ws.changes_since(self.revision);
+        self.update_with(ws, changes)
+    }
+
+    /// The plan revision the figures are of.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// [`DriveView::update`] with the changes since [`DriveView::revision`]
+    /// given (`None`: unknown, recompute everything), for a snapshot of the
+    /// plan on another thread (a snapshot forgets its past revisions).
+    pub fn update_with(
+        &mut self,
+        ws: &Workspace,
+        changes: Option<crate::core::workspace::Changes>,
+    ) -> Result<()> {
         let p = ws.project();
         if p.travel != self.settings {
             *self = Self::new(ws)?;
             return Ok(());
         }
-        match ws.changes_since(self.revision) {
+        match changes {
             Some(ch) => {
                 let a = &p.accounts;
                 // Added, removed, restored or moved accounts snap afresh.

@@ -167,6 +167,13 @@ pub fn rep_tooltip(ui: &mut egui::Ui, ws: &Workspace, m: &RepMetrics) {
             ui.weak("No located accounts yet");
         }
     }
+    if let Some(d) = &m.drive {
+        ui.label(format!(
+            "Drive time: {}; by road {}",
+            crate::app::fmt::drive_time(d),
+            crate::app::fmt::road_distance(d, crate::core::render::DistanceUnit::Km)
+        ));
+    }
     if m.territories.is_empty() {
         ui.weak("Works no territory yet");
     } else {
