@@ -510,6 +510,12 @@ fn rings_on_the_bundled_roads_match_drive_times() {
     let lines = read_lines(&file, &bytes).unwrap();
     let probes = on_roads(&lines, -106.8, 38.3, -103.2, 41.2);
     check_rings(&r, (-104.99, 39.74), &[30.0, 60.0, 90.0], &probes, (7, 0.0));
+    // Bulk snapping (by cell) equals one by one on real roads too.
+    let mut pts = lattice(-109.0, 37.0, -102.0, 41.0, 90);
+    pts.extend(&probes);
+    for (p, b) in pts.iter().zip(r.snap_all(&pts)) {
+        assert_eq!(b, r.snap(*p), "{p:?}");
+    }
     let parse = turfmap::core::travel::isochrone::parse_minutes;
     assert_eq!(parse("90, 30 60;30").unwrap(), vec![30.0, 60.0, 90.0]);
     assert!(parse("30, soon").unwrap_err().contains("\"soon\""));

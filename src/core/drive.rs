@@ -83,6 +83,15 @@ pub struct DriveView {
     settings: TravelSettings,
 }
 
+impl std::fmt::Debug for DriveView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DriveView")
+            .field("revision", &self.revision)
+            .field("groups", &self.own.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl DriveView {
     /// Loads the network for the plan's settings and computes everything
     /// (the first load of a network can take seconds: call it off the UI

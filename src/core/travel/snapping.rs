@@ -17,11 +17,16 @@ use rstar::RTree;
 use super::network::{EARTH_KM, Network, Seg, to_3d};
 use super::route::{Cand, Router, Snap};
 
-/// Side of the bulk-snapping cells, degrees (about 5 km).
-const CELL_DEG: f64 = 0.05;
+/// Side of the bulk-snapping cells, degrees (about 10 km).
+const CELL_DEG: f64 = 0.1;
 
 /// Fewer points than this in a cell are snapped one by one.
-const MIN_GROUP: usize = 4;
+const MIN_GROUP: usize = 2;
+
+/// Relative slack when comparing distances computed two ways (the R-tree's
+/// arithmetic and ours): candidate sets include every segment within the
+/// nearest distance plus this, so exact ties are never lost.
+const SLACK: f64 = 1e-9;
 
 /// Squared chord from `q` to the segment, and the nearest point's fraction
 /// along it.
@@ -67,15 +72,59 @@ fn cand(net: &Network, seg: &Seg, c2: f64, t: f64) -> Cand {
 }
 
 /// Every segment of `tree` that can be the nearest to a point within
-/// `reach` (km, 3-D) of `q`.
-fn around(tree: &RTree<Seg>, q: &[f64; 3], reach: f64) -> Vec<Seg> {
+/// `reach` (km, 3-D) of `q`, with its distance from `q`, nearest first.
+fn around(tree: &RTree<Seg>, q: &[f64; 3], reach: f64) -> Vec<(f64, Seg)> {
     let Some(n) = tree.nearest_neighbor(q) else {
         return Vec::new();
     };
     let r = chord2(q, n).0.sqrt() + 2.0 * reach;
     // A hair of slack: the R-tree measures with its own arithmetic.
-    let r2 = r * r * (1.0 + 1e-9) + 1e-12;
-    tree.locate_within_distance(*q, r2).copied().collect()
+    let r2 = r * r * (1.0 + SLACK) + 1e-12;
+    let mut v: Vec<(f64, Seg)> = tree
+        .locate_within_distance(*q, r2)
+        .map(|s| (chord2(q, s).0.sqrt(), *s))
+        .collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    v
+}
+
+/// The segments of `tree` at the nearest distance from `q` (ties).
+fn nearest_ties(tree: &RTree<Seg>, q: &[f64; 3]) -> Vec<Seg> {
+    let mut it = tree.nearest_neighbor_iter_with_distance_2(q);
+    let Some((first, d2)) = it.next() else {
+        return Vec::new();
+    };
+    let bound = d2 * (1.0 + 4.0 * SLACK) + 1e-12;
+    std::iter::once(*first)
+        .chain(it.take_while(|(_, d)| *d <= bound).map(|(s, _)| *s))
+        .collect()
+}
+
+/// The nearest of `cands` (sorted by distance from `centre`) to `q`, which
+/// lies `off` from the centre: a candidate `d` from the centre is at least
+/// `d - off` from `q`, so the scan stops once that exceeds the best.
+fn nearest_sorted<'a>(
+    q: &[f64; 3],
+    off: f64,
+    cands: &'a [(f64, Seg)],
+) -> Option<(&'a Seg, f64, f64)> {
+    let mut best: Option<(&Seg, f64, f64)> = None;
+    for (d, s) in cands {
+        if let Some((_, bc2, _)) = best
+            && d - off > bc2.sqrt() * (1.0 + SLACK) + 1e-9
+        {
+            break;
+        }
+        let (c2, t) = chord2(q, s);
+        let better = match best {
+            None => true,
+            Some((b, bc2, _)) => c2 < bc2 || (c2 == bc2 && s.data < b.data),
+        };
+        if better {
+            best = Some((s, c2, t));
+        }
+    }
+    best
 }
 
 impl Router {
@@ -86,12 +135,13 @@ impl Router {
             return None;
         }
         let q = to_3d(p);
-        let near = around(&net.trees.segs, &q, 0.0);
+        let near = nearest_ties(&net.trees.segs, &q);
         let trunk = || {
-            let segs = around(net.trees.trunk.as_ref()?, &q, 0.0);
+            let segs = nearest_ties(net.trees.trunk.as_ref()?, &q);
             nearest(&q, segs.iter()).map(|(s, c2, t)| cand(net, s, c2, t))
         };
-        snap_among(net, &q, &near, trunk)
+        let (s, c2, t) = nearest(&q, near.iter())?;
+        Some(snap_of(net, cand(net, s, c2, t), trunk))
     }
 
     /// Snaps many points (in parallel, grouped by cell).
@@ -142,33 +192,26 @@ impl Router {
     }
 }
 
-/// The snap of `q` among `near` (all segments that can be nearest), with
-/// `trunk` giving the trunk's candidates when the nearest road is off it.
-fn snap_among(
-    net: &Network,
-    q: &[f64; 3],
-    near: &[Seg],
-    trunk: impl FnOnce() -> Option<Cand>,
-) -> Option<Snap> {
-    let (s, c2, t) = nearest(q, near.iter())?;
-    let near = cand(net, s, c2, t);
+/// The snap onto `near`, with `trunk` giving the trunk's nearest when the
+/// nearest road is off it.
+fn snap_of(net: &Network, near: Cand, trunk: impl FnOnce() -> Option<Cand>) -> Snap {
     let on_trunk = net.rt.in_trunk.get(near.edge as usize).copied();
     let trunk = if on_trunk == Some(false) {
         trunk().filter(|c| c.edge != near.edge)
     } else {
         None
     };
-    Some(Snap {
+    Snap {
         near,
         trunk,
         gap_km: near.gap_km,
-    })
+    }
 }
 
 /// The segments that can be nearest to any point of one grid cell.
 struct CellSnapper {
-    near: Vec<Seg>,
-    trunk: std::sync::OnceLock<Vec<Seg>>,
+    near: Vec<(f64, Seg)>,
+    trunk: std::sync::OnceLock<Vec<(f64, Seg)>>,
     centre: [f64; 3],
     reach: f64,
 }
@@ -206,13 +249,18 @@ impl CellSnapper {
 
     fn snap(&self, net: &Network, p: (f64, f64)) -> Option<Snap> {
         let q = to_3d(p);
+        let off = (0..3)
+            .map(|i| (q[i] - self.centre[i]).powi(2))
+            .sum::<f64>()
+            .sqrt();
         let trunk = || {
             let tree = net.trees.trunk.as_ref()?;
             let segs = self
                 .trunk
                 .get_or_init(|| around(tree, &self.centre, self.reach));
-            nearest(&q, segs.iter()).map(|(s, c2, t)| cand(net, s, c2, t))
+            nearest_sorted(&q, off, segs).map(|(s, c2, t)| cand(net, s, c2, t))
         };
-        snap_among(net, &q, &self.near, trunk)
+        let (s, c2, t) = nearest_sorted(&q, off, &self.near)?;
+        Some(snap_of(net, cand(net, s, c2, t), trunk))
     }
 }
