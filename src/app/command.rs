@@ -206,10 +206,7 @@ impl TurfmapApp {
             Command::SelectAccount(i) => self.select_account(i),
             Command::ClearSelection => self.selection = Selection::default(),
             Command::ZoomToTerritory(id) => self.map.zoom_to_territory(&self.ws, id),
-            Command::DriveRings(at, what) => {
-                let ctx = self.ctx.clone();
-                self.panels.rings.start(&ctx, &self.ws, at, what);
-            }
+            Command::DriveRings(at, what) => self.panels.rings.start(&self.ctx, &self.ws, at, what),
             Command::ZoomToAccount(i) => {
                 if let Some(n) = super::find::zoom_to_account(&mut self.map, &self.ws, i) {
                     self.notice = Some(n);

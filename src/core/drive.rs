@@ -98,8 +98,14 @@ impl DriveView {
     /// thread).
     pub fn new(ws: &Workspace) -> Result<Self> {
         let p = ws.project();
-        let (router, _) = crate::core::travel::router_for(&p.travel, &located_points(p).1)?;
-        Ok(Self::with_router(ws, router))
+        let (idx, points) = located_points(p);
+        // Choosing the roads file snaps every point: keep those snaps.
+        let (router, snaps) = crate::core::travel::router_for(&p.travel, &points)?;
+        Ok(Self::build(
+            ws,
+            router,
+            scatter(p.accounts.len(), &idx, snaps),
+        ))
     }
 
     /// Computes everything with a given router (tests, benches: a network
@@ -108,9 +114,15 @@ impl DriveView {
         let p = ws.project();
         let points = located_points(p);
         let snaps = router.snap_all(&points.1);
+        Self::build(ws, router, scatter(p.accounts.len(), &points.0, snaps))
+    }
+
+    /// The view over `router` with every account's snap.
+    fn build(ws: &Workspace, router: Router, snaps: Vec<Option<Snap>>) -> Self {
+        let p = ws.project();
         let mut view = Self {
             router,
-            snaps: scatter(p.accounts.len(), &points.0, snaps),
+            snaps,
             trees: HashMap::new(),
             own: HashMap::new(),
             last: HashMap::new(),

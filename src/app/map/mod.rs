@@ -388,11 +388,10 @@ impl MapView {
             if let Some(rep) = on_home {
                 let figures = rep_figures(rep_cache, plan_key, ws);
                 if let Some(m) = figures.iter().find(|m| m.id == rep.0) {
-                    let mut m = m.clone();
-                    m.drive = drive.rep(rep);
+                    let d = drive.rep(rep);
                     response
                         .clone()
-                        .on_hover_ui_at_pointer(|ui| reps::rep_tooltip(ui, ws, &m));
+                        .on_hover_ui_at_pointer(|ui| reps::rep_tooltip(ui, ws, m, d));
                 }
             }
             let hover = match response.hover_pos() {
@@ -408,12 +407,8 @@ impl MapView {
             };
             if let Some((i, others)) = hover {
                 highlight_account(&painter, &view, ws, i, Color32::WHITE, 2.0);
-                let units = style.units;
                 response.clone().on_hover_ui_at_pointer(|ui| {
-                    account_tooltip(ui, ws, i, others);
-                    if let Some(line) = drive.account_line(ws, i, units) {
-                        ui.label(line);
-                    }
+                    account_card(ui, ws, i, others, drive.account_line(ws, i, style.units));
                 });
             }
             if response.clicked()
@@ -1077,6 +1072,14 @@ pub fn highlight_account(
             Stroke::new(width + 2.0, Color32::from_black_alpha(90)),
         );
         painter.circle_stroke(p, 7.0, Stroke::new(width, color));
+    }
+}
+
+/// An account's hover card, with its drive line when there is one.
+fn account_card(ui: &mut egui::Ui, ws: &Workspace, i: usize, others: usize, drive: Option<String>) {
+    account_tooltip(ui, ws, i, others);
+    if let Some(line) = drive {
+        ui.label(line);
     }
 }
 
