@@ -11,9 +11,11 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use turfmap::app::TurfmapApp;
 use turfmap::core::Workspace;
+use turfmap::core::basemap::BasemapData;
 use turfmap::core::drive::DriveView;
 use turfmap::core::edit::Edit;
 use turfmap::core::model::{AccountRow, Accounts, Project, Rep, RepId};
+use turfmap::core::report::{ReportOptions, report_html};
 
 mod common;
 
@@ -118,6 +120,26 @@ fn drive_times_show_in_the_details_and_follow_edits() {
     let p = account_pos(&h, i);
     hover(&mut h, p);
     h.get_by_label_contains("Drive from Ann Lee's home:");
+    // The report's territory table has the same figures in its columns.
+    let ws = app(&h).workspace();
+    let view = DriveView::new(ws).unwrap();
+    let opts = ReportOptions {
+        drive: Some(&view),
+        ..ReportOptions::default()
+    };
+    let html = report_html(ws, &opts, BasemapData::bundled());
+    assert!(html.contains("<th>Drive mean (min)</th><th>Drive max (min)</th>"));
+    let row = html
+        .split("<tr>")
+        .find(|r| r.contains(">West</td>"))
+        .unwrap();
+    let cell = format!(
+        "<td>{:.0}</td><td>{:.0}</td>",
+        after.mean_minutes, after.max_minutes
+    );
+    assert!(row.contains(&cell), "{row}");
+    let plain = report_html(ws, &ReportOptions::default(), BasemapData::bundled());
+    assert!(!plain.contains("Drive mean"));
 }
 
 #[test]
