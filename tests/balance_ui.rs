@@ -157,3 +157,143 @@ fn the_dialog_opens_over_the_map_clear_of_the_territory_list() {
         "{title:?}"
     );
 }
+
+/// Gives every rep a home base: the first account of the first territory
+/// they work.
+fn give_reps_homes(h: &mut Harness<'_, Slot>) {
+    let ws = app(h).workspace();
+    let p = ws.project();
+    let mut edits = Vec::new();
+    for r in &p.reps {
+        let home = p
+            .territories
+            .iter()
+            .find(|t| t.reps.contains(&r.id))
+            .and_then(|t| {
+                (0..p.accounts.len()).find(|&i| ws.engine().territory_of(i) == Some(t.id))
+            })
+            .map(|i| (p.accounts.lon[i], p.accounts.lat[i]));
+        let mut rep = r.clone();
+        rep.home = home;
+        edits.push(turfmap::core::edit::Edit::SetRep { rep });
+    }
+    for e in edits {
+        app_mut(h).apply(e);
+    }
+}
+
+/// Runs the dialog and waits for its proposal.
+fn run_to_proposal(h: &mut Harness<'_, Slot>) {
+    match h.query_by_label("Run") {
+        Some(run) => run.click(),
+        None => h.get_by_label("Run again").click(),
+    }
+    h.step();
+    assert!(
+        app_mut(h)
+            .panels_mut()
+            .balance
+            .wait(Duration::from_secs(600))
+    );
+    h.step();
+    h.step();
+}
+
+#[test]
+fn drive_time_options_reach_the_balancer_and_the_proposal_reports_drive_time() {
+    let mut h = sample_harness();
+    give_reps_homes(&mut h);
+    let reps = app(&h).workspace().project().reps.len();
+    open_dialog(&mut h);
+    h.get_by_label("Minimise drive time from the reps' homes")
+        .click();
+    run_to_proposal(&mut h);
+    let p = app(&h).panels().balance.proposal().expect("a proposal");
+    let note = p
+        .report
+        .notes
+        .iter()
+        .find(|n| n.starts_with("drive time from the home bases"))
+        .expect("the drive-time note")
+        .clone();
+    assert!(note.contains("after total"), "{note}");
+    h.get_by_label_contains("drive time from the home bases");
+    // Generate: one territory per rep home, each with its rep.
+    h.get_by_label("Generate from scratch").click();
+    h.step();
+    h.get_by_label("One territory per rep home").click();
+    h.step();
+    run_to_proposal(&mut h);
+    let p = app(&h).panels().balance.proposal().expect("a proposal");
+    assert_eq!(p.after.territories.len(), reps, "{:?}", p.report.notes);
+    assert!(p.after.territories.iter().all(|t| t.rep.is_some()));
+    assert!(
+        p.report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("drive time from the home bases"))
+    );
+}
+
+/// Lets the window start and finish its background travel-workload refresh.
+fn settle_workload(h: &mut Harness<'_, Slot>) {
+    for _ in 0..3 {
+        h.step();
+        assert!(app_mut(h).wait_workload_refresh(Duration::from_secs(600)));
+    }
+}
+
+#[test]
+fn travel_workload_follows_a_move_in_the_window_and_undo_takes_both_back() {
+    use turfmap::core::edit::Edit;
+    use turfmap::core::workload::{COLUMN, WorkloadSettings, refresh};
+    let mut h = sample_harness();
+    h.run();
+    give_reps_homes(&mut h);
+    let mut settings = app(&h).workspace().project().settings.clone();
+    settings.travel_workload = Some(WorkloadSettings::default());
+    app_mut(&mut h).apply(Edit::SetSettings { settings });
+    settings_and_column_are_fresh(&mut h);
+    let ws = app(&h).workspace();
+    let p = ws.project();
+    let m = p
+        .accounts
+        .measure_index(COLUMN)
+        .expect("the window made the column");
+    let (t0, t1) = (p.territories[0].id, p.territories[1].id);
+    let moved: Vec<u32> = (0..p.accounts.len())
+        .filter(|&i| ws.engine().territory_of(i) == Some(t0))
+        .take(20)
+        .map(|i| i as u32)
+        .collect();
+    let values = |h: &Harness<'_, Slot>| -> Vec<f64> {
+        let a = &app(h).workspace().project().accounts;
+        moved
+            .iter()
+            .map(|&i| a.measures[m].values[i as usize])
+            .collect()
+    };
+    let before = values(&h);
+    let steps = app(&h).workspace().undo_labels().count();
+    let ty = app(&h).workspace().current_type();
+    app_mut(&mut h).apply(Edit::pin_all(ty, moved.clone(), Some(t1)));
+    settings_and_column_are_fresh(&mut h);
+    let after = values(&h);
+    assert!(
+        before.iter().zip(&after).all(|(b, a)| b != a),
+        "{before:?} vs {after:?}"
+    );
+    // One undo step for the move and its workload.
+    assert_eq!(app(&h).workspace().undo_labels().count(), steps + 1);
+    app_mut(&mut h).undo();
+    settings_and_column_are_fresh(&mut h);
+    assert_eq!(values(&h), before);
+
+    fn settings_and_column_are_fresh(h: &mut Harness<'_, Slot>) {
+        settle_workload(h);
+        assert!(
+            refresh(app(h).workspace()).unwrap().is_none(),
+            "the column is current"
+        );
+    }
+}

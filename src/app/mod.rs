@@ -28,6 +28,7 @@ pub mod panels;
 pub mod settings;
 pub mod state;
 pub mod tools;
+mod workload;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -121,6 +122,8 @@ pub struct TurfmapApp {
     phases: FramePhases,
     /// Drive-time figures, kept current on a worker thread.
     drive: drive::DriveTimes,
+    /// Keeps the travel-workload column fresh after edits.
+    workload: workload::WorkloadRefresh,
 }
 
 impl TurfmapApp {
@@ -155,6 +158,7 @@ impl TurfmapApp {
             settings: settings::AppSettings::default(),
             settings_store: None,
             autosave: history::Autosave::default(),
+            workload: workload::WorkloadRefresh::default(),
             phases: FramePhases::default(),
             drive: drive::DriveTimes::new(),
         }
@@ -627,6 +631,9 @@ impl TurfmapApp {
             self.finish_job(result);
         }
         self.expire_notice(&ctx, Instant::now());
+        if let Some(e) = self.workload.tick(&mut self.ws, self.generation, &ctx) {
+            self.error = Some(e);
+        }
         self.refresh_metrics();
         self.step_drive(&ctx, None);
         self.selection.sanitize(self.ws.project());

@@ -214,6 +214,9 @@ pub enum Command {
     /// Road distance and drive time between two points over the bundled
     /// major-road network.
     Travel(TravelArgs),
+    /// Keep a travel-workload measure (visits × (call time + drive time
+    /// from the rep's home), hours) in the plan, refreshed on every save.
+    TravelWorkload(TravelWorkloadArgs),
     /// Manage scenarios: list, clone, rename, set state, switch, delete.
     Scenario(ScenarioArgs),
     /// Compare two scenarios: accounts that change territory and
@@ -630,6 +633,15 @@ pub struct BalanceArgs {
     /// measure that may move; picks among the trade-off plans.
     #[arg(long)]
     pub max_moved: Option<f64>,
+    /// Balance by drive time from the reps' home bases over the bundled
+    /// roads (the plan's travel settings) instead of straight-line
+    /// compactness; the notes give total and mean drive time before/after.
+    #[arg(long)]
+    pub drive_time: bool,
+    /// Generate one territory per rep home base, each unit to the nearest
+    /// rep (by road with --drive-time), then balance.
+    #[arg(long, conflicts_with_all = ["territories", "tradeoff", "max_moved"])]
+    pub from_reps: bool,
     /// Where to save the proposed plan.
     #[arg(long)]
     pub out: PathBuf,
@@ -643,6 +655,34 @@ pub struct GenSampleArgs {
     /// Random seed.
     #[arg(long, default_value_t = crate::core::sample::DEFAULT_SEED)]
     pub seed: u64,
+}
+
+/// Arguments of `turfmap travel-workload`.
+#[derive(clap::Args, Debug)]
+pub struct TravelWorkloadArgs {
+    /// How the plan file is saved.
+    #[command(flatten)]
+    pub save: SaveArgs,
+    /// The plan file (updated in place).
+    pub plan: PathBuf,
+    /// Measure column with visits per period.
+    #[arg(long)]
+    pub visits_column: Option<String>,
+    /// Visits per period where that column is missing or empty.
+    #[arg(long, default_value_t = 12.0)]
+    pub visits: f64,
+    /// Measure column with minutes per call.
+    #[arg(long)]
+    pub call_column: Option<String>,
+    /// Minutes per call where that column is missing or empty.
+    #[arg(long, default_value_t = 45.0)]
+    pub call_minutes: f64,
+    /// Count the drive back too.
+    #[arg(long)]
+    pub round_trip: bool,
+    /// Turn it off and remove the column.
+    #[arg(long)]
+    pub off: bool,
 }
 
 /// Arguments of `turfmap settings`.

@@ -5,7 +5,7 @@ use super::{find_type, parse_measure};
 use crate::core::edit::Edit;
 use crate::core::model::{BalanceMeasure, Project, TerritoryId};
 use crate::core::optimize::{
-    BalanceOptions, Proposal, UnitLayer, generate, pick, rebalance, tradeoff,
+    BalanceOptions, DriveTime, Proposal, UnitLayer, from_reps, generate, pick, rebalance, tradeoff,
 };
 use crate::core::progress::Progress;
 use crate::core::{Error, Result, Workspace};
@@ -25,6 +25,7 @@ pub(super) fn balance(a: BalanceArgs) -> Result<()> {
         units: parse_unit_layer(&a.units, a.hex_km)?,
         type_id: Some(ws.current_type()),
         time_budget_s: a.time_budget,
+        drive_time: a.drive_time.then(DriveTime::default),
         ..BalanceOptions::default()
     };
     // Figures are reported on the chosen measure: make it the plan's.
@@ -47,6 +48,7 @@ pub(super) fn balance(a: BalanceArgs) -> Result<()> {
         ));
     }
     let proposal = match a.territories {
+        _ if a.from_reps => from_reps(project, &opts, &progress)?,
         Some(k) => generate(project, k, &opts, &[], &progress)?,
         None if a.tradeoff || a.max_moved.is_some() => {
             pick_tradeoff(project, &opts, a.max_moved, &progress)?

@@ -28,6 +28,7 @@ mod scenario;
 pub mod table;
 mod territory;
 mod travel;
+mod workload;
 
 use std::io::Write;
 use std::path::Path;
@@ -66,6 +67,7 @@ fn run_verb(cmd: Command) -> Result<()> {
         Command::Reps(a) => metrics::reps(a),
         Command::Rep(a) => rep::rep(a),
         Command::Travel(a) => travel::travel(a),
+        Command::TravelWorkload(a) => workload::travel_workload(a),
         Command::Balance(a) => balance::balance(a),
         Command::Rule(a) => rules::rule(a),
         Command::Pin(a) => pins::pin(a),
@@ -99,6 +101,10 @@ fn window_verb() -> Result<()> {
 /// Saves the plan to `plan`: refuses a read-only file unless `--force`,
 /// and a plan someone else saved since this command read it.
 fn save(ws: &mut Workspace, plan: &Path, args: args::SaveArgs) -> Result<()> {
+    // Accounts may have moved between reps: travel workload follows them.
+    if let Some(edit) = crate::core::workload::refresh(ws)? {
+        ws.apply(edit)?;
+    }
     let opts = SaveOptions {
         read_only: args.force,
         overwrite_changes: false,

@@ -47,6 +47,7 @@ pub mod search;
 pub mod staffing;
 pub mod synth;
 pub mod travel;
+pub mod workload;
 pub mod workspace;
 pub mod xml;
 

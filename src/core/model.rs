@@ -460,6 +460,10 @@ pub struct PlanSettings {
     /// tracked. See [`crate::core::coverage`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity: Option<String>,
+    /// The travel-workload measure column, kept up to date by the CLI and
+    /// the balancer; `None` = off. See [`crate::core::workload`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub travel_workload: Option<crate::core::workload::WorkloadSettings>,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -500,6 +504,7 @@ impl Default for PlanSettings {
             nearest_km: 0.0,
             row_number_ids: false,
             activity: None,
+            travel_workload: None,
         }
     }
 }

@@ -15,7 +15,9 @@ use crate::app::jobs::{Job, JobOutput};
 use crate::app::map::MapView;
 use crate::core::edit::Edit;
 use crate::core::model::BalanceMeasure;
-use crate::core::optimize::{BalanceOptions, Proposal, UnitLayer, generate, rebalance};
+use crate::core::optimize::{
+    BalanceOptions, DriveTime, Proposal, UnitLayer, from_reps, generate, rebalance,
+};
 use crate::core::{TerritoryId, Workspace};
 
 /// Which unit layer the dialog offers.
@@ -69,6 +71,10 @@ pub(crate) struct BalanceDialog {
     /// Territories to lock, besides those locked in the plan.
     locked: Vec<TerritoryId>,
     keep_pins: bool,
+    /// Balance by drive time from the reps' homes (bundled roads).
+    drive_time: bool,
+    /// Generate: one territory per rep home base (drive-time territories).
+    from_reps: bool,
     /// Seconds the final improvement phase may run (0 = skip it).
     time_budget: f64,
     /// Where Generate grows the territories from `(lon, lat)` (candidate
@@ -113,6 +119,7 @@ impl BalanceDialog {
             },
             keep_pins: self.keep_pins,
             time_budget_s: self.time_budget,
+            drive_time: self.drive_time.then(DriveTime::default),
             ..BalanceOptions::default()
         }
     }
@@ -169,6 +176,8 @@ impl BalanceDialog {
             hex_km: 25.0,
             locked: Vec::new(),
             keep_pins: true,
+            drive_time: false,
+            from_reps: false,
             time_budget: BalanceOptions::default().time_budget_s,
             seeds: Vec::new(),
             job: None,
@@ -211,7 +220,10 @@ impl BalanceDialog {
         } else {
             Vec::new()
         };
-        let (generate_k, what) = if self.generate {
+        let reps = self.generate && self.from_reps;
+        let (generate_k, what) = if reps {
+            (None, "Generating one territory per rep home".to_owned())
+        } else if self.generate {
             (Some(self.k), format!("Generating {} territories", self.k))
         } else {
             (None, "Rebalancing".to_owned())
@@ -222,6 +234,7 @@ impl BalanceDialog {
         self.revision = ws.revision();
         self.job = Some(Job::spawn(ctx, what, true, move |progress| {
             let p = match generate_k {
+                _ if reps => from_reps(&project, &opts, progress)?,
                 Some(k) => generate(&project, k, &opts, &seeds, progress)?,
                 None => rebalance(&project, &opts, progress)?,
             };
@@ -563,9 +576,10 @@ fn options_ui(ui: &mut Ui, d: &mut BalanceDialog, territories: &[(TerritoryId, S
             .labelled_by(label.id)
             .on_hover_text("While a territory that could be within the tolerance is not, districts are recombined for up to this long (Cancel stops it; the best plan so far is kept)");
             ui.end_row();
+            drive_options_ui(ui, d);
             if d.generate {
                 let label = ui.label("Territories (K)");
-                ui.add(egui::DragValue::new(&mut d.k).range(1..=1000))
+                ui.add_enabled(!d.from_reps, egui::DragValue::new(&mut d.k).range(1..=1000))
                     .labelled_by(label.id);
                 ui.end_row();
                 if !d.seeds.is_empty() {
@@ -633,6 +647,21 @@ fn options_ui(ui: &mut Ui, d: &mut BalanceDialog, territories: &[(TerritoryId, S
                 });
         },
     );
+}
+
+/// The drive-time rows: balance by drive time, and (Generate) one
+/// territory per rep home.
+fn drive_options_ui(ui: &mut Ui, d: &mut BalanceDialog) {
+    ui.label("Drive time");
+    ui.vertical(|ui| {
+        ui.checkbox(&mut d.drive_time, "Minimise drive time from the reps' homes")
+            .on_hover_text("Units go to the rep whose home is nearest by road (bundled major roads, the plan's speeds) within the tolerance; the proposal reports total and mean drive time before and after. The first run loads the roads (seconds).");
+        if d.generate {
+            ui.checkbox(&mut d.from_reps, "One territory per rep home")
+                .on_hover_text("Drive-time territories: each unit to the nearest rep home (by road when drive time is on), then balanced; each new territory gets the rep whose home it holds");
+        }
+    });
+    ui.end_row();
 }
 
 fn proposal_ui(ui: &mut Ui, p: &Proposal) {

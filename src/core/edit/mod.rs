@@ -18,6 +18,7 @@ use super::rules::Rule;
 mod accounts;
 mod catalog;
 mod checks;
+mod measures;
 mod scenarios;
 mod territories;
 
@@ -219,6 +220,15 @@ pub enum Edit {
         /// (`id`, `location` and `pins` of the rows are ignored).
         rows: Vec<AccountRow>,
     },
+    /// Replaces the whole measure column `name` (adding it when the plan
+    /// has none by that name; `None` removes it): a derived column such as
+    /// [`crate::core::workload`]'s.
+    SetMeasureColumn {
+        /// Column name.
+        name: String,
+        /// One value per account (`NaN` = missing), or `None` to remove.
+        values: Option<Vec<f64>>,
+    },
     /// Several edits applied in order, undone as one.
     Batch {
         /// Name shown in the history.
@@ -354,6 +364,10 @@ impl Edit {
             Edit::SetAccountData { accounts, .. } => {
                 format!("Update {} account(s)", accounts.len())
             }
+            Edit::SetMeasureColumn { name, values } => match values {
+                Some(_) => format!("Update measure '{name}'"),
+                None => format!("Remove measure '{name}'"),
+            },
             Edit::Batch { label, .. } => label.clone(),
         }
     }
@@ -420,6 +434,9 @@ impl Edit {
             } => territories::set_quotas(project, territories, quotas)?,
             Edit::SetAccountData { accounts, rows } => {
                 accounts::set_account_data(project, &mut change, accounts, rows)?
+            }
+            Edit::SetMeasureColumn { name, values } => {
+                measures::set_measure_column(project, &mut change, name, values)?
             }
             Edit::Batch { label, edits } => apply_batch(project, &mut change, label, edits)?,
         };

@@ -310,7 +310,7 @@ mod tests {
             Err((PostalMiss::UnknownCountry, None))
         );
         let mut fr = PostalLookup::new(g, Country::FR);
-        assert_eq!(fr.locate(None, "75001").unwrap().place, "Paris");
+        assert_eq!(fr.locate(None, "75001").unwrap().place(), "Paris");
         assert!(l.load_errors().is_empty());
     }
 

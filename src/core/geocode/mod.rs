@@ -149,13 +149,36 @@ pub struct PostalHit<'a> {
     pub precision: Precision,
     /// The table's code that matched (`SW1A1` for `SW1A 1AA`).
     pub matched: Key,
-    /// Place name of the matched code.
-    pub place: &'a str,
-    /// First-level region (state, province, nation) of the matched code.
-    pub admin1: &'a str,
+    /// Where the names are, read only when asked for.
+    names: Names<'a>,
 }
 
-impl PostalHit<'_> {
+/// Where a hit's place and admin-1 names are.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Names<'a> {
+    /// A row of a country's table.
+    Table(table::Found<'a>),
+    /// A US ZIP code (`02139` is 2139).
+    Zip(u32),
+}
+
+impl<'a> PostalHit<'a> {
+    /// Place name of the matched code.
+    pub fn place(&self) -> &'a str {
+        match self.names {
+            Names::Table(f) => f.place(),
+            Names::Zip(code) => zips::zip_table().entry(code).map_or("", |e| e.city),
+        }
+    }
+
+    /// First-level region (state, province, nation) of the matched code.
+    pub fn admin1(&self) -> &'a str {
+        match self.names {
+            Names::Table(f) => f.admin1(),
+            Names::Zip(code) => zips::zip_table().entry(code).map_or("", |e| e.state),
+        }
+    }
+
     /// Whose table placed it and how precisely.
     pub fn matched_as(&self) -> PostalMatch {
         PostalMatch {
@@ -306,8 +329,7 @@ impl Gazetteer {
                     lat: f.lat,
                     precision,
                     matched: f.key,
-                    place: f.place,
-                    admin1: f.admin1,
+                    names: Names::Table(f),
                 });
             }
         }
@@ -353,15 +375,14 @@ fn locate_us(code: &str) -> Result<PostalHit<'static>, PostalMiss> {
     if code.trim().is_empty() {
         return Err(PostalMiss::NoCode);
     }
-    match zips::zip_table().get(code) {
-        Some(e) => Ok(PostalHit {
+    match zips::zip_table().centroid(code) {
+        Some((zip, lon, lat)) => Ok(PostalHit {
             country: Country::US,
-            lon: e.lon,
-            lat: e.lat,
+            lon,
+            lat,
             precision: Precision::Zip,
-            matched: Key::new(e.zip.as_bytes()).ok_or(PostalMiss::UnknownCode)?,
-            place: e.city,
-            admin1: e.state,
+            matched: Key::digits(zip, 5),
+            names: Names::Zip(zip),
         }),
         None if zips::normalize_zip(code).is_some() => Err(PostalMiss::UnknownCode),
         None => Err(PostalMiss::BadFormat),
@@ -412,8 +433,8 @@ mod tests {
             Precision::PostalCode,
         );
         near(Country::US, "75001", (32.96, -96.84), 5.0, Precision::Zip);
-        assert_eq!(at(Country::FR, "75001").place, "Paris");
-        assert_eq!(at(Country::DE, "10115").place, "Berlin");
+        assert_eq!(at(Country::FR, "75001").place(), "Paris");
+        assert_eq!(at(Country::DE, "10115").place(), "Berlin");
     }
 
     #[test]
@@ -479,7 +500,10 @@ mod tests {
             3.0,
             Precision::OutwardCode,
         );
-        assert_eq!(at(Country::GB, "JE2 3AB").admin1, "Jersey Channel Islands");
+        assert_eq!(
+            at(Country::GB, "JE2 3AB").admin1(),
+            "Jersey Channel Islands"
+        );
         // Outward code alone.
         assert_eq!(at(Country::GB, "SW1A").precision, Precision::OutwardCode);
         assert_eq!(at(Country::GB, "SW1A 1AA").matched.to_string(), "SW1A1");

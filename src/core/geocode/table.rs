@@ -3,9 +3,10 @@
 //!
 //! The files are `code,lat,lon,place,admin1`, one row per normalised code
 //! (see the module docs of [`super`]). Codes are packed into a `u64` (up to
-//! eight ASCII bytes, big-endian, zero-padded) and kept sorted, so that an
-//! exact lookup and Brazil's "greatest code ≤ input" lookup are both a
-//! binary search over one flat array, and place names share one string.
+//! eight ASCII bytes, big-endian, zero-padded) and kept sorted for Brazil's
+//! "greatest code ≤ input" lookup (a binary search); exact lookups go
+//! through an open-addressing table holding each code's centroid inline;
+//! place names share one string.
 
 use std::io::Read;
 use std::path::Path;
@@ -25,6 +26,17 @@ impl Key {
         let mut b = [0u8; 8];
         b[..code.len()].copy_from_slice(code);
         Some(Key(u64::from_be_bytes(b)))
+    }
+
+    /// `value` written as exactly `len` (≤ 8) decimal digits, leading zeros
+    /// kept (`2139`, 5 → `02139`), without building a string.
+    pub fn digits(mut value: u32, len: usize) -> Key {
+        let mut b = [0u8; 8];
+        for slot in b[..len.min(8)].iter_mut().rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        Key(u64::from_be_bytes(b))
     }
 
     /// The code's bytes, without padding.
@@ -64,8 +76,10 @@ struct Row {
     admin1: (u32, u32),
 }
 
-/// One code found in a table.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// One code found in a table; its names are read only when asked for
+/// (an import needs the centroid alone, and every read of a row is one
+/// more cache miss per account).
+#[derive(Clone, Copy, Debug)]
 pub struct Found<'a> {
     /// The table's code (for a floor lookup, the code below the input).
     pub key: Key,
@@ -73,10 +87,46 @@ pub struct Found<'a> {
     pub lon: f64,
     /// Latitude of the centroid in degrees (WGS84).
     pub lat: f64,
+    table: &'a PostalTable,
+    row: u32,
+}
+
+impl<'a> Found<'a> {
     /// Most frequent place name of the code.
-    pub place: &'a str,
+    pub fn place(&self) -> &'a str {
+        self.table.name(self.row, |r| r.place)
+    }
+
     /// First-level region (state, province, nation).
-    pub admin1: &'a str,
+    pub fn admin1(&self) -> &'a str {
+        self.table.name(self.row, |r| r.admin1)
+    }
+}
+
+impl PartialEq for Found<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.key, self.lon.to_bits(), self.lat.to_bits(), self.row)
+            == (
+                other.key,
+                other.lon.to_bits(),
+                other.lat.to_bits(),
+                other.row,
+            )
+            && std::ptr::eq(self.table, other.table)
+    }
+}
+
+/// One slot of the exact-lookup table: the code with its centroid inline,
+/// so that an exact lookup usually touches one cache line (a hash map of
+/// code → row touched three: control bytes, bucket, row).
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(32))]
+struct Slot {
+    /// The packed code; 0 marks an empty slot (no code packs to 0).
+    key: u64,
+    lon: f64,
+    lat: f64,
+    row: u32,
 }
 
 /// A country's codes, sorted, with their centroids.
@@ -85,32 +135,35 @@ pub struct PostalTable {
     keys: Vec<Key>,
     rows: Vec<Row>,
     text: String,
-    /// Row of every code, for exact lookups: one probe where the binary
-    /// search over a large table (Japan, India) waited on a cache miss at
-    /// each of its ~17 steps (a quarter of a geocoded import's time).
-    exact: std::collections::HashMap<Key, u32, std::hash::BuildHasherDefault<KeyHasher>>,
+    /// Open addressing with linear probing, at most half full, a power of
+    /// two long.
+    slots: Vec<Slot>,
 }
 
-/// Hashes a packed [`Key`]: a multiply of its one word (the codes come from
-/// the bundled tables and the user's own file; no flooding to defend against).
-#[derive(Default)]
-struct KeyHasher(u64);
+/// The home slot of `key` in a table of `2^bits` slots (Fibonacci hashing:
+/// the high bits of a multiply).
+fn home(key: u64, bits: u32) -> usize {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as usize
+}
 
-impl std::hash::Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
+/// The exact-lookup slots of sorted, distinct `keys`.
+fn build_slots(keys: &[Key], rows: &[Row]) -> Vec<Slot> {
+    let bits = (keys.len() * 2).next_power_of_two().max(8).trailing_zeros();
+    let mask = (1usize << bits) - 1;
+    let mut slots = vec![Slot::default(); 1 << bits];
+    for (i, (k, r)) in keys.iter().zip(rows).enumerate() {
+        let mut at = home(k.0, bits);
+        while slots[at].key != 0 {
+            at = (at + 1) & mask;
         }
+        slots[at] = Slot {
+            key: k.0,
+            lon: r.lon,
+            lat: r.lat,
+            row: u32::try_from(i).unwrap_or(u32::MAX),
+        };
     }
-
-    fn write_u64(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-
-    fn finish(&self) -> u64 {
-        // The table indexes by the low bits and tags by the high ones.
-        self.0 ^ (self.0 >> 29)
-    }
+    slots
 }
 
 impl PostalTable {
@@ -167,16 +220,12 @@ impl PostalTable {
         items.sort_by_key(|(k, _)| *k);
         items.dedup_by_key(|(k, _)| *k);
         let (keys, rows): (Vec<Key>, Vec<Row>) = items.into_iter().unzip();
-        let exact = keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (*k, u32::try_from(i).unwrap_or(u32::MAX)))
-            .collect();
+        let slots = build_slots(&keys, &rows);
         Ok(PostalTable {
             keys,
             rows,
             text: names,
-            exact,
+            slots,
         })
     }
 
@@ -197,7 +246,25 @@ impl PostalTable {
 
     /// The row of exactly `key`.
     pub fn get(&self, key: Key) -> Option<Found<'_>> {
-        self.exact.get(&key).map(|&i| self.found(i as usize))
+        let bits = self.slots.len().trailing_zeros();
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut at = home(key.0, bits);
+        loop {
+            let s = self.slots.get(at)?;
+            if s.key == key.0 {
+                return Some(Found {
+                    key,
+                    lon: s.lon,
+                    lat: s.lat,
+                    table: self,
+                    row: s.row,
+                });
+            }
+            if s.key == 0 {
+                return None;
+            }
+            at = (at + 1) & mask;
+        }
     }
 
     /// The row of the greatest code ≤ `key`.
@@ -208,14 +275,22 @@ impl PostalTable {
 
     fn found(&self, i: usize) -> Found<'_> {
         let r = &self.rows[i];
-        let name = |(a, b): (u32, u32)| self.text.get(a as usize..b as usize).unwrap_or("");
         Found {
             key: self.keys[i],
             lon: r.lon,
             lat: r.lat,
-            place: name(r.place),
-            admin1: name(r.admin1),
+            table: self,
+            row: u32::try_from(i).unwrap_or(u32::MAX),
         }
+    }
+
+    /// The name `which` picks from row `row`.
+    fn name(&self, row: u32, which: impl Fn(&Row) -> (u32, u32)) -> &str {
+        let Some(r) = self.rows.get(row as usize) else {
+            return "";
+        };
+        let (a, b) = which(r);
+        self.text.get(a as usize..b as usize).unwrap_or("")
     }
 }
 
@@ -242,16 +317,38 @@ mod tests {
         assert_eq!(t.len(), 3);
         let key = |s: &str| Key::new(s.as_bytes()).unwrap();
         let osasco = t.get(key("06000000")).unwrap();
-        assert_eq!((osasco.place, osasco.admin1), ("Osasco", "Sao Paulo"));
+        assert_eq!((osasco.place(), osasco.admin1()), ("Osasco", "Sao Paulo"));
         assert!(t.get(key("06000001")).is_none());
-        assert_eq!(t.floor(key("05999999")).unwrap().place, "São Paulo");
-        assert_eq!(t.floor(key("06000000")).unwrap().place, "Osasco");
+        assert_eq!(t.floor(key("05999999")).unwrap().place(), "São Paulo");
+        assert_eq!(t.floor(key("06000000")).unwrap().place(), "Osasco");
         assert_eq!(
-            t.floor(key("22041001")).unwrap().place,
+            t.floor(key("22041001")).unwrap().place(),
             "Rio de Janeiro, RJ"
         );
         assert!(t.floor(key("00999999")).is_none());
         assert_eq!(key("SW1A1").to_string(), "SW1A1");
+        assert_eq!(Key::digits(2139, 5), key("02139"));
+        assert_eq!(Key::digits(99501, 5), key("99501"));
+    }
+
+    /// The slot table answers exactly what a binary search over the sorted
+    /// codes answers, for every code of a large bundled table and for codes
+    /// next to them that are not in it.
+    #[test]
+    fn exact_lookups_agree_with_the_sorted_codes() {
+        let dir = crate::core::assets::dir().join("postal");
+        for file in ["jp.csv.gz", "gb_sector.csv.gz", "nl.csv.gz"] {
+            let t = PostalTable::load(&dir.join(file)).unwrap();
+            assert!(t.len() > 1000, "{file}: {}", t.len());
+            for (i, k) in t.keys().iter().enumerate() {
+                let f = t.get(*k).unwrap_or_else(|| panic!("{file}: {k} not found"));
+                assert_eq!(f, t.found(i), "{file}: {k}");
+                let next = Key(k.0 + 1);
+                let listed = t.keys().binary_search(&next).is_ok();
+                assert_eq!(t.get(next).is_some(), listed, "{file}: {next}");
+            }
+        }
+        assert!(PostalTable::default().get(Key(1)).is_none());
     }
 
     #[test]

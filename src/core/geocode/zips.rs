@@ -31,16 +31,24 @@ pub struct ZipEntry {
 #[derive(Debug)]
 pub struct ZipTable {
     entries: Vec<ZipEntry>,
-    /// Entry index + 1 of every five-digit code (0: none): a ZIP is at most
-    /// 99999, so a 400 KB array answers without hashing (a million lookups
-    /// in an import).
-    by_code: Vec<u32>,
+    /// Every five-digit code's centroid and entry: a ZIP is at most 99999,
+    /// so a direct array answers a lookup without hashing and in one cache
+    /// miss (a million lookups in an import).
+    by_code: Vec<ZipSlot>,
+}
+
+/// The centroid of one ZIP code and its entry index + 1 (0: no such ZIP).
+#[derive(Clone, Copy, Debug, Default)]
+struct ZipSlot {
+    lon: f64,
+    lat: f64,
+    entry: u32,
 }
 
 impl ZipTable {
     fn parse(text: &'static str) -> Self {
         let mut entries = Vec::with_capacity(42_000);
-        let mut by_code = vec![0u32; 100_000];
+        let mut by_code = vec![ZipSlot::default(); 100_000];
         // The file is machine-made and simple (no commas inside fields), so a
         // split is enough; malformed lines are skipped rather than trusted.
         for line in text.lines().skip(1) {
@@ -59,10 +67,14 @@ impl ZipTable {
             let Some(slot) = by_code.get_mut(code as usize) else {
                 continue;
             };
-            if *slot != 0 {
+            if slot.entry != 0 {
                 continue;
             }
-            *slot = u32::try_from(entries.len() + 1).unwrap_or(u32::MAX);
+            *slot = ZipSlot {
+                lon,
+                lat,
+                entry: u32::try_from(entries.len() + 1).unwrap_or(u32::MAX),
+            };
             entries.push(ZipEntry {
                 zip,
                 lon,
@@ -92,9 +104,21 @@ impl ZipTable {
 
     /// The entry for `zip`, after [`normalize_zip`]'s clean-up.
     pub fn get(&self, zip: &str) -> Option<&ZipEntry> {
-        let code = zip_code(zip)?;
-        let i = *self.by_code.get(code as usize)?;
+        self.entry(zip_code(zip)?)
+    }
+
+    /// The entry of ZIP `code` (`02139` is 2139).
+    pub fn entry(&self, code: u32) -> Option<&ZipEntry> {
+        let i = self.by_code.get(code as usize)?.entry;
         self.entries.get((i as usize).checked_sub(1)?)
+    }
+
+    /// `(code, lon, lat)` of `zip` after [`normalize_zip`]'s clean-up,
+    /// without reading its entry.
+    pub fn centroid(&self, zip: &str) -> Option<(u32, f64, f64)> {
+        let code = zip_code(zip)?;
+        let s = self.by_code.get(code as usize)?;
+        (s.entry != 0).then_some((code, s.lon, s.lat))
     }
 }
 
@@ -107,7 +131,7 @@ pub fn zip_table() -> &'static ZipTable {
 /// Centroid `(lon, lat)` of a US ZIP code, after [`normalize_zip`]'s
 /// clean-up; `None` for unknown or malformed codes.
 pub fn zip_centroid(zip: &str) -> Option<(f64, f64)> {
-    zip_table().get(zip).map(|e| (e.lon, e.lat))
+    zip_table().centroid(zip).map(|(_, lon, lat)| (lon, lat))
 }
 
 /// The five-digit ZIP code in `s`, or `None` when `s` is not a US ZIP.

@@ -80,6 +80,7 @@
 
 #[cfg(feature = "bench")]
 mod bench;
+pub mod drive;
 mod matching;
 mod prepare;
 mod report;
@@ -94,6 +95,7 @@ use std::time::Instant;
 
 use geo::{BooleanOps, MultiPolygon};
 
+pub use drive::{DriveTime, from_reps};
 pub use report::{DisruptionReport, RepDisruption, TerritoryDisruption};
 pub use tradeoff::{TRADEOFF_WEIGHTS, TradeoffPlan, pick, tradeoff};
 
@@ -146,6 +148,9 @@ pub struct BalanceOptions {
     /// Seconds the final improvement phase (recombination of adjacent
     /// territory pairs) may run while the tolerance is not met; 0 = skip.
     pub time_budget_s: f64,
+    /// Balance by drive time from the districts' home bases instead of
+    /// great-circle compactness ([`drive`]); `None` = off.
+    pub drive_time: Option<DriveTime>,
 }
 
 impl Default for BalanceOptions {
@@ -163,6 +168,7 @@ impl Default for BalanceOptions {
             keep_pins: true,
             type_id: None,
             time_budget_s: 3.0,
+            drive_time: None,
         }
     }
 }
@@ -223,8 +229,20 @@ fn check_options(opts: &BalanceOptions) -> Result<()> {
 
 /// Rebalances the plan's unlocked territories with minimal disruption. See
 /// the module docs for the method. A plan already within the tolerance is
-/// returned unchanged.
+/// returned unchanged. Balancing on the travel-workload measure refreshes
+/// it after the moves and rebalances again ([`drive::with_workload`]).
 pub fn rebalance(
+    project: &Project,
+    opts: &BalanceOptions,
+    progress: &Progress,
+) -> Result<Proposal> {
+    drive::with_workload(project, opts, progress, |p| {
+        rebalance_once(p, opts, progress)
+    })
+}
+
+/// [`rebalance`] on the measures as they are.
+fn rebalance_once(
     project: &Project,
     opts: &BalanceOptions,
     progress: &Progress,
@@ -235,14 +253,27 @@ pub fn rebalance(
     let mut tt = Instant::now();
     let before_ws = workspace_for(project, opts)?;
     trace("workspace", &mut tt);
-    if let Some(dev) = already_balanced(project, before_ws.engine(), opts)? {
+    // A balanced plan may still drive too far: drive time always solves.
+    if opts.drive_time.is_none()
+        && let Some(dev) = already_balanced(project, before_ws.engine(), opts)?
+    {
         return Ok(unchanged(project, opts, before_ws, dev));
     }
+    let drive = drive::Ctx::new(project, opts)?;
     let prep = prepare(project, before_ws.engine(), opts, None, progress)?;
     trace("prepare", &mut tt);
     progress.set_done(1);
     let k = prep.districts.len();
     let mut p = prep.problem(opts, k, opts.disruption_weight);
+    if let Some(d) = &drive {
+        p.drive = Some(d.costs(
+            project,
+            opts,
+            &prep,
+            &drive::territory_homes(project, &prep),
+        )?);
+        trace("drive costs", &mut tt);
+    }
     // Plans drawn with exclaves may keep them: no more pieces than now.
     p.pieces = solver::pieces(&p, &p.home)
         .iter()
@@ -256,8 +287,13 @@ pub fn rebalance(
     let sol = prep.expand(sol);
     let edit = rebalance_edit(project, before_ws.engine(), opts, &prep, &sol);
     trace("edit (dissolve)", &mut tt);
+    let drive_note = match &drive {
+        Some(d) => Some(d.note(&before_ws, &edit, &[])?),
+        None => None,
+    };
     let mut proposal = propose(before_ws, edit, &prep, &sol, "Rebalance", progress)?;
     proposal.report.notes.splice(0..0, notes);
+    proposal.report.notes.extend(drive_note);
     if prep.ruled_accounts > 0 {
         proposal.report.notes.push(format!(
             "{} account(s) held by attribute rules stay in their rule's territory (their load counts there wherever the boundary moves)",
@@ -775,7 +811,9 @@ pub fn generate(
     seeds: &[(f64, f64)],
     progress: &Progress,
 ) -> Result<Proposal> {
-    from_scratch(project, k, opts, seeds, true, progress)
+    drive::with_workload(project, opts, progress, |p| {
+        from_scratch(p, k, opts, seeds, true, progress)
+    })
 }
 
 /// Plain balanced k-means from scratch (location–allocation without
@@ -807,6 +845,7 @@ fn from_scratch(
     let mut tt = Instant::now();
     let before_ws = workspace_for(project, opts)?;
     trace("workspace", &mut tt);
+    let drive = drive::Ctx::new(project, opts)?.filter(|_| full);
     let prep = prepare(project, before_ws.engine(), opts, Some(k), progress)?;
     trace("prepare", &mut tt);
     progress.set_done(1);
@@ -821,6 +860,11 @@ fn from_scratch(
     let seeds = if seeds.is_empty() { &home_seeds } else { seeds };
     let mut centers = start_centers(&prep, &p, k, seeds, opts.seed);
     let kk = centers.len();
+    if let Some(d) = &drive {
+        let homes = drive::seed_homes(&prep, &centers, seeds, k);
+        p.drive = Some(d.costs(project, opts, &prep, &homes)?);
+        trace("drive costs", &mut tt);
+    }
     let mut assign = vec![NONE; n];
     let mut rounds = 0;
     let (band, aim) = if full { (p.tol * 0.5, 0.0) } else { (0.0, 0.0) };
@@ -859,7 +903,10 @@ fn from_scratch(
     }
     progress.set_done(3);
     let sol = if full {
-        let sol = solver::finish(&p, assign, &centers, rounds, true, progress)?;
+        // Drive time is the objective within the tolerance: no polishing
+        // of balance beyond it.
+        let polish = drive.is_none();
+        let sol = solver::finish(&p, assign, &centers, rounds, polish, progress)?;
         solver::improve_solution(&p, sol, progress)?
     } else {
         let loads = p.loads(&assign);
@@ -923,6 +970,9 @@ fn from_scratch(
     let sol = prep.expand(sol);
     let edit = scratch_edit(project, opts, &prep, &sol, k, full, &new_to_old)?;
     trace("edit (dissolve)", &mut tt);
+    if let Some(d) = &drive {
+        notes.push(d.note(&before_ws, &edit, seeds)?);
+    }
     let mut proposal = propose(
         before_ws,
         edit,
@@ -950,20 +1000,7 @@ fn start_centers(
     // Seed points → nearest units; the rest by k-means++.
     let mut centers: Vec<usize> = Vec::new();
     for &(lon, lat) in seeds.iter().take(k) {
-        let c = prep
-            .groups
-            .locate(lon, lat)
-            .map(|u| u as usize)
-            .or_else(|| {
-                (0..n).min_by(|&a, &b| {
-                    let da =
-                        crate::core::geometry::haversine_km(prep.groups.centroids[a], (lon, lat));
-                    let db =
-                        crate::core::geometry::haversine_km(prep.groups.centroids[b], (lon, lat));
-                    da.total_cmp(&db)
-                })
-            });
-        if let Some(c) = c
+        if let Some(c) = seed_unit(prep, lon, lat)
             && !centers.contains(&c)
         {
             centers.push(c);
@@ -990,6 +1027,21 @@ fn start_centers(
         }
     }
     centers
+}
+
+/// The unit (group) a seed point starts: the one holding it, else the
+/// nearest.
+fn seed_unit(prep: &Prepared, lon: f64, lat: f64) -> Option<usize> {
+    prep.groups
+        .locate(lon, lat)
+        .map(|u| u as usize)
+        .or_else(|| {
+            (0..prep.groups.len()).min_by(|&a, &b| {
+                let da = crate::core::geometry::haversine_km(prep.groups.centroids[a], (lon, lat));
+                let db = crate::core::geometry::haversine_km(prep.groups.centroids[b], (lon, lat));
+                da.total_cmp(&db)
+            })
+        })
 }
 
 /// Matches new districts to the unlocked territories they replace (which

@@ -560,6 +560,7 @@ impl Prepared {
             pieces: vec![1; k],
             max_iterations: opts.max_iterations,
             time_budget_s: opts.time_budget_s.max(0.0),
+            drive: None,
         }
     }
 }

@@ -50,6 +50,9 @@ pub struct Problem<'a> {
     /// Seconds the final improvement phase ([`recombine`]) may run while
     /// the tolerance is not met (0 = skip it).
     pub time_budget_s: f64,
+    /// Drive-time costs from the districts' home bases, replacing the
+    /// squared distance to the centre (see [`super::drive`]).
+    pub drive: Option<std::sync::Arc<super::drive::DriveCost>>,
 }
 
 /// What the solver found.
@@ -161,11 +164,20 @@ impl Problem<'_> {
         ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)) / (self.radius_km * self.radius_km)
     }
 
+    /// Distance cost of unit `u` in district `d` with centre unit `c`:
+    /// squared distance in radii, or the drive cost when driving.
+    fn dist(&self, u: usize, d: usize, c: usize) -> f64 {
+        match &self.drive {
+            Some(dc) => dc.cost(&self.xy, self.radius_km, u, d, c),
+            None => self.d2(u, c),
+        }
+    }
+
     /// Assignment cost per unit of load of unit `u` to district `d` with
     /// centre unit `c`.
     fn cost(&self, u: usize, d: usize, c: usize) -> f64 {
         let away = self.home[u] != NONE && self.home[u] as usize != d;
-        self.d2(u, c) + if away { self.disruption } else { 0.0 }
+        self.dist(u, d, c) + if away { self.disruption } else { 0.0 }
     }
 }
 
@@ -300,7 +312,7 @@ impl Arcs {
         start.push(0);
         for u in 0..n {
             near.clear();
-            near.extend((0..k).map(|d| (p.d2(u, centers[d]), d as u32)));
+            near.extend((0..k).map(|d| (p.dist(u, d, centers[d]), d as u32)));
             if l < k {
                 near.select_nth_unstable_by(l - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 near.truncate(l);

@@ -358,7 +358,7 @@ impl<'a, 'p> Search<'a, 'p> {
         let ca = self.centers.get(a as usize).copied();
         let cb = self.centers.get(b as usize).copied();
         if let (Some(ca), Some(cb)) = (ca, cb) {
-            c += 0.25 * w * (p.d2(u, cb) - p.d2(u, ca));
+            c += 0.25 * w * (p.dist(u, b as usize, cb) - p.dist(u, a as usize, ca));
         }
         c + 0.01 * self.target / p.n() as f64
     }
@@ -780,6 +780,7 @@ mod tests {
             pieces: vec![1; k],
             max_iterations: 20_000,
             time_budget_s: 0.0,
+            drive: None,
         }
     }
 
