@@ -10,6 +10,7 @@ use egui::{Event, Modifiers, PointerButton};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use turfmap::app::TurfmapApp;
+use turfmap::app::drive::DriveStatus;
 use turfmap::core::Workspace;
 use turfmap::core::basemap::BasemapData;
 use turfmap::core::drive::DriveView;
@@ -66,14 +67,22 @@ fn harness(project: Project) -> Harness<'static, Slot> {
     h
 }
 
+/// Frames until the window's drive-time figures are of the plan as it is.
+fn settle(h: &mut Harness<'_, Slot>) {
+    for _ in 0..20 {
+        h.run_ok();
+        if app(h).panels().drive.status() == DriveStatus::Ready {
+            h.run_ok();
+            return;
+        }
+        app_mut(h).panels_mut().drive.wait(WAIT);
+    }
+    panic!("drive time: {:?}", app(h).panels().drive.status());
+}
+
 /// The window's figures equal a fresh computation on the plan as it is.
 fn assert_current(h: &mut Harness<'_, Slot>) {
-    assert!(
-        app_mut(h).wait_for_drive(WAIT),
-        "{:?}",
-        app(h).drive_status()
-    );
-    h.run_ok();
+    settle(h);
     let ws = app(h).workspace();
     let fresh = DriveView::new(ws).unwrap();
     let p = ws.project();
@@ -88,7 +97,8 @@ fn assert_current(h: &mut Harness<'_, Slot>) {
         assert!(t.drive.is_some_and(|d| d.mean_minutes > 0.0), "{}", t.name);
     }
     for r in &p.reps {
-        assert_eq!(app(h).rep_drive(r.id), fresh.rep(p, r.id), "{}", r.name);
+        let shown = app(h).panels().drive.rep(r.id);
+        assert_eq!(shown, fresh.rep(p, r.id), "{}", r.name);
     }
 }
 

@@ -54,6 +54,10 @@ pub struct DriveTimes {
     key: Option<Key>,
     running: Option<(Key, Receiver<Result<Done, String>>)>,
     failed: Option<(Key, String)>,
+    /// The plan state last asked for, and whether it needs drive time.
+    wanted: Option<(Key, bool)>,
+    /// New figures came in since [`DriveTimes::take_fresh`].
+    fresh: bool,
 }
 
 impl Default for DriveTimes {
@@ -73,6 +77,8 @@ impl DriveTimes {
             key: None,
             running: None,
             failed: None,
+            wanted: None,
+            fresh: false,
         }
     }
 
@@ -88,10 +94,12 @@ impl DriveTimes {
     ) -> bool {
         let deadline = wait.map(|w| Instant::now() + w);
         let key = (generation, ws.revision(), ws.current_type());
+        let needed = needs_drive(ws.project());
+        self.wanted = Some((key, needed));
         loop {
             let changed = self.collect(deadline);
             if self.running.is_none() && self.key != Some(key) && self.failed_at() != Some(key) {
-                if needs_drive(ws.project()) {
+                if needed {
                     self.start(ctx, ws, key);
                 } else {
                     self.clear(key);
@@ -107,6 +115,18 @@ impl DriveTimes {
 
     fn failed_at(&self) -> Option<Key> {
         self.failed.as_ref().map(|(k, _)| *k)
+    }
+
+    /// Blocks up to `timeout` for the computation under way (tests; the
+    /// window never waits). True when none is running any more.
+    pub fn wait(&mut self, timeout: Duration) -> bool {
+        self.collect(Some(Instant::now() + timeout));
+        self.running.is_none()
+    }
+
+    /// Whether new figures came in since the last call.
+    pub fn take_fresh(&mut self) -> bool {
+        std::mem::take(&mut self.fresh)
     }
 
     /// Takes in a finished computation; true when the figures changed.
@@ -135,6 +155,7 @@ impl DriveTimes {
                 self.reps = done.reps;
                 self.key = Some(done.key);
                 self.failed = None;
+                self.fresh = true;
             }
             Some(Err(e)) => self.failed = Some((key, e)),
             None => self.failed = Some((key, "the drive-time worker stopped".into())),
@@ -144,6 +165,7 @@ impl DriveTimes {
 
     /// No homes: no figures, and the network (if loaded) is let go.
     fn clear(&mut self, key: Key) {
+        self.fresh |= !self.territories.is_empty() || !self.reps.is_empty();
         self.view = None;
         self.territories.clear();
         self.reps.clear();
@@ -174,18 +196,19 @@ impl DriveTimes {
         }
     }
 
-    /// Where the figures stand for the plan state `ws`, `generation`.
-    pub fn status(&self, ws: &Workspace, generation: u64) -> DriveStatus {
-        let key = (generation, ws.revision(), ws.current_type());
+    /// Where the figures stand for the plan state last stepped to.
+    pub fn status(&self) -> DriveStatus {
+        let Some((key, needed)) = self.wanted else {
+            return DriveStatus::Loading;
+        };
         if let Some((k, e)) = &self.failed
             && *k == key
         {
             return DriveStatus::Failed(e.clone());
         }
-        if !needs_drive(ws.project()) {
-            return DriveStatus::NoHomes;
-        }
-        if self.key == Some(key) && self.running.is_none() {
+        if !needed {
+            DriveStatus::NoHomes
+        } else if self.key == Some(key) && self.running.is_none() {
             DriveStatus::Ready
         } else if self.router.is_none() {
             DriveStatus::Loading

@@ -120,8 +120,6 @@ pub struct TurfmapApp {
     autosave: history::Autosave,
     /// Where this frame's time went so far.
     phases: FramePhases,
-    /// Drive-time figures, kept current on a worker thread.
-    drive: drive::DriveTimes,
     /// Keeps the travel-workload column fresh after edits.
     workload: workload::WorkloadRefresh,
 }
@@ -160,7 +158,6 @@ impl TurfmapApp {
             autosave: history::Autosave::default(),
             workload: workload::WorkloadRefresh::default(),
             phases: FramePhases::default(),
-            drive: drive::DriveTimes::new(),
         }
     }
 
@@ -576,46 +573,12 @@ impl TurfmapApp {
 
     // ---- the frame -------------------------------------------------------------
 
-    /// Brings the drive-time figures along (a worker computes them) and
-    /// puts new ones into the metrics and the map's hover cards.
-    fn step_drive(&mut self, ctx: &egui::Context, wait: Option<Duration>) {
-        if self.drive.step(ctx, &self.ws, self.generation, wait) {
-            self.drive.fill(&mut self.metrics);
-            self.map
-                .set_drive(self.drive.router().cloned(), self.drive.reps());
-        }
-    }
-
-    /// Waits up to `timeout` for the drive-time figures of the plan as it
-    /// is (tests; the window itself never waits). True when they are.
-    pub fn wait_for_drive(&mut self, timeout: Duration) -> bool {
-        let ctx = self.ctx.clone();
-        self.step_drive(&ctx, Some(timeout));
-        matches!(
-            self.drive_status(),
-            drive::DriveStatus::Ready | drive::DriveStatus::NoHomes
-        )
-    }
-
-    /// Where the drive-time figures stand.
-    pub fn drive_status(&self) -> drive::DriveStatus {
-        self.drive.status(&self.ws, self.generation)
-    }
-
-    /// A rep's drive-time figures, once computed.
-    pub fn rep_drive(
-        &self,
-        id: crate::core::model::RepId,
-    ) -> Option<crate::core::travel::DriveFigures> {
-        self.drive.rep(id)
-    }
-
     fn refresh_metrics(&mut self) {
         let key = (self.generation, self.ws.revision());
         if key != self.metrics_key {
             let t = Instant::now();
             self.metrics = self.ws.metrics();
-            self.drive.fill(&mut self.metrics);
+            self.panels.drive.fill(&mut self.metrics);
             self.metrics_key = key;
             self.phases.metrics_ms += t.elapsed().as_secs_f64() * 1e3;
         }
@@ -635,7 +598,16 @@ impl TurfmapApp {
             self.error = Some(e);
         }
         self.refresh_metrics();
-        self.step_drive(&ctx, None);
+        // Drive-time figures: a worker computes them; new ones go into the
+        // metrics and the map's hover cards.
+        self.panels
+            .drive
+            .step(&ctx, &self.ws, self.generation, None);
+        if self.panels.drive.take_fresh() {
+            self.panels.drive.fill(&mut self.metrics);
+            let d = &self.panels.drive;
+            self.map.set_drive(d.router().cloned(), d.reps());
+        }
         self.selection.sanitize(self.ws.project());
         let close = ctx.input(|i| i.viewport().close_requested());
         if close && !self.allow_close && self.ws.is_dirty() {
@@ -750,7 +722,7 @@ impl TurfmapApp {
                         metrics: &self.metrics,
                         selection: &self.selection,
                         units: self.settings.units,
-                        drive: self.drive.status(&self.ws, self.generation),
+                        drive: self.panels.drive.status(),
                     };
                     let p = &mut self.panels;
                     let commands = p.details.ui(ui, &cx, &mut p.tools);

@@ -76,6 +76,8 @@ pub struct Panels {
     pub capacity: capacity::CapacityPanel,
     /// The drive-time rings window.
     pub rings: rings::RingsPanel,
+    /// Drive-time figures of the plan, kept current on a worker thread.
+    pub drive: crate::app::drive::DriveTimes,
     /// The territory model window (open or not, its state stays).
     pub model: ModelWindow,
     /// Presentation mode.
