@@ -174,7 +174,7 @@ pub enum Command {
     BenchGesture(BenchGestureArgs),
     /// Speed of editing steps (vertex drag, lasso drop, undo) on 1M accounts.
     #[cfg(feature = "bench")]
-    BenchEdit,
+    BenchEdit(BenchEditArgs),
     /// Quality and speed of rebalancing (sample and 100k synthetic plan).
     #[cfg(feature = "bench")]
     BenchBalance,
@@ -567,6 +567,15 @@ pub struct BenchArgs {
     /// Leave out the drive-time figures (which load the bundled US roads).
     #[arg(long)]
     pub no_travel: bool,
+}
+
+#[cfg(feature = "bench")]
+/// Arguments of `turfmap bench-edit`.
+#[derive(clap::Args, Debug)]
+pub struct BenchEditArgs {
+    /// Number of territories of the 1M-account plan.
+    #[arg(long, default_value_t = 1_000)]
+    pub territories: usize,
 }
 
 #[cfg(feature = "bench")]

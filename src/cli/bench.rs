@@ -17,9 +17,11 @@ pub(super) fn bench(a: BenchArgs) -> Result<()> {
     crate::core::bench::run(plan, &mut std::io::stdout())
 }
 
-/// `turfmap bench-edit`: editing steps on 1M accounts.
-pub(super) fn bench_edit() -> Result<()> {
-    crate::core::bench::edit::run(&mut std::io::stdout())
+/// `turfmap bench-edit`: editing steps on 1M accounts and `territories`
+/// territories.
+pub(super) fn bench_edit(territories: usize) -> Result<()> {
+    let (accounts, _, seed) = crate::core::bench::edit::PLAN;
+    crate::core::bench::edit::run_on((accounts, territories, seed), &mut std::io::stdout())
 }
 
 /// `turfmap bench-postal`: what postal geocoding adds to an import.

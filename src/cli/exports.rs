@@ -2,11 +2,13 @@
 
 use super::args::{AssignArgs, ExportMapArgs, ReportArgs};
 use super::{parse_bbox, parse_paper, parse_units, set_balance_measure};
+use crate::core::csvsafe::CsvCells;
 use crate::core::export::write_assignment_csv_with;
 use crate::core::fs::write_file_atomically;
-use crate::core::import::{AccountImportOptions, NewPlanFiles, new_project};
-use crate::core::progress::Progress;
+use crate::core::import::NewPlanFiles;
+use crate::core::oneshot::assign_files;
 use crate::core::{Error, Result, Workspace};
+use std::io::Write;
 use std::path::Path;
 
 /// `turfmap export-map`: the plan as a PNG or SVG image, or a PDF page.
@@ -78,6 +80,11 @@ pub(super) fn report(a: ReportArgs) -> Result<()> {
 /// `turfmap assign`: `account_id,territory` to a file or standard output,
 /// from a plan file or, one-shot, from an accounts CSV and boundaries.
 pub(super) fn assign(a: AssignArgs) -> Result<()> {
+    let cells = super::csv_cells(a.raw_csv);
+    // No --out is standard output, as `--out -` is.
+    let out = a
+        .out
+        .unwrap_or_else(|| std::path::PathBuf::from(crate::core::fs::STDOUT));
     let ws = match (&a.plan, &a.accounts, &a.territories) {
         (Some(plan), None, None) => {
             if let Some(flag) = a.columns.first_given() {
@@ -89,7 +96,13 @@ pub(super) fn assign(a: AssignArgs) -> Result<()> {
             Workspace::open(plan)?
         }
         (None, Some(accounts), Some(territories)) => {
-            one_shot(accounts, territories, a.name_prop.clone(), a.columns.into())?
+            let files = NewPlanFiles {
+                accounts: accounts.to_owned(),
+                territories: Some(territories.to_owned()),
+                name_prop: a.name_prop.clone(),
+                columns: a.columns.into(),
+            };
+            return one_shot(&files, cells, &out);
         }
         // clap refuses the other combinations before we get here.
         _ => {
@@ -99,11 +112,6 @@ pub(super) fn assign(a: AssignArgs) -> Result<()> {
         }
     };
     let assignment = ws.engine().assignment();
-    let cells = super::csv_cells(a.raw_csv);
-    // No --out is standard output, as `--out -` is.
-    let out = a
-        .out
-        .unwrap_or_else(|| std::path::PathBuf::from(crate::core::fs::STDOUT));
     let r = write_file_atomically(&out, |w| {
         write_assignment_csv_with(w, ws.project(), &assignment, cells)
     });
@@ -113,24 +121,18 @@ pub(super) fn assign(a: AssignArgs) -> Result<()> {
     r
 }
 
-/// The in-memory plan of a one-shot `assign`: imported exactly as `turfmap
-/// new` imports (same detection, same errors, same report on standard
-/// error), never saved.
-fn one_shot(
-    accounts: &Path,
-    territories: &Path,
-    name_prop: Option<String>,
-    columns: AccountImportOptions,
-) -> Result<Workspace> {
-    let files = NewPlanFiles {
-        accounts: accounts.to_owned(),
-        territories: Some(territories.to_owned()),
-        name_prop,
-        columns,
-    };
-    let (project, report) = new_project("Assignment", &files, &Progress::new())?;
-    for line in report.lines(&files) {
+/// The one-shot `assign`: the accounts imported exactly as `turfmap new`
+/// imports them (same detection, same errors, same report on standard
+/// error) and assigned, with no plan saved (see [`crate::core::oneshot`]).
+fn one_shot(files: &NewPlanFiles, cells: CsvCells, out: &Path) -> Result<()> {
+    let shot = assign_files(files, cells)?;
+    for line in shot.report.lines(files) {
         eprintln!("{line}");
     }
-    Ok(Workspace::new(project))
+    write_file_atomically(out, |w| {
+        for piece in &shot.csv {
+            w.write_all(piece).map_err(|e| Error::io(out, e))?;
+        }
+        Ok(())
+    })
 }

@@ -79,7 +79,7 @@ fn run_verb(cmd: Command) -> Result<()> {
         #[cfg(feature = "bench")]
         Command::Bench(a) => bench::bench(a),
         #[cfg(feature = "bench")]
-        Command::BenchEdit => bench::bench_edit(),
+        Command::BenchEdit(a) => bench::bench_edit(a.territories),
         #[cfg(feature = "bench")]
         Command::BenchBalance => bench::bench_balance(),
         #[cfg(feature = "bench")]

@@ -36,6 +36,16 @@ pub(crate) fn from_csv(e: csv::Error) -> Error {
     }
 }
 
+/// The header line of an assignment CSV.
+pub const ASSIGNMENT_HEADER: &[u8] = b"account_id,territory\n";
+
+/// One row of an assignment CSV: the cells as they are to be written (see
+/// [`CsvCells::cell`]).
+pub fn assignment_row<W: Write>(out: &mut csv::Writer<W>, id: &str, territory: &str) -> Result<()> {
+    out.write_record([id.as_bytes(), territory.as_bytes()])
+        .map_err(from_csv)
+}
+
 /// Writes `account_id,territory` for every live account in import order;
 /// the territory is its name, empty when `assignment[i]` is `None` or names a
 /// territory that is not in the project. `assignment` has one entry per
@@ -70,7 +80,7 @@ pub fn write_assignment_csv_with<W: Write>(
         .map(|t| (t.id, t.name.as_str()))
         .collect();
     let mut w = w;
-    w.write_all(b"account_id,territory\n").map_err(unnamed_io)?;
+    w.write_all(ASSIGNMENT_HEADER).map_err(unnamed_io)?;
     // Rows are formatted in parallel, a block of accounts per task, and
     // written in order; a batch of blocks at a time keeps the buffers small.
     const BLOCK: usize = 1 << 15;
@@ -88,8 +98,7 @@ pub fn write_assignment_csv_with<W: Write>(
                         .and_then(|id| names.get(&id).copied())
                         .unwrap_or("");
                     let (id, territory) = (cells.cell(&accounts.ids[i]), cells.cell(territory));
-                    out.write_record([id.as_bytes(), territory.as_bytes()])
-                        .map_err(from_csv)?;
+                    assignment_row(&mut out, &id, &territory)?;
                 }
                 out.into_inner().map_err(|e| unnamed_io(e.into_error()))
             })

@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod model;
 pub mod neglect;
 pub mod numfmt;
+pub mod oneshot;
 pub mod palette;
 pub mod pins;
 pub mod progress;

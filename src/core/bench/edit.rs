@@ -20,7 +20,7 @@ use crate::core::synth::synthetic_plan;
 use crate::core::workspace::Workspace;
 
 /// Accounts, territories and seed of the benchmark plan.
-const PLAN: (usize, usize, u64) = (1_000_000, 1000, 7);
+pub const PLAN: (usize, usize, u64) = (1_000_000, 1000, 7);
 /// Steps of the simulated drag.
 const DRAG_STEPS: usize = 50;
 /// Wanted size of the lasso selection.

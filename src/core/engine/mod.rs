@@ -291,6 +291,32 @@ impl Engine {
         e
     }
 
+    /// An engine that only places points ([`Engine::place`]): the index of
+    /// the primary type's territories, no accounts, rules, shape figures
+    /// or tallies. For an assignment streamed past it (the one-shot
+    /// `assign`), whose territories have no rules.
+    pub fn placer(project: &Project) -> Self {
+        let ty = project.primary_type();
+        let index = TerritoryIndex::build(
+            project
+                .territories_of_type(ty)
+                .map(|t| (t.id, t.priority, &t.geometry)),
+        );
+        Self {
+            type_id: ty,
+            rules: Vec::new(),
+            index,
+            slot: Vec::new(),
+            reason: Vec::new(),
+            tally: Tally::new(0, 0),
+            stats: Vec::new(),
+            buckets: Buckets::default(),
+            moved: Vec::new(),
+            moved_all: true,
+            nearest_km: project.settings.nearest_km,
+        }
+    }
+
     /// The territory type this engine assigns.
     pub fn type_id(&self) -> TerritoryTypeId {
         self.type_id
@@ -412,10 +438,17 @@ impl Engine {
         if !a.is_located(i) {
             return (NONE, Reason::Unlocated);
         }
-        if let Some(s) = self.index.locate_slot(a.lon[i], a.lat[i]) {
+        self.place(a.lon[i], a.lat[i])
+    }
+
+    /// The territory slot and reason for a located account at `lon`/`lat`
+    /// that no pin or rule claims: containment, then the nearest territory
+    /// within the plan's distance. Slot [`NONE`] when unassigned.
+    pub fn place(&self, lon: f64, lat: f64) -> (u32, Reason) {
+        if let Some(s) = self.index.locate_slot(lon, lat) {
             return (s, Reason::Geometry);
         }
-        match nearest::nearest_slot(&self.index, a.lon[i], a.lat[i], self.nearest_km) {
+        match nearest::nearest_slot(&self.index, lon, lat, self.nearest_km) {
             Some((s, _)) => (s, Reason::Nearest),
             None => (NONE, Reason::Unassigned),
         }

@@ -22,6 +22,12 @@ use crate::core::pins::Pins;
 use crate::core::progress::Progress;
 use crate::core::{Error, Result};
 
+mod stream;
+#[cfg(test)]
+pub(crate) use stream::record_end_for_tests;
+pub(crate) use stream::stream_sized;
+pub use stream::{BlockRows, RowSink, stream_accounts};
+
 /// How many rows go by between progress updates and cancel checks.
 const PROGRESS_EVERY: usize = 1 << 16;
 /// How many line numbers a report lists for each kind of problem.

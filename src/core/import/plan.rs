@@ -253,6 +253,14 @@ pub fn merge_territories(
 
 /// Adds imported territories to a plan being created (no history needed).
 pub fn add_territories(project: &mut Project, imported: Vec<ImportedTerritory>) {
+    push_territories(project, imported);
+    // Neighbours apart from the start (colours from the file stay).
+    crate::core::colors::make_distinct(project);
+}
+
+/// Adds `imported` as [`add_territories`] does, leaving their colours as
+/// they come (for a plan that is never drawn: the one-shot assignment).
+pub fn push_territories(project: &mut Project, imported: Vec<ImportedTerritory>) {
     for t in imported {
         let id = project.alloc_territory_id();
         let rep = rep_name(&t).map(|name| match project.rep_by_name(&name) {
@@ -265,8 +273,6 @@ pub fn add_territories(project: &mut Project, imported: Vec<ImportedTerritory>) 
         });
         project.territories.push(territory_from(t, id, rep));
     }
-    // Neighbours apart from the start (colours from the file stay).
-    crate::core::colors::make_distinct(project);
 }
 
 /// `#rrggbb` → RGB.
