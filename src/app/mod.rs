@@ -10,6 +10,7 @@
 
 pub mod chart;
 pub mod command;
+pub mod drive;
 mod file_jobs;
 pub mod files;
 mod find;
@@ -479,7 +480,10 @@ impl TurfmapApp {
                 self.notice = Some(panels::export::salesforce_notice(&dir, &summary));
             }
             // Balance proposals come through the dialog's own job.
-            JobOutput::Proposal(_) | JobOutput::Diff(_) | JobOutput::Capacity(_) => {}
+            JobOutput::Proposal(_)
+            | JobOutput::Diff(_)
+            | JobOutput::Capacity(_)
+            | JobOutput::Rings(_) => {}
         }
         if let Some(action) = then {
             self.perform(action);
@@ -494,6 +498,7 @@ impl TurfmapApp {
         self.panels.tools.reset();
         self.panels.details.reset();
         self.panels.capacity.reset();
+        self.panels.rings.reset();
         self.panels.list.scroll_to(None);
         // A fresh map view: its caches belong to the previous plan.
         self.map = MapView::new(&self.ctx);
@@ -582,6 +587,7 @@ impl TurfmapApp {
         if key != self.metrics_key {
             let t = Instant::now();
             self.metrics = self.ws.metrics();
+            self.panels.drive.fill(&mut self.metrics);
             self.metrics_key = key;
             self.phases.metrics_ms += t.elapsed().as_secs_f64() * 1e3;
         }
@@ -601,6 +607,16 @@ impl TurfmapApp {
             self.error = Some(e);
         }
         self.refresh_metrics();
+        // Drive-time figures: a worker computes them; new ones go into the
+        // metrics and the map's hover cards.
+        self.panels
+            .drive
+            .step(&ctx, &self.ws, self.generation, None);
+        if self.panels.drive.take_fresh() {
+            self.panels.drive.fill(&mut self.metrics);
+            let d = &self.panels.drive;
+            self.map.set_drive(d.router().cloned(), d.reps());
+        }
         self.selection.sanitize(self.ws.project());
         let close = ctx.input(|i| i.viewport().close_requested());
         if close && !self.allow_close && self.ws.is_dirty() {
@@ -715,6 +731,7 @@ impl TurfmapApp {
                         metrics: &self.metrics,
                         selection: &self.selection,
                         units: self.settings.units,
+                        drive: self.panels.drive.status(),
                     };
                     let p = &mut self.panels;
                     let commands = p.details.ui(ui, &cx, &mut p.tools);
@@ -804,6 +821,9 @@ impl TurfmapApp {
         let commands = self.panels.export.ui(ctx, &self.ws);
         self.apply_commands(commands);
         let commands = self.panels.capacity.ui(ctx, &self.ws, &mut self.map);
+        self.apply_commands(commands);
+        let units = self.settings.units;
+        let commands = self.panels.rings.ui(ctx, &self.ws, &mut self.map, units);
         self.apply_commands(commands);
         let commands = self.panels.model.background(ctx, &self.ws, &mut self.map);
         self.apply_commands(commands);
