@@ -239,7 +239,7 @@ fn drive_time_options_reach_the_balancer_and_the_proposal_reports_drive_time() {
 fn settle_workload(h: &mut Harness<'_, Slot>) {
     for _ in 0..3 {
         h.step();
-        assert!(app_mut(h).wait_workload_refresh(Duration::from_secs(600)));
+        assert!(app_mut(h).wait_for_job(Duration::from_secs(600)));
     }
 }
 

@@ -343,3 +343,181 @@ fn travel_verb_prints_json_and_rejects_bad_points() {
     let bad2 = run(&["--from", den, "--to", "denver"]);
     assert!(String::from_utf8_lossy(&bad2.stderr).contains("LAT,LON"));
 }
+
+/// A grid of roads of mixed types (the one-to-many test's grid).
+fn mixed_grid() -> Vec<RoadLine> {
+    let mut lines = Vec::new();
+    let types = ["Freeway", "Primary", "Secondary", "Unpaved"];
+    for i in 0..6 {
+        for j in 0..6 {
+            let (x, y) = (i as f64 * 0.3, j as f64 * 0.3);
+            if i < 5 {
+                lines.push(line(types[(i * 7 + j * 3) % 4], &[(x, y), (x + 0.3, y)]));
+            }
+            if j < 5 {
+                lines.push(line(types[(i + j) % 4], &[(x, y), (x, y + 0.3)]));
+            }
+        }
+    }
+    lines.push(line("Primary", &[(3.0, 3.0), (3.2, 3.0)]));
+    lines
+}
+
+/// Points on a lattice over `(w, s)–(e, n)`, `k × k`.
+fn lattice(w: f64, s: f64, e: f64, n: f64, k: usize) -> Vec<(f64, f64)> {
+    (0..k * k)
+        .map(|i| {
+            let (x, y) = ((i % k) as f64 + 0.5, (i / k) as f64 + 0.5);
+            (w + (e - w) * x / k as f64, s + (n - s) * y / k as f64)
+        })
+        .collect()
+}
+
+#[test]
+fn bulk_snapping_equals_one_by_one() {
+    let (r, _) = router(&mixed_grid());
+    // Dense points (whole cells snapped together) and the island's side.
+    let mut pts = lattice(-0.4, -0.4, 2.0, 2.0, 60);
+    pts.extend(lattice(2.9, 2.9, 3.3, 3.1, 10));
+    pts.push((f64::NAN, 1.0));
+    let bulk = r.snap_all(&pts);
+    for (p, b) in pts.iter().zip(&bulk) {
+        assert_eq!(*b, r.snap(*p), "{p:?}");
+    }
+    assert!(bulk.iter().filter(|s| s.is_some()).count() >= 3600);
+}
+
+/// Rings are nested; each cell's time is the point-to-point drive time
+/// to its centre, and a ring holds exactly the cells within its limit; a
+/// probe (on a road) reached well within a limit is inside its ring, one
+/// well beyond it outside (the margin is the rings' resolution); at most
+/// the share `misses` of those decisions may differ.
+fn check_rings(
+    r: &Router,
+    from: (f64, f64),
+    limits: &[f64],
+    probes: &[(f64, f64)],
+    (step, misses): (usize, f64),
+) {
+    use geo::Relate;
+    let iso = turfmap::core::travel::isochrones(r, from, limits, 120);
+    assert_eq!(iso.rings.len(), limits.len());
+    for w in iso.rings.windows(2) {
+        assert!(w[0].km2 < w[1].km2, "{} < {}", w[0].km2, w[1].km2);
+        assert!(
+            w[1].area.relate(&w[0].area).is_covers(),
+            "{} min ring inside the {} min ring",
+            w[0].minutes,
+            w[1].minutes
+        );
+    }
+    assert!(iso.rings[0].km2 > 0.0);
+    let g = &iso.grid;
+    let max = limits.iter().copied().fold(0.0, f64::max);
+    for k in (0..g.minutes.len()).step_by(step) {
+        let c = g.centre(k);
+        let (t, cell) = (r.trip(from, c).minutes, f64::from(g.minutes[k]));
+        if t <= max - 0.01 {
+            assert!((t - cell).abs() < 0.01, "cell {c:?}: {cell} vs {t}");
+        } else {
+            assert!(cell >= t.min(max) - 0.01, "cell {c:?}: {cell} vs {t}");
+        }
+        let want = iso
+            .rings
+            .iter()
+            .find(|x| cell <= x.minutes)
+            .map(|x| x.minutes);
+        // Float edges of the cells: only a centre well away from a limit.
+        if iso.rings.iter().all(|x| (x.minutes - cell).abs() > 1e-3) {
+            assert_eq!(iso.minutes_at(c), want, "cell {c:?} at {cell} min");
+        }
+    }
+    let margin = iso.cell_km * 1.3 / 40.0 * 60.0 + 0.5;
+    let (mut inside, mut outside, mut wrong) = (0, 0, Vec::new());
+    for &p in probes {
+        let t = r.trip(from, p).minutes;
+        let got = iso.minutes_at(p);
+        for ring in &iso.rings {
+            if t + margin <= ring.minutes {
+                inside += 1;
+                if !got.is_some_and(|m| m <= ring.minutes) {
+                    wrong.push((p, t, got));
+                }
+            } else if t - margin >= ring.minutes {
+                outside += 1;
+                if !got.is_none_or(|m| m > ring.minutes) {
+                    wrong.push((p, t, got));
+                }
+            }
+        }
+    }
+    assert!(inside > 5 && outside > 5, "{inside} in, {outside} out");
+    let share = wrong.len() as f64 / (inside + outside) as f64;
+    eprintln!(
+        "{} of {} probe decisions differ",
+        wrong.len(),
+        inside + outside
+    );
+    assert!(share <= misses, "{share}: {wrong:?}");
+}
+
+/// Points along the roads of `lines` inside `(w, s)–(e, n)`.
+fn on_roads(lines: &[RoadLine], w: f64, s: f64, e: f64, n: f64) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    for l in lines {
+        for p in l.coords.windows(2) {
+            for f in [0.3, 0.7] {
+                let q = (
+                    p[0].0 + f * (p[1].0 - p[0].0),
+                    p[0].1 + f * (p[1].1 - p[0].1),
+                );
+                if q.0 > w && q.0 < e && q.1 > s && q.1 < n {
+                    out.push(q);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn rings_on_a_hand_made_network_are_nested_and_match_drive_times() {
+    let (r, _) = router(&mixed_grid());
+    let probes = on_roads(&mixed_grid(), -1.0, -1.0, 3.0, 3.0);
+    check_rings(&r, (0.35, 0.62), &[30.0, 60.0, 90.0], &probes, (1, 0.0));
+    // Limits given in any order come back sorted, each once.
+    let iso = turfmap::core::travel::isochrones(&r, (0.3, 0.3), &[60.0, 20.0, 60.0], 40);
+    let m: Vec<f64> = iso.rings.iter().map(|x| x.minutes).collect();
+    assert_eq!(m, vec![20.0, 60.0]);
+    assert_eq!(iso.minutes_at((0.3, 0.3)), Some(20.0));
+    // Road travel off: the rings are discs of the straight rule.
+    let off = Router::new(None, &TravelSettings::default());
+    let probes = lattice(-1.0, -1.0, 2.0, 2.0, 20);
+    check_rings(&off, (0.5, 0.5), &[30.0, 60.0], &probes, (1, 0.0));
+}
+
+#[test]
+fn rings_on_the_bundled_roads_match_drive_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TravelSettings::default();
+    let file = turfmap::core::assets::dir()
+        .join("roads")
+        .join(RoadSet::Us.file_name().unwrap());
+    let (net, _) = cache::load(&file, &s.speeds, Some(dir.path())).unwrap();
+    let r = Router::new(Some(net), &s);
+    // Denver, probed along the roads of the Front Range and the plains.
+    let bytes = std::fs::read(&file).unwrap();
+    let lines = read_lines(&file, &bytes).unwrap();
+    let probes = on_roads(&lines, -106.8, 38.3, -103.2, 41.2);
+    check_rings(&r, (-104.99, 39.74), &[30.0, 60.0, 90.0], &probes, (7, 0.0));
+    // Bulk snapping (by cell) equals one by one on real roads too.
+    let mut pts = lattice(-109.0, 37.0, -102.0, 41.0, 90);
+    pts.extend(&probes);
+    for (p, b) in pts.iter().zip(r.snap_all(&pts)) {
+        assert_eq!(b, r.snap(*p), "{p:?}");
+    }
+    let parse = turfmap::core::travel::isochrone::parse_minutes;
+    assert_eq!(parse("90, 30 60;30").unwrap(), vec![30.0, 60.0, 90.0]);
+    assert!(parse("30, soon").unwrap_err().contains("\"soon\""));
+    assert!(parse("").is_err() && parse("-5").is_err() && parse("9999").is_err());
+}

@@ -37,6 +37,9 @@ pub enum Command {
     ClearSelection,
     /// Frame a territory on the map without changing the selection.
     ZoomToTerritory(TerritoryId),
+    /// Draw drive-time rings from a point `(lon, lat)`, described as the
+    /// text ("here", "Ann's home").
+    DriveRings((f64, f64), String),
     /// Frame an account on the map (nothing for an unlocated one).
     ZoomToAccount(usize),
     /// Open the unassigned and unlocated accounts window on this list.
@@ -203,6 +206,7 @@ impl TurfmapApp {
             Command::SelectAccount(i) => self.select_account(i),
             Command::ClearSelection => self.selection = Selection::default(),
             Command::ZoomToTerritory(id) => self.map.zoom_to_territory(&self.ws, id),
+            Command::DriveRings(at, what) => self.panels.rings.start(&self.ctx, &self.ws, at, what),
             Command::ZoomToAccount(i) => {
                 if let Some(n) = super::find::zoom_to_account(&mut self.map, &self.ws, i) {
                     self.notice = Some(n);

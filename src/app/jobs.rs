@@ -62,6 +62,8 @@ pub(crate) enum JobOutput {
     Diff(Box<crate::core::scenario::ScenarioDiff>),
     /// Reps needed and candidate homes (the Capacity window's own job).
     Capacity(Box<crate::core::capacity::CapacityPlan>),
+    /// Drive-time rings (the rings window's own job).
+    Rings(Box<crate::core::travel::Isochrones>),
 }
 
 /// The work a background job does on its thread.

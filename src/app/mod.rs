@@ -10,6 +10,7 @@
 
 pub mod chart;
 pub mod command;
+pub mod drive;
 mod file_jobs;
 pub mod files;
 mod find;
@@ -370,18 +371,27 @@ impl TurfmapApp {
         self.start(file_jobs::save(&self.ws, path, false));
     }
 
-    /// Blocks until the running job (if any) ends or `timeout` passes, and
-    /// takes its result in. For tests and scripts; the window itself never
+    /// Blocks until the running job (if any) and the background
+    /// travel-workload refresh (if any) end or `timeout` passes, and takes
+    /// their results in. For tests and scripts; the window itself never
     /// blocks. Returns false on timeout.
     pub fn wait_for_job(&mut self, timeout: Duration) -> bool {
-        let Some(job) = &self.job else { return true };
-        match job.wait(timeout) {
-            Some(result) => {
-                self.job = None;
-                self.finish_job(result);
+        if let Some(job) = &self.job {
+            let Some(result) = job.wait(timeout) else {
+                return false;
+            };
+            self.job = None;
+            self.finish_job(result);
+        }
+        match self.workload.wait(&mut self.ws, self.generation, timeout) {
+            Ok(done) => {
+                self.refresh_metrics();
+                done
+            }
+            Err(e) => {
+                self.error = Some(e);
                 true
             }
-            None => false,
         }
     }
 
@@ -473,7 +483,8 @@ impl TurfmapApp {
             JobOutput::Proposal(_)
             | JobOutput::Tradeoff(_)
             | JobOutput::Diff(_)
-            | JobOutput::Capacity(_) => {}
+            | JobOutput::Capacity(_)
+            | JobOutput::Rings(_) => {}
         }
         if let Some(action) = then {
             self.perform(action);
@@ -488,6 +499,7 @@ impl TurfmapApp {
         self.panels.tools.reset();
         self.panels.details.reset();
         self.panels.capacity.reset();
+        self.panels.rings.reset();
         self.panels.list.scroll_to(None);
         // A fresh map view: its caches belong to the previous plan.
         self.map = MapView::new(&self.ctx);
@@ -576,6 +588,7 @@ impl TurfmapApp {
         if key != self.metrics_key {
             let t = Instant::now();
             self.metrics = self.ws.metrics();
+            self.panels.drive.fill(&mut self.metrics);
             self.metrics_key = key;
             self.phases.metrics_ms += t.elapsed().as_secs_f64() * 1e3;
         }
@@ -595,6 +608,16 @@ impl TurfmapApp {
             self.error = Some(e);
         }
         self.refresh_metrics();
+        // Drive-time figures: a worker computes them; new ones go into the
+        // metrics and the map's hover cards.
+        self.panels
+            .drive
+            .step(&ctx, &self.ws, self.generation, None);
+        if self.panels.drive.take_fresh() {
+            self.panels.drive.fill(&mut self.metrics);
+            let d = &self.panels.drive;
+            self.map.set_drive(d.router().cloned(), d.reps());
+        }
         self.selection.sanitize(self.ws.project());
         let close = ctx.input(|i| i.viewport().close_requested());
         if close && !self.allow_close && self.ws.is_dirty() {
@@ -709,6 +732,7 @@ impl TurfmapApp {
                         metrics: &self.metrics,
                         selection: &self.selection,
                         units: self.settings.units,
+                        drive: self.panels.drive.status(),
                     };
                     let p = &mut self.panels;
                     let commands = p.details.ui(ui, &cx, &mut p.tools);
@@ -798,6 +822,9 @@ impl TurfmapApp {
         let commands = self.panels.export.ui(ctx, &self.ws);
         self.apply_commands(commands);
         let commands = self.panels.capacity.ui(ctx, &self.ws, &mut self.map);
+        self.apply_commands(commands);
+        let units = self.settings.units;
+        let commands = self.panels.rings.ui(ctx, &self.ws, &mut self.map, units);
         self.apply_commands(commands);
         let commands = self.panels.model.background(ctx, &self.ws, &mut self.map);
         self.apply_commands(commands);

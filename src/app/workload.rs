@@ -9,7 +9,6 @@
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::time::Duration;
 
-use super::TurfmapApp;
 use crate::core::Workspace;
 use crate::core::edit::Edit;
 
@@ -112,34 +111,27 @@ impl WorkloadRefresh {
         self.running = Some(((generation, ws.revision()), rx));
     }
 
-    /// Blocks until the running refresh ends or `timeout` passes (`None`:
-    /// timed out).
-    fn wait(&mut self, timeout: Duration) -> Option<(State, Outcome)> {
-        let (rev, rx) = self.running.as_ref()?;
+    /// Blocks until the running refresh (if any) ends or `timeout` passes,
+    /// and applies it like [`Self::tick`] would (tests and scripts; the
+    /// window never blocks). `Ok(false)` on timeout; `Err`: the refresh
+    /// failed, with the message to show.
+    pub(crate) fn wait(
+        &mut self,
+        ws: &mut Workspace,
+        generation: u64,
+        timeout: Duration,
+    ) -> Result<bool, String> {
+        let Some((rev, rx)) = self.running.as_ref() else {
+            return Ok(true);
+        };
         let rev = *rev;
-        let outcome = rx.recv_timeout(timeout).ok()?;
+        let Ok(outcome) = rx.recv_timeout(timeout) else {
+            return Ok(false);
+        };
         self.running = None;
-        Some((rev, outcome))
-    }
-}
-
-impl TurfmapApp {
-    /// Waits for the background travel-workload refresh and applies it
-    /// (tests). False on timeout.
-    pub fn wait_workload_refresh(&mut self, timeout: Duration) -> bool {
-        if self.workload.running.is_none() {
-            return true;
-        }
-        match self.workload.wait(timeout) {
-            Some((rev, outcome)) => {
-                let generation = self.generation;
-                if let Some(e) = self.workload.finish(&mut self.ws, generation, rev, outcome) {
-                    self.error = Some(e);
-                }
-                self.refresh_metrics();
-                true
-            }
-            None => false,
+        match self.finish(ws, generation, rev, outcome) {
+            Some(e) => Err(e),
+            None => Ok(true),
         }
     }
 }

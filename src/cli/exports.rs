@@ -56,10 +56,12 @@ pub(super) fn report(a: ReportArgs) -> Result<()> {
         }
         None => None,
     };
+    let drive = super::travel::drive_view(&ws);
     let mut opts = crate::core::report::ReportOptions {
         title: a.title,
         units,
         scenario: comparison.as_ref(),
+        drive: drive.as_ref(),
         ..Default::default()
     };
     opts.map.units = units;

@@ -83,14 +83,29 @@ pub struct DriveView {
     settings: TravelSettings,
 }
 
+impl std::fmt::Debug for DriveView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DriveView")
+            .field("revision", &self.revision)
+            .field("groups", &self.own.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl DriveView {
     /// Loads the network for the plan's settings and computes everything
     /// (the first load of a network can take seconds: call it off the UI
     /// thread).
     pub fn new(ws: &Workspace) -> Result<Self> {
         let p = ws.project();
-        let (router, _) = crate::core::travel::router_for(&p.travel, &located_points(p).1)?;
-        Ok(Self::with_router(ws, router))
+        let (idx, points) = located_points(p);
+        // Choosing the roads file snaps every point: keep those snaps.
+        let (router, snaps) = crate::core::travel::router_for(&p.travel, &points)?;
+        Ok(Self::build(
+            ws,
+            router,
+            scatter(p.accounts.len(), &idx, snaps),
+        ))
     }
 
     /// Computes everything with a given router (tests, benches: a network
@@ -99,9 +114,15 @@ impl DriveView {
         let p = ws.project();
         let points = located_points(p);
         let snaps = router.snap_all(&points.1);
+        Self::build(ws, router, scatter(p.accounts.len(), &points.0, snaps))
+    }
+
+    /// The view over `router` with every account's snap.
+    fn build(ws: &Workspace, router: Router, snaps: Vec<Option<Snap>>) -> Self {
+        let p = ws.project();
         let mut view = Self {
             router,
-            snaps: scatter(p.accounts.len(), &points.0, snaps),
+            snaps,
             trees: HashMap::new(),
             own: HashMap::new(),
             last: HashMap::new(),
@@ -120,12 +141,29 @@ impl DriveView {
     /// Brings the figures up to date after edits: only the territories the
     /// edits touched are recomputed. Changed travel settings reload.
     pub fn update(&mut self, ws: &Workspace) -> Result<()> {
+        let changes = ws.changes_since(self.revision);
+        self.update_with(ws, changes)
+    }
+
+    /// The plan revision the figures are of.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// [`DriveView::update`] with the changes since [`DriveView::revision`]
+    /// given (`None`: unknown, recompute everything), for a snapshot of the
+    /// plan on another thread (a snapshot forgets its past revisions).
+    pub fn update_with(
+        &mut self,
+        ws: &Workspace,
+        changes: Option<crate::core::workspace::Changes>,
+    ) -> Result<()> {
         let p = ws.project();
         if p.travel != self.settings {
             *self = Self::new(ws)?;
             return Ok(());
         }
-        match ws.changes_since(self.revision) {
+        match changes {
             Some(ch) => {
                 let a = &p.accounts;
                 // Added, removed, restored or moved accounts snap afresh.

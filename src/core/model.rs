@@ -463,7 +463,7 @@ pub struct PlanSettings {
     /// The travel-workload measure column, kept up to date by the CLI and
     /// the balancer; `None` = off. See [`crate::core::workload`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub travel_workload: Option<crate::core::workload::WorkloadSettings>,
+    pub travel_workload: Option<WorkloadSettings>,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -1002,5 +1002,56 @@ impl QuotaSettings {
         } else {
             self.weights.clone()
         }
+    }
+}
+
+/// How travel workload is computed (plan settings; every field has a
+/// default). The computation is in [`crate::core::workload`]; the settings
+/// live here because the plan holds them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WorkloadSettings {
+    /// Measure column with visits per period per account.
+    pub visits_column: Option<String>,
+    /// Visits per period where the column is missing or empty.
+    pub visits: f64,
+    /// Measure column with minutes per call.
+    pub call_column: Option<String>,
+    /// Minutes per call where the column is missing or empty.
+    pub call_minutes: f64,
+    /// Count the drive back too.
+    pub round_trip: bool,
+}
+
+impl Default for WorkloadSettings {
+    fn default() -> Self {
+        Self {
+            visits_column: None,
+            visits: 12.0,
+            call_column: None,
+            call_minutes: 45.0,
+            round_trip: false,
+        }
+    }
+}
+
+impl WorkloadSettings {
+    /// Checks the defaults are numbers of zero or more and the named
+    /// columns exist; the message names the bad one.
+    pub fn check(&self, project: &Project) -> std::result::Result<(), String> {
+        for (what, v) in [("visits", self.visits), ("call minutes", self.call_minutes)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!("travel workload {what} must be 0 or more, not {v}"));
+            }
+        }
+        for c in [&self.visits_column, &self.call_column]
+            .into_iter()
+            .flatten()
+        {
+            if project.accounts.measure_index(c).is_none() {
+                return Err(format!("the plan has no measure called '{c}'"));
+            }
+        }
+        Ok(())
     }
 }

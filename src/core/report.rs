@@ -80,6 +80,9 @@ pub struct ReportOptions<'a> {
     pub generated: Option<String>,
     /// The comparison section, when a scenario is chosen.
     pub scenario: Option<&'a ScenarioComparison>,
+    /// Drive-time figures of the plan (columns of the HTML territory
+    /// table), when its reps have homes.
+    pub drive: Option<&'a crate::core::drive::DriveView>,
 }
 
 impl Default for ReportOptions<'_> {
@@ -95,6 +98,7 @@ impl Default for ReportOptions<'_> {
             units: DistanceUnit::Km,
             generated: None,
             scenario: None,
+            drive: None,
         }
     }
 }
@@ -130,8 +134,11 @@ footer { margin-top: 32px; color: var(--weak); font-size: 12px; }
 
 /// Builds the report for the plan in `ws`. See the module docs.
 pub fn report_html(ws: &Workspace, opts: &ReportOptions, basemap: &BasemapData) -> String {
-    let m = ws.metrics();
+    let mut m = ws.metrics();
     let project = ws.project();
+    if let Some(v) = opts.drive {
+        v.add_to_metrics(&mut m, project);
+    }
     let plan_name = if project.name.trim().is_empty() {
         "Untitled plan".to_owned()
     } else {
@@ -563,6 +570,23 @@ fn bar_chart(h: &mut String, m: &PlanMetrics, ws: &Workspace) {
     );
 }
 
+/// The drive-time cells of one territory row (empty without figures).
+fn drive_cells(h: &mut String, d: Option<&crate::core::travel::DriveFigures>, units: DistanceUnit) {
+    match d {
+        Some(d) => {
+            let _ = write!(
+                h,
+                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                fmt_num(d.mean_minutes, 0),
+                fmt_num(d.max_minutes, 0),
+                fmt_num(units.length_from_km(d.mean_km), 0),
+                fmt_num(units.length_from_km(d.max_km), 0)
+            );
+        }
+        None => h.push_str("<td></td><td></td><td></td><td></td>"),
+    }
+}
+
 fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: DistanceUnit) {
     let project = ws.project();
     h.push_str("<table id=\"territory-table\">\n<thead><tr><th>Territory</th><th class=\"text\">Rep</th><th>Accounts</th>");
@@ -586,6 +610,14 @@ fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: Dista
     }
     for head in plan_cols.headers() {
         let _ = write!(h, "<th>{}</th>", escape_xml(&head));
+    }
+    let drive = m.territories.iter().any(|t| t.drive.is_some());
+    if drive {
+        let _ = write!(
+            h,
+            "<th>Drive mean (min)</th><th>Drive max (min)</th><th>Road mean ({0})</th><th>Road max ({0})</th>",
+            units.label()
+        );
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     let bm = project.balance_measure_index();
@@ -621,6 +653,9 @@ fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: Dista
         for cell in plan_cols.cells(&PlanFigures::of(t)) {
             let _ = write!(h, "<td>{}</td>", escape_xml(&cell));
         }
+        if drive {
+            drive_cells(h, t.drive.as_ref(), units);
+        }
         h.push_str("</tr>\n");
     }
     h.push_str("</tbody>\n<tfoot>\n");
@@ -636,6 +671,9 @@ fn territory_table(h: &mut String, m: &PlanMetrics, ws: &Workspace, units: Dista
         h.push_str("<td></td><td></td><td></td><td></td><td></td>");
         for cell in plan_cols.cells(f) {
             let _ = write!(h, "<td>{}</td>", escape_xml(&cell));
+        }
+        if drive {
+            drive_cells(h, None, units);
         }
         h.push_str("</tr>\n");
     };

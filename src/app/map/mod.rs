@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod basemap;
+pub mod drive;
 pub mod geom;
 pub mod heat;
 pub mod insets;
@@ -128,6 +129,8 @@ pub struct MapView {
     insets_key: Option<(usize, usize, usize, u32)>,
     /// The insets drawn in the last frame.
     insets_shown: Vec<&'static str>,
+    /// Drive-time rings and the drive lines of hover cards.
+    drive: drive::DriveLayer,
 }
 
 /// Metrics and colouring of one plan state.
@@ -253,6 +256,7 @@ impl MapView {
             insets: Vec::new(),
             insets_key: None,
             insets_shown: Vec::new(),
+            drive: drive::DriveLayer::default(),
         }
     }
 
@@ -320,6 +324,7 @@ impl MapView {
             labelled,
             insets,
             insets_shown,
+            drive,
             ..
         } = self;
         let mut fly_to: Option<WorldBox> = None;
@@ -356,6 +361,7 @@ impl MapView {
                 Some(p) if !response.dragged() => reps::home_at(&homes, p),
                 _ => None,
             };
+            drive.paint_rings(&painter, &view);
             reps::paint_homes(&painter, &view, ws, &homes, on_home);
             if let Some(c) = candidates.as_deref() {
                 reps::paint_candidates(&painter, &view, c);
@@ -382,9 +388,10 @@ impl MapView {
             if let Some(rep) = on_home {
                 let figures = rep_figures(rep_cache, plan_key, ws);
                 if let Some(m) = figures.iter().find(|m| m.id == rep.0) {
+                    let d = drive.rep(rep);
                     response
                         .clone()
-                        .on_hover_ui_at_pointer(|ui| reps::rep_tooltip(ui, ws, m));
+                        .on_hover_ui_at_pointer(|ui| reps::rep_tooltip(ui, ws, m, d));
                 }
             }
             let hover = match response.hover_pos() {
@@ -400,9 +407,9 @@ impl MapView {
             };
             if let Some((i, others)) = hover {
                 highlight_account(&painter, &view, ws, i, Color32::WHITE, 2.0);
-                response
-                    .clone()
-                    .on_hover_ui_at_pointer(|ui| account_tooltip(ui, ws, i, others));
+                response.clone().on_hover_ui_at_pointer(|ui| {
+                    account_card(ui, ws, i, others, drive.account_line(ws, i, style.units));
+                });
             }
             if response.clicked()
                 && !used_click
@@ -608,6 +615,29 @@ impl MapView {
     /// The accounts ringed as moved, if any.
     pub fn moved(&self) -> Option<&Arc<Vec<usize>>> {
         self.moved.as_ref()
+    }
+
+    /// The loaded road network (drive lines of account hover cards) and
+    /// the reps' drive-time figures (home hover cards).
+    pub fn set_drive(
+        &mut self,
+        router: Option<crate::core::travel::Router>,
+        reps: std::collections::HashMap<
+            crate::core::model::RepId,
+            crate::core::travel::DriveFigures,
+        >,
+    ) {
+        self.drive.set(router, reps);
+    }
+
+    /// Shows drive-time rings (or none).
+    pub fn set_drive_rings(&mut self, rings: Option<Arc<crate::core::travel::Isochrones>>) {
+        self.drive.set_rings(rings);
+    }
+
+    /// The drive-time rings shown, if any.
+    pub fn drive_rings(&self) -> Option<&Arc<crate::core::travel::Isochrones>> {
+        self.drive.rings()
     }
 
     /// Shows numbered candidate home bases `(lon, lat)` until called again
@@ -1042,6 +1072,14 @@ pub fn highlight_account(
             Stroke::new(width + 2.0, Color32::from_black_alpha(90)),
         );
         painter.circle_stroke(p, 7.0, Stroke::new(width, color));
+    }
+}
+
+/// An account's hover card, with its drive line when there is one.
+fn account_card(ui: &mut egui::Ui, ws: &Workspace, i: usize, others: usize, drive: Option<String>) {
+    account_tooltip(ui, ws, i, others);
+    if let Some(line) = drive {
+        ui.label(line);
     }
 }
 

@@ -145,7 +145,12 @@ pub fn load_text(m: &RepMetrics) -> String {
 }
 
 /// The hover card of a rep's home.
-pub fn rep_tooltip(ui: &mut egui::Ui, ws: &Workspace, m: &RepMetrics) {
+pub fn rep_tooltip(
+    ui: &mut egui::Ui,
+    ws: &Workspace,
+    m: &RepMetrics,
+    drive: Option<crate::core::travel::DriveFigures>,
+) {
     ui.strong(format!("{} (home base)", m.name));
     if !m.role.is_empty() {
         ui.label(format!("Role: {}", m.role));
@@ -166,6 +171,13 @@ pub fn rep_tooltip(ui: &mut egui::Ui, ws: &Workspace, m: &RepMetrics) {
         _ => {
             ui.weak("No located accounts yet");
         }
+    }
+    if let Some(d) = drive.or(m.drive) {
+        ui.label(format!(
+            "Drive time: {}; by road {}",
+            crate::app::fmt::drive_time(&d),
+            crate::app::fmt::road_distance(&d, crate::core::render::DistanceUnit::Km)
+        ));
     }
     if m.territories.is_empty() {
         ui.weak("Works no territory yet");

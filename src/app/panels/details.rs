@@ -30,6 +30,8 @@ pub struct DetailsContext<'a> {
     pub selection: &'a crate::app::state::Selection,
     /// Distance units for areas and lengths.
     pub units: DistanceUnit,
+    /// Where the drive-time figures stand.
+    pub drive: crate::app::drive::DriveStatus,
 }
 
 impl Details {
@@ -75,6 +77,7 @@ impl Details {
             out.extend(Self::account(ui, cx.ws, i));
         } else if let Some(id) = cx.selection.territory {
             if Self::territory(ui, cx.ws, cx.metrics, cx.units, id) {
+                out.extend(drive_rows(ui, cx, id));
                 out.extend(self.quota(ui, cx.ws, cx.metrics, id));
                 super::ToolBar::territory_controls(ui, cx.ws, tools, id);
                 ui.add_space(8.0);
@@ -680,4 +683,55 @@ fn measure_caption(b: &BalanceMeasure) -> String {
         BalanceMeasure::Count => "Account count".into(),
         BalanceMeasure::Measure(m) => m.clone(),
     }
+}
+
+/// The selected territory's drive time from its rep's home (or why there
+/// is none yet), and a button for rings around that home.
+fn drive_rows(ui: &mut Ui, cx: &DetailsContext<'_>, id: TerritoryId) -> Vec<Command> {
+    use crate::app::drive::DriveStatus;
+    let p = cx.ws.project();
+    let Some(home) = crate::core::drive::home_of(p, id) else {
+        return Vec::new();
+    };
+    let who = p
+        .reps
+        .iter()
+        .find(|r| r.home == Some(home))
+        .map_or_else(|| "the rep".to_owned(), |r| r.name.clone());
+    let figures = cx.metrics.territory(id).and_then(|t| t.drive);
+    Grid::new("territory_drive")
+        .num_columns(3)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| match (&figures, &cx.drive) {
+            (Some(d), status) => {
+                let note = if *status == DriveStatus::Updating {
+                    "updating…".to_owned()
+                } else {
+                    format!("from {who}'s home")
+                };
+                kv(ui, "Drive time", fmt::drive_time(d), Some(note));
+                kv(ui, "Road distance", fmt::road_distance(d, cx.units), None);
+            }
+            (None, DriveStatus::Failed(e)) => kv(ui, "Drive time", "—", Some(e.clone())),
+            (None, DriveStatus::Loading | DriveStatus::Updating) => {
+                kv(
+                    ui,
+                    "Drive time",
+                    "…",
+                    Some("loading the road network".into()),
+                );
+            }
+            (None, _) => kv(ui, "Drive time", "—", Some("no located accounts".into())),
+        });
+    ui.add_space(4.0);
+    let mut out = Vec::new();
+    if ui
+        .button(format!("Drive-time rings from {who}'s home"))
+        .on_hover_text("Where one can drive from the home in 30, 60, 90 minutes (editable)")
+        .clicked()
+    {
+        out.push(Command::DriveRings(home, format!("{who}'s home")));
+    }
+    ui.add_space(4.0);
+    out
 }

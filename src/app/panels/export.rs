@@ -244,9 +244,16 @@ fn report_job(
             .transpose()?;
         progress.set_done(1);
         progress.check()?;
+        // Drive-time columns when reps have homes (a network that cannot
+        // load leaves them out rather than failing the report).
+        let drive = crate::app::drive::needs_drive(p)
+            .then(|| crate::core::drive::DriveView::new(&ws).ok())
+            .flatten();
+        progress.check()?;
         let mut opts = ReportOptions {
             units,
             scenario: comparison.as_ref(),
+            drive: drive.as_ref(),
             ..ReportOptions::default()
         };
         opts.map.units = units;

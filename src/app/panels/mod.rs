@@ -23,6 +23,7 @@ pub mod name_picker;
 pub mod path_prompt;
 pub(crate) mod pending;
 pub mod present;
+pub mod rings;
 pub mod salesforce;
 pub mod search;
 pub mod status_bar;
@@ -73,6 +74,10 @@ pub struct Panels {
     pub balance: BalancePanel,
     /// The Capacity window (reps needed, candidate homes).
     pub capacity: capacity::CapacityPanel,
+    /// The drive-time rings window.
+    pub rings: rings::RingsPanel,
+    /// Drive-time figures of the plan, kept current on a worker thread.
+    pub drive: crate::app::drive::DriveTimes,
     /// The territory model window (open or not, its state stays).
     pub model: ModelWindow,
     /// Presentation mode.

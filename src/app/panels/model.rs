@@ -942,6 +942,17 @@ impl Sections<'_> {
                         f.lon.clear();
                         commit = true;
                     }
+                    if let Some(home) = old.home
+                        && ui
+                            .button("Drive-time rings")
+                            .on_hover_text(
+                                "Where the rep can drive from home in 30, 60, 90 minutes",
+                            )
+                            .clicked()
+                    {
+                        let what = format!("{}'s home", old.name);
+                        self.out.push(Command::DriveRings(home, what));
+                    }
                 });
                 ui.end_row();
                 let l = ui.label("Capacity");

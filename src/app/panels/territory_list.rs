@@ -592,8 +592,12 @@ impl TerritoryList {
             .neglected
             .map(|n| format!("; {} neglected", fmt::count(n)))
             .unwrap_or_default();
+        let drive = t
+            .drive
+            .map(|d| format!("; drive {}", fmt::drive_time(&d)))
+            .unwrap_or_default();
         let row = row.on_hover_text(format!(
-            "{}{rep}: {}, {judged}{}{neglected}",
+            "{}{rep}: {}, {judged}{}{neglected}{drive}",
             t.name,
             fmt::counted(t.group.count, "account", "accounts"),
             if out { " (outside tolerance)" } else { "" }

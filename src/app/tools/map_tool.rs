@@ -864,9 +864,9 @@ impl Tools {
         used: bool,
     ) {
         if response.secondary_clicked() && !used {
-            self.context = response
-                .interact_pointer_pos()
-                .and_then(|p| f.territory_at(p));
+            let at = response.interact_pointer_pos();
+            self.context = at.and_then(|p| f.territory_at(p));
+            self.context_at = at.map(|p| f.view.to_lon_lat(p));
         }
         if !used {
             let context = self.context;

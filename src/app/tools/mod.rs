@@ -221,6 +221,8 @@ pub enum ToolAction {
     Focus(TerritoryId, Option<Tool>),
     /// Toggle a territory in the multi-selection (Ctrl-click).
     ToggleTerritory(TerritoryId),
+    /// Draw drive-time rings from `(lon, lat)`, described as the text.
+    DriveRings((f64, f64), String),
     /// Show a message in the status bar.
     Notice(String),
     /// Show an error in the banner.
@@ -286,6 +288,8 @@ pub struct Tools {
     focus_name: bool,
     /// Territory under the last right-click on the map.
     context: Option<TerritoryId>,
+    /// Where the last right-click on the map was, `(lon, lat)`.
+    context_at: Option<(f64, f64)>,
     /// The last recolor: `(territory, revision after it)`, so a colour
     /// picker dragged over many colours is one undo step.
     recolor_rev: Option<(TerritoryId, u64)>,
@@ -680,6 +684,10 @@ impl TurfmapApp {
             }
             ToolAction::ToggleTerritory(id) => {
                 self.apply_command(Command::ToggleTerritory(id));
+                Ok(())
+            }
+            ToolAction::DriveRings(at, what) => {
+                self.apply_command(Command::DriveRings(at, what));
                 Ok(())
             }
             ToolAction::Notice(n) => {

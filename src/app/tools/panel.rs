@@ -203,6 +203,17 @@ pub(crate) fn map_menu(
             ui.close();
         }
     }
+    if let Some(p) = tools.context_at {
+        ui.separator();
+        if ui
+            .button("Drive-time rings from here")
+            .on_hover_text("Where one can drive in 30, 60, 90 minutes (editable)")
+            .clicked()
+        {
+            tools.push(ToolAction::DriveRings(p, "here".into()));
+            ui.close();
+        }
+    }
     if at.is_none() && tools.accounts.is_empty() {
         ui.weak("Right-click a territory for its commands");
     }

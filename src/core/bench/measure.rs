@@ -73,3 +73,38 @@ pub fn measured<T>(f: impl FnOnce() -> T) -> (T, f64, Option<StepMemory>) {
 pub(super) fn mem_note(mem: Option<StepMemory>) -> String {
     mem.map(|m| format!("; {m}")).unwrap_or_default()
 }
+
+/// CPU time this process has used so far (user + system, all threads),
+/// seconds, from `/proc/self/stat` (`None` elsewhere). Clock ticks are
+/// taken as 100 a second, the Linux default.
+pub fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces), from field 3.
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// `f`'s result, wall time (ms) and CPU time of the process meanwhile (ms),
+/// which, unlike wall time, does not grow when other work shares the cores.
+pub fn with_cpu<T>(f: impl FnOnce() -> T) -> (T, f64, Option<f64>) {
+    let before = cpu_seconds();
+    let (r, t) = time(f);
+    let cpu = match (before, cpu_seconds()) {
+        (Some(a), Some(b)) => Some((b - a) * 1e3),
+        _ => None,
+    };
+    (r, t, cpu)
+}
+
+/// `cpu` (ms) as `; CPU … ms over N threads`, or nothing.
+pub(super) fn cpu_note(cpu: Option<f64>) -> String {
+    cpu.map(|c| {
+        format!(
+            "; CPU {c:.0} ms over {} threads",
+            rayon::current_num_threads()
+        )
+    })
+    .unwrap_or_default()
+}

@@ -69,8 +69,8 @@ fn one_home(router: &Router, project: &Project, out: &mut dyn Write) -> Result<(
     let Some(&home) = points.first() else {
         return Ok(());
     };
-    let (snaps, snap_ms, _) = measured(|| router.snap_all(&points));
-    let (minutes, trip_ms, _) = measured(|| {
+    let (snaps, snap_ms, snap_cpu) = super::measure::with_cpu(|| router.snap_all(&points));
+    let (minutes, trip_ms, trip_cpu) = super::measure::with_cpu(|| {
         let tree = router.tree(home, u64::MAX);
         points
             .par_iter()
@@ -80,11 +80,13 @@ fn one_home(router: &Router, project: &Project, out: &mut dyn Write) -> Result<(
     });
     writeln!(
         out,
-        "{:<36} {:>9.1} ms   target ≤ 100 ms (+ snapping them once {:.0} ms; mean {:.0} min)",
+        "{:<36} {:>9.1} ms   target ≤ 100 ms (+ snapping them once {:.0} ms{}; mean {:.0} min{})",
         format!("drive time, 1 home → {} accounts", points.len()),
         trip_ms,
         snap_ms,
-        minutes / points.len() as f64
+        super::measure::cpu_note(snap_cpu),
+        minutes / points.len() as f64,
+        super::measure::cpu_note(trip_cpu)
     )
     .map_err(io)
 }
@@ -113,7 +115,8 @@ fn drive_metrics(
     }
     let mut ws = Workspace::new(p);
     let router = Arc::new(router);
-    let (view, full_ms, mem) = measured(|| DriveView::with_router(&ws, (*router).clone()));
+    let (view, full_ms, cpu) =
+        super::measure::with_cpu(|| DriveView::with_router(&ws, (*router).clone()));
     let mut view = view;
     writeln!(
         out,
@@ -121,7 +124,7 @@ fn drive_metrics(
         format!("drive-time metrics, {reps} reps"),
         full_ms,
         ws.project().accounts.len(),
-        super::measure::mem_note(mem)
+        super::measure::cpu_note(cpu)
     )
     .map_err(io)?;
     let id = ws.project().territories[n / 2].id;

@@ -35,6 +35,14 @@ impl DistanceUnit {
         }
     }
 
+    /// A length in km converted to this unit.
+    pub fn length_from_km(self, km: f64) -> f64 {
+        match self {
+            Self::Km => km,
+            Self::Mi => km / (METRES_PER_MILE / 1000.0),
+        }
+    }
+
     /// An area in km² converted to this unit.
     pub fn area_from_km2(self, km2: f64) -> f64 {
         match self {

@@ -23,11 +23,14 @@
 pub mod cache;
 pub mod digest;
 pub mod figures;
+pub mod isochrone;
 pub mod network;
 pub mod route;
+pub mod snapping;
 pub mod speeds;
 
 pub use figures::DriveFigures;
+pub use isochrone::{Isochrones, Ring, isochrones};
 pub use network::Network;
 pub use route::{HomeTree, Router, Snap, Trip, Via};
 pub use speeds::SpeedTable;

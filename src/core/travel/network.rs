@@ -106,6 +106,9 @@ pub(crate) struct Runtime {
     pub adj: Vec<Arc>,
     /// Fastest edge between two nodes `(min, max)`: (ms, km).
     pub pairs: HashMap<(u32, u32), (u64, f64)>,
+    /// Per edge: on the largest connected piece (all true when the
+    /// network is in one piece).
+    pub in_trunk: Vec<bool>,
 }
 
 /// `(lon, lat)` on the sphere of radius [`EARTH_KM`].
@@ -226,10 +229,15 @@ impl Network {
                 fill[from as usize] += 1;
             }
         }
+        let in_trunk = match self.largest_piece() {
+            Some(piece) => self.edges.iter().map(|e| piece[e.a as usize]).collect(),
+            None => vec![true; self.edges.len()],
+        };
         self.rt = Runtime {
             adj_start: start,
             adj,
             pairs,
+            in_trunk,
         };
     }
 

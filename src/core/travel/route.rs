@@ -4,11 +4,10 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::TravelSettings;
-use super::network::{EARTH_KM, Network, ms_for, to_3d};
+use super::network::{Network, ms_for};
 use crate::core::geometry::haversine_km;
 
 /// How a trip was routed.
@@ -38,20 +37,20 @@ pub struct Trip {
 /// is another road.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Snap {
-    near: Cand,
-    trunk: Option<Cand>,
+    pub(super) near: Cand,
+    pub(super) trunk: Option<Cand>,
     /// Straight distance from the point to the nearest road, km.
     pub gap_km: f64,
 }
 
 /// One way onto a road.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Cand {
-    edge: u32,
+pub(super) struct Cand {
+    pub(super) edge: u32,
     /// Distance along the edge from its first node, km.
-    along_km: f64,
+    pub(super) along_km: f64,
     /// Straight distance from the point to the road, km.
-    gap_km: f64,
+    pub(super) gap_km: f64,
 }
 
 impl Snap {
@@ -73,7 +72,7 @@ pub struct HomeTree {
 /// travel off) straight lines.
 #[derive(Clone)]
 pub struct Router {
-    net: Option<Arc<Network>>,
+    pub(super) net: Option<Arc<Network>>,
     local_kmh: f64,
     detour: f64,
     straight_kmh: f64,
@@ -103,30 +102,6 @@ impl Router {
             minutes: km / kmh * 60.0,
             via: Via::Straight,
         }
-    }
-
-    /// Where `p` meets the network (`None` without one or without roads).
-    pub fn snap(&self, p: (f64, f64)) -> Option<Snap> {
-        let net = self.net.as_deref()?;
-        let q = to_3d(p);
-        let near = cand(net, &q, net.trees.segs.nearest_neighbor(&q)?);
-        let trunk = net
-            .trees
-            .trunk
-            .as_ref()
-            .and_then(|t| t.nearest_neighbor(&q))
-            .map(|seg| cand(net, &q, seg))
-            .filter(|c| c.edge != near.edge);
-        Some(Snap {
-            near,
-            trunk,
-            gap_km: near.gap_km,
-        })
-    }
-
-    /// Snaps many points in parallel.
-    pub fn snap_all(&self, points: &[(f64, f64)]) -> Vec<Option<Snap>> {
-        points.par_iter().map(|&p| self.snap(p)).collect()
     }
 
     /// The ways from a snapped point onto the graph: (node, ms, km), both
@@ -272,6 +247,69 @@ impl Router {
         HomeTree { from, snap, ms, km }
     }
 
+    /// The straight rule off the roads: (speed km/h, detour factor); the
+    /// local speed on connectors, the average speed with road travel off.
+    pub fn straight_rule(&self) -> (f64, f64) {
+        let kmh = if self.net.is_some() {
+            self.local_kmh
+        } else {
+            self.straight_kmh
+        };
+        (kmh, self.detour)
+    }
+
+    /// The places on the roads `tree` reached within `limit_min`, as
+    /// (`(lon, lat)`, minutes): its junctions, and the vertices of the roads
+    /// out of them (and of the start's own road) as far as the time goes.
+    pub fn reached(&self, tree: &HomeTree, limit_min: f64) -> Vec<((f64, f64), f64)> {
+        let Some(net) = self.net.as_deref() else {
+            return Vec::new();
+        };
+        let at = |node: u32| {
+            let ms = *tree.ms.get(node as usize)?;
+            (ms != u64::MAX).then(|| ms as f64 / 60_000.0)
+        };
+        let mut out = Vec::new();
+        for (e, edge) in net.edges.iter().enumerate() {
+            // Minutes to the edge's first node and to its last, and from
+            // the start along this edge to a vertex `along` km in.
+            let (ta, tb) = (at(edge.a), at(edge.b));
+            let own = tree
+                .snap
+                .iter()
+                .flat_map(|s| s.cands())
+                .filter(|c| c.edge as usize == e)
+                .map(|c| {
+                    (
+                        ms_for(c.gap_km * self.detour, self.local_kmh) as f64 / 60_000.0,
+                        c.along_km,
+                    )
+                })
+                .collect::<Vec<_>>();
+            if ta.is_none() && tb.is_none() && own.is_empty() {
+                continue;
+            }
+            let per_km = 60.0 / edge.kmh;
+            for k in edge.first..edge.end {
+                let along = net.cum_km[k as usize];
+                let mut t = f64::INFINITY;
+                if let Some(ta) = ta {
+                    t = t.min(ta + along * per_km);
+                }
+                if let Some(tb) = tb {
+                    t = t.min(tb + (edge.km - along).max(0.0) * per_km);
+                }
+                for &(gap, at_km) in &own {
+                    t = t.min(gap + (along - at_km).abs() * per_km);
+                }
+                if t <= limit_min {
+                    out.push((net.coords[k as usize], t));
+                }
+            }
+        }
+        out
+    }
+
     /// Drive from the tree's start to `to`, whose snap is `snap` (from
     /// [`Router::snap`] or [`Router::snap_all`]).
     pub fn trip_from(&self, tree: &HomeTree, to: (f64, f64), snap: Option<&Snap>) -> Trip {
@@ -288,29 +326,5 @@ impl Router {
             (at != u64::MAX).then(|| (at + t, tree.km[node as usize] + d))
         });
         self.best(straight, same.into_iter().chain(via_nodes))
-    }
-}
-
-/// The candidate on segment `seg` for the point `q` (3-D).
-fn cand(net: &Network, q: &[f64; 3], seg: &super::network::Seg) -> Cand {
-    let (a, b) = (seg.geom().from, seg.geom().to);
-    let d = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
-    let len2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-    let t = if len2 > 0.0 {
-        (((q[0] - a[0]) * d[0] + (q[1] - a[1]) * d[1] + (q[2] - a[2]) * d[2]) / len2)
-            .clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let chord = (0..3)
-        .map(|i| (q[i] - (a[i] + t * d[i])).powi(2))
-        .sum::<f64>()
-        .sqrt();
-    let k = seg.data as usize;
-    let along_km = net.cum_km[k] + t * (net.cum_km[k + 1] - net.cum_km[k]);
-    Cand {
-        edge: net.edge_of_vertex(seg.data) as u32,
-        along_km,
-        gap_km: 2.0 * EARTH_KM * (chord / (2.0 * EARTH_KM)).min(1.0).asin(),
     }
 }

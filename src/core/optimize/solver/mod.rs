@@ -2,9 +2,11 @@
 //! repair and a contiguity-preserving local search. Pure graph and number
 //! work, no plan or geometry: see the parent module for the method.
 
+mod drive_cost;
 mod recom;
 mod search;
 
+pub use drive_cost::DriveCost;
 pub use recom::recombine;
 pub use search::local_search;
 
@@ -52,7 +54,7 @@ pub struct Problem<'a> {
     pub time_budget_s: f64,
     /// Drive-time costs from the districts' home bases, replacing the
     /// squared distance to the centre (see [`super::drive`]).
-    pub drive: Option<std::sync::Arc<super::drive::DriveCost>>,
+    pub drive: Option<std::sync::Arc<DriveCost>>,
 }
 
 /// What the solver found.
