@@ -16,7 +16,7 @@ use turfmap::core::basemap::BasemapData;
 use turfmap::core::drive::DriveView;
 use turfmap::core::edit::Edit;
 use turfmap::core::model::{AccountRow, Accounts, Project, Rep, RepId};
-use turfmap::core::report::{ReportOptions, report_html};
+use turfmap::core::report::{ReportOptions, report_html, report_pdf};
 
 mod common;
 
@@ -150,6 +150,36 @@ fn drive_times_show_in_the_details_and_follow_edits() {
     assert!(row.contains(&cell), "{row}");
     let plain = report_html(ws, &ReportOptions::default(), BasemapData::bundled());
     assert!(!plain.contains("Drive mean"));
+    // The PDF report's table has the two columns and West's figures too.
+    let text = pdf_text(&report_pdf(ws, &opts, BasemapData::bundled()).unwrap());
+    assert!(text.contains("Drive mean (min)"), "{text}");
+    // The table's page: after its heading (the map's legend names West too).
+    let table = &text[text.find("Drive mean (min)").unwrap_or(0)..];
+    let line = table
+        .lines()
+        .find(|l| l.trim_start().starts_with("West "))
+        .unwrap_or_else(|| panic!("no West row: {text}"));
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    let want = [after.mean_minutes, after.max_minutes].map(|v| format!("{v:.0}"));
+    assert!(cells.ends_with(&[&want[0], &want[1]]), "{line} vs {want:?}");
+    let plain =
+        pdf_text(&report_pdf(ws, &ReportOptions::default(), BasemapData::bundled()).unwrap());
+    assert!(!plain.contains("Drive mean"));
+}
+
+/// The text of a PDF, by `pdftotext` (poppler-utils; .ci/run installs it).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let o = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(o.status.success());
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 #[test]

@@ -227,7 +227,10 @@ const PDF_ROWS: usize = 26;
 /// with the plan summary, then the territory table over as many landscape
 /// pages as it takes.
 pub fn report_pdf(ws: &Workspace, opts: &ReportOptions, basemap: &BasemapData) -> Result<Vec<u8>> {
-    let m = ws.metrics();
+    let mut m = ws.metrics();
+    if let Some(v) = opts.drive {
+        v.add_to_metrics(&mut m, ws.project());
+    }
     let paper = opts.map.paper;
     let (w, h) = paper.pixels();
     let title = opts.title.clone().unwrap_or_else(|| {
@@ -291,7 +294,7 @@ pub fn report_pdf(ws: &Workspace, opts: &ReportOptions, basemap: &BasemapData) -
     for (k, chunk) in chunks.iter().enumerate() {
         let heading = format!("Territories ({} of {})", k + 1, chunks.len());
         pages.push(pdf_page(w, h, &heading, &summary, |s| {
-            table_rows(s, chunk, &m, ws);
+            table_rows(s, chunk, &m, ws, w);
         }));
     }
     crate::core::render::pdf::svgs_to_pdf(&pages, paper)
@@ -317,79 +320,137 @@ fn svg_text(x: f64, y: f64, size: f64, text: &str) -> String {
     )
 }
 
-/// Table rows of the PDF report: swatch, name, rep, accounts, balance,
-/// deviation (red outside the tolerance band).
+/// One column of the PDF report's territory table: heading, width in
+/// pixels, right-aligned, and its cell of a row.
+type PdfColumn<'a> = (
+    &'static str,
+    f64,
+    bool,
+    Box<dyn Fn(&crate::core::metrics::TerritoryMetrics) -> String + 'a>,
+);
+
+/// The PDF table's columns after the name: rep, accounts, balance,
+/// deviation, then quota and attainment when the plan has quotas, and
+/// drive mean and max when the report has drive-time figures.
+fn pdf_columns<'a>(m: &PlanMetrics) -> Vec<PdfColumn<'a>> {
+    let mut cols: Vec<PdfColumn<'a>> = vec![
+        (
+            "Rep",
+            320.0,
+            false,
+            Box::new(|t| t.rep.clone().unwrap_or_default()),
+        ),
+        (
+            "Accounts",
+            170.0,
+            true,
+            Box::new(|t| fmt_num(t.group.count as f64, 0)),
+        ),
+        ("Balance", 210.0, true, Box::new(|t| val(t.balance_value))),
+        ("Deviation", 190.0, true, Box::new(|t| t.deviation_text())),
+    ];
+    if m.territories.iter().any(|t| t.quota.is_some()) {
+        cols.push((
+            "Quota",
+            170.0,
+            true,
+            Box::new(|t| t.quota.map_or_else(String::new, val)),
+        ));
+        cols.push((
+            "Attain.",
+            150.0,
+            true,
+            Box::new(|t| {
+                t.attainment_pct
+                    .map_or_else(String::new, |a| format!("{a:.1}%"))
+            }),
+        ));
+    }
+    if m.territories.iter().any(|t| t.drive.is_some()) {
+        let minutes = |f: fn(&crate::core::travel::DriveFigures) -> f64| {
+            move |t: &crate::core::metrics::TerritoryMetrics| {
+                t.drive
+                    .as_ref()
+                    .map_or_else(String::new, |d| fmt_num(f(d), 0))
+            }
+        };
+        cols.push((
+            "Drive mean (min)",
+            220.0,
+            true,
+            Box::new(minutes(|d| d.mean_minutes)),
+        ));
+        cols.push((
+            "Drive max (min)",
+            200.0,
+            true,
+            Box::new(minutes(|d| d.max_minutes)),
+        ));
+    }
+    cols
+}
+
+/// Table rows of the PDF report: swatch, name and the columns of
+/// [`pdf_columns`], laid out from the right edge of a `w` pixels wide page;
+/// the deviation is red outside the tolerance band.
 fn table_rows(
     s: &mut String,
     rows: &[&crate::core::metrics::TerritoryMetrics],
     m: &PlanMetrics,
     ws: &Workspace,
+    w: u32,
 ) {
-    let quotas = m.territories.iter().any(|t| t.quota.is_some());
-    // With quotas the columns close up to make room for two more.
-    let x: [f64; 7] = if quotas {
-        [40.0, 470.0, 860.0, 1040.0, 1210.0, 1380.0, 1540.0]
-    } else {
-        [40.0, 640.0, 1180.0, 1420.0, 1640.0, 0.0, 0.0]
-    };
-    let mut cols = vec![
-        (x[0], "Territory", false),
-        (x[1], "Rep", false),
-        (x[2], "Accounts", true),
-        (x[3], "Balance", true),
-        (x[4], "Deviation", true),
-    ];
-    if quotas {
-        cols.push((x[5], "Quota", true));
-        cols.push((x[6], "Attain.", true));
+    let cols = pdf_columns(m);
+    // The name keeps at least 360 px; with many columns all shrink, text too.
+    let total: f64 = cols.iter().map(|c| c.1).sum();
+    let room = f64::from(w) - 40.0 - 72.0 - 360.0;
+    let scale = (room / total).min(1.0);
+    let font = 24.0 * scale.max(0.75);
+    // A right-aligned column's x is its right edge; a left one's its start.
+    let mut right = f64::from(w) - 40.0;
+    let mut xs = vec![0.0; cols.len()];
+    for (i, (_, width, is_right, _)) in cols.iter().enumerate().rev() {
+        xs[i] = if *is_right {
+            right
+        } else {
+            right - width * scale + 20.0
+        };
+        right -= width * scale;
     }
     let head = |x: f64, t: &str, right: bool| {
         let anchor = if right { "end" } else { "start" };
         format!(
-            "<text x=\"{x}\" y=\"175\" font-size=\"24\" font-weight=\"bold\" text-anchor=\"{anchor}\" fill=\"#5b636e\">{}</text>",
+            "<text x=\"{x}\" y=\"175\" font-size=\"{font}\" font-weight=\"bold\" text-anchor=\"{anchor}\" fill=\"#5b636e\">{}</text>",
             escape_xml(t)
         )
     };
-    for (x, t, right) in cols {
-        s.push_str(&head(x, t, right));
+    s.push_str(&head(40.0, "Territory", false));
+    for ((title, _, is_right, _), x) in cols.iter().zip(&xs) {
+        s.push_str(&head(*x, title, *is_right));
     }
     for (k, t) in rows.iter().enumerate() {
         let y = 215.0 + k as f64 * 37.0;
         let color = territory_color(ws.project(), t.id);
-        let bad = t.is_out(m.tolerance_pct);
         let _ = write!(
             s,
             "<rect x=\"40\" y=\"{}\" width=\"22\" height=\"22\" fill=\"{}\" stroke=\"#5b636e\"/>",
             y - 19.0,
             hex(color)
         );
-        let mut cells = vec![
-            (72.0, t.name.clone(), false, "#222831"),
-            (x[1], t.rep.clone().unwrap_or_default(), false, "#222831"),
-            (x[2], fmt_num(t.group.count as f64, 0), true, "#222831"),
-            (x[3], val(t.balance_value), true, "#222831"),
-            (
-                x[4],
-                t.deviation_text(),
-                true,
-                if bad { "#b3261e" } else { "#1e7a3c" },
-            ),
-        ];
-        if quotas {
-            cells.push((x[5], t.quota.map_or_else(String::new, val), true, "#222831"));
-            cells.push((
-                x[6],
-                t.attainment_pct
-                    .map_or_else(String::new, |a| format!("{a:.1}%")),
-                true,
-                "#222831",
-            ));
+        let mut cells = vec![(72.0, t.name.clone(), false, "#222831")];
+        for ((title, _, is_right, cell), x) in cols.iter().zip(&xs) {
+            let fill = match *title {
+                "Deviation" if t.is_out(m.tolerance_pct) => "#b3261e",
+                "Deviation" => "#1e7a3c",
+                _ => "#222831",
+            };
+            cells.push((*x, cell(t), *is_right, fill));
         }
         for (x, text, right, fill) in cells {
             let anchor = if right { "end" } else { "start" };
             let _ = write!(
                 s,
-                "<text x=\"{x}\" y=\"{y}\" font-size=\"24\" text-anchor=\"{anchor}\" fill=\"{fill}\">{}</text>",
+                "<text x=\"{x}\" y=\"{y}\" font-size=\"{font}\" text-anchor=\"{anchor}\" fill=\"{fill}\">{}</text>",
                 escape_xml(&text)
             );
         }

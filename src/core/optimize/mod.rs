@@ -323,7 +323,13 @@ fn solve_rebalance(
     progress: &Progress,
 ) -> Result<Solution> {
     let k = p.k();
-    let (mut sol, spent) = from_home(p, progress)?;
+    // By drive time the plan as it is may meet the tolerance and still
+    // drive too far: location–allocation must weigh the drives.
+    let (mut sol, spent) = if p.drive.is_some() {
+        (None, 0.0)
+    } else {
+        from_home(p, progress)?
+    };
     for factor in [1.0, 0.25, 0.0] {
         if sol.is_some() && factor == 1.0 {
             break; // the plan as it is, searched locally, will do
