@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use egui::{Event, Modifiers, PointerButton};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use turfmap::app::TurfmapApp;
@@ -186,17 +185,7 @@ fn pdf_text(pdf: &[u8]) -> String {
 fn right_click_draws_drive_time_rings_and_the_limits_are_editable() {
     let mut h = harness(colorado());
     let denver = screen(&h, -104.99, 39.74);
-    h.event(Event::PointerMoved(denver));
-    h.step();
-    for pressed in [true, false] {
-        h.event(Event::PointerButton {
-            pos: denver,
-            button: PointerButton::Secondary,
-            pressed,
-            modifiers: Modifiers::NONE,
-        });
-        h.step();
-    }
+    common::right_click(&mut h, denver);
     h.run_ok();
     h.get_by_label("Drive-time rings from here").click();
     h.run_ok();

@@ -50,7 +50,6 @@ fn screenshots() {
 /// Drive-time rings (30/60/90 min) from Denver, from the map's right-click
 /// menu as a user draws them.
 fn rings_shot() {
-    use egui::{Event, Modifiers, PointerButton};
     use egui_kittest::kittest::Queryable;
     let dir = std::env::var_os("TURFMAP_SHOTS").map_or_else(std::env::temp_dir, PathBuf::from);
     let mut h = common::harness_wgpu([1400.0, 900.0], |ctx| {
@@ -58,17 +57,7 @@ fn rings_shot() {
     });
     h.run_steps(6);
     let denver = common::screen(&h, -104.99, 39.74);
-    h.event(Event::PointerMoved(denver));
-    h.step();
-    for pressed in [true, false] {
-        h.event(Event::PointerButton {
-            pos: denver,
-            button: PointerButton::Secondary,
-            pressed,
-            modifiers: Modifiers::NONE,
-        });
-        h.step();
-    }
+    common::right_click(&mut h, denver);
     h.run_steps(2);
     h.get_by_label("Drive-time rings from here").click();
     h.run_steps(2);

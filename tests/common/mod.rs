@@ -208,6 +208,21 @@ pub fn hover(h: &mut Harness<'_, Slot>, p: Pos2) {
     h.run_ok();
 }
 
+/// Right-clicks at `p` (the map opens its context menu there).
+pub fn right_click(h: &mut Harness<'_, Slot>, p: Pos2) {
+    h.event(Event::PointerMoved(p));
+    h.step();
+    for pressed in [true, false] {
+        h.event(Event::PointerButton {
+            pos: p,
+            button: PointerButton::Secondary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+        h.step();
+    }
+}
+
 /// Presses at `path[0]`, moves through the rest (a frame per point, with
 /// `steps` intermediate moves per leg) and lets go at the last point,
 /// holding `modifiers` all along.

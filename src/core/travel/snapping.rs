@@ -44,18 +44,24 @@ fn chord2(q: &[f64; 3], seg: &Seg) -> (f64, f64) {
     (c2, t)
 }
 
+/// Makes `s` the `best` when it is nearer to `q` (ties to the lower
+/// segment number, so that every way of snapping picks the same segment).
+fn keep_nearer<'a>(best: &mut Option<(&'a Seg, f64, f64)>, q: &[f64; 3], s: &'a Seg) {
+    let (c2, t) = chord2(q, s);
+    let better = match *best {
+        None => true,
+        Some((b, bc2, _)) => c2 < bc2 || (c2 == bc2 && s.data < b.data),
+    };
+    if better {
+        *best = Some((s, c2, t));
+    }
+}
+
 /// The nearest of `segs` to `q`, ties to the lower segment number.
 fn nearest<'a>(q: &[f64; 3], segs: impl Iterator<Item = &'a Seg>) -> Option<(&'a Seg, f64, f64)> {
     let mut best: Option<(&Seg, f64, f64)> = None;
     for s in segs {
-        let (c2, t) = chord2(q, s);
-        let better = match best {
-            None => true,
-            Some((b, bc2, _)) => c2 < bc2 || (c2 == bc2 && s.data < b.data),
-        };
-        if better {
-            best = Some((s, c2, t));
-        }
+        keep_nearer(&mut best, q, s);
     }
     best
 }
@@ -115,14 +121,7 @@ fn nearest_sorted<'a>(
         {
             break;
         }
-        let (c2, t) = chord2(q, s);
-        let better = match best {
-            None => true,
-            Some((b, bc2, _)) => c2 < bc2 || (c2 == bc2 && s.data < b.data),
-        };
-        if better {
-            best = Some((s, c2, t));
-        }
+        keep_nearer(&mut best, q, s);
     }
     best
 }
