@@ -411,21 +411,7 @@ fn drive_time_generate_on_us_cities_drives_less_than_great_circle() {
             pins: Vec::new(),
         });
     }
-    let mut homes: Vec<(f64, f64)> = Vec::new();
-    for &c in &cities {
-        if homes.len() < 12
-            && homes
-                .iter()
-                .all(|&h| turfmap::core::geometry::haversine_km(h, c) > 300.0)
-        {
-            homes.push(c);
-        }
-    }
-    for (i, &h) in homes.iter().enumerate() {
-        let mut r = Rep::new(RepId(i as u32), format!("Rep {i}"));
-        r.home = Some(h);
-        p.reps.push(r);
-    }
+    add_spread_reps(&mut p, &cities, 12);
     p.add_territory("Lower 48", rect(-125.0, 24.0, -66.0, 50.0));
     let router = turfmap::core::workload::router(&p).unwrap();
     let o = |drive: bool| BalanceOptions {
@@ -495,21 +481,7 @@ fn mountain_plan(dir: &std::path::Path) -> std::path::PathBuf {
             pins: Vec::new(),
         });
     }
-    let mut homes: Vec<(f64, f64)> = Vec::new();
-    for &c in &cities {
-        if homes.len() < 3
-            && homes
-                .iter()
-                .all(|&h| turfmap::core::geometry::haversine_km(h, c) > 300.0)
-        {
-            homes.push(c);
-        }
-    }
-    for (i, &h) in homes.iter().enumerate() {
-        let mut r = Rep::new(RepId(i as u32), format!("Rep {i}"));
-        r.home = Some(h);
-        p.reps.push(r);
-    }
+    add_spread_reps(&mut p, &cities, 3);
     p.add_territory("Mountain", rect(-115.0, 35.0, -102.0, 45.0));
     let path = dir.join("plan.turf");
     turfmap::core::project_file::save(&p, &path).unwrap();
@@ -609,4 +581,24 @@ fn cli_drive_time_territories_and_travel_workload() {
     let o = turfmap(&["travel-workload", out_s, "--visits-column", "Nope"]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("'Nope'"));
+}
+
+/// Up to `n` reps ("Rep 0", …) with homes at the first of `cities` that lie
+/// more than 300 km from every home taken before.
+fn add_spread_reps(p: &mut Project, cities: &[(f64, f64)], n: usize) {
+    let mut homes: Vec<(f64, f64)> = Vec::new();
+    for &c in cities {
+        if homes.len() < n
+            && homes
+                .iter()
+                .all(|&h| turfmap::core::geometry::haversine_km(h, c) > 300.0)
+        {
+            homes.push(c);
+        }
+    }
+    for (i, &h) in homes.iter().enumerate() {
+        let mut r = Rep::new(RepId(i as u32), format!("Rep {i}"));
+        r.home = Some(h);
+        p.reps.push(r);
+    }
 }
