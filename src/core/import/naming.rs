@@ -30,6 +30,11 @@ impl<'a> Collector<'a> {
         }
     }
 
+    /// The property that names the territories.
+    pub fn name_prop(&self) -> &'a str {
+        self.name_prop
+    }
+
     /// `feature 3 ('North')`: how messages name feature `index`.
     pub fn label(noun: &str, index: usize, raw_name: Option<&str>) -> String {
         match raw_name {
