@@ -413,6 +413,52 @@ fn file_out<'a>(project: &'a Project, pins: &'a OtherPins, with_accounts: bool) 
     }
 }
 
+/// How the pretty header ends when its account list is left empty.
+const HEADER_END: &str = "  accounts: [],\n)";
+
+/// A writer that passes everything on to `w` but the last `keep` bytes,
+/// which [`HoldBack::finish`] returns instead.
+struct HoldBack<W> {
+    w: W,
+    tail: Vec<u8>,
+    keep: usize,
+}
+
+impl<W: std::io::Write> HoldBack<W> {
+    fn new(w: W, keep: usize) -> Self {
+        Self {
+            w,
+            tail: Vec::with_capacity(64 << 10),
+            keep,
+        }
+    }
+
+    /// Passes on all but the last `keep` bytes and returns those (all that
+    /// was written, if less).
+    fn finish(mut self) -> std::io::Result<Vec<u8>> {
+        let n = self.tail.len().saturating_sub(self.keep);
+        self.w.write_all(&self.tail[..n])?;
+        self.tail.drain(..n);
+        Ok(self.tail)
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for HoldBack<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tail.extend_from_slice(buf);
+        if self.tail.len() >= (64 << 10) + self.keep {
+            let n = self.tail.len() - self.keep;
+            self.w.write_all(&self.tail[..n])?;
+            self.tail.drain(..n);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Writes `project` as RON text to `w`.
 pub fn write<W: std::io::Write>(project: &Project, mut w: W) -> Result<()> {
     let fail =
@@ -426,13 +472,17 @@ pub fn write<W: std::io::Write>(project: &Project, mut w: W) -> Result<()> {
         .depth_limit(2)
         .struct_names(false)
         .indentor("  ");
-    let header = ron_options()
-        .to_string_pretty(&file, cfg.clone())
+    // The header goes straight to the file (a plan of 100k territories
+    // would otherwise be held twice more: as text and as that text's
+    // copy), all but its empty account list, which the lines replace.
+    let mut held = HoldBack::new(&mut w, HEADER_END.len());
+    ron_options()
+        .to_io_writer_pretty(&mut held, &file, cfg.clone())
         .map_err(|e| fail(&e))?;
-    let Some(head) = header.strip_suffix("  accounts: [],\n)") else {
+    drop(file);
+    if held.finish().map_err(|e| fail(&e))? != HEADER_END.as_bytes() {
         return Err(fail(&"unexpected layout of the file header"));
-    };
-    w.write_all(head.as_bytes()).map_err(|e| fail(&e))?;
+    }
     if a.live_count() == 0 {
         return w.write_all(b"  accounts: [],\n)\n").map_err(|e| fail(&e));
     }
@@ -1304,6 +1354,51 @@ mod tests {
         );
         assert_eq!(from_cache.accounts.postal, from_text.accounts.postal);
         assert_eq!(from_cache.accounts.source, from_text.accounts.source);
+    }
+
+    /// The header writer passes on every byte but the held-back end, in
+    /// order, whatever the sizes of the writes.
+    #[test]
+    fn hold_back_passes_all_but_the_end_in_order() {
+        use std::io::Write;
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        for step in [1, 17, 4096, 70_000, 300_000] {
+            let mut out = Vec::new();
+            let mut held = HoldBack::new(&mut out, 16);
+            for part in data.chunks(step) {
+                held.write_all(part).unwrap();
+            }
+            let tail = held.finish().unwrap();
+            assert_eq!(tail, &data[data.len() - 16..]);
+            assert_eq!(out, &data[..data.len() - 16], "step {step}");
+        }
+        let mut out = Vec::new();
+        let mut held = HoldBack::new(&mut out, 16);
+        held.write_all(b"short").unwrap();
+        assert_eq!(held.finish().unwrap(), b"short");
+        assert!(out.is_empty());
+    }
+
+    /// A cache of several megabytes (written out a megabyte at a time, its
+    /// length and hash filled in at the end) loads the same plan as the
+    /// text, and damage in its last chunk is caught by the hash.
+    #[test]
+    fn a_cache_streamed_in_many_chunks_loads_the_same_plan() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = crate::core::synth::synthetic_plan(40_000, 50, 3);
+        let path = saved(dir.path(), &p);
+        let cache = cache_path(&path).unwrap();
+        let bytes = std::fs::read(&cache).unwrap();
+        assert!(bytes.len() > 3 << 20, "only {} bytes", bytes.len());
+        let (from_text, _) = load_text(&path).unwrap();
+        let (from_cache, _) = sidecar::load(&path).expect("the cache is used");
+        assert_eq!(text(&from_cache), text(&from_text));
+        same_plan(&from_cache, &from_text);
+        let mut damaged = bytes.clone();
+        let at = damaged.len() - 100;
+        damaged[at] ^= 0x10;
+        std::fs::write(&cache, &damaged).unwrap();
+        assert!(sidecar::load(&path).is_none());
     }
 
     /// Puts a cache of `other` next to `path`, made for `path`'s content:

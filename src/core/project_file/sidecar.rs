@@ -20,11 +20,11 @@
 //! same `(FileIn, AccountTable)` parsing the RON file gives, so the cached
 //! plan goes through exactly the checks of [`super::project_from`].
 
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use super::accounts_in::{AccountTable, Pins};
 use super::{FileIn, OtherPins, Ring, file_out, other_pins, project_from, ron_options};
@@ -110,22 +110,35 @@ pub(super) fn store(
     if len < min_bytes || !may_write(&side) {
         return false;
     }
-    let Some(payload) = encode(project) else {
-        return false;
-    };
-    let mut e = Enc::default();
-    e.0.extend_from_slice(MAGIC);
-    e.u32(CACHE_VERSION);
-    e.u32(super::FORMAT_VERSION);
-    e.str(env!("CARGO_PKG_VERSION"));
-    e.u64(len);
-    e.u64(hash);
-    e.u64(payload.len() as u64);
-    e.u64(xxh3_64(&payload));
+    let pins = other_pins(project);
     write_file_with(&side, WriteOptions::default(), |w| {
-        w.write_all(&e.0)
-            .and_then(|()| w.write_all(&payload))
-            .map_err(|err| crate::core::Error::io(&side, err))
+        let io = |err| crate::core::Error::io(&side, err);
+        let mut e = Enc::default();
+        e.buf.extend_from_slice(MAGIC);
+        e.u32(CACHE_VERSION);
+        e.u32(super::FORMAT_VERSION);
+        e.str(env!("CARGO_PKG_VERSION"));
+        e.u64(len);
+        e.u64(hash);
+        // The payload's length and hash are known only at its end: zeros
+        // now, filled in once it is written. It is streamed out a megabyte
+        // at a time, so a save never holds a second copy of the plan.
+        let at = e.buf.len() as u64;
+        e.u64(0);
+        e.u64(0);
+        w.write_all(&e.buf).map_err(io)?;
+        let mut e = Enc::streaming(w);
+        if !encode(&mut e, project, &pins) {
+            return Err(crate::core::Error::invalid(
+                "the plan header could not be encoded",
+            ));
+        }
+        let (w, payload_len, payload_hash) = e.finish().map_err(io)?;
+        w.seek(SeekFrom::Start(at)).map_err(io)?;
+        w.write_all(&payload_len.to_le_bytes()).map_err(io)?;
+        w.write_all(&payload_hash.to_le_bytes()).map_err(io)?;
+        w.seek(SeekFrom::End(0)).map_err(io)?;
+        Ok(())
     })
     .is_ok()
 }
@@ -146,9 +159,9 @@ fn may_write(side: &Path) -> bool {
 }
 
 /// The payload for `project`: header, polygons, postal groups, accounts.
-fn encode(project: &Project) -> Option<Vec<u8>> {
-    let pins = other_pins(project);
-    let mut file = file_out(project, &pins, false);
+/// `false` when the header cannot be written as RON.
+fn encode(e: &mut Enc, project: &Project, pins: &OtherPins) -> bool {
+    let mut file = file_out(project, pins, false);
     let polygons: Vec<Vec<Vec<Ring>>> = file
         .territories
         .iter_mut()
@@ -159,8 +172,10 @@ fn encode(project: &Project) -> Option<Vec<u8>> {
         .iter_mut()
         .map(|g| std::mem::take(&mut g.accounts))
         .collect();
-    let header = ron_options().to_string(&file).ok()?;
-    let mut e = Enc::default();
+    let Ok(header) = ron_options().to_string(&file) else {
+        return false;
+    };
+    drop(file);
     e.str(&header);
     for polys in &polygons {
         e.len(polys.len());
@@ -179,8 +194,8 @@ fn encode(project: &Project) -> Option<Vec<u8>> {
         e.len(accounts.len());
         accounts.iter().for_each(|&k| e.u32(k));
     }
-    encode_accounts(&mut e, project, &pins);
-    Some(e.0)
+    encode_accounts(e, project, pins);
+    true
 }
 
 /// The live accounts as the RON writer writes them, column by column.
@@ -196,7 +211,7 @@ fn encode_accounts(e: &mut Enc, project: &Project, pins: &OtherPins) {
     live.iter()
         .for_each(|&i| e.f64(if located(i) { a.lat[i] } else { f64::NAN }));
     live.iter().for_each(|&i| {
-        e.0.push(match a.source[i] {
+        e.byte(match a.source[i] {
             _ if !located(i) => 2,
             LocationSource::Coordinates => 0,
             LocationSource::PostalCode => 1,
@@ -347,17 +362,83 @@ fn attr_column(dict: Vec<String>, codes: Vec<u32>) -> Option<AttrColumn> {
     Some(col)
 }
 
-/// Little-endian writer of the cache layout.
+/// Little-endian writer of the cache layout: into memory, or streamed to a
+/// file a megabyte at a time (hashed and counted on the way).
 #[derive(Default)]
-struct Enc(Vec<u8>);
+struct Enc<'w> {
+    buf: Vec<u8>,
+    sink: Option<Sink<'w>>,
+}
 
-impl Enc {
+struct Sink<'w> {
+    w: &'w mut std::io::BufWriter<std::fs::File>,
+    hash: Xxh3,
+    len: u64,
+    err: Option<std::io::Error>,
+}
+
+/// How much [`Enc`] gathers before writing it out.
+const SPILL_BYTES: usize = 1 << 20;
+
+impl<'w> Enc<'w> {
+    fn streaming(w: &'w mut std::io::BufWriter<std::fs::File>) -> Self {
+        Self {
+            buf: Vec::with_capacity(SPILL_BYTES + 4096),
+            sink: Some(Sink {
+                w,
+                hash: Xxh3::new(),
+                len: 0,
+                err: None,
+            }),
+        }
+    }
+
+    /// Hands what is gathered to the sink, if any.
+    fn spill(&mut self) {
+        let Some(s) = &mut self.sink else {
+            return;
+        };
+        if s.err.is_none() {
+            s.hash.update(&self.buf);
+            s.len += self.buf.len() as u64;
+            if let Err(e) = s.w.write_all(&self.buf) {
+                s.err = Some(e);
+            }
+        }
+        self.buf.clear();
+    }
+
+    fn spill_if_big(&mut self) {
+        if self.sink.is_some() && self.buf.len() >= SPILL_BYTES {
+            self.spill();
+        }
+    }
+
+    /// Writes out the rest; the writer, the payload's length and hash.
+    fn finish(mut self) -> std::io::Result<(&'w mut std::io::BufWriter<std::fs::File>, u64, u64)> {
+        self.spill();
+        let s = self.sink.take().expect("a streaming encoder");
+        match s.err {
+            Some(e) => Err(e),
+            None => Ok((s.w, s.len, s.hash.digest())),
+        }
+    }
+
+    fn bytes(&mut self, b: &[u8]) {
+        self.buf.extend_from_slice(b);
+        self.spill_if_big();
+    }
+
+    fn byte(&mut self, b: u8) {
+        self.bytes(&[b]);
+    }
+
     fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        self.bytes(&v.to_le_bytes());
     }
 
     fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        self.bytes(&v.to_le_bytes());
     }
 
     fn len(&mut self, n: usize) {
@@ -365,12 +446,12 @@ impl Enc {
     }
 
     fn f64(&mut self, v: f64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        self.bytes(&v.to_le_bytes());
     }
 
     fn str(&mut self, s: &str) {
         self.len(s.len());
-        self.0.extend_from_slice(s.as_bytes());
+        self.bytes(s.as_bytes());
     }
 
     /// A column of strings: their end offsets, then their bytes.
@@ -381,7 +462,7 @@ impl Enc {
             self.u64(end);
         }
         self.len(end as usize);
-        values.for_each(|v| self.0.extend_from_slice(v.as_bytes()));
+        values.for_each(|v| self.bytes(v.as_bytes()));
     }
 }
 
