@@ -129,3 +129,128 @@ fn geojson_export_carries_fill() {
         assert_eq!(fill, format!("#{r:02x}{g:02x}{b:02x}"));
     }
 }
+
+/// Recolouring with neighbours found through an engine's box tree (as the
+/// workspace does on every edit) picks exactly the colours the
+/// from-scratch search picks, also when the tree is one edit behind: the
+/// changed territories were just reshaped, added, retyped or removed.
+mod near_equals_scratch {
+    use geo::{MultiPolygon, polygon};
+    use proptest::prelude::*;
+    use turfmap::core::colors::{Near, PALETTE, recolor, recolor_near};
+    use turfmap::core::engine::Engine;
+    use turfmap::core::model::{Project, Territory, TerritoryId, TerritoryTypeId};
+
+    fn rect(x: i32, y: i32, w: i32, h: i32) -> MultiPolygon<f64> {
+        let (x0, y0, x1, y1) = (x as f64, y as f64, (x + w) as f64, (y + h) as f64);
+        MultiPolygon(vec![
+            polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)],
+        ])
+    }
+
+    /// What happens to a territory between the index and the recolouring.
+    #[derive(Clone, Debug)]
+    enum Op {
+        Reshape {
+            t: usize,
+            r: (i32, i32, i32, i32),
+        },
+        Add {
+            r: (i32, i32, i32, i32),
+            color: usize,
+        },
+        Remove {
+            t: usize,
+        },
+        Retype {
+            t: usize,
+        },
+        Pick {
+            t: usize,
+        },
+    }
+
+    fn rect_strategy() -> impl Strategy<Value = (i32, i32, i32, i32)> {
+        (0..8i32, 0..8i32, 1..4i32, 1..4i32)
+    }
+
+    fn op_strategy() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (0..64usize, rect_strategy()).prop_map(|(t, r)| Op::Reshape { t, r }),
+            2 => (rect_strategy(), 0..3usize).prop_map(|(r, color)| Op::Add { r, color }),
+            1 => (0..64usize).prop_map(|t| Op::Remove { t }),
+            1 => (0..64usize).prop_map(|t| Op::Retype { t }),
+            1 => (0..64usize).prop_map(|t| Op::Pick { t }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        #[test]
+        fn recolor_near_equals_recolor(
+            side in 2..7i32,
+            colors in prop::collection::vec(0..3usize, 49),
+            ops in prop::collection::vec(op_strategy(), 1..8),
+        ) {
+            // A lattice of unit squares in three colours: many clashes.
+            let mut p = Project::new("grid");
+            p.ensure_defaults();
+            let ty = p.primary_type();
+            for k in 0..side * side {
+                let id = p.alloc_territory_id();
+                let mut t = Territory::new(id, format!("T{k}"), rect(k % side, k / side, 1, 1));
+                t.type_id = ty;
+                t.color = PALETTE[colors[k as usize]];
+                p.territories.push(t);
+            }
+            // The index as it was before the edit.
+            let engine = Engine::for_type(&p, ty);
+            let mut fresh: Vec<TerritoryId> = Vec::new();
+            for op in ops {
+                let n = p.territories.len();
+                match op {
+                    Op::Reshape { t, r } if n > 0 => {
+                        let t = &mut p.territories[t % n];
+                        t.geometry = rect(r.0, r.1, r.2, r.3);
+                        fresh.push(t.id);
+                    }
+                    Op::Add { r, color } => {
+                        let id = p.alloc_territory_id();
+                        let mut t = Territory::new(id, format!("N{}", id.0), rect(r.0, r.1, r.2, r.3));
+                        t.type_id = ty;
+                        t.color = PALETTE[color];
+                        p.territories.push(t);
+                        fresh.push(id);
+                    }
+                    Op::Remove { t } if n > 0 => {
+                        p.territories.remove(t % n);
+                    }
+                    Op::Retype { t } if n > 0 => {
+                        let t = &mut p.territories[t % n];
+                        t.type_id = TerritoryTypeId(ty.0 + 1);
+                        fresh.push(t.id);
+                    }
+                    Op::Pick { t } if n > 0 => p.territories[t % n].color_picked = true,
+                    _ => {}
+                }
+            }
+            // Recolour the fresh territories and, as an import does, a few
+            // others.
+            let mut changed = fresh.clone();
+            changed.extend(p.territories.iter().step_by(3).map(|t| t.id));
+            let find = |id: TerritoryId| p.territory(id);
+            // Nothing had the other type before: its index is empty.
+            let in_box = |t: TerritoryTypeId, b: [f64; 4]| {
+                let index = engine.index();
+                Some(if t == ty {
+                    index.slots_in_box(b).filter_map(|s| index.id_of_slot(s)).collect()
+                } else {
+                    Vec::new()
+                })
+            };
+            let near = Near { find: &find, in_box: &in_box, fresh: &fresh };
+            prop_assert_eq!(recolor_near(&p, &changed, &near), recolor(&p, &changed));
+        }
+    }
+}

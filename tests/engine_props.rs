@@ -1,7 +1,8 @@
 //! Property test: any sequence of edits, applied incrementally (and undone
 //! and redone), leaves every engine (one per territory type, with rules)
 //! exactly where a full recompute would, and the workspace's change journal
-//! names every account that changed territory.
+//! names every account that changed territory, and metrics refreshed
+//! edit by edit equal metrics computed from scratch.
 #![allow(clippy::unwrap_used)]
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
@@ -54,6 +55,10 @@ enum Op {
     },
     Remove {
         t: usize,
+    },
+    /// The map shows the other territory type (a view choice, not an edit).
+    Show {
+        overlay: bool,
     },
     Priority {
         t: usize,
@@ -126,6 +131,7 @@ fn op_strategy() -> impl Strategy<Value = Op> {
             .prop_map(|(t, vertex, to)| Op::MoveVertex { t, vertex, to }),
         2 => (polygon_strategy(), -1..2i32).prop_map(|(poly, priority)| Op::Add { poly, priority }),
         1 => (0..16usize).prop_map(|t| Op::Remove { t }),
+        1 => any::<bool>().prop_map(|overlay| Op::Show { overlay }),
         1 => (0..16usize, -1..2i32).prop_map(|(t, priority)| Op::Priority { t, priority }),
         3 => (prop::collection::vec(0..400usize, 1..20), prop::option::of(0..16usize), any::<bool>())
             .prop_map(|(accounts, t, overlay)| Op::Pin { accounts, t, overlay }),
@@ -302,6 +308,7 @@ fn apply(ws: &mut Workspace, op: Op, fresh: &mut usize) {
             Some(id) => ws.apply(Edit::RemoveTerritory { id }),
             None => Ok(()),
         },
+        Op::Show { overlay } => ws.set_current_type(TerritoryTypeId(overlay as u32)),
         Op::Priority { t, priority } => match live_territory(ws, t) {
             Some(id) => {
                 let mut props = TerritoryProps::of(ws.project().territory(id).unwrap());
@@ -387,6 +394,8 @@ proptest! {
         let mut ws = Workspace::new(plan);
         let router = test_router();
         let mut drive = DriveView::with_router(&ws, router.clone());
+        // The metrics panel's figures, refreshed edit by edit.
+        let mut live = ws.live_metrics();
         let mut fresh = 0;
         let n_ops = ops.len();
         for (k, op) in ops.into_iter().enumerate() {
@@ -422,6 +431,8 @@ proptest! {
                 let scratch = turfmap::core::metrics::PlanMetrics::compute(ws.project(), &full);
                 prop_assert_eq!(inc, scratch);
             }
+            ws.refresh_metrics(&mut live);
+            prop_assert_eq!(live.metrics(), &ws.metrics(), "live metrics after step {} ({})", k, desc);
             // Drive-time figures: updated after every step, equal to a
             // computation from scratch (compared every few steps and at the
             // end: stale sums persist, so a missed change still shows).

@@ -477,7 +477,7 @@ impl TurfmapApp {
                 let shown = self.ws.set_current_type(id).is_ok();
                 if shown {
                     // The figures shown are the type's: recompute them now.
-                    self.metrics = self.ws.metrics();
+                    self.metrics = self.ws.live_metrics();
                     self.metrics_key = (self.generation, self.ws.revision());
                     self.selection = Selection::default();
                     // Multi-selections were of the other type's territories.

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use egui::{CentralPanel, Panel};
 
 use crate::core::edit::Edit;
-use crate::core::metrics::PlanMetrics;
+use crate::core::metrics::{LiveMetrics, PlanMetrics};
 use crate::core::progress::Progress;
 use crate::core::{Project, TerritoryId, Workspace};
 
@@ -95,7 +95,7 @@ pub struct TurfmapApp {
     ws: Workspace,
     /// Bumped whenever `ws` is replaced by another plan (revisions restart).
     generation: u64,
-    metrics: PlanMetrics,
+    metrics: LiveMetrics,
     metrics_key: (u64, u64),
     selection: Selection,
     style: MapStyle,
@@ -130,7 +130,7 @@ impl TurfmapApp {
     /// [`TurfmapApp::set_recent_plans`].
     pub fn new(ctx: &egui::Context, ws: Workspace) -> Self {
         setup_style(ctx, false);
-        let metrics = ws.metrics();
+        let metrics = ws.live_metrics();
         let mut map = MapView::new(ctx);
         map.zoom_to_plan(&ws);
         Self {
@@ -587,7 +587,13 @@ impl TurfmapApp {
         let key = (self.generation, self.ws.revision());
         if key != self.metrics_key {
             let t = Instant::now();
-            self.metrics = self.ws.metrics();
+            if key.0 == self.metrics_key.0 {
+                // Only what the edits since changed.
+                self.ws.refresh_metrics(&mut self.metrics);
+            } else {
+                // Another plan: nothing carries over.
+                self.metrics = self.ws.live_metrics();
+            }
             self.panels.drive.fill(&mut self.metrics);
             self.metrics_key = key;
             self.phases.metrics_ms += t.elapsed().as_secs_f64() * 1e3;

@@ -20,7 +20,7 @@ use rstar::primitives::{GeomWithData, Line, Rectangle};
 use rstar::{AABB, RTree};
 
 use super::edit::{Edit, TerritoryProps};
-use super::model::{Project, Territory, TerritoryId};
+use super::model::{Project, Territory, TerritoryId, TerritoryTypeId};
 
 pub use super::palette::{MAIN, PALETTE};
 
@@ -196,15 +196,109 @@ pub fn recolor(project: &Project, changed: &[TerritoryId]) -> Vec<(TerritoryId, 
         .iter()
         .map(|t| (t.id, (t.color, t.color_picked)))
         .collect();
-    let todo: BTreeSet<TerritoryId> = changed
+    let look = |id: TerritoryId| base.get(&id).copied();
+    let todo = unpicked(changed, &look);
+    let near = neighbour_lists(project, &todo);
+    dsatur(&todo, &near, &look)
+}
+
+/// Where [`recolor_near`] finds territories and the candidates for their
+/// neighbours, from indexes kept up to date edit by edit (the engines' box
+/// trees) instead of boxing every territory of the plan for each edit.
+pub struct Near<'a> {
+    /// Territory `id`, if it is in the plan.
+    pub find: &'a dyn Fn(TerritoryId) -> Option<&'a Territory>,
+    /// The territories of type `ty` whose bounding boxes may meet
+    /// `[min_x, min_y, max_x, max_y]`: a superset, which may name territories
+    /// no longer in the plan; `None` when nothing indexes the type.
+    pub in_box: &'a dyn Fn(TerritoryTypeId, [f64; 4]) -> Option<Vec<TerritoryId>>,
+    /// Territories whose boxes the index may not know yet (those just added
+    /// or reshaped): always candidates.
+    pub fresh: &'a [TerritoryId],
+}
+
+/// [`recolor`] with neighbours found through `near`: the same colours,
+/// at a cost that depends on the changed territories and their
+/// surroundings, not on the size of the plan. Falls back to [`recolor`]
+/// when `near` cannot answer for a type.
+pub fn recolor_near(
+    project: &Project,
+    changed: &[TerritoryId],
+    near: &Near,
+) -> Vec<(TerritoryId, [u8; 3])> {
+    let look = |id: TerritoryId| (near.find)(id).map(|t| (t.color, t.color_picked));
+    let todo = unpicked(changed, &look);
+    match neighbour_lists_near(near, &todo) {
+        Some(lists) => dsatur(&todo, &lists, &look),
+        None => recolor(project, changed),
+    }
+}
+
+/// The territories of `changed` that exist and whose colour was not picked.
+fn unpicked(
+    changed: &[TerritoryId],
+    look: &dyn Fn(TerritoryId) -> Option<([u8; 3], bool)>,
+) -> BTreeSet<TerritoryId> {
+    changed
         .iter()
         .copied()
-        .filter(|id| base.get(id).is_some_and(|&(_, picked)| !picked))
-        .collect();
-    let near = neighbour_lists(project, &todo);
+        .filter(|&id| look(id).is_some_and(|(_, picked)| !picked))
+        .collect()
+}
+
+/// [`neighbour_lists`] through `near` (`None` when it cannot answer). The
+/// lists come in id order, not plan order: colouring only needs the sets.
+fn neighbour_lists_near(
+    near: &Near,
+    ids: &BTreeSet<TerritoryId>,
+) -> Option<BTreeMap<TerritoryId, Vec<TerritoryId>>> {
+    // Segment trees built once per territory, as in `neighbour_lists`.
+    let mut trees: HashMap<TerritoryId, RTree<Seg>> = HashMap::new();
+    let mut out = BTreeMap::new();
+    for &id in ids {
+        let found = (near.find)(id).and_then(|t| Some((t, grown(t.geometry.bounding_rect()?))));
+        let Some((t, bb)) = found else {
+            out.insert(id, Vec::new());
+            continue;
+        };
+        let (lo, hi) = ([bb.min().x, bb.min().y], [bb.max().x, bb.max().y]);
+        let mut cands = (near.in_box)(t.type_id, [lo[0], lo[1], hi[0], hi[1]])?;
+        cands.extend_from_slice(near.fresh);
+        cands.sort_unstable();
+        cands.dedup();
+        let mut list = Vec::new();
+        for u in cands.into_iter().filter_map(|c| (near.find)(c)) {
+            let meets = u
+                .geometry
+                .bounding_rect()
+                .is_some_and(|ub| boxes_meet(&bb, &ub));
+            if !meets || !comparable(t, u) {
+                continue;
+            }
+            for w in [t, u] {
+                trees
+                    .entry(w.id)
+                    .or_insert_with(|| RTree::bulk_load(segments(w)));
+            }
+            if trees_share_border(&trees[&t.id], &trees[&u.id]) {
+                list.push(u.id);
+            }
+        }
+        out.insert(id, list);
+    }
+    Some(out)
+}
+
+/// The DSatur pass of [`recolor`] over the territories `todo`, whose
+/// neighbours are `near`; `look` gives any territory's colour and pick.
+fn dsatur(
+    todo: &BTreeSet<TerritoryId>,
+    near: &BTreeMap<TerritoryId, Vec<TerritoryId>>,
+    look: &dyn Fn(TerritoryId) -> Option<([u8; 3], bool)>,
+) -> Vec<(TerritoryId, [u8; 3])> {
     // Who counts `id` among its neighbours (DSatur updates those).
     let mut counted_by: HashMap<TerritoryId, Vec<TerritoryId>> = HashMap::new();
-    for (&t, ns) in &near {
+    for (&t, ns) in near {
         for &n in ns {
             counted_by.entry(n).or_default().push(t);
         }
@@ -219,10 +313,7 @@ pub fn recolor(project: &Project, changed: &[TerritoryId]) -> Vec<(TerritoryId, 
         .collect();
     let mut color: HashMap<TerritoryId, [u8; 3]> = HashMap::new();
     let current = |color: &HashMap<TerritoryId, [u8; 3]>, id: TerritoryId| {
-        color
-            .get(&id)
-            .copied()
-            .or_else(|| base.get(&id).map(|b| b.0))
+        color.get(&id).copied().or_else(|| look(id).map(|b| b.0))
     };
     let mut out = Vec::new();
     while let Some((_, _, Reverse(id))) = queue.pop_last() {
@@ -268,13 +359,31 @@ fn free_color(around: &[[u8; 3]]) -> [u8; 3] {
 /// The edits giving the territories in `changed` distinct colours (see
 /// [`recolor`]); empty when none clashes.
 pub fn recolor_edits(project: &Project, changed: &[TerritoryId]) -> Vec<Edit> {
+    if changed.is_empty() {
+        return Vec::new();
+    }
     let at: HashMap<TerritoryId, &Territory> =
         project.territories.iter().map(|t| (t.id, t)).collect();
-    recolor(project, changed)
+    color_edits(recolor(project, changed), &|id| at.get(&id).copied())
+}
+
+/// [`recolor_edits`] with neighbours found through `near` (see
+/// [`recolor_near`]).
+pub fn recolor_edits_near(project: &Project, changed: &[TerritoryId], near: &Near) -> Vec<Edit> {
+    if changed.is_empty() {
+        return Vec::new();
+    }
+    color_edits(recolor_near(project, changed, near), near.find)
+}
+
+fn color_edits<'a>(
+    colors: Vec<(TerritoryId, [u8; 3])>,
+    find: &dyn Fn(TerritoryId) -> Option<&'a Territory>,
+) -> Vec<Edit> {
+    colors
         .into_iter()
         .filter_map(|(id, c)| {
-            let t = *at.get(&id)?;
-            let mut props = TerritoryProps::of(t);
+            let mut props = TerritoryProps::of(find(id)?);
             props.color = c;
             Some(Edit::SetTerritoryProps { id, props })
         })

@@ -23,10 +23,12 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::engine::Engine;
 use super::engine::tally::{SCALE, fixed};
-use super::engine::{Engine, NONE, Tally};
-use super::index::TerritoryIndex;
-use super::model::{Project, Territory, TerritoryId, TerritoryTypeId};
+use super::model::{Project, TerritoryId, TerritoryTypeId};
+
+mod live;
+pub use live::LiveMetrics;
 
 /// Count and measure sums of a group of accounts.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -190,139 +192,8 @@ impl PlanMetrics {
     /// moved, so a workspace keeps them between edits and metrics cost no
     /// pass over the accounts).
     pub fn compute_with_unlocated(project: &Project, engine: &Engine, unlocated: Group) -> Self {
-        let a = &project.accounts;
-        let nm = a.measures.len();
-        let tally = engine.tally();
-        let index = engine.index();
-        let group_of = |slot: u32| Group {
-            count: tally.count(slot).max(0) as u64,
-            sums: (0..nm).map(|m| tally.sum(slot, m)).collect(),
-        };
-        let unassigned = group_of(NONE);
-        let ty = engine.type_id();
-        let of_type: Vec<&Territory> = project.territories_of_type(ty).collect();
-        let per: Vec<(u32, Group)> = of_type
-            .iter()
-            .map(|t| {
-                let g = index.slot_of(t.id).map(&group_of).unwrap_or(Group {
-                    count: 0,
-                    sums: vec![0.0; nm],
-                });
-                (t.id.0, g)
-            })
-            .collect();
-        let mut total = unassigned.clone();
-        total.count += per.iter().map(|(_, g)| g.count).sum::<u64>();
-        // Exact plan totals from the fixed-point tallies, not the f64 sums.
-        let mut slots = vec![NONE];
-        slots.extend(of_type.iter().filter_map(|t| index.slot_of(t.id)));
-        total.sums = (0..nm)
-            .map(|m| slots.iter().map(|&s| tally.exact_sum(s, m)).sum::<i128>() as f64 / SCALE)
-            .collect();
-        let (rolled, has_children) = roll_up(&of_type, index, tally, nm);
-        let bm = project.balance_measure_index();
-        let value = |g: &Group| match bm {
-            None => g.count as f64,
-            Some(m) => g.sums[m],
-        };
-        // A parent with accounts of its own is judged on those alone.
-        let judged: Vec<Option<f64>> = per
-            .iter()
-            .zip(&rolled)
-            .zip(&has_children)
-            .map(|(((_, own), g), &h)| match (h, own.count > 0) {
-                (false, _) => Some(value(g)),
-                (true, true) => Some(value(own)),
-                (true, false) => None,
-            })
-            .collect();
-        let values: Vec<f64> = judged.iter().flatten().copied().collect();
-        let spread = Spread::of(&values);
-        let mean = spread.mean;
-        let tol = project.settings.tolerance_pct;
-        let dev = |v: f64| {
-            if mean != 0.0 {
-                (v - mean) / mean * 100.0
-            } else {
-                0.0
-            }
-        };
-        let pct = |part: f64, whole: f64| {
-            if whole != 0.0 {
-                part / whole * 100.0
-            } else {
-                0.0
-            }
-        };
-        let territories: Vec<TerritoryMetrics> = of_type
-            .iter()
-            .zip(per)
-            .zip(rolled)
-            .zip(&has_children)
-            .zip(&judged)
-            .map(|((((t, (_, own)), g), &has_children), judged)| {
-                let st = engine.shape_stats(t.id);
-                let mut share_pct = vec![pct(g.count as f64, total.count as f64)];
-                share_pct.extend((0..nm).map(|m| pct(g.sums[m], total.sums[m])));
-                let bv = judged.unwrap_or_else(|| value(&g));
-                TerritoryMetrics {
-                    id: t.id.0,
-                    name: t.name.clone(),
-                    rep: project.rep_label(t),
-                    parent: t.parent.map(|p| p.0),
-                    has_children,
-                    share_pct,
-                    balance_unit: judged.is_some(),
-                    balance_value: bv,
-                    deviation_pct: if judged.is_some() { dev(bv) } else { 0.0 },
-                    area_km2: st.area_km2,
-                    compactness: st.compactness,
-                    drive: None,
-                    group: g,
-                    own,
-                    quota: None,
-                    actual: None,
-                    attainment_pct: None,
-                    white_space: None,
-                    penetration_pct: None,
-                    neglected: None,
-                }
-            })
-            .collect();
-        let out_of_tolerance = territories
-            .iter()
-            .filter(|t| t.balance_unit && t.deviation_pct.abs() > tol + 1e-9)
-            .count();
-        let mut metrics = Self {
-            balance_measure: project.settings.balance.to_string(),
-            tolerance_pct: tol,
-            measures: a.measures.iter().map(|m| m.name.clone()).collect(),
-            territories,
-            balance_units: values.len(),
-            mean,
-            min: spread.min,
-            max: spread.max,
-            max_min_ratio: (spread.min > 0.0).then(|| spread.max / spread.min),
-            cv_pct: if mean != 0.0 {
-                spread.var.sqrt() / mean * 100.0
-            } else {
-                0.0
-            },
-            out_of_tolerance,
-            unassigned,
-            unlocated,
-            total,
-            quota_total: None,
-            actual_total: None,
-            attainment_pct: None,
-            penetration_pct: None,
-            neglected: None,
-        };
-        fill_quota(project, ty, &mut metrics);
-        fill_neglected(project, engine, &mut metrics);
-        metrics
+        LiveMetrics::build(project, engine, unlocated).into_metrics()
     }
-
     /// How many territories there are and how many units balance judges:
     /// "12 territories" in a flat plan, "12 territories · balanced as 11
     /// (9 leaves + 2 parents' own accounts)" in a hierarchy.
@@ -383,64 +254,6 @@ impl Spread {
             max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         }
     }
-}
-
-/// Each territory's figures rolled up — its own accounts plus all its
-/// descendants', summed in exact fixed point — and whether it has children.
-fn roll_up(
-    of_type: &[&Territory],
-    index: &TerritoryIndex,
-    tally: &Tally,
-    nm: usize,
-) -> (Vec<Group>, Vec<bool>) {
-    let pos: HashMap<u32, usize> = of_type
-        .iter()
-        .enumerate()
-        .map(|(k, t)| (t.id.0, k))
-        .collect();
-    let parent_of: Vec<Option<usize>> = of_type
-        .iter()
-        .map(|t| t.parent.and_then(|p| pos.get(&p.0).copied()))
-        .collect();
-    let n = of_type.len();
-    let mut has_children = vec![false; n];
-    let own_exact: Vec<(i64, Vec<i128>)> = of_type
-        .iter()
-        .map(|t| match index.slot_of(t.id) {
-            Some(s) => (
-                tally.count(s),
-                (0..nm).map(|m| tally.exact_sum(s, m)).collect(),
-            ),
-            None => (0, vec![0; nm]),
-        })
-        .collect();
-    let mut rolled = own_exact.clone();
-    for k in 0..n {
-        // Add k's own figures to every ancestor (bounded walk: a corrupt
-        // cycle from a hand-edited file cannot loop forever).
-        let mut at = parent_of[k];
-        let mut steps = 0;
-        while let Some(p) = at {
-            if p == k || steps > n {
-                break;
-            }
-            has_children[p] |= steps == 0;
-            rolled[p].0 += own_exact[k].0;
-            for m in 0..nm {
-                rolled[p].1[m] += own_exact[k].1[m];
-            }
-            at = parent_of[p];
-            steps += 1;
-        }
-    }
-    let rolled = rolled
-        .into_iter()
-        .map(|(c, s)| Group {
-            count: c.max(0) as u64,
-            sums: s.into_iter().map(|v| v as f64 / SCALE).collect(),
-        })
-        .collect();
-    (rolled, has_children)
 }
 
 /// Each territory's quota rolled up: its own plus all its descendants'

@@ -11,7 +11,7 @@
 //! engine of the type the map shows ([`Workspace::current_type`]), so
 //! callers written for one layer keep working.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -21,7 +21,7 @@ use super::engine::{Change, Engine};
 use super::error::Error;
 use super::error::Result;
 use super::fs::{Fingerprint, WriteOptions};
-use super::metrics::{Group, PlanMetrics, unlocated_group};
+use super::metrics::{Group, LiveMetrics, PlanMetrics, unlocated_group};
 use super::model::{Project, TerritoryId, TerritoryTypeId};
 use super::project_file;
 
@@ -101,6 +101,9 @@ struct JournalEntry {
     territories: Vec<TerritoryId>,
     accounts: Vec<u32>,
     relocated: bool,
+    /// The territories whose metrics entries changed beyond their tallies
+    /// (see [`metrics_local`]); `None`: figures beyond those may have.
+    metrics: Option<Vec<TerritoryId>>,
 }
 
 /// The last few revisions' changes (bounded: older ones are forgotten and
@@ -159,6 +162,57 @@ impl Journal {
         out.accounts.dedup();
         Some(out)
     }
+
+    /// The territories whose metrics entries changed beyond their tallies
+    /// since `revision`; `None` when more may have changed (or that is not
+    /// known).
+    fn metrics_since(&self, revision: u64) -> Option<Vec<TerritoryId>> {
+        let end = self.base + self.entries.len() as u64;
+        if revision < self.base || revision > end {
+            return None;
+        }
+        let mut out = Vec::new();
+        for e in self.entries.range((revision - self.base) as usize..) {
+            out.extend(e.as_ref()?.metrics.as_deref()?);
+        }
+        Some(out)
+    }
+}
+
+/// Collects the territories whose own metrics entries `edit` may change
+/// besides their tallies (shape, name, reps, rule); false when it may
+/// change more than that (settings, rep names, the hierarchy, the set of
+/// territories, types or measures): metrics are then rebuilt whole.
+fn metrics_local(edit: &Edit, out: &mut Vec<TerritoryId>) -> bool {
+    match edit {
+        Edit::SetGeometry { id, .. }
+        | Edit::SetTerritoryProps { id, .. }
+        | Edit::SetRule { id, .. } => {
+            out.push(*id);
+            true
+        }
+        // Quotas are filled in for every territory on each refresh.
+        Edit::SetPins { .. }
+        | Edit::SetLocations { .. }
+        | Edit::SetRemoved { .. }
+        | Edit::SetQuotas { .. } => true,
+        Edit::Batch { edits, .. } => edits.iter().all(|e| metrics_local(e, out)),
+        _ => false,
+    }
+}
+
+/// True when `edit` leaves every account's location, presence and measures
+/// as they were (so the unlocated accounts' figures stand).
+fn keeps_unlocated(edit: &Edit) -> bool {
+    match edit {
+        Edit::SetGeometry { .. }
+        | Edit::SetTerritoryProps { .. }
+        | Edit::SetRule { .. }
+        | Edit::SetPins { .. }
+        | Edit::SetQuotas { .. } => true,
+        Edit::Batch { edits, .. } => edits.iter().all(keeps_unlocated),
+        _ => false,
+    }
 }
 
 /// A project with its live assignment and history. See the module docs.
@@ -183,6 +237,19 @@ pub struct Workspace {
     journal: Journal,
     /// The unlocated accounts' figures, kept until accounts change.
     unlocated: OnceLock<Group>,
+    /// Each territory's position in the plan, by id, as last taken: checked
+    /// on every use (see [`Workspace::recolor_edits`]).
+    positions: HashMap<TerritoryId, usize>,
+}
+
+/// Each territory's position in `project`, by id.
+fn positions_of(project: &Project) -> HashMap<TerritoryId, usize> {
+    project
+        .territories
+        .iter()
+        .enumerate()
+        .map(|(k, t)| (t.id, k))
+        .collect()
 }
 
 /// What a save may replace anyway.
@@ -219,6 +286,7 @@ impl Workspace {
             disk: None,
             journal: Journal::default(),
             unlocated: OnceLock::new(),
+            positions: HashMap::new(),
         }
     }
 
@@ -244,6 +312,7 @@ impl Workspace {
                 ..Journal::default()
             },
             unlocated: self.unlocated.clone(),
+            positions: self.positions.clone(),
         }
     }
 
@@ -341,6 +410,35 @@ impl Workspace {
     /// Current balance metrics of the type the map shows.
     pub fn metrics(&self) -> PlanMetrics {
         PlanMetrics::compute_with_unlocated(&self.project, self.engine(), self.unlocated())
+    }
+
+    /// Brings `live` up to date with the plan: the metrics of the type the
+    /// map shows, rebuilding only the territories that changed since it was
+    /// last brought up to date (see [`LiveMetrics`]); from scratch when the
+    /// type changed, or the edits since changed more than territories and
+    /// accounts (settings, hierarchy, territories added or removed…).
+    /// Always equal to [`Workspace::metrics`].
+    pub fn refresh_metrics(&self, live: &mut LiveMetrics) {
+        let (ty, now) = (self.current_type(), self.revision);
+        let touched = match live.seen {
+            Some((t, rev)) if t == ty && rev == now => return,
+            Some((t, rev)) if t == ty => self.journal.metrics_since(rev),
+            _ => None,
+        };
+        let engine = self.engine();
+        let updated =
+            touched.is_some_and(|ids| live.update(&self.project, engine, self.unlocated(), &ids));
+        if !updated {
+            *live = LiveMetrics::build(&self.project, engine, self.unlocated());
+        }
+        live.seen = Some((ty, now));
+    }
+
+    /// Metrics to keep up to date with [`Workspace::refresh_metrics`].
+    pub fn live_metrics(&self) -> LiveMetrics {
+        let mut live = LiveMetrics::build(&self.project, self.engine(), self.unlocated());
+        live.seen = Some((self.current_type(), self.revision));
+        live
     }
 
     fn unlocated(&self) -> Group {
@@ -468,10 +566,13 @@ impl Workspace {
         if recolor {
             shaped(&edit, &mut reshaped);
         }
+        let mut touched = Vec::new();
+        let local = metrics_local(&edit, &mut touched);
+        let keeps = keeps_unlocated(&edit);
         let (mut inverse, mut change) = edit.apply(&mut self.project)?;
         // Added or reshaped territories that now share a colour with a
         // neighbour take another one, in the same undo step.
-        let recolor = colors::recolor_edits(&self.project, &reshaped);
+        let recolor = self.recolor_edits(&reshaped);
         if !recolor.is_empty() {
             let label = inverse.label(&self.project);
             let batch = Edit::Batch {
@@ -489,7 +590,7 @@ impl Workspace {
             }
         }
         self.apply_change(&change);
-        self.record(&change);
+        self.record(&change, local.then_some(touched), keeps);
         self.revision += 1;
         // Revisions never repeat, so they double as fresh state ids; undo
         // and redo overwrite this with the state they return to.
@@ -497,14 +598,71 @@ impl Workspace {
         Ok(inverse)
     }
 
+    /// The colour edits for the territories in `reshaped` (just added or
+    /// reshaped; see [`colors::recolor_edits_near`]). Candidate neighbours
+    /// come from the engines' box trees, which know every territory as it
+    /// was before this edit (the reshaped ones are candidates anyway), and
+    /// territories are found by their remembered positions: nothing here
+    /// walks the whole plan.
+    fn recolor_edits(&mut self, reshaped: &[TerritoryId]) -> Vec<Edit> {
+        if reshaped.is_empty() {
+            return Vec::new();
+        }
+        if self.positions.len() != self.project.territories.len() {
+            self.positions = positions_of(&self.project);
+        }
+        let stale = std::cell::Cell::new(false);
+        let edits = {
+            let (ts, positions, engines) =
+                (&self.project.territories, &self.positions, &self.engines);
+            let find = |id: TerritoryId| {
+                let at = positions.get(&id).and_then(|&k| ts.get(k));
+                at.filter(|t| t.id == id).or_else(|| {
+                    // Territories came and went since the positions were
+                    // taken: scan now, take them afresh after.
+                    stale.set(true);
+                    ts.iter().find(|t| t.id == id)
+                })
+            };
+            let in_box = |ty: TerritoryTypeId, b: [f64; 4]| -> Option<Vec<TerritoryId>> {
+                let index = engines.iter().find(|e| e.type_id() == ty)?.index();
+                Some(
+                    index
+                        .slots_in_box(b)
+                        .filter_map(|s| index.id_of_slot(s))
+                        .collect(),
+                )
+            };
+            let near = colors::Near {
+                find: &find,
+                in_box: &in_box,
+                fresh: reshaped,
+            };
+            colors::recolor_edits_near(&self.project, reshaped, &near)
+        };
+        if stale.get() {
+            self.positions = positions_of(&self.project);
+        }
+        edits
+    }
+
     /// Journals what `change` (just applied) did, and drops what it makes
     /// stale.
-    fn record(&mut self, change: &Change) {
+    /// `metrics`: the territories whose metrics entries it changed beyond
+    /// their tallies, `None` if more; `keeps_unlocated`: the edit left the
+    /// accounts' locations, presence and measures alone.
+    fn record(
+        &mut self,
+        change: &Change,
+        metrics: Option<Vec<TerritoryId>>,
+        keeps_unlocated: bool,
+    ) {
         let everything = change.all || change.types || change.accounts_added;
         let mut entry = (!everything).then(|| JournalEntry {
             territories: change.territories.clone(),
             accounts: change.accounts.clone(),
             relocated: !change.relocated.is_empty(),
+            metrics,
         });
         for e in &self.engines {
             match (e.last_moves(), &mut entry) {
@@ -518,7 +676,9 @@ impl Workspace {
         }
         // Unlocated figures change only with accounts added, removed or
         // moved (all of which list the accounts in the change).
-        if everything || !change.accounts.is_empty() || !change.relocated.is_empty() {
+        if everything
+            || (!keeps_unlocated && (!change.accounts.is_empty() || !change.relocated.is_empty()))
+        {
             self.unlocated = OnceLock::new();
         }
         self.journal

@@ -551,7 +551,10 @@ impl Engine {
                     shape_stats(&self.mine(project, t).expect("live").geometry);
             }
         }
-        if !change.territories.is_empty() || !change.rules.is_empty() {
+        // Only territories with a rule (now or before) can change the rule
+        // list: compiling every rule of the plan on each reshape grew with
+        // the number of territories.
+        if !rule_touched.is_empty() || !change.rules.is_empty() {
             self.rebuild_rules(project);
         }
         if grid_rebuilt {
