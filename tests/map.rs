@@ -1097,3 +1097,141 @@ fn frame_benchmark_times_every_case() {
         assert!(r.stats.territories > 0, "{}: no territory drawn", r.name);
     }
 }
+
+/// Every level of detail of a plan's territories keeps each ring (with at
+/// least 3 points) and every vertex of the full shape within
+/// `LOD_TOLERANCE_PX` of it at the zoom it is drawn at, and the coarse
+/// levels do save vertices.
+#[test]
+fn levels_of_detail_stay_within_tolerance() {
+    use turfmap::app::map::territories::LOD_TOLERANCE_PX;
+    let ws = Workspace::new(synthetic_plan(1_000, 300, 5));
+    let mut layer = TerritoryLayer::default();
+    layer.refresh(&ws, PlanKey::of(&ws));
+    let (mut full_verts, mut coarse_verts) = (0, 0);
+    for t in &ws.project().territories {
+        let s = layer.shape(t.id).expect("a shape per territory");
+        let full = &s.geom;
+        full_verts += full.verts.len();
+        coarse_verts += s
+            .lods
+            .first()
+            .map_or(full.verts.len(), |(_, g)| g.verts.len());
+        for (zoom, g) in &s.lods {
+            let px = world_scale(*zoom);
+            assert_eq!(g.paths.len(), full.paths.len(), "{} at zoom {zoom}", t.name);
+            for (p, q) in g.paths.iter().zip(&full.paths) {
+                assert!(p.end >= p.start + 3, "{} at zoom {zoom}: {p:?}", t.name);
+                // Both rings on screen at `zoom`, in points.
+                let on_screen = |g: &Geom, k: u32| {
+                    let w = world_vert(g, k);
+                    pos2((w[0] * px) as f32, (w[1] * px) as f32)
+                };
+                let simple: Vec<Pos2> = (p.start..p.end).map(|k| on_screen(g, k)).collect();
+                for k in q.start..q.end {
+                    let v = on_screen(full, k);
+                    let d = (0..simple.len())
+                        .map(|i| dist_to_segment(v, simple[i], simple[(i + 1) % simple.len()]))
+                        .fold(f32::MAX, f32::min);
+                    assert!(
+                        d <= LOD_TOLERANCE_PX as f32 + 0.01,
+                        "{} at zoom {zoom}: a vertex is {d} points off its simplified ring",
+                        t.name
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        coarse_verts * 2 < full_verts,
+        "{coarse_verts} of {full_verts} vertices at the coarsest level"
+    );
+}
+
+/// Share of `pts` lying on (within 1.5 points of) a stroke in the meshes
+/// of `out`: an untextured triangle from an opaque core to a transparent
+/// feather edge (fills are one translucent colour, land one opaque one).
+fn outlined_share(out: &FullOutput, pts: &[Pos2]) -> f64 {
+    let area = Rect::from_points(pts).expand(5.0);
+    let mut tris: Vec<[Pos2; 3]> = Vec::new();
+    for cs in &out.shapes {
+        let Shape::Mesh(m) = &cs.shape else {
+            continue;
+        };
+        for t in m.indices.chunks_exact(3) {
+            let v = [t[0], t[1], t[2]].map(|i| m.vertices[i as usize]);
+            let stroke = v.iter().all(|v| v.uv == egui::epaint::WHITE_UV)
+                && v.iter().any(|v| v.color.a() == 255)
+                && v.iter().any(|v| v.color.a() == 0);
+            if stroke && v.iter().any(|v| area.contains(v.pos)) {
+                tris.push(v.map(|v| v.pos));
+            }
+        }
+    }
+    let near = |p: &Pos2| {
+        tris.iter().any(|t| {
+            (0..3)
+                .map(|k| dist_to_segment(*p, t[k], t[(k + 1) % 3]))
+                .fold(f32::MAX, f32::min)
+                <= 1.5
+        })
+    };
+    pts.iter().filter(|p| near(p)).count() as f64 / pts.len().max(1) as f64
+}
+
+/// With many territories in view their outlines are tessellated once and
+/// reused: an unchanged frame and a pan re-tessellate none, an edit
+/// re-tessellates the territories it touched, and the map then shows the
+/// new boundary, not the old one.
+#[test]
+fn cached_outlines_follow_pans_and_edits() {
+    use turfmap::app::map::territories::CACHE_MIN_TERRITORIES;
+    use turfmap::core::edit::Edit;
+    let mut ws = Workspace::new(synthetic_plan(2_000, 1_000, 3));
+    let mut h = Harness::new();
+    let (sel, style) = (Selection::default(), MapStyle::default());
+    h.view.zoom_to_plan(&ws);
+    h.frame(&ws, &sel, &style, vec![]);
+    h.frame(&ws, &sel, &style, vec![]);
+    let s = h.view.stats();
+    assert!(s.territories >= CACHE_MIN_TERRITORIES, "{s:?}");
+    assert!(s.outlines_cached > s.territories / 2, "{s:?}");
+    assert_eq!(s.outlines_built, 0, "an unchanged frame rebuilds nothing");
+    let (lon, lat) = h.view.center();
+    h.view.set_view(lon + 0.3, lat, h.view.zoom());
+    h.frame(&ws, &sel, &style, vec![]);
+    assert_eq!(h.view.stats().outlines_built, 0, "a pan only moves them");
+
+    // Territory 500 grown by half: its new ring crosses its neighbours.
+    let id = ws.project().territories[500].id;
+    let grown = scaled(&ws.project().territory(id).unwrap().geometry, 1.5);
+    let ring_on_screen = |h: &Harness| -> Vec<Pos2> {
+        grown.0[0]
+            .exterior()
+            .0
+            .iter()
+            .map(|c| h.view.screen_pos(c.x, c.y).unwrap())
+            .collect()
+    };
+    let (_, before) = h.frame_output(&ws, &sel, &style, vec![]);
+    let new_ring = ring_on_screen(&h);
+    assert!(
+        outlined_share(&before, &new_ring) < 0.5,
+        "already drawn there?"
+    );
+    ws.apply(Edit::SetGeometry {
+        id,
+        geometry: grown.clone(),
+    })
+    .unwrap();
+    let (_, after) = h.frame_output(&ws, &sel, &style, vec![]);
+    let built = h.view.stats().outlines_built;
+    assert!(
+        (1..50).contains(&built),
+        "{built} outlines rebuilt for one edit"
+    );
+    assert!(
+        outlined_share(&after, &new_ring) > 0.9,
+        "the new boundary is not drawn"
+    );
+}

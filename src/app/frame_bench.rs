@@ -114,7 +114,7 @@ pub fn run(out: &mut dyn Write) -> anyhow::Result<()> {
             };
             writeln!(
                 out,
-                "  {:<30} median {:>6.2} ms  p95 {:>6.2} ms  {}  {split}  [{} accounts in view: {how}; {} territories, {} labels]",
+                "  {:<30} median {:>6.2} ms  p95 {:>6.2} ms  {}  {split}  [{} accounts in view: {how}; {} territories ({} outlines cached), {} labels]",
                 r.name,
                 r.median_ms,
                 r.p95_ms,
@@ -125,6 +125,7 @@ pub fn run(out: &mut dyn Write) -> anyhow::Result<()> {
                 },
                 group(d.in_view),
                 r.stats.territories,
+                r.stats.outlines_cached,
                 r.stats.labels,
             )?;
         }

@@ -59,7 +59,11 @@ pub fn paint(
         let r = view.rect;
         painter.rect_filled(r.expand(1.0), 2.0, Color32::from_rgb(0xd5, 0xdf, 0xe7));
         let clipped = painter.with_clip_rect(r);
-        let overlay = layer.paint(&clipped, view, ws, style);
+        let style = PaintStyle {
+            cache_outlines: false,
+            ..*style
+        };
+        let overlay = layer.paint(&clipped, view, ws, &style);
         clipped.extend(overlay.outlines);
         paint_labels(&clipped, overlay.labels);
         painter.rect_stroke(

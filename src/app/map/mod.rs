@@ -84,6 +84,10 @@ pub struct FrameStats {
     pub dots: DotStats,
     /// Whether the basemap had finished loading.
     pub basemap_ready: bool,
+    /// Territory outlines drawn from their cached tessellation.
+    pub outlines_cached: usize,
+    /// Of those, re-tessellated this frame (new zoom, shape or colour).
+    pub outlines_built: usize,
 }
 
 /// The map widget and its view state (camera, caches).
@@ -918,6 +922,7 @@ fn paint_style<'a>(
         labels: style.labels,
         coloring: coloring.map(|c| &c.coloring),
         values: coloring.filter(|_| style.label_values).map(|c| &c.metrics),
+        cache_outlines: true,
     }
 }
 
@@ -933,6 +938,8 @@ impl PlanLayers<'_> {
         let paint_style = paint_style(self.selected, self.coloring, style);
         let overlay = self.territories.paint(painter, view, ws, &paint_style);
         stats.territories = self.territories.drawn;
+        stats.outlines_cached = self.territories.outlines_cached;
+        stats.outlines_built = self.territories.outlines_built();
         if style.accounts && style.density {
             self.heat.paint(painter, view, self.accounts);
             self.accounts.stats = DotStats::default();

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use egui::epaint::Tessellator;
 use egui::{Align2, Color32, FontId, Mesh, Pos2, Rect, Shape, Stroke, Vec2};
 use geo::MultiPolygon;
 use rayon::prelude::*;
@@ -124,6 +125,7 @@ pub struct LabelCandidate {
 }
 
 /// How [`TerritoryLayer::paint`] draws this frame.
+#[derive(Clone, Copy)]
 pub struct PaintStyle<'a> {
     /// The selected territory (highlighted, always labelled).
     pub selected: Option<TerritoryId>,
@@ -136,6 +138,9 @@ pub struct PaintStyle<'a> {
     pub coloring: Option<&'a crate::core::colorby::Coloring>,
     /// Balance figures to write under the names, when asked.
     pub values: Option<&'a crate::core::metrics::PlanMetrics>,
+    /// Keep the outlines tessellated between frames (the main map; an
+    /// inset, at its own zoom, would evict them every frame).
+    pub cache_outlines: bool,
 }
 
 /// Smallest fill opacity when territories are coloured by a value: a
@@ -157,9 +162,14 @@ pub struct TerritoryLayer {
     key: Option<PlanKey>,
     shapes: HashMap<TerritoryId, Arc<TerritoryShape>>,
     fill: Arc<Mesh>,
+    /// This frame's cached outlines, translated into place.
+    outline_mesh: Arc<Mesh>,
+    outlines: OutlineCache,
     scratch: Vec<Pos2>,
     /// Territories drawn in the last frame.
     pub drawn: usize,
+    /// Of those, outlined from the outline cache.
+    pub outlines_cached: usize,
     drawn_ids: Vec<TerritoryId>,
     /// The fill colour each drawn territory got in the last frame.
     drawn_fills: Vec<(TerritoryId, [u8; 3])>,
@@ -280,6 +290,11 @@ impl TerritoryLayer {
         painter.extend(shapes);
     }
 
+    /// Outlines re-tessellated in the last frame that used the cache.
+    pub fn outlines_built(&self) -> usize {
+        self.outlines.built
+    }
+
     /// The territories drawn in the last frame, in plan order.
     pub fn drawn_ids(&self) -> &[TerritoryId] {
         &self.drawn_ids
@@ -309,7 +324,6 @@ impl TerritoryLayer {
         style: &PaintStyle,
     ) -> Overlay {
         let (selected, want_labels) = (style.selected, style.labels);
-        let vb = view.world_bounds(4.0);
         let by_value = style
             .coloring
             .filter(|c| c.by != crate::core::colorby::ColorBy::Territory);
@@ -318,100 +332,319 @@ impl TerritoryLayer {
             None => style.opacity,
         }
         .clamp(0.0, 1.0);
-        if Arc::get_mut(&mut self.fill).is_none() {
-            self.fill = Arc::new(Mesh::default());
+        let Self {
+            shapes,
+            fill,
+            outline_mesh,
+            outlines: cache,
+            scratch,
+            drawn,
+            outlines_cached,
+            drawn_ids,
+            drawn_fills,
+            ..
+        } = self;
+        let visible = visible(shapes, view, ws, selected, by_value);
+        *drawn = visible.len();
+        drawn_ids.clear();
+        drawn_ids.extend(visible.iter().map(|d| d.t.id));
+        drawn_fills.extend(visible.iter().map(|d| (d.t.id, d.rgb)));
+        let cached = style.cache_outlines && visible.len() >= CACHE_MIN_TERRITORIES;
+        if cached {
+            cache.update(painter.ctx(), view, &visible);
+        } else if style.cache_outlines {
+            cache.clear();
         }
-        let fill = Arc::make_mut(&mut self.fill);
-        fill.clear();
+        let fill = fresh_mesh(fill);
+        let outline_mesh = fresh_mesh(outline_mesh);
+        *outlines_cached = 0;
         let mut outlines: Vec<Shape> = Vec::new();
         let mut labels = Vec::new();
         let mut selected_outline: Vec<Shape> = Vec::new();
-        let thin = if view.zoom >= 9.0 { 1.4 } else { 1.0 };
-        self.drawn = 0;
-        self.drawn_ids.clear();
-        // One type at a time: an overlay type's territories overlap the
-        // geographic ones by design, so both at once would be unreadable.
-        let ty = ws.current_type();
-        for t in ws.project().territories.iter().filter(|t| t.type_id == ty) {
-            let Some(s) = self.shapes.get(&t.id) else {
-                continue;
-            };
-            let g = s.geom_at(view.zoom);
-            if g.is_empty() || !boxes_touch(&g.bbox, &vb) {
-                continue;
-            }
-            let size = view.screen_size(&g.bbox);
-            if size.x < 0.3 && size.y < 0.3 {
-                continue;
-            }
-            self.drawn += 1;
-            self.drawn_ids.push(t.id);
-            let is_sel = selected == Some(t.id);
-            let [r, gr, b] = by_value.map_or(t.color, |c| c.fill(t.id.0));
-            self.drawn_fills.push((t.id, [r, gr, b]));
-            let a = if is_sel {
+        for d in &visible {
+            let (g, [r, gr, b]) = (d.s.geom_at(view.zoom), d.rgb);
+            let a = if d.sel {
                 (opacity * 1.8).max(opacity + 0.15).min(0.8)
             } else {
                 opacity
             };
-            g.to_screen(view, &mut self.scratch);
+            g.to_screen(view, scratch);
             push_fill(
                 fill,
                 g,
-                &self.scratch,
+                scratch,
                 Color32::from_rgba_unmultiplied(r, gr, b, (a * 255.0).round() as u8),
             );
-            let dark = |f: f32| {
-                Color32::from_rgb(
-                    (r as f32 * f) as u8,
-                    (gr as f32 * f) as u8,
-                    (b as f32 * f) as u8,
-                )
-            };
-            if is_sel {
-                let stroke = Stroke::new(3.0, dark(0.45));
-                push_outlines(
-                    &mut selected_outline,
-                    g,
-                    &self.scratch,
-                    stroke,
-                    0.75,
-                    &view.rect,
-                );
-            } else if size.x >= 3.0 || size.y >= 3.0 {
-                let stroke = Stroke::new(thin, dark(0.6));
-                // Coarser steps when the territory is small on screen.
-                let step = if size.x.max(size.y) < 60.0 { 1.5 } else { 0.9 };
-                push_outlines(&mut outlines, g, &self.scratch, stroke, step, &view.rect);
-            }
-            if (want_labels || is_sel)
-                && let Some(at) = s.label_at
-            {
-                let pos = view.to_screen(at);
-                // Rough width at the smallest label size before any text
-                // layout: skip hopeless ones.
-                let est = t.name.chars().count() as f32 * 5.2;
-                if view.rect.contains(pos) && (is_sel || est <= size.x * MAX_OVERHANG * 1.2) {
-                    let value = style
-                        .values
-                        .and_then(|m| m.territory(t.id))
-                        .map(crate::core::render::svg::label_value);
-                    labels.push(LabelCandidate {
-                        id: t.id,
-                        pos,
-                        alts: s.label_alts.iter().map(|&w| view.to_screen(w)).collect(),
-                        text: t.name.clone(),
-                        max_width: size.x,
-                        area: size.x * size.y,
-                        selected: is_sel,
-                        value,
-                    });
+            if d.sel {
+                let stroke = Stroke::new(3.0, darker(d.rgb, 0.45));
+                push_outlines(&mut selected_outline, g, scratch, stroke, 0.75, &view.rect);
+            } else if let Some((stroke, step)) = outline_style(d, view.zoom) {
+                match cache.get(d, stroke, step).filter(|_| cached) {
+                    Some(m) => {
+                        append_translated(outline_mesh, m, view.offset_of(g.origin));
+                        *outlines_cached += 1;
+                    }
+                    None => push_outlines(&mut outlines, g, scratch, stroke, step, &view.rect),
                 }
+            }
+            if (want_labels || d.sel)
+                && let Some(l) = label_candidate(d, view, style)
+            {
+                labels.push(l);
             }
         }
         painter.add(Shape::Mesh(self.fill.clone()));
+        if !self.outline_mesh.is_empty() {
+            outlines.insert(0, Shape::Mesh(self.outline_mesh.clone()));
+        }
         outlines.extend(selected_outline);
         Overlay { outlines, labels }
+    }
+}
+
+/// Below this many territories in view, outlines go to egui as lines (cheap
+/// enough, and nothing to keep); from it on, see [`OutlineCache`].
+pub const CACHE_MIN_TERRITORIES: usize = 500;
+
+/// A territory drawn this frame.
+struct Visible<'a> {
+    t: &'a crate::core::model::Territory,
+    s: &'a TerritoryShape,
+    /// Size of its (level of detail's) box on screen.
+    size: Vec2,
+    /// Fill colour before opacity.
+    rgb: [u8; 3],
+    sel: bool,
+}
+
+/// The territories of the current type in view and big enough to see, in
+/// plan order.
+fn visible<'a>(
+    shapes: &'a HashMap<TerritoryId, Arc<TerritoryShape>>,
+    view: &ViewTransform,
+    ws: &'a Workspace,
+    selected: Option<TerritoryId>,
+    by_value: Option<&crate::core::colorby::Coloring>,
+) -> Vec<Visible<'a>> {
+    let vb = view.world_bounds(4.0);
+    // One type at a time: an overlay type's territories overlap the
+    // geographic ones by design, so both at once would be unreadable.
+    let ty = ws.current_type();
+    let mut out = Vec::new();
+    for t in ws.project().territories.iter().filter(|t| t.type_id == ty) {
+        let Some(s) = shapes.get(&t.id) else {
+            continue;
+        };
+        let g = s.geom_at(view.zoom);
+        if g.is_empty() || !boxes_touch(&g.bbox, &vb) {
+            continue;
+        }
+        let size = view.screen_size(&g.bbox);
+        if size.x < 0.3 && size.y < 0.3 {
+            continue;
+        }
+        out.push(Visible {
+            t,
+            s,
+            size,
+            rgb: by_value.map_or(t.color, |c| c.fill(t.id.0)),
+            sel: selected == Some(t.id),
+        });
+    }
+    out
+}
+
+/// `rgb` darkened by factor `f`.
+fn darker([r, g, b]: [u8; 3], f: f32) -> Color32 {
+    Color32::from_rgb(
+        (r as f32 * f) as u8,
+        (g as f32 * f) as u8,
+        (b as f32 * f) as u8,
+    )
+}
+
+/// The stroke and thinning step of an unselected territory's outline, or
+/// `None` when it is too small on screen to outline.
+fn outline_style(d: &Visible, zoom: f64) -> Option<(Stroke, f32)> {
+    if d.size.x < 3.0 && d.size.y < 3.0 {
+        return None;
+    }
+    let thin = if zoom >= 9.0 { 1.4 } else { 1.0 };
+    // Coarser steps when the territory is small on screen.
+    let step = if d.size.x.max(d.size.y) < 60.0 {
+        1.5
+    } else {
+        0.9
+    };
+    Some((Stroke::new(thin, darker(d.rgb, 0.6)), step))
+}
+
+/// The label of a drawn territory, unless its name cannot fit.
+fn label_candidate(
+    d: &Visible,
+    view: &ViewTransform,
+    style: &PaintStyle,
+) -> Option<LabelCandidate> {
+    let pos = view.to_screen(d.s.label_at?);
+    // Rough width at the smallest label size before any text layout: skip
+    // hopeless ones.
+    let est = d.t.name.chars().count() as f32 * 5.2;
+    if !view.rect.contains(pos) || !(d.sel || est <= d.size.x * MAX_OVERHANG * 1.2) {
+        return None;
+    }
+    let value = style
+        .values
+        .and_then(|m| m.territory(d.t.id))
+        .map(crate::core::render::svg::label_value);
+    Some(LabelCandidate {
+        id: d.t.id,
+        pos,
+        alts: d.s.label_alts.iter().map(|&w| view.to_screen(w)).collect(),
+        text: d.t.name.clone(),
+        max_width: d.size.x,
+        area: d.size.x * d.size.y,
+        selected: d.sel,
+        value,
+    })
+}
+
+/// The mesh behind `m`, emptied, reusing last frame's buffers when egui has
+/// let go of them.
+fn fresh_mesh(m: &mut Arc<Mesh>) -> &mut Mesh {
+    if Arc::get_mut(m).is_none() {
+        *m = Arc::new(Mesh::default());
+    }
+    let mesh = Arc::make_mut(m);
+    mesh.clear();
+    mesh
+}
+
+/// Appends `m` moved by `(dx, dy)` to `out`.
+fn append_translated(out: &mut Mesh, m: &Mesh, (dx, dy): (f64, f64)) {
+    let base = out.vertices.len() as u32;
+    let d = Vec2::new(dx as f32, dy as f32);
+    out.vertices
+        .extend(m.vertices.iter().map(|v| egui::epaint::Vertex {
+            pos: v.pos + d,
+            ..*v
+        }));
+    out.indices.extend(m.indices.iter().map(|&i| base + i));
+}
+
+/// Each territory's outline tessellated once per zoom level, relative to
+/// its origin: panning only translates it, and an edit re-tessellates the
+/// territories whose shape or colour changed (the key says which). When
+/// 10,000 territories are in view, tessellating their outlines every frame
+/// is most of the frame.
+#[derive(Default)]
+pub struct OutlineCache {
+    meshes: HashMap<TerritoryId, (OutlineKey, Mesh)>,
+    /// Zoom of the cached meshes: a new zoom drops them all.
+    zoom: f64,
+    /// Display scale they were tessellated for.
+    pixels_per_point: f32,
+    /// Meshes built in the last frame.
+    pub built: usize,
+}
+
+/// What a cached outline was built from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct OutlineKey {
+    hash: u64,
+    zoom: f64,
+    pixels_per_point: f32,
+    stroke: Stroke,
+    step: f32,
+}
+
+/// Outlines of territories bigger than this on screen (points) are not
+/// cached: few fit in view, and `f32` offsets from a far origin would lose
+/// precision at street zoom.
+const CACHE_MAX_SIZE: f32 = 4096.0;
+
+impl OutlineCache {
+    fn clear(&mut self) {
+        self.meshes.clear();
+        self.built = 0;
+    }
+
+    /// The cached outline of `d` drawn with `stroke` and `step`, relative
+    /// to its origin's screen position; `None` unless built from exactly
+    /// that (its shape may have changed since).
+    fn get(&self, d: &Visible, stroke: Stroke, step: f32) -> Option<&Mesh> {
+        let want = OutlineKey {
+            hash: d.s.hash,
+            zoom: self.zoom,
+            pixels_per_point: self.pixels_per_point,
+            stroke,
+            step,
+        };
+        self.meshes
+            .get(&d.t.id)
+            .filter(|(k, _)| *k == want)
+            .map(|(_, m)| m)
+    }
+
+    /// Brings the outlines of `visible` up to date for `view`.
+    fn update(&mut self, ctx: &egui::Context, view: &ViewTransform, visible: &[Visible]) {
+        if self.zoom != view.zoom {
+            self.meshes.clear();
+            self.zoom = view.zoom;
+        }
+        let ppp = ctx.pixels_per_point();
+        self.pixels_per_point = ppp;
+        let stale: Vec<(&Visible, OutlineKey)> = visible
+            .iter()
+            .filter(|d| !d.sel && d.size.x.max(d.size.y) <= CACHE_MAX_SIZE)
+            .filter_map(|d| {
+                let (stroke, step) = outline_style(d, view.zoom)?;
+                let key = OutlineKey {
+                    hash: d.s.hash,
+                    zoom: view.zoom,
+                    pixels_per_point: ppp,
+                    stroke,
+                    step,
+                };
+                let fresh = self.meshes.get(&d.t.id).is_some_and(|(k, _)| *k == key);
+                (!fresh).then_some((d, key))
+            })
+            .collect();
+        self.built = stale.len();
+        if stale.is_empty() {
+            return;
+        }
+        let options = ctx.tessellation_options(|o| *o);
+        // No texture is involved in lines.
+        let tess = Tessellator::new(ppp, options, [1, 1], Vec::new());
+        let scale = view.scale;
+        let built: Vec<(TerritoryId, (OutlineKey, Mesh))> = stale
+            .par_iter()
+            .map_init(
+                || (tess.clone(), Vec::new()),
+                |(tess, local), (d, key)| {
+                    let g = d.s.geom_at(key.zoom);
+                    local.clear();
+                    local.extend(g.verts.iter().map(|v| {
+                        Pos2::new((v[0] as f64 * scale) as f32, (v[1] as f64 * scale) as f32)
+                    }));
+                    let mut lines = Vec::new();
+                    push_outlines(
+                        &mut lines,
+                        g,
+                        local,
+                        key.stroke,
+                        key.step,
+                        &Rect::EVERYTHING,
+                    );
+                    let mut mesh = Mesh::default();
+                    for l in lines {
+                        tess.tessellate_shape(l, &mut mesh);
+                    }
+                    (d.t.id, (*key, mesh))
+                },
+            )
+            .collect();
+        self.meshes.extend(built);
     }
 }
 
