@@ -398,6 +398,22 @@ fn from_home(p: &Problem, progress: &Progress) -> Result<(Option<Solution>, f64)
     if k == 0 || p.xy.is_empty() || !placed {
         return Ok((None, 0.0));
     }
+    // Least disruption first: chains of boundary moves from the plan as
+    // it is, stopping as soon as the tolerance is met. A weight of 0 asks
+    // for balance first (the far end of the trade-off), so it skips this.
+    if p.disruption > 0.0 {
+        let mut assign = p.home.clone();
+        if let Some(moves) = solver::least_move(p, &mut assign, progress)? {
+            let contiguous = solver::pieces(p, &assign)
+                .iter()
+                .zip(&p.pieces)
+                .all(|(&n, &allowed)| n <= allowed.max(1));
+            let s = solver::solution_of(p, assign, 0, moves, contiguous);
+            if s.contiguous && s.within_tolerance_where_feasible {
+                return Ok((Some(s), 0.0));
+            }
+        }
+    }
     let centers = initial_centers(p, &p.home, k);
     let s = solver::finish(p, p.home.clone(), &centers, 0, false, progress)?;
     // Recombination from here was tried and moved more than the reshuffle
