@@ -409,7 +409,11 @@ fn from_home(p: &Problem, progress: &Progress) -> Result<(Option<Solution>, f64)
                 .zip(&p.pieces)
                 .all(|(&n, &allowed)| n <= allowed.max(1));
             let s = solver::solution_of(p, assign, 0, moves, contiguous);
-            if s.contiguous && s.within_tolerance_where_feasible {
+            // Stopping at the band edges leaves a wide spread when much
+            // had to move: kept while the CV is within the band the local
+            // search aims at.
+            let cv_ok = cv_pct(&s.loads) <= p.aim_tol * 100.0 + 1e-9;
+            if s.contiguous && s.within_tolerance_where_feasible && cv_ok {
                 return Ok((Some(s), 0.0));
             }
         }

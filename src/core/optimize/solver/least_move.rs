@@ -494,7 +494,10 @@ pub fn least_move(p: &Problem, assign: &mut [u32], progress: &Progress) -> Resul
         || !p.heavy_units().is_empty()
         || p.fixed.iter().any(|&f| f > hi)
         || p.home_split.iter().any(|s| !s.is_empty())
-        || assign.iter().any(|&d| d == NONE || d as usize >= k)
+        || (0..p.n()).any(|u| {
+            let d = assign[u];
+            (d == NONE && p.weight[u] > 0.0) || (d != NONE && d as usize >= k)
+        })
     {
         return Ok(None);
     }
@@ -525,6 +528,17 @@ pub fn least_move(p: &Problem, assign: &mut [u32], progress: &Progress) -> Resul
             }
         }
         let Some((_, _, _, chain)) = best else {
+            if std::env::var_os("TURFMAP_TRACE_BALANCE").is_some() {
+                let dev: Vec<String> = r
+                    .loads
+                    .iter()
+                    .map(|l| format!("{:+.2}%", (l / t - 1.0) * 100.0))
+                    .collect();
+                eprintln!(
+                    "      least-move repair stuck after {moves} moves: {}",
+                    dev.join(" ")
+                );
+            }
             return Ok(None);
         };
         for (u, to) in chain {
