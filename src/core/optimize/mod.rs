@@ -411,8 +411,14 @@ fn from_home(p: &Problem, progress: &Progress) -> Result<(Option<Solution>, f64)
             let s = solver::solution_of(p, assign, 0, moves, contiguous);
             // Stopping at the band edges leaves a wide spread when much
             // had to move: kept while the CV is within the band the local
-            // search aims at.
-            let cv_ok = cv_pct(&s.loads) <= p.aim_tol * 100.0 + 1e-9;
+            // search aims at, or little moved (at most the tolerance's
+            // share of the load; the spread is then the price of that).
+            let moved: f64 = (0..p.xy.len())
+                .filter(|&u| s.assign[u] != p.home[u])
+                .map(|u| p.weight[u])
+                .sum();
+            let total = p.weight.iter().sum::<f64>().max(1e-12);
+            let cv_ok = cv_pct(&s.loads) <= p.aim_tol * 100.0 + 1e-9 || moved / total <= p.tol;
             if s.contiguous && s.within_tolerance_where_feasible && cv_ok {
                 return Ok((Some(s), 0.0));
             }
