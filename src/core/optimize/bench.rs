@@ -282,19 +282,11 @@ fn bound_rows(
     let mut ws = Workspace::new(project.clone());
     ws.apply(g10.edit).map_err(to_io)?;
     let base = ws.project().clone();
-    let before: Vec<f64> = g10
-        .after
-        .territories
-        .iter()
-        .map(|t| t.balance_value)
-        .collect();
-    let heaviest = loads.iter().copied().fold(0.0, f64::max);
-    // Loads are scaled to the account count: the heaviest unit likewise.
-    let scale = before.iter().sum::<f64>() / loads.iter().sum::<f64>().max(1e-12);
-    let moved = super::bound::min_moved(&before, heaviest * scale, tol / 100.0)
-        .map_or("—".to_owned(), |m| {
-            format!("{:.1}%", m / before.iter().sum::<f64>().max(1e-12) * 100.0)
-        });
+    // Whole county pieces must move: the unit-level bound.
+    let (pieces, total) = pieces_by_territory(&ws, &opts).map_err(to_io)?;
+    let moved = super::bound::min_moved_units(&pieces, tol / 100.0).map_or("—".to_owned(), |m| {
+        format!("{:.2}%", m / total.max(1e-12) * 100.0)
+    });
     let t = Instant::now();
     let r = rebalance(&base, &opts, &Progress::new()).map_err(to_io)?;
     let dt = t.elapsed().as_secs_f64();
@@ -330,23 +322,55 @@ fn bound_line(
 /// Balance load per county (accounts outside every county count in the
 /// nearest one, as the balancer counts them).
 fn county_loads(project: &Project, opts: &BalanceOptions) -> Result<Vec<f64>> {
-    let units = crate::core::units::UnitSet::counties()?;
+    let (n, county) = account_counties(project)?;
     let load = super::prepare::account_loads(project, opts)?;
+    let mut per = vec![0.0; n];
+    for (i, c) in county.iter().enumerate() {
+        if let Some(c) = c {
+            per[*c] += load[i];
+        }
+    }
+    per.retain(|&l| l > 0.0);
+    Ok(per)
+}
+
+/// The county of each account (the nearest one for accounts outside every
+/// county), and the number of counties.
+fn account_counties(project: &Project) -> Result<(usize, Vec<Option<usize>>)> {
+    let units = crate::core::units::UnitSet::counties()?;
     let a = &project.accounts;
-    let mut per = vec![0.0; units.len()];
+    let mut county = vec![None; a.len()];
     for i in a.live().filter(|&i| a.is_located(i)) {
         let (lon, lat) = (a.lon[i], a.lat[i]);
-        let u = units.locate(lon, lat).map(|u| u as usize).or_else(|| {
+        county[i] = units.locate(lon, lat).map(|u| u as usize).or_else(|| {
             (0..units.len()).min_by(|&x, &y| {
                 let d =
                     |u: usize| crate::core::geometry::haversine_km(units.centroids[u], (lon, lat));
                 d(x).total_cmp(&d(y))
             })
         });
-        if let Some(u) = u {
-            per[u] += load[i];
+    }
+    Ok((units.len(), county))
+}
+
+/// The loads of the county pieces each territory holds in `ws` (a county
+/// split between territories counts as one piece in each), and the total.
+fn pieces_by_territory(ws: &Workspace, opts: &BalanceOptions) -> Result<(Vec<Vec<f64>>, f64)> {
+    let project = ws.project();
+    let (_, county) = account_counties(project)?;
+    let load = super::prepare::account_loads(project, opts)?;
+    let mut piece: std::collections::BTreeMap<(usize, usize), f64> = Default::default();
+    let ids: Vec<_> = project.territories.iter().map(|t| t.id).collect();
+    for (i, c) in county.iter().enumerate() {
+        let t = ws.engine().territory_of(i);
+        if let (Some(c), Some(t)) = (c, t.and_then(|t| ids.iter().position(|&x| x == t))) {
+            *piece.entry((t, *c)).or_default() += load[i];
         }
     }
-    per.retain(|&l| l > 0.0);
-    Ok(per)
+    let mut per = vec![Vec::new(); ids.len()];
+    for ((t, _), l) in piece {
+        per[t].push(l);
+    }
+    let total = per.iter().flatten().sum();
+    Ok((per, total))
 }

@@ -171,6 +171,94 @@ pub fn min_moved(loads: &[f64], heaviest_unit: f64, tol: f64) -> Option<f64> {
     Some(excess.max(shortfall))
 }
 
+/// Search nodes of one subset-sum search in [`min_moved_units`].
+const SUBSET_NODES: u64 = 2_000_000;
+
+/// A tighter lower bound on the load that must move, from the units each
+/// district holds now (`units[d]`: the loads of district `d`'s units): a
+/// district above the band can only shed whole units of its own, so it
+/// moves at least the lightest set of its units that covers its excess;
+/// a district below gains at least the lightest set of the others' units
+/// that covers its shortfall. The larger of the two sums (a moved unit may
+/// do both). `None` as [`min_moved`] when a unit is heavier than the band.
+pub fn min_moved_units(units: &[Vec<f64>], tol: f64) -> Option<f64> {
+    let k = units.len();
+    if k == 0 {
+        return Some(0.0);
+    }
+    let loads: Vec<f64> = units.iter().map(|u| u.iter().sum()).collect();
+    let mean = loads.iter().sum::<f64>() / k as f64;
+    let (hi, lo) = (mean * (1.0 + tol), mean * (1.0 - tol));
+    if units.iter().flatten().any(|&w| w > hi + 1e-9 * mean) {
+        return None;
+    }
+    let mut shed = 0.0;
+    let mut gain = 0.0;
+    for d in 0..k {
+        if loads[d] > hi {
+            shed += least_cover(&units[d], loads[d] - hi);
+        } else if loads[d] < lo {
+            let others: Vec<f64> = (0..k)
+                .filter(|&e| e != d)
+                .flat_map(|e| units[e].iter().copied())
+                .collect();
+            gain += least_cover(&others, lo - loads[d]);
+        }
+    }
+    Some(shed.max(gain))
+}
+
+/// The smallest sum of a subset of `items` (each ≥ 0) that is at least
+/// `x`, by branch-and-bound (heaviest first); `x` itself, still a lower
+/// bound, when the node budget runs out or nothing covers it.
+fn least_cover(items: &[f64], x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    let mut items: Vec<f64> = items.iter().copied().filter(|&w| w > 0.0).collect();
+    items.sort_by(|a, b| b.total_cmp(a));
+    let suffix = suffix_sums(&items);
+    if suffix[0] < x {
+        return x;
+    }
+    struct Cover<'a> {
+        items: &'a [f64],
+        suffix: &'a [f64],
+        x: f64,
+        best: f64,
+        nodes: u64,
+    }
+    impl Cover<'_> {
+        /// False when the node budget ran out.
+        fn go(&mut self, i: usize, sum: f64) -> bool {
+            self.nodes += 1;
+            if self.nodes > SUBSET_NODES {
+                return false;
+            }
+            if sum >= self.x {
+                self.best = self.best.min(sum);
+                return true;
+            }
+            if i == self.items.len() || sum + self.suffix[i] < self.x || sum >= self.best {
+                return true;
+            }
+            // With item i, then without it.
+            if sum + self.items[i] < self.best && !self.go(i + 1, sum + self.items[i]) {
+                return false;
+            }
+            self.go(i + 1, sum)
+        }
+    }
+    let mut c = Cover {
+        items: &items,
+        suffix: &suffix,
+        x,
+        best: suffix[0],
+        nodes: 0,
+    };
+    if c.go(0, 0.0) { c.best } else { x }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,5 +343,96 @@ mod tests {
         assert!((m - 20.0).abs() < 1e-9, "{m}");
         assert_eq!(min_moved(&[130.0, 70.0], 120.0, 0.1), None);
         assert_eq!(min_moved(&[100.0, 100.0], 10.0, 0.05), Some(0.0));
+    }
+
+    /// The least load moved by any plan that brings every district within
+    /// the band, contiguity aside (brute force over all assignments).
+    fn brute_moved(units: &[Vec<f64>], tol: f64) -> Option<f64> {
+        let k = units.len();
+        let items: Vec<(usize, f64)> = units
+            .iter()
+            .enumerate()
+            .flat_map(|(d, u)| u.iter().map(move |&w| (d, w)))
+            .collect();
+        let mean = items.iter().map(|x| x.1).sum::<f64>() / k as f64;
+        let (hi, lo) = (mean * (1.0 + tol), mean * (1.0 - tol));
+        let mut code = vec![0usize; items.len()];
+        let mut best: Option<f64> = None;
+        loop {
+            let mut bins = vec![0.0; k];
+            let mut moved = 0.0;
+            for (i, &d) in code.iter().enumerate() {
+                bins[d] += items[i].1;
+                if d != items[i].0 {
+                    moved += items[i].1;
+                }
+            }
+            if bins.iter().all(|&b| b <= hi + 1e-9 && b >= lo - 1e-9) {
+                best = Some(best.map_or(moved, |b: f64| b.min(moved)));
+            }
+            let mut i = 0;
+            while i < code.len() {
+                code[i] += 1;
+                if code[i] < k {
+                    break;
+                }
+                code[i] = 0;
+                i += 1;
+            }
+            if i == code.len() {
+                return best;
+            }
+        }
+    }
+
+    #[test]
+    fn the_unit_bound_is_valid_and_at_least_the_load_bound() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+        let mut tighter = 0;
+        for case in 0..80 {
+            let k = 2 + case % 2;
+            let units: Vec<Vec<f64>> = (0..k)
+                .map(|_| {
+                    (0..2 + rng.random_range(0..3))
+                        .map(|_| rng.random_range(1.0..30.0))
+                        .collect()
+                })
+                .collect();
+            let tol = 0.1;
+            let loads: Vec<f64> = units.iter().map(|u| u.iter().sum()).collect();
+            let heaviest = units.iter().flatten().copied().fold(0.0, f64::max);
+            let (Some(b), Some(old)) = (
+                min_moved_units(&units, tol),
+                min_moved(&loads, heaviest, tol),
+            ) else {
+                continue;
+            };
+            assert!(b >= old - 1e-9, "case {case}: {b} < {old}");
+            if let Some(exact) = brute_moved(&units, tol) {
+                assert!(
+                    b <= exact + 1e-9,
+                    "case {case} {units:?}: bound {b} > optimum {exact}"
+                );
+            }
+            if b > old + 1e-9 {
+                tighter += 1;
+            }
+        }
+        assert!(tighter > 10, "only {tighter} cases tighter");
+    }
+
+    #[test]
+    fn a_district_sheds_whole_units() {
+        // Mean 100, ±10%: the 130 must shed at least its 25 (not just 20).
+        let units = vec![
+            vec![25.0, 55.0, 50.0],
+            vec![35.0, 35.0],
+            vec![35.0, 35.0, 30.0],
+        ];
+        let m = min_moved_units(&units, 0.1).unwrap();
+        assert!((m - 25.0).abs() < 1e-9, "{m}");
+        assert_eq!(least_cover(&[3.0, 5.0, 9.0], 7.5), 8.0);
+        assert_eq!(least_cover(&[3.0], 7.5), 7.5);
     }
 }

@@ -398,6 +398,32 @@ fn from_home(p: &Problem, progress: &Progress) -> Result<(Option<Solution>, f64)
     if k == 0 || p.xy.is_empty() || !placed {
         return Ok((None, 0.0));
     }
+    // Least disruption first: chains of boundary moves from the plan as
+    // it is, stopping as soon as the tolerance is met. A weight of 0 asks
+    // for balance first (the far end of the trade-off), so it skips this.
+    if p.disruption > 0.0 {
+        let mut assign = p.home.clone();
+        if let Some(moves) = solver::least_move(p, &mut assign, progress)? {
+            let contiguous = solver::pieces(p, &assign)
+                .iter()
+                .zip(&p.pieces)
+                .all(|(&n, &allowed)| n <= allowed.max(1));
+            let s = solver::solution_of(p, assign, 0, moves, contiguous);
+            // Stopping at the band edges leaves a wide spread when much
+            // had to move: kept while the CV is within the band the local
+            // search aims at, or little moved (at most the tolerance's
+            // share of the load; the spread is then the price of that).
+            let moved: f64 = (0..p.xy.len())
+                .filter(|&u| s.assign[u] != p.home[u])
+                .map(|u| p.weight[u])
+                .sum();
+            let total = p.weight.iter().sum::<f64>().max(1e-12);
+            let cv_ok = cv_pct(&s.loads) <= p.aim_tol * 100.0 + 1e-9 || moved / total <= p.tol;
+            if s.contiguous && s.within_tolerance_where_feasible && cv_ok {
+                return Ok((Some(s), 0.0));
+            }
+        }
+    }
     let centers = initial_centers(p, &p.home, k);
     let s = solver::finish(p, p.home.clone(), &centers, 0, false, progress)?;
     // Recombination from here was tried and moved more than the reshuffle

@@ -3,10 +3,12 @@
 //! work, no plan or geometry: see the parent module for the method.
 
 mod drive_cost;
+mod least_move;
 mod recom;
 mod search;
 
 pub use drive_cost::DriveCost;
+pub use least_move::least_move;
 pub use recom::recombine;
 pub use search::local_search;
 
