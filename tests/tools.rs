@@ -682,3 +682,91 @@ fn a_vertex_on_a_neighbours_straight_border_takes_that_border_along() {
     assert!((total_area(&ws) - 2.0).abs() < 1e-12, "{}", total_area(&ws));
     assert!((area(&ws, "A") - 1.2).abs() < 1e-12, "{}", area(&ws, "A"));
 }
+
+/// Every vertex of `ws`'s territories moved by `d`: the drag's edit found
+/// through the engine's box tree equals the one from scanning the plan.
+fn drag_edits_agree(ws: &Workspace, d: (f64, f64)) -> usize {
+    let mut compared = 0;
+    for t in &ws.project().territories {
+        for (part, poly) in t.geometry.0.iter().enumerate() {
+            let rings = std::iter::once(poly.exterior()).chain(poly.interiors());
+            for (ring, r) in rings.enumerate() {
+                for (vertex, c) in r.0[..r.0.len() - 1].iter().enumerate() {
+                    let to = (c.x + d.0, c.y + d.1);
+                    let at = tools::VertexRef {
+                        id: t.id,
+                        part,
+                        ring,
+                        vertex,
+                    };
+                    let near = ws.move_vertex(at, to).map_err(|e| e.to_string());
+                    let all = tools::move_vertex(ws.project(), t.id, part, ring, vertex, to)
+                        .map_err(|e| e.to_string());
+                    assert_eq!(near, all, "{} vertex {vertex} of ring {ring}", t.name);
+                    compared += 1;
+                }
+            }
+        }
+    }
+    compared
+}
+
+#[test]
+fn a_drag_step_looks_only_around_the_vertex_and_finds_the_same() {
+    // Wavy shared borders, corners of three or more, a T-junction, a locked
+    // neighbour; after edits too (the box tree follows them).
+    let mut ws = Workspace::new(synthetic_plan(500, 12, 7));
+    let mut p = plan();
+    p.add_territory(
+        "T",
+        MultiPolygon(vec![polygon![
+            (x: 2.0, y: 0.0), (x: 3.0, y: 0.0), (x: 3.0, y: 2.0), (x: 2.0, y: 2.0), (x: 2.0, y: 0.5)
+        ]]),
+    );
+    let mut small = Workspace::new(p);
+    lock(&mut small, "C");
+    for w in [&mut ws, &mut small] {
+        assert!(drag_edits_agree(w, (0.01, -0.004)) > 10);
+        // Move some shared vertices, then compare again.
+        let a = w.project().territories[0].id;
+        for k in [1, 3] {
+            let c = w.project().territories[0].geometry.0[0].exterior().0[k];
+            let at = tools::VertexRef {
+                id: a,
+                part: 0,
+                ring: 0,
+                vertex: k,
+            };
+            if let Ok(e) = w.move_vertex(at, (c.x + 0.02, c.y + 0.01)) {
+                w.apply(e).unwrap();
+            }
+        }
+        assert!(drag_edits_agree(w, (-0.003, 0.006)) > 10);
+    }
+    // A territory with no area is in no box: the drag then looks at all.
+    let mut p = plan();
+    p.add_territory(
+        "Flat",
+        MultiPolygon(vec![
+            polygon![(x: 1.0, y: 0.5), (x: 1.5, y: 0.5), (x: 1.2, y: 0.5)],
+        ]),
+    );
+    let flat = Workspace::new(p);
+    let a = id(&flat, "A");
+    let around = flat.territories_around(
+        flat.project().territories[0].type_id,
+        Coord { x: 1.0, y: 0.5 },
+    );
+    assert!(around.is_none());
+    let k = vix(&flat, "A", 1.0, 0.5);
+    let at = tools::VertexRef {
+        id: a,
+        part: 0,
+        ring: 0,
+        vertex: k,
+    };
+    // It shares the vertex: found (and refusing the move), not skipped.
+    let err = flat.move_vertex(at, (1.1, 0.5)).unwrap_err().to_string();
+    assert!(err.contains("'Flat'"), "{err}");
+    drag_edits_agree(&flat, (0.01, 0.02));
+}

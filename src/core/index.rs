@@ -766,6 +766,24 @@ impl TerritoryIndex {
             .map(|e| e.data)
     }
 
+    /// The territories whose bounding boxes hold point `(x, y)`, with a
+    /// margin for rounding (a superset); `None` when a territory of the index
+    /// has no area, since such a one is in no box and a point query cannot
+    /// vouch for it.
+    pub fn ids_around(&self, x: f64, y: f64) -> Option<Vec<TerritoryId>> {
+        if self.slots.iter().flatten().any(|s| s.shape.is_empty()) {
+            return None;
+        }
+        // A point counts as on an edge within 1e-9 of the edge's length
+        // (`shape_edit`): at most ~4e-7 off a box for any edge on Earth.
+        let m = 1e-6;
+        Some(
+            self.slots_in_box([x - m, y - m, x + m, y + m])
+                .filter_map(|s| self.id_of_slot(s))
+                .collect(),
+        )
+    }
+
     /// The prepared shape in slot `slot`.
     pub fn slot_shape(&self, slot: u32) -> Option<&PreparedShape> {
         self.slots.get(slot as usize)?.as_ref().map(|s| &s.shape)

@@ -335,8 +335,9 @@ fn vertex_at(
 /// it too, so the neighbour gives or takes the area. Refuses a move that
 /// would make a ring cross itself, or that touches a locked territory.
 ///
-/// Cheap enough for every mouse move of a drag: it scans coordinates and
-/// clones only the territories it changes.
+/// Looks at every territory of the type; [`move_vertex_near`] (what
+/// `Workspace::move_vertex` uses for each mouse move of a drag) looks only
+/// at those whose boxes hold the vertex.
 pub fn move_vertex(
     project: &Project,
     id: TerritoryId,
@@ -345,20 +346,62 @@ pub fn move_vertex(
     vertex_idx: usize,
     to: (f64, f64),
 ) -> Result<Edit> {
-    let t = editable(project, id)?;
-    let (_, from) = vertex_at(t, polygon_idx, ring_idx, vertex_idx)?;
+    let at = VertexRef {
+        id,
+        part: polygon_idx,
+        ring: ring_idx,
+        vertex: vertex_idx,
+    };
+    move_vertex_near(project, &|_, _| None, at, to)
+}
+
+/// Finds the territories of a type whose bounding boxes may hold a point: a
+/// superset, in plan order; `None` to look at every territory of the type.
+pub type Around<'a> = dyn Fn(TerritoryTypeId, Coord<f64>) -> Option<Vec<&'a Territory>> + 'a;
+
+/// Which vertex: territory, part (polygon), ring (0 the exterior) and
+/// vertex within the ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VertexRef {
+    /// The territory.
+    pub id: TerritoryId,
+    /// Its polygon.
+    pub part: usize,
+    /// The ring in the polygon (0 the exterior, then the holes).
+    pub ring: usize,
+    /// The vertex in the ring.
+    pub vertex: usize,
+}
+
+/// [`move_vertex`] with the territories that may share the vertex found by
+/// `around`: a drag step then costs what the vertex's neighbours cost, not
+/// a scan of every territory's vertices. Same result as [`move_vertex`]
+/// whenever `around` returns a superset of the territories whose boxes
+/// hold the vertex.
+pub fn move_vertex_near<'a>(
+    project: &'a Project,
+    around: &Around<'a>,
+    at: VertexRef,
+    to: (f64, f64),
+) -> Result<Edit> {
+    let t = editable(project, at.id)?;
+    let (_, from) = vertex_at(t, at.part, at.ring, at.vertex)?;
     let to = Coord { x: to.0, y: to.1 };
     if !(to.x.is_finite() && to.y.is_finite()) {
         return Err(Error::invalid(
             "the vertex cannot move to a non-finite position",
         ));
     }
+    let near: Vec<&Territory> = around(t.type_id, from).unwrap_or_else(|| {
+        project
+            .territories
+            .iter()
+            .filter(|u| u.type_id == t.type_id)
+            .collect()
+    });
+    let same_type = || near.iter().copied().filter(|u| u.type_id == t.type_id);
     let mut edits = Vec::new();
-    for u in project
-        .territories
-        .iter()
-        .filter(|u| u.type_id == t.type_id && has_vertex(u, from))
-    {
+    for u in same_type().filter(|u| has_vertex(u, from)) {
         if u.locked {
             return Err(locked_error(u, "this vertex"));
         }
@@ -375,9 +418,7 @@ pub fn move_vertex(
     // T-junction: the vertex is on its edge, not one of its vertices) gets
     // the vertex inserted there, so it follows too; otherwise the two
     // would overlap in a wedge (drawn darker) or leave a gap.
-    for u in project.territories.iter().filter(|u| {
-        u.type_id == t.type_id && !has_vertex(u, from) && on_some_edge(&u.geometry, from)
-    }) {
+    for u in same_type().filter(|u| !has_vertex(u, from) && on_some_edge(&u.geometry, from)) {
         if u.locked {
             return Err(locked_error(u, "this vertex"));
         }

@@ -22,8 +22,9 @@ use super::error::Error;
 use super::error::Result;
 use super::fs::{Fingerprint, WriteOptions};
 use super::metrics::{Group, LiveMetrics, PlanMetrics, unlocated_group};
-use super::model::{Project, TerritoryId, TerritoryTypeId};
+use super::model::{Project, Territory, TerritoryId, TerritoryTypeId};
 use super::project_file;
+use super::shape_edit::{self, VertexRef};
 
 /// Collects the territories `edit` adds or reshapes (whose neighbours may
 /// change, so their colour may have to).
@@ -379,6 +380,43 @@ impl Workspace {
     /// The engine of territory type `ty`.
     pub fn engine_for(&self, ty: TerritoryTypeId) -> Option<&Engine> {
         self.engines.iter().find(|e| e.type_id() == ty)
+    }
+
+    /// The territories of type `ty` whose bounding boxes hold point `c`
+    /// (a superset, in plan order), found in the type's engine's tree of
+    /// boxes, which follows every edit; `None` when it cannot vouch for all
+    /// of them (see [`TerritoryIndex::ids_around`]).
+    ///
+    /// [`TerritoryIndex::ids_around`]: super::index::TerritoryIndex::ids_around
+    pub fn territories_around(
+        &self,
+        ty: TerritoryTypeId,
+        c: geo::Coord<f64>,
+    ) -> Option<Vec<&Territory>> {
+        let ids = self.engine_for(ty)?.index().ids_around(c.x, c.y)?;
+        let ts = &self.project.territories;
+        let mut found: Vec<(usize, &Territory)> = ids
+            .into_iter()
+            .filter_map(|id| {
+                let remembered = self.positions.get(&id).and_then(|&k| Some((k, ts.get(k)?)));
+                remembered
+                    .filter(|(_, t)| t.id == id)
+                    .or_else(|| ts.iter().enumerate().find(|(_, t)| t.id == id))
+            })
+            .collect();
+        found.sort_unstable_by_key(|&(k, _)| k);
+        Some(found.into_iter().map(|(_, t)| t).collect())
+    }
+
+    /// The edit of one vertex-drag step ([`shape_edit::move_vertex_near`]):
+    /// only the territories around the vertex are looked at.
+    pub fn move_vertex(&self, at: VertexRef, to: (f64, f64)) -> Result<Edit> {
+        shape_edit::move_vertex_near(
+            &self.project,
+            &|ty, c| self.territories_around(ty, c),
+            at,
+            to,
+        )
     }
 
     /// Every engine, one per type, in the order of [`Project::types`].

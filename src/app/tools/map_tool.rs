@@ -839,7 +839,7 @@ impl Tools {
             last = Some(p);
             let to = f.view.to_lon_lat(p);
             let t = std::time::Instant::now();
-            let edit = core_tools::move_vertex(f.ws.project(), v.id, v.part, v.ring, v.vertex, to);
+            let edit = f.ws.move_vertex(v, to);
             self.build_ms += t.elapsed().as_secs_f64() * 1e3;
             match edit {
                 Ok(e) => {

@@ -127,18 +127,8 @@ impl Tool {
     }
 }
 
-/// A vertex of a territory: polygon, ring (0 = exterior) and index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct VertexRef {
-    /// The territory.
-    pub id: TerritoryId,
-    /// Polygon of its multipolygon.
-    pub part: usize,
-    /// Ring (0 = exterior, `k` = hole `k - 1`).
-    pub ring: usize,
-    /// Vertex in the ring (the closing repeat not counted).
-    pub vertex: usize,
-}
+/// A vertex of a territory (the core's, which the vertex drag hands it).
+pub use crate::core::shape_edit::VertexRef;
 
 /// What dropping the dragged accounts on a territory would change: the
 /// change of account count and balance value of every territory involved.

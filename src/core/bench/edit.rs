@@ -15,7 +15,7 @@ use geo::{Coord, LineString, Polygon};
 use crate::core::engine::Engine;
 use crate::core::error::{Error, Result};
 use crate::core::model::TerritoryId;
-use crate::core::shape_edit::{accounts_in_polygon, drop_accounts, move_vertex};
+use crate::core::shape_edit::{VertexRef, accounts_in_polygon, drop_accounts};
 use crate::core::synth::synthetic_plan;
 use crate::core::workspace::Workspace;
 
@@ -102,7 +102,13 @@ pub fn run_on(plan: (usize, usize, u64), out: &mut dyn Write) -> Result<()> {
         let f = (s as f64 / DRAG_STEPS as f64 * std::f64::consts::PI).sin();
         let to = from + normal * f;
         let t = Instant::now();
-        let edit = move_vertex(ws.project(), id, 0, 0, k, (to.x, to.y))?;
+        let at = VertexRef {
+            id,
+            part: 0,
+            ring: 0,
+            vertex: k,
+        };
+        let edit = ws.move_vertex(at, (to.x, to.y))?;
         ws.apply(edit)?;
         ws.refresh_metrics(&mut live);
         drag.push(ms(t.elapsed()));
