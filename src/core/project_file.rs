@@ -73,7 +73,7 @@ struct FileOut<'a> {
     active_scenario: u32,
     measures: Vec<&'a str>,
     attributes: Vec<&'a str>,
-    territories: Vec<TerritoryDto>,
+    territories: TerritoriesOut<'a>,
     /// How postal codes outside the US ZIP table placed accounts (by
     /// position in `accounts`); absent when every postal match is a US ZIP.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -296,7 +296,7 @@ impl Serialize for AccountOut<'_> {
     }
 }
 
-fn territory_dto(t: &Territory, scenario: ScenarioId) -> TerritoryDto {
+fn territory_dto(t: &Territory, scenario: ScenarioId, with_polygons: bool) -> TerritoryDto {
     let ring = |r: &LineString<f64>| r.0.iter().map(|c| (c.x, c.y)).collect::<Ring>();
     TerritoryDto {
         id: t.id.0,
@@ -315,6 +315,7 @@ fn territory_dto(t: &Territory, scenario: ScenarioId) -> TerritoryDto {
         polygons: t
             .geometry
             .iter()
+            .filter(|_| with_polygons)
             .map(|p| {
                 std::iter::once(p.exterior())
                     .chain(p.interiors())
@@ -365,26 +366,45 @@ fn territory_from(d: TerritoryDto, reps: &mut Vec<Rep>) -> Territory {
     }
 }
 
-/// The file's top level; the accounts are left empty unless `with_accounts`
-/// (the writer streams them itself, in parallel).
-fn file_out<'a>(project: &'a Project, pins: &'a OtherPins, with_accounts: bool) -> FileOut<'a> {
-    let a = &project.accounts;
-    let mut territories = Vec::new();
-    for s in &project.scenarios {
+/// The territories the file lists, in its order: every scenario's (the
+/// active one's from the plan), or the plan's when there are no scenarios.
+fn file_territories(project: &Project) -> impl Iterator<Item = (&Territory, ScenarioId)> {
+    let scenarios = project.scenarios.iter().flat_map(move |s| {
         let ts = match &s.stored {
             Some(p) => &p.territories,
             None => &project.territories,
         };
-        territories.extend(ts.iter().map(|t| territory_dto(t, s.id)));
+        ts.iter().map(move |t| (t, s.id))
+    });
+    let plain = project
+        .territories
+        .iter()
+        .filter(|_| project.scenarios.is_empty())
+        .map(|t| (t, project.active_scenario));
+    scenarios.chain(plain)
+}
+
+/// The file's territories, each turned into its file form only as it is
+/// written: a copy of every territory at once was a third of the memory of
+/// saving a plan of 100,000 territories.
+struct TerritoriesOut<'a> {
+    project: &'a Project,
+    /// Written with their polygons (the plan cache stores them apart).
+    polygons: bool,
+}
+
+impl Serialize for TerritoriesOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(
+            file_territories(self.project).map(|(t, id)| territory_dto(t, id, self.polygons)),
+        )
     }
-    if project.scenarios.is_empty() {
-        territories.extend(
-            project
-                .territories
-                .iter()
-                .map(|t| territory_dto(t, project.active_scenario)),
-        );
-    }
+}
+
+/// The file's top level; the accounts are left empty unless `with_accounts`
+/// (the writer streams them itself, in parallel).
+fn file_out<'a>(project: &'a Project, pins: &'a OtherPins, with_accounts: bool) -> FileOut<'a> {
+    let a = &project.accounts;
     FileOut {
         format: FORMAT_TAG,
         version: FORMAT_VERSION,
@@ -407,7 +427,10 @@ fn file_out<'a>(project: &'a Project, pins: &'a OtherPins, with_accounts: bool) 
         active_scenario: project.active_scenario.0,
         measures: a.measures.iter().map(|m| m.name.as_str()).collect(),
         attributes: a.attributes.iter().map(|m| m.name.as_str()).collect(),
-        territories,
+        territories: TerritoriesOut {
+            project,
+            polygons: true,
+        },
         postal: postal_groups(a),
         accounts: AccountsOut(with_accounts.then_some(a), pins),
     }

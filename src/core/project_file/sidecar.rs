@@ -27,7 +27,9 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
 use super::accounts_in::{AccountTable, Pins};
-use super::{FileIn, OtherPins, Ring, file_out, other_pins, project_from, ron_options};
+use super::{
+    FileIn, OtherPins, Ring, file_out, file_territories, other_pins, project_from, ron_options,
+};
 use crate::core::fs::{Fingerprint, WriteOptions, write_file_with};
 use crate::core::model::{AttrColumn, LocationSource, Project};
 
@@ -162,11 +164,8 @@ fn may_write(side: &Path) -> bool {
 /// `false` when the header cannot be written as RON.
 fn encode(e: &mut Enc, project: &Project, pins: &OtherPins) -> bool {
     let mut file = file_out(project, pins, false);
-    let polygons: Vec<Vec<Vec<Ring>>> = file
-        .territories
-        .iter_mut()
-        .map(|t| std::mem::take(&mut t.polygons))
-        .collect();
+    // Polygons go after the header, as numbers.
+    file.territories.polygons = false;
     let postal: Vec<Vec<u32>> = file
         .postal
         .iter_mut()
@@ -177,15 +176,15 @@ fn encode(e: &mut Enc, project: &Project, pins: &OtherPins) -> bool {
     };
     drop(file);
     e.str(&header);
-    for polys in &polygons {
-        e.len(polys.len());
-        for rings in polys {
-            e.len(rings.len());
-            for ring in rings {
-                e.len(ring.len());
-                ring.iter().for_each(|&(x, y)| {
-                    e.f64(x);
-                    e.f64(y);
+    for (t, _) in file_territories(project) {
+        e.len(t.geometry.0.len());
+        for p in &t.geometry {
+            e.len(1 + p.interiors().len());
+            for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+                e.len(ring.0.len());
+                ring.0.iter().for_each(|c| {
+                    e.f64(c.x);
+                    e.f64(c.y);
                 });
             }
         }
