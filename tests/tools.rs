@@ -770,3 +770,18 @@ fn a_drag_step_looks_only_around_the_vertex_and_finds_the_same() {
     assert!(err.contains("'Flat'"), "{err}");
     drag_edits_agree(&flat, (0.01, 0.02));
 }
+
+#[test]
+fn forgetting_the_history_keeps_the_plan_and_leaves_nothing_to_undo() {
+    let mut ws = Workspace::new(plan());
+    let a = id(&ws, "A");
+    let k = vix(&ws, "A", 1.0, 0.5);
+    let e = tools::move_vertex(ws.project(), a, 0, 0, k, (1.3, 0.5)).unwrap();
+    ws.apply(e).unwrap();
+    let after = ws.project().territories.clone();
+    ws.forget_history();
+    assert_eq!(ws.undo_labels().count(), 0);
+    assert!(!ws.undo().unwrap());
+    assert_eq!(ws.project().territories, after);
+    assert!(ws.engine().same_result(&Engine::new(ws.project())));
+}

@@ -105,6 +105,9 @@ fn save(ws: &mut Workspace, plan: &Path, args: args::SaveArgs) -> Result<()> {
     if let Some(edit) = crate::core::workload::refresh(ws)? {
         ws.apply(edit)?;
     }
+    // Nothing undoes after a command: free the history before the save's
+    // own allocations add to the peak.
+    ws.forget_history();
     let opts = SaveOptions {
         read_only: args.force,
         overwrite_changes: false,
