@@ -369,7 +369,7 @@ impl CellRect {
 }
 
 /// Geometry of the uniform grid.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct GridSpec {
     /// West edge.
     pub x0: f64,

@@ -29,7 +29,7 @@ pub mod tally;
 pub use tally::{NONE, Tally};
 
 use super::geometry::{ShapeStats, shape_stats};
-use super::index::TerritoryIndex;
+use super::index::{GridSpec, TerritoryIndex};
 use super::model::{Project, Territory, TerritoryId, TerritoryTypeId};
 use super::rules::CompiledRule;
 
@@ -107,9 +107,16 @@ impl Change {
     }
 }
 
-/// Accounts filed by index grid cell, for "which accounts are in this box".
+/// Accounts filed by cell, for "which accounts are in this box". The
+/// cells are blocks of `f` × `f` cells of the index's grid (as it was at the
+/// build), so a plan with few accounts and many territories does not keep a
+/// list head for each of the index's millions of cells.
 #[derive(Clone, Debug, Default)]
 struct Buckets {
+    /// The index's grid at the build.
+    fine: GridSpec,
+    /// Fine cells per bucket cell, across and down.
+    f: usize,
     /// `cell_start[c]..cell_start[c + 1]` indexes `order`.
     cell_start: Vec<u32>,
     order: Vec<u32>,
@@ -123,6 +130,7 @@ struct Buckets {
     /// Located accounts outside the grid (no territory contains them, but
     /// one may be the nearest).
     outside: Vec<u32>,
+    /// Bucket columns.
     nx: usize,
 }
 
@@ -130,18 +138,25 @@ impl Buckets {
     fn build(project: &Project, index: &TerritoryIndex) -> Self {
         let g = *index.grid();
         let a = &project.accounts;
+        // About two bucket cells per account at most: finer costs memory
+        // and buys nothing.
+        let fine_cells = g.nx * g.ny;
+        let f = ((fine_cells as f64 / (2 * a.len().max(1)) as f64).sqrt() as usize).max(1);
+        let (nx, ny) = (g.nx.div_ceil(f), g.ny.div_ceil(f));
         let filed: Vec<u32> = (0..a.len())
             .into_par_iter()
             .map(|i| {
                 // Removed accounts stay filed: a restore must find them.
                 if !a.is_located(i) {
-                    NONE
-                } else {
-                    g.cell_of(a.lon[i], a.lat[i]).map_or(NONE, |c| c as u32)
+                    return NONE;
                 }
+                g.cell_of(a.lon[i], a.lat[i]).map_or(NONE, |c| {
+                    let (row, col) = (c / g.nx, c % g.nx);
+                    ((row / f) * nx + col / f) as u32
+                })
             })
             .collect();
-        let ncells = g.nx * g.ny;
+        let ncells = nx * ny;
         let mut cell_start = vec![0u32; ncells + 1];
         for &c in &filed {
             if c != NONE {
@@ -172,26 +187,23 @@ impl Buckets {
             in_overflow: vec![false; filed.len()],
             filed,
             overflow: Vec::new(),
-            nx: g.nx,
+            fine: g,
+            f,
+            nx,
         }
     }
 
     /// Accounts that may lie in lon/lat box `b` (a superset); those outside
     /// the grid too when `outside` (they matter for the nearest territory).
-    fn in_box(
-        &self,
-        index: &TerritoryIndex,
-        b: [f64; 4],
-        project: &Project,
-        outside: bool,
-        out: &mut Vec<u32>,
-    ) {
-        let r = index.grid().cells_of_box(b);
-        for row in r.r0..r.r1 {
-            let (s, e) = (row * self.nx + r.c0, row * self.nx + r.c1);
-            if s >= e {
-                continue;
-            }
+    fn in_box(&self, b: [f64; 4], project: &Project, outside: bool, out: &mut Vec<u32>) {
+        let r = self.fine.cells_of_box(b);
+        if r.c0 >= r.c1 || r.r0 >= r.r1 {
+            return self.extend_unfiled(b, project, outside, out);
+        }
+        let f = self.f;
+        let (c0, c1) = (r.c0 / f, (r.c1 - 1) / f + 1);
+        for row in r.r0 / f..(r.r1 - 1) / f + 1 {
+            let (s, e) = (row * self.nx + c0, row * self.nx + c1);
             for &i in &self.order[self.cell_start[s] as usize..self.cell_start[e] as usize] {
                 // Skip stale entries of accounts that moved since filing.
                 if self.filed[i as usize] != NONE {
@@ -199,6 +211,12 @@ impl Buckets {
                 }
             }
         }
+        self.extend_unfiled(b, project, outside, out);
+    }
+
+    /// The accounts of `in_box` kept outside the cells: moved since the
+    /// build, and (when `outside`) outside the grid.
+    fn extend_unfiled(&self, b: [f64; 4], project: &Project, outside: bool, out: &mut Vec<u32>) {
         let a = &project.accounts;
         let inside = |i: u32| {
             let i = i as usize;
@@ -592,8 +610,7 @@ impl Engine {
             } else {
                 *b
             };
-            self.buckets
-                .in_box(&self.index, b, project, near, &mut cand);
+            self.buckets.in_box(b, project, near, &mut cand);
         }
         // Accounts pinned to a territory that came or went may sit anywhere.
         if !pin_targets.is_empty() {
