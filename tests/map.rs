@@ -1151,11 +1151,11 @@ fn levels_of_detail_stay_within_tolerance() {
 /// Share of `pts` lying on (within 1.5 points of) a stroke in the meshes
 /// of `out`: an untextured triangle from an opaque core to a transparent
 /// feather edge (fills are one translucent colour, land one opaque one).
-fn outlined_share(out: &FullOutput, pts: &[Pos2]) -> f64 {
+fn outlined_share(ctx: &Context, out: &FullOutput, pts: &[Pos2]) -> f64 {
     let area = Rect::from_points(pts).expand(5.0);
     let mut tris: Vec<[Pos2; 3]> = Vec::new();
-    for cs in &out.shapes {
-        let Shape::Mesh(m) = &cs.shape else {
+    for cp in ctx.tessellate(out.shapes.clone(), out.pixels_per_point) {
+        let egui::epaint::Primitive::Mesh(m) = &cp.primitive else {
             continue;
         };
         for t in m.indices.chunks_exact(3) {
@@ -1322,10 +1322,10 @@ fn territory_images_follow_pans_edits_and_styles() {
         ..Selection::default()
     };
     let (_, out) = h.frame_output(&ws, &sel, &style, vec![]);
-    assert!(outlined_share(&out, &ring(other, &h)) < 0.5);
+    assert!(outlined_share(&h.ctx, &out, &ring(other, &h)) < 0.5);
     let (_, out) = h.frame_output(&ws, &picked, &style, vec![]);
     assert!(
-        outlined_share(&out, &ring(other, &h)) > 0.9,
+        outlined_share(&h.ctx, &out, &ring(other, &h)) > 0.9,
         "selection not shown"
     );
     assert_eq!(
