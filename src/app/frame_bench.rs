@@ -52,6 +52,8 @@ pub struct CaseResult {
     pub tessellate_ms: f64,
     /// What the last frame drew.
     pub stats: FrameStats,
+    /// More about the case, if anything (printed after it).
+    pub note: String,
 }
 
 /// Prints the first line of a window benchmark (`what`, the window size
@@ -132,6 +134,9 @@ pub fn run(out: &mut dyn Write) -> anyhow::Result<()> {
                 r.stats.territories,
                 r.stats.labels,
             )?;
+            if !r.note.is_empty() {
+                writeln!(out, "    ({})", r.note)?;
+            }
         }
         writeln!(out)?;
     }
@@ -205,6 +210,7 @@ pub fn run_plan(ws: &mut Workspace) -> anyhow::Result<Vec<CaseResult>> {
             median_ms: times[times.len() / 2],
             p95_ms: times[((times.len() * 95).div_ceil(100)).min(times.len()) - 1],
             stats,
+            note: String::new(),
         });
     }
     // An edit: the first frame after it refreshes the caches (colours,
@@ -243,6 +249,7 @@ fn untimed_split(name: &str, mut times: Vec<f64>, stats: FrameStats) -> CaseResu
         run_ms: f64::NAN,
         tessellate_ms: f64::NAN,
         stats,
+        note: String::new(),
     }
 }
 
@@ -268,7 +275,14 @@ fn zoom_rests(ctx: &Context, view: &mut MapView, ws: &Workspace, frame_no: &mut 
         times.push(t.elapsed().as_secs_f64() * 1e3);
         stats = s;
     }
-    untimed_split("first frame once a zoom rests", times, stats)
+    let mut r = untimed_split("first frame once a zoom rests", times, stats);
+    if let Some(img) = view.territory_images() {
+        let [prep, raster, upload] = img.redraw_ms;
+        r.note = format!(
+            "last redraw of the territory images: shapes {prep:.1} + pixels {raster:.1} + upload {upload:.1} ms"
+        );
+    }
+    r
 }
 
 /// Moves the camera for frame `k` of a case.

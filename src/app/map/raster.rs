@@ -98,6 +98,9 @@ pub struct TerritoryRaster {
     pub redrawn: usize,
     /// Full redraws so far (tests check an edit only patches).
     pub full_redraws: u64,
+    /// Time of the last redraw (ms): preparing the shapes, rasterising,
+    /// handing the pixels to egui.
+    pub redraw_ms: [f64; 3],
 }
 
 impl TerritoryRaster {
@@ -279,10 +282,12 @@ impl TerritoryRaster {
             .map(|(e, &k)| (e, &list[k]))
             .collect();
         self.redrawn = touching.len();
+        let t0 = std::time::Instant::now();
         let prepared: Vec<Prepared> = touching
             .par_iter()
             .map(|(e, it)| prepare(e, it.geom, s, [ox, oy], ppp))
             .collect();
+        let tp = std::time::Instant::now();
         let w = self.size[0];
         self.fill_px
             .par_chunks_mut(w * BAND)
@@ -308,7 +313,11 @@ impl TerritoryRaster {
                     stroke_lines(line, w, base, &clip, p, &mut cover);
                 }
             });
+        let t1 = std::time::Instant::now();
         self.upload(ctx, rect);
+        let t2 = std::time::Instant::now();
+        let ms = |a: std::time::Instant, b: std::time::Instant| (b - a).as_secs_f64() * 1e3;
+        self.redraw_ms = [ms(t0, tp), ms(tp, t1), ms(t1, t2)];
     }
 
     /// Sends `rect` of both images to egui (all of them when new).
@@ -582,7 +591,8 @@ fn stroke_lines(
             let px = &mut band[(y - base) * w + x];
             let [dr, dg, db, da] = px.to_array().map(|v| v as f32);
             let keep = 1.0 - c;
-            let mix = |s: f32, d: f32| (s * c + d * keep).round().clamp(0.0, 255.0) as u8;
+            // Rounded by +0.5 and truncation (`round` is a libm call).
+            let mix = |s: f32, d: f32| (s * c + d * keep + 0.5).min(255.0) as u8;
             *px = Color32::from_rgba_premultiplied(
                 mix(sr, dr),
                 mix(sg, dg),
