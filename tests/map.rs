@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use egui::{
-    Context, Event, FullOutput, Modifiers, Pos2, RawInput, Rect, Shape, Stroke, pos2, vec2,
+    Color32, Context, Event, FullOutput, Modifiers, Pos2, RawInput, Rect, Shape, Stroke, pos2, vec2,
 };
 use geo::{
     Area, BoundingRect, Contains, Coord, InteriorPoint, LineString, MultiPolygon, Point, Polygon,
@@ -14,7 +14,7 @@ use turfmap::app::map::accounts::{Binner, DOT_RADIUS, DotMode, MIN_DOT_RADIUS, d
 use turfmap::app::map::geom::{
     Geom, geom_from_lon_lat, push_outlines, split_antimeridian, to_world, triangulate,
 };
-use turfmap::app::map::proj::{ViewTransform, world_scale};
+use turfmap::app::map::proj::{ViewTransform, mercator, world_scale};
 use turfmap::app::map::territories::TerritoryLayer;
 use turfmap::app::map::{MapView, PlanKey, TileSettings, basemap};
 use turfmap::app::state::{MapEvent, MapStyle, Selection};
@@ -1091,7 +1091,7 @@ fn render_sample_map() {
 fn frame_benchmark_times_every_case() {
     let mut ws = Workspace::new(synthetic_plan(3_000, 12, 1));
     let results = turfmap::app::frame_bench::run_plan(&mut ws).expect("the frames ran");
-    assert_eq!(results.len(), 7);
+    assert_eq!(results.len(), 8);
     for r in &results {
         assert!(r.median_ms > 0.0 && r.p95_ms >= r.median_ms, "{}", r.name);
         assert!(r.stats.territories > 0, "{}: no territory drawn", r.name);
@@ -1151,11 +1151,11 @@ fn levels_of_detail_stay_within_tolerance() {
 /// Share of `pts` lying on (within 1.5 points of) a stroke in the meshes
 /// of `out`: an untextured triangle from an opaque core to a transparent
 /// feather edge (fills are one translucent colour, land one opaque one).
-fn outlined_share(out: &FullOutput, pts: &[Pos2]) -> f64 {
+fn outlined_share(ctx: &Context, out: &FullOutput, pts: &[Pos2]) -> f64 {
     let area = Rect::from_points(pts).expand(5.0);
     let mut tris: Vec<[Pos2; 3]> = Vec::new();
-    for cs in &out.shapes {
-        let Shape::Mesh(m) = &cs.shape else {
+    for cp in ctx.tessellate(out.shapes.clone(), out.pixels_per_point) {
+        let egui::epaint::Primitive::Mesh(m) = &cp.primitive else {
             continue;
         };
         for t in m.indices.chunks_exact(3) {
@@ -1179,59 +1179,214 @@ fn outlined_share(out: &FullOutput, pts: &[Pos2]) -> f64 {
     pts.iter().filter(|p| near(p)).count() as f64 / pts.len().max(1) as f64
 }
 
-/// With many territories in view their outlines are tessellated once and
-/// reused: an unchanged frame and a pan re-tessellate none, an edit
-/// re-tessellates the territories it touched, and the map then shows the
-/// new boundary, not the old one.
+/// The territory images of a map set to `(lon, lat, zoom)` from scratch:
+/// `(size, fills, outlines)`.
+fn fresh_images(ws: &Workspace, style: &MapStyle, at: (f64, f64, f64)) -> ImagePixels {
+    let mut f = Harness::new();
+    f.view.set_view(at.0, at.1, at.2);
+    f.frame(ws, &Selection::default(), style, vec![]);
+    f.frame(ws, &Selection::default(), style, vec![]);
+    images_of(&f)
+}
+
+type ImagePixels = ([usize; 2], Vec<Color32>, Vec<Color32>);
+
+fn images_of(h: &Harness) -> ImagePixels {
+    let r = h.view.territory_images().expect("drawn from images");
+    let (size, fill, line) = r.pixels();
+    (size, fill.to_vec(), line.to_vec())
+}
+
+/// Share of `pts` (lon/lat) with outline ink within a pixel in the
+/// outline image.
+fn inked_share(h: &Harness, pts: &[(f64, f64)]) -> f64 {
+    let r = h.view.territory_images().expect("drawn from images");
+    let (size, _, line) = r.pixels();
+    let inked = |&(lon, lat): &(f64, f64)| {
+        let Some([x, y]) = r.pixel_of(mercator(lon, lat)) else {
+            return false;
+        };
+        (y.saturating_sub(1)..(y + 2).min(size[1])).any(|y| {
+            (x.saturating_sub(1)..(x + 2).min(size[0])).any(|x| line[y * size[0] + x].a() > 60)
+        })
+    };
+    pts.iter().filter(|p| inked(p)).count() as f64 / pts.len().max(1) as f64
+}
+
+/// The fill image's colour under the middle of territory `id`'s box.
+fn fill_at_middle(h: &Harness, ws: &Workspace, id: TerritoryId) -> Color32 {
+    let c = ws
+        .project()
+        .territory(id)
+        .unwrap()
+        .geometry
+        .bounding_rect()
+        .unwrap()
+        .center();
+    let r = h.view.territory_images().expect("drawn from images");
+    let [x, y] = r.pixel_of(mercator(c.x, c.y)).expect("in the image");
+    let (size, fill, _) = r.pixels();
+    fill[y * size[0] + x]
+}
+
+/// With many territories in view the layer is drawn from two cached
+/// images: an unchanged frame and a pan redraw nothing; an edit redraws
+/// only the territories around the one it touched, and the patched images
+/// are exactly those of a map drawn from scratch, showing the new
+/// boundary; a recolour, a colouring by a value, a selection and the fill
+/// opacity all show.
 #[test]
-fn cached_outlines_follow_pans_and_edits() {
+fn territory_images_follow_pans_edits_and_styles() {
     use turfmap::app::map::territories::CACHE_MIN_TERRITORIES;
     use turfmap::core::edit::Edit;
     let mut ws = Workspace::new(synthetic_plan(2_000, 1_000, 3));
     let mut h = Harness::new();
-    let (sel, style) = (Selection::default(), MapStyle::default());
+    let (sel, mut style) = (Selection::default(), MapStyle::default());
     h.view.zoom_to_plan(&ws);
     h.frame(&ws, &sel, &style, vec![]);
     h.frame(&ws, &sel, &style, vec![]);
     let s = h.view.stats();
     assert!(s.territories >= CACHE_MIN_TERRITORIES, "{s:?}");
-    assert!(s.outlines_cached > s.territories / 2, "{s:?}");
-    assert_eq!(s.outlines_built, 0, "an unchanged frame rebuilds nothing");
+    assert!(s.territory_images, "{s:?}");
+    assert_eq!(s.images_redrawn, 0, "an unchanged frame redraws nothing");
     let (lon, lat) = h.view.center();
-    h.view.set_view(lon + 0.3, lat, h.view.zoom());
-    h.frame(&ws, &sel, &style, vec![]);
-    assert_eq!(h.view.stats().outlines_built, 0, "a pan only moves them");
+    let at = (lon, lat, h.view.zoom());
+    assert_eq!(images_of(&h), fresh_images(&ws, &style, at));
 
     // Territory 500 grown by half: its new ring crosses its neighbours.
     let id = ws.project().territories[500].id;
     let grown = scaled(&ws.project().territory(id).unwrap().geometry, 1.5);
-    let ring_on_screen = |h: &Harness| -> Vec<Pos2> {
-        grown.0[0]
+    let new_ring: Vec<(f64, f64)> = grown.0[0].exterior().0.iter().map(|c| (c.x, c.y)).collect();
+    assert!(inked_share(&h, &new_ring) < 0.5, "already drawn there?");
+    let full = h.view.territory_images().unwrap().full_redraws;
+    ws.apply(Edit::SetGeometry {
+        id,
+        geometry: grown.clone(),
+    })
+    .unwrap();
+    h.frame(&ws, &sel, &style, vec![]);
+    let redrawn = h.view.stats().images_redrawn;
+    assert!(
+        (1..50).contains(&redrawn),
+        "{redrawn} territories redrawn for one edit"
+    );
+    assert_eq!(
+        h.view.territory_images().unwrap().full_redraws,
+        full,
+        "patched, not redrawn"
+    );
+    assert!(
+        inked_share(&h, &new_ring) > 0.9,
+        "the new boundary is not drawn"
+    );
+    assert_eq!(
+        images_of(&h),
+        fresh_images(&ws, &style, at),
+        "patched ≠ fresh"
+    );
+
+    // A new colour shows at once, like a fresh map.
+    let other = ws.project().territories[300].id;
+    ws.apply(turfmap::core::shape_edit::recolor(ws.project(), other, [1, 2, 3]).unwrap())
+        .unwrap();
+    h.frame(&ws, &sel, &style, vec![]);
+    assert_eq!(fill_at_middle(&h, &ws, other), Color32::from_rgb(1, 2, 3));
+    assert_eq!(
+        images_of(&h),
+        fresh_images(&ws, &style, at),
+        "recoloured ≠ fresh"
+    );
+
+    // Opacity is the fill image's tint: nothing redrawn.
+    style.fill_opacity = 0.6;
+    let (_, out) = h.frame_output(&ws, &sel, &style, vec![]);
+    assert_eq!(h.view.stats().images_redrawn, 0);
+    let tinted = out.shapes.iter().any(|cs| {
+        matches!(&cs.shape, Shape::Mesh(m) if m.texture_id != egui::TextureId::default()
+            && m.vertices.len() == 4
+            && m.vertices[0].color == Color32::from_white_alpha(153))
+    });
+    assert!(tinted, "the fills are not drawn at the new opacity");
+
+    // A selection is drawn over the images: its outline as a stroke.
+    let ring = |id: TerritoryId, h: &Harness| -> Vec<Pos2> {
+        ws.project().territory(id).unwrap().geometry.0[0]
             .exterior()
             .0
             .iter()
             .map(|c| h.view.screen_pos(c.x, c.y).unwrap())
             .collect()
     };
-    let (_, before) = h.frame_output(&ws, &sel, &style, vec![]);
-    let new_ring = ring_on_screen(&h);
+    let picked = Selection {
+        territory: Some(other),
+        ..Selection::default()
+    };
+    let (_, out) = h.frame_output(&ws, &sel, &style, vec![]);
+    assert!(outlined_share(&h.ctx, &out, &ring(other, &h)) < 0.5);
+    let (_, out) = h.frame_output(&ws, &picked, &style, vec![]);
     assert!(
-        outlined_share(&before, &new_ring) < 0.5,
-        "already drawn there?"
+        outlined_share(&h.ctx, &out, &ring(other, &h)) > 0.9,
+        "selection not shown"
     );
-    ws.apply(Edit::SetGeometry {
-        id,
-        geometry: grown.clone(),
-    })
-    .unwrap();
-    let (_, after) = h.frame_output(&ws, &sel, &style, vec![]);
-    let built = h.view.stats().outlines_built;
-    assert!(
-        (1..50).contains(&built),
-        "{built} outlines rebuilt for one edit"
+    assert_eq!(
+        h.view.stats().images_redrawn,
+        0,
+        "a selection redraws nothing"
     );
-    assert!(
-        outlined_share(&after, &new_ring) > 0.9,
-        "the new boundary is not drawn"
+
+    // Coloured by a value: every fill takes its colour from the scale.
+    style.color_by = turfmap::core::colorby::ColorBy::Measure("count".into());
+    h.frame(&ws, &sel, &style, vec![]);
+    assert!(h.view.stats().images_redrawn > 0);
+    let fills = h.view.drawn_fills().to_vec();
+    let &(t, [r, g, b]) = fills.iter().find(|(t, _)| *t == other).unwrap();
+    assert_eq!(fill_at_middle(&h, &ws, t), Color32::from_rgb(r, g, b));
+    assert_eq!(
+        images_of(&h),
+        fresh_images(&ws, &style, at),
+        "choropleth ≠ fresh"
     );
+
+    // A pan moves the images without redrawing them.
+    h.view.set_view(lon + 0.3, lat, at.2);
+    h.frame(&ws, &sel, &style, vec![]);
+    let s = h.view.stats();
+    assert!(s.territory_images && s.images_redrawn == 0, "{s:?}");
+}
+
+/// While the zoom changes frame after frame the images are drawn scaled;
+/// once it rests they are redrawn at its level of detail, like a map
+/// opened at that zoom; a big jump redraws at once.
+#[test]
+fn a_zoom_step_redraws_the_images_once_it_rests() {
+    let ws = Workspace::new(synthetic_plan(2_000, 1_000, 3));
+    let mut h = Harness::new();
+    let (sel, style) = (Selection::default(), MapStyle::default());
+    h.view.zoom_to_plan(&ws);
+    h.frame(&ws, &sel, &style, vec![]);
+    h.frame(&ws, &sel, &style, vec![]);
+    let z0 = h.view.zoom();
+    let (lon, lat) = h.view.center();
+    for k in 1..=3 {
+        h.view.set_view(lon, lat, z0 + 0.1 * k as f64);
+        h.frame(&ws, &sel, &style, vec![]);
+        let s = h.view.stats();
+        assert!(s.territory_images && s.images_redrawn == 0, "{s:?}");
+        assert_eq!(
+            h.view.territory_images().unwrap().zoom(),
+            z0,
+            "drawn scaled"
+        );
+    }
+    let z = h.view.zoom();
+    h.frame(&ws, &sel, &style, vec![]);
+    assert!(h.view.stats().images_redrawn > 0, "not redrawn at rest");
+    assert_eq!(h.view.territory_images().unwrap().zoom(), z);
+    assert_eq!(images_of(&h), fresh_images(&ws, &style, (lon, lat, z)));
+    // Far from the images' zoom: redrawn in the same frame.
+    h.view.set_view(lon, lat, z0 - 0.7);
+    h.frame(&ws, &sel, &style, vec![]);
+    if h.view.stats().territory_images {
+        assert_eq!(h.view.territory_images().unwrap().zoom(), z0 - 0.7);
+    }
 }

@@ -52,6 +52,8 @@ pub struct CaseResult {
     pub tessellate_ms: f64,
     /// What the last frame drew.
     pub stats: FrameStats,
+    /// More about the case, if anything (printed after it).
+    pub note: String,
 }
 
 /// Prints the first line of a window benchmark (`what`, the window size
@@ -110,11 +112,16 @@ pub fn run(out: &mut dyn Write) -> anyhow::Result<()> {
                     r.run_ms, r.tessellate_ms
                 )
             } else {
-                "(5 edits; p95 = slowest)      ".to_owned()
+                "(5 times; p95 = slowest)      ".to_owned()
+            };
+            let outlines = if r.stats.territory_images {
+                format!("images, {} redrawn", r.stats.images_redrawn)
+            } else {
+                format!("{} outlines cached", r.stats.outlines_cached)
             };
             writeln!(
                 out,
-                "  {:<30} median {:>6.2} ms  p95 {:>6.2} ms  {}  {split}  [{} accounts in view: {how}; {} territories ({} outlines cached), {} labels]",
+                "  {:<32} median {:>6.2} ms  p95 {:>6.2} ms  {}  {split}  [{} accounts in view: {how}; {} territories ({outlines}), {} labels]",
                 r.name,
                 r.median_ms,
                 r.p95_ms,
@@ -125,9 +132,11 @@ pub fn run(out: &mut dyn Write) -> anyhow::Result<()> {
                 },
                 group(d.in_view),
                 r.stats.territories,
-                r.stats.outlines_cached,
                 r.stats.labels,
             )?;
+            if !r.note.is_empty() {
+                writeln!(out, "    ({})", r.note)?;
+            }
         }
         writeln!(out)?;
     }
@@ -201,6 +210,7 @@ pub fn run_plan(ws: &mut Workspace) -> anyhow::Result<Vec<CaseResult>> {
             median_ms: times[times.len() / 2],
             p95_ms: times[((times.len() * 95).div_ceil(100)).min(times.len()) - 1],
             stats,
+            note: String::new(),
         });
     }
     // An edit: the first frame after it refreshes the caches (colours,
@@ -222,17 +232,57 @@ pub fn run_plan(ws: &mut Workspace) -> anyhow::Result<Vec<CaseResult>> {
             times.push(t.elapsed().as_secs_f64() * 1e3);
             stats = s;
         }
-        times.sort_by(f64::total_cmp);
-        results.push(CaseResult {
-            name: "first frame after an edit".to_owned(),
-            median_ms: times[times.len() / 2],
-            p95_ms: times[times.len() - 1],
-            run_ms: f64::NAN,
-            tessellate_ms: f64::NAN,
-            stats,
-        });
+        results.push(untimed_split("first frame after an edit", times, stats));
     }
+    results.push(zoom_rests(&ctx, &mut view, ws, &mut frame_no));
     Ok(results)
+}
+
+/// A case timed as a whole (no `run_ui` / `tessellate` split, not
+/// judged against the target): median and slowest of `times`.
+fn untimed_split(name: &str, mut times: Vec<f64>, stats: FrameStats) -> CaseResult {
+    times.sort_by(f64::total_cmp);
+    CaseResult {
+        name: name.to_owned(),
+        median_ms: times[times.len() / 2],
+        p95_ms: times[times.len() - 1],
+        run_ms: f64::NAN,
+        tessellate_ms: f64::NAN,
+        stats,
+        note: String::new(),
+    }
+}
+
+/// The whole plan zoomed a little in or out, then one frame at rest: that
+/// frame redraws whatever the map keeps per zoom level (timed).
+fn zoom_rests(ctx: &Context, view: &mut MapView, ws: &Workspace, frame_no: &mut u64) -> CaseResult {
+    view.zoom_to_plan(ws);
+    for _ in 0..WARMUP {
+        frame(ctx, view, ws, *frame_no);
+        *frame_no += 1;
+    }
+    let mut times = Vec::new();
+    let mut stats = FrameStats::default();
+    for k in 0..5 {
+        let (lon, lat) = view.center();
+        let dz = if k % 2 == 0 { 0.3 } else { -0.3 };
+        view.set_view(lon, lat, view.zoom() + dz);
+        frame(ctx, view, ws, *frame_no);
+        *frame_no += 1;
+        let t = Instant::now();
+        let (s, _) = frame(ctx, view, ws, *frame_no);
+        *frame_no += 1;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        stats = s;
+    }
+    let mut r = untimed_split("first frame once a zoom rests", times, stats);
+    if let Some(img) = view.territory_images() {
+        let [prep, raster, upload] = img.redraw_ms;
+        r.note = format!(
+            "last redraw of the territory images: shapes {prep:.1} + pixels {raster:.1} + upload {upload:.1} ms"
+        );
+    }
+    r
 }
 
 /// Moves the camera for frame `k` of a case.

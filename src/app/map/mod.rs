@@ -20,6 +20,7 @@ pub mod heat;
 pub mod insets;
 pub mod legend;
 pub mod proj;
+pub mod raster;
 pub mod reps;
 pub mod territories;
 pub mod tiles;
@@ -88,6 +89,10 @@ pub struct FrameStats {
     pub outlines_cached: usize,
     /// Of those, re-tessellated this frame (new zoom, shape or colour).
     pub outlines_built: usize,
+    /// Whether the territories were drawn from their cached images.
+    pub territory_images: bool,
+    /// Territories redrawn into those images this frame.
+    pub images_redrawn: usize,
 }
 
 /// The map widget and its view state (camera, caches).
@@ -610,6 +615,11 @@ impl MapView {
         self.accounts.full_rebuilds
     }
 
+    /// The territory layer's images, when the last frame drew it from them.
+    pub fn territory_images(&self) -> Option<&raster::TerritoryRaster> {
+        self.territories.raster()
+    }
+
     /// The ids and geometry hashes of the territory shapes the map has
     /// prepared, sorted by id (tests compare them with a fresh map's).
     pub fn territory_shape_hashes(&self) -> Vec<(TerritoryId, u64)> {
@@ -940,6 +950,8 @@ impl PlanLayers<'_> {
         stats.territories = self.territories.drawn;
         stats.outlines_cached = self.territories.outlines_cached;
         stats.outlines_built = self.territories.outlines_built();
+        stats.territory_images = self.territories.rastered;
+        stats.images_redrawn = self.territories.raster_redrawn();
         if style.accounts && style.density {
             self.heat.paint(painter, view, self.accounts);
             self.accounts.stats = DotStats::default();

@@ -4,7 +4,10 @@
 //! and kept until its geometry changes (keyed by a hash of the coordinates,
 //! checked only when the workspace revision moves), so editing one territory
 //! re-triangulates one territory. A frame transforms the cached vertices of
-//! the visible territories into one fill mesh plus outline paths.
+//! the visible territories into one fill mesh plus outline paths; from
+//! [`CACHE_MIN_TERRITORIES`] in view on, the fills and outlines come from
+//! two cached images instead ([`super::raster`]), and only the selected
+//! territory is drawn as a mesh over them.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -20,6 +23,7 @@ use super::geom::{
     Geom, geom_from_lon_lat, geom_from_lon_lat_simplified, push_fill, push_outlines,
 };
 use super::proj::{ViewTransform, WorldBox, boxes_touch, mercator, union_box, world_scale};
+use super::raster::{Item, TerritoryRaster};
 use crate::core::{TerritoryId, Workspace};
 
 /// A territory ready to draw.
@@ -165,11 +169,15 @@ pub struct TerritoryLayer {
     /// This frame's cached outlines, translated into place.
     outline_mesh: Arc<Mesh>,
     outlines: OutlineCache,
+    /// The layer as images, when many territories are in view.
+    raster: TerritoryRaster,
     scratch: Vec<Pos2>,
     /// Territories drawn in the last frame.
     pub drawn: usize,
     /// Of those, outlined from the outline cache.
     pub outlines_cached: usize,
+    /// Whether the last frame drew the layer from its images.
+    pub rastered: bool,
     drawn_ids: Vec<TerritoryId>,
     /// The fill colour each drawn territory got in the last frame.
     drawn_fills: Vec<(TerritoryId, [u8; 3])>,
@@ -333,13 +341,16 @@ impl TerritoryLayer {
         }
         .clamp(0.0, 1.0);
         let Self {
+            key,
             shapes,
             fill,
             outline_mesh,
             outlines: cache,
+            raster,
             scratch,
             drawn,
             outlines_cached,
+            rastered,
             drawn_ids,
             drawn_fills,
             ..
@@ -349,11 +360,25 @@ impl TerritoryLayer {
         drawn_ids.clear();
         drawn_ids.extend(visible.iter().map(|d| d.t.id));
         drawn_fills.extend(visible.iter().map(|d| (d.t.id, d.rgb)));
-        let cached = style.cache_outlines && visible.len() >= CACHE_MIN_TERRITORIES;
+        let busy = style.cache_outlines && visible.len() >= CACHE_MIN_TERRITORIES;
+        let items = |z: f64| raster_items(shapes, ws, by_value, z);
+        let items_key = (
+            key.unwrap_or_else(|| PlanKey::of(ws)),
+            by_value.map(|c| c.by.clone()),
+        );
+        let from_images = busy && raster.update(painter.ctx(), view, items_key, &items);
+        if style.cache_outlines {
+            // Only the main map uses the images (an inset has its own zoom).
+            *rastered = from_images;
+        }
+        let cached = busy && !from_images;
         if cached {
             cache.update(painter.ctx(), view, &visible);
         } else if style.cache_outlines {
             cache.clear();
+            if !busy {
+                raster.clear();
+            }
         }
         let fill = fresh_mesh(fill);
         let outline_mesh = fresh_mesh(outline_mesh);
@@ -362,12 +387,23 @@ impl TerritoryLayer {
         let mut labels = Vec::new();
         let mut selected_outline: Vec<Shape> = Vec::new();
         for d in &visible {
-            let (g, [r, gr, b]) = (d.s.geom_at(view.zoom), d.rgb);
-            let a = if d.sel {
-                (opacity * 1.8).max(opacity + 0.15).min(0.8)
-            } else {
-                opacity
-            };
+            if (want_labels || d.sel)
+                && let Some(l) = label_candidate(d, view, style)
+            {
+                labels.push(l);
+            }
+            if from_images && !d.sel {
+                continue;
+            }
+            let a = match (d.sel, from_images) {
+                (false, _) => opacity,
+                // Over its fill in the image: together they make the
+                // selected territory's opacity.
+                (true, true) => 1.0 - (1.0 - selected_opacity(opacity)) / (1.0 - opacity).max(1e-3),
+                (true, false) => selected_opacity(opacity),
+            }
+            .clamp(0.0, 1.0);
+            let (g, [r, gr, b]) = (d.g, d.rgb);
             g.to_screen(view, scratch);
             push_fill(
                 fill,
@@ -378,7 +414,7 @@ impl TerritoryLayer {
             if d.sel {
                 let stroke = Stroke::new(3.0, darker(d.rgb, 0.45));
                 push_outlines(&mut selected_outline, g, scratch, stroke, 0.75, &view.rect);
-            } else if let Some((stroke, step)) = outline_style(d, view.zoom) {
+            } else if let Some((stroke, step)) = outline_style(d.size, d.rgb, view.zoom) {
                 match cache.get(d, stroke, step).filter(|_| cached) {
                     Some(m) => {
                         append_translated(outline_mesh, m, view.offset_of(g.origin));
@@ -387,29 +423,91 @@ impl TerritoryLayer {
                     None => push_outlines(&mut outlines, g, scratch, stroke, step, &view.rect),
                 }
             }
-            if (want_labels || d.sel)
-                && let Some(l) = label_candidate(d, view, style)
-            {
-                labels.push(l);
-            }
+        }
+        let tint = Color32::from_white_alpha((opacity * 255.0).round() as u8);
+        let quads = from_images
+            .then(|| self.raster.quads(painter.ctx(), view, tint))
+            .flatten();
+        if let Some((fills, _)) = &quads {
+            painter.add(fills.clone());
         }
         painter.add(Shape::Mesh(self.fill.clone()));
         if !self.outline_mesh.is_empty() {
             outlines.insert(0, Shape::Mesh(self.outline_mesh.clone()));
         }
+        if let Some((_, lines)) = quads {
+            outlines.insert(0, lines);
+        }
         outlines.extend(selected_outline);
         Overlay { outlines, labels }
     }
+
+    /// Territories redrawn into the layer's images in the last frame (0
+    /// when they were reused or not in use).
+    pub fn raster_redrawn(&self) -> usize {
+        self.raster.redrawn
+    }
+
+    /// The layer's images, when in use (tests compare a patched image with
+    /// a fresh one).
+    pub fn raster(&self) -> Option<&TerritoryRaster> {
+        self.rastered.then_some(&self.raster)
+    }
+}
+
+/// Fill opacity of the selected territory when the others have `opacity`.
+fn selected_opacity(opacity: f32) -> f32 {
+    (opacity * 1.8).max(opacity + 0.15).min(0.8)
+}
+
+/// Every territory of the current type as drawn at `zoom` (the layer's
+/// images hold those around the view too), in plan order.
+fn raster_items<'a>(
+    shapes: &'a HashMap<TerritoryId, Arc<TerritoryShape>>,
+    ws: &Workspace,
+    by_value: Option<&crate::core::colorby::Coloring>,
+    zoom: f64,
+) -> Vec<Item<'a>> {
+    let ty = ws.current_type();
+    let scale = world_scale(zoom);
+    ws.project()
+        .territories
+        .iter()
+        .filter(|t| t.type_id == ty)
+        .filter_map(|t| {
+            let s = shapes.get(&t.id)?;
+            let g = s.geom_at(zoom);
+            let size = Vec2::new(
+                ((g.bbox[2] - g.bbox[0]) * scale) as f32,
+                ((g.bbox[3] - g.bbox[1]) * scale) as f32,
+            );
+            if g.is_empty() || (size.x < 0.3 && size.y < 0.3) {
+                return None;
+            }
+            let rgb = by_value.map_or(t.color, |c| c.fill(t.id.0));
+            Some(Item {
+                id: t.id,
+                geom: g,
+                hash: s.hash,
+                rgb,
+                outline: outline_style(size, rgb, zoom),
+            })
+        })
+        .collect()
 }
 
 /// Below this many territories in view, outlines go to egui as lines (cheap
-/// enough, and nothing to keep); from it on, see [`OutlineCache`].
+/// enough, and nothing to keep); from it on the main map draws the layer
+/// from images ([`super::raster`]), or, when the view is too big for a
+/// texture, from the [`OutlineCache`].
 pub const CACHE_MIN_TERRITORIES: usize = 500;
 
 /// A territory drawn this frame.
 struct Visible<'a> {
     t: &'a crate::core::model::Territory,
     s: &'a TerritoryShape,
+    /// Its level of detail at this zoom.
+    g: &'a Geom,
     /// Size of its (level of detail's) box on screen.
     size: Vec2,
     /// Fill colour before opacity.
@@ -446,6 +544,7 @@ fn visible<'a>(
         out.push(Visible {
             t,
             s,
+            g,
             size,
             rgb: by_value.map_or(t.color, |c| c.fill(t.id.0)),
             sel: selected == Some(t.id),
@@ -465,18 +564,14 @@ fn darker([r, g, b]: [u8; 3], f: f32) -> Color32 {
 
 /// The stroke and thinning step of an unselected territory's outline, or
 /// `None` when it is too small on screen to outline.
-fn outline_style(d: &Visible, zoom: f64) -> Option<(Stroke, f32)> {
-    if d.size.x < 3.0 && d.size.y < 3.0 {
+fn outline_style(size: Vec2, rgb: [u8; 3], zoom: f64) -> Option<(Stroke, f32)> {
+    if size.x < 3.0 && size.y < 3.0 {
         return None;
     }
     let thin = if zoom >= 9.0 { 1.4 } else { 1.0 };
     // Coarser steps when the territory is small on screen.
-    let step = if d.size.x.max(d.size.y) < 60.0 {
-        1.5
-    } else {
-        0.9
-    };
-    Some((Stroke::new(thin, darker(d.rgb, 0.6)), step))
+    let step = if size.x.max(size.y) < 60.0 { 1.5 } else { 0.9 };
+    Some((Stroke::new(thin, darker(rgb, 0.6)), step))
 }
 
 /// The label of a drawn territory, unless its name cannot fit.
@@ -597,7 +692,7 @@ impl OutlineCache {
             .iter()
             .filter(|d| !d.sel && d.size.x.max(d.size.y) <= CACHE_MAX_SIZE)
             .filter_map(|d| {
-                let (stroke, step) = outline_style(d, view.zoom)?;
+                let (stroke, step) = outline_style(d.size, d.rgb, view.zoom)?;
                 let key = OutlineKey {
                     hash: d.s.hash,
                     zoom: view.zoom,
