@@ -20,6 +20,8 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 
 use super::{NONE, Problem};
+
+mod group;
 use crate::core::error::Result;
 use crate::core::progress::Progress;
 
@@ -479,6 +481,12 @@ impl Repair<'_, '_> {
     }
 }
 
+/// Whether chain `c` beats `b`: it brings its district within the band
+/// and `b` does not, else more reduction per load moved, else less moved.
+fn better(c: &Chain, b: &Chain) -> bool {
+    (c.0 && !b.0) || (c.0 == b.0 && (c.1 > b.1 * (1.0 + 1e-12) || (c.1 >= b.1 && c.2 < b.2)))
+}
+
 /// The least-disruption repair (see the module docs) on `assign`, which
 /// should be the plan as it is. Returns the units moved when every district
 /// ends within the tolerance; `None` (with `assign` partly repaired) when
@@ -518,13 +526,18 @@ pub fn least_move(p: &Problem, assign: &mut [u32], progress: &Progress) -> Resul
         });
         let mut best: Option<Chain> = None;
         for &w in out.iter().take(8) {
-            if let Some(c) = r.best_chain(w)
-                && best.as_ref().is_none_or(|b| {
-                    (c.0 && !b.0)
-                        || (c.0 == b.0 && (c.1 > b.1 * (1.0 + 1e-12) || (c.1 >= b.1 && c.2 < b.2)))
-                })
-            {
-                best = Some(c);
+            let chain = r.best_chain(w);
+            // Re-drawing a group's boundary where single hops overshoot:
+            // only sets cheaper than a chain that already brings `w` in.
+            let bound = match &chain {
+                Some(c) if c.0 => c.2,
+                _ => f64::INFINITY,
+            };
+            let group = r.best_group(w, bound);
+            for c in [chain, group].into_iter().flatten() {
+                if best.as_ref().is_none_or(|b| better(&c, b)) {
+                    best = Some(c);
+                }
             }
         }
         let Some((_, _, _, chain)) = best else {
