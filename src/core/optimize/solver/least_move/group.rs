@@ -16,7 +16,7 @@ use super::{Chain, MAX_TOTAL, Open, Repair};
 use crate::core::optimize::solver::NONE;
 
 /// Move sets examined per group search.
-const MAX_STATES: usize = 20_000;
+const MAX_STATES: usize = 4_000;
 
 /// Units moved by one set at most.
 const MAX_MOVES: usize = 8;
@@ -203,6 +203,7 @@ impl Repair<'_, '_> {
         cand.sort_unstable();
         cand.dedup();
         let mut out = Vec::new();
+        self.work += cand.len();
         for u in cand {
             let ui = u as usize;
             let a = self.assign[ui];
