@@ -12,11 +12,16 @@
 
 use std::collections::{BinaryHeap, HashSet};
 
-use super::{Chain, MAX_TOTAL, Open, Repair};
+use super::{Chain, Open, Repair};
 use crate::core::optimize::solver::NONE;
 
 /// Move sets examined per group search.
 const MAX_STATES: usize = 4_000;
+
+/// Work (candidate units looked at) of all group re-draws of one repair:
+/// they are for plans whose units are a large share of a district, small
+/// plans; on large ones they must not cost more than the rest.
+const MAX_GROUP_WORK: usize = 300_000;
 
 /// Units moved by one set at most.
 const MAX_MOVES: usize = 8;
@@ -72,7 +77,7 @@ impl Repair<'_, '_> {
             if let Some(s) = self.group_search(g, w, cap) {
                 best = Some(s);
             }
-            if self.work > MAX_TOTAL {
+            if self.group_work > MAX_GROUP_WORK {
                 break;
             }
         }
@@ -120,8 +125,8 @@ impl Repair<'_, '_> {
                 break;
             }
             popped += 1;
-            self.work += 1;
-            if popped > MAX_STATES || self.work > MAX_TOTAL {
+            self.group_work += 1;
+            if popped > MAX_STATES || self.group_work > MAX_GROUP_WORK {
                 break;
             }
             let i = i as usize;
@@ -203,7 +208,7 @@ impl Repair<'_, '_> {
         cand.sort_unstable();
         cand.dedup();
         let mut out = Vec::new();
-        self.work += cand.len();
+        self.group_work += cand.len();
         for u in cand {
             let ui = u as usize;
             let a = self.assign[ui];
@@ -278,7 +283,7 @@ impl Repair<'_, '_> {
                 let vi = v as usize;
                 if self.assign[vi] == d && self.mark[vi] != stamp {
                     self.mark[vi] = stamp;
-                    self.work += 1;
+                    self.group_work += 1;
                     count += 1;
                     stack.push(v);
                 }

@@ -84,6 +84,8 @@ struct Repair<'a, 'p> {
     mark: Vec<u32>,
     stamp: u32,
     work: usize,
+    /// Work of the group re-draws (see [`group`]), budgeted apart.
+    group_work: usize,
 }
 
 impl<'a, 'p> Repair<'a, 'p> {
@@ -113,6 +115,7 @@ impl<'a, 'p> Repair<'a, 'p> {
             mark: vec![0; n],
             stamp: 0,
             work: 0,
+            group_work: 0,
         };
         for u in 0..n {
             s.update_border(u);
