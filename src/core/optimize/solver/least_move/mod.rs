@@ -20,6 +20,8 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 
 use super::{NONE, Problem};
+
+mod group;
 use crate::core::error::Result;
 use crate::core::progress::Progress;
 
@@ -82,6 +84,8 @@ struct Repair<'a, 'p> {
     mark: Vec<u32>,
     stamp: u32,
     work: usize,
+    /// Work of the group re-draws (see [`group`]), budgeted apart.
+    group_work: usize,
 }
 
 impl<'a, 'p> Repair<'a, 'p> {
@@ -111,6 +115,7 @@ impl<'a, 'p> Repair<'a, 'p> {
             mark: vec![0; n],
             stamp: 0,
             work: 0,
+            group_work: 0,
         };
         for u in 0..n {
             s.update_border(u);
@@ -479,6 +484,12 @@ impl Repair<'_, '_> {
     }
 }
 
+/// Whether chain `c` beats `b`: it brings its district within the band
+/// and `b` does not, else more reduction per load moved, else less moved.
+fn better(c: &Chain, b: &Chain) -> bool {
+    (c.0 && !b.0) || (c.0 == b.0 && (c.1 > b.1 * (1.0 + 1e-12) || (c.1 >= b.1 && c.2 < b.2)))
+}
+
 /// The least-disruption repair (see the module docs) on `assign`, which
 /// should be the plan as it is. Returns the units moved when every district
 /// ends within the tolerance; `None` (with `assign` partly repaired) when
@@ -518,13 +529,17 @@ pub fn least_move(p: &Problem, assign: &mut [u32], progress: &Progress) -> Resul
         });
         let mut best: Option<Chain> = None;
         for &w in out.iter().take(8) {
-            if let Some(c) = r.best_chain(w)
-                && best.as_ref().is_none_or(|b| {
-                    (c.0 && !b.0)
-                        || (c.0 == b.0 && (c.1 > b.1 * (1.0 + 1e-12) || (c.1 >= b.1 && c.2 < b.2)))
-                })
-            {
-                best = Some(c);
+            let chain = r.best_chain(w);
+            // Re-drawing a group's boundary where no chain of single hops
+            // brings `w` within the band (each overshoots).
+            let group = match &chain {
+                Some(c) if c.0 => None,
+                _ => r.best_group(w, f64::INFINITY),
+            };
+            for c in [chain, group].into_iter().flatten() {
+                if best.as_ref().is_none_or(|b| better(&c, b)) {
+                    best = Some(c);
+                }
             }
         }
         let Some((_, _, _, chain)) = best else {
@@ -726,6 +741,80 @@ mod tests {
         assert_eq!(moved(&p, &assign), (1, 1.0));
         let u = (0..assign.len()).find(|&u| assign[u] != home[u]).unwrap();
         assert_eq!((home[u], assign[u]), (1, 2));
+    }
+
+    /// Both districts within the band, non-empty and connected.
+    fn valid(p: &Problem, assign: &[u32]) -> bool {
+        let t = p.target();
+        p.loads(assign).iter().enumerate().all(|(d, l)| {
+            let m: Vec<u32> = (0..assign.len() as u32)
+                .filter(|&u| assign[u as usize] == d as u32)
+                .collect();
+            (l - t).abs() <= p.tol * t && !m.is_empty() && p.units.is_connected(&m)
+        })
+    }
+
+    #[test]
+    fn a_plan_no_single_move_fixes_moves_exactly_the_least() {
+        // Units of 2 to 10, a district about 90: in the instances kept
+        // every single move overshoots the band on one side, so a swap or
+        // a two-unit move is needed.
+        let units = UnitSet::hex_grid(8.0, [-100.0, 40.0, -99.9, 40.03]).unwrap();
+        let n = units.len();
+        assert!((8..=20).contains(&n), "{n} units");
+        let home = strips(&units, 2);
+        let home_mask: u32 = (0..n).map(|u| home[u] << u).sum();
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut checked = 0;
+        for _ in 0..300 {
+            let weight: Vec<f64> = (0..n).map(|_| 2.0 + 8.0 * next()).collect();
+            let tol = 0.02 + 0.06 * next();
+            let p = problem(&units, weight, home.clone(), 2, tol);
+            if valid(&p, &home) {
+                continue;
+            }
+            let single = (0..n).any(|u| {
+                let mut a = home.clone();
+                a[u] = 1 - a[u];
+                valid(&p, &a)
+            });
+            if single {
+                continue;
+            }
+            // Brute force over every plan moving at most 5 units: any plan
+            // moving more moves at least 12, so below that the least is
+            // exact. Kept only with a clear winner (the next figure 3%
+            // higher), so the repair's 2% boundary tie-break cannot matter.
+            let mut costs: Vec<f64> = (0..1u32 << n)
+                .filter(|&mask| (mask ^ home_mask).count_ones() <= 5)
+                .filter_map(|mask| {
+                    let a: Vec<u32> = (0..n).map(|u| (mask >> u) & 1).collect();
+                    valid(&p, &a).then(|| moved(&p, &a).1)
+                })
+                .collect();
+            costs.sort_by(f64::total_cmp);
+            let Some(&least) = costs.first() else {
+                continue;
+            };
+            let next_best = costs.get(1).copied().unwrap_or(12.0);
+            if least * 1.03 > 12.0 || next_best < least * 1.03 {
+                continue;
+            }
+            let mut assign = home.clone();
+            let m = least_move(&p, &mut assign, &Progress::new()).unwrap();
+            assert!(m.is_some_and(|m| m >= 2), "tol {tol}: {m:?}");
+            assert!(valid(&p, &assign));
+            let (_, load) = moved(&p, &assign);
+            assert!((load - least).abs() < 1e-9, "moved {load}, least {least}");
+            checked += 1;
+        }
+        assert!(checked >= 5, "only {checked} instances need a swap");
     }
 
     #[test]
