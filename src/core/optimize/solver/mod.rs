@@ -2,6 +2,34 @@
 //! repair and a contiguity-preserving local search. Pure graph and number
 //! work, no plan or geometry: see the parent module for the method.
 
+/// `Ord` for a `BinaryHeap` entry popped least score first (the heap is a
+/// max-heap), ties by the lowest key, so the searches are deterministic;
+/// and the `PartialOrd`, `PartialEq` and `Eq` that follow from it.
+/// `least_first!(Type, |e| (score, key))`.
+macro_rules! least_first {
+    ($t:ty, |$e:ident| ($score:expr, $key:expr)) => {
+        impl Ord for $t {
+            fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+                let key = |$e: &Self| ($score, $key);
+                let ((s, k), (os, ok)) = (key(self), key(o));
+                os.total_cmp(&s).then(ok.cmp(&k))
+            }
+        }
+        impl PartialOrd for $t {
+            fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(o))
+            }
+        }
+        impl PartialEq for $t {
+            fn eq(&self, o: &Self) -> bool {
+                self.cmp(o) == std::cmp::Ordering::Equal
+            }
+        }
+        impl Eq for $t {}
+    };
+}
+use least_first;
+
 mod drive_cost;
 mod least_move;
 mod recom;

@@ -15,7 +15,6 @@
 //!   neighbour of the unit that stops as soon as it has reached the others,
 //!   so it stays within a few rings of the unit in the usual case.
 
-use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
 use super::{NONE, Problem};
@@ -34,31 +33,8 @@ struct Entry {
     vb: u32,
 }
 
-impl Ord for Entry {
-    /// The least score first (the heap is a max-heap), then the lowest
-    /// unit and district: deterministic.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .score
-            .total_cmp(&self.score)
-            .then(other.u.cmp(&self.u))
-            .then(other.b.cmp(&self.b))
-    }
-}
-
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Entry {}
+// The least score first, then the lowest unit and district.
+super::least_first!(Entry, |e| (e.score, (e.u, e.b)));
 
 /// A candidate in the worst district's list: (score, unit, to).
 type Cand = (f64, usize, u32);

@@ -16,7 +16,6 @@
 //! taken. The total excess drops every round, so the repair ends; it gives
 //! up (and rebalance falls back to its other paths) when no chain helps.
 
-use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 
 use super::{NONE, Problem};
@@ -52,22 +51,7 @@ struct Node {
 #[derive(Clone, Copy, Debug)]
 struct Open(f64, u32);
 
-impl Ord for Open {
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.0.total_cmp(&self.0).then(o.1.cmp(&self.1))
-    }
-}
-impl PartialOrd for Open {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl PartialEq for Open {
-    fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == Ordering::Equal
-    }
-}
-impl Eq for Open {}
+super::least_first!(Open, |e| (e.0, e.1));
 
 struct Repair<'a, 'p> {
     p: &'a Problem<'p>,
