@@ -30,6 +30,40 @@ macro_rules! least_first {
 }
 use least_first;
 
+/// A problem over `units` for the solvers' unit tests: centroids as km,
+/// every unit movable, no fixed load, disruption weight 4.
+#[cfg(test)]
+fn test_problem(
+    units: &UnitSet,
+    weight: Vec<f64>,
+    home: Vec<u32>,
+    k: usize,
+    tol: f64,
+) -> Problem<'_> {
+    let n = units.len();
+    Problem {
+        units,
+        xy: units
+            .centroids
+            .iter()
+            .map(|&(x, y)| (x * 85.0, y * 111.0))
+            .collect(),
+        weight,
+        home,
+        home_split: vec![Vec::new(); n],
+        movable: vec![true; n],
+        fixed: vec![0.0; k],
+        tol,
+        aim_tol: tol * 0.6,
+        disruption: 4.0,
+        radius_km: 30.0,
+        pieces: vec![1; k],
+        max_iterations: 20_000,
+        time_budget_s: 0.0,
+        drive: None,
+    }
+}
+
 mod drive_cost;
 mod least_move;
 mod recom;

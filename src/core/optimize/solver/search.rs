@@ -790,27 +790,10 @@ mod tests {
     use crate::core::units::UnitSet;
 
     fn problem(units: &UnitSet, weight: Vec<f64>, k: usize) -> Problem<'_> {
-        let n = units.len();
+        let home = vec![NONE; units.len()];
         Problem {
-            units,
-            xy: units
-                .centroids
-                .iter()
-                .map(|&(x, y)| (x * 85.0, y * 111.0))
-                .collect(),
-            weight,
-            home: vec![NONE; n],
-            home_split: vec![Vec::new(); n],
-            movable: vec![true; n],
-            fixed: vec![0.0; k],
-            tol: 0.05,
-            aim_tol: 0.03,
             disruption: 0.0,
-            radius_km: 30.0,
-            pieces: vec![1; k],
-            max_iterations: 20_000,
-            time_budget_s: 0.0,
-            drive: None,
+            ..super::super::test_problem(units, weight, home, k, 0.05)
         }
     }
 

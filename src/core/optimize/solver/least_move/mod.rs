@@ -563,28 +563,7 @@ mod tests {
         k: usize,
         tol: f64,
     ) -> Problem<'_> {
-        let n = units.len();
-        Problem {
-            units,
-            xy: units
-                .centroids
-                .iter()
-                .map(|&(x, y)| (x * 85.0, y * 111.0))
-                .collect(),
-            weight,
-            home,
-            home_split: vec![Vec::new(); n],
-            movable: vec![true; n],
-            fixed: vec![0.0; k],
-            tol,
-            aim_tol: tol * 0.6,
-            disruption: 4.0,
-            radius_km: 30.0,
-            pieces: vec![1; k],
-            max_iterations: 20_000,
-            time_budget_s: 0.0,
-            drive: None,
-        }
+        super::super::test_problem(units, weight, home, k, tol)
     }
 
     fn grid() -> UnitSet {
