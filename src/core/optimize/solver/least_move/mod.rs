@@ -553,18 +553,9 @@ pub fn least_move(p: &Problem, assign: &mut [u32], progress: &Progress) -> Resul
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_problem as problem;
     use super::*;
     use crate::core::units::UnitSet;
-
-    fn problem(
-        units: &UnitSet,
-        weight: Vec<f64>,
-        home: Vec<u32>,
-        k: usize,
-        tol: f64,
-    ) -> Problem<'_> {
-        super::super::test_problem(units, weight, home, k, tol)
-    }
 
     fn grid() -> UnitSet {
         UnitSet::hex_grid(8.0, [-100.0, 40.0, -98.5, 40.5]).unwrap()
