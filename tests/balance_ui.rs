@@ -368,3 +368,33 @@ fn the_tradeoff_shows_plans_and_the_one_picked_is_applied_in_one_edit() {
     h.step();
     assert_eq!(metrics_key(app(&h)), before, "one Undo restores it");
 }
+
+#[test]
+fn the_centre_limit_reaches_the_balancer_and_the_proposal_reports_it() {
+    let mut h = sample_harness();
+    open_dialog(&mut h);
+    // Default: one typical territory radius.
+    h.get_by_label_contains("Load centres may move");
+    h.get_by_label("km").click();
+    h.step();
+    run_to_proposal(&mut h);
+    let p = app(&h).panels().balance.proposal().expect("a proposal");
+    assert_eq!(
+        p.report.centre_limit_km,
+        Some(50.0),
+        "the km choice (50 km)"
+    );
+    h.get_by_label_contains("Load centres move at most");
+    h.get_by_label("Per territory").click();
+    h.step();
+    h.get_by_label("Centre moves");
+    h.get_by_label("anywhere").click();
+    h.step();
+    run_to_proposal(&mut h);
+    let p = app(&h).panels().balance.proposal().expect("a proposal");
+    assert_eq!(p.report.centre_limit_km, None, "no limit");
+    assert!(
+        h.query_by_label_contains("Load centres move at most")
+            .is_none()
+    );
+}

@@ -260,6 +260,12 @@ fn balance_saves_a_better_balanced_proposal() {
     };
     assert!(cv("after:") < cv("before:") / 2.0, "{text}");
     assert!(text.contains("all contiguous"), "{text}");
+    // The default limit on how far a load centre moves, and how far one did.
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("centre: load centres moved at most") && l.contains("limit")),
+        "{text}"
+    );
     let metrics = |p: &Path| -> serde_json::Value {
         serde_json::from_slice(&turfmap(&["metrics", s(p), "--json"]).stdout).unwrap()
     };

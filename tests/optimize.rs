@@ -11,7 +11,8 @@ use turfmap::core::model::{
     AccountRow, Accounts, BalanceMeasure, LocationSource, Project, Rep, RepId, TerritoryId,
 };
 use turfmap::core::optimize::{
-    BalanceOptions, Proposal, UnitLayer, balanced_kmeans, generate, pick, rebalance, tradeoff,
+    BalanceOptions, CentreLimit, Proposal, UnitLayer, balanced_kmeans, generate, pick, rebalance,
+    tradeoff,
 };
 use turfmap::core::progress::Progress;
 use turfmap::core::units::UnitSet;
@@ -1160,4 +1161,92 @@ fn cancel_during_the_improvement_phase_keeps_the_best_plan() {
         .map(|t| t.deviation_pct.abs())
         .fold(0.0, f64::max);
     assert!(after_max <= best + 1.0, "{after_max} vs {best}");
+}
+
+/// Load-weighted (count) mean lon/lat of each territory's accounts.
+fn count_centres(ws: &Workspace) -> HashMap<TerritoryId, (f64, f64)> {
+    let a = &ws.project().accounts;
+    let mut sums: HashMap<TerritoryId, (f64, f64, f64)> = HashMap::new();
+    for i in a.live() {
+        if let Some(t) = ws.engine().territory_of(i) {
+            let s = sums.entry(t).or_default();
+            *s = (s.0 + a.lon[i], s.1 + a.lat[i], s.2 + 1.0);
+        }
+    }
+    sums.into_iter()
+        .map(|(t, s)| (t, (s.0 / s.2, s.1 / s.2)))
+        .collect()
+}
+
+#[test]
+fn a_rebalance_keeps_each_load_centre_within_the_limit_and_reports_how_far_it_moved() {
+    let p = plan(3000, 7);
+    let free = rebalance(
+        &p,
+        &BalanceOptions {
+            centre_limit: CentreLimit::Any,
+            ..opts()
+        },
+        &Progress::new(),
+    )
+    .unwrap();
+    assert_eq!(free.report.centre_limit_km, None);
+    // The report's shifts are those of the accounts' mean positions.
+    let (c0, c1) = (
+        count_centres(&Workspace::new(p.clone())),
+        count_centres(&accept(&p, &free)),
+    );
+    for t in &free.report.territories {
+        let id = TerritoryId(t.id);
+        let want = turfmap::core::geometry::haversine_km(c0[&id], c1[&id]);
+        let got = t.centre_shift_km.unwrap();
+        assert!(
+            (got - want).abs() <= 0.01 * want + 0.05,
+            "{}: {got} vs {want}",
+            t.name
+        );
+    }
+    let far = free.report.max_centre_shift_km;
+    assert!(far > 10.0, "the free rebalance moves some centre: {far} km");
+    let limit = far / 2.0;
+    let held = rebalance(
+        &p,
+        &BalanceOptions {
+            centre_limit: CentreLimit::Km(limit),
+            ..opts()
+        },
+        &Progress::new(),
+    )
+    .unwrap();
+    assert_eq!(held.report.centre_limit_km, Some(limit));
+    for t in &held.report.territories {
+        let s = t.centre_shift_km.unwrap_or(0.0);
+        let named = held
+            .report
+            .notes
+            .iter()
+            .any(|n| n.contains("past the limit") && n.contains(&t.name));
+        assert!(
+            s <= limit * 1.05 + 0.5 || named,
+            "{} moved {s} km, limit {limit} km: {:?}",
+            t.name,
+            held.report.notes
+        );
+    }
+    assert!(held.report.max_centre_shift_km < far);
+    assert!(held.after.cv_pct < held.before.cv_pct, "still rebalances");
+}
+
+#[test]
+fn centre_limits_parse_from_km_radii_or_any() {
+    assert_eq!(CentreLimit::parse("80").unwrap(), CentreLimit::Km(80.0));
+    assert_eq!(CentreLimit::parse("80 km").unwrap(), CentreLimit::Km(80.0));
+    assert_eq!(CentreLimit::parse("1.5r").unwrap(), CentreLimit::Radii(1.5));
+    assert_eq!(CentreLimit::parse("ANY").unwrap(), CentreLimit::Any);
+    assert_eq!(CentreLimit::Radii(2.0).km(30.0), 60.0);
+    assert!(CentreLimit::Any.km(30.0).is_infinite());
+    for bad in ["far", "-3", "r", "nan"] {
+        let e = CentreLimit::parse(bad).unwrap_err().to_string();
+        assert!(e.contains(bad) && e.contains("any"), "{e}");
+    }
 }

@@ -642,6 +642,10 @@ pub struct BalanceArgs {
     /// measure that may move; picks among the trade-off plans.
     #[arg(long)]
     pub max_moved: Option<f64>,
+    /// Rebalance: how far a territory's load centre may move: km (`80`),
+    /// typical territory radii (`1.5r`) or `any`.
+    #[arg(long, default_value = "1r")]
+    pub centre_limit: String,
     /// Balance by drive time from the reps' home bases over the bundled
     /// roads (the plan's travel settings) instead of straight-line
     /// compactness; the notes give total and mean drive time before/after.

@@ -5,7 +5,8 @@ use super::{find_type, parse_measure};
 use crate::core::edit::Edit;
 use crate::core::model::{BalanceMeasure, Project, TerritoryId};
 use crate::core::optimize::{
-    BalanceOptions, DriveTime, Proposal, UnitLayer, from_reps, generate, pick, rebalance, tradeoff,
+    BalanceOptions, CentreLimit, DriveTime, Proposal, UnitLayer, from_reps, generate, pick,
+    rebalance, tradeoff,
 };
 use crate::core::progress::Progress;
 use crate::core::{Error, Result, Workspace};
@@ -26,6 +27,7 @@ pub(super) fn balance(a: BalanceArgs) -> Result<()> {
         type_id: Some(ws.current_type()),
         time_budget_s: a.time_budget,
         drive_time: a.drive_time.then(DriveTime::default),
+        centre_limit: CentreLimit::parse(&a.centre_limit)?,
         ..BalanceOptions::default()
     };
     // Figures are reported on the chosen measure: make it the plan's.
@@ -235,6 +237,12 @@ fn print_proposal(proposal: &Proposal, tolerance: f64) {
     );
     for (name, pct) in r.measures.iter().zip(&r.measure_moved_pct) {
         println!("        {pct:.1}% of {name}");
+    }
+    if let Some(limit) = r.centre_limit_km {
+        println!(
+            "centre: load centres moved at most {:.0} km (limit {limit:.0} km; --centre-limit)",
+            r.max_centre_shift_km
+        );
     }
     // Every note of the report: territories outside tolerance (by name),
     // infeasible ones and why, split territories, uncovered accounts.

@@ -16,8 +16,8 @@ use crate::app::map::MapView;
 use crate::core::edit::Edit;
 use crate::core::model::BalanceMeasure;
 use crate::core::optimize::{
-    BalanceOptions, DriveTime, Proposal, TradeoffPlan, UnitLayer, from_reps, generate, pick,
-    rebalance, tradeoff,
+    BalanceOptions, CentreLimit, DriveTime, Proposal, TradeoffPlan, UnitLayer, from_reps, generate,
+    pick, rebalance, tradeoff,
 };
 use crate::core::{TerritoryId, Workspace};
 
@@ -81,6 +81,8 @@ pub(crate) struct BalanceDialog {
     from_reps: bool,
     /// Seconds the final improvement phase may run (0 = skip it).
     time_budget: f64,
+    /// Rebalance: how far a territory's load centre may move.
+    centre_limit: CentreLimit,
     /// Where Generate grows the territories from `(lon, lat)` (candidate
     /// homes); empty = the reps' homes, then k-means++.
     seeds: Vec<(f64, f64)>,
@@ -131,6 +133,7 @@ impl BalanceDialog {
             keep_pins: self.keep_pins,
             time_budget_s: self.time_budget,
             drive_time: self.drive_time.then(DriveTime::default),
+            centre_limit: self.centre_limit,
             ..BalanceOptions::default()
         }
     }
@@ -190,6 +193,7 @@ impl BalanceDialog {
             drive_time: false,
             from_reps: false,
             time_budget: BalanceOptions::default().time_budget_s,
+            centre_limit: CentreLimit::default(),
             seeds: Vec::new(),
             job: None,
             stopping: false,
@@ -771,6 +775,9 @@ fn options_ui(ui: &mut Ui, d: &mut BalanceDialog, territories: &[(TerritoryId, S
             .on_hover_text("While a territory that could be within the tolerance is not, districts are recombined for up to this long (Cancel stops it; the best plan so far is kept)");
             ui.end_row();
             drive_options_ui(ui, d);
+            if !d.generate {
+                centre_limit_ui(ui, &mut d.centre_limit);
+            }
             if d.generate {
                 let label = ui.label("Territories (K)");
                 ui.add_enabled(!d.from_reps, egui::DragValue::new(&mut d.k).range(1..=1000))
@@ -843,6 +850,37 @@ fn options_ui(ui: &mut Ui, d: &mut BalanceDialog, territories: &[(TerritoryId, S
     );
 }
 
+/// The row of how far a rebalance may move a territory's load centre:
+/// typical territory radii, kilometres or anywhere.
+fn centre_limit_ui(ui: &mut Ui, limit: &mut CentreLimit) {
+    let label = ui.label("Load centres may move");
+    ui.horizontal(|ui| {
+        let radii = matches!(limit, CentreLimit::Radii(_));
+        let km = matches!(limit, CentreLimit::Km(_));
+        if ui.radio(radii, "radii").labelled_by(label.id).clicked() && !radii {
+            *limit = CentreLimit::Radii(1.0);
+        }
+        if ui.radio(km, "km").clicked() && !km {
+            *limit = CentreLimit::Km(50.0);
+        }
+        if ui.radio(*limit == CentreLimit::Any, "anywhere").clicked() {
+            *limit = CentreLimit::Any;
+        }
+        match limit {
+            CentreLimit::Radii(r) => {
+                ui.add(egui::DragValue::new(r).range(0.0..=20.0).speed(0.05).suffix(" radii"));
+            }
+            CentreLimit::Km(k) => {
+                ui.add(egui::DragValue::new(k).range(0.0..=5000.0).speed(1.0).suffix(" km"));
+            }
+            CentreLimit::Any => {}
+        }
+    })
+    .response
+    .on_hover_text("How far each territory's load centre (its balance load's weighted mean location) may move, so it stays where its rep works. A radius is that of a circle of the plan's area over the number of territories. Wider limits can balance further.");
+    ui.end_row();
+}
+
 /// The drive-time rows: balance by drive time, and (Generate) one
 /// territory per rep home.
 fn drive_options_ui(ui: &mut Ui, d: &mut BalanceDialog) {
@@ -911,6 +949,13 @@ fn proposal_ui(ui: &mut Ui, p: &Proposal) {
             moved.join(" · ")
         ));
     }
+    if let Some(limit) = r.centre_limit_km {
+        ui.label(format!(
+            "Load centres move at most {} km (limit {} km)",
+            fmt::count(r.max_centre_shift_km.round() as u64),
+            fmt::count(limit.round() as u64)
+        ));
+    }
     let warn = ui.visuals().warn_fg_color;
     if r.within_tolerance_where_feasible {
         ui.label(format!(
@@ -937,7 +982,14 @@ fn proposal_ui(ui: &mut Ui, p: &Proposal) {
                 egui::Grid::new("balance_per_territory_grid")
                     .striped(true)
                     .show(ui, |ui| {
-                        for t in ["Territory", "Rep", "In", "Out", "Now -> proposed"] {
+                        for t in [
+                            "Territory",
+                            "Rep",
+                            "In",
+                            "Out",
+                            "Now -> proposed",
+                            "Centre moves",
+                        ] {
                             ui.strong(t);
                         }
                         ui.end_row();
@@ -953,6 +1005,10 @@ fn proposal_ui(ui: &mut Ui, p: &Proposal) {
                             ui.label(fmt::count(t.accounts_in));
                             ui.label(fmt::count(t.accounts_out));
                             ui.label(format!("{} -> {}", dev(&p.before), dev(&p.after)));
+                            ui.label(
+                                t.centre_shift_km
+                                    .map_or("-".to_owned(), |k| format!("{k:.0} km")),
+                            );
                             ui.end_row();
                         }
                     });

@@ -152,6 +152,65 @@ pub struct BalanceOptions {
     /// Balance by drive time from the districts' home bases instead of
     /// great-circle compactness ([`drive`]); `None` = off.
     pub drive_time: Option<DriveTime>,
+    /// How far a rebalance may move a territory's load centre.
+    pub centre_limit: CentreLimit,
+}
+
+/// How far a rebalance may move each territory's load centre (its balance
+/// load's weighted mean location), so a territory stays where its rep
+/// works unless the planner allows more.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CentreLimit {
+    /// This many typical territory radii (the radius of a circle of the
+    /// plan's area over the number of territories).
+    Radii(f64),
+    /// Kilometres.
+    Km(f64),
+    /// No limit.
+    Any,
+}
+
+impl CentreLimit {
+    /// The limit in km for a typical territory radius of `radius_km`
+    /// (infinite: none).
+    pub fn km(self, radius_km: f64) -> f64 {
+        match self {
+            Self::Radii(r) => r * radius_km,
+            Self::Km(km) => km,
+            Self::Any => f64::INFINITY,
+        }
+    }
+
+    /// `any`, a distance in km (`120`, `120km`) or radii (`1.5r`).
+    pub fn parse(s: &str) -> Result<Self> {
+        let t = s.trim().to_ascii_lowercase();
+        let num = |x: &str| {
+            x.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+        };
+        if t == "any" || t == "none" {
+            return Ok(Self::Any);
+        }
+        if let Some(r) = t.strip_suffix('r').and_then(num) {
+            return Ok(Self::Radii(r));
+        }
+        match num(t.strip_suffix("km").unwrap_or(&t)) {
+            Some(km) => Ok(Self::Km(km)),
+            None => Err(Error::invalid(format!(
+                "centre limit '{s}' is not a distance: use km (e.g. 80), radii (e.g. 1.5r) or any"
+            ))),
+        }
+    }
+}
+
+impl Default for CentreLimit {
+    /// One typical territory radius: room to redraw boundaries, not to
+    /// move a territory to another region.
+    fn default() -> Self {
+        Self::Radii(1.0)
+    }
 }
 
 impl Default for BalanceOptions {
@@ -170,6 +229,7 @@ impl Default for BalanceOptions {
             type_id: None,
             time_budget_s: 3.0,
             drive_time: None,
+            centre_limit: CentreLimit::default(),
         }
     }
 }
@@ -296,6 +356,7 @@ fn rebalance_once(
         None => None,
     };
     let mut proposal = propose(before_ws, edit, &prep, &sol, "Rebalance", progress)?;
+    centre_notes(&mut proposal.report, p.max_shift_km);
     proposal.report.notes.splice(0..0, notes);
     proposal.report.notes.extend(drive_note);
     if prep.ruled_accounts > 0 {
@@ -364,8 +425,12 @@ fn solve_rebalance(
             matching::keep_identity(&q, split, &mut assign, &mut centers);
         }
         let s = solver::finish(&q, assign, &centers, rounds, false, progress)?;
+        let fenced = |s: &Solution| s.max_shift_km <= p.max_shift_km + 1e-6;
         let better = match &sol {
             None => true,
+            // The centre limit is the planner's, like a lock: never
+            // traded for balance.
+            Some(best) if fenced(best) != fenced(&s) => fenced(&s),
             // Never at the price of a worse worst territory (heavy units
             // combined make the others' figures look better).
             Some(best) => {
@@ -419,7 +484,8 @@ fn from_home(p: &Problem, progress: &Progress) -> Result<(Option<Solution>, f64)
                 .sum();
             let total = p.weight.iter().sum::<f64>().max(1e-12);
             let cv_ok = cv_pct(&s.loads) <= p.aim_tol * 100.0 + 1e-9 || moved / total <= p.tol;
-            if s.contiguous && s.within_tolerance_where_feasible && cv_ok {
+            let fenced = s.max_shift_km <= p.max_shift_km + 1e-6;
+            if s.contiguous && s.within_tolerance_where_feasible && cv_ok && fenced {
                 return Ok((Some(s), 0.0));
             }
         }
@@ -686,6 +752,54 @@ fn propose(
     })
 }
 
+/// The centre limit in the report, and notes naming the territories whose
+/// load centre moved past it, or to within a tenth of it while the
+/// tolerance was missed (the limit may be what holds balance back).
+fn centre_notes(report: &mut DisruptionReport, limit_km: f64) {
+    if !limit_km.is_finite() {
+        return;
+    }
+    report.centre_limit_km = Some(limit_km);
+    let moved = |f: &dyn Fn(f64) -> bool| -> Vec<String> {
+        let mut v: Vec<(f64, &str)> = report
+            .territories
+            .iter()
+            .filter_map(|t| {
+                t.centre_shift_km
+                    .filter(|&x| f(x))
+                    .map(|x| (x, t.name.as_str()))
+            })
+            .collect();
+        v.sort_by(|a, b| b.0.total_cmp(&a.0));
+        v.iter().map(|(x, n)| format!("{n} ({x:.0} km)")).collect()
+    };
+    let past = moved(&|x| x > limit_km * 1.05 + 0.5);
+    if !past.is_empty() {
+        report.notes.push(format!(
+            "load centre moved past the limit of {limit_km:.0} km (units are indivisible, and a unit heavier than the band goes where K allows): {}",
+            list_of(&past)
+        ));
+    }
+    if !report.within_tolerance_where_feasible {
+        let near = moved(&|x| x >= limit_km * 0.9);
+        if !near.is_empty() {
+            report.notes.push(format!(
+                "at the load-centre limit of {limit_km:.0} km, which may be what keeps the tolerance out of reach (allow more to balance further): {}",
+                list_of(&near)
+            ));
+        }
+    }
+}
+
+/// Up to eight items, then an ellipsis.
+fn list_of(items: &[String]) -> String {
+    let mut s = items.iter().take(8).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > 8 {
+        s.push_str(", …");
+    }
+    s
+}
+
 /// Notes a planner must hear: territories in several pieces, accounts no
 /// unit covers, and which territories are outside the tolerance (by name).
 fn said_out_loud(
@@ -925,6 +1039,8 @@ fn from_scratch(
     progress.set_done(1);
     progress.set_phase("Allocating units");
     let mut p = prep.problem(opts, k, 0.0);
+    // New territories have no place to keep.
+    p.max_shift_km = f64::INFINITY;
     let n = p.xy.len();
     let homes = if full {
         rep_homes(project, opts)
@@ -998,6 +1114,7 @@ fn from_scratch(
             heavy_units,
             tol: p.tol,
             contiguous: pieces.iter().all(|&c| c <= 1),
+            max_shift_km: 0.0,
             assign,
             loads,
             target,

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::core::geometry::haversine_km;
 use crate::core::model::TerritoryId;
 use crate::core::workspace::Workspace;
 
@@ -23,6 +24,9 @@ pub struct TerritoryDisruption {
     pub measure_in: Vec<f64>,
     /// Sum of each measure leaving it.
     pub measure_out: Vec<f64>,
+    /// How far its load centre (the balance measure's weighted mean
+    /// location) moves, km; `None` when it holds no load before or after.
+    pub centre_shift_km: Option<f64>,
 }
 
 /// Moves per rep (over all their territories).
@@ -87,8 +91,42 @@ pub struct DisruptionReport {
     pub uncovered_accounts: usize,
     /// Territories outside the tolerance after the change (names).
     pub outside_tolerance: Vec<String>,
+    /// The farthest any territory's load centre moves, km.
+    pub max_centre_shift_km: f64,
+    /// The limit on that distance the proposal was made under, km
+    /// (`None`: no limit).
+    pub centre_limit_km: Option<f64>,
     /// Warnings (infeasible balance, islands, …).
     pub notes: Vec<String>,
+}
+
+/// Load-weighted mean locations per territory, as sums of unit vectors
+/// (a mean of longitudes would break at the antimeridian).
+struct Centres(Vec<[f64; 4]>);
+
+impl Centres {
+    fn new(n: usize) -> Self {
+        Self(vec![[0.0; 4]; n])
+    }
+
+    fn add(&mut self, k: usize, lon: f64, lat: f64, w: f64) {
+        if !(lon.is_finite() && lat.is_finite() && w > 0.0) {
+            return;
+        }
+        let (lo, la) = (lon.to_radians(), lat.to_radians());
+        let s = &mut self.0[k];
+        s[0] += w * la.cos() * lo.cos();
+        s[1] += w * la.cos() * lo.sin();
+        s[2] += w * la.sin();
+        s[3] += w;
+    }
+
+    /// Centre of territory `k` (lon, lat), when it holds load.
+    fn get(&self, k: usize) -> Option<(f64, f64)> {
+        let [x, y, z, w] = self.0[k];
+        let r = (x * x + y * y + z * z).sqrt();
+        (w > 0.0 && r > 1e-12 * w).then(|| (y.atan2(x).to_degrees(), (z / r).asin().to_degrees()))
+    }
 }
 
 impl DisruptionReport {
@@ -120,7 +158,10 @@ impl DisruptionReport {
                 }
             })
             .collect();
-        let pos = |id: TerritoryId| ids.iter().position(|&x| x == id);
+        let index: std::collections::HashMap<TerritoryId, usize> =
+            ids.iter().enumerate().map(|(k, &id)| (id, k)).collect();
+        let pos = |id: TerritoryId| index.get(&id).copied();
+        let mut centres = (Centres::new(ids.len()), Centres::new(ids.len()));
         let mut moved = 0u64;
         let mut total = 0u64;
         let mut moved_m = vec![0.0; nm];
@@ -137,6 +178,13 @@ impl DisruptionReport {
             }
             let t0 = before.engine().territory_of(i);
             let t1 = after.engine().territory_of(i);
+            let w = bm.map_or(1.0, |m| a.measure_or_zero(m, i));
+            if let Some(k) = t0.and_then(pos) {
+                centres.0.add(k, a.lon[i], a.lat[i], w);
+            }
+            if let Some(k) = t1.and_then(pos) {
+                centres.1.add(k, a.lon[i], a.lat[i], w);
+            }
             let r0 = rep_of(p0, t0);
             if let Some(r) = &r0 {
                 rep_count.entry(r.clone()).or_default().2 += 1;
@@ -172,6 +220,16 @@ impl DisruptionReport {
         }
         let pct = |x: f64, t: f64| if t > 0.0 { x / t * 100.0 } else { 0.0 };
         let measure_moved_pct: Vec<f64> = (0..nm).map(|m| pct(moved_m[m], total_m[m])).collect();
+        for (k, t) in per.iter_mut().enumerate() {
+            t.centre_shift_km = match (centres.0.get(k), centres.1.get(k)) {
+                (Some(c0), Some(c1)) => Some(haversine_km(c0, c1)),
+                _ => None,
+            };
+        }
+        let max_centre_shift_km = per
+            .iter()
+            .filter_map(|t| t.centre_shift_km)
+            .fold(0.0, f64::max);
         Self {
             accounts_moved: moved,
             accounts_total: total,
@@ -182,6 +240,7 @@ impl DisruptionReport {
                 Some(m) => measure_moved_pct[m],
             },
             measure_moved_pct,
+            max_centre_shift_km,
             territories: per,
             reps: rep_count
                 .into_iter()

@@ -61,15 +61,18 @@ fn test_problem(
         max_iterations: 20_000,
         time_budget_s: 0.0,
         drive: None,
+        max_shift_km: f64::INFINITY,
     }
 }
 
 mod drive_cost;
+mod fence;
 mod least_move;
 mod recom;
 mod search;
 
 pub use drive_cost::DriveCost;
+pub use fence::{Fence, centre_shifts};
 pub use least_move::least_move;
 pub use recom::recombine;
 pub use search::local_search;
@@ -119,6 +122,9 @@ pub struct Problem<'a> {
     /// Drive-time costs from the districts' home bases, replacing the
     /// squared distance to the centre (see [`super::drive`]).
     pub drive: Option<std::sync::Arc<DriveCost>>,
+    /// How far (km) a district's load centre may move from where `home`
+    /// has it ([`Fence`]); infinite = no limit.
+    pub max_shift_km: f64,
 }
 
 /// What the solver found.
@@ -147,6 +153,8 @@ pub struct Solution {
     pub tol: f64,
     /// Every district within its allowed number of pieces.
     pub contiguous: bool,
+    /// The farthest a district's load centre moved from home, km.
+    pub max_shift_km: f64,
 }
 
 impl Problem<'_> {
@@ -339,7 +347,8 @@ pub fn locate_allocate(
 }
 
 /// Moves every centre to the unit nearest its district's weighted mean
-/// (the weighted medoid under squared distances). True if any moved.
+/// (the weighted medoid under squared distances), the mean kept within the
+/// fence around the district's home centre. True if any moved.
 fn medoids(p: &Problem, centers: &mut [usize], assign: &[u32]) -> bool {
     let k = centers.len();
     let mut sx = vec![0.0; k];
@@ -355,13 +364,18 @@ fn medoids(p: &Problem, centers: &mut [usize], assign: &[u32]) -> bool {
         sy[d as usize] += w * p.xy[u].1;
         sw[d as usize] += w;
     }
+    let means = fence::clip(
+        p,
+        (0..k).map(|d| (sx[d] / sw[d], sy[d] / sw[d])).collect(),
+        assign,
+    );
     let mut best = vec![(f64::INFINITY, usize::MAX); k];
     for (u, &d) in assign.iter().enumerate() {
         if d == NONE || sw[d as usize] == 0.0 {
             continue;
         }
         let d = d as usize;
-        let (mx, my) = (sx[d] / sw[d], sy[d] / sw[d]);
+        let (mx, my) = means[d];
         let dist = (p.xy[u].0 - mx).powi(2) + (p.xy[u].1 - my).powi(2);
         if dist < best[d].0 {
             best[d] = (dist, u);
@@ -854,7 +868,6 @@ pub fn solution_of(
     let within_tolerance_where_feasible =
         (0..p.k()).all(|d| ok(d) || infeasible.contains(&(d as u32)));
     Solution {
-        assign,
         loads,
         target,
         rounds,
@@ -865,5 +878,7 @@ pub fn solution_of(
         within_tolerance_where_feasible,
         tol: p.tol,
         contiguous,
+        max_shift_km: centre_shifts(p, &assign).into_iter().fold(0.0, f64::max),
+        assign,
     }
 }

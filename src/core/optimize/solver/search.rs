@@ -17,7 +17,7 @@
 
 use std::collections::{BinaryHeap, VecDeque};
 
-use super::{NONE, Problem};
+use super::{Fence, NONE, Problem};
 use crate::core::error::Result;
 use crate::core::progress::Progress;
 
@@ -73,6 +73,8 @@ struct Search<'a, 'p> {
     delta: Vec<(u32, f64)>,
     /// Districts changed by moves since the last [`Search::unstick`].
     changed: Vec<usize>,
+    /// Keeps each district's load centre near home.
+    fence: Fence,
 }
 
 impl<'a, 'p> Search<'a, 'p> {
@@ -137,6 +139,7 @@ impl<'a, 'p> Search<'a, 'p> {
                 }
             }
         }
+        let fence = Fence::new(p, assign);
         let mut s = Self {
             p,
             assign,
@@ -161,6 +164,7 @@ impl<'a, 'p> Search<'a, 'p> {
             nbrs: Vec::new(),
             delta: Vec::new(),
             changed: Vec::new(),
+            fence,
         };
         for u in 0..n {
             s.update_border(u);
@@ -283,6 +287,7 @@ impl<'a, 'p> Search<'a, 'p> {
             }
         }
         self.drop_border(u);
+        self.fence.apply(p, u, a, b);
         p.shift(&mut self.loads, u, a, -1.0);
         self.assign[u] = b;
         p.shift(&mut self.loads, u, b, 1.0);
@@ -353,7 +358,8 @@ impl<'a, 'p> Search<'a, 'p> {
 
     /// Score of a move (lower is better) when it gains `min_gain` or more.
     fn score(&mut self, u: usize, a: u32, b: u32, min_gain: f64) -> Option<(f64, f64)> {
-        if self.pinned[u] || a == b || a == NONE || b == NONE {
+        if self.pinned[u] || a == b || a == NONE || b == NONE || !self.fence.allows(self.p, u, a, b)
+        {
             return None;
         }
         let g = self.gain(u, a, b);
@@ -611,6 +617,7 @@ impl<'a, 'p> Search<'a, 'p> {
                     if !self.pinned[u]
                         && !done.iter().any(|x| x.0 == u)
                         && self.adjacent_to(u, to as u32)
+                        && self.fence.allows(self.p, u, from as u32, to as u32)
                     {
                         cand.push(((self.p.weight[u] - amount).abs(), u));
                     }

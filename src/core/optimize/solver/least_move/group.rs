@@ -222,7 +222,11 @@ impl Repair<'_, '_> {
             let mut to_seen: Vec<u32> = Vec::new();
             for &v in self.p.units.neighbors(ui) {
                 let b = self.assign[v as usize];
-                if b != a && g.contains(&b) && !to_seen.contains(&b) {
+                if b != a
+                    && g.contains(&b)
+                    && !to_seen.contains(&b)
+                    && self.fence.allows(self.p, ui, a, b)
+                {
                     to_seen.push(b);
                     out.push((u, b, self.cost(ui, a, b)));
                 }

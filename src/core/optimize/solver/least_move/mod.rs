@@ -18,7 +18,7 @@
 
 use std::collections::{BinaryHeap, HashMap};
 
-use super::{NONE, Problem};
+use super::{Fence, NONE, Problem};
 
 mod group;
 use crate::core::error::Result;
@@ -70,6 +70,9 @@ struct Repair<'a, 'p> {
     work: usize,
     /// Work of the group re-draws (see [`group`]), budgeted apart.
     group_work: usize,
+    /// Keeps each district's load centre near home (each move checked
+    /// against the plan before its chain).
+    fence: Fence,
 }
 
 impl<'a, 'p> Repair<'a, 'p> {
@@ -84,6 +87,7 @@ impl<'a, 'p> Repair<'a, 'p> {
             }
         }
         let mut s = Self {
+            fence: Fence::new(p, assign),
             loads: p.loads(assign),
             p,
             assign,
@@ -148,6 +152,7 @@ impl<'a, 'p> Repair<'a, 'p> {
     fn apply(&mut self, u: usize, b: u32) {
         let a = self.assign[u];
         self.drop_border(u);
+        self.fence.apply(self.p, u, a, b);
         self.p.shift(&mut self.loads, u, a, -1.0);
         self.assign[u] = b;
         self.p.shift(&mut self.loads, u, b, 1.0);
@@ -350,7 +355,10 @@ impl Repair<'_, '_> {
                 let (unit, from, to) = if push { (y, w, b) } else { (v as usize, b, w) };
                 let l = self.p.weight[unit];
                 let after = if push { lw - l } else { lw + l };
-                if self.viol(after) >= self.viol(lw) || !self.can_leave(unit) {
+                if self.viol(after) >= self.viol(lw)
+                    || !self.fence.allows(self.p, unit, from, to)
+                    || !self.can_leave(unit)
+                {
                     continue;
                 }
                 let cost = self.cost(unit, from, to);
@@ -439,7 +447,10 @@ impl Repair<'_, '_> {
                     } else {
                         self.attached(unit, d, x.unit)
                     };
-                    if !attached || !self.can_leave(unit) {
+                    if !attached
+                        || !self.fence.allows(self.p, unit, from, to)
+                        || !self.can_leave(unit)
+                    {
                         continue;
                     }
                     self.work += 1;

@@ -55,7 +55,9 @@ impl Recom<'_, '_> {
         }
         let after = self.plan_key();
         let eps = 1e-9 * (1.0 + before.max_dev);
-        if after.lower(&before) || (walk && after.max_dev <= before.max_dev + eps) {
+        if self.fenced(&saved)
+            && (after.lower(&before) || (walk && after.max_dev <= before.max_dev + eps))
+        {
             self.stats[2] += 1;
             return self.changed(&saved);
         }

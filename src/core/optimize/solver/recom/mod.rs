@@ -25,7 +25,7 @@ use std::time::Instant;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{NONE, Problem};
+use super::{Fence, NONE, Problem};
 use crate::core::error::Result;
 use crate::core::progress::Progress;
 
@@ -121,6 +121,8 @@ struct Recom<'a, 'p> {
     pos: Vec<u32>,
     /// Cluster steps: tried, split, kept (for the trace).
     stats: [u64; 3],
+    /// Keeps each district's load centre near home.
+    fence: Fence,
 }
 
 impl<'a, 'p> Recom<'a, 'p> {
@@ -139,6 +141,7 @@ impl<'a, 'p> Recom<'a, 'p> {
             }
         }
         Self {
+            fence: Fence::new(p, assign),
             loads: p.loads(assign),
             target: p.target(),
             p,
@@ -262,7 +265,9 @@ impl<'a, 'p> Recom<'a, 'p> {
         }
         let after = self.plan_key();
         let eps = 1e-9 * (1.0 + before.max_dev);
-        if after.lower(&before) || (walk && after.max_dev <= before.max_dev + eps) {
+        if self.fenced(&saved)
+            && (after.lower(&before) || (walk && after.max_dev <= before.max_dev + eps))
+        {
             return saved.len() > 2 || self.changed(&saved);
         }
         for (d, members, load) in saved {
@@ -300,6 +305,13 @@ impl<'a, 'p> Recom<'a, 'p> {
         }
         self.members[d] = members;
         self.loads[d] = load;
+    }
+
+    /// True when every district changed since `saved` keeps the fence.
+    fn fenced(&self, saved: &[(usize, Vec<u32>, f64)]) -> bool {
+        saved
+            .iter()
+            .all(|(d, m, _)| self.fence.allows_members(self.p, *d, m, &self.members[*d]))
     }
 
     fn changed(&self, saved: &[(usize, Vec<u32>, f64)]) -> bool {
