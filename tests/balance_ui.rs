@@ -381,13 +381,10 @@ fn the_centre_limit_reaches_the_balancer_and_the_proposal_reports_it() {
     let p = app(&h).panels().balance.proposal().expect("a proposal");
     assert_eq!(
         p.report.centre_limit_km,
-        Some(50.0),
+        Some((50.0, 50.0)),
         "the km choice (50 km)"
     );
     h.get_by_label_contains("Load centres move at most");
-    h.get_by_label("Per territory").click();
-    h.step();
-    h.get_by_label("Centre moves");
     h.get_by_label("anywhere").click();
     h.step();
     run_to_proposal(&mut h);

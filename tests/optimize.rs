@@ -1218,7 +1218,7 @@ fn a_rebalance_keeps_each_load_centre_within_the_limit_and_reports_how_far_it_mo
         &Progress::new(),
     )
     .unwrap();
-    assert_eq!(held.report.centre_limit_km, Some(limit));
+    assert_eq!(held.report.centre_limit_km, Some((limit, limit)));
     for t in &held.report.territories {
         let s = t.centre_shift_km.unwrap_or(0.0);
         let named = held
@@ -1249,4 +1249,44 @@ fn centre_limits_parse_from_km_radii_or_any() {
         let e = CentreLimit::parse(bad).unwrap_err().to_string();
         assert!(e.contains(bad) && e.contains("any"), "{e}");
     }
+}
+
+#[test]
+fn a_limit_that_keeps_the_tolerance_out_of_reach_says_so_and_how_far_centres_would_move() {
+    let p = plan(3000, 7);
+    let with = |centre_limit| {
+        rebalance(
+            &p,
+            &BalanceOptions {
+                centre_limit,
+                ..opts()
+            },
+            &Progress::new(),
+        )
+        .unwrap()
+    };
+    let free = with(CentreLimit::Any);
+    assert!(free.report.within_tolerance_where_feasible);
+    let tight = with(CentreLimit::Km(10.0));
+    assert!(
+        !tight.report.within_tolerance_where_feasible,
+        "10 km holds the crowded corner's territories back"
+    );
+    let note = tight
+        .report
+        .notes
+        .iter()
+        .find(|n| n.starts_with("the tolerance is reachable if load centres may move farther"))
+        .unwrap_or_else(|| panic!("{:?}", tight.report.notes));
+    assert!(
+        note.contains("--centre-limit any") && note.contains("would allow that"),
+        "{note}"
+    );
+    assert!(
+        tight.after.cv_pct < tight.before.cv_pct,
+        "balances as far as the limit allows: {} -> {} {:?}",
+        tight.before.cv_pct,
+        tight.after.cv_pct,
+        tight.report.notes
+    );
 }

@@ -643,7 +643,8 @@ pub struct BalanceArgs {
     #[arg(long)]
     pub max_moved: Option<f64>,
     /// Rebalance: how far a territory's load centre may move: km (`80`),
-    /// typical territory radii (`1.5r`) or `any`.
+    /// radii of the territory's own area (`1.5r`; a circle of its area) or
+    /// `any`.
     #[arg(long, default_value = "1r")]
     pub centre_limit: String,
     /// Balance by drive time from the reps' home bases over the bundled

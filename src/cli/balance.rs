@@ -238,12 +238,15 @@ fn print_proposal(proposal: &Proposal, tolerance: f64) {
     for (name, pct) in r.measures.iter().zip(&r.measure_moved_pct) {
         println!("        {pct:.1}% of {name}");
     }
-    if let Some(limit) = r.centre_limit_km {
-        println!(
-            "centre: load centres moved at most {:.0} km (limit {limit:.0} km; --centre-limit)",
-            r.max_centre_shift_km
-        );
-    }
+    let limit = match r.centre_limit_km {
+        None => "no limit".to_owned(),
+        Some((lo, hi)) if hi - lo < 0.5 => format!("limit {lo:.0} km"),
+        Some((lo, hi)) => format!("limits {lo:.0}–{hi:.0} km by territory size"),
+    };
+    println!(
+        "centre: load centres moved at most {:.0} km ({limit}; --centre-limit)",
+        r.max_centre_shift_km
+    );
     // Every note of the report: territories outside tolerance (by name),
     // infeasible ones and why, split territories, uncovered accounts.
     for note in &r.notes {

@@ -877,7 +877,7 @@ fn centre_limit_ui(ui: &mut Ui, limit: &mut CentreLimit) {
         }
     })
     .response
-    .on_hover_text("How far each territory's load centre (its balance load's weighted mean location) may move, so it stays where its rep works. A radius is that of a circle of the plan's area over the number of territories. Wider limits can balance further.");
+    .on_hover_text("How far each territory's load centre (its balance load's weighted mean location) may move, so it stays where its rep works. A radius is that of a circle of the territory's own area. Wider limits can balance further.");
     ui.end_row();
 }
 
@@ -949,11 +949,16 @@ fn proposal_ui(ui: &mut Ui, p: &Proposal) {
             moved.join(" · ")
         ));
     }
-    if let Some(limit) = r.centre_limit_km {
+    if let Some((lo, hi)) = r.centre_limit_km {
+        let km = |x: f64| fmt::count(x.round() as u64);
         ui.label(format!(
-            "Load centres move at most {} km (limit {} km)",
-            fmt::count(r.max_centre_shift_km.round() as u64),
-            fmt::count(limit.round() as u64)
+            "Load centres move at most {} km (limit {})",
+            km(r.max_centre_shift_km),
+            if hi - lo < 0.5 {
+                format!("{} km", km(lo))
+            } else {
+                format!("{}–{} km by territory size", km(lo), km(hi))
+            }
         ));
     }
     let warn = ui.visuals().warn_fg_color;

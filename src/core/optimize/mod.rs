@@ -161,8 +161,8 @@ pub struct BalanceOptions {
 /// works unless the planner allows more.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum CentreLimit {
-    /// This many typical territory radii (the radius of a circle of the
-    /// plan's area over the number of territories).
+    /// This many radii of the territory's own size (the radius of a
+    /// circle of its area).
     Radii(f64),
     /// Kilometres.
     Km(f64),
@@ -171,8 +171,8 @@ pub enum CentreLimit {
 }
 
 impl CentreLimit {
-    /// The limit in km for a typical territory radius of `radius_km`
-    /// (infinite: none).
+    /// The limit in km for a territory of radius `radius_km` (infinite:
+    /// none).
     pub fn km(self, radius_km: f64) -> f64 {
         match self {
             Self::Radii(r) => r * radius_km,
@@ -206,7 +206,7 @@ impl CentreLimit {
 }
 
 impl Default for CentreLimit {
-    /// One typical territory radius: room to redraw boundaries, not to
+    /// One radius of the territory: room to redraw boundaries, not to
     /// move a territory to another region.
     fn default() -> Self {
         Self::Radii(1.0)
@@ -328,6 +328,7 @@ fn rebalance_once(
     progress.set_phase("Allocating units");
     let k = prep.districts.len();
     let mut p = prep.problem(opts, k, opts.disruption_weight);
+    p.max_shift_km = centre_limits(project, &prep, opts);
     if let Some(d) = &drive {
         p.drive = Some(d.costs(
             project,
@@ -347,7 +348,8 @@ fn rebalance_once(
     progress.set_done(4);
     progress.set_phase("Writing the proposal");
     progress.check()?;
-    let notes = feasibility_notes(&p, &sol);
+    let mut notes = feasibility_notes(&p, &sol);
+    notes.extend(wider_limit_note(&p, &prep.g_split, opts, &sol, progress)?);
     let sol = prep.expand(sol);
     let edit = rebalance_edit(project, before_ws.engine(), opts, &prep, &sol);
     trace("edit (dissolve)", &mut tt);
@@ -356,7 +358,7 @@ fn rebalance_once(
         None => None,
     };
     let mut proposal = propose(before_ws, edit, &prep, &sol, "Rebalance", progress)?;
-    centre_notes(&mut proposal.report, p.max_shift_km);
+    centre_notes(&mut proposal.report, &prep, &p.max_shift_km);
     proposal.report.notes.splice(0..0, notes);
     proposal.report.notes.extend(drive_note);
     if prep.ruled_accounts > 0 {
@@ -425,12 +427,11 @@ fn solve_rebalance(
             matching::keep_identity(&q, split, &mut assign, &mut centers);
         }
         let s = solver::finish(&q, assign, &centers, rounds, false, progress)?;
-        let fenced = |s: &Solution| s.max_shift_km <= p.max_shift_km + 1e-6;
         let better = match &sol {
             None => true,
             // The centre limit is the planner's, like a lock: never
             // traded for balance.
-            Some(best) if fenced(best) != fenced(&s) => fenced(&s),
+            Some(best) if best.past_limit != s.past_limit => s.past_limit < best.past_limit,
             // Never at the price of a worse worst territory (heavy units
             // combined make the others' figures look better).
             Some(best) => {
@@ -444,11 +445,74 @@ fn solve_rebalance(
             sol = Some(s);
         }
     }
+    if k > 0 && !p.xy.is_empty() && sol.as_ref().is_none_or(|s| s.past_limit > 0) {
+        // No plan kept every load centre within its limit: balance as far
+        // as the limits allow, from the plan as it is.
+        progress.check()?;
+        let start = home_filled(p);
+        let centers = initial_centers(p, &start, k);
+        let s = solver::finish(p, start, &centers, 0, false, progress)?;
+        if std::env::var_os("TURFMAP_TRACE_BALANCE").is_some() {
+            eprintln!("    from home: {} past the centre limit", s.past_limit);
+        }
+        if sol.as_ref().is_none_or(|b| s.past_limit < b.past_limit) {
+            sol = Some(s);
+        }
+    }
     // What the start from home left of the time budget.
     let mut q = p.clone();
     q.time_budget_s = p.time_budget_s - spent;
+    let tr = |what: &str, s: &Solution| {
+        if std::env::var_os("TURFMAP_TRACE_BALANCE").is_some() {
+            eprintln!("    {what}: {} past the centre limit", s.past_limit);
+        }
+    };
+    if let Some(s) = &sol {
+        tr("before improvement", s);
+    }
     let sol = solver::improve_solution(&q, sol.unwrap_or_default(), progress)?;
-    Ok(keep_identity(p, split, sol))
+    tr("after improvement", &sol);
+    let sol = keep_identity(p, split, sol);
+    tr("relabelled", &sol);
+    Ok(sol)
+}
+
+/// The plan as it is with each loaded unit that has no district yet given
+/// to an adjacent unit's district (grown ring by ring), else the nearest
+/// unit's.
+fn home_filled(p: &Problem) -> Vec<u32> {
+    let mut a = p.home.clone();
+    let todo = |a: &[u32]| {
+        (0..a.len())
+            .filter(|&u| a[u] == NONE && p.weight[u] > 0.0)
+            .collect::<Vec<_>>()
+    };
+    loop {
+        let mut changed = false;
+        for u in todo(&a) {
+            let d = p
+                .units
+                .neighbors(u)
+                .iter()
+                .map(|&v| a[v as usize])
+                .find(|&d| d != NONE);
+            if let Some(d) = d {
+                a[u] = d;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let placed: Vec<usize> = (0..a.len()).filter(|&u| a[u] != NONE).collect();
+    for u in todo(&a) {
+        let d2 = |v: usize| (p.xy[u].0 - p.xy[v].0).powi(2) + (p.xy[u].1 - p.xy[v].1).powi(2);
+        if let Some(&v) = placed.iter().min_by(|&&x, &&y| d2(x).total_cmp(&d2(y))) {
+            a[u] = a[v];
+        }
+    }
+    a
 }
 
 /// The least disruptive start: the plan as it is, repaired and locally
@@ -484,8 +548,7 @@ fn from_home(p: &Problem, progress: &Progress) -> Result<(Option<Solution>, f64)
                 .sum();
             let total = p.weight.iter().sum::<f64>().max(1e-12);
             let cv_ok = cv_pct(&s.loads) <= p.aim_tol * 100.0 + 1e-9 || moved / total <= p.tol;
-            let fenced = s.max_shift_km <= p.max_shift_km + 1e-6;
-            if s.contiguous && s.within_tolerance_where_feasible && cv_ok && fenced {
+            if s.contiguous && s.within_tolerance_where_feasible && cv_ok && s.past_limit == 0 {
                 return Ok((Some(s), 0.0));
             }
         }
@@ -511,7 +574,9 @@ fn keep_identity(p: &Problem, split: &[Vec<(u32, f64)>], sol: Solution) -> Solut
     }
     let s = solver::solution_of(p, assign, sol.rounds, sol.moves, sol.contiguous);
     let no_fixed = p.fixed.iter().all(|&f| f == 0.0);
-    if no_fixed || feasible_dev_pct(&s) <= feasible_dev_pct(&sol) + 1e-9 {
+    if s.past_limit > sol.past_limit {
+        sol
+    } else if no_fixed || feasible_dev_pct(&s) <= feasible_dev_pct(&sol) + 1e-9 {
         s
     } else {
         sol
@@ -752,43 +817,112 @@ fn propose(
     })
 }
 
-/// The centre limit in the report, and notes naming the territories whose
-/// load centre moved past it, or to within a tenth of it while the
-/// tolerance was missed (the limit may be what holds balance back).
-fn centre_notes(report: &mut DisruptionReport, limit_km: f64) {
-    if !limit_km.is_finite() {
-        return;
+/// Each territory's centre limit in the report, and notes naming the
+/// territories whose load centre moved past it, or to within a tenth of it
+/// while the tolerance was missed (the limit may be what holds balance
+/// back).
+fn centre_notes(report: &mut DisruptionReport, prep: &Prepared, limits: &[f64]) {
+    let limit: HashMap<u32, f64> = prep
+        .districts
+        .iter()
+        .zip(limits)
+        .map(|(id, &l)| (id.0, l))
+        .collect();
+    for t in &mut report.territories {
+        t.centre_limit_km = limit.get(&t.id).copied();
     }
-    report.centre_limit_km = Some(limit_km);
-    let moved = |f: &dyn Fn(f64) -> bool| -> Vec<String> {
-        let mut v: Vec<(f64, &str)> = report
+    report.centre_limit_km = limits.iter().fold(None, |r: Option<(f64, f64)>, &l| {
+        Some(r.map_or((l, l), |(lo, hi)| (lo.min(l), hi.max(l))))
+    });
+    let moved = |f: &dyn Fn(f64, f64) -> bool| -> Vec<String> {
+        let mut v: Vec<(f64, f64, &str)> = report
             .territories
             .iter()
-            .filter_map(|t| {
-                t.centre_shift_km
-                    .filter(|&x| f(x))
-                    .map(|x| (x, t.name.as_str()))
+            .filter_map(|t| match (t.centre_shift_km, t.centre_limit_km) {
+                (Some(x), Some(l)) if f(x, l) => Some((x, l, t.name.as_str())),
+                _ => None,
             })
             .collect();
-        v.sort_by(|a, b| b.0.total_cmp(&a.0));
-        v.iter().map(|(x, n)| format!("{n} ({x:.0} km)")).collect()
+        v.sort_by(|a, b| (b.0 / b.1).total_cmp(&(a.0 / a.1)));
+        v.iter()
+            .map(|(x, l, n)| format!("{n} ({x:.0} km, limit {l:.0})"))
+            .collect()
     };
-    let past = moved(&|x| x > limit_km * 1.05 + 0.5);
+    let past = moved(&|x, l| x > l * 1.05 + 0.5);
     if !past.is_empty() {
         report.notes.push(format!(
-            "load centre moved past the limit of {limit_km:.0} km (units are indivisible, and a unit heavier than the band goes where K allows): {}",
+            "load centre moved past its limit (units are indivisible, and a unit heavier than the band goes where K allows): {}",
             list_of(&past)
         ));
     }
     if !report.within_tolerance_where_feasible {
-        let near = moved(&|x| x >= limit_km * 0.9);
+        let near = moved(&|x, l| x >= l * 0.9);
         if !near.is_empty() {
             report.notes.push(format!(
-                "at the load-centre limit of {limit_km:.0} km, which may be what keeps the tolerance out of reach (allow more to balance further): {}",
+                "at the load-centre limit, which may be what keeps the tolerance out of reach (allow more to balance further): {}",
                 list_of(&near)
             ));
         }
     }
+}
+
+/// When the solution misses the tolerance under centre limits, whether a
+/// run without them meets it, and the limit that run needed (the planner
+/// decides: the limit is theirs).
+fn wider_limit_note(
+    p: &Problem,
+    split: &[Vec<(u32, f64)>],
+    opts: &BalanceOptions,
+    sol: &Solution,
+    progress: &Progress,
+) -> Result<Option<String>> {
+    if p.max_shift_km.is_empty() || sol.within_tolerance_where_feasible || p.tolerance_unreachable()
+    {
+        return Ok(None);
+    }
+    progress.set_phase("Trying without the centre limits");
+    let mut q = p.clone();
+    q.max_shift_km = Vec::new();
+    let free = solve_rebalance(&q, split, opts, progress)?;
+    if !free.within_tolerance_where_feasible {
+        return Ok(None);
+    }
+    let shifts = solver::centre_shifts(p, &free.assign);
+    let ratio = shifts
+        .iter()
+        .zip(&p.max_shift_km)
+        .filter(|&(_, &l)| l > 0.0)
+        .map(|(s, l)| s / l)
+        .fold(1.0, f64::max);
+    let needed = match opts.centre_limit {
+        CentreLimit::Radii(r) => format!("; {:.1}r would allow that", r * ratio),
+        CentreLimit::Km(km) => format!("; {:.0} would allow that", (km * ratio).ceil()),
+        CentreLimit::Any => String::new(),
+    };
+    Ok(Some(format!(
+        "the tolerance is reachable if load centres may move farther: without the limit (--centre-limit any) the plan meets ±{}% with centres moving up to {:.0} km{needed}",
+        opts.tolerance_pct,
+        shifts.iter().copied().fold(0.0, f64::max)
+    )))
+}
+
+/// Per district, how far its load centre may move (km): the limit
+/// option, in radii of a circle of the territory's own area.
+fn centre_limits(project: &Project, prep: &Prepared, opts: &BalanceOptions) -> Vec<f64> {
+    if opts.centre_limit == CentreLimit::Any {
+        return Vec::new();
+    }
+    prep.districts
+        .iter()
+        .map(|&id| {
+            let area = project.territory(id).map_or(0.0, |t| {
+                crate::core::geometry::shape_stats(&t.geometry).area_km2
+            });
+            let r = (area / std::f64::consts::PI).sqrt();
+            opts.centre_limit
+                .km(if r > 0.0 { r } else { prep.radius_km })
+        })
+        .collect()
 }
 
 /// Up to eight items, then an ellipsis.
@@ -1040,7 +1174,7 @@ fn from_scratch(
     progress.set_phase("Allocating units");
     let mut p = prep.problem(opts, k, 0.0);
     // New territories have no place to keep.
-    p.max_shift_km = f64::INFINITY;
+    p.max_shift_km = Vec::new();
     let n = p.xy.len();
     let homes = if full {
         rep_homes(project, opts)
@@ -1114,7 +1248,7 @@ fn from_scratch(
             heavy_units,
             tol: p.tol,
             contiguous: pieces.iter().all(|&c| c <= 1),
-            max_shift_km: 0.0,
+            past_limit: 0,
             assign,
             loads,
             target,

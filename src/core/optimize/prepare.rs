@@ -561,7 +561,7 @@ impl Prepared {
             max_iterations: opts.max_iterations,
             time_budget_s: opts.time_budget_s.max(0.0),
             drive: None,
-            max_shift_km: opts.centre_limit.km(self.radius_km),
+            max_shift_km: Vec::new(),
         }
     }
 }

@@ -27,6 +27,9 @@ pub struct TerritoryDisruption {
     /// How far its load centre (the balance measure's weighted mean
     /// location) moves, km; `None` when it holds no load before or after.
     pub centre_shift_km: Option<f64>,
+    /// How far its load centre was allowed to move, km (`None`: no
+    /// limit).
+    pub centre_limit_km: Option<f64>,
 }
 
 /// Moves per rep (over all their territories).
@@ -93,9 +96,9 @@ pub struct DisruptionReport {
     pub outside_tolerance: Vec<String>,
     /// The farthest any territory's load centre moves, km.
     pub max_centre_shift_km: f64,
-    /// The limit on that distance the proposal was made under, km
-    /// (`None`: no limit).
-    pub centre_limit_km: Option<f64>,
+    /// The smallest and largest of the territories' limits on that
+    /// distance, km (`None`: no limit).
+    pub centre_limit_km: Option<(f64, f64)>,
     /// Warnings (infeasible balance, islands, …).
     pub notes: Vec<String>,
 }

@@ -1,6 +1,6 @@
 //! The load-centre fence of a rebalance: each district's load centre (its
-//! units' load-weighted mean position) stays within `Problem::max_shift_km`
-//! of where the plan as it is has it, so a territory keeps its place on the
+//! units' load-weighted mean position) stays within its
+//! `Problem::max_shift_km` of where the plan as it is has it, so a territory keeps its place on the
 //! map (a rep keeps their region) unless the planner allows more. A move is
 //! allowed when it leaves both districts it changes inside the fence, or at
 //! least no farther outside than before (a district already outside may
@@ -17,7 +17,8 @@ pub struct Fence {
     home: Vec<Option<(f64, f64)>>,
     /// Σ w·x, Σ w·y, Σ w of each district's units now.
     sums: Vec<(f64, f64, f64)>,
-    limit: f64,
+    /// Per district (empty: no fence).
+    limit: Vec<f64>,
     /// Units above this load do not count (the band's upper limit).
     heavy: f64,
     /// Heavy units each district holds now (one or more: free).
@@ -64,6 +65,18 @@ fn centre((x, y, w): (f64, f64, f64)) -> Option<(f64, f64)> {
     (w > 0.0).then(|| (x / w, y / w))
 }
 
+/// Districts whose load centre in `assign` is past their limit.
+pub fn past_limit(p: &Problem, assign: &[u32]) -> usize {
+    if p.max_shift_km.is_empty() {
+        return 0;
+    }
+    centre_shifts(p, assign)
+        .iter()
+        .zip(&p.max_shift_km)
+        .filter(|&(&s, &l)| s > l + 1e-6)
+        .count()
+}
+
 /// How far each district's load centre in `assign` is from its home one,
 /// km (0 for a district without load at home or now, or holding a heavy
 /// unit).
@@ -85,19 +98,19 @@ pub fn centre_shifts(p: &Problem, assign: &[u32]) -> Vec<f64> {
 /// District centres `means` each moved to the nearest point within the
 /// limit of its home centre (location–allocation's centres stay home).
 pub fn clip(p: &Problem, mut means: Vec<(f64, f64)>, assign: &[u32]) -> Vec<(f64, f64)> {
-    if !p.max_shift_km.is_finite() {
+    if p.max_shift_km.is_empty() {
         return means;
     }
     let heavy = heavy_limit(p);
     let home = sums_of(p, &p.home, heavy);
     let held = heavy_counts(p, assign, heavy);
-    for ((m, &h), &held) in means.iter_mut().zip(&home).zip(&held) {
+    for (((m, &h), &held), &limit) in means.iter_mut().zip(&home).zip(&held).zip(&p.max_shift_km) {
         let Some(h) = centre(h).filter(|_| held == 0) else {
             continue;
         };
         let off = (m.0 - h.0).hypot(m.1 - h.1);
-        if off > p.max_shift_km {
-            let f = p.max_shift_km / off;
+        if off > limit {
+            let f = limit / off;
             *m = (h.0 + f * (m.0 - h.0), h.1 + f * (m.1 - h.1));
         }
     }
@@ -107,11 +120,11 @@ pub fn clip(p: &Problem, mut means: Vec<(f64, f64)>, assign: &[u32]) -> Vec<(f64
 impl Fence {
     /// The fence of `p` around the assignment `assign`.
     pub fn new(p: &Problem, assign: &[u32]) -> Self {
-        if !p.max_shift_km.is_finite() {
+        if p.max_shift_km.is_empty() {
             return Self {
                 home: Vec::new(),
                 sums: Vec::new(),
-                limit: f64::INFINITY,
+                limit: Vec::new(),
                 heavy: f64::INFINITY,
                 heavy_in: Vec::new(),
             };
@@ -120,14 +133,18 @@ impl Fence {
         Self {
             home: sums_of(p, &p.home, heavy).into_iter().map(centre).collect(),
             sums: sums_of(p, assign, heavy),
-            limit: p.max_shift_km,
+            limit: p.max_shift_km.clone(),
             heavy,
             heavy_in: heavy_counts(p, assign, heavy),
         }
     }
 
     fn active(&self) -> bool {
-        self.limit.is_finite()
+        !self.limit.is_empty()
+    }
+
+    fn limit(&self, d: usize) -> f64 {
+        self.limit.get(d).copied().unwrap_or(f64::INFINITY)
     }
 
     /// Distance of district `d`'s centre from home with sums `s`.
@@ -150,7 +167,7 @@ impl Fence {
         let (x, y) = p.xy[u];
         let t = (s.0 + w * x, s.1 + w * y, s.2 + w);
         let after = self.off(d as usize, t);
-        after <= self.limit || after <= self.off(d as usize, s) + 1e-9
+        after <= self.limit(d as usize) || after <= self.off(d as usize, s) + 1e-9
     }
 
     /// True when moving unit `u` from `a` to `b` keeps the fence.
@@ -197,7 +214,7 @@ impl Fence {
             })
         };
         let after = self.off(d, sum(new));
-        after <= self.limit || after <= self.off(d, sum(old)) + 1e-9
+        after <= self.limit(d) || after <= self.off(d, sum(old)) + 1e-9
     }
 }
 
@@ -226,13 +243,13 @@ mod tests {
         let mut p = on_a_line(&units, home.clone());
         let step = 10.0;
         // Giving unit 2 to district 1 moves both centres half a step.
-        p.max_shift_km = 0.3 * step;
+        p.max_shift_km = vec![0.3 * step; 2];
         let fence = Fence::new(&p, &home);
         assert!(
             !fence.allows(&p, 2, 0, 1),
             "0's centre would move 0.5 steps"
         );
-        p.max_shift_km = 0.6 * step;
+        p.max_shift_km = vec![0.6 * step; 2];
         let mut fence = Fence::new(&p, &home);
         assert!(fence.allows(&p, 2, 0, 1));
         let mut now = home.clone();
@@ -245,7 +262,7 @@ mod tests {
         assert!((shifts[0] - 0.5 * step).abs() < 1e-9, "{shifts:?}");
         assert!((shifts[1] - 0.5 * step).abs() < 1e-9, "{shifts:?}");
         // No limit: anything goes.
-        p.max_shift_km = f64::INFINITY;
+        p.max_shift_km = Vec::new();
         assert!(Fence::new(&p, &now).allows(&p, 1, 0, 1));
     }
 
@@ -255,7 +272,7 @@ mod tests {
         let home = vec![0, 0, 0, 1, 1, 1];
         let mut p = on_a_line(&units, home);
         let step = 10.0;
-        p.max_shift_km = 0.1 * step;
+        p.max_shift_km = vec![0.1 * step; 2];
         let now = vec![0, 0, 1, 1, 1, 1];
         let fence = Fence::new(&p, &now);
         assert!(fence.allows(&p, 2, 1, 0), "back towards home");
@@ -271,7 +288,7 @@ mod tests {
         let mut p = on_a_line(&units, home.clone());
         // Target 7.5, band up to 7.875: unit 0 alone is over it.
         p.weight[0] = 10.0;
-        p.max_shift_km = 1.0;
+        p.max_shift_km = vec![1.0; 2];
         let fence = Fence::new(&p, &home);
         assert!(fence.allows(&p, 0, 0, 1));
         assert!(!fence.allows(&p, 2, 0, 1), "a light unit is still held");

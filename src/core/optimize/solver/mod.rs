@@ -61,7 +61,7 @@ fn test_problem(
         max_iterations: 20_000,
         time_budget_s: 0.0,
         drive: None,
-        max_shift_km: f64::INFINITY,
+        max_shift_km: Vec::new(),
     }
 }
 
@@ -72,7 +72,7 @@ mod recom;
 mod search;
 
 pub use drive_cost::DriveCost;
-pub use fence::{Fence, centre_shifts};
+pub use fence::{Fence, centre_shifts, past_limit};
 pub use least_move::least_move;
 pub use recom::recombine;
 pub use search::local_search;
@@ -122,9 +122,9 @@ pub struct Problem<'a> {
     /// Drive-time costs from the districts' home bases, replacing the
     /// squared distance to the centre (see [`super::drive`]).
     pub drive: Option<std::sync::Arc<DriveCost>>,
-    /// How far (km) a district's load centre may move from where `home`
-    /// has it ([`Fence`]); infinite = no limit.
-    pub max_shift_km: f64,
+    /// How far (km) each district's load centre may move from where
+    /// `home` has it ([`Fence`]); empty = no limit.
+    pub max_shift_km: Vec<f64>,
 }
 
 /// What the solver found.
@@ -153,8 +153,8 @@ pub struct Solution {
     pub tol: f64,
     /// Every district within its allowed number of pieces.
     pub contiguous: bool,
-    /// The farthest a district's load centre moved from home, km.
-    pub max_shift_km: f64,
+    /// Districts whose load centre moved past their limit.
+    pub past_limit: usize,
 }
 
 impl Problem<'_> {
@@ -878,7 +878,7 @@ pub fn solution_of(
         within_tolerance_where_feasible,
         tol: p.tol,
         contiguous,
-        max_shift_km: centre_shifts(p, &assign).into_iter().fold(0.0, f64::max),
+        past_limit: past_limit(p, &assign),
         assign,
     }
 }
