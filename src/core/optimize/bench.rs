@@ -15,7 +15,9 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{BalanceOptions, Proposal, UnitLayer, balanced_kmeans, generate, rebalance};
+use super::{
+    BalanceOptions, CentreLimit, Proposal, UnitLayer, balanced_kmeans, generate, rebalance,
+};
 use crate::core::error::{Error, Result};
 use crate::core::model::Project;
 use crate::core::progress::Progress;
@@ -119,8 +121,11 @@ pub fn bench(out: &mut dyn Write) -> Result<()> {
             {
                 continue;
             }
+            // No centre limit, as in the figures' references (GerryChain
+            // and the lower bound have none).
             let opts = BalanceOptions {
                 units: units.clone(),
+                centre_limit: CentreLimit::Any,
                 ..BalanceOptions::default()
             };
             let progress = Progress::new();
@@ -255,9 +260,11 @@ fn bound_rows(
     tol: f64,
 ) -> std::io::Result<()> {
     let to_io = |e: Error| std::io::Error::other(e.to_string());
+    // No centre limit: the lower bound and GerryChain have none.
     let opts = BalanceOptions {
         units: UnitLayer::Counties,
         tolerance_pct: tol,
+        centre_limit: CentreLimit::Any,
         ..BalanceOptions::default()
     };
     let loads = county_loads(project, &opts).map_err(to_io)?;

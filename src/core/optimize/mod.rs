@@ -445,7 +445,11 @@ fn solve_rebalance(
             sol = Some(s);
         }
     }
-    if k > 0 && !p.xy.is_empty() && sol.as_ref().is_none_or(|s| s.past_limit > 0) {
+    if k > 0
+        && !p.xy.is_empty()
+        && !p.max_shift_km.is_empty()
+        && sol.as_ref().is_none_or(|s| s.past_limit > 0)
+    {
         // No plan kept every load centre within its limit: balance as far
         // as the limits allow, from the plan as it is.
         progress.check()?;
