@@ -15,7 +15,60 @@ pub struct ImportedTerritory {
     /// empty MultiPolygon (a territory that only holds pinned accounts).
     pub geometry: MultiPolygon<f64>,
     /// All properties of the feature, as in the file.
-    pub properties: Map<String, Value>,
+    pub properties: Properties,
+}
+
+/// A feature's properties, sorted by name as in a [`Map`], kept as one
+/// short list: a map of one property took a 640-byte tree node, 38 MB
+/// for a file of 100,000 features (three times the geometry).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Properties(Box<[(String, Value)]>);
+
+impl Properties {
+    /// The value of property `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        let k = self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok()?;
+        Some(&self.0[k].1)
+    }
+
+    /// Every property, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Number of properties.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<Map<String, Value>> for Properties {
+    fn from(map: Map<String, Value>) -> Self {
+        // A `Map` iterates in key order, so the list is sorted.
+        Self(map.into_iter().collect())
+    }
+}
+
+impl FromIterator<(String, Value)> for Properties {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
+        iter.into_iter().collect::<Map<String, Value>>().into()
+    }
+}
+
+impl<'a> IntoIterator for &'a Properties {
+    type Item = (&'a String, &'a Value);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, Value)>,
+        fn(&'a (String, Value)) -> (&'a String, &'a Value),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
 }
 
 /// What a territories import did besides importing.
