@@ -915,7 +915,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let (with, file_with, cache_with) = imported_into(true, dir.path());
         let (without, file_without, cache_without) = imported_into(false, dir.path());
-        assert_eq!(with.project(), without.project());
+        let (p, q) = (with.project(), without.project());
+        assert_eq!(p.territories.len(), q.territories.len());
+        for (a, b) in p.territories.iter().zip(&q.territories) {
+            assert_eq!(a, b);
+        }
+        // The whole plan: its files (missing measures are NaN, so the
+        // plans themselves never compare equal).
         assert_eq!(file_with, file_without, "plan files differ");
         assert_eq!(cache_with, cache_without, "plan caches differ");
         let a = &with.project().accounts;
