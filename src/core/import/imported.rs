@@ -47,6 +47,15 @@ impl Properties {
     }
 }
 
+/// `properties["rep"]`, as on a [`Map`]: panics when there is no such
+/// property.
+impl std::ops::Index<&str> for Properties {
+    type Output = Value;
+    fn index(&self, key: &str) -> &Value {
+        self.get(key).expect("no such property")
+    }
+}
+
 impl From<Map<String, Value>> for Properties {
     fn from(map: Map<String, Value>) -> Self {
         // A `Map` iterates in key order, so the list is sorted.
