@@ -655,12 +655,13 @@ impl TerritoryIndex {
         idx
     }
 
-    /// True when the grid is sized far (4×) from what `points` points
-    /// would get: the engine rebuilds it after accounts are added.
+    /// True when `points` points would size the grid 4× or more away from
+    /// the size it has for the points it was built for: the engine
+    /// rebuilds it after accounts are added.
     pub fn wants_rebuild_for(&self, points: usize) -> bool {
-        let target = target_cells(self.slot_of.len().max(1), points);
-        let cells = self.cells.len().max(1);
-        cells > target * 4 || target > cells * 4
+        let live = self.slot_of.len();
+        let (now, then) = (target_cells(live, self.points), target_cells(live, points));
+        now > then * 4 || then > now * 4
     }
 
     /// An index with no territories.
@@ -1230,7 +1231,9 @@ mod tests {
                 .min_by_key(|(id, p, _)| (-*p, id.0))
                 .map(|(id, _, _)| *id)
         };
-        let check = |a: &TerritoryIndex, b: &TerritoryIndex, s: &[(TerritoryId, i32, MultiPolygon<f64>)]| {
+        let check = |a: &TerritoryIndex,
+                     b: &TerritoryIndex,
+                     s: &[(TerritoryId, i32, MultiPolygon<f64>)]| {
             for i in 0..160 {
                 for j in 0..160 {
                     let (x, y) = (-13.0 + i as f64 * 0.2113, -13.0 + j as f64 * 0.2237);
@@ -1278,10 +1281,7 @@ mod tests {
                 })
                 .sum();
             assert_eq!(seen.len(), rings);
-            assert_eq!(
-                ps.unique_edges().len() + ps.horizontal().len(),
-                seen.len()
-            );
+            assert_eq!(ps.unique_edges().len() + ps.horizontal().len(), seen.len());
             let near = ps.nearest_boundary_point(0.3, 0.2, 1.0, 100.0);
             assert!(near.is_some());
         }

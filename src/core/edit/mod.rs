@@ -475,21 +475,16 @@ struct Done {
     others: Vec<Edit>,
 }
 
-/// One step of a batch: a territory added, or any edit with its inverse.
-enum Step {
-    Added(TerritoryId),
-    Undone(Edit),
-}
-
 impl Done {
-    fn push(&mut self, step: Step) {
-        match step {
-            Step::Added(id) => self.steps.push(Some(id)),
-            Step::Undone(inverse) => {
-                self.steps.push(None);
-                self.others.push(inverse);
-            }
-        }
+    /// A step that added territory `id`.
+    fn added(&mut self, id: TerritoryId) {
+        self.steps.push(Some(id));
+    }
+
+    /// A step undone by `inverse`.
+    fn undone(&mut self, inverse: Edit) {
+        self.steps.push(None);
+        self.others.push(inverse);
     }
 
     /// The inverses, last step first.
@@ -543,17 +538,18 @@ fn apply_batch(
                             Some(k),
                         )
                     })
-                    .map(|id| (Step::Added(id), ch))
+                    .map(|id| {
+                        done.added(id);
+                        ch
+                    })
             }
-            (e, _) => e
-                .apply(project)
-                .map(|(inv, ch)| (Step::Undone(inv), ch)),
+            (e, _) => e.apply(project).map(|(inv, ch)| {
+                done.undone(inv);
+                ch
+            }),
         };
         match applied {
-            Ok((step, ch)) => {
-                done.push(step);
-                change.extend(ch);
-            }
+            Ok(ch) => change.extend(ch),
             Err(err) => {
                 // Roll back what was applied so the plan is unchanged.
                 for inv in done.into_inverses() {
