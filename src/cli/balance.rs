@@ -9,11 +9,11 @@ use crate::core::optimize::{
     rebalance, tradeoff,
 };
 use crate::core::progress::Progress;
-use crate::core::{Error, Result, Workspace};
+use crate::core::{Error, Result};
 
 /// `turfmap balance`: rebalance (or generate) and save the proposal to `--out`.
 pub(super) fn balance(a: BalanceArgs) -> Result<()> {
-    let mut ws = Workspace::open(&a.plan)?;
+    let mut ws = super::open(&a.plan)?;
     if let Some(tn) = &a.type_name {
         let ty = find_type(ws.project(), tn)?;
         ws.set_current_type(ty)?;

@@ -15,7 +15,7 @@ use crate::core::{Error, Result};
 /// Prints the reps needed, each territory's load in reps and candidate
 /// homes; with `--add-reps` also adds the candidates as reps and saves.
 pub(super) fn capacity(a: CapacityArgs) -> Result<()> {
-    let mut ws = Workspace::open(&a.plan)?;
+    let mut ws = super::open(&a.plan)?;
     let measure = match &a.measure {
         Some(m) => m.clone(),
         None => workload_measure(ws.project()).map_or_else(

@@ -2,7 +2,6 @@
 
 use super::args::CoverageArgs;
 use super::{find_type, print_out};
-use crate::core::Workspace;
 use crate::core::coverage::{Coverage, Penetration, activity_column, coverage as plan_coverage};
 use crate::core::edit::Edit;
 use crate::core::numfmt::count;
@@ -11,7 +10,7 @@ use crate::core::{Error, Result};
 /// Prints the coverage table (or JSON); with `--save`, stores the activity
 /// column in the plan first (`--activity none` forgets it).
 pub(super) fn coverage(a: CoverageArgs) -> Result<()> {
-    let mut ws = Workspace::open(&a.plan)?;
+    let mut ws = super::open(&a.plan)?;
     let activity = match (&a.activity, &ws.project().settings.activity) {
         (Some(c), _) => c.clone(),
         (None, Some(c)) => c.clone(),

@@ -7,13 +7,13 @@ use crate::core::export::write_assignment_csv_with;
 use crate::core::fs::write_file_atomically;
 use crate::core::import::NewPlanFiles;
 use crate::core::oneshot::assign_files;
-use crate::core::{Error, Result, Workspace};
+use crate::core::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 
 /// `turfmap export-map`: the plan as a PNG or SVG image, or a PDF page.
 pub(super) fn export_map(a: ExportMapArgs) -> Result<()> {
-    let ws = Workspace::open(&a.plan)?;
+    let ws = super::open(&a.plan)?;
     let opts = crate::core::render::MapImageOptions {
         width: a.width,
         height: a.height,
@@ -39,7 +39,7 @@ pub(super) fn export_map(a: ExportMapArgs) -> Result<()> {
 
 /// `turfmap report`: the self-contained HTML balance report.
 pub(super) fn report(a: ReportArgs) -> Result<()> {
-    let mut ws = Workspace::open(&a.plan)?;
+    let mut ws = super::open(&a.plan)?;
     if let Some(m) = &a.measure {
         set_balance_measure(&mut ws, m)?;
     }
@@ -93,7 +93,7 @@ pub(super) fn assign(a: AssignArgs) -> Result<()> {
                     plan.display()
                 )));
             }
-            Workspace::open(plan)?
+            super::open(plan)?
         }
         (None, Some(accounts), Some(territories)) => {
             let files = NewPlanFiles {

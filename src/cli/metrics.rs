@@ -5,11 +5,11 @@ use std::io::Write;
 use super::args::{ExplainArgs, MetricsArgs, RepsArgs};
 use super::table::{metrics_table, reps_table};
 use super::{find_type, print_out, set_balance_measure};
-use crate::core::{Error, Result, Workspace};
+use crate::core::{Error, Result};
 
 /// `turfmap metrics`: the balance table (or JSON).
 pub(super) fn metrics(a: MetricsArgs) -> Result<()> {
-    let mut ws = Workspace::open(&a.plan)?;
+    let mut ws = super::open(&a.plan)?;
     if let Some(tn) = &a.type_name {
         let ty = find_type(ws.project(), tn)?;
         ws.set_current_type(ty)?;
@@ -42,7 +42,7 @@ pub(super) fn metrics(a: MetricsArgs) -> Result<()> {
 
 /// `turfmap explain`: why an account is where it is.
 pub(super) fn explain(a: ExplainArgs) -> Result<()> {
-    let ws = Workspace::open(&a.plan)?;
+    let ws = super::open(&a.plan)?;
     let account_id = &a.account_id;
     let i = ws.project().accounts.find_id(account_id).ok_or_else(|| {
         Error::invalid(format!(
@@ -60,7 +60,7 @@ pub(super) fn explain(a: ExplainArgs) -> Result<()> {
 
 /// `turfmap reps`: rep figures (or JSON).
 pub(super) fn reps(a: RepsArgs) -> Result<()> {
-    let ws = Workspace::open(&a.plan)?;
+    let ws = super::open(&a.plan)?;
     let mut reps = ws.rep_metrics();
     if let Some(v) = super::travel::drive_view(&ws) {
         v.add_to_reps(&mut reps, ws.project());

@@ -94,6 +94,14 @@ fn run_verb(cmd: Command) -> Result<()> {
     }
 }
 
+/// Opens a plan for a verb: without undo history, since nothing undoes
+/// after a command (its edits still go through [`Workspace::apply`]).
+fn open(plan: &Path) -> Result<Workspace> {
+    let mut ws = Workspace::open(plan)?;
+    ws.set_history(false);
+    Ok(ws)
+}
+
 fn window_verb() -> Result<()> {
     Err(Error::invalid("this verb is handled by the window layer"))
 }

@@ -11,7 +11,7 @@ use crate::core::{Error, Result, Workspace};
 /// prints each account's territory afterwards.
 pub(super) fn pin(a: PinArgs) -> Result<()> {
     let plan = &a.plan;
-    let mut ws = Workspace::open(plan)?;
+    let mut ws = super::open(plan)?;
     let accounts = account_rows(&ws, plan, &a.accounts)?;
     let (edit, ty) = match a.to.as_deref() {
         Some(name) => {

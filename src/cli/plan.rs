@@ -36,6 +36,7 @@ pub(super) fn new(a: NewArgs) -> Result<()> {
         project.settings.nearest_km = check_km(km)?;
     }
     let mut ws = Workspace::new(project);
+    ws.set_history(false);
     if let Some(tc) = a.territory_col {
         let table = ws.project().accounts.clone();
         super::salesforce::baseline(&mut ws, &table, &tc, a.owner_col.as_deref(), "Baseline")?;
@@ -81,7 +82,7 @@ pub fn new_project(
 /// `turfmap import-territories`: add or replace boundaries by name.
 pub(super) fn import_territories(a: ImportTerritoriesArgs) -> Result<()> {
     let (plan, file) = (&a.plan, &a.file);
-    let mut ws = Workspace::open(plan)?;
+    let mut ws = super::open(plan)?;
     let (imported, report) = territories_named(file, a.name_prop.as_deref())?;
     if let Some(prop) = &report.named_by {
         eprintln!(
@@ -119,7 +120,7 @@ pub(super) fn import_territories(a: ImportTerritoriesArgs) -> Result<()> {
 
 /// `turfmap export-territories`: GeoJSON, KML or KMZ by extension.
 pub(super) fn export_territories(a: ExportTerritoriesArgs) -> Result<()> {
-    let ws = Workspace::open(&a.plan)?;
+    let ws = super::open(&a.plan)?;
     let out = &a.out;
     match TerritoryFormat::of(out) {
         Some(f @ (TerritoryFormat::Kml | TerritoryFormat::Kmz | TerritoryFormat::GeoJson)) => {
@@ -173,7 +174,7 @@ fn check_km(km: f64) -> Result<f64> {
 /// `turfmap settings`: prints the plan's settings after applying the
 /// changes asked for, as one undoable edit.
 pub(super) fn settings(a: SettingsArgs) -> Result<()> {
-    let mut ws = Workspace::open(&a.plan)?;
+    let mut ws = super::open(&a.plan)?;
     let mut settings = ws.project().settings.clone();
     if let Some(km) = a.nearest_km {
         settings.nearest_km = check_km(km)?;

@@ -13,7 +13,7 @@ use crate::core::{Error, Result, Workspace};
 /// `turfmap refresh`: updates the plan from a new export and prints what
 /// changed; the plan is saved only when something did.
 pub(super) fn refresh(a: RefreshArgs) -> Result<()> {
-    let mut ws = Workspace::open(&a.plan)?;
+    let mut ws = super::open(&a.plan)?;
     let (accounts, report) = import_accounts(&a.accounts, &a.columns.into(), &Progress::new())?;
     let file = a.accounts.display().to_string();
     let summary = refresh_plan(&mut ws, &accounts, &report, &file)?;
@@ -49,7 +49,7 @@ fn parse_weights(s: &str) -> Result<Vec<(String, f64)>> {
 /// `turfmap quota`: sets quotas top-down (`--total`), one quota bottom-up
 /// (`--set`), or only shows them; prints the quota table.
 pub(super) fn quota(a: QuotaArgs) -> Result<()> {
-    let mut ws = Workspace::open(&a.plan)?;
+    let mut ws = super::open(&a.plan)?;
     let ty = match (&a.type_name, &ws.project().settings.quota) {
         (Some(tn), _) => find_type(ws.project(), tn)?,
         (None, Some(q)) => q.type_id,

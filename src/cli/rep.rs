@@ -4,12 +4,12 @@ use super::args::RepArgs;
 use super::{find_territory, find_type, print_out};
 use crate::core::numfmt::{counted, fmt_num, signed_pct};
 use crate::core::staffing::{Handover, Staffing, rep_joins, rep_leaves};
-use crate::core::{Error, Result, Workspace};
+use crate::core::{Error, Result};
 
 /// Builds the staffing edit, applies and saves it (unless `--dry-run`),
 /// and prints the before/after table.
 pub(super) fn rep(a: RepArgs) -> Result<()> {
-    let mut ws = Workspace::open(&a.plan)?;
+    let mut ws = super::open(&a.plan)?;
     let change = if a.leaves {
         let rep = ws
             .project()

@@ -10,7 +10,7 @@ use crate::core::{Error, Result, Workspace};
 /// with neither prints the current one.
 pub(super) fn rule(a: RuleArgs) -> Result<()> {
     let (plan, territory) = (&a.plan, &a.territory);
-    let mut ws = Workspace::open(plan)?;
+    let mut ws = super::open(plan)?;
     let id = find_territory(&ws, plan, territory)?;
     let rule = match (a.rule.as_deref(), a.clear) {
         (_, true) => None,

@@ -17,7 +17,7 @@ pub(super) fn import(a: ImportSalesforceArgs) -> Result<()> {
     let plan = &a.plan;
     let existed = plan.exists();
     let mut ws = if existed {
-        Workspace::open(plan)?
+        super::open(plan)?
     } else {
         let Some(acc) = &a.accounts else {
             return Err(Error::invalid(format!(
@@ -33,6 +33,7 @@ pub(super) fn import(a: ImportSalesforceArgs) -> Result<()> {
             a.columns.clone().into(),
         )?)
     };
+    ws.set_history(false);
     match (&a.model, &a.accounts) {
         (Some(dir), _) => {
             let sources = salesforce::ModelSources {
@@ -156,7 +157,7 @@ pub(super) fn baseline(
 /// `turfmap export-salesforce`: the territory model as Metadata API
 /// source and, with the org's ids, the association loads.
 pub(super) fn export(a: ExportSalesforceArgs) -> Result<()> {
-    let ws = Workspace::open(&a.plan)?;
+    let ws = super::open(&a.plan)?;
     let id = salesforce::scenario_for_export(ws.project(), a.scenario.as_deref())?;
     let mut view = crate::core::scenario::view(ws.project(), id)?;
     let access = &mut view.settings.salesforce;

@@ -7,12 +7,12 @@ use crate::core::edit::Edit;
 use crate::core::fs::write_file_atomically;
 use crate::core::model::{Project, ScenarioState};
 use crate::core::scenario;
-use crate::core::{Error, Result, Workspace};
+use crate::core::{Error, Result};
 
 /// `turfmap scenario`: list, or change the scenarios as one edit and save.
 pub(super) fn scenario(a: ScenarioArgs) -> Result<()> {
     let plan = &a.plan;
-    let mut ws = Workspace::open(plan)?;
+    let mut ws = super::open(plan)?;
     let p = ws.project();
     let edit = match &a.action {
         ScenarioAction::List => return print_out(list(p)),
@@ -69,7 +69,7 @@ fn meta(p: &Project, a: &str, name: Option<&str>, state: Option<ScenarioState>) 
 
 /// `turfmap diff`: what changes from scenario A to B (and a CSV of moves).
 pub(super) fn diff(a: DiffArgs) -> Result<()> {
-    let ws = Workspace::open(&a.plan)?;
+    let ws = super::open(&a.plan)?;
     let p = ws.project();
     let d = scenario::diff(p, scenario::find(p, &a.a)?, scenario::find(p, &a.b)?)?;
     if let Some(out) = &a.out {

@@ -27,7 +27,7 @@ impl Changes {
 /// given as one undo step.
 pub(super) fn territory(a: TerritoryArgs) -> Result<()> {
     let (plan, territory) = (&a.plan, &a.territory);
-    let mut ws = Workspace::open(plan)?;
+    let mut ws = super::open(plan)?;
     let id = find_territory(&ws, plan, territory)?;
     if a.change.delete {
         ws.apply(Edit::RemoveTerritory { id })?;

@@ -3,12 +3,12 @@
 use super::args::TravelWorkloadArgs;
 use crate::core::edit::Edit;
 use crate::core::workload::{COLUMN, WorkloadSettings};
-use crate::core::{Error, Result, Workspace};
+use crate::core::{Error, Result};
 
 /// Sets the plan's travel-workload settings, computes the column (saving
 /// refreshes it) and prints the total per territory of the primary type.
 pub(super) fn travel_workload(a: TravelWorkloadArgs) -> Result<()> {
-    let mut ws = Workspace::open(&a.plan)?;
+    let mut ws = super::open(&a.plan)?;
     let mut settings = ws.project().settings.clone();
     if a.off {
         settings.travel_workload = None;

@@ -32,6 +32,19 @@ const MIN_SHARED: f64 = 1e-5;
 
 type Seg = GeomWithData<Line<[f64; 2]>, ()>;
 
+/// Territories with more segments than this keep their segment tree
+/// while neighbours are looked for (see [`neighbour_lists_near`]).
+const KEEP_TREE_SEGMENTS: usize = 64;
+
+/// Number of segments of `t`'s rings (as [`segments`] lists them).
+fn segment_count(t: &Territory) -> usize {
+    t.geometry
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .map(|r| r.0.len().saturating_sub(1))
+        .sum()
+}
+
 /// Every segment of every ring of `t`.
 fn segments(t: &Territory) -> Vec<Seg> {
     let ring = |r: &LineString<f64>| {
@@ -252,8 +265,11 @@ fn neighbour_lists_near(
     near: &Near,
     ids: &BTreeSet<TerritoryId>,
 ) -> Option<BTreeMap<TerritoryId, Vec<TerritoryId>>> {
-    // Segment trees built once per territory, as in `neighbour_lists`.
+    // Segment trees of big territories built once, as in
+    // `neighbour_lists`; a small one's is cheaper to build again than to
+    // keep (100,000 imported squares kept 30 MB of them).
     let mut trees: HashMap<TerritoryId, RTree<Seg>> = HashMap::new();
+    let kept = |w: &Territory| segment_count(w) > KEEP_TREE_SEGMENTS;
     // The fresh territories in a box tree of their own: adding all of them
     // to every territory's candidates made importing 100,000 territories
     // quadratic (100,000 fresh ones, each a candidate of each).
@@ -281,6 +297,8 @@ fn neighbour_lists_near(
         cands.sort_unstable();
         cands.dedup();
         let mut list = Vec::new();
+        // `t`'s own tree when it is not kept, built at its first candidate.
+        let mut own: Option<RTree<Seg>> = None;
         for u in cands.into_iter().filter_map(|c| (near.find)(c)) {
             let meets = u
                 .geometry
@@ -290,11 +308,19 @@ fn neighbour_lists_near(
                 continue;
             }
             for w in [t, u] {
-                trees
-                    .entry(w.id)
-                    .or_insert_with(|| RTree::bulk_load(segments(w)));
+                if kept(w) {
+                    trees
+                        .entry(w.id)
+                        .or_insert_with(|| RTree::bulk_load(segments(w)));
+                }
             }
-            if trees_share_border(&trees[&t.id], &trees[&u.id]) {
+            if !kept(t) && own.is_none() {
+                own = Some(RTree::bulk_load(segments(t)));
+            }
+            let theirs = (!kept(u)).then(|| RTree::bulk_load(segments(u)));
+            let a = own.as_ref().unwrap_or_else(|| &trees[&t.id]);
+            let b = theirs.as_ref().unwrap_or_else(|| &trees[&u.id]);
+            if trees_share_border(a, b) {
                 list.push(u.id);
             }
         }

@@ -39,14 +39,22 @@ pub struct PreparedShape {
     pub bbox: [f64; 4],
     band_y0: f64,
     band_inv_h: f64,
-    band_start: Vec<u32>,
+    /// `band_start[b]..band_start[b + 1]` are band `b`'s edges; empty when
+    /// there is one band (its edges are `..banded`). Boxed slices, one
+    /// table for both kinds of edges and no bounds for one band: 100,000
+    /// small squares took 390 bytes each here, now 250.
+    band_start: Box<[u32]>,
     /// Edges `[x_low, y_low, x_high, y_high]` with `y_low <= y_high`, grouped
-    /// by band (an edge appears in every band its y-range touches).
-    edges: Vec<[f64; 4]>,
-    /// Horizontal edges: never crossed by the test's horizontal ray, but the
-    /// grid must still know which cells they pass through.
-    horizontal: Vec<[f64; 4]>,
-    edge_count: usize,
+    /// by band (an edge appears in every band its y-range touches), then
+    /// (from `banded` on) the horizontal edges: never crossed by the test's
+    /// horizontal ray, but the grid must still know which cells they pass
+    /// through.
+    edges: Box<[[f64; 4]]>,
+    /// Length of the banded part of `edges`.
+    banded: u32,
+    /// Number of bands; 0 when the shape has no area.
+    nbands: u32,
+    edge_count: u32,
 }
 
 impl PreparedShape {
@@ -107,12 +115,12 @@ impl PreparedShape {
                 }
             }
         }
-        let edge_count = raw.len();
+        let edge_count = u32::try_from(raw.len()).unwrap_or(u32::MAX);
         if raw.is_empty() || bbox[3].partial_cmp(&bbox[1]) != Some(std::cmp::Ordering::Greater) {
             return Self {
                 bbox,
                 edge_count,
-                horizontal,
+                edges: horizontal.into_boxed_slice(),
                 ..Self::default()
             };
         }
@@ -132,36 +140,57 @@ impl PreparedShape {
             counts[b + 1] += counts[b];
         }
         let mut fill = counts.clone();
-        let mut edges = vec![[0.0; 4]; counts[nbands] as usize];
+        let banded = counts[nbands] as usize;
+        let mut edges = vec![[0.0; 4]; banded + horizontal.len()];
         for e in &raw {
             for b in band_of(e[1])..=band_of(e[3]) {
                 edges[fill[b] as usize] = *e;
                 fill[b] += 1;
             }
         }
+        edges[banded..].copy_from_slice(&horizontal);
         Self {
             bbox,
             band_y0: bbox[1],
             band_inv_h: inv_h,
-            band_start: counts,
-            edges,
-            horizontal,
+            band_start: if nbands == 1 {
+                Box::default()
+            } else {
+                counts.into_boxed_slice()
+            },
+            edges: edges.into_boxed_slice(),
+            banded: banded as u32,
+            nbands: nbands as u32,
             edge_count,
         }
+    }
+
+    /// The edges of bands `b0..=b1`.
+    fn bands(&self, b0: usize, b1: usize) -> &[[f64; 4]] {
+        if self.band_start.is_empty() {
+            &self.edges[..self.banded as usize]
+        } else {
+            &self.edges[self.band_start[b0] as usize..self.band_start[b1 + 1] as usize]
+        }
+    }
+
+    /// The horizontal edges.
+    fn horizontal(&self) -> &[[f64; 4]] {
+        &self.edges[self.banded as usize..]
     }
 
     /// Every non-horizontal edge once (the banded table repeats an edge in
     /// each band it spans: only its first band's copy is kept, so true
     /// duplicates stay duplicated).
     fn unique_edges(&self) -> Vec<[f64; 4]> {
-        let Some(nb) = self.band_start.len().checked_sub(1) else {
+        let nb = self.nbands as usize;
+        if nb == 0 {
             return Vec::new();
-        };
+        }
         let band_of = |y: f64| (((y - self.band_y0) * self.band_inv_h) as usize).min(nb - 1);
-        let mut out = Vec::with_capacity(self.edge_count);
+        let mut out = Vec::with_capacity(self.edge_count as usize);
         for b in 0..nb {
-            let edges = &self.edges[self.band_start[b] as usize..self.band_start[b + 1] as usize];
-            out.extend(edges.iter().filter(|e| band_of(e[1]) == b));
+            out.extend(self.bands(b, b).iter().filter(|e| band_of(e[1]) == b));
         }
         out
     }
@@ -222,18 +251,18 @@ impl PreparedShape {
 
     /// Number of (non-horizontal) edges.
     pub fn edge_count(&self) -> usize {
-        self.edge_count
+        self.edge_count as usize
     }
 
     /// True when the shape has no area to contain anything.
     pub fn is_empty(&self) -> bool {
-        self.band_start.is_empty()
+        self.nbands == 0
     }
 
     fn band_edges(&self, y: f64) -> &[[f64; 4]] {
-        let nb = self.band_start.len() - 1;
+        let nb = self.nbands as usize;
         let b = (((y - self.band_y0) * self.band_inv_h) as usize).min(nb - 1);
-        &self.edges[self.band_start[b] as usize..self.band_start[b + 1] as usize]
+        self.bands(b, b)
     }
 
     /// The point of the shape's boundary nearest to `(x, y)`, measured in
@@ -250,12 +279,11 @@ impl PreparedShape {
         if self.is_empty() || y + max_dy < self.bbox[1] || y - max_dy > self.bbox[3] {
             return None;
         }
-        let nb = self.band_start.len() - 1;
+        let nb = self.nbands as usize;
         let band = |v: f64| (((v - self.band_y0) * self.band_inv_h).max(0.0) as usize).min(nb - 1);
-        let edges = &self.edges[self.band_start[band(y - max_dy)] as usize
-            ..self.band_start[band(y + max_dy) + 1] as usize];
+        let edges = self.bands(band(y - max_dy), band(y + max_dy));
         let mut best: Option<(f64, (f64, f64))> = None;
-        for e in edges.iter().chain(&self.horizontal) {
+        for e in edges.iter().chain(self.horizontal()) {
             let p = closest_on_segment(x, y, e, kx);
             let d = ((p.0 - x) * kx).powi(2) + (p.1 - y).powi(2);
             if best.is_none_or(|(bd, _)| d < bd) {
@@ -308,16 +336,16 @@ impl PreparedShape {
         if self.is_empty() {
             return;
         }
-        let nb = self.band_start.len() - 1;
+        let nb = self.nbands as usize;
         for b in 0..nb {
-            for e in &self.edges[self.band_start[b] as usize..self.band_start[b + 1] as usize] {
+            for e in self.bands(b, b) {
                 let first = (((e[1] - self.band_y0) * self.band_inv_h) as usize).min(nb - 1);
                 if first == b {
                     f(e);
                 }
             }
         }
-        for e in &self.horizontal {
+        for e in self.horizontal() {
             f(e);
         }
     }
@@ -546,16 +574,56 @@ pub struct TerritoryIndex {
     cells: Vec<u32>,
     lists: Vec<Vec<u32>>,
     free_lists: Vec<u32>,
+    /// How many points (accounts) the index is built to locate; `usize::MAX`
+    /// when unknown (see [`target_cells`]).
+    points: usize,
 }
 
 /// Cells per territory the grid aims for (see module docs).
 const CELLS_PER_TERRITORY: usize = 4096;
 const MAX_CELLS: usize = 1 << 22;
+/// Cells per point to locate that are worth their memory: past that, finer
+/// cells speed up too few lookups to matter.
+const CELLS_PER_POINT: usize = 64;
+/// Cells per territory kept whatever the points, so that a reshape still
+/// rebuilds only the cells near it.
+const MIN_CELLS_PER_TERRITORY: usize = 4;
+/// Cells kept for any plan with territories.
+const MIN_CELLS: usize = 1 << 12;
+/// Territories rasterised at once when the grid is filled: their cell
+/// lists are held until merged (all 100,000 of an import's at once was
+/// 9 MB).
+const FILL_CHUNK: usize = 4096;
+
+/// The cells the grid aims for with `live` territories and `points` points
+/// to locate: [`CELLS_PER_TERRITORY`] each up to [`MAX_CELLS`], but no more
+/// than the points need. A plan of 100,000 territories and 5,000 accounts
+/// took the 4-million-cell cap (17 MB) to place a few thousand points.
+/// Answers are exact at any size; only speed and memory change.
+fn target_cells(live: usize, points: usize) -> usize {
+    let needed = points
+        .saturating_mul(CELLS_PER_POINT)
+        .max(live.saturating_mul(MIN_CELLS_PER_TERRITORY))
+        .max(MIN_CELLS);
+    live.saturating_mul(CELLS_PER_TERRITORY)
+        .min(needed)
+        .clamp(1, MAX_CELLS)
+}
 
 impl TerritoryIndex {
-    /// Builds the index over `(id, priority, shape)` triples.
+    /// Builds the index over `(id, priority, shape)` triples, its grid
+    /// sized for any number of points.
     pub fn build<'a>(
         territories: impl IntoIterator<Item = (TerritoryId, i32, &'a MultiPolygon<f64>)>,
+    ) -> Self {
+        Self::build_for(territories, usize::MAX)
+    }
+
+    /// [`TerritoryIndex::build`] with the grid sized for locating about
+    /// `points` points (see [`target_cells`]).
+    pub fn build_for<'a>(
+        territories: impl IntoIterator<Item = (TerritoryId, i32, &'a MultiPolygon<f64>)>,
+        points: usize,
     ) -> Self {
         let items: Vec<_> = territories.into_iter().collect();
         let slots: Vec<Option<Slot>> = items
@@ -581,9 +649,19 @@ impl TerritoryIndex {
             cells: Vec::new(),
             lists: Vec::new(),
             free_lists: Vec::new(),
+            points,
         };
         idx.rebuild_all();
         idx
+    }
+
+    /// True when `points` points would size the grid 4× or more away from
+    /// the size it has for the points it was built for: the engine
+    /// rebuilds it after accounts are added.
+    pub fn wants_rebuild_for(&self, points: usize) -> bool {
+        let live = self.slot_of.len();
+        let (now, then) = (target_cells(live, self.points), target_cells(live, points));
+        now > then * 4 || then > now * 4
     }
 
     /// An index with no territories.
@@ -665,7 +743,7 @@ impl TerritoryIndex {
             .filter(|s| !s.shape.is_empty())
             .count();
         let bbox = self.overall_bbox().unwrap_or([0.0, 0.0, 1.0, 1.0]);
-        self.grid = GridSpec::over(bbox, (live * CELLS_PER_TERRITORY).clamp(1, MAX_CELLS));
+        self.grid = GridSpec::over(bbox, target_cells(live, self.points));
         self.cells = vec![0; self.grid.nx * self.grid.ny];
         self.lists.clear();
         self.free_lists.clear();
@@ -699,22 +777,39 @@ impl TerritoryIndex {
     /// merges them into the grid.
     fn fill(&mut self, rect: CellRect, slots: &[u32]) {
         let g = self.grid;
-        let rasters: Vec<(u32, Vec<(u32, bool)>)> = slots
-            .par_iter()
-            .map(|&s| {
-                let mut out = Vec::new();
-                rasterize(
-                    &self.slots[s as usize].as_ref().expect("live").shape,
-                    &g,
-                    rect,
-                    &mut out,
-                );
-                (s, out)
-            })
-            .collect();
         // Cells touched by any edge, or covered twice, become mixed.
         let mut touched_cells: Vec<u32> = Vec::new();
-        for (slot, cells) in &rasters {
+        for chunk in slots.chunks(FILL_CHUNK) {
+            let rasters: Vec<(u32, Vec<(u32, bool)>)> = chunk
+                .par_iter()
+                .map(|&s| {
+                    let mut out = Vec::new();
+                    rasterize(
+                        &self.slots[s as usize].as_ref().expect("live").shape,
+                        &g,
+                        rect,
+                        &mut out,
+                    );
+                    (s, out)
+                })
+                .collect();
+            self.merge_rasters(&rasters, &mut touched_cells);
+        }
+        touched_cells.sort_unstable();
+        touched_cells.dedup();
+        for cell in touched_cells {
+            let k = (self.cells[cell as usize] & !MIXED) as usize;
+            let mut list = std::mem::take(&mut self.lists[k]);
+            list.sort_by_key(|&s| self.precedence_key(s));
+            list.dedup();
+            self.lists[k] = list;
+        }
+    }
+
+    /// Merges rasterised territories into the grid, in order; notes the
+    /// cells that became mixed (their lists are sorted after).
+    fn merge_rasters(&mut self, rasters: &[(u32, Vec<(u32, bool)>)], touched_cells: &mut Vec<u32>) {
+        for (slot, cells) in rasters {
             for &(cell, touched) in cells {
                 let c = &mut self.cells[cell as usize];
                 if *c == 0 && !touched {
@@ -732,15 +827,6 @@ impl TerritoryIndex {
                 }
                 touched_cells.push(cell);
             }
-        }
-        touched_cells.sort_unstable();
-        touched_cells.dedup();
-        for cell in touched_cells {
-            let k = (self.cells[cell as usize] & !MIXED) as usize;
-            let mut list = std::mem::take(&mut self.lists[k]);
-            list.sort_by_key(|&s| self.precedence_key(s));
-            list.dedup();
-            self.lists[k] = list;
         }
     }
 
@@ -897,7 +983,7 @@ impl TerritoryIndex {
         // The grid is sized for a territory count and extent: rebuild it
         // whole when a shape leaves the extent or the count drifts far.
         let live = self.slot_of.len().max(1);
-        let target = (live * CELLS_PER_TERRITORY).clamp(1, MAX_CELLS);
+        let target = target_cells(live, self.points);
         let cells = self.cells.len().max(1);
         let outside = new_box.is_some_and(|b| !self.grid.contains_box(b));
         if outside || cells > target * 4 || target > cells * 4 {
@@ -1114,5 +1200,91 @@ mod tests {
         assert!(dirty[2] >= 41.0);
         check(&idx, &shapes2);
         assert_eq!(idx.locate(40.5, 40.5), Some(TerritoryId(8)));
+    }
+
+    /// A grid sized for a few points (coarse: long candidate lists, cells
+    /// shared by many territories) answers exactly as the full-size one,
+    /// before and after updates, and both as a test of every shape.
+    #[test]
+    fn grid_sized_for_few_points_answers_as_the_full_size_one() {
+        let mut shapes = vec![(TerritoryId(0), 0, star_with_hole())];
+        for k in 0..60u32 {
+            let (x, y) = (-12.0 + (k % 10) as f64 * 2.3, -12.0 + (k / 10) as f64 * 3.1);
+            let side = 1.5 + (k % 4) as f64 * 0.6;
+            shapes.push((TerritoryId(k + 1), (k % 3) as i32, sq(x, y, side)));
+        }
+        let items = |s: &[(TerritoryId, i32, MultiPolygon<f64>)]| {
+            s.iter()
+                .map(|(i, p, m)| (*i, *p, m.clone()))
+                .collect::<Vec<_>>()
+        };
+        let build = |s: &[(TerritoryId, i32, MultiPolygon<f64>)], points| {
+            let v = items(s);
+            TerritoryIndex::build_for(v.iter().map(|(i, p, m)| (*i, *p, m)), points)
+        };
+        let mut coarse = build(&shapes, 10);
+        let mut full = build(&shapes, usize::MAX);
+        assert!(coarse.cells.len() * 16 < full.cells.len());
+        let brute = |s: &[(TerritoryId, i32, MultiPolygon<f64>)], x: f64, y: f64| {
+            s.iter()
+                .filter(|(_, _, m)| PreparedShape::new(m).contains(x, y))
+                .min_by_key(|(id, p, _)| (-*p, id.0))
+                .map(|(id, _, _)| *id)
+        };
+        let check = |a: &TerritoryIndex,
+                     b: &TerritoryIndex,
+                     s: &[(TerritoryId, i32, MultiPolygon<f64>)]| {
+            for i in 0..160 {
+                for j in 0..160 {
+                    let (x, y) = (-13.0 + i as f64 * 0.2113, -13.0 + j as f64 * 0.2237);
+                    let found = a.locate(x, y);
+                    assert_eq!(found, b.locate(x, y), "at ({x},{y})");
+                    if (i + j) % 7 == 0 {
+                        assert_eq!(found, brute(s, x, y), "at ({x},{y})");
+                    }
+                }
+            }
+        };
+        check(&coarse, &full, &shapes);
+        // Reshape, remove and add, in both.
+        let moved = sq(-3.0, -2.0, 5.0);
+        let added = sq(4.0, -9.0, 2.5);
+        for idx in [&mut coarse, &mut full] {
+            idx.update(TerritoryId(5), Some((2, &moved)));
+            idx.update(TerritoryId(9), None);
+            idx.update(TerritoryId(99), Some((1, &added)));
+        }
+        shapes[5] = (TerritoryId(5), 2, moved);
+        shapes.retain(|(id, _, _)| id.0 != 9);
+        shapes.push((TerritoryId(99), 1, added));
+        check(&coarse, &full, &shapes);
+        // Many more points than the coarse grid was sized for.
+        assert!(coarse.wants_rebuild_for(100_000));
+        assert!(!coarse.wants_rebuild_for(10));
+    }
+
+    /// One band or many, the compact edge table gives the same crossings,
+    /// edges and nearest boundary points as the shape's own rings.
+    #[test]
+    fn prepared_shapes_keep_every_edge_once() {
+        for mp in [sq(0.0, 0.0, 1.0), star_with_hole()] {
+            let ps = PreparedShape::new(&mp);
+            let mut seen = Vec::new();
+            ps.for_each_edge(|e| seen.push(*e));
+            let rings: usize = mp
+                .iter()
+                .map(|p| {
+                    std::iter::once(p.exterior())
+                        .chain(p.interiors())
+                        .map(|r| r.0.len() - 1)
+                        .sum::<usize>()
+                })
+                .sum();
+            assert_eq!(seen.len(), rings);
+            assert_eq!(ps.unique_edges().len() + ps.horizontal().len(), seen.len());
+            let near = ps.nearest_boundary_point(0.3, 0.2, 1.0, 100.0);
+            assert!(near.is_some());
+        }
+        assert!(PreparedShape::new(&MultiPolygon(vec![])).is_empty());
     }
 }

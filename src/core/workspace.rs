@@ -225,6 +225,8 @@ pub struct Workspace {
     current_type: TerritoryTypeId,
     undo: Vec<HistoryEntry>,
     redo: Vec<HistoryEntry>,
+    /// Edits are recorded for undo (see [`Workspace::set_history`]).
+    history: bool,
     revision: u64,
     /// Identifies the current plan state: every applied edit makes a new
     /// one, undo/redo return to earlier ones, so undoing back to the saved
@@ -280,6 +282,7 @@ impl Workspace {
             engines,
             undo: Vec::new(),
             redo: Vec::new(),
+            history: true,
             revision: 0,
             state: 0,
             saved_state: 0,
@@ -302,6 +305,7 @@ impl Workspace {
             current_type: self.current_type,
             undo: Vec::new(),
             redo: Vec::new(),
+            history: self.history,
             revision: self.revision,
             state: self.state,
             saved_state: self.saved_state,
@@ -554,11 +558,16 @@ impl Workspace {
         self.journal.since(revision)
     }
 
-    /// Applies an edit and records it for undo. On error nothing changes.
+    /// Applies an edit and records it for undo (unless the history is off,
+    /// see [`Workspace::set_history`]). On error nothing changes.
     pub fn apply(&mut self, edit: Edit) -> Result<()> {
+        if !self.history {
+            self.apply_raw(edit, true, false)?;
+            return Ok(());
+        }
         let label = edit.label(&self.project);
         let before = self.state;
-        let inverse = self.apply_raw(edit, true)?;
+        let inverse = self.apply_raw(edit, true, true)?;
         self.undo.push(HistoryEntry {
             label,
             inverse,
@@ -580,7 +589,7 @@ impl Workspace {
             return self.apply(edit);
         };
         let label = edit.label(&self.project);
-        match self.apply_raw(edit, true) {
+        match self.apply_raw(edit, true, true) {
             Ok(inverse) => {
                 // Undo runs the newest inverse first, then the older one.
                 let inverse = coalesce(vec![inverse, top.inverse], &label);
@@ -599,7 +608,9 @@ impl Workspace {
         }
     }
 
-    fn apply_raw(&mut self, edit: Edit, recolor: bool) -> Result<Edit> {
+    /// Applies `edit` (recolouring what it adds or reshapes when
+    /// `recolor`) and returns its inverse when `keep`, else an empty batch.
+    fn apply_raw(&mut self, edit: Edit, recolor: bool, keep: bool) -> Result<Edit> {
         let mut reshaped = Vec::new();
         if recolor {
             shaped(&edit, &mut reshaped);
@@ -607,24 +618,45 @@ impl Workspace {
         let mut touched = Vec::new();
         let local = metrics_local(&edit, &mut touched);
         let keeps = keeps_unlocated(&edit);
-        let (mut inverse, mut change) = edit.apply(&mut self.project)?;
+        let (mut inverse, mut change) = if keep {
+            let (inverse, change) = edit.apply(&mut self.project)?;
+            (Some(inverse), change)
+        } else {
+            (None, edit.apply_unrecorded(&mut self.project)?)
+        };
         // Added or reshaped territories that now share a colour with a
         // neighbour take another one, in the same undo step.
         let recolor = self.recolor_edits(&reshaped);
         if !recolor.is_empty() {
-            let label = inverse.label(&self.project);
-            let batch = Edit::Batch {
-                label: label.clone(),
-                edits: recolor,
-            };
             // Recolouring only sets colours of territories just checked to
             // exist; were it refused, the edit itself still stands.
-            if let Ok((undo, more)) = batch.apply(&mut self.project) {
-                change.extend(more);
-                inverse = Edit::Batch {
-                    label,
-                    edits: vec![undo, inverse],
-                };
+            match inverse.take() {
+                Some(undone) => {
+                    let label = undone.label(&self.project);
+                    let batch = Edit::Batch {
+                        label: label.clone(),
+                        edits: recolor,
+                    };
+                    inverse = Some(match batch.apply(&mut self.project) {
+                        Ok((undo, more)) => {
+                            change.extend(more);
+                            Edit::Batch {
+                                label,
+                                edits: vec![undo, undone],
+                            }
+                        }
+                        Err(_) => undone,
+                    });
+                }
+                None => {
+                    let batch = Edit::Batch {
+                        label: String::new(),
+                        edits: recolor,
+                    };
+                    if let Ok(more) = batch.apply_unrecorded(&mut self.project) {
+                        change.extend(more);
+                    }
+                }
             }
         }
         self.apply_change(&change);
@@ -633,7 +665,10 @@ impl Workspace {
         // Revisions never repeat, so they double as fresh state ids; undo
         // and redo overwrite this with the state they return to.
         self.state = self.revision;
-        Ok(inverse)
+        Ok(inverse.unwrap_or_else(|| Edit::Batch {
+            label: String::new(),
+            edits: Vec::new(),
+        }))
     }
 
     /// The colour edits for the territories in `reshaped` (just added or
@@ -767,7 +802,7 @@ impl Workspace {
         // Cloned so a failed step can be put back as it was.
         let from = self.state;
         // Undo and redo restore colours as they were: no recolouring.
-        match self.apply_raw(entry.inverse.clone(), false) {
+        match self.apply_raw(entry.inverse.clone(), false, true) {
             Ok(inverse) => {
                 self.state = entry.state;
                 let back = HistoryEntry {
@@ -801,6 +836,17 @@ impl Workspace {
         self.redo = Vec::new();
     }
 
+    /// Turns the undo history on or off (off drops it). A command-line
+    /// verb never undoes: its edits go through [`Workspace::apply`] all
+    /// the same, but no inverse is made or kept (an import of 100,000
+    /// territories peaked with 35 MB of them).
+    pub fn set_history(&mut self, on: bool) {
+        self.history = on;
+        if !on {
+            self.forget_history();
+        }
+    }
+
     /// Labels of the undo stack, oldest first.
     pub fn undo_labels(&self) -> impl Iterator<Item = &str> {
         self.undo.iter().map(|e| e.label.as_str())
@@ -823,5 +869,77 @@ impl Workspace {
         self.journal = Journal::default();
         self.journal.base = self.revision;
         self.unlocated = OnceLock::new();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::import::{ImportedTerritory, merge_territories};
+    use geo::{MultiPolygon, polygon};
+
+    /// `n` small squares on a grid over the sample's territories, as an
+    /// import reads them.
+    fn squares(n: usize) -> Vec<ImportedTerritory> {
+        (0..n)
+            .map(|i| {
+                let (x, y) = ((i % 40) as f64 * 0.2 - 100.0, (i / 40) as f64 * 0.2 + 35.0);
+                ImportedTerritory {
+                    name: format!("Imported {i}"),
+                    geometry: MultiPolygon(vec![polygon![
+                        (x: x, y: y), (x: x + 0.15, y: y), (x: x + 0.15, y: y + 0.15), (x: x, y: y + 0.15)
+                    ]]),
+                    properties: Default::default(),
+                }
+            })
+            .collect()
+    }
+
+    fn imported_into(history: bool, dir: &Path) -> (Workspace, Vec<u8>, Option<Vec<u8>>) {
+        let sample = crate::core::assets::sample_plan();
+        let mut ws = Workspace::open(&sample).expect("the sample plan");
+        ws.set_history(history);
+        let merge = merge_territories(ws.project(), squares(400), "Import".into());
+        ws.apply(merge.edit.expect("territories to add"))
+            .expect("the import applies");
+        let path = dir.join(format!("plan-{history}.turf"));
+        ws.save_as(&path).expect("saved");
+        let cache = project_file::cache_path(&path).and_then(|c| std::fs::read(c).ok());
+        (ws, std::fs::read(&path).expect("the plan file"), cache)
+    }
+
+    /// A command's workspace keeps no history, but its import makes the
+    /// same plan, engines and files as the window's.
+    #[test]
+    fn without_history_an_import_gives_the_same_plan_and_files() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (with, file_with, cache_with) = imported_into(true, dir.path());
+        let (without, file_without, cache_without) = imported_into(false, dir.path());
+        let (p, q) = (with.project(), without.project());
+        assert_eq!(p.territories.len(), q.territories.len());
+        for (a, b) in p.territories.iter().zip(&q.territories) {
+            assert_eq!(a, b);
+        }
+        // The whole plan: its files (missing measures are NaN, so the
+        // plans themselves never compare equal).
+        assert_eq!(file_with, file_without, "plan files differ");
+        assert_eq!(cache_with, cache_without, "plan caches differ");
+        let a = &with.project().accounts;
+        for i in 0..a.len() {
+            let (e, f) = (with.engine(), without.engine());
+            assert_eq!(e.territory_of(i), f.territory_of(i), "account {i}");
+            assert_eq!(e.reason(i), f.reason(i), "account {i}");
+        }
+        assert_eq!(with.undo_labels().count(), 1);
+        assert_eq!(without.undo_labels().count(), 0);
+        // Undo still takes the window's import back whole.
+        let mut with = with;
+        assert!(with.undo().expect("undo"));
+        assert_eq!(
+            with.project().territories.len() + 400,
+            without.project().territories.len()
+        );
+        let mut without = without;
+        assert!(!without.undo().expect("nothing to undo"));
     }
 }

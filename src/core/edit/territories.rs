@@ -21,6 +21,7 @@ pub(super) fn add_territory(
     position: usize,
 ) -> Result<Edit> {
     add_territory_known(project, change, territory, position, None)
+        .map(|id| Edit::RemoveTerritory { id })
 }
 
 /// Ids and names of the plan's territories, kept while a batch adds many
@@ -53,14 +54,15 @@ impl Known {
 }
 
 /// [`add_territory`], checking the id and name against `known` (a
-/// batch's sets) instead of scanning the plan when given.
+/// batch's sets) instead of scanning the plan when given; returns the
+/// added territory's id (its removal undoes it).
 pub(super) fn add_territory_known(
     project: &mut Project,
     change: &mut Change,
     mut territory: Territory,
     position: usize,
     known: Option<&mut Known>,
-) -> Result<Edit> {
+) -> Result<TerritoryId> {
     let exists = match &known {
         Some(k) => k.ids.contains(&territory.id.0),
         None => project.territory(territory.id).is_some(),
@@ -102,7 +104,7 @@ pub(super) fn add_territory_known(
     }
     project.territories.insert(pos, territory);
     change.territories.push(id);
-    Ok(Edit::RemoveTerritory { id })
+    Ok(id)
 }
 
 /// Applies [`Edit::RemoveTerritory`]; returns the edit that undoes it.

@@ -285,10 +285,13 @@ impl Engine {
 
     /// Builds the index and assigns every account, for territory type `ty`.
     pub fn for_type(project: &Project, ty: TerritoryTypeId) -> Self {
-        let index = TerritoryIndex::build(
+        // The grid is sized for the plan's accounts, not only its
+        // territories: it only ever places accounts.
+        let index = TerritoryIndex::build_for(
             project
                 .territories_of_type(ty)
                 .map(|t| (t.id, t.priority, &t.geometry)),
+            project.accounts.len(),
         );
         let mut e = Self {
             type_id: ty,
@@ -489,9 +492,11 @@ impl Engine {
         self.moved_all = false;
         // Many territories at once (an import of thousands): one rebuild
         // is linear, where updating the index shape by shape is not.
+        // So do many more accounts than the index's grid was sized for.
         if change.all
             || change.territories.len() > BULK_TERRITORIES
             || project.settings.nearest_km != self.nearest_km
+            || (change.accounts_added && self.index.wants_rebuild_for(project.accounts.len()))
         {
             *self = Self::for_type(project, self.type_id);
             return;

@@ -10,9 +10,9 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::imported::ImportedTerritory;
+use super::imported::{ImportedTerritory, Properties};
 use crate::core::{Error, Result};
 
 /// The id "column" that asks for row numbers as account ids (`--id-col
@@ -195,7 +195,7 @@ pub fn property_summaries(features: &[ImportedTerritory]) -> Vec<PropertySummary
     summaries(features.iter().map(|f| &f.properties))
 }
 
-fn summaries<'a>(props: impl Iterator<Item = &'a Map<String, Value>>) -> Vec<PropertySummary> {
+fn summaries<'a>(props: impl Iterator<Item = &'a Properties>) -> Vec<PropertySummary> {
     let mut out: Vec<(PropertySummary, HashSet<String>)> = Vec::new();
     for p in props {
         for (k, v) in p {

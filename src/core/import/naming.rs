@@ -74,7 +74,7 @@ impl<'a> Collector<'a> {
         self.out.push(ImportedTerritory {
             name,
             geometry: MultiPolygon(polygons),
-            properties,
+            properties: properties.into(),
         });
     }
 

@@ -186,7 +186,9 @@ pub fn merge_territories(
 ) -> TerritoryMerge {
     let mut next_id = project.next_territory_id;
     let (mut added, mut replaced, mut locked) = (0, 0, Vec::new());
-    let mut edits = Vec::new();
+    // One slot per feature up front: grown by doubling, then copied behind
+    // the reps, the list of 100,000 edits was held up to three times over.
+    let mut edits = Vec::with_capacity(imported.len());
     // Reps named by the import that the plan does not know yet.
     let mut new_reps: Vec<Rep> = Vec::new();
     let mut next_rep = project.next_rep_id();
@@ -234,15 +236,13 @@ pub fn merge_territories(
         }
     }
     // Reps first, so the territories can refer to them.
-    let mut all: Vec<Edit> = new_reps
-        .into_iter()
-        .map(|rep| Edit::AddRep {
+    edits.splice(
+        0..0,
+        new_reps.into_iter().map(|rep| Edit::AddRep {
             rep,
             position: usize::MAX,
-        })
-        .collect();
-    all.extend(edits);
-    let edits = all;
+        }),
+    );
     TerritoryMerge {
         edit: (!edits.is_empty()).then_some(Edit::Batch { label, edits }),
         added,

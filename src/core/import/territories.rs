@@ -496,7 +496,7 @@ mod tests {
         let p = &ts[0].geometry.0[0];
         assert_eq!(p.interiors().len(), 1);
         assert_eq!(p.exterior().0.len(), 5);
-        assert_eq!(ts[0].properties["rep"], "Kim");
+        assert_eq!(*ts[0].properties.get("rep").unwrap(), "Kim");
         use geo::Area;
         assert!((ts[0].geometry.unsigned_area() - 96.0).abs() < 1e-9);
     }

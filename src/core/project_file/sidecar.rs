@@ -171,11 +171,18 @@ fn encode(e: &mut Enc, project: &Project, pins: &OtherPins) -> bool {
         .iter_mut()
         .map(|g| std::mem::take(&mut g.accounts))
         .collect();
-    let Ok(header) = ron_options().to_string(&file) else {
+    // Written twice, to count its length and then into the payload: as one
+    // string, 100,000 territories' header grew to 16 MB while the plan
+    // was held too.
+    let mut counted = CountBytes(0);
+    if ron_options().to_writer(&mut counted, &file).is_err() {
         return false;
-    };
+    }
+    e.len(counted.0);
+    if ron_options().to_writer(&mut *e, &file).is_err() {
+        return false;
+    }
     drop(file);
-    e.str(&header);
     for (t, _) in file_territories(project) {
         e.len(t.geometry.0.len());
         for p in &t.geometry {
@@ -374,6 +381,24 @@ struct Sink<'w> {
     hash: Xxh3,
     len: u64,
     err: Option<std::io::Error>,
+}
+
+/// Counts the bytes of text written to it.
+struct CountBytes(usize);
+
+impl std::fmt::Write for CountBytes {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0 += s.len();
+        Ok(())
+    }
+}
+
+/// Text written to an [`Enc`] goes in as its bytes (no length).
+impl std::fmt::Write for Enc<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.bytes(s.as_bytes());
+        Ok(())
+    }
 }
 
 /// How much [`Enc`] gathers before writing it out.
