@@ -155,6 +155,13 @@ impl Fence {
         }
     }
 
+    /// Whether district `d` may go from sums `before` to `after`: inside
+    /// its limit, or no farther out than it was.
+    fn keeps_sums(&self, d: usize, before: (f64, f64, f64), after: (f64, f64, f64)) -> bool {
+        let off = self.off(d, after);
+        off <= self.limit(d) || off <= self.off(d, before) + 1e-9
+    }
+
     /// Whether district `d` may take `sign` × (unit `u`'s load) at `u`.
     fn keeps(&self, p: &Problem, d: u32, u: usize, sign: f64) -> bool {
         let Some(&s) = self.sums.get(d as usize) else {
@@ -166,8 +173,7 @@ impl Fence {
         let w = sign * counted(p, u, self.heavy);
         let (x, y) = p.xy[u];
         let t = (s.0 + w * x, s.1 + w * y, s.2 + w);
-        let after = self.off(d as usize, t);
-        after <= self.limit(d as usize) || after <= self.off(d as usize, s) + 1e-9
+        self.keeps_sums(d as usize, s, t)
     }
 
     /// True when moving unit `u` from `a` to `b` keeps the fence.
@@ -213,8 +219,7 @@ impl Fence {
                 (t.0 + w * x, t.1 + w * y, t.2 + w)
             })
         };
-        let after = self.off(d, sum(new));
-        after <= self.limit(d) || after <= self.off(d, sum(old)) + 1e-9
+        self.keeps_sums(d, sum(old), sum(new))
     }
 }
 
