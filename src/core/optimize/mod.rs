@@ -456,9 +456,6 @@ fn solve_rebalance(
         let start = home_filled(p);
         let centers = initial_centers(p, &start, k);
         let s = solver::finish(p, start, &centers, 0, false, progress)?;
-        if std::env::var_os("TURFMAP_TRACE_BALANCE").is_some() {
-            eprintln!("    from home: {} past the centre limit", s.past_limit);
-        }
         if sol.as_ref().is_none_or(|b| s.past_limit < b.past_limit) {
             sol = Some(s);
         }
@@ -466,19 +463,8 @@ fn solve_rebalance(
     // What the start from home left of the time budget.
     let mut q = p.clone();
     q.time_budget_s = p.time_budget_s - spent;
-    let tr = |what: &str, s: &Solution| {
-        if std::env::var_os("TURFMAP_TRACE_BALANCE").is_some() {
-            eprintln!("    {what}: {} past the centre limit", s.past_limit);
-        }
-    };
-    if let Some(s) = &sol {
-        tr("before improvement", s);
-    }
     let sol = solver::improve_solution(&q, sol.unwrap_or_default(), progress)?;
-    tr("after improvement", &sol);
-    let sol = keep_identity(p, split, sol);
-    tr("relabelled", &sol);
-    Ok(sol)
+    Ok(keep_identity(p, split, sol))
 }
 
 /// The plan as it is with each loaded unit that has no district yet given
@@ -978,14 +964,12 @@ fn said_out_loud(
         report.contiguous = false;
         let list: Vec<String> = split
             .iter()
-            .take(8)
             .map(|(n, c)| format!("{n} ({c} pieces)"))
             .collect();
         report.notes.push(format!(
-            "split: {} territory(ies) in several pieces (their units are islands joined across a gap): {}{}",
+            "split: {} territory(ies) in several pieces (their units are islands joined across a gap): {}",
             split.len(),
-            list.join(", "),
-            if split.len() > 8 { ", …" } else { "" }
+            list_of(&list)
         ));
     }
     report.split_territories = split;
