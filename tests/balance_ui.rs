@@ -378,11 +378,39 @@ fn the_centre_limit_reaches_the_balancer_and_the_proposal_reports_it() {
     h.get_by_label("km").click();
     h.step();
     run_to_proposal(&mut h);
+    // 50 km keeps the sample's crowded territories from ±5%: by default
+    // the limit is widened only as far as that takes, and said.
+    let p = app(&h).panels().balance.proposal().expect("a proposal");
+    let f = p
+        .report
+        .centre_limit_widened
+        .unwrap_or_else(|| panic!("{:?}", p.report.notes));
+    assert!(p.report.within_tolerance_where_feasible);
+    let (lo, hi) = p.report.centre_limit_km.unwrap();
+    assert!(
+        (lo - 50.0 * f).abs() < 1e-6 && (hi - lo).abs() < 1e-6,
+        "the km choice (50 km) × {f}: {lo}–{hi}"
+    );
+    h.get_by_label_contains("× to meet the tolerance)");
+    // Held: the planner's 50 km wins and the proposal says what it costs.
+    h.get_by_label("Hold the limit even if the tolerance is then missed")
+        .click();
+    h.step();
+    run_to_proposal(&mut h);
     let p = app(&h).panels().balance.proposal().expect("a proposal");
     assert_eq!(
         p.report.centre_limit_km,
         Some((50.0, 50.0)),
-        "the km choice (50 km)"
+        "held at 50 km"
+    );
+    assert_eq!(p.report.centre_limit_widened, None);
+    assert!(
+        p.report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("the tolerance is reachable if load centres may move farther")),
+        "{:?}",
+        p.report.notes
     );
     h.get_by_label_contains("Load centres move at most");
     h.get_by_label("anywhere").click();

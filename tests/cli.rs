@@ -282,6 +282,25 @@ fn balance_saves_a_better_balanced_proposal() {
             .clone()
     };
     assert_eq!(texas(&before), texas(&after));
+    // A held limit is kept even where it costs the tolerance.
+    let o = turfmap(&[
+        "balance",
+        s(&plan),
+        "--measure",
+        "count",
+        "--centre-limit",
+        "50",
+        "--hold-centre-limit",
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let centre = text.lines().find(|l| l.starts_with("centre:")).unwrap();
+    assert!(
+        centre.contains("(limit 50 km;") && !centre.contains("widened"),
+        "{text}"
+    );
 }
 
 #[test]

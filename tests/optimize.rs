@@ -1213,6 +1213,7 @@ fn a_rebalance_keeps_each_load_centre_within_the_limit_and_reports_how_far_it_mo
         &p,
         &BalanceOptions {
             centre_limit: CentreLimit::Km(limit),
+            hold_centre_limit: true,
             ..opts()
         },
         &Progress::new(),
@@ -1252,41 +1253,85 @@ fn centre_limits_parse_from_km_radii_or_any() {
 }
 
 #[test]
-fn a_limit_that_keeps_the_tolerance_out_of_reach_says_so_and_how_far_centres_would_move() {
+fn a_limit_that_keeps_the_tolerance_out_of_reach_is_widened_only_as_far_as_needed_unless_held() {
     let p = plan(3000, 7);
-    let with = |centre_limit| {
+    let with = |centre_limit, hold_centre_limit| {
         rebalance(
             &p,
             &BalanceOptions {
                 centre_limit,
+                hold_centre_limit,
                 ..opts()
             },
             &Progress::new(),
         )
         .unwrap()
     };
-    let free = with(CentreLimit::Any);
+    let free = with(CentreLimit::Any, false);
     assert!(free.report.within_tolerance_where_feasible);
-    let tight = with(CentreLimit::Km(10.0));
+    assert_eq!(free.report.centre_limit_widened, None);
+    // Held: the planner's limit wins, the tolerance is missed and the
+    // proposal says what would meet it.
+    let held = with(CentreLimit::Km(10.0), true);
     assert!(
-        !tight.report.within_tolerance_where_feasible,
+        !held.report.within_tolerance_where_feasible,
         "10 km holds the crowded corner's territories back"
     );
-    let note = tight
+    assert_eq!(held.report.centre_limit_km, Some((10.0, 10.0)));
+    let note = held
         .report
         .notes
         .iter()
         .find(|n| n.starts_with("the tolerance is reachable if load centres may move farther"))
-        .unwrap_or_else(|| panic!("{:?}", tight.report.notes));
+        .unwrap_or_else(|| panic!("{:?}", held.report.notes));
     assert!(
         note.contains("--centre-limit any") && note.contains("would allow that"),
         "{note}"
     );
     assert!(
-        tight.after.cv_pct < tight.before.cv_pct,
+        held.after.cv_pct < held.before.cv_pct,
         "balances as far as the limit allows: {} -> {} {:?}",
-        tight.before.cv_pct,
-        tight.after.cv_pct,
-        tight.report.notes
+        held.before.cv_pct,
+        held.after.cv_pct,
+        held.report.notes
+    );
+    // By default the tolerance comes first: the limit is widened, the
+    // widened limit is kept and reported, and a note says by how much.
+    let soft = with(CentreLimit::Km(10.0), false);
+    assert!(
+        soft.report.within_tolerance_where_feasible,
+        "{:?}",
+        soft.report.notes
+    );
+    let f = soft
+        .report
+        .centre_limit_widened
+        .unwrap_or_else(|| panic!("{:?}", soft.report.notes));
+    assert!(f > 1.0, "{f}");
+    let (lo, hi) = soft.report.centre_limit_km.unwrap();
+    assert!(
+        (lo - 10.0 * f).abs() < 1e-6 && (hi - lo).abs() < 1e-6,
+        "{lo}-{hi} for {f}×"
+    );
+    assert!(
+        soft.report.max_centre_shift_km <= hi * 1.05 + 0.5,
+        "{} km past the widened {hi} km",
+        soft.report.max_centre_shift_km
+    );
+    assert!(
+        soft.report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("the load-centre limit was widened")
+                && n.contains("--hold-centre-limit")),
+        "{:?}",
+        soft.report.notes
+    );
+    // Widened no further than the plan without a limit needs.
+    assert!(
+        soft.report.max_centre_shift_km <= free.report.max_centre_shift_km * 1.05 + 0.5,
+        "{} vs free {}",
+        soft.report.max_centre_shift_km,
+        free.report.max_centre_shift_km
     );
 }

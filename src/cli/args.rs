@@ -647,6 +647,11 @@ pub struct BalanceArgs {
     /// `any`.
     #[arg(long, default_value = "1r")]
     pub centre_limit: String,
+    /// Rebalance: keep the centre limit even when it keeps a reachable
+    /// tolerance out of reach (by default it is widened, 2×, 4× or as far
+    /// as needed, only then, and a note says so).
+    #[arg(long)]
+    pub hold_centre_limit: bool,
     /// Balance by drive time from the reps' home bases over the bundled
     /// roads (the plan's travel settings) instead of straight-line
     /// compactness; the notes give total and mean drive time before/after.

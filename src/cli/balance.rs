@@ -28,6 +28,7 @@ pub(super) fn balance(a: BalanceArgs) -> Result<()> {
         time_budget_s: a.time_budget,
         drive_time: a.drive_time.then(DriveTime::default),
         centre_limit: CentreLimit::parse(&a.centre_limit)?,
+        hold_centre_limit: a.hold_centre_limit,
         ..BalanceOptions::default()
     };
     // Figures are reported on the chosen measure: make it the plan's.
@@ -242,6 +243,10 @@ fn print_proposal(proposal: &Proposal, tolerance: f64) {
         None => "no limit".to_owned(),
         Some((lo, hi)) if hi - lo < 0.5 => format!("limit {lo:.0} km"),
         Some((lo, hi)) => format!("limits {lo:.0}–{hi:.0} km by territory size"),
+    };
+    let limit = match r.centre_limit_widened {
+        Some(f) => format!("{limit}, widened {f:.1}× to meet the tolerance"),
+        None => limit,
     };
     println!(
         "centre: load centres moved at most {:.0} km ({limit}; --centre-limit)",

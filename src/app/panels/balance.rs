@@ -83,6 +83,9 @@ pub(crate) struct BalanceDialog {
     time_budget: f64,
     /// Rebalance: how far a territory's load centre may move.
     centre_limit: CentreLimit,
+    /// Rebalance: keep the limit even when it keeps the tolerance out of
+    /// reach (off: widened only as far as the tolerance needs).
+    hold_centre_limit: bool,
     /// Where Generate grows the territories from `(lon, lat)` (candidate
     /// homes); empty = the reps' homes, then k-means++.
     seeds: Vec<(f64, f64)>,
@@ -134,6 +137,7 @@ impl BalanceDialog {
             time_budget_s: self.time_budget,
             drive_time: self.drive_time.then(DriveTime::default),
             centre_limit: self.centre_limit,
+            hold_centre_limit: self.hold_centre_limit,
             ..BalanceOptions::default()
         }
     }
@@ -194,6 +198,7 @@ impl BalanceDialog {
             from_reps: false,
             time_budget: BalanceOptions::default().time_budget_s,
             centre_limit: CentreLimit::default(),
+            hold_centre_limit: false,
             seeds: Vec::new(),
             job: None,
             stopping: false,
@@ -776,7 +781,7 @@ fn options_ui(ui: &mut Ui, d: &mut BalanceDialog, territories: &[(TerritoryId, S
             ui.end_row();
             drive_options_ui(ui, d);
             if !d.generate {
-                centre_limit_ui(ui, &mut d.centre_limit);
+                centre_limit_ui(ui, &mut d.centre_limit, &mut d.hold_centre_limit);
             }
             if d.generate {
                 let label = ui.label("Territories (K)");
@@ -852,7 +857,7 @@ fn options_ui(ui: &mut Ui, d: &mut BalanceDialog, territories: &[(TerritoryId, S
 
 /// The row of how far a rebalance may move a territory's load centre:
 /// typical territory radii, kilometres or anywhere.
-fn centre_limit_ui(ui: &mut Ui, limit: &mut CentreLimit) {
+fn centre_limit_ui(ui: &mut Ui, limit: &mut CentreLimit, hold: &mut bool) {
     let label = ui.label("Load centres may move");
     ui.horizontal(|ui| {
         let radii = matches!(limit, CentreLimit::Radii(_));
@@ -879,6 +884,12 @@ fn centre_limit_ui(ui: &mut Ui, limit: &mut CentreLimit) {
     .response
     .on_hover_text("How far each territory's load centre (its balance load's weighted mean location) may move, so it stays where its rep works. A radius is that of a circle of the territory's own area. Wider limits can balance further.");
     ui.end_row();
+    if *limit != CentreLimit::Any {
+        ui.label("");
+        ui.checkbox(hold, "Hold the limit even if the tolerance is then missed")
+            .on_hover_text("Off: where the limit alone keeps a reachable tolerance out of reach, it is widened (2×, 4×, or as far as needed) and the proposal says so");
+        ui.end_row();
+    }
 }
 
 /// The drive-time rows: balance by drive time, and (Generate) one
@@ -952,12 +963,16 @@ fn proposal_ui(ui: &mut Ui, p: &Proposal) {
     if let Some((lo, hi)) = r.centre_limit_km {
         let km = |x: f64| fmt::count(x.round() as u64);
         ui.label(format!(
-            "Load centres move at most {} km (limit {})",
+            "Load centres move at most {} km (limit {}{})",
             km(r.max_centre_shift_km),
             if hi - lo < 0.5 {
                 format!("{} km", km(lo))
             } else {
                 format!("{}–{} km by territory size", km(lo), km(hi))
+            },
+            match r.centre_limit_widened {
+                Some(f) => format!(", widened {f:.1}× to meet the tolerance"),
+                None => String::new(),
             }
         ));
     }

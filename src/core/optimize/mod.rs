@@ -154,6 +154,11 @@ pub struct BalanceOptions {
     pub drive_time: Option<DriveTime>,
     /// How far a rebalance may move a territory's load centre.
     pub centre_limit: CentreLimit,
+    /// Keep the centre limit even where it keeps a reachable tolerance out
+    /// of reach. Off (the default): the limit is widened (2×, 4×, then as
+    /// far as a plan without it needs) only as far as meeting the
+    /// tolerance takes, and a note says so.
+    pub hold_centre_limit: bool,
 }
 
 /// How far a rebalance may move each territory's load centre (its balance
@@ -230,6 +235,7 @@ impl Default for BalanceOptions {
             time_budget_s: 3.0,
             drive_time: None,
             centre_limit: CentreLimit::default(),
+            hold_centre_limit: false,
         }
     }
 }
@@ -344,12 +350,13 @@ fn rebalance_once(
         .map(|&n| n.max(1))
         .collect();
     let sol = solve_rebalance(&p, &prep.g_split, opts, progress)?;
+    let (sol, limit_note, widened) = widen_limit(&mut p, &prep.g_split, opts, sol, progress)?;
     trace("solve", &mut tt);
     progress.set_done(4);
     progress.set_phase("Writing the proposal");
     progress.check()?;
     let mut notes = feasibility_notes(&p, &sol);
-    notes.extend(wider_limit_note(&p, &prep.g_split, opts, &sol, progress)?);
+    notes.extend(limit_note);
     let sol = prep.expand(sol);
     let edit = rebalance_edit(project, before_ws.engine(), opts, &prep, &sol);
     trace("edit (dissolve)", &mut tt);
@@ -359,6 +366,7 @@ fn rebalance_once(
     };
     let mut proposal = propose(before_ws, edit, &prep, &sol, "Rebalance", progress)?;
     centre_notes(&mut proposal.report, &prep, &p.max_shift_km);
+    proposal.report.centre_limit_widened = widened;
     proposal.report.notes.splice(0..0, notes);
     proposal.report.notes.extend(drive_note);
     if prep.ruled_accounts > 0 {
@@ -532,12 +540,7 @@ fn from_home(p: &Problem, progress: &Progress) -> Result<(Option<Solution>, f64)
             // had to move: kept while the CV is within the band the local
             // search aims at, or little moved (at most the tolerance's
             // share of the load; the spread is then the price of that).
-            let moved: f64 = (0..p.xy.len())
-                .filter(|&u| s.assign[u] != p.home[u])
-                .map(|u| p.weight[u])
-                .sum();
-            let total = p.weight.iter().sum::<f64>().max(1e-12);
-            let cv_ok = cv_pct(&s.loads) <= p.aim_tol * 100.0 + 1e-9 || moved / total <= p.tol;
+            let cv_ok = cv_pct(&s.loads) <= p.aim_tol * 100.0 + 1e-9 || moved_share(p, &s) <= p.tol;
             if s.contiguous && s.within_tolerance_where_feasible && cv_ok && s.past_limit == 0 {
                 return Ok((Some(s), 0.0));
             }
@@ -856,26 +859,38 @@ fn centre_notes(report: &mut DisruptionReport, prep: &Prepared, limits: &[f64]) 
     }
 }
 
-/// When the solution misses the tolerance under centre limits, whether a
-/// run without them meets it, and the limit that run needed (the planner
-/// decides: the limit is theirs).
-fn wider_limit_note(
-    p: &Problem,
+/// The share of the load a solution moves from the plan as it is.
+fn moved_share(p: &Problem, s: &Solution) -> f64 {
+    let moved: f64 = (0..p.xy.len())
+        .filter(|&u| s.assign[u] != p.home[u])
+        .map(|u| p.weight[u])
+        .sum();
+    moved / p.weight.iter().sum::<f64>().max(1e-12)
+}
+
+/// When the solution misses the tolerance under centre limits and a run
+/// without them meets it: with `hold_centre_limit`, the solution as it is
+/// and a note of the limit that plan needed (the planner decides); else,
+/// of the plans meeting it with the limits widened 2×, 4× or lifted, the
+/// one that moves least (ties: the narrower limit), `p.max_shift_km` set
+/// to the limits it keeps, a note, and the factor.
+fn widen_limit(
+    p: &mut Problem,
     split: &[Vec<(u32, f64)>],
     opts: &BalanceOptions,
-    sol: &Solution,
+    sol: Solution,
     progress: &Progress,
-) -> Result<Option<String>> {
+) -> Result<(Solution, Option<String>, Option<f64>)> {
     if p.max_shift_km.is_empty() || sol.within_tolerance_where_feasible || p.tolerance_unreachable()
     {
-        return Ok(None);
+        return Ok((sol, None, None));
     }
     progress.set_phase("Trying without the centre limits");
     let mut q = p.clone();
     q.max_shift_km = Vec::new();
     let free = solve_rebalance(&q, split, opts, progress)?;
     if !free.within_tolerance_where_feasible {
-        return Ok(None);
+        return Ok((sol, None, None));
     }
     let shifts = solver::centre_shifts(p, &free.assign);
     let ratio = shifts
@@ -884,16 +899,45 @@ fn wider_limit_note(
         .filter(|&(_, &l)| l > 0.0)
         .map(|(s, l)| s / l)
         .fold(1.0, f64::max);
-    let needed = match opts.centre_limit {
-        CentreLimit::Radii(r) => format!("; {:.1}r would allow that", r * ratio),
-        CentreLimit::Km(km) => format!("; {:.0} would allow that", (km * ratio).ceil()),
+    let farthest = shifts.iter().copied().fold(0.0, f64::max);
+    let scaled = |f: f64| match opts.centre_limit {
+        CentreLimit::Radii(r) => format!("{:.1}r", r * f),
+        CentreLimit::Km(km) => format!("{:.0} km", (km * f).ceil()),
         CentreLimit::Any => String::new(),
     };
-    Ok(Some(format!(
-        "the tolerance is reachable if load centres may move farther: without the limit (--centre-limit any) the plan meets ±{}% with centres moving up to {:.0} km{needed}",
-        opts.tolerance_pct,
-        shifts.iter().copied().fold(0.0, f64::max)
-    )))
+    if opts.hold_centre_limit {
+        return Ok((
+            sol,
+            Some(format!(
+                "the tolerance is reachable if load centres may move farther: without the limit (--centre-limit any) the plan meets ±{}% with centres moving up to {farthest:.0} km; {} would allow that",
+                opts.tolerance_pct,
+                scaled(ratio)
+            )),
+            None,
+        ));
+    }
+    let limits = p.max_shift_km.clone();
+    let mut pick = (moved_share(p, &free), free, ratio);
+    for factor in [2.0, 4.0].into_iter().filter(|&f| f < ratio) {
+        progress.set_phase("Widening the centre limits");
+        q.max_shift_km = limits.iter().map(|l| l * factor).collect();
+        let s = solve_rebalance(&q, split, opts, progress)?;
+        let moved = moved_share(p, &s);
+        if s.within_tolerance_where_feasible && s.past_limit == 0 && moved <= pick.0 {
+            pick = (moved, s, factor);
+        }
+    }
+    let (_, sol, factor) = pick;
+    p.max_shift_km = limits.iter().map(|l| l * factor).collect();
+    Ok((
+        sol,
+        Some(format!(
+            "the load-centre limit was widened {factor:.1}× (to {}) to meet ±{}%, the least-moving plan that meets it (--hold-centre-limit keeps the limit and misses the tolerance)",
+            scaled(factor),
+            opts.tolerance_pct
+        )),
+        Some(factor),
+    ))
 }
 
 /// Per district, how far its load centre may move (km): the limit

@@ -99,6 +99,9 @@ pub struct DisruptionReport {
     /// The smallest and largest of the territories' limits on that
     /// distance, km (`None`: no limit).
     pub centre_limit_km: Option<(f64, f64)>,
+    /// How many times the planner's centre limit it was widened to meet a
+    /// tolerance it kept out of reach (`None`: not widened).
+    pub centre_limit_widened: Option<f64>,
     /// Warnings (infeasible balance, islands, …).
     pub notes: Vec<String>,
 }
