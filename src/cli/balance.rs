@@ -248,10 +248,14 @@ fn print_proposal(proposal: &Proposal, tolerance: f64) {
         Some(f) => format!("{limit}, widened {f:.1}× to meet the tolerance"),
         None => limit,
     };
-    println!(
-        "centre: load centres moved at most {:.0} km ({limit}; --centre-limit)",
-        r.max_centre_shift_km
-    );
+    if r.accounts_moved == 0 {
+        println!("centre: nothing moved, so no load centre did");
+    } else {
+        println!(
+            "centre: load centres moved at most {:.0} km ({limit}; --centre-limit)",
+            r.max_centre_shift_km
+        );
+    }
     // Every note of the report: territories outside tolerance (by name),
     // infeasible ones and why, split territories, uncovered accounts.
     for note in &r.notes {

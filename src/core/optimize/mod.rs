@@ -351,12 +351,14 @@ fn rebalance_once(
         .collect();
     let sol = solve_rebalance(&p, &prep.g_split, opts, progress)?;
     let (sol, limit_note, widened) = widen_limit(&mut p, &prep.g_split, opts, sol, progress)?;
+    let (sol, idle_note) = unless_no_better(&p, sol, opts.tolerance_pct);
     trace("solve", &mut tt);
     progress.set_done(4);
     progress.set_phase("Writing the proposal");
     progress.check()?;
     let mut notes = feasibility_notes(&p, &sol);
     notes.extend(limit_note);
+    notes.extend(idle_note);
     let sol = prep.expand(sol);
     let edit = rebalance_edit(project, before_ws.engine(), opts, &prep, &sol);
     trace("edit (dissolve)", &mut tt);
@@ -857,6 +859,43 @@ fn centre_notes(report: &mut DisruptionReport, prep: &Prepared, limits: &[f64]) 
             ));
         }
     }
+}
+
+/// The plan as it is (and a note) instead of a solution that moves load
+/// without bringing a territory into the band, lowering the largest
+/// deviation or clearly lowering the spread: moving accounts for nothing
+/// is disruption a planner would have to undo. Drive-time solutions are
+/// judged on drives too, so they are kept.
+fn unless_no_better(p: &Problem, sol: Solution, tolerance_pct: f64) -> (Solution, Option<String>) {
+    if p.drive.is_some() || moved_share(p, &sol) == 0.0 {
+        return (sol, None);
+    }
+    let home = solver::solution_of(p, p.home.clone(), 0, 0, true);
+    let target = home.target.max(1e-12);
+    let outside = |s: &Solution| {
+        s.loads
+            .iter()
+            .filter(|&&l| (l - target).abs() > p.tol * target + 1e-9)
+            .count()
+    };
+    let dev = |s: &Solution| {
+        s.loads
+            .iter()
+            .map(|l| (l - target).abs() / target)
+            .fold(0.0, f64::max)
+    };
+    let better = outside(&sol) < outside(&home)
+        || dev(&sol) < dev(&home) - 5e-4
+        || cv_pct(&sol.loads) < cv_pct(&home.loads) * 0.9;
+    if better {
+        return (sol, None);
+    }
+    let note = format!(
+        "no plan found improves on the plan as it is (largest deviation {:.2}%, {} territory(ies) outside ±{tolerance_pct}%): nothing moved",
+        dev(&home) * 100.0,
+        outside(&home),
+    );
+    (home, Some(note))
 }
 
 /// The share of the load a solution moves from the plan as it is.
@@ -1706,4 +1745,46 @@ fn scratch_edit(
         },
         edits,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::units::UnitSet;
+
+    #[test]
+    fn moving_load_that_improves_nothing_gives_the_plan_as_it_is() {
+        let units = UnitSet::hex_grid(8.0, [-100.0, 40.0, -99.0, 40.3]).unwrap();
+        let n = units.len();
+        assert!(n >= 6, "{n} units");
+        // Two districts: 0 holds 3 units of 1 and one of 3, 1 the rest; ±1%
+        // cannot be met by whole units.
+        let mut weight = vec![1.0; n];
+        weight[0] = 3.0;
+        let home: Vec<u32> = (0..n).map(|u| u32::from(u >= 4)).collect();
+        let p = solver::test_problem(&units, weight, home.clone(), 2, 0.01);
+        let of = |assign: Vec<u32>| solver::solution_of(&p, assign, 0, 0, true);
+        // Trading one unit of 1 for another moves load, changes nothing.
+        let mut swap = home.clone();
+        swap.swap(1, 4);
+        let (kept, note) = unless_no_better(&p, of(swap), 1.0);
+        assert_eq!(kept.assign, home);
+        let note = note.expect("a note");
+        assert!(note.starts_with("no plan found improves"), "{note}");
+        // A move that lowers the largest deviation is kept.
+        let total: f64 = p.weight.iter().sum();
+        let mut better = home.clone();
+        let (a, b) = (p.loads(&home)[0], total / 2.0);
+        if a > b {
+            better[1] = 1; // district 0 sheds a unit of 1
+        } else {
+            better[4] = 0;
+        }
+        let s = of(better.clone());
+        let dev = |s: &Solution| s.loads.iter().map(|l| (l - b).abs()).fold(0.0, f64::max);
+        assert!(dev(&s) < dev(&of(home.clone())), "the test's move helps");
+        let (kept, note) = unless_no_better(&p, s, 1.0);
+        assert_eq!(kept.assign, better);
+        assert!(note.is_none());
+    }
 }

@@ -33,7 +33,7 @@ use least_first;
 /// A problem over `units` for the solvers' unit tests: centroids as km,
 /// every unit movable, no fixed load, disruption weight 4.
 #[cfg(test)]
-fn test_problem(
+pub(super) fn test_problem(
     units: &UnitSet,
     weight: Vec<f64>,
     home: Vec<u32>,
