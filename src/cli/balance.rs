@@ -64,7 +64,7 @@ pub(super) fn balance(a: BalanceArgs) -> Result<()> {
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         r
     })?;
-    print_proposal(&proposal, a.tolerance);
+    print_proposal(&proposal, a.tolerance, a.territories.is_some() || a.from_reps);
     ws.apply(proposal.edit)?;
     super::save(&mut ws, &a.out, a.save)?;
     eprintln!("Saved the proposal to {}.", a.out.display());
@@ -206,7 +206,7 @@ fn provinces_of(code: &str) -> Result<UnitLayer> {
 }
 
 /// The before/after figures on standard output.
-fn print_proposal(proposal: &Proposal, tolerance: f64) {
+fn print_proposal(proposal: &Proposal, tolerance: f64, generated: bool) {
     let (b, a, r) = (&proposal.before, &proposal.after, &proposal.report);
     println!(
         "before: CV {:.1}%, max/min {}, {} of {} territories outside ±{tolerance}%",
@@ -248,7 +248,9 @@ fn print_proposal(proposal: &Proposal, tolerance: f64) {
         Some(f) => format!("{limit}, widened {f:.1}× to meet the tolerance"),
         None => limit,
     };
-    if r.accounts_moved == 0 {
+    if generated {
+        // New territories: there is no old centre to keep.
+    } else if r.accounts_moved == 0 {
         println!("centre: nothing moved, so no load centre did");
     } else {
         println!(

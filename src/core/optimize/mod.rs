@@ -944,6 +944,10 @@ fn widen_limit(
         CentreLimit::Km(km) => format!("{:.0} km", (km * f).ceil()),
         CentreLimit::Any => String::new(),
     };
+    if ratio <= 1.0 + 1e-9 {
+        // The free plan keeps the limits after all: no widening needed.
+        return Ok((free, None, None));
+    }
     if opts.hold_centre_limit {
         return Ok((
             sol,
