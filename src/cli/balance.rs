@@ -64,7 +64,11 @@ pub(super) fn balance(a: BalanceArgs) -> Result<()> {
         done.store(true, std::sync::atomic::Ordering::Relaxed);
         r
     })?;
-    print_proposal(&proposal, a.tolerance, a.territories.is_some() || a.from_reps);
+    print_proposal(
+        &proposal,
+        a.tolerance,
+        a.territories.is_some() || a.from_reps,
+    );
     ws.apply(proposal.edit)?;
     super::save(&mut ws, &a.out, a.save)?;
     eprintln!("Saved the proposal to {}.", a.out.display());

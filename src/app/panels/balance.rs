@@ -800,7 +800,9 @@ fn options_ui(ui: &mut Ui, d: &mut BalanceDialog, territories: &[(TerritoryId, S
                 }
             }
             ui.label("Built from");
-            ui.horizontal_wrapped(|ui| {
+            // One per line: a wrapped row inside the grid overlapped the
+            // next row once a fourth layer (provinces) was offered.
+            ui.vertical(|ui| {
                 for layer in d.offered.clone() {
                     ui.radio_value(&mut d.layer, layer, layer.caption());
                 }

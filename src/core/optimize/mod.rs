@@ -975,7 +975,7 @@ fn widen_limit(
     Ok((
         sol,
         Some(format!(
-            "the load-centre limit was widened {factor:.1}× (to {}) to meet ±{}%, the least-moving plan that meets it (--hold-centre-limit keeps the limit and misses the tolerance)",
+            "the load-centre limit was widened {factor:.1}× (to {}) to meet ±{}%, the least-moving plan that meets it (holding the limit, --hold-centre-limit, keeps it and misses the tolerance)",
             scaled(factor),
             opts.tolerance_pct
         )),
