@@ -860,7 +860,10 @@ fn options_ui(ui: &mut Ui, d: &mut BalanceDialog, territories: &[(TerritoryId, S
 /// The row of how far a rebalance may move a territory's load centre:
 /// typical territory radii, kilometres or anywhere.
 fn centre_limit_ui(ui: &mut Ui, limit: &mut CentreLimit, hold: &mut bool) {
-    let label = ui.label("Load centres may move");
+    // The explanation on the label alone: a tooltip over the whole row sat
+    // on its radio buttons.
+    let label = ui.label("Load centres may move")
+        .on_hover_text("How far each territory's load centre (its balance load's weighted mean location) may move, so it stays where its rep works. A radius is that of a circle of the territory's own area. Wider limits can balance further.");
     ui.horizontal(|ui| {
         let radii = matches!(limit, CentreLimit::Radii(_));
         let km = matches!(limit, CentreLimit::Km(_));
@@ -875,23 +878,34 @@ fn centre_limit_ui(ui: &mut Ui, limit: &mut CentreLimit, hold: &mut bool) {
         }
         match limit {
             CentreLimit::Radii(r) => {
-                ui.add(egui::DragValue::new(r).range(0.0..=20.0).speed(0.05).suffix(" radii"));
+                ui.add(
+                    egui::DragValue::new(r)
+                        .range(0.0..=20.0)
+                        .speed(0.05)
+                        .suffix(" radii"),
+                );
             }
             CentreLimit::Km(k) => {
-                ui.add(egui::DragValue::new(k).range(0.0..=5000.0).speed(1.0).suffix(" km"));
+                ui.add(
+                    egui::DragValue::new(k)
+                        .range(0.0..=5000.0)
+                        .speed(1.0)
+                        .suffix(" km"),
+                );
             }
             CentreLimit::Any => {}
         }
-    })
-    .response
-    .on_hover_text("How far each territory's load centre (its balance load's weighted mean location) may move, so it stays where its rep works. A radius is that of a circle of the territory's own area. Wider limits can balance further.");
+    });
     ui.end_row();
-    if *limit != CentreLimit::Any {
-        ui.label("");
-        ui.checkbox(hold, "Hold the limit even if the tolerance is then missed")
-            .on_hover_text("Off: where the limit alone keeps a reachable tolerance out of reach, it is widened (2×, 4×, or as far as needed) and the proposal says so");
-        ui.end_row();
-    }
+    // Always shown (disabled without a limit): a row that comes and goes
+    // moves everything below it under the pointer.
+    ui.label("");
+    ui.add_enabled(
+        *limit != CentreLimit::Any,
+        egui::Checkbox::new(hold, "Hold the limit even if the tolerance is then missed"),
+    )
+    .on_hover_text("Off: where the limit alone keeps a reachable tolerance out of reach, it is widened (2×, 4×, or as far as needed) and the proposal says so");
+    ui.end_row();
 }
 
 /// The drive-time rows: balance by drive time, and (Generate) one

@@ -213,6 +213,34 @@ const BOUND_INSTANCES: [(&str, usize, f64); 4] = [
     ("Georgia", 4, 2.0),
 ];
 
+/// The instances of the bound table: [`BOUND_INSTANCES`], or
+/// `TURFMAP_BENCH_BOUND=Wisconsin:4:5,Virginia:3:2` (plan `DIR/NAME.turf`,
+/// K, tolerance %) to measure others.
+fn bound_instances() -> Result<Vec<(String, usize, f64)>> {
+    let Ok(list) = std::env::var("TURFMAP_BENCH_BOUND") else {
+        return Ok(BOUND_INSTANCES
+            .iter()
+            .map(|&(s, k, t)| (s.to_owned(), k, t))
+            .collect());
+    };
+    list.split(',')
+        .map(|item| {
+            let parts: Vec<&str> = item.trim().split(':').collect();
+            match parts.as_slice() {
+                [name, k, tol] => match (k.parse(), tol.parse()) {
+                    (Ok(k), Ok(tol)) => Ok(((*name).to_owned(), k, tol)),
+                    _ => Err(Error::invalid(format!(
+                        "TURFMAP_BENCH_BOUND: '{item}' is not NAME:K:TOLERANCE"
+                    ))),
+                },
+                _ => Err(Error::invalid(format!(
+                    "TURFMAP_BENCH_BOUND: '{item}' is not NAME:K:TOLERANCE"
+                ))),
+            }
+        })
+        .collect()
+}
+
 /// Search nodes of the exact no-contiguity bound per instance.
 const BOUND_NODES: u64 = 20_000_000;
 
@@ -237,7 +265,8 @@ pub fn bound_table(out: &mut dyn Write) -> Result<()> {
         "instance", "run", "max dev", "CV", "moved", "PP", "s", "max dev", "moved ≥", "s"
     )
     .map_err(io)?;
-    for (state, k, tol) in BOUND_INSTANCES {
+    for (state, k, tol) in bound_instances()? {
+        let state = state.as_str();
         let path = std::path::Path::new(&dir).join(format!("{state}.turf"));
         if !path.exists() {
             writeln!(out, "{state}: no {} (skipped)", path.display()).map_err(io)?;

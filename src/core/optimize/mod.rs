@@ -530,6 +530,7 @@ fn from_home(p: &Problem, progress: &Progress) -> Result<(Option<Solution>, f64)
     // Least disruption first: chains of boundary moves from the plan as
     // it is, stopping as soon as the tolerance is met. A weight of 0 asks
     // for balance first (the far end of the trade-off), so it skips this.
+    let mut least = None;
     if p.disruption > 0.0 {
         let mut assign = p.home.clone();
         if let Some(moves) = solver::least_move(p, &mut assign, progress)? {
@@ -538,13 +539,17 @@ fn from_home(p: &Problem, progress: &Progress) -> Result<(Option<Solution>, f64)
                 .zip(&p.pieces)
                 .all(|(&n, &allowed)| n <= allowed.max(1));
             let s = solver::solution_of(p, assign, 0, moves, contiguous);
-            // Stopping at the band edges leaves a wide spread when much
-            // had to move: kept while the CV is within the band the local
-            // search aims at, or little moved (at most the tolerance's
-            // share of the load; the spread is then the price of that).
-            let cv_ok = cv_pct(&s.loads) <= p.aim_tol * 100.0 + 1e-9 || moved_share(p, &s) <= p.tol;
-            if s.contiguous && s.within_tolerance_where_feasible && cv_ok && s.past_limit == 0 {
-                return Ok((Some(s), 0.0));
+            if s.contiguous && s.within_tolerance_where_feasible && s.past_limit == 0 {
+                // Stopping at the band edges leaves a wide spread when
+                // much had to move: kept outright while the CV is within
+                // the band the local search aims at, or little moved (at
+                // most the tolerance's share of the load).
+                let cv_ok =
+                    cv_pct(&s.loads) <= p.aim_tol * 100.0 + 1e-9 || moved_share(p, &s) <= p.tol;
+                if cv_ok {
+                    return Ok((Some(s), 0.0));
+                }
+                least = Some(s);
             }
         }
     }
@@ -553,7 +558,13 @@ fn from_home(p: &Problem, progress: &Progress) -> Result<(Option<Solution>, f64)
     // Recombination from here was tried and moved more than the reshuffle
     // below (Ohio K=6, ±10% plan to ±2%: 48.5% against 39.2%): not used.
     let ok = s.contiguous && s.within_tolerance_where_feasible;
-    Ok((ok.then_some(s), 0.0))
+    // The reshuffle's lower spread is worth a little more movement, not a
+    // different plan: a Wisconsin K=4 plan at ±10% repaired to ±5% moved
+    // 14.6% (CV 3.1%); the reshuffle moved 76.4% for CV 2.7%.
+    Ok(match least {
+        Some(l) if !ok || moved_share(p, &s) > moved_share(p, &l) * 1.25 + p.tol => (Some(l), 0.0),
+        _ => (ok.then_some(s), 0.0),
+    })
 }
 
 /// The final solution relabelled so each district keeps the territory it
@@ -862,8 +873,8 @@ fn centre_notes(report: &mut DisruptionReport, prep: &Prepared, limits: &[f64]) 
 }
 
 /// The plan as it is (and a note) instead of a solution that moves load
-/// without bringing a territory into the band, lowering the largest
-/// deviation or clearly lowering the spread: moving accounts for nothing
+/// without bringing a territory into the band or lowering the largest
+/// deviation or the spread by a tenth: moving accounts for next to nothing
 /// is disruption a planner would have to undo. Drive-time solutions are
 /// judged on drives too, so they are kept.
 fn unless_no_better(p: &Problem, sol: Solution, tolerance_pct: f64) -> (Solution, Option<String>) {
@@ -884,8 +895,10 @@ fn unless_no_better(p: &Problem, sol: Solution, tolerance_pct: f64) -> (Solution
             .map(|l| (l - target).abs() / target)
             .fold(0.0, f64::max)
     };
+    // A tenth off the largest deviation or the CV is worth moving load for;
+    // 6.75% to 6.56% (Virginia K=4 counties, ±5% out of reach) moved 73%.
     let better = outside(&sol) < outside(&home)
-        || dev(&sol) < dev(&home) - 5e-4
+        || dev(&sol) < dev(&home) * 0.9 - 5e-4
         || cv_pct(&sol.loads) < cv_pct(&home.loads) * 0.9;
     if better {
         return (sol, None);
@@ -1775,15 +1788,12 @@ mod tests {
         assert_eq!(kept.assign, home);
         let note = note.expect("a note");
         assert!(note.starts_with("no plan found improves"), "{note}");
-        // A move that lowers the largest deviation is kept.
+        // Moves that lower the largest deviation by a tenth are kept.
         let total: f64 = p.weight.iter().sum();
+        let b = total / 2.0;
+        assert!(p.loads(&home)[0] < b / 2.0, "district 0 is the light one");
         let mut better = home.clone();
-        let (a, b) = (p.loads(&home)[0], total / 2.0);
-        if a > b {
-            better[1] = 1; // district 0 sheds a unit of 1
-        } else {
-            better[4] = 0;
-        }
+        better[4..7].fill(0);
         let s = of(better.clone());
         let dev = |s: &Solution| s.loads.iter().map(|l| (l - b).abs()).fold(0.0, f64::max);
         assert!(dev(&s) < dev(&of(home.clone())), "the test's move helps");
