@@ -236,7 +236,9 @@ impl TurfmapApp {
                     self.settings.balance_measure = name;
                     self.save_settings();
                 }
-                self.apply(Edit::SetSettings { settings });
+                self.apply(Edit::SetSettings {
+                    settings: Box::new(settings),
+                });
             }
             Command::Unpin(accounts) => match tools::unpin_edit(&self.ws, &accounts) {
                 Ok(edit) => self.apply(edit),

@@ -206,7 +206,9 @@ fn set_balance_measure(ws: &mut Workspace, name: &str) -> Result<()> {
     let balance = parse_measure(ws.project(), name)?;
     let mut settings = ws.project().settings.clone();
     settings.balance = balance;
-    ws.apply(Edit::SetSettings { settings })?;
+    ws.apply(Edit::SetSettings {
+        settings: Box::new(settings),
+    })?;
     Ok(())
 }
 

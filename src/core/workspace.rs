@@ -242,16 +242,17 @@ pub struct Workspace {
     unlocated: OnceLock<Group>,
     /// Each territory's position in the plan, by id, as last taken: checked
     /// on every use (see [`Workspace::recolor_edits`]).
-    positions: HashMap<TerritoryId, usize>,
+    /// (Positions as `u32`, like territory ids: half the table.)
+    positions: HashMap<TerritoryId, u32>,
 }
 
 /// Each territory's position in `project`, by id.
-fn positions_of(project: &Project) -> HashMap<TerritoryId, usize> {
+fn positions_of(project: &Project) -> HashMap<TerritoryId, u32> {
     project
         .territories
         .iter()
         .enumerate()
-        .map(|(k, t)| (t.id, k))
+        .map(|(k, t)| (t.id, k as u32))
         .collect()
 }
 
@@ -402,7 +403,10 @@ impl Workspace {
         let mut found: Vec<(usize, &Territory)> = ids
             .into_iter()
             .filter_map(|id| {
-                let remembered = self.positions.get(&id).and_then(|&k| Some((k, ts.get(k)?)));
+                let remembered = self
+                    .positions
+                    .get(&id)
+                    .and_then(|&k| Some((k as usize, ts.get(k as usize)?)));
                 remembered
                     .filter(|(_, t)| t.id == id)
                     .or_else(|| ts.iter().enumerate().find(|(_, t)| t.id == id))
@@ -689,7 +693,7 @@ impl Workspace {
             let (ts, positions, engines) =
                 (&self.project.territories, &self.positions, &self.engines);
             let find = |id: TerritoryId| {
-                let at = positions.get(&id).and_then(|&k| ts.get(k));
+                let at = positions.get(&id).and_then(|&k| ts.get(k as usize));
                 at.filter(|t| t.id == id).or_else(|| {
                     // Territories came and went since the positions were
                     // taken: scan now, take them afresh after.
