@@ -58,7 +58,7 @@ pub enum Command {
     Apply(Edit),
     /// Apply new plan settings, remembering the balance measure for the
     /// next plan.
-    SetSettings(crate::core::model::PlanSettings),
+    SetSettings(Box<crate::core::model::PlanSettings>),
     /// Remove the manual pins of these accounts in the type shown.
     Unpin(Vec<usize>),
     /// Pin these accounts to a territory (drag and drop), one undo step.
@@ -236,9 +236,7 @@ impl TurfmapApp {
                     self.settings.balance_measure = name;
                     self.save_settings();
                 }
-                self.apply(Edit::SetSettings {
-                    settings: Box::new(settings),
-                });
+                self.apply(Edit::SetSettings { settings });
             }
             Command::Unpin(accounts) => match tools::unpin_edit(&self.ws, &accounts) {
                 Ok(edit) => self.apply(edit),
