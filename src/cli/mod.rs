@@ -95,10 +95,12 @@ fn run_verb(cmd: Command) -> Result<()> {
 }
 
 /// Opens a plan for a verb: without undo history, since nothing undoes
-/// after a command (its edits still go through [`Workspace::apply`]).
+/// after a command (its edits still go through [`Workspace::apply`]), and
+/// with engines rebuilt only when something reads them.
 fn open(plan: &Path) -> Result<Workspace> {
     let mut ws = Workspace::open(plan)?;
     ws.set_history(false);
+    ws.set_lazy_engines(true);
     Ok(ws)
 }
 
