@@ -53,7 +53,7 @@ fn measures_the_window(cmd: &Command) -> bool {
 /// read whole, a list grown past its start) raises the mmap threshold to
 /// its size and the trim threshold to twice that, so every later block up
 /// to that size comes from the heap and freed memory stays with the
-/// process: importing 100,000 territories peaked 10 MiB higher. Not for
+/// process: importing 100,000 territories peaked 8 MiB higher. Not for
 /// the window, whose frames want the high thresholds (tessellation
 /// allocates and frees large buffers every frame).
 fn fixed_malloc_thresholds() {

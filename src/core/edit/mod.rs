@@ -116,8 +116,8 @@ pub enum Edit {
     },
     /// Changes the balance measure or tolerance.
     SetSettings {
-        /// The new settings (boxed: as large as three territories, they
-        /// made every edit that size, 35 MB for an import of 100,000).
+        /// The new settings (boxed: over 300 bytes, they made every edit
+        /// that size, 35 MB of edits for an import of 100,000 territories).
         settings: Box<PlanSettings>,
     },
     /// Moves a territory under another one (`None` = make it a root).
