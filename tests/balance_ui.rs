@@ -252,7 +252,9 @@ fn travel_workload_follows_a_move_in_the_window_and_undo_takes_both_back() {
     give_reps_homes(&mut h);
     let mut settings = app(&h).workspace().project().settings.clone();
     settings.travel_workload = Some(WorkloadSettings::default());
-    app_mut(&mut h).apply(Edit::SetSettings { settings });
+    app_mut(&mut h).apply(Edit::SetSettings {
+        settings: Box::new(settings),
+    });
     settings_and_column_are_fresh(&mut h);
     let ws = app(&h).workspace();
     let p = ws.project();

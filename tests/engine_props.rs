@@ -204,7 +204,7 @@ fn start(points: &[Option<(i32, i32)>], polys: &[Vec<(i32, i32)>]) -> Project {
         if k % 3 == 2 {
             let t = p.territory_mut(id).unwrap();
             t.type_id = TerritoryTypeId(1);
-            t.rule = Some(Rule::parse(RULES[k % RULES.len()]).unwrap());
+            t.rule = Some(Box::new(Rule::parse(RULES[k % RULES.len()]).unwrap()));
         }
     }
     p
@@ -372,7 +372,9 @@ fn apply(ws: &mut Workspace, op: Op, fresh: &mut usize) {
         Op::Nearest { km } => {
             let mut settings = ws.project().settings.clone();
             settings.nearest_km = km;
-            ws.apply(Edit::SetSettings { settings })
+            ws.apply(Edit::SetSettings {
+                settings: Box::new(settings),
+            })
         }
         Op::Undo => ws.undo().map(|_| ()),
         Op::Redo => ws.redo().map(|_| ()),

@@ -43,7 +43,10 @@ fn plan(revenues: &[f64]) -> Project {
 fn mark(ws: &mut Workspace, tolerance: f64) {
     let mut settings = ws.project().settings.clone();
     settings.tolerance_pct = tolerance;
-    ws.apply(Edit::SetSettings { settings }).unwrap();
+    ws.apply(Edit::SetSettings {
+        settings: Box::new(settings),
+    })
+    .unwrap();
 }
 
 fn mark_on_disk(path: &Path) -> f64 {
@@ -488,7 +491,7 @@ fn deep_rules_saved_by_older_versions_still_load() {
     let dir = tempfile::tempdir().unwrap();
     for (k, c) in [alternating(29), not57].into_iter().enumerate() {
         let mut p = plan(&[1.0]);
-        p.territories[0].rule = Some(Rule::new(c));
+        p.territories[0].rule = Some(Box::new(Rule::new(c)));
         let path = dir.path().join(format!("old{k}.turf"));
         project_file::save(&p, &path).unwrap();
         let back = project_file::load(&path).unwrap();

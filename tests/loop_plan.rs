@@ -972,7 +972,10 @@ fn quotas_reach_the_report_the_territory_files_and_the_summary_csv() {
     ws.apply(edit).unwrap();
     let mut s = ws.project().settings.clone();
     s.activity = Some("Closed".into());
-    ws.apply(Edit::SetSettings { settings: s }).unwrap();
+    ws.apply(Edit::SetSettings {
+        settings: Box::new(s),
+    })
+    .unwrap();
     // The report's territory table.
     let html = report_html(
         &ws,

@@ -237,7 +237,7 @@ fn overlay_type_is_assigned_independently() {
     let health = add_type(&mut ws, 7, "Healthcare");
     let hc = add(&mut ws, "HC", |t| {
         t.type_id = health;
-        t.rule = Some(Rule::parse("Industry = Healthcare").unwrap());
+        t.rule = Some(Box::new(Rule::parse("Industry = Healthcare").unwrap()));
     });
     // The geographic assignment is untouched; the overlay has its own.
     assert_eq!(ws.engine().territory_of(1), Some(west));
@@ -456,7 +456,7 @@ fn comparing_from_a_snapshot_equals_comparing_the_plan() {
     // A rule on the account name needs the names, which the snapshot then
     // copies: account 3 goes to the rule's territory.
     add(&mut ws, "Named", |t| {
-        t.rule = Some(Rule::parse("Name = \"Account 3\"").unwrap());
+        t.rule = Some(Box::new(Rule::parse("Name = \"Account 3\"").unwrap()));
     });
     assert_eq!(same(&ws).moved_accounts(), vec![0, 3, 5, 6]);
     // Also when the rule sits in the scenario not shown.

@@ -413,7 +413,10 @@ fn nearest_setting_is_an_edit_that_undoes() {
         .expect("NEAR");
     let mut settings = ws.project().settings.clone();
     settings.nearest_km = 70.0;
-    ws.apply(Edit::SetSettings { settings }).expect("apply");
+    ws.apply(Edit::SetSettings {
+        settings: Box::new(settings),
+    })
+    .expect("apply");
     assert_eq!(ws.engine().reason(near), Reason::Nearest);
     assert_eq!(ws.metrics().unassigned.count, 1);
     // The edge moved 0.5° west (59 km away) keeps it; 1° west (108 km) drops it.

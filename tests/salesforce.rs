@@ -55,15 +55,16 @@ fn plan() -> Project {
     let hc = p.add_territory("Health", MultiPolygon(vec![]));
     let t = p.territory_mut(hc).unwrap();
     t.type_id = TerritoryTypeId(1);
-    t.rule = Some(
+    t.rule = Some(Box::new(
         Rule::parse(
             "Industry = Healthcare AND (Revenue between 0 and 100 OR Name starts with \"Account\")",
         )
         .unwrap(),
-    );
+    ));
     // ETM has no boundaries: this rule is listed, not exported.
-    p.territory_mut(east).unwrap().rule =
-        Some(Rule::parse("Industry = Retail WITHIN BOUNDARY").unwrap());
+    p.territory_mut(east).unwrap().rule = Some(Box::new(
+        Rule::parse("Industry = Retail WITHIN BOUNDARY").unwrap(),
+    ));
     let mut ann = Rep::new(RepId(0), "Ann Lee");
     ann.username = "ann@acme.example".into();
     ann.role = "Owner".into();
@@ -436,7 +437,7 @@ fn org_users(path: &Path) {
 fn rules(p: &Project) -> HashMap<String, Option<String>> {
     p.territories
         .iter()
-        .map(|t| (t.name.clone(), t.rule.as_ref().map(Rule::render)))
+        .map(|t| (t.name.clone(), t.rule.as_deref().map(Rule::render)))
         .collect()
 }
 

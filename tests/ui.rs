@@ -230,11 +230,11 @@ fn save_and_reopen_in_the_background() {
     let path = dir.path().join("workshop.turf");
     let mut h = harness(small_plan());
     app_mut(&mut h).apply(turfmap::core::edit::Edit::SetSettings {
-        settings: turfmap::core::model::PlanSettings {
+        settings: Box::new(turfmap::core::model::PlanSettings {
             balance: BalanceMeasure::Count,
             tolerance_pct: 12.5,
             ..Default::default()
-        },
+        }),
     });
     h.run();
     assert!(app(&h).workspace().is_dirty());
@@ -263,11 +263,11 @@ fn an_edit_made_while_saving_stays_unsaved_and_is_kept() {
     let path = dir.path().join("busy.turf");
     let mut h = harness(small_plan());
     let tolerance = |t: f64| turfmap::core::edit::Edit::SetSettings {
-        settings: turfmap::core::model::PlanSettings {
+        settings: Box::new(turfmap::core::model::PlanSettings {
             balance: BalanceMeasure::Count,
             tolerance_pct: t,
             ..Default::default()
-        },
+        }),
     };
     app_mut(&mut h).apply(tolerance(7.0));
     h.run();
@@ -418,11 +418,11 @@ fn closing_with_unsaved_changes_asks_first() {
     h.run();
     assert!(!app(&h).workspace().is_dirty());
     app_mut(&mut h).apply(turfmap::core::edit::Edit::SetSettings {
-        settings: turfmap::core::model::PlanSettings {
+        settings: Box::new(turfmap::core::model::PlanSettings {
             balance: BalanceMeasure::Count,
             tolerance_pct: 7.0,
             ..Default::default()
-        },
+        }),
     });
     h.run();
     request_close(&mut h);

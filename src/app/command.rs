@@ -58,7 +58,7 @@ pub enum Command {
     Apply(Edit),
     /// Apply new plan settings, remembering the balance measure for the
     /// next plan.
-    SetSettings(crate::core::model::PlanSettings),
+    SetSettings(Box<crate::core::model::PlanSettings>),
     /// Remove the manual pins of these accounts in the type shown.
     Unpin(Vec<usize>),
     /// Pin these accounts to a territory (drag and drop), one undo step.

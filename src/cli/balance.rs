@@ -37,7 +37,9 @@ pub(super) fn balance(a: BalanceArgs) -> Result<()> {
     if let [(m, _)] = opts.weights.as_slice() {
         settings.balance = m.clone();
     }
-    ws.apply(Edit::SetSettings { settings })?;
+    ws.apply(Edit::SetSettings {
+        settings: Box::new(settings),
+    })?;
     let project = ws.project();
     let progress = Progress::new();
     if a.territories.is_some() && (a.tradeoff || a.max_moved.is_some()) {

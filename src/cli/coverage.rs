@@ -28,7 +28,9 @@ pub(super) fn coverage(a: CoverageArgs) -> Result<()> {
         } else {
             Some(activity_column(ws.project(), &activity)?)
         };
-        ws.apply(Edit::SetSettings { settings })?;
+        ws.apply(Edit::SetSettings {
+            settings: Box::new(settings),
+        })?;
         ws.save_as(&a.plan)?;
         if forget {
             return print_out("The plan no longer tracks neglected accounts.\n".into());

@@ -95,10 +95,12 @@ fn run_verb(cmd: Command) -> Result<()> {
 }
 
 /// Opens a plan for a verb: without undo history, since nothing undoes
-/// after a command (its edits still go through [`Workspace::apply`]).
+/// after a command (its edits still go through [`Workspace::apply`]), and
+/// with engines rebuilt only when something reads them.
 fn open(plan: &Path) -> Result<Workspace> {
     let mut ws = Workspace::open(plan)?;
     ws.set_history(false);
+    ws.set_lazy_engines(true);
     Ok(ws)
 }
 
@@ -206,7 +208,9 @@ fn set_balance_measure(ws: &mut Workspace, name: &str) -> Result<()> {
     let balance = parse_measure(ws.project(), name)?;
     let mut settings = ws.project().settings.clone();
     settings.balance = balance;
-    ws.apply(Edit::SetSettings { settings })?;
+    ws.apply(Edit::SetSettings {
+        settings: Box::new(settings),
+    })?;
     Ok(())
 }
 

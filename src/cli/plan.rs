@@ -186,7 +186,9 @@ pub(super) fn settings(a: SettingsArgs) -> Result<()> {
         settings.tolerance_pct = t;
     }
     if settings != ws.project().settings {
-        ws.apply(crate::core::edit::Edit::SetSettings { settings })?;
+        ws.apply(crate::core::edit::Edit::SetSettings {
+            settings: Box::new(settings),
+        })?;
         ws.save_as(&a.plan)?;
     }
     let s = &ws.project().settings;

@@ -126,7 +126,9 @@ fn set_measures(ws: &mut Workspace, a: &QuotaArgs) -> Result<bool> {
     }
     q.actual = a.actual.clone().or(q.actual.take());
     q.potential = a.potential.clone().or(q.potential.take());
-    ws.apply(crate::core::edit::Edit::SetSettings { settings })?;
+    ws.apply(crate::core::edit::Edit::SetSettings {
+        settings: Box::new(settings),
+    })?;
     Ok(true)
 }
 

@@ -12,7 +12,9 @@ pub(super) fn travel_workload(a: TravelWorkloadArgs) -> Result<()> {
     let mut settings = ws.project().settings.clone();
     if a.off {
         settings.travel_workload = None;
-        let mut edits = vec![Edit::SetSettings { settings }];
+        let mut edits = vec![Edit::SetSettings {
+            settings: Box::new(settings),
+        }];
         if ws.project().accounts.measure_index(COLUMN).is_some() {
             edits.push(Edit::SetMeasureColumn {
                 name: COLUMN.into(),
@@ -36,7 +38,9 @@ pub(super) fn travel_workload(a: TravelWorkloadArgs) -> Result<()> {
     };
     w.check(ws.project()).map_err(Error::invalid)?;
     settings.travel_workload = Some(w);
-    ws.apply(Edit::SetSettings { settings })?;
+    ws.apply(Edit::SetSettings {
+        settings: Box::new(settings),
+    })?;
     super::save(&mut ws, &a.plan, a.save)?;
     let p = ws.project();
     let m = p

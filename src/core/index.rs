@@ -37,7 +37,7 @@ pub struct PreparedShape {
     /// Bounding box `[min_x, min_y, max_x, max_y]`; empty shapes have
     /// `min > max`.
     pub bbox: [f64; 4],
-    band_y0: f64,
+    /// Bands start at `bbox[1]` and are `1 / band_inv_h` high.
     band_inv_h: f64,
     /// `band_start[b]..band_start[b + 1]` are band `b`'s edges; empty when
     /// there is one band (its edges are `..banded`). Boxed slices, one
@@ -151,7 +151,6 @@ impl PreparedShape {
         edges[banded..].copy_from_slice(&horizontal);
         Self {
             bbox,
-            band_y0: bbox[1],
             band_inv_h: inv_h,
             band_start: if nbands == 1 {
                 Box::default()
@@ -187,7 +186,7 @@ impl PreparedShape {
         if nb == 0 {
             return Vec::new();
         }
-        let band_of = |y: f64| (((y - self.band_y0) * self.band_inv_h) as usize).min(nb - 1);
+        let band_of = |y: f64| (((y - self.bbox[1]) * self.band_inv_h) as usize).min(nb - 1);
         let mut out = Vec::with_capacity(self.edge_count as usize);
         for b in 0..nb {
             out.extend(self.bands(b, b).iter().filter(|e| band_of(e[1]) == b));
@@ -261,7 +260,7 @@ impl PreparedShape {
 
     fn band_edges(&self, y: f64) -> &[[f64; 4]] {
         let nb = self.nbands as usize;
-        let b = (((y - self.band_y0) * self.band_inv_h) as usize).min(nb - 1);
+        let b = (((y - self.bbox[1]) * self.band_inv_h) as usize).min(nb - 1);
         self.bands(b, b)
     }
 
@@ -280,7 +279,7 @@ impl PreparedShape {
             return None;
         }
         let nb = self.nbands as usize;
-        let band = |v: f64| (((v - self.band_y0) * self.band_inv_h).max(0.0) as usize).min(nb - 1);
+        let band = |v: f64| (((v - self.bbox[1]) * self.band_inv_h).max(0.0) as usize).min(nb - 1);
         let edges = self.bands(band(y - max_dy), band(y + max_dy));
         let mut best: Option<(f64, (f64, f64))> = None;
         for e in edges.iter().chain(self.horizontal()) {
@@ -339,7 +338,7 @@ impl PreparedShape {
         let nb = self.nbands as usize;
         for b in 0..nb {
             for e in self.bands(b, b) {
-                let first = (((e[1] - self.band_y0) * self.band_inv_h) as usize).min(nb - 1);
+                let first = (((e[1] - self.bbox[1]) * self.band_inv_h) as usize).min(nb - 1);
                 if first == b {
                     f(e);
                 }

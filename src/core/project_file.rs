@@ -310,7 +310,7 @@ fn territory_dto(t: &Territory, scenario: ScenarioId, with_polygons: bool) -> Te
         locked: t.locked,
         type_id: t.type_id.0,
         parent: t.parent.map(|p| p.0),
-        rule: t.rule.clone(),
+        rule: t.rule.as_deref().cloned(),
         quota: t.quota,
         polygons: t
             .geometry
@@ -361,7 +361,7 @@ fn territory_from(d: TerritoryDto, reps: &mut Vec<Rep>) -> Territory {
         geometry: MultiPolygon(polygons),
         parent: d.parent.map(TerritoryId),
         type_id: TerritoryTypeId(d.type_id),
-        rule: d.rule,
+        rule: d.rule.map(Box::new),
         quota: d.quota,
     }
 }
@@ -1184,7 +1184,9 @@ mod tests {
         let h = p.add_territory("Health", MultiPolygon(vec![]));
         let t = p.territory_mut(h).unwrap();
         t.type_id = overlay;
-        t.rule = Some(Rule::parse("industry = Tech AND revenue >= 1000").unwrap());
+        t.rule = Some(Box::new(
+            Rule::parse("industry = Tech AND revenue >= 1000").unwrap(),
+        ));
         let mut other = p.territories.clone();
         other[0].name = "West 2".into();
         let mut pins = Pins::unpinned(5);

@@ -178,7 +178,7 @@ pub fn top_down(project: &Project, metrics: &PlanMetrics, settings: QuotaSetting
                 quotas,
             },
             Edit::SetSettings {
-                settings: plan_settings,
+                settings: Box::new(plan_settings),
             },
         ],
     })
@@ -238,7 +238,9 @@ pub fn set_one(
                 territories: vec![id],
                 quotas: vec![Some(amount)],
             },
-            Edit::SetSettings { settings },
+            Edit::SetSettings {
+                settings: Box::new(settings),
+            },
         ],
     })
 }

@@ -220,8 +220,12 @@ fn keeps_unlocated(edit: &Edit) -> bool {
 #[derive(Clone, Debug)]
 pub struct Workspace {
     project: Project,
-    /// One per type, in the order of [`Project::types`].
-    engines: Vec<Engine>,
+    /// One per type, in the order of [`Project::types`]; empty until first
+    /// used after a change that rebuilds them all, when `lazy`.
+    engines: OnceLock<Vec<Engine>>,
+    /// Leave the engines' from-scratch rebuilds for their first use (see
+    /// [`Workspace::set_lazy_engines`]).
+    lazy: bool,
     current_type: TerritoryTypeId,
     undo: Vec<HistoryEntry>,
     redo: Vec<HistoryEntry>,
@@ -242,16 +246,26 @@ pub struct Workspace {
     unlocated: OnceLock<Group>,
     /// Each territory's position in the plan, by id, as last taken: checked
     /// on every use (see [`Workspace::recolor_edits`]).
-    positions: HashMap<TerritoryId, usize>,
+    /// (Positions as `u32`, like territory ids: half the table.)
+    positions: HashMap<TerritoryId, u32>,
+}
+
+/// One engine per territory type of `project`, in type order.
+fn all_engines(project: &Project) -> Vec<Engine> {
+    project
+        .types
+        .iter()
+        .map(|t| Engine::for_type(project, t.id))
+        .collect()
 }
 
 /// Each territory's position in `project`, by id.
-fn positions_of(project: &Project) -> HashMap<TerritoryId, usize> {
+fn positions_of(project: &Project) -> HashMap<TerritoryId, u32> {
     project
         .territories
         .iter()
         .enumerate()
-        .map(|(k, t)| (t.id, k))
+        .map(|(k, t)| (t.id, k as u32))
         .collect()
 }
 
@@ -271,15 +285,12 @@ impl Workspace {
         project.ensure_defaults();
         // Plans from before colours were kept apart, and imported ones.
         colors::make_distinct(&mut project);
-        let engines = project
-            .types
-            .iter()
-            .map(|t| Engine::for_type(&project, t.id))
-            .collect();
+        let engines = OnceLock::from(all_engines(&project));
         Self {
             current_type: project.primary_type(),
             project,
             engines,
+            lazy: false,
             undo: Vec::new(),
             redo: Vec::new(),
             history: true,
@@ -302,6 +313,7 @@ impl Workspace {
         Self {
             project: self.project.snapshot(),
             engines: self.engines.clone(),
+            lazy: self.lazy,
             current_type: self.current_type,
             undo: Vec::new(),
             redo: Vec::new(),
@@ -377,13 +389,13 @@ impl Workspace {
     /// The engine of the territory type the map shows.
     pub fn engine(&self) -> &Engine {
         self.engine_for(self.current_type)
-            .or_else(|| self.engines.first())
+            .or_else(|| self.engines_now().first())
             .expect("a workspace always has a territory type")
     }
 
     /// The engine of territory type `ty`.
     pub fn engine_for(&self, ty: TerritoryTypeId) -> Option<&Engine> {
-        self.engines.iter().find(|e| e.type_id() == ty)
+        self.engines_now().iter().find(|e| e.type_id() == ty)
     }
 
     /// The territories of type `ty` whose bounding boxes hold point `c`
@@ -402,7 +414,10 @@ impl Workspace {
         let mut found: Vec<(usize, &Territory)> = ids
             .into_iter()
             .filter_map(|id| {
-                let remembered = self.positions.get(&id).and_then(|&k| Some((k, ts.get(k)?)));
+                let remembered = self
+                    .positions
+                    .get(&id)
+                    .and_then(|&k| Some((k as usize, ts.get(k as usize)?)));
                 remembered
                     .filter(|(_, t)| t.id == id)
                     .or_else(|| ts.iter().enumerate().find(|(_, t)| t.id == id))
@@ -425,7 +440,22 @@ impl Workspace {
 
     /// Every engine, one per type, in the order of [`Project::types`].
     pub fn engines(&self) -> &[Engine] {
-        &self.engines
+        self.engines_now()
+    }
+
+    /// The engines, built now if a change left them for their first use.
+    fn engines_now(&self) -> &Vec<Engine> {
+        self.engines.get_or_init(|| all_engines(&self.project))
+    }
+
+    /// Leaves the engines' from-scratch rebuilds (after an edit that
+    /// changes more than a few hundred territories, or everything) for
+    /// their first use, on or off. A command's workspace: importing
+    /// 100,000 territories built their index, tallies and shape figures
+    /// (~40 MB) only to save the plan, which reads none of them. The
+    /// engines then built are the ones the edit would have built.
+    pub fn set_lazy_engines(&mut self, on: bool) {
+        self.lazy = on;
     }
 
     /// The territory type the map shows (and [`Workspace::engine`] assigns).
@@ -504,12 +534,12 @@ impl Workspace {
 
     /// Why account `i` is where it is, in every territory type.
     pub fn explain(&self, i: usize) -> super::explain::Explanation {
-        super::explain::explain(&self.project, &self.engines, i)
+        super::explain::explain(&self.project, self.engines_now(), i)
     }
 
     /// Figures of every rep over every type.
     pub fn rep_metrics(&self) -> Vec<super::reps::RepMetrics> {
-        super::reps::rep_metrics(&self.project, &self.engines)
+        super::reps::rep_metrics(&self.project, self.engines_now())
     }
 
     /// The file this plan was opened from or last saved to.
@@ -611,6 +641,9 @@ impl Workspace {
     /// Applies `edit` (recolouring what it adds or reshapes when
     /// `recolor`) and returns its inverse when `keep`, else an empty batch.
     fn apply_raw(&mut self, edit: Edit, recolor: bool, keep: bool) -> Result<Edit> {
+        // Engines left for later are built from the plan before the edit
+        // (the recolouring below asks them about it).
+        self.engines_now();
         let mut reshaped = Vec::new();
         if recolor {
             shaped(&edit, &mut reshaped);
@@ -686,10 +719,13 @@ impl Workspace {
         }
         let stale = std::cell::Cell::new(false);
         let edits = {
-            let (ts, positions, engines) =
-                (&self.project.territories, &self.positions, &self.engines);
+            let (ts, positions, engines) = (
+                &self.project.territories,
+                &self.positions,
+                self.engines_now(),
+            );
             let find = |id: TerritoryId| {
-                let at = positions.get(&id).and_then(|&k| ts.get(k));
+                let at = positions.get(&id).and_then(|&k| ts.get(k as usize));
                 at.filter(|t| t.id == id).or_else(|| {
                     // Territories came and went since the positions were
                     // taken: scan now, take them afresh after.
@@ -737,11 +773,17 @@ impl Workspace {
             relocated: !change.relocated.is_empty(),
             metrics,
         });
-        for e in &self.engines {
-            match (e.last_moves(), &mut entry) {
-                (Some(moved), Some(entry)) => entry.accounts.extend_from_slice(moved),
-                _ => entry = None,
+        match self.engines.get() {
+            Some(engines) => {
+                for e in engines {
+                    match (e.last_moves(), &mut entry) {
+                        (Some(moved), Some(entry)) => entry.accounts.extend_from_slice(moved),
+                        _ => entry = None,
+                    }
+                }
             }
+            // Left to be rebuilt: every account may have moved.
+            None => entry = None,
         }
         if let Some(e) = &mut entry {
             e.accounts.sort_unstable();
@@ -759,9 +801,18 @@ impl Workspace {
     }
 
     fn apply_change(&mut self, change: &Change) {
+        // Every engine would be rebuilt from scratch: left for first use.
+        let rebuilt = change.all
+            || (!change.types && change.territories.len() > super::engine::BULK_TERRITORIES);
+        if self.lazy && rebuilt {
+            self.engines = OnceLock::new();
+            return;
+        }
+        self.engines_now();
+        let engines = self.engines.get_mut().expect("just built");
         if change.types || change.all {
             // Keep exactly one engine per type, in type order.
-            let mut old = std::mem::take(&mut self.engines);
+            let mut old = std::mem::take(engines);
             for ty in &self.project.types {
                 let e = match old.iter().position(|e| e.type_id() == ty.id) {
                     Some(k) => {
@@ -771,10 +822,10 @@ impl Workspace {
                     }
                     None => Engine::for_type(&self.project, ty.id),
                 };
-                self.engines.push(e);
+                engines.push(e);
             }
         } else {
-            for e in &mut self.engines {
+            for e in engines {
                 e.apply(&self.project, change);
             }
         }
@@ -898,18 +949,24 @@ mod tests {
     fn imported_into(history: bool, dir: &Path) -> (Workspace, Vec<u8>, Option<Vec<u8>>) {
         let sample = crate::core::assets::sample_plan();
         let mut ws = Workspace::open(&sample).expect("the sample plan");
+        // As a command opens it (no history, engines built when used),
+        // or as the window does.
         ws.set_history(history);
+        ws.set_lazy_engines(!history);
         let merge = merge_territories(ws.project(), squares(400), "Import".into());
         ws.apply(merge.edit.expect("territories to add"))
             .expect("the import applies");
         let path = dir.join(format!("plan-{history}.turf"));
         ws.save_as(&path).expect("saved");
+        // The command's engines wait for their first use; saving is none.
+        assert_eq!(ws.engines.get().is_some(), history);
         let cache = project_file::cache_path(&path).and_then(|c| std::fs::read(c).ok());
         (ws, std::fs::read(&path).expect("the plan file"), cache)
     }
 
-    /// A command's workspace keeps no history, but its import makes the
-    /// same plan, engines and files as the window's.
+    /// A command's workspace keeps no history and builds its engines when
+    /// first used, but its import makes the same plan, engines and files
+    /// as the window's.
     #[test]
     fn without_history_an_import_gives_the_same_plan_and_files() {
         let dir = tempfile::tempdir().expect("a temporary directory");
@@ -941,5 +998,41 @@ mod tests {
         );
         let mut without = without;
         assert!(!without.undo().expect("nothing to undo"));
+    }
+
+    /// An edit made while a command's engines wait for their first use
+    /// builds them from the plan before it, so it ends as the window's.
+    #[test]
+    fn an_edit_while_the_engines_wait_ends_as_the_window_does() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (mut eager, _, _) = imported_into(true, dir.path());
+        let (mut lazy, _, _) = imported_into(false, dir.path());
+        assert!(lazy.engines.get().is_none());
+        for ws in [&mut eager, &mut lazy] {
+            let id = ws
+                .project()
+                .territory_by_name("Imported 7")
+                .expect("imported")
+                .id;
+            let geometry = MultiPolygon(vec![polygon![
+                (x: -99.0, y: 35.0), (x: -98.0, y: 35.0), (x: -98.0, y: 36.0), (x: -99.0, y: 36.0)
+            ]]);
+            ws.apply(Edit::SetGeometry { id, geometry })
+                .expect("the reshape applies");
+        }
+        assert!(lazy.engines.get().is_some());
+        let (e, f) = (eager.engine(), lazy.engine());
+        for i in 0..eager.project().accounts.len() {
+            assert_eq!(e.territory_of(i), f.territory_of(i), "account {i}");
+        }
+        let files = |ws: &mut Workspace, name: &str| {
+            let path = dir.path().join(name);
+            ws.save_as(&path).expect("saved");
+            std::fs::read(&path).expect("the plan file")
+        };
+        assert_eq!(
+            files(&mut eager, "eager.turf"),
+            files(&mut lazy, "lazy.turf")
+        );
     }
 }

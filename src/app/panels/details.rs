@@ -183,7 +183,7 @@ impl Details {
         let new_settings = self.settings_grid(ui, ws);
         ui.add_space(6.0);
         let mut out = plan_figures(ui, m);
-        out.extend(new_settings.map(Command::SetSettings));
+        out.extend(new_settings.map(|s| Command::SetSettings(Box::new(s))));
         out
     }
 

@@ -68,7 +68,7 @@ impl SalesforceExportDialog {
             path_row(ui, "Territory2 export", &mut self.territory_ids, Pick::Csv);
             path_row(ui, "User export", &mut self.user_ids, Pick::Csv);
             if let Some(s) = access_levels(ui, settings) {
-                out.push(Command::SetSettings(s));
+                out.push(Command::SetSettings(Box::new(s)));
             }
             ui.checkbox(
                 &mut self.allow_row_ids,

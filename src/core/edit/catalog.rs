@@ -24,7 +24,7 @@ pub(super) fn set_settings(
     // account outside the boundaries.
     change.all |= settings.nearest_km != project.settings.nearest_km;
     Ok(Edit::SetSettings {
-        settings: std::mem::replace(&mut project.settings, settings),
+        settings: Box::new(std::mem::replace(&mut project.settings, settings)),
     })
 }
 

@@ -116,8 +116,9 @@ pub enum Edit {
     },
     /// Changes the balance measure or tolerance.
     SetSettings {
-        /// The new settings.
-        settings: PlanSettings,
+        /// The new settings (boxed: over 300 bytes, they made every edit
+        /// that size, 35 MB of edits for an import of 100,000 territories).
+        settings: Box<PlanSettings>,
     },
     /// Moves a territory under another one (`None` = make it a root).
     /// Refused when it would create a cycle or cross territory types.
@@ -425,7 +426,7 @@ impl Edit {
                 accounts::set_removed(project, &mut change, accounts, removed)?
             }
             Edit::SetSettings { settings } => {
-                catalog::set_settings(project, &mut change, settings)?
+                catalog::set_settings(project, &mut change, *settings)?
             }
             Edit::SetParent { id, parent } => territories::set_parent(project, id, parent)?,
             Edit::SetRule { id, rule } => territories::set_rule(project, &mut change, id, rule)?,
@@ -582,6 +583,16 @@ mod tests {
             ),
             position: usize::MAX,
         }
+    }
+
+    /// An edit is little more than the territory it may carry: an import
+    /// holds one per feature, and with the settings and a territory's rule
+    /// in place every edit took 352 bytes (35 MB for 100,000 features).
+    #[test]
+    fn edits_are_about_a_territory() {
+        use std::mem::size_of;
+        assert!(size_of::<Territory>() <= 128, "{}", size_of::<Territory>());
+        assert!(size_of::<Edit>() <= 144, "{}", size_of::<Edit>());
     }
 
     /// Many additions (checked against the batch's own sets) with other

@@ -220,9 +220,12 @@ pub(super) fn set_rule(
         check_rule(project, &t.name, r)?;
     }
     let t = project.territory_mut(id).expect("checked");
-    let old = std::mem::replace(&mut t.rule, rule);
+    let old = std::mem::replace(&mut t.rule, rule.map(Box::new));
     change.rules.push(id);
-    Ok(Edit::SetRule { id, rule: old })
+    Ok(Edit::SetRule {
+        id,
+        rule: old.map(|r| *r),
+    })
 }
 
 /// Applies [`Edit::SetTerritoryType`]; returns the edit that undoes it.

@@ -274,7 +274,7 @@ pub struct Engine {
 
 /// More changed territories than this and [`Engine::apply`] rebuilds the
 /// engine rather than updating it territory by territory.
-const BULK_TERRITORIES: usize = 256;
+pub(crate) const BULK_TERRITORIES: usize = 256;
 
 impl Engine {
     /// Builds the index and assigns every account, for the plan's primary

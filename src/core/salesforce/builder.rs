@@ -198,13 +198,13 @@ impl<'a> PlanBuilder<'a> {
     /// assigns an account when any of a territory's rules matches).
     pub fn add_rule(&mut self, k: usize, rule: Rule) {
         let t = &mut self.territories[k];
-        t.rule = Some(match t.rule.take() {
+        t.rule = Some(Box::new(match t.rule.take() {
             None => rule,
             Some(old) => Rule::new(crate::core::rules::Condition::Any(vec![
                 old.condition,
                 rule.condition,
             ])),
-        });
+        }));
         self.report.rules += 1;
     }
 
