@@ -504,13 +504,7 @@ fn recombined_from_home(
     // Re-cutting pairs mends a plan near the band, not one far from it
     // (a 100k-account plan at CV 63% spent its whole budget for nothing):
     // only within 4× the tolerance, for at most a second.
-    let target = home.target.max(1e-12);
-    let dev = home
-        .loads
-        .iter()
-        .map(|l| (l - target).abs() / target)
-        .fold(0.0, f64::max);
-    if dev > 4.0 * p.tol {
+    if sol_tol_pct(&home) > 400.0 * p.tol {
         return Ok(None);
     }
     let mut q = p.clone();
@@ -932,23 +926,17 @@ fn unless_no_better(p: &Problem, sol: Solution, tolerance_pct: f64) -> (Solution
             .filter(|&&l| (l - target).abs() > p.tol * target + 1e-9)
             .count()
     };
-    let dev = |s: &Solution| {
-        s.loads
-            .iter()
-            .map(|l| (l - target).abs() / target)
-            .fold(0.0, f64::max)
-    };
     // A tenth off the largest deviation or the CV is worth moving load for;
     // 6.75% to 6.56% (Virginia K=4 counties, ±5% out of reach) moved 73%.
     let better = outside(&sol) < outside(&home)
-        || dev(&sol) < dev(&home) * 0.9 - 5e-4
+        || sol_tol_pct(&sol) < sol_tol_pct(&home) * 0.9 - 0.05
         || cv_pct(&sol.loads) < cv_pct(&home.loads) * 0.9;
     if better {
         return (sol, None);
     }
     let note = format!(
         "no plan found improves on the plan as it is (largest deviation {:.2}%, {} territory(ies) outside ±{tolerance_pct}%): nothing moved",
-        dev(&home) * 100.0,
+        sol_tol_pct(&home),
         outside(&home),
     );
     (home, Some(note))
